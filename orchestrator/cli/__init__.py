@@ -1,0 +1,69 @@
+"""Command-line entry point: parse flags, call the core, pick a view, map to an exit code.
+
+Subcommands live in their own modules and are imported only when invoked, so that
+`orchestrator --help` and `validate` stay fast and never import the openai SDK.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+
+import click
+
+from orchestrator import __version__
+
+# name -> (module, attribute, one-line help shown by --help without importing the module)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "validate": ("orchestrator.cli.validate", "validate", "Load, schema-check, render and lint every spec."),
+    "render": ("orchestrator.cli.render", "render", "Print the exact payload that would be sent for a spec."),
+    "schema": ("orchestrator.cli.schema", "schema", "Print the JSON Schema of specs or of the project file."),
+    "diff": ("orchestrator.cli.diff", "diff", "Compare the specs with the live objects."),
+    "apply": ("orchestrator.cli.apply", "apply", "Make the live objects match the specs (or a saved plan)."),
+    "list": ("orchestrator.cli.listing", "list_command", "Show each spec's live id and status."),
+    "destroy": ("orchestrator.cli.destroy", "destroy", "Delete every object the project owns on a target."),
+    "watch": ("orchestrator.cli.watch", "watch", "Reconcile now, then on every file change."),
+    "import": ("orchestrator.cli.importing", "import_command", "Write specs for existing live objects."),
+    "run": ("orchestrator.cli.run", "run", "Send one message to a live assistant, executing bound functions."),
+    "chat": ("orchestrator.cli.run", "chat", "Talk to a live assistant interactively."),
+    "serve": ("orchestrator.cli.serve", "serve", "Run the local OpenAI-compatible emulator."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if _available(name)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None or not _available(cmd_name):
+            return None
+        module_name, attribute, _ = entry
+        return getattr(importlib.import_module(module_name), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _available(name: str) -> bool:
+    module_name = COMMANDS[name][0]
+    return importlib.util.find_spec(module_name) is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="orchestrator")
+def cli() -> None:
+    """Keep OpenAI assistants and agents in git: validate, diff, apply, watch."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return the exit code (0 ok, 1 error, 2 changes for diff, 130 on Ctrl-C)."""
+    from orchestrator.cli.errors import run_cli
+
+    return run_cli(cli, list(argv) if argv is not None else sys.argv[1:])

@@ -1,0 +1,91 @@
+"""Options and project loading shared by the commands."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from orchestrator.diagnostics import Diagnostics
+from orchestrator.errors import OrchestratorError
+from orchestrator.project import Environment, Project, Target, find_project_root, load_project
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def directory_option(func: F) -> F:
+    return click.option("-C", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help="Run as if started in DIR (like git -C).")(func)
+
+
+def environment_option(func: F) -> F:
+    return click.option("-e", "--env", "environment", default=None, metavar="ENV",
+                        help="Environment from orchestrator.yaml (default: default_environment).")(func)
+
+
+def target_option(func: F) -> F:
+    return click.option("-t", "--target", "target", default=None, metavar="TARGET",
+                        help="Target to use instead of the environment's.")(func)
+
+
+def output_option(*choices: str, default: str = "text") -> Callable[[F], F]:
+    return click.option("--output", "-o", "output", type=click.Choice(choices), default=default, show_default=True,
+                        help="Output format.")
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    project: Project
+    environment: Environment
+    target: Target
+    diagnostics: Diagnostics
+
+
+def resolve_root(directory: Path | None) -> Path:
+    start = directory if directory is not None else Path.cwd()
+    if directory is not None and not directory.is_dir():
+        raise OrchestratorError(f"-C {directory}: no such directory")
+    root = find_project_root(start)
+    if root is None:
+        raise OrchestratorError(f"no orchestrator.yaml found in {start.resolve()} or any parent folder")
+    return root
+
+
+def select(directory: Path | None, environment: str | None, target: str | None) -> Selection | Diagnostics:
+    """Load the project and pick environment and target; diagnostics when the project file is invalid."""
+    root = resolve_root(directory)
+    project, diagnostics = load_project(root)
+    if project is None:
+        return diagnostics
+    env = project.environment(environment)
+    chosen = project.target(target or env.target)
+    return Selection(project, env, chosen, diagnostics)
+
+
+def today() -> date:
+    return date.today()
+
+
+def print_diagnostics(diagnostics: Diagnostics, *, summary: bool = True) -> None:
+    from orchestrator.views.diagnostics_text import render_diagnostics
+
+    text = render_diagnostics(diagnostics, color=stderr_color(), summary=summary)
+    if text:
+        click.echo(text, err=True, nl=False)
+
+
+def stderr_color() -> bool:
+    import os
+
+    return sys.stderr.isatty() and "NO_COLOR" not in os.environ
+
+
+def stdout_color() -> bool:
+    import os
+
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ

@@ -1,0 +1,45 @@
+"""One place that turns exceptions into messages and exit codes, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from orchestrator.errors import OrchestratorError
+
+
+def run_cli(group: click.Group, argv: list[str]) -> int:
+    try:
+        result = group.main(args=argv, prog_name="orchestrator", standalone_mode=False)
+    except click.exceptions.Exit as stop:
+        return int(stop.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except click.UsageError as error:
+        # Click exits 2 for usage errors; 2 means "changes" for diff, so usage errors are 1.
+        error.show()
+        return 1
+    except click.ClickException as error:
+        error.show()
+        return 1
+    except OrchestratorError as error:
+        click.echo(f"error: {error}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as error:  # a bug: say so briefly, never print a raw traceback
+        from orchestrator.cli.crash import report_crash
+
+        return report_crash(error)
+    if isinstance(result, int):
+        return result
+    return 0
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,56 @@
+"""`orchestrator validate`: load, schema-check, render and lint every spec; no network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from orchestrator.cli.common import (
+    directory_option,
+    environment_option,
+    output_option,
+    print_diagnostics,
+    select,
+    target_option,
+    today,
+)
+from orchestrator.diagnostics import Diagnostics
+
+
+@click.command()
+@directory_option
+@environment_option
+@target_option
+@output_option("text", "json")
+@click.option("--handlers", is_flag=True, help="Also import the bound Python handlers and check their signatures.")
+def validate(directory: Path | None, environment: str | None, target: str | None, output: str, handlers: bool) -> int:
+    """Check every spec (exit 0 valid, 1 invalid). Imports no handler code unless --handlers."""
+    from orchestrator.desired import build_desired
+
+    selection = select(directory, environment, target)
+    if isinstance(selection, Diagnostics):
+        return _report(selection, output, 0)
+    state = build_desired(selection.project, selection.environment, selection.target, today=today())
+    diagnostics = Diagnostics(selection.diagnostics)
+    diagnostics.extend(state.diagnostics)
+    if handlers and not diagnostics.has_errors:
+        from orchestrator.runtime.handlers import check_handlers
+
+        diagnostics.extend(check_handlers(state))
+    code = _report(diagnostics, output, len(state.specs))
+    if code == 0 and output == "text":
+        click.echo(f"{len(state.specs)} spec{'s' if len(state.specs) != 1 else ''} valid "
+                   f"(environment {selection.environment.name}, target {selection.target.name}, "
+                   f"backend {selection.target.backend})", err=True)
+    return code
+
+
+def _report(diagnostics: Diagnostics, output: str, count: int) -> int:
+    if output == "json":
+        from orchestrator.views.diagnostics_text import render_diagnostics_json
+
+        click.echo(render_diagnostics_json(diagnostics), nl=False)
+    else:
+        print_diagnostics(diagnostics)
+    return 1 if diagnostics.has_errors else 0

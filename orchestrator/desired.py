@@ -1,0 +1,349 @@
+"""From the project's files to the desired state: one frozen DesiredSpec per spec, plus diagnostics.
+
+Load -> schema-check -> semantic checks -> render. Runs offline and never imports handler code.
+"""
+
+from __future__ import annotations
+
+import glob as globbing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from orchestrator.diagnostics import Diagnostic, Diagnostics, error, pointer_join
+from orchestrator.loading import Document, LoadError, load_yaml_file
+from orchestrator.project import Environment, Project, Target
+from orchestrator.rendering import RenderError, Renderer
+from orchestrator.validation import (
+    check_instructions_length,
+    check_spec_fields,
+    json_schema_problems,
+    load_json_file,
+    strict_mode_problems,
+)
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+# file types file_search accepts (OpenAI's supported-files list)
+FILE_SEARCH_TYPES = frozenset({
+    ".c", ".cpp", ".cs", ".css", ".doc", ".docx", ".go", ".html", ".java", ".js", ".json", ".md", ".pdf",
+    ".php", ".pptx", ".py", ".rb", ".sh", ".tex", ".ts", ".txt",
+})
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_KNOWLEDGE_FILES = 500
+MAX_CODE_FILES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionSpec:
+    name: str
+    description: str
+    parameters: Mapping[str, Any]
+    strict: bool
+    handler: str | None
+    pointer: str
+    line: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFile:
+    """A file the spec wants uploaded, identified by its project-relative path and content hash."""
+
+    path: str  # relative to the project root, with forward slashes
+    absolute: Path
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredSpec:
+    """Everything resolved for one spec: rendered, with files read; backend-neutral."""
+
+    name: str
+    file: str  # as shown in messages (relative to the project root)
+    path: Path
+    display_name: str
+    model: str
+    instructions: str
+    description: str | None = None
+    tools: tuple[Mapping[str, Any], ...] = ()
+    functions: tuple[FunctionSpec, ...] = ()
+    temperature: float | None = None
+    top_p: float | None = None
+    response_format: Any = None
+    reasoning_effort: str | None = None
+    verbosity: str | None = None
+    service_tier: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    knowledge_files: tuple[LocalFile, ...] = ()
+    knowledge_chunking: Mapping[str, int] | None = None
+    knowledge_vector_store: str | None = None
+    code_files: tuple[LocalFile, ...] = ()
+    dependencies: frozenset[Path] = frozenset()  # every file this spec was built from
+    name_line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredState:
+    project: Project
+    environment: Environment
+    target: Target
+    specs: Mapping[str, DesiredSpec]
+    diagnostics: Diagnostics
+    spec_files: tuple[Path, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.diagnostics.has_errors
+
+
+def discover_spec_files(project: Project) -> list[Path]:
+    if not project.specs_dir.is_dir():
+        return []
+    return sorted(p for p in project.specs_dir.iterdir() if p.suffix in SPEC_SUFFIXES and p.is_file())
+
+
+class Builder:
+    """Builds DesiredSpecs; keeps caches (templates, schema files) that watch reuses between cycles."""
+
+    def __init__(self, project: Project, environment: Environment, target: Target, *, today: date) -> None:
+        from orchestrator.schemas import validator_for
+
+        self.project = project
+        self.environment = environment
+        self.target = target
+        self.today = today
+        self.renderer = Renderer(project.templates_dir, project.root)
+        self.validator = validator_for("spec")
+        self._json_cache: dict[Path, tuple[float, Any, list[Diagnostic]]] = {}
+
+    def build(self, files: list[Path] | None = None) -> DesiredState:
+        files = discover_spec_files(self.project) if files is None else files
+        diagnostics = Diagnostics()
+        specs: dict[str, DesiredSpec] = {}
+        first_seen: dict[str, str] = {}
+        if not self.project.specs_dir.is_dir():
+            diagnostics.add(error("orchestrator.yaml", f"specs folder `{self.project.display(self.project.specs_dir)}` does not exist"))
+        for path in files:
+            spec, found = self.build_one(path)
+            diagnostics.extend(found)
+            if spec is None:
+                continue
+            if spec.name in first_seen:
+                diagnostics.add(error(spec.file, f"spec name `{spec.name}` is already used by {first_seen[spec.name]}",
+                                      line=spec.name_line, pointer="/name"))
+                continue
+            first_seen[spec.name] = spec.file
+            specs[spec.name] = spec
+        return DesiredState(self.project, self.environment, self.target, MappingProxyType(specs), diagnostics,
+                            tuple(files))
+
+    def build_one(self, path: Path) -> tuple[DesiredSpec | None, list[Diagnostic]]:
+        from orchestrator.schema_errors import schema_diagnostics
+
+        shown = self.project.display(path)
+        try:
+            doc = load_yaml_file(path, shown)
+        except LoadError as exc:
+            return None, [exc.diagnostic]
+        if not isinstance(doc.data, dict):
+            from orchestrator.schema_errors import describe_type
+
+            return None, [doc.error_at("", f"expected a mapping at the top of the spec, got {describe_type(doc.data)}")]
+        found = schema_diagnostics(doc, self.validator)
+        if found:
+            return None, found
+        data = doc.data
+        found.extend(check_spec_fields(doc, data, backend=self.target.backend, target=self.target.name, today=self.today))
+        dependencies: set[Path] = {path.resolve()}
+        functions = tuple(self._functions(doc, data, found, dependencies))
+        response_format = self._response_format(doc, data, found, dependencies)
+        knowledge = data.get("knowledge") or {}
+        knowledge_files = tuple(self._files(doc, "/knowledge/files", knowledge.get("files") or [], found,
+                                            limit=MAX_KNOWLEDGE_FILES, file_search=True))
+        code_files = tuple(self._files(doc, "/code_files", data.get("code_files") or [], found, limit=MAX_CODE_FILES))
+        instructions = self._instructions(doc, data, found, dependencies)
+        if instructions is not None:
+            found.extend(check_instructions_length(doc, instructions))
+        if any(d.severity == "error" for d in found) or instructions is None:
+            return None, found
+        spec = DesiredSpec(
+            name=data["name"],
+            file=shown,
+            path=path,
+            display_name=data.get("display_name", data["name"]),
+            model=data["model"],
+            instructions=instructions,
+            description=data.get("description"),
+            tools=tuple(_tool(t) for t in data.get("tools") or []),
+            functions=functions,
+            temperature=data.get("temperature"),
+            top_p=data.get("top_p"),
+            response_format=response_format,
+            reasoning_effort=data.get("reasoning_effort"),
+            verbosity=data.get("verbosity"),
+            service_tier=data.get("service_tier"),
+            metadata=MappingProxyType(dict(data.get("metadata") or {})),
+            knowledge_files=knowledge_files,
+            knowledge_chunking=MappingProxyType(dict(knowledge["chunking"])) if "chunking" in knowledge else None,
+            knowledge_vector_store=knowledge.get("vector_store_id"),
+            code_files=code_files,
+            dependencies=frozenset(dependencies),
+            name_line=(doc.position("/name") or doc.position("")).line,  # type: ignore[union-attr]
+        )
+        return spec, found
+
+    # -- parts ---------------------------------------------------------------------------------
+
+    def variables(self, spec_vars: Mapping[str, Any]) -> dict[str, Any]:
+        """Spec vars over environment vars over project vars."""
+        merged = dict(self.project.vars)
+        merged.update(self.environment.vars)
+        merged.update(spec_vars)
+        merged.setdefault("environment", self.environment.name)
+        merged.setdefault("project", self.project.name)
+        return merged
+
+    def _instructions(self, doc: Document, data: dict[str, Any], found: list[Diagnostic], deps: set[Path]) -> str | None:
+        value = data["instructions"]
+        if isinstance(value, str):
+            return value
+        origin = doc.error_at("/instructions/template" if "template" in value else "/instructions/inline", "")
+        variables = self.variables(value.get("vars") or {})
+        try:
+            if "template" in value:
+                rendered = self.renderer.render_file(value["template"], variables, origin=origin)
+            else:
+                rendered = self.renderer.render_inline(value["inline"], variables, origin=origin)
+        except RenderError as exc:
+            found.append(exc.diagnostic)
+            return None
+        deps.update(self.project.templates_dir / name for name in rendered.templates)
+        return rendered.text
+
+    def _functions(self, doc: Document, data: dict[str, Any], found: list[Diagnostic], deps: set[Path]):
+        for index, item in enumerate(data.get("functions") or []):
+            pointer = f"/functions/{index}"
+            parameters = item.get("parameters", {"type": "object", "properties": {}})
+            where = pointer + "/parameters"
+            if isinstance(parameters, str):
+                path = (doc.path.parent / parameters).resolve()
+                deps.add(path)
+                loaded, problems = self._json_file(path, doc, where)
+                if problems:
+                    found.extend(problems)
+                    continue
+                parameters = loaded
+                label = self.project.display(path)
+            else:
+                label = None
+            problems = json_schema_problems(parameters)
+            if item.get("strict") and not problems:
+                problems = list(strict_mode_problems(parameters))
+            for inner, message in problems:
+                place = f"{label}#{inner or '/'}: " if label else ""
+                found.append(doc.error_at(where if label else pointer_join(where, *inner.split("/")[1:]) if inner else where,
+                                          f"invalid function parameters: {place}{message}"))
+            if problems:
+                continue
+            position = doc.position(pointer)
+            yield FunctionSpec(
+                name=item["name"],
+                description=item.get("description", ""),
+                parameters=parameters,
+                strict=bool(item.get("strict", False)),
+                handler=item.get("handler"),
+                pointer=pointer,
+                line=position.line if position else None,
+            )
+
+    def _response_format(self, doc: Document, data: dict[str, Any], found: list[Diagnostic], deps: set[Path]) -> Any:
+        value = data.get("response_format")
+        if isinstance(value, str):
+            return value if value == "auto" else {"type": value}
+        if not isinstance(value, dict) or value.get("type") != "json_schema":
+            return value
+        schema_spec = dict(value["json_schema"])
+        schema = schema_spec["schema"]
+        where = "/response_format/json_schema/schema"
+        if isinstance(schema, str):
+            path = (doc.path.parent / schema).resolve()
+            deps.add(path)
+            schema, problems = self._json_file(path, doc, where)
+            if problems:
+                found.extend(problems)
+                return None
+        for inner, message in json_schema_problems(schema) if not isinstance(schema, dict) else []:
+            found.append(doc.error_at(where, f"invalid JSON Schema: {message}"))
+        if schema_spec.get("strict"):
+            for inner, message in strict_mode_problems(schema):
+                found.append(doc.error_at(where, f"invalid JSON Schema at #{inner or '/'}: {message}"))
+        schema_spec["schema"] = schema
+        return {"type": "json_schema", "json_schema": schema_spec}
+
+    def _json_file(self, path: Path, doc: Document, pointer: str) -> tuple[Any, list[Diagnostic]]:
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            stamp = -1
+        cached = self._json_cache.get(path)
+        if cached and cached[0] == stamp:
+            return cached[1], list(cached[2])
+        shown = self.project.display(path)
+        data, problem = load_json_file(path, shown)
+        problems: list[Diagnostic] = []
+        if problem is not None:
+            if problem.message == "file not found":
+                problems.append(doc.error_at(pointer, f"file `{shown}` not found (paths are relative to the spec file)"))
+            else:
+                problems.append(problem)
+        self._json_cache[path] = (stamp, data, problems)
+        return data, list(problems)
+
+    def _files(self, doc: Document, pointer: str, patterns: list[str], found: list[Diagnostic], *, limit: int,
+               file_search: bool = False) -> list[LocalFile]:
+        from orchestrator.knowledge_files import describe_local_file
+
+        result: dict[str, LocalFile] = {}
+        for index, pattern in enumerate(patterns):
+            where = f"{pointer}/{index}"
+            if Path(pattern).is_absolute():
+                found.append(doc.error_at(where, f"`{pattern}` must be relative to the spec file"))
+                continue
+            matches = sorted(globbing.glob(str(doc.path.parent / pattern), recursive=True))
+            files = [Path(m).resolve() for m in matches if Path(m).is_file()]
+            if not files:
+                found.append(doc.error_at(where, f"`{pattern}` matches no file (globs are relative to the spec file)"))
+                continue
+            for path in files:
+                if not path.is_relative_to(self.project.root):
+                    found.append(doc.error_at(where, f"`{pattern}` reaches outside the project: {path}"))
+                    break
+                if file_search and path.suffix.lower() not in FILE_SEARCH_TYPES:
+                    found.append(doc.error_at(where, f"`{self.project.display(path)}`: file type `{path.suffix or '(none)'}` "
+                                              "is not supported by file_search",
+                                              hint="supported: " + " ".join(sorted(FILE_SEARCH_TYPES))))
+                    continue
+                local = describe_local_file(path, self.project.root)
+                if local.size > MAX_FILE_BYTES:
+                    found.append(doc.error_at(where, f"`{local.path}` is {local.size:,} bytes; the API limit is 512 MB"))
+                    continue
+                if local.size == 0:
+                    found.append(doc.error_at(where, f"`{local.path}` is empty; the API rejects empty files"))
+                    continue
+                result[local.path] = local
+        if len(result) > limit:
+            found.append(doc.error_at(pointer, f"{len(result)} files matched; the limit is {limit}"))
+        return [result[k] for k in sorted(result)]
+
+
+def _tool(tool: Any) -> Mapping[str, Any]:
+    if isinstance(tool, str):
+        return MappingProxyType({"type": tool})
+    return MappingProxyType(dict(tool))
+
+
+def build_desired(project: Project, environment: Environment, target: Target, *, today: date) -> DesiredState:
+    return Builder(project, environment, target, today=today).build()

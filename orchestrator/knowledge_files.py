@@ -1,0 +1,28 @@
+"""Local knowledge files, identified by project-relative path and SHA-256 of their bytes."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+
+@lru_cache(maxsize=4096)
+def _digest(path: Path, size: int, mtime_ns: int) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def describe_local_file(path: Path, root: Path):
+    from orchestrator.desired import LocalFile
+
+    stat = path.stat()
+    return LocalFile(
+        path=path.relative_to(root).as_posix(),
+        absolute=path,
+        sha256=_digest(path, stat.st_size, stat.st_mtime_ns),
+        size=stat.st_size,
+    )

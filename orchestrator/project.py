@@ -1,0 +1,187 @@
+"""orchestrator.yaml to a Project: environments, targets and variables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from orchestrator.constants import LOCAL_DB_NAME, STATE_DIR
+from orchestrator.diagnostics import Diagnostic, Diagnostics, error
+from orchestrator.loading import Document, LoadError, load_yaml_file
+
+PROJECT_FILE = "orchestrator.yaml"
+DEFAULT_ENVIRONMENT = "dev"
+DEFAULT_TARGET = "local"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    name: str
+    type: str  # local | assistants | agents
+    base_url: str | None = None
+    api_key_env: str | None = None
+    protocol: str = "assistants"  # the backend the engine speaks: assistants | agents
+    db: str | None = None
+    organization: str | None = None
+    timeout: float | None = None
+    max_retries: int | None = None
+
+    @property
+    def backend(self) -> str:
+        """Which backend (wire protocol) this target is reconciled with."""
+        return "agents" if self.type == "agents" else ("assistants" if self.type == "assistants" else self.protocol)
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    name: str
+    target: str
+    vars: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    root: Path
+    name: str
+    specs_dir: Path
+    templates_dir: Path
+    vars: MappingProxyType[str, Any]
+    default_environment: str
+    environments: MappingProxyType[str, Environment]
+    targets: MappingProxyType[str, Target]
+    document: Document | None = None
+
+    @property
+    def file(self) -> Path:
+        return self.root / PROJECT_FILE
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    def local_db(self, target: Target) -> Path:
+        return self.root / (target.db or f"{STATE_DIR}/{LOCAL_DB_NAME}")
+
+    def environment(self, name: str | None) -> Environment:
+        from orchestrator.errors import OrchestratorError
+
+        chosen = name or self.default_environment
+        if chosen not in self.environments:
+            known = ", ".join(sorted(self.environments)) or "none"
+            raise OrchestratorError(f"unknown environment `{chosen}` (defined: {known})")
+        return self.environments[chosen]
+
+    def target(self, name: str) -> Target:
+        from orchestrator.errors import OrchestratorError
+
+        if name not in self.targets:
+            known = ", ".join(sorted(self.targets)) or "none"
+            raise OrchestratorError(f"unknown target `{name}` (defined: {known})")
+        return self.targets[name]
+
+    def display(self, path: Path) -> str:
+        """A path as shown in messages: relative to the project root where possible."""
+        try:
+            return str(path.resolve().relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+
+def find_project_root(start: Path) -> Path | None:
+    """The nearest folder at or above start holding orchestrator.yaml."""
+    current = start.resolve()
+    for folder in (current, *current.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    return None
+
+
+def load_project(root: Path) -> tuple[Project | None, Diagnostics]:
+    """Load and check orchestrator.yaml; a Project only when it has no errors."""
+    from orchestrator.schema_errors import schema_diagnostics
+    from orchestrator.schemas import validator_for
+
+    diagnostics = Diagnostics()
+    path = root / PROJECT_FILE
+    try:
+        document = load_yaml_file(path, PROJECT_FILE)
+    except LoadError as exc:
+        diagnostics.add(exc.diagnostic)
+        return None, diagnostics
+    if not isinstance(document.data, dict):
+        diagnostics.add(document.error_at("", "expected a mapping at the top of orchestrator.yaml"))
+        return None, diagnostics
+    diagnostics.extend(schema_diagnostics(document, validator_for("project")))
+    if diagnostics.has_errors:
+        return None, diagnostics
+    diagnostics.extend(_semantic_checks(document))
+    if diagnostics.has_errors:
+        return None, diagnostics
+    return _build(root, document), diagnostics
+
+
+def _semantic_checks(doc: Document) -> list[Diagnostic]:
+    data = doc.data
+    found: list[Diagnostic] = []
+    targets = data.get("targets") or {}
+    environments = data.get("environments") or {}
+    known_targets = set(targets) | ({DEFAULT_TARGET} if DEFAULT_TARGET not in targets else set())
+    for env_name, env in environments.items():
+        if env["target"] not in known_targets:
+            found.append(doc.error_at(f"/environments/{env_name}/target",
+                                      f"unknown target `{env['target']}`; defined targets: "
+                                      + ", ".join(f"`{t}`" for t in sorted(known_targets))))
+    default_env = data.get("default_environment")
+    known_envs = set(environments) or {DEFAULT_ENVIRONMENT}
+    if default_env is not None and default_env not in known_envs:
+        found.append(doc.error_at("/default_environment", f"unknown environment `{default_env}`; defined: "
+                                  + ", ".join(f"`{e}`" for e in sorted(known_envs))))
+    for key in ("specs", "templates"):
+        value = data.get(key)
+        if isinstance(value, str) and (Path(value).is_absolute() or ".." in Path(value).parts):
+            found.append(doc.error_at(f"/{key}", f"`{key}` must be a folder inside the project"))
+    return found
+
+
+def _build(root: Path, doc: Document) -> Project:
+    data = doc.data
+    targets = {name: _target(name, spec) for name, spec in (data.get("targets") or {}).items()}
+    targets.setdefault(DEFAULT_TARGET, Target(name=DEFAULT_TARGET, type="local"))
+    environments_data = data.get("environments") or {DEFAULT_ENVIRONMENT: {"target": DEFAULT_TARGET}}
+    environments = {
+        name: Environment(name, env["target"], MappingProxyType(dict(env.get("vars") or {})))
+        for name, env in environments_data.items()
+    }
+    default_env = data.get("default_environment") or (
+        DEFAULT_ENVIRONMENT if DEFAULT_ENVIRONMENT in environments else sorted(environments)[0])
+    return Project(
+        root=root.resolve(),
+        name=data["project"],
+        specs_dir=(root / data.get("specs", "specs")).resolve(),
+        templates_dir=(root / data.get("templates", "templates")).resolve(),
+        vars=MappingProxyType(dict(data.get("vars") or {})),
+        default_environment=default_env,
+        environments=MappingProxyType(environments),
+        targets=MappingProxyType(targets),
+        document=doc,
+    )
+
+
+def _target(name: str, spec: dict[str, Any]) -> Target:
+    return Target(
+        name=name,
+        type=spec["type"],
+        base_url=spec.get("base_url"),
+        api_key_env=spec.get("api_key_env"),
+        protocol=spec.get("protocol", "assistants"),
+        db=spec.get("db"),
+        organization=spec.get("organization"),
+        timeout=spec.get("timeout"),
+        max_retries=spec.get("max_retries"),
+    )
+
+
+def project_error(message: str) -> Diagnostic:
+    return error(PROJECT_FILE, message)

@@ -1,0 +1,159 @@
+"""Semantic checks beyond the JSON Schema: names, functions, strict mode, limits, models, backends."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from orchestrator.capabilities import unsupported_fields
+from orchestrator.diagnostics import Diagnostic, error, pointer_join, warning
+from orchestrator.loading import Document
+from orchestrator.models import shutdown_date
+
+MAX_INSTRUCTIONS = 256_000
+MAX_TOOLS = 128
+MAX_FUNCTION_SCHEMA_BYTES = 512 * 1024
+
+
+def check_spec_fields(doc: Document, data: dict[str, Any], *, backend: str, target: str, today: date) -> list[Diagnostic]:
+    """Checks on one schema-valid spec that need no other file."""
+    found: list[Diagnostic] = []
+    seen: dict[str, int] = {}
+    for index, function in enumerate(data.get("functions") or []):
+        name = function["name"]
+        if name in seen:
+            found.append(doc.error_at(f"/functions/{index}/name",
+                                      f"function `{name}` is defined twice (first at /functions/{seen[name]})"))
+        seen.setdefault(name, index)
+    tool_types: dict[str, int] = {}
+    for index, tool in enumerate(data.get("tools") or []):
+        kind = tool if isinstance(tool, str) else tool["type"]
+        if kind in tool_types and kind != "mcp":
+            found.append(doc.error_at(f"/tools/{index}", f"tool `{kind}` is listed twice"))
+        tool_types.setdefault(kind, index)
+    labels: set[str] = set()
+    for index, tool in enumerate(data.get("tools") or []):
+        if isinstance(tool, dict) and tool["type"] == "mcp":
+            if tool["server_label"] in labels:
+                found.append(doc.error_at(f"/tools/{index}/server_label", f"MCP server label `{tool['server_label']}` is used twice"))
+            labels.add(tool["server_label"])
+    count = len(data.get("tools") or []) + len(data.get("functions") or [])
+    if count > MAX_TOOLS:
+        found.append(doc.error_at("/tools", f"{count} tools and functions in all; the API allows at most {MAX_TOOLS}"))
+    if "temperature" in data and "top_p" in data and data["temperature"] != 1 and data["top_p"] != 1:
+        found.append(_warning(doc, "/top_p", "both `temperature` and `top_p` are changed; OpenAI recommends altering one, not both"))
+    if "knowledge" in data and "file_search" not in tool_types:
+        found.append(doc.error_at("/knowledge", "`knowledge` needs the `file_search` tool",
+                                  hint="add `file_search` to `tools`"))
+    if "code_files" in data and "code_interpreter" not in tool_types:
+        found.append(doc.error_at("/code_files", "`code_files` needs the `code_interpreter` tool",
+                                  hint="add `code_interpreter` to `tools`"))
+    found.extend(_model_checks(doc, data["model"], today))
+    for pointer, what in unsupported_fields(data, backend):
+        found.append(doc.error_at(pointer, f"{what} is not supported by target `{target}` (backend: {backend})",
+                                  hint=_backend_hint(backend)))
+    response_format = data.get("response_format")
+    if backend == "agents" and isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+        extra = [k for k in ("description", "strict") if k in response_format["json_schema"]]
+        if extra:
+            found.append(_warning(doc, "/response_format/json_schema",
+                                  f"the agents backend keeps only the schema of a json_schema format; "
+                                  f"{', '.join(f'`{k}`' for k in extra)} will not be sent to target `{target}`"))
+    return found
+
+
+def _backend_hint(backend: str) -> str:
+    if backend == "agents":
+        return "remove it, or deploy this spec to an assistants target"
+    return "remove it, or deploy this spec to an agents target"
+
+
+def _warning(doc: Document, pointer: str, message: str) -> Diagnostic:
+    where = doc.position(pointer)
+    return warning(doc.display, message, line=where.line if where else None,
+                   column=where.column if where else None, pointer=pointer)
+
+
+def _model_checks(doc: Document, model: str, today: date) -> list[Diagnostic]:
+    day = shutdown_date(model)
+    if day is None:
+        return []
+    if day <= today:
+        return [doc.error_at("/model", f"model `{model}` was shut down on {day.isoformat()}",
+                             hint="choose a current model")]
+    return [_warning(doc, "/model", f"model `{model}` is announced to shut down on {day.isoformat()}")]
+
+
+def check_instructions_length(doc: Document, text: str) -> list[Diagnostic]:
+    if len(text) > MAX_INSTRUCTIONS:
+        return [doc.error_at("/instructions", f"rendered instructions are {len(text):,} characters long; "
+                             f"the API allows {MAX_INSTRUCTIONS:,}")]
+    return []
+
+
+def load_json_file(path: Path, shown: str) -> tuple[Any, Diagnostic | None]:
+    """Read a JSON file referred to by a spec; a diagnostic instead of an exception."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, error(shown, "file not found")
+    except IsADirectoryError:
+        return None, error(shown, "expected a JSON file, found a directory")
+    except OSError as exc:
+        return None, error(shown, f"cannot read file: {exc.strerror or exc}")
+    if len(raw) > MAX_FUNCTION_SCHEMA_BYTES:
+        return None, error(shown, f"file is {len(raw):,} bytes; the limit for a schema file is {MAX_FUNCTION_SCHEMA_BYTES:,}")
+    try:
+        return json.loads(raw.decode("utf-8")), None
+    except UnicodeDecodeError:
+        return None, error(shown, "file is not valid UTF-8")
+    except json.JSONDecodeError as exc:
+        return None, error(shown, f"invalid JSON: {exc.msg}", line=exc.lineno, column=exc.colno)
+
+
+@cache
+def _metaschema_validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(Draft202012Validator.META_SCHEMA)
+
+
+def json_schema_problems(schema: Any) -> list[tuple[str, str]]:
+    """(pointer inside the schema, message) for every way schema is not a valid JSON Schema."""
+    if not isinstance(schema, dict):
+        return [("", "a JSON Schema must be an object")]
+    problems = []
+    for err in _metaschema_validator().iter_errors(schema):
+        problems.append((pointer_join("", *err.absolute_path), err.message))
+    if schema.get("type", "object") != "object":
+        problems.append(("/type", "function parameters must be a JSON Schema of type `object`"))
+    return problems
+
+
+def strict_mode_problems(schema: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+    """OpenAI's structured-output rules: every object closes additionalProperties and requires all properties."""
+    if isinstance(schema, list):
+        for index, item in enumerate(schema):
+            yield from strict_mode_problems(item, pointer_join(pointer, index))
+        return
+    if not isinstance(schema, dict):
+        return
+    is_object = schema.get("type") == "object" or (isinstance(schema.get("type"), list) and "object" in schema["type"]) \
+        or "properties" in schema
+    if is_object:
+        if schema.get("additionalProperties") is not False:
+            yield pointer, "strict mode needs `additionalProperties: false` on every object"
+        properties = schema.get("properties") or {}
+        missing = [name for name in properties if name not in (schema.get("required") or [])]
+        if missing:
+            yield pointer, "strict mode needs every property listed in `required`; missing: " + ", ".join(f"`{m}`" for m in missing)
+    for key in ("properties", "$defs", "definitions", "patternProperties"):
+        for name, sub in (schema.get(key) or {}).items() if isinstance(schema.get(key), dict) else ():
+            yield from strict_mode_problems(sub, pointer_join(pointer, key, name))
+    for key in ("items", "anyOf", "allOf", "oneOf", "prefixItems", "not", "additionalProperties"):
+        if key in schema and isinstance(schema[key], dict | list):
+            yield from strict_mode_problems(schema[key], pointer_join(pointer, key))

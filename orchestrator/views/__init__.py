@@ -1,0 +1,1 @@
+"""Views: text, JSON and markdown renderings of plans and diagnostics; each returns a string."""
