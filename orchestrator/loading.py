@@ -5,6 +5,7 @@ Safe-load semantics (no python tags), duplicate keys are errors, one document pe
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,17 +77,19 @@ def load_yaml_bytes(raw: bytes, path: Path, display: str) -> Document:
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise LoadError(error(display, f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
                               line=line, column=column, hint="save the file as UTF-8")) from None
-    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+    if not text.strip():
         raise LoadError(error(display, "file is empty; expected a YAML mapping", line=1, column=1))
+    if all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+        raise LoadError(error(display, "file holds only comments; expected a YAML mapping", line=1, column=1))
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         document = Document(path=path, display=display, data=None)
         document.data = _construct(loader, node, "", document, set())
     except yaml.composer.ComposerError as exc:
-        raise LoadError(_yaml_diagnostic(display, exc, "expected one YAML document per file")) from None
+        raise LoadError(_yaml_diagnostic(display, exc, text)) from None
     except yaml.MarkedYAMLError as exc:
-        raise LoadError(_yaml_diagnostic(display, exc)) from None
+        raise LoadError(_yaml_diagnostic(display, exc, text)) from None
     except yaml.YAMLError as exc:
         raise LoadError(error(display, f"invalid YAML: {exc}")) from None
     except RecursionError:
@@ -94,61 +97,110 @@ def load_yaml_bytes(raw: bytes, path: Path, display: str) -> Document:
     finally:
         loader.dispose()
     if document.data is None:
-        raise LoadError(error(display, "file is empty; expected a YAML mapping", line=1, column=1))
+        raise LoadError(error(display, "file holds only `null`; expected a YAML mapping", line=1, column=1))
     return document
 
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+# the only collection tags plain YAML needs; `!!set`, `!!omap`, `!!python/...` and custom tags are refused
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
 
-def _yaml_diagnostic(display: str, exc: yaml.MarkedYAMLError, override: str | None = None) -> Diagnostic:
+
+def _yaml_diagnostic(display: str, exc: yaml.MarkedYAMLError, text: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
-    problem = exc.problem or "invalid YAML"
+    problem = (exc.problem or "invalid YAML").rstrip(".")
+    context = exc.context
+    hint = None
     if "could not determine a constructor for the tag" in problem:
         tag = problem.rsplit(" ", 1)[-1].strip("'")
-        problem = f"tag `{tag}` is not allowed; specs are plain YAML (no language-specific tags)"
-    if "but found another document" in str(exc):
-        problem = "found a second YAML document; a spec file holds exactly one"
-    elif override and "expected a single document" in str(exc):
-        problem = override
+        problem = f"tag `{_short_tag(tag)}` is not allowed; specs are plain YAML (no language-specific tags)"
+        context = None
+    elif "but found another document" in problem:
+        problem = "found a second YAML document (`---`); a file holds exactly one"
+        context = None
+        hint = "move the second document into a file of its own"
+    elif mark is not None and _char_at(text, mark) == "	":
+        problem = "tab character in indentation; YAML indents with spaces only"
+        context = None
+        hint = "replace the tab with spaces"
+    elif problem == "found undefined alias":
+        problem = "undefined alias (`*name` needs an anchor `&name` above it)"
     message = f"invalid YAML: {problem}"
-    if exc.context and "found another document" not in str(exc):
-        message += f" ({exc.context})"
+    if context:
+        message += f" ({context}"
+        if exc.context_mark is not None and exc.problem_mark is not None and exc.context_mark.line != exc.problem_mark.line:
+            message += f" started at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
+        message += ")"
     return error(display, message, line=mark.line + 1 if mark else None,
-                 column=mark.column + 1 if mark else None)
+                 column=mark.column + 1 if mark else None, hint=hint)
+
+
+def _char_at(text: str, mark: yaml.Mark) -> str:
+    lines = text.splitlines()
+    if mark.line >= len(lines):
+        return ""
+    line = lines[mark.line]
+    return line[mark.column] if mark.column < len(line) else ""
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 def _position(node: yaml.Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+def _refuse(message: str, node: yaml.Node) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(None, None, message, node.start_mark)
+
+
 def _construct(loader: Any, node: yaml.Node, pointer: str, doc: Document, active: set[int]) -> Any:
+    """Build plain data from node (maps, lists, str, int, float, bool, null), recording positions."""
     doc.values.setdefault(pointer, _position(node))
     if isinstance(node, yaml.MappingNode):
+        if node.tag != _MAP_TAG:
+            raise _refuse(f"tag `{_short_tag(node.tag)}` is not allowed; specs are plain YAML (no language-specific tags)", node)
         if id(node) in active:
-            raise yaml.constructor.ConstructorError(None, None, "recursive alias", node.start_mark)
+            raise _refuse("recursive alias (an anchor that contains itself)", node)
         active.add(id(node))
         loader.flatten_mapping(node)
         result: dict[Any, Any] = {}
+        first: dict[Any, yaml.Node] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _refuse("mapping keys must be plain scalars, not lists or mappings", key_node)
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) and key is not None:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "mapping keys must be plain scalars", key_node.start_mark)
+                raise _refuse("mapping keys must be plain scalars", key_node)
             if key in result:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key `{key}`", key_node.start_mark)
+                earlier = first[key].start_mark
+                raise _refuse(f"duplicate key `{key}` (first defined at line {earlier.line + 1}, "
+                              f"column {earlier.column + 1})", key_node)
+            first[key] = key_node
             child = pointer_join(pointer, key)
             doc.keys[child] = _position(key_node)
             result[key] = _construct(loader, value_node, child, doc, active)
         active.discard(id(node))
         return result
     if isinstance(node, yaml.SequenceNode):
+        if node.tag != _SEQ_TAG:
+            raise _refuse(f"tag `{_short_tag(node.tag)}` is not allowed; specs are plain YAML (no language-specific tags)", node)
         if id(node) in active:
-            raise yaml.constructor.ConstructorError(None, None, "recursive alias", node.start_mark)
+            raise _refuse("recursive alias (an anchor that contains itself)", node)
         active.add(id(node))
         items = [_construct(loader, item, pointer_join(pointer, i), doc, active) for i, item in enumerate(node.value)]
         active.discard(id(node))
         return items
+    if node.tag == _TIMESTAMP_TAG:
+        return node.value  # a date stays the text the user wrote; JSON has no date type
+    if node.tag not in _SCALAR_TAGS:
+        raise _refuse(f"tag `{_short_tag(node.tag)}` is not allowed here; use a plain string, number, boolean or null", node)
     value = loader.construct_object(node, deep=True)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _refuse(f"`{node.value}` is not a finite number; JSON (and the API) cannot carry NaN or infinity", node)
     return value

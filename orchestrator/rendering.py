@@ -6,7 +6,6 @@ error is reported at the template's own file and line.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +41,8 @@ class Renderer:
             undefined=jinja2.StrictUndefined,
             autoescape=False,
             keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
             auto_reload=True,
             cache_size=2000,
         )
@@ -170,7 +171,3 @@ def _referenced(env: jinja2.Environment, source: str) -> list[str]:
 
 def _with_message(origin: Diagnostic, message: str) -> Diagnostic:
     return Diagnostic(origin.file, origin.line, origin.column, origin.pointer, message, origin.severity, origin.hint)
-
-
-def recursion_guard() -> None:
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 2000))

@@ -5,17 +5,31 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
-
-from jsonschema.exceptions import ValidationError
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.diagnostics import Diagnostic, pointer_join
 from orchestrator.loading import Document
+
+if TYPE_CHECKING:  # jsonschema is imported by whoever builds the validator; keep this module cheap to import
+    from jsonschema.exceptions import ValidationError
 
 JSON_TYPES = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer",
               float: "a number", type(None): "null"}
 SCHEMA_TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string", "boolean": "a boolean",
                      "integer": "an integer", "number": "a number", "null": "null"}
+
+# what a pattern means, in words (the schema's own `description` is used for other patterns)
+PATTERN_WORDS = {
+    "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$":
+        "lowercase letters, digits and dashes, starting and ending with a letter or digit, at most 64 characters",
+    "^[A-Za-z0-9_-]{1,64}$": "letters, digits, underscores and dashes, at most 64 characters",
+    "^[A-Za-z_][A-Za-z0-9_]*$": "a letter or underscore, then letters, digits or underscores",
+    "^https?://": "an http:// or https:// URL",
+    "^vs_[A-Za-z0-9_-]+$": "a vector store id such as `vs_abc123`",
+    "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$":
+        "`package.module:function`",
+}
 
 
 def describe_type(value: Any) -> str:
@@ -25,25 +39,57 @@ def describe_type(value: Any) -> str:
     return type(value).__name__
 
 
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One schema violation in words; at_key: the position is the mapping key's, not its value's."""
+
+    pointer: str
+    message: str
+    at_key: bool = False
+    hint: str | None = None
+
+
 def schema_diagnostics(document: Document, validator: Any, base_pointer: str = "") -> list[Diagnostic]:
     """Every schema violation in document.data, each at its own line and column."""
-    found: list[Diagnostic] = []
-    for err in validator.iter_errors(document.data):
-        found.extend(_diagnose(document, err, base_pointer))
-    return found
+    return [document.error_at(p.pointer, p.message, key=p.at_key, hint=p.hint)
+            for err in validator.iter_errors(document.data) for p in explain(err, base_pointer)]
+
+
+def explain(err: ValidationError, base: str = "") -> Iterator[Problem]:
+    """The problems one jsonschema error stands for (one per unknown or missing key)."""
+    return _diagnose(err, base)
 
 
 def _pointer(err: ValidationError, base: str) -> str:
     return pointer_join(base, *err.absolute_path)
 
 
-def _diagnose(doc: Document, err: ValidationError, base: str) -> Iterator[Diagnostic]:
+def subject(pointer: str) -> str:
+    """How to name the value at pointer in a sentence: `temperature`, item 2 of `tools`, the file."""
+    if not pointer:
+        return "the document"
+    parent, _, last = pointer.rpartition("/")
+    last = last.replace("~1", "/").replace("~0", "~")
+    if last.isdigit():
+        return f"item {int(last) + 1} of `{parent.rpartition('/')[2] or parent}`" if parent else f"item {int(last) + 1}"
+    return f"`{last}`"
+
+
+def _diagnose(err: ValidationError, base: str) -> Iterator[Problem]:
     pointer = _pointer(err, base)
     validator = err.validator
     instance = err.instance
     schema = err.schema if isinstance(err.schema, dict) else {}
+    if "propertyNames" in err.relative_schema_path:
+        key_pointer = pointer_join(pointer, instance)
+        yield Problem(key_pointer, _property_name_message(err, pointer), at_key=True)
+        return
     if validator in ("oneOf", "anyOf") and err.context:
-        yield from _diagnose(doc, _best_branch_error(err), base)
+        combined = _all_branches_mismatch_type(err)
+        if combined is not None:
+            yield Problem(pointer, f"{subject(pointer)} must be {combined}, got {describe_type(instance)}{_got(instance)}")
+            return
+        yield from _diagnose(_best_branch_error(err), base)
         return
     if validator == "additionalProperties" and isinstance(instance, dict):
         known = sorted(schema.get("properties", {}))
@@ -52,83 +98,104 @@ def _diagnose(doc: Document, err: ValidationError, base: str) -> Iterator[Diagno
                 continue
             hint = _did_you_mean(str(key), known)
             expected = ", ".join(f"`{k}`" for k in known)
-            message = f"unknown key `{key}`" + (f"; did you mean `{hint}`?" if hint else f"; expected one of {expected}")
-            yield doc.error_at(pointer_join(pointer, key), message, key=True,
-                               hint=f"rename it to `{hint}`" if hint else None)
+            where = f" in {subject(pointer)}" if pointer else ""
+            message = f"unknown key `{key}`{where}" + (
+                f"; did you mean `{hint}`?" if hint else f"; expected one of {expected}" if known else "; no keys are allowed here")
+            yield Problem(pointer_join(pointer, key), message, at_key=True,
+                          hint=f"rename it to `{hint}`" if hint else None)
         return
     if validator == "required":
-        missing = [k for k in validator_value(err) if isinstance(instance, dict) and k not in instance]
+        missing = [k for k in err.validator_value if isinstance(instance, dict) and k not in instance]
+        condition = ""
+        if "then" in err.relative_schema_path and isinstance(instance, dict) and "type" in instance:
+            condition = f" (required when `type` is `{instance['type']}`)"
         for key in missing:
-            yield doc.error_at(pointer, f"missing required key `{key}`" + _where(pointer))
+            where = f" in {subject(pointer)}" if pointer else ""
+            yield Problem(pointer_join(pointer, key), f"missing required key `{key}`{where}{condition}")
         return
-    if validator == "propertyNames":
-        yield doc.error_at(pointer, _property_name_message(err), key=True)
+    if validator == "not" and "then" in err.relative_schema_path and isinstance(instance, dict):
+        kind = instance.get("type")
+        yield Problem(pointer, f"{subject(pointer)} has keys that a target of type `{kind}` does not take",
+                      hint="`local` targets take `protocol` and `db`; `assistants` and `agents` targets take "
+                                "`base_url` and `api_key_env`")
         return
-    yield doc.error_at(pointer, _message(err, instance, schema))
+    yield Problem(pointer, _message(err, instance, schema, pointer))
 
 
-def validator_value(err: ValidationError) -> Any:
-    return err.validator_value
-
-
-def _where(pointer: str) -> str:
-    return f" in `{pointer}`" if pointer else ""
-
-
-def _property_name_message(err: ValidationError) -> str:
+def _property_name_message(err: ValidationError, parent: str) -> str:
     key = err.instance
-    inner = err.context[0] if err.context else None
-    if inner is not None and inner.validator == "maxLength":
-        return f"key `{key}` is {len(str(key))} characters long; the limit is {inner.validator_value}"
-    if inner is not None and inner.validator == "not":
-        return f"key `{key}` is reserved for the orchestrator's ownership metadata"
-    if inner is not None and inner.validator == "pattern":
-        return f"key `{key}` is not a valid name (expected to match {inner.validator_value})"
-    return f"key `{key}` is not allowed: {err.message}"
+    kind = "key" if not parent else f"{subject(parent).strip('`')} key"
+    if err.validator == "maxLength":
+        return f"{kind} `{key}` is {len(str(key))} characters long; the limit is {err.validator_value}"
+    if err.validator == "minLength":
+        return f"{kind} must not be empty"
+    if err.validator == "not":
+        return f"{kind} `{key}` uses the reserved prefix `orchestrator.`, kept for ownership metadata"
+    if err.validator == "pattern":
+        return f"{kind} `{key}` is not valid; expected {_pattern_words(err.validator_value, {})}"
+    return f"{kind} `{key}` is not allowed: {err.message}"
 
 
-def _message(err: ValidationError, instance: Any, schema: dict[str, Any]) -> str:
+def _message(err: ValidationError, instance: Any, schema: dict[str, Any], pointer: str) -> str:
     v = err.validator
     val = err.validator_value
+    what = subject(pointer)
     if v == "type":
         wanted = val if isinstance(val, list) else [val]
         names = " or ".join(SCHEMA_TYPE_NAMES.get(t, t) for t in wanted)
-        return f"expected {names}, got {describe_type(instance)}" + _got(instance)
+        return f"{what} must be {names}, got {describe_type(instance)}{_got(instance)}"
     if v == "enum":
         options = ", ".join(f"`{o}`" for o in val)
         hint = _did_you_mean(str(instance), [str(o) for o in val]) if isinstance(instance, str) else None
-        text = f"`{instance}` is not one of {options}"
+        text = f"{what} must be one of {options}, got `{instance}`"
         return text + (f"; did you mean `{hint}`?" if hint else "")
     if v == "const":
-        return f"expected `{val}`, got `{instance}`"
+        return f"{what} must be `{val}`, got `{instance}`"
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        relation = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[v]
-        return f"must be {relation} {val}, got {instance}"
+        relation = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "greater than",
+                    "exclusiveMaximum": "less than"}[v]
+        return f"{what} must be {relation} {val}, got {instance}"
     if v == "maxLength":
-        return f"is {len(instance)} characters long; the limit is {val}"
+        return f"{what} is {len(instance):,} characters long; the limit is {val:,}"
     if v == "minLength":
-        return "must not be empty" if val == 1 else f"must be at least {val} characters long"
+        return f"{what} must not be empty" if val == 1 else f"{what} must be at least {val} characters long"
     if v == "maxItems":
-        return f"has {len(instance)} items; the limit is {val}"
+        return f"{what} has {len(instance)} items; the limit is {val}"
     if v == "minItems":
-        return f"must have at least {val} item{'s' if val != 1 else ''}"
+        return f"{what} must have at least {val} item{'s' if val != 1 else ''}"
     if v == "maxProperties":
-        return f"has {len(instance)} keys; the limit is {val}" + (
+        return f"{what} has {len(instance)} keys; the limit is {val}" + (
             " (the API allows 16 metadata pairs and the orchestrator reserves 2 for ownership)" if val == 14 else "")
+    if v == "minProperties":
+        return f"{what} must have at least {val} key{'s' if val != 1 else ''}"
     if v == "pattern":
-        description = schema.get("description")
-        return f"`{instance}` is not valid" + (f": {description}" if description else f" (expected to match {val})")
+        return f"{what} `{instance}` is not valid; expected {_pattern_words(val, schema)}"
+    if v == "uniqueItems":
+        return f"{what} lists the same item twice"
     if v == "not":
-        return f"this combination is not allowed here: {err.message}"
-    return err.message
+        return f"{what}: this combination is not allowed here"
+    return f"{what}: {err.message}"
+
+
+def _pattern_words(pattern: str, schema: dict[str, Any]) -> str:
+    words = PATTERN_WORDS.get(pattern)
+    if words:
+        return words
+    description = schema.get("description")
+    return f"{description.rstrip('.')} (pattern `{pattern}`)" if description else f"a value matching `{pattern}`"
 
 
 def _got(instance: Any) -> str:
-    if isinstance(instance, str | int | float | bool) and not isinstance(instance, bool | str):
+    if isinstance(instance, int | float) and not isinstance(instance, bool):
         return f" ({instance})"
     if isinstance(instance, str) and len(instance) <= 40:
         return f" (`{instance}`)"
     return ""
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str | None:
+    """The closest option to word, if one is close enough to be a typo."""
+    return _did_you_mean(word, options)
 
 
 def _did_you_mean(word: str, options: Iterable[str]) -> str | None:
@@ -136,20 +203,55 @@ def _did_you_mean(word: str, options: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
-def _best_branch_error(err: ValidationError) -> ValidationError:
-    """Of a oneOf/anyOf's branch errors, the one from the branch the user most likely meant."""
+def _branches(err: ValidationError) -> dict[int, list[ValidationError]]:
     by_branch: dict[int, list[ValidationError]] = {}
     for sub in err.context or []:
-        branch = sub.schema_path[0] if sub.schema_path else 0
+        branch = sub.relative_schema_path[0] if sub.relative_schema_path else 0
         by_branch.setdefault(int(branch), []).append(sub)
+    return by_branch
 
-    def score(item: tuple[int, list[ValidationError]]) -> tuple[int, int, int]:
+
+def _all_branches_mismatch_type(err: ValidationError) -> str | None:
+    """When no branch takes the value's type at all: `a string or a mapping` (else None)."""
+    schemas = err.validator_value if isinstance(err.validator_value, list) else []
+    wanted: list[str] = []
+    by_branch = _branches(err)
+    for index, branch in enumerate(schemas):
+        errors = by_branch.get(index, [])
+        root = [e for e in errors if not e.relative_path]
+        if not any(e.validator in ("type", "enum", "const") for e in root):
+            return None
+        if not isinstance(branch, dict):
+            return None
+        if "type" in branch:
+            names = branch["type"] if isinstance(branch["type"], list) else [branch["type"]]
+            wanted.extend(SCHEMA_TYPE_NAMES.get(n, n) for n in names)
+        elif "enum" in branch:
+            wanted.append("one of " + ", ".join(f"`{o}`" for o in branch["enum"]))
+        elif "const" in branch:
+            wanted.append(f"`{branch['const']}`")
+        else:
+            return None
+    if not any(e.validator == "type" for e in err.context or []):
+        return None  # the type matched a branch; a closer look at that branch says more
+    unique = list(dict.fromkeys(wanted))
+    return " or ".join(unique) if unique else None
+
+
+def _best_branch_error(err: ValidationError) -> ValidationError:
+    """Of a oneOf/anyOf's branch errors, the one from the branch the user most likely meant."""
+    by_branch = _branches(err)
+    if not by_branch:
+        return err
+
+    def score(item: tuple[int, list[ValidationError]]) -> tuple[int, int, int, int]:
         _, errors = item
-        shallow_type = sum(1 for e in errors if e.validator in ("type", "const", "enum")
-                           and list(e.relative_path) in ([], ["type"]))
+        shallow = [e for e in errors if list(e.relative_path) in ([], ["type"])]
+        wrong_type = sum(1 for e in shallow if e.validator == "type")
+        wrong_discriminator = sum(1 for e in shallow if e.validator in ("const", "enum"))
         missing_type = sum(1 for e in errors if e.validator == "required" and "type" in (e.validator_value or []))
         depth = max((len(e.relative_path) for e in errors), default=0)
-        return (shallow_type + missing_type, -depth, len(errors))
+        return (wrong_type, wrong_discriminator + missing_type, -depth, len(errors))
 
     branch_errors = sorted(by_branch.items(), key=score)[0][1]
     # within a branch prefer the deepest error

@@ -58,8 +58,12 @@ def _available(name: str) -> bool:
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="orchestrator")
-def cli() -> None:
+@click.option("-C", "directory", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Run as if started in DIR (like git -C).")
+@click.pass_context
+def cli(ctx: click.Context, directory: str | None) -> None:
     """Keep OpenAI assistants and agents in git: validate, diff, apply, watch."""
+    ctx.obj = {"directory": directory}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

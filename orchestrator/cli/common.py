@@ -47,6 +47,10 @@ class Selection:
 
 
 def resolve_root(directory: Path | None) -> Path:
+    if directory is None:
+        ctx = click.get_current_context(silent=True)
+        group_dir = (ctx.find_root().obj or {}).get("directory") if ctx is not None else None
+        directory = Path(group_dir) if group_dir else None
     start = directory if directory is not None else Path.cwd()
     if directory is not None and not directory.is_dir():
         raise OrchestratorError(f"-C {directory}: no such directory")

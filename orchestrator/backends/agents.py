@@ -1,0 +1,201 @@
+"""OpenAI's Agents API backend (`/v1/agents`, header OpenAI-Beta: agents=v1).
+
+Server-resolved values (reasoning, service_tier auto, text format and verbosity, multi_agent,
+compaction, defer_loading) are normalised away, so apply-then-diff is always clean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from orchestrator.backends.base import LiveObject
+from orchestrator.normalising import canonical
+from orchestrator.ownership import user_metadata
+
+TEXT_FORMAT_DEFAULT = {"type": "text"}
+WEB_SEARCH_DEFAULTS = {"context_size": "medium", "mode": "live"}
+
+
+class AgentsMapping:
+    backend = "agents"
+    object_kind = "agent"
+    write_only: frozenset[str] = frozenset()
+
+    def desired_essence(self, spec: Any) -> dict[str, Any]:
+        tools: dict[str, Any] = {}
+        for tool in spec.tools:
+            options = canonical({k: v for k, v in tool.items() if k != "type"})
+            if tool["type"] == "mcp":
+                label = options.pop("server_label")
+                tools[f"mcp:{label}"] = _mcp_options(options)
+            else:
+                tools[tool["type"]] = _web_search_options(options) if tool["type"] == "web_search" else options
+        return {
+            "name": spec.display_name,
+            "model": spec.model,
+            "instructions": spec.instructions,
+            "tools": dict(sorted(tools.items())),
+            "functions": {
+                f.name: {"description": f.description, "parameters": canonical(f.parameters)}
+                for f in sorted(spec.functions, key=lambda f: f.name)
+            },
+            "reasoning_effort": spec.reasoning_effort,
+            "verbosity": spec.verbosity or "medium",
+            "service_tier": spec.service_tier or "auto",
+            "response_format": _desired_format(spec.response_format),
+            "metadata": dict(spec.metadata),
+        }
+
+    def live_essence(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        tools: dict[str, Any] = {}
+        functions: dict[str, Any] = {}
+        for tool in raw.get("tools") or []:
+            kind = tool.get("type")
+            if kind == "function":
+                functions[tool.get("name", "")] = {
+                    "description": tool.get("description") or "",
+                    "parameters": canonical(tool.get("parameters") or {"type": "object", "properties": {}}),
+                }
+            elif kind == "mcp":
+                transport = tool.get("transport") or {}
+                options = {"server_url": transport.get("server_url"), "allowed_tools": tool.get("allowed_tools"),
+                           "required": tool.get("required"), "headers": transport.get("headers")}
+                tools[f"mcp:{tool.get('server_label')}"] = _mcp_options(canonical(options))
+            elif kind == "web_search":
+                options = {k: tool.get(k) for k in ("context_size", "mode", "allowed_domains")}
+                tools[kind] = _web_search_options(canonical(options))
+            elif kind:
+                tools[kind] = {k: v for k, v in canonical(tool).items() if k != "type"}
+        reasoning = raw.get("reasoning") or {}
+        text = raw.get("text") or {}
+        return {
+            "name": raw.get("name"),
+            "model": raw.get("model") or "",
+            "instructions": raw.get("instructions") or "",
+            "tools": dict(sorted(tools.items())),
+            "functions": dict(sorted(functions.items())),
+            "reasoning_effort": reasoning.get("effort"),
+            "verbosity": text.get("verbosity") or "medium",
+            "service_tier": raw.get("service_tier") or "auto",
+            "response_format": _live_format(text.get("format")),
+            "metadata": user_metadata(raw.get("metadata")),
+        }
+
+    def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "model": essence["model"],
+            "name": essence["name"],
+            "instructions": essence["instructions"],
+            "metadata": dict(metadata),
+            "tools": _wire_tools(essence),
+            "text": {"format": essence["response_format"], "verbosity": essence["verbosity"]},
+            "service_tier": essence["service_tier"],
+        }
+        if essence["reasoning_effort"] is not None:
+            payload["reasoning"] = {"effort": essence["reasoning_effort"]}
+        return payload
+
+    def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
+                       metadata: Mapping[str, str]) -> dict[str, Any]:
+        """Partial update: omitted = unchanged, null = cleared, tools and metadata replaced whole."""
+        payload: dict[str, Any] = {"metadata": dict(metadata)}
+        for key in changed:
+            if key in ("tools", "functions"):
+                payload["tools"] = _wire_tools(essence)
+            elif key in ("response_format", "verbosity"):
+                payload["text"] = {"format": essence["response_format"], "verbosity": essence["verbosity"]}
+            elif key == "reasoning_effort":
+                effort = essence["reasoning_effort"]
+                payload["reasoning"] = {"effort": effort} if effort is not None else None
+            elif key in ("name", "model", "instructions", "service_tier"):
+                payload[key] = essence[key]
+        return payload
+
+
+def _desired_format(value: Any) -> dict[str, Any]:
+    if value is None or value == "auto" or value == {"type": "text"}:
+        return dict(TEXT_FORMAT_DEFAULT)
+    if isinstance(value, Mapping) and value.get("type") == "json_schema":
+        return {"type": "json_schema", "schema": canonical(value["json_schema"]["schema"])}
+    return canonical(value)
+
+
+def _live_format(value: Any) -> dict[str, Any]:
+    if not value:
+        return dict(TEXT_FORMAT_DEFAULT)
+    value = canonical(value)
+    if value.get("type") == "json_schema":
+        return {"type": "json_schema", "schema": value.get("schema") or {}}
+    return {"type": value.get("type")}
+
+
+def _web_search_options(options: dict[str, Any]) -> dict[str, Any]:
+    result = {k: v for k, v in options.items() if v is not None}
+    for key, default in WEB_SEARCH_DEFAULTS.items():
+        if result.get(key) == default:
+            result.pop(key)
+    return result
+
+
+def _mcp_options(options: dict[str, Any]) -> dict[str, Any]:
+    result = {k: v for k, v in options.items() if v not in (None, {}, False)}
+    return result
+
+
+def _wire_tools(essence: Mapping[str, Any]) -> list[dict[str, Any]]:
+    tools: list[dict[str, Any]] = []
+    for key, options in sorted(essence["tools"].items()):
+        if key.startswith("mcp:"):
+            transport: dict[str, Any] = {"type": "http", "server_url": options["server_url"]}
+            if options.get("headers"):
+                transport["headers"] = options["headers"]
+            tool: dict[str, Any] = {"type": "mcp", "server_label": key[4:], "transport": transport}
+            if "allowed_tools" in options:
+                tool["allowed_tools"] = options["allowed_tools"]
+            if options.get("required"):
+                tool["required"] = True
+            tools.append(tool)
+        else:
+            tools.append({"type": key, **options})
+    for name, fn in sorted(essence["functions"].items()):
+        tools.append({"type": "function", "name": name, "description": fn["description"],
+                      "parameters": fn["parameters"]})
+    return tools
+
+
+class AgentsClient:
+    """client.beta.agents, paging at 100."""
+
+    def __init__(self, sdk: Any) -> None:
+        self._sdk = sdk
+
+    def list_all(self) -> list[LiveObject]:
+        return [LiveObject.from_raw(_dump(item)) for item in self._sdk.beta.agents.list(limit=100, order="asc")]
+
+    def retrieve(self, object_id: str) -> LiveObject | None:
+        import openai
+
+        try:
+            return LiveObject.from_raw(_dump(self._sdk.beta.agents.retrieve(object_id)))
+        except openai.NotFoundError:
+            return None
+
+    def create(self, payload: Mapping[str, Any]) -> LiveObject:
+        sdk = self._sdk.with_options(max_retries=0)
+        return LiveObject.from_raw(_dump(sdk.beta.agents.create(**payload)))
+
+    def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
+        return LiveObject.from_raw(_dump(self._sdk.beta.agents.update(object_id, **payload)))
+
+    def delete(self, object_id: str) -> None:
+        import openai
+
+        try:
+            self._sdk.beta.agents.delete(object_id)
+        except openai.NotFoundError:
+            return
+
+
+def _dump(model: Any) -> dict[str, Any]:
+    return model.model_dump(mode="json", by_alias=True)

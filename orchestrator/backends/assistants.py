@@ -1,0 +1,197 @@
+"""The Assistants API backend (`/v1/assistants`): a pure mapping and an openai SDK client."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from orchestrator.backends.base import LiveObject
+from orchestrator.normalising import canonical, number
+from orchestrator.ownership import user_metadata
+
+FILE_SEARCH_DEFAULTS = {"ranking_options": {"ranker": "auto", "score_threshold": 0.0}}
+
+
+class AssistantsMapping:
+    backend = "assistants"
+    object_kind = "assistant"
+    # The assistant object does not return reasoning_effort: it is checked through the digest only.
+    write_only = frozenset({"reasoning_effort"})
+
+    def desired_essence(self, spec: Any) -> dict[str, Any]:
+        tools: dict[str, Any] = {}
+        for tool in spec.tools:
+            options = {k: v for k, v in tool.items() if k != "type"}
+            tools[tool["type"]] = _tool_options(tool["type"], canonical(options), spec.model)
+        return {
+            "name": spec.display_name,
+            "description": spec.description,
+            "model": spec.model,
+            "instructions": spec.instructions,
+            "tools": tools,
+            "functions": {
+                f.name: {"description": f.description, "parameters": canonical(f.parameters), "strict": f.strict}
+                for f in sorted(spec.functions, key=lambda f: f.name)
+            },
+            "temperature": number(1.0 if spec.temperature is None else spec.temperature),
+            "top_p": number(1.0 if spec.top_p is None else spec.top_p),
+            "response_format": canonical(spec.response_format) if spec.response_format is not None else "auto",
+            "reasoning_effort": spec.reasoning_effort,
+            "metadata": dict(spec.metadata),
+        }
+
+    def live_essence(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        tools: dict[str, Any] = {}
+        functions: dict[str, Any] = {}
+        model = raw.get("model") or ""
+        for tool in raw.get("tools") or []:
+            kind = tool.get("type")
+            if kind == "function":
+                fn = tool.get("function") or {}
+                functions[fn.get("name", "")] = {
+                    "description": fn.get("description") or "",
+                    "parameters": canonical(fn.get("parameters") or {"type": "object", "properties": {}}),
+                    "strict": bool(fn.get("strict") or False),
+                }
+            elif kind == "file_search":
+                tools[kind] = _tool_options(kind, canonical(tool.get("file_search") or {}), model)
+            elif kind:
+                tools[kind] = {}
+        response_format = raw.get("response_format")
+        return {
+            "name": raw.get("name"),
+            "description": raw.get("description"),
+            "model": model,
+            "instructions": raw.get("instructions") or "",
+            "tools": tools,
+            "functions": dict(sorted(functions.items())),
+            "temperature": number(1.0 if raw.get("temperature") is None else raw["temperature"]),
+            "top_p": number(1.0 if raw.get("top_p") is None else raw["top_p"]),
+            "response_format": _live_response_format(response_format),
+            "reasoning_effort": None,
+            "metadata": user_metadata(raw.get("metadata")),
+        }
+
+    def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
+        payload = {
+            "model": essence["model"],
+            "name": essence["name"],
+            "description": essence["description"],
+            "instructions": essence["instructions"],
+            "tools": _wire_tools(essence),
+            "metadata": dict(metadata),
+            "temperature": essence["temperature"],
+            "top_p": essence["top_p"],
+            "response_format": essence["response_format"],
+            "reasoning_effort": essence["reasoning_effort"],
+        }
+        return {k: v for k, v in payload.items() if v is not None}
+
+    def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
+                       metadata: Mapping[str, str]) -> dict[str, Any]:
+        payload: dict[str, Any] = {"metadata": dict(metadata)}
+        for key in changed:
+            if key in ("tools", "functions"):
+                payload["tools"] = _wire_tools(essence)
+            elif key != "metadata":
+                payload[key] = essence[key]
+        return payload
+
+
+def _tool_options(kind: str, options: dict[str, Any], model: str) -> dict[str, Any]:
+    """Drop server-filled defaults so a tool with default settings compares equal to the bare tool."""
+    if kind != "file_search":
+        return options
+    result = {k: v for k, v in options.items() if v is not None}
+    default_results = 5 if model.startswith("gpt-3.5") else 20
+    if result.get("max_num_results") == default_results:
+        result.pop("max_num_results")
+    ranking = result.get("ranking_options")
+    if isinstance(ranking, dict):
+        ranking = {k: number(v) if k == "score_threshold" else v for k, v in ranking.items()}
+        if ranking.get("ranker") in ("auto", "default_2024_08_21"):
+            ranking.pop("ranker")
+        if ranking == {"score_threshold": 0.0} or not ranking:
+            result.pop("ranking_options")
+        else:
+            result["ranking_options"] = ranking
+    return result
+
+
+def _live_response_format(value: Any) -> Any:
+    if value is None or value == "auto":
+        return "auto"
+    value = canonical(value)
+    if isinstance(value, dict) and value.get("type") == "json_schema":
+        schema = dict(value.get("json_schema") or {})
+        if schema.get("strict") is None:
+            schema.pop("strict", None)
+        if schema.get("description") is None:
+            schema.pop("description", None)
+        return {"type": "json_schema", "json_schema": schema}
+    return value
+
+
+def _wire_tools(essence: Mapping[str, Any]) -> list[dict[str, Any]]:
+    tools: list[dict[str, Any]] = []
+    for kind in sorted(essence["tools"]):
+        options = essence["tools"][kind]
+        tools.append({"type": kind, kind: options} if options else {"type": kind})
+    for name, fn in sorted(essence["functions"].items()):
+        tools.append({"type": "function", "function": {"name": name, "description": fn["description"],
+                                                       "parameters": fn["parameters"], "strict": fn["strict"]}})
+    return tools
+
+
+class AssistantsClient:
+    """client.beta.assistants, paging at 100 so reading N objects costs ceil(N/100) requests."""
+
+    def __init__(self, sdk: Any) -> None:
+        self._sdk = sdk
+
+    def _resource(self, retries: bool = True) -> Any:
+        sdk = self._sdk if retries else self._sdk.with_options(max_retries=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return sdk.beta.assistants
+
+    def list_all(self) -> list[LiveObject]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            page = self._resource().list(limit=100, order="asc")
+            return [LiveObject.from_raw(_dump(item)) for item in page]
+
+    def retrieve(self, object_id: str) -> LiveObject | None:
+        import openai
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                return LiveObject.from_raw(_dump(self._resource().retrieve(object_id)))
+        except openai.NotFoundError:
+            return None
+
+    def create(self, payload: Mapping[str, Any]) -> LiveObject:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return LiveObject.from_raw(_dump(self._resource(retries=False).create(**payload)))
+
+    def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return LiveObject.from_raw(_dump(self._resource().update(object_id, **payload)))
+
+    def delete(self, object_id: str) -> None:
+        import openai
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self._resource().delete(object_id)
+        except openai.NotFoundError:
+            return
+
+
+def _dump(model: Any) -> dict[str, Any]:
+    return model.model_dump(mode="json", by_alias=True)

@@ -1,0 +1,79 @@
+"""The backend seam: what planning and applying need from a live API.
+
+A backend has two halves. Its Mapping is pure (no SDK, no I/O): it turns a DesiredSpec into a
+canonical *essence* and a live object back into one, and builds wire payloads. Its Client talks
+to the API through the openai SDK. Planning and the views only ever see essences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from orchestrator.ownership import Digests, Owner, parse_digests, parse_owner
+
+
+@dataclass(frozen=True, slots=True)
+class LiveObject:
+    """One live object as read from the API (raw wire dict kept for essence and fingerprints)."""
+
+    id: str
+    created_at: int
+    raw: Mapping[str, Any]
+    owner: Owner | None = None
+    digests: Digests | None = None
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> LiveObject:
+        metadata = raw.get("metadata") or {}
+        return cls(id=str(raw["id"]), created_at=int(raw.get("created_at") or 0), raw=raw,
+                   owner=parse_owner(metadata), digests=parse_digests(metadata))
+
+
+@dataclass(frozen=True, slots=True)
+class Essence:
+    """A canonical, comparable description of one object; readable fields are those the API returns."""
+
+    fields: Mapping[str, Any]
+    write_only: frozenset[str] = field(default_factory=frozenset)
+
+    def readable(self) -> dict[str, Any]:
+        return {k: v for k, v in self.fields.items() if k not in self.write_only}
+
+
+class Mapping_(Protocol):
+    backend: str  # "assistants" | "agents"
+    object_kind: str  # "assistant" | "agent"
+    write_only: frozenset[str]
+
+    def desired_essence(self, spec: Any) -> dict[str, Any]: ...
+
+    def live_essence(self, raw: Mapping[str, Any]) -> dict[str, Any]: ...
+
+    def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]: ...
+
+    def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
+                       metadata: Mapping[str, str]) -> dict[str, Any]: ...
+
+
+class Client(Protocol):
+    def list_all(self) -> list[LiveObject]: ...
+
+    def retrieve(self, object_id: str) -> LiveObject | None: ...
+
+    def create(self, payload: Mapping[str, Any]) -> LiveObject: ...
+
+    def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject: ...
+
+    def delete(self, object_id: str) -> None: ...
+
+
+def mapping_for(backend: str) -> Mapping_:
+    if backend == "agents":
+        from orchestrator.backends.agents import AgentsMapping
+
+        return AgentsMapping()
+    from orchestrator.backends.assistants import AssistantsMapping
+
+    return AssistantsMapping()

@@ -1,0 +1,76 @@
+"""Open a target: the embedded emulator for `local`, or a remote API with a key from the environment.
+
+Whatever the target, the engine talks to it through the openai SDK over HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from orchestrator.constants import LOCAL_API_KEY
+from orchestrator.errors import OrchestratorError
+from orchestrator.project import Project, Target
+
+DEFAULT_MAX_RETRIES = 4
+DEFAULT_TIMEOUT = 60.0
+
+
+class Connection:
+    """A context manager yielding an openai.OpenAI client (and the backend client) for a target."""
+
+    def __init__(self, project: Project, target: Target, *, environ: Mapping[str, str] | None = None,
+                 base_url: str | None = None) -> None:
+        self.project = project
+        self.target = target
+        self.environ = os.environ if environ is None else environ
+        self.override_url = base_url
+        self._server: Any = None
+        self.sdk: Any = None
+
+    def __enter__(self) -> Connection:
+        import openai
+
+        from orchestrator.secrets import register_secret
+
+        if self.target.type == "local" and self.override_url is None:
+            from orchestrator.emulator.server import EmulatorServer
+
+            db = self.project.local_db(self.target)
+            db.parent.mkdir(parents=True, exist_ok=True)
+            self._server = EmulatorServer(db).start()
+            base_url, api_key = self._server.base_url, LOCAL_API_KEY
+        elif self.target.type == "local":
+            base_url, api_key = self.override_url, self.environ.get("ORCHESTRATOR_LOCAL_API_KEY", LOCAL_API_KEY)
+        else:
+            name = self.target.api_key_env or "OPENAI_API_KEY"
+            api_key = self.environ.get(name, "")
+            if not api_key:
+                raise OrchestratorError(f"target `{self.target.name}` needs an API key: set the environment "
+                                        f"variable {name} (keys are never read from files)")
+            register_secret(api_key)
+            base_url = self.override_url or self.target.base_url
+        self.sdk = openai.OpenAI(
+            base_url=base_url,
+            api_key=api_key,
+            organization=self.target.organization,
+            max_retries=self.target.max_retries if self.target.max_retries is not None else DEFAULT_MAX_RETRIES,
+            timeout=self.target.timeout or DEFAULT_TIMEOUT,
+        )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.sdk is not None:
+            self.sdk.close()
+        if self._server is not None:
+            self._server.stop()
+
+    def client(self) -> Any:
+        if self.target.backend == "agents":
+            from orchestrator.backends.agents import AgentsClient
+
+            return AgentsClient(self.sdk)
+        from orchestrator.backends.assistants import AssistantsClient
+
+        return AssistantsClient(self.sdk)

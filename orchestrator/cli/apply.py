@@ -1,0 +1,145 @@
+"""`orchestrator apply [PLAN]`: make live objects match the specs, or apply exactly a saved plan."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from orchestrator.cli.common import directory_option, environment_option, stdout_color, target_option
+from orchestrator.cli.engine import (
+    Invalid,
+    apply_lock,
+    connect,
+    events_option,
+    load_selection,
+    load_state,
+    make_bus,
+    parse_only,
+    read_live,
+)
+from orchestrator.errors import OrchestratorError
+from orchestrator.planning import Action, Plan
+
+
+@click.command()
+@click.argument("plan_file", metavar="[PLAN]", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@directory_option
+@environment_option
+@target_option
+@click.option("--only", multiple=True, metavar="NAME", help="Limit to these specs (repeatable).")
+@click.option("--prune", is_flag=True, help="Delete orphans and duplicates too.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed without a terminal).")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Independent changes applied at once.")
+@events_option
+def apply(plan_file: Path | None, directory: Path | None, environment: str | None, target: str | None,
+          only: tuple[str, ...], prune: bool, yes: bool, parallelism: int, events: Path | None) -> int:
+    """Make the live objects match the specs. With PLAN, apply exactly that saved plan."""
+    bus = make_bus(events)
+    try:
+        if plan_file is not None:
+            if only or prune:
+                raise OrchestratorError("--only and --prune are fixed by the saved plan; don't pass them with PLAN")
+            return _apply_saved(plan_file, directory, environment, target, yes, parallelism, bus)
+        state = load_state(directory, environment, target)
+    except Invalid:
+        return 1
+    selected = parse_only(only, set(state.specs))
+    from orchestrator.sync import make_plan
+
+    with connect(state.project, state.target) as live, apply_lock(state.project, state.target):
+        objects = read_live(live)
+        plan = make_plan(state, objects, live.mapping, prune=prune, only=selected)
+        return _confirm_and_apply(plan, live, yes, parallelism, bus)
+
+
+def _apply_saved(plan_file: Path, directory: Path | None, environment: str | None, target: str | None,
+                 yes: bool, parallelism: int, bus: Any) -> int:
+    from orchestrator.planfile import plan_from_json, stale_changes
+    from orchestrator.sync import fingerprint
+
+    try:
+        text = plan_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise OrchestratorError(f"plan file {plan_file} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OrchestratorError(f"cannot read plan file {plan_file}: {exc}") from None
+    saved = plan_from_json(text, str(plan_file))
+    selection = load_selection(directory, environment or saved.environment, target or saved.target)
+    if (selection.project.name, selection.environment.name, selection.target.name) != \
+            (saved.project, saved.environment, saved.target):
+        raise OrchestratorError(
+            f"the plan was made for project {saved.project}, environment {saved.environment}, target {saved.target}; "
+            f"this run is for {selection.project.name}, {selection.environment.name}, {selection.target.name}")
+    if selection.target.backend != saved.backend:
+        raise OrchestratorError(f"the plan was made for the {saved.backend} backend, target "
+                                f"{selection.target.name} now uses {selection.target.backend}")
+    with connect(selection.project, selection.target) as live, apply_lock(selection.project, selection.target):
+        objects = read_live(live)
+        fingerprints = {obj.id: fingerprint(obj) for obj in objects}
+        owned = {}
+        for obj in sorted(objects, key=lambda o: (o.created_at, o.id), reverse=True):
+            if obj.owner and obj.owner.project == saved.project and obj.owner.environment == saved.environment:
+                owned[obj.owner.spec] = obj.id
+        problems = stale_changes(saved, fingerprints, owned)
+        if problems:
+            click.echo("error: the saved plan is stale; nothing was changed:", err=True)
+            for problem in problems:
+                click.echo(f"  - {problem}", err=True)
+            click.echo("Run `orchestrator diff --out PLAN` again and review the new plan.", err=True)
+            return 1
+        return _confirm_and_apply(saved, live, yes, parallelism, bus)
+
+
+def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: Any) -> int:
+    from orchestrator.views.plan_text import render_plan_text
+
+    click.echo(render_plan_text(plan, color=stdout_color()), nl=False)
+    if not plan.has_changes:
+        return 0
+    if not yes:
+        if not sys.stdin.isatty():
+            click.echo("error: apply needs --yes when no terminal is attached; nothing was changed", err=True)
+            return 1
+        if not click.confirm("Apply these changes?", default=False, err=True):
+            click.echo("Apply cancelled; nothing was changed.", err=True)
+            return 1
+    return execute(plan, live, parallelism, bus)
+
+
+def execute(plan: Plan, live: Any, parallelism: int, bus: Any) -> int:
+    from orchestrator.applying import Applier
+
+    def recover(change: Any) -> Any:
+        for obj in live.client.list_all():
+            owner = obj.owner
+            if owner and (owner.project, owner.environment, owner.spec) == (plan.project, plan.environment, change.name):
+                return obj
+        return None
+
+    applier = Applier(live.client, live.mapping, bus, parallelism=parallelism, recover=recover)
+    result = applier.apply(plan)
+    click.echo(render_result(result), nl=False)
+    return 0 if result.ok else 1
+
+
+def render_result(result: Any) -> str:
+    verbs = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
+    lines = []
+    counts = {"created": 0, "updated": 0, "deleted": 0, "failed": 0}
+    for outcome in result.outcomes:
+        change = outcome.change
+        if outcome.ok:
+            verb = verbs[change.action]
+            counts[verb] += 1
+            lines.append(f"  {change.kind} {change.name}: {verb} ({outcome.id})")
+        else:
+            counts["failed"] += 1
+            lines.append(f"  {change.kind} {change.name}: FAILED to {change.action.value}: {outcome.error}")
+    status = "Apply complete" if result.ok else "Apply finished with errors"
+    lines.append(f"{status}: {counts['created']} created, {counts['updated']} updated, "
+                 f"{counts['deleted']} deleted, {counts['failed']} failed.")
+    return "\n".join(lines) + "\n"

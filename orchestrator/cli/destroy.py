@@ -1,0 +1,42 @@
+"""`orchestrator destroy`: delete every object this project and environment own on a target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from orchestrator.cli.apply import _confirm_and_apply
+from orchestrator.cli.common import directory_option, environment_option, target_option
+from orchestrator.cli.engine import Invalid, apply_lock, connect, events_option, load_selection, make_bus, read_live
+from orchestrator.planning import Action, Change, Plan, Reason
+
+
+@click.command()
+@directory_option
+@environment_option
+@target_option
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed without a terminal).")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True)
+@events_option
+def destroy(directory: Path | None, environment: str | None, target: str | None, yes: bool, parallelism: int,
+            events: Path | None) -> int:
+    """Delete every live object the project owns in this environment on the target (never unmanaged ones)."""
+    from orchestrator.sync import fingerprint
+
+    try:
+        selection = load_selection(directory, environment, target)
+    except Invalid:
+        return 1
+    project, env, tgt = selection.project, selection.environment, selection.target
+    bus = make_bus(events)
+    with connect(project, tgt) as live, apply_lock(project, tgt):
+        changes = []
+        for obj in read_live(live):
+            owner = obj.owner
+            if owner and owner.project == project.name and owner.environment == env.name:
+                changes.append(Change(live.mapping.object_kind, owner.spec, Action.DELETE, Reason.ORPHAN, id=obj.id,
+                                      fingerprint=fingerprint(obj)))
+        changes.sort(key=lambda c: (c.name, c.id or ""))
+        plan = Plan(project.name, env.name, tgt.name, tgt.backend, tuple(changes))
+        return _confirm_and_apply(plan, live, yes, parallelism, bus)

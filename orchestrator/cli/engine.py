@@ -1,0 +1,112 @@
+"""What diff, apply, list, destroy and watch share: load, connect, read live state, plan."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from orchestrator.cli.common import Selection, print_diagnostics, select, today
+from orchestrator.desired import DesiredState, build_desired
+from orchestrator.diagnostics import Diagnostics
+from orchestrator.errors import OrchestratorError
+from orchestrator.events import EventBus, JsonlSink
+
+
+class Invalid(Exception):
+    """The project did not validate; diagnostics were printed and nothing live was touched."""
+
+
+def load_state(directory: Path | None, environment: str | None, target: str | None) -> DesiredState:
+    selection = select(directory, environment, target)
+    if isinstance(selection, Diagnostics):
+        print_diagnostics(selection)
+        raise Invalid
+    state = build_desired(selection.project, selection.environment, selection.target, today=today())
+    all_diagnostics = Diagnostics(selection.diagnostics)
+    all_diagnostics.extend(state.diagnostics)
+    if all_diagnostics:
+        print_diagnostics(all_diagnostics, summary=all_diagnostics.has_errors)
+    if all_diagnostics.has_errors:
+        raise Invalid
+    return state
+
+
+def load_selection(directory: Path | None, environment: str | None, target: str | None) -> Selection:
+    selection = select(directory, environment, target)
+    if isinstance(selection, Diagnostics):
+        print_diagnostics(selection)
+        raise Invalid
+    return selection
+
+
+def make_bus(events: Path | None) -> EventBus:
+    bus = EventBus()
+    if events is not None:
+        bus.subscribe(JsonlSink(events))
+    return bus
+
+
+def events_option(func: Any) -> Any:
+    return click.option("--events", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        help="Append engine events to FILE as JSON lines.")(func)
+
+
+@dataclass
+class Live:
+    connection: Any
+    client: Any
+    mapping: Any
+
+
+@contextmanager
+def connect(selection_project: Any, target: Any) -> Iterator[Live]:
+    from orchestrator.backends.base import mapping_for
+    from orchestrator.backends.connection import Connection
+
+    with Connection(selection_project, target) as connection:
+        yield Live(connection, connection.client(), mapping_for(target.backend))
+
+
+def read_live(live: Live) -> list[Any]:
+    try:
+        return live.client.list_all()
+    except Exception as exc:  # noqa: BLE001 - reported as a user-facing error
+        from orchestrator.applying import describe_error
+
+        raise OrchestratorError(f"cannot read live state: {describe_error(exc)}") from None
+
+
+@contextmanager
+def apply_lock(project: Any, target: Any) -> Iterator[None]:
+    """Serialise applies against one target from this project folder."""
+    from filelock import FileLock, Timeout
+
+    project.state_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(project.state_dir / f"apply-{target.name}.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        click.echo(f"Waiting for another apply against target {target.name} to finish...", err=True)
+        try:
+            lock.acquire(timeout=600)
+        except Timeout:
+            raise OrchestratorError("another apply holds the lock for more than 10 minutes; giving up") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def parse_only(only: tuple[str, ...], known: set[str]) -> frozenset[str] | None:
+    if not only:
+        return None
+    unknown = sorted(set(only) - known)
+    if unknown:
+        raise OrchestratorError("unknown spec " + ", ".join(f"`{u}`" for u in unknown)
+                                + " in --only (known: " + ", ".join(sorted(known)) + ")")
+    return frozenset(only)

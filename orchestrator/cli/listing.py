@@ -1,0 +1,53 @@
+"""`orchestrator list`: each spec's live id and status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from orchestrator.cli.common import directory_option, environment_option, target_option
+from orchestrator.cli.engine import Invalid, connect, load_state, read_live
+from orchestrator.planning import Action, Reason
+
+STATUS = {
+    Reason.IN_SYNC: "in sync",
+    Reason.NEW: "missing",
+    Reason.SPEC_CHANGED: "changed",
+    Reason.DRIFT: "drifted",
+    Reason.SPEC_CHANGED_AND_DRIFT: "changed, drifted",
+    Reason.ADOPT: "to adopt",
+    Reason.ORPHAN: "orphaned",
+    Reason.DUPLICATE: "duplicate",
+}
+
+
+@click.command("list")
+@directory_option
+@environment_option
+@target_option
+@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_command(directory: Path | None, environment: str | None, target: str | None, output: str) -> int:
+    """Show each spec's live id and status: in sync, changed, drifted, missing, orphaned, duplicate."""
+    from orchestrator.sync import make_plan
+
+    try:
+        state = load_state(directory, environment, target)
+    except Invalid:
+        return 1
+    with connect(state.project, state.target) as live:
+        plan = make_plan(state, read_live(live), live.mapping, prune=True)
+    rows = [{"name": c.name, "kind": c.kind, "id": c.id, "status": STATUS[c.reason]} for c in plan.changes]
+    if output == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return 0
+    widths = [max([len(h)] + [len(str(r[k] or "-")) for r in rows]) for h, k in
+              (("NAME", "name"), ("ID", "id"), ("STATUS", "status"))]
+    click.echo(f"{'NAME':<{widths[0]}}  {'ID':<{widths[1]}}  STATUS")
+    for row in rows:
+        click.echo(f"{row['name']:<{widths[0]}}  {row['id'] or '-':<{widths[1]}}  {row['status']}")
+    return 0
+
+
+__all__ = ["Action", "list_command"]

@@ -1,0 +1,230 @@
+"""The plan as a value: a pure function from (desired, live) to typed changes. No I/O.
+
+`action` drives apply; `drift` and `reason` only explain (as Terraform's ActionReason does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from orchestrator.ownership import HASH_KEY, Digests, Owner, digest
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    NOOP = "noop"
+
+
+class Reason(StrEnum):
+    NEW = "new"  # no live object yet
+    SPEC_CHANGED = "spec_changed"
+    DRIFT = "drift"  # the live object was edited outside orchestrator
+    SPEC_CHANGED_AND_DRIFT = "spec_changed_and_drift"
+    ADOPT = "adopt"  # an existing unmanaged object is taken over (import)
+    ORPHAN = "orphan"  # the spec is gone
+    DUPLICATE = "duplicate"  # a second live object claims the same spec
+    IN_SYNC = "in_sync"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    path: str
+    before: Any
+    after: Any
+    before_known: bool = True  # False for write-only fields the API does not return
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    kind: str  # "assistant" | "agent"
+    name: str
+    action: Action
+    reason: Reason
+    id: str | None = None
+    drift: bool = False
+    fields: tuple[FieldChange, ...] = ()
+    # what apply needs, kept in saved plans so that apply PLAN sends exactly what was reviewed
+    essence: Mapping[str, Any] | None = None
+    metadata: Mapping[str, str] | None = None
+    changed_keys: tuple[str, ...] = ()
+    fingerprint: str | None = None  # digest of the live object when planned (staleness check)
+    extra: Mapping[str, Any] = field(default_factory=dict)  # sub-resource plans (knowledge) by name
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    project: str
+    environment: str
+    target: str
+    backend: str
+    changes: tuple[Change, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def actionable(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.action is not Action.NOOP)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.actionable)
+
+    def summary(self) -> dict[str, int]:
+        counts = {action.value: 0 for action in (Action.CREATE, Action.UPDATE, Action.DELETE, Action.NOOP)}
+        for change in self.changes:
+            counts[change.action.value] += 1
+        return counts
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredItem:
+    name: str
+    essence: Mapping[str, Any]
+    digests: Digests
+    metadata: Mapping[str, str]  # user metadata plus the ownership stamp
+    adopt_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveItem:
+    id: str
+    created_at: int
+    owner: Owner | None
+    digests: Digests | None
+    essence: Mapping[str, Any]
+    fingerprint: str
+
+
+def essence_digests(essence: Mapping[str, Any], write_only: Iterable[str]) -> Digests:
+    hidden = set(write_only)
+    readable = {k: v for k, v in essence.items() if k not in hidden}
+    return Digests(full=digest(dict(essence)), readable=digest(readable))
+
+
+def plan(
+    desired: Mapping[str, DesiredItem],
+    live: Sequence[LiveItem],
+    *,
+    project: str,
+    environment: str,
+    target: str,
+    backend: str,
+    kind: str,
+    write_only: frozenset[str] = frozenset(),
+    prune: bool = False,
+    only: frozenset[str] | None = None,
+) -> Plan:
+    """Decide every action up front so that diff and apply cannot disagree."""
+    owned: dict[str, list[LiveItem]] = {}
+    by_id = {item.id: item for item in live}
+    for item in live:
+        if item.owner and item.owner.project == project and item.owner.environment == environment:
+            owned.setdefault(item.owner.spec, []).append(item)
+    for group in owned.values():
+        group.sort(key=lambda item: (item.created_at, item.id))
+    changes: list[Change] = []
+    warnings: list[str] = []
+    for name in sorted(desired.keys() | owned.keys()):
+        if only is not None and name not in only:
+            continue
+        want = desired.get(name)
+        group = owned.get(name, [])
+        have = group[0] if group else None
+        if want is not None and have is None and want.adopt_id:
+            candidate = by_id.get(want.adopt_id)
+            if candidate is not None and candidate.owner is None:
+                changes.append(_compare(kind, want, candidate, write_only, adopting=True))
+                continue
+            if candidate is not None:
+                warnings.append(f"{kind} `{name}`: cannot adopt {want.adopt_id}: it is owned by "
+                                f"{candidate.owner.label() if candidate.owner else 'someone else'}")
+            elif want.adopt_id:
+                warnings.append(f"{kind} `{name}`: {want.adopt_id} to adopt was not found; it will be created")
+        if want is not None and have is None:
+            changes.append(Change(kind, name, Action.CREATE, Reason.NEW,
+                                  fields=tuple(FieldChange(k, None, v) for k, v in sorted(want.essence.items())),
+                                  essence=want.essence, metadata=want.metadata,
+                                  changed_keys=tuple(sorted(want.essence))))
+        elif want is None and have is not None:
+            if prune:
+                changes.append(Change(kind, name, Action.DELETE, Reason.ORPHAN, id=have.id, fingerprint=have.fingerprint))
+            else:
+                warnings.append(f"orphan: {kind} `{name}` ({have.id}) is owned by this project but has no spec; "
+                                "run with --prune to delete it")
+        elif want is not None and have is not None:
+            changes.append(_compare(kind, want, have, write_only))
+        for extra in group[1:]:
+            if prune:
+                changes.append(Change(kind, name, Action.DELETE, Reason.DUPLICATE, id=extra.id,
+                                      fingerprint=extra.fingerprint))
+            else:
+                warnings.append(f"duplicate: {kind} `{name}` is claimed by {extra.id} as well as by {group[0].id} "
+                                "(the oldest is kept); run with --prune to delete the newer ones")
+    return Plan(project, environment, target, backend, tuple(changes), tuple(warnings))
+
+
+def _compare(kind: str, want: DesiredItem, have: LiveItem, write_only: frozenset[str], *, adopting: bool = False) -> Change:
+    readable_want = {k: v for k, v in want.essence.items() if k not in write_only}
+    readable_have = {k: v for k, v in have.essence.items() if k not in write_only}
+    fields = diff_fields(readable_have, readable_want)
+    spec_changed = have.digests is None or have.digests.full != want.digests.full
+    drift = (not adopting) and (have.digests is None or digest(readable_have) != have.digests.readable)
+    changed = sorted({f.path.split(".", 1)[0] for f in fields})
+    if spec_changed and write_only:
+        # write-only fields cannot be read back: always send them with a spec change, show them
+        # as changes when nothing readable explains the new digest
+        hidden = sorted(k for k in write_only if k in want.essence)
+        changed.extend(hidden)
+        if not fields or adopting:
+            fields.extend(FieldChange(k, None, want.essence[k], before_known=False)
+                          for k in hidden if want.essence[k] is not None)
+    if not fields and not spec_changed:
+        return Change(kind, want.name, Action.NOOP, Reason.IN_SYNC, id=have.id, fingerprint=have.fingerprint,
+                      essence=want.essence, metadata=want.metadata)
+    if not fields:  # only the stamp differs (e.g. digest format), re-stamp
+        fields.append(FieldChange(f"metadata.{HASH_KEY}", None, f"{want.digests.full}.{want.digests.readable}"))
+    if adopting:
+        reason = Reason.ADOPT
+    elif spec_changed and drift:
+        reason = Reason.SPEC_CHANGED_AND_DRIFT
+    elif drift:
+        reason = Reason.DRIFT
+    else:
+        reason = Reason.SPEC_CHANGED
+    return Change(kind, want.name, Action.UPDATE, reason, id=have.id, drift=drift and not adopting,
+                  fields=tuple(fields), essence=want.essence, metadata=want.metadata,
+                  changed_keys=tuple(sorted(set(changed))), fingerprint=have.fingerprint)
+
+
+def diff_fields(before: Any, after: Any, path: str = "") -> list[FieldChange]:
+    """Field-level differences; mappings are walked key by key, everything else compared whole."""
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        found: list[FieldChange] = []
+        for key in sorted(set(before) | set(after), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in before:
+                found.append(FieldChange(sub, None, after[key]))
+            elif key not in after:
+                found.append(FieldChange(sub, before[key], None))
+            elif before[key] != after[key]:
+                if isinstance(before[key], Mapping) and isinstance(after[key], Mapping) and _walk(sub):
+                    found.extend(diff_fields(before[key], after[key], sub))
+                else:
+                    found.append(FieldChange(sub, before[key], after[key]))
+        return found
+    return [] if before == after else [FieldChange(path, before, after)]
+
+
+def _walk(path: str) -> bool:
+    """Walk into metadata, tools and functions (to name the item); show schemas and formats whole."""
+    depth = path.count(".")
+    head = path.split(".", 1)[0]
+    if head in ("metadata", "tools"):
+        return depth == 0
+    if head == "functions":
+        return depth <= 1
+    return False

@@ -1,0 +1,68 @@
+"""The plan as markdown, for a pull-request comment or $GITHUB_STEP_SUMMARY."""
+
+from __future__ import annotations
+
+from orchestrator.planning import Action, Change, Plan
+from orchestrator.views.plan_text import REASON
+from orchestrator.views.values import inline, unified, wants_diff
+
+ICON = {Action.CREATE: "🟢 create", Action.UPDATE: "🟡 update", Action.DELETE: "🔴 delete", Action.NOOP: "noop"}
+
+
+def render_plan_markdown(plan: Plan) -> str:
+    s = plan.summary()
+    lines = [
+        f"### Orchestrator plan: `{plan.project}` / `{plan.environment}` → `{plan.target}` ({plan.backend})",
+        "",
+        f"**{s['create']} to create, {s['update']} to update, {s['delete']} to delete, {s['noop']} unchanged**"
+        if plan.has_changes else f"**No changes.** {s['noop']} in sync.",
+        "",
+    ]
+    if plan.has_changes:
+        lines += ["| Action | Kind | Name | ID | Why |", "| --- | --- | --- | --- | --- |"]
+        for change in plan.actionable:
+            why = REASON.get(change.reason, "") or "new"
+            lines.append(f"| {ICON[change.action]} | {change.kind} | `{change.name}` | "
+                         f"{f'`{change.id}`' if change.id else ''} | {_cell(why)} |")
+        lines.append("")
+        for change in plan.actionable:
+            lines.extend(_details(change))
+    if plan.warnings:
+        lines.append("**Warnings**")
+        lines.append("")
+        lines.extend(f"- {_cell(w)}" for w in plan.warnings)
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _details(change: Change) -> list[str]:
+    if not change.fields and not change.extra:
+        return []
+    out = [f"<details><summary><code>{change.name}</code>: {len(change.fields)} field(s)</summary>", ""]
+    table = ["| Field | Before | After |", "| --- | --- | --- |"]
+    diffs: list[str] = []
+    for item in change.fields:
+        if wants_diff(item.before, item.after):
+            diffs += [f"`{item.path}`", "", "```diff", *unified(item.before, item.after), "```", ""]
+            continue
+        before = "(not readable)" if not item.before_known else _code(item.before)
+        table.append(f"| `{item.path}` | {before} | {_code(item.after)} |")
+    if len(table) > 2:
+        out += [*table, ""]
+    out += diffs
+    for key, value in sorted(change.extra.items()):
+        if isinstance(value, dict) and value.get("files"):
+            out += [f"| {key} file | change | size |", "| --- | --- | --- |"]
+            for item in value["files"]:
+                out.append(f"| `{item.get('path')}` | {item.get('op')} | {item.get('size') or ''} |")
+            out.append("")
+    out += ["</details>", ""]
+    return out
+
+
+def _code(value: object) -> str:
+    return "" if value is None else f"`{_cell(inline(value))}`"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

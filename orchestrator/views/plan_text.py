@@ -1,0 +1,96 @@
+"""The human view of a plan: + ~ - markers, field changes, unified diffs for instructions."""
+
+from __future__ import annotations
+
+from orchestrator.planning import Action, Change, Plan, Reason
+from orchestrator.views.values import inline, unified, wants_diff
+
+SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: " "}
+COLOR = {Action.CREATE: "\033[32m", Action.UPDATE: "\033[33m", Action.DELETE: "\033[31m", Action.NOOP: ""}
+VERB = {Action.CREATE: "will be created", Action.UPDATE: "will be updated", Action.DELETE: "will be deleted",
+        Action.NOOP: "is in sync"}
+REASON = {
+    Reason.NEW: "",
+    Reason.SPEC_CHANGED: "spec changed",
+    Reason.DRIFT: "drift: the live object was edited outside orchestrator",
+    Reason.SPEC_CHANGED_AND_DRIFT: "spec changed, and the live object was edited outside orchestrator",
+    Reason.ADOPT: "adopt: an existing object is taken over, keeping its id",
+    Reason.ORPHAN: "orphan: its spec is gone",
+    Reason.DUPLICATE: "duplicate: another object claims the same spec",
+    Reason.IN_SYNC: "",
+}
+RESET = "\033[0m"
+BOLD = "\033[1m"
+
+
+def render_plan_text(plan: Plan, *, color: bool = False) -> str:
+    lines = [f"Plan for project {plan.project}, environment {plan.environment}, "
+             f"target {plan.target} ({plan.backend})", ""]
+    for change in plan.actionable:
+        lines.extend(_change(change, color))
+        lines.append("")
+    if plan.warnings:
+        lines.append("Warnings:")
+        lines.extend(f"  ! {w}" for w in plan.warnings)
+        lines.append("")
+    summary = plan.summary()
+    if plan.has_changes:
+        lines.append(f"Plan: {summary['create']} to create, {summary['update']} to update, "
+                     f"{summary['delete']} to delete, {summary['noop']} unchanged.")
+    else:
+        noun = "object" if summary["noop"] == 1 else "objects"
+        lines.append(f"No changes. {summary['noop']} {noun} in sync.")
+    return "\n".join(lines) + "\n"
+
+
+def _paint(text: str, action: Action, color: bool) -> str:
+    return f"{COLOR[action]}{text}{RESET}" if color and COLOR[action] else text
+
+
+def _change(change: Change, color: bool) -> list[str]:
+    ident = f" ({change.id})" if change.id else ""
+    reason = REASON.get(change.reason, "")
+    head = f"  {SYMBOL[change.action]} {change.kind} {change.name}{ident} {VERB[change.action]}"
+    if reason:
+        head += f" [{reason}]"
+    out = [_paint(head, change.action, color)]
+    for item in change.fields:
+        if change.action is Action.CREATE:
+            if item.after in (None, {}, []):
+                continue
+            if wants_diff(None, item.after) and isinstance(item.after, str):
+                out.append(f"      {item.path}:")
+                out.extend(_paint(f"        + {line}", Action.CREATE, color) for line in item.after.splitlines())
+            else:
+                out.append(f"      {item.path}: {inline(item.after)}")
+            continue
+        if not item.before_known:
+            out.append(_paint(f"      ~ {item.path}: (not readable from the API) -> {inline(item.after)}",
+                              Action.UPDATE, color))
+        elif item.before is None and item.after is not None:
+            out.append(_paint(f"      + {item.path}: {inline(item.after)}", Action.CREATE, color))
+        elif item.after is None and item.before is not None:
+            out.append(_paint(f"      - {item.path}: {inline(item.before)}", Action.DELETE, color))
+        elif wants_diff(item.before, item.after):
+            out.append(_paint(f"      ~ {item.path}:", Action.UPDATE, color))
+            for line in unified(item.before, item.after):
+                action = Action.CREATE if line.startswith("+") and not line.startswith("+++") else \
+                    Action.DELETE if line.startswith("-") and not line.startswith("---") else Action.NOOP
+                out.append(_paint(f"          {line}", action, color))
+        else:
+            out.append(_paint(f"      ~ {item.path}: {inline(item.before)} -> {inline(item.after)}", Action.UPDATE, color))
+    for key, value in sorted(change.extra.items()):
+        out.extend(_extra(key, value))
+    return out
+
+
+def _extra(key: str, value: object) -> list[str]:
+    """Sub-resource changes (knowledge files) carried inside a change."""
+    if not isinstance(value, dict):
+        return []
+    out: list[str] = []
+    for item in value.get("files", []):
+        symbol = {"add": "+", "replace": "~", "remove": "-"}.get(item.get("op"), " ")
+        size = f" ({item['size']:,} bytes)" if item.get("size") is not None else ""
+        out.append(f"      {symbol} {key}: {item.get('path')}{size}")
+    return out

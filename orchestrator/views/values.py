@@ -1,0 +1,40 @@
+"""Formatting of field values shared by the human views (not by JSON, which writes values as they are)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+MAX_INLINE = 100
+
+
+def inline(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= MAX_INLINE else text[: MAX_INLINE - 3] + "..."
+
+
+def is_multiline(value: Any) -> bool:
+    return isinstance(value, str) and "\n" in value.strip("\n")
+
+
+def unified(before: Any, after: Any) -> list[str]:
+    """A unified diff of two texts (or of two JSON values, pretty-printed)."""
+    a = _lines(before)
+    b = _lines(after)
+    return [line.rstrip("\n") for line in difflib.unified_diff(a, b, "live", "desired", n=2, lineterm="")]
+
+
+def _lines(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return value.splitlines()
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+
+
+def wants_diff(before: Any, after: Any) -> bool:
+    if is_multiline(before) or is_multiline(after):
+        return True
+    return (isinstance(before, dict | list) or isinstance(after, dict | list)) and \
+        len(inline(before)) + len(inline(after)) > MAX_INLINE
