@@ -13,16 +13,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from orchestrator.diagnostics import Diagnostic, Diagnostics, error, pointer_join
-from orchestrator.loading import Document, LoadError, load_yaml_file
+from orchestrator.diagnostics import Diagnostic, Diagnostics, error
+from orchestrator.loading import Document, LoadError, load_yaml_file, locate_json
 from orchestrator.project import Environment, Project, Target
-from orchestrator.rendering import RenderError, Renderer
+from orchestrator.rendering import Renderer, RenderError
 from orchestrator.validation import (
     check_instructions_length,
+    check_schema,
     check_spec_fields,
-    json_schema_problems,
     load_json_file,
-    strict_mode_problems,
+    place_schema_problems,
 )
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -83,6 +83,8 @@ class DesiredSpec:
     code_files: tuple[LocalFile, ...] = ()
     dependencies: frozenset[Path] = frozenset()  # every file this spec was built from
     name_line: int | None = None
+    adopt_id: str | None = None
+    name_column: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +119,7 @@ class Builder:
         self.today = today
         self.renderer = Renderer(project.templates_dir, project.root)
         self.validator = validator_for("spec")
-        self._json_cache: dict[Path, tuple[float, Any, list[Diagnostic]]] = {}
+        self._json_cache: dict[Path, tuple[int, Any, Diagnostic | None]] = {}
 
     def build(self, files: list[Path] | None = None) -> DesiredState:
         files = discover_spec_files(self.project) if files is None else files
@@ -133,9 +135,10 @@ class Builder:
                 continue
             if spec.name in first_seen:
                 diagnostics.add(error(spec.file, f"spec name `{spec.name}` is already used by {first_seen[spec.name]}",
-                                      line=spec.name_line, pointer="/name"))
+                                      line=spec.name_line, column=spec.name_column, pointer="/name",
+                                      hint="spec names are identities and must be unique in the project"))
                 continue
-            first_seen[spec.name] = spec.file
+            first_seen[spec.name] = f"{spec.file}:{spec.name_line}:{spec.name_column}"
             specs[spec.name] = spec
         return DesiredState(self.project, self.environment, self.target, MappingProxyType(specs), diagnostics,
                             tuple(files))
@@ -192,6 +195,8 @@ class Builder:
             code_files=code_files,
             dependencies=frozenset(dependencies),
             name_line=(doc.position("/name") or doc.position("")).line,  # type: ignore[union-attr]
+            adopt_id=data.get("adopt_id"),
+            name_column=(doc.position("/name") or doc.position("")).column,  # type: ignore[union-attr]
         )
         return spec, found
 
@@ -226,27 +231,10 @@ class Builder:
     def _functions(self, doc: Document, data: dict[str, Any], found: list[Diagnostic], deps: set[Path]):
         for index, item in enumerate(data.get("functions") or []):
             pointer = f"/functions/{index}"
-            parameters = item.get("parameters", {"type": "object", "properties": {}})
-            where = pointer + "/parameters"
-            if isinstance(parameters, str):
-                path = (doc.path.parent / parameters).resolve()
-                deps.add(path)
-                loaded, problems = self._json_file(path, doc, where)
-                if problems:
-                    found.extend(problems)
-                    continue
-                parameters = loaded
-                label = self.project.display(path)
-            else:
-                label = None
-            problems = json_schema_problems(parameters)
-            if item.get("strict") and not problems:
-                problems = list(strict_mode_problems(parameters))
-            for inner, message in problems:
-                place = f"{label}#{inner or '/'}: " if label else ""
-                found.append(doc.error_at(where if label else pointer_join(where, *inner.split("/")[1:]) if inner else where,
-                                          f"invalid function parameters: {place}{message}"))
-            if problems:
+            parameters = self._schema(doc, pointer + "/parameters", item.get("parameters", {"type": "object", "properties": {}}),
+                                      strict=bool(item.get("strict")), what=f"parameters of function `{item['name']}`",
+                                      found=found, deps=deps)
+            if parameters is None:
                 continue
             position = doc.position(pointer)
             yield FunctionSpec(
@@ -266,41 +254,48 @@ class Builder:
         if not isinstance(value, dict) or value.get("type") != "json_schema":
             return value
         schema_spec = dict(value["json_schema"])
-        schema = schema_spec["schema"]
-        where = "/response_format/json_schema/schema"
-        if isinstance(schema, str):
-            path = (doc.path.parent / schema).resolve()
-            deps.add(path)
-            schema, problems = self._json_file(path, doc, where)
-            if problems:
-                found.extend(problems)
-                return None
-        for inner, message in json_schema_problems(schema) if not isinstance(schema, dict) else []:
-            found.append(doc.error_at(where, f"invalid JSON Schema: {message}"))
-        if schema_spec.get("strict"):
-            for inner, message in strict_mode_problems(schema):
-                found.append(doc.error_at(where, f"invalid JSON Schema at #{inner or '/'}: {message}"))
+        schema = self._schema(doc, "/response_format/json_schema/schema", schema_spec["schema"],
+                              strict=bool(schema_spec.get("strict")), what="response format schema", found=found, deps=deps)
+        if schema is None:
+            return None
         schema_spec["schema"] = schema
         return {"type": "json_schema", "json_schema": schema_spec}
 
-    def _json_file(self, path: Path, doc: Document, pointer: str) -> tuple[Any, list[Diagnostic]]:
+    def _schema(self, doc: Document, where: str, value: Any, *, strict: bool, what: str, found: list[Diagnostic],
+                deps: set[Path]) -> Any:
+        """A JSON Schema given inline or as a path relative to the spec, checked; None when it has problems."""
+        if not isinstance(value, str):
+            problems = check_schema(value, strict=strict)
+            found.extend(place_schema_problems(doc, where, problems, what=what))
+            return None if problems else value
+        path = (doc.path.parent / value).resolve()
+        deps.add(path)
+        shown = self.project.display(path)
+        schema, problem = self._json_file(path, shown)
+        if problem is not None:
+            if problem.message == "file not found":
+                found.append(doc.error_at(where, f"file `{shown}` not found (paths are relative to the spec file)"))
+            else:
+                found.append(_with_hint(problem, doc, where))
+            return None
+        problems = check_schema(schema, strict=strict)
+        if problems:
+            found.extend(place_schema_problems(doc, where, problems, what=what, file_display=shown,
+                                               file_doc=locate_json(path, shown)))
+            return None
+        return schema
+
+    def _json_file(self, path: Path, shown: str) -> tuple[Any, Diagnostic | None]:
         try:
             stamp = path.stat().st_mtime_ns
         except OSError:
             stamp = -1
         cached = self._json_cache.get(path)
         if cached and cached[0] == stamp:
-            return cached[1], list(cached[2])
-        shown = self.project.display(path)
+            return cached[1], cached[2]
         data, problem = load_json_file(path, shown)
-        problems: list[Diagnostic] = []
-        if problem is not None:
-            if problem.message == "file not found":
-                problems.append(doc.error_at(pointer, f"file `{shown}` not found (paths are relative to the spec file)"))
-            else:
-                problems.append(problem)
-        self._json_cache[path] = (stamp, data, problems)
-        return data, list(problems)
+        self._json_cache[path] = (stamp, data, problem)
+        return data, problem
 
     def _files(self, doc: Document, pointer: str, patterns: list[str], found: list[Diagnostic], *, limit: int,
                file_search: bool = False) -> list[LocalFile]:
@@ -337,6 +332,13 @@ class Builder:
         if len(result) > limit:
             found.append(doc.error_at(pointer, f"{len(result)} files matched; the limit is {limit}"))
         return [result[k] for k in sorted(result)]
+
+
+def _with_hint(problem: Diagnostic, doc: Document, where: str) -> Diagnostic:
+    """A problem in a referenced file, with a hint naming the spec field that refers to it."""
+    ref = doc.position(where)
+    used_by = f"used by {doc.display}" + (f":{ref.line}:{ref.column}" if ref else "") + f" [{where}]"
+    return Diagnostic(problem.file, problem.line, problem.column, problem.pointer, problem.message, problem.severity, used_by)
 
 
 def _tool(tool: Any) -> Mapping[str, Any]:

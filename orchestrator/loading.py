@@ -69,6 +69,14 @@ def load_yaml_file(path: Path, display: str | None = None) -> Document:
     return load_yaml_bytes(raw, path, shown)
 
 
+def locate_json(path: Path, display: str) -> Document | None:
+    """Positions of the values in a JSON file (JSON is YAML), for messages; None when it cannot be read."""
+    try:
+        return load_yaml_file(path, display)
+    except LoadError:
+        return None
+
+
 def load_yaml_bytes(raw: bytes, path: Path, display: str) -> Document:
     try:
         text = raw.decode("utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8")

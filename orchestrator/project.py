@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -52,6 +53,7 @@ class Project:
     environments: MappingProxyType[str, Environment]
     targets: MappingProxyType[str, Target]
     document: Document | None = None
+    python_path: tuple[Path, ...] = ()
 
     @property
     def file(self) -> Path:
@@ -69,16 +71,14 @@ class Project:
 
         chosen = name or self.default_environment
         if chosen not in self.environments:
-            known = ", ".join(sorted(self.environments)) or "none"
-            raise OrchestratorError(f"unknown environment `{chosen}` (defined: {known})")
+            raise OrchestratorError(_unknown("environment", chosen, self.environments))
         return self.environments[chosen]
 
     def target(self, name: str) -> Target:
         from orchestrator.errors import OrchestratorError
 
         if name not in self.targets:
-            known = ", ".join(sorted(self.targets)) or "none"
-            raise OrchestratorError(f"unknown target `{name}` (defined: {known})")
+            raise OrchestratorError(_unknown("target", name, self.targets))
         return self.targets[name]
 
     def display(self, path: Path) -> str:
@@ -87,6 +87,15 @@ class Project:
             return str(path.resolve().relative_to(self.root))
         except ValueError:
             return str(path)
+
+
+def _unknown(kind: str, name: str, known: Mapping[str, Any]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    defined = ", ".join(f"`{k}`" for k in sorted(known)) or "none"
+    return (f"unknown {kind} `{name}`" + (f"; did you mean `{close[0]}`?" if close else "")
+            + f" ({PROJECT_FILE} defines: {defined})")
 
 
 def find_project_root(start: Path) -> Path | None:
@@ -166,6 +175,7 @@ def _build(root: Path, doc: Document) -> Project:
         environments=MappingProxyType(environments),
         targets=MappingProxyType(targets),
         document=doc,
+        python_path=tuple((root / p).resolve() for p in data.get("python_path") or ()),
     )
 
 

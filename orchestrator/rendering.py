@@ -6,6 +6,8 @@ error is reported at the template's own file and line.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,10 +61,19 @@ class Renderer:
         """Why a template name is unusable (outside the folder, missing), or None."""
         candidate = (self.templates_dir / name).resolve()
         if Path(name).is_absolute() or not candidate.is_relative_to(self.templates_dir):
-            return f"template `{name}` is outside the templates folder"
+            return (f"template `{name}` is outside the templates folder `{self.display('')}`; "
+                    "template paths are relative to it and cannot leave it")
         if not candidate.is_file():
-            return f"template `{name}` not found in {self.display('')}".rstrip("/")
+            message = f"template `{name}` not found in `{self.display('')}`"
+            close = difflib.get_close_matches(name, self._template_names(), n=1, cutoff=0.6)
+            return message + (f"; did you mean `{close[0]}`?" if close else "")
         return None
+
+    def _template_names(self) -> list[str]:
+        try:
+            return self.env.list_templates()
+        except OSError:
+            return []
 
     def render_file(self, name: str, variables: Mapping[str, Any], *, origin: Diagnostic) -> Rendered:
         """Render templates/<name>; origin is where the spec refers to it (used for errors without a line)."""
@@ -119,9 +130,13 @@ class Renderer:
         try:
             return template.render(dict(variables))
         except jinja2.UndefinedError as exc:
-            raise RenderError(self._runtime(exc, f"undefined variable: {exc.message}", origin, name)) from None
+            message, token, hint = _undefined(exc, variables)
+            raise RenderError(self._runtime(exc, message, origin, name, token=token, hint=hint)) from None
         except SecurityError as exc:
-            raise RenderError(self._runtime(exc, f"unsafe template operation blocked by the sandbox: {exc}", origin, name)) from None
+            attribute = re.search(r"attribute '([^']+)'", str(exc))
+            message = (f"the sandbox blocked access to `{attribute.group(1)}`; templates cannot reach Python internals"
+                       if attribute else f"the sandbox blocked an unsafe operation: {str(exc).rstrip('.')}")
+            raise RenderError(self._runtime(exc, message, origin, name, token=attribute.group(1) if attribute else None)) from None
         except jinja2.TemplateSyntaxError as exc:
             raise RenderError(self._syntax(exc, origin)) from None
         except jinja2.TemplateNotFound as exc:
@@ -134,20 +149,59 @@ class Renderer:
             raise RenderError(self._runtime(exc, f"template error: {type(exc).__name__}: {exc}", origin, name)) from None
 
     def _syntax(self, exc: jinja2.TemplateSyntaxError, origin: Diagnostic) -> Diagnostic:
+        message = f"template syntax error: {(exc.message or 'invalid template').rstrip('.')}"
         if exc.name or exc.filename:
             shown = self.display(exc.name) if exc.name else str(exc.filename)
-            return error(shown, f"template syntax error: {exc.message}", line=exc.lineno)
-        return _with_message(origin, f"template syntax error: {exc.message}")
+            return error(shown, message, line=exc.lineno, hint=_used_by(origin))
+        return _with_message(origin, message)
 
-    def _runtime(self, exc: BaseException, message: str, origin: Diagnostic, name: str | None) -> Diagnostic:
+    def _runtime(self, exc: BaseException, message: str, origin: Diagnostic, name: str | None, *,
+                 token: str | None = None, hint: str | None = None) -> Diagnostic:
         """Locate a render-time error in the template frame nearest to where it was raised."""
         location = _template_frame(exc.__traceback__, self.templates_dir)
+        full_hint = "; ".join(part for part in (hint, _used_by(origin)) if part)
         if location is not None:
             filename, line = location
-            return error(self.display(filename), message, line=line)
+            return error(self.display(filename), message, line=line, column=self._column(filename, line, token),
+                         hint=full_hint)
         if name is not None:
-            return error(self.display(name), message)
-        return _with_message(origin, message)
+            return error(self.display(name), message, hint=full_hint)
+        return Diagnostic(origin.file, origin.line, origin.column, origin.pointer, message, origin.severity, hint)
+
+    def _column(self, filename: str, line: int, token: str | None) -> int | None:
+        """Where token first appears on that line of the template (Jinja reports lines only)."""
+        if not token:
+            return None
+        try:
+            source = self.env.loader.get_source(self.env, filename)[0]  # type: ignore[union-attr]
+        except (jinja2.TemplateNotFound, UnicodeDecodeError, OSError):
+            return None
+        lines = source.splitlines()
+        if not 0 < line <= len(lines):
+            return None
+        found = re.search(rf"(?<![A-Za-z0-9_]){re.escape(token)}(?![A-Za-z0-9_])", lines[line - 1])
+        return found.start() + 1 if found else None
+
+
+def _undefined(exc: jinja2.UndefinedError, variables: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
+    """(message, offending name, hint) for an undefined variable or attribute."""
+    text = exc.message or str(exc)
+    variable = re.fullmatch(r"'([^']+)' is undefined", text)
+    if variable:
+        name = variable.group(1)
+        close = difflib.get_close_matches(name, list(variables), n=1, cutoff=0.6)
+        hint = f"did you mean `{close[0]}`?" if close else (
+            "defined variables: " + ", ".join(f"`{v}`" for v in sorted(variables)) if variables else None)
+        return (f"undefined variable `{name}`; set it in the spec's `instructions.vars`, the environment's `vars` "
+                "or the project's `vars`", name, hint)
+    attribute = re.fullmatch(r"'(.+)' has no attribute '([^']+)'", text)
+    if attribute:
+        return f"undefined attribute `{attribute.group(2)}` of a value of type {attribute.group(1)}", attribute.group(2), None
+    return f"undefined value: {text}", None, None
+
+
+def _used_by(origin: Diagnostic) -> str:
+    return f"rendering the instructions of {origin.location()}" + (f" [{origin.pointer}]" if origin.pointer else "")
 
 
 def _template_frame(tb: Any, templates_dir: Path) -> tuple[str, int] | None:

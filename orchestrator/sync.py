@@ -17,7 +17,7 @@ def desired_items(state: DesiredState, mapping: Mapping_, adopt: Mapping[str, st
         digests = essence_digests(essence, mapping.write_only)
         owner = Owner(state.project.name, state.environment.name, name)
         items[name] = DesiredItem(name, essence, digests, stamp(spec.metadata, owner, digests),
-                                  adopt_id=(adopt or {}).get(name) or getattr(spec, "adopt_id", None))
+                                  adopt_id=(adopt or {}).get(name) or spec.adopt_id)
     return items
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -123,15 +123,56 @@ def _metaschema_validator() -> Any:
 
 
 def json_schema_problems(schema: Any) -> list[tuple[str, str]]:
-    """(pointer inside the schema, message) for every way schema is not a valid JSON Schema."""
+    """(pointer inside the schema, message) for every way schema is not a valid JSON Schema of an object."""
     if not isinstance(schema, dict):
-        return [("", "a JSON Schema must be an object")]
-    problems = []
-    for err in _metaschema_validator().iter_errors(schema):
-        problems.append((pointer_join("", *err.absolute_path), err.message))
+        return [("", f"a JSON Schema here must be a mapping (an object), got {_type_name(schema)}")]
+    # Identical schemas (shared files, copied inline schemas) are checked once: the metaschema is costly.
+    problems = list(_metaschema_problems(json.dumps(schema, sort_keys=True, separators=(",", ":"))))
     if schema.get("type", "object") != "object":
-        problems.append(("/type", "function parameters must be a JSON Schema of type `object`"))
+        problems.append(("/type", f"the root must be a schema of `type: object`, got `{schema.get('type')}`"))
     return problems
+
+
+@lru_cache(maxsize=8192)
+def _metaschema_problems(text: str) -> tuple[tuple[str, str], ...]:
+    from orchestrator.schema_errors import explain
+
+    schema = json.loads(text)
+    found = [(p.pointer, p.message) for err in _metaschema_validator().iter_errors(schema) for p in explain(err)]
+    return tuple(dict.fromkeys(found))
+
+
+def _type_name(value: Any) -> str:
+    from orchestrator.schema_errors import describe_type
+
+    return describe_type(value)
+
+
+def check_schema(schema: Any, *, strict: bool) -> list[tuple[str, str]]:
+    """Metaschema problems; when there are none and strict is set, OpenAI strict-mode problems."""
+    problems = json_schema_problems(schema)
+    if strict and not problems:
+        problems = list(strict_mode_problems(schema))
+    return problems
+
+
+def place_schema_problems(doc: Document, where: str, problems: Sequence[tuple[str, str]], *, what: str,
+                          file_display: str | None = None, file_doc: Document | None = None) -> list[Diagnostic]:
+    """Diagnostics for problems inside a JSON Schema at `where` in a spec.
+
+    Inline schemas are reported in the spec; a schema read from a file is reported in that file (line and
+    column when it can be located), with a hint naming the spec field that uses it.
+    """
+    if file_display is None:
+        return [doc.error_at(where + inner, f"{what}: {message}") for inner, message in problems]
+    ref = doc.position(where)
+    used_by = f"used by {doc.display}" + (f":{ref.line}:{ref.column}" if ref else "") + f" [{where}]"
+    found = []
+    for inner, message in problems:
+        position = file_doc.position(inner) if file_doc is not None else None
+        found.append(error(file_display, f"{what}: {message}", line=position.line if position else None,
+                           column=position.column if position else None, pointer=inner, hint=used_by))
+    return found
 
 
 def strict_mode_problems(schema: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
@@ -146,14 +187,23 @@ def strict_mode_problems(schema: Any, pointer: str = "") -> Iterator[tuple[str, 
         or "properties" in schema
     if is_object:
         if schema.get("additionalProperties") is not False:
-            yield pointer, "strict mode needs `additionalProperties: false` on every object"
+            yield pointer, ("strict mode needs `additionalProperties: false` on every object"
+                            + ("" if not pointer else f" (this one is {_describe_place(pointer)})"))
         properties = schema.get("properties") or {}
         missing = [name for name in properties if name not in (schema.get("required") or [])]
         if missing:
-            yield pointer, "strict mode needs every property listed in `required`; missing: " + ", ".join(f"`{m}`" for m in missing)
+            yield pointer, ("strict mode needs every property listed in `required`; missing: "
+                            + ", ".join(f"`{m}`" for m in missing) + "; an optional property allows null instead")
     for key in ("properties", "$defs", "definitions", "patternProperties"):
         for name, sub in (schema.get(key) or {}).items() if isinstance(schema.get(key), dict) else ():
             yield from strict_mode_problems(sub, pointer_join(pointer, key, name))
     for key in ("items", "anyOf", "allOf", "oneOf", "prefixItems", "not", "additionalProperties"):
         if key in schema and isinstance(schema[key], dict | list):
             yield from strict_mode_problems(schema[key], pointer_join(pointer, key))
+
+
+def _describe_place(pointer: str) -> str:
+    parts = pointer.strip("/").split("/")
+    if len(parts) >= 2 and parts[-2] == "properties":
+        return f"property `{parts[-1]}`"
+    return f"at `{pointer}`"

@@ -56,7 +56,8 @@ def resolve_root(directory: Path | None) -> Path:
         raise OrchestratorError(f"-C {directory}: no such directory")
     root = find_project_root(start)
     if root is None:
-        raise OrchestratorError(f"no orchestrator.yaml found in {start.resolve()} or any parent folder")
+        raise OrchestratorError(f"no orchestrator.yaml found in {start.resolve()} or any parent folder; "
+                                "run from a project folder or pass -C DIR")
     return root
 
 
