@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from orchestrator.backends.base import Client, LiveObject, Mapping_
 from orchestrator.events import EventBus
@@ -39,15 +40,27 @@ class ApplyResult:
 Recover = Callable[[Change], LiveObject | None]
 
 
+class Resources(Protocol):
+    """Sub-resources of an object that apply must sync first (knowledge files and vector stores)."""
+
+    def tool_resources(self, spec_name: str, essence: Mapping[str, Any]) -> dict[str, Any]: ...
+
+    def remove_store(self, spec_name: str) -> None: ...
+
+    def collect_garbage(self, objects: Iterable[Mapping[str, Any]]) -> list[str]: ...
+
+
 class Applier:
     def __init__(self, client: Client, mapping: Mapping_, bus: EventBus, *, parallelism: int = 8,
-                 recover: Recover | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+                 recover: Recover | None = None, sleep: Callable[[float], None] = time.sleep,
+                 resources: Resources | None = None) -> None:
         self.client = client
         self.mapping = mapping
         self.bus = bus
         self.parallelism = max(1, parallelism)
         self.recover = recover
         self.sleep = sleep
+        self.resources = resources
 
     def apply(self, plan: Plan) -> ApplyResult:
         changes = plan.actionable
@@ -59,7 +72,22 @@ class Applier:
             with ThreadPoolExecutor(max_workers=min(self.parallelism, len(changes)),
                                     thread_name_prefix="apply") as pool:
                 outcomes = list(pool.map(self._execute, changes))
+        if self.resources is not None and any(self._touches_files(c) for c in changes):
+            try:
+                deleted = self.resources.collect_garbage(o.raw for o in self.client.list_all())
+                if deleted:
+                    self.bus.publish("files_deleted", ids=sorted(deleted))
+            except Exception as exc:  # noqa: BLE001 - garbage left behind is reported, not fatal
+                self.bus.publish("apply_failed", name="(knowledge files)", id=None, action="delete",
+                                 error=describe_error(exc))
         return ApplyResult(tuple(outcomes))
+
+    def _touches_files(self, change: Change) -> bool:
+        if change.action is Action.DELETE:
+            return True
+        keys = set(change.changed_keys)
+        return bool(keys & {"knowledge", "code_files"}) or (
+            change.action is Action.CREATE and self.mapping.needs_resources(change.essence or {}, (), True))
 
     def _execute(self, change: Change) -> Outcome:
         kind = change.kind
@@ -72,7 +100,13 @@ class Applier:
             if change.action is Action.UPDATE:
                 assert change.essence is not None and change.metadata is not None and change.id
                 payload = self.mapping.update_payload(change.essence, change.changed_keys, change.metadata)
+                if self.resources is not None and self.mapping.needs_resources(change.essence, change.changed_keys, False):
+                    payload["tool_resources"] = self.resources.tool_resources(change.name, change.essence)
                 updated = self.client.update(change.id, payload)
+                knowledge = change.essence.get("knowledge")
+                if self.resources is not None and "knowledge" in change.changed_keys and \
+                        (not knowledge or "vector_store_id" in knowledge):
+                    self.resources.remove_store(change.name)
                 event = f"{kind}_adopted" if change.reason == "adopt" else f"{kind}_updated"
                 self.bus.publish(event, name=change.name, id=updated.id, drift=change.drift,
                                  fields=sorted({f.path for f in change.fields}))
@@ -80,6 +114,8 @@ class Applier:
             if change.action is Action.DELETE:
                 assert change.id
                 self.client.delete(change.id)
+                if self.resources is not None and change.reason != "duplicate":
+                    self.resources.remove_store(change.name)
                 self.bus.publish(f"{kind}_deleted", name=change.name, id=change.id, reason=str(change.reason))
                 return Outcome(change, True, change.id)
             return Outcome(change, True, change.id)
@@ -92,6 +128,8 @@ class Applier:
         """Create without blind retries: a create whose response was lost is found and adopted."""
         assert change.essence is not None and change.metadata is not None
         payload = self.mapping.create_payload(change.essence, change.metadata)
+        if self.resources is not None and self.mapping.needs_resources(change.essence, (), True):
+            payload["tool_resources"] = self.resources.tool_resources(change.name, change.essence)
         attempt = 0
         while True:
             try:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from orchestrator.ownership import HASH_KEY, Digests, Owner, digest
+from orchestrator.ownership import HASH_KEY, OWNER_KEY, Digests, Owner, digest
 
 
 class Action(StrEnum):
@@ -125,7 +125,8 @@ def plan(
         if item.owner and item.owner.project == project and item.owner.environment == environment:
             owned.setdefault(item.owner.spec, []).append(item)
     for group in owned.values():
-        group.sort(key=lambda item: (item.created_at, item.id))
+        # oldest first; ties (same second) keep the order of `live`, which the API lists by creation
+        group.sort(key=lambda item: item.created_at)
     changes: list[Change] = []
     warnings: list[str] = []
     for name in sorted(desired.keys() | owned.keys()):
@@ -178,6 +179,8 @@ def _compare(kind: str, want: DesiredItem, have: LiveItem, write_only: frozenset
         # write-only fields cannot be read back: always send them with a spec change, show them
         # as changes when nothing readable explains the new digest
         hidden = sorted(k for k in write_only if k in want.essence)
+        if adopting:  # an imported spec could not read them: never reset the live values while adopting
+            hidden = [k for k in hidden if want.essence[k] is not None]
         changed.extend(hidden)
         if not fields or adopting:
             fields.extend(FieldChange(k, None, want.essence[k], before_known=False)
@@ -185,7 +188,9 @@ def _compare(kind: str, want: DesiredItem, have: LiveItem, write_only: frozenset
     if not fields and not spec_changed:
         return Change(kind, want.name, Action.NOOP, Reason.IN_SYNC, id=have.id, fingerprint=have.fingerprint,
                       essence=want.essence, metadata=want.metadata)
-    if not fields:  # only the stamp differs (e.g. digest format), re-stamp
+    if not fields and adopting:  # the exact import round trip: only the ownership stamp is added
+        fields.append(FieldChange(f"metadata.{OWNER_KEY}", None, want.metadata.get(OWNER_KEY)))
+    elif not fields:  # only the stamp differs (e.g. digest format), re-stamp
         fields.append(FieldChange(f"metadata.{HASH_KEY}", None, f"{want.digests.full}.{want.digests.readable}"))
     if adopting:
         reason = Reason.ADOPT
@@ -223,8 +228,10 @@ def _walk(path: str) -> bool:
     """Walk into metadata, tools and functions (to name the item); show schemas and formats whole."""
     depth = path.count(".")
     head = path.split(".", 1)[0]
-    if head in ("metadata", "tools"):
+    if head in ("metadata", "tools", "code_files"):
         return depth == 0
+    if head == "knowledge":
+        return depth == 0 or path == "knowledge.files"
     if head == "functions":
         return depth <= 1
     return False

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 from orchestrator.backends.base import LiveObject, Mapping_
 from orchestrator.desired import DesiredState
+from orchestrator.knowledge import KnowledgeView
 from orchestrator.ownership import Owner, digest, stamp
 from orchestrator.planning import DesiredItem, LiveItem, Plan, essence_digests, plan
 
@@ -21,19 +23,42 @@ def desired_items(state: DesiredState, mapping: Mapping_, adopt: Mapping[str, st
     return items
 
 
-def live_items(objects: Iterable[LiveObject], mapping: Mapping_) -> list[LiveItem]:
+@dataclass(frozen=True, slots=True)
+class LiveState:
+    """Every live object of the backend's kind, plus knowledge files and stores when they matter."""
+
+    objects: tuple[LiveObject, ...]
+    view: KnowledgeView | None = None
+
+    def __iter__(self) -> Iterator[LiveObject]:
+        return iter(self.objects)
+
+    def __len__(self) -> int:
+        return len(self.objects)
+
+    def fingerprint(self, obj: LiveObject) -> str:
+        return fingerprint(obj, self.view)
+
+
+def live_items(objects: Iterable[LiveObject] | LiveState, mapping: Mapping_) -> list[LiveItem]:
+    view = objects.view if isinstance(objects, LiveState) else None
     return [
-        LiveItem(obj.id, obj.created_at, obj.owner, obj.digests, mapping.live_essence(obj.raw), fingerprint(obj))
+        LiveItem(obj.id, obj.created_at, obj.owner, obj.digests, mapping.live_essence(obj.raw, view),
+                 fingerprint(obj, view))
         for obj in objects
     ]
 
 
-def fingerprint(obj: LiveObject) -> str:
-    return digest(dict(obj.raw))
+def fingerprint(obj: LiveObject, view: KnowledgeView | None = None) -> str:
+    """Digest of the live object as planned (and of its knowledge store): saved plans check it."""
+    knowledge = view.fingerprint_part(obj.owner) if view is not None else None
+    if knowledge is None:
+        return digest(dict(obj.raw))
+    return digest({"object": dict(obj.raw), "knowledge": knowledge})
 
 
-def make_plan(state: DesiredState, objects: Sequence[LiveObject], mapping: Mapping_, *, prune: bool = False,
-              only: frozenset[str] | None = None) -> Plan:
+def make_plan(state: DesiredState, objects: Sequence[LiveObject] | LiveState, mapping: Mapping_, *,
+              prune: bool = False, only: frozenset[str] | None = None) -> Plan:
     return plan(
         desired_items(state, mapping),
         live_items(objects, mapping),

@@ -1,20 +1,27 @@
 """OpenAI's Agents API backend (`/v1/agents`, header OpenAI-Beta: agents=v1).
 
-Server-resolved values (reasoning, service_tier auto, text format and verbosity, multi_agent,
-compaction, defer_loading) are normalised away, so apply-then-diff is always clean.
+Server-resolved values (the model's default reasoning effort and the reasoning summary, service_tier
+`auto`, the default text format and verbosity, tool defaults such as `defer_loading: false`) are
+normalised away, so apply-then-diff is always clean. Top-level settings no spec field maps to
+(multi_agent, compaction, experimental) are never sent on update, so they are left as they are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import combinations
 from typing import Any
 
 from orchestrator.backends.base import LiveObject
 from orchestrator.normalising import canonical
-from orchestrator.ownership import user_metadata
+from orchestrator.ownership import digest, parse_digests, user_metadata
 
 TEXT_FORMAT_DEFAULT = {"type": "text"}
 WEB_SEARCH_DEFAULTS = {"context_size": "medium", "mode": "live"}
+# essence fields the server may resolve when the spec leaves them open -> the essence of "left open"
+RESOLVED_WHEN_OPEN: dict[str, Any] = {"reasoning_effort": None, "service_tier": "auto"}
+TEXT_KEYS = ("response_format", "verbosity")
+PLAIN_KEYS = ("name", "model", "instructions", "service_tier")
 
 
 class AgentsMapping:
@@ -29,8 +36,10 @@ class AgentsMapping:
             if tool["type"] == "mcp":
                 label = options.pop("server_label")
                 tools[f"mcp:{label}"] = _mcp_options(options)
+            elif tool["type"] == "web_search":
+                tools["web_search"] = _web_search_options(options)
             else:
-                tools[tool["type"]] = _web_search_options(options) if tool["type"] == "web_search" else options
+                tools[tool["type"]] = options
         return {
             "name": spec.display_name,
             "model": spec.model,
@@ -47,29 +56,22 @@ class AgentsMapping:
             "metadata": dict(spec.metadata),
         }
 
-    def live_essence(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+    def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
         tools: dict[str, Any] = {}
         functions: dict[str, Any] = {}
         for tool in raw.get("tools") or []:
             kind = tool.get("type")
             if kind == "function":
-                functions[tool.get("name", "")] = {
-                    "description": tool.get("description") or "",
-                    "parameters": canonical(tool.get("parameters") or {"type": "object", "properties": {}}),
-                }
+                functions[tool.get("name", "")] = _live_function(tool)
             elif kind == "mcp":
-                transport = tool.get("transport") or {}
-                options = {"server_url": transport.get("server_url"), "allowed_tools": tool.get("allowed_tools"),
-                           "required": tool.get("required"), "headers": transport.get("headers")}
-                tools[f"mcp:{tool.get('server_label')}"] = _mcp_options(canonical(options))
+                tools[f"mcp:{tool.get('server_label')}"] = _live_mcp(tool)
             elif kind == "web_search":
-                options = {k: tool.get(k) for k in ("context_size", "mode", "allowed_domains")}
-                tools[kind] = _web_search_options(canonical(options))
+                tools[kind] = _live_web_search(tool)
             elif kind:
                 tools[kind] = {k: v for k, v in canonical(tool).items() if k != "type"}
         reasoning = raw.get("reasoning") or {}
         text = raw.get("text") or {}
-        return {
+        essence = {
             "name": raw.get("name"),
             "model": raw.get("model") or "",
             "instructions": raw.get("instructions") or "",
@@ -81,6 +83,7 @@ class AgentsMapping:
             "response_format": _live_format(text.get("format")),
             "metadata": user_metadata(raw.get("metadata")),
         }
+        return _settle_resolved(essence, raw.get("metadata"))
 
     def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -89,28 +92,53 @@ class AgentsMapping:
             "instructions": essence["instructions"],
             "metadata": dict(metadata),
             "tools": _wire_tools(essence),
-            "text": {"format": essence["response_format"], "verbosity": essence["verbosity"]},
+            "text": _wire_text(essence),
             "service_tier": essence["service_tier"],
         }
         if essence["reasoning_effort"] is not None:
             payload["reasoning"] = {"effort": essence["reasoning_effort"]}
         return payload
 
+    def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool:
+        return False
+
     def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
                        metadata: Mapping[str, str]) -> dict[str, Any]:
-        """Partial update: omitted = unchanged, null = cleared, tools and metadata replaced whole."""
+        """Partial update: omitted = unchanged, null = cleared, tools and metadata replaced whole.
+
+        Metadata is always sent: its ownership hash changes with every update.
+        """
         payload: dict[str, Any] = {"metadata": dict(metadata)}
         for key in changed:
             if key in ("tools", "functions"):
                 payload["tools"] = _wire_tools(essence)
-            elif key in ("response_format", "verbosity"):
-                payload["text"] = {"format": essence["response_format"], "verbosity": essence["verbosity"]}
+            elif key in TEXT_KEYS:
+                payload["text"] = _wire_text(essence)
             elif key == "reasoning_effort":
                 effort = essence["reasoning_effort"]
                 payload["reasoning"] = {"effort": effort} if effort is not None else None
-            elif key in ("name", "model", "instructions", "service_tier"):
+            elif key in PLAIN_KEYS:
                 payload[key] = essence[key]
         return payload
+
+
+def _settle_resolved(essence: dict[str, Any], metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Read a server-resolved value as "left open" when that is what the last apply sent.
+
+    The server may fill in the model's default reasoning effort or resolve `service_tier: auto`.
+    When the live object matches the last-applied digest only with such fields put back to
+    "open", they are read that way, so apply-then-diff is clean whatever the server resolves.
+    """
+    digests = parse_digests(metadata)
+    if digests is None or digest(essence) == digests.readable:
+        return essence
+    candidates = [k for k, open_value in RESOLVED_WHEN_OPEN.items() if essence[k] != open_value]
+    for size in range(1, len(candidates) + 1):
+        for keys in combinations(candidates, size):
+            settled = {**essence, **{k: RESOLVED_WHEN_OPEN[k] for k in keys}}
+            if digest(settled) == digests.readable:
+                return settled
+    return essence
 
 
 def _desired_format(value: Any) -> dict[str, Any]:
@@ -130,6 +158,43 @@ def _live_format(value: Any) -> dict[str, Any]:
     return {"type": value.get("type")}
 
 
+def _live_function(tool: Mapping[str, Any]) -> dict[str, Any]:
+    """A function tool's essence; server defaults (`defer_loading: false`, no `async`) are dropped."""
+    result: dict[str, Any] = {
+        "description": tool.get("description") or "",
+        "parameters": canonical(tool.get("parameters") or {"type": "object", "properties": {}}),
+    }
+    for flag in ("defer_loading", "async"):
+        if tool.get(flag):
+            result[flag] = True
+    return result
+
+
+def _live_mcp(tool: Mapping[str, Any]) -> dict[str, Any]:
+    """An MCP tool's essence; `connection_origin: service`, empty request_metadata and headers,
+    `required: false` and a null credential are server defaults and dropped."""
+    transport = canonical(tool.get("transport") or {})
+    options: dict[str, Any] = {"allowed_tools": tool.get("allowed_tools"), "required": tool.get("required")}
+    if transport.get("type", "http") == "http":
+        options["server_url"] = transport.get("server_url")
+        options["headers"] = transport.get("headers")
+    else:
+        options["transport"] = transport
+    if tool.get("connection_origin") not in (None, "service"):
+        options["connection_origin"] = tool["connection_origin"]
+    options["request_metadata"] = tool.get("request_metadata")
+    options["credential_id"] = tool.get("credential_id")
+    return _mcp_options(canonical(options))
+
+
+def _live_web_search(tool: Mapping[str, Any]) -> dict[str, Any]:
+    options = canonical({k: tool.get(k) for k in ("context_size", "mode", "allowed_domains")})
+    location = {k: v for k, v in canonical(tool.get("location") or {}).items() if v is not None}
+    if location:
+        options["location"] = location
+    return _web_search_options(options)
+
+
 def _web_search_options(options: dict[str, Any]) -> dict[str, Any]:
     result = {k: v for k, v in options.items() if v is not None}
     for key, default in WEB_SEARCH_DEFAULTS.items():
@@ -139,8 +204,11 @@ def _web_search_options(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _mcp_options(options: dict[str, Any]) -> dict[str, Any]:
-    result = {k: v for k, v in options.items() if v not in (None, {}, False)}
-    return result
+    return {k: v for k, v in options.items() if v not in (None, {}, False)}
+
+
+def _wire_text(essence: Mapping[str, Any]) -> dict[str, Any]:
+    return {"format": essence["response_format"], "verbosity": essence["verbosity"]}
 
 
 def _wire_tools(essence: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -8,7 +8,8 @@ from typing import Any
 
 from orchestrator.backends.base import LiveObject
 from orchestrator.normalising import canonical, number
-from orchestrator.ownership import user_metadata
+from orchestrator.knowledge import KnowledgeView, desired_code_files, desired_knowledge
+from orchestrator.ownership import parse_owner, user_metadata
 
 FILE_SEARCH_DEFAULTS = {"ranking_options": {"ranker": "auto", "score_threshold": 0.0}}
 
@@ -39,9 +40,11 @@ class AssistantsMapping:
             "response_format": canonical(spec.response_format) if spec.response_format is not None else "auto",
             "reasoning_effort": spec.reasoning_effort,
             "metadata": dict(spec.metadata),
+            "knowledge": desired_knowledge(spec),
+            "code_files": desired_code_files(spec),
         }
 
-    def live_essence(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+    def live_essence(self, raw: Mapping[str, Any], view: KnowledgeView | None = None) -> dict[str, Any]:
         tools: dict[str, Any] = {}
         functions: dict[str, Any] = {}
         model = raw.get("model") or ""
@@ -71,6 +74,8 @@ class AssistantsMapping:
             "response_format": _live_response_format(response_format),
             "reasoning_effort": None,
             "metadata": user_metadata(raw.get("metadata")),
+            "knowledge": _live_knowledge(raw, view),
+            "code_files": view.live_code_files(raw) if view is not None else _bare_code_files(raw),
         }
 
     def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
@@ -88,15 +93,33 @@ class AssistantsMapping:
         }
         return {k: v for k, v in payload.items() if v is not None}
 
+    def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool:
+        """Whether applying this change must sync knowledge files and send tool_resources."""
+        if creating:
+            return bool(essence.get("knowledge") or essence.get("code_files"))
+        return "knowledge" in changed or "code_files" in changed
+
     def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
                        metadata: Mapping[str, str]) -> dict[str, Any]:
         payload: dict[str, Any] = {"metadata": dict(metadata)}
         for key in changed:
             if key in ("tools", "functions"):
                 payload["tools"] = _wire_tools(essence)
-            elif key != "metadata":
+            elif key not in ("metadata", "knowledge", "code_files"):  # tool_resources come from knowledge sync
                 payload[key] = essence[key]
         return payload
+
+
+def _live_knowledge(raw: Mapping[str, Any], view: KnowledgeView | None) -> Any:
+    if view is not None:
+        return view.live_knowledge(raw, parse_owner(raw.get("metadata")))
+    ids = ((raw.get("tool_resources") or {}).get("file_search") or {}).get("vector_store_ids") or []
+    return {"vector_store_id": ids[0]} if ids else None
+
+
+def _bare_code_files(raw: Mapping[str, Any]) -> Any:
+    ids = ((raw.get("tool_resources") or {}).get("code_interpreter") or {}).get("file_ids") or []
+    return {f"(unmanaged) {i}": {"sha256": None, "bytes": None} for i in ids} or None
 
 
 def _tool_options(kind: str, options: dict[str, Any], model: str) -> dict[str, Any]:

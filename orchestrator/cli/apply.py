@@ -50,8 +50,8 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
     selected = parse_only(only, set(state.specs))
     from orchestrator.sync import make_plan
 
-    with connect(state.project, state.target) as live, apply_lock(state.project, state.target):
-        objects = read_live(live)
+    with connect(state.project, state.target, state.environment) as live, apply_lock(state.project, state.target):
+        objects = read_live(live, state)
         plan = make_plan(state, objects, live.mapping, prune=prune, only=selected)
         return _confirm_and_apply(plan, live, yes, parallelism, bus)
 
@@ -59,7 +59,6 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
 def _apply_saved(plan_file: Path, directory: Path | None, environment: str | None, target: str | None,
                  yes: bool, parallelism: int, bus: Any) -> int:
     from orchestrator.planfile import plan_from_json, stale_changes
-    from orchestrator.sync import fingerprint
 
     try:
         text = plan_file.read_text(encoding="utf-8")
@@ -77,13 +76,15 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
     if selection.target.backend != saved.backend:
         raise OrchestratorError(f"the plan was made for the {saved.backend} backend, target "
                                 f"{selection.target.name} now uses {selection.target.backend}")
-    with connect(selection.project, selection.target) as live, apply_lock(selection.project, selection.target):
-        objects = read_live(live)
-        fingerprints = {obj.id: fingerprint(obj) for obj in objects}
+    uses_files = any((c.essence or {}).get("knowledge") or (c.essence or {}).get("code_files") for c in saved.changes)
+    with connect(selection.project, selection.target, selection.environment) as live, \
+            apply_lock(selection.project, selection.target):
+        objects = read_live(live, with_knowledge=True if uses_files else None)
+        fingerprints = {obj.id: objects.fingerprint(obj) for obj in objects}
         owned = {}
-        for obj in sorted(objects, key=lambda o: (o.created_at, o.id), reverse=True):
+        for obj in sorted(objects, key=lambda o: o.created_at):  # the oldest claims a spec, as in planning
             if obj.owner and obj.owner.project == saved.project and obj.owner.environment == saved.environment:
-                owned[obj.owner.spec] = obj.id
+                owned.setdefault(obj.owner.spec, obj.id)
         problems = stale_changes(saved, fingerprints, owned)
         if problems:
             click.echo("error: the saved plan is stale; nothing was changed:", err=True)
@@ -120,7 +121,8 @@ def execute(plan: Plan, live: Any, parallelism: int, bus: Any) -> int:
                 return obj
         return None
 
-    applier = Applier(live.client, live.mapping, bus, parallelism=parallelism, recover=recover)
+    applier = Applier(live.client, live.mapping, bus, parallelism=parallelism, recover=recover,
+                      resources=getattr(live, "knowledge", None))
     result = applier.apply(plan)
     click.echo(render_result(result), nl=False)
     return 0 if result.ok else 1

@@ -22,21 +22,20 @@ from orchestrator.planning import Action, Change, Plan, Reason
 def destroy(directory: Path | None, environment: str | None, target: str | None, yes: bool, parallelism: int,
             events: Path | None) -> int:
     """Delete every live object the project owns in this environment on the target (never unmanaged ones)."""
-    from orchestrator.sync import fingerprint
-
     try:
         selection = load_selection(directory, environment, target)
     except Invalid:
         return 1
     project, env, tgt = selection.project, selection.environment, selection.target
     bus = make_bus(events)
-    with connect(project, tgt) as live, apply_lock(project, tgt):
+    with connect(project, tgt, env) as live, apply_lock(project, tgt):
         changes = []
-        for obj in read_live(live):
+        objects = read_live(live, with_knowledge=True)
+        for obj in objects:
             owner = obj.owner
             if owner and owner.project == project.name and owner.environment == env.name:
                 changes.append(Change(live.mapping.object_kind, owner.spec, Action.DELETE, Reason.ORPHAN, id=obj.id,
-                                      fingerprint=fingerprint(obj)))
+                                      fingerprint=objects.fingerprint(obj)))
         changes.sort(key=lambda c: (c.name, c.id or ""))
         plan = Plan(project.name, env.name, tgt.name, tgt.backend, tuple(changes))
         return _confirm_and_apply(plan, live, yes, parallelism, bus)

@@ -46,8 +46,8 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
 def compute_plan(state, *, prune: bool, only):  # type: ignore[no-untyped-def]
     from orchestrator.sync import make_plan
 
-    with connect(state.project, state.target) as live:
-        objects = read_live(live)
+    with connect(state.project, state.target, state.environment) as live:
+        objects = read_live(live, state)
         return make_plan(state, objects, live.mapping, prune=prune, only=only)
 
 

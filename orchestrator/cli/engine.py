@@ -61,20 +61,42 @@ class Live:
     connection: Any
     client: Any
     mapping: Any
+    knowledge: Any = None  # KnowledgeSync on the assistants backend
 
 
 @contextmanager
-def connect(selection_project: Any, target: Any) -> Iterator[Live]:
+def connect(project: Any, target: Any, environment: Any = None) -> Iterator[Live]:
+    """Open the target; environment (a name or Environment) enables knowledge-file sync."""
     from orchestrator.backends.base import mapping_for
     from orchestrator.backends.connection import Connection
 
-    with Connection(selection_project, target) as connection:
-        yield Live(connection, connection.client(), mapping_for(target.backend))
+    with Connection(project, target) as connection:
+        knowledge = None
+        if target.backend == "assistants":
+            from orchestrator.knowledge import KnowledgeSync
+
+            env_name = getattr(environment, "name", environment) or project.default_environment
+            knowledge = KnowledgeSync(connection.sdk, project.name, env_name, root=project.root)
+        yield Live(connection, connection.client(), mapping_for(target.backend), knowledge)
 
 
-def read_live(live: Live) -> list[Any]:
+def read_live(live: Live, state: Any = None, *, with_knowledge: bool | None = None) -> Any:
+    """Every live object (ceil(N/100) requests), plus knowledge stores when specs or objects use them."""
+    from orchestrator.sync import LiveState
+
     try:
-        return live.client.list_all()
+        objects = tuple(live.client.list_all())
+        view = None
+        if live.knowledge is not None:
+            from orchestrator.knowledge import needs_view
+
+            wanted = with_knowledge if with_knowledge is not None else needs_view(
+                state.specs.values() if state is not None else (), (o.raw for o in objects))
+            if wanted:
+                view = live.knowledge.read()
+        return LiveState(objects, view)
+    except OrchestratorError:
+        raise
     except Exception as exc:  # noqa: BLE001 - reported as a user-facing error
         from orchestrator.applying import describe_error
 

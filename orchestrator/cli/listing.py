@@ -36,8 +36,8 @@ def list_command(directory: Path | None, environment: str | None, target: str | 
         state = load_state(directory, environment, target)
     except Invalid:
         return 1
-    with connect(state.project, state.target) as live:
-        plan = make_plan(state, read_live(live), live.mapping, prune=True)
+    with connect(state.project, state.target, state.environment) as live:
+        plan = make_plan(state, read_live(live, state), live.mapping, prune=True)
     rows = [{"name": c.name, "kind": c.kind, "id": c.id, "status": STATUS[c.reason]} for c in plan.changes]
     if output == "json":
         click.echo(json.dumps(rows, indent=2))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from orchestrator.planning import Action, Change, Plan
 from orchestrator.views.plan_text import REASON
-from orchestrator.views.values import inline, unified, wants_diff
+from orchestrator.views.values import describe_file_change, inline, unified, wants_diff
 
 ICON = {Action.CREATE: "🟢 create", Action.UPDATE: "🟡 update", Action.DELETE: "🔴 delete", Action.NOOP: "noop"}
 
@@ -42,6 +42,10 @@ def _details(change: Change) -> list[str]:
     table = ["| Field | Before | After |", "| --- | --- | --- |"]
     diffs: list[str] = []
     for item in change.fields:
+        described = describe_file_change(item.path, item.before, item.after)
+        if described is not None:
+            table.append(f"| `{item.path}` | {described[0]} | {_cell(described[1])} |")
+            continue
         if wants_diff(item.before, item.after):
             diffs += [f"`{item.path}`", "", "```diff", *unified(item.before, item.after), "```", ""]
             continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from orchestrator.planning import Action, Change, Plan, Reason
-from orchestrator.views.values import inline, unified, wants_diff
+from orchestrator.views.values import describe_file_change, inline, unified, wants_diff
 
 SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: " "}
 COLOR = {Action.CREATE: "\033[32m", Action.UPDATE: "\033[33m", Action.DELETE: "\033[31m", Action.NOOP: ""}
@@ -64,7 +64,12 @@ def _change(change: Change, color: bool) -> list[str]:
             else:
                 out.append(f"      {item.path}: {inline(item.after)}")
             continue
-        if not item.before_known:
+        described = describe_file_change(item.path, item.before, item.after)
+        if described is not None:
+            symbol, text = described
+            action = {"+": Action.CREATE, "-": Action.DELETE}.get(symbol, Action.UPDATE)
+            out.append(_paint(f"      {symbol} {text}", action, color))
+        elif not item.before_known:
             out.append(_paint(f"      ~ {item.path}: (not readable from the API) -> {inline(item.after)}",
                               Action.UPDATE, color))
         elif item.before is None and item.after is not None:

@@ -38,3 +38,25 @@ def wants_diff(before: Any, after: Any) -> bool:
         return True
     return (isinstance(before, dict | list) or isinstance(after, dict | list)) and \
         len(inline(before)) + len(inline(after)) > MAX_INLINE
+
+
+FILE_FIELDS = {"knowledge.files.": "knowledge file", "code_files.": "code file"}
+
+
+def describe_file_change(path: str, before: Any, after: Any) -> tuple[str, str] | None:
+    """("+"|"~"|"-", text) for a knowledge or code file change, else None."""
+    for prefix, label in FILE_FIELDS.items():
+        if not path.startswith(prefix):
+            continue
+        name = path[len(prefix):]
+        if before is None:
+            return "+", f"{label} {name} ({_size(after)}, new)"
+        if after is None:
+            return "-", f"{label} {name} ({_size(before)}, removed)"
+        return "~", f"{label} {name} ({_size(before)} -> {_size(after)}, content changed)"
+    return None
+
+
+def _size(meta: Any) -> str:
+    size = meta.get("bytes") if isinstance(meta, dict) else None
+    return f"{size:,} bytes" if isinstance(size, int) else "size unknown"
