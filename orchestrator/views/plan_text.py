@@ -58,6 +58,9 @@ def _change(change: Change, color: bool) -> list[str]:
         if change.action is Action.CREATE:
             if item.after in (None, {}, []):
                 continue
+            if item.path in ("knowledge", "code_files", "functions") and isinstance(item.after, dict):
+                out.extend(_created_entries(item.path, item.after))
+                continue
             if wants_diff(None, item.after) and isinstance(item.after, str):
                 out.append(f"      {item.path}:")
                 out.extend(_paint(f"        + {line}", Action.CREATE, color) for line in item.after.splitlines())
@@ -87,6 +90,27 @@ def _change(change: Change, color: bool) -> list[str]:
     for key, value in sorted(change.extra.items()):
         out.extend(_extra(key, value))
     return out
+
+
+def _created_entries(path: str, value: dict) -> list[str]:
+    if path == "functions":
+        return [f"      functions.{name}: {inline(spec)}" for name, spec in value.items()]
+    if path == "knowledge" and "files" not in value:
+        return [f"      knowledge: {inline(value)}"]
+    files = value.get("files", {}) if path == "knowledge" else value
+    lines = [f"      + {_file_label(path)} {name} ({_bytes(meta)})" for name, meta in files.items()]
+    if path == "knowledge" and value.get("chunking"):
+        lines.append(f"      knowledge.chunking: {inline(value['chunking'])}")
+    return lines
+
+
+def _file_label(path: str) -> str:
+    return "knowledge file" if path == "knowledge" else "code file"
+
+
+def _bytes(meta: object) -> str:
+    size = meta.get("bytes") if isinstance(meta, dict) else None
+    return f"{size:,} bytes" if isinstance(size, int) else "size unknown"
 
 
 def _extra(key: str, value: object) -> list[str]:
