@@ -1,0 +1,250 @@
+"""The ASGI application: admin endpoints, then for /v1 count, delay, fault, authenticate, dispatch.
+
+Nothing here logs a request body or a key; with `log_requests` only method, path and status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+
+from orchestrator.constants import ADMIN_FAULTS_PATH, ADMIN_HEALTH_PATH, ADMIN_REQUESTS_PATH
+from orchestrator.emulator import routes
+from orchestrator.emulator.context import ApiRequest, Context, Reply
+from orchestrator.emulator.errors import ApiError
+from orchestrator.emulator.faults import Fault, FaultInjector, FaultSettings, RequestCounter
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+LOGGER = logging.getLogger("orchestrator.emulator")
+INVALID_JSON = (
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
+    "HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)"
+)
+SETTING_NAMES = tuple(FaultSettings.__dataclass_fields__)
+
+
+def encode(body: Any) -> bytes:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def injected_error(fault: Fault) -> ApiError:
+    if fault is Fault.RATE_LIMITED:
+        return ApiError(
+            429,
+            "Rate limit reached (injected by the local emulator). Please try again in 1s.",
+            error_type="requests",
+            code="rate_limit_exceeded",
+            headers={"retry-after": "1", "retry-after-ms": "20"},
+        )
+    status = 500 if fault is Fault.SERVER_ERROR else 503
+    message = (
+        "The server had an error while processing your request (injected by the local emulator)."
+        if status == 500
+        else "The engine is currently overloaded (injected by the local emulator)."
+    )
+    return ApiError(status, message, error_type="server_error", headers={"retry-after-ms": "20"})
+
+
+class EmulatorApp:
+    """One emulator instance: its store, fault settings and request counters."""
+
+    def __init__(self, context: Context, *, api_key: str | None = None, log_requests: bool = False) -> None:
+        self.context = context
+        self.api_key = api_key
+        self.log_requests = log_requests
+        self.counter = RequestCounter()
+
+    @property
+    def faults(self) -> FaultInjector:
+        return self.context.faults
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        path = request.url.path
+        if path.startswith("/v1/") or path == "/v1":
+            status = await self.serve_api(request, send)
+        else:
+            reply = await self.serve_admin(request)
+            status = reply.status
+            await self.send_reply(send, reply)
+        if self.log_requests:
+            LOGGER.info("%s %s %s", request.method, path, status)
+
+    # Admin
+
+    async def serve_admin(self, request: Request) -> Reply:
+        try:
+            self.authenticate(request)
+            return await self.dispatch_admin(request)
+        except ApiError as error:
+            return Reply(error.body(), status=error.status, headers=error.headers)
+
+    async def dispatch_admin(self, request: Request) -> Reply:
+        path, method = request.url.path, request.method
+        if path == ADMIN_HEALTH_PATH and method == "GET":
+            return Reply({"status": "ok"})
+        if path == ADMIN_REQUESTS_PATH and method == "GET":
+            return Reply(self.counter.snapshot())
+        if path == ADMIN_REQUESTS_PATH and method == "DELETE":
+            self.counter.reset()
+            return Reply(self.counter.snapshot())
+        if path == ADMIN_FAULTS_PATH and method == "GET":
+            return Reply(self.faults.settings.to_json())
+        if path == ADMIN_FAULTS_PATH and method == "POST":
+            changes = self.parse_json(await request.body()) or {}
+            if not isinstance(changes, dict):
+                raise ApiError(400, "Expected a JSON object of settings.")
+            unknown = sorted(set(changes) - set(SETTING_NAMES))
+            if unknown:
+                raise ApiError(400, f"Unknown setting: '{unknown[0]}'.", param=unknown[0])
+            try:
+                return Reply(self.faults.update(changes).to_json())
+            except ValueError as error:
+                raise ApiError(400, str(error)) from None
+        raise ApiError(404, f"Invalid URL ({method} {path})")
+
+    # API
+
+    async def serve_api(self, request: Request, send: Send) -> int:
+        matched = routes.match(request.method, request.url.path)
+        if matched is not None:
+            self.counter.add(matched[0].name)
+        settings = self.faults.settings
+        if settings.latency_ms:
+            await asyncio.sleep(settings.latency_ms / 1000)
+        fault = self.faults.decide()
+        if fault is Fault.DROPPED:
+            await self.drop_connection(send)
+            return 0
+        try:
+            if fault is not None and fault is not Fault.LOST_RESPONSE:
+                raise injected_error(fault)
+            self.authenticate(request)
+            if matched is None:
+                raise ApiError(404, f"Invalid URL ({request.method} {request.url.path})")
+            route, path_params = matched
+            api_request = await self.read_request(request, path_params)
+            with self.context.store.transaction():
+                reply = route.handler(self.context, api_request)
+        except ApiError as error:
+            reply = Reply(error.body(), status=error.status, headers=error.headers)
+        except Exception:
+            LOGGER.exception("emulator bug while serving %s %s", request.method, request.url.path)
+            reply = Reply(
+                ApiError(500, "The local emulator failed on this request.", error_type="server_error").body(),
+                status=500,
+            )
+        if fault is Fault.LOST_RESPONSE:
+            await self.drop_connection(send)
+            return 0
+        await self.send_reply(send, reply)
+        return reply.status
+
+    def authenticate(self, request: Request) -> None:
+        if self.api_key is None:
+            return
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if not header:
+            raise ApiError(
+                401,
+                "You didn't provide an API key. You need to provide your API key in an Authorization header "
+                "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                code="invalid_api_key",
+            )
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            token.strip().encode(), self.api_key.encode()
+        ):
+            raise ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
+
+    @staticmethod
+    def parse_json(raw: bytes) -> Any:
+        """The JSON body; None when there is none (handlers that need one answer 400)."""
+        if not raw.strip():
+            return None
+        try:
+            return json.loads(raw, parse_constant=lambda name: (_ for _ in ()).throw(ValueError(name)))
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, INVALID_JSON) from None
+
+    async def read_request(self, request: Request, path_params: dict[str, str]) -> ApiRequest:
+        content_type = request.headers.get("content-type", "")
+        body: Any = None
+        form: dict[str, Any] = {}
+        if request.method == "POST":
+            if content_type.startswith("multipart/form-data"):
+                form = await self.read_form(request)
+            else:
+                body = self.parse_json(await request.body())
+        return ApiRequest(
+            method=request.method,
+            path_params=path_params,
+            query=dict(request.query_params),
+            headers=dict(request.headers),
+            body=body,
+            form=form,
+        )
+
+    @staticmethod
+    async def read_form(request: Request) -> dict[str, Any]:
+        try:
+            parsed = await request.form(max_files=10, max_fields=100)
+        except Exception:
+            raise ApiError(400, "Could not parse the multipart form body.") from None
+        form: dict[str, Any] = {}
+        for key, value in parsed.multi_items():
+            if isinstance(value, UploadFile):
+                form[key] = (value.filename or "upload", await value.read())
+            else:
+                form[key] = value
+        return form
+
+    @staticmethod
+    async def drop_connection(send: Send) -> None:
+        """Start a response and stop: uvicorn closes the socket, the client sees a broken response."""
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+            }
+        )
+
+    @staticmethod
+    async def send_reply(send: Send, reply: Reply) -> None:
+        payload = reply.raw if reply.raw is not None else encode(reply.body)
+        headers = [
+            (b"content-type", reply.media_type.encode()),
+            (b"content-length", str(len(payload)).encode()),
+            (b"x-request-id", f"req_{secrets.token_hex(16)}".encode()),
+        ]
+        headers += [(name.encode(), value.encode()) for name, value in reply.headers.items()]
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+
+class IncompleteResponseFilter(logging.Filter):
+    """Hide uvicorn's complaint about the responses the emulator drops on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "returned without completing response" not in record.getMessage()
+
+
+def quiet_dropped_responses() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(item, IncompleteResponseFilter) for item in logger.filters):
+        logger.addFilter(IncompleteResponseFilter())

@@ -1,0 +1,93 @@
+"""The built-in deterministic model: what a run does, decided from the thread's last user message.
+
+Commands (each at the start of a line of the last user message):
+  /call NAME {json}   requires_action with one function call per /call line (parallel calls);
+                      the arguments are the JSON compacted, or the text verbatim if not JSON
+  /fail               failed, last_error {code: server_error}
+  /expire             expired
+  /incomplete         incomplete, incomplete_details {reason: max_completion_tokens}
+  /slow MS            in_progress for MS milliseconds, then completed
+  /search TEXT        the best chunk of the attached vector stores, with one file_citation
+anything else         completed with the reply "echo: TEXT"
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    COMPLETED = "completed"
+    REQUIRES_ACTION = "requires_action"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    INCOMPLETE = "incomplete"
+    SEARCH = "search"
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionCall:
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    outcome: Outcome
+    reply: str = ""
+    calls: tuple[FunctionCall, ...] = ()
+    delay_ms: int = 0
+    query: str = ""
+
+
+CALL_LINE = re.compile(r"^/call\s+(\S+)\s*(.*)$")
+SLOW_LINE = re.compile(r"^/slow\s+(\d+)\s*$")
+
+
+def compact_arguments(text: str) -> str:
+    """The JSON text compacted; text that is not JSON passes through, to test client handling."""
+    if not text.strip():
+        return "{}"
+    try:
+        return json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
+    except ValueError:
+        return text
+
+
+def decide(text: str) -> Decision:
+    """The outcome of a run whose last user message is `text`."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    calls = tuple(
+        FunctionCall(match.group(1), compact_arguments(match.group(2)))
+        for match in (CALL_LINE.match(line) for line in lines)
+        if match
+    )
+    if calls:
+        return Decision(Outcome.REQUIRES_ACTION, calls=calls)
+    first = lines[0] if lines else ""
+    if first == "/fail":
+        return Decision(Outcome.FAILED)
+    if first == "/expire":
+        return Decision(Outcome.EXPIRED)
+    if first == "/incomplete":
+        return Decision(Outcome.INCOMPLETE)
+    slow = SLOW_LINE.match(first)
+    if slow:
+        milliseconds = int(slow.group(1))
+        return Decision(Outcome.COMPLETED, reply=f"slow: waited {milliseconds} ms", delay_ms=milliseconds)
+    if first.startswith("/search"):
+        return Decision(Outcome.SEARCH, query=text.strip()[len("/search") :].strip())
+    return Decision(Outcome.COMPLETED, reply=f"echo: {text}")
+
+
+def reply_to_tool_outputs(calls: list[tuple[str, str]]) -> str:
+    """After submit_tool_outputs: one "NAME returned OUTPUT" line per call, in call order."""
+    return "\n".join(f"{name} returned {output}" for name, output in calls)
+
+
+def count_tokens(*texts: str | None) -> int:
+    """Whitespace word count: the deterministic stand-in for tokens in `usage`."""
+    return sum(len(text.split()) for text in texts if text)

@@ -1,0 +1,100 @@
+"""The route table: (method, path template, handler). The template names the request counters."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from orchestrator.emulator import agents, assistants, files, threads, vector_stores
+from orchestrator.emulator.context import ApiRequest, Context, Reply
+
+Handler = Callable[[Context, ApiRequest], Reply]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    template: str
+    handler: Handler
+    pattern: re.Pattern[str]
+
+    @property
+    def name(self) -> str:
+        """The counter key: "METHOD /v1/template" with the first path parameter shown as {id}."""
+        first = re.search(r"\{(\w+)\}", self.template)
+        template = self.template.replace(first.group(0), "{id}", 1) if first else self.template
+        return f"{self.method} {template}"
+
+
+def compile_template(template: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
+
+
+def route(method: str, template: str, handler: Handler) -> Route:
+    return Route(method, template, handler, compile_template(template))
+
+
+VS = "/v1/vector_stores/{vector_store_id}"
+RUNS = "/v1/threads/{thread_id}/runs"
+ROUTES: tuple[Route, ...] = (
+    route("GET", "/v1/assistants", assistants.list_assistants),
+    route("POST", "/v1/assistants", assistants.create),
+    route("GET", "/v1/assistants/{assistant_id}", assistants.retrieve),
+    route("POST", "/v1/assistants/{assistant_id}", assistants.modify),
+    route("DELETE", "/v1/assistants/{assistant_id}", assistants.delete),
+    route("GET", "/v1/files", files.list_files),
+    route("POST", "/v1/files", files.upload),
+    route("GET", "/v1/files/{file_id}", files.retrieve),
+    route("DELETE", "/v1/files/{file_id}", files.delete),
+    route("GET", "/v1/files/{file_id}/content", files.content),
+    route("GET", "/v1/vector_stores", vector_stores.list_stores),
+    route("POST", "/v1/vector_stores", vector_stores.create),
+    route("GET", VS, vector_stores.retrieve),
+    route("POST", VS, vector_stores.modify),
+    route("DELETE", VS, vector_stores.delete),
+    route("POST", VS + "/search", vector_stores.search_store),
+    route("GET", VS + "/files", vector_stores.list_files),
+    route("POST", VS + "/files", vector_stores.create_file),
+    route("GET", VS + "/files/{file_id}", vector_stores.retrieve_file),
+    route("POST", VS + "/files/{file_id}", vector_stores.update_file),
+    route("DELETE", VS + "/files/{file_id}", vector_stores.delete_file),
+    route("GET", VS + "/files/{file_id}/content", vector_stores.file_content),
+    route("POST", VS + "/file_batches", vector_stores.create_batch),
+    route("GET", VS + "/file_batches/{batch_id}", vector_stores.retrieve_batch),
+    route("POST", VS + "/file_batches/{batch_id}/cancel", vector_stores.cancel_batch),
+    route("GET", VS + "/file_batches/{batch_id}/files", vector_stores.list_batch_files),
+    route("POST", "/v1/threads", threads.create_thread),
+    route("POST", "/v1/threads/runs", threads.create_thread_and_run),
+    route("GET", "/v1/threads/{thread_id}", threads.retrieve_thread),
+    route("POST", "/v1/threads/{thread_id}", threads.modify_thread),
+    route("DELETE", "/v1/threads/{thread_id}", threads.delete_thread),
+    route("GET", "/v1/threads/{thread_id}/messages", threads.list_messages),
+    route("POST", "/v1/threads/{thread_id}/messages", threads.create_message),
+    route("GET", "/v1/threads/{thread_id}/messages/{message_id}", threads.retrieve_message),
+    route("POST", "/v1/threads/{thread_id}/messages/{message_id}", threads.modify_message),
+    route("DELETE", "/v1/threads/{thread_id}/messages/{message_id}", threads.delete_message),
+    route("GET", RUNS, threads.list_runs),
+    route("POST", RUNS, threads.create_run),
+    route("GET", RUNS + "/{run_id}", threads.retrieve_run),
+    route("POST", RUNS + "/{run_id}", threads.modify_run),
+    route("POST", RUNS + "/{run_id}/cancel", threads.cancel_run),
+    route("POST", RUNS + "/{run_id}/submit_tool_outputs", threads.submit_tool_outputs),
+    route("GET", RUNS + "/{run_id}/steps", threads.list_steps),
+    route("GET", RUNS + "/{run_id}/steps/{step_id}", threads.retrieve_step),
+    route("GET", "/v1/agents", agents.list_agents),
+    route("POST", "/v1/agents", agents.create),
+    route("GET", "/v1/agents/{agent_id}", agents.retrieve),
+    route("POST", "/v1/agents/{agent_id}", agents.update),
+    route("DELETE", "/v1/agents/{agent_id}", agents.delete),
+)
+
+
+def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    for candidate in ROUTES:
+        if candidate.method != method:
+            continue
+        found = candidate.pattern.match(path)
+        if found:
+            return candidate, found.groupdict()
+    return None
