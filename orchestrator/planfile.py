@@ -41,6 +41,8 @@ def _change_to_data(change: Change) -> dict[str, Any]:
     }
     if change.extra:
         data.update({k: v for k, v in sorted(change.extra.items())})
+    if change.action is Action.NOOP:
+        return data
     data["apply"] = {
         "essence": change.essence,
         "metadata": change.metadata,
