@@ -120,6 +120,7 @@ class Builder:
         self.renderer = Renderer(project.templates_dir, project.root)
         self.validator = validator_for("spec")
         self._json_cache: dict[Path, tuple[int, Any, Diagnostic | None]] = {}
+        self._paths: dict[tuple[Path, str], tuple[Path, str]] = {}
 
     def build(self, files: list[Path] | None = None) -> DesiredState:
         files = discover_spec_files(self.project) if files is None else files
@@ -215,6 +216,8 @@ class Builder:
         value = data["instructions"]
         if isinstance(value, str):
             return value
+        if "file" in value:
+            return self._verbatim(doc, value["file"], found, deps)
         origin = doc.error_at("/instructions/template" if "template" in value else "/instructions/inline", "")
         variables = self.variables(value.get("vars") or {})
         try:
@@ -227,6 +230,23 @@ class Builder:
             return None
         deps.update(self.project.templates_dir / name for name in rendered.templates)
         return rendered.text
+
+    def _verbatim(self, doc: Document, name: str, found: list[Diagnostic], deps: set[Path]) -> str | None:
+        """`instructions: {file: ...}`: the file's exact text (bytes decoded as UTF-8, no newline translation)."""
+        problem = self.renderer.check_name(name)
+        if problem is not None:
+            found.append(doc.error_at("/instructions/file", problem))
+            return None
+        path = (self.project.templates_dir / name).resolve()
+        deps.add(path)
+        try:
+            return path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            found.append(doc.error_at("/instructions/file", f"`{self.project.display(path)}` is not valid UTF-8"))
+        except OSError as exc:
+            found.append(doc.error_at("/instructions/file", f"cannot read `{self.project.display(path)}`: "
+                                      f"{exc.strerror or exc}"))
+        return None
 
     def _functions(self, doc: Document, data: dict[str, Any], found: list[Diagnostic], deps: set[Path]):
         for index, item in enumerate(data.get("functions") or []):
@@ -268,13 +288,14 @@ class Builder:
             problems = check_schema(value, strict=strict)
             found.extend(place_schema_problems(doc, where, problems, what=what))
             return None if problems else value
-        path = (doc.path.parent / value).resolve()
+        path, shown = self._referenced_file(doc.path.parent, value)
         deps.add(path)
-        shown = self.project.display(path)
         schema, problem = self._json_file(path, shown)
         if problem is not None:
             if problem.message == "file not found":
                 found.append(doc.error_at(where, f"file `{shown}` not found (paths are relative to the spec file)"))
+            elif problem.line is None:  # unreadable as a whole (a directory, not UTF-8, too big): say so at the spec
+                found.append(doc.error_at(where, f"`{shown}`: {problem.message}"))
             else:
                 found.append(_with_hint(problem, doc, where))
             return None
@@ -284,6 +305,15 @@ class Builder:
                                                file_doc=locate_json(path, shown)))
             return None
         return schema
+
+    def _referenced_file(self, folder: Path, value: str) -> tuple[Path, str]:
+        """A path written in a spec, resolved against its folder, and as shown in messages (cached: specs share files)."""
+        key = (folder, value)
+        found = self._paths.get(key)
+        if found is None:
+            path = (folder / value).resolve()
+            found = self._paths[key] = (path, self.project.display(path))
+        return found
 
     def _json_file(self, path: Path, shown: str) -> tuple[Any, Diagnostic | None]:
         try:

@@ -115,6 +115,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_STR_TAG = "tag:yaml.org,2002:str"
 _SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
 
 
@@ -204,6 +205,8 @@ def _construct(loader: Any, node: yaml.Node, pointer: str, doc: Document, active
         items = [_construct(loader, item, pointer_join(pointer, i), doc, active) for i, item in enumerate(node.value)]
         active.discard(id(node))
         return items
+    if node.tag == _STR_TAG:
+        return node.value  # the common case, without the constructor's dispatch
     if node.tag == _TIMESTAMP_TAG:
         return node.value  # a date stays the text the user wrote; JSON has no date type
     if node.tag not in _SCALAR_TAGS:

@@ -120,7 +120,10 @@ def load_project(root: Path) -> tuple[Project | None, Diagnostics]:
         diagnostics.add(exc.diagnostic)
         return None, diagnostics
     if not isinstance(document.data, dict):
-        diagnostics.add(document.error_at("", "expected a mapping at the top of orchestrator.yaml"))
+        from orchestrator.schema_errors import describe_type
+
+        diagnostics.add(document.error_at("", f"expected a mapping at the top of {PROJECT_FILE}, "
+                                              f"got {describe_type(document.data)}"))
         return None, diagnostics
     diagnostics.extend(schema_diagnostics(document, validator_for("project")))
     if diagnostics.has_errors:
@@ -140,13 +143,12 @@ def _semantic_checks(doc: Document) -> list[Diagnostic]:
     for env_name, env in environments.items():
         if env["target"] not in known_targets:
             found.append(doc.error_at(f"/environments/{env_name}/target",
-                                      f"unknown target `{env['target']}`; defined targets: "
-                                      + ", ".join(f"`{t}`" for t in sorted(known_targets))))
+                                      _unknown("target", env["target"], dict.fromkeys(known_targets)),
+                                      hint=f"define `{env['target']}` under `targets`, or use one of the defined targets"))
     default_env = data.get("default_environment")
     known_envs = set(environments) or {DEFAULT_ENVIRONMENT}
     if default_env is not None and default_env not in known_envs:
-        found.append(doc.error_at("/default_environment", f"unknown environment `{default_env}`; defined: "
-                                  + ", ".join(f"`{e}`" for e in sorted(known_envs))))
+        found.append(doc.error_at("/default_environment", _unknown("environment", default_env, dict.fromkeys(known_envs))))
     for key in ("specs", "templates"):
         value = data.get(key)
         if isinstance(value, str) and (Path(value).is_absolute() or ".." in Path(value).parts):

@@ -51,8 +51,39 @@ class Problem:
 
 def schema_diagnostics(document: Document, validator: Any, base_pointer: str = "") -> list[Diagnostic]:
     """Every schema violation in document.data, each at its own line and column."""
-    return [document.error_at(p.pointer, p.message, key=p.at_key, hint=p.hint)
-            for err in validator.iter_errors(document.data) for p in explain(err, base_pointer)]
+    if surely_valid(validator.schema, document.data):
+        return []
+    problems = dict.fromkeys(p for err in validator.iter_errors(document.data) for p in explain(err, base_pointer))
+    return [document.error_at(p.pointer, p.message, key=p.at_key, hint=p.hint) for p in problems]
+
+
+_compiled: dict[int, tuple[Any, Any]] = {}
+
+
+def surely_valid(schema: Any, instance: Any, *, formats: bool = False) -> bool:
+    """A fast yes from jsonschema-rs when it is installed; False means "ask jsonschema", which explains errors.
+
+    jsonschema (pure Python) stays the reference: it runs whenever this says anything but a clear yes.
+    With formats, jsonschema-rs checks every `format` (a superset of what the caller's validator checks).
+    """
+    key = id(schema) * 2 + formats
+    entry = _compiled.get(key)
+    if entry is None or entry[0] is not schema:
+        try:
+            import jsonschema_rs
+        except ImportError:
+            return False
+        try:
+            entry = (schema, jsonschema_rs.validator_for(schema, validate_formats=formats))
+        except Exception:  # a schema it cannot compile: jsonschema decides
+            entry = (schema, None)
+        _compiled[key] = entry
+    if entry[1] is None:
+        return False
+    try:
+        return bool(entry[1].is_valid(instance))
+    except Exception:  # values it cannot convert (non-string keys, huge integers): jsonschema decides
+        return False
 
 
 def explain(err: ValidationError, base: str = "") -> Iterator[Problem]:
@@ -88,6 +119,12 @@ def _diagnose(err: ValidationError, base: str) -> Iterator[Problem]:
         combined = _all_branches_mismatch_type(err)
         if combined is not None:
             yield Problem(pointer, f"{subject(pointer)} must be {combined}, got {describe_type(instance)}{_got(instance)}")
+            return
+        needed = _only_missing_keys(err)
+        if needed is not None:
+            options = " or ".join(f"`{k}`" for k in needed) if len(needed) < 3 else (
+                ", ".join(f"`{k}`" for k in needed[:-1]) + f" or `{needed[-1]}`")
+            yield Problem(pointer, f"{subject(pointer)} needs {options}")
             return
         yield from _diagnose(_best_branch_error(err), base)
         return
@@ -169,12 +206,30 @@ def _message(err: ValidationError, instance: Any, schema: dict[str, Any], pointe
     if v == "minProperties":
         return f"{what} must have at least {val} key{'s' if val != 1 else ''}"
     if v == "pattern":
-        return f"{what} `{instance}` is not valid; expected {_pattern_words(val, schema)}"
+        return f"invalid {what} `{instance}`; expected {_pattern_words(val, schema)}"
+    if v == "format":
+        return f"{what} `{instance}` is not a valid {val}"
     if v == "uniqueItems":
         return f"{what} lists the same item twice"
     if v == "not":
+        banned = _required_names(val)
+        present = [k for k in banned if isinstance(instance, dict) and k in instance]
+        if present and isinstance(instance, dict):
+            others = [k for k in instance if k not in banned]
+            together = f" together with {', '.join(f'`{k}`' for k in others)}" if others else ""
+            return f"{what}: {', '.join(f'`{k}`' for k in present)} cannot be used{together}"
         return f"{what}: this combination is not allowed here"
     return f"{what}: {err.message}"
+
+
+def _required_names(schema: Any) -> list[str]:
+    """Key names a `not` schema forbids: its `required`, or those of its `anyOf` branches."""
+    if not isinstance(schema, dict):
+        return []
+    names = list(schema.get("required") or [])
+    for branch in schema.get("anyOf") or []:
+        names.extend(_required_names(branch))
+    return names
 
 
 def _pattern_words(pattern: str, schema: dict[str, Any]) -> str:
@@ -221,6 +276,8 @@ def _all_branches_mismatch_type(err: ValidationError) -> str | None:
         root = [e for e in errors if not e.relative_path]
         if not any(e.validator in ("type", "enum", "const") for e in root):
             return None
+        if isinstance(branch, dict) and "enum" in branch and any(_same_kind(err.instance, o) for o in branch["enum"]):
+            return None  # a string that is not one of the names: the enum branch's message says more
         if not isinstance(branch, dict):
             return None
         if "type" in branch:
@@ -232,10 +289,34 @@ def _all_branches_mismatch_type(err: ValidationError) -> str | None:
             wanted.append(f"`{branch['const']}`")
         else:
             return None
-    if not any(e.validator == "type" for e in err.context or []):
-        return None  # the type matched a branch; a closer look at that branch says more
+    for index, errors in by_branch.items():
+        branch = schemas[index] if index < len(schemas) else {}
+        if "enum" in branch or "const" in branch:
+            continue  # judged by the kinds of its values above
+        if not any(e.validator == "type" and not e.relative_path for e in errors):
+            return None  # the value's type fits this branch; a closer look at that branch says more
     unique = list(dict.fromkeys(wanted))
     return " or ".join(unique) if unique else None
+
+
+def _same_kind(value: Any, option: Any) -> bool:
+    return describe_type(value) == describe_type(option)
+
+
+def _only_missing_keys(err: ValidationError) -> list[str] | None:
+    """When every branch fails only for want of a key: the keys that would satisfy one branch each."""
+    keys: list[str] = []
+    for errors in _branches(err).values():
+        if any(e.validator == "type" and not e.relative_path for e in errors):
+            continue  # a branch for another type of value
+        if not errors or any(e.validator not in ("required", "additionalProperties") or e.relative_path for e in errors):
+            return None
+        if not any(e.validator == "required" for e in errors):
+            return None  # this branch only objects to extra keys: it is the one meant
+        for e in errors:
+            if e.validator == "required":
+                keys.extend(k for k in e.validator_value if isinstance(e.instance, dict) and k not in e.instance)
+    return list(dict.fromkeys(keys)) or None
 
 
 def _best_branch_error(err: ValidationError) -> ValidationError:
@@ -249,7 +330,8 @@ def _best_branch_error(err: ValidationError) -> ValidationError:
         shallow = [e for e in errors if list(e.relative_path) in ([], ["type"])]
         wrong_type = sum(1 for e in shallow if e.validator == "type")
         wrong_discriminator = sum(1 for e in shallow if e.validator in ("const", "enum"))
-        missing_type = sum(1 for e in errors if e.validator == "required" and "type" in (e.validator_value or []))
+        missing_type = sum(1 for e in errors if e.validator == "required" and "type" in (e.validator_value or [])
+                           and isinstance(e.instance, dict) and "type" not in e.instance)
         depth = max((len(e.relative_path) for e in errors), default=0)
         return (wrong_type, wrong_discriminator + missing_type, -depth, len(errors))
 

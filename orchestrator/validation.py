@@ -117,9 +117,10 @@ def load_json_file(path: Path, shown: str) -> tuple[Any, Diagnostic | None]:
 
 @cache
 def _metaschema_validator() -> Any:
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator, FormatChecker
 
-    return Draft202012Validator(Draft202012Validator.META_SCHEMA)
+    # `pattern` values must compile; other formats of the metaschema (URIs) are left to the API
+    return Draft202012Validator(Draft202012Validator.META_SCHEMA, format_checker=FormatChecker(formats=("regex",)))
 
 
 def json_schema_problems(schema: Any) -> list[tuple[str, str]]:
@@ -135,11 +136,18 @@ def json_schema_problems(schema: Any) -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=8192)
 def _metaschema_problems(text: str) -> tuple[tuple[str, str], ...]:
-    from orchestrator.schema_errors import explain
+    from orchestrator.schema_errors import explain, surely_valid
 
     schema = json.loads(text)
+    if surely_valid(_metaschema_validator().schema, schema, formats=True):
+        return ()
     found = [(p.pointer, p.message) for err in _metaschema_validator().iter_errors(schema) for p in explain(err)]
     return tuple(dict.fromkeys(found))
+
+
+def clear_caches() -> None:
+    """Forget which schemas were already checked (benchmarks; the cache itself is always correct)."""
+    _metaschema_problems.cache_clear()
 
 
 def _type_name(value: Any) -> str:
@@ -193,7 +201,8 @@ def strict_mode_problems(schema: Any, pointer: str = "") -> Iterator[tuple[str, 
         missing = [name for name in properties if name not in (schema.get("required") or [])]
         if missing:
             yield pointer, ("strict mode needs every property listed in `required`; missing: "
-                            + ", ".join(f"`{m}`" for m in missing) + "; an optional property allows null instead")
+                            + ", ".join(f"`{m}`" for m in missing)
+                            + " (to make one optional, keep it in `required` and allow null)")
     for key in ("properties", "$defs", "definitions", "patternProperties"):
         for name, sub in (schema.get(key) or {}).items() if isinstance(schema.get(key), dict) else ():
             yield from strict_mode_problems(sub, pointer_join(pointer, key, name))

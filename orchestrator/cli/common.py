@@ -73,6 +73,15 @@ def select(directory: Path | None, environment: str | None, target: str | None) 
 
 
 def today() -> date:
+    """The date model shutdowns are judged against; ORCHESTRATOR_TODAY (YYYY-MM-DD) pins it for tests and CI."""
+    import os
+
+    pinned = os.environ.get("ORCHESTRATOR_TODAY")
+    if pinned:
+        try:
+            return date.fromisoformat(pinned)
+        except ValueError:
+            raise OrchestratorError(f"ORCHESTRATOR_TODAY={pinned!r} is not a date (expected YYYY-MM-DD)") from None
     return date.today()
 
 

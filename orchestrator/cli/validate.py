@@ -15,7 +15,9 @@ from orchestrator.cli.common import (
     target_option,
     today,
 )
-from orchestrator.diagnostics import Diagnostics
+from orchestrator.diagnostics import Diagnostics, error
+from orchestrator.errors import OrchestratorError
+from orchestrator.project import PROJECT_FILE
 
 
 @click.command()
@@ -28,7 +30,13 @@ def validate(directory: Path | None, environment: str | None, target: str | None
     """Check every spec (exit 0 valid, 1 invalid). Imports no handler code unless --handlers."""
     from orchestrator.desired import build_desired
 
-    selection = select(directory, environment, target)
+    try:
+        selection = select(directory, environment, target)
+    except OrchestratorError as problem:
+        if output != "json":
+            raise
+        # machine readers still get the documented list, never an empty stdout
+        return _report(Diagnostics([error(PROJECT_FILE, str(problem))]), output, 0)
     if isinstance(selection, Diagnostics):
         return _report(selection, output, 0)
     state = build_desired(selection.project, selection.environment, selection.target, today=today())

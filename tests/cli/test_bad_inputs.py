@@ -1,0 +1,193 @@
+"""One malformed input per folder of tests/bad_inputs: a positioned diagnostic and exit 1, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.projects import run_cli
+
+BAD_INPUTS = Path(__file__).resolve().parents[1] / "bad_inputs"
+TODAY = "2026-11-26"  # pins the model shutdown table: gpt-4-turbo is gone, gpt-4.1 is announced
+
+
+@dataclass(frozen=True)
+class Case:
+    folder: str
+    expected: tuple[str, ...]  # substrings of stderr: location, pointer, what was expected
+    args: tuple[str, ...] = ()
+    exit_code: int = 1
+
+
+CASES = [
+    # YAML itself
+    Case("yaml_syntax_error", ("specs/helper.yaml:6:1:", "did not find expected ',' or ']'",
+                               "flow sequence started at line 5, column 8")),
+    Case("yaml_tab_indentation", ("specs/helper.yaml:6:1:", "tab character in indentation", "spaces")),
+    Case("yaml_duplicate_key", ("specs/helper.yaml:6:1:", "duplicate key `temperature`",
+                                "first defined at line 5, column 1")),
+    Case("yaml_python_tag", ("specs/helper.yaml:4:15:", "tag `!!python/object/apply:os.system` is not allowed")),
+    Case("yaml_non_utf8_bytes", ("specs/helper.yaml:5:17:", "not valid UTF-8 (byte 0xe9)", "save the file as UTF-8")),
+    Case("yaml_empty_file", ("specs/helper.yaml:1:1:", "file is empty; expected a YAML mapping")),
+    Case("yaml_comment_only_file", ("specs/helper.yaml:1:1:", "only comments; expected a YAML mapping")),
+    Case("yaml_two_documents", ("specs/helper.yaml:5:1:", "second YAML document", "holds exactly one")),
+    Case("yaml_top_level_list", ("specs/helper.yaml:1:1:", "expected a mapping at the top of the spec, got a list")),
+    Case("yaml_recursive_alias", ("specs/helper.yaml:5:11:", "recursive alias")),
+    # the spec schema
+    Case("schema_list_where_mapping_belongs", ("specs/helper.yaml:5:11:", "`metadata` must be a mapping, got a list",
+                                               "[/metadata]")),
+    Case("schema_wrong_type_temperature", ("specs/helper.yaml:5:14:", "`temperature` must be a number, got a string",
+                                           "[/temperature]")),
+    Case("schema_wrong_version", ("specs/helper.yaml:1:10:", "`version` must be `1`, got `2`", "[/version]")),
+    Case("schema_missing_model", ("specs/helper.yaml:1:1:", "missing required key `model`", "[/model]")),
+    Case("schema_temperature_out_of_range", ("specs/helper.yaml:5:14:", "`temperature` must be at most 2, got 3",
+                                             "[/temperature]")),
+    Case("schema_top_p_negative", ("specs/helper.yaml:5:8:", "`top_p` must be at least 0, got -1", "[/top_p]")),
+    Case("schema_max_num_results_zero", ("specs/helper.yaml:7:22:", "`max_num_results` must be at least 1, got 0",
+                                         "[/tools/0/max_num_results]")),
+    Case("schema_unknown_key_did_you_mean", ("specs/helper.yaml:5:1:", "unknown key `temprature`; did you mean `temperature`?",
+                                             "[/temprature]")),
+    Case("schema_unknown_key_in_instructions", ("specs/helper.yaml:6:3:", "unknown key `varz` in `instructions`; did you mean `vars`?",
+                                                "[/instructions/varz]")),
+    Case("schema_instructions_wrong_type", ("specs/helper.yaml:4:15:", "`instructions` must be a string or a mapping, got a list",
+                                            "[/instructions]")),
+    Case("schema_unknown_tool", ("specs/helper.yaml:5:9:", "got `file_serch`; did you mean `file_search`?", "[/tools/0]")),
+    Case("schema_bad_spec_name", ("specs/helper.yaml:2:7:", "invalid `name` `Customer_Helper`; expected lowercase letters",
+                                  "[/name]")),
+    Case("schema_bad_function_name", ("specs/helper.yaml:6:11:", "invalid `name` `get weather`; expected letters, digits",
+                                      "[/functions/0/name]")),
+    Case("schema_display_name_too_long", ("specs/helper.yaml:5:15:", "`display_name` is 257 characters long; the limit is 256",
+                                          "[/display_name]")),
+    Case("schema_metadata_too_many_keys", ("specs/helper.yaml:6:3:", "`metadata` has 15 keys; the limit is 14",
+                                           "reserves 2 for ownership", "[/metadata]")),
+    Case("schema_metadata_key_too_long", ("specs/helper.yaml:6:3:", "metadata key `kkk", "is 65 characters long; the limit is 64",
+                                          "[/metadata/kkk")),
+    Case("schema_metadata_value_too_long", ("specs/helper.yaml:6:11:", "`domain` is 513 characters long; the limit is 512",
+                                            "[/metadata/domain]")),
+    Case("schema_metadata_reserved_prefix", ("specs/helper.yaml:6:3:", "`orchestrator.project` uses the reserved prefix",
+                                             "[/metadata/orchestrator.project]")),
+    Case("schema_metadata_value_not_string", ("specs/helper.yaml:6:13:", "`priority` must be a string, got an integer",
+                                              "[/metadata/priority]")),
+    # checks across fields and files
+    Case("duplicate_spec_names", ("specs/b.yaml:2:7:", "spec name `helper` is already used by specs/a.yaml:2:7", "[/name]")),
+    Case("duplicate_function_names", ("specs/helper.yaml:7:11:", "function `lookup` is defined twice",
+                                      "[/functions/1/name]")),
+    Case("parameters_file_missing", ("specs/helper.yaml:7:17:", "file `schemas/lookup.json` not found",
+                                     "relative to the spec file", "[/functions/0/parameters]")),
+    Case("parameters_file_invalid_json", ("schemas/lookup.json:3:42:", "invalid JSON: Expecting property name",
+                                          "used by specs/helper.yaml:7:17 [/functions/0/parameters]")),
+    Case("parameters_not_a_json_schema", ("schemas/lookup.json:4:19:", "parameters of function `lookup`",
+                                          "`type` must be one of `array`", "got `text`", "[/properties/q/type]",
+                                          "used by specs/helper.yaml:7:17 [/functions/0/parameters]")),
+    Case("parameters_inline_not_a_json_schema", ("specs/helper.yaml:9:17:", "`required` must be a list, got a string",
+                                                 "[/functions/0/parameters/required]")),
+    Case("strict_missing_additional_properties", ("specs/helper.yaml:9:7:", "strict mode needs `additionalProperties: false`",
+                                                  "[/functions/0/parameters]")),
+    Case("strict_property_not_required", ("specs/helper.yaml:9:7:", "strict mode needs every property listed in `required`",
+                                          "missing: `limit`", "[/functions/0/parameters]")),
+    Case("strict_nested_object_not_closed", ("schemas/lookup.json:4:15:", "strict mode needs `additionalProperties: false`",
+                                             "property `filter`", "[/properties/filter]",
+                                             "used by specs/helper.yaml:8:17 [/functions/0/parameters]")),
+    # templates
+    Case("template_missing", ("specs/helper.yaml:5:13:", "template `helper.md.j2` not found in `templates`",
+                              "[/instructions/template]")),
+    Case("template_path_escapes_folder", ("specs/helper.yaml:5:13:", "template `../secrets.txt` is outside the templates folder",
+                                          "[/instructions/template]")),
+    Case("template_syntax_error", ("templates/helper.md.j2:4:", "template syntax error: Unexpected end of template",
+                                   "rendering the instructions of specs/helper.yaml:5:13 [/instructions/template]")),
+    Case("template_syntax_error_in_partial", ("templates/partials/style.md.j2:2:", "template syntax error",
+                                              "specs/helper.yaml:5:13 [/instructions/template]")),
+    Case("template_undefined_variable", ("templates/helper.md.j2:1:13:", "undefined variable `company`",
+                                         "specs/helper.yaml:5:13 [/instructions/template]")),
+    Case("template_undefined_variable_inline", ("specs/helper.yaml:5:11:", "undefined variable `customer`",
+                                                "[/instructions/inline]")),
+    Case("sandbox_class_mro", ("templates/helper.md.j2:2:7:", "the sandbox blocked access to `__class__`",
+                               "specs/helper.yaml:5:13 [/instructions/template]")),
+    Case("sandbox_cycler_globals", ("templates/helper.md.j2:2:11:", "the sandbox blocked access to `__init__`",
+                                    "specs/helper.yaml:5:13 [/instructions/template]")),
+    Case("instructions_too_long", ("specs/helper.yaml:5:3:", "rendered instructions are 260,000 characters long",
+                                   "the API allows 256,000", "[/instructions]")),
+    # models
+    Case("model_shut_down", ("specs/helper.yaml:3:8:", "model `gpt-4-turbo` was shut down on 2026-10-23", "[/model]")),
+    Case("model_announced_shutdown_warns", ("specs/helper.yaml:3:8: warning:", "`gpt-4.1` is announced to shut down on 2027-01-14",
+                                            "[/model]", "0 errors, 1 warning", "1 spec valid"), exit_code=0),
+    Case("warnings_only", ("warning: model `gpt-4.1`", "warning: both `temperature` and `top_p`", "0 errors, 2 warnings"),
+         exit_code=0),
+    # what the environment's backend cannot take
+    Case("agents_backend_unsupported_fields", (
+        "specs/helper.yaml:5:14: error: `description` is not supported by target `local-agents` (backend: agents) [/description]",
+        "specs/helper.yaml:6:14: error: `temperature` is not supported", "[/temperature]",
+        "specs/helper.yaml:7:9: error: the `code_interpreter` tool is not supported", "[/tools/0]",
+        "specs/helper.yaml:7:27: error: the `file_search` tool is not supported", "[/tools/1]",
+        "specs/helper.yaml:10:13: error: `strict: true` on a function is not supported", "[/functions/0/strict]",
+        "specs/helper.yaml:12:18: error: `response_format: json_object` is not supported", "[/response_format]",
+        "6 errors"), args=("-e", "agents")),
+    # knowledge files
+    Case("knowledge_glob_matches_nothing", ("specs/helper.yaml:7:11:", "`knowledge/*.md` matches no file",
+                                            "[/knowledge/files/0]")),
+    Case("knowledge_without_file_search", ("specs/helper.yaml:6:3:", "`knowledge` needs the `file_search` tool",
+                                           "[/knowledge]")),
+    Case("knowledge_unsupported_file_type", ("specs/helper.yaml:7:11:", "file type `.png` is not supported by file_search",
+                                             "[/knowledge/files/0]")),
+    # the project file and the command line
+    Case("project_unknown_target", ("orchestrator.yaml:4:17:", "unknown target `staging`", "defines: `local`",
+                                    "[/environments/dev/target]")),
+    Case("project_unknown_key", ("orchestrator.yaml:3:1:", "unknown key `enviroments`; did you mean `environments`?",
+                                 "[/enviroments]")),
+    Case("project_missing_name", ("orchestrator.yaml:1:1:", "missing required key `project`", "[/project]")),
+    Case("project_remote_target_without_api_key_env", ("orchestrator.yaml:6:11:", "missing required key `api_key_env`",
+                                                       "required when `type` is `assistants`",
+                                                       "[/targets/openai/api_key_env]")),
+    Case("project_yaml_syntax_error", ("orchestrator.yaml:4:1:", "invalid YAML", "flow mapping started at line 3, column 7")),
+    Case("unknown_environment_flag", ("unknown environment `staging`", "orchestrator.yaml defines: `dev`"),
+         args=("-e", "staging")),
+    Case("no_project_file", ("no orchestrator.yaml found in", "or any parent folder", "pass -C DIR")),
+]
+
+
+def test_every_bad_input_folder_has_a_case() -> None:
+    folders = {p.name for p in BAD_INPUTS.iterdir() if p.is_dir()}
+    assert folders == {case.folder for case in CASES}
+    assert len(CASES) >= 35
+
+
+@pytest.fixture(autouse=True)
+def _pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORCHESTRATOR_TODAY", TODAY)
+
+
+def copy_case(folder: str, tmp_path: Path) -> Path:
+    """A copy outside the repository, so no parent orchestrator.yaml is found and nothing is written here."""
+    target = tmp_path / folder
+    shutil.copytree(BAD_INPUTS / folder, target)
+    return target
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.folder for case in CASES])
+def test_bad_input_gets_a_positioned_diagnostic(case: Case, tmp_path: Path) -> None:
+    project = copy_case(case.folder, tmp_path)
+    result = run_cli(["validate", "-C", str(project), *case.args])
+    assert result.exit_code == case.exit_code, result.output
+    for expected in case.expected:
+        assert expected in result.stderr, f"{expected!r} not in:\n{result.stderr}"
+    assert "Traceback" not in result.output
+    assert "unexpected" not in result.stderr  # the crash handler's wording
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.folder for case in CASES])
+def test_bad_input_as_json_is_the_documented_list(case: Case, tmp_path: Path) -> None:
+    project = copy_case(case.folder, tmp_path)
+    result = run_cli(["validate", "-C", str(project), *case.args, "--output", "json"])
+    assert result.exit_code == case.exit_code, result.output
+    items = json.loads(result.stdout)
+    assert items, "a failing or warning run lists at least one diagnostic"
+    for item in items:
+        assert {"file", "line", "column", "pointer", "message", "severity"} <= set(item)
+        assert set(item) <= {"file", "line", "column", "pointer", "message", "severity", "hint"}
+        assert item["severity"] in ("error", "warning")
+    assert any(item["severity"] == "error" for item in items) == (case.exit_code == 1)
+    assert "Traceback" not in result.output
