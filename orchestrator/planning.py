@@ -28,6 +28,7 @@ class Reason(StrEnum):
     ADOPT = "adopt"  # an existing unmanaged object is taken over (import)
     ORPHAN = "orphan"  # the spec is gone
     DUPLICATE = "duplicate"  # a second live object claims the same spec
+    DESTROY = "destroy"  # `orchestrator destroy`: everything the environment owns goes
     IN_SYNC = "in_sync"
 
 
@@ -182,9 +183,10 @@ def _compare(kind: str, want: DesiredItem, have: LiveItem, write_only: frozenset
         if adopting:  # an imported spec could not read them: never reset the live values while adopting
             hidden = [k for k in hidden if want.essence[k] is not None]
         changed.extend(hidden)
-        if not fields or adopting:
+        known = None if adopting else _hidden_changed(want, have, readable_have, hidden, drift)
+        if known is not False:  # unknown: show the values that will be set, not the resets to default
             fields.extend(FieldChange(k, None, want.essence[k], before_known=False)
-                          for k in hidden if want.essence[k] is not None)
+                          for k in hidden if want.essence[k] is not None or known)
     if not fields and not spec_changed:
         return Change(kind, want.name, Action.NOOP, Reason.IN_SYNC, id=have.id, fingerprint=have.fingerprint,
                       essence=want.essence, metadata=want.metadata)
@@ -203,6 +205,16 @@ def _compare(kind: str, want: DesiredItem, have: LiveItem, write_only: frozenset
     return Change(kind, want.name, Action.UPDATE, reason, id=have.id, drift=drift and not adopting,
                   fields=tuple(fields), essence=want.essence, metadata=want.metadata,
                   changed_keys=tuple(sorted(set(changed))), fingerprint=have.fingerprint)
+
+
+def _hidden_changed(want: DesiredItem, have: LiveItem, readable_have: Mapping[str, Any], hidden: Sequence[str],
+                    drift: bool) -> bool | None:
+    """Whether write-only values differ from those last applied (None: cannot tell). Without drift the live
+    readable part plus the wanted write-only values rebuild the stored full digest exactly when unchanged."""
+    if drift or have.digests is None:
+        return None
+    rebuilt = {**readable_have, **{k: want.essence[k] for k in hidden}}
+    return digest(rebuilt) != have.digests.full
 
 
 def diff_fields(before: Any, after: Any, path: str = "") -> list[FieldChange]:

@@ -95,7 +95,8 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
         return _confirm_and_apply(saved, live, yes, parallelism, bus)
 
 
-def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: Any) -> int:
+def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: Any, *,
+                       command: str = "apply") -> int:
     from orchestrator.views.plan_text import render_plan_text
 
     click.echo(render_plan_text(plan, color=stdout_color()), nl=False)
@@ -103,10 +104,11 @@ def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: 
         return 0
     if not yes:
         if not sys.stdin.isatty():
-            click.echo("error: apply needs --yes when no terminal is attached; nothing was changed", err=True)
+            click.echo(f"error: {command} needs --yes when no terminal is attached; nothing was changed", err=True)
             return 1
-        if not click.confirm("Apply these changes?", default=False, err=True):
-            click.echo("Apply cancelled; nothing was changed.", err=True)
+        question = "Apply these changes?" if command == "apply" else "Delete these objects?"
+        if not click.confirm(question, default=False, err=True):
+            click.echo(f"{command.capitalize()} cancelled; nothing was changed.", err=True)
             return 1
     return execute(plan, live, parallelism, bus)
 
@@ -137,7 +139,8 @@ def render_result(result: Any) -> str:
         if outcome.ok:
             verb = verbs[change.action]
             counts[verb] += 1
-            lines.append(f"  {change.kind} {change.name}: {verb} ({outcome.id})")
+            shown = "adopted" if change.reason == "adopt" else verb
+            lines.append(f"  {change.kind} {change.name}: {shown} ({outcome.id})")
         else:
             counts["failed"] += 1
             lines.append(f"  {change.kind} {change.name}: FAILED to {change.action.value}: {outcome.error}")

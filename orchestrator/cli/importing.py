@@ -1,0 +1,306 @@
+"""`orchestrator import`: write specs for existing live objects; the next apply adopts them, keeping their ids.
+
+Nothing live is touched. Every spec written is checked before it is written: built in a scratch copy
+of the project and compared with the live object, so an inexact round trip is reported, not hidden.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from orchestrator.cli.common import Selection, directory_option, environment_option, target_option, today
+from orchestrator.cli.engine import Invalid, connect, load_selection, read_live
+from orchestrator.desired import Builder, discover_spec_files
+from orchestrator.errors import OrchestratorError
+from orchestrator.importing import (
+    Claims,
+    ImportedSpec,
+    Layout,
+    Verdict,
+    adopt_ids_of,
+    choose_name,
+    classify,
+    import_object,
+)
+
+SCHEMA_FILE = "schemas/spec.schema.json"
+
+
+@click.command("import")
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@directory_option
+@environment_option
+@target_option
+@click.option("--all-unmanaged", is_flag=True, help="Import every live object no project manages.")
+@click.option(
+    "--name-from",
+    type=click.Choice(["display", "id"]),
+    default="display",
+    show_default=True,
+    help="Derive spec names from the object's display name or from its id.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the files that would be written; write nothing.")
+def import_command(
+    ids: tuple[str, ...],
+    directory: Path | None,
+    environment: str | None,
+    target: str | None,
+    all_unmanaged: bool,
+    name_from: str,
+    dry_run: bool,
+) -> int:
+    """Write specs for existing live objects; the next apply adopts them, keeping their ids."""
+    if not ids and not all_unmanaged:
+        raise OrchestratorError("name the ids to import, or pass --all-unmanaged")
+    try:
+        selection = load_selection(directory, environment, target)
+    except Invalid:
+        return 1
+    project = selection.project
+    kind = "agent" if selection.target.backend == "agents" else "assistant"
+    existing = _existing_specs(selection)
+    with connect(project, selection.target) as live:
+        objects = {obj.id: obj.raw for obj in read_live(live)}
+        missing = [i for i in dict.fromkeys(ids) if i not in objects and not _fetch(live, i, objects)]
+    adopt_ids = adopt_ids_of(existing)
+    errors = [f"{i}: no {kind} with this id on target `{selection.target.name}`" for i in missing]
+    skipped: list[str] = []
+    candidates: list[Mapping[str, Any]] = []
+    wanted = [i for i in dict.fromkeys(ids) if i in objects]
+    if all_unmanaged:
+        wanted += [i for i in objects if i not in wanted]
+    for object_id in wanted:
+        raw = objects[object_id]
+        verdict = classify(
+            raw, project=project.name, environment=selection.environment.name, adopt_ids=adopt_ids
+        )
+        if verdict.verdict is Verdict.IMPORT:
+            candidates.append(raw)
+        elif verdict.verdict is Verdict.FOREIGN and object_id in ids:
+            errors.append(f"{object_id}: refused: {verdict.message}")
+        else:
+            skipped.append(f"{object_id}: {verdict.message}")
+    if errors:
+        for message in errors:
+            click.echo(f"error: {message}", err=True)
+        click.echo("Nothing was written.", err=True)
+        return 1
+    layout = _layout(selection)
+    schema_path = posixpath.relpath(SCHEMA_FILE, layout.specs)
+    claims = Claims(_reader(project.root), names={_name_of(path, data) for path, data in existing})
+    imports = [
+        import_object(
+            raw,
+            backend=selection.target.backend,
+            name=choose_name(raw, name_from, claims, layout),
+            claims=claims,
+            layout=layout,
+            schema_path=schema_path,
+        )
+        for raw in candidates
+    ]
+    notes = verify_round_trip(imports, candidates, selection)
+    if dry_run:
+        for item in imports:
+            for planned in item.files:
+                if planned.write:
+                    click.echo(f"--- {planned.path} (new file)")
+                    click.echo(planned.text, nl=not planned.text.endswith("\n"))
+        if imports:
+            click.echo("")
+    else:
+        _write(project.root, imports)
+    summary = _summary(
+        imports,
+        candidates,
+        notes,
+        skipped,
+        selection,
+        kind,
+        dry_run=dry_run,
+        environment=environment,
+        target=target,
+    )
+    click.echo(summary, nl=False)
+    return 0
+
+
+def verify_round_trip(
+    imports: Sequence[ImportedSpec], raws: Sequence[Mapping[str, Any]], selection: Selection
+) -> dict[str, list[str]]:
+    """Build each spec in a scratch copy of the project; report validate problems and inexact fields."""
+    from orchestrator.backends.base import mapping_for
+
+    mapping = mapping_for(selection.target.backend)
+    notes: dict[str, list[str]] = {}
+    project = selection.project
+    with tempfile.TemporaryDirectory(prefix="orchestrator-import-") as scratch:
+        root = Path(scratch)
+        mirror = dataclasses.replace(
+            project,
+            root=root,
+            specs_dir=root / _relative(project, project.specs_dir),
+            templates_dir=root / _relative(project, project.templates_dir),
+        )
+        mirror.specs_dir.mkdir(parents=True, exist_ok=True)
+        mirror.templates_dir.mkdir(parents=True, exist_ok=True)
+        for item in imports:
+            for planned in item.files:
+                _create(root / planned.path, planned.text, exclusive=False)
+        builder = Builder(mirror, selection.environment, selection.target, today=today())
+        for item, raw in zip(imports, raws, strict=True):
+            found = notes.setdefault(item.object_id, [])
+            spec, diagnostics = builder.build_one(root / item.spec_path)
+            found.extend(
+                ("validate will fail: " if d.severity == "error" else "validate warns: ")
+                + d.message
+                + (f" (at {d.pointer})" if d.pointer else "")
+                for d in diagnostics
+            )
+            if spec is None:
+                continue
+            want = mapping.desired_essence(spec)
+            have = mapping.live_essence(raw)
+            for key in sorted(set(want) | set(have)):
+                if key not in mapping.write_only and want.get(key) != have.get(key):
+                    found.append(f"the round trip is not exact: apply will change `{key}`")
+    return notes
+
+
+def _fetch(live: Any, object_id: str, objects: dict[str, Mapping[str, Any]]) -> bool:
+    """Look an id up directly (lists can lag); True when found."""
+    from orchestrator.applying import describe_error
+
+    try:
+        found = live.client.retrieve(object_id)
+    except Exception as exc:
+        import openai
+
+        if isinstance(exc, openai.BadRequestError | openai.NotFoundError):
+            return False
+        raise OrchestratorError(f"cannot read {object_id}: {describe_error(exc)}") from None
+    if found is None:
+        return False
+    objects[found.id] = found.raw
+    return True
+
+
+def _existing_specs(selection: Selection) -> list[tuple[str, dict[str, Any]]]:
+    """(file, data) of every spec file, loaded leniently: import must work even beside a broken spec."""
+    result: list[tuple[str, dict[str, Any]]] = []
+    for path in discover_spec_files(selection.project):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            data = None
+        result.append((selection.project.display(path), data if isinstance(data, dict) else {}))
+    return result
+
+
+def _name_of(path: str, data: Mapping[str, Any]) -> str:
+    name = data.get("name")
+    return name if isinstance(name, str) else Path(path).stem
+
+
+def _layout(selection: Selection) -> Layout:
+    project = selection.project
+    return Layout(
+        specs=_relative(project, project.specs_dir),
+        templates=_relative(project, project.templates_dir),
+        schemas="schemas",
+    )
+
+
+def _relative(project: Any, path: Path) -> str:
+    return path.resolve().relative_to(project.root).as_posix()
+
+
+def _reader(root: Path) -> Any:
+    def read(relative: str) -> str | None:
+        path = root / relative
+        if path.is_file():
+            return path.read_bytes().decode("utf-8", "replace")
+        return "\0(not a file)" if path.exists() or path.is_symlink() else None
+
+    return read
+
+
+def _create(path: Path, text: str, *, exclusive: bool) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "xb" if exclusive else "wb") as handle:  # bytes: newlines are kept exactly
+        handle.write(text.encode("utf-8"))
+
+
+def _write(root: Path, imports: Sequence[ImportedSpec]) -> None:
+    for item in imports:
+        for planned in item.files:
+            if not planned.write:
+                continue
+            try:
+                _create(root / planned.path, planned.text, exclusive=True)
+            except FileExistsError:
+                raise OrchestratorError(
+                    f"{planned.path} appeared while importing; it was not overwritten (run the import again)"
+                ) from None
+
+
+def _summary(
+    imports: Sequence[ImportedSpec],
+    raws: Sequence[Mapping[str, Any]],
+    notes: Mapping[str, list[str]],
+    skipped: Sequence[str],
+    selection: Selection,
+    kind: str,
+    *,
+    dry_run: bool,
+    environment: str | None = None,
+    target: str | None = None,
+) -> str:
+    where = (
+        f"target {selection.target.name} (project {selection.project.name}, "
+        f"environment {selection.environment.name})"
+    )
+    lines: list[str] = []
+    if imports:
+        verb = "Would import" if dry_run else "Imported"
+        lines.append(f"{verb} {len(imports)} {kind}{'s' if len(imports) != 1 else ''} from {where}:")
+        for item, raw in zip(imports, raws, strict=True):
+            label = f' "{raw["name"]}"' if raw.get("name") else ""
+            lines.append(f"  + {item.object_id}{label} -> {item.spec_path}")
+            for planned in item.files[1:]:
+                lines.append(
+                    f"      {'+' if planned.write else '='} {planned.path}"
+                    + ("" if planned.write else " (already there, identical)")
+                )
+            for warning in (*item.warnings, *notes.get(item.object_id, [])):
+                lines.append(f"      warning: {warning}")
+    else:
+        lines.append(f"Nothing to import from {where}.")
+    if skipped:
+        lines.append(f"Skipped {len(skipped)}:")
+        lines.extend(f"  = {message}" for message in skipped)
+    if imports:
+        if dry_run:
+            lines.append("Dry run: nothing was written.")
+        else:
+            flags = "".join(
+                f" {flag} {value}" for flag, value in (("-e", environment), ("-t", target)) if value
+            )
+            lines.append(
+                f"Next: run `orchestrator diff{flags}` to review the adoption (only the ownership stamp is added), "
+                f"then `orchestrator apply{flags}` to adopt, keeping the ids."
+            )
+        if not (selection.project.root / SCHEMA_FILE).is_file():
+            lines.append(
+                f"Tip: for editor completion, `orchestrator schema spec > {SCHEMA_FILE}` "
+                "(the specs' yaml-language-server line points there)."
+            )
+    return "\n".join(lines) + "\n"
