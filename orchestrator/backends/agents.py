@@ -19,7 +19,9 @@ from orchestrator.ownership import digest, parse_digests, user_metadata
 TEXT_FORMAT_DEFAULT = {"type": "text"}
 WEB_SEARCH_DEFAULTS = {"context_size": "medium", "mode": "live"}
 # essence fields the server may resolve when the spec leaves them open -> the essence of "left open"
-RESOLVED_WHEN_OPEN: dict[str, Any] = {"reasoning_effort": None, "service_tier": "auto"}
+# (the Agent's `reasoning` is "the resolved reasoning configuration, including the model default for an
+# omitted effort"; service_tier, text and tool defaults come back as requested or as documented defaults)
+RESOLVED_WHEN_OPEN: dict[str, Any] = {"reasoning_effort": None}
 TEXT_KEYS = ("response_format", "verbosity")
 PLAIN_KEYS = ("name", "model", "instructions", "service_tier")
 
@@ -125,9 +127,10 @@ class AgentsMapping:
 def _settle_resolved(essence: dict[str, Any], metadata: Mapping[str, Any] | None) -> dict[str, Any]:
     """Read a server-resolved value as "left open" when that is what the last apply sent.
 
-    The server may fill in the model's default reasoning effort or resolve `service_tier: auto`.
-    When the live object matches the last-applied digest only with such fields put back to
-    "open", they are read that way, so apply-then-diff is clean whatever the server resolves.
+    The server may fill in the model's default reasoning effort. When the live object matches the
+    last-applied digest only with such fields put back to "open", they are read that way, so
+    apply-then-diff is clean whatever the server resolves. (The price: an effort set elsewhere on
+    an agent whose spec leaves it open reads as the model default.)
     """
     digests = parse_digests(metadata)
     if digests is None or digest(essence) == digests.readable:

@@ -34,8 +34,8 @@ def destroy(directory: Path | None, environment: str | None, target: str | None,
         for obj in objects:
             owner = obj.owner
             if owner and owner.project == project.name and owner.environment == env.name:
-                changes.append(Change(live.mapping.object_kind, owner.spec, Action.DELETE, Reason.ORPHAN, id=obj.id,
+                changes.append(Change(live.mapping.object_kind, owner.spec, Action.DELETE, Reason.DESTROY, id=obj.id,
                                       fingerprint=objects.fingerprint(obj)))
         changes.sort(key=lambda c: (c.name, c.id or ""))
         plan = Plan(project.name, env.name, tgt.name, tgt.backend, tuple(changes))
-        return _confirm_and_apply(plan, live, yes, parallelism, bus)
+        return _confirm_and_apply(plan, live, yes, parallelism, bus, command="destroy")

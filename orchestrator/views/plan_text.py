@@ -17,6 +17,7 @@ REASON = {
     Reason.ADOPT: "adopt: an existing object is taken over, keeping its id",
     Reason.ORPHAN: "orphan: its spec is gone",
     Reason.DUPLICATE: "duplicate: another object claims the same spec",
+    Reason.DESTROY: "destroy",
     Reason.IN_SYNC: "",
 }
 RESET = "\033[0m"

@@ -1,0 +1,219 @@
+"""Benchmark the Agents backend against `orchestrator serve --latency-ms 50` (run by hand).
+
+    python bench/bench_agents.py [--latency-ms 50] [--creates 500] [--in-sync 1000] [--parallelism 8]
+
+1. apply of N agent creates at --parallelism P, against the floor N / P x latency
+   (bound: within 1.3x of the floor);
+2. diff over M agents in sync: costs ceil(M / 100) list reads (the emulator's admin request
+   counter) and no other request.
+Each command is timed twice: "warm" runs `orchestrator.cli.main` in this process once the SDK is
+imported (what watch or a CI runner's second command sees; the bound applies to it), "cold" is a
+subprocess (`python -m orchestrator`), so it adds interpreter start and importing the openai SDK.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orchestrator.constants import ADMIN_HEALTH_PATH, ADMIN_REQUESTS_PATH
+
+KEY_ENV = "BENCH_AGENTS_KEY"
+PAGE = 100
+BOUND = 1.3
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    seconds: float
+    exit_code: int
+    requests: dict[str, int]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def admin(root_url: str, path: str, method: str = "GET") -> Any:
+    request = urllib.request.Request(root_url + path, method=method)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def start_server(db: Path, port: int, latency_ms: int) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "orchestrator",
+        "serve",
+        "--port",
+        str(port),
+        "--db",
+        str(db),
+        "--latency-ms",
+        str(latency_ms),
+    ]
+    server = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    root_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            admin(root_url, ADMIN_HEALTH_PATH)
+            return server
+        except OSError:
+            if server.poll() is not None:
+                raise RuntimeError(
+                    "the emulator exited: " + (server.stderr.read() if server.stderr else b"").decode()
+                ) from None
+            time.sleep(0.05)
+    server.terminate()
+    raise RuntimeError("the emulator did not start")
+
+
+def write_project(root: Path, base_url: str) -> None:
+    (root / "specs").mkdir(parents=True, exist_ok=True)
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "orchestrator.yaml").write_text(
+        "version: 1\nproject: bench\nspecs: specs\ntemplates: templates\ndefault_environment: dev\n"
+        "environments:\n  dev: {target: agents}\n"
+        f"targets:\n  agents: {{type: agents, base_url: '{base_url}', api_key_env: {KEY_ENV}}}\n",
+        encoding="utf-8",
+    )
+
+
+def write_specs(root: Path, first: int, count: int) -> None:
+    for index in range(first, first + count):
+        name = f"agent-{index:04d}"
+        (root / "specs" / f"{name}.yaml").write_text(
+            f"version: 1\nname: {name}\nmodel: gpt-5.4\ninstructions: You are bench agent {index}.\n"
+            "reasoning_effort: low\nverbosity: low\nmetadata: {team: bench}\n"
+            "functions:\n  - name: lookup\n    description: Look something up\n"
+            "    parameters: {type: object, properties: {q: {type: string}}, required: [q]}\n",
+            encoding="utf-8",
+        )
+
+
+def cold(root: Path, root_url: str, *args: str) -> Run:
+    """`python -m orchestrator -C ROOT ARGS` in a subprocess."""
+    admin(root_url, ADMIN_REQUESTS_PATH, "DELETE")
+    env = {**os.environ, KEY_ENV: "sk-bench", "NO_COLOR": "1"}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestrator", "-C", str(root), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 2):
+        sys.stderr.write(done.stdout[-2000:] + done.stderr[-2000:])
+    return Run(seconds, done.returncode, counted(root_url))
+
+
+def warm(root: Path, root_url: str, *args: str) -> Run:
+    """The same command through `orchestrator.cli.main` in this process (SDK already imported)."""
+    from orchestrator.cli import main as orchestrator_main
+
+    admin(root_url, ADMIN_REQUESTS_PATH, "DELETE")
+    os.environ[KEY_ENV] = "sk-bench"
+    out, err = io.StringIO(), io.StringIO()
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = orchestrator_main(["-C", str(root), *args])
+    seconds = time.perf_counter() - started
+    if code not in (0, 2):
+        sys.stderr.write(out.getvalue()[-2000:] + err.getvalue()[-2000:])
+    return Run(seconds, code, counted(root_url))
+
+
+def counted(root_url: str) -> dict[str, int]:
+    counts = admin(root_url, ADMIN_REQUESTS_PATH)
+    return {"total": counts["total"], **counts["by_route"]}
+
+
+def verdict(ok: bool) -> str:
+    return "OK" if ok else "FAIL"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--creates", type=int, default=500)
+    parser.add_argument("--in-sync", type=int, default=1000)
+    parser.add_argument("--parallelism", type=int, default=8)
+    options = parser.parse_args()
+    if options.in_sync < 2 * options.creates:
+        parser.error("--in-sync must be at least twice --creates (the diff runs over every created agent)")
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="bench-agents-") as tmp:
+        port = free_port()
+        root_url = f"http://127.0.0.1:{port}"
+        server = start_server(Path(tmp) / "bench.db", port, options.latency_ms)
+        try:
+            project = Path(tmp) / "project"
+            write_project(project, root_url + "/v1")
+            print(f"emulator: {root_url} --latency-ms {options.latency_ms}")
+            warm(
+                project, root_url, "diff"
+            )  # imports the SDK and its agents resource, as any first command does
+
+            floor = options.creates / options.parallelism * options.latency_ms / 1000
+            for how, run_command, first in (("warm", warm, 0), ("cold", cold, options.creates)):
+                write_specs(project, first, options.creates)
+                run = run_command(
+                    project, root_url, "apply", "--yes", "--parallelism", str(options.parallelism)
+                )
+                created = run.requests.get("POST /v1/agents", 0)
+                within = (
+                    run.exit_code == 0
+                    and created == options.creates
+                    and (how == "cold" or run.seconds <= BOUND * floor)
+                )
+                ok &= within
+                print(
+                    f"apply {options.creates} creates at --parallelism {options.parallelism} ({how}): "
+                    f"{run.seconds:.2f} s, floor {floor:.2f} s, ratio {run.seconds / floor:.2f} "
+                    f"(bound {BOUND}x on warm); requests {run.requests} -> {verdict(within)}"
+                )
+
+            if options.in_sync > 2 * options.creates:
+                write_specs(project, 2 * options.creates, options.in_sync - 2 * options.creates)
+                ok &= warm(project, root_url, "apply", "--yes", "--parallelism", "32").exit_code == 0
+            reads = math.ceil(options.in_sync / PAGE)
+            for how, run_command in (("warm", warm), ("cold", cold)):
+                run = run_command(project, root_url, "diff")
+                within = run.exit_code == 0 and run.requests == {"total": reads, "GET /v1/agents": reads}
+                ok &= within
+                print(
+                    f"diff over {options.in_sync} agents in sync ({how}): {run.seconds:.2f} s, exit {run.exit_code}, "
+                    f"requests {run.requests} (expected {reads} list reads) -> {verdict(within)}"
+                )
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=10)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,188 @@
+"""`validate -e ENV` names every field a spec uses that its target's backend lacks: the field, the
+target and the backend, with file, line and pointer; offline (no server exists, no socket may connect)."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.projects import make_project, run_cli, write, write_spec
+
+DEAD_URL = "http://127.0.0.1:9/v1"  # nothing listens here; nothing must try
+STRICT_PARAMS = {
+    "type": "object",
+    "properties": {"q": {"type": "string"}},
+    "required": ["q"],
+    "additionalProperties": False,
+}
+MCP = {"type": "mcp", "server_label": "docs", "server_url": "https://mcp.example.com"}
+
+# (case id, environment, spec fields, pointer, what the message names)
+CASES: list[tuple[str, str, dict[str, Any], str, str]] = [
+    ("description", "next", {"description": "Helps"}, "/description", "`description`"),
+    ("temperature", "next", {"temperature": 0.2}, "/temperature", "`temperature`"),
+    ("top_p", "next", {"top_p": 0.5}, "/top_p", "`top_p`"),
+    ("code_interpreter", "next", {"tools": ["code_interpreter"]}, "/tools/0", "the `code_interpreter` tool"),
+    (
+        "code_interpreter_object",
+        "next",
+        {"tools": ["web_search", {"type": "code_interpreter"}]},
+        "/tools/1",
+        "the `code_interpreter` tool",
+    ),
+    (
+        "file_search",
+        "next",
+        {"tools": [{"type": "file_search", "max_num_results": 5}]},
+        "/tools/0",
+        "the `file_search` tool",
+    ),
+    (
+        "knowledge",
+        "next",
+        {"tools": ["file_search"], "knowledge": {"vector_store_id": "vs_abc"}},
+        "/knowledge",
+        "`knowledge`",
+    ),
+    (
+        "code_files",
+        "next",
+        {"tools": ["code_interpreter"], "code_files": ["data.csv"]},
+        "/code_files",
+        "`code_files`",
+    ),
+    (
+        "json_object",
+        "next",
+        {"response_format": "json_object"},
+        "/response_format",
+        "`response_format: json_object`",
+    ),
+    (
+        "json_object_mapping",
+        "next",
+        {"response_format": {"type": "json_object"}},
+        "/response_format",
+        "`response_format: json_object`",
+    ),
+    (
+        "strict_function",
+        "next",
+        {"functions": [{"name": "f", "parameters": STRICT_PARAMS, "strict": True}]},
+        "/functions/0/strict",
+        "`strict: true` on a function",
+    ),
+    ("verbosity", "dev", {"verbosity": "low"}, "/verbosity", "`verbosity`"),
+    ("service_tier", "dev", {"service_tier": "flex"}, "/service_tier", "`service_tier`"),
+    ("web_search", "dev", {"tools": ["web_search"]}, "/tools/0", "the `web_search` tool"),
+    (
+        "web_search_object",
+        "dev",
+        {"tools": [{"type": "web_search", "context_size": "low"}]},
+        "/tools/0",
+        "the `web_search` tool",
+    ),
+    ("mcp", "dev", {"tools": [MCP]}, "/tools/0", "the `mcp` tool"),
+]
+TARGETS = {"dev": ("main", "assistants"), "next": ("agents", "agents")}
+
+
+@pytest.fixture
+def offline_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Both kinds of remote target pointing at a dead port, and any socket connection refused."""
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("validate tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket.socket, "connect_ex", no_network)
+    monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", "sk-unused")
+    root = make_project(
+        tmp_path / "project",
+        base_url=DEAD_URL,
+        extra_environments={"next": {"target": "agents"}},
+        extra_targets={
+            "agents": {"type": "agents", "base_url": DEAD_URL, "api_key_env": "TEST_ORCHESTRATOR_KEY"}
+        },
+    )
+    write(root / "specs" / "data.csv", "verb,tense\nser,present\n")
+    return root
+
+
+def diagnostics(root: Path, environment: str) -> tuple[int, list[dict[str, Any]]]:
+    result = run_cli(["-C", str(root), "validate", "-e", environment, "--output", "json"])
+    return result.exit_code, json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("environment", "fields", "pointer", "what"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_field_the_backend_lacks_is_an_error_naming_field_target_and_backend(
+    offline_project: Path, environment: str, fields: dict[str, Any], pointer: str, what: str
+) -> None:
+    write_spec(offline_project, "helper", **fields)
+    code, found = diagnostics(offline_project, environment)
+    assert code == 1
+    target, backend = TARGETS[environment]
+    [problem] = [d for d in found if d["pointer"] == pointer]
+    assert problem["message"] == f"{what} is not supported by target `{target}` (backend: {backend})"
+    assert (problem["file"], problem["severity"]) == ("specs/helper.yaml", "error")
+    assert problem["line"] is not None and problem["column"] is not None
+    other = "dev" if environment == "next" else "next"
+    assert [d for d in diagnostics(offline_project, other)[1] if d["pointer"] == pointer] == []
+
+
+def test_every_mismatch_of_a_spec_is_reported_in_one_run(offline_project: Path) -> None:
+    write_spec(
+        offline_project,
+        "helper",
+        description="Helps",
+        temperature=0.3,
+        top_p=0.9,
+        tools=["code_interpreter", "file_search"],
+        response_format="json_object",
+    )
+    code, found = diagnostics(offline_project, "next")
+    assert code == 1
+    assert {d["pointer"] for d in found if "not supported" in d["message"]} == {
+        "/description",
+        "/temperature",
+        "/top_p",
+        "/tools/0",
+        "/tools/1",
+        "/response_format",
+    }
+
+
+def test_shared_fields_validate_on_both_backends(offline_project: Path) -> None:
+    write_spec(
+        offline_project,
+        "helper",
+        display_name="Helper",
+        reasoning_effort="low",
+        metadata={"team": "a"},
+        functions=[{"name": "f", "description": "F", "parameters": {"type": "object", "properties": {}}}],
+        response_format={"type": "json_schema", "json_schema": {"name": "a", "schema": STRICT_PARAMS}},
+    )
+    for environment in ("dev", "next"):
+        assert diagnostics(offline_project, environment) == (0, [])
+
+
+def test_json_schema_name_only_format_keeps_strict_and_description_as_warnings(offline_project: Path) -> None:
+    write_spec(
+        offline_project,
+        "helper",
+        response_format={
+            "type": "json_schema",
+            "json_schema": {"name": "a", "description": "An answer", "strict": True, "schema": STRICT_PARAMS},
+        },
+    )
+    code, found = diagnostics(offline_project, "next")
+    assert code == 0
+    [warning] = found
+    assert warning["severity"] == "warning" and warning["pointer"] == "/response_format/json_schema"
+    assert "`description`, `strict`" in warning["message"] and "`agents`" in warning["message"]
