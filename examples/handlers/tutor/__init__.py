@@ -1,0 +1,1 @@
+"""Function handlers of the spanish-tutor spec (bound in specs/spanish-tutor.yaml)."""

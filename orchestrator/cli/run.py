@@ -1,0 +1,212 @@
+"""`orchestrator run NAME -m TEXT` and `orchestrator chat NAME`: talk to a deployed assistant.
+
+Bound function handlers are imported and executed here (never by validate or diff). The reply goes
+to stdout; tool-call progress, usage and errors go to stderr. Exit 0 on a reply, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from orchestrator.cli.common import directory_option, environment_option, target_option
+from orchestrator.cli.engine import Invalid, events_option, load_selection, load_state, make_bus
+from orchestrator.errors import OrchestratorError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEBUG_ENV = "ORCHESTRATOR_DEBUG"
+
+
+def session_options(func: F) -> F:
+    """Options run and chat share: where to talk, how long to wait, what to record."""
+    options = [
+        directory_option,
+        environment_option,
+        target_option,
+        click.option("--thread", "thread_id", default=None, metavar="ID", help="Continue this thread."),
+        click.option(
+            "--timeout",
+            "turn_timeout",
+            type=click.FloatRange(min=0.1),
+            default=300.0,
+            show_default=True,
+            metavar="S",
+            help="Give up on a turn after S seconds (the run is cancelled).",
+        ),
+        click.option(
+            "--tool-timeout",
+            type=click.FloatRange(min=0.01),
+            default=30.0,
+            show_default=True,
+            metavar="S",
+            help="Per tool call; a late handler's output becomes a timeout error.",
+        ),
+        click.option(
+            "--max-tool-rounds",
+            type=click.IntRange(0, 100),
+            default=8,
+            show_default=True,
+            metavar="N",
+            help="Tool rounds per turn before the run is cancelled (stops loops).",
+        ),
+        events_option,
+        click.option(
+            "--events-debug",
+            is_flag=True,
+            help=f"Include messages, tool arguments and outputs in events (or {DEBUG_ENV}=1).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.command()
+@click.argument("name")
+@click.option("-m", "--message", required=True, metavar="TEXT", help="The message to send.")
+@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@session_options
+def run(name: str, message: str, output: str, **options: Any) -> int:
+    """Send one message to the live assistant of spec NAME and print its reply."""
+    from orchestrator.runtime.conversation import TurnFailed
+
+    try:
+        with open_session(name, **options) as session:
+            try:
+                reply = session.send(
+                    message,
+                    on_tool_start=show_tool_start if output == "text" else None,
+                    on_tool_done=show_tool_done,
+                )
+            except TurnFailed as failed:
+                if output == "json":
+                    click.echo(json.dumps(failed.to_json(), indent=2, ensure_ascii=False))
+                click.echo(f"error: {failed.message}", err=True)
+                click.echo(
+                    f"thread: {failed.thread_id} (continue with --thread {failed.thread_id})", err=True
+                )
+                return 1
+    except Invalid:
+        return 1
+    if output == "json":
+        click.echo(json.dumps(reply.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(reply.text)
+        click.echo(
+            f"thread: {reply.thread_id} · {describe_usage(reply.usage, reply.cost_usd, reply.model)}",
+            err=True,
+        )
+    return 0
+
+
+@click.command()
+@click.argument("name")
+@session_options
+def chat(name: str, **options: Any) -> int:
+    """Talk to the live assistant of spec NAME; one thread for the session, Ctrl-D to exit."""
+    from orchestrator.runtime.conversation import TurnFailed
+
+    failures = 0
+    interrupted = False
+    try:
+        with open_session(name, **options) as session:
+            click.echo(
+                f"Chatting with {name} ({session.assistant_id}) on thread {session.thread_id}. "
+                "Ctrl-D to exit.",
+                err=True,
+            )
+            prompt = sys.stdin.isatty()
+            try:
+                while True:
+                    if prompt:
+                        click.echo("you> ", nl=False, err=True)
+                    try:
+                        text = input()
+                    except EOFError:
+                        if prompt:
+                            click.echo("", err=True)
+                        break
+                    if not text.strip():
+                        continue
+                    try:
+                        reply = session.send(text, on_tool_start=show_tool_start, on_tool_done=show_tool_done)
+                    except TurnFailed as failed:
+                        failures += 1
+                        click.echo(f"error: {failed.message}", err=True)
+                        continue
+                    click.echo(f"{name}> {reply.text}")
+            except KeyboardInterrupt:
+                click.echo("", err=True)
+                interrupted = True
+            model = session.last_model
+            turns = f"{session.turns} turn{'s' if session.turns != 1 else ''}"
+            click.echo(
+                f"Session: {turns} on thread {session.thread_id} · "
+                f"{describe_usage(session.usage, session.cost_usd, model)}",
+                err=True,
+            )
+    except Invalid:
+        return 1
+    return 130 if interrupted else (1 if failures else 0)
+
+
+@contextmanager
+def open_session(
+    name: str,
+    *,
+    directory: Path | None,
+    environment: str | None,
+    target: str | None,
+    thread_id: str | None,
+    turn_timeout: float,
+    tool_timeout: float,
+    max_tool_rounds: int,
+    events: Path | None,
+    events_debug: bool,
+) -> Iterator[Any]:
+    """Load and validate the project, connect to the target and open a session on the spec's assistant."""
+    from orchestrator.backends.connection import Connection
+    from orchestrator.runtime.conversation import Limits, Session, refuse_unsupported, unknown_spec
+
+    selection = load_selection(directory, environment, target)
+    refuse_unsupported(selection.target, selection.environment.name)
+    state = load_state(directory, environment, target)
+    if name not in state.specs:
+        raise OrchestratorError(unknown_spec(name, state))
+    debug = events_debug or os.environ.get(DEBUG_ENV, "") not in ("", "0", "false")
+    limits = Limits(turn_timeout_s=turn_timeout, tool_timeout_s=tool_timeout, max_tool_rounds=max_tool_rounds)
+    with Connection(state.project, state.target) as connection:
+        session = Session.attach(
+            state, name, connection.sdk, thread_id=thread_id, limits=limits, bus=make_bus(events), debug=debug
+        )
+        for function, problem in session.registry.problems().items():
+            click.echo(f"warning: function `{function}`: {problem}; its calls will return an error", err=True)
+        yield session
+
+
+def show_tool_start(call_id: str, name: str) -> None:
+    click.echo(f"  -> {name} ...", err=True)
+
+
+def show_tool_done(call: Any) -> None:
+    status = "ok" if call.ok else f"error: {call.error_type}"
+    click.echo(f"  <- {call.name} {status} ({call.duration_ms} ms)", err=True)
+
+
+def describe_usage(usage: Any, cost: float | None, model: str | None) -> str:
+    from orchestrator.runtime.pricing import PRICES_AS_OF
+
+    tokens = (
+        f"{usage.total_tokens} tokens ({usage.prompt_tokens} prompt + {usage.completion_tokens} completion)"
+    )
+    if cost is None:
+        return tokens + (f" · no price known for {model}" if model else "")
+    return tokens + f" · est. ${cost:.6f} ({model}, prices as of {PRICES_AS_OF.isoformat()})"

@@ -1,0 +1,342 @@
+"""Function bindings: import the handlers a spec names, check their signatures, and invoke them safely.
+
+This is the only module that imports handler code. `validate` and `diff` never reach it (they run on
+untrusted pull requests) except `validate --handlers`, which asks for exactly that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import importlib
+import inspect
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orchestrator.desired import DesiredSpec, DesiredState, FunctionSpec
+from orchestrator.diagnostics import Diagnostic, Severity
+from orchestrator.project import Project
+
+log = logging.getLogger(__name__)
+
+# The `type` of the error object a tool call returns to the model instead of crashing the turn.
+INVALID_JSON = "invalid_json"
+INVALID_ARGUMENTS = "invalid_arguments"
+UNKNOWN_FUNCTION = "unknown_function"
+HANDLER_UNAVAILABLE = "handler_unavailable"
+HANDLER_ERROR = "handler_error"
+TIMEOUT = "timeout"
+
+MAX_SCHEMA_ERRORS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """What one tool call produced: the output string sent back to the model, and whether it is an error."""
+
+    output: str
+    ok: bool
+    error_type: str | None = None
+    error_message: str | None = None
+
+
+def failure(error_type: str, message: str) -> Invocation:
+    """An error object returned to the model as the tool output: {"error": {"type", "message"}}."""
+    body = {"error": {"type": error_type, "message": message}}
+    return Invocation(
+        json.dumps(body, ensure_ascii=False), ok=False, error_type=error_type, error_message=message
+    )
+
+
+def encode_output(value: Any) -> str:
+    """Tool outputs are strings: text passes through, anything else becomes JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+# -- import path -------------------------------------------------------------------------------
+
+
+def search_path(project: Project) -> list[Path]:
+    """The folders handlers are imported from: the project root first, then python_path, no repeats."""
+    folders: list[Path] = []
+    for folder in (project.root, *project.python_path):
+        if folder not in folders:
+            folders.append(folder)
+    return folders
+
+
+@contextmanager
+def import_path(project: Project) -> Iterator[None]:
+    """Prepend the project's folders to sys.path while importing handlers; restore it afterwards."""
+    saved = list(sys.path)
+    sys.path[:0] = [str(folder) for folder in search_path(project)]
+    importlib.invalidate_caches()
+    try:
+        yield
+    finally:
+        sys.path[:] = saved
+
+
+# -- loading -----------------------------------------------------------------------------------
+
+
+class LoadProblem(Exception):
+    """A handler reference that cannot be turned into a callable; the message says why."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def load_handler(reference: str, project: Project) -> Callable[..., Any]:
+    """Import `package.module:function` (with the project's folders on sys.path) and return the callable."""
+    module_name, _, attribute = reference.partition(":")
+    with import_path(project):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
+                folders = ", ".join(_shown(project, f) for f in search_path(project))
+                raise LoadProblem(
+                    f"module `{module_name}` not found (searched {folders})",
+                    hint="add the folder that holds the package to `python_path` in orchestrator.yaml",
+                ) from None
+            raise LoadProblem(f"importing `{module_name}` failed: {exc}") from None
+        except Exception as exc:  # any error in user code becomes a diagnostic
+            raise LoadProblem(f"importing `{module_name}` failed: {type(exc).__name__}: {exc}") from None
+    try:
+        handler = getattr(module, attribute)
+    except AttributeError:
+        names = [n for n in dir(module) if not n.startswith("_")]
+        close = difflib.get_close_matches(attribute, names, n=1, cutoff=0.6)
+        raise LoadProblem(
+            f"module `{module_name}` has no attribute `{attribute}`",
+            hint=f"did you mean `{module_name}:{close[0]}`?" if close else None,
+        ) from None
+    if not callable(handler):
+        raise LoadProblem(f"`{reference}` is a {type(handler).__name__}, not a callable")
+    return handler
+
+
+def _shown(project: Project, folder: Path) -> str:
+    shown = project.display(folder)
+    return "the project root" if shown == "." else shown
+
+
+def signature_problems(
+    handler: Callable[..., Any], parameters: Mapping[str, Any]
+) -> list[tuple[Severity, str]]:
+    """Can the handler be called with keyword arguments matching the schema? Errors and warnings."""
+    try:
+        signature = inspect.signature(handler)
+    except (TypeError, ValueError):
+        return [(Severity.WARNING, "its signature cannot be inspected; arguments are not checked")]
+    properties = dict(parameters.get("properties") or {})
+    required = set(parameters.get("required") or ())
+    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
+    accepted: set[str] = set()
+    problems: list[tuple[Severity, str]] = []
+    for param in signature.parameters.values():
+        if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            continue
+        has_default = param.default is not inspect.Parameter.empty
+        if param.kind is inspect.Parameter.POSITIONAL_ONLY:
+            if not has_default:
+                problems.append(
+                    (
+                        Severity.ERROR,
+                        f"parameter `{param.name}` is positional-only without a default; "
+                        "handlers are called with keyword arguments",
+                    )
+                )
+            continue
+        accepted.add(param.name)
+        if has_default:
+            continue
+        if param.name not in properties:
+            problems.append(
+                (
+                    Severity.ERROR,
+                    f"parameter `{param.name}` has no default and is not a property "
+                    "of the function's parameters schema",
+                )
+            )
+        elif param.name not in required:
+            problems.append(
+                (
+                    Severity.WARNING,
+                    f"parameter `{param.name}` has no default but the schema does not "
+                    "require it: a call without it will fail",
+                )
+            )
+    if not accepts_any:
+        for name in properties:
+            if name not in accepted:
+                close = difflib.get_close_matches(name, sorted(accepted), n=1, cutoff=0.6)
+                suggestion = f" (a parameter is named `{close[0]}`)" if close else ""
+                problems.append(
+                    (
+                        Severity.ERROR,
+                        f"it does not accept the schema property `{name}`{suggestion}; "
+                        "add a parameter or **kwargs",
+                    )
+                )
+    return problems
+
+
+# -- the registry ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BoundFunction:
+    spec: FunctionSpec
+    handler: Callable[..., Any] | None
+    problem: str | None = None  # why the handler is unavailable (None when loaded)
+
+
+class FunctionRegistry:
+    """The functions of one spec with their handlers; invoke() never raises for a bad call."""
+
+    def __init__(self, functions: Mapping[str, BoundFunction]) -> None:
+        self.functions = dict(functions)
+        self._validators: dict[str, Any] = {}
+
+    @classmethod
+    def from_spec(cls, spec: DesiredSpec, project: Project) -> FunctionRegistry:
+        bound: dict[str, BoundFunction] = {}
+        for function in spec.functions:
+            if function.handler is None:
+                bound[function.name] = BoundFunction(
+                    function, None, f"no handler is bound to this function in {spec.file}"
+                )
+                continue
+            try:
+                bound[function.name] = BoundFunction(function, load_handler(function.handler, project))
+            except LoadProblem as problem:
+                bound[function.name] = BoundFunction(
+                    function, None, f"handler `{function.handler}`: {problem.message}"
+                )
+        return cls(bound)
+
+    @classmethod
+    def from_callables(
+        cls,
+        handlers: Mapping[str, Callable[..., Any]],
+        parameters: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> FunctionRegistry:
+        """A registry from plain callables (applications and tests that bind handlers in code)."""
+        bound = {}
+        for name, handler in handlers.items():
+            schema = (parameters or {}).get(name) or {"type": "object", "properties": {}}
+            spec = FunctionSpec(name, "", schema, False, None, "", None)
+            bound[name] = BoundFunction(spec, handler)
+        return cls(bound)
+
+    def problems(self) -> dict[str, str]:
+        """Functions whose handler could not be loaded, with the reason."""
+        return {name: f.problem for name, f in sorted(self.functions.items()) if f.problem is not None}
+
+    def invoke(self, name: str, arguments: str) -> Invocation:
+        """Parse, validate and run one call; every failure becomes an error object for the model."""
+        bound = self.functions.get(name)
+        if bound is None:
+            known = ", ".join(sorted(self.functions)) or "none"
+            return failure(UNKNOWN_FUNCTION, f"unknown function `{name}` (known: {known})")
+        try:
+            values = json.loads(arguments) if arguments.strip() else {}
+        except ValueError as exc:
+            return failure(INVALID_JSON, f"arguments are not valid JSON: {exc}")
+        violations = self._violations(name, bound.spec.parameters, values)
+        if violations:
+            return failure(INVALID_ARGUMENTS, "; ".join(violations))
+        if not isinstance(values, dict):
+            return failure(INVALID_ARGUMENTS, "arguments must be a JSON object")
+        if bound.handler is None:
+            return failure(HANDLER_UNAVAILABLE, bound.problem or "no handler")
+        try:
+            result = bound.handler(**values)
+            if inspect.isawaitable(result):
+                result = asyncio.run(_awaited(result))
+            return Invocation(encode_output(result), ok=True)
+        except (Exception, SystemExit) as exc:  # handler errors go back to the model
+            log.debug("handler of %s raised", name, exc_info=True)
+            return failure(HANDLER_ERROR, f"{type(exc).__name__}: {exc}")
+
+    def _violations(self, name: str, schema: Mapping[str, Any], values: Any) -> list[str]:
+        from jsonschema.validators import validator_for
+
+        validator = self._validators.get(name)
+        if validator is None:
+            validator = validator_for(schema)(schema)
+            self._validators[name] = validator
+        errors = sorted(validator.iter_errors(values), key=lambda e: [str(p) for p in e.absolute_path])
+        shown = [f"at {_pointer(e.absolute_path)}: {e.message}" for e in errors[:MAX_SCHEMA_ERRORS]]
+        if len(errors) > MAX_SCHEMA_ERRORS:
+            shown.append(f"and {len(errors) - MAX_SCHEMA_ERRORS} more")
+        return shown
+
+
+async def _awaited(value: Any) -> Any:
+    return await value
+
+
+def _pointer(path: Any) -> str:
+    parts = [str(p) for p in path]
+    return "/" + "/".join(parts) if parts else "/"
+
+
+# -- validate --handlers -----------------------------------------------------------------------
+
+
+def check_handlers(state: DesiredState) -> list[Diagnostic]:
+    """Import every bound handler and check it against its function's schema (validate --handlers)."""
+    from orchestrator.loading import Document, LoadError, load_yaml_file
+
+    found: list[Diagnostic] = []
+    for spec in state.specs.values():
+        document: Document | None
+        try:
+            document = load_yaml_file(spec.path, spec.file)
+        except LoadError:
+            document = None
+        for function in spec.functions:
+            found.extend(_check_function(state.project, spec, function, document))
+    return found
+
+
+def _check_function(
+    project: Project, spec: DesiredSpec, function: FunctionSpec, document: Any
+) -> list[Diagnostic]:
+    where = f"{function.pointer}/handler" if function.handler else function.pointer
+    position = document.position(where) if document is not None else None
+    line = position.line if position else function.line
+    column = position.column if position else None
+
+    def at(severity: Severity, message: str, hint: str | None = None) -> Diagnostic:
+        return Diagnostic(spec.file, line, column, where, message, severity, hint)
+
+    if function.handler is None:
+        return [
+            at(
+                Severity.WARNING,
+                f"function `{function.name}` has no handler; run and chat answer its calls with an error",
+            )
+        ]
+    subject = f"handler `{function.handler}` of function `{function.name}`"
+    try:
+        handler = load_handler(function.handler, project)
+    except LoadProblem as problem:
+        return [at(Severity.ERROR, f"{subject}: {problem.message}", problem.hint)]
+    return [
+        at(severity, f"{subject}: {message}")
+        for severity, message in signature_problems(handler, function.parameters)
+    ]
