@@ -77,7 +77,7 @@ class Applier:
                 deleted = self.resources.collect_garbage(o.raw for o in self.client.list_all())
                 if deleted:
                     self.bus.publish("files_deleted", ids=sorted(deleted))
-            except Exception as exc:  # noqa: BLE001 - garbage left behind is reported, not fatal
+            except Exception as exc:
                 self.bus.publish("apply_failed", name="(knowledge files)", id=None, action="delete",
                                  error=describe_error(exc))
         return ApplyResult(tuple(outcomes))
@@ -85,9 +85,9 @@ class Applier:
     def _touches_files(self, change: Change) -> bool:
         if change.action is Action.DELETE:
             return True
-        keys = set(change.changed_keys)
-        return bool(keys & {"knowledge", "code_files"}) or (
-            change.action is Action.CREATE and self.mapping.needs_resources(change.essence or {}, (), True))
+        if change.action is Action.CREATE:  # a create lists every key as changed: ask the essence
+            return self.mapping.needs_resources(change.essence or {}, (), True)
+        return bool(set(change.changed_keys) & {"knowledge", "code_files"})
 
     def _execute(self, change: Change) -> Outcome:
         kind = change.kind
@@ -119,7 +119,7 @@ class Applier:
                 self.bus.publish(f"{kind}_deleted", name=change.name, id=change.id, reason=str(change.reason))
                 return Outcome(change, True, change.id)
             return Outcome(change, True, change.id)
-        except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops the others
+        except Exception as exc:
             message = describe_error(exc)
             self.bus.publish("apply_failed", name=change.name, id=change.id, action=str(change.action), error=message)
             return Outcome(change, False, change.id, message)

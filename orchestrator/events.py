@@ -44,7 +44,7 @@ class EventBus:
         for subscriber in subscribers:
             try:
                 subscriber(event)
-            except Exception:  # noqa: BLE001 - a sink must not break an apply
+            except Exception:
                 pass
         return event
 

@@ -25,7 +25,9 @@ def run_cli(group: click.Group, argv: list[str]) -> int:
         error.show()
         return 1
     except OrchestratorError as error:
-        click.echo(f"error: {error}", err=True)
+        from orchestrator.secrets import redact
+
+        click.echo(f"error: {redact(str(error))}", err=True)
         return 1
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

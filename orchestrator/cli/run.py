@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from orchestrator.cli.common import directory_option, environment_option, target_option
-from orchestrator.cli.engine import Invalid, events_option, load_selection, load_state, make_bus
+from orchestrator.cli.engine import Invalid, events_option, load_state, make_bus
 from orchestrator.errors import OrchestratorError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -90,9 +90,9 @@ def run(name: str, message: str, output: str, **options: Any) -> int:
                 if output == "json":
                     click.echo(json.dumps(failed.to_json(), indent=2, ensure_ascii=False))
                 click.echo(f"error: {failed.message}", err=True)
-                click.echo(
-                    f"thread: {failed.thread_id} (continue with --thread {failed.thread_id})", err=True
-                )
+                if failed.thread_id is not None:
+                    label, conversation = session.conversation_label, failed.thread_id
+                    click.echo(f"{label}: {conversation} (continue with --thread {conversation})", err=True)
                 return 1
     except Invalid:
         return 1
@@ -101,7 +101,8 @@ def run(name: str, message: str, output: str, **options: Any) -> int:
     else:
         click.echo(reply.text)
         click.echo(
-            f"thread: {reply.thread_id} · {describe_usage(reply.usage, reply.cost_usd, reply.model)}",
+            f"{session.conversation_label}: {reply.thread_id} · "
+            f"{describe_usage(reply.usage, reply.cost_usd, reply.model)}",
             err=True,
         )
     return 0
@@ -118,11 +119,12 @@ def chat(name: str, **options: Any) -> int:
     interrupted = False
     try:
         with open_session(name, **options) as session:
-            click.echo(
-                f"Chatting with {name} ({session.assistant_id}) on thread {session.thread_id}. "
-                "Ctrl-D to exit.",
-                err=True,
+            where = (
+                f"{session.conversation_label} {session.thread_id}"
+                if session.thread_id is not None
+                else f"a new {session.conversation_label} (created by the first message)"
             )
+            click.echo(f"Chatting with {name} ({session.assistant_id}) on {where}. Ctrl-D to exit.", err=True)
             prompt = sys.stdin.isatty()
             try:
                 while True:
@@ -148,9 +150,13 @@ def chat(name: str, **options: Any) -> int:
                 interrupted = True
             model = session.last_model
             turns = f"{session.turns} turn{'s' if session.turns != 1 else ''}"
+            where = (
+                f" on {session.conversation_label} {session.thread_id}"
+                if session.thread_id is not None
+                else ""
+            )
             click.echo(
-                f"Session: {turns} on thread {session.thread_id} · "
-                f"{describe_usage(session.usage, session.cost_usd, model)}",
+                f"Session: {turns}{where} · {describe_usage(session.usage, session.cost_usd, model)}",
                 err=True,
             )
     except Invalid:
@@ -174,10 +180,8 @@ def open_session(
 ) -> Iterator[Any]:
     """Load and validate the project, connect to the target and open a session on the spec's assistant."""
     from orchestrator.backends.connection import Connection
-    from orchestrator.runtime.conversation import Limits, Session, refuse_unsupported, unknown_spec
+    from orchestrator.runtime.conversation import Limits, Session, unknown_spec
 
-    selection = load_selection(directory, environment, target)
-    refuse_unsupported(selection.target, selection.environment.name)
     state = load_state(directory, environment, target)
     if name not in state.specs:
         raise OrchestratorError(unknown_spec(name, state))

@@ -1,0 +1,27 @@
+"""Engine tests drive the real CLI against a served emulator over HTTP (no mocks)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orchestrator.emulator import EmulatorServer
+from tests.support.projects import Result, run_cli
+
+
+@pytest.fixture
+def root_url(served: EmulatorServer) -> str:
+    return served.root_url
+
+
+@pytest.fixture
+def cli(project: Path) -> Callable[..., Result]:
+    """`orchestrator -C PROJECT ARGS...`, plain output."""
+
+    def invoke(*args: str, **kwargs: Any) -> Result:
+        return run_cli(["-C", str(project), *args], **kwargs)
+
+    return invoke

@@ -1,0 +1,84 @@
+"""A tiny HTTP proxy in front of a served emulator that fails chosen requests: deterministic write
+failures (the emulator's own faults are random and hit reads too) and servers that echo the key."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+# (method, path, JSON body or None, headers) -> (status, JSON body) to answer instead, or None to forward
+Rule = Callable[[str, str, Any, dict[str, str]], tuple[int, Any] | None]
+FORWARDED = ("authorization", "content-type", "openai-beta", "accept")
+
+
+class FailingProxy:
+    def __init__(self, upstream_root: str, rule: Rule) -> None:
+        self.upstream_root = upstream_root.rstrip("/")
+        self.rule = rule
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def log_message(self, *args: object) -> None:  # quiet
+                return
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = None
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                answer = proxy.rule(self.command, self.path.split("?", 1)[0], body, headers)
+                if answer is not None:
+                    status, payload = answer
+                    self._reply(status, json.dumps(payload).encode(), {"content-type": "application/json"})
+                    return
+                request = urllib.request.Request(proxy.upstream_root + self.path, data=raw or None,
+                                                 method=self.command,
+                                                 headers={k: v for k, v in headers.items() if k in FORWARDED})
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as response:
+                        self._reply(response.status, response.read(), dict(response.headers))
+                except urllib.error.HTTPError as error:
+                    self._reply(error.code, error.read(), dict(error.headers))
+
+            def _reply(self, status: int, payload: bytes, headers: dict[str, str]) -> None:
+                self.send_response(status)
+                for name, value in headers.items():
+                    if name.lower() in ("content-type", "retry-after", "retry-after-ms", "x-request-id"):
+                        self.send_header(name, value)
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_DELETE = _serve
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def __enter__(self) -> FailingProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def error_body(message: str, status_type: str = "invalid_request_error") -> dict[str, Any]:
+    return {"error": {"message": message, "type": status_type, "param": None, "code": None}}
