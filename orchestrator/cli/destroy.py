@@ -8,7 +8,15 @@ import click
 
 from orchestrator.cli.apply import _confirm_and_apply
 from orchestrator.cli.common import directory_option, environment_option, target_option
-from orchestrator.cli.engine import Invalid, apply_lock, connect, events_option, load_selection, make_bus, read_live
+from orchestrator.cli.engine import (
+    Invalid,
+    apply_lock,
+    connect,
+    events_option,
+    load_selection,
+    make_bus,
+    read_live,
+)
 from orchestrator.planning import Action, Change, Plan, Reason
 
 

@@ -7,7 +7,15 @@ from pathlib import Path
 import click
 
 from orchestrator.cli.common import directory_option, environment_option, stdout_color, target_option
-from orchestrator.cli.engine import Invalid, connect, events_option, load_state, make_bus, parse_only, read_live
+from orchestrator.cli.engine import (
+    Invalid,
+    connect,
+    events_option,
+    load_state,
+    make_bus,
+    parse_only,
+    read_live,
+)
 
 
 @click.command()

@@ -97,7 +97,7 @@ def read_live(live: Live, state: Any = None, *, with_knowledge: bool | None = No
         return LiveState(objects, view)
     except OrchestratorError:
         raise
-    except Exception as exc:  # noqa: BLE001 - reported as a user-facing error
+    except Exception as exc:
         from orchestrator.applying import describe_error
 
         raise OrchestratorError(f"cannot read live state: {describe_error(exc)}") from None

@@ -21,11 +21,10 @@ from orchestrator.errors import OrchestratorError
 def render(name: str, directory: Path | None, environment: str | None, target: str | None, output: str) -> int:
     """Print the exact API payload for spec NAME, on the environment's target backend."""
     from orchestrator.backends.base import mapping_for
-    from orchestrator.sync import desired_items
-
     from orchestrator.cli.common import print_diagnostics, today
     from orchestrator.desired import build_desired
     from orchestrator.diagnostics import Diagnostics
+    from orchestrator.sync import desired_items
 
     try:
         selection = load_selection(directory, environment, target)
