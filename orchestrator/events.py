@@ -43,10 +43,8 @@ class EventBus:
         with self._lock:
             subscribers = list(self._subscribers)
         for subscriber in subscribers:
-            try:
+            with contextlib.suppress(Exception):  # a failing sink must not break an apply
                 subscriber(event)
-            except Exception:
-                pass
         return event
 
 
