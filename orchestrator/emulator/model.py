@@ -88,6 +88,14 @@ def reply_to_tool_outputs(calls: list[tuple[str, str]]) -> str:
     return "\n".join(f"{name} returned {output}" for name, output in calls)
 
 
+def reply_to_function_results(results: list[tuple[str, str, bool]]) -> str:
+    """After agent-session function results: "NAME returned OUTPUT", or "NAME failed: ERROR" for
+    a result sent with `success: false`; one line per call, in call order."""
+    return "\n".join(
+        f"{name} returned {text}" if ok else f"{name} failed: {text}" for name, text, ok in results
+    )
+
+
 def count_tokens(*texts: str | None) -> int:
     """Whitespace word count: the deterministic stand-in for tokens in `usage`."""
     return sum(len(text.split()) for text in texts if text)

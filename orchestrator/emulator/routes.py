@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from orchestrator.emulator import agents, assistants, files, threads, vector_stores
+from orchestrator.emulator import agent_sessions, agents, assistants, files, threads, vector_stores
 from orchestrator.emulator.context import ApiRequest, Context, Reply
 
 Handler = Callable[[Context, ApiRequest], Reply]
@@ -37,6 +37,7 @@ def route(method: str, template: str, handler: Handler) -> Route:
 
 VS = "/v1/vector_stores/{vector_store_id}"
 RUNS = "/v1/threads/{thread_id}/runs"
+SESSIONS = "/v1/agents/sessions"
 ROUTES: tuple[Route, ...] = (
     route("GET", "/v1/assistants", assistants.list_assistants),
     route("POST", "/v1/assistants", assistants.create),
@@ -82,6 +83,16 @@ ROUTES: tuple[Route, ...] = (
     route("POST", RUNS + "/{run_id}/submit_tool_outputs", threads.submit_tool_outputs),
     route("GET", RUNS + "/{run_id}/steps", threads.list_steps),
     route("GET", RUNS + "/{run_id}/steps/{step_id}", threads.retrieve_step),
+    # sessions first: "/v1/agents/sessions" would otherwise match "/v1/agents/{agent_id}"
+    route("GET", SESSIONS, agent_sessions.list_sessions),
+    route("POST", SESSIONS, agent_sessions.create_session),
+    route("GET", SESSIONS + "/{session_id}", agent_sessions.retrieve_session),
+    route("DELETE", SESSIONS + "/{session_id}", agent_sessions.delete_session),
+    route("POST", SESSIONS + "/{session_id}/events", agent_sessions.create_events),
+    route("GET", SESSIONS + "/{session_id}/items", agent_sessions.list_items),
+    route("GET", SESSIONS + "/{session_id}/turns", agent_sessions.list_turns),
+    route("GET", SESSIONS + "/{session_id}/turns/{turn_id}", agent_sessions.retrieve_turn),
+    route("GET", SESSIONS + "/{session_id}/turns/{turn_id}/items", agent_sessions.list_turn_items),
     route("GET", "/v1/agents", agents.list_agents),
     route("POST", "/v1/agents", agents.create),
     route("GET", "/v1/agents/{agent_id}", agents.retrieve),

@@ -398,3 +398,63 @@ AGENT_FIELDS = {
 }
 CREATE_AGENT = Obj(AGENT_FIELDS, required=("model",))
 UPDATE_AGENT = Obj(AGENT_FIELDS)
+
+# Agent sessions (openai SDK types/beta/agents/session_create_params.py, agent_session_input_param.py).
+INPUT_CONTENT = Tagged(
+    {
+        "input_text": Obj({"type": Str(), "text": Str()}, required=("text",)),
+        "input_image": Obj({"type": Str(), "image_url": Str()}, required=("image_url",)),
+    }
+)
+SESSION_INPUT_MESSAGE = Obj(
+    {"type": Str(enum=("message",)), "role": Str(enum=("user",)), "content": Arr(INPUT_CONTENT, min_items=1)},
+    required=("role", "content"),
+)
+SESSION_INPUT = Either(
+    (Str(min_length=1), Arr(SESSION_INPUT_MESSAGE, min_items=1)),
+    nullable=True,
+    description="a string or an array of messages",
+)
+PROMPT_CACHE_OPTIONS = Obj({"ttl": Str(enum=("30m", "12h"))}, nullable=True)
+CREATE_AGENT_SESSION = Obj(
+    {
+        "environment": Obj({"type": Str()}, required=("type",), closed=False),
+        "agent": Obj({k: v for k, v in AGENT_FIELDS.items() if k not in ("name", "metadata")}),
+        "agent_id": Str(),
+        "input": SESSION_INPUT,
+        "metadata": METADATA,
+        "prompt_cache_options": PROMPT_CACHE_OPTIONS,
+        "review": Str(enum=("none", "auto_review")),
+        "stream": Bool(),
+        "stream_options": Obj({"include_obfuscation": Bool()}),
+        "vault_ids": Arr(Str(), nullable=True),
+    },
+    required=("environment",),
+)
+APPROVAL_RESULT = Obj(
+    {"type": Str(), "request_id": Str(), "response": FreeObject()}, required=("request_id", "response")
+)
+SESSION_EVENT = Tagged(
+    {
+        "agent.session.input.message": Obj(
+            {"type": Str(), "input": Arr(SESSION_INPUT_MESSAGE, min_items=1)}, required=("input",)
+        ),
+        "agent.session.input.cancel": Obj({"type": Str()}),
+        "agent.session.input.tool_result": Obj(
+            {
+                "type": Str(),
+                "call_id": Str(),
+                "turn_id": Str(),
+                "success": Bool(),
+                "error": Str(nullable=True),
+                "output": Either(
+                    (Str(), Arr(INPUT_CONTENT)), nullable=True, description="a string or an array of content"
+                ),
+            },
+            required=("call_id", "turn_id", "success"),
+        ),
+        "agent.session.input.mcp_approval_request_result": APPROVAL_RESULT,
+        "agent.session.input.computer_use_approval_request_result": APPROVAL_RESULT,
+    }
+)
+CREATE_SESSION_EVENTS = Obj({"events": Arr(SESSION_EVENT, min_items=1)}, required=("events",))

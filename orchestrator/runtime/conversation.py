@@ -24,7 +24,6 @@ from orchestrator.desired import DesiredState
 from orchestrator.errors import OrchestratorError
 from orchestrator.events import EventBus
 from orchestrator.ownership import Owner
-from orchestrator.project import Target
 from orchestrator.runtime.handlers import TIMEOUT, FunctionRegistry, Invocation, failure
 from orchestrator.runtime.pricing import estimate_cost
 
@@ -126,7 +125,7 @@ class TurnFailed(OrchestratorError):
         message: str,
         *,
         status: str,
-        thread_id: str,
+        thread_id: str | None,
         run_id: str | None,
         model: str | None = None,
         tool_calls: Sequence[ToolCall] = (),
@@ -155,6 +154,15 @@ class TurnFailed(OrchestratorError):
         }
 
 
+@dataclass(frozen=True, slots=True)
+class RequestedCall:
+    """A function call the model asked for, whatever the API: its id, name and raw argument string."""
+
+    id: str
+    name: str
+    arguments: str
+
+
 ToolStarted = Callable[[str, str], None]  # (call id, function name)
 ToolFinished = Callable[[ToolCall], None]
 
@@ -163,7 +171,7 @@ ToolFinished = Callable[[ToolCall], None]
 class _Turn:
     """Mutable bookkeeping of the turn in progress."""
 
-    thread_id: str
+    thread_id: str | None  # None until an agents session is created by the first turn
     started: float
     run_id: str | None = None
     model: str | None = None
@@ -176,7 +184,11 @@ class Session:
 
     Use Session.open() from applications (it loads the project and connects), or Session.attach()
     when the state and connection are already there (the CLI). Close it, or use it as a context manager.
+    On an Agents API target both return an AgentsSession (runtime/agent_sessions.py): same interface,
+    with an agent session in the role of the thread.
     """
+
+    conversation_label = "thread"  # what thread_id names, in messages
 
     def __init__(
         self,
@@ -184,7 +196,7 @@ class Session:
         *,
         assistant_id: str,
         registry: FunctionRegistry,
-        thread_id: str,
+        thread_id: str | None,
         spec_name: str = "",
         bus: EventBus | None = None,
         limits: Limits | None = None,
@@ -244,7 +256,6 @@ class Session:
             raise OrchestratorError(_summarise(diagnostics))
         env = project.environment(environment)
         chosen = project.target(target or env.target)
-        refuse_unsupported(chosen, env.name)
         state = build_desired(project, env, chosen, today=today or date.today())
         if state.diagnostics.has_errors:
             raise OrchestratorError(_summarise(state.diagnostics))
@@ -279,7 +290,19 @@ class Session:
         resources: contextlib.ExitStack | None = None,
     ) -> Session:
         """A session on the live assistant that `spec_name` owns on the state's target."""
-        refuse_unsupported(state.target, state.environment.name)
+        if cls is Session and state.target.backend == "agents":
+            from orchestrator.runtime.agent_sessions import AgentsSession
+
+            return AgentsSession.attach(
+                state,
+                spec_name,
+                sdk,
+                thread_id=thread_id,
+                limits=limits,
+                bus=bus,
+                debug=debug,
+                resources=resources,
+            )
         spec = state.specs.get(spec_name)
         if spec is None:
             raise OrchestratorError(unknown_spec(spec_name, state))
@@ -431,7 +454,10 @@ class Session:
                         f"run {turn.run_id} was cancelled",
                         None,
                     )
-                requested = run.required_action.submit_tool_outputs.tool_calls
+                requested = [
+                    RequestedCall(call.id, call.function.name, call.function.arguments)
+                    for call in run.required_action.submit_tool_outputs.tool_calls
+                ]
                 executed = self._execute(turn, requested, on_start, on_done)
                 outputs = [{"tool_call_id": call.id, "output": call.output} for call in executed]
                 turn.rounds += 1
@@ -486,32 +512,32 @@ class Session:
     def _execute(
         self,
         turn: _Turn,
-        requested: Sequence[Any],
+        requested: Sequence[RequestedCall],
         on_start: ToolStarted | None,
         on_done: ToolFinished | None,
     ) -> list[ToolCall]:
         """Run every call at once (one daemon thread each, so a hung handler never blocks exit)."""
         timeout = self.limits.tool_timeout_s
-        futures: dict[Future[tuple[Invocation, int]], Any] = {}
+        futures: dict[Future[tuple[Invocation, int]], RequestedCall] = {}
         for call in requested:
             if on_start is not None:
-                on_start(call.id, call.function.name)
+                on_start(call.id, call.name)
             future: Future[tuple[Invocation, int]] = Future()
             worker = threading.Thread(
                 target=_invoke,
-                args=(future, self.registry, call.function.name, call.function.arguments),
-                name=f"tool-{call.function.name}",
+                args=(future, self.registry, call.name, call.arguments),
+                name=f"tool-{call.name}",
                 daemon=True,
             )
             worker.start()
             futures[future] = call
         results: dict[str, ToolCall] = {}
 
-        def record(call: Any, invocation: Invocation, duration_ms: int) -> None:
+        def record(call: RequestedCall, invocation: Invocation, duration_ms: int) -> None:
             done = ToolCall(
                 call.id,
-                call.function.name,
-                call.function.arguments,
+                call.name,
+                call.arguments,
                 invocation.output,
                 invocation.ok,
                 duration_ms,
@@ -655,23 +681,16 @@ def describe_status(run: Any) -> str:
 # -- live lookups ------------------------------------------------------------------------------
 
 
-def refuse_unsupported(target: Target, environment: str) -> None:
-    """Sessions need threads and runs; the Agents API (and the emulator's side of it) has none yet."""
-    if target.backend == "agents":
-        raise OrchestratorError(
-            f"run and chat are not supported yet on Agents API targets (target `{target.name}` of "
-            f"environment `{environment}`); use an environment whose target speaks the Assistants "
-            "protocol, e.g. `-t local`"
-        )
-
-
 def find_assistant(state: DesiredState, spec_name: str, sdk: Any) -> str:
-    """The id of the live assistant this spec owns (the oldest if several claim it)."""
+    """The id of the live assistant (or agent, on an Agents API target) this spec owns; the oldest
+    if several claim it."""
+    from orchestrator.backends.agents import AgentsClient
     from orchestrator.backends.assistants import AssistantsClient
 
     owner = Owner(state.project.name, state.environment.name, spec_name)
+    client = AgentsClient(sdk) if state.target.backend == "agents" else AssistantsClient(sdk)
     try:
-        objects = AssistantsClient(sdk).list_all()
+        objects = client.list_all()
     except Exception as exc:
         import openai
 

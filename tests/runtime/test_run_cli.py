@@ -220,13 +220,6 @@ def test_an_unknown_spec_name_suggests_the_closest(deployed: Deployed) -> None:
     assert "unknown spec `helpr`; did you mean `helper`?" in result.stderr
 
 
-def test_agents_targets_are_refused_with_a_clear_error(agents_project: Path) -> None:
-    write_spec(agents_project, "agent")
-    result = run_cli(["-C", str(agents_project), "run", "agent", "-m", "hi"])
-    assert result.exit_code == 1
-    assert "not supported yet on Agents API targets" in result.stderr
-
-
 def test_events_record_session_run_and_tool_calls_without_payloads(
     deployed: Deployed, tmp_path: Path
 ) -> None:
