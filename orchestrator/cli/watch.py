@@ -123,12 +123,14 @@ def watch(
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        click.echo(
-            f"Watching {root} (environment {environment or 'default'}"
-            + (", dry run" if dry_run else "")
-            + "); Ctrl-C to stop.",
-            err=True,
-        )
+        if isinstance(selection, Diagnostics):
+            where = f"{root} (orchestrator.yaml is invalid: waiting for a fix)"
+        else:
+            where = (
+                f"project {selection.project.name} in {root} (environment {selection.environment.name}, "
+                f"target {selection.target.name})"
+            )
+        click.echo(f"Watching {where}" + (", dry run" if dry_run else "") + "; Ctrl-C to stop.", err=True)
         bus.publish("watch_started", root=str(root), dry_run=dry_run, resync=resync)
         watch_loop(reconciler, stop, printer, resync_s=resync, debounce_ms=debounce_ms)
     finally:
