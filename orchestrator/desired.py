@@ -158,6 +158,11 @@ class Builder:
             return None, [doc.error_at("", f"expected a mapping at the top of the spec, got {describe_type(doc.data)}")]
         found = schema_diagnostics(doc, self.validator)
         if found:
+            # the schema failed, but report what else is certainly wrong in the same run
+            if isinstance(doc.data.get("model"), str) and not any(d.pointer == "/model" for d in found):
+                from orchestrator.validation import model_checks
+
+                found.extend(model_checks(doc, doc.data["model"], self.today))
             return None, found
         data = doc.data
         found.extend(check_spec_fields(doc, data, backend=self.target.backend, target=self.target.name, today=self.today))

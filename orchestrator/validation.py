@@ -52,7 +52,7 @@ def check_spec_fields(doc: Document, data: dict[str, Any], *, backend: str, targ
     if "code_files" in data and "code_interpreter" not in tool_types:
         found.append(doc.error_at("/code_files", "`code_files` needs the `code_interpreter` tool",
                                   hint="add `code_interpreter` to `tools`"))
-    found.extend(_model_checks(doc, data["model"], today))
+    found.extend(model_checks(doc, data["model"], today))
     for pointer, what in unsupported_fields(data, backend):
         found.append(doc.error_at(pointer, f"{what} is not supported by target `{target}` (backend: {backend})",
                                   hint=_backend_hint(backend)))
@@ -78,7 +78,7 @@ def _warning(doc: Document, pointer: str, message: str) -> Diagnostic:
                    column=where.column if where else None, pointer=pointer)
 
 
-def _model_checks(doc: Document, model: str, today: date) -> list[Diagnostic]:
+def model_checks(doc: Document, model: str, today: date) -> list[Diagnostic]:
     day = shutdown_date(model)
     if day is None:
         return []
