@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ AUTO_CHUNKING = {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}
 UNMANAGED = "(unmanaged) "
 INGEST_TIMEOUT_S = 300.0
 ATTACH_RETRY_S = 60.0
+READ_CONCURRENCY = 8
 
 
 class KnowledgeError(Exception):
@@ -205,13 +207,16 @@ class KnowledgeSync:
             files[item.id] = remote
         stores: dict[tuple[str, str], Store] = {}
         extra: list[Store] = []
-        found: list[Store] = []
+        owned = []
         for item in self.sdk.vector_stores.list(limit=100, order="asc"):
             owner = parse_owner(item.metadata or {})
-            if owner is None or owner.project != self.project:
-                continue
-            store_files = tuple(self._store_files(item.id))
-            found.append(Store(item.id, owner, store_files, int(item.created_at or 0)))
+            if owner is not None and owner.project == self.project:
+                owned.append((item, owner))
+        # each store's file list is one paged read; read them concurrently
+        with ThreadPoolExecutor(max_workers=READ_CONCURRENCY, thread_name_prefix="knowledge-read") as pool:
+            listings = list(pool.map(lambda pair: tuple(self._store_files(pair[0].id)), owned))
+        found = [Store(item.id, owner, files, int(item.created_at or 0))
+                 for (item, owner), files in zip(owned, listings, strict=True)]
         for store in sorted(found, key=lambda s: (s.created_at, s.id)):
             key = (store.owner.environment, store.owner.spec)
             if key in stores:
