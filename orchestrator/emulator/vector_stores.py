@@ -186,6 +186,7 @@ def create(ctx: Context, request: ApiRequest) -> Reply:
     payload = check_body(schemas.CREATE_VECTOR_STORE, request.body)
     chunking = payload.get("chunking_strategy")
     resolve_chunking(chunking)
+    started = ctx.clock_ms()  # the response shows the store as it was when its files were attached
     body = create_store_record(
         ctx,
         name=payload.get("name"),
@@ -195,7 +196,7 @@ def create(ctx: Context, request: ApiRequest) -> Reply:
         expires_after=payload.get("expires_after"),
         description=payload.get("description"),
     )
-    return Reply(render_store(ctx, body, ctx.clock_ms() - 1 if payload.get("file_ids") else None))
+    return Reply(render_store(ctx, body, started - 1 if payload.get("file_ids") else None))
 
 
 def list_stores(ctx: Context, request: ApiRequest) -> Reply:
