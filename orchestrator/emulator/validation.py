@@ -153,6 +153,13 @@ class Num:
             )
 
 
+def integral(node: object, value: object) -> object:
+    """An integer field given as 7.0 is stored and echoed as 7, as the API does."""
+    if isinstance(node, Num) and node.integer and isinstance(value, float):
+        return int(value)
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Bool:
     nullable: bool = False
@@ -198,6 +205,7 @@ class Arr:
             )
         for index, item in enumerate(value):
             check_value(self.items, item, f"{param}[{index}]")
+            value[index] = integral(self.items, item)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +243,7 @@ class Obj:
         for key, node in self.props.items():
             if key in value:
                 check_value(node, value[key], join_param(param, key))
+                value[key] = integral(node, value[key])
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +279,7 @@ class Map:
                     "string_above_max_length",
                 )
             check_value(self.values, item, join_param(param, key))
+            value[key] = integral(self.values, item)
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,13 @@ def add_binary_content(spec: dict[str, Any]) -> None:
     content["application/octet-stream"] = {"schema": {"type": "string", "format": "binary"}}
 
 
+def allow_null_expires_after(spec: dict[str, Any]) -> None:
+    prop = spec["components"]["schemas"]["UpdateVectorStoreRequest"]["properties"]["expires_after"]
+    spec["components"]["schemas"]["UpdateVectorStoreRequest"]["properties"]["expires_after"] = {
+        "anyOf": [prop["allOf"][0], {"type": "null"}]
+    }
+
+
 # The one list of places where the description disagrees with the real API and the SDK.
 DEVIATIONS: tuple[Deviation, ...] = (
     Deviation(
@@ -60,7 +67,19 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "while the description declares application/json with a string schema.",
         add_binary_content,
     ),
+    Deviation(
+        "UpdateVectorStoreRequest.expires_after",
+        "The API and the SDK (VectorStoreUpdateParams.expires_after: Optional) take null to remove the "
+        "expiration, and the description means the same with `allOf: [$ref, {nullable: true}]`; but "
+        "`nullable` is not an OpenAPI 3.1 keyword, so read literally the description rejects null.",
+        allow_null_expires_after,
+    ),
 )
+
+
+def tool_crashed(output: str) -> bool:
+    """A run that ended in schemathesis runtime errors only, with no check failing."""
+    return "Runtime Error" in output and "Failures:" not in output
 
 
 def write_patched_description(target: Path) -> Path:
@@ -109,9 +128,14 @@ def test_emulator_conforms_to_the_openapi_description(tmp_path: Path) -> None:
             "--request-timeout",
             "10",
         ]
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=240, check=False, cwd=tmp_path
-        )
+        for _attempt in range(3):
+            result = subprocess.run(
+                command, capture_output=True, text=True, timeout=240, check=False, cwd=tmp_path
+            )
+            # a crash inside the test generator (seen: CPython's "AST constructor recursion depth
+            # mismatch" from hypothesis) is schemathesis's own error, not a finding: run again
+            if not tool_crashed(result.stdout):
+                break
     report = result.stdout[-12000:] + result.stderr[-2000:]
     assert "Selected: 26/" in result.stdout, report
     assert result.returncode == 0, report
