@@ -25,6 +25,7 @@ UNMANAGED = "(unmanaged) "
 INGEST_TIMEOUT_S = 300.0
 ATTACH_RETRY_S = 60.0
 READ_CONCURRENCY = 8
+FILE_CONCURRENCY = 4  # uploads and attaches of one store at once (stores themselves run in parallel)
 
 
 class KnowledgeError(Exception):
@@ -275,13 +276,15 @@ class KnowledgeSync:
             else:
                 self._call(lambda i=item: self.sdk.vector_stores.files.delete(i.file_id, vector_store_id=store.id),
                            ignore_missing=True)
-        attached: list[tuple[str, str]] = []
-        for path, sha in sorted(wanted.items()):
-            if path in keep:
-                continue
+        def add(item: tuple[str, str]) -> tuple[str, str]:
+            path, sha = item
             file_id = self._upload(path, sha)
             self._attach(store.id, file_id, path, sha, strategy)
-            attached.append((path, file_id))
+            return path, file_id
+
+        missing = [(path, sha) for path, sha in sorted(wanted.items()) if path not in keep]
+        with ThreadPoolExecutor(max_workers=FILE_CONCURRENCY, thread_name_prefix="knowledge-file") as pool:
+            attached = list(pool.map(add, missing))
         self._wait_for_ingestion(store.id, attached)
         return store.id
 
@@ -344,8 +347,12 @@ class KnowledgeSync:
         pending = dict(attached)
         delay = 0.02
         while pending:
+            # one paged list per round reads every file's status (not one retrieve per file)
+            statuses = {item.id: item for item in self.sdk.vector_stores.files.list(store_id, limit=100)}
             for path, file_id in list(pending.items()):
-                item = self.sdk.vector_stores.files.retrieve(file_id, vector_store_id=store_id)
+                item = statuses.get(file_id)
+                if item is None:
+                    raise KnowledgeError(f"{path}: detached from vector store {store_id} while it was ingested")
                 if item.status == "completed":
                     pending.pop(path)
                 elif item.status in ("failed", "cancelled"):
