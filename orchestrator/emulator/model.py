@@ -3,6 +3,8 @@
 Commands (each at the start of a line of the last user message):
   /call NAME {json}   requires_action with one function call per /call line (parallel calls);
                       the arguments are the JSON compacted, or the text verbatim if not JSON
+  /loop NAME {json}   like /call, but the model asks for the same call again after every tool
+                      output (to test a client's limit on tool rounds)
   /fail               failed, last_error {code: server_error}
   /expire             expired
   /incomplete         incomplete, incomplete_details {reason: max_completion_tokens}
@@ -41,9 +43,11 @@ class Decision:
     calls: tuple[FunctionCall, ...] = ()
     delay_ms: int = 0
     query: str = ""
+    loop: bool = False
 
 
 CALL_LINE = re.compile(r"^/call\s+(\S+)\s*(.*)$")
+LOOP_LINE = re.compile(r"^/loop\s+(\S+)\s*(.*)$")
 SLOW_LINE = re.compile(r"^/slow\s+(\d+)\s*$")
 
 
@@ -68,6 +72,10 @@ def decide(text: str) -> Decision:
     if calls:
         return Decision(Outcome.REQUIRES_ACTION, calls=calls)
     first = lines[0] if lines else ""
+    loop = LOOP_LINE.match(first)
+    if loop:
+        call = FunctionCall(loop.group(1), compact_arguments(loop.group(2)))
+        return Decision(Outcome.REQUIRES_ACTION, calls=(call,), loop=True)
     if first == "/fail":
         return Decision(Outcome.FAILED)
     if first == "/expire":

@@ -309,6 +309,7 @@ def create_run_record(
         "_reply": decision.reply,
         "_query": decision.query,
         "_calls": [{"id": new_id("call_"), "name": c.name, "arguments": c.arguments} for c in calls],
+        "_loop": decision.loop,
         "_vector_store_ids": store_ids,
     }
     if "truncation_strategy" in payload and payload["truncation_strategy"] is not None:
@@ -410,13 +411,17 @@ def submit_tool_outputs(ctx: Context, request: ApiRequest) -> Reply:
                 call["function"]["output"] = outputs[call["id"]]
             step.update(status="completed", completed_at=ctx.now())
             ctx.store.replace(STEP, step, parent=body["id"])
-        body.update(
-            status="queued",
-            required_action=None,
-            _outcome=model.Outcome.COMPLETED.value,
-            _reply=model.reply_to_tool_outputs([(c["name"], outputs[c["id"]]) for c in body["_calls"]]),
-            _ready_ms=ctx.clock_ms(),
-        )
+        if body.get("_loop"):  # ask for the same call again, with a new call id
+            again = [{**call, "id": new_id("call_")} for call in body["_calls"]]
+            body.update(status="queued", required_action=None, _calls=again, _ready_ms=ctx.clock_ms())
+        else:
+            body.update(
+                status="queued",
+                required_action=None,
+                _outcome=model.Outcome.COMPLETED.value,
+                _reply=model.reply_to_tool_outputs([(c["name"], outputs[c["id"]]) for c in body["_calls"]]),
+                _ready_ms=ctx.clock_ms(),
+            )
         save_run(ctx, body)
     return run_reply(body)
 

@@ -278,3 +278,16 @@ def test_the_api_key_is_never_printed(deployed: Deployed, tmp_path: Path) -> Non
     for result in outputs:
         assert TEST_KEY not in result.output
     assert TEST_KEY not in events.read_text()
+
+
+def test_a_model_that_keeps_calling_is_stopped_after_max_tool_rounds(deployed: Deployed, sdk: openai.OpenAI) -> None:
+    result = deployed.cli(
+        "run", "helper", "-m", '/loop add {"a": 1, "b": 1}', "--max-tool-rounds", "3", "-o", "json"
+    )
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert data["error"]["status"] == "max_tool_rounds"
+    assert len(data["tool_calls"]) == 3 and all(call["ok"] for call in data["tool_calls"])
+    assert "stopped after 3 tool rounds" in result.stderr
+    run = sdk.beta.threads.runs.retrieve(data["run_id"], thread_id=data["thread_id"])
+    assert run.status == "cancelled"
