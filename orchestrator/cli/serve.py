@@ -24,7 +24,8 @@ from orchestrator.constants import EMULATOR_API_KEY_ENV, LOCAL_DB_NAME, STATE_DI
     "db_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help=f"SQLite state file [default: ./{STATE_DIR}/{LOCAL_DB_NAME}].",
+    help=f"SQLite state file [default: {STATE_DIR}/{LOCAL_DB_NAME} in the project (the local target's "
+    "database), else in the current folder].",
 )
 @click.option(
     "--api-key", default=None, help=f"Require this bearer token (also read from ${EMULATOR_API_KEY_ENV})."
@@ -76,7 +77,7 @@ def serve(
 
     if api_key is None:
         api_key = os.environ.get(EMULATOR_API_KEY_ENV) or None
-    path = db_path if db_path is not None else Path.cwd() / STATE_DIR / LOCAL_DB_NAME
+    path = db_path if db_path is not None else default_db()
     if log_requests:
         import logging
 
@@ -105,3 +106,15 @@ def serve(
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     return 0
+
+
+def default_db() -> Path:
+    """The project's local database (so `serve` shows what the `local` target holds), else ./.orchestrator."""
+    from orchestrator.cli.common import resolve_root
+    from orchestrator.errors import OrchestratorError
+
+    try:
+        root = resolve_root(None)
+    except OrchestratorError:
+        return Path.cwd() / STATE_DIR / LOCAL_DB_NAME
+    return root / STATE_DIR / LOCAL_DB_NAME
