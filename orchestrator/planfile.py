@@ -39,8 +39,6 @@ def _change_to_data(change: Change) -> dict[str, Any]:
         "reason": change.reason.value,
         "fields": [_field(f) for f in change.fields],
     }
-    if change.extra:
-        data.update({k: v for k, v in sorted(change.extra.items())})
     if change.action is Action.NOOP:
         return data
     data["apply"] = {
@@ -76,8 +74,6 @@ def plan_from_json(text: str, source: str) -> Plan:
 
 def _change_from_data(data: dict[str, Any]) -> Change:
     apply = data.get("apply") or {}
-    extra = {k: v for k, v in data.items()
-             if k not in {"kind", "name", "action", "id", "drift", "reason", "fields", "apply"}}
     return Change(
         kind=data["kind"],
         name=data["name"],
@@ -91,7 +87,6 @@ def _change_from_data(data: dict[str, Any]) -> Change:
         metadata=apply.get("metadata"),
         changed_keys=tuple(apply.get("changed_keys") or ()),
         fingerprint=apply.get("fingerprint"),
-        extra=extra,
     )
 
 

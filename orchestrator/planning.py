@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -54,7 +54,6 @@ class Change:
     metadata: Mapping[str, str] | None = None
     changed_keys: tuple[str, ...] = ()
     fingerprint: str | None = None  # digest of the live object when planned (staleness check)
-    extra: Mapping[str, Any] = field(default_factory=dict)  # sub-resource plans (knowledge) by name
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from orchestrator.planning import Action, Change, Plan
 from orchestrator.views.plan_text import REASON
-from orchestrator.views.values import describe_file_change, inline, unified, wants_diff
+from orchestrator.views.values import describe_file_change, file_size, inline, unified, wants_diff
 
 ICON = {Action.CREATE: "🟢 create", Action.UPDATE: "🟡 update", Action.DELETE: "🔴 delete", Action.NOOP: "noop"}
 
@@ -36,7 +36,7 @@ def render_plan_markdown(plan: Plan) -> str:
 
 
 def _details(change: Change) -> list[str]:
-    if not change.fields and not change.extra:
+    if not change.fields:
         return []
     out = [f"<details><summary><code>{change.name}</code>: {len(change.fields)} field(s)</summary>", ""]
     table = ["| Field | Before | After |", "| --- | --- | --- |"]
@@ -44,7 +44,10 @@ def _details(change: Change) -> list[str]:
     for item in change.fields:
         described = describe_file_change(item.path, item.before, item.after)
         if described is not None:
-            table.append(f"| `{item.path}` | {described[0]} | {_cell(described[1])} |")
+            state = {"+": "new", "-": "removed"}.get(described[0], "content changed")
+            before = "" if item.before is None else file_size(item.before)
+            after = state if item.after is None else f"{file_size(item.after)}, {state}"
+            table.append(f"| `{item.path}` | {before} | {after} |")
             continue
         if wants_diff(item.before, item.after):
             diffs += [f"`{item.path}`", "", "```diff", *unified(item.before, item.after), "```", ""]
@@ -54,12 +57,6 @@ def _details(change: Change) -> list[str]:
     if len(table) > 2:
         out += [*table, ""]
     out += diffs
-    for key, value in sorted(change.extra.items()):
-        if isinstance(value, dict) and value.get("files"):
-            out += [f"| {key} file | change | size |", "| --- | --- | --- |"]
-            for item in value["files"]:
-                out.append(f"| `{item.get('path')}` | {item.get('op')} | {item.get('size') or ''} |")
-            out.append("")
     out += ["</details>", ""]
     return out
 

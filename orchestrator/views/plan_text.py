@@ -88,8 +88,6 @@ def _change(change: Change, color: bool) -> list[str]:
                 out.append(_paint(f"          {line}", action, color))
         else:
             out.append(_paint(f"      ~ {item.path}: {inline(item.before)} -> {inline(item.after)}", Action.UPDATE, color))
-    for key, value in sorted(change.extra.items()):
-        out.extend(_extra(key, value))
     return out
 
 
@@ -112,15 +110,3 @@ def _file_label(path: str) -> str:
 def _bytes(meta: object) -> str:
     size = meta.get("bytes") if isinstance(meta, dict) else None
     return f"{size:,} bytes" if isinstance(size, int) else "size unknown"
-
-
-def _extra(key: str, value: object) -> list[str]:
-    """Sub-resource changes (knowledge files) carried inside a change."""
-    if not isinstance(value, dict):
-        return []
-    out: list[str] = []
-    for item in value.get("files", []):
-        symbol = {"add": "+", "replace": "~", "remove": "-"}.get(item.get("op"), " ")
-        size = f" ({item['size']:,} bytes)" if item.get("size") is not None else ""
-        out.append(f"      {symbol} {key}: {item.get('path')}{size}")
-    return out

@@ -50,13 +50,13 @@ def describe_file_change(path: str, before: Any, after: Any) -> tuple[str, str] 
             continue
         name = path[len(prefix):]
         if before is None:
-            return "+", f"{label} {name} ({_size(after)}, new)"
+            return "+", f"{label} {name} ({file_size(after)}, new)"
         if after is None:
-            return "-", f"{label} {name} ({_size(before)}, removed)"
-        return "~", f"{label} {name} ({_size(before)} -> {_size(after)}, content changed)"
+            return "-", f"{label} {name} ({file_size(before)}, removed)"
+        return "~", f"{label} {name} ({file_size(before)} -> {file_size(after)}, content changed)"
     return None
 
 
-def _size(meta: Any) -> str:
+def filefile_size(meta: Any) -> str:
     size = meta.get("bytes") if isinstance(meta, dict) else None
     return f"{size:,} bytes" if isinstance(size, int) else "size unknown"
