@@ -57,6 +57,6 @@ def describe_file_change(path: str, before: Any, after: Any) -> tuple[str, str] 
     return None
 
 
-def filefile_size(meta: Any) -> str:
+def file_size(meta: Any) -> str:
     size = meta.get("bytes") if isinstance(meta, dict) else None
     return f"{size:,} bytes" if isinstance(size, int) else "size unknown"
