@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from orchestrator.planning import Action, Change, Plan, Reason
-from orchestrator.views.values import describe_file_change, inline, unified, wants_diff
+from orchestrator.views.values import describe_file_change, file_size, inline, unified, wants_diff
 
 SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: " "}
 COLOR = {Action.CREATE: "\033[32m", Action.UPDATE: "\033[33m", Action.DELETE: "\033[31m", Action.NOOP: ""}
@@ -97,16 +97,8 @@ def _created_entries(path: str, value: dict) -> list[str]:
     if path == "knowledge" and "files" not in value:
         return [f"      knowledge: {inline(value)}"]
     files = value.get("files", {}) if path == "knowledge" else value
-    lines = [f"      + {_file_label(path)} {name} ({_bytes(meta)})" for name, meta in files.items()]
+    label = "knowledge file" if path == "knowledge" else "code file"
+    lines = [f"      + {label} {name} ({file_size(meta)})" for name, meta in files.items()]
     if path == "knowledge" and value.get("chunking"):
         lines.append(f"      knowledge.chunking: {inline(value['chunking'])}")
     return lines
-
-
-def _file_label(path: str) -> str:
-    return "knowledge file" if path == "knowledge" else "code file"
-
-
-def _bytes(meta: object) -> str:
-    size = meta.get("bytes") if isinstance(meta, dict) else None
-    return f"{size:,} bytes" if isinstance(size, int) else "size unknown"
