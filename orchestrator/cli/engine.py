@@ -100,7 +100,10 @@ def read_live(live: Live, state: Any = None, *, with_knowledge: bool | None = No
     except Exception as exc:
         from orchestrator.applying import describe_error
 
-        raise OrchestratorError(f"cannot read live state: {describe_error(exc)}") from None
+        where = f"target {live.connection.target.name}"
+        if live.connection.target.type != "local":
+            where += f" ({live.connection.sdk.base_url})"
+        raise OrchestratorError(f"cannot read live state of {where}: {describe_error(exc)}") from None
 
 
 @contextmanager
