@@ -199,7 +199,9 @@ class KnowledgeSync:
 
     # reading
 
-    def read(self) -> KnowledgeView:
+    def read(self, assistants: Iterable[Mapping[str, Any]] = ()) -> KnowledgeView:
+        """Read files and owned stores; of two stores claiming one spec, the one an assistant uses wins."""
+        referenced = {store_id for raw in assistants for store_id in _store_ids(raw)}
         files: dict[str, RemoteFile] = {}
         for item in self.sdk.files.list(purpose="assistants"):
             parsed = parse_remote_filename(item.filename or "")
@@ -218,7 +220,7 @@ class KnowledgeSync:
             listings = list(pool.map(lambda pair: tuple(self._store_files(pair[0].id)), owned))
         found = [Store(item.id, owner, files, int(item.created_at or 0))
                  for (item, owner), files in zip(owned, listings, strict=True)]
-        for store in sorted(found, key=lambda s: (s.created_at, s.id)):
+        for store in sorted(found, key=lambda s: (s.id not in referenced, s.created_at, s.id)):
             key = (store.owner.environment, store.owner.spec)
             if key in stores:
                 extra.append(store)
@@ -261,9 +263,7 @@ class KnowledgeSync:
         view = self.view or KnowledgeView(self.project)
         store = view.store_for(owner)
         if store is None:
-            created = self.sdk.vector_stores.create(
-                name=f"{self.project}/{self.environment}/{spec_name}", metadata={OWNER_KEY: owner.label()})
-            store = Store(created.id, owner, (), int(created.created_at or 0))
+            store = self._create_store(owner)
         wanted: dict[str, str] = {path: meta["sha256"] for path, meta in knowledge["files"].items()}
         chunking = knowledge.get("chunking")
         strategy = {"type": "static", "static": dict(chunking)} if chunking else {"type": "auto"}
@@ -287,6 +287,25 @@ class KnowledgeSync:
             attached = list(pool.map(add, missing))
         self._wait_for_ingestion(store.id, attached)
         return store.id
+
+    def _create_store(self, owner: Owner) -> Store:
+        """Create the spec's store without blind retries: a store whose response was lost is adopted."""
+        import openai
+
+        sdk = self.sdk.with_options(max_retries=0)
+        for attempt in range(6):
+            try:
+                created = sdk.vector_stores.create(name=f"{owner.project}/{owner.environment}/{owner.spec}",
+                                                   metadata={OWNER_KEY: owner.label()})
+                return Store(created.id, owner, (), int(created.created_at or 0))
+            except (openai.APIConnectionError, openai.InternalServerError, openai.RateLimitError) as exc:
+                self.sleep(min(0.25 * 2**attempt, 4.0))
+                if isinstance(exc, openai.RateLimitError):
+                    continue
+                for item in self.sdk.vector_stores.list(limit=100, order="asc"):
+                    if parse_owner(item.metadata or {}) == owner:
+                        return Store(item.id, owner, (), int(item.created_at or 0))
+        raise KnowledgeError(f"{owner.spec}: could not create its vector store after retries")
 
     def _upload(self, path: str, sha256: str) -> str:
         key = (path, sha256[:16])
@@ -373,14 +392,18 @@ class KnowledgeSync:
 
     def collect_garbage(self, assistants: Iterable[Mapping[str, Any]]) -> list[str]:
         """Delete the project's uploaded files that nothing uses any more (and duplicate stores)."""
-        view = self.read()
+        assistants = list(assistants)
+        view = self.read(assistants)
+        referenced = {store_id for raw in assistants for store_id in _store_ids(raw)}
         used: set[str] = set()
         for store in view.stores.values():
             used.update(f.file_id for f in store.files)
         for raw in assistants:
             used.update(((raw.get("tool_resources") or {}).get("code_interpreter") or {}).get("file_ids") or [])
         for store in view.extra_stores:
-            if store.owner.environment == self.environment:
+            if store.id in referenced:  # never pull a store out from under an assistant
+                used.update(f.file_id for f in store.files)
+            elif store.owner.environment == self.environment:
                 self._call(lambda s=store: self.sdk.vector_stores.delete(s.id), ignore_missing=True)
         deleted = []
         for remote in view.files.values():
@@ -398,6 +421,10 @@ class KnowledgeSync:
             if not ignore_missing:
                 raise
             return None
+
+
+def _store_ids(raw: Mapping[str, Any]) -> list[str]:
+    return ((raw.get("tool_resources") or {}).get("file_search") or {}).get("vector_store_ids") or []
 
 
 def _text(value: Any) -> str | None:

@@ -223,9 +223,11 @@ def diff_fields(before: Any, after: Any, path: str = "") -> list[FieldChange]:
         for key in sorted(set(before) | set(after), key=str):
             sub = f"{path}.{key}" if path else str(key)
             if key not in before:
-                found.append(FieldChange(sub, None, after[key]))
+                if after[key] is not None:  # a missing key and an explicit null say the same
+                    found.append(FieldChange(sub, None, after[key]))
             elif key not in after:
-                found.append(FieldChange(sub, before[key], None))
+                if before[key] is not None:
+                    found.append(FieldChange(sub, before[key], None))
             elif before[key] != after[key]:
                 if isinstance(before[key], Mapping) and isinstance(after[key], Mapping) and _walk(sub):
                     found.extend(diff_fields(before[key], after[key], sub))

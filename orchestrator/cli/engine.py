@@ -93,7 +93,7 @@ def read_live(live: Live, state: Any = None, *, with_knowledge: bool | None = No
             wanted = with_knowledge if with_knowledge is not None else needs_view(
                 state.specs.values() if state is not None else (), (o.raw for o in objects))
             if wanted:
-                view = live.knowledge.read()
+                view = live.knowledge.read(o.raw for o in objects)
         return LiveState(objects, view)
     except OrchestratorError:
         raise
