@@ -95,6 +95,7 @@ class DesiredState:
     specs: Mapping[str, DesiredSpec]
     diagnostics: Diagnostics
     spec_files: tuple[Path, ...] = ()
+    skipped: tuple[str, ...] = ()  # specs whose `environments` leave this environment out
 
     @property
     def ok(self) -> bool:
@@ -127,6 +128,7 @@ class Builder:
         diagnostics = Diagnostics()
         specs: dict[str, DesiredSpec] = {}
         first_seen: dict[str, str] = {}
+        self.skipped: list[str] = []
         if not self.project.specs_dir.is_dir():
             diagnostics.add(error("orchestrator.yaml", f"specs folder `{self.project.display(self.project.specs_dir)}` does not exist"))
         for path in files:
@@ -142,7 +144,7 @@ class Builder:
             first_seen[spec.name] = f"{spec.file}:{spec.name_line}:{spec.name_column}"
             specs[spec.name] = spec
         return DesiredState(self.project, self.environment, self.target, MappingProxyType(specs), diagnostics,
-                            tuple(files))
+                            tuple(files), tuple(sorted(self.skipped)))
 
     def build_one(self, path: Path) -> tuple[DesiredSpec | None, list[Diagnostic]]:
         from orchestrator.schema_errors import schema_diagnostics
@@ -165,6 +167,17 @@ class Builder:
                 found.extend(model_checks(doc, doc.data["model"], self.today))
             return None, found
         data = doc.data
+        if "environments" in data:
+            unknown = [e for e in data["environments"] if e not in self.project.environments]
+            for name in unknown:
+                index = data["environments"].index(name)
+                found.append(doc.error_at(f"/environments/{index}", f"unknown environment `{name}`; defined: "
+                                          + ", ".join(f"`{e}`" for e in sorted(self.project.environments))))
+            if found:
+                return None, found
+            if self.environment.name not in data["environments"]:
+                getattr(self, "skipped", []).append(data["name"])
+                return None, found
         found.extend(check_spec_fields(doc, data, backend=self.target.backend, target=self.target.name, today=self.today))
         dependencies: set[Path] = {path.resolve()}
         functions = tuple(self._functions(doc, data, found, dependencies))

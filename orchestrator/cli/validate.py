@@ -50,7 +50,9 @@ def validate(directory: Path | None, environment: str | None, target: str | None
     if code == 0 and output == "text":
         click.echo(f"{len(state.specs)} spec{'s' if len(state.specs) != 1 else ''} valid "
                    f"(environment {selection.environment.name}, target {selection.target.name}, "
-                   f"backend {selection.target.backend})", err=True)
+                   f"backend {selection.target.backend})"
+                   + (f"; not deployed to this environment: {', '.join(state.skipped)}" if state.skipped else ""),
+                   err=True)
     return code
 
 
