@@ -131,10 +131,22 @@ class Builder:
         self.skipped: list[str] = []
         if not self.project.specs_dir.is_dir():
             diagnostics.add(error("orchestrator.yaml", f"specs folder `{self.project.display(self.project.specs_dir)}` does not exist"))
+        self._names: dict[Path, tuple[str, int | None, int | None]] = {}
         for path in files:
             spec, found = self.build_one(path)
             diagnostics.extend(found)
             if spec is None:
+                # an invalid spec still claims its name: report a duplicate now, not after the fix
+                claimed = self._names.get(path)
+                if claimed is not None:
+                    name, line, column = claimed
+                    shown = self.project.display(path)
+                    if name in first_seen:
+                        diagnostics.add(error(shown, f"spec name `{name}` is already used by {first_seen[name]}",
+                                              line=line, column=column, pointer="/name",
+                                              hint="spec names are identities and must be unique in the project"))
+                    elif name not in self.skipped:
+                        first_seen[name] = f"{shown}:{line}:{column}"
                 continue
             if spec.name in first_seen:
                 diagnostics.add(error(spec.file, f"spec name `{spec.name}` is already used by {first_seen[spec.name]}",
@@ -154,6 +166,9 @@ class Builder:
             doc = load_yaml_file(path, shown)
         except LoadError as exc:
             return None, [exc.diagnostic]
+        if isinstance(doc.data, dict) and isinstance(doc.data.get("name"), str) and hasattr(self, "_names"):
+            where = doc.position("/name")
+            self._names[path] = (doc.data["name"], where.line if where else None, where.column if where else None)
         if not isinstance(doc.data, dict):
             from orchestrator.schema_errors import describe_type
 
@@ -307,6 +322,9 @@ class Builder:
             found.extend(place_schema_problems(doc, where, problems, what=what))
             return None if problems else value
         path, shown = self._referenced_file(doc.path.parent, value)
+        if not path.is_relative_to(self.project.root):
+            found.append(doc.error_at(where, f"`{value}` points outside the project; schema files must be inside it"))
+            return None
         deps.add(path)
         schema, problem = self._json_file(path, shown)
         if problem is not None:

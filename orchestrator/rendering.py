@@ -32,13 +32,33 @@ class RenderError(Exception):
         self.diagnostic = diagnostic
 
 
+MAX_SEQUENCE = 1_000_000  # the longest string or list a template may build with `*`
+MAX_EXPONENT = 10_000
+
+
+class BoundedSandbox(SandboxedEnvironment):
+    """The sandbox, plus limits on `*` and `**` so a template cannot exhaust memory or CPU."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if isinstance(sequence, str | list | tuple) and isinstance(count, int) \
+                        and len(sequence) * count > MAX_SEQUENCE:
+                    raise SecurityError(f"the template builds a sequence longer than {MAX_SEQUENCE:,} items")
+        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
+            raise SecurityError(f"the template raises to a power above {MAX_EXPONENT:,}")
+        return super().call_binop(context, operator, left, right)
+
+
 class Renderer:
     """One environment per templates folder, so compiled templates are shared by every spec."""
 
     def __init__(self, templates_dir: Path, display_root: Path) -> None:
         self.templates_dir = templates_dir.resolve()
         self.display_root = display_root.resolve()
-        self.env = SandboxedEnvironment(
+        self.env = BoundedSandbox(
             loader=jinja2.FileSystemLoader(str(self.templates_dir), encoding="utf-8"),
             undefined=jinja2.StrictUndefined,
             autoescape=False,

@@ -16,6 +16,7 @@ from orchestrator.cli.engine import (
     parse_only,
     read_live,
 )
+from orchestrator.errors import OrchestratorError
 
 
 @click.command()
@@ -43,8 +44,11 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
     if out is not None:
         from orchestrator.planfile import plan_to_json
 
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(plan_to_json(plan), encoding="utf-8")
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(plan_to_json(plan), encoding="utf-8")
+        except OSError as exc:
+            raise OrchestratorError(f"cannot write the plan to {out}: {exc.strerror or exc}") from None
     click.echo(render(plan, output), nl=False)
     if out is not None:
         click.echo(f"Saved the plan to {out}; apply it with: orchestrator apply {out}", err=True)

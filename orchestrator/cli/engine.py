@@ -47,6 +47,11 @@ def load_selection(directory: Path | None, environment: str | None, target: str 
 def make_bus(events: Path | None) -> EventBus:
     bus = EventBus()
     if events is not None:
+        try:
+            events.parent.mkdir(parents=True, exist_ok=True)
+            events.open("a", encoding="utf-8").close()
+        except OSError as exc:
+            raise OrchestratorError(f"cannot write events to {events}: {exc.strerror or exc}") from None
         bus.subscribe(JsonlSink(events))
     return bus
 
