@@ -592,6 +592,7 @@ def watch_loop(
     first = "start"
     next_resync: float | None = None
     pending: set[Path] = set()
+    reloaded = False
     while not stop.is_set():
         paths = reconciler.watch_paths()
         batches: Iterable[set[tuple[Any, str]]]
@@ -619,6 +620,7 @@ def watch_loop(
                 pending.add(reconciler.root / PROJECT_FILE)
                 report(reconciler.cycle("reload", pending))
                 pending.clear()
+                reloaded = True
                 next_resync = reconciler.clock() + resync_s if resync_s > 0 else None
             elif pending:
                 report(reconciler.cycle("change", pending))
@@ -632,8 +634,11 @@ def watch_loop(
             if stop.is_set():
                 break
             if reconciler.watch_paths() != paths:
-                first = "rescan"
+                # new folders to watch: restart the watcher; a reload just rebuilt everything, so
+                # one save of orchestrator.yaml stays one cycle
+                first = "" if reloaded else "rescan"
                 break
+            reloaded = False
     reconciler.close_session()
 
 

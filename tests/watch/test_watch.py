@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 from pathlib import Path
@@ -246,6 +247,20 @@ def test_project_file_change_rebuilds_every_spec(project: Path, sdk: openai.Open
         lambda: instructions(sdk, "alpha") == "Rules: be kind.\nAlpha for Globex.\n",
         what="alpha re-rendered with the new project vars",
     )
+    watch.stop()
+
+
+def test_one_save_of_the_project_file_is_one_cycle(project: Path, sdk: openai.OpenAI, start_watch: Any) -> None:
+    three_specs(project)
+    watch = start_watch("--resync", "0", "--output", "json")
+    wait_until(lambda: watch.json_cycles(), what="the first JSON cycle")
+    data = {**_project_data(project), "vars": {"company": "Globex"}}
+    write_yaml(project / "orchestrator.yaml.tmp", data)
+    os.replace(project / "orchestrator.yaml.tmp", project / "orchestrator.yaml")  # an editor's atomic save
+    wait_until(lambda: len(watch.json_cycles()) >= 2, what=f"the reload cycle:\n{watch.output}")
+    time.sleep(1.5)  # a second cycle (a rescan) would show by now
+    triggers = [cycle["trigger"] for cycle in watch.json_cycles()]
+    assert triggers == ["start", "reload"], triggers
     watch.stop()
 
 
