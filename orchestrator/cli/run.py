@@ -78,6 +78,9 @@ def run(name: str, message: str, output: str, **options: Any) -> int:
     """Send one message to the live assistant of spec NAME and print its reply."""
     from orchestrator.runtime.conversation import TurnFailed
 
+    if not message.strip():
+        raise click.UsageError("-m/--message needs some text to send")
+
     try:
         with open_session(name, **options) as session:
             try:

@@ -291,3 +291,9 @@ def test_a_model_that_keeps_calling_is_stopped_after_max_tool_rounds(deployed: D
     assert "stopped after 3 tool rounds" in result.stderr
     run = sdk.beta.threads.runs.retrieve(data["run_id"], thread_id=data["thread_id"])
     assert run.status == "cancelled"
+
+
+def test_an_empty_message_is_refused(deployed: Deployed) -> None:
+    result = deployed.cli("run", "helper", "-m", "  ")
+    assert result.exit_code == 1
+    assert "needs some text" in result.stderr
