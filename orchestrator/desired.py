@@ -81,6 +81,7 @@ class DesiredSpec:
     knowledge_chunking: Mapping[str, int] | None = None
     knowledge_vector_store: str | None = None
     code_files: tuple[LocalFile, ...] = ()
+    code_file_ids: tuple[str, ...] = ()  # existing files referenced by id
     dependencies: frozenset[Path] = frozenset()  # every file this spec was built from
     name_line: int | None = None
     adopt_id: str | None = None
@@ -200,7 +201,12 @@ class Builder:
         knowledge = data.get("knowledge") or {}
         knowledge_files = tuple(self._files(doc, "/knowledge/files", knowledge.get("files") or [], found,
                                             limit=MAX_KNOWLEDGE_FILES, file_search=True))
-        code_files = tuple(self._files(doc, "/code_files", data.get("code_files") or [], found, limit=MAX_CODE_FILES))
+        code_globs = [item for item in data.get("code_files") or [] if isinstance(item, str)]
+        code_file_ids = tuple(item["file_id"] for item in data.get("code_files") or [] if isinstance(item, dict))
+        code_files = tuple(self._files(doc, "/code_files", code_globs, found, limit=MAX_CODE_FILES))
+        if len(code_files) + len(code_file_ids) > MAX_CODE_FILES:
+            found.append(doc.error_at("/code_files", f"{len(code_files) + len(code_file_ids)} code files in all; "
+                                      f"the API allows {MAX_CODE_FILES}"))
         instructions = self._instructions(doc, data, found, dependencies)
         if instructions is not None:
             found.extend(check_instructions_length(doc, instructions))
@@ -227,6 +233,7 @@ class Builder:
             knowledge_chunking=MappingProxyType(dict(knowledge["chunking"])) if "chunking" in knowledge else None,
             knowledge_vector_store=knowledge.get("vector_store_id"),
             code_files=code_files,
+            code_file_ids=code_file_ids,
             dependencies=frozenset(dependencies),
             name_line=(doc.position("/name") or doc.position("")).line,  # type: ignore[union-attr]
             adopt_id=data.get("adopt_id"),

@@ -189,6 +189,9 @@ def import_object(
         knowledge = _knowledge(raw, "file_search" in essence["tools"], warnings)
         if knowledge:
             data["knowledge"] = knowledge
+        code_ids = ((raw.get("tool_resources") or {}).get("code_interpreter") or {}).get("file_ids") or []
+        if code_ids:  # referenced by id: kept attached as they are, never re-uploaded
+            data["code_files"] = [{"file_id": file_id} for file_id in sorted(code_ids)]
     data["adopt_id"] = str(raw["id"])
     spec_path = f"{layout.specs}/{name}.yaml"
     text = render_spec(
@@ -326,13 +329,6 @@ def _assistant_settings(
 
 def _knowledge(raw: Mapping[str, Any], has_file_search: bool, warnings: list[str]) -> dict[str, Any] | None:
     resources = raw.get("tool_resources") or {}
-    code_files = ((resources.get("code_interpreter") or {}).get("file_ids")) or []
-    if code_files:
-        warnings.append(
-            f"{len(code_files)} code_interpreter file(s) ({', '.join(code_files)}) cannot be expressed "
-            "(code_files are local files): apply will detach them; to keep them, download them into the "
-            "project and list them under `code_files`"
-        )
     stores = ((resources.get("file_search") or {}).get("vector_store_ids")) or []
     if not stores:
         return None

@@ -21,7 +21,7 @@ FILE_PREFIX = "orchestrator--"
 PATH_ATTRIBUTE = "orchestrator.path"
 SHA_ATTRIBUTE = "orchestrator.sha256"
 AUTO_CHUNKING = {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}
-UNMANAGED = "(unmanaged) "
+EXTERNAL = "(external) "  # a file the project did not upload: referenced by id, or attached by hand
 INGEST_TIMEOUT_S = 300.0
 ATTACH_RETRY_S = 60.0
 READ_CONCURRENCY = 8
@@ -65,10 +65,12 @@ def desired_knowledge(spec: Any) -> dict[str, Any] | None:
 
 
 def desired_code_files(spec: Any) -> dict[str, Any] | None:
-    if not spec.code_files:
+    if not spec.code_files and not spec.code_file_ids:
         return None
     # code files keep a 16-character hash prefix (all their filename holds), on both sides
-    return {f.path: {"sha256": f.sha256[:16], "bytes": f.size} for f in spec.code_files}
+    files: dict[str, Any] = {f.path: {"sha256": f.sha256[:16], "bytes": f.size} for f in spec.code_files}
+    files.update({EXTERNAL + file_id: {"sha256": None, "bytes": None} for file_id in spec.code_file_ids})
+    return dict(sorted(files.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +129,7 @@ class KnowledgeView:
                 files[item.path] = {"sha256": item.sha256, "bytes": remote.bytes if remote else None}
                 chunkings.append(_chunking(item.chunking))
             else:
-                files[UNMANAGED + item.file_id] = {"sha256": None, "bytes": remote.bytes if remote else None}
+                files[EXTERNAL + item.file_id] = {"sha256": None, "bytes": remote.bytes if remote else None}
         chunking = chunkings[0] if chunkings and all(c == chunkings[0] for c in chunkings) else None
         return {"files": dict(sorted(files.items())), "chunking": chunking}
 
@@ -140,8 +142,8 @@ class KnowledgeView:
             remote = self.files.get(file_id)
             if remote is not None and remote.path and remote.project == self.project:
                 result[remote.path] = {"sha256": _full_sha(remote), "bytes": remote.bytes}
-            else:
-                result[UNMANAGED + file_id] = {"sha256": None, "bytes": remote.bytes if remote else None}
+            else:  # not ours: known by id only (its size is not part of what a spec says)
+                result[EXTERNAL + file_id] = {"sha256": None, "bytes": None}
         return dict(sorted(result.items()))
 
     def fingerprint_part(self, owner: Owner | None) -> Any:
@@ -169,7 +171,7 @@ def _chunking(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 def needs_view(specs: Iterable[Any], raws: Iterable[Mapping[str, Any]]) -> bool:
     """Read files and vector stores only when a spec or a live object uses them."""
-    if any(s.knowledge_files or s.knowledge_vector_store or s.code_files for s in specs):
+    if any(s.knowledge_files or s.knowledge_vector_store or s.code_files or s.code_file_ids for s in specs):
         return True
     for raw in raws:
         resources = raw.get("tool_resources") or {}
@@ -255,7 +257,9 @@ class KnowledgeSync:
         else:
             resources["file_search"] = {"vector_store_ids": []}
         code = essence.get("code_files") or {}
-        resources["code_interpreter"] = {"file_ids": [self._upload(path, meta["sha256"]) for path, meta in sorted(code.items())]}
+        resources["code_interpreter"] = {"file_ids": [
+            path[len(EXTERNAL):] if path.startswith(EXTERNAL) else self._upload(path, meta["sha256"])
+            for path, meta in sorted(code.items())]}
         return resources
 
     def _sync_store(self, spec_name: str, knowledge: Mapping[str, Any]) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from orchestrator.backends.base import LiveObject
-from orchestrator.knowledge import KnowledgeView, desired_code_files, desired_knowledge
+from orchestrator.knowledge import EXTERNAL, KnowledgeView, desired_code_files, desired_knowledge
 from orchestrator.normalising import canonical, number
 from orchestrator.ownership import parse_owner, user_metadata
 
@@ -119,7 +119,7 @@ def _live_knowledge(raw: Mapping[str, Any], view: KnowledgeView | None) -> Any:
 
 def _bare_code_files(raw: Mapping[str, Any]) -> Any:
     ids = ((raw.get("tool_resources") or {}).get("code_interpreter") or {}).get("file_ids") or []
-    return {f"(unmanaged) {i}": {"sha256": None, "bytes": None} for i in ids} or None
+    return {f"{EXTERNAL}{i}": {"sha256": None, "bytes": None} for i in sorted(ids)} or None
 
 
 def _tool_options(kind: str, options: dict[str, Any], model: str) -> dict[str, Any]:

@@ -370,7 +370,7 @@ def test_import_on_an_assistants_target_never_sees_agents(
     assert result.exit_code == 0 and "Nothing to import" in result.stdout
 
 
-def test_code_interpreter_files_are_reported_and_the_diff_shows_their_removal(
+def test_code_interpreter_files_are_imported_by_id_and_stay_attached(
     project: Path, sdk: openai.OpenAI
 ) -> None:
     uploaded = sdk.files.create(file=("verbs.csv", b"hablar,comer\n"), purpose="assistants")
@@ -382,12 +382,17 @@ def test_code_interpreter_files_are_reported_and_the_diff_shows_their_removal(
         tool_resources={"code_interpreter": {"file_ids": [uploaded.id]}},
     )
     result = cli(project, "import", made.id)
-    assert result.exit_code == 0
-    assert f"({uploaded.id}) cannot be expressed" in result.stdout
-    assert "apply will change `code_files`" in result.stdout
+    assert result.exit_code == 0, result.output
+    assert f"file_id: {uploaded.id}" in (project / "specs" / "coder.yaml").read_text()
     plan = json.loads(cli(project, "diff", "--output", "json").stdout)
-    assert plan["changes"][0]["reason"] == "adopt"
-    assert "code_files" in {f["path"].split(".")[0] for f in plan["changes"][0]["fields"]}
+    (change,) = plan["changes"]
+    assert change["reason"] == "adopt"
+    assert {f["path"] for f in change["fields"]} == {"metadata.orchestrator.owner"}
+    assert cli(project, "apply", "--yes").exit_code == 0
+    after = sdk.beta.assistants.retrieve(made.id)
+    assert after.tool_resources.code_interpreter.file_ids == [uploaded.id]
+    assert sdk.files.retrieve(uploaded.id).id == uploaded.id, "a referenced file is never deleted"
+    assert cli(project, "diff").exit_code == 0
 
 
 def test_a_saved_adoption_plan_applies_and_keeps_the_id(

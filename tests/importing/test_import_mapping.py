@@ -381,7 +381,7 @@ def test_foreign_refusal_names_the_owner_and_why() -> None:
     assert "another environment (test-project/prod/tutor)" in found.message
 
 
-def test_a_vector_store_is_imported_as_a_reference_and_code_files_as_a_warning(tmp_path: Path) -> None:
+def test_a_vector_store_and_code_files_are_imported_as_references(tmp_path: Path) -> None:
     raw = {
         "id": "asst_1",
         "name": "Reader",
@@ -395,7 +395,8 @@ def test_a_vector_store_is_imported_as_a_reference_and_code_files_as_a_warning(t
     }
     [item] = import_all(make_project(tmp_path / "project"), [raw], "assistants")
     assert item.data["knowledge"] == {"vector_store_id": "vs_abc"}
-    assert any("file-1, file-2" in w and "code_files" in w for w in item.warnings)
+    assert item.data["code_files"] == [{"file_id": "file-1"}, {"file_id": "file-2"}]
+    assert not any("code" in w for w in item.warnings)
 
 
 def test_what_a_spec_cannot_express_is_reported_per_object(tmp_path: Path) -> None:

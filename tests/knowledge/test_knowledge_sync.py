@@ -134,7 +134,7 @@ def test_a_hand_attached_file_shows_as_drift_and_is_removed(project: Path, sdk: 
     assert shown.exit_code == 2
     change = json.loads(shown.stdout)["changes"][0]
     assert change["drift"] is True
-    assert any(f["path"] == f"knowledge.files.(unmanaged) {stray.id}" and f["after"] is None for f in change["fields"])
+    assert any(f["path"] == f"knowledge.files.(external) {stray.id}" and f["after"] is None for f in change["fields"])
     apply(project)
     assert [f.id for f in sdk.vector_stores.files.list(store_of(sdk))] != [stray.id]
     assert stray.id not in {f.id for f in sdk.vector_stores.files.list(store_of(sdk))}
