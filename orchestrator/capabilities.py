@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-BACKENDS = ("assistants", "agents")
-
 # top-level spec field -> backends that have it (fields not listed are shared)
 FIELD_BACKENDS: dict[str, frozenset[str]] = {
     "description": frozenset({"assistants"}),
@@ -43,7 +41,3 @@ def unsupported_fields(spec: dict[str, Any], backend: str) -> list[tuple[str, st
         if isinstance(function, dict) and function.get("strict") is True and backend == "agents":
             found.append((f"/functions/{index}/strict", "`strict: true` on a function"))
     return found
-
-
-def other_backend(backend: str) -> str:
-    return "agents" if backend == "assistants" else "assistants"

@@ -16,7 +16,6 @@ ADMIN_HEALTH_PATH = ADMIN_PREFIX + "/health"
 ADMIN_FAULTS_PATH = ADMIN_PREFIX + "/faults"  # GET/POST the fault settings at run time
 
 # Beta headers the real API expects.
-ASSISTANTS_BETA = "assistants=v2"
 AGENTS_BETA = "agents=v1"
 
 # Default location of the embedded emulator's state, relative to the project root.

@@ -25,7 +25,3 @@ def number(value: Any) -> Any:
     if isinstance(value, int | float):
         return round(float(value), 10)
     return value
-
-
-def drop_none(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in mapping.items() if v is not None}

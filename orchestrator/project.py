@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from orchestrator.constants import LOCAL_DB_NAME, STATE_DIR
-from orchestrator.diagnostics import Diagnostic, Diagnostics, error
+from orchestrator.diagnostics import Diagnostic, Diagnostics
 from orchestrator.loading import Document, LoadError, load_yaml_file
 
 PROJECT_FILE = "orchestrator.yaml"
@@ -193,7 +193,3 @@ def _target(name: str, spec: dict[str, Any]) -> Target:
         timeout=spec.get("timeout"),
         max_retries=spec.get("max_retries"),
     )
-
-
-def project_error(message: str) -> Diagnostic:
-    return error(PROJECT_FILE, message)

@@ -11,8 +11,6 @@ from orchestrator.knowledge import EXTERNAL, KnowledgeView, desired_code_files, 
 from orchestrator.normalising import canonical, number
 from orchestrator.ownership import parse_owner, user_metadata
 
-FILE_SEARCH_DEFAULTS = {"ranking_options": {"ranker": "auto", "score_threshold": 0.0}}
-
 
 class AssistantsMapping:
     backend = "assistants"

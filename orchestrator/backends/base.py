@@ -8,7 +8,7 @@ to the API through the openai SDK. Planning and the views only ever see essences
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from orchestrator.ownership import Digests, Owner, parse_digests, parse_owner
@@ -29,17 +29,6 @@ class LiveObject:
         metadata = raw.get("metadata") or {}
         return cls(id=str(raw["id"]), created_at=int(raw.get("created_at") or 0), raw=raw,
                    owner=parse_owner(metadata), digests=parse_digests(metadata))
-
-
-@dataclass(frozen=True, slots=True)
-class Essence:
-    """A canonical, comparable description of one object; readable fields are those the API returns."""
-
-    fields: Mapping[str, Any]
-    write_only: frozenset[str] = field(default_factory=frozenset)
-
-    def readable(self) -> dict[str, Any]:
-        return {k: v for k, v in self.fields.items() if k not in self.write_only}
 
 
 class Mapping_(Protocol):

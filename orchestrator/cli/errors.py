@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from orchestrator.errors import OrchestratorError
@@ -41,7 +39,3 @@ def run_cli(group: click.Group, argv: list[str]) -> int:
     if isinstance(result, int):
         return result
     return 0
-
-
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()

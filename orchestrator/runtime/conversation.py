@@ -28,7 +28,6 @@ from orchestrator.runtime.handlers import TIMEOUT, FunctionRegistry, Invocation,
 from orchestrator.runtime.pricing import estimate_cost
 
 WAITING_STATUSES = frozenset({"queued", "in_progress", "cancelling"})
-FAILED_STATUSES = frozenset({"failed", "cancelled", "expired", "incomplete"})
 POLL_HEADER = "openai-poll-after-ms"
 CANCEL_GRACE_S = 5.0
 

@@ -21,7 +21,6 @@ REASON = {
     Reason.IN_SYNC: "",
 }
 RESET = "\033[0m"
-BOLD = "\033[1m"
 
 
 def render_plan_text(plan: Plan, *, color: bool = False) -> str:
