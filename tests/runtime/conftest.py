@@ -90,9 +90,8 @@ def package() -> str:
     return f"rt_{uuid.uuid4().hex[:12]}"
 
 
-@pytest.fixture
-def deployed(project: Path, package: str) -> Deployed:
-    """Spec `helper` (model gpt-5.4) with bound test handlers, applied to the served emulator."""
+def deploy_helper(project: Path, package: str, kind: str = "assistant") -> Deployed:
+    """Spec `helper` (model gpt-5.4) with bound test handlers, applied to the project's target."""
     add_python_path(project, ["pyhandlers"])
     write_handlers(project, package)
     tools = f"{package}.tools"
@@ -113,4 +112,11 @@ def deployed(project: Path, package: str) -> Deployed:
     )
     applied = run_cli(["-C", str(project), "apply", "--yes"])
     assert applied.exit_code == 0, applied.output
+    assert f"{kind} helper: created" in applied.stdout
     return Deployed(project, "helper", package)
+
+
+@pytest.fixture
+def deployed(project: Path, package: str) -> Deployed:
+    """The helper spec deployed as an assistant."""
+    return deploy_helper(project, package)

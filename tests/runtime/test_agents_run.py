@@ -17,13 +17,7 @@ from orchestrator.events import EventBus, Recorder
 from orchestrator.runtime.agent_sessions import AgentsSession
 from orchestrator.runtime.conversation import Limits, Reply, Session, TurnFailed
 from tests.conftest import TEST_KEY
-from tests.runtime.conftest import (
-    INT,
-    Deployed,
-    add_python_path,
-    function,
-    write_handlers,
-)
+from tests.runtime.conftest import Deployed, deploy_helper
 from tests.support.projects import run_cli, write_spec
 
 ENVIRON = {"TEST_ORCHESTRATOR_KEY": TEST_KEY}
@@ -31,28 +25,8 @@ ENVIRON = {"TEST_ORCHESTRATOR_KEY": TEST_KEY}
 
 @pytest.fixture
 def agent(agents_project: Path, package: str) -> Deployed:
-    """Spec `helper` with bound test handlers, applied as an agent to the served emulator."""
-    add_python_path(agents_project, ["pyhandlers"])
-    write_handlers(agents_project, package)
-    tools = f"{package}.tools"
-    write_spec(
-        agents_project,
-        "helper",
-        functions=[
-            function("add", f"{tools}:add", {"a": INT, "b": INT}, ["a", "b"]),
-            function(
-                "nap", f"{tools}:nap", {"ms": {"type": "integer", "minimum": 0, "maximum": 5000}}, ["ms"]
-            ),
-            function("boom", f"{tools}:boom", {"reason": {"type": "string"}}, ["reason"]),
-            function("hang", f"{tools}:hang", {"seconds": {"type": "number"}}, ["seconds"]),
-            function("greet", f"{tools}:greet", {"name": {"type": "string"}}, ["name"]),
-            function("unbound", None, {}, []),
-        ],
-    )
-    applied = run_cli(["-C", str(agents_project), "apply", "--yes"])
-    assert applied.exit_code == 0, applied.output
-    assert "agent helper: created" in applied.stdout
-    return Deployed(agents_project, "helper", package)
+    """The helper spec deployed as an agent."""
+    return deploy_helper(agents_project, package, kind="agent")
 
 
 def open_session(agent: Deployed, **options: object) -> Session:
