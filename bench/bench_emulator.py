@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 import openai
 
 
@@ -51,9 +51,9 @@ def wait_until_healthy(root_url: str) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
-            if httpx.get(root_url + "/_emulator/health").status_code == 200:
+            if httpx2.get(root_url + "/_emulator/health").status_code == 200:
                 return
-        except httpx.HTTPError:
+        except httpx2.HTTPError:
             time.sleep(0.05)
     raise RuntimeError("the emulator did not start")
 
@@ -96,10 +96,10 @@ def run(count: int) -> list[Result]:
         try:
             wait_until_healthy(root)
             results = []
-            with httpx.Client(base_url=root + "/v1", headers={"Authorization": "Bearer x"}) as raw:
+            with httpx2.Client(base_url=root + "/v1", headers={"Authorization": "Bearer x"}) as raw:
                 results.append(
                     measure(
-                        f"create (httpx, seed {count})",
+                        f"create (httpx2, seed {count})",
                         count,
                         lambda i: raw.post(
                             "/assistants",
@@ -116,7 +116,7 @@ def run(count: int) -> list[Result]:
                 seen, latencies, seconds = page_through(fetch_raw)
                 assert seen == count, seen
                 results.append(
-                    Result("list limit=100 (httpx, all pages)", len(latencies), seconds, tuple(latencies))
+                    Result("list limit=100 (httpx2, all pages)", len(latencies), seconds, tuple(latencies))
                 )
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)

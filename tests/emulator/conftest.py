@@ -6,7 +6,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import openai
 import pytest
 
@@ -32,7 +32,7 @@ def client(emulator: EmulatorServer) -> Iterator[openai.OpenAI]:
 
 
 @pytest.fixture
-def http(emulator: EmulatorServer) -> Iterator[httpx.Client]:
+def http(emulator: EmulatorServer) -> Iterator[httpx2.Client]:
     headers = {"Authorization": "Bearer x", "OpenAI-Beta": "assistants=v2"}
-    with httpx.Client(base_url=emulator.base_url, headers=headers, timeout=10) as raw:
+    with httpx2.Client(base_url=emulator.base_url, headers=headers, timeout=10) as raw:
         yield raw

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import openai
 import pydantic
 import pytest
@@ -59,14 +59,14 @@ def settled(client: openai.OpenAI, session_id: str) -> AgentSession:
 # -- create, retrieve, list, delete ----------------------------------------------------------
 
 
-def test_the_beta_header_is_required(http: httpx.Client) -> None:
+def test_the_beta_header_is_required(http: httpx2.Client) -> None:
     response = http.post("/agents/sessions", json={"environment": NONE, "input": "hi"})
     assert response.status_code == 400 and response.json()["error"]["code"] == "missing_beta_header"
     assert http.get("/agents/sessions").status_code == 400
 
 
 def test_create_runs_a_snapshot_of_the_saved_agent(
-    client: openai.OpenAI, http: httpx.Client, agent_id: str
+    client: openai.OpenAI, http: httpx2.Client, agent_id: str
 ) -> None:
     body = http.post(
         "/agents/sessions",
@@ -87,7 +87,7 @@ def test_create_runs_a_snapshot_of_the_saved_agent(
     )
 
 
-def test_an_inline_agent_needs_a_model(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_an_inline_agent_needs_a_model(client: openai.OpenAI, http: httpx2.Client) -> None:
     session = client.beta.agents.sessions.create(environment=NONE, agent={"model": "gpt-5"}, input="hi")
     assert session.agent.id.startswith("agent_") and session.agent.model == "gpt-5"
     response = http.post("/agents/sessions", headers=BETA, json={"environment": NONE, "input": "hi"})
@@ -111,7 +111,7 @@ def test_an_inline_agent_needs_a_model(client: openai.OpenAI, http: httpx.Client
     ],
 )
 def test_create_validates_like_the_api(
-    http: httpx.Client, body: dict[str, Any], status: int, param: str
+    http: httpx2.Client, body: dict[str, Any], status: int, param: str
 ) -> None:
     response = http.post("/agents/sessions", headers=BETA, json=body)
     assert response.status_code == status, response.text
@@ -138,7 +138,7 @@ def test_list_pages_and_filters_by_agent_and_metadata(client: openai.OpenAI, age
 
 
 def test_delete_removes_the_session_and_its_history(
-    client: openai.OpenAI, http: httpx.Client, agent_id: str
+    client: openai.OpenAI, http: httpx2.Client, agent_id: str
 ) -> None:
     session = client.beta.agents.sessions.create(environment=NONE, agent_id=agent_id, input="hi")
     deleted = strict(AgentSessionDeleted, http.delete(f"/agents/sessions/{session.id}", headers=BETA).json())
@@ -160,7 +160,7 @@ def test_a_running_turn_must_be_cancelled_before_delete(client: openai.OpenAI, a
 
 
 def test_an_echo_turn_records_the_messages_and_usage(
-    client: openai.OpenAI, http: httpx.Client, agent_id: str
+    client: openai.OpenAI, http: httpx2.Client, agent_id: str
 ) -> None:
     session = client.beta.agents.sessions.create(environment=NONE, agent_id=agent_id, input="hola mundo")
     items = http.get(f"/agents/sessions/{session.id}/items", headers=BETA, params={"order": "asc"}).json()
@@ -179,7 +179,7 @@ def test_an_echo_turn_records_the_messages_and_usage(
 
 
 def test_call_lines_request_function_calls_and_results_get_a_reply(
-    client: openai.OpenAI, http: httpx.Client, agent_id: str
+    client: openai.OpenAI, http: httpx2.Client, agent_id: str
 ) -> None:
     sessions = client.beta.agents.sessions
     session = sessions.create(environment=NONE, agent_id=agent_id, input='/call add {"a": 1}\n/call lookup x')
@@ -309,12 +309,12 @@ def test_counters_and_faults_cover_session_routes(
     admin = emulator.base_url.removesuffix("/v1") + "/_emulator"
     session = client.beta.agents.sessions.create(environment=NONE, agent_id=agent_id, input="hi")
     client.beta.agents.sessions.events.create(session.id, events=[message("again")])
-    counts = httpx.get(admin + "/requests").json()["by_route"]
+    counts = httpx2.get(admin + "/requests").json()["by_route"]
     assert counts["POST /v1/agents/sessions"] == 1
     assert counts["POST /v1/agents/sessions/{id}/events"] == 1
-    httpx.post(admin + "/faults", json={"fault_rate": 1.0, "seed": 1})
+    httpx2.post(admin + "/faults", json={"fault_rate": 1.0, "seed": 1})
     try:
         with pytest.raises((openai.APIStatusError, openai.APIConnectionError)):
             client.beta.agents.sessions.retrieve(session.id)
     finally:
-        httpx.post(admin + "/faults", json={"fault_rate": 0})
+        httpx2.post(admin + "/faults", json={"fault_rate": 0})

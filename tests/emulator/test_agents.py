@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import openai
 import pytest
 from openai.types.beta import Agent, AgentDeleted
@@ -13,14 +13,14 @@ BETA = {"OpenAI-Beta": "agents=v1"}
 FUNCTION = {"type": "function", "name": "lookup", "description": "Look up", "parameters": {"type": "object"}}
 
 
-def test_header_is_required(http: httpx.Client) -> None:
+def test_header_is_required(http: httpx2.Client) -> None:
     response = http.post("/agents", json={"model": "gpt-5"})
     assert response.status_code == 400
     assert "agents=v1" in response.json()["error"]["message"]
     assert http.get("/agents").status_code == 400
 
 
-def test_create_resolves_defaults(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_create_resolves_defaults(client: openai.OpenAI, http: httpx2.Client) -> None:
     body = http.post("/agents", headers=BETA, json={"model": "gpt-5", "tools": [FUNCTION]}).json()
     agent = strict(Agent, body)
     assert agent.id.startswith("agent_") and agent.created_at == agent.updated_at
@@ -33,7 +33,7 @@ def test_create_resolves_defaults(client: openai.OpenAI, http: httpx.Client) -> 
     assert client.beta.agents.retrieve(agent.id).id == agent.id
 
 
-def test_web_search_and_mcp_tools_are_resolved(http: httpx.Client) -> None:
+def test_web_search_and_mcp_tools_are_resolved(http: httpx2.Client) -> None:
     tools = [
         {"type": "web_search"},
         {"type": "mcp", "server_label": "docs", "transport": {"type": "http", "server_url": "https://x"}},
@@ -54,7 +54,7 @@ def test_web_search_and_mcp_tools_are_resolved(http: httpx.Client) -> None:
     assert body["multi_agent"] == {"enabled": True, "max_concurrent_subagents": 6}
 
 
-def test_update_is_partial(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_update_is_partial(client: openai.OpenAI, http: httpx2.Client) -> None:
     agent = client.beta.agents.create(
         model="gpt-5",
         name="a",
@@ -95,18 +95,18 @@ def test_update_is_partial(client: openai.OpenAI, http: httpx.Client) -> None:
         ({"model": "m", "unknown": 1}, "unknown"),
     ],
 )
-def test_invalid_agents_are_400(http: httpx.Client, payload: dict, param: str) -> None:
+def test_invalid_agents_are_400(http: httpx2.Client, payload: dict, param: str) -> None:
     response = http.post("/agents", headers=BETA, json=payload)
     assert response.status_code == 400 and response.json()["error"]["param"] == param
 
 
-def test_tools_over_3_mib_are_rejected(http: httpx.Client) -> None:
+def test_tools_over_3_mib_are_rejected(http: httpx2.Client) -> None:
     big = {**FUNCTION, "description": "x" * (3 * 1024 * 1024)}
     response = http.post("/agents", headers=BETA, json={"model": "m", "tools": [big]})
     assert response.status_code == 400 and response.json()["error"]["param"] == "tools"
 
 
-def test_list_pages_and_delete(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_list_pages_and_delete(client: openai.OpenAI, http: httpx2.Client) -> None:
     ids = [client.beta.agents.create(model="m").id for _ in range(5)]
     assert [a.id for a in client.beta.agents.list(limit=2)] == ids[::-1]
     page = http.get("/agents", headers=BETA, params={"limit": 2, "order": "asc", "after": ids[0]}).json()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import openai
 import pytest
 from openai.types.beta import Assistant, AssistantDeleted
@@ -12,7 +12,7 @@ from .sdk_checks import strict
 FUNCTION = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
 
 
-def test_create_returns_server_defaults(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_create_returns_server_defaults(client: openai.OpenAI, http: httpx2.Client) -> None:
     created = client.beta.assistants.create(model="gpt-4.1")
     body = http.get(f"/assistants/{created.id}").json()
     assistant = strict(Assistant, body)
@@ -23,7 +23,7 @@ def test_create_returns_server_defaults(client: openai.OpenAI, http: httpx.Clien
 
 
 def test_function_tool_gets_strict_false_and_parameters_echoed(
-    client: openai.OpenAI, http: httpx.Client
+    client: openai.OpenAI, http: httpx2.Client
 ) -> None:
     body = http.post("/assistants", json={"model": "m", "tools": [FUNCTION]}).json()
     strict(Assistant, body)
@@ -34,7 +34,7 @@ def test_function_tool_gets_strict_false_and_parameters_echoed(
     }
 
 
-def test_file_search_tool_gets_default_ranking_options(http: httpx.Client) -> None:
+def test_file_search_tool_gets_default_ranking_options(http: httpx2.Client) -> None:
     body = http.post("/assistants", json={"model": "m", "tools": [{"type": "file_search"}]}).json()
     assert body["tools"][0]["file_search"]["ranking_options"] == {
         "ranker": "default_2024_08_21",
@@ -88,7 +88,7 @@ def test_file_search_tool_gets_default_ranking_options(http: httpx.Client) -> No
         ),
     ],
 )
-def test_invalid_create_is_400_with_param(http: httpx.Client, payload: dict, param: str) -> None:
+def test_invalid_create_is_400_with_param(http: httpx2.Client, payload: dict, param: str) -> None:
     response = http.post("/assistants", json=payload)
     assert response.status_code == 400, response.text
     error = response.json()["error"]
@@ -97,7 +97,7 @@ def test_invalid_create_is_400_with_param(http: httpx.Client, payload: dict, par
     assert set(error) == {"message", "type", "param", "code"}
 
 
-def test_invalid_json_is_400(http: httpx.Client) -> None:
+def test_invalid_json_is_400(http: httpx2.Client) -> None:
     response = http.post("/assistants", content=b"{not json", headers={"content-type": "application/json"})
     assert response.status_code == 400
     assert response.json()["error"]["param"] is None
@@ -109,7 +109,7 @@ def test_sdk_raises_bad_request_with_param(client: openai.OpenAI) -> None:
     assert raised.value.param == "temperature"
 
 
-def test_modify_replaces_given_fields_and_null_resets(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_modify_replaces_given_fields_and_null_resets(client: openai.OpenAI, http: httpx2.Client) -> None:
     created = client.beta.assistants.create(
         model="m",
         name="a",
@@ -128,7 +128,7 @@ def test_modify_replaces_given_fields_and_null_resets(client: openai.OpenAI, htt
     assert http.get(f"/assistants/{created.id}").json() == body
 
 
-def test_modify_rejects_null_tools_and_unknown_keys(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_modify_rejects_null_tools_and_unknown_keys(client: openai.OpenAI, http: httpx2.Client) -> None:
     created = client.beta.assistants.create(model="m")
     assert http.post(f"/assistants/{created.id}", json={"tools": None}).json()["error"]["param"] == "tools"
     assert http.post(f"/assistants/{created.id}", json={"vector_store_ids": []}).status_code == 400
@@ -158,7 +158,7 @@ def test_tool_resources_vector_stores_helper_creates_a_store(client: openai.Open
     assert client.vector_stores.retrieve(store_id).file_counts.total == 1
 
 
-def test_delete_then_404(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_delete_then_404(client: openai.OpenAI, http: httpx2.Client) -> None:
     created = client.beta.assistants.create(model="m")
     deleted = http.delete(f"/assistants/{created.id}").json()
     assert strict(AssistantDeleted, deleted).deleted is True
@@ -170,7 +170,7 @@ def test_delete_then_404(client: openai.OpenAI, http: httpx.Client) -> None:
         client.beta.assistants.retrieve(created.id)
 
 
-def test_empty_list_envelope(http: httpx.Client) -> None:
+def test_empty_list_envelope(http: httpx2.Client) -> None:
     assert http.get("/assistants").json() == {
         "object": "list",
         "data": [],
@@ -180,7 +180,7 @@ def test_empty_list_envelope(http: httpx.Client) -> None:
     }
 
 
-def test_pagination_with_exactly_100_objects(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_pagination_with_exactly_100_objects(client: openai.OpenAI, http: httpx2.Client) -> None:
     ids = [client.beta.assistants.create(model="m", name=str(i)).id for i in range(100)]
     page = http.get("/assistants", params={"limit": 100}).json()
     assert [item["id"] for item in page["data"]] == ids[::-1]
@@ -191,7 +191,7 @@ def test_pagination_with_exactly_100_objects(client: openai.OpenAI, http: httpx.
     assert [a.id for a in client.beta.assistants.list(order="asc", limit=7)] == ids
 
 
-def test_after_and_before_cursors(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_after_and_before_cursors(client: openai.OpenAI, http: httpx2.Client) -> None:
     ids = [client.beta.assistants.create(model="m").id for _ in range(5)]
     after = http.get("/assistants", params={"order": "asc", "after": ids[1], "limit": 2}).json()
     assert [a["id"] for a in after["data"]] == ids[2:4] and after["has_more"] is True
@@ -210,13 +210,13 @@ def test_after_and_before_cursors(client: openai.OpenAI, http: httpx.Client) -> 
         ({"order": "up"}, "order"),
     ],
 )
-def test_bad_list_parameters_are_400(http: httpx.Client, params: dict, param: str) -> None:
+def test_bad_list_parameters_are_400(http: httpx2.Client, params: dict, param: str) -> None:
     response = http.get("/assistants", params=params)
     assert response.status_code == 400
     assert response.json()["error"]["param"] == param
 
 
-def test_unknown_path_is_404_with_error_envelope(http: httpx.Client) -> None:
+def test_unknown_path_is_404_with_error_envelope(http: httpx2.Client) -> None:
     response = http.get("/nothing-here")
     assert response.status_code == 404
     assert set(response.json()["error"]) == {"message", "type", "param", "code"}

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from orchestrator.cli import main
@@ -34,8 +34,8 @@ def test_serve_announces_url_serves_and_exits_0_on_sigterm(tmp_path: Path) -> No
         )
         assert found is not None, line
         assert found.group(2) == str(db)
-        assert httpx.get(found.group(1) + "/assistants").status_code == 401
-        ok = httpx.get(found.group(1) + "/assistants", headers={"Authorization": "Bearer sk-k"})
+        assert httpx2.get(found.group(1) + "/assistants").status_code == 401
+        ok = httpx2.get(found.group(1) + "/assistants", headers={"Authorization": "Bearer sk-k"})
         assert ok.status_code == 200
     finally:
         process.send_signal(signal.SIGTERM)

@@ -6,7 +6,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
+import httpx2
 import openai
 import pytest
 from openai.types import FileDeleted, FileObject, VectorStore, VectorStoreDeleted
@@ -17,7 +17,7 @@ from orchestrator.emulator import EmulatorServer
 from .sdk_checks import strict, upload
 
 
-def test_upload_retrieve_content_and_delete(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_upload_retrieve_content_and_delete(client: openai.OpenAI, http: httpx2.Client) -> None:
     created = upload(client, "notes.md", b"# Notes\n")
     body = http.get(f"/files/{created.id}").json()
     file = strict(FileObject, body)
@@ -35,7 +35,7 @@ def test_upload_retrieve_content_and_delete(client: openai.OpenAI, http: httpx.C
     assert http.get(f"/files/{created.id}").status_code == 404
 
 
-def test_upload_validation(http: httpx.Client) -> None:
+def test_upload_validation(http: httpx2.Client) -> None:
     no_purpose = http.post("/files", files={"file": ("a.txt", b"x")})
     assert no_purpose.status_code == 400 and no_purpose.json()["error"]["param"] == "purpose"
     bad_purpose = http.post("/files", files={"file": ("a.txt", b"x")}, data={"purpose": "fun"})
@@ -44,7 +44,7 @@ def test_upload_validation(http: httpx.Client) -> None:
     assert no_file.json()["error"]["param"] == "file"
 
 
-def test_file_list_filters_by_purpose_and_pages(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_file_list_filters_by_purpose_and_pages(client: openai.OpenAI, http: httpx2.Client) -> None:
     ids = [upload(client, f"{i}.txt").id for i in range(3)]
     client.files.create(file=("b.jsonl", b"{}"), purpose="batch")
     listed = http.get("/files", params={"purpose": "assistants", "order": "asc"}).json()
@@ -55,7 +55,7 @@ def test_file_list_filters_by_purpose_and_pages(client: openai.OpenAI, http: htt
     assert http.get("/files", params={"limit": 10000}).status_code == 200
 
 
-def test_vector_store_lifecycle_and_counts(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_vector_store_lifecycle_and_counts(client: openai.OpenAI, http: httpx2.Client) -> None:
     first, second = upload(client, "a.txt", b"aaaa"), upload(client, "b.txt", b"bb")
     created = client.vector_stores.create(name="kb", file_ids=[first.id], metadata={"k": "v"})
     assert created.status == "in_progress" and created.file_counts.in_progress == 1
@@ -90,7 +90,7 @@ def test_vector_store_lifecycle_and_counts(client: openai.OpenAI, http: httpx.Cl
     assert strict(VectorStoreDeleted, deleted).deleted
 
 
-def test_vector_store_validation(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_vector_store_validation(client: openai.OpenAI, http: httpx2.Client) -> None:
     bad = http.post("/vector_stores", json={"expires_after": {"anchor": "last_active_at", "days": 400}})
     assert bad.json()["error"]["param"] == "expires_after.days"
     bad = http.post(
@@ -148,7 +148,7 @@ def test_file_counts_stay_right_under_parallel_attaches(
     store = client.vector_stores.create()
 
     def attach(file_id: str) -> str:
-        with httpx.Client(base_url=emulator.base_url) as raw:
+        with httpx2.Client(base_url=emulator.base_url) as raw:
             return raw.post(f"/vector_stores/{store.id}/files", json={"file_id": file_id}).json()["id"]
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -159,7 +159,7 @@ def test_file_counts_stay_right_under_parallel_attaches(
     assert counts.usage_bytes == sum(range(1, 41))
 
 
-def test_file_batches(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_file_batches(client: openai.OpenAI, http: httpx2.Client) -> None:
     files = [upload(client, f"{i}.txt") for i in range(3)]
     store = client.vector_stores.create()
     batch = http.post(
@@ -189,7 +189,7 @@ def test_cancel_batch_in_progress(tmp_path: Path) -> None:
         assert client.vector_stores.retrieve(store.id).status == "completed"
 
 
-def test_search_ranks_by_query_term_coverage(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_search_ranks_by_query_term_coverage(client: openai.OpenAI, http: httpx2.Client) -> None:
     cats = upload(client, "cats.txt", b"Cats purr and cats sleep.\n\nDogs bark loudly.")
     dogs = upload(client, "dogs.txt", b"Dogs and cats can be friends, dogs run fast.")
     store = client.vector_stores.create(file_ids=[cats.id, dogs.id])

@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 import openai
 import pytest
 
@@ -22,7 +22,7 @@ def test_port_zero_gives_a_known_port_before_start(tmp_path: Path) -> None:
     started = time.monotonic()
     with server:
         assert time.monotonic() - started < 1.0
-        assert httpx.get(server.root_url + ADMIN_HEALTH_PATH).json() == {"status": "ok"}
+        assert httpx2.get(server.root_url + ADMIN_HEALTH_PATH).json() == {"status": "ok"}
 
 
 def test_several_servers_in_one_process(tmp_path: Path) -> None:
@@ -33,7 +33,7 @@ def test_several_servers_in_one_process(tmp_path: Path) -> None:
             for s in servers
         ]
         for server, assistant_id in zip(servers, ids, strict=True):
-            listed = httpx.get(server.base_url + "/assistants").json()["data"]
+            listed = httpx2.get(server.base_url + "/assistants").json()["data"]
             assert [a["id"] for a in listed] == [assistant_id]
     finally:
         for server in servers:
@@ -61,46 +61,46 @@ def test_api_key_is_required_when_set(tmp_path: Path) -> None:
             bad.beta.assistants.list()
         assert raised.value.code == "invalid_api_key" and "wrong" not in raised.value.message
         assert "sk-secret" not in raised.value.message
-        missing = httpx.get(server.base_url + "/assistants")
+        missing = httpx2.get(server.base_url + "/assistants")
         assert missing.status_code == 401 and missing.json()["error"]["type"] == "invalid_request_error"
-        assert httpx.get(server.root_url + ADMIN_REQUESTS_PATH).status_code == 401
+        assert httpx2.get(server.root_url + ADMIN_REQUESTS_PATH).status_code == 401
         good = openai.OpenAI(base_url=server.base_url, api_key="sk-secret")
         assert good.beta.assistants.list().data == []
 
 
 def test_any_key_is_accepted_without_api_key(emulator: EmulatorServer) -> None:
-    assert httpx.get(emulator.base_url + "/assistants").status_code == 200
+    assert httpx2.get(emulator.base_url + "/assistants").status_code == 200
 
 
 def test_request_counter_by_route_and_reset(emulator: EmulatorServer, client: openai.OpenAI) -> None:
     created = client.beta.assistants.create(model="m")
     client.beta.assistants.update(created.id, name="x")
     client.beta.assistants.list()
-    counts = httpx.get(emulator.root_url + ADMIN_REQUESTS_PATH).json()
+    counts = httpx2.get(emulator.root_url + ADMIN_REQUESTS_PATH).json()
     assert counts == {
         "total": 3,
         "by_route": {"GET /v1/assistants": 1, "POST /v1/assistants": 1, "POST /v1/assistants/{id}": 1},
     }
-    assert httpx.delete(emulator.root_url + ADMIN_REQUESTS_PATH).json()["total"] == 0
+    assert httpx2.delete(emulator.root_url + ADMIN_REQUESTS_PATH).json()["total"] == 0
 
 
 def test_fault_settings_change_at_run_time(emulator: EmulatorServer) -> None:
     url = emulator.root_url + ADMIN_FAULTS_PATH
-    assert httpx.get(url).json() == {
+    assert httpx2.get(url).json() == {
         "latency_ms": 0,
         "fault_rate": 0.0,
         "seed": None,
         "ingest_ms": 0,
         "attach_race_ms": 0,
     }
-    assert httpx.post(url, json={"fault_rate": 1.0, "seed": 3}).json()["fault_rate"] == 1.0
+    assert httpx2.post(url, json={"fault_rate": 1.0, "seed": 3}).json()["fault_rate"] == 1.0
     for _ in range(3):
-        with contextlib.suppress(httpx.RemoteProtocolError):  # or a dropped connection
-            assert httpx.get(emulator.base_url + "/assistants").status_code in {429, 500, 503}
-    assert httpx.post(url, json={"fault_rate": 7}).status_code == 400
-    assert httpx.post(url, json={"nope": 1}).status_code == 400
-    httpx.post(url, json={"fault_rate": 0})
-    assert httpx.get(emulator.base_url + "/assistants").status_code == 200
+        with contextlib.suppress(httpx2.RemoteProtocolError):  # or a dropped connection
+            assert httpx2.get(emulator.base_url + "/assistants").status_code in {429, 500, 503}
+    assert httpx2.post(url, json={"fault_rate": 7}).status_code == 400
+    assert httpx2.post(url, json={"nope": 1}).status_code == 400
+    httpx2.post(url, json={"fault_rate": 0})
+    assert httpx2.get(emulator.base_url + "/assistants").status_code == 200
 
 
 def test_latency_delays_without_blocking_other_requests(tmp_path: Path) -> None:
@@ -109,7 +109,7 @@ def test_latency_delays_without_blocking_other_requests(tmp_path: Path) -> None:
 
         def call() -> None:
             started = time.monotonic()
-            httpx.get(server.base_url + "/assistants")
+            httpx2.get(server.base_url + "/assistants")
             durations.append(time.monotonic() - started)
 
         threads = [threading.Thread(target=call) for _ in range(5)]
@@ -119,17 +119,17 @@ def test_latency_delays_without_blocking_other_requests(tmp_path: Path) -> None:
         for thread in threads:
             thread.join()
         assert min(durations) >= 0.2 and time.monotonic() - started < 0.6
-        assert httpx.get(server.root_url + ADMIN_HEALTH_PATH).elapsed.total_seconds() < 0.15
+        assert httpx2.get(server.root_url + ADMIN_HEALTH_PATH).elapsed.total_seconds() < 0.15
 
 
 def test_faults_are_deterministic_for_a_seed(tmp_path: Path) -> None:
     def statuses() -> list[int | str]:
-        with EmulatorServer(tmp_path / "db", fault_rate=0.5, seed=42) as server, httpx.Client() as raw:
+        with EmulatorServer(tmp_path / "db", fault_rate=0.5, seed=42) as server, httpx2.Client() as raw:
             results: list[int | str] = []
             for _ in range(30):
                 try:
                     results.append(raw.get(server.base_url + "/assistants").status_code)
-                except httpx.HTTPError:
+                except httpx2.HTTPError:
                     results.append("dropped")
             return results
 
@@ -144,11 +144,11 @@ def test_sdk_retries_converge_under_faults(tmp_path: Path) -> None:
         names = [f"a{i}" for i in range(25)]
         for name in names:
             client.beta.assistants.create(model="m", name=name)
-        httpx.post(server.root_url + ADMIN_FAULTS_PATH, json={"fault_rate": 0})
+        httpx2.post(server.root_url + ADMIN_FAULTS_PATH, json={"fault_rate": 0})
         stored = [a.name for a in client.beta.assistants.list(limit=100, order="asc")]
         # A lost response commits the create although the client retries it: duplicates, never gaps.
         assert set(stored) == set(names) and len(stored) >= len(names)
-        counts = httpx.get(server.root_url + ADMIN_REQUESTS_PATH).json()["by_route"]
+        counts = httpx2.get(server.root_url + ADMIN_REQUESTS_PATH).json()["by_route"]
         assert counts["POST /v1/assistants"] > len(names)
 
 
@@ -158,13 +158,13 @@ def test_lost_response_commits_the_write(tmp_path: Path) -> None:
 
         assert server.app is not None
         server.app.faults.decide = lambda: Fault.LOST_RESPONSE  # type: ignore[method-assign]
-        with pytest.raises(httpx.HTTPError):
-            httpx.post(server.base_url + "/assistants", json={"model": "m", "name": "lost"})
+        with pytest.raises(httpx2.HTTPError):
+            httpx2.post(server.base_url + "/assistants", json={"model": "m", "name": "lost"})
         server.app.faults.decide = lambda: Fault.DROPPED  # type: ignore[method-assign]
-        with pytest.raises(httpx.HTTPError):
-            httpx.post(server.base_url + "/assistants", json={"model": "m", "name": "dropped"})
+        with pytest.raises(httpx2.HTTPError):
+            httpx2.post(server.base_url + "/assistants", json={"model": "m", "name": "dropped"})
         server.app.faults.decide = lambda: None  # type: ignore[method-assign]
-        names = [a["name"] for a in httpx.get(server.base_url + "/assistants").json()["data"]]
+        names = [a["name"] for a in httpx2.get(server.base_url + "/assistants").json()["data"]]
         assert names == ["lost"]
 
 
@@ -174,7 +174,7 @@ def test_rate_limit_fault_carries_retry_headers(tmp_path: Path) -> None:
 
         assert server.app is not None
         server.app.faults.decide = lambda: Fault.RATE_LIMITED  # type: ignore[method-assign]
-        response = httpx.get(server.base_url + "/assistants")
+        response = httpx2.get(server.base_url + "/assistants")
         assert response.status_code == 429
         assert response.headers["retry-after"] == "1" and response.headers["retry-after-ms"] == "20"
         assert response.json()["error"]["code"] == "rate_limit_exceeded"

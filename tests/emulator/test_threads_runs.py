@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-import httpx
+import httpx2
 import openai
 import pytest
 from openai.types.beta import Thread, ThreadDeleted
@@ -34,7 +34,7 @@ def last_reply(client: openai.OpenAI, thread_id: str) -> Message:
     return client.beta.threads.messages.list(thread_id, limit=1).data[0]
 
 
-def test_thread_and_message_crud(client: openai.OpenAI, http: httpx.Client) -> None:
+def test_thread_and_message_crud(client: openai.OpenAI, http: httpx2.Client) -> None:
     thread = http.post(
         "/threads", json={"messages": [{"role": "user", "content": "hi"}], "metadata": {"a": "b"}}
     ).json()
@@ -67,7 +67,7 @@ def test_thread_and_message_crud(client: openai.OpenAI, http: httpx.Client) -> N
     assert http.get(f"/threads/{thread['id']}/messages").status_code == 404
 
 
-def test_echo_run_progression_and_usage(client: openai.OpenAI, http: httpx.Client, assistant_id: str) -> None:
+def test_echo_run_progression_and_usage(client: openai.OpenAI, http: httpx2.Client, assistant_id: str) -> None:
     thread = client.beta.threads.create(messages=[{"role": "user", "content": "hello there"}])
     created = http.post(f"/threads/{thread.id}/runs", json={"assistant_id": assistant_id})
     assert created.headers["openai-poll-after-ms"] == "25"
@@ -130,7 +130,7 @@ def test_non_json_call_arguments_pass_through(client: openai.OpenAI, assistant_i
     ("command", "status"), [("/fail", "failed"), ("/expire", "expired"), ("/incomplete", "incomplete")]
 )
 def test_terminal_commands(
-    client: openai.OpenAI, http: httpx.Client, assistant_id: str, command: str, status: str
+    client: openai.OpenAI, http: httpx2.Client, assistant_id: str, command: str, status: str
 ) -> None:
     run, thread_id = run_message(client, assistant_id, command)
     body = strict(Run, http.get(f"/threads/{thread_id}/runs/{run.id}").json())
@@ -190,7 +190,7 @@ def test_search_without_file_search_says_no_knowledge(client: openai.OpenAI, ass
 
 
 def test_create_thread_and_run_with_overrides(
-    client: openai.OpenAI, http: httpx.Client, assistant_id: str
+    client: openai.OpenAI, http: httpx2.Client, assistant_id: str
 ) -> None:
     body = http.post(
         "/threads/runs",
@@ -216,7 +216,7 @@ def test_create_thread_and_run_with_overrides(
     assert updated.metadata == {"z": "1"} and updated.status == "completed"
 
 
-def test_run_errors(http: httpx.Client, assistant_id: str) -> None:
+def test_run_errors(http: httpx2.Client, assistant_id: str) -> None:
     thread = http.post("/threads", json={}).json()
     assert http.post(f"/threads/{thread['id']}/runs", json={}).json()["error"]["param"] == "assistant_id"
     assert http.post(f"/threads/{thread['id']}/runs", json={"assistant_id": "asst_nope"}).status_code == 404

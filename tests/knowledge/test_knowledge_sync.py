@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
+import httpx2
 import openai
 import pytest
 
@@ -18,11 +18,11 @@ UPLOAD = "POST /v1/files"
 
 
 def counts(server: EmulatorServer) -> dict[str, int]:
-    return httpx.get(server.root_url + ADMIN_REQUESTS_PATH).json()["by_route"]
+    return httpx2.get(server.root_url + ADMIN_REQUESTS_PATH).json()["by_route"]
 
 
 def reset(server: EmulatorServer) -> None:
-    httpx.delete(server.root_url + ADMIN_REQUESTS_PATH)
+    httpx2.delete(server.root_url + ADMIN_REQUESTS_PATH)
 
 
 def writes(server: EmulatorServer) -> dict[str, int]:
@@ -190,13 +190,13 @@ def test_an_apply_that_succeeds_under_faults_leaves_everything_converged(
         for i in range(12):
             write_spec(project, f"s{i}", tools=["file_search"],
                        knowledge={"files": [f"kn/f{i % 5 + 1}.md", f"kn/f{(i + 1) % 5 + 1}.md"]})
-        httpx.post(server.root_url + ADMIN_FAULTS_PATH, json={"fault_rate": 0.25, "seed": seed})
+        httpx2.post(server.root_url + ADMIN_FAULTS_PATH, json={"fault_rate": 0.25, "seed": seed})
         succeeded = False
         for _ in range(8):
             if run_cli(["-C", str(project), "apply", "--yes"]).exit_code == 0:
                 succeeded = True
                 break
-        httpx.post(server.root_url + ADMIN_FAULTS_PATH, json={"fault_rate": 0.0})
+        httpx2.post(server.root_url + ADMIN_FAULTS_PATH, json={"fault_rate": 0.0})
         assert succeeded, "no apply succeeded under faults"
         after = diff(project)
         assert after.exit_code == 0, after.output
