@@ -17,6 +17,7 @@ from orchestrator import __version__
 
 # name -> (module, attribute, one-line help shown by --help without importing the module)
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("orchestrator.cli.init", "init", "Create a new project: orchestrator.yaml and an example spec."),
     "validate": ("orchestrator.cli.validate", "validate", "Load, schema-check, render and lint every spec."),
     "render": ("orchestrator.cli.render", "render", "Print the exact payload that would be sent for a spec."),
     "schema": ("orchestrator.cli.schema", "schema", "Print the JSON Schema of specs or of the project file."),

@@ -57,7 +57,7 @@ def resolve_root(directory: Path | None) -> Path:
     root = find_project_root(start)
     if root is None:
         raise OrchestratorError(f"no orchestrator.yaml found in {start.resolve()} or any parent folder; "
-                                "run from a project folder or pass -C DIR")
+                                "run from a project folder, pass -C DIR, or create a project with `orchestrator init`")
     return root
 
 

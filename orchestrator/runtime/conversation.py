@@ -248,7 +248,8 @@ class Session:
         root = find_project_root(Path(project_dir))
         if root is None:
             raise OrchestratorError(
-                f"no orchestrator.yaml found in {Path(project_dir).resolve()} or any parent"
+                f"no orchestrator.yaml found in {Path(project_dir).resolve()} or any parent folder; "
+                "create a project with `orchestrator init`"
             )
         project, diagnostics = load_project(root)
         if project is None:
