@@ -177,10 +177,13 @@ class Builder:
         found = schema_diagnostics(doc, self.validator)
         if found:
             # the schema failed, but report what else is certainly wrong in the same run
-            if isinstance(doc.data.get("model"), str) and not any(d.pointer == "/model" for d in found):
-                from orchestrator.validation import model_checks
+            from orchestrator.validation import capability_checks, model_checks
 
+            if isinstance(doc.data.get("model"), str) and not any(d.pointer == "/model" for d in found):
                 found.extend(model_checks(doc, doc.data["model"], self.today))
+            reported = {d.pointer for d in found}
+            found.extend(d for d in capability_checks(doc, doc.data, backend=self.target.backend,
+                                                      target=self.target.name) if d.pointer not in reported)
             return None, found
         data = doc.data
         if "environments" in data:

@@ -145,6 +145,13 @@ def _semantic_checks(doc: Document) -> list[Diagnostic]:
             found.append(doc.error_at(f"/environments/{env_name}/target",
                                       _unknown("target", env["target"], dict.fromkeys(known_targets)),
                                       hint=f"define `{env['target']}` under `targets`, or use one of the defined targets"))
+    for target_name, target in targets.items():
+        if _is_sunset_assistants_target(target):
+            found.append(doc.error_at(
+                f"/targets/{target_name}/base_url",
+                f"target `{target_name}`: the Assistants API was sunset on api.openai.com on {ASSISTANTS_SUNSET}",
+                hint="use `type: agents` for OpenAI (the same spec deploys as an agent), or point `base_url` "
+                     "at a server that still speaks the Assistants protocol"))
     default_env = data.get("default_environment")
     known_envs = set(environments) or {DEFAULT_ENVIRONMENT}
     if default_env is not None and default_env not in known_envs:
@@ -154,6 +161,19 @@ def _semantic_checks(doc: Document) -> list[Diagnostic]:
         if isinstance(value, str) and (Path(value).is_absolute() or ".." in Path(value).parts):
             found.append(doc.error_at(f"/{key}", f"`{key}` must be a folder inside the project"))
     return found
+
+
+ASSISTANTS_SUNSET = "2026-08-26"
+
+
+def _is_sunset_assistants_target(target: Any) -> bool:
+    """An `assistants` target on api.openai.com, where that API no longer answers."""
+    if not isinstance(target, dict) or target.get("type") != "assistants" or not isinstance(target.get("base_url"), str):
+        return False
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(target["base_url"].strip()).hostname or "").rstrip(".").lower()
+    return host == "api.openai.com"
 
 
 def _build(root: Path, doc: Document) -> Project:

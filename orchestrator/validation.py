@@ -12,7 +12,7 @@ from typing import Any
 from orchestrator.capabilities import unsupported_fields
 from orchestrator.diagnostics import Diagnostic, error, pointer_join, warning
 from orchestrator.loading import Document
-from orchestrator.models import shutdown_date
+from orchestrator.models import TABLE_DATE, close_models, is_known, shutdown_date
 
 MAX_INSTRUCTIONS = 256_000
 MAX_TOOLS = 128
@@ -53,9 +53,7 @@ def check_spec_fields(doc: Document, data: dict[str, Any], *, backend: str, targ
         found.append(doc.error_at("/code_files", "`code_files` needs the `code_interpreter` tool",
                                   hint="add `code_interpreter` to `tools`"))
     found.extend(model_checks(doc, data["model"], today))
-    for pointer, what in unsupported_fields(data, backend):
-        found.append(doc.error_at(pointer, f"{what} is not supported by target `{target}` (backend: {backend})",
-                                  hint=_backend_hint(backend)))
+    found.extend(capability_checks(doc, data, backend=backend, target=target))
     response_format = data.get("response_format")
     if backend == "agents" and isinstance(response_format, dict) and response_format.get("type") == "json_schema":
         extra = [k for k in ("description", "strict") if k in response_format["json_schema"]]
@@ -64,6 +62,13 @@ def check_spec_fields(doc: Document, data: dict[str, Any], *, backend: str, targ
                                   f"the agents backend keeps only the schema of a json_schema format; "
                                   f"{', '.join(f'`{k}`' for k in extra)} will not be sent to target `{target}`"))
     return found
+
+
+def capability_checks(doc: Document, data: dict[str, Any], *, backend: str, target: str) -> list[Diagnostic]:
+    """What the target's backend cannot take; safe on data the schema rejected."""
+    return [doc.error_at(pointer, f"{what} is not supported by target `{target}` (backend: {backend})",
+                         hint=_backend_hint(backend))
+            for pointer, what in unsupported_fields(data, backend)]
 
 
 def _backend_hint(backend: str) -> str:
@@ -80,6 +85,15 @@ def _warning(doc: Document, pointer: str, message: str) -> Diagnostic:
 
 def model_checks(doc: Document, model: str, today: date) -> list[Diagnostic]:
     day = shutdown_date(model)
+    if day is None and not is_known(model):
+        close = close_models(model, today)
+        where = doc.position("/model")
+        return [warning(doc.display, f"model `{model}` is not in this version's table of models "
+                        f"(openai SDK models as of {TABLE_DATE.isoformat()})",
+                        line=where.line if where else None, column=where.column if where else None,
+                        pointer="/model",
+                        hint=f"did you mean {' or '.join(f'`{name}`' for name in close)}?" if close
+                        else "check the name; a model a compatible server adds is fine")]
     if day is None:
         return []
     if day <= today:

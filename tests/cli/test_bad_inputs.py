@@ -115,6 +115,13 @@ CASES = [
     Case("model_shut_down", ("specs/helper.yaml:3:8:", "model `gpt-4-turbo` was shut down on 2026-10-23", "[/model]")),
     Case("model_announced_shutdown_warns", ("specs/helper.yaml:3:8: warning:", "`gpt-4.1` is announced to shut down on 2027-01-14",
                                             "[/model]", "0 errors, 1 warning", "1 spec valid"), exit_code=0),
+    Case("model_typo_did_you_mean", ("specs/helper.yaml:3:8: warning: model `gtp-5` is not in this version's table",
+                                     "did you mean `gpt-5`?", "[/model]"), exit_code=0),
+    Case("every_problem_in_one_run", (
+        "specs/helper.yaml:3:8: warning: model `gpt-4.l`", "did you mean `gpt-4.1`",
+        "specs/helper.yaml:5:9: error: the `web_search` tool is not supported by target `local`", "[/tools/0]",
+        "specs/helper.yaml:6:14: error: `temperature` must be at most 2, got 3", "[/temperature]",
+        "2 errors, 1 warning")),
     Case("warnings_only", ("warning: model `gpt-4.1`", "warning: both `temperature` and `top_p`", "0 errors, 2 warnings"),
          exit_code=0),
     # what the environment's backend cannot take
@@ -142,6 +149,9 @@ CASES = [
     Case("project_remote_target_without_api_key_env", ("orchestrator.yaml:6:11:", "missing required key `api_key_env`",
                                                        "required when `type` is `assistants`",
                                                        "[/targets/openai/api_key_env]")),
+    Case("project_assistants_target_on_openai", (
+        "orchestrator.yaml:6:40: error: target `openai`: the Assistants API was sunset on api.openai.com on 2026-08-26",
+        "[/targets/openai/base_url]", "use `type: agents`")),
     Case("project_yaml_syntax_error", ("orchestrator.yaml:4:1:", "invalid YAML", "flow mapping started at line 3, column 7")),
     Case("unknown_environment_flag", ("unknown environment `staging`", "orchestrator.yaml defines: `dev`"),
          args=("-e", "staging")),
