@@ -102,6 +102,17 @@ class DesiredState:
     def ok(self) -> bool:
         return not self.diagnostics.has_errors
 
+    def unknown_spec(self, name: str) -> str:
+        """Why NAME is not a spec of this run: not deployed to this environment, or a typo."""
+        if name in self.skipped:
+            return (f"spec `{name}` is not deployed to environment `{self.environment.name}` "
+                    f"(its `environments` list leaves it out)")
+        import difflib
+
+        close = difflib.get_close_matches(name, list(self.specs), n=1, cutoff=0.6)
+        known = ", ".join(f"`{s}`" for s in sorted(self.specs)) or "none"
+        return f"unknown spec `{name}`" + (f"; did you mean `{close[0]}`?" if close else "") + f" (specs: {known})"
+
 
 def discover_spec_files(project: Project) -> list[Path]:
     if not project.specs_dir.is_dir():

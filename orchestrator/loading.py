@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from orchestrator.diagnostics import Diagnostic, error, pointer_join
+from orchestrator.diagnostics import Diagnostic, error, pointer_join, warning
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,11 @@ class Document:
         where = self.position(pointer, key=key)
         return error(self.display, message, line=where.line if where else None,
                      column=where.column if where else None, pointer=pointer, hint=hint)
+
+    def warning_at(self, pointer: str, message: str, *, hint: str | None = None) -> Diagnostic:
+        where = self.position(pointer)
+        return warning(self.display, message, line=where.line if where else None,
+                       column=where.column if where else None, pointer=pointer, hint=hint)
 
 
 class LoadError(Exception):

@@ -146,10 +146,11 @@ def _semantic_checks(doc: Document) -> list[Diagnostic]:
                                       _unknown("target", env["target"], dict.fromkeys(known_targets)),
                                       hint=f"define `{env['target']}` under `targets`, or use one of the defined targets"))
     for target_name, target in targets.items():
-        if _is_sunset_assistants_target(target):
-            found.append(doc.error_at(
+        if isinstance(target, dict) and is_sunset(target.get("type"), target.get("base_url")):
+            found.append(doc.warning_at(
                 f"/targets/{target_name}/base_url",
-                f"target `{target_name}`: the Assistants API was sunset on api.openai.com on {ASSISTANTS_SUNSET}",
+                f"target `{target_name}`: the Assistants API was sunset on api.openai.com on {ASSISTANTS_SUNSET}; "
+                "an environment that uses this target cannot deploy",
                 hint="use `type: agents` for OpenAI (the same spec deploys as an agent), or point `base_url` "
                      "at a server that still speaks the Assistants protocol"))
     default_env = data.get("default_environment")
@@ -166,14 +167,30 @@ def _semantic_checks(doc: Document) -> list[Diagnostic]:
 ASSISTANTS_SUNSET = "2026-08-26"
 
 
-def _is_sunset_assistants_target(target: Any) -> bool:
+def is_sunset(target_type: Any, base_url: Any) -> bool:
     """An `assistants` target on api.openai.com, where that API no longer answers."""
-    if not isinstance(target, dict) or target.get("type") != "assistants" or not isinstance(target.get("base_url"), str):
+    if target_type != "assistants" or not isinstance(base_url, str):
         return False
     from urllib.parse import urlsplit
 
-    host = (urlsplit(target["base_url"].strip()).hostname or "").rstrip(".").lower()
-    return host == "api.openai.com"
+    try:
+        host = urlsplit(base_url.strip()).hostname or ""
+    except ValueError:
+        return False
+    return host.rstrip(".").lower() == "api.openai.com"
+
+
+def selection_diagnostics(diagnostics: Diagnostics, target: Target) -> Diagnostics:
+    """The project's diagnostics for a run on target: a sunset target warns until a run uses it."""
+    from dataclasses import replace
+
+    from orchestrator.diagnostics import Severity
+
+    if not is_sunset(target.type, target.base_url):
+        return diagnostics
+    pointer = f"/targets/{target.name}/base_url"
+    return Diagnostics(replace(d, severity=Severity.ERROR) if d.pointer == pointer and "sunset" in d.message else d
+                       for d in diagnostics)
 
 
 def _build(root: Path, doc: Document) -> Project:

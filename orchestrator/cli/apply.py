@@ -47,7 +47,7 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
         state = load_state(directory, environment, target)
     except Invalid:
         return 1
-    selected = parse_only(only, set(state.specs))
+    selected = parse_only(only, state)
     from orchestrator.sync import make_plan
 
     with connect(state.project, state.target, state.environment) as live, apply_lock(state.project, state.target):

@@ -13,7 +13,14 @@ import click
 
 from orchestrator.diagnostics import Diagnostics
 from orchestrator.errors import OrchestratorError
-from orchestrator.project import Environment, Project, Target, find_project_root, load_project
+from orchestrator.project import (
+    Environment,
+    Project,
+    Target,
+    find_project_root,
+    load_project,
+    selection_diagnostics,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,7 +76,7 @@ def select(directory: Path | None, environment: str | None, target: str | None) 
         return diagnostics
     env = project.environment(environment)
     chosen = project.target(target or env.target)
-    return Selection(project, env, chosen, diagnostics)
+    return Selection(project, env, chosen, selection_diagnostics(diagnostics, chosen))
 
 
 def today() -> date:

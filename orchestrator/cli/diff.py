@@ -36,7 +36,7 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
         state = load_state(directory, environment, target)
     except Invalid:
         return 1
-    selected = parse_only(only, set(state.specs))
+    selected = parse_only(only, state)
     bus = make_bus(events)
     plan = compute_plan(state, prune=prune, only=selected)
     bus.publish("plan_created", project=plan.project, environment=plan.environment, target=plan.target,

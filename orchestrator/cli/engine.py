@@ -132,11 +132,10 @@ def apply_lock(project: Any, target: Any) -> Iterator[None]:
         lock.release()
 
 
-def parse_only(only: tuple[str, ...], known: set[str]) -> frozenset[str] | None:
+def parse_only(only: tuple[str, ...], state: DesiredState) -> frozenset[str] | None:
     if not only:
         return None
-    unknown = sorted(set(only) - known)
+    unknown = sorted(set(only) - set(state.specs))
     if unknown:
-        raise OrchestratorError("unknown spec " + ", ".join(f"`{u}`" for u in unknown)
-                                + " in --only (known: " + ", ".join(sorted(known)) + ")")
+        raise OrchestratorError("; ".join(state.unknown_spec(name) for name in unknown) + " (in --only)")
     return frozenset(only)

@@ -35,7 +35,7 @@ def render(name: str, directory: Path | None, environment: str | None, target: s
         print_diagnostics(state.diagnostics)
         if any(d.file.endswith((f"/{name}.yaml", f"/{name}.yml")) for d in state.diagnostics.errors):
             return 1
-        raise OrchestratorError(f"unknown spec `{name}` (known: {', '.join(sorted(state.specs)) or 'none'})")
+        raise OrchestratorError(state.unknown_spec(name))
     own = Diagnostics(d for d in state.diagnostics if d.file == state.specs[name].file)
     print_diagnostics(own, summary=own.has_errors)
     mapping = mapping_for(state.target.backend)

@@ -214,6 +214,11 @@ def describe_usage(usage: Any, cost: float | None, model: str | None) -> str:
     tokens = (
         f"{usage.total_tokens} tokens ({usage.prompt_tokens} prompt + {usage.completion_tokens} completion)"
     )
+    if cost is None and model:
+        from orchestrator.runtime.pricing import estimate_cost
+
+        # a turn cancelled before the server counted tokens has no cost, which is not "no price"
+        cost = estimate_cost(model, usage.prompt_tokens, usage.completion_tokens)
     if cost is None:
         return tokens + (f" · no price known for {model}" if model else "")
     return tokens + f" · est. ${cost:.6f} ({model}, prices as of {PRICES_AS_OF.isoformat()})"

@@ -230,6 +230,8 @@ class CyclePrinter:
             )
             head += f": {shown}"
         head += f"): {summarise(report)} in {report.duration_ms} ms"
+        if report.retry_in is not None:
+            head += f"; retrying in {report.retry_in:.1f} s"
         lines = [head]
         the_plan = report.plan
         if the_plan is not None:
@@ -266,8 +268,6 @@ def summarise(report: Any) -> str:
             text = "no changes"
         if noop:
             text += f", {noop} in sync"
-    if report.retry_in is not None:
-        text += f"; retrying in {report.retry_in:.1f} s"
     return text
 
 

@@ -243,7 +243,7 @@ class Session:
 
         from orchestrator.backends.connection import Connection
         from orchestrator.desired import build_desired
-        from orchestrator.project import find_project_root, load_project
+        from orchestrator.project import find_project_root, load_project, selection_diagnostics
 
         root = find_project_root(Path(project_dir))
         if root is None:
@@ -256,6 +256,8 @@ class Session:
             raise OrchestratorError(_summarise(diagnostics))
         env = project.environment(environment)
         chosen = project.target(target or env.target)
+        if selection_diagnostics(diagnostics, chosen).has_errors:
+            raise OrchestratorError(_summarise(selection_diagnostics(diagnostics, chosen)))
         state = build_desired(project, env, chosen, today=today or date.today())
         if state.diagnostics.has_errors:
             raise OrchestratorError(_summarise(state.diagnostics))
@@ -740,13 +742,7 @@ def check_thread(sdk: Any, thread_id: str, target: str) -> None:
 
 
 def unknown_spec(name: str, state: DesiredState) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(state.specs), n=1, cutoff=0.6)
-    known = ", ".join(f"`{s}`" for s in sorted(state.specs)) or "none"
-    return (
-        f"unknown spec `{name}`" + (f"; did you mean `{close[0]}`?" if close else "") + f" (specs: {known})"
-    )
+    return state.unknown_spec(name)
 
 
 def _summarise(diagnostics: Any) -> str:

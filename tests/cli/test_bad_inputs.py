@@ -151,7 +151,10 @@ CASES = [
                                                        "[/targets/openai/api_key_env]")),
     Case("project_assistants_target_on_openai", (
         "orchestrator.yaml:6:40: error: target `openai`: the Assistants API was sunset on api.openai.com on 2026-08-26",
-        "[/targets/openai/base_url]", "use `type: agents`")),
+        "[/targets/openai/base_url]", "use `type: agents`"), args=("-e", "prod")),
+    Case("project_assistants_target_on_openai_unused_warns", (
+        "orchestrator.yaml:7:40: warning: target `openai`: the Assistants API was sunset", "1 spec valid"),
+         exit_code=0),
     Case("project_yaml_syntax_error", ("orchestrator.yaml:4:1:", "invalid YAML", "flow mapping started at line 3, column 7")),
     Case("unknown_environment_flag", ("unknown environment `staging`", "orchestrator.yaml defines: `dev`"),
          args=("-e", "staging")),
