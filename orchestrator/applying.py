@@ -53,8 +53,9 @@ class Resources(Protocol):
 class Applier:
     def __init__(self, client: Client, mapping: Mapping_, bus: EventBus, *, parallelism: int = 8,
                  recover: Recover | None = None, sleep: Callable[[float], None] = time.sleep,
-                 resources: Resources | None = None) -> None:
+                 resources: Resources | None = None, on_outcome: Callable[[Outcome], None] | None = None) -> None:
         self.client = client
+        self.on_outcome = on_outcome  # told of each change as it finishes (the CLI prints it at once)
         self.mapping = mapping
         self.bus = bus
         self.parallelism = max(1, parallelism)
@@ -67,11 +68,11 @@ class Applier:
         if not changes:
             return ApplyResult(())
         if self.parallelism == 1 or len(changes) == 1:
-            outcomes = [self._execute(c) for c in changes]
+            outcomes = [self._finish(c) for c in changes]
         else:
             with ThreadPoolExecutor(max_workers=min(self.parallelism, len(changes)),
                                     thread_name_prefix="apply") as pool:
-                outcomes = list(pool.map(self._execute, changes))
+                outcomes = list(pool.map(self._finish, changes))
         if self.resources is not None and any(self._touches_files(c) for c in changes):
             try:
                 deleted = self.resources.collect_garbage(o.raw for o in self.client.list_all())
@@ -88,6 +89,12 @@ class Applier:
         if change.action is Action.CREATE:  # a create lists every key as changed: ask the essence
             return self.mapping.needs_resources(change.essence or {}, (), True)
         return bool(set(change.changed_keys) & {"knowledge", "code_files"})
+
+    def _finish(self, change: Change) -> Outcome:
+        outcome = self._execute(change)
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+        return outcome
 
     def _execute(self, change: Change) -> Outcome:
         kind = change.kind

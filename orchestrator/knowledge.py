@@ -198,6 +198,7 @@ class KnowledgeSync:
         self._uploads: dict[tuple[str, str], str] = {}  # (path, sha16) -> file id
         self._upload_locks: dict[tuple[str, str], threading.Lock] = {}
         self.view: KnowledgeView | None = None
+        self.progress: Callable[[str], None] | None = None  # told what a long wait waits for
 
     # reading
 
@@ -385,6 +386,10 @@ class KnowledgeSync:
                 return
             if time.monotonic() > deadline:
                 raise KnowledgeError("ingestion did not finish in time: " + ", ".join(sorted(pending)))
+            if self.progress is not None:
+                count = len(pending)
+                self.progress(f"waiting for ingestion of {count} file{'s' if count != 1 else ''} "
+                              f"in vector store {store_id}")
             self.sleep(delay)
             delay = min(delay * 2, 2.0)
 

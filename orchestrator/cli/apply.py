@@ -106,15 +106,50 @@ def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: 
         if not sys.stdin.isatty():
             click.echo(f"error: {command} needs --yes when no terminal is attached; nothing was changed", err=True)
             return 1
-        question = "Apply these changes?" if command == "apply" else "Delete these objects?"
-        if not click.confirm(question, default=False, err=True):
+        try:
+            confirmed = _confirm_destroy(plan) if command == "destroy" else \
+                click.confirm("Apply these changes?", default=False, err=True)
+        except click.Abort as stop:
+            if isinstance(stop.__context__, KeyboardInterrupt):
+                raise KeyboardInterrupt from None
+            click.echo("", err=True)  # Ctrl-D ends the prompt's line
+            confirmed = False
+        if not confirmed:
             click.echo(f"{command.capitalize()} cancelled; nothing was changed.", err=True)
             return 1
-    return execute(plan, live, parallelism, bus)
+    return execute(plan, live, parallelism, bus, command=command)
 
 
-def execute(plan: Plan, live: Any, parallelism: int, bus: Any) -> int:
+def _confirm_destroy(plan: Plan) -> bool:
+    """Deleting is typed out, as terraform destroy asks: `yes`, or the environment's name."""
+    count = len(plan.actionable)
+    answer = click.prompt(f"Delete {count} object{'s' if count != 1 else ''} of environment {plan.environment} "
+                          f"on target {plan.target}? Type `yes` or the environment name to confirm",
+                          default="", show_default=False, err=True)
+    return answer.strip() in ("yes", plan.environment)
+
+
+def execute(plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str = "apply") -> int:
+    import threading
+
     from orchestrator.applying import Applier
+    from orchestrator.cli.progress import Activity
+
+    total = len(plan.actionable)
+    done = 0
+    printed = threading.Lock()
+    activity = Activity(f"applying {total} change{'s' if total != 1 else ''}")
+
+    def report(outcome: Any) -> None:
+        """Each result as it finishes, so an interrupted apply still shows what it did."""
+        nonlocal done
+        with printed:
+            done += 1
+            activity.update(f"applying: {done} of {total} done")
+            if activity.enabled:
+                activity.say(render_outcome(outcome))
+            else:
+                click.echo(render_outcome(outcome))
 
     def recover(change: Any) -> Any:
         for obj in live.client.list_all():
@@ -123,28 +158,35 @@ def execute(plan: Plan, live: Any, parallelism: int, bus: Any) -> int:
                 return obj
         return None
 
+    knowledge = getattr(live, "knowledge", None)
     applier = Applier(live.client, live.mapping, bus, parallelism=parallelism, recover=recover,
-                      resources=getattr(live, "knowledge", None))
-    result = applier.apply(plan)
-    click.echo(render_result(result), nl=False)
+                      resources=knowledge, on_outcome=report)
+    with activity:
+        if knowledge is not None:
+            knowledge.progress = activity.note
+        result = applier.apply(plan)
+    click.echo(render_summary(result, command=command), nl=False)
     return 0 if result.ok else 1
 
 
-def render_result(result: Any) -> str:
-    verbs = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
-    lines = []
+VERBS = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
+
+
+def render_outcome(outcome: Any) -> str:
+    change = outcome.change
+    if not outcome.ok:
+        return f"  {change.kind} {change.name}: FAILED to {change.action.value}: {outcome.error}"
+    shown = "adopted" if change.reason == "adopt" else VERBS[change.action]
+    return f"  {change.kind} {change.name}: {shown} ({outcome.id})"
+
+
+def render_summary(result: Any, *, command: str = "apply") -> str:
     counts = {"created": 0, "updated": 0, "deleted": 0, "failed": 0}
     for outcome in result.outcomes:
-        change = outcome.change
-        if outcome.ok:
-            verb = verbs[change.action]
-            counts[verb] += 1
-            shown = "adopted" if change.reason == "adopt" else verb
-            lines.append(f"  {change.kind} {change.name}: {shown} ({outcome.id})")
-        else:
-            counts["failed"] += 1
-            lines.append(f"  {change.kind} {change.name}: FAILED to {change.action.value}: {outcome.error}")
-    status = "Apply complete" if result.ok else "Apply finished with errors"
-    lines.append(f"{status}: {counts['created']} created, {counts['updated']} updated, "
-                 f"{counts['deleted']} deleted, {counts['failed']} failed.")
-    return "\n".join(lines) + "\n"
+        counts[VERBS[outcome.change.action] if outcome.ok else "failed"] += 1
+    status = f"{command.capitalize()} complete" if result.ok else f"{command.capitalize()} finished with errors"
+    if command == "destroy":
+        return f"{status}: {counts['deleted']} deleted, {counts['failed']} failed.\n"
+    return (f"{status}: {counts['created']} created, {counts['updated']} updated, "
+            f"{counts['deleted']} deleted, {counts['failed']} failed.\n")
+

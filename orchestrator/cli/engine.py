@@ -87,19 +87,11 @@ def connect(project: Any, target: Any, environment: Any = None) -> Iterator[Live
 
 def read_live(live: Live, state: Any = None, *, with_knowledge: bool | None = None) -> Any:
     """Every live object (ceil(N/100) requests), plus knowledge stores when specs or objects use them."""
-    from orchestrator.sync import LiveState
+    from orchestrator.cli.progress import Activity
 
     try:
-        objects = tuple(live.client.list_all())
-        view = None
-        if live.knowledge is not None:
-            from orchestrator.knowledge import needs_view
-
-            wanted = with_knowledge if with_knowledge is not None else needs_view(
-                state.specs.values() if state is not None else (), (o.raw for o in objects))
-            if wanted:
-                view = live.knowledge.read(o.raw for o in objects)
-        return LiveState(objects, view)
+        with Activity(f"reading live state of target {live.connection.target.name}"):
+            return _read_live(live, state, with_knowledge)
     except OrchestratorError:
         raise
     except Exception as exc:
@@ -109,6 +101,21 @@ def read_live(live: Live, state: Any = None, *, with_knowledge: bool | None = No
         if live.connection.target.type != "local":
             where += f" ({live.connection.sdk.base_url})"
         raise OrchestratorError(f"cannot read live state of {where}: {describe_error(exc)}") from None
+
+
+def _read_live(live: Live, state: Any, with_knowledge: bool | None) -> Any:
+    from orchestrator.sync import LiveState
+
+    objects = tuple(live.client.list_all())
+    view = None
+    if live.knowledge is not None:
+        from orchestrator.knowledge import needs_view
+
+        wanted = with_knowledge if with_knowledge is not None else needs_view(
+            state.specs.values() if state is not None else (), (o.raw for o in objects))
+        if wanted:
+            view = live.knowledge.read(o.raw for o in objects)
+    return LiveState(objects, view)
 
 
 @contextmanager
@@ -121,9 +128,14 @@ def apply_lock(project: Any, target: Any) -> Iterator[None]:
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        click.echo(f"Waiting for another apply against target {target.name} to finish...", err=True)
+        from orchestrator.cli.progress import Activity
+
+        waiting = Activity(f"waiting for another apply against target {target.name} to finish (it holds the lock)")
+        if not waiting.enabled:
+            click.echo(f"Waiting for another apply against target {target.name} to finish...", err=True)
         try:
-            lock.acquire(timeout=600)
+            with waiting:
+                lock.acquire(timeout=600)
         except Timeout:
             raise OrchestratorError("another apply holds the lock for more than 10 minutes; giving up") from None
     try:

@@ -15,7 +15,8 @@ import pytest
 from tests.support.projects import write_spec
 
 
-def run_on_terminal(args: list[str], answer: str, cwd: Path) -> tuple[int, str]:
+def run_on_terminal(args: list[str], answer: str, cwd: Path, *, prompt: bytes = b"[y/N]",
+                    enter: bytes = b"\n") -> tuple[int, str]:
     """Run orchestrator with stdin, stdout and stderr on a pty; type answer at the prompt."""
     main_fd, child_fd = pty.openpty()
     env = {**os.environ, "NO_COLOR": "1"}
@@ -33,8 +34,8 @@ def run_on_terminal(args: list[str], answer: str, cwd: Path) -> tuple[int, str]:
         if not chunk:
             break
         seen += chunk
-        if not answered and b"[y/N]" in seen:
-            os.write(main_fd, answer.encode() + b"\n")
+        if not answered and prompt in seen:
+            os.write(main_fd, answer.encode() + enter)
             answered = True
     code = process.wait(timeout=60)
     os.close(main_fd)
@@ -53,12 +54,28 @@ def test_apply_asks_for_confirmation_on_a_terminal(project: Path, sdk: openai.Op
         assert "nothing was changed" in output
 
 
-def test_destroy_asks_before_deleting_on_a_terminal(project: Path, sdk: openai.OpenAI) -> None:
+def test_ctrl_d_at_the_prompt_cancels_with_exit_1(project: Path, sdk: openai.OpenAI) -> None:
+    write_spec(project, "helper")
+    code, output = run_on_terminal(["apply"], "", project, enter=b"\x04")
+    assert code == 1, output
+    assert "Apply cancelled; nothing was changed." in output and "Aborted" not in output
+    assert list(sdk.beta.assistants.list()) == []
+
+
+CONFIRM = b"Type `yes` or the environment name to confirm"
+
+
+@pytest.mark.parametrize("answer", ["yes", "dev"])
+def test_destroy_is_confirmed_by_typing_yes_or_the_environment(project: Path, sdk: openai.OpenAI,
+                                                                answer: str) -> None:
     write_spec(project, "helper")
     assert run_on_terminal(["apply", "--yes"], "", project)[0] == 0
-    code, output = run_on_terminal(["destroy"], "n", project)
-    assert code == 1 and "[y/N]" in output
-    assert len(list(sdk.beta.assistants.list())) == 1
-    code, output = run_on_terminal(["destroy"], "y", project)
+    for refused in ("n", "y"):
+        code, output = run_on_terminal(["destroy"], refused, project, prompt=CONFIRM)
+        assert code == 1 and "Destroy cancelled; nothing was changed." in output, output
+        assert len(list(sdk.beta.assistants.list())) == 1
+    code, output = run_on_terminal(["destroy"], answer, project, prompt=CONFIRM)
     assert code == 0, output
+    assert "Delete 1 object of environment dev on target" in output
+    assert "Destroy complete: 1 deleted, 0 failed." in output
     assert list(sdk.beta.assistants.list()) == []
