@@ -11,7 +11,7 @@ import json
 import posixpath
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -93,12 +93,17 @@ class Claims:
 
 
 def classify(
-    raw: Mapping[str, Any], *, project: str, environment: str, adopt_ids: Mapping[str, str] | None = None
+    raw: Mapping[str, Any], *, project: str, environment: str, adopt_ids: Mapping[str, str] | None = None,
+    spec_names: Collection[str] | None = None,
 ) -> Ownership:
-    """Whether an object may be imported; adopt_ids maps ids named by existing specs to those specs' files."""
+    """Whether an object may be imported; adopt_ids maps ids named by existing specs to those specs' files,
+    spec_names are the project's specs (an owned object whose spec is not among them is an orphan)."""
     metadata = raw.get("metadata") or {}
     owner = parse_owner(metadata)
     if owner is not None and (owner.project, owner.environment) == (project, environment):
+        if spec_names is not None and owner.spec not in spec_names:
+            return Ownership(Verdict.MANAGED, f"an orphan of spec `{owner.spec}`, whose spec file is gone: "
+                             "`orchestrator diff --prune` deletes it; restore the spec file to keep it")
         return Ownership(Verdict.MANAGED, f"already managed by spec `{owner.spec}`")
     if owner is not None:
         where = "another project" if owner.project != project else "another environment"

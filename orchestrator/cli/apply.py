@@ -58,8 +58,10 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
 
 def _apply_saved(plan_file: Path, directory: Path | None, environment: str | None, target: str | None,
                  yes: bool, parallelism: int, bus: Any) -> int:
+    from orchestrator.cli.common import caller_path
     from orchestrator.planfile import plan_from_json, stale_changes
 
+    plan_file = caller_path(plan_file)
     try:
         text = plan_file.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -68,6 +68,21 @@ def resolve_root(directory: Path | None) -> Path:
     return root
 
 
+def caller_directory() -> Path | None:
+    """-C DIR of this command or of the group, whichever was given."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return None
+    directory = ctx.params.get("directory") or (ctx.find_root().obj or {}).get("directory")
+    return Path(directory) if directory else None
+
+
+def caller_path(path: Path) -> Path:
+    """A path typed on the command line, resolved as git does under -C: relative to DIR when given."""
+    directory = caller_directory()
+    return path if path.is_absolute() or directory is None else directory / path
+
+
 def select(directory: Path | None, environment: str | None, target: str | None) -> Selection | Diagnostics:
     """Load the project and pick environment and target; diagnostics when the project file is invalid."""
     root = resolve_root(directory)

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from orchestrator.cli.common import directory_option, environment_option, stdout_color, target_option
+from orchestrator.cli.common import (
+    caller_directory,
+    caller_path,
+    directory_option,
+    environment_option,
+    stdout_color,
+    target_option,
+)
 from orchestrator.cli.engine import (
     Invalid,
     connect,
@@ -44,14 +51,18 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
     if out is not None:
         from orchestrator.planfile import plan_to_json
 
+        written = caller_path(out)
         try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(plan_to_json(plan), encoding="utf-8")
+            written.parent.mkdir(parents=True, exist_ok=True)
+            written.write_text(plan_to_json(plan), encoding="utf-8")
         except OSError as exc:
-            raise OrchestratorError(f"cannot write the plan to {out}: {exc.strerror or exc}") from None
+            raise OrchestratorError(f"cannot write the plan to {written}: {exc.strerror or exc}") from None
     click.echo(render(plan, output), nl=False)
     if out is not None:
-        click.echo(f"Saved the plan to {out}; apply it with: orchestrator apply {out}", err=True)
+        where = caller_directory()
+        again = f"orchestrator -C {where} apply {out}" if where is not None and not out.is_absolute() \
+            else f"orchestrator apply {out}"
+        click.echo(f"Saved the plan to {written}; apply it with: {again}", err=True)
     return 2 if plan.has_changes else 0
 
 

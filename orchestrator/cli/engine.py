@@ -47,6 +47,9 @@ def load_selection(directory: Path | None, environment: str | None, target: str 
 def make_bus(events: Path | None) -> EventBus:
     bus = EventBus()
     if events is not None:
+        from orchestrator.cli.common import caller_path
+
+        events = caller_path(events)
         try:
             events.parent.mkdir(parents=True, exist_ok=True)
             events.open("a", encoding="utf-8").close()

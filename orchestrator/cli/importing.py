@@ -80,7 +80,8 @@ def import_command(
     for object_id in wanted:
         raw = objects[object_id]
         verdict = classify(
-            raw, project=project.name, environment=selection.environment.name, adopt_ids=adopt_ids
+            raw, project=project.name, environment=selection.environment.name, adopt_ids=adopt_ids,
+            spec_names={_name_of(path, data) for path, data in existing},
         )
         if verdict.verdict is Verdict.IMPORT:
             candidates.append(raw)

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -84,11 +84,7 @@ def run(name: str, message: str, output: str, **options: Any) -> int:
     try:
         with open_session(name, **options) as session:
             try:
-                reply = session.send(
-                    message,
-                    on_tool_start=show_tool_start if output == "text" else None,
-                    on_tool_done=show_tool_done,
-                )
+                reply = send_showing_progress(session, name, message, tool_starts=output == "text")
             except TurnFailed as failed:
                 if output == "json":
                     click.echo(json.dumps(failed.to_json(), indent=2, ensure_ascii=False))
@@ -129,12 +125,11 @@ def chat(name: str, **options: Any) -> int:
             )
             click.echo(f"Chatting with {name} ({session.assistant_id}) on {where}. Ctrl-D to exit.", err=True)
             prompt = sys.stdin.isatty()
+            read_line = line_reader(history_file(options.get("directory")) if prompt else None)
             try:
                 while True:
-                    if prompt:
-                        click.echo("you> ", nl=False, err=True)
                     try:
-                        text = input()
+                        text = read_line("you> " if prompt else "")
                     except EOFError:
                         if prompt:
                             click.echo("", err=True)
@@ -142,7 +137,7 @@ def chat(name: str, **options: Any) -> int:
                     if not text.strip():
                         continue
                     try:
-                        reply = session.send(text, on_tool_start=show_tool_start, on_tool_done=show_tool_done)
+                        reply = send_showing_progress(session, name, text)
                     except TurnFailed as failed:
                         failures += 1
                         click.echo(f"error: {failed.message}", err=True)
@@ -199,13 +194,72 @@ def open_session(
         yield session
 
 
-def show_tool_start(call_id: str, name: str) -> None:
-    click.echo(f"  -> {name} ...", err=True)
+HISTORY_LINES = 1000
 
 
-def show_tool_done(call: Any) -> None:
-    status = "ok" if call.ok else f"error: {call.error_type}"
-    click.echo(f"  <- {call.name} {status} ({call.duration_ms} ms)", err=True)
+def history_file(directory: Path | None) -> Path | None:
+    """chat's line history, kept in the project's git-ignored state folder."""
+    from orchestrator.cli.common import resolve_root
+    from orchestrator.constants import STATE_DIR
+
+    try:
+        return resolve_root(directory) / STATE_DIR / "chat-history"
+    except OrchestratorError:
+        return None
+
+
+def line_reader(history: Path | None) -> Callable[[str], str]:
+    """input() with line editing and history (readline) when both ends are a terminal; plain otherwise."""
+    if history is None or not sys.stdout.isatty():
+        def plain(prompt: str) -> str:
+            if prompt:
+                click.echo(prompt, nl=False, err=True)
+            return input()
+
+        return plain
+    try:
+        import readline
+    except ImportError:  # Windows without pyreadline: still a prompt, without editing
+        return line_reader(None)
+    import atexit
+
+    readline.set_history_length(HISTORY_LINES)
+    with suppress(OSError):  # no history yet, or unreadable: start empty
+        readline.read_history_file(history)
+
+    def save() -> None:
+        try:
+            history.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(history)
+            history.chmod(0o600)  # what users type can be private
+        except OSError:
+            pass
+
+    atexit.register(save)
+    return input
+
+
+def send_showing_progress(session: Any, name: str, text: str, *, tool_starts: bool = True) -> Any:
+    """One turn, with a status line on a terminal while it runs; tool calls print above it."""
+    from orchestrator.cli.progress import Activity
+
+    with Activity(f"{name} is replying", delay=0.2) as activity:
+        def say(line: str) -> None:
+            if activity.enabled:
+                activity.say(line)
+            else:
+                click.echo(line, err=True)
+
+        def started(call_id: str, function: str) -> None:
+            activity.update(f"{name} is replying: running {function}")
+            say(f"  -> {function} ...")
+
+        def finished(call: Any) -> None:
+            activity.update(f"{name} is replying")
+            status = "ok" if call.ok else f"error: {call.error_type}"
+            say(f"  <- {call.name} {status} ({call.duration_ms} ms)")
+
+        return session.send(text, on_tool_start=started if tool_starts else None, on_tool_done=finished)
 
 
 def describe_usage(usage: Any, cost: float | None, model: str | None) -> str:

@@ -47,3 +47,12 @@ def test_chat_continues_an_existing_thread(deployed: Deployed) -> None:
     again = deployed.cli("chat", "helper", "--thread", thread_id, input="dos\n")
     assert again.exit_code == 0, again.output
     assert f"on thread {thread_id}" in again.stderr
+
+
+def test_a_cancelled_turn_of_a_priced_model_still_shows_a_price(deployed: Deployed) -> None:
+    result = deployed.cli("chat", "helper", "--timeout", "0.5", input='/call nap {"ms": 1500}\n')
+    assert result.exit_code == 1, result.output
+    assert "turn timeout" in result.stderr
+    summary = result.stderr.strip().splitlines()[-1]
+    assert "no price known" not in summary, summary
+    assert re.search(r"est\. \$\d+\.\d{6} \(gpt-5\.4", summary), summary

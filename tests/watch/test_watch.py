@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -181,6 +182,7 @@ def test_target_down_at_start_is_retried_until_it_comes_up(
     watch = start_watch("--resync", "0", root=root)
     watch.wait_for_output("retrying in")
     assert "cannot read live state" in watch.output or "connection failed" in watch.output
+    assert re.search(r"in \d+ ms; retrying in \d+\.\d s\n", watch.output), watch.output  # not "... s in N ms"
 
     with (
         EmulatorServer(tmp_path / "late.db", port=port) as server,

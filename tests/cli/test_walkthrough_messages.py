@@ -1,0 +1,57 @@
+"""Messages a walkthrough found wrong or misleading, each now saying what is true."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openai
+
+from tests.support.projects import make_project, run_cli, write_spec
+
+
+def cli(project: Path, *args: str):  # type: ignore[no-untyped-def]
+    return run_cli(["-C", str(project), *args])
+
+
+def test_a_spec_left_out_of_the_environment_is_not_called_unknown(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", extra_environments={"prod": {"target": "main"}})
+    write_spec(project, "helper", environments=["prod"])
+    write_spec(project, "other")
+    for args in (["render", "helper"], ["diff", "--only", "helper"], ["run", "helper", "-m", "hi"]):
+        result = cli(project, *args)
+        assert result.exit_code == 1, result.output
+        assert "spec `helper` is not deployed to environment `dev`" in result.stderr, result.stderr
+        assert "unknown spec" not in result.stderr
+    typo = cli(project, "render", "othr")
+    assert "unknown spec `othr`; did you mean `other`?" in typo.stderr
+
+
+def test_import_calls_an_owned_object_without_its_spec_an_orphan(project: Path, sdk: openai.OpenAI) -> None:
+    write_spec(project, "helper")
+    assert cli(project, "apply", "--yes").exit_code == 0
+    (project / "specs" / "helper.yaml").unlink()
+    result = cli(project, "import", "--all-unmanaged", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "an orphan of spec `helper`, whose spec file is gone" in result.stdout
+    assert "already managed" not in result.stdout
+
+
+def test_relative_out_and_events_paths_resolve_against_dash_c_like_git(project: Path, tmp_path: Path,
+                                                                      monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    write_spec(project, "helper")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    diff = cli(project, "diff", "--out", "plans/next.json", "--events", "events.jsonl")
+    assert diff.exit_code == 2, diff.output
+    assert (project / "plans" / "next.json").is_file() and (project / "events.jsonl").is_file()
+    assert list(elsewhere.iterdir()) == []
+    assert f"apply it with: orchestrator -C {project} apply plans/next.json" in diff.stderr
+    applied = cli(project, "apply", "plans/next.json", "--yes")
+    assert applied.exit_code == 0, applied.output
+    # the same with the command's own -C
+    again = run_cli(["diff", "-C", str(project), "--out", "again.json"])
+    assert again.exit_code == 0 and (project / "again.json").is_file()
+    assert json.loads((project / "again.json").read_text(encoding="utf-8"))["summary"]["noop"] == 1
+

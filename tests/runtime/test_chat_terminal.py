@@ -1,0 +1,69 @@
+"""`chat` on a real pseudo-terminal: line editing and history (readline), and a status line while a turn runs."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.runtime.conftest import Deployed
+
+UP = b"\x1b[A"
+
+
+def chat_on_terminal(root: Path, keys: list[bytes], *, wait_for: bytes = b"you> ") -> str:
+    """Type each key sequence at a fresh `you> ` prompt, then Ctrl-D; return everything the terminal showed."""
+    main_fd, child_fd = pty.openpty()
+    env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm"}
+    process = subprocess.Popen([sys.executable, "-m", "orchestrator", "-C", str(root), "chat", "helper"],
+                               stdin=child_fd, stdout=child_fd, stderr=child_fd, env=env, close_fds=True)
+    os.close(child_fd)
+    seen = b""
+    pending = [*keys, b"\x04"]
+    prompts = 0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(main_fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+        if pending and seen.count(wait_for) > prompts:
+            prompts += 1
+            os.write(main_fd, pending.pop(0))
+    process.wait(timeout=30)
+    os.close(main_fd)
+    assert process.returncode == 0, seen.decode("utf-8", "replace")
+    return seen.decode("utf-8", "replace")
+
+
+def test_chat_recalls_the_previous_line_with_the_up_arrow(deployed: Deployed) -> None:
+    shown = chat_on_terminal(deployed.root, [b"hola\r", UP + b"\r"])
+    assert shown.count("helper> echo: hola") == 2, shown
+    assert "Session: 2 turns" in shown
+
+
+def test_chat_line_editing_moves_the_cursor(deployed: Deployed) -> None:
+    left = b"\x1b[D"
+    shown = chat_on_terminal(deployed.root, [b"hla" + left + left + b"o\r"])
+    assert "helper> echo: hola" in shown, shown
+
+
+def test_chat_history_is_kept_in_the_project_state_folder(deployed: Deployed) -> None:
+    chat_on_terminal(deployed.root, [b"primera vez\r"])
+    history = deployed.root / ".orchestrator" / "chat-history"
+    assert "primera vez" in history.read_text(encoding="utf-8")
+    assert history.stat().st_mode & 0o077 == 0
+    shown = chat_on_terminal(deployed.root, [UP + b"\r"])  # a new session recalls the last one's line
+    assert "helper> echo: primera vez" in shown, shown
+
+
+def test_chat_shows_that_a_turn_is_running(deployed: Deployed) -> None:
+    shown = chat_on_terminal(deployed.root, [b'/call nap {"ms": 1200}\r'])
+    assert "helper is replying" in shown, shown
+    assert "-> nap ..." in shown and "<- nap ok" in shown
