@@ -7,10 +7,10 @@ Nested parts other commands own (a change's apply block, payloads) stay open obj
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired
 
 # typing.TypedDict before Python 3.12 cannot be nested in pydantic schemas; typing_extensions' can
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 
 class DiagnosticShape(TypedDict):

@@ -15,6 +15,7 @@ from typing import Any
 from orchestrator.errors import OrchestratorError
 
 MCP_PATH = "/mcp"
+KEY_ENV = "ORCHESTRATOR_MCP_KEY"  # the bearer key --http requires; never read from a flag or a file
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -34,14 +35,19 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def check_exposure(host: str, key: str | None) -> None:
+    """Refuse to listen off loopback without a key."""
+    if key is None and not is_loopback(host):
+        raise OrchestratorError(f"refusing to serve on {host} without a key: off loopback every request must "
+                                f"carry a bearer key; set {KEY_ENV} (or serve on 127.0.0.1)")
+
+
 def run_http(server: Any, host: str, port: int, key: str | None,
              ready: Callable[[str], None] | None = None) -> None:
     """Serve streamable HTTP on host:port (0: a free port) until SIGINT/SIGTERM; ready gets the URL."""
     from orchestrator.emulator.server import QuietServer, bind_socket
 
-    if key is None and not is_loopback(host):
-        raise OrchestratorError(f"refusing to serve on {host} without a key: off loopback every request must "
-                                "carry a bearer key; set ORCHESTRATOR_MCP_KEY (or serve on 127.0.0.1)")
+    check_exposure(host, key)
     import uvicorn
 
     app: Any = server.streamable_http_app(streamable_http_path=MCP_PATH, host=host)
