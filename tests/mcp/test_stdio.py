@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import openai
+from mcp import MCPError
 
 from tests.mcp.conftest import Seen, Session, over_stdio
 from tests.runtime.conftest import deploy_helper
@@ -155,15 +156,22 @@ def test_render_and_the_resources_show_sources_payloads_and_environments(project
         listed = [str(r.uri) for r in (await session.client.list_resources()).resources]
         templates = [t.uri_template for t in (await session.client.list_resource_templates()).resource_templates]
         rendered = await session.ok("render", {"name": "tutor"})
+        missing = None
+        try:
+            await session.read("spec://nope")
+        except MCPError as error:
+            missing = error.error.message
         return (listed, templates, rendered, await session.read("spec://tutor"), await session.read("payload://tutor"),
-                await session.read("project://environments"))
+                await session.read("project://environments"), missing)
 
-    listed, templates, rendered, source, payload, environments = over_stdio(project, scenario, errlog=errlog)
+    listed, templates, rendered, source, payload, environments, missing = over_stdio(project, scenario,
+                                                                                     errlog=errlog)
     assert set(listed) == {"spec://tutor", "payload://tutor", "project://environments"}
     assert set(templates) == {"spec://{name}", "payload://{name}{?environment}"}
     assert rendered["payload"] == cli_payload and rendered["backend"] == "assistants"
     assert source == (project / "specs" / "tutor.yaml").read_text(encoding="utf-8")
     assert json.loads(payload) == cli_payload
+    assert "unknown spec `nope`" in missing
     envs = json.loads(environments)
     assert envs["default_environment"] == "dev"
     assert envs["environments"][0] == {"name": "dev", "target": "main", "backend": "assistants",
@@ -185,6 +193,18 @@ def test_send_message_runs_the_bound_handler(project: Path, package: str, errlog
     assert call["name"] == "add" and call["ok"] is True and json.loads(call["output"]) == {"sum": 42}
     assert first["usage"]["total_tokens"] > 0 and first["cost_usd"] is not None
     assert second["thread_id"] == first["thread_id"] and second["reply"] == "echo: again"
+
+
+def test_send_message_talks_to_an_agent_on_an_agents_target(agents_project: Path, package: str,
+                                                            errlog: Path) -> None:
+    deployed = deploy_helper(agents_project, package, kind="agent")
+
+    async def scenario(session: Session) -> dict:
+        return await session.ok("send_message", {"name": deployed.spec, "message": '/call greet {"name": "Ana"}'})
+
+    reply = over_stdio(agents_project, scenario, errlog=errlog)
+    assert reply["reply"] == "greet returned hola, Ana"
+    assert [c["name"] for c in reply["tool_calls"]] == ["greet"]
 
 
 def test_import_is_a_dry_run_unless_asked_and_allowed(project: Path, sdk: openai.OpenAI, errlog: Path) -> None:
