@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("orchestrator.cli.run", "run", "Send one message to a live assistant, executing bound functions."),
     "chat": ("orchestrator.cli.run", "chat", "Talk to a live assistant interactively."),
     "serve": ("orchestrator.cli.serve", "serve", "Run the local OpenAI-compatible emulator."),
+    "mcp": ("orchestrator.cli.mcp", "mcp_command", "Serve the project as MCP tools for AI clients."),
 }
 
 

@@ -56,10 +56,36 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
         return _confirm_and_apply(plan, live, yes, parallelism, bus)
 
 
+def check_plan_fits(saved: Plan, selection: Any) -> None:
+    """Refuse a saved plan made for another project, environment, target or backend."""
+    if (selection.project.name, selection.environment.name, selection.target.name) != \
+            (saved.project, saved.environment, saved.target):
+        raise OrchestratorError(
+            f"the plan was made for project {saved.project}, environment {saved.environment}, target {saved.target}; "
+            f"this run is for {selection.project.name}, {selection.environment.name}, {selection.target.name}")
+    if selection.target.backend != saved.backend:
+        raise OrchestratorError(f"the plan was made for the {saved.backend} backend, target "
+                                f"{selection.target.name} now uses {selection.target.backend}")
+
+
+def stale_problems(saved: Plan, live: Any) -> list[str]:
+    """Read live state now and say why the saved plan no longer fits it (empty when it still does)."""
+    from orchestrator.planfile import stale_changes
+
+    uses_files = any((c.essence or {}).get("knowledge") or (c.essence or {}).get("code_files") for c in saved.changes)
+    objects = read_live(live, with_knowledge=True if uses_files else None)
+    fingerprints = {obj.id: objects.fingerprint(obj) for obj in objects}
+    owned = {}
+    for obj in sorted(objects, key=lambda o: o.created_at):  # the oldest claims a spec, as in planning
+        if obj.owner and obj.owner.project == saved.project and obj.owner.environment == saved.environment:
+            owned.setdefault(obj.owner.spec, obj.id)
+    return stale_changes(saved, fingerprints, owned)
+
+
 def _apply_saved(plan_file: Path, directory: Path | None, environment: str | None, target: str | None,
                  yes: bool, parallelism: int, bus: Any) -> int:
     from orchestrator.cli.common import caller_path
-    from orchestrator.planfile import plan_from_json, stale_changes
+    from orchestrator.planfile import plan_from_json
 
     plan_file = caller_path(plan_file)
     try:
@@ -70,24 +96,10 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
         raise OrchestratorError(f"cannot read plan file {plan_file}: {exc}") from None
     saved = plan_from_json(text, str(plan_file))
     selection = load_selection(directory, environment or saved.environment, target or saved.target)
-    if (selection.project.name, selection.environment.name, selection.target.name) != \
-            (saved.project, saved.environment, saved.target):
-        raise OrchestratorError(
-            f"the plan was made for project {saved.project}, environment {saved.environment}, target {saved.target}; "
-            f"this run is for {selection.project.name}, {selection.environment.name}, {selection.target.name}")
-    if selection.target.backend != saved.backend:
-        raise OrchestratorError(f"the plan was made for the {saved.backend} backend, target "
-                                f"{selection.target.name} now uses {selection.target.backend}")
-    uses_files = any((c.essence or {}).get("knowledge") or (c.essence or {}).get("code_files") for c in saved.changes)
+    check_plan_fits(saved, selection)
     with connect(selection.project, selection.target, selection.environment) as live, \
             apply_lock(selection.project, selection.target):
-        objects = read_live(live, with_knowledge=True if uses_files else None)
-        fingerprints = {obj.id: objects.fingerprint(obj) for obj in objects}
-        owned = {}
-        for obj in sorted(objects, key=lambda o: o.created_at):  # the oldest claims a spec, as in planning
-            if obj.owner and obj.owner.project == saved.project and obj.owner.environment == saved.environment:
-                owned.setdefault(obj.owner.spec, obj.id)
-        problems = stale_changes(saved, fingerprints, owned)
+        problems = stale_problems(saved, live)
         if problems:
             click.echo("error: the saved plan is stale; nothing was changed:", err=True)
             for problem in problems:
@@ -132,9 +144,9 @@ def _confirm_destroy(plan: Plan) -> bool:
 
 
 def execute(plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str = "apply") -> int:
+    """Apply the plan, printing each result as it finishes (so an interrupted apply still shows what it did)."""
     import threading
 
-    from orchestrator.applying import Applier
     from orchestrator.cli.progress import Activity
 
     total = len(plan.actionable)
@@ -143,7 +155,6 @@ def execute(plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str =
     activity = Activity(f"applying {total} change{'s' if total != 1 else ''}")
 
     def report(outcome: Any) -> None:
-        """Each result as it finishes, so an interrupted apply still shows what it did."""
         nonlocal done
         with printed:
             done += 1
@@ -153,6 +164,17 @@ def execute(plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str =
             else:
                 click.echo(render_outcome(outcome))
 
+    with activity:
+        result = run_plan(plan, live, parallelism, bus, on_outcome=report, progress=activity.note)
+    click.echo(render_summary(result, command=command), nl=False)
+    return 0 if result.ok else 1
+
+
+def run_plan(plan: Plan, live: Any, parallelism: int, bus: Any, *, on_outcome: Any = None,
+             progress: Any = None) -> Any:
+    """Apply every change of the plan through the live connection; the ApplyResult says what happened."""
+    from orchestrator.applying import Applier
+
     def recover(change: Any) -> Any:
         for obj in live.client.list_all():
             owner = obj.owner
@@ -161,14 +183,11 @@ def execute(plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str =
         return None
 
     knowledge = getattr(live, "knowledge", None)
+    if knowledge is not None:
+        knowledge.progress = progress
     applier = Applier(live.client, live.mapping, bus, parallelism=parallelism, recover=recover,
-                      resources=knowledge, on_outcome=report)
-    with activity:
-        if knowledge is not None:
-            knowledge.progress = activity.note
-        result = applier.apply(plan)
-    click.echo(render_summary(result, command=command), nl=False)
-    return 0 if result.ok else 1
+                      resources=knowledge, on_outcome=on_outcome)
+    return applier.apply(plan)
 
 
 VERBS = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}

@@ -22,18 +22,24 @@ class Invalid(Exception):
 
 
 def load_state(directory: Path | None, environment: str | None, target: str | None) -> DesiredState:
+    state, diagnostics = build_state(directory, environment, target)
+    if diagnostics:
+        print_diagnostics(diagnostics, summary=diagnostics.has_errors)
+    if state is None:
+        raise Invalid
+    return state
+
+
+def build_state(directory: Path | None, environment: str | None,
+                target: str | None) -> tuple[DesiredState | None, Diagnostics]:
+    """The validated desired state and every diagnostic found; no state when any diagnostic is an error."""
     selection = select(directory, environment, target)
     if isinstance(selection, Diagnostics):
-        print_diagnostics(selection)
-        raise Invalid
+        return None, selection
     state = build_desired(selection.project, selection.environment, selection.target, today=today())
     all_diagnostics = Diagnostics(selection.diagnostics)
     all_diagnostics.extend(state.diagnostics)
-    if all_diagnostics:
-        print_diagnostics(all_diagnostics, summary=all_diagnostics.has_errors)
-    if all_diagnostics.has_errors:
-        raise Invalid
-    return state
+    return (None if all_diagnostics.has_errors else state), all_diagnostics
 
 
 def load_selection(directory: Path | None, environment: str | None, target: str | None) -> Selection:

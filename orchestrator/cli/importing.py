@@ -10,6 +10,7 @@ import dataclasses
 import posixpath
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,53 @@ def import_command(
         selection = load_selection(directory, environment, target)
     except Invalid:
         return 1
+    found = prepare_import(selection, ids, all_unmanaged=all_unmanaged, name_from=name_from)
+    if found.errors:
+        for message in found.errors:
+            click.echo(f"error: {message}", err=True)
+        click.echo("Nothing was written.", err=True)
+        return 1
+    if dry_run:
+        for item in found.imports:
+            for planned in item.files:
+                if planned.write:
+                    click.echo(f"--- {planned.path} (new file)")
+                    click.echo(planned.text, nl=not planned.text.endswith("\n"))
+        if found.imports:
+            click.echo("")
+    else:
+        write_imports(selection.project.root, found.imports)
+    summary = _summary(
+        found.imports,
+        found.raws,
+        found.notes,
+        found.skipped,
+        selection,
+        found.kind,
+        dry_run=dry_run,
+        environment=environment,
+        target=target,
+    )
+    click.echo(summary, nl=False)
+    return 0
+
+
+@dataclass(frozen=True, slots=True)
+class FoundImports:
+    """What an import would write (with round-trip notes per object id), what it skipped, what it refused."""
+
+    kind: str  # assistant | agent
+    imports: tuple[ImportedSpec, ...] = ()
+    raws: tuple[Mapping[str, Any], ...] = ()
+    notes: Mapping[str, list[str]] = field(default_factory=dict)
+    skipped: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+def prepare_import(
+    selection: Selection, ids: Sequence[str], *, all_unmanaged: bool, name_from: str
+) -> FoundImports:
+    """Read the live objects and build the spec files for them; nothing is written, nothing live is touched."""
     project = selection.project
     kind = "agent" if selection.target.backend == "agents" else "assistant"
     existing = _existing_specs(selection)
@@ -90,10 +138,7 @@ def import_command(
         else:
             skipped.append(f"{object_id}: {verdict.message}")
     if errors:
-        for message in errors:
-            click.echo(f"error: {message}", err=True)
-        click.echo("Nothing was written.", err=True)
-        return 1
+        return FoundImports(kind, skipped=tuple(skipped), errors=tuple(errors))
     layout = _layout(selection)
     schema_path = posixpath.relpath(SCHEMA_FILE, layout.specs)
     claims = Claims(_reader(project.root), names={_name_of(path, data) for path, data in existing})
@@ -109,29 +154,7 @@ def import_command(
         for raw in candidates
     ]
     notes = verify_round_trip(imports, candidates, selection)
-    if dry_run:
-        for item in imports:
-            for planned in item.files:
-                if planned.write:
-                    click.echo(f"--- {planned.path} (new file)")
-                    click.echo(planned.text, nl=not planned.text.endswith("\n"))
-        if imports:
-            click.echo("")
-    else:
-        _write(project.root, imports)
-    summary = _summary(
-        imports,
-        candidates,
-        notes,
-        skipped,
-        selection,
-        kind,
-        dry_run=dry_run,
-        environment=environment,
-        target=target,
-    )
-    click.echo(summary, nl=False)
-    return 0
+    return FoundImports(kind, tuple(imports), tuple(candidates), notes, tuple(skipped))
 
 
 def verify_round_trip(
@@ -240,7 +263,8 @@ def _create(path: Path, text: str, *, exclusive: bool) -> None:
         handle.write(text.encode("utf-8"))
 
 
-def _write(root: Path, imports: Sequence[ImportedSpec]) -> None:
+def write_imports(root: Path, imports: Sequence[ImportedSpec]) -> None:
+    """Create every new file of the imports; never overwrite a file that appeared meanwhile."""
     for item in imports:
         for planned in item.files:
             if not planned.write:

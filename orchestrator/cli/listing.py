@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -30,15 +31,11 @@ STATUS = {
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_command(directory: Path | None, environment: str | None, target: str | None, output: str) -> int:
     """Show each spec's live id and status: in sync, changed, drifted, missing, orphaned, duplicate."""
-    from orchestrator.sync import make_plan
-
     try:
         state = load_state(directory, environment, target)
     except Invalid:
         return 1
-    with connect(state.project, state.target, state.environment) as live:
-        plan = make_plan(state, read_live(live, state), live.mapping, prune=True)
-    rows = [{"name": c.name, "kind": c.kind, "id": c.id, "status": STATUS[c.reason]} for c in plan.changes]
+    rows = list_rows(state)
     if output == "json":
         click.echo(json.dumps(rows, indent=2))
         return 0
@@ -48,6 +45,15 @@ def list_command(directory: Path | None, environment: str | None, target: str | 
     for row in rows:
         click.echo(f"{row['name']:<{widths[0]}}  {row['id'] or '-':<{widths[1]}}  {row['status']}")
     return 0
+
+
+def list_rows(state: Any) -> list[dict[str, Any]]:
+    """One row per spec and per orphan or duplicate: name, kind, live id, status (the `-o json` objects)."""
+    from orchestrator.sync import make_plan
+
+    with connect(state.project, state.target, state.environment) as live:
+        plan = make_plan(state, read_live(live, state), live.mapping, prune=True)
+    return [{"name": c.name, "kind": c.kind, "id": c.id, "status": STATUS[c.reason]} for c in plan.changes]
 
 
 __all__ = ["Action", "list_command"]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
 from orchestrator.cli.common import directory_option, environment_option, target_option
 from orchestrator.cli.engine import Invalid, load_selection
+from orchestrator.diagnostics import Diagnostics
 from orchestrator.errors import OrchestratorError
 
 
@@ -20,32 +22,45 @@ from orchestrator.errors import OrchestratorError
 @click.option("--output", "-o", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 def render(name: str, directory: Path | None, environment: str | None, target: str | None, output: str) -> int:
     """Print the exact API payload for spec NAME, on the environment's target backend."""
-    from orchestrator.backends.base import mapping_for
     from orchestrator.cli.common import print_diagnostics, today
     from orchestrator.desired import build_desired
-    from orchestrator.diagnostics import Diagnostics
-    from orchestrator.sync import desired_items
 
     try:
         selection = load_selection(directory, environment, target)
     except Invalid:
         return 1
     state = build_desired(selection.project, selection.environment, selection.target, today=today())
-    if name not in state.specs:
+    try:
+        payload, shown = build_payload(state, name)
+    except OrchestratorError:
         print_diagnostics(state.diagnostics)
-        if any(d.file.endswith((f"/{name}.yaml", f"/{name}.yml")) for d in state.diagnostics.errors):
-            return 1
-        raise OrchestratorError(state.unknown_spec(name))
-    own = Diagnostics(d for d in state.diagnostics if d.file == state.specs[name].file)
-    print_diagnostics(own, summary=own.has_errors)
-    mapping = mapping_for(state.target.backend)
-    item = desired_items(state, mapping)[name]
-    payload = mapping.create_payload(item.essence, item.metadata)
+        raise
+    print_diagnostics(shown, summary=shown.has_errors)
+    if payload is None:
+        return 1
     if output == "json":
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         click.echo(dump_yaml(payload), nl=False)
     return 0
+
+
+def build_payload(state: Any, name: str) -> tuple[dict[str, Any] | None, Diagnostics]:
+    """Spec NAME's exact create payload and the diagnostics of its file; no payload when the file has errors.
+
+    Raises OrchestratorError for a spec the project does not have.
+    """
+    from orchestrator.backends.base import mapping_for
+    from orchestrator.sync import desired_items
+
+    if name not in state.specs:
+        if any(d.file.endswith((f"/{name}.yaml", f"/{name}.yml")) for d in state.diagnostics.errors):
+            return None, state.diagnostics
+        raise OrchestratorError(state.unknown_spec(name))
+    own = Diagnostics(d for d in state.diagnostics if d.file == state.specs[name].file)
+    mapping = mapping_for(state.target.backend)
+    item = desired_items(state, mapping)[name]
+    return mapping.create_payload(item.essence, item.metadata), own
 
 
 def dump_yaml(data: object) -> str:

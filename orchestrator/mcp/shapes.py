@@ -1,0 +1,179 @@
+"""The JSON objects the MCP tools return, as types: the SDK publishes each as the tool's output schema.
+
+They describe what the CLI's `--output json` prints (diagnostics, plans, `list` rows, `run` replies),
+wrapped in an object where the CLI prints a list, since a tool's structured result is an object.
+Nested parts other commands own (a change's apply block, payloads) stay open objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NotRequired
+
+# typing.TypedDict before Python 3.12 cannot be nested in pydantic schemas; typing_extensions' can
+from typing_extensions import TypedDict
+
+
+class DiagnosticShape(TypedDict):
+    file: str
+    line: int | None
+    column: int | None
+    pointer: str
+    message: str
+    severity: Literal["error", "warning"]
+    hint: NotRequired[str]
+
+
+class ValidateShape(TypedDict):
+    """`validate -o json` (the diagnostics) plus what was checked."""
+
+    valid: bool
+    environment: str | None
+    target: str | None
+    backend: str | None
+    specs: list[str]
+    not_deployed: list[str]
+    diagnostics: list[DiagnosticShape]
+
+
+class RenderShape(TypedDict):
+    """`render NAME -o json` (the payload) plus where it would be sent."""
+
+    spec: str
+    environment: str
+    target: str
+    backend: str
+    payload: dict[str, Any]
+    diagnostics: list[DiagnosticShape]
+
+
+class FieldShape(TypedDict):
+    path: str
+    before: Any
+    after: Any
+    before_unknown: NotRequired[bool]
+
+
+class ChangeShape(TypedDict):
+    kind: str
+    name: str
+    action: Literal["create", "update", "delete", "noop"]
+    id: str | None
+    drift: bool
+    reason: str
+    fields: list[FieldShape]
+    apply: NotRequired[dict[str, Any]]
+
+
+class SummaryShape(TypedDict):
+    create: int
+    update: int
+    delete: int
+    noop: int
+
+
+class PlanShape(TypedDict):
+    """`diff -o json` (the saved-plan format) plus the id `apply` takes."""
+
+    plan_id: str
+    format_version: int
+    project: str
+    environment: str
+    target: str
+    backend: str
+    changes: list[ChangeShape]
+    summary: SummaryShape
+    warnings: list[str]
+    diagnostics: list[DiagnosticShape]
+
+
+class OutcomeShape(TypedDict):
+    kind: str
+    name: str
+    action: Literal["create", "update", "delete"]
+    ok: bool
+    id: str | None
+    adopted: bool
+    error: str | None
+
+
+class ApplyShape(TypedDict):
+    """What `apply PLAN` prints, as data: one outcome per change, and the counts."""
+
+    plan_id: str
+    project: str
+    environment: str
+    target: str
+    ok: bool
+    outcomes: list[OutcomeShape]
+    summary: dict[str, int]
+
+
+class ListRowShape(TypedDict):
+    name: str
+    kind: str
+    id: str | None
+    status: str
+
+
+class ListShape(TypedDict):
+    """`list -o json` (the rows) plus where they were read."""
+
+    project: str
+    environment: str
+    target: str
+    specs: list[ListRowShape]
+
+
+class ImportFileShape(TypedDict):
+    path: str
+    text: str
+    new: bool  # False: an identical file is already there and is referenced as it is
+
+
+class ImportedShape(TypedDict):
+    id: str
+    name: str
+    spec_file: str
+    files: list[ImportFileShape]
+    warnings: list[str]
+
+
+class ImportShape(TypedDict):
+    """What `import` prints: the files per imported object, what was skipped, whether anything was written."""
+
+    dry_run: bool
+    written: bool
+    project: str
+    environment: str
+    target: str
+    imported: list[ImportedShape]
+    skipped: list[str]
+
+
+class ToolCallShape(TypedDict):
+    id: str
+    name: str
+    arguments: str
+    output: str
+    ok: bool
+    duration_ms: int
+    error: NotRequired[str]
+
+
+class UsageShape(TypedDict):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ReplyShape(TypedDict):
+    """`run NAME -m TEXT -o json`, plus warnings about functions whose handler could not be loaded."""
+
+    reply: str
+    thread_id: str
+    run_id: str
+    model: str
+    tool_calls: list[ToolCallShape]
+    usage: UsageShape
+    cost_usd: float | None
+    warnings: list[str]
