@@ -45,13 +45,26 @@ class LazyGroup(click.Group):
         if entry is None or not _available(cmd_name):
             return None
         module_name, attribute, _ = entry
-        return getattr(importlib.import_module(module_name), attribute)
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        return _examples_last(command)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+def _examples_last(command: click.Command) -> click.Command:
+    """Show a docstring's "Examples:" block after the options, where --help readers look for it."""
+    import re
+    import textwrap
+
+    parts = re.split(r"\n[ \t]*\x08\n(?=[ \t]*Examples:)", command.help or "", maxsplit=1)
+    if len(parts) == 2 and not command.epilog:
+        command.help = parts[0]
+        command.epilog = "\b\n" + textwrap.dedent(parts[1]).strip("\n")
+    return command
 
 
 def _available(name: str) -> bool:

@@ -8,7 +8,13 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.common import directory_option, environment_option, stdout_color, target_option
+from orchestrator.cli.common import (
+    directory_option,
+    environment_option,
+    only_option,
+    stdout_color,
+    target_option,
+)
 from orchestrator.cli.engine import (
     Invalid,
     apply_lock,
@@ -29,7 +35,7 @@ from orchestrator.planning import Action, Plan
 @directory_option
 @environment_option
 @target_option
-@click.option("--only", multiple=True, metavar="NAME", help="Limit to these specs (repeatable).")
+@only_option
 @click.option("--prune", is_flag=True, help="Delete orphans and duplicates too.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed without a terminal).")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
@@ -37,7 +43,14 @@ from orchestrator.planning import Action, Plan
 @events_option
 def apply(plan_file: Path | None, directory: Path | None, environment: str | None, target: str | None,
           only: tuple[str, ...], prune: bool, yes: bool, parallelism: int, events: Path | None) -> int:
-    """Make the live objects match the specs. With PLAN, apply exactly that saved plan."""
+    """Make the live objects match the specs. With PLAN, apply exactly that saved plan.
+
+    \b
+    Examples:
+      orchestrator apply                      # show the plan, ask, apply
+      orchestrator apply -e prod --yes        # in CI, after review
+      orchestrator apply plan.json            # exactly the plan saved by diff --out
+    """
     bus = make_bus(events)
     try:
         if plan_file is not None:

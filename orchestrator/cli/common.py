@@ -32,12 +32,68 @@ def directory_option(func: F) -> F:
 
 def environment_option(func: F) -> F:
     return click.option("-e", "--env", "environment", default=None, metavar="ENV",
+                        shell_complete=lambda ctx, param, incomplete: _complete(ctx, incomplete, "environments"),
                         help="Environment from orchestrator.yaml (default: default_environment).")(func)
 
 
 def target_option(func: F) -> F:
     return click.option("-t", "--target", "target", default=None, metavar="TARGET",
+                        shell_complete=lambda ctx, param, incomplete: _complete(ctx, incomplete, "targets"),
                         help="Target to use instead of the environment's.")(func)
+
+
+def spec_argument(func: F) -> F:
+    """NAME of a spec, completed by the shell from the project's spec files."""
+    return click.argument("name", shell_complete=complete_spec_names)(func)
+
+
+def only_option(func: F) -> F:
+    return click.option("--only", multiple=True, metavar="NAME", shell_complete=complete_spec_names,
+                        help="Limit to these specs (repeatable).")(func)
+
+
+def complete_spec_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    return _complete(ctx, incomplete, "specs")
+
+
+def _complete(ctx: click.Context, incomplete: str, what: str) -> list[Any]:
+    """Names for shell completion, read cheaply from the project files; nothing when they cannot be read."""
+    from click.shell_completion import CompletionItem
+
+    try:
+        directory = ctx.params.get("directory") or ctx.find_root().params.get("directory")
+        root = find_project_root(Path(directory) if directory else Path.cwd())
+        if root is None:
+            return []
+        project, _ = load_project(root)
+        if project is None:
+            return []
+        if what == "environments":
+            names = list(project.environments)
+        elif what == "targets":
+            names = list(project.targets)
+        else:
+            names = _spec_names(project)
+    except Exception:  # completion must never print a traceback into the user's shell
+        return []
+    return [CompletionItem(name) for name in sorted(names) if name.startswith(incomplete)]
+
+
+def _spec_names(project: Project) -> list[str]:
+    import yaml
+
+    names = []
+    if not project.specs_dir.is_dir():
+        return names
+    for path in project.specs_dir.rglob("*"):
+        if path.suffix.lower() in (".yaml", ".yml") and path.is_file():
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                continue
+            if isinstance(data, dict) and isinstance(data.get("name"), str):
+                names.append(data["name"])
+    return names
 
 
 def output_option(*choices: str, default: str = "text") -> Callable[[F], F]:

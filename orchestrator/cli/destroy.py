@@ -29,7 +29,12 @@ from orchestrator.planning import Action, Change, Plan, Reason
 @events_option
 def destroy(directory: Path | None, environment: str | None, target: str | None, yes: bool, parallelism: int,
             events: Path | None) -> int:
-    """Delete every live object the project owns in this environment on the target (never unmanaged ones)."""
+    """Delete every live object the project owns in this environment on the target (never unmanaged ones).
+
+    \b
+    Examples:
+      orchestrator destroy -e dev             # asks you to type yes or the environment name
+    """
     try:
         selection = load_selection(directory, environment, target)
     except Invalid:

@@ -11,6 +11,7 @@ from orchestrator.cli.common import (
     caller_path,
     directory_option,
     environment_option,
+    only_option,
     stdout_color,
     target_option,
 )
@@ -30,7 +31,7 @@ from orchestrator.errors import OrchestratorError
 @directory_option
 @environment_option
 @target_option
-@click.option("--only", multiple=True, metavar="NAME", help="Limit to these specs (repeatable).")
+@only_option
 @click.option("--prune", is_flag=True, help="Plan deletion of orphans and duplicates.")
 @click.option("--output", "-o", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -38,7 +39,13 @@ from orchestrator.errors import OrchestratorError
 @events_option
 def diff(directory: Path | None, environment: str | None, target: str | None, only: tuple[str, ...], prune: bool,
          output: str, out: Path | None, events: Path | None) -> int:
-    """Show what apply would change. Exit 0: no changes, 2: changes, 1: error."""
+    """Show what apply would change. Exit 0: no changes, 2: changes, 1: error.
+
+    \b
+    Examples:
+      orchestrator diff                        # against the default environment
+      orchestrator diff -e prod -o markdown --out plan.json   # a PR comment and a plan to apply
+    """
     try:
         state = load_state(directory, environment, target)
     except Invalid:

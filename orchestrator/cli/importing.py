@@ -58,7 +58,13 @@ def import_command(
     name_from: str,
     dry_run: bool,
 ) -> int:
-    """Write specs for existing live objects; the next apply adopts them, keeping their ids."""
+    """Write specs for existing live objects; the next apply adopts them, keeping their ids.
+
+    \b
+    Examples:
+      orchestrator import asst_abc123 --dry-run   # show the files it would write
+      orchestrator import --all-unmanaged -e prod
+    """
     if not ids and not all_unmanaged:
         raise OrchestratorError("name the ids to import, or pass --all-unmanaged")
     try:

@@ -30,7 +30,13 @@ STATUS = {
 @target_option
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_command(directory: Path | None, environment: str | None, target: str | None, output: str) -> int:
-    """Show each spec's live id and status: in sync, changed, drifted, missing, orphaned, duplicate."""
+    """Show each spec's live id and status: in sync, changed, drifted, missing, orphaned, duplicate.
+
+    \b
+    Examples:
+      orchestrator list
+      orchestrator list -e prod -o json
+    """
     try:
         state = load_state(directory, environment, target)
     except Invalid:

@@ -26,7 +26,13 @@ INSTALL_HINT = "pip install 'mcp>=2.3,<3'"
 @events_option
 def mcp_command(directory: Path | None, use_http: bool, host: str, port: int, allow_apply: bool,
                 events: Path | None) -> int:
-    """Serve this project as MCP tools and resources for AI clients (stdio by default)."""
+    """Serve this project as MCP tools and resources for AI clients (stdio by default).
+
+    \b
+    Examples:
+      orchestrator -C ~/assistants mcp        # for a client that starts servers over stdio
+      orchestrator mcp --http --allow-apply   # streamable HTTP on 127.0.0.1
+    """
     from orchestrator.cli.common import resolve_root
 
     try:

@@ -8,20 +8,26 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.common import directory_option, environment_option, target_option
+from orchestrator.cli.common import directory_option, environment_option, spec_argument, target_option
 from orchestrator.cli.engine import Invalid, load_selection
 from orchestrator.diagnostics import Diagnostics
 from orchestrator.errors import OrchestratorError
 
 
 @click.command()
-@click.argument("name")
+@spec_argument
 @directory_option
 @environment_option
 @target_option
 @click.option("--output", "-o", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 def render(name: str, directory: Path | None, environment: str | None, target: str | None, output: str) -> int:
-    """Print the exact API payload for spec NAME, on the environment's target backend."""
+    """Print the exact API payload for spec NAME, on the environment's target backend.
+
+    \b
+    Examples:
+      orchestrator render spanish-tutor
+      orchestrator render spanish-tutor -e agents -o json
+    """
     from orchestrator.cli.common import print_diagnostics, today
     from orchestrator.desired import build_desired
 

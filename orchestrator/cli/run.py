@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from orchestrator.cli.common import directory_option, environment_option, target_option
+from orchestrator.cli.common import directory_option, environment_option, spec_argument, target_option
 from orchestrator.cli.engine import Invalid, events_option, load_state, make_bus
 from orchestrator.errors import OrchestratorError
 
@@ -70,12 +70,18 @@ def session_options(func: F) -> F:
 
 
 @click.command()
-@click.argument("name")
+@spec_argument
 @click.option("-m", "--message", required=True, metavar="TEXT", help="The message to send.")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @session_options
 def run(name: str, message: str, output: str, **options: Any) -> int:
-    """Send one message to the live assistant of spec NAME and print its reply."""
+    """Send one message to the live assistant of spec NAME and print its reply.
+
+    \b
+    Examples:
+      orchestrator run spanish-tutor -m '¿Qué es el subjuntivo?'
+      orchestrator run retail-analyst -m 'KPIs of store 12' --thread thread_abc
+    """
     from orchestrator.runtime.conversation import TurnFailed
 
     if not message.strip():
@@ -108,10 +114,16 @@ def run(name: str, message: str, output: str, **options: Any) -> int:
 
 
 @click.command()
-@click.argument("name")
+@spec_argument
 @session_options
 def chat(name: str, **options: Any) -> int:
-    """Talk to the live assistant of spec NAME; one thread for the session, Ctrl-D to exit."""
+    """Talk to the live assistant of spec NAME; one thread for the session, Ctrl-D to exit.
+
+    \b
+    Examples:
+      orchestrator chat spanish-tutor
+      orchestrator chat retail-analyst -e agents
+    """
     from orchestrator.runtime.conversation import TurnFailed
 
     failures = 0

@@ -72,7 +72,13 @@ def serve(
     attach_race_ms: int,
     log_requests: bool,
 ) -> int:
-    """Run the local OpenAI-compatible emulator until Ctrl-C."""
+    """Run the local OpenAI-compatible emulator until Ctrl-C.
+
+    \b
+    Examples:
+      orchestrator serve --port 8765
+      orchestrator serve --latency-ms 50 --fault-rate 0.05 --seed 1   # a slow, flaky API to test against
+    """
     from orchestrator.emulator import serve_forever
 
     if api_key is None:

@@ -27,7 +27,13 @@ from orchestrator.project import PROJECT_FILE
 @output_option("text", "json")
 @click.option("--handlers", is_flag=True, help="Also import the bound Python handlers and check their signatures.")
 def validate(directory: Path | None, environment: str | None, target: str | None, output: str, handlers: bool) -> int:
-    """Check every spec (exit 0 valid, 1 invalid). Imports no handler code unless --handlers."""
+    """Check every spec (exit 0 valid, 1 invalid). Imports no handler code unless --handlers.
+
+    \b
+    Examples:
+      orchestrator validate
+      orchestrator validate -e prod -o json    # every problem as a list, for tools
+    """
     from orchestrator.desired import build_desired
 
     try:

@@ -92,6 +92,11 @@ def watch(
     """Reconcile now, then on every change of specs, templates, schemas or orchestrator.yaml.
 
     Runs until Ctrl-C (exit 130) or SIGTERM (exit 0); never stops in the middle of a write.
+
+    \b
+    Examples:
+      orchestrator watch                      # the default environment
+      orchestrator watch -e dev --dry-run     # show each cycle's plan, change nothing
     """
     from orchestrator.watching import Reconciler, watch_loop
 
