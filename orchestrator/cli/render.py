@@ -23,7 +23,9 @@ def render(name: str, directory: Path | None, environment: str | None, target: s
     from orchestrator.backends.base import mapping_for
     from orchestrator.cli.common import print_diagnostics, today
     from orchestrator.desired import build_desired
+    from orchestrator.cli.diff import warn_if_redacted
     from orchestrator.diagnostics import Diagnostics
+    from orchestrator.secrets import current
     from orchestrator.sync import desired_items
 
     try:
@@ -41,10 +43,12 @@ def render(name: str, directory: Path | None, environment: str | None, target: s
     mapping = mapping_for(state.target.backend)
     item = desired_items(state, mapping)[name]
     payload = mapping.create_payload(item.essence, item.metadata)
+    shown = current().redact_data(payload)
+    warn_if_redacted(payload)
     if output == "json":
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        click.echo(current().redact(json.dumps(shown, indent=2, ensure_ascii=False)))
     else:
-        click.echo(dump_yaml(payload), nl=False)
+        click.echo(current().redact(dump_yaml(shown)), nl=False)
     return 0
 
 
