@@ -81,7 +81,7 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
         raise OrchestratorError(
             f"{plan_file} was made for project {saved.project}, environment {saved.environment}, target "
             f"{saved.target} ({saved.backend}); this run is for project {project.name}, environment {env.name}, "
-            f"target {chosen.name} ({chosen.backend}); nothing was changed" + _how_to_match(saved, selection))
+            f"target {chosen.name} ({chosen.backend}); nothing was changed" + _how_to_match(saved, selection, plan_file))
     mapping = mapping_for(chosen.backend)
     problems = _payload_problems(saved, mapping, project.root)
     if problems:
@@ -121,14 +121,14 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
         return _confirm_and_apply(saved, live, yes, parallelism, bus)
 
 
-def _how_to_match(saved: Plan, selection: Any) -> str:
+def _how_to_match(saved: Plan, selection: Any, plan_file: Path) -> str:
     project = selection.project
     if saved.project != project.name or saved.environment not in project.environments:
         return ""
     flags = f" -e {saved.environment}"
     if saved.target != project.environments[saved.environment].target:
         flags += f" -t {saved.target}"
-    return f". To apply it to environment {saved.environment}, run `orchestrator apply{flags} PLAN`"
+    return f". To apply it to environment {saved.environment}, run `orchestrator apply{flags} {plan_file}`"
 
 
 def _payload_problems(saved: Plan, mapping: Any, root: Path) -> list[str]:

@@ -22,8 +22,8 @@ def render(name: str, directory: Path | None, environment: str | None, target: s
     """Print the exact API payload for spec NAME, on the environment's target backend."""
     from orchestrator.backends.base import mapping_for
     from orchestrator.cli.common import print_diagnostics, today
-    from orchestrator.desired import build_desired
     from orchestrator.cli.diff import warn_if_redacted
+    from orchestrator.desired import build_desired
     from orchestrator.diagnostics import Diagnostics
     from orchestrator.secrets import current
     from orchestrator.sync import desired_items

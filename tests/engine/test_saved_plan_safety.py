@@ -210,7 +210,7 @@ def test_plan_made_for_another_environment_says_how_to_apply_it(
     refused = refused_without_change(cli, sdk, root_url, plan_file)  # the file does not pick the environment
     assert "made for project test-project, environment prod, target other" in refused.stderr
     assert "this run is for project test-project, environment dev, target main" in refused.stderr
-    assert "orchestrator apply -e prod PLAN" in refused.stderr
+    assert f"orchestrator apply -e prod {plan_file}" in refused.stderr
     applied = cli("apply", str(plan_file), "--yes", "-e", "prod")
     assert applied.exit_code == 0, applied.output
 
