@@ -1,18 +1,31 @@
-"""Plan <-> JSON (DESIGN.md's format), plus what a saved plan needs to be applied exactly and safely."""
+"""Plan <-> JSON (DESIGN.md's format), plus what a saved plan needs to be applied exactly and safely.
+
+A saved plan is untrusted input, like any file in a pull request: it is checked against
+schemas/plan.schema.json, its ownership metadata is recomputed from the project (never read from
+the file), and every object it updates or deletes is checked live before anything is changed.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+from orchestrator.diagnostics import Diagnostic, Diagnostics, error
 from orchestrator.errors import OrchestratorError
-from orchestrator.planning import Action, Change, FieldChange, Plan, Reason
+from orchestrator.ownership import Owner, digest, stamp
+from orchestrator.planning import Action, Change, FieldChange, LiveItem, Plan, Reason, essence_digests
+from orchestrator.secrets import Redactor, current
 
 FORMAT_VERSION = 1
+MAX_PLAN_BYTES = 256 * 1024 * 1024  # 500 specs at the 256,000-character instructions limit, twice over
 
 
-def plan_to_data(plan: Plan) -> dict[str, Any]:
+def plan_to_data(plan: Plan, *, redactor: Redactor | None = None) -> dict[str, Any]:
+    """The JSON form; every string passes the redactor first (the run's own unless one is given)."""
+    plan = (redactor or current()).redact_data(plan)
     return {
         "format_version": FORMAT_VERSION,
         "project": plan.project,
@@ -25,8 +38,8 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
     }
 
 
-def plan_to_json(plan: Plan) -> str:
-    return json.dumps(plan_to_data(plan), indent=2, ensure_ascii=False) + "\n"
+def plan_to_json(plan: Plan, *, redactor: Redactor | None = None) -> str:
+    return json.dumps(plan_to_data(plan, redactor=redactor), indent=2, ensure_ascii=False) + "\n"
 
 
 def _change_to_data(change: Change) -> dict[str, Any]:
@@ -57,19 +70,114 @@ def _field(item: FieldChange) -> dict[str, Any]:
     return data
 
 
+# -- reading a saved plan (untrusted) -------------------------------------------------------------
+
+
+class PlanFileError(OrchestratorError):
+    """A file that is not a valid saved plan; its diagnostics say where and why."""
+
+    def __init__(self, diagnostics: Diagnostics) -> None:
+        super().__init__("; ".join(f"{d.location()}: {d.message}" for d in diagnostics.errors))
+        self.diagnostics = diagnostics
+
+
+def read_plan(path: Path, display: str | None = None) -> Plan | Diagnostics:
+    """Read, parse and check a saved plan file; diagnostics (never an exception) when it is not one."""
+    shown = display or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_PLAN_BYTES:
+            return Diagnostics([error(shown, f"the file is {size:,} bytes; a saved plan is at most "
+                                             f"{MAX_PLAN_BYTES:,} bytes")])
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Diagnostics([error(shown, "plan file not found")])
+    except IsADirectoryError:
+        return Diagnostics([error(shown, "expected a plan file, found a directory")])
+    except OSError as exc:
+        return Diagnostics([error(shown, f"cannot read the plan file: {exc.strerror or exc}")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Diagnostics([error(shown, f"not a plan file: not UTF-8 text (byte 0x{raw[exc.start]:02x} at "
+                                         f"offset {exc.start})")])
+    return parse_plan(text, shown, path)
+
+
 def plan_from_json(text: str, source: str) -> Plan:
+    """parse_plan, raising PlanFileError instead of returning diagnostics."""
+    parsed = parse_plan(text, source)
+    if isinstance(parsed, Diagnostics):
+        raise PlanFileError(parsed)
+    return parsed
+
+
+def parse_plan(text: str, display: str, path: Path | None = None) -> Plan | Diagnostics:
+    """JSON -> schema check -> consistency checks -> Plan; every problem found, each with its pointer."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise OrchestratorError(f"{source}: not a plan file (invalid JSON at line {exc.lineno}: {exc.msg})") from None
-    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
-        raise OrchestratorError(f"{source}: not a plan file of format_version {FORMAT_VERSION}")
+        return Diagnostics([error(display, f"not a plan file: invalid JSON ({exc.msg})", line=exc.lineno,
+                                  column=exc.colno)])
+    except RecursionError:
+        return Diagnostics([error(display, "not a plan file: JSON nested too deeply")])
+    if not isinstance(data, dict):
+        return Diagnostics([error(display, "not a plan file: expected a JSON object with `format_version` "
+                                           f"{FORMAT_VERSION} and `changes`", line=1, column=1)])
+    if data.get("format_version") != FORMAT_VERSION:
+        return Diagnostics([error(display, f"not a plan file of format_version {FORMAT_VERSION} (got "
+                                           f"{json.dumps(data.get('format_version'))[:40]}); make it again "
+                                           "with this version's `orchestrator diff --out PLAN`",
+                                  pointer="/format_version")])
+    diagnostics = _schema_diagnostics(data, display, path)
+    if not diagnostics:
+        diagnostics.extend(_consistency_diagnostics(data, display))
+    if diagnostics:
+        return diagnostics
+    changes = tuple(_change_from_data(c) for c in data["changes"])
+    return Plan(data["project"], data["environment"], data["target"], data["backend"], changes,
+                tuple(data.get("warnings") or ()))
+
+
+def _schema_diagnostics(data: dict[str, Any], display: str, path: Path | None) -> Diagnostics:
+    from orchestrator.loading import Document, locate_json
+    from orchestrator.schema_errors import schema_diagnostics
+    from orchestrator.schemas import validator_for
+
+    validator = validator_for("plan")
     try:
-        changes = tuple(_change_from_data(c) for c in data["changes"])
-        return Plan(data["project"], data["environment"], data["target"], data["backend"], changes,
-                    tuple(data.get("warnings") or ()))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise OrchestratorError(f"{source}: malformed plan file ({type(exc).__name__}: {exc})") from None
+        if validator.is_valid(data):
+            return Diagnostics()
+    except RecursionError:
+        return Diagnostics([error(display, "not a plan file: JSON nested too deeply")])
+    located = locate_json(path, display) if path is not None else None
+    document = Document(path or Path(display), display, data,
+                        located.values if located else {}, located.keys if located else {})
+    return Diagnostics(schema_diagnostics(document, validator))
+
+
+def _consistency_diagnostics(data: dict[str, Any], display: str) -> list[Diagnostic]:
+    """What a schema cannot say: one change per live object, one create or update per spec."""
+    found: list[Diagnostic] = []
+    ids: dict[str, int] = {}
+    specs: dict[str, int] = {}
+    for index, change in enumerate(data["changes"]):
+        pointer = f"/changes/{index}"
+        if change["action"] == "noop":
+            continue
+        object_id = change.get("id")
+        if object_id is not None:
+            if object_id in ids:
+                found.append(error(display, f"{object_id} is changed twice (also by change {ids[object_id] + 1})",
+                                   pointer=pointer + "/id"))
+            ids.setdefault(object_id, index)
+        if change["action"] in ("create", "update"):
+            name = change["name"]
+            if name in specs:
+                found.append(error(display, f"spec `{name}` is created or updated twice (also by change "
+                                            f"{specs[name] + 1})", pointer=pointer + "/name"))
+            specs.setdefault(name, index)
+    return found
 
 
 def _change_from_data(data: dict[str, Any]) -> Change:
@@ -90,20 +198,95 @@ def _change_from_data(data: dict[str, Any]) -> Change:
     )
 
 
-def stale_changes(saved: Plan, fingerprints: Mapping[str, str], owned: Mapping[str, str]) -> list[str]:
-    """Why the saved plan no longer fits live state (empty when it still does).
+# -- applying a saved plan safely -----------------------------------------------------------------
 
-    fingerprints: live object id -> fingerprint; owned: spec name -> id of the live object owning it.
+
+def restamp(plan: Plan, *, project: str, environment: str, write_only: frozenset[str]) -> Plan:
+    """The plan with the ownership metadata of every create and update recomputed from the project's
+    identity and the essence the plan sends; whatever metadata the file held is ignored."""
+    changes = []
+    for change in plan.changes:
+        if change.action in (Action.CREATE, Action.UPDATE) and change.essence is not None:
+            owner = Owner(project, environment, change.name)
+            digests = essence_digests(change.essence, write_only)
+            change = replace(change, metadata=stamp(change.essence.get("metadata") or {}, owner, digests))
+        changes.append(change)
+    return replace(plan, changes=tuple(changes))
+
+
+@dataclass(frozen=True, slots=True)
+class SavedPlanCheck:
+    """How a saved plan stands against live state; apply goes ahead only when nothing is stale or foreign."""
+
+    ready: tuple[Change, ...]  # still exactly as planned
+    applied: tuple[Change, ...]  # live state already is what the change produces (the plan ran before)
+    stale: tuple[str, ...]  # why a change no longer fits live state
+    foreign: tuple[str, ...]  # a change would touch an object this project and environment do not own
+
+    @property
+    def already_applied(self) -> bool:
+        return bool(self.applied) and not (self.ready or self.stale or self.foreign)
+
+
+def check_saved_plan(saved: Plan, live: Sequence[LiveItem], *, project: str, environment: str,
+                     write_only: frozenset[str], adopt_ids: Mapping[str, str] | None = None) -> SavedPlanCheck:
+    """Compare each change of a saved plan with live state, re-checking ownership of every object it
+    updates or deletes from the live object's own metadata (the file's word is never taken for it).
+
+    adopt_ids: spec name -> the unmanaged object id the project's spec says to adopt.
     """
-    problems: list[str] = []
+    by_id = {item.id: item for item in live}
+    claims: dict[str, list[LiveItem]] = {}
+    for item in sorted(live, key=lambda i: i.created_at):
+        if item.owner and (item.owner.project, item.owner.environment) == (project, environment):
+            claims.setdefault(item.owner.spec, []).append(item)
+    ready: list[Change] = []
+    applied: list[Change] = []
+    stale: list[str] = []
+    foreign: list[str] = []
     for change in saved.actionable:
+        label = f"{change.kind} `{change.name}`"
+        wanted = Owner(project, environment, change.name)
         if change.action is Action.CREATE:
-            if change.name in owned:
-                problems.append(f"{change.kind} `{change.name}` was planned as a create, but {owned[change.name]} now exists")
+            group = claims.get(change.name, [])
+            if not group:
+                ready.append(change)
+            elif any(_produced(item, change, write_only) for item in group):
+                applied.append(change)
+            else:
+                stale.append(f"{label} was planned as a create, but {group[0].id} now exists")
             continue
-        now = fingerprints.get(change.id or "")
-        if now is None:
-            problems.append(f"{change.kind} `{change.name}` ({change.id}) no longer exists")
-        elif now != change.fingerprint:
-            problems.append(f"{change.kind} `{change.name}` ({change.id}) changed since the plan was made")
-    return problems
+        item = by_id.get(change.id or "")
+        if item is None:
+            if change.action is Action.DELETE:
+                applied.append(change)
+            else:
+                stale.append(f"{label} ({change.id}) no longer exists")
+            continue
+        adopting = change.reason is Reason.ADOPT and item.owner is None
+        if adopting and (adopt_ids or {}).get(change.name) != change.id:
+            foreign.append(f"{label} would adopt {change.id}, an unmanaged object, but the project's spec "
+                           f"`{change.name}` does not name it in `adopt_id`")
+            continue
+        if not adopting and item.owner != wanted:
+            owner = item.owner.label() if item.owner else "nobody (unmanaged)"
+            foreign.append(f"{label} would {change.action.value} {change.id}, which is owned by {owner}, "
+                           f"not by {wanted.label()}")
+            continue
+        if item.fingerprint == change.fingerprint:
+            ready.append(change)
+        elif change.action is Action.UPDATE and _produced(item, change, write_only):
+            applied.append(change)
+        else:
+            stale.append(f"{label} ({change.id}) changed since the plan was made")
+    return SavedPlanCheck(tuple(ready), tuple(applied), tuple(stale), tuple(foreign))
+
+
+def _produced(item: LiveItem, change: Change, write_only: frozenset[str]) -> bool:
+    """Whether the live object is what applying change leaves behind: its stamp carries the digests of
+    the change's essence, and its readable content still matches that stamp (no edit since)."""
+    if item.digests is None or change.essence is None:
+        return False
+    wanted = essence_digests(change.essence, write_only)
+    readable = digest({k: v for k, v in item.essence.items() if k not in write_only})
+    return item.digests == wanted and readable == wanted.readable

@@ -27,6 +27,8 @@ PATTERN_WORDS = {
     "^[A-Za-z_][A-Za-z0-9_]*$": "a letter or underscore, then letters, digits or underscores",
     "^https?://": "an http:// or https:// URL",
     "^vs_[A-Za-z0-9_-]+$": "a vector store id such as `vs_abc123`",
+    "^(?![/\\\\])(?![A-Za-z]:)(?!(.*[/\\\\])?\\.\\.([/\\\\]|$))[^\\u0000]+$":
+        "a path relative to the project folder, without `..`",  # saved plans: knowledge and code files
     "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$":
         "`package.module:function`",
 }

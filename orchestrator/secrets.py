@@ -1,24 +1,217 @@
-"""Keep API keys out of every output: messages, logs, events and plan files."""
+"""Keep secrets out of every value that leaves the process: messages, views, plans, payloads, events, logs.
+
+A `Redactor` is a value built from the project and the environment (by the CLI, the only place that
+reads the environment): the values of every variable the project names (`api_key_env` of each target,
+the local-target and emulator keys), values of variables whose names say they are secret, and the
+passwords of target URLs. It finds each secret in the forms it takes on the way out: as is, Python-
+or JSON-escaped (`b'Bearer sk-...\\n'`, `"sk-...\\n"`, doubly escaped inside a JSON line), percent-
+encoded, and base64-encoded in a Basic authorisation. URL passwords (`https://user:***@host`) and
+anything shaped like an OpenAI key (`sk-...`) are hidden even when unknown.
+
+The redactor of the current run is kept here (`install`, `current`, `redact`) because errors are
+described deep in the engine (apply, watch, run) where no project is at hand.
+"""
 
 from __future__ import annotations
 
-import os
+import base64
+import dataclasses
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from typing import Any, Protocol, TypeVar
+from urllib.parse import unquote, urlsplit
 
-_KEY_LIKE = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,})")
-_registered: set[str] = set()
+MASK = "***"
+MIN_NAMED = 4  # a value the project names as a key is a secret however short (within reason)
+MIN_GUESSED = 8  # a value found by its variable's name only
+SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL")
+# always named: the keys of the local target (when served elsewhere) and of `orchestrator serve`
+ALWAYS_NAMED = ("ORCHESTRATOR_LOCAL_API_KEY", "ORCHESTRATOR_EMULATOR_API_KEY", "OPENAI_API_KEY")
+
+_KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}")
+_KEY_LIKE_MASK = "sk-" + MASK
+# scheme://user:password@ -> scheme://user:***@ (the password of any URL, known or not)
+_URL_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:'\"]*:)(?P<password>[^\s/@'\"]+)@")
+# a value made only of these is a word or a path, not a secret, even when its variable is called *_KEY
+_PLAIN_WORDS = re.compile(r"[a-z._/:\-]*")
+
+T = TypeVar("T")
+
+
+class TargetLike(Protocol):
+    type: str
+    base_url: str | None
+    api_key_env: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Redactor:
+    """Replaces every known secret (in any of its escaped forms) with `***`; pure and immutable."""
+
+    secrets: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> Redactor:
+        """Values of variables whose names say they hold a secret (`*_KEY`, `*_TOKEN`, ...)."""
+        found = []
+        for name, value in environ.items():
+            if any(word in name.upper() for word in SECRET_WORDS) and _looks_secret(value):
+                found.append(value)
+        return cls().with_secrets(found, minimum=MIN_GUESSED).with_variables(ALWAYS_NAMED, environ)
+
+    def with_variables(self, names: Iterable[str], environ: Mapping[str, str]) -> Redactor:
+        """Add the values of variables named as secrets (a target's `api_key_env`)."""
+        return self.with_secrets(environ.get(name) for name in names)
+
+    def with_targets(self, targets: Iterable[TargetLike], environ: Mapping[str, str]) -> Redactor:
+        """Add what a project's targets name: their key variables and the passwords in their URLs."""
+        names: list[str] = []
+        values: list[str] = []
+        for target in targets:
+            if target.api_key_env:
+                names.append(target.api_key_env)
+            values.extend(url_secrets(target.base_url))
+        return self.with_variables(names, environ).with_secrets(values)
+
+    def with_secrets(self, values: Iterable[str | None], *, minimum: int = MIN_NAMED) -> Redactor:
+        added = set(self.secrets)
+        for value in values:
+            if not value:
+                continue
+            for form in (value, value.strip()):
+                if len(form) >= minimum:
+                    added.add(form)
+        return self if len(added) == len(self.secrets) else Redactor(frozenset(added))
+
+    def redact(self, text: str) -> str:
+        """The text with every secret, URL password and key-shaped string replaced."""
+        if not text:
+            return text
+        pattern, anchors = _pattern(self.secrets)
+        # every written form of a secret keeps its longest letters-and-digits run as is: a fast `in` test
+        # spares the regex on the (large) texts that hold none of them
+        if pattern is not None and (anchors is None or any(a in text for a in anchors)):
+            text = pattern.sub(MASK, text)
+        if "://" in text:
+            text = _URL_PASSWORD.sub(lambda m: m.group("head") + MASK + "@", text)
+        return _KEY_LIKE.sub(_KEY_LIKE_MASK, text) if "sk-" in text else text
+
+    def redact_data(self, value: T) -> T:
+        """The same value with every string in it redacted (mapping keys too): dicts, lists, tuples,
+        frozen dataclasses. Redacting before formatting means truncation can never cut a secret in two."""
+        return _walk(value, self.redact)  # type: ignore[no-any-return]
+
+
+def url_secrets(url: str | None) -> list[str]:
+    """The password of a URL as written and decoded, and the `user:password` pair as Basic auth sends it."""
+    if not url:
+        return []
+    try:
+        parts = urlsplit(url)
+        raw_user, raw_password = parts.username, parts.password
+    except ValueError:
+        return []
+    if not raw_password:
+        return []
+    user, password = unquote(raw_user or ""), unquote(raw_password)
+    pair = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return [raw_password, password, pair]
+
+
+def _looks_secret(value: str) -> bool:
+    value = value.strip()
+    return len(value) >= MIN_GUESSED and not _PLAIN_WORDS.fullmatch(value) and not value.isdigit()
+
+
+def _walk(value: Any, redact: Any) -> Any:
+    if isinstance(value, Enum) or value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {_walk(k, redact): _walk(v, redact) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_walk(v, redact) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_walk(v, redact) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _walk(getattr(value, f.name), redact) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)
+    return value
+
+
+_NAMED_ESCAPES = {"\n": "n", "\r": "r", "\t": "t", "\f": "f", "\b": "b", "\v": "v", "\0": "0"}
+_BACKSLASHES = r"\\+"  # one, or several when the escaped text was escaped again (a JSON line)
+
+
+def _hex(byte: int) -> str:
+    """Two hex digits, either case."""
+    return "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in f"{byte:02x}")
+
+
+def _char_forms(char: str) -> str:
+    """A regex for one character of a secret, in every way it may be written out."""
+    if char.isascii() and char.isalnum():
+        return char
+    code = ord(char)
+    encoded = char.encode("utf-8")
+    forms = [re.escape(char), "".join("%" + _hex(b) for b in encoded),
+             "".join(_BACKSLASHES + "x" + _hex(b) for b in encoded)]
+    forms.append(_BACKSLASHES + ("u" + "".join(_hex(b) for b in code.to_bytes(2, "big")) if code < 0x10000
+                                 else "U" + "".join(_hex(b) for b in code.to_bytes(4, "big"))))
+    if code < 0x100:
+        forms.append(_BACKSLASHES + "x" + _hex(code))
+    if char in _NAMED_ESCAPES:
+        forms.append(_BACKSLASHES + _NAMED_ESCAPES[char])
+    if char in "\"'/\\":
+        forms.append(_BACKSLASHES + re.escape(char))
+    if char == " ":
+        forms.append(r"\+")
+    return "(?:" + "|".join(forms) + ")"
+
+
+_ALNUM_RUN = re.compile(r"[A-Za-z0-9]+")
+
+
+@lru_cache(maxsize=64)
+def _pattern(secrets: frozenset[str]) -> tuple[re.Pattern[str] | None, tuple[str, ...] | None]:
+    """The regex of every form of every secret, and the literal anchors (None: no usable anchor)."""
+    if not secrets:
+        return None, ()
+    ordered = sorted(secrets, key=lambda s: (-len(s), s))  # the longest form first ("key\n" before "key")
+    pattern = re.compile("|".join("".join(_char_forms(c) for c in secret) for secret in ordered))
+    anchors = []
+    for secret in ordered:
+        runs = _ALNUM_RUN.findall(secret)
+        longest = max(runs, key=len) if runs else ""
+        if len(longest) < 3:
+            return pattern, None
+        anchors.append(longest)
+    return pattern, tuple(dict.fromkeys(anchors))
+
+
+# -- the redactor of the current run --------------------------------------------------------------
+
+_current = Redactor()
+
+
+def install(redactor: Redactor) -> None:
+    """Make redactor the one every message, view and event of this run passes through (CLI only)."""
+    global _current
+    _current = redactor
+
+
+def current() -> Redactor:
+    return _current
 
 
 def register_secret(value: str | None) -> None:
-    """Remember a secret read from the environment so that redact() can strip it."""
-    if value and len(value) >= 4:
-        _registered.add(value)
+    """Add a secret read while running (the key a connection actually sends)."""
+    install(_current.with_secrets([value]))
 
 
 def redact(text: str) -> str:
-    for secret in sorted(_registered, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    for name, value in os.environ.items():
-        if value and len(value) >= 8 and ("KEY" in name or "TOKEN" in name or "SECRET" in name):
-            text = text.replace(value, "***")
-    return _KEY_LIKE.sub("sk-***", text)
+    return _current.redact(text)

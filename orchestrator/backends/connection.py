@@ -13,6 +13,7 @@ from orchestrator.constants import LOCAL_API_KEY
 from orchestrator.errors import OrchestratorError
 from orchestrator.project import Project, Target
 
+LOCAL_KEY_ENV = "ORCHESTRATOR_LOCAL_API_KEY"
 DEFAULT_MAX_RETRIES = 4
 DEFAULT_TIMEOUT = 60.0
 
@@ -42,15 +43,22 @@ class Connection:
             self._server = EmulatorServer(db).start()
             base_url, api_key = self._server.base_url, LOCAL_API_KEY
         elif self.target.type == "local":
-            base_url, api_key = self.override_url, self.environ.get("ORCHESTRATOR_LOCAL_API_KEY", LOCAL_API_KEY)
+            name = LOCAL_KEY_ENV
+            base_url, api_key = self.override_url, self.environ.get(name, LOCAL_API_KEY)
         else:
             name = self.target.api_key_env or "OPENAI_API_KEY"
             api_key = self.environ.get(name, "")
             if not api_key:
                 raise OrchestratorError(f"target `{self.target.name}` needs an API key: set the environment "
                                         f"variable {name} (keys are never read from files)")
-            register_secret(api_key)
             base_url = self.override_url or self.target.base_url
+        if api_key != LOCAL_API_KEY:
+            register_secret(api_key)
+            problem = header_value_problem(api_key)
+            if problem:
+                raise OrchestratorError(f"the API key in the environment variable {name} (target "
+                                        f"`{self.target.name}`) cannot be sent in an HTTP header: {problem}; "
+                                        "nothing was sent. Set the variable to the key alone")
         self.sdk = openai.OpenAI(
             base_url=base_url,
             api_key=api_key,
@@ -74,3 +82,21 @@ class Connection:
         from orchestrator.backends.assistants import AssistantsClient
 
         return AssistantsClient(self.sdk)
+
+
+def header_value_problem(value: str) -> str | None:
+    """Why value cannot follow `Bearer ` in an Authorization header (None when it can), never quoting it.
+
+    HTTP field values are visible ASCII with inner spaces (RFC 9110 5.5); httpx refuses anything else
+    only when the request is sent, where it looks like a network fault and would be retried.
+    """
+    if value != value.strip():
+        where = "ends" if value[-1:].isspace() else "starts"
+        newline = " (a trailing newline, as `echo` or a secrets file adds?)" if value.endswith(("\n", "\r")) else ""
+        return f"it {where} with whitespace{newline}"
+    for position, char in enumerate(value, start=1):
+        if not char.isascii():
+            return f"character {position} of {len(value)} is not ASCII"
+        if not char.isprintable():
+            return f"character {position} of {len(value)} is a control character"
+    return None

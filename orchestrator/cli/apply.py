@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -69,57 +70,142 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
         return _confirm_and_apply(plan, live, yes, parallelism, bus)
 
 
-def check_plan_fits(saved: Plan, selection: Any) -> None:
-    """Refuse a saved plan made for another project, environment, target or backend."""
-    if (selection.project.name, selection.environment.name, selection.target.name) != \
-            (saved.project, saved.environment, saved.target):
+def prepare_saved_plan(saved: Plan, selection: Any, source: str) -> Plan:
+    """The checks that need no network: the plan fits this project, environment, target and backend, every
+    payload builds, no file leaves the project; then its ownership metadata is recomputed from the project.
+    Raises OrchestratorError saying what does not fit (nothing was changed)."""
+    from orchestrator.backends.base import mapping_for
+    from orchestrator.planfile import restamp
+
+    project, env, chosen = selection.project, selection.environment, selection.target
+    made_for = (saved.project, saved.environment, saved.target, saved.backend)
+    if made_for != (project.name, env.name, chosen.name, chosen.backend):
         raise OrchestratorError(
-            f"the plan was made for project {saved.project}, environment {saved.environment}, target {saved.target}; "
-            f"this run is for {selection.project.name}, {selection.environment.name}, {selection.target.name}")
-    if selection.target.backend != saved.backend:
-        raise OrchestratorError(f"the plan was made for the {saved.backend} backend, target "
-                                f"{selection.target.name} now uses {selection.target.backend}")
+            f"{source} was made for project {saved.project}, environment {saved.environment}, target "
+            f"{saved.target} ({saved.backend}); this run is for project {project.name}, environment {env.name}, "
+            f"target {chosen.name} ({chosen.backend}); nothing was changed" + _how_to_match(saved, selection, source))
+    mapping = mapping_for(chosen.backend)
+    problems = _payload_problems(saved, mapping, project.root)
+    if problems:
+        raise OrchestratorError("\n".join(f"{source}: {problem}" for problem in problems)
+                                + f"\n{source} cannot be applied to this project; nothing was changed")
+    return restamp(saved, project=project.name, environment=env.name, write_only=mapping.write_only)
 
 
-def stale_problems(saved: Plan, live: Any) -> list[str]:
-    """Read live state now and say why the saved plan no longer fits it (empty when it still does)."""
-    from orchestrator.planfile import stale_changes
+def check_saved_live(saved: Plan, live: Any, selection: Any) -> Any:
+    """Read live state now and re-check the plan against it: ownership of every object it touches, staleness,
+    what was applied already (a SavedPlanCheck)."""
+    from orchestrator.planfile import check_saved_plan
+    from orchestrator.sync import live_items
 
     uses_files = any((c.essence or {}).get("knowledge") or (c.essence or {}).get("code_files") for c in saved.changes)
     objects = read_live(live, with_knowledge=True if uses_files else None)
-    fingerprints = {obj.id: objects.fingerprint(obj) for obj in objects}
-    owned = {}
-    for obj in sorted(objects, key=lambda o: o.created_at):  # the oldest claims a spec, as in planning
-        if obj.owner and obj.owner.project == saved.project and obj.owner.environment == saved.environment:
-            owned.setdefault(obj.owner.spec, obj.id)
-    return stale_changes(saved, fingerprints, owned)
+    return check_saved_plan(saved, live_items(objects, live.mapping), project=selection.project.name,
+                            environment=selection.environment.name, write_only=live.mapping.write_only,
+                            adopt_ids=_adopt_ids(selection))
 
 
 def _apply_saved(plan_file: Path, directory: Path | None, environment: str | None, target: str | None,
                  yes: bool, parallelism: int, bus: Any) -> int:
-    from orchestrator.cli.common import caller_path
-    from orchestrator.planfile import plan_from_json
+    """Apply a saved plan, which is untrusted input: its file, project, environment and target are checked,
+    its ownership metadata recomputed, and every object it updates or deletes re-checked live."""
+    from orchestrator.cli.common import caller_path, print_diagnostics
+    from orchestrator.diagnostics import Diagnostics
+    from orchestrator.planfile import read_plan
 
     plan_file = caller_path(plan_file)
-    try:
-        text = plan_file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise OrchestratorError(f"plan file {plan_file} not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise OrchestratorError(f"cannot read plan file {plan_file}: {exc}") from None
-    saved = plan_from_json(text, str(plan_file))
-    selection = load_selection(directory, environment or saved.environment, target or saved.target)
-    check_plan_fits(saved, selection)
-    with connect(selection.project, selection.target, selection.environment) as live, \
-            apply_lock(selection.project, selection.target):
-        problems = stale_problems(saved, live)
-        if problems:
+    # the project decides the environment and target (flags, or its defaults), never the file
+    selection = load_selection(directory, environment, target)
+    parsed = read_plan(plan_file, str(plan_file))
+    if isinstance(parsed, Diagnostics):
+        print_diagnostics(parsed, summary=False)
+        click.echo(f"error: {plan_file} is not a valid saved plan; nothing was changed", err=True)
+        return 1
+    saved = prepare_saved_plan(parsed, selection, str(plan_file))
+    project, env, chosen = selection.project, selection.environment, selection.target
+    with connect(project, chosen, env) as live, apply_lock(project, chosen):
+        check = check_saved_live(saved, live, selection)
+        if check.foreign:
+            click.echo("error: the saved plan would change objects this project does not own; "
+                       "nothing was changed:", err=True)
+            for problem in check.foreign:
+                click.echo(f"  - {problem}", err=True)
+            click.echo("A saved plan may only update or delete objects whose live metadata names project "
+                       f"{project.name} and environment {env.name}.", err=True)
+            return 1
+        if check.stale:
             click.echo("error: the saved plan is stale; nothing was changed:", err=True)
-            for problem in problems:
+            for problem in check.stale:
                 click.echo(f"  - {problem}", err=True)
             click.echo("Run `orchestrator diff --out PLAN` again and review the new plan.", err=True)
             return 1
+        if check.already_applied:
+            click.echo(f"The saved plan was already applied: live state is what its {len(check.applied)} "
+                       f"change{'s' if len(check.applied) != 1 else ''} produced; nothing was changed.", err=True)
+            return 0
+        if check.applied:
+            click.echo(f"{len(check.applied)} of {len(saved.actionable)} changes of the saved plan were already "
+                       "applied; applying the others.", err=True)
+            done = {id(c) for c in check.applied}
+            saved = replace(saved, changes=tuple(c for c in saved.changes if id(c) not in done))
         return _confirm_and_apply(saved, live, yes, parallelism, bus)
+
+
+def _how_to_match(saved: Plan, selection: Any, plan_file: Path) -> str:
+    project = selection.project
+    if saved.project != project.name or saved.environment not in project.environments:
+        return ""
+    flags = f" -e {saved.environment}"
+    if saved.target != project.environments[saved.environment].target:
+        flags += f" -t {saved.target}"
+    return f". To apply it to environment {saved.environment}, run `orchestrator apply{flags} {plan_file}`"
+
+
+def _payload_problems(saved: Plan, mapping: Any, root: Path) -> list[str]:
+    """Build every payload before anything is sent (pure), so a plan that does not fit the backend fails
+    whole and at once; and refuse knowledge or code files that resolve outside the project."""
+    problems: list[str] = []
+    resolved_root = root.resolve()
+    for index, change in enumerate(saved.changes):
+        if change.action not in (Action.CREATE, Action.UPDATE) or change.essence is None:
+            continue
+        where = f"/changes/{index}/apply/essence"
+        try:
+            if change.action is Action.CREATE:
+                mapping.create_payload(change.essence, {})
+            else:
+                mapping.update_payload(change.essence, change.changed_keys, {})
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            detail = f"missing key {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
+            problems.append(f"{change.kind} `{change.name}` [{where}]: does not fit the {mapping.backend} "
+                            f"backend ({detail})")
+            continue
+        knowledge = change.essence.get("knowledge") or {}
+        paths = [*(knowledge.get("files") or {}), *(change.essence.get("code_files") or {})]
+        for path in paths:
+            if path.startswith("(external) "):
+                continue
+            if not (resolved_root / path).resolve().is_relative_to(resolved_root):
+                problems.append(f"{change.kind} `{change.name}` [{where}]: file `{path}` resolves outside "
+                                "the project folder")
+    return problems
+
+
+def _adopt_ids(selection: Any) -> dict[str, str]:
+    """spec name -> adopt_id, read from the project's spec files (as in git), for adoption checks."""
+    from orchestrator.desired import discover_spec_files
+    from orchestrator.loading import LoadError, load_yaml_file
+
+    found: dict[str, str] = {}
+    for path in discover_spec_files(selection.project):
+        try:
+            data = load_yaml_file(path).data
+        except LoadError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("adopt_id"), str):
+            name = data.get("name") if isinstance(data.get("name"), str) else path.stem
+            found[name] = data["adopt_id"]
+    return found
 
 
 def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: Any, *,
@@ -161,6 +247,7 @@ def execute(plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str =
     import threading
 
     from orchestrator.cli.progress import Activity
+    from orchestrator.secrets import redact
 
     total = len(plan.actionable)
     done = 0
@@ -172,10 +259,11 @@ def execute(plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str =
         with printed:
             done += 1
             activity.update(f"applying: {done} of {total} done")
+            line = redact(render_outcome(outcome))
             if activity.enabled:
-                activity.say(render_outcome(outcome))
+                activity.say(line)
             else:
-                click.echo(render_outcome(outcome))
+                click.echo(line)
 
     with activity:
         result = run_plan(plan, live, parallelism, bus, on_outcome=report, progress=activity.note)

@@ -145,9 +145,19 @@ def select(directory: Path | None, environment: str | None, target: str | None) 
     project, diagnostics = load_project(root)
     if project is None:
         return diagnostics
+    use_project_redactor(project)
     env = project.environment(environment)
     chosen = project.target(target or env.target)
     return Selection(project, env, chosen, selection_diagnostics(diagnostics, chosen))
+
+
+def use_project_redactor(project: Project) -> None:
+    """From now on, redact the values of every variable the project names and its URLs' passwords."""
+    import os
+
+    from orchestrator.secrets import current, install
+
+    install(current().with_targets(project.targets.values(), os.environ))
 
 
 def today() -> date:

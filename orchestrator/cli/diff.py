@@ -65,6 +65,7 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
         except OSError as exc:
             raise OrchestratorError(f"cannot write the plan to {written}: {exc.strerror or exc}") from None
     click.echo(render(plan, output), nl=False)
+    warn_if_redacted(plan, saved=out is not None)
     if out is not None:
         where = caller_directory()
         again = f"orchestrator -C {where} apply {out}" if where is not None and not out.is_absolute() \
@@ -93,3 +94,15 @@ def render(plan, output: str) -> str:  # type: ignore[no-untyped-def]
     from orchestrator.views.plan_text import render_plan_text
 
     return render_plan_text(plan, color=stdout_color())
+
+
+def warn_if_redacted(value: object, *, saved: bool = False) -> None:
+    """Say so when a secret was masked in what was shown (and saved): the masked value is what a saved
+    plan would then apply."""
+    from orchestrator.secrets import MASK, current
+
+    if current().redact_data(value) == value:
+        return
+    click.echo(f"warning: secret values (an API key the project names, a URL password or an `sk-...` string) "
+               f"are shown as {MASK}" + (f" and saved as {MASK}: applying the saved plan would write {MASK} "
+                                         "in their place" if saved else ""), err=True)

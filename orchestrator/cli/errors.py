@@ -8,6 +8,11 @@ from orchestrator.errors import OrchestratorError
 
 
 def run_cli(group: click.Group, argv: list[str]) -> int:
+    import os
+
+    from orchestrator.secrets import Redactor, install
+
+    install(Redactor.from_environment(os.environ))  # a fresh redactor per run; select() adds the project's
     try:
         result = group.main(args=argv, prog_name="orchestrator", standalone_mode=False)
     except click.exceptions.Exit as stop:

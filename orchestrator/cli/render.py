@@ -29,7 +29,9 @@ def render(name: str, directory: Path | None, environment: str | None, target: s
       orchestrator render spanish-tutor -e agents -o json
     """
     from orchestrator.cli.common import print_diagnostics, today
+    from orchestrator.cli.diff import warn_if_redacted
     from orchestrator.desired import build_desired
+    from orchestrator.secrets import current
 
     try:
         selection = load_selection(directory, environment, target)
@@ -44,10 +46,12 @@ def render(name: str, directory: Path | None, environment: str | None, target: s
     print_diagnostics(shown, summary=shown.has_errors)
     if payload is None:
         return 1
+    warn_if_redacted(payload)
+    payload = current().redact_data(payload)
     if output == "json":
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        click.echo(current().redact(json.dumps(payload, indent=2, ensure_ascii=False)))
     else:
-        click.echo(dump_yaml(payload), nl=False)
+        click.echo(current().redact(dump_yaml(payload)), nl=False)
     return 0
 
 

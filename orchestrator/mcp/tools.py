@@ -162,7 +162,7 @@ class Workspace:
         from orchestrator.planfile import plan_to_data, plan_to_json
 
         state, diagnostics = self._state(environment, target)
-        plan = compute_plan(state, prune=prune, only=parse_only(tuple(only), set(state.specs)))
+        plan = compute_plan(state, prune=prune, only=parse_only(tuple(only), state))
         self.bus.publish("plan_created", project=plan.project, environment=plan.environment, target=plan.target,
                          summary=plan.summary())
         plan_id = self.plans.add(plan_to_json(plan))
@@ -179,21 +179,29 @@ class Workspace:
 
     def apply(self, plan_id: str, parallelism: int = 8) -> dict[str, Any]:
         """Apply exactly the plan `diff` returned, refused as a saved plan is when live state moved since."""
-        from orchestrator.cli.apply import check_plan_fits, run_plan, stale_problems
+        from dataclasses import replace
+
+        from orchestrator.cli.apply import check_saved_live, prepare_saved_plan, run_plan
         from orchestrator.cli.engine import apply_lock, connect
         from orchestrator.planfile import plan_from_json
 
         if not self.allow_apply:
             raise ToolFailure(f"apply refused: {READ_ONLY_HINT}; nothing was changed")
-        saved = plan_from_json(self.plans.take(plan_id), f"plan {plan_id}")
+        source = f"plan {plan_id}"
+        saved = plan_from_json(self.plans.take(plan_id), source)
         selection = self._selection(saved.environment, saved.target)
-        check_plan_fits(saved, selection)
+        saved = prepare_saved_plan(saved, selection, source)
         with connect(selection.project, selection.target, selection.environment) as live, \
                 apply_lock(selection.project, selection.target):
-            problems = stale_problems(saved, live)
-            if problems:
+            check = check_saved_live(saved, live, selection)
+            if check.foreign:
+                raise ToolFailure("the plan would change objects this project does not own; nothing was changed",
+                                  foreign=list(check.foreign))
+            if check.stale:
                 raise ToolFailure("the plan is stale (live state changed since `diff`); nothing was changed. "
-                                  "Run `diff` again and review the new plan.", stale=problems)
+                                  "Run `diff` again and review the new plan.", stale=list(check.stale))
+            done = {id(c) for c in check.applied}
+            saved = replace(saved, changes=tuple(c for c in saved.changes if id(c) not in done))
             result = run_plan(saved, live, parallelism, self.bus) if saved.has_changes else None
         self.plans.mark_applied(plan_id)
         applied = _applied(plan_id, saved, result)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 
 from orchestrator.diagnostics import Diagnostics, Severity
+from orchestrator.secrets import Redactor, current
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m"}
 _RESET = "\033[0m"
 
 
-def render_diagnostics(diagnostics: Diagnostics, *, color: bool = False, summary: bool = True) -> str:
+def render_diagnostics(diagnostics: Diagnostics, *, color: bool = False, summary: bool = True,
+                       redactor: Redactor | None = None) -> str:
+    redactor = redactor or current()
     lines = []
     for item in diagnostics.sorted():
         label = str(item.severity)
@@ -23,11 +26,12 @@ def render_diagnostics(diagnostics: Diagnostics, *, color: bool = False, summary
     if summary and diagnostics:
         errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)
         lines.append(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}")
-    return "\n".join(lines) + ("\n" if lines else "")
+    return redactor.redact("\n".join(lines) + ("\n" if lines else ""))
 
 
-def render_diagnostics_json(diagnostics: Diagnostics) -> str:
-    return json.dumps([d.to_json() for d in diagnostics.sorted()], indent=2, ensure_ascii=False) + "\n"
+def render_diagnostics_json(diagnostics: Diagnostics, *, redactor: Redactor | None = None) -> str:
+    items = (redactor or current()).redact_data([d.to_json() for d in diagnostics.sorted()])
+    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
 
 def _count(n: int, word: str) -> str:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from orchestrator.planning import Action, Change, Plan
+from orchestrator.secrets import Redactor, current
 from orchestrator.views.plan_text import REASON
 from orchestrator.views.values import describe_file_change, file_size, inline, unified, wants_diff
 
 ICON = {Action.CREATE: "🟢 create", Action.UPDATE: "🟡 update", Action.DELETE: "🔴 delete", Action.NOOP: "noop"}
 
 
-def render_plan_markdown(plan: Plan) -> str:
+def render_plan_markdown(plan: Plan, *, redactor: Redactor | None = None) -> str:
+    """Every value passes the redactor (the run's own unless one is given) before it is formatted."""
+    redactor = redactor or current()
+    plan = redactor.redact_data(plan)
     s = plan.summary()
     lines = [
         f"### Orchestrator plan: `{plan.project}` / `{plan.environment}` → `{plan.target}` ({plan.backend})",
@@ -32,7 +36,7 @@ def render_plan_markdown(plan: Plan) -> str:
         lines.append("")
         lines.extend(f"- {_cell(w)}" for w in plan.warnings)
         lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return redactor.redact("\n".join(lines).rstrip("\n") + "\n")
 
 
 def _details(change: Change) -> list[str]:

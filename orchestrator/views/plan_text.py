@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from orchestrator.planning import Action, Change, Plan, Reason
+from orchestrator.secrets import Redactor, current
 from orchestrator.views.values import describe_file_change, file_size, inline, unified, wants_diff
 
 SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: " "}
@@ -23,7 +24,10 @@ REASON = {
 RESET = "\033[0m"
 
 
-def render_plan_text(plan: Plan, *, color: bool = False) -> str:
+def render_plan_text(plan: Plan, *, color: bool = False, redactor: Redactor | None = None) -> str:
+    """Every value passes the redactor (the run's own unless one is given) before it is formatted."""
+    redactor = redactor or current()
+    plan = redactor.redact_data(plan)
     lines = [f"Plan for project {plan.project}, environment {plan.environment}, "
              f"target {plan.target} ({plan.backend})", ""]
     for change in plan.actionable:
@@ -40,7 +44,7 @@ def render_plan_text(plan: Plan, *, color: bool = False) -> str:
     else:
         noun = "object" if summary["noop"] == 1 else "objects"
         lines.append(f"No changes. {summary['noop']} {noun} in sync.")
-    return "\n".join(lines) + "\n"
+    return redactor.redact("\n".join(lines) + "\n")
 
 
 def _paint(text: str, action: Action, color: bool) -> str:

@@ -73,8 +73,11 @@ def test_saved_plan_applies_exactly_that_plan(project: Path, cli: Callable[..., 
     [live] = owned_by(sdk, "test-project/dev/helper")
     assert live.temperature == 0.4
     assert owned_by(sdk, "test-project/dev/other") == []
-    again = cli("apply", str(plan_file), "--yes")
-    assert again.exit_code == 1 and "stale" in again.stderr  # the create already happened
+    before = snapshot(sdk)
+    again = cli("apply", str(plan_file), "--yes")  # the create already happened: nothing to do, not "stale"
+    assert again.exit_code == 0, again.output
+    assert "already applied" in again.stderr and "stale" not in again.output
+    assert snapshot(sdk) == before
 
 
 def test_stale_saved_plan_is_refused_and_changes_nothing(
