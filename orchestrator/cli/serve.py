@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -101,11 +102,9 @@ def serve(
 
     api_key = read_api_key(api_key, api_key_env)
     path = db_path if db_path is not None else default_db()
-    if log_requests:
-        import logging
-
-        logging.basicConfig(level=logging.INFO, format="%(message)s")
-        logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+    # operators see database failures (and, with --log-requests, each request) on stderr
+    logging.basicConfig(level=logging.INFO if log_requests else logging.WARNING, format="%(message)s")
+    logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
 
     def announce(base_url: str) -> None:
         click.echo(f"Serving OpenAI-compatible API on {base_url} (db: {path})", err=True)

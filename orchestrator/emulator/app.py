@@ -31,6 +31,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 LOGGER = logging.getLogger("orchestrator.emulator")
+LOGGER.addHandler(logging.NullHandler())  # silent unless the host configures logging (`serve` does)
 SETTING_NAMES = tuple(FaultSettings.__dataclass_fields__)
 
 
