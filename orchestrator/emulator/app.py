@@ -217,6 +217,7 @@ class EmulatorApp:
             method=request.method,
             path_params=path_params,
             query=dict(request.query_params),
+            query_items=tuple(request.query_params.multi_items()),
             headers=dict(request.headers),
             body=body,
             form=form,
