@@ -132,3 +132,17 @@ def test_serve_logs_a_full_database_without_a_traceback(tmp_path: Path) -> None:
         process.terminate()
         _, log = process.communicate(timeout=10)
     assert log == f"POST /v1/assistants: cannot write the emulator database {db}: database or disk is full\n"
+
+
+def test_a_lock_held_elsewhere_answers_503_which_may_be_retried(tmp_path: Path) -> None:
+    db = tmp_path / "local.db"
+    with EmulatorServer(db) as server, contextlib.closing(sqlite3.connect(db, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")  # another process writing, for longer than the 5 s busy timeout
+        try:
+            busy = httpx2.post(server.base_url + "/assistants", json={"model": "m"}, timeout=30)
+        finally:
+            other.execute("ROLLBACK")
+        assert busy.status_code == 503 and "x-should-retry" not in busy.headers
+        assert busy.json()["error"]["code"] == "database_busy"
+        assert "database is locked" in busy.json()["error"]["message"]
+        assert httpx2.post(server.base_url + "/assistants", json={"model": "m"}).status_code == 200
