@@ -8,6 +8,7 @@ would be lost.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -19,7 +20,7 @@ from starlette.requests import Request
 
 from orchestrator.constants import ADMIN_FAULTS_PATH, ADMIN_HEALTH_PATH, ADMIN_REQUESTS_PATH
 from orchestrator.emulator import routes
-from orchestrator.emulator.bodies import BodyLimits, limited_request, parse_json, read_body, read_form
+from orchestrator.emulator.bodies import BodyLimits, limited_request, open_form, parse_json, read_body
 from orchestrator.emulator.context import ApiRequest, Context, Reply
 from orchestrator.emulator.errors import ApiError
 from orchestrator.emulator.faults import Fault, FaultInjector, FaultSettings, RequestCounter
@@ -166,9 +167,11 @@ class EmulatorApp:
                 raise ApiError(404, f"Invalid URL ({request.method} {request.url.path})")
             route, path_params = matched
             limit = self.limits.upload_bytes if route.uploads else self.limits.json_bytes
-            api_request = await self.read_request(limited_request(request, receive, limit), path_params)
-            with self.context.store.transaction():
-                reply = route.handler(self.context, api_request)
+            async with contextlib.AsyncExitStack() as resources:
+                limited = limited_request(request, receive, limit)
+                api_request = await self.read_request(limited, path_params, resources)
+                with self.context.store.transaction():
+                    reply = route.handler(self.context, api_request)
         except ApiError as error:
             reply = Reply(error.body(), status=error.status, headers=error.headers)
         except StoreError as error:
@@ -204,13 +207,16 @@ class EmulatorApp:
         ):
             raise ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
 
-    async def read_request(self, request: Request, path_params: dict[str, str]) -> ApiRequest:
+    async def read_request(
+        self, request: Request, path_params: dict[str, str], resources: contextlib.AsyncExitStack
+    ) -> ApiRequest:
+        """The parsed request; uploaded files stay open in `resources` until the reply is made."""
         content_type = request.headers.get("content-type", "")
         body: Any = None
         form: dict[str, Any] = {}
         if request.method == "POST":
             if content_type.startswith("multipart/form-data"):
-                form = await read_form(request, self.limits)
+                form = await resources.enter_async_context(open_form(request, self.limits))
             else:
                 body = parse_json(await read_body(request))
         return ApiRequest(

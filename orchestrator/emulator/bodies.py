@@ -2,15 +2,17 @@
 
 A body is refused with 413 as soon as its declared `Content-Length` or the bytes received so
 far pass the endpoint's limit, so an oversized body is never held in memory. Uploads to
-`/v1/files` may be as large as the API's file limit (512 MB); JSON bodies far less.
+`/v1/files` may be as large as the API's file limit (512 MB); JSON bodies far less. A file part
+stays where the form parser spooled it (disk past 1 MB) and is read in chunks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -39,6 +41,15 @@ class BodyLimits:
     @property
     def upload_bytes(self) -> int:
         return self.file_bytes + FORM_ALLOWANCE_BYTES
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """One file part of a multipart form, open for reading until the request is answered."""
+
+    filename: str
+    size: int
+    file: IO[bytes]
 
 
 def too_large(limit: int, what: str = "Request body") -> ApiError:
@@ -135,23 +146,26 @@ def parse_json(raw: bytes) -> Any:
     return value
 
 
-async def read_form(request: Request, limits: BodyLimits) -> dict[str, Any]:
-    """The multipart fields; files as (filename, bytes), each at most the file limit."""
+@contextlib.asynccontextmanager
+async def open_form(request: Request, limits: BodyLimits) -> AsyncIterator[dict[str, Any]]:
+    """The multipart fields, files as `Upload`s of at most the file limit, closed on exit."""
     try:
         parsed = await request.form(max_files=10, max_fields=100)
     except ApiError:
         raise
     except Exception:
         raise ApiError(400, "Could not parse the multipart form body.") from None
-    form: dict[str, Any] = {}
     try:
+        form: dict[str, Any] = {}
         for key, value in parsed.multi_items():
             if isinstance(value, UploadFile):
-                if value.size is not None and value.size > limits.file_bytes:
+                size = value.size or 0
+                if size > limits.file_bytes:
                     raise too_large(limits.file_bytes, "File")
-                form[key] = (value.filename or "upload", await value.read())
+                await value.seek(0)
+                form[key] = Upload(value.filename or "upload", size, value.file)
             else:
                 form[key] = value
+        yield form
     finally:
         await parsed.close()
-    return form

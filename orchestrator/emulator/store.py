@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -39,6 +39,9 @@ CREATE INDEX IF NOT EXISTS objects_by_id ON objects (id, kind);
 CREATE UNIQUE INDEX IF NOT EXISTS objects_seq ON objects (seq);
 CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
+
+
+BLOB_CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +392,22 @@ class Store:
     def put_blob(self, blob_id: str, data: bytes) -> None:
         with self.transaction():
             self._connection.execute("INSERT OR REPLACE INTO blobs (id, data) VALUES (?, ?)", (blob_id, data))
+
+    def put_blob_from(self, blob_id: str, source: IO[bytes], size: int) -> None:
+        """Store `size` bytes read from `source` in chunks (incremental blob I/O), never all at once."""
+        with self.transaction():
+            cursor = self._connection.execute(
+                "INSERT OR REPLACE INTO blobs (id, data) VALUES (?, zeroblob(?))", (blob_id, size)
+            )
+            assert cursor.lastrowid is not None
+            with self._connection.blobopen("blobs", "data", cursor.lastrowid) as blob:
+                written = 0
+                while written < size:
+                    chunk = source.read(min(BLOB_CHUNK_BYTES, size - written))
+                    if not chunk:
+                        raise ValueError(f"upload ended after {written} of {size} bytes")
+                    blob.write(chunk)
+                    written += len(chunk)
 
     def get_blob(self, blob_id: str) -> bytes | None:
         with self._lock:

@@ -186,3 +186,36 @@ def test_a_json_null_body_is_refused(http: httpx2.Client, path: str) -> None:
         == "Invalid type for body: expected an object, but got null instead."
     )
     assert http.post("/threads").status_code == 200  # no body at all is still an empty thread
+
+
+def multipart(boundary: str, size: int) -> Iterator[bytes]:
+    yield (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n'
+    ).encode()
+    yield from chunks(size)
+    yield f"\r\n--{boundary}--\r\n".encode()
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak RSS is read from /proc")
+def test_an_upload_within_the_limit_is_stored_without_being_held_in_memory(
+    served_process: tuple[subprocess.Popen[str], str],
+) -> None:
+    process, base_url = served_process
+    size = 200 * MIB  # before: read whole, then copied into SQLite, 650 MB peak
+    response = httpx2.post(
+        base_url + "/files",
+        content=multipart("b0undary", size),
+        headers={"Content-Type": "multipart/form-data; boundary=b0undary"},
+        timeout=120,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["bytes"] == size
+    assert peak_rss_kb(process.pid) < 250 * 1024
+
+
+def test_a_streamed_upload_keeps_every_byte(client: openai.OpenAI) -> None:
+    data = os.urandom(3 * MIB + 12345)  # several blob chunks and a ragged end
+    uploaded = client.files.create(file=("r.bin", data), purpose="assistants")
+    assert uploaded.bytes == len(data)
+    assert client.files.content(uploaded.id).read() == data
