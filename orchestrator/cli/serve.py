@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -28,7 +29,21 @@ from orchestrator.constants import EMULATOR_API_KEY_ENV, LOCAL_DB_NAME, STATE_DI
     "database), else in the current folder].",
 )
 @click.option(
-    "--api-key", default=None, help=f"Require this bearer token (also read from ${EMULATOR_API_KEY_ENV})."
+    "--api-key",
+    default=None,
+    help=f"Require this bearer token (visible to other local users in `ps`: prefer --api-key-env or "
+    f"${EMULATOR_API_KEY_ENV}).",
+)
+@click.option(
+    "--api-key-env",
+    metavar="NAME",
+    default=None,
+    help="Require the bearer token held by this environment variable.",
+)
+@click.option(
+    "--insecure",
+    is_flag=True,
+    help="Allow a --host other than loopback without an API key.",
 )
 @click.option(
     "--latency-ms",
@@ -59,17 +74,26 @@ from orchestrator.constants import EMULATOR_API_KEY_ENV, LOCAL_DB_NAME, STATE_DI
     show_default=True,
     help="Refuse to attach a file to a vector store this soon after its upload.",
 )
+@click.option(
+    "--max-db-mb",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Cap the database size: past it, writes fail as on a full disk (to try clients).",
+)
 @click.option("--log-requests", is_flag=True, help="Log method, path and status of each request to stderr.")
 def serve(
     host: str,
     port: int,
     db_path: Path | None,
     api_key: str | None,
+    api_key_env: str | None,
+    insecure: bool,
     latency_ms: int,
     fault_rate: float,
     seed: int | None,
     ingest_ms: int,
     attach_race_ms: int,
+    max_db_mb: int | None,
     log_requests: bool,
 ) -> int:
     """Run the local OpenAI-compatible emulator until Ctrl-C.
@@ -80,15 +104,13 @@ def serve(
       orchestrator serve --latency-ms 50 --fault-rate 0.05 --seed 1   # a slow, flaky API to test against
     """
     from orchestrator.emulator import serve_forever
+    from orchestrator.emulator.store import StoreError
 
-    if api_key is None:
-        api_key = os.environ.get(EMULATOR_API_KEY_ENV) or None
+    api_key = read_api_key(api_key, api_key_env)
     path = db_path if db_path is not None else default_db()
-    if log_requests:
-        import logging
-
-        logging.basicConfig(level=logging.INFO, format="%(message)s")
-        logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+    # operators see database failures (and, with --log-requests, each request) on stderr
+    logging.basicConfig(level=logging.INFO if log_requests else logging.WARNING, format="%(message)s")
+    logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
 
     def announce(base_url: str) -> None:
         click.echo(f"Serving OpenAI-compatible API on {base_url} (db: {path})", err=True)
@@ -106,12 +128,34 @@ def serve(
             attach_race_ms,
             ready=announce,
             log_requests=log_requests,
+            max_db_bytes=max_db_mb * 1024 * 1024 if max_db_mb is not None else None,
+            insecure=insecure,
         )
+    except StoreError as error:
+        raise click.ClickException(f"{error.message} (--db names the database file)") from None
     except OSError as error:
         raise click.ClickException(f"cannot serve on {host}:{port}: {error.strerror or error}") from None
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     return 0
+
+
+def read_api_key(api_key: str | None, api_key_env: str | None) -> str | None:
+    """The key from --api-key, else the variable --api-key-env names, else $ORCHESTRATOR_EMULATOR_API_KEY."""
+    if api_key is not None and api_key_env is not None:
+        raise click.UsageError("give --api-key or --api-key-env, not both")
+    if api_key is not None:
+        if not api_key.strip():
+            raise click.BadParameter("the key is empty", param_hint="--api-key")
+        return api_key.strip()
+    if api_key_env is not None:
+        value = os.environ.get(api_key_env, "")
+        if not value.strip():
+            raise click.BadParameter(
+                f"the environment variable {api_key_env} is not set or empty", param_hint="--api-key-env"
+            )
+        return value.strip()
+    return os.environ.get(EMULATOR_API_KEY_ENV, "").strip() or None
 
 
 def default_db() -> Path:

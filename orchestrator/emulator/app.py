@@ -1,11 +1,14 @@
 """The ASGI application: admin endpoints, then for /v1 count, delay, fault, authenticate, dispatch.
 
 Nothing here logs a request body or a key; with `log_requests` only method, path and status.
+A database that cannot be used answers 5xx with the reason (and one log line), never a 200 that
+would be lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -13,14 +16,15 @@ import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from orchestrator.constants import ADMIN_FAULTS_PATH, ADMIN_HEALTH_PATH, ADMIN_REQUESTS_PATH
 from orchestrator.emulator import routes
+from orchestrator.emulator.bodies import BodyLimits, limited_request, open_form, parse_json, read_body
 from orchestrator.emulator.context import ApiRequest, Context, Reply
 from orchestrator.emulator.errors import ApiError
 from orchestrator.emulator.faults import Fault, FaultInjector, FaultSettings, RequestCounter
+from orchestrator.emulator.store import StoreError, StoreFailure
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -28,10 +32,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 LOGGER = logging.getLogger("orchestrator.emulator")
-INVALID_JSON = (
-    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
-    "HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)"
-)
+LOGGER.addHandler(logging.NullHandler())  # silent unless the host configures logging (`serve` does)
 SETTING_NAMES = tuple(FaultSettings.__dataclass_fields__)
 
 
@@ -57,13 +58,41 @@ def injected_error(fault: Fault) -> ApiError:
     return ApiError(status, message, error_type="server_error", headers={"retry-after-ms": "20"})
 
 
+STORE_STATUS = {
+    StoreFailure.FULL: 507,
+    StoreFailure.MOVED: 500,
+    StoreFailure.BROKEN: 500,
+    StoreFailure.BUSY: 503,
+}
+
+
+def store_error(error: StoreError) -> ApiError:
+    """A database failure as an API error; only a lock held elsewhere is worth a retry."""
+    retry = error.failure is StoreFailure.BUSY
+    return ApiError(
+        STORE_STATUS[error.failure],
+        f"{error.message[:1].upper()}{error.message[1:]}. Nothing was saved.",
+        error_type="server_error",
+        code=f"database_{error.failure.value}",
+        headers={} if retry else {"x-should-retry": "false"},
+    )
+
+
 class EmulatorApp:
     """One emulator instance: its store, fault settings and request counters."""
 
-    def __init__(self, context: Context, *, api_key: str | None = None, log_requests: bool = False) -> None:
+    def __init__(
+        self,
+        context: Context,
+        *,
+        api_key: str | None = None,
+        log_requests: bool = False,
+        limits: BodyLimits | None = None,
+    ) -> None:
         self.context = context
         self.api_key = api_key
         self.log_requests = log_requests
+        self.limits = limits or BodyLimits()
         self.counter = RequestCounter()
 
     @property
@@ -76,9 +105,9 @@ class EmulatorApp:
         request = Request(scope, receive)
         path = request.url.path
         if path.startswith("/v1/") or path == "/v1":
-            status = await self.serve_api(request, send)
+            status = await self.serve_api(request, receive, send)
         else:
-            reply = await self.serve_admin(request)
+            reply = await self.serve_admin(request, receive)
             status = reply.status
             await self.send_reply(send, reply)
         if self.log_requests:
@@ -86,10 +115,10 @@ class EmulatorApp:
 
     # Admin
 
-    async def serve_admin(self, request: Request) -> Reply:
+    async def serve_admin(self, request: Request, receive: Receive) -> Reply:
         try:
             self.authenticate(request)
-            return await self.dispatch_admin(request)
+            return await self.dispatch_admin(limited_request(request, receive, self.limits.json_bytes))
         except ApiError as error:
             return Reply(error.body(), status=error.status, headers=error.headers)
 
@@ -105,7 +134,7 @@ class EmulatorApp:
         if path == ADMIN_FAULTS_PATH and method == "GET":
             return Reply(self.faults.settings.to_json())
         if path == ADMIN_FAULTS_PATH and method == "POST":
-            changes = self.parse_json(await request.body()) or {}
+            changes = parse_json(await read_body(request)) or {}
             if not isinstance(changes, dict):
                 raise ApiError(400, "Expected a JSON object of settings.")
             unknown = sorted(set(changes) - set(SETTING_NAMES))
@@ -119,7 +148,7 @@ class EmulatorApp:
 
     # API
 
-    async def serve_api(self, request: Request, send: Send) -> int:
+    async def serve_api(self, request: Request, receive: Receive, send: Send) -> int:
         matched = routes.match(request.method, request.url.path)
         if matched is not None:
             self.counter.add(matched[0].name)
@@ -137,11 +166,18 @@ class EmulatorApp:
             if matched is None:
                 raise ApiError(404, f"Invalid URL ({request.method} {request.url.path})")
             route, path_params = matched
-            api_request = await self.read_request(request, path_params)
-            with self.context.store.transaction():
-                reply = route.handler(self.context, api_request)
+            limit = self.limits.upload_bytes if route.uploads else self.limits.json_bytes
+            async with contextlib.AsyncExitStack() as resources:
+                limited = limited_request(request, receive, limit)
+                api_request = await self.read_request(limited, path_params, resources)
+                with self.context.store.transaction():
+                    reply = route.handler(self.context, api_request)
         except ApiError as error:
             reply = Reply(error.body(), status=error.status, headers=error.headers)
+        except StoreError as error:
+            LOGGER.error("%s %s: %s", request.method, request.url.path, error.message)
+            failure = store_error(error)
+            reply = Reply(failure.body(), status=failure.status, headers=failure.headers)
         except Exception:
             LOGGER.exception("emulator bug while serving %s %s", request.method, request.url.path)
             reply = Reply(
@@ -171,47 +207,27 @@ class EmulatorApp:
         ):
             raise ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
 
-    @staticmethod
-    def parse_json(raw: bytes) -> Any:
-        """The JSON body; None when there is none (handlers that need one answer 400)."""
-        if not raw.strip():
-            return None
-        try:
-            return json.loads(raw, parse_constant=lambda name: (_ for _ in ()).throw(ValueError(name)))
-        except (ValueError, UnicodeDecodeError):
-            raise ApiError(400, INVALID_JSON) from None
-
-    async def read_request(self, request: Request, path_params: dict[str, str]) -> ApiRequest:
+    async def read_request(
+        self, request: Request, path_params: dict[str, str], resources: contextlib.AsyncExitStack
+    ) -> ApiRequest:
+        """The parsed request; uploaded files stay open in `resources` until the reply is made."""
         content_type = request.headers.get("content-type", "")
         body: Any = None
         form: dict[str, Any] = {}
         if request.method == "POST":
             if content_type.startswith("multipart/form-data"):
-                form = await self.read_form(request)
+                form = await resources.enter_async_context(open_form(request, self.limits))
             else:
-                body = self.parse_json(await request.body())
+                body = parse_json(await read_body(request))
         return ApiRequest(
             method=request.method,
             path_params=path_params,
             query=dict(request.query_params),
+            query_items=tuple(request.query_params.multi_items()),
             headers=dict(request.headers),
             body=body,
             form=form,
         )
-
-    @staticmethod
-    async def read_form(request: Request) -> dict[str, Any]:
-        try:
-            parsed = await request.form(max_files=10, max_fields=100)
-        except Exception:
-            raise ApiError(400, "Could not parse the multipart form body.") from None
-        form: dict[str, Any] = {}
-        for key, value in parsed.multi_items():
-            if isinstance(value, UploadFile):
-                form[key] = (value.filename or "upload", await value.read())
-            else:
-                form[key] = value
-        return form
 
     @staticmethod
     async def drop_connection(send: Send) -> None:

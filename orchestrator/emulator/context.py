@@ -43,6 +43,10 @@ class ApiRequest:
     headers: Mapping[str, str]
     body: Any = None
     form: Mapping[str, Any] = field(default_factory=dict)
+    query_items: tuple[tuple[str, str], ...] = ()  # every (key, value), repeated keys included
+
+    def query_values(self, key: str) -> list[str]:
+        return [value for name, value in self.query_items if name == key]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from orchestrator.emulator import vector_stores
+from orchestrator.emulator.bodies import Upload
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
@@ -66,7 +67,7 @@ def upload(ctx: Context, request: ApiRequest) -> Reply:
     upload_file = form.get("file")
     if upload_file is None:
         raise invalid("Missing required parameter: 'file'.", "file", "missing_required_parameter")
-    if not isinstance(upload_file, tuple):
+    if not isinstance(upload_file, Upload):
         raise invalid("Invalid 'file': expected a file upload, but got a string instead.", "file")
     purpose = form.get("purpose")
     if purpose is None:
@@ -77,22 +78,21 @@ def upload(ctx: Context, request: ApiRequest) -> Reply:
             f"Invalid value: '{purpose}'. Supported values are: {supported}.", "purpose", "invalid_value"
         )
     expires_after = read_expires_after(form)
-    filename, data = upload_file
     created_ms = ctx.clock_ms()
     created_at = created_ms // 1000
     body: dict[str, Any] = {
         "id": new_id("file-"),
         "object": "file",
-        "bytes": len(data),
+        "bytes": upload_file.size,
         "created_at": created_at,
-        "filename": filename,
+        "filename": upload_file.filename,
         "purpose": purpose,
         "status": "processed",
         "_created_ms": created_ms,
     }
     if expires_after is not None:
         body["expires_at"] = created_at + int(expires_after["seconds"])
-    ctx.store.put_blob(body["id"], data)
+    ctx.store.put_blob_from(body["id"], upload_file.file, upload_file.size)
     ctx.store.insert(KIND, body, tag=purpose)
     return Reply(public(body))
 

@@ -18,6 +18,7 @@ class Route:
     template: str
     handler: Handler
     pattern: re.Pattern[str]
+    uploads: bool = False  # a multipart file upload: the file size limit applies, not the JSON one
 
     @property
     def name(self) -> str:
@@ -31,8 +32,8 @@ def compile_template(template: str) -> re.Pattern[str]:
     return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
 
 
-def route(method: str, template: str, handler: Handler) -> Route:
-    return Route(method, template, handler, compile_template(template))
+def route(method: str, template: str, handler: Handler, *, uploads: bool = False) -> Route:
+    return Route(method, template, handler, compile_template(template), uploads)
 
 
 VS = "/v1/vector_stores/{vector_store_id}"
@@ -45,7 +46,7 @@ ROUTES: tuple[Route, ...] = (
     route("POST", "/v1/assistants/{assistant_id}", assistants.modify),
     route("DELETE", "/v1/assistants/{assistant_id}", assistants.delete),
     route("GET", "/v1/files", files.list_files),
-    route("POST", "/v1/files", files.upload),
+    route("POST", "/v1/files", files.upload, uploads=True),
     route("GET", "/v1/files/{file_id}", files.retrieve),
     route("DELETE", "/v1/files/{file_id}", files.delete),
     route("GET", "/v1/files/{file_id}/content", files.content),

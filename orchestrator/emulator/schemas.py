@@ -193,7 +193,9 @@ IMAGE_FILE_PART = Obj(
 IMAGE_URL_PART = Obj(
     {
         "type": Str(),
-        "image_url": Obj({"url": Str(), "detail": Str(enum=("auto", "low", "high"))}, required=("url",)),
+        "image_url": Obj(
+            {"url": Str(uri=True), "detail": Str(enum=("auto", "low", "high"))}, required=("url",)
+        ),
     },
     required=("image_url",),
 )

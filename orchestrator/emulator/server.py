@@ -2,11 +2,13 @@
 `serve_forever` in the foreground (`orchestrator serve`).
 
 The listening socket is bound here before uvicorn starts, so port 0 yields a known ephemeral
-port with no race, and a client may connect as soon as `start()` returns.
+port with no race, and a client may connect as soon as `start()` returns. Binding anything but
+loopback needs an API key (or an explicit `insecure=True`): the emulator holds whatever it was sent.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import threading
@@ -17,6 +19,7 @@ from types import FrameType, TracebackType
 import uvicorn
 
 from orchestrator.emulator.app import EmulatorApp, quiet_dropped_responses
+from orchestrator.emulator.bodies import BodyLimits
 from orchestrator.emulator.context import Context
 from orchestrator.emulator.faults import FaultInjector, FaultSettings, check_settings
 from orchestrator.emulator.store import Store
@@ -38,6 +41,25 @@ class QuietServer(uvicorn.Server):
         await super().startup(sockets)
         if self.on_started is not None and not self.should_exit:
             self.on_started()
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(host: str, api_key: str | None, *, insecure: bool) -> None:
+    """Refuse to serve other machines without a key, unless told it is meant."""
+    if api_key is None and not insecure and not is_loopback(host):
+        raise ValueError(
+            f"refusing to serve on {host or 'every interface'} without an API key: anyone who can reach it "
+            "could read and change everything it holds; set a key (--api-key-env NAME or "
+            "$ORCHESTRATOR_EMULATOR_API_KEY), or pass --insecure if this is really meant"
+        )
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -97,11 +119,17 @@ class EmulatorServer:
         ingest_ms: int = 0,
         attach_race_ms: int = 0,
         log_requests: bool = False,
+        limits: BodyLimits | None = None,
+        max_db_bytes: int | None = None,
+        insecure: bool = False,
     ) -> None:
+        check_exposure(host, api_key, insecure=insecure)
         self.db_path = db_path
         self.host = host
         self.api_key = api_key
         self.log_requests = log_requests
+        self.limits = limits
+        self.max_db_bytes = max_db_bytes
         self.settings = make_settings(latency_ms, fault_rate, seed, ingest_ms, attach_race_ms)
         self._socket = bind_socket(host, port)
         self._port = int(self._socket.getsockname()[1])
@@ -124,12 +152,18 @@ class EmulatorServer:
         return self.root_url + "/v1"
 
     def start(self) -> EmulatorServer:
-        """Start serving and return once the server accepts requests."""
+        """Start serving and return once the server accepts requests (StoreError: unusable database)."""
         if self._thread is not None:
             return self
-        self._store = Store(self.db_path)
+        try:
+            self._store = Store(self.db_path, max_bytes=self.max_db_bytes)
+        except Exception:
+            self._socket.close()
+            raise
         context = Context(self._store, FaultInjector(self.settings))
-        self.app = EmulatorApp(context, api_key=self.api_key, log_requests=self.log_requests)
+        self.app = EmulatorApp(
+            context, api_key=self.api_key, log_requests=self.log_requests, limits=self.limits
+        )
         started = threading.Event()
         self._server = QuietServer(make_config(self.app, log_requests=self.log_requests), started.set)
         self._thread = threading.Thread(
@@ -179,14 +213,25 @@ def serve_forever(
     ready: Callable[[str], None] | None = None,
     *,
     log_requests: bool = False,
+    max_db_bytes: int | None = None,
+    insecure: bool = False,
 ) -> None:
-    """Serve in the foreground until SIGINT or SIGTERM; `ready` gets the base URL once listening."""
+    """Serve in the foreground until SIGINT or SIGTERM; `ready` gets the base URL once listening.
+
+    ValueError: bad settings or an exposed host without a key; StoreError: unusable database;
+    OSError: the address cannot be bound.
+    """
+    check_exposure(host, api_key, insecure=insecure)
     settings = make_settings(latency_ms, fault_rate, seed, ingest_ms, attach_race_ms)
-    sock = bind_socket(host, port)
+    store = Store(db_path, max_bytes=max_db_bytes)
+    try:
+        sock = bind_socket(host, port)
+    except OSError:
+        store.close()
+        raise
     bound_port = int(sock.getsockname()[1])
     shown_host = f"[{host}]" if ":" in host else host
     base_url = f"http://{shown_host}:{bound_port}/v1"
-    store = Store(db_path)
     try:
         app = EmulatorApp(Context(store, FaultInjector(settings)), api_key=api_key, log_requests=log_requests)
         server = QuietServer(

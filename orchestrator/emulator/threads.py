@@ -32,6 +32,7 @@ ACTIVE_STATUSES = ("queued", "in_progress", "requires_action", "cancelling")
 RUN_HEADERS = {"openai-poll-after-ms": "25"}
 RUN_LIFETIME_S = 600
 MARKER = "【0†source】"
+INCLUDABLE = ("step_details.tool_calls[*].file_search.results[*].content",)
 
 
 def load_thread(ctx: Context, thread_id: str) -> dict[str, Any]:
@@ -46,6 +47,16 @@ def load_run(ctx: Context, thread_id: str, run_id: str) -> dict[str, Any]:
     if body is None:
         raise not_found(f"No run found with id '{run_id}'.")
     return body
+
+
+def check_include(request: ApiRequest) -> None:
+    """`include[]` of runs and run steps: only the file-search result content may be asked for."""
+    for value in request.query_values("include[]"):
+        if value not in INCLUDABLE:
+            supported = ", ".join(f"'{item}'" for item in INCLUDABLE)
+            raise invalid(
+                f"Invalid value: '{value}'. Supported values are: {supported}.", "include", "invalid_value"
+            )
 
 
 def run_reply(body: dict[str, Any]) -> Reply:
@@ -320,6 +331,7 @@ def create_run_record(
 
 def create_run(ctx: Context, request: ApiRequest) -> Reply:
     thread_id = request.path_params["thread_id"]
+    check_include(request)
     payload = check_body(schemas.CREATE_RUN, request.body)
     thread = load_thread(ctx, thread_id)
     with ctx.store.transaction():
@@ -580,6 +592,7 @@ def advance_run(ctx: Context, run: dict[str, Any]) -> None:
 def list_steps(ctx: Context, request: ApiRequest) -> Reply:
     params = request.path_params
     query = parse_list_query(request.query)
+    check_include(request)
     load_thread(ctx, params["thread_id"])
     settle_thread(ctx, params["thread_id"])
     load_run(ctx, params["thread_id"], params["run_id"])
@@ -596,6 +609,7 @@ def list_steps(ctx: Context, request: ApiRequest) -> Reply:
 
 def retrieve_step(ctx: Context, request: ApiRequest) -> Reply:
     params = request.path_params
+    check_include(request)
     load_thread(ctx, params["thread_id"])
     load_run(ctx, params["thread_id"], params["run_id"])
     body = ctx.store.get(STEP, params["step_id"], parent=params["run_id"])

@@ -41,6 +41,22 @@ def json_type_of(value: object) -> str:
     return "object"
 
 
+# RFC 3986 `URI` (absolute, ASCII): the `format: uri` of the description, e.g. image_url.url
+URI_UNRESERVED = r"A-Za-z0-9\-._~"
+URI_SUB_DELIMS = r"!$&'()*+,;="
+URI_PCT = r"%[0-9A-Fa-f]{2}"
+URI_PCHAR = rf"(?:[{URI_UNRESERVED}{URI_SUB_DELIMS}:@]|{URI_PCT})"
+URI_AUTHORITY = (
+    rf"(?:(?:[{URI_UNRESERVED}{URI_SUB_DELIMS}:]|{URI_PCT})*@)?"
+    rf"(?:\[[0-9A-Fa-f:.]+\]|(?:[{URI_UNRESERVED}{URI_SUB_DELIMS}]|{URI_PCT})*)(?::[0-9]*)?"
+)
+URI_PATTERN = re.compile(
+    rf"[A-Za-z][A-Za-z0-9+.\-]*:"
+    rf"(?://{URI_AUTHORITY}(?:/{URI_PCHAR}*)*|/?(?:{URI_PCHAR}+(?:/{URI_PCHAR}*)*)?)"
+    rf"(?:\?(?:{URI_PCHAR}|[/?])*)?(?:#(?:{URI_PCHAR}|[/?])*)?"
+)
+
+
 def join_param(parent: str, key: str) -> str:
     return f"{parent}.{key}" if parent else key
 
@@ -80,6 +96,7 @@ class Str:
     enum: tuple[str, ...] = ()
     pattern: str | None = None
     nullable: bool = False
+    uri: bool = False
 
     def accepts_type(self, value: object) -> bool:
         return isinstance(value, str)
@@ -112,6 +129,12 @@ class Str:
             raise invalid(
                 f"Invalid '{param}': string does not match pattern. Expected a string that matches "
                 f"the pattern '{self.pattern}'.",
+                param,
+                "invalid_value",
+            )
+        if self.uri and URI_PATTERN.fullmatch(value) is None:
+            raise invalid(
+                f"Invalid '{param}': Expected a valid URL, but got a value with an invalid format.",
                 param,
                 "invalid_value",
             )

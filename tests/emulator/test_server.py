@@ -68,6 +68,29 @@ def test_api_key_is_required_when_set(tmp_path: Path) -> None:
         assert good.beta.assistants.list().data == []
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", ADMIN_HEALTH_PATH),
+        ("GET", ADMIN_REQUESTS_PATH),
+        ("DELETE", ADMIN_REQUESTS_PATH),
+        ("GET", ADMIN_FAULTS_PATH),
+        ("POST", ADMIN_FAULTS_PATH),
+    ],
+)
+def test_admin_endpoints_need_the_key_too(tmp_path: Path, method: str, path: str) -> None:
+    with EmulatorServer(tmp_path / "db", api_key="sk-secret") as server:
+        body = {"fault_rate": 1.0} if method == "POST" else None
+        for headers in ({}, {"Authorization": "Bearer wrong"}):
+            refused = httpx2.request(method, server.root_url + path, json=body, headers=headers)
+            assert refused.status_code == 401 and refused.json()["error"]["code"] == "invalid_api_key"
+        assert server.app is not None and server.app.faults.settings.fault_rate == 0.0
+        ok = httpx2.request(
+            method, server.root_url + path, json=body, headers={"Authorization": "Bearer sk-secret"}
+        )
+        assert ok.status_code == 200
+
+
 def test_any_key_is_accepted_without_api_key(emulator: EmulatorServer) -> None:
     assert httpx2.get(emulator.base_url + "/assistants").status_code == 200
 

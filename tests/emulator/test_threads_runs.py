@@ -67,7 +67,9 @@ def test_thread_and_message_crud(client: openai.OpenAI, http: httpx2.Client) -> 
     assert http.get(f"/threads/{thread['id']}/messages").status_code == 404
 
 
-def test_echo_run_progression_and_usage(client: openai.OpenAI, http: httpx2.Client, assistant_id: str) -> None:
+def test_echo_run_progression_and_usage(
+    client: openai.OpenAI, http: httpx2.Client, assistant_id: str
+) -> None:
     thread = client.beta.threads.create(messages=[{"role": "user", "content": "hello there"}])
     created = http.post(f"/threads/{thread.id}/runs", json={"assistant_id": assistant_id})
     assert created.headers["openai-poll-after-ms"] == "25"
@@ -247,3 +249,43 @@ def test_additional_instructions_and_messages(client: openai.OpenAI, assistant_i
     )
     assert run.instructions == "Be brief.\n\nExtra."
     assert last_reply(client, thread.id).content[0].text.value == "echo: added"
+
+
+@pytest.mark.parametrize("url", ["", "not a url", "http://x/a b", "http://x/%zz", "//no-scheme/x.png"])
+def test_an_image_url_that_is_not_a_url_is_refused_not_echoed(http: httpx2.Client, url: str) -> None:
+    thread = http.post("/threads").json()["id"]
+    part = {"type": "image_url", "image_url": {"url": url}}
+    for path, body in (
+        (f"/threads/{thread}/messages", {"role": "user", "content": [part]}),
+        ("/threads", {"messages": [{"role": "user", "content": [part]}]}),
+    ):
+        refused = http.post(path, json=body)
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error"]["param"].endswith("content[0].image_url.url")
+    assert http.get(f"/threads/{thread}/messages").json()["data"] == []
+
+
+def test_a_valid_image_url_is_kept(client: openai.OpenAI) -> None:
+    thread = client.beta.threads.create()
+    url = "https://example.com/cat.png?size=2#top"
+    message = client.beta.threads.messages.create(
+        thread.id, role="user", content=[{"type": "image_url", "image_url": {"url": url}}]
+    )
+    assert strict(Message, message).content[0].image_url.url == url  # type: ignore[union-attr]
+
+
+def test_include_accepts_only_file_search_result_content(
+    client: openai.OpenAI, http: httpx2.Client, assistant_id: str
+) -> None:
+    run, thread_id = run_message(client, assistant_id, "hello")
+    steps = f"/threads/{thread_id}/runs/{run.id}/steps"
+    good = {"include[]": "step_details.tool_calls[*].file_search.results[*].content"}
+    assert http.get(steps, params=good).status_code == 200
+    for path in (steps, f"{steps}/{http.get(steps).json()['data'][0]['id']}"):
+        refused = http.get(path, params=[("include[]", good["include[]"]), ("include[]", "nope")])
+        assert refused.status_code == 400
+        assert refused.json()["error"]["param"] == "include"
+    refused = http.post(
+        f"/threads/{thread_id}/runs", params={"include[]": "x"}, json={"assistant_id": assistant_id}
+    )
+    assert refused.status_code == 400
