@@ -37,10 +37,18 @@ class Connection:
 
         if self.target.type == "local" and self.override_url is None:
             from orchestrator.emulator.server import EmulatorServer
+            from orchestrator.emulator.store import StoreError
 
             db = self.project.local_db(self.target)
-            db.parent.mkdir(parents=True, exist_ok=True)
-            self._server = EmulatorServer(db).start()
+            try:
+                db.parent.mkdir(parents=True, exist_ok=True)
+                self._server = EmulatorServer(db).start()
+            except StoreError as exc:
+                raise OrchestratorError(f"target `{self.target.name}` (local): {exc}; move the file away "
+                                        "to start with an empty local target") from None
+            except OSError as exc:
+                raise OrchestratorError(f"target `{self.target.name}` (local): cannot create its state in "
+                                        f"{db.parent}: {exc.strerror or exc}") from None
             base_url, api_key = self._server.base_url, LOCAL_API_KEY
         elif self.target.type == "local":
             name = LOCAL_KEY_ENV

@@ -55,3 +55,15 @@ def test_relative_out_and_events_paths_resolve_against_dash_c_like_git(project: 
     assert again.exit_code == 0 and (project / "again.json").is_file()
     assert json.loads((project / "again.json").read_text(encoding="utf-8"))["summary"]["noop"] == 1
 
+
+
+def test_a_local_target_whose_database_is_not_sqlite_is_a_user_error(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    write_spec(project, "helper")
+    (project / ".orchestrator").mkdir()
+    (project / ".orchestrator" / "local.db").write_text("not a database\n", encoding="utf-8")
+    result = cli(project, "diff")
+    assert result.exit_code == 1
+    assert "cannot open the emulator database" in result.stderr and "move the file away" in result.stderr
+    assert "This is a bug" not in result.output
+    assert (project / ".orchestrator" / "local.db").read_text(encoding="utf-8") == "not a database\n"
