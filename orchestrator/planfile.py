@@ -35,6 +35,7 @@ def plan_to_data(plan: Plan, *, redactor: Redactor | None = None) -> dict[str, A
         "changes": [_change_to_data(c) for c in plan.changes],
         "summary": plan.summary(),
         "warnings": list(plan.warnings),
+        "diagnostics": [d.to_json() for d in plan.diagnostics],
     }
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from orchestrator.diagnostics import Diagnostic
 from orchestrator.ownership import HASH_KEY, OWNER_KEY, Digests, Owner, digest
 
 
@@ -64,6 +65,7 @@ class Plan:
     backend: str
     changes: tuple[Change, ...]
     warnings: tuple[str, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()  # validation warnings of the run, shown with the plan (never steer it)
 
     @property
     def actionable(self) -> tuple[Change, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -52,7 +53,7 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
         return 1
     selected = parse_only(only, state)
     bus = make_bus(events)
-    plan = compute_plan(state, prune=prune, only=selected)
+    plan = with_warnings(compute_plan(state, prune=prune, only=selected), state)
     bus.publish("plan_created", project=plan.project, environment=plan.environment, target=plan.target,
                 summary=plan.summary())
     if out is not None:
@@ -72,6 +73,15 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
             else f"orchestrator apply {out}"
         click.echo(f"Saved the plan to {written}; apply it with: {again}", err=True)
     return 2 if plan.has_changes else 0
+
+
+def with_warnings(plan: Any, state: Any) -> Any:
+    """The run's validation warnings travel with the plan, so a pull-request comment shows them."""
+    from dataclasses import replace
+
+    from orchestrator.diagnostics import Severity
+
+    return replace(plan, diagnostics=tuple(d for d in state.diagnostics if d.severity is Severity.WARNING))
 
 
 def compute_plan(state, *, prune: bool, only):  # type: ignore[no-untyped-def]

@@ -39,7 +39,11 @@ def build_state(directory: Path | None, environment: str | None,
     state = build_desired(selection.project, selection.environment, selection.target, today=today())
     all_diagnostics = Diagnostics(selection.diagnostics)
     all_diagnostics.extend(state.diagnostics)
-    return (None if all_diagnostics.has_errors else state), all_diagnostics
+    if all_diagnostics.has_errors:
+        return None, all_diagnostics
+    from dataclasses import replace
+
+    return replace(state, diagnostics=all_diagnostics), all_diagnostics  # the state carries the whole run's
 
 
 def load_selection(directory: Path | None, environment: str | None, target: str | None) -> Selection:

@@ -36,6 +36,12 @@ def render_plan_markdown(plan: Plan, *, redactor: Redactor | None = None) -> str
         lines.append("")
         lines.extend(f"- {_cell(w)}" for w in plan.warnings)
         lines.append("")
+    if plan.diagnostics:
+        lines.append("**Validation warnings**")
+        lines.append("")
+        lines.extend(f"- `{d.location()}`: {_cell(d.message)}" + (f" ({_cell(d.hint)})" if d.hint else "")
+                     for d in plan.diagnostics)
+        lines.append("")
     return redactor.redact("\n".join(lines).rstrip("\n") + "\n")
 
 

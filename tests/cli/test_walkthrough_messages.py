@@ -67,3 +67,16 @@ def test_a_local_target_whose_database_is_not_sqlite_is_a_user_error(tmp_path: P
     assert "cannot open the emulator database" in result.stderr and "move the file away" in result.stderr
     assert "This is a bug" not in result.output
     assert (project / ".orchestrator" / "local.db").read_text(encoding="utf-8") == "not a database\n"
+
+
+def test_validation_warnings_travel_with_the_json_and_markdown_plan(project: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("ORCHESTRATOR_TODAY", "2026-11-26")
+    write_spec(project, "helper", model="gpt-4.1")  # announced to shut down on 2027-01-14: a warning
+    as_json = cli(project, "diff", "-o", "json", "--out", "plan.json")
+    assert as_json.exit_code == 2, as_json.output
+    (item,) = json.loads(as_json.stdout)["diagnostics"]
+    assert item["severity"] == "warning" and item["pointer"] == "/model" and "2027-01-14" in item["message"]
+    assert json.loads((project / "plan.json").read_text(encoding="utf-8"))["diagnostics"] == [item]
+    markdown = cli(project, "diff", "-o", "markdown").stdout
+    assert "**Validation warnings**" in markdown and "`specs/helper.yaml:" in markdown
+    assert cli(project, "apply", "plan.json", "--yes").exit_code == 0  # a saved plan with diagnostics applies
