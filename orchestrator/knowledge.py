@@ -15,7 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from orchestrator.ownership import OWNER_KEY, Owner, parse_owner
+from orchestrator.backends.wire import FILE, VECTOR_STORE, VECTOR_STORE_FILE, Shape, read_list
+from orchestrator.ownership import HASH_KEY, OWNER_KEY, Owner, new_claim, parse_claim, parse_owner, with_claim
 
 FILE_PREFIX = "orchestrator--"
 PATH_ATTRIBUTE = "orchestrator.path"
@@ -25,6 +26,8 @@ EXTERNAL = "(external) "  # a file the project did not upload: referenced by id,
 INGEST_TIMEOUT_S = 300.0
 ATTACH_RETRY_S = 60.0
 READ_CONCURRENCY = 8
+PAGE_SIZE = 100
+FILES_PAGE_SIZE = 10_000  # /files pages up to 10,000
 FILE_CONCURRENCY = 4  # uploads and attaches of one store at once (stores themselves run in parallel)
 
 
@@ -194,6 +197,7 @@ class KnowledgeSync:
         self.environment = environment
         self.root = root
         self.sleep = sleep
+        self.claim = new_claim()  # written on the stores this run creates: a lost create finds only its own
         self._lock = threading.Lock()
         self._uploads: dict[tuple[str, str], str] = {}  # (path, sha16) -> file id
         self._upload_locks: dict[tuple[str, str], threading.Lock] = {}
@@ -205,22 +209,23 @@ class KnowledgeSync:
         """Read files and owned stores; of two stores claiming one spec, the one an assistant uses wins."""
         referenced = {store_id for raw in assistants for store_id in _store_ids(raw)}
         files: dict[str, RemoteFile] = {}
-        for item in self.sdk.files.list(purpose="assistants"):
-            parsed = parse_remote_filename(item.filename or "")
-            remote = RemoteFile(item.id, item.filename or "", int(item.bytes or 0), int(item.created_at or 0),
+        for item in self._files():
+            filename = _text(item.get("filename")) or ""
+            parsed = parse_remote_filename(filename)
+            remote = RemoteFile(item["id"], filename, _int(item.get("bytes")), _int(item.get("created_at")),
                                 *(parsed or (None, None, None)))
-            files[item.id] = remote
+            files[item["id"]] = remote
         stores: dict[tuple[str, str], Store] = {}
         extra: list[Store] = []
         owned = []
-        for item in self.sdk.vector_stores.list(limit=100, order="asc"):
-            owner = parse_owner(item.metadata or {})
+        for item in self._stores():
+            owner = parse_owner(item.get("metadata") or {})
             if owner is not None and owner.project == self.project:
                 owned.append((item, owner))
         # each store's file list is one paged read; read them concurrently
         with ThreadPoolExecutor(max_workers=READ_CONCURRENCY, thread_name_prefix="knowledge-read") as pool:
-            listings = list(pool.map(lambda pair: tuple(self._store_files(pair[0].id)), owned))
-        found = [Store(item.id, owner, files, int(item.created_at or 0))
+            listings = list(pool.map(lambda pair: tuple(self._store_files(pair[0]["id"])), owned))
+        found = [Store(item["id"], owner, files, _int(item.get("created_at")))
                  for (item, owner), files in zip(owned, listings, strict=True)]
         for store in sorted(found, key=lambda s: (s.id not in referenced, s.created_at, s.id)):
             key = (store.owner.environment, store.owner.spec)
@@ -236,12 +241,26 @@ class KnowledgeSync:
         return self.view
 
     def _store_files(self, store_id: str) -> Iterable[StoreFile]:
-        for item in self.sdk.vector_stores.files.list(store_id, limit=100, order="asc"):
-            attributes = item.attributes or {}
-            chunking = item.chunking_strategy.model_dump(mode="json") if item.chunking_strategy else None
-            error = item.last_error.model_dump(mode="json") if item.last_error else None
-            yield StoreFile(item.id, item.status, _text(attributes.get(PATH_ATTRIBUTE)),
-                            _text(attributes.get(SHA_ATTRIBUTE)), chunking, error)
+        for item in self._list(self.sdk.vector_stores.files, VECTOR_STORE_FILE, store_id, order="asc"):
+            attributes = item.get("attributes") or {}
+            chunking = item.get("chunking_strategy") or None
+            error = item.get("last_error") or None
+            yield StoreFile(item["id"], _text(item.get("status")) or "", _text(attributes.get(PATH_ATTRIBUTE)),
+                            _text(attributes.get(SHA_ATTRIBUTE)), _mapping(chunking), _mapping(error))
+
+    def _files(self) -> list[dict[str, Any]]:
+        return self._list(self.sdk.files, FILE, purpose="assistants", page_size=FILES_PAGE_SIZE)
+
+    def _stores(self) -> list[dict[str, Any]]:
+        return self._list(self.sdk.vector_stores, VECTOR_STORE, order="asc")
+
+    @staticmethod
+    def _list(resource: Any, shape: Shape, *args: Any, page_size: int = PAGE_SIZE, **params: Any) -> list[dict[str, Any]]:
+        """A guarded paged read of wire JSON: envelope, objects and cursor checked (wire.read_list)."""
+        def fetch(query: dict[str, Any]) -> Any:
+            return resource.with_raw_response.list(*args, limit=page_size, **params, **query).http_response
+
+        return read_list(fetch, shape, page_size=page_size)
 
     # writing
 
@@ -296,19 +315,24 @@ class KnowledgeSync:
         """Create the spec's store without blind retries: a store whose response was lost is adopted."""
         import openai
 
+        from orchestrator.backends.wire import read_object
+
         sdk = self.sdk.with_options(max_retries=0)
+        metadata = with_claim({OWNER_KEY: owner.label(), HASH_KEY: ""}, self.claim)
         for attempt in range(6):
             try:
-                created = sdk.vector_stores.create(name=f"{owner.project}/{owner.environment}/{owner.spec}",
-                                                   metadata={OWNER_KEY: owner.label()})
-                return Store(created.id, owner, (), int(created.created_at or 0))
+                response = sdk.vector_stores.with_raw_response.create(
+                    name=f"{owner.project}/{owner.environment}/{owner.spec}", metadata=metadata).http_response
+                created = read_object(response, VECTOR_STORE)
+                return Store(created["id"], owner, (), _int(created.get("created_at")))
             except (openai.APIConnectionError, openai.InternalServerError, openai.RateLimitError) as exc:
                 self.sleep(min(0.25 * 2**attempt, 4.0))
                 if isinstance(exc, openai.RateLimitError):
                     continue
-                for item in self.sdk.vector_stores.list(limit=100, order="asc"):
-                    if parse_owner(item.metadata or {}) == owner:
-                        return Store(item.id, owner, (), int(item.created_at or 0))
+                for item in self._stores():  # a lost response: adopt the store this run made, never another's
+                    item_metadata = item.get("metadata") or {}
+                    if parse_owner(item_metadata) == owner and parse_claim(item_metadata) == self.claim:
+                        return Store(item["id"], owner, (), _int(item.get("created_at")))
         raise KnowledgeError(f"{owner.spec}: could not create its vector store after retries")
 
     def _upload(self, path: str, sha256: str) -> str:
@@ -343,9 +367,9 @@ class KnowledgeSync:
             except (openai.APIConnectionError, openai.InternalServerError, openai.RateLimitError) as exc:
                 self.sleep(min(0.25 * 2**attempt, 4.0))
                 if not isinstance(exc, openai.RateLimitError):
-                    for item in self.sdk.files.list(purpose="assistants"):  # a lost response: adopt the upload
-                        if item.filename == name:
-                            return item.id
+                    for item in self._files():  # a lost response: adopt the upload
+                        if item.get("filename") == name:
+                            return str(item["id"])
         raise KnowledgeError(f"{path}: upload failed after retries")
 
     def _attach(self, store_id: str, file_id: str, path: str, sha256: str, strategy: dict[str, Any]) -> None:
@@ -371,7 +395,7 @@ class KnowledgeSync:
         delay = 0.02
         while pending:
             # one paged list per round reads every file's status (not one retrieve per file)
-            statuses = {item.id: item for item in self.sdk.vector_stores.files.list(store_id, limit=100)}
+            statuses = {item.file_id: item for item in self._store_files(store_id)}
             for path, file_id in list(pending.items()):
                 item = statuses.get(file_id)
                 if item is None:
@@ -379,7 +403,7 @@ class KnowledgeSync:
                 if item.status == "completed":
                     pending.pop(path)
                 elif item.status in ("failed", "cancelled"):
-                    reason = item.last_error.message if item.last_error else item.status
+                    reason = _text((item.last_error or {}).get("message")) or item.status
                     raise KnowledgeError(f"{path}: ingestion {item.status}: {reason}")
             if not pending:
                 return
@@ -433,3 +457,11 @@ def _store_ids(raw: Mapping[str, Any]) -> list[str]:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _mapping(value: Any) -> Mapping[str, Any] | None:
+    return value if isinstance(value, Mapping) else None

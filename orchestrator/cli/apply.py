@@ -101,6 +101,9 @@ def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: 
 
     click.echo(render_plan_text(plan, color=stdout_color()), nl=False)
     if not plan.has_changes:
+        if plan.duplicates:  # nothing to do, but live state is not what the specs say: never a success
+            click.echo(render_remaining(plan.duplicates), nl=False, err=True)
+            return 1
         return 0
     if not yes:
         if not sys.stdin.isatty():
@@ -116,14 +119,7 @@ def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: 
 def execute(plan: Plan, live: Any, parallelism: int, bus: Any) -> int:
     from orchestrator.applying import Applier
 
-    def recover(change: Any) -> Any:
-        for obj in live.client.list_all():
-            owner = obj.owner
-            if owner and (owner.project, owner.environment, owner.spec) == (plan.project, plan.environment, change.name):
-                return obj
-        return None
-
-    applier = Applier(live.client, live.mapping, bus, parallelism=parallelism, recover=recover,
+    applier = Applier(live.client, live.mapping, bus, parallelism=parallelism,
                       resources=getattr(live, "knowledge", None))
     result = applier.apply(plan)
     click.echo(render_result(result), nl=False)
@@ -140,11 +136,34 @@ def render_result(result: Any) -> str:
             verb = verbs[change.action]
             counts[verb] += 1
             shown = "adopted" if change.reason == "adopt" else verb
-            lines.append(f"  {change.kind} {change.name}: {shown} ({outcome.id})")
+            note = f"; {outcome.note}" if getattr(outcome, "note", None) else ""
+            lines.append(f"  {change.kind} {change.name}: {shown} ({outcome.id}){note}")
         else:
             counts["failed"] += 1
             lines.append(f"  {change.kind} {change.name}: FAILED to {change.action.value}: {outcome.error}")
+    verification = getattr(result, "verification", None)
+    extra = ""
+    if verification is not None:
+        for removal in verification.removed:
+            lines.append(f"  {removal.kind} {removal.name}: removed duplicate {removal.id} made by this apply "
+                         f"(kept {removal.kept_id}, the oldest)")
+        if verification.error:
+            lines.append(f"  FAILED to check for duplicates: {verification.error}")
+        if verification.remaining:
+            lines.append(render_remaining(verification.remaining).rstrip("\n"))
+        if verification.removed:
+            extra += f", {len(verification.removed)} duplicate(s) removed"
+        if verification.remaining:
+            extra += f", {len(verification.remaining)} duplicate(s) left"
     status = "Apply complete" if result.ok else "Apply finished with errors"
     lines.append(f"{status}: {counts['created']} created, {counts['updated']} updated, "
-                 f"{counts['deleted']} deleted, {counts['failed']} failed.")
+                 f"{counts['deleted']} deleted, {counts['failed']} failed{extra}.")
+    return "\n".join(lines) + "\n"
+
+
+def render_remaining(duplicates: Any) -> str:
+    lines = [f"  {d.kind} {d.name}: DUPLICATE {d.id} claims it as well as {d.kept_id} (the oldest, kept)"
+             for d in duplicates]
+    lines.append(f"error: {len(lines)} duplicate(s) left, not made by this apply; "
+                 "`orchestrator apply --prune` deletes the newer ones")
     return "\n".join(lines) + "\n"

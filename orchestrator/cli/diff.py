@@ -31,7 +31,7 @@ from orchestrator.errors import OrchestratorError
 @events_option
 def diff(directory: Path | None, environment: str | None, target: str | None, only: tuple[str, ...], prune: bool,
          output: str, out: Path | None, events: Path | None) -> int:
-    """Show what apply would change. Exit 0: no changes, 2: changes, 1: error."""
+    """Show what apply would change. Exit 0: no changes, 2: changes (or duplicates), 1: error."""
     try:
         state = load_state(directory, environment, target)
     except Invalid:
@@ -52,7 +52,8 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
     click.echo(render(plan, output), nl=False)
     if out is not None:
         click.echo(f"Saved the plan to {out}; apply it with: orchestrator apply {out}", err=True)
-    return 2 if plan.has_changes else 0
+    # duplicates are warnings unless pruned, but live state is not what the specs say: never exit 0
+    return 2 if plan.has_changes or plan.duplicates else 0
 
 
 def compute_plan(state, *, prune: bool, only):  # type: ignore[no-untyped-def]
