@@ -117,7 +117,7 @@ def check_envelope(body: Any, url: str) -> list[Any]:
 
 def check_object(item: Any, shape: Shape, url: str, *, where: str = "the response") -> None:
     if not isinstance(item, Mapping):
-        raise UnexpectedResponse(f"{url}: {where} is {_describe(item)}; expected a {shape.object} object")
+        raise UnexpectedResponse(f"{url}: {where} is {_describe(item)}; expected an object of type `{shape.object}`")
     if item.get("object") != shape.object:
         raise UnexpectedResponse(
             f"{url}: {where} has `object: {_kind(item.get('object'))}`; expected `{shape.object}`")

@@ -15,13 +15,16 @@ from typing import Any
 # (method, path, JSON body or None, headers) -> (status, JSON body) to answer instead, or None to forward;
 # a bytes body is sent as it is (text/html), to play a server that does not answer JSON
 Rule = Callable[[str, str, Any, dict[str, str]], tuple[int, Any] | None]
+# (method, path, status, JSON body) of a forwarded response -> the JSON body to send instead
+Rewrite = Callable[[str, str, int, Any], Any]
 FORWARDED = ("authorization", "content-type", "openai-beta", "accept")
 
 
 class FailingProxy:
-    def __init__(self, upstream_root: str, rule: Rule) -> None:
+    def __init__(self, upstream_root: str, rule: Rule, rewrite: Rewrite | None = None) -> None:
         self.upstream_root = upstream_root.rstrip("/")
         self.rule = rule
+        self.rewrite = rewrite
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,7 +54,12 @@ class FailingProxy:
                                                  headers={k: v for k, v in headers.items() if k in FORWARDED})
                 try:
                     with urllib.request.urlopen(request, timeout=30) as response:
-                        self._reply(response.status, response.read(), dict(response.headers))
+                        payload = response.read()
+                        if proxy.rewrite is not None:
+                            rewritten = proxy.rewrite(self.command, self.path.split("?", 1)[0], response.status,
+                                                      json.loads(payload))
+                            payload = json.dumps(rewritten).encode()
+                        self._reply(response.status, payload, dict(response.headers))
                 except urllib.error.HTTPError as error:
                     self._reply(error.code, error.read(), dict(error.headers))
 
