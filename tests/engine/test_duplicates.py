@@ -216,7 +216,7 @@ def test_two_applies_at_once_leave_no_duplicate(
     assert removed == specs, results  # and each spec's newer copy was removed by the run that made it
     counts = claims(sdk, backend)
     assert len(counts) == specs and set(counts.values()) == {1}, counts
-    for code, out, err in results:
+    for _code, out, err in results:
         assert TEST_KEY not in out + err
 
 
