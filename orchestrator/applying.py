@@ -34,7 +34,7 @@ class Outcome:
     ok: bool
     id: str | None = None
     error: str | None = None
-    note: str | None = None  # what verification changed about it (the id kept instead of the one made)
+    note: str | None = None  # shown instead of "created": another apply's object was kept instead of ours
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,12 +169,12 @@ class Applier:
         keeper = keepers.get(outcome.change.name)
         if not outcome.ok or outcome.change.action is not Action.CREATE or keeper is None or keeper.id == outcome.id:
             return outcome
-        if keeper.claim == self.claim:
-            return replace(outcome, id=keeper.id, note=f"kept the older {keeper.id} this apply made too")
+        if keeper.claim == self.claim:  # a retried create landed twice: the older copy is the one kept
+            return replace(outcome, id=keeper.id)
         wanted = parse_digests(outcome.change.metadata or {})
         if keeper.digests is not None and wanted is not None and keeper.digests.full == wanted.full:
             return replace(outcome, id=keeper.id,
-                           note=f"another apply made the same {keeper.id} at the same time; it is kept (the oldest)")
+                           note=f"in sync ({keeper.id}), created by another apply at the same time")
         return replace(outcome, ok=False, id=keeper.id, error=(
             f"another apply created {keeper.id} for this spec at the same time from different content; it is "
             "kept (the oldest) and this apply's copy was removed; run `orchestrator diff` and apply again"))

@@ -92,6 +92,11 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
                 click.echo(f"  - {problem}", err=True)
             click.echo("Run `orchestrator diff --out PLAN` again and review the new plan.", err=True)
             return 1
+        from dataclasses import replace
+
+        from orchestrator.sync import live_duplicates
+
+        saved = replace(saved, duplicates=live_duplicates(objects, saved, live.mapping.object_kind))
         return _confirm_and_apply(saved, live, yes, parallelism, bus)
 
 
@@ -136,8 +141,8 @@ def render_result(result: Any) -> str:
             verb = verbs[change.action]
             counts[verb] += 1
             shown = "adopted" if change.reason == "adopt" else verb
-            note = f"; {outcome.note}" if getattr(outcome, "note", None) else ""
-            lines.append(f"  {change.kind} {change.name}: {shown} ({outcome.id}){note}")
+            shown = getattr(outcome, "note", None) or f"{shown} ({outcome.id})"
+            lines.append(f"  {change.kind} {change.name}: {shown}")
         else:
             counts["failed"] += 1
             lines.append(f"  {change.kind} {change.name}: FAILED to {change.action.value}: {outcome.error}")

@@ -211,8 +211,9 @@ def test_two_applies_at_once_leave_no_duplicate(
     codes = [code for code, _, _ in results]
     assert codes == [0, 0], results
     created = sum(out.count(": created (") for _, out, _ in results)
+    lost = sum(out.count(", created by another apply at the same time") for _, out, _ in results)
     removed = sum(out.count(": removed duplicate ") for _, out, _ in results)
-    assert created == 2 * specs, results  # both planned every spec: the race really happened
+    assert created + lost == 2 * specs and lost == specs, results  # both created every spec: the race happened
     assert removed == specs, results  # and each spec's newer copy was removed by the run that made it
     counts = claims(sdk, backend)
     assert len(counts) == specs and set(counts.values()) == {1}, counts
@@ -267,3 +268,22 @@ def test_duplicates_on_the_agents_backend_make_diff_exit_2_and_apply_exit_1(
     assert applied.exit_code == 1 and f"DUPLICATE {copy.id}" in applied.stderr
     assert run_cli(["-C", str(agents_project), "apply", "--yes", "--prune"]).exit_code == 0
     assert run_cli(["-C", str(agents_project), "diff"]).exit_code == 0
+
+
+def test_a_saved_plan_applied_while_a_duplicate_is_live_exits_1_unless_it_prunes(
+    project: Path, sdk: openai.OpenAI, tmp_path: Path
+) -> None:
+    """The shipped workflow applies a saved plan: a duplicate must fail that job too."""
+    write_spec(project, "helper")
+    assert run_cli(["-C", str(project), "apply", "--yes"]).exit_code == 0
+    [original] = assistants(sdk)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        copy = sdk.beta.assistants.create(model=original.model, metadata=original.metadata)
+    plan_file, pruning = tmp_path / "plan.json", tmp_path / "prune.json"
+    assert run_cli(["-C", str(project), "diff", "--out", str(plan_file)]).exit_code == 2
+    applied = run_cli(["-C", str(project), "apply", "--yes", str(plan_file)])
+    assert applied.exit_code == 1 and f"DUPLICATE {copy.id}" in applied.stderr, applied.output
+    assert run_cli(["-C", str(project), "diff", "--prune", "--out", str(pruning)]).exit_code == 2
+    assert run_cli(["-C", str(project), "apply", "--yes", str(pruning)]).exit_code == 0
+    assert [a.id for a in assistants(sdk)] == [original.id]
