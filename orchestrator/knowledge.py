@@ -28,6 +28,9 @@ ATTACH_RETRY_S = 60.0
 READ_CONCURRENCY = 8
 PAGE_SIZE = 100
 FILES_PAGE_SIZE = 10_000  # /files pages up to 10,000
+# an unused duplicate store another apply made is left alone this long (server clock): that apply
+# may still be filling it; after that it is taken for abandoned (a crashed run) and deleted
+ABANDONED_STORE_S = 3600
 FILE_CONCURRENCY = 4  # uploads and attaches of one store at once (stores themselves run in parallel)
 
 
@@ -103,6 +106,7 @@ class Store:
     owner: Owner
     files: tuple[StoreFile, ...]
     created_at: int
+    claim: str | None = None  # the claim token of the apply run that created it
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +229,7 @@ class KnowledgeSync:
         # each store's file list is one paged read; read them concurrently
         with ThreadPoolExecutor(max_workers=READ_CONCURRENCY, thread_name_prefix="knowledge-read") as pool:
             listings = list(pool.map(lambda pair: tuple(self._store_files(pair[0]["id"])), owned))
-        found = [Store(item["id"], owner, files, _int(item.get("created_at")))
+        found = [Store(item["id"], owner, files, _int(item.get("created_at")), parse_claim(item.get("metadata")))
                  for (item, owner), files in zip(owned, listings, strict=True)]
         for store in sorted(found, key=lambda s: (s.id not in referenced, s.created_at, s.id)):
             key = (store.owner.environment, store.owner.spec)
@@ -428,8 +432,11 @@ class KnowledgeSync:
             used.update(f.file_id for f in store.files)
         for raw in assistants:
             used.update(((raw.get("tool_resources") or {}).get("code_interpreter") or {}).get("file_ids") or [])
+        newest = max([s.created_at for s in (*view.stores.values(), *view.extra_stores)]
+                     + [f.created_at for f in view.files.values()], default=0)
         for store in view.extra_stores:
-            if store.id in referenced:  # never pull a store out from under an assistant
+            in_flight = store.claim not in (None, self.claim) and newest - store.created_at < ABANDONED_STORE_S
+            if store.id in referenced or in_flight:  # never pull a store from an assistant or a running apply
                 used.update(f.file_id for f in store.files)
             elif store.owner.environment == self.environment:
                 self._call(lambda s=store: self.sdk.vector_stores.delete(s.id), ignore_missing=True)

@@ -287,3 +287,26 @@ def test_a_saved_plan_applied_while_a_duplicate_is_live_exits_1_unless_it_prunes
     assert run_cli(["-C", str(project), "diff", "--prune", "--out", str(pruning)]).exit_code == 2
     assert run_cli(["-C", str(project), "apply", "--yes", str(pruning)]).exit_code == 0
     assert [a.id for a in assistants(sdk)] == [original.id]
+
+
+def test_two_applies_of_a_spec_with_knowledge_leave_one_assistant_and_one_store(
+    tmp_path: Path, served: EmulatorServer, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
+
+    def knowledge(root: Path) -> None:
+        (root / "specs" / "knowledge").mkdir(parents=True, exist_ok=True)
+        (root / "specs" / "knowledge" / "a.md").write_text("Some knowledge.\n")
+        write_spec(root, "spec-00", tools=["file_search"], knowledge={"files": ["knowledge/*.md"]})
+
+    with FailingProxy(served.root_url, ListBarrier(COLLECTION["assistants"])) as proxy:
+        roots = [make_project(tmp_path / name, base_url=proxy.base_url) for name in ("a", "b")]
+        for root in roots:
+            knowledge(root)
+        runs = [start_apply(root) for root in roots]
+        results = [(run.wait(timeout=240), *run.communicate()) for run in runs]
+        assert [code for code, _, _ in results] == [0, 0], results
+        assert run_cli(["-C", str(roots[0]), "diff"]).exit_code == 0
+    assert set(claims(sdk).values()) == {1}
+    stores = [s for s in sdk.vector_stores.list() if (s.metadata or {}).get(OWNER_KEY) == "test-project/dev/spec-00"]
+    assert len(stores) == 1, [s.id for s in stores]
