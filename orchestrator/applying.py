@@ -1,19 +1,31 @@
-"""Execute a Plan through a backend client, changes in parallel; one failure never stops the others."""
+"""Execute a Plan through a backend client, changes in parallel; one failure never stops the others.
+
+Every create carries this run's claim token (ownership.with_claim). After the changes, a verification
+read finds live objects that claim one of this run's specs twice (a create whose response was lost
+and that landed anyway, or another apply creating the same specs at the same time), removes the
+newer ones this run made itself, and reports every duplicate it may not remove, so that no
+duplicate is ever reported as success.
+"""
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Protocol
 
 from orchestrator.backends.base import Client, LiveObject, Mapping_
 from orchestrator.events import EventBus
-from orchestrator.planning import Action, Change, Plan
+from orchestrator.ownership import Owner, new_claim, parse_digests, with_claim
+from orchestrator.planning import Action, Change, Duplicate, Plan, Reason, group_claims
 
 CREATE_ATTEMPTS = 6
+# after the verification read finds a duplicate that another apply made during this run (and that
+# it removes itself when it verifies), read again after these waits before calling it left
+VERIFY_WAITS = (0.5, 1.0, 2.0, 4.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,11 +34,31 @@ class Outcome:
     ok: bool
     id: str | None = None
     error: str | None = None
+    note: str | None = None  # shown instead of "created": another apply's object was kept instead of ours
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """A duplicate this run made and removed: `id` was deleted, `kept_id` (the oldest) stays."""
+
+    kind: str
+    name: str
+    id: str
+    kept_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    checked: bool = False  # whether live state was read again after the changes
+    removed: tuple[Removal, ...] = ()
+    remaining: tuple[Duplicate, ...] = ()  # duplicates this run may not remove: exit 1
+    error: str | None = None  # the verification read failed: duplicates cannot be ruled out
 
 
 @dataclass(frozen=True, slots=True)
 class ApplyResult:
     outcomes: tuple[Outcome, ...]
+    verification: Verification = field(default_factory=Verification)
 
     @property
     def failures(self) -> tuple[Outcome, ...]:
@@ -34,10 +66,7 @@ class ApplyResult:
 
     @property
     def ok(self) -> bool:
-        return not self.failures
-
-
-Recover = Callable[[Change], LiveObject | None]
+        return not self.failures and not self.verification.remaining and self.verification.error is None
 
 
 class Resources(Protocol):
@@ -52,27 +81,29 @@ class Resources(Protocol):
 
 class Applier:
     def __init__(self, client: Client, mapping: Mapping_, bus: EventBus, *, parallelism: int = 8,
-                 recover: Recover | None = None, sleep: Callable[[float], None] = time.sleep,
-                 resources: Resources | None = None, on_outcome: Callable[[Outcome], None] | None = None) -> None:
+                 sleep: Callable[[float], None] = time.sleep, resources: Resources | None = None,
+                 claim: str | None = None, on_outcome: Callable[[Outcome], None] | None = None) -> None:
         self.client = client
         self.on_outcome = on_outcome  # told of each change as it finishes (the CLI prints it at once)
         self.mapping = mapping
         self.bus = bus
         self.parallelism = max(1, parallelism)
-        self.recover = recover
         self.sleep = sleep
         self.resources = resources
+        self.claim = claim or new_claim()  # one token per run: with the owner key it names each create
 
     def apply(self, plan: Plan) -> ApplyResult:
         changes = plan.actionable
         if not changes:
-            return ApplyResult(())
+            return ApplyResult((), Verification(remaining=plan.duplicates))
+        execute = partial(self._finish, plan)
         if self.parallelism == 1 or len(changes) == 1:
-            outcomes = [self._finish(c) for c in changes]
+            outcomes = [execute(c) for c in changes]
         else:
             with ThreadPoolExecutor(max_workers=min(self.parallelism, len(changes)),
                                     thread_name_prefix="apply") as pool:
-                outcomes = list(pool.map(self._finish, changes))
+                outcomes = list(pool.map(execute, changes))
+        outcomes, verification = self._verify(plan, outcomes)
         if self.resources is not None and any(self._touches_files(c) for c in changes):
             try:
                 deleted = self.resources.collect_garbage(o.raw for o in self.client.list_all())
@@ -81,7 +112,73 @@ class Applier:
             except Exception as exc:
                 self.bus.publish("apply_failed", name="(knowledge files)", id=None, action="delete",
                                  error=describe_error(exc))
-        return ApplyResult(tuple(outcomes))
+        return ApplyResult(tuple(outcomes), verification)
+
+    def _verify(self, plan: Plan, outcomes: Sequence[Outcome]) -> tuple[list[Outcome], Verification]:
+        """Read live state again when this run created something; remove the newer duplicates it made."""
+        outcomes = list(outcomes)
+        failed = {o.change.id for o in outcomes if not o.ok}
+        pruned = {c.id for c in plan.changes if c.action is Action.DELETE and c.reason is Reason.DUPLICATE}
+        if not any(o.ok and o.change.action is Action.CREATE for o in outcomes):
+            # nothing new: the duplicates the plan saw are left unless pruned (and the delete worked)
+            left = tuple(d for d in plan.duplicates if d.id not in pruned or d.id in failed)
+            return outcomes, Verification(remaining=left)
+        names = {c.name for c in plan.changes} | {d.name for d in plan.duplicates}
+        known = {d.id for d in plan.duplicates}
+        kind = self.mapping.object_kind
+        removed: list[Removal] = []
+        keepers: dict[str, LiveObject] = {}
+        remaining: list[Duplicate] = []
+        for wait in (0.0, *VERIFY_WAITS):
+            if wait:
+                self.sleep(wait)
+            try:
+                groups = group_claims(self.client.list_all(), plan.project, plan.environment)
+            except Exception as exc:
+                error = f"could not read live state again to check for duplicates: {describe_error(exc)}"
+                self.bus.publish("apply_failed", name="(verification)", id=None, action="verify", error=error)
+                return outcomes, Verification(True, tuple(removed), (), error)
+            remaining = []
+            for name in sorted(names):
+                group = groups.get(name, [])
+                if group:
+                    keepers[name] = group[0]
+                for extra in group[1:]:
+                    if extra.claim == self.claim:
+                        removal = self._remove_duplicate(name, extra.id, group[0].id)
+                        if removal is not None:
+                            removed.append(removal)
+                            continue
+                    remaining.append(Duplicate(kind, name, extra.id, group[0].id))
+            # another apply's duplicate made during this run: that run removes it when it verifies
+            if not any(d.id not in known for d in remaining):
+                break
+        return [self._settle(o, keepers) for o in outcomes], Verification(True, tuple(removed), tuple(remaining))
+
+    def _remove_duplicate(self, name: str, object_id: str, kept_id: str) -> Removal | None:
+        kind = self.mapping.object_kind
+        try:
+            self.client.delete(object_id)
+        except Exception as exc:
+            self.bus.publish("apply_failed", name=name, id=object_id, action="delete", error=describe_error(exc))
+            return None
+        self.bus.publish(f"{kind}_deleted", name=name, id=object_id, reason=str(Reason.DUPLICATE), kept=kept_id)
+        return Removal(kind, name, object_id, kept_id)
+
+    def _settle(self, outcome: Outcome, keepers: Mapping[str, LiveObject]) -> Outcome:
+        """A create whose object was removed as a duplicate reports the object kept instead."""
+        keeper = keepers.get(outcome.change.name)
+        if not outcome.ok or outcome.change.action is not Action.CREATE or keeper is None or keeper.id == outcome.id:
+            return outcome
+        if keeper.claim == self.claim:  # a retried create landed twice: the older copy is the one kept
+            return replace(outcome, id=keeper.id)
+        wanted = parse_digests(outcome.change.metadata or {})
+        if keeper.digests is not None and wanted is not None and keeper.digests.full == wanted.full:
+            return replace(outcome, id=keeper.id,
+                           note=f"in sync ({keeper.id}), created by another apply at the same time")
+        return replace(outcome, ok=False, id=keeper.id, error=(
+            f"another apply created {keeper.id} for this spec at the same time from different content; it is "
+            "kept (the oldest) and this apply's copy was removed; run `orchestrator diff` and apply again"))
 
     def _touches_files(self, change: Change) -> bool:
         if change.action is Action.DELETE:
@@ -90,18 +187,18 @@ class Applier:
             return self.mapping.needs_resources(change.essence or {}, (), True)
         return bool(set(change.changed_keys) & {"knowledge", "code_files"})
 
-    def _finish(self, change: Change) -> Outcome:
-        outcome = self._execute(change)
+    def _finish(self, plan: Plan, change: Change) -> Outcome:
+        outcome = self._execute(plan, change)
         if self.on_outcome is not None:
             self.on_outcome(outcome)
         return outcome
 
-    def _execute(self, change: Change) -> Outcome:
+    def _execute(self, plan: Plan, change: Change) -> Outcome:
         kind = change.kind
         try:
             if change.action is Action.CREATE:
                 assert change.essence is not None and change.metadata is not None
-                created = self._create(change)
+                created = self._create(Owner(plan.project, plan.environment, change.name), change)
                 self.bus.publish(f"{kind}_created", name=change.name, id=created.id)
                 return Outcome(change, True, created.id)
             if change.action is Action.UPDATE:
@@ -131,10 +228,10 @@ class Applier:
             self.bus.publish("apply_failed", name=change.name, id=change.id, action=str(change.action), error=message)
             return Outcome(change, False, change.id, message)
 
-    def _create(self, change: Change) -> LiveObject:
-        """Create without blind retries: a create whose response was lost is found and adopted."""
+    def _create(self, owner: Owner, change: Change) -> LiveObject:
+        """Create without blind retries: a create whose response was lost is found by its claim and adopted."""
         assert change.essence is not None and change.metadata is not None
-        payload = self.mapping.create_payload(change.essence, change.metadata)
+        payload = self.mapping.create_payload(change.essence, with_claim(change.metadata, self.claim))
         if self.resources is not None and self.mapping.needs_resources(change.essence, (), True):
             payload["tool_resources"] = self.resources.tool_resources(change.name, change.essence)
         attempt = 0
@@ -146,11 +243,16 @@ class Applier:
                 if not retry or attempt + 1 >= CREATE_ATTEMPTS:
                     raise
                 self.sleep(wait)
-                if maybe_done and self.recover is not None:
-                    found = self.recover(change)
+                if maybe_done:
+                    found = self._find_claimed(owner)
                     if found is not None:
                         return found
                 attempt += 1
+
+    def _find_claimed(self, owner: Owner) -> LiveObject | None:
+        """The object this run created for the spec, if a lost response hid it (never another run's)."""
+        mine = [o for o in self.client.list_all() if o.owner == owner and o.claim == self.claim]
+        return min(mine, key=lambda o: o.created_at) if mine else None
 
 
 def classify(exc: BaseException, attempt: int) -> tuple[bool, bool, float]:
@@ -186,8 +288,11 @@ def _retry_after(exc: BaseException) -> float | None:
 
 def describe_error(exc: BaseException) -> str:
     """A one-line, secret-free description of an API or network error."""
+    from orchestrator.errors import OrchestratorError
     from orchestrator.secrets import redact
 
+    if isinstance(exc, OrchestratorError):  # already a user-facing message (e.g. an unexpected response)
+        return redact(str(exc))
     try:
         import openai
     except ImportError:  # pragma: no cover

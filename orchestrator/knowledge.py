@@ -15,7 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from orchestrator.ownership import OWNER_KEY, Owner, parse_owner
+from orchestrator.backends.wire import FILE, VECTOR_STORE, VECTOR_STORE_FILE, Shape, read_list
+from orchestrator.ownership import HASH_KEY, OWNER_KEY, Owner, new_claim, parse_claim, parse_owner, with_claim
 
 FILE_PREFIX = "orchestrator--"
 PATH_ATTRIBUTE = "orchestrator.path"
@@ -25,6 +26,11 @@ EXTERNAL = "(external) "  # a file the project did not upload: referenced by id,
 INGEST_TIMEOUT_S = 300.0
 ATTACH_RETRY_S = 60.0
 READ_CONCURRENCY = 8
+PAGE_SIZE = 100
+FILES_PAGE_SIZE = 10_000  # /files pages up to 10,000
+# an unused duplicate store another apply made is left alone this long (server clock): that apply
+# may still be filling it; after that it is taken for abandoned (a crashed run) and deleted
+ABANDONED_STORE_S = 3600
 FILE_CONCURRENCY = 4  # uploads and attaches of one store at once (stores themselves run in parallel)
 
 
@@ -100,6 +106,7 @@ class Store:
     owner: Owner
     files: tuple[StoreFile, ...]
     created_at: int
+    claim: str | None = None  # the claim token of the apply run that created it
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +201,7 @@ class KnowledgeSync:
         self.environment = environment
         self.root = root
         self.sleep = sleep
+        self.claim = new_claim()  # written on the stores this run creates: a lost create finds only its own
         self._lock = threading.Lock()
         self._uploads: dict[tuple[str, str], str] = {}  # (path, sha16) -> file id
         self._upload_locks: dict[tuple[str, str], threading.Lock] = {}
@@ -206,22 +214,23 @@ class KnowledgeSync:
         """Read files and owned stores; of two stores claiming one spec, the one an assistant uses wins."""
         referenced = {store_id for raw in assistants for store_id in _store_ids(raw)}
         files: dict[str, RemoteFile] = {}
-        for item in self.sdk.files.list(purpose="assistants"):
-            parsed = parse_remote_filename(item.filename or "")
-            remote = RemoteFile(item.id, item.filename or "", int(item.bytes or 0), int(item.created_at or 0),
+        for item in self._files():
+            filename = _text(item.get("filename")) or ""
+            parsed = parse_remote_filename(filename)
+            remote = RemoteFile(item["id"], filename, _int(item.get("bytes")), _int(item.get("created_at")),
                                 *(parsed or (None, None, None)))
-            files[item.id] = remote
+            files[item["id"]] = remote
         stores: dict[tuple[str, str], Store] = {}
         extra: list[Store] = []
         owned = []
-        for item in self.sdk.vector_stores.list(limit=100, order="asc"):
-            owner = parse_owner(item.metadata or {})
+        for item in self._stores():
+            owner = parse_owner(item.get("metadata") or {})
             if owner is not None and owner.project == self.project:
                 owned.append((item, owner))
         # each store's file list is one paged read; read them concurrently
         with ThreadPoolExecutor(max_workers=READ_CONCURRENCY, thread_name_prefix="knowledge-read") as pool:
-            listings = list(pool.map(lambda pair: tuple(self._store_files(pair[0].id)), owned))
-        found = [Store(item.id, owner, files, int(item.created_at or 0))
+            listings = list(pool.map(lambda pair: tuple(self._store_files(pair[0]["id"])), owned))
+        found = [Store(item["id"], owner, files, _int(item.get("created_at")), parse_claim(item.get("metadata")))
                  for (item, owner), files in zip(owned, listings, strict=True)]
         for store in sorted(found, key=lambda s: (s.id not in referenced, s.created_at, s.id)):
             key = (store.owner.environment, store.owner.spec)
@@ -237,12 +246,26 @@ class KnowledgeSync:
         return self.view
 
     def _store_files(self, store_id: str) -> Iterable[StoreFile]:
-        for item in self.sdk.vector_stores.files.list(store_id, limit=100, order="asc"):
-            attributes = item.attributes or {}
-            chunking = item.chunking_strategy.model_dump(mode="json") if item.chunking_strategy else None
-            error = item.last_error.model_dump(mode="json") if item.last_error else None
-            yield StoreFile(item.id, item.status, _text(attributes.get(PATH_ATTRIBUTE)),
-                            _text(attributes.get(SHA_ATTRIBUTE)), chunking, error)
+        for item in self._list(self.sdk.vector_stores.files, VECTOR_STORE_FILE, store_id, order="asc"):
+            attributes = item.get("attributes") or {}
+            chunking = item.get("chunking_strategy") or None
+            error = item.get("last_error") or None
+            yield StoreFile(item["id"], _text(item.get("status")) or "", _text(attributes.get(PATH_ATTRIBUTE)),
+                            _text(attributes.get(SHA_ATTRIBUTE)), _mapping(chunking), _mapping(error))
+
+    def _files(self) -> list[dict[str, Any]]:
+        return self._list(self.sdk.files, FILE, purpose="assistants", page_size=FILES_PAGE_SIZE)
+
+    def _stores(self) -> list[dict[str, Any]]:
+        return self._list(self.sdk.vector_stores, VECTOR_STORE, order="asc")
+
+    @staticmethod
+    def _list(resource: Any, shape: Shape, *args: Any, page_size: int = PAGE_SIZE, **params: Any) -> list[dict[str, Any]]:
+        """A guarded paged read of wire JSON: envelope, objects and cursor checked (wire.read_list)."""
+        def fetch(query: dict[str, Any]) -> Any:
+            return resource.with_raw_response.list(*args, limit=page_size, **params, **query).http_response
+
+        return read_list(fetch, shape, page_size=page_size)
 
     # writing
 
@@ -297,19 +320,24 @@ class KnowledgeSync:
         """Create the spec's store without blind retries: a store whose response was lost is adopted."""
         import openai
 
+        from orchestrator.backends.wire import read_object
+
         sdk = self.sdk.with_options(max_retries=0)
+        metadata = with_claim({OWNER_KEY: owner.label(), HASH_KEY: ""}, self.claim)
         for attempt in range(6):
             try:
-                created = sdk.vector_stores.create(name=f"{owner.project}/{owner.environment}/{owner.spec}",
-                                                   metadata={OWNER_KEY: owner.label()})
-                return Store(created.id, owner, (), int(created.created_at or 0))
+                response = sdk.vector_stores.with_raw_response.create(
+                    name=f"{owner.project}/{owner.environment}/{owner.spec}", metadata=metadata).http_response
+                created = read_object(response, VECTOR_STORE)
+                return Store(created["id"], owner, (), _int(created.get("created_at")))
             except (openai.APIConnectionError, openai.InternalServerError, openai.RateLimitError) as exc:
                 self.sleep(min(0.25 * 2**attempt, 4.0))
                 if isinstance(exc, openai.RateLimitError):
                     continue
-                for item in self.sdk.vector_stores.list(limit=100, order="asc"):
-                    if parse_owner(item.metadata or {}) == owner:
-                        return Store(item.id, owner, (), int(item.created_at or 0))
+                for item in self._stores():  # a lost response: adopt the store this run made, never another's
+                    item_metadata = item.get("metadata") or {}
+                    if parse_owner(item_metadata) == owner and parse_claim(item_metadata) == self.claim:
+                        return Store(item["id"], owner, (), _int(item.get("created_at")))
         raise KnowledgeError(f"{owner.spec}: could not create its vector store after retries")
 
     def _upload(self, path: str, sha256: str) -> str:
@@ -344,9 +372,9 @@ class KnowledgeSync:
             except (openai.APIConnectionError, openai.InternalServerError, openai.RateLimitError) as exc:
                 self.sleep(min(0.25 * 2**attempt, 4.0))
                 if not isinstance(exc, openai.RateLimitError):
-                    for item in self.sdk.files.list(purpose="assistants"):  # a lost response: adopt the upload
-                        if item.filename == name:
-                            return item.id
+                    for item in self._files():  # a lost response: adopt the upload
+                        if item.get("filename") == name:
+                            return str(item["id"])
         raise KnowledgeError(f"{path}: upload failed after retries")
 
     def _attach(self, store_id: str, file_id: str, path: str, sha256: str, strategy: dict[str, Any]) -> None:
@@ -372,7 +400,7 @@ class KnowledgeSync:
         delay = 0.02
         while pending:
             # one paged list per round reads every file's status (not one retrieve per file)
-            statuses = {item.id: item for item in self.sdk.vector_stores.files.list(store_id, limit=100)}
+            statuses = {item.file_id: item for item in self._store_files(store_id)}
             for path, file_id in list(pending.items()):
                 item = statuses.get(file_id)
                 if item is None:
@@ -380,7 +408,7 @@ class KnowledgeSync:
                 if item.status == "completed":
                     pending.pop(path)
                 elif item.status in ("failed", "cancelled"):
-                    reason = item.last_error.message if item.last_error else item.status
+                    reason = _text((item.last_error or {}).get("message")) or item.status
                     raise KnowledgeError(f"{path}: ingestion {item.status}: {reason}")
             if not pending:
                 return
@@ -409,8 +437,11 @@ class KnowledgeSync:
             used.update(f.file_id for f in store.files)
         for raw in assistants:
             used.update(((raw.get("tool_resources") or {}).get("code_interpreter") or {}).get("file_ids") or [])
+        newest = max([s.created_at for s in (*view.stores.values(), *view.extra_stores)]
+                     + [f.created_at for f in view.files.values()], default=0)
         for store in view.extra_stores:
-            if store.id in referenced:  # never pull a store out from under an assistant
+            in_flight = store.claim not in (None, self.claim) and newest - store.created_at < ABANDONED_STORE_S
+            if store.id in referenced or in_flight:  # never pull a store from an assistant or a running apply
                 used.update(f.file_id for f in store.files)
             elif store.owner.environment == self.environment:
                 self._call(lambda s=store: self.sdk.vector_stores.delete(s.id), ignore_missing=True)
@@ -438,3 +469,11 @@ def _store_ids(raw: Mapping[str, Any]) -> list[str]:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _mapping(value: Any) -> Mapping[str, Any] | None:
+    return value if isinstance(value, Mapping) else None

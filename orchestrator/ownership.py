@@ -2,13 +2,20 @@
 
 Two of the API's 16 metadata keys are reserved, as kubectl reserves its last-applied annotation:
   orchestrator.owner = "<project>/<environment>/<spec>"
-  orchestrator.hash  = "<digest of the full desired essence>.<digest of its readable part>"
+  orchestrator.hash  = "<digest of the full desired essence>.<digest of its readable part>;claim=<token>"
+
+The claim token (optional, written by the create that made the object) names the apply run that
+created it, so a later listing tells the object this run made from one another run made at the
+same time. It lives inside the hash value: no third metadata slot, and an older orchestrator that
+does not know it reads a drift (and re-stamps), never a foreign owner.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +24,9 @@ OWNER_KEY = "orchestrator.owner"
 HASH_KEY = "orchestrator.hash"
 RESERVED_KEYS = (OWNER_KEY, HASH_KEY)
 DIGEST_LENGTH = 24
+CLAIM_MARK = ";claim="
+CLAIM_PATTERN = re.compile(r"^[0-9a-f]{8,64}$")
+MAX_VALUE_LENGTH = 512  # the API's limit for one metadata value
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +57,40 @@ def parse_owner(metadata: Mapping[str, Any] | None) -> Owner | None:
 
 def parse_digests(metadata: Mapping[str, Any] | None) -> Digests | None:
     value = (metadata or {}).get(HASH_KEY)
-    if not isinstance(value, str) or "." not in value:
+    if not isinstance(value, str):
+        return None
+    value = value.split(CLAIM_MARK, 1)[0]
+    if "." not in value:
         return None
     full, readable = value.split(".", 1)
     return Digests(full, readable)
+
+
+def parse_claim(metadata: Mapping[str, Any] | None) -> str | None:
+    """The claim token of the apply run that created the object, if it wrote one."""
+    value = (metadata or {}).get(HASH_KEY)
+    if not isinstance(value, str) or CLAIM_MARK not in value:
+        return None
+    token = value.split(CLAIM_MARK, 1)[1]
+    return token if CLAIM_PATTERN.match(token) else None
+
+
+def new_claim() -> str:
+    """A fresh claim token for one apply run (64 random bits: two runs never share one)."""
+    return secrets.token_hex(8)
+
+
+def with_claim(metadata: Mapping[str, str], claim: str) -> dict[str, str]:
+    """The metadata a create sends: the ownership stamp with this run's claim token in the hash value."""
+    if not CLAIM_PATTERN.match(claim):
+        raise ValueError(f"not a claim token: {claim!r}")
+    result = dict(metadata)
+    base = result.get(HASH_KEY, "").split(CLAIM_MARK, 1)[0]
+    value = f"{base}{CLAIM_MARK}{claim}"
+    if len(value) > MAX_VALUE_LENGTH:  # pragma: no cover - digests are 49 characters
+        raise ValueError("the ownership hash with its claim exceeds the 512-character metadata limit")
+    result[HASH_KEY] = value
+    return result
 
 
 def digest(value: Any) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from orchestrator.diagnostics import Diagnostic
 from orchestrator.ownership import HASH_KEY, OWNER_KEY, Digests, Owner, digest
@@ -58,6 +58,16 @@ class Change:
 
 
 @dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A live object claiming a spec that an older live object claims too (the older one is kept)."""
+
+    kind: str
+    name: str
+    id: str
+    kept_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     project: str
     environment: str
@@ -66,6 +76,8 @@ class Plan:
     changes: tuple[Change, ...]
     warnings: tuple[str, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()  # validation warnings of the run, shown with the plan (never steer it)
+    # every duplicate seen, pruned or not: diff exits 2 and apply 1 while any is left
+    duplicates: tuple[Duplicate, ...] = ()
 
     @property
     def actionable(self) -> tuple[Change, ...]:
@@ -101,6 +113,32 @@ class LiveItem:
     fingerprint: str
 
 
+class Claimant(Protocol):
+    @property
+    def owner(self) -> Owner | None: ...
+
+    @property
+    def created_at(self) -> int: ...
+
+
+ClaimantT = TypeVar("ClaimantT", bound=Claimant)
+
+
+def group_claims(live: Iterable[ClaimantT], project: str, environment: str) -> dict[str, list[ClaimantT]]:
+    """The live objects claiming each spec of this project and environment, the one to keep first.
+
+    Oldest first; ties (same second) keep the order of `live`, which the API lists by creation, so
+    every run that reads the same listing agrees on which object is kept.
+    """
+    owned: dict[str, list[ClaimantT]] = {}
+    for item in live:
+        if item.owner and item.owner.project == project and item.owner.environment == environment:
+            owned.setdefault(item.owner.spec, []).append(item)
+    for group in owned.values():
+        group.sort(key=lambda item: item.created_at)
+    return owned
+
+
 def essence_digests(essence: Mapping[str, Any], write_only: Iterable[str]) -> Digests:
     hidden = set(write_only)
     readable = {k: v for k, v in essence.items() if k not in hidden}
@@ -121,16 +159,11 @@ def plan(
     only: frozenset[str] | None = None,
 ) -> Plan:
     """Decide every action up front so that diff and apply cannot disagree."""
-    owned: dict[str, list[LiveItem]] = {}
+    owned = group_claims(live, project, environment)
     by_id = {item.id: item for item in live}
-    for item in live:
-        if item.owner and item.owner.project == project and item.owner.environment == environment:
-            owned.setdefault(item.owner.spec, []).append(item)
-    for group in owned.values():
-        # oldest first; ties (same second) keep the order of `live`, which the API lists by creation
-        group.sort(key=lambda item: item.created_at)
     changes: list[Change] = []
     warnings: list[str] = []
+    duplicates: list[Duplicate] = []
     for name in sorted(desired.keys() | owned.keys()):
         if only is not None and name not in only:
             continue
@@ -161,13 +194,14 @@ def plan(
         elif want is not None and have is not None:
             changes.append(_compare(kind, want, have, write_only))
         for extra in group[1:]:
+            duplicates.append(Duplicate(kind, name, extra.id, group[0].id))
             if prune:
                 changes.append(Change(kind, name, Action.DELETE, Reason.DUPLICATE, id=extra.id,
                                       fingerprint=extra.fingerprint))
             else:
                 warnings.append(f"duplicate: {kind} `{name}` is claimed by {extra.id} as well as by {group[0].id} "
                                 "(the oldest is kept); run with --prune to delete the newer ones")
-    return Plan(project, environment, target, backend, tuple(changes), tuple(warnings))
+    return Plan(project, environment, target, backend, tuple(changes), tuple(warnings), duplicates=tuple(duplicates))
 
 
 def _compare(kind: str, want: DesiredItem, have: LiveItem, write_only: frozenset[str], *, adopting: bool = False) -> Change:

@@ -9,7 +9,7 @@ from orchestrator.backends.base import LiveObject, Mapping_
 from orchestrator.desired import DesiredState
 from orchestrator.knowledge import KnowledgeView
 from orchestrator.ownership import Owner, digest, stamp
-from orchestrator.planning import DesiredItem, LiveItem, Plan, essence_digests, plan
+from orchestrator.planning import DesiredItem, Duplicate, LiveItem, Plan, essence_digests, group_claims, plan
 
 
 def desired_items(state: DesiredState, mapping: Mapping_, adopt: Mapping[str, str] | None = None) -> dict[str, DesiredItem]:
@@ -71,3 +71,11 @@ def make_plan(state: DesiredState, objects: Sequence[LiveObject] | LiveState, ma
         prune=prune,
         only=only,
     )
+
+
+def live_duplicates(objects: Iterable[LiveObject], saved: Plan, kind: str) -> tuple[Duplicate, ...]:
+    """The duplicates live now among a (saved) plan's specs: apply PLAN reports them as a fresh plan would."""
+    groups = group_claims(objects, saved.project, saved.environment)
+    return tuple(Duplicate(kind, name, extra.id, group[0].id)
+                 for name in sorted({c.name for c in saved.changes})
+                 for group in [groups.get(name, [])] for extra in group[1:])

@@ -13,9 +13,11 @@ from itertools import combinations
 from typing import Any
 
 from orchestrator.backends.base import LiveObject
+from orchestrator.backends.wire import AGENT, check_deleted, read_list, read_object
 from orchestrator.normalising import canonical
 from orchestrator.ownership import digest, parse_digests, user_metadata
 
+PAGE_SIZE = 100
 TEXT_FORMAT_DEFAULT = {"type": "text"}
 WEB_SEARCH_DEFAULTS = {"context_size": "medium", "mode": "live"}
 # essence fields the server may resolve when the spec leaves them open -> the essence of "left open"
@@ -236,37 +238,42 @@ def _wire_tools(essence: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 class AgentsClient:
-    """client.beta.agents, paging at 100."""
+    """client.beta.agents, paging at 100, read as wire JSON with its shape checked (wire.read_list)."""
 
     def __init__(self, sdk: Any) -> None:
         self._sdk = sdk
+        self._sdk_once = sdk.with_options(max_retries=0)  # creates are never retried blindly
 
     def list_all(self) -> list[LiveObject]:
-        return [LiveObject.from_raw(_dump(item)) for item in self._sdk.beta.agents.list(limit=100, order="asc")]
+        resource = self._sdk.beta.agents
+
+        def fetch(query: dict[str, Any]) -> Any:
+            return resource.with_raw_response.list(limit=PAGE_SIZE, order="asc", **query).http_response
+
+        return [LiveObject.from_raw(item) for item in read_list(fetch, AGENT, page_size=PAGE_SIZE)]
 
     def retrieve(self, object_id: str) -> LiveObject | None:
         import openai
 
         try:
-            return LiveObject.from_raw(_dump(self._sdk.beta.agents.retrieve(object_id)))
+            response = self._sdk.beta.agents.with_raw_response.retrieve(object_id).http_response
         except openai.NotFoundError:
             return None
+        return LiveObject.from_raw(read_object(response, AGENT))
 
     def create(self, payload: Mapping[str, Any]) -> LiveObject:
-        sdk = self._sdk.with_options(max_retries=0)
-        return LiveObject.from_raw(_dump(sdk.beta.agents.create(**payload)))
+        response = self._sdk_once.beta.agents.with_raw_response.create(**payload).http_response
+        return LiveObject.from_raw(read_object(response, AGENT))
 
     def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
-        return LiveObject.from_raw(_dump(self._sdk.beta.agents.update(object_id, **payload)))
+        response = self._sdk.beta.agents.with_raw_response.update(object_id, **payload).http_response
+        return LiveObject.from_raw(read_object(response, AGENT))
 
     def delete(self, object_id: str) -> None:
         import openai
 
         try:
-            self._sdk.beta.agents.delete(object_id)
+            response = self._sdk.beta.agents.with_raw_response.delete(object_id).http_response
         except openai.NotFoundError:
             return
-
-
-def _dump(model: Any) -> dict[str, Any]:
-    return model.model_dump(mode="json", by_alias=True)
+        check_deleted(response, AGENT, object_id)

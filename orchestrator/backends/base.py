@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from orchestrator.ownership import Digests, Owner, parse_digests, parse_owner
+from orchestrator.ownership import Digests, Owner, parse_claim, parse_digests, parse_owner
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,12 +23,13 @@ class LiveObject:
     raw: Mapping[str, Any]
     owner: Owner | None = None
     digests: Digests | None = None
+    claim: str | None = None  # the claim token of the apply run that created it, if any
 
     @classmethod
     def from_raw(cls, raw: Mapping[str, Any]) -> LiveObject:
         metadata = raw.get("metadata") or {}
         return cls(id=str(raw["id"]), created_at=int(raw.get("created_at") or 0), raw=raw,
-                   owner=parse_owner(metadata), digests=parse_digests(metadata))
+                   owner=parse_owner(metadata), digests=parse_digests(metadata), claim=parse_claim(metadata))
 
 
 class Mapping_(Protocol):

@@ -94,15 +94,16 @@ def prepare_saved_plan(saved: Plan, selection: Any, source: str) -> Plan:
 
 def check_saved_live(saved: Plan, live: Any, selection: Any) -> Any:
     """Read live state now and re-check the plan against it: ownership of every object it touches, staleness,
-    what was applied already (a SavedPlanCheck)."""
+    what was applied already: (SavedPlanCheck, the live objects read)."""
     from orchestrator.planfile import check_saved_plan
     from orchestrator.sync import live_items
 
     uses_files = any((c.essence or {}).get("knowledge") or (c.essence or {}).get("code_files") for c in saved.changes)
     objects = read_live(live, with_knowledge=True if uses_files else None)
-    return check_saved_plan(saved, live_items(objects, live.mapping), project=selection.project.name,
-                            environment=selection.environment.name, write_only=live.mapping.write_only,
-                            adopt_ids=_adopt_ids(selection))
+    check = check_saved_plan(saved, live_items(objects, live.mapping), project=selection.project.name,
+                             environment=selection.environment.name, write_only=live.mapping.write_only,
+                             adopt_ids=_adopt_ids(selection))
+    return check, objects
 
 
 def _apply_saved(plan_file: Path, directory: Path | None, environment: str | None, target: str | None,
@@ -124,7 +125,7 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
     saved = prepare_saved_plan(parsed, selection, str(plan_file))
     project, env, chosen = selection.project, selection.environment, selection.target
     with connect(project, chosen, env) as live, apply_lock(project, chosen):
-        check = check_saved_live(saved, live, selection)
+        check, objects = check_saved_live(saved, live, selection)
         if check.foreign:
             click.echo("error: the saved plan would change objects this project does not own; "
                        "nothing was changed:", err=True)
@@ -139,9 +140,15 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
                 click.echo(f"  - {problem}", err=True)
             click.echo("Run `orchestrator diff --out PLAN` again and review the new plan.", err=True)
             return 1
+        from orchestrator.sync import live_duplicates
+
+        saved = replace(saved, duplicates=live_duplicates(objects, saved, live.mapping.object_kind))
         if check.already_applied:
             click.echo(f"The saved plan was already applied: live state is what its {len(check.applied)} "
                        f"change{'s' if len(check.applied) != 1 else ''} produced; nothing was changed.", err=True)
+            if saved.duplicates:
+                click.echo(render_remaining(saved.duplicates), nl=False, err=True)
+                return 1
             return 0
         if check.applied:
             click.echo(f"{len(check.applied)} of {len(saved.actionable)} changes of the saved plan were already "
@@ -214,6 +221,9 @@ def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: 
 
     click.echo(render_plan_text(plan, color=stdout_color()), nl=False)
     if not plan.has_changes:
+        if plan.duplicates:  # nothing to do, but live state is not what the specs say: never a success
+            click.echo(render_remaining(plan.duplicates), nl=False, err=True)
+            return 1
         return 0
     if not yes:
         if not sys.stdin.isatty():
@@ -254,9 +264,12 @@ def execute(plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str =
     printed = threading.Lock()
     activity = Activity(f"applying {total} change{'s' if total != 1 else ''}")
 
+    streamed: set[int] = set()
+
     def report(outcome: Any) -> None:
         nonlocal done
         with printed:
+            streamed.add(id(outcome))
             done += 1
             activity.update(f"applying: {done} of {total} done")
             line = redact(render_outcome(outcome))
@@ -267,7 +280,10 @@ def execute(plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str =
 
     with activity:
         result = run_plan(plan, live, parallelism, bus, on_outcome=report, progress=activity.note)
-    click.echo(render_summary(result, command=command), nl=False)
+    for outcome in result.outcomes:  # what the duplicate check after the writes changed since they were printed
+        if id(outcome) not in streamed:
+            click.echo(redact(render_outcome(outcome)) + " (after the duplicate check)")
+    click.echo(redact(render_summary(result, command=command)), nl=False)
     return 0 if result.ok else 1
 
 
@@ -276,18 +292,11 @@ def run_plan(plan: Plan, live: Any, parallelism: int, bus: Any, *, on_outcome: A
     """Apply every change of the plan through the live connection; the ApplyResult says what happened."""
     from orchestrator.applying import Applier
 
-    def recover(change: Any) -> Any:
-        for obj in live.client.list_all():
-            owner = obj.owner
-            if owner and (owner.project, owner.environment, owner.spec) == (plan.project, plan.environment, change.name):
-                return obj
-        return None
-
     knowledge = getattr(live, "knowledge", None)
     if knowledge is not None:
         knowledge.progress = progress
-    applier = Applier(live.client, live.mapping, bus, parallelism=parallelism, recover=recover,
-                      resources=knowledge, on_outcome=on_outcome)
+    applier = Applier(live.client, live.mapping, bus, parallelism=parallelism, resources=knowledge,
+                      on_outcome=on_outcome)
     return applier.apply(plan)
 
 
@@ -299,16 +308,40 @@ def render_outcome(outcome: Any) -> str:
     if not outcome.ok:
         return f"  {change.kind} {change.name}: FAILED to {change.action.value}: {outcome.error}"
     shown = "adopted" if change.reason == "adopt" else VERBS[change.action]
-    return f"  {change.kind} {change.name}: {shown} ({outcome.id})"
+    return f"  {change.kind} {change.name}: {outcome.note or f'{shown} ({outcome.id})'}"
 
 
 def render_summary(result: Any, *, command: str = "apply") -> str:
     counts = {"created": 0, "updated": 0, "deleted": 0, "failed": 0}
     for outcome in result.outcomes:
         counts[VERBS[outcome.change.action] if outcome.ok else "failed"] += 1
+    lines = []
+    verification = getattr(result, "verification", None)
+    extra = ""
+    if verification is not None:
+        for removal in verification.removed:
+            lines.append(f"  {removal.kind} {removal.name}: removed duplicate {removal.id} made by this apply "
+                         f"(kept {removal.kept_id}, the oldest)")
+        if verification.error:
+            lines.append(f"  FAILED to check for duplicates: {verification.error}")
+        if verification.remaining:
+            lines.append(render_remaining(verification.remaining).rstrip("\n"))
+        if verification.removed:
+            extra += f", {len(verification.removed)} duplicate(s) removed"
+        if verification.remaining:
+            extra += f", {len(verification.remaining)} duplicate(s) left"
     status = f"{command.capitalize()} complete" if result.ok else f"{command.capitalize()} finished with errors"
     if command == "destroy":
-        return f"{status}: {counts['deleted']} deleted, {counts['failed']} failed.\n"
-    return (f"{status}: {counts['created']} created, {counts['updated']} updated, "
-            f"{counts['deleted']} deleted, {counts['failed']} failed.\n")
+        lines.append(f"{status}: {counts['deleted']} deleted, {counts['failed']} failed{extra}.")
+    else:
+        lines.append(f"{status}: {counts['created']} created, {counts['updated']} updated, "
+                     f"{counts['deleted']} deleted, {counts['failed']} failed{extra}.")
+    return "\n".join(lines) + "\n"
 
+
+def render_remaining(duplicates: Any) -> str:
+    lines = [f"  {d.kind} {d.name}: DUPLICATE {d.id} claims it as well as {d.kept_id} (the oldest, kept)"
+             for d in duplicates]
+    lines.append(f"error: {len(lines)} duplicate(s) left, not made by this apply; "
+                 "`orchestrator apply --prune` deletes the newer ones")
+    return "\n".join(lines) + "\n"

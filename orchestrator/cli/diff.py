@@ -40,7 +40,7 @@ from orchestrator.errors import OrchestratorError
 @events_option
 def diff(directory: Path | None, environment: str | None, target: str | None, only: tuple[str, ...], prune: bool,
          output: str, out: Path | None, events: Path | None) -> int:
-    """Show what apply would change. Exit 0: no changes, 2: changes, 1: error.
+    """Show what apply would change. Exit 0: no changes, 2: changes (or duplicates), 1: error.
 
     \b
     Examples:
@@ -72,7 +72,8 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
         again = f"orchestrator -C {where} apply {out}" if where is not None and not out.is_absolute() \
             else f"orchestrator apply {out}"
         click.echo(f"Saved the plan to {written}; apply it with: {again}", err=True)
-    return 2 if plan.has_changes else 0
+    # duplicates are warnings unless pruned, but live state is not what the specs say: never exit 0
+    return 2 if plan.has_changes or plan.duplicates else 0
 
 
 def with_warnings(plan: Any, state: Any) -> Any:

@@ -173,23 +173,11 @@ class TargetSession:
     def apply(self, plan: Any) -> Any:
         from orchestrator.applying import Applier
 
-        def recover(change: Any) -> Any:
-            for obj in self.live.client.list_all():
-                owner = obj.owner
-                if owner and (owner.project, owner.environment, owner.spec) == (
-                    plan.project,
-                    plan.environment,
-                    change.name,
-                ):
-                    return obj
-            return None
-
         applier = Applier(
             self.live.client,
             self.live.mapping,
             self.bus,
             parallelism=self.parallelism,
-            recover=recover,
             resources=self.live.knowledge,
         )
         return applier.apply(plan)

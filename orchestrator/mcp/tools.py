@@ -193,7 +193,7 @@ class Workspace:
         saved = prepare_saved_plan(saved, selection, source)
         with connect(selection.project, selection.target, selection.environment) as live, \
                 apply_lock(selection.project, selection.target):
-            check = check_saved_live(saved, live, selection)
+            check, _ = check_saved_live(saved, live, selection)
             if check.foreign:
                 raise ToolFailure("the plan would change objects this project does not own; nothing was changed",
                                   foreign=list(check.foreign))

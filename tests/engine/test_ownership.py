@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openai
 
-from orchestrator.ownership import HASH_KEY, OWNER_KEY
+from orchestrator.ownership import CLAIM_MARK, HASH_KEY, OWNER_KEY
 from tests.support.live import assistants, owned_by, snapshot
 from tests.support.projects import Result, run_cli, write_spec
 
@@ -58,7 +58,8 @@ def test_drift_is_detected_flagged_and_repaired(project: Path, cli: Callable[...
     assert cli("apply", "--yes").exit_code == 0
     [repaired] = owned_by(sdk, OWNER)
     assert (repaired.id, repaired.instructions, repaired.temperature) == (live.id, "Be brief.", 0.5)
-    assert repaired.metadata == live.metadata
+    # the same stamp; the create's claim token is not written again by an update
+    assert repaired.metadata == {**live.metadata, HASH_KEY: live.metadata[HASH_KEY].split(CLAIM_MARK)[0]}
     assert cli("diff").exit_code == 0
 
 
@@ -131,7 +132,7 @@ def test_duplicates_are_reported_and_the_newest_deleted_under_prune(
     duplicate = sdk_create(sdk, name=original.name, instructions=original.instructions, metadata=original.metadata)
 
     diff = cli("diff")
-    assert diff.exit_code == 0, diff.output
+    assert diff.exit_code == 2, diff.output  # a duplicate is a difference from the specs, never "no changes"
     assert "duplicate" in diff.stdout and duplicate in diff.stdout
     data = json.loads(cli("diff", "--output", "json").stdout)
     assert [(c["action"], c["id"]) for c in data["changes"]] == [("noop", original.id)]
@@ -139,12 +140,16 @@ def test_duplicates_are_reported_and_the_newest_deleted_under_prune(
     listing = json.loads(cli("list", "--output", "json").stdout)
     assert {(r["id"], r["status"]) for r in listing} == {(original.id, "in sync"), (duplicate, "duplicate")}
 
-    assert cli("apply", "--yes").exit_code == 0
+    kept = cli("apply", "--yes")
+    assert kept.exit_code == 1, kept.output  # not pruned: the duplicate is left, and that is no success
+    assert f"DUPLICATE {duplicate} claims it as well as {original.id}" in kept.stderr
+    assert "apply --prune" in kept.stderr
     assert len(owned_by(sdk, OWNER)) == 2
     pruned = json.loads(cli("diff", "--prune", "--output", "json").stdout)
     assert [(c["action"], c["id"]) for c in pruned["changes"]] == [("noop", original.id), ("delete", duplicate)]
     assert cli("apply", "--yes", "--prune").exit_code == 0
     assert [a.id for a in owned_by(sdk, OWNER)] == [original.id]
+    assert cli("diff").exit_code == 0
 
 
 def test_destroy_deletes_only_what_the_environment_owns(

@@ -37,6 +37,32 @@ def test_workflow_plans_on_pull_requests_and_applies_on_push_to_main() -> None:
     assert "github.event_name == 'push'" in workflow["jobs"]["apply"]["if"]
 
 
+def test_workflow_applies_only_from_the_default_branch_one_apply_at_a_time() -> None:
+    """A manual run (workflow_dispatch) from any other branch must not reach the production key."""
+    job = _workflow()["jobs"]["apply"]
+    condition = " ".join(job["if"].split())
+    assert "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)" in condition
+    assert condition.startswith("(") and ") &&" in condition, "the branch check applies to every trigger"
+    assert job["environment"] == "production"
+    assert job["concurrency"] == {"group": "orchestrator-apply-prod", "cancel-in-progress": False}
+
+
+def test_workflow_plans_pull_requests_without_write_access_or_the_production_key() -> None:
+    workflow = _workflow()
+    plan = workflow["jobs"]["plan"]
+    assert plan["permissions"] == {"contents": "read"}
+    assert "environment" not in plan
+    assert "secrets.OPENAI_API_KEY" not in str(plan)
+    diff_step = next(s for s in plan["steps"] if "orchestrator diff" in s.get("run", ""))
+    assert diff_step["env"]["OPENAI_API_KEY"] == "${{ secrets.OPENAI_READONLY_API_KEY }}"
+    comment = workflow["jobs"]["comment"]  # the job that may write runs none of the pull request's code
+    assert comment["permissions"] == {"pull-requests": "write"}
+    assert comment["needs"] == "plan"
+    assert not any(u.startswith("actions/checkout@") for u in _uses(comment))
+    assert "secrets." not in str(comment) and not any("run" in step for step in comment["steps"])
+    assert workflow["permissions"] == {"contents": "read"}
+
+
 def test_workflow_pull_request_job_validates_diffs_to_the_summary_and_uploads_the_plan() -> None:
     job = _workflow()["jobs"]["plan"]
     runs = _runs(job)
@@ -47,17 +73,17 @@ def test_workflow_pull_request_job_validates_diffs_to_the_summary_and_uploads_th
     assert re.search(r"^\s*2\) echo \"changes=true\"", runs, re.M), "exit code 2 means changes, not a failure"
     upload = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact@"))
     assert "plan.json" in upload["with"]["path"]
-    assert any(u.startswith("actions/github-script@") for u in _uses(job)), (
+    assert any(u.startswith("actions/github-script@") for u in _uses(_workflow()["jobs"]["comment"])), (
         "the plan is also commented on the PR"
     )
     assert _workflow()["env"]["ORCHESTRATOR_ENV"] == "prod"
 
 
-def test_workflow_applies_the_saved_plan_with_the_key_from_a_repository_secret() -> None:
+def test_workflow_applies_the_saved_plan_with_the_key_from_the_production_environment() -> None:
     job = _workflow()["jobs"]["apply"]
     apply_step = next(s for s in job["steps"] if "orchestrator apply" in s.get("run", ""))
     assert re.search(r"orchestrator apply -e \"\$ORCHESTRATOR_ENV\" --yes plan\.json", apply_step["run"])
-    for step in job["steps"] + _workflow()["jobs"]["plan"]["steps"]:
+    for step in job["steps"]:
         if "orchestrator diff" in step.get("run", "") or "orchestrator apply" in step.get("run", ""):
             assert step["env"]["OPENAI_API_KEY"] == "${{ secrets.OPENAI_API_KEY }}"
     assert "OPENAI_API_KEY" not in str(_workflow().get("env")), (
