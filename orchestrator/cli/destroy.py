@@ -50,5 +50,9 @@ def destroy(directory: Path | None, environment: str | None, target: str | None,
                 changes.append(Change(live.mapping.object_kind, owner.spec, Action.DELETE, Reason.DESTROY, id=obj.id,
                                       fingerprint=objects.fingerprint(obj)))
         changes.sort(key=lambda c: (c.name, c.id or ""))
+        if not changes:
+            click.echo(f"Nothing to destroy: project {project.name} owns no objects in environment {env.name} "
+                       f"on target {tgt.name}.")
+            return 0
         plan = Plan(project.name, env.name, tgt.name, tgt.backend, tuple(changes))
         return _confirm_and_apply(plan, live, yes, parallelism, bus, command="destroy")

@@ -80,3 +80,13 @@ def test_validation_warnings_travel_with_the_json_and_markdown_plan(project: Pat
     markdown = cli(project, "diff", "-o", "markdown").stdout
     assert "**Validation warnings**" in markdown and "`specs/helper.yaml:" in markdown
     assert cli(project, "apply", "plan.json", "--yes").exit_code == 0  # a saved plan with diagnostics applies
+
+
+def test_destroy_with_nothing_owned_says_so_instead_of_in_sync(project: Path) -> None:
+    write_spec(project, "helper")
+    assert cli(project, "apply", "--yes").exit_code == 0
+    assert cli(project, "destroy", "--yes").exit_code == 0
+    again = cli(project, "destroy", "--yes")
+    assert again.exit_code == 0, again.output
+    assert "Nothing to destroy: project test-project owns no objects in environment dev" in again.stdout
+    assert "in sync" not in again.output
