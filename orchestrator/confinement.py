@@ -18,7 +18,7 @@ from pathlib import Path
 # in .git/config) and the tool's state (the local target's database).
 PRIVATE_FOLDERS = frozenset({".git", ".orchestrator"})
 MAX_GLOB_ENTRIES = 100_000  # directory entries one glob may visit
-_HINT = "copy the file into the project instead of linking to it"
+_HINT = "copy it into the project instead of linking to it"
 
 
 class Refused(Exception):
@@ -36,7 +36,11 @@ class Refused(Exception):
 
 def confine(path: Path, root: Path) -> Path:
     """path with every link followed, when it stays inside root (an absolute, resolved folder)."""
-    real = path.resolve()
+    try:
+        real = path.resolve()
+    except (RuntimeError, OSError) as exc:  # a link loop: RuntimeError up to Python 3.12, OSError after
+        raise Refused("cannot be resolved: it is a loop of links", "replace the link with the file or folder itself") \
+            from exc
     if not real.is_relative_to(root):
         linked = real != Path(os.path.abspath(path))
         reason = (f"is a link to `{real}`, outside the project folder" if linked
