@@ -436,8 +436,12 @@ class Renderer:
         problem = self.check_name(name)
         if problem:
             raise RenderError(_with_message(origin, problem))
+        text = self._render(lambda: self._load_file(name, origin), variables, origin, name)
+        return Rendered(text, self.dependencies(name))
+
+    def _load_file(self, name: str, origin: Diagnostic) -> jinja2.Template:
         try:
-            template = self.env.get_template(name)
+            return self.env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
             raise RenderError(self._syntax(exc, origin)) from None
         except jinja2.TemplateNotFound as exc:
@@ -448,22 +452,22 @@ class Renderer:
             raise RenderError(error(self.display(name), "template is not valid UTF-8")) from None
         except (RecursionError, MemoryError):
             raise RenderError(error(self.display(name), "template is nested too deeply to compile")) from None
-        text = self._render(template, variables, origin, name)
-        return Rendered(text, self.dependencies(name))
 
     def render_inline(self, source: str, variables: Mapping[str, Any], *, origin: Diagnostic) -> Rendered:
         if len(source) > MAX_TEMPLATE_BYTES:
             raise RenderError(_with_message(origin, f"the inline template is {len(source):,} characters long; "
                                             f"the limit is {MAX_TEMPLATE_BYTES:,}"))
+        text = self._render(lambda: self._load_inline(source, origin), variables, origin, None)
+        deps = frozenset().union(*(self.dependencies(n) for n in _referenced(self.env, source))) if "{%" in source else frozenset()
+        return Rendered(text, deps)
+
+    def _load_inline(self, source: str, origin: Diagnostic) -> jinja2.Template:
         try:
-            template = self.env.from_string(source)
+            return self.env.from_string(source)
         except jinja2.TemplateSyntaxError as exc:
             raise RenderError(_with_message(origin, f"template syntax error: {exc.message} (line {exc.lineno} of the inline template)")) from None
         except (RecursionError, MemoryError):
             raise RenderError(_with_message(origin, "the inline template is nested too deeply to compile")) from None
-        text = self._render(template, variables, origin, None)
-        deps = frozenset().union(*(self.dependencies(n) for n in _referenced(self.env, source))) if "{%" in source else frozenset()
-        return Rendered(text, deps)
 
     def dependencies(self, name: str) -> frozenset[str]:
         """name plus every template it includes, imports or extends, transitively."""
@@ -490,11 +494,12 @@ class Renderer:
         """Drop the dependency cache (after template files changed on disk)."""
         self._dependency_cache.clear()
 
-    def _render(self, template: jinja2.Template, variables: Mapping[str, Any], origin: Diagnostic,
+    def _render(self, load: Callable[[], jinja2.Template], variables: Mapping[str, Any], origin: Diagnostic,
                 name: str | None) -> str:
+        """Compile (constant folding runs template code too) and render, within the render's bounds."""
         budget = _BUDGET.set(_Budget(deadline=time.monotonic() + RENDER_SECONDS))
         try:
-            return self._generate(template, variables)
+            return self._generate(load(), variables)
         except TemplateLimit as exc:
             raise RenderError(self._runtime(exc, f"template refused: {exc}", origin, name, hint=_LIMITS_HINT)) from None
         except TemplateRefused as exc:
@@ -520,7 +525,8 @@ class Renderer:
             raise RenderError(_with_message(origin, "template refused: rendering ran out of memory")) from None
         except UnicodeDecodeError:
             raise RenderError(_with_message(origin, "a template it includes is not valid UTF-8")) from None
-        except (TypeError, ValueError, ZeroDivisionError, AttributeError, KeyError, IndexError, OverflowError) as exc:
+        except (TypeError, ValueError, ZeroDivisionError, AttributeError, LookupError, OverflowError,
+                AssertionError) as exc:  # jinja's filters assert on their arguments (`truncate`)
             raise RenderError(self._runtime(exc, f"template error: {type(exc).__name__}: {exc}", origin, name)) from None
         finally:
             _BUDGET.reset(budget)
