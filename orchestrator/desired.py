@@ -214,7 +214,7 @@ class Builder:
         self.renderer = Renderer(project.templates_dir, project.root)
         self.validator = validator_for("spec")
         self._json_cache: dict[Path, tuple[int, Any, Diagnostic | None]] = {}
-        self._paths: dict[tuple[Path, str], tuple[Path, str]] = {}
+        self._paths: dict[tuple[Path, str], tuple[Path, str, Refused | None]] = {}
 
     def build(self, files: list[Path] | None = None) -> DesiredState:
         diagnostics = Diagnostics()
@@ -428,11 +428,9 @@ class Builder:
             problems = check_schema(value, strict=strict)
             found.extend(place_schema_problems(doc, where, problems, what=what))
             return None if problems else value
-        path, shown = self._referenced_file(doc.path.parent, value)
-        try:
-            confine(doc.path.parent / value, self.project.root)
-        except Refused as exc:
-            found.append(doc.error_at(where, exc.message(value), hint=exc.hint))
+        path, shown, refused = self._referenced_file(doc.path.parent, value)
+        if refused is not None:
+            found.append(doc.error_at(where, refused.message(value), hint=refused.hint))
             return None
         deps.add(path)
         schema, problem = self._json_file(path, shown)
@@ -451,13 +449,18 @@ class Builder:
             return None
         return schema
 
-    def _referenced_file(self, folder: Path, value: str) -> tuple[Path, str]:
-        """A path written in a spec, resolved against its folder, and as shown in messages (cached: specs share files)."""
+    def _referenced_file(self, folder: Path, value: str) -> tuple[Path, str, Refused | None]:
+        """A path written in a spec, resolved against its folder and confined to the project, and as shown
+        in messages (cached: specs share files)."""
         key = (folder, value)
         found = self._paths.get(key)
         if found is None:
-            path = (folder / value).resolve()
-            found = self._paths[key] = (path, self.project.display(path))
+            refused = None
+            try:
+                path = confine(folder / value, self.project.root)
+            except Refused as exc:
+                path, refused = folder / value, exc
+            found = self._paths[key] = (path, self.project.display(path), refused)
         return found
 
     def _json_file(self, path: Path, shown: str) -> tuple[Any, Diagnostic | None]:

@@ -163,6 +163,8 @@ class _Budget:
         self.values += 1
         if self.alias_depth:
             self.aliased += 1
+        elif self.values <= MAX_YAML_VALUES:
+            return  # the common case: nothing aliased, under the limit
         if self.values > MAX_YAML_VALUES:
             raise _refuse(_too_many() if not self.aliased else
                           f"YAML aliases expand this document past {MAX_YAML_VALUES:,} values; refused "
@@ -242,16 +244,17 @@ def _construct(loader: Any, node: yaml.Node, pointer: str, doc: Document, active
     """Build plain data from node (maps, lists, str, int, float, bool, null), recording positions."""
     budget.count(node)
     doc.values.setdefault(pointer, _position(node))
-    if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
-        if id(node) in budget.seen and id(node) not in active:  # built before: this is an alias to it
-            budget.alias_depth += 1
-            try:
-                return _construct_collection(loader, node, pointer, doc, active, budget)
-            finally:
-                budget.alias_depth -= 1
-        budget.seen.add(id(node))
-        return _construct_collection(loader, node, pointer, doc, active, budget)
-    return _construct_scalar(loader, node)
+    if isinstance(node, yaml.ScalarNode):
+        return _construct_scalar(loader, node)
+    key = id(node)
+    if key in budget.seen and key not in active:  # built before: this is an alias to it
+        budget.alias_depth += 1
+        try:
+            return _construct_collection(loader, node, pointer, doc, active, budget)
+        finally:
+            budget.alias_depth -= 1
+    budget.seen.add(key)
+    return _construct_collection(loader, node, pointer, doc, active, budget)
 
 
 def _construct_collection(loader: Any, node: yaml.Node, pointer: str, doc: Document, active: set[int],
