@@ -5,7 +5,7 @@ Load -> schema-check -> semantic checks -> render. Runs offline and never import
 
 from __future__ import annotations
 
-import glob as globbing
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,10 +13,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from orchestrator.diagnostics import Diagnostic, Diagnostics, error
+from orchestrator.confinement import Refused, confine, glob_confined, read_confined
+from orchestrator.diagnostics import Diagnostic, Diagnostics, error, warning
 from orchestrator.loading import Document, LoadError, load_yaml_file, locate_json
 from orchestrator.project import Environment, Project, Target
-from orchestrator.rendering import Renderer, RenderError
+from orchestrator.rendering import MAX_TEMPLATE_BYTES, Renderer, RenderError
 from orchestrator.validation import (
     check_instructions_length,
     check_schema,
@@ -25,7 +26,8 @@ from orchestrator.validation import (
     place_schema_problems,
 )
 
-SPEC_SUFFIXES = (".yaml", ".yml")
+SPEC_SUFFIXES = (".yaml", ".yml")  # in any case: `.YAML` and `.Yml` are specs too
+SKIPPED_FOLDERS = frozenset({"__pycache__", "node_modules"})  # never specs, beside hidden ones
 # file types file_search accepts (OpenAI's supported-files list)
 FILE_SEARCH_TYPES = frozenset({
     ".c", ".cpp", ".cs", ".css", ".doc", ".docx", ".go", ".html", ".java", ".js", ".json", ".md", ".pdf",
@@ -114,10 +116,100 @@ class DesiredState:
         return f"unknown spec `{name}`" + (f"; did you mean `{close[0]}`?" if close else "") + f" (specs: {known})"
 
 
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    """The spec files under the specs folder, and why any other YAML file there is not one."""
+
+    files: tuple[Path, ...]
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def is_yaml_name(name: str) -> bool:
+    return name.lower().endswith(SPEC_SUFFIXES)
+
+
+def discover_specs(project: Project) -> Discovery:
+    """Every `**/*.yaml` and `**/*.yml` (any case) below the specs folder, sorted.
+
+    Never silent: a YAML file that is not taken (hidden, in a skipped folder, a dangling link, behind
+    a link to a folder) is a warning; a link out of the project and an unreadable folder are errors.
+    """
+    top = project.specs_dir
+    if not top.is_dir():
+        return Discovery(())
+    files: list[Path] = []
+    found: list[Diagnostic] = []
+
+    def unreadable(exc: OSError) -> None:
+        shown = _shown(project, Path(exc.filename)) if exc.filename else project.display(top)
+        found.append(error(shown, f"cannot read folder: {exc.strerror or exc}",
+                           hint="specs in it would be missed (and pruned); fix its permissions"))
+
+    for directory, subdirs, names in os.walk(top, onerror=unreadable, followlinks=False):
+        here = Path(directory)
+        kept: list[str] = []
+        for sub in sorted(subdirs):
+            path = here / sub
+            if path.is_symlink():
+                found.append(warning(_shown(project, path), "is a link to a folder; spec discovery does not "
+                                     "follow folder links, so any spec behind it is not read",
+                                     hint="move the files into the specs folder, or link each file"))
+            elif sub.startswith(".") or sub in SKIPPED_FOLDERS:
+                skipped = _yaml_below(path)
+                if skipped:
+                    reason = "hidden" if sub.startswith(".") else "never holds specs"
+                    found.append(warning(_shown(project, path), f"folder skipped ({reason}): {skipped} YAML "
+                                         + ("file in it is" if skipped == 1 else "files in it are")
+                                         + " not read as specs", hint="rename the folder to read them"))
+            else:
+                kept.append(sub)
+        subdirs[:] = kept
+        for name in sorted(names):
+            if not is_yaml_name(name):
+                continue
+            path = here / name
+            shown = _shown(project, path)
+            if name.startswith("."):
+                found.append(warning(shown, "hidden file skipped; files starting with `.` are not read as specs"))
+                continue
+            if path.is_symlink():
+                if not path.exists():
+                    found.append(warning(shown, f"is a link to `{os.readlink(path)}`, which does not exist; skipped"))
+                    continue
+                try:
+                    confine(path, project.root)
+                except Refused as exc:
+                    found.append(error(shown, f"spec file {exc.reason}", hint=exc.hint))
+                    continue
+                if path.is_dir():
+                    continue
+            files.append(path)
+    return Discovery(tuple(sorted(files)), tuple(found))
+
+
 def discover_spec_files(project: Project) -> list[Path]:
-    if not project.specs_dir.is_dir():
-        return []
-    return sorted(p for p in project.specs_dir.iterdir() if p.suffix in SPEC_SUFFIXES and p.is_file())
+    return list(discover_specs(project).files)
+
+
+def _shown(project: Project, path: Path) -> str:
+    """A path as written under the project (links not followed), for messages."""
+    try:
+        return path.relative_to(project.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _yaml_below(folder: Path) -> int:
+    count = 0
+    for _, _, names in os.walk(folder, followlinks=False):
+        count += sum(1 for name in names if is_yaml_name(name))
+    return count
+
+
+def data_files(specs: Mapping[str, DesiredSpec] | list[DesiredSpec]) -> set[Path]:
+    """Files specs read as knowledge or code files: data, so never specs, even with a YAML name."""
+    values = specs.values() if isinstance(specs, Mapping) else specs
+    return {f.absolute for spec in values for f in (*spec.knowledge_files, *spec.code_files)}
 
 
 class Builder:
@@ -133,19 +225,25 @@ class Builder:
         self.renderer = Renderer(project.templates_dir, project.root)
         self.validator = validator_for("spec")
         self._json_cache: dict[Path, tuple[int, Any, Diagnostic | None]] = {}
-        self._paths: dict[tuple[Path, str], tuple[Path, str]] = {}
+        self._paths: dict[tuple[Path, str], tuple[Path, str, Refused | None]] = {}
 
     def build(self, files: list[Path] | None = None) -> DesiredState:
-        files = discover_spec_files(self.project) if files is None else files
         diagnostics = Diagnostics()
+        if files is None:
+            discovery = discover_specs(self.project)
+            files = list(discovery.files)
+            diagnostics.extend(discovery.diagnostics)
         specs: dict[str, DesiredSpec] = {}
         first_seen: dict[str, str] = {}
         self.skipped: list[str] = []
         if not self.project.specs_dir.is_dir():
             diagnostics.add(error("orchestrator.yaml", f"specs folder `{self.project.display(self.project.specs_dir)}` does not exist"))
         self._names: dict[Path, tuple[str, int | None, int | None]] = {}
-        for path in files:
-            spec, found = self.build_one(path)
+        built = [(path, *self.build_one(path)) for path in files]
+        data = data_files([spec for _, spec, _ in built if spec is not None])
+        for path, spec, found in built:
+            if path.resolve() in data:
+                continue  # a YAML knowledge or code file of a spec: data, not a spec
             diagnostics.extend(found)
             if spec is None:
                 # an invalid spec still claims its name: report a duplicate now, not after the fix
@@ -175,7 +273,7 @@ class Builder:
 
         shown = self.project.display(path)
         try:
-            doc = load_yaml_file(path, shown)
+            doc = load_yaml_file(path, shown, root=self.project.root, what="a spec file")
         except LoadError as exc:
             return None, [exc.diagnostic]
         if isinstance(doc.data, dict) and isinstance(doc.data.get("name"), str) and hasattr(self, "_names"):
@@ -294,7 +392,9 @@ class Builder:
         path = (self.project.templates_dir / name).resolve()
         deps.add(path)
         try:
-            return path.read_bytes().decode("utf-8")
+            return read_confined(path, self.project.root, limit=MAX_TEMPLATE_BYTES, what="an instructions file").decode("utf-8")
+        except Refused as exc:
+            found.append(doc.error_at("/instructions/file", exc.message(self.project.display(path)), hint=exc.hint))
         except UnicodeDecodeError:
             found.append(doc.error_at("/instructions/file", f"`{self.project.display(path)}` is not valid UTF-8"))
         except OSError as exc:
@@ -342,9 +442,9 @@ class Builder:
             problems = check_schema(value, strict=strict)
             found.extend(place_schema_problems(doc, where, problems, what=what))
             return None if problems else value
-        path, shown = self._referenced_file(doc.path.parent, value)
-        if not path.is_relative_to(self.project.root):
-            found.append(doc.error_at(where, f"`{value}` points outside the project; schema files must be inside it"))
+        path, shown, refused = self._referenced_file(doc.path.parent, value)
+        if refused is not None:
+            found.append(doc.error_at(where, refused.message(value), hint=refused.hint))
             return None
         deps.add(path)
         schema, problem = self._json_file(path, shown)
@@ -359,17 +459,22 @@ class Builder:
         problems = check_schema(schema, strict=strict)
         if problems:
             found.extend(place_schema_problems(doc, where, problems, what=what, file_display=shown,
-                                               file_doc=locate_json(path, shown)))
+                                               file_doc=locate_json(path, shown, self.project.root)))
             return None
         return schema
 
-    def _referenced_file(self, folder: Path, value: str) -> tuple[Path, str]:
-        """A path written in a spec, resolved against its folder, and as shown in messages (cached: specs share files)."""
+    def _referenced_file(self, folder: Path, value: str) -> tuple[Path, str, Refused | None]:
+        """A path written in a spec, resolved against its folder and confined to the project, and as shown
+        in messages (cached: specs share files)."""
         key = (folder, value)
         found = self._paths.get(key)
         if found is None:
-            path = (folder / value).resolve()
-            found = self._paths[key] = (path, self.project.display(path))
+            refused = None
+            try:
+                path = confine(folder / value, self.project.root)
+            except Refused as exc:
+                path, refused = folder / value, exc
+            found = self._paths[key] = (path, self.project.display(path), refused)
         return found
 
     def _json_file(self, path: Path, shown: str) -> tuple[Any, Diagnostic | None]:
@@ -380,7 +485,7 @@ class Builder:
         cached = self._json_cache.get(path)
         if cached and cached[0] == stamp:
             return cached[1], cached[2]
-        data, problem = load_json_file(path, shown)
+        data, problem = load_json_file(path, shown, self.project.root)
         self._json_cache[path] = (stamp, data, problem)
         return data, problem
 
@@ -394,26 +499,38 @@ class Builder:
             if Path(pattern).is_absolute():
                 found.append(doc.error_at(where, f"`{pattern}` must be relative to the spec file"))
                 continue
-            matches = sorted(globbing.glob(str(doc.path.parent / pattern), recursive=True))
-            files = [Path(m).resolve() for m in matches if Path(m).is_file()]
-            if not files:
+            try:
+                matches = glob_confined(doc.path.parent, pattern, self.project.root)
+            except Refused as exc:
+                found.append(doc.error_at(where, exc.message(pattern), hint=exc.hint))
+                continue
+            if not matches:
                 found.append(doc.error_at(where, f"`{pattern}` matches no file (globs are relative to the spec file)"))
                 continue
-            for path in files:
-                if not path.is_relative_to(self.project.root):
-                    found.append(doc.error_at(where, f"`{pattern}` reaches outside the project: {path}"))
+            for match in matches:
+                try:
+                    path = confine(match, self.project.root)
+                except Refused as exc:
+                    found.append(doc.error_at(where, f"`{pattern}` matches " + exc.message(_shown(self.project, match)),
+                                              hint=exc.hint))
                     break
                 if file_search and path.suffix.lower() not in FILE_SEARCH_TYPES:
                     found.append(doc.error_at(where, f"`{self.project.display(path)}`: file type `{path.suffix or '(none)'}` "
                                               "is not supported by file_search",
                                               hint="supported: " + " ".join(sorted(FILE_SEARCH_TYPES))))
                     continue
-                local = describe_local_file(path, self.project.root)
-                if local.size > MAX_FILE_BYTES:
-                    found.append(doc.error_at(where, f"`{local.path}` is {local.size:,} bytes; the API limit is 512 MB"))
+                size = path.stat().st_size  # before hashing: a huge file is refused, not read
+                if size > MAX_FILE_BYTES:
+                    found.append(doc.error_at(where, f"`{self.project.display(path)}` is {size:,} bytes; "
+                                              "the API limit is 512 MB"))
                     continue
-                if local.size == 0:
-                    found.append(doc.error_at(where, f"`{local.path}` is empty; the API rejects empty files"))
+                if size == 0:
+                    found.append(doc.error_at(where, f"`{self.project.display(path)}` is empty; the API rejects empty files"))
+                    continue
+                try:
+                    local = describe_local_file(path, self.project.root)
+                except OSError as exc:
+                    found.append(doc.error_at(where, f"cannot read `{self.project.display(path)}`: {exc.strerror or exc}"))
                     continue
                 result[local.path] = local
         if len(result) > limit:

@@ -1,6 +1,8 @@
 """YAML to plain data, keeping the line and column of every node (JSON pointer -> position).
 
-Safe-load semantics (no python tags), duplicate keys are errors, one document per file.
+Safe-load semantics (no python tags), duplicate keys are errors, one document per file. Bounded
+like kubectl's YAML parser: file size, node count, and how far aliases may expand (a "billion
+laughs" document is refused in milliseconds, not after 90 s and 6 GB).
 """
 
 from __future__ import annotations
@@ -12,7 +14,12 @@ from typing import Any
 
 import yaml
 
+from orchestrator.confinement import Refused, read_bounded, read_confined
 from orchestrator.diagnostics import Diagnostic, error, pointer_join, warning
+
+MAX_YAML_BYTES = 1024 * 1024  # a spec or project file; instructions alone are capped at 256,000 characters
+MAX_YAML_VALUES = 100_000  # values after alias expansion
+_PRESCAN_BYTES = 16 * 1024  # larger files have their events counted before nodes are built
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +67,18 @@ class LoadError(Exception):
         self.diagnostic = diagnostic
 
 
-def load_yaml_file(path: Path, display: str | None = None) -> Document:
-    """Read and parse one YAML file; raise LoadError with a positioned diagnostic on failure."""
+def load_yaml_file(path: Path, display: str | None = None, *, root: Path | None = None,
+                   what: str = "a YAML file") -> Document:
+    """Read and parse one YAML file inside root; raise LoadError with a positioned diagnostic on failure.
+
+    Without root (a file already read once through the gate) only the size is bounded.
+    """
     shown = display or str(path)
     try:
-        raw = path.read_bytes()
+        raw = (read_confined(path, root, limit=MAX_YAML_BYTES, what=what) if root is not None
+               else read_bounded(path, limit=MAX_YAML_BYTES, what=what))
+    except Refused as exc:
+        raise LoadError(error(shown, f"file {exc.reason}", hint=exc.hint)) from None
     except FileNotFoundError:
         raise LoadError(error(shown, "file not found")) from None
     except IsADirectoryError:
@@ -74,10 +88,10 @@ def load_yaml_file(path: Path, display: str | None = None) -> Document:
     return load_yaml_bytes(raw, path, shown)
 
 
-def locate_json(path: Path, display: str) -> Document | None:
+def locate_json(path: Path, display: str, root: Path) -> Document | None:
     """Positions of the values in a JSON file (JSON is YAML), for messages; None when it cannot be read."""
     try:
-        return load_yaml_file(path, display)
+        return load_yaml_file(path, display, root=root)
     except LoadError:
         return None
 
@@ -94,11 +108,13 @@ def load_yaml_bytes(raw: bytes, path: Path, display: str) -> Document:
         raise LoadError(error(display, "file is empty; expected a YAML mapping", line=1, column=1))
     if all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         raise LoadError(error(display, "file holds only comments; expected a YAML mapping", line=1, column=1))
+    if len(raw) > _PRESCAN_BYTES:
+        _count_events(text, display)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         document = Document(path=path, display=display, data=None)
-        document.data = _construct(loader, node, "", document, set())
+        document.data = _construct(loader, node, "", document, set(), _Budget())
     except yaml.composer.ComposerError as exc:
         raise LoadError(_yaml_diagnostic(display, exc, text)) from None
     except yaml.MarkedYAMLError as exc:
@@ -115,6 +131,62 @@ def load_yaml_bytes(raw: bytes, path: Path, display: str) -> Document:
 
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _count_events(text: str, display: str) -> None:
+    """Refuse a document of too many nodes before any is built (events are cheap, nodes are not)."""
+    loader = _Loader(text)
+    count = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            count += 1
+            if count > MAX_YAML_VALUES:
+                mark = event.start_mark
+                raise LoadError(error(display, _too_many(), line=mark.line + 1, column=mark.column + 1))
+    except yaml.YAMLError:
+        return  # the real parse reports it, with its position
+    finally:
+        loader.dispose()
+
+
+def _too_many() -> str:
+    return (f"the document has more than {MAX_YAML_VALUES:,} values; a spec or project file holds far fewer "
+            "(refused to bound time and memory)")
+
+
+@dataclass(slots=True)
+class _Budget:
+    """How many values were built, and how many of them only through aliases (go-yaml's rule, as kubectl uses)."""
+
+    values: int = 0
+    aliased: int = 0
+    alias_depth: int = 0
+    seen: set[int] = field(default_factory=set)
+
+    def count(self, node: yaml.Node) -> None:
+        self.values += 1
+        if self.alias_depth:
+            self.aliased += 1
+        elif self.values <= MAX_YAML_VALUES:
+            return  # the common case: nothing aliased, under the limit
+        if self.values > MAX_YAML_VALUES:
+            raise _refuse(_too_many() if not self.aliased else
+                          f"YAML aliases expand this document past {MAX_YAML_VALUES:,} values; refused "
+                          "(an alias bomb, or aliases used far more than a spec needs)", node)
+        if self.aliased > 100 and self.values > 1000 and self.aliased / self.values > _allowed_alias_ratio(self.values):
+            raise _refuse("excessive aliasing: most of this document comes from expanding aliases "
+                          "(refused as kubectl's YAML parser does)", node)
+
+
+def _allowed_alias_ratio(values: int) -> float:
+    """go-yaml v3 (decode.go): 99% of a small document may come from aliases, 10% of a very large one."""
+    low, high = 400_000, 4_000_000
+    if values <= low:
+        return 0.99
+    if values >= high:
+        return 0.10
+    return 0.99 - 0.89 * (values - low) / (high - low)
 
 # the only collection tags plain YAML needs; `!!set`, `!!omap`, `!!python/...` and custom tags are refused
 _MAP_TAG = "tag:yaml.org,2002:map"
@@ -173,9 +245,25 @@ def _refuse(message: str, node: yaml.Node) -> yaml.constructor.ConstructorError:
     return yaml.constructor.ConstructorError(None, None, message, node.start_mark)
 
 
-def _construct(loader: Any, node: yaml.Node, pointer: str, doc: Document, active: set[int]) -> Any:
+def _construct(loader: Any, node: yaml.Node, pointer: str, doc: Document, active: set[int], budget: _Budget) -> Any:
     """Build plain data from node (maps, lists, str, int, float, bool, null), recording positions."""
+    budget.count(node)
     doc.values.setdefault(pointer, _position(node))
+    if isinstance(node, yaml.ScalarNode):
+        return _construct_scalar(loader, node)
+    key = id(node)
+    if key in budget.seen and key not in active:  # built before: this is an alias to it
+        budget.alias_depth += 1
+        try:
+            return _construct_collection(loader, node, pointer, doc, active, budget)
+        finally:
+            budget.alias_depth -= 1
+    budget.seen.add(key)
+    return _construct_collection(loader, node, pointer, doc, active, budget)
+
+
+def _construct_collection(loader: Any, node: yaml.Node, pointer: str, doc: Document, active: set[int],
+                          budget: _Budget) -> Any:
     if isinstance(node, yaml.MappingNode):
         if node.tag != _MAP_TAG:
             raise _refuse(f"tag `{_short_tag(node.tag)}` is not allowed; specs are plain YAML (no language-specific tags)", node)
@@ -198,18 +286,20 @@ def _construct(loader: Any, node: yaml.Node, pointer: str, doc: Document, active
             first[key] = key_node
             child = pointer_join(pointer, key)
             doc.keys[child] = _position(key_node)
-            result[key] = _construct(loader, value_node, child, doc, active)
+            result[key] = _construct(loader, value_node, child, doc, active, budget)
         active.discard(id(node))
         return result
-    if isinstance(node, yaml.SequenceNode):
-        if node.tag != _SEQ_TAG:
-            raise _refuse(f"tag `{_short_tag(node.tag)}` is not allowed; specs are plain YAML (no language-specific tags)", node)
-        if id(node) in active:
-            raise _refuse("recursive alias (an anchor that contains itself)", node)
-        active.add(id(node))
-        items = [_construct(loader, item, pointer_join(pointer, i), doc, active) for i, item in enumerate(node.value)]
-        active.discard(id(node))
-        return items
+    if node.tag != _SEQ_TAG:
+        raise _refuse(f"tag `{_short_tag(node.tag)}` is not allowed; specs are plain YAML (no language-specific tags)", node)
+    if id(node) in active:
+        raise _refuse("recursive alias (an anchor that contains itself)", node)
+    active.add(id(node))
+    items = [_construct(loader, item, pointer_join(pointer, i), doc, active, budget) for i, item in enumerate(node.value)]
+    active.discard(id(node))
+    return items
+
+
+def _construct_scalar(loader: Any, node: yaml.Node) -> Any:
     if node.tag == _STR_TAG:
         return node.value  # the common case, without the constructor's dispatch
     if node.tag == _TIMESTAMP_TAG:

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from orchestrator.confinement import Refused, confine
 from orchestrator.constants import LOCAL_DB_NAME, STATE_DIR
 from orchestrator.diagnostics import Diagnostic, Diagnostics
 from orchestrator.loading import Document, LoadError, load_yaml_file
@@ -115,7 +116,7 @@ def load_project(root: Path) -> tuple[Project | None, Diagnostics]:
     diagnostics = Diagnostics()
     path = root / PROJECT_FILE
     try:
-        document = load_yaml_file(path, PROJECT_FILE)
+        document = load_yaml_file(path, PROJECT_FILE, root=root.resolve(), what="the project file")
     except LoadError as exc:
         diagnostics.add(exc.diagnostic)
         return None, diagnostics
@@ -129,6 +130,9 @@ def load_project(root: Path) -> tuple[Project | None, Diagnostics]:
     if diagnostics.has_errors:
         return None, diagnostics
     diagnostics.extend(_semantic_checks(document))
+    if diagnostics.has_errors:
+        return None, diagnostics
+    diagnostics.extend(_folder_checks(root.resolve(), document))
     if diagnostics.has_errors:
         return None, diagnostics
     return _build(root, document), diagnostics
@@ -191,6 +195,28 @@ def selection_diagnostics(diagnostics: Diagnostics, target: Target) -> Diagnosti
     pointer = f"/targets/{target.name}/base_url"
     return Diagnostics(replace(d, severity=Severity.ERROR) if d.pointer == pointer and "sunset" in d.message else d
                        for d in diagnostics)
+
+
+def _folder_checks(root: Path, doc: Document) -> list[Diagnostic]:
+    """The specs and templates folders resolve (after links) inside the project, and can be listed."""
+    import os
+
+    found: list[Diagnostic] = []
+    for key in ("specs", "templates"):
+        value = doc.data.get(key, key)
+        folder = root / value
+        try:
+            real = confine(folder, root)
+        except Refused as exc:
+            found.append(doc.error_at(f"/{key}", f"the {key} folder `{value}` {exc.reason}", hint=exc.hint))
+            continue
+        try:
+            if real.is_dir():
+                os.scandir(real).close()
+        except OSError as exc:
+            found.append(doc.error_at(f"/{key}", f"the {key} folder `{value}` cannot be read: {exc.strerror or exc}",
+                                      hint="check its permissions"))
+    return found
 
 
 def _build(root: Path, doc: Document) -> Project:

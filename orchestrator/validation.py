@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.capabilities import unsupported_fields
+from orchestrator.confinement import Refused, read_confined
 from orchestrator.diagnostics import Diagnostic, error, pointer_join, warning
 from orchestrator.loading import Document
 from orchestrator.models import TABLE_DATE, close_models, is_known, shutdown_date
@@ -109,22 +110,24 @@ def check_instructions_length(doc: Document, text: str) -> list[Diagnostic]:
     return []
 
 
-def load_json_file(path: Path, shown: str) -> tuple[Any, Diagnostic | None]:
-    """Read a JSON file referred to by a spec; a diagnostic instead of an exception."""
+def load_json_file(path: Path, shown: str, root: Path) -> tuple[Any, Diagnostic | None]:
+    """Read a JSON file referred to by a spec (inside root, bounded in size); a diagnostic instead of an exception."""
     try:
-        raw = path.read_bytes()
+        raw = read_confined(path, root, limit=MAX_FUNCTION_SCHEMA_BYTES, what="a schema file")
+    except Refused as exc:
+        return None, error(shown, f"file {exc.reason}", hint=exc.hint)
     except FileNotFoundError:
         return None, error(shown, "file not found")
     except IsADirectoryError:
         return None, error(shown, "expected a JSON file, found a directory")
     except OSError as exc:
         return None, error(shown, f"cannot read file: {exc.strerror or exc}")
-    if len(raw) > MAX_FUNCTION_SCHEMA_BYTES:
-        return None, error(shown, f"file is {len(raw):,} bytes; the limit for a schema file is {MAX_FUNCTION_SCHEMA_BYTES:,}")
     try:
         return json.loads(raw.decode("utf-8")), None
     except UnicodeDecodeError:
         return None, error(shown, "file is not valid UTF-8")
+    except RecursionError:
+        return None, error(shown, "JSON nesting is too deep")
     except json.JSONDecodeError as exc:
         return None, error(shown, f"invalid JSON: {exc.msg}", line=exc.lineno, column=exc.colno)
 

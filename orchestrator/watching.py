@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from orchestrator.applying import ApplyResult, Outcome
 from orchestrator.backends.base import LiveObject, Mapping_
-from orchestrator.desired import SPEC_SUFFIXES, Builder, DesiredSpec, DesiredState, discover_spec_files
+from orchestrator.desired import Builder, DesiredSpec, DesiredState, data_files, discover_specs
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error
 from orchestrator.errors import OrchestratorError
 from orchestrator.events import EventBus
@@ -114,6 +114,7 @@ class Reconciler:
     builder: Builder | None = None
     project_diagnostics: tuple[Diagnostic, ...] = ()
     files: dict[Path, Built] = field(default_factory=dict)
+    discovered: tuple[Diagnostic, ...] = ()  # YAML files under the specs folder that are not read, and why
     desired: Mapping[str, DesiredSpec] = field(default_factory=dict)
     # live bookkeeping
     live_ids: dict[str, str] = field(default_factory=dict)  # spec name -> id of the live object (the oldest)
@@ -156,7 +157,7 @@ class Reconciler:
             return
         self.project, self.environment, self.target = project, environment, target
         self.builder = Builder(project, environment, target, today=self.today)
-        self.files = {path: self._build(path) for path in discover_spec_files(project)}
+        self.files = {path: self._build(path) for path in self._discover()}
         self._assemble(previous)
 
     def project_file_changed(self) -> bool:
@@ -183,16 +184,17 @@ class Reconciler:
             spec = built.spec
             if spec is not None and (resolved & spec.dependencies or resolved & _data_files(spec)):
                 affected.add(path)
-        for path in changed:
-            if path.parent == self.project.specs_dir and path.suffix in SPEC_SUFFIXES:
-                affected.add(path)
-            elif path.is_relative_to(self.project.specs_dir) and path.parent != self.project.specs_dir:
-                # a file under a spec's folder (knowledge globs may match new files)
-                affected.update(
-                    p
-                    for p, b in self.files.items()
-                    if b.spec is not None and (b.spec.knowledge_files or b.spec.code_files)
-                )
+        if any(p.is_relative_to(self.project.specs_dir) for p in changed):
+            # specs live in any folder below: files added, moved or removed there are found again
+            current = set(self._discover())
+            affected |= (current - set(self.files)) | (set(self.files) - current)
+            affected |= {p for p in changed if p in current}
+            # a file under a spec's folder (knowledge globs may match new files)
+            affected.update(
+                p
+                for p, b in self.files.items()
+                if b.spec is not None and (b.spec.knowledge_files or b.spec.code_files)
+            )
         if not affected:
             return
         previous = dict(self.desired)
@@ -212,7 +214,7 @@ class Reconciler:
             self.builder.renderer.env.cache.clear()
         self.builder._json_cache.clear()
         previous = dict(self.desired)
-        self.files = {path: self._build(path) for path in discover_spec_files(self.project)}
+        self.files = {path: self._build(path) for path in self._discover()}
         self._assemble(previous)
 
     def relevant(self, path: Path) -> bool:
@@ -227,6 +229,17 @@ class Reconciler:
             for b in self.files.values()
         )
 
+    def _discover(self) -> tuple[Path, ...]:
+        """The spec files under the specs folder, as validate finds them; keeps why others are not read."""
+        assert self.project is not None
+        discovery = discover_specs(self.project)
+        self.discovered = discovery.diagnostics
+        return discovery.files
+
+    def _data(self) -> set[Path]:
+        """YAML files specs read as knowledge or code files: data, not specs (as Builder.build decides)."""
+        return data_files([b.spec for b in self.files.values() if b.spec is not None])
+
     def _build(self, path: Path) -> Built:
         assert self.builder is not None
         spec, found = self.builder.build_one(path)
@@ -236,9 +249,10 @@ class Reconciler:
         """The desired specs by name, as Builder.build decides them (first file wins a duplicate name)."""
         specs: dict[str, DesiredSpec] = {}
         first_seen: dict[str, str] = {}
+        data = self._data()
         for path in sorted(self.files):
             spec = self.files[path].spec
-            if spec is None:
+            if spec is None or path.resolve() in data:
                 continue
             if spec.name in first_seen:
                 continue
@@ -260,9 +274,13 @@ class Reconciler:
                     f"specs folder `{self.project.display(self.project.specs_dir)}` does not exist",
                 )
             )
+        found.extend(self.discovered)
         owners: dict[str, str] = {}
+        data = self._data()
         for path in sorted(self.files):
             built = self.files[path]
+            if path.resolve() in data:
+                continue
             found.extend(built.diagnostics)
             spec = built.spec
             if spec is None:

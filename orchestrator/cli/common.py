@@ -80,19 +80,18 @@ def _complete(ctx: click.Context, incomplete: str, what: str) -> list[Any]:
 
 
 def _spec_names(project: Project) -> list[str]:
-    import yaml
+    """Names of the spec files, read with the same bounded loader as validate (a hostile repo can't hang a shell)."""
+    from orchestrator.desired import discover_spec_files
+    from orchestrator.loading import LoadError, load_yaml_file
 
     names = []
-    if not project.specs_dir.is_dir():
-        return names
-    for path in project.specs_dir.rglob("*"):
-        if path.suffix.lower() in (".yaml", ".yml") and path.is_file():
-            try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
-                continue
-            if isinstance(data, dict) and isinstance(data.get("name"), str):
-                names.append(data["name"])
+    for path in discover_spec_files(project):
+        try:
+            data = load_yaml_file(path).data
+        except LoadError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("name"), str):
+            names.append(data["name"])
     return names
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from orchestrator.cli.common import Selection, directory_option, environment_option, target_option, today
 from orchestrator.cli.engine import Invalid, connect, load_selection, read_live
@@ -31,6 +30,7 @@ from orchestrator.importing import (
     classify,
     import_object,
 )
+from orchestrator.loading import LoadError, load_yaml_file
 
 SCHEMA_FILE = "schemas/spec.schema.json"
 
@@ -227,9 +227,9 @@ def _existing_specs(selection: Selection) -> list[tuple[str, dict[str, Any]]]:
     """(file, data) of every spec file, loaded leniently: import must work even beside a broken spec."""
     result: list[tuple[str, dict[str, Any]]] = []
     for path in discover_spec_files(selection.project):
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        try:  # the project's bounded, confined loader: a spec in a pull request may be hostile
+            data = load_yaml_file(path).data
+        except LoadError:
             data = None
         result.append((selection.project.display(path), data if isinstance(data, dict) else {}))
     return result

@@ -37,6 +37,7 @@ CASES = [
     Case("yaml_two_documents", ("specs/helper.yaml:5:1:", "second YAML document", "holds exactly one")),
     Case("yaml_top_level_list", ("specs/helper.yaml:1:1:", "expected a mapping at the top of the spec, got a list")),
     Case("yaml_recursive_alias", ("specs/helper.yaml:5:11:", "recursive alias")),
+    Case("yaml_alias_bomb", ("specs/helper.yaml:6:21:", "excessive aliasing", "as kubectl's YAML parser does")),
     # the spec schema
     Case("schema_list_where_mapping_belongs", ("specs/helper.yaml:5:11:", "`metadata` must be a mapping, got a list",
                                                "[/metadata]")),
@@ -109,6 +110,10 @@ CASES = [
                                "specs/helper.yaml:5:13 [/instructions/template]")),
     Case("sandbox_cycler_globals", ("templates/helper.md.j2:2:11:", "the sandbox blocked access to `__init__`",
                                     "specs/helper.yaml:5:13 [/instructions/template]")),
+    Case("template_filter_width_bomb", ("templates/helper.md.j2:1:", "template refused: `center` with a width of "
+                                        "2,000,000,000; the limit is 1,000,000", "specs/helper.yaml:5:13")),
+    Case("template_format_width_bomb", ("templates/helper.md.j2:1:", "template refused: a format width of 2,000,000,000")),
+    Case("template_concat_doubling", ("templates/helper.md.j2:3:", "text joined with `~` would be longer than 1,000,000")),
     Case("instructions_too_long", ("specs/helper.yaml:5:3:", "rendered instructions are 260,000 characters long",
                                    "the API allows 256,000", "[/instructions]")),
     # models

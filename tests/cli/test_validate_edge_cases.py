@@ -27,7 +27,7 @@ def test_a_parameters_file_outside_the_project_is_refused(tmp_path: Path) -> Non
     write_spec(root, "s", functions=[{"name": "f", "parameters": "../../outside.json"}])
     result = run_cli(["-C", str(root), "validate"])
     assert result.exit_code == 1
-    assert "points outside the project" in result.stderr and "[/functions/0/parameters]" in result.stderr
+    assert "is outside the project folder" in result.stderr and "[/functions/0/parameters]" in result.stderr
 
 
 def test_a_template_cannot_build_huge_strings(tmp_path: Path) -> None:

@@ -150,7 +150,7 @@ def test_missing_file_and_directory_are_diagnostics(tmp_path: Path) -> None:
 def test_json_files_can_be_located_for_messages(tmp_path: Path) -> None:
     path = tmp_path / "params.json"
     path.write_text('{\n  "type": "object",\n  "properties": {"q": {"type": "string"}}\n}\n')
-    located = locate_json(path, "params.json")
+    located = locate_json(path, "params.json", tmp_path)
     assert located is not None
     assert located.position("/properties/q/type") == Position(3, 32)
 
@@ -158,4 +158,4 @@ def test_json_files_can_be_located_for_messages(tmp_path: Path) -> None:
 def test_locating_broken_json_gives_none(tmp_path: Path) -> None:
     path = tmp_path / "params.json"
     path.write_text('{"type": ')
-    assert locate_json(path, "params.json") is None
+    assert locate_json(path, "params.json", tmp_path) is None

@@ -1,0 +1,67 @@
+"""Run the real CLI in a child process and measure its wall time and peak memory (resource bombs)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ADDRESS_SPACE_CAP = 3 * 1024**3  # a runaway child fails inside this instead of taking the shared machine
+
+
+@dataclass(frozen=True)
+class Measured:
+    exit_code: int | None  # None when it was killed at the time limit
+    seconds: float
+    peak_mb: float
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def _cap_child() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_CAP, ADDRESS_SPACE_CAP))
+
+
+def run_measured(args: list[str], *, timeout: float = 20.0, env: dict[str, str] | None = None) -> Measured:
+    """`orchestrator ARGS` in a fresh interpreter; killed after timeout seconds."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        child = subprocess.Popen([sys.executable, "-m", "orchestrator", *args], stdout=out, stderr=err,
+                                 stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})},
+                                 preexec_fn=_cap_child, start_new_session=True)
+        code: int | None = None
+        usage = None
+        while True:
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                code = os.waitstatus_to_exitcode(status)
+                break
+            if time.monotonic() - started > timeout:
+                os.killpg(child.pid, signal.SIGKILL)
+                _, _, usage = os.wait4(child.pid, 0)
+                break
+            time.sleep(0.02)
+        child.returncode = code if code is not None else -9  # reaped here; keep Popen from waiting again
+        seconds = time.monotonic() - started
+        out.seek(0)
+        err.seek(0)
+        return Measured(code, seconds, usage.ru_maxrss / 1024, out.read().decode("utf-8", "replace"),
+                        err.read().decode("utf-8", "replace"))
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
