@@ -130,7 +130,7 @@ def parse_plan(text: str, display: str, path: Path | None = None) -> Plan | Diag
                                            f"{json.dumps(data.get('format_version'))[:40]}); make it again "
                                            "with this version's `orchestrator diff --out PLAN`",
                                   pointer="/format_version")])
-    diagnostics = _schema_diagnostics(data, display, path)
+    diagnostics = _schema_diagnostics(data, text, display, path)
     if not diagnostics:
         diagnostics.extend(_consistency_diagnostics(data, display))
     if diagnostics:
@@ -140,8 +140,8 @@ def parse_plan(text: str, display: str, path: Path | None = None) -> Plan | Diag
                 tuple(data.get("warnings") or ()))
 
 
-def _schema_diagnostics(data: dict[str, Any], display: str, path: Path | None) -> Diagnostics:
-    from orchestrator.loading import Document, locate_json
+def _schema_diagnostics(data: dict[str, Any], text: str, display: str, path: Path | None) -> Diagnostics:
+    from orchestrator.loading import Document, LoadError, load_yaml_bytes
     from orchestrator.schema_errors import schema_diagnostics
     from orchestrator.schemas import validator_for
 
@@ -151,7 +151,10 @@ def _schema_diagnostics(data: dict[str, Any], display: str, path: Path | None) -
             return Diagnostics()
     except RecursionError:
         return Diagnostics([error(display, "not a plan file: JSON nested too deeply")])
-    located = locate_json(path, display) if path is not None else None
+    try:  # positions for the messages, from the text already read (JSON is YAML); none when it is too big
+        located = load_yaml_bytes(text.encode("utf-8"), path or Path(display), display)
+    except LoadError:
+        located = None
     document = Document(path or Path(display), display, data,
                         located.values if located else {}, located.keys if located else {})
     return Diagnostics(schema_diagnostics(document, validator))
