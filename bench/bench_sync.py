@@ -145,8 +145,8 @@ def local_time(root: Path, repeat: int = 3) -> float:
 
     from orchestrator.backends.assistants import AssistantsClient, AssistantsMapping
     from orchestrator.cli.common import select
-    from orchestrator.desired import build_desired
-    from orchestrator.sync import make_plan
+    from orchestrator.engine.desired import build_desired
+    from orchestrator.engine.sync import make_plan
     from orchestrator.views.plan_text import render_plan_text
 
     selection = select(root, None, None)
@@ -202,8 +202,8 @@ def bench_naive(work: Path, latency_ms: int, creates: int) -> dict[str, Any]:
 
     from orchestrator.backends.assistants import AssistantsMapping
     from orchestrator.cli.common import select
-    from orchestrator.desired import build_desired
-    from orchestrator.sync import desired_items
+    from orchestrator.engine.desired import build_desired
+    from orchestrator.engine.sync import desired_items
 
     with serving(work / "c", latency_ms) as server:
         root = make_project(work / "c" / "project", "bench-naive", server.base_url, creates)

@@ -109,9 +109,9 @@ def make_project(root: Path, count: int) -> None:
 
 
 def build_in_process(root: Path) -> int:
-    from orchestrator.desired import Builder
-    from orchestrator.project import load_project
-    from orchestrator.validation import clear_caches
+    from orchestrator.engine.desired import Builder
+    from orchestrator.spec.project import load_project
+    from orchestrator.spec.validation import clear_caches
 
     clear_caches()  # every timed run pays for checking each distinct parameter schema once, as a fresh process does
 

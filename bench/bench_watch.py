@@ -35,7 +35,7 @@ import openai
 import yaml
 
 from orchestrator.constants import ADMIN_HEALTH_PATH, ADMIN_REQUESTS_PATH
-from orchestrator.ownership import OWNER_KEY
+from orchestrator.engine.ownership import OWNER_KEY
 
 KEY_ENV = "BENCH_WATCH_KEY"
 KEY = "sk-bench-watch"

@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
-from orchestrator.backends.base import LiveObject
 from orchestrator.backends.wire import AGENT, check_deleted, read_list, read_object
-from orchestrator.normalising import canonical
-from orchestrator.ownership import digest, parse_digests, user_metadata
+from orchestrator.engine.live import LiveObject
+from orchestrator.engine.normalising import canonical
+from orchestrator.engine.ownership import digest, parse_digests, user_metadata
 
 PAGE_SIZE = 100
 TEXT_FORMAT_DEFAULT = {"type": "text"}

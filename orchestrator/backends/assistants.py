@@ -6,11 +6,11 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from orchestrator.backends.base import LiveObject
+from orchestrator.backends.knowledge import EXTERNAL, KnowledgeView, desired_code_files, desired_knowledge
 from orchestrator.backends.wire import ASSISTANT, check_deleted, read_list, read_object
-from orchestrator.knowledge import EXTERNAL, KnowledgeView, desired_code_files, desired_knowledge
-from orchestrator.normalising import canonical, number
-from orchestrator.ownership import parse_owner, user_metadata
+from orchestrator.engine.live import LiveObject
+from orchestrator.engine.normalising import canonical, number
+from orchestrator.engine.ownership import parse_owner, user_metadata
 
 
 class AssistantsMapping:

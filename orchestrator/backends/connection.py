@@ -11,7 +11,7 @@ from typing import Any
 
 from orchestrator.constants import LOCAL_API_KEY
 from orchestrator.errors import OrchestratorError
-from orchestrator.project import Project, Target
+from orchestrator.spec.project import Project, Target
 
 LOCAL_KEY_ENV = "ORCHESTRATOR_LOCAL_API_KEY"
 DEFAULT_MAX_RETRIES = 4

@@ -27,8 +27,8 @@ from orchestrator.cli.engine import (
     parse_only,
     read_live,
 )
+from orchestrator.engine.planning import Action, Plan
 from orchestrator.errors import OrchestratorError
-from orchestrator.planning import Action, Plan
 
 
 @click.command()
@@ -62,7 +62,7 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
     except Invalid:
         return 1
     selected = parse_only(only, state)
-    from orchestrator.sync import make_plan
+    from orchestrator.engine.sync import make_plan
 
     with connect(state.project, state.target, state.environment) as live, apply_lock(state.project, state.target):
         objects = read_live(live, state)
@@ -74,8 +74,8 @@ def prepare_saved_plan(saved: Plan, selection: Any, source: str) -> Plan:
     """The checks that need no network: the plan fits this project, environment, target and backend, every
     payload builds, no file leaves the project; then its ownership metadata is recomputed from the project.
     Raises OrchestratorError saying what does not fit (nothing was changed)."""
-    from orchestrator.backends.base import mapping_for
-    from orchestrator.planfile import restamp
+    from orchestrator.backends import mapping_for
+    from orchestrator.engine.planfile import restamp
 
     project, env, chosen = selection.project, selection.environment, selection.target
     made_for = (saved.project, saved.environment, saved.target, saved.backend)
@@ -95,8 +95,8 @@ def prepare_saved_plan(saved: Plan, selection: Any, source: str) -> Plan:
 def check_saved_live(saved: Plan, live: Any, selection: Any) -> Any:
     """Read live state now and re-check the plan against it: ownership of every object it touches, staleness,
     what was applied already: (SavedPlanCheck, the live objects read)."""
-    from orchestrator.planfile import check_saved_plan
-    from orchestrator.sync import live_items
+    from orchestrator.engine.planfile import check_saved_plan
+    from orchestrator.engine.sync import live_items
 
     uses_files = any((c.essence or {}).get("knowledge") or (c.essence or {}).get("code_files") for c in saved.changes)
     objects = read_live(live, with_knowledge=True if uses_files else None)
@@ -112,7 +112,7 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
     its ownership metadata recomputed, and every object it updates or deletes re-checked live."""
     from orchestrator.cli.common import caller_path, print_diagnostics
     from orchestrator.diagnostics import Diagnostics
-    from orchestrator.planfile import read_plan
+    from orchestrator.engine.planfile import read_plan
 
     plan_file = caller_path(plan_file)
     # the project decides the environment and target (flags, or its defaults), never the file
@@ -140,7 +140,7 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
                 click.echo(f"  - {problem}", err=True)
             click.echo("Run `orchestrator diff --out PLAN` again and review the new plan.", err=True)
             return 1
-        from orchestrator.sync import live_duplicates
+        from orchestrator.engine.sync import live_duplicates
 
         saved = replace(saved, duplicates=live_duplicates(objects, saved, live.mapping.object_kind))
         if check.already_applied:
@@ -200,8 +200,8 @@ def _payload_problems(saved: Plan, mapping: Any, root: Path) -> list[str]:
 
 def _adopt_ids(selection: Any) -> dict[str, str]:
     """spec name -> adopt_id, read from the project's spec files (as in git), for adoption checks."""
-    from orchestrator.desired import discover_spec_files
-    from orchestrator.loading import LoadError, load_yaml_file
+    from orchestrator.engine.desired import discover_spec_files
+    from orchestrator.spec.loading import LoadError, load_yaml_file
 
     found: dict[str, str] = {}
     for path in discover_spec_files(selection.project):
@@ -290,7 +290,7 @@ def execute(plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str =
 def run_plan(plan: Plan, live: Any, parallelism: int, bus: Any, *, on_outcome: Any = None,
              progress: Any = None) -> Any:
     """Apply every change of the plan through the live connection; the ApplyResult says what happened."""
-    from orchestrator.applying import Applier
+    from orchestrator.engine.applying import Applier
 
     knowledge = getattr(live, "knowledge", None)
     if knowledge is not None:

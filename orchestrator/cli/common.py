@@ -13,7 +13,7 @@ import click
 
 from orchestrator.diagnostics import Diagnostics
 from orchestrator.errors import OrchestratorError
-from orchestrator.project import (
+from orchestrator.spec.project import (
     Environment,
     Project,
     Target,
@@ -81,8 +81,8 @@ def _complete(ctx: click.Context, incomplete: str, what: str) -> list[Any]:
 
 def _spec_names(project: Project) -> list[str]:
     """Names of the spec files, read with the same bounded loader as validate (a hostile repo can't hang a shell)."""
-    from orchestrator.desired import discover_spec_files
-    from orchestrator.loading import LoadError, load_yaml_file
+    from orchestrator.engine.desired import discover_spec_files
+    from orchestrator.spec.loading import LoadError, load_yaml_file
 
     names = []
     for path in discover_spec_files(project):

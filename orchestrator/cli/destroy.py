@@ -17,7 +17,7 @@ from orchestrator.cli.engine import (
     make_bus,
     read_live,
 )
-from orchestrator.planning import Action, Change, Plan, Reason
+from orchestrator.engine.planning import Action, Change, Plan, Reason
 
 
 @click.command()

@@ -57,7 +57,7 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
     bus.publish("plan_created", project=plan.project, environment=plan.environment, target=plan.target,
                 summary=plan.summary())
     if out is not None:
-        from orchestrator.planfile import plan_to_json
+        from orchestrator.engine.planfile import plan_to_json
 
         written = caller_path(out)
         try:
@@ -86,7 +86,7 @@ def with_warnings(plan: Any, state: Any) -> Any:
 
 
 def compute_plan(state, *, prune: bool, only):  # type: ignore[no-untyped-def]
-    from orchestrator.sync import make_plan
+    from orchestrator.engine.sync import make_plan
 
     with connect(state.project, state.target, state.environment) as live:
         objects = read_live(live, state)
@@ -95,7 +95,7 @@ def compute_plan(state, *, prune: bool, only):  # type: ignore[no-untyped-def]
 
 def render(plan, output: str) -> str:  # type: ignore[no-untyped-def]
     if output == "json":
-        from orchestrator.planfile import plan_to_json
+        from orchestrator.engine.planfile import plan_to_json
 
         return plan_to_json(plan)
     if output == "markdown":

@@ -11,8 +11,8 @@ from typing import Any
 import click
 
 from orchestrator.cli.common import Selection, print_diagnostics, select, today
-from orchestrator.desired import DesiredState, build_desired
 from orchestrator.diagnostics import Diagnostics
+from orchestrator.engine.desired import DesiredState, build_desired
 from orchestrator.errors import OrchestratorError
 from orchestrator.events import EventBus, JsonlSink
 
@@ -85,13 +85,13 @@ class Live:
 @contextmanager
 def connect(project: Any, target: Any, environment: Any = None) -> Iterator[Live]:
     """Open the target; environment (a name or Environment) enables knowledge-file sync."""
-    from orchestrator.backends.base import mapping_for
+    from orchestrator.backends import mapping_for
     from orchestrator.backends.connection import Connection
 
     with Connection(project, target) as connection:
         knowledge = None
         if target.backend == "assistants":
-            from orchestrator.knowledge import KnowledgeSync
+            from orchestrator.backends.knowledge import KnowledgeSync
 
             env_name = getattr(environment, "name", environment) or project.default_environment
             knowledge = KnowledgeSync(connection.sdk, project.name, env_name, root=project.root)
@@ -108,7 +108,7 @@ def read_live(live: Live, state: Any = None, *, with_knowledge: bool | None = No
     except OrchestratorError:
         raise
     except Exception as exc:
-        from orchestrator.applying import describe_error
+        from orchestrator.engine.applying import describe_error
 
         where = f"target {live.connection.target.name}"
         if live.connection.target.type != "local":
@@ -117,12 +117,12 @@ def read_live(live: Live, state: Any = None, *, with_knowledge: bool | None = No
 
 
 def _read_live(live: Live, state: Any, with_knowledge: bool | None) -> Any:
-    from orchestrator.sync import LiveState
+    from orchestrator.engine.sync import LiveState
 
     objects = tuple(live.client.list_all())
     view = None
     if live.knowledge is not None:
-        from orchestrator.knowledge import needs_view
+        from orchestrator.backends.knowledge import needs_view
 
         wanted = with_knowledge if with_knowledge is not None else needs_view(
             state.specs.values() if state is not None else (), (o.raw for o in objects))

@@ -16,11 +16,11 @@ from typing import Any
 
 import click
 
+from orchestrator.backends import mapping_for
 from orchestrator.cli.common import Selection, directory_option, environment_option, target_option, today
 from orchestrator.cli.engine import Invalid, connect, load_selection, read_live
-from orchestrator.desired import Builder, discover_spec_files
-from orchestrator.errors import OrchestratorError
-from orchestrator.importing import (
+from orchestrator.engine.desired import Builder, discover_spec_files
+from orchestrator.engine.importing import (
     Claims,
     ImportedSpec,
     Layout,
@@ -30,7 +30,8 @@ from orchestrator.importing import (
     classify,
     import_object,
 )
-from orchestrator.loading import LoadError, load_yaml_file
+from orchestrator.errors import OrchestratorError
+from orchestrator.spec.loading import LoadError, load_yaml_file
 
 SCHEMA_FILE = "schemas/spec.schema.json"
 
@@ -151,7 +152,7 @@ def prepare_import(
     imports = [
         import_object(
             raw,
-            backend=selection.target.backend,
+            mapping=mapping_for(selection.target.backend),
             name=choose_name(raw, name_from, claims, layout),
             claims=claims,
             layout=layout,
@@ -167,7 +168,7 @@ def verify_round_trip(
     imports: Sequence[ImportedSpec], raws: Sequence[Mapping[str, Any]], selection: Selection
 ) -> dict[str, list[str]]:
     """Build each spec in a scratch copy of the project; report validate problems and inexact fields."""
-    from orchestrator.backends.base import mapping_for
+    from orchestrator.backends import mapping_for
 
     mapping = mapping_for(selection.target.backend)
     notes: dict[str, list[str]] = {}
@@ -207,7 +208,7 @@ def verify_round_trip(
 
 def _fetch(live: Any, object_id: str, objects: dict[str, Mapping[str, Any]]) -> bool:
     """Look an id up directly (lists can lag); True when found."""
-    from orchestrator.applying import describe_error
+    from orchestrator.engine.applying import describe_error
 
     try:
         found = live.client.retrieve(object_id)

@@ -10,7 +10,7 @@ import click
 
 from orchestrator.cli.common import directory_option, environment_option, target_option
 from orchestrator.cli.engine import Invalid, connect, load_state, read_live
-from orchestrator.planning import Action, Reason
+from orchestrator.engine.planning import Action, Reason
 
 STATUS = {
     Reason.IN_SYNC: "in sync",
@@ -55,7 +55,7 @@ def list_command(directory: Path | None, environment: str | None, target: str | 
 
 def list_rows(state: Any) -> list[dict[str, Any]]:
     """One row per spec and per orphan or duplicate: name, kind, live id, status (the `-o json` objects)."""
-    from orchestrator.sync import make_plan
+    from orchestrator.engine.sync import make_plan
 
     with connect(state.project, state.target, state.environment) as live:
         plan = make_plan(state, read_live(live, state), live.mapping, prune=True)

@@ -30,7 +30,7 @@ def render(name: str, directory: Path | None, environment: str | None, target: s
     """
     from orchestrator.cli.common import print_diagnostics, today
     from orchestrator.cli.diff import warn_if_redacted
-    from orchestrator.desired import build_desired
+    from orchestrator.engine.desired import build_desired
     from orchestrator.secrets import current
 
     try:
@@ -60,8 +60,8 @@ def build_payload(state: Any, name: str) -> tuple[dict[str, Any] | None, Diagnos
 
     Raises OrchestratorError for a spec the project does not have.
     """
-    from orchestrator.backends.base import mapping_for
-    from orchestrator.sync import desired_items
+    from orchestrator.backends import mapping_for
+    from orchestrator.engine.sync import desired_items
 
     if name not in state.specs:
         if any(d.file.endswith((f"/{name}.yaml", f"/{name}.yml")) for d in state.diagnostics.errors):

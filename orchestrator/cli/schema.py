@@ -15,7 +15,7 @@ def schema(kind: str) -> int:
       orchestrator schema > spec.schema.json   # for editors
       orchestrator schema project
     """
-    from orchestrator.schemas import schema_text
+    from orchestrator.spec.schemas import schema_text
 
     click.echo(schema_text(kind), nl=False)
     return 0

@@ -17,7 +17,7 @@ from orchestrator.cli.common import (
 )
 from orchestrator.diagnostics import Diagnostics, error
 from orchestrator.errors import OrchestratorError
-from orchestrator.project import PROJECT_FILE
+from orchestrator.spec.project import PROJECT_FILE
 
 
 @click.command()
@@ -34,7 +34,7 @@ def validate(directory: Path | None, environment: str | None, target: str | None
       orchestrator validate
       orchestrator validate -e prod -o json    # every problem as a list, for tools
     """
-    from orchestrator.desired import build_desired
+    from orchestrator.engine.desired import build_desired
 
     try:
         selection = select(directory, environment, target)

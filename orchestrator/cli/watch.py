@@ -32,8 +32,8 @@ from orchestrator.cli.common import (
 )
 from orchestrator.cli.engine import apply_lock, connect, events_option, make_bus, read_live
 from orchestrator.diagnostics import Diagnostics
-from orchestrator.planning import Action
-from orchestrator.project import Environment, Project, Target
+from orchestrator.engine.planning import Action
+from orchestrator.spec.project import Environment, Project, Target
 
 VERBS = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
 PLANNED = {Action.CREATE: "to create", Action.UPDATE: "to update", Action.DELETE: "to delete"}
@@ -98,7 +98,7 @@ def watch(
       orchestrator watch                      # the default environment
       orchestrator watch -e dev --dry-run     # show each cycle's plan, change nothing
     """
-    from orchestrator.watching import Reconciler, watch_loop
+    from orchestrator.engine.watching import Reconciler, watch_loop
 
     root = resolve_root(directory)
     selection = select(directory, environment, target)  # unknown -e/-t: exit 1 now rather than wait
@@ -166,12 +166,12 @@ class TargetSession:
     def needs_full_read(self, specs: Iterable[Any], raws: Iterable[Mapping[str, Any]]) -> bool:
         if self.live.knowledge is None:
             return False
-        from orchestrator.knowledge import needs_view
+        from orchestrator.backends.knowledge import needs_view
 
         return needs_view(specs, raws)
 
     def apply(self, plan: Any) -> Any:
-        from orchestrator.applying import Applier
+        from orchestrator.engine.applying import Applier
 
         applier = Applier(
             self.live.client,

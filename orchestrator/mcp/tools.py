@@ -18,7 +18,7 @@ from typing import Any
 from orchestrator.diagnostics import Diagnostics, error
 from orchestrator.errors import OrchestratorError
 from orchestrator.events import EventBus
-from orchestrator.project import PROJECT_FILE
+from orchestrator.spec.project import PROJECT_FILE
 
 READ_ONLY_HINT = "this server is read-only; restart it with `orchestrator mcp --allow-apply` to allow writes"
 MAX_PLANS = 100  # plans kept for apply; the oldest is forgotten first
@@ -81,7 +81,7 @@ class Workspace:
     def validate(self, environment: str | None = None, target: str | None = None,
                  handlers: bool = False) -> dict[str, Any]:
         from orchestrator.cli.common import select, today
-        from orchestrator.desired import build_desired
+        from orchestrator.engine.desired import build_desired
 
         try:
             selection = select(self.root, environment, target)
@@ -101,7 +101,7 @@ class Workspace:
     def render(self, name: str, environment: str | None = None, target: str | None = None) -> dict[str, Any]:
         from orchestrator.cli.common import today
         from orchestrator.cli.render import build_payload
-        from orchestrator.desired import build_desired
+        from orchestrator.engine.desired import build_desired
 
         selection = self._selection(environment, target)
         state = build_desired(selection.project, selection.environment, selection.target, today=today())
@@ -114,7 +114,7 @@ class Workspace:
     def spec_source(self, name: str) -> str:
         """The text of spec NAME's file, found by the spec's name (or, in a broken project, the file's)."""
         from orchestrator.cli.common import today
-        from orchestrator.desired import build_desired, discover_spec_files
+        from orchestrator.engine.desired import build_desired, discover_spec_files
 
         selection = self._selection(None, None)
         state = build_desired(selection.project, selection.environment, selection.target, today=today())
@@ -127,8 +127,8 @@ class Workspace:
 
     def spec_names(self) -> list[str]:
         """Every spec file's name, without building anything (for listing resources)."""
-        from orchestrator.desired import discover_spec_files
-        from orchestrator.project import load_project
+        from orchestrator.engine.desired import discover_spec_files
+        from orchestrator.spec.project import load_project
 
         project, _ = load_project(self.root)
         if project is None:
@@ -159,7 +159,7 @@ class Workspace:
              prune: bool = False) -> dict[str, Any]:
         from orchestrator.cli.diff import compute_plan
         from orchestrator.cli.engine import parse_only
-        from orchestrator.planfile import plan_to_data, plan_to_json
+        from orchestrator.engine.planfile import plan_to_data, plan_to_json
 
         state, diagnostics = self._state(environment, target)
         plan = compute_plan(state, prune=prune, only=parse_only(tuple(only), state))
@@ -183,7 +183,7 @@ class Workspace:
 
         from orchestrator.cli.apply import check_saved_live, prepare_saved_plan, run_plan
         from orchestrator.cli.engine import apply_lock, connect
-        from orchestrator.planfile import plan_from_json
+        from orchestrator.engine.planfile import plan_from_json
 
         if not self.allow_apply:
             raise ToolFailure(f"apply refused: {READ_ONLY_HINT}; nothing was changed")

@@ -17,10 +17,10 @@ import json
 import uuid
 from typing import Any
 
-from orchestrator.desired import DesiredState
+from orchestrator.engine.desired import DesiredState
+from orchestrator.engine.ownership import Owner
 from orchestrator.errors import OrchestratorError
 from orchestrator.events import EventBus
-from orchestrator.ownership import Owner
 from orchestrator.runtime.conversation import (
     Limits,
     Reply,
@@ -348,7 +348,7 @@ def check_session(sdk: Any, session_id: str, target: str, agent_id: str, spec_na
     except openai.NotFoundError:
         raise OrchestratorError(f"session `{session_id}` not found on target `{target}`") from None
     except openai.OpenAIError as exc:
-        from orchestrator.applying import describe_error
+        from orchestrator.engine.applying import describe_error
 
         raise OrchestratorError(f"cannot read session `{session_id}`: {describe_error(exc)}") from None
     if session.agent.id != agent_id:

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestrator.desired import DesiredState
+from orchestrator.engine.desired import DesiredState
+from orchestrator.engine.ownership import Owner
 from orchestrator.errors import OrchestratorError
 from orchestrator.events import EventBus
-from orchestrator.ownership import Owner
 from orchestrator.runtime.handlers import TIMEOUT, FunctionRegistry, Invocation, failure
 from orchestrator.runtime.pricing import estimate_cost
 
@@ -242,8 +242,8 @@ class Session:
         from datetime import date
 
         from orchestrator.backends.connection import Connection
-        from orchestrator.desired import build_desired
-        from orchestrator.project import find_project_root, load_project, selection_diagnostics
+        from orchestrator.engine.desired import build_desired
+        from orchestrator.spec.project import find_project_root, load_project, selection_diagnostics
 
         root = find_project_root(Path(project_dir))
         if root is None:
@@ -631,7 +631,7 @@ class Session:
 
             if not isinstance(exc, openai.OpenAIError):
                 raise
-            from orchestrator.applying import describe_error
+            from orchestrator.engine.applying import describe_error
 
             raise self._failed(
                 turn, "api_error", f"API request failed: {describe_error(exc)}", None
@@ -698,7 +698,7 @@ def find_assistant(state: DesiredState, spec_name: str, sdk: Any) -> str:
 
         if not isinstance(exc, openai.OpenAIError):
             raise
-        from orchestrator.applying import describe_error
+        from orchestrator.engine.applying import describe_error
 
         raise OrchestratorError(
             f"cannot read live state of target `{state.target.name}`: {describe_error(exc)}"
@@ -722,7 +722,7 @@ def create_thread(sdk: Any, owner: Owner) -> str:
 
         if not isinstance(exc, openai.OpenAIError):
             raise
-        from orchestrator.applying import describe_error
+        from orchestrator.engine.applying import describe_error
 
         raise OrchestratorError(f"cannot create a thread: {describe_error(exc)}") from None
 
@@ -736,7 +736,7 @@ def check_thread(sdk: Any, thread_id: str, target: str) -> None:
     except openai.NotFoundError:
         raise OrchestratorError(f"thread `{thread_id}` not found on target `{target}`") from None
     except openai.OpenAIError as exc:
-        from orchestrator.applying import describe_error
+        from orchestrator.engine.applying import describe_error
 
         raise OrchestratorError(f"cannot read thread `{thread_id}`: {describe_error(exc)}") from None
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orchestrator.desired import DesiredSpec, DesiredState, FunctionSpec
 from orchestrator.diagnostics import Diagnostic, Severity
-from orchestrator.project import Project
+from orchestrator.engine.desired import DesiredSpec, DesiredState, FunctionSpec
+from orchestrator.spec.project import Project
 
 log = logging.getLogger(__name__)
 
@@ -299,7 +299,7 @@ def _pointer(path: Any) -> str:
 
 def check_handlers(state: DesiredState) -> list[Diagnostic]:
     """Import every bound handler and check it against its function's schema (validate --handlers)."""
-    from orchestrator.loading import Document, LoadError, load_yaml_file
+    from orchestrator.spec.loading import Document, LoadError, load_yaml_file
 
     found: list[Diagnostic] = []
     for spec in state.specs.values():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchestrator.planning import Action, Change, Plan
+from orchestrator.engine.planning import Action, Change, Plan
 from orchestrator.secrets import Redactor, current
 from orchestrator.views.plan_text import REASON
 from orchestrator.views.values import describe_file_change, file_size, inline, unified, wants_diff

@@ -9,7 +9,7 @@ from typing import Any
 
 import openai
 
-from orchestrator.ownership import OWNER_KEY
+from orchestrator.engine.ownership import OWNER_KEY
 from tests.support.projects import Result, run_cli
 
 RETAIL_ANALYST = Path(__file__).resolve().parents[2] / "specs" / "retail-analyst.yaml"

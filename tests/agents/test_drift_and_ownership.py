@@ -10,7 +10,7 @@ from typing import Any
 import openai
 import pytest
 
-from orchestrator.ownership import HASH_KEY, OWNER_KEY
+from orchestrator.engine.ownership import HASH_KEY, OWNER_KEY
 from tests.agents.live_agents import agents, apply_clean, cli, only_agent, owned, plan_json, snapshot
 from tests.support.projects import write_spec
 

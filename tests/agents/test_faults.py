@@ -11,7 +11,7 @@ import openai
 import pytest
 
 from orchestrator.emulator import EmulatorServer
-from orchestrator.ownership import OWNER_KEY
+from orchestrator.engine.ownership import OWNER_KEY
 from tests.agents.live_agents import agents, cli
 from tests.conftest import TEST_KEY
 from tests.support.live import request_counts, reset_counts, set_faults

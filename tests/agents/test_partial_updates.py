@@ -10,9 +10,9 @@ from typing import Any
 import openai
 
 from orchestrator.backends.agents import AgentsMapping
-from orchestrator.desired import DesiredSpec, FunctionSpec
-from orchestrator.ownership import Owner, stamp
-from orchestrator.planning import essence_digests
+from orchestrator.engine.desired import DesiredSpec, FunctionSpec
+from orchestrator.engine.ownership import Owner, stamp
+from orchestrator.engine.planning import essence_digests
 from tests.agents.live_agents import apply_clean, only_agent, plan_json
 from tests.support.projects import write_spec
 

@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from orchestrator.emulator import EmulatorServer
-from orchestrator.ownership import OWNER_KEY, parse_claim
+from orchestrator.engine.ownership import OWNER_KEY, parse_claim
 from tests.conftest import TEST_KEY
 from tests.support.live import assistants
 from tests.support.projects import make_project, run_cli, write_spec

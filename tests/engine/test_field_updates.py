@@ -10,7 +10,7 @@ from typing import Any
 import openai
 import pytest
 
-from orchestrator.ownership import OWNER_KEY
+from orchestrator.engine.ownership import OWNER_KEY
 from tests.support.live import owned_by
 from tests.support.projects import Result, write, write_json, write_spec
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.planfile import plan_from_json, plan_to_json
-from orchestrator.planning import Action, Change, FieldChange, Plan, Reason
+from orchestrator.engine.planfile import plan_from_json, plan_to_json
+from orchestrator.engine.planning import Action, Change, FieldChange, Plan, Reason
 from orchestrator.views.plan_markdown import render_plan_markdown
 from orchestrator.views.plan_text import render_plan_text
 

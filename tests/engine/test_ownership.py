@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openai
 
-from orchestrator.ownership import CLAIM_MARK, HASH_KEY, OWNER_KEY
+from orchestrator.engine.ownership import CLAIM_MARK, HASH_KEY, OWNER_KEY
 from tests.support.live import assistants, owned_by, snapshot
 from tests.support.projects import Result, run_cli, write_spec
 

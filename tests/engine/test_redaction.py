@@ -74,7 +74,7 @@ def test_redactor_reads_only_what_it_is_given() -> None:
 
 
 def test_redactor_redacts_inside_data_before_formatting() -> None:
-    from orchestrator.planning import Action, Change, FieldChange, Plan, Reason
+    from orchestrator.engine.planning import Action, Change, FieldChange, Plan, Reason
 
     plan = Plan("p", "dev", "main", "assistants", (
         Change("assistant", "a", Action.UPDATE, Reason.DRIFT, id="asst_1",

@@ -16,7 +16,7 @@ import openai
 import pytest
 from filelock import FileLock
 
-from orchestrator.ownership import OWNER_KEY
+from orchestrator.engine.ownership import OWNER_KEY
 from tests.support.live import assistants, request_counts, reset_counts, set_faults, writes
 from tests.support.projects import Result, make_project, write_spec
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import openai
 import pytest
 
-from orchestrator.ownership import OWNER_KEY
+from orchestrator.engine.ownership import OWNER_KEY
 from tests.conftest import TEST_KEY
 from tests.support.live import snapshot
 from tests.support.projects import REPO, run_cli, spec, write, write_spec, write_yaml

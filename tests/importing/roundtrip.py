@@ -7,11 +7,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from orchestrator.backends.base import mapping_for
-from orchestrator.desired import Builder, DesiredSpec
+from orchestrator.backends import mapping_for
 from orchestrator.diagnostics import Diagnostic
-from orchestrator.importing import ImportedSpec
-from orchestrator.project import load_project
+from orchestrator.engine.desired import Builder, DesiredSpec
+from orchestrator.engine.importing import ImportedSpec
+from orchestrator.spec.project import load_project
 
 TODAY = date(2026, 11, 15)
 

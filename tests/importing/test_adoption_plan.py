@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from orchestrator.backends.assistants import AssistantsMapping
-from orchestrator.backends.base import LiveObject
-from orchestrator.desired import build_desired
-from orchestrator.planning import Action, Reason, plan
-from orchestrator.project import load_project
-from orchestrator.sync import desired_items, live_items
+from orchestrator.engine.desired import build_desired
+from orchestrator.engine.live import LiveObject
+from orchestrator.engine.planning import Action, Reason, plan
+from orchestrator.engine.sync import desired_items, live_items
+from orchestrator.spec.project import load_project
 from tests.importing.roundtrip import TODAY
 from tests.support.projects import make_project, write_spec
 

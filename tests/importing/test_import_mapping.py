@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from orchestrator.importing import (
+from orchestrator.backends import mapping_for
+from orchestrator.engine.importing import (
     INLINE_INSTRUCTIONS_MAX,
     Claims,
     Layout,
@@ -205,7 +206,7 @@ def import_all(root: Path, raws: list[dict[str, Any]], backend: str) -> list[Any
     imported = []
     for raw in raws:
         name = choose_name(raw, "display", claims, layout)
-        imported.append(import_object(raw, backend=backend, name=name, claims=claims, layout=layout))
+        imported.append(import_object(raw, mapping=mapping_for(backend), name=name, claims=claims, layout=layout))
     return imported
 
 
@@ -471,7 +472,7 @@ def test_the_spec_file_starts_with_the_schema_modeline_and_names_its_origin(tmp_
     claims = Claims(lambda _: None)
     raw = {"id": "asst_1", "name": "Tutor", "model": "gpt-5.4", "instructions": "x"}
     item = import_object(
-        raw, backend="assistants", name="tutor", claims=claims, schema_path="../schemas/spec.schema.json"
+        raw, mapping=mapping_for("assistants"), name="tutor", claims=claims, schema_path="../schemas/spec.schema.json"
     )
     first, second = item.files[0].text.splitlines()[:2]
     assert first == "# yaml-language-server: $schema=../schemas/spec.schema.json"

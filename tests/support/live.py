@@ -10,7 +10,7 @@ from typing import Any
 import openai
 
 from orchestrator.constants import ADMIN_FAULTS_PATH, ADMIN_REQUESTS_PATH
-from orchestrator.ownership import OWNER_KEY
+from orchestrator.engine.ownership import OWNER_KEY
 
 
 def assistants(sdk: openai.OpenAI) -> list[Any]:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from orchestrator.diagnostics import error
-from orchestrator.loading import LoadError, load_yaml_bytes
-from orchestrator.rendering import MAX_SEQUENCE, Renderer, RenderError, weight
+from orchestrator.spec.loading import LoadError, load_yaml_bytes
+from orchestrator.spec.rendering import MAX_SEQUENCE, Renderer, RenderError, weight
 
 ORIGIN = error("specs/helper.yaml", "", line=5, column=11, pointer="/instructions/inline")
 

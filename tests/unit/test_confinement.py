@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.confinement import MAX_GLOB_ENTRIES, Refused, confine, glob_confined, read_confined
+from orchestrator.spec.confinement import MAX_GLOB_ENTRIES, Refused, confine, glob_confined, read_confined
 
 
 def test_a_path_inside_the_root_resolves_to_itself(tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_globs_do_not_walk_into_folder_links(tmp_path: Path) -> None:
 
 
 def test_a_glob_visiting_too_many_entries_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("orchestrator.confinement.MAX_GLOB_ENTRIES", 5)
+    monkeypatch.setattr("orchestrator.spec.confinement.MAX_GLOB_ENTRIES", 5)
     for index in range(10):
         (tmp_path / f"f{index}.md").write_text("x")
     with pytest.raises(Refused, match="visits more than 5 files"):

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.loading import Document, LoadError, Position, load_yaml_bytes, load_yaml_file, locate_json
+from orchestrator.spec.loading import (
+    Document,
+    LoadError,
+    Position,
+    load_yaml_bytes,
+    load_yaml_file,
+    locate_json,
+)
 
 
 def load(text: str | bytes) -> Document:

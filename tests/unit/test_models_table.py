@@ -7,7 +7,7 @@ from typing import get_args
 
 from openai.types.shared.chat_model import ChatModel
 
-from orchestrator.models import KNOWN_MODELS, close_models, is_known
+from orchestrator.spec.models import KNOWN_MODELS, close_models, is_known
 
 
 def test_every_model_of_the_installed_sdk_is_in_the_table() -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.desired import Builder, DesiredState
 from orchestrator.diagnostics import error
-from orchestrator.project import load_project
-from orchestrator.rendering import Renderer, RenderError
+from orchestrator.engine.desired import Builder, DesiredState
+from orchestrator.spec.project import load_project
+from orchestrator.spec.rendering import Renderer, RenderError
 
 ORIGIN = error("specs/helper.yaml", "", line=5, column=13, pointer="/instructions/template")
 

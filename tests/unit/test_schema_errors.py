@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator import schema_errors
 from orchestrator.diagnostics import Diagnostic
-from orchestrator.loading import load_yaml_bytes
-from orchestrator.schema_errors import did_you_mean, schema_diagnostics, subject
-from orchestrator.schemas import validator_for
+from orchestrator.spec import schema_errors
+from orchestrator.spec.loading import load_yaml_bytes
+from orchestrator.spec.schema_errors import did_you_mean, schema_diagnostics, subject
+from orchestrator.spec.schemas import validator_for
 
 BASE = "version: 1\nname: helper\nmodel: gpt-5.4\ninstructions: Be helpful.\n"
 

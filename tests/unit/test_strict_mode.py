@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from orchestrator import schema_errors, validation
-from orchestrator.validation import check_schema, json_schema_problems, strict_mode_problems
+from orchestrator.spec import schema_errors, validation
+from orchestrator.spec.validation import check_schema, json_schema_problems, strict_mode_problems
 
 CLOSED: dict[str, Any] = {
     "type": "object",

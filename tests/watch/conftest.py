@@ -20,7 +20,7 @@ import openai
 import pytest
 
 from orchestrator.constants import ADMIN_FAULTS_PATH, ADMIN_REQUESTS_PATH
-from orchestrator.ownership import OWNER_KEY
+from orchestrator.engine.ownership import OWNER_KEY
 from tests.support.projects import REPO, write, write_spec
 
 T = TypeVar("T")

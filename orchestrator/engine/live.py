@@ -1,4 +1,8 @@
-"""The backend seam: what planning and applying need from a live API.
+"""The backend seam, owned by the engine: what planning and applying need from a live API.
+
+Backends implement these protocols and may import the engine; the engine never imports a backend.
+The CLI (the composition root) picks one with `orchestrator.backends.mapping_for`.
+
 
 A backend has two halves. Its Mapping is pure (no SDK, no I/O): it turns a DesiredSpec into a
 canonical *essence* and a live object back into one, and builds wire payloads. Its Client talks
@@ -11,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from orchestrator.ownership import Digests, Owner, parse_claim, parse_digests, parse_owner
+from orchestrator.engine.ownership import Digests, Owner, parse_claim, parse_digests, parse_owner
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,12 @@ class Mapping_(Protocol):
                        metadata: Mapping[str, str]) -> dict[str, Any]: ...
 
 
+class ResourceView(Protocol):
+    """Sub-resources read beside the objects (knowledge files and vector stores on the assistants backend)."""
+
+    def fingerprint_part(self, owner: Owner | None) -> Any: ...
+
+
 class Client(Protocol):
     def list_all(self) -> list[LiveObject]: ...
 
@@ -59,13 +69,3 @@ class Client(Protocol):
     def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject: ...
 
     def delete(self, object_id: str) -> None: ...
-
-
-def mapping_for(backend: str) -> Mapping_:
-    if backend == "agents":
-        from orchestrator.backends.agents import AgentsMapping
-
-        return AgentsMapping()
-    from orchestrator.backends.assistants import AssistantsMapping
-
-    return AssistantsMapping()

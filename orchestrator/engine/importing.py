@@ -18,8 +18,9 @@ from typing import Any
 
 import yaml
 
-from orchestrator.normalising import number
-from orchestrator.ownership import OWNER_KEY, RESERVED_KEYS, parse_owner
+from orchestrator.engine.live import Mapping_
+from orchestrator.engine.normalising import number
+from orchestrator.engine.ownership import OWNER_KEY, RESERVED_KEYS, parse_owner
 
 SPEC_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$")
 MAX_SPEC_NAME = 64
@@ -144,13 +145,16 @@ def choose_name(raw: Mapping[str, Any], name_from: str, claims: Claims, layout: 
 def import_object(
     raw: Mapping[str, Any],
     *,
-    backend: str,
+    mapping: Mapping_,
     name: str,
     claims: Claims,
     layout: Layout = Layout(),
     schema_path: str | None = None,
 ) -> ImportedSpec:
-    """The spec (and side files) for one live object; claims the paths it will write."""
+    """The spec (and side files) for one live object; claims the paths it will write.
+
+    mapping is the target backend's (the caller picks it: the engine imports no backend)."""
+    backend = mapping.backend
     warnings: list[str] = []
     files: list[PlannedFile] = []
     data: dict[str, Any] = {"version": 1, "kind": "assistant", "name": name}
@@ -163,16 +167,9 @@ def import_object(
             f"it has no name; the spec's display_name defaults to `{name}`, so apply will also set "
             "the API name"
         )
-    if backend == "agents":
-        from orchestrator.backends.agents import AgentsMapping
-
-        essence = AgentsMapping().live_essence(raw)
-    else:
-        from orchestrator.backends.assistants import AssistantsMapping
-
-        essence = AssistantsMapping().live_essence(raw)
-        if raw.get("description") is not None:
-            data["description"] = raw["description"]
+    essence = mapping.live_essence(raw)
+    if backend != "agents" and raw.get("description") is not None:
+        data["description"] = raw["description"]
     data["model"] = essence["model"]
     data["instructions"] = _instructions(essence["instructions"], name, claims, layout, files)
     if backend == "agents":

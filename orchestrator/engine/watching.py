@@ -27,14 +27,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from orchestrator.applying import ApplyResult, Outcome
-from orchestrator.backends.base import LiveObject, Mapping_
-from orchestrator.desired import Builder, DesiredSpec, DesiredState, data_files, discover_specs
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error
+from orchestrator.engine.applying import ApplyResult, Outcome
+from orchestrator.engine.desired import Builder, DesiredSpec, DesiredState, data_files, discover_specs
+from orchestrator.engine.live import LiveObject, Mapping_
+from orchestrator.engine.planning import Action, Change, Plan, plan
 from orchestrator.errors import OrchestratorError
 from orchestrator.events import EventBus
-from orchestrator.planning import Action, Change, Plan, plan
-from orchestrator.project import PROJECT_FILE, Environment, Project, Target, load_project
+from orchestrator.spec.project import PROJECT_FILE, Environment, Project, Target, load_project
 
 RETRY_FIRST_S = 0.5
 RETRY_MAX_S = 10.0
@@ -402,7 +402,7 @@ class Reconciler:
     def _plan_and_apply(self, session: LiveSession, report: CycleReport, *, full: bool) -> CycleReport:
         mapping = session.mapping
         names = sorted(self.dirty)
-        from orchestrator.sync import desired_items, live_items
+        from orchestrator.engine.sync import desired_items, live_items
 
         items = desired_items(self.state(), mapping) if full else desired_items(self.state(names), mapping)
         objects: Iterable[LiveObject] | None
@@ -575,7 +575,7 @@ def _backoff(exc: BaseException | None, attempt: int) -> float:
     """Exponential with jitter, capped at RETRY_MAX_S; a longer Retry-After from the server wins."""
     wait = min(RETRY_FIRST_S * 2**attempt, RETRY_MAX_S) * (1 - 0.2 * random.random())
     if exc is not None:
-        from orchestrator.applying import classify
+        from orchestrator.engine.applying import classify
 
         retry, _, asked = classify(exc, attempt)
         if retry and asked > wait:
@@ -586,7 +586,7 @@ def _backoff(exc: BaseException | None, attempt: int) -> float:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, OrchestratorError):
         return str(exc)
-    from orchestrator.applying import describe_error
+    from orchestrator.engine.applying import describe_error
 
     return describe_error(exc)
 

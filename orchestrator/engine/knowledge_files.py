@@ -17,7 +17,7 @@ def _digest(path: Path, size: int, mtime_ns: int) -> str:
 
 
 def describe_local_file(path: Path, root: Path):
-    from orchestrator.desired import LocalFile
+    from orchestrator.engine.desired import LocalFile
 
     stat = path.stat()
     return LocalFile(

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error
+from orchestrator.engine.ownership import Owner, digest, stamp
+from orchestrator.engine.planning import Action, Change, FieldChange, LiveItem, Plan, Reason, essence_digests
 from orchestrator.errors import OrchestratorError
-from orchestrator.ownership import Owner, digest, stamp
-from orchestrator.planning import Action, Change, FieldChange, LiveItem, Plan, Reason, essence_digests
 from orchestrator.secrets import Redactor, current
 
 FORMAT_VERSION = 1
@@ -141,9 +141,9 @@ def parse_plan(text: str, display: str, path: Path | None = None) -> Plan | Diag
 
 
 def _schema_diagnostics(data: dict[str, Any], text: str, display: str, path: Path | None) -> Diagnostics:
-    from orchestrator.loading import Document, LoadError, load_yaml_bytes
-    from orchestrator.schema_errors import schema_diagnostics
-    from orchestrator.schemas import validator_for
+    from orchestrator.spec.loading import Document, LoadError, load_yaml_bytes
+    from orchestrator.spec.schema_errors import schema_diagnostics
+    from orchestrator.spec.schemas import validator_for
 
     validator = validator_for("plan")
     try:

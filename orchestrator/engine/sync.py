@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from orchestrator.backends.base import LiveObject, Mapping_
-from orchestrator.desired import DesiredState
-from orchestrator.knowledge import KnowledgeView
-from orchestrator.ownership import Owner, digest, stamp
-from orchestrator.planning import DesiredItem, Duplicate, LiveItem, Plan, essence_digests, group_claims, plan
+from orchestrator.engine.desired import DesiredState
+from orchestrator.engine.live import LiveObject, Mapping_, ResourceView
+from orchestrator.engine.ownership import Owner, digest, stamp
+from orchestrator.engine.planning import (
+    DesiredItem,
+    Duplicate,
+    LiveItem,
+    Plan,
+    essence_digests,
+    group_claims,
+    plan,
+)
 
 
 def desired_items(state: DesiredState, mapping: Mapping_, adopt: Mapping[str, str] | None = None) -> dict[str, DesiredItem]:
@@ -28,7 +35,7 @@ class LiveState:
     """Every live object of the backend's kind, plus knowledge files and stores when they matter."""
 
     objects: tuple[LiveObject, ...]
-    view: KnowledgeView | None = None
+    view: ResourceView | None = None
 
     def __iter__(self) -> Iterator[LiveObject]:
         return iter(self.objects)
@@ -49,7 +56,7 @@ def live_items(objects: Iterable[LiveObject] | LiveState, mapping: Mapping_) -> 
     ]
 
 
-def fingerprint(obj: LiveObject, view: KnowledgeView | None = None) -> str:
+def fingerprint(obj: LiveObject, view: ResourceView | None = None) -> str:
     """Digest of the live object as planned (and of its knowledge store): saved plans check it."""
     knowledge = view.fingerprint_part(obj.owner) if view is not None else None
     if knowledge is None:

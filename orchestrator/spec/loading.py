@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from orchestrator.confinement import Refused, read_bounded, read_confined
 from orchestrator.diagnostics import Diagnostic, error, pointer_join, warning
+from orchestrator.spec.confinement import Refused, read_bounded, read_confined
 
 MAX_YAML_BYTES = 1024 * 1024  # a spec or project file; instructions alone are capped at 256,000 characters
 MAX_YAML_VALUES = 100_000  # values after alias expansion

@@ -13,12 +13,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from orchestrator.confinement import Refused, confine, glob_confined, read_confined
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error, warning
-from orchestrator.loading import Document, LoadError, load_yaml_file, locate_json
-from orchestrator.project import Environment, Project, Target
-from orchestrator.rendering import MAX_TEMPLATE_BYTES, Renderer, RenderError
-from orchestrator.validation import (
+from orchestrator.spec.confinement import Refused, confine, glob_confined, read_confined
+from orchestrator.spec.loading import Document, LoadError, load_yaml_file, locate_json
+from orchestrator.spec.project import Environment, Project, Target
+from orchestrator.spec.rendering import MAX_TEMPLATE_BYTES, Renderer, RenderError
+from orchestrator.spec.validation import (
     check_instructions_length,
     check_schema,
     check_spec_fields,
@@ -216,7 +216,7 @@ class Builder:
     """Builds DesiredSpecs; keeps caches (templates, schema files) that watch reuses between cycles."""
 
     def __init__(self, project: Project, environment: Environment, target: Target, *, today: date) -> None:
-        from orchestrator.schemas import validator_for
+        from orchestrator.spec.schemas import validator_for
 
         self.project = project
         self.environment = environment
@@ -269,7 +269,7 @@ class Builder:
                             tuple(files), tuple(sorted(self.skipped)))
 
     def build_one(self, path: Path) -> tuple[DesiredSpec | None, list[Diagnostic]]:
-        from orchestrator.schema_errors import schema_diagnostics
+        from orchestrator.spec.schema_errors import schema_diagnostics
 
         shown = self.project.display(path)
         try:
@@ -280,13 +280,13 @@ class Builder:
             where = doc.position("/name")
             self._names[path] = (doc.data["name"], where.line if where else None, where.column if where else None)
         if not isinstance(doc.data, dict):
-            from orchestrator.schema_errors import describe_type
+            from orchestrator.spec.schema_errors import describe_type
 
             return None, [doc.error_at("", f"expected a mapping at the top of the spec, got {describe_type(doc.data)}")]
         found = schema_diagnostics(doc, self.validator)
         if found:
             # the schema failed, but report what else is certainly wrong in the same run
-            from orchestrator.validation import capability_checks, model_checks
+            from orchestrator.spec.validation import capability_checks, model_checks
 
             if isinstance(doc.data.get("model"), str) and not any(d.pointer == "/model" for d in found):
                 found.extend(model_checks(doc, doc.data["model"], self.today))
@@ -491,7 +491,7 @@ class Builder:
 
     def _files(self, doc: Document, pointer: str, patterns: list[str], found: list[Diagnostic], *, limit: int,
                file_search: bool = False) -> list[LocalFile]:
-        from orchestrator.knowledge_files import describe_local_file
+        from orchestrator.engine.knowledge_files import describe_local_file
 
         result: dict[str, LocalFile] = {}
         for index, pattern in enumerate(patterns):

@@ -8,10 +8,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from orchestrator.confinement import Refused, confine
 from orchestrator.constants import LOCAL_DB_NAME, STATE_DIR
 from orchestrator.diagnostics import Diagnostic, Diagnostics
-from orchestrator.loading import Document, LoadError, load_yaml_file
+from orchestrator.spec.confinement import Refused, confine
+from orchestrator.spec.loading import Document, LoadError, load_yaml_file
 
 PROJECT_FILE = "orchestrator.yaml"
 DEFAULT_ENVIRONMENT = "dev"
@@ -110,8 +110,8 @@ def find_project_root(start: Path) -> Path | None:
 
 def load_project(root: Path) -> tuple[Project | None, Diagnostics]:
     """Load and check orchestrator.yaml; a Project only when it has no errors."""
-    from orchestrator.schema_errors import schema_diagnostics
-    from orchestrator.schemas import validator_for
+    from orchestrator.spec.schema_errors import schema_diagnostics
+    from orchestrator.spec.schemas import validator_for
 
     diagnostics = Diagnostics()
     path = root / PROJECT_FILE
@@ -121,7 +121,7 @@ def load_project(root: Path) -> tuple[Project | None, Diagnostics]:
         diagnostics.add(exc.diagnostic)
         return None, diagnostics
     if not isinstance(document.data, dict):
-        from orchestrator.schema_errors import describe_type
+        from orchestrator.spec.schema_errors import describe_type
 
         diagnostics.add(document.error_at("", f"expected a mapping at the top of {PROJECT_FILE}, "
                                               f"got {describe_type(document.data)}"))

@@ -16,7 +16,7 @@ def schema_text(kind: str) -> str:
     bundled = resources.files("orchestrator").joinpath("_schemas", name)
     if bundled.is_file():
         return bundled.read_text(encoding="utf-8")
-    return (Path(__file__).resolve().parent.parent / "schemas" / name).read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parents[2] / "schemas" / name).read_text(encoding="utf-8")
 
 
 @cache

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.backends.wire import FILE, VECTOR_STORE, VECTOR_STORE_FILE, Shape, read_list
-from orchestrator.ownership import HASH_KEY, OWNER_KEY, Owner, new_claim, parse_claim, parse_owner, with_claim
+from orchestrator.engine.ownership import (
+    HASH_KEY,
+    OWNER_KEY,
+    Owner,
+    new_claim,
+    parse_claim,
+    parse_owner,
+    with_claim,
+)
 
 FILE_PREFIX = "orchestrator--"
 PATH_ATTRIBUTE = "orchestrator.path"

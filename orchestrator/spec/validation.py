@@ -9,11 +9,11 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from orchestrator.capabilities import unsupported_fields
-from orchestrator.confinement import Refused, read_confined
 from orchestrator.diagnostics import Diagnostic, error, pointer_join, warning
-from orchestrator.loading import Document
-from orchestrator.models import TABLE_DATE, close_models, is_known, shutdown_date
+from orchestrator.spec.capabilities import unsupported_fields
+from orchestrator.spec.confinement import Refused, read_confined
+from orchestrator.spec.loading import Document
+from orchestrator.spec.models import TABLE_DATE, close_models, is_known, shutdown_date
 
 MAX_INSTRUCTIONS = 256_000
 MAX_TOOLS = 128
@@ -153,7 +153,7 @@ def json_schema_problems(schema: Any) -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=8192)
 def _metaschema_problems(text: str) -> tuple[tuple[str, str], ...]:
-    from orchestrator.schema_errors import explain, surely_valid
+    from orchestrator.spec.schema_errors import explain, surely_valid
 
     schema = json.loads(text)
     if surely_valid(_metaschema_validator().schema, schema, formats=True):
@@ -168,7 +168,7 @@ def clear_caches() -> None:
 
 
 def _type_name(value: Any) -> str:
-    from orchestrator.schema_errors import describe_type
+    from orchestrator.spec.schema_errors import describe_type
 
     return describe_type(value)
 

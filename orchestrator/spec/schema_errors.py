@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.diagnostics import Diagnostic, pointer_join
-from orchestrator.loading import Document
+from orchestrator.spec.loading import Document
 
 if TYPE_CHECKING:  # jsonschema is imported by whoever builds the validator; keep this module cheap to import
     from jsonschema.exceptions import ValidationError

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Protocol
 
-from orchestrator.backends.base import Client, LiveObject, Mapping_
+from orchestrator.engine.live import Client, LiveObject, Mapping_
+from orchestrator.engine.ownership import Owner, new_claim, parse_digests, with_claim
+from orchestrator.engine.planning import Action, Change, Duplicate, Plan, Reason, group_claims
 from orchestrator.events import EventBus
-from orchestrator.ownership import Owner, new_claim, parse_digests, with_claim
-from orchestrator.planning import Action, Change, Duplicate, Plan, Reason, group_claims
 
 CREATE_ATTEMPTS = 6
 # after the verification read finds a duplicate that another apply made during this run (and that

@@ -28,8 +28,8 @@ from jinja2.loaders import split_template_path
 from jinja2.runtime import LoopContext, markup_join, str_join
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
-from orchestrator.confinement import Refused, confine, read_confined
 from orchestrator.diagnostics import Diagnostic, error
+from orchestrator.spec.confinement import Refused, confine, read_confined
 
 
 @dataclass(frozen=True, slots=True)

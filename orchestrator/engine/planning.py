@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
 from orchestrator.diagnostics import Diagnostic
-from orchestrator.ownership import HASH_KEY, OWNER_KEY, Digests, Owner, digest
+from orchestrator.engine.ownership import HASH_KEY, OWNER_KEY, Digests, Owner, digest
 
 
 class Action(StrEnum):
