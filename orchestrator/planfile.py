@@ -15,7 +15,7 @@ from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error
 from orchestrator.errors import OrchestratorError
-from orchestrator.ownership import Owner, digest, stamp
+from orchestrator.ownership import Owner, digest, parse_revision, stamp, with_revision
 from orchestrator.planning import Action, Change, FieldChange, LiveItem, Plan, Reason, essence_digests
 from orchestrator.secrets import Redactor, current
 
@@ -204,13 +204,15 @@ def _change_from_data(data: dict[str, Any]) -> Change:
 
 def restamp(plan: Plan, *, project: str, environment: str, write_only: frozenset[str]) -> Plan:
     """The plan with the ownership metadata of every create and update recomputed from the project's
-    identity and the essence the plan sends; whatever metadata the file held is ignored."""
+    identity and the essence the plan sends; whatever metadata the file held is ignored but the git revision
+    the plan was made from (a well-formed commit id: it only labels the stamp, it never steers ownership)."""
     changes = []
     for change in plan.changes:
         if change.action in (Action.CREATE, Action.UPDATE) and change.essence is not None:
             owner = Owner(project, environment, change.name)
             digests = essence_digests(change.essence, write_only)
-            change = replace(change, metadata=stamp(change.essence.get("metadata") or {}, owner, digests))
+            stamped = stamp(change.essence.get("metadata") or {}, owner, digests)
+            change = replace(change, metadata=with_revision(stamped, parse_revision(change.metadata)))
         changes.append(change)
     return replace(plan, changes=tuple(changes))
 
