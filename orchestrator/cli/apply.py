@@ -224,7 +224,8 @@ def _adopt_ids(selection: Any) -> dict[str, str]:
 
 
 def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: Any, *,
-                       command: str = "apply") -> int:
+                       command: str = "apply", run: Any = None) -> int:
+    """Show the plan, ask (or take --yes), then apply it with run (default: execute)."""
     from orchestrator.views.plan_text import render_plan_text
 
     click.echo(render_plan_text(plan, color=stdout_color()), nl=False)
@@ -248,7 +249,7 @@ def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: 
         if not confirmed:
             click.echo(f"{command.capitalize()} cancelled; nothing was changed.", err=True)
             return 1
-    return execute(plan, live, parallelism, bus, command=command)
+    return (run or execute)(plan, live, parallelism, bus, command=command)
 
 
 def _confirm_destroy(plan: Plan) -> bool:
