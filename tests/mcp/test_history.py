@@ -30,5 +30,5 @@ def test_history_tool_returns_the_cli_json(tmp_path: Path, served: EmulatorServe
 
     data, (failed, problem) = over_stdio(repo.project, scenario, errlog=errlog)
     assert data == cli
-    assert [r["live"] for r in data["revisions"]][0] is True
-    assert failed is True
+    assert data["revisions"][0]["live"] is True
+    assert failed is True and "spec `nobody` is not in revision" in json.dumps(problem)
