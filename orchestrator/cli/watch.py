@@ -186,7 +186,12 @@ class TargetSession:
 
             specs = self.specs()
             changed = {c.name: specs[c.name] for c in plan.actionable if c.name in specs}
-            plan = stamp_revisions(plan, working_tree_revisions(self.live.connection.project.root, changed))
+            stamped = stamp_revisions(plan, working_tree_revisions(self.live.connection.project.root, changed))
+            result = applier.apply(stamped)
+            # the reconciler knows its plan's changes by identity: report outcomes against them
+            original = {id(new): old for new, old in zip(stamped.changes, plan.changes, strict=True)}
+            return replace(result, outcomes=tuple(replace(o, change=original.get(id(o.change), o.change))
+                                                  for o in result.outcomes))
         return applier.apply(plan)
 
 
