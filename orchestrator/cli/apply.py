@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,11 @@ from orchestrator.cli.engine import (
     connect,
     events_option,
     load_selection,
-    load_state,
     make_bus,
     parse_only,
     read_live,
 )
+from orchestrator.cli.revision_state import desired_source, rev_option, stamp
 from orchestrator.engine.planning import Action, Plan
 from orchestrator.errors import OrchestratorError
 
@@ -41,9 +42,11 @@ from orchestrator.errors import OrchestratorError
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed without a terminal).")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Independent changes applied at once.")
+@rev_option
 @events_option
 def apply(plan_file: Path | None, directory: Path | None, environment: str | None, target: str | None,
-          only: tuple[str, ...], prune: bool, yes: bool, parallelism: int, events: Path | None) -> int:
+          only: tuple[str, ...], prune: bool, yes: bool, parallelism: int, rev: str | None,
+          events: Path | None) -> int:
     """Make the live objects match the specs. With PLAN, apply exactly that saved plan.
 
     \b
@@ -51,23 +54,28 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
       orchestrator apply                      # show the plan, ask, apply
       orchestrator apply -e prod --yes        # in CI, after review
       orchestrator apply plan.json            # exactly the plan saved by diff --out
+      orchestrator apply --rev HEAD~1         # roll every spec back one commit
     """
     bus = make_bus(events)
-    try:
-        if plan_file is not None:
-            if only or prune:
-                raise OrchestratorError("--only and --prune are fixed by the saved plan; don't pass them with PLAN")
-            return _apply_saved(plan_file, directory, environment, target, yes, parallelism, bus)
-        state = load_state(directory, environment, target)
-    except Invalid:
-        return 1
-    selected = parse_only(only, state)
-    from orchestrator.engine.sync import make_plan
+    with ExitStack() as stack:
+        try:
+            if plan_file is not None:
+                if only or prune or rev:
+                    raise OrchestratorError("--only, --prune and --rev are fixed by the saved plan; "
+                                            "don't pass them with PLAN")
+                return _apply_saved(plan_file, directory, environment, target, yes, parallelism, bus)
+            source = stack.enter_context(desired_source(directory, environment, target, rev))
+        except Invalid:
+            return 1
+        state = source.state
+        selected = parse_only(only, state)
+        from orchestrator.engine.sync import make_plan
 
-    with connect(state.project, state.target, state.environment) as live, apply_lock(state.project, state.target):
-        objects = read_live(live, state)
-        plan = make_plan(state, objects, live.mapping, prune=prune, only=selected)
-        return _confirm_and_apply(plan, live, yes, parallelism, bus)
+        with connect(source.project, state.target, state.environment, files_root=source.files_root) as live, \
+                apply_lock(source.project, state.target):
+            objects = read_live(live, state)
+            plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected), source)
+            return _confirm_and_apply(plan, live, yes, parallelism, bus)
 
 
 def prepare_saved_plan(saved: Plan, selection: Any, source: str) -> Plan:
@@ -216,7 +224,8 @@ def _adopt_ids(selection: Any) -> dict[str, str]:
 
 
 def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: Any, *,
-                       command: str = "apply") -> int:
+                       command: str = "apply", run: Any = None) -> int:
+    """Show the plan, ask (or take --yes), then apply it with run (default: execute)."""
     from orchestrator.views.plan_text import render_plan_text
 
     click.echo(render_plan_text(plan, color=stdout_color()), nl=False)
@@ -240,7 +249,7 @@ def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: 
         if not confirmed:
             click.echo(f"{command.capitalize()} cancelled; nothing was changed.", err=True)
             return 1
-    return execute(plan, live, parallelism, bus, command=command)
+    return (run or execute)(plan, live, parallelism, bus, command=command)
 
 
 def _confirm_destroy(plan: Plan) -> bool:

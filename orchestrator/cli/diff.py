@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,11 @@ from orchestrator.cli.engine import (
     Invalid,
     connect,
     events_option,
-    load_state,
     make_bus,
     parse_only,
     read_live,
 )
+from orchestrator.cli.revision_state import desired_source, rev_option
 from orchestrator.errors import OrchestratorError
 
 
@@ -37,23 +38,27 @@ from orchestrator.errors import OrchestratorError
 @click.option("--output", "-o", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Save the plan to a file for `apply PLAN`.")
+@rev_option
 @events_option
 def diff(directory: Path | None, environment: str | None, target: str | None, only: tuple[str, ...], prune: bool,
-         output: str, out: Path | None, events: Path | None) -> int:
+         output: str, out: Path | None, rev: str | None, events: Path | None) -> int:
     """Show what apply would change. Exit 0: no changes, 2: changes (or duplicates), 1: error.
 
     \b
     Examples:
       orchestrator diff                        # against the default environment
       orchestrator diff -e prod -o markdown --out plan.json   # a PR comment and a plan to apply
+      orchestrator diff --rev HEAD~1          # what going back one commit would change
     """
-    try:
-        state = load_state(directory, environment, target)
-    except Invalid:
-        return 1
-    selected = parse_only(only, state)
-    bus = make_bus(events)
-    plan = with_warnings(compute_plan(state, prune=prune, only=selected), state)
+    with ExitStack() as stack:
+        try:
+            source = stack.enter_context(desired_source(directory, environment, target, rev))
+        except Invalid:
+            return 1
+        state = source.state
+        selected = parse_only(only, state)
+        bus = make_bus(events)
+        plan = with_warnings(compute_plan(state, prune=prune, only=selected, source=source), state)
     bus.publish("plan_created", project=plan.project, environment=plan.environment, target=plan.target,
                 summary=plan.summary())
     if out is not None:
@@ -85,12 +90,15 @@ def with_warnings(plan: Any, state: Any) -> Any:
     return replace(plan, diagnostics=tuple(d for d in state.diagnostics if d.severity is Severity.WARNING))
 
 
-def compute_plan(state, *, prune: bool, only):  # type: ignore[no-untyped-def]
+def compute_plan(state, *, prune: bool, only, source=None):  # type: ignore[no-untyped-def]
+    """The plan, its stamps carrying the revision each spec is built from (source: a git revision's state)."""
+    from orchestrator.cli.revision_state import Source, stamp
     from orchestrator.engine.sync import make_plan
 
-    with connect(state.project, state.target, state.environment) as live:
+    source = source or Source(state, state.project)
+    with connect(source.project, state.target, state.environment, files_root=source.files_root) as live:
         objects = read_live(live, state)
-        return make_plan(state, objects, live.mapping, prune=prune, only=only)
+        return stamp(make_plan(state, objects, live.mapping, prune=prune, only=only), source)
 
 
 def render(plan, output: str) -> str:  # type: ignore[no-untyped-def]

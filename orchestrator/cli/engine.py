@@ -83,8 +83,9 @@ class Live:
 
 
 @contextmanager
-def connect(project: Any, target: Any, environment: Any = None) -> Iterator[Live]:
-    """Open the target; environment (a name or Environment) enables knowledge-file sync."""
+def connect(project: Any, target: Any, environment: Any = None, *, files_root: Path | None = None) -> Iterator[Live]:
+    """Open the target; environment (a name or Environment) enables knowledge-file sync, reading the files
+    under files_root (default: the project's root; a temporary tree for a state built from a git revision)."""
     from orchestrator.backends import mapping_for
     from orchestrator.backends.connection import Connection
 
@@ -94,7 +95,7 @@ def connect(project: Any, target: Any, environment: Any = None) -> Iterator[Live
             from orchestrator.backends.knowledge import KnowledgeSync
 
             env_name = getattr(environment, "name", environment) or project.default_environment
-            knowledge = KnowledgeSync(connection.sdk, project.name, env_name, root=project.root)
+            knowledge = KnowledgeSync(connection.sdk, project.name, env_name, root=files_root or project.root)
         yield Live(connection, connection.client(), mapping_for(target.backend), knowledge)
 
 

@@ -41,25 +41,40 @@ def list_command(directory: Path | None, environment: str | None, target: str | 
         state = load_state(directory, environment, target)
     except Invalid:
         return 1
-    rows = list_rows(state)
+    rows, in_git = list_rows(state, with_git=True)
     if output == "json":
         click.echo(json.dumps(rows, indent=2))
         return 0
-    widths = [max([len(h)] + [len(str(r[k] or "-")) for r in rows]) for h, k in
-              (("NAME", "name"), ("ID", "id"), ("STATUS", "status"))]
-    click.echo(f"{'NAME':<{widths[0]}}  {'ID':<{widths[1]}}  STATUS")
-    for row in rows:
-        click.echo(f"{row['name']:<{widths[0]}}  {row['id'] or '-':<{widths[1]}}  {row['status']}")
+    columns = [("NAME", "name"), ("ID", "id"), ("STATUS", "status")]
+    if in_git or any(r["revision"] and r["revision"]["commit"] for r in rows):
+        columns.append(("REVISION", "revision"))
+    cells = [[_cell(row, key) for _, key in columns] for row in rows]
+    widths = [max([len(head)] + [len(line[i]) for line in cells]) for i, (head, _) in enumerate(columns)]
+    click.echo("  ".join(f"{head:<{width}}" for (head, _), width in zip(columns, widths, strict=True)).rstrip())
+    for line in cells:
+        click.echo("  ".join(f"{text:<{width}}" for text, width in zip(line, widths, strict=True)).rstrip())
     return 0
 
 
-def list_rows(state: Any) -> list[dict[str, Any]]:
-    """One row per spec and per orphan or duplicate: name, kind, live id, status (the `-o json` objects)."""
+def _cell(row: dict[str, Any], key: str) -> str:
+    if key == "revision":
+        return row["revision"]["summary"] if row["revision"] else "-"
+    return str(row[key] or "-")
+
+
+def list_rows(state: Any, *, with_git: bool = False) -> Any:
+    """One row per spec and per orphan or duplicate: name, kind, live id, status, and the git revision the
+    live object was applied from (the `-o json` objects); with_git: also whether the project is in git."""
+    from orchestrator.engine.revisions import describe_live_revisions
     from orchestrator.engine.sync import make_plan
 
     with connect(state.project, state.target, state.environment) as live:
-        plan = make_plan(state, read_live(live, state), live.mapping, prune=True)
-    return [{"name": c.name, "kind": c.kind, "id": c.id, "status": STATUS[c.reason]} for c in plan.changes]
+        objects = read_live(live, state)
+        plan = make_plan(state, objects, live.mapping, prune=True)
+    revisions, in_git = describe_live_revisions(state, plan, objects)
+    rows = [{"name": c.name, "kind": c.kind, "id": c.id, "status": STATUS[c.reason],
+             "revision": revisions.get(c.id) if c.id else None} for c in plan.changes]
+    return (rows, in_git) if with_git else rows
 
 
 __all__ = ["Action", "list_command"]

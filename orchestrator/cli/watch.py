@@ -112,7 +112,7 @@ def watch(
         environment,
         target,
         today(),
-        open_session(bus, parallelism),
+        open_session(bus, parallelism, specs=lambda: reconciler.desired),
         apply_lock,
         bus,
         prune=prune,
@@ -151,8 +151,9 @@ def watch(
 class TargetSession:
     """The open target as watch's Reconciler uses it: reads, and applies through the engine's Applier."""
 
-    def __init__(self, live: Any, bus: Any, parallelism: int) -> None:
+    def __init__(self, live: Any, bus: Any, parallelism: int, specs: Any = None) -> None:
         self.live = live
+        self.specs = specs  # () -> the reconciler's DesiredSpecs by name: each apply records their git revision
         self.mapping = live.mapping
         self.bus = bus
         self.parallelism = parallelism
@@ -180,16 +181,27 @@ class TargetSession:
             parallelism=self.parallelism,
             resources=self.live.knowledge,
         )
+        if self.specs is not None:
+            from orchestrator.engine.revisions import stamp_revisions, working_tree_revisions
+
+            specs = self.specs()
+            changed = {c.name: specs[c.name] for c in plan.actionable if c.name in specs}
+            stamped = stamp_revisions(plan, working_tree_revisions(self.live.connection.project.root, changed))
+            result = applier.apply(stamped)
+            # the reconciler knows its plan's changes by identity: report outcomes against them
+            original = {id(new): old for new, old in zip(stamped.changes, plan.changes, strict=True)}
+            return replace(result, outcomes=tuple(replace(o, change=original.get(id(o.change), o.change))
+                                                  for o in result.outcomes))
         return applier.apply(plan)
 
 
-def open_session(bus: Any, parallelism: int) -> Any:
+def open_session(bus: Any, parallelism: int, specs: Any = None) -> Any:
     @contextmanager
     def opener(project: Project, environment: Environment, target: Target) -> Iterator[TargetSession]:
         # watch retries failed cycles itself (with backoff, between cycles): the SDK must not sleep inside one
         quick = target if target.max_retries is not None else replace(target, max_retries=0)
         with connect(project, quick, environment) as live:
-            yield TargetSession(live, bus, parallelism)
+            yield TargetSession(live, bus, parallelism, specs)
 
     return opener
 

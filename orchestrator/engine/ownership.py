@@ -2,12 +2,15 @@
 
 Two of the API's 16 metadata keys are reserved, as kubectl reserves its last-applied annotation:
   orchestrator.owner = "<project>/<environment>/<spec>"
-  orchestrator.hash  = "<digest of the full desired essence>.<digest of its readable part>;claim=<token>"
+  orchestrator.hash  = "<digest of the full desired essence>.<digest of its readable part>[;claim=<token>][;rev=<commit>[+dirty]]"
 
 The claim token (optional, written by the create that made the object) names the apply run that
 created it, so a later listing tells the object this run made from one another run made at the
-same time. It lives inside the hash value: no third metadata slot, and an older orchestrator that
-does not know it reads a drift (and re-stamps), never a foreign owner.
+same time. The revision (optional) is the git commit the applied payload was built from, `+dirty`
+when the working tree differed from it for the spec's files. Both live inside the hash value: no
+third metadata slot; neither is part of the digests, so a new commit with the same content is no
+change; and an older orchestrator that does not know them reads a drift (and re-stamps), never a
+foreign owner.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ RESERVED_KEYS = (OWNER_KEY, HASH_KEY)
 DIGEST_LENGTH = 24
 CLAIM_MARK = ";claim="
 CLAIM_PATTERN = re.compile(r"^[0-9a-f]{8,64}$")
+REVISION_MARK = ";rev="
+DIRTY_SUFFIX = "+dirty"
+REVISION_PATTERN = re.compile(r"^[0-9a-f]{7,64}(\+dirty)?$")  # a SHA-1 or SHA-256 commit id
 MAX_VALUE_LENGTH = 512  # the API's limit for one metadata value
 
 
@@ -55,24 +61,46 @@ def parse_owner(metadata: Mapping[str, Any] | None) -> Owner | None:
     return Owner(*parts)
 
 
-def parse_digests(metadata: Mapping[str, Any] | None) -> Digests | None:
+def _hash_parts(metadata: Mapping[str, Any] | None) -> tuple[str, dict[str, str]] | None:
+    """The hash value split into its digests part and its `;key=value` parts (claim, rev)."""
     value = (metadata or {}).get(HASH_KEY)
     if not isinstance(value, str):
         return None
-    value = value.split(CLAIM_MARK, 1)[0]
-    if "." not in value:
+    base, *rest = value.split(";")
+    parts: dict[str, str] = {}
+    for part in rest:
+        key, _, found = part.partition("=")
+        parts.setdefault(key, found)
+    return base, parts
+
+
+def _join_parts(base: str, parts: Mapping[str, str]) -> str:
+    value = base + "".join(f";{key}={parts[key]}" for key in ("claim", "rev") if parts.get(key))
+    if len(value) > MAX_VALUE_LENGTH:  # pragma: no cover - digests, claim and revision take at most 160
+        raise ValueError("the ownership hash with its claim and revision exceeds the 512-character metadata limit")
+    return value
+
+
+def parse_digests(metadata: Mapping[str, Any] | None) -> Digests | None:
+    split = _hash_parts(metadata)
+    if split is None or "." not in split[0]:
         return None
-    full, readable = value.split(".", 1)
+    full, readable = split[0].split(".", 1)
     return Digests(full, readable)
 
 
 def parse_claim(metadata: Mapping[str, Any] | None) -> str | None:
     """The claim token of the apply run that created the object, if it wrote one."""
-    value = (metadata or {}).get(HASH_KEY)
-    if not isinstance(value, str) or CLAIM_MARK not in value:
-        return None
-    token = value.split(CLAIM_MARK, 1)[1]
-    return token if CLAIM_PATTERN.match(token) else None
+    split = _hash_parts(metadata)
+    token = split[1].get("claim") if split else None
+    return token if token and CLAIM_PATTERN.match(token) else None
+
+
+def parse_revision(metadata: Mapping[str, Any] | None) -> str | None:
+    """The git revision the live payload was applied from (`<commit>` or `<commit>+dirty`), if recorded."""
+    split = _hash_parts(metadata)
+    label = split[1].get("rev") if split else None
+    return label if label and REVISION_PATTERN.match(label) else None
 
 
 def new_claim() -> str:
@@ -84,12 +112,22 @@ def with_claim(metadata: Mapping[str, str], claim: str) -> dict[str, str]:
     """The metadata a create sends: the ownership stamp with this run's claim token in the hash value."""
     if not CLAIM_PATTERN.match(claim):
         raise ValueError(f"not a claim token: {claim!r}")
+    return _with_part(metadata, "claim", claim)
+
+
+def with_revision(metadata: Mapping[str, str], revision: str | None) -> dict[str, str]:
+    """The ownership stamp with the git revision it was built from in the hash value (None: unknown, none)."""
+    if revision is not None and not REVISION_PATTERN.match(revision):
+        raise ValueError(f"not a revision: {revision!r}")
+    return _with_part(metadata, "rev", revision)
+
+
+def _with_part(metadata: Mapping[str, str], key: str, value: str | None) -> dict[str, str]:
     result = dict(metadata)
-    base = result.get(HASH_KEY, "").split(CLAIM_MARK, 1)[0]
-    value = f"{base}{CLAIM_MARK}{claim}"
-    if len(value) > MAX_VALUE_LENGTH:  # pragma: no cover - digests are 49 characters
-        raise ValueError("the ownership hash with its claim exceeds the 512-character metadata limit")
-    result[HASH_KEY] = value
+    split = _hash_parts(result) or ("", {})
+    parts = dict(split[1])
+    parts[key] = value or ""
+    result[HASH_KEY] = _join_parts(split[0], parts)
     return result
 
 

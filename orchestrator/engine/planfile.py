@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error
-from orchestrator.engine.ownership import Owner, digest, stamp
+from orchestrator.engine.ownership import Owner, digest, parse_revision, stamp, with_revision
 from orchestrator.engine.planning import Action, Change, FieldChange, LiveItem, Plan, Reason, essence_digests
 from orchestrator.errors import OrchestratorError
 from orchestrator.secrets import Redactor, current
@@ -207,13 +207,15 @@ def _change_from_data(data: dict[str, Any]) -> Change:
 
 def restamp(plan: Plan, *, project: str, environment: str, write_only: frozenset[str]) -> Plan:
     """The plan with the ownership metadata of every create and update recomputed from the project's
-    identity and the essence the plan sends; whatever metadata the file held is ignored."""
+    identity and the essence the plan sends; whatever metadata the file held is ignored but the git revision
+    the plan was made from (a well-formed commit id: it only labels the stamp, it never steers ownership)."""
     changes = []
     for change in plan.changes:
         if change.action in (Action.CREATE, Action.UPDATE) and change.essence is not None:
             owner = Owner(project, environment, change.name)
             digests = essence_digests(change.essence, write_only)
-            change = replace(change, metadata=stamp(change.essence.get("metadata") or {}, owner, digests))
+            stamped = stamp(change.essence.get("metadata") or {}, owner, digests)
+            change = replace(change, metadata=with_revision(stamped, parse_revision(change.metadata)))
         changes.append(change)
     return replace(plan, changes=tuple(changes))
 

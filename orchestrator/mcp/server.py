@@ -21,6 +21,7 @@ from orchestrator import __version__
 from orchestrator.errors import OrchestratorError
 from orchestrator.mcp.shapes import (
     ApplyShape,
+    HistoryShape,
     ImportShape,
     ListShape,
     PlanShape,
@@ -74,7 +75,8 @@ def build_server(workspace: Workspace) -> ProjectServer:
             f"GitOps for OpenAI assistants and agents in the project at {workspace.root} ({mode}). "
             "Specs are YAML files; `validate` checks them offline, `render` shows one spec's exact payload, "
             "`diff` compares them with the live objects and returns a plan with a plan_id, `apply` applies "
-            "exactly that plan (refused if live state moved since), `list` shows each spec's status, "
+            "exactly that plan (refused if live state moved since), `list` shows each spec's status and live "
+            "git revision, `history` the revisions that changed one spec, "
             "`import` writes specs for existing live objects (dry run by default), `send_message` talks to "
             "a deployed assistant or agent. Resources: spec://NAME (source), payload://NAME (rendered "
             "payload), project://environments."),
@@ -133,6 +135,14 @@ def _add_tools(server: ProjectServer, workspace: Workspace) -> None:
         """Each spec's live id and status: in sync, changed, drifted, missing, orphaned, duplicate
         (`orchestrator list -o json`)."""
         return respond(lambda: workspace.list(environment, target))
+
+    @server.tool(name="history", title="The git revisions that changed a spec", annotations=READS_LIVE)
+    def history(name: SpecName, environment: Environment = None,
+                target: Target = None) -> Annotated[CallToolResult, HistoryShape]:
+        """The git revisions that changed what spec NAME deploys (its spec file, templates and partials,
+        schemas, knowledge files, rendered vars), newest first, with author, date and subject; `live` marks
+        the revision the live object was applied from (`orchestrator history NAME -o json`)."""
+        return respond(lambda: workspace.history(name, environment, target))
 
     @server.tool(name="import", title="Import existing live objects as specs",
                  annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,

@@ -108,11 +108,20 @@ class ApplyShape(TypedDict):
     summary: dict[str, int]
 
 
+class LiveRevisionShape(TypedDict):
+    commit: str | None  # None: the live object records no revision
+    dirty: bool
+    ahead: int | None
+    behind: int | None
+    summary: str  # "abc1234, 3 commits behind", "unknown"
+
+
 class ListRowShape(TypedDict):
     name: str
     kind: str
     id: str | None
     status: str
+    revision: LiveRevisionShape | None  # None: nothing live
 
 
 class ListShape(TypedDict):
@@ -122,6 +131,33 @@ class ListShape(TypedDict):
     environment: str
     target: str
     specs: list[ListRowShape]
+
+
+class HistoryRevisionShape(TypedDict):
+    commit: str
+    short: str
+    author: str
+    email: str
+    date: str
+    subject: str
+    files: list[str]  # the spec's files the commit changed (project-relative)
+    created: bool
+    valid: bool
+    live: bool
+
+
+class HistoryShape(TypedDict):
+    """`history NAME -o json`: the revisions that changed what the spec deploys, newest first."""
+
+    name: str
+    kind: str
+    project: str
+    environment: str
+    target: str
+    head: str
+    live: dict[str, Any] | None
+    revisions: list[HistoryRevisionShape]
+    warnings: list[str]
 
 
 class ImportFileShape(TypedDict):

@@ -175,6 +175,11 @@ class Workspace:
         return {"project": state.project.name, "environment": state.environment.name,
                 "target": state.target.name, "specs": list_rows(state)}
 
+    def history(self, name: str, environment: str | None = None, target: str | None = None) -> dict[str, Any]:
+        from orchestrator.cli.history import history_data
+
+        return history_data(self._selection(environment, target), name)
+
     # -- writes: apply, import ---------------------------------------------------------------------
 
     def apply(self, plan_id: str, parallelism: int = 8) -> dict[str, Any]:

@@ -51,7 +51,15 @@ def _paint(text: str, action: Action, color: bool) -> str:
     return f"{COLOR[action]}{text}{RESET}" if color and COLOR[action] else text
 
 
-def _change(change: Change, color: bool) -> list[str]:
+def render_change_fields(change: Change, *, color: bool = False, labels: tuple[str, str] = ("live", "desired"),
+                         redactor: Redactor | None = None) -> list[str]:
+    """One change's field lines as a plan shows them (without its head line), for views that head it their way;
+    labels name the two sides of unified diffs."""
+    redactor = redactor or current()
+    return [redactor.redact(line) for line in _change(redactor.redact_data(change), color, labels)[1:]]
+
+
+def _change(change: Change, color: bool, labels: tuple[str, str] = ("live", "desired")) -> list[str]:
     ident = f" ({change.id})" if change.id else ""
     reason = REASON.get(change.reason, "")
     head = f"  {SYMBOL[change.action]} {change.kind} {change.name}{ident} {VERB[change.action]}"
@@ -85,7 +93,7 @@ def _change(change: Change, color: bool) -> list[str]:
             out.append(_paint(f"      - {item.path}: {inline(item.before)}", Action.DELETE, color))
         elif wants_diff(item.before, item.after):
             out.append(_paint(f"      ~ {item.path}:", Action.UPDATE, color))
-            for line in unified(item.before, item.after):
+            for line in unified(item.before, item.after, labels):
                 action = Action.CREATE if line.startswith("+") and not line.startswith("+++") else \
                     Action.DELETE if line.startswith("-") and not line.startswith("---") else Action.NOOP
                 out.append(_paint(f"          {line}", action, color))

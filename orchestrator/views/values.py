@@ -18,11 +18,11 @@ def is_multiline(value: Any) -> bool:
     return isinstance(value, str) and "\n" in value.strip("\n")
 
 
-def unified(before: Any, after: Any) -> list[str]:
+def unified(before: Any, after: Any, labels: tuple[str, str] = ("live", "desired")) -> list[str]:
     """A unified diff of two texts (or of two JSON values, pretty-printed)."""
     a = _lines(before)
     b = _lines(after)
-    return [line.rstrip("\n") for line in difflib.unified_diff(a, b, "live", "desired", n=2, lineterm="")]
+    return [line.rstrip("\n") for line in difflib.unified_diff(a, b, *labels, n=2, lineterm="")]
 
 
 def _lines(value: Any) -> list[str]:

@@ -13,7 +13,7 @@ from tests.runtime.conftest import deploy_helper
 from tests.support.live import assistants, owned_by
 from tests.support.projects import run_cli, write, write_spec
 
-TOOLS = {"validate", "render", "diff", "apply", "list", "import", "send_message"}
+TOOLS = {"validate", "render", "diff", "apply", "list", "history", "import", "send_message"}
 
 
 def test_lists_every_tool_with_an_input_and_an_output_schema(project: Path, errlog: Path) -> None:
@@ -21,7 +21,7 @@ def test_lists_every_tool_with_an_input_and_an_output_schema(project: Path, errl
         return (await session.client.list_tools()).tools
 
     tools = over_stdio(project, scenario, errlog=errlog)
-    assert {tool.name for tool in tools} == TOOLS  # no `history` until revisions exist
+    assert {tool.name for tool in tools} == TOOLS
     for tool in tools:
         assert tool.description and tool.input_schema["type"] == "object"
         assert tool.output_schema and tool.output_schema["type"] == "object", tool.name

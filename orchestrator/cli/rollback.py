@@ -1,0 +1,216 @@
+"""`orchestrator rollback [NAME...]`: apply, per spec, the revision before the one that is live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import click
+
+from orchestrator.cli.common import (
+    complete_spec_names,
+    directory_option,
+    environment_option,
+    target_option,
+)
+from orchestrator.cli.engine import (
+    Invalid,
+    Live,
+    apply_lock,
+    connect,
+    events_option,
+    load_selection,
+    make_bus,
+    read_live,
+)
+from orchestrator.errors import OrchestratorError
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One spec's rollback: from the live revision to the one before it."""
+
+    name: str
+    live: Any  # revisions.Revision
+    target: Any  # revisions.HistoryEntry
+    skipped: int  # later revisions passed over (same payload as live, or not valid)
+
+
+@click.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...", shell_complete=complete_spec_names)
+@directory_option
+@environment_option
+@target_option
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed without a terminal).")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Independent changes applied at once.")
+@events_option
+def rollback(names: tuple[str, ...], directory: Path | None, environment: str | None, target: str | None,
+             yes: bool, parallelism: int, events: Path | None) -> int:
+    """Apply, per spec, the revision before the one that is live (every spec with a live revision by default).
+
+    The revision before is the newest earlier commit in the spec's history (see `history NAME`) whose payload
+    differs from the live one; a live object applied with uncommitted changes goes back to its commit.
+    Other specs stay as they are. Shows the plan and asks, like apply.
+
+    \b
+    Examples:
+      orchestrator rollback spanish-tutor         # one spec back, the others stay
+      orchestrator rollback -e prod --yes          # every spec of prod, one revision back each
+      orchestrator rollback spanish-tutor && orchestrator rollback spanish-tutor   # two revisions back
+    """
+    from orchestrator.cli.apply import _confirm_and_apply
+    from orchestrator.engine.revisions import Snapshots, require_repository
+
+    try:
+        selection = load_selection(directory, environment, target)
+    except Invalid:
+        return 1
+    repo = require_repository(selection.project.root, "rollback")
+    bus = make_bus(events)
+    project, env, chosen = selection.project, selection.environment, selection.target
+    with connect(project, chosen, env) as live, apply_lock(project, chosen), Snapshots(repo) as snapshots:
+        objects = read_live(live, with_knowledge=True)
+        steps, problems = plan_steps(selection, snapshots, objects, names)
+        for problem in problems:
+            click.echo(f"{'error' if names else 'skipped'}: {problem}", err=True)
+        if names and problems:
+            click.echo("error: nothing was changed", err=True)
+            return 1
+        if not steps:
+            click.echo("error: nothing to roll back; nothing was changed", err=True)
+            return 1
+        try:
+            plan, groups = rollback_plan(selection, snapshots, objects, live, steps)
+        except Invalid:
+            return 1
+        from orchestrator.cli.revision_state import describe
+
+        for step in steps:
+            passed = f" (passing over {step.skipped} with the live payload)" if step.skipped else ""
+            click.echo(f"Rolling back {step.name}: live {step.live.short}"
+                       f"{' with uncommitted changes' if step.live.dirty else ''} -> "
+                       f"{describe(step.target.commit)}{passed}", err=True)
+
+        def run(plan: Any, live: Any, parallelism: int, bus: Any, *, command: str) -> int:
+            return execute_groups(plan, groups, parallelism, bus)
+
+        return _confirm_and_apply(plan, live, yes, parallelism, bus, command="rollback", run=run)
+
+
+def plan_steps(selection: Any, snapshots: Any, objects: Any, names: tuple[str, ...]) -> tuple[list[Step], list[str]]:
+    """Which revision each spec goes back to, and why a spec cannot be rolled back."""
+    from orchestrator.cli.history import open_history
+    from orchestrator.engine.ownership import parse_digests
+    from orchestrator.engine.planning import group_claims
+    from orchestrator.engine.revisions import live_revision
+
+    groups = group_claims(objects, selection.project.name, selection.environment.name)
+    history = open_history(selection, snapshots)
+    where = f"environment {selection.environment.name} (target {selection.target.name})"
+    steps: list[Step] = []
+    problems: list[str] = []
+    for name in dict.fromkeys(names or sorted(groups)):
+        if name not in groups:
+            problems.append(f"spec `{name}` has nothing live in {where}")
+            continue
+        kept = groups[name][0]
+        revision = live_revision(kept.raw.get("metadata"))
+        if revision is None:
+            problems.append(f"spec `{name}`: the live object {kept.id} records no revision (applied outside git or "
+                            f"by an older orchestrator); use `orchestrator apply --rev REV --only {name}`")
+            continue
+        try:
+            entries = history.entries(name, revision.commit)
+        except OrchestratorError as problem:
+            problems.append(f"spec `{name}` (live {revision.short}): {problem}")
+            continue
+        digests = parse_digests(kept.raw.get("metadata"))
+        live_digest = digests.full if digests else None
+        skipped = 0
+        chosen = None
+        for entry in entries[0 if revision.dirty else 1:]:
+            view = history.view(entry.commit.id, name)
+            if view.valid and view.digest != live_digest:
+                chosen = entry
+                break
+            skipped += 1
+        if chosen is None:
+            first = entries[-1].commit.id[:7] if entries else revision.short
+            problems.append(f"spec `{name}`: no earlier revision deploys anything else than the live one "
+                            f"({revision.short}); its history starts at {first}")
+            continue
+        steps.append(Step(name, revision, chosen, skipped))
+    return steps, problems
+
+
+def rollback_plan(selection: Any, snapshots: Any, objects: Any, live: Any, steps: list[Step]) -> tuple[Any, Any]:
+    """One plan of every spec's rollback, and per snapshot folder the part of it to apply with that folder's
+    files (knowledge uploads read the files of the revision they came from)."""
+    from orchestrator.cli.revision_state import build_revision
+    from orchestrator.engine.planning import Plan
+    from orchestrator.engine.revisions import Revision, stamp_revisions
+    from orchestrator.engine.sync import make_plan
+
+    changes, warnings, duplicates = [], [], []
+    roots: dict[str, Path] = {}
+    for step in steps:
+        state = build_revision(snapshots, step.target.commit.id, selection, names=[step.name])
+        if step.name not in state.specs:
+            click.echo(f"error: spec `{step.name}` does not build at {step.target.commit.id[:7]}", err=True)
+            raise Invalid
+        part = make_plan(state, objects, live.mapping, only=frozenset({step.name}))
+        part = stamp_revisions(part, {step.name: Revision(step.target.commit.id)})
+        changes.extend(part.changes)
+        warnings.extend(w for w in part.warnings if w not in warnings)
+        duplicates.extend(part.duplicates)
+        roots[step.name] = state.project.root
+    project, env, chosen = selection.project, selection.environment, selection.target
+    plan = Plan(project.name, env.name, chosen.name, live.mapping.backend, tuple(sorted(changes, key=lambda c: c.name)),
+                tuple(warnings), duplicates=tuple(duplicates))
+    groups: dict[Path, Live] = {}
+    for root in dict.fromkeys(roots.values()):
+        knowledge = None
+        if live.knowledge is not None:
+            from orchestrator.backends.knowledge import KnowledgeSync
+
+            knowledge = KnowledgeSync(live.connection.sdk, project.name, env.name, root=root)
+        groups[root] = Live(live.connection, live.client, live.mapping, knowledge)
+    return plan, {name: groups[root] for name, root in roots.items()}
+
+
+def execute_groups(plan: Any, groups: dict[str, Live], parallelism: int, bus: Any) -> int:
+    """Apply the plan's changes, each through the live connection that reads its revision's files."""
+    from orchestrator.cli.apply import render_outcome, render_summary, run_plan
+    from orchestrator.engine.applying import ApplyResult, Verification
+    from orchestrator.secrets import redact
+
+    outcomes: list[Any] = []
+    removed: list[Any] = []
+    remaining: list[Any] = []
+    error = None
+    shown: set[int] = set()
+
+    def report(outcome: Any) -> None:
+        shown.add(id(outcome))
+        click.echo(redact(render_outcome(outcome)))
+
+    by_live: dict[int, tuple[Live, list[Any]]] = {}
+    for change in plan.changes:
+        live = groups[change.name]
+        by_live.setdefault(id(live), (live, []))[1].append(change)
+    for live, changes in by_live.values():
+        result = run_plan(replace(plan, changes=tuple(changes), duplicates=tuple(
+            d for d in plan.duplicates if d.name in {c.name for c in changes})), live, parallelism, bus,
+            on_outcome=report)
+        for outcome in result.outcomes:
+            if id(outcome) not in shown:
+                click.echo(redact(render_outcome(outcome)) + " (after the duplicate check)")
+        outcomes.extend(result.outcomes)
+        removed.extend(result.verification.removed)
+        remaining.extend(result.verification.remaining)
+        error = error or result.verification.error
+    merged = ApplyResult(tuple(outcomes), Verification(True, tuple(removed), tuple(remaining), error))
+    click.echo(redact(render_summary(merged, command="rollback")), nl=False)
+    return 0 if merged.ok else 1

@@ -1,0 +1,725 @@
+"""Git revisions: which commit each live object was applied from, the desired state at any commit, and
+the history of what one spec deploys.
+
+Git is run through its command-line tool (a subprocess), only by the commands that use revisions.
+Trees of past commits are written from git objects (`ls-tree`, `cat-file --batch`) into a temporary
+folder, never by checking out: the working tree, the index and the project's `.orchestrator/` are
+never touched, and no `.gitattributes` filter or export rule changes what is read.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from orchestrator.diagnostics import Diagnostics, error
+from orchestrator.engine.desired import DesiredSpec, DesiredState, discover_spec_files
+from orchestrator.engine.ownership import DIRTY_SUFFIX, REVISION_PATTERN, parse_revision, with_revision
+from orchestrator.engine.planning import Action, Plan
+from orchestrator.errors import OrchestratorError
+from orchestrator.spec.project import PROJECT_FILE, Project, Target, load_project, selection_diagnostics
+
+GIT_TIMEOUT_S = 300
+MAX_PATHSPECS = 1000  # paths per `git status` call, far below any command-line limit
+GLOB_CHARS = frozenset("*?[")
+
+
+class GitError(OrchestratorError):
+    """git refused or failed; the message says what was asked and what git answered."""
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """The commit a payload was built from; dirty when the working tree differed from it for the spec's files."""
+
+    commit: str
+    dirty: bool = False
+
+    @property
+    def label(self) -> str:
+        """As recorded in the ownership metadata: `<commit>` or `<commit>+dirty`."""
+        return self.commit + (DIRTY_SUFFIX if self.dirty else "")
+
+    @property
+    def short(self) -> str:
+        return self.commit[:7]
+
+    @classmethod
+    def parse(cls, label: str | None) -> Revision | None:
+        if not label or not REVISION_PATTERN.match(label):
+            return None
+        return cls(label.removesuffix(DIRTY_SUFFIX), label.endswith(DIRTY_SUFFIX))
+
+
+def live_revision(metadata: Mapping[str, Any] | None) -> Revision | None:
+    """The revision a live object's ownership metadata records, if any."""
+    return Revision.parse(parse_revision(metadata))
+
+
+@dataclass(frozen=True, slots=True)
+class Repository:
+    """The git work tree holding a project: `prefix` is the project folder relative to its top."""
+
+    top: Path
+    prefix: str  # "" at the top, else "a/b" (forward slashes)
+    root: Path  # the project folder
+    git: str
+
+    def run(self, *args: str, input: bytes | None = None, ok: Sequence[int] = (0,), literal: bool = False) -> bytes:
+        """Run git in the project folder; GitError unless its exit code is in ok."""
+        command = [self.git, *(["--literal-pathspecs"] if literal else []), "-C", str(self.root), *args]
+        try:
+            done = subprocess.run(command, input=input, capture_output=True, env=git_environment(),
+                                  timeout=GIT_TIMEOUT_S, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise GitError(f"git {args[0]} failed: {exc}") from None
+        if done.returncode not in ok:
+            message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"git {args[0]} failed: {message[-1] if message else f'exit {done.returncode}'}")
+        return done.stdout
+
+    def in_project(self, repo_path: str) -> str | None:
+        """A path relative to the repository top, relative to the project folder (None outside it)."""
+        if not self.prefix:
+            return repo_path
+        return repo_path[len(self.prefix) + 1:] if repo_path.startswith(self.prefix + "/") else None
+
+    def to_repo(self, project_path: str) -> str:
+        return f"{self.prefix}/{project_path}" if self.prefix else project_path
+
+
+def git_environment() -> dict[str, str]:
+    """git's environment: never a prompt, a pager or an optional lock (status must not write the index)."""
+    env = dict(os.environ)
+    env.update(GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", GIT_PAGER="cat", LC_ALL="C")
+    return env
+
+
+def find_repository(root: Path) -> Repository | None:
+    """The git work tree the project folder is in; None outside one, or when git is not installed."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        done = subprocess.run([git, "-C", str(root), "rev-parse", "--show-toplevel", "--show-prefix"],
+                              capture_output=True, env=git_environment(), timeout=GIT_TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = done.stdout.decode("utf-8", "surrogateescape").split("\n")
+    if done.returncode != 0 or len(lines) < 2 or not lines[0]:
+        return None
+    return Repository(Path(lines[0]), lines[1].strip("/"), root.resolve(), git)
+
+
+def require_repository(root: Path, why: str) -> Repository:
+    repo = find_repository(root)
+    if repo is None:
+        where = "git is not installed" if shutil.which("git") is None else f"{root} is not in a git work tree"
+        raise OrchestratorError(f"{why} needs a git repository, but {where}")
+    return repo
+
+
+# -- the working tree ----------------------------------------------------------------------------
+
+
+def spec_files(spec: DesiredSpec, root: Path) -> frozenset[str]:
+    """The project-relative paths of every file spec was built from: its spec file, templates and
+    partials, schema files, knowledge and code files (and orchestrator.yaml, whose vars it renders with)."""
+    found = {PROJECT_FILE}
+    for path in spec.dependencies:
+        relative = _relative(path, root)
+        found.add(relative if relative is not None else str(path))
+    found.update(item.path for item in (*spec.knowledge_files, *spec.code_files))
+    return frozenset(found)
+
+
+def _relative(path: Path, root: Path) -> str | None:
+    normal = Path(os.path.normpath(path))
+    try:
+        return normal.relative_to(root).as_posix()
+    except ValueError:
+        try:
+            return normal.resolve().relative_to(root).as_posix()
+        except (OSError, ValueError):
+            return None
+
+
+def working_revisions(repo: Repository, specs: Mapping[str, DesiredSpec]) -> dict[str, Revision]:
+    """Each spec's revision when built from the working tree: HEAD, dirty when any of its files differs
+    from HEAD (modified, staged, untracked or ignored). Empty before the first commit."""
+    files = {name: spec_files(spec, repo.root) for name, spec in specs.items()}
+    paths = sorted(set().union(*files.values())) if files else [PROJECT_FILE]
+    head: str | None = None
+    changed: set[str] = set()
+    for start in range(0, len(paths), MAX_PATHSPECS):
+        chunk = paths[start:start + MAX_PATHSPECS]
+        output = repo.run("status", "--porcelain=v2", "--branch", "-z", "--untracked-files=all",
+                          "--ignored=matching", "--no-renames", "--", *chunk, literal=True)
+        found_head, found = _parse_status(output)
+        head = head or found_head
+        changed.update(found)
+    if head is None:
+        return {}
+    outside = {p for p in paths if p.startswith("/")}  # not in the project folder: git cannot vouch for it
+    result = {}
+    for name, names in files.items():
+        dirty = any(repo.to_repo(p) in changed or p in outside for p in names)
+        result[name] = Revision(head, dirty)
+    return result
+
+
+def _parse_status(output: bytes) -> tuple[str | None, set[str]]:
+    head: str | None = None
+    changed: set[str] = set()
+    for entry in output.split(b"\0"):
+        text = os.fsdecode(entry)
+        if text.startswith("# branch.oid "):
+            oid = text.removeprefix("# branch.oid ").strip()
+            head = oid if oid != "(initial)" else None
+        elif text[:2] in ("1 ", "2 ", "u "):
+            fields = {"1": 8, "2": 9, "u": 10}[text[0]]
+            changed.add(text.split(" ", fields)[-1])
+        elif text[:2] in ("? ", "! "):
+            changed.add(text[2:])
+    return head, changed
+
+
+def stamp_revisions(plan: Plan, revisions: Mapping[str, Revision]) -> Plan:
+    """The plan with each create's and update's ownership stamp carrying the revision it was built from."""
+    changes = []
+    for change in plan.changes:
+        revision = revisions.get(change.name)
+        if change.action in (Action.CREATE, Action.UPDATE) and change.metadata is not None:
+            change = replace(change, metadata=with_revision(change.metadata, revision.label if revision else None))
+        changes.append(change)
+    return replace(plan, changes=tuple(changes))
+
+
+def working_tree_revisions(root: Path, specs: Mapping[str, DesiredSpec]) -> dict[str, Revision]:
+    """The revisions of specs built from the working tree of the project in root; empty outside git."""
+    repo = find_repository(root)
+    if repo is None:
+        return {}
+    try:
+        return working_revisions(repo, specs)
+    except GitError:  # e.g. a repository git refuses to read (another owner): the revision is unknown
+        return {}
+
+
+# -- commits ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    id: str
+    parents: tuple[str, ...]
+    author: str
+    email: str
+    date: str  # ISO 8601, the author's offset
+    subject: str
+    files: tuple[str, ...] = ()  # paths relative to the project folder that the commit touched
+
+
+LOG_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%s%x1f"
+
+
+def resolve_commit(repo: Repository, rev: str) -> str:
+    """The full commit id REV names (a commit, a tag, a branch, HEAD~2 ...)."""
+    if not rev or rev.startswith("-") or any(c in rev for c in "\0\n"):
+        raise OrchestratorError(f"`{rev}` is not a git revision")
+    try:
+        return repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").decode().strip()
+    except GitError:
+        raise OrchestratorError(f"unknown git revision `{rev}` in the repository at {repo.top}") from None
+
+
+def describe_commits(repo: Repository, commits: Iterable[str]) -> dict[str, Commit]:
+    wanted = list(dict.fromkeys(commits))
+    if not wanted:
+        return {}
+    output = repo.run("show", "--no-patch", "--no-walk=unsorted", f"--format={LOG_FORMAT}", *wanted)
+    found = {c.id: c for c in _parse_log(output, repo, with_files=False)}
+    return found
+
+
+def project_log(repo: Repository, start: str) -> list[Commit]:
+    """The commits from start back that touched the project folder, newest first, with the files they touched."""
+    output = repo.run("log", "-z", "--no-renames", "--name-only", f"--format={LOG_FORMAT}", start, "--", ".")
+    return _parse_log(output, repo, with_files=True)
+
+
+def _parse_log(output: bytes, repo: Repository, *, with_files: bool) -> list[Commit]:
+    commits = []
+    for record in output.split(b"\x1e")[1:]:
+        head, _, rest = record.partition(b"\x1f\x00") if with_files else (record, b"", b"")
+        fields = head.decode("utf-8", "replace").rstrip("\n").split("\x1f")
+        files: list[str] = []
+        for raw in rest.split(b"\x00"):
+            path = os.fsdecode(raw).lstrip("\n")
+            inside = repo.in_project(path) if path else None
+            if inside:
+                files.append(inside)
+        commits.append(Commit(fields[0], tuple(fields[1].split()), fields[2], fields[3], fields[4], fields[5],
+                              tuple(files)))
+    return commits
+
+
+def _exit_ok(repo: Repository, *args: str) -> bool:
+    try:
+        repo.run(*args)
+    except GitError:
+        return False
+    return True
+
+
+def is_ancestor(repo: Repository, older: str, newer: str) -> bool:
+    return older == newer or _exit_ok(repo, "merge-base", "--is-ancestor", older, newer)
+
+
+@dataclass(frozen=True, slots=True)
+class Distance:
+    ahead: int  # commits in the revision that HEAD lacks
+    behind: int  # commits in HEAD that the revision lacks
+
+
+def distance(repo: Repository, commit: str, head: str = "HEAD") -> Distance | None:
+    """How far commit is from head; None when the repository does not have the commit."""
+    if not _exit_ok(repo, "cat-file", "-e", f"{commit}^{{commit}}"):
+        return None
+    try:
+        counts = repo.run("rev-list", "--left-right", "--count", f"{commit}...{head}").split()
+    except GitError:
+        return None
+    return Distance(int(counts[0]), int(counts[1]))
+
+
+def describe_revision(revision: Revision | None, far: Distance | None, *, known: bool = True) -> str:
+    """How a live revision stands against HEAD, for people: "abc1234, 3 commits behind", "unknown"."""
+    if revision is None:
+        return "unknown"
+    parts = [revision.short]
+    if revision.dirty:
+        parts.append("dirty")
+    if not known:
+        parts.append("not in this repository")
+    elif far is not None:
+        if far.ahead and far.behind:
+            parts.append(f"{far.ahead} ahead, {far.behind} behind")
+        elif far.behind:
+            parts.append(f"{far.behind} commit{'s' if far.behind != 1 else ''} behind")
+        elif far.ahead:
+            parts.append(f"{far.ahead} commit{'s' if far.ahead != 1 else ''} ahead")
+        else:
+            parts.append("at HEAD")
+    return ", ".join(parts)
+
+
+# -- trees of commits, written from git objects ---------------------------------------------------
+
+
+class Snapshots:
+    """Project folders as they were at given commits, written into one temporary folder from git objects.
+
+    Folders are kept per tree id (commits with the same project tree share one); blobs are written once
+    and hard-linked into each folder. Everything is removed on close.
+    """
+
+    def __init__(self, repo: Repository) -> None:
+        self.repo = repo
+        self._base: Path | None = None
+        self._roots: dict[str, Path] = {}
+        self._trees: dict[str, str | None] = {}
+        self._blobs: set[str] = set()
+
+    def __enter__(self) -> Snapshots:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._base is not None:
+            shutil.rmtree(self._base, ignore_errors=True)
+        self._base = None
+        self._roots.clear()
+        self._blobs.clear()
+
+    @property
+    def base(self) -> Path:
+        if self._base is None:
+            self._base = Path(tempfile.mkdtemp(prefix="orchestrator-rev-")).resolve()
+            (self._base / "blobs").mkdir()
+        return self._base
+
+    def trees(self, commits: Iterable[str]) -> dict[str, str | None]:
+        """The tree id of the project folder at each commit (None where the folder does not exist)."""
+        commits = list(commits)
+        wanted = [c for c in dict.fromkeys(commits) if c not in self._trees]
+        if wanted:
+            spec = (lambda c: f"{c}:{self.repo.prefix}") if self.repo.prefix else (lambda c: f"{c}^{{tree}}")
+            output = self.repo.run("cat-file", "--batch-check=%(objectname) %(objecttype)",
+                                   input="".join(spec(c) + "\n" for c in wanted).encode())
+            for commit, line in zip(wanted, output.decode().splitlines(), strict=True):
+                parts = line.split()
+                self._trees[commit] = parts[0] if len(parts) == 2 and parts[1] == "tree" else None
+        return {c: self._trees[c] for c in commits}
+
+    def root(self, commit: str) -> Path | None:
+        """The project folder as of commit (None when the commit has no such folder)."""
+        tree = self.trees([commit])[commit]
+        if tree is None:
+            return None
+        found = self._roots.get(tree)
+        if found is None:
+            found = self._roots[tree] = self._write(tree)
+        return found
+
+    def _write(self, tree: str) -> Path:
+        root = self.base / "trees" / tree
+        entries = []
+        for raw in self.repo.run("ls-tree", "-r", "-z", "--full-tree", tree).split(b"\0"):
+            if not raw:
+                continue
+            meta, _, name = raw.partition(b"\t")
+            mode, kind, sha = meta.decode().split()
+            path = os.fsdecode(name)
+            if kind == "blob" and _safe(path):
+                entries.append((mode, sha, path))
+        self._fetch_blobs({sha for _, sha, _ in entries})
+        root.mkdir(parents=True)
+        for mode, sha, path in entries:
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            blob = self.base / "blobs" / sha
+            if mode == "120000":  # a symlink: kept only when it stays inside the project folder
+                link = blob.read_bytes().decode("utf-8", "surrogateescape")
+                landing = posixpath.normpath(posixpath.join(posixpath.dirname(path), link))
+                if not posixpath.isabs(link) and _safe(landing):
+                    target.symlink_to(link)
+                continue
+            try:
+                os.link(blob, target)
+            except OSError:
+                shutil.copyfile(blob, target)
+            if mode == "100755":
+                target.chmod(0o755)
+        return root
+
+    def _fetch_blobs(self, shas: set[str]) -> None:
+        """Write every missing blob to blobs/<sha>, streamed from one `git cat-file --batch`."""
+        missing = sorted(shas - self._blobs)
+        if not missing:
+            return
+        process = subprocess.Popen([self.repo.git, "-C", str(self.repo.root), "cat-file", "--batch"],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                   env=git_environment())
+        assert process.stdin is not None and process.stdout is not None
+
+        def feed() -> None:
+            try:
+                process.stdin.write("".join(s + "\n" for s in missing).encode())  # type: ignore[union-attr]
+                process.stdin.close()  # type: ignore[union-attr]
+            except OSError:
+                pass
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        try:
+            for sha in missing:
+                header = process.stdout.readline().split()
+                if len(header) != 3 or header[1] != b"blob":
+                    raise GitError(f"git cat-file could not read blob {sha}")
+                size = int(header[2])
+                with open(self.base / "blobs" / sha, "wb") as out:
+                    left = size
+                    while left:
+                        block = process.stdout.read(min(left, 1 << 20))
+                        if not block:
+                            raise GitError(f"git cat-file ended in the middle of blob {sha}")
+                        out.write(block)
+                        left -= len(block)
+                process.stdout.read(1)  # the newline after each blob
+                self._blobs.add(sha)
+        finally:
+            process.stdout.close()
+            writer.join()
+            process.wait()
+
+
+def _safe(path: str) -> bool:
+    """A relative path that stays inside its folder and never names a .git folder."""
+    parts = path.split("/")
+    return bool(path) and not path.startswith("/") and all(p not in ("", ".", "..", ".git") for p in parts)
+
+
+# -- desired state at a commit --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """The desired state at one commit, built from its tree (or why it could not be)."""
+
+    commit: str
+    root: Path | None
+    state: DesiredState | None
+    diagnostics: Diagnostics
+    complete: bool = True  # every spec file was read (a spec missing from state is really absent)
+
+
+def build_at(snapshots: Snapshots, commit: str, *, environment: str, target: Target, today: date,
+             names: Iterable[str] | None = None) -> Built:
+    """Build the desired state from the project as it was at commit (its specs, templates, files and vars),
+    for target as the project defines it now (where live objects are); names limits it to those specs."""
+    from orchestrator.engine.desired import Builder
+
+    root = snapshots.root(commit)
+    if root is None or not (root / PROJECT_FILE).is_file():
+        return Built(commit, root, None, Diagnostics([error(PROJECT_FILE, f"no {PROJECT_FILE} at this revision")]),
+                     complete=True)
+    project, diagnostics = load_project(root)
+    if project is None:
+        return Built(commit, root, None, diagnostics, complete=False)
+    if environment not in project.environments:
+        return Built(commit, root, None, Diagnostics([error(PROJECT_FILE, f"environment `{environment}` is not "
+                                                            "defined at this revision")]), complete=False)
+    files, complete = None, True
+    if names is not None:
+        files, complete = spec_files_named(project, set(names))
+    state = Builder(project, project.environments[environment], target, today=today).build(files)
+    found = Diagnostics(selection_diagnostics(diagnostics, target))
+    found.extend(state.diagnostics)
+    return Built(commit, root, replace(state, diagnostics=found), found, complete)
+
+
+def spec_files_named(project: Project, names: set[str]) -> tuple[list[Path], bool]:
+    """The spec files whose `name` is one of names, read without building; and whether every file was read."""
+    from orchestrator.spec.loading import LoadError, load_yaml_file
+
+    found, complete = [], True
+    for path in discover_spec_files(project):
+        try:
+            data = load_yaml_file(path, project.display(path)).data
+        except LoadError:
+            complete = False
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+            complete = False
+        elif data["name"] in names:
+            found.append(path)
+    return found, complete
+
+
+# -- the history of one spec ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SpecView:
+    """What one spec is at one commit, as far as history needs: its files, glob folders and payload digest."""
+
+    present: bool | None  # None: cannot tell (the project or a spec file did not load)
+    files: frozenset[str] | None = None
+    folders: tuple[str, ...] = ()  # the fixed folders of its knowledge and code globs
+    digest: str | None = None
+    valid: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    commit: Commit
+    files: tuple[str, ...]  # the spec's files this commit changed (project-relative)
+    created: bool = False  # the spec first appears here
+    valid: bool = True  # the spec builds at this commit (an invalid revision cannot have been applied)
+
+
+@dataclass
+class History:
+    """Walks a project's log once per spec, building the spec only at commits that may have changed it."""
+
+    repo: Repository
+    snapshots: Snapshots
+    environment: str
+    target: Target
+    today: date
+    mapping: Any  # the backend mapping: the payload digest follows the target's backend
+    _views: dict[tuple[str, str], SpecView] = field(default_factory=dict)
+    _log: dict[str, list[Commit]] = field(default_factory=dict)
+
+    def log(self, start: str) -> list[Commit]:
+        if start not in self._log:
+            self._log[start] = project_log(self.repo, start)
+        return self._log[start]
+
+    def view(self, commit: str | None, name: str) -> SpecView:
+        if commit is None:
+            return SpecView(present=False)
+        tree = self.snapshots.trees([commit])[commit]
+        if tree is None:
+            return SpecView(present=False)
+        key = (tree, name)
+        if key not in self._views:
+            self._views[key] = self._view(commit, name)
+        return self._views[key]
+
+    def _view(self, commit: str, name: str) -> SpecView:
+        from orchestrator.engine.planning import essence_digests
+
+        built = build_at(self.snapshots, commit, environment=self.environment, target=self.target,
+                         today=self.today, names=[name])
+        if built.state is None:
+            return SpecView(present=None if not built.complete else False)
+        spec = built.state.specs.get(name)
+        if spec is None and name in built.state.skipped:
+            return SpecView(present=False)  # not deployed to this environment at that commit
+        if spec is None:
+            files = _claimed_files(built, name)
+            if files is not None:  # the spec file is there but does not build: its own file is known
+                return SpecView(present=True, files=files, folders=(), valid=False)
+            return SpecView(present=False if built.complete else None)
+        assert built.root is not None
+        essence = self.mapping.desired_essence(spec)
+        return SpecView(present=True, files=spec_files(spec, built.root), folders=_glob_folders(spec, built.root),
+                        digest=essence_digests(essence, self.mapping.write_only).full, valid=True)
+
+    def entries(self, name: str, start: str = "HEAD") -> tuple[HistoryEntry, ...]:
+        """The commits from start back that changed what spec name deploys, newest first, down to the one
+        that created it. Raises OrchestratorError when start has no such spec."""
+        head = resolve_commit(self.repo, start)
+        current = self.view(head, name)
+        if not current.present:
+            raise OrchestratorError(f"spec `{name}` is not in revision {head[:7]} ({start})"
+                                    + (" or does not load there" if current.present is None else ""))
+        watched = set(current.files or ())
+        folders = set(current.folders)
+        found: list[HistoryEntry] = []
+        log = self.log(head)
+        self.snapshots.trees([c.id for c in log] + [c.parents[0] for c in log if c.parents])  # one git call
+        for commit in log:
+            touched = set(commit.files)
+            if not (touched & watched or PROJECT_FILE in touched
+                    or any(path.startswith(f + "/") for path in touched for f in folders)):
+                continue
+            after = self.view(commit.id, name)
+            before = self.view(commit.parents[0] if commit.parents else None, name)
+            known = (after.files if after.files is not None else frozenset(watched)) | (before.files or frozenset())
+            changed = tuple(sorted(touched & known))
+            payload_changed = after.digest != before.digest and after.present is True
+            created = before.present is False and after.present is True
+            if changed or payload_changed or created:
+                found.append(HistoryEntry(commit, changed, created, after.valid))
+            watched |= before.files or set()
+            folders |= set(before.folders)
+            if created:
+                break
+        return tuple(found)
+
+
+def _claimed_files(built: Built, name: str) -> frozenset[str] | None:
+    """The spec file(s) named name in a build that failed for it: at least that file is the spec's."""
+    assert built.root is not None
+    project, _ = load_project(built.root)
+    if project is None:
+        return None
+    paths, _ = spec_files_named(project, {name})
+    if not paths:
+        return None
+    return frozenset({PROJECT_FILE, *(p.relative_to(built.root).as_posix() for p in paths)})
+
+
+def _glob_folders(spec: DesiredSpec, root: Path) -> tuple[str, ...]:
+    """The folders (project-relative) below which a new file may match one of the spec's globs."""
+    from orchestrator.spec.loading import LoadError, load_yaml_file
+
+    try:
+        data = load_yaml_file(spec.path).data
+    except LoadError:
+        return ()
+    patterns = [*((data.get("knowledge") or {}).get("files") or []),
+                *(p for p in data.get("code_files") or [] if isinstance(p, str))]
+    folders = []
+    for pattern in patterns:
+        if not isinstance(pattern, str):
+            continue
+        fixed = []
+        for part in pattern.split("/"):
+            if GLOB_CHARS & set(part):
+                break
+            fixed.append(part)
+        else:
+            continue  # no glob: the file itself is among the spec's files
+        relative = _relative(spec.path.parent.joinpath(*fixed), root)
+        if relative is not None:
+            folders.append("" if relative == "." else relative)
+    return tuple(sorted(set(folders)))
+
+
+def live_entry(repo: Repository, entries: Sequence[HistoryEntry], live: Revision | None,
+               head: str) -> int | None:
+    """The index of the entry whose content is live: the newest one the live commit contains. None when
+    unknown, or when the live commit is not in head's history (applied from another branch)."""
+    if live is None or not _exit_ok(repo, "cat-file", "-e", f"{live.commit}^{{commit}}"):
+        return None
+    if not is_ancestor(repo, live.commit, head):
+        return None
+    for index, entry in enumerate(entries):
+        if is_ancestor(repo, entry.commit.id, live.commit):
+            return index
+    return None
+
+
+
+# -- live revisions, as `list` shows them ---------------------------------------------------------
+
+
+def describe_live_revisions(state: DesiredState, plan: Plan, objects: Iterable[Any]) -> tuple[dict[str, dict[str, Any]], bool]:
+    """For each live object of the plan, by id: the revision it was applied from and how far it is from HEAD
+    (`list -o json`'s `revision`); and whether the project is in a git work tree."""
+    from orchestrator.engine.planning import Reason
+
+    by_id = {obj.id: obj for obj in objects}
+    repo = find_repository(state.project.root)
+    head = _head(repo) if repo is not None else None
+    distances: dict[str, tuple[Distance | None, bool]] = {}
+    working: dict[str, Revision] | None = None
+    result: dict[str, dict[str, Any]] = {}
+    for change in plan.changes:
+        if not change.id or change.id not in by_id:
+            continue
+        revision = live_revision(by_id[change.id].raw.get("metadata"))
+        far, known = None, True
+        if revision is not None and repo is not None and head is not None:
+            if revision.commit not in distances:
+                found = distance(repo, revision.commit, head)
+                distances[revision.commit] = (found, found is not None)
+            far, known = distances[revision.commit]
+        summary = describe_revision(revision, far, known=known or repo is None or head is None)
+        if (revision is not None and far is not None and far.behind and change.reason is Reason.IN_SYNC
+                and change.name in state.specs and repo is not None):
+            if working is None:
+                working = working_tree_revisions(state.project.root, state.specs)
+            current = working.get(change.name)
+            if current is not None and not current.dirty:
+                summary += " (same content as HEAD)"
+        result[change.id] = {
+            "commit": revision.commit if revision else None,
+            "dirty": revision.dirty if revision else False,
+            "ahead": far.ahead if far else None,
+            "behind": far.behind if far else None,
+            "summary": summary,
+        }
+    return result, repo is not None
+
+
+def _head(repo: Repository) -> str | None:
+    try:
+        return repo.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", ok=(0, 1)).decode().strip() or None
+    except GitError:
+        return None
