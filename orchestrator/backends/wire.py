@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -107,14 +108,14 @@ def settle_times(item: Any) -> Any:
     created = item.get("created_at") if isinstance(item, Mapping) else None
     if not isinstance(created, str):
         return item
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     try:
         moment = datetime.fromisoformat(created)
     except ValueError:
         return item  # check_object names it
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return {**item, "created_at": int(moment.timestamp())}
 
 

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from typing import Any, get_args, get_origin, get_type_hints
 
 import typing_extensions
-
 from openai.types.beta.agent_create_params import AgentCreateParams
 from openai.types.beta.agent_update_params import AgentUpdateParams
 from openai.types.beta.persisted_agent_tool_param import PersistedAgentToolParam

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ def loosen(item: Any) -> Any:
         return item
     loose = {k: v for k, v in item.items() if k != "object"}
     for key in ("created_at", "updated_at"):
-        loose[key] = datetime.fromtimestamp(item[key], timezone.utc).isoformat().replace("+00:00", "Z")
+        loose[key] = datetime.fromtimestamp(item[key], UTC).isoformat().replace("+00:00", "Z")
     return loose
 
 
