@@ -1,9 +1,13 @@
 """OpenAI's Agents API backend (`/v1/agents`, header OpenAI-Beta: agents=v1).
 
-Server-resolved values (the model's default reasoning effort and the reasoning summary, service_tier
-`auto`, the default text format and verbosity, tool defaults such as `defer_loading: false`) are
-normalised away, so apply-then-diff is always clean. Top-level settings no spec field maps to
-(multi_agent, compaction, experimental) are never sent on update, so they are left as they are.
+Every create and update field of the SDK's AgentCreateParams has a spec field (README: "How a spec
+maps to an agent"). Payloads carry only what the spec sets: a value equal to the documented server
+default is never sent on create, and server-resolved values (the model's default reasoning effort,
+service_tier `auto`, the `text` format and medium verbosity, tool defaults such as
+`defer_loading: false`) are compared on read, so apply-then-diff is clean and a server lacking an
+optional feature still takes a plain spec. The settings added since the first agents release
+(reasoning_summary, compaction, multi_agent, experimental) enter the essence only when set, so
+the digest of an agent that uses none of them is what it always was.
 """
 
 from __future__ import annotations
@@ -19,12 +23,24 @@ from orchestrator.engine.ownership import digest, parse_digests, user_metadata
 
 PAGE_SIZE = 100
 TEXT_FORMAT_DEFAULT = {"type": "text"}
+VERBOSITY_DEFAULT = "medium"
+SERVICE_TIER_DEFAULT = "auto"
+SUBAGENTS_DEFAULT = 6  # max_concurrent_subagents when multi_agent is enabled without one
 WEB_SEARCH_DEFAULTS = {"context_size": "medium", "mode": "live"}
+# options of the other tools that read back as their documented default when the spec leaves them out
+TOOL_DEFAULTS: dict[str, dict[str, Any]] = {
+    "programmatic_tool_calling": {"enabled": True},
+    "computer_use": {"include_screenshots": False},
+}
+FUNCTION_FLAGS = ("defer_loading", "async")  # default false; the essence holds them only when true
+OPTIONAL_KEYS = ("reasoning_summary", "compaction", "multi_agent", "experimental")  # essence keys only when set
+OPEN = object()  # "the spec leaves it open": the key is absent from the essence
 # essence fields the server may resolve when the spec leaves them open -> the essence of "left open"
 # (the Agent's `reasoning` is "the resolved reasoning configuration, including the model default for an
-# omitted effort"; service_tier, text and tool defaults come back as requested or as documented defaults)
-RESOLVED_WHEN_OPEN: dict[str, Any] = {"reasoning_effort": None}
+# omitted effort"; the default compaction changed from background to blocking between API releases)
+RESOLVED_WHEN_OPEN: dict[str, Any] = {"reasoning_effort": None, "compaction": OPEN}
 TEXT_KEYS = ("response_format", "verbosity")
+REASONING_KEYS = ("reasoning_effort", "reasoning_summary")
 PLAIN_KEYS = ("name", "model", "instructions", "service_tier")
 
 
@@ -39,26 +55,37 @@ class AgentsMapping:
             options = canonical({k: v for k, v in tool.items() if k != "type"})
             if tool["type"] == "mcp":
                 label = options.pop("server_label")
-                tools[f"mcp:{label}"] = _mcp_options(options)
+                tools[f"mcp:{label}"] = _mcp_options(_spec_mcp(options))
             elif tool["type"] == "web_search":
                 tools["web_search"] = _web_search_options(options)
             else:
-                tools[tool["type"]] = options
-        return {
+                tools[tool["type"]] = _tool_options(tool["type"], options)
+        functions: dict[str, Any] = {}
+        for f in sorted(spec.functions, key=lambda f: f.name):
+            functions[f.name] = {"description": f.description, "parameters": canonical(f.parameters)}
+            for flag, on in (("defer_loading", f.defer_loading), ("async", f.run_async)):
+                if on:
+                    functions[f.name][flag] = True
+        essence = {
             "name": spec.display_name,
             "model": spec.model,
             "instructions": spec.instructions,
             "tools": dict(sorted(tools.items())),
-            "functions": {
-                f.name: {"description": f.description, "parameters": canonical(f.parameters)}
-                for f in sorted(spec.functions, key=lambda f: f.name)
-            },
+            "functions": functions,
             "reasoning_effort": spec.reasoning_effort,
-            "verbosity": spec.verbosity or "medium",
-            "service_tier": spec.service_tier or "auto",
+            "verbosity": spec.verbosity or VERBOSITY_DEFAULT,
+            "service_tier": spec.service_tier or SERVICE_TIER_DEFAULT,
             "response_format": _desired_format(spec.response_format),
             "metadata": dict(spec.metadata),
         }
+        settings = dict(spec.agent_settings)
+        essence.update(_optional_settings(
+            spec.reasoning_summary,
+            (settings.get("compaction") or {}).get("async"),
+            settings.get("multi_agent"),
+            settings.get("experimental"),
+        ))
+        return essence
 
     def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
         tools: dict[str, Any] = {}
@@ -72,7 +99,7 @@ class AgentsMapping:
             elif kind == "web_search":
                 tools[kind] = _live_web_search(tool)
             elif kind:
-                tools[kind] = {k: v for k, v in canonical(tool).items() if k != "type"}
+                tools[kind] = _tool_options(kind, {k: v for k, v in canonical(tool).items() if k != "type"})
         reasoning = raw.get("reasoning") or {}
         text = raw.get("text") or {}
         essence = {
@@ -82,25 +109,41 @@ class AgentsMapping:
             "tools": dict(sorted(tools.items())),
             "functions": dict(sorted(functions.items())),
             "reasoning_effort": reasoning.get("effort"),
-            "verbosity": text.get("verbosity") or "medium",
-            "service_tier": raw.get("service_tier") or "auto",
+            "verbosity": text.get("verbosity") or VERBOSITY_DEFAULT,
+            "service_tier": raw.get("service_tier") or SERVICE_TIER_DEFAULT,
             "response_format": _live_format(text.get("format")),
             "metadata": user_metadata(raw.get("metadata")),
         }
+        essence.update(_optional_settings(
+            reasoning.get("summary"),
+            (raw.get("compaction") or {}).get("async"),
+            raw.get("multi_agent"),
+            raw.get("experimental"),
+        ))
         return _settle_resolved(essence, raw.get("metadata"))
 
     def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
+        """Only what the spec sets: documented defaults are left to the server, never sent."""
         payload: dict[str, Any] = {
             "model": essence["model"],
             "name": essence["name"],
             "instructions": essence["instructions"],
             "metadata": dict(metadata),
-            "tools": _wire_tools(essence),
-            "text": _wire_text(essence),
-            "service_tier": essence["service_tier"],
         }
-        if essence["reasoning_effort"] is not None:
-            payload["reasoning"] = {"effort": essence["reasoning_effort"]}
+        tools = _wire_tools(essence)
+        if tools:
+            payload["tools"] = tools
+        text = _wire_text(essence, sparse=True)
+        if text:
+            payload["text"] = text
+        if essence["service_tier"] != SERVICE_TIER_DEFAULT:
+            payload["service_tier"] = essence["service_tier"]
+        reasoning = {k: v for k, v in _wire_reasoning(essence).items() if v is not None}
+        if reasoning:
+            payload["reasoning"] = reasoning
+        for key in ("compaction", "multi_agent", "experimental"):
+            if key in essence:
+                payload[key] = dict(essence[key])
         return payload
 
     def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool:
@@ -108,39 +151,68 @@ class AgentsMapping:
 
     def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
                        metadata: Mapping[str, str]) -> dict[str, Any]:
-        """Partial update: omitted = unchanged, null = cleared, tools and metadata replaced whole.
+        """Partial update: omitted = unchanged, null = back to the default, tools and metadata replaced whole.
 
-        Metadata is always sent: its ownership hash changes with every update.
+        Metadata is always sent: its ownership hash changes with every update. `text` and `reasoning`
+        go whole once one of their parts changed (so a replacing server and a merging one agree), and
+        null when every part is back to its default.
         """
         payload: dict[str, Any] = {"metadata": dict(metadata)}
         for key in changed:
             if key in ("tools", "functions"):
                 payload["tools"] = _wire_tools(essence)
             elif key in TEXT_KEYS:
-                payload["text"] = _wire_text(essence)
-            elif key == "reasoning_effort":
-                effort = essence["reasoning_effort"]
-                payload["reasoning"] = {"effort": effort} if effort is not None else None
+                payload["text"] = _wire_text(essence, sparse=False) if _wire_text(essence, sparse=True) else None
+            elif key in REASONING_KEYS:
+                reasoning = _wire_reasoning(essence)
+                payload["reasoning"] = reasoning if any(v is not None for v in reasoning.values()) else None
+            elif key == "experimental":  # merged by key on the server: a setting going back to default is sent false
+                payload["experimental"] = essence.get("experimental") or {"time_awareness": False}
+            elif key in ("compaction", "multi_agent"):
+                payload[key] = dict(essence[key]) if key in essence else None
             elif key in PLAIN_KEYS:
                 payload[key] = essence[key]
         return payload
 
 
+def _optional_settings(summary: Any, background: Any, multi_agent: Any, experimental: Any) -> dict[str, Any]:
+    """The essence of the later agent settings, each only when it differs from the server default."""
+    found: dict[str, Any] = {}
+    if summary is not None:
+        found["reasoning_summary"] = summary
+    if background:
+        found["compaction"] = {"async": True}
+    if isinstance(multi_agent, Mapping) and multi_agent.get("enabled"):
+        limit = multi_agent.get("max_concurrent_subagents")
+        found["multi_agent"] = {"enabled": True}
+        if limit not in (None, SUBAGENTS_DEFAULT):
+            found["multi_agent"]["max_concurrent_subagents"] = limit
+    flags = {k: True for k, v in sorted((experimental or {}).items()) if v is True}
+    if flags:
+        found["experimental"] = flags
+    return found
+
+
 def _settle_resolved(essence: dict[str, Any], metadata: Mapping[str, Any] | None) -> dict[str, Any]:
     """Read a server-resolved value as "left open" when that is what the last apply sent.
 
-    The server may fill in the model's default reasoning effort. When the live object matches the
-    last-applied digest only with such fields put back to "open", they are read that way, so
-    apply-then-diff is clean whatever the server resolves. (The price: an effort set elsewhere on
-    an agent whose spec leaves it open reads as the model default.)
+    The server may fill in the model's default reasoning effort (or its own default compaction).
+    When the live object matches the last-applied digest only with such fields put back to "open",
+    they are read that way, so apply-then-diff is clean whatever the server resolves. (The price:
+    an effort set elsewhere on an agent whose spec leaves it open reads as the model default.)
     """
     digests = parse_digests(metadata)
     if digests is None or digest(essence) == digests.readable:
         return essence
-    candidates = [k for k, open_value in RESOLVED_WHEN_OPEN.items() if essence[k] != open_value]
+    candidates = [k for k, open_value in RESOLVED_WHEN_OPEN.items() if essence.get(k, OPEN) is not open_value]
     for size in range(1, len(candidates) + 1):
         for keys in combinations(candidates, size):
-            settled = {**essence, **{k: RESOLVED_WHEN_OPEN[k] for k in keys}}
+            settled = dict(essence)
+            for key in keys:
+                if RESOLVED_WHEN_OPEN[key] is OPEN:
+                    settled.pop(key)
+                else:
+                    settled[key] = RESOLVED_WHEN_OPEN[key]
             if digest(settled) == digests.readable:
                 return settled
     return essence
@@ -169,22 +241,43 @@ def _live_function(tool: Mapping[str, Any]) -> dict[str, Any]:
         "description": tool.get("description") or "",
         "parameters": canonical(tool.get("parameters") or {"type": "object", "properties": {}}),
     }
-    for flag in ("defer_loading", "async"):
+    for flag in FUNCTION_FLAGS:
         if tool.get(flag):
             result[flag] = True
     return result
 
 
+def _tool_options(kind: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    defaults = TOOL_DEFAULTS.get(kind, {})
+    return {k: v for k, v in options.items() if v is not None and defaults.get(k, OPEN) != v}
+
+
+def _spec_mcp(options: dict[str, Any]) -> dict[str, Any]:
+    """A spec's MCP tool in the essence's shape: an http transport as server_url and headers."""
+    transport = options.pop("transport", None)
+    if transport is None:
+        return options
+    if transport["type"] == "http":
+        return {**options, "server_url": transport["server_url"], "headers": transport.get("headers")}
+    return {**options, "transport": _stdio_transport(transport)}
+
+
+def _stdio_transport(transport: Mapping[str, Any]) -> dict[str, Any]:
+    """A stdio transport without its empty `args` and `env_vars` (what the server fills in)."""
+    return canonical({k: v for k, v in transport.items() if v not in (None, [])})
+
+
 def _live_mcp(tool: Mapping[str, Any]) -> dict[str, Any]:
     """An MCP tool's essence; `connection_origin: service`, empty request_metadata and headers,
-    `required: false` and a null credential are server defaults and dropped."""
+    `required: false` and a null credential are server defaults and dropped. The other values of
+    those three are shown as drift (a spec never sets them), so apply strips them."""
     transport = canonical(tool.get("transport") or {})
     options: dict[str, Any] = {"allowed_tools": tool.get("allowed_tools"), "required": tool.get("required")}
     if transport.get("type", "http") == "http":
         options["server_url"] = transport.get("server_url")
         options["headers"] = transport.get("headers")
     else:
-        options["transport"] = transport
+        options["transport"] = _stdio_transport(transport)
     if tool.get("connection_origin") not in (None, "service"):
         options["connection_origin"] = tool["connection_origin"]
     options["request_metadata"] = tool.get("request_metadata")
@@ -212,17 +305,29 @@ def _mcp_options(options: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in options.items() if v not in (None, {}, False)}
 
 
-def _wire_text(essence: Mapping[str, Any]) -> dict[str, Any]:
-    return {"format": essence["response_format"], "verbosity": essence["verbosity"]}
+def _wire_text(essence: Mapping[str, Any], *, sparse: bool) -> dict[str, Any]:
+    """The `text` parameter; sparse: only the parts that differ from the default."""
+    text = {"format": essence["response_format"], "verbosity": essence["verbosity"]}
+    if not sparse:
+        return text
+    defaults = {"format": TEXT_FORMAT_DEFAULT, "verbosity": VERBOSITY_DEFAULT}
+    return {k: v for k, v in text.items() if v != defaults[k]}
+
+
+def _wire_reasoning(essence: Mapping[str, Any]) -> dict[str, Any]:
+    return {"effort": essence["reasoning_effort"], "summary": essence.get("reasoning_summary")}
 
 
 def _wire_tools(essence: Mapping[str, Any]) -> list[dict[str, Any]]:
     tools: list[dict[str, Any]] = []
     for key, options in sorted(essence["tools"].items()):
         if key.startswith("mcp:"):
-            transport: dict[str, Any] = {"type": "http", "server_url": options["server_url"]}
-            if options.get("headers"):
-                transport["headers"] = options["headers"]
+            if "transport" in options:
+                transport: dict[str, Any] = dict(options["transport"])
+            else:
+                transport = {"type": "http", "server_url": options["server_url"]}
+                if options.get("headers"):
+                    transport["headers"] = options["headers"]
             tool: dict[str, Any] = {"type": "mcp", "server_label": key[4:], "transport": transport}
             if "allowed_tools" in options:
                 tool["allowed_tools"] = options["allowed_tools"]
@@ -232,8 +337,9 @@ def _wire_tools(essence: Mapping[str, Any]) -> list[dict[str, Any]]:
         else:
             tools.append({"type": key, **options})
     for name, fn in sorted(essence["functions"].items()):
-        tools.append({"type": "function", "name": name, "description": fn["description"],
-                      "parameters": fn["parameters"]})
+        tool = {"type": "function", "name": name, "description": fn["description"], "parameters": fn["parameters"]}
+        tool.update({flag: True for flag in FUNCTION_FLAGS if fn.get(flag)})
+        tools.append(tool)
     return tools
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -36,10 +37,11 @@ class Shape:
 
     object: str
     prefix: str = ""
+    object_optional: bool = False  # a body without `object` is read as this kind (compatible servers omit it)
 
 
 ASSISTANT = Shape("assistant", "asst_")
-AGENT = Shape("agent")  # the Agents API documents no id prefix
+AGENT = Shape("agent", object_optional=True)  # the Agents API documents no id prefix
 VECTOR_STORE = Shape("vector_store", "vs_")
 FILE = Shape("file", "file-")
 VECTOR_STORE_FILE = Shape("vector_store.file", "file-")
@@ -51,9 +53,10 @@ Fetch = Callable[[dict[str, Any]], Any]
 def read_list(fetch: Fetch, shape: Shape, *, page_size: int) -> list[dict[str, Any]]:
     """Every object of a cursor-paged list, oldest first as the server orders them.
 
-    Stops on `has_more: false`, on a short page when `has_more` is missing, or on an empty page; fails
-    (never loops) when a page repeats an id already read, when `has_more: true` comes with no
-    objects, or after MAX_PAGES pages.
+    Stops on `has_more: false`, on a short page when `has_more` is missing, or on an empty page (a
+    page that only repeats the `after` id it was asked for, as an inclusive cursor answers, is
+    empty); fails (never loops) when a page repeats another id already read, when `has_more: true`
+    comes with no objects, or after MAX_PAGES pages.
     """
     found: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -62,9 +65,13 @@ def read_list(fetch: Fetch, shape: Shape, *, page_size: int) -> list[dict[str, A
         response = fetch(dict(query))
         url = public_url(response)
         body = decode_json(response, url)
-        items = check_envelope(body, url)
-        for index, item in enumerate(items):
+        page = [settle_times(item) for item in check_envelope(body, url)]
+        for index, item in enumerate(page):
             check_object(item, shape, url, where=f"data[{index}]")
+        items = page
+        if items and "after" in query and items[0]["id"] == query["after"]:
+            items = items[1:]  # an inclusive cursor: the page starts with the id it was asked to follow
+        for item in items:
             if item["id"] in seen:
                 raise UnexpectedResponse(
                     f"GET {url} listed {shape.object} {item['id']} again (already read on an earlier page or "
@@ -82,7 +89,7 @@ def read_list(fetch: Fetch, shape: Shape, *, page_size: int) -> list[dict[str, A
                 raise UnexpectedResponse(
                     f"GET {url} answered `has_more: true` with no objects: the rest of the list cannot be read")
             return found
-        if has_more is None and len(items) < page_size:
+        if has_more is None and len(page) < page_size:
             return found  # no `has_more`: a short page is the last one
         query["after"] = items[-1]["id"]
     raise UnexpectedResponse(f"the listing of {shape.object} objects did not end after {MAX_PAGES} pages; stopped")
@@ -91,9 +98,25 @@ def read_list(fetch: Fetch, shape: Shape, *, page_size: int) -> list[dict[str, A
 def read_object(response: Any, shape: Shape) -> dict[str, Any]:
     """The object of a create, retrieve or update response, checked."""
     url = public_url(response)
-    body = decode_json(response, url)
+    body = settle_times(decode_json(response, url))
     check_object(body, shape, url)
     return body
+
+
+def settle_times(item: Any) -> Any:
+    """An object with an ISO-8601 `created_at` (as some compatible servers write it) read as unix seconds."""
+    created = item.get("created_at") if isinstance(item, Mapping) else None
+    if not isinstance(created, str):
+        return item
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(created)
+    except ValueError:
+        return item  # check_object names it
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return {**item, "created_at": int(moment.timestamp())}
 
 
 def check_deleted(response: Any, shape: Shape, object_id: str) -> None:
@@ -118,7 +141,7 @@ def check_envelope(body: Any, url: str) -> list[Any]:
 def check_object(item: Any, shape: Shape, url: str, *, where: str = "the response") -> None:
     if not isinstance(item, Mapping):
         raise UnexpectedResponse(f"{url}: {where} is {_describe(item)}; expected an object of type `{shape.object}`")
-    if item.get("object") != shape.object:
+    if item.get("object", shape.object if shape.object_optional else None) != shape.object:
         raise UnexpectedResponse(
             f"{url}: {where} has `object: {_kind(item.get('object'))}`; expected `{shape.object}`")
     object_id = item.get("id")

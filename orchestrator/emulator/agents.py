@@ -28,6 +28,7 @@ from orchestrator.emulator.validation import check_body
 KIND = "agent"
 TOOLS_LIMIT_BYTES = 3 * 1024 * 1024
 DEFAULT_SUBAGENTS = 6
+LOCATION_KEYS = ("city", "country", "region", "timezone")
 
 
 def require_beta_header(request: ApiRequest) -> None:
@@ -59,7 +60,8 @@ def resolve_tool(tool: dict[str, Any]) -> dict[str, Any]:
     elif kind == "web_search":
         tool["allowed_domains"] = tool.get("allowed_domains")
         tool["context_size"] = tool.get("context_size") or "medium"
-        tool["location"] = tool.get("location")
+        location = tool.get("location")
+        tool["location"] = {k: location.get(k) for k in LOCATION_KEYS} if location else None
         tool["mode"] = tool.get("mode") or "live"
     elif kind == "mcp":
         tool["allowed_tools"] = tool.get("allowed_tools")

@@ -28,8 +28,19 @@ class Route:
         return f"{self.method} {template}"
 
 
+# path segments under /v1/agents that name a collection, never an agent: with no route of their own
+# (yet) they answer 404 "Invalid URL" instead of being read as an agent id
+AGENT_COLLECTIONS = ("sessions", "environments", "automations")
+RESERVED = {"agent_id": AGENT_COLLECTIONS}
+
+
 def compile_template(template: str) -> re.Pattern[str]:
-    return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
+    def parameter(found: re.Match[str]) -> str:
+        name = found.group(1)
+        reserved = "".join(f"(?!{re.escape(word)}$)" for word in RESERVED.get(name, ()))
+        return f"(?P<{name}>{reserved}[^/]+)"
+
+    return re.compile("^" + re.sub(r"\{(\w+)\}", parameter, template) + "$")
 
 
 def route(method: str, template: str, handler: Handler, *, uploads: bool = False) -> Route:

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error, warning
+from orchestrator.spec.capabilities import AGENT_SETTINGS
 from orchestrator.spec.confinement import Refused, confine, glob_confined, read_confined
 from orchestrator.spec.loading import Document, LoadError, load_yaml_file, locate_json
 from orchestrator.spec.project import Environment, Project, Target
@@ -47,6 +48,8 @@ class FunctionSpec:
     handler: str | None
     pointer: str
     line: int | None
+    defer_loading: bool = False  # agents: discovered through tool_search
+    run_async: bool = False  # agents: the spec's `async`, the agent goes on without waiting for the result
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,8 @@ class DesiredSpec:
     reasoning_effort: str | None = None
     verbosity: str | None = None
     service_tier: str | None = None
+    reasoning_summary: str | None = None  # agents: reasoning.summary
+    agent_settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # agents: compaction, multi_agent, experimental as written
     metadata: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     knowledge_files: tuple[LocalFile, ...] = ()
     knowledge_chunking: Mapping[str, int] | None = None
@@ -340,6 +345,8 @@ class Builder:
             reasoning_effort=data.get("reasoning_effort"),
             verbosity=data.get("verbosity"),
             service_tier=data.get("service_tier"),
+            reasoning_summary=data.get("reasoning_summary"),
+            agent_settings=MappingProxyType({k: data[k] for k in AGENT_SETTINGS if k in data}),
             metadata=MappingProxyType(dict(data.get("metadata") or {})),
             knowledge_files=knowledge_files,
             knowledge_chunking=MappingProxyType(dict(knowledge["chunking"])) if "chunking" in knowledge else None,
@@ -419,6 +426,8 @@ class Builder:
                 handler=item.get("handler"),
                 pointer=pointer,
                 line=position.line if position else None,
+                defer_loading=bool(item.get("defer_loading", False)),
+                run_async=bool(item.get("async", False)),
             )
 
     def _response_format(self, doc: Document, data: dict[str, Any], found: list[Diagnostic], deps: set[Path]) -> Any:

@@ -256,6 +256,9 @@ def _function(
             item["parameters"] = parameters
     if fn.get("strict"):
         item["strict"] = True
+    for flag in ("defer_loading", "async"):  # agents
+        if fn.get(flag):
+            item[flag] = True
     return item
 
 
@@ -363,28 +366,18 @@ def _agent_tools(
             if tool.get("name") in seen:
                 continue
             seen.add(tool.get("name", ""))
-            functions.append({k: tool.get(k) for k in ("name", "description", "parameters")})
+            functions.append({k: tool.get(k) for k in ("name", "description", "parameters", "defer_loading", "async")})
             if tool.get("strict"):
                 warnings.append(
                     f"function `{tool.get('name')}` is strict; a spec cannot set `strict` on the "
                     "agents backend, so it was not imported"
                 )
-            if tool.get("defer_loading"):
-                warnings.append(
-                    f"function `{tool.get('name')}` sets defer_loading, which a spec cannot express; "
-                    "it is lost when apply changes the tools"
-                )
-        elif kind == "web_search" and kind not in seen:
-            seen.add(kind)
-            options = essence["tools"]["web_search"]
-            tools.append({"type": "web_search", **options} if options else "web_search")
-            if tool.get("location"):
-                warnings.append(
-                    "web_search `location` cannot be expressed in a spec; it is lost when apply "
-                    "changes the tools"
-                )
         elif kind == "mcp":
             tools.extend(_mcp_tool(tool, essence, warnings))
+        elif kind in essence["tools"] and kind not in seen:  # web_search and the tools without a label
+            seen.add(kind)
+            options = essence["tools"][kind]
+            tools.append({"type": kind, **options} if options else kind)
         elif kind not in seen:
             seen.add(str(kind))
             warnings.append(
@@ -398,18 +391,21 @@ def _mcp_tool(
 ) -> list[dict[str, Any]]:
     label = tool.get("server_label")
     transport = tool.get("transport") or {}
-    if transport.get("type") != "http":
+    if transport.get("type") not in ("http", "stdio") or (transport["type"] == "stdio" and not (
+            transport.get("command") and transport.get("cwd"))):
         warnings.append(
-            f"MCP server `{label}` uses the `{transport.get('type')}` transport; a spec can only "
-            "express http servers, so it was not imported (apply will remove it)"
+            f"MCP server `{label}` uses a `{transport.get('type')}` transport a spec cannot express "
+            "(http, or stdio with a command and a cwd), so it was not imported (apply will remove it)"
         )
         return []
     options = dict(essence["tools"].get(f"mcp:{label}") or {})
-    item: dict[str, Any] = {
-        "type": "mcp",
-        "server_label": label,
-        "server_url": options.pop("server_url", None),
-    }
+    for never_written in ("connection_origin", "credential_id", "request_metadata"):
+        options.pop(never_written, None)
+    item: dict[str, Any] = {"type": "mcp", "server_label": label}
+    if "transport" in options:
+        item["transport"] = options.pop("transport")
+    else:
+        item["server_url"] = options.pop("server_url", None)
     headers = dict(options.pop("headers", None) or {})
     secret = sorted(h for h in headers if SECRET_HEADER.search(h))
     if secret:
@@ -462,17 +458,9 @@ def _agent_settings(
         data["verbosity"] = essence["verbosity"]
     if essence["service_tier"] != "auto":
         data["service_tier"] = essence["service_tier"]
-    reasoning = raw.get("reasoning") or {}
-    unexpressed = [f"reasoning.summary={reasoning['summary']}"] if reasoning.get("summary") else []
-    if (raw.get("compaction") or {}).get("async"):
-        unexpressed.append("compaction.async")
-    if (raw.get("multi_agent") or {}).get("enabled"):
-        unexpressed.append("multi_agent")
-    unexpressed.extend(f"experimental.{k}" for k, v in sorted((raw.get("experimental") or {}).items()) if v)
-    if unexpressed:
-        warnings.append(
-            f"{', '.join(unexpressed)} cannot be expressed in a spec; apply leaves them as they are"
-        )
+    for key in ("reasoning_summary", "compaction", "multi_agent", "experimental"):  # present only when set
+        if key in essence:
+            data[key] = essence[key]
     return data
 
 

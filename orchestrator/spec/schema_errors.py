@@ -218,6 +218,9 @@ def _message(err: ValidationError, instance: Any, schema: dict[str, Any], pointe
         present = [k for k in banned if isinstance(instance, dict) and k in instance]
         if present and isinstance(instance, dict):
             others = [k for k in instance if k not in banned]
+            path = list(err.relative_schema_path)
+            if "dependentSchemas" in path:  # banned because of one key: name that one
+                others = [str(path[path.index("dependentSchemas") + 1])]
             together = f" together with {', '.join(f'`{k}`' for k in others)}" if others else ""
             return f"{what}: {', '.join(f'`{k}`' for k in present)} cannot be used{together}"
         return f"{what}: this combination is not allowed here"

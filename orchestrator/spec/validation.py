@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, error, pointer_join, warning
-from orchestrator.spec.capabilities import unsupported_fields
+from orchestrator.spec.capabilities import deferred_without_search, unsupported_fields
 from orchestrator.spec.confinement import Refused, read_confined
 from orchestrator.spec.loading import Document
 from orchestrator.spec.models import TABLE_DATE, close_models, is_known, shutdown_date
@@ -55,6 +55,10 @@ def check_spec_fields(doc: Document, data: dict[str, Any], *, backend: str, targ
                                   hint="add `code_interpreter` to `tools`"))
     found.extend(model_checks(doc, data["model"], today))
     found.extend(capability_checks(doc, data, backend=backend, target=target))
+    if backend == "agents":
+        found.extend(_warning(doc, pointer, "a function with `defer_loading: true` is found only through the "
+                              "`tool_search` tool, which this spec does not have; the model will not see it")
+                     for pointer in deferred_without_search(data))
     response_format = data.get("response_format")
     if backend == "agents" and isinstance(response_format, dict) and response_format.get("type") == "json_schema":
         extra = [k for k in ("description", "strict") if k in response_format["json_schema"]]

@@ -87,6 +87,28 @@ CASES: list[tuple[str, str, dict[str, Any], str, str]] = [
         "the `web_search` tool",
     ),
     ("mcp", "dev", {"tools": [MCP]}, "/tools/0", "the `mcp` tool"),
+    ("reasoning_summary", "dev", {"reasoning_summary": "auto"}, "/reasoning_summary", "`reasoning_summary`"),
+    ("compaction", "dev", {"compaction": {"async": True}}, "/compaction", "`compaction`"),
+    ("multi_agent", "dev", {"multi_agent": {"enabled": True}}, "/multi_agent", "`multi_agent`"),
+    ("experimental", "dev", {"experimental": {"time_awareness": True}}, "/experimental", "`experimental`"),
+    ("tool_search", "dev", {"tools": ["tool_search"]}, "/tools/0", "the `tool_search` tool"),
+    (
+        "programmatic_tool_calling",
+        "dev",
+        {"tools": [{"type": "programmatic_tool_calling", "enabled": False}]},
+        "/tools/0",
+        "the `programmatic_tool_calling` tool",
+    ),
+    ("computer_use", "dev", {"tools": ["computer_use"]}, "/tools/0", "the `computer_use` tool"),
+    ("automations", "dev", {"tools": [{"type": "automations"}]}, "/tools/0", "the `automations` tool"),
+    (
+        "defer_loading",
+        "dev",
+        {"functions": [{"name": "f", "defer_loading": False}]},
+        "/functions/0/defer_loading",
+        "`defer_loading` on a function",
+    ),
+    ("async", "dev", {"functions": [{"name": "f", "async": False}]}, "/functions/0/async", "`async` on a function"),
 ]
 TARGETS = {"dev": ("main", "assistants"), "next": ("agents", "agents")}
 
@@ -186,3 +208,29 @@ def test_json_schema_name_only_format_keeps_strict_and_description_as_warnings(o
     [warning] = found
     assert warning["severity"] == "warning" and warning["pointer"] == "/response_format/json_schema"
     assert "`description`, `strict`" in warning["message"] and "`agents`" in warning["message"]
+
+
+def test_a_deferred_function_without_tool_search_is_a_warning(offline_project: Path) -> None:
+    write_spec(offline_project, "helper", functions=[{"name": "f", "defer_loading": True}])
+    code, found = diagnostics(offline_project, "next")
+    assert code == 0
+    [problem] = found
+    assert (problem["pointer"], problem["severity"]) == ("/functions/0/defer_loading", "warning")
+    assert "`tool_search`" in problem["message"]
+    write_spec(offline_project, "helper", tools=["tool_search"], functions=[{"name": "f", "defer_loading": True}])
+    assert diagnostics(offline_project, "next") == (0, [])
+
+
+@pytest.mark.parametrize(("tool", "expected"), [
+    ({**MCP, "transport": {"type": "stdio", "command": "x", "cwd": "/"}}, "/tools/0"),
+    ({"type": "mcp", "server_label": "docs"}, "/tools/0"),
+    ({"type": "mcp", "server_label": "docs", "transport": {"type": "stdio", "command": "x"}}, "/tools/0"),
+    ({"type": "web_search", "location": {"country": "Spain"}}, "/tools/0/location/country"),
+    ({"type": "computer_use", "screenshots": True}, "/tools/0"),
+])
+def test_a_malformed_new_tool_is_a_schema_error(offline_project: Path, tool: dict[str, Any], expected: str) -> None:
+    write_spec(offline_project, "helper", tools=[tool])
+    code, found = diagnostics(offline_project, "next")
+    assert code == 1 and found, found
+    assert all(d["severity"] == "error" and d["line"] is not None for d in found)
+    assert any(d["pointer"].startswith(expected) for d in found), found

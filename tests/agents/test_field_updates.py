@@ -22,6 +22,7 @@ SCHEMA = {
 }
 JSON_FORMAT = {"type": "json_schema", "json_schema": {"name": "answer", "schema": SCHEMA}}
 MCP = {"type": "mcp", "server_label": "docs", "server_url": "https://mcp.example.com/sse"}
+STDIO = {"type": "mcp", "server_label": "local", "transport": {"type": "stdio", "command": "docs-mcp", "cwd": "/workspace"}}
 
 
 def fn(name: str, **extra: Any) -> dict[str, Any]:
@@ -232,6 +233,151 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], set[str], Check]] = [
         {"functions": [fn("lookup")]},
         {"tools.mcp:docs"},
         lambda a: [t.type for t in a.tools] == ["function"],
+    ),
+    # the settings and tools added with every SDK field (issue 15)
+    (
+        "reasoning_summary",
+        {},
+        {"reasoning_summary": "concise"},
+        {"reasoning_summary"},
+        lambda a: (a.reasoning.summary, a.reasoning.effort) == ("concise", None),
+    ),
+    (
+        "reasoning_summary_keeps_effort",
+        {"reasoning_effort": "low"},
+        {"reasoning_effort": "low", "reasoning_summary": "detailed"},
+        {"reasoning_summary"},
+        lambda a: (a.reasoning.summary, a.reasoning.effort) == ("detailed", "low"),
+    ),
+    (
+        "reasoning_summary_removed",
+        {"reasoning_summary": "auto", "reasoning_effort": "high"},
+        {"reasoning_effort": "high"},
+        {"reasoning_summary"},
+        lambda a: (a.reasoning.summary, a.reasoning.effort) == (None, "high"),
+    ),
+    ("compaction_async", {}, {"compaction": {"async": True}}, {"compaction"}, lambda a: a.compaction.async_),
+    (
+        "compaction_back_to_blocking",
+        {"compaction": {"async": True}},
+        {},
+        {"compaction"},
+        lambda a: not a.compaction.async_,
+    ),
+    (
+        "multi_agent_enabled",
+        {},
+        {"multi_agent": {"enabled": True}},
+        {"multi_agent"},
+        lambda a: a.multi_agent.enabled and a.multi_agent.max_concurrent_subagents == 6,
+    ),
+    (
+        "multi_agent_limit",
+        {"multi_agent": {"enabled": True}},
+        {"multi_agent": {"enabled": True, "max_concurrent_subagents": 2}},
+        {"multi_agent"},
+        lambda a: a.multi_agent.max_concurrent_subagents == 2,
+    ),
+    (
+        "multi_agent_disabled",
+        {"multi_agent": {"enabled": True, "max_concurrent_subagents": 2}},
+        {"multi_agent": {"enabled": False}},
+        {"multi_agent"},
+        lambda a: not a.multi_agent.enabled and a.multi_agent.max_concurrent_subagents is None,
+    ),
+    (
+        "experimental_time_awareness",
+        {},
+        {"experimental": {"time_awareness": True}},
+        {"experimental"},
+        lambda a: a.experimental.time_awareness,
+    ),
+    (
+        "experimental_removed",
+        {"experimental": {"time_awareness": True}},
+        {},
+        {"experimental"},
+        lambda a: not a.experimental.time_awareness,
+    ),
+    (
+        "function_defer_loading",
+        {"tools": ["tool_search"], "functions": [fn("lookup")]},
+        {"tools": ["tool_search"], "functions": [fn("lookup", defer_loading=True)]},
+        {"functions.lookup.defer_loading"},
+        lambda a: tool(a, "function").defer_loading,
+    ),
+    (
+        "function_async",
+        {"functions": [fn("lookup")]},
+        {"functions": [fn("lookup", **{"async": True})]},
+        {"functions.lookup.async"},
+        lambda a: tool(a, "function").async_ is True,
+    ),
+    (
+        "function_async_removed",
+        {"functions": [fn("lookup", **{"async": True})]},
+        {"functions": [fn("lookup")]},
+        {"functions.lookup.async"},
+        lambda a: not tool(a, "function").async_,
+    ),
+    ("tool_search_added", {}, {"tools": ["tool_search"]}, {"tools.tool_search"}, lambda a: tool(a, "tool_search")),
+    (
+        "programmatic_tool_calling_added",
+        {},
+        {"tools": ["programmatic_tool_calling"]},
+        {"tools.programmatic_tool_calling"},
+        lambda a: tool(a, "programmatic_tool_calling").enabled,
+    ),
+    (
+        "programmatic_tool_calling_disabled",
+        {"tools": ["programmatic_tool_calling"]},
+        {"tools": [{"type": "programmatic_tool_calling", "enabled": False}]},
+        {"tools.programmatic_tool_calling"},
+        lambda a: not tool(a, "programmatic_tool_calling").enabled,
+    ),
+    (
+        "computer_use_added",
+        {},
+        {"tools": ["computer_use"]},
+        {"tools.computer_use"},
+        lambda a: not tool(a, "computer_use").include_screenshots,
+    ),
+    (
+        "computer_use_screenshots",
+        {"tools": ["computer_use"]},
+        {"tools": [{"type": "computer_use", "include_screenshots": True}]},
+        {"tools.computer_use"},
+        lambda a: tool(a, "computer_use").include_screenshots,
+    ),
+    ("automations_added", {}, {"tools": ["automations"]}, {"tools.automations"}, lambda a: tool(a, "automations")),
+    (
+        "web_search_location",
+        {"tools": ["web_search"]},
+        {"tools": [{"type": "web_search", "location": {"city": "Madrid", "country": "ES"}}]},
+        {"tools.web_search"},
+        lambda a: (tool(a, "web_search").location.city, tool(a, "web_search").location.timezone) == ("Madrid", None),
+    ),
+    (
+        "mcp_stdio_added",
+        {},
+        {"tools": [STDIO]},
+        {"tools.mcp:local"},
+        lambda a: (tool(a, "mcp").transport.type, tool(a, "mcp").transport.args) == ("stdio", []),
+    ),
+    (
+        "mcp_stdio_args",
+        {"tools": [STDIO]},
+        {"tools": [{**STDIO, "transport": {**STDIO["transport"], "args": ["--port", "0"], "env_vars": ["HOME"]}}]},
+        {"tools.mcp:local"},
+        lambda a: (tool(a, "mcp").transport.args, tool(a, "mcp").transport.env_vars) == (["--port", "0"], ["HOME"]),
+    ),
+    (
+        "mcp_http_transport_form_is_the_short_form",
+        {"tools": [MCP]},
+        {"tools": [{"type": "mcp", "server_label": "docs",
+                    "transport": {"type": "http", "server_url": MCP["server_url"], "headers": {"X-Team": "b"}}}]},
+        {"tools.mcp:docs"},
+        lambda a: tool(a, "mcp").transport.headers == {"X-Team": "b"},
     ),
 ]
 

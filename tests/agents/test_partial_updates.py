@@ -46,7 +46,7 @@ def created_raw(spec: DesiredSpec, **resolved: Any) -> dict[str, Any]:
         "multi_agent": {"enabled": False},
         "reasoning": {"effort": None, "summary": None},
         **payload,
-        "tools": [{**t, "defer_loading": False} if t["type"] == "function" else t for t in payload["tools"]],
+        "tools": [{**t, "defer_loading": False} if t["type"] == "function" else t for t in payload.get("tools", [])],
     }
     raw.update(resolved)
     return raw
@@ -77,7 +77,14 @@ def test_update_payload_sends_tools_and_text_whole() -> None:
 
 def test_model_default_effort_filled_in_by_the_server_is_not_a_change() -> None:
     spec = desired()
-    raw = created_raw(spec, reasoning={"effort": "medium", "summary": "auto"})
+    raw = created_raw(spec, reasoning={"effort": "medium", "summary": None})
+    assert MAPPING.live_essence(raw) == MAPPING.desired_essence(spec)
+
+
+def test_default_compaction_resolved_by_the_server_is_not_a_change() -> None:
+    """Servers of the 3.51 era compact in the background when compaction is left out."""
+    spec = desired()
+    raw = created_raw(spec, compaction={"async": True})
     assert MAPPING.live_essence(raw) == MAPPING.desired_essence(spec)
 
 
@@ -124,7 +131,8 @@ def test_server_tool_defaults_are_not_changes() -> None:
     assert MAPPING.live_essence(raw) == MAPPING.desired_essence(spec)
 
 
-def test_settings_without_a_spec_field_survive_an_update(agents_project: Path, sdk: openai.OpenAI) -> None:
+def test_settings_changed_elsewhere_are_drift_and_apply_resets_them(agents_project: Path, sdk: openai.OpenAI) -> None:
+    """A spec that leaves multi_agent, experimental and reasoning.summary out wants the server defaults."""
     write_spec(agents_project, "helper", reasoning_effort="low")
     apply_clean(agents_project)
     agent = only_agent(sdk, OWNER)
@@ -132,27 +140,13 @@ def test_settings_without_a_spec_field_survive_an_update(agents_project: Path, s
         agent.id,
         multi_agent={"enabled": True},
         experimental={"time_awareness": True},
-        compaction={"async_": True},
+        reasoning={"effort": "low", "summary": "concise"},
     )
-    assert plan_json(agents_project)["summary"]["update"] == 0
-    write_spec(agents_project, "helper", reasoning_effort="low", instructions="Now different.")
+    [change] = plan_json(agents_project)["changes"]
+    assert (change["action"], change["drift"]) == ("update", True)
+    assert {f["path"] for f in change["fields"]} == {"multi_agent", "experimental", "reasoning_summary"}
     apply_clean(agents_project)
     updated = only_agent(sdk, OWNER)
-    assert updated.instructions == "Now different."
-    assert updated.multi_agent.enabled and updated.multi_agent.max_concurrent_subagents == 6
-    assert updated.experimental is not None and updated.experimental.time_awareness
-    assert updated.compaction is not None and updated.compaction.async_
-    assert updated.reasoning.effort == "low"
-
-
-def test_reasoning_summary_set_elsewhere_survives_an_unrelated_update(
-    agents_project: Path, sdk: openai.OpenAI
-) -> None:
-    write_spec(agents_project, "helper", reasoning_effort="low")
-    apply_clean(agents_project)
-    agent = only_agent(sdk, OWNER)
-    sdk.beta.agents.update(agent.id, reasoning={"effort": "low", "summary": "concise"})
-    assert plan_json(agents_project)["summary"]["update"] == 0
-    write_spec(agents_project, "helper", reasoning_effort="low", display_name="Renamed")
-    apply_clean(agents_project)
-    assert only_agent(sdk, OWNER).reasoning.summary == "concise"
+    assert not updated.multi_agent.enabled and updated.multi_agent.max_concurrent_subagents is None
+    assert updated.experimental is not None and not updated.experimental.time_awareness
+    assert (updated.reasoning.effort, updated.reasoning.summary) == ("low", None)

@@ -40,7 +40,7 @@ def test_render_on_an_agents_environment_prints_the_agents_payload(both_project:
     assert result.exit_code == 0, result.output
     payload = yaml.safe_load(result.stdout)
     assert payload["reasoning"] == {"effort": "low"}
-    assert payload["text"] == {"format": {"type": "text"}, "verbosity": "medium"}
+    assert "text" not in payload and "service_tier" not in payload  # defaults are left to the server
     assert payload["tools"][0]["type"] == "function" and "function" not in payload["tools"][0]
     assert payload["metadata"]["orchestrator.owner"] == ANALYST_NEXT
     assert "reasoning_effort" not in payload and "response_format" not in payload

@@ -115,3 +115,54 @@ def test_list_pages_and_delete(client: openai.OpenAI, http: httpx2.Client) -> No
     assert strict(AgentDeleted, deleted).deleted and deleted["object"] == "agent.deleted"
     with pytest.raises(openai.NotFoundError):
         client.beta.agents.retrieve(ids[0])
+
+
+EVERY_FIELD = {
+    "model": "gpt-5.4",
+    "name": "all",
+    "instructions": "Everything.",
+    "metadata": {"team": "a"},
+    "reasoning": {"effort": "low", "summary": "detailed"},
+    "text": {"format": {"type": "json_schema", "schema": {"type": "object"}}, "verbosity": "high"},
+    "service_tier": "flex",
+    "compaction": {"async": True},
+    "multi_agent": {"enabled": True, "max_concurrent_subagents": 3},
+    "experimental": {"time_awareness": True},
+    "tools": [
+        {**FUNCTION, "defer_loading": True, "async": True},
+        {"type": "tool_search"},
+        {"type": "programmatic_tool_calling", "enabled": False},
+        {"type": "mcp", "server_label": "local", "transport": {"type": "stdio", "command": "srv", "cwd": "/w"},
+         "connection_origin": "environment", "credential_id": "cred_1", "request_metadata": {"k": 1},
+         "required": True, "allowed_tools": ["a"]},
+        {"type": "web_search", "location": {"city": "Madrid", "country": "ES"}, "mode": "cached"},
+        {"type": "computer_use", "include_screenshots": True},
+        {"type": "automations"},
+    ],
+}
+
+
+def test_every_create_field_and_tool_type_is_returned_as_the_sdk_types_it(http: httpx2.Client) -> None:
+    created = http.post("/agents", headers=BETA, json=EVERY_FIELD).json()
+    for body in (created, http.get(f"/agents/{created['id']}", headers=BETA).json()):
+        agent = strict(Agent, body)
+        assert agent.reasoning.summary == "detailed" and agent.compaction and agent.compaction.async_
+        assert agent.multi_agent.max_concurrent_subagents == 3
+        assert agent.experimental and agent.experimental.time_awareness
+        assert [t.type for t in agent.tools] == [t["type"] for t in EVERY_FIELD["tools"]]
+        function, _, programmatic, mcp, web, computer, _ = body["tools"]
+        assert (function["defer_loading"], function["async"], programmatic["enabled"]) == (True, True, False)
+        assert mcp["transport"] == {"type": "stdio", "command": "srv", "cwd": "/w", "args": [], "env_vars": []}
+        assert (mcp["connection_origin"], mcp["credential_id"], mcp["request_metadata"]) == (
+            "environment", "cred_1", {"k": 1})
+        assert web["location"] == {"city": "Madrid", "country": "ES", "region": None, "timezone": None} and computer["include_screenshots"]
+
+
+@pytest.mark.parametrize("collection", ["environments", "automations", "sessions"])
+def test_agent_collections_are_never_read_as_an_agent_id(http: httpx2.Client, collection: str) -> None:
+    """Before: GET /v1/agents/environments answered "No agent found with id 'environments'"."""
+    for method in ("DELETE",) if collection == "sessions" else ("GET", "POST", "DELETE"):  # sessions: real list/create
+        response = http.request(method, f"/agents/{collection}", headers=BETA, json={} if method == "POST" else None)
+        error = response.json()["error"]
+        assert response.status_code == 404 and error["message"] == f"Invalid URL ({method} /v1/agents/{collection})"
+        assert error["type"] == "invalid_request_error"

@@ -455,15 +455,12 @@ def test_agent_features_without_a_spec_form_are_reported(tmp_path: Path) -> None
         "`stdio` transport",
         "Authorization",
         "credential_id",
-        "`location`",
-        "`computer_use` tool",
         "is strict",
-        "defer_loading",
         "text format `json_object`",
-        "reasoning.summary",
-        "multi_agent",
     ]:
         assert expected in text
+    for expressed in ("location", "computer_use", "defer_loading", "summary", "multi_agent"):
+        assert expressed not in text
     assert "sk-secret" not in item.files[0].text
     assert item.data["tools"][0]["headers"] == {"X-Team": "ops"}
 
@@ -478,3 +475,31 @@ def test_the_spec_file_starts_with_the_schema_modeline_and_names_its_origin(tmp_
     assert first == "# yaml-language-server: $schema=../schemas/spec.schema.json"
     assert "asst_1" in second
     assert item.data["adopt_id"] == "asst_1"
+
+
+def test_every_agent_field_a_spec_can_hold_is_imported_and_builds_to_the_live_essence(tmp_path: Path) -> None:
+    raw = random_agent(random.Random(3), 3) | {
+        "reasoning": {"effort": "low", "summary": "detailed"},
+        "compaction": {"async": True},
+        "multi_agent": {"enabled": True, "max_concurrent_subagents": 4},
+        "experimental": {"time_awareness": True},
+        "tools": [
+            {"type": "function", "name": "f", "description": "F", "parameters": SCHEMAS[1], "defer_loading": True,
+             "async": True},
+            {"type": "tool_search"},
+            {"type": "programmatic_tool_calling", "enabled": False},
+            {"type": "computer_use", "include_screenshots": True},
+            {"type": "automations"},
+            {"type": "web_search", "allowed_domains": None, "context_size": "medium", "mode": "live",
+             "location": {"city": "Madrid", "country": "ES", "region": None, "timezone": None}},
+            {"type": "mcp", "server_label": "local", "allowed_tools": None, "connection_origin": "service",
+             "credential_id": None, "request_metadata": {}, "required": True,
+             "transport": {"type": "stdio", "command": "srv", "cwd": "/w", "args": ["-q"], "env_vars": []}},
+        ],
+    }
+    root = make_project(tmp_path / "project", backend="agents")
+    [item] = import_all(root, [raw], "agents")
+    assert [w for w in item.warnings if REASONING_NOTE not in w] == []
+    assert item.data["multi_agent"] == {"enabled": True, "max_concurrent_subagents": 4}
+    want, have = essences(root, item, raw, "agents")
+    assert want == have, item.files[0].text

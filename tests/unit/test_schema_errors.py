@@ -69,7 +69,14 @@ def test_one_of_chooses_the_branch_named_by_the_type_key() -> None:
 
 def test_one_of_chooses_the_mcp_branch_for_a_missing_key() -> None:
     problem = only("tools:\n  - {type: mcp, server_label: docs}\n")
-    assert problem.message == "missing required key `server_url` in item 1 of `tools`"
+    assert problem.message == "item 1 of `tools` needs `server_url` or `transport`"
+
+
+def test_an_mcp_tool_with_both_transports_names_the_conflicting_keys() -> None:
+    both = only("tools:\n  - {type: mcp, server_label: a, server_url: 'https://x', transport: {type: stdio, command: c, cwd: /}}\n")
+    assert both.message == "item 1 of `tools`: `server_url` cannot be used together with `transport`"
+    headers = only("tools:\n  - {type: mcp, server_label: a, headers: {a: b}, transport: {type: stdio, command: c, cwd: /}}\n")
+    assert headers.message == "item 1 of `tools`: `headers` cannot be used together with `transport`"
 
 
 def test_one_of_explains_a_value_of_no_accepted_type() -> None:
