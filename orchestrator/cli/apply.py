@@ -66,7 +66,7 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
 
     with connect(state.project, state.target, state.environment) as live, apply_lock(state.project, state.target):
         objects = read_live(live, state)
-        plan = make_plan(state, objects, live.mapping, prune=prune, only=selected)
+        plan = make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds)
         return _confirm_and_apply(plan, live, yes, parallelism, bus)
 
 
@@ -290,14 +290,18 @@ def execute(plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str =
 def run_plan(plan: Plan, live: Any, parallelism: int, bus: Any, *, on_outcome: Any = None,
              progress: Any = None) -> Any:
     """Apply every change of the plan through the live connection; the ApplyResult says what happened."""
-    from orchestrator.engine.applying import Applier
+    from orchestrator.engine.applying import Applier, apply_graph
 
     knowledge = getattr(live, "knowledge", None)
     if knowledge is not None:
         knowledge.progress = progress
     applier = Applier(live.client, live.mapping, bus, parallelism=parallelism, resources=knowledge,
                       on_outcome=on_outcome)
-    return applier.apply(plan)
+    appliers = {live.mapping.object_kind: applier}
+    for kind in getattr(live, "kinds", ()):
+        appliers[kind.name] = Applier(kind.client, kind.mapping, bus, parallelism=parallelism,
+                                      claim=applier.claim, on_outcome=on_outcome)
+    return apply_graph(plan, appliers, parallelism=parallelism)
 
 
 VERBS = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
