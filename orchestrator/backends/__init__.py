@@ -28,3 +28,14 @@ def kinds_for(backend: str, sdk: Any, project: Any) -> tuple[Kind, ...]:
     from orchestrator.backends.environments import EnvironmentsClient, EnvironmentsMapping
 
     return (Kind("environment", EnvironmentsMapping(), EnvironmentsClient(sdk, project.name, project.root)),)
+
+
+def kind_mappings(backend: str) -> dict[str, Mapping_]:
+    """Every kind's pure mapping on a backend, by the kind name changes carry (saved plans need no client)."""
+    primary = mapping_for(backend)
+    found: dict[str, Mapping_] = {primary.object_kind: primary}
+    if backend == "agents":
+        from orchestrator.backends.environments import EnvironmentsMapping
+
+        found["environment"] = EnvironmentsMapping()
+    return found

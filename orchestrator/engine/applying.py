@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from orchestrator.engine.graph import Graph, walk
 from orchestrator.engine.live import Client, LiveObject, Mapping_
 from orchestrator.engine.ownership import Owner, new_claim, parse_digests, with_claim
-from orchestrator.engine.planning import Action, Change, Duplicate, Plan, Reason, group_claims
+from orchestrator.engine.planning import Action, Change, Duplicate, Plan, Reason, group_claims, references
 from orchestrator.events import EventBus
 
 CREATE_ATTEMPTS = 6
@@ -318,46 +318,31 @@ def describe_error(exc: BaseException) -> str:
     return redact(text)
 
 
-REFERENCE_PREFIX = "orchestrator."  # metadata `orchestrator.<kind>: <spec name>` names a resource of the graph
-
-
-def references(change: Change) -> list[tuple[str, str]]:
-    """The (kind, spec name) resources a change refers to, read from the metadata it writes."""
-    from orchestrator.engine.ownership import RESERVED_KEYS
-
-    return [(key[len(REFERENCE_PREFIX):], value) for key, value in sorted((change.metadata or {}).items())
-            if key.startswith(REFERENCE_PREFIX) and key not in RESERVED_KEYS and isinstance(value, str)]
-
-
-def change_graph(plan: Plan) -> Graph[int]:
+def change_graph(plan: Plan, kind_order: Sequence[str] = ()) -> Graph[int]:
     """Nodes are the indexes of the plan's actionable changes. A create or update waits for what it refers
-    to; a delete waits for the deletes of what refers to it (deletes walk the references reversed)."""
+    to; a delete of a kind waits for every change of the kinds that may refer to it (later in `kind_order`,
+    referenced kinds first), so nothing is deleted while something still points at it."""
     changes = plan.actionable
     index = {(c.kind, c.name, c.action is Action.DELETE): i for i, c in enumerate(changes)}
+    rank = {kind: position for position, kind in enumerate(kind_order)}
     edges: list[tuple[int, int]] = []
     for i, change in enumerate(changes):
         if change.action is Action.DELETE:
+            later = rank.get(change.kind)
+            if later is not None:
+                edges.extend((i, j) for j, other in enumerate(changes) if rank.get(other.kind, -1) > later)
             continue
         for target in references(change):
             needed = index.get((*target, False))
             if needed is not None:
                 edges.append((i, needed))
-    # deletes: every delete of a kind waits for the deletes of the kinds that refer to it
-    referring: dict[str, set[str]] = {}
-    for change in plan.changes:
-        for kind, _ in references(change):
-            referring.setdefault(kind, set()).add(change.kind)
-    for i, change in enumerate(changes):
-        if change.action is Action.DELETE:
-            for j, other in enumerate(changes):
-                if other.action is Action.DELETE and other.kind in referring.get(change.kind, ()):
-                    edges.append((i, j))
     return Graph.build(range(len(changes)), edges)
 
 
 def apply_graph(plan: Plan, appliers: Mapping[str, Applier], *, parallelism: int = 8) -> ApplyResult:
     """Apply a plan of several kinds: each change after the resources it refers to (deletes in reverse), at
-    most `parallelism` at once; a change whose reference failed is not attempted. One kind: Applier.apply."""
+    most `parallelism` at once; a change whose reference failed is not attempted. One kind: Applier.apply.
+    `appliers` come in kind order, referenced kinds first."""
     kinds = {c.kind for c in plan.changes} | {d.kind for d in plan.duplicates}
     if len(kinds) <= 1:
         only = next(iter(kinds), None)
@@ -365,7 +350,7 @@ def apply_graph(plan: Plan, appliers: Mapping[str, Applier], *, parallelism: int
         assert applier is not None
         return applier.apply(plan)
     changes = plan.actionable
-    graph = change_graph(plan)
+    graph = change_graph(plan, tuple(appliers))
     parts = {kind: replace(plan, changes=tuple(c for c in plan.changes if c.kind == kind),
                            duplicates=tuple(d for d in plan.duplicates if d.kind == kind)) for kind in kinds}
 
