@@ -170,8 +170,12 @@ class TargetSession:
 
         return needs_view(specs, raws)
 
+    @property
+    def kinds(self) -> tuple[Any, ...]:
+        return tuple(self.live.kinds)
+
     def apply(self, plan: Any) -> Any:
-        from orchestrator.engine.applying import Applier
+        from orchestrator.engine.applying import Applier, apply_graph
 
         applier = Applier(
             self.live.client,
@@ -180,7 +184,10 @@ class TargetSession:
             parallelism=self.parallelism,
             resources=self.live.knowledge,
         )
-        return applier.apply(plan)
+        appliers = {kind.name: Applier(kind.client, kind.mapping, self.bus, parallelism=self.parallelism,
+                                       claim=applier.claim) for kind in self.live.kinds}
+        appliers[self.live.mapping.object_kind] = applier
+        return apply_graph(plan, appliers, parallelism=self.parallelism)
 
 
 def open_session(bus: Any, parallelism: int) -> Any:

@@ -286,8 +286,7 @@ class Builder:
             discovery = discover_specs(self.project)
             files = list(discovery.files)
             diagnostics.extend(discovery.diagnostics)
-        specs: dict[str, DesiredSpec] = {}
-        environments: dict[str, DesiredEnvironment] = {}
+        specs: dict[str, Any] = {}
         first_seen: dict[str, str] = {}
         self.skipped: list[str] = []
         if not self.project.specs_dir.is_dir():
@@ -318,11 +317,17 @@ class Builder:
                                       hint="spec names are identities and must be unique in the project"))
                 continue
             first_seen[spec.name] = f"{spec.file}:{spec.name_line}:{spec.name_column}"
-            if isinstance(spec, DesiredEnvironment):
-                environments[spec.name] = spec
-            else:
-                specs[spec.name] = spec
-        specs = self._resolve_references(specs, environments, diagnostics)
+            specs[spec.name] = spec
+        assistants, resources = self.split_kinds(specs, diagnostics)
+        return DesiredState(self.project, self.environment, self.target, MappingProxyType(assistants), diagnostics,
+                            tuple(files), tuple(sorted(self.skipped)), resources)
+
+    def split_kinds(self, built: Mapping[str, Any], diagnostics: Diagnostics) -> tuple[dict[str, DesiredSpec],
+                                                                                     Mapping[str, Mapping[str, Any]]]:
+        """Specs of every kind by name -> the assistants (references resolved) and the graph's other kinds."""
+        environments = {n: s for n, s in built.items() if isinstance(s, DesiredEnvironment)}
+        specs = self._resolve_references({n: s for n, s in built.items() if not isinstance(s, DesiredEnvironment)},
+                                         environments, diagnostics)
         resources: dict[str, Mapping[str, Any]] = {}
         if environments and self.target.backend != "agents":
             for env_spec in environments.values():
@@ -331,8 +336,7 @@ class Builder:
                                         line=env_spec.name_line, column=env_spec.name_column, pointer="/kind"))
         elif environments:
             resources[ENVIRONMENT_KIND] = MappingProxyType(environments)
-        return DesiredState(self.project, self.environment, self.target, MappingProxyType(specs), diagnostics,
-                            tuple(files), tuple(sorted(self.skipped)), MappingProxyType(resources))
+        return specs, MappingProxyType(resources)
 
     def _resolve_references(self, specs: dict[str, DesiredSpec], environments: Mapping[str, DesiredEnvironment],
                             diagnostics: Diagnostics) -> dict[str, DesiredSpec]:
