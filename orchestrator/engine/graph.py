@@ -50,10 +50,14 @@ class Graph(Generic[Node]):
                 dependents[needed].add(node)
         return Graph(self.nodes, {node: frozenset(found) for node, found in dependents.items()})
 
+    def position(self) -> dict[Node, int]:
+        return {node: index for index, node in enumerate(self.nodes)}
+
     def sorter(self) -> TopologicalSorter[Node]:
         sorter: TopologicalSorter[Node] = TopologicalSorter()
+        position = self.position()
         for node in self.nodes:
-            sorter.add(node, *sorted(self.depends.get(node, ()), key=self.nodes.index))
+            sorter.add(node, *sorted(self.depends.get(node, ()), key=position.__getitem__))
         try:
             sorter.prepare()
         except CycleError as exc:
@@ -63,9 +67,10 @@ class Graph(Generic[Node]):
     def order(self) -> list[Node]:
         """One dependency order (referenced first), stable for equal graphs."""
         sorter = self.sorter()
+        position = self.position()
         result: list[Node] = []
         while sorter.is_active():
-            ready = sorted(sorter.get_ready(), key=self.nodes.index)
+            ready = sorted(sorter.get_ready(), key=position.__getitem__)
             result.extend(ready)
             sorter.done(*ready)
         return result
@@ -86,9 +91,10 @@ def walk(graph: Graph[Node], visit: Callable[[Node], Result], *, parallelism: in
             results[node] = skipped if skipped is not None else visit(node)
         return results
     running: dict[Future[Result], Node] = {}
+    position = graph.position()
     with ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="graph") as pool:
         while sorter.is_active():
-            for node in sorted(sorter.get_ready(), key=graph.nodes.index):
+            for node in sorted(sorter.get_ready(), key=position.__getitem__):
                 skipped = skip(node, results) if skip is not None else None
                 if skipped is not None:
                     results[node] = skipped
