@@ -21,9 +21,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_agents import KEY_ENV, cold, free_port, start_server, verdict, warm
+from bench.bench_agents import KEY_ENV, cold, free_port, start_server, verdict, warm
 
 PAGE = 100
 FILES_PAGE = 10_000
