@@ -98,7 +98,7 @@ def compute_plan(state, *, prune: bool, only, source=None):  # type: ignore[no-u
     source = source or Source(state, state.project)
     with connect(source.project, state.target, state.environment, files_root=source.files_root) as live:
         objects = read_live(live, state)
-        return stamp(make_plan(state, objects, live.mapping, prune=prune, only=only), source)
+        return stamp(make_plan(state, objects, live.mapping, prune=prune, only=only, kinds=live.kinds), source)
 
 
 def render(plan, output: str) -> str:  # type: ignore[no-untyped-def]

@@ -70,7 +70,7 @@ def list_rows(state: Any, *, with_git: bool = False) -> Any:
 
     with connect(state.project, state.target, state.environment) as live:
         objects = read_live(live, state)
-        plan = make_plan(state, objects, live.mapping, prune=True)
+        plan = make_plan(state, objects, live.mapping, prune=True, kinds=live.kinds)
     revisions, in_git = describe_live_revisions(state, plan, objects)
     rows = [{"name": c.name, "kind": c.kind, "id": c.id, "status": STATUS[c.reason],
              "revision": revisions.get(c.id) if c.id else None} for c in plan.changes]

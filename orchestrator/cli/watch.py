@@ -171,8 +171,12 @@ class TargetSession:
 
         return needs_view(specs, raws)
 
+    @property
+    def kinds(self) -> tuple[Any, ...]:
+        return tuple(self.live.kinds)
+
     def apply(self, plan: Any) -> Any:
-        from orchestrator.engine.applying import Applier
+        from orchestrator.engine.applying import Applier, apply_graph
 
         applier = Applier(
             self.live.client,
@@ -181,18 +185,21 @@ class TargetSession:
             parallelism=self.parallelism,
             resources=self.live.knowledge,
         )
+        appliers = {kind.name: Applier(kind.client, kind.mapping, self.bus, parallelism=self.parallelism,
+                                       claim=applier.claim) for kind in self.live.kinds}
+        appliers[self.live.mapping.object_kind] = applier
         if self.specs is not None:
             from orchestrator.engine.revisions import stamp_revisions, working_tree_revisions
 
             specs = self.specs()
             changed = {c.name: specs[c.name] for c in plan.actionable if c.name in specs}
             stamped = stamp_revisions(plan, working_tree_revisions(self.live.connection.project.root, changed))
-            result = applier.apply(stamped)
+            result = apply_graph(stamped, appliers, parallelism=self.parallelism)
             # the reconciler knows its plan's changes by identity: report outcomes against them
             original = {id(new): old for new, old in zip(stamped.changes, plan.changes, strict=True)}
             return replace(result, outcomes=tuple(replace(o, change=original.get(id(o.change), o.change))
                                                   for o in result.outcomes))
-        return applier.apply(plan)
+        return apply_graph(plan, appliers, parallelism=self.parallelism)
 
 
 def open_session(bus: Any, parallelism: int, specs: Any = None) -> Any:

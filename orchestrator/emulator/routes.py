@@ -6,7 +6,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from orchestrator.emulator import agent_sessions, agents, assistants, files, threads, vector_stores
+from orchestrator.emulator import (
+    agent_sessions,
+    agents,
+    assistants,
+    environments,
+    files,
+    threads,
+    vector_stores,
+)
 from orchestrator.emulator.context import ApiRequest, Context, Reply
 
 Handler = Callable[[Context, ApiRequest], Reply]
@@ -50,6 +58,8 @@ def route(method: str, template: str, handler: Handler, *, uploads: bool = False
 VS = "/v1/vector_stores/{vector_store_id}"
 RUNS = "/v1/threads/{thread_id}/runs"
 SESSIONS = "/v1/agents/sessions"
+TEMPLATES = "/v1/agents/environments/templates"
+ENVIRONMENTS = "/v1/agents/environments"
 ROUTES: tuple[Route, ...] = (
     route("GET", "/v1/assistants", assistants.list_assistants),
     route("POST", "/v1/assistants", assistants.create),
@@ -105,6 +115,16 @@ ROUTES: tuple[Route, ...] = (
     route("GET", SESSIONS + "/{session_id}/turns", agent_sessions.list_turns),
     route("GET", SESSIONS + "/{session_id}/turns/{turn_id}", agent_sessions.retrieve_turn),
     route("GET", SESSIONS + "/{session_id}/turns/{turn_id}/items", agent_sessions.list_turn_items),
+    # environments before "/v1/agents/{agent_id}" too, templates before "/v1/agents/environments/{id}"
+    route("GET", TEMPLATES, environments.list_templates),
+    route("POST", TEMPLATES, environments.create_template),
+    route("GET", TEMPLATES + "/{environment_template_id}", environments.retrieve_template),
+    route("POST", TEMPLATES + "/{environment_template_id}", environments.update_template),
+    route("DELETE", TEMPLATES + "/{environment_template_id}", environments.delete_template),
+    route("GET", ENVIRONMENTS, environments.list_environments),
+    route("POST", ENVIRONMENTS, environments.create_environment),
+    route("GET", ENVIRONMENTS + "/{environment_id}", environments.retrieve_environment),
+    route("GET", ENVIRONMENTS + "/{environment_id}/files", environments.list_environment_files),
     route("GET", "/v1/agents", agents.list_agents),
     route("POST", "/v1/agents", agents.create),
     route("GET", "/v1/agents/{agent_id}", agents.retrieve),

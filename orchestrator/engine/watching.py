@@ -29,7 +29,14 @@ from typing import Any, Protocol
 
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error
 from orchestrator.engine.applying import ApplyResult, Outcome
-from orchestrator.engine.desired import Builder, DesiredSpec, DesiredState, data_files, discover_specs
+from orchestrator.engine.desired import (
+    Builder,
+    DesiredEnvironment,
+    DesiredSpec,
+    DesiredState,
+    data_files,
+    discover_specs,
+)
 from orchestrator.engine.live import LiveObject, Mapping_
 from orchestrator.engine.planning import Action, Change, Plan, plan
 from orchestrator.errors import OrchestratorError
@@ -193,7 +200,7 @@ class Reconciler:
             affected.update(
                 p
                 for p, b in self.files.items()
-                if b.spec is not None and (b.spec.knowledge_files or b.spec.code_files)
+                if b.spec is not None and _data_files(b.spec)
             )
         if not affected:
             return
@@ -298,13 +305,18 @@ class Reconciler:
                 )
             else:
                 owners[spec.name] = f"{spec.file}:{spec.name_line}:{spec.name_column}"
+        if self.builder is not None:  # references between kinds (an agent's environment) resolve or are errors
+            self.builder.split_kinds(self.desired, found)
         return found
 
     def state(self, names: Iterable[str] | None = None) -> DesiredState:
         assert self.project is not None and self.environment is not None and self.target is not None
-        specs = self.desired if names is None else {n: self.desired[n] for n in names if n in self.desired}
+        assert self.builder is not None
+        assistants, resources = self.builder.split_kinds(self.desired, Diagnostics())
+        specs = assistants if names is None else {n: assistants[n] for n in names if n in assistants}
         return DesiredState(
-            self.project, self.environment, self.target, MappingProxyType(dict(specs)), Diagnostics()
+            self.project, self.environment, self.target, MappingProxyType(dict(specs)), Diagnostics(),
+            resources=resources,
         )
 
     # -- what to watch -----------------------------------------------------------------------
@@ -402,10 +414,14 @@ class Reconciler:
     def _plan_and_apply(self, session: LiveSession, report: CycleReport, *, full: bool) -> CycleReport:
         mapping = session.mapping
         names = sorted(self.dirty)
-        from orchestrator.engine.sync import desired_items, live_items
+        from orchestrator.engine.sync import desired_items, live_items, make_plan
 
         items = desired_items(self.state(), mapping) if full else desired_items(self.state(names), mapping)
         objects: Iterable[LiveObject] | None
+        kinds = tuple(getattr(session, "kinds", ()))
+        if kinds and (self.state().resources or any(name not in items and name not in self.live_ids
+                                                     for name in names)):
+            full = True  # the graph's other kinds are planned with a full read (one list per kind)
         if full:
             only: frozenset[str] | None = None
             objects = session.read_all(self.state())  # keeps the knowledge view
@@ -429,7 +445,7 @@ class Reconciler:
                 items = desired_items(self.state(), mapping)
                 report = replace(report, full_read=True)
         assert self.project is not None and self.environment is not None and self.target is not None
-        the_plan = plan(
+        the_plan = make_plan(self.state(), objects, mapping, prune=self.prune, kinds=kinds) if full and kinds else plan(
             items,
             live_items(objects, mapping),
             project=self.project.name,
@@ -541,7 +557,9 @@ def project_stamp(root: Path) -> tuple[int, int, int] | None:
     return stat.st_mtime_ns, stat.st_size, stat.st_ino
 
 
-def _data_files(spec: DesiredSpec) -> set[Path]:
+def _data_files(spec: DesiredSpec | DesiredEnvironment) -> set[Path]:
+    if isinstance(spec, DesiredEnvironment):
+        return {f.absolute for f in spec.local_files}
     return {f.absolute for f in (*spec.knowledge_files, *spec.code_files)}
 
 

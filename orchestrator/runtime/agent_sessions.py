@@ -43,6 +43,18 @@ SESSION_METADATA_KEY = "orchestrator.session"
 CANCEL_GRACE_S = 5.0
 
 
+def find_template(state: DesiredState, name: str, sdk: Any) -> str:
+    """The id of the live environment template the `kind: environment` spec NAME owns here."""
+    from orchestrator.backends.environments import EnvironmentsClient
+
+    owner = Owner(state.project.name, state.environment.name, name)
+    found = EnvironmentsClient(sdk, state.project.name, state.project.root).find_template(owner)
+    if found is None:
+        raise OrchestratorError(f"environment `{name}` is not deployed to target {state.target.name} "
+                                f"(no environment template owned by {owner.label()}); run `orchestrator apply` first")
+    return found.id
+
+
 class AgentsSession(Session):
     """A conversation with one deployed agent, on one agent session; send() is one turn.
 
@@ -57,6 +69,7 @@ class AgentsSession(Session):
         self.owner = owner
         self.target_name = target
         self._last_turn_id: str | None = None  # the newest root turn seen; None: unknown
+        self.environment: dict[str, Any] = dict(ENVIRONMENT)  # where turns run: the spec's environment template
 
     @classmethod
     def attach(
@@ -92,6 +105,9 @@ class AgentsSession(Session):
             debug=debug,
             resources=resources,
         )
+        if spec.environment is not None:
+            session.environment = {"type": "openai_hosted",
+                                   "environment_template_id": find_template(state, spec.environment, sdk)}
         if thread_id is not None:
             session._announce(continued=True)
         return session
@@ -132,7 +148,7 @@ class AgentsSession(Session):
             raw = self._api(
                 turn,
                 lambda: sessions.with_raw_response.create(
-                    environment=ENVIRONMENT, agent_id=self.assistant_id, input=text, metadata=metadata
+                    environment=self.environment, agent_id=self.assistant_id, input=text, metadata=metadata
                 ),
             )
             self.thread_id = turn.thread_id = raw.parse().id

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-SCHEMA_FILES = {"spec": "spec.schema.json", "project": "project.schema.json", "plan": "plan.schema.json"}
+SCHEMA_FILES = {"spec": "spec.schema.json", "environment": "environment.schema.json", "project": "project.schema.json", "plan": "plan.schema.json"}
 
 
 def schema_text(kind: str) -> str:
