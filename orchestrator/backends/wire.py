@@ -43,6 +43,7 @@ AGENT = Shape("agent")  # the Agents API documents no id prefix
 VECTOR_STORE = Shape("vector_store", "vs_")
 FILE = Shape("file", "file-")
 VECTOR_STORE_FILE = Shape("vector_store.file", "file-")
+ENVIRONMENT_TEMPLATE = Shape("agent.environment.template")
 
 # query (limit, after, ...) -> the HTTP response (an httpx response: .url, .json())
 Fetch = Callable[[dict[str, Any]], Any]

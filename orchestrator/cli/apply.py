@@ -66,7 +66,7 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
 
     with connect(state.project, state.target, state.environment) as live, apply_lock(state.project, state.target):
         objects = read_live(live, state)
-        plan = make_plan(state, objects, live.mapping, prune=prune, only=selected)
+        plan = make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds)
         return _confirm_and_apply(plan, live, yes, parallelism, bus)
 
 
@@ -74,7 +74,7 @@ def prepare_saved_plan(saved: Plan, selection: Any, source: str) -> Plan:
     """The checks that need no network: the plan fits this project, environment, target and backend, every
     payload builds, no file leaves the project; then its ownership metadata is recomputed from the project.
     Raises OrchestratorError saying what does not fit (nothing was changed)."""
-    from orchestrator.backends import mapping_for
+    from orchestrator.backends import kind_mappings
     from orchestrator.engine.planfile import restamp
 
     project, env, chosen = selection.project, selection.environment, selection.target
@@ -84,12 +84,27 @@ def prepare_saved_plan(saved: Plan, selection: Any, source: str) -> Plan:
             f"{source} was made for project {saved.project}, environment {saved.environment}, target "
             f"{saved.target} ({saved.backend}); this run is for project {project.name}, environment {env.name}, "
             f"target {chosen.name} ({chosen.backend}); nothing was changed" + _how_to_match(saved, selection, source))
-    mapping = mapping_for(chosen.backend)
-    problems = _payload_problems(saved, mapping, project.root)
+    mappings = kind_mappings(chosen.backend)
+    unknown = sorted({c.kind for c in saved.changes} - set(mappings))
+    if unknown:
+        raise OrchestratorError(f"{source}: kind {', '.join(unknown)} does not exist on the {chosen.backend} backend; "
+                                "nothing was changed")
+    problems = [problem for kind, part in split_by_kind(saved).items()
+                for problem in _payload_problems(part, mappings[kind], project.root)]
     if problems:
         raise OrchestratorError("\n".join(f"{source}: {problem}" for problem in problems)
                                 + f"\n{source} cannot be applied to this project; nothing was changed")
-    return restamp(saved, project=project.name, environment=env.name, write_only=mapping.write_only)
+    restamped = {id(c): r for kind, part in split_by_kind(saved).items()
+                 for c, r in zip(part.changes, restamp(part, project=project.name, environment=env.name,
+                                                       write_only=mappings[kind].write_only).changes, strict=True)}
+    return replace(saved, changes=tuple(restamped[id(c)] for c in saved.changes))
+
+
+def split_by_kind(plan: Plan) -> dict[str, Plan]:
+    """The plan's changes and duplicates of each kind, as plans of their own (order kept)."""
+    kinds = dict.fromkeys([*(c.kind for c in plan.changes), *(d.kind for d in plan.duplicates)])
+    return {kind: replace(plan, changes=tuple(c for c in plan.changes if c.kind == kind),
+                          duplicates=tuple(d for d in plan.duplicates if d.kind == kind)) for kind in kinds}
 
 
 def check_saved_live(saved: Plan, live: Any, selection: Any) -> Any:
@@ -100,10 +115,21 @@ def check_saved_live(saved: Plan, live: Any, selection: Any) -> Any:
 
     uses_files = any((c.essence or {}).get("knowledge") or (c.essence or {}).get("code_files") for c in saved.changes)
     objects = read_live(live, with_knowledge=True if uses_files else None)
-    check = check_saved_plan(saved, live_items(objects, live.mapping), project=selection.project.name,
-                             environment=selection.environment.name, write_only=live.mapping.write_only,
-                             adopt_ids=_adopt_ids(selection))
-    return check, objects
+    parts = split_by_kind(saved) or {live.mapping.object_kind: saved}
+    checks = []
+    for kind, part in parts.items():
+        other = next((k for k in live.kinds if k.name == kind), None)
+        found, mapping = (objects, live.mapping) if other is None else (objects.kinds.get(kind, ()), other.mapping)
+        checks.append(check_saved_plan(part, live_items(found, mapping), project=selection.project.name,
+                                       environment=selection.environment.name, write_only=mapping.write_only,
+                                       adopt_ids=_adopt_ids(selection) if other is None else None))
+    if len(checks) == 1:
+        return checks[0], objects
+    from orchestrator.engine.planfile import SavedPlanCheck
+
+    merged = SavedPlanCheck(*(tuple(x for check in checks for x in getattr(check, name))
+                              for name in ("ready", "applied", "stale", "foreign")))
+    return merged, objects
 
 
 def _apply_saved(plan_file: Path, directory: Path | None, environment: str | None, target: str | None,
@@ -142,7 +168,13 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
             return 1
         from orchestrator.engine.sync import live_duplicates
 
-        saved = replace(saved, duplicates=live_duplicates(objects, saved, live.mapping.object_kind))
+        duplicates = live_duplicates(objects, split_by_kind(saved).get(live.mapping.object_kind, replace(saved, changes=())),
+                                     live.mapping.object_kind)
+        for kind in live.kinds:
+            part = split_by_kind(saved).get(kind.name)
+            if part is not None:
+                duplicates += live_duplicates(objects.kinds.get(kind.name, ()), part, kind.name)
+        saved = replace(saved, duplicates=duplicates)
         if check.already_applied:
             click.echo(f"The saved plan was already applied: live state is what its {len(check.applied)} "
                        f"change{'s' if len(check.applied) != 1 else ''} produced; nothing was changed.", err=True)
@@ -290,14 +322,17 @@ def execute(plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str =
 def run_plan(plan: Plan, live: Any, parallelism: int, bus: Any, *, on_outcome: Any = None,
              progress: Any = None) -> Any:
     """Apply every change of the plan through the live connection; the ApplyResult says what happened."""
-    from orchestrator.engine.applying import Applier
+    from orchestrator.engine.applying import Applier, apply_graph
 
     knowledge = getattr(live, "knowledge", None)
     if knowledge is not None:
         knowledge.progress = progress
     applier = Applier(live.client, live.mapping, bus, parallelism=parallelism, resources=knowledge,
                       on_outcome=on_outcome)
-    return applier.apply(plan)
+    appliers = {kind.name: Applier(kind.client, kind.mapping, bus, parallelism=parallelism, claim=applier.claim,
+                                   on_outcome=on_outcome) for kind in getattr(live, "kinds", ())}
+    appliers[live.mapping.object_kind] = applier  # last: the target's own kind refers to the others
+    return apply_graph(plan, appliers, parallelism=parallelism)
 
 
 VERBS = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}

@@ -50,6 +50,13 @@ def destroy(directory: Path | None, environment: str | None, target: str | None,
                 changes.append(Change(live.mapping.object_kind, owner.spec, Action.DELETE, Reason.DESTROY, id=obj.id,
                                       fingerprint=objects.fingerprint(obj)))
         changes.sort(key=lambda c: (c.name, c.id or ""))
+        for kind in live.kinds:  # the graph's other kinds: deleted after what refers to them
+            found = objects.kinds.get(kind.name)
+            owned = [obj for obj in (found or ()) if obj.owner and obj.owner.project == project.name
+                     and obj.owner.environment == env.name]
+            changes.extend(sorted((Change(kind.name, obj.owner.spec, Action.DELETE, Reason.DESTROY, id=obj.id,
+                                          fingerprint=found.fingerprint(obj)) for obj in owned if obj.owner),
+                                  key=lambda c: (c.name, c.id or "")))
         if not changes:
             click.echo(f"Nothing to destroy: project {project.name} owns no objects in environment {env.name} "
                        f"on target {tgt.name}.")

@@ -90,7 +90,7 @@ def compute_plan(state, *, prune: bool, only):  # type: ignore[no-untyped-def]
 
     with connect(state.project, state.target, state.environment) as live:
         objects = read_live(live, state)
-        return make_plan(state, objects, live.mapping, prune=prune, only=only)
+        return make_plan(state, objects, live.mapping, prune=prune, only=only, kinds=live.kinds)
 
 
 def render(plan, output: str) -> str:  # type: ignore[no-untyped-def]

@@ -80,6 +80,7 @@ class Live:
     client: Any
     mapping: Any
     knowledge: Any = None  # KnowledgeSync on the assistants backend
+    kinds: tuple[Any, ...] = ()  # the resource graph's other kinds on this target (engine.live.Kind)
 
 
 @contextmanager
@@ -95,7 +96,10 @@ def connect(project: Any, target: Any, environment: Any = None) -> Iterator[Live
 
             env_name = getattr(environment, "name", environment) or project.default_environment
             knowledge = KnowledgeSync(connection.sdk, project.name, env_name, root=project.root)
-        yield Live(connection, connection.client(), mapping_for(target.backend), knowledge)
+        from orchestrator.backends import kinds_for
+
+        yield Live(connection, connection.client(), mapping_for(target.backend), knowledge,
+                   kinds_for(target.backend, connection.sdk, project))
 
 
 def read_live(live: Live, state: Any = None, *, with_knowledge: bool | None = None) -> Any:
@@ -128,7 +132,12 @@ def _read_live(live: Live, state: Any, with_knowledge: bool | None) -> Any:
             state.specs.values() if state is not None else (), (o.raw for o in objects))
         if wanted:
             view = live.knowledge.read(o.raw for o in objects)
-    return LiveState(objects, view)
+    kinds = {}
+    for kind in live.kinds:
+        found = tuple(kind.client.list_all())
+        wanted = bool(state is not None and state.of_kind(kind.name))
+        kinds[kind.name] = LiveState(found, kind.client.read_view(found, wanted))
+    return LiveState(objects, view, kinds)
 
 
 @contextmanager
@@ -160,7 +169,8 @@ def apply_lock(project: Any, target: Any) -> Iterator[None]:
 def parse_only(only: tuple[str, ...], state: DesiredState) -> frozenset[str] | None:
     if not only:
         return None
-    unknown = sorted(set(only) - set(state.specs))
+    known = set(state.specs).union(*(set(names) for names in state.resources.values()))
+    unknown = sorted(set(only) - known)
     if unknown:
         raise OrchestratorError("; ".join(state.unknown_spec(name) for name in unknown) + " (in --only)")
     return frozenset(only)

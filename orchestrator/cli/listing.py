@@ -58,7 +58,7 @@ def list_rows(state: Any) -> list[dict[str, Any]]:
     from orchestrator.engine.sync import make_plan
 
     with connect(state.project, state.target, state.environment) as live:
-        plan = make_plan(state, read_live(live, state), live.mapping, prune=True)
+        plan = make_plan(state, read_live(live, state), live.mapping, prune=True, kinds=live.kinds)
     return [{"name": c.name, "kind": c.kind, "id": c.id, "status": STATUS[c.reason]} for c in plan.changes]
 
 

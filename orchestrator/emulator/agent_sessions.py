@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.emulator import agents, model, schemas
+from orchestrator.emulator import agents, environments, model, schemas
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
@@ -75,7 +75,8 @@ def add_item(ctx: Context, session_id: str, item: dict[str, Any]) -> dict[str, A
 # Sessions
 
 
-def check_environment(environment: dict[str, Any]) -> None:
+def check_environment(ctx: Context, environment: dict[str, Any]) -> dict[str, Any]:
+    """The session's environment as the SDK shows it: none, or an OpenAI-hosted one (from a template)."""
     kind = environment["type"]
     if kind not in ("none", "openai_hosted", "self_hosted"):
         raise invalid(
@@ -83,17 +84,21 @@ def check_environment(environment: dict[str, Any]) -> None:
             "environment.type",
             "invalid_value",
         )
-    if kind != "none":
+    if kind == "self_hosted":
         raise invalid(
-            f'Environment type \'{kind}\' is not supported by the local emulator; use {{"type": "none"}}.',
+            f'Environment type \'{kind}\' is not supported by the local emulator; use {{"type": "none"}} '
+            'or {"type": "openai_hosted"}.',
             "environment.type",
             "unsupported_value",
         )
+    if kind == "openai_hosted":
+        return environments.session_view(environments.provision(ctx, environment, "environment"))
     extra = sorted(set(environment) - {"type"})
     if extra:
         raise invalid(
             f"Unknown parameter: 'environment.{extra[0]}'.", f"environment.{extra[0]}", "unknown_parameter"
         )
+    return {"type": "none"}
 
 
 def session_agent(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
@@ -141,12 +146,12 @@ def input_messages(value: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
 def create_session(ctx: Context, request: ApiRequest) -> Reply:
     agents.require_beta_header(request)
     payload = check_body(schemas.CREATE_AGENT_SESSION, request.body)
-    check_environment(payload["environment"])
+    environment = check_environment(ctx, payload["environment"])
     if payload.get("stream"):
         raise invalid(STREAMING, "stream")
     if "stream_options" in payload:
         raise invalid("'stream_options' is only allowed when 'stream' is true.", "stream_options")
-    if payload.get("input") is None:
+    if payload.get("input") is None and environment["type"] == "none":
         raise invalid(
             "Missing required parameter: 'input'. It is required when 'environment.type' is 'none'.",
             "input",
@@ -160,7 +165,7 @@ def create_session(ctx: Context, request: ApiRequest) -> Reply:
         "object": "agent.session",
         "agent": session_agent(ctx, payload),
         "created_at": now,
-        "environment": {"type": "none"},
+        "environment": environment,
         "error": None,
         "last_active_at": now,
         "metadata": pick(payload, "metadata", {}),
@@ -174,7 +179,8 @@ def create_session(ctx: Context, request: ApiRequest) -> Reply:
     if payload.get("review") == "auto_review":
         body["review"] = "auto_review"  # omitted when none, as the API does
     ctx.store.insert(SESSION, body)
-    start_turn(ctx, body, input_messages(payload["input"]))
+    if payload.get("input") is not None:
+        start_turn(ctx, body, input_messages(payload["input"]))
     return session_reply(body)
 
 

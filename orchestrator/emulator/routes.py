@@ -11,6 +11,7 @@ from orchestrator.emulator import (
     agents,
     assistants,
     automations,
+    environments,
     files,
     skills,
     threads,
@@ -52,6 +53,8 @@ SESSIONS = "/v1/agents/sessions"
 AUTOMATIONS = "/v1/agents/automations"
 VAULT = "/v1/vaults/{vault_id}"
 SKILL = "/v1/skills/{skill_id}"
+TEMPLATES = "/v1/agents/environments/templates"
+ENVIRONMENTS = "/v1/agents/environments"
 ROUTES: tuple[Route, ...] = (
     route("GET", "/v1/assistants", assistants.list_assistants),
     route("POST", "/v1/assistants", assistants.create),
@@ -118,6 +121,16 @@ ROUTES: tuple[Route, ...] = (
     route("GET", AUTOMATIONS + "/{automation_id}/invocations", automations.list_invocations),
     route("POST", AUTOMATIONS + "/{automation_id}/invocations", automations.create_invocation),
     route("GET", AUTOMATIONS + "/{automation_id}/invocations/{invocation_id}", automations.retrieve_invocation),
+    # environments before "/v1/agents/{agent_id}" too, templates before "/v1/agents/environments/{id}"
+    route("GET", TEMPLATES, environments.list_templates),
+    route("POST", TEMPLATES, environments.create_template),
+    route("GET", TEMPLATES + "/{environment_template_id}", environments.retrieve_template),
+    route("POST", TEMPLATES + "/{environment_template_id}", environments.update_template),
+    route("DELETE", TEMPLATES + "/{environment_template_id}", environments.delete_template),
+    route("GET", ENVIRONMENTS, environments.list_environments),
+    route("POST", ENVIRONMENTS, environments.create_environment),
+    route("GET", ENVIRONMENTS + "/{environment_id}", environments.retrieve_environment),
+    route("GET", ENVIRONMENTS + "/{environment_id}/files", environments.list_environment_files),
     route("GET", "/v1/agents", agents.list_agents),
     route("POST", "/v1/agents", agents.create),
     route("GET", "/v1/agents/{agent_id}", agents.retrieve),

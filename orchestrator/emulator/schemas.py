@@ -460,3 +460,59 @@ SESSION_EVENT = Tagged(
     }
 )
 CREATE_SESSION_EVENTS = Obj({"events": Arr(SESSION_EVENT, min_items=1)}, required=("events",))
+
+# Agents API environments (openai SDK types/beta/agents/environments/template_create_params.py,
+# environment_param.py, hosted_environment_file_param.py, setup_command_param.py, hosted_skill_param.py).
+DOMAINS = Arr(Str(min_length=1), nullable=True)
+ENVIRONMENT_NETWORK = Obj(
+    {"access": Str(enum=("enabled", "disabled", "restricted")), "allowed_domains": DOMAINS, "blocked_domains": DOMAINS},
+    required=("access",),
+    nullable=True,
+)
+ENVIRONMENT_PACKAGES = Obj(
+    {"npm": Arr(Str(min_length=1), nullable=True), "python": Arr(Str(min_length=1), nullable=True),
+     "system": Arr(Str(min_length=1), nullable=True)},
+    nullable=True,
+)
+ENVIRONMENT_FILE = Tagged(
+    {
+        "file_id": Obj({"type": Str(), "file_id": Str(), "path": Str(min_length=1)}, required=("file_id", "path")),
+        "inline": Obj({"type": Str(), "data": Str(), "path": Str(min_length=1)}, required=("data", "path")),
+    }
+)
+SETUP_COMMAND = Obj({"command": Str(min_length=1), "cwd": Str(nullable=True)}, required=("command",))
+INLINE_SOURCE = Obj({"type": Str(), "data": Str()}, required=("data",), closed=False)
+HOSTED_SKILL = Tagged(
+    {
+        "skill_reference": Obj({"type": Str(), "skill_id": Str(), "version": Str(nullable=True)}, required=("skill_id",)),
+        "inline": Obj({"type": Str(), "name": Str(), "description": Str(), "source": INLINE_SOURCE},
+                      required=("name", "description", "source")),
+    }
+)
+HOSTED_PLUGIN = Obj({"name": Str(), "source": INLINE_SOURCE}, required=("name", "source"), closed=False)
+TEMPLATE_FIELDS = {
+    "name": Str(nullable=True, max_length=512),
+    "capability_directories": Arr(Str(), nullable=True),
+    "desktop": Obj({"enabled": Bool()}, required=("enabled",), nullable=True),
+    "env": Map(Str(), nullable=True, max_properties=1000, key_max_length=256),
+    "files": Arr(ENVIRONMENT_FILE, nullable=True, max_items=100),
+    "network": ENVIRONMENT_NETWORK,
+    "packages": ENVIRONMENT_PACKAGES,
+    "plugins": Arr(HOSTED_PLUGIN, nullable=True),
+    "setup_commands": Arr(SETUP_COMMAND, nullable=True),
+    "skills": Arr(HOSTED_SKILL, nullable=True),
+}
+CREATE_ENVIRONMENT_TEMPLATE = Obj(TEMPLATE_FIELDS)
+UPDATE_ENVIRONMENT_TEMPLATE = Obj(TEMPLATE_FIELDS)
+HOSTED_ENVIRONMENT = Obj(
+    {
+        **{k: v for k, v in TEMPLATE_FIELDS.items() if k != "name"},
+        "type": Str(enum=("openai_hosted",)),
+        "environment_template_id": Str(),
+        "environment_id": Str(),
+        "container_size": Str(enum=("small", "medium", "large")),
+    },
+    required=("type",),
+)
+CREATE_ENVIRONMENT = Obj({"environment": HOSTED_ENVIRONMENT, "vault_ids": Arr(Str(), nullable=True, max_items=10)},
+                         required=("environment",))

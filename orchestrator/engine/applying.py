@@ -17,9 +17,10 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Protocol
 
+from orchestrator.engine.graph import Graph, walk
 from orchestrator.engine.live import Client, LiveObject, Mapping_
 from orchestrator.engine.ownership import Owner, new_claim, parse_digests, with_claim
-from orchestrator.engine.planning import Action, Change, Duplicate, Plan, Reason, group_claims
+from orchestrator.engine.planning import Action, Change, Duplicate, Plan, Reason, group_claims, references
 from orchestrator.events import EventBus
 
 CREATE_ATTEMPTS = 6
@@ -103,6 +104,13 @@ class Applier:
             with ThreadPoolExecutor(max_workers=min(self.parallelism, len(changes)),
                                     thread_name_prefix="apply") as pool:
                 outcomes = list(pool.map(execute, changes))
+        return self.settle(plan, outcomes)
+
+    def settle(self, plan: Plan, outcomes: Sequence[Outcome]) -> ApplyResult:
+        """After the changes: the duplicate check and the knowledge-file garbage collection."""
+        changes = plan.actionable
+        if not changes:
+            return ApplyResult(tuple(outcomes), Verification(remaining=plan.duplicates))
         outcomes, verification = self._verify(plan, outcomes)
         if self.resources is not None and any(self._touches_files(c) for c in changes):
             try:
@@ -308,3 +316,73 @@ def describe_error(exc: BaseException) -> str:
     else:
         text = f"{type(exc).__name__}: {exc}"
     return redact(text)
+
+
+def change_graph(plan: Plan, kind_order: Sequence[str] = ()) -> Graph[int]:
+    """Nodes are the indexes of the plan's actionable changes. A create or update waits for what it refers
+    to; a delete of a kind waits for every change of the kinds that may refer to it (later in `kind_order`,
+    referenced kinds first), so nothing is deleted while something still points at it."""
+    changes = plan.actionable
+    index = {(c.kind, c.name, c.action is Action.DELETE): i for i, c in enumerate(changes)}
+    rank = {kind: position for position, kind in enumerate(kind_order)}
+    edges: list[tuple[int, int]] = []
+    for i, change in enumerate(changes):
+        if change.action is Action.DELETE:
+            later = rank.get(change.kind)
+            if later is not None:
+                edges.extend((i, j) for j, other in enumerate(changes) if rank.get(other.kind, -1) > later)
+            continue
+        for target in references(change):
+            needed = index.get((*target, False))
+            if needed is not None:
+                edges.append((i, needed))
+    return Graph.build(range(len(changes)), edges)
+
+
+def apply_graph(plan: Plan, appliers: Mapping[str, Applier], *, parallelism: int = 8) -> ApplyResult:
+    """Apply a plan of several kinds: each change after the resources it refers to (deletes in reverse), at
+    most `parallelism` at once; a change whose reference failed is not attempted. One kind: Applier.apply.
+    `appliers` come in kind order, referenced kinds first."""
+    kinds = {c.kind for c in plan.changes} | {d.kind for d in plan.duplicates}
+    if len(kinds) <= 1:
+        only = next(iter(kinds), None)
+        applier = appliers.get(only) if only is not None else next(iter(appliers.values()))
+        assert applier is not None
+        return applier.apply(plan)
+    changes = plan.actionable
+    graph = change_graph(plan, tuple(appliers))
+    parts = {kind: replace(plan, changes=tuple(c for c in plan.changes if c.kind == kind),
+                           duplicates=tuple(d for d in plan.duplicates if d.kind == kind)) for kind in kinds}
+
+    def visit(i: int) -> Outcome:
+        change = changes[i]
+        return appliers[change.kind]._finish(parts[change.kind], change)
+
+    def skip(i: int, done: Mapping[int, Outcome]) -> Outcome | None:
+        failed = [changes[j] for j in graph.depends[i] if j in done and not done[j].ok]
+        if not failed or changes[i].action is Action.DELETE:
+            return None
+        first = failed[0]
+        outcome = Outcome(changes[i], False, changes[i].id,
+                          f"not attempted: {first.kind} `{first.name}` it refers to failed")
+        appliers[changes[i].kind].bus.publish("apply_failed", name=changes[i].name, id=changes[i].id,
+                                              action=str(changes[i].action), error=outcome.error)
+        on_outcome = appliers[changes[i].kind].on_outcome
+        if on_outcome is not None:
+            on_outcome(outcome)
+        return outcome
+
+    results = walk(graph, visit, parallelism=parallelism, skip=skip)
+    outcomes: list[Outcome] = []
+    removed: list[Removal] = []
+    remaining: list[Duplicate] = []
+    checked, error = False, None
+    for kind in sorted(kinds, key=lambda k: min([i for i, c in enumerate(changes) if c.kind == k] or [len(changes)])):
+        mine = [results[i] for i, c in enumerate(changes) if c.kind == kind]
+        result = appliers[kind].settle(parts[kind], mine)
+        outcomes.extend(result.outcomes)
+        removed.extend(result.verification.removed)
+        remaining.extend(result.verification.remaining)
+        checked = checked or result.verification.checked
+        error = error or result.verification.error
+    return ApplyResult(tuple(outcomes), Verification(checked, tuple(removed), tuple(remaining), error))

@@ -9,7 +9,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any
 
@@ -36,6 +36,7 @@ FILE_SEARCH_TYPES = frozenset({
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_KNOWLEDGE_FILES = 500
 MAX_CODE_FILES = 20
+MAX_ENVIRONMENT_FILES = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,48 @@ class DesiredSpec:
     name_line: int | None = None
     adopt_id: str | None = None
     name_column: int | None = None
+    environment: str | None = None  # the `kind: environment` spec it runs in (agents targets)
+    environment_position: tuple[int | None, int | None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentFile:
+    """One file of an environment template: a project file (uploaded by content hash) or inline text."""
+
+    to: str  # absolute path under /workspace
+    local: LocalFile | None = None
+    inline: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredEnvironment:
+    """A `kind: environment` spec: an environment template of the Agents API, files read."""
+
+    name: str
+    file: str
+    path: Path
+    files: tuple[EnvironmentFile, ...] = ()
+    packages: Mapping[str, tuple[str, ...]] | None = None
+    network: Mapping[str, Any] | None = None
+    env: Mapping[str, str] | None = None
+    setup_commands: tuple[Mapping[str, str], ...] | None = None
+    skills: tuple[str, ...] = ()
+    capability_directories: tuple[str, ...] | None = None
+    desktop: Mapping[str, bool] | None = None
+    dependencies: frozenset[Path] = frozenset()
+    name_line: int | None = None
+    name_column: int | None = None
+    adopt_id: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def local_files(self) -> tuple[LocalFile, ...]:
+        return tuple(f.local for f in self.files if f.local is not None)
+
+
+ENVIRONMENT_KIND = "environment"
+ENVIRONMENT_REFERENCE_KEY = "orchestrator.environment"  # an agent's metadata names its environment spec
+WORKSPACE = "/workspace"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +142,11 @@ class DesiredState:
     diagnostics: Diagnostics
     spec_files: tuple[Path, ...] = ()
     skipped: tuple[str, ...] = ()  # specs whose `environments` leave this environment out
+    # the other kinds of the resource graph: kind -> spec name -> desired resource
+    resources: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+
+    def of_kind(self, kind: str) -> Mapping[str, Any]:
+        return self.resources.get(kind, MappingProxyType({}))
 
     @property
     def ok(self) -> bool:
@@ -209,7 +257,11 @@ def _yaml_below(folder: Path) -> int:
 def data_files(specs: Mapping[str, DesiredSpec] | list[DesiredSpec]) -> set[Path]:
     """Files specs read as knowledge or code files: data, so never specs, even with a YAML name."""
     values = specs.values() if isinstance(specs, Mapping) else specs
-    return {f.absolute for spec in values for f in (*spec.knowledge_files, *spec.code_files)}
+    found: set[Path] = set()
+    for spec in values:
+        local = spec.local_files if isinstance(spec, DesiredEnvironment) else (*spec.knowledge_files, *spec.code_files)
+        found.update(f.absolute for f in local)
+    return found
 
 
 class Builder:
@@ -226,6 +278,7 @@ class Builder:
         self.validator = validator_for("spec")
         self._json_cache: dict[Path, tuple[int, Any, Diagnostic | None]] = {}
         self._paths: dict[tuple[Path, str], tuple[Path, str, Refused | None]] = {}
+        self._environment_validator: Any = None
 
     def build(self, files: list[Path] | None = None) -> DesiredState:
         diagnostics = Diagnostics()
@@ -234,6 +287,7 @@ class Builder:
             files = list(discovery.files)
             diagnostics.extend(discovery.diagnostics)
         specs: dict[str, DesiredSpec] = {}
+        environments: dict[str, DesiredEnvironment] = {}
         first_seen: dict[str, str] = {}
         self.skipped: list[str] = []
         if not self.project.specs_dir.is_dir():
@@ -264,9 +318,59 @@ class Builder:
                                       hint="spec names are identities and must be unique in the project"))
                 continue
             first_seen[spec.name] = f"{spec.file}:{spec.name_line}:{spec.name_column}"
-            specs[spec.name] = spec
+            if isinstance(spec, DesiredEnvironment):
+                environments[spec.name] = spec
+            else:
+                specs[spec.name] = spec
+        specs = self._resolve_references(specs, environments, diagnostics)
+        resources: dict[str, Mapping[str, Any]] = {}
+        if environments and self.target.backend != "agents":
+            for env_spec in environments.values():
+                diagnostics.add(warning(env_spec.file, f"environment `{env_spec.name}` is left out of target "
+                                        f"`{self.target.name}`: environment templates exist only on Agents API targets",
+                                        line=env_spec.name_line, column=env_spec.name_column, pointer="/kind"))
+        elif environments:
+            resources[ENVIRONMENT_KIND] = MappingProxyType(environments)
         return DesiredState(self.project, self.environment, self.target, MappingProxyType(specs), diagnostics,
-                            tuple(files), tuple(sorted(self.skipped)))
+                            tuple(files), tuple(sorted(self.skipped)), MappingProxyType(resources))
+
+    def _resolve_references(self, specs: dict[str, DesiredSpec], environments: Mapping[str, DesiredEnvironment],
+                            diagnostics: Diagnostics) -> dict[str, DesiredSpec]:
+        """An agent's `environment: NAME` must name a `kind: environment` spec deployed here; on an agents
+        target it is written into the agent's metadata, so it is diffed, owned and read back like any field."""
+        import difflib
+        from dataclasses import replace
+
+        result: dict[str, DesiredSpec] = {}
+        for name, spec in specs.items():
+            wanted = spec.environment
+            if wanted is None:
+                result[name] = spec
+                continue
+            line, column = spec.environment_position or (spec.name_line, spec.name_column)
+            if wanted not in environments:
+                if wanted in self.skipped:
+                    why = (f"environment `{wanted}` is not deployed to environment `{self.environment.name}` "
+                           "(its `environments` list leaves it out)")
+                elif wanted in specs:
+                    why = f"`{wanted}` is a spec of kind assistant, not an environment"
+                else:
+                    close = difflib.get_close_matches(wanted, list(environments), n=1, cutoff=0.6)
+                    known = ", ".join(f"`{e}`" for e in sorted(environments)) or "none"
+                    why = (f"unknown environment `{wanted}`" + (f"; did you mean `{close[0]}`?" if close else "")
+                           + f" (environment specs: {known})")
+                diagnostics.add(error(spec.file, why, line=line, column=column, pointer="/environment",
+                                      hint="add a spec with `kind: environment` and this name"))
+                continue
+            if self.target.backend != "agents":
+                diagnostics.add(warning(spec.file, f"`environment: {wanted}` is ignored on target `{self.target.name}`: "
+                                        "environments exist only on Agents API targets",
+                                        line=line, column=column, pointer="/environment"))
+                result[name] = spec
+                continue
+            metadata = {**spec.metadata, ENVIRONMENT_REFERENCE_KEY: wanted}
+            result[name] = replace(spec, metadata=MappingProxyType(metadata))
+        return result
 
     def build_one(self, path: Path) -> tuple[DesiredSpec | None, list[Diagnostic]]:
         from orchestrator.spec.schema_errors import schema_diagnostics
@@ -283,6 +387,8 @@ class Builder:
             from orchestrator.spec.schema_errors import describe_type
 
             return None, [doc.error_at("", f"expected a mapping at the top of the spec, got {describe_type(doc.data)}")]
+        if doc.data.get("kind") == ENVIRONMENT_KIND:
+            return self._build_environment(doc, path, shown)
         found = schema_diagnostics(doc, self.validator)
         if found:
             # the schema failed, but report what else is certainly wrong in the same run
@@ -350,8 +456,86 @@ class Builder:
             name_line=(doc.position("/name") or doc.position("")).line,  # type: ignore[union-attr]
             adopt_id=data.get("adopt_id"),
             name_column=(doc.position("/name") or doc.position("")).column,  # type: ignore[union-attr]
+            environment=data.get("environment"),
+            environment_position=_position(doc, "/environment"),
         )
         return spec, found
+
+    def _build_environment(self, doc: Document, path: Path, shown: str) -> tuple[DesiredEnvironment | None, list[Diagnostic]]:
+        from orchestrator.spec.schema_errors import schema_diagnostics
+        from orchestrator.spec.schemas import validator_for
+
+        if self._environment_validator is None:
+            self._environment_validator = validator_for("environment")
+        found = schema_diagnostics(doc, self._environment_validator)
+        if found:
+            return None, found
+        data = doc.data
+        if "environments" in data:
+            for index, name in enumerate(data["environments"]):
+                if name not in self.project.environments:
+                    found.append(doc.error_at(f"/environments/{index}", f"unknown environment `{name}`; defined: "
+                                              + ", ".join(f"`{e}`" for e in sorted(self.project.environments))))
+            if found:
+                return None, found
+            if self.environment.name not in data["environments"]:
+                getattr(self, "skipped", []).append(data["name"])
+                return None, found
+        files: dict[str, EnvironmentFile] = {}
+        for index, item in enumerate(data.get("files") or []):
+            where = f"/files/{index}"
+            if "inline" in item:
+                targets = [EnvironmentFile(item["to"], inline=item["inline"])]
+            else:
+                matched = self._files(doc, where + "/from", [item["from"]], found, limit=MAX_ENVIRONMENT_FILES)
+                if not matched:
+                    continue
+                folder = item["to"].endswith("/") or len(matched) > 1 or any(c in item["from"] for c in "*?[")
+                if folder and not item["to"].endswith("/"):
+                    found.append(doc.error_at(where + "/to", f"`{item['from']}` matches {len(matched)} files: `to` must "
+                                              "be a folder (end it with `/`)"))
+                    continue
+                targets = [EnvironmentFile(item["to"] + PurePosixPath(local.path).name if folder else item["to"],
+                                           local=local) for local in matched]
+            for target in targets:
+                if ".." in PurePosixPath(target.to).parts:
+                    found.append(doc.error_at(where + "/to", f"`{target.to}` must stay under {WORKSPACE}"))
+                elif target.to in files:
+                    found.append(doc.error_at(where + "/to", f"two files go to `{target.to}`"))
+                else:
+                    files[target.to] = target
+        if len(files) > MAX_ENVIRONMENT_FILES:
+            found.append(doc.error_at("/files", f"{len(files)} files in all; the API allows {MAX_ENVIRONMENT_FILES}"))
+        network = data.get("network")
+        if network is not None:
+            if network["access"] != "restricted" and (network.get("allowed_domains") or network.get("blocked_domains")):
+                found.append(doc.error_at("/network/access", "domain lists need `access: restricted`"))
+            if network.get("allowed_domains") and network.get("blocked_domains"):
+                found.append(doc.error_at("/network/blocked_domains",
+                                          "`blocked_domains` cannot be combined with `allowed_domains`"))
+            for index, domain in enumerate(network.get("blocked_domains") or []):
+                if "*" in domain:
+                    found.append(doc.error_at(f"/network/blocked_domains/{index}", "wildcard domains are not supported"))
+        if any(d.severity == "error" for d in found):
+            return None, found
+        packages = data.get("packages")
+        where = _position(doc, "/name") or (None, None)
+        return DesiredEnvironment(
+            name=data["name"],
+            file=shown,
+            path=path,
+            files=tuple(files[k] for k in sorted(files)),
+            packages=None if packages is None else MappingProxyType({k: tuple(v) for k, v in packages.items()}),
+            network=None if network is None else MappingProxyType(dict(network)),
+            env=None if "env" not in data else MappingProxyType(dict(data["env"])),
+            setup_commands=None if "setup_commands" not in data else tuple(MappingProxyType(dict(c)) for c in data["setup_commands"]),
+            skills=tuple(data.get("skills") or ()),
+            capability_directories=None if "capability_directories" not in data else tuple(data["capability_directories"]),
+            desktop=None if "desktop" not in data else MappingProxyType(dict(data["desktop"])),
+            dependencies=frozenset({path.resolve()}),
+            name_line=where[0],
+            name_column=where[1],
+        ), found
 
     # -- parts ---------------------------------------------------------------------------------
 
@@ -536,6 +720,11 @@ class Builder:
         if len(result) > limit:
             found.append(doc.error_at(pointer, f"{len(result)} files matched; the limit is {limit}"))
         return [result[k] for k in sorted(result)]
+
+
+def _position(doc: Document, pointer: str) -> tuple[int | None, int | None] | None:
+    where = doc.position(pointer)
+    return (where.line, where.column) if where else None
 
 
 def _with_hint(problem: Diagnostic, doc: Document, where: str) -> Diagnostic:

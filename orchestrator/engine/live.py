@@ -69,3 +69,20 @@ class Client(Protocol):
     def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject: ...
 
     def delete(self, object_id: str) -> None: ...
+
+
+class KindClient(Client, Protocol):
+    def read_view(self, objects: Sequence[LiveObject], wanted: bool) -> ResourceView | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One more kind of the resource graph beside the target's assistants or agents: its mapping and client.
+
+    Adding a kind = one kind module in backends/ (mapping + client), registered in backends.kinds_for,
+    one emulator module, and its desired form in engine.desired.
+    """
+
+    name: str
+    mapping: Mapping_
+    client: KindClient

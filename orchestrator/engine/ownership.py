@@ -109,3 +109,21 @@ def stamp(user_metadata: Mapping[str, str], owner: Owner, digests: Digests) -> d
 
 def user_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in (metadata or {}).items() if k not in RESERVED_KEYS}
+
+
+NAME_MARK = "#"
+
+
+def name_stamp(metadata: Mapping[str, str]) -> str:
+    """The ownership stamp as one string, for kinds without metadata (environment templates keep it in `name`)."""
+    return f"{metadata.get(OWNER_KEY, '')}{NAME_MARK}{metadata.get(HASH_KEY, '')}"
+
+
+def parse_name_stamp(name: Any) -> dict[str, str]:
+    """The ownership metadata a name written by name_stamp carries; {} for any other name."""
+    if not isinstance(name, str) or NAME_MARK not in name:
+        return {}
+    owner, hashed = name.split(NAME_MARK, 1)
+    if parse_owner({OWNER_KEY: owner}) is None:
+        return {}
+    return {OWNER_KEY: owner, HASH_KEY: hashed}

@@ -284,3 +284,21 @@ def _walk(path: str) -> bool:
     if head == "functions":
         return depth <= 1
     return False
+
+
+REFERENCE_PREFIX = "orchestrator."  # metadata `orchestrator.<kind>: <spec name>` names a resource of the graph
+
+
+def references(change: Change) -> list[tuple[str, str]]:
+    """The (kind, spec name) resources a change refers to, read from the metadata it writes."""
+    return [(key[len(REFERENCE_PREFIX):], value) for key, value in sorted((change.metadata or {}).items())
+            if key.startswith(REFERENCE_PREFIX) and key not in (OWNER_KEY, HASH_KEY) and isinstance(value, str)]
+
+
+def describe_reference(plan: Plan, kind: str, name: str) -> str:
+    """`environment tutor-env (created in this plan)`: a reference by spec name and what the plan does to it."""
+    found = next((c for c in plan.changes if c.kind == kind and c.name == name and c.action is not Action.DELETE), None)
+    state = {Action.CREATE: "created in this plan", Action.UPDATE: "updated in this plan"}.get(
+        found.action if found else Action.NOOP, "in sync" if found else "not planned")
+    ident = f"{found.id}, " if found is not None and found.id else ""
+    return f"{kind} {name} ({ident}{state})"

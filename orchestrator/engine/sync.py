@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 from orchestrator.engine.desired import DesiredState
-from orchestrator.engine.live import LiveObject, Mapping_, ResourceView
+from orchestrator.engine.live import Kind, LiveObject, Mapping_, ResourceView
 from orchestrator.engine.ownership import Owner, digest, stamp
 from orchestrator.engine.planning import (
     DesiredItem,
@@ -19,9 +20,10 @@ from orchestrator.engine.planning import (
 )
 
 
-def desired_items(state: DesiredState, mapping: Mapping_, adopt: Mapping[str, str] | None = None) -> dict[str, DesiredItem]:
+def desired_items(state: DesiredState, mapping: Mapping_, adopt: Mapping[str, str] | None = None,
+                  kind: str | None = None) -> dict[str, DesiredItem]:
     items: dict[str, DesiredItem] = {}
-    for name, spec in state.specs.items():
+    for name, spec in (state.specs if kind is None else state.of_kind(kind)).items():
         essence = mapping.desired_essence(spec)
         digests = essence_digests(essence, mapping.write_only)
         owner = Owner(state.project.name, state.environment.name, name)
@@ -36,6 +38,7 @@ class LiveState:
 
     objects: tuple[LiveObject, ...]
     view: ResourceView | None = None
+    kinds: Mapping[str, LiveState] = field(default_factory=lambda: MappingProxyType({}))  # the graph's other kinds
 
     def __iter__(self) -> Iterator[LiveObject]:
         return iter(self.objects)
@@ -65,8 +68,9 @@ def fingerprint(obj: LiveObject, view: ResourceView | None = None) -> str:
 
 
 def make_plan(state: DesiredState, objects: Sequence[LiveObject] | LiveState, mapping: Mapping_, *,
-              prune: bool = False, only: frozenset[str] | None = None) -> Plan:
-    return plan(
+              prune: bool = False, only: frozenset[str] | None = None, kinds: Sequence[Kind] = ()) -> Plan:
+    """One plan over the graph: the other kinds' changes first (they are referenced), then the target's own."""
+    main = plan(
         desired_items(state, mapping),
         live_items(objects, mapping),
         project=state.project.name,
@@ -78,6 +82,20 @@ def make_plan(state: DesiredState, objects: Sequence[LiveObject] | LiveState, ma
         prune=prune,
         only=only,
     )
+    if not kinds:
+        return main
+    live_kinds = objects.kinds if isinstance(objects, LiveState) else {}
+    parts = []
+    for kind in kinds:
+        parts.append(plan(
+            desired_items(state, kind.mapping, kind=kind.name),
+            live_items(live_kinds.get(kind.name, LiveState(())), kind.mapping),
+            project=state.project.name, environment=state.environment.name, target=state.target.name,
+            backend=mapping.backend, kind=kind.name, write_only=kind.mapping.write_only, prune=prune, only=only))
+    parts.append(main)
+    return replace(main, changes=tuple(c for p in parts for c in p.changes),
+                   warnings=tuple(w for p in parts for w in p.warnings),
+                   duplicates=tuple(d for p in parts for d in p.duplicates))
 
 
 def live_duplicates(objects: Iterable[LiveObject], saved: Plan, kind: str) -> tuple[Duplicate, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchestrator.engine.planning import Action, Change, Plan, Reason
+from orchestrator.engine.planning import Action, Change, Plan, Reason, describe_reference, references
 from orchestrator.secrets import Redactor, current
 from orchestrator.views.values import describe_file_change, file_size, inline, unified, wants_diff
 
@@ -32,6 +32,8 @@ def render_plan_text(plan: Plan, *, color: bool = False, redactor: Redactor | No
              f"target {plan.target} ({plan.backend})", ""]
     for change in plan.actionable:
         lines.extend(_change(change, color))
+        if change.action is not Action.DELETE:
+            lines.extend(f"      uses {describe_reference(plan, kind, name)}" for kind, name in references(change))
         lines.append("")
     if plan.warnings:
         lines.append("Warnings:")
@@ -61,6 +63,9 @@ def _change(change: Change, color: bool) -> list[str]:
     for item in change.fields:
         if change.action is Action.CREATE:
             if item.after in (None, {}, []):
+                continue
+            if change.kind == "environment" and item.path == "files" and isinstance(item.after, dict):
+                out.extend(f"      + file {to} from {meta['from']} ({file_size(meta)})" for to, meta in item.after.items())
                 continue
             if item.path in ("knowledge", "code_files", "functions") and isinstance(item.after, dict):
                 out.extend(_created_entries(item.path, item.after))

@@ -98,7 +98,7 @@ def test_an_inline_agent_needs_a_model(client: openai.OpenAI, http: httpx2.Clien
     ("body", "status", "param"),
     [
         ({"input": "hi"}, 400, "environment"),
-        ({"environment": {"type": "openai_hosted"}, "input": "hi"}, 400, "environment.type"),
+        ({"environment": {"type": "self_hosted"}, "input": "hi"}, 400, "environment.type"),
         ({"environment": {"type": "cloud"}, "input": "hi"}, 400, "environment.type"),
         ({"environment": NONE}, 400, "input"),
         ({"environment": NONE, "input": ""}, 400, "input"),

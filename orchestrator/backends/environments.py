@@ -1,0 +1,280 @@
+"""Environment templates of the Agents API (`kind: environment`): the mapping and the client.
+
+An environment template has no metadata, so the ownership stamp travels in its `name`
+(ownership.name_stamp). Project files are uploaded once by content hash, named as knowledge files
+are (`orchestrator--<project>--<sha16>--<path>`), so a template's `file_id` entries read back as
+the project path and hash they came from: one /files listing per plan, which the API forces
+because a template lists only file ids. Inline files, `env`, `setup_commands`, `blocked_domains`
+and `skills` are confidential or not returned: write-only, compared through the applied hash.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orchestrator.backends.knowledge import FILES_PAGE_SIZE, parse_remote_filename, remote_filename
+from orchestrator.backends.wire import ENVIRONMENT_TEMPLATE, FILE, check_deleted, read_list, read_object
+from orchestrator.engine.live import LiveObject
+from orchestrator.engine.ownership import Owner, name_stamp, parse_name_stamp
+from orchestrator.errors import OrchestratorError
+
+PAGE_SIZE = 100
+PACKAGE_KINDS = ("npm", "python", "system")
+DEFAULT_NETWORK = {"access": "enabled", "allowed_domains": []}  # what the API answers when none was set
+# confidential or not returned by the API: sent with every spec change, compared through the applied hash
+WRITE_ONLY = frozenset({"env", "setup_commands", "inline_files", "blocked_domains", "skills"})
+FILE_KEYS = ("files", "inline_files")
+NETWORK_KEYS = ("network", "blocked_domains")
+
+
+class EnvironmentsMapping:
+    backend = "agents"
+    object_kind = "environment"
+    write_only = WRITE_ONLY
+
+    def desired_essence(self, spec: Any) -> dict[str, Any]:
+        packages = spec.packages or {}
+        network = dict(spec.network) if spec.network is not None else None
+        essence: dict[str, Any] = {
+            "files": {f.to: {"from": f.local.path, "sha256": f.local.sha256[:16], "bytes": f.local.size}
+                      for f in spec.files if f.local is not None},
+            "packages": {kind: list(packages.get(kind) or ()) for kind in PACKAGE_KINDS},
+            "network": DEFAULT_NETWORK if network is None else
+            {"access": network["access"], "allowed_domains": list(network.get("allowed_domains") or ())},
+            "capability_directories": list(spec.capability_directories or ()),
+            "desktop": bool(spec.desktop and spec.desktop.get("enabled")),
+        }
+        inline = {f.to: f.inline for f in spec.files if f.inline is not None}
+        if inline:
+            essence["inline_files"] = inline
+        if network is not None and network.get("blocked_domains"):
+            essence["blocked_domains"] = list(network["blocked_domains"])
+        if spec.env is not None:
+            essence["env"] = dict(spec.env)
+        if spec.setup_commands is not None:
+            essence["setup_commands"] = [dict(c) for c in spec.setup_commands]
+        if spec.skills:
+            essence["skills"] = list(spec.skills)
+        return essence
+
+    def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
+        files: dict[str, Any] = {}
+        for item in raw.get("files") or []:
+            if item.get("type") != "file_id":
+                continue  # inline files are write-only: their contents are not returned
+            known = view.describe(item.get("file_id")) if view is not None else None
+            files[item.get("path")] = known or {"from": None, "sha256": None, "bytes": None,
+                                                  "file_id": item.get("file_id")}
+        packages = raw.get("packages") or {}
+        network = raw.get("network") or DEFAULT_NETWORK
+        desktop = raw.get("desktop") or {}
+        return {
+            "files": files,
+            "packages": {kind: list(packages.get(kind) or []) for kind in PACKAGE_KINDS},
+            "network": {"access": network.get("access"), "allowed_domains": list(network.get("allowed_domains") or [])},
+            "capability_directories": list(raw.get("capability_directories") or []),
+            "desktop": bool(desktop.get("enabled")),
+        }
+
+    def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool:
+        return False
+
+    def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
+        """Only what the spec sets: defaults (no packages, default network, no desktop) are not sent."""
+        payload: dict[str, Any] = {"name": name_stamp(metadata)}
+        files = _wire_files(essence)
+        if files:
+            payload["files"] = files
+        if any(essence["packages"].values()):
+            payload["packages"] = {k: v for k, v in essence["packages"].items() if v}
+        if essence["network"] != DEFAULT_NETWORK or essence.get("blocked_domains"):
+            payload["network"] = _wire_network(essence)
+        if essence["capability_directories"]:
+            payload["capability_directories"] = essence["capability_directories"]
+        if essence["desktop"]:
+            payload["desktop"] = {"enabled": True}
+        for key in ("env", "setup_commands"):
+            if key in essence:
+                payload[key] = essence[key]
+        return payload
+
+    def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
+                       metadata: Mapping[str, str]) -> dict[str, Any]:
+        """Partial: what changed (files and network as a whole), always the re-stamped name."""
+        payload: dict[str, Any] = {"name": name_stamp(metadata)}
+        keys = set(changed)
+        if keys & set(FILE_KEYS):
+            payload["files"] = _wire_files(essence)
+        if keys & set(NETWORK_KEYS):
+            payload["network"] = _wire_network(essence)
+        if "packages" in keys:
+            payload["packages"] = essence["packages"]
+        if "capability_directories" in keys:
+            payload["capability_directories"] = essence["capability_directories"]
+        if "desktop" in keys:
+            payload["desktop"] = {"enabled": essence["desktop"]}
+        for key in ("env", "setup_commands"):
+            if key in keys:
+                payload[key] = essence.get(key)  # removed from the spec: null resets it
+        return payload
+
+
+def _wire_files(essence: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Project files as `upload` markers (the client uploads them by hash first), inline files as data."""
+    files: list[dict[str, Any]] = [
+        {"type": "file_id", "path": to, "upload": {"path": meta["from"], "sha256": meta["sha256"]}}
+        for to, meta in sorted(essence["files"].items())
+    ]
+    files.extend({"type": "inline", "path": to, "data": base64.b64encode(text.encode("utf-8")).decode("ascii")}
+                 for to, text in sorted((essence.get("inline_files") or {}).items()))
+    return files
+
+
+def _wire_network(essence: Mapping[str, Any]) -> dict[str, Any]:
+    network: dict[str, Any] = {"access": essence["network"]["access"]}
+    if essence["network"]["allowed_domains"]:
+        network["allowed_domains"] = essence["network"]["allowed_domains"]
+    if essence.get("blocked_domains"):
+        network["blocked_domains"] = essence["blocked_domains"]
+    return network
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedFile:
+    id: str
+    path: str  # project-relative
+    sha16: str
+    bytes: int | None
+
+
+@dataclass
+class FilesView:
+    """The project's uploaded files by id and by (path, hash): what template file ids stand for."""
+
+    by_id: dict[str, UploadedFile] = field(default_factory=dict)
+
+    def describe(self, file_id: Any) -> dict[str, Any] | None:
+        found = self.by_id.get(file_id) if isinstance(file_id, str) else None
+        if found is None:
+            return None
+        return {"from": found.path, "sha256": found.sha16, "bytes": found.bytes}
+
+    def fingerprint_part(self, owner: Owner | None) -> Any:
+        return None  # a template names its file ids: a new upload changes the template itself
+
+
+class EnvironmentsClient:
+    """client.beta.agents.environments.templates, paging at 100; uploads the files a payload marks."""
+
+    def __init__(self, sdk: Any, project: str, root: Path) -> None:
+        self._sdk = sdk
+        self._sdk_once = sdk.with_options(max_retries=0)  # creates are never retried blindly
+        self.project = project
+        self.root = root
+        self._lock = threading.Lock()
+        self._uploads: dict[tuple[str, str], str] = {}
+        self._upload_locks: dict[tuple[str, str], threading.Lock] = {}
+        self.uploaded = 0  # files this client uploaded (bench and tests read it)
+
+    def list_all(self) -> list[LiveObject]:
+        resource = self._sdk.beta.agents.environments.templates
+
+        def fetch(query: dict[str, Any]) -> Any:
+            return resource.with_raw_response.list(limit=PAGE_SIZE, order="asc", **query).http_response
+
+        return [_live(item) for item in read_list(fetch, ENVIRONMENT_TEMPLATE, page_size=PAGE_SIZE)]
+
+    def read_view(self, objects: Iterable[LiveObject], wanted: bool) -> FilesView | None:
+        """The files listing, when a template or a spec has project files (one request per 10,000 files)."""
+        if not wanted and not any(f.get("type") == "file_id" for o in objects for f in o.raw.get("files") or []):
+            return None
+
+        def fetch(query: dict[str, Any]) -> Any:
+            return self._sdk.files.with_raw_response.list(limit=FILES_PAGE_SIZE, order="asc", **query).http_response
+
+        view = FilesView()
+        for item in read_list(fetch, FILE, page_size=FILES_PAGE_SIZE):
+            parsed = parse_remote_filename(str(item.get("filename") or ""))
+            if parsed is None or parsed[0] != self.project:
+                continue
+            _, sha16, path = parsed
+            size = item.get("bytes")
+            uploaded = UploadedFile(str(item["id"]), path, sha16, size if isinstance(size, int) else None)
+            view.by_id[uploaded.id] = uploaded
+            with self._lock:
+                self._uploads.setdefault((path, sha16), uploaded.id)
+        return view
+
+    def retrieve(self, object_id: str) -> LiveObject | None:
+        import openai
+
+        try:
+            response = self._sdk.beta.agents.environments.templates.with_raw_response.retrieve(object_id).http_response
+        except openai.NotFoundError:
+            return None
+        return _live(read_object(response, ENVIRONMENT_TEMPLATE))
+
+    def create(self, payload: Mapping[str, Any]) -> LiveObject:
+        body = self._resolve(payload)
+        response = self._sdk_once.beta.agents.environments.templates.with_raw_response.create(**body).http_response
+        return _live(read_object(response, ENVIRONMENT_TEMPLATE))
+
+    def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
+        body = self._resolve(payload)
+        resource = self._sdk.beta.agents.environments.templates
+        response = resource.with_raw_response.update(object_id, **body).http_response
+        return _live(read_object(response, ENVIRONMENT_TEMPLATE))
+
+    def delete(self, object_id: str) -> None:
+        import openai
+
+        try:
+            response = self._sdk.beta.agents.environments.templates.with_raw_response.delete(object_id).http_response
+        except openai.NotFoundError:
+            return
+        check_deleted(response, ENVIRONMENT_TEMPLATE, object_id)
+
+    def _resolve(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        body = dict(payload)
+        if "files" in body and body["files"] is not None:
+            body["files"] = [
+                {"type": "file_id", "path": f["path"], "file_id": self._upload(f["upload"]["path"], f["upload"]["sha256"])}
+                if "upload" in f else f for f in body["files"]]
+        return body
+
+    def _upload(self, path: str, sha16: str) -> str:
+        key = (path, sha16)
+        with self._lock:
+            lock = self._upload_locks.setdefault(key, threading.Lock())
+        with lock:  # a file shared by several templates is uploaded once
+            with self._lock:
+                known = self._uploads.get(key)
+            if known:
+                return known
+            data = (self.root / path).read_bytes()
+            if not hashlib.sha256(data).hexdigest().startswith(sha16):
+                raise OrchestratorError(f"{path} changed since the plan was made; run diff again")
+            created = self._sdk_once.files.create(file=(remote_filename(self.project, path, sha16), data),
+                                                  purpose="assistants")
+            with self._lock:
+                self._uploads[key] = created.id
+                self.uploaded += 1
+            return created.id
+
+    def find_template(self, owner: Owner) -> LiveObject | None:
+        """The oldest live template owned by OWNER (run/chat open sessions in it)."""
+        mine = [o for o in self.list_all() if o.owner == owner]
+        return min(mine, key=lambda o: o.created_at) if mine else None
+
+
+def _live(raw: Mapping[str, Any]) -> LiveObject:
+    """A template as a LiveObject whose ownership comes from its name."""
+    stamped = parse_name_stamp(raw.get("name"))
+    obj = LiveObject.from_raw({**raw, "metadata": stamped})
+    return LiveObject(obj.id, obj.created_at, raw, obj.owner, obj.digests, obj.claim)
