@@ -17,7 +17,7 @@ from typing import Any
 
 from orchestrator.backends.wire import Shape, check_deleted, read_list, read_object
 from orchestrator.engine.live import LiveObject
-from orchestrator.engine.ownership import OWNER_KEY
+from orchestrator.engine.ownership import HASH_KEY, OWNER_KEY, digest
 from orchestrator.spec.skill_archive import build, changed_files, read_archive
 
 SKILL = Shape("skill")
@@ -28,27 +28,34 @@ PAGE_SIZE = 100
 class SkillsMapping:
     backend = "agents"
     object_kind = "skill"
-    write_only: frozenset[str] = frozenset({"keep_versions"})
+    write_only: frozenset[str] = frozenset()
 
-    def __init__(self, owner_label: str | None = None) -> None:
-        self.owner_label = owner_label
-        self._archives: dict[str, bytes] = {}  # digest -> zip bytes, of the specs read by desired_essence
+    def __init__(self) -> None:
+        # files digest -> (files, top folder name, keep_versions) of the specs read by desired_essence: the zip
+        # is built in the payload, with the ownership metadata inside (a skill has no metadata of its own)
+        self._specs: dict[str, tuple[Mapping[str, bytes], str, int]] = {}
 
     def desired_essence(self, spec: Any) -> dict[str, Any]:
-        archive = build(spec.files, spec.name, self.owner_label)
-        self._archives[archive.digest] = archive.data
-        return {"archive": archive.digest, "files": dict(archive.files), "keep_versions": spec.keep_versions}
+        files = build(spec.files, spec.name).files
+        self._specs[digest(dict(files))] = (spec.files, spec.name, spec.keep_versions)
+        return {"files": dict(files)}
 
     def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
-        return {"archive": raw.get("archive"), "files": dict(raw.get("files") or {})}
+        return {"files": dict(raw.get("files") or {})}
 
     def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool:
         return False
 
     def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
-        """The zip itself travels in the payload (a skill has no metadata: ownership is inside it)."""
-        return {"archive": self._archives[essence["archive"]], "files": essence["files"],
-                "keep_versions": essence["keep_versions"]}
+        """The zip itself travels in the payload, ownership metadata inside it."""
+        found = self._specs.get(digest(dict(essence["files"])))
+        if found is None:
+            from orchestrator.errors import OrchestratorError
+
+            raise OrchestratorError("a skill's archive is built from the project at apply; apply without a saved plan")
+        files, top, keep = found
+        manifest = {"owner": metadata.get(OWNER_KEY, ""), "hash": metadata.get(HASH_KEY, "")}
+        return {"archive": build(files, top, manifest).data, "files": essence["files"], "keep_versions": keep}
 
     def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
                        metadata: Mapping[str, str]) -> dict[str, Any]:
@@ -70,9 +77,9 @@ class SkillsClient:
     def _read(self, skill: Mapping[str, Any]) -> LiveObject:
         """The skill with its files' digests, owner (from the archive) and kept versions."""
         data = self._sdk.skills.content.with_raw_response.retrieve(skill["id"]).http_response.content
-        files, owner = read_archive(data)
-        raw = {**skill, "files": files, "archive": hashlib.sha256(data).hexdigest(),
-               "metadata": {OWNER_KEY: owner} if owner else {}}
+        files, manifest = read_archive(data)
+        metadata = {key: manifest[name] for key, name in ((OWNER_KEY, "owner"), (HASH_KEY, "hash")) if manifest.get(name)}
+        raw = {**skill, "files": files, "archive": hashlib.sha256(data).hexdigest(), "metadata": metadata}
         return LiveObject.from_raw(raw)
 
     def versions(self, skill_id: str) -> list[dict[str, Any]]:
@@ -136,6 +143,9 @@ class SkillsClient:
         for number in deleted:
             self._sdk.skills.versions.delete(number, skill_id=skill_id)
         return deleted
+
+    def read_view(self, objects: Sequence[LiveObject], wanted: bool) -> None:
+        return None
 
     def delete(self, object_id: str) -> None:
         import openai

@@ -219,6 +219,9 @@ class VaultsClient:
             self._reconcile(object_id, payload["credentials"], self._credentials(object_id))
         return self._live(vault)
 
+    def read_view(self, objects: Sequence[LiveObject], wanted: bool) -> None:
+        return None
+
     def delete(self, object_id: str) -> None:
         import openai
 

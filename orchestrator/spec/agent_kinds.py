@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,12 @@ class VaultSpec:
     metadata: Mapping[str, str]
     path: Path
     kind: str = "vault"
+    # where the spec stands, for plans and diagnostics (set by read_resource), and the engine's common fields
+    file: str = ""
+    name_line: int | None = None
+    name_column: int | None = None
+    adopt_id: str | None = None
+    dependencies: frozenset[Path] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +65,13 @@ class SkillSpec:
     keep_versions: int
     path: Path
     kind: str = "skill"
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    # where the spec stands, for plans and diagnostics (set by read_resource), and the engine's common fields
+    file: str = ""
+    name_line: int | None = None
+    name_column: int | None = None
+    adopt_id: str | None = None
+    dependencies: frozenset[Path] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +90,12 @@ class AutomationSpec:
     metadata: Mapping[str, str]
     path: Path
     kind: str = "automation"
+    # where the spec stands, for plans and diagnostics (set by read_resource), and the engine's common fields
+    file: str = ""
+    name_line: int | None = None
+    name_column: int | None = None
+    adopt_id: str | None = None
+    dependencies: frozenset[Path] = frozenset()
 
 
 ResourceSpec = VaultSpec | SkillSpec | AutomationSpec
@@ -101,7 +120,16 @@ def read_resource(doc: Document, root: Path) -> tuple[ResourceSpec | None, list[
         return None, found
     reader = {"vault": _vault, "skill": _skill, "automation": _automation}[kind]
     spec = reader(doc, doc.data, root, found)
-    return (None if any(d.severity == "error" for d in found) else spec), found
+    if any(d.severity == "error" for d in found):
+        return None, found
+    where = doc.position("/name")
+    folder_files: frozenset[Path] = frozenset()
+    if isinstance(spec, SkillSpec):
+        folder_files = frozenset((spec.folder / name).resolve() for name in spec.files)
+    spec = replace(spec, file=doc.display, name_line=where.line if where else None,
+                   name_column=where.column if where else None,
+                   dependencies=frozenset({doc.path.resolve()}) | folder_files)
+    return spec, found
 
 
 def _written_secrets(doc: Document) -> list[Diagnostic]:

@@ -72,11 +72,12 @@ def read_folder(folder: Path, root: Path) -> dict[str, bytes]:
     return found
 
 
-def build(files: Mapping[str, bytes], top: str, owner_label: str | None = None) -> SkillArchive:
-    """The deterministic zip of files under a top folder named top (plus the ownership manifest)."""
+def build(files: Mapping[str, bytes], top: str, manifest: Mapping[str, str] | None = None) -> SkillArchive:
+    """The deterministic zip of files under a top folder named top (plus the ownership manifest:
+    `{"owner": ..., "hash": ...}`, the ownership metadata a skill cannot carry itself)."""
     entries = dict(files)
-    if owner_label is not None:
-        entries[MANIFEST] = json.dumps({"owner": owner_label}, sort_keys=True).encode() + b"\n"
+    if manifest:
+        entries[MANIFEST] = json.dumps(dict(manifest), sort_keys=True).encode() + b"\n"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for path in sorted(entries):
@@ -89,10 +90,10 @@ def build(files: Mapping[str, bytes], top: str, owner_label: str | None = None) 
     return SkillArchive(buffer.getvalue(), digests)
 
 
-def read_archive(data: bytes) -> tuple[dict[str, str], str | None]:
-    """The per-file digests of a live skill's zip and the owner label its manifest names (if any)."""
+def read_archive(data: bytes) -> tuple[dict[str, str], dict[str, str]]:
+    """The per-file digests of a live skill's zip and its manifest (owner, hash; empty if none)."""
     files: dict[str, str] = {}
-    owner: str | None = None
+    owner: dict[str, str] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for info in archive.infolist()[:MAX_FILES + 1]:
@@ -102,14 +103,15 @@ def read_archive(data: bytes) -> tuple[dict[str, str], str | None]:
                 content = archive.read(info)
                 if path == MANIFEST:
                     try:
-                        value = json.loads(content).get("owner")
-                    except (ValueError, AttributeError):
+                        value = json.loads(content)
+                    except ValueError:
                         value = None
-                    owner = value if isinstance(value, str) else None
+                    if isinstance(value, dict):
+                        owner = {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
                 else:
                     files[path] = hashlib.sha256(content).hexdigest()
     except (zipfile.BadZipFile, ValueError, OSError):
-        return {}, None
+        return {}, {}
     return dict(sorted(files.items())), owner
 
 

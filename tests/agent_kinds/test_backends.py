@@ -161,31 +161,31 @@ SKILL = "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\nkeep
 
 def test_skill_versions_no_spurious_version_and_instant_rollback(tmp_path: Path, client: openai.OpenAI) -> None:
     write_skill(tmp_path, "v1")
-    mapping, skills = SkillsMapping("p/dev/grammar"), SkillsClient(client)
+    mapping, skills = SkillsMapping(), SkillsClient(client)
     essence = mapping.desired_essence(spec_of(tmp_path, SKILL))
-    live = skills.create(mapping.create_payload(essence, {}))
+    live = skills.create(mapping.create_payload(essence, {OWNER_KEY: "p/dev/grammar"}))
     assert live.owner is not None and live.owner.label() == "p/dev/grammar"
     # the same files again (re-read, new mtimes): the same zip bytes, so nothing to do
     (tmp_path / "skills" / "grammar" / "SKILL.md").touch()
-    again = SkillsMapping("p/dev/grammar").desired_essence(spec_of(tmp_path, SKILL))
-    assert readable(again, mapping) == mapping.live_essence(skills.retrieve(live.id).raw)
+    again = SkillsMapping().desired_essence(spec_of(tmp_path, SKILL))
+    assert again == mapping.live_essence(skills.retrieve(live.id).raw)
 
     write_skill(tmp_path, "v2")
     essence2 = mapping.desired_essence(spec_of(tmp_path, SKILL))
     assert files_changed(mapping.live_essence(live.raw), essence2) == {
         "added": [], "changed": ["SKILL.md"], "removed": []}
-    v2 = skills.update(live.id, mapping.update_payload(essence2, ["archive", "files"], {}))
+    v2 = skills.update(live.id, mapping.update_payload(essence2, ["files"], {OWNER_KEY: "p/dev/grammar"}))
     assert (v2.raw["default_version"], v2.raw["latest_version"]) == ("2", "2")
 
     write_skill(tmp_path, "v1")  # a revert in git: the kept version 1 becomes the default, no upload
     essence1 = mapping.desired_essence(spec_of(tmp_path, SKILL))
-    rolled = skills.update(live.id, mapping.update_payload(essence1, ["archive", "files"], {}))
+    rolled = skills.update(live.id, mapping.update_payload(essence1, ["files"], {OWNER_KEY: "p/dev/grammar"}))
     assert (rolled.raw["default_version"], rolled.raw["latest_version"]) == ("1", "2")
-    assert mapping.live_essence(rolled.raw) == readable(essence1, mapping)
+    assert mapping.live_essence(rolled.raw) == essence1
 
     for body in ("v3", "v4"):
         write_skill(tmp_path, body)
-        skills.update(live.id, mapping.update_payload(mapping.desired_essence(spec_of(tmp_path, SKILL)), [], {}))
+        skills.update(live.id, mapping.update_payload(mapping.desired_essence(spec_of(tmp_path, SKILL)), [], {OWNER_KEY: "p/dev/grammar"}))
     assert [v["version"] for v in skills.versions(live.id)] == ["3", "4"]  # keep_versions: 2
     skills.delete(live.id)
     assert skills.list_all() == []
@@ -208,7 +208,7 @@ def test_automation_create_paused_resume_and_retarget(tmp_path: Path, client: op
     other = client.beta.agents.create(model="gpt-5")
     vault = client.beta.agents.vaults.create(name="crm")
     refs = References({"agent:retail-analyst": agent.id, "agent:other": other.id, "vault:crm": vault.id})
-    mapping, automations = AutomationsMapping(refs), AutomationsClient(client)
+    mapping, automations = AutomationsMapping(refs), AutomationsClient(client, references=refs)
     essence = mapping.desired_essence(spec_of(tmp_path, AUTOMATION))
     live = automations.create(mapping.create_payload(essence, {OWNER_KEY: "p/dev/daily-digest"}))
     assert live.raw["status"] == "paused"

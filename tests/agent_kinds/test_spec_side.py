@@ -138,17 +138,17 @@ def skill_folder(root: Path) -> Path:
 
 def test_skill_zip_is_deterministic(tmp_path: Path) -> None:
     folder = skill_folder(tmp_path)
-    first = build(read_folder(folder, tmp_path), "grammar", "p/dev/grammar")
+    first = build(read_folder(folder, tmp_path), "grammar", {"owner": "p/dev/grammar"})
     os.utime(folder / "SKILL.md", (1, 1))
     (folder / "examples" / "one.md").chmod(0o755)
-    second = build(read_folder(folder, tmp_path), "grammar", "p/dev/grammar")
+    second = build(read_folder(folder, tmp_path), "grammar", {"owner": "p/dev/grammar"})
     assert first.data == second.data and first.digest == second.digest
     names = [i.filename for i in zipfile.ZipFile(__import__("io").BytesIO(first.data)).infolist()]
     assert names == sorted(names)
-    files, owner = read_archive(first.data)
-    assert owner == "p/dev/grammar" and sorted(files) == ["SKILL.md", "examples/one.md"]
+    files, manifest = read_archive(first.data)
+    assert manifest == {"owner": "p/dev/grammar"} and sorted(files) == ["SKILL.md", "examples/one.md"]
     write(folder / "examples" / "two.md", "dos\n")
-    third = build(read_folder(folder, tmp_path), "grammar", "p/dev/grammar")
+    third = build(read_folder(folder, tmp_path), "grammar", {"owner": "p/dev/grammar"})
     assert changed_files(first.files, third.files) == {"added": ["examples/two.md"], "changed": [], "removed": []}
 
 
