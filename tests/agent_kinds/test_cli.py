@@ -145,9 +145,11 @@ def test_vault_skill_automation_lifecycle(kinds_project: Path, sdk: openai.OpenA
     assert [v.id for v in sdk.beta.agents.vaults.list().data] == [foreign.id]
     assert sdk.skills.list().data == [] and sdk.beta.agents.automations.list().data == []
     assert sdk.beta.agents.list().data == []
-    deleted = [json.loads(line) for line in events.read_text().splitlines() if "deleted" in line]
-    order = [e.get("kind") or e["type"] for e in deleted]
-    assert order, deleted
+    # reverse dependency order: the automation before the agent and the vault it uses
+    deleted = [json.loads(line)["type"] for line in events.read_text().splitlines() if "_deleted" in line]
+    assert deleted.index("automation_deleted") < deleted.index("agent_deleted")
+    assert deleted.index("automation_deleted") < deleted.index("vault_deleted")
+    assert "skill_deleted" in deleted and "vault_created" in events.read_text()
 
     written = everything_written(root, tmp_path)
     assert SENTINEL not in written and TEST_KEY not in written
