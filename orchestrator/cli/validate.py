@@ -52,9 +52,10 @@ def validate(directory: Path | None, environment: str | None, target: str | None
         from orchestrator.runtime.handlers import check_handlers
 
         diagnostics.extend(check_handlers(state))
-    code = _report(diagnostics, output, len(state.specs))
+    count = len(state.specs) + sum(len(group) for group in state.resources.values())  # every kind of the graph
+    code = _report(diagnostics, output, count)
     if code == 0 and output == "text":
-        click.echo(f"{len(state.specs)} spec{'s' if len(state.specs) != 1 else ''} valid "
+        click.echo(f"{count} spec{'s' if count != 1 else ''} valid "
                    f"(environment {selection.environment.name}, target {selection.target.name}, "
                    f"backend {selection.target.backend})"
                    + (f"; not deployed to this environment: {', '.join(state.skipped)}" if state.skipped else ""),

@@ -75,7 +75,7 @@ def test_vault_skill_automation_lifecycle(kinds_project: Path, sdk: openai.OpenA
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     root = kinds_project
     code, out = cli(root, "validate")
-    assert code == 0, out
+    assert code == 0 and "4 specs valid" in out, out
     monkeypatch.delenv("CRM_TOKEN")  # diff needs no secret
     code, out = cli(root, "diff")
     assert code == 2, out
@@ -153,3 +153,15 @@ def test_vault_skill_automation_lifecycle(kinds_project: Path, sdk: openai.OpenA
 
     written = everything_written(root, tmp_path)
     assert SENTINEL not in written and TEST_KEY not in written
+
+
+def test_bad_references_and_written_secrets_fail_validation(kinds_project: Path, sdk: openai.OpenAI) -> None:
+    root = kinds_project
+    write(root / "specs" / "daily-digest.yaml", AUTOMATION.replace("agent: analyst", "agent: analyts"))
+    write(root / "specs" / "crm.yaml", VAULT.replace("{from_env: CRM_TOKEN}", SENTINEL))
+    for command in ("validate", "diff", "apply"):
+        code, out = cli(root, command, *(("--yes",) if command == "apply" else ()))
+        assert code == 1, out
+        assert "specs/daily-digest.yaml:8" in out and "`analyts` is not a spec of this project" in out
+        assert "specs/crm.yaml:7" in out and "a secret is never written in a spec" in out
+    assert sdk.beta.agents.list().data == [] and sdk.beta.agents.vaults.list().data == []
