@@ -5,6 +5,7 @@ Each backend implements the seam of orchestrator.engine.live; callers outside th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from orchestrator.engine.live import Kind, Mapping_
@@ -21,13 +22,30 @@ def mapping_for(backend: str) -> Mapping_:
     return AssistantsMapping()
 
 
-def kinds_for(backend: str, sdk: Any, project: Any) -> tuple[Kind, ...]:
-    """The resource graph's other kinds on a backend, referenced kinds first (the one place kinds are registered)."""
+def kinds_for(backend: str, sdk: Any, project: Any, environment: str | None = None,
+              environ: Mapping[str, str] | None = None) -> tuple[Kind, ...]:
+    """The resource graph's other kinds on a backend, referenced kinds first (the one place kinds are registered).
+
+    `automation` refers to agents, so it comes after the target's own kind (AFTER_TARGET). environ is where
+    vault secrets are read from, at the HTTP call that sends them (the CLI passes os.environ).
+    """
     if backend != "agents":
         return ()
+    from orchestrator.backends.automations import AutomationsClient, AutomationsMapping
     from orchestrator.backends.environments import EnvironmentsClient, EnvironmentsMapping
+    from orchestrator.backends.skills import SkillsClient, SkillsMapping
+    from orchestrator.backends.vaults import VaultsClient, VaultsMapping
 
-    return (Kind("environment", EnvironmentsMapping(), EnvironmentsClient(sdk, project.name, project.root)),)
+    env = environment or project.default_environment
+    return (
+        Kind("environment", EnvironmentsMapping(), EnvironmentsClient(sdk, project.name, project.root)),
+        Kind("vault", VaultsMapping(), VaultsClient(sdk, environ or {})),
+        Kind("skill", SkillsMapping(), SkillsClient(sdk)),
+        Kind("automation", AutomationsMapping(), AutomationsClient(sdk, project, env)),
+    )
+
+
+AFTER_TARGET = frozenset({"automation"})  # kinds that refer to the target's own objects (agents)
 
 
 def kind_mappings(backend: str) -> dict[str, Mapping_]:
@@ -38,4 +56,9 @@ def kind_mappings(backend: str) -> dict[str, Mapping_]:
         from orchestrator.backends.environments import EnvironmentsMapping
 
         found["environment"] = EnvironmentsMapping()
+        from orchestrator.backends.automations import AutomationsMapping
+        from orchestrator.backends.skills import SkillsMapping
+        from orchestrator.backends.vaults import VaultsMapping
+
+        found.update(vault=VaultsMapping(), skill=SkillsMapping(), automation=AutomationsMapping())
     return found

@@ -338,9 +338,15 @@ def run_plan(plan: Plan, live: Any, parallelism: int, bus: Any, *, on_outcome: A
         knowledge.progress = progress
     applier = Applier(live.client, live.mapping, bus, parallelism=parallelism, resources=knowledge,
                       on_outcome=on_outcome)
+    from orchestrator.backends import AFTER_TARGET
+
+    kinds = getattr(live, "kinds", ())
     appliers = {kind.name: Applier(kind.client, kind.mapping, bus, parallelism=parallelism, claim=applier.claim,
-                                   on_outcome=on_outcome) for kind in getattr(live, "kinds", ())}
-    appliers[live.mapping.object_kind] = applier  # last: the target's own kind refers to the others
+                                   on_outcome=on_outcome) for kind in kinds if kind.name not in AFTER_TARGET}
+    appliers[live.mapping.object_kind] = applier  # the target's own kind refers to the kinds before it ...
+    appliers.update({kind.name: Applier(kind.client, kind.mapping, bus, parallelism=parallelism, claim=applier.claim,
+                                        on_outcome=on_outcome) for kind in kinds if kind.name in AFTER_TARGET})
+    # ... and automations refer to agents: created after them, deleted before them
     return apply_graph(plan, appliers, parallelism=parallelism)
 
 

@@ -97,10 +97,13 @@ def connect(project: Any, target: Any, environment: Any = None, *, files_root: P
 
             env_name = getattr(environment, "name", environment) or project.default_environment
             knowledge = KnowledgeSync(connection.sdk, project.name, env_name, root=files_root or project.root)
+        import os
+
         from orchestrator.backends import kinds_for
 
+        chosen_env = getattr(environment, "name", environment) or project.default_environment
         yield Live(connection, connection.client(), mapping_for(target.backend), knowledge,
-                   kinds_for(target.backend, connection.sdk, project))
+                   kinds_for(target.backend, connection.sdk, project, chosen_env, os.environ))
 
 
 def read_live(live: Live, state: Any = None, *, with_knowledge: bool | None = None) -> Any:

@@ -52,7 +52,7 @@ def validate(directory: Path | None, environment: str | None, target: str | None
         from orchestrator.runtime.handlers import check_handlers
 
         diagnostics.extend(check_handlers(state))
-    count = len(state.specs) + sum(len(names) for names in state.resources.values())  # every kind
+    count = len(state.specs) + sum(len(group) for group in state.resources.values())  # every kind of the graph
     code = _report(diagnostics, output, count)
     if code == 0 and output == "text":
         click.echo(f"{count} spec{'s' if count != 1 else ''} valid "

@@ -10,9 +10,12 @@ from orchestrator.emulator import (
     agent_sessions,
     agents,
     assistants,
+    automations,
     environments,
     files,
+    skills,
     threads,
+    vaults,
     vector_stores,
 )
 from orchestrator.emulator.context import ApiRequest, Context, Reply
@@ -58,6 +61,9 @@ def route(method: str, template: str, handler: Handler, *, uploads: bool = False
 VS = "/v1/vector_stores/{vector_store_id}"
 RUNS = "/v1/threads/{thread_id}/runs"
 SESSIONS = "/v1/agents/sessions"
+AUTOMATIONS = "/v1/agents/automations"
+VAULT = "/v1/vaults/{vault_id}"
+SKILL = "/v1/skills/{skill_id}"
 TEMPLATES = "/v1/agents/environments/templates"
 ENVIRONMENTS = "/v1/agents/environments"
 ROUTES: tuple[Route, ...] = (
@@ -115,6 +121,17 @@ ROUTES: tuple[Route, ...] = (
     route("GET", SESSIONS + "/{session_id}/turns", agent_sessions.list_turns),
     route("GET", SESSIONS + "/{session_id}/turns/{turn_id}", agent_sessions.retrieve_turn),
     route("GET", SESSIONS + "/{session_id}/turns/{turn_id}/items", agent_sessions.list_turn_items),
+    # automations before "/v1/agents/{agent_id}" too
+    route("GET", AUTOMATIONS, automations.list_automations),
+    route("POST", AUTOMATIONS, automations.create),
+    route("GET", AUTOMATIONS + "/{automation_id}", automations.retrieve),
+    route("POST", AUTOMATIONS + "/{automation_id}", automations.update),
+    route("DELETE", AUTOMATIONS + "/{automation_id}", automations.delete),
+    route("POST", AUTOMATIONS + "/{automation_id}/pause", automations.pause),
+    route("POST", AUTOMATIONS + "/{automation_id}/resume", automations.resume),
+    route("GET", AUTOMATIONS + "/{automation_id}/invocations", automations.list_invocations),
+    route("POST", AUTOMATIONS + "/{automation_id}/invocations", automations.create_invocation),
+    route("GET", AUTOMATIONS + "/{automation_id}/invocations/{invocation_id}", automations.retrieve_invocation),
     # environments before "/v1/agents/{agent_id}" too, templates before "/v1/agents/environments/{id}"
     route("GET", TEMPLATES, environments.list_templates),
     route("POST", TEMPLATES, environments.create_template),
@@ -130,6 +147,27 @@ ROUTES: tuple[Route, ...] = (
     route("GET", "/v1/agents/{agent_id}", agents.retrieve),
     route("POST", "/v1/agents/{agent_id}", agents.update),
     route("DELETE", "/v1/agents/{agent_id}", agents.delete),
+    route("GET", "/v1/vaults", vaults.list_vaults),
+    route("POST", "/v1/vaults", vaults.create_vault),
+    route("GET", VAULT, vaults.retrieve_vault),
+    route("POST", VAULT, vaults.update_vault),
+    route("DELETE", VAULT, vaults.delete_vault),
+    route("GET", VAULT + "/credentials", vaults.list_credentials),
+    route("POST", VAULT + "/credentials", vaults.create_credential),
+    route("GET", VAULT + "/credentials/{credential_id}", vaults.retrieve_credential),
+    route("POST", VAULT + "/credentials/{credential_id}", vaults.update_credential),
+    route("DELETE", VAULT + "/credentials/{credential_id}", vaults.delete_credential),
+    route("GET", "/v1/skills", skills.list_skills),
+    route("POST", "/v1/skills", skills.create, uploads=True),
+    route("GET", SKILL, skills.retrieve),
+    route("POST", SKILL, skills.update),
+    route("DELETE", SKILL, skills.delete),
+    route("GET", SKILL + "/content", skills.content),
+    route("GET", SKILL + "/versions", skills.list_versions),
+    route("POST", SKILL + "/versions", skills.create_version, uploads=True),
+    route("GET", SKILL + "/versions/{version}", skills.retrieve_version),
+    route("DELETE", SKILL + "/versions/{version}", skills.delete_version),
+    route("GET", SKILL + "/versions/{version}/content", skills.version_content),
 )
 
 

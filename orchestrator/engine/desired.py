@@ -134,6 +134,7 @@ class DesiredEnvironment:
 
 
 ENVIRONMENT_KIND = "environment"
+AGENT_KINDS = ("vault", "skill", "automation")  # orchestrator.spec.agent_kinds, beside environment
 ENVIRONMENT_REFERENCE_KEY = "orchestrator.environment"  # an agent's metadata names its environment spec
 WORKSPACE = "/workspace"
 
@@ -264,6 +265,11 @@ def data_files(specs: Mapping[str, DesiredSpec] | list[DesiredSpec]) -> set[Path
     values = specs.values() if isinstance(specs, Mapping) else specs
     found: set[Path] = set()
     for spec in values:
+        if getattr(spec, "kind", None) == "skill":  # a skill folder's files are data too (its YAML included)
+            found.update(path for path in spec.dependencies if path != spec.path.resolve())
+            continue
+        if getattr(spec, "kind", None) in AGENT_KINDS:
+            continue
         local = spec.local_files if isinstance(spec, DesiredEnvironment) else (*spec.knowledge_files, *spec.code_files)
         found.update(f.absolute for f in local)
     return found
@@ -331,8 +337,16 @@ class Builder:
                                                                                      Mapping[str, Mapping[str, Any]]]:
         """Specs of every kind by name -> the assistants (references resolved) and the graph's other kinds."""
         environments = {n: s for n, s in built.items() if isinstance(s, DesiredEnvironment)}
-        specs = self._resolve_references({n: s for n, s in built.items() if not isinstance(s, DesiredEnvironment)},
-                                         environments, diagnostics)
+        others: dict[str, dict[str, Any]] = {}  # vault, skill, automation: kind -> name -> spec
+        assistants: dict[str, DesiredSpec] = {}
+        for name, spec in built.items():
+            if isinstance(spec, DesiredEnvironment):
+                continue
+            if getattr(spec, "kind", None) in AGENT_KINDS:
+                others.setdefault(spec.kind, {})[name] = spec
+            else:
+                assistants[name] = spec
+        specs = self._resolve_references(assistants, environments, diagnostics)
         resources: dict[str, Mapping[str, Any]] = {}
         if environments and self.target.backend != "agents":
             for env_spec in environments.values():
@@ -341,6 +355,15 @@ class Builder:
                                         line=env_spec.name_line, column=env_spec.name_column, pointer="/kind"))
         elif environments:
             resources[ENVIRONMENT_KIND] = MappingProxyType(environments)
+        others = self._resolve_agent_kinds(specs, environments, others, diagnostics)
+        if others and self.target.backend != "agents":
+            for group in others.values():
+                for other in group.values():
+                    diagnostics.add(warning(other.file, f"{other.kind} `{other.name}` is left out of target "
+                                            f"`{self.target.name}`: it exists only on Agents API targets",
+                                            line=other.name_line, column=other.name_column, pointer="/kind"))
+        else:
+            resources.update({kind: MappingProxyType(group) for kind, group in sorted(others.items())})
         return specs, MappingProxyType(resources)
 
     def _resolve_references(self, specs: dict[str, DesiredSpec], environments: Mapping[str, DesiredEnvironment],
@@ -381,6 +404,49 @@ class Builder:
             result[name] = replace(spec, metadata=MappingProxyType(metadata))
         return result
 
+    def _build_agent_kind(self, doc: Document) -> tuple[Any, list[Diagnostic]]:
+        """A vault, skill or automation (orchestrator.spec.agent_kinds); `environments` as for any spec."""
+        from orchestrator.spec.agent_kinds import read_resource
+
+        data = doc.data
+        if "environments" in data and isinstance(data["environments"], list):
+            unknown = [(i, n) for i, n in enumerate(data["environments"]) if n not in self.project.environments]
+            if unknown:
+                return None, [doc.error_at(f"/environments/{i}", f"unknown environment `{n}`; defined: "
+                                           + ", ".join(f"`{e}`" for e in sorted(self.project.environments)))
+                              for i, n in unknown]
+            if self.environment.name not in data["environments"]:
+                getattr(self, "skipped", []).append(str(data.get("name")))
+                return None, []
+        return read_resource(doc, self.project.root)
+
+    def _resolve_agent_kinds(self, specs: Mapping[str, DesiredSpec], environments: Mapping[str, Any],
+                             others: dict[str, dict[str, Any]], diagnostics: Diagnostics) -> dict[str, dict[str, Any]]:
+        """An automation's agent, environment and vaults must be specs of the project deployed here; they
+        are written into its metadata (`orchestrator.<kind>: NAME`), so the graph orders apply by them."""
+        from dataclasses import replace
+
+        from orchestrator.spec.agent_kinds import check_references
+        from orchestrator.spec.loading import load_yaml_file
+
+        names = {**{n: "assistant" for n in specs}, **{n: "environment" for n in environments},
+                 **{n: kind for kind, group in others.items() for n in group}}
+        automations = others.get("automation", {})
+        for name, spec in list(automations.items()):
+            doc = load_yaml_file(spec.path, spec.file, root=self.project.root)
+            problems = check_references(doc, spec, names)
+            if problems:
+                diagnostics.extend(problems)
+                del automations[name]
+                continue
+            refs = {"orchestrator.agent": spec.agent}
+            if spec.environment:
+                refs["orchestrator.environment"] = spec.environment
+            if spec.vaults:
+                refs["orchestrator.vault"] = ",".join(sorted(spec.vaults))
+            automations[name] = replace(spec, metadata=MappingProxyType({**spec.metadata, **refs}))
+        return {kind: group for kind, group in others.items() if group}
+
     def build_one(self, path: Path) -> tuple[DesiredSpec | None, list[Diagnostic]]:
         from orchestrator.spec.schema_errors import schema_diagnostics
 
@@ -398,6 +464,8 @@ class Builder:
             return None, [doc.error_at("", f"expected a mapping at the top of the spec, got {describe_type(doc.data)}")]
         if doc.data.get("kind") == ENVIRONMENT_KIND:
             return self._build_environment(doc, path, shown)
+        if doc.data.get("kind") in AGENT_KINDS:
+            return self._build_agent_kind(doc)
         found = schema_diagnostics(doc, self.validator)
         if found:
             # the schema failed, but report what else is certainly wrong in the same run

@@ -291,8 +291,9 @@ REFERENCE_PREFIX = "orchestrator."  # metadata `orchestrator.<kind>: <spec name>
 
 def references(change: Change) -> list[tuple[str, str]]:
     """The (kind, spec name) resources a change refers to, read from the metadata it writes."""
-    return [(key[len(REFERENCE_PREFIX):], value) for key, value in sorted((change.metadata or {}).items())
-            if key.startswith(REFERENCE_PREFIX) and key not in (OWNER_KEY, HASH_KEY) and isinstance(value, str)]
+    return [(key[len(REFERENCE_PREFIX):], name) for key, value in sorted((change.metadata or {}).items())
+            if key.startswith(REFERENCE_PREFIX) and key not in (OWNER_KEY, HASH_KEY) and isinstance(value, str)
+            for name in value.split(",") if name]  # several of a kind: `orchestrator.vault: a,b`
 
 
 def describe_reference(plan: Plan, kind: str, name: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from orchestrator.engine.planning import Action, Change, Plan, Reason, describe_reference, references
 from orchestrator.secrets import Redactor, current
 from orchestrator.views.values import describe_file_change, file_size, inline, unified, wants_diff
@@ -69,6 +71,11 @@ def _change(change: Change, color: bool, labels: tuple[str, str] = ("live", "des
         head += f" [{reason}]"
     out = [_paint(head, change.action, color)]
     for item in change.fields:
+        special = _agent_kind_lines(change, item)
+        if special is not None:
+            out.extend(_paint(f"      {line}", {"+": Action.CREATE, "-": Action.DELETE}.get(line[0], Action.UPDATE),
+                              color) for line in special)
+            continue
         if change.action is Action.CREATE:
             if item.after in (None, {}, []):
                 continue
@@ -105,6 +112,34 @@ def _change(change: Change, color: bool, labels: tuple[str, str] = ("live", "des
         else:
             out.append(_paint(f"      ~ {item.path}: {inline(item.before)} -> {inline(item.after)}", Action.UPDATE, color))
     return out
+
+
+def _agent_kind_lines(change: Change, item: Any) -> list[str] | None:
+    """Vault credentials and skill files, one line each; a secret only ever as `(secret changed)`."""
+    after = item.after if isinstance(item.after, dict) else {}
+    before = item.before if isinstance(item.before, dict) and item.before_known else {}
+    if change.kind == "vault" and item.path == "secret_sources":
+        return []  # where secrets come from: shown through the credentials, never as values
+    if change.kind == "vault" and item.path == "credentials":
+        lines = []
+        for name in sorted(set(after) | set(before)):
+            new, old = after.get(name), before.get(name)
+            if old is None:
+                lines.append(f"+ credential {name} ({(new or {}).get('auth', {}).get('type', '?')})")
+            elif new is None:
+                lines.append(f"- credential {name}")
+            elif new != old:
+                what = [part for part in ("auth", "metadata") if new.get(part) != old.get(part)]
+                if new.get("secret") != old.get("secret"):
+                    what.append("(secret changed)")
+                lines.append(f"~ credential {name}: " + ", ".join(what))
+        return lines
+    if change.kind == "skill" and item.path == "files":
+        lines = [f"+ file {path}" for path in sorted(set(after) - set(before))]
+        lines += [f"~ file {path}" for path in sorted(set(after) & set(before)) if after[path] != before[path]]
+        lines += [f"- file {path}" for path in sorted(set(before) - set(after))]
+        return lines
+    return None
 
 
 def _created_entries(path: str, value: dict) -> list[str]:

@@ -1,0 +1,237 @@
+"""Automations (`/v1/agents/automations`, OpenAI-Beta: agents=v1): one `kind: automation` spec each.
+
+The essence and the payload name what the automation starts by *spec name* (`agent`, `environment`,
+`vaults`): the plan is readable and stable before the referenced objects exist, and a saved plan
+holds no ids. The client resolves names to the ids of the objects this project and environment own
+at the HTTP call (after the graph created them), and reads live ids back as names (`_names`). `paused` is reconciled through `pause` / `resume`; invocations are not
+managed (`list_invocations` only reads them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from orchestrator.backends.wire import Shape, check_deleted, read_list, read_object
+from orchestrator.engine.live import LiveObject
+from orchestrator.engine.ownership import user_metadata
+from orchestrator.errors import OrchestratorError
+
+AUTOMATION = Shape("agent.automation")
+INVOCATION = Shape("agent.automation.invocation")
+PAGE_SIZE = 100
+SCHEDULE_KEYS = {"periodic": ("expression", "timezone"), "once": ("run_at",)}
+
+
+@dataclass(frozen=True, slots=True)
+class References:
+    """Live ids of the referenced specs, keyed "<kind>:<name>" (kind: agent, environment, vault)."""
+
+    ids: Mapping[str, str] = field(default_factory=dict)
+
+    def id_of(self, kind: str, name: str) -> str:
+        found = self.ids.get(f"{kind}:{name}")
+        if found is None:
+            raise OrchestratorError(f"the {kind} `{name}` an automation refers to has no live object yet")
+        return found
+
+    def name_of(self, kind: str, object_id: str | None) -> str | None:
+        if object_id is None:
+            return None
+        for key, value in self.ids.items():
+            if value == object_id and key.startswith(kind + ":"):
+                return key.split(":", 1)[1]
+        return object_id  # not one of ours: shown as the id, so the plan says what is there
+
+
+class AutomationsMapping:
+    backend = "agents"
+    object_kind = "automation"
+    write_only: frozenset[str] = frozenset()
+
+    def __init__(self, references: References | None = None) -> None:
+        self.references = references or References()
+
+    def desired_essence(self, spec: Any) -> dict[str, Any]:
+        essence: dict[str, Any] = {
+            "name": spec.display_name,
+            "type": spec.type,
+            "paused": spec.paused,
+            "target": {"agent": spec.agent, "environment": spec.environment, "vaults": sorted(spec.vaults),
+                       "input": spec.input},
+            "metadata": dict(spec.metadata),
+        }
+        if spec.type == "periodic":
+            essence.update(expression=spec.expression, timezone=spec.timezone)
+        else:
+            essence["run_at"] = spec.run_at
+        return essence
+
+    def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
+        target = raw.get("target") or {}
+        environment = target.get("environment") or {}
+        named = raw.get("_names")
+        texts = [part.get("text", "") for item in target.get("input") or [] for part in item.get("content") or []
+                 if part.get("type") == "input_text"]
+        refs = References({**named}) if isinstance(named, Mapping) else self.references
+        essence: dict[str, Any] = {
+            "name": raw.get("name"),
+            "type": raw.get("type"),
+            "paused": raw.get("status") == "paused",
+            "target": {
+                "agent": refs.name_of("agent", target.get("agent_id")),
+                "environment": refs.name_of("environment", environment.get("environment_template_id")),
+                "vaults": sorted(refs.name_of("vault", v) or v for v in target.get("vault_ids") or []),
+                "input": "\n".join(texts),
+            },
+            "metadata": user_metadata(raw.get("metadata")),
+        }
+        for key in SCHEDULE_KEYS.get(str(raw.get("type")), ()):
+            essence[key] = raw.get(key)
+        return essence
+
+    def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool:
+        return False
+
+    def _target(self, essence: Mapping[str, Any]) -> dict[str, Any]:
+        """The target with names; `resolve_target` puts the ids in (client side, at apply)."""
+        return {"by_name": dict(essence["target"])}
+
+
+    def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
+        payload: dict[str, Any] = {"type": essence["type"], "name": essence["name"], "metadata": dict(metadata),
+                                   "target": self._target(essence), "paused": essence["paused"]}
+        for key in SCHEDULE_KEYS[essence["type"]]:
+            payload[key] = essence[key]
+        return payload
+
+    def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
+                       metadata: Mapping[str, str]) -> dict[str, Any]:
+        payload: dict[str, Any] = {"metadata": dict(metadata)}
+        for key in changed:
+            if key == "target":
+                payload["target"] = self._target(essence)
+            elif key in ("name", "expression", "timezone", "run_at", "paused"):
+                payload[key] = essence[key]
+        return payload
+
+
+def resolve_target(by_name: Mapping[str, Any], refs: References) -> dict[str, Any]:
+    """The API's new-session target for names resolved through refs."""
+    target = by_name
+    environment = ({"type": "openai_hosted", "environment_template_id": refs.id_of("environment", target["environment"])}
+                   if target["environment"] else {"type": "none"})
+    return {
+        "type": "new_session",
+        "agent_id": refs.id_of("agent", target["agent"]),
+        "environment": environment,
+        "vault_ids": [refs.id_of("vault", name) for name in target["vaults"]],
+        "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": target["input"]}]}],
+    }
+
+
+
+class AutomationsClient:
+    """client.beta.agents.automations; `paused` in a payload becomes a pause or resume call."""
+
+    def __init__(self, sdk: Any, project: Any = None, environment: str | None = None,
+                 references: References | None = None) -> None:
+        self._sdk = sdk
+        self._sdk_once = sdk.with_options(max_retries=0)
+        self._project = project
+        self._environment = environment
+        self._references = references
+
+    def references(self) -> References:
+        """Ids of the agents, vaults and environment templates this project and environment own, by spec name."""
+        if self._references is not None:
+            return self._references
+        from orchestrator.backends.agents import AgentsClient
+        from orchestrator.backends.environments import EnvironmentsClient
+        from orchestrator.backends.vaults import VaultsClient
+
+        sources = (("agent", AgentsClient(self._sdk)), ("vault", VaultsClient(self._sdk, {})),
+                   ("environment", EnvironmentsClient(self._sdk, self._project.name, self._project.root)))
+        ids: dict[str, str] = {}
+        for kind, client in sources:
+            for obj in sorted(client.list_all(), key=lambda o: o.created_at, reverse=True):
+                owner = obj.owner
+                if owner and owner.project == self._project.name and owner.environment == self._environment:
+                    ids[f"{kind}:{owner.spec}"] = obj.id  # the oldest wins, as duplicates are resolved
+        return References(ids)
+
+    def _named(self, raw: Mapping[str, Any], refs: References) -> LiveObject:
+        """The live automation with the spec names of what it targets (`_names`, ids -> names)."""
+        target = raw.get("target") or {}
+        ids = [("agent", target.get("agent_id")),
+               ("environment", (target.get("environment") or {}).get("environment_template_id")),
+               *(("vault", v) for v in target.get("vault_ids") or [])]
+        names = {key: value for key, value in refs.ids.items() if (key.split(":")[0], value) in ids}
+        return LiveObject.from_raw({**raw, "_names": names})
+
+    def _payload(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        fields = {k: v for k, v in payload.items() if k != "paused"}
+        if "target" in fields:
+            fields["target"] = resolve_target(fields["target"]["by_name"], self.references())
+        return fields
+
+    def list_all(self) -> list[LiveObject]:
+        resource = self._sdk.beta.agents.automations
+
+        def fetch(query: dict[str, Any]) -> Any:
+            return resource.with_raw_response.list(limit=PAGE_SIZE, order="asc", **query).http_response
+
+        items = read_list(fetch, AUTOMATION, page_size=PAGE_SIZE)
+        refs = self.references() if items and (self._project is not None or self._references) else References()
+        return [self._named(item, refs) for item in items]
+
+    def retrieve(self, object_id: str) -> LiveObject | None:
+        import openai
+
+        try:
+            response = self._sdk.beta.agents.automations.with_raw_response.retrieve(object_id).http_response
+        except openai.NotFoundError:
+            return None
+        return self._named(read_object(response, AUTOMATION), self.references())
+
+    def create(self, payload: Mapping[str, Any]) -> LiveObject:
+        response = self._sdk_once.beta.agents.automations.with_raw_response.create(
+            **self._payload(payload)).http_response
+        body = read_object(response, AUTOMATION)
+        if payload.get("paused"):
+            body = self._set_paused(str(body["id"]), True)
+        return self._named(body, self.references())
+
+    def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
+        response = self._sdk.beta.agents.automations.with_raw_response.update(
+            object_id, **self._payload(payload)).http_response
+        body = read_object(response, AUTOMATION)
+        if "paused" in payload and (body.get("status") == "paused") != payload["paused"]:
+            body = self._set_paused(object_id, bool(payload["paused"]))
+        return self._named(body, self.references())
+
+    def read_view(self, objects: Sequence[LiveObject], wanted: bool) -> None:
+        return None
+
+    def _set_paused(self, object_id: str, paused: bool) -> dict[str, Any]:
+        resource = self._sdk.beta.agents.automations.with_raw_response
+        call = resource.pause if paused else resource.resume
+        return read_object(call(object_id).http_response, AUTOMATION)
+
+    def delete(self, object_id: str) -> None:
+        import openai
+
+        try:
+            response = self._sdk.beta.agents.automations.with_raw_response.delete(object_id).http_response
+        except openai.NotFoundError:
+            return
+        check_deleted(response, AUTOMATION, object_id)
+
+    def list_invocations(self, object_id: str) -> list[dict[str, Any]]:
+        resource = self._sdk.beta.agents.automations.invocations
+
+        def fetch(query: dict[str, Any]) -> Any:
+            return resource.with_raw_response.list(object_id, limit=PAGE_SIZE, order="asc", **query).http_response
+
+        return read_list(fetch, INVOCATION, page_size=PAGE_SIZE)

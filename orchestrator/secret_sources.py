@@ -1,0 +1,135 @@
+"""Secret values named by a spec (`from_env: NAME`, `from_file: PATH`), read only at apply.
+
+A spec never holds a secret: it names where one comes from. `validate` and `diff` check the source
+is well formed (a variable name; a file path outside the project, so it cannot be committed) but
+never require it to be set. `apply` reads it (`resolve`), and every value read is taught to the
+run's redactor at once, so it can appear in no plan, event, error or output.
+
+Rotation is explicit (`revision` in the spec), or noticed by digest: our metadata keeps only a
+salted HMAC of the value (`salted_digest`, a random salt per credential stored beside it), never
+the value; comparing needs the value, so the digest is checked only when the source is readable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets as _random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestrator import secrets
+
+MAX_SECRET_BYTES = 64 * 1024
+SALT_BYTES = 8
+DIGEST_CHARS = 24
+VARIABLE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+@dataclass(frozen=True, slots=True)
+class SecretSource:
+    """One place a secret comes from: exactly one of env (a variable) and file (a path)."""
+
+    env: str | None = None
+    file: str | None = None
+
+    def label(self) -> str:
+        return f"from_env {self.env}" if self.env is not None else f"from_file {self.file}"
+
+
+class SecretUnavailable(Exception):
+    """The source names nothing readable (a variable not set, a file missing or empty)."""
+
+
+def source_of(value: Mapping[str, str]) -> SecretSource:
+    return SecretSource(env=value.get("from_env"), file=value.get("from_file"))
+
+
+def source_problem(source: SecretSource, project_root: Path) -> str | None:
+    """Why a source is not acceptable offline (None: it is); nothing is read."""
+    if source.env is not None:
+        if not source.env or not set(source.env) <= VARIABLE_CHARS or source.env[0].isdigit():
+            return f"`{source.env}` is not an environment variable name"
+        return None
+    path = Path(os.path.expanduser(source.file or ""))
+    if not path.is_absolute():
+        return (f"`{source.file}` is relative, so it would be inside the project; a secret file must live "
+                "outside it (an absolute path or ~/...)")
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):
+        return f"`{source.file}` cannot be resolved"
+    if real.is_relative_to(project_root.resolve()):
+        return f"`{source.file}` is inside the project folder, where it could be committed; keep secrets outside it"
+    return None
+
+
+def resolve(source: SecretSource, environ: Mapping[str, str]) -> str:
+    """The secret's value (and the redactor of this run now hides it); SecretUnavailable if none."""
+    if source.env is not None:
+        value = environ.get(source.env)
+        if not value:
+            raise SecretUnavailable(f"environment variable `{source.env}` is not set")
+    else:
+        path = Path(os.path.expanduser(source.file or ""))
+        try:
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_SECRET_BYTES + 1)
+        except OSError as exc:
+            raise SecretUnavailable(f"secret file `{source.file}` cannot be read ({exc.strerror or 'error'})") from None
+        if len(raw) > MAX_SECRET_BYTES:
+            raise SecretUnavailable(f"secret file `{source.file}` is larger than {MAX_SECRET_BYTES} bytes")
+        try:
+            value = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SecretUnavailable(f"secret file `{source.file}` is not UTF-8 text") from None
+        value = value[:-1] if value.endswith("\n") else value
+        value = value[:-1] if value.endswith("\r") else value
+        if not value:
+            raise SecretUnavailable(f"secret file `{source.file}` is empty")
+    secrets.register_secret(value)
+    return value
+
+
+def try_resolve(source: SecretSource, environ: Mapping[str, str]) -> str | None:
+    """The value when the source is readable now, else None (diff: the digest check is skipped)."""
+    try:
+        return resolve(source, environ)
+    except SecretUnavailable:
+        return None
+
+
+def new_salt() -> str:
+    return _random.token_hex(SALT_BYTES)
+
+
+def salted_digest(salt: str, *values: str) -> str:
+    """An HMAC-SHA256 of the values keyed by salt, shortened: what our metadata keeps of a secret."""
+    message = "\x00".join(values).encode()
+    return hmac.new(salt.encode(), message, hashlib.sha256).hexdigest()[:DIGEST_CHARS]
+
+
+def stamp(revision: int, salt: str, *values: str) -> str:
+    """The metadata value `"<revision>:<salt>:<digest>"` recorded on a credential."""
+    return f"{revision}:{salt}:{salted_digest(salt, *values)}"
+
+
+@dataclass(frozen=True, slots=True)
+class SecretStamp:
+    revision: int
+    salt: str
+    digest: str
+
+    def matches(self, *values: str) -> bool:
+        return hmac.compare_digest(self.digest, salted_digest(self.salt, *values))
+
+
+def parse_stamp(value: object) -> SecretStamp | None:
+    if not isinstance(value, str):
+        return None
+    parts = value.split(":")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1] or not parts[2]:
+        return None
+    return SecretStamp(int(parts[0]), parts[1], parts[2])

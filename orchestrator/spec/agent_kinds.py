@@ -1,0 +1,263 @@
+"""The Agents API resource kinds beside `assistant`: `vault`, `skill` and `automation`.
+
+`read_resource(doc, root)` validates one loaded spec file of one of these kinds (its JSON Schema,
+then the checks a schema cannot make) and returns a frozen spec value. Nothing here reads a secret
+or the network: a credential's source is checked for shape only (`secret_sources.source_problem`),
+a skill folder is zipped from the project's files, and references by spec name (an automation's
+agent, environment and vaults) are checked by `check_references` against the names the project has.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from orchestrator.diagnostics import Diagnostic
+from orchestrator.secret_sources import SecretSource, source_of, source_problem
+from orchestrator.spec.loading import Document
+from orchestrator.spec.skill_archive import ArchiveProblem, read_folder
+
+KINDS = ("vault", "skill", "automation")
+CRON_FIELD = re.compile(r"^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?)*$")
+# the secret-bearing fields of each auth type, as (pointer inside `auth`, wire path)
+SECRET_FIELDS = {
+    "static_bearer": ("token",),
+    "environment_variable": ("secret_value",),
+    "mcp_oauth": ("access_token", "refresh/refresh_token", "refresh/token_endpoint_auth/client_secret"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialSpec:
+    name: str
+    revision: int
+    auth: Mapping[str, Any]  # the non-secret settings, as the API's create param without the secrets
+    secrets: Mapping[str, SecretSource]  # "token", "refresh/refresh_token", ... -> where the value comes from
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class VaultSpec:
+    name: str
+    display_name: str
+    credentials: tuple[CredentialSpec, ...]
+    metadata: Mapping[str, str]
+    path: Path
+    kind: str = "vault"
+    # where the spec stands, for plans and diagnostics (set by read_resource), and the engine's common fields
+    file: str = ""
+    name_line: int | None = None
+    name_column: int | None = None
+    adopt_id: str | None = None
+    dependencies: frozenset[Path] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class SkillSpec:
+    name: str
+    folder: Path
+    files: Mapping[str, bytes]
+    keep_versions: int
+    path: Path
+    kind: str = "skill"
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    # where the spec stands, for plans and diagnostics (set by read_resource), and the engine's common fields
+    file: str = ""
+    name_line: int | None = None
+    name_column: int | None = None
+    adopt_id: str | None = None
+    dependencies: frozenset[Path] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class AutomationSpec:
+    name: str
+    display_name: str
+    type: str  # "periodic" | "once"
+    expression: str | None
+    timezone: str | None
+    run_at: int | None
+    paused: bool
+    agent: str
+    environment: str | None
+    vaults: tuple[str, ...]
+    input: str
+    metadata: Mapping[str, str]
+    path: Path
+    kind: str = "automation"
+    # where the spec stands, for plans and diagnostics (set by read_resource), and the engine's common fields
+    file: str = ""
+    name_line: int | None = None
+    name_column: int | None = None
+    adopt_id: str | None = None
+    dependencies: frozenset[Path] = frozenset()
+
+
+ResourceSpec = VaultSpec | SkillSpec | AutomationSpec
+
+
+def kind_of(data: Any) -> str:
+    return str(data.get("kind") or "assistant") if isinstance(data, dict) else "assistant"
+
+
+def read_resource(doc: Document, root: Path) -> tuple[ResourceSpec | None, list[Diagnostic]]:
+    """The spec of doc (a vault, skill or automation), or None with the diagnostics saying why."""
+    from orchestrator.spec.schema_errors import schema_diagnostics
+    from orchestrator.spec.schemas import validator_for
+
+    kind = kind_of(doc.data)
+    if kind == "vault":
+        written = _written_secrets(doc)
+        if written:
+            return None, written
+    found = schema_diagnostics(doc, validator_for(kind))
+    if found:
+        return None, found
+    reader = {"vault": _vault, "skill": _skill, "automation": _automation}[kind]
+    spec = reader(doc, doc.data, root, found)
+    if any(d.severity == "error" for d in found):
+        return None, found
+    where = doc.position("/name")
+    folder_files: frozenset[Path] = frozenset()
+    if isinstance(spec, SkillSpec):
+        folder_files = frozenset((spec.folder / name).resolve() for name in spec.files)
+    spec = replace(spec, file=doc.display, name_line=where.line if where else None,
+                   name_column=where.column if where else None,
+                   dependencies=frozenset({doc.path.resolve()}) | folder_files)
+    return spec, found
+
+
+def _written_secrets(doc: Document) -> list[Diagnostic]:
+    """A secret written as a value in the spec: refused, and the value is never repeated (it is
+    taught to the redactor, so nothing later shows it either)."""
+    from orchestrator import secrets
+
+    found = []
+    credentials = doc.data.get("credentials") if isinstance(doc.data, dict) else None
+    for index, item in enumerate(credentials if isinstance(credentials, list) else []):
+        auth = item.get("auth") if isinstance(item, dict) else None
+        if not isinstance(auth, dict):
+            continue
+        for pointer in SECRET_FIELDS.get(str(auth.get("type")), ()):
+            value: Any = auth
+            for part in pointer.split("/"):
+                value = value.get(part) if isinstance(value, dict) else None
+            if value is not None and not isinstance(value, dict):
+                secrets.register_secret(str(value))
+                found.append(doc.error_at(
+                    f"/credentials/{index}/auth/{pointer}",
+                    f"`{pointer.rsplit('/', 1)[-1]}` holds a value; a secret is never written in a spec",
+                    hint="name where it comes from: {from_env: VARIABLE} or {from_file: /path/outside/the/project}"))
+    return found
+
+
+def _vault(doc: Document, data: dict[str, Any], root: Path, found: list[Diagnostic]) -> VaultSpec:
+    credentials: list[CredentialSpec] = []
+    seen: set[str] = set()
+    for index, item in enumerate(data.get("credentials") or []):
+        where = f"/credentials/{index}"
+        if item["name"] in seen:
+            found.append(doc.error_at(f"{where}/name", f"credential `{item['name']}` is named twice in this vault"))
+        seen.add(item["name"])
+        auth = item["auth"]
+        sources: dict[str, SecretSource] = {}
+        plain = _without_secrets(auth, SECRET_FIELDS[auth["type"]], sources)
+        for pointer, source in sources.items():
+            problem = source_problem(source, root)
+            if problem:
+                key = "from_env" if source.env is not None else "from_file"
+                found.append(doc.error_at(f"{where}/auth/{pointer}/{key}", problem,
+                                          hint="name an environment variable or a file outside the project"))
+        credentials.append(CredentialSpec(item["name"], int(item.get("revision", 1)), plain, sources,
+                                          dict(item.get("metadata") or {})))
+    return VaultSpec(data["name"], data.get("display_name", data["name"]), tuple(credentials),
+                     dict(data.get("metadata") or {}), doc.path)
+
+
+def _without_secrets(auth: Mapping[str, Any], pointers: Iterable[str], sources: dict[str, SecretSource]) -> dict:
+    plain = _deep_copy(auth)
+    for pointer in pointers:
+        parent: Any = plain
+        *heads, last = pointer.split("/")
+        for head in heads:
+            parent = parent.get(head) if isinstance(parent, dict) else None
+        if isinstance(parent, dict) and last in parent:
+            sources[pointer] = source_of(parent.pop(last))
+    return plain
+
+
+def _deep_copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _deep_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep_copy(v) for v in value]
+    return value
+
+
+def _skill(doc: Document, data: dict[str, Any], root: Path, found: list[Diagnostic]) -> SkillSpec:
+    folder = (doc.path.parent / data["folder"])
+    files: dict[str, bytes] = {}
+    try:
+        files = read_folder(folder, root)
+    except ArchiveProblem as exc:
+        found.append(doc.error_at("/folder", f"skill folder `{data['folder']}` {exc}"))
+    else:
+        front = files["SKILL.md"].decode("utf-8", "replace")
+        if not re.match(r"^---\s*\n(.*\n)?name:\s*\S", front, re.S) or "description:" not in front.split("\n---", 2)[0]:
+            found.append(doc.error_at("/folder", f"`{data['folder']}/SKILL.md` must start with YAML front matter "
+                                      "setting `name` and `description`"))
+    return SkillSpec(data["name"], folder, files, int(data.get("keep_versions", 5)), doc.path)
+
+
+def _automation(doc: Document, data: dict[str, Any], root: Path, found: list[Diagnostic]) -> AutomationSpec:
+    expression = timezone = None
+    run_at: int | None = None
+    if data["type"] == "periodic":
+        expression = " ".join(str(data["expression"]).split())
+        fields = expression.split()
+        if len(fields) != 5 or not all(CRON_FIELD.match(f) for f in fields):
+            found.append(doc.error_at("/expression", f"`{data['expression']}` is not a five-field cron expression",
+                                      hint="minute hour day-of-month month day-of-week, e.g. \"0 7 * * *\""))
+        timezone = data["timezone"]
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            found.append(doc.error_at("/timezone", f"`{timezone}` is not an IANA time zone",
+                                      hint="for example Europe/Madrid or UTC"))
+    else:
+        try:
+            moment = datetime.fromisoformat(str(data["run_at"]).replace("Z", "+00:00"))
+        except ValueError:
+            found.append(doc.error_at("/run_at", f"`{data['run_at']}` is not an RFC 3339 time"))
+        else:
+            if moment.tzinfo is None:
+                found.append(doc.error_at("/run_at", "run_at needs an offset (`Z` or `+02:00`)"))
+            else:
+                run_at = int(moment.timestamp())
+    target = data["target"]
+    return AutomationSpec(
+        data["name"], data.get("display_name", data["name"]), data["type"], expression, timezone, run_at,
+        bool(data.get("paused", False)), target["agent"], target.get("environment"),
+        tuple(target.get("vaults") or ()), target["input"], dict(data.get("metadata") or {}), doc.path,
+    )
+
+
+def check_references(doc: Document, spec: ResourceSpec, names: Mapping[str, str]) -> list[Diagnostic]:
+    """Unknown spec names an automation refers to (names: spec name -> kind, of the whole project)."""
+    if not isinstance(spec, AutomationSpec):
+        return []
+    wanted = [("/target/agent", spec.agent, "assistant")]
+    if spec.environment:
+        wanted.append(("/target/environment", spec.environment, "environment"))
+    wanted += [(f"/target/vaults/{i}", name, "vault") for i, name in enumerate(spec.vaults)]
+    found = []
+    for pointer, name, kind in wanted:
+        if names.get(name) != kind:
+            what = f"is a {names[name]} spec, not an {kind}" if name in names else "is not a spec of this project"
+            found.append(doc.error_at(pointer, f"`{name}` {what}"))
+    return found
