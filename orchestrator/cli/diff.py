@@ -20,10 +20,10 @@ from orchestrator.cli.engine import (
     Invalid,
     connect,
     events_option,
-    load_state,
     make_bus,
     parse_only,
     read_live,
+    state_and_live,
 )
 from orchestrator.errors import OrchestratorError
 
@@ -47,13 +47,16 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
       orchestrator diff                        # against the default environment
       orchestrator diff -e prod -o markdown --out plan.json   # a PR comment and a plan to apply
     """
+    from orchestrator.engine.sync import make_plan
+
     try:
-        state = load_state(directory, environment, target)
+        with state_and_live(directory, environment, target) as (state, early):
+            selected = parse_only(only, state)
+            bus = make_bus(events)
+            live, objects = early.result(state)
+            plan = with_warnings(make_plan(state, objects, live.mapping, prune=prune, only=selected), state)
     except Invalid:
         return 1
-    selected = parse_only(only, state)
-    bus = make_bus(events)
-    plan = with_warnings(compute_plan(state, prune=prune, only=selected), state)
     bus.publish("plan_created", project=plan.project, environment=plan.environment, target=plan.target,
                 summary=plan.summary())
     if out is not None:

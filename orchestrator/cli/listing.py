@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from orchestrator.cli.common import directory_option, environment_option, target_option
-from orchestrator.cli.engine import Invalid, connect, load_state, read_live
+from orchestrator.cli.engine import Invalid, connect, read_live, state_and_live
 from orchestrator.engine.planning import Action, Reason
 
 STATUS = {
@@ -37,11 +37,14 @@ def list_command(directory: Path | None, environment: str | None, target: str | 
       orchestrator list
       orchestrator list -e prod -o json
     """
+    from orchestrator.engine.sync import make_plan
+
     try:
-        state = load_state(directory, environment, target)
+        with state_and_live(directory, environment, target) as (state, early):
+            live, objects = early.result(state)
+            rows = plan_rows(make_plan(state, objects, live.mapping, prune=True))
     except Invalid:
         return 1
-    rows = list_rows(state)
     if output == "json":
         click.echo(json.dumps(rows, indent=2))
         return 0
@@ -59,6 +62,10 @@ def list_rows(state: Any) -> list[dict[str, Any]]:
 
     with connect(state.project, state.target, state.environment) as live:
         plan = make_plan(state, read_live(live, state), live.mapping, prune=True)
+    return plan_rows(plan)
+
+
+def plan_rows(plan: Any) -> list[dict[str, Any]]:
     return [{"name": c.name, "kind": c.kind, "id": c.id, "status": STATUS[c.reason]} for c in plan.changes]
 
 
