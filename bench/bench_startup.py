@@ -29,9 +29,21 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "bench"))
 
-from bench_sync import KEY_ENV, Server, make_project  # noqa: E402
+
+def _bench_sync() -> Any:
+    """bench/bench_sync.py (its server and project helpers), loaded from beside this file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_sync", REPO / "bench" / "bench_sync.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_sync = _bench_sync()
+KEY_ENV, Server, make_project = _sync.KEY_ENV, _sync.Server, _sync.make_project
 
 PARALLELISM = 8
 # what `diff` imports besides the standard library (python -X importtime -m orchestrator diff)
