@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
+from orchestrator.backends.rest import AGENTS
 from orchestrator.backends.wire import AGENT, check_deleted, read_list, read_object
 from orchestrator.engine.live import LiveObject
 from orchestrator.engine.normalising import canonical
@@ -344,17 +345,16 @@ def _wire_tools(essence: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 class AgentsClient:
-    """client.beta.agents, paging at 100, read as wire JSON with its shape checked (wire.read_list)."""
+    """/v1/agents through the SDK's low-level client (rest.AGENTS: the requests of client.beta.agents
+    without importing it), paging at 100, read as wire JSON with its shape checked (wire.read_list)."""
 
     def __init__(self, sdk: Any) -> None:
         self._sdk = sdk
         self._sdk_once = sdk.with_options(max_retries=0)  # creates are never retried blindly
 
     def list_all(self) -> list[LiveObject]:
-        resource = self._sdk.beta.agents
-
         def fetch(query: dict[str, Any]) -> Any:
-            return resource.with_raw_response.list(limit=PAGE_SIZE, order="asc", **query).http_response
+            return AGENTS.list_page(self._sdk, {"limit": PAGE_SIZE, "order": "asc", **query})
 
         return [LiveObject.from_raw(item) for item in read_list(fetch, AGENT, page_size=PAGE_SIZE)]
 
@@ -362,24 +362,24 @@ class AgentsClient:
         import openai
 
         try:
-            response = self._sdk.beta.agents.with_raw_response.retrieve(object_id).http_response
+            response = AGENTS.retrieve(self._sdk, object_id)
         except openai.NotFoundError:
             return None
         return LiveObject.from_raw(read_object(response, AGENT))
 
     def create(self, payload: Mapping[str, Any]) -> LiveObject:
-        response = self._sdk_once.beta.agents.with_raw_response.create(**payload).http_response
+        response = AGENTS.create(self._sdk_once, payload)
         return LiveObject.from_raw(read_object(response, AGENT))
 
     def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
-        response = self._sdk.beta.agents.with_raw_response.update(object_id, **payload).http_response
+        response = AGENTS.update(self._sdk, object_id, payload)
         return LiveObject.from_raw(read_object(response, AGENT))
 
     def delete(self, object_id: str) -> None:
         import openai
 
         try:
-            response = self._sdk.beta.agents.with_raw_response.delete(object_id).http_response
+            response = AGENTS.delete(self._sdk, object_id)
         except openai.NotFoundError:
             return
         check_deleted(response, AGENT, object_id)

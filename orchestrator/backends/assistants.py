@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from orchestrator.backends.knowledge import EXTERNAL, KnowledgeView, desired_code_files, desired_knowledge
+from orchestrator.backends.rest import ASSISTANTS
 from orchestrator.backends.wire import ASSISTANT, check_deleted, read_list, read_object
 from orchestrator.engine.live import LiveObject
 from orchestrator.engine.normalising import canonical, number
@@ -170,28 +170,21 @@ PAGE_SIZE = 100
 
 
 class AssistantsClient:
-    """client.beta.assistants, paging at 100 so reading N objects costs ceil(N/100) requests."""
+    """/v1/assistants through the SDK's low-level client (rest.ASSISTANTS: the requests of
+    client.beta.assistants without importing it), paging at 100 so reading N objects costs ceil(N/100)
+    requests; every answer is read as wire JSON with its shape checked (wire.py)."""
 
     def __init__(self, sdk: Any) -> None:
         self._sdk = sdk
         # creates are never retried blindly (applying recovers them); one copy, not one per call
         self._sdk_once = sdk.with_options(max_retries=0)
 
-    def _resource(self, retries: bool = True) -> Any:
-        sdk = self._sdk if retries else self._sdk_once
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return sdk.beta.assistants
-
     def list_all(self) -> list[LiveObject]:
         """Oldest first, 100 a page, read as wire JSON (no pydantic model per object: 5x faster at 1,000);
         the envelope, every object and the paging are checked (wire.read_list)."""
-        resource = self._resource()
 
         def fetch(query: dict[str, Any]) -> Any:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                return resource.with_raw_response.list(limit=PAGE_SIZE, order="asc", **query).http_response
+            return ASSISTANTS.list_page(self._sdk, {"limit": PAGE_SIZE, "order": "asc", **query})
 
         return [LiveObject.from_raw(item) for item in read_list(fetch, ASSISTANT, page_size=PAGE_SIZE)]
 
@@ -199,33 +192,25 @@ class AssistantsClient:
         import openai
 
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                response = self._resource().with_raw_response.retrieve(object_id).http_response
+            response = ASSISTANTS.retrieve(self._sdk, object_id)
         except openai.NotFoundError:
             return None
         return LiveObject.from_raw(read_object(response, ASSISTANT))
 
     def create(self, payload: Mapping[str, Any]) -> LiveObject:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            # the wire JSON as it is: no pydantic model per create (CPU under the GIL is what limits parallel applies)
-            response = self._resource(retries=False).with_raw_response.create(**payload).http_response
+        # the wire JSON as it is: no pydantic model per create (CPU under the GIL is what limits parallel applies)
+        response = ASSISTANTS.create(self._sdk_once, payload)
         return LiveObject.from_raw(read_object(response, ASSISTANT))
 
     def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            response = self._resource().with_raw_response.update(object_id, **payload).http_response
+        response = ASSISTANTS.update(self._sdk, object_id, payload)
         return LiveObject.from_raw(read_object(response, ASSISTANT))
 
     def delete(self, object_id: str) -> None:
         import openai
 
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                response = self._resource().with_raw_response.delete(object_id).http_response
+            response = ASSISTANTS.delete(self._sdk, object_id)
         except openai.NotFoundError:
             return
         check_deleted(response, ASSISTANT, object_id)

@@ -24,6 +24,7 @@ from orchestrator.cli.engine import (
     make_bus,
     parse_only,
     read_live,
+    state_and_live,
 )
 from orchestrator.cli.revision_state import desired_source, rev_option
 from orchestrator.errors import OrchestratorError
@@ -50,15 +51,30 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
       orchestrator diff -e prod -o markdown --out plan.json   # a PR comment and a plan to apply
       orchestrator diff --rev HEAD~1          # what going back one commit would change
     """
-    with ExitStack() as stack:
+    if rev is not None:  # a git revision's state: built from git objects, then read and planned
+        with ExitStack() as stack:
+            try:
+                source = stack.enter_context(desired_source(directory, environment, target, rev))
+            except Invalid:
+                return 1
+            state = source.state
+            selected = parse_only(only, state)
+            bus = make_bus(events)
+            plan = with_warnings(compute_plan(state, prune=prune, only=selected, source=source), state)
+    else:  # the working tree: live state is read on the side while the specs load (EarlyRead)
+        from orchestrator.cli.revision_state import Source, stamp
+        from orchestrator.engine.sync import make_plan
+
         try:
-            source = stack.enter_context(desired_source(directory, environment, target, rev))
+            with state_and_live(directory, environment, target) as (state, early):
+                selected = parse_only(only, state)
+                bus = make_bus(events)
+                live, objects = early.result(state)
+                plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds),
+                             Source(state, state.project))
+                plan = with_warnings(plan, state)
         except Invalid:
             return 1
-        state = source.state
-        selected = parse_only(only, state)
-        bus = make_bus(events)
-        plan = with_warnings(compute_plan(state, prune=prune, only=selected, source=source), state)
     bus.publish("plan_created", project=plan.project, environment=plan.environment, target=plan.target,
                 summary=plan.summary())
     if out is not None:

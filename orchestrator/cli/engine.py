@@ -30,10 +30,11 @@ def load_state(directory: Path | None, environment: str | None, target: str | No
     return state
 
 
-def build_state(directory: Path | None, environment: str | None,
-                target: str | None) -> tuple[DesiredState | None, Diagnostics]:
+def build_state(directory: Path | None, environment: str | None, target: str | None, *,
+                selection: Selection | Diagnostics | None = None) -> tuple[DesiredState | None, Diagnostics]:
     """The validated desired state and every diagnostic found; no state when any diagnostic is an error."""
-    selection = select(directory, environment, target)
+    if selection is None:
+        selection = select(directory, environment, target)
     if isinstance(selection, Diagnostics):
         return None, selection
     state = build_desired(selection.project, selection.environment, selection.target, today=today())
@@ -106,13 +107,20 @@ def connect(project: Any, target: Any, environment: Any = None, *, files_root: P
                    kinds_for(target.backend, connection.sdk, project, chosen_env, os.environ))
 
 
-def read_live(live: Live, state: Any = None, *, with_knowledge: bool | None = None) -> Any:
-    """Every live object (ceil(N/100) requests), plus knowledge stores when specs or objects use them."""
+def read_live(live: Live, state: Any = None, *, with_knowledge: bool | None = None,
+              objects: tuple[Any, ...] | None = None) -> Any:
+    """Every live object (ceil(N/100) requests; or `objects`, read already), plus knowledge stores when specs
+    or objects use them."""
     from orchestrator.cli.progress import Activity
 
+    with Activity(f"reading live state of target {live.connection.target.name}"), _read_errors(live):
+        return _read_live(live, state, with_knowledge, objects)
+
+
+@contextmanager
+def _read_errors(live: Live) -> Iterator[None]:
     try:
-        with Activity(f"reading live state of target {live.connection.target.name}"):
-            return _read_live(live, state, with_knowledge)
+        yield
     except OrchestratorError:
         raise
     except Exception as exc:
@@ -124,10 +132,11 @@ def read_live(live: Live, state: Any = None, *, with_knowledge: bool | None = No
         raise OrchestratorError(f"cannot read live state of {where}: {describe_error(exc)}") from None
 
 
-def _read_live(live: Live, state: Any, with_knowledge: bool | None) -> Any:
+def _read_live(live: Live, state: Any, with_knowledge: bool | None, objects: tuple[Any, ...] | None) -> Any:
     from orchestrator.engine.sync import LiveState
 
-    objects = tuple(live.client.list_all())
+    if objects is None:
+        objects = tuple(live.client.list_all())
     view = None
     if live.knowledge is not None:
         from orchestrator.backends.knowledge import needs_view
@@ -142,6 +151,79 @@ def _read_live(live: Live, state: Any, with_knowledge: bool | None) -> Any:
         wanted = bool(state is not None and state.of_kind(kind.name))
         kinds[kind.name] = LiveState(found, kind.client.read_view(found, wanted))
     return LiveState(objects, view, kinds)
+
+
+class EarlyRead:
+    """The target opened and its objects listed on a thread while the specs load and render (they are
+    independent until planning: a remote list read then costs no wall time of its own).
+
+    Only for remote targets: the embedded `local` emulator is not started (nor its state created) for a
+    project that turns out invalid. Whatever the thread met (a missing key, a network fault) is raised by
+    `result()` only, so a project's own diagnostics still come first, as when the read came after them.
+    """
+
+    def __init__(self, selection: Selection) -> None:
+        import threading
+        from contextlib import ExitStack
+
+        self.selection = selection
+        self._stack = ExitStack()
+        self._live: Live | None = None
+        self._objects: tuple[Any, ...] | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if selection.target.type != "local":
+            self._thread = threading.Thread(target=self._read, name="early-read", daemon=True)
+            self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            self._live = self._stack.enter_context(
+                connect(self.selection.project, self.selection.target, self.selection.environment))
+            with _read_errors(self._live):
+                self._objects = tuple(self._live.client.list_all())
+        except BaseException as exc:  # handed to the main thread by result()
+            self._error = exc
+
+    def result(self, state: DesiredState) -> tuple[Live, Any]:
+        """The open target and its live state for state (its knowledge stores read now, if needed)."""
+        if self._thread is None:  # local: read now, as before
+            live = self._stack.enter_context(connect(state.project, state.target, state.environment))
+            return live, read_live(live, state)
+        if self._thread.is_alive():
+            from orchestrator.cli.progress import Activity
+
+            with Activity(f"reading live state of target {state.target.name}"):
+                self._thread.join()
+        if self._error is not None:
+            raise self._error.with_traceback(None)
+        assert self._live is not None
+        return self._live, read_live(self._live, state, objects=self._objects)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        self._stack.close()
+
+
+@contextmanager
+def state_and_live(directory: Path | None, environment: str | None,
+                   target: str | None) -> Iterator[tuple[DesiredState, EarlyRead]]:
+    """load_state, with the live read started on the side as soon as the target is known (EarlyRead)."""
+    selection = select(directory, environment, target)
+    if isinstance(selection, Diagnostics):
+        print_diagnostics(selection, summary=selection.has_errors)
+        raise Invalid
+    early = EarlyRead(selection)
+    try:
+        state, diagnostics = build_state(directory, environment, target, selection=selection)
+        if diagnostics:
+            print_diagnostics(diagnostics, summary=diagnostics.has_errors)
+        if state is None:
+            raise Invalid
+        yield state, early
+    finally:
+        early.close()
 
 
 @contextmanager

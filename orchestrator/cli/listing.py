@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from orchestrator.cli.common import directory_option, environment_option, target_option
-from orchestrator.cli.engine import Invalid, connect, load_state, read_live
+from orchestrator.cli.engine import Invalid, connect, read_live, state_and_live
 from orchestrator.engine.planning import Action, Reason
 
 STATUS = {
@@ -37,11 +37,15 @@ def list_command(directory: Path | None, environment: str | None, target: str | 
       orchestrator list
       orchestrator list -e prod -o json
     """
+    from orchestrator.engine.sync import make_plan
+
     try:
-        state = load_state(directory, environment, target)
+        with state_and_live(directory, environment, target) as (state, early):
+            live, objects = early.result(state)
+            plan = make_plan(state, objects, live.mapping, prune=True, kinds=live.kinds)
     except Invalid:
         return 1
-    rows, in_git = list_rows(state, with_git=True)
+    rows, in_git = plan_rows(state, plan, objects)
     if output == "json":
         click.echo(json.dumps(rows, indent=2))
         return 0
@@ -65,16 +69,22 @@ def _cell(row: dict[str, Any], key: str) -> str:
 def list_rows(state: Any, *, with_git: bool = False) -> Any:
     """One row per spec and per orphan or duplicate: name, kind, live id, status, and the git revision the
     live object was applied from (the `-o json` objects); with_git: also whether the project is in git."""
-    from orchestrator.engine.revisions import describe_live_revisions
     from orchestrator.engine.sync import make_plan
 
     with connect(state.project, state.target, state.environment) as live:
         objects = read_live(live, state)
         plan = make_plan(state, objects, live.mapping, prune=True, kinds=live.kinds)
-    revisions, in_git = describe_live_revisions(state, plan, objects)
-    rows = [{"name": c.name, "kind": c.kind, "id": c.id, "status": STATUS[c.reason],
-             "revision": revisions.get(c.id) if c.id else None} for c in plan.changes]
+    rows, in_git = plan_rows(state, plan, objects)
     return (rows, in_git) if with_git else rows
+
+
+def plan_rows(state: Any, plan: Any, objects: Any) -> tuple[list[dict[str, Any]], bool]:
+    """The `-o json` rows of a plan, with the git revision each live object was applied from."""
+    from orchestrator.engine.revisions import describe_live_revisions
+
+    revisions, in_git = describe_live_revisions(state, plan, objects)
+    return [{"name": c.name, "kind": c.kind, "id": c.id, "status": STATUS[c.reason],
+             "revision": revisions.get(c.id) if c.id else None} for c in plan.changes], in_git
 
 
 __all__ = ["Action", "list_command"]

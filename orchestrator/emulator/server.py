@@ -8,12 +8,14 @@ loopback needs an API key (or an explicit `insecure=True`): the emulator holds w
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
 import socket
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from types import FrameType, TracebackType
 
 import uvicorn
@@ -36,6 +38,46 @@ class QuietServer(uvicorn.Server):
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         self.should_exit = True
+
+    def stop_soon(self) -> None:
+        """Ask the server to stop now, from any thread: its main loop wakes at once instead of at its next
+        0.1 s poll (what made every `local` command wait about 0.175 s at exit)."""
+        self.should_exit = True
+        loop, wake = getattr(self, "_loop", None), getattr(self, "_wake", None)
+        if loop is not None and wake is not None:
+            with suppress(RuntimeError):  # the loop has already closed
+                loop.call_soon_threadsafe(wake.set)
+
+    async def main_loop(self) -> None:
+        """uvicorn's loop (a tick a 0.1 s for the date header and exit checks), woken by stop_soon."""
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 1) % 864000
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+            should_exit = await self.on_tick(counter)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """uvicorn's graceful shutdown, polling every 5 ms instead of 100 ms: stop accepting, ask every
+        connection to close after its response, wait for them (at most timeout_graceful_shutdown), then
+        cancel what is left."""
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()
+        deadline = time.monotonic() + (self.config.timeout_graceful_shutdown or 0)
+        while (self.server_state.connections or self.server_state.tasks) and not self.force_exit \
+                and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+        for task in self.server_state.tasks:
+            task.cancel(msg="Task cancelled, timeout graceful shutdown exceeded")
+        if not self.force_exit:
+            await self.lifespan.shutdown()
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -182,7 +224,7 @@ class EmulatorServer:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.stop_soon()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None

@@ -30,13 +30,49 @@ class Position:
 
 @dataclass(slots=True)
 class Document:
-    """A loaded YAML file: its data and where each value (and each mapping key) stands."""
+    """A loaded YAML file: its data and where each value (and each mapping key) stands.
+
+    The positions are found when first asked for (a diagnostic), by parsing `source` again: building
+    them for every node of every spec was half the cost of loading a project that has nothing to say.
+    """
 
     path: Path
     display: str
     data: Any
-    values: dict[str, Position] = field(default_factory=dict)
-    keys: dict[str, Position] = field(default_factory=dict)
+    known_values: dict[str, Position] | None = None
+    known_keys: dict[str, Position] | None = None
+    source: str | None = None  # the text to find positions in, until they are found
+
+    @property
+    def values(self) -> dict[str, Position]:
+        """JSON pointer -> where its value starts."""
+        self._locate()
+        assert self.known_values is not None
+        return self.known_values
+
+    @property
+    def keys(self) -> dict[str, Position]:
+        """JSON pointer -> where its mapping key starts."""
+        self._locate()
+        assert self.known_keys is not None
+        return self.known_keys
+
+    def _locate(self) -> None:
+        if self.known_values is not None and self.known_keys is not None:
+            return
+        values: dict[str, Position] = {}
+        keys: dict[str, Position] = {}
+        if self.source is not None:
+            loader = _Loader(self.source)
+            try:
+                _walk(loader, loader.get_single_node(), "", values, keys, set())
+            except (yaml.YAMLError, RecursionError):  # cannot happen for text that loaded; no positions then
+                pass
+            finally:
+                loader.dispose()
+        self.known_values = values if self.known_values is None else self.known_values
+        self.known_keys = keys if self.known_keys is None else self.known_keys
+        self.source = None
 
     def position(self, pointer: str, *, key: bool = False) -> Position | None:
         """The position of the value at pointer (or of its key), else of the nearest parent."""
@@ -106,15 +142,17 @@ def load_yaml_bytes(raw: bytes, path: Path, display: str) -> Document:
                               line=line, column=column, hint="save the file as UTF-8")) from None
     if not text.strip():
         raise LoadError(error(display, "file is empty; expected a YAML mapping", line=1, column=1))
-    if all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
-        raise LoadError(error(display, "file holds only comments; expected a YAML mapping", line=1, column=1))
     if len(raw) > _PRESCAN_BYTES:
         _count_events(text, display)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        document = Document(path=path, display=display, data=None)
-        document.data = _construct(loader, node, "", document, set(), _Budget())
+        if node is None:  # no document at all (only comments: whitespace alone was refused above)
+            what = "only comments" if all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()) \
+                else "no YAML document"
+            raise LoadError(error(display, f"file holds {what}; expected a YAML mapping", line=1, column=1))
+        document = Document(path=path, display=display, data=None, source=text)
+        document.data = _construct(loader, node, set(), _Budget())
     except yaml.composer.ComposerError as exc:
         raise LoadError(_yaml_diagnostic(display, exc, text)) from None
     except yaml.MarkedYAMLError as exc:
@@ -130,7 +168,21 @@ def load_yaml_bytes(raw: bytes, path: Path, display: str) -> Document:
     return document
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The C parser when present, with the resolver's common cases first (it runs once per node)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return _STR_TAG  # quoted or block text: a string (SafeLoader has no path resolvers)
+            for tag, regexp in self.yaml_implicit_resolvers.get(value[0] if value else "", ()):
+                if regexp.match(value):
+                    return tag  # type: ignore[no-any-return]
+            return _STR_TAG
+        return _MAP_TAG if kind is yaml.MappingNode else _SEQ_TAG
+
+
+assert None not in _Loader.yaml_implicit_resolvers and not _Loader.yaml_path_resolvers  # what resolve relies on
 
 
 def _count_events(text: str, display: str) -> None:
@@ -193,6 +245,7 @@ _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _STR_TAG = "tag:yaml.org,2002:str"
+_FLATTENED_TAGS = frozenset(("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"))  # what flatten_mapping rewrites
 _SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
 
 
@@ -245,38 +298,37 @@ def _refuse(message: str, node: yaml.Node) -> yaml.constructor.ConstructorError:
     return yaml.constructor.ConstructorError(None, None, message, node.start_mark)
 
 
-def _construct(loader: Any, node: yaml.Node, pointer: str, doc: Document, active: set[int], budget: _Budget) -> Any:
-    """Build plain data from node (maps, lists, str, int, float, bool, null), recording positions."""
+def _construct(loader: Any, node: yaml.Node, active: set[int], budget: _Budget) -> Any:
+    """Build plain data from node (maps, lists, str, int, float, bool, null); positions are left to _walk."""
     budget.count(node)
-    doc.values.setdefault(pointer, _position(node))
     if isinstance(node, yaml.ScalarNode):
         return _construct_scalar(loader, node)
     key = id(node)
     if key in budget.seen and key not in active:  # built before: this is an alias to it
         budget.alias_depth += 1
         try:
-            return _construct_collection(loader, node, pointer, doc, active, budget)
+            return _construct_collection(loader, node, active, budget)
         finally:
             budget.alias_depth -= 1
     budget.seen.add(key)
-    return _construct_collection(loader, node, pointer, doc, active, budget)
+    return _construct_collection(loader, node, active, budget)
 
 
-def _construct_collection(loader: Any, node: yaml.Node, pointer: str, doc: Document, active: set[int],
-                          budget: _Budget) -> Any:
+def _construct_collection(loader: Any, node: yaml.Node, active: set[int], budget: _Budget) -> Any:
     if isinstance(node, yaml.MappingNode):
         if node.tag != _MAP_TAG:
             raise _refuse(f"tag `{_short_tag(node.tag)}` is not allowed; specs are plain YAML (no language-specific tags)", node)
         if id(node) in active:
             raise _refuse("recursive alias (an anchor that contains itself)", node)
         active.add(id(node))
-        loader.flatten_mapping(node)
+        if any(key_node.tag in _FLATTENED_TAGS for key_node, _ in node.value):
+            loader.flatten_mapping(node)
         result: dict[Any, Any] = {}
         first: dict[Any, yaml.Node] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _refuse("mapping keys must be plain scalars, not lists or mappings", key_node)
-            key = loader.construct_object(key_node, deep=True)
+            key = key_node.value if key_node.tag == _STR_TAG else loader.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) and key is not None:
                 raise _refuse("mapping keys must be plain scalars", key_node)
             if key in result:
@@ -284,9 +336,7 @@ def _construct_collection(loader: Any, node: yaml.Node, pointer: str, doc: Docum
                 raise _refuse(f"duplicate key `{key}` (first defined at line {earlier.line + 1}, "
                               f"column {earlier.column + 1})", key_node)
             first[key] = key_node
-            child = pointer_join(pointer, key)
-            doc.keys[child] = _position(key_node)
-            result[key] = _construct(loader, value_node, child, doc, active, budget)
+            result[key] = _construct(loader, value_node, active, budget)
         active.discard(id(node))
         return result
     if node.tag != _SEQ_TAG:
@@ -294,9 +344,31 @@ def _construct_collection(loader: Any, node: yaml.Node, pointer: str, doc: Docum
     if id(node) in active:
         raise _refuse("recursive alias (an anchor that contains itself)", node)
     active.add(id(node))
-    items = [_construct(loader, item, pointer_join(pointer, i), doc, active, budget) for i, item in enumerate(node.value)]
+    items = [_construct(loader, item, active, budget) for item in node.value]
     active.discard(id(node))
     return items
+
+
+def _walk(loader: Any, node: yaml.Node, pointer: str, values: dict[str, Position], keys: dict[str, Position],
+          active: set[int]) -> None:
+    """Record where each value and key of a document that loaded stands, visiting the nodes as _construct
+    does (merge keys flattened, the first position of a pointer kept)."""
+    values.setdefault(pointer, _position(node))
+    if isinstance(node, yaml.ScalarNode) or id(node) in active:
+        return
+    active.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        if any(key_node.tag in _FLATTENED_TAGS for key_node, _ in node.value):
+            loader.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = key_node.value if key_node.tag == _STR_TAG else loader.construct_object(key_node, deep=True)
+            child = pointer_join(pointer, key)
+            keys[child] = _position(key_node)
+            _walk(loader, value_node, child, values, keys, active)
+    else:
+        for index, item in enumerate(node.value):
+            _walk(loader, item, pointer_join(pointer, index), values, keys, active)
+    active.discard(id(node))
 
 
 def _construct_scalar(loader: Any, node: yaml.Node) -> Any:
