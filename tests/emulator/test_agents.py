@@ -160,9 +160,13 @@ def test_every_create_field_and_tool_type_is_returned_as_the_sdk_types_it(http: 
 
 @pytest.mark.parametrize("collection", ["environments", "automations", "sessions"])
 def test_agent_collections_are_never_read_as_an_agent_id(http: httpx2.Client, collection: str) -> None:
-    """Before: GET /v1/agents/environments answered "No agent found with id 'environments'"."""
-    for method in ("DELETE",) if collection == "sessions" else ("GET", "POST", "DELETE"):  # sessions: real list/create
+    """Before: GET /v1/agents/environments answered "No agent found with id 'environments'". Now each of
+    these paths is its own collection (served, or an invalid URL), never an agent looked up by that id."""
+    for method in ("GET", "POST", "DELETE"):
         response = http.request(method, f"/agents/{collection}", headers=BETA, json={} if method == "POST" else None)
-        error = response.json()["error"]
-        assert response.status_code == 404 and error["message"] == f"Invalid URL ({method} /v1/agents/{collection})"
-        assert error["type"] == "invalid_request_error"
+        body = response.json()
+        assert body.get("object") != "agent" and body.get("object") != "agent.deleted", body
+        error = body.get("error") or {}
+        assert "No agent found" not in str(error.get("message", "")), body
+        if response.status_code == 404:
+            assert error["message"] == f"Invalid URL ({method} /v1/agents/{collection})"
