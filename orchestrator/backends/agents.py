@@ -8,6 +8,12 @@ service_tier `auto`, the `text` format and medium verbosity, tool defaults such 
 optional feature still takes a plain spec. The settings added since the first agents release
 (reasoning_summary, compaction, multi_agent, experimental) enter the essence only when set, so
 the digest of an agent that uses none of them is what it always was.
+
+A spec written for the Assistants API is mapped, not refused (README: "Migrating the tutor"): its
+knowledge and code files are files of an environment template synthesised for it (engine.desired),
+`code_interpreter` and `file_search` have no agent tool (the SDK's PersistedAgentToolParam has none)
+and become shell commands in that environment, and the instructions gain one line saying where
+the files are (WORKSPACE_LINE), so the plan, `render` and the digest all show it.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 
 from orchestrator.backends.rest import AGENTS
 from orchestrator.backends.wire import AGENT, check_deleted, read_list, read_object
+from orchestrator.engine.desired import DATA_FOLDER, KNOWLEDGE_FOLDER
 from orchestrator.engine.live import LiveObject
 from orchestrator.engine.normalising import canonical
 from orchestrator.engine.ownership import digest, parse_digests, user_metadata
@@ -43,6 +50,15 @@ RESOLVED_WHEN_OPEN: dict[str, Any] = {"reasoning_effort": None, "compaction": OP
 TEXT_KEYS = ("response_format", "verbosity")
 REASONING_KEYS = ("reasoning_effort", "reasoning_summary")
 PLAIN_KEYS = ("name", "model", "instructions", "service_tier")
+# Assistants API tools that an agent does through shell commands in its environment (no tool entry)
+COMMAND_TOOLS = ("code_interpreter", "file_search")
+# the one line appended to the instructions of a spec whose files are placed in its environment
+WORKSPACE_LINE = {
+    (True, True): f"Reference files are in {KNOWLEDGE_FOLDER} and data files in {DATA_FOLDER}; "
+                  "read them with shell commands.",
+    (True, False): f"Reference files are in {KNOWLEDGE_FOLDER}; read them with shell commands.",
+    (False, True): f"Data files are in {DATA_FOLDER}; read them with shell commands.",
+}
 
 
 class AgentsMapping:
@@ -54,6 +70,8 @@ class AgentsMapping:
         tools: dict[str, Any] = {}
         for tool in spec.tools:
             options = canonical({k: v for k, v in tool.items() if k != "type"})
+            if tool["type"] in COMMAND_TOOLS:
+                continue  # shell commands in the agent's environment (plan_notes says so)
             if tool["type"] == "mcp":
                 label = options.pop("server_label")
                 tools[f"mcp:{label}"] = _mcp_options(_spec_mcp(options))
@@ -70,7 +88,7 @@ class AgentsMapping:
         essence = {
             "name": spec.display_name,
             "model": spec.model,
-            "instructions": spec.instructions,
+            "instructions": with_workspace_line(spec.instructions, spec.workspace_files),
             "tools": dict(sorted(tools.items())),
             "functions": functions,
             "reasoning_effort": spec.reasoning_effort,
@@ -87,6 +105,25 @@ class AgentsMapping:
             settings.get("experimental"),
         ))
         return essence
+
+    def plan_notes(self, spec: Any) -> tuple[str, ...]:
+        """How the spec's Assistants API parts are deployed on the agent, one line each (shown in the plan)."""
+        where = spec.environment
+        kinds = {t["type"] for t in spec.tools}
+        folders = {f.to.startswith(KNOWLEDGE_FOLDER) for f in spec.workspace_files}
+        notes: list[str] = []
+        if True in folders:
+            notes.append(f"knowledge files -> environment {where} at {KNOWLEDGE_FOLDER}"
+                         + (" (file_search becomes command search)" if "file_search" in kinds else ""))
+        elif "file_search" in kinds and where is not None:
+            notes.append(f"file_search -> command search of environment {where}'s files")
+        if False in folders:
+            notes.append(f"code files -> environment {where} at {DATA_FOLDER}")
+        if "code_interpreter" in kinds and where is not None:
+            notes.append(f"code_interpreter -> command execution in environment {where}")
+        if spec.description is not None and spec.metadata.get("description") == spec.description:
+            notes.append("description -> metadata.description (agents.description_to_metadata)")
+        return tuple(notes)
 
     def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
         tools: dict[str, Any] = {}
@@ -174,6 +211,15 @@ class AgentsMapping:
             elif key in PLAIN_KEYS:
                 payload[key] = essence[key]
         return payload
+
+
+def with_workspace_line(instructions: str, files: Sequence[Any]) -> str:
+    """The instructions plus the one line saying where the spec's knowledge and data files are, if it has any."""
+    if not files:
+        return instructions
+    line = WORKSPACE_LINE[(any(f.to.startswith(KNOWLEDGE_FOLDER) for f in files),
+                           any(f.to.startswith(DATA_FOLDER) for f in files))]
+    return f"{instructions.rstrip()}\n\n{line}" if instructions.strip() else line
 
 
 def _optional_settings(summary: Any, background: Any, multi_agent: Any, experimental: Any) -> dict[str, Any]:

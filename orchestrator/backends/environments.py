@@ -63,6 +63,11 @@ class EnvironmentsMapping:
             essence["skills"] = list(spec.skills)
         return essence
 
+    def plan_notes(self, spec: Any) -> tuple[str, ...]:
+        if spec.origin is None:
+            return ()
+        return (f"synthesised for agent {spec.origin} from its knowledge and code files (owned, deleted with it)",)
+
     def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
         files: dict[str, Any] = {}
         for item in raw.get("files") or []:

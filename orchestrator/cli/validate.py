@@ -52,13 +52,16 @@ def validate(directory: Path | None, environment: str | None, target: str | None
         from orchestrator.runtime.handlers import check_handlers
 
         diagnostics.extend(check_handlers(state))
-    count = len(state.specs) + sum(len(group) for group in state.resources.values())  # every kind of the graph
+    synthesised = sorted(n for group in state.resources.values() for n, r in group.items()
+                         if getattr(r, "origin", None) is not None)  # an agent's own environment: not a spec file
+    count = len(state.specs) + sum(len(group) for group in state.resources.values()) - len(synthesised)
     code = _report(diagnostics, output, count)
     if code == 0 and output == "text":
         click.echo(f"{count} spec{'s' if count != 1 else ''} valid "
                    f"(environment {selection.environment.name}, target {selection.target.name}, "
                    f"backend {selection.target.backend})"
-                   + (f"; not deployed to this environment: {', '.join(state.skipped)}" if state.skipped else ""),
+                   + (f"; not deployed to this environment: {', '.join(state.skipped)}" if state.skipped else "")
+                   + (f"; environment templates synthesised for: {', '.join(synthesised)}" if synthesised else ""),
                    err=True)
     return code
 

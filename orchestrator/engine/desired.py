@@ -96,6 +96,8 @@ class DesiredSpec:
     name_column: int | None = None
     environment: str | None = None  # the `kind: environment` spec it runs in (agents targets)
     environment_position: tuple[int | None, int | None] | None = None
+    # agents targets: the knowledge and code files as files of the environment synthesised for this spec
+    workspace_files: tuple[EnvironmentFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,7 @@ class DesiredEnvironment:
     name_column: int | None = None
     adopt_id: str | None = None
     metadata: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    origin: str | None = None  # the assistant spec it was synthesised from (its knowledge and code files)
 
     @property
     def local_files(self) -> tuple[LocalFile, ...]:
@@ -137,6 +140,9 @@ ENVIRONMENT_KIND = "environment"
 AGENT_KINDS = ("vault", "skill", "automation")  # orchestrator.spec.agent_kinds, beside environment
 ENVIRONMENT_REFERENCE_KEY = "orchestrator.environment"  # an agent's metadata names its environment spec
 WORKSPACE = "/workspace"
+KNOWLEDGE_FOLDER = f"{WORKSPACE}/knowledge/"  # an assistant's knowledge files, on an agents target
+DATA_FOLDER = f"{WORKSPACE}/data/"  # an assistant's code files, on an agents target
+MAX_METADATA_KEYS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,6 +352,9 @@ class Builder:
                 others.setdefault(spec.kind, {})[name] = spec
             else:
                 assistants[name] = spec
+        declared = environments
+        if self.target.backend == "agents":
+            assistants, environments = self._map_to_agents(assistants, environments, diagnostics)
         specs = self._resolve_references(assistants, environments, diagnostics)
         resources: dict[str, Mapping[str, Any]] = {}
         if environments and self.target.backend != "agents":
@@ -355,7 +364,7 @@ class Builder:
                                         line=env_spec.name_line, column=env_spec.name_column, pointer="/kind"))
         elif environments:
             resources[ENVIRONMENT_KIND] = MappingProxyType(environments)
-        others = self._resolve_agent_kinds(specs, environments, others, diagnostics)
+        others = self._resolve_agent_kinds(specs, declared, others, diagnostics)
         if others and self.target.backend != "agents":
             for group in others.values():
                 for other in group.values():
@@ -365,6 +374,60 @@ class Builder:
         else:
             resources.update({kind: MappingProxyType(group) for kind, group in sorted(others.items())})
         return specs, MappingProxyType(resources)
+
+    def _map_to_agents(self, specs: dict[str, DesiredSpec], environments: Mapping[str, DesiredEnvironment],
+                       diagnostics: Diagnostics) -> tuple[dict[str, DesiredSpec], dict[str, DesiredEnvironment]]:
+        """An assistant spec on an agents target: its knowledge and code files (and code_interpreter) get an
+        owned environment template of its own, and its description goes into metadata when the project says so.
+
+        The template is named after the spec: spec names are unique across kinds in an environment, so no
+        `kind: environment` spec deployed here can have that name, and its ownership stamp is of its own kind.
+        """
+        from dataclasses import replace
+
+        result: dict[str, DesiredSpec] = {}
+        found = dict(environments)
+        for name, spec in specs.items():
+            metadata = dict(spec.metadata)
+            if spec.description is not None and self.project.agents.description_to_metadata:
+                if "description" in metadata:
+                    diagnostics.add(error(spec.file, "metadata key `description` is set, and `agents: "
+                                          "{description_to_metadata: true}` puts the spec's `description` there too",
+                                          line=spec.name_line, column=spec.name_column, pointer="/metadata/description",
+                                          hint="remove one of them"))
+                    continue
+                metadata["description"] = spec.description
+            wanted = spec.environment
+            runs_code = any(t.get("type") == "code_interpreter" for t in spec.tools)
+            if wanted is not None and spec.workspace_files:
+                line, column = spec.environment_position or (spec.name_line, spec.name_column)
+                diagnostics.add(error(spec.file, f"`environment: {wanted}` and knowledge or code files: on target "
+                                      f"`{self.target.name}` the files would need an environment of their own",
+                                      line=line, column=column, pointer="/environment",
+                                      hint=f"merge the files into environment `{wanted}` (its `files`, to "
+                                           f"{KNOWLEDGE_FOLDER} and {DATA_FOLDER}) and remove `knowledge` and "
+                                           "`code_files` here, or remove `environment`"))
+                continue
+            if wanted is None and (spec.workspace_files or runs_code):
+                found[name] = DesiredEnvironment(
+                    name=name, file=spec.file, path=spec.path, files=spec.workspace_files,
+                    dependencies=frozenset({spec.path.resolve(), *(f.local.absolute for f in spec.workspace_files
+                                                                  if f.local is not None)}),
+                    name_line=spec.name_line, name_column=spec.name_column, origin=name)
+                wanted = name
+            reserved = 2 + (wanted is not None)  # ownership keys, and the environment reference
+            if len(metadata) + reserved > MAX_METADATA_KEYS:
+                diagnostics.add(error(spec.file, f"{len(metadata) + reserved} metadata keys on target "
+                                      f"`{self.target.name}`; the API allows {MAX_METADATA_KEYS}",
+                                      line=spec.name_line, column=spec.name_column, pointer="/metadata",
+                                      hint=f"the tool writes {reserved} keys (ownership"
+                                           + (", the environment reference" if wanted else "")
+                                           + ")" + (" and the description" if "description" in metadata
+                                                    and "description" not in spec.metadata else "")
+                                           + "; remove user keys"))
+                continue
+            result[name] = replace(spec, environment=wanted, metadata=MappingProxyType(metadata))
+        return result, found
 
     def _resolve_references(self, specs: dict[str, DesiredSpec], environments: Mapping[str, DesiredEnvironment],
                             diagnostics: Diagnostics) -> dict[str, DesiredSpec]:
@@ -475,7 +538,9 @@ class Builder:
                 found.extend(model_checks(doc, doc.data["model"], self.today))
             reported = {d.pointer for d in found}
             found.extend(d for d in capability_checks(doc, doc.data, backend=self.target.backend,
-                                                      target=self.target.name) if d.pointer not in reported)
+                                                      target=self.target.name,
+                                                      description_to_metadata=self.project.agents.description_to_metadata)
+                         if d.pointer not in reported)
             return None, found
         data = doc.data
         if "environments" in data:
@@ -489,16 +554,21 @@ class Builder:
             if self.environment.name not in data["environments"]:
                 getattr(self, "skipped", []).append(data["name"])
                 return None, found
-        found.extend(check_spec_fields(doc, data, backend=self.target.backend, target=self.target.name, today=self.today))
+        found.extend(check_spec_fields(doc, data, backend=self.target.backend, target=self.target.name, today=self.today,
+                                       description_to_metadata=self.project.agents.description_to_metadata))
         dependencies: set[Path] = {path.resolve()}
         functions = tuple(self._functions(doc, data, found, dependencies))
         response_format = self._response_format(doc, data, found, dependencies)
         knowledge = data.get("knowledge") or {}
+        agents = self.target.backend == "agents"
+        placed: dict[str, str] = {}  # agents: a file's path below its glob's fixed folder
         knowledge_files = tuple(self._files(doc, "/knowledge/files", knowledge.get("files") or [], found,
-                                            limit=MAX_KNOWLEDGE_FILES, file_search=True))
+                                            limit=MAX_KNOWLEDGE_FILES, file_search=not agents, placed=placed))
         code_globs = [item for item in data.get("code_files") or [] if isinstance(item, str)]
         code_file_ids = tuple(item["file_id"] for item in data.get("code_files") or [] if isinstance(item, dict))
-        code_files = tuple(self._files(doc, "/code_files", code_globs, found, limit=MAX_CODE_FILES))
+        code_placed: dict[str, str] = {}
+        code_files = tuple(self._files(doc, "/code_files", code_globs, found, limit=MAX_CODE_FILES, placed=code_placed))
+        workspace_files = _workspace_files(doc, knowledge_files, placed, code_files, code_placed, found) if agents else ()
         if len(code_files) + len(code_file_ids) > MAX_CODE_FILES:
             found.append(doc.error_at("/code_files", f"{len(code_files) + len(code_file_ids)} code files in all; "
                                       f"the API allows {MAX_CODE_FILES}"))
@@ -537,6 +607,7 @@ class Builder:
             name_column=(doc.position("/name") or doc.position("")).column,  # type: ignore[union-attr]
             environment=data.get("environment"),
             environment_position=_position(doc, "/environment"),
+            workspace_files=workspace_files,
         )
         return spec, found
 
@@ -755,7 +826,8 @@ class Builder:
         return data, problem
 
     def _files(self, doc: Document, pointer: str, patterns: list[str], found: list[Diagnostic], *, limit: int,
-               file_search: bool = False) -> list[LocalFile]:
+               file_search: bool = False, placed: dict[str, str] | None = None) -> list[LocalFile]:
+        """The files the patterns match; `placed` gets each one's path below its pattern's fixed folder."""
         from orchestrator.engine.knowledge_files import describe_local_file
 
         result: dict[str, LocalFile] = {}
@@ -798,9 +870,47 @@ class Builder:
                     found.append(doc.error_at(where, f"cannot read `{self.project.display(path)}`: {exc.strerror or exc}"))
                     continue
                 result[local.path] = local
+                if placed is not None:
+                    placed.setdefault(local.path, _below_fixed_folder(doc.path.parent, pattern, match))
         if len(result) > limit:
             found.append(doc.error_at(pointer, f"{len(result)} files matched; the limit is {limit}"))
         return [result[k] for k in sorted(result)]
+
+
+def _below_fixed_folder(folder: Path, pattern: str, match: Path) -> str:
+    """A match's path below the pattern's fixed folder (its leading parts without glob characters; a plain path's
+    folder): `knowledge/tutor/*.md` places `knowledge/tutor/a.md` as `a.md`, `data/**/*.csv` keeps subfolders."""
+    parts = [p for p in pattern.replace("\\", "/").split("/") if p not in ("", ".")]
+    fixed: list[str] = []
+    while len(parts) > 1 and not any(c in parts[0] for c in "*?["):
+        fixed.append(parts.pop(0))
+    try:
+        return match.relative_to(Path(os.path.normpath(folder.joinpath(*fixed)))).as_posix()
+    except ValueError:
+        return match.name
+
+
+def _workspace_files(doc: Document, knowledge: tuple[LocalFile, ...], knowledge_placed: Mapping[str, str],
+                     code: tuple[LocalFile, ...], code_placed: Mapping[str, str],
+                     found: list[Diagnostic]) -> tuple[EnvironmentFile, ...]:
+    """Knowledge files under /workspace/knowledge/ and code files under /workspace/data/ (agents targets)."""
+    files: dict[str, EnvironmentFile] = {}
+    for pointer, folder, locals_, placed in (("/knowledge/files", KNOWLEDGE_FOLDER, knowledge, knowledge_placed),
+                                             ("/code_files", DATA_FOLDER, code, code_placed)):
+        for local in locals_:
+            to = folder + placed.get(local.path, PurePosixPath(local.path).name)
+            if to in files:
+                found.append(doc.error_at(pointer, f"`{files[to].local.path if files[to].local else to}` and "
+                                          f"`{local.path}` both go to `{to}` in the agent's environment",
+                                          hint="match them with one pattern of their common folder (e.g. "
+                                               "`folder/**/*.md`), which keeps their subfolders"))
+                continue
+            files[to] = EnvironmentFile(to, local=local)
+    if len(files) > MAX_ENVIRONMENT_FILES:
+        found.append(doc.error_at("/knowledge" if knowledge else "/code_files",
+                                  f"{len(files)} knowledge and code files in all; on an agents target they go into "
+                                  f"an environment template, which holds at most {MAX_ENVIRONMENT_FILES}"))
+    return tuple(files[k] for k in sorted(files))
 
 
 def _position(doc: Document, pointer: str) -> tuple[int | None, int | None] | None:

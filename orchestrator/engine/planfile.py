@@ -53,6 +53,8 @@ def _change_to_data(change: Change) -> dict[str, Any]:
         "reason": change.reason.value,
         "fields": [_field(f) for f in change.fields],
     }
+    if change.notes:
+        data["notes"] = list(change.notes)
     if change.action is Action.NOOP:
         return data
     data["apply"] = {
@@ -199,6 +201,7 @@ def _change_from_data(data: dict[str, Any]) -> Change:
         metadata=apply.get("metadata"),
         changed_keys=tuple(apply.get("changed_keys") or ()),
         fingerprint=apply.get("fingerprint"),
+        notes=tuple(data.get("notes") or ()),
     )
 
 

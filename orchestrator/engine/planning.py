@@ -55,6 +55,7 @@ class Change:
     metadata: Mapping[str, str] | None = None
     changed_keys: tuple[str, ...] = ()
     fingerprint: str | None = None  # digest of the live object when planned (staleness check)
+    notes: tuple[str, ...] = ()  # how the spec maps onto this kind (shown in the plan; never steers apply)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,7 @@ class DesiredItem:
     digests: Digests
     metadata: Mapping[str, str]  # user metadata plus the ownership stamp
     adopt_id: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +186,7 @@ def plan(
             changes.append(Change(kind, name, Action.CREATE, Reason.NEW,
                                   fields=tuple(FieldChange(k, None, v) for k, v in sorted(want.essence.items())),
                                   essence=want.essence, metadata=want.metadata,
-                                  changed_keys=tuple(sorted(want.essence))))
+                                  changed_keys=tuple(sorted(want.essence)), notes=want.notes))
         elif want is None and have is not None:
             if prune:
                 changes.append(Change(kind, name, Action.DELETE, Reason.ORPHAN, id=have.id, fingerprint=have.fingerprint))
@@ -224,7 +226,7 @@ def _compare(kind: str, want: DesiredItem, have: LiveItem, write_only: frozenset
                           for k in hidden if want.essence[k] is not None or known)
     if not fields and not spec_changed:
         return Change(kind, want.name, Action.NOOP, Reason.IN_SYNC, id=have.id, fingerprint=have.fingerprint,
-                      essence=want.essence, metadata=want.metadata)
+                      essence=want.essence, metadata=want.metadata, notes=want.notes)
     if not fields and adopting:  # the exact import round trip: only the ownership stamp is added
         fields.append(FieldChange(f"metadata.{OWNER_KEY}", None, want.metadata.get(OWNER_KEY)))
     elif not fields:  # only the stamp differs (e.g. digest format), re-stamp
@@ -239,7 +241,7 @@ def _compare(kind: str, want: DesiredItem, have: LiveItem, write_only: frozenset
         reason = Reason.SPEC_CHANGED
     return Change(kind, want.name, Action.UPDATE, reason, id=have.id, drift=drift and not adopting,
                   fields=tuple(fields), essence=want.essence, metadata=want.metadata,
-                  changed_keys=tuple(sorted(set(changed))), fingerprint=have.fingerprint)
+                  changed_keys=tuple(sorted(set(changed))), fingerprint=have.fingerprint, notes=want.notes)
 
 
 def _hidden_changed(want: DesiredItem, have: LiveItem, readable_have: Mapping[str, Any], hidden: Sequence[str],

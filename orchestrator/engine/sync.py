@@ -27,8 +27,10 @@ def desired_items(state: DesiredState, mapping: Mapping_, adopt: Mapping[str, st
         essence = mapping.desired_essence(spec)
         digests = essence_digests(essence, mapping.write_only)
         owner = Owner(state.project.name, state.environment.name, name)
+        notes = getattr(mapping, "plan_notes", None)  # optional: how a spec's fields map onto this kind
         items[name] = DesiredItem(name, essence, digests, stamp(spec.metadata, owner, digests),
-                                  adopt_id=(adopt or {}).get(name) or spec.adopt_id)
+                                  adopt_id=(adopt or {}).get(name) or spec.adopt_id,
+                                  notes=notes(spec) if notes is not None else ())
     return items
 
 

@@ -1,4 +1,12 @@
-"""Which spec fields each backend can take. A spec using a field its target lacks is an error."""
+"""Which spec fields each backend can take. A spec using a field its target lacks is an error.
+
+On an agents target, some fields of a spec written for the Assistants API are mapped rather than
+refused (README: "Migrating the tutor"): knowledge and code files become files of an owned
+environment template, `code_interpreter` and `file_search` become commands in it, and `description`
+goes into the agent's metadata when the project asks for it. Fields with no counterpart at all
+(`temperature`, `top_p`, a function's `strict`, knowledge chunking) are deployed without, each with a
+warning saying so: never a silent drop.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +17,7 @@ AGENTS_ONLY = frozenset({"agents"})
 
 # top-level spec field -> backends that have it (fields not listed are shared)
 FIELD_BACKENDS: dict[str, frozenset[str]] = {
-    "description": frozenset({"assistants"}),
-    "temperature": frozenset({"assistants"}),
-    "top_p": frozenset({"assistants"}),
-    "knowledge": frozenset({"assistants"}),
-    "code_files": frozenset({"assistants"}),
+    "description": frozenset({"assistants"}),  # agents: metadata `description` with agents.description_to_metadata
     "verbosity": AGENTS_ONLY,
     "service_tier": AGENTS_ONLY,
     "reasoning_summary": AGENTS_ONLY,
@@ -21,8 +25,6 @@ FIELD_BACKENDS: dict[str, frozenset[str]] = {
 }
 
 TOOL_BACKENDS: dict[str, frozenset[str]] = {
-    "code_interpreter": frozenset({"assistants"}),
-    "file_search": frozenset({"assistants"}),
     "web_search": AGENTS_ONLY,
     "mcp": AGENTS_ONLY,
     "tool_search": AGENTS_ONLY,
@@ -37,28 +39,74 @@ FUNCTION_OPTION_BACKENDS: dict[str, frozenset[str]] = {
 }
 
 
-def unsupported_fields(spec: dict[str, Any], backend: str) -> list[tuple[str, str]]:
-    """(JSON pointer, what) for every use in spec of something backend cannot take."""
-    found: list[tuple[str, str]] = []
+# no Agents API counterpart: the agent is deployed without them (a warning each says so and why)
+NOT_DEPLOYED_ON_AGENTS: dict[str, str] = {
+    "temperature": "the Agents API has no sampling temperature",
+    "top_p": "the Agents API has no top_p",
+}
+STRICT_NOT_DEPLOYED = "agent function tools have no `strict` (run and chat still check arguments against the schema)"
+CHUNKING_NOT_DEPLOYED = "knowledge files are searched with commands in the agent's environment, not chunked"
+DESCRIPTION_SETTING = "agents: {description_to_metadata: true}"
+
+
+def unsupported_fields(spec: dict[str, Any], backend: str, *,
+                       description_to_metadata: bool = False) -> list[tuple[str, str, str | None]]:
+    """(JSON pointer, what, hint or None) for every use in spec of something backend cannot take."""
+    found: list[tuple[str, str, str | None]] = []
     for field, backends in FIELD_BACKENDS.items():
-        if field in spec and backend not in backends:
-            found.append((f"/{field}", f"`{field}`"))
+        if field not in spec or backend in backends:
+            continue
+        if field == "description" and backend == "agents":
+            if not description_to_metadata:
+                found.append(("/description", "`description`",
+                              f"the Agents API has no description; set `{DESCRIPTION_SETTING}` in orchestrator.yaml "
+                              "to deploy it as the agent's metadata key `description`, or remove it"))
+            continue
+        found.append((f"/{field}", f"`{field}`", None))
     for index, tool in enumerate(spec.get("tools") or []):
         kind = tool if isinstance(tool, str) else tool.get("type") if isinstance(tool, dict) else None
         if kind in TOOL_BACKENDS and backend not in TOOL_BACKENDS[kind]:
-            found.append((f"/tools/{index}", f"the `{kind}` tool"))
+            found.append((f"/tools/{index}", f"the `{kind}` tool", None))
     response_format = spec.get("response_format")
     kind = response_format.get("type") if isinstance(response_format, dict) else response_format
     if kind == "json_object" and backend == "agents":
-        found.append(("/response_format", "`response_format: json_object`"))
+        found.append(("/response_format", "`response_format: json_object`", None))
     for index, function in enumerate(spec.get("functions") or []):
         if not isinstance(function, dict):
             continue
-        if function.get("strict") is True and backend == "agents":
-            found.append((f"/functions/{index}/strict", "`strict: true` on a function"))
         for option, backends in FUNCTION_OPTION_BACKENDS.items():
             if option in function and backend not in backends:
-                found.append((f"/functions/{index}/{option}", f"`{option}` on a function"))
+                found.append((f"/functions/{index}/{option}", f"`{option}` on a function", None))
+    if backend == "agents":
+        found.extend(_unplaceable_files(spec))
+    return found
+
+
+def _unplaceable_files(spec: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+    """Knowledge and code files an environment template cannot hold: ones known only by an id."""
+    found: list[tuple[str, str, str | None]] = []
+    knowledge = spec.get("knowledge")
+    if isinstance(knowledge, dict) and "vector_store_id" in knowledge:
+        found.append(("/knowledge/vector_store_id", "`knowledge.vector_store_id` (an existing vector store)",
+                      "an agent reads knowledge files from its environment: list them under `knowledge.files`"))
+    for index, item in enumerate(spec.get("code_files") or []):
+        if isinstance(item, dict) and "file_id" in item:
+            found.append((f"/code_files/{index}", "a code file given by `file_id`",
+                          "an agent reads code files from its environment: name the file by its path in the project"))
+    return found
+
+
+def undeployed_fields(spec: dict[str, Any], backend: str) -> list[tuple[str, str, str]]:
+    """(JSON pointer, what, why) for every field deployed without its value: it has no counterpart on backend."""
+    if backend != "agents":
+        return []
+    found = [(f"/{field}", f"`{field}`", why) for field, why in NOT_DEPLOYED_ON_AGENTS.items() if field in spec]
+    for index, function in enumerate(spec.get("functions") or []):
+        if isinstance(function, dict) and function.get("strict") is True:
+            found.append((f"/functions/{index}/strict", "`strict: true` on a function", STRICT_NOT_DEPLOYED))
+    knowledge = spec.get("knowledge")
+    if isinstance(knowledge, dict) and "chunking" in knowledge:
+        found.append(("/knowledge/chunking", "`knowledge.chunking`", CHUNKING_NOT_DEPLOYED))
     return found
 
 

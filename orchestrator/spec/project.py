@@ -44,6 +44,13 @@ class Environment:
 
 
 @dataclass(frozen=True, slots=True)
+class AgentsSettings:
+    """The project file's `agents:` block: how specs written for the Assistants API map onto agents."""
+
+    description_to_metadata: bool = False  # an assistant's `description` goes into the agent's metadata
+
+
+@dataclass(frozen=True, slots=True)
 class Project:
     root: Path
     name: str
@@ -55,6 +62,7 @@ class Project:
     targets: MappingProxyType[str, Target]
     document: Document | None = None
     python_path: tuple[Path, ...] = ()
+    agents: AgentsSettings = AgentsSettings()
 
     @property
     def file(self) -> Path:
@@ -241,6 +249,7 @@ def _build(root: Path, doc: Document) -> Project:
         targets=MappingProxyType(targets),
         document=doc,
         python_path=tuple((root / p).resolve() for p in data.get("python_path") or ()),
+        agents=AgentsSettings(**(data.get("agents") or {})),
     )
 
 

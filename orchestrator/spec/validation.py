@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, error, pointer_join, warning
-from orchestrator.spec.capabilities import deferred_without_search, unsupported_fields
+from orchestrator.spec.capabilities import deferred_without_search, undeployed_fields, unsupported_fields
 from orchestrator.spec.confinement import Refused, read_confined
 from orchestrator.spec.loading import Document
 from orchestrator.spec.models import TABLE_DATE, close_models, is_known, shutdown_date
@@ -20,7 +20,8 @@ MAX_TOOLS = 128
 MAX_FUNCTION_SCHEMA_BYTES = 512 * 1024
 
 
-def check_spec_fields(doc: Document, data: dict[str, Any], *, backend: str, target: str, today: date) -> list[Diagnostic]:
+def check_spec_fields(doc: Document, data: dict[str, Any], *, backend: str, target: str, today: date,
+                      description_to_metadata: bool = False) -> list[Diagnostic]:
     """Checks on one schema-valid spec that need no other file."""
     found: list[Diagnostic] = []
     seen: dict[str, int] = {}
@@ -54,7 +55,8 @@ def check_spec_fields(doc: Document, data: dict[str, Any], *, backend: str, targ
         found.append(doc.error_at("/code_files", "`code_files` needs the `code_interpreter` tool",
                                   hint="add `code_interpreter` to `tools`"))
     found.extend(model_checks(doc, data["model"], today))
-    found.extend(capability_checks(doc, data, backend=backend, target=target))
+    found.extend(capability_checks(doc, data, backend=backend, target=target,
+                                   description_to_metadata=description_to_metadata))
     if backend == "agents":
         found.extend(_warning(doc, pointer, "a function with `defer_loading: true` is found only through the "
                               "`tool_search` tool, which this spec does not have; the model will not see it")
@@ -69,11 +71,19 @@ def check_spec_fields(doc: Document, data: dict[str, Any], *, backend: str, targ
     return found
 
 
-def capability_checks(doc: Document, data: dict[str, Any], *, backend: str, target: str) -> list[Diagnostic]:
-    """What the target's backend cannot take; safe on data the schema rejected."""
-    return [doc.error_at(pointer, f"{what} is not supported by target `{target}` (backend: {backend})",
-                         hint=_backend_hint(backend))
-            for pointer, what in unsupported_fields(data, backend)]
+def capability_checks(doc: Document, data: dict[str, Any], *, backend: str, target: str,
+                      description_to_metadata: bool = False) -> list[Diagnostic]:
+    """What the target's backend cannot take (errors) or deploys without (warnings); safe on data the
+    schema rejected."""
+    found = [doc.error_at(pointer, f"{what} is not supported by target `{target}` (backend: {backend})",
+                          hint=hint or _backend_hint(backend))
+             for pointer, what, hint in unsupported_fields(data, backend, description_to_metadata=description_to_metadata)]
+    for pointer, what, why in undeployed_fields(data, backend):
+        where = doc.position(pointer)
+        found.append(warning(doc.display, f"{what} is not deployed to target `{target}` (backend: {backend}): {why}",
+                             line=where.line if where else None, column=where.column if where else None,
+                             pointer=pointer, hint="assistants targets still get it; remove it to silence this warning"))
+    return found
 
 
 def _backend_hint(backend: str) -> str:

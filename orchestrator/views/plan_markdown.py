@@ -29,6 +29,9 @@ def render_plan_markdown(plan: Plan, *, redactor: Redactor | None = None) -> str
             lines.append(f"| {ICON[change.action]} | {change.kind} | `{change.name}` | "
                          f"{f'`{change.id}`' if change.id else ''} | {_cell(why)} |")
         lines.append("")
+        notes = [f"- `{c.name}` ({c.kind}): {_cell(n)}" for c in plan.actionable for n in c.notes]
+        if notes:
+            lines += ["**Notes**", "", *notes, ""]
         for change in plan.actionable:
             lines.extend(_details(change))
     if plan.warnings:

@@ -36,6 +36,7 @@ def render_plan_text(plan: Plan, *, color: bool = False, redactor: Redactor | No
         lines.extend(_change(change, color))
         if change.action is not Action.DELETE:
             lines.extend(f"      uses {describe_reference(plan, kind, name)}" for kind, name in references(change))
+            lines.extend(f"      note: {note}" for note in change.notes)
         lines.append("")
     if plan.warnings:
         lines.append("Warnings:")

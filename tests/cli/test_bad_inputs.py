@@ -132,12 +132,11 @@ CASES = [
     # what the environment's backend cannot take
     Case("agents_backend_unsupported_fields", (
         "specs/helper.yaml:5:14: error: `description` is not supported by target `local-agents` (backend: agents) [/description]",
-        "specs/helper.yaml:6:14: error: `temperature` is not supported", "[/temperature]",
-        "specs/helper.yaml:7:9: error: the `code_interpreter` tool is not supported", "[/tools/0]",
-        "specs/helper.yaml:7:27: error: the `file_search` tool is not supported", "[/tools/1]",
-        "specs/helper.yaml:10:13: error: `strict: true` on a function is not supported", "[/functions/0/strict]",
+        "hint: the Agents API has no description; set `agents: {description_to_metadata: true}`",
+        "specs/helper.yaml:6:14: warning: `temperature` is not deployed to target `local-agents`", "[/temperature]",
+        "specs/helper.yaml:10:13: warning: `strict: true` on a function is not deployed", "[/functions/0/strict]",
         "specs/helper.yaml:12:18: error: `response_format: json_object` is not supported", "[/response_format]",
-        "6 errors"), args=("-e", "agents")),
+        "2 errors, 2 warnings"), args=("-e", "agents")),
     # knowledge files
     Case("knowledge_glob_matches_nothing", ("specs/helper.yaml:7:11:", "`knowledge/*.md` matches no file",
                                             "[/knowledge/files/0]")),
