@@ -1,9 +1,11 @@
 """Environment templates of the Agents API (`kind: environment`): the mapping and the client.
 
 An environment template has no metadata, so the ownership stamp travels in its `name`
-(ownership.name_stamp). Project files are uploaded once by content hash, named as knowledge files
-are (`orchestrator--<project>--<sha16>--<path>`), so a template's `file_id` entries read back as
-the project path and hash they came from: one /files listing per plan, which the API forces
+(ownership.name_stamp). Project files are uploaded once by content hash, named like knowledge files
+but with a prefix of their own (`orchestrator-env--<project>--<sha16>--<path>`), so a template's
+`file_id` entries read back as the project path and hash they came from, and the Assistants
+backend's knowledge-file garbage collection (which owns `orchestrator--` files) never deletes a file
+a template uses when both backends share one server (the local emulator's `local` and `local-agents`): one /files listing per plan, which the API forces
 because a template lists only file ids. Inline files, `env`, `setup_commands`, `blocked_domains`
 and `skills` are confidential or not returned: write-only, compared through the applied hash.
 """
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orchestrator.backends.knowledge import FILE_PREFIX as KNOWLEDGE_PREFIX
 from orchestrator.backends.knowledge import FILES_PAGE_SIZE, parse_remote_filename, remote_filename
 from orchestrator.backends.wire import ENVIRONMENT_TEMPLATE, FILE, check_deleted, read_list, read_object
 from orchestrator.engine.live import LiveObject
@@ -25,6 +28,7 @@ from orchestrator.engine.ownership import Owner, name_stamp, parse_name_stamp
 from orchestrator.errors import OrchestratorError
 
 PAGE_SIZE = 100
+FILE_PREFIX = "orchestrator-env--"  # uploads of environment templates (knowledge.FILE_PREFIX: of assistants)
 PACKAGE_KINDS = ("npm", "python", "system")
 DEFAULT_NETWORK = {"access": "enabled", "allowed_domains": []}  # what the API answers when none was set
 # confidential or not returned by the API: sent with every spec change, compared through the applied hash
@@ -205,7 +209,7 @@ class EnvironmentsClient:
 
         view = FilesView()
         for item in read_list(fetch, FILE, page_size=FILES_PAGE_SIZE):
-            parsed = parse_remote_filename(str(item.get("filename") or ""))
+            parsed = _parse_filename(str(item.get("filename") or ""))
             if parsed is None or parsed[0] != self.project:
                 continue
             _, sha16, path = parsed
@@ -265,7 +269,7 @@ class EnvironmentsClient:
             data = (self.root / path).read_bytes()
             if not hashlib.sha256(data).hexdigest().startswith(sha16):
                 raise OrchestratorError(f"{path} changed since the plan was made; run diff again")
-            created = self._sdk_once.files.create(file=(remote_filename(self.project, path, sha16), data),
+            created = self._sdk_once.files.create(file=(upload_filename(self.project, path, sha16), data),
                                                   purpose="assistants")
             with self._lock:
                 self._uploads[key] = created.id
@@ -276,6 +280,17 @@ class EnvironmentsClient:
         """The oldest live template owned by OWNER (run/chat open sessions in it)."""
         mine = [o for o in self.list_all() if o.owner == owner]
         return min(mine, key=lambda o: o.created_at) if mine else None
+
+
+def upload_filename(project: str, path: str, sha16: str) -> str:
+    return FILE_PREFIX + remote_filename(project, path, sha16).removeprefix(KNOWLEDGE_PREFIX)
+
+
+def _parse_filename(name: str) -> tuple[str, str, str] | None:
+    """(project, sha16, path) of a file uploaded for an environment template, else None."""
+    if not name.startswith(FILE_PREFIX):
+        return None
+    return parse_remote_filename(KNOWLEDGE_PREFIX + name.removeprefix(FILE_PREFIX))
 
 
 def _live(raw: Mapping[str, Any]) -> LiveObject:
