@@ -50,6 +50,8 @@ def list_command(directory: Path | None, environment: str | None, target: str | 
         click.echo(json.dumps(rows, indent=2))
         return 0
     columns = [("NAME", "name"), ("ID", "id"), ("STATUS", "status")]
+    if len({row["kind"] for row in rows}) > 1:  # e.g. an agent and the environment synthesised for it
+        columns.insert(1, ("KIND", "kind"))
     if in_git or any(r["revision"] and r["revision"]["commit"] for r in rows):
         columns.append(("REVISION", "revision"))
     cells = [[_cell(row, key) for _, key in columns] for row in rows]

@@ -415,6 +415,13 @@ class Builder:
                                                                   if f.local is not None)}),
                     name_line=spec.name_line, name_column=spec.name_column, origin=name)
                 wanted = name
+            searches = [i for i, t in enumerate(spec.tools) if t.get("type") == "file_search"]
+            if searches and wanted is None:
+                diagnostics.add(warning(spec.file, f"the `file_search` tool is not deployed to target "
+                                        f"`{self.target.name}` (backend: agents): an agent searches files in its "
+                                        "environment with commands, and this spec has no knowledge files",
+                                        line=spec.name_line, column=spec.name_column, pointer=f"/tools/{searches[0]}",
+                                        hint="add `knowledge.files`, or remove the tool to silence this warning"))
             reserved = 2 + (wanted is not None)  # ownership keys, and the environment reference
             if len(metadata) + reserved > MAX_METADATA_KEYS:
                 diagnostics.add(error(spec.file, f"{len(metadata) + reserved} metadata keys on target "

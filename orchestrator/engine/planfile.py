@@ -166,7 +166,7 @@ def _consistency_diagnostics(data: dict[str, Any], display: str) -> list[Diagnos
     """What a schema cannot say: one change per live object, one create or update per spec."""
     found: list[Diagnostic] = []
     ids: dict[str, int] = {}
-    specs: dict[str, int] = {}
+    specs: dict[tuple[str, str], int] = {}  # (kind, name): an agent's own environment shares its name
     for index, change in enumerate(data["changes"]):
         pointer = f"/changes/{index}"
         if change["action"] == "noop":
@@ -178,11 +178,11 @@ def _consistency_diagnostics(data: dict[str, Any], display: str) -> list[Diagnos
                                    pointer=pointer + "/id"))
             ids.setdefault(object_id, index)
         if change["action"] in ("create", "update"):
-            name = change["name"]
-            if name in specs:
+            name, key = change["name"], (change["kind"], change["name"])
+            if key in specs:
                 found.append(error(display, f"spec `{name}` is created or updated twice (also by change "
-                                            f"{specs[name] + 1})", pointer=pointer + "/name"))
-            specs.setdefault(name, index)
+                                            f"{specs[key] + 1})", pointer=pointer + "/name"))
+            specs.setdefault(key, index)
     return found
 
 
