@@ -9,8 +9,8 @@ optional feature still takes a plain spec. The settings added since the first ag
 (reasoning_summary, compaction, multi_agent, experimental) enter the essence only when set, so
 the digest of an agent that uses none of them is what it always was.
 
-A spec written for the Assistants API is mapped, not refused (README: "Migrating the tutor"): its
-knowledge and code files are files of an environment template synthesised for it (engine.desired),
+A spec written for the Assistants API is mapped, not refused (README: "Migrating an environment
+from the Assistants API to the Agents API"): its knowledge and code files are files of an environment template synthesised for it (engine.desired),
 `code_interpreter` and `file_search` have no agent tool (the SDK's PersistedAgentToolParam has none)
 and become shell commands in that environment, and the instructions gain one line saying where
 the files are (WORKSPACE_LINE), so the plan, `render` and the digest all show it.
