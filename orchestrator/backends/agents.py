@@ -13,7 +13,7 @@ A spec written for the Assistants API is mapped, not refused (README: "Migrating
 from the Assistants API to the Agents API"): its knowledge and code files are files of an environment template synthesised for it (engine.desired),
 `code_interpreter` and `file_search` have no agent tool (the SDK's PersistedAgentToolParam has none)
 and become shell commands in that environment, and the instructions gain one line saying where
-the files are (WORKSPACE_LINE), so the plan, `render` and the digest all show it.
+the files are (engine.desired.WORKSPACE_LINE), so the plan, `render` and the digest all show it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 
 from orchestrator.backends.rest import AGENTS
 from orchestrator.backends.wire import AGENT, check_deleted, read_list, read_object
-from orchestrator.engine.desired import DATA_FOLDER, KNOWLEDGE_FOLDER
+from orchestrator.engine.desired import DATA_FOLDER, KNOWLEDGE_FOLDER, with_workspace_line
 from orchestrator.engine.live import LiveObject
 from orchestrator.engine.normalising import canonical
 from orchestrator.engine.ownership import digest, parse_digests, user_metadata
@@ -52,13 +52,6 @@ REASONING_KEYS = ("reasoning_effort", "reasoning_summary")
 PLAIN_KEYS = ("name", "model", "instructions", "service_tier")
 # Assistants API tools that an agent does through shell commands in its environment (no tool entry)
 COMMAND_TOOLS = ("code_interpreter", "file_search")
-# the one line appended to the instructions of a spec whose files are placed in its environment
-WORKSPACE_LINE = {
-    (True, True): f"Reference files are in {KNOWLEDGE_FOLDER} and data files in {DATA_FOLDER}; "
-                  "read them with shell commands.",
-    (True, False): f"Reference files are in {KNOWLEDGE_FOLDER}; read them with shell commands.",
-    (False, True): f"Data files are in {DATA_FOLDER}; read them with shell commands.",
-}
 
 
 class AgentsMapping:
@@ -211,15 +204,6 @@ class AgentsMapping:
             elif key in PLAIN_KEYS:
                 payload[key] = essence[key]
         return payload
-
-
-def with_workspace_line(instructions: str, files: Sequence[Any]) -> str:
-    """The instructions plus the one line saying where the spec's knowledge and data files are, if it has any."""
-    if not files:
-        return instructions
-    line = WORKSPACE_LINE[(any(f.to.startswith(KNOWLEDGE_FOLDER) for f in files),
-                           any(f.to.startswith(DATA_FOLDER) for f in files))]
-    return f"{instructions.rstrip()}\n\n{line}" if instructions.strip() else line
 
 
 def _optional_settings(summary: Any, background: Any, multi_agent: Any, experimental: Any) -> dict[str, Any]:

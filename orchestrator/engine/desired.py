@@ -20,6 +20,7 @@ from orchestrator.spec.loading import Document, LoadError, load_yaml_file, locat
 from orchestrator.spec.project import Environment, Project, Target
 from orchestrator.spec.rendering import MAX_TEMPLATE_BYTES, Renderer, RenderError
 from orchestrator.spec.validation import (
+    MAX_INSTRUCTIONS,
     check_instructions_length,
     check_schema,
     check_spec_fields,
@@ -143,6 +144,22 @@ WORKSPACE = "/workspace"
 KNOWLEDGE_FOLDER = f"{WORKSPACE}/knowledge/"  # an assistant's knowledge files, on an agents target
 DATA_FOLDER = f"{WORKSPACE}/data/"  # an assistant's code files, on an agents target
 MAX_METADATA_KEYS = 16
+# the one line the agents mapping appends to the instructions of a spec whose files are in its environment
+WORKSPACE_LINE = {
+    (True, True): f"Reference files are in {KNOWLEDGE_FOLDER} and data files in {DATA_FOLDER}; "
+                  "read them with shell commands.",
+    (True, False): f"Reference files are in {KNOWLEDGE_FOLDER}; read them with shell commands.",
+    (False, True): f"Data files are in {DATA_FOLDER}; read them with shell commands.",
+}
+
+
+def with_workspace_line(instructions: str, files: tuple[EnvironmentFile, ...]) -> str:
+    """The instructions plus the one line saying where the spec's knowledge and data files are, if it has any."""
+    if not files:
+        return instructions
+    line = WORKSPACE_LINE[(any(f.to.startswith(KNOWLEDGE_FOLDER) for f in files),
+                           any(f.to.startswith(DATA_FOLDER) for f in files))]
+    return f"{instructions.rstrip()}\n\n{line}" if instructions.strip() else line
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,6 +424,11 @@ class Builder:
                                       hint=f"merge the files into environment `{wanted}` (its `files`, to "
                                            f"{KNOWLEDGE_FOLDER} and {DATA_FOLDER}) and remove `knowledge` and "
                                            "`code_files` here, or remove `environment`"))
+                continue
+            if len(with_workspace_line(spec.instructions, spec.workspace_files)) > MAX_INSTRUCTIONS:
+                diagnostics.add(error(spec.file, f"rendered instructions and the line saying where the files are "
+                                      f"exceed {MAX_INSTRUCTIONS:,} characters on target `{self.target.name}`",
+                                      line=spec.name_line, column=spec.name_column, pointer="/instructions"))
                 continue
             if wanted is None and (spec.workspace_files or runs_code):
                 found[name] = DesiredEnvironment(
