@@ -282,3 +282,17 @@ def test_dropping_the_files_leaves_an_orphan_template_that_prune_deletes_after_t
     assert applied.exit_code == 0, applied.output
     assert applied.stdout.index("agent spanish-tutor: updated") < applied.stdout.index("environment spanish-tutor: deleted")
     assert cli(clone, "diff", *ON_AGENTS).exit_code == 0
+
+
+def test_the_assistants_file_cleanup_on_a_shared_database_never_takes_a_templates_files(clone: Path) -> None:
+    """`local` and `local-agents` share one database: an assistants apply that garbage-collects knowledge
+    files leaves the files of the agents' templates alone (they are uploaded under a prefix of their own)."""
+    assert cli(clone, "apply", *ON_AGENTS, "--yes").exit_code == 0
+    assert cli(clone, "apply", "-e", "dev", "--yes").exit_code == 0
+    note = clone / "specs" / "knowledge" / "tutor" / "vocabulario.md"
+    note.write_text(note.read_text(encoding="utf-8") + "- el mar: the sea\n", encoding="utf-8")
+    assert cli(clone, "apply", "-e", "dev", "--yes").exit_code == 0  # replaces the old file in its store, deletes it
+    plan = cli(clone, "diff", *ON_AGENTS, "--output", "json")
+    assert plan.exit_code == 2, plan.output
+    [change] = [c for c in json.loads(plan.stdout)["changes"] if c["action"] != "noop"]
+    assert (change["kind"], change["reason"], change["drift"]) == ("environment", "spec_changed", False)
