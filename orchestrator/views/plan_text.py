@@ -135,6 +135,14 @@ def _agent_kind_lines(change: Change, item: Any) -> list[str] | None:
                     what.append("(secret changed)")
                 lines.append(f"~ credential {name}: " + ", ".join(what))
         return lines
+    if change.kind == "environment" and item.path == "files" and change.action is Action.UPDATE and item.before_known:
+        lines = [f"+ file {to} from {after[to].get('from')} ({file_size(after[to])})" for to in sorted(set(after) - set(before))]
+        lines += [f"~ file {to} from {after[to].get('from')} ({file_size(before[to])} -> {file_size(after[to])}"
+                  + (", content changed)" if after[to].get("sha256") != before[to].get("sha256") else ")")
+                  for to in sorted(set(after) & set(before)) if after[to] != before[to]]
+        lines += [f"- file {to}" + (f" from {before[to]['from']}" if before[to].get("from") else "")
+                  for to in sorted(set(before) - set(after))]
+        return lines
     if change.kind == "skill" and item.path == "files":
         lines = [f"+ file {path}" for path in sorted(set(after) - set(before))]
         lines += [f"~ file {path}" for path in sorted(set(after) & set(before)) if after[path] != before[path]]

@@ -244,6 +244,8 @@ def test_one_edited_knowledge_file_is_one_upload_and_one_template_update(clone: 
     plan = cli(clone, "diff", *ON_AGENTS)
     assert plan.exit_code == 2 and "Plan: 0 to create, 1 to update, 0 to delete, 2 unchanged." in plan.stdout
     assert "~ environment spanish-tutor" in plan.stdout and "~ agent" not in plan.stdout
+    assert ("~ file /workspace/knowledge/vocabulario.md from specs/knowledge/tutor/vocabulario.md "
+            "(759 bytes -> 781 bytes, content changed)") in plan.stdout
     applied = cli(clone, "apply", *ON_AGENTS, "--yes")
     assert applied.exit_code == 0, applied.output
     assert f"environment spanish-tutor: updated ({template.id})" in applied.stdout
