@@ -33,14 +33,16 @@ def kinds_for(backend: str, sdk: Any, project: Any, environment: str | None = No
         return ()
     from orchestrator.backends.automations import AutomationsClient, AutomationsMapping
     from orchestrator.backends.environments import EnvironmentsClient, EnvironmentsMapping
-    from orchestrator.backends.skills import SkillsClient, SkillsMapping
+    from orchestrator.backends.skills import SkillDirectory, SkillsClient, SkillsMapping
     from orchestrator.backends.vaults import VaultsClient, VaultsMapping
 
     env = environment or project.default_environment
+    skills = SkillsClient(sdk, project.root, SkillDirectory(project.name, env))  # templates pin its skills
     return (
-        Kind("environment", EnvironmentsMapping(), EnvironmentsClient(sdk, project.name, project.root)),
         Kind("vault", VaultsMapping(), VaultsClient(sdk, environ or {})),
-        Kind("skill", SkillsMapping(), SkillsClient(sdk)),
+        Kind("skill", SkillsMapping(), skills),
+        Kind("environment", EnvironmentsMapping(skills.directory),
+             EnvironmentsClient(sdk, project.name, project.root, skills=skills)),
         Kind("automation", AutomationsMapping(), AutomationsClient(sdk, project, env)),
     )
 

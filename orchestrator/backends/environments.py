@@ -5,7 +5,8 @@ An environment template has no metadata, so the ownership stamp travels in its `
 are (`orchestrator--<project>--<sha16>--<path>`), so a template's `file_id` entries read back as
 the project path and hash they came from: one /files listing per plan, which the API forces
 because a template lists only file ids. Inline files, `env`, `setup_commands`, `blocked_domains`
-and `skills` are confidential or not returned: write-only, compared through the applied hash.
+are confidential or not returned: write-only, compared through the applied hash. `skills` pin a
+version of each skill spec named (backends.skills.SkillDirectory), resolved to ids when written.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ PAGE_SIZE = 100
 PACKAGE_KINDS = ("npm", "python", "system")
 DEFAULT_NETWORK = {"access": "enabled", "allowed_domains": []}  # what the API answers when none was set
 # confidential or not returned by the API: sent with every spec change, compared through the applied hash
-WRITE_ONLY = frozenset({"env", "setup_commands", "inline_files", "blocked_domains", "skills"})
+WRITE_ONLY = frozenset({"env", "setup_commands", "inline_files", "blocked_domains"})
 FILE_KEYS = ("files", "inline_files")
 NETWORK_KEYS = ("network", "blocked_domains")
 
@@ -37,6 +38,9 @@ class EnvironmentsMapping:
     backend = "agents"
     object_kind = "environment"
     write_only = WRITE_ONLY
+
+    def __init__(self, skills: Any = None) -> None:
+        self.skills = skills  # the SkillDirectory of this project and environment (pins read as spec names)
 
     def desired_essence(self, spec: Any) -> dict[str, Any]:
         packages = spec.packages or {}
@@ -59,9 +63,15 @@ class EnvironmentsMapping:
             essence["env"] = dict(spec.env)
         if spec.setup_commands is not None:
             essence["setup_commands"] = [dict(c) for c in spec.setup_commands]
-        if spec.skills:
-            essence["skills"] = list(spec.skills)
+        pins = dict(getattr(spec, "skill_pins", None) or {})
+        if pins:
+            essence["skills"] = {name: self._pin(name, pin) for name, pin in sorted(pins.items())}
         return essence
+
+    def _pin(self, name: str, pin: str) -> str:
+        if pin.startswith("version ") and self.skills is not None:
+            return str(self.skills.explicit_pin(name, pin.split(" ", 1)[1]))
+        return pin
 
     def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
         files: dict[str, Any] = {}
@@ -74,7 +84,8 @@ class EnvironmentsMapping:
         packages = raw.get("packages") or {}
         network = raw.get("network") or DEFAULT_NETWORK
         desktop = raw.get("desktop") or {}
-        return {
+        skills = _live_skills(raw.get("skills") or [], self.skills)
+        return ({"skills": skills} if skills else {}) | {
             "files": files,
             "packages": {kind: list(packages.get(kind) or []) for kind in PACKAGE_KINDS},
             "network": {"access": network.get("access"), "allowed_domains": list(network.get("allowed_domains") or [])},
@@ -102,6 +113,8 @@ class EnvironmentsMapping:
         for key in ("env", "setup_commands"):
             if key in essence:
                 payload[key] = essence[key]
+        if essence.get("skills"):
+            payload["skills"] = _wire_skills(essence)
         return payload
 
     def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
@@ -122,7 +135,29 @@ class EnvironmentsMapping:
         for key in ("env", "setup_commands"):
             if key in keys:
                 payload[key] = essence.get(key)  # removed from the spec: null resets it
+        if "skills" in keys:
+            payload["skills"] = _wire_skills(essence)
         return payload
+
+
+def _wire_skills(essence: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Skills by spec name and pin; the client puts the skill ids and version numbers in."""
+    return [{"skill": name, "pin": pin} for name, pin in sorted((essence.get("skills") or {}).items())]
+
+
+def _live_skills(items: Iterable[Mapping[str, Any]], directory: Any) -> dict[str, str]:
+    """A template's skills by spec name (an id when the skill is not this project's), each with its pin."""
+    found: dict[str, str] = {}
+    for item in items:
+        if item.get("type") == "skill_reference":
+            skill_id = str(item.get("skill_id"))
+            version = item.get("version")
+            name = directory.name_of(skill_id) if directory is not None else None
+            found[name or skill_id] = (directory.pin_of(skill_id, version) if directory is not None
+                                       else f"version {version}")
+        else:
+            found[f"inline:{item.get('name')}"] = "inline"
+    return dict(sorted(found.items()))
 
 
 def _wire_files(essence: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -172,8 +207,9 @@ class FilesView:
 class EnvironmentsClient:
     """client.beta.agents.environments.templates, paging at 100; uploads the files a payload marks."""
 
-    def __init__(self, sdk: Any, project: str, root: Path) -> None:
+    def __init__(self, sdk: Any, project: str, root: Path, skills: Any = None) -> None:
         self._sdk = sdk
+        self._skills = skills  # the SkillsClient whose directory resolves skill pins
         self._sdk_once = sdk.with_options(max_retries=0)  # creates are never retried blindly
         self.project = project
         self.root = root
@@ -242,11 +278,26 @@ class EnvironmentsClient:
 
     def _resolve(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         body = dict(payload)
+        if "skills" in body:
+            body["skills"] = [self._skill_reference(item["skill"], item["pin"]) for item in body["skills"] or []]
         if "files" in body and body["files"] is not None:
             body["files"] = [
                 {"type": "file_id", "path": f["path"], "file_id": self._upload(f["upload"]["path"], f["upload"]["sha256"])}
                 if "upload" in f else f for f in body["files"]]
         return body
+
+    def _skill_reference(self, name: str, pin: str) -> dict[str, Any]:
+        """The SDK's HostedSkillParam for a skill spec's pin, after the graph applied that skill."""
+        if self._skills is None:
+            raise OrchestratorError(f"skill `{name}` cannot be resolved without the skills of the target")
+        found = self._skills.directory.locate(name, pin)
+        if found is None:
+            self._skills.list_all()  # made by another run, or not read yet
+            found = self._skills.directory.locate(name, pin)
+        if found is None:
+            what = "no live skill" if pin.startswith("content") else f"no {pin}"
+            raise OrchestratorError(f"skill `{name}` has {what} to pin ({pin}); apply the skill first")
+        return {"type": "skill_reference", "skill_id": found[0], "version": found[1]}
 
     def _upload(self, path: str, sha16: str) -> str:
         key = (path, sha16)

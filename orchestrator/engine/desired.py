@@ -120,6 +120,7 @@ class DesiredEnvironment:
     env: Mapping[str, str] | None = None
     setup_commands: tuple[Mapping[str, str], ...] | None = None
     skills: tuple[str, ...] = ()
+    skill_pins: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # name -> content/version pin
     capability_directories: tuple[str, ...] | None = None
     desktop: Mapping[str, bool] | None = None
     dependencies: frozenset[Path] = frozenset()
@@ -353,8 +354,7 @@ class Builder:
                 diagnostics.add(warning(env_spec.file, f"environment `{env_spec.name}` is left out of target "
                                         f"`{self.target.name}`: environment templates exist only on Agents API targets",
                                         line=env_spec.name_line, column=env_spec.name_column, pointer="/kind"))
-        elif environments:
-            resources[ENVIRONMENT_KIND] = MappingProxyType(environments)
+        environments = self._pin_skills(environments, others.get("skill", {}), diagnostics)
         others = self._resolve_agent_kinds(specs, environments, others, diagnostics)
         if others and self.target.backend != "agents":
             for group in others.values():
@@ -364,7 +364,33 @@ class Builder:
                                             line=other.name_line, column=other.name_column, pointer="/kind"))
         else:
             resources.update({kind: MappingProxyType(group) for kind, group in sorted(others.items())})
+        if environments and self.target.backend == "agents":
+            resources[ENVIRONMENT_KIND] = MappingProxyType(environments)
         return specs, MappingProxyType(resources)
+
+    def _pin_skills(self, environments: dict[str, DesiredEnvironment], skills: Mapping[str, Any],
+                    diagnostics: Diagnostics) -> dict[str, DesiredEnvironment]:
+        """An environment's `skills` must name skill specs deployed here; each is pinned (a content digest,
+        or the version written) and named in its metadata (`orchestrator.skill`), so the skill goes first."""
+        from dataclasses import replace
+
+        from orchestrator.spec.agent_kinds import check_skill_references
+        from orchestrator.spec.loading import load_yaml_file
+
+        result = dict(environments)
+        for name, env_spec in environments.items():
+            if not env_spec.skills:
+                continue
+            doc = load_yaml_file(env_spec.path, env_spec.file, root=self.project.root)
+            pins, problems = check_skill_references(doc, env_spec.skills, env_spec.skill_pins, skills,
+                                                    skipped=self.skipped)
+            if problems:
+                diagnostics.extend(problems)
+                del result[name]
+                continue
+            metadata = {**env_spec.metadata, "orchestrator.skill": ",".join(sorted(env_spec.skills))}
+            result[name] = replace(env_spec, skill_pins=MappingProxyType(pins), metadata=MappingProxyType(metadata))
+        return result
 
     def _resolve_references(self, specs: dict[str, DesiredSpec], environments: Mapping[str, DesiredEnvironment],
                             diagnostics: Diagnostics) -> dict[str, DesiredSpec]:
@@ -608,7 +634,9 @@ class Builder:
             network=None if network is None else MappingProxyType(dict(network)),
             env=None if "env" not in data else MappingProxyType(dict(data["env"])),
             setup_commands=None if "setup_commands" not in data else tuple(MappingProxyType(dict(c)) for c in data["setup_commands"]),
-            skills=tuple(data.get("skills") or ()),
+            skills=tuple(s if isinstance(s, str) else s["name"] for s in data.get("skills") or ()),
+            skill_pins=MappingProxyType({s["name"]: f"version {s['version']}" for s in data.get("skills") or ()
+                                         if isinstance(s, dict) and "version" in s}),
             capability_directories=None if "capability_directories" not in data else tuple(data["capability_directories"]),
             desktop=None if "desktop" not in data else MappingProxyType(dict(data["desktop"])),
             dependencies=frozenset({path.resolve()}),

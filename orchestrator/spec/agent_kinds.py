@@ -66,6 +66,7 @@ class SkillSpec:
     path: Path
     kind: str = "skill"
     metadata: Mapping[str, str] = field(default_factory=dict)
+    folder_shown: str = ""  # the folder relative to the project root, with `/` (saved plans read it again)
     # where the spec stands, for plans and diagnostics (set by read_resource), and the engine's common fields
     file: str = ""
     name_line: int | None = None
@@ -126,6 +127,11 @@ def read_resource(doc: Document, root: Path) -> tuple[ResourceSpec | None, list[
     folder_files: frozenset[Path] = frozenset()
     if isinstance(spec, SkillSpec):
         folder_files = frozenset((spec.folder / name).resolve() for name in spec.files)
+        try:
+            shown = spec.folder.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            shown = spec.folder.as_posix()
+        spec = replace(spec, folder_shown=shown)
     spec = replace(spec, file=doc.display, name_line=where.line if where else None,
                    name_column=where.column if where else None,
                    dependencies=frozenset({doc.path.resolve()}) | folder_files)
@@ -261,3 +267,31 @@ def check_references(doc: Document, spec: ResourceSpec, names: Mapping[str, str]
             what = f"is a {names[name]} spec, not an {kind}" if name in names else "is not a spec of this project"
             found.append(doc.error_at(pointer, f"`{name}` {what}"))
     return found
+
+
+def check_skill_references(doc: Document, names: Iterable[str], explicit: Mapping[str, str],
+                           skills: Mapping[str, SkillSpec], *, skipped: Iterable[str] = ()
+                           ) -> tuple[dict[str, str], list[Diagnostic]]:
+    """An environment's skill pins by name (`content <digest>` of the skill spec's folder, or the explicit
+    `version N`), and a diagnostic for each name that is not a skill spec deployed here."""
+    import difflib
+
+    from orchestrator.spec.skill_archive import content_digest, file_digests
+
+    pins: dict[str, str] = {}
+    found: list[Diagnostic] = []
+    left_out = set(skipped)
+    for index, name in enumerate(names):
+        entry = doc.data["skills"][index] if isinstance(doc.data.get("skills"), list) else name
+        pointer = f"/skills/{index}" + ("/name" if isinstance(entry, dict) else "")
+        if name not in skills:
+            if name in left_out:
+                why = f"skill `{name}` is not deployed to this environment (its `environments` list leaves it out)"
+            else:
+                close = difflib.get_close_matches(name, list(skills), n=1, cutoff=0.6)
+                why = (f"unknown skill `{name}`" + (f"; did you mean `{close[0]}`?" if close else "")
+                       + " (skill specs: " + (", ".join(f"`{s}`" for s in sorted(skills)) or "none") + ")")
+            found.append(doc.error_at(pointer, why, hint="add a spec with `kind: skill` and this name"))
+            continue
+        pins[name] = explicit.get(name) or f"content {content_digest(file_digests(skills[name].files))}"
+    return pins, found

@@ -90,6 +90,17 @@ def build(files: Mapping[str, bytes], top: str, manifest: Mapping[str, str] | No
     return SkillArchive(buffer.getvalue(), digests)
 
 
+def file_digests(files: Mapping[str, bytes]) -> dict[str, str]:
+    """The sha256 of each file, by path (what a skill's essence compares; no zip is built)."""
+    return {path: hashlib.sha256(data).hexdigest() for path, data in sorted(files.items())}
+
+
+def content_digest(digests: Mapping[str, str]) -> str:
+    """One short digest of a skill's content (its per-file digests): how an environment pins "this content"."""
+    text = json.dumps(dict(sorted(digests.items())), separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
 def read_archive(data: bytes) -> tuple[dict[str, str], dict[str, str]]:
     """The per-file digests of a live skill's zip and its manifest (owner, hash; empty if none)."""
     files: dict[str, str] = {}
