@@ -96,7 +96,7 @@ class AgentsMapping:
             if kind == "function":
                 functions[tool.get("name", "")] = _live_function(tool)
             elif kind == "mcp":
-                tools[f"mcp:{tool.get('server_label')}"] = _live_mcp(tool)
+                tools[f"mcp:{tool.get('server_label')}"] = _live_mcp(tool, raw.get("_credentials"))
             elif kind == "web_search":
                 tools[kind] = _live_web_search(tool)
             elif kind:
@@ -268,7 +268,7 @@ def _stdio_transport(transport: Mapping[str, Any]) -> dict[str, Any]:
     return canonical({k: v for k, v in transport.items() if v not in (None, [])})
 
 
-def _live_mcp(tool: Mapping[str, Any]) -> dict[str, Any]:
+def _live_mcp(tool: Mapping[str, Any], credentials: Mapping[str, str] | None = None) -> dict[str, Any]:
     """An MCP tool's essence; `connection_origin: service`, empty request_metadata and headers,
     `required: false` and a null credential are server defaults and dropped. The other values of
     those three are shown as drift (a spec never sets them), so apply strips them."""
@@ -282,7 +282,11 @@ def _live_mcp(tool: Mapping[str, Any]) -> dict[str, Any]:
     if tool.get("connection_origin") not in (None, "service"):
         options["connection_origin"] = tool["connection_origin"]
     options["request_metadata"] = tool.get("request_metadata")
-    options["credential_id"] = tool.get("credential_id")
+    credential = tool.get("credential_id")
+    if credential is not None and credential in (credentials or {}):  # a credential of this project's vaults
+        options["credential"] = (credentials or {})[credential]  # by spec name: `vault/credential`
+    else:
+        options["credential_id"] = credential
     return _mcp_options(canonical(options))
 
 
@@ -334,6 +338,8 @@ def _wire_tools(essence: Mapping[str, Any]) -> list[dict[str, Any]]:
                 tool["allowed_tools"] = options["allowed_tools"]
             if options.get("required"):
                 tool["required"] = True
+            if options.get("credential"):
+                tool["credential"] = options["credential"]  # by spec name: the client puts its id in
             tools.append(tool)
         else:
             tools.append({"type": key, **options})
@@ -356,7 +362,49 @@ class AgentsClient:
         def fetch(query: dict[str, Any]) -> Any:
             return AGENTS.list_page(self._sdk, {"limit": PAGE_SIZE, "order": "asc", **query})
 
-        return [LiveObject.from_raw(item) for item in read_list(fetch, AGENT, page_size=PAGE_SIZE)]
+        return self._named(read_list(fetch, AGENT, page_size=PAGE_SIZE))
+
+    def _named(self, items: Sequence[Mapping[str, Any]]) -> list[LiveObject]:
+        """Agents whose MCP tools name a credential get `_credentials`: credential id -> `vault/credential`
+        for the vaults of the agent's own project and environment (one vault listing, only when needed)."""
+        if not any(t.get("credential_id") for item in items for t in item.get("tools") or []):
+            return [LiveObject.from_raw(item) for item in items]
+        from orchestrator.backends.vaults import owned_credentials
+
+        known = owned_credentials(self._sdk)
+        result = []
+        for item in items:
+            owner = LiveObject.from_raw(item).owner
+            if owner is not None and any(t.get("credential_id") for t in item.get("tools") or []):
+                names = {c_id: ref for (project, env), refs in known.items()
+                         if (project, env) == (owner.project, owner.environment) for ref, c_id in refs.items()}
+                item = {**item, "_credentials": names}
+            result.append(LiveObject.from_raw(item))
+        return result
+
+    def _with_credential_ids(self, payload: Mapping[str, Any]) -> Mapping[str, Any]:
+        """MCP tools naming a credential (`vault/credential`) get its live credential_id, resolved now: after
+        the graph applied the vault, among the vaults of the payload's own project and environment."""
+        tools = payload.get("tools")
+        if not tools or not any("credential" in t for t in tools):
+            return payload
+        from orchestrator.backends.vaults import owned_credentials
+        from orchestrator.engine.ownership import parse_owner
+        from orchestrator.errors import OrchestratorError
+
+        owner = parse_owner(payload.get("metadata"))
+        refs = owned_credentials(self._sdk).get((owner.project, owner.environment), {}) if owner else {}
+        wired = []
+        for tool in tools:
+            if "credential" in tool:
+                tool = dict(tool)
+                name = tool.pop("credential")
+                if name not in refs:
+                    raise OrchestratorError(f"credential `{name}` of MCP server `{tool.get('server_label')}` has no "
+                                            "live object yet; apply its vault first")
+                tool["credential_id"] = refs[name]
+            wired.append(tool)
+        return {**payload, "tools": wired}
 
     def retrieve(self, object_id: str) -> LiveObject | None:
         import openai
@@ -365,15 +413,15 @@ class AgentsClient:
             response = AGENTS.retrieve(self._sdk, object_id)
         except openai.NotFoundError:
             return None
-        return LiveObject.from_raw(read_object(response, AGENT))
+        return self._named([read_object(response, AGENT)])[0]
 
     def create(self, payload: Mapping[str, Any]) -> LiveObject:
-        response = AGENTS.create(self._sdk_once, payload)
-        return LiveObject.from_raw(read_object(response, AGENT))
+        response = AGENTS.create(self._sdk_once, self._with_credential_ids(payload))
+        return self._named([read_object(response, AGENT)])[0]
 
     def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
-        response = AGENTS.update(self._sdk, object_id, payload)
-        return LiveObject.from_raw(read_object(response, AGENT))
+        response = AGENTS.update(self._sdk, object_id, self._with_credential_ids(payload))
+        return self._named([read_object(response, AGENT)])[0]
 
     def delete(self, object_id: str) -> None:
         import openai

@@ -168,6 +168,19 @@ def _rotation(auth: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, A
     return rotate
 
 
+def owned_credentials(sdk: Any) -> dict[tuple[str, str], dict[str, str]]:
+    """(project, environment) -> `vault spec/credential name` -> credential id, over every owned vault: how an
+    agent's MCP tool names its credential (one vault listing, plus one credential listing per vault)."""
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for vault in VaultsClient(sdk, {}).list_all():
+        if vault.owner is None:
+            continue
+        refs = found.setdefault((vault.owner.project, vault.owner.environment), {})
+        for item in vault.raw.get("credentials") or []:
+            refs.setdefault(f"{vault.owner.spec}/{item['name']}", str(item["id"]))
+    return found
+
+
 class VaultsClient:
     """client.beta.agents.vaults and .credentials; a vault is read with its credentials."""
 

@@ -356,6 +356,7 @@ class Builder:
                                         line=env_spec.name_line, column=env_spec.name_column, pointer="/kind"))
         environments = self._pin_skills(environments, others.get("skill", {}), diagnostics)
         others = self._resolve_agent_kinds(specs, environments, others, diagnostics)
+        specs = self._resolve_credentials(specs, others.get("vault", {}), diagnostics)
         if others and self.target.backend != "agents":
             for group in others.values():
                 for other in group.values():
@@ -367,6 +368,32 @@ class Builder:
         if environments and self.target.backend == "agents":
             resources[ENVIRONMENT_KIND] = MappingProxyType(environments)
         return specs, MappingProxyType(resources)
+
+    def _resolve_credentials(self, specs: dict[str, DesiredSpec], vaults: Mapping[str, Any],
+                             diagnostics: Diagnostics) -> dict[str, DesiredSpec]:
+        """An MCP tool's `credential` must name a credential of a vault spec deployed here: written as
+        `vault/credential` into the tool, and the vault named in the agent's metadata (`orchestrator.vault`)."""
+        from dataclasses import replace
+
+        from orchestrator.spec.agent_kinds import check_credential_references
+        from orchestrator.spec.loading import load_yaml_file
+
+        result = dict(specs)
+        for name, spec in specs.items():
+            if not any(t.get("type") == "mcp" and "credential" in t for t in spec.tools):
+                continue
+            doc = load_yaml_file(spec.path, spec.file, root=self.project.root)
+            resolved, problems = check_credential_references(doc, spec.tools, vaults)
+            if problems:
+                diagnostics.extend(problems)
+                del result[name]
+                continue
+            tools = tuple(MappingProxyType({**t, "credential": resolved[i]}) if i in resolved else t
+                          for i, t in enumerate(spec.tools))
+            used = sorted({ref.split("/", 1)[0] for ref in resolved.values()})
+            metadata = {**spec.metadata, "orchestrator.vault": ",".join(used)}
+            result[name] = replace(spec, tools=tools, metadata=MappingProxyType(metadata))
+        return result
 
     def _pin_skills(self, environments: dict[str, DesiredEnvironment], skills: Mapping[str, Any],
                     diagnostics: Diagnostics) -> dict[str, DesiredEnvironment]:

@@ -295,3 +295,40 @@ def check_skill_references(doc: Document, names: Iterable[str], explicit: Mappin
             continue
         pins[name] = explicit.get(name) or f"content {content_digest(file_digests(skills[name].files))}"
     return pins, found
+
+
+def check_credential_references(doc: Document, tools: Iterable[Mapping[str, Any]], vaults: Mapping[str, VaultSpec],
+                                ) -> tuple[dict[int, str], list[Diagnostic]]:
+    """Each MCP tool's `credential` (tool index -> `vault/credential`, the canonical form), and a diagnostic
+    for a name no vault spec has, or a bare name that more than one vault has."""
+    owners: dict[str, list[str]] = {}
+    for vault in vaults.values():
+        for cred in vault.credentials:
+            owners.setdefault(cred.name, []).append(vault.name)
+    resolved: dict[int, str] = {}
+    found: list[Diagnostic] = []
+    for index, tool in enumerate(tools):
+        wanted = tool.get("credential") if tool.get("type") == "mcp" else None
+        if not isinstance(wanted, str):
+            continue
+        pointer = f"/tools/{index}/credential"
+        vault_name, _, cred_name = wanted.rpartition("/")
+        if vault_name:
+            vault = vaults.get(vault_name)
+            if vault is not None and any(c.name == cred_name for c in vault.credentials):
+                resolved[index] = wanted
+                continue
+            why = (f"vault `{vault_name}` has no credential `{cred_name}`" if vault is not None
+                   else f"`{vault_name}` is not a vault spec of this project")
+        elif len(owners.get(cred_name, [])) == 1:
+            resolved[index] = f"{owners[cred_name][0]}/{cred_name}"
+            continue
+        elif cred_name in owners:
+            why = (f"credential `{cred_name}` is in several vaults ("
+                   + ", ".join(f"`{v}`" for v in sorted(owners[cred_name])) + "); name one as `VAULT/NAME`")
+        else:
+            known = sorted(f"{v}/{c}" for c, vs in owners.items() for v in vs)
+            why = f"no vault spec has a credential `{cred_name}`" + (
+                f" (credentials: {', '.join(f'`{k}`' for k in known)})" if known else " (no vault specs)")
+        found.append(doc.error_at(pointer, why, hint="refer to a credential of a `kind: vault` spec as VAULT/NAME"))
+    return resolved, found
