@@ -26,7 +26,7 @@ from typing import Any
 
 from orchestrator.backends.wire import Shape, check_deleted, read_list, read_object
 from orchestrator.engine.live import LiveObject
-from orchestrator.engine.ownership import HASH_KEY, OWNER_KEY, Owner, parse_owner
+from orchestrator.engine.ownership import HASH_KEY, OWNER_KEY, Owner, parse_digests, parse_owner
 from orchestrator.errors import OrchestratorError
 from orchestrator.spec.skill_archive import (
     ArchiveProblem,
@@ -176,9 +176,13 @@ class SkillsClient:
         return read_list(fetch, SKILL_VERSION, page_size=PAGE_SIZE)
 
     def version_files(self, skill_id: str, version: str) -> dict[str, str]:
+        return self.version_archive(skill_id, version)[0]
+
+    def version_archive(self, skill_id: str, version: str) -> tuple[dict[str, str], dict[str, str]]:
+        """A kept version's file digests and ownership manifest (one content download)."""
         data = self._sdk.skills.versions.content.with_raw_response.retrieve(
             version, skill_id=skill_id).http_response.content
-        return read_archive(data)[0]
+        return read_archive(data)
 
     def list_all(self) -> list[LiveObject]:
         resource = self._sdk.skills
@@ -221,18 +225,26 @@ class SkillsClient:
         return self._read(read_object(response, SKILL))
 
     def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
-        """Make the wanted content the default: the default already, a kept version with the same files,
-        else a new version; then keep only the `keep_versions` most recent."""
+        """Make the wanted content the default: the default already, a kept version with the same files and
+        stamp (a rollback: no upload), else a new version; then keep only the `keep_versions` most recent.
+
+        The ownership stamp rides in each version's archive, so a change of the stamp alone (`keep_versions`
+        or the folder changed, an adoption) is a new version of the same files: the only way to write it."""
         current = self.retrieve(object_id)
         if current is None:
             raise OrchestratorError(f"skill {object_id} no longer exists")
         wanted = dict(payload["files"])
+        stamp = parse_digests({HASH_KEY: payload["manifest"].get("hash", "")})
         default = str(current.raw.get("default_version"))
-        target: str | None = default if dict(current.raw.get("files") or {}) == wanted else None
+        same = dict(current.raw.get("files") or {}) == wanted and current.digests == stamp
+        target: str | None = default if same else None
         versions = self.versions(object_id)
         if target is None:
             for version in reversed(versions):
-                if version["version"] != default and self.version_files(object_id, version["version"]) == wanted:
+                if version["version"] == default:
+                    continue
+                files, manifest = self.version_archive(object_id, version["version"])
+                if files == wanted and parse_digests({HASH_KEY: manifest.get("hash", "")}) == stamp:
                     target = version["version"]
                     self._sdk.skills.update(object_id, default_version=target)
                     break
