@@ -175,6 +175,12 @@ class SkillsClient:
 
         return read_list(fetch, SKILL_VERSION, page_size=PAGE_SIZE)
 
+    def content(self, skill_id: str) -> dict[str, bytes]:
+        """The files of the skill's default version (import writes them into the project)."""
+        from orchestrator.spec.skill_archive import unpack
+
+        return unpack(self._sdk.skills.content.with_raw_response.retrieve(skill_id).http_response.content)
+
     def version_files(self, skill_id: str, version: str) -> dict[str, str]:
         return self.version_archive(skill_id, version)[0]
 

@@ -132,7 +132,9 @@ def read_resource(doc: Document, root: Path) -> tuple[ResourceSpec | None, list[
         except ValueError:
             shown = spec.folder.as_posix()
         spec = replace(spec, folder_shown=shown)
-    spec = replace(spec, file=doc.display, name_line=where.line if where else None,
+    adopt = doc.data.get("adopt_id")
+    spec = replace(spec, file=doc.display, adopt_id=adopt if isinstance(adopt, str) else None,
+                   name_line=where.line if where else None,
                    name_column=where.column if where else None,
                    dependencies=frozenset({doc.path.resolve()}) | folder_files)
     return spec, found
