@@ -63,9 +63,11 @@ class EnvironmentsMapping:
             essence["env"] = dict(spec.env)
         if spec.setup_commands is not None:
             essence["setup_commands"] = [dict(c) for c in spec.setup_commands]
-        pins = dict(getattr(spec, "skill_pins", None) or {})
-        if pins:
-            essence["skills"] = {name: self._pin(name, pin) for name, pin in sorted(pins.items())}
+        if spec.skills:
+            from orchestrator.backends.skills import pin_of_spec
+
+            essence["skills"] = {name: self._pin(name, spec.skill_pins[name]) if name in spec.skill_pins
+                                 else pin_of_spec(spec.skill_specs[name]) for name in sorted(spec.skills)}
         return essence
 
     def _pin(self, name: str, pin: str) -> str:

@@ -12,8 +12,9 @@ upload: a rollback is instant). After each change only the `keep_versions` most 
 kept (the default one always is); `keep_versions` changed alone prunes without touching the default.
 
 Environment templates pin a version of each skill they name (`SkillDirectory`): by default "the
-version holding the content of the skill's folder" (`content <digest>`), resolved to a version number
-when the template is written, after the skill itself (the graph orders them).
+version this project made from the skill spec" (`content <digest>`: the digest of the skill's essence,
+which that version's archive carries in its stamp), resolved to a version number when the template is
+written, after the skill itself (the graph orders them). Any new version re-pins them in the same apply.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 from orchestrator.backends.wire import Shape, check_deleted, read_list, read_object
 from orchestrator.engine.live import LiveObject
 from orchestrator.engine.ownership import HASH_KEY, OWNER_KEY, Owner, parse_digests, parse_owner
+from orchestrator.engine.planning import essence_digests
 from orchestrator.errors import OrchestratorError
 from orchestrator.spec.skill_archive import (
     ArchiveProblem,
@@ -41,6 +43,7 @@ from orchestrator.spec.skill_archive import (
 SKILL = Shape("skill")
 SKILL_VERSION = Shape("skill.version")
 PAGE_SIZE = 100
+PIN_LENGTH = 12
 
 
 class SkillsMapping:
@@ -85,6 +88,13 @@ class SkillsMapping:
         return payload
 
 
+def pin_of_spec(spec: Any) -> str:
+    """How an environment pins the version a skill spec makes: `content <digest>`, the digest of the skill's
+    whole essence (files and settings), which the version's archive carries in its stamp."""
+    mapping = SkillsMapping()
+    return f"content {essence_digests(mapping.desired_essence(spec), mapping.write_only).full[:PIN_LENGTH]}"
+
+
 def files_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[str]]:
     """What a plan shows for a skill: the files added, changed and removed."""
     return changed_files(before.get("files") or {}, after.get("files") or {})
@@ -93,8 +103,8 @@ def files_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[s
 class SkillDirectory:
     """The skills this project and environment own, by spec name: what environment templates pin.
 
-    Filled as the skills client reads (the default version's content digest of each owned skill) and
-    applies (each version it makes or selects), so a template written later in the same apply pins it.
+    Filled as the skills client reads and applies (the stamp digest of each owned skill's default version),
+    so a template written later in the same apply pins the version just made or selected.
     """
 
     def __init__(self, project: str | None = None, environment: str | None = None) -> None:
@@ -163,8 +173,9 @@ class SkillsClient:
         metadata = {key: manifest[name] for key, name in ((OWNER_KEY, "owner"), (HASH_KEY, "hash")) if manifest.get(name)}
         raw = {**skill, "files": files, "archive": hashlib.sha256(data).hexdigest(), "metadata": metadata}
         live = LiveObject.from_raw(raw)
-        if skill.get("default_version") is not None:
-            self.directory.record(live.owner, live.id, str(skill["default_version"]), content_digest(files), default=True)
+        if skill.get("default_version") is not None and live.digests is not None:
+            self.directory.record(live.owner, live.id, str(skill["default_version"]),
+                                  live.digests.full[:PIN_LENGTH], default=True)
         return live
 
     def versions(self, skill_id: str) -> list[dict[str, Any]]:

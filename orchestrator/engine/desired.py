@@ -120,7 +120,8 @@ class DesiredEnvironment:
     env: Mapping[str, str] | None = None
     setup_commands: tuple[Mapping[str, str], ...] | None = None
     skills: tuple[str, ...] = ()
-    skill_pins: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # name -> content/version pin
+    skill_pins: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # name -> `version N` written
+    skill_specs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # the others: their skill specs
     capability_directories: tuple[str, ...] | None = None
     desktop: Mapping[str, bool] | None = None
     dependencies: frozenset[Path] = frozenset()
@@ -397,8 +398,9 @@ class Builder:
 
     def _pin_skills(self, environments: dict[str, DesiredEnvironment], skills: Mapping[str, Any],
                     diagnostics: Diagnostics) -> dict[str, DesiredEnvironment]:
-        """An environment's `skills` must name skill specs deployed here; each is pinned (a content digest,
-        or the version written) and named in its metadata (`orchestrator.skill`), so the skill goes first."""
+        """An environment's `skills` must name skill specs deployed here; each is pinned (to the version its
+        skill spec makes, or the version written) and named in its metadata (`orchestrator.skill`), so the
+        skill is applied first."""
         from dataclasses import replace
 
         from orchestrator.spec.agent_kinds import check_skill_references
@@ -409,14 +411,14 @@ class Builder:
             if not env_spec.skills:
                 continue
             doc = load_yaml_file(env_spec.path, env_spec.file, root=self.project.root)
-            pins, problems = check_skill_references(doc, env_spec.skills, env_spec.skill_pins, skills,
-                                                    skipped=self.skipped)
+            problems = check_skill_references(doc, env_spec.skills, skills, skipped=self.skipped)
             if problems:
                 diagnostics.extend(problems)
                 del result[name]
                 continue
             metadata = {**env_spec.metadata, "orchestrator.skill": ",".join(sorted(env_spec.skills))}
-            result[name] = replace(env_spec, skill_pins=MappingProxyType(pins), metadata=MappingProxyType(metadata))
+            pinned = {n: skills[n] for n in env_spec.skills if n not in env_spec.skill_pins}
+            result[name] = replace(env_spec, skill_specs=MappingProxyType(pinned), metadata=MappingProxyType(metadata))
         return result
 
     def _resolve_references(self, specs: dict[str, DesiredSpec], environments: Mapping[str, DesiredEnvironment],

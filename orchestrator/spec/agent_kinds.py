@@ -271,32 +271,26 @@ def check_references(doc: Document, spec: ResourceSpec, names: Mapping[str, str]
     return found
 
 
-def check_skill_references(doc: Document, names: Iterable[str], explicit: Mapping[str, str],
-                           skills: Mapping[str, SkillSpec], *, skipped: Iterable[str] = ()
-                           ) -> tuple[dict[str, str], list[Diagnostic]]:
-    """An environment's skill pins by name (`content <digest>` of the skill spec's folder, or the explicit
-    `version N`), and a diagnostic for each name that is not a skill spec deployed here."""
+def check_skill_references(doc: Document, names: Iterable[str], skills: Mapping[str, SkillSpec], *,
+                           skipped: Iterable[str] = ()) -> list[Diagnostic]:
+    """A diagnostic for each name of an environment's `skills` that is not a skill spec deployed here."""
     import difflib
 
-    from orchestrator.spec.skill_archive import content_digest, file_digests
-
-    pins: dict[str, str] = {}
     found: list[Diagnostic] = []
     left_out = set(skipped)
     for index, name in enumerate(names):
         entry = doc.data["skills"][index] if isinstance(doc.data.get("skills"), list) else name
         pointer = f"/skills/{index}" + ("/name" if isinstance(entry, dict) else "")
-        if name not in skills:
-            if name in left_out:
-                why = f"skill `{name}` is not deployed to this environment (its `environments` list leaves it out)"
-            else:
-                close = difflib.get_close_matches(name, list(skills), n=1, cutoff=0.6)
-                why = (f"unknown skill `{name}`" + (f"; did you mean `{close[0]}`?" if close else "")
-                       + " (skill specs: " + (", ".join(f"`{s}`" for s in sorted(skills)) or "none") + ")")
-            found.append(doc.error_at(pointer, why, hint="add a spec with `kind: skill` and this name"))
+        if name in skills:
             continue
-        pins[name] = explicit.get(name) or f"content {content_digest(file_digests(skills[name].files))}"
-    return pins, found
+        if name in left_out:
+            why = f"skill `{name}` is not deployed to this environment (its `environments` list leaves it out)"
+        else:
+            close = difflib.get_close_matches(name, list(skills), n=1, cutoff=0.6)
+            why = (f"unknown skill `{name}`" + (f"; did you mean `{close[0]}`?" if close else "")
+                   + " (skill specs: " + (", ".join(f"`{s}`" for s in sorted(skills)) or "none") + ")")
+        found.append(doc.error_at(pointer, why, hint="add a spec with `kind: skill` and this name"))
+    return found
 
 
 def check_credential_references(doc: Document, tools: Iterable[Mapping[str, Any]], vaults: Mapping[str, VaultSpec],
