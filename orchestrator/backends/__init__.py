@@ -38,12 +38,14 @@ def kinds_for(backend: str, sdk: Any, project: Any, environment: str | None = No
 
     env = environment or project.default_environment
     skills = SkillsClient(sdk, project.root, SkillDirectory(project.name, env))  # templates pin its skills
-    return (
-        Kind("vault", VaultsMapping(), VaultsClient(sdk, environ or {})),
+    vaults = VaultsClient(sdk, environ or {})
+    templates = EnvironmentsClient(sdk, project.name, project.root, skills=skills)
+    return (  # automations name the vaults and templates these clients just read (their snapshots)
+        Kind("vault", VaultsMapping(), vaults),
         Kind("skill", SkillsMapping(), skills),
-        Kind("environment", EnvironmentsMapping(skills.directory),
-             EnvironmentsClient(sdk, project.name, project.root, skills=skills)),
-        Kind("automation", AutomationsMapping(), AutomationsClient(sdk, project, env)),
+        Kind("environment", EnvironmentsMapping(skills.directory), templates),
+        Kind("automation", AutomationsMapping(),
+             AutomationsClient(sdk, project, env, siblings={"vault": vaults, "environment": templates})),
     )
 
 

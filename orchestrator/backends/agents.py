@@ -354,9 +354,10 @@ class AgentsClient:
     """/v1/agents through the SDK's low-level client (rest.AGENTS: the requests of client.beta.agents
     without importing it), paging at 100, read as wire JSON with its shape checked (wire.read_list)."""
 
-    def __init__(self, sdk: Any) -> None:
+    def __init__(self, sdk: Any, vaults: Any = None) -> None:
         self._sdk = sdk
         self._sdk_once = sdk.with_options(max_retries=0)  # creates are never retried blindly
+        self._vaults = vaults  # () -> the vaults as read already, or None (credential names: one listing)
 
     def list_all(self) -> list[LiveObject]:
         def fetch(query: dict[str, Any]) -> Any:
@@ -371,7 +372,7 @@ class AgentsClient:
             return [LiveObject.from_raw(item) for item in items]
         from orchestrator.backends.vaults import owned_credentials
 
-        known = owned_credentials(self._sdk)
+        known = owned_credentials(self._sdk, self._vaults() if self._vaults is not None else None)
         result = []
         for item in items:
             owner = LiveObject.from_raw(item).owner

@@ -219,6 +219,7 @@ class EnvironmentsClient:
         self._uploads: dict[tuple[str, str], str] = {}
         self._upload_locks: dict[tuple[str, str], threading.Lock] = {}
         self.uploaded = 0  # files this client uploaded (bench and tests read it)
+        self.snapshot: list[LiveObject] | None = None  # the last listing (automations name templates through it)
 
     def list_all(self) -> list[LiveObject]:
         resource = self._sdk.beta.agents.environments.templates
@@ -226,7 +227,8 @@ class EnvironmentsClient:
         def fetch(query: dict[str, Any]) -> Any:
             return resource.with_raw_response.list(limit=PAGE_SIZE, order="asc", **query).http_response
 
-        return [_live(item) for item in read_list(fetch, ENVIRONMENT_TEMPLATE, page_size=PAGE_SIZE)]
+        self.snapshot = [_live(item) for item in read_list(fetch, ENVIRONMENT_TEMPLATE, page_size=PAGE_SIZE)]
+        return list(self.snapshot)
 
     def read_view(self, objects: Iterable[LiveObject], wanted: bool) -> FilesView | None:
         """The files listing, when a template or a spec has project files (one request per 10,000 files)."""

@@ -168,11 +168,12 @@ def _rotation(auth: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, A
     return rotate
 
 
-def owned_credentials(sdk: Any) -> dict[tuple[str, str], dict[str, str]]:
+def owned_credentials(sdk: Any, vaults: Sequence[LiveObject] | None = None) -> dict[tuple[str, str], dict[str, str]]:
     """(project, environment) -> `vault spec/credential name` -> credential id, over every owned vault: how an
-    agent's MCP tool names its credential (one vault listing, plus one credential listing per vault)."""
+    agent's MCP tool names its credential. vaults: as read already (else one vault listing, plus one
+    credential listing per vault)."""
     found: dict[tuple[str, str], dict[str, str]] = {}
-    for vault in VaultsClient(sdk, {}).list_all():
+    for vault in VaultsClient(sdk, {}).list_all() if vaults is None else vaults:
         if vault.owner is None:
             continue
         refs = found.setdefault((vault.owner.project, vault.owner.environment), {})
@@ -188,6 +189,7 @@ class VaultsClient:
         self._sdk = sdk
         self._sdk_once = sdk.with_options(max_retries=0)
         self._environ = environ
+        self.snapshot: list[LiveObject] | None = None  # the last listing (other kinds name vaults through it)
 
     def _credentials(self, vault_id: str) -> list[dict[str, Any]]:
         resource = self._sdk.beta.agents.vaults.credentials
@@ -206,7 +208,8 @@ class VaultsClient:
         def fetch(query: dict[str, Any]) -> Any:
             return resource.with_raw_response.list(limit=PAGE_SIZE, order="asc", **query).http_response
 
-        return [self._live(item) for item in read_list(fetch, VAULT, page_size=PAGE_SIZE)]
+        self.snapshot = [self._live(item) for item in read_list(fetch, VAULT, page_size=PAGE_SIZE)]
+        return list(self.snapshot)
 
     def retrieve(self, object_id: str) -> LiveObject | None:
         import openai
