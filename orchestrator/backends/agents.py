@@ -56,6 +56,11 @@ class AgentsMapping:
             options = canonical({k: v for k, v in tool.items() if k != "type"})
             if tool["type"] == "mcp":
                 label = options.pop("server_label")
+                auth = options.pop("credential_auth", None)  # the named credential's settings (desired state)
+                if auth is not None:
+                    from orchestrator.backends.vaults import credential_settings
+
+                    options["credential_settings"] = credential_settings(auth)
                 tools[f"mcp:{label}"] = _mcp_options(_spec_mcp(options))
             elif tool["type"] == "web_search":
                 tools["web_search"] = _web_search_options(options)
@@ -268,7 +273,7 @@ def _stdio_transport(transport: Mapping[str, Any]) -> dict[str, Any]:
     return canonical({k: v for k, v in transport.items() if v not in (None, [])})
 
 
-def _live_mcp(tool: Mapping[str, Any], credentials: Mapping[str, str] | None = None) -> dict[str, Any]:
+def _live_mcp(tool: Mapping[str, Any], credentials: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """An MCP tool's essence; `connection_origin: service`, empty request_metadata and headers,
     `required: false` and a null credential are server defaults and dropped. The other values of
     those three are shown as drift (a spec never sets them), so apply strips them."""
@@ -284,7 +289,9 @@ def _live_mcp(tool: Mapping[str, Any], credentials: Mapping[str, str] | None = N
     options["request_metadata"] = tool.get("request_metadata")
     credential = tool.get("credential_id")
     if credential is not None and credential in (credentials or {}):  # a credential of this project's vaults
-        options["credential"] = (credentials or {})[credential]  # by spec name: `vault/credential`
+        ref, settings = (credentials or {})[credential]
+        options["credential"] = ref  # by spec name: `vault/credential`, and the settings it was made with
+        options["credential_settings"] = settings
     else:
         options["credential_id"] = credential
     return _mcp_options(canonical(options))
@@ -377,8 +384,9 @@ class AgentsClient:
         for item in items:
             owner = LiveObject.from_raw(item).owner
             if owner is not None and any(t.get("credential_id") for t in item.get("tools") or []):
-                names = {c_id: ref for (project, env), refs in known.items()
-                         if (project, env) == (owner.project, owner.environment) for ref, c_id in refs.items()}
+                names = {c_id: [ref, settings] for (project, env), refs in known.items()
+                         if (project, env) == (owner.project, owner.environment)
+                         for ref, (c_id, settings) in refs.items()}
                 item = {**item, "_credentials": names}
             result.append(LiveObject.from_raw(item))
         return result
@@ -403,7 +411,7 @@ class AgentsClient:
                 if name not in refs:
                     raise OrchestratorError(f"credential `{name}` of MCP server `{tool.get('server_label')}` has no "
                                             "live object yet; apply its vault first")
-                tool["credential_id"] = refs[name]
+                tool["credential_id"] = refs[name][0]
             wired.append(tool)
         return {**payload, "tools": wired}
 

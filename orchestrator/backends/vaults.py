@@ -168,17 +168,27 @@ def _rotation(auth: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, A
     return rotate
 
 
-def owned_credentials(sdk: Any, vaults: Sequence[LiveObject] | None = None) -> dict[tuple[str, str], dict[str, str]]:
-    """(project, environment) -> `vault spec/credential name` -> credential id, over every owned vault: how an
-    agent's MCP tool names its credential. vaults: as read already (else one vault listing, plus one
-    credential listing per vault)."""
-    found: dict[tuple[str, str], dict[str, str]] = {}
+def credential_settings(auth: Mapping[str, Any]) -> str:
+    """A short digest of a credential's non-secret settings: a change recreates the credential (a new id),
+    so an agent naming it changes with it and is re-pointed in the same apply."""
+    from orchestrator.engine.ownership import digest
+
+    return digest(plain_auth(auth))[:8]
+
+
+def owned_credentials(sdk: Any, vaults: Sequence[LiveObject] | None = None
+                      ) -> dict[tuple[str, str], dict[str, tuple[str, str]]]:
+    """(project, environment) -> `vault spec/credential name` -> (credential id, settings digest), over every
+    owned vault: how an agent's MCP tool names its credential. vaults: as read already (else one vault
+    listing, plus one credential listing per vault)."""
+    found: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
     for vault in VaultsClient(sdk, {}).list_all() if vaults is None else vaults:
         if vault.owner is None:
             continue
         refs = found.setdefault((vault.owner.project, vault.owner.environment), {})
         for item in vault.raw.get("credentials") or []:
-            refs.setdefault(f"{vault.owner.spec}/{item['name']}", str(item["id"]))
+            refs.setdefault(f"{vault.owner.spec}/{item['name']}",
+                            (str(item["id"]), credential_settings(item.get("auth") or {})))
     return found
 
 

@@ -389,8 +389,9 @@ class Builder:
                 diagnostics.extend(problems)
                 del result[name]
                 continue
-            tools = tuple(MappingProxyType({**t, "credential": resolved[i]}) if i in resolved else t
-                          for i, t in enumerate(spec.tools))
+            settings = {f"{v.name}/{c.name}": c.auth for v in vaults.values() for c in v.credentials}
+            tools = tuple(MappingProxyType({**t, "credential": resolved[i], "credential_auth": settings[resolved[i]]})
+                          if i in resolved else t for i, t in enumerate(spec.tools))
             used = sorted({ref.split("/", 1)[0] for ref in resolved.values()})
             metadata = {**spec.metadata, "orchestrator.vault": ",".join(used)}
             result[name] = replace(spec, tools=tools, metadata=MappingProxyType(metadata))

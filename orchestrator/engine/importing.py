@@ -400,7 +400,7 @@ def _mcp_tool(
         )
         return []
     options = dict(essence["tools"].get(f"mcp:{label}") or {})
-    for never_written in ("connection_origin", "credential_id", "request_metadata"):
+    for never_written in ("connection_origin", "credential_id", "request_metadata", "credential_settings"):
         options.pop(never_written, None)
     item: dict[str, Any] = {"type": "mcp", "server_label": label}
     if "transport" in options:

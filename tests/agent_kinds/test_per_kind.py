@@ -212,3 +212,20 @@ def test_unknown_and_ambiguous_references_are_diagnosed_at_their_line(root: Path
         assert "specs/helper.yaml:" in out and "vault `crm` has no credential `crm-tokn`" in out, out
         assert "specs/tutor-env.yaml:4" in out and "unknown skill `gramar`" in out, out
     assert sdk.beta.agents.list().data == [] and sdk.beta.agents.vaults.list().data == []
+
+
+def test_a_recreated_credential_is_re_pointed_in_the_same_apply(root: Path, sdk: openai.OpenAI) -> None:
+    write(root / "specs" / "crm.yaml", VAULT)
+    write_spec(root, "analyst", tools=[MCP])
+    applied(root)
+    vault = sdk.beta.agents.vaults.list().data[0]
+    first = sdk.beta.agents.vaults.credentials.list(vault.id).data[0].id
+    # a new server URL: the API keeps a credential's method and URL, so the credential is made again
+    write(root / "specs" / "crm.yaml", VAULT.replace('mcp_server_url: "https://mcp.example.com"',
+                                                     'mcp_server_url: "https://mcp2.example.com"'))
+    code, out = cli(root, "diff")
+    assert code == 2 and "~ vault crm" in out and "~ agent analyst" in out and "credential_settings" in out, out
+    applied(root)
+    second = sdk.beta.agents.vaults.credentials.list(vault.id).data[0].id
+    agent = sdk.beta.agents.list().data[0]
+    assert second != first and next(t for t in agent.tools if t.type == "mcp").credential_id == second
