@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestrator.engine.importing import Claims, ImportedSpec, Layout, Verdict, choose_name, classify, kind_importers
+from orchestrator.engine.importing import (
+    Claims,
+    ImportedSpec,
+    Layout,
+    Verdict,
+    choose_name,
+    classify,
+    kind_importers,
+)
 
 ORDER = ("vault", "skill", "automation")  # automations name the vaults (and agents) imported before them
 

@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from orchestrator.engine.importing import Claims, ImportedSpec, Layout, PlannedFile, _metadata, render_spec, slugify
+from orchestrator.engine.importing import (
+    Claims,
+    ImportedSpec,
+    Layout,
+    PlannedFile,
+    _metadata,
+    render_spec,
+    slugify,
+)
 from orchestrator.spec.agent_kinds import SECRET_FIELDS
 
 SECRET_KEY = "orchestrator.secret"  # a credential's recorded revision (backends.vaults)

@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error
-from orchestrator.engine.ownership import HASH_KEY, OWNER_KEY, Owner, digest, parse_revision, stamp, with_revision
+from orchestrator.engine.ownership import (
+    HASH_KEY,
+    OWNER_KEY,
+    Owner,
+    digest,
+    parse_revision,
+    stamp,
+    with_revision,
+)
 from orchestrator.engine.planning import Action, Change, FieldChange, LiveItem, Plan, Reason, essence_digests
 from orchestrator.errors import OrchestratorError
 from orchestrator.secrets import Redactor, current
