@@ -41,7 +41,7 @@ def kinds_for(backend: str, sdk: Any, project: Any, environment: str | None = No
     vaults = VaultsClient(sdk, environ or {})
     templates = EnvironmentsClient(sdk, project.name, project.root, skills=skills)
     return (  # automations name the vaults and templates these clients just read (their snapshots)
-        Kind("vault", VaultsMapping(), vaults),
+        Kind("vault", VaultsMapping(environ or {}), vaults),  # a value changed at its source shows
         Kind("skill", SkillsMapping(), skills),
         Kind("environment", EnvironmentsMapping(skills.directory), templates),
         Kind("automation", AutomationsMapping(),

@@ -229,3 +229,15 @@ def test_a_recreated_credential_is_re_pointed_in_the_same_apply(root: Path, sdk:
     second = sdk.beta.agents.vaults.credentials.list(vault.id).data[0].id
     agent = sdk.beta.agents.list().data[0]
     assert second != first and next(t for t in agent.tools if t.type == "mcp").credential_id == second
+
+
+def test_a_new_value_at_the_source_is_a_rotation(root: Path, sdk: openai.OpenAI,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    write(root / "specs" / "crm.yaml", VAULT)
+    applied(root)
+    monkeypatch.setenv("CRM_TOKEN", SENTINEL + "-new")  # revision unchanged: noticed by its salted digest
+    code, out = cli(root, "diff")
+    assert code == 2 and "~ credential crm-token: (secret changed)" in out, out
+    applied(root)
+    monkeypatch.delenv("CRM_TOKEN")  # diff needs no secret: without it, nothing to compare, nothing shown
+    assert cli(root, "diff")[0] == 0
