@@ -372,14 +372,16 @@ class AgentsClient:
 
         return self._named(read_list(fetch, AGENT, page_size=PAGE_SIZE))
 
-    def _named(self, items: Sequence[Mapping[str, Any]]) -> list[LiveObject]:
+    def _named(self, items: Sequence[Mapping[str, Any]], known: Mapping[Any, Any] | None = None) -> list[LiveObject]:
         """Agents whose MCP tools name a credential get `_credentials`: credential id -> `vault/credential`
-        for the vaults of the agent's own project and environment (one vault listing, only when needed)."""
+        for the vaults of the agent's own project and environment (one vault listing, only when needed;
+        known: the credentials read already)."""
         if not any(t.get("credential_id") for item in items for t in item.get("tools") or []):
             return [LiveObject.from_raw(item) for item in items]
         from orchestrator.backends.vaults import owned_credentials
 
-        known = owned_credentials(self._sdk, self._vaults() if self._vaults is not None else None)
+        if known is None:
+            known = owned_credentials(self._sdk, self._vaults() if self._vaults is not None else None)
         result = []
         for item in items:
             owner = LiveObject.from_raw(item).owner
@@ -391,18 +393,20 @@ class AgentsClient:
             result.append(LiveObject.from_raw(item))
         return result
 
-    def _with_credential_ids(self, payload: Mapping[str, Any]) -> Mapping[str, Any]:
+    def _with_credential_ids(self, payload: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[Any, Any] | None]:
         """MCP tools naming a credential (`vault/credential`) get its live credential_id, resolved now: after
-        the graph applied the vault, among the vaults of the payload's own project and environment."""
+        the graph applied the vault, among the vaults of the payload's own project and environment. Also
+        the credentials read (the response is named with them)."""
         tools = payload.get("tools")
         if not tools or not any("credential" in t for t in tools):
-            return payload
+            return payload, None
         from orchestrator.backends.vaults import owned_credentials
         from orchestrator.engine.ownership import parse_owner
         from orchestrator.errors import OrchestratorError
 
         owner = parse_owner(payload.get("metadata"))
-        refs = owned_credentials(self._sdk).get((owner.project, owner.environment), {}) if owner else {}
+        known = owned_credentials(self._sdk)
+        refs = known.get((owner.project, owner.environment), {}) if owner else {}
         wired = []
         for tool in tools:
             if "credential" in tool:
@@ -413,7 +417,7 @@ class AgentsClient:
                                             "live object yet; apply its vault first")
                 tool["credential_id"] = refs[name][0]
             wired.append(tool)
-        return {**payload, "tools": wired}
+        return {**payload, "tools": wired}, known
 
     def retrieve(self, object_id: str) -> LiveObject | None:
         import openai
@@ -425,12 +429,14 @@ class AgentsClient:
         return self._named([read_object(response, AGENT)])[0]
 
     def create(self, payload: Mapping[str, Any]) -> LiveObject:
-        response = AGENTS.create(self._sdk_once, self._with_credential_ids(payload))
-        return self._named([read_object(response, AGENT)])[0]
+        body, known = self._with_credential_ids(payload)
+        response = AGENTS.create(self._sdk_once, body)
+        return self._named([read_object(response, AGENT)], known)[0]
 
     def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
-        response = AGENTS.update(self._sdk, object_id, self._with_credential_ids(payload))
-        return self._named([read_object(response, AGENT)])[0]
+        body, known = self._with_credential_ids(payload)
+        response = AGENTS.update(self._sdk, object_id, body)
+        return self._named([read_object(response, AGENT)], known)[0]
 
     def delete(self, object_id: str) -> None:
         import openai
