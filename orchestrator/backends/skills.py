@@ -52,13 +52,20 @@ class SkillsMapping:
     write_only: frozenset[str] = frozenset({"folder", "keep_versions"})
 
     def __init__(self) -> None:
-        # content digest -> the files read by desired_essence: apply zips them without reading the folder
-        # again (a saved plan has none: its apply reads the folder and checks the digests)
+        # content digest -> the files read by desired_essence (the latest of each spec: watch plans again and
+        # again): apply zips them without reading the folder again (a saved plan has none: its apply reads
+        # the folder and checks the digests)
         self._files: dict[str, Mapping[str, bytes]] = {}
+        self._latest: dict[str, str] = {}  # spec name -> its content digest in _files
 
     def desired_essence(self, spec: Any) -> dict[str, Any]:
         files = file_digests(spec.files)
-        self._files[content_digest(files)] = spec.files
+        key = content_digest(files)
+        stale = self._latest.get(spec.name)
+        if stale not in (None, key) and stale not in {v for n, v in self._latest.items() if n != spec.name}:
+            self._files.pop(stale, None)
+        self._latest[spec.name] = key
+        self._files[key] = spec.files
         return {"files": files, "folder": spec.folder_shown or spec.folder.as_posix(),
                 "keep_versions": spec.keep_versions}
 

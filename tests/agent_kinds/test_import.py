@@ -80,3 +80,15 @@ def test_import_vault_skill_automation_round_trip(root: Path, sdk: openai.OpenAI
     assert result.exit_code == 0, result.output
     written = "".join(p.read_text("utf-8", "replace") for p in root.rglob("*") if p.is_file() and p.suffix != ".db")
     assert SENTINEL not in written and SENTINEL not in out
+
+
+def test_an_automation_whose_agent_has_no_spec_is_refused(root: Path, sdk: openai.OpenAI) -> None:
+    agent = sdk.beta.agents.create(model="gpt-5.4", metadata={"orchestrator.owner": "other/dev/analyst"})
+    automation = sdk.beta.agents.automations.create(
+        type="once", name="once", run_at=1_900_000_000,
+        target={"type": "new_session", "agent_id": agent.id, "environment": {"type": "none"},
+                "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Go."}]}]})
+    result = run_cli(["-C", str(root), "import", automation.id])
+    assert result.exit_code == 1, result.output
+    assert f"the automation targets agent {agent.id}, which is neither a spec of this project" in result.output
+    assert "Nothing was written." in result.output and not list((root / "specs").iterdir())
