@@ -175,6 +175,9 @@ def prepare_import(
         batch={f"agent:{item.object_id}": item.name for item in imports})
     if kinds.errors:
         return FoundImports(kind, skipped=(*skipped, *kinds.skipped), errors=kinds.errors)
+    imports = other.name_credentials(
+        imports, candidates, kinds_found, [i for i in kinds.imports if i.data["kind"] == "vault"],
+        project=project.name, environment=selection.environment.name, claims=claims, schema_path=schema_path)
     names = {**kinds_found.owned, **{f"agent:{i.object_id}": i.name for i in imports},
              **{f"{i.data['kind']}:{i.object_id}": i.name for i in kinds.imports}}
     imports += kinds.imports
@@ -209,6 +212,7 @@ def verify_round_trip(
                 _create(root / planned.path, planned.data if planned.data is not None else planned.text,
                         exclusive=False)
         builder = Builder(mirror, selection.environment, selection.target, today=today())
+        from orchestrator.cli import importing_kinds as other
         from orchestrator.cli.importing_kinds import ORDER, verify_kinds
 
         others = [(item, raw) for item, raw in zip(imports, raws, strict=True) if item.data.get("kind") in ORDER]
@@ -226,8 +230,7 @@ def verify_round_trip(
             )
             if spec is None:
                 continue
-            want = mapping.desired_essence(spec)
-            have = mapping.live_essence(raw)
+            want, have = other.credentials_named(mapping.desired_essence(spec), mapping.live_essence(raw), found)
             for key in sorted(set(want) | set(have)):
                 if key not in mapping.write_only and want.get(key) != have.get(key):
                     found.append(f"the round trip is not exact: apply will change `{key}`")

@@ -146,3 +146,61 @@ def verify_kinds(imports: Sequence[ImportedSpec], raws: Sequence[Mapping[str, An
             if key not in mapping.write_only and want.get(key) != have.get(key):
                 found.append(f"the round trip is not exact: apply will change `{key}`")
     return notes
+
+
+def name_credentials(agents: Sequence[ImportedSpec], raws: Sequence[Mapping[str, Any]], found: KindObjects,
+                     vaults: Sequence[ImportedSpec], *, project: str, environment: str, claims: Claims,
+                     schema_path: str | None) -> list[ImportedSpec]:
+    """Imported agents whose MCP tool uses a credential of a vault this project owns or imports now: the
+    tool names it (`credential: vault/name`) instead of losing it, and its spec file is written again."""
+    from dataclasses import replace
+
+    from orchestrator.engine.importing import PlannedFile, render_spec
+    from orchestrator.engine.ownership import parse_owner
+
+    refs: dict[str, str] = {}
+    imported = {item.object_id: item.name for item in vaults}
+    for object_id, (kind, raw) in found.objects.items():
+        owner = parse_owner(raw.get("metadata"))
+        owned = owner is not None and (owner.project, owner.environment) == (project, environment)
+        vault = imported.get(object_id) or (owner.spec if owned and owner else None)
+        if kind == "vault" and vault:
+            refs.update({str(c["id"]): f"{vault}/{c['name']}" for c in raw.get("credentials") or []})
+    result = []
+    for item, raw in zip(agents, raws, strict=True):
+        used = {str(t.get("server_label")): refs[t["credential_id"]] for t in raw.get("tools") or []
+                if t.get("type") == "mcp" and t.get("credential_id") in refs}
+        if not used:
+            result.append(item)
+            continue
+        data = dict(item.data)
+        data["tools"] = [{**t, "credential": used[t["server_label"]]}
+                         if isinstance(t, dict) and t.get("type") == "mcp" and t.get("server_label") in used else t
+                         for t in data.get("tools") or []]
+        text = render_spec(data, object_id=item.object_id, kind="agent", schema_path=schema_path)
+        claims.planned[item.spec_path] = text
+        lost = tuple(f"MCP server `{label}`: credential_id cannot" for label in used)
+        warnings = tuple(w for w in item.warnings if not w.startswith(lost))
+        result.append(replace(item, data=data, files=(PlannedFile(item.spec_path, text), *item.files[1:]),
+                              warnings=warnings))
+    return result
+
+
+def credentials_named(want: Mapping[str, Any], have: Mapping[str, Any], notes: list[str]
+                      ) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """An imported agent's essence and its live one, with a credential named by the spec set aside (the
+    same credential: its id is put in at the adopting apply, once its vault is adopted), said in notes."""
+    tools = want.get("tools")
+    if not isinstance(tools, Mapping) or not any("credential" in o for o in tools.values() if isinstance(o, Mapping)):
+        return want, have
+    keys = ("credential", "credential_settings", "credential_id")
+
+    def plain(essence: Mapping[str, Any]) -> dict[str, Any]:
+        return {**essence, "tools": {label: {k: v for k, v in o.items() if k not in keys} if isinstance(o, Mapping)
+                                     else o for label, o in (essence.get("tools") or {}).items()}}
+
+    for label, options in sorted(tools.items()):
+        if isinstance(options, Mapping) and "credential" in options:
+            notes.append(f"MCP server `{label[4:]}` names credential {options['credential']}; the adopting apply "
+                         "points it there by id (the same credential)")
+    return plain(want), plain(have)

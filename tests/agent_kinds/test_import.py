@@ -43,7 +43,9 @@ def test_import_vault_skill_automation_round_trip(root: Path, sdk: openai.OpenAI
         vault.id, name="crm-token", auth={"type": "static_bearer", "mcp_server_url": "https://mcp.example.com",
                                           "token": SENTINEL})
     skill = sdk.skills.create(files=("skill.zip", skill_zip("Use the subjunctive."), "application/zip"))
-    agent = sdk.beta.agents.create(model="gpt-5.4", name="Analyst", instructions="You analyse.")
+    agent = sdk.beta.agents.create(model="gpt-5.4", name="Analyst", instructions="You analyse.", tools=[
+        {"type": "mcp", "server_label": "crm", "transport": {"type": "http", "server_url": "https://mcp.example.com"},
+         "credential_id": credential.id}])
     automation = sdk.beta.agents.automations.create(
         type="periodic", name="Daily digest", expression="0 7 * * *", timezone="Europe/Madrid",
         target={"type": "new_session", "agent_id": agent.id, "environment": {"type": "none"},
@@ -60,6 +62,8 @@ def test_import_vault_skill_automation_round_trip(root: Path, sdk: openai.OpenAI
     skill_spec = yaml.safe_load((root / "specs" / "grammar-helper.yaml").read_text())
     assert skill_spec["folder"] == "../skills/grammar-helper"
     assert (root / "skills" / "grammar-helper" / "tables" / "verbs.csv").read_text() == "ser,estar\n"
+    agent_spec = yaml.safe_load((root / "specs" / "analyst.yaml").read_text())
+    assert agent_spec["tools"][0]["credential"] == "crm/crm-token"  # by name, not lost
     automation_spec = yaml.safe_load((root / "specs" / "daily-digest.yaml").read_text())
     assert automation_spec["target"] == {"agent": "analyst", "vaults": ["crm"], "input": "Go."}
 
@@ -76,6 +80,8 @@ def test_import_vault_skill_automation_round_trip(root: Path, sdk: openai.OpenAI
     assert [c.id for c in sdk.beta.agents.vaults.credentials.list(vault.id).data] == [credential.id]
     assert [s.id for s in sdk.skills.list().data] == [skill.id]
     assert [a.id for a in sdk.beta.agents.automations.list().data] == [automation.id]
+    tool = next(t for t in sdk.beta.agents.retrieve(agent.id).tools if t.type == "mcp")
+    assert tool.credential_id == credential.id
     result = run_cli(["-C", str(root), "diff"])
     assert result.exit_code == 0, result.output
     written = "".join(p.read_text("utf-8", "replace") for p in root.rglob("*") if p.is_file() and p.suffix != ".db")
