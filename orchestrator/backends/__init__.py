@@ -33,15 +33,19 @@ def kinds_for(backend: str, sdk: Any, project: Any, environment: str | None = No
         return ()
     from orchestrator.backends.automations import AutomationsClient, AutomationsMapping
     from orchestrator.backends.environments import EnvironmentsClient, EnvironmentsMapping
-    from orchestrator.backends.skills import SkillsClient, SkillsMapping
+    from orchestrator.backends.skills import SkillDirectory, SkillsClient, SkillsMapping
     from orchestrator.backends.vaults import VaultsClient, VaultsMapping
 
     env = environment or project.default_environment
-    return (
-        Kind("environment", EnvironmentsMapping(), EnvironmentsClient(sdk, project.name, project.root)),
-        Kind("vault", VaultsMapping(), VaultsClient(sdk, environ or {})),
-        Kind("skill", SkillsMapping(), SkillsClient(sdk)),
-        Kind("automation", AutomationsMapping(), AutomationsClient(sdk, project, env)),
+    skills = SkillsClient(sdk, project.root, SkillDirectory(project.name, env))  # templates pin its skills
+    vaults = VaultsClient(sdk, environ or {})
+    templates = EnvironmentsClient(sdk, project.name, project.root, skills=skills)
+    return (  # automations name the vaults and templates these clients just read (their snapshots)
+        Kind("vault", VaultsMapping(environ or {}), vaults),  # a value changed at its source shows
+        Kind("skill", SkillsMapping(), skills),
+        Kind("environment", EnvironmentsMapping(skills.directory), templates),
+        Kind("automation", AutomationsMapping(),
+             AutomationsClient(sdk, project, env, siblings={"vault": vaults, "environment": templates})),
     )
 
 

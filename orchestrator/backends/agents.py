@@ -67,6 +67,11 @@ class AgentsMapping:
                 continue  # shell commands in the agent's environment (plan_notes says so)
             if tool["type"] == "mcp":
                 label = options.pop("server_label")
+                auth = options.pop("credential_auth", None)  # the named credential's settings (desired state)
+                if auth is not None:
+                    from orchestrator.backends.vaults import credential_settings
+
+                    options["credential_settings"] = credential_settings(auth)
                 tools[f"mcp:{label}"] = _mcp_options(_spec_mcp(options))
             elif tool["type"] == "web_search":
                 tools["web_search"] = _web_search_options(options)
@@ -126,7 +131,7 @@ class AgentsMapping:
             if kind == "function":
                 functions[tool.get("name", "")] = _live_function(tool)
             elif kind == "mcp":
-                tools[f"mcp:{tool.get('server_label')}"] = _live_mcp(tool)
+                tools[f"mcp:{tool.get('server_label')}"] = _live_mcp(tool, raw.get("_credentials"))
             elif kind == "web_search":
                 tools[kind] = _live_web_search(tool)
             elif kind:
@@ -298,7 +303,7 @@ def _stdio_transport(transport: Mapping[str, Any]) -> dict[str, Any]:
     return canonical({k: v for k, v in transport.items() if v not in (None, [])})
 
 
-def _live_mcp(tool: Mapping[str, Any]) -> dict[str, Any]:
+def _live_mcp(tool: Mapping[str, Any], credentials: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """An MCP tool's essence; `connection_origin: service`, empty request_metadata and headers,
     `required: false` and a null credential are server defaults and dropped. The other values of
     those three are shown as drift (a spec never sets them), so apply strips them."""
@@ -312,7 +317,13 @@ def _live_mcp(tool: Mapping[str, Any]) -> dict[str, Any]:
     if tool.get("connection_origin") not in (None, "service"):
         options["connection_origin"] = tool["connection_origin"]
     options["request_metadata"] = tool.get("request_metadata")
-    options["credential_id"] = tool.get("credential_id")
+    credential = tool.get("credential_id")
+    if credential is not None and credential in (credentials or {}):  # a credential of this project's vaults
+        ref, settings = (credentials or {})[credential]
+        options["credential"] = ref  # by spec name: `vault/credential`, and the settings it was made with
+        options["credential_settings"] = settings
+    else:
+        options["credential_id"] = credential
     return _mcp_options(canonical(options))
 
 
@@ -364,6 +375,8 @@ def _wire_tools(essence: Mapping[str, Any]) -> list[dict[str, Any]]:
                 tool["allowed_tools"] = options["allowed_tools"]
             if options.get("required"):
                 tool["required"] = True
+            if options.get("credential"):
+                tool["credential"] = options["credential"]  # by spec name: the client puts its id in
             tools.append(tool)
         else:
             tools.append({"type": key, **options})
@@ -378,15 +391,63 @@ class AgentsClient:
     """/v1/agents through the SDK's low-level client (rest.AGENTS: the requests of client.beta.agents
     without importing it), paging at 100, read as wire JSON with its shape checked (wire.read_list)."""
 
-    def __init__(self, sdk: Any) -> None:
+    def __init__(self, sdk: Any, vaults: Any = None) -> None:
         self._sdk = sdk
         self._sdk_once = sdk.with_options(max_retries=0)  # creates are never retried blindly
+        self._vaults = vaults  # () -> the vaults as read already, or None (credential names: one listing)
 
     def list_all(self) -> list[LiveObject]:
         def fetch(query: dict[str, Any]) -> Any:
             return AGENTS.list_page(self._sdk, {"limit": PAGE_SIZE, "order": "asc", **query})
 
-        return [LiveObject.from_raw(item) for item in read_list(fetch, AGENT, page_size=PAGE_SIZE)]
+        return self._named(read_list(fetch, AGENT, page_size=PAGE_SIZE))
+
+    def _named(self, items: Sequence[Mapping[str, Any]], known: Mapping[Any, Any] | None = None) -> list[LiveObject]:
+        """Agents whose MCP tools name a credential get `_credentials`: credential id -> `vault/credential`
+        for the vaults of the agent's own project and environment (one vault listing, only when needed;
+        known: the credentials read already)."""
+        if not any(t.get("credential_id") for item in items for t in item.get("tools") or []):
+            return [LiveObject.from_raw(item) for item in items]
+        from orchestrator.backends.vaults import owned_credentials
+
+        if known is None:
+            known = owned_credentials(self._sdk, self._vaults() if self._vaults is not None else None)
+        result = []
+        for item in items:
+            owner = LiveObject.from_raw(item).owner
+            if owner is not None and any(t.get("credential_id") for t in item.get("tools") or []):
+                names = {c_id: [ref, settings] for (project, env), refs in known.items()
+                         if (project, env) == (owner.project, owner.environment)
+                         for ref, (c_id, settings) in refs.items()}
+                item = {**item, "_credentials": names}
+            result.append(LiveObject.from_raw(item))
+        return result
+
+    def _with_credential_ids(self, payload: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[Any, Any] | None]:
+        """MCP tools naming a credential (`vault/credential`) get its live credential_id, resolved now: after
+        the graph applied the vault, among the vaults of the payload's own project and environment. Also
+        the credentials read (the response is named with them)."""
+        tools = payload.get("tools")
+        if not tools or not any("credential" in t for t in tools):
+            return payload, None
+        from orchestrator.backends.vaults import owned_credentials
+        from orchestrator.engine.ownership import parse_owner
+        from orchestrator.errors import OrchestratorError
+
+        owner = parse_owner(payload.get("metadata"))
+        known = owned_credentials(self._sdk)
+        refs = known.get((owner.project, owner.environment), {}) if owner else {}
+        wired = []
+        for tool in tools:
+            if "credential" in tool:
+                tool = dict(tool)
+                name = tool.pop("credential")
+                if name not in refs:
+                    raise OrchestratorError(f"credential `{name}` of MCP server `{tool.get('server_label')}` has no "
+                                            "live object yet; apply its vault first")
+                tool["credential_id"] = refs[name][0]
+            wired.append(tool)
+        return {**payload, "tools": wired}, known
 
     def retrieve(self, object_id: str) -> LiveObject | None:
         import openai
@@ -395,15 +456,17 @@ class AgentsClient:
             response = AGENTS.retrieve(self._sdk, object_id)
         except openai.NotFoundError:
             return None
-        return LiveObject.from_raw(read_object(response, AGENT))
+        return self._named([read_object(response, AGENT)])[0]
 
     def create(self, payload: Mapping[str, Any]) -> LiveObject:
-        response = AGENTS.create(self._sdk_once, payload)
-        return LiveObject.from_raw(read_object(response, AGENT))
+        body, known = self._with_credential_ids(payload)
+        response = AGENTS.create(self._sdk_once, body)
+        return self._named([read_object(response, AGENT)], known)[0]
 
     def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
-        response = AGENTS.update(self._sdk, object_id, payload)
-        return LiveObject.from_raw(read_object(response, AGENT))
+        body, known = self._with_credential_ids(payload)
+        response = AGENTS.update(self._sdk, object_id, body)
+        return self._named([read_object(response, AGENT)], known)[0]
 
     def delete(self, object_id: str) -> None:
         import openai

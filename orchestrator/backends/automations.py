@@ -136,26 +136,37 @@ class AutomationsClient:
     """client.beta.agents.automations; `paused` in a payload becomes a pause or resume call."""
 
     def __init__(self, sdk: Any, project: Any = None, environment: str | None = None,
-                 references: References | None = None) -> None:
+                 references: References | None = None, siblings: Mapping[str, Any] | None = None) -> None:
         self._sdk = sdk
         self._sdk_once = sdk.with_options(max_retries=0)
         self._project = project
         self._environment = environment
         self._references = references
+        self._siblings = dict(siblings or {})  # kind -> the client of that kind (its `snapshot`: read already)
 
-    def references(self) -> References:
-        """Ids of the agents, vaults and environment templates this project and environment own, by spec name."""
+    def references(self, *, fresh: bool = True) -> References:
+        """Ids of the agents, vaults and environment templates this project and environment own, by spec name.
+        Not fresh (reading, to name ids): the vaults and templates as their kinds read them just before."""
         if self._references is not None:
             return self._references
         from orchestrator.backends.agents import AgentsClient
         from orchestrator.backends.environments import EnvironmentsClient
         from orchestrator.backends.vaults import VaultsClient
 
-        sources = (("agent", AgentsClient(self._sdk)), ("vault", VaultsClient(self._sdk, {})),
-                   ("environment", EnvironmentsClient(self._sdk, self._project.name, self._project.root)))
+        vaults = self._siblings.get("vault") or VaultsClient(self._sdk, {})
+        templates = self._siblings.get("environment") or EnvironmentsClient(
+            self._sdk, self._project.name, self._project.root)
+
+        def listed(client: Any) -> list[LiveObject]:
+            known = None if fresh else getattr(client, "snapshot", None)
+            return list(known) if known is not None else client.list_all()
+
+        vault_objects = listed(vaults)
+        agents = AgentsClient(self._sdk, vaults=lambda: vault_objects)
         ids: dict[str, str] = {}
-        for kind, client in sources:
-            for obj in sorted(client.list_all(), key=lambda o: o.created_at, reverse=True):
+        for kind, objects in (("agent", agents.list_all()), ("vault", vault_objects),
+                              ("environment", listed(templates))):
+            for obj in sorted(objects, key=lambda o: o.created_at, reverse=True):
                 owner = obj.owner
                 if owner and owner.project == self._project.name and owner.environment == self._environment:
                     ids[f"{kind}:{owner.spec}"] = obj.id  # the oldest wins, as duplicates are resolved
@@ -183,7 +194,8 @@ class AutomationsClient:
             return resource.with_raw_response.list(limit=PAGE_SIZE, order="asc", **query).http_response
 
         items = read_list(fetch, AUTOMATION, page_size=PAGE_SIZE)
-        refs = self.references() if items and (self._project is not None or self._references) else References()
+        refs = (self.references(fresh=False) if items and (self._project is not None or self._references)
+                else References())
         return [self._named(item, refs) for item in items]
 
     def retrieve(self, object_id: str) -> LiveObject | None:

@@ -7,7 +7,8 @@ but with a prefix of their own (`orchestrator-env--<project>--<sha16>--<path>`),
 backend's knowledge-file garbage collection (which owns `orchestrator--` files) never deletes a file
 a template uses when both backends share one server (the local emulator's `local` and `local-agents`): one /files listing per plan, which the API forces
 because a template lists only file ids. Inline files, `env`, `setup_commands`, `blocked_domains`
-and `skills` are confidential or not returned: write-only, compared through the applied hash.
+are confidential or not returned: write-only, compared through the applied hash. `skills` pin a
+version of each skill spec named (backends.skills.SkillDirectory), resolved to ids when written.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ FILE_PREFIX = "orchestrator-env--"  # uploads of environment templates (knowledg
 PACKAGE_KINDS = ("npm", "python", "system")
 DEFAULT_NETWORK = {"access": "enabled", "allowed_domains": []}  # what the API answers when none was set
 # confidential or not returned by the API: sent with every spec change, compared through the applied hash
-WRITE_ONLY = frozenset({"env", "setup_commands", "inline_files", "blocked_domains", "skills"})
+WRITE_ONLY = frozenset({"env", "setup_commands", "inline_files", "blocked_domains"})
 FILE_KEYS = ("files", "inline_files")
 NETWORK_KEYS = ("network", "blocked_domains")
 
@@ -41,6 +42,9 @@ class EnvironmentsMapping:
     backend = "agents"
     object_kind = "environment"
     write_only = WRITE_ONLY
+
+    def __init__(self, skills: Any = None) -> None:
+        self.skills = skills  # the SkillDirectory of this project and environment (pins read as spec names)
 
     def desired_essence(self, spec: Any) -> dict[str, Any]:
         packages = spec.packages or {}
@@ -64,13 +68,21 @@ class EnvironmentsMapping:
         if spec.setup_commands is not None:
             essence["setup_commands"] = [dict(c) for c in spec.setup_commands]
         if spec.skills:
-            essence["skills"] = list(spec.skills)
+            from orchestrator.backends.skills import pin_of_spec
+
+            essence["skills"] = {name: self._pin(name, spec.skill_pins[name]) if name in spec.skill_pins
+                                 else pin_of_spec(spec.skill_specs[name]) for name in sorted(spec.skills)}
         return essence
 
     def plan_notes(self, spec: Any) -> tuple[str, ...]:
         if spec.origin is None:
             return ()
         return (f"synthesised for agent {spec.origin} from its knowledge and code files (owned, deleted with it)",)
+
+    def _pin(self, name: str, pin: str) -> str:
+        if pin.startswith("version ") and self.skills is not None:
+            return str(self.skills.explicit_pin(name, pin.split(" ", 1)[1]))
+        return pin
 
     def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
         files: dict[str, Any] = {}
@@ -83,7 +95,8 @@ class EnvironmentsMapping:
         packages = raw.get("packages") or {}
         network = raw.get("network") or DEFAULT_NETWORK
         desktop = raw.get("desktop") or {}
-        return {
+        skills = _live_skills(raw.get("skills") or [], self.skills)
+        return ({"skills": skills} if skills else {}) | {
             "files": files,
             "packages": {kind: list(packages.get(kind) or []) for kind in PACKAGE_KINDS},
             "network": {"access": network.get("access"), "allowed_domains": list(network.get("allowed_domains") or [])},
@@ -111,6 +124,8 @@ class EnvironmentsMapping:
         for key in ("env", "setup_commands"):
             if key in essence:
                 payload[key] = essence[key]
+        if essence.get("skills"):
+            payload["skills"] = _wire_skills(essence)
         return payload
 
     def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
@@ -131,7 +146,29 @@ class EnvironmentsMapping:
         for key in ("env", "setup_commands"):
             if key in keys:
                 payload[key] = essence.get(key)  # removed from the spec: null resets it
+        if "skills" in keys:
+            payload["skills"] = _wire_skills(essence)
         return payload
+
+
+def _wire_skills(essence: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Skills by spec name and pin; the client puts the skill ids and version numbers in."""
+    return [{"skill": name, "pin": pin} for name, pin in sorted((essence.get("skills") or {}).items())]
+
+
+def _live_skills(items: Iterable[Mapping[str, Any]], directory: Any) -> dict[str, str]:
+    """A template's skills by spec name (an id when the skill is not this project's), each with its pin."""
+    found: dict[str, str] = {}
+    for item in items:
+        if item.get("type") == "skill_reference":
+            skill_id = str(item.get("skill_id"))
+            version = item.get("version")
+            name = directory.name_of(skill_id) if directory is not None else None
+            found[name or skill_id] = (directory.pin_of(skill_id, version) if directory is not None
+                                       else f"version {version}")
+        else:
+            found[f"inline:{item.get('name')}"] = "inline"
+    return dict(sorted(found.items()))
 
 
 def _wire_files(essence: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -181,8 +218,9 @@ class FilesView:
 class EnvironmentsClient:
     """client.beta.agents.environments.templates, paging at 100; uploads the files a payload marks."""
 
-    def __init__(self, sdk: Any, project: str, root: Path) -> None:
+    def __init__(self, sdk: Any, project: str, root: Path, skills: Any = None) -> None:
         self._sdk = sdk
+        self._skills = skills  # the SkillsClient whose directory resolves skill pins
         self._sdk_once = sdk.with_options(max_retries=0)  # creates are never retried blindly
         self.project = project
         self.root = root
@@ -190,6 +228,7 @@ class EnvironmentsClient:
         self._uploads: dict[tuple[str, str], str] = {}
         self._upload_locks: dict[tuple[str, str], threading.Lock] = {}
         self.uploaded = 0  # files this client uploaded (bench and tests read it)
+        self.snapshot: list[LiveObject] | None = None  # the last listing (automations name templates through it)
 
     def list_all(self) -> list[LiveObject]:
         resource = self._sdk.beta.agents.environments.templates
@@ -197,7 +236,8 @@ class EnvironmentsClient:
         def fetch(query: dict[str, Any]) -> Any:
             return resource.with_raw_response.list(limit=PAGE_SIZE, order="asc", **query).http_response
 
-        return [_live(item) for item in read_list(fetch, ENVIRONMENT_TEMPLATE, page_size=PAGE_SIZE)]
+        self.snapshot = [_live(item) for item in read_list(fetch, ENVIRONMENT_TEMPLATE, page_size=PAGE_SIZE)]
+        return list(self.snapshot)
 
     def read_view(self, objects: Iterable[LiveObject], wanted: bool) -> FilesView | None:
         """The files listing, when a template or a spec has project files (one request per 10,000 files)."""
@@ -251,11 +291,26 @@ class EnvironmentsClient:
 
     def _resolve(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         body = dict(payload)
+        if "skills" in body:
+            body["skills"] = [self._skill_reference(item["skill"], item["pin"]) for item in body["skills"] or []]
         if "files" in body and body["files"] is not None:
             body["files"] = [
                 {"type": "file_id", "path": f["path"], "file_id": self._upload(f["upload"]["path"], f["upload"]["sha256"])}
                 if "upload" in f else f for f in body["files"]]
         return body
+
+    def _skill_reference(self, name: str, pin: str) -> dict[str, Any]:
+        """The SDK's HostedSkillParam for a skill spec's pin, after the graph applied that skill."""
+        if self._skills is None:
+            raise OrchestratorError(f"skill `{name}` cannot be resolved without the skills of the target")
+        found = self._skills.directory.locate(name, pin)
+        if found is None:
+            self._skills.list_all()  # made by another run, or not read yet
+            found = self._skills.directory.locate(name, pin)
+        if found is None:
+            what = "no live skill" if pin.startswith("content") else f"no {pin}"
+            raise OrchestratorError(f"skill `{name}` has {what} to pin ({pin}); apply the skill first")
+        return {"type": "skill_reference", "skill_id": found[0], "version": found[1]}
 
     def _upload(self, path: str, sha16: str) -> str:
         key = (path, sha16)

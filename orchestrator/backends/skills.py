@@ -2,43 +2,72 @@
 
 Skills carry no metadata, so ownership rides inside the archive: the deterministic zip of the
 folder holds `.orchestrator/owner.json` naming the owner. The essence of a skill is the digest of
-each of its files; reading a live skill costs one content download (of its default version).
+each of its files (plus, write-only, its folder and `keep_versions`); reading a live skill costs one
+content download (of its default version). A saved plan holds those digests, never the bytes: apply
+zips the folder again and refuses it when its files no longer have the planned digests.
 
 Versions: a change of content uploads a new version and makes it the default; when the content
 equals a version still kept (a revert in git), that version is made the default instead (no
-upload: a rollback is instant: revert the folder in git and apply). After each change only the `keep_versions` most recent versions are kept (the default one always is).
+upload: a rollback is instant). After each change only the `keep_versions` most recent versions are
+kept (the default one always is); `keep_versions` changed alone prunes without touching the default.
+
+Environment templates pin a version of each skill they name (`SkillDirectory`): by default "the
+version this project made from the skill spec" (`content <digest>`: the digest of the skill's essence,
+which that version's archive carries in its stamp), resolved to a version number when the template is
+written, after the skill itself (the graph orders them). Any new version re-pins them in the same apply.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from orchestrator.backends.wire import Shape, check_deleted, read_list, read_object
 from orchestrator.engine.live import LiveObject
-from orchestrator.engine.ownership import HASH_KEY, OWNER_KEY, digest
-from orchestrator.spec.skill_archive import build, changed_files, read_archive
+from orchestrator.engine.ownership import HASH_KEY, OWNER_KEY, Owner, parse_digests, parse_owner
+from orchestrator.engine.planning import essence_digests
+from orchestrator.errors import OrchestratorError
+from orchestrator.spec.skill_archive import (
+    ArchiveProblem,
+    build,
+    changed_files,
+    content_digest,
+    file_digests,
+    read_archive,
+    read_folder,
+)
 
 SKILL = Shape("skill")
 SKILL_VERSION = Shape("skill.version")
 PAGE_SIZE = 100
+PIN_LENGTH = 12
 
 
 class SkillsMapping:
     backend = "agents"
     object_kind = "skill"
-    write_only: frozenset[str] = frozenset()
+    write_only: frozenset[str] = frozenset({"folder", "keep_versions"})
 
     def __init__(self) -> None:
-        # files digest -> (files, top folder name, keep_versions) of the specs read by desired_essence: the zip
-        # is built in the payload, with the ownership metadata inside (a skill has no metadata of its own)
-        self._specs: dict[str, tuple[Mapping[str, bytes], str, int]] = {}
+        # content digest -> the files read by desired_essence (the latest of each spec: watch plans again and
+        # again): apply zips them without reading the folder again (a saved plan has none: its apply reads
+        # the folder and checks the digests)
+        self._files: dict[str, Mapping[str, bytes]] = {}
+        self._latest: dict[str, str] = {}  # spec name -> its content digest in _files
 
     def desired_essence(self, spec: Any) -> dict[str, Any]:
-        files = build(spec.files, spec.name).files
-        self._specs[digest(dict(files))] = (spec.files, spec.name, spec.keep_versions)
-        return {"files": dict(files)}
+        files = file_digests(spec.files)
+        key = content_digest(files)
+        stale = self._latest.get(spec.name)
+        if stale not in (None, key) and stale not in {v for n, v in self._latest.items() if n != spec.name}:
+            self._files.pop(stale, None)
+        self._latest[spec.name] = key
+        self._files[key] = spec.files
+        return {"files": files, "folder": spec.folder_shown or spec.folder.as_posix(),
+                "keep_versions": spec.keep_versions}
 
     def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
         return {"files": dict(raw.get("files") or {})}
@@ -47,19 +76,30 @@ class SkillsMapping:
         return False
 
     def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
-        """The zip itself travels in the payload, ownership metadata inside it."""
-        found = self._specs.get(digest(dict(essence["files"])))
-        if found is None:
-            from orchestrator.errors import OrchestratorError
-
-            raise OrchestratorError("a skill's archive is built from the project at apply; apply without a saved plan")
-        files, top, keep = found
-        manifest = {"owner": metadata.get(OWNER_KEY, ""), "hash": metadata.get(HASH_KEY, "")}
-        return {"archive": build(files, top, manifest).data, "files": essence["files"], "keep_versions": keep}
+        """What the client zips: the files (or the folder to read them from), the ownership manifest."""
+        owner = parse_owner(metadata)
+        payload: dict[str, Any] = {
+            "files": dict(essence["files"]), "folder": essence["folder"],
+            "keep_versions": int(essence.get("keep_versions") or 5), "top": owner.spec if owner else "skill",
+            "manifest": {"owner": metadata.get(OWNER_KEY, ""), "hash": metadata.get(HASH_KEY, "")},
+        }
+        data = self._files.get(content_digest(essence["files"]))
+        if data is not None:
+            payload["data"] = data
+        return payload
 
     def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
                        metadata: Mapping[str, str]) -> dict[str, Any]:
-        return self.create_payload(essence, metadata)
+        payload = self.create_payload(essence, metadata)
+        payload["content_changed"] = "files" in changed
+        return payload
+
+
+def pin_of_spec(spec: Any) -> str:
+    """How an environment pins the version a skill spec makes: `content <digest>`, the digest of the skill's
+    whole essence (files and settings), which the version's archive carries in its stamp."""
+    mapping = SkillsMapping()
+    return f"content {essence_digests(mapping.desired_essence(spec), mapping.write_only).full[:PIN_LENGTH]}"
 
 
 def files_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -67,20 +107,83 @@ def files_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[s
     return changed_files(before.get("files") or {}, after.get("files") or {})
 
 
-class SkillsClient:
-    """client.skills: payloads carry the zip bytes under `archive` (SkillsMapping.create_payload)."""
+class SkillDirectory:
+    """The skills this project and environment own, by spec name: what environment templates pin.
 
-    def __init__(self, sdk: Any) -> None:
+    Filled as the skills client reads and applies (the stamp digest of each owned skill's default version),
+    so a template written later in the same apply pins the version just made or selected.
+    """
+
+    def __init__(self, project: str | None = None, environment: str | None = None) -> None:
+        self.project = project
+        self.environment = environment
+        self._lock = threading.Lock()
+        self._names: dict[str, str] = {}  # skill id -> spec name
+        self._defaults: dict[str, tuple[str, str]] = {}  # skill id -> (default version, content digest)
+        self._made: dict[tuple[str, str], tuple[str, str]] = {}  # (spec name, digest) -> (skill id, version)
+
+    def owns(self, owner: Owner | None) -> bool:
+        return owner is not None and (owner.project, owner.environment) == (self.project, self.environment)
+
+    def record(self, owner: Owner | None, skill_id: str, version: str, digest: str, *, default: bool) -> None:
+        if not self.owns(owner):
+            return
+        assert owner is not None
+        with self._lock:
+            self._names[skill_id] = owner.spec
+            self._made[(owner.spec, digest)] = (skill_id, version)
+            if default:
+                self._defaults[skill_id] = (version, digest)
+
+    def name_of(self, skill_id: str) -> str | None:
+        with self._lock:
+            return self._names.get(skill_id)
+
+    def pin_of(self, skill_id: str, version: str | None) -> str:
+        """A template's pin as an essence shows it: `content <digest>` when it is the skill's default version."""
+        with self._lock:
+            default = self._defaults.get(skill_id)
+        if default is not None and version in (None, default[0]):
+            return f"content {default[1]}"
+        return f"version {version}" if version is not None else "default version"
+
+    def explicit_pin(self, name: str, version: str) -> str:
+        """An explicit `version: N` as the essence compares it (the content form when N is the default)."""
+        with self._lock:
+            ids = [i for i, n in self._names.items() if n == name]
+        return self.pin_of(ids[0], version) if ids else f"version {version}"
+
+    def locate(self, name: str, pin: str) -> tuple[str, str] | None:
+        """(skill id, version number) for a pin of the spec name's skill, from what was read or applied."""
+        kind, _, value = pin.partition(" ")
+        with self._lock:
+            if kind == "content":
+                return self._made.get((name, value))
+            ids = [i for i, n in self._names.items() if n == name]
+            return (ids[0], value) if ids else None
+
+
+class SkillsClient:
+    """client.skills: payloads carry the files to zip (SkillsMapping.create_payload), or the folder to read."""
+
+    def __init__(self, sdk: Any, root: Path | None = None, directory: SkillDirectory | None = None) -> None:
         self._sdk = sdk
         self._sdk_once = sdk.with_options(max_retries=0)
+        self._root = root
+        self.directory = directory or SkillDirectory()
+        self.uploads = 0  # versions this client uploaded (bench and tests read it)
 
     def _read(self, skill: Mapping[str, Any]) -> LiveObject:
-        """The skill with its files' digests, owner (from the archive) and kept versions."""
+        """The skill with its files' digests and owner (from the archive)."""
         data = self._sdk.skills.content.with_raw_response.retrieve(skill["id"]).http_response.content
         files, manifest = read_archive(data)
         metadata = {key: manifest[name] for key, name in ((OWNER_KEY, "owner"), (HASH_KEY, "hash")) if manifest.get(name)}
         raw = {**skill, "files": files, "archive": hashlib.sha256(data).hexdigest(), "metadata": metadata}
-        return LiveObject.from_raw(raw)
+        live = LiveObject.from_raw(raw)
+        if skill.get("default_version") is not None and live.digests is not None:
+            self.directory.record(live.owner, live.id, str(skill["default_version"]),
+                                  live.digests.full[:PIN_LENGTH], default=True)
+        return live
 
     def versions(self, skill_id: str) -> list[dict[str, Any]]:
         resource = self._sdk.skills.versions
@@ -90,10 +193,20 @@ class SkillsClient:
 
         return read_list(fetch, SKILL_VERSION, page_size=PAGE_SIZE)
 
+    def content(self, skill_id: str) -> dict[str, bytes]:
+        """The files of the skill's default version (import writes them into the project)."""
+        from orchestrator.spec.skill_archive import unpack
+
+        return unpack(self._sdk.skills.content.with_raw_response.retrieve(skill_id).http_response.content)
+
     def version_files(self, skill_id: str, version: str) -> dict[str, str]:
+        return self.version_archive(skill_id, version)[0]
+
+    def version_archive(self, skill_id: str, version: str) -> tuple[dict[str, str], dict[str, str]]:
+        """A kept version's file digests and ownership manifest (one content download)."""
         data = self._sdk.skills.versions.content.with_raw_response.retrieve(
             version, skill_id=skill_id).http_response.content
-        return read_archive(data)[0]
+        return read_archive(data)
 
     def list_all(self) -> list[LiveObject]:
         resource = self._sdk.skills
@@ -112,34 +225,72 @@ class SkillsClient:
             return None
         return self._read(read_object(response, SKILL))
 
+    def _archive(self, payload: Mapping[str, Any]) -> bytes:
+        """The zip to upload: the planned files, read again from the folder when the plan was saved."""
+        files = payload.get("data")
+        if files is None:
+            if self._root is None:
+                raise OrchestratorError("a skill's folder can only be read in a project")
+            folder = payload["folder"]
+            try:
+                files = read_folder(self._root / folder, self._root)
+            except ArchiveProblem as exc:
+                raise OrchestratorError(f"skill folder `{folder}` {exc}") from None
+            if file_digests(files) != dict(payload["files"]):
+                raise OrchestratorError(f"skill folder `{folder}` changed since the plan was made; "
+                                        "run `orchestrator diff --out PLAN` again")
+        return build(files, payload["top"], payload["manifest"]).data
+
     def create(self, payload: Mapping[str, Any]) -> LiveObject:
+        archive = self._archive(payload)
         response = self._sdk_once.skills.with_raw_response.create(
-            files=("skill.zip", payload["archive"], "application/zip")).http_response
+            files=("skill.zip", archive, "application/zip")).http_response
+        self.uploads += 1
         return self._read(read_object(response, SKILL))
 
     def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
-        """Make the wanted content the default: a kept version with the same files, else a new one."""
-        target: str | None = None
-        for version in reversed(self.versions(object_id)):
-            if self.version_files(object_id, version["version"]) == payload["files"]:
-                target = version["version"]
-                break
+        """Make the wanted content the default: the default already, a kept version with the same files and
+        stamp (a rollback: no upload), else a new version; then keep only the `keep_versions` most recent.
+
+        The ownership stamp rides in each version's archive, so a change of the stamp alone (`keep_versions`
+        or the folder changed, an adoption) is a new version of the same files: the only way to write it."""
+        current = self.retrieve(object_id)
+        if current is None:
+            raise OrchestratorError(f"skill {object_id} no longer exists")
+        wanted = dict(payload["files"])
+        stamp = parse_digests({HASH_KEY: payload["manifest"].get("hash", "")})
+        default = str(current.raw.get("default_version"))
+        same = dict(current.raw.get("files") or {}) == wanted and current.digests == stamp
+        target: str | None = default if same else None
+        versions = self.versions(object_id)
+        if target is None:
+            for version in reversed(versions):
+                if version["version"] == default:
+                    continue
+                files, manifest = self.version_archive(object_id, version["version"])
+                if files == wanted and parse_digests({HASH_KEY: manifest.get("hash", "")}) == stamp:
+                    target = version["version"]
+                    self._sdk.skills.update(object_id, default_version=target)
+                    break
         if target is None:
             created = self._sdk_once.skills.versions.with_raw_response.create(
-                object_id, files=("skill.zip", payload["archive"], "application/zip"), default=True).http_response
-            target = read_object(created, SKILL_VERSION)["version"]
-        else:
-            self._sdk.skills.update(object_id, default_version=target)
-        self.prune_versions(object_id, int(payload.get("keep_versions") or 5), keep=target)
+                object_id, files=("skill.zip", self._archive(payload), "application/zip"), default=True).http_response
+            self.uploads += 1
+            target = str(read_object(created, SKILL_VERSION)["version"])
+            versions.append({"version": target})
+        self.prune_versions(object_id, int(payload.get("keep_versions") or 5), keep=target,
+                            numbers=[str(v["version"]) for v in versions])
         live = self.retrieve(object_id)
         assert live is not None
         return live
 
-    def prune_versions(self, skill_id: str, keep_count: int, *, keep: str) -> list[str]:
+    def prune_versions(self, skill_id: str, keep_count: int, *, keep: str,
+                       numbers: Sequence[str] | None = None) -> list[str]:
         """Delete all but the keep_count most recent versions (never the default one)."""
-        numbers = sorted((int(v["version"]) for v in self.versions(skill_id)), reverse=True)
-        kept = set(numbers[:keep_count]) | {int(keep)}
-        deleted = [str(n) for n in numbers if n not in kept]
+        found = sorted({int(n) for n in (numbers if numbers is not None else
+                                         [v["version"] for v in self.versions(skill_id)])}, reverse=True)
+        kept = set(found[:keep_count]) | {int(keep)}
+        deleted = [str(n) for n in found if n not in kept]
         for number in deleted:
             self._sdk.skills.versions.delete(number, skill_id=skill_id)
         return deleted

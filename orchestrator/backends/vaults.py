@@ -20,7 +20,7 @@ from typing import Any
 from orchestrator.backends.wire import Shape, check_deleted, read_list, read_object
 from orchestrator.engine.live import LiveObject
 from orchestrator.engine.normalising import canonical
-from orchestrator.engine.ownership import user_metadata
+from orchestrator.engine.ownership import parse_owner, user_metadata
 from orchestrator.secret_sources import SecretSource, new_salt, parse_stamp, resolve, stamp, try_resolve
 
 VAULT = Shape("vault")
@@ -60,8 +60,16 @@ class VaultsMapping:
     object_kind = "vault"
     write_only: frozenset[str] = frozenset({"secret_sources"})
 
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        # environ given: a live credential whose `from_env` value no longer matches its recorded digest reads
+        # as "(secret changed)" (the sources of the specs planned, by vault spec name and credential)
+        self._environ = environ
+        self._sources: dict[str, dict[str, tuple[int, tuple[SecretSource, ...]]]] = {}
+
     def desired_essence(self, spec: Any, changed_secrets: frozenset[str] = frozenset()) -> dict[str, Any]:
         """spec: a VaultSpec; changed_secrets: credentials whose value no longer matches its digest."""
+        self._sources[spec.name] = {c.name: (c.revision, tuple(s for _, s in sorted(c.secrets.items())))
+                                    for c in spec.credentials}
         return {
             "name": spec.display_name,
             "metadata": dict(spec.metadata),
@@ -80,18 +88,31 @@ class VaultsMapping:
 
     def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
         credentials = {}
+        owner = parse_owner(raw.get("metadata"))
+        sources = self._sources.get(owner.spec, {}) if owner is not None else {}
         for item in raw.get("credentials") or []:
             recorded = parse_stamp((item.get("metadata") or {}).get(SECRET_KEY))
             credentials[item["name"]] = {
                 "auth": plain_auth(item.get("auth") or {}),
                 "metadata": {k: v for k, v in user_metadata(item.get("metadata")).items() if k != SECRET_KEY},
-                "secret": marker(recorded.revision) if recorded else "unknown (not set by orchestrator)",
+                "secret": marker(recorded.revision, self._moved(recorded, sources.get(item["name"])))
+                if recorded else "unknown (not set by orchestrator)",
             }
         return {
             "name": raw.get("name"),
             "metadata": user_metadata(raw.get("metadata")),
             "credentials": dict(sorted(credentials.items())),
         }
+
+    def _moved(self, recorded: Any, wanted: tuple[int, tuple[SecretSource, ...]] | None) -> bool:
+        """The value at the source (environment variables only: diff never reads a file) no longer matches
+        the digest recorded at the same revision."""
+        if self._environ is None or wanted is None or wanted[0] != recorded.revision:
+            return False
+        if any(source.env is None for source in wanted[1]):
+            return False
+        values = [try_resolve(source, self._environ) for source in wanted[1]]
+        return all(v is not None for v in values) and not recorded.matches(*[v for v in values if v is not None])
 
     def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool:
         return creating or "credentials" in changed
@@ -168,6 +189,30 @@ def _rotation(auth: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, A
     return rotate
 
 
+def credential_settings(auth: Mapping[str, Any]) -> str:
+    """A short digest of a credential's non-secret settings: a change recreates the credential (a new id),
+    so an agent naming it changes with it and is re-pointed in the same apply."""
+    from orchestrator.engine.ownership import digest
+
+    return digest(plain_auth(auth))[:8]
+
+
+def owned_credentials(sdk: Any, vaults: Sequence[LiveObject] | None = None
+                      ) -> dict[tuple[str, str], dict[str, tuple[str, str]]]:
+    """(project, environment) -> `vault spec/credential name` -> (credential id, settings digest), over every
+    owned vault: how an agent's MCP tool names its credential. vaults: as read already (else one vault
+    listing, plus one credential listing per vault)."""
+    found: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
+    for vault in VaultsClient(sdk, {}).list_all() if vaults is None else vaults:
+        if vault.owner is None:
+            continue
+        refs = found.setdefault((vault.owner.project, vault.owner.environment), {})
+        for item in vault.raw.get("credentials") or []:
+            refs.setdefault(f"{vault.owner.spec}/{item['name']}",
+                            (str(item["id"]), credential_settings(item.get("auth") or {})))
+    return found
+
+
 class VaultsClient:
     """client.beta.agents.vaults and .credentials; a vault is read with its credentials."""
 
@@ -175,6 +220,7 @@ class VaultsClient:
         self._sdk = sdk
         self._sdk_once = sdk.with_options(max_retries=0)
         self._environ = environ
+        self.snapshot: list[LiveObject] | None = None  # the last listing (other kinds name vaults through it)
 
     def _credentials(self, vault_id: str) -> list[dict[str, Any]]:
         resource = self._sdk.beta.agents.vaults.credentials
@@ -193,7 +239,8 @@ class VaultsClient:
         def fetch(query: dict[str, Any]) -> Any:
             return resource.with_raw_response.list(limit=PAGE_SIZE, order="asc", **query).http_response
 
-        return [self._live(item) for item in read_list(fetch, VAULT, page_size=PAGE_SIZE)]
+        self.snapshot = [self._live(item) for item in read_list(fetch, VAULT, page_size=PAGE_SIZE)]
+        return list(self.snapshot)
 
     def retrieve(self, object_id: str) -> LiveObject | None:
         import openai

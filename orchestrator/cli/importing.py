@@ -122,9 +122,17 @@ def prepare_import(
     project = selection.project
     kind = "agent" if selection.target.backend == "agents" else "assistant"
     existing = _existing_specs(selection)
+    from orchestrator.cli import importing_kinds as other
+
     with connect(project, selection.target) as live:
-        objects = {obj.id: obj.raw for obj in read_live(live)}
-        missing = [i for i in dict.fromkeys(ids) if i not in objects and not _fetch(live, i, objects)]
+        state = read_live(live)
+        objects = {obj.id: obj.raw for obj in state}
+        kinds_found = other.read_kind_objects(live, state, project.name, selection.environment.name)
+        missing = [i for i in dict.fromkeys(ids)
+                   if i not in objects and i not in kinds_found.objects and not _fetch(live, i, objects)]
+        kind_wanted = other.wanted_ids(kinds_found, ids, all_unmanaged)
+        other.fetch_skill_contents(live, kinds_found, [i for i in kind_wanted if kinds_found.objects[i][1].get(
+            "metadata", {}).get("orchestrator.owner") is None])
     adopt_ids = adopt_ids_of(existing)
     errors = [f"{i}: no {kind} with this id on target `{selection.target.name}`" for i in missing]
     skipped: list[str] = []
@@ -160,12 +168,28 @@ def prepare_import(
         )
         for raw in candidates
     ]
-    notes = verify_round_trip(imports, candidates, selection)
-    return FoundImports(kind, tuple(imports), tuple(candidates), notes, tuple(skipped))
+    kinds = other.import_kinds(
+        kinds_found, kind_wanted, ids, project=project.name, environment=selection.environment.name,
+        adopt_ids=adopt_ids, spec_names={_name_of(path, data) for path, data in existing}, claims=claims,
+        layout=layout, schema_path=None, name_from=name_from,
+        batch={f"agent:{item.object_id}": item.name for item in imports})
+    if kinds.errors:
+        return FoundImports(kind, skipped=(*skipped, *kinds.skipped), errors=kinds.errors)
+    imports = other.name_credentials(
+        imports, candidates, kinds_found, [i for i in kinds.imports if i.data["kind"] == "vault"],
+        project=project.name, environment=selection.environment.name, claims=claims, schema_path=schema_path)
+    names = {**kinds_found.owned, **{f"agent:{i.object_id}": i.name for i in imports},
+             **{f"{i.data['kind']}:{i.object_id}": i.name for i in kinds.imports}}
+    imports += kinds.imports
+    candidates += kinds.raws
+    notes = verify_round_trip(imports, candidates, selection, names=names)
+    label = kind if not kinds.imports else "object"
+    return FoundImports(label, tuple(imports), tuple(candidates), notes, (*skipped, *kinds.skipped))
 
 
 def verify_round_trip(
-    imports: Sequence[ImportedSpec], raws: Sequence[Mapping[str, Any]], selection: Selection
+    imports: Sequence[ImportedSpec], raws: Sequence[Mapping[str, Any]], selection: Selection,
+    names: Mapping[str, str] | None = None,
 ) -> dict[str, list[str]]:
     """Build each spec in a scratch copy of the project; report validate problems and inexact fields."""
     from orchestrator.backends import mapping_for
@@ -185,9 +209,17 @@ def verify_round_trip(
         mirror.templates_dir.mkdir(parents=True, exist_ok=True)
         for item in imports:
             for planned in item.files:
-                _create(root / planned.path, planned.text, exclusive=False)
+                _create(root / planned.path, planned.data if planned.data is not None else planned.text,
+                        exclusive=False)
         builder = Builder(mirror, selection.environment, selection.target, today=today())
+        from orchestrator.cli import importing_kinds as other
+        from orchestrator.cli.importing_kinds import ORDER, verify_kinds
+
+        others = [(item, raw) for item, raw in zip(imports, raws, strict=True) if item.data.get("kind") in ORDER]
+        notes.update(verify_kinds([i for i, _ in others], [r for _, r in others], builder, root, names or {}))
         for item, raw in zip(imports, raws, strict=True):
+            if item.data.get("kind") in ORDER:
+                continue
             found = notes.setdefault(item.object_id, [])
             spec, diagnostics = builder.build_one(root / item.spec_path)
             found.extend(
@@ -198,8 +230,7 @@ def verify_round_trip(
             )
             if spec is None:
                 continue
-            want = mapping.desired_essence(spec)
-            have = mapping.live_essence(raw)
+            want, have = other.credentials_named(mapping.desired_essence(spec), mapping.live_essence(raw), found)
             for key in sorted(set(want) | set(have)):
                 if key not in mapping.write_only and want.get(key) != have.get(key):
                     found.append(f"the round trip is not exact: apply will change `{key}`")
@@ -264,10 +295,10 @@ def _reader(root: Path) -> Any:
     return read
 
 
-def _create(path: Path, text: str, *, exclusive: bool) -> None:
+def _create(path: Path, text: str | bytes, *, exclusive: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "xb" if exclusive else "wb") as handle:  # bytes: newlines are kept exactly
-        handle.write(text.encode("utf-8"))
+        handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
 
 
 def write_imports(root: Path, imports: Sequence[ImportedSpec]) -> None:
@@ -277,7 +308,8 @@ def write_imports(root: Path, imports: Sequence[ImportedSpec]) -> None:
             if not planned.write:
                 continue
             try:
-                _create(root / planned.path, planned.text, exclusive=True)
+                _create(root / planned.path, planned.data if planned.data is not None else planned.text,
+                        exclusive=True)
             except FileExistsError:
                 raise OrchestratorError(
                     f"{planned.path} appeared while importing; it was not overwritten (run the import again)"

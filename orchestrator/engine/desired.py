@@ -123,6 +123,8 @@ class DesiredEnvironment:
     env: Mapping[str, str] | None = None
     setup_commands: tuple[Mapping[str, str], ...] | None = None
     skills: tuple[str, ...] = ()
+    skill_pins: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # name -> `version N` written
+    skill_specs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # the others: their skill specs
     capability_directories: tuple[str, ...] | None = None
     desktop: Mapping[str, bool] | None = None
     dependencies: frozenset[Path] = frozenset()
@@ -379,9 +381,10 @@ class Builder:
                 diagnostics.add(warning(env_spec.file, f"environment `{env_spec.name}` is left out of target "
                                         f"`{self.target.name}`: environment templates exist only on Agents API targets",
                                         line=env_spec.name_line, column=env_spec.name_column, pointer="/kind"))
-        elif environments:
-            resources[ENVIRONMENT_KIND] = MappingProxyType(environments)
-        others = self._resolve_agent_kinds(specs, declared, others, diagnostics)
+        environments = self._pin_skills(environments, others.get("skill", {}), diagnostics)
+        others = self._resolve_agent_kinds(specs, {n: e for n, e in environments.items() if n in declared},
+                                           others, diagnostics)
+        specs = self._resolve_credentials(specs, others.get("vault", {}), diagnostics)
         if others and self.target.backend != "agents":
             for group in others.values():
                 for other in group.values():
@@ -390,6 +393,8 @@ class Builder:
                                             line=other.name_line, column=other.name_column, pointer="/kind"))
         else:
             resources.update({kind: MappingProxyType(group) for kind, group in sorted(others.items())})
+        if environments and self.target.backend == "agents":
+            resources[ENVIRONMENT_KIND] = MappingProxyType(environments)
         return specs, MappingProxyType(resources)
 
     def _map_to_agents(self, specs: dict[str, DesiredSpec], environments: Mapping[str, DesiredEnvironment],
@@ -444,19 +449,73 @@ class Builder:
                                         "environment with commands, and this spec has no knowledge files",
                                         line=spec.name_line, column=spec.name_column, pointer=f"/tools/{searches[0]}",
                                         hint="add `knowledge.files`, or remove the tool to silence this warning"))
-            reserved = 2 + (wanted is not None)  # ownership keys, and the environment reference
+            uses_vault = any(t.get("type") == "mcp" and "credential" in t for t in spec.tools)
+            reserved = 2 + (wanted is not None) + uses_vault  # ownership keys, the environment and vault references
             if len(metadata) + reserved > MAX_METADATA_KEYS:
                 diagnostics.add(error(spec.file, f"{len(metadata) + reserved} metadata keys on target "
                                       f"`{self.target.name}`; the API allows {MAX_METADATA_KEYS}",
                                       line=spec.name_line, column=spec.name_column, pointer="/metadata",
                                       hint=f"the tool writes {reserved} keys (ownership"
                                            + (", the environment reference" if wanted else "")
+                                           + (", the vault reference" if uses_vault else "")
                                            + ")" + (" and the description" if "description" in metadata
                                                     and "description" not in spec.metadata else "")
                                            + "; remove user keys"))
                 continue
             result[name] = replace(spec, environment=wanted, metadata=MappingProxyType(metadata))
         return result, found
+
+    def _resolve_credentials(self, specs: dict[str, DesiredSpec], vaults: Mapping[str, Any],
+                             diagnostics: Diagnostics) -> dict[str, DesiredSpec]:
+        """An MCP tool's `credential` must name a credential of a vault spec deployed here: written as
+        `vault/credential` into the tool, and the vault named in the agent's metadata (`orchestrator.vault`)."""
+        from dataclasses import replace
+
+        from orchestrator.spec.agent_kinds import check_credential_references
+        from orchestrator.spec.loading import load_yaml_file
+
+        result = dict(specs)
+        for name, spec in specs.items():
+            if not any(t.get("type") == "mcp" and "credential" in t for t in spec.tools):
+                continue
+            doc = load_yaml_file(spec.path, spec.file, root=self.project.root)
+            resolved, problems = check_credential_references(doc, spec.tools, vaults)
+            if problems:
+                diagnostics.extend(problems)
+                del result[name]
+                continue
+            settings = {f"{v.name}/{c.name}": c.auth for v in vaults.values() for c in v.credentials}
+            tools = tuple(MappingProxyType({**t, "credential": resolved[i], "credential_auth": settings[resolved[i]]})
+                          if i in resolved else t for i, t in enumerate(spec.tools))
+            used = sorted({ref.split("/", 1)[0] for ref in resolved.values()})
+            metadata = {**spec.metadata, "orchestrator.vault": ",".join(used)}
+            result[name] = replace(spec, tools=tools, metadata=MappingProxyType(metadata))
+        return result
+
+    def _pin_skills(self, environments: dict[str, DesiredEnvironment], skills: Mapping[str, Any],
+                    diagnostics: Diagnostics) -> dict[str, DesiredEnvironment]:
+        """An environment's `skills` must name skill specs deployed here; each is pinned (to the version its
+        skill spec makes, or the version written) and named in its metadata (`orchestrator.skill`), so the
+        skill is applied first."""
+        from dataclasses import replace
+
+        from orchestrator.spec.agent_kinds import check_skill_references
+        from orchestrator.spec.loading import load_yaml_file
+
+        result = dict(environments)
+        for name, env_spec in environments.items():
+            if not env_spec.skills:
+                continue
+            doc = load_yaml_file(env_spec.path, env_spec.file, root=self.project.root)
+            problems = check_skill_references(doc, env_spec.skills, skills, skipped=self.skipped)
+            if problems:
+                diagnostics.extend(problems)
+                del result[name]
+                continue
+            metadata = {**env_spec.metadata, "orchestrator.skill": ",".join(sorted(env_spec.skills))}
+            pinned = {n: skills[n] for n in env_spec.skills if n not in env_spec.skill_pins}
+            result[name] = replace(env_spec, skill_specs=MappingProxyType(pinned), metadata=MappingProxyType(metadata))
+        return result
 
     def _resolve_references(self, specs: dict[str, DesiredSpec], environments: Mapping[str, DesiredEnvironment],
                             diagnostics: Diagnostics) -> dict[str, DesiredSpec]:
@@ -708,7 +767,9 @@ class Builder:
             network=None if network is None else MappingProxyType(dict(network)),
             env=None if "env" not in data else MappingProxyType(dict(data["env"])),
             setup_commands=None if "setup_commands" not in data else tuple(MappingProxyType(dict(c)) for c in data["setup_commands"]),
-            skills=tuple(data.get("skills") or ()),
+            skills=tuple(s if isinstance(s, str) else s["name"] for s in data.get("skills") or ()),
+            skill_pins=MappingProxyType({s["name"]: f"version {s['version']}" for s in data.get("skills") or ()
+                                         if isinstance(s, dict) and "version" in s}),
             capability_directories=None if "capability_directories" not in data else tuple(data["capability_directories"]),
             desktop=None if "desktop" not in data else MappingProxyType(dict(data["desktop"])),
             dependencies=frozenset({path.resolve()}),

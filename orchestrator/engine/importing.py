@@ -61,6 +61,7 @@ class PlannedFile:
     path: str  # relative to the project root
     text: str
     write: bool = True  # False: an identical file already exists and is referenced as it is
+    data: bytes | None = None  # the exact bytes to write, when they are not UTF-8 text (a skill's files)
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,7 +400,7 @@ def _mcp_tool(
         )
         return []
     options = dict(essence["tools"].get(f"mcp:{label}") or {})
-    for never_written in ("connection_origin", "credential_id", "request_metadata"):
+    for never_written in ("connection_origin", "credential_id", "request_metadata", "credential_settings"):
         options.pop(never_written, None)
     item: dict[str, Any] = {"type": "mcp", "server_label": label}
     if "transport" in options:
@@ -417,7 +418,7 @@ def _mcp_tool(
     item.update(options)
     if headers:
         item["headers"] = headers
-    extras = [k for k in ("credential_id",) if tool.get(k)]
+    extras = [k for k in ("credential_id",) if tool.get(k) and "credential" not in item]  # named: kept
     if tool.get("connection_origin") not in (None, "service"):
         extras.append("connection_origin")
     if tool.get("request_metadata"):
@@ -493,3 +494,10 @@ def _metadata(metadata: Mapping[str, Any], warnings: list[str]) -> dict[str, str
 def adopt_ids_of(specs: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, str]:
     """adopt_id -> spec file, for (file, data) pairs of the project's existing specs."""
     return {str(data["adopt_id"]): file for file, data in specs if isinstance(data.get("adopt_id"), str)}
+
+
+def kind_importers() -> dict[str, Callable[..., ImportedSpec]]:
+    """The importers of the resource graph's other kinds, by kind (each kind's in its own module)."""
+    from orchestrator.engine.importing_kinds import import_automation, import_skill, import_vault
+
+    return {"vault": import_vault, "skill": import_skill, "automation": import_automation}

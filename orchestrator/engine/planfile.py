@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error
-from orchestrator.engine.ownership import Owner, digest, parse_revision, stamp, with_revision
+from orchestrator.engine.ownership import (
+    HASH_KEY,
+    OWNER_KEY,
+    Owner,
+    digest,
+    parse_revision,
+    stamp,
+    with_revision,
+)
 from orchestrator.engine.planning import Action, Change, FieldChange, LiveItem, Plan, Reason, essence_digests
 from orchestrator.errors import OrchestratorError
 from orchestrator.secrets import Redactor, current
@@ -217,10 +225,20 @@ def restamp(plan: Plan, *, project: str, environment: str, write_only: frozenset
         if change.action in (Action.CREATE, Action.UPDATE) and change.essence is not None:
             owner = Owner(project, environment, change.name)
             digests = essence_digests(change.essence, write_only)
-            stamped = stamp(change.essence.get("metadata") or {}, owner, digests)
+            user = change.essence.get("metadata")
+            if user is None:  # a kind without metadata (environment templates): only its graph references are
+                user = _references_of(change.metadata)  # kept from the file; they order apply, nothing more
+            stamped = stamp(user, owner, digests)
             change = replace(change, metadata=with_revision(stamped, parse_revision(change.metadata)))
         changes.append(change)
     return replace(plan, changes=tuple(changes))
+
+
+def _references_of(metadata: Mapping[str, str] | None) -> dict[str, str]:
+    from orchestrator.engine.planning import REFERENCE_PREFIX
+
+    return {k: v for k, v in (metadata or {}).items() if isinstance(k, str) and isinstance(v, str)
+            and k.startswith(REFERENCE_PREFIX) and k not in (OWNER_KEY, HASH_KEY)}
 
 
 @dataclass(frozen=True, slots=True)

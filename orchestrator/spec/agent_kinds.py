@@ -66,6 +66,7 @@ class SkillSpec:
     path: Path
     kind: str = "skill"
     metadata: Mapping[str, str] = field(default_factory=dict)
+    folder_shown: str = ""  # the folder relative to the project root, with `/` (saved plans read it again)
     # where the spec stands, for plans and diagnostics (set by read_resource), and the engine's common fields
     file: str = ""
     name_line: int | None = None
@@ -126,7 +127,14 @@ def read_resource(doc: Document, root: Path) -> tuple[ResourceSpec | None, list[
     folder_files: frozenset[Path] = frozenset()
     if isinstance(spec, SkillSpec):
         folder_files = frozenset((spec.folder / name).resolve() for name in spec.files)
-    spec = replace(spec, file=doc.display, name_line=where.line if where else None,
+        try:
+            shown = spec.folder.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            shown = spec.folder.as_posix()
+        spec = replace(spec, folder_shown=shown)
+    adopt = doc.data.get("adopt_id")
+    spec = replace(spec, file=doc.display, adopt_id=adopt if isinstance(adopt, str) else None,
+                   name_line=where.line if where else None,
                    name_column=where.column if where else None,
                    dependencies=frozenset({doc.path.resolve()}) | folder_files)
     return spec, found
@@ -261,3 +269,62 @@ def check_references(doc: Document, spec: ResourceSpec, names: Mapping[str, str]
             what = f"is a {names[name]} spec, not an {kind}" if name in names else "is not a spec of this project"
             found.append(doc.error_at(pointer, f"`{name}` {what}"))
     return found
+
+
+def check_skill_references(doc: Document, names: Iterable[str], skills: Mapping[str, SkillSpec], *,
+                           skipped: Iterable[str] = ()) -> list[Diagnostic]:
+    """A diagnostic for each name of an environment's `skills` that is not a skill spec deployed here."""
+    import difflib
+
+    found: list[Diagnostic] = []
+    left_out = set(skipped)
+    for index, name in enumerate(names):
+        entry = doc.data["skills"][index] if isinstance(doc.data.get("skills"), list) else name
+        pointer = f"/skills/{index}" + ("/name" if isinstance(entry, dict) else "")
+        if name in skills:
+            continue
+        if name in left_out:
+            why = f"skill `{name}` is not deployed to this environment (its `environments` list leaves it out)"
+        else:
+            close = difflib.get_close_matches(name, list(skills), n=1, cutoff=0.6)
+            why = (f"unknown skill `{name}`" + (f"; did you mean `{close[0]}`?" if close else "")
+                   + " (skill specs: " + (", ".join(f"`{s}`" for s in sorted(skills)) or "none") + ")")
+        found.append(doc.error_at(pointer, why, hint="add a spec with `kind: skill` and this name"))
+    return found
+
+
+def check_credential_references(doc: Document, tools: Iterable[Mapping[str, Any]], vaults: Mapping[str, VaultSpec],
+                                ) -> tuple[dict[int, str], list[Diagnostic]]:
+    """Each MCP tool's `credential` (tool index -> `vault/credential`, the canonical form), and a diagnostic
+    for a name no vault spec has, or a bare name that more than one vault has."""
+    owners: dict[str, list[str]] = {}
+    for vault in vaults.values():
+        for cred in vault.credentials:
+            owners.setdefault(cred.name, []).append(vault.name)
+    resolved: dict[int, str] = {}
+    found: list[Diagnostic] = []
+    for index, tool in enumerate(tools):
+        wanted = tool.get("credential") if tool.get("type") == "mcp" else None
+        if not isinstance(wanted, str):
+            continue
+        pointer = f"/tools/{index}/credential"
+        vault_name, _, cred_name = wanted.rpartition("/")
+        if vault_name:
+            vault = vaults.get(vault_name)
+            if vault is not None and any(c.name == cred_name for c in vault.credentials):
+                resolved[index] = wanted
+                continue
+            why = (f"vault `{vault_name}` has no credential `{cred_name}`" if vault is not None
+                   else f"`{vault_name}` is not a vault spec of this project")
+        elif len(owners.get(cred_name, [])) == 1:
+            resolved[index] = f"{owners[cred_name][0]}/{cred_name}"
+            continue
+        elif cred_name in owners:
+            why = (f"credential `{cred_name}` is in several vaults ("
+                   + ", ".join(f"`{v}`" for v in sorted(owners[cred_name])) + "); name one as `VAULT/NAME`")
+        else:
+            known = sorted(f"{v}/{c}" for c, vs in owners.items() for v in vs)
+            why = f"no vault spec has a credential `{cred_name}`" + (
+                f" (credentials: {', '.join(f'`{k}`' for k in known)})" if known else " (no vault specs)")
+        found.append(doc.error_at(pointer, why, hint="refer to a credential of a `kind: vault` spec as VAULT/NAME"))
+    return resolved, found

@@ -90,16 +90,34 @@ def build(files: Mapping[str, bytes], top: str, manifest: Mapping[str, str] | No
     return SkillArchive(buffer.getvalue(), digests)
 
 
+def file_digests(files: Mapping[str, bytes]) -> dict[str, str]:
+    """The sha256 of each file, by path (what a skill's essence compares; no zip is built)."""
+    return {path: hashlib.sha256(data).hexdigest() for path, data in sorted(files.items())}
+
+
+def content_digest(digests: Mapping[str, str]) -> str:
+    """One short digest of a skill's content (its per-file digests): how an environment pins "this content"."""
+    text = json.dumps(dict(sorted(digests.items())), separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _entries(archive: zipfile.ZipFile) -> list[tuple[str, zipfile.ZipInfo]]:
+    """(path inside the skill, entry) for each file: below the one top folder, or at the root of the zip."""
+    entries = [info for info in archive.infolist()[:MAX_FILES + 1] if not info.is_dir()]
+    tops = {info.filename.split("/", 1)[0] for info in entries if "/" in info.filename}
+    nested = len(tops) == 1 and all("/" in info.filename for info in entries)
+    return [(info.filename.split("/", 1)[1] if nested else info.filename, info) for info in entries]
+
+
 def read_archive(data: bytes) -> tuple[dict[str, str], dict[str, str]]:
     """The per-file digests of a live skill's zip and its manifest (owner, hash; empty if none)."""
     files: dict[str, str] = {}
     owner: dict[str, str] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for info in archive.infolist()[:MAX_FILES + 1]:
-                if info.is_dir() or info.file_size > MAX_FILE_BYTES:
+            for path, info in _entries(archive):
+                if not path or info.file_size > MAX_FILE_BYTES:
                     continue
-                _, _, path = info.filename.partition("/")
                 content = archive.read(info)
                 if path == MANIFEST:
                     try:
@@ -113,6 +131,24 @@ def read_archive(data: bytes) -> tuple[dict[str, str], dict[str, str]]:
     except (zipfile.BadZipFile, ValueError, OSError):
         return {}, {}
     return dict(sorted(files.items())), owner
+
+
+def unpack(data: bytes) -> dict[str, bytes]:
+    """The files of a live skill's zip (the manifest left out), bounded as reads are."""
+    files: dict[str, bytes] = {}
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for path, info in _entries(archive):
+                if not path or path == MANIFEST or info.file_size > MAX_FILE_BYTES:
+                    continue
+                total += info.file_size
+                if total > MAX_TOTAL_BYTES:
+                    break
+                files[path] = archive.read(info)
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return {}
+    return dict(sorted(files.items()))
 
 
 def changed_files(before: Mapping[str, str], after: Mapping[str, str]) -> dict[str, list[str]]:

@@ -168,7 +168,8 @@ def test_skill_versions_no_spurious_version_and_instant_rollback(tmp_path: Path,
     # the same files again (re-read, new mtimes): the same zip bytes, so nothing to do
     (tmp_path / "skills" / "grammar" / "SKILL.md").touch()
     again = SkillsMapping().desired_essence(spec_of(tmp_path, SKILL))
-    assert again == mapping.live_essence(skills.retrieve(live.id).raw)
+    assert readable(again, mapping) == mapping.live_essence(skills.retrieve(live.id).raw)
+    assert again["folder"] == "skills/grammar" and "data" not in again  # a saved plan carries digests only
 
     write_skill(tmp_path, "v2")
     essence2 = mapping.desired_essence(spec_of(tmp_path, SKILL))
@@ -181,12 +182,17 @@ def test_skill_versions_no_spurious_version_and_instant_rollback(tmp_path: Path,
     essence1 = mapping.desired_essence(spec_of(tmp_path, SKILL))
     rolled = skills.update(live.id, mapping.update_payload(essence1, ["files"], {OWNER_KEY: "p/dev/grammar"}))
     assert (rolled.raw["default_version"], rolled.raw["latest_version"]) == ("1", "2")
-    assert mapping.live_essence(rolled.raw) == essence1
+    assert mapping.live_essence(rolled.raw) == readable(essence1, mapping)
 
     for body in ("v3", "v4"):
         write_skill(tmp_path, body)
         skills.update(live.id, mapping.update_payload(mapping.desired_essence(spec_of(tmp_path, SKILL)), [], {OWNER_KEY: "p/dev/grammar"}))
     assert [v["version"] for v in skills.versions(live.id)] == ["3", "4"]  # keep_versions: 2
+    assert skills.uploads == 4  # v1 (create), v2, v3, v4: the rollback uploaded nothing
+    # keep_versions alone: no new version, no new default, the older version pruned
+    one = mapping.desired_essence(spec_of(tmp_path, SKILL.replace("keep_versions: 2", "keep_versions: 1")))
+    skills.update(live.id, mapping.update_payload(one, ["keep_versions"], {OWNER_KEY: "p/dev/grammar"}))
+    assert [v["version"] for v in skills.versions(live.id)] == ["4"] and skills.uploads == 4
     skills.delete(live.id)
     assert skills.list_all() == []
 
