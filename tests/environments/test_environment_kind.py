@@ -55,6 +55,13 @@ def test_plan_orders_the_environment_first_and_shows_the_reference_by_name(agent
     assert "Plan: 2 to create" in out and TEST_KEY not in result.output
 
 
+def test_markdown_plan_shows_the_reference_by_name_as_the_text_plan_does(agents_project: Path) -> None:
+    setup_tutor(agents_project)
+    result = run_cli(["-C", str(agents_project), "diff", "--output", "markdown"])
+    assert result.exit_code == 2, result.output
+    assert "`agent tutor` uses environment tutor-env (created in this plan)" in result.stdout
+
+
 def test_apply_then_diff_exits_0_and_the_template_holds_the_files(agents_project: Path, sdk: openai.OpenAI) -> None:
     setup_tutor(agents_project)
     result = run_cli(["-C", str(agents_project), "apply", "--yes"])
