@@ -92,19 +92,21 @@ def connect(project: Any, target: Any, environment: Any = None, *, files_root: P
     from orchestrator.backends.connection import Connection
 
     with Connection(project, target) as connection:
-        knowledge = None
-        if target.backend == "assistants":
-            from orchestrator.backends.knowledge import KnowledgeSync
-
-            env_name = getattr(environment, "name", environment) or project.default_environment
-            knowledge = KnowledgeSync(connection.sdk, project.name, env_name, root=files_root or project.root)
         import os
 
         from orchestrator.backends import kinds_for
 
+        client = connection.client()
         chosen_env = getattr(environment, "name", environment) or project.default_environment
-        yield Live(connection, connection.client(), mapping_for(target.backend), knowledge,
-                   kinds_for(target.backend, connection.sdk, project, chosen_env, os.environ))
+        kinds = kinds_for(target.backend, connection.sdk, project, chosen_env, os.environ)
+        knowledge = None
+        if target.backend == "assistants":
+            from orchestrator.backends.knowledge import KnowledgeSync, knowledge_kinds
+
+            knowledge = KnowledgeSync(connection.sdk, project.name, chosen_env, root=files_root or project.root)
+            knowledge.assistants = client  # garbage collection reads which files the assistants use
+            kinds = (*knowledge_kinds(knowledge), *kinds)
+        yield Live(connection, client, mapping_for(target.backend), knowledge, kinds)
 
 
 def read_live(live: Live, state: Any = None, *, with_knowledge: bool | None = None,
@@ -159,14 +161,19 @@ def _read_live(live: Live, state: Any, with_knowledge: bool | None, objects: tup
                 view = live.knowledge.read(o.raw for o in found)
         return found, view
 
-    if not live.kinds:
+    listed = [kind for kind in live.kinds if not kind.in_view]
+    if not listed:
         found, view = read_primary()
-        return LiveState(found, view)
-    with ThreadPoolExecutor(max_workers=min(READ_THREADS, len(live.kinds) + 1), thread_name_prefix="read") as pool:
-        primary = pool.submit(read_primary)
-        others = [(kind.name, pool.submit(read_kind, kind)) for kind in live.kinds]
-        found, view = primary.result()
-        kinds = {name: future.result() for name, future in others}
+        kinds = {}
+    else:
+        with ThreadPoolExecutor(max_workers=min(READ_THREADS, len(listed) + 1), thread_name_prefix="read") as pool:
+            primary = pool.submit(read_primary)
+            others = [(kind.name, pool.submit(read_kind, kind)) for kind in listed]
+            found, view = primary.result()
+            kinds = {name: future.result() for name, future in others}
+    for kind in live.kinds:  # read with the target's own view (knowledge files and vector stores)
+        if kind.in_view:
+            kinds[kind.name] = LiveState(kind.client.objects_in(view, found), view)
     return LiveState(found, view, kinds)
 
 

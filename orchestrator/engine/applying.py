@@ -71,19 +71,20 @@ class ApplyResult:
 
 
 class Resources(Protocol):
-    """Sub-resources of an object that apply must sync first (knowledge files and vector stores)."""
+    """The ids an object's payload names, resolved at the call: the assistant's store and code files, which the
+    graph created or updated before it (the `vector_store` and `file` kinds)."""
 
     def tool_resources(self, spec_name: str, essence: Mapping[str, Any]) -> dict[str, Any]: ...
 
-    def remove_store(self, spec_name: str) -> None: ...
-
-    def collect_garbage(self, objects: Iterable[Mapping[str, Any]]) -> list[str]: ...
-
 
 class Applier:
+    """`garbage`, when given, runs after this kind's changes: it deletes what the changes left unused (the
+    `file` kind: a second copy of an upload whose response was lost) and returns the ids it deleted."""
+
     def __init__(self, client: Client, mapping: Mapping_, bus: EventBus, *, parallelism: int = 8,
                  sleep: Callable[[float], None] = time.sleep, resources: Resources | None = None,
-                 claim: str | None = None, on_outcome: Callable[[Outcome], None] | None = None) -> None:
+                 claim: str | None = None, on_outcome: Callable[[Outcome], None] | None = None,
+                 garbage: Callable[[], list[str]] | None = None) -> None:
         self.client = client
         self.on_outcome = on_outcome  # told of each change as it finishes (the CLI prints it at once)
         self.mapping = mapping
@@ -91,6 +92,7 @@ class Applier:
         self.parallelism = max(1, parallelism)
         self.sleep = sleep
         self.resources = resources
+        self.garbage = garbage
         self.claim = claim or new_claim()  # one token per run: with the owner key it names each create
 
     def apply(self, plan: Plan) -> ApplyResult:
@@ -107,18 +109,18 @@ class Applier:
         return self.settle(plan, outcomes)
 
     def settle(self, plan: Plan, outcomes: Sequence[Outcome]) -> ApplyResult:
-        """After the changes: the duplicate check and the knowledge-file garbage collection."""
+        """After the changes: the duplicate check, then the garbage collection of this kind (if it has one)."""
         changes = plan.actionable
         if not changes:
             return ApplyResult(tuple(outcomes), Verification(remaining=plan.duplicates))
         outcomes, verification = self._verify(plan, outcomes)
-        if self.resources is not None and any(self._touches_files(c) for c in changes):
+        if self.garbage is not None:
             try:
-                deleted = self.resources.collect_garbage(o.raw for o in self.client.list_all())
+                deleted = self.garbage()
                 if deleted:
                     self.bus.publish("files_deleted", ids=sorted(deleted))
             except Exception as exc:
-                self.bus.publish("apply_failed", name="(knowledge files)", id=None, action="delete",
+                self.bus.publish("apply_failed", name="(unused files)", id=None, action="delete",
                                  error=describe_error(exc))
         return ApplyResult(tuple(outcomes), verification)
 
@@ -188,13 +190,6 @@ class Applier:
             f"another apply created {keeper.id} for this spec at the same time from different content; it is "
             "kept (the oldest) and this apply's copy was removed; run `orchestrator diff` and apply again"))
 
-    def _touches_files(self, change: Change) -> bool:
-        if change.action is Action.DELETE:
-            return True
-        if change.action is Action.CREATE:  # a create lists every key as changed: ask the essence
-            return self.mapping.needs_resources(change.essence or {}, (), True)
-        return bool(set(change.changed_keys) & {"knowledge", "code_files"})
-
     def _finish(self, plan: Plan, change: Change) -> Outcome:
         outcome = self._execute(plan, change)
         if self.on_outcome is not None:
@@ -215,10 +210,6 @@ class Applier:
                 if self.resources is not None and self.mapping.needs_resources(change.essence, change.changed_keys, False):
                     payload["tool_resources"] = self.resources.tool_resources(change.name, change.essence)
                 updated = self.client.update(change.id, payload)
-                knowledge = change.essence.get("knowledge")
-                if self.resources is not None and "knowledge" in change.changed_keys and \
-                        (not knowledge or "vector_store_id" in knowledge):
-                    self.resources.remove_store(change.name)
                 event = f"{kind}_adopted" if change.reason == "adopt" else f"{kind}_updated"
                 self.bus.publish(event, name=change.name, id=updated.id, drift=change.drift,
                                  fields=sorted({f.path for f in change.fields}))
@@ -226,8 +217,6 @@ class Applier:
             if change.action is Action.DELETE:
                 assert change.id
                 self.client.delete(change.id)
-                if self.resources is not None and change.reason != "duplicate":
-                    self.resources.remove_store(change.name)
                 self.bus.publish(f"{kind}_deleted", name=change.name, id=change.id, reason=str(change.reason))
                 return Outcome(change, True, change.id)
             return Outcome(change, True, change.id)

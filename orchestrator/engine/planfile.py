@@ -61,6 +61,8 @@ def _change_to_data(change: Change) -> dict[str, Any]:
         "changed_keys": list(change.changed_keys),
         "fingerprint": change.fingerprint,
     }
+    if change.uses:
+        data["apply"]["uses"] = [list(use) for use in change.uses]
     return data
 
 
@@ -199,6 +201,7 @@ def _change_from_data(data: dict[str, Any]) -> Change:
         metadata=apply.get("metadata"),
         changed_keys=tuple(apply.get("changed_keys") or ()),
         fingerprint=apply.get("fingerprint"),
+        uses=tuple((str(kind), str(name)) for kind, name in apply.get("uses") or ()),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchestrator.engine.planning import Action, Change, Plan, describe_reference, references
+from orchestrator.engine.planning import Action, Change, Plan, describe_uses
 from orchestrator.secrets import Redactor, current
 from orchestrator.views.plan_text import REASON
 from orchestrator.views.values import describe_file_change, file_size, inline, unified, wants_diff
@@ -50,7 +50,7 @@ def _uses(plan: Plan, change: Change) -> list[str]:
     """The resources a change refers to, by spec name, as the text plan's `uses` lines say them."""
     if change.action is Action.DELETE:
         return []
-    found = [describe_reference(plan, kind, name) for kind, name in references(change)]
+    found = describe_uses(plan, change)
     if not found:
         return []
     return [f"`{change.kind} {change.name}` uses " + ", ".join(f"{_cell(text)}" for text in found), ""]
