@@ -52,6 +52,10 @@ def kind_mappings(backend: str) -> dict[str, Mapping_]:
     """Every kind's pure mapping on a backend, by the kind name changes carry (saved plans need no client)."""
     primary = mapping_for(backend)
     found: dict[str, Mapping_] = {primary.object_kind: primary}
+    if backend == "assistants":
+        from orchestrator.backends.knowledge import FilesMapping, VectorStoresMapping
+
+        found.update(file=FilesMapping(), vector_store=VectorStoresMapping())
     if backend == "agents":
         from orchestrator.backends.environments import EnvironmentsMapping
 

@@ -165,24 +165,26 @@ def _schema_diagnostics(data: dict[str, Any], text: str, display: str, path: Pat
 def _consistency_diagnostics(data: dict[str, Any], display: str) -> list[Diagnostic]:
     """What a schema cannot say: one change per live object, one create or update per spec."""
     found: list[Diagnostic] = []
-    ids: dict[str, int] = {}
-    specs: dict[str, int] = {}
+    ids: dict[Any, int] = {}
+    specs: dict[tuple[str, str], int] = {}
     for index, change in enumerate(data["changes"]):
         pointer = f"/changes/{index}"
         if change["action"] == "noop":
             continue
         object_id = change.get("id")
         if object_id is not None:
-            if object_id in ids:
+            # an upload is updated (a new version uploaded) and then deleted (the old version, once unused)
+            key = (object_id, change["action"]) if change.get("kind") == "file" else object_id
+            if key in ids:
                 found.append(error(display, f"{object_id} is changed twice (also by change {ids[object_id] + 1})",
                                    pointer=pointer + "/id"))
-            ids.setdefault(object_id, index)
+            ids.setdefault(key, index)
         if change["action"] in ("create", "update"):
             name = change["name"]
-            if name in specs:
+            if (change.get("kind", ""), name) in specs:
                 found.append(error(display, f"spec `{name}` is created or updated twice (also by change "
-                                            f"{specs[name] + 1})", pointer=pointer + "/name"))
-            specs.setdefault(name, index)
+                                            f"{specs[(change.get('kind', ''), name)] + 1})", pointer=pointer + "/name"))
+            specs.setdefault((change.get("kind", ""), name), index)
     return found
 
 
