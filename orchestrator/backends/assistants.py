@@ -83,7 +83,7 @@ class AssistantsMapping:
             "code_files": view.live_code_files(raw) if view is not None else _bare_code_files(raw),
         }
 
-    def references(self, essence: Mapping[str, Any]) -> list[tuple[str, str]]:
+    def uses(self, essence: Mapping[str, Any]) -> list[tuple[str, str]]:
         """Its vector store (by spec name) and code files (by path): the graph makes them first."""
         return assistant_references(essence)
 

@@ -556,7 +556,7 @@ class VectorStoresMapping:
         store = view.store_by_id(str(raw.get("id"))) if isinstance(view, KnowledgeView) else None
         return view.store_essence(store) if store is not None else {"knowledge": {"files": {}, "chunking": None}}
 
-    def references(self, essence: Mapping[str, Any]) -> list[tuple[str, str]]:
+    def uses(self, essence: Mapping[str, Any]) -> list[tuple[str, str]]:
         files = (essence.get("knowledge") or {}).get("files") or {}
         return [(FILE_KIND, path) for path in sorted(files) if not path.startswith(EXTERNAL)]
 
@@ -634,6 +634,7 @@ class FilesMapping:
 
     object_kind = FILE_KIND
     write_only: frozenset[str] = frozenset()
+    claims_once = False  # uploads are versions of a path, never duplicates: apply's duplicate check skips them
 
     def __init__(self, backend: str = "assistants") -> None:
         self.backend = backend

@@ -129,7 +129,8 @@ class Applier:
         outcomes = list(outcomes)
         failed = {o.change.id for o in outcomes if not o.ok}
         pruned = {c.id for c in plan.changes if c.action is Action.DELETE and c.reason is Reason.DUPLICATE}
-        if not any(o.ok and o.change.action is Action.CREATE for o in outcomes):
+        if not any(o.ok and o.change.action is Action.CREATE for o in outcomes) or \
+                not getattr(self.mapping, "claims_once", True):
             # nothing new: the duplicates the plan saw are left unless pruned (and the delete worked)
             left = tuple(d for d in plan.duplicates if d.id not in pruned or d.id in failed)
             return outcomes, Verification(remaining=left)

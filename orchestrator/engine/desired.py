@@ -665,6 +665,7 @@ class Builder:
             dependencies=frozenset({path.resolve()}),
             name_line=where[0],
             name_column=where[1],
+            adopt_id=data.get("adopt_id"),  # written by `orchestrator import`
         ), found
 
     # -- parts ---------------------------------------------------------------------------------

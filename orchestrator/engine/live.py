@@ -79,7 +79,7 @@ class ReferringMapping(Protocol):
     """A mapping whose essences name other resources of the graph (an assistant its vector store and code
     files, a vector store its files): planning turns them into the change's `uses`, apply orders by them."""
 
-    def references(self, essence: Mapping[str, Any]) -> list[tuple[str, str]]: ...
+    def uses(self, essence: Mapping[str, Any]) -> list[tuple[str, str]]: ...
 
 
 # a kind that plans itself: (desired state, live state of the kind, options) -> Plan (engine.sync.KindPlanning)

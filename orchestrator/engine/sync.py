@@ -36,7 +36,7 @@ def desired_items(state: DesiredState, mapping: Mapping_, adopt: Mapping[str, st
 
 def uses_of(mapping: Mapping_, essence: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     """The resources of the graph an essence names (ReferringMapping), none for a mapping that names none."""
-    refer = getattr(mapping, "references", None)
+    refer = getattr(mapping, "uses", None)
     return tuple(refer(essence)) if refer is not None else ()
 
 
