@@ -33,12 +33,16 @@ def kinds_for(backend: str, sdk: Any, project: Any, environment: str | None = No
         return ()
     from orchestrator.backends.automations import AutomationsClient, AutomationsMapping
     from orchestrator.backends.environments import EnvironmentsClient, EnvironmentsMapping
+    from orchestrator.backends.knowledge import FilesClient, FilesMapping, plan_kept_files
     from orchestrator.backends.skills import SkillsClient, SkillsMapping
     from orchestrator.backends.vaults import VaultsClient, VaultsMapping
 
     env = environment or project.default_environment
-    return (
-        Kind("environment", EnvironmentsMapping(), EnvironmentsClient(sdk, project.name, project.root)),
+    templates = EnvironmentsClient(sdk, project.name, project.root)
+    return (  # uploads are read with the templates' files view: no listing of their own
+        Kind("file", FilesMapping("agents"), FilesClient(sdk, project.name, env, templates, owned=False),
+             planner=plan_kept_files, in_view_of="environment"),
+        Kind("environment", EnvironmentsMapping(), templates),
         Kind("vault", VaultsMapping(), VaultsClient(sdk, environ or {})),
         Kind("skill", SkillsMapping(), SkillsClient(sdk)),
         Kind("automation", AutomationsMapping(), AutomationsClient(sdk, project, env)),
@@ -60,6 +64,9 @@ def kind_mappings(backend: str) -> dict[str, Mapping_]:
         from orchestrator.backends.environments import EnvironmentsMapping
 
         found["environment"] = EnvironmentsMapping()
+        from orchestrator.backends.knowledge import FilesMapping
+
+        found["file"] = FilesMapping("agents")
         from orchestrator.backends.automations import AutomationsMapping
         from orchestrator.backends.skills import SkillsMapping
         from orchestrator.backends.vaults import VaultsMapping

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestrator.backends.knowledge import FILES_PAGE_SIZE, parse_remote_filename, remote_filename
+from orchestrator.backends.knowledge import FILES_PAGE_SIZE, RemoteFile, parse_remote_filename, remote_filename
 from orchestrator.backends.wire import ENVIRONMENT_TEMPLATE, FILE, check_deleted, read_list, read_object
 from orchestrator.engine.live import LiveObject
 from orchestrator.engine.ownership import Owner, name_stamp, parse_name_stamp
@@ -84,6 +84,11 @@ class EnvironmentsMapping:
 
     def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool:
         return False
+
+    def uses(self, essence: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The `file` nodes (project paths) the template's files come from: uploaded before it."""
+        return [("file", path) for path in sorted({meta["from"] for meta in (essence.get("files") or {}).values()
+                                                   if meta.get("from")})]
 
     def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
         """Only what the spec sets: defaults (no packages, default network, no desktop) are not sent."""
@@ -151,6 +156,8 @@ class UploadedFile:
     path: str  # project-relative
     sha16: str
     bytes: int | None
+    created_at: int = 0
+    filename: str = ""
 
 
 @dataclass
@@ -158,6 +165,7 @@ class FilesView:
     """The project's uploaded files by id and by (path, hash): what template file ids stand for."""
 
     by_id: dict[str, UploadedFile] = field(default_factory=dict)
+    users: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # file id -> templates using it
 
     def describe(self, file_id: Any) -> dict[str, Any] | None:
         found = self.by_id.get(file_id) if isinstance(file_id, str) else None
@@ -167,6 +175,12 @@ class FilesView:
 
     def fingerprint_part(self, owner: Owner | None) -> Any:
         return None  # a template names its file ids: a new upload changes the template itself
+
+    def uploads(self) -> Iterable[tuple[RemoteFile, tuple[tuple[str, str, str], ...]]]:
+        """The project's uploads and the templates using each: the `file` kind's live objects."""
+        for item in self.by_id.values():
+            remote = RemoteFile(item.id, item.filename, item.bytes or 0, item.created_at, None, item.sha16, item.path)
+            yield remote, tuple(sorted(set(self.users.get(item.id, ()))))
 
 
 class EnvironmentsClient:
@@ -204,11 +218,17 @@ class EnvironmentsClient:
             if parsed is None or parsed[0] != self.project:
                 continue
             _, sha16, path = parsed
-            size = item.get("bytes")
-            uploaded = UploadedFile(str(item["id"]), path, sha16, size if isinstance(size, int) else None)
+            size, created = item.get("bytes"), item.get("created_at")
+            uploaded = UploadedFile(str(item["id"]), path, sha16, size if isinstance(size, int) else None,
+                                    created if isinstance(created, int) else 0, str(item.get("filename") or ""))
             view.by_id[uploaded.id] = uploaded
             with self._lock:
                 self._uploads.setdefault((path, sha16), uploaded.id)
+        for obj in objects:
+            who = (obj.owner.environment, "environment", obj.owner.spec) if obj.owner else ("", "environment", obj.id)
+            for entry in obj.raw.get("files") or []:
+                if entry.get("type") == "file_id":
+                    view.users.setdefault(str(entry.get("file_id")), []).append(who)
         return view
 
     def retrieve(self, object_id: str) -> LiveObject | None:
@@ -247,6 +267,10 @@ class EnvironmentsClient:
                 {"type": "file_id", "path": f["path"], "file_id": self._upload(f["upload"]["path"], f["upload"]["sha256"])}
                 if "upload" in f else f for f in body["files"]]
         return body
+
+    def upload(self, path: str, sha16: str) -> str:
+        """The id of the project file's upload with this hash (the `file` kind uploads through here)."""
+        return self._upload(path, sha16[:16])
 
     def _upload(self, path: str, sha16: str) -> str:
         key = (path, sha16)

@@ -665,11 +665,12 @@ class FilesClient:
     bytes), a delete removes an upload nothing uses. Objects carry their users, so planning frees only uploads
     no live object of another environment (or of a spec this run leaves alone) still uses."""
 
-    def __init__(self, sdk: Any, project: str, environment: str, uploader: Uploader) -> None:
+    def __init__(self, sdk: Any, project: str, environment: str, uploader: Uploader, *, owned: bool = True) -> None:
         self.sdk = sdk
         self.project = project
         self.environment = environment
         self.uploader = uploader
+        self.owned = owned  # False: uploads are never deleted through this kind (nor by destroy)
 
     def list_all(self) -> list[LiveObject]:
         """Fresh uploads of the project, without owners: uploads are versions, never duplicates of each other."""
@@ -688,8 +689,10 @@ class FilesClient:
         """The project's uploads in a knowledge view (or a FilesView), each with who uses it."""
         if view is None:
             return ()
-        return tuple(sorted((file_object(self.project, self.environment, remote, users)
-                             for remote, users in view.uploads()), key=lambda o: (o.created_at, o.id)))
+        found = (file_object(self.project, self.environment, remote, users) for remote, users in view.uploads())
+        if not self.owned:
+            found = (LiveObject(o.id, o.created_at, o.raw) for o in found)
+        return tuple(sorted(found, key=lambda o: (o.created_at, o.id)))
 
     def read_view(self, objects: Sequence[LiveObject], wanted: bool) -> None:
         return None
@@ -730,10 +733,13 @@ def file_object(project: str, environment: str, remote: RemoteFile,
     return LiveObject(remote.id, remote.created_at, raw, owner, Digests(stamp, stamp))
 
 
-def plan_files(desired: Mapping[str, DesiredItem], found: Any, context: Any) -> Plan:
+def plan_files(desired: Mapping[str, DesiredItem], found: Any, context: Any, *, collect: bool = True) -> Plan:
     """The `file` kind's plan: a wanted (path, hash) already uploaded is in sync (however many use it), new bytes
     of a known path are an update (a new upload), and an upload no live object keeps using after this plan is
-    deleted, without --prune (uploads are what specs name, never resources of their own). Pure."""
+    deleted, without --prune (uploads are what specs name, never resources of their own). Pure.
+
+    collect=False (agents targets): uploads are only ever added (new bytes are a create) and never deleted, as
+    the same /files may hold the Assistants protocol's vector-store files on a server that speaks both."""
     objects = [o for o in found if o.raw.get("path")]
     fingerprint = found.fingerprint if hasattr(found, "fingerprint") else (lambda o: digest(dict(o.raw)))
     versions: dict[tuple[str, str], list[LiveObject]] = {}
@@ -753,7 +759,7 @@ def plan_files(desired: Mapping[str, DesiredItem], found: Any, context: Any) -> 
                                   fingerprint=fingerprint(existing[0]), essence=want.essence, metadata=want.metadata))
             continue
         before = [o for o in objects if o.raw["path"] == name and o.owner and
-                  o.owner.environment == context.environment]
+                  o.owner.environment == context.environment] if collect else []
         if before:
             old = before[-1]
             have = {"sha256": old.raw.get("sha16"), "bytes": old.raw.get("bytes")}
@@ -770,7 +776,7 @@ def plan_files(desired: Mapping[str, DesiredItem], found: Any, context: Any) -> 
         name = obj.raw["path"]
         if obj.id in kept or (context.only is not None and name not in context.only):
             continue
-        if _frees(obj, (name, obj.raw.get("sha16") or "") in wanted, context):
+        if collect and _frees(obj, (name, obj.raw.get("sha16") or "") in wanted, context):
             changes.append(Change(FILE_KIND, name, Action.DELETE, Reason.UNUSED, id=obj.id,
                                   fingerprint=fingerprint(obj)))
     changes.sort(key=lambda c: (c.name, c.action is Action.DELETE, c.id or ""))
@@ -822,12 +828,18 @@ def plan_stores(desired: Mapping[str, DesiredItem], found: Any, context: Any) ->
                                   if not any(w.startswith(f"orphan: {VECTOR_STORE_KIND} `{n}`") for n in names)))
 
 
+def plan_kept_files(desired: Mapping[str, DesiredItem], found: Any, context: Any) -> Plan:
+    """plan_files for agents targets: uploads added, never deleted."""
+    return plan_files(desired, found, context, collect=False)
+
+
 def knowledge_kinds(sync: KnowledgeSync) -> tuple[Kind, ...]:
     """The assistants backend's `file` and `vector_store` kinds, referenced kinds first, read with its view."""
     return (
         Kind(FILE_KIND, FilesMapping(), FilesClient(sync.sdk, sync.project, sync.environment, sync),
-             planner=plan_files, in_view=True),
-        Kind(VECTOR_STORE_KIND, VectorStoresMapping(), VectorStoresClient(sync), planner=plan_stores, in_view=True),
+             planner=plan_files, in_view_of="assistant"),
+        Kind(VECTOR_STORE_KIND, VectorStoresMapping(), VectorStoresClient(sync), planner=plan_stores,
+             in_view_of="assistant"),
     )
 
 

@@ -161,7 +161,7 @@ def _read_live(live: Live, state: Any, with_knowledge: bool | None, objects: tup
                 view = live.knowledge.read(o.raw for o in found)
         return found, view
 
-    listed = [kind for kind in live.kinds if not kind.in_view]
+    listed = [kind for kind in live.kinds if kind.in_view_of is None]
     if not listed:
         found, view = read_primary()
         kinds = {}
@@ -171,9 +171,12 @@ def _read_live(live: Live, state: Any, with_knowledge: bool | None, objects: tup
             others = [(kind.name, pool.submit(read_kind, kind)) for kind in listed]
             found, view = primary.result()
             kinds = {name: future.result() for name, future in others}
-    for kind in live.kinds:  # read with the target's own view (knowledge files and vector stores)
-        if kind.in_view:
-            kinds[kind.name] = LiveState(kind.client.objects_in(view, found), view)
+    for kind in live.kinds:  # read with another kind's view (knowledge files and vector stores, uploads)
+        if kind.in_view_of is not None:
+            host = kinds.get(kind.in_view_of)
+            shared = view if host is None else host.view
+            kinds[kind.name] = LiveState(kind.client.objects_in(shared, found if host is None else host.objects),
+                                         shared)
     return LiveState(found, view, kinds)
 
 

@@ -415,6 +415,8 @@ class Builder:
                                             line=other.name_line, column=other.name_column, pointer="/kind"))
         else:
             resources.update({kind: MappingProxyType(group) for kind, group in sorted(others.items())})
+        if self.target.backend == "agents" and ENVIRONMENT_KIND in resources:  # the templates' uploads
+            resources.update(knowledge_resources({}, resources[ENVIRONMENT_KIND], stores=False))
         return specs, MappingProxyType(resources)
 
     def _resolve_references(self, specs: dict[str, DesiredSpec], environments: Mapping[str, DesiredEnvironment],

@@ -94,13 +94,14 @@ class Kind:
     one emulator module, and its desired form in engine.desired.
 
     `planner` replaces the generic plan for kinds whose objects are not one per spec (uploaded files are
-    immutable versions of a path, shared by environments). `in_view` kinds are read with the target's own
-    view in one go (knowledge files and vector stores on the assistants backend) rather than listed apart:
-    their client's `objects_in(view, objects)` gives their live objects.
+    immutable versions of a path, shared by environments). `in_view_of` names the kind whose read also reads
+    this one's objects (the target's own kind: knowledge files and vector stores with the assistants' view;
+    `environment`: uploads with the templates' files view), so it costs no listing of its own: its client's
+    `objects_in(view, objects)` gives its live objects.
     """
 
     name: str
     mapping: Mapping_
     client: KindClient
     planner: Planner | None = None
-    in_view: bool = False
+    in_view_of: str | None = None
