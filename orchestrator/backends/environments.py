@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestrator.backends.knowledge import FILES_PAGE_SIZE, RemoteFile, parse_remote_filename, remote_filename
+from orchestrator.backends.knowledge import (
+    FILES_PAGE_SIZE,
+    RemoteFile,
+    parse_remote_filename,
+    remote_filename,
+)
 from orchestrator.backends.wire import ENVIRONMENT_TEMPLATE, FILE, check_deleted, read_list, read_object
 from orchestrator.engine.live import LiveObject
 from orchestrator.engine.ownership import Owner, name_stamp, parse_name_stamp

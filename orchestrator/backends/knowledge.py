@@ -24,8 +24,6 @@ from typing import Any, Protocol
 from orchestrator.backends.wire import FILE, VECTOR_STORE, VECTOR_STORE_FILE, Shape, read_list
 from orchestrator.engine.live import Kind, LiveObject
 from orchestrator.engine.ownership import (
-    HASH_KEY,
-    OWNER_KEY,
     Digests,
     Owner,
     digest,

@@ -96,7 +96,7 @@ class Claims:
 
 def classify(
     raw: Mapping[str, Any], *, project: str, environment: str, adopt_ids: Mapping[str, str] | None = None,
-    spec_names: Collection[str] | None = None, owner: Owner | None | bool = False,
+    spec_names: Collection[str] | None = None, owner: Owner | bool | None = False,
 ) -> Ownership:
     """Whether an object may be imported; adopt_ids maps ids named by existing specs to those specs' files,
     spec_names are the project's specs (an owned object whose spec is not among them is an orphan). `owner`,
