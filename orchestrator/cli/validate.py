@@ -52,7 +52,10 @@ def validate(directory: Path | None, environment: str | None, target: str | None
         from orchestrator.runtime.handlers import check_handlers
 
         diagnostics.extend(check_handlers(state))
-    count = len(state.specs) + sum(len(group) for group in state.resources.values())  # every kind of the graph
+    from orchestrator.engine.desired import DERIVED_KINDS
+
+    count = len(state.specs) + sum(len(group) for kind, group in state.resources.items()  # every kind of the graph
+                                   if kind not in DERIVED_KINDS)  # but the files and stores specs name
     code = _report(diagnostics, output, count)
     if code == 0 and output == "text":
         click.echo(f"{count} spec{'s' if count != 1 else ''} valid "

@@ -183,6 +183,7 @@ def knowledge_resources(specs: Mapping[str, DesiredSpec],
 ENVIRONMENT_KIND = "environment"
 VECTOR_STORE_KIND = "vector_store"
 FILE_KIND = "file"
+DERIVED_KINDS = frozenset({VECTOR_STORE_KIND, FILE_KIND})  # nodes the graph derives from specs: no spec files
 AGENT_KINDS = ("vault", "skill", "automation")  # orchestrator.spec.agent_kinds, beside environment
 ENVIRONMENT_REFERENCE_KEY = "orchestrator.environment"  # an agent's metadata names its environment spec
 WORKSPACE = "/workspace"
