@@ -792,9 +792,11 @@ def _frees(obj: LiveObject, twin: bool, context: Any) -> bool:
             return False
         planned = context.planned.get(kind, frozenset())
         selected = context.only is None or spec in context.only
-        if spec in planned and selected:
+        if spec in planned and selected:  # changed to what its spec wants
             continue
-        if spec not in planned and context.prune and selected:
+        if kind == VECTOR_STORE_KIND and spec in context.planned.get("assistant", ()) and selected:
+            continue  # the store of a spec without knowledge files any more: deleted by this plan
+        if spec not in planned and context.prune and selected:  # an orphan --prune deletes
             continue
         return False
     return True
