@@ -301,16 +301,20 @@ class KnowledgeSync:
                 else ("", "assistant", str(raw.get("id")))  # someone else's assistant: never ours to free
             for file_id in ((raw.get("tool_resources") or {}).get("code_interpreter") or {}).get("file_ids") or []:
                 users.setdefault(file_id, []).append(who)
-        self.view = KnowledgeView(self.project, files, stores, tuple(extra),
-                                  {k: tuple(sorted(set(v))) for k, v in users.items()})
+        return self.adopt(KnowledgeView(self.project, files, stores, tuple(extra),
+                                        {k: tuple(sorted(set(v))) for k, v in users.items()}))
+
+    def adopt(self, view: KnowledgeView) -> KnowledgeView:
+        """Take view as what is live: the ids of its uploads and this environment's stores, for references."""
+        self.view = view
         with self._lock:
-            for remote in sorted(files.values(), key=lambda r: (r.created_at, r.id), reverse=True):
+            for remote in sorted(view.files.values(), key=lambda r: (r.created_at, r.id), reverse=True):
                 if remote.project == self.project and remote.path and remote.sha16:
                     self._uploads[(remote.path, remote.sha16)] = remote.id  # the oldest copy wins
-            for (environment, spec), store in stores.items():
+            for (environment, spec), store in view.stores.items():
                 if environment == self.environment:
                     self._store_ids[spec] = store.id
-        return self.view
+        return view
 
     def _store_files(self, store_id: str) -> Iterable[StoreFile]:
         for item in self._list(self.sdk.vector_stores.files, VECTOR_STORE_FILE, store_id, order="asc"):
