@@ -11,13 +11,17 @@ from orchestrator.engine.desired import DesiredState
 from orchestrator.engine.live import Kind, LiveObject, Mapping_, ResourceView
 from orchestrator.engine.ownership import Owner, digest, stamp
 from orchestrator.engine.planning import (
+    Action,
+    Change,
     DesiredItem,
     Duplicate,
     LiveItem,
     Plan,
+    Reason,
     essence_digests,
     group_claims,
     plan,
+    references,
 )
 
 
@@ -150,7 +154,9 @@ def with_referenced(state: DesiredState, mapping: Mapping_, kinds: Sequence[Kind
         kind_mapping = mapping if kind == mapping.object_kind else mappings.get(kind)
         if spec is None or kind_mapping is None:
             continue
-        for used_kind, used in uses_of(kind_mapping, kind_mapping.desired_essence(spec)):
+        named = Change(kind, name, Action.NOOP, Reason.IN_SYNC, metadata=getattr(spec, "metadata", None),
+                       uses=uses_of(kind_mapping, kind_mapping.desired_essence(spec)))
+        for used_kind, used in references(named):  # in its essence, or in the metadata it writes
             chosen.add(used)
             pending.append((used_kind, used))
     return frozenset(chosen)
