@@ -81,9 +81,8 @@ def list_rows(state: Any, *, with_git: bool = False) -> Any:
 
 def plan_rows(state: Any, plan: Any, objects: Any) -> tuple[list[dict[str, Any]], bool]:
     """The `-o json` rows of a plan, with the git revision each live object was applied from."""
-    from orchestrator.engine.revisions import describe_live_revisions
-
     from orchestrator.engine.desired import DERIVED_KINDS
+    from orchestrator.engine.revisions import describe_live_revisions
 
     revisions, in_git = describe_live_revisions(state, plan, objects)
     return [{"name": c.name, "kind": c.kind, "id": c.id, "status": STATUS[c.reason],
