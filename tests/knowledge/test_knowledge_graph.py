@@ -105,3 +105,46 @@ def test_destroy_deletes_the_assistant_its_store_and_the_uploads_nothing_else_us
     assert cli(project, "diff", "-e", "prod").exit_code == 0
     assert cli(project, "destroy", "--yes", "-e", "prod").exit_code == 0
     assert uploads(sdk) == [] and list(sdk.vector_stores.list()) == [] and list(sdk.beta.assistants.list()) == []
+
+
+def test_a_saved_plan_is_stale_once_its_store_changed(project: Path, sdk: openai.OpenAI) -> None:
+    tutor(project)
+    assert cli(project, "apply", "--yes").exit_code == 0
+    write(project / "specs" / "kb" / "b.md", "# B\ndos, tres\n")
+    plan = project / "plan.json"
+    assert cli(project, "diff", "--out", str(plan)).exit_code == 2
+    [store] = list(sdk.vector_stores.list())
+    stray = sdk.files.create(file=("stray.md", b"# stray\n"), purpose="assistants")
+    sdk.vector_stores.files.create(store.id, file_id=stray.id)  # someone edits the store after the review
+    refused = cli(project, "apply", "--yes", str(plan))
+    assert refused.exit_code == 1
+    assert f"vector_store `tutor` ({store.id}) changed since the plan was made" in refused.stderr
+
+
+def test_a_second_store_claiming_a_spec_is_a_duplicate_pruned_after_the_assistant_moves(
+        project: Path, sdk: openai.OpenAI) -> None:
+    tutor(project)
+    assert cli(project, "apply", "--yes").exit_code == 0
+    [kept] = list(sdk.vector_stores.list())
+    extra = sdk.vector_stores.create(name="copy", metadata=dict(kept.metadata or {}))
+    shown = cli(project, "diff")
+    assert shown.exit_code == 2
+    assert f"duplicate: vector_store `tutor` is claimed by {extra.id} as well as by {kept.id}" in shown.stdout
+    pruned = cli(project, "apply", "--yes", "--prune")
+    assert pruned.exit_code == 0, pruned.output
+    assert [s.id for s in sdk.vector_stores.list()] == [kept.id]
+    assert cli(project, "diff").exit_code == 0
+
+
+def test_a_saved_plan_with_a_new_file_version_applies_exactly(project: Path, sdk: openai.OpenAI) -> None:
+    tutor(project)
+    assert cli(project, "apply", "--yes").exit_code == 0
+    write(project / "specs" / "kb" / "b.md", "# B\ndos, tres\n")
+    plan = project / "plan.json"
+    assert cli(project, "diff", "--out", str(plan)).exit_code == 2
+    changes = json.loads(plan.read_text(encoding="utf-8"))["changes"]
+    assert {(c["kind"], c["action"]) for c in changes if c["name"] == "specs/kb/b.md"} == {
+        ("file", "update"), ("file", "delete")}
+    applied = cli(project, "apply", "--yes", str(plan))
+    assert applied.exit_code == 0, applied.output
+    assert len(uploads(sdk)) == 3 and cli(project, "diff").exit_code == 0
