@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from orchestrator.backends.wire import FILE, VECTOR_STORE, VECTOR_STORE_FILE, Shape, read_list
+from orchestrator.backends.wire import ENVIRONMENT_TEMPLATE, FILE, VECTOR_STORE, VECTOR_STORE_FILE, Shape, read_list
 from orchestrator.engine.live import Kind, LiveObject
 from orchestrator.engine.ownership import (
     Digests,
@@ -29,6 +29,7 @@ from orchestrator.engine.ownership import (
     digest,
     new_claim,
     parse_claim,
+    parse_name_stamp,
     parse_owner,
     with_claim,
 )
@@ -244,8 +245,11 @@ class KnowledgeSync:
     (by path and hash, by spec) that the graph's clients share within one run."""
 
     def __init__(self, sdk: Any, project: str, environment: str, *, root: Any = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, templates: bool = False) -> None:
         self.sdk = sdk
+        # the server speaks the Agents API too (the `local` emulator, one database for both protocols): the
+        # environment templates using an upload count as its users, so it is never freed under them
+        self.templates = templates
         self.project = project
         self.environment = environment
         self.root = root
@@ -268,6 +272,7 @@ class KnowledgeSync:
         with ThreadPoolExecutor(max_workers=READ_CONCURRENCY, thread_name_prefix="knowledge-read") as pool:
             listed_files = pool.submit(self._files)
             listed_stores = pool.submit(self._stores)
+            listed_templates = pool.submit(self._templates) if self.templates else None
             owned = []
             for item in listed_stores.result():
                 owner = parse_owner(item.get("metadata") or {})
@@ -301,6 +306,13 @@ class KnowledgeSync:
                 else ("", "assistant", str(raw.get("id")))  # someone else's assistant: never ours to free
             for file_id in ((raw.get("tool_resources") or {}).get("code_interpreter") or {}).get("file_ids") or []:
                 users.setdefault(file_id, []).append(who)
+        for template in listed_templates.result() if listed_templates is not None else ():
+            owner = parse_owner(parse_name_stamp(template.get("name")))
+            who = (owner.environment, "environment", owner.spec) if owner and owner.project == self.project \
+                else ("", "environment", str(template.get("id")))
+            for entry in template.get("files") or []:
+                if entry.get("type") == "file_id":
+                    users.setdefault(str(entry.get("file_id")), []).append(who)
         return self.adopt(KnowledgeView(self.project, files, stores, tuple(extra),
                                         {k: tuple(sorted(set(v))) for k, v in users.items()}))
 
@@ -329,6 +341,9 @@ class KnowledgeSync:
 
     def _stores(self) -> list[dict[str, Any]]:
         return self._list(self.sdk.vector_stores, VECTOR_STORE, order="asc")
+
+    def _templates(self) -> list[dict[str, Any]]:
+        return self._list(self.sdk.beta.agents.environments.templates, ENVIRONMENT_TEMPLATE, order="asc")
 
     @staticmethod
     def _list(resource: Any, shape: Shape, *args: Any, page_size: int = PAGE_SIZE, **params: Any) -> list[dict[str, Any]]:
@@ -792,8 +807,8 @@ def _frees(obj: LiveObject, twin: bool, context: Any) -> bool:
     if twin:  # a second copy of bytes a spec wants: free only when nothing is attached to it
         return not users
     for environment, kind, spec in users:
-        if environment != context.environment:
-            return False
+        if environment != context.environment or kind not in context.planned:
+            return False  # another environment's, or a kind this plan does not plan (a template)
         planned = context.planned.get(kind, frozenset())
         selected = context.only is None or spec in context.only
         if spec in planned and selected:  # changed to what its spec wants

@@ -103,7 +103,8 @@ def connect(project: Any, target: Any, environment: Any = None, *, files_root: P
         if target.backend == "assistants":
             from orchestrator.backends.knowledge import KnowledgeSync, knowledge_kinds
 
-            knowledge = KnowledgeSync(connection.sdk, project.name, chosen_env, root=files_root or project.root)
+            knowledge = KnowledgeSync(connection.sdk, project.name, chosen_env, root=files_root or project.root,
+                                      templates=target.type == "local")  # local serves both protocols
             knowledge.assistants = client  # garbage collection reads which files the assistants use
             kinds = (*knowledge_kinds(knowledge), *kinds)
         yield Live(connection, client, mapping_for(target.backend), knowledge, kinds)

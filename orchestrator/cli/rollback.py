@@ -184,7 +184,8 @@ def rollback_plan(selection: Any, snapshots: Any, objects: Any, live: Any, steps
         if live.knowledge is not None:
             from orchestrator.backends.knowledge import KnowledgeSync
 
-            knowledge = KnowledgeSync(live.connection.sdk, project.name, env.name, root=root)
+            knowledge = KnowledgeSync(live.connection.sdk, project.name, env.name, root=root,
+                                      templates=live.knowledge.templates)
             knowledge.assistants = live.client
             if live.knowledge.view is not None:
                 knowledge.adopt(live.knowledge.view)  # the live read the plan was made from

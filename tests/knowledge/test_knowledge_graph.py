@@ -148,3 +148,26 @@ def test_a_saved_plan_with_a_new_file_version_applies_exactly(project: Path, sdk
     applied = cli(project, "apply", "--yes", str(plan))
     assert applied.exit_code == 0, applied.output
     assert len(uploads(sdk)) == 3 and cli(project, "diff").exit_code == 0
+
+
+def test_on_the_local_target_an_upload_a_template_uses_is_never_freed(tmp_path: Path) -> None:
+    """`local` serves both protocols from one database: the Agents environment's template and the assistants
+    environment's store share an upload; a new version for the store leaves the template's upload alone."""
+    project = make_project(tmp_path / "p", extra_environments={"agents": {"target": "agents"}},
+                           extra_targets={"agents": {"type": "local", "protocol": "agents"}})
+    write(project / "specs" / "kb" / "a.md", "# A\nuno\n")
+    write_spec(project, "tutor", tools=["file_search"], knowledge={"files": ["kb/*.md"]}, environments=["dev"])
+    write(project / "specs" / "tutor-env.yaml", "version: 1\nkind: environment\nname: tutor-env\n"
+          "environments: [agents]\nfiles: [{from: kb/a.md, to: /workspace/a.md}]\n")
+    assert cli(project, "apply", "--yes", "-e", "agents").exit_code == 0
+    reused = cli(project, "apply", "--yes")
+    assert reused.exit_code == 0 and "file specs/kb/a.md: created" not in reused.stdout, reused.output
+    write(project / "specs" / "kb" / "a.md", "# A\nuno, dos\n")
+    shown = cli(project, "diff")
+    # a new version for dev's store; the upload the template uses stays (used by another environment)
+    assert "+ file specs/kb/a.md will be created" in shown.stdout and "- file" not in shown.stdout, shown.stdout
+    assert cli(project, "apply", "--yes").exit_code == 0
+    template = json.loads(cli(project, "diff", "-e", "agents", "--output", "json").stdout)
+    (change,) = [c for c in template["changes"] if c["kind"] == "environment"]
+    (moved,) = change["fields"]
+    assert moved["before"]["/workspace/a.md"]["from"] == "specs/kb/a.md", "the template's upload is still there"
