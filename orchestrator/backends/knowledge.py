@@ -21,7 +21,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from orchestrator.backends.wire import ENVIRONMENT_TEMPLATE, FILE, VECTOR_STORE, VECTOR_STORE_FILE, Shape, read_list
+from orchestrator.backends.wire import (
+    ENVIRONMENT_TEMPLATE,
+    FILE,
+    VECTOR_STORE,
+    VECTOR_STORE_FILE,
+    Shape,
+    read_list,
+)
 from orchestrator.engine.live import Kind, LiveObject
 from orchestrator.engine.ownership import (
     Digests,
