@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from orchestrator.backends.wire import (
@@ -159,6 +159,7 @@ class KnowledgeView:
     extra_stores: tuple[Store, ...] = ()  # duplicates of an owned store (a lost create), newest first
     # file id -> who uses it live: (environment, kind, spec) of stores and assistants of the project
     users: Mapping[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
+    referenced: frozenset[str] = frozenset()  # store ids a live assistant points at
 
     def store_for(self, owner: Owner) -> Store | None:
         return self.stores.get((owner.environment, owner.spec))
@@ -295,9 +296,12 @@ class KnowledgeSync:
                                                _int(item.get("created_at")), *(parsed or (None, None, None)))
         found = [Store(item["id"], owner, store_files, _int(item.get("created_at")), parse_claim(item.get("metadata")),
                        item) for (item, owner), store_files in zip(owned, listings, strict=True)]
+        referenced = {store_id for raw in assistants for store_id in _store_ids(raw)}
         stores: dict[tuple[str, str], Store] = {}
         extra: list[Store] = []
-        for store in sorted(found, key=lambda s: s.created_at):  # stable: the listing is oldest first
+        # of two stores claiming a spec, the one an assistant uses is the spec's, else the oldest (stable: the
+        # listing is oldest first); planning and apply's duplicate check rank them the same way
+        for store in sorted(found, key=lambda s: (s.id not in referenced, s.created_at)):
             key = (store.owner.environment, store.owner.spec)
             if key in stores:
                 extra.append(store)
@@ -321,7 +325,7 @@ class KnowledgeSync:
                 if entry.get("type") == "file_id":
                     users.setdefault(str(entry.get("file_id")), []).append(who)
         return self.adopt(KnowledgeView(self.project, files, stores, tuple(extra),
-                                        {k: tuple(sorted(set(v))) for k, v in users.items()}))
+                                        {k: tuple(sorted(set(v))) for k, v in users.items()}, frozenset(referenced)))
 
     def adopt(self, view: KnowledgeView) -> KnowledgeView:
         """Take view as what is live: the ids of its uploads and this environment's stores, for references."""
@@ -617,6 +621,12 @@ class VectorStoresClient:
     def read_view(self, objects: Sequence[LiveObject], wanted: bool) -> None:
         return None
 
+    def in_use(self) -> set[str]:
+        """The stores a live assistant points at (apply's duplicate check keeps those, as planning does)."""
+        if self.sync.assistants is None:
+            return set()
+        return {store_id for o in self.sync.assistants.list_all() for store_id in _store_ids(o.raw)}
+
     def retrieve(self, object_id: str) -> LiveObject | None:
         return next((o for o in self.list_all() if o.id == object_id), None)
 
@@ -833,8 +843,11 @@ def plan_stores(desired: Mapping[str, DesiredItem], found: Any, context: Any) ->
     that no longer has knowledge files is deleted without --prune (its spec is there: it is no orphan)."""
     from orchestrator.engine.sync import live_items
 
-    mapping = VectorStoresMapping(context.backend, getattr(found, "view", None))
-    live = live_items(found, mapping)
+    view = getattr(found, "view", None)
+    mapping = VectorStoresMapping(context.backend, view)
+    used = view.referenced if isinstance(view, KnowledgeView) else frozenset()
+    # a store an assistant uses ranks first among stores claiming one spec (kept; the others are duplicates)
+    live = [replace(item, created_at=-1) if item.id in used else item for item in live_items(found, mapping)]
     common = dict(project=context.project, environment=context.environment, target=context.target,
                   backend=context.backend, kind=VECTOR_STORE_KIND, only=context.only)
     result = plan(desired, live, prune=context.prune, **common)
@@ -846,8 +859,6 @@ def plan_stores(desired: Mapping[str, DesiredItem], found: Any, context: Any) ->
     if not unused:
         return result
     names = {c.name for c in unused}
-    from dataclasses import replace
-
     return replace(result, changes=tuple(sorted((*result.changes, *(replace(c, reason=Reason.UNUSED) for c in unused)),
                                                 key=lambda c: c.name)),
                    warnings=tuple(w for w in result.warnings

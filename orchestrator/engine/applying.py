@@ -144,7 +144,8 @@ class Applier:
             if wait:
                 self.sleep(wait)
             try:
-                groups = group_claims(self.client.list_all(), plan.project, plan.environment)
+                groups, used = keep_in_use_first(group_claims(self.client.list_all(), plan.project,
+                                                              plan.environment), getattr(self.client, "in_use", None))
             except Exception as exc:
                 error = f"could not read live state again to check for duplicates: {describe_error(exc)}"
                 self.bus.publish("apply_failed", name="(verification)", id=None, action="verify", error=error)
@@ -155,7 +156,7 @@ class Applier:
                 if group:
                     keepers[name] = group[0]
                 for extra in group[1:]:
-                    if extra.claim == self.claim:
+                    if extra.claim == self.claim and extra.id not in used:
                         removal = self._remove_duplicate(name, extra.id, group[0].id)
                         if removal is not None:
                             removed.append(removal)
@@ -251,6 +252,17 @@ class Applier:
         """The object this run created for the spec, if a lost response hid it (never another run's)."""
         mine = [o for o in self.client.list_all() if o.owner == owner and o.claim == self.claim]
         return min(mine, key=lambda o: o.created_at) if mine else None
+
+
+def keep_in_use_first(groups: dict[str, list[LiveObject]], in_use: Callable[[], set[str]] | None
+                      ) -> tuple[dict[str, list[LiveObject]], set[str]]:
+    """Of objects claiming one spec, those another resource uses come first and are never removed (a vector
+    store an assistant points at is the one kept, never pulled from under it); `in_use` is the kind client's."""
+    if in_use is None or not any(len(group) > 1 for group in groups.values()):
+        return groups, set()
+    used = in_use()
+    return {name: sorted(group, key=lambda o: o.id not in used) if len(group) > 1 else group
+            for name, group in groups.items()}, used
 
 
 def classify(exc: BaseException, attempt: int) -> tuple[bool, bool, float]:
@@ -367,9 +379,14 @@ def apply_graph(plan: Plan, appliers: Mapping[str, Applier], *, parallelism: int
     removed: list[Removal] = []
     remaining: list[Duplicate] = []
     checked, error = False, None
-    for kind in sorted(kinds, key=lambda k: min([i for i, c in enumerate(changes) if c.kind == k] or [len(changes)])):
+    shown = sorted(kinds, key=lambda k: min([i for i, c in enumerate(changes) if c.kind == k] or [len(changes)]))
+    order = [k for k in reversed(tuple(appliers)) if k in kinds] + [k for k in shown if k not in appliers]
+    settled = {}
+    for kind in order:  # referring kinds first: an assistant's duplicates go before the stores it may free
         mine = [results[i] for i, c in enumerate(changes) if c.kind == kind]
-        result = appliers[kind].settle(parts[kind], mine)
+        settled[kind] = appliers[kind].settle(parts[kind], mine)
+    for kind in shown:
+        result = settled[kind]
         outcomes.extend(result.outcomes)
         removed.extend(result.verification.removed)
         remaining.extend(result.verification.remaining)
