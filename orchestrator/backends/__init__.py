@@ -33,6 +33,7 @@ def kinds_for(backend: str, sdk: Any, project: Any, environment: str | None = No
         return ()
     from orchestrator.backends.automations import AutomationsClient, AutomationsMapping
     from orchestrator.backends.environments import EnvironmentsClient, EnvironmentsMapping
+    from orchestrator.backends.knowledge import FilesClient, FilesMapping, plan_kept_files
     from orchestrator.backends.skills import SkillDirectory, SkillsClient, SkillsMapping
     from orchestrator.backends.vaults import VaultsClient, VaultsMapping
 
@@ -40,7 +41,10 @@ def kinds_for(backend: str, sdk: Any, project: Any, environment: str | None = No
     skills = SkillsClient(sdk, project.root, SkillDirectory(project.name, env))  # templates pin its skills
     vaults = VaultsClient(sdk, environ or {})
     templates = EnvironmentsClient(sdk, project.name, project.root, skills=skills)
-    return (  # automations name the vaults and templates these clients just read (their snapshots)
+    return (  # uploads are read with the templates' files view: no listing of their own;
+        # automations name the vaults and templates these clients just read (their snapshots)
+        Kind("file", FilesMapping("agents"), FilesClient(sdk, project.name, env, templates, owned=False),
+             planner=plan_kept_files, in_view_of="environment"),
         Kind("vault", VaultsMapping(environ or {}), vaults),  # a value changed at its source shows
         Kind("skill", SkillsMapping(), skills),
         Kind("environment", EnvironmentsMapping(skills.directory), templates),
@@ -56,10 +60,17 @@ def kind_mappings(backend: str) -> dict[str, Mapping_]:
     """Every kind's pure mapping on a backend, by the kind name changes carry (saved plans need no client)."""
     primary = mapping_for(backend)
     found: dict[str, Mapping_] = {primary.object_kind: primary}
+    if backend == "assistants":
+        from orchestrator.backends.knowledge import FilesMapping, VectorStoresMapping
+
+        found.update(file=FilesMapping(), vector_store=VectorStoresMapping())
     if backend == "agents":
         from orchestrator.backends.environments import EnvironmentsMapping
 
         found["environment"] = EnvironmentsMapping()
+        from orchestrator.backends.knowledge import FilesMapping
+
+        found["file"] = FilesMapping("agents")
         from orchestrator.backends.automations import AutomationsMapping
         from orchestrator.backends.skills import SkillsMapping
         from orchestrator.backends.vaults import VaultsMapping

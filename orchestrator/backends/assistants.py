@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from orchestrator.backends.knowledge import EXTERNAL, KnowledgeView, desired_code_files, desired_knowledge
+from orchestrator.backends.knowledge import (
+    EXTERNAL,
+    KnowledgeView,
+    assistant_references,
+    desired_code_files,
+    desired_knowledge,
+)
 from orchestrator.backends.rest import ASSISTANTS
 from orchestrator.backends.wire import ASSISTANT, check_deleted, read_list, read_object
 from orchestrator.engine.live import LiveObject
@@ -76,6 +82,10 @@ class AssistantsMapping:
             "knowledge": _live_knowledge(raw, view),
             "code_files": view.live_code_files(raw) if view is not None else _bare_code_files(raw),
         }
+
+    def uses(self, essence: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Its vector store (by spec name) and code files (by path): the graph makes them first."""
+        return assistant_references(essence)
 
     def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
         payload = {

@@ -1,11 +1,11 @@
 """Environment templates of the Agents API (`kind: environment`): the mapping and the client.
 
 An environment template has no metadata, so the ownership stamp travels in its `name`
-(ownership.name_stamp). Project files are uploaded once by content hash, named like knowledge files
-but with a prefix of their own (`orchestrator-env--<project>--<sha16>--<path>`), so a template's
-`file_id` entries read back as the project path and hash they came from, and the Assistants
-backend's knowledge-file garbage collection (which owns `orchestrator--` files) never deletes a file
-a template uses when both backends share one server (the local emulator's `local` and `local-agents`): one /files listing per plan, which the API forces
+(ownership.name_stamp). Project files are uploaded once by content hash, named as knowledge files
+are (`orchestrator--<project>--<sha16>--<path>`), so a template's `file_id` entries read back as
+the project path and hash they came from, and an upload is shared with the Assistants protocol's
+knowledge files on a server that speaks both (whose garbage collection counts templates as users,
+backends.knowledge): one /files listing per plan, which the API forces
 because a template lists only file ids. Inline files, `env`, `setup_commands`, `blocked_domains`
 are confidential or not returned: write-only, compared through the applied hash. `skills` pin a
 version of each skill spec named (backends.skills.SkillDirectory), resolved to ids when written.
@@ -21,15 +21,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestrator.backends.knowledge import FILE_PREFIX as KNOWLEDGE_PREFIX
-from orchestrator.backends.knowledge import FILES_PAGE_SIZE, parse_remote_filename, remote_filename
+from orchestrator.backends.knowledge import (
+    FILES_PAGE_SIZE,
+    RemoteFile,
+    parse_remote_filename,
+    remote_filename,
+)
 from orchestrator.backends.wire import ENVIRONMENT_TEMPLATE, FILE, check_deleted, read_list, read_object
 from orchestrator.engine.live import LiveObject
 from orchestrator.engine.ownership import Owner, name_stamp, parse_name_stamp
 from orchestrator.errors import OrchestratorError
 
 PAGE_SIZE = 100
-FILE_PREFIX = "orchestrator-env--"  # uploads of environment templates (knowledge.FILE_PREFIX: of assistants)
 PACKAGE_KINDS = ("npm", "python", "system")
 DEFAULT_NETWORK = {"access": "enabled", "allowed_domains": []}  # what the API answers when none was set
 # confidential or not returned by the API: sent with every spec change, compared through the applied hash
@@ -106,6 +109,11 @@ class EnvironmentsMapping:
 
     def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool:
         return False
+
+    def uses(self, essence: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The `file` nodes (project paths) the template's files come from: uploaded before it."""
+        return [("file", path) for path in sorted({meta["from"] for meta in (essence.get("files") or {}).values()
+                                                   if meta.get("from")})]
 
     def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
         """Only what the spec sets: defaults (no packages, default network, no desktop) are not sent."""
@@ -197,6 +205,8 @@ class UploadedFile:
     path: str  # project-relative
     sha16: str
     bytes: int | None
+    created_at: int = 0
+    filename: str = ""
 
 
 @dataclass
@@ -204,6 +214,7 @@ class FilesView:
     """The project's uploaded files by id and by (path, hash): what template file ids stand for."""
 
     by_id: dict[str, UploadedFile] = field(default_factory=dict)
+    users: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # file id -> templates using it
 
     def describe(self, file_id: Any) -> dict[str, Any] | None:
         found = self.by_id.get(file_id) if isinstance(file_id, str) else None
@@ -213,6 +224,12 @@ class FilesView:
 
     def fingerprint_part(self, owner: Owner | None) -> Any:
         return None  # a template names its file ids: a new upload changes the template itself
+
+    def uploads(self) -> Iterable[tuple[RemoteFile, tuple[tuple[str, str, str], ...]]]:
+        """The project's uploads and the templates using each: the `file` kind's live objects."""
+        for item in self.by_id.values():
+            remote = RemoteFile(item.id, item.filename, item.bytes or 0, item.created_at, None, item.sha16, item.path)
+            yield remote, tuple(sorted(set(self.users.get(item.id, ()))))
 
 
 class EnvironmentsClient:
@@ -253,11 +270,17 @@ class EnvironmentsClient:
             if parsed is None or parsed[0] != self.project:
                 continue
             _, sha16, path = parsed
-            size = item.get("bytes")
-            uploaded = UploadedFile(str(item["id"]), path, sha16, size if isinstance(size, int) else None)
+            size, created = item.get("bytes"), item.get("created_at")
+            uploaded = UploadedFile(str(item["id"]), path, sha16, size if isinstance(size, int) else None,
+                                    created if isinstance(created, int) else 0, str(item.get("filename") or ""))
             view.by_id[uploaded.id] = uploaded
             with self._lock:
                 self._uploads.setdefault((path, sha16), uploaded.id)
+        for obj in objects:
+            who = (obj.owner.environment, "environment", obj.owner.spec) if obj.owner else ("", "environment", obj.id)
+            for entry in obj.raw.get("files") or []:
+                if entry.get("type") == "file_id":
+                    view.users.setdefault(str(entry.get("file_id")), []).append(who)
         return view
 
     def retrieve(self, object_id: str) -> LiveObject | None:
@@ -312,6 +335,10 @@ class EnvironmentsClient:
             raise OrchestratorError(f"skill `{name}` has {what} to pin ({pin}); apply the skill first")
         return {"type": "skill_reference", "skill_id": found[0], "version": found[1]}
 
+    def upload(self, path: str, sha16: str) -> str:
+        """The id of the project file's upload with this hash (the `file` kind uploads through here)."""
+        return self._upload(path, sha16[:16])
+
     def _upload(self, path: str, sha16: str) -> str:
         key = (path, sha16)
         with self._lock:
@@ -338,14 +365,12 @@ class EnvironmentsClient:
 
 
 def upload_filename(project: str, path: str, sha16: str) -> str:
-    return FILE_PREFIX + remote_filename(project, path, sha16).removeprefix(KNOWLEDGE_PREFIX)
+    return remote_filename(project, path, sha16)
 
 
 def _parse_filename(name: str) -> tuple[str, str, str] | None:
     """(project, sha16, path) of a file uploaded for an environment template, else None."""
-    if not name.startswith(FILE_PREFIX):
-        return None
-    return parse_remote_filename(KNOWLEDGE_PREFIX + name.removeprefix(FILE_PREFIX))
+    return parse_remote_filename(name)
 
 
 def _live(raw: Mapping[str, Any]) -> LiveObject:

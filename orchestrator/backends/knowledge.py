@@ -1,30 +1,46 @@
-"""Knowledge files: local files synced by content hash to files and vector stores (assistants backend).
+"""Knowledge files and vector stores as kinds of the resource graph (`file <path>`, `vector_store <spec>`).
 
 Identity of an uploaded file is (project-relative path, SHA-256 of its bytes), kept in its
 filename (`orchestrator--<project>--<sha16>--<path with / as __>`) and, once attached, in the
 vector-store file's attributes. One vector store per spec, owned through its metadata. Live
 state is read back on every plan, so files added or removed by hand show as drift.
+
+The graph: an assistant uses its `vector_store` (named by spec) and its code `file`s, a vector store uses
+its `file`s; apply uploads files first, then fills stores, then points assistants at them, and deletes
+in reverse (assistant, store, then the uploads no live object of any environment uses any more).
+One read (KnowledgeSync.read: /files and /vector_stores at once, then each store's files) serves the
+assistants' essences and both kinds.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
-from orchestrator.backends.wire import FILE, VECTOR_STORE, VECTOR_STORE_FILE, Shape, read_list
+from orchestrator.backends.wire import (
+    ENVIRONMENT_TEMPLATE,
+    FILE,
+    VECTOR_STORE,
+    VECTOR_STORE_FILE,
+    Shape,
+    read_list,
+)
+from orchestrator.engine.live import Kind, LiveObject
 from orchestrator.engine.ownership import (
-    HASH_KEY,
-    OWNER_KEY,
+    Digests,
     Owner,
+    digest,
     new_claim,
     parse_claim,
+    parse_name_stamp,
     parse_owner,
     with_claim,
 )
+from orchestrator.engine.planning import Action, Change, DesiredItem, FieldChange, Plan, Reason, plan
 
 FILE_PREFIX = "orchestrator--"
 PATH_ATTRIBUTE = "orchestrator.path"
@@ -65,17 +81,32 @@ def parse_remote_filename(name: str) -> tuple[str, str, str] | None:
 
 
 def desired_knowledge(spec: Any) -> dict[str, Any] | None:
+    """An assistant's knowledge: its own store by spec name (`vector_store <spec>`), or a store named by id."""
     if spec.knowledge_vector_store:
         return {"vector_store_id": spec.knowledge_vector_store}
     if not spec.knowledge_files:
         return None
-    chunking = dict(spec.knowledge_chunking) if spec.knowledge_chunking else None
+    return {"vector_store": spec.name}
+
+
+def desired_store(store: Any) -> dict[str, Any]:
+    """The essence of a `vector_store` node: the spec's knowledge, its files by project path and hash and the
+    chunking (under `knowledge`, so that plans name them `knowledge.files.<path>` as they always did)."""
+    chunking = dict(store.chunking) if store.chunking else None
     if chunking == AUTO_CHUNKING:
         chunking = None
-    return {
-        "files": {f.path: {"sha256": f.sha256, "bytes": f.size} for f in spec.knowledge_files},
-        "chunking": chunking,
-    }
+    return {"knowledge": {"files": {f.path: {"sha256": f.sha256, "bytes": f.size} for f in store.files},
+                          "chunking": chunking}}
+
+
+def assistant_references(essence: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """An assistant essence's store (by spec name) and code files (by path)."""
+    found: list[tuple[str, str]] = []
+    knowledge = essence.get("knowledge") or {}
+    if knowledge.get("vector_store"):
+        found.append((VECTOR_STORE_KIND, knowledge["vector_store"]))
+    found.extend((FILE_KIND, path) for path in sorted(essence.get("code_files") or {}) if not path.startswith(EXTERNAL))
+    return found
 
 
 def desired_code_files(spec: Any) -> dict[str, Any] | None:
@@ -115,6 +146,7 @@ class Store:
     files: tuple[StoreFile, ...]
     created_at: int
     claim: str | None = None  # the claim token of the apply run that created it
+    raw: Mapping[str, Any] = field(default_factory=dict)  # the store as listed (the `vector_store` kind's object)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,17 +157,34 @@ class KnowledgeView:
     files: Mapping[str, RemoteFile] = field(default_factory=dict)  # by file id
     stores: Mapping[tuple[str, str], Store] = field(default_factory=dict)  # by (environment, spec)
     extra_stores: tuple[Store, ...] = ()  # duplicates of an owned store (a lost create), newest first
+    # file id -> who uses it live: (environment, kind, spec) of stores and assistants of the project
+    users: Mapping[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
+    referenced: frozenset[str] = frozenset()  # store ids a live assistant points at
 
     def store_for(self, owner: Owner) -> Store | None:
         return self.stores.get((owner.environment, owner.spec))
 
+    def uploads(self) -> Iterator[tuple[RemoteFile, tuple[tuple[str, str, str], ...]]]:
+        """The project's uploads and who uses each: the `file` kind's live objects."""
+        for remote in self.files.values():
+            if remote.project == self.project and remote.path:
+                yield remote, self.users.get(remote.id, ())
+
+    def store_by_id(self, store_id: str) -> Store | None:
+        return next((s for s in (*self.stores.values(), *self.extra_stores) if s.id == store_id), None)
+
     def live_knowledge(self, raw: Mapping[str, Any], owner: Owner | None) -> dict[str, Any] | None:
+        """An assistant's store as its essence names it: its own store by spec name, any other by id."""
         ids = ((raw.get("tool_resources") or {}).get("file_search") or {}).get("vector_store_ids") or []
         if not ids:
             return None
         store = self.store_for(owner) if owner else None
         if store is None or ids != [store.id]:
             return {"vector_store_id": ids[0]}
+        return {"vector_store": store.owner.spec}
+
+    def store_essence(self, store: Store) -> dict[str, Any]:
+        """A `vector_store` node's live essence: its files by path and hash (others by id), the chunking."""
         files: dict[str, Any] = {}
         chunkings: list[Any] = []
         for item in store.files:
@@ -146,7 +195,7 @@ class KnowledgeView:
             else:
                 files[EXTERNAL + item.file_id] = {"sha256": None, "bytes": remote.bytes if remote else None}
         chunking = chunkings[0] if chunkings and all(c == chunkings[0] for c in chunkings) else None
-        return {"files": dict(sorted(files.items())), "chunking": chunking}
+        return {"knowledge": {"files": dict(sorted(files.items())), "chunking": chunking}}
 
     def live_code_files(self, raw: Mapping[str, Any]) -> dict[str, Any] | None:
         ids = ((raw.get("tool_resources") or {}).get("code_interpreter") or {}).get("file_ids") or []
@@ -200,58 +249,95 @@ def needs_view(specs: Iterable[Any], raws: Iterable[Mapping[str, Any]]) -> bool:
 
 
 class KnowledgeSync:
-    """Reads and changes files and vector stores through the openai SDK."""
+    """Reads and changes files and vector stores through the openai SDK; the registry of their live ids
+    (by path and hash, by spec) that the graph's clients share within one run."""
 
     def __init__(self, sdk: Any, project: str, environment: str, *, root: Any = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, templates: bool = False) -> None:
         self.sdk = sdk
+        # the server speaks the Agents API too (the `local` emulator, one database for both protocols): the
+        # environment templates using an upload count as its users, so it is never freed under them
+        self.templates = templates
         self.project = project
         self.environment = environment
         self.root = root
         self.sleep = sleep
-        self.claim = new_claim()  # written on the stores this run creates: a lost create finds only its own
+        self.claim = new_claim()  # stores created outside an apply's claim (none today) carry this one
         self._lock = threading.Lock()
         self._uploads: dict[tuple[str, str], str] = {}  # (path, sha16) -> file id
         self._upload_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._store_ids: dict[str, str] = {}  # spec -> the id of its store in this environment
         self.view: KnowledgeView | None = None
         self.progress: Callable[[str], None] | None = None  # told what a long wait waits for
+        self.assistants: Any = None  # the assistants client: garbage collection reads which files they use
 
     # reading
 
     def read(self, assistants: Iterable[Mapping[str, Any]] = ()) -> KnowledgeView:
-        """Read files and owned stores; of two stores claiming one spec, the one an assistant uses wins."""
+        """Read files and owned stores (the two listings at once, then each store's files concurrently); of two
+        stores claiming one spec the oldest is the spec's, as for every kind."""
+        assistants = list(assistants)
+        with ThreadPoolExecutor(max_workers=READ_CONCURRENCY, thread_name_prefix="knowledge-read") as pool:
+            listed_files = pool.submit(self._files)
+            listed_stores = pool.submit(self._stores)
+            listed_templates = pool.submit(self._templates) if self.templates else None
+            owned = []
+            for item in listed_stores.result():
+                owner = parse_owner(item.get("metadata") or {})
+                if owner is not None and owner.project == self.project:
+                    owned.append((item, owner))
+            # each store's file list is one paged read; read them concurrently
+            listings = list(pool.map(lambda pair: tuple(self._store_files(pair[0]["id"])), owned))
+            files: dict[str, RemoteFile] = {}
+            for item in listed_files.result():
+                filename = _text(item.get("filename")) or ""
+                parsed = parse_remote_filename(filename)
+                files[item["id"]] = RemoteFile(item["id"], filename, _int(item.get("bytes")),
+                                               _int(item.get("created_at")), *(parsed or (None, None, None)))
+        found = [Store(item["id"], owner, store_files, _int(item.get("created_at")), parse_claim(item.get("metadata")),
+                       item) for (item, owner), store_files in zip(owned, listings, strict=True)]
         referenced = {store_id for raw in assistants for store_id in _store_ids(raw)}
-        files: dict[str, RemoteFile] = {}
-        for item in self._files():
-            filename = _text(item.get("filename")) or ""
-            parsed = parse_remote_filename(filename)
-            remote = RemoteFile(item["id"], filename, _int(item.get("bytes")), _int(item.get("created_at")),
-                                *(parsed or (None, None, None)))
-            files[item["id"]] = remote
         stores: dict[tuple[str, str], Store] = {}
         extra: list[Store] = []
-        owned = []
-        for item in self._stores():
-            owner = parse_owner(item.get("metadata") or {})
-            if owner is not None and owner.project == self.project:
-                owned.append((item, owner))
-        # each store's file list is one paged read; read them concurrently
-        with ThreadPoolExecutor(max_workers=READ_CONCURRENCY, thread_name_prefix="knowledge-read") as pool:
-            listings = list(pool.map(lambda pair: tuple(self._store_files(pair[0]["id"])), owned))
-        found = [Store(item["id"], owner, files, _int(item.get("created_at")), parse_claim(item.get("metadata")))
-                 for (item, owner), files in zip(owned, listings, strict=True)]
-        for store in sorted(found, key=lambda s: (s.id not in referenced, s.created_at, s.id)):
+        # of two stores claiming a spec, the one an assistant uses is the spec's, else the oldest (stable: the
+        # listing is oldest first); planning and apply's duplicate check rank them the same way
+        for store in sorted(found, key=lambda s: (s.id not in referenced, s.created_at)):
             key = (store.owner.environment, store.owner.spec)
             if key in stores:
                 extra.append(store)
             else:
                 stores[key] = store
-        self.view = KnowledgeView(self.project, files, stores, tuple(extra))
+        users: dict[str, list[tuple[str, str, str]]] = {}
+        for store in found:
+            for item in store.files:
+                users.setdefault(item.file_id, []).append((store.owner.environment, VECTOR_STORE_KIND, store.owner.spec))
+        for raw in assistants:
+            owner = parse_owner(raw.get("metadata") or {})
+            who = (owner.environment, "assistant", owner.spec) if owner and owner.project == self.project \
+                else ("", "assistant", str(raw.get("id")))  # someone else's assistant: never ours to free
+            for file_id in ((raw.get("tool_resources") or {}).get("code_interpreter") or {}).get("file_ids") or []:
+                users.setdefault(file_id, []).append(who)
+        for template in listed_templates.result() if listed_templates is not None else ():
+            owner = parse_owner(parse_name_stamp(template.get("name")))
+            who = (owner.environment, "environment", owner.spec) if owner and owner.project == self.project \
+                else ("", "environment", str(template.get("id")))
+            for entry in template.get("files") or []:
+                if entry.get("type") == "file_id":
+                    users.setdefault(str(entry.get("file_id")), []).append(who)
+        return self.adopt(KnowledgeView(self.project, files, stores, tuple(extra),
+                                        {k: tuple(sorted(set(v))) for k, v in users.items()}, frozenset(referenced)))
+
+    def adopt(self, view: KnowledgeView) -> KnowledgeView:
+        """Take view as what is live: the ids of its uploads and this environment's stores, for references."""
+        self.view = view
         with self._lock:
-            for remote in sorted(files.values(), key=lambda r: (r.created_at, r.id), reverse=True):
+            for remote in sorted(view.files.values(), key=lambda r: (r.created_at, r.id), reverse=True):
                 if remote.project == self.project and remote.path and remote.sha16:
-                    self._uploads[(remote.path, remote.sha16)] = remote.id
-        return self.view
+                    self._uploads[(remote.path, remote.sha16)] = remote.id  # the oldest copy wins
+            for (environment, spec), store in view.stores.items():
+                if environment == self.environment:
+                    self._store_ids[spec] = store.id
+        return view
 
     def _store_files(self, store_id: str) -> Iterable[StoreFile]:
         for item in self._list(self.sdk.vector_stores.files, VECTOR_STORE_FILE, store_id, order="asc"):
@@ -267,6 +353,9 @@ class KnowledgeSync:
     def _stores(self) -> list[dict[str, Any]]:
         return self._list(self.sdk.vector_stores, VECTOR_STORE, order="asc")
 
+    def _templates(self) -> list[dict[str, Any]]:
+        return self._list(self.sdk.beta.agents.environments.templates, ENVIRONMENT_TEMPLATE, order="asc")
+
     @staticmethod
     def _list(resource: Any, shape: Shape, *args: Any, page_size: int = PAGE_SIZE, **params: Any) -> list[dict[str, Any]]:
         """A guarded paged read of wire JSON: envelope, objects and cursor checked (wire.read_list)."""
@@ -275,33 +364,69 @@ class KnowledgeSync:
 
         return read_list(fetch, shape, page_size=page_size)
 
-    # writing
+    # resolving references (the assistant's tool_resources)
 
     def tool_resources(self, spec_name: str, essence: Mapping[str, Any]) -> dict[str, Any]:
-        """Upload, attach and ingest what the essence asks for; the assistant's tool_resources."""
+        """The assistant's tool_resources: the ids of the store and files its essence names (the graph made
+        them first), or the store named by id."""
         resources: dict[str, Any] = {}
         knowledge = essence.get("knowledge")
         if knowledge and "vector_store_id" in knowledge:
             resources["file_search"] = {"vector_store_ids": [knowledge["vector_store_id"]]}
+        elif knowledge and "vector_store" in knowledge:
+            resources["file_search"] = {"vector_store_ids": [self.store_id(knowledge["vector_store"])]}
         elif knowledge:
-            store_id = self._sync_store(spec_name, knowledge)
-            resources["file_search"] = {"vector_store_ids": [store_id]}
+            raise KnowledgeError(f"{spec_name}: the plan names knowledge files in an older form; run diff again")
         else:
             resources["file_search"] = {"vector_store_ids": []}
         code = essence.get("code_files") or {}
         resources["code_interpreter"] = {"file_ids": [
-            path[len(EXTERNAL):] if path.startswith(EXTERNAL) else self._upload(path, meta["sha256"])
+            path[len(EXTERNAL):] if path.startswith(EXTERNAL) else self.upload(path, meta["sha256"])
             for path, meta in sorted(code.items())]}
         return resources
 
-    def _sync_store(self, spec_name: str, knowledge: Mapping[str, Any]) -> str:
-        owner = Owner(self.project, self.environment, spec_name)
-        view = self.view or KnowledgeView(self.project)
-        store = view.store_for(owner)
-        if store is None:
-            store = self._create_store(owner)
-        wanted: dict[str, str] = {path: meta["sha256"] for path, meta in knowledge["files"].items()}
-        chunking = knowledge.get("chunking")
+    def store_id(self, spec_name: str) -> str:
+        with self._lock:
+            found = self._store_ids.get(spec_name)
+        if found is None:
+            raise KnowledgeError(f"the vector store of `{spec_name}` has no live object yet")
+        return found
+
+    # vector stores (the `vector_store` kind)
+
+    def create_store(self, owner: Owner, metadata: Mapping[str, str]) -> Store:
+        """Create the spec's store without blind retries: a store whose response was lost is adopted by the
+        claim in its metadata (this run's, never another's)."""
+        import openai
+
+        from orchestrator.backends.wire import read_object
+
+        sdk = self.sdk.with_options(max_retries=0)
+        metadata = dict(metadata)
+        claim = parse_claim(metadata)
+        if claim is None:
+            metadata = with_claim(metadata, self.claim)
+            claim = self.claim
+        for attempt in range(6):
+            try:
+                response = sdk.vector_stores.with_raw_response.create(
+                    name=f"{owner.project}/{owner.environment}/{owner.spec}", metadata=metadata).http_response
+                created = read_object(response, VECTOR_STORE)
+                return Store(created["id"], owner, (), _int(created.get("created_at")), claim, created)
+            except (openai.APIConnectionError, openai.InternalServerError, openai.RateLimitError) as exc:
+                self.sleep(min(0.25 * 2**attempt, 4.0))
+                if isinstance(exc, openai.RateLimitError):
+                    continue
+                for item in self._stores():  # a lost response: adopt the store this run made, never another's
+                    item_metadata = item.get("metadata") or {}
+                    if parse_owner(item_metadata) == owner and parse_claim(item_metadata) == claim:
+                        return Store(item["id"], owner, (), _int(item.get("created_at")), claim, item)
+        raise KnowledgeError(f"{owner.spec}: could not create its vector store after retries")
+
+    def fill_store(self, store: Store, files: Mapping[str, Mapping[str, Any]], chunking: Mapping[str, Any] | None) -> None:
+        """Detach what the store should not hold, attach what it misses (uploads reused by hash), in batches,
+        then wait for ingestion: a file that fails ingestion fails the store."""
+        wanted: dict[str, str] = {path: meta["sha256"] for path, meta in files.items()}
         strategy = {"type": "static", "static": dict(chunking)} if chunking else {"type": "auto"}
         keep: set[str] = set()
         for item in store.files:
@@ -312,9 +437,10 @@ class KnowledgeSync:
             else:
                 self._call(lambda i=item: self.sdk.vector_stores.files.delete(i.file_id, vector_store_id=store.id),
                            ignore_missing=True)
+
         def add(item: tuple[str, str]) -> tuple[str, str]:
             path, sha = item
-            file_id = self._upload(path, sha)
+            file_id = self.upload(path, sha)
             self._attach(store.id, file_id, path, sha, strategy)
             return path, file_id
 
@@ -322,33 +448,14 @@ class KnowledgeSync:
         with ThreadPoolExecutor(max_workers=FILE_CONCURRENCY, thread_name_prefix="knowledge-file") as pool:
             attached = list(pool.map(add, missing))
         self._wait_for_ingestion(store.id, attached)
-        return store.id
+        with self._lock:
+            if store.owner.environment == self.environment:
+                self._store_ids[store.owner.spec] = store.id
 
-    def _create_store(self, owner: Owner) -> Store:
-        """Create the spec's store without blind retries: a store whose response was lost is adopted."""
-        import openai
+    # files (the `file` kind)
 
-        from orchestrator.backends.wire import read_object
-
-        sdk = self.sdk.with_options(max_retries=0)
-        metadata = with_claim({OWNER_KEY: owner.label(), HASH_KEY: ""}, self.claim)
-        for attempt in range(6):
-            try:
-                response = sdk.vector_stores.with_raw_response.create(
-                    name=f"{owner.project}/{owner.environment}/{owner.spec}", metadata=metadata).http_response
-                created = read_object(response, VECTOR_STORE)
-                return Store(created["id"], owner, (), _int(created.get("created_at")))
-            except (openai.APIConnectionError, openai.InternalServerError, openai.RateLimitError) as exc:
-                self.sleep(min(0.25 * 2**attempt, 4.0))
-                if isinstance(exc, openai.RateLimitError):
-                    continue
-                for item in self._stores():  # a lost response: adopt the store this run made, never another's
-                    item_metadata = item.get("metadata") or {}
-                    if parse_owner(item_metadata) == owner and parse_claim(item_metadata) == self.claim:
-                        return Store(item["id"], owner, (), _int(item.get("created_at")))
-        raise KnowledgeError(f"{owner.spec}: could not create its vector store after retries")
-
-    def _upload(self, path: str, sha256: str) -> str:
+    def upload(self, path: str, sha256: str) -> str:
+        """The id of the project file's upload with this hash: reused when the bytes were uploaded before."""
         key = (path, sha256[:16])
         with self._lock:
             lock = self._upload_locks.setdefault(key, threading.Lock())
@@ -429,33 +536,15 @@ class KnowledgeSync:
             self.sleep(delay)
             delay = min(delay * 2, 2.0)
 
-    def remove_store(self, spec_name: str) -> None:
-        view = self.view or KnowledgeView(self.project)
-        store = view.store_for(Owner(self.project, self.environment, spec_name))
-        if store is not None:
-            self._call(lambda: self.sdk.vector_stores.delete(store.id), ignore_missing=True)
-
-    def collect_garbage(self, assistants: Iterable[Mapping[str, Any]]) -> list[str]:
-        """Delete the project's uploaded files that nothing uses any more (and duplicate stores)."""
-        assistants = list(assistants)
+    def collect_garbage(self) -> list[str]:
+        """After an apply that changed files: delete the project's uploads that no store and no assistant uses
+        (of any environment), such as a second copy of an upload whose response was lost."""
+        assistants = [o.raw for o in self.assistants.list_all()] if self.assistants is not None else []
         view = self.read(assistants)
-        referenced = {store_id for raw in assistants for store_id in _store_ids(raw)}
-        used: set[str] = set()
-        for store in view.stores.values():
-            used.update(f.file_id for f in store.files)
-        for raw in assistants:
-            used.update(((raw.get("tool_resources") or {}).get("code_interpreter") or {}).get("file_ids") or [])
-        newest = max([s.created_at for s in (*view.stores.values(), *view.extra_stores)]
-                     + [f.created_at for f in view.files.values()], default=0)
-        for store in view.extra_stores:
-            in_flight = store.claim not in (None, self.claim) and newest - store.created_at < ABANDONED_STORE_S
-            if store.id in referenced or in_flight:  # never pull a store from an assistant or a running apply
-                used.update(f.file_id for f in store.files)
-            elif store.owner.environment == self.environment:
-                self._call(lambda s=store: self.sdk.vector_stores.delete(s.id), ignore_missing=True)
+        used: set[str] = set(view.users)
         deleted = []
         for remote in view.files.values():
-            if remote.project == self.project and remote.id not in used:
+            if remote.project == self.project and remote.path and remote.id not in used:
                 self._call(lambda r=remote: self.sdk.files.delete(r.id), ignore_missing=True)
                 deleted.append(remote.id)
         return deleted
@@ -469,6 +558,332 @@ class KnowledgeSync:
             if not ignore_missing:
                 raise
             return None
+
+
+# -- the graph's kinds ------------------------------------------------------------------------------
+
+VECTOR_STORE_KIND = "vector_store"
+FILE_KIND = "file"
+
+
+class VectorStoresMapping:
+    """`vector_store <spec>`: the owned store of an assistant spec's knowledge files."""
+
+    object_kind = VECTOR_STORE_KIND
+    write_only: frozenset[str] = frozenset()
+
+    def __init__(self, backend: str = "assistants", view: KnowledgeView | None = None) -> None:
+        self.backend = backend
+        self.view = view
+
+    def desired_essence(self, spec: Any) -> dict[str, Any]:
+        return desired_store(spec)
+
+    def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
+        view = view or self.view
+        store = view.store_by_id(str(raw.get("id"))) if isinstance(view, KnowledgeView) else None
+        return view.store_essence(store) if store is not None else {"knowledge": {"files": {}, "chunking": None}}
+
+    def uses(self, essence: Mapping[str, Any]) -> list[tuple[str, str]]:
+        files = (essence.get("knowledge") or {}).get("files") or {}
+        return [(FILE_KIND, path) for path in sorted(files) if not path.startswith(EXTERNAL)]
+
+    def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool:
+        return False
+
+    def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
+        knowledge = essence["knowledge"]
+        return {"metadata": dict(metadata), "files": dict(knowledge["files"]), "chunking": knowledge.get("chunking")}
+
+    def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
+                       metadata: Mapping[str, str]) -> dict[str, Any]:
+        return self.create_payload(essence, metadata)
+
+
+class VectorStoresClient:
+    """Vector stores through KnowledgeSync: a create or update fills the store and waits for ingestion; every
+    failure is a KnowledgeError (never retried blindly as a create whose response was lost: the store exists)."""
+
+    def __init__(self, sync: KnowledgeSync) -> None:
+        self.sync = sync
+
+    def list_all(self) -> list[LiveObject]:
+        return [LiveObject.from_raw(item) for item in self.sync._stores()
+                if (owner := parse_owner(item.get("metadata") or {})) is not None and owner.project == self.sync.project]
+
+    def objects_in(self, view: KnowledgeView | None, objects: Sequence[LiveObject] = ()) -> tuple[LiveObject, ...]:
+        if view is None:
+            return ()
+        stores = sorted((*view.stores.values(), *view.extra_stores), key=lambda s: s.created_at)
+        return tuple(LiveObject.from_raw(store.raw or {"id": store.id, "created_at": store.created_at})
+                     for store in stores)
+
+    def read_view(self, objects: Sequence[LiveObject], wanted: bool) -> None:
+        return None
+
+    def in_use(self) -> set[str]:
+        """The stores a live assistant points at (apply's duplicate check keeps those, as planning does)."""
+        if self.sync.assistants is None:
+            return set()
+        return {store_id for o in self.sync.assistants.list_all() for store_id in _store_ids(o.raw)}
+
+    def retrieve(self, object_id: str) -> LiveObject | None:
+        return next((o for o in self.list_all() if o.id == object_id), None)
+
+    def create(self, payload: Mapping[str, Any]) -> LiveObject:
+        owner = parse_owner(payload["metadata"])
+        assert owner is not None
+        try:
+            store = self.sync.create_store(owner, payload["metadata"])
+            self.sync.fill_store(store, payload["files"], payload.get("chunking"))
+        except KnowledgeError:
+            raise
+        except Exception as exc:  # the store may exist: the next plan reads it back and fills it
+            raise KnowledgeError(f"vector store of `{owner.spec}`: {_describe(exc)}") from None
+        return LiveObject.from_raw(store.raw)
+
+    def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
+        view = self.sync.view or KnowledgeView(self.sync.project)
+        owner = parse_owner(payload["metadata"])
+        assert owner is not None
+        store = view.store_by_id(object_id) or Store(object_id, owner, (), 0)
+        try:
+            self.sync.fill_store(store, payload["files"], payload.get("chunking"))
+            updated = self.sync.sdk.vector_stores.with_raw_response.update(
+                object_id, metadata=dict(payload["metadata"])).http_response
+        except KnowledgeError:
+            raise
+        except Exception as exc:
+            raise KnowledgeError(f"vector store {object_id}: {_describe(exc)}") from None
+        from orchestrator.backends.wire import read_object
+
+        return LiveObject.from_raw(read_object(updated, VECTOR_STORE))
+
+    def delete(self, object_id: str) -> None:
+        self.sync._call(lambda: self.sync.sdk.vector_stores.delete(object_id), ignore_missing=True)
+
+
+class FilesMapping:
+    """`file <path>`: a project file uploaded by content hash (immutable: new bytes are a new upload)."""
+
+    object_kind = FILE_KIND
+    write_only: frozenset[str] = frozenset()
+    claims_once = False  # uploads are versions of a path, never duplicates: apply's duplicate check skips them
+
+    def __init__(self, backend: str = "assistants") -> None:
+        self.backend = backend
+
+    def desired_essence(self, spec: Any) -> dict[str, Any]:
+        return {"path": spec.name, "sha256": spec.local.sha256[:16], "bytes": spec.local.size}
+
+    def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
+        return {"path": raw.get("path"), "sha256": raw.get("sha16"), "bytes": raw.get("bytes")}
+
+    def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool:
+        return False
+
+    def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
+        return {"path": essence["path"], "sha256": essence["sha256"]}
+
+    def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
+                       metadata: Mapping[str, str]) -> dict[str, Any]:
+        return self.create_payload(essence, metadata)
+
+
+class Uploader(Protocol):
+    def upload(self, path: str, sha256: str) -> str: ...
+
+
+class FilesClient:
+    """The project's uploads under the graph's `file` kind: a create or update uploads (reusing identical
+    bytes), a delete removes an upload nothing uses. Objects carry their users, so planning frees only uploads
+    no live object of another environment (or of a spec this run leaves alone) still uses."""
+
+    def __init__(self, sdk: Any, project: str, environment: str, uploader: Uploader, *, owned: bool = True) -> None:
+        self.sdk = sdk
+        self.project = project
+        self.environment = environment
+        self.uploader = uploader
+        self.owned = owned  # False: uploads are never deleted through this kind (nor by destroy)
+
+    def list_all(self) -> list[LiveObject]:
+        """Fresh uploads of the project, without owners: uploads are versions, never duplicates of each other."""
+        def fetch(query: dict[str, Any]) -> Any:
+            return self.sdk.files.with_raw_response.list(limit=FILES_PAGE_SIZE, purpose="assistants",
+                                                         **query).http_response
+
+        found = []
+        for item in read_list(fetch, FILE, page_size=FILES_PAGE_SIZE):
+            parsed = parse_remote_filename(str(item.get("filename") or ""))
+            if parsed is not None and parsed[0] == self.project:
+                found.append(LiveObject(str(item["id"]), _int(item.get("created_at")), item))
+        return found
+
+    def objects_in(self, view: Any, objects: Sequence[LiveObject] = ()) -> tuple[LiveObject, ...]:
+        """The project's uploads in a knowledge view (or a FilesView), each with who uses it."""
+        if view is None:
+            return ()
+        found = (file_object(self.project, self.environment, remote, users) for remote, users in view.uploads())
+        if not self.owned:
+            found = (LiveObject(o.id, o.created_at, o.raw) for o in found)
+        return tuple(sorted(found, key=lambda o: (o.created_at, o.id)))
+
+    def read_view(self, objects: Sequence[LiveObject], wanted: bool) -> None:
+        return None
+
+    def retrieve(self, object_id: str) -> LiveObject | None:
+        return next((o for o in self.list_all() if o.id == object_id), None)
+
+    def create(self, payload: Mapping[str, Any]) -> LiveObject:
+        try:
+            file_id = self.uploader.upload(payload["path"], payload["sha256"])
+        except KnowledgeError:
+            raise
+        except Exception as exc:  # never retried blindly: the upload adopts a lost response by its filename
+            raise KnowledgeError(f"{payload['path']}: upload failed: {_describe(exc)}") from None
+        return LiveObject(file_id, 0, {"id": file_id, "path": payload["path"], "sha16": payload["sha256"][:16]})
+
+    def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
+        return self.create(payload)  # a new version is a new upload; the old one goes when nothing uses it
+
+    def delete(self, object_id: str) -> None:
+        import openai
+
+        try:
+            self.sdk.files.delete(object_id)
+        except openai.NotFoundError:
+            return
+
+
+def file_object(project: str, environment: str, remote: RemoteFile,
+                users: Sequence[tuple[str, str, str]]) -> LiveObject:
+    """An upload as a `file` object: owned by this environment unless a live object of another one uses it."""
+    others = sorted({env for env, _, _ in users if env != environment})
+    owner = Owner(project, others[0] if others else environment, remote.path or remote.filename)
+    essence = {"path": remote.path, "sha256": remote.sha16, "bytes": remote.bytes}
+    stamp = digest(essence)
+    raw = {"id": remote.id, "filename": remote.filename, "bytes": remote.bytes, "created_at": remote.created_at,
+           "path": remote.path, "sha16": remote.sha16, "users": [list(u) for u in users]}
+    return LiveObject(remote.id, remote.created_at, raw, owner, Digests(stamp, stamp))
+
+
+def plan_files(desired: Mapping[str, DesiredItem], found: Any, context: Any, *, collect: bool = True) -> Plan:
+    """The `file` kind's plan: a wanted (path, hash) already uploaded is in sync (however many use it), new bytes
+    of a known path are an update (a new upload), and an upload no live object keeps using after this plan is
+    deleted, without --prune (uploads are what specs name, never resources of their own). Pure.
+
+    collect=False (agents targets): uploads are only ever added (new bytes are a create) and never deleted, as
+    the same /files may hold the Assistants protocol's vector-store files on a server that speaks both."""
+    objects = [o for o in found if o.raw.get("path")]
+    fingerprint = found.fingerprint if hasattr(found, "fingerprint") else (lambda o: digest(dict(o.raw)))
+    versions: dict[tuple[str, str], list[LiveObject]] = {}
+    for obj in objects:
+        versions.setdefault((obj.raw["path"], obj.raw.get("sha16") or ""), []).append(obj)
+    wanted = {(item.essence["path"], item.essence["sha256"]) for item in desired.values()}
+    kept: set[str] = set()
+    changes: list[Change] = []
+    for name in sorted(desired):
+        if context.only is not None and name not in context.only:
+            continue
+        want = desired[name]
+        existing = versions.get((name, want.essence["sha256"]))
+        if existing:
+            kept.add(existing[0].id)
+            changes.append(Change(FILE_KIND, name, Action.NOOP, Reason.IN_SYNC, id=existing[0].id,
+                                  fingerprint=fingerprint(existing[0]), essence=want.essence, metadata=want.metadata))
+            continue
+        before = [o for o in objects if o.raw["path"] == name and o.owner and
+                  o.owner.environment == context.environment] if collect else []
+        if before:
+            old = before[-1]
+            have = {"sha256": old.raw.get("sha16"), "bytes": old.raw.get("bytes")}
+            fields = tuple(FieldChange(key, have[key], want.essence[key]) for key in ("sha256", "bytes")
+                           if have[key] != want.essence[key])
+            changes.append(Change(FILE_KIND, name, Action.UPDATE, Reason.SPEC_CHANGED, id=old.id, fields=fields,
+                                  essence=want.essence, metadata=want.metadata, changed_keys=("sha256",),
+                                  fingerprint=fingerprint(old)))
+            continue
+        changes.append(Change(FILE_KIND, name, Action.CREATE, Reason.NEW,
+                              fields=tuple(FieldChange(k, None, v) for k, v in sorted(want.essence.items())),
+                              essence=want.essence, metadata=want.metadata, changed_keys=tuple(sorted(want.essence))))
+    for obj in objects:
+        name = obj.raw["path"]
+        if obj.id in kept or (context.only is not None and name not in context.only):
+            continue
+        if collect and _frees(obj, (name, obj.raw.get("sha16") or "") in wanted, context):
+            changes.append(Change(FILE_KIND, name, Action.DELETE, Reason.UNUSED, id=obj.id,
+                                  fingerprint=fingerprint(obj)))
+    changes.sort(key=lambda c: (c.name, c.action is Action.DELETE, c.id or ""))
+    return Plan(context.project, context.environment, context.target, context.backend, tuple(changes))
+
+
+def _frees(obj: LiveObject, twin: bool, context: Any) -> bool:
+    """Whether no live object keeps using this upload once the plan is applied: each user is one this plan
+    changes to what its spec wants (which names other bytes), or an orphan that --prune deletes."""
+    users = [tuple(u) for u in obj.raw.get("users") or ()]
+    if twin:  # a second copy of bytes a spec wants: free only when nothing is attached to it
+        return not users
+    for environment, kind, spec in users:
+        if environment != context.environment or kind not in context.planned:
+            return False  # another environment's, or a kind this plan does not plan (a template)
+        planned = context.planned.get(kind, frozenset())
+        selected = context.only is None or spec in context.only
+        if spec in planned and selected:  # changed to what its spec wants
+            continue
+        if kind == VECTOR_STORE_KIND and spec in context.planned.get("assistant", ()) and selected:
+            continue  # the store of a spec without knowledge files any more: deleted by this plan
+        if spec not in planned and context.prune and selected:  # an orphan --prune deletes
+            continue
+        return False
+    return True
+
+
+def plan_stores(desired: Mapping[str, DesiredItem], found: Any, context: Any) -> Plan:
+    """The generic plan of owned objects (ownership, drift, duplicates), and one rule more: the store of a spec
+    that no longer has knowledge files is deleted without --prune (its spec is there: it is no orphan)."""
+    from orchestrator.engine.sync import live_items
+
+    view = getattr(found, "view", None)
+    mapping = VectorStoresMapping(context.backend, view)
+    used = view.referenced if isinstance(view, KnowledgeView) else frozenset()
+    # a store an assistant uses ranks first among stores claiming one spec (kept; the others are duplicates)
+    live = [replace(item, created_at=-1) if item.id in used else item for item in live_items(found, mapping)]
+    common = dict(project=context.project, environment=context.environment, target=context.target,
+                  backend=context.backend, kind=VECTOR_STORE_KIND, only=context.only)
+    result = plan(desired, live, prune=context.prune, **common)
+    if context.prune:
+        return result
+    assistants = context.planned.get("assistant", frozenset())
+    unused = [c for c in plan(desired, live, prune=True, **common).changes
+              if c.action is Action.DELETE and c.reason is Reason.ORPHAN and c.name in assistants]
+    if not unused:
+        return result
+    names = {c.name for c in unused}
+    return replace(result, changes=tuple(sorted((*result.changes, *(replace(c, reason=Reason.UNUSED) for c in unused)),
+                                                key=lambda c: c.name)),
+                   warnings=tuple(w for w in result.warnings
+                                  if not any(w.startswith(f"orphan: {VECTOR_STORE_KIND} `{n}`") for n in names)))
+
+
+def plan_kept_files(desired: Mapping[str, DesiredItem], found: Any, context: Any) -> Plan:
+    """plan_files for agents targets: uploads added, never deleted."""
+    return plan_files(desired, found, context, collect=False)
+
+
+def knowledge_kinds(sync: KnowledgeSync) -> tuple[Kind, ...]:
+    """The assistants backend's `file` and `vector_store` kinds, referenced kinds first, read with its view."""
+    return (
+        Kind(FILE_KIND, FilesMapping(), FilesClient(sync.sdk, sync.project, sync.environment, sync),
+             planner=plan_files, in_view_of="assistant"),
+        Kind(VECTOR_STORE_KIND, VectorStoresMapping(), VectorStoresClient(sync), planner=plan_stores,
+             in_view_of="assistant"),
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    from orchestrator.engine.applying import describe_error
+
+    return describe_error(exc)
 
 
 def _store_ids(raw: Mapping[str, Any]) -> list[str]:

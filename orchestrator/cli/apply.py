@@ -121,7 +121,8 @@ def check_saved_live(saved: Plan, live: Any, selection: Any) -> Any:
     from orchestrator.engine.planfile import check_saved_plan
     from orchestrator.engine.sync import live_items
 
-    uses_files = any((c.essence or {}).get("knowledge") or (c.essence or {}).get("code_files") for c in saved.changes)
+    uses_files = any(c.kind in ("file", "vector_store") or (c.essence or {}).get("knowledge")
+                     or (c.essence or {}).get("code_files") for c in saved.changes)
     objects = read_live(live, with_knowledge=True if uses_files else None)
     parts = split_by_kind(saved) or {live.mapping.object_kind: saved}
     checks = []
@@ -229,6 +230,8 @@ def _payload_problems(saved: Plan, mapping: Any, root: Path) -> list[str]:
             continue
         knowledge = change.essence.get("knowledge") or {}
         paths = [*(knowledge.get("files") or {}), *(change.essence.get("code_files") or {})]
+        if change.kind == "file":
+            paths.append(str(change.essence.get("path") or ""))
         for path in paths:
             if path.startswith("(external) "):
                 continue
@@ -342,12 +345,18 @@ def run_plan(plan: Plan, live: Any, parallelism: int, bus: Any, *, on_outcome: A
 
     kinds = getattr(live, "kinds", ())
     appliers = {kind.name: Applier(kind.client, kind.mapping, bus, parallelism=parallelism, claim=applier.claim,
-                                   on_outcome=on_outcome) for kind in kinds if kind.name not in AFTER_TARGET}
+                                   on_outcome=on_outcome, garbage=garbage_of(kind, knowledge))
+                for kind in kinds if kind.name not in AFTER_TARGET}
     appliers[live.mapping.object_kind] = applier  # the target's own kind refers to the kinds before it ...
     appliers.update({kind.name: Applier(kind.client, kind.mapping, bus, parallelism=parallelism, claim=applier.claim,
                                         on_outcome=on_outcome) for kind in kinds if kind.name in AFTER_TARGET})
     # ... and automations refer to agents: created after them, deleted before them
     return apply_graph(plan, appliers, parallelism=parallelism)
+
+
+def garbage_of(kind: Any, knowledge: Any) -> Any:
+    """What collects the uploads an apply left unused: the `file` kind's, on the assistants backend."""
+    return knowledge.collect_garbage if knowledge is not None and kind.name == "file" else None
 
 
 VERBS = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}

@@ -92,19 +92,22 @@ def connect(project: Any, target: Any, environment: Any = None, *, files_root: P
     from orchestrator.backends.connection import Connection
 
     with Connection(project, target) as connection:
-        knowledge = None
-        if target.backend == "assistants":
-            from orchestrator.backends.knowledge import KnowledgeSync
-
-            env_name = getattr(environment, "name", environment) or project.default_environment
-            knowledge = KnowledgeSync(connection.sdk, project.name, env_name, root=files_root or project.root)
         import os
 
         from orchestrator.backends import kinds_for
 
+        client = connection.client()
         chosen_env = getattr(environment, "name", environment) or project.default_environment
-        yield Live(connection, connection.client(), mapping_for(target.backend), knowledge,
-                   kinds_for(target.backend, connection.sdk, project, chosen_env, os.environ))
+        kinds = kinds_for(target.backend, connection.sdk, project, chosen_env, os.environ)
+        knowledge = None
+        if target.backend == "assistants":
+            from orchestrator.backends.knowledge import KnowledgeSync, knowledge_kinds
+
+            knowledge = KnowledgeSync(connection.sdk, project.name, chosen_env, root=files_root or project.root,
+                                      templates=target.type == "local")  # local serves both protocols
+            knowledge.assistants = client  # garbage collection reads which files the assistants use
+            kinds = (*knowledge_kinds(knowledge), *kinds)
+        yield Live(connection, client, mapping_for(target.backend), knowledge, kinds)
 
 
 def read_live(live: Live, state: Any = None, *, with_knowledge: bool | None = None,
@@ -132,25 +135,50 @@ def _read_errors(live: Live) -> Iterator[None]:
         raise OrchestratorError(f"cannot read live state of {where}: {describe_error(exc)}") from None
 
 
+READ_THREADS = 8  # listings of the graph's kinds read at once (the SDK client is thread-safe)
+
+
 def _read_live(live: Live, state: Any, with_knowledge: bool | None, objects: tuple[Any, ...] | None) -> Any:
+    """Each kind's listing (and its view) on a thread of its own: a no-change diff of N kinds costs about the
+    latency of the slowest listing, not the sum of them."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from orchestrator.engine.sync import LiveState
 
-    if objects is None:
-        objects = tuple(live.client.list_all())
-    view = None
-    if live.knowledge is not None:
-        from orchestrator.backends.knowledge import needs_view
-
-        wanted = with_knowledge if with_knowledge is not None else needs_view(
-            state.specs.values() if state is not None else (), (o.raw for o in objects))
-        if wanted:
-            view = live.knowledge.read(o.raw for o in objects)
-    kinds = {}
-    for kind in live.kinds:
+    def read_kind(kind: Any) -> Any:
         found = tuple(kind.client.list_all())
         wanted = bool(state is not None and state.of_kind(kind.name))
-        kinds[kind.name] = LiveState(found, kind.client.read_view(found, wanted))
-    return LiveState(objects, view, kinds)
+        return LiveState(found, kind.client.read_view(found, wanted))
+
+    def read_primary() -> tuple[tuple[Any, ...], Any]:
+        found = objects if objects is not None else tuple(live.client.list_all())
+        view = None
+        if live.knowledge is not None:
+            from orchestrator.backends.knowledge import needs_view
+
+            wanted = with_knowledge if with_knowledge is not None else needs_view(
+                state.specs.values() if state is not None else (), (o.raw for o in found))
+            if wanted:
+                view = live.knowledge.read(o.raw for o in found)
+        return found, view
+
+    listed = [kind for kind in live.kinds if kind.in_view_of is None]
+    if not listed:
+        found, view = read_primary()
+        kinds = {}
+    else:
+        with ThreadPoolExecutor(max_workers=min(READ_THREADS, len(listed) + 1), thread_name_prefix="read") as pool:
+            primary = pool.submit(read_primary)
+            others = [(kind.name, pool.submit(read_kind, kind)) for kind in listed]
+            found, view = primary.result()
+            kinds = {name: future.result() for name, future in others}
+    for kind in live.kinds:  # read with another kind's view (knowledge files and vector stores, uploads)
+        if kind.in_view_of is not None:
+            host = kinds.get(kind.in_view_of)
+            shared = view if host is None else host.view
+            kinds[kind.name] = LiveState(kind.client.objects_in(shared, found if host is None else host.objects),
+                                         shared)
+    return LiveState(found, view, kinds)
 
 
 class EarlyRead:

@@ -21,6 +21,7 @@ from orchestrator.cli.common import Selection, directory_option, environment_opt
 from orchestrator.cli.engine import Invalid, connect, load_selection, read_live
 from orchestrator.engine.desired import Builder, discover_spec_files
 from orchestrator.engine.importing import (
+    KIND_IMPORTERS,
     Claims,
     ImportedSpec,
     Layout,
@@ -29,6 +30,7 @@ from orchestrator.engine.importing import (
     choose_name,
     classify,
     import_object,
+    import_resource,
 )
 from orchestrator.errors import OrchestratorError
 from orchestrator.spec.loading import LoadError, load_yaml_file
@@ -115,6 +117,25 @@ class FoundImports:
     errors: tuple[str, ...] = ()
 
 
+@dataclass
+class GraphObjects:
+    """The live objects of the graph's importable kinds (KIND_IMPORTERS): kind, owner and live essence by id."""
+
+    kinds: dict[str, str] = field(default_factory=dict)
+    owners: dict[str, Any] = field(default_factory=dict)
+    essences: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def read(self, live: Any, state: Any, objects: dict[str, Mapping[str, Any]]) -> None:
+        for kind in live.kinds:
+            found = state.kinds.get(kind.name)
+            if kind.name not in KIND_IMPORTERS or found is None:
+                continue
+            for obj in found:
+                objects[obj.id] = obj.raw
+                self.kinds[obj.id], self.owners[obj.id] = kind.name, obj.owner
+                self.essences[obj.id] = kind.mapping.live_essence(obj.raw, found.view)
+
+
 def prepare_import(
     selection: Selection, ids: Sequence[str], *, all_unmanaged: bool, name_from: str
 ) -> FoundImports:
@@ -124,9 +145,11 @@ def prepare_import(
     existing = _existing_specs(selection)
     from orchestrator.cli import importing_kinds as other
 
-    with connect(project, selection.target) as live:
+    graph = GraphObjects()  # environment templates (KIND_IMPORTERS); vaults, skills, automations: importing_kinds
+    with connect(project, selection.target, selection.environment) as live:
         state = read_live(live)
         objects = {obj.id: obj.raw for obj in state}
+        graph.read(live, state, objects)
         kinds_found = other.read_kind_objects(live, state, project.name, selection.environment.name)
         missing = [i for i in dict.fromkeys(ids)
                    if i not in objects and i not in kinds_found.objects and not _fetch(live, i, objects)]
@@ -145,6 +168,7 @@ def prepare_import(
         verdict = classify(
             raw, project=project.name, environment=selection.environment.name, adopt_ids=adopt_ids,
             spec_names={_name_of(path, data) for path, data in existing},
+            owner=graph.owners.get(object_id, False),
         )
         if verdict.verdict is Verdict.IMPORT:
             candidates.append(raw)
@@ -158,6 +182,11 @@ def prepare_import(
     schema_path = posixpath.relpath(SCHEMA_FILE, layout.specs)
     claims = Claims(_reader(project.root), names={_name_of(path, data) for path, data in existing})
     imports = [
+        import_resource(
+            raw, graph.essences[raw["id"]], importer=KIND_IMPORTERS[graph.kinds[raw["id"]]],
+            name=choose_name(raw, name_from, claims, layout), claims=claims, layout=layout,
+            schema_path=posixpath.relpath(f"schemas/{graph.kinds[raw['id']]}.schema.json", layout.specs),
+        ) if raw["id"] in graph.kinds else
         import_object(
             raw,
             mapping=mapping_for(selection.target.backend),
@@ -182,7 +211,7 @@ def prepare_import(
              **{f"{i.data['kind']}:{i.object_id}": i.name for i in kinds.imports}}
     imports += kinds.imports
     candidates += kinds.raws
-    notes = verify_round_trip(imports, candidates, selection, names=names)
+    notes = verify_round_trip(imports, candidates, selection, names=names, essences=graph.essences)
     label = kind if not kinds.imports else "object"
     return FoundImports(label, tuple(imports), tuple(candidates), notes, (*skipped, *kinds.skipped))
 
@@ -190,11 +219,14 @@ def prepare_import(
 def verify_round_trip(
     imports: Sequence[ImportedSpec], raws: Sequence[Mapping[str, Any]], selection: Selection,
     names: Mapping[str, str] | None = None,
+    *, essences: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, list[str]]:
-    """Build each spec in a scratch copy of the project; report validate problems and inexact fields."""
-    from orchestrator.backends import mapping_for
+    """Build each spec in a scratch copy of the project (with the project files a graph kind's spec names);
+    report validate problems and inexact fields. essences: the live essences of graph-kind objects, by id."""
+    from orchestrator.backends import kind_mappings, mapping_for
 
-    mapping = mapping_for(selection.target.backend)
+    primary = mapping_for(selection.target.backend)
+    mappings = kind_mappings(selection.target.backend)
     notes: dict[str, list[str]] = {}
     project = selection.project
     with tempfile.TemporaryDirectory(prefix="orchestrator-import-") as scratch:
@@ -211,6 +243,7 @@ def verify_round_trip(
             for planned in item.files:
                 _create(root / planned.path, planned.data if planned.data is not None else planned.text,
                         exclusive=False)
+            _mirror_sources(project.root, root, item)
         builder = Builder(mirror, selection.environment, selection.target, today=today())
         from orchestrator.cli import importing_kinds as other
         from orchestrator.cli.importing_kinds import ORDER, verify_kinds
@@ -230,11 +263,26 @@ def verify_round_trip(
             )
             if spec is None:
                 continue
-            want, have = other.credentials_named(mapping.desired_essence(spec), mapping.live_essence(raw), found)
+            mapping = mappings[item.kind] if item.kind else primary
+            want, have = other.credentials_named(mapping.desired_essence(spec),
+                                                 (essences or {}).get(item.object_id) or mapping.live_essence(raw),
+                                                 found)
             for key in sorted(set(want) | set(have)):
                 if key not in mapping.write_only and want.get(key) != have.get(key):
                     found.append(f"the round trip is not exact: apply will change `{key}`")
     return notes
+
+
+def _mirror_sources(source: Path, mirror: Path, item: ImportedSpec) -> None:
+    """Copy the project files a spec's `files` name into the scratch copy (only files inside the project)."""
+    folder = posixpath.dirname(item.spec_path)
+    inside = source.resolve()
+    for entry in item.data.get("files") or ():
+        relative = posixpath.normpath(posixpath.join(folder, str(entry.get("from") or "")))
+        found = (source / relative).resolve()
+        if found.is_relative_to(inside) and found.is_file():
+            (mirror / relative).parent.mkdir(parents=True, exist_ok=True)
+            (mirror / relative).write_bytes(found.read_bytes())
 
 
 def _fetch(live: Any, object_id: str, objects: dict[str, Mapping[str, Any]]) -> bool:
@@ -335,7 +383,9 @@ def _summary(
     lines: list[str] = []
     if imports:
         verb = "Would import" if dry_run else "Imported"
-        lines.append(f"{verb} {len(imports)} {kind}{'s' if len(imports) != 1 else ''} from {where}:")
+        kinds = {item.kind or kind for item in imports}
+        noun = kinds.pop() if len(kinds) == 1 else "object"
+        lines.append(f"{verb} {len(imports)} {noun}{'s' if len(imports) != 1 else ''} from {where}:")
         for item, raw in zip(imports, raws, strict=True):
             label = f' "{raw["name"]}"' if raw.get("name") else ""
             lines.append(f"  + {item.object_id}{label} -> {item.spec_path}")

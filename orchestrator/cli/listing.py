@@ -21,6 +21,7 @@ STATUS = {
     Reason.ADOPT: "to adopt",
     Reason.ORPHAN: "orphaned",
     Reason.DUPLICATE: "duplicate",
+    Reason.UNUSED: "unused",
 }
 
 
@@ -82,11 +83,13 @@ def list_rows(state: Any, *, with_git: bool = False) -> Any:
 
 def plan_rows(state: Any, plan: Any, objects: Any) -> tuple[list[dict[str, Any]], bool]:
     """The `-o json` rows of a plan, with the git revision each live object was applied from."""
+    from orchestrator.engine.desired import DERIVED_KINDS
     from orchestrator.engine.revisions import describe_live_revisions
 
     revisions, in_git = describe_live_revisions(state, plan, objects)
     return [{"name": c.name, "kind": c.kind, "id": c.id, "status": STATUS[c.reason],
-             "revision": revisions.get(c.id) if c.id else None} for c in plan.changes], in_git
+             "revision": revisions.get(c.id) if c.id else None}
+            for c in plan.changes if c.kind not in DERIVED_KINDS], in_git  # specs, not the files they name
 
 
 __all__ = ["Action", "list_command"]

@@ -145,6 +145,11 @@ def plan_steps(selection: Any, snapshots: Any, objects: Any, names: tuple[str, .
     return steps, problems
 
 
+def knowledge_kinds_of(live: Any) -> tuple[Any, ...]:
+    """The graph's knowledge kinds (files and vector stores) of an assistants target, which rollback plans."""
+    return tuple(kind for kind in live.kinds if kind.name in ("file", "vector_store")) if live.knowledge else ()
+
+
 def rollback_plan(selection: Any, snapshots: Any, objects: Any, live: Any, steps: list[Step]) -> tuple[Any, Any]:
     """One plan of every spec's rollback, and per snapshot folder the part of it to apply with that folder's
     files (knowledge uploads read the files of the revision they came from)."""
@@ -160,9 +165,13 @@ def rollback_plan(selection: Any, snapshots: Any, objects: Any, live: Any, steps
         if step.name not in state.specs:
             click.echo(f"error: spec `{step.name}` does not build at {step.target.commit.id[:7]}", err=True)
             raise Invalid
-        part = make_plan(state, objects, live.mapping, only=frozenset({step.name}))
+        # with its knowledge: the store and files the spec names at that revision are planned with it
+        part = make_plan(state, objects, live.mapping, only=frozenset({step.name}), kinds=knowledge_kinds_of(live))
         part = stamp_revisions(part, {step.name: Revision(step.target.commit.id)})
-        changes.extend(part.changes)
+        seen = {(c.kind, c.name, c.action, c.id) for c in changes}
+        changes.extend(c for c in part.changes if (c.kind, c.name, c.action, c.id) not in seen)
+        for change in part.changes:
+            roots.setdefault(change.name, state.project.root)
         warnings.extend(w for w in part.warnings if w not in warnings)
         duplicates.extend(part.duplicates)
         roots[step.name] = state.project.root
@@ -175,8 +184,15 @@ def rollback_plan(selection: Any, snapshots: Any, objects: Any, live: Any, steps
         if live.knowledge is not None:
             from orchestrator.backends.knowledge import KnowledgeSync
 
-            knowledge = KnowledgeSync(live.connection.sdk, project.name, env.name, root=root)
-        groups[root] = Live(live.connection, live.client, live.mapping, knowledge)
+            knowledge = KnowledgeSync(live.connection.sdk, project.name, env.name, root=root,
+                                      templates=live.knowledge.templates)
+            knowledge.assistants = live.client
+            if live.knowledge.view is not None:
+                knowledge.adopt(live.knowledge.view)  # the live read the plan was made from
+        from orchestrator.backends.knowledge import knowledge_kinds
+
+        groups[root] = Live(live.connection, live.client, live.mapping, knowledge,
+                            knowledge_kinds(knowledge) if knowledge is not None else ())
     return plan, {name: groups[root] for name, root in roots.items()}
 
 

@@ -52,9 +52,12 @@ def validate(directory: Path | None, environment: str | None, target: str | None
         from orchestrator.runtime.handlers import check_handlers
 
         diagnostics.extend(check_handlers(state))
+    from orchestrator.engine.desired import DERIVED_KINDS
+
     synthesised = sorted(n for group in state.resources.values() for n, r in group.items()
                          if getattr(r, "origin", None) is not None)  # an agent's own environment: not a spec file
-    count = len(state.specs) + sum(len(group) for group in state.resources.values()) - len(synthesised)
+    count = len(state.specs) + sum(len(group) for kind, group in state.resources.items()  # every kind of the graph
+                                   if kind not in DERIVED_KINDS) - len(synthesised)  # but the files and stores specs name
     code = _report(diagnostics, output, count)
     if code == 0 and output == "text":
         click.echo(f"{count} spec{'s' if count != 1 else ''} valid "

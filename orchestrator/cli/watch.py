@@ -185,8 +185,11 @@ class TargetSession:
             parallelism=self.parallelism,
             resources=self.live.knowledge,
         )
+        from orchestrator.cli.apply import garbage_of
+
         appliers = {kind.name: Applier(kind.client, kind.mapping, self.bus, parallelism=self.parallelism,
-                                       claim=applier.claim) for kind in self.live.kinds}
+                                       claim=applier.claim, garbage=garbage_of(kind, self.live.knowledge))
+                    for kind in self.live.kinds}
         appliers[self.live.mapping.object_kind] = applier
         if self.specs is not None:
             from orchestrator.engine.revisions import stamp_revisions, working_tree_revisions

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -71,19 +71,20 @@ class ApplyResult:
 
 
 class Resources(Protocol):
-    """Sub-resources of an object that apply must sync first (knowledge files and vector stores)."""
+    """The ids an object's payload names, resolved at the call: the assistant's store and code files, which the
+    graph created or updated before it (the `vector_store` and `file` kinds)."""
 
     def tool_resources(self, spec_name: str, essence: Mapping[str, Any]) -> dict[str, Any]: ...
 
-    def remove_store(self, spec_name: str) -> None: ...
-
-    def collect_garbage(self, objects: Iterable[Mapping[str, Any]]) -> list[str]: ...
-
 
 class Applier:
+    """`garbage`, when given, runs after this kind's changes: it deletes what the changes left unused (the
+    `file` kind: a second copy of an upload whose response was lost) and returns the ids it deleted."""
+
     def __init__(self, client: Client, mapping: Mapping_, bus: EventBus, *, parallelism: int = 8,
                  sleep: Callable[[float], None] = time.sleep, resources: Resources | None = None,
-                 claim: str | None = None, on_outcome: Callable[[Outcome], None] | None = None) -> None:
+                 claim: str | None = None, on_outcome: Callable[[Outcome], None] | None = None,
+                 garbage: Callable[[], list[str]] | None = None) -> None:
         self.client = client
         self.on_outcome = on_outcome  # told of each change as it finishes (the CLI prints it at once)
         self.mapping = mapping
@@ -91,6 +92,7 @@ class Applier:
         self.parallelism = max(1, parallelism)
         self.sleep = sleep
         self.resources = resources
+        self.garbage = garbage
         self.claim = claim or new_claim()  # one token per run: with the owner key it names each create
 
     def apply(self, plan: Plan) -> ApplyResult:
@@ -107,18 +109,18 @@ class Applier:
         return self.settle(plan, outcomes)
 
     def settle(self, plan: Plan, outcomes: Sequence[Outcome]) -> ApplyResult:
-        """After the changes: the duplicate check and the knowledge-file garbage collection."""
+        """After the changes: the duplicate check, then the garbage collection of this kind (if it has one)."""
         changes = plan.actionable
         if not changes:
             return ApplyResult(tuple(outcomes), Verification(remaining=plan.duplicates))
         outcomes, verification = self._verify(plan, outcomes)
-        if self.resources is not None and any(self._touches_files(c) for c in changes):
+        if self.garbage is not None:
             try:
-                deleted = self.resources.collect_garbage(o.raw for o in self.client.list_all())
+                deleted = self.garbage()
                 if deleted:
                     self.bus.publish("files_deleted", ids=sorted(deleted))
             except Exception as exc:
-                self.bus.publish("apply_failed", name="(knowledge files)", id=None, action="delete",
+                self.bus.publish("apply_failed", name="(unused files)", id=None, action="delete",
                                  error=describe_error(exc))
         return ApplyResult(tuple(outcomes), verification)
 
@@ -127,7 +129,8 @@ class Applier:
         outcomes = list(outcomes)
         failed = {o.change.id for o in outcomes if not o.ok}
         pruned = {c.id for c in plan.changes if c.action is Action.DELETE and c.reason is Reason.DUPLICATE}
-        if not any(o.ok and o.change.action is Action.CREATE for o in outcomes):
+        if not any(o.ok and o.change.action is Action.CREATE for o in outcomes) or \
+                not getattr(self.mapping, "claims_once", True):
             # nothing new: the duplicates the plan saw are left unless pruned (and the delete worked)
             left = tuple(d for d in plan.duplicates if d.id not in pruned or d.id in failed)
             return outcomes, Verification(remaining=left)
@@ -141,7 +144,8 @@ class Applier:
             if wait:
                 self.sleep(wait)
             try:
-                groups = group_claims(self.client.list_all(), plan.project, plan.environment)
+                groups, used = keep_in_use_first(group_claims(self.client.list_all(), plan.project,
+                                                              plan.environment), getattr(self.client, "in_use", None))
             except Exception as exc:
                 error = f"could not read live state again to check for duplicates: {describe_error(exc)}"
                 self.bus.publish("apply_failed", name="(verification)", id=None, action="verify", error=error)
@@ -152,7 +156,7 @@ class Applier:
                 if group:
                     keepers[name] = group[0]
                 for extra in group[1:]:
-                    if extra.claim == self.claim:
+                    if extra.claim == self.claim and extra.id not in used:
                         removal = self._remove_duplicate(name, extra.id, group[0].id)
                         if removal is not None:
                             removed.append(removal)
@@ -188,13 +192,6 @@ class Applier:
             f"another apply created {keeper.id} for this spec at the same time from different content; it is "
             "kept (the oldest) and this apply's copy was removed; run `orchestrator diff` and apply again"))
 
-    def _touches_files(self, change: Change) -> bool:
-        if change.action is Action.DELETE:
-            return True
-        if change.action is Action.CREATE:  # a create lists every key as changed: ask the essence
-            return self.mapping.needs_resources(change.essence or {}, (), True)
-        return bool(set(change.changed_keys) & {"knowledge", "code_files"})
-
     def _finish(self, plan: Plan, change: Change) -> Outcome:
         outcome = self._execute(plan, change)
         if self.on_outcome is not None:
@@ -215,10 +212,6 @@ class Applier:
                 if self.resources is not None and self.mapping.needs_resources(change.essence, change.changed_keys, False):
                     payload["tool_resources"] = self.resources.tool_resources(change.name, change.essence)
                 updated = self.client.update(change.id, payload)
-                knowledge = change.essence.get("knowledge")
-                if self.resources is not None and "knowledge" in change.changed_keys and \
-                        (not knowledge or "vector_store_id" in knowledge):
-                    self.resources.remove_store(change.name)
                 event = f"{kind}_adopted" if change.reason == "adopt" else f"{kind}_updated"
                 self.bus.publish(event, name=change.name, id=updated.id, drift=change.drift,
                                  fields=sorted({f.path for f in change.fields}))
@@ -226,8 +219,6 @@ class Applier:
             if change.action is Action.DELETE:
                 assert change.id
                 self.client.delete(change.id)
-                if self.resources is not None and change.reason != "duplicate":
-                    self.resources.remove_store(change.name)
                 self.bus.publish(f"{kind}_deleted", name=change.name, id=change.id, reason=str(change.reason))
                 return Outcome(change, True, change.id)
             return Outcome(change, True, change.id)
@@ -261,6 +252,17 @@ class Applier:
         """The object this run created for the spec, if a lost response hid it (never another run's)."""
         mine = [o for o in self.client.list_all() if o.owner == owner and o.claim == self.claim]
         return min(mine, key=lambda o: o.created_at) if mine else None
+
+
+def keep_in_use_first(groups: dict[str, list[LiveObject]], in_use: Callable[[], set[str]] | None
+                      ) -> tuple[dict[str, list[LiveObject]], set[str]]:
+    """Of objects claiming one spec, those another resource uses come first and are never removed (a vector
+    store an assistant points at is the one kept, never pulled from under it); `in_use` is the kind client's."""
+    if in_use is None or not any(len(group) > 1 for group in groups.values()):
+        return groups, set()
+    used = in_use()
+    return {name: sorted(group, key=lambda o: o.id not in used) if len(group) > 1 else group
+            for name, group in groups.items()}, used
 
 
 def classify(exc: BaseException, attempt: int) -> tuple[bool, bool, float]:
@@ -377,9 +379,14 @@ def apply_graph(plan: Plan, appliers: Mapping[str, Applier], *, parallelism: int
     removed: list[Removal] = []
     remaining: list[Duplicate] = []
     checked, error = False, None
-    for kind in sorted(kinds, key=lambda k: min([i for i, c in enumerate(changes) if c.kind == k] or [len(changes)])):
+    shown = sorted(kinds, key=lambda k: min([i for i, c in enumerate(changes) if c.kind == k] or [len(changes)]))
+    order = [k for k in reversed(tuple(appliers)) if k in kinds] + [k for k in shown if k not in appliers]
+    settled = {}
+    for kind in order:  # referring kinds first: an assistant's duplicates go before the stores it may free
         mine = [results[i] for i, c in enumerate(changes) if c.kind == kind]
-        result = appliers[kind].settle(parts[kind], mine)
+        settled[kind] = appliers[kind].settle(parts[kind], mine)
+    for kind in shown:
+        result = settled[kind]
         outcomes.extend(result.outcomes)
         removed.extend(result.verification.removed)
         remaining.extend(result.verification.remaining)

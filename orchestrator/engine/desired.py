@@ -139,7 +139,57 @@ class DesiredEnvironment:
         return tuple(f.local for f in self.files if f.local is not None)
 
 
+@dataclass(frozen=True, slots=True)
+class DesiredVectorStore:
+    """`vector_store <spec>`: the owned vector store of an assistant spec's knowledge files (assistants backend)."""
+
+    name: str  # the assistant spec's name
+    file: str
+    path: Path
+    files: tuple[LocalFile, ...]
+    chunking: Mapping[str, int] | None = None
+    metadata: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredFile:
+    """`file <path>`: a project file uploaded by content hash, for the stores, assistants and environment
+    templates that name it (one node however many use it)."""
+
+    name: str  # the project-relative path
+    local: LocalFile
+    file: str  # the first spec that names it, for messages
+    metadata: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+def knowledge_resources(specs: Mapping[str, DesiredSpec],
+                        environments: Mapping[str, DesiredEnvironment] = MappingProxyType({}),
+                        *, stores: bool = True) -> dict[str, Mapping[str, Any]]:
+    """The graph's `vector_store` (one per spec with knowledge files; assistants backend) and `file` nodes (each
+    project file a store, an assistant's code files or an environment template names)."""
+    found_stores: dict[str, DesiredVectorStore] = {}
+    files: dict[str, DesiredFile] = {}
+    for name, spec in sorted(specs.items()):
+        if stores and spec.knowledge_files and not spec.knowledge_vector_store:
+            found_stores[name] = DesiredVectorStore(name, spec.file, spec.path, spec.knowledge_files,
+                                                    spec.knowledge_chunking)
+        for local in (*(spec.knowledge_files if stores else ()), *(spec.code_files if stores else ())):
+            files.setdefault(local.path, DesiredFile(local.path, local, spec.file))
+    for environment in environments.values():
+        for local in environment.local_files:
+            files.setdefault(local.path, DesiredFile(local.path, local, environment.file))
+    result: dict[str, Mapping[str, Any]] = {}
+    if files:
+        result[FILE_KIND] = MappingProxyType(dict(sorted(files.items())))
+    if found_stores:
+        result[VECTOR_STORE_KIND] = MappingProxyType(found_stores)
+    return result
+
+
 ENVIRONMENT_KIND = "environment"
+VECTOR_STORE_KIND = "vector_store"
+FILE_KIND = "file"
+DERIVED_KINDS = frozenset({VECTOR_STORE_KIND, FILE_KIND})  # nodes the graph derives from specs: no spec files
 AGENT_KINDS = ("vault", "skill", "automation")  # orchestrator.spec.agent_kinds, beside environment
 ENVIRONMENT_REFERENCE_KEY = "orchestrator.environment"  # an agent's metadata names its environment spec
 WORKSPACE = "/workspace"
@@ -376,6 +426,8 @@ class Builder:
             assistants, environments = self._map_to_agents(assistants, environments, diagnostics)
         specs = self._resolve_references(assistants, environments, diagnostics)
         resources: dict[str, Mapping[str, Any]] = {}
+        if self.target.backend != "agents":
+            resources.update(knowledge_resources(specs))
         if environments and self.target.backend != "agents":
             for env_spec in environments.values():
                 diagnostics.add(warning(env_spec.file, f"environment `{env_spec.name}` is left out of target "
@@ -395,6 +447,7 @@ class Builder:
             resources.update({kind: MappingProxyType(group) for kind, group in sorted(others.items())})
         if environments and self.target.backend == "agents":
             resources[ENVIRONMENT_KIND] = MappingProxyType(environments)
+            resources.update(knowledge_resources({}, resources[ENVIRONMENT_KIND], stores=False))  # their uploads
         return specs, MappingProxyType(resources)
 
     def _map_to_agents(self, specs: dict[str, DesiredSpec], environments: Mapping[str, DesiredEnvironment],
@@ -775,6 +828,7 @@ class Builder:
             dependencies=frozenset({path.resolve()}),
             name_line=where[0],
             name_column=where[1],
+            adopt_id=data.get("adopt_id"),  # written by `orchestrator import`
         ), found
 
     # -- parts ---------------------------------------------------------------------------------

@@ -14,13 +14,13 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
 from orchestrator.engine.live import Mapping_
 from orchestrator.engine.normalising import number
-from orchestrator.engine.ownership import OWNER_KEY, RESERVED_KEYS, parse_owner
+from orchestrator.engine.ownership import OWNER_KEY, RESERVED_KEYS, Owner, parse_owner
 
 SPEC_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$")
 MAX_SPEC_NAME = 64
@@ -71,6 +71,7 @@ class ImportedSpec:
     data: Mapping[str, Any]
     files: tuple[PlannedFile, ...]  # the spec file first
     warnings: tuple[str, ...] = ()
+    kind: str = ""  # the graph's kind it came from ("" for the target's own assistants or agents)
 
     @property
     def spec_path(self) -> str:
@@ -96,12 +97,14 @@ class Claims:
 
 def classify(
     raw: Mapping[str, Any], *, project: str, environment: str, adopt_ids: Mapping[str, str] | None = None,
-    spec_names: Collection[str] | None = None,
+    spec_names: Collection[str] | None = None, owner: Owner | bool | None = False,
 ) -> Ownership:
     """Whether an object may be imported; adopt_ids maps ids named by existing specs to those specs' files,
-    spec_names are the project's specs (an owned object whose spec is not among them is an orphan)."""
-    metadata = raw.get("metadata") or {}
-    owner = parse_owner(metadata)
+    spec_names are the project's specs (an owned object whose spec is not among them is an orphan). `owner`,
+    when given, is the owner as the kind reads it (an environment template's comes from its name)."""
+    if owner is False:
+        owner = parse_owner(raw.get("metadata") or {})
+    assert owner is None or isinstance(owner, Owner)
     if owner is not None and (owner.project, owner.environment) == (project, environment):
         if spec_names is not None and owner.spec not in spec_names:
             return Ownership(Verdict.MANAGED, f"an orphan of spec `{owner.spec}`, whose spec file is gone: "
@@ -501,3 +504,73 @@ def kind_importers() -> dict[str, Callable[..., ImportedSpec]]:
     from orchestrator.engine.importing_kinds import import_automation, import_skill, import_vault
 
     return {"vault": import_vault, "skill": import_skill, "automation": import_automation}
+
+
+# -- the graph's other kinds ----------------------------------------------------------------------
+
+
+class KindImporter(Protocol):
+    """How live objects of one kind of the graph become specs (`kind: <kind>`): the spec's body from the
+    object's live essence (read by the kind's mapping), and a warning for whatever it cannot express. One per
+    kind in KIND_IMPORTERS; import_resource does the rest (name, adopt_id, rendering, claims)."""
+
+    kind: str
+
+    def spec_body(self, raw: Mapping[str, Any], essence: Mapping[str, Any], *, layout: Layout,
+                  warnings: list[str]) -> dict[str, Any]: ...
+
+
+def import_resource(raw: Mapping[str, Any], essence: Mapping[str, Any], *, importer: KindImporter, name: str,
+                    claims: Claims, layout: Layout = Layout(), schema_path: str | None = None) -> ImportedSpec:
+    """The spec for one live object of a graph kind; claims its path. The next apply adopts it by adopt_id."""
+    warnings: list[str] = []
+    data: dict[str, Any] = {"version": 1, "kind": importer.kind, "name": name}
+    data.update(importer.spec_body(raw, essence, layout=layout, warnings=warnings))
+    data["adopt_id"] = str(raw["id"])
+    spec_path = f"{layout.specs}/{name}.yaml"
+    text = render_spec(data, object_id=str(raw["id"]), kind=importer.kind, schema_path=schema_path)
+    claims.planned[spec_path] = text
+    return ImportedSpec(str(raw["id"]), name, data, (PlannedFile(spec_path, text),), tuple(warnings), importer.kind)
+
+
+class EnvironmentImporter:
+    """An environment template -> `kind: environment`: project files by the path they were uploaded from,
+    packages, network, capability directories, desktop. What the API never returns (env, setup_commands,
+    skills, blocked domains, inline files' text) is named in a warning; adopting never resets it."""
+
+    kind = "environment"
+
+    def spec_body(self, raw: Mapping[str, Any], essence: Mapping[str, Any], *, layout: Layout,
+                  warnings: list[str]) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        files = []
+        for to, meta in sorted((essence.get("files") or {}).items()):
+            source = meta.get("from")
+            if source:
+                files.append({"from": posixpath.relpath(source, layout.specs), "to": to})
+            else:
+                warnings.append(f"file {to} ({meta.get('file_id')}) was not uploaded from this project: a spec names "
+                                "project files only, so apply will drop it; copy it into the project and list it")
+        inline = sorted(str(f.get("path")) for f in raw.get("files") or [] if f.get("type") == "inline")
+        if inline:
+            warnings.append("inline file " + ", ".join(inline) + ": its text is not returned by the API; add it "
+                            "as `{inline: ..., to: ...}` (until then an apply that changes files drops it)")
+        if files:
+            body["files"] = files
+        packages = {kind: list(names) for kind, names in sorted((essence.get("packages") or {}).items()) if names}
+        if packages:
+            body["packages"] = packages
+        network = essence.get("network") or {}
+        if network.get("access") not in (None, "enabled") or network.get("allowed_domains"):
+            body["network"] = {"access": network["access"], **(
+                {"allowed_domains": list(network["allowed_domains"])} if network.get("allowed_domains") else {})}
+        if essence.get("capability_directories"):
+            body["capability_directories"] = list(essence["capability_directories"])
+        if essence.get("desktop"):
+            body["desktop"] = {"enabled": True}
+        warnings.append("env, setup_commands, skills and blocked domains are write-only (the API never returns "
+                        "them): add them to the spec by hand if the template has any; adopting keeps them as they are")
+        return body
+
+
+KIND_IMPORTERS: dict[str, KindImporter] = {"environment": EnvironmentImporter()}

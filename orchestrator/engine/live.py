@@ -11,7 +11,7 @@ to the API through the openai SDK. Planning and the views only ever see essences
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -75,14 +75,33 @@ class KindClient(Client, Protocol):
     def read_view(self, objects: Sequence[LiveObject], wanted: bool) -> ResourceView | None: ...
 
 
+class ReferringMapping(Protocol):
+    """A mapping whose essences name other resources of the graph (an assistant its vector store and code
+    files, a vector store its files): planning turns them into the change's `uses`, apply orders by them."""
+
+    def uses(self, essence: Mapping[str, Any]) -> list[tuple[str, str]]: ...
+
+
+# a kind that plans itself: (desired state, live state of the kind, options) -> Plan (engine.sync.KindPlanning)
+Planner = Callable[..., Any]
+
+
 @dataclass(frozen=True, slots=True)
 class Kind:
     """One more kind of the resource graph beside the target's assistants or agents: its mapping and client.
 
     Adding a kind = one kind module in backends/ (mapping + client), registered in backends.kinds_for,
     one emulator module, and its desired form in engine.desired.
+
+    `planner` replaces the generic plan for kinds whose objects are not one per spec (uploaded files are
+    immutable versions of a path, shared by environments). `in_view_of` names the kind whose read also reads
+    this one's objects (the target's own kind: knowledge files and vector stores with the assistants' view;
+    `environment`: uploads with the templates' files view), so it costs no listing of its own: its client's
+    `objects_in(view, objects)` gives its live objects.
     """
 
     name: str
     mapping: Mapping_
     client: KindClient
+    planner: Planner | None = None
+    in_view_of: str | None = None

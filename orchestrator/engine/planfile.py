@@ -71,6 +71,8 @@ def _change_to_data(change: Change) -> dict[str, Any]:
         "changed_keys": list(change.changed_keys),
         "fingerprint": change.fingerprint,
     }
+    if change.uses:
+        data["apply"]["uses"] = [list(use) for use in change.uses]
     return data
 
 
@@ -173,24 +175,26 @@ def _schema_diagnostics(data: dict[str, Any], text: str, display: str, path: Pat
 def _consistency_diagnostics(data: dict[str, Any], display: str) -> list[Diagnostic]:
     """What a schema cannot say: one change per live object, one create or update per spec."""
     found: list[Diagnostic] = []
-    ids: dict[str, int] = {}
-    specs: dict[tuple[str, str], int] = {}  # (kind, name): an agent's own environment shares its name
+    ids: dict[Any, int] = {}
+    specs: dict[tuple[str, str], int] = {}
     for index, change in enumerate(data["changes"]):
         pointer = f"/changes/{index}"
         if change["action"] == "noop":
             continue
         object_id = change.get("id")
         if object_id is not None:
-            if object_id in ids:
+            # an upload is updated (a new version uploaded) and then deleted (the old version, once unused)
+            key = (object_id, change["action"]) if change.get("kind") == "file" else object_id
+            if key in ids:
                 found.append(error(display, f"{object_id} is changed twice (also by change {ids[object_id] + 1})",
                                    pointer=pointer + "/id"))
-            ids.setdefault(object_id, index)
+            ids.setdefault(key, index)
         if change["action"] in ("create", "update"):
-            name, key = change["name"], (change["kind"], change["name"])
-            if key in specs:
+            name = change["name"]
+            if (change.get("kind", ""), name) in specs:
                 found.append(error(display, f"spec `{name}` is created or updated twice (also by change "
-                                            f"{specs[key] + 1})", pointer=pointer + "/name"))
-            specs.setdefault(key, index)
+                                            f"{specs[(change.get('kind', ''), name)] + 1})", pointer=pointer + "/name"))
+            specs.setdefault((change.get("kind", ""), name), index)
     return found
 
 
@@ -210,6 +214,7 @@ def _change_from_data(data: dict[str, Any]) -> Change:
         changed_keys=tuple(apply.get("changed_keys") or ()),
         fingerprint=apply.get("fingerprint"),
         notes=tuple(data.get("notes") or ()),
+        uses=tuple((str(kind), str(name)) for kind, name in apply.get("uses") or ()),
     )
 
 

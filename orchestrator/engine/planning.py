@@ -30,6 +30,7 @@ class Reason(StrEnum):
     ORPHAN = "orphan"  # the spec is gone
     DUPLICATE = "duplicate"  # a second live object claims the same spec
     DESTROY = "destroy"  # `orchestrator destroy`: everything the environment owns goes
+    UNUSED = "unused"  # an upload or a store no spec uses any more (its spec is there, or it was replaced)
     IN_SYNC = "in_sync"
 
 
@@ -56,6 +57,7 @@ class Change:
     changed_keys: tuple[str, ...] = ()
     fingerprint: str | None = None  # digest of the live object when planned (staleness check)
     notes: tuple[str, ...] = ()  # how the spec maps onto this kind (shown in the plan; never steers apply)
+    uses: tuple[tuple[str, str], ...] = ()  # (kind, spec name) of the resources its essence names
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,7 @@ class DesiredItem:
     metadata: Mapping[str, str]  # user metadata plus the ownership stamp
     adopt_id: str | None = None
     notes: tuple[str, ...] = ()
+    uses: tuple[tuple[str, str], ...] = ()  # resources of the graph the essence names (kind, spec name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +189,7 @@ def plan(
             changes.append(Change(kind, name, Action.CREATE, Reason.NEW,
                                   fields=tuple(FieldChange(k, None, v) for k, v in sorted(want.essence.items())),
                                   essence=want.essence, metadata=want.metadata,
-                                  changed_keys=tuple(sorted(want.essence)), notes=want.notes))
+                                  changed_keys=tuple(sorted(want.essence)), notes=want.notes, uses=want.uses))
         elif want is None and have is not None:
             if prune:
                 changes.append(Change(kind, name, Action.DELETE, Reason.ORPHAN, id=have.id, fingerprint=have.fingerprint))
@@ -226,7 +229,7 @@ def _compare(kind: str, want: DesiredItem, have: LiveItem, write_only: frozenset
                           for k in hidden if want.essence[k] is not None or known)
     if not fields and not spec_changed:
         return Change(kind, want.name, Action.NOOP, Reason.IN_SYNC, id=have.id, fingerprint=have.fingerprint,
-                      essence=want.essence, metadata=want.metadata, notes=want.notes)
+                      essence=want.essence, metadata=want.metadata, notes=want.notes, uses=want.uses)
     if not fields and adopting:  # the exact import round trip: only the ownership stamp is added
         fields.append(FieldChange(f"metadata.{OWNER_KEY}", None, want.metadata.get(OWNER_KEY)))
     elif not fields:  # only the stamp differs (e.g. digest format), re-stamp
@@ -241,7 +244,7 @@ def _compare(kind: str, want: DesiredItem, have: LiveItem, write_only: frozenset
         reason = Reason.SPEC_CHANGED
     return Change(kind, want.name, Action.UPDATE, reason, id=have.id, drift=drift and not adopting,
                   fields=tuple(fields), essence=want.essence, metadata=want.metadata,
-                  changed_keys=tuple(sorted(set(changed))), fingerprint=have.fingerprint, notes=want.notes)
+                  changed_keys=tuple(sorted(set(changed))), fingerprint=have.fingerprint, notes=want.notes, uses=want.uses)
 
 
 def _hidden_changed(want: DesiredItem, have: LiveItem, readable_have: Mapping[str, Any], hidden: Sequence[str],
@@ -292,10 +295,12 @@ REFERENCE_PREFIX = "orchestrator."  # metadata `orchestrator.<kind>: <spec name>
 
 
 def references(change: Change) -> list[tuple[str, str]]:
-    """The (kind, spec name) resources a change refers to, read from the metadata it writes."""
-    return [(key[len(REFERENCE_PREFIX):], name) for key, value in sorted((change.metadata or {}).items())
-            if key.startswith(REFERENCE_PREFIX) and key not in (OWNER_KEY, HASH_KEY) and isinstance(value, str)
-            for name in value.split(",") if name]  # several of a kind: `orchestrator.vault: a,b`
+    """The (kind, spec name) resources a change refers to: named in the metadata it writes, or in its essence
+    (`uses`: an assistant's vector store and code files, a vector store's files)."""
+    named = [(key[len(REFERENCE_PREFIX):], name) for key, value in sorted((change.metadata or {}).items())
+             if key.startswith(REFERENCE_PREFIX) and key not in (OWNER_KEY, HASH_KEY) and isinstance(value, str)
+             for name in value.split(",") if name]  # several of a kind: `orchestrator.vault: a,b`
+    return list(dict.fromkeys([*named, *change.uses]))
 
 
 def describe_reference(plan: Plan, kind: str, name: str) -> str:
@@ -305,3 +310,26 @@ def describe_reference(plan: Plan, kind: str, name: str) -> str:
         found.action if found else Action.NOOP, "in sync" if found else "not planned")
     ident = f"{found.id}, " if found is not None and found.id else ""
     return f"{kind} {name} ({ident}{state})"
+
+
+GROUPED_USES = 3  # more references of one kind than this are summed up in one line
+
+
+def describe_uses(plan: Plan, change: Change) -> list[str]:
+    """What a change refers to, one line each (`vector_store tutor (created in this plan)`); many of one kind
+    (a store's files) in one line: `file: 12 (1 updated in this plan, 11 in sync)`."""
+    by_kind: dict[str, list[str]] = {}
+    for kind, name in references(change):
+        by_kind.setdefault(kind, []).append(name)
+    lines: list[str] = []
+    for kind, names in by_kind.items():
+        if len(names) <= GROUPED_USES:
+            lines.extend(describe_reference(plan, kind, name) for name in names)
+            continue
+        states: dict[str, int] = {}
+        for name in names:
+            state = describe_reference(plan, kind, name).rsplit("(", 1)[-1].rstrip(")").split(", ")[-1]
+            states[state] = states.get(state, 0) + 1
+        counted = ", ".join(f"{count} {state}" for state, count in sorted(states.items()))
+        lines.append(f"{len(names)} {kind}s ({counted})")
+    return lines

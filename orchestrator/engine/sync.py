@@ -5,18 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Any
 
 from orchestrator.engine.desired import DesiredState
 from orchestrator.engine.live import Kind, LiveObject, Mapping_, ResourceView
 from orchestrator.engine.ownership import Owner, digest, stamp
 from orchestrator.engine.planning import (
+    Action,
+    Change,
     DesiredItem,
     Duplicate,
     LiveItem,
     Plan,
+    Reason,
     essence_digests,
     group_claims,
     plan,
+    references,
 )
 
 
@@ -29,9 +34,31 @@ def desired_items(state: DesiredState, mapping: Mapping_, adopt: Mapping[str, st
         owner = Owner(state.project.name, state.environment.name, name)
         notes = getattr(mapping, "plan_notes", None)  # optional: how a spec's fields map onto this kind
         items[name] = DesiredItem(name, essence, digests, stamp(spec.metadata, owner, digests),
-                                  adopt_id=(adopt or {}).get(name) or spec.adopt_id,
-                                  notes=notes(spec) if notes is not None else ())
+                                  adopt_id=(adopt or {}).get(name) or getattr(spec, "adopt_id", None),
+                                  notes=notes(spec) if notes is not None else (),
+                                  uses=uses_of(mapping, essence))
     return items
+
+
+def uses_of(mapping: Mapping_, essence: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The resources of the graph an essence names (ReferringMapping), none for a mapping that names none."""
+    refer = getattr(mapping, "uses", None)
+    return tuple(refer(essence)) if refer is not None else ()
+
+
+@dataclass(frozen=True, slots=True)
+class KindPlanning:
+    """What a kind's own planner (Kind.planner) is given beside its desired items and live state."""
+
+    state: DesiredState
+    project: str
+    environment: str
+    target: str
+    backend: str
+    prune: bool
+    only: frozenset[str] | None
+    # every spec name of the run's other kinds that a live object of this kind may serve (kind -> names)
+    planned: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +98,12 @@ def fingerprint(obj: LiveObject, view: ResourceView | None = None) -> str:
 
 def make_plan(state: DesiredState, objects: Sequence[LiveObject] | LiveState, mapping: Mapping_, *,
               prune: bool = False, only: frozenset[str] | None = None, kinds: Sequence[Kind] = ()) -> Plan:
-    """One plan over the graph: the other kinds' changes first (they are referenced), then the target's own."""
+    """One plan over the graph: the other kinds' changes first (they are referenced), then the target's own.
+
+    With `only`, the resources the selected specs refer to are planned too (a spec is never applied without
+    the files and stores it names)."""
+    if only is not None and kinds:
+        only = with_referenced(state, mapping, kinds, only)
     main = plan(
         desired_items(state, mapping),
         live_items(objects, mapping),
@@ -89,15 +121,47 @@ def make_plan(state: DesiredState, objects: Sequence[LiveObject] | LiveState, ma
     live_kinds = objects.kinds if isinstance(objects, LiveState) else {}
     parts = []
     for kind in kinds:
+        desired = desired_items(state, kind.mapping, kind=kind.name)
+        found = live_kinds.get(kind.name, LiveState(()))
+        if kind.planner is not None:
+            parts.append(kind.planner(desired, found, KindPlanning(
+                state, state.project.name, state.environment.name, state.target.name, mapping.backend, prune,
+                only, {mapping.object_kind: frozenset(state.specs),
+                       **{k.name: frozenset(state.of_kind(k.name)) for k in kinds}})))
+            continue
         parts.append(plan(
-            desired_items(state, kind.mapping, kind=kind.name),
-            live_items(live_kinds.get(kind.name, LiveState(())), kind.mapping),
+            desired, live_items(found, kind.mapping),
             project=state.project.name, environment=state.environment.name, target=state.target.name,
             backend=mapping.backend, kind=kind.name, write_only=kind.mapping.write_only, prune=prune, only=only))
     parts.append(main)
     return replace(main, changes=tuple(c for p in parts for c in p.changes),
                    warnings=tuple(w for p in parts for w in p.warnings),
                    duplicates=tuple(d for p in parts for d in p.duplicates))
+
+
+def with_referenced(state: DesiredState, mapping: Mapping_, kinds: Sequence[Kind],
+                    only: frozenset[str]) -> frozenset[str]:
+    """`only` and every resource the selected specs refer to, transitively (an assistant's store, its files)."""
+    mappings = {kind.name: kind.mapping for kind in kinds}
+    chosen = set(only)
+    pending = [(mapping.object_kind, name) for name in only if name in state.specs]
+    pending += [(kind.name, name) for kind in kinds for name in only if name in state.of_kind(kind.name)]
+    seen: set[tuple[str, str]] = set()
+    while pending:
+        kind, name = pending.pop()
+        if (kind, name) in seen:
+            continue
+        seen.add((kind, name))
+        spec = state.specs.get(name) if kind == mapping.object_kind else state.of_kind(kind).get(name)
+        kind_mapping = mapping if kind == mapping.object_kind else mappings.get(kind)
+        if spec is None or kind_mapping is None:
+            continue
+        named = Change(kind, name, Action.NOOP, Reason.IN_SYNC, metadata=getattr(spec, "metadata", None),
+                       uses=uses_of(kind_mapping, kind_mapping.desired_essence(spec)))
+        for used_kind, used in references(named):  # in its essence, or in the metadata it writes
+            chosen.add(used)
+            pending.append((used_kind, used))
+    return frozenset(chosen)
 
 
 def live_duplicates(objects: Iterable[LiveObject], saved: Plan, kind: str) -> tuple[Duplicate, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchestrator.engine.planning import Action, Change, Plan
+from orchestrator.engine.planning import Action, Change, Plan, describe_uses
 from orchestrator.secrets import Redactor, current
 from orchestrator.views.plan_text import REASON
 from orchestrator.views.values import describe_file_change, file_size, inline, unified, wants_diff
@@ -33,6 +33,7 @@ def render_plan_markdown(plan: Plan, *, redactor: Redactor | None = None) -> str
         if notes:
             lines += ["**Notes**", "", *notes, ""]
         for change in plan.actionable:
+            lines.extend(_uses(plan, change))
             lines.extend(_details(change))
     if plan.warnings:
         lines.append("**Warnings**")
@@ -46,6 +47,16 @@ def render_plan_markdown(plan: Plan, *, redactor: Redactor | None = None) -> str
                      for d in plan.diagnostics)
         lines.append("")
     return redactor.redact("\n".join(lines).rstrip("\n") + "\n")
+
+
+def _uses(plan: Plan, change: Change) -> list[str]:
+    """The resources a change refers to, by spec name, as the text plan's `uses` lines say them."""
+    if change.action is Action.DELETE:
+        return []
+    found = describe_uses(plan, change)
+    if not found:
+        return []
+    return [f"`{change.kind} {change.name}` uses " + ", ".join(f"{_cell(text)}" for text in found), ""]
 
 
 def _details(change: Change) -> list[str]:

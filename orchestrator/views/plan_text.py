@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.engine.planning import Action, Change, Plan, Reason, describe_reference, references
+from orchestrator.engine.planning import Action, Change, Plan, Reason, describe_uses
 from orchestrator.secrets import Redactor, current
 from orchestrator.views.values import describe_file_change, file_size, inline, unified, wants_diff
 
@@ -21,6 +21,7 @@ REASON = {
     Reason.ORPHAN: "orphan: its spec is gone",
     Reason.DUPLICATE: "duplicate: another object claims the same spec",
     Reason.DESTROY: "destroy",
+    Reason.UNUSED: "unused: no spec uses it any more",
     Reason.IN_SYNC: "",
 }
 RESET = "\033[0m"
@@ -35,7 +36,7 @@ def render_plan_text(plan: Plan, *, color: bool = False, redactor: Redactor | No
     for change in plan.actionable:
         lines.extend(_change(change, color))
         if change.action is not Action.DELETE:
-            lines.extend(f"      uses {describe_reference(plan, kind, name)}" for kind, name in references(change))
+            lines.extend(f"      uses {text}" for text in describe_uses(plan, change))
             lines.extend(f"      note: {note}" for note in change.notes)
         lines.append("")
     if plan.warnings:
@@ -71,6 +72,8 @@ def _change(change: Change, color: bool, labels: tuple[str, str] = ("live", "des
     if reason:
         head += f" [{reason}]"
     out = [_paint(head, change.action, color)]
+    if change.kind == "file" and change.action is not Action.DELETE:
+        return [*out, *_upload_lines(change, color)]
     for item in change.fields:
         special = _agent_kind_lines(change, item)
         if special is not None:
@@ -113,6 +116,20 @@ def _change(change: Change, color: bool, labels: tuple[str, str] = ("live", "des
         else:
             out.append(_paint(f"      ~ {item.path}: {inline(item.before)} -> {inline(item.after)}", Action.UPDATE, color))
     return out
+
+
+def _upload_lines(change: Change, color: bool) -> list[str]:
+    """A `file` node: its size and hash, or how its content changed (a new upload)."""
+    after = {f.path: f.after for f in change.fields}
+    before = {f.path: f.before for f in change.fields}
+    if change.action is Action.CREATE:
+        return [f"      {file_size(after)}, sha256 {after.get('sha256')}…"]
+    if not after:
+        return []
+    size = f"{file_size(before)} -> {file_size(after)}" if "bytes" in after else file_size(change.essence or {})
+    hashes = f"sha256 {before.get('sha256')}… -> {after.get('sha256')}…" if "sha256" in after else ""
+    return [_paint(f"      ~ content changed: {size}" + (f", {hashes}" if hashes else "") + " (a new upload)",
+                   Action.UPDATE, color)]
 
 
 def _agent_kind_lines(change: Change, item: Any) -> list[str] | None:

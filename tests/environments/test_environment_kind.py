@@ -52,7 +52,17 @@ def test_plan_orders_the_environment_first_and_shows_the_reference_by_name(agent
     assert out.index("+ environment tutor-env will be created") < out.index("+ agent tutor will be created")
     assert "uses environment tutor-env (created in this plan)" in out
     assert "+ file /workspace/data/verbs.csv from specs/data/verbs.csv (10 bytes)" in out
-    assert "Plan: 2 to create" in out and TEST_KEY not in result.output
+    # the template's project files are `file` nodes of the graph, uploaded before it
+    assert out.index("+ file specs/data/verbs.csv will be created") < out.index("+ environment tutor-env")
+    assert "uses file specs/data/verbs.csv (created in this plan)" in out
+    assert "Plan: 5 to create" in out and TEST_KEY not in result.output  # 3 files, the template, the agent
+
+
+def test_markdown_plan_shows_the_reference_by_name_as_the_text_plan_does(agents_project: Path) -> None:
+    setup_tutor(agents_project)
+    result = run_cli(["-C", str(agents_project), "diff", "--output", "markdown"])
+    assert result.exit_code == 2, result.output
+    assert "`agent tutor` uses environment tutor-env (created in this plan)" in result.stdout
 
 
 def test_apply_then_diff_exits_0_and_the_template_holds_the_files(agents_project: Path, sdk: openai.OpenAI) -> None:
@@ -70,7 +80,7 @@ def test_apply_then_diff_exits_0_and_the_template_holds_the_files(agents_project
     assert len(uploads(sdk)) == 3
     again = run_cli(["-C", str(agents_project), "diff"])
     assert again.exit_code == 0, again.output
-    assert "No changes. 2 objects in sync." in again.stdout
+    assert "No changes. 5 objects in sync." in again.stdout  # 3 files, the template, the agent
     quiet = run_cli(["-C", str(agents_project), "apply", "--yes"])
     assert quiet.exit_code == 0 and len(uploads(sdk)) == 3  # no-change apply: no upload, no write
 

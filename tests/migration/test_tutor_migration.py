@@ -63,7 +63,7 @@ def templates(sdk: openai.OpenAI) -> list[Any]:
 
 
 def template_uploads(sdk: openai.OpenAI) -> list[Any]:
-    return [f for f in sdk.files.list().data if f.filename.startswith("orchestrator-env--")]
+    return [f for f in sdk.files.list().data if f.filename.startswith("orchestrator--")]
 
 
 def set_project(root: Path, **changes: Any) -> None:
@@ -115,17 +115,19 @@ def test_the_repo_tutor_migrates_by_changing_only_the_target(clone: Path) -> Non
         "note: code files -> environment spanish-tutor at /workspace/data/",
         "note: code_interpreter -> command execution in environment spanish-tutor",
         "note: description -> metadata.description (agents.description_to_metadata)",
-        "Plan: 3 to create, 0 to update, 0 to delete, 0 unchanged.",
+        "+ file specs/knowledge/tutor/subjuntivo.md will be created",  # uploads are file nodes the template uses
+        "uses file specs/data/verbs.csv (created in this plan)",
+        "Plan: 6 to create, 0 to update, 0 to delete, 0 unchanged.",  # 3 files, the template, 2 agents
     ):
         assert line in out, line
     assert "warning: `temperature` is not deployed to target `local-agents`" in plan.stderr
 
     applied = cli(clone, "apply", *ON_AGENTS, "--yes")
     assert applied.exit_code == 0, applied.output
-    assert "Apply complete: 3 created, 0 updated, 0 deleted, 0 failed." in applied.stdout
+    assert "Apply complete: 6 created, 0 updated, 0 deleted, 0 failed." in applied.stdout
     again = cli(clone, "diff", *ON_AGENTS)
     assert again.exit_code == 0, again.output
-    assert "No changes. 3 objects in sync." in again.stdout
+    assert "No changes. 6 objects in sync." in again.stdout
 
     ran = cli(clone, "run", "spanish-tutor", *ON_AGENTS, "-m", CALL, "-o", "json")
     assert ran.exit_code == 0, ran.output
@@ -242,8 +244,9 @@ def test_one_edited_knowledge_file_is_one_upload_and_one_template_update(clone: 
     note = clone / "specs" / "knowledge" / "tutor" / "vocabulario.md"
     note.write_text(note.read_text(encoding="utf-8") + "- la playa: the beach\n", encoding="utf-8")
     plan = cli(clone, "diff", *ON_AGENTS)
-    assert plan.exit_code == 2 and "Plan: 0 to create, 1 to update, 0 to delete, 2 unchanged." in plan.stdout
+    assert plan.exit_code == 2 and "Plan: 1 to create, 1 to update, 0 to delete, 4 unchanged." in plan.stdout
     assert "~ environment spanish-tutor" in plan.stdout and "~ agent" not in plan.stdout
+    assert "+ file specs/knowledge/tutor/vocabulario.md will be created" in plan.stdout  # the new bytes' upload
     assert ("~ file /workspace/knowledge/vocabulario.md from specs/knowledge/tutor/vocabulario.md "
             "(759 bytes -> 781 bytes, content changed)") in plan.stdout
     applied = cli(clone, "apply", *ON_AGENTS, "--yes")

@@ -281,3 +281,24 @@ def test_a_project_at_the_top_of_its_repository(tmp_path: Path, served: object, 
     assert [r["commit"] for r in data["revisions"]] == [repo.commits["c2"], repo.commits["c1"]]
     assert repo.cli("rollback", "tutor", "--yes").exit_code == 0
     assert live(sdk, "tutor").metadata["audience"] == "everyone"  # type: ignore[attr-defined]
+
+
+def test_rollback_of_a_spec_rolls_its_knowledge_store_back_too(repo: Repo, sdk: openai.OpenAI) -> None:
+    """The store and files a spec names at the revision rolled back to are planned with it (kinds of the graph)."""
+    root = repo.project
+    write(root / ".gitignore", ".orchestrator/\n")
+    write(root / "specs" / "kb" / "a.md", "# A\nuno\n")
+    write_spec(root, "tutor", instructions="You teach.", tools=["file_search"], knowledge={"files": ["kb/*.md"]})
+    repo.commit("k1", "Tutor with knowledge")
+    assert repo.cli("apply", "--yes").exit_code == 0
+    write(root / "specs" / "kb" / "a.md", "# A\nuno, dos\n")
+    write_spec(root, "tutor", instructions="You teach well.", tools=["file_search"], knowledge={"files": ["kb/*.md"]})
+    repo.commit("k2", "Tutor: better knowledge")
+    assert repo.cli("apply", "--yes").exit_code == 0
+    back = repo.cli("rollback", "tutor", "--yes")
+    assert back.exit_code == 0, back.output
+    assert "vector_store tutor: updated" in back.stdout and "assistant tutor: updated" in back.stdout
+    [store] = list(sdk.vector_stores.list())
+    [attached] = list(sdk.vector_stores.files.list(store.id))
+    assert sdk.files.retrieve(attached.id).bytes == len("# A\nuno\n")
+    assert repo.cli("diff", "--rev", repo.commits["k1"]).exit_code == 0
