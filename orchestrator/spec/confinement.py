@@ -59,7 +59,53 @@ def read_confined(path: Path, root: Path, *, limit: int, what: str) -> bytes:
 
     FileNotFoundError, IsADirectoryError and other OSErrors pass through for the caller to word.
     """
+    data = _read_plain_file(path, root, limit)
+    if data is not None:
+        return data
     return read_bounded(confine(path, root), limit=limit, what=what)
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_plain_file(path: Path, root: Path, limit: int) -> bytes | None:
+    """The common case at a tenth of the cost (Linux): a regular file, itself no link, opened at once and its
+    real path (every link of its folders followed) read back from /proc/self/fd. None whenever that does not
+    settle it: a link, not a regular file, too big, outside root, a private folder, no /proc; then the
+    general path (confine, read_bounded) decides, and words the refusal."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        return None
+    try:
+        handle = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return None
+    try:
+        try:
+            real = os.readlink(f"/proc/self/fd/{handle}")
+        except OSError:
+            return None
+        base = str(root).rstrip("/") + "/"
+        if not real.startswith(base) or any(part in PRIVATE_FOLDERS for part in real[len(base):].split("/")):
+            return None
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        chunks = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(handle, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        return data if len(data) <= limit else None
+    finally:
+        os.close(handle)
 
 
 def read_bounded(real: Path, *, limit: int, what: str) -> bytes:
