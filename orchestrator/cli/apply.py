@@ -92,8 +92,10 @@ def _apply_working_tree(directory: Path | None, environment: str | None, target:
     try:
         with state_and_live(directory, environment, target, lock=True) as (state, early):
             selected = parse_only(only, state)
+            desired = early.desired(state)
             live, objects = early.result(state)
-            plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds),
+            plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds,
+                                   desired=desired),
                          Source(state, state.project))
             return _confirm_and_apply(plan, live, yes, parallelism, bus)
     except Invalid:

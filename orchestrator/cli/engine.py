@@ -153,6 +153,9 @@ def _read_live(live: Live, state: Any, with_knowledge: bool | None, objects: tup
     return LiveState(objects, view, kinds)
 
 
+CONNECT_HEAD_START_S = 2.0  # at most this long do the specs wait for the early read's import and connect
+
+
 class EarlyRead:
     """The target opened and its objects listed on a thread while the specs load and render (they are
     independent until planning: a remote list read then costs no wall time of its own).
@@ -172,18 +175,39 @@ class EarlyRead:
         self._objects: tuple[Any, ...] | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
+        self._connected = threading.Event()
         if start and selection.target.type != "local":
             self._thread = threading.Thread(target=self._read, name="early-read", daemon=True)
             self._thread.start()
 
+    def wait_connected(self, timeout: float = CONNECT_HEAD_START_S) -> None:
+        """Let the thread import the client and open the target before the specs load: the read is the
+        longer road at any size (ceil(N/100) requests one after another), and the import is CPU the
+        loading would otherwise share with it; after it the thread mostly waits for the network."""
+        if self._thread is not None:
+            self._connected.wait(timeout)
+
     def _read(self) -> None:
         try:
-            self._live = self._stack.enter_context(
-                connect(self.selection.project, self.selection.target, self.selection.environment))
+            try:
+                self._live = self._stack.enter_context(
+                    connect(self.selection.project, self.selection.target, self.selection.environment))
+            finally:
+                self._connected.set()
             with _read_errors(self._live):
                 self._objects = tuple(self._live.client.list_all())
         except BaseException as exc:  # handed to the main thread by result()
             self._error = exc
+
+    def desired(self, state: DesiredState) -> Any:
+        """The target kind's desired items (engine.sync.desired_items), made while the read is still under way
+        (it needs no live state): planning then starts from them. None when nothing is being read on the side."""
+        if self._thread is None or not self._thread.is_alive():
+            return None
+        from orchestrator.backends import mapping_for
+        from orchestrator.engine.sync import desired_items
+
+        return desired_items(state, mapping_for(state.target.backend))
 
     def result(self, state: DesiredState) -> tuple[Live, Any]:
         """The open target and its live state for state (its knowledge stores read now, if needed)."""
@@ -222,6 +246,7 @@ def state_and_live(directory: Path | None, environment: str | None, target: str 
     held = ApplyLock(selection.project, selection.target) if lock else None
     early = EarlyRead(selection, start=held is None or held.try_acquire())
     try:
+        early.wait_connected()
         state, diagnostics = build_state(directory, environment, target, selection=selection)
         if diagnostics:
             print_diagnostics(diagnostics, summary=diagnostics.has_errors)

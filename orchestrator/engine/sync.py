@@ -68,10 +68,13 @@ def fingerprint(obj: LiveObject, view: ResourceView | None = None) -> str:
 
 
 def make_plan(state: DesiredState, objects: Sequence[LiveObject] | LiveState, mapping: Mapping_, *,
-              prune: bool = False, only: frozenset[str] | None = None, kinds: Sequence[Kind] = ()) -> Plan:
-    """One plan over the graph: the other kinds' changes first (they are referenced), then the target's own."""
+              prune: bool = False, only: frozenset[str] | None = None, kinds: Sequence[Kind] = (),
+              desired: Mapping[str, DesiredItem] | None = None) -> Plan:
+    """One plan over the graph: the other kinds' changes first (they are referenced), then the target's own.
+
+    desired: desired_items(state, mapping), when made already (while live state was being read)."""
     main = plan(
-        desired_items(state, mapping),
+        desired if desired is not None else desired_items(state, mapping),
         live_items(objects, mapping),
         project=state.project.name,
         environment=state.environment.name,

@@ -377,17 +377,20 @@ def _construct_plain(loader: Any, node: yaml.Node) -> Any:
         return node.value if node.tag == _STR_TAG else _construct_scalar(loader, node)
     if kind is _MappingNode and node.tag == _MAP_TAG:
         pairs = node.value
-        if any(key_node.tag in _FLATTENED_TAGS for key_node, _ in pairs):
-            loader.flatten_mapping(node)
-            pairs = node.value
         result: dict[Any, Any] = {}
         for key_node, value_node in pairs:
+            if key_node.tag in _FLATTENED_TAGS:  # a merge key: build the mapping as merged, from the start
+                loader.flatten_mapping(node)
+                return _construct_plain(loader, node)
             if type(key_node) is not _ScalarNode:
                 raise _refuse("mapping keys must be plain scalars, not lists or mappings", key_node)
             key = key_node.value if key_node.tag == _STR_TAG else loader.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) and key is not None:
                 raise _refuse("mapping keys must be plain scalars", key_node)
             if key in result:
+                if any(later.tag in _FLATTENED_TAGS for later, _ in pairs):  # merged first, then checked
+                    loader.flatten_mapping(node)
+                    return _construct_plain(loader, node)
                 raise _duplicate(loader, pairs, key, key_node)
             if type(value_node) is _ScalarNode and value_node.tag == _STR_TAG:
                 result[key] = value_node.value

@@ -91,3 +91,21 @@ def test_a_folder_linked_from_outside_is_still_refused(tmp_path: Path) -> None:
         read_confined(root / "specs" / "secret.yaml", root, limit=10_000, what="a spec")
     with pytest.raises(Refused, match="which a project may not read"):
         read_confined(root / ".git" / "config.yaml", root, limit=10_000, what="a spec")
+
+
+@pytest.mark.parametrize("text", [
+    "name: m\n<<: {model: x}\n",  # a merge key after other keys
+    "model: y\n<<: {model: x}\n",  # a key the merge brings too: refused, naming the merged one first
+    "a: 1\na: 2\n<<: {b: 3}\n",
+    "<<: [{a: 1}, {b: 2}]\nc: 3\n",
+])
+def test_merge_keys_give_what_the_counted_path_gives(text: str) -> None:
+    def outcome(build: object) -> object:
+        try:
+            return build()  # type: ignore[operator]
+        except Exception as exc:  # noqa: BLE001 (the refusal itself is compared)
+            return str(exc)
+
+    plain = outcome(lambda: loading._construct_plain(*_composed(text)))
+    counted = outcome(lambda: loading._construct(*_composed(text), set(), loading._Budget()))
+    assert plain == counted
