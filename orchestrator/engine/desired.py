@@ -15,7 +15,14 @@ from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error, warning
 from orchestrator.spec.capabilities import AGENT_SETTINGS
-from orchestrator.spec.confinement import Refused, confine, glob_confined, read_confined, resolved, resolving_once
+from orchestrator.spec.confinement import (
+    Refused,
+    confine,
+    glob_confined,
+    read_confined,
+    resolved,
+    resolving_once,
+)
 from orchestrator.spec.loading import Document, LoadError, load_yaml_file, locate_json
 from orchestrator.spec.project import Environment, Project, Target
 from orchestrator.spec.rendering import MAX_TEMPLATE_BYTES, Renderer, RenderError

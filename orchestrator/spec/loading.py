@@ -8,7 +8,6 @@ laughs" document is refused in milliseconds, not after 90 s and 6 GB).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
