@@ -8,8 +8,11 @@ the median of --runs runs is quoted, with its ratio to a floor measured in the s
     10-spec project against `orchestrator serve --latency-ms L` in another process, and `diff` of the
     embedded `local` target, against `python -c` importing what diff needs plus one list read;
 (b) scale: diff (all in sync) and apply (all creates, --parallelism 8) at each size: wall, requests,
-    peak memory (the CLI process's max RSS), floor (diff: ceil(N/100) reads x latency; apply:
-    N/parallelism x latency) and ratio. Sizes of 5,000 and more run once (an apply takes half a minute).
+    peak memory (the CLI process's max RSS), the network floor (diff: ceil(N/100) reads x latency; apply:
+    N/parallelism x latency) and ratio, and the whole-process floor and ratio: a process importing what
+    diff imports and reading one page (measured), plus the other pages one after another (diff), or plus
+    the creates and the ceil(N/100) reads of the duplicate check after them (apply). Sizes of 5,000 and
+    more run once (an apply takes half a minute).
 --tree DIR times the CLI of another checkout (e.g. `git archive` of an older commit) for a before/after.
 """
 
@@ -141,16 +144,25 @@ def scale(work: Path, latency_ms: int, sizes: Sequence[int], runs: int, tree: Pa
                         server.reset_counts()
                         diffs.append(run(cli(tree, "-C", str(root), "diff"), env))
                         diff_requests = server.counts()["total"]
+                    start_floor = median_of(python_c(f"import {DIFF_LIBRARIES}; " + LIST_READ.format(
+                        url=server.base_url)), env, count)["wall"]  # a process that imports and reads once
             finally:
                 server.stop()
         diff_wall = statistics.median(d[0] for d in diffs)
-        diff_floor = math.ceil(size / 100) * latency_ms / 1000
+        pages, latency = math.ceil(size / 100), latency_ms / 1000
+        diff_floor = pages * latency
         apply_wall = statistics.median(a[0] for a in applies)
-        apply_floor = size / PARALLELISM * latency_ms / 1000
+        apply_floor = size / PARALLELISM * latency
+        # the whole-process floor: a process importing what diff imports and reading once, the other pages
+        # one after another; apply: that, the creates, and the read after them that checks for duplicates
+        diff_whole = start_floor + (pages - 1) * latency
+        apply_whole = start_floor + apply_floor + pages * latency
         rows.append((f"diff {size}", f"{diff_wall:.3f}", str(diff_requests), f"{diff_floor:.3f}",
-                     f"{diff_wall / diff_floor:.2f}x", str(max(d[2] for d in diffs)), str(diffs[-1][1])))
+                     f"{diff_wall / diff_floor:.2f}x", f"{diff_whole:.3f}", f"{diff_wall / diff_whole:.2f}x",
+                     str(max(d[2] for d in diffs)), str(diffs[-1][1])))
         rows.append((f"apply {size}", f"{apply_wall:.3f}", str(requests[-1]), f"{apply_floor:.3f}",
-                     f"{apply_wall / apply_floor:.2f}x", str(max(a[2] for a in applies)), str(applies[-1][1])))
+                     f"{apply_wall / apply_floor:.2f}x", f"{apply_whole:.3f}", f"{apply_wall / apply_whole:.2f}x",
+                     str(max(a[2] for a in applies)), str(applies[-1][1])))
     return rows
 
 
@@ -180,7 +192,8 @@ def main() -> int:
                         startup(work, args.latency_ms, args.runs, args.tree, env)))
         if not args.skip_scale:
             sizes = [int(s) for s in args.sizes.split(",") if s]
-            print(table(("scenario", "median s", "requests", "floor s", "ratio", "peak MB", "exit"),
+            print(table(("scenario", "median s", "requests", "network floor s", "ratio", "whole floor s", "ratio",
+                         "peak MB", "exit"),
                         scale(work, args.latency_ms, sizes, min(args.runs, 3), args.tree, env)))
     return 0
 

@@ -99,6 +99,19 @@ class Redactor:
             text = _URL_PASSWORD.sub(lambda m: m.group("head") + MASK + "@", text)
         return _KEY_LIKE.sub(_KEY_LIKE_MASK, text) if "sk-" in text else text
 
+    def would_redact(self, value: Any) -> bool:
+        """Whether redact_data(value) would change anything (== value or not), at a fraction of its cost:
+        none of what makes redact() change a text (a secret's anchor, `://`, `sk-`) in any of value's
+        strings settles it; otherwise each string is redacted and compared."""
+        strings: list[str] = []
+        _strings(value, strings)
+        joined = "\n".join(strings)
+        pattern, anchors = _pattern(self.secrets)
+        if not ("://" in joined or "sk-" in joined
+                or (pattern is not None and (anchors is None or any(a in joined for a in anchors)))):
+            return False
+        return any(self.redact(text) != text for text in strings)
+
     def redact_data(self, value: T) -> T:
         """The same value with every string in it redacted (mapping keys too): dicts, lists, tuples,
         frozen dataclasses. Redacting before formatting means truncation can never cut a secret in two."""
@@ -124,6 +137,24 @@ def url_secrets(url: str | None) -> list[str]:
 def _looks_secret(value: str) -> bool:
     value = value.strip()
     return len(value) >= MIN_GUESSED and not _PLAIN_WORDS.fullmatch(value) and not value.isdigit()
+
+
+def _strings(value: Any, found: list[str]) -> None:
+    """Every string _walk would redact (mapping keys too), in found."""
+    if isinstance(value, str):
+        found.append(value)
+    elif isinstance(value, Enum) or value is None or isinstance(value, bool | int | float):
+        return
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _strings(key, found)
+            _strings(item, found)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _strings(item, found)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            _strings(getattr(value, f.name), found)
 
 
 def _walk(value: Any, redact: Any) -> Any:

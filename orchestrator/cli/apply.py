@@ -57,6 +57,8 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
       orchestrator apply --rev HEAD~1         # roll every spec back one commit
     """
     bus = make_bus(events)
+    if plan_file is None and rev is None:
+        return _apply_working_tree(directory, environment, target, only, prune, yes, parallelism, bus)
     with ExitStack() as stack:
         try:
             if plan_file is not None:
@@ -76,6 +78,28 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
             objects = read_live(live, state)
             plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds), source)
             return _confirm_and_apply(plan, live, yes, parallelism, bus)
+
+
+def _apply_working_tree(directory: Path | None, environment: str | None, target: str | None,
+                        only: tuple[str, ...], prune: bool, yes: bool, parallelism: int, bus: Any) -> int:
+    """The working tree's specs: the apply lock taken and live state read on the side while they load and
+    render (state_and_live); nothing is read before the lock is held, nothing written before the whole
+    project validated and the whole plan was shown (and confirmed)."""
+    from orchestrator.cli.engine import state_and_live
+    from orchestrator.cli.revision_state import Source
+    from orchestrator.engine.sync import make_plan
+
+    try:
+        with state_and_live(directory, environment, target, lock=True) as (state, early):
+            selected = parse_only(only, state)
+            desired = early.desired(state)
+            live, objects = early.result(state)
+            plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds,
+                                   desired=desired),
+                         Source(state, state.project))
+            return _confirm_and_apply(plan, live, yes, parallelism, bus)
+    except Invalid:
+        return 1
 
 
 def prepare_saved_plan(saved: Plan, selection: Any, source: str) -> Plan:

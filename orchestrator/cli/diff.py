@@ -69,8 +69,10 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
             with state_and_live(directory, environment, target) as (state, early):
                 selected = parse_only(only, state)
                 bus = make_bus(events)
+                desired = early.desired(state)
                 live, objects = early.result(state)
-                plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds),
+                plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds,
+                                       desired=desired),
                              Source(state, state.project))
                 plan = with_warnings(plan, state)
         except Invalid:
@@ -136,7 +138,7 @@ def warn_if_redacted(value: object, *, saved: bool = False) -> None:
     plan would then apply."""
     from orchestrator.secrets import MASK, current
 
-    if current().redact_data(value) == value:
+    if not current().would_redact(value):
         return
     click.echo(f"warning: secret values (an API key the project names, a URL password or an `sk-...` string) "
                f"are shown as {MASK}" + (f" and saved as {MASK}: applying the saved plan would write {MASK} "

@@ -181,6 +181,9 @@ def _read_live(live: Live, state: Any, with_knowledge: bool | None, objects: tup
     return LiveState(found, view, kinds)
 
 
+CONNECT_HEAD_START_S = 2.0  # at most this long do the specs wait for the early read's import and connect
+
+
 class EarlyRead:
     """The target opened and its objects listed on a thread while the specs load and render (they are
     independent until planning: a remote list read then costs no wall time of its own).
@@ -190,7 +193,7 @@ class EarlyRead:
     `result()` only, so a project's own diagnostics still come first, as when the read came after them.
     """
 
-    def __init__(self, selection: Selection) -> None:
+    def __init__(self, selection: Selection, *, start: bool = True) -> None:
         import threading
         from contextlib import ExitStack
 
@@ -200,22 +203,43 @@ class EarlyRead:
         self._objects: tuple[Any, ...] | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
-        if selection.target.type != "local":
+        self._connected = threading.Event()
+        if start and selection.target.type != "local":
             self._thread = threading.Thread(target=self._read, name="early-read", daemon=True)
             self._thread.start()
 
+    def wait_connected(self, timeout: float = CONNECT_HEAD_START_S) -> None:
+        """Let the thread import the client and open the target before the specs load: the read is the
+        longer road at any size (ceil(N/100) requests one after another), and the import is CPU the
+        loading would otherwise share with it; after it the thread mostly waits for the network."""
+        if self._thread is not None:
+            self._connected.wait(timeout)
+
     def _read(self) -> None:
         try:
-            self._live = self._stack.enter_context(
-                connect(self.selection.project, self.selection.target, self.selection.environment))
+            try:
+                self._live = self._stack.enter_context(
+                    connect(self.selection.project, self.selection.target, self.selection.environment))
+            finally:
+                self._connected.set()
             with _read_errors(self._live):
                 self._objects = tuple(self._live.client.list_all())
         except BaseException as exc:  # handed to the main thread by result()
             self._error = exc
 
+    def desired(self, state: DesiredState) -> Any:
+        """The target kind's desired items (engine.sync.desired_items), made while the read is still under way
+        (it needs no live state): planning then starts from them. None when nothing is being read on the side."""
+        if self._thread is None or not self._thread.is_alive():
+            return None
+        from orchestrator.backends import mapping_for
+        from orchestrator.engine.sync import desired_items
+
+        return desired_items(state, mapping_for(state.target.backend))
+
     def result(self, state: DesiredState) -> tuple[Live, Any]:
         """The open target and its live state for state (its knowledge stores read now, if needed)."""
-        if self._thread is None:  # local: read now, as before
+        if self._thread is None:  # local (or another apply held the lock): read now, as before
             live = self._stack.enter_context(connect(state.project, state.target, state.environment))
             return live, read_live(live, state)
         if self._thread.is_alive():
@@ -235,45 +259,89 @@ class EarlyRead:
 
 
 @contextmanager
-def state_and_live(directory: Path | None, environment: str | None,
-                   target: str | None) -> Iterator[tuple[DesiredState, EarlyRead]]:
-    """load_state, with the live read started on the side as soon as the target is known (EarlyRead)."""
+def state_and_live(directory: Path | None, environment: str | None, target: str | None, *,
+                   lock: bool = False) -> Iterator[tuple[DesiredState, EarlyRead]]:
+    """load_state, with the live read started on the side as soon as the target is known (EarlyRead).
+
+    lock (apply): the apply lock is held before live state is read, so a plan is never made from a read
+    that another apply's writes could overtake. When another apply holds it, the specs load first, then
+    the lock is waited for and live state read after it, as without the early read.
+    """
     selection = select(directory, environment, target)
     if isinstance(selection, Diagnostics):
         print_diagnostics(selection, summary=selection.has_errors)
         raise Invalid
-    early = EarlyRead(selection)
+    held = ApplyLock(selection.project, selection.target) if lock else None
+    early = EarlyRead(selection, start=held is None or held.try_acquire())
     try:
+        early.wait_connected()
         state, diagnostics = build_state(directory, environment, target, selection=selection)
         if diagnostics:
             print_diagnostics(diagnostics, summary=diagnostics.has_errors)
         if state is None:
             raise Invalid
+        if held is not None:
+            held.acquire()  # at once when taken above
         yield state, early
     finally:
         early.close()
+        if held is not None:
+            held.release()
+
+
+class ApplyLock:
+    """The lock that serialises applies against one target from this project folder (held before any read
+    that a write is planned from, and so before any write)."""
+
+    def __init__(self, project: Any, target: Any) -> None:
+        from filelock import FileLock
+
+        project.state_dir.mkdir(parents=True, exist_ok=True)
+        self.target = target
+        self._lock = FileLock(str(project.state_dir / f"apply-{target.name}.lock"))
+
+    @property
+    def held(self) -> bool:
+        return bool(self._lock.is_locked)
+
+    def try_acquire(self) -> bool:
+        """Take the lock if no other apply holds it; never waits."""
+        from filelock import Timeout
+
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            return False
+        return True
+
+    def acquire(self) -> None:
+        """Take the lock, waiting (and saying so) while another apply holds it, 10 minutes at most."""
+        from filelock import Timeout
+
+        if self.held or self.try_acquire():
+            return
+        from orchestrator.cli.progress import Activity
+
+        name = self.target.name
+        waiting = Activity(f"waiting for another apply against target {name} to finish (it holds the lock)")
+        if not waiting.enabled:
+            click.echo(f"Waiting for another apply against target {name} to finish...", err=True)
+        try:
+            with waiting:
+                self._lock.acquire(timeout=600)
+        except Timeout:
+            raise OrchestratorError("another apply holds the lock for more than 10 minutes; giving up") from None
+
+    def release(self) -> None:
+        if self.held:
+            self._lock.release()
 
 
 @contextmanager
 def apply_lock(project: Any, target: Any) -> Iterator[None]:
     """Serialise applies against one target from this project folder."""
-    from filelock import FileLock, Timeout
-
-    project.state_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(project.state_dir / f"apply-{target.name}.lock"))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        from orchestrator.cli.progress import Activity
-
-        waiting = Activity(f"waiting for another apply against target {target.name} to finish (it holds the lock)")
-        if not waiting.enabled:
-            click.echo(f"Waiting for another apply against target {target.name} to finish...", err=True)
-        try:
-            with waiting:
-                lock.acquire(timeout=600)
-        except Timeout:
-            raise OrchestratorError("another apply holds the lock for more than 10 minutes; giving up") from None
+    lock = ApplyLock(project, target)
+    lock.acquire()
     try:
         yield
     finally:

@@ -15,7 +15,14 @@ from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error, warning
 from orchestrator.spec.capabilities import AGENT_SETTINGS
-from orchestrator.spec.confinement import Refused, confine, glob_confined, read_confined
+from orchestrator.spec.confinement import (
+    Refused,
+    confine,
+    glob_confined,
+    read_confined,
+    resolved,
+    resolving_once,
+)
 from orchestrator.spec.loading import Document, LoadError, load_yaml_file, locate_json
 from orchestrator.spec.project import Environment, Project, Target
 from orchestrator.spec.rendering import MAX_TEMPLATE_BYTES, Renderer, RenderError
@@ -367,6 +374,10 @@ class Builder:
         self._environment_validator: Any = None
 
     def build(self, files: list[Path] | None = None) -> DesiredState:
+        with resolving_once():  # each folder's real path found once in this build
+            return self._build(files)
+
+    def _build(self, files: list[Path] | None) -> DesiredState:
         diagnostics = Diagnostics()
         if files is None:
             discovery = discover_specs(self.project)
@@ -381,7 +392,7 @@ class Builder:
         built = [(path, *self.build_one(path)) for path in files]
         data = data_files([spec for _, spec, _ in built if spec is not None])
         for path, spec, found in built:
-            if path.resolve() in data:
+            if resolved(path) in data:
                 continue  # a YAML knowledge or code file of a spec: data, not a spec
             diagnostics.extend(found)
             if spec is None:
@@ -697,7 +708,7 @@ class Builder:
                 return None, found
         found.extend(check_spec_fields(doc, data, backend=self.target.backend, target=self.target.name, today=self.today,
                                        description_to_metadata=self.project.agents.description_to_metadata))
-        dependencies: set[Path] = {path.resolve()}
+        dependencies: set[Path] = {resolved(path)}
         functions = tuple(self._functions(doc, data, found, dependencies))
         response_format = self._response_format(doc, data, found, dependencies)
         knowledge = data.get("knowledge") or {}

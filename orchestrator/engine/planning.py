@@ -146,8 +146,11 @@ def group_claims(live: Iterable[ClaimantT], project: str, environment: str) -> d
 
 def essence_digests(essence: Mapping[str, Any], write_only: Iterable[str]) -> Digests:
     hidden = set(write_only)
+    full = digest(dict(essence))
+    if hidden.isdisjoint(essence):  # nothing write-only in it: the readable part is the whole
+        return Digests(full=full, readable=full)
     readable = {k: v for k, v in essence.items() if k not in hidden}
-    return Digests(full=digest(dict(essence)), readable=digest(readable))
+    return Digests(full=full, readable=digest(readable))
 
 
 def plan(

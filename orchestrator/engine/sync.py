@@ -97,15 +97,17 @@ def fingerprint(obj: LiveObject, view: ResourceView | None = None) -> str:
 
 
 def make_plan(state: DesiredState, objects: Sequence[LiveObject] | LiveState, mapping: Mapping_, *,
-              prune: bool = False, only: frozenset[str] | None = None, kinds: Sequence[Kind] = ()) -> Plan:
+              prune: bool = False, only: frozenset[str] | None = None, kinds: Sequence[Kind] = (),
+              desired: Mapping[str, DesiredItem] | None = None) -> Plan:
     """One plan over the graph: the other kinds' changes first (they are referenced), then the target's own.
 
     With `only`, the resources the selected specs refer to are planned too (a spec is never applied without
-    the files and stores it names)."""
+    the files and stores it names). desired: desired_items(state, mapping), when made already (while live
+    state was being read)."""
     if only is not None and kinds:
         only = with_referenced(state, mapping, kinds, only)
     main = plan(
-        desired_items(state, mapping),
+        desired if desired is not None else desired_items(state, mapping),
         live_items(objects, mapping),
         project=state.project.name,
         environment=state.environment.name,

@@ -42,6 +42,10 @@ class Document:
     known_values: dict[str, Position] | None = None
     known_keys: dict[str, Position] | None = None
     source: str | None = None  # the text to find positions in, until they are found
+    # where the top-level values and keys stand, noted while loading (the Builder asks for `/name` of
+    # every spec): no second parse for them
+    top_values: dict[str, Any] | None = None  # pointer -> yaml.Mark
+    top_keys: dict[str, Any] | None = None
 
     @property
     def values(self) -> dict[str, Position]:
@@ -76,6 +80,16 @@ class Document:
 
     def position(self, pointer: str, *, key: bool = False) -> Position | None:
         """The position of the value at pointer (or of its key), else of the nearest parent."""
+        if self.known_values is None and self.top_values is not None and pointer.count("/") <= 2:
+            marks = (self.top_keys or {}) if key else self.top_values
+            probe = pointer
+            while True:
+                mark = marks.get(probe) or self.top_values.get(probe)
+                if mark is not None:
+                    return Position(mark.line + 1, mark.column + 1)
+                if not probe:
+                    return None
+                probe = probe.rsplit("/", 1)[0]
         table = self.keys if key else self.values
         probe = pointer
         while True:
@@ -152,7 +166,11 @@ def load_yaml_bytes(raw: bytes, path: Path, display: str) -> Document:
                 else "no YAML document"
             raise LoadError(error(display, f"file holds {what}; expected a YAML mapping", line=1, column=1))
         document = Document(path=path, display=display, data=None, source=text)
-        document.data = _construct(loader, node, set(), _Budget())
+        if "&" in text:  # an anchor, so maybe aliases: count what they expand to
+            document.data = _construct(loader, node, set(), _Budget())
+        else:  # no anchor, no alias (an alias without its anchor failed to compose): every node is built once
+            document.data = _construct_plain(loader, node)
+        _note_top(document, node)
     except yaml.composer.ComposerError as exc:
         raise LoadError(_yaml_diagnostic(display, exc, text)) from None
     except yaml.MarkedYAMLError as exc:
@@ -347,6 +365,95 @@ def _construct_collection(loader: Any, node: yaml.Node, active: set[int], budget
     items = [_construct(loader, item, active, budget) for item in node.value]
     active.discard(id(node))
     return items
+
+
+def _construct_plain(loader: Any, node: yaml.Node) -> Any:
+    """_construct for a document without anchors: no node appears twice, so there is nothing to count
+    (its size is bounded by the file's: a file of more than _PRESCAN_BYTES had its events counted) and no
+    alias to follow; the same data and the same refusals, at half the cost."""
+    kind = type(node)
+    if kind is _ScalarNode:
+        return node.value if node.tag == _STR_TAG else _construct_scalar(loader, node)
+    if kind is _MappingNode and node.tag == _MAP_TAG:
+        pairs = node.value
+        result: dict[Any, Any] = {}
+        for key_node, value_node in pairs:
+            if key_node.tag in _FLATTENED_TAGS:  # a merge key: build the mapping as merged, from the start
+                loader.flatten_mapping(node)
+                return _construct_plain(loader, node)
+            if type(key_node) is not _ScalarNode:
+                raise _refuse("mapping keys must be plain scalars, not lists or mappings", key_node)
+            key = key_node.value if key_node.tag == _STR_TAG else loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise _refuse("mapping keys must be plain scalars", key_node)
+            if key in result:
+                if any(later.tag in _FLATTENED_TAGS for later, _ in pairs):  # merged first, then checked
+                    loader.flatten_mapping(node)
+                    return _construct_plain(loader, node)
+                raise _duplicate(loader, pairs, key, key_node)
+            if type(value_node) is _ScalarNode and value_node.tag == _STR_TAG:
+                result[key] = value_node.value
+            else:
+                result[key] = _construct_plain(loader, value_node)
+        return result
+    if kind is _SequenceNode and node.tag == _SEQ_TAG:
+        return [item.value if type(item) is _ScalarNode and item.tag == _STR_TAG else _construct_plain(loader, item)
+                for item in node.value]
+    return _construct_collection(loader, node, set(), _Budget())  # a refused tag: the same message
+
+
+def _duplicate(loader: Any, pairs: Any, key: Any, key_node: yaml.Node) -> Exception:
+    for earlier, _ in pairs:
+        if earlier is key_node:
+            break
+        if (earlier.value if earlier.tag == _STR_TAG else loader.construct_object(earlier, deep=True)) == key:
+            mark = earlier.start_mark
+            return _refuse(f"duplicate key `{key}` (first defined at line {mark.line + 1}, "
+                           f"column {mark.column + 1})", key_node)
+    return _refuse(f"duplicate key `{key}`", key_node)  # pragma: no cover (an earlier key equals it)
+
+
+_ScalarNode, _MappingNode, _SequenceNode = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
+
+
+def _note_top(document: Document, node: yaml.Node) -> None:
+    """Where _walk would find everything at depth 0 to 2 (the root, its keys and values, and theirs): a
+    spec's name and its functions are asked for every spec. Marks are kept (Positions made when asked).
+    Left to the walk when a mapping at that depth has a key that is not a string (merge keys among them)."""
+    values: dict[str, Any] = {"": node.start_mark}
+    keys: dict[str, Any] = {}
+    children = _children(node, "")
+    if children is None:
+        return
+    for child, key_node, value_node in children:
+        values[child] = value_node.start_mark
+        if key_node is not None:
+            keys[child] = key_node.start_mark
+        inner = _children(value_node, child)
+        if inner is None:
+            return
+        for grandchild, inner_key, inner_value in inner:
+            values.setdefault(grandchild, inner_value.start_mark)
+            if inner_key is not None:
+                keys[grandchild] = inner_key.start_mark
+    document.top_values, document.top_keys = values, keys
+
+
+def _children(node: yaml.Node, pointer: str) -> list[tuple[str, yaml.Node | None, yaml.Node]] | None:
+    """(pointer, key node or None, value node) of each child of a collection; None when a key is not a string."""
+    kind = type(node)
+    if kind is _MappingNode:
+        found = []
+        for key_node, value_node in node.value:
+            if key_node.tag != _STR_TAG:
+                return None
+            key = key_node.value
+            found.append((pointer + "/" + (key.replace("~", "~0").replace("/", "~1") if "~" in key or "/" in key
+                                           else key), key_node, value_node))
+        return found
+    if kind is _SequenceNode:
+        return [(f"{pointer}/{index}", None, item) for index, item in enumerate(node.value)]
+    return []
 
 
 def _walk(loader: Any, node: yaml.Node, pointer: str, values: dict[str, Position], keys: dict[str, Position],

@@ -10,7 +10,7 @@ from typing import Any
 
 from orchestrator.constants import LOCAL_DB_NAME, STATE_DIR
 from orchestrator.diagnostics import Diagnostic, Diagnostics
-from orchestrator.spec.confinement import Refused, confine
+from orchestrator.spec.confinement import Refused, confine, resolved
 from orchestrator.spec.loading import Document, LoadError, load_yaml_file
 
 PROJECT_FILE = "orchestrator.yaml"
@@ -92,8 +92,12 @@ class Project:
 
     def display(self, path: Path) -> str:
         """A path as shown in messages: relative to the project root where possible."""
+        real = str(resolved(path))
+        base = str(self.root).rstrip("/") + "/"
+        if real.startswith(base):
+            return real[len(base):]  # what relative_to gives, without building paths
         try:
-            return str(path.resolve().relative_to(self.root))
+            return str(Path(real).relative_to(self.root))
         except ValueError:
             return str(path)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ from filelock import FileLock
 
 from orchestrator.engine.ownership import OWNER_KEY
 from tests.support.live import assistants, request_counts, reset_counts, set_faults, writes
-from tests.support.projects import Result, make_project, write_spec
+from tests.support.projects import Result, make_project, run_cli, write_spec
 
 SPECS = 30
 
@@ -141,6 +142,31 @@ def test_concurrent_applies_on_a_local_target_are_serialised(tmp_path: Path) -> 
                              env=env, timeout=60)
     rows = json.loads(listing.stdout)
     assert len(rows) == 12 and {r["status"] for r in rows} == {"in sync"}
+
+
+def test_an_apply_reads_live_state_only_once_it_holds_the_lock(project: Path, sdk: openai.OpenAI,
+                                                                root_url: str) -> None:
+    """Live state is read on the side while the specs load, but never before the apply lock is held: a plan is
+    made from a read taken after the other apply's writes (here: an object it made for one of the specs)."""
+    for index in range(3):
+        write_spec(project, f"spec-{index}")
+    (project / ".orchestrator").mkdir(exist_ok=True)
+    reset_counts(root_url)
+    with FileLock(str(project / ".orchestrator" / "apply-main.lock")):
+        run = subprocess.Popen([sys.executable, "-m", "orchestrator", "-C", str(project), "apply", "--yes"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "NO_COLOR": "1"})
+        deadline = time.monotonic() + 30
+        while not _waiting(run) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert request_counts(root_url)["total"] == 0  # waiting for the lock: nothing read yet
+        # the other apply: the same project from another folder (its own lock file), done meanwhile
+        other = shutil.copytree(project, project.parent / "other-checkout", ignore=shutil.ignore_patterns(".orchestrator"))
+        assert run_cli(["-C", str(other), "apply", "--yes"]).exit_code == 0
+    out, err = run.communicate(timeout=120)
+    assert "Waiting for another apply" in err and run.returncode == 0, (out, err)
+    assert "No changes" in out  # planned from what the other apply left: no duplicate creates
+    assert len(assistants(sdk)) == 3
 
 
 @pytest.mark.parametrize(("method", "route"), [("update", "POST /v1/assistants/{id}"),
