@@ -557,10 +557,14 @@ def project_stamp(root: Path) -> tuple[int, int, int] | None:
     return stat.st_mtime_ns, stat.st_size, stat.st_ino
 
 
-def _data_files(spec: DesiredSpec | DesiredEnvironment) -> set[Path]:
+def _data_files(spec: Any) -> set[Path]:
+    """The data files a spec reads: an environment's, an assistant's knowledge and code files; a vault, skill
+    or automation has none beyond its dependencies (a skill's folder files are among them)."""
     if isinstance(spec, DesiredEnvironment):
         return {f.absolute for f in spec.local_files}
-    return {f.absolute for f in (*spec.knowledge_files, *spec.code_files)}
+    if isinstance(spec, DesiredSpec):
+        return {f.absolute for f in (*spec.knowledge_files, *spec.code_files)}
+    return set()
 
 
 def _ignored(path: Path, project: Project) -> bool:
