@@ -432,7 +432,6 @@ class Builder:
                 others.setdefault(spec.kind, {})[name] = spec
             else:
                 assistants[name] = spec
-        declared = environments
         if self.target.backend == "agents":
             assistants, environments = self._map_to_agents(assistants, environments, diagnostics)
         specs = self._resolve_references(assistants, environments, diagnostics)
@@ -445,8 +444,7 @@ class Builder:
                                         f"`{self.target.name}`: environment templates exist only on Agents API targets",
                                         line=env_spec.name_line, column=env_spec.name_column, pointer="/kind"))
         environments = self._pin_skills(environments, others.get("skill", {}), diagnostics)
-        others = self._resolve_agent_kinds(specs, {n: e for n, e in environments.items() if n in declared},
-                                           others, diagnostics)
+        others = self._resolve_agent_kinds(specs, environments, others, diagnostics)
         specs = self._resolve_credentials(specs, others.get("vault", {}), diagnostics)
         if others and self.target.backend != "agents":
             for group in others.values():
@@ -644,12 +642,14 @@ class Builder:
         from orchestrator.spec.agent_kinds import check_references
         from orchestrator.spec.loading import load_yaml_file
 
-        names = {**{n: "assistant" for n in specs}, **{n: "environment" for n in environments},
-                 **{n: kind for kind, group in others.items() for n in group}}
+        names: dict[str, set[str]] = {}  # an agent and the template made from its files share a name
+        for kind, group in (("assistant", specs), ("environment", environments), *others.items()):
+            for n in group:
+                names.setdefault(n, set()).add(kind)
         automations = others.get("automation", {})
         for name, spec in list(automations.items()):
             doc = load_yaml_file(spec.path, spec.file, root=self.project.root)
-            problems = check_references(doc, spec, names)
+            problems = check_references(doc, spec, {n: frozenset(k) for n, k in names.items()})
             if problems:
                 diagnostics.extend(problems)
                 del automations[name]

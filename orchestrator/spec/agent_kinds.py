@@ -255,8 +255,10 @@ def _automation(doc: Document, data: dict[str, Any], root: Path, found: list[Dia
     )
 
 
-def check_references(doc: Document, spec: ResourceSpec, names: Mapping[str, str]) -> list[Diagnostic]:
-    """Unknown spec names an automation refers to (names: spec name -> kind, of the whole project)."""
+def check_references(doc: Document, spec: ResourceSpec,
+                     names: Mapping[str, str | frozenset[str]]) -> list[Diagnostic]:
+    """Unknown spec names an automation refers to (names: spec name -> its kind, or kinds: an assistant on
+    an agents target shares its name with the environment template made from its files)."""
     if not isinstance(spec, AutomationSpec):
         return []
     wanted = [("/target/agent", spec.agent, "assistant")]
@@ -265,8 +267,10 @@ def check_references(doc: Document, spec: ResourceSpec, names: Mapping[str, str]
     wanted += [(f"/target/vaults/{i}", name, "vault") for i, name in enumerate(spec.vaults)]
     found = []
     for pointer, name, kind in wanted:
-        if names.get(name) != kind:
-            what = f"is a {names[name]} spec, not an {kind}" if name in names else "is not a spec of this project"
+        known = names.get(name)
+        kinds = frozenset({known}) if isinstance(known, str) else frozenset(known or ())
+        if kind not in kinds:
+            what = f"is a {'/'.join(sorted(kinds))} spec, not an {kind}" if kinds else "is not a spec of this project"
             found.append(doc.error_at(pointer, f"`{name}` {what}"))
     return found
 

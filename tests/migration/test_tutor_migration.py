@@ -301,3 +301,27 @@ def test_the_assistants_file_cleanup_on_a_shared_database_never_takes_a_template
     assert plan.exit_code == 2, plan.output
     [change] = [c for c in json.loads(plan.stdout)["changes"] if c["action"] != "noop"]
     assert (change["kind"], change["reason"], change["drift"]) == ("environment", "spec_changed", False)
+
+
+def test_an_automation_runs_the_migrated_tutor_in_its_synthesised_template(clone: Path) -> None:
+    write(clone / "specs" / "daily-practice.yaml",
+          "version: 1\nkind: automation\nname: daily-practice\ntype: periodic\nexpression: \"0 7 * * *\"\n"
+          "timezone: Europe/Madrid\n"
+          "target: {agent: spanish-tutor, environment: spanish-tutor, input: \"Set today's exercise.\"}\n")
+    assert cli(clone, "validate", *ON_AGENTS).exit_code == 0
+    applied = cli(clone, "apply", *ON_AGENTS, "--yes")
+    assert applied.exit_code == 0, applied.output
+    out = applied.stdout
+    assert out.index("environment spanish-tutor: created") < out.index("agent spanish-tutor: created") \
+        < out.index("automation daily-practice: created")
+    assert cli(clone, "diff", *ON_AGENTS).exit_code == 0
+    with live(clone) as sdk:
+        [template] = templates(sdk)
+        [agent] = [a for a in sdk.beta.agents.list().data if a.name == "Spanish Language Tutor"]
+        [automation] = sdk.beta.agents.automations.list().data
+        assert automation.target.agent_id == agent.id
+        assert automation.target.environment.environment_template_id == template.id
+    result = cli(clone, "destroy", *ON_AGENTS, "--yes")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.index("automation daily-practice: deleted") < result.stdout.index(
+        "agent spanish-tutor: deleted") < result.stdout.index("environment spanish-tutor: deleted")
