@@ -166,10 +166,11 @@ class AutomationsClient:
         ids: dict[str, str] = {}
         for kind, objects in (("agent", agents.list_all()), ("vault", vault_objects),
                               ("environment", listed(templates))):
-            for obj in sorted(objects, key=lambda o: o.created_at, reverse=True):
+            for obj in sorted(objects, key=lambda o: o.created_at):  # stable: ties keep the listing's order
                 owner = obj.owner
                 if owner and owner.project == self._project.name and owner.environment == self._environment:
-                    ids[f"{kind}:{owner.spec}"] = obj.id  # the oldest wins, as duplicates are resolved
+                    # the oldest wins, as the plan resolves duplicates (engine.planning keeps the first of its sort)
+                    ids.setdefault(f"{kind}:{owner.spec}", obj.id)
         return References(ids)
 
     def _named(self, raw: Mapping[str, Any], refs: References) -> LiveObject:

@@ -165,3 +165,31 @@ def test_bad_references_and_written_secrets_fail_validation(kinds_project: Path,
         assert "specs/daily-digest.yaml:8" in out and "`analyts` is not a spec of this project" in out
         assert "specs/crm.yaml:7" in out and "a secret is never written in a spec" in out
     assert sdk.beta.agents.list().data == [] and sdk.beta.agents.vaults.list().data == []
+
+
+def test_a_second_vault_or_automation_claiming_a_spec_is_a_duplicate_pruned(kinds_project: Path,
+                                                                             sdk: openai.OpenAI) -> None:
+    root = kinds_project
+    assert cli(root, "apply", "--yes")[0] == 0
+    [vault] = sdk.beta.agents.vaults.list().data
+    [automation] = sdk.beta.agents.automations.list().data
+    extra_vault = sdk.beta.agents.vaults.create(name=vault.name, metadata=dict(vault.metadata))
+    target = automation.target
+    extra_automation = sdk.beta.agents.automations.create(
+        name=automation.name, type="periodic", expression="0 7 * * *", timezone="Europe/Madrid",
+        metadata=dict(automation.metadata),
+        target={"type": "new_session", "agent_id": target.agent_id, "vault_ids": list(target.vault_ids),
+                "environment": target.environment.model_dump(exclude_none=True),
+                "input": [{"type": "message", "role": "user",
+                           "content": [{"type": "input_text", "text": "Summarise yesterday's KPIs."}]}]})
+    code, out = cli(root, "diff")
+    assert code == 2, out
+    assert f"duplicate: vault `crm` is claimed by {extra_vault.id}" in out
+    assert f"duplicate: automation `daily-digest` is claimed by {extra_automation.id}" in out
+    assert "~ automation" not in out  # the kept vault is still the one it names: no drift
+    code, out = cli(root, "apply", "--prune", "--yes")
+    assert code == 0, out
+    assert [v.id for v in sdk.beta.agents.vaults.list().data] == [vault.id]
+    assert [a.id for a in sdk.beta.agents.automations.list().data] == [automation.id]
+    code, out = cli(root, "diff")
+    assert code == 0, out
