@@ -11,8 +11,11 @@ the median of --runs runs is quoted, with its ratio to a floor measured in the s
     peak memory (the CLI process's max RSS), the network floor (diff: ceil(N/100) reads x latency; apply:
     N/parallelism x latency) and ratio, and the whole-process floor and ratio: a process importing what
     diff imports and reading one page (measured), plus the other pages one after another (diff), or plus
-    the creates and the ceil(N/100) reads of the duplicate check after them (apply). Sizes of 5,000 and
-    more run once (an apply takes half a minute).
+    the creates and one round trip for the duplicate check after them (it reads its pages ahead, predicted
+    from what the run created); and the bare SDK's own
+    floor, measured: a process importing what diff imports and reading every page one after another
+    with the SDK's low-level client (diff), or sending the N creates on 8 threads (apply). Sizes of 5,000
+    and more run once (an apply takes half a minute).
 --tree DIR times the CLI of another checkout (e.g. `git archive` of an older commit) for a before/after.
 """
 
@@ -55,6 +58,32 @@ VALIDATE_LIBRARIES = "click, yaml, jinja2, jsonschema, jsonschema_rs"
 LIST_READ = ("c = openai.OpenAI(base_url={url!r}, api_key='sk-bench'); "
              "c.get('/assistants', cast_to=object, options={{'params': {{'limit': 100, 'order': 'asc'}}, "
              "'headers': {{'OpenAI-Beta': 'assistants=v2'}}}})")
+# the bare SDK's floors, as whole processes: every page read one after another (what any client reading the
+# list page by page waits for), and N creates on PARALLELISM threads (what any client sending them waits for)
+SDK_PAGES = """
+import {libraries}
+c = openai.OpenAI(base_url={url!r}, api_key='sk-bench')
+after = None
+while True:
+    params = {{'limit': 100, 'order': 'asc', **({{'after': after}} if after else {{}})}}
+    page = c.get('/assistants', cast_to=object, options={{'params': params, 'headers': {{'OpenAI-Beta': 'assistants=v2'}}}})
+    if not page['has_more']:
+        break
+    after = page['data'][-1]['id']
+"""
+SDK_CREATES = """
+import {libraries}
+from concurrent.futures import ThreadPoolExecutor
+c = openai.OpenAI(base_url={url!r}, api_key='sk-bench', max_retries=0)
+body = {{'model': 'gpt-5.4', 'name': 'Benchmark spec', 'instructions': 'You are assistant 1 at Acme. Answer briefly.',
+        'tools': [{{'type': 'code_interpreter'}}, {{'type': 'function', 'function': {{'name': 'lookup',
+        'description': 'Look something up', 'parameters': {{'type': 'object', 'properties': {{'q': {{'type': 'string'}}}},
+        'required': ['q']}}}}}}], 'temperature': 0.5, 'metadata': {{'team': 'bench', 'number': '1'}}}}
+def create(_):
+    c.post('/assistants', cast_to=object, body=body, options={{'headers': {{'OpenAI-Beta': 'assistants=v2'}}}})
+with ThreadPoolExecutor({parallelism}) as pool:
+    list(pool.map(create, range({count})))
+"""
 
 
 def run(command: Sequence[str], env: dict[str, str]) -> tuple[float, int, int]:
@@ -146,22 +175,35 @@ def scale(work: Path, latency_ms: int, sizes: Sequence[int], runs: int, tree: Pa
                         diff_requests = server.counts()["total"]
                     start_floor = median_of(python_c(f"import {DIFF_LIBRARIES}; " + LIST_READ.format(
                         url=server.base_url)), env, count)["wall"]  # a process that imports and reads once
+                    pages_floor = median_of(python_c(SDK_PAGES.format(libraries=DIFF_LIBRARIES, url=server.base_url)),
+                                            env, count)["wall"]
             finally:
                 server.stop()
+        creates_floors = []
+        for attempt in range(count):  # the bare SDK's N creates, each run against a fresh server
+            server = Server(work / f"sdk-{size}-{attempt}", latency_ms)
+            try:
+                creates_floors.append(run(python_c(SDK_CREATES.format(
+                    libraries=DIFF_LIBRARIES, url=server.base_url, parallelism=PARALLELISM, count=size)), env)[0])
+            finally:
+                server.stop()
+        creates_floor = statistics.median(creates_floors)
         diff_wall = statistics.median(d[0] for d in diffs)
         pages, latency = math.ceil(size / 100), latency_ms / 1000
         diff_floor = pages * latency
         apply_wall = statistics.median(a[0] for a in applies)
         apply_floor = size / PARALLELISM * latency
         # the whole-process floor: a process importing what diff imports and reading once, the other pages
-        # one after another; apply: that, the creates, and the read after them that checks for duplicates
+        # one after another; apply: that, the creates, and one round trip for the check for duplicates
         diff_whole = start_floor + (pages - 1) * latency
-        apply_whole = start_floor + apply_floor + pages * latency
+        apply_whole = start_floor + apply_floor + latency  # the check for duplicates reads its pages ahead
         rows.append((f"diff {size}", f"{diff_wall:.3f}", str(diff_requests), f"{diff_floor:.3f}",
                      f"{diff_wall / diff_floor:.2f}x", f"{diff_whole:.3f}", f"{diff_wall / diff_whole:.2f}x",
+                     f"{pages_floor:.3f}", f"{diff_wall / pages_floor:.2f}x",
                      str(max(d[2] for d in diffs)), str(diffs[-1][1])))
         rows.append((f"apply {size}", f"{apply_wall:.3f}", str(requests[-1]), f"{apply_floor:.3f}",
                      f"{apply_wall / apply_floor:.2f}x", f"{apply_whole:.3f}", f"{apply_wall / apply_whole:.2f}x",
+                     f"{creates_floor:.3f}", f"{apply_wall / creates_floor:.2f}x",
                      str(max(a[2] for a in applies)), str(applies[-1][1])))
     return rows
 
@@ -193,7 +235,7 @@ def main() -> int:
         if not args.skip_scale:
             sizes = [int(s) for s in args.sizes.split(",") if s]
             print(table(("scenario", "median s", "requests", "network floor s", "ratio", "whole floor s", "ratio",
-                         "peak MB", "exit"),
+                         "bare SDK s", "ratio", "peak MB", "exit"),
                         scale(work, args.latency_ms, sizes, min(args.runs, 3), args.tree, env)))
     return 0
 

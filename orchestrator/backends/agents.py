@@ -18,12 +18,12 @@ the files are (engine.desired.WORKSPACE_LINE), so the plan, `render` and the dig
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
 from orchestrator.backends.rest import AGENTS
-from orchestrator.backends.wire import AGENT, check_deleted, read_list, read_object
+from orchestrator.backends.wire import AGENT, Known, check_deleted, read_list, read_object
 from orchestrator.engine.desired import DATA_FOLDER, KNOWLEDGE_FOLDER, with_workspace_line
 from orchestrator.engine.live import LiveObject
 from orchestrator.engine.normalising import canonical
@@ -395,12 +395,20 @@ class AgentsClient:
         self._sdk = sdk
         self._sdk_once = sdk.with_options(max_retries=0)  # creates are never retried blindly
         self._vaults = vaults  # () -> the vaults as read already, or None (credential names: one listing)
+        self._known = Known()  # a listing after this client's own (apply's check for duplicates) reads ahead
 
-    def list_all(self) -> list[LiveObject]:
+    def list_all(self, on_page: Callable[[list[LiveObject]], None] | None = None) -> list[LiveObject]:
+        """on_page sees the objects once, when all are read (naming credentials needs the whole listing)."""
+
         def fetch(query: dict[str, Any]) -> Any:
             return AGENTS.list_page(self._sdk, {"limit": PAGE_SIZE, "order": "asc", **query})
 
-        return self._named(read_list(fetch, AGENT, page_size=PAGE_SIZE))
+        items = read_list(fetch, AGENT, page_size=PAGE_SIZE, hint=self._known.hint())
+        self._known.listed(items)
+        objects = self._named(items)
+        if on_page is not None:
+            on_page(objects)
+        return objects
 
     def _named(self, items: Sequence[Mapping[str, Any]], known: Mapping[Any, Any] | None = None) -> list[LiveObject]:
         """Agents whose MCP tools name a credential get `_credentials`: credential id -> `vault/credential`
@@ -461,7 +469,9 @@ class AgentsClient:
     def create(self, payload: Mapping[str, Any]) -> LiveObject:
         body, known = self._with_credential_ids(payload)
         response = AGENTS.create(self._sdk_once, body)
-        return self._named([read_object(response, AGENT)], known)[0]
+        created = self._named([read_object(response, AGENT)], known)[0]
+        self._known.created(created.id, created.created_at)
+        return created
 
     def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
         body, known = self._with_credential_ids(payload)
@@ -474,5 +484,7 @@ class AgentsClient:
         try:
             response = AGENTS.delete(self._sdk, object_id)
         except openai.NotFoundError:
+            self._known.deleted(object_id)
             return
         check_deleted(response, AGENT, object_id)
+        self._known.deleted(object_id)

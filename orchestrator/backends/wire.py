@@ -9,7 +9,7 @@ what was expected.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -51,19 +51,111 @@ ENVIRONMENT_TEMPLATE = Shape("agent.environment.template")
 Fetch = Callable[[dict[str, Any]], Any]
 
 
-def read_list(fetch: Fetch, shape: Shape, *, page_size: int) -> list[dict[str, Any]]:
-    """Every object of a cursor-paged list, oldest first as the server orders them.
+def read_list(fetch: Fetch, shape: Shape, *, page_size: int,
+              on_page: Callable[[list[dict[str, Any]]], None] | None = None,
+              hint: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Every object of a cursor-paged list, oldest first as the server orders them; on_page sees each page's
+    new objects once they passed the checks.
 
     Stops on `has_more: false`, on a short page when `has_more` is missing, or on an empty page (a
     page that only repeats the `after` id it was asked for, as an inclusive cursor answers, is
     empty); fails (never loops) when a page repeats another id already read, when `has_more: true`
     comes with no objects, or after MAX_PAGES pages.
+
+    hint: the ids the list is expected to hold, in order (what this client listed before, with what it
+    created and deleted since). The pages they predict are asked for at once (Ahead), and the list is then
+    read exactly as above, page after page, each page's answer taken from those when one was asked for
+    that very cursor and answered: a right hint costs the same requests in about one round trip, a wrong
+    one (objects made or deleted by others) costs the predicted pages that were not followed.
     """
     found: list[dict[str, Any]] = []
     seen: set[str] = set()
     query: dict[str, Any] = {}
+    ahead = Ahead(fetch, hint, page_size) if len(hint) > page_size else None
+    try:
+        return _read_pages(fetch, shape, page_size, on_page, ahead, found, seen, query)
+    finally:
+        if ahead is not None:
+            ahead.close()
+
+
+class Ahead:
+    """The pages a hint predicts, asked for at once (AHEAD_THREADS at a time): the first page and the page
+    after every page_size-th id of the hint."""
+
+    def __init__(self, fetch: Fetch, hint: Sequence[str], page_size: int) -> None:
+        import contextvars
+        from concurrent.futures import ThreadPoolExecutor
+
+        # a list of exactly k pages ends on its k-th page (has_more: false): no page after its last id
+        cursors: list[str | None] = [None, *(hint[i] for i in range(page_size - 1, len(hint) - 1, page_size))]
+        self._pool = ThreadPoolExecutor(max_workers=min(AHEAD_THREADS, len(cursors)), thread_name_prefix="page")
+        context = contextvars.copy_context()
+        self._pages = {cursor: self._pool.submit(context.copy().run, fetch, {} if cursor is None else
+                                                 {"after": cursor}) for cursor in cursors}
+
+    def take(self, cursor: str | None) -> Any:
+        """The answer to the page after cursor, when it was asked for and came (None: ask for it now; a
+        predicted page that failed is asked for again, as reading page after page would)."""
+        future = self._pages.pop(cursor, None)
+        if future is None:
+            return None
+        try:
+            return future.result()
+        except Exception:
+            return None
+
+    def close(self) -> None:
+        """Predicted pages not followed are dropped (those not yet sent are never sent)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+AHEAD_THREADS = 8  # predicted pages in flight at once (as many as the kinds' listings read at once)
+
+
+class Known:
+    """The ids a client expects its next listing to hold, in the server's order: its last listing, then what
+    it created since (a create lands after every object listed before it; among themselves by `created_at`,
+    then in the order their answers came), less what it deleted. The hint of read_list; thread-safe (an
+    apply writes from many threads)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._listed: dict[str, None] | None = None
+        self._created: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def hint(self) -> list[str]:
+        with self._lock:
+            if self._listed is None:
+                return []
+            return [*self._listed, *sorted(self._created, key=self._created.__getitem__)]
+
+    def listed(self, items: Sequence[Mapping[str, Any]]) -> None:
+        with self._lock:
+            self._listed = dict.fromkeys(str(item["id"]) for item in items)
+            self._created = {}
+
+    def created(self, object_id: str, created_at: int) -> None:
+        with self._lock:
+            if self._listed is not None:
+                self._created[object_id] = created_at
+
+    def deleted(self, object_id: str) -> None:
+        with self._lock:
+            if self._listed is not None:
+                self._listed.pop(object_id, None)
+                self._created.pop(object_id, None)
+
+
+def _read_pages(fetch: Fetch, shape: Shape, page_size: int, on_page: Callable[[list[dict[str, Any]]], None] | None,
+                ahead: Ahead | None, found: list[dict[str, Any]], seen: set[str],
+                query: dict[str, Any]) -> list[dict[str, Any]]:
     for _ in range(MAX_PAGES):
-        response = fetch(dict(query))
+        response = ahead.take(query.get("after")) if ahead is not None else None
+        if response is None:
+            response = fetch(dict(query))
         url = public_url(response)
         body = decode_json(response, url)
         page = [settle_times(item) for item in check_envelope(body, url)]
@@ -80,6 +172,8 @@ def read_list(fetch: Fetch, shape: Shape, *, page_size: int) -> list[dict[str, A
                     "cannot be trusted; stopped instead of reading the same objects forever")
             seen.add(item["id"])
         found.extend(items)
+        if on_page is not None and items:
+            on_page(items)
         has_more = body.get("has_more")
         if has_more is not None and not isinstance(has_more, bool):
             raise UnexpectedResponse(f"GET {url} answered `has_more: {_kind(has_more)}`; expected true or false")

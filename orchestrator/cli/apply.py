@@ -95,7 +95,7 @@ def _apply_working_tree(directory: Path | None, environment: str | None, target:
             desired = early.desired(state)
             live, objects = early.result(state)
             plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds,
-                                   desired=desired),
+                                   desired=desired, prepared=early.prepared),
                          Source(state, state.project))
             return _confirm_and_apply(plan, live, yes, parallelism, bus)
     except Invalid:

@@ -72,7 +72,7 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
                 desired = early.desired(state)
                 live, objects = early.result(state)
                 plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds,
-                                       desired=desired),
+                                       desired=desired, prepared=early.prepared),
                              Source(state, state.project))
                 plan = with_warnings(plan, state)
         except Invalid:
@@ -89,7 +89,7 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
         except OSError as exc:
             raise OrchestratorError(f"cannot write the plan to {written}: {exc.strerror or exc}") from None
     click.echo(render(plan, output), nl=False)
-    warn_if_redacted(plan, saved=out is not None)
+    warn_if_redacted(plan.shown(in_sync=out is not None or output == "json"), saved=out is not None)
     if out is not None:
         where = caller_directory()
         again = f"orchestrator -C {where} apply {out}" if where is not None and not out.is_absolute() \

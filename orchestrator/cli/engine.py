@@ -201,6 +201,7 @@ class EarlyRead:
         self._stack = ExitStack()
         self._live: Live | None = None
         self._objects: tuple[Any, ...] | None = None
+        self.prepared: Any = None  # engine.sync.PreparedItems: live items made while the pages arrived
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
         self._connected = threading.Event()
@@ -222,8 +223,12 @@ class EarlyRead:
                     connect(self.selection.project, self.selection.target, self.selection.environment))
             finally:
                 self._connected.set()
+            from orchestrator.engine.sync import PreparedItems
+
+            prepared = PreparedItems(self._live.mapping)
             with _read_errors(self._live):
-                self._objects = tuple(self._live.client.list_all())
+                self._objects = tuple(self._live.client.list_all(on_page=prepared.add))
+            self.prepared = prepared
         except BaseException as exc:  # handed to the main thread by result()
             self._error = exc
 

@@ -32,8 +32,9 @@ MAX_PLAN_BYTES = 256 * 1024 * 1024  # 500 specs at the 256,000-character instruc
 
 
 def plan_to_data(plan: Plan, *, redactor: Redactor | None = None) -> dict[str, Any]:
-    """The JSON form; every string passes the redactor first (the run's own unless one is given)."""
-    plan = (redactor or current()).redact_data(plan)
+    """The JSON form; every string passes the redactor first (the run's own unless one is given). In-sync
+    changes carry no `apply` part."""
+    plan = (redactor or current()).redact_data(plan.shown(in_sync=True))
     return {
         "format_version": FORMAT_VERSION,
         "project": plan.project,

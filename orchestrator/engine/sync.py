@@ -79,13 +79,35 @@ class LiveState:
         return fingerprint(obj, self.view)
 
 
-def live_items(objects: Iterable[LiveObject] | LiveState, mapping: Mapping_) -> list[LiveItem]:
+def live_items(objects: Iterable[LiveObject] | LiveState, mapping: Mapping_,
+               prepared: PreparedItems | None = None) -> list[LiveItem]:
     view = objects.view if isinstance(objects, LiveState) else None
-    return [
-        LiveItem(obj.id, obj.created_at, obj.owner, obj.digests, mapping.live_essence(obj.raw, view),
-                 fingerprint(obj, view))
-        for obj in objects
-    ]
+    if view is not None or prepared is None:
+        return [live_item(obj, mapping, view) for obj in objects]
+    return [prepared.get(obj) or live_item(obj, mapping) for obj in objects]
+
+
+def live_item(obj: LiveObject, mapping: Mapping_, view: ResourceView | None = None) -> LiveItem:
+    return LiveItem(obj.id, obj.created_at, obj.owner, obj.digests, mapping.live_essence(obj.raw, view),
+                    fingerprint(obj, view))
+
+
+class PreparedItems:
+    """Live items made page by page while the listing is still being read (the reader's thread waits for the
+    next page meanwhile), for objects that planning then reads with no view (a knowledge view changes the
+    essence and fingerprint: those are made again)."""
+
+    def __init__(self, mapping: Mapping_) -> None:
+        self.mapping = mapping
+        self._items: dict[str, tuple[LiveObject, LiveItem]] = {}
+
+    def add(self, objects: Iterable[LiveObject]) -> None:
+        for obj in objects:
+            self._items[obj.id] = (obj, live_item(obj, self.mapping))
+
+    def get(self, obj: LiveObject) -> LiveItem | None:
+        entry = self._items.get(obj.id)
+        return entry[1] if entry is not None and entry[0] is obj else None
 
 
 def fingerprint(obj: LiveObject, view: ResourceView | None = None) -> str:
@@ -98,17 +120,17 @@ def fingerprint(obj: LiveObject, view: ResourceView | None = None) -> str:
 
 def make_plan(state: DesiredState, objects: Sequence[LiveObject] | LiveState, mapping: Mapping_, *,
               prune: bool = False, only: frozenset[str] | None = None, kinds: Sequence[Kind] = (),
-              desired: Mapping[str, DesiredItem] | None = None) -> Plan:
+              desired: Mapping[str, DesiredItem] | None = None, prepared: PreparedItems | None = None) -> Plan:
     """One plan over the graph: the other kinds' changes first (they are referenced), then the target's own.
 
     With `only`, the resources the selected specs refer to are planned too (a spec is never applied without
     the files and stores it names). desired: desired_items(state, mapping), when made already (while live
-    state was being read)."""
+    state was being read); prepared: the live items made so, page by page."""
     if only is not None and kinds:
         only = with_referenced(state, mapping, kinds, only)
     main = plan(
         desired if desired is not None else desired_items(state, mapping),
-        live_items(objects, mapping),
+        live_items(objects, mapping, prepared),
         project=state.project.name,
         environment=state.environment.name,
         target=state.target.name,

@@ -13,7 +13,8 @@ ICON = {Action.CREATE: "🟢 create", Action.UPDATE: "🟡 update", Action.DELET
 def render_plan_markdown(plan: Plan, *, redactor: Redactor | None = None) -> str:
     """Every value passes the redactor (the run's own unless one is given) before it is formatted."""
     redactor = redactor or current()
-    plan = redactor.redact_data(plan)
+    if redactor.would_redact(plan.shown()):  # as render_plan_text: in-sync objects are only counted
+        plan = redactor.redact_data(plan)
     s = plan.summary()
     lines = [
         f"### Orchestrator plan: `{plan.project}` / `{plan.environment}` → `{plan.target}` ({plan.backend})",

@@ -30,8 +30,8 @@ RESET = "\033[0m"
 def render_plan_text(plan: Plan, *, color: bool = False, redactor: Redactor | None = None) -> str:
     """Every value passes the redactor (the run's own unless one is given) before it is formatted."""
     redactor = redactor or current()
-    if redactor.would_redact(plan):  # else the copy would be equal: spared for a plan of thousands of objects
-        plan = redactor.redact_data(plan)
+    if redactor.would_redact(plan.shown()):  # else the copy would be equal where shown: spared for thousands
+        plan = redactor.redact_data(plan)  # (in-sync objects are named in `uses` lines: the text pass masks those)
     lines = [f"Plan for project {plan.project}, environment {plan.environment}, "
              f"target {plan.target} ({plan.backend})", ""]
     for change in plan.actionable:

@@ -133,6 +133,36 @@ def test_secret_in_specs_and_live_objects_never_shows_in_views_render_or_saved_p
     secret_free(applied.stdout, applied.stderr, events.read_text(encoding="utf-8"))
 
 
+def test_a_secret_only_in_sync_is_not_shown_so_the_text_plan_does_not_warn_but_a_saved_plan_does(
+    cred_project: Path, tmp_path: Path
+) -> None:
+    """In-sync objects are counted, never printed, by the text and markdown plans, and listed without what
+    apply would send by the JSON and saved plans: the warning says what was shown (and saved) masked."""
+    cli = cli_in(cred_project)
+    write_spec(cred_project, "helper", instructions=f"Use the key {CRED} for the CRM.")
+    assert cli("apply", "--yes").exit_code == 0
+    plan_file = tmp_path / "plan.json"
+    text, markdown, as_json, saved = (cli(*args) for args in (
+        ["diff"], ["diff", "--output", "markdown"], ["diff", "--output", "json"], ["diff", "--out", str(plan_file)]))
+    for result in (text, markdown, as_json, saved):
+        assert result.exit_code == 0, result.output
+        secret_free(result.stdout, result.stderr)
+    assert "No changes. 1 object in sync." in text.stdout
+    assert "warning: secret values" not in text.stderr + markdown.stderr + as_json.stderr + saved.stderr
+    assert json.loads(as_json.stdout)["changes"][0] == {
+        "kind": "assistant", "name": "helper", "action": "noop", "id": json.loads(as_json.stdout)["changes"][0]["id"],
+        "drift": False, "reason": "in_sync", "fields": []}
+    secret_free(plan_file.read_text(encoding="utf-8"))
+    write_spec(cred_project, "helper", instructions=f"Use the key {CRED} for the ERP.")  # now it is shown
+    text, as_json, saved = (cli(*args) for args in (
+        ["diff"], ["diff", "--output", "json"], ["diff", "--out", str(plan_file)]))
+    for result in (text, as_json, saved):
+        assert result.exit_code == 2, result.output
+        secret_free(result.stdout, result.stderr)
+        assert "warning: secret values" in result.stderr
+    assert "Use the key *** for the ERP." in text.stdout and "saved as ***" in saved.stderr
+
+
 def test_server_echoing_escaped_forms_of_the_key_is_redacted(cred_project: Path, root_url: str,
                                                              tmp_path: Path) -> None:
     def echo(method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:

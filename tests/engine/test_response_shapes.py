@@ -232,6 +232,28 @@ def test_read_list_follows_the_cursor_and_stops_on_has_more_false() -> None:
     assert seen == [None, "asst_0002"]
 
 
+def test_on_page_sees_each_page_s_new_objects_once_in_order() -> None:
+    pages = {None: {"object": "list", "data": [assistant(1), assistant(2)], "has_more": True},
+             # an inclusive cursor: the page repeats the id it follows, which on_page never sees again
+             "asst_0002": {"object": "list", "data": [assistant(2), assistant(3), assistant(4)], "has_more": True},
+             "asst_0004": {"object": "list", "data": [], "has_more": False}}
+    handed: list[list[str]] = []
+    found = read_list(lambda query: FakeResponse(pages[query.get("after")]), ASSISTANT, page_size=2,
+                      on_page=lambda items: handed.append([item["id"] for item in items]))
+    assert handed == [["asst_0001", "asst_0002"], ["asst_0003", "asst_0004"]]
+    assert [i for page in handed for i in page] == [item["id"] for item in found]
+
+
+def test_on_page_never_sees_a_page_that_fails_its_checks() -> None:
+    pages = {None: {"object": "list", "data": [assistant(1), assistant(2)], "has_more": True},
+             "asst_0002": {"object": "list", "data": [assistant(1)], "has_more": False}}  # a repeat
+    handed: list[list[str]] = []
+    with pytest.raises(UnexpectedResponse):
+        read_list(lambda query: FakeResponse(pages[query.get("after")]), ASSISTANT, page_size=2,
+                  on_page=lambda items: handed.append([item["id"] for item in items]))
+    assert handed == [["asst_0001", "asst_0002"]]
+
+
 def test_read_list_never_names_the_password_of_the_url() -> None:
     with pytest.raises(UnexpectedResponse) as error:
         read_list(lambda query: FakeResponse({"nope": 1}), ASSISTANT, page_size=100)
@@ -249,3 +271,98 @@ def test_read_list_gives_up_after_a_bounded_number_of_pages(monkeypatch: pytest.
 
     with pytest.raises(UnexpectedResponse, match="did not end after 5 pages"):
         read_list(endless, ASSISTANT, page_size=100)
+
+
+# -- reading ahead with a hint: the pages read page after page, in about one round trip --------------
+
+
+class PagedList:
+    """A server's list as read_list sees it: `after` cursors over ids, page_size a page, every request logged."""
+
+    def __init__(self, count: int, page_size: int = 3) -> None:
+        self.ids = [assistant(n)["id"] for n in range(1, count + 1)]
+        self.page_size = page_size
+        self.asked: list[str | None] = []
+        self.failing: set[str | None] = set()  # cursors whose first request fails
+        self.lock = threading.Lock()
+
+    def fetch(self, query: dict[str, Any]) -> FakeResponse:
+        after = query.get("after")
+        with self.lock:
+            self.asked.append(after)
+            if after in self.failing:
+                self.failing.discard(after)
+                raise openai.APIConnectionError(request=None)  # type: ignore[arg-type]
+        start = 0 if after is None else self.ids.index(after) + 1
+        page = self.ids[start:start + self.page_size]
+        return FakeResponse({"object": "list", "data": [assistant(int(i[5:])) for i in page],
+                             "has_more": start + self.page_size < len(self.ids)})
+
+    def read(self, hint: list[str]) -> list[str]:
+        return [item["id"] for item in read_list(self.fetch, ASSISTANT, page_size=self.page_size, hint=hint)]
+
+    def sequential(self) -> tuple[list[str], list[str | None]]:
+        again = PagedList(0, self.page_size)
+        again.ids = list(self.ids)
+        return again.read([]), again.asked
+
+
+@pytest.mark.parametrize("count", [4, 6, 7, 9, 10])
+def test_a_right_hint_reads_the_same_pages_as_reading_page_after_page(count: int) -> None:
+    server = PagedList(count)
+    expected, requests = server.sequential()
+    assert server.read(list(server.ids)) == expected == server.ids
+    assert sorted(server.asked, key=str) == sorted(requests, key=str)  # each page once, none after the last id
+
+
+@pytest.mark.parametrize("change", ["inserted", "deleted", "swapped", "appended", "emptied"])
+def test_a_wrong_hint_still_reads_the_list_as_it_is(change: str) -> None:
+    server = PagedList(10)
+    hint = list(server.ids)
+    if change == "inserted":  # another client created one among them: every later page boundary moves
+        server.ids.insert(4, "asst_0099")
+    elif change == "deleted":
+        del server.ids[2]
+    elif change == "swapped":  # creates answered in another order than the server made them
+        server.ids[2], server.ids[3] = server.ids[3], server.ids[2]
+    elif change == "appended":
+        server.ids += ["asst_0097", "asst_0098"]
+    else:
+        server.ids = []
+    expected, requests = server.sequential()
+    assert server.read(hint) == expected == server.ids
+    assert set(requests) <= set(server.asked)  # what page after page asks for, plus predicted pages not followed
+
+
+def test_a_predicted_page_that_failed_is_asked_for_again() -> None:
+    server = PagedList(9)
+    server.failing = {server.ids[2]}
+    assert server.read(list(server.ids)) == server.ids
+    assert server.asked.count(server.ids[2]) == 2
+
+
+def test_a_server_ignoring_the_cursor_is_caught_when_read_ahead_too() -> None:
+    server = PagedList(9)
+
+    def ignoring(query: dict[str, Any]) -> FakeResponse:
+        return server.fetch({})
+
+    with pytest.raises(UnexpectedResponse, match="does not honour the `after` cursor"):
+        read_list(ignoring, ASSISTANT, page_size=3, hint=list(server.ids))
+
+
+def test_the_hint_is_the_listing_then_the_creates_by_created_at_less_the_deletes() -> None:
+    from orchestrator.backends.wire import Known
+
+    known = Known()
+    known.created("asst_early", 5)
+    assert known.hint() == []  # nothing listed yet: nothing to predict from
+    known.listed([{"id": "asst_a"}, {"id": "asst_b"}, {"id": "asst_c"}])
+    known.created("asst_e", 12)
+    known.created("asst_d", 11)
+    known.created("asst_f", 12)  # the same second: in the order the answers came
+    known.deleted("asst_b")
+    known.deleted("asst_f")
+    assert known.hint() == ["asst_a", "asst_c", "asst_d", "asst_e"]
+    known.listed([{"id": "asst_c"}])
+    assert known.hint() == ["asst_c"]

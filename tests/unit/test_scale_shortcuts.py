@@ -1,5 +1,6 @@
-"""Shortcuts taken for speed at scale (issue 17) give what the general path gives: redaction's check
-and folder resolution once per build."""
+"""Shortcuts taken for speed at scale (issue 17) give what the general path gives: redaction's check,
+folder resolution once per build, the plan views' redaction of what they show, live items made while the
+pages arrive."""
 
 from __future__ import annotations
 
@@ -10,8 +11,14 @@ from typing import Any
 
 import pytest
 
+from orchestrator.backends.assistants import AssistantsMapping
+from orchestrator.engine.live import LiveObject
+from orchestrator.engine.planning import Action, Change, FieldChange, Plan, Reason
+from orchestrator.engine.sync import LiveState, PreparedItems, live_items
 from orchestrator.secrets import Redactor
 from orchestrator.spec.confinement import resolved, resolving_once
+from orchestrator.views.plan_markdown import render_plan_markdown
+from orchestrator.views.plan_text import render_plan_text
 
 SECRET = "sk-test-0123456789abcdefSENTINEL"
 
@@ -53,3 +60,64 @@ def test_resolved_within_one_build_is_path_resolve(tmp_path: Path) -> None:
         assert [resolved(p) for p in paths] == expected
         with pytest.raises((RuntimeError, OSError)):
             resolved(root / "loop")
+
+
+def _plan(secret_in_noop: bool, secret_in_change: bool) -> Plan:
+    hidden = f"in sync, with {SECRET}" if secret_in_noop else "in sync"
+    shown = f"now {SECRET}" if secret_in_change else "now"
+    return Plan("p", "dev", "local", "assistants", (
+        Change("vector_store", "kb", Action.NOOP, Reason.IN_SYNC, id="vs_1", essence={"name": hidden}),
+        Change("assistant", "a", Action.UPDATE, Reason.SPEC_CHANGED, id="asst_1",
+               fields=(FieldChange("instructions", "before", shown),), essence={"instructions": shown},
+               uses=(("vector_store", "kb"),)),
+        Change("assistant", "b", Action.NOOP, Reason.IN_SYNC, id="asst_2", essence={"instructions": hidden}),
+    ))
+
+
+@pytest.mark.parametrize(("in_noop", "in_change"), [(False, False), (True, False), (False, True), (True, True)])
+def test_the_plan_views_show_what_redacting_the_whole_plan_first_shows(in_noop: bool, in_change: bool) -> None:
+    """The views settle redaction on the part they show (in-sync changes are only counted): the text is the
+    same as when every change was redacted before formatting."""
+    redactor = Redactor().with_secrets([SECRET])
+    plan = _plan(in_noop, in_change)
+    whole = redactor.redact_data(plan)
+    for render in (lambda p: render_plan_text(p, redactor=redactor), lambda p: render_plan_markdown(p, redactor=redactor)):
+        text = render(plan)
+        assert text == render(whole)
+        assert SECRET not in text and ("***" in text) == in_change
+    assert redactor.would_redact(plan.shown()) == in_change
+    assert redactor.would_redact(plan) == (in_noop or in_change)
+
+
+def test_live_items_made_page_by_page_are_the_ones_made_after_the_read() -> None:
+    mapping = AssistantsMapping()
+    raw = [{"id": f"asst_{n}", "object": "assistant", "created_at": n, "model": "gpt-5.4", "name": f"n{n}",
+            "instructions": "x", "tools": [{"type": "code_interpreter"}], "metadata": {"team": "t"}}
+           for n in range(5)]
+    objects = [LiveObject.from_raw(item) for item in raw]
+    prepared = PreparedItems(mapping)
+    prepared.add(objects[:3])
+    prepared.add(objects[3:])
+    assert live_items(objects, mapping, prepared) == live_items(objects, mapping)
+    # an object read again (another LiveObject of the same id) is made afresh, never taken from the pages
+    again = [LiveObject.from_raw({**raw[0], "name": "renamed"}), *objects[1:]]
+    assert live_items(again, mapping, prepared) == live_items(again, mapping)
+    assert prepared.get(again[0]) is None and prepared.get(objects[0]) is not None
+    # a knowledge view changes essence and fingerprint: the prepared items are not used then
+    class View:
+        def live_knowledge(self, raw: Any, owner: Any) -> Any:
+            return {"files": ["a.md"]}
+
+        def live_code_files(self, raw: Any) -> Any:
+            return None
+
+        def fingerprint_part(self, owner: Any) -> Any:
+            return {"store": "vs_1"}
+
+    class Refusing(PreparedItems):
+        def get(self, obj: LiveObject) -> Any:
+            raise AssertionError("read with a view, the items are made again")
+
+    viewed = live_items(LiveState(tuple(objects), View()), mapping, Refusing(mapping))
+    assert viewed == live_items(LiveState(tuple(objects), View()), mapping)
+    assert viewed != live_items(objects, mapping)
