@@ -225,10 +225,9 @@ class EarlyRead:
                 self._connected.set()
             from orchestrator.engine.sync import PreparedItems
 
-            prepared = PreparedItems(self._live.mapping)
+            self.prepared = PreparedItems(self._live.mapping)
             with _read_errors(self._live):
-                self._objects = tuple(self._live.client.list_all(on_page=prepared.add))
-            self.prepared = prepared
+                self._objects = tuple(self._live.client.list_all(on_page=self.prepared.add))
         except BaseException as exc:  # handed to the main thread by result()
             self._error = exc
 
@@ -251,9 +250,13 @@ class EarlyRead:
             from orchestrator.cli.progress import Activity
 
             with Activity(f"reading live state of target {state.target.name}"):
+                if self.prepared is not None:  # the live items of the pages read so far, while the rest come
+                    self.prepared.make_while(self._thread.is_alive)
                 self._thread.join()
         if self._error is not None:
             raise self._error.with_traceback(None)
+        if self.prepared is not None:
+            self.prepared.make_while(lambda: False)
         assert self._live is not None
         return self._live, read_live(self._live, state, objects=self._objects)
 

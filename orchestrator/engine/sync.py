@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
@@ -93,17 +93,37 @@ def live_item(obj: LiveObject, mapping: Mapping_, view: ResourceView | None = No
 
 
 class PreparedItems:
-    """Live items made page by page while the listing is still being read (the reader's thread waits for the
-    next page meanwhile), for objects that planning then reads with no view (a knowledge view changes the
-    essence and fingerprint: those are made again)."""
+    """Live items made while the listing is still being read, for objects that planning then reads with no
+    view (a knowledge view changes the essence and fingerprint: those are made again).
+
+    The reader only queues each page (add): the next request goes out at once. The thread that waits for the
+    read makes the items meanwhile (make_while), once its own work (loading the specs) is done: the making
+    then never competes with either for the interpreter."""
 
     def __init__(self, mapping: Mapping_) -> None:
+        import queue
+
         self.mapping = mapping
         self._items: dict[str, tuple[LiveObject, LiveItem]] = {}
+        self._pages: queue.SimpleQueue[list[LiveObject]] = queue.SimpleQueue()
 
-    def add(self, objects: Iterable[LiveObject]) -> None:
-        for obj in objects:
-            self._items[obj.id] = (obj, live_item(obj, self.mapping))
+    def add(self, objects: list[LiveObject]) -> None:
+        self._pages.put(objects)
+
+    def make_while(self, reading: Callable[[], bool], poll_s: float = 0.02) -> None:
+        """Make the queued pages' items while reading() (waiting for the next page meanwhile), then the rest."""
+        import queue
+
+        while True:
+            still = reading()
+            try:
+                objects = self._pages.get(timeout=poll_s) if still else self._pages.get_nowait()
+            except queue.Empty:
+                if still:
+                    continue
+                return
+            for obj in objects:
+                self._items[obj.id] = (obj, live_item(obj, self.mapping))
 
     def get(self, obj: LiveObject) -> LiveItem | None:
         entry = self._items.get(obj.id)

@@ -5,6 +5,8 @@ pages arrive."""
 from __future__ import annotations
 
 import os
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,8 +98,12 @@ def test_live_items_made_page_by_page_are_the_ones_made_after_the_read() -> None
            for n in range(5)]
     objects = [LiveObject.from_raw(item) for item in raw]
     prepared = PreparedItems(mapping)
-    prepared.add(objects[:3])
-    prepared.add(objects[3:])
+    reader = threading.Thread(target=lambda: [prepared.add([obj]) or time.sleep(0.01) for obj in objects])
+    reader.start()  # the pages come while the waiting thread makes their items
+    prepared.make_while(reader.is_alive, poll_s=0.001)
+    reader.join()
+    prepared.make_while(lambda: False)
+    assert all(prepared.get(obj) is not None for obj in objects)
     assert live_items(objects, mapping, prepared) == live_items(objects, mapping)
     # an object read again (another LiveObject of the same id) is made afresh, never taken from the pages
     again = [LiveObject.from_raw({**raw[0], "name": "renamed"}), *objects[1:]]
