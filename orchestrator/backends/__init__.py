@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from orchestrator.backends.listings import Listings
 from orchestrator.engine.live import Kind, Mapping_
 
 
@@ -23,7 +24,7 @@ def mapping_for(backend: str) -> Mapping_:
 
 
 def kinds_for(backend: str, sdk: Any, project: Any, environment: str | None = None,
-              environ: Mapping[str, str] | None = None, listings: Any = None) -> tuple[Kind, ...]:
+              environ: Mapping[str, str] | None = None, listings: Listings | None = None) -> tuple[Kind, ...]:
     """The resource graph's other kinds on a backend, referenced kinds first (the one place kinds are registered).
 
     `automation` refers to agents, so it comes after the target's own kind (AFTER_TARGET). environ is where
