@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from orchestrator.backends.listings import Listings
 from orchestrator.engine.live import Kind, Mapping_
 
 
@@ -23,11 +24,12 @@ def mapping_for(backend: str) -> Mapping_:
 
 
 def kinds_for(backend: str, sdk: Any, project: Any, environment: str | None = None,
-              environ: Mapping[str, str] | None = None) -> tuple[Kind, ...]:
+              environ: Mapping[str, str] | None = None, listings: Listings | None = None) -> tuple[Kind, ...]:
     """The resource graph's other kinds on a backend, referenced kinds first (the one place kinds are registered).
 
     `automation` refers to agents, so it comes after the target's own kind (AFTER_TARGET). environ is where
-    vault secrets are read from, at the HTTP call that sends them (the CLI passes os.environ).
+    vault secrets are read from, at the HTTP call that sends them (the CLI passes os.environ). listings: the
+    run's SharedListings (its Connection's), through which the kinds that name others read them.
     """
     if backend != "agents":
         return ()
@@ -39,17 +41,17 @@ def kinds_for(backend: str, sdk: Any, project: Any, environment: str | None = No
 
     env = environment or project.default_environment
     skills = SkillsClient(sdk, project.root, SkillDirectory(project.name, env))  # templates pin its skills
-    vaults = VaultsClient(sdk, environ or {})
-    templates = EnvironmentsClient(sdk, project.name, project.root, skills=skills)
+    vaults = VaultsClient(sdk, environ or {}, listings)
+    templates = EnvironmentsClient(sdk, project.name, project.root, skills=skills, listings=listings)
     return (  # uploads are read with the templates' files view: no listing of their own;
-        # automations name the vaults and templates these clients just read (their snapshots)
+        # automations name the agents, vaults and templates these kinds list (the same listings)
         Kind("file", FilesMapping("agents"), FilesClient(sdk, project.name, env, templates, owned=False),
              planner=plan_kept_files, in_view_of="environment"),
         Kind("vault", VaultsMapping(environ or {}), vaults),  # a value changed at its source shows
         Kind("skill", SkillsMapping(), skills),
         Kind("environment", EnvironmentsMapping(skills.directory), templates),
         Kind("automation", AutomationsMapping(),
-             AutomationsClient(sdk, project, env, siblings={"vault": vaults, "environment": templates})),
+             AutomationsClient(sdk, project, env, listings=listings)),
     )
 
 

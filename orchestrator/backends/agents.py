@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
+from orchestrator.backends import listings
+from orchestrator.backends.listings import Listings, SeparateListings
 from orchestrator.backends.rest import AGENTS
 from orchestrator.backends.wire import AGENT, Known, check_deleted, read_list, read_object
 from orchestrator.engine.desired import DATA_FOLDER, KNOWLEDGE_FOLDER, with_workspace_line
@@ -391,35 +393,46 @@ class AgentsClient:
     """/v1/agents through the SDK's low-level client (rest.AGENTS: the requests of client.beta.agents
     without importing it), paging at 100, read as wire JSON with its shape checked (wire.read_list)."""
 
-    def __init__(self, sdk: Any, vaults: Any = None) -> None:
+    def __init__(self, sdk: Any, listings: Listings | None = None) -> None:
         self._sdk = sdk
         self._sdk_once = sdk.with_options(max_retries=0)  # creates are never retried blindly
-        self._vaults = vaults  # () -> the vaults as read already, or None (credential names: one listing)
+        self._listings = listings or SeparateListings()  # the run's: agents and vaults listed once per read
         self._known = Known()  # a listing after this client's own (apply's check for duplicates) reads ahead
 
     def list_all(self, on_page: Callable[[list[LiveObject]], None] | None = None) -> list[LiveObject]:
         """on_page sees the objects once, when all are read (naming credentials needs the whole listing)."""
+        objects = self._named(self._listings.own(listings.AGENTS, self._list))
+        if on_page is not None:
+            on_page(objects)
+        return objects
 
+    def listed(self) -> list[LiveObject]:
+        """The agents as this run lists them, for the kinds that name an agent (automations; one listing
+        shared with the agents' own read). Their ids and owners only: MCP credentials are not named."""
+        return [LiveObject.from_raw(item) for item in self._listings.shared(listings.AGENTS, self._list)]
+
+    def _list(self) -> list[dict[str, Any]]:
         def fetch(query: dict[str, Any]) -> Any:
             return AGENTS.list_page(self._sdk, {"limit": PAGE_SIZE, "order": "asc", **query})
 
         items = read_list(fetch, AGENT, page_size=PAGE_SIZE, hint=self._known.hint())
         self._known.listed(items)
-        objects = self._named(items)
-        if on_page is not None:
-            on_page(objects)
-        return objects
+        return items
+
+    def _credentials(self) -> dict[tuple[str, str], dict[str, tuple[str, str]]]:
+        """The credentials of every owned vault, as this run lists the vaults (shared with the vault kind)."""
+        from orchestrator.backends.vaults import VaultsClient, owned_credentials
+
+        return owned_credentials(VaultsClient(self._sdk, {}, self._listings).listed())
 
     def _named(self, items: Sequence[Mapping[str, Any]], known: Mapping[Any, Any] | None = None) -> list[LiveObject]:
         """Agents whose MCP tools name a credential get `_credentials`: credential id -> `vault/credential`
-        for the vaults of the agent's own project and environment (one vault listing, only when needed;
+        for the vaults of the agent's own project and environment (the run's vault listing, only when needed;
         known: the credentials read already)."""
         if not any(t.get("credential_id") for item in items for t in item.get("tools") or []):
             return [LiveObject.from_raw(item) for item in items]
-        from orchestrator.backends.vaults import owned_credentials
-
         if known is None:
-            known = owned_credentials(self._sdk, self._vaults() if self._vaults is not None else None)
+            known = self._credentials()
         result = []
         for item in items:
             owner = LiveObject.from_raw(item).owner
@@ -433,17 +446,17 @@ class AgentsClient:
 
     def _with_credential_ids(self, payload: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[Any, Any] | None]:
         """MCP tools naming a credential (`vault/credential`) get its live credential_id, resolved now: after
-        the graph applied the vault, among the vaults of the payload's own project and environment. Also
-        the credentials read (the response is named with them)."""
+        the graph applied the vault (whose write dropped the run's vault listing: it is listed again), among
+        the vaults of the payload's own project and environment. Also the credentials read (the response is
+        named with them)."""
         tools = payload.get("tools")
         if not tools or not any("credential" in t for t in tools):
             return payload, None
-        from orchestrator.backends.vaults import owned_credentials
         from orchestrator.engine.ownership import parse_owner
         from orchestrator.errors import OrchestratorError
 
         owner = parse_owner(payload.get("metadata"))
-        known = owned_credentials(self._sdk)
+        known = self._credentials()
         refs = known.get((owner.project, owner.environment), {}) if owner else {}
         wired = []
         for tool in tools:
@@ -468,23 +481,26 @@ class AgentsClient:
 
     def create(self, payload: Mapping[str, Any]) -> LiveObject:
         body, known = self._with_credential_ids(payload)
-        response = AGENTS.create(self._sdk_once, body)
+        with self._listings.writing(listings.AGENTS):
+            response = AGENTS.create(self._sdk_once, body)
         created = self._named([read_object(response, AGENT)], known)[0]
         self._known.created(created.id, created.created_at)
         return created
 
     def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
         body, known = self._with_credential_ids(payload)
-        response = AGENTS.update(self._sdk, object_id, body)
+        with self._listings.writing(listings.AGENTS):
+            response = AGENTS.update(self._sdk, object_id, body)
         return self._named([read_object(response, AGENT)], known)[0]
 
     def delete(self, object_id: str) -> None:
         import openai
 
-        try:
-            response = AGENTS.delete(self._sdk, object_id)
-        except openai.NotFoundError:
-            self._known.deleted(object_id)
-            return
+        with self._listings.writing(listings.AGENTS):
+            try:
+                response = AGENTS.delete(self._sdk, object_id)
+            except openai.NotFoundError:
+                self._known.deleted(object_id)
+                return
         check_deleted(response, AGENT, object_id)
         self._known.deleted(object_id)

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from orchestrator.backends.listings import Listings, SeparateListings
 from orchestrator.backends.wire import Shape, check_deleted, read_list, read_object
 from orchestrator.engine.live import LiveObject
 from orchestrator.engine.ownership import user_metadata
@@ -136,36 +137,29 @@ class AutomationsClient:
     """client.beta.agents.automations; `paused` in a payload becomes a pause or resume call."""
 
     def __init__(self, sdk: Any, project: Any = None, environment: str | None = None,
-                 references: References | None = None, siblings: Mapping[str, Any] | None = None) -> None:
+                 references: References | None = None, listings: Listings | None = None) -> None:
         self._sdk = sdk
         self._sdk_once = sdk.with_options(max_retries=0)
         self._project = project
         self._environment = environment
         self._references = references
-        self._siblings = dict(siblings or {})  # kind -> the client of that kind (its `snapshot`: read already)
+        self._listings = listings or SeparateListings()  # the run's: the kinds named are listed once per read
 
-    def references(self, *, fresh: bool = True) -> References:
-        """Ids of the agents, vaults and environment templates this project and environment own, by spec name.
-        Not fresh (reading, to name ids): the vaults and templates as their kinds read them just before."""
+    def references(self) -> References:
+        """Ids of the agents, vaults and environment templates this project and environment own, by spec name,
+        as this run lists them (the listings of those kinds' own reads; listed again after a write of theirs)."""
         if self._references is not None:
             return self._references
         from orchestrator.backends.agents import AgentsClient
         from orchestrator.backends.environments import EnvironmentsClient
         from orchestrator.backends.vaults import VaultsClient
 
-        vaults = self._siblings.get("vault") or VaultsClient(self._sdk, {})
-        templates = self._siblings.get("environment") or EnvironmentsClient(
-            self._sdk, self._project.name, self._project.root)
-
-        def listed(client: Any) -> list[LiveObject]:
-            known = None if fresh else getattr(client, "snapshot", None)
-            return list(known) if known is not None else client.list_all()
-
-        vault_objects = listed(vaults)
-        agents = AgentsClient(self._sdk, vaults=lambda: vault_objects)
         ids: dict[str, str] = {}
-        for kind, objects in (("agent", agents.list_all()), ("vault", vault_objects),
-                              ("environment", listed(templates))):
+        for kind, objects in (
+                ("agent", AgentsClient(self._sdk, self._listings).listed()),
+                ("vault", VaultsClient(self._sdk, {}, self._listings).listed()),
+                ("environment", EnvironmentsClient(self._sdk, self._project.name, self._project.root,
+                                                   listings=self._listings).listed())):
             for obj in sorted(objects, key=lambda o: o.created_at):  # stable: ties keep the listing's order
                 owner = obj.owner
                 if owner and owner.project == self._project.name and owner.environment == self._environment:
@@ -195,8 +189,7 @@ class AutomationsClient:
             return resource.with_raw_response.list(limit=PAGE_SIZE, order="asc", **query).http_response
 
         items = read_list(fetch, AUTOMATION, page_size=PAGE_SIZE)
-        refs = (self.references(fresh=False) if items and (self._project is not None or self._references)
-                else References())
+        refs = self.references() if items and (self._project is not None or self._references) else References()
         return [self._named(item, refs) for item in items]
 
     def retrieve(self, object_id: str) -> LiveObject | None:

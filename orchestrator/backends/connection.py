@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from orchestrator.backends.listings import SharedListings
 from orchestrator.constants import LOCAL_API_KEY
 from orchestrator.errors import OrchestratorError
 from orchestrator.spec.project import Project, Target
@@ -29,6 +30,8 @@ class Connection:
         self.override_url = base_url
         self._server: Any = None
         self.sdk: Any = None
+        # the run's listings, shared by the kinds that name others (client() and backends.kinds_for take it)
+        self.listings = SharedListings()
 
     def __enter__(self) -> Connection:
         import openai
@@ -82,11 +85,15 @@ class Connection:
         if self._server is not None:
             self._server.stop()
 
+    def begin_read(self) -> None:
+        """A new read of live state: no listing made before it is shared with the reads after it."""
+        self.listings.begin_read()
+
     def client(self) -> Any:
         if self.target.backend == "agents":
             from orchestrator.backends.agents import AgentsClient
 
-            return AgentsClient(self.sdk)
+            return AgentsClient(self.sdk, self.listings)
         from orchestrator.backends.assistants import AssistantsClient
 
         return AssistantsClient(self.sdk)

@@ -27,6 +27,7 @@ from orchestrator.backends.knowledge import (
     parse_remote_filename,
     remote_filename,
 )
+from orchestrator.backends.listings import TEMPLATES, Listings, SeparateListings
 from orchestrator.backends.wire import ENVIRONMENT_TEMPLATE, FILE, check_deleted, read_list, read_object
 from orchestrator.engine.live import LiveObject
 from orchestrator.engine.ownership import Owner, name_stamp, parse_name_stamp
@@ -235,8 +236,10 @@ class FilesView:
 class EnvironmentsClient:
     """client.beta.agents.environments.templates, paging at 100; uploads the files a payload marks."""
 
-    def __init__(self, sdk: Any, project: str, root: Path, skills: Any = None) -> None:
+    def __init__(self, sdk: Any, project: str, root: Path, skills: Any = None,
+                 listings: Listings | None = None) -> None:
         self._sdk = sdk
+        self._listings = listings or SeparateListings()  # the run's, shared with the automations naming templates
         self._skills = skills  # the SkillsClient whose directory resolves skill pins
         self._sdk_once = sdk.with_options(max_retries=0)  # creates are never retried blindly
         self.project = project
@@ -245,16 +248,22 @@ class EnvironmentsClient:
         self._uploads: dict[tuple[str, str], str] = {}
         self._upload_locks: dict[tuple[str, str], threading.Lock] = {}
         self.uploaded = 0  # files this client uploaded (bench and tests read it)
-        self.snapshot: list[LiveObject] | None = None  # the last listing (automations name templates through it)
 
     def list_all(self) -> list[LiveObject]:
+        return self._listings.own(TEMPLATES, self._list)
+
+    def listed(self) -> list[LiveObject]:
+        """The templates as this run lists them, for the kinds that name a template (automations; one
+        listing shared with the templates' own read)."""
+        return self._listings.shared(TEMPLATES, self._list)
+
+    def _list(self) -> list[LiveObject]:
         resource = self._sdk.beta.agents.environments.templates
 
         def fetch(query: dict[str, Any]) -> Any:
             return resource.with_raw_response.list(limit=PAGE_SIZE, order="asc", **query).http_response
 
-        self.snapshot = [_live(item) for item in read_list(fetch, ENVIRONMENT_TEMPLATE, page_size=PAGE_SIZE)]
-        return list(self.snapshot)
+        return [_live(item) for item in read_list(fetch, ENVIRONMENT_TEMPLATE, page_size=PAGE_SIZE)]
 
     def read_view(self, objects: Iterable[LiveObject], wanted: bool) -> FilesView | None:
         """The files listing, when a template or a spec has project files (one request per 10,000 files)."""
@@ -294,22 +303,27 @@ class EnvironmentsClient:
 
     def create(self, payload: Mapping[str, Any]) -> LiveObject:
         body = self._resolve(payload)
-        response = self._sdk_once.beta.agents.environments.templates.with_raw_response.create(**body).http_response
+        resource = self._sdk_once.beta.agents.environments.templates
+        with self._listings.writing(TEMPLATES):
+            response = resource.with_raw_response.create(**body).http_response
         return _live(read_object(response, ENVIRONMENT_TEMPLATE))
 
     def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
         body = self._resolve(payload)
         resource = self._sdk.beta.agents.environments.templates
-        response = resource.with_raw_response.update(object_id, **body).http_response
+        with self._listings.writing(TEMPLATES):
+            response = resource.with_raw_response.update(object_id, **body).http_response
         return _live(read_object(response, ENVIRONMENT_TEMPLATE))
 
     def delete(self, object_id: str) -> None:
         import openai
 
-        try:
-            response = self._sdk.beta.agents.environments.templates.with_raw_response.delete(object_id).http_response
-        except openai.NotFoundError:
-            return
+        resource = self._sdk.beta.agents.environments.templates
+        with self._listings.writing(TEMPLATES):
+            try:
+                response = resource.with_raw_response.delete(object_id).http_response
+            except openai.NotFoundError:
+                return
         check_deleted(response, ENVIRONMENT_TEMPLATE, object_id)
 
     def _resolve(self, payload: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,9 +14,10 @@ the spec's revision moves, or when the value read now no longer matches the reco
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from orchestrator.backends.listings import VAULTS, Listings, SeparateListings
 from orchestrator.backends.wire import Shape, check_deleted, read_list, read_object
 from orchestrator.engine.live import LiveObject
 from orchestrator.engine.normalising import canonical
@@ -197,13 +198,11 @@ def credential_settings(auth: Mapping[str, Any]) -> str:
     return digest(plain_auth(auth))[:8]
 
 
-def owned_credentials(sdk: Any, vaults: Sequence[LiveObject] | None = None
-                      ) -> dict[tuple[str, str], dict[str, tuple[str, str]]]:
+def owned_credentials(vaults: Iterable[LiveObject]) -> dict[tuple[str, str], dict[str, tuple[str, str]]]:
     """(project, environment) -> `vault spec/credential name` -> (credential id, settings digest), over every
-    owned vault: how an agent's MCP tool names its credential. vaults: as read already (else one vault
-    listing, plus one credential listing per vault)."""
+    owned vault (as VaultsClient.listed reads them): how an agent's MCP tool names its credential."""
     found: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
-    for vault in VaultsClient(sdk, {}).list_all() if vaults is None else vaults:
+    for vault in vaults:
         if vault.owner is None:
             continue
         refs = found.setdefault((vault.owner.project, vault.owner.environment), {})
@@ -216,11 +215,11 @@ def owned_credentials(sdk: Any, vaults: Sequence[LiveObject] | None = None
 class VaultsClient:
     """client.beta.agents.vaults and .credentials; a vault is read with its credentials."""
 
-    def __init__(self, sdk: Any, environ: Mapping[str, str]) -> None:
+    def __init__(self, sdk: Any, environ: Mapping[str, str], listings: Listings | None = None) -> None:
         self._sdk = sdk
         self._sdk_once = sdk.with_options(max_retries=0)
         self._environ = environ
-        self.snapshot: list[LiveObject] | None = None  # the last listing (other kinds name vaults through it)
+        self._listings = listings or SeparateListings()  # the run's, shared with the kinds naming vaults
 
     def _credentials(self, vault_id: str) -> list[dict[str, Any]]:
         resource = self._sdk.beta.agents.vaults.credentials
@@ -234,13 +233,20 @@ class VaultsClient:
         return LiveObject.from_raw({**raw, "credentials": self._credentials(str(raw["id"]))})
 
     def list_all(self) -> list[LiveObject]:
+        return self._listings.own(VAULTS, self._list)
+
+    def listed(self) -> list[LiveObject]:
+        """The vaults as this run lists them, for the kinds that name a vault or credential (one listing
+        shared with the vault kind's own read)."""
+        return self._listings.shared(VAULTS, self._list)
+
+    def _list(self) -> list[LiveObject]:
         resource = self._sdk.beta.agents.vaults
 
         def fetch(query: dict[str, Any]) -> Any:
             return resource.with_raw_response.list(limit=PAGE_SIZE, order="asc", **query).http_response
 
-        self.snapshot = [self._live(item) for item in read_list(fetch, VAULT, page_size=PAGE_SIZE)]
-        return list(self.snapshot)
+        return [self._live(item) for item in read_list(fetch, VAULT, page_size=PAGE_SIZE)]
 
     def retrieve(self, object_id: str) -> LiveObject | None:
         import openai
@@ -252,18 +258,20 @@ class VaultsClient:
         return self._live(read_object(response, VAULT))
 
     def create(self, payload: Mapping[str, Any]) -> LiveObject:
-        response = self._sdk_once.beta.agents.vaults.with_raw_response.create(
-            name=payload["name"], metadata=payload["metadata"]).http_response
-        vault = read_object(response, VAULT)
-        self._reconcile(str(vault["id"]), payload.get("credentials") or [], [])
+        with self._listings.writing(VAULTS):
+            response = self._sdk_once.beta.agents.vaults.with_raw_response.create(
+                name=payload["name"], metadata=payload["metadata"]).http_response
+            vault = read_object(response, VAULT)
+            self._reconcile(str(vault["id"]), payload.get("credentials") or [], [])
         return self._live(vault)
 
     def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
         fields = {k: payload[k] for k in ("name", "metadata") if k in payload}
-        response = self._sdk.beta.agents.vaults.with_raw_response.update(object_id, **fields).http_response
-        vault = read_object(response, VAULT)
-        if "credentials" in payload:
-            self._reconcile(object_id, payload["credentials"], self._credentials(object_id))
+        with self._listings.writing(VAULTS):
+            response = self._sdk.beta.agents.vaults.with_raw_response.update(object_id, **fields).http_response
+            vault = read_object(response, VAULT)
+            if "credentials" in payload:
+                self._reconcile(object_id, payload["credentials"], self._credentials(object_id))
         return self._live(vault)
 
     def read_view(self, objects: Sequence[LiveObject], wanted: bool) -> None:
@@ -272,10 +280,11 @@ class VaultsClient:
     def delete(self, object_id: str) -> None:
         import openai
 
-        try:
-            response = self._sdk.beta.agents.vaults.with_raw_response.delete(object_id).http_response
-        except openai.NotFoundError:
-            return
+        with self._listings.writing(VAULTS):
+            try:
+                response = self._sdk.beta.agents.vaults.with_raw_response.delete(object_id).http_response
+            except openai.NotFoundError:
+                return
         check_deleted(response, VAULT, object_id)
 
     def _reconcile(self, vault_id: str, wanted: Sequence[Mapping[str, Any]], live: Sequence[Mapping[str, Any]]) -> None:

@@ -98,7 +98,7 @@ def connect(project: Any, target: Any, environment: Any = None, *, files_root: P
 
         client = connection.client()
         chosen_env = getattr(environment, "name", environment) or project.default_environment
-        kinds = kinds_for(target.backend, connection.sdk, project, chosen_env, os.environ)
+        kinds = kinds_for(target.backend, connection.sdk, project, chosen_env, os.environ, connection.listings)
         knowledge = None
         if target.backend == "assistants":
             from orchestrator.backends.knowledge import KnowledgeSync, knowledge_kinds
@@ -116,6 +116,8 @@ def read_live(live: Live, state: Any = None, *, with_knowledge: bool | None = No
     or objects use them."""
     from orchestrator.cli.progress import Activity
 
+    if objects is None:  # objects: read in this same read (EarlyRead), whose listings the kinds share
+        live.connection.begin_read()
     with Activity(f"reading live state of target {live.connection.target.name}"), _read_errors(live):
         return _read_live(live, state, with_knowledge, objects)
 

@@ -162,6 +162,7 @@ class TargetSession:
         return read_live(self.live, state)
 
     def read_one(self, object_id: str) -> Any:
+        self.live.connection.begin_read()  # a new cycle's read: the names it resolves are listed anew
         return self.live.client.retrieve(object_id)
 
     def needs_full_read(self, specs: Iterable[Any], raws: Iterable[Mapping[str, Any]]) -> bool:
