@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # Inside the project, yet never readable by a spec: git's own files (a CI checkout keeps its token
 # in .git/config) and the tool's state (the local target's database).
@@ -45,11 +47,26 @@ def resolving_once() -> Iterator[None]:
     """Within it, resolved() finds each folder's real path once: one build of the desired state asks for
     the real path of every spec file three or four times, a `realpath` walk of every component each time.
     Folders are taken not to move during one build; whether the file itself is a link is asked every time."""
-    token = _FOLDERS.set({})
+    token, memo = _FOLDERS.set({}), _BUILD_MEMO.set({})
     try:
         yield
     finally:
         _FOLDERS.reset(token)
+        _BUILD_MEMO.reset(memo)
+
+
+_BUILD_MEMO: ContextVar[dict[Any, Any] | None] = ContextVar("build_memo", default=None)
+
+
+def once_per_build(key: Any, compute: Callable[[], T]) -> T:
+    """compute() once for key within one resolving_once() (one build: the checks of a template 5,000 specs
+    name are made once), every time outside it."""
+    memo = _BUILD_MEMO.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]  # type: ignore[no-any-return]
 
 
 def resolved(path: Path) -> Path:

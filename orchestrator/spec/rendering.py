@@ -29,7 +29,7 @@ from jinja2.runtime import LoopContext, markup_join, str_join
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from orchestrator.diagnostics import Diagnostic, error
-from orchestrator.spec.confinement import Refused, confine, read_confined
+from orchestrator.spec.confinement import Refused, confine, once_per_build, read_confined
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,7 +410,11 @@ class Renderer:
             return str(path)
 
     def check_name(self, name: str) -> str | None:
-        """Why a template name is unusable (outside the folder or the project, missing), or None."""
+        """Why a template name is unusable (outside the folder or the project, missing), or None (asked once
+        per build for each name)."""
+        return once_per_build(("template", self.templates_dir, name), lambda: self._check_name(name))
+
+    def _check_name(self, name: str) -> str | None:
         written = Path(os.path.normpath(self.templates_dir / name))
         if Path(name).is_absolute() or not written.is_relative_to(self.templates_dir):
             return (f"template `{name}` is outside the templates folder `{self.display('')}`; "

@@ -45,3 +45,22 @@ def test_the_shell_completes_commands_specs_and_environments(tmp_path: Path) -> 
     assert complete("orchestrator diff -e ", project) == ["dev", "prod"]
     assert complete(f"orchestrator -C {project} run h", tmp_path) == ["helpdesk", "helper"]
     assert complete("orchestrator render ", tmp_path) == []  # no project here: nothing, and no error
+
+
+@pytest.mark.parametrize(("command", "collecting"), [("validate", False), ("diff", False), ("watch", True),
+                                                     ("chat", True), ("serve", True)])
+def test_a_command_that_ends_by_itself_runs_without_the_cycle_collector_in_its_own_process(
+    tmp_path: Path, command: str, collecting: bool
+) -> None:
+    """BOUNDED commands, in the process entry() runs, turn the cyclic garbage collector off (the long-running
+    ones keep it); main() called in-process, as by these tests, never changes it."""
+    import gc
+
+    root = make_project(tmp_path / "project")
+    probe = ("import atexit, gc, sys; from orchestrator.cli import entry; "
+             "atexit.register(lambda: print('collecting', gc.isenabled(), file=sys.stderr)); "
+             f"sys.argv = ['orchestrator', '-C', {str(root)!r}, {command!r}, '--help']; entry()")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert f"collecting {collecting}" in result.stderr
+    assert run_cli(["-C", str(root), "validate"]).exit_code == 0 and gc.isenabled()

@@ -127,3 +127,24 @@ def test_live_items_made_page_by_page_are_the_ones_made_after_the_read() -> None
     viewed = live_items(LiveState(tuple(objects), View()), mapping, Refusing(mapping))
     assert viewed == live_items(LiveState(tuple(objects), View()), mapping)
     assert viewed != live_items(objects, mapping)
+
+
+def test_a_template_named_by_many_specs_is_checked_once_per_build_and_each_spec_is_told(tmp_path: Path) -> None:
+    """The template checks are made once per build (5,000 specs naming one template: one check), yet every
+    spec naming a missing or escaping template still gets its own diagnostic, and a template made between
+    two builds is found by the second."""
+    from tests.support.projects import make_project, run_cli, write, write_spec
+
+    root = make_project(tmp_path / "project")
+    for name in ("one", "two"):
+        write_spec(root, name, instructions={"template": "shared.md.j2"})
+    write_spec(root, "three", instructions={"template": "../escape.md.j2"})
+    first = run_cli(["-C", str(root), "validate"])
+    assert first.exit_code == 1
+    for name in ("one", "two"):
+        assert f"specs/{name}.yaml" in first.output and "template `shared.md.j2` not found" in first.output
+    assert first.output.count("template `shared.md.j2` not found") == 2
+    assert "outside the templates folder" in first.output
+    write(root / "templates" / "shared.md.j2", "Shared instructions.\n")
+    (root / "specs" / "three.yaml").unlink()
+    assert run_cli(["-C", str(root), "validate"]).exit_code == 0
