@@ -68,12 +68,9 @@ def read_list(fetch: Fetch, shape: Shape, *, page_size: int,
     that very cursor and answered: a right hint costs the same requests in about one round trip, a wrong
     one (objects made or deleted by others) costs the predicted pages that were not followed.
     """
-    found: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    query: dict[str, Any] = {}
     ahead = Ahead(fetch, hint, page_size) if len(hint) > page_size else None
     try:
-        return _read_pages(fetch, shape, page_size, on_page, ahead, found, seen, query)
+        return _read_pages(fetch, shape, page_size, on_page, ahead)
     finally:
         if ahead is not None:
             ahead.close()
@@ -150,8 +147,10 @@ class Known:
 
 
 def _read_pages(fetch: Fetch, shape: Shape, page_size: int, on_page: Callable[[list[dict[str, Any]]], None] | None,
-                ahead: Ahead | None, found: list[dict[str, Any]], seen: set[str],
-                query: dict[str, Any]) -> list[dict[str, Any]]:
+                ahead: Ahead | None) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    query: dict[str, Any] = {}
     for _ in range(MAX_PAGES):
         response = ahead.take(query.get("after")) if ahead is not None else None
         if response is None:

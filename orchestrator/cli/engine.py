@@ -228,8 +228,11 @@ class EarlyRead:
             from orchestrator.engine.sync import PreparedItems
 
             self.prepared = PreparedItems(self._live.mapping)
-            with _read_errors(self._live):
-                self._objects = tuple(self._live.client.list_all(on_page=self.prepared.add))
+            try:
+                with _read_errors(self._live):
+                    self._objects = tuple(self._live.client.list_all(on_page=self.prepared.add))
+            finally:
+                self.prepared.finish()
         except BaseException as exc:  # handed to the main thread by result()
             self._error = exc
 
@@ -253,12 +256,12 @@ class EarlyRead:
 
             with Activity(f"reading live state of target {state.target.name}"):
                 if self.prepared is not None:  # the live items of the pages read so far, while the rest come
-                    self.prepared.make_while(self._thread.is_alive)
+                    self.prepared.make_all()
                 self._thread.join()
         if self._error is not None:
             raise self._error.with_traceback(None)
         if self.prepared is not None:
-            self.prepared.make_while(lambda: False)
+            self.prepared.make_all()
         assert self._live is not None
         return self._live, read_live(self._live, state, objects=self._objects)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
@@ -105,22 +105,23 @@ class PreparedItems:
 
         self.mapping = mapping
         self._items: dict[str, tuple[LiveObject, LiveItem]] = {}
-        self._pages: queue.SimpleQueue[list[LiveObject]] = queue.SimpleQueue()
+        self._pages: queue.SimpleQueue[list[LiveObject] | None] = queue.SimpleQueue()
+        self._made = False
 
     def add(self, objects: list[LiveObject]) -> None:
         self._pages.put(objects)
 
-    def make_while(self, reading: Callable[[], bool], poll_s: float = 0.02) -> None:
-        """Make the queued pages' items while reading() (waiting for the next page meanwhile), then the rest."""
-        import queue
+    def finish(self) -> None:
+        """The reader is done (or failed): nothing more comes. It must say so, whatever happened."""
+        self._pages.put(None)
 
-        while True:
-            still = reading()
-            try:
-                objects = self._pages.get(timeout=poll_s) if still else self._pages.get_nowait()
-            except queue.Empty:
-                if still:
-                    continue
+    def make_all(self) -> None:
+        """Make the queued pages' items, waiting for the next page meanwhile, until the reader finished
+        (at once when called again)."""
+        while not self._made:
+            objects = self._pages.get()
+            if objects is None:
+                self._made = True
                 return
             for obj in objects:
                 self._items[obj.id] = (obj, live_item(obj, self.mapping))

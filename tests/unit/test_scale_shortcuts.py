@@ -98,11 +98,20 @@ def test_live_items_made_page_by_page_are_the_ones_made_after_the_read() -> None
            for n in range(5)]
     objects = [LiveObject.from_raw(item) for item in raw]
     prepared = PreparedItems(mapping)
-    reader = threading.Thread(target=lambda: [prepared.add([obj]) or time.sleep(0.01) for obj in objects])
+
+    def read() -> None:
+        try:
+            for obj in objects:
+                prepared.add([obj])
+                time.sleep(0.01)
+        finally:
+            prepared.finish()
+
+    reader = threading.Thread(target=read)
     reader.start()  # the pages come while the waiting thread makes their items
-    prepared.make_while(reader.is_alive, poll_s=0.001)
+    prepared.make_all()
     reader.join()
-    prepared.make_while(lambda: False)
+    prepared.make_all()  # again: at once
     assert all(prepared.get(obj) is not None for obj in objects)
     assert live_items(objects, mapping, prepared) == live_items(objects, mapping)
     # an object read again (another LiveObject of the same id) is made afresh, never taken from the pages
