@@ -170,6 +170,7 @@ def create_session(ctx: Context, request: ApiRequest) -> Reply:
         "last_active_at": now,
         "metadata": pick(payload, "metadata", {}),
         "required_actions": [],
+        "spend_control": {"consumed": 0, "limit": None},  # openai 3.60: required in responses
         "status": "idle",
         "usage": None,
         "vault_ids": [],
