@@ -91,10 +91,27 @@ def _available(name: str) -> bool:
 @click.version_option(__version__, prog_name="orchestrator")
 @click.option("-C", "directory", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Run as if started in DIR (like git -C).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              envvar="ORCHESTRATOR_COLOR", show_envvar=True,
+              help="Colour plans and diagnostics; auto honours NO_COLOR and FORCE_COLOR, else colours a terminal.")
 @click.pass_context
-def cli(ctx: click.Context, directory: str | None) -> None:
-    """Keep OpenAI assistants and agents in git: validate, diff, apply, watch."""
-    ctx.obj = {"directory": directory}
+def cli(ctx: click.Context, directory: str | None, color: str) -> None:
+    """Keep OpenAI assistants and agents in git: validate, diff, apply, watch.
+
+    Common flags also come from the environment: ORCHESTRATOR_ENV (-e), ORCHESTRATOR_TARGET (-t),
+    ORCHESTRATOR_COLOR (--color); a flag on the command line wins.
+    """
+    ctx.obj = {"directory": directory, "color": color}
+    if color == "always" or (color == "auto" and _force_color()):
+        ctx.color = True  # click.echo keeps the escapes even when stdout is a pipe (CI logs)
+    elif color == "never":
+        ctx.color = False
+
+
+def _force_color() -> bool:
+    import os
+
+    return not os.environ.get("NO_COLOR") and os.environ.get("FORCE_COLOR", "") not in ("", "0")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
