@@ -126,14 +126,25 @@ class Workspace:
         raise ToolFailure(f"unknown spec `{name}` (known: {', '.join(sorted(state.specs)) or 'none'})")
 
     def spec_names(self) -> list[str]:
-        """Every spec file's name, without building anything (for listing resources)."""
+        """Every spec's `name` (what spec:// and payload:// resolve), read from each file without building
+        anything (for listing resources). A file that cannot be read or names nothing is listed by its
+        file name, so reading that resource says what is wrong with it."""
         from orchestrator.engine.desired import discover_spec_files
+        from orchestrator.spec.loading import LoadError, load_yaml_file
         from orchestrator.spec.project import load_project
 
         project, _ = load_project(self.root)
         if project is None:
             return []
-        return sorted({path.stem for path in discover_spec_files(project)})
+        names: set[str] = set()
+        for path in discover_spec_files(project):
+            try:
+                data = load_yaml_file(path, root=project.root, what="a spec").data
+            except LoadError:
+                data = None
+            name = data.get("name") if isinstance(data, dict) else None
+            names.add(name if isinstance(name, str) and name else path.stem)
+        return sorted(names)
 
     def environments(self) -> dict[str, Any]:
         selection = self._selection(None, None)
