@@ -26,15 +26,26 @@ from orchestrator.spec.project import PROJECT_FILE
 @target_option
 @output_option("text", "json")
 @click.option("--handlers", is_flag=True, help="Also import the bound Python handlers and check their signatures.")
-def validate(directory: Path | None, environment: str | None, target: str | None, output: str, handlers: bool) -> int:
+@click.option("--all-environments", "-A", "every", is_flag=True,
+              help="Check every environment of the project (each against its own target); a problem found in "
+                   "some environments only names them.")
+def validate(directory: Path | None, environment: str | None, target: str | None, output: str, handlers: bool,
+             every: bool) -> int:
     """Check every spec (exit 0 valid, 1 invalid). Imports no handler code unless --handlers.
 
     \b
     Examples:
       orchestrator validate
       orchestrator validate -e prod -o json    # every problem as a list, for tools
+      orchestrator validate --all-environments   # what the pre-commit hook runs
     """
     from orchestrator.engine.desired import build_desired
+
+    if every:
+        if environment is not None or target is not None:
+            raise OrchestratorError("--all-environments checks each environment against its own target; "
+                                    "don't pass -e or -t with it")
+        return _validate_every_environment(directory, output, handlers)
 
     try:
         selection = select(directory, environment, target)
@@ -65,6 +76,52 @@ def validate(directory: Path | None, environment: str | None, target: str | None
                    f"backend {selection.target.backend})"
                    + (f"; not deployed to this environment: {', '.join(state.skipped)}" if state.skipped else "")
                    + (f"; environment templates synthesised for: {', '.join(synthesised)}" if synthesised else ""),
+                   err=True)
+    return code
+
+
+def _validate_every_environment(directory: Path | None, output: str, handlers: bool) -> int:
+    """validate once per environment; a diagnostic found in all of them is reported once as it is, one found
+    in some only is reported once, its message naming those environments."""
+    from dataclasses import replace
+
+    from orchestrator.engine.desired import build_desired
+
+    try:
+        first = select(directory, None, None)
+    except OrchestratorError as problem:
+        if output != "json":
+            raise
+        return _report(Diagnostics([error(PROJECT_FILE, str(problem))]), output, 0)
+    if isinstance(first, Diagnostics):
+        return _report(first, output, 0)
+    project = first.project
+    names = list(project.environments)
+    seen: dict[tuple[object, ...], tuple[object, list[str]]] = {}
+    checked: list[str] = []
+    for name in names:
+        selection = select(directory, name, None)
+        assert not isinstance(selection, Diagnostics)  # the project file loaded once already
+        state = build_desired(project, selection.environment, selection.target, today=today())
+        found = Diagnostics(selection.diagnostics)
+        found.extend(state.diagnostics)
+        if handlers and not found.has_errors:
+            from orchestrator.runtime.handlers import check_handlers
+
+            found.extend(check_handlers(state))
+        for diagnostic in found:
+            key = (*diagnostic.sort_key(), str(diagnostic.severity), diagnostic.hint)
+            seen.setdefault(key, (diagnostic, []))[1].append(name)
+        checked.append(f"{name} ({selection.target.name}, {selection.target.backend})")
+    merged = Diagnostics([])
+    for diagnostic, where in seen.values():
+        if len(where) < len(names):
+            label = "environment" if len(where) == 1 else "environments"
+            diagnostic = replace(diagnostic, message=f"{diagnostic.message} [{label} {', '.join(where)}]")
+        merged.add(diagnostic)
+    code = _report(merged, output, 0)
+    if code == 0 and output == "text":
+        click.echo(f"valid in {len(names)} environment{'s' if len(names) != 1 else ''}: {', '.join(checked)}",
                    err=True)
     return code
 
