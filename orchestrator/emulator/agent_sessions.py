@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.emulator import agents, environments, model, schemas
+from orchestrator.emulator import agents, environments, model, schemas, vaults
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
@@ -47,8 +47,15 @@ FAILURES = {
 }
 
 
+def render_session(body: dict[str, Any]) -> dict[str, Any]:
+    shown = public(body)
+    # openai 3.60 requires spend_control; rows stored before it was kept have none: unlimited, 0 spent
+    shown.setdefault("spend_control", {"consumed": 0, "limit": None})
+    return shown
+
+
 def session_reply(body: dict[str, Any]) -> Reply:
-    return Reply(public(body), headers=SESSION_HEADERS)
+    return Reply(render_session(body), headers=SESSION_HEADERS)
 
 
 def load_session(ctx: Context, session_id: str) -> dict[str, Any]:
@@ -101,6 +108,18 @@ def check_environment(ctx: Context, environment: dict[str, Any]) -> dict[str, An
     return {"type": "none"}
 
 
+def check_vault_ids(ctx: Context, vault_ids: list[str] | None) -> list[str]:
+    """The ids as given, each naming an existing vault (404 naming the first that does not)."""
+    for index, vault_id in enumerate(vault_ids or []):
+        if ctx.store.get(vaults.VAULT, vault_id) is None:
+            raise not_found(f"No vault found with id '{vault_id}'.", f"vault_ids[{index}]")
+    return list(vault_ids or [])
+
+
+def cache_options(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if value is None else {"ttl": value.get("ttl", "30m")}  # "Defaults to 30 minutes."
+
+
 def session_agent(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
     """The agent the session runs: the saved agent (or defaults) with the request's overrides."""
     overrides = payload.get("agent") or {}
@@ -132,7 +151,7 @@ def session_agent(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
             param,
             "missing_required_parameter",
         )
-    agents.apply_fields(base, overrides)
+    agents.apply_fields(base, overrides, tools_limit=agents.INLINE_TOOLS_LIMIT_BYTES, prefix="agent.")
     base["tools"] = [tool for tool in base["tools"] if tool["type"] in SESSION_TOOL_TYPES]
     return base
 
@@ -157,8 +176,8 @@ def create_session(ctx: Context, request: ApiRequest) -> Reply:
             "input",
             "missing_required_parameter",
         )
-    for index, vault_id in enumerate(payload.get("vault_ids") or []):
-        raise not_found(f"No vault found with id '{vault_id}'.", f"vault_ids[{index}]")
+    vault_ids = check_vault_ids(ctx, payload.get("vault_ids"))
+    limit = (payload.get("spend_control") or {}).get("limit")
     now = ctx.now()
     body: dict[str, Any] = {
         "id": new_id("sess_"),
@@ -170,11 +189,11 @@ def create_session(ctx: Context, request: ApiRequest) -> Reply:
         "last_active_at": now,
         "metadata": pick(payload, "metadata", {}),
         "required_actions": [],
-        "spend_control": {"consumed": 0, "limit": None},  # openai 3.60: required in responses
+        "spend_control": {"consumed": 0, "limit": limit},  # openai 3.60: USD cents, null = unlimited
         "status": "idle",
         "usage": None,
-        "vault_ids": [],
-        "prompt_cache_options": payload.get("prompt_cache_options"),
+        "vault_ids": vault_ids,
+        "prompt_cache_options": cache_options(payload.get("prompt_cache_options")),
         "_turn_id": None,
     }
     if payload.get("review") == "auto_review":
@@ -210,7 +229,42 @@ def list_sessions(ctx: Context, request: ApiRequest) -> Reply:
     )
     for session in page.items:
         settle(ctx, session)
-    return Reply(list_envelope(page, public), headers=SESSION_HEADERS)
+    return Reply(list_envelope(page, render_session), headers=SESSION_HEADERS)
+
+
+def update_session(ctx: Context, request: ApiRequest) -> Reply:
+    """`POST /v1/agents/sessions/{id}`: what the body names changes, the rest stays (openai 3.63)."""
+    agents.require_beta_header(request)
+    session = load_session(ctx, request.path_params["session_id"])
+    payload = check_body(schemas.UPDATE_AGENT_SESSION, request.body)
+    settle(ctx, session)
+    changes = payload.get("agent") or {}
+    agent = session["agent"]
+    if "model" in changes:
+        agent["model"] = changes["model"]
+    if "effort" in changes.get("reasoning", {}):
+        agent["reasoning"] = {**agent["reasoning"], "effort": changes["reasoning"]["effort"]}
+    if "service_tier" in changes:
+        agent["service_tier"] = changes["service_tier"] or "auto"
+    if "tools" in changes:
+        tools = agents.resolve_tools(changes["tools"], agents.INLINE_TOOLS_LIMIT_BYTES, "agent.tools")
+        agent["tools"] = [tool for tool in tools if tool["type"] in SESSION_TOOL_TYPES]
+    if "metadata" in payload:
+        session["metadata"] = payload["metadata"] or {}
+    if "prompt_cache_options" in payload:
+        session["prompt_cache_options"] = cache_options(payload["prompt_cache_options"])
+    if "review" in payload:
+        session.pop("review", None)
+        if payload["review"] == "auto_review":
+            session["review"] = "auto_review"  # omitted when none, as create does
+    if "spend_control" in payload:
+        spend = session.get("spend_control") or {"consumed": 0, "limit": None}
+        # null or a null limit removes the limit; what was spent stays
+        session["spend_control"] = {**spend, "limit": (payload["spend_control"] or {}).get("limit")}
+    if "vault_ids" in payload:
+        session["vault_ids"] = check_vault_ids(ctx, payload["vault_ids"])
+    save_session(ctx, session)
+    return session_reply(session)
 
 
 def delete_session(ctx: Context, request: ApiRequest) -> Reply:
