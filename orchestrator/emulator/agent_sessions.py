@@ -309,7 +309,7 @@ def start_turn(ctx: Context, session: dict[str, Any], messages: list[dict[str, A
                 "turn_id": turn_id,
             },
         )
-    decision = model.decide(content_text(messages[-1]["content"]))
+    decision = model.decide(content_text(messages[-1]["content"]), session["environment"].get("skills", []))
     turn = {
         "id": turn_id,
         "object": "agent.session.turn",

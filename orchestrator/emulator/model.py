@@ -10,6 +10,8 @@ Commands (each at the start of a line of the last user message):
   /incomplete         incomplete, incomplete_details {reason: max_completion_tokens}
   /slow MS            in_progress for MS milliseconds, then completed
   /search TEXT        the best chunk of the attached vector stores, with one file_citation
+  /skills             completed with the reply "skills: NAME (DESCRIPTION), ..." naming the skills
+                      installed in the session's environment, or "skills: none"
 anything else         completed with the reply "echo: TEXT"
 """
 
@@ -17,8 +19,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Outcome(StrEnum):
@@ -61,8 +65,17 @@ def compact_arguments(text: str) -> str:
         return text
 
 
-def decide(text: str) -> Decision:
-    """The outcome of a run whose last user message is `text`."""
+def describe_skills(skills: Sequence[Mapping[str, Any]]) -> str:
+    """The reply to /skills: each installed skill as "NAME (DESCRIPTION)", with its id@version if it has one."""
+    named = []
+    for skill in skills:
+        source = f" [{skill['skill_id']}@{skill['version']}]" if skill.get("skill_id") else ""
+        named.append(f"{skill['name']} ({skill['description']}){source}")
+    return "skills: " + (", ".join(named) or "none")
+
+
+def decide(text: str, skills: Sequence[Mapping[str, Any]] = ()) -> Decision:
+    """The outcome of a run whose last user message is `text`, in an environment with `skills` installed."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     calls = tuple(
         FunctionCall(match.group(1), compact_arguments(match.group(2)))
@@ -86,6 +99,8 @@ def decide(text: str) -> Decision:
     if slow:
         milliseconds = int(slow.group(1))
         return Decision(Outcome.COMPLETED, reply=f"slow: waited {milliseconds} ms", delay_ms=milliseconds)
+    if first == "/skills":
+        return Decision(Outcome.COMPLETED, reply=describe_skills(skills))
     if first.startswith("/search"):
         return Decision(Outcome.SEARCH, query=text.strip()[len("/search") :].strip())
     return Decision(Outcome.COMPLETED, reply=f"echo: {text}")

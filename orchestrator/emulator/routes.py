@@ -143,6 +143,7 @@ ROUTES: tuple[Route, ...] = (
     route("POST", ENVIRONMENTS, environments.create_environment),
     route("GET", ENVIRONMENTS + "/{environment_id}", environments.retrieve_environment),
     route("GET", ENVIRONMENTS + "/{environment_id}/files", environments.list_environment_files),
+    route("POST", ENVIRONMENTS + "/{environment_id}/files", environments.create_environment_file),
     route("GET", "/v1/agents", agents.list_agents),
     route("POST", "/v1/agents", agents.create),
     route("GET", "/v1/agents/{agent_id}", agents.retrieve),

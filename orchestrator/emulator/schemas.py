@@ -502,6 +502,7 @@ ENVIRONMENT_FILE = Tagged(
         "inline": Obj({"type": Str(), "data": Str(), "path": Str(min_length=1)}, required=("data", "path")),
     }
 )
+CREATE_ENVIRONMENT_FILE = ENVIRONMENT_FILE  # POST /v1/agents/environments/{id}/files (file_create_params.py)
 SETUP_COMMAND = Obj({"command": Str(min_length=1), "cwd": Str(nullable=True)}, required=("command",))
 INLINE_SOURCE = Obj({"type": Str(), "data": Str()}, required=("data",), closed=False)
 HOSTED_SKILL = Tagged(
