@@ -138,6 +138,24 @@ def apply_fields(
         body["experimental"] = {**body["experimental"], **payload["experimental"]}
 
 
+def inline_config(payload: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """An inline agent (an automation's new-session target): defaults with the payload's fields over
+    them, shaped as the SDK's AutomationAgentConfig; its tools may take 8 MiB (openai 3.63)."""
+    config: dict[str, Any] = {
+        "model": payload["model"],
+        "instructions": None,
+        "tools": [],
+        "reasoning": resolve_reasoning(None),
+        "text": resolve_text(None),
+        "service_tier": "auto",
+        "compaction": {"async": False},
+        "multi_agent": resolve_multi_agent(None),
+        "experimental": {"time_awareness": False},
+    }
+    apply_fields(config, payload, tools_limit=INLINE_TOOLS_LIMIT_BYTES, prefix=prefix)
+    return config
+
+
 def create(ctx: Context, request: ApiRequest) -> Reply:
     require_beta_header(request)
     payload = check_body(schemas.CREATE_AGENT, request.body)

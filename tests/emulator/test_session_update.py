@@ -13,6 +13,7 @@ import httpx2
 import openai
 import pytest
 from openai.types.beta import AgentSession
+from openai.types.beta.agents import OneTimeAutomation
 
 from orchestrator.emulator import EmulatorServer
 
@@ -269,3 +270,41 @@ def test_an_inline_agent_may_carry_8_mib_of_tools(client: openai.OpenAI, http: h
     response = http.post("/agents", headers=BETA, json={"model": "m", "tools": tools_of(3 * MIB + 1)})
     assert response.status_code == 400 and response.json()["error"]["param"] == "tools"
     assert client.beta.agents.create(model="m", tools=tools_of(3 * MIB)).tools
+
+
+def new_session_target(**fields: Any) -> dict[str, Any]:
+    message = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Go"}]}
+    return {"type": "new_session", "environment": NONE, "input": [message], **fields}
+
+
+def test_an_automation_may_start_sessions_of_an_inline_agent(client: openai.OpenAI, http: httpx2.Client) -> None:
+    tools = tools_of(8 * MIB)
+    created = client.beta.agents.automations.create(
+        type="once",
+        name="launch",
+        run_at=4_102_444_800,
+        target=new_session_target(agent={"model": "gpt-5.4", "instructions": "Go.", "tools": tools}),  # type: ignore[arg-type]
+    )
+    automation = strict(OneTimeAutomation, created.model_dump(mode="json", by_alias=True, exclude_unset=True))
+    target = automation.target
+    assert target.type == "new_session" and target.agent_id is None and target.agent is not None
+    assert target.agent.model == "gpt-5.4" and target.agent.instructions == "Go." and len(target.agent.tools) == 16
+    assert target.agent.service_tier == "auto" and target.agent.multi_agent.enabled is False
+
+
+@pytest.mark.parametrize(
+    ("target", "param"),
+    [
+        (new_session_target(agent={"model": "m", "tools": tools_of(8 * MIB + 1)}), "target.agent.tools"),
+        (new_session_target(agent={"instructions": "x"}), "target.agent.model"),
+        (new_session_target(agent={"model": "m"}, agent_id="agent_x"), "target.agent"),
+        (new_session_target(), "target.agent_id"),
+        (new_session_target(agent={"model": "m", "name": "n"}), "target.agent.name"),
+    ],
+    ids=["tools-over-8-mib", "no-model", "agent-and-agent_id", "neither", "unknown-field"],
+)
+def test_an_automation_target_names_one_agent(http: httpx2.Client, target: dict[str, Any], param: str) -> None:
+    body = {"type": "once", "name": "x", "run_at": 4_102_444_800, "target": target}
+    response = http.post("/agents/automations", headers=BETA, json=body)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["param"] == param
