@@ -9,6 +9,7 @@ Commands (each at the start of a line of the last user message):
   /expire             expired
   /incomplete         incomplete, incomplete_details {reason: max_completion_tokens}
   /slow MS            in_progress for MS milliseconds, then completed
+  /words N            completed with a reply of N words (N output tokens; to reach a spend limit)
   /search TEXT        the best chunk of the attached vector stores, with one file_citation
 anything else         completed with the reply "echo: TEXT"
 """
@@ -49,6 +50,7 @@ class Decision:
 CALL_LINE = re.compile(r"^/call\s+(\S+)\s*(.*)$")
 LOOP_LINE = re.compile(r"^/loop\s+(\S+)\s*(.*)$")
 SLOW_LINE = re.compile(r"^/slow\s+(\d+)\s*$")
+WORDS_LINE = re.compile(r"^/words\s+(\d{1,6})\s*$")
 
 
 def compact_arguments(text: str) -> str:
@@ -86,6 +88,9 @@ def decide(text: str) -> Decision:
     if slow:
         milliseconds = int(slow.group(1))
         return Decision(Outcome.COMPLETED, reply=f"slow: waited {milliseconds} ms", delay_ms=milliseconds)
+    words = WORDS_LINE.match(first)
+    if words:
+        return Decision(Outcome.COMPLETED, reply=" ".join(["word"] * int(words.group(1))))
     if first.startswith("/search"):
         return Decision(Outcome.SEARCH, query=text.strip()[len("/search") :].strip())
     return Decision(Outcome.COMPLETED, reply=f"echo: {text}")

@@ -115,6 +115,7 @@ ROUTES: tuple[Route, ...] = (
     route("GET", SESSIONS, agent_sessions.list_sessions),
     route("POST", SESSIONS, agent_sessions.create_session),
     route("GET", SESSIONS + "/{session_id}", agent_sessions.retrieve_session),
+    route("POST", SESSIONS + "/{session_id}", agent_sessions.update_session),
     route("DELETE", SESSIONS + "/{session_id}", agent_sessions.delete_session),
     route("POST", SESSIONS + "/{session_id}/events", agent_sessions.create_events),
     route("GET", SESSIONS + "/{session_id}/items", agent_sessions.list_items),

@@ -418,6 +418,8 @@ SESSION_INPUT = Either(
     description="a string or an array of messages",
 )
 PROMPT_CACHE_OPTIONS = Obj({"ttl": Str(enum=("30m", "12h"))}, nullable=True)
+# openai 3.60: a session's spending limit, positive USD cents, or null for unlimited
+SPEND_CONTROL = Obj({"limit": Num(1, integer=True, nullable=True)}, required=("limit",), nullable=True)
 CREATE_AGENT_SESSION = Obj(
     {
         "environment": Obj({"type": Str()}, required=("type",), closed=False),
@@ -427,12 +429,14 @@ CREATE_AGENT_SESSION = Obj(
         "metadata": METADATA,
         "prompt_cache_options": PROMPT_CACHE_OPTIONS,
         "review": Str(enum=("none", "auto_review")),
+        "spend_control": SPEND_CONTROL,
         "stream": Bool(),
         "stream_options": Obj({"include_obfuscation": Bool()}),
         "vault_ids": Arr(Str(), nullable=True),
     },
     required=("environment",),
 )
+UPDATE_AGENT_SESSION = Obj({"metadata": METADATA, "spend_control": SPEND_CONTROL})
 APPROVAL_RESULT = Obj(
     {"type": Str(), "request_id": Str(), "response": FreeObject()}, required=("request_id", "response")
 )
