@@ -318,19 +318,21 @@ def failure_text(failed: Any) -> str:
 
 
 def describe_usage(usage: Any, cost: float | None, model: str | None, spend: Any = None) -> str:
-    """Tokens, then the server's session spend when it reports one (agent sessions), else the estimate."""
+    """Tokens and the estimated cost, then the server's session spend when it reports one (agent
+    sessions: `· session spend $0.02 of $2.50`, the whole session's, where the estimate is this turn's
+    or this chat's)."""
     from orchestrator.runtime.pricing import PRICES_AS_OF
 
-    tokens = (
-        f"{usage.total_tokens} tokens ({usage.prompt_tokens} prompt + {usage.completion_tokens} completion)"
-    )
-    if spend is not None and spend.consumed_cents is not None:
-        return f"{tokens} · {spend.describe()}"
+    line = f"{usage.total_tokens} tokens ({usage.prompt_tokens} prompt + {usage.completion_tokens} completion)"
     if cost is None and model:
         from orchestrator.runtime.pricing import estimate_cost
 
         # a turn cancelled before the server counted tokens has no cost, which is not "no price"
         cost = estimate_cost(model, usage.prompt_tokens, usage.completion_tokens)
     if cost is None:
-        return tokens + (f" · no price known for {model}" if model else "")
-    return tokens + f" · est. ${cost:.6f} ({model}, prices as of {PRICES_AS_OF.isoformat()})"
+        line += f" · no price known for {model}" if model else ""
+    else:
+        line += f" · est. ${cost:.6f} ({model}, prices as of {PRICES_AS_OF.isoformat()})"
+    if spend is not None and spend.consumed_cents is not None:
+        line += f" · {spend.describe()}"
+    return line

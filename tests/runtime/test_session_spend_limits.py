@@ -83,7 +83,8 @@ def test_a_paused_session_refuses_input_until_a_higher_limit_resumes_it(
     resumed = agent.cli("run", "helper", "-m", "hello", "--thread", session_id, "--spend-limit", "0.05")
     assert resumed.exit_code == 0, resumed.output
     assert resumed.stdout == "echo: hello\n"
-    assert re.search(r"^session: sess_\w+ · \d+ tokens .* · session spend \$0\.01 of \$0\.05$", resumed.stderr, re.M)
+    assert re.search(r"^session: sess_\w+ · \d+ tokens .* · est\. \$0\.\d+ \(gpt-5\.4, prices as of [\d-]+\) "
+                     r"· session spend \$0\.01 of \$0\.05$", resumed.stderr, re.M), resumed.stderr
     assert sdk.beta.agents.sessions.retrieve(session_id).spend_control.limit == 5
 
 
@@ -116,8 +117,8 @@ def test_the_spend_limit_is_no_part_of_the_deployed_agent(agent: Deployed) -> No
 def test_without_a_limit_the_cost_line_shows_the_servers_spend(agent: Deployed) -> None:
     result = agent.cli("run", "helper", "-m", EXPENSIVE)
     assert result.exit_code == 0, result.output
-    assert re.search(r"^session: sess_\w+ · \d+ tokens \(\d+ prompt \+ 1000 completion\) · session spend \$0\.01$",
-                     result.stderr, re.M), result.stderr
+    assert re.search(r"^session: sess_\w+ · \d+ tokens \(\d+ prompt \+ 1000 completion\) · est\. \$0\.015\d+ "
+                     r"\(gpt-5\.4, prices as of [\d-]+\) · session spend \$0\.01$", result.stderr, re.M), result.stderr
 
 
 def test_chat_reports_the_limit_and_goes_on(agent: Deployed) -> None:
