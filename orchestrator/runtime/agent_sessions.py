@@ -164,8 +164,8 @@ class AgentsSession(Session):
         if turn.thread_id is None:
             metadata = {SESSION_METADATA_KEY: self.owner.label()[:512]}
             extra: dict[str, Any] = {}
-            if self.spend_limit_cents is not None:
-                extra["spend_control"] = {"limit": self.spend_limit_cents}
+            if self.spend_limit_cents is not None:  # as extra_body: SDKs 3.52 to 3.59 lack the parameter
+                extra["extra_body"] = {"spend_control": {"limit": self.spend_limit_cents}}
             raw = self._api(
                 turn,
                 lambda: sessions.with_raw_response.create(
@@ -412,7 +412,8 @@ def set_spend_limit(sdk: Any, session_id: str, limit_cents: int) -> Any:
     import openai
 
     try:
-        return sdk.beta.agents.sessions.update(session_id, spend_control={"limit": limit_cents})
+        # as extra_body: SDKs 3.52 to 3.59 lack the parameter (openai 3.60 added it)
+        return sdk.beta.agents.sessions.update(session_id, extra_body={"spend_control": {"limit": limit_cents}})
     except openai.OpenAIError as exc:
         from orchestrator.engine.applying import describe_error
 

@@ -80,6 +80,8 @@ class Spend:
         control = getattr(session, "spend_control", None)
         if control is None:
             return None
+        if isinstance(control, Mapping):  # an SDK before 3.60 keeps the field as an undeclared dict
+            return cls(control.get("consumed"), control.get("limit"))
         return cls(getattr(control, "consumed", None), getattr(control, "limit", None))
 
     def describe(self) -> str:
