@@ -5,20 +5,17 @@ Input starts a turn; the built-in model (model.py) decides it as it decides a ru
 stored with its decision and the moment it becomes due (`_ready_ms`); every session-scoped
 request first settles the session, so reads see state computed from time alone:
   queued/in_progress -> waiting (function calls: session `requires_action`) | completed | failed
-Spend (openai 3.60 `spend_control`): every ended turn is charged its token usage at the model's
-price (constants.MODEL_PRICES); a turn that takes the session to its limit fails with
-`session_budget_exceeded` and the session pauses (`budget_reached`) until an update raises or removes
-the limit. The emulator streams no session events, so `agent.session.budget_reached` is not sent.
 Function results and new messages arrive as input events (`POST .../events`, 202, no body).
+Every turn that ends is charged to the session's spend_control (spend.py); the turn that reaches the
+limit fails and the session pauses (`budget_reached`). No session events are streamed, so neither
+is `agent.session.budget_reached`.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from orchestrator.constants import MODEL_PRICES
-from orchestrator.emulator import agents, environments, model, schemas
+from orchestrator.emulator import agents, environments, model, schemas, spend
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
@@ -51,11 +48,6 @@ FAILURES = {
         "The model reached its output token limit as asked (/incomplete).",
     ),
 }
-
-
-NANO_USD_PER_CENT = 10_000_000
-SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
-BUDGET_REACHED = "budget_reached"
 
 
 def session_reply(body: dict[str, Any]) -> Reply:
@@ -181,8 +173,7 @@ def create_session(ctx: Context, request: ApiRequest) -> Reply:
         "last_active_at": now,
         "metadata": pick(payload, "metadata", {}),
         "required_actions": [],
-        "spend_control": {"consumed": 0, "limit": spend_limit(payload)},  # openai 3.60
-        "_spent_nano_usd": 0,
+        "spend_control": {"consumed": 0, "limit": spend.limit_of(payload)},  # openai 3.60: USD cents
         "status": "idle",
         "usage": None,
         "vault_ids": [],
@@ -195,20 +186,6 @@ def create_session(ctx: Context, request: ApiRequest) -> Reply:
     if payload.get("input") is not None:
         start_turn(ctx, body, input_messages(payload["input"]))
     return session_reply(body)
-
-
-def update_session(ctx: Context, request: ApiRequest) -> Reply:
-    """Metadata and the spend limit; raising or removing the limit resumes a `budget_reached` session."""
-    agents.require_beta_header(request)
-    session = load_session(ctx, request.path_params["session_id"])
-    payload = check_body(schemas.UPDATE_AGENT_SESSION, request.body)
-    settle(ctx, session)
-    if "metadata" in payload:
-        session["metadata"] = pick(payload, "metadata", {})
-    if "spend_control" in payload:
-        set_spend_limit(session, spend_limit(payload))
-    save_session(ctx, session)
-    return session_reply(session)
 
 
 def retrieve_session(ctx: Context, request: ApiRequest) -> Reply:
@@ -237,6 +214,20 @@ def list_sessions(ctx: Context, request: ApiRequest) -> Reply:
     for session in page.items:
         settle(ctx, session)
     return Reply(list_envelope(page, public), headers=SESSION_HEADERS)
+
+
+def update_session(ctx: Context, request: ApiRequest) -> Reply:
+    """Metadata and the spend limit; raising or removing the limit resumes a `budget_reached` session."""
+    agents.require_beta_header(request)
+    session = load_session(ctx, request.path_params["session_id"])
+    payload = check_body(schemas.UPDATE_AGENT_SESSION, request.body)
+    settle(ctx, session)
+    if "metadata" in payload:
+        session["metadata"] = payload["metadata"] or {}
+    if "spend_control" in payload:
+        spend.set_limit(session, spend.limit_of(payload))
+    save_session(ctx, session)
+    return session_reply(session)
 
 
 def delete_session(ctx: Context, request: ApiRequest) -> Reply:
@@ -348,8 +339,8 @@ def finish_turn(
         usage = token_usage(
             total["input_tokens"] + usage["input_tokens"], total["output_tokens"] + usage["output_tokens"]
         )
-    charge(session, turn["usage"])
-    status = BUDGET_REACHED if budget_reached(session) else "idle"
+    spend.charge(session, turn["usage"])
+    status = spend.BUDGET_REACHED if spend.reached(session) else "idle"
     session.update(status=status, required_actions=[], usage=usage, last_active_at=now, _turn_id=None)
     save_turn(ctx, turn)
     save_session(ctx, session)
@@ -393,9 +384,9 @@ def advance_turn(ctx: Context, session: dict[str, Any], turn: dict[str, Any]) ->
             else "No knowledge is attached to this agent."
         )
         usage = usage_of(ctx, session, reply)  # before the reply joins the session
-        if budget_reached(session, usage):
-            turn["error"] = budget_error(session, usage)
-            finish_turn(ctx, session, turn, "failed", usage)  # the reply is withheld
+        if spend.reached(session, usage):
+            turn["error"] = spend.exceeded_error(session, usage)
+            finish_turn(ctx, session, turn, "failed", usage)  # the reply is withheld, its usage charged
             return
         add_item(
             ctx,
@@ -415,61 +406,6 @@ def advance_turn(ctx: Context, session: dict[str, Any], turn: dict[str, Any]) ->
     code, message = FAILURES[outcome]
     turn["error"] = {"code": code, "message": message}
     finish_turn(ctx, session, turn, "failed", usage_of(ctx, session, ""))
-
-
-# Spend (openai 3.60 spend_control)
-
-
-def spend_limit(payload: dict[str, Any]) -> int | None:
-    """The limit in USD cents a create or update body asks for (a null spend_control: none)."""
-    control = payload.get("spend_control")
-    return None if control is None or control["limit"] is None else int(control["limit"])
-
-
-def spend_control(session: dict[str, Any]) -> dict[str, Any]:
-    """The session's {consumed, limit} (sessions stored before openai 3.60 support have none)."""
-    return session.setdefault("spend_control", {"consumed": 0, "limit": None})
-
-
-def set_spend_limit(session: dict[str, Any], limit: int | None) -> None:
-    """A new limit, spend kept; a session with no turn running pauses or resumes to match it."""
-    spend_control(session)["limit"] = limit
-    if session["_turn_id"] is None:
-        session["status"] = BUDGET_REACHED if budget_reached(session) else "idle"
-
-
-def turn_cost_nano_usd(model_name: str, usage: dict[str, Any] | None) -> int:
-    """The turn's usage at the model's price (a dated snapshot at its model's); unknown models are free."""
-    prices = MODEL_PRICES.get(model_name) or MODEL_PRICES.get(SNAPSHOT.sub("", model_name))
-    if prices is None or usage is None:
-        return 0
-    per_input, per_output = (round(price * 1000) for price in prices)  # nano-USD per token
-    return usage["input_tokens"] * per_input + usage["output_tokens"] * per_output
-
-
-def charge(session: dict[str, Any], usage: dict[str, Any] | None) -> None:
-    spent = session.get("_spent_nano_usd", 0) + turn_cost_nano_usd(session["agent"]["model"], usage)
-    session["_spent_nano_usd"] = spent
-    spend_control(session)["consumed"] = spent // NANO_USD_PER_CENT  # floored to whole cents
-
-
-def budget_reached(session: dict[str, Any], usage: dict[str, Any] | None = None) -> bool:
-    """Whether the spend, with `usage` charged on top, is at or past the session's limit."""
-    limit = spend_control(session)["limit"]
-    if limit is None:
-        return False
-    spent = session.get("_spent_nano_usd", 0) + turn_cost_nano_usd(session["agent"]["model"], usage)
-    return spent >= limit * NANO_USD_PER_CENT
-
-
-def budget_error(session: dict[str, Any], usage: dict[str, Any]) -> dict[str, str]:
-    spent = session.get("_spent_nano_usd", 0) + turn_cost_nano_usd(session["agent"]["model"], usage)
-    limit = spend_control(session)["limit"]
-    return {
-        "code": "session_budget_exceeded",
-        "message": f"The session reached its spend limit of {limit} cents "
-        f"(consumed {spent // NANO_USD_PER_CENT} cents).",
-    }
 
 
 def load_turn(ctx: Context, session_id: str, turn_id: str) -> dict[str, Any]:
@@ -541,15 +477,8 @@ def create_events(ctx: Context, request: ApiRequest) -> Reply:
 def apply_event(ctx: Context, session: dict[str, Any], event: dict[str, Any], param: str) -> None:
     kind = event["type"]
     if kind == "agent.session.input.message":
-        if session["status"] == BUDGET_REACHED:
-            control = spend_control(session)
-            raise invalid(
-                f"Session {session['id']} reached its spend limit of {control['limit']} cents "
-                f"(consumed {control['consumed']}); raise 'spend_control.limit' "
-                "with an update to continue.",
-                param,
-                "session_budget_exceeded",
-            )
+        if session["status"] == spend.BUDGET_REACHED:
+            raise spend.refused_input(session, param)
         if session["_turn_id"] is not None:
             raise invalid(
                 "The session cannot accept additional input while a turn is running.",

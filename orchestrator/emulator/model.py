@@ -8,8 +8,8 @@ Commands (each at the start of a line of the last user message):
   /fail               failed, last_error {code: server_error}
   /expire             expired
   /incomplete         incomplete, incomplete_details {reason: max_completion_tokens}
-  /slow MS            in_progress for MS milliseconds, then completed
   /words N            completed with a reply of N words (N output tokens; to reach a spend limit)
+  /slow MS            in_progress for MS milliseconds, then completed
   /search TEXT        the best chunk of the attached vector stores, with one file_citation
 anything else         completed with the reply "echo: TEXT"
 """
@@ -84,13 +84,13 @@ def decide(text: str) -> Decision:
         return Decision(Outcome.EXPIRED)
     if first == "/incomplete":
         return Decision(Outcome.INCOMPLETE)
+    words = WORDS_LINE.match(first)
+    if words:
+        return Decision(Outcome.COMPLETED, reply=" ".join(["word"] * int(words.group(1))))
     slow = SLOW_LINE.match(first)
     if slow:
         milliseconds = int(slow.group(1))
         return Decision(Outcome.COMPLETED, reply=f"slow: waited {milliseconds} ms", delay_ms=milliseconds)
-    words = WORDS_LINE.match(first)
-    if words:
-        return Decision(Outcome.COMPLETED, reply=" ".join(["word"] * int(words.group(1))))
     if first.startswith("/search"):
         return Decision(Outcome.SEARCH, query=text.strip()[len("/search") :].strip())
     return Decision(Outcome.COMPLETED, reply=f"echo: {text}")

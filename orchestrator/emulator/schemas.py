@@ -418,8 +418,9 @@ SESSION_INPUT = Either(
     description="a string or an array of messages",
 )
 PROMPT_CACHE_OPTIONS = Obj({"ttl": Str(enum=("30m", "12h"))}, nullable=True)
-# openai 3.60: a session's spending limit, positive USD cents, or null for unlimited
-SPEND_CONTROL = Obj({"limit": Num(1, integer=True, nullable=True)}, required=("limit",), nullable=True)
+# openai 3.60: a positive limit in USD cents, or null for none
+SPEND_CONTROL = Obj({"limit": Num(1, 2**63 - 1, integer=True, nullable=True)}, required=("limit",), nullable=True)
+SESSION_REVIEW = Str(enum=("none", "auto_review"))
 CREATE_AGENT_SESSION = Obj(
     {
         "environment": Obj({"type": Str()}, required=("type",), closed=False),
@@ -428,7 +429,7 @@ CREATE_AGENT_SESSION = Obj(
         "input": SESSION_INPUT,
         "metadata": METADATA,
         "prompt_cache_options": PROMPT_CACHE_OPTIONS,
-        "review": Str(enum=("none", "auto_review")),
+        "review": SESSION_REVIEW,
         "spend_control": SPEND_CONTROL,
         "stream": Bool(),
         "stream_options": Obj({"include_obfuscation": Bool()}),
@@ -436,6 +437,8 @@ CREATE_AGENT_SESSION = Obj(
     },
     required=("environment",),
 )
+# openai SDK types/beta/agents/session_update_params.py (3.63): metadata and spend_control so far (a
+# full update endpoint replaces this)
 UPDATE_AGENT_SESSION = Obj({"metadata": METADATA, "spend_control": SPEND_CONTROL})
 APPROVAL_RESULT = Obj(
     {"type": Str(), "request_id": Str(), "response": FreeObject()}, required=("request_id", "response")
