@@ -6,13 +6,16 @@ stored with its decision and the moment it becomes due (`_ready_ms`); every sess
 request first settles the session, so reads see state computed from time alone:
   queued/in_progress -> waiting (function calls: session `requires_action`) | completed | failed
 Function results and new messages arrive as input events (`POST .../events`, 202, no body).
+Every turn that ends is charged to the session's spend_control (spend.py); the turn that reaches the
+limit fails and the session pauses (`budget_reached`). No session events are streamed, so neither
+is `agent.session.budget_reached`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.emulator import agents, environments, model, schemas, vaults
+from orchestrator.emulator import agents, environments, model, schemas, spend, vaults
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
@@ -258,9 +261,8 @@ def update_session(ctx: Context, request: ApiRequest) -> Reply:
         if payload["review"] == "auto_review":
             session["review"] = "auto_review"  # omitted when none, as create does
     if "spend_control" in payload:
-        spend = session.get("spend_control") or {"consumed": 0, "limit": None}
-        # null or a null limit removes the limit; what was spent stays
-        session["spend_control"] = {**spend, "limit": (payload["spend_control"] or {}).get("limit")}
+        # null or a null limit removes the limit; what was spent stays; a paused session resumes or pauses to match
+        spend.set_limit(session, spend.limit_of(payload))
     if "vault_ids" in payload:
         session["vault_ids"] = check_vault_ids(ctx, payload["vault_ids"])
     save_session(ctx, session)
@@ -376,7 +378,9 @@ def finish_turn(
         usage = token_usage(
             total["input_tokens"] + usage["input_tokens"], total["output_tokens"] + usage["output_tokens"]
         )
-    session.update(status="idle", required_actions=[], usage=usage, last_active_at=now, _turn_id=None)
+    spend.charge(session, turn["usage"])
+    status = spend.BUDGET_REACHED if spend.reached(session) else "idle"
+    session.update(status=status, required_actions=[], usage=usage, last_active_at=now, _turn_id=None)
     save_turn(ctx, turn)
     save_session(ctx, session)
 
@@ -419,6 +423,10 @@ def advance_turn(ctx: Context, session: dict[str, Any], turn: dict[str, Any]) ->
             else "No knowledge is attached to this agent."
         )
         usage = usage_of(ctx, session, reply)  # before the reply joins the session
+        if spend.reached(session, usage):
+            turn["error"] = spend.exceeded_error(session, usage)
+            finish_turn(ctx, session, turn, "failed", usage)  # the reply is withheld, its usage charged
+            return
         add_item(
             ctx,
             session["id"],
@@ -508,6 +516,8 @@ def create_events(ctx: Context, request: ApiRequest) -> Reply:
 def apply_event(ctx: Context, session: dict[str, Any], event: dict[str, Any], param: str) -> None:
     kind = event["type"]
     if kind == "agent.session.input.message":
+        if session["status"] == spend.BUDGET_REACHED:
+            raise spend.refused_input(session, param)
         if session["_turn_id"] is not None:
             raise invalid(
                 "The session cannot accept additional input while a turn is running.",

@@ -8,6 +8,7 @@ Commands (each at the start of a line of the last user message):
   /fail               failed, last_error {code: server_error}
   /expire             expired
   /incomplete         incomplete, incomplete_details {reason: max_completion_tokens}
+  /words N            completed with a reply of N words (N output tokens; to reach a spend limit)
   /slow MS            in_progress for MS milliseconds, then completed
   /search TEXT        the best chunk of the attached vector stores, with one file_citation
   /skills             completed with the reply "skills: NAME (DESCRIPTION), ..." naming the skills
@@ -53,6 +54,7 @@ class Decision:
 CALL_LINE = re.compile(r"^/call\s+(\S+)\s*(.*)$")
 LOOP_LINE = re.compile(r"^/loop\s+(\S+)\s*(.*)$")
 SLOW_LINE = re.compile(r"^/slow\s+(\d+)\s*$")
+WORDS_LINE = re.compile(r"^/words\s+(\d{1,6})\s*$")
 
 
 def compact_arguments(text: str) -> str:
@@ -95,6 +97,9 @@ def decide(text: str, skills: Sequence[Mapping[str, Any]] = ()) -> Decision:
         return Decision(Outcome.EXPIRED)
     if first == "/incomplete":
         return Decision(Outcome.INCOMPLETE)
+    words = WORDS_LINE.match(first)
+    if words:
+        return Decision(Outcome.COMPLETED, reply=" ".join(["word"] * int(words.group(1))))
     slow = SLOW_LINE.match(first)
     if slow:
         milliseconds = int(slow.group(1))
