@@ -118,7 +118,8 @@ def _force_color() -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return the exit code (0 ok, 1 error, 2 changes for diff, 130 on Ctrl-C)."""
+    """Run the CLI and return the exit code (0 ok, 1 error, 2 changes for diff, 3 a session's spend limit for run,
+    130 on Ctrl-C)."""
     from orchestrator.cli.errors import run_cli
 
     return run_cli(cli, list(argv) if argv is not None else sys.argv[1:])
