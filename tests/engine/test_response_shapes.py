@@ -131,10 +131,12 @@ def test_a_server_that_repeats_a_page_despite_has_more_true_does_not_loop(hostil
     assert rule.calls == 2
 
 
-def test_without_has_more_a_short_page_ends_the_listing(
+def test_without_has_more_the_listing_follows_the_cursor_to_an_empty_page(
     tmp_path: Path, served: EmulatorServer, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A server that leaves out `has_more` but pages correctly still works: 101 objects over two pages."""
+    """A server that leaves out `has_more` but pages correctly still works: 101 objects over two pages, then
+    an empty one ends it, as the SDK's cursor page reads it (a short page need not be the last: a server
+    may page by fewer than the `limit` asked for)."""
     monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
     lists: list[int] = []
 
@@ -152,7 +154,7 @@ def test_without_has_more_a_short_page_ends_the_listing(
         assert run_cli(["-C", str(root), "apply", "--yes"]).exit_code == 0
         lists.clear()
         assert run_cli(["-C", str(root), "diff"]).exit_code == 0
-    assert lists == [100, 2]  # a full page, then a short one ends it
+    assert lists == [100, 2, 0]  # a full page, a short one, and the empty page that ends it
 
 
 @pytest.mark.parametrize(("method", "path", "body", "expected"), [
@@ -269,7 +271,7 @@ def test_read_list_gives_up_after_a_bounded_number_of_pages(monkeypatch: pytest.
     def endless(query: dict[str, Any]) -> FakeResponse:  # always new ids, always has_more
         return FakeResponse({"object": "list", "data": [assistant(next(counter))], "has_more": True})
 
-    with pytest.raises(UnexpectedResponse, match="did not end after 5 pages"):
+    with pytest.raises(UnexpectedResponse, match="still had more assistant objects after 5 pages"):
         read_list(endless, ASSISTANT, page_size=100)
 
 
