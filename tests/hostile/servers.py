@@ -26,10 +26,13 @@ def assistant(index: int) -> dict[str, Any]:
 class HostileServer:
     """One behaviour for every request: `endless` (has_more: true forever, always new ids), `huge` (a body
     of `size` bytes, without Content-Length), `huge-declared` (the same, declared up front), `trickle`
-    (headers at once, then the body a byte every `interval` s) or `trickle-headers` (the headers so)."""
+    (headers at once, then the body a byte every `interval` s) or `trickle-headers` (the headers so); only
+    requests of `methods` are counted and answered so."""
 
-    def __init__(self, behaviour: str, *, size: int = 700 * CHUNK, interval: float = 0.2, per_page: int = 100) -> None:
+    def __init__(self, behaviour: str, *, size: int = 700 * CHUNK, interval: float = 0.2, per_page: int = 100,
+                 methods: tuple[str, ...] = ("GET", "POST", "DELETE")) -> None:
         self.per_page = per_page
+        self.methods = methods  # requests of other methods are answered an empty list
         self.behaviour = behaviour
         self.size = size
         self.interval = interval
@@ -46,6 +49,9 @@ class HostileServer:
                 return
 
             def do_GET(self) -> None:
+                if self.command not in server.methods:
+                    server._json(self, {"object": "list", "data": [], "has_more": False})
+                    return
                 with server._lock:
                     server.requests += 1
                 try:
