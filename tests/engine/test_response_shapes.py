@@ -87,6 +87,8 @@ def assert_refused(result: Result, url_part: str, *expected: str) -> None:
     ({}, "an empty JSON object instead of a list envelope"),
     ([], "JSON an array instead of a list envelope"),
     ({"object": "list", "data": {"id": "asst_1"}}, "instead of a list envelope"),
+    ({"data": None}, "a JSON object with keys [data] instead of a list envelope"),
+    ({"object": "page", "data": []}, "a JSON object with keys [data, object] instead of a list envelope"),
     ({"object": "list", "data": [{"id": "thread_1", "object": "thread"}], "has_more": False},
      "data[0] has `object: \"thread\"`; expected `assistant`"),
     ({"object": "list", "data": [{**assistant(1), "id": "vs_1"}], "has_more": False},
@@ -368,3 +370,49 @@ def test_the_hint_is_the_listing_then_the_creates_by_created_at_less_the_deletes
     assert known.hint() == ["asst_a", "asst_c", "asst_d", "asst_e"]
     known.listed([{"id": "asst_c"}])
     assert known.hint() == ["asst_c"]
+
+
+# -- as loose as the SDK (issue 24, item 4), as bounded as before (issue 25, item 2) ---------------------
+
+
+def test_read_list_reads_a_bare_data_envelope_until_an_empty_page() -> None:
+    """geki-apipi: `{"data": [...]}` only, unknown keys, pages shorter than asked; an empty page ends it."""
+    pages = {None: {"data": [assistant(1), assistant(2)], "geki_shard": "eu-1"},
+             "asst_0002": {"data": [assistant(3)]},
+             "asst_0003": {"data": []}}
+    asked: list[Any] = []
+
+    def fetch(query: dict[str, Any]) -> FakeResponse:
+        asked.append(query.get("after"))
+        return FakeResponse(pages[query.get("after")])
+
+    found = read_list(fetch, ASSISTANT, page_size=100)
+    assert [item["id"] for item in found] == ["asst_0001", "asst_0002", "asst_0003"]
+    assert asked == [None, "asst_0002", "asst_0003"]
+
+
+def test_read_list_without_has_more_refuses_a_page_that_ignores_the_cursor() -> None:
+    asked: list[Any] = []
+
+    def fetch(query: dict[str, Any]) -> FakeResponse:
+        asked.append(query.get("after"))
+        return FakeResponse({"data": [assistant(1), assistant(2)]})
+
+    with pytest.raises(UnexpectedResponse, match="listed assistant asst_0001 again"):
+        read_list(fetch, ASSISTANT, page_size=100)
+    assert asked == [None, "asst_0002"]
+
+
+def test_read_list_gives_up_past_the_object_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    import orchestrator.backends.wire as wire
+
+    monkeypatch.setattr(wire, "MAX_ITEMS", 5)
+    counter = iter(range(10**6))
+
+    def endless(query: dict[str, Any]) -> FakeResponse:  # three new ids a page, never has_more
+        return FakeResponse({"data": [assistant(next(counter)) for _ in range(3)]})
+
+    with pytest.raises(UnexpectedResponse) as error:
+        read_list(endless, ASSISTANT, page_size=3)
+    assert "GET http://127.0.0.1:9/v1/assistants listed more than 5 assistant objects" in str(error.value)
+    assert next(counter) == 6  # the second page was refused before its objects were read into the list
