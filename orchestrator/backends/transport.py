@@ -64,7 +64,7 @@ class Budgeted:
         upload = int(request.headers.get("content-length") or 0)
         allowed = self._timeout + UPLOAD_SECONDS_PER_MIB * upload / 1024**2
         deadline = time.monotonic() + allowed
-        where = f"{request.method} {_public_url(request.url)}"
+        where = _Where(request, upload > 0)
         with _Deadline(deadline):
             try:
                 response = self._inner.handle_request(request)
@@ -94,7 +94,7 @@ def _bounded_stream_class(httpx: Any) -> Any:
     """A response body stream (of httpx or httpx2) that stops at the size bound and at the deadline."""
 
     class BoundedStream(httpx.SyncByteStream):  # type: ignore[misc]
-        def __init__(self, inner: Any, where: str, deadline: float, allowed: float, max_bytes: int,
+        def __init__(self, inner: Any, where: _Where, deadline: float, allowed: float, max_bytes: int,
                      module: Any) -> None:
             self._inner, self._where, self._deadline, self._allowed = inner, where, deadline, allowed
             self._max_bytes, self._timeout_error = max_bytes, module.TimeoutException
@@ -203,6 +203,17 @@ def _module_of(transport: Any) -> Any:
     return importlib.import_module(type(transport).__module__.partition(".")[0])
 
 
+class _Where:
+    """`METHOD URL` of a request, written out only when an error names it (not on every request)."""
+
+    def __init__(self, request: Any, uploads: bool) -> None:
+        self.request = request
+        self.uploads = uploads
+
+    def __str__(self) -> str:
+        return f"{self.request.method} {_public_url(self.request.url)}"
+
+
 def _public_url(url: Any) -> str:
     from urllib.parse import urlsplit, urlunsplit
 
@@ -210,11 +221,13 @@ def _public_url(url: Any) -> str:
     return urlunsplit((parts.scheme, parts.netloc.rsplit("@", 1)[-1], parts.path, parts.query, ""))
 
 
-def _too_large(where: str, bound: int, detail: str) -> BudgetExceeded:
+def _too_large(where: _Where, bound: int, detail: str) -> BudgetExceeded:
     return BudgetExceeded(f"{where} answered with a body over the bound of {bound:,} bytes ({detail}); stopped "
                           "reading it")
 
 
-def _late(where: str, allowed: float) -> BudgetExceeded:
-    return BudgetExceeded(f"{where} was not answered in full within its deadline of {allowed:g} s (the target's "
-                          "`timeout`, for the whole request); stopped waiting for it")
+def _late(where: _Where, allowed: float) -> BudgetExceeded:
+    uploaded = f", plus {UPLOAD_SECONDS_PER_MIB:g} s per MiB it uploads" if where.uploads else ""
+    seconds = f"{allowed:,.0f}" if allowed >= 10 else f"{allowed:.2g}"
+    return BudgetExceeded(f"{where} was not answered in full within its deadline of {seconds} s (the target's "
+                          f"`timeout`, for the whole request{uploaded}); stopped waiting for it")
