@@ -102,6 +102,8 @@ class Ahead:
             return None
         try:
             return future.result()
+        except OrchestratorError:
+            raise  # the request budget refused it: asking again would cost the bound again
         except Exception:
             return None
 

@@ -85,6 +85,20 @@ def test_a_trickled_answer_is_cut_at_the_deadline(tmp_path: Path, behaviour: str
     assert server.bytes_sent < 2 / 0.2 + 2
 
 
+def test_a_proxy_from_the_environment_is_held_to_the_same_budget(tmp_path: Path) -> None:
+    """HTTP_PROXY makes httpx send through a transport of its own: it is wrapped like the direct one."""
+    with HostileServer("huge", size=700 * CHUNK) as proxy:
+        root = project(tmp_path, "http://192.0.2.1:9/v1", max_retries=0)  # reached only through the proxy
+        result = run_measured(["-C", str(root), "diff"], timeout=SECONDS,
+                              env={"TEST_ORCHESTRATOR_KEY": TEST_KEY, "HTTP_PROXY": proxy.base_url.removesuffix("/v1"),
+                                   "NO_PROXY": "", "no_proxy": ""})
+    assert result.exit_code == 1, result.output
+    assert "GET http://192.0.2.1:9/v1/assistants?limit=100&order=asc answered with a body over the bound" \
+        in result.stderr, result.stderr
+    assert proxy.requests == 1 and proxy.bytes_sent < MAX_RESPONSE_BYTES + 64 * CHUNK
+    assert result.peak_mb < PEAK_MB, f"{result.peak_mb:.0f} MB"
+
+
 def test_every_client_of_a_connection_shares_the_budgeted_transport(tmp_path: Path) -> None:
     """Assistants, agents, files, vector stores and the runtime all use Connection.sdk or its with_options
     copies: they share one HTTP client, whose transport holds every request to the budget."""
