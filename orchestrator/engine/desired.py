@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error, warning
-from orchestrator.spec.capabilities import AGENT_SETTINGS, spend_limit_cents
+from orchestrator.spec.capabilities import AGENT_SETTINGS, spend_limit_cents, without_ignored
 from orchestrator.spec.confinement import (
     Refused,
     confine,
@@ -748,7 +748,8 @@ class Builder:
             verbosity=data.get("verbosity"),
             service_tier=data.get("service_tier"),
             reasoning_summary=data.get("reasoning_summary"),
-            agent_settings=MappingProxyType({k: data[k] for k in AGENT_SETTINGS if k in data}),
+            agent_settings=MappingProxyType({k: v for k, v in without_ignored(data, self.target.backend).items()
+                                             if k in AGENT_SETTINGS}),
             metadata=MappingProxyType(dict(data.get("metadata") or {})),
             knowledge_files=knowledge_files,
             knowledge_chunking=MappingProxyType(dict(knowledge["chunking"])) if "chunking" in knowledge else None,
