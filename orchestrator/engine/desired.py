@@ -710,6 +710,7 @@ class Builder:
                 return None, found
         found.extend(check_spec_fields(doc, data, backend=self.target.backend, target=self.target.name, today=self.today,
                                        description_to_metadata=self.project.agents.description_to_metadata))
+        data = without_ignored(data, self.target.backend)  # warned about above; never part of the desired state
         dependencies: set[Path] = {resolved(path)}
         functions = tuple(self._functions(doc, data, found, dependencies))
         response_format = self._response_format(doc, data, found, dependencies)
@@ -748,8 +749,7 @@ class Builder:
             verbosity=data.get("verbosity"),
             service_tier=data.get("service_tier"),
             reasoning_summary=data.get("reasoning_summary"),
-            agent_settings=MappingProxyType({k: v for k, v in without_ignored(data, self.target.backend).items()
-                                             if k in AGENT_SETTINGS}),
+            agent_settings=MappingProxyType({k: data[k] for k in AGENT_SETTINGS if k in data}),
             metadata=MappingProxyType(dict(data.get("metadata") or {})),
             knowledge_files=knowledge_files,
             knowledge_chunking=MappingProxyType(dict(knowledge["chunking"])) if "chunking" in knowledge else None,
