@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error, warning
-from orchestrator.spec.capabilities import AGENT_SETTINGS, spend_limit_cents
+from orchestrator.spec.capabilities import AGENT_SETTINGS, spend_limit_cents, without_ignored
 from orchestrator.spec.confinement import (
     Refused,
     confine,
@@ -710,6 +710,7 @@ class Builder:
                 return None, found
         found.extend(check_spec_fields(doc, data, backend=self.target.backend, target=self.target.name, today=self.today,
                                        description_to_metadata=self.project.agents.description_to_metadata))
+        data = without_ignored(data, self.target.backend)  # warned about above; never part of the desired state
         dependencies: set[Path] = {resolved(path)}
         functions = tuple(self._functions(doc, data, found, dependencies))
         response_format = self._response_format(doc, data, found, dependencies)
