@@ -312,7 +312,8 @@ def describe_error(exc: BaseException) -> str:
         message = body.get("message") if isinstance(body, dict) else None
         text = f"HTTP {exc.status_code}: {message or exc.message}"
     elif openai is not None and isinstance(exc, openai.APITimeoutError):
-        text = "request timed out"
+        cause = exc.__cause__  # the request budget's deadline says which request and which bound
+        text = str(cause) if isinstance(cause, OrchestratorError) else "request timed out"
     elif openai is not None and isinstance(exc, openai.APIConnectionError):
         text = f"connection failed: {exc.__cause__ or exc}"
     else:
