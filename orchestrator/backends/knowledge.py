@@ -754,9 +754,10 @@ class FilesClient:
 
     def users_everywhere(self) -> dict[str, tuple[tuple[str, str, str], ...]]:
         """Who uses each file on every protocol the server speaks (`local` serves both from one database, and
-        /vector_stores outlived the Assistants API): the project's vector stores of any environment, every
+        /vector_stores outlived the Assistants API): every vector store (of any environment or owner), every
         assistant's code files, every environment template's files. A protocol the server does not speak
-        (404) has no users. What destroy reads before it frees an upload."""
+        (404) has no users. Every store is read, the project's or not (a store of another project, or one a
+        person attached the file to, keeps it): what destroy reads before it frees an upload."""
         import openai
 
         from orchestrator.backends.rest import ASSISTANTS
@@ -767,20 +768,25 @@ class FilesClient:
         def spoken(listing: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
             try:
                 return listing()
-            except openai.NotFoundError:
-                return []
+            except openai.APIStatusError as exc:
+                if exc.status_code in (404, 405, 410):  # not spoken here (or sunset): nothing of it uses a file
+                    return []
+                raise
 
         def assistants() -> list[dict[str, Any]]:
             return read_list(lambda query: ASSISTANTS.list_page(self.sdk, {"limit": PAGE_SIZE, "order": "asc",
                                                                            **query}), ASSISTANT, page_size=PAGE_SIZE)
 
+        def store_uses(store: Mapping[str, Any]) -> list[tuple[str, tuple[str, str, str]]]:
+            owner = parse_owner(store.get("metadata") or {})  # every store counts: one attached by hand too
+            who = (owner.environment, VECTOR_STORE_KIND, owner.spec) if owner and owner.project == self.project \
+                else ("", VECTOR_STORE_KIND, str(store.get("id")))
+            return [(item.file_id, who) for item in sync._store_files(store["id"])]
+
         users: dict[str, set[tuple[str, str, str]]] = {}
-        for store in spoken(sync._stores):
-            owner = parse_owner(store.get("metadata") or {})
-            if owner is not None and owner.project == self.project:
-                for item in sync._store_files(store["id"]):
-                    users.setdefault(item.file_id, set()).add((owner.environment, VECTOR_STORE_KIND, owner.spec))
-        found = [*(used for raw in spoken(assistants) for used in assistant_uses(raw, self.project)),
+        with ThreadPoolExecutor(max_workers=READ_CONCURRENCY, thread_name_prefix="destroy-read") as pool:
+            in_stores = [used for found in pool.map(store_uses, spoken(sync._stores)) for used in found]
+        found = [*in_stores, *(used for raw in spoken(assistants) for used in assistant_uses(raw, self.project)),
                  *(used for raw in spoken(sync._templates) for used in template_uses(raw, self.project))]
         for file_id, who in found:
             users.setdefault(file_id, set()).add(who)

@@ -79,10 +79,17 @@ def freed_uploads(kind: Any, live: Any, environment: str) -> list[Change]:
     from orchestrator.backends.knowledge import freed_by_destroy, parse_remote_filename
 
     destroyed = {live.mapping.object_kind, *(k.name for k in live.kinds if k.name != FILE_KIND)}
-    uploads = kind.client.list_all()  # listed afresh: a template deleted by an earlier run left its uploads
-    if not uploads:
-        return []
-    users = kind.client.users_everywhere()
+    try:
+        uploads = kind.client.list_all()  # listed afresh: a template deleted by an earlier run left its uploads
+        if not uploads:
+            return []
+        users = kind.client.users_everywhere()
+    except Exception as exc:  # nothing is deleted on a guess: the whole destroy stops before any write
+        from orchestrator.engine.applying import describe_error
+        from orchestrator.errors import OrchestratorError
+
+        raise OrchestratorError(f"cannot read which objects use the project's uploads on target "
+                                f"{live.connection.target.name}: {describe_error(exc)}; nothing was changed") from None
     changes = []
     for obj in uploads:
         parsed = parse_remote_filename(str(obj.raw.get("filename") or ""))

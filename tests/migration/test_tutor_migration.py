@@ -316,6 +316,19 @@ def test_destroy_on_one_protocol_keeps_the_uploads_the_other_still_uses(clone: P
         assert template_uploads(sdk) == []
 
 
+def test_destroy_keeps_an_upload_someone_attached_to_a_store_of_their_own(clone: Path) -> None:
+    assert cli(clone, "apply", *ON_AGENTS, "--yes").exit_code == 0
+    with live(clone) as sdk:
+        [csv] = [f for f in template_uploads(sdk) if f.filename.endswith("verbs.csv")]
+        store = sdk.vector_stores.create(name="someone else's", file_ids=[csv.id])
+    result = cli(clone, "destroy", *ON_AGENTS, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "file specs/data/verbs.csv" not in result.stdout and "Destroy complete: 5 deleted" in result.stdout
+    with live(clone) as sdk:
+        assert [f.id for f in template_uploads(sdk)] == [csv.id]
+        assert [f.id for f in sdk.vector_stores.files.list(store.id).data] == [csv.id]
+
+
 def test_destroy_keeps_the_uploads_another_environment_uses(clone: Path) -> None:
     """Two environments on the agents target share the uploads of the same bytes: destroying one keeps them."""
     assert cli(clone, "apply", *ON_AGENTS, "--yes").exit_code == 0
