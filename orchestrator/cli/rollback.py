@@ -172,10 +172,9 @@ def rollback_plan(selection: Any, snapshots: Any, objects: Any, live: Any, steps
         if step.kind == "skill":
             if not working:
                 working.append(working_state(selection))
+            # the templates re-pinned go with the skill (one apply orders them after it); they change only their
+            # skills, so no file of theirs is read
             part = skill_rollback_plan(state, working[0], objects, live, step.name)
-            for change in part.changes:  # the templates re-pinned: read from the working tree
-                if change.name != step.name:
-                    roots.setdefault(change.name, working[0].project.root)
         else:  # with its knowledge: the store and files the spec names at that revision are planned with it
             part = make_plan(state, objects, live.mapping, only=frozenset({step.name}), kinds=knowledge_kinds_of(live))
         part = stamp_revisions(part, {step.name: Revision(step.target.commit.id)})

@@ -51,7 +51,7 @@ def test_rollback_of_a_skill_is_instant(tmp_path: Path, served: EmulatorServer, 
 
 
 def skill_project(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch, *,
-                  keep_versions: int = 5) -> Path:
+                  keep_versions: int = 5, template: str = "tutor-env") -> Path:
     """An agents project whose template pins a skill; two commits, each applied: the skill's content one, two."""
     monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
     root = make_project(tmp_path / "repo", base_url=served.base_url, backend="agents")
@@ -59,7 +59,7 @@ def skill_project(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.Mo
     write(root / ".gitignore", ".orchestrator/\n")
     write(root / "specs" / "grammar.yaml",
           f"version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\nkeep_versions: {keep_versions}\n")
-    write(root / "specs" / "tutor-env.yaml", "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n")
+    write(root / "specs" / f"{template}.yaml", f"version: 1\nkind: environment\nname: {template}\nskills: [grammar]\n")
     for body in ("one", "two"):
         write(root / "skills" / "grammar" / "SKILL.md", f"---\nname: grammar\ndescription: Grammar\n---\n{body}\n")
         git(root, "add", "-A")
@@ -100,7 +100,7 @@ def test_rollback_names_a_skill_and_its_template_follows(tmp_path: Path, served:
 
 def test_rollback_of_a_skill_whose_version_was_pruned_uploads_it_again(
         tmp_path: Path, served: EmulatorServer, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = skill_project(tmp_path, served, monkeypatch, keep_versions=1)
+    root = skill_project(tmp_path, served, monkeypatch, keep_versions=1, template="a-env")  # sorts before
     [skill] = sdk.skills.list().data
     assert [v.version for v in sdk.skills.versions.list(skill.id).data] == ["2"]  # keep_versions: 1
     result = run_cli(["-C", str(root), "rollback", "--yes"])  # every spec with a live revision: the skill too
