@@ -21,3 +21,21 @@ AGENTS_BETA = "agents=v1"
 # Default location of the embedded emulator's state, relative to the project root.
 STATE_DIR = ".orchestrator"
 LOCAL_DB_NAME = "local.db"
+
+# USD per 1M tokens (input, output) of the models run and chat estimate costs for, as of
+# MODEL_PRICES_AS_OF (ISO date). runtime/pricing.py prices turns with them; the emulator's
+# built-in model charges agent sessions' spend_control with the same figures.
+MODEL_PRICES_AS_OF = "2026-11-01"
+MODEL_PRICES: dict[str, tuple[float, float]] = {
+    "gpt-5.5": (5.00, 30.00),
+    "gpt-5.4": (2.50, 15.00),
+    "gpt-5.4-mini": (0.75, 4.50),
+    "gpt-5.4-nano": (0.20, 1.25),
+    "gpt-5.2": (1.75, 14.00),
+    "gpt-5": (1.25, 10.00),
+    "gpt-5-mini": (0.25, 2.00),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4o-mini": (0.15, 0.60),
+}

@@ -9,6 +9,7 @@ managed (`list_invocations` only reads them).
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from orchestrator.backends.wire import Shape, check_deleted, read_list, read_obj
 from orchestrator.engine.live import LiveObject
 from orchestrator.engine.ownership import user_metadata
 from orchestrator.errors import OrchestratorError
+from orchestrator.spec.cron import cron_problem, next_runs
 
 AUTOMATION = Shape("agent.automation")
 INVOCATION = Shape("agent.automation.invocation")
@@ -68,6 +70,18 @@ class AutomationsMapping:
         else:
             essence["run_at"] = spec.run_at
         return essence
+
+    def plan_notes(self, spec: Any) -> tuple[str, ...]:
+        """A periodic automation's next three runs in its own time zone (shown in the plan, never compared)."""
+        if spec.type != "periodic" or not spec.expression or cron_problem(spec.expression) is not None:
+            return ()
+        try:
+            zone = zoneinfo.ZoneInfo(spec.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return ()
+        runs = next_runs(spec.expression, zone)
+        shown = ", ".join(moment.strftime("%a %Y-%m-%d %H:%M") for moment in runs)
+        return (f"next runs ({spec.timezone}): {shown}",) if runs else ()
 
     def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
         target = raw.get("target") or {}

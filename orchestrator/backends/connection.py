@@ -70,12 +70,17 @@ class Connection:
                 raise OrchestratorError(f"the API key in the environment variable {name} (target "
                                         f"`{self.target.name}`) cannot be sent in an HTTP header: {problem}; "
                                         "nothing was sent. Set the variable to the key alone")
+        from orchestrator.backends.transport import budgeted_http_client
+
+        timeout = self.target.timeout or DEFAULT_TIMEOUT
         self.sdk = openai.OpenAI(
             base_url=base_url,
             api_key=api_key,
             organization=self.target.organization,
             max_retries=self.target.max_retries if self.target.max_retries is not None else DEFAULT_MAX_RETRIES,
-            timeout=self.target.timeout or DEFAULT_TIMEOUT,
+            timeout=timeout,
+            # every request of this client and its with_options copies is held to the request budget
+            http_client=budgeted_http_client(timeout=timeout),
         )
         return self
 

@@ -23,6 +23,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "schema": ("orchestrator.cli.schema", "schema", "Print the JSON Schema of specs or of the project file."),
     "diff": ("orchestrator.cli.diff", "diff", "Compare the specs with the live objects."),
     "apply": ("orchestrator.cli.apply", "apply", "Make the live objects match the specs (or a saved plan)."),
+    "show": ("orchestrator.cli.show", "show", "Print a saved plan (text, JSON or markdown)."),
+    "graph": ("orchestrator.cli.graph", "graph", "Print the resource graph of the plan (Mermaid or DOT)."),
+    "paths": ("orchestrator.cli.paths", "paths", "Print the paths that can change what the project deploys."),
     "list": ("orchestrator.cli.listing", "list_command", "Show each spec's live id, status and git revision."),
     "history": ("orchestrator.cli.history", "history", "List the git revisions that changed what a spec deploys."),
     "rollback": ("orchestrator.cli.rollback", "rollback", "Apply, per spec, the revision before the live one."),
@@ -39,7 +42,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 # commands that end by themselves, in seconds: in a process of their own (entry) they run without the cyclic
 # garbage collector, whose passes over the heap of thousands of specs cost a diff of 5,000 specs 0.5 s of
 # CPU and free next to nothing (peak memory is the same without it). watch, run, chat, serve and mcp keep it.
-BOUNDED = frozenset({"init", "validate", "render", "schema", "diff", "apply", "list", "history", "rollback",
+BOUNDED = frozenset({"init", "validate", "render", "schema", "diff", "apply", "show", "graph", "paths", "list", "history", "rollback",
                      "destroy", "import"})
 
 
@@ -91,14 +94,32 @@ def _available(name: str) -> bool:
 @click.version_option(__version__, prog_name="orchestrator")
 @click.option("-C", "directory", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Run as if started in DIR (like git -C).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              envvar="ORCHESTRATOR_COLOR", show_envvar=True,
+              help="Colour plans and diagnostics; auto honours NO_COLOR and FORCE_COLOR, else colours a terminal.")
 @click.pass_context
-def cli(ctx: click.Context, directory: str | None) -> None:
-    """Keep OpenAI assistants and agents in git: validate, diff, apply, watch."""
-    ctx.obj = {"directory": directory}
+def cli(ctx: click.Context, directory: str | None, color: str) -> None:
+    """Keep OpenAI assistants and agents in git: validate, diff, apply, watch.
+
+    Common flags also come from the environment: ORCHESTRATOR_ENV (-e), ORCHESTRATOR_TARGET (-t),
+    ORCHESTRATOR_COLOR (--color); a flag on the command line wins.
+    """
+    ctx.obj = {"directory": directory, "color": color}
+    if color == "always" or (color == "auto" and _force_color()):
+        ctx.color = True  # click.echo keeps the escapes even when stdout is a pipe (CI logs)
+    elif color == "never":
+        ctx.color = False
+
+
+def _force_color() -> bool:
+    import os
+
+    return not os.environ.get("NO_COLOR") and os.environ.get("FORCE_COLOR", "") not in ("", "0")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return the exit code (0 ok, 1 error, 2 changes for diff, 130 on Ctrl-C)."""
+    """Run the CLI and return the exit code (0 ok, 1 error, 2 changes for diff, 3 a session's spend limit for run,
+    130 on Ctrl-C)."""
     from orchestrator.cli.errors import run_cli
 
     return run_cli(cli, list(argv) if argv is not None else sys.argv[1:])

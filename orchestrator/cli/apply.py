@@ -14,6 +14,7 @@ from orchestrator.cli.common import (
     directory_option,
     environment_option,
     only_option,
+    output_option,
     stdout_color,
     target_option,
 )
@@ -44,9 +45,10 @@ from orchestrator.errors import OrchestratorError
               help="Independent changes applied at once.")
 @rev_option
 @events_option
+@output_option("text", "json")
 def apply(plan_file: Path | None, directory: Path | None, environment: str | None, target: str | None,
           only: tuple[str, ...], prune: bool, yes: bool, parallelism: int, rev: str | None,
-          events: Path | None) -> int:
+          events: Path | None, output: str) -> int:
     """Make the live objects match the specs. With PLAN, apply exactly that saved plan.
 
     \b
@@ -55,17 +57,18 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
       orchestrator apply -e prod --yes        # in CI, after review
       orchestrator apply plan.json            # exactly the plan saved by diff --out
       orchestrator apply --rev HEAD~1         # roll every spec back one commit
+      orchestrator apply --yes -o json > result.json   # the plan and every outcome as one JSON object
     """
     bus = make_bus(events)
     if plan_file is None and rev is None:
-        return _apply_working_tree(directory, environment, target, only, prune, yes, parallelism, bus)
+        return _apply_working_tree(directory, environment, target, only, prune, yes, parallelism, bus, output)
     with ExitStack() as stack:
         try:
             if plan_file is not None:
                 if only or prune or rev:
                     raise OrchestratorError("--only, --prune and --rev are fixed by the saved plan; "
                                             "don't pass them with PLAN")
-                return _apply_saved(plan_file, directory, environment, target, yes, parallelism, bus)
+                return _apply_saved(plan_file, directory, environment, target, yes, parallelism, bus, output)
             source = stack.enter_context(desired_source(directory, environment, target, rev))
         except Invalid:
             return 1
@@ -77,11 +80,12 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
                 apply_lock(source.project, state.target):
             objects = read_live(live, state)
             plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds), source)
-            return _confirm_and_apply(plan, live, yes, parallelism, bus)
+            return _confirm_and_apply(plan, live, yes, parallelism, bus, output=output)
 
 
 def _apply_working_tree(directory: Path | None, environment: str | None, target: str | None,
-                        only: tuple[str, ...], prune: bool, yes: bool, parallelism: int, bus: Any) -> int:
+                        only: tuple[str, ...], prune: bool, yes: bool, parallelism: int, bus: Any,
+                        output: str = "text") -> int:
     """The working tree's specs: the apply lock taken and live state read on the side while they load and
     render (state_and_live); nothing is read before the lock is held, nothing written before the whole
     project validated and the whole plan was shown (and confirmed)."""
@@ -97,7 +101,7 @@ def _apply_working_tree(directory: Path | None, environment: str | None, target:
             plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds,
                                    desired=desired, prepared=early.prepared),
                          Source(state, state.project))
-            return _confirm_and_apply(plan, live, yes, parallelism, bus)
+            return _confirm_and_apply(plan, live, yes, parallelism, bus, output=output)
     except Invalid:
         return 1
 
@@ -166,7 +170,7 @@ def check_saved_live(saved: Plan, live: Any, selection: Any) -> Any:
 
 
 def _apply_saved(plan_file: Path, directory: Path | None, environment: str | None, target: str | None,
-                 yes: bool, parallelism: int, bus: Any) -> int:
+                 yes: bool, parallelism: int, bus: Any, output: str = "text") -> int:
     """Apply a saved plan, which is untrusted input: its file, project, environment and target are checked,
     its ownership metadata recomputed, and every object it updates or deletes re-checked live."""
     from orchestrator.cli.common import caller_path, print_diagnostics
@@ -211,6 +215,8 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
         if check.already_applied:
             click.echo(f"The saved plan was already applied: live state is what its {len(check.applied)} "
                        f"change{'s' if len(check.applied) != 1 else ''} produced; nothing was changed.", err=True)
+            if output == "json":
+                click.echo(render_result_json(replace(saved, changes=()), None, command="apply"))
             if saved.duplicates:
                 click.echo(render_remaining(saved.duplicates), nl=False, err=True)
                 return 1
@@ -220,7 +226,7 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
                        "applied; applying the others.", err=True)
             done = {id(c) for c in check.applied}
             saved = replace(saved, changes=tuple(c for c in saved.changes if id(c) not in done))
-        return _confirm_and_apply(saved, live, yes, parallelism, bus)
+        return _confirm_and_apply(saved, live, yes, parallelism, bus, output=output)
 
 
 def _how_to_match(saved: Plan, selection: Any, plan_file: Path) -> str:
@@ -283,17 +289,27 @@ def _adopt_ids(selection: Any) -> dict[str, str]:
 
 
 def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: Any, *,
-                       command: str = "apply", run: Any = None) -> int:
-    """Show the plan, ask (or take --yes), then apply it with run (default: execute)."""
+                       command: str = "apply", run: Any = None, output: str = "text") -> int:
+    """Show the plan, ask (or take --yes), then apply it with run (default: execute).
+
+    With output json the plan and each outcome are shown on stderr and stdout gets one JSON object
+    (the plan, every outcome, the summary); --yes is needed, as no one can be asked."""
     from orchestrator.views.plan_text import render_plan_text
 
-    click.echo(render_plan_text(plan, color=stdout_color()), nl=False)
+    as_json = output == "json"
+    click.echo(render_plan_text(plan, color=False if as_json else stdout_color()), nl=False, err=as_json)
     if not plan.has_changes:
+        if as_json:
+            click.echo(render_result_json(plan, None, command=command))
         if plan.duplicates:  # nothing to do, but live state is not what the specs say: never a success
             click.echo(render_remaining(plan.duplicates), nl=False, err=True)
             return 1
         return 0
     if not yes:
+        if as_json:
+            click.echo(f"error: {command} --output json needs --yes (the answer goes to stdout, no one can be "
+                       "asked); nothing was changed", err=True)
+            return 1
         if not sys.stdin.isatty():
             click.echo(f"error: {command} needs --yes when no terminal is attached; nothing was changed", err=True)
             return 1
@@ -308,7 +324,9 @@ def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: 
         if not confirmed:
             click.echo(f"{command.capitalize()} cancelled; nothing was changed.", err=True)
             return 1
-    return (run or execute)(plan, live, parallelism, bus, command=command)
+    if run is not None:
+        return run(plan, live, parallelism, bus, command=command)
+    return execute(plan, live, parallelism, bus, command=command, output=output)
 
 
 def _confirm_destroy(plan: Plan) -> bool:
@@ -320,13 +338,16 @@ def _confirm_destroy(plan: Plan) -> bool:
     return answer.strip() in ("yes", plan.environment)
 
 
-def execute(plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str = "apply") -> int:
-    """Apply the plan, printing each result as it finishes (so an interrupted apply still shows what it did)."""
+def execute(plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str = "apply",
+            output: str = "text") -> int:
+    """Apply the plan, printing each result as it finishes (so an interrupted apply still shows what it did);
+    with output json the lines go to stderr and stdout gets the result as one JSON object."""
     import threading
 
     from orchestrator.cli.progress import Activity
     from orchestrator.secrets import redact
 
+    as_json = output == "json"
     total = len(plan.actionable)
     done = 0
     printed = threading.Lock()
@@ -344,15 +365,46 @@ def execute(plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str =
             if activity.enabled:
                 activity.say(line)
             else:
-                click.echo(line)
+                click.echo(line, err=as_json)
 
     with activity:
         result = run_plan(plan, live, parallelism, bus, on_outcome=report, progress=activity.note)
     for outcome in result.outcomes:  # what the duplicate check after the writes changed since they were printed
         if id(outcome) not in streamed:
-            click.echo(redact(render_outcome(outcome)) + " (after the duplicate check)")
-    click.echo(redact(render_summary(result, command=command)), nl=False)
+            click.echo(redact(render_outcome(outcome)) + " (after the duplicate check)", err=as_json)
+    click.echo(redact(render_summary(result, command=command)), nl=False, err=as_json)
+    if as_json:
+        click.echo(render_result_json(plan, result, command=command))
     return 0 if result.ok else 1
+
+
+def render_result_json(plan: Plan, result: Any, *, command: str) -> str:
+    """The whole run as one JSON object: the plan (as `diff --output json`), every outcome, the summary."""
+    import json
+
+    from orchestrator.engine.planfile import plan_to_data
+    from orchestrator.secrets import current
+
+    outcomes = list(result.outcomes) if result is not None else []
+    counts = {"created": 0, "updated": 0, "deleted": 0, "failed": 0}
+    for outcome in outcomes:
+        counts[VERBS[outcome.change.action] if outcome.ok else "failed"] += 1
+    verification = getattr(result, "verification", None)
+    data = {
+        "format_version": 1,
+        "command": command,
+        "project": plan.project, "environment": plan.environment, "target": plan.target, "backend": plan.backend,
+        "ok": bool(result.ok) if result is not None else not plan.duplicates,
+        "summary": {**counts,
+                    "duplicates_removed": len(verification.removed) if verification is not None else 0,
+                    "duplicates_left": len(verification.remaining) if verification is not None
+                    else len(plan.duplicates)},
+        "outcomes": [{"kind": o.change.kind, "name": o.change.name, "action": o.change.action.value,
+                      "id": o.id, "ok": bool(o.ok), "error": None if o.ok else str(o.error),
+                      "note": o.note or None} for o in outcomes],
+        "plan": plan_to_data(plan),
+    }
+    return json.dumps(current().redact_data(data), indent=2, ensure_ascii=False)
 
 
 def run_plan(plan: Plan, live: Any, parallelism: int, bus: Any, *, on_outcome: Any = None,

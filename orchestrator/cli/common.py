@@ -31,13 +31,15 @@ def directory_option(func: F) -> F:
 
 
 def environment_option(func: F) -> F:
-    return click.option("-e", "--env", "environment", default=None, metavar="ENV",
+    return click.option("-e", "--env", "environment", default=None, metavar="ENV", envvar="ORCHESTRATOR_ENV",
+                        show_envvar=True,
                         shell_complete=lambda ctx, param, incomplete: _complete(ctx, incomplete, "environments"),
                         help="Environment from orchestrator.yaml (default: default_environment).")(func)
 
 
 def target_option(func: F) -> F:
-    return click.option("-t", "--target", "target", default=None, metavar="TARGET",
+    return click.option("-t", "--target", "target", default=None, metavar="TARGET", envvar="ORCHESTRATOR_TARGET",
+                        show_envvar=True,
                         shell_complete=lambda ctx, param, incomplete: _complete(ctx, incomplete, "targets"),
                         help="Target to use instead of the environment's.")(func)
 
@@ -180,13 +182,35 @@ def print_diagnostics(diagnostics: Diagnostics, *, summary: bool = True) -> None
         click.echo(text, err=True, nl=False)
 
 
-def stderr_color() -> bool:
+def color_mode() -> str:
+    """`--color` of this run (auto, always, never); auto when it was not given."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    obj = root.obj if root is not None and isinstance(root.obj, dict) else {}
+    return str(obj.get("color") or "auto")
+
+
+def wants_color(stream: Any, mode: str | None = None) -> bool:
+    """Whether to paint what goes to `stream`: --color always|never wins; in auto mode a non-empty
+    NO_COLOR (no-color.org) turns it off, a FORCE_COLOR other than 0 turns it on (CI logs), else a terminal."""
     import os
 
-    return sys.stderr.isatty() and "NO_COLOR" not in os.environ
+    mode = mode or color_mode()
+    if mode != "auto":
+        return mode == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0"):
+        return True
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def stderr_color() -> bool:
+    return wants_color(sys.stderr)
 
 
 def stdout_color() -> bool:
-    import os
-
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return wants_color(sys.stdout)

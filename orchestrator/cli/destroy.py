@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from orchestrator.cli.apply import _confirm_and_apply
-from orchestrator.cli.common import directory_option, environment_option, target_option
+from orchestrator.cli.common import directory_option, environment_option, output_option, target_option
 from orchestrator.cli.engine import (
     Invalid,
     apply_lock,
@@ -30,13 +30,15 @@ FILE_KIND = "file"
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed without a terminal).")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True)
 @events_option
+@output_option("text", "json")
 def destroy(directory: Path | None, environment: str | None, target: str | None, yes: bool, parallelism: int,
-            events: Path | None) -> int:
+            events: Path | None, output: str) -> int:
     """Delete every live object the project owns in this environment on the target (never unmanaged ones).
 
     \b
     Examples:
       orchestrator destroy -e dev             # asks you to type yes or the environment name
+      orchestrator destroy -e pr-12 --yes -o json   # what was deleted, as one JSON object
     """
     try:
         selection = load_selection(directory, environment, target)
@@ -63,12 +65,16 @@ def destroy(directory: Path | None, environment: str | None, target: str | None,
             changes.extend(sorted((Change(kind.name, obj.owner.spec, Action.DELETE, Reason.DESTROY, id=obj.id,
                                           fingerprint=found.fingerprint(obj)) for obj in owned if obj.owner),
                                   key=lambda c: (c.name, c.id or "")))
+        plan = Plan(project.name, env.name, tgt.name, tgt.backend, tuple(changes))
         if not changes:
             click.echo(f"Nothing to destroy: project {project.name} owns no objects in environment {env.name} "
-                       f"on target {tgt.name}.")
+                       f"on target {tgt.name}.", err=output == "json")
+            if output == "json":
+                from orchestrator.cli.apply import render_result_json
+
+                click.echo(render_result_json(plan, None, command="destroy"))
             return 0
-        plan = Plan(project.name, env.name, tgt.name, tgt.backend, tuple(changes))
-        return _confirm_and_apply(plan, live, yes, parallelism, bus, command="destroy")
+        return _confirm_and_apply(plan, live, yes, parallelism, bus, command="destroy", output=output)
 
 
 def freed_uploads(kind: Any, live: Any, environment: str) -> list[Change]:

@@ -51,32 +51,10 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
       orchestrator diff -e prod -o markdown --out plan.json   # a PR comment and a plan to apply
       orchestrator diff --rev HEAD~1          # what going back one commit would change
     """
-    if rev is not None:  # a git revision's state: built from git objects, then read and planned
-        with ExitStack() as stack:
-            try:
-                source = stack.enter_context(desired_source(directory, environment, target, rev))
-            except Invalid:
-                return 1
-            state = source.state
-            selected = parse_only(only, state)
-            bus = make_bus(events)
-            plan = with_warnings(compute_plan(state, prune=prune, only=selected, source=source), state)
-    else:  # the working tree: live state is read on the side while the specs load (EarlyRead)
-        from orchestrator.cli.revision_state import Source, stamp
-        from orchestrator.engine.sync import make_plan
-
-        try:
-            with state_and_live(directory, environment, target) as (state, early):
-                selected = parse_only(only, state)
-                bus = make_bus(events)
-                desired = early.desired(state)
-                live, objects = early.result(state)
-                plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds,
-                                       desired=desired, prepared=early.prepared),
-                             Source(state, state.project))
-                plan = with_warnings(plan, state)
-        except Invalid:
-            return 1
+    try:
+        plan, bus = build_plan(directory, environment, target, only, prune, rev, events)
+    except Invalid:
+        return 1
     bus.publish("plan_created", project=plan.project, environment=plan.environment, target=plan.target,
                 summary=plan.summary())
     if out is not None:
@@ -97,6 +75,31 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
         click.echo(f"Saved the plan to {written}; apply it with: {again}", err=True)
     # duplicates are warnings unless pruned, but live state is not what the specs say: never exit 0
     return 2 if plan.has_changes or plan.duplicates else 0
+
+
+def build_plan(directory: Path | None, environment: str | None, target: str | None, only: tuple[str, ...],
+               prune: bool, rev: str | None, events: Path | None) -> tuple[Any, Any]:
+    """(plan, event bus) of the working tree or of git revision REV against live state (Invalid: not valid)."""
+    if rev is not None:  # a git revision's state: built from git objects, then read and planned
+        with ExitStack() as stack:
+            source = stack.enter_context(desired_source(directory, environment, target, rev))
+            state = source.state
+            selected = parse_only(only, state)
+            bus = make_bus(events)
+            return with_warnings(compute_plan(state, prune=prune, only=selected, source=source), state), bus
+    # the working tree: live state is read on the side while the specs load (EarlyRead)
+    from orchestrator.cli.revision_state import Source, stamp
+    from orchestrator.engine.sync import make_plan
+
+    with state_and_live(directory, environment, target) as (state, early):
+        selected = parse_only(only, state)
+        bus = make_bus(events)
+        desired = early.desired(state)
+        live, objects = early.result(state)
+        plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds,
+                               desired=desired, prepared=early.prepared),
+                     Source(state, state.project))
+        return with_warnings(plan, state), bus
 
 
 def with_warnings(plan: Any, state: Any) -> Any:

@@ -1,7 +1,8 @@
 """`orchestrator run NAME -m TEXT` and `orchestrator chat NAME`: talk to a deployed assistant.
 
 Bound function handlers are imported and executed here (never by validate or diff). The reply goes
-to stdout; tool-call progress, usage and errors go to stderr. Exit 0 on a reply, 1 otherwise.
+to stdout; tool-call progress, usage and errors go to stderr. run exits 0 on a reply, 3 when an agent
+session reached its spend limit (BUDGET_EXIT), 1 otherwise.
 """
 
 from __future__ import annotations
@@ -23,6 +24,26 @@ from orchestrator.errors import OrchestratorError
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEBUG_ENV = "ORCHESTRATOR_DEBUG"
+BUDGET_EXIT = 3  # run: the agent session reached its spend limit (README: Options and exit codes)
+BUDGET_HINT = "raise it with --spend-limit or session.spend_limit_usd"
+
+
+class SpendLimit(click.ParamType):
+    """--spend-limit USD: a positive number of US dollars, as whole cents rounded up."""
+
+    name = "usd"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value  # already cents (a default)
+        from orchestrator.spec.capabilities import spend_limit_cents
+
+        text = str(value).strip().removeprefix("$")
+        try:
+            return spend_limit_cents(float(text))
+        except ValueError:
+            self.fail(f"expected a positive number of US dollars up to 1,000,000 (e.g. 2.50), got {value!r}",
+                      param, ctx)
 
 
 def session_options(func: F) -> F:
@@ -56,6 +77,15 @@ def session_options(func: F) -> F:
             show_default=True,
             metavar="N",
             help="Tool rounds per turn before the run is cancelled (stops loops).",
+        ),
+        click.option(
+            "--spend-limit",
+            "spend_limit_cents",
+            type=SpendLimit(),
+            default=None,
+            metavar="USD",
+            help="Agents targets: the session's spend limit in USD, rounded up to whole cents "
+            "(overrides the spec's session.spend_limit_usd; with --thread it updates the session).",
         ),
         events_option,
         click.option(
@@ -94,11 +124,11 @@ def run(name: str, message: str, output: str, **options: Any) -> int:
             except TurnFailed as failed:
                 if output == "json":
                     click.echo(json.dumps(failed.to_json(), indent=2, ensure_ascii=False))
-                click.echo(f"error: {failed.message}", err=True)
+                click.echo(f"error: {failure_text(failed)}", err=True)
                 if failed.thread_id is not None:
                     label, conversation = session.conversation_label, failed.thread_id
                     click.echo(f"{label}: {conversation} (continue with --thread {conversation})", err=True)
-                return 1
+                return BUDGET_EXIT if failed.status == "budget_reached" else 1
     except Invalid:
         return 1
     if output == "json":
@@ -107,7 +137,7 @@ def run(name: str, message: str, output: str, **options: Any) -> int:
         click.echo(reply.text)
         click.echo(
             f"{session.conversation_label}: {reply.thread_id} · "
-            f"{describe_usage(reply.usage, reply.cost_usd, reply.model)}",
+            f"{describe_usage(reply.usage, reply.cost_usd, reply.model, reply.spend)}",
             err=True,
         )
     return 0
@@ -152,7 +182,7 @@ def chat(name: str, **options: Any) -> int:
                         reply = send_showing_progress(session, name, text)
                     except TurnFailed as failed:
                         failures += 1
-                        click.echo(f"error: {failed.message}", err=True)
+                        click.echo(f"error: {failure_text(failed)}", err=True)
                         continue
                     click.echo(f"{name}> {reply.text}")
             except KeyboardInterrupt:
@@ -166,7 +196,8 @@ def chat(name: str, **options: Any) -> int:
                 else ""
             )
             click.echo(
-                f"Session: {turns}{where} · {describe_usage(session.usage, session.cost_usd, model)}",
+                f"Session: {turns}{where} · "
+                f"{describe_usage(session.usage, session.cost_usd, model, session.spend)}",
                 err=True,
             )
     except Invalid:
@@ -187,6 +218,7 @@ def open_session(
     max_tool_rounds: int,
     events: Path | None,
     events_debug: bool,
+    spend_limit_cents: int | None = None,
 ) -> Iterator[Any]:
     """Load and validate the project, connect to the target and open a session on the spec's assistant."""
     from orchestrator.backends.connection import Connection
@@ -197,9 +229,13 @@ def open_session(
         raise OrchestratorError(unknown_spec(name, state))
     debug = events_debug or os.environ.get(DEBUG_ENV, "") not in ("", "0", "false")
     limits = Limits(turn_timeout_s=turn_timeout, tool_timeout_s=tool_timeout, max_tool_rounds=max_tool_rounds)
+    if spend_limit_cents is not None and state.target.backend != "agents":
+        click.echo(f"warning: --spend-limit has no effect on target `{state.target.name}` (backend: "
+                   f"{state.target.backend}): threads and runs have no spend limit", err=True)
     with Connection(state.project, state.target) as connection:
         session = Session.attach(
-            state, name, connection.sdk, thread_id=thread_id, limits=limits, bus=make_bus(events), debug=debug
+            state, name, connection.sdk, thread_id=thread_id, limits=limits, bus=make_bus(events), debug=debug,
+            spend_limit_cents=spend_limit_cents,
         )
         for function, problem in session.registry.problems().items():
             click.echo(f"warning: function `{function}`: {problem}; its calls will return an error", err=True)
@@ -274,17 +310,29 @@ def send_showing_progress(session: Any, name: str, text: str, *, tool_starts: bo
         return session.send(text, on_tool_start=started if tool_starts else None, on_tool_done=finished)
 
 
-def describe_usage(usage: Any, cost: float | None, model: str | None) -> str:
+def failure_text(failed: Any) -> str:
+    """The turn's failure, with how to go on when an agent session reached its spend limit."""
+    if failed.status == "budget_reached":
+        return f"{failed.message}; {BUDGET_HINT}"
+    return str(failed.message)
+
+
+def describe_usage(usage: Any, cost: float | None, model: str | None, spend: Any = None) -> str:
+    """Tokens and the estimated cost, then the server's session spend when it reports one (agent
+    sessions: `· session spend $0.02 of $2.50`, the whole session's, where the estimate is this turn's
+    or this chat's)."""
     from orchestrator.runtime.pricing import PRICES_AS_OF
 
-    tokens = (
-        f"{usage.total_tokens} tokens ({usage.prompt_tokens} prompt + {usage.completion_tokens} completion)"
-    )
+    line = f"{usage.total_tokens} tokens ({usage.prompt_tokens} prompt + {usage.completion_tokens} completion)"
     if cost is None and model:
         from orchestrator.runtime.pricing import estimate_cost
 
         # a turn cancelled before the server counted tokens has no cost, which is not "no price"
         cost = estimate_cost(model, usage.prompt_tokens, usage.completion_tokens)
     if cost is None:
-        return tokens + (f" · no price known for {model}" if model else "")
-    return tokens + f" · est. ${cost:.6f} ({model}, prices as of {PRICES_AS_OF.isoformat()})"
+        line += f" · no price known for {model}" if model else ""
+    else:
+        line += f" · est. ${cost:.6f} ({model}, prices as of {PRICES_AS_OF.isoformat()})"
+    if spend is not None and spend.consumed_cents is not None:
+        line += f" · {spend.describe()}"
+    return line

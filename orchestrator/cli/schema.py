@@ -1,21 +1,28 @@
-"""`orchestrator schema [spec|project]`: print a JSON Schema for editors."""
+"""`orchestrator schema [KIND]`: print a JSON Schema for editors."""
 
 from __future__ import annotations
 
 import click
 
+# every kind of file the tool reads, in the order --help lists them; `assistant` is `spec`'s other name
+KINDS = ("spec", "assistant", "environment", "vault", "skill", "automation", "project", "plan")
+
 
 @click.command()
-@click.argument("kind", type=click.Choice(["spec", "project"]), default="spec")
+@click.argument("kind", type=click.Choice(KINDS), default="spec")
 def schema(kind: str) -> int:
-    """Print the JSON Schema of a spec (default) or of orchestrator.yaml.
+    """Print the JSON Schema of a spec kind, of orchestrator.yaml or of a saved plan.
+
+    KIND is `spec` (default; an assistant, also named `assistant`), `environment`, `vault`, `skill`,
+    `automation`, `project` (orchestrator.yaml) or `plan` (`diff --out` and `diff --output json`).
 
     \b
     Examples:
       orchestrator schema > spec.schema.json   # for editors
+      orchestrator schema vault
       orchestrator schema project
     """
     from orchestrator.spec.schemas import schema_text
 
-    click.echo(schema_text(kind), nl=False)
+    click.echo(schema_text("spec" if kind == "assistant" else kind), nl=False)
     return 0

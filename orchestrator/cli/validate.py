@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -26,32 +27,30 @@ from orchestrator.spec.project import PROJECT_FILE
 @target_option
 @output_option("text", "json")
 @click.option("--handlers", is_flag=True, help="Also import the bound Python handlers and check their signatures.")
-def validate(directory: Path | None, environment: str | None, target: str | None, output: str, handlers: bool) -> int:
+@click.option("--all-environments", "-A", "every", is_flag=True,
+              help="Check every environment of the project (each against its own target); a problem found in "
+                   "some environments only names them.")
+def validate(directory: Path | None, environment: str | None, target: str | None, output: str, handlers: bool,
+             every: bool) -> int:
     """Check every spec (exit 0 valid, 1 invalid). Imports no handler code unless --handlers.
 
     \b
     Examples:
       orchestrator validate
       orchestrator validate -e prod -o json    # every problem as a list, for tools
+      orchestrator validate --all-environments   # what the pre-commit hook runs
     """
-    from orchestrator.engine.desired import build_desired
 
-    try:
-        selection = select(directory, environment, target)
-    except OrchestratorError as problem:
-        if output != "json":
-            raise
-        # machine readers still get the documented list, never an empty stdout
-        return _report(Diagnostics([error(PROJECT_FILE, str(problem))]), output, 0)
-    if isinstance(selection, Diagnostics):
-        return _report(selection, output, 0)
-    state = build_desired(selection.project, selection.environment, selection.target, today=today())
-    diagnostics = Diagnostics(selection.diagnostics)
-    diagnostics.extend(state.diagnostics)
-    if handlers and not diagnostics.has_errors:
-        from orchestrator.runtime.handlers import check_handlers
+    if every:
+        if environment is not None or target is not None:
+            raise OrchestratorError("--all-environments checks each environment against its own target; "
+                                    "don't pass -e or -t with it")
+        return _validate_every_environment(directory, output, handlers)
 
-        diagnostics.extend(check_handlers(state))
+    selection = _select(directory, environment, target, output)
+    if isinstance(selection, int):
+        return selection
+    state, diagnostics = _check(selection, handlers)
     from orchestrator.engine.desired import DERIVED_KINDS
 
     synthesised = sorted(n for group in state.resources.values() for n, r in group.items()
@@ -65,6 +64,67 @@ def validate(directory: Path | None, environment: str | None, target: str | None
                    f"backend {selection.target.backend})"
                    + (f"; not deployed to this environment: {', '.join(state.skipped)}" if state.skipped else "")
                    + (f"; environment templates synthesised for: {', '.join(synthesised)}" if synthesised else ""),
+                   err=True)
+    return code
+
+
+def _select(directory: Path | None, environment: str | None, target: str | None, output: str) -> Any:
+    """The selection, or the exit code once a project file that does not load was reported."""
+    try:
+        selection = select(directory, environment, target)
+    except OrchestratorError as problem:
+        if output != "json":
+            raise
+        # machine readers still get the documented list, never an empty stdout
+        return _report(Diagnostics([error(PROJECT_FILE, str(problem))]), output, 0)
+    if isinstance(selection, Diagnostics):
+        return _report(selection, output, 0)
+    return selection
+
+
+def _check(selection: Any, handlers: bool) -> tuple[Any, Diagnostics]:
+    """(desired state, every diagnostic) of one environment: the project file's, the specs', the handlers'."""
+    from orchestrator.engine.desired import build_desired
+
+    state = build_desired(selection.project, selection.environment, selection.target, today=today())
+    diagnostics = Diagnostics(selection.diagnostics)
+    diagnostics.extend(state.diagnostics)
+    if handlers and not diagnostics.has_errors:
+        from orchestrator.runtime.handlers import check_handlers
+
+        diagnostics.extend(check_handlers(state))
+    return state, diagnostics
+
+
+def _validate_every_environment(directory: Path | None, output: str, handlers: bool) -> int:
+    """validate once per environment; a diagnostic found in all of them is reported once as it is, one found
+    in some only is reported once, its message naming those environments."""
+    from dataclasses import replace
+
+    first = _select(directory, None, None, output)
+    if isinstance(first, int):
+        return first
+    project = first.project
+    names = list(project.environments)
+    seen: dict[tuple[object, ...], tuple[object, list[str]]] = {}
+    checked: list[str] = []
+    for name in names:
+        selection = select(directory, name, None)
+        assert not isinstance(selection, Diagnostics)  # the project file loaded once already
+        _, found = _check(selection, handlers)
+        for diagnostic in found:
+            key = (*diagnostic.sort_key(), str(diagnostic.severity), diagnostic.hint)
+            seen.setdefault(key, (diagnostic, []))[1].append(name)
+        checked.append(f"{name} ({selection.target.name}, {selection.target.backend})")
+    merged = Diagnostics([])
+    for diagnostic, where in seen.values():
+        if len(where) < len(names):
+            label = "environment" if len(where) == 1 else "environments"
+            diagnostic = replace(diagnostic, message=f"{diagnostic.message} [{label} {', '.join(where)}]")
+        merged.add(diagnostic)
+    code = _report(merged, output, 0)
+    if code == 0 and output == "text":
+        click.echo(f"valid in {len(names)} environment{'s' if len(names) != 1 else ''}: {', '.join(checked)}",
                    err=True)
     return code
 

@@ -6,13 +6,16 @@ stored with its decision and the moment it becomes due (`_ready_ms`); every sess
 request first settles the session, so reads see state computed from time alone:
   queued/in_progress -> waiting (function calls: session `requires_action`) | completed | failed
 Function results and new messages arrive as input events (`POST .../events`, 202, no body).
+Every turn that ends is charged to the session's spend_control (spend.py); the turn that reaches the
+limit fails and the session pauses (`budget_reached`). No session events are streamed, so neither
+is `agent.session.budget_reached`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.emulator import agents, environments, model, schemas
+from orchestrator.emulator import agents, environments, model, schemas, spend, vaults
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
@@ -47,8 +50,15 @@ FAILURES = {
 }
 
 
+def render_session(body: dict[str, Any]) -> dict[str, Any]:
+    shown = public(body)
+    # openai 3.60 requires spend_control; rows stored before it was kept have none: unlimited, 0 spent
+    shown.setdefault("spend_control", {"consumed": 0, "limit": None})
+    return shown
+
+
 def session_reply(body: dict[str, Any]) -> Reply:
-    return Reply(public(body), headers=SESSION_HEADERS)
+    return Reply(render_session(body), headers=SESSION_HEADERS)
 
 
 def load_session(ctx: Context, session_id: str) -> dict[str, Any]:
@@ -101,6 +111,18 @@ def check_environment(ctx: Context, environment: dict[str, Any]) -> dict[str, An
     return {"type": "none"}
 
 
+def check_vault_ids(ctx: Context, vault_ids: list[str] | None) -> list[str]:
+    """The ids as given, each naming an existing vault (404 naming the first that does not)."""
+    for index, vault_id in enumerate(vault_ids or []):
+        if ctx.store.get(vaults.VAULT, vault_id) is None:
+            raise not_found(f"No vault found with id '{vault_id}'.", f"vault_ids[{index}]")
+    return list(vault_ids or [])
+
+
+def cache_options(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if value is None else {"ttl": value.get("ttl", "30m")}  # "Defaults to 30 minutes."
+
+
 def session_agent(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
     """The agent the session runs: the saved agent (or defaults) with the request's overrides."""
     overrides = payload.get("agent") or {}
@@ -132,7 +154,7 @@ def session_agent(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
             param,
             "missing_required_parameter",
         )
-    agents.apply_fields(base, overrides)
+    agents.apply_fields(base, overrides, tools_limit=agents.INLINE_TOOLS_LIMIT_BYTES, prefix="agent.")
     base["tools"] = [tool for tool in base["tools"] if tool["type"] in SESSION_TOOL_TYPES]
     return base
 
@@ -157,8 +179,8 @@ def create_session(ctx: Context, request: ApiRequest) -> Reply:
             "input",
             "missing_required_parameter",
         )
-    for index, vault_id in enumerate(payload.get("vault_ids") or []):
-        raise not_found(f"No vault found with id '{vault_id}'.", f"vault_ids[{index}]")
+    vault_ids = check_vault_ids(ctx, payload.get("vault_ids"))
+    limit = (payload.get("spend_control") or {}).get("limit")
     now = ctx.now()
     body: dict[str, Any] = {
         "id": new_id("sess_"),
@@ -170,11 +192,11 @@ def create_session(ctx: Context, request: ApiRequest) -> Reply:
         "last_active_at": now,
         "metadata": pick(payload, "metadata", {}),
         "required_actions": [],
-        "spend_control": {"consumed": 0, "limit": None},  # openai 3.60: required in responses
+        "spend_control": {"consumed": 0, "limit": limit},  # openai 3.60: USD cents, null = unlimited
         "status": "idle",
         "usage": None,
-        "vault_ids": [],
-        "prompt_cache_options": payload.get("prompt_cache_options"),
+        "vault_ids": vault_ids,
+        "prompt_cache_options": cache_options(payload.get("prompt_cache_options")),
         "_turn_id": None,
     }
     if payload.get("review") == "auto_review":
@@ -210,7 +232,41 @@ def list_sessions(ctx: Context, request: ApiRequest) -> Reply:
     )
     for session in page.items:
         settle(ctx, session)
-    return Reply(list_envelope(page, public), headers=SESSION_HEADERS)
+    return Reply(list_envelope(page, render_session), headers=SESSION_HEADERS)
+
+
+def update_session(ctx: Context, request: ApiRequest) -> Reply:
+    """`POST /v1/agents/sessions/{id}`: what the body names changes, the rest stays (openai 3.63)."""
+    agents.require_beta_header(request)
+    session = load_session(ctx, request.path_params["session_id"])
+    payload = check_body(schemas.UPDATE_AGENT_SESSION, request.body)
+    settle(ctx, session)
+    changes = payload.get("agent") or {}
+    agent = session["agent"]
+    if "model" in changes:
+        agent["model"] = changes["model"]
+    if "effort" in changes.get("reasoning", {}):
+        agent["reasoning"] = {**agent["reasoning"], "effort": changes["reasoning"]["effort"]}
+    if "service_tier" in changes:
+        agent["service_tier"] = changes["service_tier"] or "auto"
+    if "tools" in changes:
+        tools = agents.resolve_tools(changes["tools"], agents.INLINE_TOOLS_LIMIT_BYTES, "agent.tools")
+        agent["tools"] = [tool for tool in tools if tool["type"] in SESSION_TOOL_TYPES]
+    if "metadata" in payload:
+        session["metadata"] = payload["metadata"] or {}
+    if "prompt_cache_options" in payload:
+        session["prompt_cache_options"] = cache_options(payload["prompt_cache_options"])
+    if "review" in payload:
+        session.pop("review", None)
+        if payload["review"] == "auto_review":
+            session["review"] = "auto_review"  # omitted when none, as create does
+    if "spend_control" in payload:
+        # null or a null limit removes the limit; what was spent stays; a paused session resumes or pauses to match
+        spend.set_limit(session, spend.limit_of(payload))
+    if "vault_ids" in payload:
+        session["vault_ids"] = check_vault_ids(ctx, payload["vault_ids"])
+    save_session(ctx, session)
+    return session_reply(session)
 
 
 def delete_session(ctx: Context, request: ApiRequest) -> Reply:
@@ -255,7 +311,7 @@ def start_turn(ctx: Context, session: dict[str, Any], messages: list[dict[str, A
                 "turn_id": turn_id,
             },
         )
-    decision = model.decide(content_text(messages[-1]["content"]))
+    decision = model.decide(content_text(messages[-1]["content"]), session["environment"].get("skills", []))
     turn = {
         "id": turn_id,
         "object": "agent.session.turn",
@@ -322,7 +378,9 @@ def finish_turn(
         usage = token_usage(
             total["input_tokens"] + usage["input_tokens"], total["output_tokens"] + usage["output_tokens"]
         )
-    session.update(status="idle", required_actions=[], usage=usage, last_active_at=now, _turn_id=None)
+    spend.charge(session, turn["usage"])
+    status = spend.BUDGET_REACHED if spend.reached(session) else "idle"
+    session.update(status=status, required_actions=[], usage=usage, last_active_at=now, _turn_id=None)
     save_turn(ctx, turn)
     save_session(ctx, session)
 
@@ -365,6 +423,10 @@ def advance_turn(ctx: Context, session: dict[str, Any], turn: dict[str, Any]) ->
             else "No knowledge is attached to this agent."
         )
         usage = usage_of(ctx, session, reply)  # before the reply joins the session
+        if spend.reached(session, usage):
+            turn["error"] = spend.exceeded_error(session, usage)
+            finish_turn(ctx, session, turn, "failed", usage)  # the reply is withheld, its usage charged
+            return
         add_item(
             ctx,
             session["id"],
@@ -454,6 +516,8 @@ def create_events(ctx: Context, request: ApiRequest) -> Reply:
 def apply_event(ctx: Context, session: dict[str, Any], event: dict[str, Any], param: str) -> None:
     kind = event["type"]
     if kind == "agent.session.input.message":
+        if session["status"] == spend.BUDGET_REACHED:
+            raise spend.refused_input(session, param)
         if session["_turn_id"] is not None:
             raise invalid(
                 "The session cannot accept additional input while a turn is running.",

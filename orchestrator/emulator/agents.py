@@ -26,7 +26,8 @@ from orchestrator.emulator.errors import invalid, not_found
 from orchestrator.emulator.validation import check_body
 
 KIND = "agent"
-TOOLS_LIMIT_BYTES = 3 * 1024 * 1024
+TOOLS_LIMIT_BYTES = 3 * 1024 * 1024  # a saved agent's tools (agent create and update)
+INLINE_TOOLS_LIMIT_BYTES = 8 * 1024 * 1024  # an inline agent's and a session's tools (openai 3.63)
 DEFAULT_SUBAGENTS = 6
 LOCATION_KEYS = ("city", "country", "region", "timezone")
 
@@ -78,14 +79,16 @@ def resolve_tool(tool: dict[str, Any]) -> dict[str, Any]:
     return tool
 
 
-def resolve_tools(tools: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+def resolve_tools(
+    tools: list[dict[str, Any]] | None, limit: int = TOOLS_LIMIT_BYTES, param: str = "tools"
+) -> list[dict[str, Any]]:
     if tools is None:
         return []
     size = len(json.dumps(tools, separators=(",", ":"), ensure_ascii=False).encode())
-    if size > TOOLS_LIMIT_BYTES:
+    if size > limit:
         raise invalid(
-            f"Invalid 'tools': the tool list takes {size} bytes of compact JSON; the limit is {TOOLS_LIMIT_BYTES}.",
-            "tools",
+            f"Invalid '{param}': the tool list takes {size} bytes of compact JSON; the limit is {limit}.",
+            param,
         )
     return [resolve_tool(tool) for tool in tools]
 
@@ -112,13 +115,16 @@ def resolve_multi_agent(value: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def apply_fields(body: dict[str, Any], payload: dict[str, Any]) -> None:
+def apply_fields(
+    body: dict[str, Any], payload: dict[str, Any], *, tools_limit: int = TOOLS_LIMIT_BYTES, prefix: str = ""
+) -> None:
+    """Set what the payload names; `prefix` names where the fields sit in the request ("agent.")."""
     resolvers = {
         "model": lambda v: v,
         "name": lambda v: v,
         "instructions": lambda v: v,
         "metadata": lambda v: v or {},
-        "tools": resolve_tools,
+        "tools": lambda v: resolve_tools(v, tools_limit, prefix + "tools"),
         "reasoning": resolve_reasoning,
         "text": resolve_text,
         "service_tier": lambda v: v or "auto",
@@ -130,6 +136,24 @@ def apply_fields(body: dict[str, Any], payload: dict[str, Any]) -> None:
             body[key] = resolve(payload[key])
     if "experimental" in payload:
         body["experimental"] = {**body["experimental"], **payload["experimental"]}
+
+
+def inline_config(payload: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """An inline agent (an automation's new-session target): defaults with the payload's fields over
+    them, shaped as the SDK's AutomationAgentConfig; its tools may take 8 MiB (openai 3.63)."""
+    config: dict[str, Any] = {
+        "model": payload["model"],
+        "instructions": None,
+        "tools": [],
+        "reasoning": resolve_reasoning(None),
+        "text": resolve_text(None),
+        "service_tier": "auto",
+        "compaction": {"async": False},
+        "multi_agent": resolve_multi_agent(None),
+        "experimental": {"time_awareness": False},
+    }
+    apply_fields(config, payload, tools_limit=INLINE_TOOLS_LIMIT_BYTES, prefix=prefix)
+    return config
 
 
 def create(ctx: Context, request: ApiRequest) -> Reply:

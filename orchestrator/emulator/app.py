@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from orchestrator.constants import ADMIN_FAULTS_PATH, ADMIN_HEALTH_PATH, ADMIN_REQUESTS_PATH
 from orchestrator.emulator import routes
@@ -24,6 +24,7 @@ from orchestrator.emulator.bodies import BodyLimits, limited_request, open_form,
 from orchestrator.emulator.context import ApiRequest, Context, Reply
 from orchestrator.emulator.errors import ApiError
 from orchestrator.emulator.faults import Fault, FaultInjector, FaultSettings, RequestCounter
+from orchestrator.emulator.origin import OriginGuard
 from orchestrator.emulator.store import StoreError, StoreFailure
 
 Scope = MutableMapping[str, Any]
@@ -88,8 +89,10 @@ class EmulatorApp:
         api_key: str | None = None,
         log_requests: bool = False,
         limits: BodyLimits | None = None,
+        bound_host: str = "127.0.0.1",
     ) -> None:
         self.context = context
+        self.guard = OriginGuard(bound_host)
         self.api_key = api_key
         self.log_requests = log_requests
         self.limits = limits or BodyLimits()
@@ -104,12 +107,24 @@ class EmulatorApp:
             return
         request = Request(scope, receive)
         path = request.url.path
-        if path.startswith("/v1/") or path == "/v1":
-            status = await self.serve_api(request, receive, send)
+        try:
+            self.guard.check(dict(request.headers))
+        except ApiError as error:
+            status = error.status
+            await self.send_reply(send, Reply(error.body(), status=error.status, headers=error.headers))
         else:
-            reply = await self.serve_admin(request, receive)
-            status = reply.status
-            await self.send_reply(send, reply)
+            try:
+                if path.startswith("/v1/") or path == "/v1":
+                    status = await self.serve_api(request, receive, send)
+                else:
+                    reply = await self.serve_admin(request, receive)
+                    status = reply.status
+                    await self.send_reply(send, reply)
+            except ClientDisconnect:
+                # The client went away mid-request (kill -9 of an apply does this): a normal event, not a bug.
+                # Nothing was committed: the body is read before the handler's transaction starts.
+                LOGGER.info("%s %s: the client disconnected before its request was read", request.method, path)
+                return
         if self.log_requests:
             LOGGER.info("%s %s %s", request.method, path, status)
 
@@ -178,6 +193,8 @@ class EmulatorApp:
             LOGGER.error("%s %s: %s", request.method, request.url.path, error.message)
             failure = store_error(error)
             reply = Reply(failure.body(), status=failure.status, headers=failure.headers)
+        except ClientDisconnect:
+            raise
         except Exception:
             LOGGER.exception("emulator bug while serving %s %s", request.method, request.url.path)
             reply = Reply(

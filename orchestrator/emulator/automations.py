@@ -1,8 +1,9 @@
 """`/v1/agents/automations` (beta, header `OpenAI-Beta: agents=v1`): schedules that start agent work.
 
 Periodic automations carry a five-field cron `expression` read in a `timezone`; one-time ones a
-future `run_at`. A new-session target names a saved agent (`agent_id`), an environment and vaults
-(all checked to exist); an existing-session target a session. `pause` and `resume` flip `status`.
+future `run_at`. A new-session target names a saved agent (`agent_id`) or carries an inline `agent`
+(its tools up to 8 MiB), an environment and vaults (all checked to exist); an existing-session target
+a session. `pause` and `resume` flip `status`.
 Invocations are recorded for manual runs (`POST .../invocations`) and only listed; the emulator
 schedules nothing by itself.
 """
@@ -25,7 +26,7 @@ from orchestrator.emulator.context import (
     public,
 )
 from orchestrator.emulator.errors import invalid, not_found
-from orchestrator.emulator.schemas import METADATA, SESSION_INPUT_MESSAGE
+from orchestrator.emulator.schemas import AGENT_FIELDS, METADATA, SESSION_INPUT_MESSAGE
 from orchestrator.emulator.validation import Arr, Map, Num, Obj, Str, Tagged, check_body
 
 KIND = "automation"
@@ -66,13 +67,14 @@ TARGET = Tagged(
         "new_session": Obj(
             {
                 "type": Str(),
+                "agent": Obj({k: v for k, v in AGENT_FIELDS.items() if k not in ("name", "metadata")}),
                 "agent_id": Str(min_length=1),
                 "environment": ENVIRONMENT,
                 "input": Arr(SESSION_INPUT_MESSAGE),
                 "metadata": Map(Str(max_length=512), nullable=True),
                 "vault_ids": Arr(Str(), nullable=True),
             },
-            required=("agent_id", "environment", "input"),
+            required=("environment", "input"),
         ),
         "existing_session": Obj(
             {"type": Str(), "session_id": Str(min_length=1), "instructions": Str(min_length=1)},
@@ -156,7 +158,18 @@ def resolve_environment(env: dict[str, Any]) -> dict[str, Any]:
 def resolve_target(ctx: Context, target: dict[str, Any]) -> dict[str, Any]:
     if target["type"] == "existing_session":
         return dict(target)
-    if ctx.store.get(agents.KIND, target["agent_id"]) is None:
+    config = None
+    if "agent" in target and "agent_id" in target:
+        raise invalid("Provide exactly one of 'target.agent' and 'target.agent_id', not both.", "target.agent")
+    if "agent" in target:
+        if "model" not in target["agent"]:
+            raise invalid("Missing required parameter: 'target.agent.model' (an inline agent names its model).",
+                          "target.agent.model", "missing_required_parameter")
+        config = agents.inline_config(target["agent"], "target.agent.")
+    elif "agent_id" not in target:
+        raise invalid("Missing required parameter: 'target.agent_id'. Give 'agent_id', or an inline 'agent'.",
+                      "target.agent_id", "missing_required_parameter")
+    elif ctx.store.get(agents.KIND, target["agent_id"]) is None:
         raise invalid(f"Invalid 'target.agent_id': no agent found with id '{target['agent_id']}'.",
                       "target.agent_id")
     vault_ids = list(target.get("vault_ids") or [])
@@ -167,8 +180,8 @@ def resolve_target(ctx: Context, target: dict[str, Any]) -> dict[str, Any]:
     metadata = target.get("metadata") or {}
     return {
         "type": "new_session",
-        "agent": None,
-        "agent_id": target["agent_id"],
+        "agent": config,
+        "agent_id": target.get("agent_id"),
         "environment": resolve_environment(target["environment"]),
         "input": [{"type": "message", "role": "user", "content": item["content"]} for item in target["input"]],
         "metadata": dict(metadata),

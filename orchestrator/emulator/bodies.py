@@ -24,7 +24,10 @@ Receive = Callable[[], Awaitable[Message]]
 
 MIB = 1024 * 1024
 FILE_LIMIT_BYTES = 512 * MIB  # "Size limits: 512 MB per file" (the Files API)
-JSON_LIMIT_BYTES = 8 * MIB  # far above the largest valid request (256,000-character instructions, 128 tools)
+# Above the largest valid request with room to spare: an inline agent's tools may take 8 MiB of compact
+# UTF-8 JSON (openai 3.63), sent with instructions and the rest of the session; a client that escapes
+# non-ASCII text as \uXXXX may need up to twice that for the same tools.
+JSON_LIMIT_BYTES = 32 * MIB
 FORM_ALLOWANCE_BYTES = MIB  # multipart boundaries, part headers and the small fields beside the file
 MAX_JSON_DEPTH = 100
 INVALID_JSON = (

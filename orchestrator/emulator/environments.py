@@ -13,7 +13,7 @@ import binascii
 import copy
 from typing import Any
 
-from orchestrator.emulator import schemas
+from orchestrator.emulator import schemas, skills
 from orchestrator.emulator.agents import require_beta_header
 from orchestrator.emulator.context import (
     ApiRequest,
@@ -31,6 +31,9 @@ TEMPLATE = "agent.environment.template"
 ENVIRONMENT = "agent.environment"
 FILE_KIND = "file"  # the files API's kind in the store
 WORKSPACE = "/workspace"
+OUTPUTS = WORKSPACE + "/outputs"
+RESERVED_DIRECTORIES = (".codex", ".managed-agents")
+FILE_OBJECT = "agent.environment.file"
 MAX_FILES = 100
 
 
@@ -57,31 +60,35 @@ def check_network(network: dict[str, Any] | None, param: str) -> dict[str, Any]:
     return {"access": network["access"], "allowed_domains": allowed, "_blocked_domains": blocked}
 
 
+def check_file(ctx: Context, item: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """One file of a template or an environment, `{type: file_id|inline, path, ...}`, as stored."""
+    path = item["path"]
+    if not (path == WORKSPACE or path.startswith(WORKSPACE + "/")) or "/../" in path + "/":
+        raise invalid(f"Invalid 'path': '{path}' must be an absolute path inside {WORKSPACE}.",
+                      f"{prefix}path", "invalid_value")
+    if item["type"] == "file_id":
+        uploaded = ctx.store.get(FILE_KIND, item["file_id"])
+        if uploaded is None:
+            raise not_found(f"No file found with id '{item['file_id']}'.", f"{prefix}file_id")
+        return {"file_id": item["file_id"], "path": path, "type": "file_id",
+                "_size_bytes": int(uploaded.get("bytes") or 0)}
+    try:
+        data = base64.b64decode(item["data"], validate=True)
+    except (binascii.Error, ValueError):
+        raise invalid("Invalid 'data': expected base64-encoded file contents.", f"{prefix}data",
+                      "invalid_value") from None
+    return {"path": path, "size_bytes": len(data), "type": "inline"}
+
+
 def check_files(ctx: Context, files: list[dict[str, Any]] | None, param: str) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = []
     seen: set[str] = set()
     for index, item in enumerate(files or []):
         where = f"{param}[{index}]"
-        path = item["path"]
-        if not (path == WORKSPACE or path.startswith(WORKSPACE + "/")) or "/../" in path + "/":
-            raise invalid(f"Invalid 'path': '{path}' must be an absolute path inside {WORKSPACE}.",
-                          f"{where}.path", "invalid_value")
-        if path in seen:
-            raise invalid(f"Duplicate file path '{path}'.", f"{where}.path", "invalid_value")
-        seen.add(path)
-        if item["type"] == "file_id":
-            uploaded = ctx.store.get(FILE_KIND, item["file_id"])
-            if uploaded is None:
-                raise not_found(f"No file found with id '{item['file_id']}'.", f"{where}.file_id")
-            result.append({"file_id": item["file_id"], "path": path, "type": "file_id",
-                           "_size_bytes": int(uploaded.get("bytes") or 0)})
-        else:
-            try:
-                data = base64.b64decode(item["data"], validate=True)
-            except (binascii.Error, ValueError):
-                raise invalid("Invalid 'data': expected base64-encoded file contents.", f"{where}.data",
-                              "invalid_value") from None
-            result.append({"path": path, "size_bytes": len(data), "type": "inline"})
+        if item["path"] in seen:
+            raise invalid(f"Duplicate file path '{item['path']}'.", f"{where}.path", "invalid_value")
+        seen.add(item["path"])
+        result.append(check_file(ctx, item, where + "."))
     return result
 
 
@@ -201,6 +208,7 @@ def provision(ctx: Context, config: dict[str, Any], param: str) -> dict[str, Any
         base["_template_id"] = template["id"]
     overrides = {k: v for k, v in config.items() if k not in ("type", "environment_template_id", "container_size")}
     apply_template_fields(ctx, base, overrides)
+    base["_installed_skills"] = install_skills(ctx, base["skills"], param)
     body = {"id": new_id("env_"), "object": ENVIRONMENT, "type": "openai_hosted", "status": "ready",
             "container_size": config.get("container_size"), **base}
     for item in body["files"]:
@@ -234,8 +242,36 @@ def session_view(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def skills_of(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """Installed skills: none yet (skill resources arrive with issue 16; templates keep the references)."""
-    return []
+    """The skills installed in the environment (the SDK's HostedSkill), resolved when it was provisioned.
+
+    Environments stored before skills were installed have none."""
+    return [dict(skill) for skill in body.get("_installed_skills", [])]
+
+
+def install_skills(ctx: Context, requested: list[dict[str, Any]], param: str) -> list[dict[str, Any]]:
+    """Resolve the template's skill selectors against the Skills API, as a session start does.
+
+    A reference without a version installs the skill's default version, `latest` its latest one,
+    a number that version; its name and description are that version's. Inline skills install as declared.
+    """
+    installed: list[dict[str, Any]] = []
+    for index, skill in enumerate(requested):
+        where = f"{param}.skills[{index}]"
+        if skill["type"] == "inline":
+            installed.append({"description": skill["description"], "name": skill["name"], "type": "inline"})
+            continue
+        found = ctx.store.get(skills.SKILL, skill["skill_id"])
+        if found is None:
+            raise not_found(f"No skill found with id '{skill['skill_id']}'.", f"{where}.skill_id", "not_found")
+        selector = skill.get("version")
+        number = {None: found["default_version"], "latest": found["latest_version"]}.get(selector, selector)
+        versions = {v["version"]: v for v in ctx.store.children(skills.VERSION, found["id"])}
+        if number not in versions:
+            raise not_found(f"No version '{selector}' of skill '{found['id']}'.", f"{where}.version", "not_found")
+        version = versions[number]
+        installed.append({"description": version["description"], "name": version["name"],
+                          "skill_id": found["id"], "type": "skill_reference", "version": number})
+    return installed
 
 
 def load_environment(ctx: Context, environment_id: str) -> dict[str, Any]:
@@ -267,11 +303,80 @@ def list_environments(ctx: Context, request: ApiRequest) -> Reply:
     return Reply(list_envelope(page, render_environment))
 
 
-def list_environment_files(ctx: Context, request: ApiRequest) -> Reply:
+def environment_file(body: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+    """The SDK's EnvironmentFile."""
+    size = item["_size_bytes"] if item["type"] == "file_id" else item["size_bytes"]
+    return {"environment_id": body["id"], "object": FILE_OBJECT, "path": item["path"], "size_bytes": size}
+
+
+def check_destination(path: str, param: str) -> None:
+    """A file's destination as the SDK's upload helpers require it (lib/beta/agents/_files.py)."""
+    parts = path.split("/")[1:]
+    if (not path.startswith(WORKSPACE + "/") or "\x00" in path or "\\" in path
+            or any(part in ("", ".", "..") for part in parts)):
+        raise invalid(f"Invalid 'path': '{path}' must be an absolute file path inside {WORKSPACE}, without "
+                      "empty, '.' or '..' components.", param, "invalid_value")
+    if parts[1] in RESERVED_DIRECTORIES or parts[1].startswith(".managed-agents-") or path == OUTPUTS:
+        raise invalid(f"Invalid 'path': '{path}' is a reserved environment path.", param, "invalid_value")
+
+
+def create_environment_file(ctx: Context, request: ApiRequest) -> Reply:
+    """Stage one file (inline bytes or an uploaded file's id) in an environment; it replaces a file
+    at the same path. A file cannot sit where a directory of other files is, nor under another file."""
     require_beta_header(request)
     body = load_environment(ctx, request.path_params["environment_id"])
-    wanted = request.query.get("path")
-    data = [{"environment_id": body["id"], "object": "agent.environment.file", "path": f["path"],
-             "size_bytes": f["size_bytes"]} for f in hosted_files(body) if wanted in (None, f["path"])]
-    return Reply({"object": "list", "data": data, "first_id": None, "last_id": None, "has_more": False,
-                  "next_page": None})
+    payload = check_body(schemas.CREATE_ENVIRONMENT_FILE, request.body)
+    path = payload["path"]
+    check_destination(path, "path")
+    for other in body["files"]:
+        if other["path"] != path and (path.startswith(other["path"] + "/") or other["path"].startswith(path + "/")):
+            raise invalid(f"Invalid 'path': '{path}' conflicts with the file at '{other['path']}'.", "path",
+                          "invalid_value")
+    item = check_file(ctx, payload, "")
+    same = [index for index, other in enumerate(body["files"]) if other["path"] == path]
+    if same:
+        item["id"] = body["files"][same[0]]["id"]
+        body["files"][same[0]] = item
+    else:
+        item["id"] = new_id("envfile_")
+        body["files"].append(item)
+    ctx.store.replace(ENVIRONMENT, body)
+    return Reply(environment_file(body, item))
+
+
+def page_token(path: str) -> str:
+    return base64.urlsafe_b64encode(path.encode()).decode()
+
+
+def read_page_token(token: str) -> str:
+    """The last path of the previous page; anything that is not a token this listing made is refused."""
+    try:
+        path = base64.b64decode(token.replace("-", "+").replace("_", "/"), validate=True).decode()
+    except (binascii.Error, ValueError):
+        path = ""
+    if not path.startswith(WORKSPACE + "/"):
+        raise invalid("Invalid 'page': not a token from a previous page of this listing.", "page", "invalid_value")
+    return path
+
+
+def list_environment_files(ctx: Context, request: ApiRequest) -> Reply:
+    """Files under `path` (a workspace directory; all when omitted), ordered by path (descending unless
+    `order=asc`), `limit` per page, the next page named by the opaque `next` token."""
+    require_beta_header(request)
+    body = load_environment(ctx, request.path_params["environment_id"])
+    query = parse_list_query(request.query, allow_before=False)
+    directory = request.query.get("path")
+    if directory is not None and not (directory == WORKSPACE or directory.startswith(WORKSPACE + "/")):
+        raise invalid(f"Invalid 'path': '{directory}' must be an absolute directory inside {WORKSPACE}.", "path",
+                      "invalid_value")
+    scope = (directory or WORKSPACE).rstrip("/")
+    files = sorted((f for f in body["files"] if f["path"] == scope or f["path"].startswith(scope + "/")),
+                   key=lambda f: f["path"].split("/"), reverse=query.order == "desc")
+    if "page" in request.query:
+        after = read_page_token(request.query["page"]).split("/")
+        files = [f for f in files if (f["path"].split("/") < after if query.order == "desc"
+                                      else f["path"].split("/") > after)]
+    shown = files[: query.limit]
+    more = len(files) > query.limit
+    return Reply({"object": "list", "data": [environment_file(body, f) for f in shown], "has_more": more,
+                  "next": page_token(shown[-1]["path"]) if more else None})

@@ -8,8 +8,11 @@ Commands (each at the start of a line of the last user message):
   /fail               failed, last_error {code: server_error}
   /expire             expired
   /incomplete         incomplete, incomplete_details {reason: max_completion_tokens}
+  /words N            completed with a reply of N words (N output tokens; to reach a spend limit)
   /slow MS            in_progress for MS milliseconds, then completed
   /search TEXT        the best chunk of the attached vector stores, with one file_citation
+  /skills             completed with the reply "skills: NAME (DESCRIPTION), ..." naming the skills
+                      installed in the session's environment, or "skills: none"
 anything else         completed with the reply "echo: TEXT"
 """
 
@@ -17,8 +20,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Outcome(StrEnum):
@@ -49,6 +54,7 @@ class Decision:
 CALL_LINE = re.compile(r"^/call\s+(\S+)\s*(.*)$")
 LOOP_LINE = re.compile(r"^/loop\s+(\S+)\s*(.*)$")
 SLOW_LINE = re.compile(r"^/slow\s+(\d+)\s*$")
+WORDS_LINE = re.compile(r"^/words\s+(\d{1,6})\s*$")
 
 
 def compact_arguments(text: str) -> str:
@@ -61,8 +67,17 @@ def compact_arguments(text: str) -> str:
         return text
 
 
-def decide(text: str) -> Decision:
-    """The outcome of a run whose last user message is `text`."""
+def describe_skills(skills: Sequence[Mapping[str, Any]]) -> str:
+    """The reply to /skills: each installed skill as "NAME (DESCRIPTION)", with its id@version if it has one."""
+    named = []
+    for skill in skills:
+        source = f" [{skill['skill_id']}@{skill['version']}]" if skill.get("skill_id") else ""
+        named.append(f"{skill['name']} ({skill['description']}){source}")
+    return "skills: " + (", ".join(named) or "none")
+
+
+def decide(text: str, skills: Sequence[Mapping[str, Any]] = ()) -> Decision:
+    """The outcome of a run whose last user message is `text`, in an environment with `skills` installed."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     calls = tuple(
         FunctionCall(match.group(1), compact_arguments(match.group(2)))
@@ -82,10 +97,15 @@ def decide(text: str) -> Decision:
         return Decision(Outcome.EXPIRED)
     if first == "/incomplete":
         return Decision(Outcome.INCOMPLETE)
+    words = WORDS_LINE.match(first)
+    if words:
+        return Decision(Outcome.COMPLETED, reply=" ".join(["word"] * int(words.group(1))))
     slow = SLOW_LINE.match(first)
     if slow:
         milliseconds = int(slow.group(1))
         return Decision(Outcome.COMPLETED, reply=f"slow: waited {milliseconds} ms", delay_ms=milliseconds)
+    if first == "/skills":
+        return Decision(Outcome.COMPLETED, reply=describe_skills(skills))
     if first.startswith("/search"):
         return Decision(Outcome.SEARCH, query=text.strip()[len("/search") :].strip())
     return Decision(Outcome.COMPLETED, reply=f"echo: {text}")

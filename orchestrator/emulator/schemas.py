@@ -369,10 +369,10 @@ TEXT_FORMAT = Tagged(
         "json_schema": Obj({"type": Str(), "schema": FreeObject()}, required=("schema",)),
     }
 )
-AGENT_FIELDS = {
-    "model": Str(min_length=1),
-    "name": Str(nullable=True),
-    "instructions": Str(nullable=True),
+AGENT_FIELDS = {  # strings bounded as the assistants side bounds them (names 256, instructions 256,000)
+    "model": Str(min_length=1, max_length=256),
+    "name": Str(nullable=True, max_length=256),
+    "instructions": Str(nullable=True, max_length=256000),
     "metadata": METADATA,
     "tools": Arr(AGENT_TOOL, nullable=True),
     "reasoning": Obj(
@@ -418,6 +418,9 @@ SESSION_INPUT = Either(
     description="a string or an array of messages",
 )
 PROMPT_CACHE_OPTIONS = Obj({"ttl": Str(enum=("30m", "12h"))}, nullable=True)
+# openai 3.60: a positive limit in USD cents, or null for none
+SPEND_CONTROL = Obj({"limit": Num(1, 2**63 - 1, integer=True, nullable=True)}, required=("limit",), nullable=True)
+SESSION_REVIEW = Str(enum=("none", "auto_review"))
 CREATE_AGENT_SESSION = Obj(
     {
         "environment": Obj({"type": Str()}, required=("type",), closed=False),
@@ -426,12 +429,31 @@ CREATE_AGENT_SESSION = Obj(
         "input": SESSION_INPUT,
         "metadata": METADATA,
         "prompt_cache_options": PROMPT_CACHE_OPTIONS,
-        "review": Str(enum=("none", "auto_review")),
+        "review": SESSION_REVIEW,
+        "spend_control": SPEND_CONTROL,
         "stream": Bool(),
         "stream_options": Obj({"include_obfuscation": Bool()}),
         "vault_ids": Arr(Str(), nullable=True),
     },
     required=("environment",),
+)
+# openai SDK types/beta/agents/session_update_params.py (3.63)
+UPDATE_AGENT_SESSION = Obj(
+    {
+        "agent": Obj(
+            {
+                "model": Str(min_length=1),
+                "reasoning": Obj({"effort": Str(enum=REASONING_EFFORTS, nullable=True)}),
+                "service_tier": Str(enum=SERVICE_TIERS, nullable=True),
+                "tools": Arr(AGENT_TOOL, nullable=True),
+            }
+        ),
+        "metadata": METADATA,
+        "prompt_cache_options": PROMPT_CACHE_OPTIONS,
+        "review": SESSION_REVIEW,
+        "spend_control": SPEND_CONTROL,
+        "vault_ids": Arr(Str(), nullable=True),
+    }
 )
 APPROVAL_RESULT = Obj(
     {"type": Str(), "request_id": Str(), "response": FreeObject()}, required=("request_id", "response")
@@ -480,6 +502,7 @@ ENVIRONMENT_FILE = Tagged(
         "inline": Obj({"type": Str(), "data": Str(), "path": Str(min_length=1)}, required=("data", "path")),
     }
 )
+CREATE_ENVIRONMENT_FILE = ENVIRONMENT_FILE  # POST /v1/agents/environments/{id}/files (file_create_params.py)
 SETUP_COMMAND = Obj({"command": Str(min_length=1), "cwd": Str(nullable=True)}, required=("command",))
 INLINE_SOURCE = Obj({"type": Str(), "data": Str()}, required=("data",), closed=False)
 HOSTED_SKILL = Tagged(

@@ -204,7 +204,8 @@ class EmulatorServer:
             raise
         context = Context(self._store, FaultInjector(self.settings))
         self.app = EmulatorApp(
-            context, api_key=self.api_key, log_requests=self.log_requests, limits=self.limits
+            context, api_key=self.api_key, log_requests=self.log_requests, limits=self.limits,
+            bound_host=self.host,
         )
         started = threading.Event()
         self._server = QuietServer(make_config(self.app, log_requests=self.log_requests), started.set)
@@ -275,7 +276,9 @@ def serve_forever(
     shown_host = f"[{host}]" if ":" in host else host
     base_url = f"http://{shown_host}:{bound_port}/v1"
     try:
-        app = EmulatorApp(Context(store, FaultInjector(settings)), api_key=api_key, log_requests=log_requests)
+        app = EmulatorApp(
+            Context(store, FaultInjector(settings)), api_key=api_key, log_requests=log_requests, bound_host=host
+        )
         server = QuietServer(
             make_config(app, log_requests=log_requests),
             (lambda: ready(base_url)) if ready is not None else None,

@@ -374,7 +374,7 @@ class Either:
         raise last_error
 
 
-def check_body(schema: Obj, body: Any) -> dict[str, Any]:
+def check_body(schema: Node, body: Any) -> dict[str, Any]:
     """Check a whole request body; the top level must be an object."""
     if body is None:
         raise invalid("Missing request body: this endpoint expects a JSON object.", None, "missing_body")

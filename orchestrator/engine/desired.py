@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error, warning
-from orchestrator.spec.capabilities import AGENT_SETTINGS
+from orchestrator.spec.capabilities import AGENT_SETTINGS, spend_limit_cents
 from orchestrator.spec.confinement import (
     Refused,
     confine,
@@ -106,6 +106,8 @@ class DesiredSpec:
     environment_position: tuple[int | None, int | None] | None = None
     # agents targets: the knowledge and code files as files of the environment synthesised for this spec
     workspace_files: tuple[EnvironmentFile, ...] = ()
+    # `session.spend_limit_usd` in whole cents: a setting of the sessions run and chat open, never of the agent
+    spend_limit_cents: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -762,6 +764,7 @@ class Builder:
             environment=data.get("environment"),
             environment_position=_position(doc, "/environment"),
             workspace_files=workspace_files,
+            spend_limit_cents=_spend_limit_cents(data),
         )
         return spec, found
 
@@ -1090,3 +1093,9 @@ def _tool(tool: Any) -> Mapping[str, Any]:
 
 def build_desired(project: Project, environment: Environment, target: Target, *, today: date) -> DesiredState:
     return Builder(project, environment, target, today=today).build()
+
+
+def _spend_limit_cents(data: Mapping[str, Any]) -> int | None:
+    """`session.spend_limit_usd` in whole cents (validated: positive and finite), or None."""
+    usd = (data.get("session") or {}).get("spend_limit_usd")
+    return None if usd is None else spend_limit_cents(usd)

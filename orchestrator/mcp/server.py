@@ -174,11 +174,16 @@ def _add_tools(server: ProjectServer, workspace: Workspace) -> None:
         target: Target = None,
         timeout: Annotated[float, Field(ge=0.1, le=3600, description="Give up on the turn after this many "
                                                                      "seconds.")] = 300.0,
+        spend_limit_usd: Annotated[float | None, Field(gt=0, le=1_000_000, description=(
+            "Agents targets: the session's spend limit in USD, rounded up to whole cents; overrides the "
+            "spec's session.spend_limit_usd (with thread_id it updates the session)."))] = None,
     ) -> Annotated[CallToolResult, ReplyShape]:
         """One turn with the live assistant or agent of spec NAME: bound function handlers run here, in
         the server. Returns the reply, every tool call (arguments and output), usage and estimated cost
-        (`orchestrator run NAME -m TEXT -o json`)."""
-        return respond(lambda: workspace.send_message(name, message, thread_id, environment, target, timeout))
+        (`orchestrator run NAME -m TEXT -o json`). An agent session that reached its spend limit is an
+        error result with status `budget_reached` and the session's `spend_control`."""
+        return respond(lambda: workspace.send_message(name, message, thread_id, environment, target, timeout,
+                                                      spend_limit_usd=spend_limit_usd))
 
 
 def _add_resources(server: ProjectServer, workspace: Workspace) -> None:

@@ -202,6 +202,13 @@ class UsageShape(TypedDict):
     total_tokens: int
 
 
+class SpendShape(TypedDict):
+    """An agent session's spend_control as the server reports it, in whole USD cents."""
+
+    consumed_cents: int | None
+    limit_cents: int | None
+
+
 class ReplyShape(TypedDict):
     """`run NAME -m TEXT -o json`, plus warnings about functions whose handler could not be loaded."""
 
@@ -212,4 +219,5 @@ class ReplyShape(TypedDict):
     tool_calls: list[ToolCallShape]
     usage: UsageShape
     cost_usd: float | None
+    spend_control: NotRequired[SpendShape]  # agent sessions whose server reports spend
     warnings: list[str]

@@ -126,14 +126,25 @@ class Workspace:
         raise ToolFailure(f"unknown spec `{name}` (known: {', '.join(sorted(state.specs)) or 'none'})")
 
     def spec_names(self) -> list[str]:
-        """Every spec file's name, without building anything (for listing resources)."""
+        """Every spec's `name` (what spec:// and payload:// resolve), read from each file without building
+        anything (for listing resources). A file that cannot be read or names nothing is listed by its
+        file name, so reading that resource says what is wrong with it."""
         from orchestrator.engine.desired import discover_spec_files
+        from orchestrator.spec.loading import LoadError, load_yaml_file
         from orchestrator.spec.project import load_project
 
         project, _ = load_project(self.root)
         if project is None:
             return []
-        return sorted({path.stem for path in discover_spec_files(project)})
+        names: set[str] = set()
+        for path in discover_spec_files(project):
+            try:
+                data = load_yaml_file(path, root=project.root, what="a spec").data
+            except LoadError:
+                data = None
+            name = data.get("name") if isinstance(data, dict) else None
+            names.add(name if isinstance(name, str) and name else path.stem)
+        return sorted(names)
 
     def environments(self) -> dict[str, Any]:
         selection = self._selection(None, None)
@@ -252,27 +263,40 @@ class Workspace:
 
     def send_message(self, name: str, message: str, thread_id: str | None = None,
                      environment: str | None = None, target: str | None = None, timeout: float = 300.0,
-                     tool_timeout: float = 30.0, max_tool_rounds: int = 8) -> dict[str, Any]:
+                     tool_timeout: float = 30.0, max_tool_rounds: int = 8,
+                     spend_limit_usd: float | None = None) -> dict[str, Any]:
         """One turn with the deployed assistant or agent of spec NAME, its bound handlers executed here."""
         from orchestrator.backends.connection import Connection
         from orchestrator.runtime.conversation import Limits, Session, TurnFailed, unknown_spec
+        from orchestrator.spec.capabilities import spend_limit_cents
 
         if not message.strip():
             raise ToolFailure("message needs some text to send")
+        try:
+            cents = None if spend_limit_usd is None else spend_limit_cents(spend_limit_usd)
+        except ValueError as problem:
+            raise ToolFailure(f"spend_limit_usd: {problem}") from None
         state, _ = self._state(environment, target)
         if name not in state.specs:
             raise ToolFailure(unknown_spec(name, state))
         limits = Limits(turn_timeout_s=timeout, tool_timeout_s=tool_timeout, max_tool_rounds=max_tool_rounds)
         with Connection(state.project, state.target) as connection:
-            session = Session.attach(state, name, connection.sdk, thread_id=thread_id, limits=limits, bus=self.bus)
+            session = Session.attach(state, name, connection.sdk, thread_id=thread_id, limits=limits, bus=self.bus,
+                                     spend_limit_cents=cents)
             warnings = [f"function `{function}`: {problem}; its calls return an error"
                         for function, problem in session.registry.problems().items()]
+            if cents is not None and state.target.backend != "agents":
+                warnings.append(f"spend_limit_usd has no effect on target `{state.target.name}` (backend: "
+                                f"{state.target.backend}): threads and runs have no spend limit")
             try:
                 reply = session.send(message)
             except TurnFailed as failed:
                 turn = failed.to_json()
                 turn["status"] = turn.pop("error")["status"]  # the message becomes the result's error
-                raise ToolFailure(failed.message, **turn, warnings=warnings) from None
+                text = failed.message
+                if failed.status == "budget_reached":
+                    text += "; raise it with the spend_limit_usd argument (and this thread_id) or session.spend_limit_usd"
+                raise ToolFailure(text, **turn, warnings=warnings) from None
         return {**reply.to_json(), "warnings": warnings}
 
     # -- loading -----------------------------------------------------------------------------------

@@ -8,6 +8,11 @@ executor as on threads (Session._execute) and go back in one `agent.session.inpu
 each (a failed call: `success: false`, the error object as `error`). `idle` ends the turn; its status,
 error and usage are read from the turn. The input endpoint returns no turn id, so the turn is the
 session's newest root turn: one writer per session, as the SDK's own stream helper assumes.
+
+Spend (openai 3.60): a spend limit (the spec's `session.spend_limit_usd`, or the caller's override)
+is sent as `spend_control.limit` when the session is created, and set with an update when a continued
+session's limit differs. A session that reached its limit (`budget_reached`) ends the turn as
+TurnFailed(status="budget_reached"), with the server's spend.
 """
 
 from __future__ import annotations
@@ -26,18 +31,22 @@ from orchestrator.runtime.conversation import (
     Reply,
     RequestedCall,
     Session,
+    Spend,
     ToolCall,
     ToolFinished,
     ToolStarted,
+    TurnFailed,
     Usage,
     _quiet,
     _Turn,
     find_assistant,
     unknown_spec,
+    usd,
 )
 from orchestrator.runtime.handlers import FunctionRegistry
 from orchestrator.runtime.pricing import estimate_cost
 
+BUDGET_REACHED = "budget_reached"  # the session status (and TurnFailed status) of a reached spend limit
 ENVIRONMENT = {"type": "none"}  # no execution environment: the handlers run here, in this process
 SESSION_METADATA_KEY = "orchestrator.session"
 CANCEL_GRACE_S = 5.0
@@ -70,6 +79,7 @@ class AgentsSession(Session):
         self.target_name = target
         self._last_turn_id: str | None = None  # the newest root turn seen; None: unknown
         self.environment: dict[str, Any] = dict(ENVIRONMENT)  # where turns run: the spec's environment template
+        self.spend_limit_cents: int | None = None  # sent as spend_control.limit; None: the server's default
 
     @classmethod
     def attach(
@@ -83,15 +93,18 @@ class AgentsSession(Session):
         bus: EventBus | None = None,
         debug: bool = False,
         resources: contextlib.ExitStack | None = None,
+        spend_limit_cents: int | None = None,
     ) -> AgentsSession:
-        """A session on the live agent `spec_name` owns; with thread_id, continue that agent session."""
+        """A session on the live agent `spec_name` owns; with thread_id, continue that agent session.
+
+        spend_limit_cents overrides the spec's `session.spend_limit_usd`."""
         spec = state.specs.get(spec_name)
         if spec is None:
             raise OrchestratorError(unknown_spec(spec_name, state))
         agent_id = find_assistant(state, spec_name, sdk)
         registry = FunctionRegistry.from_spec(spec, state.project)
-        if thread_id is not None:
-            check_session(sdk, thread_id, state.target.name, agent_id, spec_name)
+        limit = spend_limit_cents if spend_limit_cents is not None else spec.spend_limit_cents
+        live = check_session(sdk, thread_id, state.target.name, agent_id, spec_name) if thread_id else None
         session = cls(
             sdk,
             owner=Owner(state.project.name, state.environment.name, spec_name),
@@ -108,6 +121,11 @@ class AgentsSession(Session):
         if spec.environment is not None:
             session.environment = {"type": "openai_hosted",
                                    "environment_template_id": find_template(state, spec.environment, sdk)}
+        session.spend_limit_cents = limit
+        if live is not None:
+            session.spend = Spend.of(live)
+            if limit is not None and (session.spend is None or session.spend.limit_cents != limit):
+                session.spend = Spend.of(set_spend_limit(sdk, live.id, limit))
         if thread_id is not None:
             session._announce(continued=True)
         return session
@@ -145,10 +163,14 @@ class AgentsSession(Session):
         sessions = self.sdk.beta.agents.sessions
         if turn.thread_id is None:
             metadata = {SESSION_METADATA_KEY: self.owner.label()[:512]}
+            extra: dict[str, Any] = {}
+            if self.spend_limit_cents is not None:  # as extra_body: SDKs 3.52 to 3.59 lack the parameter
+                extra["extra_body"] = {"spend_control": {"limit": self.spend_limit_cents}}
             raw = self._api(
                 turn,
                 lambda: sessions.with_raw_response.create(
-                    environment=self.environment, agent_id=self.assistant_id, input=text, metadata=metadata
+                    environment=self.environment, agent_id=self.assistant_id, input=text, metadata=metadata,
+                    **extra,
                 ),
             )
             self.thread_id = turn.thread_id = raw.parse().id
@@ -159,10 +181,17 @@ class AgentsSession(Session):
         if self._last_turn_id is None:
             self._last_turn_id = self._newest_turn_id(turn)
         event = {"type": "agent.session.input.message", "input": [user_message(text)]}
-        self._api(
-            turn,
-            lambda: sessions.events.create(session_id, events=[event], idempotency_key=new_key()),
-        )
+        try:
+            self._api(
+                turn,
+                lambda: sessions.events.create(session_id, events=[event], idempotency_key=new_key()),
+            )
+        except TurnFailed as refused:
+            # a paused session refuses input: say why, with the server's spend, rather than the 400
+            live = self._api(turn, lambda: sessions.retrieve(session_id))
+            if live.status == BUDGET_REACHED:
+                raise self._budget_failed(turn, Spend.of(live)) from None
+            raise refused
         return self._api(turn, lambda: sessions.with_raw_response.retrieve(session_id))
 
     def _follow(
@@ -184,7 +213,7 @@ class AgentsSession(Session):
             if session.status == "failed":
                 message = f"session {session_id} failed ({session.error or 'no error details'})"
                 raise self._failed(turn, "failed", message, None)
-            ended = self._newest_turn(turn) if session.status == "idle" else None
+            ended = self._newest_turn(turn) if session.status in ("idle", BUDGET_REACHED) else None
             if ended is not None and ended.id != self._last_turn_id:
                 break
             remaining = self.limits.turn_timeout_s - (self._clock() - turn.started)
@@ -208,8 +237,13 @@ class AgentsSession(Session):
             if ended.usage is not None and turn.model
             else None
         )
+        spend = Spend.of(session)
+        if ended.status != "completed" and session.status == BUDGET_REACHED:
+            raise self._budget_failed(turn, spend, usage=usage, cost=cost)
         if ended.status != "completed":
-            raise self._failed(turn, ended.status, describe_turn(ended), None, usage=usage, cost=cost)
+            failed = self._failed(turn, ended.status, describe_turn(ended), None, usage=usage, cost=cost)
+            failed.spend = spend
+            raise failed
         return Reply(
             self._reply_text(turn),
             session_id,
@@ -219,7 +253,17 @@ class AgentsSession(Session):
             usage,
             cost,
             turn.rounds,
+            spend,
         )
+
+    def _budget_failed(
+        self, turn: _Turn, spend: Spend | None, *, usage: Usage | None = None, cost: float | None = None
+    ) -> TurnFailed:
+        """The turn ended because the session reached its spend limit (status budget_reached)."""
+        failed = self._failed(turn, BUDGET_REACHED, budget_message(turn.thread_id or "", spend), None,
+                              usage=usage, cost=cost)
+        failed.spend = spend
+        return failed
 
     def _answer(
         self, session: Any, turn: _Turn, on_start: ToolStarted | None, on_done: ToolFinished | None
@@ -355,8 +399,31 @@ def describe_turn(turn: Any) -> str:
     return f"turn {turn.id} ended with status {turn.status}"
 
 
-def check_session(sdk: Any, session_id: str, target: str, agent_id: str, spec_name: str) -> None:
-    """The session exists on the target and runs this spec's agent."""
+def budget_message(session_id: str, spend: Spend | None) -> str:
+    """`session sess_… reached its spend limit of $0.01 (spent $0.02)`: the front ends add how to raise it."""
+    if spend is None or spend.limit_cents is None:
+        return f"session {session_id} reached its spend limit"
+    spent = f" (spent {usd(spend.consumed_cents)})" if spend.consumed_cents is not None else ""
+    return f"session {session_id} reached its spend limit of {usd(spend.limit_cents)}{spent}"
+
+
+def set_spend_limit(sdk: Any, session_id: str, limit_cents: int) -> Any:
+    """Update the session's spend_control.limit (the server keeps what it spent); the updated session."""
+    import openai
+
+    try:
+        # as extra_body: SDKs 3.52 to 3.59 lack the parameter (openai 3.60 added it)
+        return sdk.beta.agents.sessions.update(session_id, extra_body={"spend_control": {"limit": limit_cents}})
+    except openai.OpenAIError as exc:
+        from orchestrator.engine.applying import describe_error
+
+        raise OrchestratorError(
+            f"cannot set the spend limit of session `{session_id}` to {usd(limit_cents)}: {describe_error(exc)}"
+        ) from None
+
+
+def check_session(sdk: Any, session_id: str, target: str, agent_id: str, spec_name: str) -> Any:
+    """The session, which exists on the target and runs this spec's agent."""
     import openai
 
     try:
@@ -371,3 +438,4 @@ def check_session(sdk: Any, session_id: str, target: str, agent_id: str, spec_na
         raise OrchestratorError(
             f"session `{session_id}` runs agent `{session.agent.id}`, not `{agent_id}` of spec `{spec_name}`"
         )
+    return session

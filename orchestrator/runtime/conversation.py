@@ -65,6 +65,39 @@ class Usage:
 
 
 @dataclass(frozen=True, slots=True)
+class Spend:
+    """An agent session's `spend_control` as the server reports it, in whole USD cents.
+
+    consumed is floored by the server and None when it does not know; limit is None when unlimited.
+    """
+
+    consumed_cents: int | None
+    limit_cents: int | None
+
+    @classmethod
+    def of(cls, session: Any) -> Spend | None:
+        """The spend of an SDK AgentSession; None from servers (and SDKs before 3.60) without it."""
+        control = getattr(session, "spend_control", None)
+        if control is None:
+            return None
+        if isinstance(control, Mapping):  # an SDK before 3.60 keeps the field as an undeclared dict
+            return cls(control.get("consumed"), control.get("limit"))
+        return cls(getattr(control, "consumed", None), getattr(control, "limit", None))
+
+    def describe(self) -> str:
+        """`session spend $0.02 of $2.50` (`of ...` only with a limit)."""
+        spent = "unknown" if self.consumed_cents is None else usd(self.consumed_cents)
+        return f"session spend {spent}" + (f" of {usd(self.limit_cents)}" if self.limit_cents is not None else "")
+
+    def to_json(self) -> dict[str, int | None]:
+        return {"consumed_cents": self.consumed_cents, "limit_cents": self.limit_cents}
+
+
+def usd(cents: int) -> str:
+    return f"${cents / 100:.2f}"
+
+
+@dataclass(frozen=True, slots=True)
 class ToolCall:
     """One executed call: the exact argument and output strings exchanged with the model."""
 
@@ -103,9 +136,10 @@ class Reply:
     usage: Usage = field(default_factory=Usage)
     cost_usd: float | None = None
     rounds: int = 0
+    spend: Spend | None = None  # agent sessions: the server's spend_control after the turn
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "reply": self.text,
             "thread_id": self.thread_id,
             "run_id": self.run_id,
@@ -114,10 +148,14 @@ class Reply:
             "usage": self.usage.to_json(),
             "cost_usd": self.cost_usd,
         }
+        if self.spend is not None:
+            data["spend_control"] = self.spend.to_json()
+        return data
 
 
 class TurnFailed(OrchestratorError):
-    """A turn that ended without a reply: failed, cancelled, expired, incomplete, timed out or looping."""
+    """A turn that ended without a reply: failed, cancelled, expired, incomplete, timed out or looping;
+    status `budget_reached` when an agent session reached its spend limit (spend says how far)."""
 
     def __init__(
         self,
@@ -130,6 +168,7 @@ class TurnFailed(OrchestratorError):
         tool_calls: Sequence[ToolCall] = (),
         usage: Usage | None = None,
         cost_usd: float | None = None,
+        spend: Spend | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -140,9 +179,10 @@ class TurnFailed(OrchestratorError):
         self.tool_calls = tuple(tool_calls)
         self.usage = usage or Usage()
         self.cost_usd = cost_usd
+        self.spend = spend
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "error": {"status": self.status, "message": self.message},
             "thread_id": self.thread_id,
             "run_id": self.run_id,
@@ -151,6 +191,9 @@ class TurnFailed(OrchestratorError):
             "usage": self.usage.to_json(),
             "cost_usd": self.cost_usd,
         }
+        if self.spend is not None:
+            data["spend_control"] = self.spend.to_json()
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +257,7 @@ class Session:
         self.debug = debug
         self.usage = Usage()
         self.cost_usd: float | None = None
+        self.spend: Spend | None = None  # agent sessions: the server's spend_control, as last seen
         self.turns = 0
         self.last_model: str | None = None
         self._clock = clock
@@ -237,6 +281,7 @@ class Session:
         debug: bool = False,
         environ: Mapping[str, str] | None = None,
         today: Any = None,
+        spend_limit_cents: int | None = None,
     ) -> Session:
         """Load the project in project_dir, connect to the environment's target and open a session."""
         from datetime import date
@@ -273,6 +318,7 @@ class Session:
                 bus=bus,
                 debug=debug,
                 resources=stack,
+                spend_limit_cents=spend_limit_cents,
             )
         except BaseException:
             stack.close()
@@ -290,8 +336,12 @@ class Session:
         bus: EventBus | None = None,
         debug: bool = False,
         resources: contextlib.ExitStack | None = None,
+        spend_limit_cents: int | None = None,
     ) -> Session:
-        """A session on the live assistant that `spec_name` owns on the state's target."""
+        """A session on the live assistant that `spec_name` owns on the state's target.
+
+        spend_limit_cents (agents targets) overrides the spec's `session.spend_limit_usd`; threads
+        have no spend limit, so assistants targets ignore both."""
         if cls is Session and state.target.backend == "agents":
             from orchestrator.runtime.agent_sessions import AgentsSession
 
@@ -304,6 +354,7 @@ class Session:
                 bus=bus,
                 debug=debug,
                 resources=resources,
+                spend_limit_cents=spend_limit_cents,
             )
         spec = state.specs.get(spec_name)
         if spec is None:
@@ -361,7 +412,7 @@ class Session:
             try:
                 reply = self._turn(text, turn, on_tool_start, on_tool_done)
             except TurnFailed as failed:
-                self._count(failed.usage, failed.cost_usd, failed.model)
+                self._count(failed.usage, failed.cost_usd, failed.model, failed.spend)
                 self.bus.publish(
                     "run_failed",
                     spec=self.spec_name,
@@ -378,7 +429,7 @@ class Session:
                 if turn.run_id is not None:
                     self._cancel(turn)  # leave the thread usable for the next session
                 raise
-            self._count(reply.usage, reply.cost_usd, reply.model)
+            self._count(reply.usage, reply.cost_usd, reply.model, reply.spend)
             extra = {"message": text, "reply": reply.text} if self.debug else {}
             self.bus.publish(
                 "run_completed",
@@ -403,7 +454,8 @@ class Session:
             self.send, text, on_tool_start=on_tool_start, on_tool_done=on_tool_done
         )
 
-    def _count(self, usage: Usage, cost: float | None, model: str | None) -> None:
+    def _count(self, usage: Usage, cost: float | None, model: str | None, spend: Spend | None = None) -> None:
+        self.spend = spend or self.spend
         self.turns += 1
         self.last_model = model or self.last_model
         self.usage = self.usage + usage

@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-PRICES_AS_OF = date(2026, 11, 1)
+from orchestrator.constants import MODEL_PRICES, MODEL_PRICES_AS_OF
+
+PRICES_AS_OF = date.fromisoformat(MODEL_PRICES_AS_OF)
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,19 +22,8 @@ class Price:
     output_per_million: float
 
 
-PRICES: dict[str, Price] = {
-    "gpt-5.5": Price(5.00, 30.00),
-    "gpt-5.4": Price(2.50, 15.00),
-    "gpt-5.4-mini": Price(0.75, 4.50),
-    "gpt-5.4-nano": Price(0.20, 1.25),
-    "gpt-5.2": Price(1.75, 14.00),
-    "gpt-5": Price(1.25, 10.00),
-    "gpt-5-mini": Price(0.25, 2.00),
-    "gpt-4.1": Price(2.00, 8.00),
-    "gpt-4.1-mini": Price(0.40, 1.60),
-    "gpt-4o": Price(2.50, 10.00),
-    "gpt-4o-mini": Price(0.15, 0.60),
-}
+# the figures live in orchestrator.constants, shared with the emulator's session spend accounting
+PRICES: dict[str, Price] = {model: Price(*prices) for model, prices in MODEL_PRICES.items()}
 
 _SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
 

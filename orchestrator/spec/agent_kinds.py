@@ -19,6 +19,7 @@ from typing import Any
 
 from orchestrator.diagnostics import Diagnostic
 from orchestrator.secret_sources import SecretSource, source_of, source_problem
+from orchestrator.spec.cron import cron_problem
 from orchestrator.spec.loading import Document
 from orchestrator.spec.skill_archive import ArchiveProblem, read_folder
 
@@ -230,6 +231,9 @@ def _automation(doc: Document, data: dict[str, Any], root: Path, found: list[Dia
         fields = expression.split()
         if len(fields) != 5 or not all(CRON_FIELD.match(f) for f in fields):
             found.append(doc.error_at("/expression", f"`{data['expression']}` is not a five-field cron expression",
+                                      hint="minute hour day-of-month month day-of-week, e.g. \"0 7 * * *\""))
+        elif (problem := cron_problem(expression)) is not None:
+            found.append(doc.error_at("/expression", f"`{data['expression']}` is not a valid cron expression: {problem}",
                                       hint="minute hour day-of-month month day-of-week, e.g. \"0 7 * * *\""))
         timezone = data["timezone"]
         try:

@@ -10,6 +10,8 @@ warning saying so: never a silent drop.
 
 from __future__ import annotations
 
+import math
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 AGENT_SETTINGS = ("compaction", "multi_agent", "experimental")  # agent create params a spec writes as the SDK does
@@ -108,6 +110,38 @@ def undeployed_fields(spec: dict[str, Any], backend: str) -> list[tuple[str, str
     if isinstance(knowledge, dict) and "chunking" in knowledge:
         found.append(("/knowledge/chunking", "`knowledge.chunking`", CHUNKING_NOT_DEPLOYED))
     return found
+
+
+# `session:` settings are run-time settings of the conversations run and chat open, never deployed
+SESSION_SPEND_LIMIT = "/session/spend_limit_usd"
+SPEND_LIMIT_NOT_ON_ASSISTANTS = ("threads and runs have no spend limit; run, chat and send_message ignore it "
+                                 "there (agents targets send it as the session's `spend_control.limit`)")
+
+
+def unused_session_settings(spec: dict[str, Any], backend: str) -> list[tuple[str, str, str]]:
+    """(JSON pointer, what, why) for every `session:` setting the backend has no counterpart for."""
+    session = spec.get("session")
+    if backend == "agents" or not isinstance(session, dict) or "spend_limit_usd" not in session:
+        return []
+    return [(SESSION_SPEND_LIMIT, "`session.spend_limit_usd`", SPEND_LIMIT_NOT_ON_ASSISTANTS)]
+
+
+MAX_SPEND_LIMIT_USD = 1_000_000  # the spec schema's maximum of session.spend_limit_usd
+
+
+def spend_limit_cents(usd: float) -> int:
+    """A spend limit in USD as the API's whole cents, rounded up (2.505 -> 251), never below 1 cent.
+
+    Rounding up keeps every cent the user allowed; the decimal text of the number is used, so 2.51
+    is 251 cents, not 250.99999 rounded. Raises ValueError for a value that is not positive and finite,
+    or above MAX_SPEND_LIMIT_USD.
+    """
+    if isinstance(usd, bool) or not isinstance(usd, int | float) or not math.isfinite(usd) or usd <= 0:
+        raise ValueError(f"a spend limit must be a positive number of USD, not {usd!r}")
+    if usd > MAX_SPEND_LIMIT_USD:
+        raise ValueError(f"a spend limit must be at most {MAX_SPEND_LIMIT_USD:,} USD, not {usd:g}")
+    cents = (Decimal(str(usd)) * 100).to_integral_value(rounding=ROUND_CEILING)
+    return max(int(cents), 1)
 
 
 def deferred_without_search(spec: dict[str, Any]) -> list[str]:

@@ -558,11 +558,25 @@ class Renderer:
 
     def _runtime(self, exc: BaseException, message: str, origin: Diagnostic, name: str | None, *,
                  token: str | None = None, hint: str | None = None) -> Diagnostic:
-        """Locate a render-time error in the template frame nearest to where it was raised."""
-        location = _template_frame(exc.__traceback__, self.templates_dir)
-        full_hint = "; ".join(part for part in (hint, _used_by(origin)) if part)
-        if location is not None:
-            filename, line = location
+        """Locate a render-time error in the template chain: where the offending name is written, else innermost.
+
+        An undefined value is raised where it is printed, which for a macro argument or an included
+        partial is not where the typo is: `{{ escalation(escalation_mail) }}` at the call site fails
+        inside the partial's macro. So the frame that names the token wins, and the message names the
+        chain of templates (partial, then each template that included or called it).
+        """
+        frames = _template_frames(exc.__traceback__, self.templates_dir)
+        full_hint = _join_hints(hint, _used_by(origin))
+        if frames:
+            at = len(frames) - 1
+            if token:
+                named = [i for i, (filename, line) in enumerate(frames) if self._column(filename, line, token)]
+                if named:
+                    at = named[-1]
+            filename, line = frames[at]
+            if len(frames) > 1:
+                chain = [f"{self.display(f)}:{n}" for f, n in reversed(frames)]
+                message += f" (in {chain[0]}, " + ", ".join(f"from {place}" for place in chain[1:]) + ")"
             return error(self.display(filename), message, line=line, column=self._column(filename, line, token),
                          hint=full_hint)
         if name is not None:
@@ -605,15 +619,33 @@ def _used_by(origin: Diagnostic) -> str:
     return f"rendering the instructions of {origin.location()}" + (f" [{origin.pointer}]" if origin.pointer else "")
 
 
-def _template_frame(tb: Any, templates_dir: Path) -> tuple[str, int] | None:
-    found: tuple[str, int] | None = None
+def _template_frames(tb: Any, templates_dir: Path) -> list[tuple[str, int]]:
+    """(template, line) of every template frame of a traceback, outermost first (includes, macro calls)."""
+    frames: list[tuple[str, int]] = []
     root = str(templates_dir) + "/"
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if filename.startswith(root):
-            found = (filename[len(root):], tb.tb_lineno)
+            frame = (filename[len(root):], tb.tb_lineno)
+            if not frames or frames[-1] != frame:
+                frames.append(frame)
         tb = tb.tb_next
-    return found
+    return frames
+
+
+def _join_hints(*parts: str | None) -> str:
+    """Hints joined into one sentence chain: `did you mean `x`? Rendering …`, never `?;`."""
+    text = ""
+    for part in parts:
+        if not part:
+            continue
+        if not text:
+            text = part
+        elif text.endswith(("?", ".", "!")):
+            text += " " + part[0].upper() + part[1:]
+        else:
+            text += "; " + part
+    return text
 
 
 def _referenced(env: jinja2.Environment, source: str) -> list[str]:

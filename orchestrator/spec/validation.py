@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import cache, lru_cache
@@ -10,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, error, pointer_join, warning
-from orchestrator.spec.capabilities import deferred_without_search, undeployed_fields, unsupported_fields
+from orchestrator.spec.capabilities import (
+    SESSION_SPEND_LIMIT,
+    deferred_without_search,
+    undeployed_fields,
+    unsupported_fields,
+    unused_session_settings,
+)
 from orchestrator.spec.confinement import Refused, read_confined
 from orchestrator.spec.loading import Document
 from orchestrator.spec.models import TABLE_DATE, close_models, is_known, shutdown_date
@@ -54,6 +61,10 @@ def check_spec_fields(doc: Document, data: dict[str, Any], *, backend: str, targ
     if "code_files" in data and "code_interpreter" not in tool_types:
         found.append(doc.error_at("/code_files", "`code_files` needs the `code_interpreter` tool",
                                   hint="add `code_interpreter` to `tools`"))
+    spend_limit = (data.get("session") or {}).get("spend_limit_usd")
+    if isinstance(spend_limit, float) and not math.isfinite(spend_limit):
+        found.append(doc.error_at(SESSION_SPEND_LIMIT, f"`session.spend_limit_usd` must be a finite number of USD, "
+                                  f"not {spend_limit}", hint="write the limit in USD, e.g. 2.50"))
     found.extend(model_checks(doc, data["model"], today))
     found.extend(capability_checks(doc, data, backend=backend, target=target,
                                    description_to_metadata=description_to_metadata))
@@ -83,6 +94,8 @@ def capability_checks(doc: Document, data: dict[str, Any], *, backend: str, targ
         found.append(warning(doc.display, f"{what} is not deployed to target `{target}` (backend: {backend}): {why}",
                              line=where.line if where else None, column=where.column if where else None,
                              pointer=pointer, hint="assistants targets still get it; remove it to silence this warning"))
+    for pointer, what, why in unused_session_settings(data, backend):
+        found.append(_warning(doc, pointer, f"{what} has no counterpart on target `{target}` (backend: {backend}): {why}"))
     return found
 
 

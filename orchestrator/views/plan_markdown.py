@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from orchestrator.engine.planning import Action, Change, Plan, describe_uses
 from orchestrator.secrets import Redactor, current
+from orchestrator.views.plan_graph import markdown_section
 from orchestrator.views.plan_text import REASON
 from orchestrator.views.values import describe_file_change, file_size, inline, unified, wants_diff
 
@@ -33,6 +34,7 @@ def render_plan_markdown(plan: Plan, *, redactor: Redactor | None = None) -> str
         notes = [f"- `{c.name}` ({c.kind}): {_cell(n)}" for c in plan.actionable for n in c.notes]
         if notes:
             lines += ["**Notes**", "", *notes, ""]
+        lines.extend(markdown_section(plan, redactor))
         for change in plan.actionable:
             lines.extend(_uses(plan, change))
             lines.extend(_details(change))

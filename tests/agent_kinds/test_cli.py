@@ -8,6 +8,7 @@ drift, prune, destroy (automation before agent, vault after), and the secret now
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import openai
@@ -264,3 +265,23 @@ def test_faulty_skill_creates_converge_to_one_skill_per_spec_that_the_template_p
             assert {s.skill_id for s in template.skills} == {s.id for s in skills}  # type: ignore[union-attr]
         result = run_cli(["-C", str(root), "diff"])
         assert result.exit_code == 0, result.output
+
+
+def test_a_cron_expression_out_of_range_fails_validate_and_the_plan_shows_next_runs(
+    kinds_project: Path, sdk: openai.OpenAI
+) -> None:
+    """`99 25 * * *` passed validate, diff and apply (issue 29, 4): now an error at its line, nothing sent."""
+    root = kinds_project
+    write(root / "specs" / "daily-digest.yaml", AUTOMATION.replace("0 7 * * *", "99 25 * * *"))
+    for command in (["validate"], ["diff"], ["apply", "--yes"]):
+        code, out = cli(root, *command)
+        assert code == 1, out
+        assert ("specs/daily-digest.yaml:5:13: error: `99 25 * * *` is not a valid cron expression: "
+                "minute `99` is not valid (expected 0-59") in out, out
+    assert sdk.beta.agents.automations.list().data == []
+    write(root / "specs" / "daily-digest.yaml", AUTOMATION)
+    code, out = cli(root, "diff")
+    assert code == 2, out
+    runs = [line.strip() for line in out.splitlines() if "next runs" in line]
+    assert len(runs) == 1, out
+    assert re.fullmatch(r"note: next runs \(Europe/Madrid\): (\w{3} \d{4}-\d\d-\d\d 07:00(, )?){3}", runs[0]), runs

@@ -47,6 +47,10 @@ CASES = [
     Case("schema_missing_model", ("specs/helper.yaml:1:1:", "missing required key `model`", "[/model]")),
     Case("schema_temperature_out_of_range", ("specs/helper.yaml:5:14:", "`temperature` must be at most 2, got 3",
                                              "[/temperature]")),
+    Case("schema_spend_limit_not_positive", ("specs/helper.yaml:6:20:", "`spend_limit_usd` must be greater than 0, "
+                                             "got -2.5", "[/session/spend_limit_usd]")),
+    Case("schema_spend_limit_unknown_key", ("specs/helper.yaml:6:3:", "unknown key `spend_limit` in `session`; did you "
+                                            "mean `spend_limit_usd`?", "[/session/spend_limit]")),
     Case("schema_top_p_negative", ("specs/helper.yaml:5:8:", "`top_p` must be at least 0, got -1", "[/top_p]")),
     Case("schema_max_num_results_zero", ("specs/helper.yaml:7:22:", "`max_num_results` must be at least 1, got 0",
                                          "[/tools/0/max_num_results]")),

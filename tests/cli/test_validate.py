@@ -56,7 +56,7 @@ def test_repository_project_validates_as_empty_json_list(repo_copy: Path) -> Non
     assert json.loads(result.stdout) == []
 
 
-@pytest.mark.parametrize("kind", ["spec", "project"])
+@pytest.mark.parametrize("kind", ["spec", "project", "environment", "vault", "skill", "automation", "plan"])
 def test_schema_command_prints_the_valid_schema_file(kind: str) -> None:
     result = run_cli(["schema", kind])
     assert result.exit_code == 0, result.output
@@ -67,6 +67,17 @@ def test_schema_command_prints_the_valid_schema_file(kind: str) -> None:
 
 def test_schema_command_defaults_to_the_spec_schema() -> None:
     assert json.loads(run_cli(["schema"]).stdout)["title"] == json.loads(run_cli(["schema", "spec"]).stdout)["title"]
+    assert run_cli(["schema", "assistant"]).stdout == run_cli(["schema", "spec"]).stdout
+
+
+def test_schema_covers_every_schema_the_tool_ships() -> None:
+    """`schema vault`, `schema skill`, ... (issue 29): every kind a spec file may declare has its schema."""
+    from orchestrator.cli.schema import KINDS
+    from orchestrator.spec.schemas import SCHEMA_FILES
+
+    assert set(SCHEMA_FILES) <= set(KINDS)
+    result = run_cli(["schema", "nosuch"])
+    assert result.exit_code == 1 and "automation" in result.output
 
 
 def test_all_errors_of_a_run_are_reported_together_sorted_by_file_and_line(tmp_path: Path) -> None:

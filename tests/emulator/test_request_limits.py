@@ -94,7 +94,7 @@ def test_a_declared_length_over_the_limit_is_refused_before_the_body_is_sent(
     assert found is not None
     with socket.create_connection((found.group(1), int(found.group(2))), timeout=10) as sock:
         head = (
-            f"POST /v1/assistants HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"POST /v1/assistants HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             f"Content-Length: {BOMB_BYTES}\r\n\r\n"
         )
         sock.sendall(head.encode())  # and not one byte of the body

@@ -259,3 +259,27 @@ def test_no_result_carries_the_secret(project: Path, sdk: openai.OpenAI, package
     assert "***" in text and "echo: repeat" in text  # the results are there, redacted
     assert TEST_KEY not in text
     assert TEST_KEY not in errlog.read_text(encoding="utf-8")
+
+
+def test_send_message_reports_a_reached_spend_limit_as_a_structured_error(agents_project: Path, package: str,
+                                                                          errlog: Path) -> None:
+    deployed = deploy_helper(agents_project, package, kind="agent")
+
+    async def scenario(session: Session) -> tuple:
+        stopped = await session.fails("send_message", {"name": deployed.spec, "message": "/words 1000",
+                                                       "spend_limit_usd": 0.01})
+        resumed = await session.ok("send_message", {"name": deployed.spec, "message": "hi",
+                                                    "thread_id": stopped["thread_id"], "spend_limit_usd": 0.05})
+        refused = await session.client.call_tool("send_message", {"name": deployed.spec, "message": "hi",
+                                                                  "spend_limit_usd": 0})
+        return stopped, resumed, refused
+
+    stopped, resumed, refused = over_stdio(agents_project, scenario, errlog=errlog)
+    assert stopped["status"] == "budget_reached"
+    assert stopped["spend_control"] == {"consumed_cents": 1, "limit_cents": 1}
+    assert stopped["error"] == (f"session {stopped['thread_id']} reached its spend limit of $0.01 (spent $0.01); "
+                                "raise it with the spend_limit_usd argument (and this thread_id) or "
+                                "session.spend_limit_usd")
+    assert resumed["reply"] == "echo: hi" and resumed["spend_control"] == {"consumed_cents": 1, "limit_cents": 5}
+    # the input schema says gt 0: the MCP SDK refuses the call before the tool runs
+    assert refused.is_error and "spend_limit_usd" in refused.content[0].text

@@ -172,6 +172,38 @@ def test_an_undefined_attribute_is_an_error_not_an_empty_string(tmp_path: Path) 
     assert "undefined attribute `name`" in problem.message
 
 
+def test_a_typo_at_a_macro_call_site_is_reported_there_with_the_chain(tmp_path: Path) -> None:
+    """The undefined value is raised inside the partial's macro, but the typo is in the caller (issue 29, 7)."""
+    render = renderer(tmp_path, {
+        "support.md.j2": (
+            '{% from "partials/escalation.md.j2" import escalation %}\n'
+            "You help customers.\n\n\n\n\n"
+            "{{ escalation(escalation_mail) }}\n"
+        ),
+        "partials/escalation.md.j2": "{% macro escalation(address) -%}\nEscalate to {{ address }}.\n{%- endmacro %}\n",
+    })
+    problem = render_error(render, "support.md.j2", {"escalation_email": "help@acme.test"}).diagnostic
+    assert (problem.file, problem.line, problem.column) == ("templates/support.md.j2", 7, 15)
+    assert problem.message == (
+        "undefined variable `escalation_mail`; set it in the spec's `instructions.vars`, the environment's `vars` "
+        "or the project's `vars` (in templates/partials/escalation.md.j2:2, from templates/support.md.j2:7)"
+    )
+    assert problem.hint is not None
+    assert problem.hint.startswith("did you mean `escalation_email`? Rendering the instructions of specs/helper.yaml")
+    assert "?;" not in problem.hint
+
+
+def test_an_include_chain_is_named_innermost_first(tmp_path: Path) -> None:
+    render = renderer(tmp_path, {
+        "main.j2": 'Intro\n{% include "a.j2" %}',
+        "a.j2": 'A\n\n{% include "p/b.j2" %}',
+        "p/b.j2": "one\ntwo {{ missing }}\n",
+    })
+    problem = render_error(render, "main.j2", {}).diagnostic
+    assert (problem.file, problem.line, problem.column) == ("templates/p/b.j2", 2, 8)
+    assert problem.message.endswith("(in templates/p/b.j2:2, from templates/a.j2:3, from templates/main.j2:2)")
+
+
 def test_a_syntax_error_is_reported_at_the_template_file_and_line(tmp_path: Path) -> None:
     render = renderer(tmp_path, {"main.j2": "a\nb\n{% if x %}\n"})
     problem = render_error(render, "main.j2", {"x": 1}).diagnostic
