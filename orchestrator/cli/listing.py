@@ -84,9 +84,11 @@ def list_rows(state: Any, *, with_git: bool = False) -> Any:
 def plan_rows(state: Any, plan: Any, objects: Any) -> tuple[list[dict[str, Any]], bool]:
     """The `-o json` rows of a plan, with the git revision each live object was applied from."""
     from orchestrator.engine.desired import DERIVED_KINDS
-    from orchestrator.engine.revisions import describe_live_revisions
+    from orchestrator.engine.revisions import REVISIONED_KINDS, describe_live_revisions
 
-    revisions, in_git = describe_live_revisions(state, plan, objects)
+    kinds = getattr(objects, "kinds", {})  # the kinds whose objects record a revision too (skills)
+    revisioned = [*objects, *(o for k in REVISIONED_KINDS if k in kinds for o in kinds[k].objects)]
+    revisions, in_git = describe_live_revisions(state, plan, revisioned)
     return [{"name": c.name, "kind": c.kind, "id": c.id, "status": STATUS[c.reason],
              "revision": revisions.get(c.id) if c.id else None}
             for c in plan.changes if c.kind not in DERIVED_KINDS], in_git  # specs, not the files they name

@@ -89,8 +89,9 @@ def describe(commit: Any) -> str:
 
 def stamp(plan: Plan, source: Source) -> Plan:
     """The plan's ownership stamps carrying the revision each spec was built from (unknown outside git)."""
-    from orchestrator.engine.revisions import stamp_revisions, working_tree_revisions
+    from orchestrator.engine.revisions import revisioned_specs, stamp_revisions, working_tree_revisions
 
+    specs = revisioned_specs(source.state)  # the target's own kind and the kinds with versions (skills)
     if source.revision is not None:
-        return stamp_revisions(plan, dict.fromkeys(source.state.specs, source.revision))
-    return stamp_revisions(plan, working_tree_revisions(source.state.project.root, source.state.specs))
+        return stamp_revisions(plan, dict.fromkeys(specs, source.revision))
+    return stamp_revisions(plan, working_tree_revisions(source.state.project.root, specs))

@@ -193,10 +193,15 @@ class TargetSession:
                     for kind in self.live.kinds}
         appliers[self.live.mapping.object_kind] = applier
         if self.specs is not None:
-            from orchestrator.engine.revisions import stamp_revisions, working_tree_revisions
+            from orchestrator.engine.revisions import (
+                REVISIONED_KINDS,
+                stamp_revisions,
+                working_tree_revisions,
+            )
 
             specs = self.specs()
-            changed = {c.name: specs[c.name] for c in plan.actionable if c.name in specs}
+            recorded = {self.live.mapping.object_kind, *REVISIONED_KINDS}  # as apply records them
+            changed = {c.name: specs[c.name] for c in plan.actionable if c.name in specs and c.kind in recorded}
             stamped = stamp_revisions(plan, working_tree_revisions(self.live.connection.project.root, changed))
             result = apply_graph(stamped, appliers, parallelism=self.parallelism)
             # the reconciler knows its plan's changes by identity: report outcomes against them

@@ -374,6 +374,8 @@ class Builder:
         self._json_cache: dict[Path, tuple[int, Any, Diagnostic | None]] = {}
         self._paths: dict[tuple[Path, str], tuple[Path, str, Refused | None]] = {}
         self._environment_validator: Any = None
+        # specs whose `environments` leave this one out (a build resets it; watch's builds of one file add to it)
+        self.skipped: list[str] = []
 
     def build(self, files: list[Path] | None = None) -> DesiredState:
         with resolving_once():  # each folder's real path found once in this build
