@@ -18,6 +18,7 @@ from orchestrator.cli.engine import (
     make_bus,
     read_live,
 )
+from orchestrator.cli.output import echo
 from orchestrator.engine.planning import Action, Change, Plan, Reason
 
 FILE_KIND = "file"
@@ -67,12 +68,12 @@ def destroy(directory: Path | None, environment: str | None, target: str | None,
                                   key=lambda c: (c.name, c.id or "")))
         plan = Plan(project.name, env.name, tgt.name, tgt.backend, tuple(changes))
         if not changes:
-            click.echo(f"Nothing to destroy: project {project.name} owns no objects in environment {env.name} "
+            echo(f"Nothing to destroy: project {project.name} owns no objects in environment {env.name} "
                        f"on target {tgt.name}.", err=output == "json")
             if output == "json":
                 from orchestrator.cli.apply import render_result_json
 
-                click.echo(render_result_json(plan, None, command="destroy"))
+                echo(render_result_json(plan, None, command="destroy"))
             return 0
         return _confirm_and_apply(plan, live, yes, parallelism, bus, command="destroy", output=output)
 

@@ -17,6 +17,7 @@ from orchestrator.cli.common import (
     today,
 )
 from orchestrator.cli.engine import Invalid, connect, load_selection, read_live
+from orchestrator.cli.output import echo
 from orchestrator.errors import OrchestratorError
 
 
@@ -49,19 +50,19 @@ def history(name: str, directory: Path | None, environment: str | None, target: 
     if diff_rev is not None:
         data, change = revision_diff(selection, name, diff_rev)
         if output == "json":
-            click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+            echo(json.dumps(data, indent=2, ensure_ascii=False))
         else:
             from orchestrator.views.history_text import render_revision_diff_text
 
-            click.echo(render_revision_diff_text(data, change, color=stdout_color()), nl=False)
+            echo(render_revision_diff_text(data, change, color=stdout_color()), nl=False, styled=True)
         return 0
     data = history_data(selection, name)
     if output == "json":
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         from orchestrator.views.history_text import render_history_text
 
-        click.echo(render_history_text(data), nl=False)
+        echo(render_history_text(data), nl=False)
     return 0
 
 

@@ -19,6 +19,7 @@ import click
 from orchestrator.backends import mapping_for
 from orchestrator.cli.common import Selection, directory_option, environment_option, target_option, today
 from orchestrator.cli.engine import Invalid, connect, load_selection, read_live
+from orchestrator.cli.output import echo
 from orchestrator.engine.desired import Builder, discover_spec_files
 from orchestrator.engine.importing import (
     KIND_IMPORTERS,
@@ -77,17 +78,17 @@ def import_command(
     found = prepare_import(selection, ids, all_unmanaged=all_unmanaged, name_from=name_from)
     if found.errors:
         for message in found.errors:
-            click.echo(f"error: {message}", err=True)
-        click.echo("Nothing was written.", err=True)
+            echo(f"error: {message}", err=True)
+        echo("Nothing was written.", err=True)
         return 1
     if dry_run:
         for item in found.imports:
             for planned in item.files:
                 if planned.write:
-                    click.echo(f"--- {planned.path} (new file)")
-                    click.echo(planned.text, nl=not planned.text.endswith("\n"))
+                    echo(f"--- {planned.path} (new file)")
+                    echo(planned.text, nl=not planned.text.endswith("\n"))
         if found.imports:
-            click.echo("")
+            echo("")
     else:
         write_imports(selection.project.root, found.imports)
     summary = _summary(
@@ -101,7 +102,7 @@ def import_command(
         environment=environment,
         target=target,
     )
-    click.echo(summary, nl=False)
+    echo(summary, nl=False)
     return 0
 
 

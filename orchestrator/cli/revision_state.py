@@ -17,6 +17,7 @@ import click
 
 from orchestrator.cli.common import print_diagnostics, today, use_project_redactor
 from orchestrator.cli.engine import Invalid, load_selection, load_state
+from orchestrator.cli.output import echo
 from orchestrator.engine.desired import DesiredState
 from orchestrator.engine.planning import Plan
 from orchestrator.spec.project import Project
@@ -70,14 +71,14 @@ def build_revision(snapshots: Any, commit: str, selection: Any, *, names: Any = 
     built = build_at(snapshots, commit, environment=selection.environment.name, target=selection.target,
                      today=today(), names=names)
     if announce:
-        click.echo(f"Desired state from revision {describe(describe_commits(snapshots.repo, [commit])[commit])}",
+        echo(f"Desired state from revision {describe(describe_commits(snapshots.repo, [commit])[commit])}",
                    err=True)
     if built.state is not None:
         use_project_redactor(built.state.project)
     if built.diagnostics:
         print_diagnostics(built.diagnostics, summary=built.diagnostics.has_errors)
     if built.state is None or built.diagnostics.has_errors:
-        click.echo(f"error: the project at revision {commit[:7]} does not validate; nothing was changed", err=True)
+        echo(f"error: the project at revision {commit[:7]} does not validate; nothing was changed", err=True)
         raise Invalid
     return built.state
 

@@ -24,6 +24,7 @@ from orchestrator.cli.engine import (
     make_bus,
     read_live,
 )
+from orchestrator.cli.output import echo
 from orchestrator.errors import OrchestratorError
 
 
@@ -75,12 +76,12 @@ def rollback(names: tuple[str, ...], directory: Path | None, environment: str | 
         objects = read_live(live, with_knowledge=True)
         steps, problems = plan_steps(selection, snapshots, objects, names)
         for problem in problems:
-            click.echo(f"{'error' if names else 'skipped'}: {problem}", err=True)
+            echo(f"{'error' if names else 'skipped'}: {problem}", err=True)
         if names and problems:
-            click.echo("error: nothing was changed", err=True)
+            echo("error: nothing was changed", err=True)
             return 1
         if not steps:
-            click.echo("error: nothing to roll back; nothing was changed", err=True)
+            echo("error: nothing to roll back; nothing was changed", err=True)
             return 1
         try:
             plan, groups = rollback_plan(selection, snapshots, objects, live, steps)
@@ -90,7 +91,7 @@ def rollback(names: tuple[str, ...], directory: Path | None, environment: str | 
 
         for step in steps:
             passed = f" (passing over {step.skipped} with the live payload)" if step.skipped else ""
-            click.echo(f"Rolling back {step.name}: live {step.live.short}"
+            echo(f"Rolling back {step.name}: live {step.live.short}"
                        f"{' with uncommitted changes' if step.live.dirty else ''} -> "
                        f"{describe(step.target.commit)}{passed}", err=True)
 
@@ -167,7 +168,7 @@ def rollback_plan(selection: Any, snapshots: Any, objects: Any, live: Any, steps
     for step in steps:
         state = build_revision(snapshots, step.target.commit.id, selection, names=[step.name])
         if step.name not in (state.of_kind(step.kind) if step.kind == "skill" else state.specs):
-            click.echo(f"error: spec `{step.name}` does not build at {step.target.commit.id[:7]}", err=True)
+            echo(f"error: spec `{step.name}` does not build at {step.target.commit.id[:7]}", err=True)
             raise Invalid
         if step.kind == "skill":
             if not working:
@@ -214,7 +215,7 @@ def working_state(selection: Any) -> Any:
     state, diagnostics = build_state(None, None, None, selection=selection)
     if state is None:
         print_diagnostics(diagnostics, summary=True)
-        click.echo("error: rolling back a skill re-pins the environment templates of the working tree, which does "
+        echo("error: rolling back a skill re-pins the environment templates of the working tree, which does "
                    "not validate; nothing was changed", err=True)
         raise Invalid
     return state
@@ -246,7 +247,7 @@ def skill_rollback_plan(state: Any, working: Any, objects: Any, live: Any, name:
     others = [c for c in part.changes if c.kind not in ("environment", "skill") and c.action is not Action.NOOP]
     if own or others:
         names = ", ".join(sorted({f"{c.kind} `{c.name}`" for c in (*own, *others)}))
-        click.echo(f"error: rolling back skill `{name}` re-pins the environment templates using it, but {names} "
+        echo(f"error: rolling back skill `{name}` re-pins the environment templates using it, but {names} "
                    f"has changes of its own not applied yet (see `orchestrator diff`); apply them first, or roll "
                    f"everything back with `orchestrator apply --rev REV`; nothing was changed", err=True)
         raise Invalid
@@ -267,7 +268,7 @@ def execute_groups(plan: Any, groups: dict[str, Live], parallelism: int, bus: An
 
     def report(outcome: Any) -> None:
         shown.add(id(outcome))
-        click.echo(redact(render_outcome(outcome)))
+        echo(redact(render_outcome(outcome)))
 
     by_live: dict[int, tuple[Live, list[Any]]] = {}
     for change in plan.changes:
@@ -279,11 +280,11 @@ def execute_groups(plan: Any, groups: dict[str, Live], parallelism: int, bus: An
             on_outcome=report)
         for outcome in result.outcomes:
             if id(outcome) not in shown:
-                click.echo(redact(render_outcome(outcome)) + " (after the duplicate check)")
+                echo(redact(render_outcome(outcome)) + " (after the duplicate check)")
         outcomes.extend(result.outcomes)
         removed.extend(result.verification.removed)
         remaining.extend(result.verification.remaining)
         error = error or result.verification.error
     merged = ApplyResult(tuple(outcomes), Verification(True, tuple(removed), tuple(remaining), error))
-    click.echo(redact(render_summary(merged, command="rollback")), nl=False)
+    echo(redact(render_summary(merged, command="rollback")), nl=False)
     return 0 if merged.ok else 1

@@ -16,6 +16,7 @@ from orchestrator.cli.common import (
     target_option,
     today,
 )
+from orchestrator.cli.output import echo
 from orchestrator.diagnostics import Diagnostics, error
 from orchestrator.errors import OrchestratorError
 from orchestrator.spec.project import PROJECT_FILE
@@ -59,7 +60,7 @@ def validate(directory: Path | None, environment: str | None, target: str | None
                                    if kind not in DERIVED_KINDS) - len(synthesised)  # but the files and stores specs name
     code = _report(diagnostics, output, count)
     if code == 0 and output == "text":
-        click.echo(f"{count} spec{'s' if count != 1 else ''} valid "
+        echo(f"{count} spec{'s' if count != 1 else ''} valid "
                    f"(environment {selection.environment.name}, target {selection.target.name}, "
                    f"backend {selection.target.backend})"
                    + (f"; not deployed to this environment: {', '.join(state.skipped)}" if state.skipped else "")
@@ -124,7 +125,7 @@ def _validate_every_environment(directory: Path | None, output: str, handlers: b
         merged.add(diagnostic)
     code = _report(merged, output, 0)
     if code == 0 and output == "text":
-        click.echo(f"valid in {len(names)} environment{'s' if len(names) != 1 else ''}: {', '.join(checked)}",
+        echo(f"valid in {len(names)} environment{'s' if len(names) != 1 else ''}: {', '.join(checked)}",
                    err=True)
     return code
 
@@ -133,7 +134,7 @@ def _report(diagnostics: Diagnostics, output: str, count: int) -> int:
     if output == "json":
         from orchestrator.views.diagnostics_text import render_diagnostics_json
 
-        click.echo(render_diagnostics_json(diagnostics), nl=False)
+        echo(render_diagnostics_json(diagnostics), nl=False)
     else:
         print_diagnostics(diagnostics)
     return 1 if diagnostics.has_errors else 0
