@@ -307,6 +307,8 @@ def send_showing_progress(session: Any, name: str, text: str, *, tool_starts: bo
             activity.update(f"{name} is replying")
             status = "ok" if call.ok else f"error: {call.error_type}"
             say(f"  <- {call.name} {status} ({call.duration_ms} ms)")
+            for line in call.printed.splitlines():  # what the handler printed: never on stdout
+                say(f"     {call.name}| {line}")
 
         return session.send(text, on_tool_start=started if tool_starts else None, on_tool_done=finished)
 
