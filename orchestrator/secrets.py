@@ -279,3 +279,15 @@ def escape_line(text: str) -> str:
 def shown(text: str, *, styled: bool = False) -> str:
     """What may reach a terminal, a log or a file: every secret masked, every control character escaped."""
     return escape_controls(_current.redact(text), styled=styled)
+
+
+MAX_QUOTED = 2000  # characters of a server's error message (or any foreign text) quoted in one message
+
+
+def clipped(text: str, limit: int = MAX_QUOTED) -> str:
+    """text redacted, then cut at limit with a note of what was left out (redacting first: a cut never
+    splits a secret out of the redactor's sight)."""
+    text = _current.redact(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"

@@ -299,10 +299,10 @@ def _retry_after(exc: BaseException) -> float | None:
 def describe_error(exc: BaseException) -> str:
     """A one-line, secret-free description of an API or network error."""
     from orchestrator.errors import OrchestratorError
-    from orchestrator.secrets import redact
+    from orchestrator.secrets import clipped
 
     if isinstance(exc, OrchestratorError):  # already a user-facing message (e.g. an unexpected response)
-        return redact(str(exc))
+        return clipped(str(exc))
     try:
         import openai
     except ImportError:  # pragma: no cover
@@ -318,7 +318,7 @@ def describe_error(exc: BaseException) -> str:
         text = f"connection failed: {exc.__cause__ or exc}"
     else:
         text = f"{type(exc).__name__}: {exc}"
-    return redact(text)
+    return clipped(text)  # a hostile server's 5 MB message is quoted in part, with a note
 
 
 def change_graph(plan: Plan, kind_order: Sequence[str] = ()) -> Graph[int]:
