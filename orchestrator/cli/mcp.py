@@ -10,7 +10,7 @@ import click
 
 from orchestrator.cli.common import directory_option
 from orchestrator.cli.engine import events_option, make_bus
-from orchestrator.cli.output import echo
+from orchestrator.cli.output import echo, redacted_descriptor
 from orchestrator.errors import OrchestratorError
 
 INSTALL_HINT = "pip install 'mcp>=2.3,<3'"
@@ -57,7 +57,8 @@ def mcp_command(directory: Path | None, use_http: bool, host: str, port: int, al
     mode = "apply allowed" if allow_apply else "read-only"
     if not use_http:
         echo(f"orchestrator mcp: project {root} ({mode}) on stdio", err=True)
-        run_stdio(server)
+        with redacted_descriptor(2):  # stdout is the protocol; stderr (and stray fd 1 writes) redacted
+            run_stdio(server)
         return 0
 
     def announce(url: str) -> None:
