@@ -338,15 +338,17 @@ _captures_lock = threading.Lock()
 
 class _Routed:
     """Stands in for sys.stdout / sys.stderr while handlers run: a thread running a handler writes into
-    its own capture; every other thread (the CLI, the MCP server) writes where it always did."""
+    its own capture; every other thread (the CLI, the MCP server, a thread a handler started) writes where
+    it always did, through the redactor (what the CLI writes already passed it: a no-op then)."""
 
     def __init__(self, original: Any) -> None:
         self.original = original
 
     def write(self, text: str) -> int:
         capture = _captures.get(threading.get_ident())
-        if capture is None:
-            return int(self.original.write(text))
+        if capture is None:  # a thread a handler started is not told apart: at least redacted and escaped
+            self.original.write(secrets.shown(text))
+            return len(text)
         return capture.write(text)
 
     def flush(self) -> None:
