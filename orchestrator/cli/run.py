@@ -150,6 +150,9 @@ def run(name: str, message: str, output: str, **options: Any) -> int:
 def chat(name: str, **options: Any) -> int:
     """Talk to the live assistant of spec NAME; one thread for the session, Ctrl-D to exit.
 
+    Ctrl-C during a turn cancels that turn (on the server too) and gives the prompt back; Ctrl-C at
+    the prompt leaves (exit 130).
+
     \b
     Examples:
       orchestrator chat spanish-tutor
@@ -184,6 +187,13 @@ def chat(name: str, **options: Any) -> int:
                     except TurnFailed as failed:
                         failures += 1
                         echo(f"error: {failure_text(failed)}", err=True)
+                        continue
+                    except KeyboardInterrupt:
+                        # as a REPL does: Ctrl-C stops the turn (send() cancelled it on the server) and
+                        # gives the prompt back; Ctrl-C at the prompt, or Ctrl-D, leaves
+                        echo("", err=True)
+                        echo(f"Turn cancelled; the {session.conversation_label} goes on. "
+                             "Ctrl-C again or Ctrl-D to leave.", err=True)
                         continue
                     echo(f"{name}> {reply.text}")
             except KeyboardInterrupt:
