@@ -21,6 +21,7 @@ import yaml
 from orchestrator.engine.live import Mapping_
 from orchestrator.engine.normalising import number
 from orchestrator.engine.ownership import OWNER_KEY, RESERVED_KEYS, Owner, parse_owner
+from orchestrator.spec.writing import is_reserved, portable_name
 
 SPEC_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$")
 MAX_SPEC_NAME = 64
@@ -90,7 +91,8 @@ class Claims:
         return self.planned[path] if path in self.planned else self.read(path)
 
     def name_free(self, name: str, layout: Layout) -> bool:
-        return name not in self.names and all(
+        """Not taken, and fit for a file name everywhere (`con.yaml` cannot be checked out on Windows)."""
+        return name not in self.names and not is_reserved(name) and all(
             self.text_at(f"{layout.specs}/{name}{suffix}") is None for suffix in (".yaml", ".yml")
         )
 
@@ -183,7 +185,7 @@ def import_object(
     if tools:
         data["tools"] = tools
     if functions:
-        data["functions"] = [_function(fn, name, claims, layout, files) for fn in functions]
+        data["functions"] = [_function(fn, name, claims, layout, files, warnings) for fn in functions]
     if backend == "agents":
         data.update(_agent_settings(raw, essence, warnings))
     else:
@@ -237,7 +239,8 @@ def _instructions(text: str, name: str, claims: Claims, layout: Layout, files: l
 
 
 def _function(
-    fn: Mapping[str, Any], spec_name: str, claims: Claims, layout: Layout, files: list[PlannedFile]
+    fn: Mapping[str, Any], spec_name: str, claims: Claims, layout: Layout, files: list[PlannedFile],
+    warnings: list[str],
 ) -> dict[str, Any]:
     item: dict[str, Any] = {"name": fn["name"]}
     if fn.get("description"):
@@ -246,13 +249,17 @@ def _function(
     if parameters and parameters != DEFAULT_PARAMETERS:
         text = json.dumps(parameters, indent=2, ensure_ascii=False) + "\n"
         if text.count("\n") > INLINE_PARAMETERS_MAX_LINES:
+            stem = portable_name(str(fn["name"]), fallback="function")  # the server's name, never a path
             path = _free_path(
                 claims,
-                f"{layout.schemas}/functions/{fn['name']}",
+                f"{layout.schemas}/functions/{stem}",
                 ".json",
                 text,
-                fallback=f"{layout.schemas}/functions/{spec_name}-{fn['name']}",
+                fallback=f"{layout.schemas}/functions/{spec_name}-{stem}",
             )
+            if stem != fn["name"]:
+                warnings.append(f"function `{fn['name']}` is not a portable file name; its parameter schema "
+                                f"was written to {path}")
             files.append(PlannedFile(path, text, write=claims.read(path) is None))
             claims.planned[path] = text
             item["parameters"] = posixpath.relpath(path, layout.specs)
