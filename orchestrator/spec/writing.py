@@ -63,7 +63,7 @@ def name_problem(part: str, *, portable: bool = True) -> str | None:
         return "is not UTF-8"
     for char in part:
         if unicodedata.category(char) in _REFUSED_CATEGORIES:
-            return f"holds the control or invisible character U+{ord(char):04X}"
+            return f"holds the control, invisible or unassigned character U+{ord(char):04X}"
     if not portable:
         return None
     forbidden = sorted(WINDOWS_FORBIDDEN.intersection(part))

@@ -96,7 +96,7 @@ def test_a_newline_in_a_skill_entry_name_never_writes_outside_the_project(
     dry = run_cli(["-C", str(project), "import", "--all-unmanaged", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "Dry run: nothing was written." in dry.stdout
-    assert "of the skill was not written: its part `x\\n` holds the control or invisible character U+000A" \
+    assert "of the skill was not written: its part `x\\n` holds the control, invisible or unassigned character U+000A" \
         in dry.stdout, dry.stdout
     assert outside(sandbox) == before and tree(project) == inside
 
@@ -302,7 +302,7 @@ def test_a_skill_file_name_with_a_control_character_is_refused_at_validate(
     write(project / "skills" / "grammar" / name, "x\n")
     for command in (["validate"], ["diff"], ["apply", "--yes"]):
         result = run_cli(["-C", str(project), *command])
-        assert_clean_refusal(result, "specs/grammar.yaml:4:", "control or invisible character")
+        assert_clean_refusal(result, "specs/grammar.yaml:4:", "control, invisible or unassigned character")
     assert list(sdk.skills.list()) == []
 
 
