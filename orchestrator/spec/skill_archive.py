@@ -57,8 +57,8 @@ def read_folder(folder: Path, root: Path) -> dict[str, bytes]:
         for name in sorted(dirs):
             if name not in SKIPPED and os.path.islink(os.path.join(base, name)):
                 relative = (Path(base) / name).relative_to(real).as_posix()
-                raise ArchiveProblem(f"`{shown_name(relative)}` is a link to a folder; a skill's folders are read only "
-                                     "as real folders (copy the folder in instead of linking to it)")
+                raise ArchiveProblem(f"holds `{shown_name(relative)}`, a link to a folder: a skill's folders are "
+                                     "read only as real folders (copy the folder in instead of linking to it)")
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED)
         for name in sorted((*names, *dirs)):
             relative = (Path(base) / name).relative_to(real).as_posix()

@@ -292,7 +292,7 @@ def test_a_link_to_a_folder_inside_a_skill_folder_is_reported_at_the_spec(sandbo
     write(project / "tables" / "verbs.csv", "ser,estar\n")
     os.symlink(project / "tables", project / "skills" / "grammar" / "tables")
     result = run_cli(["-C", str(project), "validate"])
-    assert_clean_refusal(result, "specs/grammar.yaml:4:", "`tables` is a link to a folder")
+    assert_clean_refusal(result, "specs/grammar.yaml:4:", "holds `tables`, a link to a folder")
 
 
 @pytest.mark.parametrize("name", ["notes\nsecond.md", "tab\there.md", "bidi\u202etxt.md"])
