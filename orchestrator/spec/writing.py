@@ -191,23 +191,21 @@ def check_state_file(root: Path, path: Path) -> Path:
 
 def user_output_path(path: Path, root: Path | None) -> Path:
     """A file the user named on the command line (`--out`, `--events`): anywhere the user says, except through
-    or onto a link inside the project (a pull request can commit `plans -> /home/ci/.ssh`)."""
+    or onto a link that lies in the project (a pull request can commit `plans -> /home/ci/.ssh`). root: the
+    project's resolved folder (None outside a project). Links elsewhere are the user's own, and followed."""
     absolute = Path(os.path.abspath(path))
     if root is None:
         return absolute
-    try:
-        relative = absolute.relative_to(root)
-    except ValueError:
-        return absolute  # outside the project: the user's own file system, links and all
-    current = root
-    for index, part in enumerate(relative.parts):
+    current = Path(absolute.anchor)
+    for part in absolute.parts[1:]:
         current = current / part
         try:
             info = os.lstat(current)
-        except FileNotFoundError:
+        except OSError:
             break
-        if stat.S_ISLNK(info.st_mode):
-            raise _link_refusal(root, "/".join(relative.parts[:index + 1]), current,
+        if stat.S_ISLNK(info.st_mode) and Path(os.path.realpath(current.parent)).is_relative_to(root):
+            shown = Path(os.path.realpath(current.parent), part).relative_to(root).as_posix()
+            raise _link_refusal(root, shown, current,
                                 hint="name a path outside the project, or one inside it without links")
     return absolute
 
