@@ -126,14 +126,17 @@ def run_import(base_url: str, backend: str) -> None:
         shutil.rmtree(sandbox, ignore_errors=True)
 
 
+ANY_NAME = st.one_of(NAMES, NAMES, NAMES, st.none(), st.booleans(), st.integers(), st.floats(),
+                    st.lists(st.text(max_size=3), max_size=2), st.dictionaries(st.text(max_size=3), st.text(max_size=3),
+                                                                               max_size=2))
 METADATA = st.dictionaries(NAMES.filter(lambda k: 0 < len(k) <= 64), NAMES.map(lambda v: v[:512]), max_size=4)
 
 
 @SETTINGS
-@given(st.lists(st.tuples(NAMES, NAMES, METADATA, st.one_of(NAMES, st.text(min_size=401, max_size=500))),
+@given(st.lists(st.tuples(ANY_NAME, ANY_NAME, METADATA, st.one_of(NAMES, st.text(min_size=401, max_size=500))),
                 min_size=1, max_size=3))
 def test_hostile_assistant_names_functions_and_metadata_never_write_outside(
-        hostile: tuple[Hostile, str], drawn: list[tuple[str, str, dict[str, str], str]]) -> None:
+        hostile: tuple[Hostile, str], drawn: list[tuple[Any, Any, dict[str, str], str]]) -> None:
     state, base_url = hostile
     state.values["assistants"] = drawn
     run_import(base_url, "assistants")
