@@ -19,6 +19,7 @@ from orchestrator.spec.writing import WriteRefused, check_state_file
 LOCAL_KEY_ENV = "ORCHESTRATOR_LOCAL_API_KEY"
 DEFAULT_MAX_RETRIES = 4
 DEFAULT_TIMEOUT = 60.0
+SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 
 
 class Connection:
@@ -111,7 +112,10 @@ def local_db(project: Project, target: Target, environ: Mapping[str, str]) -> Pa
     chosen = environ.get(LOCAL_DB_ENV, "").strip()
     if chosen:
         return Path(os.path.abspath(os.path.expanduser(chosen.replace("{target}", target.name))))
-    return check_state_file(project.root, project.local_db(target))
+    db = check_state_file(project.root, project.local_db(target))
+    for sidecar in SQLITE_SIDECARS:  # SQLite opens these by name beside the database, following links
+        check_state_file(project.root, db.with_name(db.name + sidecar))
+    return db
 
 
 def header_value_problem(value: str) -> str | None:

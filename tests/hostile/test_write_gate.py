@@ -214,6 +214,18 @@ def test_a_state_folder_that_is_a_link_is_refused(sandbox: Path) -> None:
     assert outside(sandbox) == before
 
 
+@pytest.mark.parametrize("name", ["local.db", "local.db-wal", "local.db-shm", "local.db-journal"])
+def test_a_committed_link_in_the_state_folder_is_never_opened(sandbox: Path, name: str) -> None:
+    """`.orchestrator/` is git-ignored, but a pull request can force-add a link there: SQLite would follow it."""
+    project = local_project(sandbox / "project", None)
+    (project / ".orchestrator").mkdir()
+    os.symlink(sandbox / "VICTIM", project / ".orchestrator" / name)
+    before = outside(sandbox)
+    result = run_cli(["-C", str(project), "diff"])
+    assert_clean_refusal(result, f"`.orchestrator/{name}` in", "is a link")
+    assert outside(sandbox) == before
+
+
 # -- 4: import through a committed folder link --------------------------------------------------------
 
 
