@@ -35,7 +35,7 @@ from orchestrator.engine.importing import (
 from orchestrator.errors import OrchestratorError
 from orchestrator.spec.confinement import Refused, read_confined
 from orchestrator.spec.loading import LoadError, load_yaml_file
-from orchestrator.spec.writing import WriteRefused, check_writable, create_file
+from orchestrator.spec.writing import WriteRefused, check_writable, create_file, shown_name
 
 SCHEMA_FILE = "schemas/spec.schema.json"
 
@@ -411,7 +411,7 @@ def _summary(
         noun = kinds.pop() if len(kinds) == 1 else "object"
         lines.append(f"{verb} {len(imports)} {noun}{'s' if len(imports) != 1 else ''} from {where}:")
         for item, raw in zip(imports, raws, strict=True):
-            label = f' "{raw["name"]}"' if raw.get("name") else ""
+            label = f' "{shown_name(str(raw["name"]))}"' if raw.get("name") else ""  # a server's text: no escapes
             lines.append(f"  + {item.object_id}{label} -> {item.spec_path}")
             for planned in item.files[1:]:
                 lines.append(

@@ -44,9 +44,14 @@ def init(folder: Path | None) -> int:
             check_writable(root, name, new=name != ".gitignore")
         except WriteRefused as exc:
             raise OrchestratorError(f"refusing to write {name} in {target}: {exc}") from None
+        except FileExistsError:
+            raise OrchestratorError(f"refusing to overwrite {name} in {target}, which appeared meanwhile") from None
     project = _project_name(root.name)
     for name, text in files.items():
-        create_file(root, name, text.replace("__PROJECT__", project).encode("utf-8"))
+        try:
+            create_file(root, name, text.replace("__PROJECT__", project).encode("utf-8"))
+        except FileExistsError:
+            raise OrchestratorError(f"refusing to overwrite {name} in {target}, which appeared meanwhile") from None
     ignored = _add_gitignore_line(root)
     shown = _shown(target)
     click.echo(f"Created project {project} in {shown}:", err=True)
