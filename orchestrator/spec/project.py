@@ -12,6 +12,7 @@ from orchestrator.constants import LOCAL_DB_NAME, STATE_DIR
 from orchestrator.diagnostics import Diagnostic, Diagnostics
 from orchestrator.spec.confinement import Refused, confine, resolved
 from orchestrator.spec.loading import Document, LoadError, load_yaml_file
+from orchestrator.spec.writing import name_problem, shown_name
 
 PROJECT_FILE = "orchestrator.yaml"
 DEFAULT_ENVIRONMENT = "dev"
@@ -163,12 +164,14 @@ def _semantic_checks(doc: Document) -> list[Diagnostic]:
                                       _unknown("target", env["target"], dict.fromkeys(known_targets)),
                                       hint=f"define `{env['target']}` under `targets`, or use one of the defined targets"))
     for target_name, target in targets.items():
-        if isinstance(target, dict) and isinstance(target.get("db"), str) and local_db_problem(target["db"]):
+        db_problem = local_db_problem(target["db"]) if isinstance(target, dict) and isinstance(
+            target.get("db"), str) else None
+        if db_problem is not None:
             found.append(doc.error_at(
                 f"/targets/{target_name}/db",
                 f"target `{target_name}`: the local database must be a file in `{STATE_DIR}/` (the git-ignored "
-                f"state folder), not `{target['db']}`: {local_db_problem(target['db'])}; a committed project file "
-                "cannot put it anywhere else",
+                f"state folder), not `{shown_name(target['db'])}`: {db_problem}; a committed "
+                "project file cannot put it anywhere else",
                 hint=f"name a file such as `{STATE_DIR}/{target_name}.db`, or keep it elsewhere by setting "
                      f"{LOCAL_DB_ENV}=PATH in your own environment (not in the repository)"))
         if isinstance(target, dict) and is_sunset(target.get("type"), target.get("base_url")):
@@ -195,9 +198,7 @@ LOCAL_DB_ENV = "ORCHESTRATOR_LOCAL_DB"  # the user's own override of every local
 
 def local_db_problem(db: str) -> str | None:
     """Why a project file's `db:` is not a file in the state folder (None when it is)."""
-    from orchestrator.spec.writing import name_problem
-
-    if db.startswith("/") or "\\" in db or (len(db) > 1 and db[1] == ":"):
+    if db.startswith("/") or (len(db) > 1 and db[1] == ":"):
         return "it is an absolute path"
     parts = db.split("/")
     if parts[0] != STATE_DIR or len(parts) < 2:
@@ -205,7 +206,7 @@ def local_db_problem(db: str) -> str | None:
     for part in parts[1:]:
         problem = name_problem(part, portable=False)
         if problem is not None:
-            return f"its part `{part}` {problem}"
+            return f"its part `{shown_name(part)}` {problem}"
     return None
 
 
