@@ -174,7 +174,7 @@ def prepare_import(
         )
         if verdict.verdict is Verdict.IMPORT:
             candidates.append(raw)
-        elif verdict.verdict is Verdict.FOREIGN and object_id in ids:
+        elif verdict.verdict in (Verdict.FOREIGN, Verdict.UNFIT) and object_id in ids:
             errors.append(f"{object_id}: refused: {verdict.message}")
         else:
             skipped.append(f"{object_id}: {verdict.message}")

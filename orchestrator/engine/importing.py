@@ -40,6 +40,7 @@ class Verdict(StrEnum):
     MANAGED = "managed"  # already owned by this project and environment: nothing to do
     PENDING = "pending"  # unmanaged, but an existing spec already names it in adopt_id
     FOREIGN = "foreign"  # owned by another project or environment: refused
+    UNFIT = "unfit"  # holds text that cannot be written to a file (a lone surrogate): refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,10 @@ def classify(
     """Whether an object may be imported; adopt_ids maps ids named by existing specs to those specs' files,
     spec_names are the project's specs (an owned object whose spec is not among them is an orphan). `owner`,
     when given, is the owner as the kind reads it (an environment template's comes from its name)."""
+    broken = not_unicode(raw)
+    if broken is not None:
+        return Ownership(Verdict.UNFIT, f"holds text that is not valid Unicode (a lone surrogate) at `{broken}`; "
+                         "a spec file cannot hold it, so it is not imported")
     if owner is False:
         owner = parse_owner(raw.get("metadata") or {})
     assert owner is None or isinstance(owner, Owner)
@@ -126,6 +131,34 @@ def classify(
             f"already imported into {pending} (adopt_id); run `orchestrator apply` to adopt it",
         )
     return Ownership(Verdict.IMPORT)
+
+
+def not_unicode(value: Any, pointer: str = "") -> str | None:
+    """The JSON pointer of the first string (or key) in value that is not valid Unicode, None when all are:
+    JSON's `\\ud800` escapes decode to lone surrogates, which no file can be written with."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return pointer or "/"
+        return None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            found = not_unicode(key, pointer + "/(key)") if isinstance(key, str) else None
+            found = found or not_unicode(item, f"{pointer}/{_escaped(key)}")
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = not_unicode(item, f"{pointer}/{index}")
+            if found is not None:
+                return found
+    return None
+
+
+def _escaped(key: Any) -> str:
+    text = str(key).encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.replace("~", "~0").replace("/", "~1")
 
 
 def slugify(text: str) -> str:

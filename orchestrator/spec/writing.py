@@ -3,11 +3,12 @@
 A write names a root the tool trusts and a path relative to it: the project folder (import's specs,
 templates, schemas and skill folders; init's scaffold and its .gitignore line), the project's
 `.orchestrator/` state folder (the local target's database, locks, chat history) or a private temp
-folder (import's round-trip scratch copy). Every part of that path is a portable name (name_problem);
-every folder on the way is opened without following a link (dir_fd with O_NOFOLLOW), so a link a pull
+folder (import's round-trip scratch copy). No part of that path steps out, holds a control character or
+is not UTF-8 (name_problem); every folder on the way is opened without following a link (dir_fd with O_NOFOLLOW), so a link a pull
 request committed (`templates/imported -> /outside`) is refused, never written through; the file itself
 is never a link and is created exclusively (O_EXCL) unless its caller owns it. Names that come from a
-server reach a path only through portable_name.
+server reach a path only made portable (portable_name), or checked part by part (name_problem: also no
+Windows device name, no leading dot, no trailing dot or space, bounded length).
 
 Paths the user types (`diff --out PLAN`, `--events FILE`) are the user's own choice and may point
 anywhere, but never through a link inside the project (user_output_path).
@@ -118,7 +119,10 @@ def _shown(text: str) -> str:
 
 def shown_name(text: str) -> str:
     """A name fit for one line of a message: undecodable bytes as `\\xe9`, control characters escaped."""
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that no byte decoded to (a server's `\ud800`)
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return repr(text)[1:-1] if any(unicodedata.category(c) in _REFUSED_CATEGORIES for c in text) else text
 
 

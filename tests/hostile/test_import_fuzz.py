@@ -43,7 +43,7 @@ HOSTILE = st.sampled_from([
     "..", ".", "", " ", "...", "../../VICTIM", "../" * 30 + "VICTIM", "x\n/../../../VICTIM", "/etc/passwd",
     "..\\..\\VICTIM", "con", "CON.yaml", "aux", "nul.txt", "com1", "lpt9", "conin$", ".git", ".orchestrator",
     ".gitignore", "name.", "name ", "a/b", "a\x00b", "\u202egnp.exe", "\u2028", "caf\u00e9", "\u65e5\u672c",
-    "x" * 300, "~", "$HOME", "%2e%2e%2f", "-", "--all", "SKILL.md", "specs", "templates", "schemas",
+    "x" * 300, "\ud800x", "caf\udce9", "\x1b[2J", "~", "$HOME", "%2e%2e%2f", "-", "--all", "SKILL.md", "specs", "templates", "schemas",
 ])
 NAMES = st.one_of(HOSTILE, st.text(max_size=40),
                   st.builds(lambda n, tail: "../" * n + tail, st.integers(1, 12), HOSTILE))

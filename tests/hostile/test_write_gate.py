@@ -353,3 +353,25 @@ def test_diff_out_goes_where_the_user_says_but_never_through_a_project_link(sand
     assert json.loads((sandbox / "saved" / "plan.json").read_text())["format_version"] == 1
     result = run_cli(["-C", str(plain_project), "diff", "--out", "plan.json"])
     assert result.exit_code == 2 and (plain_project / "plan.json").is_file()
+
+
+def test_text_that_is_not_unicode_is_refused_not_a_traceback(sandbox: Path, served: EmulatorServer,
+                                                            sdk: openai.OpenAI) -> None:
+    """JSON's `\\ud800` decodes to a lone surrogate, which no spec file can hold: that object is not imported."""
+    made = sdk.beta.assistants.create(model="gpt-5.4", name="Broken", instructions="Hi.")
+
+    def rewrite(method: str, path: str, status: int, body: Any) -> Any:
+        if path.startswith("/v1/assistants") and isinstance(body, dict):
+            for item in body.get("data") or [body]:
+                item["instructions"] = "line\ud800\n" * 50
+        return body
+
+    with FailingProxy(served.root_url, lambda *args: None, rewrite) as proxy:
+        project = make_project(sandbox / "project", base_url=proxy.base_url)
+        inside = tree(project)
+        result = run_cli(["-C", str(project), "import", "--all-unmanaged"])
+        assert result.exit_code == 0, result.output
+        assert "not valid Unicode (a lone surrogate) at `/instructions`" in result.stdout
+        result = run_cli(["-C", str(project), "import", made.id])
+        assert_clean_refusal(result, f"{made.id}: refused: holds text that is not valid Unicode", "Nothing was written")
+    assert tree(project) == inside
