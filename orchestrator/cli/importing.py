@@ -370,7 +370,8 @@ def _create(root: Path, relative: str, text: str | bytes, *, exclusive: bool) ->
 def write_imports(root: Path, imports: Sequence[ImportedSpec]) -> None:
     """Create every new file of the imports; never overwrite a file that appeared meanwhile. Every path is
     checked before the first file is written, so a refused one (a link on the way) leaves nothing half-done."""
-    planned_files = [planned for item in imports for planned in item.files if planned.write]
+    planned_files = list({planned.path: planned for item in imports for planned in item.files
+                          if planned.write}.values())  # two objects may share one identical side file
     for planned in planned_files:
         try:
             check_writable(root, planned.path)

@@ -75,11 +75,14 @@ class Hostile:
         self.values: dict[str, Any] = {}
 
     def rewrite(self, method: str, path: str, status: int, body: Any) -> Any:
-        if not path.startswith("/v1/assistants") or not isinstance(body, dict) or status != 200:
+        agents = path.startswith("/v1/agents") and not path.startswith(("/v1/agents/sessions", "/v1/agents/vaults",
+                                                                        "/v1/agents/automations",
+                                                                        "/v1/agents/environment"))
+        if not (path.startswith("/v1/assistants") or agents) or not isinstance(body, dict) or status != 200:
             return body
         for index, item in enumerate(body.get("data") or [body]):
-            drawn = self.values.get("assistants", [])
-            if index >= len(drawn):
+            drawn = self.values.get("objects", [])
+            if index >= len(drawn) or not isinstance(item, dict):
                 continue
             name, function, metadata, instructions = drawn[index]
             item["name"] = name
@@ -87,7 +90,7 @@ class Hostile:
             item["metadata"] = metadata
             for tool in item.get("tools") or []:
                 if tool.get("type") == "function":
-                    tool["function"]["name"] = function
+                    (tool if agents else tool["function"])["name"] = function
         return body
 
 
@@ -99,6 +102,10 @@ def hostile(served_once: EmulatorServer, sdk_once: openai.OpenAI) -> Iterator[tu
         sdk_once.beta.assistants.create(model="gpt-5.4", name=f"a{number}", instructions="Hi.", tools=[
             {"type": "function", "function": {"name": f"f{number}", "parameters": {
                 "type": "object", "properties": properties}}}])
+    for number in range(3):
+        sdk_once.beta.agents.create(model="gpt-5.4", name=f"g{number}", instructions="Hi.", tools=[
+            {"type": "function", "name": f"f{number}", "description": "d",
+             "parameters": {"type": "object", "properties": properties}}])
     state = Hostile()
     with FailingProxy(served_once.root_url, lambda *args: None, state.rewrite) as proxy:
         yield state, proxy.base_url
@@ -126,20 +133,27 @@ def run_import(base_url: str, backend: str) -> None:
         shutil.rmtree(sandbox, ignore_errors=True)
 
 
-ANY_NAME = st.one_of(NAMES, NAMES, NAMES, st.none(), st.booleans(), st.integers(), st.floats(),
-                    st.lists(st.text(max_size=3), max_size=2), st.dictionaries(st.text(max_size=3), st.text(max_size=3),
-                                                                               max_size=2))
 METADATA = st.dictionaries(NAMES.filter(lambda k: 0 < len(k) <= 64), NAMES.map(lambda v: v[:512]), max_size=4)
 
 
 @SETTINGS
-@given(st.lists(st.tuples(ANY_NAME, ANY_NAME, METADATA, st.one_of(NAMES, st.text(min_size=401, max_size=500))),
+@given(st.lists(st.tuples(NAMES, NAMES, METADATA, st.one_of(NAMES, st.text(min_size=401, max_size=500))),
                 min_size=1, max_size=3))
 def test_hostile_assistant_names_functions_and_metadata_never_write_outside(
-        hostile: tuple[Hostile, str], drawn: list[tuple[Any, Any, dict[str, str], str]]) -> None:
+        hostile: tuple[Hostile, str], drawn: list[tuple[str, str, dict[str, str], str]]) -> None:
     state, base_url = hostile
-    state.values["assistants"] = drawn
+    state.values["objects"] = drawn
     run_import(base_url, "assistants")
+
+
+@SETTINGS
+@given(st.lists(st.tuples(NAMES, NAMES, METADATA, st.one_of(NAMES, st.text(min_size=401, max_size=500))),
+                min_size=1, max_size=3))
+def test_hostile_agent_names_functions_and_metadata_never_write_outside(
+        hostile: tuple[Hostile, str], drawn: list[tuple[str, str, dict[str, str], str]]) -> None:
+    state, base_url = hostile
+    state.values["objects"] = drawn
+    run_import(base_url, "agents")
 
 
 def skill_archive(name: str, entries: list[tuple[str, bytes]]) -> bytes:

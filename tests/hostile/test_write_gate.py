@@ -375,3 +375,43 @@ def test_text_that_is_not_unicode_is_refused_not_a_traceback(sandbox: Path, serv
         result = run_cli(["-C", str(project), "import", made.id])
         assert_clean_refusal(result, f"{made.id}: refused: holds text that is not valid Unicode", "Nothing was written")
     assert tree(project) == inside
+
+
+@pytest.mark.parametrize("value", [5, True, ["a"], {"a": 1}])
+@pytest.mark.parametrize("field", ["name", "function"])
+def test_a_name_that_is_not_text_is_refused_at_the_read(sandbox: Path, served: EmulatorServer, sdk: openai.OpenAI,
+                                                        field: str, value: Any) -> None:
+    sdk.beta.assistants.create(model="gpt-5.4", name="x", instructions="Hi.", tools=[
+        {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}])
+
+    def rewrite(method: str, path: str, status: int, body: Any) -> Any:
+        if path.startswith("/v1/assistants") and isinstance(body, dict):
+            for item in body.get("data") or [body]:
+                if field == "name":
+                    item["name"] = value
+                else:
+                    item["tools"][0]["function"]["name"] = value
+        return body
+
+    with FailingProxy(served.root_url, lambda *args: None, rewrite) as proxy:
+        project = make_project(sandbox / "project", base_url=proxy.base_url)
+        inside = tree(project)
+        for command in (["import", "--all-unmanaged"], ["diff"]):
+            result = run_cli(["-C", str(project), *command])
+            assert_clean_refusal(result, "expected a string")
+    assert tree(project) == inside
+
+
+def test_two_objects_sharing_one_schema_file_write_it_once(sandbox: Path, served: EmulatorServer,
+                                                          sdk: openai.OpenAI) -> None:
+    """Found by the fuzz: the same function (same large schema) on two assistants is one file, written once."""
+    properties = {f"field_{i}": {"type": "string"} for i in range(25)}
+    for name in ("one", "two"):
+        sdk.beta.assistants.create(model="gpt-5.4", name=name, instructions="Hi.", tools=[
+            {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object",
+                                                                               "properties": properties}}}])
+    project = make_project(sandbox / "project", base_url=served.base_url)
+    result = run_cli(["-C", str(project), "import", "--all-unmanaged"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (project / "schemas" / "functions").iterdir()) == ["lookup.json"]
+    assert run_cli(["-C", str(project), "validate"]).exit_code == 0
