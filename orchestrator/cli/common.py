@@ -141,6 +141,19 @@ def caller_path(path: Path) -> Path:
     return path if path.is_absolute() or directory is None else directory / path
 
 
+def user_output(path: Path) -> Path:
+    """A file the user named for the tool to write (`diff --out`, `--events`), resolved as caller_path does:
+    anywhere the user says, but never through or onto a link inside the project (the write gate's rule)."""
+    from orchestrator.spec.writing import user_output_path
+
+    written = caller_path(path)
+    try:
+        root: Path | None = resolve_root(caller_directory()).resolve()
+    except OrchestratorError:
+        root = None
+    return user_output_path(written, root)
+
+
 def select(directory: Path | None, environment: str | None, target: str | None) -> Selection | Diagnostics:
     """Load the project and pick environment and target; diagnostics when the project file is invalid."""
     root = resolve_root(directory)

@@ -10,12 +10,12 @@ import click
 
 from orchestrator.cli.common import (
     caller_directory,
-    caller_path,
     directory_option,
     environment_option,
     only_option,
     stdout_color,
     target_option,
+    user_output,
 )
 from orchestrator.cli.engine import (
     Invalid,
@@ -61,7 +61,7 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
     if out is not None:
         from orchestrator.engine.planfile import plan_to_json
 
-        written = caller_path(out)
+        written = user_output(out)
         try:
             written.parent.mkdir(parents=True, exist_ok=True)
             written.write_text(plan_to_json(plan), encoding="utf-8")

@@ -287,11 +287,13 @@ def line_reader(history: Path | None) -> Callable[[str], str]:
         readline.read_history_file(history)
 
     def save() -> None:
+        from orchestrator.spec.writing import WriteRefused, check_state_file
+
         try:
-            history.parent.mkdir(parents=True, exist_ok=True)
+            check_state_file(history.parent.parent, history)  # the state folder made, no link on the way
             readline.write_history_file(history)
             history.chmod(0o600)  # what users type can be private
-        except OSError:
+        except (OSError, WriteRefused):
             pass
 
     atexit.register(save)

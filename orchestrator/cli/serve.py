@@ -168,4 +168,6 @@ def default_db() -> Path:
         root = resolve_root(None)
     except OrchestratorError:
         return Path.cwd() / STATE_DIR / LOCAL_DB_NAME
-    return root / STATE_DIR / LOCAL_DB_NAME
+    from orchestrator.spec.writing import check_state_file
+
+    return check_state_file(root, root / STATE_DIR / LOCAL_DB_NAME)  # the project's state folder: no link
