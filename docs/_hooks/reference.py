@@ -85,7 +85,7 @@ def _command_page(name: str, command: Any, ctx: Any) -> str:
             repeat = "yes" if argument.nargs == -1 else "no"
             lines.append(f"| `{metavar}` | {'yes' if argument.required else 'no'} | {repeat} |")
         lines.append("")
-    lines += ["## Options", ""] + _options_table(command, ctx) + [""]
+    lines += ["## Options", "", *_options_table(command, ctx), ""]
     examples = _examples(command.epilog or "")
     if examples:
         lines += ["## Examples", "", "```sh", *examples, "```", ""]
@@ -212,7 +212,7 @@ class _SchemaPage:
                 description = node.get("description")
                 if description:
                     lines += [description, ""]
-            lines += self.table(path, node) + [""]
+            lines += [*self.table(path, node), ""]
             lines += self.conditions(node)
         lines += ["## The schema", "", '??? note "schemas/' + self.filename + '"', "",
                   "    ```json"]
