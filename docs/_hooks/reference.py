@@ -146,7 +146,11 @@ def _examples(epilog: str) -> list[str]:
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    """One table cell: a pipe splits cells except inside a code span (Python-Markdown's tables)."""
+    import re
+
+    parts = re.split(r"(`[^`]*`)", " ".join(text.split()))
+    return "".join(p if p.startswith("`") else p.replace("|", "\\|") for p in parts)
 
 
 # ---------------------------------------------------------------- schemas
@@ -344,7 +348,7 @@ def _variant_note(variant: dict[str, Any], number: int, total: int) -> str:
 
 
 def _short(node: Any) -> str:
-    return json.dumps(node, separators=(", ", ": "), ensure_ascii=False).replace("|", "\\|").replace("`", "'")
+    return json.dumps(node, separators=(", ", ": "), ensure_ascii=False).replace("`", "'")
 
 
 def _anchor(heading: str) -> str:

@@ -36,14 +36,28 @@ class Example:
 
 def marked_pages() -> list[Path]:
     """Every docs page with at least one executed block."""
-    return sorted(p for p in DOCS.rglob("*.md") if MARKER in p.read_text(encoding="utf-8"))
+    return sorted(p for p in DOCS.rglob("*.md") if MARKER in p.read_text(encoding="utf-8") and examples(p))
+
+
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 
 
 def examples(page: Path) -> list[Example]:
     lines = page.read_text(encoding="utf-8").splitlines()
     found: list[Example] = []
     index = 0
+    fence: str | None = None  # an unmarked fenced block, whose lines are never markers (an example of one)
     while index < len(lines):
+        opening = _FENCE.match(lines[index])
+        if fence is not None:
+            if opening and opening.group(1) == fence and not lines[index].strip()[len(fence):]:
+                fence = None
+            index += 1
+            continue
+        if opening:
+            fence = opening.group(1)
+            index += 1
+            continue
         if lines[index].strip() == MARKER:
             start = index + 1
             while start < len(lines) and not lines[start].strip():
