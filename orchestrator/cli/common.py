@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from orchestrator.cli.output import echo
 from orchestrator.diagnostics import Diagnostics
 from orchestrator.errors import OrchestratorError
 from orchestrator.spec.project import (
@@ -179,7 +180,7 @@ def print_diagnostics(diagnostics: Diagnostics, *, summary: bool = True) -> None
 
     text = render_diagnostics(diagnostics, color=stderr_color(), summary=summary)
     if text:
-        click.echo(text, err=True, nl=False)
+        echo(text, err=True, nl=False, styled=True)
 
 
 def color_mode() -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from orchestrator.cli.common import Selection, print_diagnostics, select, today
+from orchestrator.cli.output import echo
 from orchestrator.diagnostics import Diagnostics
 from orchestrator.engine.desired import DesiredState, build_desired
 from orchestrator.errors import OrchestratorError
@@ -338,7 +339,7 @@ class ApplyLock:
         name = self.target.name
         waiting = Activity(f"waiting for another apply against target {name} to finish (it holds the lock)")
         if not waiting.enabled:
-            click.echo(f"Waiting for another apply against target {name} to finish...", err=True)
+            echo(f"Waiting for another apply against target {name} to finish...", err=True)
         try:
             with waiting:
                 self._lock.acquire(timeout=600)

@@ -19,6 +19,7 @@ import click
 from orchestrator.backends import mapping_for
 from orchestrator.cli.common import Selection, directory_option, environment_option, target_option, today
 from orchestrator.cli.engine import Invalid, connect, load_selection, read_live
+from orchestrator.cli.output import echo
 from orchestrator.engine.desired import Builder, discover_spec_files
 from orchestrator.engine.importing import (
     KIND_IMPORTERS,
@@ -33,6 +34,7 @@ from orchestrator.engine.importing import (
     import_resource,
 )
 from orchestrator.errors import OrchestratorError
+from orchestrator.secrets import escape_line
 from orchestrator.spec.loading import LoadError, load_yaml_file
 
 SCHEMA_FILE = "schemas/spec.schema.json"
@@ -77,17 +79,17 @@ def import_command(
     found = prepare_import(selection, ids, all_unmanaged=all_unmanaged, name_from=name_from)
     if found.errors:
         for message in found.errors:
-            click.echo(f"error: {message}", err=True)
-        click.echo("Nothing was written.", err=True)
+            echo(f"error: {escape_line(message)}", err=True)
+        echo("Nothing was written.", err=True)
         return 1
     if dry_run:
         for item in found.imports:
             for planned in item.files:
                 if planned.write:
-                    click.echo(f"--- {planned.path} (new file)")
-                    click.echo(planned.text, nl=not planned.text.endswith("\n"))
+                    echo(f"--- {escape_line(planned.path)} (new file)")
+                    echo(planned.text, nl=not planned.text.endswith("\n"))
         if found.imports:
-            click.echo("")
+            echo("")
     else:
         write_imports(selection.project.root, found.imports)
     summary = _summary(
@@ -101,7 +103,7 @@ def import_command(
         environment=environment,
         target=target,
     )
-    click.echo(summary, nl=False)
+    echo(summary, nl=False)
     return 0
 
 
@@ -211,9 +213,44 @@ def prepare_import(
              **{f"{i.data['kind']}:{i.object_id}": i.name for i in kinds.imports}}
     imports += kinds.imports
     candidates += kinds.raws
+    refused = [problem for item in imports for problem in secret_problems(item, kind)]
+    if refused:  # a known secret in live data is a diagnostic, never a file or a line of output
+        return FoundImports(kind, skipped=tuple(skipped), errors=tuple(refused))
     notes = verify_round_trip(imports, candidates, selection, names=names, essences=graph.essences)
     label = kind if not kinds.imports else "object"
     return FoundImports(label, tuple(imports), tuple(candidates), notes, (*skipped, *kinds.skipped))
+
+
+def secret_problems(item: ImportedSpec, kind: str) -> list[str]:
+    """Where the files an import would write hold a value the run's redactor hides (the API key, a vault
+    secret, a URL password, an `sk-` key): each a refusal naming the field or file, never the value."""
+    from orchestrator.secrets import current
+
+    redactor = current()
+    found = [f"at `{pointer}`" for pointer in _secret_pointers(item.data, "", redactor)]
+    for planned in item.files[1:]:
+        text = planned.text if planned.data is None else planned.data.decode("utf-8", "replace")
+        if redactor.redact(text) != text:
+            found.append(f"in {planned.path}")
+    noun = item.kind or kind
+    return [f"{item.object_id}: the live {noun} holds a secret value {where} (a key or secret this project "
+            "names, a URL password or an `sk-` key); it is not written into a spec: remove it from the live "
+            "object first" for where in found]
+
+
+def _secret_pointers(value: Any, pointer: str, redactor: Any) -> list[str]:
+    if isinstance(value, str):
+        return [pointer or "/"] if redactor.redact(value) != value else []
+    if isinstance(value, Mapping):
+        found = []
+        for key, item in value.items():
+            here = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+            found += [here] if redactor.redact(str(key)) != str(key) else []
+            found += _secret_pointers(item, here, redactor)
+        return found
+    if isinstance(value, list | tuple):
+        return [p for index, item in enumerate(value) for p in _secret_pointers(item, f"{pointer}/{index}", redactor)]
+    return []
 
 
 def verify_round_trip(
@@ -417,4 +454,4 @@ def _summary(
                 f"Tip: for editor completion, `orchestrator schema spec > {SCHEMA_FILE}` "
                 "(the specs' yaml-language-server line points there)."
             )
-    return "\n".join(lines) + "\n"
+    return "\n".join(escape_line(line) for line in lines) + "\n"  # one line each: names are foreign text

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from orchestrator.cli.output import echo
 from orchestrator.errors import OrchestratorError
 
 GITIGNORE_LINE = ".orchestrator/"
@@ -42,18 +43,18 @@ def init(folder: Path | None) -> int:
         path.write_text(text.replace("__PROJECT__", project), encoding="utf-8")
     ignored = _add_gitignore_line(target / ".gitignore")
     shown = _shown(target)
-    click.echo(f"Created project {project} in {shown}:", err=True)
+    echo(f"Created project {project} in {shown}:", err=True)
     for name in sorted(files):
-        click.echo(f"  {name}", err=True)
+        echo(f"  {name}", err=True)
     if ignored:
-        click.echo(f"  .gitignore ({GITIGNORE_LINE})", err=True)
+        echo(f"  .gitignore ({GITIGNORE_LINE})", err=True)
     prefix = f"cd {shown} && " if shown != "." else ""
     steps = [(f"{prefix}orchestrator validate", "check the specs offline"),
              ("orchestrator apply --yes", "deploy them to the embedded local target")]
     width = max(len(command) for command, _ in steps)
-    click.echo("Next:", err=True)
+    echo("Next:", err=True)
     for command, why in steps:
-        click.echo(f"  {command:<{width}}   # {why}", err=True)
+        echo(f"  {command:<{width}}   # {why}", err=True)
     return 0
 
 

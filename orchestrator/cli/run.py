@@ -19,6 +19,7 @@ import click
 
 from orchestrator.cli.common import directory_option, environment_option, spec_argument, target_option
 from orchestrator.cli.engine import Invalid, events_option, load_state, make_bus
+from orchestrator.cli.output import echo
 from orchestrator.errors import OrchestratorError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -123,19 +124,19 @@ def run(name: str, message: str, output: str, **options: Any) -> int:
                 reply = send_showing_progress(session, name, message, tool_starts=output == "text")
             except TurnFailed as failed:
                 if output == "json":
-                    click.echo(json.dumps(failed.to_json(), indent=2, ensure_ascii=False))
-                click.echo(f"error: {failure_text(failed)}", err=True)
+                    echo(json.dumps(failed.to_json(), indent=2, ensure_ascii=False))
+                echo(f"error: {failure_text(failed)}", err=True)
                 if failed.thread_id is not None:
                     label, conversation = session.conversation_label, failed.thread_id
-                    click.echo(f"{label}: {conversation} (continue with --thread {conversation})", err=True)
+                    echo(f"{label}: {conversation} (continue with --thread {conversation})", err=True)
                 return BUDGET_EXIT if failed.status == "budget_reached" else 1
     except Invalid:
         return 1
     if output == "json":
-        click.echo(json.dumps(reply.to_json(), indent=2, ensure_ascii=False))
+        echo(json.dumps(reply.to_json(), indent=2, ensure_ascii=False))
     else:
-        click.echo(reply.text)
-        click.echo(
+        echo(reply.text)
+        echo(
             f"{session.conversation_label}: {reply.thread_id} · "
             f"{describe_usage(reply.usage, reply.cost_usd, reply.model, reply.spend)}",
             err=True,
@@ -165,7 +166,7 @@ def chat(name: str, **options: Any) -> int:
                 if session.thread_id is not None
                 else f"a new {session.conversation_label} (created by the first message)"
             )
-            click.echo(f"Chatting with {name} ({session.assistant_id}) on {where}. Ctrl-D to exit.", err=True)
+            echo(f"Chatting with {name} ({session.assistant_id}) on {where}. Ctrl-D to exit.", err=True)
             prompt = sys.stdin.isatty()
             read_line = line_reader(history_file(options.get("directory")) if prompt else None)
             try:
@@ -174,7 +175,7 @@ def chat(name: str, **options: Any) -> int:
                         text = read_line("you> " if prompt else "")
                     except EOFError:
                         if prompt:
-                            click.echo("", err=True)
+                            echo("", err=True)
                         break
                     if not text.strip():
                         continue
@@ -182,11 +183,11 @@ def chat(name: str, **options: Any) -> int:
                         reply = send_showing_progress(session, name, text)
                     except TurnFailed as failed:
                         failures += 1
-                        click.echo(f"error: {failure_text(failed)}", err=True)
+                        echo(f"error: {failure_text(failed)}", err=True)
                         continue
-                    click.echo(f"{name}> {reply.text}")
+                    echo(f"{name}> {reply.text}")
             except KeyboardInterrupt:
-                click.echo("", err=True)
+                echo("", err=True)
                 interrupted = True
             model = session.last_model
             turns = f"{session.turns} turn{'s' if session.turns != 1 else ''}"
@@ -195,7 +196,7 @@ def chat(name: str, **options: Any) -> int:
                 if session.thread_id is not None
                 else ""
             )
-            click.echo(
+            echo(
                 f"Session: {turns}{where} · "
                 f"{describe_usage(session.usage, session.cost_usd, model, session.spend)}",
                 err=True,
@@ -230,7 +231,7 @@ def open_session(
     debug = events_debug or os.environ.get(DEBUG_ENV, "") not in ("", "0", "false")
     limits = Limits(turn_timeout_s=turn_timeout, tool_timeout_s=tool_timeout, max_tool_rounds=max_tool_rounds)
     if spend_limit_cents is not None and state.target.backend != "agents":
-        click.echo(f"warning: --spend-limit has no effect on target `{state.target.name}` (backend: "
+        echo(f"warning: --spend-limit has no effect on target `{state.target.name}` (backend: "
                    f"{state.target.backend}): threads and runs have no spend limit", err=True)
     with Connection(state.project, state.target) as connection:
         session = Session.attach(
@@ -238,7 +239,7 @@ def open_session(
             spend_limit_cents=spend_limit_cents,
         )
         for function, problem in session.registry.problems().items():
-            click.echo(f"warning: function `{function}`: {problem}; its calls will return an error", err=True)
+            echo(f"warning: function `{function}`: {problem}; its calls will return an error", err=True)
         yield session
 
 
@@ -261,7 +262,7 @@ def line_reader(history: Path | None) -> Callable[[str], str]:
     if history is None or not sys.stdout.isatty():
         def plain(prompt: str) -> str:
             if prompt:
-                click.echo(prompt, nl=False, err=True)
+                echo(prompt, nl=False, err=True)
             return input()
 
         return plain
@@ -296,7 +297,7 @@ def send_showing_progress(session: Any, name: str, text: str, *, tool_starts: bo
             if activity.enabled:
                 activity.say(line)
             else:
-                click.echo(line, err=True)
+                echo(line, err=True)
 
         def started(call_id: str, function: str) -> None:
             activity.update(f"{name} is replying: running {function}")
@@ -306,6 +307,8 @@ def send_showing_progress(session: Any, name: str, text: str, *, tool_starts: bo
             activity.update(f"{name} is replying")
             status = "ok" if call.ok else f"error: {call.error_type}"
             say(f"  <- {call.name} {status} ({call.duration_ms} ms)")
+            for line in call.printed.splitlines():  # what the handler printed: never on stdout
+                say(f"     {call.name}| {line}")
 
         return session.send(text, on_tool_start=started if tool_starts else None, on_tool_done=finished)
 
