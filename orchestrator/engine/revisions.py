@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import shutil
 import subprocess
 import tempfile
@@ -31,6 +32,7 @@ from orchestrator.spec.project import PROJECT_FILE, Project, Target, load_projec
 GIT_TIMEOUT_S = 300
 MAX_PATHSPECS = 1000  # paths per `git status` call, far below any command-line limit
 GLOB_CHARS = frozenset("*?[")
+COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 class GitError(OrchestratorError):
@@ -236,10 +238,17 @@ def resolve_commit(repo: Repository, rev: str) -> str:
     """The full commit id REV names (a commit, a tag, a branch, HEAD~2 ...)."""
     if not rev or rev.startswith("-") or any(c in rev for c in "\0\n"):
         raise OrchestratorError(f"`{rev}` is not a git revision")
+    if rev.startswith("^") or ".." in rev.partition(":")[0]:
+        raise OrchestratorError(f"`{rev}` is a range of commits, not one commit; --rev takes one commit "
+                                "(a commit id, tag, branch, HEAD~1 ...)")
     try:
-        return repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").decode().strip()
+        found = repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").decode()
     except GitError:
         raise OrchestratorError(f"unknown git revision `{rev}` in the repository at {repo.top}") from None
+    if not COMMIT_ID.fullmatch(found.strip()):  # what git answers must be one commit id, whatever rev was
+        raise OrchestratorError(f"`{rev}` does not name one commit; --rev takes one commit "
+                                "(a commit id, tag, branch, HEAD~1 ...)")
+    return found.strip()
 
 
 def describe_commits(repo: Repository, commits: Iterable[str]) -> dict[str, Commit]:
