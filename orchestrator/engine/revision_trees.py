@@ -84,6 +84,7 @@ class TreeWriter:
     root: Path
     blobs: Path  # blobs/<sha>, shared by the trees of one Snapshots
     have: set[str]  # blobs already in blobs/
+    prefix: str = ""  # the project folder below the top of the work tree ("" at the top)
     problems: list[Diagnostic] = field(default_factory=list)
     written: int = 0  # blobs read from git for this tree (what the tests count)
 
@@ -257,7 +258,8 @@ class TreeWriter:
                                        hint="install the filter's driver (for `lfs`: git-lfs, then `git lfs "
                                             "install`), or run without --rev on a checkout"))
             return
-        done = subprocess.run([self.git, "-C", str(self.cwd), "cat-file", "--filters", f"--path={entry.path}",
+        # --path is relative to the top of the work tree (check-attr's paths, to the folder git runs in)
+        done = subprocess.run([self.git, "-C", str(self.cwd), "cat-file", "--filters", f"--path={self.prefix}/{entry.path}" if self.prefix else f"--path={entry.path}",
                                entry.sha], capture_output=True, env=self.env, timeout=300, check=False)
         problem = done.stderr.decode("utf-8", "replace").strip()
         if done.returncode != 0 or problem:

@@ -403,7 +403,7 @@ class Snapshots:
         from orchestrator.engine.revision_trees import TreeWriter
 
         writer = TreeWriter(self.repo.git, self.repo.root, git_environment(), tree, self.base / "trees" / tree,
-                            self.base / "blobs", self._blobs)
+                            self.base / "blobs", self._blobs, self.repo.prefix)
         writer.write()
         self._problems[tree] = tuple(writer.problems)
         self.blobs_read += writer.written
