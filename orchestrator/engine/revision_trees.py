@@ -20,6 +20,7 @@ import re
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,6 +88,10 @@ class TreeWriter:
     prefix: str = ""  # the project folder below the top of the work tree ("" at the top)
     problems: list[Diagnostic] = field(default_factory=list)
     written: int = 0  # blobs read from git for this tree (what the tests count)
+    links: dict[str, str] = field(default_factory=dict)  # where a link lands -> the link
+    _asked: dict[str, set[str]] = field(default_factory=dict)  # folder -> the words of its specs resolved
+    shas: dict[str, str] = field(default_factory=dict)  # path -> blob, of the files written as their blob
+    texts: dict[str, bytes] = field(default_factory=dict)  # blob -> bytes, of YAML files kept to be read
 
     def run(self, *args: str, input: bytes | None = None) -> bytes:
         from orchestrator.engine.revisions import GitError
@@ -123,31 +128,47 @@ class TreeWriter:
                 if not written:
                     break
                 for path in written:
-                    if specs is not None and _below(path, specs) and path.lower().endswith((".yaml", ".yml")):
-                        for prefix, matcher in self._named_by(path):
-                            key = (prefix, matcher.pattern if matcher is not None else None)
-                            if key in seen or any(_below(prefix, f) for f in folders):
-                                continue  # asked already, or in a folder written whole
-                            seen.add(key)
-                            found = index.find(prefix)
-                            if found is None:
-                                continue  # names nothing of the tree: the build says so if it is a path
-                            kind, where = found
-                            if kind in ("link", "commit") and where != prefix:
-                                wanted.add(where)  # a link on the way (followed next round), or a submodule
-                            else:
-                                wanted.add(prefix, matcher)
+                    if not path.lower().endswith((".yaml", ".yml")) or specs is None:
+                        continue
+                    # a spec file, or the file a spec file's link lands on (its paths are from the link's folder)
+                    link = self.links.get(path)
+                    base = (posixpath.dirname(path) if _below(path, specs)
+                            else posixpath.dirname(link) if link is not None and _below(link, specs) else None)
+                    if base is not None:
+                        self._follow(self._named_by(path, base), wanted, index, seen, folders)
         finally:
             index.close()
 
-    def _named_by(self, spec: str) -> Iterable[tuple[str, re.Pattern[str] | None]]:
+    def _follow(self, named: Iterable[tuple[str, re.Pattern[str] | None]], wanted: Wanted, index: TreeIndex,
+                seen: set[tuple[str, str | None]], folders: list[str]) -> None:
+        """Want what the named paths find in the tree: the file or folder, the link on the way, a submodule."""
+        for prefix, matcher in named:
+            key = (prefix, matcher.pattern if matcher is not None else None)
+            if key in seen or any(_below(prefix, f) for f in folders):
+                continue  # asked already, or in a folder written whole
+            seen.add(key)
+            found = index.find(prefix)
+            if found is None:
+                continue  # names nothing of the tree: the build says so if it is a path
+            kind, where = found
+            if kind in ("link", "commit") and where != prefix:
+                wanted.add(where)  # a link on the way (followed next round), or a submodule
+            else:
+                wanted.add(prefix, matcher)
+
+    def _named_by(self, spec: str, base: str) -> Iterable[tuple[str, re.Pattern[str] | None]]:
         """Every path or glob the spec's text may name (any word that may be one, resolved from its folder)."""
-        target = self.root / spec
-        if target.is_symlink() or not target.is_file() or target.stat().st_size > MAX_YAML_BYTES:
-            return
-        text = target.read_bytes().decode("utf-8", "replace")
-        base = posixpath.dirname(spec)  # a spec names files from its folder (templates are written whole)
-        for token in set(TOKEN.findall(text)):
+        raw = self.texts.get(self.shas.get(spec, ""))
+        if raw is None:  # filtered, or too big to be a spec
+            target = self.root / spec
+            if target.is_symlink() or not target.is_file() or target.stat().st_size > MAX_YAML_BYTES:
+                return
+            raw = target.read_bytes()
+        text = raw.decode("utf-8", "replace")
+        # a spec names files from its folder (templates are written whole)
+        asked = self._asked.setdefault(base, set())
+        for token in set(TOKEN.findall(text)) - asked:
+            asked.add(token)  # specs of one folder share most words: each is resolved once
             token = token.strip("[]-:").rstrip(".")
             if not token or token.startswith(("/", "#")) or "://" in token or ("/" not in token and "." not in token):
                 continue
@@ -206,6 +227,7 @@ class TreeWriter:
         target = self.root / entry.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.symlink_to(link)
+        self.links.setdefault(landing, entry.path)
         return landing
 
     def _write_blobs(self, entries: list[Entry]) -> None:
@@ -213,24 +235,33 @@ class TreeWriter:
             return
         filtered = self._filtered([e.path for e in entries])
         plain = [e for e in entries if e.path not in filtered and (e.size or 0) <= _limit(e.path)]
-        self._fetch(sorted({e.sha for e in plain}))
+        self._fetch(sorted({e.sha for e in plain}),
+                    keep={e.sha for e in plain if e.path.lower().endswith((".yaml", ".yml"))
+                          and (e.size or 0) <= MAX_YAML_BYTES})
+        base = str(self.root)
+        made: set[str] = set()
         for entry in entries:
-            target = self.root / entry.path
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target = os.path.join(base, entry.path)
+            folder = os.path.dirname(target)
+            if folder not in made:
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
             if entry.path in filtered:
-                self._smudge(entry, filtered[entry.path], target)
+                self._smudge(entry, filtered[entry.path], Path(target))
             elif (entry.size or 0) > _limit(entry.path):
                 with open(target, "wb") as out:  # sparse: the read gate refuses it by its size, as on disk
                     out.truncate(entry.size or 0)
             else:
+                self.shas[entry.path] = entry.sha
+                blob = os.path.join(self.blobs, entry.sha)
                 try:
-                    os.link(self.blobs / entry.sha, target)
+                    os.link(blob, target)
                 except OSError:
                     import shutil
 
-                    shutil.copyfile(self.blobs / entry.sha, target)
+                    shutil.copyfile(blob, target)
             if entry.mode == "100755":
-                target.chmod(0o755)
+                os.chmod(target, 0o755)
 
     def _filtered(self, paths: list[str]) -> dict[str, str]:
         """The paths a checkout would not write as their blob (a filter, ident, an encoding, CRLF): path -> why."""
@@ -280,12 +311,15 @@ class TreeWriter:
                               env=self.env, timeout=60, check=False)
         return done.stdout.decode("utf-8", "replace").strip() or None if done.returncode == 0 else None
 
-    def _fetch(self, shas: Iterable[str]) -> None:
-        """Write every missing blob to blobs/<sha>, streamed from one `git cat-file --batch`."""
+    def _fetch(self, shas: Iterable[str], keep: AbstractSet[str] = frozenset()) -> None:
+        """Write every missing blob to blobs/<sha>, streamed from one `git cat-file --batch`; keep the bytes of
+        those in keep (spec files, read next for the paths they name)."""
         missing = sorted(set(shas) - self.have)
+        for sha in keep - set(missing) - self.texts.keys():
+            self.texts[sha] = (self.blobs / sha).read_bytes()  # written for an earlier tree
         if not missing:
             return
-        read_blobs(self.git, self.cwd, self.env, missing, lambda sha: self.blobs / sha)
+        read_blobs(self.git, self.cwd, self.env, missing, lambda sha: self.blobs / sha, keep, self.texts)
         self.have.update(missing)
         self.written += len(missing)
 
@@ -364,7 +398,8 @@ class TreeIndex:
         return "tree", folder
 
 
-def read_blobs(git: str, cwd: Path, env: dict[str, str], shas: Sequence[str], place: Callable[[str], Path]) -> None:
+def read_blobs(git: str, cwd: Path, env: dict[str, str], shas: Sequence[str], place: Callable[[str], Path],
+               keep: AbstractSet[str], kept: dict[str, bytes]) -> None:
     from orchestrator.engine.revisions import GitError
 
     process = subprocess.Popen([git, "-C", str(cwd), "cat-file", "--batch"], stdin=subprocess.PIPE,
@@ -386,6 +421,7 @@ def read_blobs(git: str, cwd: Path, env: dict[str, str], shas: Sequence[str], pl
             if len(header) != 3 or header[1] != b"blob":
                 raise GitError(f"git cat-file could not read blob {sha}")
             left = int(header[2])
+            blocks = []
             with open(place(sha), "wb") as out:
                 while left:
                     block = process.stdout.read(min(left, 1 << 20))
@@ -393,6 +429,10 @@ def read_blobs(git: str, cwd: Path, env: dict[str, str], shas: Sequence[str], pl
                         raise GitError(f"git cat-file ended in the middle of blob {sha}")
                     out.write(block)
                     left -= len(block)
+                    if sha in keep:
+                        blocks.append(block)
+            if sha in keep:
+                kept[sha] = b"".join(blocks)
             process.stdout.read(1)  # the newline after each blob
     finally:
         process.stdout.close()
