@@ -165,3 +165,25 @@ def test_a_filter_that_cannot_be_applied_refuses_the_revision_by_path(repo: Repo
     assert "docs/guide.md" in result.stderr and "git could not apply `filter=lfs`" in result.stderr, result.stderr
     assert snapshot(sdk) == before, "nothing was changed, nothing deleted"
     assert repo.cli("validate").exit_code == 0  # the working tree itself is fine: only the revision is refused
+
+
+def test_rollback_to_a_revision_with_a_submodule_changes_nothing(repo: Repo, sdk: openai.OpenAI,
+                                                                 tmp_path: Path) -> None:
+    vendor = Repo(tmp_path / "vendor", tmp_path / "vendor")
+    vendor.top.mkdir()
+    vendor.git("init", "-q", "-b", "main")
+    write_yaml(vendor.top / "vendored.yaml", spec("vendored", instructions="From the vendor."))
+    vendor.commit("v1", "A vendored spec")
+    seed(repo.project)
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(vendor.top), "deploy/specs/vendor")
+    repo.commit("c1", "Specs, and vendor specs as a submodule")
+    repo.git("rm", "-q", "-r", "deploy/specs/vendor")
+    write_spec(repo.project, "helper", instructions="You help, briefly.")
+    repo.commit("c2", "No more vendor specs; a shorter helper")
+    assert repo.cli("apply", "--yes").exit_code == 0
+    before = snapshot(sdk)
+    result = repo.cli("rollback", "helper", "--yes")  # c1 cannot be read whole, so it is no rollback target
+    assert result.exit_code == 1, result.output
+    assert "nothing was changed" in result.stderr
+    assert "Traceback" not in result.output
+    assert snapshot(sdk) == before

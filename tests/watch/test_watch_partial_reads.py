@@ -37,3 +37,16 @@ def test_a_spec_replaced_by_a_fifo_is_an_error_not_a_deletion(project: Path, sdk
     assert validate.exit_code == 1 and "not a regular file" in validate.output  # the same verdict as watch
     assert watch.stop() == 0
     assert set(live_by_spec(sdk)) == {"alpha", "beta"}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
+def test_apply_prune_with_a_spec_replaced_by_a_fifo_deletes_nothing(project: Path, sdk: openai.OpenAI) -> None:
+    write_spec(project, "alpha")
+    write_spec(project, "beta")
+    assert run_cli(["-C", str(project), "apply", "--yes"]).exit_code == 0
+    spec = project / "specs" / "beta.yaml"
+    spec.unlink()
+    os.mkfifo(spec)
+    result = run_cli(["-C", str(project), "apply", "--prune", "--yes"])
+    assert result.exit_code == 1 and "not a regular file" in result.stderr, result.output
+    assert set(live_by_spec(sdk)) == {"alpha", "beta"}
