@@ -2,9 +2,11 @@
 the history of what one spec deploys.
 
 Git is run through its command-line tool (a subprocess), only by the commands that use revisions.
-Trees of past commits are written from git objects (`ls-tree`, `cat-file --batch`) into a temporary
-folder, never by checking out: the working tree, the index and the project's `.orchestrator/` are
-never touched, and no `.gitattributes` filter or export rule changes what is read.
+Of the tree of a commit, only what its desired state needs is written from git objects into a private
+temporary folder (orchestrator.engine.revision_trees), never by checking out: the working tree, the
+index and the project's `.orchestrator/` are never touched. Filtered files are read through git's
+filters as a checkout writes them; what cannot be read so (a submodule, a filter with no driver) is
+refused by name, and a build from such a partial read gives no desired state.
 """
 
 from __future__ import annotations
@@ -334,7 +336,8 @@ def describe_revision(revision: Revision | None, far: Distance | None, *, known:
 
 
 class Snapshots:
-    """Project folders as they were at given commits, written into one temporary folder from git objects.
+    """Project folders as they were at given commits (what their desired state needs of them), written into
+    one temporary folder from git objects.
 
     Folders are kept per tree id (commits with the same project tree share one); blobs are written once
     and hard-linked into each folder. Everything is removed on close.
