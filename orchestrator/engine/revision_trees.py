@@ -89,6 +89,7 @@ class TreeWriter:
     problems: list[Diagnostic] = field(default_factory=list)
     written: int = 0  # blobs read from git for this tree (what the tests count)
     links: dict[str, str] = field(default_factory=dict)  # where a link lands -> the link
+    through: dict[str, list[tuple[str, re.Pattern[str] | None]]] = field(default_factory=dict)  # link -> asked below
     _asked: dict[str, set[str]] = field(default_factory=dict)  # folder -> the words of its specs resolved
     shas: dict[str, str] = field(default_factory=dict)  # path -> blob, of the files written as their blob
     texts: dict[str, bytes] = field(default_factory=dict)  # blob -> bytes, of YAML files kept to be read
@@ -151,8 +152,11 @@ class TreeWriter:
             if found is None:
                 continue  # names nothing of the tree: the build says so if it is a path
             kind, where = found
-            if kind in ("link", "commit") and where != prefix:
-                wanted.add(where)  # a link on the way (followed next round), or a submodule
+            if kind == "link":  # the link is written, and what it lands on wanted next round
+                self.through.setdefault(where, []).append((prefix[len(where) + 1:], matcher))
+                wanted.add(where)
+            elif kind == "commit" and where != prefix:
+                wanted.add(where)  # a submodule on the way: refused by name
             else:
                 wanted.add(prefix, matcher)
 
@@ -198,8 +202,13 @@ class TreeWriter:
         self._write_blobs([e for e in entries.values() if e.kind == "blob" and e.mode != "120000"])
         for link in links:
             landing = self._link(link)
-            if landing is not None:
-                wanted.add(landing)
+            if landing is None:
+                continue
+            asked = self.through.pop(link.path, None)
+            if asked is None:
+                wanted.add(landing)  # a link in a folder written whole: all it lands on
+            for rest, matcher in asked or ():
+                wanted.add(posixpath.join(landing, rest) if rest else landing, matcher)
         return sorted(entries)
 
     def _list(self, prefixes: Sequence[str]) -> list[Entry]:

@@ -187,3 +187,27 @@ def test_rollback_to_a_revision_with_a_submodule_changes_nothing(repo: Repo, sdk
     assert "nothing was changed" in result.stderr
     assert "Traceback" not in result.output
     assert snapshot(sdk) == before
+
+
+def test_links_a_spec_reaches_are_followed_inside_the_project(repo: Repo, sdk: openai.OpenAI) -> None:
+    """A spec file linked from another folder, and a glob through a link to a folder: as in the working tree."""
+    root = repo.project
+    seed(root)
+    write(root / "realdocs" / "a.md", "# A\n")
+    write(root / "realdocs" / "other.txt", "Not matched.\n")
+    (root / "docs").symlink_to("realdocs")
+    write_yaml(root / "shared" / "kb.yaml", spec("kb", instructions="KB.", tools=["file_search"],
+                                                 knowledge={"files": ["../docs/*.md"]}))
+    (root / "specs" / "kb.yaml").symlink_to("../shared/kb.yaml")
+    repo.commit("c1", "Links")
+    working = repo.cli("diff")
+    assert working.exit_code == 2 and "realdocs/a.md" in working.stdout, working.output
+    at_head = repo.cli("diff", "--rev", "HEAD")
+    assert at_head.exit_code == 2, at_head.output
+    assert at_head.stdout == working.stdout
+    git = find_repository(root)
+    assert git is not None
+    with Snapshots(git) as snapshots:
+        built = snapshots.root(resolve_commit(git, "HEAD"))
+        assert built is not None
+        assert (built / "realdocs" / "a.md").is_file() and not (built / "realdocs" / "other.txt").exists()
