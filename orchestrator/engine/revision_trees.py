@@ -34,6 +34,9 @@ MAX_ROUNDS = 8  # rounds of links and named files followed (a link to a folder n
 MAX_PATHS_PER_CALL = 1000
 GLOB_CHARS = frozenset("*?[")
 TOKEN = re.compile(r"[^\s'\",{}]+")  # a path or glob as a spec may write it (quoted, in a flow list ...)
+# ... and one with spaces: a quoted string, or a plain value after `key: ` or `- ` up to the line's end
+SPACED = re.compile(r"\"([^\"\n]* [^\"\n]*)\"|'([^'\n]* [^'\n]*)'|(?:: |- )([^\s#'\"\[{][^#\n]* [^#\n]*?)\s*(?:#|$)",
+                    re.MULTILINE)
 ATTRIBUTES = ("filter", "ident", "working-tree-encoding", "eol")
 
 
@@ -171,9 +174,12 @@ class TreeWriter:
         text = raw.decode("utf-8", "replace")
         # a spec names files from its folder (templates are written whole)
         asked = self._asked.setdefault(base, set())
-        for token in set(TOKEN.findall(text)) - asked:
+        words = set(TOKEN.findall(text))
+        if " " in text:
+            words.update(next(g for g in m.groups() if g) for m in SPACED.finditer(text))
+        for token in words - asked:
             asked.add(token)  # specs of one folder share most words: each is resolved once
-            token = token.strip("[]-:").rstrip(".")
+            token = token.strip().strip("[]-:").rstrip(".")
             if not token or token.startswith(("/", "#")) or "://" in token or ("/" not in token and "." not in token):
                 continue
             found = _want(base, token)
