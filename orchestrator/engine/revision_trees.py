@@ -100,7 +100,7 @@ class TreeWriter:
     def run(self, *args: str, input: bytes | None = None) -> bytes:
         from orchestrator.engine.revisions import GitError
 
-        done = subprocess.run([self.git, "-C", str(self.cwd), *args], input=input, capture_output=True,
+        done = subprocess.run([self.git, "--literal-pathspecs", "-C", str(self.cwd), *args], input=input, capture_output=True,
                               env=self.env, timeout=300, check=False)
         if done.returncode != 0:
             message = done.stderr.decode("utf-8", "replace").strip().splitlines()
