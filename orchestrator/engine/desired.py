@@ -428,8 +428,8 @@ class Builder:
         return DesiredState(self.project, self.environment, self.target, MappingProxyType(assistants), diagnostics,
                             tuple(files), tuple(sorted(self.skipped)), resources, accepted)
 
-    def set_aside_accepted(self, diagnostics: Diagnostics, *,
-                           every_spec: bool = True) -> tuple[Diagnostics, tuple[Diagnostic, ...]]:
+    def set_aside_accepted(self, diagnostics: Diagnostics, *, every_spec: bool = True,
+                           names: Mapping[str, str] | None = None) -> tuple[Diagnostics, tuple[Diagnostic, ...]]:
         """(the diagnostics to show, the warnings this environment's `accept:` covers). With every spec built,
         an acceptance naming an unknown spec is an error and one that covers no warning is reported (stale)."""
         from dataclasses import replace
@@ -439,7 +439,8 @@ class Builder:
         rules = self.environment.accept
         if not rules:
             return diagnostics, ()
-        names = {self.project.display(path): claimed[0] for path, claimed in getattr(self, "_names", {}).items()}
+        if names is None:  # spec file as shown -> spec name, of every file this build read
+            names = {self.project.display(path): claimed[0] for path, claimed in getattr(self, "_names", {}).items()}
         shown, accepted, used = Diagnostics(), [], set()
         for item in diagnostics:
             rule = next((r for r in rules if r.covers(names.get(item.file), item.pointer)), None) \
