@@ -74,3 +74,21 @@ def test_a_knowledge_file_edit_changes_what_the_spec_deploys(tmp_path: Path) -> 
     text = repo.cli("history", "tutor", "--diff", repo.commits["k2"])
     assert text.exit_code == 0, text.output
     assert "~ specs/kb/a.md" in text.stdout
+
+
+def test_rollback_goes_back_over_a_knowledge_file_edit(tmp_path: Path) -> None:
+    """The same definition picks the revision rollback goes to: k1 deploys other knowledge than live k2."""
+    repo = new_repo(tmp_path / "repo", base_url=None)
+    root = repo.project
+    write(root / ".gitignore", ".orchestrator/\n")
+    write(root / "specs" / "kb" / "a.md", "# A\nuno\n")
+    write_spec(root, "tutor", instructions="You teach.", tools=["file_search"], knowledge={"files": ["kb/*.md"]})
+    repo.commit("k1", "Tutor with knowledge")
+    write(root / "specs" / "kb" / "a.md", "# A\nuno, dos\n")
+    repo.commit("k2", "Knowledge: dos")
+    assert repo.cli("apply", "--yes").exit_code == 0
+    back = repo.cli("rollback", "tutor", "--yes")
+    assert back.exit_code == 0, back.output
+    assert f"-> {repo.commits['k1'][:7]} (Tutor with knowledge" in back.stderr
+    assert "vector_store tutor: updated" in back.stdout
+    assert repo.cli("diff", "--rev", repo.commits["k1"]).exit_code == 0
