@@ -27,15 +27,16 @@ from orchestrator.errors import OrchestratorError
 @environment_option
 @target_option
 @click.option("--diff", "diff_rev", default=None, metavar="REV",
-              help="Show what revision REV changed in the spec's rendered payload, against its parent.")
+              help="Show what revision REV changed in the spec's rendered payload and uploaded files, against its parent.")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def history(name: str, directory: Path | None, environment: str | None, target: str | None, diff_rev: str | None,
             output: str) -> int:
     """List the git revisions that changed what spec NAME deploys, newest first, the live one marked `*`.
 
-    A revision counts when it changed the spec file, a template or partial it renders through, a function
-    schema, a knowledge or code file, or (through orchestrator.yaml's vars) its rendered payload. The
-    environment's live object is read to mark the revision it was applied from.
+    A revision counts when it changed what NAME deploys: the rendered payload (from the spec file, its
+    templates and partials, function schemas, orchestrator.yaml's vars) or the content of the knowledge and
+    code files it uploads. A commit that touched those files but renders the same payload does not count;
+    --diff on it says so. The environment's live object is read to mark the revision it was applied from.
 
     \b
     Examples:
