@@ -135,3 +135,11 @@ def test_watch_does_not_repeat_accepted_differences(clone: Path) -> None:
         assert "not deployed" not in watch.output, watch.output
     finally:
         watch.stop()
+
+
+def test_the_mcp_validate_tool_returns_accepted_differences_apart(clone: Path) -> None:
+    from orchestrator.mcp.tools import Workspace
+
+    result = Workspace(root=clone).validate(environment="agents")
+    assert result["valid"] is True and result["diagnostics"] == []
+    assert sorted((d["pointer"], d["line"]) for d in result["accepted"]) == ACCEPTED
