@@ -60,7 +60,7 @@ def validate(directory: Path | None, environment: str | None, target: str | None
                                    if kind not in DERIVED_KINDS) - len(synthesised)  # but the files and stores specs name
     code = _report(diagnostics, output, count)
     if output == "text" and state.accepted:
-        click.echo(accepted_summary(selection.environment, len(state.accepted)), err=True)
+        echo(accepted_summary(selection.environment, len(state.accepted)), err=True)
     if code == 0 and output == "text":
         echo(f"{count} spec{'s' if count != 1 else ''} valid "
                    f"(environment {selection.environment.name}, target {selection.target.name}, "
@@ -138,7 +138,7 @@ def _validate_every_environment(directory: Path | None, output: str, handlers: b
     code = _report(merged, output, 0)
     if output == "text":
         for line in accepted:
-            click.echo(line, err=True)
+            echo(line, err=True)
     if code == 0 and output == "text":
         echo(f"valid in {len(names)} environment{'s' if len(names) != 1 else ''}: {', '.join(checked)}",
                    err=True)
