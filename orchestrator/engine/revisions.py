@@ -279,7 +279,8 @@ def commit_with_files(repo: Repository, commit: str) -> Commit:
     """One commit, with the files inside the project it touched against its first parent."""
     output = repo.run("show", "-z", "--no-renames", "--name-only", "--first-parent", "--diff-merges=first-parent",
                       f"--format={LOG_FORMAT}", commit, "--", ".")
-    return _parse_log(output, repo, with_files=True)[0]
+    found = _parse_log(output, repo, with_files=True)
+    return found[0] if found else describe_commits(repo, [commit])[commit]  # it touched nothing of the project
 
 
 def project_log(repo: Repository, start: str) -> list[Commit]:

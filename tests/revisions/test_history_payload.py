@@ -45,6 +45,8 @@ def same_payload_commits(repo: Repo) -> None:
     repo.commit("c4", "Tutor spec: a comment")
     write_spec(root, "tutor", **tutor_fields(metadata={"audience": "adults"}))
     repo.commit("c5", "Tutor: for adults")
+    write(repo.top / "README.md", "Not part of the project.\n")
+    repo.commit("c6", "Top-level readme")
 
 
 def test_history_lists_only_commits_whose_diff_shows_a_change(tmp_path: Path) -> None:
@@ -58,6 +60,12 @@ def test_history_lists_only_commits_whose_diff_shows_a_change(tmp_path: Path) ->
     text = repo.cli("history", "tutor", "--diff", c["c2"])
     assert f"{c['c2'][:7]} did not change what tutor deploys" in text.stdout
     assert "it changed templates/tutor.md.j2, which renders the same payload" in text.stdout
+    outside = repo.cli("history", "tutor", "--diff", c["c6"])
+    assert outside.exit_code == 0, outside.output
+    assert f"{c['c6'][:7]} did not change what tutor deploys.\n" in outside.stdout
+    assert "it changed" not in outside.stdout
+    moved = json.loads(repo.cli("history", "tutor", "--diff", c["c3"], "-o", "json").stdout)
+    assert (moved["change"]["action"], moved["files"], moved["uploads"]) == ("noop", ["orchestrator.yaml"], [])
 
 
 def test_a_knowledge_file_edit_changes_what_the_spec_deploys(tmp_path: Path) -> None:
