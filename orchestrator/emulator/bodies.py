@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import IO, Any
@@ -146,7 +147,30 @@ def parse_json(raw: bytes) -> Any:
         raise ApiError(400, "Invalid type for body: expected an object, but got null instead.")
     if deeper_than(value, MAX_JSON_DEPTH):
         raise too_deep
+    if LONE_SURROGATE_ESCAPE.search(raw) and holds_lone_surrogate(value):
+        # `"\ud800"` parses, but is no Unicode text: stored, it could never be answered again as UTF-8
+        raise ApiError(400, "Invalid body: a string holds an unpaired UTF-16 surrogate (\\ud800-\\udfff).",
+                       code="invalid_json")
     return value
+
+
+LONE_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def holds_lone_surrogate(value: Any) -> bool:
+    """Whether any key or string below value holds a surrogate code point (walked without recursion)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if any("\ud800" <= char <= "\udfff" for char in item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 @contextlib.asynccontextmanager

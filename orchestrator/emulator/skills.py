@@ -55,6 +55,15 @@ def load_version(ctx: Context, skill_id: str, version: str) -> dict[str, Any]:
     raise not_found(f"No version '{version}' of skill '{skill_id}'.", "version", "not_found")
 
 
+def is_unicode(text: str) -> bool:
+    """Whether text is Unicode text, that is holds no surrogate code point (UTF-8 can carry it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def read_front_matter(text: str) -> dict[str, Any]:
     if not text.startswith("---"):
         return {}
@@ -95,6 +104,9 @@ def read_archive(form: dict[str, Any]) -> tuple[bytes, str, str]:
     except (UnicodeDecodeError, zipfile.BadZipFile, ValueError):
         raise invalid("Invalid 'files': SKILL.md is not UTF-8 text.", "files") from None
     name, description = front.get("name"), front.get("description")
+    if any(isinstance(v, str) and not is_unicode(v) for v in (name, description)):
+        # YAML's "\udce9" escape parses to a lone surrogate: no text, and never answerable as UTF-8
+        raise invalid("Invalid 'files': SKILL.md front matter holds an unpaired UTF-16 surrogate.", "files")
     if not isinstance(name, str) or not name.strip():
         raise invalid("Invalid 'files': SKILL.md front matter must set 'name'.", "files")
     if not isinstance(description, str) or not description.strip():

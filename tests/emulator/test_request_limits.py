@@ -219,3 +219,27 @@ def test_a_streamed_upload_keeps_every_byte(client: openai.OpenAI) -> None:
     uploaded = client.files.create(file=("r.bin", data), purpose="assistants")
     assert uploaded.bytes == len(data)
     assert client.files.content(uploaded.id).read() == data
+
+
+@pytest.mark.parametrize("body", [b'{"model": "gpt-4.1", "name": "\\ud800"}', b'{"model": "gpt-4.1", "\\udce9": 1}'])
+def test_a_lone_surrogate_is_refused_not_stored(tmp_path: Path, body: bytes) -> None:
+    """`"\\ud800"` parses as JSON but is no text: stored, every later answer holding it failed (500)."""
+    with EmulatorServer(tmp_path / "db") as server:
+        answer = httpx2.post(server.base_url + "/assistants", content=body,
+                             headers={"Content-Type": "application/json"})
+        assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_json"
+        assert httpx2.get(server.base_url + "/assistants").json()["data"] == []
+
+
+def test_a_skill_whose_front_matter_escapes_a_lone_surrogate_is_refused(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("top/SKILL.md", '---\nname: "caf\\udce9"\ndescription: d\n---\nHi.\n')
+    with EmulatorServer(tmp_path / "db") as server:
+        sdk = openai.OpenAI(base_url=server.base_url, api_key="x", max_retries=0)
+        with pytest.raises(openai.BadRequestError, match="surrogate"):
+            sdk.skills.create(files=("skill.zip", buffer.getvalue(), "application/zip"))
+        assert sdk.skills.list().data == []
