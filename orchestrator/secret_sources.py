@@ -133,3 +133,26 @@ def parse_stamp(value: object) -> SecretStamp | None:
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1] or not parts[2]:
         return None
     return SecretStamp(int(parts[0]), parts[1], parts[2])
+
+
+def presence_problem(source: SecretSource, environ: Mapping[str, str]) -> str | None:
+    """Why apply could not read the source now (None: it could), found without reading a value: a variable
+    is set and not empty; a file is a regular file, readable, neither empty nor over the size bound."""
+    import stat
+
+    if source.env is not None:
+        return None if environ.get(source.env) else f"environment variable `{source.env}` is not set"
+    path = Path(os.path.expanduser(source.file or ""))
+    try:
+        info = path.stat()
+    except OSError as exc:
+        return f"secret file `{source.file}` cannot be found ({exc.strerror or 'error'})"
+    if not stat.S_ISREG(info.st_mode):
+        return f"secret file `{source.file}` is not a regular file"
+    if not os.access(path, os.R_OK):
+        return f"secret file `{source.file}` is not readable by this user"
+    if info.st_size == 0:
+        return f"secret file `{source.file}` is empty"
+    if info.st_size > MAX_SECRET_BYTES:
+        return f"secret file `{source.file}` is larger than {MAX_SECRET_BYTES} bytes"
+    return None
