@@ -62,7 +62,7 @@ def plan_markdown_sections(plan: Plan, *, redactor: Redactor | None = None) -> l
         lines.extend(markdown_section(plan, redactor))
         add("head", f"plan of environment {plan.environment}", lines)
         for change in plan.actionable:
-            add("resource", f"{change.kind} {change.name}", [*_uses(plan, change), *_details(change)])
+            add("resource", f"details of {change.kind} {change.name}", [*_uses(plan, change), *_details(change)])
     else:
         add("head", f"plan of environment {plan.environment}", lines)
     if plan.warnings:

