@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from orchestrator.engine.planning import Action, Change, Plan, describe_uses
@@ -101,7 +102,9 @@ def _details(change: Change) -> list[str]:
             table.append(f"| `{item.path}` | {before} | {after} |")
             continue
         if wants_diff(item.before, item.after):
-            diffs += [f"`{item.path}`", "", "```diff", *unified(item.before, item.after), "```", ""]
+            lines = unified(item.before, item.after)
+            fence = _fence(lines)
+            diffs += [f"`{item.path}`", "", f"{fence}diff", *lines, fence, ""]
             continue
         before = "(not readable)" if not item.before_known else _code(item.before)
         table.append(f"| `{item.path}` | {before} | {_code(item.after)} |")
@@ -110,6 +113,12 @@ def _details(change: Change) -> list[str]:
     out += diffs
     out += ["</details>", ""]
     return out
+
+
+def _fence(lines: list[str]) -> str:
+    """A code fence longer than any run of backticks inside (a template's own ``` would close a shorter one)."""
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def _code(value: object) -> str:

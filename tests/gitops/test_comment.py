@@ -15,18 +15,23 @@ TEMPLATE_LINES = 2_500
 
 
 def well_formed(markdown: str) -> None:
-    """Every code fence closed, every <details> closed, in order, and none inside a fence."""
-    fenced = False
+    """Every code fence closed (by a fence at least as long, as CommonMark reads them), every <details>
+    closed, in order, and none inside a fence."""
+    fence = ""
     open_details = 0
     for line in markdown.splitlines():
-        if re.match(r"^ {0,3}```", line):
-            fenced = not fenced
+        found = re.match(r"^ {0,3}(`{3,})(.*)$", line)
+        if found and not fence:
+            fence = found.group(1)
             continue
-        if fenced:
+        if found and fence and len(found.group(1)) >= len(fence) and not found.group(2).strip():
+            fence = ""
+            continue
+        if fence:
             continue
         open_details += line.count("<details>") - line.count("</details>")
         assert open_details >= 0, line
-    assert not fenced, "a code fence is left open"
+    assert not fence, "a code fence is left open"
     assert open_details == 0, "a <details> is left open"
 
 
@@ -148,3 +153,17 @@ def test_an_environment_whose_head_does_not_fit_is_left_out_whole_and_named() ->
     well_formed(body)
     assert "### dev" in body and "### staging" in body and "secret missing" in body
     assert "### prod" not in body and "> ✂️ Left out of prod (1 section): `plan of environment prod`" in body
+
+
+def test_a_template_holding_code_fences_keeps_the_comment_well_formed(two_environments: Path, tmp_path: Path) -> None:
+    """A markdown template's own ``` lines appear in the diff's context: the diff's fence is longer."""
+    root = two_environments
+    write(root / "templates" / "fenced.md.j2", "Intro.\n```python\nprint(1)\n```\nOutro.\n")
+    write_spec(root, "fenced", instructions={"template": "fenced.md.j2"})
+    assert run_cli(["-C", str(root), "apply", "-e", "dev", "--yes"]).exit_code == 0
+    write(root / "templates" / "fenced.md.j2", "Intro, changed.\n```python\nprint(1)\n```\nOutro.\n")
+    plan = tmp_path / "dev.plan"
+    assert run_cli(["-C", str(root), "diff", "-e", "dev", "--only", "fenced", "--out", str(plan)]).exit_code == 2
+    body = run_cli(["comment", "--plan", str(plan)]).stdout
+    well_formed(body)
+    assert "````diff" in body and " ```python" in body

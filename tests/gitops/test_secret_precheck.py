@@ -145,3 +145,24 @@ def test_a_hand_edit_of_a_made_vault_is_still_drift(kinds_project: Path, sdk: op
     code, out = cli(root, "diff")
     assert code == 2 and "drift: the live object was edited outside orchestrator" in out, out
     assert "incomplete" not in out
+
+
+def test_the_mcp_apply_tool_checks_the_secrets_too(kinds_project: Path, sdk: openai.OpenAI, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.mcp.conftest import Session, over_stdio, server_env
+
+    root = kinds_project
+    monkeypatch.delenv("CRM2_TOKEN", raising=False)
+    _second_vault(root, "{from_env: CRM2_TOKEN}")
+
+    async def scenario(session: Session) -> tuple:
+        plan = await session.ok("diff")
+        return plan, await session.fails("apply", {"plan_id": plan["plan_id"]})
+
+    env = {k: v for k, v in server_env(CRM_TOKEN=SENTINEL).items() if k != "CRM2_TOKEN"}
+    plan, refused = over_stdio(root, scenario, "--allow-apply", errlog=tmp_path / "mcp.log", env=env)
+    assert any("`CRM2_TOKEN` is not set" in w for w in plan["warnings"])
+    assert "1 secret(s) this plan writes are not available; nothing was changed" in refused["error"]
+    assert refused["missing_secrets"] == [
+        "vault `crm2`, credential `crm2-token`: environment variable `CRM2_TOKEN` is not set"]
+    assert _nothing_live(sdk)
