@@ -166,3 +166,20 @@ def test_the_mcp_apply_tool_checks_the_secrets_too(kinds_project: Path, sdk: ope
     assert refused["missing_secrets"] == [
         "vault `crm2`, credential `crm2-token`: environment variable `CRM2_TOKEN` is not set"]
     assert _nothing_live(sdk)
+
+
+@pytest.mark.slow
+def test_watch_writes_nothing_while_a_secret_its_plan_needs_is_missing(kinds_project: Path, sdk: openai.OpenAI,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.watch.conftest import WatchProcess, wait_until
+
+    root = kinds_project
+    monkeypatch.delenv("CRM2_TOKEN", raising=False)
+    _second_vault(root, "{from_env: CRM2_TOKEN}")
+    watch = WatchProcess(["-C", str(root), "--resync", "0"], cwd=root)
+    try:
+        wait_until(lambda: "`CRM2_TOKEN` is not set" in watch.output, what="the missing secret reported")
+        assert _nothing_live(sdk), watch.output
+    finally:
+        watch.stop()
+    assert SENTINEL not in watch.output
