@@ -11,8 +11,11 @@ and their `with_options` copies, which share this client) is bounded:
   plus UPLOAD_SECONDS_PER_MIB per MiB of request body. Every socket read and write waits at most
   what is left of it, so a server that trickles its headers or body is cut at the deadline.
 
-Crossing a bound is a BudgetExceeded naming the method, URL and bound. It is an openai.OpenAIError, which
-the SDK passes on as it is rather than retrying (the same server would answer the same way).
+Crossing a bound is a BudgetExceeded naming the method, URL and bound. A body too large is an
+openai.OpenAIError, which the SDK passes on as it is rather than retrying (the same server would answer
+the same way). A deadline passed is also the HTTP library's own timeout (`late`), so it is what a read
+timeout always was: the SDK retries it up to the target's `max_retries` and then raises APITimeoutError
+from it (describe_error shows this message), and apply treats the request as one that may have landed.
 """
 
 from __future__ import annotations
@@ -229,5 +232,29 @@ def _too_large(where: _Where, bound: int, detail: str) -> BudgetExceeded:
 def _late(where: _Where, allowed: float) -> BudgetExceeded:
     uploaded = f", plus {UPLOAD_SECONDS_PER_MIB:g} s per MiB it uploads" if where.uploads else ""
     seconds = f"{allowed:,.0f}" if allowed >= 10 else f"{allowed:.2g}"
-    return BudgetExceeded(f"{where} was not answered in full within its deadline of {seconds} s (the target's "
-                          f"`timeout`, for the whole request{uploaded}); stopped waiting for it")
+    message = (f"{where} was not answered in full within its deadline of {seconds} s (the target's "
+               f"`timeout`, for the whole request{uploaded}); stopped waiting for it")
+    return _deadline_class(_module_of_request(where.request))(message, request=where.request)
+
+
+_DEADLINE_CLASSES: dict[str, type] = {}
+
+
+def _deadline_class(httpx: Any) -> type:
+    """DeadlineExceeded for one HTTP library: a BudgetExceeded that is also its ReadTimeout (retried by the SDK)."""
+    found = _DEADLINE_CLASSES.get(httpx.__name__)
+    if found is None:
+        class DeadlineExceeded(httpx.ReadTimeout, BudgetExceeded):  # type: ignore[misc, name-defined]
+            def __init__(self, message: str, *, request: Any = None) -> None:
+                from orchestrator.secrets import redact
+
+                httpx.ReadTimeout.__init__(self, redact(message), request=request)
+
+        found = _DEADLINE_CLASSES[httpx.__name__] = DeadlineExceeded
+    return found
+
+
+def _module_of_request(request: Any) -> Any:
+    import importlib
+
+    return importlib.import_module(type(request).__module__.partition(".")[0])

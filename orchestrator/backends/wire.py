@@ -260,6 +260,16 @@ def check_object(item: Any, shape: Shape, url: str, *, where: str = "the respons
     if created is not None and (isinstance(created, bool) or not isinstance(created, int)):
         raise UnexpectedResponse(f"{url}: {where} ({object_id}) has `created_at: {_kind(created)}`; "
                                  "expected unix seconds")
+    name = item.get("name")
+    if name is not None and not isinstance(name, str):  # import makes file names of it: text only
+        raise UnexpectedResponse(f"{url}: {where} ({object_id}) has `name: {_kind(name)}`; expected a string")
+    tools = item.get("tools")
+    for tool in tools if isinstance(tools, list) else ():
+        if isinstance(tool, Mapping) and tool.get("type") == "function":
+            function = tool.get("function") if isinstance(tool.get("function"), Mapping) else tool
+            if not isinstance(function.get("name"), str):
+                raise UnexpectedResponse(f"{url}: {where} ({object_id}) has a function tool named "
+                                         f"{_kind(function.get('name'))}; expected a string")
     metadata = item.get("metadata")
     if metadata is not None and (not isinstance(metadata, Mapping)
                                  or not all(isinstance(v, str) for v in metadata.values())):

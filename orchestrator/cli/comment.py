@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from orchestrator.cli.common import caller_path, directory_option
+from orchestrator.cli.output import echo
 from orchestrator.errors import OrchestratorError
 
 LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
@@ -58,12 +59,12 @@ def comment(plans: tuple[str, ...], link: str | None, max_chars: int, marker: st
         parsed = read_plan(path, file)
         if isinstance(parsed, Diagnostics):
             print_diagnostics(parsed, summary=False)
-            click.echo(f"error: {file} is not a valid saved plan; no comment was written", err=True)
+            echo(f"error: {file} is not a valid saved plan; no comment was written", err=True)
             return 1
         reports.append(Report(name or parsed.environment, tuple(plan_markdown_sections(parsed))))
     body = render_comment(reports, max_chars=max_chars, link=link, marker=marker)
     if out is None:
-        click.echo(body, nl=False)
+        echo(body, nl=False)
         return 0
     written = caller_path(out)
     try:

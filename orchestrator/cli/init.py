@@ -9,7 +9,10 @@ from pathlib import Path
 
 import click
 
+from orchestrator.cli.output import echo
 from orchestrator.errors import OrchestratorError
+from orchestrator.spec.confinement import Refused, read_confined
+from orchestrator.spec.writing import WriteRefused, append_file, check_writable, create_file
 
 GITIGNORE_LINE = ".orchestrator/"
 
@@ -35,25 +38,35 @@ def init(folder: Path | None) -> int:
     if present:
         raise OrchestratorError(f"refusing to overwrite existing files in {target}: {', '.join(present)}; "
                                 "init creates a new project only (remove them or choose another folder)")
-    project = _project_name(target.resolve().name)
+    target.mkdir(parents=True, exist_ok=True)  # DIR itself is the user's choice, a link or not
+    root = target.resolve()
+    for name in (*files, ".gitignore"):  # every path checked before the first write: nothing half-made
+        try:
+            check_writable(root, name, new=name != ".gitignore")
+        except WriteRefused as exc:
+            raise OrchestratorError(f"refusing to write {name} in {target}: {exc}") from None
+        except FileExistsError:
+            raise OrchestratorError(f"refusing to overwrite {name} in {target}, which appeared meanwhile") from None
+    project = _project_name(root.name)
     for name, text in files.items():
-        path = target / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text.replace("__PROJECT__", project), encoding="utf-8")
-    ignored = _add_gitignore_line(target / ".gitignore")
+        try:
+            create_file(root, name, text.replace("__PROJECT__", project).encode("utf-8"))
+        except FileExistsError:
+            raise OrchestratorError(f"refusing to overwrite {name} in {target}, which appeared meanwhile") from None
+    ignored = _add_gitignore_line(root)
     shown = _shown(target)
-    click.echo(f"Created project {project} in {shown}:", err=True)
+    echo(f"Created project {project} in {shown}:", err=True)
     for name in sorted(files):
-        click.echo(f"  {name}", err=True)
+        echo(f"  {name}", err=True)
     if ignored:
-        click.echo(f"  .gitignore ({GITIGNORE_LINE})", err=True)
+        echo(f"  .gitignore ({GITIGNORE_LINE})", err=True)
     prefix = f"cd {shown} && " if shown != "." else ""
     steps = [(f"{prefix}orchestrator validate", "check the specs offline"),
              ("orchestrator apply --yes", "deploy them to the embedded local target")]
     width = max(len(command) for command, _ in steps)
-    click.echo("Next:", err=True)
+    echo("Next:", err=True)
     for command, why in steps:
-        click.echo(f"  {command:<{width}}   # {why}", err=True)
+        echo(f"  {command:<{width}}   # {why}", err=True)
     return 0
 
 
@@ -86,13 +99,23 @@ def _project_name(folder_name: str) -> str:
     return name or "my-project"
 
 
-def _add_gitignore_line(path: Path) -> bool:
-    """Append the state folder to .gitignore unless it is there already; True when written."""
-    existing = path.read_text(encoding="utf-8") if path.is_file() else ""
+MAX_GITIGNORE_BYTES = 1024 * 1024
+
+
+def _add_gitignore_line(root: Path) -> bool:
+    """Append the state folder to root's .gitignore unless it is there already; True when written. Read and
+    appended through the gates: a .gitignore that is a link is never followed."""
+    path = root / ".gitignore"
+    try:
+        existing = read_confined(path, root, limit=MAX_GITIGNORE_BYTES, what="a .gitignore").decode("utf-8", "replace")
+    except FileNotFoundError:
+        existing = ""
+    except (OSError, Refused) as exc:
+        raise OrchestratorError(f"cannot read {path}: {getattr(exc, 'reason', None) or exc}") from None
     if any(line.strip() in (GITIGNORE_LINE, GITIGNORE_LINE.rstrip("/")) for line in existing.splitlines()):
         return False
     separator = "" if not existing or existing.endswith("\n") else "\n"
-    path.write_text(f"{existing}{separator}{GITIGNORE_LINE}\n", encoding="utf-8")
+    append_file(root, ".gitignore", f"{separator}{GITIGNORE_LINE}\n".encode())
     return True
 
 

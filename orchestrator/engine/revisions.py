@@ -131,14 +131,29 @@ def require_repository(root: Path, why: str) -> Repository:
 # -- the working tree ----------------------------------------------------------------------------
 
 
-def spec_files(spec: DesiredSpec, root: Path) -> frozenset[str]:
+# the kinds besides the target's own whose live objects record the revision they were applied from, so that
+# `list`, `history` and `rollback` cover them: the kinds with versions (a skill's new content is a new version)
+REVISIONED_KINDS = ("skill",)
+
+
+def revisioned_specs(state: DesiredState) -> dict[str, Any]:
+    """The specs whose applies record a git revision: the target's own kind and REVISIONED_KINDS, by name."""
+    found: dict[str, Any] = dict(state.specs)
+    for kind in REVISIONED_KINDS:
+        found.update(state.of_kind(kind))
+    return found
+
+
+def spec_files(spec: Any, root: Path) -> frozenset[str]:
     """The project-relative paths of every file spec was built from: its spec file, templates and
-    partials, schema files, knowledge and code files (and orchestrator.yaml, whose vars it renders with)."""
+    partials, schema files, knowledge and code files, a skill's folder files (and orchestrator.yaml, whose
+    vars it renders with)."""
     found = {PROJECT_FILE}
     for path in spec.dependencies:
         relative = _relative(path, root)
         found.add(relative if relative is not None else str(path))
-    found.update(item.path for item in (*spec.knowledge_files, *spec.code_files))
+    if isinstance(spec, DesiredSpec):
+        found.update(item.path for item in (*spec.knowledge_files, *spec.code_files))
     return frozenset(found)
 
 
@@ -550,6 +565,8 @@ class History:
     target: Target
     today: date
     mapping: Any  # the backend mapping: the payload digest follows the target's backend
+    kinds: Mapping[str, Any] = field(default_factory=dict)  # the mappings of REVISIONED_KINDS on that backend
+    found_kinds: dict[str, str] = field(default_factory=dict)  # spec name -> its kind, as the views found it
     _views: dict[tuple[str, str], SpecView] = field(default_factory=dict)
     _log: dict[str, list[Commit]] = field(default_factory=dict)
 
@@ -576,7 +593,11 @@ class History:
                          today=self.today, names=[name])
         if built.state is None:
             return SpecView(present=None if not built.complete else False)
-        spec = built.state.specs.get(name)
+        spec, mapping = built.state.specs.get(name), self.mapping
+        for kind in REVISIONED_KINDS:
+            if spec is None and kind in self.kinds and name in built.state.of_kind(kind):
+                spec, mapping = built.state.of_kind(kind)[name], self.kinds[kind]
+                self.found_kinds.setdefault(name, kind)
         if spec is None and name in built.state.skipped:
             return SpecView(present=False)  # not deployed to this environment at that commit
         if spec is None:
@@ -585,9 +606,10 @@ class History:
                 return SpecView(present=True, files=files, folders=(), valid=False)
             return SpecView(present=False if built.complete else None)
         assert built.root is not None
-        essence = self.mapping.desired_essence(spec)
-        return SpecView(present=True, files=spec_files(spec, built.root), folders=_glob_folders(spec, built.root),
-                        digest=essence_digests(essence, self.mapping.write_only).full, valid=True)
+        essence = mapping.desired_essence(spec)
+        folders = _glob_folders(spec, built.root) if isinstance(spec, DesiredSpec) else _skill_folder(spec, built.root)
+        return SpecView(present=True, files=spec_files(spec, built.root), folders=folders,
+                        digest=essence_digests(essence, mapping.write_only).full, valid=True)
 
     def entries(self, name: str, start: str = "HEAD") -> tuple[HistoryEntry, ...]:
         """The commits from start back that changed what spec name deploys, newest first, down to the one
@@ -632,6 +654,12 @@ def _claimed_files(built: Built, name: str) -> frozenset[str] | None:
     if not paths:
         return None
     return frozenset({PROJECT_FILE, *(p.relative_to(built.root).as_posix() for p in paths)})
+
+
+def _skill_folder(spec: Any, root: Path) -> tuple[str, ...]:
+    """A skill's folder (project-relative): a file added below it changes what the skill deploys."""
+    relative = _relative(spec.folder, root)
+    return () if relative is None else ("" if relative == "." else relative,)
 
 
 def _glob_folders(spec: DesiredSpec, root: Path) -> tuple[str, ...]:
@@ -702,9 +730,9 @@ def describe_live_revisions(state: DesiredState, plan: Plan, objects: Iterable[A
             far, known = distances[revision.commit]
         summary = describe_revision(revision, far, known=known or repo is None or head is None)
         if (revision is not None and far is not None and far.behind and change.reason is Reason.IN_SYNC
-                and change.name in state.specs and repo is not None):
+                and change.name in revisioned_specs(state) and repo is not None):
             if working is None:
-                working = working_tree_revisions(state.project.root, state.specs)
+                working = working_tree_revisions(state.project.root, revisioned_specs(state))
             current = working.get(change.name)
             if current is not None and not current.dirty:
                 summary += " (same content as HEAD)"

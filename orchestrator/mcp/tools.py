@@ -299,7 +299,7 @@ class Workspace:
                 warnings.append(f"spend_limit_usd has no effect on target `{state.target.name}` (backend: "
                                 f"{state.target.backend}): threads and runs have no spend limit")
             try:
-                reply = session.send(message)
+                reply = session.send(message, on_tool_done=show_printed)
             except TurnFailed as failed:
                 turn = failed.to_json()
                 turn["status"] = turn.pop("error")["status"]  # the message becomes the result's error
@@ -326,6 +326,18 @@ class Workspace:
         if state is None:
             raise _invalid(diagnostics)
         return state, diagnostics
+
+
+def show_printed(call: Any) -> None:
+    """What a handler printed goes to stderr (the server's log), redacted and escaped; on stdio, stdout
+    carries protocol messages only."""
+    import sys
+
+    from orchestrator.secrets import shown
+
+    for line in call.printed.splitlines():
+        sys.stderr.write(shown(f"{call.name}| {line}") + "\n")
+    sys.stderr.flush()
 
 
 def _diagnostics(diagnostics: Diagnostics) -> list[dict[str, object]]:

@@ -146,7 +146,7 @@ def test_every_create_field_and_tool_type_is_returned_as_the_sdk_types_it(http: 
     created = http.post("/agents", headers=BETA, json=EVERY_FIELD).json()
     for body in (created, http.get(f"/agents/{created['id']}", headers=BETA).json()):
         agent = strict(Agent, body)
-        assert agent.reasoning.summary == "detailed" and agent.compaction and agent.compaction.async_
+        assert agent.reasoning.summary == "detailed" and agent.compaction and not agent.compaction.async_  # ignored (3.63)
         assert agent.multi_agent.max_concurrent_subagents == 3
         assert agent.experimental and agent.experimental.time_awareness
         assert [t.type for t in agent.tools] == [t["type"] for t in EVERY_FIELD["tools"]]
