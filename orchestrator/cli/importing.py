@@ -17,7 +17,14 @@ from typing import Any
 import click
 
 from orchestrator.backends import mapping_for
-from orchestrator.cli.common import Selection, directory_option, environment_option, target_option, today
+from orchestrator.cli.common import (
+    Selection,
+    directory_option,
+    environment_option,
+    output_option,
+    target_option,
+    today,
+)
 from orchestrator.cli.engine import Invalid, connect, load_selection, read_live
 from orchestrator.cli.output import echo
 from orchestrator.engine.desired import Builder, discover_spec_files
@@ -56,6 +63,7 @@ SCHEMA_FILE = "schemas/spec.schema.json"
     help="Derive spec names from the object's display name or from its id.",
 )
 @click.option("--dry-run", is_flag=True, help="Print the files that would be written; write nothing.")
+@output_option("text", "json")
 def import_command(
     ids: tuple[str, ...],
     directory: Path | None,
@@ -64,6 +72,7 @@ def import_command(
     all_unmanaged: bool,
     name_from: str,
     dry_run: bool,
+    output: str,
 ) -> int:
     """Write specs for existing live objects; the next apply adopts them, keeping their ids.
 
@@ -71,6 +80,7 @@ def import_command(
     Examples:
       orchestrator import asst_abc123 --dry-run   # show the files it would write
       orchestrator import --all-unmanaged -e prod
+      orchestrator import --all-unmanaged --dry-run -o json   # what it would write, as the MCP tool answers
     """
     if not ids and not all_unmanaged:
         raise OrchestratorError("name the ids to import, or pass --all-unmanaged")
@@ -84,6 +94,13 @@ def import_command(
             echo(f"error: {escape_line(message)}", err=True)
         echo("Nothing was written.", err=True)
         return 1
+    if output == "json":
+        import json
+
+        if not dry_run:
+            write_imports(selection.project.root, found.imports)
+        echo(json.dumps(import_result(found, selection, dry_run=dry_run), indent=2, ensure_ascii=False))
+        return 0
     if dry_run:
         for item in found.imports:
             for planned in item.files:
@@ -107,6 +124,24 @@ def import_command(
     )
     echo(summary, nl=False)
     return 0
+
+
+def import_result(found: FoundImports, selection: Any, *, dry_run: bool) -> dict[str, Any]:
+    """An import as data: `import --output json` prints it, the MCP `import` tool answers it."""
+    return {
+        "dry_run": dry_run,
+        "written": not dry_run and bool(found.imports),
+        "project": selection.project.name,
+        "environment": selection.environment.name,
+        "target": selection.target.name,
+        "imported": [
+            {"id": item.object_id, "name": item.name, "spec_file": item.spec_path,
+             "files": [{"path": f.path, "text": f.text, "new": f.write} for f in item.files],
+             "warnings": [*item.warnings, *found.notes.get(item.object_id, [])]}
+            for item in found.imports
+        ],
+        "skipped": list(found.skipped),
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,13 +20,20 @@ GITIGNORE_LINE = ".orchestrator/"
 @click.command()
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path), default=None,
                 metavar="[DIR]")
-def init(folder: Path | None) -> int:
+@click.option("--agents", is_flag=True,
+              help="Deploy to the Agents API: the embedded target speaks it (protocol: agents). Either way the "
+                   "scaffold validates on both backends.")
+def init(folder: Path | None, agents: bool) -> int:
     """Create orchestrator.yaml, an example spec, its template, a shared partial, a function schema and a
     handler in DIR (default: the current folder). Existing files are never overwritten.
+
+    The project validates on both backends: moving an environment to an Agents API target (or starting
+    there with --agents) is the change of its target line and nothing else.
 
     \b
     Examples:
       orchestrator init my-assistants && cd my-assistants && orchestrator apply --yes
+      orchestrator init --agents my-agents    # the embedded target speaks the Agents API
       orchestrator init            # in an empty folder (or a repo without orchestrator.yaml)
     """
     base = _base_folder()
@@ -50,6 +57,9 @@ def init(folder: Path | None) -> int:
     project = _project_name(root.name)
     for name, text in files.items():
         try:
+            if agents and name == "orchestrator.yaml":
+                text = text.replace("  local: {type: local}          # the embedded emulator",
+                                    "  local: {type: local, protocol: agents}   # the embedded emulator, Agents API")
             create_file(root, name, text.replace("__PROJECT__", project).encode("utf-8"))
         except FileExistsError:
             raise OrchestratorError(f"refusing to overwrite {name} in {target}, which appeared meanwhile") from None

@@ -77,6 +77,10 @@ def build_revision(snapshots: Any, commit: str, selection: Any, *, names: Any = 
         use_project_redactor(built.state.project)
     if built.diagnostics:
         print_diagnostics(built.diagnostics, summary=built.diagnostics.has_errors)
+    if snapshots.problems(commit):  # a partial read: never planned from, so nothing is pruned for it
+        echo(f"error: revision {commit[:7]} cannot be read as a checkout would give it (see above); "
+             "nothing was changed", err=True)
+        raise Invalid
     if built.state is None or built.diagnostics.has_errors:
         echo(f"error: the project at revision {commit[:7]} does not validate; nothing was changed", err=True)
         raise Invalid

@@ -2,26 +2,27 @@
 the history of what one spec deploys.
 
 Git is run through its command-line tool (a subprocess), only by the commands that use revisions.
-Trees of past commits are written from git objects (`ls-tree`, `cat-file --batch`) into a temporary
-folder, never by checking out: the working tree, the index and the project's `.orchestrator/` are
-never touched, and no `.gitattributes` filter or export rule changes what is read.
+Of the tree of a commit, only what its desired state needs is written from git objects into a private
+temporary folder (orchestrator.engine.revision_trees), never by checking out: the working tree, the
+index and the project's `.orchestrator/` are never touched. Filtered files are read through git's
+filters as a checkout writes them; what cannot be read so (a submodule, a filter with no driver) is
+refused by name, and a build from such a partial read gives no desired state.
 """
 
 from __future__ import annotations
 
 import os
-import posixpath
+import re
 import shutil
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from orchestrator.diagnostics import Diagnostics, error
+from orchestrator.diagnostics import Diagnostic, Diagnostics, error
 from orchestrator.engine.desired import DesiredSpec, DesiredState, discover_spec_files
 from orchestrator.engine.ownership import DIRTY_SUFFIX, REVISION_PATTERN, parse_revision, with_revision
 from orchestrator.engine.planning import Action, Plan
@@ -31,6 +32,7 @@ from orchestrator.spec.project import PROJECT_FILE, Project, Target, load_projec
 GIT_TIMEOUT_S = 300
 MAX_PATHSPECS = 1000  # paths per `git status` call, far below any command-line limit
 GLOB_CHARS = frozenset("*?[")
+COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 class GitError(OrchestratorError):
@@ -251,10 +253,17 @@ def resolve_commit(repo: Repository, rev: str) -> str:
     """The full commit id REV names (a commit, a tag, a branch, HEAD~2 ...)."""
     if not rev or rev.startswith("-") or any(c in rev for c in "\0\n"):
         raise OrchestratorError(f"`{rev}` is not a git revision")
+    if rev.startswith("^") or ".." in rev.partition(":")[0]:
+        raise OrchestratorError(f"`{rev}` is a range of commits, not one commit; --rev takes one commit "
+                                "(a commit id, tag, branch, HEAD~1 ...)")
     try:
-        return repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").decode().strip()
+        found = repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").decode()
     except GitError:
         raise OrchestratorError(f"unknown git revision `{rev}` in the repository at {repo.top}") from None
+    if not COMMIT_ID.fullmatch(found.strip()):  # what git answers must be one commit id, whatever rev was
+        raise OrchestratorError(f"`{rev}` does not name one commit; --rev takes one commit "
+                                "(a commit id, tag, branch, HEAD~1 ...)")
+    return found.strip()
 
 
 def describe_commits(repo: Repository, commits: Iterable[str]) -> dict[str, Commit]:
@@ -342,7 +351,8 @@ def describe_revision(revision: Revision | None, far: Distance | None, *, known:
 
 
 class Snapshots:
-    """Project folders as they were at given commits, written into one temporary folder from git objects.
+    """Project folders as they were at given commits (what their desired state needs of them), written into
+    one temporary folder from git objects.
 
     Folders are kept per tree id (commits with the same project tree share one); blobs are written once
     and hard-linked into each folder. Everything is removed on close.
@@ -354,6 +364,8 @@ class Snapshots:
         self._roots: dict[str, Path] = {}
         self._trees: dict[str, str | None] = {}
         self._blobs: set[str] = set()
+        self._problems: dict[str, tuple[Diagnostic, ...]] = {}
+        self.blobs_read = 0  # blobs read from git and written (what the tests count)
 
     def __enter__(self) -> Snapshots:
         return self
@@ -398,76 +410,22 @@ class Snapshots:
             found = self._roots[tree] = self._write(tree)
         return found
 
+    def problems(self, commit: str) -> tuple[Diagnostic, ...]:
+        """What the tree at commit holds that could not be read as a checkout gives it (a submodule, a filter
+        with no driver here): a build from it would be partial, so it is refused."""
+        tree = self.trees([commit])[commit]
+        return self._problems.get(tree, ()) if tree is not None else ()
+
     def _write(self, tree: str) -> Path:
-        root = self.base / "trees" / tree
-        entries = []
-        for raw in self.repo.run("ls-tree", "-r", "-z", "--full-tree", tree).split(b"\0"):
-            if not raw:
-                continue
-            meta, _, name = raw.partition(b"\t")
-            mode, kind, sha = meta.decode().split()
-            path = os.fsdecode(name)
-            if kind == "blob" and _safe(path):
-                entries.append((mode, sha, path))
-        self._fetch_blobs({sha for _, sha, _ in entries})
-        root.mkdir(parents=True)
-        for mode, sha, path in entries:
-            target = root / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            blob = self.base / "blobs" / sha
-            if mode == "120000":  # a symlink: kept only when it stays inside the project folder
-                link = blob.read_bytes().decode("utf-8", "surrogateescape")
-                landing = posixpath.normpath(posixpath.join(posixpath.dirname(path), link))
-                if not posixpath.isabs(link) and _safe(landing):
-                    target.symlink_to(link)
-                continue
-            try:
-                os.link(blob, target)
-            except OSError:
-                shutil.copyfile(blob, target)
-            if mode == "100755":
-                target.chmod(0o755)
-        return root
+        """Only what the desired state needs: see orchestrator.engine.revision_trees."""
+        from orchestrator.engine.revision_trees import TreeWriter
 
-    def _fetch_blobs(self, shas: set[str]) -> None:
-        """Write every missing blob to blobs/<sha>, streamed from one `git cat-file --batch`."""
-        missing = sorted(shas - self._blobs)
-        if not missing:
-            return
-        process = subprocess.Popen([self.repo.git, "-C", str(self.repo.root), "cat-file", "--batch"],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                   env=git_environment())
-        assert process.stdin is not None and process.stdout is not None
-
-        def feed() -> None:
-            try:
-                process.stdin.write("".join(s + "\n" for s in missing).encode())  # type: ignore[union-attr]
-                process.stdin.close()  # type: ignore[union-attr]
-            except OSError:
-                pass
-
-        writer = threading.Thread(target=feed, daemon=True)
-        writer.start()
-        try:
-            for sha in missing:
-                header = process.stdout.readline().split()
-                if len(header) != 3 or header[1] != b"blob":
-                    raise GitError(f"git cat-file could not read blob {sha}")
-                size = int(header[2])
-                with open(self.base / "blobs" / sha, "wb") as out:
-                    left = size
-                    while left:
-                        block = process.stdout.read(min(left, 1 << 20))
-                        if not block:
-                            raise GitError(f"git cat-file ended in the middle of blob {sha}")
-                        out.write(block)
-                        left -= len(block)
-                process.stdout.read(1)  # the newline after each blob
-                self._blobs.add(sha)
-        finally:
-            process.stdout.close()
-            writer.join()
-            process.wait()
+        writer = TreeWriter(self.repo.git, self.repo.root, git_environment(), tree, self.base / "trees" / tree,
+                            self.base / "blobs", self._blobs, self.repo.prefix)
+        writer.write()
+        self._problems[tree] = tuple(writer.problems)
+        self.blobs_read += writer.written
+        return writer.root
 
 
 def _safe(path: str) -> bool:
@@ -497,6 +455,9 @@ def build_at(snapshots: Snapshots, commit: str, *, environment: str, target: Tar
     from orchestrator.engine.desired import Builder
 
     root = snapshots.root(commit)
+    problems = snapshots.problems(commit)
+    if problems:  # a partial read: never a desired state (prune would delete what it could not see)
+        return Built(commit, root, None, Diagnostics(problems), complete=False)
     if root is None or not (root / PROJECT_FILE).is_file():
         return Built(commit, root, None, Diagnostics([error(PROJECT_FILE, f"no {PROJECT_FILE} at this revision")]),
                      complete=True)

@@ -123,7 +123,9 @@ def shown_name(text: str) -> str:
         text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # a lone surrogate that no byte decoded to (a server's `\ud800`)
         text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return repr(text)[1:-1] if any(unicodedata.category(c) in _REFUSED_CATEGORIES for c in text) else text
+    from orchestrator.secrets import escape_line  # the one escaper of what is shown (`\\u001b`, `\\n`)
+
+    return escape_line(text)
 
 
 # -- writes under a root -----------------------------------------------------------------------------
