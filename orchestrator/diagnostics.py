@@ -21,6 +21,8 @@ class Diagnostic:
     message: str
     severity: Severity = Severity.ERROR
     hint: str | None = None
+    # a stable identity for warnings a project may accept per environment (orchestrator.yaml `accept:`)
+    code: str | None = None
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line or 0, self.column or 0, self.pointer, self.message)
@@ -30,6 +32,8 @@ class Diagnostic:
         data["severity"] = str(self.severity)
         if self.hint is None:
             data.pop("hint")
+        if self.code is None:
+            data.pop("code")
         return data
 
     def location(self) -> str:
@@ -46,8 +50,11 @@ def error(file: str, message: str, *, line: int | None = None, column: int | Non
 
 
 def warning(file: str, message: str, *, line: int | None = None, column: int | None = None,
-            pointer: str = "", hint: str | None = None) -> Diagnostic:
-    return Diagnostic(file, line, column, pointer, message, Severity.WARNING, hint)
+            pointer: str = "", hint: str | None = None, code: str | None = None) -> Diagnostic:
+    return Diagnostic(file, line, column, pointer, message, Severity.WARNING, hint, code)
+
+
+UNDEPLOYED = "undeployed"  # code of a warning that a spec field is deployed without on this target
 
 
 class Diagnostics:

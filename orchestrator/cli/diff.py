@@ -113,7 +113,9 @@ def with_warnings(plan: Any, state: Any) -> Any:
     from orchestrator.diagnostics import Severity
 
     plan = with_secret_warnings(plan, os.environ, state)
-    return replace(plan, diagnostics=tuple(d for d in state.diagnostics if d.severity is Severity.WARNING))
+    shown = [d for d in state.diagnostics if d.severity is Severity.WARNING]
+    accepted = getattr(state, "accepted", ())  # once here, for reviewers, rather than on every run
+    return replace(plan, diagnostics=tuple(sorted([*shown, *accepted], key=lambda d: d.sort_key())))
 
 
 def compute_plan(state, *, prune: bool, only, source=None):  # type: ignore[no-untyped-def]

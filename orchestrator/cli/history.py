@@ -27,15 +27,16 @@ from orchestrator.errors import OrchestratorError
 @environment_option
 @target_option
 @click.option("--diff", "diff_rev", default=None, metavar="REV",
-              help="Show what revision REV changed in the spec's rendered payload, against its parent.")
+              help="Show what revision REV changed in the spec's rendered payload and uploaded files, against its parent.")
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def history(name: str, directory: Path | None, environment: str | None, target: str | None, diff_rev: str | None,
             output: str) -> int:
     """List the git revisions that changed what spec NAME deploys, newest first, the live one marked `*`.
 
-    A revision counts when it changed the spec file, a template or partial it renders through, a function
-    schema, a knowledge or code file, or (through orchestrator.yaml's vars) its rendered payload. The
-    environment's live object is read to mark the revision it was applied from.
+    A revision counts when it changed what NAME deploys: the rendered payload (from the spec file, its
+    templates and partials, function schemas, orchestrator.yaml's vars) or the content of the knowledge and
+    code files it uploads. A commit that touched those files but renders the same payload does not count;
+    --diff on it says so. The environment's live object is read to mark the revision it was applied from.
 
     \b
     Examples:
@@ -84,7 +85,9 @@ def history_data(selection: Any, name: str, *, read_live_state: bool = True) -> 
     warnings: list[str] = []
     with Snapshots(repo) as snapshots:
         walked = open_history(selection, snapshots)
-        entries = walked.entries(name)
+        # one definition with `history --diff`: a revision that renders the same payload (a template comment,
+        # another environment's vars, a moved file) is not one that changed what NAME deploys
+        entries = tuple(entry for entry in walked.entries(name) if entry.deploys)
     head = resolve_commit(repo, "HEAD")
     live_id, revision = None, None
     if read_live_state:
@@ -153,7 +156,13 @@ def revision_diff(selection: Any, name: str, rev: str) -> tuple[dict[str, Any], 
     from orchestrator.backends import mapping_for
     from orchestrator.engine.planfile import plan_to_data
     from orchestrator.engine.planning import Plan
-    from orchestrator.engine.revisions import Snapshots, describe_commits, require_repository, resolve_commit
+    from orchestrator.engine.revisions import (
+        Snapshots,
+        commit_with_files,
+        describe_commits,
+        require_repository,
+        resolve_commit,
+    )
 
     repo = require_repository(selection.project.root, "history --diff")
     commit = resolve_commit(repo, rev)
@@ -163,6 +172,8 @@ def revision_diff(selection: Any, name: str, rev: str) -> tuple[dict[str, Any], 
     with Snapshots(repo) as snapshots:
         after = _payload_at(snapshots, commit, selection, name)
         before = _payload_at(snapshots, parent.id, selection, name) if parent else None
+        # the definition `history NAME` lists revisions by: payload and uploaded files, never the files alone
+        comparison = open_history(selection, snapshots).compare(commit_with_files(repo, commit), name)
     if after is None and before is None:
         raise OrchestratorError(f"spec `{name}` is in neither {commit[:7]} nor its parent")
     change = compare_payloads(name, before, after, selection, mapping)
@@ -180,6 +191,8 @@ def revision_diff(selection: Any, name: str, rev: str) -> tuple[dict[str, Any], 
         "revision": commit_data(info),
         "parent": commit_data(parent) if parent else None,
         "change": shown,
+        "uploads": [{"path": path, "before": old, "after": new} for path, old, new in comparison.changed_uploads()],
+        "files": list(comparison.files),
     }
     return data, change
 

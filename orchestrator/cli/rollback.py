@@ -132,11 +132,14 @@ def plan_steps(selection: Any, snapshots: Any, objects: Any, names: tuple[str, .
             continue
         digests = parse_digests(kept.raw.get("metadata"))
         live_digest = digests.full if digests else None
+        # the files it uploads are part of what it deploys (engine.revisions.Comparison), read at the live commit
+        live_uploads = None if revision.dirty else history.view(revision.commit, name).uploads
         skipped = 0
         chosen = None
         for entry in entries[0 if revision.dirty else 1:]:
             view = history.view(entry.commit.id, name)
-            if view.valid and view.digest != live_digest:
+            if view.valid and (view.digest != live_digest
+                               or (live_uploads is not None and view.uploads != live_uploads)):
                 chosen = entry
                 break
             skipped += 1

@@ -59,6 +59,8 @@ def validate(directory: Path | None, environment: str | None, target: str | None
     count = len(state.specs) + sum(len(group) for kind, group in state.resources.items()  # every kind of the graph
                                    if kind not in DERIVED_KINDS) - len(synthesised)  # but the files and stores specs name
     code = _report(diagnostics, output, count)
+    if output == "text" and state.accepted:
+        echo(accepted_summary(selection.environment, len(state.accepted)), err=True)
     if code == 0 and output == "text":
         echo(f"{count} spec{'s' if count != 1 else ''} valid "
                    f"(environment {selection.environment.name}, target {selection.target.name}, "
@@ -67,6 +69,13 @@ def validate(directory: Path | None, environment: str | None, target: str | None
                    + (f"; environment templates synthesised for: {', '.join(synthesised)}" if synthesised else ""),
                    err=True)
     return code
+
+
+def accepted_summary(environment: Any, count: int) -> str:
+    """The one line that stands for the warnings an environment's `accept:` covers."""
+    where = f"{PROJECT_FILE}:{environment.accept_line}" if environment.accept_line else PROJECT_FILE
+    return (f"{count} accepted difference{'s' if count != 1 else ''} in environment {environment.name} "
+            f"(see {where}; `diff -o json` lists them)")
 
 
 def _select(directory: Path | None, environment: str | None, target: str | None, output: str) -> Any:
@@ -109,10 +118,13 @@ def _validate_every_environment(directory: Path | None, output: str, handlers: b
     names = list(project.environments)
     seen: dict[tuple[object, ...], tuple[object, list[str]]] = {}
     checked: list[str] = []
+    accepted: list[str] = []
     for name in names:
         selection = select(directory, name, None)
         assert not isinstance(selection, Diagnostics)  # the project file loaded once already
-        _, found = _check(selection, handlers)
+        state, found = _check(selection, handlers)
+        if state.accepted:
+            accepted.append(accepted_summary(selection.environment, len(state.accepted)))
         for diagnostic in found:
             key = (*diagnostic.sort_key(), str(diagnostic.severity), diagnostic.hint)
             seen.setdefault(key, (diagnostic, []))[1].append(name)
@@ -124,6 +136,9 @@ def _validate_every_environment(directory: Path | None, output: str, handlers: b
             diagnostic = replace(diagnostic, message=f"{diagnostic.message} [{label} {', '.join(where)}]")
         merged.add(diagnostic)
     code = _report(merged, output, 0)
+    if output == "text":
+        for line in accepted:
+            echo(line, err=True)
     if code == 0 and output == "text":
         echo(f"valid in {len(names)} environment{'s' if len(names) != 1 else ''}: {', '.join(checked)}",
                    err=True)

@@ -5,6 +5,7 @@ Load -> schema-check -> semantic checks -> render. Runs offline and never import
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any
 
-from orchestrator.diagnostics import Diagnostic, Diagnostics, error, warning
+from orchestrator.diagnostics import UNDEPLOYED, Diagnostic, Diagnostics, Severity, error, warning
 from orchestrator.spec.capabilities import AGENT_SETTINGS, spend_limit_cents, without_ignored
 from orchestrator.spec.confinement import (
     Refused,
@@ -234,6 +235,8 @@ class DesiredState:
     skipped: tuple[str, ...] = ()  # specs whose `environments` leave this environment out
     # the other kinds of the resource graph: kind -> spec name -> desired resource
     resources: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+    # warnings the environment's `accept:` covers: kept out of `diagnostics`, shown by validate and in the plan
+    accepted: tuple[Diagnostic, ...] = ()
 
     def of_kind(self, kind: str) -> Mapping[str, Any]:
         return self.resources.get(kind, MappingProxyType({}))
@@ -383,6 +386,7 @@ class Builder:
 
     def _build(self, files: list[Path] | None) -> DesiredState:
         diagnostics = Diagnostics()
+        every_spec = files is None
         if files is None:
             discovery = discover_specs(self.project)
             files = list(discovery.files)
@@ -420,8 +424,48 @@ class Builder:
             first_seen[spec.name] = f"{spec.file}:{spec.name_line}:{spec.name_column}"
             specs[spec.name] = spec
         assistants, resources = self.split_kinds(specs, diagnostics)
+        diagnostics, accepted = self.set_aside_accepted(diagnostics, every_spec=every_spec)
         return DesiredState(self.project, self.environment, self.target, MappingProxyType(assistants), diagnostics,
-                            tuple(files), tuple(sorted(self.skipped)), resources)
+                            tuple(files), tuple(sorted(self.skipped)), resources, accepted)
+
+    def set_aside_accepted(self, diagnostics: Diagnostics, *, every_spec: bool = True,
+                           names: Mapping[str, str] | None = None) -> tuple[Diagnostics, tuple[Diagnostic, ...]]:
+        """(the diagnostics to show, the warnings this environment's `accept:` covers). With every spec built,
+        an acceptance naming an unknown spec is an error and one that covers no warning is reported (stale)."""
+        from dataclasses import replace
+
+        from orchestrator.spec.project import PROJECT_FILE
+
+        rules = self.environment.accept
+        if not rules:
+            return diagnostics, ()
+        if names is None:  # spec file as shown -> spec name, of every file this build read
+            names = {self.project.display(path): claimed[0] for path, claimed in getattr(self, "_names", {}).items()}
+        shown, accepted, used = Diagnostics(), [], set()
+        for item in diagnostics:
+            rule = next((r for r in rules if r.covers(names.get(item.file), item.pointer)), None) \
+                if item.code == UNDEPLOYED and item.severity is Severity.WARNING else None
+            if rule is None:
+                shown.add(item)
+            else:
+                accepted.append(replace(item, hint=f"accepted in environment `{self.environment.name}` "
+                                                   f"({PROJECT_FILE}:{rule.line})"))
+                used.add(rule)
+        doc = self.project.document
+        if not every_spec or doc is None:
+            return shown, tuple(accepted)
+        known = set(names.values()) | set(self.skipped)
+        for rule in rules:
+            if rule.spec is not None and rule.spec not in known:
+                close = difflib.get_close_matches(rule.spec, sorted(known), n=1, cutoff=0.6)
+                shown.add(doc.error_at(f"{rule.pointer}/spec", f"unknown spec `{rule.spec}`"
+                                       + (f"; did you mean `{close[0]}`?" if close else "")
+                                       + f" (specs: {', '.join(f'`{n}`' for n in sorted(known)) or 'none'})"))
+            elif rule not in used and not diagnostics.has_errors:
+                shown.add(doc.warning_at(rule.pointer, f"accepted difference {rule.describe()} matches no warning "
+                                         f"in environment `{self.environment.name}` (target `{self.target.name}`)",
+                                         hint="remove it from `accept:`: the spec or the target changed"))
+        return shown, tuple(accepted)
 
     def split_kinds(self, built: Mapping[str, Any], diagnostics: Diagnostics) -> tuple[dict[str, DesiredSpec],
                                                                                      Mapping[str, Mapping[str, Any]]]:
@@ -514,7 +558,8 @@ class Builder:
                                         f"`{self.target.name}` (backend: agents): an agent searches files in its "
                                         "environment with commands, and this spec has no knowledge files",
                                         line=spec.name_line, column=spec.name_column, pointer=f"/tools/{searches[0]}",
-                                        hint="add `knowledge.files`, or remove the tool to silence this warning"))
+                                        hint="add `knowledge.files`, or remove the tool to silence this warning",
+                                        code=UNDEPLOYED))
             uses_vault = any(t.get("type") == "mcp" and "credential" in t for t in spec.tools)
             reserved = 2 + (wanted is not None) + uses_vault  # ownership keys, the environment and vault references
             if len(metadata) + reserved > MAX_METADATA_KEYS:

@@ -275,6 +275,14 @@ def describe_commits(repo: Repository, commits: Iterable[str]) -> dict[str, Comm
     return found
 
 
+def commit_with_files(repo: Repository, commit: str) -> Commit:
+    """One commit, with the files inside the project it touched against its first parent."""
+    output = repo.run("show", "-z", "--no-renames", "--name-only", "--first-parent", "--diff-merges=first-parent",
+                      f"--format={LOG_FORMAT}", commit, "--", ".")
+    found = _parse_log(output, repo, with_files=True)
+    return found[0] if found else describe_commits(repo, [commit])[commit]  # it touched nothing of the project
+
+
 def project_log(repo: Repository, start: str) -> list[Commit]:
     """The commits from start back that touched the project folder, newest first, with the files they touched."""
     output = repo.run("log", "-z", "--no-renames", "--name-only", f"--format={LOG_FORMAT}", start, "--", ".")
@@ -506,6 +514,35 @@ class SpecView:
     folders: tuple[str, ...] = ()  # the fixed folders of its knowledge and code globs
     digest: str | None = None
     valid: bool = False
+    uploads: tuple[tuple[str, str], ...] = ()  # (project path, sha256) of the knowledge and code files it uploads
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """What one commit did to what a spec deploys, against its first parent: the one definition `history` and
+    `history --diff` share. What it deploys is the payload apply sends (the rendered object, as its essence
+    digest) and the content of the files it uploads; not the files it is rendered from."""
+
+    before: SpecView
+    after: SpecView
+    files: tuple[str, ...]  # the spec's files the commit touched (project-relative)
+
+    @property
+    def created(self) -> bool:
+        return self.before.present is False and self.after.present is True
+
+    @property
+    def changed(self) -> bool:
+        """The commit changed what the spec deploys (a revision that stops validating counts: it cannot apply)."""
+        after, before = self.after, self.before
+        return after.present is True and (after.digest != before.digest or after.uploads != before.uploads
+                                          or after.valid != before.valid)
+
+    def changed_uploads(self) -> list[tuple[str, str | None, str | None]]:
+        """(path, sha256 before or None, sha256 after or None) of every uploaded file added, removed or changed."""
+        before, after = dict(self.before.uploads), dict(self.after.uploads)
+        return [(path, before.get(path), after.get(path)) for path in sorted(before.keys() | after.keys())
+                if before.get(path) != after.get(path)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -514,6 +551,7 @@ class HistoryEntry:
     files: tuple[str, ...]  # the spec's files this commit changed (project-relative)
     created: bool = False  # the spec first appears here
     valid: bool = True  # the spec builds at this commit (an invalid revision cannot have been applied)
+    deploys: bool = True  # it changed what the spec deploys (Comparison.changed); False: its files only
 
 
 @dataclass
@@ -569,12 +607,22 @@ class History:
         assert built.root is not None
         essence = mapping.desired_essence(spec)
         folders = _glob_folders(spec, built.root) if isinstance(spec, DesiredSpec) else _skill_folder(spec, built.root)
+        uploads = tuple(sorted({(f.path, f.sha256) for f in (*spec.knowledge_files, *spec.code_files)})) \
+            if isinstance(spec, DesiredSpec) else ()
         return SpecView(present=True, files=spec_files(spec, built.root), folders=folders,
-                        digest=essence_digests(essence, mapping.write_only).full, valid=True)
+                        digest=essence_digests(essence, mapping.write_only).full, valid=True, uploads=uploads)
+
+    def compare(self, commit: Commit, name: str, watched: Iterable[str] = ()) -> Comparison:
+        """What commit did to what spec name deploys; watched: the spec's files known from later commits."""
+        after = self.view(commit.id, name)
+        before = self.view(commit.parents[0] if commit.parents else None, name)
+        known = (after.files if after.files is not None else frozenset(watched)) | (before.files or frozenset())
+        return Comparison(before, after, tuple(sorted(set(commit.files) & known)))
 
     def entries(self, name: str, start: str = "HEAD") -> tuple[HistoryEntry, ...]:
-        """The commits from start back that changed what spec name deploys, newest first, down to the one
-        that created it. Raises OrchestratorError when start has no such spec."""
+        """The commits from start back that changed what spec name deploys or one of its files (`deploys`
+        False: same payload), newest first, down to the one that created it. Raises OrchestratorError when
+        start has no such spec."""
         head = resolve_commit(self.repo, start)
         current = self.view(head, name)
         if not current.present:
@@ -590,14 +638,11 @@ class History:
             if not (touched & watched or PROJECT_FILE in touched
                     or any(path.startswith(f + "/") for path in touched for f in folders)):
                 continue
-            after = self.view(commit.id, name)
-            before = self.view(commit.parents[0] if commit.parents else None, name)
-            known = (after.files if after.files is not None else frozenset(watched)) | (before.files or frozenset())
-            changed = tuple(sorted(touched & known))
-            payload_changed = after.digest != before.digest and after.present is True
-            created = before.present is False and after.present is True
-            if changed or payload_changed or created:
-                found.append(HistoryEntry(commit, changed, created, after.valid))
+            comparison = self.compare(commit, name, watched)
+            before, created = comparison.before, comparison.created
+            if created or comparison.changed or comparison.files:  # `history` shows the ones that deploy
+                found.append(HistoryEntry(commit, comparison.files, created, comparison.after.valid,
+                                          deploys=created or comparison.changed))
             watched |= before.files or set()
             folders |= set(before.folders)
             if created:

@@ -313,6 +313,9 @@ class Reconciler:
                 owners[spec.name] = f"{spec.file}:{spec.name_line}:{spec.name_column}"
         if self.builder is not None:  # references between kinds (an agent's environment) resolve or are errors
             self.builder.split_kinds(self.desired, found)
+            # the environment's accepted differences are not repeated on every cycle (validate reports stale ones)
+            names = {b.spec.file: b.spec.name for b in self.files.values() if b.spec is not None}
+            found, _ = self.builder.set_aside_accepted(found, every_spec=False, names=names)
         return found
 
     def state(self, names: Iterable[str] | None = None) -> DesiredState:

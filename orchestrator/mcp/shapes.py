@@ -21,6 +21,7 @@ class DiagnosticShape(TypedDict):
     message: str
     severity: Literal["error", "warning"]
     hint: NotRequired[str]
+    code: NotRequired[str]
 
 
 class ValidateShape(TypedDict):
@@ -33,6 +34,7 @@ class ValidateShape(TypedDict):
     specs: list[str]
     not_deployed: list[str]
     diagnostics: list[DiagnosticShape]
+    accepted: list[DiagnosticShape]  # warnings the environment's `accept:` covers (orchestrator.yaml)
 
 
 class RenderShape(TypedDict):

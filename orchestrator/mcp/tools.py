@@ -96,7 +96,7 @@ class Workspace:
             from orchestrator.runtime.handlers import check_handlers
 
             diagnostics.extend(check_handlers(state))
-        return _validated(diagnostics, selection, sorted(state.specs), state.skipped)
+        return _validated(diagnostics, selection, sorted(state.specs), state.skipped, state.accepted)
 
     def render(self, name: str, environment: str | None = None, target: str | None = None) -> dict[str, Any]:
         from orchestrator.cli.common import today
@@ -339,7 +339,7 @@ def _invalid(diagnostics: Diagnostics, what: str = "the project did not validate
 
 
 def _validated(diagnostics: Diagnostics, selection: Any = None, specs: Sequence[str] = (),
-               skipped: Sequence[str] = ()) -> dict[str, Any]:
+               skipped: Sequence[str] = (), accepted: Sequence[Any] = ()) -> dict[str, Any]:
     return {
         "valid": not diagnostics.has_errors,
         "environment": selection.environment.name if selection else None,
@@ -348,6 +348,7 @@ def _validated(diagnostics: Diagnostics, selection: Any = None, specs: Sequence[
         "specs": list(specs),
         "not_deployed": list(skipped),
         "diagnostics": _diagnostics(diagnostics),
+        "accepted": [d.to_json() for d in accepted],
     }
 
 

@@ -123,6 +123,26 @@ def _drop(data: dict[str, Any], keys: list[str]) -> None:
         del data[head]
 
 
+# the fields whose "not deployed" warnings (code `undeployed`) an environment may accept in orchestrator.yaml
+ACCEPTABLE_FIELDS: tuple[str, ...] = (
+    *NOT_DEPLOYED_ON_AGENTS, "functions/*/strict", "knowledge/chunking", "session/spend_limit_usd", "tools/*",
+    "response_format/json_schema", *(row.pointer.strip("/") for row in IGNORED_BY_API),
+)
+
+
+def pointer_matches(pattern: str, pointer: str) -> bool:
+    """An accepted field (`functions/*/strict`, leading `/` optional) covers the JSON pointer of a warning."""
+    wanted, got = pattern.strip("/").split("/"), pointer.strip("/").split("/")
+    return len(wanted) == len(got) and all(w in ("*", g) for w, g in zip(wanted, got, strict=True))
+
+
+def is_acceptable(pattern: str) -> bool:
+    """pattern names a field a target may deploy without, with `*` or an index for a list item."""
+    segments = ["*" if part.isdigit() else part for part in pattern.strip("/").split("/")]
+    return any(pointer_matches(known, "/".join(segments)) or "/".join(segments) == known
+               for known in ACCEPTABLE_FIELDS)
+
+
 STRICT_NOT_DEPLOYED = "agent function tools have no `strict` (run and chat still check arguments against the schema)"
 CHUNKING_NOT_DEPLOYED = "knowledge files are searched with commands in the agent's environment, not chunked"
 DESCRIPTION_SETTING = "agents: {description_to_metadata: true}"

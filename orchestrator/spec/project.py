@@ -38,10 +38,31 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
+class Acceptance:
+    """One entry of an environment's `accept:`: a known difference its target deploys without."""
+
+    field: str  # JSON pointer pattern of the spec field, `*` for one segment
+    spec: str | None  # None: every spec
+    pointer: str  # where it is written in orchestrator.yaml, e.g. /environments/agents/accept/0
+    line: int | None = None
+    reason: str | None = None
+
+    def covers(self, spec: str | None, pointer: str) -> bool:
+        from orchestrator.spec.capabilities import pointer_matches
+
+        return (self.spec is None or self.spec == spec) and pointer_matches(self.field, pointer)
+
+    def describe(self) -> str:
+        return f"`{self.field.strip('/')}`" + (f" of spec `{self.spec}`" if self.spec else "")
+
+
+@dataclass(frozen=True, slots=True)
 class Environment:
     name: str
     target: str
     vars: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    accept: tuple[Acceptance, ...] = ()
+    accept_line: int | None = None  # line of `accept:` in orchestrator.yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +184,8 @@ def _semantic_checks(doc: Document) -> list[Diagnostic]:
             found.append(doc.error_at(f"/environments/{env_name}/target",
                                       _unknown("target", env["target"], dict.fromkeys(known_targets)),
                                       hint=f"define `{env['target']}` under `targets`, or use one of the defined targets"))
+    for env_name, env in environments.items():
+        found.extend(_acceptance_checks(doc, env_name, env.get("accept") or []))
     for target_name, target in targets.items():
         db_problem = local_db_problem(target["db"]) if isinstance(target, dict) and isinstance(
             target.get("db"), str) else None
@@ -189,6 +212,26 @@ def _semantic_checks(doc: Document) -> list[Diagnostic]:
         value = data.get(key)
         if isinstance(value, str) and (Path(value).is_absolute() or ".." in Path(value).parts):
             found.append(doc.error_at(f"/{key}", f"`{key}` must be a folder inside the project"))
+    return found
+
+
+def _acceptance_checks(doc: Document, env_name: str, entries: list[dict[str, Any]]) -> list[Diagnostic]:
+    """Each accepted difference names a field some target deploys without; its spec is checked by the build."""
+    import difflib
+
+    from orchestrator.spec.capabilities import ACCEPTABLE_FIELDS, is_acceptable
+
+    found: list[Diagnostic] = []
+    for index, entry in enumerate(entries):
+        pattern = entry["field"]
+        if is_acceptable(pattern):
+            continue
+        close = difflib.get_close_matches(pattern.strip("/"), ACCEPTABLE_FIELDS, n=1, cutoff=0.6)
+        found.append(doc.error_at(
+            f"/environments/{env_name}/accept/{index}/field",
+            f"`{pattern}` is not a field any target deploys without"
+            + (f"; did you mean `{close[0]}`?" if close else ""),
+            hint="fields that can be accepted: " + ", ".join(f"`{f}`" for f in ACCEPTABLE_FIELDS)))
     return found
 
 
@@ -264,7 +307,8 @@ def _build(root: Path, doc: Document) -> Project:
     targets.setdefault(DEFAULT_TARGET, Target(name=DEFAULT_TARGET, type="local"))
     environments_data = data.get("environments") or {DEFAULT_ENVIRONMENT: {"target": DEFAULT_TARGET}}
     environments = {
-        name: Environment(name, env["target"], MappingProxyType(dict(env.get("vars") or {})))
+        name: Environment(name, env["target"], MappingProxyType(dict(env.get("vars") or {})),
+                          _acceptances(doc, name, env.get("accept") or []), _line(doc, f"/environments/{name}/accept"))
         for name, env in environments_data.items()
     }
     default_env = data.get("default_environment") or (
@@ -282,6 +326,17 @@ def _build(root: Path, doc: Document) -> Project:
         python_path=tuple((root / p).resolve() for p in data.get("python_path") or ()),
         agents=AgentsSettings(**(data.get("agents") or {})),
     )
+
+
+def _line(doc: Document, pointer: str) -> int | None:
+    where = doc.position(pointer)
+    return where.line if where else None
+
+
+def _acceptances(doc: Document, env_name: str, entries: list[dict[str, Any]]) -> tuple[Acceptance, ...]:
+    return tuple(Acceptance(field=entry["field"], spec=entry.get("spec"), pointer=f"/environments/{env_name}/accept/{i}",
+                            line=_line(doc, f"/environments/{env_name}/accept/{i}"), reason=entry.get("reason"))
+                 for i, entry in enumerate(entries))
 
 
 def _target(name: str, spec: dict[str, Any]) -> Target:

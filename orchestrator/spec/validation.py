@@ -10,7 +10,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from orchestrator.diagnostics import Diagnostic, error, pointer_join, warning
+from orchestrator.diagnostics import UNDEPLOYED, Diagnostic, error, pointer_join, warning
 from orchestrator.spec.capabilities import (
     SESSION_SPEND_LIMIT,
     deferred_without_search,
@@ -79,7 +79,8 @@ def check_spec_fields(doc: Document, data: dict[str, Any], *, backend: str, targ
         if extra:
             found.append(_warning(doc, "/response_format/json_schema",
                                   f"the agents backend keeps only the schema of a json_schema format; "
-                                  f"{', '.join(f'`{k}`' for k in extra)} will not be sent to target `{target}`"))
+                                  f"{', '.join(f'`{k}`' for k in extra)} will not be sent to target `{target}`",
+                                  code=UNDEPLOYED))
     return found
 
 
@@ -94,14 +95,17 @@ def capability_checks(doc: Document, data: dict[str, Any], *, backend: str, targ
         where = doc.position(pointer)
         found.append(warning(doc.display, f"{what} is not deployed to target `{target}` (backend: {backend}): {why}",
                              line=where.line if where else None, column=where.column if where else None,
-                             pointer=pointer, hint="assistants targets still get it; remove it to silence this warning"))
+                             pointer=pointer, code=UNDEPLOYED,
+                             hint="assistants targets still get it; remove it, or accept the difference "
+                                  "in this environment's `accept:` (orchestrator.yaml)"))
     for pointer, what, why in unused_session_settings(data, backend):
-        found.append(_warning(doc, pointer, f"{what} has no counterpart on target `{target}` (backend: {backend}): {why}"))
+        found.append(_warning(doc, pointer, f"{what} has no counterpart on target `{target}` (backend: {backend}): {why}",
+                              code=UNDEPLOYED))
     for pointer, what, why in ignored_fields(data, backend):
         where = doc.position(pointer)
         found.append(warning(doc.display, f"{what} is not deployed to target `{target}` (backend: {backend}): {why}",
                              line=where.line if where else None, column=where.column if where else None,
-                             pointer=pointer, hint="remove it to silence this warning"))
+                             pointer=pointer, code=UNDEPLOYED, hint="remove it to silence this warning"))
     return found
 
 
@@ -111,10 +115,10 @@ def _backend_hint(backend: str) -> str:
     return "remove it, or deploy this spec to an agents target"
 
 
-def _warning(doc: Document, pointer: str, message: str) -> Diagnostic:
+def _warning(doc: Document, pointer: str, message: str, *, code: str | None = None) -> Diagnostic:
     where = doc.position(pointer)
     return warning(doc.display, message, line=where.line if where else None,
-                   column=where.column if where else None, pointer=pointer)
+                   column=where.column if where else None, pointer=pointer, code=code)
 
 
 def model_checks(doc: Document, model: str, today: date) -> list[Diagnostic]:

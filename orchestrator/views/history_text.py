@@ -58,15 +58,32 @@ def render_revision_diff_text(data: Mapping[str, Any], change: Change, *, color:
     against = _commit(parent) if parent else "nothing (the first commit)"
     lines = [f"{head}", f"  against its parent {against}", f"  (environment {data['environment']}, "
              f"target {data['target']})", ""]
-    if change.action is Action.NOOP:
+    uploads: Sequence[Mapping[str, Any]] = data.get("uploads") or ()
+    if change.action is Action.NOOP and not uploads:
         lines.append(f"{revision['short']} did not change what {data['name']} deploys.")
+        files: Sequence[str] = data.get("files") or ()
+        if files:  # why `history` does not list it: the payload, not the files, is what a revision deploys
+            lines.append(f"  (it changed {', '.join(files)}, which render{'s' if len(files) == 1 else ''} "
+                         "the same payload)")
     else:
-        verb = {Action.CREATE: "+ created", Action.DELETE: "- deleted", Action.UPDATE: "~ changed"}[change.action]
+        action = Action.UPDATE if change.action is Action.NOOP else change.action
+        verb = {Action.CREATE: "+ created", Action.DELETE: "- deleted", Action.UPDATE: "~ changed"}[action]
         lines.append(f"  {verb}")
-        if change.action is not Action.DELETE:
+        if change.action not in (Action.DELETE, Action.NOOP):
             labels = (parent["short"] if parent else "(none)", revision["short"])
             lines.extend(render_change_fields(change, color=color, labels=labels))
+        if uploads and change.action is not Action.DELETE:
+            lines.append("      files it uploads:")
+            lines.extend(f"        {_upload_line(item)}" for item in uploads)
     return redactor.redact("\n".join(lines) + "\n")
+
+
+def _upload_line(item: Mapping[str, Any]) -> str:
+    if item["before"] is None:
+        return f"+ {item['path']} (sha256 {item['after'][:16]}…)"
+    if item["after"] is None:
+        return f"- {item['path']}"
+    return f"~ {item['path']} (sha256 {item['before'][:16]}… -> {item['after'][:16]}…)"
 
 
 def _commit(item: Mapping[str, Any]) -> str:

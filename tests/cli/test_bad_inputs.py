@@ -145,6 +145,19 @@ CASES = [
         "specs/helper.yaml:6:10: warning: `compaction.async` is not deployed to target `local-agents` (backend: agents): "
         "the Agents API ignores it since openai 3.63.0", "[/compaction/async]", "hint: remove it to silence this warning",
         "0 errors, 1 warning"), args=("-e", "agents"), exit_code=0),
+    # an environment's accepted differences (`accept:` in orchestrator.yaml)
+    Case("accept_unknown_field", ("orchestrator.yaml:7:17: error: `temprature` is not a field any target deploys without; "
+                                  "did you mean `temperature`?", "[/environments/agents/accept/0/field]"),
+         args=("-e", "agents")),
+    Case("accept_unknown_spec", ("orchestrator.yaml:7:16: error: unknown spec `helpr`; did you mean `helper`?",
+                                 "[/environments/agents/accept/0/spec]"), args=("-e", "agents")),
+    Case("accept_unknown_key", ("orchestrator.yaml:7:10: error: unknown key `feild` in item 1 of `accept`; "
+                                "did you mean `field`?", "[/environments/agents/accept/0/feild]"), args=("-e", "agents")),
+    Case("accept_matches_nothing_warns", (
+        "orchestrator.yaml:8:9: warning: accepted difference `functions/*/strict` matches no warning in environment "
+        "`agents` (target `local-agents`) [/environments/agents/accept/1]", "hint: remove it from `accept:`",
+        "0 errors, 1 warning", "1 accepted difference in environment agents (see orchestrator.yaml:7"),
+         args=("-e", "agents"), exit_code=0),
     # knowledge files
     Case("knowledge_glob_matches_nothing", ("specs/helper.yaml:7:11:", "`knowledge/*.md` matches no file",
                                             "[/knowledge/files/0]")),
@@ -212,7 +225,7 @@ def test_bad_input_as_json_is_the_documented_list(case: Case, tmp_path: Path) ->
     assert items, "a failing or warning run lists at least one diagnostic"
     for item in items:
         assert {"file", "line", "column", "pointer", "message", "severity"} <= set(item)
-        assert set(item) <= {"file", "line", "column", "pointer", "message", "severity", "hint"}
+        assert set(item) <= {"file", "line", "column", "pointer", "message", "severity", "hint", "code"}
         assert item["severity"] in ("error", "warning")
     assert any(item["severity"] == "error" for item in items) == (case.exit_code == 1)
     assert "Traceback" not in result.output
