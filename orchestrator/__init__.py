@@ -1,3 +1,3 @@
 """Assistant Orchestrator: keep OpenAI assistants and agents in git."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

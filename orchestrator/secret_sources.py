@@ -205,3 +205,30 @@ def parse_stamp(value: object) -> SecretStamp | None:
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1] or not parts[2]:
         return None
     return SecretStamp(int(parts[0]), parts[1], parts[2])
+
+
+def presence_problem(source: SecretSource, environ: Mapping[str, str]) -> str | None:
+    """Why apply could not read the source now (None: it could), found without reading a value: a variable
+    is set and not empty; a file is what `resolve` reads (file_problem), present, readable, neither empty
+    nor over the size bound (stat only: never blocks)."""
+    if source.env is not None:
+        return None if environ.get(source.env) else f"environment variable `{source.env}` is not set"
+    named = source.file or ""
+    try:
+        real = Path(os.path.expanduser(named)).resolve()
+    except (OSError, RuntimeError):
+        return f"secret file `{named}` cannot be resolved"
+    problem = file_problem(named, real)
+    if problem is not None:
+        return f"secret file {problem}"
+    try:
+        info = real.stat()
+    except OSError as exc:
+        return f"secret file `{named}` cannot be found ({exc.strerror or 'error'})"
+    if not os.access(real, os.R_OK):
+        return f"secret file `{named}` is not readable by this user"
+    if info.st_size == 0:
+        return f"secret file `{named}` is empty"
+    if info.st_size > MAX_SECRET_BYTES:
+        return f"secret file `{named}` is larger than {MAX_SECRET_BYTES} bytes"
+    return None

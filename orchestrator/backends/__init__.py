@@ -47,7 +47,7 @@ def kinds_for(backend: str, sdk: Any, project: Any, environment: str | None = No
         # automations name the agents, vaults and templates these kinds list (the same listings)
         Kind("file", FilesMapping("agents"), FilesClient(sdk, project.name, env, templates, owned=False),
              planner=plan_kept_files, in_view_of="environment"),
-        Kind("vault", VaultsMapping(environ or {}), vaults),  # a value changed at its source shows
+        Kind("vault", VaultsMapping(environ or {}), vaults, written_after=frozenset({"credentials"})),  # a value changed at its source shows
         Kind("skill", SkillsMapping(), skills),
         Kind("environment", EnvironmentsMapping(skills.directory), templates),
         Kind("automation", AutomationsMapping(),

@@ -316,3 +316,21 @@ class VaultsClient:
                 credentials.update(current["id"], vault_id=vault_id, metadata=metadata)
         for stale in by_name.values():
             credentials.delete(stale["id"], vault_id=vault_id)
+
+
+CREDENTIAL_KEYS = frozenset({"credentials", "secret_sources"})  # an update touching these reads every secret
+
+
+def secrets_read_by(change: Any) -> list[tuple[str, str, SecretSource]]:
+    """(credential, secret pointer, source) of every secret a planned vault write reads: a create writes every
+    credential, and an update that touches credentials reconciles, and so reads, every one of them."""
+    from orchestrator.engine.planning import Action
+
+    essence = change.essence
+    if change.kind != "vault" or essence is None or change.action not in (Action.CREATE, Action.UPDATE):
+        return []
+    if change.action is Action.UPDATE and not CREDENTIAL_KEYS & set(change.changed_keys):
+        return []
+    return [(name, pointer, _source(source))
+            for name, entry in sorted((essence.get("secret_sources") or {}).items())
+            for pointer, source in sorted((entry.get("sources") or {}).items())]

@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "diff": ("orchestrator.cli.diff", "diff", "Compare the specs with the live objects."),
     "apply": ("orchestrator.cli.apply", "apply", "Make the live objects match the specs (or a saved plan)."),
     "show": ("orchestrator.cli.show", "show", "Print a saved plan (text, JSON or markdown)."),
+    "comment": ("orchestrator.cli.comment", "comment",
+                "Print one bounded pull-request comment from the saved plans of several environments."),
     "graph": ("orchestrator.cli.graph", "graph", "Print the resource graph of the plan (Mermaid or DOT)."),
     "paths": ("orchestrator.cli.paths", "paths", "Print the paths that can change what the project deploys."),
     "list": ("orchestrator.cli.listing", "list_command", "Show each spec's live id, status and git revision."),
@@ -42,7 +44,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 # commands that end by themselves, in seconds: in a process of their own (entry) they run without the cyclic
 # garbage collector, whose passes over the heap of thousands of specs cost a diff of 5,000 specs 0.5 s of
 # CPU and free next to nothing (peak memory is the same without it). watch, run, chat, serve and mcp keep it.
-BOUNDED = frozenset({"init", "validate", "render", "schema", "diff", "apply", "show", "graph", "paths", "list", "history", "rollback",
+BOUNDED = frozenset({"init", "validate", "render", "schema", "diff", "apply", "show", "comment", "graph", "paths", "list", "history", "rollback",
                      "destroy", "import"})
 
 

@@ -81,7 +81,7 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
                 apply_lock(source.project, state.target):
             objects = read_live(live, state)
             plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds), source)
-            return _confirm_and_apply(plan, live, yes, parallelism, bus, output=output)
+            return _confirm_and_apply(plan, live, yes, parallelism, bus, output=output, state=state)
 
 
 def _apply_working_tree(directory: Path | None, environment: str | None, target: str | None,
@@ -102,7 +102,7 @@ def _apply_working_tree(directory: Path | None, environment: str | None, target:
             plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds,
                                    desired=desired, prepared=early.prepared),
                          Source(state, state.project))
-            return _confirm_and_apply(plan, live, yes, parallelism, bus, output=output)
+            return _confirm_and_apply(plan, live, yes, parallelism, bus, output=output, state=state)
     except Invalid:
         return 1
 
@@ -290,12 +290,19 @@ def _adopt_ids(selection: Any) -> dict[str, str]:
 
 
 def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: Any, *,
-                       command: str = "apply", run: Any = None, output: str = "text") -> int:
-    """Show the plan, ask (or take --yes), then apply it with run (default: execute).
+                       command: str = "apply", run: Any = None, output: str = "text", state: Any = None) -> int:
+    """Show the plan, check every secret its writes read is there, ask (or take --yes), then apply it with
+    run (default: execute). state: the run's specs, to name a missing secret's file and line.
 
     With output json the plan and each outcome are shown on stderr and stdout gets one JSON object
     (the plan, every outcome, the summary); --yes is needed, as no one can be asked."""
+    import os
+
+    from orchestrator.cli.secret_check import SECRET_WARNING, refusal_of
     from orchestrator.views.plan_text import render_plan_text
+
+    # a saved plan's warnings about secrets were true where it was made; here they are checked again
+    plan = replace(plan, warnings=tuple(w for w in plan.warnings if not w.startswith(SECRET_WARNING)))
 
     as_json = output == "json"
     echo(render_plan_text(plan, color=False if as_json else stdout_color()), nl=False, err=as_json, styled=True)
@@ -306,6 +313,10 @@ def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: 
             echo(render_remaining(plan.duplicates), nl=False, err=True)
             return 1
         return 0
+    refusal = refusal_of(plan, os.environ, state) if command != "destroy" else None
+    if refusal is not None:  # before the first write: a missing secret fails the plan, not half an apply
+        echo(refusal, err=True)
+        return 1
     if not yes:
         if as_json:
             echo(f"error: {command} --output json needs --yes (the answer goes to stdout, no one can be "

@@ -104,11 +104,15 @@ def build_plan(directory: Path | None, environment: str | None, target: str | No
 
 
 def with_warnings(plan: Any, state: Any) -> Any:
-    """The run's validation warnings travel with the plan, so a pull-request comment shows them."""
+    """The run's validation warnings travel with the plan, so a pull-request comment shows them; so does each
+    secret its writes need that is not available here (presence only, no value is read)."""
+    import os
     from dataclasses import replace
 
+    from orchestrator.cli.secret_check import with_secret_warnings
     from orchestrator.diagnostics import Severity
 
+    plan = with_secret_warnings(plan, os.environ, state)
     shown = [d for d in state.diagnostics if d.severity is Severity.WARNING]
     accepted = getattr(state, "accepted", ())  # once here, for reviewers, rather than on every run
     return replace(plan, diagnostics=tuple(sorted([*shown, *accepted], key=lambda d: d.sort_key())))

@@ -19,6 +19,7 @@ STATUS = {
     Reason.SPEC_CHANGED: "changed",
     Reason.DRIFT: "drifted",
     Reason.SPEC_CHANGED_AND_DRIFT: "changed, drifted",
+    Reason.INCOMPLETE: "incomplete",
     Reason.ADOPT: "to adopt",
     Reason.ORPHAN: "orphaned",
     Reason.DUPLICATE: "duplicate",

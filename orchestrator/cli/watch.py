@@ -178,7 +178,11 @@ class TargetSession:
         return tuple(self.live.kinds)
 
     def apply(self, plan: Any) -> Any:
-        from orchestrator.engine.applying import Applier, apply_graph
+        from orchestrator.engine.applying import Applier, ApplyResult, Outcome, apply_graph
+
+        refused = _missing_secrets_refusal(plan)
+        if refused is not None:  # before the first write, as `apply` does: every change fails, retried later
+            return ApplyResult(tuple(Outcome(change, ok=False, error=refused) for change in plan.actionable))
 
         applier = Applier(
             self.live.client,
@@ -210,6 +214,17 @@ class TargetSession:
             return replace(result, outcomes=tuple(replace(o, change=original.get(id(o.change), o.change))
                                                   for o in result.outcomes))
         return apply_graph(plan, appliers, parallelism=self.parallelism)
+
+
+def _missing_secrets_refusal(plan: Any) -> str | None:
+    import os
+
+    from orchestrator.cli.secret_check import missing_secrets
+
+    missing = missing_secrets(plan, os.environ)
+    if not missing:
+        return None
+    return f"not attempted: a secret this plan writes is not available ({'; '.join(missing)})"
 
 
 def open_session(bus: Any, parallelism: int, specs: Any = None) -> Any:

@@ -105,3 +105,4 @@ class Kind:
     client: KindClient
     planner: Planner | None = None
     in_view_of: str | None = None
+    written_after: frozenset[str] = frozenset()  # essence keys written after the object (a vault's credentials)

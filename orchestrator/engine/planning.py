@@ -26,6 +26,7 @@ class Reason(StrEnum):
     SPEC_CHANGED = "spec_changed"
     DRIFT = "drift"  # the live object was edited outside orchestrator
     SPEC_CHANGED_AND_DRIFT = "spec_changed_and_drift"
+    INCOMPLETE = "incomplete"  # an earlier apply made the object but failed before its sub-resources were written
     ADOPT = "adopt"  # an existing unmanaged object is taken over (import)
     ORPHAN = "orphan"  # the spec is gone
     DUPLICATE = "duplicate"  # a second live object claims the same spec
@@ -179,8 +180,10 @@ def plan(
     write_only: frozenset[str] = frozenset(),
     prune: bool = False,
     only: frozenset[str] | None = None,
+    written_after: frozenset[str] = frozenset(),
 ) -> Plan:
-    """Decide every action up front so that diff and apply cannot disagree."""
+    """Decide every action up front so that diff and apply cannot disagree. written_after: the essence keys
+    written after the object itself (a vault's credentials), which a failed apply can leave missing."""
     owned = group_claims(live, project, environment)
     by_id = {item.id: item for item in live}
     changes: list[Change] = []
@@ -214,7 +217,7 @@ def plan(
                 warnings.append(f"orphan: {kind} `{name}` ({have.id}) is owned by this project but has no spec; "
                                 "run with --prune to delete it")
         elif want is not None and have is not None:
-            changes.append(_compare(kind, want, have, write_only))
+            changes.append(_compare(kind, want, have, write_only, written_after=written_after))
         for extra in group[1:]:
             duplicates.append(Duplicate(kind, name, extra.id, group[0].id))
             if prune:
@@ -226,7 +229,8 @@ def plan(
     return Plan(project, environment, target, backend, tuple(changes), tuple(warnings), duplicates=tuple(duplicates))
 
 
-def _compare(kind: str, want: DesiredItem, have: LiveItem, write_only: frozenset[str], *, adopting: bool = False) -> Change:
+def _compare(kind: str, want: DesiredItem, have: LiveItem, write_only: frozenset[str], *, adopting: bool = False,
+             written_after: frozenset[str] = frozenset()) -> Change:
     readable_want = {k: v for k, v in want.essence.items() if k not in write_only}
     readable_have = {k: v for k, v in have.essence.items() if k not in write_only}
     fields = diff_fields(readable_have, readable_want)
@@ -255,6 +259,8 @@ def _compare(kind: str, want: DesiredItem, have: LiveItem, write_only: frozenset
         reason = Reason.ADOPT
     elif spec_changed and drift:
         reason = Reason.SPEC_CHANGED_AND_DRIFT
+    elif drift and _only_missing(fields, written_after):
+        reason, drift = Reason.INCOMPLETE, False
     elif drift:
         reason = Reason.DRIFT
     else:
@@ -262,6 +268,21 @@ def _compare(kind: str, want: DesiredItem, have: LiveItem, write_only: frozenset
     return Change(kind, want.name, Action.UPDATE, reason, id=have.id, drift=drift and not adopting,
                   fields=tuple(fields), essence=want.essence, metadata=want.metadata,
                   changed_keys=tuple(sorted(set(changed))), fingerprint=have.fingerprint, notes=want.notes, uses=want.uses)
+
+
+def _only_missing(fields: Sequence[FieldChange], written_after: frozenset[str]) -> bool:
+    """The live object lacks entries of a part written after it (every entry it has is as last applied): what a
+    failed apply leaves, told apart from a hand edit, which changes or adds what is there."""
+    if not fields or not written_after:
+        return False
+    for change in fields:
+        before, after = change.before, change.after
+        if change.path not in written_after or not isinstance(after, Mapping):
+            return False
+        before = before if isinstance(before, Mapping) else {}
+        if not set(before) < set(after) or any(before[k] != after[k] for k in before):
+            return False
+    return True
 
 
 def _hidden_changed(want: DesiredItem, have: LiveItem, readable_have: Mapping[str, Any], hidden: Sequence[str],

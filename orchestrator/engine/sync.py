@@ -177,7 +177,8 @@ def make_plan(state: DesiredState, objects: Sequence[LiveObject] | LiveState, ma
         parts.append(plan(
             desired, live_items(found, kind.mapping),
             project=state.project.name, environment=state.environment.name, target=state.target.name,
-            backend=mapping.backend, kind=kind.name, write_only=kind.mapping.write_only, prune=prune, only=only))
+            backend=mapping.backend, kind=kind.name, write_only=kind.mapping.write_only, prune=prune, only=only,
+            written_after=kind.written_after))
     parts.append(main)
     return replace(main, changes=tuple(c for p in parts for c in p.changes),
                    warnings=tuple(w for p in parts for w in p.warnings),

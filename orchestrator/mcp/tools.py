@@ -168,12 +168,16 @@ class Workspace:
 
     def diff(self, environment: str | None = None, target: str | None = None, only: Sequence[str] = (),
              prune: bool = False) -> dict[str, Any]:
+        import os
+
         from orchestrator.cli.diff import compute_plan
         from orchestrator.cli.engine import parse_only
+        from orchestrator.cli.secret_check import with_secret_warnings
         from orchestrator.engine.planfile import plan_to_data, plan_to_json
 
         state, diagnostics = self._state(environment, target)
         plan = compute_plan(state, prune=prune, only=parse_only(tuple(only), state))
+        plan = with_secret_warnings(plan, os.environ, state)  # as `diff`: a missing source is a warning here
         self.bus.publish("plan_created", project=plan.project, environment=plan.environment, target=plan.target,
                          summary=plan.summary())
         plan_id = self.plans.add(plan_to_json(plan))
@@ -195,10 +199,12 @@ class Workspace:
 
     def apply(self, plan_id: str, parallelism: int = 8) -> dict[str, Any]:
         """Apply exactly the plan `diff` returned, refused as a saved plan is when live state moved since."""
+        import os
         from dataclasses import replace
 
         from orchestrator.cli.apply import check_saved_live, prepare_saved_plan, run_plan
         from orchestrator.cli.engine import apply_lock, connect
+        from orchestrator.cli.secret_check import missing_secrets
         from orchestrator.engine.planfile import plan_from_json
 
         if not self.allow_apply:
@@ -218,6 +224,10 @@ class Workspace:
                                   "Run `diff` again and review the new plan.", stale=list(check.stale))
             done = {id(c) for c in check.applied}
             saved = replace(saved, changes=tuple(c for c in saved.changes if id(c) not in done))
+            missing = missing_secrets(saved, os.environ)
+            if missing:  # before the first write, as `apply` does
+                raise ToolFailure(f"{len(missing)} secret(s) this plan writes are not available; nothing was changed",
+                                  missing_secrets=missing)
             result = run_plan(saved, live, parallelism, self.bus) if saved.has_changes else None
         self.plans.mark_applied(plan_id)
         applied = _applied(plan_id, saved, result)

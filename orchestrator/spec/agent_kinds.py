@@ -40,6 +40,7 @@ class CredentialSpec:
     auth: Mapping[str, Any]  # the non-secret settings, as the API's create param without the secrets
     secrets: Mapping[str, SecretSource]  # "token", "refresh/refresh_token", ... -> where the value comes from
     metadata: Mapping[str, str] = field(default_factory=dict)
+    lines: Mapping[str, int] = field(default_factory=dict)  # secret pointer -> its line in the spec file
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,8 +183,10 @@ def _vault(doc: Document, data: dict[str, Any], root: Path, found: list[Diagnost
                 key = "from_env" if source.env is not None else "from_file"
                 found.append(doc.error_at(f"{where}/auth/{pointer}/{key}", problem,
                                           hint="name an environment variable or a file outside the project"))
+        lines = {pointer: found_at.line for pointer in sources
+                 if (found_at := doc.position(f"{where}/auth/{pointer}")) is not None}
         credentials.append(CredentialSpec(item["name"], int(item.get("revision", 1)), plain, sources,
-                                          dict(item.get("metadata") or {})))
+                                          dict(item.get("metadata") or {}), lines))
     return VaultSpec(data["name"], data.get("display_name", data["name"]), tuple(credentials),
                      dict(data.get("metadata") or {}), doc.path)
 

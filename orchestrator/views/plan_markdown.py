@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from orchestrator.engine.planning import Action, Change, Plan, describe_uses
 from orchestrator.secrets import Redactor, current
 from orchestrator.views.plan_graph import markdown_section
@@ -11,8 +14,25 @@ from orchestrator.views.values import describe_file_change, file_size, inline, u
 ICON = {Action.CREATE: "🟢 create", Action.UPDATE: "🟡 update", Action.DELETE: "🔴 delete", Action.NOOP: "noop"}
 
 
+@dataclass(frozen=True, slots=True)
+class MarkdownSection:
+    """A whole part of a markdown report, kept or left out as one (a bounded comment cuts only between them).
+
+    part: "head" (title, summary, table), "resource" (one change's uses and details), "warnings";
+    label: what a reader is told was left out (`details of vault crm`)."""
+
+    part: str
+    label: str
+    text: str
+
+
 def render_plan_markdown(plan: Plan, *, redactor: Redactor | None = None) -> str:
     """Every value passes the redactor (the run's own unless one is given) before it is formatted."""
+    return "".join(section.text for section in plan_markdown_sections(plan, redactor=redactor)).rstrip("\n") + "\n"
+
+
+def plan_markdown_sections(plan: Plan, *, redactor: Redactor | None = None) -> list[MarkdownSection]:
+    """The markdown plan in whole sections, each redacted, each ending with a blank line."""
     redactor = redactor or current()
     if redactor.would_redact(plan.shown()):  # as render_plan_text: in-sync objects are only counted
         plan = redactor.redact_data(plan)
@@ -24,6 +44,12 @@ def render_plan_markdown(plan: Plan, *, redactor: Redactor | None = None) -> str
         if plan.has_changes else f"**No changes.** {s['noop']} in sync.",
         "",
     ]
+    sections: list[MarkdownSection] = []
+
+    def add(part: str, label: str, body: list[str]) -> None:
+        if body:
+            sections.append(MarkdownSection(part, label, redactor.redact("\n".join(body) + "\n")))
+
     if plan.has_changes:
         lines += ["| Action | Kind | Name | ID | Why |", "| --- | --- | --- | --- | --- |"]
         for change in plan.actionable:
@@ -35,21 +61,20 @@ def render_plan_markdown(plan: Plan, *, redactor: Redactor | None = None) -> str
         if notes:
             lines += ["**Notes**", "", *notes, ""]
         lines.extend(markdown_section(plan, redactor))
+        add("head", f"plan of environment {plan.environment}", lines)
         for change in plan.actionable:
-            lines.extend(_uses(plan, change))
-            lines.extend(_details(change))
+            add("resource", f"details of {change.kind} {change.name}", [*_uses(plan, change), *_details(change)])
+    else:
+        add("head", f"plan of environment {plan.environment}", lines)
     if plan.warnings:
-        lines.append("**Warnings**")
-        lines.append("")
-        lines.extend(f"- {_cell(w)}" for w in plan.warnings)
-        lines.append("")
+        add("warnings", f"warnings of environment {plan.environment}",
+            ["**Warnings**", "", *(f"- {_cell(w)}" for w in plan.warnings), ""])
     if plan.diagnostics:
-        lines.append("**Validation warnings**")
-        lines.append("")
-        lines.extend(f"- `{d.location()}`: {_cell(d.message)}" + (f" ({_cell(d.hint)})" if d.hint else "")
-                     for d in plan.diagnostics)
-        lines.append("")
-    return redactor.redact("\n".join(lines).rstrip("\n") + "\n")
+        add("warnings", f"validation warnings of environment {plan.environment}",
+            ["**Validation warnings**", "",
+             *(f"- `{d.location()}`: {_cell(d.message)}" + (f" ({_cell(d.hint)})" if d.hint else "")
+               for d in plan.diagnostics), ""])
+    return sections
 
 
 def _uses(plan: Plan, change: Change) -> list[str]:
@@ -77,7 +102,9 @@ def _details(change: Change) -> list[str]:
             table.append(f"| `{item.path}` | {before} | {after} |")
             continue
         if wants_diff(item.before, item.after):
-            diffs += [f"`{item.path}`", "", "```diff", *unified(item.before, item.after), "```", ""]
+            lines = unified(item.before, item.after)
+            fence = _fence(lines)
+            diffs += [f"`{item.path}`", "", f"{fence}diff", *lines, fence, ""]
             continue
         before = "(not readable)" if not item.before_known else _code(item.before)
         table.append(f"| `{item.path}` | {before} | {_code(item.after)} |")
@@ -86,6 +113,12 @@ def _details(change: Change) -> list[str]:
     out += diffs
     out += ["</details>", ""]
     return out
+
+
+def _fence(lines: list[str]) -> str:
+    """A code fence longer than any run of backticks inside (a template's own ``` would close a shorter one)."""
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def _code(value: object) -> str:

@@ -17,6 +17,7 @@ REASON = {
     Reason.SPEC_CHANGED: "spec changed",
     Reason.DRIFT: "drift: the live object was edited outside orchestrator",
     Reason.SPEC_CHANGED_AND_DRIFT: "spec changed, and the live object was edited outside orchestrator",
+    Reason.INCOMPLETE: "incomplete: an earlier apply failed before its credentials were written",
     Reason.ADOPT: "adopt: an existing object is taken over, keeping its id",
     Reason.ORPHAN: "orphan: its spec is gone",
     Reason.DUPLICATE: "duplicate: another object claims the same spec",

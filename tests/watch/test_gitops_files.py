@@ -12,12 +12,20 @@ import yaml
 
 from tests.support.projects import REPO, run_cli, write, write_spec
 
-WORKFLOW = REPO / "examples" / "github-actions" / "orchestrator.yml"
+WORKFLOWS = REPO / "examples" / "github-actions"
+WORKFLOW = WORKFLOWS / "orchestrator.yml"
+CHECKS = WORKFLOWS / "orchestrator-checks.yml"
+STAGE = WORKFLOWS / "orchestrator-stage.yml"
+GITLAB = REPO / "examples" / "gitlab-ci" / ".gitlab-ci.yml"
 HOOKS = REPO / ".pre-commit-hooks.yaml"
 
 
-def _workflow() -> dict[str, Any]:
-    return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+def _load(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _on(workflow: dict[str, Any]) -> Any:
+    return workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
 
 
 def _runs(job: dict[str, Any]) -> str:
@@ -28,67 +36,107 @@ def _uses(job: dict[str, Any]) -> list[str]:
     return [step["uses"] for step in job["steps"] if "uses" in step]
 
 
-def test_workflow_plans_on_pull_requests_and_applies_on_push_to_main() -> None:
-    workflow = _workflow()
-    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
-    assert "pull_request" in triggers
+def test_workflow_checks_pull_requests_and_schedules_and_promotes_on_push_to_main() -> None:
+    workflow = _load(WORKFLOW)
+    triggers = _on(workflow)
+    assert {"pull_request", "push", "schedule", "workflow_dispatch"} <= set(triggers)
     assert triggers["push"]["branches"] == ["main"]
-    assert workflow["jobs"]["plan"]["if"] == "github.event_name == 'pull_request'"
-    assert "github.event_name == 'push'" in workflow["jobs"]["apply"]["if"]
-
-
-def test_workflow_applies_only_from_the_default_branch_one_apply_at_a_time() -> None:
-    """A manual run (workflow_dispatch) from any other branch must not reach the production key."""
-    job = _workflow()["jobs"]["apply"]
-    condition = " ".join(job["if"].split())
+    jobs = workflow["jobs"]
+    assert jobs["checks"]["uses"] == "./.github/workflows/orchestrator-checks.yml"
+    assert jobs["checks"]["secrets"] == "inherit"
+    stages = [jobs[name] for name in ("promote-dev", "promote-staging", "promote-prod")]
+    assert [s["with"]["environment"] for s in stages] == ["dev", "staging", "prod"]
+    assert all(s["uses"] == "./.github/workflows/orchestrator-stage.yml" for s in stages)
+    assert stages[1]["needs"] == "promote-dev" and stages[2]["needs"] == "promote-staging", "promotion order"
+    condition = " ".join(stages[0]["if"].split())
+    assert "github.event_name == 'push'" in condition
     assert "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)" in condition
-    assert condition.startswith("(") and ") &&" in condition, "the branch check applies to every trigger"
-    assert job["environment"] == "production"
-    assert job["concurrency"] == {"group": "orchestrator-apply-prod", "cancel-in-progress": False}
-
-
-def test_workflow_plans_pull_requests_without_write_access_or_the_production_key() -> None:
-    workflow = _workflow()
-    plan = workflow["jobs"]["plan"]
-    assert plan["permissions"] == {"contents": "read"}
-    assert "environment" not in plan
-    assert "secrets.OPENAI_API_KEY" not in str(plan)
-    diff_step = next(s for s in plan["steps"] if "orchestrator diff" in s.get("run", ""))
-    assert diff_step["env"]["OPENAI_API_KEY"] == "${{ secrets.OPENAI_READONLY_API_KEY }}"
-    comment = workflow["jobs"]["comment"]  # the job that may write runs none of the pull request's code
-    assert comment["permissions"] == {"pull-requests": "write"}
-    assert comment["needs"] == "plan"
-    assert not any(u.startswith("actions/checkout@") for u in _uses(comment))
-    assert "secrets." not in str(comment) and not any("run" in step for step in comment["steps"])
     assert workflow["permissions"] == {"contents": "read"}
 
 
-def test_workflow_pull_request_job_validates_diffs_to_the_summary_and_uploads_the_plan() -> None:
-    job = _workflow()["jobs"]["plan"]
-    runs = _runs(job)
-    assert "orchestrator validate" in runs
-    diff = next(line for line in runs.splitlines() if line.strip().startswith("orchestrator diff"))
-    assert '-e "$ORCHESTRATOR_ENV"' in diff and "--output markdown" in diff and "--out plan.json" in diff
-    assert '>> "$GITHUB_STEP_SUMMARY"' in runs
-    assert re.search(r"^\s*2\) echo \"changes=true\"", runs, re.M), "exit code 2 means changes, not a failure"
-    upload = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact@"))
-    assert "plan.json" in upload["with"]["path"]
-    assert any(u.startswith("actions/github-script@") for u in _uses(_workflow()["jobs"]["comment"])), (
-        "the plan is also commented on the PR"
-    )
-    assert _workflow()["env"]["ORCHESTRATOR_ENV"] == "prod"
+def test_reusable_workflows_take_a_project_path_and_environments() -> None:
+    checks = _on(_load(CHECKS))["workflow_call"]["inputs"]
+    assert {"project", "environments", "package"} <= set(checks)
+    stage = _on(_load(STAGE))["workflow_call"]["inputs"]
+    assert stage["environment"]["required"] is True and {"project", "package", "secret-names"} <= set(stage)
 
 
-def test_workflow_applies_the_saved_plan_with_the_key_from_the_production_environment() -> None:
-    job = _workflow()["jobs"]["apply"]
-    apply_step = next(s for s in job["steps"] if "orchestrator apply" in s.get("run", ""))
-    assert re.search(r"orchestrator apply -e \"\$ORCHESTRATOR_ENV\" --yes plan\.json", apply_step["run"])
-    for step in job["steps"]:
-        if "orchestrator diff" in step.get("run", "") or "orchestrator apply" in step.get("run", ""):
-            assert step["env"]["OPENAI_API_KEY"] == "${{ secrets.OPENAI_API_KEY }}"
-    assert "OPENAI_API_KEY" not in str(_workflow().get("env")), (
-        "the key is given only to the steps that need it"
-    )
+def test_the_first_job_computes_relevant_changes_from_orchestrator_paths() -> None:
+    jobs = _load(CHECKS)["jobs"]
+    runs = _runs(jobs["changes"])
+    assert 'orchestrator -C "$PROJECT" paths -o regex' in runs
+    for name in ("validate", "plan"):
+        assert "needs.changes.outputs.relevant == 'true'" in jobs[name]["if"]
+    assert jobs["plan"]["strategy"]["matrix"]["environment"] == "${{ fromJSON(needs.changes.outputs.environments) }}"
+    assert "validate --all-environments" in _runs(jobs["validate"])
+
+
+def test_pull_requests_plan_every_environment_with_a_read_only_key_and_no_write_access() -> None:
+    jobs = _load(CHECKS)["jobs"]
+    plan = jobs["plan"]
+    assert plan["permissions"] == {"contents": "read"}
+    assert "environment" not in plan
+    assert "secrets.OPENAI_API_KEY" not in str(plan)
+    diff_step = next(s for s in plan["steps"] if "orchestrator" in s.get("run", "") and " diff " in s["run"])
+    assert diff_step["env"]["OPENAI_API_KEY"] == "${{ secrets.OPENAI_READONLY_API_KEY }}"
+    assert '--out "$PWD/plans/$ORCHESTRATOR_ENV.plan"' in diff_step["run"]
+    assert re.search(r"^\s*2\) echo \"changes=true\"", diff_step["run"], re.M), "exit 2 means changes, not a failure"
+    assert '>> "$GITHUB_STEP_SUMMARY"' in diff_step["run"]
+    assert any(u.startswith("actions/upload-artifact@") for u in _uses(plan))
+
+
+def test_one_bounded_comment_is_edited_in_place_by_a_job_that_runs_no_pull_request_code() -> None:
+    comment = _load(CHECKS)["jobs"]["comment"]
+    assert comment["permissions"] == {"pull-requests": "write"}
+    assert comment["needs"] == "plan"
+    assert not any(u.startswith("actions/checkout@") for u in _uses(comment))
+    assert "secrets." not in str(comment)
+    assert 'orchestrator comment "${args[@]}" --link "$RUN_URL" --out comment.md' in _runs(comment)
+    script = next(s for s in comment["steps"] if s.get("uses", "").startswith("actions/github-script@"))
+    text = script["with"]["script"]
+    assert "updateComment" in text and "createComment" in text and "<!-- orchestrator-plan -->" in text
+
+
+def test_each_stage_shows_its_plan_before_the_approval_and_applies_exactly_that_plan() -> None:
+    jobs = _load(STAGE)["jobs"]
+    plan, apply = jobs["plan"], jobs["apply"]
+    assert "environment" not in plan, "the plan is shown before the job that waits for the approval"
+    assert 'orchestrator show "stage/$ORCHESTRATOR_ENV.plan" -o markdown >> "$GITHUB_STEP_SUMMARY"' in _runs(plan)
+    assert apply["needs"] == "plan" and apply["environment"] == "${{ inputs.environment }}"
+    assert apply["concurrency"] == {"group": "orchestrator-apply-${{ inputs.environment }}", "cancel-in-progress": False}
+    assert re.search(r'orchestrator -C "\$PROJECT" apply -e "\$ORCHESTRATOR_ENV" --yes "\$PWD/stage/\$ORCHESTRATOR_ENV\.plan"',
+                     _runs(apply))
+    assert " diff " not in _runs(apply), "the apply job never plans again: it applies the reviewed plan"
+    download = next(s for s in apply["steps"] if s.get("uses", "").startswith("actions/download-artifact@"))
+    assert download["with"]["name"] == "orchestrator-stage-${{ inputs.environment }}"
+    assert "secrets.OPENAI_API_KEY" not in str(plan)
+
+
+def test_drift_is_checked_on_a_schedule_with_no_write_access_and_kept_in_one_issue_per_environment() -> None:
+    jobs = _load(CHECKS)["jobs"]
+    drift, issues = jobs["drift"], jobs["drift-issues"]
+    assert "github.event_name == 'schedule'" in drift["if"]
+    assert drift["permissions"] == {"contents": "read"}
+    assert "secrets.OPENAI_API_KEY" not in str(drift) and "environment" not in drift
+    assert issues["permissions"] == {"issues": "write"}
+    assert not any(u.startswith("actions/checkout@") for u in _uses(issues))
+    text = next(s for s in issues["steps"] if "script" in s.get("with", {}))["with"]["script"]
+    for call in ("issues.create(", "issues.update(", "state: 'closed'", "orchestrator-drift"):
+        assert call in text
+
+
+def test_gitlab_ci_has_the_same_flow() -> None:
+    pipeline = _load(GITLAB)
+    assert "validate --all-environments" in str(pipeline["validate"]["script"])
+    assert pipeline["plan"]["parallel"]["matrix"][0]["ORCHESTRATOR_ENV"] == ["dev", "staging", "prod"]
+    assert "orchestrator comment" in str(pipeline["comment"]["script"])
+    for env in ("dev", "staging", "prod"):
+        apply = pipeline[f"apply-{env}"]
+        assert apply["needs"] == [f"plan-{env}"] and apply["environment"] == {"name": env}
+        assert apply["extends"] == ".stage-apply"
+    assert pipeline[".stage-apply"]["rules"][0]["when"] == "manual"
+    assert pipeline["plan-staging"]["needs"] == ["apply-dev"] and pipeline["plan-prod"]["needs"] == ["apply-staging"]
+    assert "$CI_PIPELINE_SOURCE == \"schedule\"" in str(pipeline["drift"]["rules"])
 
 
 def test_pre_commit_hook_runs_validate_for_every_environment_on_every_commit() -> None:

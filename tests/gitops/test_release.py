@@ -1,0 +1,67 @@
+"""Versioned releases: one version everywhere, a changelog section for it, the release workflow's checks."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import yaml
+
+from orchestrator import __version__
+from tests.support.projects import REPO, run_cli
+
+CHANGELOG = REPO / "docs" / "changelog.md"
+RELEASE = REPO / "examples" / "github-actions" / "release.yml"
+
+
+def _version() -> str:
+    return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+
+
+def test_version_prints_the_package_version() -> None:
+    result = run_cli(["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"orchestrator, version {_version()}"
+    assert __version__ == _version() == "0.2.0"
+
+
+def test_the_changelog_has_a_section_for_this_version_newest_first() -> None:
+    text = CHANGELOG.read_text(encoding="utf-8")
+    versions = re.findall(r"^## (\d+\.\d+\.\d+) ", text, re.M)
+    assert versions[0] == _version() and versions == sorted(versions, key=lambda v: tuple(map(int, v.split("."))),
+                                                            reverse=True)
+
+
+def test_the_release_workflow_builds_with_python_m_build_on_a_tag_and_checks_tag_and_changelog(
+        tmp_path: Path) -> None:
+    workflow = yaml.safe_load(RELEASE.read_text(encoding="utf-8"))
+    assert workflow.get("on", workflow.get(True)) == {"push": {"tags": ["v*.*.*"]}}
+    build = workflow["jobs"]["build"]
+    runs = "\n".join(step.get("run", "") for step in build["steps"])
+    assert "python -m build" in runs
+    publish = workflow["jobs"]["publish"]
+    assert publish["needs"] == "build" and publish["permissions"]["id-token"] == "write"
+    # the tag and changelog step, run as the runner would, on a copy of the two files it reads
+    check = next(step for step in build["steps"] if "release-notes.md" in step.get("run", ""))
+    (tmp_path / "docs").mkdir()
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    shutil.copy(CHANGELOG, tmp_path / "docs" / "changelog.md")
+    for tag, code in ((f"v{_version()}", 0), ("v9.9.9", 1)):
+        done = subprocess.run(["bash", "-eo", "pipefail", "-c", check["run"]], cwd=tmp_path, text=True,
+                              capture_output=True, env={"TAG": tag, "PATH": _path()}, timeout=60)
+        assert done.returncode == code, done.stdout + done.stderr
+        if code == 0:
+            notes = (tmp_path / "release-notes.md").read_text(encoding="utf-8")
+            assert "Secrets checked before the first write" in notes and "## 0.1.0" not in notes
+        else:
+            assert "does not match version" in done.stdout
+
+
+def _path() -> str:
+    import os
+    import sys
+
+    return f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
