@@ -18,14 +18,19 @@ from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
-from orchestrator.constants import ADMIN_FAULTS_PATH, ADMIN_HEALTH_PATH, ADMIN_REQUESTS_PATH, ADMIN_SCRIPT_PATH
+from orchestrator.constants import (
+    ADMIN_FAULTS_PATH,
+    ADMIN_HEALTH_PATH,
+    ADMIN_REQUESTS_PATH,
+    ADMIN_SCRIPT_PATH,
+)
 from orchestrator.emulator import routes
 from orchestrator.emulator.bodies import BodyLimits, limited_request, open_form, parse_json, read_body
 from orchestrator.emulator.context import ApiRequest, Context, Reply
 from orchestrator.emulator.errors import ApiError
 from orchestrator.emulator.faults import Fault, FaultInjector, FaultSettings, RequestCounter
-from orchestrator.emulator.scripts import check_steps
 from orchestrator.emulator.origin import OriginGuard
+from orchestrator.emulator.scripts import check_steps
 from orchestrator.emulator.store import StoreError, StoreFailure
 
 Scope = MutableMapping[str, Any]

@@ -56,7 +56,7 @@ class CaseResult:
 
     @property
     def label(self) -> str:
-        return f"{self.test} › {self.case}"
+        return f"{self.test} > {self.case}"
 
 
 @dataclass(frozen=True, slots=True)

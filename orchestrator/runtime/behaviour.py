@@ -18,7 +18,12 @@ from typing import Any
 
 from orchestrator.engine.test_results import Attempt, CaseResult, Status
 from orchestrator.errors import OrchestratorError
-from orchestrator.runtime.handlers import HANDLER_UNAVAILABLE, INVALID_ARGUMENTS, INVALID_JSON, UNKNOWN_FUNCTION
+from orchestrator.runtime.handlers import (
+    HANDLER_UNAVAILABLE,
+    INVALID_ARGUMENTS,
+    INVALID_JSON,
+    UNKNOWN_FUNCTION,
+)
 from orchestrator.spec.test_kind import BehaviourTest, Case, Expectation, Step, Turn
 
 NEEDS_MODEL = "needs a real model"
@@ -42,7 +47,7 @@ class ScriptChannel:
         headers = {**self._headers, **({"content-type": "application/json"} if data else {})}
         request = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the target's own URL
+            with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, response.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode("utf-8", "replace")
@@ -188,7 +193,7 @@ def check(expectation: Expectation, reply: Any, elapsed_s: float,
         if not outputs:
             return f"no tool output to check: {'`' + wanted + '` was' if wanted else 'no function was'} not called"
         if "not_contains" in value:
-            bad = [o for o in outputs if (p := match_text(value, o)) is not None]
+            bad = [o for o in outputs if match_text(value, o) is not None]
             return f"tool output: {match_text(value, bad[0])}" if bad else None
         results = [match_text(value, o) for o in outputs]
         return None if any(r is None for r in results) else f"tool output: {results[0]}"

@@ -99,7 +99,7 @@ def render_markdown(report: TestReport) -> str:
              render_summary(report).strip(), "",
              "| | test | case | runs | tokens | cost |", "| --- | --- | --- | --- | --- | --- |"]
     for case in report.cases:
-        cost = f"${case.cost_usd:.6f}" if case.cost_usd is not None else "–"
+        cost = f"${case.cost_usd:.6f}" if case.cost_usd is not None else "-"
         runs = f"{case.passes}/{len(case.attempts)}" if case.status is not Status.SKIPPED else "skipped"
         lines.append(f"| {icon[case.status]} | {_cell(case.test)} | {_cell(case.case)} | {runs} | {case.tokens} "
                      f"| {cost} |")

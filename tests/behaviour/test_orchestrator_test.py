@@ -75,9 +75,9 @@ PASSING = '''
 def test_repo_specs_tests_pass_offline_on_the_local_target(repo_copy: Path) -> None:
     result = run_cli(["-C", str(repo_copy), "test", "-o", "junit", "--out", "report.xml"])
     assert result.exit_code == 0, result.output
-    assert "PASS tutor-exercises › grammar exercise comes from the handler" in result.stdout
-    assert "PASS analyst-kpis › monthly KPIs come from the handler" in result.stdout
-    assert "SKIP tutor-exercises › does not invent facts: needs a real model" in result.stdout
+    assert "PASS tutor-exercises > grammar exercise comes from the handler" in result.stdout
+    assert "PASS analyst-kpis > monthly KPIs come from the handler" in result.stdout
+    assert "SKIP tutor-exercises > does not invent facts: needs a real model" in result.stdout
     root = ET.parse(repo_copy / "report.xml").getroot()
     assert root.tag == "testsuites"
     assert {s.get("name") for s in root.iter("testsuite")} == {"tutor-exercises", "analyst-kpis"}
@@ -116,7 +116,7 @@ def test_an_unmet_expectation_fails_the_run_with_the_reason(tmp_path: Path) -> N
     root = analyst_project(tmp_path, PASSING.replace("contains: '\"sales\": 1200.5'", "contains: footfall"))
     result = run_cli(["-C", str(root), "test", "-o", "markdown"])
     assert result.exit_code == 1
-    assert "FAIL analyst-test › kpis" in result.stderr
+    assert "FAIL analyst-test > kpis" in result.stderr
     assert "does not contain 'footfall'" in result.stderr and "[line 16]" in result.stderr
     assert "| ❌ | analyst-test | kpis |" in result.stdout
     assert live_owners(root) == []  # deleted on failure too
@@ -138,7 +138,7 @@ def test_a_case_without_a_script_is_skipped_never_passed(tmp_path: Path) -> None
 ''', ""))
     result = run_cli(["-C", str(root), "test"])
     assert result.exit_code == 0, result.output
-    assert "SKIP analyst-test › kpis: needs a real model: turn 1 has no `model:` script" in result.stdout
+    assert "SKIP analyst-test > kpis: needs a real model: turn 1 has no `model:` script" in result.stdout
 
 
 def test_repeat_and_pass_at_fail_fast(tmp_path: Path) -> None:
@@ -192,3 +192,15 @@ def test_leftovers_of_a_killed_run_are_removed_by_the_next_run(tmp_path: Path) -
 def test_schema_test_prints_the_test_schema() -> None:
     result = run_cli(["schema", "test"])
     assert result.exit_code == 0 and json.loads(result.stdout)["properties"]["kind"] == {"const": "test"}
+
+
+def test_destroy_removes_the_copies_a_killed_run_left(tmp_path: Path) -> None:
+    root = analyst_project(tmp_path, PASSING)
+    code = ("import os\nfrom orchestrator.cli import main\nimport orchestrator.runtime.behaviour as b\n"
+            "b.run_tests = lambda *a, **k: os._exit(9)\n"
+            f"main(['-C', {str(root)!r}, 'test'])\n")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120).returncode == 9
+    assert len(live_owners(root)) == 1
+    result = run_cli(["-C", str(root), "destroy", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert live_owners(root) == []
