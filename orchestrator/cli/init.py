@@ -18,8 +18,8 @@ GITIGNORE_LINE = ".orchestrator/"
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path), default=None,
                 metavar="[DIR]")
 def init(folder: Path | None) -> int:
-    """Create orchestrator.yaml, an example spec, its template, a shared partial, a function schema and a
-    handler in DIR (default: the current folder). Existing files are never overwritten.
+    """Create orchestrator.yaml, an example spec, its template, a shared partial, a function schema, a
+    handler and a behaviour test in DIR (default: the current folder). Existing files are never overwritten.
 
     \b
     Examples:
@@ -49,7 +49,8 @@ def init(folder: Path | None) -> int:
         click.echo(f"  .gitignore ({GITIGNORE_LINE})", err=True)
     prefix = f"cd {shown} && " if shown != "." else ""
     steps = [(f"{prefix}orchestrator validate", "check the specs offline"),
-             ("orchestrator apply --yes", "deploy them to the embedded local target")]
+             ("orchestrator apply --yes", "deploy them to the embedded local target"),
+             ("orchestrator test", "run the behaviour tests (specs/helpdesk-tests.yaml)")]
     width = max(len(command) for command, _ in steps)
     click.echo("Next:", err=True)
     for command, why in steps:
