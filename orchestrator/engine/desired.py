@@ -435,6 +435,7 @@ class Builder:
         import difflib
 
         kept: dict[str, Any] = {}
+        claimed = {claim[0] for claim in getattr(self, "_names", {}).values()}
         for name, test in sorted(tests.items()):
             use = test.spec_use
             spec = assistants.get(test.spec)
@@ -443,6 +444,8 @@ class Builder:
                     self.skipped.append(name)
                     continue
                 other = built.get(test.spec)
+                if (other is None and test.spec in claimed) or isinstance(other, DesiredSpec):
+                    continue  # the spec is invalid: its own diagnostics say why, the test waits for it
                 if other is not None:
                     why = f"`{test.spec}` is a {getattr(other, 'kind', 'environment')} spec; a test talks to an assistant"
                 else:
