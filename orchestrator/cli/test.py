@@ -71,7 +71,7 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
     from orchestrator.views.test_report import render_case_line, render_summary
 
     bus = make_bus(events)
-    scripted = state.target.type == "local"
+    scripted = state.target.type == "local"  # the embedded emulator: no real model
     limits = Limits(turn_timeout_s=turn_timeout, tool_timeout_s=tool_timeout)
     stream_err = output != "text" and out_file is None  # stdout is the report's
 
@@ -86,7 +86,9 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
     owner_env = state.environment if against_live else test_environment(state.environment)
     with connect(state.project, state.target, owner_env) as live:
         sdk = live.connection.sdk
-        channel = ScriptChannel(str(sdk.base_url), sdk.api_key) if scripted else None
+        channel: ScriptChannel | None = ScriptChannel(str(sdk.base_url), sdk.api_key)
+        scripted = scripted or channel.is_emulator()  # `orchestrator serve` has no real model either
+        channel = channel if scripted else None
         try:
             if against_live:
                 def open_live(test: Any) -> Any:

@@ -54,6 +54,22 @@ class ScriptChannel:
         except OSError as error:
             raise OrchestratorError(f"cannot reach the emulator's script endpoint: {error}") from None
 
+    def is_emulator(self) -> bool:
+        """True when the target is an orchestrator emulator (`serve`): its health endpoint answers. Asked of
+        loopback addresses only, so a remote API never sees the probe."""
+        from urllib.parse import urlsplit
+
+        from orchestrator.constants import ADMIN_HEALTH_PATH, ADMIN_SCRIPT_PATH
+
+        host = urlsplit(self._url).hostname or ""
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            return False
+        try:
+            status, text = self._send("GET", self._url.removesuffix(ADMIN_SCRIPT_PATH) + ADMIN_HEALTH_PATH)
+        except OrchestratorError:
+            return False
+        return status == 200 and '"ok"' in text
+
     def set(self, key: str, steps: Sequence[Step]) -> None:
         status, text = self._send("POST", self._url, {"key": key, "steps": [wire_step(step) for step in steps]})
         if status != 200:
@@ -152,8 +168,26 @@ def run_attempt(case: Case, open_session: Callable[[], Any], *, scripted: bool,
     finally:
         if channel is not None and key:
             channel.clear(key)
+        forget(session)
         session.close()
     return Attempt(not failures, tuple(failures), tokens, cost, round(latency, 3))
+
+
+def forget(session: Any) -> None:
+    """Delete the case's conversation (a thread or an agent session): a test leaves nothing behind."""
+    conversation = getattr(session, "thread_id", None)
+    if not conversation:
+        return
+    from orchestrator.runtime.conversation import _quiet
+
+    try:
+        with _quiet():
+            if getattr(session, "conversation_label", "thread") == "thread":
+                session.sdk.beta.threads.delete(conversation)
+            else:
+                session.sdk.beta.agents.sessions.delete(conversation)
+    except Exception:  # best effort: the conversation is the test's own, never the deployed object
+        pass
 
 
 def _add(total: float | None, value: float | None) -> float | None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.emulator import EmulatorServer
+from tests.conftest import TEST_KEY
 from tests.support.projects import REPO, make_project, run_cli, write, write_spec
 
 
@@ -33,8 +35,8 @@ def live_owners(root: Path) -> list[str]:
     return sorted(json.loads(body)["metadata"].get("orchestrator.owner", "") for (body,) in rows)
 
 
-def analyst_project(root: Path, test_yaml: str, *, backend: str = "assistants") -> Path:
-    make_project(root, backend=backend)
+def analyst_project(root: Path, test_yaml: str, *, backend: str = "assistants", base_url: str | None = None) -> Path:
+    make_project(root, backend=backend, base_url=base_url)
     write(root / "handlers" / "shop.py", '''
         def fetch_kpis(store_id, period):
             return {"store_id": store_id, "period": period, "sales": 1200.5}
@@ -204,3 +206,13 @@ def test_destroy_removes_the_copies_a_killed_run_left(tmp_path: Path) -> None:
     result = run_cli(["-C", str(root), "destroy", "--yes"])
     assert result.exit_code == 0, result.output
     assert live_owners(root) == []
+
+
+@pytest.mark.parametrize("backend", ["assistants", "agents"])
+def test_a_served_emulator_takes_the_scripts_too(tmp_path: Path, served: EmulatorServer,
+                                                   monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
+    monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
+    root = analyst_project(tmp_path / "p", PASSING, backend=backend, base_url=served.base_url)
+    result = run_cli(["-C", str(root), "test"])
+    assert result.exit_code == 0, result.output
+    assert "PASS analyst-test > kpis" in result.stdout and TEST_KEY not in result.output
