@@ -121,7 +121,7 @@ def run_case(test: BehaviourTest, case: Case, open_session: Callable[[], Any], *
         return CaseResult(status=Status.SKIPPED, reason=reason, **base)
     attempts: list[Attempt] = []
     for index in range(times):
-        attempt = run_attempt(case, open_session, scripted=scripted, channel=channel)
+        attempt = run_attempt(case, open_session, scripted=scripted, channel=channel, file=test.file)
         if case.expect_failure:
             attempt = Attempt(not attempt.ok, () if not attempt.ok else ("expected a failure, but every turn "
                               "met its expectations",), attempt.tokens, attempt.cost_usd, attempt.latency_s)
@@ -137,7 +137,7 @@ def run_case(test: BehaviourTest, case: Case, open_session: Callable[[], Any], *
 
 
 def run_attempt(case: Case, open_session: Callable[[], Any], *, scripted: bool,
-                channel: ScriptChannel | None) -> Attempt:
+                channel: ScriptChannel | None, file: str = "") -> Attempt:
     from orchestrator.runtime.conversation import TurnFailed
 
     failures: list[str] = []
@@ -161,7 +161,8 @@ def run_attempt(case: Case, open_session: Callable[[], Any], *, scripted: bool,
             latency += elapsed
             tokens += reply.usage.total_tokens
             cost = _add(cost, reply.cost_usd)
-            found = check_turn(turn, reply, elapsed, scripted=scripted, citations=lambda r=reply: citations(session, r))
+            found = check_turn(turn, reply, elapsed, scripted=scripted, file=file,
+                               citations=lambda r=reply: citations(session, r))
             failures.extend(f"turn {number}: {problem}" for problem in found)
             if found:
                 break
@@ -197,7 +198,7 @@ def _add(total: float | None, value: float | None) -> float | None:
 
 
 def check_turn(turn: Turn, reply: Any, elapsed_s: float, *, scripted: bool,
-               citations: Callable[[], list[str] | None]) -> list[str]:
+               citations: Callable[[], list[str] | None], file: str = "") -> list[str]:
     """Every unmet expectation of one turn, as a sentence; empty when the turn is as expected."""
     problems = []
     if scripted:
@@ -207,7 +208,7 @@ def check_turn(turn: Turn, reply: Any, elapsed_s: float, *, scripted: bool,
     for expectation in turn.expect:
         problem = check(expectation, reply, elapsed_s, citations)
         if problem is not None:
-            problems.append(f"{problem} [line {expectation.line}]" if expectation.line else problem)
+            problems.append(f"{problem} ({file}:{expectation.line})" if expectation.line else problem)
     return problems
 
 

@@ -39,7 +39,7 @@ def render_summary(report: TestReport) -> str:
     cost = f", est. ${report.cost_usd:.6f}" if report.cost_usd is not None else ""
     mode = "short-lived copies" if report.mode == "copies" else "the deployed objects"
     verdict = "Tests passed" if report.ok else "Tests FAILED"
-    return (f"{verdict}: {passed} passed, {failed} failed, {skipped} skipped ({len(report.cases)} cases "
+    return (f"{verdict}: {passed} passed, {failed} failed, {skipped} skipped ({len(report.cases)} case{'s' if len(report.cases) != 1 else ''} "
             f"on target {report.target}, environment {report.environment}, against {mode}{cost}).\n")
 
 

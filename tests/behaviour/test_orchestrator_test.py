@@ -119,7 +119,7 @@ def test_an_unmet_expectation_fails_the_run_with_the_reason(tmp_path: Path) -> N
     result = run_cli(["-C", str(root), "test", "-o", "markdown"])
     assert result.exit_code == 1
     assert "FAIL analyst-test > kpis" in result.stderr
-    assert "does not contain 'footfall'" in result.stderr and "[line 16]" in result.stderr
+    assert "does not contain 'footfall'" in result.stderr and "(specs/analyst-test.yaml:16)" in result.stderr
     assert "| ❌ | analyst-test | kpis |" in result.stdout
     assert live_owners(root) == []  # deleted on failure too
 
