@@ -64,6 +64,11 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
                    "(`orchestrator schema test` prints its schema).", err=True)
         return 0
     from orchestrator.cli.progress import Activity
+    from orchestrator.runtime.behaviour import select_cases
+
+    if case_glob and not any(select_cases(t, case_glob) for t in tests):
+        raise OrchestratorError(f"no case matches --case {case_glob!r} (cases: "
+                                + ", ".join(f"`{c.name}`" for t in tests for c in t.cases) + ")")
     from orchestrator.engine.test_results import TestReport
     from orchestrator.runtime.behaviour import ScriptChannel, run_tests
     from orchestrator.runtime.conversation import Limits, Session
@@ -111,8 +116,6 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
                 channel.close()
     report = TestReport(state.project.name, state.environment.name, state.target.name, state.target.backend,
                         "live" if against_live else "copies", scripted, results)
-    if case_glob and not results:
-        raise OrchestratorError(f"no case matches --case {case_glob!r}")
     click.echo(render_summary(report), nl=False, err=stream_err)
     if output != "text" or out_file is not None:
         text = redact(render_report(report, output))

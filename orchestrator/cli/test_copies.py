@@ -71,7 +71,11 @@ class Copies:
             self.state = self._copy_state()
             self._create()
         except BaseException:
-            self._stack.close()
+            try:
+                if self.state is not None:  # Ctrl-C or a failure half-way through the creates
+                    self._delete(lambda name: name in set(self._names.values()), "deleted what was created")
+            finally:
+                self._stack.close()
             raise
         return self
 
@@ -136,9 +140,7 @@ class Copies:
             result = run_plan(plan, live, PARALLELISM, self.bus)
         made = [o for o in result.outcomes if o.ok]
         failed = [o for o in result.outcomes if not o.ok]
-        self._stack.callback(lambda: None)
-        if failed:
-            self._delete(lambda name: name in set(self._names.values()), "deleted what was created")
+        if failed:  # __enter__ deletes what was made
             raise OrchestratorError("cannot create the test copies: " + "; ".join(
                 f"{o.change.kind} {o.change.name}: {o.error}" for o in failed))
         specs = len({o.change.name for o in made if o.change.kind == live.mapping.object_kind})

@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -216,3 +217,57 @@ def test_a_served_emulator_takes_the_scripts_too(tmp_path: Path, served: Emulato
     result = run_cli(["-C", str(root), "test"])
     assert result.exit_code == 0, result.output
     assert "PASS analyst-test > kpis" in result.stdout and TEST_KEY not in result.output
+
+
+def test_ctrl_c_deletes_the_copies_and_exits_130(tmp_path: Path) -> None:
+    import signal
+
+    root = analyst_project(tmp_path, PASSING)
+    write(root / "handlers" / "shop.py", '''
+        import time
+
+        def fetch_kpis(store_id, period):
+            time.sleep(30)
+            return {}
+    ''')
+    process = subprocess.Popen([sys.executable, "-m", "orchestrator", "-C", str(root), "test"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    line = process.stderr.readline()
+    assert "Created 1 short-lived copy" in line, line
+    time.sleep(1.0)  # the case is in its handler now
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Deleted the test copies" in err and "Traceback" not in err
+    assert live_owners(root) == []
+
+
+def test_names_select_tests_or_the_specs_they_test(tmp_path: Path) -> None:
+    root = analyst_project(tmp_path, PASSING)
+    assert "PASS analyst-test > kpis" in run_cli(["-C", str(root), "test", "analyst"]).stdout
+    unknown = run_cli(["-C", str(root), "test", "analyst-tst"])
+    assert unknown.exit_code == 1 and "did you mean `analyst-test`?" in unknown.stderr
+    nothing = run_cli(["-C", str(root), "test", "--case", "nope*"])
+    assert nothing.exit_code == 1 and "no case matches --case 'nope*'" in nothing.stderr
+
+
+@pytest.mark.parametrize(("change", "replacement", "message"), [
+    ("      - name: kpis\n", "      - name: kpis\n        pass_at: 2\n", "pass_at 2 is more than the 1 run"),
+    ('              - reply: "Store 7 sold 1200.5"\n',
+     '              - reply: "Store 7 sold 1200.5"\n                fail: "x"\n', "a model step does one thing"),
+    ('              - reply: "Store 7 sold 1200.5"\n', '              - reply: "Store 7 sold 1200.5"\n'
+     '              - call: fetch_kpis\n', "`reply` ends the turn"),
+    ("              - tool_called: fetch_kpis\n", "              - tool_called: fetch_kpis\n"
+     "                not_tool_called: fetch_kpis\n", "an expectation checks one thing"),
+    ("              - reply: {regex: 'sold \\d+'}\n", "              - reply: {regex: 'sold ('}\n",
+     "not a regular expression"),
+])
+def test_a_test_that_cannot_mean_anything_is_refused(tmp_path: Path, change: str, replacement: str,
+                                                     message: str) -> None:
+    assert change in PASSING
+    root = analyst_project(tmp_path, PASSING.replace(change, replacement))
+    result = run_cli(["-C", str(root), "validate"])
+    assert result.exit_code == 1 and "specs/analyst-test.yaml:" in result.stderr and message in result.stderr, \
+        result.stderr
+    assert "Traceback" not in result.output
