@@ -474,8 +474,8 @@ class Builder:
         others: dict[str, dict[str, Any]] = {}  # vault, skill, automation: kind -> name -> spec
         assistants: dict[str, DesiredSpec] = {}
         for name, spec in built.items():
-            if isinstance(spec, DesiredEnvironment):
-                continue
+            if isinstance(spec, DesiredEnvironment) or getattr(spec, "kind", None) == TEST_KIND:
+                continue  # a test is never deployed (Builder._build checks it against the assistants)
             if getattr(spec, "kind", None) in AGENT_KINDS:
                 others.setdefault(spec.kind, {})[name] = spec
             else:
