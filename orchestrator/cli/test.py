@@ -100,7 +100,7 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
                     return Session.attach(state, test.spec, sdk, limits=limits, bus=bus)
 
                 results = run_tests(tests, open_live, scripted=scripted, channel=channel, case_glob=case_glob,
-                                    repeat=repeat, on_case=shown)
+                                    repeat=repeat, on_case=shown, backend=state.target.backend)
             else:
                 with Copies(state, tests, live, bus=bus, say=lambda line: click.echo(line, err=True)) as copies:
                     def open_copy(test: Any) -> Any:
@@ -108,7 +108,8 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
 
                     with Activity("running behaviour tests", delay=0.5):
                         results = run_tests(tests, open_copy, scripted=scripted, channel=channel,
-                                            case_glob=case_glob, repeat=repeat, on_case=shown)
+                                            case_glob=case_glob, repeat=repeat, on_case=shown,
+                                            backend=state.target.backend)
         except KeyboardInterrupt:
             interrupted = True
         finally:

@@ -7,6 +7,7 @@ of the first key that has one, instead of reading commands from the user's messa
   {"calls": [{"name": NAME, "arguments": OBJECT-OR-STRING}, ...]}   function calls (several = parallel)
   {"reply": TEXT}                                                     the reply; the turn completes
   {"fail": MESSAGE}                                                   the run (turn) fails with MESSAGE
+  {"search": QUERY}                                                   file_search: the best chunk, cited
 
 When a key's steps run out, the model goes back to its usual behaviour (model.decide, and "NAME returned
 OUTPUT" after tool outputs).
@@ -34,8 +35,8 @@ def check_steps(steps: Any) -> list[str]:
     problems = []
     for index, step in enumerate(steps):
         where = f"steps[{index}]"
-        if not isinstance(step, dict) or len(step) != 1 or next(iter(step)) not in ("calls", "reply", "fail"):
-            problems.append(f"{where} must be an object with one key: 'calls', 'reply' or 'fail'")
+        if not isinstance(step, dict) or len(step) != 1 or next(iter(step)) not in ("calls", "reply", "fail", "search"):
+            problems.append(f"{where} must be an object with one key: 'calls', 'reply', 'fail' or 'search'")
             continue
         if "calls" in step:
             calls = step["calls"]
@@ -66,6 +67,8 @@ def decision_of(step: Mapping[str, Any]) -> model.Decision:
         return model.Decision(model.Outcome.REQUIRES_ACTION, calls=calls)
     if "fail" in step:
         return model.Decision(model.Outcome.FAILED, reply=step["fail"])
+    if "search" in step:
+        return model.Decision(model.Outcome.SEARCH, query=step["search"])
     return model.Decision(model.Outcome.COMPLETED, reply=step["reply"])
 
 

@@ -433,6 +433,7 @@ def submit_tool_outputs(ctx: Context, request: ApiRequest) -> Reply:
                 required_action=None,
                 _outcome=scripted.outcome.value,
                 _reply=scripted.reply,
+                _query=scripted.query,
                 _calls=[{"id": new_id("call_"), "name": c.name, "arguments": c.arguments} for c in scripted.calls],
                 _ready_ms=ctx.clock_ms(),
             )

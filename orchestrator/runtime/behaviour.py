@@ -90,6 +90,8 @@ def wire_step(step: Step) -> dict[str, Any]:
         return {"calls": [{"name": c.name, "arguments": dict(c.arguments)} for c in step.calls]}
     if step.fail is not None:
         return {"fail": step.fail}
+    if step.search is not None:
+        return {"search": step.search}
     return {"reply": step.reply or ""}
 
 
@@ -97,8 +99,11 @@ def select_cases(test: BehaviourTest, pattern: str | None) -> list[Case]:
     return [case for case in test.cases if pattern is None or fnmatch.fnmatchcase(case.name, pattern)]
 
 
-def skip_reason(case: Case, *, scripted: bool) -> str | None:
+def skip_reason(case: Case, *, scripted: bool, backend: str = "assistants") -> str | None:
     """Why the case cannot run on this target (never passed instead)."""
+    if case.cites and backend == "agents":
+        return "`citation` expectations need file_search, which agent sessions do not have (knowledge files " \
+               "are workspace files there)"
     if case.graded:
         return (f"{NEEDS_MODEL}: `graded` expectations are judged by a grader model" if scripted
                 else "`graded` expectations need the grader model, not in this version")
@@ -110,13 +115,13 @@ def skip_reason(case: Case, *, scripted: bool) -> str | None:
 
 
 def run_case(test: BehaviourTest, case: Case, open_session: Callable[[], Any], *, scripted: bool,
-             channel: ScriptChannel | None, repeat: int | None = None) -> CaseResult:
+             channel: ScriptChannel | None, repeat: int | None = None, backend: str = "assistants") -> CaseResult:
     """The case run `repeat` times (or its own), passing when pass_at runs pass; stops once it cannot."""
     times = repeat or case.repeat or 1
     pass_at = min(case.pass_at or times, times)
     base = dict(test=test.name, case=case.name, spec=test.spec, file=test.file, line=case.line, pass_at=pass_at,
                 repeat=times, expect_failure=case.expect_failure)
-    reason = skip_reason(case, scripted=scripted)
+    reason = skip_reason(case, scripted=scripted, backend=backend)
     if reason is not None:
         return CaseResult(status=Status.SKIPPED, reason=reason, **base)
     attempts: list[Attempt] = []
@@ -241,7 +246,7 @@ def check(expectation: Expectation, reply: Any, elapsed_s: float,
             return "citation: this target reports no file citations"
         if value is True and not cited:
             return "citation: the reply cites no file"
-        if isinstance(value, str) and value not in cited:
+        if isinstance(value, str) and not any(cites(name, value) for name in cited):
             return f"citation: the reply does not cite `{value}` (cites: {', '.join(cited) or 'none'})"
         if value is False and cited:
             return f"citation: expected none, the reply cites {', '.join(cited)}"
@@ -335,6 +340,12 @@ def match_text(match: Mapping[str, Any], text: str) -> str | None:
     return None
 
 
+def cites(filename: str, wanted: str) -> bool:
+    """A cited file is the wanted one: by its name, or as its upload name (`...--specs__knowledge__a.md` for
+    `specs/knowledge/a.md` or `a.md`)."""
+    return filename == wanted or filename.endswith(("--" + wanted.replace("/", "__"), "__" + wanted, "/" + wanted))
+
+
 def citations(session: Any, reply: Any) -> list[str] | None:
     """The file names the reply's messages cite (threads); None where the API reports no citations."""
     if getattr(session, "conversation_label", "thread") != "thread":
@@ -362,13 +373,14 @@ def citations(session: Any, reply: Any) -> list[str] | None:
 
 def run_tests(tests: Iterable[BehaviourTest], open_session: Callable[[BehaviourTest], Any], *, scripted: bool,
               channel: ScriptChannel | None, case_glob: str | None = None, repeat: int | None = None,
+              backend: str = "assistants",
               on_case: Callable[[CaseResult], None] | None = None) -> tuple[CaseResult, ...]:
     """Every selected case of every test, one after another (a case's turns share one conversation)."""
     results = []
     for test in tests:
         for case in select_cases(test, case_glob):
             result = run_case(test, case, lambda t=test: open_session(t), scripted=scripted, channel=channel,
-                              repeat=repeat)
+                              repeat=repeat, backend=backend)
             results.append(result)
             if on_case is not None:
                 on_case(result)

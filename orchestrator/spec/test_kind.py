@@ -23,7 +23,7 @@ CHECKS = ("tool_called", "not_tool_called", "tool_output", "reply", "citation", 
           "max_latency_s", "max_tool_rounds", "graded")
 OPTIONS = {"arguments": "tool_called", "arguments_schema": "tool_called", "count": "tool_called",
            "order": "tool_called", "tool": "tool_output"}
-STEP_KINDS = ("call", "parallel", "reply", "fail")
+STEP_KINDS = ("call", "parallel", "reply", "fail", "search")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,7 @@ class Step:
     calls: tuple[ScriptedCall, ...] = ()
     reply: str | None = None
     fail: str | None = None
+    search: str | None = None  # file_search over the spec's knowledge: the reply is the best chunk, cited
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,10 @@ class Case:
     @property
     def graded(self) -> bool:
         return any(e.check == "graded" for turn in self.turns for e in turn.expect)
+
+    @property
+    def cites(self) -> bool:
+        return any(e.check == "citation" for turn in self.turns for e in turn.expect)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,14 +167,14 @@ def _turn(doc: Document, where: str, raw: Mapping[str, Any], uses: list[NameUse]
             kinds = [k for k in STEP_KINDS if k in item]
             if len(kinds) != 1:
                 what = "none" if not kinds else " and ".join(f"`{k}`" for k in kinds)
-                found.append(doc.error_at(pointer, f"a model step does one thing: `call`, `parallel`, `reply` or "
-                                          f"`fail` (this one has {what})",
+                found.append(doc.error_at(pointer, f"a model step does one thing: `call`, `parallel`, `reply`, "
+                                          f"`search` or `fail` (this one has {what})",
                                           hint="put parallel calls in one `parallel:` list; a new step for each round"))
                 continue
             if "arguments" in item and kinds[0] != "call":
                 found.append(doc.error_at(f"{pointer}/arguments", "`arguments` belongs to a `call` step", key=True))
                 continue
-            if kinds[0] in ("reply", "fail") and index != last:
+            if kinds[0] in ("reply", "fail", "search") and index != last:
                 found.append(doc.error_at(f"{pointer}/{kinds[0]}", f"`{kinds[0]}` ends the turn: it must be the "
                                           "last step of the model script", key=True))
             if kinds[0] == "call":
@@ -185,6 +190,8 @@ def _turn(doc: Document, where: str, raw: Mapping[str, Any], uses: list[NameUse]
                 steps.append(Step(calls=tuple(calls)))
             elif kinds[0] == "reply":
                 steps.append(Step(reply=item["reply"]))
+            elif kinds[0] == "search":
+                steps.append(Step(search=item["search"]))
             else:
                 steps.append(Step(fail=item["fail"]))
         script = tuple(steps)

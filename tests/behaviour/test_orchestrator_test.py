@@ -84,7 +84,7 @@ def test_repo_specs_tests_pass_offline_on_the_local_target(repo_copy: Path) -> N
     root = ET.parse(repo_copy / "report.xml").getroot()
     assert root.tag == "testsuites"
     assert {s.get("name") for s in root.iter("testsuite")} == {"tutor-exercises", "analyst-kpis"}
-    assert len(list(root.iter("testcase"))) == 6 and len(list(root.iter("skipped"))) == 1
+    assert len(list(root.iter("testcase"))) == 7 and len(list(root.iter("skipped"))) == 1
     assert not list(root.iter("failure"))
     assert live_owners(repo_copy) == []  # the copies were deleted; the environment's objects never made
 
@@ -93,7 +93,9 @@ def test_repo_specs_tests_pass_on_agent_sessions(repo_copy: Path) -> None:
     result = run_cli(["-C", str(repo_copy), "test", "-e", "agents", "-o", "json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["backend"] == "agents" and report["summary"]["passed"] == 5 and report["summary"]["skipped"] == 1
+    assert report["backend"] == "agents" and report["summary"]["passed"] == 5 and report["summary"]["skipped"] == 2
+    [cited] = [c for c in report["cases"] if c["case"] == "grammar notes cite the knowledge file"]
+    assert cited["status"] == "skipped" and "agent sessions do not have" in cited["reason"]
 
 
 def test_copies_leave_the_environments_own_objects_untouched(tmp_path: Path) -> None:
@@ -271,3 +273,13 @@ def test_a_test_that_cannot_mean_anything_is_refused(tmp_path: Path, change: str
     assert result.exit_code == 1 and "specs/analyst-test.yaml:" in result.stderr and message in result.stderr, \
         result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_citation_of_another_file_fails_naming_what_was_cited(repo_copy: Path) -> None:
+    tests = repo_copy / "specs" / "tutor-exercises.yaml"
+    tests.write_text(tests.read_text(encoding="utf-8").replace("citation: specs/knowledge/tutor/subjuntivo.md",
+                                                               "citation: vocabulario.md"), encoding="utf-8")
+    result = run_cli(["-C", str(repo_copy), "test", "tutor-exercises", "--case", "*cite*"])
+    assert result.exit_code == 1
+    assert "citation: the reply does not cite `vocabulario.md` (cites: " in result.stdout
+    assert "specs__knowledge__tutor__subjuntivo.md" in result.stdout
