@@ -80,8 +80,19 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
     limits = Limits(turn_timeout_s=turn_timeout, tool_timeout_s=tool_timeout)
     stream_err = output != "text" and out_file is None  # stdout is the report's
 
+    total = sum(len(select_cases(t, case_glob)) for t in tests)
+    activity = Activity("running behaviour tests", delay=0.5)
+    done = 0
+
     def shown(case: Any) -> None:
-        click.echo(redact(render_case_line(case)), nl=False, err=stream_err)
+        nonlocal done
+        done += 1
+        with activity.cleared():
+            click.echo(redact(render_case_line(case)), nl=False, err=stream_err)
+        activity.update(f"running behaviour tests: {done} of {total} cases done")
+        bus.publish("test_case_finished", test=case.test, case=case.case, spec=case.spec, status=case.status.value,
+                    runs=len(case.attempts), passes=case.passes, pass_at=case.pass_at, reason=case.reason or None,
+                    tokens=case.tokens, cost_usd=case.cost_usd, duration_s=case.duration_s)
 
     interrupted = False
     results: tuple[Any, ...] = ()
@@ -99,14 +110,15 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
                 def open_live(test: Any) -> Any:
                     return Session.attach(state, test.spec, sdk, limits=limits, bus=bus)
 
-                results = run_tests(tests, open_live, scripted=scripted, channel=channel, case_glob=case_glob,
-                                    repeat=repeat, on_case=shown, backend=state.target.backend)
+                with activity:
+                    results = run_tests(tests, open_live, scripted=scripted, channel=channel, case_glob=case_glob,
+                                        repeat=repeat, on_case=shown, backend=state.target.backend)
             else:
                 with Copies(state, tests, live, bus=bus, say=lambda line: click.echo(line, err=True)) as copies:
                     def open_copy(test: Any) -> Any:
                         return Session.attach(copies.state, copies.name_of(test), sdk, limits=limits, bus=bus)
 
-                    with Activity("running behaviour tests", delay=0.5):
+                    with activity:
                         results = run_tests(tests, open_copy, scripted=scripted, channel=channel,
                                             case_glob=case_glob, repeat=repeat, on_case=shown,
                                             backend=state.target.backend)

@@ -112,9 +112,13 @@ def test_copies_leave_the_environments_own_objects_untouched(tmp_path: Path) -> 
 def test_against_live_talks_to_the_deployed_assistant(tmp_path: Path) -> None:
     root = analyst_project(tmp_path, PASSING)
     assert run_cli(["-C", str(root), "apply", "--yes"]).exit_code == 0
-    result = run_cli(["-C", str(root), "test", "--against-live"])
+    result = run_cli(["-C", str(root), "test", "--against-live", "--events", str(tmp_path / "events.jsonl")])
     assert result.exit_code == 0, result.output
     assert "against the deployed objects" in result.stdout
+    events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text(encoding="utf-8").splitlines()]
+    [finished] = [e for e in events if e["type"] == "test_case_finished"]
+    assert finished["status"] == "passed" and finished["case"] == "kpis" and finished["passes"] == 1
+    assert not any(e["type"].startswith("assistant_") for e in events)  # no write to the deployed objects
 
 
 def test_an_unmet_expectation_fails_the_run_with_the_reason(tmp_path: Path) -> None:
