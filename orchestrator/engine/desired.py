@@ -247,6 +247,9 @@ class DesiredState:
 
     def unknown_spec(self, name: str) -> str:
         """Why NAME is not a spec of this run: not deployed to this environment, or a typo."""
+        if name in self.tests:
+            return (f"`{name}` is a behaviour test (kind: test), never deployed; run it with "
+                    f"`orchestrator test {name}`")
         if name in self.skipped:
             return (f"spec `{name}` is not deployed to environment `{self.environment.name}` "
                     f"(its `environments` list leaves it out)")

@@ -287,3 +287,11 @@ def test_a_citation_of_another_file_fails_naming_what_was_cited(repo_copy: Path)
     assert result.exit_code == 1
     assert "citation: the reply does not cite `vocabulario.md` (cites: " in result.stdout
     assert "specs__knowledge__tutor__subjuntivo.md" in result.stdout
+
+
+def test_a_test_is_not_something_to_render_or_run(tmp_path: Path) -> None:
+    root = analyst_project(tmp_path, PASSING)
+    for command in (["render", "analyst-test"], ["run", "analyst-test", "-m", "hi"]):
+        result = run_cli(["-C", str(root), *command])
+        assert result.exit_code == 1
+        assert "`analyst-test` is a behaviour test (kind: test), never deployed" in result.stderr
