@@ -69,6 +69,7 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
     if case_glob and not any(select_cases(t, case_glob) for t in tests):
         raise OrchestratorError(f"no case matches --case {case_glob!r} (cases: "
                                 + ", ".join(f"`{c.name}`" for t in tests for c in t.cases) + ")")
+    tests = [t for t in tests if select_cases(t, case_glob)]
     from orchestrator.engine.test_results import TestReport
     from orchestrator.runtime.behaviour import ScriptChannel, run_tests
     from orchestrator.runtime.conversation import Limits, Session
@@ -114,7 +115,11 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
                     results = run_tests(tests, open_live, scripted=scripted, channel=channel, case_glob=case_glob,
                                         repeat=repeat, on_case=shown, backend=state.target.backend)
             else:
-                with Copies(state, tests, live, bus=bus, say=lambda line: click.echo(line, err=True)) as copies:
+                from orchestrator.runtime.behaviour import skip_reason
+
+                needing = [t for t in tests if any(skip_reason(c, scripted=scripted, backend=state.target.backend)
+                                                   is None for c in select_cases(t, case_glob))]  # only those
+                with Copies(state, needing, live, bus=bus, say=lambda line: click.echo(line, err=True)) as copies:
                     def open_copy(test: Any) -> Any:
                         return Session.attach(copies.state, copies.name_of(test), sdk, limits=limits, bus=bus)
 

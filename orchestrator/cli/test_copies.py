@@ -69,6 +69,8 @@ class Copies:
         self._stack.callback(lambda: (lock.release(), _unlink(folder / f"{self.run_id}.lock")))
         try:
             self.state = self._copy_state()
+            if not self.tests:
+                return self  # every case is skipped: nothing to deploy
             self._create()
         except BaseException:
             try:
@@ -81,7 +83,8 @@ class Copies:
 
     def __exit__(self, *exc: object) -> None:
         try:
-            self._delete(lambda name: name in set(self._names.values()), "deleted the test copies")
+            if self._names:
+                self._delete(lambda name: name in set(self._names.values()), "deleted the test copies")
         finally:
             self._stack.close()
 

@@ -148,6 +148,7 @@ def test_a_case_without_a_script_is_skipped_never_passed(tmp_path: Path) -> None
     result = run_cli(["-C", str(root), "test"])
     assert result.exit_code == 0, result.output
     assert "SKIP analyst-test > kpis: needs a real model: turn 1 has no `model:` script" in result.stdout
+    assert "short-lived" not in result.stderr  # nothing to run: nothing deployed
 
 
 def test_repeat_and_pass_at_fail_fast(tmp_path: Path) -> None:
