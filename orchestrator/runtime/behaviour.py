@@ -148,10 +148,14 @@ def run_attempt(case: Case, open_session: Callable[[], Any], *, scripted: bool,
     failures: list[str] = []
     tokens, cost, latency = 0, None, 0.0
     session = open_session()
-    key = getattr(session, "assistant_id", None)
+    keys: set[str] = set()
     try:
         for number, turn in enumerate(case.turns, start=1):
-            if scripted and channel is not None and key and turn.script is not None:
+            if scripted and channel is not None and turn.script is not None:
+                # the conversation's own key when it has one (nobody else's chat takes the steps), else the
+                # assistant's (an agent session is made by its first turn)
+                key = getattr(session, "thread_id", None) or session.assistant_id
+                keys.add(key)
                 channel.set(key, turn.script)
             started = time.perf_counter()
             try:
@@ -172,7 +176,7 @@ def run_attempt(case: Case, open_session: Callable[[], Any], *, scripted: bool,
             if found:
                 break
     finally:
-        if channel is not None and key:
+        for key in keys if channel is not None else ():
             channel.clear(key)
         forget(session)
         session.close()

@@ -296,3 +296,30 @@ def test_a_test_is_not_something_to_render_or_run(tmp_path: Path) -> None:
         result = run_cli(["-C", str(root), *command])
         assert result.exit_code == 1
         assert "`analyst-test` is a behaviour test (kind: test), never deployed" in result.stderr
+
+
+TWO_TURNS = PASSING.replace('''              - reply: {regex: 'sold \\d+'}
+''', '''              - reply: {regex: 'sold \\d+'}
+          - user: "And last month?"
+            model:
+              - call: fetch_kpis
+                arguments: {store_id: "7", period: month}
+              - call: fetch_kpis
+                arguments: {store_id: "8", period: month}
+              - reply: "Both fetched."
+            expect:
+              - tool_called: fetch_kpis
+                arguments: {store_id: "8"}
+                order: 2
+              - max_tool_rounds: 2
+              - reply: {equals: "Both fetched."}
+''')
+
+
+@pytest.mark.parametrize("backend", ["assistants", "agents"])
+def test_a_conversation_of_several_turns_and_rounds(tmp_path: Path, backend: str) -> None:
+    assert TWO_TURNS != PASSING
+    root = analyst_project(tmp_path, TWO_TURNS, backend=backend)
+    result = run_cli(["-C", str(root), "test", "-o", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["cases"][0]["status"] == "passed"
