@@ -51,12 +51,6 @@ class Expectation:
     pointer: str
     line: int | None = None
 
-    def describe(self) -> str:
-        """A short label of what is expected, for reports."""
-        shown = self.value if not isinstance(self.value, Mapping) else ", ".join(
-            f"{k} {v!r}" if k != "json_schema" else "json_schema" for k, v in self.value.items())
-        return f"{self.check}: {shown}"
-
 
 @dataclass(frozen=True, slots=True)
 class Turn:
