@@ -57,9 +57,9 @@ class JsonlSink:
         path.parent.mkdir(parents=True, exist_ok=True)
 
     def __call__(self, event: Event) -> None:
-        from orchestrator.secrets import redact
+        from orchestrator.secrets import shown
 
-        line = redact(json.dumps(event.to_json(), ensure_ascii=False, sort_keys=False, default=str))
+        line = shown(json.dumps(event.to_json(), ensure_ascii=False, sort_keys=False, default=str))
         with self._lock, self.path.open("a", encoding="utf-8") as handle:
             handle.write(line + "\n")
 

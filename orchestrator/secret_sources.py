@@ -16,6 +16,8 @@ import hashlib
 import hmac
 import os
 import secrets as _random
+import stat
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,8 @@ from pathlib import Path
 from orchestrator import secrets
 
 MAX_SECRET_BYTES = 64 * 1024
+READ_TIMEOUT_S = 5.0
+PSEUDO_ROOTS = frozenset({"proc", "dev", "sys"})  # system pseudo-files: never a secret file
 SALT_BYTES = 8
 DIGEST_CHARS = 24
 VARIABLE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
@@ -48,7 +52,8 @@ def source_of(value: Mapping[str, str]) -> SecretSource:
 
 
 def source_problem(source: SecretSource, project_root: Path) -> str | None:
-    """Why a source is not acceptable offline (None: it is); nothing is read."""
+    """Why a source is not acceptable offline (None: it is); nothing is read (a file is at most stat'ed:
+    that never blocks, even on a FIFO)."""
     if source.env is not None:
         if not source.env or not set(source.env) <= VARIABLE_CHARS or source.env[0].isdigit():
             return f"`{source.env}` is not an environment variable name"
@@ -63,7 +68,32 @@ def source_problem(source: SecretSource, project_root: Path) -> str | None:
         return f"`{source.file}` cannot be resolved"
     if real.is_relative_to(project_root.resolve()):
         return f"`{source.file}` is inside the project folder, where it could be committed; keep secrets outside it"
+    return file_problem(source.file or "", real)
+
+
+def file_problem(named: str, real: Path) -> str | None:
+    """Why the file at real (named as the spec names it) cannot hold a secret: a pseudo-file of the
+    system (/proc/self/environ is the whole environment, /dev/stdin the input), or anything but a
+    regular file (a FIFO would block the reader, holding the apply lock). A missing file is no problem
+    offline."""
+    if len(real.parts) > 1 and real.parts[1] in PSEUDO_ROOTS:
+        return (f"`{named}` is under /{real.parts[1]}, a system pseudo-file, not a secret file; name a regular "
+                "file outside the project")
+    try:
+        mode = real.stat().st_mode
+    except OSError:
+        return None
+    if not stat.S_ISREG(mode):
+        return f"`{named}` is {_kind(mode)}, not a regular file; a secret file is read whole, once"
     return None
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a file"
 
 
 def resolve(source: SecretSource, environ: Mapping[str, str]) -> str:
@@ -73,24 +103,66 @@ def resolve(source: SecretSource, environ: Mapping[str, str]) -> str:
         if not value:
             raise SecretUnavailable(f"environment variable `{source.env}` is not set")
     else:
-        path = Path(os.path.expanduser(source.file or ""))
-        try:
-            with path.open("rb") as handle:
-                raw = handle.read(MAX_SECRET_BYTES + 1)
-        except OSError as exc:
-            raise SecretUnavailable(f"secret file `{source.file}` cannot be read ({exc.strerror or 'error'})") from None
-        if len(raw) > MAX_SECRET_BYTES:
-            raise SecretUnavailable(f"secret file `{source.file}` is larger than {MAX_SECRET_BYTES} bytes")
-        try:
-            value = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise SecretUnavailable(f"secret file `{source.file}` is not UTF-8 text") from None
-        value = value[:-1] if value.endswith("\n") else value
-        value = value[:-1] if value.endswith("\r") else value
-        if not value:
-            raise SecretUnavailable(f"secret file `{source.file}` is empty")
+        value = _read_file(source.file or "")
     secrets.register_secret(value)
     return value
+
+
+def _read_file(named: str) -> str:
+    """A regular file's text, read without following a final link or blocking (O_NONBLOCK, then fstat),
+    bounded in size and in time (a hung network file system is given READ_TIMEOUT_S)."""
+    try:
+        real = Path(os.path.expanduser(named)).resolve()
+    except (OSError, RuntimeError):
+        raise SecretUnavailable(f"secret file `{named}` cannot be resolved") from None
+    problem = file_problem(named, real)
+    if problem is not None:
+        raise SecretUnavailable(f"secret file {problem}")
+    outcome: list[bytes | SecretUnavailable] = []
+    reader = threading.Thread(target=lambda: outcome.append(_read_regular(named, real)), daemon=True,
+                              name="secret-file")
+    reader.start()
+    reader.join(READ_TIMEOUT_S)
+    if not outcome:
+        raise SecretUnavailable(f"secret file `{named}` could not be read within {READ_TIMEOUT_S:g} s")
+    raw = outcome[0]
+    if isinstance(raw, SecretUnavailable):
+        raise raw
+    try:
+        value = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SecretUnavailable(f"secret file `{named}` is not UTF-8 text") from None
+    value = value[:-1] if value.endswith("\n") else value
+    value = value[:-1] if value.endswith("\r") else value
+    if not value:
+        raise SecretUnavailable(f"secret file `{named}` is empty")
+    return value
+
+
+def _read_regular(named: str, real: Path) -> bytes | SecretUnavailable:
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(real, flags)
+    except OSError as exc:
+        return SecretUnavailable(f"secret file `{named}` cannot be read ({exc.strerror or 'error'})")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):  # swapped in after the check above
+            return SecretUnavailable(f"secret file `{named}` is {_kind(info.st_mode)}, not a regular file")
+        if info.st_size > MAX_SECRET_BYTES:
+            return SecretUnavailable(f"secret file `{named}` is larger than {MAX_SECRET_BYTES} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_SECRET_BYTES and (chunk := os.read(fd, MAX_SECRET_BYTES + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        return SecretUnavailable(f"secret file `{named}` cannot be read ({exc.strerror or 'error'})")
+    finally:
+        os.close(fd)
+    if size > MAX_SECRET_BYTES:
+        return SecretUnavailable(f"secret file `{named}` is larger than {MAX_SECRET_BYTES} bytes")
+    return b"".join(chunks)
 
 
 def try_resolve(source: SecretSource, environ: Mapping[str, str]) -> str | None:

@@ -246,3 +246,48 @@ def register_secret(value: str | None) -> None:
 
 def redact(text: str) -> str:
     return _current.redact(text)
+
+
+# -- the one output path: what reaches a terminal or a file ----------------------------------------
+
+# C0 controls but tab and newline, DEL, C1 controls, and the invisible or reordering format characters
+# (bidirectional overrides and isolates, zero-width marks, line and paragraph separators, BOM) that make a
+# terminal show something other than the bytes: terminal title escapes, cursor moves, a right-to-left name
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+                      "\ufff9-\ufffb]")
+
+
+_STYLED = re.compile("(\x1b\\[(?:0|1|2|22|3[0-79]|9[0-7])m)|(" + _CONTROL.pattern + ")")
+
+
+def escape_controls(text: str, *, styled: bool = False) -> str:
+    """text with every control or reordering character written as `\\uXXXX` (tab and newline kept): what
+    is shown is what is there. In a JSON string the escape means the same character, so JSON stays valid.
+    styled keeps the colour codes the views paint with (SGR only: no title, cursor or erase sequences)."""
+    if text.isprintable() or text.replace("\n", "").replace("\t", "").isprintable():  # fast: most text
+        return text
+    if styled:
+        return _STYLED.sub(lambda m: m.group(1) or f"\\u{ord(m.group(2)):04x}", text)
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def escape_line(text: str) -> str:
+    """A name or value shown on one line: newlines and tabs are escaped too."""
+    return escape_controls(text).replace("\n", "\\n").replace("\t", "\\t")
+
+
+def shown(text: str, *, styled: bool = False) -> str:
+    """What may reach a terminal, a log or a file: every secret masked, every control character escaped."""
+    return escape_controls(_current.redact(text), styled=styled)
+
+
+MAX_QUOTED = 2000  # characters of a server's error message (or any foreign text) quoted in one message
+
+
+def clipped(text: str, limit: int = MAX_QUOTED) -> str:
+    """text redacted, then cut at limit with a note of what was left out (redacting first: a cut never
+    splits a secret out of the redactor's sight)."""
+    text = _current.redact(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"

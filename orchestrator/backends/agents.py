@@ -7,7 +7,9 @@ service_tier `auto`, the `text` format and medium verbosity, tool defaults such 
 `defer_loading: false`) are compared on read, so apply-then-diff is clean and a server lacking an
 optional feature still takes a plain spec. The settings added since the first agents release
 (reasoning_summary, compaction, multi_agent, experimental) enter the essence only when set, so
-the digest of an agent that uses none of them is what it always was.
+the digest of an agent that uses none of them is what it always was. Fields the API accepts and
+ignores (spec.capabilities.IGNORED_BY_API: `compaction.async` since openai 3.63) are neither sent
+nor read.
 
 A spec written for the Assistants API is mapped, not refused (README: "Migrating an environment
 from the Assistants API to the Agents API"): its knowledge and code files are files of an environment template synthesised for it (engine.desired),
@@ -30,6 +32,7 @@ from orchestrator.engine.desired import DATA_FOLDER, KNOWLEDGE_FOLDER, with_work
 from orchestrator.engine.live import LiveObject
 from orchestrator.engine.normalising import canonical
 from orchestrator.engine.ownership import digest, parse_digests, user_metadata
+from orchestrator.spec.capabilities import without_ignored
 
 PAGE_SIZE = 100
 TEXT_FORMAT_DEFAULT = {"type": "text"}
@@ -49,6 +52,10 @@ OPEN = object()  # "the spec leaves it open": the key is absent from the essence
 # (the Agent's `reasoning` is "the resolved reasoning configuration, including the model default for an
 # omitted effort"; the default compaction changed from background to blocking between API releases)
 RESOLVED_WHEN_OPEN: dict[str, Any] = {"reasoning_effort": None, "compaction": OPEN}
+# essence values of fields the API now ignores (spec.capabilities.IGNORED_BY_API) that an apply from before
+# then may have recorded in the ownership digest: read back that way, the first diff after an upgrade
+# shows the spec change (the field no longer deployed), not drift
+SENT_BEFORE_IGNORED: dict[str, Any] = {"compaction": {"async": True}}
 TEXT_KEYS = ("response_format", "verbosity")
 REASONING_KEYS = ("reasoning_effort", "reasoning_summary")
 PLAIN_KEYS = ("name", "model", "instructions", "service_tier")
@@ -126,6 +133,7 @@ class AgentsMapping:
         return tuple(notes)
 
     def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
+        raw = without_ignored(raw, self.backend, wire=True)  # whatever the server reports there, it is not drift
         tools: dict[str, Any] = {}
         functions: dict[str, Any] = {}
         for tool in raw.get("tools") or []:
@@ -238,19 +246,22 @@ def _settle_resolved(essence: dict[str, Any], metadata: Mapping[str, Any] | None
     When the live object matches the last-applied digest only with such fields put back to "open",
     they are read that way, so apply-then-diff is clean whatever the server resolves. (The price:
     an effort set elsewhere on an agent whose spec leaves it open reads as the model default.)
+    A field the API has ignored since (SENT_BEFORE_IGNORED) is read as what an older apply sent.
     """
     digests = parse_digests(metadata)
     if digests is None or digest(essence) == digests.readable:
         return essence
-    candidates = [k for k, open_value in RESOLVED_WHEN_OPEN.items() if essence.get(k, OPEN) is not open_value]
+    candidates = [(k, open_value) for k, open_value in RESOLVED_WHEN_OPEN.items()
+                  if essence.get(k, OPEN) is not open_value]
+    candidates.extend((k, sent) for k, sent in SENT_BEFORE_IGNORED.items() if k not in essence)
     for size in range(1, len(candidates) + 1):
-        for keys in combinations(candidates, size):
+        for pairs in combinations(candidates, size):
             settled = dict(essence)
-            for key in keys:
-                if RESOLVED_WHEN_OPEN[key] is OPEN:
+            for key, value in pairs:
+                if value is OPEN:
                     settled.pop(key)
                 else:
-                    settled[key] = RESOLVED_WHEN_OPEN[key]
+                    settled[key] = value
             if digest(settled) == digests.readable:
                 return settled
     return essence

@@ -17,6 +17,7 @@ from orchestrator.backends.wire import ASSISTANT, Known, check_deleted, read_lis
 from orchestrator.engine.live import LiveObject
 from orchestrator.engine.normalising import canonical, number
 from orchestrator.engine.ownership import parse_owner, user_metadata
+from orchestrator.spec.capabilities import without_ignored
 
 
 class AssistantsMapping:
@@ -50,6 +51,7 @@ class AssistantsMapping:
         }
 
     def live_essence(self, raw: Mapping[str, Any], view: KnowledgeView | None = None) -> dict[str, Any]:
+        raw = without_ignored(raw, self.backend, wire=True)  # spec.capabilities.IGNORED_BY_API: never drift
         tools: dict[str, Any] = {}
         functions: dict[str, Any] = {}
         model = raw.get("model") or ""

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from orchestrator.backends.listings import SharedListings
 from orchestrator.constants import LOCAL_API_KEY
 from orchestrator.errors import OrchestratorError
-from orchestrator.spec.project import Project, Target
+from orchestrator.spec.project import LOCAL_DB_ENV, Project, Target
+from orchestrator.spec.writing import WriteRefused, check_state_file
 
 LOCAL_KEY_ENV = "ORCHESTRATOR_LOCAL_API_KEY"
 DEFAULT_MAX_RETRIES = 4
 DEFAULT_TIMEOUT = 60.0
+SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 
 
 class Connection:
@@ -42,7 +45,10 @@ class Connection:
             from orchestrator.emulator.server import EmulatorServer
             from orchestrator.emulator.store import StoreError
 
-            db = self.project.local_db(self.target)
+            try:
+                db = local_db(self.project, self.target, self.environ)
+            except WriteRefused as exc:
+                raise OrchestratorError(f"target `{self.target.name}` (local): its database: {exc}") from None
             try:
                 db.parent.mkdir(parents=True, exist_ok=True)
                 self._server = EmulatorServer(db).start()
@@ -70,12 +76,17 @@ class Connection:
                 raise OrchestratorError(f"the API key in the environment variable {name} (target "
                                         f"`{self.target.name}`) cannot be sent in an HTTP header: {problem}; "
                                         "nothing was sent. Set the variable to the key alone")
+        from orchestrator.backends.transport import budgeted_http_client
+
+        timeout = self.target.timeout or DEFAULT_TIMEOUT
         self.sdk = openai.OpenAI(
             base_url=base_url,
             api_key=api_key,
             organization=self.target.organization,
             max_retries=self.target.max_retries if self.target.max_retries is not None else DEFAULT_MAX_RETRIES,
-            timeout=self.target.timeout or DEFAULT_TIMEOUT,
+            timeout=timeout,
+            # every request of this client and its with_options copies is held to the request budget
+            http_client=budgeted_http_client(timeout=timeout),
         )
         return self
 
@@ -97,6 +108,19 @@ class Connection:
         from orchestrator.backends.assistants import AssistantsClient
 
         return AssistantsClient(self.sdk)
+
+
+def local_db(project: Project, target: Target, environ: Mapping[str, str]) -> Path:
+    """Where the local target keeps its database: the user's own ORCHESTRATOR_LOCAL_DB when set (`{target}` in
+    it becomes the target's name), else a file in the project's state folder, which the write gate checks
+    (the folder made, no link on the way: SQLite opens it by name and would follow one)."""
+    chosen = environ.get(LOCAL_DB_ENV, "").strip()
+    if chosen:
+        return Path(os.path.abspath(os.path.expanduser(chosen.replace("{target}", target.name))))
+    db = check_state_file(project.root, project.local_db(target))
+    for sidecar in SQLITE_SIDECARS:  # SQLite opens these by name beside the database, following links
+        check_state_file(project.root, db.with_name(db.name + sidecar))
+    return db
 
 
 def header_value_problem(value: str) -> str | None:

@@ -217,6 +217,34 @@ class KnowledgeView:
         return [store.id, sorted((f.file_id, f.status, f.path, f.sha256) for f in store.files)]
 
 
+def assistant_uses(raw: Mapping[str, Any], project: str) -> Iterator[tuple[str, tuple[str, str, str]]]:
+    """(file id, user) of each code file of a live assistant; another project's assistant (or one owned by no
+    project) is a user of environment "", which no environment of ours ever frees."""
+    owner = parse_owner(raw.get("metadata") or {})
+    who = (owner.environment, "assistant", owner.spec) if owner and owner.project == project \
+        else ("", "assistant", str(raw.get("id")))
+    for file_id in ((raw.get("tool_resources") or {}).get("code_interpreter") or {}).get("file_ids") or []:
+        yield str(file_id), who
+
+
+def template_uses(raw: Mapping[str, Any], project: str) -> Iterator[tuple[str, tuple[str, str, str]]]:
+    """(file id, user) of each uploaded file of a live environment template (ownership in its name)."""
+    owner = parse_owner(parse_name_stamp(raw.get("name")))
+    who = (owner.environment, "environment", owner.spec) if owner and owner.project == project \
+        else ("", "environment", str(raw.get("id")))
+    for entry in raw.get("files") or []:
+        if entry.get("type") == "file_id":
+            yield str(entry.get("file_id")), who
+
+
+def freed_by_destroy(users: Iterable[Sequence[str]], environment: str, destroyed: Iterable[str]) -> bool:
+    """Whether destroying every object of `environment` of the kinds `destroyed` leaves an upload unused: each
+    of its users is one of those objects (another environment's, another project's, or an object of a kind
+    this destroy does not delete, such as the other protocol's on a server that speaks both, keeps it)."""
+    kinds = set(destroyed)
+    return all(user[0] == environment and user[1] in kinds for user in users)
+
+
 def _full_sha(remote: RemoteFile) -> str | None:
     """Code files keep only a 16-character hash prefix in their filename; compare on that prefix."""
     return remote.sha16
@@ -312,18 +340,11 @@ class KnowledgeSync:
             for item in store.files:
                 users.setdefault(item.file_id, []).append((store.owner.environment, VECTOR_STORE_KIND, store.owner.spec))
         for raw in assistants:
-            owner = parse_owner(raw.get("metadata") or {})
-            who = (owner.environment, "assistant", owner.spec) if owner and owner.project == self.project \
-                else ("", "assistant", str(raw.get("id")))  # someone else's assistant: never ours to free
-            for file_id in ((raw.get("tool_resources") or {}).get("code_interpreter") or {}).get("file_ids") or []:
+            for file_id, who in assistant_uses(raw, self.project):
                 users.setdefault(file_id, []).append(who)
         for template in listed_templates.result() if listed_templates is not None else ():
-            owner = parse_owner(parse_name_stamp(template.get("name")))
-            who = (owner.environment, "environment", owner.spec) if owner and owner.project == self.project \
-                else ("", "environment", str(template.get("id")))
-            for entry in template.get("files") or []:
-                if entry.get("type") == "file_id":
-                    users.setdefault(str(entry.get("file_id")), []).append(who)
+            for file_id, who in template_uses(template, self.project):
+                users.setdefault(file_id, []).append(who)
         return self.adopt(KnowledgeView(self.project, files, stores, tuple(extra),
                                         {k: tuple(sorted(set(v))) for k, v in users.items()}, frozenset(referenced)))
 
@@ -730,6 +751,46 @@ class FilesClient:
 
     def read_view(self, objects: Sequence[LiveObject], wanted: bool) -> None:
         return None
+
+    def users_everywhere(self) -> dict[str, tuple[tuple[str, str, str], ...]]:
+        """Who uses each file on every protocol the server speaks (`local` serves both from one database, and
+        /vector_stores outlived the Assistants API): every vector store (of any environment or owner), every
+        assistant's code files, every environment template's files. A protocol the server does not speak
+        (404) has no users. Every store is read, the project's or not (a store of another project, or one a
+        person attached the file to, keeps it): what destroy reads before it frees an upload."""
+        import openai
+
+        from orchestrator.backends.rest import ASSISTANTS
+        from orchestrator.backends.wire import ASSISTANT
+
+        sync = KnowledgeSync(self.sdk, self.project, self.environment)
+
+        def spoken(listing: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+            try:
+                return listing()
+            except openai.APIStatusError as exc:
+                if exc.status_code in (404, 405, 410):  # not spoken here (or sunset): nothing of it uses a file
+                    return []
+                raise
+
+        def assistants() -> list[dict[str, Any]]:
+            return read_list(lambda query: ASSISTANTS.list_page(self.sdk, {"limit": PAGE_SIZE, "order": "asc",
+                                                                           **query}), ASSISTANT, page_size=PAGE_SIZE)
+
+        def store_uses(store: Mapping[str, Any]) -> list[tuple[str, tuple[str, str, str]]]:
+            owner = parse_owner(store.get("metadata") or {})  # every store counts: one attached by hand too
+            who = (owner.environment, VECTOR_STORE_KIND, owner.spec) if owner and owner.project == self.project \
+                else ("", VECTOR_STORE_KIND, str(store.get("id")))
+            return [(item.file_id, who) for item in sync._store_files(store["id"])]
+
+        users: dict[str, set[tuple[str, str, str]]] = {}
+        with ThreadPoolExecutor(max_workers=READ_CONCURRENCY, thread_name_prefix="destroy-read") as pool:
+            in_stores = [used for found in pool.map(store_uses, spoken(sync._stores)) for used in found]
+        found = [*in_stores, *(used for raw in spoken(assistants) for used in assistant_uses(raw, self.project)),
+                 *(used for raw in spoken(sync._templates) for used in template_uses(raw, self.project))]
+        for file_id, who in found:
+            users.setdefault(file_id, set()).add(who)
+        return {file_id: tuple(sorted(who)) for file_id, who in users.items()}
 
     def retrieve(self, object_id: str) -> LiveObject | None:
         return next((o for o in self.list_all() if o.id == object_id), None)

@@ -111,33 +111,46 @@ class SkillDirectory:
     """The skills this project and environment own, by spec name: what environment templates pin.
 
     Filled as the skills client reads and applies (the stamp digest of each owned skill's default version),
-    so a template written later in the same apply pins the version just made or selected.
+    so a template written later in the same apply pins the version just made or selected. Of two live skills
+    claiming one spec (a retried create, two concurrent applies) the oldest is the spec's, as planning keeps
+    it: a template pinning the other one reads as pinning a skill that is not the project's (its id), so the
+    plan re-pins it to the kept one before --prune deletes the duplicate.
     """
 
     def __init__(self, project: str | None = None, environment: str | None = None) -> None:
         self.project = project
         self.environment = environment
         self._lock = threading.Lock()
-        self._names: dict[str, str] = {}  # skill id -> spec name
+        self._claims: dict[str, dict[str, tuple[int, int]]] = {}  # spec name -> skill id -> (created_at, order)
         self._defaults: dict[str, tuple[str, str]] = {}  # skill id -> (default version, content digest)
-        self._made: dict[tuple[str, str], tuple[str, str]] = {}  # (spec name, digest) -> (skill id, version)
+        self._made: dict[tuple[str, str], dict[str, str]] = {}  # (spec name, digest) -> skill id -> version
 
     def owns(self, owner: Owner | None) -> bool:
         return owner is not None and (owner.project, owner.environment) == (self.project, self.environment)
 
-    def record(self, owner: Owner | None, skill_id: str, version: str, digest: str, *, default: bool) -> None:
+    def record(self, owner: Owner | None, skill_id: str, version: str, digest: str, *, default: bool,
+               created_at: int = 0) -> None:
         if not self.owns(owner):
             return
         assert owner is not None
         with self._lock:
-            self._names[skill_id] = owner.spec
-            self._made[(owner.spec, digest)] = (skill_id, version)
+            claims = self._claims.setdefault(owner.spec, {})
+            claims.setdefault(skill_id, (created_at, len(claims)))  # ties keep the listing's order (oldest first)
+            self._made.setdefault((owner.spec, digest), {})[skill_id] = version
             if default:
                 self._defaults[skill_id] = (version, digest)
 
+    def _kept(self, name: str) -> str | None:
+        claims = self._claims.get(name)
+        return min(claims, key=lambda i: claims[i]) if claims else None
+
     def name_of(self, skill_id: str) -> str | None:
+        """The spec name of the skill kept for it; None for a duplicate or a skill that is not this project's."""
         with self._lock:
-            return self._names.get(skill_id)
+            for name, claims in self._claims.items():
+                if skill_id in claims:
+                    return name if self._kept(name) == skill_id else None
+        return None
 
     def pin_of(self, skill_id: str, version: str | None) -> str:
         """A template's pin as an essence shows it: `content <digest>` when it is the skill's default version."""
@@ -150,17 +163,20 @@ class SkillDirectory:
     def explicit_pin(self, name: str, version: str) -> str:
         """An explicit `version: N` as the essence compares it (the content form when N is the default)."""
         with self._lock:
-            ids = [i for i, n in self._names.items() if n == name]
-        return self.pin_of(ids[0], version) if ids else f"version {version}"
+            kept = self._kept(name)
+        return self.pin_of(kept, version) if kept else f"version {version}"
 
     def locate(self, name: str, pin: str) -> tuple[str, str] | None:
-        """(skill id, version number) for a pin of the spec name's skill, from what was read or applied."""
+        """(skill id, version number) of the spec name's kept skill for a pin, from what was read or applied."""
         kind, _, value = pin.partition(" ")
         with self._lock:
+            kept = self._kept(name)
+            if kept is None:
+                return None
             if kind == "content":
-                return self._made.get((name, value))
-            ids = [i for i, n in self._names.items() if n == name]
-            return (ids[0], value) if ids else None
+                version = self._made.get((name, value), {}).get(kept)
+                return (kept, version) if version is not None else None
+            return kept, value
 
 
 class SkillsClient:
@@ -181,8 +197,9 @@ class SkillsClient:
         raw = {**skill, "files": files, "archive": hashlib.sha256(data).hexdigest(), "metadata": metadata}
         live = LiveObject.from_raw(raw)
         if skill.get("default_version") is not None and live.digests is not None:
-            self.directory.record(live.owner, live.id, str(skill["default_version"]),
-                                  live.digests.full[:PIN_LENGTH], default=True)
+            created = skill.get("created_at")
+            self.directory.record(live.owner, live.id, str(skill["default_version"]), live.digests.full[:PIN_LENGTH],
+                                  default=True, created_at=created if isinstance(created, int) else 0)
         return live
 
     def versions(self, skill_id: str) -> list[dict[str, Any]]:

@@ -2,8 +2,10 @@
 
 A server that answers JSON 200 without the list envelope must not read as "no live objects" (every
 spec would be planned for creation), and a server that omits `has_more` or ignores the `after`
-cursor must not make a listing loop forever. Every error names the URL (never the key) and says
-what was expected.
+cursor must not make a listing loop forever. Lists are read as tolerantly as the SDK reads them
+(`object` and `has_more` may be missing; `data` must be a list) and no listing reads past the
+budget's pages and objects (budget.py). Every error names the URL (never the key) and says what was
+expected.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from datetime import UTC
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from orchestrator.backends.budget import MAX_ITEMS, MAX_PAGES
 from orchestrator.errors import OrchestratorError
 
-MAX_PAGES = 10_000  # 1,000,000 objects at 100 a page: far past any project, short of forever
 KEYS_SHOWN = 8
 SAFE_WORD = re.compile(r"[a-z][a-z_.]{0,39}")  # an object type name is shown; other server text never
 
@@ -57,10 +59,11 @@ def read_list(fetch: Fetch, shape: Shape, *, page_size: int,
     """Every object of a cursor-paged list, oldest first as the server orders them; on_page sees each page's
     new objects once they passed the checks.
 
-    Stops on `has_more: false`, on a short page when `has_more` is missing, or on an empty page (a
-    page that only repeats the `after` id it was asked for, as an inclusive cursor answers, is
-    empty); fails (never loops) when a page repeats another id already read, when `has_more: true`
-    comes with no objects, or after MAX_PAGES pages.
+    Stops on `has_more: false` or on an empty page (a page that only repeats the `after` id it was asked
+    for, as an inclusive cursor answers, is empty); without `has_more` it follows `after` (the last id)
+    until an empty page, as the SDK's cursor page does. Fails (never loops) when a page repeats another
+    id already read, when `has_more: true` comes with no objects, or past MAX_PAGES pages or MAX_ITEMS
+    objects.
 
     hint: the ids the list is expected to hold, in order (what this client listed before, with what it
     created and deleted since). The pages they predict are asked for at once (Ahead), and the list is then
@@ -99,6 +102,8 @@ class Ahead:
             return None
         try:
             return future.result()
+        except OrchestratorError:
+            raise  # the request budget refused it: asking again would cost the bound again
         except Exception:
             return None
 
@@ -151,13 +156,19 @@ def _read_pages(fetch: Fetch, shape: Shape, page_size: int, on_page: Callable[[l
     found: list[dict[str, Any]] = []
     seen: set[str] = set()
     query: dict[str, Any] = {}
+    url = ""
     for _ in range(MAX_PAGES):
         response = ahead.take(query.get("after")) if ahead is not None else None
         if response is None:
             response = fetch(dict(query))
         url = public_url(response)
         body = decode_json(response, url)
-        page = [settle_times(item) for item in check_envelope(body, url)]
+        raw = check_envelope(body, url)
+        if len(found) + len(raw) > MAX_ITEMS:
+            raise UnexpectedResponse(
+                f"GET {url} listed more than {MAX_ITEMS:,} {shape.object} objects (the bound of one listing); "
+                "stopped instead of reading without end")
+        page = [settle_times(item) for item in raw]
         for index, item in enumerate(page):
             check_object(item, shape, url, where=f"data[{index}]")
         items = page
@@ -183,10 +194,10 @@ def _read_pages(fetch: Fetch, shape: Shape, page_size: int, on_page: Callable[[l
                 raise UnexpectedResponse(
                     f"GET {url} answered `has_more: true` with no objects: the rest of the list cannot be read")
             return found
-        if has_more is None and len(page) < page_size:
-            return found  # no `has_more`: a short page is the last one
-        query["after"] = items[-1]["id"]
-    raise UnexpectedResponse(f"the listing of {shape.object} objects did not end after {MAX_PAGES} pages; stopped")
+        query["after"] = items[-1]["id"]  # no `has_more`: the list ends on an empty page
+    raise UnexpectedResponse(
+        f"GET {url} still had more {shape.object} objects after {MAX_PAGES:,} pages (the bound of one listing); "
+        "stopped instead of reading without end")
 
 
 def read_object(response: Any, shape: Shape) -> dict[str, Any]:
@@ -224,11 +235,13 @@ def check_deleted(response: Any, shape: Shape, object_id: str) -> None:
 
 
 def check_envelope(body: Any, url: str) -> list[Any]:
-    if not isinstance(body, Mapping) or body.get("object") != "list" or not isinstance(body.get("data"), list):
+    """The page's objects: `data` must be a list; `object`, when there, must say `list` (compatible servers
+    leave it out, and `has_more` too, as the SDK allows); other keys are ignored."""
+    if not isinstance(body, Mapping) or body.get("object", "list") != "list" or not isinstance(body.get("data"), list):
         raise UnexpectedResponse(
             f"GET {url} answered {_describe(body)} instead of a list envelope "
-            "({\"object\": \"list\", \"data\": [...], \"has_more\": ...}); is the target's base_url an "
-            "OpenAI-compatible API?")
+            "({\"data\": [...]}, with \"object\": \"list\" and \"has_more\" when given); is the target's "
+            "base_url an OpenAI-compatible API?")
     return list(body["data"])
 
 
@@ -247,6 +260,16 @@ def check_object(item: Any, shape: Shape, url: str, *, where: str = "the respons
     if created is not None and (isinstance(created, bool) or not isinstance(created, int)):
         raise UnexpectedResponse(f"{url}: {where} ({object_id}) has `created_at: {_kind(created)}`; "
                                  "expected unix seconds")
+    name = item.get("name")
+    if name is not None and not isinstance(name, str):  # import makes file names of it: text only
+        raise UnexpectedResponse(f"{url}: {where} ({object_id}) has `name: {_kind(name)}`; expected a string")
+    tools = item.get("tools")
+    for tool in tools if isinstance(tools, list) else ():
+        if isinstance(tool, Mapping) and tool.get("type") == "function":
+            function = tool.get("function") if isinstance(tool.get("function"), Mapping) else tool
+            if not isinstance(function.get("name"), str):
+                raise UnexpectedResponse(f"{url}: {where} ({object_id}) has a function tool named "
+                                         f"{_kind(function.get('name'))}; expected a string")
     metadata = item.get("metadata")
     if metadata is not None and (not isinstance(metadata, Mapping)
                                  or not all(isinstance(v, str) for v in metadata.values())):

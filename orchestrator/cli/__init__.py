@@ -91,7 +91,13 @@ def _available(name: str) -> bool:
     return importlib.util.find_spec(module_name) is not None
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+# No site is published yet: the docs are the Markdown pages under docs/ (readable on the forge as they are) and
+# the MkDocs site built from them; put its URL here once there is one.
+DOCS_EPILOG = ("\b\nDocumentation: docs/ in the repository (tutorial, how-to guides, concepts, reference);\n"
+               "as a site: pip install -e '.[docs]' && mkdocs serve. Each command: docs/reference/commands/.")
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=DOCS_EPILOG)
 @click.version_option(__version__, prog_name="orchestrator")
 @click.option("-C", "directory", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Run as if started in DIR (like git -C).")

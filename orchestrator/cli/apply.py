@@ -28,6 +28,7 @@ from orchestrator.cli.engine import (
     parse_only,
     read_live,
 )
+from orchestrator.cli.output import echo
 from orchestrator.cli.revision_state import desired_source, rev_option, stamp
 from orchestrator.engine.planning import Action, Plan
 from orchestrator.errors import OrchestratorError
@@ -183,25 +184,25 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
     parsed = read_plan(plan_file, str(plan_file))
     if isinstance(parsed, Diagnostics):
         print_diagnostics(parsed, summary=False)
-        click.echo(f"error: {plan_file} is not a valid saved plan; nothing was changed", err=True)
+        echo(f"error: {plan_file} is not a valid saved plan; nothing was changed", err=True)
         return 1
     saved = prepare_saved_plan(parsed, selection, str(plan_file))
     project, env, chosen = selection.project, selection.environment, selection.target
     with connect(project, chosen, env) as live, apply_lock(project, chosen):
         check, objects = check_saved_live(saved, live, selection)
         if check.foreign:
-            click.echo("error: the saved plan would change objects this project does not own; "
+            echo("error: the saved plan would change objects this project does not own; "
                        "nothing was changed:", err=True)
             for problem in check.foreign:
-                click.echo(f"  - {problem}", err=True)
-            click.echo("A saved plan may only update or delete objects whose live metadata names project "
+                echo(f"  - {problem}", err=True)
+            echo("A saved plan may only update or delete objects whose live metadata names project "
                        f"{project.name} and environment {env.name}.", err=True)
             return 1
         if check.stale:
-            click.echo("error: the saved plan is stale; nothing was changed:", err=True)
+            echo("error: the saved plan is stale; nothing was changed:", err=True)
             for problem in check.stale:
-                click.echo(f"  - {problem}", err=True)
-            click.echo("Run `orchestrator diff --out PLAN` again and review the new plan.", err=True)
+                echo(f"  - {problem}", err=True)
+            echo("Run `orchestrator diff --out PLAN` again and review the new plan.", err=True)
             return 1
         from orchestrator.engine.sync import live_duplicates
 
@@ -213,16 +214,16 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
                 duplicates += live_duplicates(objects.kinds.get(kind.name, ()), part, kind.name)
         saved = replace(saved, duplicates=duplicates)
         if check.already_applied:
-            click.echo(f"The saved plan was already applied: live state is what its {len(check.applied)} "
+            echo(f"The saved plan was already applied: live state is what its {len(check.applied)} "
                        f"change{'s' if len(check.applied) != 1 else ''} produced; nothing was changed.", err=True)
             if output == "json":
-                click.echo(render_result_json(replace(saved, changes=()), None, command="apply"))
+                echo(render_result_json(replace(saved, changes=()), None, command="apply"))
             if saved.duplicates:
-                click.echo(render_remaining(saved.duplicates), nl=False, err=True)
+                echo(render_remaining(saved.duplicates), nl=False, err=True)
                 return 1
             return 0
         if check.applied:
-            click.echo(f"{len(check.applied)} of {len(saved.actionable)} changes of the saved plan were already "
+            echo(f"{len(check.applied)} of {len(saved.actionable)} changes of the saved plan were already "
                        "applied; applying the others.", err=True)
             done = {id(c) for c in check.applied}
             saved = replace(saved, changes=tuple(c for c in saved.changes if id(c) not in done))
@@ -297,21 +298,21 @@ def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: 
     from orchestrator.views.plan_text import render_plan_text
 
     as_json = output == "json"
-    click.echo(render_plan_text(plan, color=False if as_json else stdout_color()), nl=False, err=as_json)
+    echo(render_plan_text(plan, color=False if as_json else stdout_color()), nl=False, err=as_json, styled=True)
     if not plan.has_changes:
         if as_json:
-            click.echo(render_result_json(plan, None, command=command))
+            echo(render_result_json(plan, None, command=command))
         if plan.duplicates:  # nothing to do, but live state is not what the specs say: never a success
-            click.echo(render_remaining(plan.duplicates), nl=False, err=True)
+            echo(render_remaining(plan.duplicates), nl=False, err=True)
             return 1
         return 0
     if not yes:
         if as_json:
-            click.echo(f"error: {command} --output json needs --yes (the answer goes to stdout, no one can be "
+            echo(f"error: {command} --output json needs --yes (the answer goes to stdout, no one can be "
                        "asked); nothing was changed", err=True)
             return 1
         if not sys.stdin.isatty():
-            click.echo(f"error: {command} needs --yes when no terminal is attached; nothing was changed", err=True)
+            echo(f"error: {command} needs --yes when no terminal is attached; nothing was changed", err=True)
             return 1
         try:
             confirmed = _confirm_destroy(plan) if command == "destroy" else \
@@ -319,10 +320,10 @@ def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: 
         except click.Abort as stop:
             if isinstance(stop.__context__, KeyboardInterrupt):
                 raise KeyboardInterrupt from None
-            click.echo("", err=True)  # Ctrl-D ends the prompt's line
+            echo("", err=True)  # Ctrl-D ends the prompt's line
             confirmed = False
         if not confirmed:
-            click.echo(f"{command.capitalize()} cancelled; nothing was changed.", err=True)
+            echo(f"{command.capitalize()} cancelled; nothing was changed.", err=True)
             return 1
     if run is not None:
         return run(plan, live, parallelism, bus, command=command)
@@ -365,16 +366,16 @@ def execute(plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str =
             if activity.enabled:
                 activity.say(line)
             else:
-                click.echo(line, err=as_json)
+                echo(line, err=as_json)
 
     with activity:
         result = run_plan(plan, live, parallelism, bus, on_outcome=report, progress=activity.note)
     for outcome in result.outcomes:  # what the duplicate check after the writes changed since they were printed
         if id(outcome) not in streamed:
-            click.echo(redact(render_outcome(outcome)) + " (after the duplicate check)", err=as_json)
-    click.echo(redact(render_summary(result, command=command)), nl=False, err=as_json)
+            echo(redact(render_outcome(outcome)) + " (after the duplicate check)", err=as_json)
+    echo(redact(render_summary(result, command=command)), nl=False, err=as_json)
     if as_json:
-        click.echo(render_result_json(plan, result, command=command))
+        echo(render_result_json(plan, result, command=command))
     return 0 if result.ok else 1
 
 

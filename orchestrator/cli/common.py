@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from orchestrator.cli.output import echo
 from orchestrator.diagnostics import Diagnostics
 from orchestrator.errors import OrchestratorError
 from orchestrator.spec.project import (
@@ -140,6 +141,19 @@ def caller_path(path: Path) -> Path:
     return path if path.is_absolute() or directory is None else directory / path
 
 
+def user_output(path: Path) -> Path:
+    """A file the user named for the tool to write (`diff --out`, `--events`), resolved as caller_path does:
+    anywhere the user says, but never through or onto a link inside the project (the write gate's rule)."""
+    from orchestrator.spec.writing import user_output_path
+
+    written = caller_path(path)
+    try:
+        root: Path | None = resolve_root(caller_directory()).resolve()
+    except OrchestratorError:
+        root = None
+    return user_output_path(written, root)
+
+
 def select(directory: Path | None, environment: str | None, target: str | None) -> Selection | Diagnostics:
     """Load the project and pick environment and target; diagnostics when the project file is invalid."""
     root = resolve_root(directory)
@@ -179,7 +193,7 @@ def print_diagnostics(diagnostics: Diagnostics, *, summary: bool = True) -> None
 
     text = render_diagnostics(diagnostics, color=stderr_color(), summary=summary)
     if text:
-        click.echo(text, err=True, nl=False)
+        echo(text, err=True, nl=False, styled=True)
 
 
 def color_mode() -> str:

@@ -6,7 +6,7 @@ import os
 import tempfile
 import traceback
 
-import click
+from orchestrator.cli.output import echo
 
 
 def report_crash(error: BaseException) -> int:
@@ -16,8 +16,8 @@ def report_crash(error: BaseException) -> int:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
     message = redact_secrets(str(error))
-    click.echo(f"error: unexpected {type(error).__name__}: {message}", err=True)
-    click.echo(f"This is a bug in orchestrator; details were written to {path}", err=True)
+    echo(f"error: unexpected {type(error).__name__}: {message}", err=True)
+    echo(f"This is a bug in orchestrator; details were written to {path}", err=True)
     return 1
 
 

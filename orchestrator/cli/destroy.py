@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,7 +18,10 @@ from orchestrator.cli.engine import (
     make_bus,
     read_live,
 )
+from orchestrator.cli.output import echo
 from orchestrator.engine.planning import Action, Change, Plan, Reason
+
+FILE_KIND = "file"
 
 
 @click.command()
@@ -56,6 +60,9 @@ def destroy(directory: Path | None, environment: str | None, target: str | None,
                                       fingerprint=objects.fingerprint(obj)))
         changes.sort(key=lambda c: (c.name, c.id or ""))
         for kind in live.kinds:  # the graph's other kinds: deleted after what refers to them
+            if kind.name == FILE_KIND:
+                changes.extend(freed_uploads(kind, live, env.name))
+                continue
             found = objects.kinds.get(kind.name)
             owned = [obj for obj in (found or ()) if obj.owner and obj.owner.project == project.name
                      and obj.owner.environment in mine]
@@ -64,11 +71,38 @@ def destroy(directory: Path | None, environment: str | None, target: str | None,
                                   key=lambda c: (c.name, c.id or "")))
         plan = Plan(project.name, env.name, tgt.name, tgt.backend, tuple(changes))
         if not changes:
-            click.echo(f"Nothing to destroy: project {project.name} owns no objects in environment {env.name} "
+            echo(f"Nothing to destroy: project {project.name} owns no objects in environment {env.name} "
                        f"on target {tgt.name}.", err=output == "json")
             if output == "json":
                 from orchestrator.cli.apply import render_result_json
 
-                click.echo(render_result_json(plan, None, command="destroy"))
+                echo(render_result_json(plan, None, command="destroy"))
             return 0
         return _confirm_and_apply(plan, live, yes, parallelism, bus, command="destroy", output=output)
+
+
+def freed_uploads(kind: Any, live: Any, environment: str) -> list[Change]:
+    """The project's uploads (knowledge and code files, environment templates' files) that nothing uses once
+    this destroy deleted the environment's objects: never a file of another project or of no project, nor one
+    still used by another environment, another project, or the other protocol's objects on a server that
+    speaks both (`local`: an assistant's store and an agent's template may share one upload)."""
+    from orchestrator.backends.knowledge import freed_by_destroy, parse_remote_filename
+
+    destroyed = {live.mapping.object_kind, *(k.name for k in live.kinds if k.name != FILE_KIND)}
+    try:
+        uploads = kind.client.list_all()  # listed afresh: a template deleted by an earlier run left its uploads
+        if not uploads:
+            return []
+        users = kind.client.users_everywhere()
+    except Exception as exc:  # nothing is deleted on a guess: the whole destroy stops before any write
+        from orchestrator.engine.applying import describe_error
+        from orchestrator.errors import OrchestratorError
+
+        raise OrchestratorError(f"cannot read which objects use the project's uploads on target "
+                                f"{live.connection.target.name}: {describe_error(exc)}; nothing was changed") from None
+    changes = []
+    for obj in uploads:
+        parsed = parse_remote_filename(str(obj.raw.get("filename") or ""))
+        if parsed is not None and freed_by_destroy(users.get(obj.id, ()), environment, destroyed):
+            changes.append(Change(FILE_KIND, parsed[2], Action.DELETE, Reason.DESTROY, id=obj.id))
+    return sorted(changes, key=lambda c: (c.name, c.id or ""))

@@ -10,12 +10,12 @@ import click
 
 from orchestrator.cli.common import (
     caller_directory,
-    caller_path,
     directory_option,
     environment_option,
     only_option,
     stdout_color,
     target_option,
+    user_output,
 )
 from orchestrator.cli.engine import (
     Invalid,
@@ -26,6 +26,7 @@ from orchestrator.cli.engine import (
     read_live,
     state_and_live,
 )
+from orchestrator.cli.output import echo
 from orchestrator.cli.revision_state import desired_source, rev_option
 from orchestrator.errors import OrchestratorError
 
@@ -60,19 +61,19 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
     if out is not None:
         from orchestrator.engine.planfile import plan_to_json
 
-        written = caller_path(out)
+        written = user_output(out)
         try:
             written.parent.mkdir(parents=True, exist_ok=True)
             written.write_text(plan_to_json(plan), encoding="utf-8")
         except OSError as exc:
             raise OrchestratorError(f"cannot write the plan to {written}: {exc.strerror or exc}") from None
-    click.echo(render(plan, output), nl=False)
+    echo(render(plan, output), nl=False, styled=True)
     warn_if_redacted(plan.shown(in_sync=out is not None or output == "json"), saved=out is not None)
     if out is not None:
         where = caller_directory()
         again = f"orchestrator -C {where} apply {out}" if where is not None and not out.is_absolute() \
             else f"orchestrator apply {out}"
-        click.echo(f"Saved the plan to {written}; apply it with: {again}", err=True)
+        echo(f"Saved the plan to {written}; apply it with: {again}", err=True)
     # duplicates are warnings unless pruned, but live state is not what the specs say: never exit 0
     return 2 if plan.has_changes or plan.duplicates else 0
 
@@ -143,6 +144,6 @@ def warn_if_redacted(value: object, *, saved: bool = False) -> None:
 
     if not current().would_redact(value):
         return
-    click.echo(f"warning: secret values (an API key the project names, a URL password or an `sk-...` string) "
+    echo(f"warning: secret values (an API key the project names, a URL password or an `sk-...` string) "
                f"are shown as {MASK}" + (f" and saved as {MASK}: applying the saved plan would write {MASK} "
                                          "in their place" if saved else ""), err=True)

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from orchestrator.cli.common import Selection, print_diagnostics, select, today
+from orchestrator.cli.output import echo
 from orchestrator.diagnostics import Diagnostics
 from orchestrator.engine.desired import DesiredState, build_desired
 from orchestrator.errors import OrchestratorError
@@ -58,9 +59,9 @@ def load_selection(directory: Path | None, environment: str | None, target: str 
 def make_bus(events: Path | None) -> EventBus:
     bus = EventBus()
     if events is not None:
-        from orchestrator.cli.common import caller_path
+        from orchestrator.cli.common import user_output
 
-        events = caller_path(events)
+        events = user_output(events)
         try:
             events.parent.mkdir(parents=True, exist_ok=True)
             events.open("a", encoding="utf-8").close()
@@ -309,9 +310,11 @@ class ApplyLock:
     def __init__(self, project: Any, target: Any) -> None:
         from filelock import FileLock
 
-        project.state_dir.mkdir(parents=True, exist_ok=True)
+        from orchestrator.spec.writing import check_state_file
+
+        lock = check_state_file(project.root, project.state_dir / f"apply-{target.name}.lock")  # no link on the way
         self.target = target
-        self._lock = FileLock(str(project.state_dir / f"apply-{target.name}.lock"))
+        self._lock = FileLock(str(lock))
 
     @property
     def held(self) -> bool:
@@ -338,7 +341,7 @@ class ApplyLock:
         name = self.target.name
         waiting = Activity(f"waiting for another apply against target {name} to finish (it holds the lock)")
         if not waiting.enabled:
-            click.echo(f"Waiting for another apply against target {name} to finish...", err=True)
+            echo(f"Waiting for another apply against target {name} to finish...", err=True)
         try:
             with waiting:
                 self._lock.acquire(timeout=600)

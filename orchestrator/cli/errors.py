@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from orchestrator.cli.output import echo
 from orchestrator.errors import OrchestratorError
 
 
@@ -18,22 +19,22 @@ def run_cli(group: click.Group, argv: list[str]) -> int:
     except click.exceptions.Exit as stop:
         return int(stop.exit_code)
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        echo("Aborted.", err=True)
         return 130
     except click.UsageError as error:
         # Click exits 2 for usage errors; 2 means "changes" for diff, so usage errors are 1.
-        error.show()
+        _show(error)
         return 1
     except click.ClickException as error:
-        error.show()
+        _show(error)
         return 1
     except OrchestratorError as error:
         from orchestrator.secrets import redact
 
-        click.echo(f"error: {redact(str(error))}", err=True)
+        echo(f"error: {redact(str(error))}", err=True)
         return 1
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
+        echo("Interrupted.", err=True)
         return 130
     except BrokenPipeError:
         return 1
@@ -44,3 +45,12 @@ def run_cli(group: click.Group, argv: list[str]) -> int:
     if isinstance(result, int):
         return result
     return 0
+
+
+def _show(error: click.ClickException) -> None:
+    """Click's own message (usage, hint, error), through the one output path: it quotes what was typed."""
+    import io
+
+    buffer = io.StringIO()
+    error.show(file=buffer)
+    echo(buffer.getvalue(), err=True, nl=False)

@@ -8,6 +8,7 @@ import click
 
 from orchestrator.cli.common import directory_option, environment_option, only_option, target_option
 from orchestrator.cli.engine import Invalid, events_option
+from orchestrator.cli.output import echo
 from orchestrator.cli.revision_state import rev_option
 
 
@@ -42,5 +43,5 @@ def graph(directory: Path | None, environment: str | None, target: str | None, o
     except Invalid:
         return 1
     render = render_dot if fmt == "dot" else render_mermaid
-    click.echo(render(plan, changes_only=changes), nl=False)
+    echo(render(plan, changes_only=changes), nl=False)
     return 0

@@ -17,6 +17,7 @@ from orchestrator.cli.common import (
     today,
 )
 from orchestrator.cli.engine import Invalid, connect, load_selection, read_live
+from orchestrator.cli.output import echo
 from orchestrator.errors import OrchestratorError
 
 
@@ -49,28 +50,29 @@ def history(name: str, directory: Path | None, environment: str | None, target: 
     if diff_rev is not None:
         data, change = revision_diff(selection, name, diff_rev)
         if output == "json":
-            click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+            echo(json.dumps(data, indent=2, ensure_ascii=False))
         else:
             from orchestrator.views.history_text import render_revision_diff_text
 
-            click.echo(render_revision_diff_text(data, change, color=stdout_color()), nl=False)
+            echo(render_revision_diff_text(data, change, color=stdout_color()), nl=False, styled=True)
         return 0
     data = history_data(selection, name)
     if output == "json":
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         from orchestrator.views.history_text import render_history_text
 
-        click.echo(render_history_text(data), nl=False)
+        echo(render_history_text(data), nl=False)
     return 0
 
 
 def open_history(selection: Any, snapshots: Any) -> Any:
-    from orchestrator.backends import mapping_for
-    from orchestrator.engine.revisions import History
+    from orchestrator.backends import kind_mappings, mapping_for
+    from orchestrator.engine.revisions import REVISIONED_KINDS, History
 
+    kinds = {k: m for k, m in kind_mappings(selection.target.backend).items() if k in REVISIONED_KINDS}
     return History(snapshots.repo, snapshots, selection.environment.name, selection.target, today(),
-                   mapping_for(selection.target.backend))
+                   mapping_for(selection.target.backend), kinds)
 
 
 def history_data(selection: Any, name: str, *, read_live_state: bool = True) -> dict[str, Any]:
@@ -81,7 +83,8 @@ def history_data(selection: Any, name: str, *, read_live_state: bool = True) -> 
     repo = require_repository(selection.project.root, "history")
     warnings: list[str] = []
     with Snapshots(repo) as snapshots:
-        entries = open_history(selection, snapshots).entries(name)
+        walked = open_history(selection, snapshots)
+        entries = walked.entries(name)
     head = resolve_commit(repo, "HEAD")
     live_id, revision = None, None
     if read_live_state:
@@ -101,7 +104,7 @@ def history_data(selection: Any, name: str, *, read_live_state: bool = True) -> 
                         f"(target {selection.target.name}).")
     return {
         "name": name,
-        "kind": mapping_for(selection.target.backend).object_kind,
+        "kind": walked.found_kinds.get(name, mapping_for(selection.target.backend).object_kind),
         "project": selection.project.name,
         "environment": selection.environment.name,
         "target": selection.target.name,
@@ -123,13 +126,26 @@ def commit_data(commit: Any) -> dict[str, Any]:
 
 def live_revisions(selection: Any) -> dict[str, tuple[str, Any]]:
     """spec name -> (id, Revision or None) of the live object this project and environment keep for it."""
-    from orchestrator.engine.planning import group_claims
     from orchestrator.engine.revisions import live_revision
 
     with connect(selection.project, selection.target, selection.environment) as live:
         objects = read_live(live, with_knowledge=False)
-    groups = group_claims(objects, selection.project.name, selection.environment.name)
-    return {spec: (group[0].id, live_revision(group[0].raw.get("metadata"))) for spec, group in groups.items()}
+    groups = claimed_groups(objects, live.mapping.object_kind, selection.project.name, selection.environment.name)
+    return {spec: (group[0].id, live_revision(group[0].raw.get("metadata"))) for spec, (_, group) in groups.items()}
+
+
+def claimed_groups(objects: Any, own_kind: str, project: str, environment: str) -> dict[str, tuple[str, list[Any]]]:
+    """spec name -> (kind, the live objects claiming it, kept one first) of the target's own kind and of the kinds
+    whose applies record a revision (engine.revisions.REVISIONED_KINDS: skills)."""
+    from orchestrator.engine.planning import group_claims
+    from orchestrator.engine.revisions import REVISIONED_KINDS
+
+    found = {name: (own_kind, group) for name, group in group_claims(objects, project, environment).items()}
+    for kind in REVISIONED_KINDS:
+        listed = objects.kinds.get(kind)
+        for name, group in group_claims(tuple(listed.objects) if listed else (), project, environment).items():
+            found.setdefault(name, (kind, group))
+    return found
 
 
 def revision_diff(selection: Any, name: str, rev: str) -> tuple[dict[str, Any], Any]:

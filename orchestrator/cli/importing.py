@@ -17,8 +17,16 @@ from typing import Any
 import click
 
 from orchestrator.backends import mapping_for
-from orchestrator.cli.common import Selection, directory_option, environment_option, target_option, today
+from orchestrator.cli.common import (
+    Selection,
+    directory_option,
+    environment_option,
+    output_option,
+    target_option,
+    today,
+)
 from orchestrator.cli.engine import Invalid, connect, load_selection, read_live
+from orchestrator.cli.output import echo
 from orchestrator.engine.desired import Builder, discover_spec_files
 from orchestrator.engine.importing import (
     KIND_IMPORTERS,
@@ -33,7 +41,10 @@ from orchestrator.engine.importing import (
     import_resource,
 )
 from orchestrator.errors import OrchestratorError
+from orchestrator.secrets import escape_line
+from orchestrator.spec.confinement import Refused, read_confined
 from orchestrator.spec.loading import LoadError, load_yaml_file
+from orchestrator.spec.writing import WriteRefused, check_writable, create_file, shown_name
 
 SCHEMA_FILE = "schemas/spec.schema.json"
 
@@ -52,6 +63,7 @@ SCHEMA_FILE = "schemas/spec.schema.json"
     help="Derive spec names from the object's display name or from its id.",
 )
 @click.option("--dry-run", is_flag=True, help="Print the files that would be written; write nothing.")
+@output_option("text", "json")
 def import_command(
     ids: tuple[str, ...],
     directory: Path | None,
@@ -60,6 +72,7 @@ def import_command(
     all_unmanaged: bool,
     name_from: str,
     dry_run: bool,
+    output: str,
 ) -> int:
     """Write specs for existing live objects; the next apply adopts them, keeping their ids.
 
@@ -67,6 +80,7 @@ def import_command(
     Examples:
       orchestrator import asst_abc123 --dry-run   # show the files it would write
       orchestrator import --all-unmanaged -e prod
+      orchestrator import --all-unmanaged --dry-run -o json   # what it would write, as the MCP tool answers
     """
     if not ids and not all_unmanaged:
         raise OrchestratorError("name the ids to import, or pass --all-unmanaged")
@@ -77,17 +91,24 @@ def import_command(
     found = prepare_import(selection, ids, all_unmanaged=all_unmanaged, name_from=name_from)
     if found.errors:
         for message in found.errors:
-            click.echo(f"error: {message}", err=True)
-        click.echo("Nothing was written.", err=True)
+            echo(f"error: {escape_line(message)}", err=True)
+        echo("Nothing was written.", err=True)
         return 1
+    if output == "json":
+        import json
+
+        if not dry_run:
+            write_imports(selection.project.root, found.imports)
+        echo(json.dumps(import_result(found, selection, dry_run=dry_run), indent=2, ensure_ascii=False))
+        return 0
     if dry_run:
         for item in found.imports:
             for planned in item.files:
                 if planned.write:
-                    click.echo(f"--- {planned.path} (new file)")
-                    click.echo(planned.text, nl=not planned.text.endswith("\n"))
+                    echo(f"--- {escape_line(planned.path)} (new file)")
+                    echo(planned.text, nl=not planned.text.endswith("\n"))
         if found.imports:
-            click.echo("")
+            echo("")
     else:
         write_imports(selection.project.root, found.imports)
     summary = _summary(
@@ -101,8 +122,26 @@ def import_command(
         environment=environment,
         target=target,
     )
-    click.echo(summary, nl=False)
+    echo(summary, nl=False)
     return 0
+
+
+def import_result(found: FoundImports, selection: Any, *, dry_run: bool) -> dict[str, Any]:
+    """An import as data: `import --output json` prints it, the MCP `import` tool answers it."""
+    return {
+        "dry_run": dry_run,
+        "written": not dry_run and bool(found.imports),
+        "project": selection.project.name,
+        "environment": selection.environment.name,
+        "target": selection.target.name,
+        "imported": [
+            {"id": item.object_id, "name": item.name, "spec_file": item.spec_path,
+             "files": [{"path": f.path, "text": f.text, "new": f.write} for f in item.files],
+             "warnings": [*item.warnings, *found.notes.get(item.object_id, [])]}
+            for item in found.imports
+        ],
+        "skipped": list(found.skipped),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +211,7 @@ def prepare_import(
         )
         if verdict.verdict is Verdict.IMPORT:
             candidates.append(raw)
-        elif verdict.verdict is Verdict.FOREIGN and object_id in ids:
+        elif verdict.verdict in (Verdict.FOREIGN, Verdict.UNFIT) and object_id in ids:
             errors.append(f"{object_id}: refused: {verdict.message}")
         else:
             skipped.append(f"{object_id}: {verdict.message}")
@@ -211,9 +250,44 @@ def prepare_import(
              **{f"{i.data['kind']}:{i.object_id}": i.name for i in kinds.imports}}
     imports += kinds.imports
     candidates += kinds.raws
+    refused = [problem for item in imports for problem in secret_problems(item, kind)]
+    if refused:  # a known secret in live data is a diagnostic, never a file or a line of output
+        return FoundImports(kind, skipped=tuple(skipped), errors=tuple(refused))
     notes = verify_round_trip(imports, candidates, selection, names=names, essences=graph.essences)
     label = kind if not kinds.imports else "object"
     return FoundImports(label, tuple(imports), tuple(candidates), notes, (*skipped, *kinds.skipped))
+
+
+def secret_problems(item: ImportedSpec, kind: str) -> list[str]:
+    """Where the files an import would write hold a value the run's redactor hides (the API key, a vault
+    secret, a URL password, an `sk-` key): each a refusal naming the field or file, never the value."""
+    from orchestrator.secrets import current
+
+    redactor = current()
+    found = [f"at `{pointer}`" for pointer in _secret_pointers(item.data, "", redactor)]
+    for planned in item.files[1:]:
+        text = planned.text if planned.data is None else planned.data.decode("utf-8", "replace")
+        if redactor.redact(text) != text:
+            found.append(f"in {planned.path}")
+    noun = item.kind or kind
+    return [f"{item.object_id}: the live {noun} holds a secret value {where} (a key or secret this project "
+            "names, a URL password or an `sk-` key); it is not written into a spec: remove it from the live "
+            "object first" for where in found]
+
+
+def _secret_pointers(value: Any, pointer: str, redactor: Any) -> list[str]:
+    if isinstance(value, str):
+        return [pointer or "/"] if redactor.redact(value) != value else []
+    if isinstance(value, Mapping):
+        found = []
+        for key, item in value.items():
+            here = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+            found += [here] if redactor.redact(str(key)) != str(key) else []
+            found += _secret_pointers(item, here, redactor)
+        return found
+    if isinstance(value, list | tuple):
+        return [p for index, item in enumerate(value) for p in _secret_pointers(item, f"{pointer}/{index}", redactor)]
+    return []
 
 
 def verify_round_trip(
@@ -239,9 +313,9 @@ def verify_round_trip(
         )
         mirror.specs_dir.mkdir(parents=True, exist_ok=True)
         mirror.templates_dir.mkdir(parents=True, exist_ok=True)
-        for item in imports:
+        for item in imports:  # the scratch copy is a private temp folder, written through the same gate
             for planned in item.files:
-                _create(root / planned.path, planned.data if planned.data is not None else planned.text,
+                _create(root, planned.path, planned.data if planned.data is not None else planned.text,
                         exclusive=False)
             _mirror_sources(project.root, root, item)
         builder = Builder(mirror, selection.environment, selection.target, today=today())
@@ -273,16 +347,23 @@ def verify_round_trip(
     return notes
 
 
+MAX_MIRRORED_BYTES = 64 * 1024 * 1024
+
+
 def _mirror_sources(source: Path, mirror: Path, item: ImportedSpec) -> None:
-    """Copy the project files a spec's `files` name into the scratch copy (only files inside the project)."""
+    """Copy the project files a spec's `files` name into the scratch copy (read through the read gate: only
+    files inside the project, never a private folder)."""
     folder = posixpath.dirname(item.spec_path)
     inside = source.resolve()
     for entry in item.data.get("files") or ():
         relative = posixpath.normpath(posixpath.join(folder, str(entry.get("from") or "")))
-        found = (source / relative).resolve()
-        if found.is_relative_to(inside) and found.is_file():
-            (mirror / relative).parent.mkdir(parents=True, exist_ok=True)
-            (mirror / relative).write_bytes(found.read_bytes())
+        if relative.startswith(("/", "../")) or relative in ("..", "."):
+            continue
+        try:
+            data = read_confined(inside / relative, inside, limit=MAX_MIRRORED_BYTES, what="an environment file")
+            _create(mirror, relative, data, exclusive=False)
+        except (OSError, Refused, WriteRefused):
+            continue  # the build in the scratch copy reports the file as missing
 
 
 def _fetch(live: Any, object_id: str, objects: dict[str, Mapping[str, Any]]) -> bool:
@@ -333,35 +414,51 @@ def _relative(project: Any, path: Path) -> str:
     return path.resolve().relative_to(project.root).as_posix()
 
 
+TAKEN = "\0(not a file)"  # a path that exists but cannot be read as a file: never free, never equal
+
+
 def _reader(root: Path) -> Any:
+    """The text at a project path for the claims (None when free), read through the read gate: a link out
+    of the project counts as taken, and is never read."""
+    inside = root.resolve()
+
     def read(relative: str) -> str | None:
         path = root / relative
-        if path.is_file():
-            return path.read_bytes().decode("utf-8", "replace")
-        return "\0(not a file)" if path.exists() or path.is_symlink() else None
+        if not (path.exists() or path.is_symlink()):
+            return None
+        try:
+            return read_confined(path, inside, limit=MAX_MIRRORED_BYTES, what="a file").decode("utf-8", "replace")
+        except (OSError, Refused):
+            return TAKEN
 
     return read
 
 
-def _create(path: Path, text: str | bytes, *, exclusive: bool) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "xb" if exclusive else "wb") as handle:  # bytes: newlines are kept exactly
-        handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
+def _create(root: Path, relative: str, text: str | bytes, *, exclusive: bool) -> None:
+    """Through the write gate: inside root, never through a link; bytes, so newlines are kept exactly."""
+    create_file(root, relative, text if isinstance(text, bytes) else text.encode("utf-8"), exclusive=exclusive)
 
 
 def write_imports(root: Path, imports: Sequence[ImportedSpec]) -> None:
-    """Create every new file of the imports; never overwrite a file that appeared meanwhile."""
-    for item in imports:
-        for planned in item.files:
-            if not planned.write:
-                continue
-            try:
-                _create(root / planned.path, planned.data if planned.data is not None else planned.text,
-                        exclusive=True)
-            except FileExistsError:
-                raise OrchestratorError(
-                    f"{planned.path} appeared while importing; it was not overwritten (run the import again)"
-                ) from None
+    """Create every new file of the imports; never overwrite a file that appeared meanwhile. Every path is
+    checked before the first file is written, so a refused one (a link on the way) leaves nothing half-done."""
+    planned_files = list({planned.path: planned for item in imports for planned in item.files
+                          if planned.write}.values())  # two objects may share one identical side file
+    for planned in planned_files:
+        try:
+            check_writable(root, planned.path)
+        except FileExistsError:
+            raise OrchestratorError(f"{planned.path} already exists; it was not overwritten (run the import "
+                                    "again)") from None
+        except WriteRefused as exc:
+            raise OrchestratorError(f"cannot write {planned.path}: {exc}. Nothing was written") from None
+    for planned in planned_files:
+        try:
+            _create(root, planned.path, planned.data if planned.data is not None else planned.text, exclusive=True)
+        except FileExistsError:
+            raise OrchestratorError(
+                f"{planned.path} appeared while importing; it was not overwritten (run the import again)"
+            ) from None
 
 
 def _summary(
@@ -387,7 +484,7 @@ def _summary(
         noun = kinds.pop() if len(kinds) == 1 else "object"
         lines.append(f"{verb} {len(imports)} {noun}{'s' if len(imports) != 1 else ''} from {where}:")
         for item, raw in zip(imports, raws, strict=True):
-            label = f' "{raw["name"]}"' if raw.get("name") else ""
+            label = f' "{shown_name(str(raw["name"]))}"' if raw.get("name") else ""  # a server's text: no escapes
             lines.append(f"  + {item.object_id}{label} -> {item.spec_path}")
             for planned in item.files[1:]:
                 lines.append(
@@ -417,4 +514,4 @@ def _summary(
                 f"Tip: for editor completion, `orchestrator schema spec > {SCHEMA_FILE}` "
                 "(the specs' yaml-language-server line points there)."
             )
-    return "\n".join(lines) + "\n"
+    return "\n".join(escape_line(line) for line in lines) + "\n"  # one line each: names are foreign text

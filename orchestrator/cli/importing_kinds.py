@@ -90,8 +90,9 @@ def import_kinds(found: KindObjects, wanted: Sequence[str], explicit: Collection
         kind, raw = found.objects[object_id]
         verdict = classify(raw, project=project, environment=environment, adopt_ids=adopt_ids, spec_names=spec_names)
         if verdict.verdict is not Verdict.IMPORT:
-            (errors if verdict.verdict is Verdict.FOREIGN and object_id in explicit else skipped).append(
-                f"{object_id}: {'refused: ' if verdict.verdict is Verdict.FOREIGN else ''}{verdict.message}")
+            refused = verdict.verdict in (Verdict.FOREIGN, Verdict.UNFIT)
+            (errors if refused and object_id in explicit else skipped).append(
+                f"{object_id}: {'refused: ' if refused else ''}{verdict.message}")
             continue
         named = {**raw, "name": skill_name(raw)} if kind == "skill" and name_from == "display" else raw
         extra: dict[str, Any] = {}

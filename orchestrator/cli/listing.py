@@ -10,6 +10,7 @@ import click
 
 from orchestrator.cli.common import directory_option, environment_option, target_option
 from orchestrator.cli.engine import Invalid, connect, read_live, state_and_live
+from orchestrator.cli.output import echo
 from orchestrator.engine.planning import Action, Reason
 
 STATUS = {
@@ -48,7 +49,7 @@ def list_command(directory: Path | None, environment: str | None, target: str | 
         return 1
     rows, in_git = plan_rows(state, plan, objects)
     if output == "json":
-        click.echo(json.dumps(rows, indent=2))
+        echo(json.dumps(rows, indent=2))
         return 0
     columns = [("NAME", "name"), ("ID", "id"), ("STATUS", "status")]
     if len({row["kind"] for row in rows}) > 1:  # e.g. an agent and the environment synthesised for it
@@ -57,9 +58,9 @@ def list_command(directory: Path | None, environment: str | None, target: str | 
         columns.append(("REVISION", "revision"))
     cells = [[_cell(row, key) for _, key in columns] for row in rows]
     widths = [max([len(head)] + [len(line[i]) for line in cells]) for i, (head, _) in enumerate(columns)]
-    click.echo("  ".join(f"{head:<{width}}" for (head, _), width in zip(columns, widths, strict=True)).rstrip())
+    echo("  ".join(f"{head:<{width}}" for (head, _), width in zip(columns, widths, strict=True)).rstrip())
     for line in cells:
-        click.echo("  ".join(f"{text:<{width}}" for text, width in zip(line, widths, strict=True)).rstrip())
+        echo("  ".join(f"{text:<{width}}" for text, width in zip(line, widths, strict=True)).rstrip())
     return 0
 
 
@@ -84,9 +85,11 @@ def list_rows(state: Any, *, with_git: bool = False) -> Any:
 def plan_rows(state: Any, plan: Any, objects: Any) -> tuple[list[dict[str, Any]], bool]:
     """The `-o json` rows of a plan, with the git revision each live object was applied from."""
     from orchestrator.engine.desired import DERIVED_KINDS
-    from orchestrator.engine.revisions import describe_live_revisions
+    from orchestrator.engine.revisions import REVISIONED_KINDS, describe_live_revisions
 
-    revisions, in_git = describe_live_revisions(state, plan, objects)
+    kinds = getattr(objects, "kinds", {})  # the kinds whose objects record a revision too (skills)
+    revisioned = [*objects, *(o for k in REVISIONED_KINDS if k in kinds for o in kinds[k].objects)]
+    revisions, in_git = describe_live_revisions(state, plan, revisioned)
     return [{"name": c.name, "kind": c.kind, "id": c.id, "status": STATUS[c.reason],
              "revision": revisions.get(c.id) if c.id else None}
             for c in plan.changes if c.kind not in DERIVED_KINDS], in_git  # specs, not the files they name

@@ -10,6 +10,7 @@ import click
 
 from orchestrator.cli.common import directory_option
 from orchestrator.cli.engine import events_option, make_bus
+from orchestrator.cli.output import echo, redacted_descriptor
 from orchestrator.errors import OrchestratorError
 
 INSTALL_HINT = "pip install 'mcp>=2.3,<3'"
@@ -55,13 +56,14 @@ def mcp_command(directory: Path | None, use_http: bool, host: str, port: int, al
     server = build_server(Workspace(root, allow_apply=allow_apply, bus=make_bus(events)))
     mode = "apply allowed" if allow_apply else "read-only"
     if not use_http:
-        click.echo(f"orchestrator mcp: project {root} ({mode}) on stdio", err=True)
-        run_stdio(server)
+        echo(f"orchestrator mcp: project {root} ({mode}) on stdio", err=True)
+        with redacted_descriptor(2):  # stdout is the protocol; stderr (and stray fd 1 writes) redacted
+            run_stdio(server)
         return 0
 
     def announce(url: str) -> None:
         auth = "bearer key required" if key else "no key"
-        click.echo(f"orchestrator mcp: project {root} ({mode}) on {url} ({auth})", err=True)
+        echo(f"orchestrator mcp: project {root} ({mode}) on {url} ({auth})", err=True)
 
     run_http(server, host, port, key, ready=announce)
     return 0

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from orchestrator.cli.common import directory_option, output_option, select, today
+from orchestrator.cli.output import echo
 from orchestrator.diagnostics import Diagnostics
 from orchestrator.spec.project import PROJECT_FILE
 
@@ -39,11 +40,11 @@ def paths(directory: Path | None, output: str) -> int:
     if patterns is None:
         return 1
     if output == "json":
-        click.echo(json.dumps(patterns, indent=2))
+        echo(json.dumps(patterns, indent=2))
     elif output == "regex":
-        click.echo(to_regex(patterns))
+        echo(to_regex(patterns))
     else:
-        click.echo("\n".join(patterns))
+        echo("\n".join(patterns))
     return 0
 
 

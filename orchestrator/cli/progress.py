@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import IO
 
+from orchestrator.secrets import escape_line, shown
+
 FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 SDK_LOGGER = "openai._base_client"
 
@@ -81,7 +83,7 @@ class Activity:
         """Print a whole line above the status line (the line is redrawn on the next tick)."""
         with self._lock:
             self._clear()
-            self.stream.write(text + "\n")
+            self.stream.write(shown(text) + "\n")
             self.stream.flush()
 
     @contextmanager
@@ -99,7 +101,8 @@ class Activity:
                 continue
             with self._lock:
                 detail = f"; {self.detail}" if self.detail else ""
-                self.stream.write(f"\r\x1b[K{FRAMES[frame % len(FRAMES)]} {self.message}{detail} ({elapsed:.0f} s)")
+                status = escape_line(shown(f"{self.message}{detail}"))  # the line's own codes only
+                self.stream.write(f"\r\x1b[K{FRAMES[frame % len(FRAMES)]} {status} ({elapsed:.0f} s)")
                 self.stream.flush()
                 self._shown = True
             frame += 1

@@ -10,6 +10,7 @@ import click
 
 from orchestrator.cli.common import directory_option, environment_option, spec_argument, target_option
 from orchestrator.cli.engine import Invalid, load_selection
+from orchestrator.cli.output import echo
 from orchestrator.diagnostics import Diagnostics
 from orchestrator.errors import OrchestratorError
 
@@ -49,9 +50,9 @@ def render(name: str, directory: Path | None, environment: str | None, target: s
     warn_if_redacted(payload)
     payload = current().redact_data(payload)
     if output == "json":
-        click.echo(current().redact(json.dumps(payload, indent=2, ensure_ascii=False)))
+        echo(current().redact(json.dumps(payload, indent=2, ensure_ascii=False)))
     else:
-        click.echo(current().redact(dump_yaml(payload)), nl=False)
+        echo(current().redact(dump_yaml(payload)), nl=False)
     return 0
 
 

@@ -17,6 +17,7 @@ import click
 
 from orchestrator.cli.common import print_diagnostics, today, use_project_redactor
 from orchestrator.cli.engine import Invalid, load_selection, load_state
+from orchestrator.cli.output import echo
 from orchestrator.engine.desired import DesiredState
 from orchestrator.engine.planning import Plan
 from orchestrator.spec.project import Project
@@ -70,14 +71,18 @@ def build_revision(snapshots: Any, commit: str, selection: Any, *, names: Any = 
     built = build_at(snapshots, commit, environment=selection.environment.name, target=selection.target,
                      today=today(), names=names)
     if announce:
-        click.echo(f"Desired state from revision {describe(describe_commits(snapshots.repo, [commit])[commit])}",
+        echo(f"Desired state from revision {describe(describe_commits(snapshots.repo, [commit])[commit])}",
                    err=True)
     if built.state is not None:
         use_project_redactor(built.state.project)
     if built.diagnostics:
         print_diagnostics(built.diagnostics, summary=built.diagnostics.has_errors)
+    if snapshots.problems(commit):  # a partial read: never planned from, so nothing is pruned for it
+        echo(f"error: revision {commit[:7]} cannot be read as a checkout would give it (see above); "
+             "nothing was changed", err=True)
+        raise Invalid
     if built.state is None or built.diagnostics.has_errors:
-        click.echo(f"error: the project at revision {commit[:7]} does not validate; nothing was changed", err=True)
+        echo(f"error: the project at revision {commit[:7]} does not validate; nothing was changed", err=True)
         raise Invalid
     return built.state
 
@@ -89,8 +94,9 @@ def describe(commit: Any) -> str:
 
 def stamp(plan: Plan, source: Source) -> Plan:
     """The plan's ownership stamps carrying the revision each spec was built from (unknown outside git)."""
-    from orchestrator.engine.revisions import stamp_revisions, working_tree_revisions
+    from orchestrator.engine.revisions import revisioned_specs, stamp_revisions, working_tree_revisions
 
+    specs = revisioned_specs(source.state)  # the target's own kind and the kinds with versions (skills)
     if source.revision is not None:
-        return stamp_revisions(plan, dict.fromkeys(source.state.specs, source.revision))
-    return stamp_revisions(plan, working_tree_revisions(source.state.project.root, source.state.specs))
+        return stamp_revisions(plan, dict.fromkeys(specs, source.revision))
+    return stamp_revisions(plan, working_tree_revisions(source.state.project.root, specs))

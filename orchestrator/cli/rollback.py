@@ -24,6 +24,7 @@ from orchestrator.cli.engine import (
     make_bus,
     read_live,
 )
+from orchestrator.cli.output import echo
 from orchestrator.errors import OrchestratorError
 
 
@@ -35,6 +36,7 @@ class Step:
     live: Any  # revisions.Revision
     target: Any  # revisions.HistoryEntry
     skipped: int  # later revisions passed over (same payload as live, or not valid)
+    kind: str = ""  # the spec's kind: the target's own, or one of revisions.REVISIONED_KINDS (skill)
 
 
 @click.command()
@@ -74,12 +76,12 @@ def rollback(names: tuple[str, ...], directory: Path | None, environment: str | 
         objects = read_live(live, with_knowledge=True)
         steps, problems = plan_steps(selection, snapshots, objects, names)
         for problem in problems:
-            click.echo(f"{'error' if names else 'skipped'}: {problem}", err=True)
+            echo(f"{'error' if names else 'skipped'}: {problem}", err=True)
         if names and problems:
-            click.echo("error: nothing was changed", err=True)
+            echo("error: nothing was changed", err=True)
             return 1
         if not steps:
-            click.echo("error: nothing to roll back; nothing was changed", err=True)
+            echo("error: nothing to roll back; nothing was changed", err=True)
             return 1
         try:
             plan, groups = rollback_plan(selection, snapshots, objects, live, steps)
@@ -89,7 +91,7 @@ def rollback(names: tuple[str, ...], directory: Path | None, environment: str | 
 
         for step in steps:
             passed = f" (passing over {step.skipped} with the live payload)" if step.skipped else ""
-            click.echo(f"Rolling back {step.name}: live {step.live.short}"
+            echo(f"Rolling back {step.name}: live {step.live.short}"
                        f"{' with uncommitted changes' if step.live.dirty else ''} -> "
                        f"{describe(step.target.commit)}{passed}", err=True)
 
@@ -101,12 +103,14 @@ def rollback(names: tuple[str, ...], directory: Path | None, environment: str | 
 
 def plan_steps(selection: Any, snapshots: Any, objects: Any, names: tuple[str, ...]) -> tuple[list[Step], list[str]]:
     """Which revision each spec goes back to, and why a spec cannot be rolled back."""
-    from orchestrator.cli.history import open_history
+    from orchestrator.backends import mapping_for
+    from orchestrator.cli.history import claimed_groups, open_history
     from orchestrator.engine.ownership import parse_digests
-    from orchestrator.engine.planning import group_claims
     from orchestrator.engine.revisions import live_revision
 
-    groups = group_claims(objects, selection.project.name, selection.environment.name)
+    own = mapping_for(selection.target.backend).object_kind
+    claimed = claimed_groups(objects, own, selection.project.name, selection.environment.name)
+    groups = {name: group for name, (_, group) in claimed.items()}
     history = open_history(selection, snapshots)
     where = f"environment {selection.environment.name} (target {selection.target.name})"
     steps: list[Step] = []
@@ -141,7 +145,7 @@ def plan_steps(selection: Any, snapshots: Any, objects: Any, names: tuple[str, .
             problems.append(f"spec `{name}`: no earlier revision deploys anything else than the live one "
                             f"({revision.short}); its history starts at {first}")
             continue
-        steps.append(Step(name, revision, chosen, skipped))
+        steps.append(Step(name, revision, chosen, skipped, claimed[name][0]))
     return steps, problems
 
 
@@ -160,13 +164,20 @@ def rollback_plan(selection: Any, snapshots: Any, objects: Any, live: Any, steps
 
     changes, warnings, duplicates = [], [], []
     roots: dict[str, Path] = {}
+    working: list[Any] = []  # the working tree's state, built once when a skill is rolled back
     for step in steps:
         state = build_revision(snapshots, step.target.commit.id, selection, names=[step.name])
-        if step.name not in state.specs:
-            click.echo(f"error: spec `{step.name}` does not build at {step.target.commit.id[:7]}", err=True)
+        if step.name not in (state.of_kind(step.kind) if step.kind == "skill" else state.specs):
+            echo(f"error: spec `{step.name}` does not build at {step.target.commit.id[:7]}", err=True)
             raise Invalid
-        # with its knowledge: the store and files the spec names at that revision are planned with it
-        part = make_plan(state, objects, live.mapping, only=frozenset({step.name}), kinds=knowledge_kinds_of(live))
+        if step.kind == "skill":
+            if not working:
+                working.append(working_state(selection))
+            # the templates re-pinned go with the skill (one apply orders them after it); they change only their
+            # skills, so no file of theirs is read
+            part = skill_rollback_plan(state, working[0], objects, live, step.name)
+        else:  # with its knowledge: the store and files the spec names at that revision are planned with it
+            part = make_plan(state, objects, live.mapping, only=frozenset({step.name}), kinds=knowledge_kinds_of(live))
         part = stamp_revisions(part, {step.name: Revision(step.target.commit.id)})
         seen = {(c.kind, c.name, c.action, c.id) for c in changes}
         changes.extend(c for c in part.changes if (c.kind, c.name, c.action, c.id) not in seen)
@@ -192,8 +203,55 @@ def rollback_plan(selection: Any, snapshots: Any, objects: Any, live: Any, steps
         from orchestrator.backends.knowledge import knowledge_kinds
 
         groups[root] = Live(live.connection, live.client, live.mapping, knowledge,
-                            knowledge_kinds(knowledge) if knowledge is not None else ())
+                            knowledge_kinds(knowledge) if knowledge is not None else live.kinds)
     return plan, {name: groups[root] for name, root in roots.items()}
+
+
+def working_state(selection: Any) -> Any:
+    """The desired state of the working tree, which the templates re-pinned by a skill's rollback come from."""
+    from orchestrator.cli.common import print_diagnostics
+    from orchestrator.cli.engine import build_state
+
+    state, diagnostics = build_state(None, None, None, selection=selection)
+    if state is None:
+        print_diagnostics(diagnostics, summary=True)
+        echo("error: rolling back a skill re-pins the environment templates of the working tree, which does "
+                   "not validate; nothing was changed", err=True)
+        raise Invalid
+    return state
+
+
+def skill_rollback_plan(state: Any, working: Any, objects: Any, live: Any, name: str) -> Any:
+    """A skill back at the revision of `state`, and every environment template of the working tree that pins
+    the version the skill spec makes (`skills: [name]`, no explicit version) re-pinned to it: a template keeps
+    pinning the version it was written with, so without the re-pin the rollback would reach no agent session.
+    A template with changes of its own (the working tree differs from live) is refused, never half-applied."""
+    from dataclasses import replace as replaced
+    from types import MappingProxyType
+
+    from orchestrator.engine.planning import Action
+    from orchestrator.engine.sync import make_plan
+
+    skill = state.of_kind("skill")[name]
+    templates = {t: replaced(spec, skill_specs={**spec.skill_specs, name: skill})
+                 for t, spec in working.of_kind("environment").items()
+                 if name in spec.skills and name not in spec.skill_pins}
+    resources = dict(working.resources)
+    resources["skill"] = MappingProxyType({**working.of_kind("skill"), name: skill})
+    resources["environment"] = MappingProxyType({**working.of_kind("environment"), **templates})
+    combined = replaced(working, resources=MappingProxyType(resources))
+    kinds = tuple(k for k in live.kinds if k.name in ("file", "skill", "environment"))
+    part = make_plan(combined, objects, live.mapping, only=frozenset({name, *templates}), kinds=kinds)
+    own = [c for c in part.changes if c.kind == "environment" and c.action is not Action.NOOP
+           and set(c.changed_keys) - {"skills"}]
+    others = [c for c in part.changes if c.kind not in ("environment", "skill") and c.action is not Action.NOOP]
+    if own or others:
+        names = ", ".join(sorted({f"{c.kind} `{c.name}`" for c in (*own, *others)}))
+        echo(f"error: rolling back skill `{name}` re-pins the environment templates using it, but {names} "
+                   f"has changes of its own not applied yet (see `orchestrator diff`); apply them first, or roll "
+                   f"everything back with `orchestrator apply --rev REV`; nothing was changed", err=True)
+        raise Invalid
+    return replace(part, changes=tuple(c for c in part.changes if c.kind in ("skill", "environment")))
 
 
 def execute_groups(plan: Any, groups: dict[str, Live], parallelism: int, bus: Any) -> int:
@@ -210,7 +268,7 @@ def execute_groups(plan: Any, groups: dict[str, Live], parallelism: int, bus: An
 
     def report(outcome: Any) -> None:
         shown.add(id(outcome))
-        click.echo(redact(render_outcome(outcome)))
+        echo(redact(render_outcome(outcome)))
 
     by_live: dict[int, tuple[Live, list[Any]]] = {}
     for change in plan.changes:
@@ -222,11 +280,11 @@ def execute_groups(plan: Any, groups: dict[str, Live], parallelism: int, bus: An
             on_outcome=report)
         for outcome in result.outcomes:
             if id(outcome) not in shown:
-                click.echo(redact(render_outcome(outcome)) + " (after the duplicate check)")
+                echo(redact(render_outcome(outcome)) + " (after the duplicate check)")
         outcomes.extend(result.outcomes)
         removed.extend(result.verification.removed)
         remaining.extend(result.verification.remaining)
         error = error or result.verification.error
     merged = ApplyResult(tuple(outcomes), Verification(True, tuple(removed), tuple(remaining), error))
-    click.echo(redact(render_summary(merged, command="rollback")), nl=False)
+    echo(redact(render_summary(merged, command="rollback")), nl=False)
     return 0 if merged.ok else 1

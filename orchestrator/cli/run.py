@@ -19,6 +19,7 @@ import click
 
 from orchestrator.cli.common import directory_option, environment_option, spec_argument, target_option
 from orchestrator.cli.engine import Invalid, events_option, load_state, make_bus
+from orchestrator.cli.output import echo
 from orchestrator.errors import OrchestratorError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -123,19 +124,19 @@ def run(name: str, message: str, output: str, **options: Any) -> int:
                 reply = send_showing_progress(session, name, message, tool_starts=output == "text")
             except TurnFailed as failed:
                 if output == "json":
-                    click.echo(json.dumps(failed.to_json(), indent=2, ensure_ascii=False))
-                click.echo(f"error: {failure_text(failed)}", err=True)
+                    echo(json.dumps(failed.to_json(), indent=2, ensure_ascii=False))
+                echo(f"error: {failure_text(failed)}", err=True)
                 if failed.thread_id is not None:
                     label, conversation = session.conversation_label, failed.thread_id
-                    click.echo(f"{label}: {conversation} (continue with --thread {conversation})", err=True)
+                    echo(f"{label}: {conversation} (continue with --thread {conversation})", err=True)
                 return BUDGET_EXIT if failed.status == "budget_reached" else 1
     except Invalid:
         return 1
     if output == "json":
-        click.echo(json.dumps(reply.to_json(), indent=2, ensure_ascii=False))
+        echo(json.dumps(reply.to_json(), indent=2, ensure_ascii=False))
     else:
-        click.echo(reply.text)
-        click.echo(
+        echo(reply.text)
+        echo(
             f"{session.conversation_label}: {reply.thread_id} · "
             f"{describe_usage(reply.usage, reply.cost_usd, reply.model, reply.spend)}",
             err=True,
@@ -148,6 +149,9 @@ def run(name: str, message: str, output: str, **options: Any) -> int:
 @session_options
 def chat(name: str, **options: Any) -> int:
     """Talk to the live assistant of spec NAME; one thread for the session, Ctrl-D to exit.
+
+    Ctrl-C during a turn cancels that turn (on the server too) and gives the prompt back; Ctrl-C at
+    the prompt leaves (exit 130).
 
     \b
     Examples:
@@ -165,7 +169,7 @@ def chat(name: str, **options: Any) -> int:
                 if session.thread_id is not None
                 else f"a new {session.conversation_label} (created by the first message)"
             )
-            click.echo(f"Chatting with {name} ({session.assistant_id}) on {where}. Ctrl-D to exit.", err=True)
+            echo(f"Chatting with {name} ({session.assistant_id}) on {where}. Ctrl-D to exit.", err=True)
             prompt = sys.stdin.isatty()
             read_line = line_reader(history_file(options.get("directory")) if prompt else None)
             try:
@@ -174,7 +178,7 @@ def chat(name: str, **options: Any) -> int:
                         text = read_line("you> " if prompt else "")
                     except EOFError:
                         if prompt:
-                            click.echo("", err=True)
+                            echo("", err=True)
                         break
                     if not text.strip():
                         continue
@@ -182,11 +186,18 @@ def chat(name: str, **options: Any) -> int:
                         reply = send_showing_progress(session, name, text)
                     except TurnFailed as failed:
                         failures += 1
-                        click.echo(f"error: {failure_text(failed)}", err=True)
+                        echo(f"error: {failure_text(failed)}", err=True)
                         continue
-                    click.echo(f"{name}> {reply.text}")
+                    except KeyboardInterrupt:
+                        # as a REPL does: Ctrl-C stops the turn (send() cancelled it on the server) and
+                        # gives the prompt back; Ctrl-C at the prompt, or Ctrl-D, leaves
+                        echo("", err=True)
+                        echo(f"Turn cancelled; the {session.conversation_label} goes on. "
+                             "Ctrl-C again or Ctrl-D to leave.", err=True)
+                        continue
+                    echo(f"{name}> {reply.text}")
             except KeyboardInterrupt:
-                click.echo("", err=True)
+                echo("", err=True)
                 interrupted = True
             model = session.last_model
             turns = f"{session.turns} turn{'s' if session.turns != 1 else ''}"
@@ -195,7 +206,7 @@ def chat(name: str, **options: Any) -> int:
                 if session.thread_id is not None
                 else ""
             )
-            click.echo(
+            echo(
                 f"Session: {turns}{where} · "
                 f"{describe_usage(session.usage, session.cost_usd, model, session.spend)}",
                 err=True,
@@ -230,7 +241,7 @@ def open_session(
     debug = events_debug or os.environ.get(DEBUG_ENV, "") not in ("", "0", "false")
     limits = Limits(turn_timeout_s=turn_timeout, tool_timeout_s=tool_timeout, max_tool_rounds=max_tool_rounds)
     if spend_limit_cents is not None and state.target.backend != "agents":
-        click.echo(f"warning: --spend-limit has no effect on target `{state.target.name}` (backend: "
+        echo(f"warning: --spend-limit has no effect on target `{state.target.name}` (backend: "
                    f"{state.target.backend}): threads and runs have no spend limit", err=True)
     with Connection(state.project, state.target) as connection:
         session = Session.attach(
@@ -238,7 +249,7 @@ def open_session(
             spend_limit_cents=spend_limit_cents,
         )
         for function, problem in session.registry.problems().items():
-            click.echo(f"warning: function `{function}`: {problem}; its calls will return an error", err=True)
+            echo(f"warning: function `{function}`: {problem}; its calls will return an error", err=True)
         yield session
 
 
@@ -261,7 +272,7 @@ def line_reader(history: Path | None) -> Callable[[str], str]:
     if history is None or not sys.stdout.isatty():
         def plain(prompt: str) -> str:
             if prompt:
-                click.echo(prompt, nl=False, err=True)
+                echo(prompt, nl=False, err=True)
             return input()
 
         return plain
@@ -276,11 +287,13 @@ def line_reader(history: Path | None) -> Callable[[str], str]:
         readline.read_history_file(history)
 
     def save() -> None:
+        from orchestrator.spec.writing import WriteRefused, check_state_file
+
         try:
-            history.parent.mkdir(parents=True, exist_ok=True)
+            check_state_file(history.parent.parent, history)  # the state folder made, no link on the way
             readline.write_history_file(history)
             history.chmod(0o600)  # what users type can be private
-        except OSError:
+        except (OSError, WriteRefused):
             pass
 
     atexit.register(save)
@@ -296,7 +309,7 @@ def send_showing_progress(session: Any, name: str, text: str, *, tool_starts: bo
             if activity.enabled:
                 activity.say(line)
             else:
-                click.echo(line, err=True)
+                echo(line, err=True)
 
         def started(call_id: str, function: str) -> None:
             activity.update(f"{name} is replying: running {function}")
@@ -306,6 +319,8 @@ def send_showing_progress(session: Any, name: str, text: str, *, tool_starts: bo
             activity.update(f"{name} is replying")
             status = "ok" if call.ok else f"error: {call.error_type}"
             say(f"  <- {call.name} {status} ({call.duration_ms} ms)")
+            for line in call.printed.splitlines():  # what the handler printed: never on stdout
+                say(f"     {call.name}| {line}")
 
         return session.send(text, on_tool_start=started if tool_starts else None, on_tool_done=finished)
 

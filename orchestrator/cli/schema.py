@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from orchestrator.cli.output import echo
+
 # every kind of file the tool reads, in the order --help lists them; `assistant` is `spec`'s other name
 KINDS = ("spec", "assistant", "environment", "vault", "skill", "automation", "test", "project", "plan")
 
@@ -24,5 +26,5 @@ def schema(kind: str) -> int:
     """
     from orchestrator.spec.schemas import schema_text
 
-    click.echo(schema_text("spec" if kind == "assistant" else kind), nl=False)
+    echo(schema_text("spec" if kind == "assistant" else kind), nl=False)
     return 0

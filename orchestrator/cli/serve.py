@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from orchestrator.cli.output import echo
 from orchestrator.constants import EMULATOR_API_KEY_ENV, LOCAL_DB_NAME, STATE_DIR
 
 
@@ -113,7 +114,7 @@ def serve(
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
 
     def announce(base_url: str) -> None:
-        click.echo(f"Serving OpenAI-compatible API on {base_url} (db: {path})", err=True)
+        echo(f"Serving OpenAI-compatible API on {base_url} (db: {path})", err=True)
 
     try:
         serve_forever(
@@ -167,4 +168,6 @@ def default_db() -> Path:
         root = resolve_root(None)
     except OrchestratorError:
         return Path.cwd() / STATE_DIR / LOCAL_DB_NAME
-    return root / STATE_DIR / LOCAL_DB_NAME
+    from orchestrator.spec.writing import check_state_file
+
+    return check_state_file(root, root / STATE_DIR / LOCAL_DB_NAME)  # the project's state folder: no link

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from orchestrator.cli.common import caller_path, directory_option
+from orchestrator.cli.output import echo
 
 
 @click.command()
@@ -34,7 +35,7 @@ def show(plan_file: Path, directory: Path | None, output: str) -> int:
     parsed = read_plan(path, str(plan_file))
     if isinstance(parsed, Diagnostics):
         print_diagnostics(parsed, summary=False)
-        click.echo(f"error: {plan_file} is not a valid saved plan", err=True)
+        echo(f"error: {plan_file} is not a valid saved plan", err=True)
         return 1
-    click.echo(render(parsed, output), nl=False)
+    echo(render(parsed, output), nl=False, styled=True)
     return 0

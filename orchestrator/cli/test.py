@@ -14,6 +14,7 @@ import click
 
 from orchestrator.cli.common import directory_option, environment_option, target_option
 from orchestrator.cli.engine import Invalid, events_option, load_state, make_bus
+from orchestrator.cli.output import echo
 from orchestrator.errors import OrchestratorError
 
 RENDERERS = ("text", "json", "junit", "markdown")
@@ -60,7 +61,7 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
         return 1
     tests = pick_tests(state, names)
     if not tests:
-        click.echo(f"No tests in environment {state.environment.name}: add a spec with `kind: test` "
+        echo(f"No tests in environment {state.environment.name}: add a spec with `kind: test` "
                    "(`orchestrator schema test` prints its schema).", err=True)
         return 0
     from orchestrator.cli.progress import Activity
@@ -89,7 +90,7 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
         nonlocal done
         done += 1
         with activity.cleared():
-            click.echo(redact(render_case_line(case)), nl=False, err=stream_err)
+            echo(redact(render_case_line(case)), nl=False, err=stream_err)
         activity.update(f"running behaviour tests: {done} of {total} cases done")
         bus.publish("test_case_finished", test=case.test, case=case.case, spec=case.spec, status=case.status.value,
                     runs=len(case.attempts), passes=case.passes, pass_at=case.pass_at, reason=case.reason or None,
@@ -119,7 +120,7 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
 
                 needing = [t for t in tests if any(skip_reason(c, scripted=scripted, backend=state.target.backend)
                                                    is None for c in select_cases(t, case_glob))]  # only those
-                with Copies(state, needing, live, bus=bus, say=lambda line: click.echo(line, err=True)) as copies:
+                with Copies(state, needing, live, bus=bus, say=lambda line: echo(line, err=True)) as copies:
                     def open_copy(test: Any) -> Any:
                         return Session.attach(copies.state, copies.name_of(test), sdk, limits=limits, bus=bus)
 
@@ -134,7 +135,7 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
                 channel.close()
     report = TestReport(state.project.name, state.environment.name, state.target.name, state.target.backend,
                         "live" if against_live else "copies", scripted, results)
-    click.echo(render_summary(report), nl=False, err=stream_err)
+    echo(render_summary(report), nl=False, err=stream_err)
     if output != "text" or out_file is not None:
         text = redact(render_report(report, output))
         if out_file is not None:
@@ -146,9 +147,9 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
                 path.write_text(text, encoding="utf-8")
             except OSError as exc:
                 raise OrchestratorError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
-            click.echo(f"Report written to {out_file} ({output}).", err=True)
+            echo(f"Report written to {out_file} ({output}).", err=True)
         else:
-            click.echo(text, nl=False)
+            echo(text, nl=False)
     if interrupted:
         return 130
     return 0 if report.ok else 1

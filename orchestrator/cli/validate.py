@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,6 +16,7 @@ from orchestrator.cli.common import (
     target_option,
     today,
 )
+from orchestrator.cli.output import echo
 from orchestrator.diagnostics import Diagnostics, error
 from orchestrator.errors import OrchestratorError
 from orchestrator.spec.project import PROJECT_FILE
@@ -39,7 +41,6 @@ def validate(directory: Path | None, environment: str | None, target: str | None
       orchestrator validate -e prod -o json    # every problem as a list, for tools
       orchestrator validate --all-environments   # what the pre-commit hook runs
     """
-    from orchestrator.engine.desired import build_desired
 
     if every:
         if environment is not None or target is not None:
@@ -47,22 +48,10 @@ def validate(directory: Path | None, environment: str | None, target: str | None
                                     "don't pass -e or -t with it")
         return _validate_every_environment(directory, output, handlers)
 
-    try:
-        selection = select(directory, environment, target)
-    except OrchestratorError as problem:
-        if output != "json":
-            raise
-        # machine readers still get the documented list, never an empty stdout
-        return _report(Diagnostics([error(PROJECT_FILE, str(problem))]), output, 0)
-    if isinstance(selection, Diagnostics):
-        return _report(selection, output, 0)
-    state = build_desired(selection.project, selection.environment, selection.target, today=today())
-    diagnostics = Diagnostics(selection.diagnostics)
-    diagnostics.extend(state.diagnostics)
-    if handlers and not diagnostics.has_errors:
-        from orchestrator.runtime.handlers import check_handlers
-
-        diagnostics.extend(check_handlers(state))
+    selection = _select(directory, environment, target, output)
+    if isinstance(selection, int):
+        return selection
+    state, diagnostics = _check(selection, handlers)
     from orchestrator.engine.desired import DERIVED_KINDS
 
     synthesised = sorted(n for group in state.resources.values() for n, r in group.items()
@@ -71,7 +60,7 @@ def validate(directory: Path | None, environment: str | None, target: str | None
                                    if kind not in DERIVED_KINDS) - len(synthesised)  # but the files and stores specs name
     code = _report(diagnostics, output, count)
     if code == 0 and output == "text":
-        click.echo(f"{count} spec{'s' if count != 1 else ''} valid "
+        echo(f"{count} spec{'s' if count != 1 else ''} valid "
                    f"(environment {selection.environment.name}, target {selection.target.name}, "
                    f"backend {selection.target.backend})"
                    + (f", and {len(state.tests)} behaviour test{'s' if len(state.tests) != 1 else ''}"
@@ -82,21 +71,42 @@ def validate(directory: Path | None, environment: str | None, target: str | None
     return code
 
 
+def _select(directory: Path | None, environment: str | None, target: str | None, output: str) -> Any:
+    """The selection, or the exit code once a project file that does not load was reported."""
+    try:
+        selection = select(directory, environment, target)
+    except OrchestratorError as problem:
+        if output != "json":
+            raise
+        # machine readers still get the documented list, never an empty stdout
+        return _report(Diagnostics([error(PROJECT_FILE, str(problem))]), output, 0)
+    if isinstance(selection, Diagnostics):
+        return _report(selection, output, 0)
+    return selection
+
+
+def _check(selection: Any, handlers: bool) -> tuple[Any, Diagnostics]:
+    """(desired state, every diagnostic) of one environment: the project file's, the specs', the handlers'."""
+    from orchestrator.engine.desired import build_desired
+
+    state = build_desired(selection.project, selection.environment, selection.target, today=today())
+    diagnostics = Diagnostics(selection.diagnostics)
+    diagnostics.extend(state.diagnostics)
+    if handlers and not diagnostics.has_errors:
+        from orchestrator.runtime.handlers import check_handlers
+
+        diagnostics.extend(check_handlers(state))
+    return state, diagnostics
+
+
 def _validate_every_environment(directory: Path | None, output: str, handlers: bool) -> int:
     """validate once per environment; a diagnostic found in all of them is reported once as it is, one found
     in some only is reported once, its message naming those environments."""
     from dataclasses import replace
 
-    from orchestrator.engine.desired import build_desired
-
-    try:
-        first = select(directory, None, None)
-    except OrchestratorError as problem:
-        if output != "json":
-            raise
-        return _report(Diagnostics([error(PROJECT_FILE, str(problem))]), output, 0)
-    if isinstance(first, Diagnostics):
-        return _report(first, output, 0)
+    first = _select(directory, None, None, output)
+    if isinstance(first, int):
+        return first
     project = first.project
     names = list(project.environments)
     seen: dict[tuple[object, ...], tuple[object, list[str]]] = {}
@@ -104,13 +114,7 @@ def _validate_every_environment(directory: Path | None, output: str, handlers: b
     for name in names:
         selection = select(directory, name, None)
         assert not isinstance(selection, Diagnostics)  # the project file loaded once already
-        state = build_desired(project, selection.environment, selection.target, today=today())
-        found = Diagnostics(selection.diagnostics)
-        found.extend(state.diagnostics)
-        if handlers and not found.has_errors:
-            from orchestrator.runtime.handlers import check_handlers
-
-            found.extend(check_handlers(state))
+        _, found = _check(selection, handlers)
         for diagnostic in found:
             key = (*diagnostic.sort_key(), str(diagnostic.severity), diagnostic.hint)
             seen.setdefault(key, (diagnostic, []))[1].append(name)
@@ -123,7 +127,7 @@ def _validate_every_environment(directory: Path | None, output: str, handlers: b
         merged.add(diagnostic)
     code = _report(merged, output, 0)
     if code == 0 and output == "text":
-        click.echo(f"valid in {len(names)} environment{'s' if len(names) != 1 else ''}: {', '.join(checked)}",
+        echo(f"valid in {len(names)} environment{'s' if len(names) != 1 else ''}: {', '.join(checked)}",
                    err=True)
     return code
 
@@ -132,7 +136,7 @@ def _report(diagnostics: Diagnostics, output: str, count: int) -> int:
     if output == "json":
         from orchestrator.views.diagnostics_text import render_diagnostics_json
 
-        click.echo(render_diagnostics_json(diagnostics), nl=False)
+        echo(render_diagnostics_json(diagnostics), nl=False)
     else:
         print_diagnostics(diagnostics)
     return 1 if diagnostics.has_errors else 0

@@ -31,6 +31,7 @@ from orchestrator.cli.common import (
     today,
 )
 from orchestrator.cli.engine import apply_lock, connect, events_option, make_bus, read_live
+from orchestrator.cli.output import echo
 from orchestrator.diagnostics import Diagnostics
 from orchestrator.engine.planning import Action
 from orchestrator.spec.project import Environment, Project, Target
@@ -123,7 +124,7 @@ def watch(
     def request_stop(signum: int, frame: FrameType | None) -> None:
         if not stopped_by:
             stopped_by.append(signum)
-            click.echo("Stopping after the current cycle...", err=True)
+            echo("Stopping after the current cycle...", err=True)
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -135,7 +136,7 @@ def watch(
                 f"project {selection.project.name} in {root} (environment {selection.environment.name}, "
                 f"target {selection.target.name})"
             )
-        click.echo(f"Watching {where}" + (", dry run" if dry_run else "") + "; Ctrl-C to stop.", err=True)
+        echo(f"Watching {where}" + (", dry run" if dry_run else "") + "; Ctrl-C to stop.", err=True)
         bus.publish("watch_started", root=str(root), dry_run=dry_run, resync=resync)
         watch_loop(reconciler, stop, printer, resync_s=resync, debounce_ms=debounce_ms)
     finally:
@@ -144,7 +145,7 @@ def watch(
             signal.signal(sig, handler)
     code = 130 if stopped_by and stopped_by[0] == signal.SIGINT else 0
     bus.publish("watch_stopped", exit_code=code)
-    click.echo("Watch stopped.", err=True)
+    echo("Watch stopped.", err=True)
     return code
 
 
@@ -193,10 +194,15 @@ class TargetSession:
                     for kind in self.live.kinds}
         appliers[self.live.mapping.object_kind] = applier
         if self.specs is not None:
-            from orchestrator.engine.revisions import stamp_revisions, working_tree_revisions
+            from orchestrator.engine.revisions import (
+                REVISIONED_KINDS,
+                stamp_revisions,
+                working_tree_revisions,
+            )
 
             specs = self.specs()
-            changed = {c.name: specs[c.name] for c in plan.actionable if c.name in specs}
+            recorded = {self.live.mapping.object_kind, *REVISIONED_KINDS}  # as apply records them
+            changed = {c.name: specs[c.name] for c in plan.actionable if c.name in specs and c.kind in recorded}
             stamped = stamp_revisions(plan, working_tree_revisions(self.live.connection.project.root, changed))
             result = apply_graph(stamped, appliers, parallelism=self.parallelism)
             # the reconciler knows its plan's changes by identity: report outcomes against them
@@ -231,9 +237,9 @@ class CyclePrinter:
             print_diagnostics(Diagnostics(report.diagnostics), summary=report.invalid)
         self._last_diagnostics = tuple(report.diagnostics)
         if self.output == "json":
-            click.echo(json.dumps(cycle_to_data(report), ensure_ascii=False))
+            echo(json.dumps(cycle_to_data(report), ensure_ascii=False))
         else:
-            click.echo(self._text(report), nl=False)
+            echo(self._text(report), nl=False, styled=True)
 
     def _text(self, report: Any) -> str:
         from orchestrator.views.plan_text import render_plan_text

@@ -7,15 +7,16 @@ request first settles the session, so reads see state computed from time alone:
   queued/in_progress -> waiting (function calls: session `requires_action`) | completed | failed
 Function results and new messages arrive as input events (`POST .../events`, 202, no body).
 Every turn that ends is charged to the session's spend_control (spend.py); the turn that reaches the
-limit fails and the session pauses (`budget_reached`). No session events are streamed, so neither
-is `agent.session.budget_reached`.
+limit fails and the session pauses (`budget_reached`). Status changes and turns are recorded as
+session events (session_events.py), `agent.session.budget_reached` among them, replayed by
+`GET .../events` as server-sent events.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.emulator import agents, environments, model, schemas, spend, vaults
+from orchestrator.emulator import agents, environments, model, schemas, session_events, spend, vaults
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
@@ -69,10 +70,12 @@ def load_session(ctx: Context, session_id: str) -> dict[str, Any]:
 
 
 def save_session(ctx: Context, session: dict[str, Any]) -> None:
+    session_events.session_saved(ctx, session, render_session(session))
     ctx.store.replace(SESSION, session, tag=ACTIVE if session["_turn_id"] else None)
 
 
 def save_turn(ctx: Context, turn: dict[str, Any]) -> None:
+    session_events.turn_saved(ctx, turn)
     active = turn["status"] in ("queued", "in_progress", "waiting")
     ctx.store.replace(TURN, turn, parent=turn["session_id"], tag=ACTIVE if active else None)
 
@@ -279,6 +282,7 @@ def delete_session(ctx: Context, request: ApiRequest) -> Reply:
     ctx.store.delete_children(ITEM, session_id)
     ctx.store.delete_children(TURN, session_id)
     ctx.store.delete_children(ACCEPTED_KEY, session_id)
+    session_events.forget(ctx, session_id)
     ctx.store.delete(SESSION, session_id)
     return Reply({"id": session_id, "object": "agent.session.deleted", "deleted": True})
 
@@ -335,6 +339,7 @@ def start_turn(ctx: Context, session: dict[str, Any], messages: list[dict[str, A
         ],
         "_results": {},
     }
+    session_events.turn_created(ctx, turn)
     ctx.store.insert(TURN, turn, parent=session["id"], tag=ACTIVE)
     session.update(status="in_progress", required_actions=[], last_active_at=now_ms // 1000, _turn_id=turn_id)
     save_session(ctx, session)
@@ -456,6 +461,14 @@ def load_turn(ctx: Context, session_id: str, turn_id: str) -> dict[str, Any]:
     if body is None:
         raise not_found(f"No turn found with id '{turn_id}' in session '{session_id}'.")
     return body
+
+
+def stream_events(ctx: Context, request: ApiRequest) -> Reply:
+    """The session's events so far as server-sent events (session_events.py), after settling it."""
+    agents.require_beta_header(request)
+    session = load_session(ctx, request.path_params["session_id"])
+    settle(ctx, session)
+    return session_events.stream(ctx, session["id"])
 
 
 def retrieve_turn(ctx: Context, request: ApiRequest) -> Reply:

@@ -115,6 +115,11 @@ def resolve_multi_agent(value: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
+def resolve_compaction(value: dict[str, Any] | None) -> dict[str, Any]:
+    """`async` is accepted and ignored since openai 3.63: "Context compaction is always blocking"."""
+    return {"async": False}
+
+
 def apply_fields(
     body: dict[str, Any], payload: dict[str, Any], *, tools_limit: int = TOOLS_LIMIT_BYTES, prefix: str = ""
 ) -> None:
@@ -128,7 +133,7 @@ def apply_fields(
         "reasoning": resolve_reasoning,
         "text": resolve_text,
         "service_tier": lambda v: v or "auto",
-        "compaction": lambda v: {"async": bool((v or {}).get("async"))},
+        "compaction": resolve_compaction,
         "multi_agent": resolve_multi_agent,
     }
     for key, resolve in resolvers.items():
@@ -148,7 +153,7 @@ def inline_config(payload: dict[str, Any], prefix: str) -> dict[str, Any]:
         "reasoning": resolve_reasoning(None),
         "text": resolve_text(None),
         "service_tier": "auto",
-        "compaction": {"async": False},
+        "compaction": resolve_compaction(None),
         "multi_agent": resolve_multi_agent(None),
         "experimental": {"time_awareness": False},
     }
@@ -173,7 +178,7 @@ def create(ctx: Context, request: ApiRequest) -> Reply:
         "reasoning": resolve_reasoning(None),
         "text": resolve_text(None),
         "service_tier": "auto",
-        "compaction": {"async": False},
+        "compaction": resolve_compaction(None),
         "multi_agent": resolve_multi_agent(None),
         "experimental": {"time_awareness": False},
     }

@@ -118,6 +118,7 @@ ROUTES: tuple[Route, ...] = (
     route("POST", SESSIONS + "/{session_id}", agent_sessions.update_session),
     route("DELETE", SESSIONS + "/{session_id}", agent_sessions.delete_session),
     route("POST", SESSIONS + "/{session_id}/events", agent_sessions.create_events),
+    route("GET", SESSIONS + "/{session_id}/events", agent_sessions.stream_events),
     route("GET", SESSIONS + "/{session_id}/items", agent_sessions.list_items),
     route("GET", SESSIONS + "/{session_id}/turns", agent_sessions.list_turns),
     route("GET", SESSIONS + "/{session_id}/turns/{turn_id}", agent_sessions.retrieve_turn),

@@ -369,10 +369,10 @@ TEXT_FORMAT = Tagged(
         "json_schema": Obj({"type": Str(), "schema": FreeObject()}, required=("schema",)),
     }
 )
-AGENT_FIELDS = {
-    "model": Str(min_length=1),
-    "name": Str(nullable=True),
-    "instructions": Str(nullable=True),
+AGENT_FIELDS = {  # strings bounded as the assistants side bounds them (names 256, instructions 256,000)
+    "model": Str(min_length=1, max_length=256),
+    "name": Str(nullable=True, max_length=256),
+    "instructions": Str(nullable=True, max_length=256000),
     "metadata": METADATA,
     "tools": Arr(AGENT_TOOL, nullable=True),
     "reasoning": Obj(

@@ -299,10 +299,10 @@ def _retry_after(exc: BaseException) -> float | None:
 def describe_error(exc: BaseException) -> str:
     """A one-line, secret-free description of an API or network error."""
     from orchestrator.errors import OrchestratorError
-    from orchestrator.secrets import redact
+    from orchestrator.secrets import clipped
 
     if isinstance(exc, OrchestratorError):  # already a user-facing message (e.g. an unexpected response)
-        return redact(str(exc))
+        return clipped(str(exc))
     try:
         import openai
     except ImportError:  # pragma: no cover
@@ -312,12 +312,13 @@ def describe_error(exc: BaseException) -> str:
         message = body.get("message") if isinstance(body, dict) else None
         text = f"HTTP {exc.status_code}: {message or exc.message}"
     elif openai is not None and isinstance(exc, openai.APITimeoutError):
-        text = "request timed out"
+        cause = exc.__cause__  # the request budget's deadline says which request and which bound
+        text = str(cause) if isinstance(cause, OrchestratorError) else "request timed out"
     elif openai is not None and isinstance(exc, openai.APIConnectionError):
         text = f"connection failed: {exc.__cause__ or exc}"
     else:
         text = f"{type(exc).__name__}: {exc}"
-    return redact(text)
+    return clipped(text)  # a hostile server's 5 MB message is quoted in part, with a note
 
 
 def change_graph(plan: Plan, kind_order: Sequence[str] = ()) -> Graph[int]:

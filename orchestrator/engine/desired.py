@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error, warning
-from orchestrator.spec.capabilities import AGENT_SETTINGS, spend_limit_cents
+from orchestrator.spec.capabilities import AGENT_SETTINGS, spend_limit_cents, without_ignored
 from orchestrator.spec.confinement import (
     Refused,
     confine,
@@ -382,6 +382,8 @@ class Builder:
         self._json_cache: dict[Path, tuple[int, Any, Diagnostic | None]] = {}
         self._paths: dict[tuple[Path, str], tuple[Path, str, Refused | None]] = {}
         self._environment_validator: Any = None
+        # specs whose `environments` leave this one out (a build resets it; watch's builds of one file add to it)
+        self.skipped: list[str] = []
 
     def build(self, files: list[Path] | None = None) -> DesiredState:
         with resolving_once():  # each folder's real path found once in this build
@@ -763,6 +765,7 @@ class Builder:
                 return None, found
         found.extend(check_spec_fields(doc, data, backend=self.target.backend, target=self.target.name, today=self.today,
                                        description_to_metadata=self.project.agents.description_to_metadata))
+        data = without_ignored(data, self.target.backend)  # warned about above; never part of the desired state
         dependencies: set[Path] = {resolved(path)}
         functions = tuple(self._functions(doc, data, found, dependencies))
         response_format = self._response_format(doc, data, found, dependencies)

@@ -21,6 +21,7 @@ import yaml
 from orchestrator.engine.live import Mapping_
 from orchestrator.engine.normalising import number
 from orchestrator.engine.ownership import OWNER_KEY, RESERVED_KEYS, Owner, parse_owner
+from orchestrator.spec.writing import is_reserved, portable_name
 
 SPEC_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$")
 MAX_SPEC_NAME = 64
@@ -39,6 +40,7 @@ class Verdict(StrEnum):
     MANAGED = "managed"  # already owned by this project and environment: nothing to do
     PENDING = "pending"  # unmanaged, but an existing spec already names it in adopt_id
     FOREIGN = "foreign"  # owned by another project or environment: refused
+    UNFIT = "unfit"  # holds text that cannot be written to a file (a lone surrogate): refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +92,8 @@ class Claims:
         return self.planned[path] if path in self.planned else self.read(path)
 
     def name_free(self, name: str, layout: Layout) -> bool:
-        return name not in self.names and all(
+        """Not taken, and fit for a file name everywhere (`con.yaml` cannot be checked out on Windows)."""
+        return name not in self.names and not is_reserved(name) and all(
             self.text_at(f"{layout.specs}/{name}{suffix}") is None for suffix in (".yaml", ".yml")
         )
 
@@ -102,6 +105,10 @@ def classify(
     """Whether an object may be imported; adopt_ids maps ids named by existing specs to those specs' files,
     spec_names are the project's specs (an owned object whose spec is not among them is an orphan). `owner`,
     when given, is the owner as the kind reads it (an environment template's comes from its name)."""
+    broken = not_unicode(raw)
+    if broken is not None:
+        return Ownership(Verdict.UNFIT, f"holds text that is not valid Unicode (a lone surrogate) at `{broken}`; "
+                         "a spec file cannot hold it, so it is not imported")
     if owner is False:
         owner = parse_owner(raw.get("metadata") or {})
     assert owner is None or isinstance(owner, Owner)
@@ -124,6 +131,34 @@ def classify(
             f"already imported into {pending} (adopt_id); run `orchestrator apply` to adopt it",
         )
     return Ownership(Verdict.IMPORT)
+
+
+def not_unicode(value: Any, pointer: str = "") -> str | None:
+    """The JSON pointer of the first string (or key) in value that is not valid Unicode, None when all are:
+    JSON's `\\ud800` escapes decode to lone surrogates, which no file can be written with."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return pointer or "/"
+        return None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            found = not_unicode(key, pointer + "/(key)") if isinstance(key, str) else None
+            found = found or not_unicode(item, f"{pointer}/{_escaped(key)}")
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = not_unicode(item, f"{pointer}/{index}")
+            if found is not None:
+                return found
+    return None
+
+
+def _escaped(key: Any) -> str:
+    text = str(key).encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.replace("~", "~0").replace("/", "~1")
 
 
 def slugify(text: str) -> str:
@@ -183,7 +218,7 @@ def import_object(
     if tools:
         data["tools"] = tools
     if functions:
-        data["functions"] = [_function(fn, name, claims, layout, files) for fn in functions]
+        data["functions"] = [_function(fn, name, claims, layout, files, warnings) for fn in functions]
     if backend == "agents":
         data.update(_agent_settings(raw, essence, warnings))
     else:
@@ -237,7 +272,8 @@ def _instructions(text: str, name: str, claims: Claims, layout: Layout, files: l
 
 
 def _function(
-    fn: Mapping[str, Any], spec_name: str, claims: Claims, layout: Layout, files: list[PlannedFile]
+    fn: Mapping[str, Any], spec_name: str, claims: Claims, layout: Layout, files: list[PlannedFile],
+    warnings: list[str],
 ) -> dict[str, Any]:
     item: dict[str, Any] = {"name": fn["name"]}
     if fn.get("description"):
@@ -246,13 +282,17 @@ def _function(
     if parameters and parameters != DEFAULT_PARAMETERS:
         text = json.dumps(parameters, indent=2, ensure_ascii=False) + "\n"
         if text.count("\n") > INLINE_PARAMETERS_MAX_LINES:
+            stem = portable_name(str(fn["name"]), fallback="function")  # the server's name, never a path
             path = _free_path(
                 claims,
-                f"{layout.schemas}/functions/{fn['name']}",
+                f"{layout.schemas}/functions/{stem}",
                 ".json",
                 text,
-                fallback=f"{layout.schemas}/functions/{spec_name}-{fn['name']}",
+                fallback=f"{layout.schemas}/functions/{spec_name}-{stem}",
             )
+            if stem != fn["name"]:
+                warnings.append(f"function `{fn['name']}` is not a portable file name; its parameter schema "
+                                f"was written to {path}")
             files.append(PlannedFile(path, text, write=claims.read(path) is None))
             claims.planned[path] = text
             item["parameters"] = posixpath.relpath(path, layout.specs)

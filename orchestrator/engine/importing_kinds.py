@@ -27,10 +27,10 @@ from orchestrator.engine.importing import (
     slugify,
 )
 from orchestrator.spec.agent_kinds import SECRET_FIELDS
+from orchestrator.spec.writing import name_problem, shown_name
 
 SECRET_KEY = "orchestrator.secret"  # a credential's recorded revision (backends.vaults)
 SKILLS_FOLDER = "skills"
-SAFE_PATH = re.compile(r"^(?!/)(?!.*(^|/)\.\.?(/|$))[^\x00\\]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +105,15 @@ def import_skill(raw: Mapping[str, Any], *, name: str, claims: Claims, layout: L
     while any(claims.text_at(f"{folder}/{path}") is not None for path in content) or claims.text_at(folder) is not None:
         folder, number = f"{SKILLS_FOLDER}/{name}-{number}", number + 1
     files: list[PlannedFile] = []
+    seen: dict[str, str] = {}  # casefolded path -> the path written (one file on Windows and macOS)
     for path, body in sorted(content.items()):
-        if not SAFE_PATH.match(path):
-            warnings.append(f"file `{path}` of the skill has an unsafe path; not written")
+        problem = unsafe_path(path)
+        if problem is None and path.casefold() in seen:
+            problem = f"differs from `{seen[path.casefold()]}` only in case (one file on Windows and macOS)"
+        if problem is not None:
+            warnings.append(f"file `{shown_name(path)}` of the skill was not written: {problem}")
             continue
+        seen[path.casefold()] = path
         target = f"{folder}/{path}"
         files.append(PlannedFile(target, body.decode("utf-8", "replace"), data=body))
         claims.planned[target] = body.decode("utf-8", "replace")
@@ -153,6 +158,16 @@ def import_automation(raw: Mapping[str, Any], *, name: str, claims: Claims, layo
         data["metadata"] = metadata
     data["adopt_id"] = str(raw["id"])
     return _finish(raw, data, "automation", claims, layout, schema_path, [], warnings)
+
+
+def unsafe_path(path: str) -> str | None:
+    """Why a path inside a live skill's archive may not become a file of the project (None when it may):
+    every part a portable name, so no `..`, no separator trick, no newline or device name."""
+    for part in path.split("/"):
+        problem = name_problem(part)
+        if problem is not None:
+            return f"its part `{shown_name(part)}` {problem}"
+    return None
 
 
 def _named(names: Mapping[str, str], kind: str, object_id: Any) -> str:

@@ -2,26 +2,27 @@
 the history of what one spec deploys.
 
 Git is run through its command-line tool (a subprocess), only by the commands that use revisions.
-Trees of past commits are written from git objects (`ls-tree`, `cat-file --batch`) into a temporary
-folder, never by checking out: the working tree, the index and the project's `.orchestrator/` are
-never touched, and no `.gitattributes` filter or export rule changes what is read.
+Of the tree of a commit, only what its desired state needs is written from git objects into a private
+temporary folder (orchestrator.engine.revision_trees), never by checking out: the working tree, the
+index and the project's `.orchestrator/` are never touched. Filtered files are read through git's
+filters as a checkout writes them; what cannot be read so (a submodule, a filter with no driver) is
+refused by name, and a build from such a partial read gives no desired state.
 """
 
 from __future__ import annotations
 
 import os
-import posixpath
+import re
 import shutil
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from orchestrator.diagnostics import Diagnostics, error
+from orchestrator.diagnostics import Diagnostic, Diagnostics, error
 from orchestrator.engine.desired import DesiredSpec, DesiredState, discover_spec_files
 from orchestrator.engine.ownership import DIRTY_SUFFIX, REVISION_PATTERN, parse_revision, with_revision
 from orchestrator.engine.planning import Action, Plan
@@ -31,6 +32,7 @@ from orchestrator.spec.project import PROJECT_FILE, Project, Target, load_projec
 GIT_TIMEOUT_S = 300
 MAX_PATHSPECS = 1000  # paths per `git status` call, far below any command-line limit
 GLOB_CHARS = frozenset("*?[")
+COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 class GitError(OrchestratorError):
@@ -131,14 +133,29 @@ def require_repository(root: Path, why: str) -> Repository:
 # -- the working tree ----------------------------------------------------------------------------
 
 
-def spec_files(spec: DesiredSpec, root: Path) -> frozenset[str]:
+# the kinds besides the target's own whose live objects record the revision they were applied from, so that
+# `list`, `history` and `rollback` cover them: the kinds with versions (a skill's new content is a new version)
+REVISIONED_KINDS = ("skill",)
+
+
+def revisioned_specs(state: DesiredState) -> dict[str, Any]:
+    """The specs whose applies record a git revision: the target's own kind and REVISIONED_KINDS, by name."""
+    found: dict[str, Any] = dict(state.specs)
+    for kind in REVISIONED_KINDS:
+        found.update(state.of_kind(kind))
+    return found
+
+
+def spec_files(spec: Any, root: Path) -> frozenset[str]:
     """The project-relative paths of every file spec was built from: its spec file, templates and
-    partials, schema files, knowledge and code files (and orchestrator.yaml, whose vars it renders with)."""
+    partials, schema files, knowledge and code files, a skill's folder files (and orchestrator.yaml, whose
+    vars it renders with)."""
     found = {PROJECT_FILE}
     for path in spec.dependencies:
         relative = _relative(path, root)
         found.add(relative if relative is not None else str(path))
-    found.update(item.path for item in (*spec.knowledge_files, *spec.code_files))
+    if isinstance(spec, DesiredSpec):
+        found.update(item.path for item in (*spec.knowledge_files, *spec.code_files))
     return frozenset(found)
 
 
@@ -236,10 +253,17 @@ def resolve_commit(repo: Repository, rev: str) -> str:
     """The full commit id REV names (a commit, a tag, a branch, HEAD~2 ...)."""
     if not rev or rev.startswith("-") or any(c in rev for c in "\0\n"):
         raise OrchestratorError(f"`{rev}` is not a git revision")
+    if rev.startswith("^") or ".." in rev.partition(":")[0]:
+        raise OrchestratorError(f"`{rev}` is a range of commits, not one commit; --rev takes one commit "
+                                "(a commit id, tag, branch, HEAD~1 ...)")
     try:
-        return repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").decode().strip()
+        found = repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").decode()
     except GitError:
         raise OrchestratorError(f"unknown git revision `{rev}` in the repository at {repo.top}") from None
+    if not COMMIT_ID.fullmatch(found.strip()):  # what git answers must be one commit id, whatever rev was
+        raise OrchestratorError(f"`{rev}` does not name one commit; --rev takes one commit "
+                                "(a commit id, tag, branch, HEAD~1 ...)")
+    return found.strip()
 
 
 def describe_commits(repo: Repository, commits: Iterable[str]) -> dict[str, Commit]:
@@ -327,7 +351,8 @@ def describe_revision(revision: Revision | None, far: Distance | None, *, known:
 
 
 class Snapshots:
-    """Project folders as they were at given commits, written into one temporary folder from git objects.
+    """Project folders as they were at given commits (what their desired state needs of them), written into
+    one temporary folder from git objects.
 
     Folders are kept per tree id (commits with the same project tree share one); blobs are written once
     and hard-linked into each folder. Everything is removed on close.
@@ -339,6 +364,8 @@ class Snapshots:
         self._roots: dict[str, Path] = {}
         self._trees: dict[str, str | None] = {}
         self._blobs: set[str] = set()
+        self._problems: dict[str, tuple[Diagnostic, ...]] = {}
+        self.blobs_read = 0  # blobs read from git and written (what the tests count)
 
     def __enter__(self) -> Snapshots:
         return self
@@ -383,76 +410,22 @@ class Snapshots:
             found = self._roots[tree] = self._write(tree)
         return found
 
+    def problems(self, commit: str) -> tuple[Diagnostic, ...]:
+        """What the tree at commit holds that could not be read as a checkout gives it (a submodule, a filter
+        with no driver here): a build from it would be partial, so it is refused."""
+        tree = self.trees([commit])[commit]
+        return self._problems.get(tree, ()) if tree is not None else ()
+
     def _write(self, tree: str) -> Path:
-        root = self.base / "trees" / tree
-        entries = []
-        for raw in self.repo.run("ls-tree", "-r", "-z", "--full-tree", tree).split(b"\0"):
-            if not raw:
-                continue
-            meta, _, name = raw.partition(b"\t")
-            mode, kind, sha = meta.decode().split()
-            path = os.fsdecode(name)
-            if kind == "blob" and _safe(path):
-                entries.append((mode, sha, path))
-        self._fetch_blobs({sha for _, sha, _ in entries})
-        root.mkdir(parents=True)
-        for mode, sha, path in entries:
-            target = root / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            blob = self.base / "blobs" / sha
-            if mode == "120000":  # a symlink: kept only when it stays inside the project folder
-                link = blob.read_bytes().decode("utf-8", "surrogateescape")
-                landing = posixpath.normpath(posixpath.join(posixpath.dirname(path), link))
-                if not posixpath.isabs(link) and _safe(landing):
-                    target.symlink_to(link)
-                continue
-            try:
-                os.link(blob, target)
-            except OSError:
-                shutil.copyfile(blob, target)
-            if mode == "100755":
-                target.chmod(0o755)
-        return root
+        """Only what the desired state needs: see orchestrator.engine.revision_trees."""
+        from orchestrator.engine.revision_trees import TreeWriter
 
-    def _fetch_blobs(self, shas: set[str]) -> None:
-        """Write every missing blob to blobs/<sha>, streamed from one `git cat-file --batch`."""
-        missing = sorted(shas - self._blobs)
-        if not missing:
-            return
-        process = subprocess.Popen([self.repo.git, "-C", str(self.repo.root), "cat-file", "--batch"],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                   env=git_environment())
-        assert process.stdin is not None and process.stdout is not None
-
-        def feed() -> None:
-            try:
-                process.stdin.write("".join(s + "\n" for s in missing).encode())  # type: ignore[union-attr]
-                process.stdin.close()  # type: ignore[union-attr]
-            except OSError:
-                pass
-
-        writer = threading.Thread(target=feed, daemon=True)
-        writer.start()
-        try:
-            for sha in missing:
-                header = process.stdout.readline().split()
-                if len(header) != 3 or header[1] != b"blob":
-                    raise GitError(f"git cat-file could not read blob {sha}")
-                size = int(header[2])
-                with open(self.base / "blobs" / sha, "wb") as out:
-                    left = size
-                    while left:
-                        block = process.stdout.read(min(left, 1 << 20))
-                        if not block:
-                            raise GitError(f"git cat-file ended in the middle of blob {sha}")
-                        out.write(block)
-                        left -= len(block)
-                process.stdout.read(1)  # the newline after each blob
-                self._blobs.add(sha)
-        finally:
-            process.stdout.close()
-            writer.join()
-            process.wait()
+        writer = TreeWriter(self.repo.git, self.repo.root, git_environment(), tree, self.base / "trees" / tree,
+                            self.base / "blobs", self._blobs, self.repo.prefix)
+        writer.write()
+        self._problems[tree] = tuple(writer.problems)
+        self.blobs_read += writer.written
+        return writer.root
 
 
 def _safe(path: str) -> bool:
@@ -482,6 +455,9 @@ def build_at(snapshots: Snapshots, commit: str, *, environment: str, target: Tar
     from orchestrator.engine.desired import Builder
 
     root = snapshots.root(commit)
+    problems = snapshots.problems(commit)
+    if problems:  # a partial read: never a desired state (prune would delete what it could not see)
+        return Built(commit, root, None, Diagnostics(problems), complete=False)
     if root is None or not (root / PROJECT_FILE).is_file():
         return Built(commit, root, None, Diagnostics([error(PROJECT_FILE, f"no {PROJECT_FILE} at this revision")]),
                      complete=True)
@@ -550,6 +526,8 @@ class History:
     target: Target
     today: date
     mapping: Any  # the backend mapping: the payload digest follows the target's backend
+    kinds: Mapping[str, Any] = field(default_factory=dict)  # the mappings of REVISIONED_KINDS on that backend
+    found_kinds: dict[str, str] = field(default_factory=dict)  # spec name -> its kind, as the views found it
     _views: dict[tuple[str, str], SpecView] = field(default_factory=dict)
     _log: dict[str, list[Commit]] = field(default_factory=dict)
 
@@ -576,7 +554,11 @@ class History:
                          today=self.today, names=[name])
         if built.state is None:
             return SpecView(present=None if not built.complete else False)
-        spec = built.state.specs.get(name)
+        spec, mapping = built.state.specs.get(name), self.mapping
+        for kind in REVISIONED_KINDS:
+            if spec is None and kind in self.kinds and name in built.state.of_kind(kind):
+                spec, mapping = built.state.of_kind(kind)[name], self.kinds[kind]
+                self.found_kinds.setdefault(name, kind)
         if spec is None and name in built.state.skipped:
             return SpecView(present=False)  # not deployed to this environment at that commit
         if spec is None:
@@ -585,9 +567,10 @@ class History:
                 return SpecView(present=True, files=files, folders=(), valid=False)
             return SpecView(present=False if built.complete else None)
         assert built.root is not None
-        essence = self.mapping.desired_essence(spec)
-        return SpecView(present=True, files=spec_files(spec, built.root), folders=_glob_folders(spec, built.root),
-                        digest=essence_digests(essence, self.mapping.write_only).full, valid=True)
+        essence = mapping.desired_essence(spec)
+        folders = _glob_folders(spec, built.root) if isinstance(spec, DesiredSpec) else _skill_folder(spec, built.root)
+        return SpecView(present=True, files=spec_files(spec, built.root), folders=folders,
+                        digest=essence_digests(essence, mapping.write_only).full, valid=True)
 
     def entries(self, name: str, start: str = "HEAD") -> tuple[HistoryEntry, ...]:
         """The commits from start back that changed what spec name deploys, newest first, down to the one
@@ -632,6 +615,12 @@ def _claimed_files(built: Built, name: str) -> frozenset[str] | None:
     if not paths:
         return None
     return frozenset({PROJECT_FILE, *(p.relative_to(built.root).as_posix() for p in paths)})
+
+
+def _skill_folder(spec: Any, root: Path) -> tuple[str, ...]:
+    """A skill's folder (project-relative): a file added below it changes what the skill deploys."""
+    relative = _relative(spec.folder, root)
+    return () if relative is None else ("" if relative == "." else relative,)
 
 
 def _glob_folders(spec: DesiredSpec, root: Path) -> tuple[str, ...]:
@@ -702,9 +691,9 @@ def describe_live_revisions(state: DesiredState, plan: Plan, objects: Iterable[A
             far, known = distances[revision.commit]
         summary = describe_revision(revision, far, known=known or repo is None or head is None)
         if (revision is not None and far is not None and far.behind and change.reason is Reason.IN_SYNC
-                and change.name in state.specs and repo is not None):
+                and change.name in revisioned_specs(state) and repo is not None):
             if working is None:
-                working = working_tree_revisions(state.project.root, state.specs)
+                working = working_tree_revisions(state.project.root, revisioned_specs(state))
             current = working.get(change.name)
             if current is not None and not current.dirty:
                 summary += " (same content as HEAD)"

@@ -205,11 +205,17 @@ class Reconciler:
         if not affected:
             return
         previous = dict(self.desired)
+        discovered: set[Path] | None = None
         for path in affected:
-            if path.is_file():
-                self.files[path] = self._build(path)
-            else:
-                self.files.pop(path, None)
+            if not path.is_file():
+                # gone only when discovery no longer finds it, as validate decides: a spec replaced by a FIFO,
+                # a device or an unreadable file is a spec that fails to build (an error), never a deleted one
+                if discovered is None:
+                    discovered = set(self._discover())
+                if path not in discovered:
+                    self.files.pop(path, None)
+                    continue
+            self.files[path] = self._build(path)
         self._assemble(previous)
 
     def rebuild(self) -> None:

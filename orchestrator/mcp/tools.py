@@ -230,7 +230,7 @@ class Workspace:
     def import_objects(self, ids: Sequence[str] = (), all_unmanaged: bool = False, name_from: str = "display",
                        dry_run: bool = True, environment: str | None = None,
                        target: str | None = None) -> dict[str, Any]:
-        from orchestrator.cli.importing import prepare_import, write_imports
+        from orchestrator.cli.importing import import_result, prepare_import, write_imports
 
         if not ids and not all_unmanaged:
             raise ToolFailure("name the ids to import, or pass all_unmanaged: true")
@@ -244,20 +244,7 @@ class Workspace:
             raise ToolFailure("nothing was imported: " + "; ".join(found.errors), errors=list(found.errors))
         if not dry_run:
             write_imports(selection.project.root, found.imports)
-        return {
-            "dry_run": dry_run,
-            "written": not dry_run and bool(found.imports),
-            "project": selection.project.name,
-            "environment": selection.environment.name,
-            "target": selection.target.name,
-            "imported": [
-                {"id": item.object_id, "name": item.name, "spec_file": item.spec_path,
-                 "files": [{"path": f.path, "text": f.text, "new": f.write} for f in item.files],
-                 "warnings": [*item.warnings, *found.notes.get(item.object_id, [])]}
-                for item in found.imports
-            ],
-            "skipped": list(found.skipped),
-        }
+        return import_result(found, selection, dry_run=dry_run)
 
     # -- run time: send_message --------------------------------------------------------------------
 
@@ -289,7 +276,7 @@ class Workspace:
                 warnings.append(f"spend_limit_usd has no effect on target `{state.target.name}` (backend: "
                                 f"{state.target.backend}): threads and runs have no spend limit")
             try:
-                reply = session.send(message)
+                reply = session.send(message, on_tool_done=show_printed)
             except TurnFailed as failed:
                 turn = failed.to_json()
                 turn["status"] = turn.pop("error")["status"]  # the message becomes the result's error
@@ -316,6 +303,18 @@ class Workspace:
         if state is None:
             raise _invalid(diagnostics)
         return state, diagnostics
+
+
+def show_printed(call: Any) -> None:
+    """What a handler printed goes to stderr (the server's log), redacted and escaped; on stdio, stdout
+    carries protocol messages only."""
+    import sys
+
+    from orchestrator.secrets import shown
+
+    for line in call.printed.splitlines():
+        sys.stderr.write(shown(f"{call.name}| {line}") + "\n")
+    sys.stderr.flush()
 
 
 def _diagnostics(diagnostics: Diagnostics) -> list[dict[str, object]]:

@@ -109,6 +109,7 @@ class ToolCall:
     duration_ms: int
     error_type: str | None = None
     error_message: str | None = None
+    printed: str = ""  # what the handler wrote to stdout/stderr (redacted, bounded); shown on stderr
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -570,8 +571,12 @@ class Session:
         on_start: ToolStarted | None,
         on_done: ToolFinished | None,
     ) -> list[ToolCall]:
-        """Run every call at once (one daemon thread each, so a hung handler never blocks exit)."""
-        timeout = self.limits.tool_timeout_s
+        """Run every call at once (one daemon thread each, so a hung handler never blocks exit). A call gets
+        its tool timeout, never more than what is left of the turn's: past the turn's end the run is
+        cancelled and the turn fails (a hung handler's thread cannot be killed; it is left behind)."""
+        left = self.limits.turn_timeout_s - (self._clock() - turn.started)
+        timeout = max(min(self.limits.tool_timeout_s, left), 0.0)
+        bounded_by_turn = left < self.limits.tool_timeout_s
         futures: dict[Future[tuple[Invocation, int]], RequestedCall] = {}
         for call in requested:
             if on_start is not None:
@@ -597,6 +602,7 @@ class Session:
                 duration_ms,
                 invocation.error_type,
                 invocation.error_message,
+                invocation.printed,
             )
             results[call.id] = done
             self._publish_tool(turn, done)
@@ -608,17 +614,32 @@ class Session:
                 invocation, duration_ms = future.result()
                 record(futures[future], invocation, duration_ms)
         except FutureTimeout:
+            why = " (the turn's timeout)" if bounded_by_turn else ""
             for future, call in futures.items():
                 if call.id not in results:
                     future.cancel()
                     record(
                         call,
-                        failure(TIMEOUT, f"the handler did not return within {timeout:g} s"),
+                        failure(TIMEOUT, f"the handler did not return within {timeout:.3g} s{why}"),
                         int(timeout * 1000),
                     )
         ordered = [results[call.id] for call in requested]
         turn.calls.extend(ordered)
+        if bounded_by_turn and self._clock() - turn.started >= self.limits.turn_timeout_s:
+            late = [call.name for call in ordered if call.error_type == TIMEOUT]
+            self._cancel(turn)
+            raise self._failed(
+                turn,
+                "timeout",
+                f"no reply within {self.limits.turn_timeout_s:g} s (turn timeout)"
+                + (f": handler {', '.join(late)} still running" if late else "")
+                + f"; the {self._run_label()} was cancelled",
+                None,
+            )
         return ordered
+
+    def _run_label(self) -> str:
+        return "run" if self.conversation_label == "thread" else "turn"
 
     def _publish_tool(self, turn: _Turn, call: ToolCall) -> None:
         extra: dict[str, Any] = {}
@@ -685,9 +706,11 @@ class Session:
                 raise
             from orchestrator.engine.applying import describe_error
 
-            raise self._failed(
-                turn, "api_error", f"API request failed: {describe_error(exc)}", None
-            ) from None
+            message = f"API request failed: {describe_error(exc)}"
+            if turn.run_id is not None:  # e.g. tool outputs refused (413): never leave the run active
+                self._cancel(turn)
+                message += f"; {self._run_label()} {turn.run_id} was cancelled"
+            raise self._failed(turn, "api_error", message, None) from None
 
 
 def _invoke(

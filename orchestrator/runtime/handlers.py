@@ -7,18 +7,21 @@ untrusted pull requests) except `validate --handlers`, which asks for exactly th
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import difflib
 import importlib
 import inspect
 import json
 import logging
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orchestrator import secrets
 from orchestrator.diagnostics import Diagnostic, Severity
 from orchestrator.engine.desired import DesiredSpec, DesiredState, FunctionSpec
 from orchestrator.spec.project import Project
@@ -32,8 +35,11 @@ UNKNOWN_FUNCTION = "unknown_function"
 HANDLER_UNAVAILABLE = "handler_unavailable"
 HANDLER_ERROR = "handler_error"
 TIMEOUT = "timeout"
+OUTPUT_TOO_LARGE = "output_too_large"
 
 MAX_SCHEMA_ERRORS = 5
+MAX_OUTPUT_CHARS = 512 * 1024  # a tool output sent to the model; larger ones become an error object
+MAX_PRINTED_CHARS = 16 * 1024  # what a handler printed, kept to be shown on stderr
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +50,13 @@ class Invocation:
     ok: bool
     error_type: str | None = None
     error_message: str | None = None
+    printed: str = ""  # what the handler wrote to stdout or stderr while it ran (redacted, bounded)
 
 
 def failure(error_type: str, message: str) -> Invocation:
-    """An error object returned to the model as the tool output: {"error": {"type", "message"}}."""
+    """An error object returned to the model as the tool output: {"error": {"type", "message"}}; the
+    message is redacted (it may quote an exception of handler code)."""
+    message = secrets.redact(message)
     body = {"error": {"type": error_type, "message": message}}
     return Invocation(
         json.dumps(body, ensure_ascii=False), ok=False, error_type=error_type, error_message=message
@@ -262,14 +271,9 @@ class FunctionRegistry:
             return failure(INVALID_ARGUMENTS, "arguments must be a JSON object")
         if bound.handler is None:
             return failure(HANDLER_UNAVAILABLE, bound.problem or "no handler")
-        try:
-            result = bound.handler(**values)
-            if inspect.isawaitable(result):
-                result = asyncio.run(_awaited(result))
-            return Invocation(encode_output(result), ok=True)
-        except (Exception, SystemExit) as exc:  # handler errors go back to the model
-            log.debug("handler of %s raised", name, exc_info=True)
-            return failure(HANDLER_ERROR, f"{type(exc).__name__}: {exc}")
+        with captured_output() as printed:
+            invocation = _call(name, bound.handler, values)
+        return dataclasses.replace(invocation, printed=printed.text())
 
     def _violations(self, name: str, schema: Mapping[str, Any], values: Any) -> list[str]:
         from jsonschema.validators import validator_for
@@ -283,6 +287,104 @@ class FunctionRegistry:
         if len(errors) > MAX_SCHEMA_ERRORS:
             shown.append(f"and {len(errors) - MAX_SCHEMA_ERRORS} more")
         return shown
+
+
+def _call(name: str, handler: Callable[..., Any], values: dict[str, Any]) -> Invocation:
+    """Run the handler; what leaves for the model is redacted and bounded, errors included."""
+    try:
+        result = handler(**values)
+        if inspect.isawaitable(result):
+            result = asyncio.run(_awaited(result))
+        output = encode_output(result)
+    except (Exception, SystemExit) as exc:  # handler errors go back to the model
+        log.debug("handler of %s raised", name, exc_info=True)
+        return failure(HANDLER_ERROR, f"{type(exc).__name__}: {exc}")
+    if len(output) > MAX_OUTPUT_CHARS:
+        return failure(OUTPUT_TOO_LARGE, f"the handler returned {len(output):,} characters; at most "
+                                         f"{MAX_OUTPUT_CHARS:,} are sent to the model")
+    return Invocation(secrets.redact(output), ok=True)
+
+
+# -- what handlers print -------------------------------------------------------------------------
+
+
+class Printed:
+    """What one handler call wrote to sys.stdout or sys.stderr, bounded; text() is redacted."""
+
+    def __init__(self, limit: int = MAX_PRINTED_CHARS) -> None:
+        self._parts: list[str] = []
+        self._size = 0
+        self._dropped = 0
+        self._limit = limit
+
+    def write(self, text: str) -> int:
+        room = self._limit - self._size
+        if room > 0:
+            self._parts.append(text[:room])
+            self._size += min(len(text), room)
+        self._dropped += max(len(text) - max(room, 0), 0)
+        return len(text)
+
+    def text(self) -> str:
+        text = "".join(self._parts)
+        if self._dropped:
+            text += f"\n… ({self._dropped:,} more characters)"
+        return secrets.redact(text)
+
+
+_captures: dict[int, Printed] = {}  # thread id -> the capture of the handler call it runs
+_captures_lock = threading.Lock()
+
+
+class _Routed:
+    """Stands in for sys.stdout / sys.stderr while handlers run: a thread running a handler writes into
+    its own capture; every other thread (the CLI, the MCP server, a thread a handler started) writes where
+    it always did, through the redactor (what the CLI writes already passed it: a no-op then)."""
+
+    def __init__(self, original: Any) -> None:
+        self.original = original
+
+    def write(self, text: str) -> int:
+        capture = _captures.get(threading.get_ident())
+        if capture is None:  # a thread a handler started is not told apart: at least redacted and escaped
+            self.original.write(secrets.shown(text))
+            return len(text)
+        return capture.write(text)
+
+    def flush(self) -> None:
+        if threading.get_ident() not in _captures:
+            self.original.flush()
+
+    def isatty(self) -> bool:
+        return threading.get_ident() not in _captures and bool(self.original.isatty())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.original, name)
+
+
+@contextmanager
+def captured_output() -> Iterator[Printed]:
+    """Route this thread's writes to sys.stdout and sys.stderr into a Printed while the block runs: on
+    `orchestrator mcp` stdout is the protocol, and on run it is the reply; what handlers print is shown
+    on stderr, redacted, by the caller."""
+    printed = Printed()
+    ident = threading.get_ident()
+    with _captures_lock:
+        for name in ("stdout", "stderr"):
+            stream = getattr(sys, name)
+            if not isinstance(stream, _Routed):
+                setattr(sys, name, _Routed(stream))
+        _captures[ident] = printed
+    try:
+        yield printed
+    finally:
+        with _captures_lock:
+            _captures.pop(ident, None)
+            if not _captures:  # a hung handler keeps the routing in place, harmlessly
+                for name in ("stdout", "stderr"):
+                    stream = getattr(sys, name)
+                    if isinstance(stream, _Routed):
+                        setattr(sys, name, stream.original)
 
 
 async def _awaited(value: Any) -> Any:

@@ -232,6 +232,11 @@ def _magic(part: str) -> bool:
     return any(ch in part for ch in "*?[")
 
 
+def glob_regex(parts: list[str]) -> str:
+    """The regex glob_confined matches paths below a pattern's fixed folder with (parts: the rest of the pattern)."""
+    return _translate(parts)
+
+
 def _translate(parts: list[str]) -> str:
     """A regex for glob parts: `*` and `?` stay within a folder, `**` spans folders, hidden names need a dot."""
     pieces: list[str] = []

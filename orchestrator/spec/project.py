@@ -12,6 +12,7 @@ from orchestrator.constants import LOCAL_DB_NAME, STATE_DIR
 from orchestrator.diagnostics import Diagnostic, Diagnostics
 from orchestrator.spec.confinement import Refused, confine, resolved
 from orchestrator.spec.loading import Document, LoadError, load_yaml_file
+from orchestrator.spec.writing import name_problem, shown_name
 
 PROJECT_FILE = "orchestrator.yaml"
 DEFAULT_ENVIRONMENT = "dev"
@@ -73,6 +74,7 @@ class Project:
         return self.root / STATE_DIR
 
     def local_db(self, target: Target) -> Path:
+        """The local target's database: in the state folder (load_project refused any other `db:`)."""
         return self.root / (target.db or f"{STATE_DIR}/{LOCAL_DB_NAME}")
 
     def environment(self, name: str | None) -> Environment:
@@ -162,6 +164,16 @@ def _semantic_checks(doc: Document) -> list[Diagnostic]:
                                       _unknown("target", env["target"], dict.fromkeys(known_targets)),
                                       hint=f"define `{env['target']}` under `targets`, or use one of the defined targets"))
     for target_name, target in targets.items():
+        db_problem = local_db_problem(target["db"]) if isinstance(target, dict) and isinstance(
+            target.get("db"), str) else None
+        if db_problem is not None:
+            found.append(doc.error_at(
+                f"/targets/{target_name}/db",
+                f"target `{target_name}`: the local database must be a file in `{STATE_DIR}/` (the git-ignored "
+                f"state folder), not `{shown_name(target['db'])}`: {db_problem}; a committed "
+                "project file cannot put it anywhere else",
+                hint=f"name a file such as `{STATE_DIR}/{target_name}.db`, or keep it elsewhere by setting "
+                     f"{LOCAL_DB_ENV}=PATH in your own environment (not in the repository)"))
         if isinstance(target, dict) and is_sunset(target.get("type"), target.get("base_url")):
             found.append(doc.warning_at(
                 f"/targets/{target_name}/base_url",
@@ -181,6 +193,21 @@ def _semantic_checks(doc: Document) -> list[Diagnostic]:
 
 
 ASSISTANTS_SUNSET = "2026-08-26"
+LOCAL_DB_ENV = "ORCHESTRATOR_LOCAL_DB"  # the user's own override of every local target's database (cli reads it)
+
+
+def local_db_problem(db: str) -> str | None:
+    """Why a project file's `db:` is not a file in the state folder (None when it is)."""
+    if db.startswith("/") or (len(db) > 1 and db[1] == ":"):
+        return "it is an absolute path"
+    parts = db.split("/")
+    if parts[0] != STATE_DIR or len(parts) < 2:
+        return f"it is not inside `{STATE_DIR}/`"
+    for part in parts[1:]:
+        problem = name_problem(part, portable=False)
+        if problem is not None:
+            return f"its part `{shown_name(part)}` {problem}"
+    return None
 
 
 def is_sunset(target_type: Any, base_url: Any) -> bool:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestrator.spec.confinement import PRIVATE_FOLDERS, confine, read_bounded
+from orchestrator.spec.writing import name_problem, shown_name
 
 EPOCH = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644 << 16
@@ -53,7 +54,18 @@ def read_folder(folder: Path, root: Path) -> dict[str, bytes]:
     found: dict[str, bytes] = {}
     total = 0
     for base, dirs, names in os.walk(real, followlinks=False):
+        for name in sorted(dirs):
+            if name not in SKIPPED and os.path.islink(os.path.join(base, name)):
+                relative = (Path(base) / name).relative_to(real).as_posix()
+                raise ArchiveProblem(f"holds `{shown_name(relative)}`, a link to a folder: a skill's folders are "
+                                     "read only as real folders (copy the folder in instead of linking to it)")
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED)
+        for name in sorted((*names, *dirs)):
+            relative = (Path(base) / name).relative_to(real).as_posix()
+            problem = name_problem(name, portable=False)
+            if problem is not None:
+                raise ArchiveProblem(f"holds `{shown_name(relative)}`, whose name {problem}; rename it (such a name "
+                                     "cannot be uploaded, shown or checked out everywhere)")
         for name in sorted(names):
             if name in SKIPPED:
                 continue

@@ -14,6 +14,7 @@ from orchestrator.diagnostics import Diagnostic, error, pointer_join, warning
 from orchestrator.spec.capabilities import (
     SESSION_SPEND_LIMIT,
     deferred_without_search,
+    ignored_fields,
     undeployed_fields,
     unsupported_fields,
     unused_session_settings,
@@ -96,6 +97,11 @@ def capability_checks(doc: Document, data: dict[str, Any], *, backend: str, targ
                              pointer=pointer, hint="assistants targets still get it; remove it to silence this warning"))
     for pointer, what, why in unused_session_settings(data, backend):
         found.append(_warning(doc, pointer, f"{what} has no counterpart on target `{target}` (backend: {backend}): {why}"))
+    for pointer, what, why in ignored_fields(data, backend):
+        where = doc.position(pointer)
+        found.append(warning(doc.display, f"{what} is not deployed to target `{target}` (backend: {backend}): {why}",
+                             line=where.line if where else None, column=where.column if where else None,
+                             pointer=pointer, hint="remove it to silence this warning"))
     return found
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator.engine.planning import Action, Change, Plan, Reason, describe_uses
-from orchestrator.secrets import Redactor, current
+from orchestrator.secrets import Redactor, current, escape_line
 from orchestrator.views.values import describe_file_change, file_size, inline, unified, wants_diff
 
 SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: " "}
@@ -144,27 +144,27 @@ def _agent_kind_lines(change: Change, item: Any) -> list[str] | None:
         for name in sorted(set(after) | set(before)):
             new, old = after.get(name), before.get(name)
             if old is None:
-                lines.append(f"+ credential {name} ({(new or {}).get('auth', {}).get('type', '?')})")
+                lines.append(f"+ credential {escape_line(name)} ({(new or {}).get('auth', {}).get('type', '?')})")
             elif new is None:
-                lines.append(f"- credential {name}")
+                lines.append(f"- credential {escape_line(name)}")
             elif new != old:
                 what = [part for part in ("auth", "metadata") if new.get(part) != old.get(part)]
                 if new.get("secret") != old.get("secret"):
                     what.append("(secret changed)")
-                lines.append(f"~ credential {name}: " + ", ".join(what))
+                lines.append(f"~ credential {escape_line(name)}: " + ", ".join(what))
         return lines
     if change.kind == "environment" and item.path == "files" and change.action is Action.UPDATE and item.before_known:
-        lines = [f"+ file {to} from {after[to].get('from')} ({file_size(after[to])})" for to in sorted(set(after) - set(before))]
-        lines += [f"~ file {to} from {after[to].get('from')} ({file_size(before[to])} -> {file_size(after[to])}"
+        lines = [f"+ file {escape_line(to)} from {after[to].get('from')} ({file_size(after[to])})" for to in sorted(set(after) - set(before))]
+        lines += [f"~ file {escape_line(to)} from {after[to].get('from')} ({file_size(before[to])} -> {file_size(after[to])}"
                   + (", content changed)" if after[to].get("sha256") != before[to].get("sha256") else ")")
                   for to in sorted(set(after) & set(before)) if after[to] != before[to]]
-        lines += [f"- file {to}" + (f" from {before[to]['from']}" if before[to].get("from") else "")
+        lines += [f"- file {escape_line(to)}" + (f" from {before[to]['from']}" if before[to].get("from") else "")
                   for to in sorted(set(before) - set(after))]
         return lines
     if change.kind == "skill" and item.path == "files":
-        lines = [f"+ file {path}" for path in sorted(set(after) - set(before))]
-        lines += [f"~ file {path}" for path in sorted(set(after) & set(before)) if after[path] != before[path]]
-        lines += [f"- file {path}" for path in sorted(set(before) - set(after))]
+        lines = [f"+ file {escape_line(path)}" for path in sorted(set(after) - set(before))]
+        lines += [f"~ file {escape_line(path)}" for path in sorted(set(after) & set(before)) if after[path] != before[path]]
+        lines += [f"- file {escape_line(path)}" for path in sorted(set(before) - set(after))]
         return lines
     return None
 
@@ -176,7 +176,7 @@ def _created_entries(path: str, value: dict) -> list[str]:
         return [f"      knowledge: {inline(value)}"]
     files = value.get("files", {}) if path == "knowledge" else value
     label = "knowledge file" if path == "knowledge" else "code file"
-    lines = [f"      + {label} {name} ({file_size(meta)})" for name, meta in files.items()]
+    lines = [f"      + {label} {escape_line(name)} ({file_size(meta)})" for name, meta in files.items()]
     if path == "knowledge" and value.get("chunking"):
         lines.append(f"      knowledge.chunking: {inline(value['chunking'])}")
     return lines

@@ -196,6 +196,77 @@ def test_a_second_vault_or_automation_claiming_a_spec_is_a_duplicate_pruned(kind
     assert code == 0, out
 
 
+def test_a_second_skill_claiming_a_spec_is_a_duplicate_pruned_and_templates_pin_the_kept_one(
+        kinds_project: Path, sdk: openai.OpenAI) -> None:
+    """A skill's ownership rides in its archive: a second skill uploaded with the same archive (a retried create,
+    two concurrent applies) claims the same spec. The oldest is kept; a template pinning the newer one is
+    re-pinned to the kept one in the same apply that deletes the duplicate under --prune."""
+    root = kinds_project
+    write(root / "specs" / "tutor-env.yaml", "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n")
+    assert cli(root, "apply", "--yes")[0] == 0
+    [skill] = sdk.skills.list().data
+    [template] = sdk.beta.agents.environments.templates.list().data
+    archive = sdk.skills.content.retrieve(skill.id).read()
+    extra = sdk.skills.create(files=("skill.zip", archive, "application/zip"))
+    code, out = cli(root, "diff")
+    assert code == 2, out  # a duplicate is never "no changes" (exit 2, like the other kinds)
+    assert (f"duplicate: skill `grammar` is claimed by {extra.id} as well as by {skill.id} (the oldest is kept); "
+            "run with --prune to delete the newer ones") in out
+    assert "~ environment" not in out and "~ skill" not in out  # the template pins the kept skill: in sync
+    code, out = cli(root, "list")
+    assert f"grammar       skill        {extra.id}   duplicate" in out, out
+
+    # the template moved to the duplicate (the other apply of a concurrent pair wrote it last)
+    sdk.beta.agents.environments.templates.update(
+        template.id, skills=[{"type": "skill_reference", "skill_id": extra.id, "version": "1"}])
+    code, out = cli(root, "diff")
+    assert code == 2, out
+    assert "~ environment tutor-env" in out and f'"{extra.id}": "content ' in out, out
+    code, out = cli(root, "apply", "--prune", "--yes")
+    assert code == 0, out
+    assert f"skill grammar: deleted ({extra.id})" in out and "environment tutor-env: updated" in out
+    assert out.index("environment tutor-env: updated") < out.index(f"skill grammar: deleted ({extra.id})")
+    assert [s.id for s in sdk.skills.list().data] == [skill.id]
+    [template] = sdk.beta.agents.environments.templates.list().data
+    assert [(s.skill_id, s.version) for s in template.skills] == [(skill.id, "1")]  # type: ignore[union-attr]
+    code, out = cli(root, "diff")
+    assert code == 0, out
+
+
+def test_faulty_skill_creates_converge_to_one_skill_per_spec_that_the_template_pins(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retried creates whose responses were lost (the emulator's injected faults) never leave two skills claiming
+    a spec, and the template pins the skill that stays."""
+    from collections import Counter
+
+    from tests.support.live import request_counts, set_faults
+
+    monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
+    names = [f"skill-{i}" for i in range(6)]
+    with EmulatorServer(tmp_path / "faulty" / "local.db", fault_rate=0.25, seed=20261207) as server:
+        root = make_project(tmp_path / "project", base_url=server.base_url, backend="agents")
+        for name in names:
+            write(root / "specs" / f"{name}.yaml", f"version: 1\nkind: skill\nname: {name}\nfolder: ../skills/{name}\n")
+            write(root / "skills" / name / "SKILL.md", f"---\nname: {name}\ndescription: Skill {name}\n---\nBody.\n")
+        write(root / "specs" / "tutor-env.yaml",
+              f"version: 1\nkind: environment\nname: tutor-env\nskills: [{', '.join(names)}]\n")
+        for _ in range(10):
+            if run_cli(["-C", str(root), "apply", "--yes"]).exit_code == 0:
+                break
+        else:
+            raise AssertionError("apply did not converge in 10 rounds")
+        counts = request_counts(server.root_url)["by_route"]
+        assert counts["POST /v1/skills"] > len(names), counts  # some creates failed or lost their response
+        set_faults(server.root_url, fault_rate=0.0)
+        with openai.OpenAI(base_url=server.base_url, api_key=TEST_KEY, max_retries=0) as sdk:
+            skills = list(sdk.skills.list(limit=100).data)
+            assert Counter(s.name for s in skills) == Counter(names)
+            [template] = sdk.beta.agents.environments.templates.list().data
+            assert {s.skill_id for s in template.skills} == {s.id for s in skills}  # type: ignore[union-attr]
+        result = run_cli(["-C", str(root), "diff"])
+        assert result.exit_code == 0, result.output
+
+
 def test_a_cron_expression_out_of_range_fails_validate_and_the_plan_shows_next_runs(
     kinds_project: Path, sdk: openai.OpenAI
 ) -> None:

@@ -112,7 +112,6 @@ UPDATES: list[tuple[str, dict[str, Any], dict[str, Any], set[str]]] = [
     ("instructions", {"compaction": {"async": True}}, {"compaction": {"async": True}, "instructions": "x"},
      {"instructions"}),
     ("reasoning_summary", {}, {"reasoning_summary": "auto"}, {"reasoning"}),
-    ("compaction", {}, {"compaction": {"async": True}}, {"compaction"}),
     ("multi_agent", {"verbosity": "low"}, {"verbosity": "low", "multi_agent": {"enabled": True}}, {"multi_agent"}),
     ("experimental", {}, {"experimental": {"time_awareness": True}}, {"experimental"}),
     ("a_tool", {"multi_agent": {"enabled": True}}, {"multi_agent": {"enabled": True}, "tools": ["automations"]},
@@ -151,7 +150,7 @@ def test_create_sends_each_set_field_in_the_sdk_shape(through: Any) -> None:
     apply_clean(root)
     [(_, body)] = recorder.writes()
     assert body["reasoning"] == {"summary": "concise"}
-    assert (body["compaction"], body["experimental"]) == ({"async": True}, {"time_awareness": True})
+    assert body["experimental"] == {"time_awareness": True} and "compaction" not in body  # ignored since 3.63
     assert body["multi_agent"] == {"enabled": True, "max_concurrent_subagents": 3}
     assert body["tools"] == [
         {"type": "computer_use", "include_screenshots": True},
@@ -166,7 +165,6 @@ def test_create_sends_each_set_field_in_the_sdk_shape(through: Any) -> None:
 DRIFTS: list[tuple[str, dict[str, Any], dict[str, Any], set[str]]] = [
     ("reasoning_summary", {"reasoning_summary": "concise"}, {"reasoning": {"summary": "detailed"}},
      {"reasoning_summary"}),
-    ("compaction", {"compaction": {"async": True}}, {"compaction": {"async_": False}}, {"compaction"}),
     ("multi_agent", {"multi_agent": {"enabled": True, "max_concurrent_subagents": 2}},
      {"multi_agent": {"enabled": True, "max_concurrent_subagents": 5}}, {"multi_agent"}),
     ("experimental", {"experimental": {"time_awareness": True}}, {"experimental": {"time_awareness": False}},

@@ -141,6 +141,10 @@ CASES = [
         "specs/helper.yaml:10:13: warning: `strict: true` on a function is not deployed", "[/functions/0/strict]",
         "specs/helper.yaml:12:18: error: `response_format: json_object` is not supported", "[/response_format]",
         "2 errors, 2 warnings"), args=("-e", "agents")),
+    Case("agents_backend_ignored_field", (
+        "specs/helper.yaml:6:10: warning: `compaction.async` is not deployed to target `local-agents` (backend: agents): "
+        "the Agents API ignores it since openai 3.63.0", "[/compaction/async]", "hint: remove it to silence this warning",
+        "0 errors, 1 warning"), args=("-e", "agents"), exit_code=0),
     # knowledge files
     Case("knowledge_glob_matches_nothing", ("specs/helper.yaml:7:11:", "`knowledge/*.md` matches no file",
                                             "[/knowledge/files/0]")),

@@ -73,3 +73,28 @@ def test_a_folder_without_a_project_file_points_to_init(tmp_path: Path) -> None:
     assert "no orchestrator.yaml found" in result.stderr and "orchestrator init" in result.stderr
     listed = run_cli(["-C", str(tmp_path), "validate", "--output", "json"])
     assert "orchestrator init" in json.loads(listed.stdout)[0]["message"]
+
+
+def test_the_scaffold_moves_to_the_agents_api_by_its_target_line_alone(tmp_path: Path) -> None:
+    """Issue 29, friction 6: switching the scaffold to `type: agents` gave one error per spec (its
+    `description`) until `agents: {description_to_metadata: true}` was added by hand."""
+    root = tmp_path / "project"
+    assert run_cli(["init", str(root)]).exit_code == 0
+    project_file = root / "orchestrator.yaml"
+    text = project_file.read_text(encoding="utf-8")
+    project_file.write_text(text.replace("local: {type: local}", "local: {type: local, protocol: agents}"),
+                            encoding="utf-8")
+    result = run_cli(["-C", str(root), "validate"])
+    assert result.exit_code == 0, result.output
+    assert "backend agents" in result.stderr and "error" not in result.stderr.replace("0 errors", "")
+
+
+def test_init_agents_scaffolds_for_the_agents_api_and_deploys_an_agent(tmp_path: Path) -> None:
+    root = tmp_path / "agents"
+    assert run_cli(["init", "--agents", str(root)]).exit_code == 0
+    assert "protocol: agents" in (root / "orchestrator.yaml").read_text(encoding="utf-8")
+    result = run_cli(["-C", str(root), "validate"])
+    assert result.exit_code == 0 and "backend agents" in result.stderr, result.output
+    applied = run_cli(["-C", str(root), "apply", "--yes"])
+    assert applied.exit_code == 0 and "agent helpdesk: created" in applied.stdout, applied.output
+    assert run_cli(["-C", str(root), "diff"]).exit_code == 0

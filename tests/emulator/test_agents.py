@@ -146,7 +146,7 @@ def test_every_create_field_and_tool_type_is_returned_as_the_sdk_types_it(http: 
     created = http.post("/agents", headers=BETA, json=EVERY_FIELD).json()
     for body in (created, http.get(f"/agents/{created['id']}", headers=BETA).json()):
         agent = strict(Agent, body)
-        assert agent.reasoning.summary == "detailed" and agent.compaction and agent.compaction.async_
+        assert agent.reasoning.summary == "detailed" and agent.compaction and not agent.compaction.async_  # ignored (3.63)
         assert agent.multi_agent.max_concurrent_subagents == 3
         assert agent.experimental and agent.experimental.time_awareness
         assert [t.type for t in agent.tools] == [t["type"] for t in EVERY_FIELD["tools"]]
@@ -170,3 +170,19 @@ def test_agent_collections_are_never_read_as_an_agent_id(http: httpx2.Client, co
         assert "No agent found" not in str(error.get("message", "")), body
         if response.status_code == 404:
             assert error["message"] == f"Invalid URL ({method} /v1/agents/{collection})"
+
+
+@pytest.mark.parametrize(
+    ("field", "size", "limit"),
+    [("instructions", 7 * 1024 * 1024, 256000), ("name", 5000, 256), ("model", 5000, 256)],
+)
+def test_agent_strings_are_bounded_as_assistants_are(http: httpx2.Client, field: str, size: int, limit: int) -> None:
+    """Issue 25 (25): agents took 7 MB instructions and 5,000-character names; assistants cap both."""
+    body = {"model": "gpt-5", field: "x" * size}
+    response = http.post("/agents", headers=BETA, json=body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["param"] == field and error["code"] == "string_above_max_length"
+    assert f"maximum length {limit}" in error["message"]
+    assert http.post("/agents", headers=BETA, json={**body, field: "x" * limit}).status_code == 200
+    assert http.get("/agents", headers=BETA).json()["data"][0][field] == "x" * limit

@@ -87,6 +87,8 @@ def assert_refused(result: Result, url_part: str, *expected: str) -> None:
     ({}, "an empty JSON object instead of a list envelope"),
     ([], "JSON an array instead of a list envelope"),
     ({"object": "list", "data": {"id": "asst_1"}}, "instead of a list envelope"),
+    ({"data": None}, "a JSON object with keys [data] instead of a list envelope"),
+    ({"object": "page", "data": []}, "a JSON object with keys [data, object] instead of a list envelope"),
     ({"object": "list", "data": [{"id": "thread_1", "object": "thread"}], "has_more": False},
      "data[0] has `object: \"thread\"`; expected `assistant`"),
     ({"object": "list", "data": [{**assistant(1), "id": "vs_1"}], "has_more": False},
@@ -131,10 +133,12 @@ def test_a_server_that_repeats_a_page_despite_has_more_true_does_not_loop(hostil
     assert rule.calls == 2
 
 
-def test_without_has_more_a_short_page_ends_the_listing(
+def test_without_has_more_the_listing_follows_the_cursor_to_an_empty_page(
     tmp_path: Path, served: EmulatorServer, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A server that leaves out `has_more` but pages correctly still works: 101 objects over two pages."""
+    """A server that leaves out `has_more` but pages correctly still works: 101 objects over two pages, then
+    an empty one ends it, as the SDK's cursor page reads it (a short page need not be the last: a server
+    may page by fewer than the `limit` asked for)."""
     monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
     lists: list[int] = []
 
@@ -152,7 +156,7 @@ def test_without_has_more_a_short_page_ends_the_listing(
         assert run_cli(["-C", str(root), "apply", "--yes"]).exit_code == 0
         lists.clear()
         assert run_cli(["-C", str(root), "diff"]).exit_code == 0
-    assert lists == [100, 2]  # a full page, then a short one ends it
+    assert lists == [100, 2, 0]  # a full page, a short one, and the empty page that ends it
 
 
 @pytest.mark.parametrize(("method", "path", "body", "expected"), [
@@ -269,7 +273,7 @@ def test_read_list_gives_up_after_a_bounded_number_of_pages(monkeypatch: pytest.
     def endless(query: dict[str, Any]) -> FakeResponse:  # always new ids, always has_more
         return FakeResponse({"object": "list", "data": [assistant(next(counter))], "has_more": True})
 
-    with pytest.raises(UnexpectedResponse, match="did not end after 5 pages"):
+    with pytest.raises(UnexpectedResponse, match="still had more assistant objects after 5 pages"):
         read_list(endless, ASSISTANT, page_size=100)
 
 
@@ -366,3 +370,49 @@ def test_the_hint_is_the_listing_then_the_creates_by_created_at_less_the_deletes
     assert known.hint() == ["asst_a", "asst_c", "asst_d", "asst_e"]
     known.listed([{"id": "asst_c"}])
     assert known.hint() == ["asst_c"]
+
+
+# -- as loose as the SDK (issue 24, item 4), as bounded as before (issue 25, item 2) ---------------------
+
+
+def test_read_list_reads_a_bare_data_envelope_until_an_empty_page() -> None:
+    """geki-apipi: `{"data": [...]}` only, unknown keys, pages shorter than asked; an empty page ends it."""
+    pages = {None: {"data": [assistant(1), assistant(2)], "geki_shard": "eu-1"},
+             "asst_0002": {"data": [assistant(3)]},
+             "asst_0003": {"data": []}}
+    asked: list[Any] = []
+
+    def fetch(query: dict[str, Any]) -> FakeResponse:
+        asked.append(query.get("after"))
+        return FakeResponse(pages[query.get("after")])
+
+    found = read_list(fetch, ASSISTANT, page_size=100)
+    assert [item["id"] for item in found] == ["asst_0001", "asst_0002", "asst_0003"]
+    assert asked == [None, "asst_0002", "asst_0003"]
+
+
+def test_read_list_without_has_more_refuses_a_page_that_ignores_the_cursor() -> None:
+    asked: list[Any] = []
+
+    def fetch(query: dict[str, Any]) -> FakeResponse:
+        asked.append(query.get("after"))
+        return FakeResponse({"data": [assistant(1), assistant(2)]})
+
+    with pytest.raises(UnexpectedResponse, match="listed assistant asst_0001 again"):
+        read_list(fetch, ASSISTANT, page_size=100)
+    assert asked == [None, "asst_0002"]
+
+
+def test_read_list_gives_up_past_the_object_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    import orchestrator.backends.wire as wire
+
+    monkeypatch.setattr(wire, "MAX_ITEMS", 5)
+    counter = iter(range(10**6))
+
+    def endless(query: dict[str, Any]) -> FakeResponse:  # three new ids a page, never has_more
+        return FakeResponse({"data": [assistant(next(counter)) for _ in range(3)]})
+
+    with pytest.raises(UnexpectedResponse) as error:
+        read_list(endless, ASSISTANT, page_size=3)
+    assert "GET http://127.0.0.1:9/v1/assistants listed more than 5 assistant objects" in str(error.value)
+    assert next(counter) == 6  # the second page was refused before its objects were read into the list

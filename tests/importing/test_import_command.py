@@ -407,3 +407,19 @@ def test_a_saved_adoption_plan_applies_and_keeps_the_id(
     assert f"assistant tutor: adopted ({made.id})" in applied.stdout
     assert [a.id for a in sdk.beta.assistants.list(limit=100)] == [made.id]
     assert cli(project, "diff").exit_code == 0
+
+
+def test_import_output_json_is_the_mcp_tools_answer(project: Path, sdk: openai.OpenAI) -> None:
+    """Issue 29: JSON output of import (only --events before), the same object the MCP `import` tool returns."""
+    made = sdk.beta.assistants.create(model="gpt-5.4", name="Json Import", instructions="Be brief.")
+    before = files_under(project)
+    dry = cli(project, "import", made.id, "--dry-run", "--output", "json")
+    assert dry.exit_code == 0, dry.output
+    data = json.loads(dry.stdout)
+    assert data["dry_run"] is True and data["written"] is False and data["skipped"] == []
+    [item] = data["imported"]
+    assert item["id"] == made.id and item["spec_file"] == f"specs/{item['name']}.yaml"
+    assert item["files"][0]["path"] == item["spec_file"] and "Be brief." in item["files"][0]["text"]
+    assert files_under(project) == before
+    real = json.loads(cli(project, "import", made.id, "-o", "json").stdout)
+    assert real["written"] is True and (project / real["imported"][0]["spec_file"]).is_file()

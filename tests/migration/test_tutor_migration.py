@@ -271,6 +271,79 @@ def test_destroy_deletes_the_agent_before_its_synthesised_template(clone: Path) 
         assert templates(sdk) == [] and sdk.beta.agents.list().data == []
 
 
+def test_destroy_removes_the_uploads_it_made_for_the_template_and_no_other_file(clone: Path) -> None:
+    assert cli(clone, "apply", *ON_AGENTS, "--yes").exit_code == 0
+    with live(clone) as sdk:
+        assert len(template_uploads(sdk)) == 3
+        foreign = [sdk.files.create(file=(name, b"not ours\n"), purpose="assistants").id for name in
+                   ("notes.md", "orchestrator--other-project--0123456789abcdef--specs__data__verbs.csv")]
+    result = cli(clone, "destroy", *ON_AGENTS, "--yes")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "- file specs/data/verbs.csv (file-" in out and "will be deleted [destroy]" in out
+    assert out.index("environment spanish-tutor: deleted") < out.index("file specs/data/verbs.csv: deleted")
+    assert "Destroy complete: 6 deleted, 0 failed." in out  # 2 agents, the template, its 3 uploads
+    with live(clone) as sdk:
+        assert [f.id for f in template_uploads(sdk) if "language-platform" in f.filename] == []
+        assert sorted(f.id for f in sdk.files.list().data) == sorted(foreign)
+    plan = cli(clone, "diff", *ON_AGENTS)
+    assert plan.exit_code == 2 and "Plan: 6 to create, 0 to update, 0 to delete, 0 unchanged." in plan.stdout
+    again = cli(clone, "destroy", *ON_AGENTS, "--yes")
+    assert again.exit_code == 0 and "Nothing to destroy" in again.stdout, again.output
+
+
+@pytest.mark.parametrize("first", ["assistants", "agents"])
+def test_destroy_on_one_protocol_keeps_the_uploads_the_other_still_uses(clone: Path, first: str) -> None:
+    """`local` and `local-agents` share one database and one upload per (path, bytes): destroying either side
+    leaves the files the other side's store, assistant or template uses; the second destroy removes them."""
+    assistants, agents = ["-e", "dev"], ON_AGENTS
+    assert cli(clone, "apply", *agents, "--yes").exit_code == 0
+    assert cli(clone, "apply", *assistants, "--yes").exit_code == 0
+    with live(clone) as sdk:
+        uploads = {f.id for f in template_uploads(sdk)}
+    assert len(uploads) == 3  # shared by the vector store, the assistant's code files and the template
+    gone, kept = (assistants, agents) if first == "assistants" else (agents, assistants)
+    result = cli(clone, "destroy", *gone, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "file specs/" not in result.stdout
+    assert cli(clone, "diff", *kept).exit_code == 0  # the other side is whole
+    with live(clone) as sdk:
+        assert {f.id for f in template_uploads(sdk)} == uploads
+    result = cli(clone, "destroy", *kept, "--yes")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("will be deleted [destroy]") == 6  # 2 agents or assistants, template or store, 3 files
+    with live(clone) as sdk:
+        assert template_uploads(sdk) == []
+
+
+def test_destroy_keeps_an_upload_someone_attached_to_a_store_of_their_own(clone: Path) -> None:
+    assert cli(clone, "apply", *ON_AGENTS, "--yes").exit_code == 0
+    with live(clone) as sdk:
+        [csv] = [f for f in template_uploads(sdk) if f.filename.endswith("verbs.csv")]
+        store = sdk.vector_stores.create(name="someone else's", file_ids=[csv.id])
+    result = cli(clone, "destroy", *ON_AGENTS, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "file specs/data/verbs.csv" not in result.stdout and "Destroy complete: 5 deleted" in result.stdout
+    with live(clone) as sdk:
+        assert [f.id for f in template_uploads(sdk)] == [csv.id]
+        assert [f.id for f in sdk.vector_stores.files.list(store.id).data] == [csv.id]
+
+
+def test_destroy_keeps_the_uploads_another_environment_uses(clone: Path) -> None:
+    """Two environments on the agents target share the uploads of the same bytes: destroying one keeps them."""
+    assert cli(clone, "apply", *ON_AGENTS, "--yes").exit_code == 0
+    assert cli(clone, "apply", "-e", "agents", "--yes").exit_code == 0
+    result = cli(clone, "destroy", *ON_AGENTS, "--yes")
+    assert result.exit_code == 0 and "file specs/" not in result.stdout, result.output
+    assert cli(clone, "diff", "-e", "agents").exit_code == 0
+    with live(clone) as sdk:
+        assert len(template_uploads(sdk)) == 3
+    result = cli(clone, "destroy", "-e", "agents", "--yes")
+    assert result.exit_code == 0 and result.stdout.count("file specs/") == 6, result.output  # planned, deleted
+    with live(clone) as sdk:
+        assert template_uploads(sdk) == []
+
+
 def test_dropping_the_files_leaves_an_orphan_template_that_prune_deletes_after_the_agent_update(clone: Path) -> None:
     assert cli(clone, "apply", *ON_AGENTS, "--yes").exit_code == 0
     path = clone / "specs" / "spanish-tutor.yaml"

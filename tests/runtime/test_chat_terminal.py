@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import pty
+import re
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import openai
 
 from tests.runtime.conftest import Deployed
 
@@ -67,3 +71,43 @@ def test_chat_shows_that_a_turn_is_running(deployed: Deployed) -> None:
     shown = chat_on_terminal(deployed.root, [b'/call nap {"ms": 1200}\r'])
     assert "helper is replying" in shown, shown
     assert "-> nap ..." in shown and "<- nap ok" in shown
+
+
+def test_ctrl_c_during_a_turn_cancels_it_and_gives_the_prompt_back(deployed: Deployed, sdk: openai.OpenAI) -> None:
+    """Issue 29, friction 5: Ctrl-C in a turn ended the whole chat (exit 130, "Session: 0 turns")."""
+    main_fd, child_fd = pty.openpty()
+    env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm"}
+    process = subprocess.Popen([sys.executable, "-m", "orchestrator", "-C", str(deployed.root), "chat", "helper"],
+                               stdin=child_fd, stdout=child_fd, stderr=child_fd, env=env, close_fds=True)
+    os.close(child_fd)
+    seen = b""
+    interrupted_at = None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(main_fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+        prompts = seen.count(b"you> ")
+        if prompts == 1 and b"/slow" not in seen:
+            os.write(main_fd, b"/slow 30000\r")  # a turn of 30 s
+        elif prompts == 1 and interrupted_at is None and b"/slow 30000" in seen:
+            time.sleep(1.5)
+            process.send_signal(signal.SIGINT)  # what Ctrl-C on the terminal sends
+            interrupted_at = time.monotonic()
+        elif prompts == 2 and b"hello" not in seen:
+            os.write(main_fd, b"hello\r")
+        elif b"helper> echo: hello" in seen and seen.count(b"you> ") == 3:
+            os.write(main_fd, b"\x04")
+    process.wait(timeout=30)
+    os.close(main_fd)
+    text = seen.decode("utf-8", "replace")
+    assert process.returncode == 0, text
+    assert "Turn cancelled; the thread goes on" in text and "helper> echo: hello" in text, text
+    assert interrupted_at is not None and time.monotonic() - interrupted_at < 25  # not waited out
+    thread_id = re.findall(r"thread_[A-Za-z0-9]+", text)[-1]
+    statuses = sorted(run.status for run in sdk.beta.threads.runs.list(thread_id).data)
+    assert statuses == ["cancelled", "completed"], statuses

@@ -1,0 +1,32 @@
+"""A skill file whose name holds a newline or terminal escapes is shown escaped, on one plan line (issue 25)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from orchestrator.emulator import EmulatorServer
+from tests.conftest import TEST_KEY
+from tests.support.projects import make_project, run_cli, write
+
+SKILL = "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\nkeep_versions: 3\n"
+
+
+def test_a_skill_file_name_with_a_newline_is_refused_and_shown_escaped_on_one_line(
+    tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Such a name was uploaded and shown raw (a forged `+ file` plan line); now validate, diff and apply
+    refuse it at the spec's `folder:` line, the name escaped on that one line, and nothing is sent."""
+    monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
+    root = make_project(tmp_path / "project", base_url=served.base_url, backend="agents")
+    write(root / "specs" / "grammar.yaml", SKILL)
+    folder = root / "skills" / "grammar"
+    write(folder / "SKILL.md", "---\nname: grammar\ndescription: Spanish grammar\n---\nUse it.\n")
+    write(folder / "notes\n+ file fake.md\x1b[2J", "hidden\n")
+    for command in (["validate"], ["diff"], ["apply", "--yes"]):
+        result = run_cli(["-C", str(root), *command])
+        assert result.exit_code == 1, result.output
+        assert "holds `notes\\n+ file fake.md\\u001b[2J`" in result.stderr, result.stderr
+        assert "\x1b" not in result.output
+        assert not any(line.lstrip().startswith("+ file fake.md") for line in result.output.splitlines())
