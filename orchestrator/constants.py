@@ -14,6 +14,7 @@ ADMIN_PREFIX = "/_emulator"
 ADMIN_REQUESTS_PATH = ADMIN_PREFIX + "/requests"  # GET counts, DELETE resets
 ADMIN_HEALTH_PATH = ADMIN_PREFIX + "/health"
 ADMIN_FAULTS_PATH = ADMIN_PREFIX + "/faults"  # GET/POST the fault settings at run time
+ADMIN_SCRIPT_PATH = ADMIN_PREFIX + "/script"  # POST a scripted model's steps by key, DELETE ?key=, GET counts
 
 # Beta headers the real API expects.
 AGENTS_BETA = "agents=v1"

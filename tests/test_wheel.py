@@ -87,14 +87,15 @@ def test_readme_first_line_deploys_every_spec_then_diff_is_clean(fresh: tuple[Pa
     run([bin_dir / "orchestrator", "diff"], cwd=project, env=env)  # exit 0: nothing to change
     listed = json.loads(run([bin_dir / "orchestrator", "list", "--output", "json"], cwd=project, env=env).stdout)
     names = {m.group(1) for spec in (project / "specs").rglob("*.yaml")
-             if (m := re.search(r"^name:\s*(\S+)", spec.read_text(encoding="utf-8"), re.M))}
+             if (m := re.search(r"^name:\s*(\S+)", spec.read_text(encoding="utf-8"), re.M))
+             and not re.search(r"^kind: test$", spec.read_text(encoding="utf-8"), re.M)}  # tests are never deployed
     assert {row["name"] for row in listed} == names
     assert {row["status"] for row in listed} == {"in sync"}
 
 
 def test_installed_wheel_prints_the_schemas_it_ships(fresh: tuple[Path, Path, dict[str, str]]) -> None:
     bin_dir, project, env = fresh
-    for kind in ("spec", "project"):
+    for kind in ("spec", "project", "test"):
         printed = run([bin_dir / "orchestrator", "schema", kind], cwd=project, env=env).stdout
         assert json.loads(printed) == json.loads((REPO / "schemas" / f"{kind}.schema.json").read_text(encoding="utf-8"))
 

@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "destroy": ("orchestrator.cli.destroy", "destroy", "Delete every object the project owns on a target."),
     "watch": ("orchestrator.cli.watch", "watch", "Reconcile now, then on every file change."),
     "import": ("orchestrator.cli.importing", "import_command", "Write specs for existing live objects."),
+    "test": ("orchestrator.cli.test", "test", "Run the behaviour tests (kind: test) against short-lived copies."),
     "run": ("orchestrator.cli.run", "run", "Send one message to a live assistant, executing bound functions."),
     "chat": ("orchestrator.cli.run", "chat", "Talk to a live assistant interactively."),
     "serve": ("orchestrator.cli.serve", "serve", "Run the local OpenAI-compatible emulator."),
@@ -44,8 +45,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 # commands that end by themselves, in seconds: in a process of their own (entry) they run without the cyclic
 # garbage collector, whose passes over the heap of thousands of specs cost a diff of 5,000 specs 0.5 s of
 # CPU and free next to nothing (peak memory is the same without it). watch, run, chat, serve and mcp keep it.
-BOUNDED = frozenset({"init", "validate", "render", "schema", "diff", "apply", "show", "comment", "graph", "paths", "list", "history", "rollback",
-                     "destroy", "import"})
+BOUNDED = frozenset({"init", "validate", "render", "schema", "diff", "apply", "show", "comment", "graph", "paths",
+                     "list", "history", "rollback", "destroy", "import", "test"})
 
 
 class LazyGroup(click.Group):

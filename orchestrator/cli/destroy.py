@@ -50,9 +50,12 @@ def destroy(directory: Path | None, environment: str | None, target: str | None,
     with connect(project, tgt, env) as live, apply_lock(project, tgt):
         changes = []
         objects = read_live(live, with_knowledge=True)
+        from orchestrator.cli.test_copies import TEST_SUFFIX
+
+        mine = (env.name, env.name + TEST_SUFFIX)  # with the copies `orchestrator test` left behind
         for obj in objects:
             owner = obj.owner
-            if owner and owner.project == project.name and owner.environment == env.name:
+            if owner and owner.project == project.name and owner.environment in mine:
                 changes.append(Change(live.mapping.object_kind, owner.spec, Action.DELETE, Reason.DESTROY, id=obj.id,
                                       fingerprint=objects.fingerprint(obj)))
         changes.sort(key=lambda c: (c.name, c.id or ""))
@@ -62,7 +65,7 @@ def destroy(directory: Path | None, environment: str | None, target: str | None,
                 continue
             found = objects.kinds.get(kind.name)
             owned = [obj for obj in (found or ()) if obj.owner and obj.owner.project == project.name
-                     and obj.owner.environment == env.name]
+                     and obj.owner.environment in mine]
             changes.extend(sorted((Change(kind.name, obj.owner.spec, Action.DELETE, Reason.DESTROY, id=obj.id,
                                           fingerprint=found.fingerprint(obj)) for obj in owned if obj.owner),
                                   key=lambda c: (c.name, c.id or "")))

@@ -24,8 +24,8 @@ GITIGNORE_LINE = ".orchestrator/"
               help="Deploy to the Agents API: the embedded target speaks it (protocol: agents). Either way the "
                    "scaffold validates on both backends.")
 def init(folder: Path | None, agents: bool) -> int:
-    """Create orchestrator.yaml, an example spec, its template, a shared partial, a function schema and a
-    handler in DIR (default: the current folder). Existing files are never overwritten.
+    """Create orchestrator.yaml, an example spec, its template, a shared partial, a function schema, a
+    handler and a behaviour test in DIR (default: the current folder). Existing files are never overwritten.
 
     The project validates on both backends: moving an environment to an Agents API target (or starting
     there with --agents) is the change of its target line and nothing else.
@@ -72,7 +72,8 @@ def init(folder: Path | None, agents: bool) -> int:
         echo(f"  .gitignore ({GITIGNORE_LINE})", err=True)
     prefix = f"cd {shown} && " if shown != "." else ""
     steps = [(f"{prefix}orchestrator validate", "check the specs offline"),
-             ("orchestrator apply --yes", "deploy them to the embedded local target")]
+             ("orchestrator apply --yes", "deploy them to the embedded local target"),
+             ("orchestrator test", "run the behaviour tests (specs/helpdesk-tests.yaml)")]
     width = max(len(command) for command, _ in steps)
     echo("Next:", err=True)
     for command, why in steps:

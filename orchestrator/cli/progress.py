@@ -11,6 +11,8 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import IO
 
@@ -83,6 +85,13 @@ class Activity:
             self._clear()
             self.stream.write(shown(text) + "\n")
             self.stream.flush()
+
+    @contextmanager
+    def cleared(self) -> Iterator[None]:
+        """Write lines of your own (to any stream) while the status line is off the screen."""
+        with self._lock:
+            self._clear()
+            yield
 
     def _spin(self) -> None:
         frame = 0

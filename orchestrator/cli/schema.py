@@ -7,7 +7,7 @@ import click
 from orchestrator.cli.output import echo
 
 # every kind of file the tool reads, in the order --help lists them; `assistant` is `spec`'s other name
-KINDS = ("spec", "assistant", "environment", "vault", "skill", "automation", "project", "plan")
+KINDS = ("spec", "assistant", "environment", "vault", "skill", "automation", "test", "project", "plan")
 
 
 @click.command()
@@ -16,7 +16,7 @@ def schema(kind: str) -> int:
     """Print the JSON Schema of a spec kind, of orchestrator.yaml or of a saved plan.
 
     KIND is `spec` (default; an assistant, also named `assistant`), `environment`, `vault`, `skill`,
-    `automation`, `project` (orchestrator.yaml) or `plan` (`diff --out` and `diff --output json`).
+    `automation`, `test` (a behaviour test), `project` (orchestrator.yaml) or `plan` (`diff --out` and `diff --output json`).
 
     \b
     Examples:

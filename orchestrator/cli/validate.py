@@ -65,6 +65,8 @@ def validate(directory: Path | None, environment: str | None, target: str | None
         echo(f"{count} spec{'s' if count != 1 else ''} valid "
                    f"(environment {selection.environment.name}, target {selection.target.name}, "
                    f"backend {selection.target.backend})"
+                   + (f", and {len(state.tests)} behaviour test{'s' if len(state.tests) != 1 else ''}"
+                      if state.tests else "")
                    + (f"; not deployed to this environment: {', '.join(state.skipped)}" if state.skipped else "")
                    + (f"; environment templates synthesised for: {', '.join(synthesised)}" if synthesised else ""),
                    err=True)

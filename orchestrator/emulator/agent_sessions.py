@@ -315,7 +315,9 @@ def start_turn(ctx: Context, session: dict[str, Any], messages: list[dict[str, A
                 "turn_id": turn_id,
             },
         )
-    decision = model.decide(content_text(messages[-1]["content"]), session["environment"].get("skills", []))
+    decision = ctx.scripts.next_decision((session["id"], session["agent"]["id"])) or model.decide(
+        content_text(messages[-1]["content"]), session["environment"].get("skills", [])
+    )
     turn = {
         "id": turn_id,
         "object": "agent.session.turn",
@@ -448,6 +450,8 @@ def advance_turn(ctx: Context, session: dict[str, Any], turn: dict[str, Any]) ->
         finish_turn(ctx, session, turn, "completed", usage)
         return
     code, message = FAILURES[outcome]
+    if outcome is model.Outcome.FAILED and turn["_reply"]:  # a scripted failure's own message
+        message = turn["_reply"]
     turn["error"] = {"code": code, "message": message}
     finish_turn(ctx, session, turn, "failed", usage_of(ctx, session, ""))
 
@@ -587,12 +591,23 @@ def accept_tool_result(ctx: Context, session: dict[str, Any], event: dict[str, A
     session["required_actions"] = [a for a in pending if a is not match[0]]
     if not session["required_actions"]:
         results = [(c["name"], *turn["_results"][c["call_id"]]) for c in turn["_calls"]]
-        turn.update(
-            status="in_progress",
-            _outcome=model.Outcome.COMPLETED.value,
-            _reply=model.reply_to_function_results(results),
-            _ready_ms=ctx.clock_ms(),
-        )
+        scripted = ctx.scripts.next_decision((session["id"], session["agent"]["id"]))
+        if scripted is not None:  # the script's next step (scripts.py)
+            turn.update(
+                status="in_progress",
+                _outcome=scripted.outcome.value,
+                _reply=scripted.reply,
+                _calls=[{"call_id": new_id("call_"), "name": c.name, "arguments": c.arguments} for c in scripted.calls],
+                _results={},
+                _ready_ms=ctx.clock_ms(),
+            )
+        else:
+            turn.update(
+                status="in_progress",
+                _outcome=model.Outcome.COMPLETED.value,
+                _reply=model.reply_to_function_results(results),
+                _ready_ms=ctx.clock_ms(),
+            )
         session["status"] = "in_progress"
     save_turn(ctx, turn)
     save_session(ctx, session)

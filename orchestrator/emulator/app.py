@@ -18,13 +18,19 @@ from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
-from orchestrator.constants import ADMIN_FAULTS_PATH, ADMIN_HEALTH_PATH, ADMIN_REQUESTS_PATH
+from orchestrator.constants import (
+    ADMIN_FAULTS_PATH,
+    ADMIN_HEALTH_PATH,
+    ADMIN_REQUESTS_PATH,
+    ADMIN_SCRIPT_PATH,
+)
 from orchestrator.emulator import routes
 from orchestrator.emulator.bodies import BodyLimits, limited_request, open_form, parse_json, read_body
 from orchestrator.emulator.context import ApiRequest, Context, Reply
 from orchestrator.emulator.errors import ApiError
 from orchestrator.emulator.faults import Fault, FaultInjector, FaultSettings, RequestCounter
 from orchestrator.emulator.origin import OriginGuard
+from orchestrator.emulator.scripts import check_steps
 from orchestrator.emulator.store import StoreError, StoreFailure
 
 Scope = MutableMapping[str, Any]
@@ -159,7 +165,32 @@ class EmulatorApp:
                 return Reply(self.faults.update(changes).to_json())
             except ValueError as error:
                 raise ApiError(400, str(error)) from None
+        if path == ADMIN_SCRIPT_PATH:
+            return await self.dispatch_script(request, method)
         raise ApiError(404, f"Invalid URL ({method} {path})")
+
+    async def dispatch_script(self, request: Request, method: str) -> Reply:
+        """The scripted model (scripts.py): POST {key, steps}, DELETE ?key= (all without), GET the counts."""
+        scripts = self.context.scripts
+        if method == "GET":
+            return Reply({"scripts": scripts.snapshot()})
+        if method == "DELETE":
+            scripts.clear(request.query_params.get("key"))
+            return Reply({"scripts": scripts.snapshot()})
+        if method != "POST":
+            raise ApiError(405, f"Method {method} is not allowed here.")
+        body = parse_json(await read_body(request))
+        if not isinstance(body, dict) or not isinstance(body.get("key"), str) or not body["key"]:
+            raise ApiError(400, "Expected a JSON object with a 'key' (a thread, session, assistant or agent id) "
+                           "and 'steps'.", param="key")
+        problems = check_steps(body.get("steps"))
+        if problems:
+            raise ApiError(400, "; ".join(problems), param="steps")
+        try:
+            scripts.set(body["key"], body["steps"])
+        except ValueError as error:
+            raise ApiError(400, str(error)) from None
+        return Reply({"key": body["key"], "steps": len(body["steps"])})
 
     # API
 

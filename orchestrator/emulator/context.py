@@ -11,6 +11,7 @@ from typing import Any
 
 from orchestrator.emulator.errors import invalid
 from orchestrator.emulator.faults import FaultInjector
+from orchestrator.emulator.scripts import ScriptBook
 from orchestrator.emulator.store import Page, Store
 
 ALPHANUMERIC = string.ascii_letters + string.digits
@@ -29,6 +30,7 @@ class Context:
     store: Store
     faults: FaultInjector
     clock_ms: Callable[[], int] = now_ms
+    scripts: ScriptBook = field(default_factory=ScriptBook)  # scripted model steps (admin API)
 
     def now(self) -> int:
         """Unix seconds, the unit of every `created_at`."""

@@ -280,7 +280,7 @@ def create_run_record(
     tools = assistants.resolve_tools(tools) if tools is not None else assistant["tools"]
     store_ids = thread_store_ids({"tool_resources": resources}) if resources else []
     store_ids = store_ids or thread_store_ids(assistant) + thread_store_ids(thread)
-    decision = model.decide(last_user_text(ctx, thread_id))
+    decision = ctx.scripts.next_decision((thread_id, assistant["id"])) or model.decide(last_user_text(ctx, thread_id))
     calls = decision.calls if payload.get("parallel_tool_calls", True) is not False else decision.calls[:1]
     now_ms = ctx.clock_ms()
     created_at = now_ms // 1000
@@ -423,9 +423,20 @@ def submit_tool_outputs(ctx: Context, request: ApiRequest) -> Reply:
                 call["function"]["output"] = outputs[call["id"]]
             step.update(status="completed", completed_at=ctx.now())
             ctx.store.replace(STEP, step, parent=body["id"])
+        scripted = ctx.scripts.next_decision((body["thread_id"], body["assistant_id"]))
         if body.get("_loop"):  # ask for the same call again, with a new call id
             again = [{**call, "id": new_id("call_")} for call in body["_calls"]]
             body.update(status="queued", required_action=None, _calls=again, _ready_ms=ctx.clock_ms())
+        elif scripted is not None:  # the script's next step (scripts.py)
+            body.update(
+                status="queued",
+                required_action=None,
+                _outcome=scripted.outcome.value,
+                _reply=scripted.reply,
+                _query=scripted.query,
+                _calls=[{"id": new_id("call_"), "name": c.name, "arguments": c.arguments} for c in scripted.calls],
+                _ready_ms=ctx.clock_ms(),
+            )
         else:
             body.update(
                 status="queued",
@@ -572,7 +583,8 @@ def advance_run(ctx: Context, run: dict[str, Any]) -> None:
             failed_at=now,
             expires_at=None,
             usage=usage_of(ctx, run, ""),
-            last_error={"code": "server_error", "message": "The built-in model failed as asked (/fail)."},
+            last_error={"code": "server_error",
+                        "message": run.get("_reply") or "The built-in model failed as asked (/fail)."},
         )
     elif outcome is model.Outcome.EXPIRED:
         run.update(status="expired", expires_at=now, usage=usage_of(ctx, run, ""))

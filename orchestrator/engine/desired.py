@@ -200,6 +200,7 @@ ENVIRONMENT_KIND = "environment"
 VECTOR_STORE_KIND = "vector_store"
 FILE_KIND = "file"
 DERIVED_KINDS = frozenset({VECTOR_STORE_KIND, FILE_KIND})  # nodes the graph derives from specs: no spec files
+TEST_KIND = "test"  # orchestrator.spec.test_kind: checked with the specs, never deployed
 AGENT_KINDS = ("vault", "skill", "automation")  # orchestrator.spec.agent_kinds, beside environment
 ENVIRONMENT_REFERENCE_KEY = "orchestrator.environment"  # an agent's metadata names its environment spec
 WORKSPACE = "/workspace"
@@ -237,6 +238,8 @@ class DesiredState:
     resources: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     # warnings the environment's `accept:` covers: kept out of `diagnostics`, shown by validate and in the plan
     accepted: tuple[Diagnostic, ...] = ()
+    # behaviour tests (`kind: test`) of the specs deployed here: checked like every spec, never deployed
+    tests: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def of_kind(self, kind: str) -> Mapping[str, Any]:
         return self.resources.get(kind, MappingProxyType({}))
@@ -247,6 +250,9 @@ class DesiredState:
 
     def unknown_spec(self, name: str) -> str:
         """Why NAME is not a spec of this run: not deployed to this environment, or a typo."""
+        if name in self.tests:
+            return (f"`{name}` is a behaviour test (kind: test), never deployed; run it with "
+                    f"`orchestrator test {name}`")
         if name in self.skipped:
             return (f"spec `{name}` is not deployed to environment `{self.environment.name}` "
                     f"(its `environments` list leaves it out)")
@@ -355,7 +361,7 @@ def data_files(specs: Mapping[str, DesiredSpec] | list[DesiredSpec]) -> set[Path
         if getattr(spec, "kind", None) == "skill":  # a skill folder's files are data too (its YAML included)
             found.update(path for path in spec.dependencies if path != spec.path.resolve())
             continue
-        if getattr(spec, "kind", None) in AGENT_KINDS:
+        if getattr(spec, "kind", None) in (*AGENT_KINDS, TEST_KIND):
             continue
         local = spec.local_files if isinstance(spec, DesiredEnvironment) else (*spec.knowledge_files, *spec.code_files)
         found.update(f.absolute for f in local)
@@ -365,9 +371,11 @@ def data_files(specs: Mapping[str, DesiredSpec] | list[DesiredSpec]) -> set[Path
 class Builder:
     """Builds DesiredSpecs; keeps caches (templates, schema files) that watch reuses between cycles."""
 
-    def __init__(self, project: Project, environment: Environment, target: Target, *, today: date) -> None:
+    def __init__(self, project: Project, environment: Environment, target: Target, *, today: date,
+                 vars_over: Mapping[str, Any] | None = None) -> None:
         from orchestrator.spec.schemas import validator_for
 
+        self.vars_over = dict(vars_over or {})  # a behaviour test's `vars`, over every spec's own
         self.project = project
         self.environment = environment
         self.target = target
@@ -423,10 +431,12 @@ class Builder:
                 continue
             first_seen[spec.name] = f"{spec.file}:{spec.name_line}:{spec.name_column}"
             specs[spec.name] = spec
+        tests = {name: specs.pop(name) for name in [n for n, s in specs.items() if getattr(s, "kind", None) == TEST_KIND]}
         assistants, resources = self.split_kinds(specs, diagnostics)
+        tests = self._check_tests(tests, assistants, specs, diagnostics)
         diagnostics, accepted = self.set_aside_accepted(diagnostics, every_spec=every_spec)
         return DesiredState(self.project, self.environment, self.target, MappingProxyType(assistants), diagnostics,
-                            tuple(files), tuple(sorted(self.skipped)), resources, accepted)
+                            tuple(files), tuple(sorted(self.skipped)), resources, accepted, MappingProxyType(tests))
 
     def set_aside_accepted(self, diagnostics: Diagnostics, *, every_spec: bool = True,
                            names: Mapping[str, str] | None = None) -> tuple[Diagnostics, tuple[Diagnostic, ...]]:
@@ -467,6 +477,45 @@ class Builder:
                                          hint="remove it from `accept:`: the spec or the target changed"))
         return shown, tuple(accepted)
 
+    def _check_tests(self, tests: Mapping[str, Any], assistants: Mapping[str, DesiredSpec], built: Mapping[str, Any],
+                     diagnostics: Diagnostics) -> dict[str, Any]:
+        """A test's spec must be an assistant of the project and every function it names one of that spec's;
+        a test of a spec left out of this environment is left out with it."""
+        import difflib
+
+        kept: dict[str, Any] = {}
+        claimed = {claim[0] for claim in getattr(self, "_names", {}).values()}
+        for name, test in sorted(tests.items()):
+            use = test.spec_use
+            spec = assistants.get(test.spec)
+            if spec is None:
+                if test.spec in self.skipped:
+                    self.skipped.append(name)
+                    continue
+                other = built.get(test.spec)
+                if (other is None and test.spec in claimed) or isinstance(other, DesiredSpec):
+                    continue  # the spec is invalid: its own diagnostics say why, the test waits for it
+                if other is not None:
+                    why = f"`{test.spec}` is a {getattr(other, 'kind', 'environment')} spec; a test talks to an assistant"
+                else:
+                    close = difflib.get_close_matches(test.spec, list(assistants), n=1, cutoff=0.6)
+                    why = (f"unknown spec `{test.spec}`" + (f"; did you mean `{close[0]}`?" if close else "")
+                           + " (assistant specs: " + (", ".join(f"`{a}`" for a in sorted(assistants)) or "none") + ")")
+                diagnostics.add(error(test.file, why, line=use.line, column=use.column, pointer=use.pointer))
+                continue
+            functions = [f.name for f in spec.functions]
+            unknown = [u for u in test.tool_uses if u.name not in functions]
+            for tool in unknown:
+                close = difflib.get_close_matches(tool.name, functions, n=1, cutoff=0.6)
+                diagnostics.add(error(
+                    test.file, f"spec `{spec.name}` has no function `{tool.name}`"
+                    + (f"; did you mean `{close[0]}`?" if close else "")
+                    + " (functions: " + (", ".join(f"`{f}`" for f in functions) or "none") + ")",
+                    line=tool.line, column=tool.column, pointer=tool.pointer))
+            if not unknown:
+                kept[name] = test
+        return kept
+
     def split_kinds(self, built: Mapping[str, Any], diagnostics: Diagnostics) -> tuple[dict[str, DesiredSpec],
                                                                                      Mapping[str, Mapping[str, Any]]]:
         """Specs of every kind by name -> the assistants (references resolved) and the graph's other kinds."""
@@ -474,8 +523,8 @@ class Builder:
         others: dict[str, dict[str, Any]] = {}  # vault, skill, automation: kind -> name -> spec
         assistants: dict[str, DesiredSpec] = {}
         for name, spec in built.items():
-            if isinstance(spec, DesiredEnvironment):
-                continue
+            if isinstance(spec, DesiredEnvironment) or getattr(spec, "kind", None) == TEST_KIND:
+                continue  # a test is never deployed (Builder._build checks it against the assistants)
             if getattr(spec, "kind", None) in AGENT_KINDS:
                 others.setdefault(spec.kind, {})[name] = spec
             else:
@@ -730,6 +779,10 @@ class Builder:
             return self._build_environment(doc, path, shown)
         if doc.data.get("kind") in AGENT_KINDS:
             return self._build_agent_kind(doc)
+        if doc.data.get("kind") == TEST_KIND:
+            from orchestrator.spec.test_kind import read_test
+
+            return read_test(doc)  # type: ignore[return-value]
         found = schema_diagnostics(doc, self.validator)
         if found:
             # the schema failed, but report what else is certainly wrong in the same run
@@ -900,6 +953,7 @@ class Builder:
         merged = dict(self.project.vars)
         merged.update(self.environment.vars)
         merged.update(spec_vars)
+        merged.update(self.vars_over)
         merged.setdefault("environment", self.environment.name)
         merged.setdefault("project", self.project.name)
         return merged

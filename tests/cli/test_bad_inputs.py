@@ -184,6 +184,15 @@ CASES = [
     Case("unknown_environment_flag", ("unknown environment `staging`", "orchestrator.yaml defines: `dev`"),
          args=("-e", "staging")),
     Case("no_project_file", ("no orchestrator.yaml found in", "or any parent folder", "pass -C DIR")),
+    # behaviour tests (kind: test)
+    Case("test_unknown_tool_did_you_mean", ("specs/helper-test.yaml:10:26:", "spec `helper` has no function `lookpu`; "
+                                            "did you mean `lookup`?", "[/cases/0/turns/0/expect/0/tool_called]")),
+    Case("test_unknown_spec_did_you_mean", ("specs/helper-test.yaml:4:7:", "unknown spec `helpr`; did you mean "
+                                            "`helper`?", "[/spec]")),
+    Case("test_unknown_expectation_key", ("specs/helper-test.yaml:10:13:", "unknown key `tool_caled`",
+                                          "did you mean `tool_called`?")),
+    Case("test_step_after_reply", ("specs/helper-test.yaml:10:13:", "`reply` ends the turn",
+                                   "[/cases/0/turns/0/model/0/reply]")),
 ]
 
 

@@ -16,7 +16,8 @@ def _pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 SCAFFOLD = {"orchestrator.yaml", "specs/helpdesk.yaml", "templates/helpdesk.md.j2",
-            "templates/partials/house_style.md.j2", "schemas/functions/lookup_order.json", "handlers/helpdesk.py"}
+            "templates/partials/house_style.md.j2", "schemas/functions/lookup_order.json", "handlers/helpdesk.py",
+            "specs/helpdesk-tests.yaml"}
 
 
 def test_init_in_an_empty_folder_then_validate_apply_diff_and_run_succeed_first_time(tmp_path: Path) -> None:
@@ -38,6 +39,9 @@ def test_init_in_an_empty_folder_then_validate_apply_diff_and_run_succeed_first_
     ran = run_cli(["-C", str(folder), "run", "helpdesk", "-m", '/call lookup_order {"order_number": "A-1001"}'])
     assert ran.exit_code == 0, ran.output
     assert "shipped on Monday" in ran.output
+    tested = run_cli(["-C", str(folder), "test"])
+    assert tested.exit_code == 0, tested.output
+    assert "PASS helpdesk-tests > order status comes from the handler" in tested.stdout
 
 
 def test_init_refuses_to_overwrite_and_creates_nothing(tmp_path: Path) -> None:

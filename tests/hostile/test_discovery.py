@@ -102,7 +102,10 @@ def test_this_repository_validates_with_recursive_discovery(tmp_path: Path) -> N
     result = run_cli(["-C", str(copy), "validate"])
     assert result.exit_code == 0, result.output
     assert "warning" not in result.stderr.replace("0 warnings", "")
-    assert f"{len(list((REPO / 'specs').glob('*.yaml')))} specs valid" in result.stderr
+    files = list((REPO / "specs").glob("*.yaml"))
+    tests = [f for f in files if "\nkind: test\n" in f.read_text(encoding="utf-8")]
+    assert f"{len(files) - len(tests)} specs valid" in result.stderr
+    assert f"and {len(tests)} behaviour tests" in result.stderr
 
 
 def test_watch_with_prune_keeps_a_spec_moved_into_a_new_subfolder(project: Path, sdk: openai.OpenAI) -> None:

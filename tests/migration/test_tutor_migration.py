@@ -96,7 +96,7 @@ def test_the_repo_tutor_validates_on_an_agents_target_with_a_warning_per_undeplo
                                       "the Agents API has no sampling temperature")
     text = cli(clone, "validate", "-e", "agents")
     assert text.exit_code == 0, text.output
-    assert ("2 specs valid (environment agents, target local-agents, backend agents); "
+    assert ("2 specs valid (environment agents, target local-agents, backend agents), and 2 behaviour tests; "
             "environment templates synthesised for: spanish-tutor") in text.stderr
 
 

@@ -1,0 +1,185 @@
+"""`orchestrator test [NAME...]`: run the behaviour tests (`kind: test` specs) of the project.
+
+By default the specs under test are deployed as short-lived copies (test_copies.py) under their own
+ownership claim and deleted at the end, also on failure and Ctrl-C; `--against-live` talks to the
+deployed objects instead. Exit 0 when no case failed (skips allowed), 1 otherwise, 130 on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from orchestrator.cli.common import directory_option, environment_option, target_option
+from orchestrator.cli.engine import Invalid, events_option, load_state, make_bus
+from orchestrator.cli.output import echo
+from orchestrator.errors import OrchestratorError
+
+RENDERERS = ("text", "json", "junit", "markdown")
+
+
+@click.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@directory_option
+@environment_option
+@target_option
+@click.option("--case", "case_glob", default=None, metavar="GLOB", help="Only the cases whose name matches GLOB.")
+@click.option("--repeat", type=click.IntRange(1, 100), default=None, metavar="N",
+              help="Run every case N times (over each case's own `repeat`).")
+@click.option("--against-live", is_flag=True,
+              help="Talk to the deployed objects instead of short-lived copies (conversations only, no writes).")
+@click.option("--output", "-o", type=click.Choice(RENDERERS), default="text", show_default=True,
+              help="Report format (text lines stream while the run goes on).")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Write the report to FILE (stdout keeps the text lines).")
+@click.option("--tool-timeout", type=click.FloatRange(min=0.01), default=30.0, show_default=True, metavar="S",
+              help="Per tool call.")
+@click.option("--timeout", "turn_timeout", type=click.FloatRange(min=0.1), default=300.0, show_default=True,
+              metavar="S", help="Give up on a turn after S seconds.")
+@events_option
+def test(names: tuple[str, ...], directory: Path | None, environment: str | None, target: str | None,
+         case_glob: str | None, repeat: int | None, against_live: bool, output: str, out_file: Path | None,
+         tool_timeout: float, turn_timeout: float, events: Path | None) -> int:
+    """Run the behaviour tests of the named tests or specs (all by default).
+
+    A NAME is a test (`kind: test`) or a spec under test (its tests). On a target without a real model
+    (the embedded `local` emulator) each turn's `model:` script decides what the model does; a case
+    that needs a real model is skipped with the reason, never passed.
+
+    \b
+    Examples:
+      orchestrator test                          # every test, on short-lived copies
+      orchestrator test spanish-tutor --case '*grammar*'
+      orchestrator test -o junit --out report.xml
+      orchestrator test -e prod --against-live --repeat 3
+    """
+    try:
+        state = load_state(directory, environment, target)
+    except Invalid:
+        return 1
+    tests = pick_tests(state, names)
+    if not tests:
+        echo(f"No tests in environment {state.environment.name}: add a spec with `kind: test` "
+                   "(`orchestrator schema test` prints its schema).", err=True)
+        return 0
+    from orchestrator.cli.progress import Activity
+    from orchestrator.runtime.behaviour import select_cases
+
+    if case_glob and not any(select_cases(t, case_glob) for t in tests):
+        raise OrchestratorError(f"no case matches --case {case_glob!r} (cases: "
+                                + ", ".join(f"`{c.name}`" for t in tests for c in t.cases) + ")")
+    tests = [t for t in tests if select_cases(t, case_glob)]
+    from orchestrator.engine.test_results import TestReport
+    from orchestrator.runtime.behaviour import ScriptChannel, run_tests
+    from orchestrator.runtime.conversation import Limits, Session
+    from orchestrator.secrets import redact
+    from orchestrator.views.test_report import render_case_line, render_summary
+
+    bus = make_bus(events)
+    scripted = state.target.type == "local"  # the embedded emulator: no real model
+    limits = Limits(turn_timeout_s=turn_timeout, tool_timeout_s=tool_timeout)
+    stream_err = output != "text" and out_file is None  # stdout is the report's
+
+    total = sum(len(select_cases(t, case_glob)) for t in tests)
+    activity = Activity("running behaviour tests", delay=0.5)
+    done = 0
+
+    def shown(case: Any) -> None:
+        nonlocal done
+        done += 1
+        with activity.cleared():
+            echo(redact(render_case_line(case)), nl=False, err=stream_err)
+        activity.update(f"running behaviour tests: {done} of {total} cases done")
+        bus.publish("test_case_finished", test=case.test, case=case.case, spec=case.spec, status=case.status.value,
+                    runs=len(case.attempts), passes=case.passes, pass_at=case.pass_at, reason=case.reason or None,
+                    tokens=case.tokens, cost_usd=case.cost_usd, duration_s=case.duration_s)
+
+    interrupted = False
+    results: tuple[Any, ...] = ()
+    from orchestrator.cli.engine import connect
+    from orchestrator.cli.test_copies import Copies, test_environment
+
+    owner_env = state.environment if against_live else test_environment(state.environment)
+    with connect(state.project, state.target, owner_env) as live:
+        sdk = live.connection.sdk
+        channel: ScriptChannel | None = ScriptChannel(str(sdk.base_url), sdk.api_key)
+        scripted = scripted or channel.is_emulator()  # `orchestrator serve` has no real model either
+        channel = channel if scripted else None
+        try:
+            if against_live:
+                def open_live(test: Any) -> Any:
+                    return Session.attach(state, test.spec, sdk, limits=limits, bus=bus)
+
+                with activity:
+                    results = run_tests(tests, open_live, scripted=scripted, channel=channel, case_glob=case_glob,
+                                        repeat=repeat, on_case=shown, backend=state.target.backend)
+            else:
+                from orchestrator.runtime.behaviour import skip_reason
+
+                needing = [t for t in tests if any(skip_reason(c, scripted=scripted, backend=state.target.backend)
+                                                   is None for c in select_cases(t, case_glob))]  # only those
+                with Copies(state, needing, live, bus=bus, say=lambda line: echo(line, err=True)) as copies:
+                    def open_copy(test: Any) -> Any:
+                        return Session.attach(copies.state, copies.name_of(test), sdk, limits=limits, bus=bus)
+
+                    with activity:
+                        results = run_tests(tests, open_copy, scripted=scripted, channel=channel,
+                                            case_glob=case_glob, repeat=repeat, on_case=shown,
+                                            backend=state.target.backend)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            if channel is not None:
+                channel.close()
+    report = TestReport(state.project.name, state.environment.name, state.target.name, state.target.backend,
+                        "live" if against_live else "copies", scripted, results)
+    echo(render_summary(report), nl=False, err=stream_err)
+    if output != "text" or out_file is not None:
+        text = redact(render_report(report, output))
+        if out_file is not None:
+            from orchestrator.cli.common import caller_path
+
+            path = caller_path(out_file)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise OrchestratorError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
+            echo(f"Report written to {out_file} ({output}).", err=True)
+        else:
+            echo(text, nl=False)
+    if interrupted:
+        return 130
+    return 0 if report.ok else 1
+
+
+def render_report(report: Any, output: str) -> str:
+    from orchestrator.views import test_report
+
+    return {"text": lambda r: "".join(test_report.render_case_line(c) for c in r.cases) + test_report.render_summary(r),
+            "json": test_report.render_json, "junit": test_report.render_junit,
+            "markdown": test_report.render_markdown}[output](report)
+
+
+def pick_tests(state: Any, names: tuple[str, ...]) -> list[Any]:
+    """The tests NAMES select (a test by its name, a spec by its tests); all by default."""
+    tests = [state.tests[name] for name in sorted(state.tests)]
+    if not names:
+        return tests
+    picked = []
+    for name in names:
+        chosen = [t for t in tests if t.name == name or t.spec == name]
+        if not chosen:
+            import difflib
+
+            known = sorted({t.name for t in tests} | {t.spec for t in tests})
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            if name in state.specs:
+                raise OrchestratorError(f"spec `{name}` has no tests; add a spec with `kind: test` and "
+                                        f"`spec: {name}`")
+            raise OrchestratorError(f"no test or tested spec `{name}`" + (f"; did you mean `{close[0]}`?" if close
+                                    else "") + f" (tests: {', '.join(f'`{t.name}`' for t in tests) or 'none'})")
+        picked.extend(t for t in chosen if t not in picked)
+    return picked

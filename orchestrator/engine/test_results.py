@@ -1,0 +1,84 @@
+"""What a behaviour test run found: values the runner (runtime.behaviour) makes and the views render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One run of a case: every turn sent (or up to the one that failed)."""
+
+    ok: bool
+    failures: tuple[str, ...] = ()
+    tokens: int = 0
+    cost_usd: float | None = None
+    latency_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    test: str
+    case: str
+    spec: str
+    file: str
+    line: int | None
+    status: Status
+    attempts: tuple[Attempt, ...] = ()
+    pass_at: int = 1
+    repeat: int = 1
+    reason: str = ""  # why skipped; why failed (the first failure), for one-line views
+    expect_failure: bool = False
+
+    @property
+    def passes(self) -> int:
+        return sum(1 for a in self.attempts if a.ok)
+
+    @property
+    def tokens(self) -> int:
+        return sum(a.tokens for a in self.attempts)
+
+    @property
+    def cost_usd(self) -> float | None:
+        costs = [a.cost_usd for a in self.attempts if a.cost_usd is not None]
+        return round(sum(costs), 6) if costs else None
+
+    @property
+    def duration_s(self) -> float:
+        return round(sum(a.latency_s for a in self.attempts), 3)
+
+    @property
+    def label(self) -> str:
+        return f"{self.test} > {self.case}"
+
+
+@dataclass(frozen=True, slots=True)
+class TestReport:
+    project: str
+    environment: str
+    target: str
+    backend: str
+    mode: str  # "copies" | "live"
+    scripted: bool  # the target has no real model: `model:` scripts decide what it does
+    cases: tuple[CaseResult, ...] = ()
+
+    __test__ = False  # not a pytest class
+
+    def count(self, status: Status) -> int:
+        return sum(1 for c in self.cases if c.status is status)
+
+    @property
+    def ok(self) -> bool:
+        return self.count(Status.FAILED) == 0
+
+    @property
+    def cost_usd(self) -> float | None:
+        costs = [c.cost_usd for c in self.cases if c.cost_usd is not None]
+        return round(sum(costs), 6) if costs else None

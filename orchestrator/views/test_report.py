@@ -1,0 +1,122 @@
+"""Behaviour test results as text, JSON, JUnit XML and markdown (strings; the CLI writes them)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from orchestrator.engine.test_results import CaseResult, Status, TestReport
+
+MARK = {Status.PASSED: "PASS", Status.FAILED: "FAIL", Status.SKIPPED: "SKIP"}
+
+
+def _numbers(case: CaseResult) -> str:
+    parts = [f"{case.passes}/{len(case.attempts)} passed" + (f", pass_at {case.pass_at}" if case.repeat > 1 else "")]
+    parts.append(f"{case.duration_s:.2f} s")
+    parts.append(f"{case.tokens} tokens")
+    if case.cost_usd is not None:
+        parts.append(f"${case.cost_usd:.6f}")
+    return ", ".join(parts)
+
+
+def render_case_line(case: CaseResult) -> str:
+    """One line per case while the run goes on (and the failures below a failed one)."""
+    if case.status is Status.SKIPPED:
+        return f"SKIP {case.label}: {case.reason}\n"
+    note = " (failed as expected)" if case.expect_failure and case.status is Status.PASSED else ""
+    line = f"{MARK[case.status]} {case.label}{note} ({_numbers(case)})\n"
+    if case.status is Status.FAILED:
+        for number, attempt in enumerate(case.attempts, start=1):
+            for failure in attempt.failures:
+                prefix = f"run {number}: " if len(case.attempts) > 1 else ""
+                line += f"     {prefix}{failure}\n"
+        line += f"     at {case.file}:{case.line}\n"
+    return line
+
+
+def render_summary(report: TestReport) -> str:
+    passed, failed, skipped = (report.count(s) for s in (Status.PASSED, Status.FAILED, Status.SKIPPED))
+    cost = f", est. ${report.cost_usd:.6f}" if report.cost_usd is not None else ""
+    mode = "short-lived copies" if report.mode == "copies" else "the deployed objects"
+    verdict = "Tests passed" if report.ok else "Tests FAILED"
+    return (f"{verdict}: {passed} passed, {failed} failed, {skipped} skipped ({len(report.cases)} case{'s' if len(report.cases) != 1 else ''} "
+            f"on target {report.target}, environment {report.environment}, against {mode}{cost}).\n")
+
+
+def render_json(report: TestReport) -> str:
+    data: dict[str, Any] = {
+        "format_version": 1,
+        "project": report.project, "environment": report.environment, "target": report.target,
+        "backend": report.backend, "mode": report.mode, "scripted_model": report.scripted, "ok": report.ok,
+        "summary": {s.value: report.count(s) for s in Status} | {"cost_usd": report.cost_usd},
+        "cases": [{
+            "test": c.test, "case": c.case, "spec": c.spec, "file": c.file, "line": c.line,
+            "status": c.status.value, "reason": c.reason or None, "expect_failure": c.expect_failure,
+            "repeat": c.repeat, "pass_at": c.pass_at, "passes": c.passes,
+            "tokens": c.tokens, "cost_usd": c.cost_usd, "duration_s": c.duration_s,
+            "runs": [{"ok": a.ok, "failures": list(a.failures), "tokens": a.tokens, "cost_usd": a.cost_usd,
+                      "latency_s": a.latency_s} for a in c.attempts],
+        } for c in report.cases],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_junit(report: TestReport) -> str:
+    """JUnit XML as CI systems read it: one testsuite per test, one testcase per case."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("testsuites", name=f"orchestrator test ({report.environment}, {report.target})",
+                      tests=str(len(report.cases)), failures=str(report.count(Status.FAILED)),
+                      skipped=str(report.count(Status.SKIPPED)), errors="0",
+                      time=f"{sum(c.duration_s for c in report.cases):.3f}")
+    suites: dict[str, Any] = {}
+    for case in report.cases:
+        suite = suites.get(case.test)
+        if suite is None:
+            suite = suites[case.test] = ET.SubElement(root, "testsuite", name=case.test, file=case.file)
+        element = ET.SubElement(suite, "testcase", name=case.case, classname=f"{case.test}.{case.spec}",
+                                file=case.file, line=str(case.line or 0), time=f"{case.duration_s:.3f}")
+        if case.status is Status.SKIPPED:
+            ET.SubElement(element, "skipped", message=case.reason)
+        elif case.status is Status.FAILED:
+            failure = ET.SubElement(element, "failure", message=case.reason, type="expectation")
+            failure.text = "\n".join(f for a in case.attempts for f in a.failures)
+    for name, suite in suites.items():
+        mine = [c for c in report.cases if c.test == name]
+        suite.set("tests", str(len(mine)))
+        suite.set("failures", str(sum(c.status is Status.FAILED for c in mine)))
+        suite.set("skipped", str(sum(c.status is Status.SKIPPED for c in mine)))
+        suite.set("errors", "0")
+        suite.set("time", f"{sum(c.duration_s for c in mine):.3f}")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def render_markdown(report: TestReport) -> str:
+    """A pull-request comment: the verdict, a table of cases, the failures in full."""
+    icon = {Status.PASSED: "✅", Status.FAILED: "❌", Status.SKIPPED: "⏭️"}
+    lines = [f"### Behaviour tests: {report.environment} on {report.target}", "",
+             render_summary(report).strip(), "",
+             "| | test | case | runs | tokens | cost |", "| --- | --- | --- | --- | --- | --- |"]
+    for case in report.cases:
+        cost = f"${case.cost_usd:.6f}" if case.cost_usd is not None else "-"
+        runs = f"{case.passes}/{len(case.attempts)}" if case.status is not Status.SKIPPED else "skipped"
+        lines.append(f"| {icon[case.status]} | {_cell(case.test)} | {_cell(case.case)} | {runs} | {case.tokens} "
+                     f"| {cost} |")
+    failed = [c for c in report.cases if c.status is Status.FAILED]
+    skipped = [c for c in report.cases if c.status is Status.SKIPPED]
+    if failed:
+        lines += ["", "<details open><summary>Failures</summary>", ""]
+        for case in failed:
+            lines.append(f"- **{_cell(case.label)}** (`{case.file}:{case.line}`)")
+            lines += [f"  - {_cell(f)}" for a in case.attempts for f in a.failures]
+        lines += ["", "</details>"]
+    if skipped:
+        lines += ["", "<details><summary>Skipped</summary>", ""]
+        lines += [f"- {_cell(c.label)}: {_cell(c.reason)}" for c in skipped]
+        lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
