@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "apply": ("orchestrator.cli.apply", "apply", "Make the live objects match the specs (or a saved plan)."),
     "show": ("orchestrator.cli.show", "show", "Print a saved plan (text, JSON or markdown)."),
     "comment": ("orchestrator.cli.comment", "comment",
-                "Print one bounded pull-request comment from the saved plans of several environments."),
+                "Print one pull-request comment from saved plans, bounded."),
     "graph": ("orchestrator.cli.graph", "graph", "Print the resource graph of the plan (Mermaid or DOT)."),
     "paths": ("orchestrator.cli.paths", "paths", "Print the paths that can change what the project deploys."),
     "list": ("orchestrator.cli.listing", "list_command", "Show each spec's live id, status and git revision."),

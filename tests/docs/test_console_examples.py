@@ -43,4 +43,8 @@ def test_normalising_hides_what_changes_from_run_to_run_and_nothing_else() -> No
              "thread: thread_SGy3c2EEGPhaOPdSwAsKIhNN · est. $0.003887 · 5856bcf, at HEAD (0 ms)"]
     assert console.normalise(printed) == console.normalise(shown)
     assert console.normalise(["2 specs valid"]) != console.normalise(["3 specs valid"])
+    # a short commit id made only of digits (the CI run that found it had 4863060)
+    assert console.normalise(["a  in sync  4863060, at HEAD", "b  in sync  4863060, 1 commit behind (x)"]) == \
+        console.normalise(["a  in sync  c88b70f, at HEAD", "b  in sync  e2490c1, 1 commit behind (x)"])
+    assert console.normalise(["1234567 tokens"]) != console.normalise(["7654321 tokens"])
     assert console.matches(["a", "...", "d"], ["a", "b", "c", "d"]) and not console.matches(["a", "d"], ["a", "b", "d"])
