@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
@@ -19,6 +20,12 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from orchestrator.emulator.errors import ApiError
+
+# python-multipart before 0.0.19 warns "Skipping data after last boundary" on bodies the SDK sends (a
+# trailing CRLF): with no logging configured, Python prints that on the stderr of whatever embeds the
+# emulator (the `local` target runs it in-process), so every upload showed it. Its real errors raise.
+logging.getLogger("python_multipart").setLevel(logging.ERROR)
+logging.getLogger("multipart").setLevel(logging.ERROR)
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
