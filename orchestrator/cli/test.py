@@ -15,6 +15,7 @@ import click
 from orchestrator.cli.common import directory_option, environment_option, target_option
 from orchestrator.cli.engine import Invalid, events_option, load_state, make_bus
 from orchestrator.cli.output import echo
+from orchestrator.cli.previews import preview_option
 from orchestrator.errors import OrchestratorError
 
 RENDERERS = ("text", "json", "junit", "markdown")
@@ -30,6 +31,7 @@ RENDERERS = ("text", "json", "junit", "markdown")
               help="Run every case N times (over each case's own `repeat`).")
 @click.option("--against-live", is_flag=True,
               help="Talk to the deployed objects instead of short-lived copies (conversations only, no writes).")
+@preview_option
 @click.option("--output", "-o", type=click.Choice(RENDERERS), default="text", show_default=True,
               help="Report format (text lines stream while the run goes on).")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
@@ -40,7 +42,7 @@ RENDERERS = ("text", "json", "junit", "markdown")
               metavar="S", help="Give up on a turn after S seconds.")
 @events_option
 def test(names: tuple[str, ...], directory: Path | None, environment: str | None, target: str | None,
-         case_glob: str | None, repeat: int | None, against_live: bool, output: str, out_file: Path | None,
+         case_glob: str | None, repeat: int | None, against_live: bool, preview: str | None, output: str, out_file: Path | None,
          tool_timeout: float, turn_timeout: float, events: Path | None) -> int:
     """Run the behaviour tests of the named tests or specs (all by default).
 
@@ -56,9 +58,10 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
       orchestrator test -e prod --against-live --repeat 3
     """
     try:
-        state = load_state(directory, environment, target)
+        state = load_state(directory, environment, target, preview=preview)
     except Invalid:
         return 1
+    against_live = against_live or preview is not None  # a preview's objects are talked to, like live ones
     tests = pick_tests(state, names)
     if not tests:
         echo(f"No tests in environment {state.environment.name}: add a spec with `kind: test` "
