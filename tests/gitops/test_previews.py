@@ -118,10 +118,10 @@ def test_the_sweeper_removes_previews_not_applied_for_longer_than_the_bound(root
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     from orchestrator.cli import previews
 
-    start = time.time()
     assert cli(root, "apply", "--yes")[0] == 0
     for name in ("stale", "busy"):
         assert cli(root, "apply", "--preview", name, "--yes")[0] == 0
+    start = time.time() + 1  # after every create: ages below are at least the days named
     monkeypatch.setattr(previews, "now", lambda: start + 6 * 86400)
     write_spec(root, "tutor", instructions="Updated on day six.")
     assert cli(root, "apply", "--preview", "busy", "--yes")[0] == 0  # busy: updated, dated day six
