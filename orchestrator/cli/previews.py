@@ -20,10 +20,11 @@ from dataclasses import dataclass, fields, replace
 from types import MappingProxyType
 from typing import Any
 
+from orchestrator.engine.ownership import PREVIEW_MARK, PREVIEW_NAME, split_preview
 from orchestrator.errors import OrchestratorError
 
-PREVIEW_MARK = "~preview-"
-NAME_PATTERN = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")  # at most 32 characters
+NAME_PATTERN = PREVIEW_NAME
+split_owner_environment = split_preview  # (environment, preview name) of a preview's owner environment
 NAME_SUFFIX = " [preview {name}]"
 DURATION = re.compile(r"^(\d{1,6})([smhdw])$")
 UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -71,14 +72,6 @@ def preview_of(owner_env: str, environment: str) -> str | None:
         return None
     name = owner_env[len(prefix):]
     return name if NAME_PATTERN.match(name) else None
-
-
-def split_owner_environment(owner_env: str) -> tuple[str, str] | None:
-    """(environment, preview name) of a preview's owner environment; None for any other."""
-    environment, mark, name = owner_env.partition(PREVIEW_MARK)
-    if not mark or not environment or not NAME_PATTERN.match(name):
-        return None
-    return environment, name
 
 
 def preview_environment(environment: Any, name: str) -> Any:

@@ -163,6 +163,24 @@ def user_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in (metadata or {}).items() if k not in RESERVED_KEYS}
 
 
+PREVIEW_MARK = "~preview-"  # <environment>~preview-<name>: the owner environment of a preview (cli/previews.py)
+PREVIEW_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")  # at most 32 characters
+
+
+def split_preview(environment: str) -> tuple[str, str] | None:
+    """(environment, preview name) when an owner's environment is a preview's; None for any other."""
+    base, mark, name = environment.partition(PREVIEW_MARK)
+    if not mark or not base or not PREVIEW_NAME.match(name):
+        return None
+    return base, name
+
+
+def apply_hint(environment: str) -> str:
+    """The command that deploys an owner environment: `orchestrator apply -e ENV [--preview NAME]`."""
+    split = split_preview(environment)
+    return f"orchestrator apply -e {split[0]} --preview {split[1]}" if split else f"orchestrator apply -e {environment}"
+
+
 NAME_MARK = "#"
 
 

@@ -223,3 +223,60 @@ def test_test_preview_talks_to_the_preview_and_creates_no_copies(root: Path) -> 
     assert live(root) == before and "Created" not in out
     code, out = cli(root, "test", "--preview", "pr-4")
     assert code == 1, out  # no such preview: nothing to talk to
+
+
+# -- pure pieces ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, seconds", [("30s", 30), ("45m", 2700), ("12h", 43200), ("7d", 604800),
+                                           ("2w", 1209600), ("0s", 0)])
+def test_durations_are_a_number_and_a_unit(text: str, seconds: int) -> None:
+    from orchestrator.cli.previews import parse_duration
+
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["7", "d", "7 days", "-1d", "1.5h", "7D", "9999999d"])
+def test_a_bad_duration_is_refused(text: str) -> None:
+    from orchestrator.cli.previews import parse_duration
+    from orchestrator.errors import OrchestratorError
+
+    with pytest.raises(OrchestratorError, match="expected a number and a unit"):
+        parse_duration(text)
+
+
+def test_a_preview_owner_environment_is_told_apart_from_environments_and_test_copies() -> None:
+    from orchestrator.engine.ownership import apply_hint, split_preview
+
+    assert split_preview("dev~preview-pr-1") == ("dev", "pr-1")
+    assert split_preview("dev~preview-test") == ("dev", "test")
+    for other in ("dev", "dev~test", "~preview-pr-1", "dev~preview-", "dev~preview-PR", "dev~preview-a/b"):
+        assert split_preview(other) is None, other
+    assert apply_hint("dev~preview-pr-1") == "orchestrator apply -e dev --preview pr-1"
+    assert apply_hint("dev") == "orchestrator apply -e dev"
+
+
+def test_the_apply_time_rides_in_the_hash_beside_claim_and_revision_and_is_no_change() -> None:
+    from orchestrator.engine.ownership import (
+        HASH_KEY,
+        parse_applied_at,
+        parse_claim,
+        parse_digests,
+        parse_revision,
+        with_applied_at,
+        with_claim,
+        with_revision,
+    )
+
+    stamped = {HASH_KEY: "aaa.bbb"}
+    stamped = with_applied_at(with_revision(with_claim(stamped, "0123456789abcdef"), "abcdef1"), 1_796_000_000)
+    assert stamped[HASH_KEY] == "aaa.bbb;claim=0123456789abcdef;rev=abcdef1;at=1796000000"
+    assert parse_applied_at(stamped) == 1_796_000_000 and parse_claim(stamped) == "0123456789abcdef"
+    assert parse_revision(stamped) == "abcdef1" and parse_digests(stamped).full == "aaa"
+    assert parse_applied_at({HASH_KEY: "aaa.bbb;at=soon"}) is None and parse_applied_at({}) is None
+
+
+def test_a_missing_preview_names_the_command_that_makes_it(root: Path) -> None:
+    write(root / "specs" / "tutor-test.yaml", TEST_SPEC)
+    code, out = cli(root, "test", "--preview", "pr-5")
+    assert code == 1 and "run `orchestrator apply -e dev --preview pr-5` first" in out, out
