@@ -280,3 +280,26 @@ def test_a_missing_preview_names_the_command_that_makes_it(root: Path) -> None:
     write(root / "specs" / "tutor-test.yaml", TEST_SPEC)
     code, out = cli(root, "test", "--preview", "pr-5")
     assert code == 1 and "run `orchestrator apply -e dev --preview pr-5` first" in out, out
+
+
+def test_run_preview_talks_to_the_preview_copy(root: Path) -> None:
+    assert cli(root, "apply", "--preview", "pr-8", "--yes")[0] == 0
+    result = run_cli(["-C", str(root), "run", "tutor", "--preview", "pr-8", "-m", "hola", "--output", "json"])
+    assert result.exit_code == 0, result.output
+    run_id = json.loads(result.stdout)["run_id"]
+    assert _bodies(root, "thread.run")[run_id]["assistant_id"] == _owned(root)["test-project/dev~preview-pr-8/tutor"]
+    code, out = cli(root, "run", "tutor", "--preview", "pr-9", "-m", "hola")
+    assert code == 1 and "orchestrator apply -e dev --preview pr-9" in out, out
+
+
+def _bodies(root: Path, kind: str) -> dict[str, dict]:
+    db = sqlite3.connect(root / ".orchestrator" / "local.db")
+    try:
+        rows = db.execute("select body from objects where kind = ?", (kind,)).fetchall()
+    finally:
+        db.close()
+    return {body["id"]: body for body in (json.loads(b) for (b,) in rows)}
+
+
+def _owned(root: Path) -> dict[str, str]:
+    return {b["metadata"]["orchestrator.owner"]: i for i, b in _bodies(root, "assistant").items()}
