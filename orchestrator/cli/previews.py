@@ -94,7 +94,9 @@ def _renamed(spec: Any, suffix: str) -> Any:
     names = {f.name for f in fields(spec)} if hasattr(spec, "__dataclass_fields__") else set()
     if "display_name" not in names or not isinstance(spec.display_name, str):
         return spec
-    return replace(spec, display_name=spec.display_name[:256 - len(suffix)] + suffix)
+    room = 256 - len(suffix.encode("utf-8"))  # the APIs' limit is 256 UTF-8 bytes
+    base = spec.display_name.encode("utf-8")[:room].decode("utf-8", "ignore")
+    return replace(spec, display_name=base + suffix)
 
 
 def _paused(spec: Any) -> Any:

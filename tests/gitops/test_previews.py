@@ -303,3 +303,16 @@ def _bodies(root: Path, kind: str) -> dict[str, dict]:
 
 def _owned(root: Path) -> dict[str, str]:
     return {b["metadata"]["orchestrator.owner"]: i for i, b in _bodies(root, "assistant").items()}
+
+
+def test_a_long_name_keeps_its_preview_suffix_within_256_bytes() -> None:
+    from dataclasses import dataclass
+
+    from orchestrator.cli.previews import _renamed
+
+    @dataclass(frozen=True)
+    class Named:
+        display_name: str
+
+    renamed = _renamed(Named("ñ" * 200), " [preview pr-1]").display_name
+    assert renamed.endswith(" [preview pr-1]") and len(renamed.encode("utf-8")) <= 256
