@@ -96,6 +96,13 @@ def _destroy(selection: Any, yes: bool, parallelism: int, bus: Any, output: str)
                                           fingerprint=found.fingerprint(obj)) for obj in owned if obj.owner),
                                   key=lambda c: (c.name, c.id or "")))
         plan = Plan(project.name, env.name, tgt.name, tgt.backend, tuple(changes))
+        if not is_preview:
+            from orchestrator.cli.previews import find_previews
+
+            kept = [p.name for p in find_previews(project.name, env.name, objects)]
+            if kept:
+                echo(f"Previews of environment {env.name} are not its objects and stay: {', '.join(kept)} "
+                     "(`destroy --preview NAME` removes one).", err=True)
         if not changes:
             what = _describe(env.name)
             echo(f"Nothing to destroy: project {project.name} owns no objects in {what} "

@@ -74,7 +74,8 @@ def test_a_preview_lives_beside_the_environment_and_never_touches_it(root: Path)
     assert code == 0, out
     assert sorted(live(root)) == sorted([*env_objects, "test-project/dev~preview-pr-2/analyst",
                                          "test-project/dev~preview-pr-2/tutor"])
-    assert cli(root, "destroy", "--yes")[0] == 0
+    code, out = cli(root, "destroy", "--yes")
+    assert code == 0 and "not its objects and stay: pr-2" in out, out
     assert sorted(live(root)) == ["test-project/dev~preview-pr-2/analyst", "test-project/dev~preview-pr-2/tutor"]
     code, out = cli(root, "destroy", "--preview", "pr-1", "--yes")
     assert code == 0 and "preview pr-1 of environment dev" in out, out
