@@ -568,6 +568,9 @@ class KnowledgeSync:
             if remote.project == self.project and remote.path and remote.id not in used:
                 self._call(lambda r=remote: self.sdk.files.delete(r.id), ignore_missing=True)
                 deleted.append(remote.id)
+        with self._lock:  # a later apply through this same sync uploads them again
+            for key in [k for k, file_id in self._uploads.items() if file_id in deleted]:
+                del self._uploads[key]
         return deleted
 
     def _call(self, action: Callable[[], Any], *, ignore_missing: bool = False) -> Any:

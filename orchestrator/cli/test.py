@@ -7,6 +7,9 @@ deployed objects instead. Exit 0 when no case failed (skips allowed), 1 otherwis
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,11 @@ RENDERERS = ("text", "json", "junit", "markdown")
 @click.option("--case", "case_glob", default=None, metavar="GLOB", help="Only the cases whose name matches GLOB.")
 @click.option("--repeat", type=click.IntRange(1, 100), default=None, metavar="N",
               help="Run every case N times (over each case's own `repeat`).")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True, metavar="N",
+              help="Run N cases at a time (the report stays in file order).")
+@click.option("--baseline", "baseline_rev", default=None, metavar="REV",
+              help="Also run the cases against the specs as they were at git revision REV (a pull request's base) "
+                   "and show each case as base -> head, regressions first.")
 @click.option("--against-live", is_flag=True,
               help="Talk to the deployed objects instead of short-lived copies (conversations only, no writes).")
 @preview_option
@@ -42,7 +50,8 @@ RENDERERS = ("text", "json", "junit", "markdown")
               metavar="S", help="Give up on a turn after S seconds.")
 @events_option
 def test(names: tuple[str, ...], directory: Path | None, environment: str | None, target: str | None,
-         case_glob: str | None, repeat: int | None, against_live: bool, preview: str | None, output: str, out_file: Path | None,
+         case_glob: str | None, repeat: int | None, parallelism: int, baseline_rev: str | None,
+         against_live: bool, preview: str | None, output: str, out_file: Path | None,
          tool_timeout: float, turn_timeout: float, events: Path | None) -> int:
     """Run the behaviour tests of the named tests or specs (all by default).
 
@@ -55,6 +64,7 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
       orchestrator test                          # every test, on short-lived copies
       orchestrator test spanish-tutor --case '*grammar*'
       orchestrator test -o junit --out report.xml
+      orchestrator test --baseline origin/main -o markdown --out comment.md
       orchestrator test -e prod --against-live --repeat 3
     """
     try:
@@ -67,15 +77,31 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
         echo(f"No tests in environment {state.environment.name}: add a spec with `kind: test` "
                    "(`orchestrator schema test` prints its schema).", err=True)
         return 0
-    from orchestrator.cli.progress import Activity
     from orchestrator.runtime.behaviour import select_cases
 
     if case_glob and not any(select_cases(t, case_glob) for t in tests):
         raise OrchestratorError(f"no case matches --case {case_glob!r} (cases: "
                                 + ", ".join(f"`{c.name}`" for t in tests for c in t.cases) + ")")
     tests = [t for t in tests if select_cases(t, case_glob)]
+    if baseline_rev is not None and against_live:
+        raise OrchestratorError("--baseline runs the cases on short-lived copies of the specs at REV; it cannot be "
+                                f"combined with {'--preview' if preview is not None else '--against-live'}")
+    with ExitStack() as scope:
+        try:
+            baseline = None if baseline_rev is None else scope.enter_context(baseline_state(state, baseline_rev))
+        except Invalid:
+            return 1
+        return _run(state, tests, baseline, case_glob=case_glob, repeat=repeat, parallelism=parallelism,
+                    against_live=against_live, output=output, out_file=out_file, tool_timeout=tool_timeout,
+                    turn_timeout=turn_timeout, events=events)
+
+
+def _run(state: Any, tests: list[Any], baseline: Any, *, case_glob: str | None, repeat: int | None, parallelism: int,
+         against_live: bool, output: str, out_file: Path | None, tool_timeout: float, turn_timeout: float,
+         events: Path | None) -> int:
+    from orchestrator.cli.progress import Activity
     from orchestrator.engine.test_results import TestReport
-    from orchestrator.runtime.behaviour import ScriptChannel, run_tests
+    from orchestrator.runtime.behaviour import ScriptChannel, run_tests, select_cases
     from orchestrator.runtime.conversation import Limits, Session
     from orchestrator.secrets import redact
     from orchestrator.views.test_report import render_case_line, render_summary
@@ -89,15 +115,20 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
     activity = Activity("running behaviour tests", delay=0.5)
     done = 0
 
+    base_results: dict[tuple[str, str], Any] = {}
+
     def shown(case: Any) -> None:
         nonlocal done
         done += 1
+        if baseline is not None:
+            case = with_baseline(case, base_results)
         with activity.cleared():
             echo(redact(render_case_line(case)), nl=False, err=stream_err)
         activity.update(f"running behaviour tests: {done} of {total} cases done")
         bus.publish("test_case_finished", test=case.test, case=case.case, spec=case.spec, status=case.status.value,
                     runs=len(case.attempts), passes=case.passes, pass_at=case.pass_at, reason=case.reason or None,
-                    tokens=case.tokens, cost_usd=case.cost_usd, duration_s=case.duration_s)
+                    tokens=case.tokens, cost_usd=case.cost_usd, duration_s=case.duration_s,
+                    **({"baseline": case.base_status} if case.compared else {}))
 
     interrupted = False
     results: tuple[Any, ...] = ()
@@ -117,27 +148,51 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
 
                 with activity:
                     results = run_tests(tests, open_live, scripted=scripted, channel=channel, case_glob=case_glob,
-                                        repeat=repeat, on_case=shown, backend=state.target.backend)
+                                        repeat=repeat, on_case=shown, backend=state.target.backend,
+                                        parallelism=parallelism)
             else:
                 from orchestrator.runtime.behaviour import skip_reason
 
-                needing = [t for t in tests if any(skip_reason(c, scripted=scripted, backend=state.target.backend)
-                                                   is None for c in select_cases(t, case_glob))]  # only those
-                with Copies(state, needing, live, bus=bus, say=lambda line: echo(line, err=True)) as copies:
+                def on_copies(source: Any, chosen: list[Any], files_root: Path | None = None) -> Any:
+                    needing = [t for t in chosen if any(skip_reason(c, scripted=scripted,
+                                                                    backend=state.target.backend)
+                                                        is None for c in select_cases(t, case_glob))]  # only those
+                    return Copies(source, needing, live, bus=bus, say=lambda line: echo(line, err=True),
+                                  home=state.project, files_root=files_root)
+
+                if baseline is not None:
+                    at_base = [t for t in tests if t.spec in baseline.state.specs]  # the others are new
+                    with on_copies(baseline.state, at_base, baseline.state.project.root) as copies, \
+                            Activity(f"running the cases at baseline {baseline.commit[:7]}", delay=0.5):
+                        # the working tree's handlers on both sides: no Python is imported from a revision
+                        handlers = replace(copies.state, project=state.project)
+
+                        def open_base(test: Any) -> Any:
+                            return Session.attach(handlers, copies.name_of(test), sdk, limits=limits, bus=bus)
+
+                        for case in run_tests(at_base, open_base, scripted=scripted, channel=channel,
+                                              case_glob=case_glob, repeat=repeat, backend=state.target.backend,
+                                              parallelism=parallelism):
+                            base_results[(case.test, case.case)] = case
+                with on_copies(state, tests) as copies:
                     def open_copy(test: Any) -> Any:
                         return Session.attach(copies.state, copies.name_of(test), sdk, limits=limits, bus=bus)
 
                     with activity:
                         results = run_tests(tests, open_copy, scripted=scripted, channel=channel,
                                             case_glob=case_glob, repeat=repeat, on_case=shown,
-                                            backend=state.target.backend)
+                                            backend=state.target.backend, parallelism=parallelism)
         except KeyboardInterrupt:
             interrupted = True
         finally:
             if channel is not None:
                 channel.close()
+    if baseline is not None:
+        results = compared(results, base_results)
     report = TestReport(state.project.name, state.environment.name, state.target.name, state.target.backend,
-                        "live" if against_live else "copies", scripted, results)
+                        "live" if against_live else "copies", scripted, results,
+                        baseline=baseline.rev if baseline is not None else None,
+                        baseline_commit=baseline.commit if baseline is not None else None)
     echo(render_summary(report), nl=False, err=stream_err)
     if output != "text" or out_file is not None:
         text = redact(render_report(report, output))
@@ -186,3 +241,43 @@ def pick_tests(state: Any, names: tuple[str, ...]) -> list[Any]:
                                     else "") + f" (tests: {', '.join(f'`{t.name}`' for t in tests) or 'none'})")
         picked.extend(t for t in chosen if t not in picked)
     return picked
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    rev: str  # as the user gave it
+    commit: str
+    state: Any  # the desired state at the commit (its project root: a temporary folder)
+
+
+@contextmanager
+def baseline_state(state: Any, rev: str) -> Iterator[Baseline]:
+    """The desired state of the specs at git revision rev (checked as `diff --rev` checks it), for the run's
+    environment and target; its temporary tree is removed on exit."""
+    from orchestrator.cli.common import use_project_redactor
+    from orchestrator.cli.revision_state import build_revision, describe
+    from orchestrator.engine.revisions import Snapshots, describe_commits, require_repository, resolve_commit
+
+    repo = require_repository(state.project.root, "--baseline")
+    commit = resolve_commit(repo, rev)
+    with Snapshots(repo) as snapshots:
+        built = build_revision(snapshots, commit, state)
+        use_project_redactor(state.project)  # the working tree's secrets stay redacted too
+        if built.project.name != state.project.name:
+            raise OrchestratorError(f"the project is `{built.project.name}` at revision {commit[:7]}, not "
+                                    f"`{state.project.name}`: --baseline compares revisions of one project")
+        echo(f"Baseline: revision {describe(describe_commits(repo, [commit])[commit])}", err=True)
+        yield Baseline(rev, commit, built)
+
+
+def with_baseline(case: Any, base: dict[tuple[str, str], Any]) -> Any:
+    """The head's case result carrying its result at the baseline (None: the case is new there)."""
+    return replace(case, baseline=base.get((case.test, case.case)), compared=True)
+
+
+def compared(results: tuple[Any, ...], base: dict[tuple[str, str], Any]) -> tuple[Any, ...]:
+    """Each case with its baseline result, regressions first, then the other failures, then what changed (file
+    order within each)."""
+    from orchestrator.engine.test_results import change_rank
+
+    return tuple(sorted((with_baseline(c, base) for c in results), key=change_rank))

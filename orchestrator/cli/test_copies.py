@@ -43,8 +43,10 @@ class Copies:
     """A context manager: the copies created on enter (one per tested spec and vars), deleted on exit."""
 
     def __init__(self, state: Any, tests: Sequence[Any], live: Any, *, bus: Any, say: Callable[[str], None],
-                 today: Any = None) -> None:
-        self.source = state
+                 today: Any = None, home: Any = None, files_root: Path | None = None) -> None:
+        self.source = state  # the specs copied: the working tree's, or a git revision's (--baseline)
+        self.home = home or state.project  # the real project: its lock files, apply lock and ownership name
+        self.files_root = files_root  # where knowledge files are read from (a revision's tree), if not the project
         self.tests = tests
         self.live = live
         self.bus = bus
@@ -62,7 +64,7 @@ class Copies:
     def __enter__(self) -> Copies:
         from filelock import FileLock
 
-        folder = runs_dir(self.source.project)
+        folder = runs_dir(self.home)
         folder.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(folder / f"{self.run_id}.lock"))
         lock.acquire(timeout=0)
@@ -135,12 +137,20 @@ class Copies:
         from orchestrator.engine.sync import make_plan
 
         live = self.live
-        with apply_lock(self.source.project, self.source.target):
+        with apply_lock(self.home, self.source.target):
             objects = read_live(live, self.state)
             self._remove_leftovers(objects)
             plan = make_plan(self.state, objects, live.mapping, kinds=live.kinds,
                              only=frozenset(self._names.values()))
-            result = run_plan(plan, live, PARALLELISM, self.bus)
+            knowledge = getattr(live, "knowledge", None)
+            root = getattr(knowledge, "root", None)
+            if knowledge is not None and self.files_root is not None:
+                knowledge.root = self.files_root
+            try:
+                result = run_plan(plan, live, PARALLELISM, self.bus)
+            finally:
+                if knowledge is not None:
+                    knowledge.root = root
         made = [o for o in result.outcomes if o.ok]
         failed = [o for o in result.outcomes if not o.ok]
         if failed:  # __enter__ deletes what was made
@@ -151,12 +161,12 @@ class Copies:
                  f"({len(made)} object{'s' if len(made) != 1 else ''}).")
 
     def _remove_leftovers(self, objects: Any) -> None:
-        dead = dead_runs(self.source.project, objects, self.environment.name, exclude=self.run_id)
+        dead = dead_runs(self.home, objects, self.environment.name, exclude=self.run_id)
         if not dead:
             return
         removed = self._delete_in(objects, lambda name: _run_of(name) in dead)
         for run in dead:
-            _unlink(runs_dir(self.source.project) / f"{run}.lock")
+            _unlink(runs_dir(self.home) / f"{run}.lock")
         if removed:
             self.say(f"Removed {removed} leftover object{'s' if removed != 1 else ''} of earlier test runs "
                      f"({', '.join(sorted(dead))}).")
@@ -167,6 +177,8 @@ class Copies:
         try:
             objects = read_live(self.live, self.state)
             removed = self._delete_in(objects, wanted)
+            if removed:
+                self._collect_garbage()
         except Exception as exc:  # never hide the run's own outcome; the next run removes them
             self.say(f"warning: could not delete the test copies of run {self.run_id} ({exc}); the next "
                      "`orchestrator test` or `destroy` removes them")
@@ -174,10 +186,21 @@ class Copies:
         if removed:
             self.say(f"{what.capitalize()} ({removed} object{'s' if removed != 1 else ''}).")
 
+    def _collect_garbage(self) -> None:
+        """The uploads the deleted copies used and nothing else uses (knowledge files are shared by content
+        across the project's stores, so deleting a store leaves them): deleted as an apply does."""
+        from orchestrator.cli.engine import apply_lock
+
+        knowledge = getattr(self.live, "knowledge", None)
+        if knowledge is None:
+            return
+        with apply_lock(self.home, self.source.target):
+            knowledge.collect_garbage()
+
     def _delete_in(self, objects: Any, wanted: Callable[[str], bool]) -> int:
         from orchestrator.cli.apply import run_plan
 
-        plan = delete_plan(self.source.project, self.environment.name, self.source.target, self.live, objects, wanted)
+        plan = delete_plan(self.home, self.environment.name, self.source.target, self.live, objects, wanted)
         if not plan.changes:
             return 0
         result = run_plan(plan, self.live, PARALLELISM, self.bus)

@@ -36,6 +36,22 @@ class CaseResult:
     repeat: int = 1
     reason: str = ""  # why skipped; why failed (the first failure), for one-line views
     expect_failure: bool = False
+    compared: bool = False  # run with --baseline: `baseline` is the case's result at the base revision ...
+    baseline: CaseResult | None = None  # ... or None: the case is new there (its spec did not exist)
+
+    @property
+    def base_status(self) -> str:
+        """passed, failed, skipped; `new` when the case did not run at the baseline."""
+        return self.baseline.status.value if self.baseline is not None else "new"
+
+    @property
+    def transition(self) -> str:
+        """`passed -> failed`: the case at the baseline, then now."""
+        return f"{self.base_status} -> {self.status.value}"
+
+    @property
+    def regression(self) -> bool:
+        return self.status is Status.FAILED and self.baseline is not None and self.baseline.status is Status.PASSED
 
     @property
     def passes(self) -> int:
@@ -68,6 +84,8 @@ class TestReport:
     mode: str  # "copies" | "live"
     scripted: bool  # the target has no real model: `model:` scripts decide what it does
     cases: tuple[CaseResult, ...] = ()
+    baseline: str | None = None  # --baseline REV as given, and the commit it named
+    baseline_commit: str | None = None
 
     __test__ = False  # not a pytest class
 
@@ -82,3 +100,12 @@ class TestReport:
     def cost_usd(self) -> float | None:
         costs = [c.cost_usd for c in self.cases if c.cost_usd is not None]
         return round(sum(costs), 6) if costs else None
+
+
+def change_rank(case: CaseResult) -> int:
+    """Where a compared case goes in a report: regressions, other failures, other changes, the unchanged."""
+    if case.regression:
+        return 0
+    if case.status is Status.FAILED:
+        return 1
+    return 2 if case.base_status != case.status.value else 3

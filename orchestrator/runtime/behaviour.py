@@ -12,8 +12,10 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from orchestrator.engine.test_results import Attempt, CaseResult, Status
@@ -38,6 +40,8 @@ class ScriptChannel:
 
         self._url = str(base_url).rstrip("/").removesuffix("/v1") + ADMIN_SCRIPT_PATH
         self._headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+        self._guard = threading.Lock()
+        self._holds: dict[str, threading.Lock] = {}
 
     def _send(self, method: str, url: str, body: Any = None) -> tuple[int, str]:
         import urllib.error
@@ -80,6 +84,14 @@ class ScriptChannel:
         from urllib.parse import quote
 
         self._send("DELETE", f"{self._url}?key={quote(key)}")
+
+    @contextmanager
+    def hold(self, key: str) -> Iterator[None]:
+        """One turn at a time on key (cases run on several threads)."""
+        with self._guard:
+            lock = self._holds.setdefault(key, threading.Lock())
+        with lock:
+            yield
 
     def close(self) -> None:
         pass
@@ -151,15 +163,21 @@ def run_attempt(case: Case, open_session: Callable[[], Any], *, scripted: bool,
     keys: set[str] = set()
     try:
         for number, turn in enumerate(case.turns, start=1):
-            if scripted and channel is not None and turn.script is not None:
-                # the conversation's own key when it has one (nobody else's chat takes the steps), else the
-                # assistant's (an agent session is made by its first turn)
-                key = getattr(session, "thread_id", None) or session.assistant_id
-                keys.add(key)
-                channel.set(key, turn.script)
             started = time.perf_counter()
             try:
-                reply = session.send(turn.user)
+                with ExitStack() as gate:
+                    if scripted and channel is not None and turn.script is not None:
+                        # the conversation's own key when it has one (nobody else's chat takes the steps), else
+                        # the assistant's (an agent session is made by its first turn): then the cases running
+                        # at the same time take turns with it, and its leftover steps go with the turn
+                        key = getattr(session, "thread_id", None) or session.assistant_id
+                        if key == session.assistant_id:
+                            gate.enter_context(channel.hold(key))
+                            gate.callback(channel.clear, key)
+                        keys.add(key)
+                        channel.set(key, turn.script)
+                    started = time.perf_counter()
+                    reply = session.send(turn.user)
             except TurnFailed as failed:
                 latency += time.perf_counter() - started
                 tokens += failed.usage.total_tokens
@@ -377,15 +395,60 @@ def citations(session: Any, reply: Any) -> list[str] | None:
 
 def run_tests(tests: Iterable[BehaviourTest], open_session: Callable[[BehaviourTest], Any], *, scripted: bool,
               channel: ScriptChannel | None, case_glob: str | None = None, repeat: int | None = None,
-              backend: str = "assistants",
-              on_case: Callable[[CaseResult], None] | None = None) -> tuple[CaseResult, ...]:
-    """Every selected case of every test, one after another (a case's turns share one conversation)."""
-    results = []
-    for test in tests:
-        for case in select_cases(test, case_glob):
-            result = run_case(test, case, lambda t=test: open_session(t), scripted=scripted, channel=channel,
-                              repeat=repeat, backend=backend)
-            results.append(result)
+              backend: str = "assistants", on_case: Callable[[CaseResult], None] | None = None,
+              parallelism: int = 1) -> tuple[CaseResult, ...]:
+    """Every selected case of every test (a case's turns share one conversation), `parallelism` cases at a time
+    on worker threads. The results are in file order whatever order the cases finish in; on_case is called in
+    the caller's thread as each one finishes. An exception (Ctrl-C) cancels the cases not started, tells the
+    running ones to stop after their turn and is raised."""
+    jobs = [(test, case) for test in tests for case in select_cases(test, case_glob)]
+
+    def one(job: tuple[BehaviourTest, Case]) -> CaseResult:
+        test, case = job
+        return run_case(test, case, lambda t=test: open_session(t), scripted=scripted, channel=channel,
+                        repeat=repeat, backend=backend)
+
+    if parallelism <= 1 or len(jobs) <= 1:
+        results = []
+        for job in jobs:
+            results.append(one(job))
             if on_case is not None:
-                on_case(result)
-    return tuple(results)
+                on_case(results[-1])
+        return tuple(results)
+    import queue
+
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for index in range(len(jobs)):
+        todo.put(index)
+    finished: queue.SimpleQueue[tuple[int, CaseResult | BaseException]] = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def worker() -> None:
+        while not stop.is_set():
+            try:
+                index = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                finished.put((index, one(jobs[index])))
+            except BaseException as exc:  # raised in the caller's thread
+                finished.put((index, exc))
+
+    # daemon threads: a case stuck in a turn never keeps a Ctrl-C'd process alive (its copies are deleted)
+    for number in range(min(parallelism, len(jobs))):
+        threading.Thread(target=worker, name=f"orchestrator-test-{number}", daemon=True).start()
+    done: dict[int, CaseResult] = {}
+    try:
+        while len(done) < len(jobs):
+            try:
+                index, outcome = finished.get(timeout=0.2)  # a timeout: Ctrl-C gets in
+            except queue.Empty:
+                continue
+            if isinstance(outcome, BaseException):
+                raise outcome
+            done[index] = outcome
+            if on_case is not None:
+                on_case(outcome)
+    finally:
+        stop.set()  # the cases not started never start
+    return tuple(done[index] for index in range(len(jobs)))

@@ -22,8 +22,9 @@ def _numbers(case: CaseResult) -> str:
 def render_case_line(case: CaseResult) -> str:
     """One line per case while the run goes on (and the failures below a failed one)."""
     if case.status is Status.SKIPPED:
-        return f"SKIP {case.label}: {case.reason}\n"
+        return f"SKIP {case.label}{f' [{case.transition}]' if case.compared else ''}: {case.reason}\n"
     note = " (failed as expected)" if case.expect_failure and case.status is Status.PASSED else ""
+    note += f" [{case.transition}]" if case.compared else ""
     line = f"{MARK[case.status]} {case.label}{note} ({_numbers(case)})\n"
     if case.status is Status.FAILED:
         for number, attempt in enumerate(case.attempts, start=1):
@@ -40,7 +41,28 @@ def render_summary(report: TestReport) -> str:
     mode = "short-lived copies" if report.mode == "copies" else "the deployed objects"
     verdict = "Tests passed" if report.ok else "Tests FAILED"
     return (f"{verdict}: {passed} passed, {failed} failed, {skipped} skipped ({len(report.cases)} case{'s' if len(report.cases) != 1 else ''} "
-            f"on target {report.target}, environment {report.environment}, against {mode}{cost}).\n")
+            f"on target {report.target}, environment {report.environment}, against {mode}{cost}).\n"
+            + (render_comparison(report) + "\n" if report.baseline is not None else ""))
+
+
+def render_comparison(report: TestReport) -> str:
+    """`Against baseline main (abc1234): 1 regression, 2 fixed, 1 new, 5 unchanged.`"""
+    regressions = sum(c.regression for c in report.cases)
+    fixed = sum(c.status is Status.PASSED and c.base_status == "failed" for c in report.cases)
+    new = sum(c.baseline is None for c in report.cases)
+    unchanged = sum(c.baseline is not None and c.base_status == c.status.value for c in report.cases)
+    other = len(report.cases) - regressions - fixed - new - unchanged
+    parts = [f"{regressions} regression{'s' if regressions != 1 else ''}", f"{fixed} fixed", f"{new} new"]
+    parts += [f"{other} otherwise changed"] if other else []
+    return (f"Against baseline {report.baseline} ({(report.baseline_commit or '')[:7]}): "
+            + ", ".join(parts) + f", {unchanged} unchanged.")
+
+
+def _baseline_json(case: CaseResult) -> dict[str, Any] | None:
+    base = case.baseline
+    if base is None:
+        return None
+    return {"status": base.status.value, "passes": base.passes, "runs": len(base.attempts), "cost_usd": base.cost_usd}
 
 
 def render_json(report: TestReport) -> str:
@@ -56,8 +78,11 @@ def render_json(report: TestReport) -> str:
             "tokens": c.tokens, "cost_usd": c.cost_usd, "duration_s": c.duration_s,
             "runs": [{"ok": a.ok, "failures": list(a.failures), "tokens": a.tokens, "cost_usd": a.cost_usd,
                       "latency_s": a.latency_s} for a in c.attempts],
-        } for c in report.cases],
+        } | ({"baseline": _baseline_json(c)} if c.compared else {}) for c in report.cases],
     }
+    if report.baseline is not None:  # --baseline REV: each case also as it ran at REV (null: new there)
+        data["baseline"] = report.baseline
+        data["baseline_commit"] = report.baseline_commit
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -76,10 +101,16 @@ def render_junit(report: TestReport) -> str:
             suite = suites[case.test] = ET.SubElement(root, "testsuite", name=case.test, file=case.file)
         element = ET.SubElement(suite, "testcase", name=case.case, classname=f"{case.test}.{case.spec}",
                                 file=case.file, line=str(case.line or 0), time=f"{case.duration_s:.3f}")
+        if case.compared:
+            properties = ET.SubElement(element, "properties")
+            ET.SubElement(properties, "property", name="baseline", value=case.base_status)
+            ET.SubElement(properties, "property", name="baseline_commit", value=report.baseline_commit or "")
         if case.status is Status.SKIPPED:
             ET.SubElement(element, "skipped", message=case.reason)
         elif case.status is Status.FAILED:
-            failure = ET.SubElement(element, "failure", message=case.reason, type="expectation")
+            message = (f"regression ({case.transition}): " if case.regression else "") + case.reason
+            failure = ET.SubElement(element, "failure", message=message,
+                                    type="regression" if case.regression else "expectation")
             failure.text = "\n".join(f for a in case.attempts for f in a.failures)
     for name, suite in suites.items():
         mine = [c for c in report.cases if c.test == name]
@@ -95,14 +126,19 @@ def render_junit(report: TestReport) -> str:
 def render_markdown(report: TestReport) -> str:
     """A pull-request comment: the verdict, a table of cases, the failures in full."""
     icon = {Status.PASSED: "✅", Status.FAILED: "❌", Status.SKIPPED: "⏭️"}
+    compared = report.baseline is not None
     lines = [f"### Behaviour tests: {report.environment} on {report.target}", "",
-             render_summary(report).strip(), "",
-             "| | test | case | runs | tokens | cost |", "| --- | --- | --- | --- | --- | --- |"]
+             render_summary(report).strip().replace("\n", "  \n"), "",
+             "| | test | case |" + (" base -> head |" if compared else "") + " runs | tokens | cost |",
+             "| --- | --- | --- |" + (" --- |" if compared else "") + " --- | --- | --- |"]
     for case in report.cases:
         cost = f"${case.cost_usd:.6f}" if case.cost_usd is not None else "-"
         runs = f"{case.passes}/{len(case.attempts)}" if case.status is not Status.SKIPPED else "skipped"
-        lines.append(f"| {icon[case.status]} | {_cell(case.test)} | {_cell(case.case)} | {runs} | {case.tokens} "
-                     f"| {cost} |")
+        change = ""
+        if compared:
+            change = f" {'**' + case.transition + '**' if case.regression else case.transition} |"
+        lines.append(f"| {icon[case.status]} | {_cell(case.test)} | {_cell(case.case)} |{change} {runs} "
+                     f"| {case.tokens} | {cost} |")
     failed = [c for c in report.cases if c.status is Status.FAILED]
     skipped = [c for c in report.cases if c.status is Status.SKIPPED]
     if failed:
