@@ -174,7 +174,8 @@ def run_attempt(case: Case, open_session: Callable[[], Any], *, scripted: bool,
                         if key == session.assistant_id:
                             gate.enter_context(channel.hold(key))
                             gate.callback(channel.clear, key)
-                        keys.add(key)
+                        else:
+                            keys.add(key)
                         channel.set(key, turn.script)
                     started = time.perf_counter()
                     reply = session.send(turn.user)

@@ -1,0 +1,239 @@
+"""`orchestrator test` at scale and against a baseline: --parallelism, --baseline REV, one copy per tested
+spec. The real CLI, the real SDK over HTTP, the embedded emulator, a real git repository."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.behaviour.test_orchestrator_test import PASSING, analyst_project, live_owners
+from tests.support.projects import run_cli, write
+
+if shutil.which("git") is None:  # pragma: no cover - git is on every machine the tests run on
+    pytest.skip("git is not installed", allow_module_level=True)
+
+
+def git(root: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, env=env, check=True,
+                          timeout=60)
+    return done.stdout.strip()
+
+
+def committed(root: Path) -> str:
+    """root as a git repository with everything committed (the project state stays out); the commit id."""
+    (root / ".gitignore").write_text(".orchestrator/\n__pycache__/\n")
+    if not (root / ".git").exists():
+        git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    return git(root, "rev-parse", "HEAD")
+
+
+def cases_yaml(count: int, *, spec: str = "analyst", name: str = "analyst-test") -> str:
+    lines = ["version: 1", "kind: test", f"name: {name}", f"spec: {spec}", "cases:"]
+    for number in range(count):
+        lines += [f"  - name: case {number:02d}", "    turns:", f"      - user: \"KPIs of store {number}\"",
+                  "        model:", "          - call: fetch_kpis",
+                  f"            arguments: {{store_id: \"{number}\", period: week}}",
+                  f"          - reply: \"Store {number} sold 1200.5\"",
+                  "        expect:", "          - tool_called: fetch_kpis", "          - reply: {contains: sold}"]
+    return "\n".join(lines) + "\n"
+
+
+# -- --baseline REV ------------------------------------------------------------------------------------------
+
+
+def regressed_project(tmp_path: Path) -> tuple[Path, str]:
+    """At the base commit `kpis` passes; in the working tree the spec's schema refuses the scripted `week`
+    (a regression), and a new spec `reporter` has a test of its own (new)."""
+    root = analyst_project(tmp_path, PASSING)
+    base = committed(root)
+    spec = root / "specs" / "analyst.yaml"
+    spec.write_text(spec.read_text().replace("- week", "- quarter"))
+    assert "quarter" in spec.read_text()
+    (root / "specs" / "reporter.yaml").write_text(spec.read_text().replace("name: analyst", "name: reporter"))
+    write(root / "specs" / "reporter-test.yaml", PASSING.replace("name: analyst-test", "name: reporter-test")
+          .replace("spec: analyst", "spec: reporter").replace("period: week", "period: quarter"))
+    return root, base
+
+
+def test_baseline_reports_base_to_head_regressions_first_in_json(tmp_path: Path) -> None:
+    root, base = regressed_project(tmp_path)
+    result = run_cli(["-C", str(root), "test", "--baseline", "HEAD", "-o", "json"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert report["baseline"] == "HEAD" and report["baseline_commit"] == base
+    first, second = report["cases"]
+    assert (first["test"], first["status"]) == ("analyst-test", "failed")  # the regression comes first ...
+    assert first["baseline"]["status"] == "passed" and first["baseline"]["passes"] == 1
+    assert first["baseline"]["runs"] == 1 and isinstance(first["baseline"]["cost_usd"], float)
+    assert set(first["baseline"]) == {"status", "passes", "runs", "cost_usd"}
+    assert (second["test"], second["status"], second["baseline"]) == ("reporter-test", "passed", None)  # new
+    assert "Baseline: revision " + base[:7] in result.stderr
+    assert "Against baseline HEAD (" + base[:7] + "): 1 regression, 0 fixed, 1 new, 0 unchanged." in result.stderr
+    assert live_owners(root) == []  # both sets of copies deleted
+
+
+def test_baseline_in_text_junit_and_markdown(tmp_path: Path) -> None:
+    root, _ = regressed_project(tmp_path)
+    text = run_cli(["-C", str(root), "test", "--baseline", "HEAD"])
+    assert text.exit_code == 1
+    assert "FAIL analyst-test > kpis [passed -> failed]" in text.stdout
+    assert "PASS reporter-test > kpis [new -> passed]" in text.stdout
+    assert "1 regression, 0 fixed, 1 new" in text.stdout
+    junit = run_cli(["-C", str(root), "test", "--baseline", "HEAD", "-o", "junit", "--out", "r.xml"])
+    assert junit.exit_code == 1
+    cases = {c.get("classname"): c for c in ET.parse(root / "r.xml").getroot().iter("testcase")}
+    failure = cases["analyst-test.analyst"].find("failure")
+    assert failure is not None and failure.get("type") == "regression"
+    assert failure.get("message", "").startswith("regression (passed -> failed): ")
+    props = {p.get("name"): p.get("value") for p in cases["reporter-test.reporter"].iter("property")}
+    assert props["baseline"] == "new"
+    markdown = run_cli(["-C", str(root), "test", "--baseline", "HEAD", "-o", "markdown"])
+    assert "| base -> head |" in markdown.stdout and "**passed -> failed**" in markdown.stdout
+    rows = [line for line in markdown.stdout.splitlines() if line.startswith("| ❌") or line.startswith("| ✅")]
+    assert "analyst-test" in rows[0] and "new -> passed" in rows[1]
+
+
+def test_baseline_never_imports_handlers_from_the_revision(tmp_path: Path) -> None:
+    root = analyst_project(tmp_path, PASSING)
+    handler = root / "handlers" / "shop.py"
+    good = handler.read_text()
+    marker = tmp_path / "imported-from-revision"
+    handler.write_text(f"open({str(marker)!r}, 'w').close()\n" + good)
+    committed(root)
+    handler.write_text(good)  # the working tree's handler: no marker
+    result = subprocess.run([sys.executable, "-m", "orchestrator", "-C", str(root), "test", "--baseline", "HEAD",
+                             "-o", "json"], capture_output=True, text=True, timeout=120)  # a fresh sys.modules
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+    [case] = json.loads(result.stdout)["cases"]
+    assert case["baseline"]["status"] == "passed" == case["status"]
+
+
+@pytest.mark.parametrize(("rev", "message"), [
+    ("no-such-branch", "unknown git revision `no-such-branch`"),
+    ("--output=/tmp/x", "is not a git revision"),
+    ("HEAD~1..HEAD", "is a range of commits"),
+])
+def test_a_bad_baseline_revision_is_refused_before_anything_is_created(tmp_path: Path, rev: str,
+                                                                       message: str) -> None:
+    root = analyst_project(tmp_path, PASSING)
+    committed(root)
+    result = run_cli(["-C", str(root), "test", "--baseline", rev])
+    assert result.exit_code == 1 and message in result.stderr and "Traceback" not in result.output
+    assert "Created" not in result.stderr and not (root / ".orchestrator" / "local.db").exists()
+
+
+def test_a_baseline_that_does_not_validate_is_refused(tmp_path: Path) -> None:
+    root = analyst_project(tmp_path, PASSING)
+    spec = root / "specs" / "analyst.yaml"
+    good = spec.read_text()
+    spec.write_text(good.replace("model:", "modle:"))
+    committed(root)
+    spec.write_text(good)
+    result = run_cli(["-C", str(root), "test", "--baseline", "HEAD"])
+    assert result.exit_code == 1 and "does not validate" in result.stderr and "Traceback" not in result.output
+    assert "Created" not in result.stderr and not (root / ".orchestrator" / "local.db").exists()
+
+
+def test_baseline_outside_git_and_with_against_live_are_refused(tmp_path: Path) -> None:
+    root = analyst_project(tmp_path, PASSING)
+    outside = run_cli(["-C", str(root), "test", "--baseline", "HEAD"])
+    assert outside.exit_code == 1 and "git" in outside.stderr and "Traceback" not in outside.output
+    committed(root)
+    live = run_cli(["-C", str(root), "test", "--baseline", "HEAD", "--against-live"])
+    assert live.exit_code == 1 and "cannot be combined with --against-live" in live.stderr
+
+
+# -- --parallelism and the copies -------------------------------------------------------------------------------
+
+
+def slow_handler(root: Path, seconds: float) -> None:
+    write(root / "handlers" / "shop.py", f'''
+        import time
+
+        def fetch_kpis(store_id, period):
+            time.sleep({seconds})
+            return {{"store_id": store_id, "period": period, "sales": 1200.5}}
+    ''')
+
+
+def test_cases_run_in_parallel_and_report_in_file_order(tmp_path: Path) -> None:
+    root = analyst_project(tmp_path, cases_yaml(8))
+    slow_handler(root, 0.4)
+    events = tmp_path / "events.jsonl"
+    started = time.perf_counter()
+    result = run_cli(["-C", str(root), "test", "--parallelism", "8", "-o", "json", "--events", str(events)])
+    elapsed = time.perf_counter() - started
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [c["case"] for c in report["cases"]] == [f"case {n:02d}" for n in range(8)]
+    assert elapsed < 8 * 0.4, elapsed  # one after another would take 3.2 s in the handlers alone
+    # one create and one delete per tested spec, however many cases
+    kinds = [json.loads(line)["type"] for line in events.read_text().splitlines()]
+    assert kinds.count("assistant_created") == 1 and kinds.count("assistant_deleted") == 1
+    assert kinds.count("test_case_finished") == 8
+
+
+def test_parallelism_one_runs_cases_one_after_another(tmp_path: Path) -> None:
+    root = analyst_project(tmp_path, cases_yaml(3))
+    result = run_cli(["-C", str(root), "test", "--parallelism", "1", "-o", "json"])
+    assert result.exit_code == 0, result.output
+    assert [c["status"] for c in json.loads(result.stdout)["cases"]] == ["passed"] * 3
+    bad = run_cli(["-C", str(root), "test", "--parallelism", "0"])
+    assert bad.exit_code != 0 and "'--parallelism': 0 is not in the range" in bad.output
+
+
+def test_parallel_cases_on_agent_sessions_keep_their_own_scripts(tmp_path: Path) -> None:
+    root = analyst_project(tmp_path, cases_yaml(6), backend="agents")
+    result = run_cli(["-C", str(root), "test", "--parallelism", "6", "-o", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["backend"] == "agents" and report["summary"]["passed"] == 6
+
+
+def test_ctrl_c_in_a_parallel_run_deletes_the_copies_and_exits_promptly(tmp_path: Path) -> None:
+    root = analyst_project(tmp_path, cases_yaml(6))
+    slow_handler(root, 30)
+    process = subprocess.Popen([sys.executable, "-m", "orchestrator", "-C", str(root), "test", "--parallelism", "3"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    line = process.stderr.readline()
+    assert "Created 1 short-lived copy" in line, line
+    time.sleep(1.0)  # three cases are in their handlers now
+    interrupted = time.perf_counter()
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert time.perf_counter() - interrupted < 20  # never waits for the handlers' 30 s
+    assert "Deleted the test copies" in err and "Traceback" not in err
+    assert live_owners(root) == []
+
+
+def test_knowledge_uploads_of_the_copies_are_removed_with_them(tmp_path: Path) -> None:
+    root = analyst_project(tmp_path, PASSING)
+    write(root / "specs" / "knowledge" / "faq.md", "# FAQ\nStores report weekly.\n")
+    spec = root / "specs" / "analyst.yaml"
+    spec.write_text(spec.read_text() + "tools: [file_search]\nknowledge: {files: [knowledge/*.md]}\n")
+    result = run_cli(["-C", str(root), "test"])
+    assert result.exit_code == 0, result.output
+    import sqlite3
+
+    db = sqlite3.connect(root / ".orchestrator" / "local.db")
+    try:
+        kinds = [kind for (kind,) in db.execute("select kind from objects")]
+    finally:
+        db.close()
+    assert "vector_store" not in kinds and "file" not in kinds, kinds
