@@ -107,6 +107,8 @@ def _run(state: Any, tests: list[Any], baseline: Any, *, case_glob: str | None, 
     from orchestrator.views.test_report import render_case_line, render_summary
 
     bus = make_bus(events)
+    # case lines in the order cases finish on a terminal; in file order (still streamed) in a log or a pipe
+    in_order = not click.get_text_stream("stderr" if output != "text" and out_file is None else "stdout").isatty()
     scripted = state.target.type == "local"  # the embedded emulator: no real model
     limits = Limits(turn_timeout_s=turn_timeout, tool_timeout_s=tool_timeout)
     stream_err = output != "text" and out_file is None  # stdout is the report's
@@ -149,7 +151,7 @@ def _run(state: Any, tests: list[Any], baseline: Any, *, case_glob: str | None, 
                 with activity:
                     results = run_tests(tests, open_live, scripted=scripted, channel=channel, case_glob=case_glob,
                                         repeat=repeat, on_case=shown, backend=state.target.backend,
-                                        parallelism=parallelism)
+                                        parallelism=parallelism, in_order=in_order)
             else:
                 from orchestrator.runtime.behaviour import skip_reason
 
@@ -181,7 +183,8 @@ def _run(state: Any, tests: list[Any], baseline: Any, *, case_glob: str | None, 
                     with activity:
                         results = run_tests(tests, open_copy, scripted=scripted, channel=channel,
                                             case_glob=case_glob, repeat=repeat, on_case=shown,
-                                            backend=state.target.backend, parallelism=parallelism)
+                                            backend=state.target.backend, parallelism=parallelism,
+                                            in_order=in_order)
         except KeyboardInterrupt:
             interrupted = True
         finally:

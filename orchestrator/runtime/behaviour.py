@@ -397,11 +397,11 @@ def citations(session: Any, reply: Any) -> list[str] | None:
 def run_tests(tests: Iterable[BehaviourTest], open_session: Callable[[BehaviourTest], Any], *, scripted: bool,
               channel: ScriptChannel | None, case_glob: str | None = None, repeat: int | None = None,
               backend: str = "assistants", on_case: Callable[[CaseResult], None] | None = None,
-              parallelism: int = 1) -> tuple[CaseResult, ...]:
+              parallelism: int = 1, in_order: bool = True) -> tuple[CaseResult, ...]:
     """Every selected case of every test (a case's turns share one conversation), `parallelism` cases at a time
     on worker threads. The results are in file order whatever order the cases finish in; on_case is called in
-    the caller's thread as each one finishes. An exception (Ctrl-C) cancels the cases not started, tells the
-    running ones to stop after their turn and is raised."""
+    the caller's thread, in file order as soon as the cases before are done (in_order), else as each case
+    finishes. An exception (Ctrl-C) leaves the cases not started unstarted and is raised."""
     jobs = [(test, case) for test in tests for case in select_cases(test, case_glob)]
 
     def one(job: tuple[BehaviourTest, Case]) -> CaseResult:
@@ -439,6 +439,7 @@ def run_tests(tests: Iterable[BehaviourTest], open_session: Callable[[BehaviourT
     for number in range(min(parallelism, len(jobs))):
         threading.Thread(target=worker, name=f"orchestrator-test-{number}", daemon=True).start()
     done: dict[int, CaseResult] = {}
+    told = 0  # in_order: the cases before this one were given to on_case
     try:
         while len(done) < len(jobs):
             try:
@@ -448,8 +449,11 @@ def run_tests(tests: Iterable[BehaviourTest], open_session: Callable[[BehaviourT
             if isinstance(outcome, BaseException):
                 raise outcome
             done[index] = outcome
-            if on_case is not None:
+            if on_case is not None and not in_order:
                 on_case(outcome)
+            while on_case is not None and in_order and told in done:
+                on_case(done[told])
+                told += 1
     finally:
         stop.set()  # the cases not started never start
     return tuple(done[index] for index in range(len(jobs)))

@@ -160,27 +160,51 @@ def test_baseline_outside_git_and_with_against_live_are_refused(tmp_path: Path) 
 # -- --parallelism and the copies -------------------------------------------------------------------------------
 
 
-def slow_handler(root: Path, seconds: float) -> None:
-    write(root / "handlers" / "shop.py", f'''
+def slow_handler(root: Path, seconds: float, log: Path | None = None) -> None:
+    """fetch_kpis sleeps; with log, each call appends its start and end time there. The module has a name of
+    its own (the CLI runs in this process, where `shop` of another test may be imported already)."""
+    module = f"slow_{root.parent.name}_{root.name}".replace("-", "_")
+    spec = root / "specs" / "analyst.yaml"
+    spec.write_text(spec.read_text().replace("shop:fetch_kpis", f"{module}:fetch_kpis"))
+    write(root / "handlers" / f"{module}.py", f'''
         import time
 
         def fetch_kpis(store_id, period):
+            started = time.time()
             time.sleep({seconds})
+            if {str(log) if log else ''!r}:
+                with open({str(log)!r}, "a") as f:
+                    f.write(f"{{started}} {{time.time()}}\\n")
             return {{"store_id": store_id, "period": period, "sales": 1200.5}}
     ''')
 
 
+def most_at_once(log: Path) -> int:
+    """The most handler calls the log shows running at the same time."""
+    edges = []
+    for line in log.read_text().splitlines():
+        start, end = map(float, line.split())
+        edges += [(start, 1), (end, -1)]
+    running = peak = 0
+    for _, step in sorted(edges):
+        running += step
+        peak = max(peak, running)
+    return peak
+
+
 def test_cases_run_in_parallel_and_report_in_file_order(tmp_path: Path) -> None:
     root = analyst_project(tmp_path, cases_yaml(8))
-    slow_handler(root, 0.4)
+    slow_handler(root, 0.5, tmp_path / "calls.log")
     events = tmp_path / "events.jsonl"
-    started = time.perf_counter()
-    result = run_cli(["-C", str(root), "test", "--parallelism", "8", "-o", "json", "--events", str(events)])
-    elapsed = time.perf_counter() - started
+    result = run_cli(["-C", str(root), "test", "--parallelism", "8", "-o", "json", "--out", "r.json",
+                      "--events", str(events)])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
+    assert most_at_once(tmp_path / "calls.log") >= 4  # the handlers of several cases ran at once
+    report = json.loads((root / "r.json").read_text())
     assert [c["case"] for c in report["cases"]] == [f"case {n:02d}" for n in range(8)]
-    assert elapsed < 8 * 0.4, elapsed  # one after another would take 3.2 s in the handlers alone
+    # not a terminal: the case lines stream in file order too
+    assert [line.split(" (")[0] for line in result.stdout.splitlines() if line.startswith("PASS")] == [
+        f"PASS analyst-test > case {n:02d}" for n in range(8)]
     # one create and one delete per tested spec, however many cases
     kinds = [json.loads(line)["type"] for line in events.read_text().splitlines()]
     assert kinds.count("assistant_created") == 1 and kinds.count("assistant_deleted") == 1
@@ -189,8 +213,10 @@ def test_cases_run_in_parallel_and_report_in_file_order(tmp_path: Path) -> None:
 
 def test_parallelism_one_runs_cases_one_after_another(tmp_path: Path) -> None:
     root = analyst_project(tmp_path, cases_yaml(3))
+    slow_handler(root, 0.1, tmp_path / "calls.log")
     result = run_cli(["-C", str(root), "test", "--parallelism", "1", "-o", "json"])
     assert result.exit_code == 0, result.output
+    assert most_at_once(tmp_path / "calls.log") == 1
     assert [c["status"] for c in json.loads(result.stdout)["cases"]] == ["passed"] * 3
     bad = run_cli(["-C", str(root), "test", "--parallelism", "0"])
     assert bad.exit_code != 0 and "'--parallelism': 0 is not in the range" in bad.output
