@@ -54,8 +54,10 @@ def render_comparison(report: TestReport) -> str:
     other = len(report.cases) - regressions - fixed - new - unchanged
     parts = [f"{regressions} regression{'s' if regressions != 1 else ''}", f"{fixed} fixed", f"{new} new"]
     parts += [f"{other} otherwise changed"] if other else []
-    return (f"Against baseline {report.baseline} ({(report.baseline_commit or '')[:7]}): "
-            + ", ".join(parts) + f", {unchanged} unchanged.")
+    lines = [f"Against baseline {report.baseline} ({(report.baseline_commit or '')[:7]}): "
+             + ", ".join(parts) + f", {unchanged} unchanged."]
+    lines += [f"  regression: {c.label} ({c.transition})" for c in report.cases if c.regression]
+    return "\n".join(lines)
 
 
 def _baseline_json(case: CaseResult) -> dict[str, Any] | None:
