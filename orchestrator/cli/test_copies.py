@@ -15,7 +15,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack, suppress
 from dataclasses import replace
 from pathlib import Path
@@ -55,11 +55,15 @@ class Copies:
         self.run_id = secrets.token_hex(4)
         self.environment = test_environment(state.environment)
         self._names: dict[str, str] = {}  # test name -> copy name
+        self._dependency_names: set[str] = set()  # the copies of the specs the tested specs refer to
         self._stack = ExitStack()
         self.state: Any = None
 
     def name_of(self, test: Any) -> str:
         return self._names[test.name]
+
+    def _copied(self) -> set[str]:
+        return {*self._names.values(), *self._dependency_names}
 
     def __enter__(self) -> Copies:
         from filelock import FileLock
@@ -77,7 +81,7 @@ class Copies:
         except BaseException:
             try:
                 if self.state is not None:  # Ctrl-C or a failure half-way through the creates
-                    self._delete(lambda name: name in set(self._names.values()), "deleted what was created")
+                    self._delete(lambda name: name in self._copied(), "deleted what was created")
             finally:
                 self._stack.close()
             raise
@@ -86,7 +90,7 @@ class Copies:
     def __exit__(self, *exc: object) -> None:
         try:
             if self._names:
-                self._delete(lambda name: name in set(self._names.values()), "deleted the test copies")
+                self._delete(lambda name: name in self._copied(), "deleted the test copies")
         finally:
             self._stack.close()
 
@@ -118,6 +122,8 @@ class Copies:
                     raise OrchestratorError(f"test `{test.name}`: spec `{test.spec}` does not build with the test's "
                                             f"vars" + (f": {where.location()}: {where.message}" if where else ""))
                 copies[name] = replace(spec, name=name)
+                copies.update(self._dependencies(copies[name], copies))
+                copies[name] = self._referring_to_copies(copies[name])
             self._names[test.name] = name
         builder = Builder(source.project, source.environment, source.target, today=self.today or today())
         diagnostics = Diagnostics()
@@ -128,6 +134,72 @@ class Copies:
             raise OrchestratorError(f"cannot make test copies: {first.location()}: {first.message}")
         return DesiredState(source.project, self.environment, source.target, MappingProxyType(specs), diagnostics,
                             resources=resources)
+
+    def _copy_name(self, name: str) -> str:
+        return f"{name}-test-{self.run_id}"
+
+    def _dependencies(self, spec: Any, made: Mapping[str, Any]) -> dict[str, Any]:
+        """Copies of the specs the tested spec refers to (agents targets): its `environment` and the skills
+        that environment installs, the vaults its MCP tools' credentials are in; renamed as the tested spec
+        is, referring to each other's copies. Each is copied once per run, whatever refers to it."""
+        resources = getattr(self.source, "resources", None) or {}
+        environments, skills, vaults = (resources.get(kind, {}) for kind in ("environment", "skill", "vault"))
+        found: dict[str, Any] = {}
+
+        def add(original: Any) -> None:
+            name = self._copy_name(original.name)
+            if name not in made and name not in found:
+                self._dependency_names.add(name)
+                found[name] = original
+
+        environment = getattr(spec, "environment", None)
+        if environment in environments:
+            env_spec = environments[environment]
+            for skill in env_spec.skills:
+                if skill in skills:
+                    add(skills[skill])
+            pins = {self._copy_name(n): v for n, v in env_spec.skill_pins.items()}
+            add(env_spec)
+            name = self._copy_name(env_spec.name)
+            if name in found:
+                found[name] = replace(env_spec, name=name, skills=tuple(self._copy_name(n) for n in env_spec.skills),
+                                      skill_pins=MappingProxyType(pins), skill_specs=MappingProxyType({}))
+        for vault in self._vaults_of(spec, vaults):
+            add(vault)
+        return {name: replace(original, name=name) if original.name != name else original
+                for name, original in found.items()}
+
+    def _vaults_of(self, spec: Any, vaults: Mapping[str, Any]) -> list[Any]:
+        used = []
+        for tool in getattr(spec, "tools", ()):
+            wanted = tool.get("credential") if tool.get("type") == "mcp" else None
+            if not isinstance(wanted, str):
+                continue
+            vault_name, _, credential = wanted.rpartition("/")
+            owners = [v for v in vaults.values() if (not vault_name or v.name == vault_name)
+                      and any(c.name == credential for c in v.credentials)]
+            if len(owners) == 1 and owners[0] not in used:
+                used.append(owners[0])
+        return used
+
+    def _referring_to_copies(self, spec: Any) -> Any:
+        """The tested spec's copy, its `environment` and MCP credentials naming the copies of their specs."""
+        vaults = (getattr(self.source, "resources", None) or {}).get("vault", {})
+        changes: dict[str, Any] = {}
+        environment = getattr(spec, "environment", None)
+        if environment is not None and self._copy_name(environment) in self._dependency_names:
+            changes["environment"] = self._copy_name(environment)
+        tools, renamed = [], False
+        for tool in getattr(spec, "tools", ()):
+            owners = self._vaults_of(replace(spec, tools=(tool,)), vaults) if tool.get("credential") else []
+            if owners and self._copy_name(owners[0].name) in self._dependency_names:
+                credential = str(tool["credential"]).rpartition("/")[2]
+                tool = MappingProxyType({**tool, "credential": f"{self._copy_name(owners[0].name)}/{credential}"})
+                renamed = True
+            tools.append(tool)
+        if renamed:
+            changes["tools"] = tuple(tools)
+        return replace(spec, **changes) if changes else spec
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -141,7 +213,7 @@ class Copies:
             objects = read_live(live, self.state)
             self._remove_leftovers(objects)
             plan = make_plan(self.state, objects, live.mapping, kinds=live.kinds,
-                             only=frozenset(self._names.values()))
+                             only=frozenset(self._copied()))
             knowledge = getattr(live, "knowledge", None)
             root = getattr(knowledge, "root", None)
             if knowledge is not None and self.files_root is not None:

@@ -263,3 +263,97 @@ def test_knowledge_uploads_of_the_copies_are_removed_with_them(tmp_path: Path) -
     finally:
         db.close()
     assert "vector_store" not in kinds and "file" not in kinds, kinds
+
+
+# -- copies of the specs a tested spec depends on (agents targets) ----------------------------------------------
+
+SECRET = "crm-secret-5f1e9a"
+
+
+def dependent_project(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An agent in environment `tutor-env` (which installs skill `grammar`) with an MCP tool whose credential
+    is in vault `crm`: testing the agent needs copies of all four."""
+    monkeypatch.setenv("CRM_TOKEN", SECRET)
+    analyst_project(root, PASSING, backend="agents")
+    write(root / "specs" / "grammar.yaml", "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\n")
+    write(root / "skills" / "grammar" / "SKILL.md", "---\nname: grammar\ndescription: Spanish grammar\n---\nBody.\n")
+    write(root / "specs" / "tutor-env.yaml", "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n")
+    write(root / "specs" / "crm.yaml", '''
+        version: 1
+        kind: vault
+        name: crm
+        credentials:
+          - name: crm-token
+            revision: 1
+            auth: {type: static_bearer, mcp_server_url: "https://mcp.example.com", token: {from_env: CRM_TOKEN}}
+    ''')
+    spec = root / "specs" / "analyst.yaml"
+    spec.write_text(spec.read_text() + "environment: tutor-env\ntools:\n  - {type: mcp, server_label: crm, "
+                    "server_url: 'https://mcp.example.com', credential: crm-token}\n")
+    return root
+
+
+def copy_objects(root: Path) -> list[str]:
+    """The kinds of the test copies live on the local target (their names end in -test-<run>)."""
+    import re
+    import sqlite3
+
+    path = root / ".orchestrator" / "local.db"
+    if not path.exists():
+        return []
+    db = sqlite3.connect(path)
+    try:
+        rows = db.execute("select kind, body from objects").fetchall()
+    finally:
+        db.close()
+    return sorted(kind for kind, body in rows if re.search(r"-test-[0-9a-f]{8}\b", body))
+
+
+def test_a_spec_with_dependencies_gets_copies_of_all_of_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = dependent_project(tmp_path, monkeypatch)
+    assert run_cli(["-C", str(root), "apply", "--yes"]).exit_code == 0  # the environment's own objects
+    events = tmp_path / "events.jsonl"
+    result = run_cli(["-C", str(root), "test", "--events", str(events)])
+    assert result.exit_code == 0, result.output
+    assert "Created 1 short-lived copy" in result.stderr and "(4 objects)" in result.stderr
+    changes = [(e["type"], e["name"]) for e in map(json.loads, events.read_text().splitlines())
+               if e["type"].endswith(("_created", "_deleted")) and "name" in e]
+    made = sorted(kind.removesuffix("_created") for kind, name in changes if kind.endswith("_created"))
+    assert made == ["agent", "environment", "skill", "vault"]  # one create each ...
+    assert sorted(kind.removesuffix("_deleted") for kind, _ in changes if kind.endswith("_deleted")) == made
+    assert all("-test-" in name for _, name in changes)  # ... of copies only: never the environment's own
+    assert SECRET not in result.output and SECRET not in events.read_text()
+    assert copy_objects(root) == []
+    diff = run_cli(["-C", str(root), "diff"])
+    assert diff.exit_code == 0, diff.output  # the environment's own objects untouched
+
+
+@pytest.mark.parametrize("cleaner", ["next run", "destroy"])
+def test_a_killed_runs_dependency_copies_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     cleaner: str) -> None:
+    root = dependent_project(tmp_path, monkeypatch)
+    code = ("import os\nfrom orchestrator.cli import main\nimport orchestrator.runtime.behaviour as b\n"
+            "b.run_tests = lambda *a, **k: os._exit(9)\n"  # killed mid-run: no cleanup at all
+            f"main(['-C', {str(root)!r}, 'test'])\n")
+    killed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert killed.returncode == 9, killed.stderr
+    assert len(copy_objects(root)) >= 3, copy_objects(root)  # the agent, its environment, the vault ...
+    if cleaner == "next run":
+        again = run_cli(["-C", str(root), "test"])
+        assert again.exit_code == 0, again.output
+        assert "Removed 4 leftover objects" in again.stderr
+    else:
+        assert run_cli(["-C", str(root), "destroy", "--yes"]).exit_code == 0
+    assert copy_objects(root) == []
+
+
+def test_the_repo_specs_run_on_the_agents_environment_in_parallel(tmp_path: Path) -> None:
+    from tests.behaviour.test_orchestrator_test import REPO
+
+    for name in ("orchestrator.yaml", "specs", "templates", "schemas", "examples"):
+        source = REPO / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    result = run_cli(["-C", str(tmp_path), "test", "-e", "agents", "--parallelism", "8", "-o", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["summary"]["passed"] == 5 and report["summary"]["failed"] == 0
