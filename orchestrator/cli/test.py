@@ -164,8 +164,15 @@ def _run(state: Any, tests: list[Any], baseline: Any, *, case_glob: str | None, 
 
                 if baseline is not None:
                     at_base = [t for t in tests if t.spec in baseline.state.specs]  # the others are new
-                    with on_copies(baseline.state, at_base, baseline.state.project.root) as copies, \
-                            Activity(f"running the cases at baseline {baseline.commit[:7]}", delay=0.5):
+                    with ExitStack() as base_scope:
+                        try:
+                            copies = base_scope.enter_context(on_copies(baseline.state, at_base,
+                                                                        baseline.state.project.root))
+                        except OrchestratorError as exc:
+                            raise OrchestratorError(f"at baseline {baseline.rev} ({baseline.commit[:7]}): {exc}") \
+                                from None
+                        base_scope.enter_context(Activity(f"running the cases at baseline {baseline.commit[:7]}",
+                                                          delay=0.5))
                         # the working tree's handlers on both sides: no Python is imported from a revision
                         handlers = replace(copies.state, project=state.project)
 
