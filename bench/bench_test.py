@@ -39,6 +39,7 @@ class Run:
     seconds: float
     exit_code: int
     peak_rss_mb: float
+    cpu_s: float  # user + system time of the process (its share of a busy machine)
     requests: dict[str, int]
     passed: int
 
@@ -122,7 +123,8 @@ def run_test(root: Path, root_url: str, repeat: int, parallelism: int) -> Run:
     rss = usage.ru_maxrss / 1024  # Linux: kilobytes
     passed = json.loads(report.read_text())["summary"]["passed"] if report.exists() else 0
     counts = admin(root_url, ADMIN_REQUESTS_PATH)
-    return Run(seconds, code, rss, {"total": counts["total"], **counts["by_route"]}, passed)
+    return Run(seconds, code, rss, usage.ru_utime + usage.ru_stime, {"total": counts["total"], **counts["by_route"]},
+               passed)
 
 
 def v1_requests(requests: dict[str, int]) -> int:
@@ -161,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{requests} /v1 requests -> floor {requests} x {args.latency_ms} ms / {args.parallelism} = "
                   f"{floor:.2f} s; ratio {ratio:.2f}x (bound {BOUND}x) {'ok' if ratio <= BOUND else 'OVER'}")
             print(f"  {best.passed} of {args.cases} cases passed, exit {best.exit_code}, "
-                  f"peak RSS {best.peak_rss_mb:.1f} MB")
+                  f"peak RSS {best.peak_rss_mb:.1f} MB, CPU {best.cpu_s:.1f} s; load average "
+                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
             creates = {route: n for route, n in best.requests.items()
                        if route.startswith("POST ") and route.rstrip("/").endswith(("/assistants", "/agents"))}
             deletes = {route: n for route, n in best.requests.items()
