@@ -142,6 +142,9 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     # a short commit id of digits only (1 in 40 or so): a revision where the output names one
     (re.compile(r"\b\d{7}\b(?=, (?:at HEAD|\d+ commits? (?:behind|ahead)))"), "<REV>"),
     (re.compile(r"(?<=\brevision )\d{7,40}\b"), "<REV>"),
+    # a test run's id (8 hex digits, digits only 1 in 40 or so) and a baseline's short commit id
+    (re.compile(r"(?<=\btest run )[0-9a-f]{8}\b"), "<REV>"),
+    (re.compile(r"(?<=^Against baseline )(\S+) \([0-9a-f]{7}\)"), r"\1 (<REV>)"),
     (re.compile(r"\b\d+(\.\d+)? ?(ms|s)\b"), "<DURATION>"),
     (re.compile(r"\$\d+\.\d+"), "$<COST>"),
     (re.compile(r"/tmp/\S+"), "<TMP>"),
