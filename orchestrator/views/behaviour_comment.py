@@ -208,8 +208,11 @@ def behaviour_markdown_sections(summary: BehaviourSummary) -> list[MarkdownSecti
     regressions = [c for c in rows if c.change == "regression"]
     base = ""
     if summary.baseline is not None:
-        commit = f" (`{_code(summary.baseline_commit[:12])}`)" if summary.baseline_commit else ""
-        base = f", baseline `{_code(summary.baseline)}`{commit}"
+        rev, commit = summary.baseline, summary.baseline_commit
+        if commit and commit.startswith(rev) and len(rev) >= 7:  # REV was a commit: its short form says it all
+            base = f", baseline `{_code(commit[:12])}`"
+        else:
+            base = f", baseline `{_code(rev)}`" + (f" (`{_code(commit[:12])}`)" if commit else "")
     head = [f"### Behaviour tests: `{_code(summary.environment)}` → `{_code(summary.target)}`{base}", ""]
     verdict = "✅ passed" if summary.ok else "❌ FAILED"
     line = f"**{verdict}: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped**"
