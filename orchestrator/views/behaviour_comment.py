@@ -138,9 +138,10 @@ def _case(check: _Checker, item: Any, where: str, has_baseline: bool) -> CaseRow
     if not isinstance(runs, list):
         check.fail(f"{where}.runs", "a list")
     failures: list[str] = []
-    for run in runs:
+    for number, run in enumerate(runs, start=1):  # as the text report: `run N: ...` when a case ran more than once
         if isinstance(run, dict) and isinstance(run.get("failures"), list):
-            failures += [str(f)[:MAX_FAILURE] for f in run["failures"] if isinstance(f, str)][:MAX_FAILURES]
+            prefix = f"run {number}: " if len(runs) > 1 else ""
+            failures += [prefix + f[:MAX_FAILURE] for f in run["failures"] if isinstance(f, str)][:MAX_FAILURES]
     base = case.get("baseline")
     baseline = None
     if base is not None:
@@ -270,10 +271,14 @@ def _plain_row(case: CaseRow) -> str:
 def _total_cost(summary: BehaviourSummary) -> str:
     if summary.cost_usd is None:
         return ""
-    base: Sequence[float | None] = [c.baseline.cost_usd for c in summary.cases if c.baseline is not None]
-    if summary.baseline is not None and base and all(b is not None for b in base):
-        return f"; cost {_money(summary.cost_usd)} (baseline {_money(sum(b for b in base if b is not None))})"
-    return f"; cost {_money(summary.cost_usd)}"
+    base: Sequence[float | None] = [c.baseline.cost_usd for c in summary.cases
+                                    if c.baseline is not None and c.baseline.status != "skipped"]
+    if summary.baseline is None or not base or not all(b is not None for b in base):
+        return f"; cost {_money(summary.cost_usd)}"
+    total = _money(sum(b for b in base if b is not None))
+    ran = sum(c.status != "skipped" for c in summary.cases)
+    whose = "" if len(base) == ran else f" for the {len(base)} case{'s' if len(base) != 1 else ''} it ran"
+    return f"; cost {_money(summary.cost_usd)} (baseline {total}{whose})"
 
 
 def _runs(status: str, passes: int, runs: int) -> str:
