@@ -9,6 +9,7 @@ as base -> head, regressions first, with its cost at both; without one, as the p
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,11 +91,16 @@ class BehaviourSummary:
 def read_test_report(path: Path, shown: str) -> BehaviourSummary:
     """The JSON report in `path` (named `shown` in errors), checked field by field."""
     try:
-        size = path.stat().st_size
+        found = path.stat()
+        if not stat.S_ISREG(found.st_mode):  # a directory, a FIFO (which would block), a device
+            raise OrchestratorError(f"{shown}: expected a test report file, found something else (a directory?)")
+        size = found.st_size
         if size > MAX_REPORT_BYTES:
             raise OrchestratorError(f"{shown}: the file is {size:,} bytes; a test report is at most "
                                     f"{MAX_REPORT_BYTES:,} bytes")
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise OrchestratorError(f"{shown}: test report not found") from None
     except OSError as exc:
         raise OrchestratorError(f"{shown}: cannot read the test report: {exc.strerror or exc}") from None
     except UnicodeDecodeError:

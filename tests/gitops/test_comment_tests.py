@@ -176,6 +176,17 @@ def test_a_bad_report_is_refused_with_where_and_what_was_expected(tmp_path: Path
     assert message in result.output and "Traceback" not in result.output
 
 
+def test_a_report_that_is_not_a_readable_file_is_refused(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "folder.json").mkdir()
+    os.mkfifo(tmp_path / "pipe.json")
+    for name, message in (("folder.json", "found something else"), ("pipe.json", "found something else"),
+                          ("missing.json", "test report not found"), ("dev=", "no file after `=`")):
+        result = run_cli(["-C", str(tmp_path), "comment", "--tests", name])
+        assert result.exit_code == 1 and message in result.output, result.output
+
+
 def test_names_in_a_report_cannot_inject_markup(tmp_path: Path) -> None:
     evil = case("x</details><details open>", "a | b\n# title", "failed", 0, 1, None, base("passed", 1, 1, None),
                 failures=("<script>alert(1)</script>```",))

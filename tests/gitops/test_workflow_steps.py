@@ -194,3 +194,44 @@ def test_pull_request_tests_run_against_the_base_and_reach_the_comment(project: 
     assert code == 0, log
     body = (pr / "comment.md").read_text(encoding="utf-8")
     assert "Behaviour tests: `dev`" in body and "tutor-test / echo" in body and "baseline" in body
+
+
+def test_pull_request_tests_run_where_the_plan_changes_or_a_behaviour_test_changed(project: Path,
+                                                                                   tmp_path: Path) -> None:
+    """The step's choice, without running a test: no test key, so where it would run it says so instead."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com"}
+
+    def commit(message: str) -> str:
+        for args in (["add", "-A"], ["commit", "-qm", message]):
+            subprocess.run(["git", "-C", str(project), *args], check=True, env=env, capture_output=True)
+        return subprocess.run(["git", "-C", str(project), "rev-parse", "HEAD"], check=True, capture_output=True,
+                              text=True).stdout.strip()
+
+    test_spec = """
+        version: 1
+        kind: test
+        name: tutor-test
+        spec: tutor
+        cases:
+          - name: echo
+            turns:
+              - user: hi
+                model: [{reply: {reply}}]
+                expect: [{reply: {equals: {reply}}}]
+    """
+    write(project / "specs" / "tutor-test.yaml", test_spec.replace("{reply}", "hello"))
+    subprocess.run(["git", "-C", str(project), "init", "-q", "-b", "main"], check=True, capture_output=True)
+    base = commit("base")
+    step = _step(_jobs("orchestrator-checks.yml")["plan"], " test -e")
+    step_env = {"PROJECT": str(project), "ORCHESTRATOR_ENV": "dev", "OPENAI_API_KEY": "", "BASE": base}
+    write(project / "docs" / "notes.md", "not deployed, not a test\n")
+    commit("docs")
+    code, _, summary, log = run_step(step, tmp_path / "docs-only", {**step_env, "CHANGES": "false"})
+    assert code == 0 and summary == "", log
+    code, _, summary, log = run_step(step, tmp_path / "planned", {**step_env, "CHANGES": "true"})
+    assert code == 0 and "No OPENAI_TEST_API_KEY" in summary, log
+    write(project / "specs" / "tutor-test.yaml", test_spec.replace("{reply}", "hi there"))
+    commit("a test changed")
+    code, _, summary, log = run_step(step, tmp_path / "test-only", {**step_env, "CHANGES": "false"})
+    assert code == 0 and "No OPENAI_TEST_API_KEY" in summary, log

@@ -74,7 +74,8 @@ def test_pull_request_jobs_hold_no_write_key_and_the_comment_job_runs_no_pull_re
     tests = next(s for s in jobs["plan"]["steps"] if " test -e" in s.get("run", ""))
     assert "--baseline" in tests["run"] and "--output json" in tests["run"]
     assert tests["env"]["BASE"] == "${{ github.event.pull_request.base.sha }}"
-    assert tests["if"] == "steps.diff.outputs.changes == 'true'", "tests only where the change touches"
+    assert tests["if"] == "steps.diff.outputs.changes != ''" and tests["env"]["CHANGES"]
+    assert 'if [ "$CHANGES" != "true" ]' in tests["run"], "tests only where the change touches"
     checkout = next(s for s in jobs["plan"]["steps"] if "checkout" in s.get("uses", ""))
     assert checkout["with"]["fetch-depth"] == 0, "the base commit must be there for --baseline"
     comment = jobs["comment"]
