@@ -187,9 +187,9 @@ def test_pull_request_tests_run_against_the_base_and_reach_the_comment(project: 
     code, outputs, _, log = run_step(_step(checks["plan"], "orchestrator -C"), pr, {**key, "FROM_FORK": "false"})
     assert code == 0 and outputs == {"changes": "true"}, log
     code, outputs, _, log = run_step(_step(checks["plan"], " test -e"), pr,
-                                     {**key, "OPENAI_API_KEY": "", "BASE": base})
+                                     {**key, "OPENAI_API_KEY": "", "BASE": base, "CHANGES": "true"})
     assert code == 0 and not (pr / "plans" / "dev.tests.json").exists(), "no test key: the tests are skipped"
-    code, outputs, _, log = run_step(_step(checks["plan"], " test -e"), pr, {**key, "BASE": base})
+    code, outputs, _, log = run_step(_step(checks["plan"], " test -e"), pr, {**key, "BASE": base, "CHANGES": "true"})
     assert code == 0 and outputs == {"failed": "false"}, log
     code, _, _, log = run_step(_step(checks["comment"], "orchestrator comment"), pr, {"RUN_URL": RUN_URL})
     assert code == 0, log
