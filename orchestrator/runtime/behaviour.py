@@ -440,13 +440,18 @@ class Budget:
         spent = self.spent_usd + extra_usd
         if spent < self.limit_usd:
             return ""
-        return f"the budget of ${self.limit_usd:g} is spent (${spent:.6f})"
+        return f"the budget of ${usd(self.limit_usd)} is spent (${spent:.6f})"
 
     def left_cents(self) -> int:
         """What is left, in whole cents (the unit of an agent session's spend limit), at least 1."""
         import math
 
         return max(1, math.floor((self.limit_usd - self.spent_usd) * 100))
+
+
+def usd(amount: float) -> str:
+    """An amount of USD as written on the command line: 0.5, 0.000045 (no exponent, no trailing zeros)."""
+    return f"{amount:.6f}".rstrip("0").rstrip(".") if amount < 1000 else f"{amount:.2f}"
 
 
 def worst_case_usd(cases: Iterable[tuple[Case, str]], *, repeat: int | None, turn_tokens: int
