@@ -34,11 +34,12 @@ def render_case_line(case: CaseResult) -> str:
             score = f" {verdict.score:g}" if verdict.score is not None else ""
             line += (f"     {prefix}graded ({case.file}:{verdict.line}): pass{score}: "
                      f"{verdict.reason}\n")
-    if case.status is Status.FAILED:
+    if case.status is Status.FAILED or case.flaky:  # a flaky pass shows why its other runs failed
         for number, attempt in enumerate(case.attempts, start=1):
             for failure in attempt.failures:
                 prefix = f"run {number}: " if len(case.attempts) > 1 else ""
                 line += f"     {prefix}{failure}\n"
+    if case.status is Status.FAILED:
         line += f"     at {case.file}:{case.line}\n"
     return line
 
