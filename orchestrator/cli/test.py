@@ -103,7 +103,8 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
             echo(redact(render_case_line(case)), nl=False, err=stream_err)
         activity.update(f"running behaviour tests: {done} of {total} cases done")
         bus.publish("test_case_finished", test=case.test, case=case.case, spec=case.spec, status=case.status.value,
-                    runs=len(case.attempts), passes=case.passes, pass_at=case.pass_at, reason=case.reason or None,
+                    runs=len(case.attempts), passes=case.passes, pass_at=case.pass_at, flaky=case.flaky,
+                    reason=case.reason or None,
                     tokens=case.tokens, cost_usd=case.cost_usd, duration_s=case.duration_s)
 
     interrupted = False

@@ -327,7 +327,8 @@ def start_turn(ctx: Context, session: dict[str, Any], messages: list[dict[str, A
     decision = ctx.scripts.next_decision((session["id"], session["agent"]["id"]))
     draw = ctx.stand_in_draw() if decision is None else None
     if draw is not None:  # the model stand-in answers as a real model would (stand_in.py)
-        decision = stand_in.decide(draw, content_text(messages[-1]["content"]), session["agent"].get("tools") or [])
+        decision = stand_in.decide(draw, content_text(messages[-1]["content"]), session["agent"].get("tools") or [],
+                                   response_format=(session["agent"].get("text") or {}).get("format"))
     decision = decision or model.decide(
         content_text(messages[-1]["content"]), session["environment"].get("skills", [])
     )

@@ -8,8 +8,8 @@ the emulator answers unscripted turns as a model would, not by reading commands 
 - on a turn's first round it may call one of the assistant's (or agent's) functions, with arguments
   made from the function's JSON Schema; after the outputs it replies naming what they returned;
 - usage is counted as for the built-in model (whitespace words), so cost follows from the price table;
-- a grader request (a run whose `response_format` is a JSON schema named "grade", see
-  runtime/grading.py) is judged deterministically: the reply passes when every double-quoted phrase of
+- a grader request (a run whose `response_format`, or a session whose agent's `text.format`, is a JSON
+  schema named "grade", see runtime/grading.py) is judged deterministically: the reply passes when every double-quoted phrase of
   the rubric (between <rubric> and </rubric>) occurs in the graded output (between <output> and
   </output>), case-insensitively; a rubric without quoted phrases passes.
 
@@ -117,9 +117,12 @@ def _between(text: str, tag: str) -> str:
 
 
 def is_grader_request(response_format: Any) -> bool:
-    return (isinstance(response_format, Mapping) and response_format.get("type") == "json_schema"
-            and isinstance(response_format.get("json_schema"), Mapping)
-            and response_format["json_schema"].get("name") == GRADE_FORMAT)
+    """A run's `response_format` (threads: {type: json_schema, json_schema: {name}}) or an agent's text format
+    (agents: {type: json_schema, name}) that asks for a grade."""
+    if not isinstance(response_format, Mapping) or response_format.get("type") != "json_schema":
+        return False
+    schema = response_format.get("json_schema", response_format)
+    return isinstance(schema, Mapping) and schema.get("name") == GRADE_FORMAT
 
 
 def decide(rng: random.Random, text: str, tools: Sequence[Mapping[str, Any]], *,

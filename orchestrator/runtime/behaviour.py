@@ -115,9 +115,6 @@ def skip_reason(case: Case, *, scripted: bool, backend: str = "assistants") -> s
                "are workspace files there)"
     if case.graded and scripted:
         return f"{NEEDS_MODEL}: `graded` expectations are judged by a grader model"
-    if case.graded and backend == "agents":
-        return ("`graded` expectations: the grader runs as a thread run (Assistants API); agents targets "
-                "cannot grade in this version")
     if scripted:
         missing = [i for i, turn in enumerate(case.turns, start=1) if turn.script is None]
         if missing:
@@ -218,8 +215,11 @@ def grader_for(session: Any, reply: Any, config: GraderConfig, grades: list[Grad
         from orchestrator.runtime.grading import grade
 
         try:
+            threads = getattr(session, "conversation_label", "thread") == "thread"
             verdict = grade(session.sdk, session.assistant_id, rubric=expectation.value, output=reply.text,
-                            model=config.model or reply.model, prompt=config.prompt, line=expectation.line)
+                            model=config.model or reply.model, prompt=config.prompt, line=expectation.line,
+                            protocol="threads" if threads else "agents",
+                            spend_limit_cents=getattr(session, "spend_limit_cents", None))
         except OrchestratorError as error:
             return f"graded: the grader failed: {error}"
         grades.append(verdict)

@@ -1,8 +1,10 @@
 """The grader: a model that judges a turn's reply against a `graded:` rubric (promptfoo's llm-rubric).
 
-The grader runs on the same target as the test, through the same SDK client: one thread-and-run on the
-assistant under test (its short-lived copy) with the grader's model, instructions and prompt as overrides,
-no tools, and a JSON-schema response format named "grade"; the thread is deleted afterwards. The grader
+The grader runs on the same target as the test, through the same SDK client: on the Assistants API one
+thread-and-run on the assistant under test (its short-lived copy) with the grader's model, instructions and
+prompt as overrides, no tools, and a JSON-schema response format named "grade"; on the Agents API one
+session with an inline agent (the grader's model and instructions, that text format, no tools, no
+environment). The thread or session is deleted afterwards. The grader
 sees the rubric and the reply, never the API key (the SDK sends that in a header), and secret values are
 redacted from its prompt. It answers {"pass": bool, "score": 0..1, "reason": text}.
 """
@@ -64,12 +66,64 @@ def parse_verdict(text: str) -> tuple[bool, float | None, str]:
 
 
 def grade(sdk: Any, assistant_id: str, *, rubric: str, output: str, model: str, prompt: str | None = None,
-          line: int | None = None, timeout_s: float = 120.0) -> Grade:
-    """Ask the grader model whether output meets rubric: a one-off thread run, deleted afterwards."""
+          line: int | None = None, timeout_s: float = 120.0, protocol: str = "threads",
+          spend_limit_cents: int | None = None) -> Grade:
+    """Ask the grader model whether output meets rubric: a one-off thread run (protocol "threads") or agent
+    session with an inline grader agent ("agents"), deleted afterwards."""
+    message = render_prompt(prompt, rubric, output)
+    if protocol == "agents":
+        text, tokens, cost = _ask_agent(sdk, message, model, timeout_s, spend_limit_cents)
+    else:
+        text, tokens, cost = _ask_thread(sdk, assistant_id, message, model, timeout_s)
+    ok, score, reason = parse_verdict(text)
+    return Grade(rubric, ok, score, reason, line, model, tokens, cost)
+
+
+def _wait(deadline: float, pause: float) -> float:
+    if time.monotonic() > deadline:
+        raise OrchestratorError("the grader did not answer in time")
+    time.sleep(pause)
+    return min(pause * 2, 1.0)
+
+
+def _ask_agent(sdk: Any, message: str, model: str, timeout_s: float,
+               spend_limit_cents: int | None) -> tuple[str, int, float | None]:
+    """One turn of a session with an inline agent (no tools, no environment), the session deleted after."""
     from orchestrator.runtime.conversation import _quiet
     from orchestrator.runtime.pricing import estimate_cost
 
-    message = render_prompt(prompt, rubric, output)
+    agent = {"model": model, "instructions": INSTRUCTIONS,
+             "text": {"format": {"type": "json_schema", **RESPONSE_FORMAT["json_schema"]}}}
+    extra = {"extra_body": {"spend_control": {"limit": spend_limit_cents}}} if spend_limit_cents is not None else {}
+    sessions = sdk.beta.agents.sessions
+    with _quiet():
+        session = sessions.create(environment={"type": "none"}, agent=agent, input=message, **extra)
+        try:
+            deadline, pause = time.monotonic() + timeout_s, 0.05
+            while session.status == "in_progress":
+                pause = _wait(deadline, pause)
+                session = sessions.retrieve(session.id)
+            turn = next(iter(sessions.turns.list(session.id, order="desc", limit=1).data), None)
+            if turn is None or turn.status != "completed":
+                error = getattr(getattr(turn, "error", None), "message", None) or (turn.status if turn else session.status)
+                raise OrchestratorError(f"the grader's turn did not complete: {error}")
+            usage = turn.usage
+            tokens = (usage.total_tokens or 0) if usage else 0
+            cost = estimate_cost(model, usage.input_tokens or 0, usage.output_tokens or 0) if usage else None
+            items = sessions.turns.items.list(turn.id, session_id=session.id, order="asc", limit=100).data
+            text = "".join(item.output_text for item in items if item.type == "message" and item.role == "assistant")
+        finally:
+            with contextlib.suppress(Exception):  # best effort: the grader's own session
+                sessions.delete(session.id)
+    return text, tokens, cost
+
+
+def _ask_thread(sdk: Any, assistant_id: str, message: str, model: str, timeout_s: float
+                ) -> tuple[str, int, float | None]:
+    """One run on a new thread of the assistant under test, with the grader's overrides; the thread deleted."""
+    from orchestrator.runtime.conversation import _quiet
+    from orchestrator.runtime.pricing import estimate_cost
+
     with _quiet():
         run = sdk.beta.threads.create_and_run(
             assistant_id=assistant_id, model=model, instructions=INSTRUCTIONS, tools=[],
@@ -77,10 +131,7 @@ def grade(sdk: Any, assistant_id: str, *, rubric: str, output: str, model: str, 
         try:
             deadline, pause = time.monotonic() + timeout_s, 0.05
             while run.status in ("queued", "in_progress", "cancelling"):
-                if time.monotonic() > deadline:
-                    raise OrchestratorError(f"the grader did not answer within {timeout_s:.0f} s")
-                time.sleep(pause)
-                pause = min(pause * 2, 1.0)
+                pause = _wait(deadline, pause)
                 run = sdk.beta.threads.runs.retrieve(run.id, thread_id=run.thread_id)
             usage = run.usage
             tokens = usage.total_tokens if usage else 0
@@ -93,5 +144,4 @@ def grade(sdk: Any, assistant_id: str, *, rubric: str, output: str, model: str, 
         finally:
             with contextlib.suppress(Exception):  # best effort: the grader's own thread
                 sdk.beta.threads.delete(run.thread_id)
-    ok, score, reason = parse_verdict(text)
-    return Grade(rubric, ok, score, reason, line, model, tokens, cost)
+    return text, tokens, cost

@@ -170,8 +170,10 @@ def test_pass_at_more_than_repeat_is_refused(tmp_path: Path, stand_in: EmulatorS
     assert result.exit_code == 1 and "--pass-at: 3 is more than the 2 runs of --repeat" in result.output and "Traceback" not in result.output
 
 
-def test_the_grader_passes_a_reply_that_meets_the_rubric(tmp_path: Path, stand_in: EmulatorServer) -> None:
-    root = helper_project(tmp_path / "p", GRADED, stand_in.base_url)
+@pytest.mark.parametrize("backend", ["assistants", "agents"])
+def test_the_grader_passes_a_reply_that_meets_the_rubric(tmp_path: Path, stand_in: EmulatorServer,
+                                                         backend: str) -> None:
+    root = helper_project(tmp_path / "p", GRADED, stand_in.base_url, backend=backend)
     result = run_cli(["-C", str(root), "test", "-o", "json"])
     assert result.exit_code == 0, result.output
     grades = json.loads(result.stdout)["cases"][0]["runs"][0]["grades"]
@@ -181,9 +183,10 @@ def test_the_grader_passes_a_reply_that_meets_the_rubric(tmp_path: Path, stand_i
     assert 'graded (specs/helper-test.yaml:10): pass 1: the output says "capital of Atlantis"' in text
 
 
-def test_the_grader_fails_a_reply_with_the_reason(tmp_path: Path, stand_in: EmulatorServer) -> None:
+@pytest.mark.parametrize("backend", ["assistants", "agents"])
+def test_the_grader_fails_a_reply_with_the_reason(tmp_path: Path, stand_in: EmulatorServer, backend: str) -> None:
     root = helper_project(tmp_path / "p", GRADED.replace('"capital of Atlantis"', '"Atlantis is fictional"'),
-                          stand_in.base_url)
+                          stand_in.base_url, backend=backend)
     result = run_cli(["-C", str(root), "test"])
     assert result.exit_code == 1, result.output
     assert ("turn 1: graded: the grader failed the reply (score 0): the output does not say "
@@ -221,14 +224,6 @@ def test_a_graded_case_stays_skipped_without_a_real_model(tmp_path: Path, served
     assert result.exit_code == 0, result.output
     assert "SKIP helper-test > atlantis: needs a real model: `graded` expectations are judged by a grader model" \
         in result.stdout
-
-
-def test_a_graded_case_on_an_agents_target_is_skipped_with_the_reason(tmp_path: Path,
-                                                                     stand_in: EmulatorServer) -> None:
-    root = helper_project(tmp_path / "p", GRADED, stand_in.base_url, backend="agents")
-    result = run_cli(["-C", str(root), "test"])
-    assert result.exit_code == 0, result.output
-    assert "SKIP helper-test > atlantis: `graded` expectations: the grader runs as a thread run" in result.stdout
 
 
 BUDGETED = '''
@@ -342,3 +337,22 @@ def test_agent_sessions_carry_the_budget_as_their_spend_limit(tmp_path: Path, st
     sessions = [body for method, path, body, _ in seen if method == "POST" and path == "/v1/agents/sessions"]
     assert [body["spend_control"] for body in sessions] == [{"limit": 50}]  # cents
     assert not [p for _, p, _, _ in seen if p.startswith("/_emulator/script")]
+
+
+def test_on_agents_the_grader_is_a_one_off_session_of_an_inline_agent(tmp_path: Path, stand_in: EmulatorServer) -> None:
+    proxy, seen = recording(stand_in)
+    with proxy:
+        root = helper_project(tmp_path / "p", GRADED.replace("    cases:", "    grader: {model: gpt-4o-mini}\n    cases:"),
+                              proxy.base_url, backend="agents")
+        result = run_cli(["-C", str(root), "test", "--budget", "0.5"])
+    assert result.exit_code == 0, result.output
+    created = [body for method, path, body, _ in seen if method == "POST" and path == "/v1/agents/sessions"]
+    graders = [body for body in created if "agent" in body]
+    assert len(created) == 2 and len(graders) == 1, created  # the case's session, the grader's
+    (grader,) = graders
+    assert "agent_id" not in grader and grader["environment"] == {"type": "none"}
+    assert grader["agent"]["model"] == "gpt-4o-mini" and "tools" not in grader["agent"]
+    assert grader["agent"]["text"]["format"]["name"] == "grade" and grader["spend_control"] == {"limit": 50}
+    assert "<rubric>" in grader["input"] and "What is the capital of Atlantis?" in grader["input"]
+    deleted = [path for method, path, _, _ in seen if method == "DELETE" and path.startswith("/v1/agents/sessions/")]
+    assert len(deleted) == 2  # the grader's session is deleted too
