@@ -70,11 +70,19 @@ def grade(sdk: Any, assistant_id: str, *, rubric: str, output: str, model: str, 
           spend_limit_cents: int | None = None) -> Grade:
     """Ask the grader model whether output meets rubric: a one-off thread run (protocol "threads") or agent
     session with an inline grader agent ("agents"), deleted afterwards."""
+    import openai
+
     message = render_prompt(prompt, rubric, output)
-    if protocol == "agents":
-        text, tokens, cost = _ask_agent(sdk, message, model, timeout_s, spend_limit_cents)
-    else:
-        text, tokens, cost = _ask_thread(sdk, assistant_id, message, model, timeout_s)
+    try:
+        if protocol == "agents":
+            text, tokens, cost = _ask_agent(sdk, message, model, timeout_s, spend_limit_cents)
+        else:
+            text, tokens, cost = _ask_thread(sdk, assistant_id, message, model, timeout_s)
+    except openai.APIStatusError as error:
+        said = str(getattr(error, "message", error)).removeprefix(f"Error code: {error.status_code} - ")
+        raise OrchestratorError(f"the grader's request was refused ({error.status_code}): {said[:300]}") from None
+    except openai.APIError as error:
+        raise OrchestratorError(f"the grader's request failed: {str(getattr(error, 'message', error))[:300]}") from None
     ok, score, reason = parse_verdict(text)
     return Grade(rubric, ok, score, reason, line, model, tokens, cost)
 

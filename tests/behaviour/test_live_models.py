@@ -356,3 +356,33 @@ def test_on_agents_the_grader_is_a_one_off_session_of_an_inline_agent(tmp_path: 
     assert "<rubric>" in grader["input"] and "What is the capital of Atlantis?" in grader["input"]
     deleted = [path for method, path, _, _ in seen if method == "DELETE" and path.startswith("/v1/agents/sessions/")]
     assert len(deleted) == 2  # the grader's session is deleted too
+
+
+def test_a_grader_the_target_refuses_fails_the_expectation_with_the_reason(tmp_path: Path,
+                                                                          stand_in: EmulatorServer) -> None:
+    from tests.support.proxy import error_body
+
+    def refuse(method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any] | None:
+        if method == "POST" and path == "/v1/threads/runs":
+            return 400, error_body("The model `judge-9000` does not exist.")
+        return None
+
+    with FailingProxy(stand_in.root_url, refuse) as proxy:
+        root = helper_project(tmp_path / "p", GRADED.replace("    cases:", "    grader: {model: judge-9000}\n    cases:"),
+                              proxy.base_url)
+        result = run_cli(["-C", str(root), "test"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert ("turn 1: graded: the grader failed: the grader's request was refused (400): The model `judge-9000` "
+            "does not exist.") in result.stdout
+
+
+def test_a_case_under_way_stops_after_the_run_that_spends_the_budget(tmp_path: Path, stand_in: EmulatorServer) -> None:
+    root = helper_project(tmp_path / "p", BUDGETED, stand_in.base_url)
+    # the worst case: 5 runs x 1 token x $15 per 1M = $0.000075; the first run costs more
+    result = run_cli(["-C", str(root), "test", "--case", "case 1", "--repeat", "5", "--pass-at", "1",
+                      "--budget", "0.000075", "-o", "json"])
+    assert result.exit_code == 1, result.output
+    (case,) = json.loads(result.stdout)["cases"]
+    assert len(case["runs"]) == 1 and case["status"] == "failed"
+    assert case["reason"].startswith("the budget of $0.000075 is spent (")
+    assert case["reason"].endswith(") after 1 of 5 runs (0 passed, pass_at 1)")
