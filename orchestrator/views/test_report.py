@@ -90,6 +90,12 @@ def render_junit(report: TestReport) -> str:
             suite = suites[case.test] = ET.SubElement(root, "testsuite", name=case.test, file=case.file)
         element = ET.SubElement(suite, "testcase", name=case.case, classname=f"{case.test}.{case.spec}",
                                 file=case.file, line=str(case.line or 0), time=f"{case.duration_s:.3f}")
+        notes = ([f"{case.passes}/{len(case.attempts)} runs passed (flaky)"] if case.flaky else []) + [
+            f"run {n}: graded (line {g.line}): {'pass' if g.ok else 'fail'}"
+            + (f" {g.score:g}" if g.score is not None else "") + f": {g.reason}"
+            for n, a in enumerate(case.attempts, start=1) for g in a.grades]
+        if notes:  # what CI shows beside the case: flakiness and the grader's verdicts
+            ET.SubElement(element, "system-out").text = "\n".join(notes)
         if case.status is Status.SKIPPED:
             ET.SubElement(element, "skipped", message=case.reason)
         elif case.status is Status.FAILED:

@@ -181,6 +181,9 @@ def test_the_grader_passes_a_reply_that_meets_the_rubric(tmp_path: Path, stand_i
                        "reason": 'the output says "capital of Atlantis"', "line": 10, "model": "gpt-5.4"}]
     text = run_cli(["-C", str(root), "test"]).stdout
     assert 'graded (specs/helper-test.yaml:10): pass 1: the output says "capital of Atlantis"' in text
+    junit = run_cli(["-C", str(root), "test", "-o", "junit"]).stdout
+    assert '<system-out>run 1: graded (line 10): pass 1: the output says "capital of Atlantis"</system-out>' \
+        in junit.replace("&quot;", '"')
 
 
 @pytest.mark.parametrize("backend", ["assistants", "agents"])
