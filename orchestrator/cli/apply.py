@@ -29,6 +29,7 @@ from orchestrator.cli.engine import (
     read_live,
 )
 from orchestrator.cli.output import echo
+from orchestrator.cli.previews import preview_option
 from orchestrator.cli.revision_state import desired_source, rev_option, stamp
 from orchestrator.engine.planning import Action, Plan
 from orchestrator.errors import OrchestratorError
@@ -45,11 +46,12 @@ from orchestrator.errors import OrchestratorError
 @click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Independent changes applied at once.")
 @rev_option
+@preview_option
 @events_option
 @output_option("text", "json")
 def apply(plan_file: Path | None, directory: Path | None, environment: str | None, target: str | None,
           only: tuple[str, ...], prune: bool, yes: bool, parallelism: int, rev: str | None,
-          events: Path | None, output: str) -> int:
+          preview: str | None, events: Path | None, output: str) -> int:
     """Make the live objects match the specs. With PLAN, apply exactly that saved plan.
 
     \b
@@ -59,20 +61,27 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
       orchestrator apply plan.json            # exactly the plan saved by diff --out
       orchestrator apply --rev HEAD~1         # roll every spec back one commit
       orchestrator apply --yes -o json > result.json   # the plan and every outcome as one JSON object
+      orchestrator apply --preview pr-12 --yes   # a preview of the environment, beside its objects
     """
     bus = make_bus(events)
     if plan_file is None and rev is None:
-        return _apply_working_tree(directory, environment, target, only, prune, yes, parallelism, bus, output)
+        return _apply_working_tree(directory, environment, target, only, prune, yes, parallelism, bus, output,
+                                   preview=preview)
     with ExitStack() as stack:
         try:
             if plan_file is not None:
                 if only or prune or rev:
                     raise OrchestratorError("--only, --prune and --rev are fixed by the saved plan; "
                                             "don't pass them with PLAN")
-                return _apply_saved(plan_file, directory, environment, target, yes, parallelism, bus, output)
+                return _apply_saved(plan_file, directory, environment, target, yes, parallelism, bus, output,
+                                    preview=preview)
             source = stack.enter_context(desired_source(directory, environment, target, rev))
         except Invalid:
             return 1
+        if preview is not None:
+            from orchestrator.cli.previews import preview_state
+
+            source = replace(source, state=preview_state(source.state, preview))
         state = source.state
         selected = parse_only(only, state)
         from orchestrator.engine.sync import make_plan
@@ -86,7 +95,7 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
 
 def _apply_working_tree(directory: Path | None, environment: str | None, target: str | None,
                         only: tuple[str, ...], prune: bool, yes: bool, parallelism: int, bus: Any,
-                        output: str = "text") -> int:
+                        output: str = "text", *, preview: str | None = None) -> int:
     """The working tree's specs: the apply lock taken and live state read on the side while they load and
     render (state_and_live); nothing is read before the lock is held, nothing written before the whole
     project validated and the whole plan was shown (and confirmed)."""
@@ -95,7 +104,7 @@ def _apply_working_tree(directory: Path | None, environment: str | None, target:
     from orchestrator.engine.sync import make_plan
 
     try:
-        with state_and_live(directory, environment, target, lock=True) as (state, early):
+        with state_and_live(directory, environment, target, lock=True, preview=preview) as (state, early):
             selected = parse_only(only, state)
             desired = early.desired(state)
             live, objects = early.result(state)
@@ -171,7 +180,7 @@ def check_saved_live(saved: Plan, live: Any, selection: Any) -> Any:
 
 
 def _apply_saved(plan_file: Path, directory: Path | None, environment: str | None, target: str | None,
-                 yes: bool, parallelism: int, bus: Any, output: str = "text") -> int:
+                 yes: bool, parallelism: int, bus: Any, output: str = "text", *, preview: str | None = None) -> int:
     """Apply a saved plan, which is untrusted input: its file, project, environment and target are checked,
     its ownership metadata recomputed, and every object it updates or deletes re-checked live."""
     from orchestrator.cli.common import caller_path, print_diagnostics
@@ -186,6 +195,7 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
         print_diagnostics(parsed, summary=False)
         echo(f"error: {plan_file} is not a valid saved plan; nothing was changed", err=True)
         return 1
+    selection = _saved_plan_preview(parsed, selection, preview, str(plan_file))
     saved = prepare_saved_plan(parsed, selection, str(plan_file))
     project, env, chosen = selection.project, selection.environment, selection.target
     with connect(project, chosen, env) as live, apply_lock(project, chosen):
@@ -230,14 +240,36 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
         return _confirm_and_apply(saved, live, yes, parallelism, bus, output=output)
 
 
+def _saved_plan_preview(saved: Plan, selection: Any, preview: str | None, source: str) -> Any:
+    """The selection a saved plan applies to: a plan made with `diff --preview NAME` records the preview
+    (its environment is the preview's owner) and applies to it; `--preview` must then name the same one,
+    and a plan of the environment itself is refused for a preview."""
+    from orchestrator.cli.previews import preview_environment, preview_of
+
+    recorded = preview_of(saved.environment, selection.environment.name)
+    if preview is not None and recorded != preview:
+        what = f"preview {recorded}" if recorded else f"environment {saved.environment}"
+        raise OrchestratorError(f"{source} was made for {what}, not for preview {preview} of environment "
+                                f"{selection.environment.name}; nothing was changed")
+    if recorded is None:
+        return selection
+    echo(f"{source} was made for preview {recorded} of environment {selection.environment.name}: applying it "
+         "to the preview.", err=True)
+    return replace(selection, environment=preview_environment(selection.environment, recorded))
+
+
 def _how_to_match(saved: Plan, selection: Any, plan_file: Path) -> str:
+    from orchestrator.cli.previews import split_owner_environment
+
     project = selection.project
-    if saved.project != project.name or saved.environment not in project.environments:
+    environment, preview = split_owner_environment(saved.environment) or (saved.environment, None)
+    if saved.project != project.name or environment not in project.environments:
         return ""
-    flags = f" -e {saved.environment}"
-    if saved.target != project.environments[saved.environment].target:
+    flags = f" -e {environment}"
+    if saved.target != project.environments[environment].target:
         flags += f" -t {saved.target}"
-    return f". To apply it to environment {saved.environment}, run `orchestrator apply{flags} {plan_file}`"
+    what = f"preview {preview} of environment {environment}" if preview else f"environment {environment}"
+    return f". To apply it to {what}, run `orchestrator apply{flags} {plan_file}`"
 
 
 def _payload_problems(saved: Plan, mapping: Any, root: Path) -> list[str]:
@@ -303,6 +335,10 @@ def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: 
 
     # a saved plan's warnings about secrets were true where it was made; here they are checked again
     plan = replace(plan, warnings=tuple(w for w in plan.warnings if not w.startswith(SECRET_WARNING)))
+    from orchestrator.cli.previews import split_owner_environment, stamp_applied_at
+
+    if command == "apply" and split_owner_environment(plan.environment) is not None:
+        plan = stamp_applied_at(plan)  # the sweeper dates a preview by its last write
 
     as_json = output == "json"
     echo(render_plan_text(plan, color=False if as_json else stdout_color()), nl=False, err=as_json, styled=True)

@@ -27,6 +27,7 @@ from orchestrator.cli.engine import (
     state_and_live,
 )
 from orchestrator.cli.output import echo
+from orchestrator.cli.previews import preview_option
 from orchestrator.cli.revision_state import desired_source, rev_option
 from orchestrator.errors import OrchestratorError
 
@@ -41,9 +42,10 @@ from orchestrator.errors import OrchestratorError
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Save the plan to a file for `apply PLAN`.")
 @rev_option
+@preview_option
 @events_option
 def diff(directory: Path | None, environment: str | None, target: str | None, only: tuple[str, ...], prune: bool,
-         output: str, out: Path | None, rev: str | None, events: Path | None) -> int:
+         output: str, out: Path | None, rev: str | None, preview: str | None, events: Path | None) -> int:
     """Show what apply would change. Exit 0: no changes, 2: changes (or duplicates), 1: error.
 
     \b
@@ -51,9 +53,10 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
       orchestrator diff                        # against the default environment
       orchestrator diff -e prod -o markdown --out plan.json   # a PR comment and a plan to apply
       orchestrator diff --rev HEAD~1          # what going back one commit would change
+      orchestrator diff --preview pr-12 --out plan.json   # what apply --preview pr-12 would do
     """
     try:
-        plan, bus = build_plan(directory, environment, target, only, prune, rev, events)
+        plan, bus = build_plan(directory, environment, target, only, prune, rev, events, preview=preview)
     except Invalid:
         return 1
     bus.publish("plan_created", project=plan.project, environment=plan.environment, target=plan.target,
@@ -79,11 +82,19 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
 
 
 def build_plan(directory: Path | None, environment: str | None, target: str | None, only: tuple[str, ...],
-               prune: bool, rev: str | None, events: Path | None) -> tuple[Any, Any]:
-    """(plan, event bus) of the working tree or of git revision REV against live state (Invalid: not valid)."""
+               prune: bool, rev: str | None, events: Path | None, *,
+               preview: str | None = None) -> tuple[Any, Any]:
+    """(plan, event bus) of the working tree or of git revision REV against live state (Invalid: not valid);
+    preview: of that preview of the environment."""
     if rev is not None:  # a git revision's state: built from git objects, then read and planned
         with ExitStack() as stack:
             source = stack.enter_context(desired_source(directory, environment, target, rev))
+            if preview is not None:
+                from dataclasses import replace
+
+                from orchestrator.cli.previews import preview_state
+
+                source = replace(source, state=preview_state(source.state, preview))
             state = source.state
             selected = parse_only(only, state)
             bus = make_bus(events)
@@ -92,7 +103,7 @@ def build_plan(directory: Path | None, environment: str | None, target: str | No
     from orchestrator.cli.revision_state import Source, stamp
     from orchestrator.engine.sync import make_plan
 
-    with state_and_live(directory, environment, target) as (state, early):
+    with state_and_live(directory, environment, target, preview=preview) as (state, early):
         selected = parse_only(only, state)
         bus = make_bus(events)
         desired = early.desired(state)

@@ -22,8 +22,9 @@ class Invalid(Exception):
     """The project did not validate; diagnostics were printed and nothing live was touched."""
 
 
-def load_state(directory: Path | None, environment: str | None, target: str | None) -> DesiredState:
-    state, diagnostics = build_state(directory, environment, target)
+def load_state(directory: Path | None, environment: str | None, target: str | None, *,
+               preview: str | None = None) -> DesiredState:
+    state, diagnostics = build_state(directory, environment, target, preview=preview)
     if diagnostics:
         print_diagnostics(diagnostics, summary=diagnostics.has_errors)
     if state is None:
@@ -32,8 +33,10 @@ def load_state(directory: Path | None, environment: str | None, target: str | No
 
 
 def build_state(directory: Path | None, environment: str | None, target: str | None, *,
-                selection: Selection | Diagnostics | None = None) -> tuple[DesiredState | None, Diagnostics]:
-    """The validated desired state and every diagnostic found; no state when any diagnostic is an error."""
+                selection: Selection | Diagnostics | None = None,
+                preview: str | None = None) -> tuple[DesiredState | None, Diagnostics]:
+    """The validated desired state and every diagnostic found; no state when any diagnostic is an error.
+    preview: the state of that preview of the environment (cli/previews.py)."""
     if selection is None:
         selection = select(directory, environment, target)
     if isinstance(selection, Diagnostics):
@@ -45,14 +48,27 @@ def build_state(directory: Path | None, environment: str | None, target: str | N
         return None, all_diagnostics
     from dataclasses import replace
 
-    return replace(state, diagnostics=all_diagnostics), all_diagnostics  # the state carries the whole run's
+    state = replace(state, diagnostics=all_diagnostics)  # the state carries the whole run's
+    if preview is not None:
+        from orchestrator.cli.previews import preview_state
+
+        state = preview_state(state, preview)
+    return state, all_diagnostics
 
 
-def load_selection(directory: Path | None, environment: str | None, target: str | None) -> Selection:
+def load_selection(directory: Path | None, environment: str | None, target: str | None, *,
+                   preview: str | None = None) -> Selection:
+    """The project, environment and target; with preview, the environment is that preview's owner."""
     selection = select(directory, environment, target)
     if isinstance(selection, Diagnostics):
         print_diagnostics(selection)
         raise Invalid
+    if preview is not None:
+        from dataclasses import replace
+
+        from orchestrator.cli.previews import preview_environment
+
+        selection = replace(selection, environment=preview_environment(selection.environment, preview))
     return selection
 
 
@@ -274,7 +290,7 @@ class EarlyRead:
 
 @contextmanager
 def state_and_live(directory: Path | None, environment: str | None, target: str | None, *,
-                   lock: bool = False) -> Iterator[tuple[DesiredState, EarlyRead]]:
+                   lock: bool = False, preview: str | None = None) -> Iterator[tuple[DesiredState, EarlyRead]]:
     """load_state, with the live read started on the side as soon as the target is known (EarlyRead).
 
     lock (apply): the apply lock is held before live state is read, so a plan is never made from a read
@@ -285,11 +301,17 @@ def state_and_live(directory: Path | None, environment: str | None, target: str 
     if isinstance(selection, Diagnostics):
         print_diagnostics(selection, summary=selection.has_errors)
         raise Invalid
+    if preview is not None:  # checked before anything is read; the early read lists the preview's kinds
+        from dataclasses import replace
+
+        from orchestrator.cli.previews import preview_environment
+
+        owner = replace(selection, environment=preview_environment(selection.environment, preview))
     held = ApplyLock(selection.project, selection.target) if lock else None
-    early = EarlyRead(selection, start=held is None or held.try_acquire())
+    early = EarlyRead(owner if preview is not None else selection, start=held is None or held.try_acquire())
     try:
         early.wait_connected()
-        state, diagnostics = build_state(directory, environment, target, selection=selection)
+        state, diagnostics = build_state(directory, environment, target, selection=selection, preview=preview)
         if diagnostics:
             print_diagnostics(diagnostics, summary=diagnostics.has_errors)
         if state is None:

@@ -11,7 +11,9 @@ import click
 from orchestrator.cli.common import directory_option, environment_option, target_option
 from orchestrator.cli.engine import Invalid, connect, read_live, state_and_live
 from orchestrator.cli.output import echo
+from orchestrator.cli.previews import preview_option
 from orchestrator.engine.planning import Action, Reason
+from orchestrator.errors import OrchestratorError
 
 STATUS = {
     Reason.IN_SYNC: "in sync",
@@ -32,22 +34,36 @@ STATUS = {
 @environment_option
 @target_option
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def list_command(directory: Path | None, environment: str | None, target: str | None, output: str) -> int:
+@preview_option
+@click.option("--previews", "only_previews", is_flag=True,
+              help="List the environment's previews (objects, last apply, age) instead of its specs.")
+def list_command(directory: Path | None, environment: str | None, target: str | None, output: str,
+                 preview: str | None, only_previews: bool) -> int:
     """Show each spec's live id and status: in sync, changed, drifted, missing, orphaned, duplicate.
+
+    The environment's previews (`apply --preview NAME`) follow the table; `--previews` lists only them,
+    `--preview NAME` shows that preview's objects instead of the environment's.
 
     \b
     Examples:
       orchestrator list
       orchestrator list -e prod -o json
+      orchestrator list --previews
     """
+    from orchestrator.cli.previews import find_previews
     from orchestrator.engine.sync import make_plan
 
+    if only_previews and preview is not None:
+        raise OrchestratorError("--previews lists every preview, --preview NAME shows one: pass one of them")
     try:
-        with state_and_live(directory, environment, target) as (state, early):
+        with state_and_live(directory, environment, target, preview=preview) as (state, early):
             live, objects = early.result(state)
             plan = make_plan(state, objects, live.mapping, prune=True, kinds=live.kinds)
     except Invalid:
         return 1
+    previews = find_previews(state.project.name, state.environment.name, objects) if preview is None else []
+    if only_previews:
+        return _show_previews(previews, output)
     rows, in_git = plan_rows(state, plan, objects)
     if output == "json":
         echo(json.dumps(rows, indent=2))
@@ -61,6 +77,34 @@ def list_command(directory: Path | None, environment: str | None, target: str | 
     widths = [max([len(head)] + [len(line[i]) for line in cells]) for i, (head, _) in enumerate(columns)]
     echo("  ".join(f"{head:<{width}}" for (head, _), width in zip(columns, widths, strict=True)).rstrip())
     for line in cells:
+        echo("  ".join(f"{text:<{width}}" for text, width in zip(line, widths, strict=True)).rstrip())
+    if previews:
+        echo("")
+        _show_previews(previews, "text")
+    return 0
+
+
+def _show_previews(previews: list[Any], output: str) -> int:
+    """The previews as a table (PREVIEW, OBJECTS, LAST APPLIED, AGE) or as JSON objects."""
+    from datetime import UTC, datetime
+
+    from orchestrator.cli import previews as clock
+    from orchestrator.cli.previews import describe_age
+
+    now = clock.now()
+    rows = [{"preview": p.name, "objects": p.objects,
+             "last_applied": datetime.fromtimestamp(p.last_applied, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+             "age_s": int(p.age_s(now))} for p in previews]
+    if output == "json":
+        echo(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        echo("No previews.")
+        return 0
+    head = ("PREVIEW", "OBJECTS", "LAST APPLIED", "AGE")
+    cells = [[r["preview"], str(r["objects"]), r["last_applied"], describe_age(r["age_s"])] for r in rows]
+    widths = [max([len(head[i])] + [len(line[i]) for line in cells]) for i in range(len(head))]
+    for line in [list(head), *cells]:
         echo("  ".join(f"{text:<{width}}" for text, width in zip(line, widths, strict=True)).rstrip())
     return 0
 

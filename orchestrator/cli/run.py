@@ -20,6 +20,7 @@ import click
 from orchestrator.cli.common import directory_option, environment_option, spec_argument, target_option
 from orchestrator.cli.engine import Invalid, events_option, load_state, make_bus
 from orchestrator.cli.output import echo
+from orchestrator.cli.previews import preview_option
 from orchestrator.errors import OrchestratorError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -53,6 +54,7 @@ def session_options(func: F) -> F:
         directory_option,
         environment_option,
         target_option,
+        preview_option,
         click.option("--thread", "thread_id", default=None, metavar="ID", help="Continue this thread."),
         click.option(
             "--timeout",
@@ -230,12 +232,13 @@ def open_session(
     events: Path | None,
     events_debug: bool,
     spend_limit_cents: int | None = None,
+    preview: str | None = None,
 ) -> Iterator[Any]:
     """Load and validate the project, connect to the target and open a session on the spec's assistant."""
     from orchestrator.backends.connection import Connection
     from orchestrator.runtime.conversation import Limits, Session, unknown_spec
 
-    state = load_state(directory, environment, target)
+    state = load_state(directory, environment, target, preview=preview)  # preview: talk to its copy
     if name not in state.specs:
         raise OrchestratorError(unknown_spec(name, state))
     debug = events_debug or os.environ.get(DEBUG_ENV, "") not in ("", "0", "false")

@@ -15,6 +15,7 @@ import click
 from orchestrator.cli.common import directory_option, environment_option, target_option
 from orchestrator.cli.engine import Invalid, events_option, load_state, make_bus
 from orchestrator.cli.output import echo
+from orchestrator.cli.previews import preview_option
 from orchestrator.errors import OrchestratorError
 
 RENDERERS = ("text", "json", "junit", "markdown")
@@ -36,6 +37,7 @@ BUDGET_TURN_TOKENS = 4000  # what --budget assumes a turn (or a grader's verdict
                    f"{BUDGET_TURN_TOKENS} tokens, or the turn's max_tokens, at the model's price); stop once spent.")
 @click.option("--against-live", is_flag=True,
               help="Talk to the deployed objects instead of short-lived copies (conversations only, no writes).")
+@preview_option
 @click.option("--output", "-o", type=click.Choice(RENDERERS), default="text", show_default=True,
               help="Report format (text lines stream while the run goes on).")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
@@ -47,7 +49,7 @@ BUDGET_TURN_TOKENS = 4000  # what --budget assumes a turn (or a grader's verdict
 @events_option
 def test(names: tuple[str, ...], directory: Path | None, environment: str | None, target: str | None,
          case_glob: str | None, repeat: int | None, pass_at: int | None, budget: float | None,
-         against_live: bool, output: str, out_file: Path | None,
+         against_live: bool, preview: str | None, output: str, out_file: Path | None,
          tool_timeout: float, turn_timeout: float, events: Path | None) -> int:
     """Run the behaviour tests of the named tests or specs (all by default).
 
@@ -66,9 +68,10 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
     if pass_at is not None and repeat is not None and pass_at > repeat:
         raise click.BadParameter(f"{pass_at} is more than the {repeat} runs of --repeat", param_hint="--pass-at")
     try:
-        state = load_state(directory, environment, target)
+        state = load_state(directory, environment, target, preview=preview)
     except Invalid:
         return 1
+    against_live = against_live or preview is not None  # a preview's objects are talked to, like live ones
     tests = pick_tests(state, names)
     if not tests:
         echo(f"No tests in environment {state.environment.name}: add a spec with `kind: test` "

@@ -2,7 +2,7 @@
 
 Two of the API's 16 metadata keys are reserved, as kubectl reserves its last-applied annotation:
   orchestrator.owner = "<project>/<environment>/<spec>"
-  orchestrator.hash  = "<digest of the full desired essence>.<digest of its readable part>[;claim=<token>][;rev=<commit>[+dirty]]"
+  orchestrator.hash  = "<digest of the full desired essence>.<digest of its readable part>[;claim=<token>][;rev=<commit>[+dirty]][;at=<unix seconds>]"
 
 The claim token (optional, written by the create that made the object) names the apply run that
 created it, so a later listing tells the object this run made from one another run made at the
@@ -10,7 +10,8 @@ same time. The revision (optional) is the git commit the applied payload was bui
 when the working tree differed from it for the spec's files. Both live inside the hash value: no
 third metadata slot; neither is part of the digests, so a new commit with the same content is no
 change; and an older orchestrator that does not know them reads a drift (and re-stamps), never a
-foreign owner.
+foreign owner. The apply time (optional, written by `apply --preview` only) dates a preview's last
+write, so the preview sweeper never removes one that is still being updated.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ CLAIM_PATTERN = re.compile(r"^[0-9a-f]{8,64}$")
 REVISION_MARK = ";rev="
 DIRTY_SUFFIX = "+dirty"
 REVISION_PATTERN = re.compile(r"^[0-9a-f]{7,64}(\+dirty)?$")  # a SHA-1 or SHA-256 commit id
+APPLIED_AT_PATTERN = re.compile(r"^[0-9]{1,12}$")
 MAX_VALUE_LENGTH = 512  # the API's limit for one metadata value
 
 
@@ -75,7 +77,7 @@ def _hash_parts(metadata: Mapping[str, Any] | None) -> tuple[str, dict[str, str]
 
 
 def _join_parts(base: str, parts: Mapping[str, str]) -> str:
-    value = base + "".join(f";{key}={parts[key]}" for key in ("claim", "rev") if parts.get(key))
+    value = base + "".join(f";{key}={parts[key]}" for key in ("claim", "rev", "at") if parts.get(key))
     if len(value) > MAX_VALUE_LENGTH:  # pragma: no cover - digests, claim and revision take at most 160
         raise ValueError("the ownership hash with its claim and revision exceeds the 512-character metadata limit")
     return value
@@ -101,6 +103,18 @@ def parse_revision(metadata: Mapping[str, Any] | None) -> str | None:
     split = _hash_parts(metadata)
     label = split[1].get("rev") if split else None
     return label if label and REVISION_PATTERN.match(label) else None
+
+
+def parse_applied_at(metadata: Mapping[str, Any] | None) -> int | None:
+    """The unix time of the last write that recorded one (`apply --preview`), if any."""
+    split = _hash_parts(metadata)
+    value = split[1].get("at") if split else None
+    return int(value) if value and APPLIED_AT_PATTERN.match(value) else None
+
+
+def with_applied_at(metadata: Mapping[str, str], moment: int) -> dict[str, str]:
+    """The ownership stamp with the time of this write in the hash value."""
+    return _with_part(metadata, "at", str(int(moment)))
 
 
 def new_claim() -> str:
@@ -147,6 +161,24 @@ def stamp(user_metadata: Mapping[str, str], owner: Owner, digests: Digests) -> d
 
 def user_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in (metadata or {}).items() if k not in RESERVED_KEYS}
+
+
+PREVIEW_MARK = "~preview-"  # <environment>~preview-<name>: the owner environment of a preview (cli/previews.py)
+PREVIEW_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")  # at most 32 characters
+
+
+def split_preview(environment: str) -> tuple[str, str] | None:
+    """(environment, preview name) when an owner's environment is a preview's; None for any other."""
+    base, mark, name = environment.partition(PREVIEW_MARK)
+    if not mark or not base or not PREVIEW_NAME.match(name):
+        return None
+    return base, name
+
+
+def apply_hint(environment: str) -> str:
+    """The command that deploys an owner environment: `orchestrator apply -e ENV [--preview NAME]`."""
+    split = split_preview(environment)
+    return f"orchestrator apply -e {split[0]} --preview {split[1]}" if split else f"orchestrator apply -e {environment}"
 
 
 NAME_MARK = "#"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.engine.desired import DesiredState
-from orchestrator.engine.ownership import Owner
+from orchestrator.engine.ownership import Owner, apply_hint
 from orchestrator.errors import OrchestratorError
 from orchestrator.events import EventBus
 from orchestrator.runtime.handlers import TIMEOUT, FunctionRegistry, Invocation, failure
@@ -783,7 +783,7 @@ def find_assistant(state: DesiredState, spec_name: str, sdk: Any) -> str:
         env = state.environment.name
         raise OrchestratorError(
             f"spec `{spec_name}` is not deployed to target `{state.target.name}` (environment {env}); "
-            f"run `orchestrator apply -e {env}` first"
+            f"run `{apply_hint(env)}` first"
         )
     return owned[0].id
 
