@@ -185,15 +185,16 @@ def check_budget(state: Any, tests: list[Any], case_glob: str | None, repeat: in
     the specs they test)."""
     from orchestrator.runtime.behaviour import select_cases, skip_reason, usd, worst_case_usd
 
-    cases = [(case, state.specs[test.spec].model) for test in tests for case in select_cases(test, case_glob)
+    cases = [(case, state.specs[test.spec].model, test.grader.model or state.specs[test.spec].model)
+             for test in tests for case in select_cases(test, case_glob)
              if test.spec in state.specs and skip_reason(case, scripted=scripted, backend=state.target.backend) is None]
     worst, unpriced = worst_case_usd(cases, repeat=repeat, turn_tokens=BUDGET_TURN_TOKENS)
     if unpriced:
         raise OrchestratorError(f"--budget: no price is known for model {', '.join(f'`{m}`' for m in unpriced)}, "
                                 "so the run's cost cannot be bounded; run without --budget")
     if worst > budget:
-        runs = sum(repeat or c.repeat or 1 for c, _ in cases)
-        raise OrchestratorError(f"--budget ${usd(budget)}: the worst case of this run is ${worst:.4f} ({len(cases)} "
+        runs = sum(repeat or c.repeat or 1 for c, _, _ in cases)
+        raise OrchestratorError(f"--budget ${usd(budget)}: the worst case of this run is ${usd(worst)} ({len(cases)} "
                                 f"case(s), {runs} run(s), up to {BUDGET_TURN_TOKENS} tokens a turn unless the turn "
                                 "has a `max_tokens` expectation); nothing was run. Raise the budget, lower --repeat "
                                 "or add `max_tokens` expectations")

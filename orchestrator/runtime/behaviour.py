@@ -454,26 +454,30 @@ def usd(amount: float) -> str:
     return f"{amount:.6f}".rstrip("0").rstrip(".") if amount < 1000 else f"{amount:.2f}"
 
 
-def worst_case_usd(cases: Iterable[tuple[Case, str]], *, repeat: int | None, turn_tokens: int
+def worst_case_usd(cases: Iterable[tuple[Case, str, str]], *, repeat: int | None, turn_tokens: int
                    ) -> tuple[float, list[str]]:
-    """The most a run can cost: for each (case, model), runs x (turns + graded rubrics) x tokens per turn (the
-    turn's `max_tokens` expectation, else turn_tokens) at the model's dearer price per token; with the models
-    that have no price."""
+    """The most a run can cost: for each (case, model, grader model), runs x (turns at the model's price +
+    graded rubrics at the grader's) x tokens per turn (the turn's `max_tokens` expectation, else turn_tokens),
+    each at the dearer of the model's two prices per token; with the models that have no price."""
     from orchestrator.runtime.pricing import price_for
 
-    total, unpriced = 0.0, []
-    for case, model in cases:
+    def per_token(model: str) -> float | None:
         price = price_for(model)
-        if price is None:
-            unpriced.append(model)
+        return None if price is None else max(price.input_per_million, price.output_per_million) / 1_000_000
+
+    total, unpriced = 0.0, []
+    for case, model, grader in cases:
+        graded = sum(1 for turn in case.turns for e in turn.expect if e.check == "graded")
+        answer, judge = per_token(model), per_token(grader) if graded else 0.0
+        if answer is None or judge is None:
+            unpriced.extend(name for name, price in ((model, answer), (grader, judge)) if price is None)
             continue
-        per_token = max(price.input_per_million, price.output_per_million) / 1_000_000
         runs = repeat or case.repeat or 1
         for turn in case.turns:
             limits = [e.value for e in turn.expect if e.check == "max_tokens"]
             tokens = min(limits) if limits else turn_tokens
-            graded = sum(1 for e in turn.expect if e.check == "graded")
-            total += runs * (1 + graded) * tokens * per_token
+            rubrics = sum(1 for e in turn.expect if e.check == "graded")
+            total += runs * tokens * (answer + rubrics * judge)
     return round(total, 6), sorted(set(unpriced))
 
 

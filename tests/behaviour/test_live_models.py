@@ -249,7 +249,7 @@ def test_a_budget_the_worst_case_exceeds_is_refused_before_any_write(tmp_path: P
     result = run_cli(["-C", str(root), "test", "--repeat", "3", "--budget", "0.01"])
     assert result.exit_code == 1
     # 3 runs x (1 turn + 1 grade) x 4000 tokens x $15 per 1M (gpt-5.4's dearer price)
-    assert "--budget $0.01: the worst case of this run is $0.3600 (1 case(s), 3 run(s)" in result.stderr
+    assert "--budget $0.01: the worst case of this run is $0.36 (1 case(s), 3 run(s)" in result.stderr
     assert "short-lived" not in result.stderr and "Traceback" not in result.output
     assert live_owners_of(stand_in) == []
 
