@@ -389,3 +389,12 @@ def test_a_case_under_way_stops_after_the_run_that_spends_the_budget(tmp_path: P
     assert len(case["runs"]) == 1 and case["status"] == "failed"
     assert case["reason"].startswith("the budget of $0.000075 is spent (")
     assert case["reason"].endswith(") after 1 of 5 runs (0 passed, pass_at 1)")
+
+
+def test_a_bad_grader_is_a_validation_error_at_its_line(tmp_path: Path) -> None:
+    root = helper_project(tmp_path / "p", GRADED.replace("    cases:", "    grader: {modle: gpt-5.4}\n    cases:"),
+                          "http://127.0.0.1:9/v1")
+    result = run_cli(["-C", str(root), "validate"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "specs/helper-test.yaml:5:10: error: unknown key `modle` in `grader`; did you mean `model`?" \
+        in result.output
