@@ -325,7 +325,7 @@ def start_turn(ctx: Context, session: dict[str, Any], messages: list[dict[str, A
             },
         )
     decision = ctx.scripts.next_decision((session["id"], session["agent"]["id"]))
-    draw = ctx.stand_in_draw() if decision is None else None
+    draw = ctx.stand_in_draw("turn:" + content_text(messages[-1]["content"])) if decision is None else None
     if draw is not None:  # the model stand-in answers as a real model would (stand_in.py)
         decision = stand_in.decide(draw, content_text(messages[-1]["content"]), session["agent"].get("tools") or [],
                                    response_format=(session["agent"].get("text") or {}).get("format"))
@@ -617,7 +617,7 @@ def accept_tool_result(ctx: Context, session: dict[str, Any], event: dict[str, A
             )
         else:
             reply = model.reply_to_function_results(results)
-            draw = ctx.stand_in_draw()
+            draw = ctx.stand_in_draw("after:" + reply)
             turn.update(
                 status="in_progress",
                 _outcome=model.Outcome.COMPLETED.value,

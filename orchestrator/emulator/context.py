@@ -35,10 +35,10 @@ class Context:
     scripts: ScriptBook = field(default_factory=ScriptBook)  # scripted model steps (admin API)
     stand_in: StandIn = field(default_factory=StandIn)  # the model stand-in's run counter
 
-    def stand_in_draw(self) -> random.Random | None:
-        """The next draw of the model stand-in when it is on (`model_stand_in` set), else None."""
+    def stand_in_draw(self, key: str) -> random.Random | None:
+        """The model stand-in's next draw about key (a message) when it is on (`model_stand_in` set), else None."""
         seed = self.faults.settings.model_stand_in
-        return None if seed is None else self.stand_in.draw(seed)
+        return None if seed is None else self.stand_in.draw(seed, key)
 
     def now(self) -> int:
         """Unix seconds, the unit of every `created_at`."""

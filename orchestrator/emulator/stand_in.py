@@ -3,8 +3,9 @@
 Switched on with `serve --model-stand-in SEED` (or `POST /_emulator/faults {"model_stand_in": SEED}`),
 the emulator answers unscripted turns as a model would, not by reading commands from the user's message:
 
-- its answers VARY from run to run: the n-th decision since the stand-in was switched on draws from
-  random.Random(f"{seed}:{n}"), so a given seed and sequence of runs always gives the same answers;
+- its answers VARY from run to run: the n-th decision about the same message since the stand-in was
+  switched on draws from random.Random(f"{seed}:{n}:{message}"), so a given seed and sequence of runs
+  always gives the same answers;
 - on a turn's first round it may call one of the assistant's (or agent's) functions, with arguments
   made from the function's JSON Schema; after the outputs it replies naming what they returned;
 - usage is counted as for the built-in model (whitespace words), so cost follows from the price table;
@@ -35,21 +36,26 @@ CALL_CHANCE = 0.5
 QUOTED = re.compile(r'"([^"\n]{1,200})"')
 
 
+MAX_KEYS = 10_000
+
+
 class StandIn:
-    """The stand-in's run counter: decision n of seed s is always the same."""
+    """The stand-in's run counters: the n-th decision about the same message, with seed s, is always the same.
+    Counting per message (not per server) keeps a case's runs the same set of draws when they run in
+    parallel: which run gets which draw may change, how many runs pass does not."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._count = 0
+        self._counts: dict[str, int] = {}
         self._seed: int | None = None
 
-    def draw(self, seed: int) -> random.Random:
+    def draw(self, seed: int, key: str) -> random.Random:
         with self._lock:
-            if seed != self._seed:  # a new seed restarts the sequence
-                self._seed, self._count = seed, 0
-            index = self._count
-            self._count += 1
-        return random.Random(f"{seed}:{index}")
+            if seed != self._seed or len(self._counts) >= MAX_KEYS:  # a new seed restarts the sequences
+                self._seed, self._counts = seed, {}
+            index = self._counts.get(key, 0)
+            self._counts[key] = index + 1
+        return random.Random(f"{seed}:{index}:{key}")
 
 
 def functions_of(tools: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

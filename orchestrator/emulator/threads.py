@@ -281,11 +281,11 @@ def create_run_record(
     store_ids = thread_store_ids({"tool_resources": resources}) if resources else []
     store_ids = store_ids or thread_store_ids(assistant) + thread_store_ids(thread)
     decision = ctx.scripts.next_decision((thread_id, assistant["id"]))
-    draw = ctx.stand_in_draw() if decision is None else None
+    text = last_user_text(ctx, thread_id)
+    draw = ctx.stand_in_draw("turn:" + text) if decision is None else None
     if draw is not None:  # the model stand-in answers as a real model would (stand_in.py)
-        decision = stand_in.decide(draw, last_user_text(ctx, thread_id), tools,
-                                   response_format=payload.get("response_format"))
-    decision = decision or model.decide(last_user_text(ctx, thread_id))
+        decision = stand_in.decide(draw, text, tools, response_format=payload.get("response_format"))
+    decision = decision or model.decide(text)
     calls = decision.calls if payload.get("parallel_tool_calls", True) is not False else decision.calls[:1]
     now_ms = ctx.clock_ms()
     created_at = now_ms // 1000
@@ -444,7 +444,7 @@ def submit_tool_outputs(ctx: Context, request: ApiRequest) -> Reply:
             )
         else:
             reply = model.reply_to_tool_outputs([(c["name"], outputs[c["id"]]) for c in body["_calls"]])
-            draw = ctx.stand_in_draw()
+            draw = ctx.stand_in_draw("after:" + last_user_text(ctx, body["thread_id"]))
             body.update(
                 status="queued",
                 required_action=None,
