@@ -81,6 +81,14 @@ from orchestrator.constants import EMULATOR_API_KEY_ENV, LOCAL_DB_NAME, STATE_DI
     default=None,
     help="Cap the database size: past it, writes fail as on a full disk (to try clients).",
 )
+@click.option(
+    "--model-stand-in",
+    type=int,
+    default=None,
+    metavar="SEED",
+    help="Answer unscripted turns as a real model would, seeded: varying replies, function calls, usage "
+    "(to try live behaviour tests offline; `orchestrator test` then ignores `model:` scripts).",
+)
 @click.option("--log-requests", is_flag=True, help="Log method, path and status of each request to stderr.")
 def serve(
     host: str,
@@ -95,6 +103,7 @@ def serve(
     ingest_ms: int,
     attach_race_ms: int,
     max_db_mb: int | None,
+    model_stand_in: int | None,
     log_requests: bool,
 ) -> int:
     """Run the local OpenAI-compatible emulator until Ctrl-C.
@@ -103,6 +112,7 @@ def serve(
     Examples:
       orchestrator serve --port 8765
       orchestrator serve --latency-ms 50 --fault-rate 0.05 --seed 1   # a slow, flaky API to test against
+      orchestrator serve --model-stand-in 7      # a seeded stand-in for a real model (live tests)
     """
     from orchestrator.emulator import serve_forever
     from orchestrator.emulator.store import StoreError
@@ -131,6 +141,7 @@ def serve(
             log_requests=log_requests,
             max_db_bytes=max_db_mb * 1024 * 1024 if max_db_mb is not None else None,
             insecure=insecure,
+            model_stand_in=model_stand_in,
         )
     except StoreError as error:
         raise click.ClickException(f"{error.message} (--db names the database file)") from None

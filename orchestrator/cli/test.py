@@ -22,6 +22,8 @@ from orchestrator.cli.previews import preview_option
 from orchestrator.errors import OrchestratorError
 
 RENDERERS = ("text", "json", "junit", "markdown")
+DEFAULT_PARALLELISM = 4
+BUDGET_TURN_TOKENS = 4000  # what --budget assumes a turn (or a grader's verdict) can use without `max_tokens`
 
 
 @click.command()
@@ -32,11 +34,17 @@ RENDERERS = ("text", "json", "junit", "markdown")
 @click.option("--case", "case_glob", default=None, metavar="GLOB", help="Only the cases whose name matches GLOB.")
 @click.option("--repeat", type=click.IntRange(1, 100), default=None, metavar="N",
               help="Run every case N times (over each case's own `repeat`).")
-@click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True, metavar="N",
-              help="Run N cases at a time (the report stays in file order).")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=None, metavar="N",
+              help="Run N cases at a time; the report stays in file order. [default: 4; 1 with --budget, so the "
+                   "run stops at the case that spends it]")
 @click.option("--baseline", "baseline_rev", default=None, metavar="REV",
               help="Also run the cases against the specs as they were at git revision REV (a pull request's base) "
                    "and show each case as base -> head, regressions first.")
+@click.option("--pass-at", type=click.IntRange(1, 100), default=None, metavar="N",
+              help="A case passes when N of its runs pass (over each case's own `pass_at`; at most the runs).")
+@click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=None, metavar="USD",
+              help="Refuse to start when the worst case could cost more than USD (runs x turns x "
+                   f"{BUDGET_TURN_TOKENS} tokens, or the turn's max_tokens, at the model's price); stop once spent.")
 @click.option("--against-live", is_flag=True,
               help="Talk to the deployed objects instead of short-lived copies (conversations only, no writes).")
 @preview_option
@@ -50,7 +58,8 @@ RENDERERS = ("text", "json", "junit", "markdown")
               metavar="S", help="Give up on a turn after S seconds.")
 @events_option
 def test(names: tuple[str, ...], directory: Path | None, environment: str | None, target: str | None,
-         case_glob: str | None, repeat: int | None, parallelism: int, baseline_rev: str | None,
+         case_glob: str | None, repeat: int | None, parallelism: int | None, baseline_rev: str | None,
+         pass_at: int | None, budget: float | None,
          against_live: bool, preview: str | None, output: str, out_file: Path | None,
          tool_timeout: float, turn_timeout: float, events: Path | None) -> int:
     """Run the behaviour tests of the named tests or specs (all by default).
@@ -66,7 +75,10 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
       orchestrator test -o junit --out report.xml
       orchestrator test --baseline origin/main -o markdown --out comment.md
       orchestrator test -e prod --against-live --repeat 3
+      orchestrator test -t openai --repeat 4 --pass-at 2 --budget 0.50
     """
+    if pass_at is not None and repeat is not None and pass_at > repeat:
+        raise click.BadParameter(f"{pass_at} is more than the {repeat} runs of --repeat", param_hint="--pass-at")
     try:
         state = load_state(directory, environment, target, preview=preview)
     except Invalid:
@@ -86,18 +98,20 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
     if baseline_rev is not None and against_live:
         raise OrchestratorError("--baseline runs the cases on short-lived copies of the specs at REV; it cannot be "
                                 f"combined with {'--preview' if preview is not None else '--against-live'}")
+    if parallelism is None:  # with a budget, one case at a time: no case starts once it is spent
+        parallelism = 1 if budget is not None else DEFAULT_PARALLELISM
     with ExitStack() as scope:
         try:
             baseline = None if baseline_rev is None else scope.enter_context(baseline_state(state, baseline_rev))
         except Invalid:
             return 1
         return _run(state, tests, baseline, case_glob=case_glob, repeat=repeat, parallelism=parallelism,
-                    against_live=against_live, output=output, out_file=out_file, tool_timeout=tool_timeout,
+                    pass_at=pass_at, budget=budget, against_live=against_live, output=output, out_file=out_file, tool_timeout=tool_timeout,
                     turn_timeout=turn_timeout, events=events)
 
 
 def _run(state: Any, tests: list[Any], baseline: Any, *, case_glob: str | None, repeat: int | None, parallelism: int,
-         against_live: bool, output: str, out_file: Path | None, tool_timeout: float, turn_timeout: float,
+         pass_at: int | None, budget: float | None, against_live: bool, output: str, out_file: Path | None, tool_timeout: float, turn_timeout: float,
          events: Path | None) -> int:
     from orchestrator.cli.progress import Activity
     from orchestrator.engine.test_results import TestReport
@@ -128,7 +142,8 @@ def _run(state: Any, tests: list[Any], baseline: Any, *, case_glob: str | None, 
             echo(redact(render_case_line(case)), nl=False, err=stream_err)
         activity.update(f"running behaviour tests: {done} of {total} cases done")
         bus.publish("test_case_finished", test=case.test, case=case.case, spec=case.spec, status=case.status.value,
-                    runs=len(case.attempts), passes=case.passes, pass_at=case.pass_at, reason=case.reason or None,
+                    runs=len(case.attempts), passes=case.passes, pass_at=case.pass_at, flaky=case.flaky,
+                    reason=case.reason or None,
                     tokens=case.tokens, cost_usd=case.cost_usd, duration_s=case.duration_s,
                     **({"baseline": case.base_status} if case.compared else {}))
 
@@ -141,20 +156,28 @@ def _run(state: Any, tests: list[Any], baseline: Any, *, case_glob: str | None, 
     with connect(state.project, state.target, owner_env) as live:
         sdk = live.connection.sdk
         channel: ScriptChannel | None = ScriptChannel(str(sdk.base_url), sdk.api_key)
-        scripted = scripted or channel.is_emulator()  # `orchestrator serve` has no real model either
+        # an emulator's built-in model is no real model (`orchestrator serve` included); its model stand-in is
+        model = channel.model()
+        scripted = model != "stand-in" if scripted else model == "scripted"
         channel = channel if scripted else None
+        from orchestrator.runtime.behaviour import Budget, skip_reason
+
+        spend = None
+        if budget is not None:
+            spend = Budget(budget)
+            both = tests + ([t for t in tests if t.spec in baseline.state.specs] if baseline is not None else [])
+            check_budget(state, both, case_glob, repeat, budget, scripted=scripted)  # before any write
+        spend_cents = (lambda: spend.left_cents()) if spend is not None else lambda: None
         try:
             if against_live:
                 def open_live(test: Any) -> Any:
-                    return Session.attach(state, test.spec, sdk, limits=limits, bus=bus)
+                    return Session.attach(state, test.spec, sdk, limits=limits, bus=bus, spend_limit_cents=spend_cents())
 
                 with activity:
                     results = run_tests(tests, open_live, scripted=scripted, channel=channel, case_glob=case_glob,
                                         repeat=repeat, on_case=shown, backend=state.target.backend,
-                                        parallelism=parallelism, in_order=in_order)
+                                        pass_at=pass_at, budget=spend, parallelism=parallelism, in_order=in_order)
             else:
-                from orchestrator.runtime.behaviour import skip_reason
-
                 def on_copies(source: Any, chosen: list[Any], files_root: Path | None = None) -> Any:
                     needing = [t for t in chosen if any(skip_reason(c, scripted=scripted,
                                                                     backend=state.target.backend)
@@ -177,21 +200,23 @@ def _run(state: Any, tests: list[Any], baseline: Any, *, case_glob: str | None, 
                         handlers = replace(copies.state, project=state.project)
 
                         def open_base(test: Any) -> Any:
-                            return Session.attach(handlers, copies.name_of(test), sdk, limits=limits, bus=bus)
+                            return Session.attach(handlers, copies.name_of(test), sdk, limits=limits, bus=bus,
+                                                  spend_limit_cents=spend_cents())
 
                         for case in run_tests(at_base, open_base, scripted=scripted, channel=channel,
                                               case_glob=case_glob, repeat=repeat, backend=state.target.backend,
-                                              parallelism=parallelism):
+                                              pass_at=pass_at, budget=spend, parallelism=parallelism):
                             base_results[(case.test, case.case)] = case
                 with on_copies(state, tests) as copies:
                     def open_copy(test: Any) -> Any:
-                        return Session.attach(copies.state, copies.name_of(test), sdk, limits=limits, bus=bus)
+                        return Session.attach(copies.state, copies.name_of(test), sdk, limits=limits, bus=bus,
+                                              spend_limit_cents=spend_cents())
 
                     with activity:
                         results = run_tests(tests, open_copy, scripted=scripted, channel=channel,
                                             case_glob=case_glob, repeat=repeat, on_case=shown,
-                                            backend=state.target.backend, parallelism=parallelism,
-                                            in_order=in_order)
+                                            backend=state.target.backend, pass_at=pass_at, budget=spend,
+                                            parallelism=parallelism, in_order=in_order)
         except KeyboardInterrupt:
             interrupted = True
         finally:
@@ -202,7 +227,8 @@ def _run(state: Any, tests: list[Any], baseline: Any, *, case_glob: str | None, 
     report = TestReport(state.project.name, state.environment.name, state.target.name, state.target.backend,
                         "live" if against_live else "copies", scripted, results,
                         baseline=baseline.rev if baseline is not None else None,
-                        baseline_commit=baseline.commit if baseline is not None else None)
+                        baseline_commit=baseline.commit if baseline is not None else None,
+                        stopped=spend.stopped if spend is not None else "")
     echo(render_summary(report), nl=False, err=stream_err)
     if output != "text" or out_file is not None:
         text = redact(render_report(report, output))
@@ -221,6 +247,27 @@ def _run(state: Any, tests: list[Any], baseline: Any, *, case_glob: str | None, 
     if interrupted:
         return 130
     return 0 if report.ok else 1
+
+
+def check_budget(state: Any, tests: list[Any], case_glob: str | None, repeat: int | None, budget: float, *,
+                 scripted: bool) -> None:
+    """Refuse a run whose worst case could cost more than --budget (the cases that would run, at the models of
+    the specs they test)."""
+    from orchestrator.runtime.behaviour import select_cases, skip_reason, usd, worst_case_usd
+
+    cases = [(case, state.specs[test.spec].model, test.grader.model or state.specs[test.spec].model)
+             for test in tests for case in select_cases(test, case_glob)
+             if test.spec in state.specs and skip_reason(case, scripted=scripted, backend=state.target.backend) is None]
+    worst, unpriced = worst_case_usd(cases, repeat=repeat, turn_tokens=BUDGET_TURN_TOKENS)
+    if unpriced:
+        raise OrchestratorError(f"--budget: no price is known for model {', '.join(f'`{m}`' for m in unpriced)}, "
+                                "so the run's cost cannot be bounded; run without --budget")
+    if worst > budget:
+        runs = sum(repeat or c.repeat or 1 for c, _, _ in cases)
+        raise OrchestratorError(f"--budget ${usd(budget)}: the worst case of this run is ${usd(worst)} ({len(cases)} "
+                                f"case(s), {runs} run(s), up to {BUDGET_TURN_TOKENS} tokens a turn unless the turn "
+                                "has a `max_tokens` expectation); nothing was run. Raise the budget, lower --repeat "
+                                "or add `max_tokens` expectations")
 
 
 def render_report(report: Any, output: str) -> str:

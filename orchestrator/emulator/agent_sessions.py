@@ -16,7 +16,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.emulator import agents, environments, model, schemas, session_events, spend, vaults
+from orchestrator.emulator import (
+    agents,
+    environments,
+    model,
+    schemas,
+    session_events,
+    spend,
+    stand_in,
+    vaults,
+)
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
@@ -315,7 +324,12 @@ def start_turn(ctx: Context, session: dict[str, Any], messages: list[dict[str, A
                 "turn_id": turn_id,
             },
         )
-    decision = ctx.scripts.next_decision((session["id"], session["agent"]["id"])) or model.decide(
+    decision = ctx.scripts.next_decision((session["id"], session["agent"]["id"]))
+    draw = ctx.stand_in_draw("turn:" + content_text(messages[-1]["content"])) if decision is None else None
+    if draw is not None:  # the model stand-in answers as a real model would (stand_in.py)
+        decision = stand_in.decide(draw, content_text(messages[-1]["content"]), session["agent"].get("tools") or [],
+                                   response_format=(session["agent"].get("text") or {}).get("format"))
+    decision = decision or model.decide(
         content_text(messages[-1]["content"]), session["environment"].get("skills", [])
     )
     turn = {
@@ -602,10 +616,12 @@ def accept_tool_result(ctx: Context, session: dict[str, Any], event: dict[str, A
                 _ready_ms=ctx.clock_ms(),
             )
         else:
+            reply = model.reply_to_function_results(results)
+            draw = ctx.stand_in_draw("after:" + reply)
             turn.update(
                 status="in_progress",
                 _outcome=model.Outcome.COMPLETED.value,
-                _reply=model.reply_to_function_results(results),
+                _reply=stand_in.reply_after_tools(draw, reply) if draw is not None else reply,
                 _ready_ms=ctx.clock_ms(),
             )
         session["status"] = "in_progress"

@@ -146,7 +146,9 @@ class EmulatorApp:
     async def dispatch_admin(self, request: Request) -> Reply:
         path, method = request.url.path, request.method
         if path == ADMIN_HEALTH_PATH and method == "GET":
-            return Reply({"status": "ok"})
+            # "model" says what answers unscripted turns: the built-in (scripted) model or the stand-in
+            stand_in = self.faults.settings.model_stand_in is not None
+            return Reply({"status": "ok", "model": "stand-in" if stand_in else "scripted"})
         if path == ADMIN_REQUESTS_PATH and method == "GET":
             return Reply(self.counter.snapshot())
         if path == ADMIN_REQUESTS_PATH and method == "DELETE":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 import string
 import time
@@ -12,6 +13,7 @@ from typing import Any
 from orchestrator.emulator.errors import invalid
 from orchestrator.emulator.faults import FaultInjector
 from orchestrator.emulator.scripts import ScriptBook
+from orchestrator.emulator.stand_in import StandIn
 from orchestrator.emulator.store import Page, Store
 
 ALPHANUMERIC = string.ascii_letters + string.digits
@@ -31,6 +33,12 @@ class Context:
     faults: FaultInjector
     clock_ms: Callable[[], int] = now_ms
     scripts: ScriptBook = field(default_factory=ScriptBook)  # scripted model steps (admin API)
+    stand_in: StandIn = field(default_factory=StandIn)  # the model stand-in's run counter
+
+    def stand_in_draw(self, key: str) -> random.Random | None:
+        """The model stand-in's next draw about key (a message) when it is on (`model_stand_in` set), else None."""
+        seed = self.faults.settings.model_stand_in
+        return None if seed is None else self.stand_in.draw(seed, key)
 
     def now(self) -> int:
         """Unix seconds, the unit of every `created_at`."""

@@ -35,6 +35,7 @@ class FaultSettings:
     seed: int | None = None
     ingest_ms: int = 0
     attach_race_ms: int = 0
+    model_stand_in: int | None = None  # seed of the model stand-in (stand_in.py); None: the built-in model
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,6 +53,9 @@ def check_settings(settings: FaultSettings) -> list[str]:
         problems.append("fault_rate must be a number between 0 and 1")
     if settings.seed is not None and (isinstance(settings.seed, bool) or not isinstance(settings.seed, int)):
         problems.append("seed must be an integer or null")
+    stand_in = settings.model_stand_in
+    if stand_in is not None and (isinstance(stand_in, bool) or not isinstance(stand_in, int)):
+        problems.append("model_stand_in must be an integer (the stand-in's seed) or null")
     return problems
 
 

@@ -366,7 +366,10 @@ AGENT_TOOL = Tagged(
 TEXT_FORMAT = Tagged(
     {
         "text": Obj({"type": Str()}),
-        "json_schema": Obj({"type": Str(), "schema": FreeObject()}, required=("schema",)),
+        "json_schema": Obj(
+            {"type": Str(), "name": Str(max_length=64), "schema": FreeObject(), "strict": Bool(nullable=True)},
+            required=("schema",),
+        ),
     }
 )
 AGENT_FIELDS = {  # strings bounded as the assistants side bounds them (names 256, instructions 256,000)

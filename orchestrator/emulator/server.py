@@ -120,9 +120,10 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 def make_settings(
-    latency_ms: int, fault_rate: float, seed: int | None, ingest_ms: int, attach_race_ms: int
+    latency_ms: int, fault_rate: float, seed: int | None, ingest_ms: int, attach_race_ms: int,
+    model_stand_in: int | None = None,
 ) -> FaultSettings:
-    settings = FaultSettings(latency_ms, fault_rate, seed, ingest_ms, attach_race_ms)
+    settings = FaultSettings(latency_ms, fault_rate, seed, ingest_ms, attach_race_ms, model_stand_in)
     problems = check_settings(settings)
     if problems:
         raise ValueError("; ".join(problems))
@@ -164,6 +165,7 @@ class EmulatorServer:
         limits: BodyLimits | None = None,
         max_db_bytes: int | None = None,
         insecure: bool = False,
+        model_stand_in: int | None = None,
     ) -> None:
         check_exposure(host, api_key, insecure=insecure)
         self.db_path = db_path
@@ -172,7 +174,7 @@ class EmulatorServer:
         self.log_requests = log_requests
         self.limits = limits
         self.max_db_bytes = max_db_bytes
-        self.settings = make_settings(latency_ms, fault_rate, seed, ingest_ms, attach_race_ms)
+        self.settings = make_settings(latency_ms, fault_rate, seed, ingest_ms, attach_race_ms, model_stand_in)
         self._socket = bind_socket(host, port)
         self._port = int(self._socket.getsockname()[1])
         self._store: Store | None = None
@@ -258,6 +260,7 @@ def serve_forever(
     log_requests: bool = False,
     max_db_bytes: int | None = None,
     insecure: bool = False,
+    model_stand_in: int | None = None,
 ) -> None:
     """Serve in the foreground until SIGINT or SIGTERM; `ready` gets the base URL once listening.
 
@@ -265,7 +268,7 @@ def serve_forever(
     OSError: the address cannot be bound.
     """
     check_exposure(host, api_key, insecure=insecure)
-    settings = make_settings(latency_ms, fault_rate, seed, ingest_ms, attach_race_ms)
+    settings = make_settings(latency_ms, fault_rate, seed, ingest_ms, attach_race_ms, model_stand_in)
     store = Store(db_path, max_bytes=max_db_bytes)
     try:
         sock = bind_socket(host, port)

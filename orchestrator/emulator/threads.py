@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.emulator import assistants, model, schemas, vector_stores
+from orchestrator.emulator import assistants, model, schemas, stand_in, vector_stores
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
@@ -280,7 +280,12 @@ def create_run_record(
     tools = assistants.resolve_tools(tools) if tools is not None else assistant["tools"]
     store_ids = thread_store_ids({"tool_resources": resources}) if resources else []
     store_ids = store_ids or thread_store_ids(assistant) + thread_store_ids(thread)
-    decision = ctx.scripts.next_decision((thread_id, assistant["id"])) or model.decide(last_user_text(ctx, thread_id))
+    decision = ctx.scripts.next_decision((thread_id, assistant["id"]))
+    text = last_user_text(ctx, thread_id)
+    draw = ctx.stand_in_draw("turn:" + text) if decision is None else None
+    if draw is not None:  # the model stand-in answers as a real model would (stand_in.py)
+        decision = stand_in.decide(draw, text, tools, response_format=payload.get("response_format"))
+    decision = decision or model.decide(text)
     calls = decision.calls if payload.get("parallel_tool_calls", True) is not False else decision.calls[:1]
     now_ms = ctx.clock_ms()
     created_at = now_ms // 1000
@@ -438,11 +443,13 @@ def submit_tool_outputs(ctx: Context, request: ApiRequest) -> Reply:
                 _ready_ms=ctx.clock_ms(),
             )
         else:
+            reply = model.reply_to_tool_outputs([(c["name"], outputs[c["id"]]) for c in body["_calls"]])
+            draw = ctx.stand_in_draw("after:" + last_user_text(ctx, body["thread_id"]))
             body.update(
                 status="queued",
                 required_action=None,
                 _outcome=model.Outcome.COMPLETED.value,
-                _reply=model.reply_to_tool_outputs([(c["name"], outputs[c["id"]]) for c in body["_calls"]]),
+                _reply=stand_in.reply_after_tools(draw, reply) if draw is not None else reply,
                 _ready_ms=ctx.clock_ms(),
             )
         save_run(ctx, body)

@@ -13,6 +13,20 @@ class Status(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Grade:
+    """A grader model's verdict on one `graded` expectation (runtime.grading)."""
+
+    rubric: str
+    ok: bool
+    score: float | None
+    reason: str
+    line: int | None = None
+    model: str = ""
+    tokens: int = 0
+    cost_usd: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Attempt:
     """One run of a case: every turn sent (or up to the one that failed)."""
 
@@ -21,6 +35,7 @@ class Attempt:
     tokens: int = 0
     cost_usd: float | None = None
     latency_s: float = 0.0
+    grades: tuple[Grade, ...] = ()  # the grader's verdicts, in the order of the expectations
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +89,11 @@ class CaseResult:
     def label(self) -> str:
         return f"{self.test} > {self.case}"
 
+    @property
+    def flaky(self) -> bool:
+        """Some runs passed and some failed: the case is flaky on this target."""
+        return 0 < self.passes < len(self.attempts)
+
 
 @dataclass(frozen=True, slots=True)
 class TestReport:
@@ -86,6 +106,7 @@ class TestReport:
     cases: tuple[CaseResult, ...] = ()
     baseline: str | None = None  # --baseline REV as given, and the commit it named
     baseline_commit: str | None = None
+    stopped: str = ""  # why the run stopped before every case ran (the budget was reached), else ""
 
     __test__ = False  # not a pytest class
 
@@ -94,7 +115,7 @@ class TestReport:
 
     @property
     def ok(self) -> bool:
-        return self.count(Status.FAILED) == 0
+        return self.count(Status.FAILED) == 0 and not self.stopped
 
     @property
     def cost_usd(self) -> float | None:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from orchestrator.engine.test_results import Attempt, CaseResult, Status
+from orchestrator.engine.test_results import Attempt, CaseResult, Grade, Status
 from orchestrator.errors import OrchestratorError
 from orchestrator.runtime.handlers import (
     HANDLER_UNAVAILABLE,
@@ -26,7 +26,7 @@ from orchestrator.runtime.handlers import (
     INVALID_JSON,
     UNKNOWN_FUNCTION,
 )
-from orchestrator.spec.test_kind import BehaviourTest, Case, Expectation, Step, Turn
+from orchestrator.spec.test_kind import BehaviourTest, Case, Expectation, GraderConfig, Step, Turn
 
 NEEDS_MODEL = "needs a real model"
 SCRIPT_ERRORS = frozenset({INVALID_ARGUMENTS, INVALID_JSON, UNKNOWN_FUNCTION, HANDLER_UNAVAILABLE})
@@ -58,8 +58,10 @@ class ScriptChannel:
         except OSError as error:
             raise OrchestratorError(f"cannot reach the emulator's script endpoint: {error}") from None
 
-    def is_emulator(self) -> bool:
-        """True when the target is an orchestrator emulator (`serve`): its health endpoint answers. Asked of
+    def model(self) -> str | None:
+        """What answers the target's unscripted turns when it is an orchestrator emulator (`serve`, whose
+        health endpoint answers): "scripted" (the built-in model: no real model) or "stand-in" (the model
+        stand-in, `serve --model-stand-in`: a real model for the runner); None for any other server. Asked of
         loopback addresses only, so a remote API never sees the probe."""
         from urllib.parse import urlsplit
 
@@ -67,12 +69,19 @@ class ScriptChannel:
 
         host = urlsplit(self._url).hostname or ""
         if host not in ("127.0.0.1", "localhost", "::1"):
-            return False
+            return None
         try:
             status, text = self._send("GET", self._url.removesuffix(ADMIN_SCRIPT_PATH) + ADMIN_HEALTH_PATH)
-        except OrchestratorError:
-            return False
-        return status == 200 and '"ok"' in text
+            health = json.loads(text) if status == 200 else None
+        except (OrchestratorError, ValueError):
+            return None
+        if not isinstance(health, dict) or health.get("status") != "ok":
+            return None
+        return "stand-in" if health.get("model") == "stand-in" else "scripted"
+
+    def is_emulator(self) -> bool:
+        """True when the target is an orchestrator emulator (`serve`), stand-in or not."""
+        return self.model() is not None
 
     def set(self, key: str, steps: Sequence[Step]) -> None:
         status, text = self._send("POST", self._url, {"key": key, "steps": [wire_step(step) for step in steps]})
@@ -116,9 +125,8 @@ def skip_reason(case: Case, *, scripted: bool, backend: str = "assistants") -> s
     if case.cites and backend == "agents":
         return "`citation` expectations need file_search, which agent sessions do not have (knowledge files " \
                "are workspace files there)"
-    if case.graded:
-        return (f"{NEEDS_MODEL}: `graded` expectations are judged by a grader model" if scripted
-                else "`graded` expectations need the grader model, not in this version")
+    if case.graded and scripted:
+        return f"{NEEDS_MODEL}: `graded` expectations are judged by a grader model"
     if scripted:
         missing = [i for i, turn in enumerate(case.turns, start=1) if turn.script is None]
         if missing:
@@ -127,37 +135,48 @@ def skip_reason(case: Case, *, scripted: bool, backend: str = "assistants") -> s
 
 
 def run_case(test: BehaviourTest, case: Case, open_session: Callable[[], Any], *, scripted: bool,
-             channel: ScriptChannel | None, repeat: int | None = None, backend: str = "assistants") -> CaseResult:
-    """The case run `repeat` times (or its own), passing when pass_at runs pass; stops once it cannot."""
+             channel: ScriptChannel | None, repeat: int | None = None, backend: str = "assistants",
+             pass_at: int | None = None, stop: Callable[[float], str] | None = None) -> CaseResult:
+    """The case run `repeat` times (or its own), passing when pass_at runs pass; stops once it cannot, or when
+    `stop` says why the run must end (the budget is spent)."""
     times = repeat or case.repeat or 1
-    pass_at = min(case.pass_at or times, times)
+    pass_at = min(pass_at or case.pass_at or times, times)
     base = dict(test=test.name, case=case.name, spec=test.spec, file=test.file, line=case.line, pass_at=pass_at,
                 repeat=times, expect_failure=case.expect_failure)
     reason = skip_reason(case, scripted=scripted, backend=backend)
     if reason is not None:
         return CaseResult(status=Status.SKIPPED, reason=reason, **base)
     attempts: list[Attempt] = []
+    stopped = ""
     for index in range(times):
-        attempt = run_attempt(case, open_session, scripted=scripted, channel=channel, file=test.file)
+        attempt = run_attempt(case, open_session, scripted=scripted, channel=channel, file=test.file,
+                              grader=test.grader)
         if case.expect_failure:
             attempt = Attempt(not attempt.ok, () if not attempt.ok else ("expected a failure, but every turn "
-                              "met its expectations",), attempt.tokens, attempt.cost_usd, attempt.latency_s)
+                              "met its expectations",), attempt.tokens, attempt.cost_usd, attempt.latency_s,
+                              attempt.grades)
         attempts.append(attempt)
         passes = sum(1 for a in attempts if a.ok)
         if passes + (times - index - 1) < pass_at:
-            break  # fail fast: pass_at is out of reach
+            break  # fail fast: pass_at is out of reach (every run is made otherwise: flakiness shows)
+        stopped = stop(sum(a.cost_usd or 0.0 for a in attempts)) if stop is not None else ""
+        if stopped:
+            break
     passes = sum(1 for a in attempts if a.ok)
     failed = next((a for a in attempts if not a.ok), None)
     status = Status.PASSED if passes >= pass_at else Status.FAILED
     reason = "" if failed is None or status is Status.PASSED else failed.failures[0]
+    if stopped and status is Status.FAILED:
+        reason = f"{stopped} after {len(attempts)} of {times} runs ({passes} passed, pass_at {pass_at})"
     return CaseResult(status=status, attempts=tuple(attempts), reason=reason, **base)
 
 
 def run_attempt(case: Case, open_session: Callable[[], Any], *, scripted: bool,
-                channel: ScriptChannel | None, file: str = "") -> Attempt:
+                channel: ScriptChannel | None, file: str = "", grader: GraderConfig | None = None) -> Attempt:
     from orchestrator.runtime.conversation import TurnFailed
 
     failures: list[str] = []
+    grades: list[Grade] = []
     tokens, cost, latency = 0, None, 0.0
     session = open_session()
     keys: set[str] = set()
@@ -189,8 +208,13 @@ def run_attempt(case: Case, open_session: Callable[[], Any], *, scripted: bool,
             latency += elapsed
             tokens += reply.usage.total_tokens
             cost = _add(cost, reply.cost_usd)
+            graded_before = len(grades)
             found = check_turn(turn, reply, elapsed, scripted=scripted, file=file,
-                               citations=lambda r=reply: citations(session, r))
+                               citations=lambda r=reply: citations(session, r),
+                               grade_with=grader_for(session, reply, grader or GraderConfig(), grades))
+            for verdict in grades[graded_before:]:
+                tokens += verdict.tokens
+                cost = _add(cost, verdict.cost_usd)
             failures.extend(f"turn {number}: {problem}" for problem in found)
             if found:
                 break
@@ -199,7 +223,31 @@ def run_attempt(case: Case, open_session: Callable[[], Any], *, scripted: bool,
             channel.clear(key)
         forget(session)
         session.close()
-    return Attempt(not failures, tuple(failures), tokens, cost, round(latency, 3))
+    return Attempt(not failures, tuple(failures), tokens, cost, round(latency, 3), tuple(grades))
+
+
+def grader_for(session: Any, reply: Any, config: GraderConfig, grades: list[Grade]) -> Callable[[Expectation], str | None]:
+    """Judge a `graded` expectation of this turn's reply: the grader's verdict joins grades; the problem, if
+    any, is returned. The grader's model is the test's `grader.model`, else the model that answered."""
+
+    def judge(expectation: Expectation) -> str | None:
+        from orchestrator.runtime.grading import grade
+
+        try:
+            threads = getattr(session, "conversation_label", "thread") == "thread"
+            verdict = grade(session.sdk, session.assistant_id, rubric=expectation.value, output=reply.text,
+                            model=config.model or reply.model, prompt=config.prompt, line=expectation.line,
+                            protocol="threads" if threads else "agents",
+                            spend_limit_cents=getattr(session, "spend_limit_cents", None))
+        except OrchestratorError as error:
+            return f"graded: the grader failed: {error}"
+        grades.append(verdict)
+        if verdict.ok:
+            return None
+        score = f" (score {verdict.score:g})" if verdict.score is not None else ""
+        return f"graded: the grader failed the reply{score}: {verdict.reason or 'no reason given'}"
+
+    return judge
 
 
 def forget(session: Any) -> None:
@@ -226,7 +274,8 @@ def _add(total: float | None, value: float | None) -> float | None:
 
 
 def check_turn(turn: Turn, reply: Any, elapsed_s: float, *, scripted: bool,
-               citations: Callable[[], list[str] | None], file: str = "") -> list[str]:
+               citations: Callable[[], list[str] | None], file: str = "",
+               grade_with: Callable[[Expectation], str | None] | None = None) -> list[str]:
     """Every unmet expectation of one turn, as a sentence; empty when the turn is as expected."""
     problems = []
     if scripted:
@@ -234,7 +283,10 @@ def check_turn(turn: Turn, reply: Any, elapsed_s: float, *, scripted: bool,
             if call.error_type in SCRIPT_ERRORS:
                 problems.append(f"scripted call `{call.name}`: {call.error_message} (the handler did not run)")
     for expectation in turn.expect:
-        problem = check(expectation, reply, elapsed_s, citations)
+        if expectation.check == "graded":
+            problem = grade_with(expectation) if grade_with is not None else "graded: no grader on this target"
+        else:
+            problem = check(expectation, reply, elapsed_s, citations)
         if problem is not None:
             problems.append(f"{problem} ({file}:{expectation.line})" if expectation.line else problem)
     return problems
@@ -394,20 +446,88 @@ def citations(session: Any, reply: Any) -> list[str] | None:
         return names
 
 
+class Budget:
+    """`--budget USD`: what the run may spend; once spent, the run stops (the cases left are not run)."""
+
+    def __init__(self, limit_usd: float) -> None:
+        self.limit_usd = limit_usd
+        self.spent_usd = 0.0
+        self.stopped = ""  # why the run stopped, once it has
+
+    def reached(self, extra_usd: float = 0.0) -> str:
+        """Why the run must stop once extra_usd more is spent (empty while money is left)."""
+        spent = self.spent_usd + extra_usd
+        if spent < self.limit_usd:
+            return ""
+        return f"the budget of ${usd(self.limit_usd)} is spent (${spent:.6f})"
+
+    def left_cents(self) -> int:
+        """What is left, in whole cents (the unit of an agent session's spend limit), at least 1."""
+        import math
+
+        return max(1, math.floor((self.limit_usd - self.spent_usd) * 100))
+
+
+def usd(amount: float) -> str:
+    """An amount of USD as written on the command line: 0.5, 0.000045 (no exponent, no trailing zeros)."""
+    return f"{amount:.6f}".rstrip("0").rstrip(".") if amount < 1000 else f"{amount:.2f}"
+
+
+def worst_case_usd(cases: Iterable[tuple[Case, str, str]], *, repeat: int | None, turn_tokens: int
+                   ) -> tuple[float, list[str]]:
+    """The most a run can cost: for each (case, model, grader model), runs x (turns at the model's price +
+    graded rubrics at the grader's) x tokens per turn (the turn's `max_tokens` expectation, else turn_tokens),
+    each at the dearer of the model's two prices per token; with the models that have no price."""
+    from orchestrator.runtime.pricing import price_for
+
+    def per_token(model: str) -> float | None:
+        price = price_for(model)
+        return None if price is None else max(price.input_per_million, price.output_per_million) / 1_000_000
+
+    total, unpriced = 0.0, []
+    for case, model, grader in cases:
+        graded = sum(1 for turn in case.turns for e in turn.expect if e.check == "graded")
+        answer, judge = per_token(model), per_token(grader) if graded else 0.0
+        if answer is None or judge is None:
+            unpriced.extend(name for name, price in ((model, answer), (grader, judge)) if price is None)
+            continue
+        runs = repeat or case.repeat or 1
+        for turn in case.turns:
+            limits = [e.value for e in turn.expect if e.check == "max_tokens"]
+            tokens = min(limits) if limits else turn_tokens
+            rubrics = sum(1 for e in turn.expect if e.check == "graded")
+            total += runs * tokens * (answer + rubrics * judge)
+    return round(total, 6), sorted(set(unpriced))
+
+
 def run_tests(tests: Iterable[BehaviourTest], open_session: Callable[[BehaviourTest], Any], *, scripted: bool,
               channel: ScriptChannel | None, case_glob: str | None = None, repeat: int | None = None,
-              backend: str = "assistants", on_case: Callable[[CaseResult], None] | None = None,
-              parallelism: int = 1, in_order: bool = True) -> tuple[CaseResult, ...]:
+              backend: str = "assistants", pass_at: int | None = None, budget: Budget | None = None,
+              on_case: Callable[[CaseResult], None] | None = None, parallelism: int = 1,
+              in_order: bool = True) -> tuple[CaseResult, ...]:
     """Every selected case of every test (a case's turns share one conversation), `parallelism` cases at a time
     on worker threads. The results are in file order whatever order the cases finish in; on_case is called in
     the caller's thread, in file order as soon as the cases before are done (in_order), else as each case
-    finishes. An exception (Ctrl-C) leaves the cases not started unstarted and is raised."""
+    finishes. An exception (Ctrl-C) leaves the cases not started unstarted and is raised. With a budget, the
+    run stops once it is spent: the cases under way end after their current run, the rest are reported as not
+    run (budget.stopped says why)."""
     jobs = [(test, case) for test in tests for case in select_cases(test, case_glob)]
+    spending = threading.Lock()
 
     def one(job: tuple[BehaviourTest, Case]) -> CaseResult:
         test, case = job
-        return run_case(test, case, lambda t=test: open_session(t), scripted=scripted, channel=channel,
-                        repeat=repeat, backend=backend)
+        if budget is not None and budget.stopped:
+            return CaseResult(test=test.name, case=case.name, spec=test.spec, file=test.file, line=case.line,
+                              status=Status.SKIPPED, reason=f"not run: {budget.stopped}",
+                              expect_failure=case.expect_failure)
+        result = run_case(test, case, lambda t=test: open_session(t), scripted=scripted, channel=channel,
+                          repeat=repeat, backend=backend, pass_at=pass_at,
+                          stop=budget.reached if budget is not None else None)
+        if budget is not None:
+            with spending:
+                budget.spent_usd = round(budget.spent_usd + (result.cost_usd or 0.0), 6)
+                budget.stopped = budget.stopped or budget.reached()
+        return result
 
     if parallelism <= 1 or len(jobs) <= 1:
         results = []

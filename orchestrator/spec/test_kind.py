@@ -92,6 +92,14 @@ class NameUse:
 
 
 @dataclass(frozen=True, slots=True)
+class GraderConfig:
+    """The test file's `grader:`: the model judging `graded` rubrics and its prompt (None: the defaults)."""
+
+    model: str | None = None
+    prompt: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class BehaviourTest:
     name: str
     spec: str
@@ -106,6 +114,7 @@ class BehaviourTest:
     name_column: int | None = None
     adopt_id: str | None = None
     dependencies: frozenset[Path] = field(default_factory=frozenset)
+    grader: GraderConfig = GraderConfig()
 
 
 def read_test(doc: Document) -> tuple[BehaviourTest | None, list[Diagnostic]]:
@@ -142,7 +151,8 @@ def read_test(doc: Document) -> tuple[BehaviourTest | None, list[Diagnostic]]:
         data["name"], data["spec"], dict(data.get("vars") or {}), tuple(cases), doc.path,
         NameUse(data["spec"], "/spec", spec_at.line if spec_at else None, spec_at.column if spec_at else None),
         tuple(uses), file=doc.display, name_line=name_at.line if name_at else None,
-        name_column=name_at.column if name_at else None, dependencies=frozenset({doc.path.resolve()}))
+        name_column=name_at.column if name_at else None, dependencies=frozenset({doc.path.resolve()}),
+        grader=GraderConfig((data.get("grader") or {}).get("model"), (data.get("grader") or {}).get("prompt")))
     return test, found
 
 

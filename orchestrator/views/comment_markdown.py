@@ -1,8 +1,9 @@
-"""One pull-request comment from several markdown reports (each environment's plan; later, test reports),
+"""One pull-request comment from several markdown reports (each environment's plan and behaviour tests),
 bounded to a size limit (GitHub's: 65,536 characters) by leaving out whole sections, never a part of one.
 
-What stays, in this order of need: each report's head (title, summary, table of changes), its warnings, then
-each resource's details in plan order, as many as fit. Everything left out is named at the end of its report,
+What stays, in this order of need: each report's head (title, summary, table of changes; the tests' verdict),
+its warnings and the table of test cases (regressions first), then each resource's details in plan order and
+each failing case's failures, as many as fit. Everything left out is named at the end of its report,
 with where the full report is (a link passed in, e.g. the run's job summary or artifact).
 """
 
@@ -15,7 +16,7 @@ from orchestrator.views.plan_markdown import MarkdownSection
 
 GITHUB_COMMENT_LIMIT = 65_536
 DEFAULT_MARKER = "<!-- orchestrator-plan -->"
-NEED = {"head": 0, "warnings": 1, "resource": 2}  # what is kept first when not everything fits
+NEED = {"head": 0, "warnings": 1, "tests": 1, "resource": 2, "failure": 2}  # what is kept first when not everything fits
 LEFT_OUT_NAMES = 20  # at most this many left-out sections are named one by one per report
 
 

@@ -11,7 +11,10 @@ MARK = {Status.PASSED: "PASS", Status.FAILED: "FAIL", Status.SKIPPED: "SKIP"}
 
 
 def _numbers(case: CaseResult) -> str:
-    parts = [f"{case.passes}/{len(case.attempts)} passed" + (f", pass_at {case.pass_at}" if case.repeat > 1 else "")]
+    runs = f"{case.passes}/{len(case.attempts)} passed" + (" (flaky)" if case.flaky else "")
+    if len(case.attempts) < case.repeat:
+        runs += f" of {case.repeat} runs"
+    parts = [runs + (f", pass_at {case.pass_at}" if case.repeat > 1 else "")]
     parts.append(f"{case.duration_s:.2f} s")
     parts.append(f"{case.tokens} tokens")
     if case.cost_usd is not None:
@@ -26,11 +29,18 @@ def render_case_line(case: CaseResult) -> str:
     note = " (failed as expected)" if case.expect_failure and case.status is Status.PASSED else ""
     note += f" [{case.transition}]" if case.compared else ""
     line = f"{MARK[case.status]} {case.label}{note} ({_numbers(case)})\n"
-    if case.status is Status.FAILED:
+    for number, attempt in enumerate(case.attempts, start=1):
+        for verdict in (g for g in attempt.grades if g.ok):  # a failed grade is among the failures below
+            prefix = f"run {number}: " if len(case.attempts) > 1 else ""
+            score = f" {verdict.score:g}" if verdict.score is not None else ""
+            line += (f"     {prefix}graded ({case.file}:{verdict.line}): pass{score}: "
+                     f"{verdict.reason}\n")
+    if case.status is Status.FAILED or case.flaky:  # a flaky pass shows why its other runs failed
         for number, attempt in enumerate(case.attempts, start=1):
             for failure in attempt.failures:
                 prefix = f"run {number}: " if len(case.attempts) > 1 else ""
                 line += f"     {prefix}{failure}\n"
+    if case.status is Status.FAILED:
         line += f"     at {case.file}:{case.line}\n"
     return line
 
@@ -40,7 +50,8 @@ def render_summary(report: TestReport) -> str:
     cost = f", est. ${report.cost_usd:.6f}" if report.cost_usd is not None else ""
     mode = "short-lived copies" if report.mode == "copies" else "the deployed objects"
     verdict = "Tests passed" if report.ok else "Tests FAILED"
-    return (f"{verdict}: {passed} passed, {failed} failed, {skipped} skipped ({len(report.cases)} case{'s' if len(report.cases) != 1 else ''} "
+    stopped = f"Stopped: {report.stopped}; the cases left were not run.\n" if report.stopped else ""
+    return stopped + (f"{verdict}: {passed} passed, {failed} failed, {skipped} skipped ({len(report.cases)} case{'s' if len(report.cases) != 1 else ''} "
             f"on target {report.target}, environment {report.environment}, against {mode}{cost}).\n"
             + (render_comparison(report) + "\n" if report.baseline is not None else ""))
 
@@ -72,14 +83,17 @@ def render_json(report: TestReport) -> str:
         "format_version": 1,
         "project": report.project, "environment": report.environment, "target": report.target,
         "backend": report.backend, "mode": report.mode, "scripted_model": report.scripted, "ok": report.ok,
-        "summary": {s.value: report.count(s) for s in Status} | {"cost_usd": report.cost_usd},
+        "summary": {s.value: report.count(s) for s in Status} | {"cost_usd": report.cost_usd,
+                                                                 "stopped": report.stopped or None},
         "cases": [{
             "test": c.test, "case": c.case, "spec": c.spec, "file": c.file, "line": c.line,
             "status": c.status.value, "reason": c.reason or None, "expect_failure": c.expect_failure,
-            "repeat": c.repeat, "pass_at": c.pass_at, "passes": c.passes,
+            "repeat": c.repeat, "pass_at": c.pass_at, "passes": c.passes, "flaky": c.flaky,
             "tokens": c.tokens, "cost_usd": c.cost_usd, "duration_s": c.duration_s,
             "runs": [{"ok": a.ok, "failures": list(a.failures), "tokens": a.tokens, "cost_usd": a.cost_usd,
-                      "latency_s": a.latency_s} for a in c.attempts],
+                      "latency_s": a.latency_s,
+                      "grades": [{"rubric": g.rubric, "pass": g.ok, "score": g.score, "reason": g.reason,
+                                  "line": g.line, "model": g.model} for g in a.grades]} for a in c.attempts],
         } | ({"baseline": _baseline_json(c)} if c.compared else {}) for c in report.cases],
     }
     if report.baseline is not None:  # --baseline REV: each case also as it ran at REV (null: new there)
@@ -107,6 +121,12 @@ def render_junit(report: TestReport) -> str:
             properties = ET.SubElement(element, "properties")
             ET.SubElement(properties, "property", name="baseline", value=case.base_status)
             ET.SubElement(properties, "property", name="baseline_commit", value=report.baseline_commit or "")
+        notes = ([f"{case.passes}/{len(case.attempts)} runs passed (flaky)"] if case.flaky else []) + [
+            f"run {n}: graded (line {g.line}): {'pass' if g.ok else 'fail'}"
+            + (f" {g.score:g}" if g.score is not None else "") + f": {g.reason}"
+            for n, a in enumerate(case.attempts, start=1) for g in a.grades]
+        if notes:  # what CI shows beside the case: flakiness and the grader's verdicts
+            ET.SubElement(element, "system-out").text = "\n".join(notes)
         if case.status is Status.SKIPPED:
             ET.SubElement(element, "skipped", message=case.reason)
         elif case.status is Status.FAILED:
@@ -135,7 +155,8 @@ def render_markdown(report: TestReport) -> str:
              "| --- | --- | --- |" + (" --- |" if compared else "") + " --- | --- | --- |"]
     for case in report.cases:
         cost = f"${case.cost_usd:.6f}" if case.cost_usd is not None else "-"
-        runs = f"{case.passes}/{len(case.attempts)}" if case.status is not Status.SKIPPED else "skipped"
+        runs = (f"{case.passes}/{len(case.attempts)}" + (" (flaky)" if case.flaky else "")
+                if case.status is not Status.SKIPPED else "skipped")
         change = ""
         if compared:
             change = f" {'**' + case.transition + '**' if case.regression else case.transition} |"

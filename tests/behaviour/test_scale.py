@@ -357,3 +357,13 @@ def test_the_repo_specs_run_on_the_agents_environment_in_parallel(tmp_path: Path
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["summary"]["passed"] == 5 and report["summary"]["failed"] == 0
+
+
+def test_a_real_baseline_report_renders_in_the_pull_request_comment(tmp_path: Path) -> None:
+    root, base = regressed_project(tmp_path)
+    result = run_cli(["-C", str(root), "test", "--baseline", "HEAD", "-o", "json", "--out", "tests.json"])
+    assert result.exit_code == 1, result.output
+    comment = run_cli(["-C", str(root), "comment", "--tests", str(root / "tests.json")])
+    assert comment.exit_code == 0, comment.output
+    assert "baseline `HEAD`" in comment.stdout and base[:7] in comment.stdout
+    assert comment.stdout.index("analyst-test") < comment.stdout.index("reporter-test")  # the regression first

@@ -22,7 +22,7 @@ def test_port_zero_gives_a_known_port_before_start(tmp_path: Path) -> None:
     started = time.monotonic()
     with server:
         assert time.monotonic() - started < 1.0
-        assert httpx2.get(server.root_url + ADMIN_HEALTH_PATH).json() == {"status": "ok"}
+        assert httpx2.get(server.root_url + ADMIN_HEALTH_PATH).json() == {"status": "ok", "model": "scripted"}
 
 
 def test_several_servers_in_one_process(tmp_path: Path) -> None:
@@ -115,6 +115,7 @@ def test_fault_settings_change_at_run_time(emulator: EmulatorServer) -> None:
         "seed": None,
         "ingest_ms": 0,
         "attach_race_ms": 0,
+        "model_stand_in": None,
     }
     assert httpx2.post(url, json={"fault_rate": 1.0, "seed": 3}).json()["fault_rate"] == 1.0
     for _ in range(3):

@@ -121,7 +121,7 @@ def test_a_tight_limit_keeps_every_environment_head_and_names_each_cut(two_envir
     (["--plan", "bad name=x.plan"], "is not a name"),
     (["--plan", "x.plan", "--marker", "not a comment"], "--marker must be one HTML comment"),
     (["--plan", "x.plan", "--max-chars", "10"], "10 is not in the range x>=2000"),
-    ([], "Missing option '--plan'"),
+    ([], "nothing to comment: give at least one --plan or --tests"),
 ])
 def test_bad_comment_arguments_are_diagnosed(tmp_path: Path, args: list[str], message: str) -> None:
     (tmp_path / "x.plan").write_text("{not json", encoding="utf-8")

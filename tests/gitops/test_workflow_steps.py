@@ -83,6 +83,8 @@ def test_pull_request_plans_become_one_comment_then_each_stage_applies_its_revie
     assert code == 0, log
     assert len(sdk.beta.assistants.list().data) == 2
     assert (merged / "stage" / "events.jsonl").read_text().count("assistant_created") == 2
+    code, _, _, log = run_step(_step(stage["apply"], " test -e"), merged, {**key, "ORCHESTRATOR_ENV": "dev"})
+    assert code == 0, log  # no tests in this project: the stage's test step passes and says so
 
     # the next stage's plan, made before the approval, is refused once live state moved under it
     staged = tmp_path / "merge-staging"
@@ -96,8 +98,9 @@ def test_pull_request_plans_become_one_comment_then_each_stage_applies_its_revie
     code, outputs, _, log = run_step(_step(stage["plan"], "orchestrator -C"), staged,
                                      {**key, "ORCHESTRATOR_ENV": "staging"})
     assert code == 0 and outputs == {"changes": "false"}, log
+    # the tutor itself (the plan's change), not whichever staging object the listing happens to give first
     staging_tutor = next(a for a in sdk.beta.assistants.list().data
-                         if a.metadata.get("orchestrator.owner", "").count("staging"))
+                         if "staging" in (owner := a.metadata.get("orchestrator.owner", "")) and owner.endswith("/tutor"))
     write_spec(project, "tutor", instructions="Reviewed change.")
     code, outputs, _, log = run_step(_step(stage["plan"], "orchestrator -C"), staged,
                                      {**key, "ORCHESTRATOR_ENV": "staging"})
@@ -152,3 +155,84 @@ def test_the_first_job_says_whether_a_change_can_change_what_the_project_deploys
     assert code == 0 and outputs == {"relevant": "true"}, log
     code, outputs, _, log = run_step(step, project, {**env, "EVENT": "schedule"})
     assert outputs == {"relevant": "true"}, log
+
+
+def test_pull_request_tests_run_against_the_base_and_reach_the_comment(project: Path, tmp_path: Path) -> None:
+    from tests.support.projects import run_cli
+
+    if "--baseline" not in run_cli(["test", "--help"]).stdout:
+        pytest.skip("`orchestrator test --baseline` is not in this build yet")
+    write(project / "specs" / "tutor-test.yaml", """
+        version: 1
+        kind: test
+        name: tutor-test
+        spec: tutor
+        cases:
+          - name: echo
+            turns:
+              - user: hi
+                model: [{reply: hello}]
+                expect: [{reply: {equals: hello}}]
+    """)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com"}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "base"]):
+        subprocess.run(["git", "-C", str(project), *args], check=True, env=env, capture_output=True)
+    base = subprocess.run(["git", "-C", str(project), "rev-parse", "HEAD"], check=True, capture_output=True,
+                          text=True).stdout.strip()
+    write_spec(project, "tutor", instructions="Changed in the pull request.")
+    checks = _jobs("orchestrator-checks.yml")
+    pr = tmp_path / "pr"
+    key = {"OPENAI_API_KEY": TEST_KEY, "PROJECT": str(project), "ORCHESTRATOR_ENV": "dev"}
+    code, outputs, _, log = run_step(_step(checks["plan"], "orchestrator -C"), pr, {**key, "FROM_FORK": "false"})
+    assert code == 0 and outputs == {"changes": "true"}, log
+    code, outputs, _, log = run_step(_step(checks["plan"], " test -e"), pr,
+                                     {**key, "OPENAI_API_KEY": "", "BASE": base, "CHANGES": "true"})
+    assert code == 0 and not (pr / "plans" / "dev.tests.json").exists(), "no test key: the tests are skipped"
+    code, outputs, _, log = run_step(_step(checks["plan"], " test -e"), pr, {**key, "BASE": base, "CHANGES": "true"})
+    assert code == 0 and outputs == {"failed": "false"}, log
+    code, _, _, log = run_step(_step(checks["comment"], "orchestrator comment"), pr, {"RUN_URL": RUN_URL})
+    assert code == 0, log
+    body = (pr / "comment.md").read_text(encoding="utf-8")
+    assert "Behaviour tests: `dev`" in body and "tutor-test / echo" in body and "baseline" in body
+
+
+def test_pull_request_tests_run_where_the_plan_changes_or_a_behaviour_test_changed(project: Path,
+                                                                                   tmp_path: Path) -> None:
+    """The step's choice, without running a test: no test key, so where it would run it says so instead."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com"}
+
+    def commit(message: str) -> str:
+        for args in (["add", "-A"], ["commit", "-qm", message]):
+            subprocess.run(["git", "-C", str(project), *args], check=True, env=env, capture_output=True)
+        return subprocess.run(["git", "-C", str(project), "rev-parse", "HEAD"], check=True, capture_output=True,
+                              text=True).stdout.strip()
+
+    test_spec = """
+        version: 1
+        kind: test
+        name: tutor-test
+        spec: tutor
+        cases:
+          - name: echo
+            turns:
+              - user: hi
+                model: [{reply: {reply}}]
+                expect: [{reply: {equals: {reply}}}]
+    """
+    write(project / "specs" / "tutor-test.yaml", test_spec.replace("{reply}", "hello"))
+    subprocess.run(["git", "-C", str(project), "init", "-q", "-b", "main"], check=True, capture_output=True)
+    base = commit("base")
+    step = _step(_jobs("orchestrator-checks.yml")["plan"], " test -e")
+    step_env = {"PROJECT": str(project), "ORCHESTRATOR_ENV": "dev", "OPENAI_API_KEY": "", "BASE": base}
+    write(project / "docs" / "notes.md", "not deployed, not a test\n")
+    commit("docs")
+    code, _, summary, log = run_step(step, tmp_path / "docs-only", {**step_env, "CHANGES": "false"})
+    assert code == 0 and summary == "", log
+    code, _, summary, log = run_step(step, tmp_path / "planned", {**step_env, "CHANGES": "true"})
+    assert code == 0 and "No OPENAI_TEST_API_KEY" in summary, log
+    write(project / "specs" / "tutor-test.yaml", test_spec.replace("{reply}", "hi there"))
+    commit("a test changed")
+    code, _, summary, log = run_step(step, tmp_path / "test-only", {**step_env, "CHANGES": "false"})
+    assert code == 0 and "No OPENAI_TEST_API_KEY" in summary, log
