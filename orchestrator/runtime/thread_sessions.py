@@ -1,5 +1,9 @@
 """Talk to a live assistant: threads, runs and the function-calling loop (the seed's ThreadManager).
 
+The types every session shares (Limits, Reply, TurnFailed, ...) and ThreadsSession, which AgentsSession
+(runtime/agent_sessions.py) builds on; applications use runtime/conversation.py's Session, which picks one of
+the two by the target's protocol.
+
 One turn: add the user's message to the thread, create a run, poll it (honouring the server's
 `openai-poll-after-ms`, with backoff otherwise, bounded by the turn timeout), and on
 `requires_action` run every requested tool call concurrently, each with its own timeout, then
@@ -222,13 +226,11 @@ class _Turn:
     calls: list[ToolCall] = field(default_factory=list)
 
 
-class Session:
+class ThreadsSession:
     """A conversation with one deployed assistant, on one thread; send() is one turn.
 
-    Use Session.open() from applications (it loads the project and connects), or Session.attach()
-    when the state and connection are already there (the CLI). Close it, or use it as a context manager.
-    On an Agents API target both return an AgentsSession (runtime/agent_sessions.py): same interface,
-    with an agent session in the role of the thread.
+    Applications use runtime/conversation.py's Session (same interface), which opens an AgentsSession
+    instead on an Agents API target. Close it, or use it as a context manager.
     """
 
     conversation_label = "thread"  # what thread_id names, in messages
@@ -283,7 +285,7 @@ class Session:
         environ: Mapping[str, str] | None = None,
         today: Any = None,
         spend_limit_cents: int | None = None,
-    ) -> Session:
+    ) -> ThreadsSession:
         """Load the project in project_dir, connect to the environment's target and open a session."""
         from datetime import date
 
@@ -338,25 +340,11 @@ class Session:
         debug: bool = False,
         resources: contextlib.ExitStack | None = None,
         spend_limit_cents: int | None = None,
-    ) -> Session:
+    ) -> ThreadsSession:
         """A session on the live assistant that `spec_name` owns on the state's target.
 
         spend_limit_cents (agents targets) overrides the spec's `session.spend_limit_usd`; threads
         have no spend limit, so assistants targets ignore both."""
-        if cls is Session and state.target.backend == "agents":
-            from orchestrator.runtime.agent_sessions import AgentsSession
-
-            return AgentsSession.attach(
-                state,
-                spec_name,
-                sdk,
-                thread_id=thread_id,
-                limits=limits,
-                bus=bus,
-                debug=debug,
-                resources=resources,
-                spend_limit_cents=spend_limit_cents,
-            )
         spec = state.specs.get(spec_name)
         if spec is None:
             raise OrchestratorError(unknown_spec(spec_name, state))
@@ -396,7 +384,7 @@ class Session:
             self._resources.close()
             self._resources = None
 
-    def __enter__(self) -> Session:
+    def __enter__(self) -> ThreadsSession:
         return self
 
     def __exit__(self, *exc: object) -> None:
