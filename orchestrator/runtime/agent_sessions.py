@@ -9,7 +9,7 @@ each (a failed call: `success: false`, the error object as `error`). `idle` ends
 error and usage are read from the turn. The input endpoint returns no turn id, so the turn is the
 session's newest root turn: one writer per session, as the SDK's own stream helper assumes.
 
-Spend (openai 3.60): a spend limit (the spec's `session.spend_limit_usd`, or the caller's override)
+Spend (typed by the openai SDK since 3.60): a spend limit (the spec's `session.spend_limit_usd`, or the caller's override)
 is sent as `spend_control.limit` when the session is created, and set with an update when a continued
 session's limit differs. A session that reached its limit (`budget_reached`) ends the turn as
 TurnFailed(status="budget_reached"), with the server's spend.
@@ -164,8 +164,8 @@ class AgentsSession(ThreadsSession):
         if turn.thread_id is None:
             metadata = {SESSION_METADATA_KEY: self.owner.label()[:512]}
             extra: dict[str, Any] = {}
-            if self.spend_limit_cents is not None:  # as extra_body: SDKs 3.52 to 3.59 lack the parameter
-                extra["extra_body"] = {"spend_control": {"limit": self.spend_limit_cents}}
+            if self.spend_limit_cents is not None:  # omitted, not null: a session without a limit
+                extra["spend_control"] = {"limit": self.spend_limit_cents}
             raw = self._api(
                 turn,
                 lambda: sessions.with_raw_response.create(
@@ -412,8 +412,7 @@ def set_spend_limit(sdk: Any, session_id: str, limit_cents: int) -> Any:
     import openai
 
     try:
-        # as extra_body: SDKs 3.52 to 3.59 lack the parameter (openai 3.60 added it)
-        return sdk.beta.agents.sessions.update(session_id, extra_body={"spend_control": {"limit": limit_cents}})
+        return sdk.beta.agents.sessions.update(session_id, spend_control={"limit": limit_cents})
     except openai.OpenAIError as exc:
         from orchestrator.engine.applying import describe_error
 

@@ -80,12 +80,10 @@ class Spend:
 
     @classmethod
     def of(cls, session: Any) -> Spend | None:
-        """The spend of an SDK AgentSession; None from servers (and SDKs before 3.60) without it."""
+        """The spend of an SDK AgentSession; None from servers without it."""
         control = getattr(session, "spend_control", None)
         if control is None:
             return None
-        if isinstance(control, Mapping):  # an SDK before 3.60 keeps the field as an undeclared dict
-            return cls(control.get("consumed"), control.get("limit"))
         return cls(getattr(control, "consumed", None), getattr(control, "limit", None))
 
     def describe(self) -> str:
