@@ -1,16 +1,25 @@
-"""Shared fixtures: a real emulator on 127.0.0.1 (port 0), SDK clients, and throw-away projects."""
+"""Shared fixtures: a real emulator on 127.0.0.1 (port 0), SDK clients, and throw-away projects.
+
+This file is imported for every test, pure ones included: it imports neither the openai SDK nor the
+emulator at module level (each fixture imports what it needs), so a unit-test run does not pay for
+them. tests/test_conftest_imports.py keeps it so.
+"""
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import openai
 import pytest
 
-from orchestrator.emulator import EmulatorServer
 from tests.support.projects import make_project
+
+if TYPE_CHECKING:
+    import openai
+
+    from orchestrator.emulator import EmulatorServer
 
 TEST_KEY = "sk-test-0123456789abcdefSENTINEL"
 
@@ -24,12 +33,16 @@ def _quiet_sdk_deprecations() -> None:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[EmulatorServer]:
     """An emulator server for engine tests (its own db, separate from any project's)."""
+    from orchestrator.emulator import EmulatorServer
+
     with EmulatorServer(tmp_path / "served" / "local.db") as server:
         yield server
 
 
 @pytest.fixture
 def sdk(served: EmulatorServer) -> Iterator[openai.OpenAI]:
+    import openai
+
     with openai.OpenAI(base_url=served.base_url, api_key=TEST_KEY, max_retries=0) as client:
         yield client
 

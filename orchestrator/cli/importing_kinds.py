@@ -20,8 +20,8 @@ from orchestrator.engine.importing import (
     Verdict,
     choose_name,
     classify,
-    kind_importers,
 )
+from orchestrator.engine.importing_kinds import kind_importers
 
 ORDER = ("vault", "skill", "automation")  # automations name the vaults (and agents) imported before them
 

@@ -99,7 +99,7 @@ class Applier:
         changes = plan.actionable
         if not changes:
             return ApplyResult((), Verification(remaining=plan.duplicates))
-        execute = partial(self._finish, plan)
+        execute = partial(self.apply_change, plan)
         if self.parallelism == 1 or len(changes) == 1:
             outcomes = [execute(c) for c in changes]
         else:
@@ -192,7 +192,8 @@ class Applier:
             f"another apply created {keeper.id} for this spec at the same time from different content; it is "
             "kept (the oldest) and this apply's copy was removed; run `orchestrator diff` and apply again"))
 
-    def _finish(self, plan: Plan, change: Change) -> Outcome:
+    def apply_change(self, plan: Plan, change: Change) -> Outcome:
+        """Carry out one change of `plan` and report its outcome (apply_graph calls it change by change)."""
         outcome = self._execute(plan, change)
         if self.on_outcome is not None:
             self.on_outcome(outcome)
@@ -359,7 +360,7 @@ def apply_graph(plan: Plan, appliers: Mapping[str, Applier], *, parallelism: int
 
     def visit(i: int) -> Outcome:
         change = changes[i]
-        return appliers[change.kind]._finish(parts[change.kind], change)
+        return appliers[change.kind].apply_change(parts[change.kind], change)
 
     def skip(i: int, done: Mapping[int, Outcome]) -> Outcome | None:
         failed = [changes[j] for j in graph.depends[i] if j in done and not done[j].ok]

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from orchestrator.diagnostics import UNDEPLOYED, Diagnostic, Diagnostics, Severity, error, warning
+from orchestrator.engine.knowledge_files import LocalFile, describe_local_file
 from orchestrator.spec.capabilities import AGENT_SETTINGS, spend_limit_cents, without_ignored
 from orchestrator.spec.confinement import (
     Refused,
@@ -60,16 +61,6 @@ class FunctionSpec:
     line: int | None
     defer_loading: bool = False  # agents: discovered through tool_search
     run_async: bool = False  # agents: the spec's `async`, the agent goes on without waiting for the result
-
-
-@dataclass(frozen=True, slots=True)
-class LocalFile:
-    """A file the spec wants uploaded, identified by its project-relative path and content hash."""
-
-    path: str  # relative to the project root, with forward slashes
-    absolute: Path
-    sha256: str
-    size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -1088,8 +1079,6 @@ class Builder:
     def _files(self, doc: Document, pointer: str, patterns: list[str], found: list[Diagnostic], *, limit: int,
                file_search: bool = False, placed: dict[str, str] | None = None) -> list[LocalFile]:
         """The files the patterns match; `placed` gets each one's path below its pattern's fixed folder."""
-        from orchestrator.engine.knowledge_files import describe_local_file
-
         result: dict[str, LocalFile] = {}
         for index, pattern in enumerate(patterns):
             where = f"{pointer}/{index}"

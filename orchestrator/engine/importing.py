@@ -539,13 +539,6 @@ def adopt_ids_of(specs: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, st
     return {str(data["adopt_id"]): file for file, data in specs if isinstance(data.get("adopt_id"), str)}
 
 
-def kind_importers() -> dict[str, Callable[..., ImportedSpec]]:
-    """The importers of the resource graph's other kinds, by kind (each kind's in its own module)."""
-    from orchestrator.engine.importing_kinds import import_automation, import_skill, import_vault
-
-    return {"vault": import_vault, "skill": import_skill, "automation": import_automation}
-
-
 # -- the graph's other kinds ----------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -200,3 +200,8 @@ def _pruned(value: Any) -> Any:
 
 def _variable(text: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "_", text.upper()).strip("_")
+
+
+def kind_importers() -> dict[str, Callable[..., ImportedSpec]]:
+    """The importers of the resource graph's other kinds, by kind."""
+    return {"vault": import_vault, "skill": import_skill, "automation": import_automation}

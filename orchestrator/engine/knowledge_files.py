@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFile:
+    """A file the spec wants uploaded, identified by its project-relative path and content hash."""
+
+    path: str  # relative to the project root, with forward slashes
+    absolute: Path
+    sha256: str
+    size: int
 
 
 @lru_cache(maxsize=4096)
@@ -16,9 +27,7 @@ def _digest(path: Path, size: int, mtime_ns: int) -> str:
     return sha.hexdigest()
 
 
-def describe_local_file(path: Path, root: Path):
-    from orchestrator.engine.desired import LocalFile
-
+def describe_local_file(path: Path, root: Path) -> LocalFile:
     stat = path.stat()
     return LocalFile(
         path=path.relative_to(root).as_posix(),

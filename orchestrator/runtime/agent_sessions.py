@@ -4,12 +4,12 @@ The session plays the thread's part (its id is what `--thread` continues) and a 
 The first turn creates the session with the message as its `input` (the API requires input for the
 environment `{type: "none"}`); later turns submit an `agent.session.input.message` event. Then the
 session is polled: `requires_action` lists function calls, which run through the same registry and
-executor as on threads (Session._execute) and go back in one `agent.session.input.tool_result` event
+executor as on threads (ThreadsSession._execute) and go back in one `agent.session.input.tool_result` event
 each (a failed call: `success: false`, the error object as `error`). `idle` ends the turn; its status,
 error and usage are read from the turn. The input endpoint returns no turn id, so the turn is the
 session's newest root turn: one writer per session, as the SDK's own stream helper assumes.
 
-Spend (openai 3.60): a spend limit (the spec's `session.spend_limit_usd`, or the caller's override)
+Spend (typed by the openai SDK since 3.60): a spend limit (the spec's `session.spend_limit_usd`, or the caller's override)
 is sent as `spend_control.limit` when the session is created, and set with an update when a continued
 session's limit differs. A session that reached its limit (`budget_reached`) ends the turn as
 TurnFailed(status="budget_reached"), with the server's spend.
@@ -26,12 +26,14 @@ from orchestrator.engine.desired import DesiredState
 from orchestrator.engine.ownership import Owner
 from orchestrator.errors import OrchestratorError
 from orchestrator.events import EventBus
-from orchestrator.runtime.conversation import (
+from orchestrator.runtime.handlers import FunctionRegistry
+from orchestrator.runtime.pricing import estimate_cost
+from orchestrator.runtime.thread_sessions import (
     Limits,
     Reply,
     RequestedCall,
-    Session,
     Spend,
+    ThreadsSession,
     ToolCall,
     ToolFinished,
     ToolStarted,
@@ -43,8 +45,6 @@ from orchestrator.runtime.conversation import (
     unknown_spec,
     usd,
 )
-from orchestrator.runtime.handlers import FunctionRegistry
-from orchestrator.runtime.pricing import estimate_cost
 
 BUDGET_REACHED = "budget_reached"  # the session status (and TurnFailed status) of a reached spend limit
 ENVIRONMENT = {"type": "none"}  # no execution environment: the handlers run here, in this process
@@ -64,7 +64,7 @@ def find_template(state: DesiredState, name: str, sdk: Any) -> str:
     return found.id
 
 
-class AgentsSession(Session):
+class AgentsSession(ThreadsSession):
     """A conversation with one deployed agent, on one agent session; send() is one turn.
 
     thread_id is the session id (None until the first turn creates the session); a Reply's run_id is
@@ -164,8 +164,8 @@ class AgentsSession(Session):
         if turn.thread_id is None:
             metadata = {SESSION_METADATA_KEY: self.owner.label()[:512]}
             extra: dict[str, Any] = {}
-            if self.spend_limit_cents is not None:  # as extra_body: SDKs 3.52 to 3.59 lack the parameter
-                extra["extra_body"] = {"spend_control": {"limit": self.spend_limit_cents}}
+            if self.spend_limit_cents is not None:  # omitted, not null: a session without a limit
+                extra["spend_control"] = {"limit": self.spend_limit_cents}
             raw = self._api(
                 turn,
                 lambda: sessions.with_raw_response.create(
@@ -412,8 +412,7 @@ def set_spend_limit(sdk: Any, session_id: str, limit_cents: int) -> Any:
     import openai
 
     try:
-        # as extra_body: SDKs 3.52 to 3.59 lack the parameter (openai 3.60 added it)
-        return sdk.beta.agents.sessions.update(session_id, extra_body={"spend_control": {"limit": limit_cents}})
+        return sdk.beta.agents.sessions.update(session_id, spend_control={"limit": limit_cents})
     except openai.OpenAIError as exc:
         from orchestrator.engine.applying import describe_error
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from pathlib import Path
 
 import openai
@@ -16,7 +17,7 @@ import pytest
 
 from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
-from tests.support.projects import make_project, run_cli, write, write_spec
+from tests.support.projects import make_project, run_cli, run_in, write, write_spec
 
 SENTINEL = "s3cr3t-SENTINEL-value-7f1d"
 VAULT = """\
@@ -58,10 +59,7 @@ def write_skill(root: Path, body: str) -> None:
     write(root / "skills" / "grammar" / "SKILL.md", f"---\nname: grammar\ndescription: Spanish grammar\n---\n{body}\n")
 
 
-def cli(root: Path, *args: str) -> tuple[int, str]:
-    result = run_cli(["-C", str(root), *args])
-    assert SENTINEL not in result.output
-    return result.exit_code, result.output
+cli = partial(run_in, hidden=(SENTINEL,))
 
 
 def everything_written(root: Path, tmp_path: Path) -> str:
@@ -104,8 +102,8 @@ def test_vault_skill_automation_lifecycle(kinds_project: Path, sdk: openai.OpenA
     monkeypatch.setenv("CRM_TOKEN", SENTINEL + "-rotated")
     code, out = cli(root, "diff")
     assert code == 2 and "secret changed" in out and "vault crm" in out, out
-    assert cli(root, "apply", "--yes")[0] == 0
-    assert cli(root, "diff")[0] == 0
+    assert cli(root, "apply", "--yes").exit_code == 0
+    assert cli(root, "diff").exit_code == 0
     credential = sdk.beta.agents.vaults.credentials.list(vault.id).data[0]
     assert credential.metadata["orchestrator.secret"].startswith("2:")
 
@@ -113,22 +111,22 @@ def test_vault_skill_automation_lifecycle(kinds_project: Path, sdk: openai.OpenA
     write_skill(root, "Use the subjunctive, always.")
     code, out = cli(root, "diff")
     assert code == 2 and "SKILL.md" in out, out
-    assert cli(root, "apply", "--yes")[0] == 0
+    assert cli(root, "apply", "--yes").exit_code == 0
     assert sdk.skills.list().data[0].default_version == "2"
     write_skill(root, "Use the subjunctive.")
-    assert cli(root, "apply", "--yes")[0] == 0
+    assert cli(root, "apply", "--yes").exit_code == 0
     skill = sdk.skills.list().data[0]
     assert (skill.default_version, skill.latest_version) == ("1", "2")
-    assert cli(root, "diff")[0] == 0
+    assert cli(root, "diff").exit_code == 0
 
     # pause through the spec; drift (resumed by hand) is seen and repaired
     write(root / "specs" / "daily-digest.yaml", AUTOMATION.replace("paused: false", "paused: true"))
-    assert cli(root, "apply", "--yes")[0] == 0
+    assert cli(root, "apply", "--yes").exit_code == 0
     assert sdk.beta.agents.automations.retrieve(automation.id).status == "paused"
     sdk.beta.agents.automations.resume(automation.id)
     code, out = cli(root, "diff")
     assert code == 2 and "paused" in out, out
-    assert cli(root, "apply", "--yes")[0] == 0
+    assert cli(root, "apply", "--yes").exit_code == 0
     assert sdk.beta.agents.automations.retrieve(automation.id).status == "paused"
 
     # prune: the automation's spec removed
@@ -139,7 +137,7 @@ def test_vault_skill_automation_lifecycle(kinds_project: Path, sdk: openai.OpenA
 
     # destroy: everything owned, nothing else
     write(root / "specs" / "daily-digest.yaml", AUTOMATION)
-    assert cli(root, "apply", "--yes")[0] == 0
+    assert cli(root, "apply", "--yes").exit_code == 0
     foreign = sdk.beta.agents.vaults.create(name="not-ours")
     code, out = cli(root, "destroy", "--yes", "--events", str(events))
     assert code == 0, out
@@ -171,7 +169,7 @@ def test_bad_references_and_written_secrets_fail_validation(kinds_project: Path,
 def test_a_second_vault_or_automation_claiming_a_spec_is_a_duplicate_pruned(kinds_project: Path,
                                                                              sdk: openai.OpenAI) -> None:
     root = kinds_project
-    assert cli(root, "apply", "--yes")[0] == 0
+    assert cli(root, "apply", "--yes").exit_code == 0
     [vault] = sdk.beta.agents.vaults.list().data
     [automation] = sdk.beta.agents.automations.list().data
     extra_vault = sdk.beta.agents.vaults.create(name=vault.name, metadata=dict(vault.metadata))
@@ -203,7 +201,7 @@ def test_a_second_skill_claiming_a_spec_is_a_duplicate_pruned_and_templates_pin_
     re-pinned to the kept one in the same apply that deletes the duplicate under --prune."""
     root = kinds_project
     write(root / "specs" / "tutor-env.yaml", "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n")
-    assert cli(root, "apply", "--yes")[0] == 0
+    assert cli(root, "apply", "--yes").exit_code == 0
     [skill] = sdk.skills.list().data
     [template] = sdk.beta.agents.environments.templates.list().data
     archive = sdk.skills.content.retrieve(skill.id).read()

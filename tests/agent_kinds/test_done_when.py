@@ -9,6 +9,7 @@ order; the secret sentinel is nowhere (stdout, stderr, plan files, events, .orch
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import openai
@@ -16,7 +17,7 @@ import pytest
 
 from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
-from tests.support.projects import make_project, run_cli, write, write_spec
+from tests.support.projects import make_project, run_in, write, write_spec
 
 SENTINEL = "s3cr3t-SENTINEL-done-when-51c2"
 VAULT = """\
@@ -47,11 +48,6 @@ def write_skill(root: Path, body: str) -> None:
 
 
 @pytest.fixture
-def outputs() -> list[str]:
-    return []
-
-
-@pytest.fixture
 def root(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
     monkeypatch.setenv("CRM_TOKEN", SENTINEL)
@@ -65,10 +61,7 @@ def root(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch
     return root
 
 
-def cli(root: Path, outputs: list[str], *args: str) -> tuple[int, str]:
-    result = run_cli(["-C", str(root), *args])
-    outputs.append(result.stdout + result.stderr)
-    return result.exit_code, result.output
+cli = partial(run_in, hidden=(SENTINEL, TEST_KEY))
 
 
 def pinned(sdk: openai.OpenAI) -> list[tuple[str, str | None]]:
@@ -77,12 +70,11 @@ def pinned(sdk: openai.OpenAI) -> list[tuple[str, str | None]]:
 
 
 def test_agent_vault_skill_environment_automation_done_when(root: Path, sdk: openai.OpenAI, tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch,
-                                                             outputs: list[str]) -> None:
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     events = tmp_path / "events.jsonl"
-    code, out = cli(root, outputs, "apply", "--yes", "--events", str(events))
+    code, out = cli(root, "apply", "--yes", "--events", str(events))
     assert code == 0, out
-    code, out = cli(root, outputs, "diff")
+    code, out = cli(root, "diff")
     assert code == 0 and "No changes" in out, out
 
     vault = sdk.beta.agents.vaults.list().data[0]
@@ -99,37 +91,37 @@ def test_agent_vault_skill_environment_automation_done_when(root: Path, sdk: ope
     write(root / "specs" / "crm.yaml", VAULT.replace("revision: 1", "revision: 2"))
     monkeypatch.setenv("CRM_TOKEN", SENTINEL + "-rotated")
     plan_file = tmp_path / "rotate.json"
-    code, out = cli(root, outputs, "diff", "--out", str(plan_file))
+    code, out = cli(root, "diff", "--out", str(plan_file))
     assert code == 2, out
     changed = [line.strip() for line in out.splitlines() if line.strip().startswith(("~", "+", "-"))]
     assert len(changed) == 2 and changed[0].startswith("~ vault crm ("), out
     assert changed[1] == "~ credential crm-token: (secret changed)", out
-    assert cli(root, outputs, "apply", "--yes", str(plan_file))[0] == 0
-    assert cli(root, outputs, "diff")[0] == 0
+    assert cli(root, "apply", "--yes", str(plan_file)).exit_code == 0
+    assert cli(root, "diff").exit_code == 0
     assert sdk.beta.agents.vaults.credentials.list(vault.id).data[0].id == credential.id  # rotated in place
 
     # a new skill version, through a saved plan: the environment is re-pinned in the same apply
     write_skill(root, "Use the subjunctive, always.")
     plan_file = tmp_path / "skill.json"
-    code, out = cli(root, outputs, "diff", "--out", str(plan_file))
+    code, out = cli(root, "diff", "--out", str(plan_file))
     assert code == 2 and "SKILL.md" in out and "environment tutor-env" in out, out
     saved = plan_file.read_text()
     assert "Use the subjunctive" not in saved  # digests, never the bytes
-    code, out = cli(root, outputs, "apply", "--yes", str(plan_file))
+    code, out = cli(root, "apply", "--yes", str(plan_file))
     assert code == 0, out
     assert sdk.skills.retrieve(skill.id).default_version == "2" and pinned(sdk) == [(skill.id, "2")]
-    assert cli(root, outputs, "diff")[0] == 0
+    assert cli(root, "diff").exit_code == 0
 
     # roll the skill back to its previous version (the folder reverted): instant, no upload
     write_skill(root, "Use the subjunctive.")
-    code, out = cli(root, outputs, "apply", "--yes")
+    code, out = cli(root, "apply", "--yes")
     assert code == 0, out
     rolled = sdk.skills.retrieve(skill.id)
     assert (rolled.default_version, rolled.latest_version) == ("1", "2") and pinned(sdk) == [(skill.id, "1")]
-    assert cli(root, outputs, "diff")[0] == 0
+    assert cli(root, "diff").exit_code == 0
 
     # destroy: everything, in reverse dependency order
-    code, out = cli(root, outputs, "destroy", "--yes", "--events", str(events))
+    code, out = cli(root, "destroy", "--yes", "--events", str(events))
     assert code == 0, out
     assert sdk.beta.agents.list().data == [] and sdk.beta.agents.vaults.list().data == []
     assert sdk.skills.list().data == [] and sdk.beta.agents.automations.list().data == []
@@ -139,7 +131,7 @@ def test_agent_vault_skill_environment_automation_done_when(root: Path, sdk: ope
     assert order["automation"] < order["agent"] < order["environment"] < order["skill"], deleted
     assert order["agent"] < order["vault"], deleted
 
-    written = [*outputs, events.read_text()]
+    written = [events.read_text()]
     written += [p.read_text("utf-8", "replace") for p in tmp_path.glob("*.json")]
     written += [p.read_bytes().decode("utf-8", "replace") for p in (root / ".orchestrator").rglob("*") if p.is_file()]
     for text in written:

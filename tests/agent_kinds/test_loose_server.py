@@ -7,6 +7,7 @@ the apply, destroy with nothing left, and every listing ends (on an empty page).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import openai
@@ -15,7 +16,7 @@ import pytest
 from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
 from tests.support.loose import LooseServer
-from tests.support.projects import Result, make_project, run_cli, write, write_spec
+from tests.support.projects import make_project, run_in, write, write_spec
 
 VAULT = """\
 version: 1
@@ -49,10 +50,7 @@ def loose(served: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[L
         yield server
 
 
-def cli(root: Path, *args: str) -> Result:
-    result = run_cli(["-C", str(root), *args])
-    assert "Traceback" not in result.output and TEST_KEY not in result.output and SECRET not in result.output
-    return result
+cli = partial(run_in, hidden=(TEST_KEY, SECRET))
 
 
 def lifecycle(root: Path, specs: int) -> None:

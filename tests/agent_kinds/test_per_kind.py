@@ -8,6 +8,7 @@ credential id changed by hand shown by name.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import openai
@@ -15,7 +16,7 @@ import pytest
 
 from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
-from tests.support.projects import make_project, run_cli, write, write_spec
+from tests.support.projects import make_project, run_in, write, write_spec
 
 SENTINEL = "s3cr3t-SENTINEL-per-kind-3e7a"
 VAULT = """\
@@ -43,10 +44,7 @@ def root(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch
     return make_project(tmp_path / "project", base_url=served.base_url, backend="agents")
 
 
-def cli(root: Path, *args: str) -> tuple[int, str]:
-    result = run_cli(["-C", str(root), *args])
-    assert SENTINEL not in result.output and TEST_KEY not in result.output
-    return result.exit_code, result.output
+cli = partial(run_in, hidden=(SENTINEL, TEST_KEY))
 
 
 def applied(root: Path, *args: str) -> str:
@@ -132,7 +130,7 @@ def test_skill_drift_keep_versions_pin_prune_and_ownership(root: Path, sdk: open
     # a saved plan is refused once the folder changed after it was made; nothing is uploaded
     write_skill(root, "four")
     plan = tmp_path / "plan.json"
-    assert cli(root, "diff", "--out", str(plan))[0] == 2
+    assert cli(root, "diff", "--out", str(plan)).exit_code == 2
     write_skill(root, "five")
     code, out = cli(root, "apply", "--yes", str(plan))
     assert code == 1 and "skill folder `skills/grammar` changed since the plan was made" in out, out
@@ -168,7 +166,7 @@ run_at: "2027-01-01T07:00:00Z"
 target: {agent: analyst, input: "Go."}
 """)
     applied(root)
-    assert cli(root, "destroy", "--yes")[0] == 0
+    assert cli(root, "destroy", "--yes").exit_code == 0
     assert [a.id for a in sdk.beta.agents.automations.list().data] == [other.id]
     assert sdk.beta.agents.automations.retrieve(other.id).status == "active"
 
@@ -240,4 +238,4 @@ def test_a_new_value_at_the_source_is_a_rotation(root: Path, sdk: openai.OpenAI,
     assert code == 2 and "~ credential crm-token: (secret changed)" in out, out
     applied(root)
     monkeypatch.delenv("CRM_TOKEN")  # diff needs no secret: without it, nothing to compare, nothing shown
-    assert cli(root, "diff")[0] == 0
+    assert cli(root, "diff").exit_code == 0

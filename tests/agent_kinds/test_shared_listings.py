@@ -21,7 +21,7 @@ from orchestrator.backends.listings import SharedListings
 from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
 from tests.support.live import request_counts, reset_counts
-from tests.support.projects import make_project, run_cli, write, write_spec
+from tests.support.projects import make_project, run_cli, run_in, write, write_spec
 
 VAULT = """\
 version: 1
@@ -62,7 +62,7 @@ def root(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch
 def counted(served: EmulatorServer, root: Path, *args: str) -> tuple[int, str, dict[str, int]]:
     """Run the CLI; its exit code, output and requests by route."""
     reset_counts(served.root_url)
-    result = run_cli(["-C", str(root), *args])
+    result = run_in(root, *args)
     return result.exit_code, result.output, request_counts(served.root_url)["by_route"]
 
 

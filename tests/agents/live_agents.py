@@ -10,7 +10,8 @@ from typing import Any
 import openai
 
 from orchestrator.engine.ownership import OWNER_KEY
-from tests.support.projects import Result, run_cli
+from tests.support.projects import Result
+from tests.support.projects import run_in as cli
 
 RETAIL_ANALYST = Path(__file__).resolve().parents[2] / "specs" / "retail-analyst.yaml"
 
@@ -39,10 +40,6 @@ def only_agent(sdk: openai.OpenAI, owner: str) -> Any:
 
 def snapshot(items: list[Any]) -> list[dict[str, Any]]:
     return [item.model_dump(mode="json") for item in items]
-
-
-def cli(project: Path, *args: str) -> Result:
-    return run_cli(["-C", str(project), *args])
 
 
 def plan_json(project: Path, *args: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.projects import make_project, run_cli, write, write_spec
+from tests.support.projects import make_project, run_in, write, write_spec
 
 DEAD_URL = "http://127.0.0.1:9/v1"  # nothing listens here; nothing must try
 STRICT_PARAMS = {
@@ -112,7 +112,7 @@ def offline_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def diagnostics(root: Path, environment: str) -> tuple[int, list[dict[str, Any]]]:
-    result = run_cli(["-C", str(root), "validate", "-e", environment, "--output", "json"])
+    result = run_in(root, "validate", "-e", environment, "--output", "json")
     return result.exit_code, json.loads(result.stdout)
 
 

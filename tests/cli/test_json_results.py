@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.projects import make_project, run_cli, write_spec
+from tests.support.projects import make_project, run_cli, run_in, write_spec
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def root(tmp_path: Path) -> Path:
 
 
 def run_json(root: Path, *args: str) -> tuple[int, dict, str]:
-    result = run_cli(["-C", str(root), *args, "--output", "json"])
+    result = run_in(root, *args, "--output", "json")
     return result.exit_code, json.loads(result.stdout), result.stderr
 
 

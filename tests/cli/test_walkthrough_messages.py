@@ -8,10 +8,7 @@ from pathlib import Path
 import openai
 
 from tests.support.projects import make_project, run_cli, write_spec
-
-
-def cli(project: Path, *args: str):  # type: ignore[no-untyped-def]
-    return run_cli(["-C", str(project), *args])
+from tests.support.projects import run_in as cli
 
 
 def test_a_spec_left_out_of_the_environment_is_not_called_unknown(tmp_path: Path) -> None:

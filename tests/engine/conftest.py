@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from orchestrator.emulator import EmulatorServer
-from tests.support.projects import Result, run_cli
+from tests.support.projects import Result, run_in
 
 
 @pytest.fixture
@@ -22,6 +22,6 @@ def cli(project: Path) -> Callable[..., Result]:
     """`orchestrator -C PROJECT ARGS...`, plain output."""
 
     def invoke(*args: str, **kwargs: Any) -> Result:
-        return run_cli(["-C", str(project), *args], **kwargs)
+        return run_in(project, *args, **kwargs)
 
     return invoke

@@ -9,7 +9,7 @@ import json
 import time
 import urllib.parse
 import warnings
-from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import yaml
 
 from orchestrator.secrets import Redactor, url_secrets
 from tests.support.live import owned_by, request_counts, reset_counts, snapshot, writes
-from tests.support.projects import Result, make_project, run_cli, write_spec, write_yaml
+from tests.support.projects import make_project, run_cli, run_in, write_spec, write_yaml
 from tests.support.proxy import FailingProxy, error_body
 
 # named by `api_key_env`, neither shaped like `sk-...` nor in a variable called *KEY*: only the project names it
@@ -94,14 +94,10 @@ def cred_project(tmp_path: Path, served: Any, monkeypatch: pytest.MonkeyPatch) -
     return make_project(tmp_path / "project", base_url=served.base_url, api_key_env="LLM_CRED")
 
 
-def cli_in(root: Path) -> Callable[..., Result]:
-    return lambda *args: run_cli(["-C", str(root), *args])
-
-
 def test_secret_in_specs_and_live_objects_never_shows_in_views_render_or_saved_plans(
     cred_project: Path, sdk: openai.OpenAI, tmp_path: Path
 ) -> None:
-    cli = cli_in(cred_project)
+    cli = partial(run_in, cred_project)
     write_spec(cred_project, "helper")
     assert cli("apply", "--yes").exit_code == 0
     [live] = owned_by(sdk, "test-project/dev/helper")
@@ -138,7 +134,7 @@ def test_a_secret_only_in_sync_is_not_shown_so_the_text_plan_does_not_warn_but_a
 ) -> None:
     """In-sync objects are counted, never printed, by the text and markdown plans, and listed without what
     apply would send by the JSON and saved plans: the warning says what was shown (and saved) masked."""
-    cli = cli_in(cred_project)
+    cli = partial(run_in, cred_project)
     write_spec(cred_project, "helper", instructions=f"Use the key {CRED} for the CRM.")
     assert cli("apply", "--yes").exit_code == 0
     plan_file = tmp_path / "plan.json"
@@ -173,7 +169,7 @@ def test_server_echoing_escaped_forms_of_the_key_is_redacted(cred_project: Path,
     write_spec(cred_project, "helper")
     with FailingProxy(root_url, echo) as proxy:
         make_project(cred_project, base_url=proxy.base_url, api_key_env="LLM_CRED")
-        results = [cli_in(cred_project)(*args) for args in (
+        results = [run_in(cred_project, *args) for args in (
             ["diff"], ["list"], ["apply", "--yes", "--events", str(events)], ["destroy", "--yes"])]
     for result in results:
         assert result.exit_code == 1

@@ -12,8 +12,9 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
+
+from tests.support.loopback import LoopbackServer
 
 CHUNK = 1024 * 1024
 
@@ -30,7 +31,7 @@ class _QuietServer(ThreadingHTTPServer):
         return  # a client that hung up on a hostile answer is what the tests want, not an error to print
 
 
-class HostileServer:
+class HostileServer(LoopbackServer):
     """One behaviour for every request: `endless` (has_more: true forever, always new ids), `huge` (a body
     of `size` bytes, without Content-Length), `huge-declared` (the same, declared up front), `trickle`
     (headers at once, then the body a byte every `interval` s) or `trickle-headers` (the headers so); only
@@ -68,9 +69,7 @@ class HostileServer:
 
             do_POST = do_DELETE = do_GET
 
-        self._server = _QuietServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._listen(Handler, _QuietServer)
 
     def _count(self, sent: int) -> None:
         with self._lock:
@@ -127,19 +126,6 @@ class HostileServer:
         payload = json.dumps(body).encode()
         head = f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(payload)}\r\n\r\n"
         handler.wfile.write(head.encode() + payload)  # one write: no wait for a delayed ACK between the two
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-
-    def __enter__(self) -> HostileServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 if __name__ == "__main__":

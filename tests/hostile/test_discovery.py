@@ -13,13 +13,12 @@ import pytest
 from orchestrator.engine.ownership import OWNER_KEY
 from tests.conftest import TEST_KEY
 from tests.support.live import snapshot
-from tests.support.projects import REPO, run_cli, spec, write, write_spec, write_yaml
+from tests.support.projects import REPO, run_cli, run_in, spec, write, write_spec, write_yaml
 from tests.watch.conftest import WatchProcess, wait_until
 
 
 def _plan(root: Path, *args: str) -> tuple[int, dict]:
-    result = run_cli(["-C", str(root), "diff", "--output", "json", *args])
-    assert "Traceback" not in result.output
+    result = run_in(root, "diff", "--output", "json", *args)
     return result.exit_code, json.loads(result.stdout) if result.stdout.strip() else {}
 
 

@@ -9,7 +9,8 @@ from typing import Any
 import openai
 import yaml
 
-from tests.support.projects import make_project, run_cli, write_spec
+from tests.support.projects import make_project, write_spec
+from tests.support.projects import run_in as cli
 
 STRICT_PARAMS = {
     "type": "object",
@@ -28,10 +29,6 @@ TRICKY = (
     "Hola {{ learner }}! {% if x %}{# a comment #}{% endraw %} {%- raw -%} {{{{ }}}}\n"
     "Ñandú, 日本語, emoji 🎉, \u2018quotes\u2019 — and a tab\tand CRLF\r\n\n\n"
 )
-
-
-def cli(project: Path, *args: str) -> Any:
-    return run_cli(["-C", str(project), *args])
 
 
 def files_under(root: Path) -> dict[str, bytes]:

@@ -12,11 +12,8 @@ import yaml
 
 from orchestrator.backends.knowledge import remote_filename
 from tests.conftest import TEST_KEY
-from tests.support.projects import run_cli, write
-
-
-def cli(project: Path, *args: str):  # type: ignore[no-untyped-def]
-    return run_cli(["-C", str(project), *args])
+from tests.support.projects import run_in as cli
+from tests.support.projects import write
 
 
 def hand_made_template(project: Path, sdk: openai.OpenAI) -> str:

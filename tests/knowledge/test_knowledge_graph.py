@@ -12,11 +12,8 @@ import pytest
 
 from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
-from tests.support.projects import make_project, run_cli, write, write_spec
-
-
-def cli(project: Path, *args: str):  # type: ignore[no-untyped-def]
-    return run_cli(["-C", str(project), *args])
+from tests.support.projects import make_project, write, write_spec
+from tests.support.projects import run_in as cli
 
 
 def tutor(project: Path, name: str = "tutor", **fields: object) -> None:

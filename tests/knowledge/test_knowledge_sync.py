@@ -12,7 +12,7 @@ import pytest
 from orchestrator.constants import ADMIN_FAULTS_PATH, ADMIN_REQUESTS_PATH
 from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
-from tests.support.projects import run_cli, write, write_spec
+from tests.support.projects import run_cli, run_in, write, write_spec
 
 UPLOAD = "POST /v1/files"
 
@@ -38,12 +38,12 @@ def notes(project: Path, count: int = 3) -> list[Path]:
 
 
 def apply(project: Path, *extra: str) -> None:
-    result = run_cli(["-C", str(project), "apply", "--yes", *extra])
+    result = run_in(project, "apply", "--yes", *extra)
     assert result.exit_code == 0, result.output
 
 
 def diff(project: Path, *extra: str):  # type: ignore[no-untyped-def]
-    return run_cli(["-C", str(project), "diff", *extra])
+    return run_in(project, "diff", *extra)
 
 
 def project_files(sdk: openai.OpenAI) -> list[str]:

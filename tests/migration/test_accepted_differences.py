@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
 from tests.conftest import TEST_KEY
 from tests.support.projects import REPO, run_cli
+from tests.support.projects import run_in as cli
 
 CALL = '/call generate_exercise {"topic": "subjuntivo", "level": "B1", "kind": "fill_in_the_blank", "count": 2}'
 UNDEPLOYED = "is not deployed to target `local-agents`"
@@ -36,10 +36,6 @@ def clone(tmp_path: Path) -> Path:
     for folder in ("specs", "templates", "schemas", "examples"):
         shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
     return root
-
-
-def cli(root: Path, *args: str) -> Any:
-    return run_cli(["-C", str(root), *args])
 
 
 def set_accept(root: Path, environment: str, accept: list[dict[str, str]] | None) -> None:

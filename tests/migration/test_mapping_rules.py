@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.projects import make_project, run_cli, write, write_spec, write_yaml
+from tests.support.projects import make_project, run_cli, run_in, write, write_spec, write_yaml
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def root(tmp_path: Path) -> Path:
 
 
 def plan_of(root: Path) -> dict[str, Any]:
-    result = run_cli(["-C", str(root), "diff", "--output", "json"])
+    result = run_in(root, "diff", "--output", "json")
     assert result.exit_code == 2, result.output
     return {(c["kind"], c["name"]): c for c in json.loads(result.stdout)["changes"]}
 

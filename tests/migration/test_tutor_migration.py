@@ -9,6 +9,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import yaml
 
 from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
-from tests.support.projects import REPO, run_cli, write
+from tests.support.projects import REPO, run_in, write
 
 LINE = ("Reference files are in /workspace/knowledge/ and data files in /workspace/data/; "
         "read them with shell commands.")
@@ -44,10 +45,7 @@ def clone(tmp_path: Path) -> Path:
     return root
 
 
-def cli(root: Path, *args: str) -> Any:
-    result = run_cli(["-C", str(root), *args])
-    assert TEST_KEY not in result.output
-    return result
+cli = partial(run_in, hidden=(TEST_KEY,))
 
 
 @contextmanager

@@ -14,7 +14,7 @@ import pytest
 
 from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
-from tests.support.projects import Result, make_project, run_cli, write, write_json, write_spec
+from tests.support.projects import Result, make_project, run_in, write, write_json, write_spec
 
 if shutil.which("git") is None:  # pragma: no cover - git is on every machine the tests run on
     pytest.skip("git is not installed", allow_module_level=True)
@@ -52,7 +52,7 @@ class Repo:
         return "\n".join(line for line in lines if "/.orchestrator/" not in line)
 
     def cli(self, *args: str, **kwargs: Any) -> Result:
-        return run_cli(["-C", str(self.project), *args], **kwargs)
+        return run_in(self.project, *args, **kwargs)
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support.projects import run_cli, write, write_spec
+from tests.support.projects import run_cli, run_in, write, write_spec
 
 HANDLERS = """
 import asyncio
@@ -70,7 +70,7 @@ class Deployed:
     package: str  # unique per test: handler modules stay cached in sys.modules
 
     def cli(self, *args: str, input: str | None = None, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-        return run_cli(["-C", str(self.root), *args], input=input, env=env)
+        return run_in(self.root, *args, input=input, env=env)
 
 
 def add_python_path(root: Path, folders: list[str]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.runtime.conftest import INT, add_python_path, function, write_handlers
-from tests.support.projects import run_cli, write, write_spec
+from tests.support.projects import run_cli, run_in, write, write_spec
 
 SOURCE = """
 from pathlib import Path
@@ -59,7 +59,7 @@ def project_with(project: Path, package: str, handlers: list[tuple[str, str]]) -
 
 
 def validate(project: Path, *args: str):  # type: ignore[no-untyped-def]
-    return run_cli(["-C", str(project), "validate", "--handlers", *args])
+    return run_in(project, "validate", "--handlers", *args)
 
 
 def test_good_handlers_pass(project: Path, package: str) -> None:

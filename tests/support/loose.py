@@ -16,9 +16,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.loopback import LoopbackServer
 
 FORWARDED = ("authorization", "content-type", "openai-beta", "accept", "openai-organization")
 UNKNOWN = {"geki_shard": "eu-1", "geki_flags": {"beta": True}}
@@ -33,7 +34,7 @@ def loosen(body: Any) -> Any:
     return body
 
 
-class LooseServer:
+class LooseServer(LoopbackServer):
     def __init__(self, upstream_root: str, *, page_cap: int = 2) -> None:
         self.upstream_root = upstream_root.rstrip("/")
         self.page_cap = page_cap
@@ -73,9 +74,7 @@ class LooseServer:
 
             do_GET = do_POST = do_DELETE = _serve
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._listen(Handler)
 
     def _capped(self, path: str) -> str:
         """The request with `limit` cut to page_cap (a server that pages by fewer than asked)."""
@@ -86,16 +85,3 @@ class LooseServer:
         query = [(key, str(min(int(value), self.page_cap)) if key == "limit" and value.isdigit() else value)
                  for key, value in query]
         return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-
-    def __enter__(self) -> LooseServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self._server.shutdown()
-        self._server.server_close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,10 @@ class Result:
     def output(self) -> str:
         return self.stdout + self.stderr
 
+    def __iter__(self) -> Iterator[Any]:
+        """`code, out = run_in(...)`: the exit code and the whole output."""
+        return iter((self.exit_code, self.output))
+
 
 def run_cli(args: list[str], *, input: str | None = None, env: dict[str, str] | None = None) -> Result:
     """Run `orchestrator ARGS` in-process through main() (our error handling and exit codes included)."""
@@ -36,6 +41,20 @@ def run_cli(args: list[str], *, input: str | None = None, env: dict[str, str] | 
         stdout = out.getvalue().decode("utf-8", "replace")
         stderr = err.getvalue().decode("utf-8", "replace") if err is not None else ""
     return Result(code, stdout, stderr)
+
+
+def run_in(root: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None,
+           hidden: Iterable[str] = ()) -> Result:
+    """`orchestrator -C ROOT ARGS...`; fails the test if a traceback or any of `hidden` (secrets) shows.
+
+    The one way tests run the CLI on a project; bind `hidden` once per module with functools.partial.
+    """
+    result = run_cli(["-C", str(root), *args], input=input, env=env)
+    shown = result.output
+    assert "Traceback (most recent call last)" not in shown, shown
+    for secret in hidden:
+        assert secret not in shown, f"a secret shows in the output of {args}"
+    return result
 
 
 def write(path: Path, text: str) -> Path:

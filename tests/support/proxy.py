@@ -4,13 +4,13 @@ failures (the emulator's own faults are random and hit reads too) and servers th
 from __future__ import annotations
 
 import json
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.loopback import LoopbackServer
 
 # (method, path, JSON body or None, headers) -> (status, JSON body) to answer instead, or None to forward;
 # a bytes body is sent as it is (text/html), to play a server that does not answer JSON
@@ -20,7 +20,7 @@ Rewrite = Callable[[str, str, int, Any], Any]
 FORWARDED = ("authorization", "content-type", "openai-beta", "accept")
 
 
-class FailingProxy:
+class FailingProxy(LoopbackServer):
     def __init__(self, upstream_root: str, rule: Rule, rewrite: Rewrite | None = None) -> None:
         self.upstream_root = upstream_root.rstrip("/")
         self.rule = rule
@@ -77,9 +77,7 @@ class FailingProxy:
 
             do_GET = do_POST = do_DELETE = _serve
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._listen(Handler)
 
     def forward(self, method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
         """Send one request upstream now (from inside a rule) and return its (status, JSON body)."""
@@ -91,19 +89,6 @@ class FailingProxy:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read())
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-
-    def __enter__(self) -> FailingProxy:
-        self._thread.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 def error_body(message: str, status_type: str = "invalid_request_error") -> dict[str, Any]:
