@@ -71,7 +71,7 @@ def test_a_saved_plan_is_checked_again_where_it_is_applied(kinds_project: Path, 
     assert code == 0, out
     assert "secret not available" not in out, "the warning of where the plan was made is not repeated"
     assert len(sdk.beta.agents.vaults.list().data) == 2
-    assert cli(root, "diff")[0] == 0
+    assert cli(root, "diff").exit_code == 0
 
 
 @pytest.mark.parametrize("problem", ["missing", "directory", "empty", "unreadable"])
@@ -106,7 +106,7 @@ def test_only_writes_that_read_a_secret_are_checked(kinds_project: Path, sdk: op
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A vault in sync (or changed only in its name) sends no credential: its secret may be absent."""
     root = kinds_project
-    assert cli(root, "apply", "--yes")[0] == 0
+    assert cli(root, "apply", "--yes").exit_code == 0
     monkeypatch.delenv("CRM_TOKEN")
     write(root / "specs" / "analyst.yaml", (root / "specs" / "analyst.yaml").read_text().replace(
         "You are analyst.", "You are the analyst."))
@@ -138,12 +138,12 @@ def test_a_vault_half_made_by_a_failed_apply_is_incomplete_not_drift(kinds_proje
     secret.write_text("now-text-" + SENTINEL)
     code, out = cli(root, "apply", "--yes")
     assert code == 0, out
-    assert cli(root, "diff")[0] == 0
+    assert cli(root, "diff").exit_code == 0
 
 
 def test_a_hand_edit_of_a_made_vault_is_still_drift(kinds_project: Path, sdk: openai.OpenAI) -> None:
     root = kinds_project
-    assert cli(root, "apply", "--yes")[0] == 0
+    assert cli(root, "apply", "--yes").exit_code == 0
     [vault] = sdk.beta.agents.vaults.list().data
     sdk.beta.agents.vaults.update(vault.id, name="renamed by hand")
     code, out = cli(root, "diff")
