@@ -34,9 +34,18 @@ class Example:
     expected: tuple[str, ...]
 
 
+README = REPO / "README.md"
+
+
 def marked_pages() -> list[Path]:
-    """Every docs page with at least one executed block."""
-    return sorted(p for p in DOCS.rglob("*.md") if MARKER in p.read_text(encoding="utf-8") and examples(p))
+    """Every docs page with at least one executed block, and the README's quick start."""
+    pages = sorted(p for p in DOCS.rglob("*.md") if MARKER in p.read_text(encoding="utf-8") and examples(p))
+    return [README, *pages] if examples(README) else pages
+
+
+def page_id(page: Path) -> str:
+    """A page's name for test ids and messages: its path under docs/, or README.md."""
+    return str(page.relative_to(DOCS)) if page.is_relative_to(DOCS) else page.name
 
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")

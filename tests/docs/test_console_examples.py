@@ -23,7 +23,16 @@ def test_the_getting_started_tutorial_runs_every_step_it_shows() -> None:
         assert any(command.startswith(step) for command in commands), f"the tutorial no longer runs `{step}`"
 
 
-@pytest.mark.parametrize("page", console.marked_pages(), ids=lambda p: str(p.relative_to(console.DOCS)))
+def test_the_readme_quick_start_runs_what_it_shows() -> None:
+    """The README is what a newcomer reads first: its quick start is executed like a docs page."""
+    commands = [item.command for item in console.examples(console.README)]
+    assert console.README in console.marked_pages()
+    for step in ("orchestrator validate", "orchestrator diff", "orchestrator apply --yes", "orchestrator test",
+                 "orchestrator run ", "orchestrator init "):
+        assert any(command.startswith(step) for command in commands), f"the README no longer runs `{step}`"
+
+
+@pytest.mark.parametrize("page", console.marked_pages(), ids=console.page_id)
 def test_every_executed_example_prints_what_its_page_shows(page: Path, tmp_path: Path) -> None:
     items = console.examples(page)
     project = console.fresh_project(tmp_path)
