@@ -142,7 +142,7 @@ def run_examples(items: list[Example], project: Path, root: Path, timeout: int =
 # -- normalising and comparing
 
 _ID = re.compile(r"\b(asst|vs|file|agent|thread|sess|run|msg|step|envtpl|env|vault|cred|skill|skillver|auto|"
-                 r"autorun|call|batch|vsfb)([_-])[A-Za-z0-9]{6,}\b")
+                 r"autorun|call|batch|vsfb|turn)([_-])[A-Za-z0-9]{6,}\b")
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_ID, r"\1\2<ID>"),
     (re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?\b"), "<TIME>"),

@@ -5,6 +5,8 @@ Which blocks run, and how output is compared, is in tests/docs/console.py and do
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -32,11 +34,32 @@ def test_the_readme_quick_start_runs_what_it_shows() -> None:
         assert any(command.startswith(step) for command in commands), f"the README no longer runs `{step}`"
 
 
-@pytest.mark.parametrize("page", console.marked_pages(), ids=console.page_id)
-def test_every_executed_example_prints_what_its_page_shows(page: Path, tmp_path: Path) -> None:
+def _run_page(page: Path, root: Path) -> tuple[list[console.Example], list[str]]:
     items = console.examples(page)
-    project = console.fresh_project(tmp_path)
-    printed = console.run_examples(items, project, tmp_path)
+    return items, console.run_examples(items, console.fresh_project(root), root)
+
+
+@pytest.fixture(scope="module")
+def sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[Path, Future[tuple[list[console.Example], list[str]]]]]:
+    """Every marked page's session, started at once and run two at a time (each is mostly CPU-bound
+    process start-ups: two workers halve the wall time on a 2-core CI runner and cost nothing on one)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures: dict[Path, Future[tuple[list[console.Example], list[str]]]] = {}
+        by_commands: dict[tuple[str, ...], Future[tuple[list[console.Example], list[str]]]] = {}
+        for page in console.marked_pages():  # pages showing the same session (README, index) share its run
+            commands = tuple(item.command for item in console.examples(page))
+            if commands not in by_commands:
+                by_commands[commands] = pool.submit(_run_page, page, tmp_path_factory.mktemp("docs-example"))
+            futures[page] = by_commands[commands]
+        yield futures
+        for future in futures.values():
+            future.cancel()
+
+
+@pytest.mark.parametrize("page", console.marked_pages(), ids=console.page_id)
+def test_every_executed_example_prints_what_its_page_shows(
+        page: Path, sessions: dict[Path, Future[tuple[list[console.Example], list[str]]]]) -> None:
+    items, printed = console.examples(page), sessions[page].result()[1]
     assert len(printed) == len(items), f"the shell session ended early:\n{printed[-1] if printed else ''}"
     problems = [problem for item, out in zip(items, printed, strict=True)
                 if (problem := console.compare(item, out)) is not None]
