@@ -147,6 +147,8 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_ID, r"\1\2<ID>"),
     (re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?\b"), "<TIME>"),
     (re.compile(r"\[\d{2}:\d{2}:\d{2}\]"), "[<TIME>]"),
+    # a commit's date (history, --rev, rollback name the commit with its author and date)
+    (re.compile(r"(?<=, )\d{4}-\d{2}-\d{2}(?=\))"), "<DATE>"),
     (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b"), "<REV>"),
     # a short commit id of digits only (1 in 40 or so): a revision where the output names one
     (re.compile(r"\b\d{7}\b(?=, (?:at HEAD|\d+ commits? (?:behind|ahead)))"), "<REV>"),
