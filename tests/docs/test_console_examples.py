@@ -40,13 +40,17 @@ def _run_page(page: Path, root: Path) -> tuple[list[console.Example], list[str]]
 
 
 @pytest.fixture(scope="module")
-def sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[Path, Future[tuple[list[console.Example], list[str]]]]]:
-    """Every marked page's session, started at once and run two at a time (each is mostly CPU-bound
-    process start-ups: two workers halve the wall time on a 2-core CI runner and cost nothing on one)."""
+def sessions(request: pytest.FixtureRequest,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[Path, Future[tuple[list[console.Example], list[str]]]]]:
+    """The session of every marked page this run selected, started at once and run two at a time (each
+    is mostly process start-ups: two workers halve the wall time on a 2-core CI runner)."""
+    selected = [item.callspec.params["page"] for item in request.session.items
+                if getattr(item, "originalname", "") == "test_every_executed_example_prints_what_its_page_shows"
+                and hasattr(item, "callspec")]
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures: dict[Path, Future[tuple[list[console.Example], list[str]]]] = {}
         by_commands: dict[tuple[str, ...], Future[tuple[list[console.Example], list[str]]]] = {}
-        for page in console.marked_pages():  # pages showing the same session (README, index) share its run
+        for page in selected:  # pages showing the same session (README, index) share its run
             commands = tuple(item.command for item in console.examples(page))
             if commands not in by_commands:
                 by_commands[commands] = pool.submit(_run_page, page, tmp_path_factory.mktemp("docs-example"))
