@@ -83,4 +83,11 @@ def test_normalising_hides_what_changes_from_run_to_run_and_nothing_else() -> No
     assert console.normalise(["a  in sync  4863060, at HEAD", "b  in sync  4863060, 1 commit behind (x)"]) == \
         console.normalise(["a  in sync  c88b70f, at HEAD", "b  in sync  e2490c1, 1 commit behind (x)"])
     assert console.normalise(["1234567 tokens"]) != console.normalise(["7654321 tokens"])
+    # history, history --diff and rollback name commits in their own places (CI found 8619761)
+    assert console.normalise(["*  8619761   2026-12-07 17:32  Ana Ruiz  House style", "  against its parent 8619761 (x)",
+                              "          --- 8619761", "          +++ 8619761", "8619761 did not change what a deploys.",
+                              "Rolling back a: live 8619761 -> 8619762 (x)"]) == \
+        console.normalise(["*  eceb85c   2026-12-07 17:32  Ana Ruiz  House style", "  against its parent fc88d2a (x)",
+                           "          --- fc88d2a", "          +++ eceb85c", "eceb85c did not change what a deploys.",
+                           "Rolling back a: live eceb85c -> fc88d2a (x)"])
     assert console.matches(["a", "...", "d"], ["a", "b", "c", "d"]) and not console.matches(["a", "d"], ["a", "b", "d"])
