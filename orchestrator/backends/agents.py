@@ -1,7 +1,7 @@
 """OpenAI's Agents API backend (`/v1/agents`, header OpenAI-Beta: agents=v1).
 
-Every create and update field of the SDK's AgentCreateParams has a spec field (README: "How a spec
-maps to an agent"). Payloads carry only what the spec sets: a value equal to the documented server
+Every create and update field of the SDK's AgentCreateParams has a spec field (docs/how-to/agents-api.md:
+"How a spec maps to an agent"). Payloads carry only what the spec sets: a value equal to the documented server
 default is never sent on create, and server-resolved values (the model's default reasoning effort,
 service_tier `auto`, the `text` format and medium verbosity, tool defaults such as
 `defer_loading: false`) are compared on read, so apply-then-diff is clean and a server lacking an
@@ -11,8 +11,7 @@ the digest of an agent that uses none of them is what it always was. Fields the 
 ignores (spec.capabilities.IGNORED_BY_API: `compaction.async` since openai 3.63) are neither sent
 nor read.
 
-A spec written for the Assistants API is mapped, not refused (README: "Migrating an environment
-from the Assistants API to the Agents API"): its knowledge and code files are files of an environment template synthesised for it (engine.desired),
+A spec written for the Assistants API is mapped, not refused (docs/how-to/migrate-to-agents.md): its knowledge and code files are files of an environment template synthesised for it (engine.desired),
 `code_interpreter` and `file_search` have no agent tool (the SDK's PersistedAgentToolParam has none)
 and become shell commands in that environment, and the instructions gain one line saying where
 the files are (engine.desired.WORKSPACE_LINE), so the plan, `render` and the digest all show it.

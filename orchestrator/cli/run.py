@@ -26,7 +26,7 @@ from orchestrator.errors import OrchestratorError
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEBUG_ENV = "ORCHESTRATOR_DEBUG"
-BUDGET_EXIT = 3  # run: the agent session reached its spend limit (README: Options and exit codes)
+BUDGET_EXIT = 3  # run: the agent session reached its spend limit (docs/how-to/run-and-chat.md: Options and exit codes)
 BUDGET_HINT = "raise it with --spend-limit or session.spend_limit_usd"
 
 

@@ -1,8 +1,7 @@
 """Which spec fields each backend can take. A spec using a field its target lacks is an error.
 
 On an agents target, some fields of a spec written for the Assistants API are mapped rather than
-refused (README: "Migrating an environment from the Assistants API to the Agents API"): knowledge
-and code files become files of an owned environment template, `code_interpreter` and `file_search`
+refused (docs/how-to/migrate-to-agents.md): knowledge and code files become files of an owned environment template, `code_interpreter` and `file_search`
 become commands in it, and `description` goes into the agent's metadata when the project asks for it. Fields with no counterpart at all
 (`temperature`, `top_p`, a function's `strict`, knowledge chunking) are deployed without, each with a
 warning saying so: never a silent drop.

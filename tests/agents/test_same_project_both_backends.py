@@ -53,7 +53,7 @@ def test_target_flag_picks_the_backend_for_an_environment(both_project: Path, sd
 
 
 def test_migration_apply_agents_then_destroy_old_target(both_project: Path, sdk: openai.OpenAI) -> None:
-    """README walk-through: apply the environment on the agents target, then destroy it on the old one."""
+    """docs/how-to/migrate-to-agents.md walk-through: apply the environment on the agents target, then destroy it on the old one."""
     apply_clean(both_project, "-e", "dev")
     apply_clean(both_project, "-e", "dev", "-t", "agents")
     destroyed = cli(both_project, "destroy", "-e", "dev", "-t", "main", "--yes")

@@ -66,7 +66,7 @@ SPEC_FOR: dict[str, str] = {
     "tools[mcp].transport[stdio].args": "tool[mcp].transport[stdio].args",
     "tools[mcp].transport[stdio].env_vars": "tool[mcp].transport[stdio].env_vars",
 }
-# read for drift but never written: a spec cannot set them, so apply strips them (README: MCP tools)
+# read for drift but never written: a spec cannot set them, so apply strips them (docs/how-to/agents-api.md: "How a spec maps to an agent")
 NOT_WRITTEN = frozenset({"tools[mcp].connection_origin", "tools[mcp].credential_id", "tools[mcp].request_metadata"})
 # the wire's own discriminators and the pieces walked into rather than mapped whole
 STRUCTURAL = frozenset({"reasoning", "text", "compaction", "multi_agent", "experimental",

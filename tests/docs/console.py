@@ -34,9 +34,18 @@ class Example:
     expected: tuple[str, ...]
 
 
+README = REPO / "README.md"
+
+
 def marked_pages() -> list[Path]:
-    """Every docs page with at least one executed block."""
-    return sorted(p for p in DOCS.rglob("*.md") if MARKER in p.read_text(encoding="utf-8") and examples(p))
+    """Every docs page with at least one executed block, and the README's quick start."""
+    pages = sorted(p for p in DOCS.rglob("*.md") if MARKER in p.read_text(encoding="utf-8") and examples(p))
+    return [README, *pages] if examples(README) else pages
+
+
+def page_id(page: Path) -> str:
+    """A page's name for test ids and messages: its path under docs/, or README.md."""
+    return str(page.relative_to(DOCS)) if page.is_relative_to(DOCS) else page.name
 
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
@@ -133,14 +142,17 @@ def run_examples(items: list[Example], project: Path, root: Path, timeout: int =
 # -- normalising and comparing
 
 _ID = re.compile(r"\b(asst|vs|file|agent|thread|sess|run|msg|step|envtpl|env|vault|cred|skill|skillver|auto|"
-                 r"autorun|call|batch|vsfb)([_-])[A-Za-z0-9]{6,}\b")
+                 r"autorun|call|batch|vsfb|turn)([_-])[A-Za-z0-9]{6,}\b")
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_ID, r"\1\2<ID>"),
     (re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?\b"), "<TIME>"),
     (re.compile(r"\[\d{2}:\d{2}:\d{2}\]"), "[<TIME>]"),
+    # a commit's date (history, --rev, rollback name the commit with its author and date)
+    (re.compile(r"(?<=, )\d{4}-\d{2}-\d{2}(?=\))"), "<DATE>"),
     (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b"), "<REV>"),
     # a short commit id of digits only (1 in 40 or so): a revision where the output names one
-    (re.compile(r"\b\d{7}\b(?=, (?:at HEAD|\d+ commits? (?:behind|ahead)))"), "<REV>"),
+    (re.compile(r"\b\d{7}\b(?=, (?:at HEAD|\d+ commits? (?:behind|ahead))| \(| ->| did not change|\s+<TIME>)"
+                r"|(?<=--- )\d{7}\b|(?<=\+\+\+ )\d{7}\b"), "<REV>"),
     (re.compile(r"(?<=\brevision )\d{7,40}\b"), "<REV>"),
     # a test run's id (8 hex digits, digits only 1 in 40 or so) and a baseline's short commit id
     (re.compile(r"(?<=\btest run )[0-9a-f]{8}\b"), "<REV>"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -107,3 +108,14 @@ def test_top_level_help_names_the_documentation() -> None:
     result = run_cli(["--help"])
     assert result.exit_code == 0
     assert "docs/" in result.stdout and "mkdocs" in result.stdout
+
+
+def test_the_readme_is_a_front_page_whose_links_lead_into_the_docs() -> None:
+    """README.md stays short (what a newcomer reads first) and every relative link names a real file."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 250, "README.md grew past ~250 lines: move the text into a docs/ page"
+    assert text.split("```")[1].startswith("sh\n"), "the README's first block must stay the ```sh set-up commands"
+    targets = [target for target in re.findall(r"\]\(([^)\s]+)\)", text) if "://" not in target]
+    assert any(target.startswith("docs/") for target in targets)
+    dead = [target for target in targets if not (REPO / target.split("#")[0]).exists()]
+    assert not dead, f"README.md links to files that do not exist: {dead}"
