@@ -250,7 +250,7 @@ class Copies:
             objects = read_live(self.live, self.state)
             removed = self._delete_in(objects, wanted)
             if removed:
-                self._collect_garbage()
+                removed += self._collect_garbage()
         except Exception as exc:  # never hide the run's own outcome; the next run removes them
             self.say(f"warning: could not delete the test copies of run {self.run_id} ({exc}); the next "
                      "`orchestrator test` or `destroy` removes them")
@@ -258,16 +258,16 @@ class Copies:
         if removed:
             self.say(f"{what.capitalize()} ({removed} object{'s' if removed != 1 else ''}).")
 
-    def _collect_garbage(self) -> None:
+    def _collect_garbage(self) -> int:
         """The uploads the deleted copies used and nothing else uses (knowledge files are shared by content
-        across the project's stores, so deleting a store leaves them): deleted as an apply does."""
+        across the project's stores, so deleting a store leaves them): deleted as an apply does; how many."""
         from orchestrator.cli.engine import apply_lock
 
         knowledge = getattr(self.live, "knowledge", None)
         if knowledge is None:
-            return
+            return 0
         with apply_lock(self.home, self.source.target):
-            knowledge.collect_garbage()
+            return len(knowledge.collect_garbage())
 
     def _delete_in(self, objects: Any, wanted: Callable[[str], bool]) -> int:
         from orchestrator.cli.apply import run_plan

@@ -82,16 +82,22 @@ def search_path(project: Project) -> list[Path]:
     return folders
 
 
+_import_lock = threading.RLock()  # sys.path is one per process: one import of handlers at a time
+
+
 @contextmanager
 def import_path(project: Project) -> Iterator[None]:
-    """Prepend the project's folders to sys.path while importing handlers; restore it afterwards."""
-    saved = list(sys.path)
-    sys.path[:0] = [str(folder) for folder in search_path(project)]
-    importlib.invalidate_caches()
-    try:
-        yield
-    finally:
-        sys.path[:] = saved
+    """Prepend the project's folders to sys.path while importing handlers; restore it afterwards. Held under
+    a lock: two threads loading handlers at once (parallel test cases) would otherwise restore each other's
+    saved path in the middle of an import, and one would not find its module."""
+    with _import_lock:
+        saved = list(sys.path)
+        sys.path[:0] = [str(folder) for folder in search_path(project)]
+        importlib.invalidate_caches()
+        try:
+            yield
+        finally:
+            sys.path[:] = saved
 
 
 # -- loading -----------------------------------------------------------------------------------

@@ -81,10 +81,13 @@ def test_repo_specs_tests_pass_offline_on_the_local_target(repo_copy: Path) -> N
     assert "PASS tutor-exercises > grammar exercise comes from the handler" in result.stdout
     assert "PASS analyst-kpis > monthly KPIs come from the handler" in result.stdout
     assert "SKIP tutor-exercises > does not invent facts: needs a real model" in result.stdout
+    assert "PASS tutor-exercises > pronunciation is scored by the handler" in result.stdout
+    assert "SKIP tutor-exercises > a live model asks the handler for a subjunctive exercise: needs a real model" \
+        in result.stdout
     root = ET.parse(repo_copy / "report.xml").getroot()
     assert root.tag == "testsuites"
     assert {s.get("name") for s in root.iter("testsuite")} == {"tutor-exercises", "analyst-kpis"}
-    assert len(list(root.iter("testcase"))) == 7 and len(list(root.iter("skipped"))) == 1
+    assert len(list(root.iter("testcase"))) == 9 and len(list(root.iter("skipped"))) == 2
     assert not list(root.iter("failure"))
     assert live_owners(repo_copy) == []  # the copies were deleted; the environment's objects never made
 
@@ -93,7 +96,7 @@ def test_repo_specs_tests_pass_on_agent_sessions(repo_copy: Path) -> None:
     result = run_cli(["-C", str(repo_copy), "test", "-e", "agents", "-o", "json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["backend"] == "agents" and report["summary"]["passed"] == 5 and report["summary"]["skipped"] == 2
+    assert report["backend"] == "agents" and report["summary"]["passed"] == 6 and report["summary"]["skipped"] == 3
     [cited] = [c for c in report["cases"] if c["case"] == "grammar notes cite the knowledge file"]
     assert cited["status"] == "skipped" and "agent sessions do not have" in cited["reason"]
 

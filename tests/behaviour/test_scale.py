@@ -356,7 +356,7 @@ def test_the_repo_specs_run_on_the_agents_environment_in_parallel(tmp_path: Path
     result = run_cli(["-C", str(tmp_path), "test", "-e", "agents", "--parallelism", "8", "-o", "json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["summary"]["passed"] == 5 and report["summary"]["failed"] == 0
+    assert report["summary"]["passed"] == 6 and report["summary"]["failed"] == 0
 
 
 def test_a_real_baseline_report_renders_in_the_pull_request_comment(tmp_path: Path) -> None:
