@@ -72,7 +72,7 @@ def test_echo_run_progression_and_usage(
 ) -> None:
     thread = client.beta.threads.create(messages=[{"role": "user", "content": "hello there"}])
     created = http.post(f"/threads/{thread.id}/runs", json={"assistant_id": assistant_id})
-    assert created.headers["openai-poll-after-ms"] == "25"
+    assert created.headers["openai-poll-after-ms"] == "0"  # the echo model's run is due at once
     body = created.json()
     run = strict(Run, body)
     assert run.status == "queued" and run.usage is None and run.required_action is None
@@ -289,3 +289,14 @@ def test_include_accepts_only_file_search_result_content(
         f"/threads/{thread_id}/runs", params={"include[]": "x"}, json={"assistant_id": assistant_id}
     )
     assert refused.status_code == 400
+
+
+def test_the_poll_hint_is_the_time_until_the_run_moves_on(
+    client: openai.OpenAI, http: httpx2.Client, assistant_id: str
+) -> None:
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": "/slow 300"}])
+    created = http.post(f"/threads/{thread.id}/runs", json={"assistant_id": assistant_id})
+    assert 200 <= int(created.headers["openai-poll-after-ms"]) <= 300  # due in 300 ms, not polled before
+    slow = client.beta.threads.create(messages=[{"role": "user", "content": "/slow 60000"}])
+    later = http.post(f"/threads/{slow.id}/runs", json={"assistant_id": assistant_id})
+    assert later.headers["openai-poll-after-ms"] == "1000"  # a run due much later is looked at every second
