@@ -151,7 +151,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<=, )\d{4}-\d{2}-\d{2}(?=\))"), "<DATE>"),
     (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b"), "<REV>"),
     # a short commit id of digits only (1 in 40 or so): a revision where the output names one
-    (re.compile(r"\b\d{7}\b(?=, (?:at HEAD|\d+ commits? (?:behind|ahead))| \(| ->| did not change|\s+<TIME>)"
+    (re.compile(r"\b\d{7}\b(?=, (?:dirty, )?(?:at HEAD|\d+ commits? (?:behind|ahead))| \(| ->| did not change|\s+<TIME>)"
                 r"|(?<=--- )\d{7}\b|(?<=\+\+\+ )\d{7}\b"), "<REV>"),
     (re.compile(r"(?<=\brevision )\d{7,40}\b"), "<REV>"),
     # a test run's id (8 hex digits, digits only 1 in 40 or so) and a baseline's short commit id
