@@ -35,36 +35,50 @@ def write_project(root: Path, base_url: str, credentials: int, skills: int) -> N
         "version: 1\nproject: bench\nspecs: specs\ntemplates: templates\ndefault_environment: dev\n"
         "environments:\n  dev: {target: agents}\n"
         f"targets:\n  agents: {{type: agents, base_url: '{base_url}', api_key_env: {KEY_ENV}}}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     write_vault(root, credentials, revision_of_first=1)
     for index in range(skills):
         folder = root / "skills" / f"skill-{index}"
         (folder / "reference").mkdir(parents=True, exist_ok=True)
-        (folder / "SKILL.md").write_text(f"---\nname: skill-{index}\ndescription: Bench skill {index}\n---\n"
-                                         f"Do task {index} well.\n", encoding="utf-8")
+        (folder / "SKILL.md").write_text(
+            f"---\nname: skill-{index}\ndescription: Bench skill {index}\n---\nDo task {index} well.\n",
+            encoding="utf-8",
+        )
         for part in range(2):
-            (folder / "reference" / f"part-{part}.md").write_text(f"reference {index}-{part}\n", encoding="utf-8")
+            (folder / "reference" / f"part-{part}.md").write_text(
+                f"reference {index}-{part}\n", encoding="utf-8"
+            )
         (root / "specs" / f"skill-{index}.yaml").write_text(
-            f"version: 1\nkind: skill\nname: skill-{index}\nfolder: ../skills/skill-{index}\n", encoding="utf-8")
+            f"version: 1\nkind: skill\nname: skill-{index}\nfolder: ../skills/skill-{index}\n",
+            encoding="utf-8",
+        )
     names = ", ".join(f"skill-{i}" for i in range(skills))
     (root / "specs" / "bench-env.yaml").write_text(
-        f"version: 1\nkind: environment\nname: bench-env\nskills: [{names}]\n", encoding="utf-8")
+        f"version: 1\nkind: environment\nname: bench-env\nskills: [{names}]\n", encoding="utf-8"
+    )
     (root / "specs" / "analyst.yaml").write_text(
         "version: 1\nname: analyst\nmodel: gpt-5.4\ninstructions: You analyse.\nenvironment: bench-env\n"
         "tools:\n  - {type: mcp, server_label: crm, server_url: 'https://mcp.example.com', credential: crm/token-0}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (root / "specs" / "digest.yaml").write_text(
         "version: 1\nkind: automation\nname: digest\ntype: periodic\nexpression: '0 7 * * *'\ntimezone: UTC\n"
-        "target: {agent: analyst, environment: bench-env, vaults: [crm], input: Summarise.}\n", encoding="utf-8")
+        "target: {agent: analyst, environment: bench-env, vaults: [crm], input: Summarise.}\n",
+        encoding="utf-8",
+    )
 
 
 def write_vault(root: Path, credentials: int, *, revision_of_first: int) -> None:
     lines = ["version: 1", "kind: vault", "name: crm", "credentials:"]
     for index in range(credentials):
         revision = revision_of_first if index == 0 else 1
-        lines += [f"  - name: token-{index}", f"    revision: {revision}",
-                  f"    auth: {{type: static_bearer, mcp_server_url: 'https://mcp{index}.example.com', "
-                  f"token: {{from_env: {SECRET_ENV.format(index)}}}}}"]
+        lines += [
+            f"  - name: token-{index}",
+            f"    revision: {revision}",
+            f"    auth: {{type: static_bearer, mcp_server_url: 'https://mcp{index}.example.com', "
+            f"token: {{from_env: {SECRET_ENV.format(index)}}}}}",
+        ]
     (root / "specs" / "crm.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -78,12 +92,16 @@ def versions_made(requests: dict[str, int]) -> int:
 
 def show(label: str, run: Run, good: bool) -> None:
     routes = {k: v for k, v in sorted(run.requests.items()) if k != "total"}
-    print(f"{label}: {run.seconds:.2f} s, {run.requests['total']} requests, {writes(run.requests)} writes, "
-          f"{versions_made(run.requests)} skill versions; {routes} -> {verdict(good)}")
+    print(
+        f"{label}: {run.seconds:.2f} s, {run.requests['total']} requests, {writes(run.requests)} writes, "
+        f"{versions_made(run.requests)} skill versions; {routes} -> {verdict(good)}"
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--credentials", type=int, default=10)
     parser.add_argument("--skills", type=int, default=5)
@@ -93,8 +111,12 @@ def main() -> int:
     for index in range(options.credentials):
         os.environ[SECRET_ENV.format(index)] = f"bench-secret-{index}"
     if options.write_project is not None:
-        write_project(options.write_project, options.base_url or "http://127.0.0.1:8000/v1",
-                      options.credentials, options.skills)
+        write_project(
+            options.write_project,
+            options.base_url or "http://127.0.0.1:8000/v1",
+            options.credentials,
+            options.skills,
+        )
         print(f"wrote {options.write_project}; set {KEY_ENV} and {SECRET_ENV.format('<i>')} to apply")
         return 0
     ok = True
@@ -105,8 +127,10 @@ def main() -> int:
         try:
             project = Path(tmp) / "project"
             write_project(project, root_url + "/v1", options.credentials, options.skills)
-            print(f"emulator: {root_url} --latency-ms {options.latency_ms}; 1 agent, 1 vault of "
-                  f"{options.credentials} credentials, {options.skills} skills, 1 template, 1 automation")
+            print(
+                f"emulator: {root_url} --latency-ms {options.latency_ms}; 1 agent, 1 vault of "
+                f"{options.credentials} credentials, {options.skills} skills, 1 template, 1 automation"
+            )
             first = warm(project, root_url, "apply", "--yes")
             good = first.exit_code == 0 and versions_made(first.requests) == options.skills
             ok &= good
@@ -119,8 +143,12 @@ def main() -> int:
                 show(f"no-change diff ({how})", diff, good)
 
             quiet = warm(project, root_url, "apply", "--yes")
-            good = (quiet.exit_code == 0 and writes(quiet.requests) == 0 and versions_made(quiet.requests) == 0
-                    and quiet.requests["total"] == diffs["warm"].requests["total"])
+            good = (
+                quiet.exit_code == 0
+                and writes(quiet.requests) == 0
+                and versions_made(quiet.requests) == 0
+                and quiet.requests["total"] == diffs["warm"].requests["total"]
+            )
             ok &= good
             show("no-change apply (warm)", quiet, good)
 
@@ -128,8 +156,12 @@ def main() -> int:
             os.environ[SECRET_ENV.format(0)] = "bench-secret-0-rotated"
             rotated = warm(project, root_url, "apply", "--yes")
             updates = rotated.requests.get("POST /v1/vaults/{id}/credentials/{credential_id}", 0)
-            good = (rotated.exit_code == 0 and updates == 1 and writes(rotated.requests) == 2
-                    and versions_made(rotated.requests) == 0)  # the credential, and the vault's new stamp
+            good = (
+                rotated.exit_code == 0
+                and updates == 1
+                and writes(rotated.requests) == 2
+                and versions_made(rotated.requests) == 0
+            )  # the credential, and the vault's new stamp
             ok &= good
             show("rotate one credential (warm)", rotated, good)
 
@@ -137,8 +169,12 @@ def main() -> int:
             edited.write_text(edited.read_text(encoding="utf-8") + "edited\n", encoding="utf-8")
             one = warm(project, root_url, "apply", "--yes")
             template_updates = one.requests.get("POST /v1/agents/environments/templates/{id}", 0)
-            good = (one.exit_code == 0 and versions_made(one.requests) == 1 and template_updates == 1
-                    and writes(one.requests) == 2)
+            good = (
+                one.exit_code == 0
+                and versions_made(one.requests) == 1
+                and template_updates == 1
+                and writes(one.requests) == 2
+            )
             ok &= good
             show("one skill file edited (warm)", one, good)
             again = warm(project, root_url, "diff")

@@ -43,14 +43,20 @@ def write_project(root: Path, base_url: str, agents: int) -> None:
         folder = root / "specs" / "files" / name
         folder.mkdir(parents=True, exist_ok=True)
         for part in range(3):
-            (folder / f"part-{part}.md").write_text(f"# {name} part {part}\ncontent {index}-{part}\n", encoding="utf-8")
+            (folder / f"part-{part}.md").write_text(
+                f"# {name} part {part}\ncontent {index}-{part}\n", encoding="utf-8"
+            )
         (root / "specs" / f"{name}-env.yaml").write_text(
             f"version: 1\nkind: environment\nname: {name}-env\n"
             f"files:\n  - {{from: files/{name}/*.md, to: /workspace/knowledge/}}\n"
-            "packages: {python: [pandas]}\n", encoding="utf-8")
+            "packages: {python: [pandas]}\n",
+            encoding="utf-8",
+        )
         (root / "specs" / f"{name}.yaml").write_text(
             f"version: 1\nname: {name}\nenvironment: {name}-env\nmodel: gpt-5.4\n"
-            f"instructions: You are bench agent {index}.\n", encoding="utf-8")
+            f"instructions: You are bench agent {index}.\n",
+            encoding="utf-8",
+        )
 
 
 def writes(requests: dict[str, int]) -> int:
@@ -58,7 +64,9 @@ def writes(requests: dict[str, int]) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--agents", type=int, default=100)
     parser.add_argument("--parallelism", type=int, default=8)
@@ -72,7 +80,9 @@ def main() -> int:
         try:
             project = Path(tmp) / "project"
             write_project(project, root_url + "/v1", n)
-            print(f"emulator: {root_url} --latency-ms {options.latency_ms}; {n} agents, {n} templates, {3 * n} files")
+            print(
+                f"emulator: {root_url} --latency-ms {options.latency_ms}; {n} agents, {n} templates, {3 * n} files"
+            )
 
             first = warm(project, root_url, "apply", "--yes", "--parallelism", str(options.parallelism))
             reads = 2 * math.ceil(max(n, 1) / PAGE) + 1  # agents and templates (empty: one page each), /files
@@ -80,9 +90,11 @@ def main() -> int:
             uploads = first.requests.get("POST /v1/files", 0)
             good = first.exit_code == 0 and uploads == 3 * n and first.requests.get("POST /v1/agents", 0) == n
             ok &= good
-            print(f"first apply (warm): {first.seconds:.2f} s, floor {floor:.2f} s (reads + {5 * n} writes / "
-                  f"{options.parallelism}), ratio {first.seconds / floor:.2f}; {uploads} uploads; "
-                  f"requests {first.requests} -> {verdict(good)}")
+            print(
+                f"first apply (warm): {first.seconds:.2f} s, floor {floor:.2f} s (reads + {5 * n} writes / "
+                f"{options.parallelism}), ratio {first.seconds / floor:.2f}; {uploads} uploads; "
+                f"requests {first.requests} -> {verdict(good)}"
+            )
 
             # + the graph's other kinds, read even when empty (one page each): vaults, skills, automations
             expected_reads = 2 * math.ceil(n / PAGE) + math.ceil(3 * n / FILES_PAGE) + 3
@@ -90,29 +102,43 @@ def main() -> int:
                 diff = run_command(project, root_url, "diff")
                 good = diff.exit_code == 0 and diff.requests["total"] == expected_reads
                 ok &= good
-                print(f"no-change diff ({how}): {diff.seconds:.2f} s, {diff.requests['total']} requests "
-                      f"(expected {expected_reads}: ceil(N/100) agents + ceil(N/100) templates + "
-                      f"ceil(3N/10000) files + 1 each for vaults, skills, automations), floor {expected_reads * latency:.2f} s; {diff.requests} "
-                      f"-> {verdict(good)}")
+                print(
+                    f"no-change diff ({how}): {diff.seconds:.2f} s, {diff.requests['total']} requests "
+                    f"(expected {expected_reads}: ceil(N/100) agents + ceil(N/100) templates + "
+                    f"ceil(3N/10000) files + 1 each for vaults, skills, automations), floor {expected_reads * latency:.2f} s; {diff.requests} "
+                    f"-> {verdict(good)}"
+                )
 
             quiet = warm(project, root_url, "apply", "--yes")
-            good = quiet.exit_code == 0 and writes(quiet.requests) == 0 and quiet.requests["total"] == expected_reads
+            good = (
+                quiet.exit_code == 0
+                and writes(quiet.requests) == 0
+                and quiet.requests["total"] == expected_reads
+            )
             ok &= good
-            print(f"no-change apply (warm): {quiet.seconds:.2f} s, {writes(quiet.requests)} writes, "
-                  f"{quiet.requests.get('POST /v1/files', 0)} uploads, {quiet.requests['total']} requests "
-                  f"-> {verdict(good)}")
+            print(
+                f"no-change apply (warm): {quiet.seconds:.2f} s, {writes(quiet.requests)} writes, "
+                f"{quiet.requests.get('POST /v1/files', 0)} uploads, {quiet.requests['total']} requests "
+                f"-> {verdict(good)}"
+            )
 
             edited = project / "specs" / "files" / "agent-0000" / "part-1.md"
             edited.write_text(edited.read_text(encoding="utf-8") + "edited\n", encoding="utf-8")
             one = warm(project, root_url, "apply", "--yes")
             template_updates = one.requests.get("POST /v1/agents/environments/templates/{id}", 0)
-            good = (one.exit_code == 0 and one.requests.get("POST /v1/files", 0) == 1 and template_updates == 1
-                    and writes(one.requests) == 2)
+            good = (
+                one.exit_code == 0
+                and one.requests.get("POST /v1/files", 0) == 1
+                and template_updates == 1
+                and writes(one.requests) == 2
+            )
             ok &= good
             edit_floor = (expected_reads + 2) * latency
-            print(f"one edited file (warm): {one.seconds:.2f} s, floor {edit_floor:.2f} s; "
-                  f"{one.requests.get('POST /v1/files', 0)} upload, {template_updates} template update, "
-                  f"{writes(one.requests)} writes; requests {one.requests} -> {verdict(good)}")
+            print(
+                f"one edited file (warm): {one.seconds:.2f} s, floor {edit_floor:.2f} s; "
+                f"{one.requests.get('POST /v1/files', 0)} upload, {template_updates} template update, "
+                f"{writes(one.requests)} writes; requests {one.requests} -> {verdict(good)}"
+            )
         finally:
             server.terminate()
             server.wait(timeout=10)

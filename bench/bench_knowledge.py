@@ -34,9 +34,24 @@ KEY_ENV = "BENCH_ORCHESTRATOR_KEY"
 
 def start_server(folder: Path, latency_ms: int, ingest_ms: int) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "orchestrator", "serve", "--port", "0", "--db", str(folder / "serve.db"),
-         "--latency-ms", str(latency_ms), "--ingest-ms", str(ingest_ms)],
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        [
+            sys.executable,
+            "-m",
+            "orchestrator",
+            "serve",
+            "--port",
+            "0",
+            "--db",
+            str(folder / "serve.db"),
+            "--latency-ms",
+            str(latency_ms),
+            "--ingest-ms",
+            str(ingest_ms),
+        ],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
     assert process.stderr is not None
     line = process.stderr.readline()
     found = re.search(r"(http://\S+/v1)", line)
@@ -52,20 +67,25 @@ def make_project(root: Path, base_url: str, specs: int, files: int) -> list[Path
     (root / "orchestrator.yaml").write_text(
         "version: 1\nproject: bench-kb\ndefault_environment: dev\n"
         "environments: {dev: {target: bench}}\n"
-        f"targets: {{bench: {{type: assistants, base_url: \"{base_url}\", api_key_env: {KEY_ENV}}}}}\n",
-        encoding="utf-8")
+        f'targets: {{bench: {{type: assistants, base_url: "{base_url}", api_key_env: {KEY_ENV}}}}}\n',
+        encoding="utf-8",
+    )
     written = []
     for s in range(specs):
         folder = root / "specs" / "kb" / f"s{s:02d}"
         folder.mkdir()
         for f in range(files):
             path = folder / f"note{f:02d}.md"
-            path.write_text(f"# Spec {s} note {f}\n\n" + ("subjuntivo gramática vocabulario " * 40) + "\n",
-                            encoding="utf-8")
+            path.write_text(
+                f"# Spec {s} note {f}\n\n" + ("subjuntivo gramática vocabulario " * 40) + "\n",
+                encoding="utf-8",
+            )
             written.append(path)
         (root / "specs" / f"kb-{s:02d}.yaml").write_text(
             f"version: 1\nname: kb-{s:02d}\nmodel: gpt-5.4\ninstructions: Answer from the notes.\n"
-            f"tools: [file_search]\nknowledge: {{files: [kb/s{s:02d}/*.md]}}\n", encoding="utf-8")
+            f"tools: [file_search]\nknowledge: {{files: [kb/s{s:02d}/*.md]}}\n",
+            encoding="utf-8",
+        )
     return written
 
 
@@ -93,12 +113,21 @@ def measure(label: str, root: Path, root_url: str) -> dict[str, object]:
     by_route = counts(root_url)
     reads = sum(n for route, n in by_route.items() if route.startswith("GET"))
     writes = sum(n for route, n in by_route.items() if not route.startswith("GET"))
-    return {"step": label, "exit": code, "wall_s": round(seconds, 3), "requests": reads + writes, "reads": reads,
-            "writes": writes, "uploads": by_route.get("POST /v1/files", 0)}
+    return {
+        "step": label,
+        "exit": code,
+        "wall_s": round(seconds, 3),
+        "requests": reads + writes,
+        "reads": reads,
+        "writes": writes,
+        "uploads": by_route.get("POST /v1/files", 0),
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--specs", type=int, default=20)
     parser.add_argument("--files-per-spec", type=int, default=10)
     parser.add_argument("--latency-ms", type=int, default=0)
@@ -122,8 +151,10 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait(timeout=10)
-    print(f"{options.specs} specs x {options.files_per_spec} files = {options.specs * options.files_per_spec} "
-          f"knowledge files; latency {options.latency_ms} ms, ingest {options.ingest_ms} ms")
+    print(
+        f"{options.specs} specs x {options.files_per_spec} files = {options.specs * options.files_per_spec} "
+        f"knowledge files; latency {options.latency_ms} ms, ingest {options.ingest_ms} ms"
+    )
     header = ["step", "exit", "wall_s", "requests", "reads", "writes", "uploads"]
     print(" | ".join(f"{h:>16}" for h in header))
     for row in rows:

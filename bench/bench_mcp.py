@@ -23,7 +23,9 @@ CALLS = {"validate": {}, "render": {"name": "spanish-tutor"}, "diff": {}, "list"
 
 
 async def measure(root: Path, calls: int) -> list[tuple[str, float]]:
-    params = StdioServerParameters(command=sys.executable, args=["-m", "orchestrator", "-C", str(root), "mcp"])
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "orchestrator", "-C", str(root), "mcp"]
+    )
     rows: list[tuple[str, float]] = []
     started = time.perf_counter()
     async with Client(stdio_client(params)) as client:
@@ -47,7 +49,9 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-mcp-") as scratch:
         root = Path(scratch) / "repo"
-        shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".git", ".orchestrator", "__pycache__", "tests"))
+        shutil.copytree(
+            REPO, root, ignore=shutil.ignore_patterns(".git", ".orchestrator", "__pycache__", "tests")
+        )
         rows = asyncio.run(measure(root, args.calls))
     print(f"{'what':<36} {'seconds':>8}")
     for what, seconds in rows:

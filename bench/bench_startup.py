@@ -55,9 +55,11 @@ PARALLELISM = 8
 # what `diff` imports besides the standard library (python -X importtime -m orchestrator diff)
 DIFF_LIBRARIES = "click, yaml, jinja2, jsonschema, jsonschema_rs, openai"
 VALIDATE_LIBRARIES = "click, yaml, jinja2, jsonschema, jsonschema_rs"
-LIST_READ = ("c = openai.OpenAI(base_url={url!r}, api_key='sk-bench'); "
-             "c.get('/assistants', cast_to=object, options={{'params': {{'limit': 100, 'order': 'asc'}}, "
-             "'headers': {{'OpenAI-Beta': 'assistants=v2'}}}})")
+LIST_READ = (
+    "c = openai.OpenAI(base_url={url!r}, api_key='sk-bench'); "
+    "c.get('/assistants', cast_to=object, options={{'params': {{'limit': 100, 'order': 'asc'}}, "
+    "'headers': {{'OpenAI-Beta': 'assistants=v2'}}}})"
+)
 # the bare SDK's floors, as whole processes: every page read one after another (what any client reading the
 # list page by page waits for), and N creates on PARALLELISM threads (what any client sending them waits for)
 SDK_PAGES = """
@@ -100,57 +102,106 @@ def median_of(command: Sequence[str], env: dict[str, str], runs: int, warmup: in
     for _ in range(warmup):
         run(command, env)
     results = [run(command, env) for _ in range(runs)]
-    return {"wall": statistics.median(r[0] for r in results), "exit": results[-1][1],
-            "rss": max(r[2] for r in results), "spread": (min(r[0] for r in results), max(r[0] for r in results))}
+    return {
+        "wall": statistics.median(r[0] for r in results),
+        "exit": results[-1][1],
+        "rss": max(r[2] for r in results),
+        "spread": (min(r[0] for r in results), max(r[0] for r in results)),
+    }
 
 
 def cli(tree: Path | None, *args: str) -> list[str]:
-    return [sys.executable, "-m", "orchestrator", *args] if tree is None else \
-        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(tree)!r}); import runpy; "
-         "runpy.run_module('orchestrator', run_name='__main__')", *args]
+    return (
+        [sys.executable, "-m", "orchestrator", *args]
+        if tree is None
+        else [
+            sys.executable,
+            "-c",
+            f"import sys; sys.path.insert(0, {str(tree)!r}); import runpy; "
+            "runpy.run_module('orchestrator', run_name='__main__')",
+            *args,
+        ]
+    )
 
 
 def python_c(code: str) -> list[str]:
     return [sys.executable, "-c", code]
 
 
-def startup(work: Path, latency_ms: int, runs: int, tree: Path | None, env: dict[str, str]) -> list[tuple[Any, ...]]:
+def startup(
+    work: Path, latency_ms: int, runs: int, tree: Path | None, env: dict[str, str]
+) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = []
     server = Server(work / "startup", latency_ms)
     try:
         root = make_project(work / "startup" / "project", "bench-startup", server.base_url, 10)
         local = make_project(work / "startup" / "local", "bench-local", server.base_url, 10)
         project_file = local / "orchestrator.yaml"
-        project_file.write_text(project_file.read_text().replace(
-            "bench: {type: assistants,", "bench: {type: local}\n  unused: {type: assistants,"))
+        project_file.write_text(
+            project_file.read_text().replace(
+                "bench: {type: assistants,", "bench: {type: local}\n  unused: {type: assistants,"
+            )
+        )
         subprocess.run(cli(tree, "-C", str(root), "apply", "--yes"), env=env, check=True, capture_output=True)
-        subprocess.run(cli(tree, "-C", str(local), "apply", "--yes"), env=env, check=True, capture_output=True)
+        subprocess.run(
+            cli(tree, "-C", str(local), "apply", "--yes"), env=env, check=True, capture_output=True
+        )
         floors = {
             "help": median_of(python_c("import click"), env, runs),
             "validate": median_of(python_c(f"import {VALIDATE_LIBRARIES}"), env, runs),
-            "read": median_of(python_c(f"import {DIFF_LIBRARIES}; " + LIST_READ.format(url=server.base_url)),
-                              env, runs),
+            "read": median_of(
+                python_c(f"import {DIFF_LIBRARIES}; " + LIST_READ.format(url=server.base_url)), env, runs
+            ),
         }
         cases = [
             ("--help", cli(tree, "--help"), "help", "python -c 'import click'"),
-            ("validate (10 specs)", cli(tree, "-C", str(root), "validate"), "validate",
-             f"python -c 'import {VALIDATE_LIBRARIES}'"),
-            ("diff, remote (10 specs)", cli(tree, "-C", str(root), "diff"), "read", "imports of diff + 1 list read"),
-            ("list, remote (10 specs)", cli(tree, "-C", str(root), "list"), "read", "imports of diff + 1 list read"),
-            ("diff, embedded local (10)", cli(tree, "-C", str(local), "diff"), "read", "imports of diff + 1 list read"),
+            (
+                "validate (10 specs)",
+                cli(tree, "-C", str(root), "validate"),
+                "validate",
+                f"python -c 'import {VALIDATE_LIBRARIES}'",
+            ),
+            (
+                "diff, remote (10 specs)",
+                cli(tree, "-C", str(root), "diff"),
+                "read",
+                "imports of diff + 1 list read",
+            ),
+            (
+                "list, remote (10 specs)",
+                cli(tree, "-C", str(root), "list"),
+                "read",
+                "imports of diff + 1 list read",
+            ),
+            (
+                "diff, embedded local (10)",
+                cli(tree, "-C", str(local), "diff"),
+                "read",
+                "imports of diff + 1 list read",
+            ),
         ]
         for name, command, floor_key, floor_name in cases:
             result = median_of(command, env, runs)
             floor = floors[floor_key]["wall"]
-            rows.append((name, f"{result['wall']:.3f}", f"{result['spread'][0]:.3f}-{result['spread'][1]:.3f}",
-                         f"{floor:.3f}", floor_name, f"{result['wall'] / floor:.2f}x", str(result["exit"])))
+            rows.append(
+                (
+                    name,
+                    f"{result['wall']:.3f}",
+                    f"{result['spread'][0]:.3f}-{result['spread'][1]:.3f}",
+                    f"{floor:.3f}",
+                    floor_name,
+                    f"{result['wall'] / floor:.2f}x",
+                    str(result["exit"]),
+                )
+            )
     finally:
         server.stop()
     return rows
 
 
-def scale(work: Path, latency_ms: int, sizes: Sequence[int], runs: int, tree: Path | None,
-          env: dict[str, str]) -> list[tuple[Any, ...]]:
+def scale(
+    work: Path, latency_ms: int, sizes: Sequence[int], runs: int, tree: Path | None, env: dict[str, str]
+) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = []
     for size in sizes:
         count = runs if size < 5000 else 1
@@ -162,8 +213,9 @@ def scale(work: Path, latency_ms: int, sizes: Sequence[int], runs: int, tree: Pa
             try:
                 root = make_project(folder / "project", f"bench-{size}-{attempt}", server.base_url, size)
                 server.reset_counts()
-                applies.append(run(cli(tree, "-C", str(root), "apply", "--yes", "--parallelism", str(PARALLELISM)),
-                                   env))
+                applies.append(
+                    run(cli(tree, "-C", str(root), "apply", "--yes", "--parallelism", str(PARALLELISM)), env)
+                )
                 requests.append(server.counts()["total"])
                 if attempt == 0:  # diff of the same project, all in sync now
                     for _ in range(1):
@@ -173,18 +225,33 @@ def scale(work: Path, latency_ms: int, sizes: Sequence[int], runs: int, tree: Pa
                         server.reset_counts()
                         diffs.append(run(cli(tree, "-C", str(root), "diff"), env))
                         diff_requests = server.counts()["total"]
-                    start_floor = median_of(python_c(f"import {DIFF_LIBRARIES}; " + LIST_READ.format(
-                        url=server.base_url)), env, count)["wall"]  # a process that imports and reads once
-                    pages_floor = median_of(python_c(SDK_PAGES.format(libraries=DIFF_LIBRARIES, url=server.base_url)),
-                                            env, count)["wall"]
+                    start_floor = median_of(
+                        python_c(f"import {DIFF_LIBRARIES}; " + LIST_READ.format(url=server.base_url)),
+                        env,
+                        count,
+                    )["wall"]  # a process that imports and reads once
+                    pages_floor = median_of(
+                        python_c(SDK_PAGES.format(libraries=DIFF_LIBRARIES, url=server.base_url)), env, count
+                    )["wall"]
             finally:
                 server.stop()
         creates_floors = []
         for attempt in range(count):  # the bare SDK's N creates, each run against a fresh server
             server = Server(work / f"sdk-{size}-{attempt}", latency_ms)
             try:
-                creates_floors.append(run(python_c(SDK_CREATES.format(
-                    libraries=DIFF_LIBRARIES, url=server.base_url, parallelism=PARALLELISM, count=size)), env)[0])
+                creates_floors.append(
+                    run(
+                        python_c(
+                            SDK_CREATES.format(
+                                libraries=DIFF_LIBRARIES,
+                                url=server.base_url,
+                                parallelism=PARALLELISM,
+                                count=size,
+                            )
+                        ),
+                        env,
+                    )[0]
+                )
             finally:
                 server.stop()
         creates_floor = statistics.median(creates_floors)
@@ -197,25 +264,51 @@ def scale(work: Path, latency_ms: int, sizes: Sequence[int], runs: int, tree: Pa
         # one after another; apply: that, the creates, and one round trip for the check for duplicates
         diff_whole = start_floor + (pages - 1) * latency
         apply_whole = start_floor + apply_floor + latency  # the check for duplicates reads its pages ahead
-        rows.append((f"diff {size}", f"{diff_wall:.3f}", str(diff_requests), f"{diff_floor:.3f}",
-                     f"{diff_wall / diff_floor:.2f}x", f"{diff_whole:.3f}", f"{diff_wall / diff_whole:.2f}x",
-                     f"{pages_floor:.3f}", f"{diff_wall / pages_floor:.2f}x",
-                     str(max(d[2] for d in diffs)), str(diffs[-1][1])))
-        rows.append((f"apply {size}", f"{apply_wall:.3f}", str(requests[-1]), f"{apply_floor:.3f}",
-                     f"{apply_wall / apply_floor:.2f}x", f"{apply_whole:.3f}", f"{apply_wall / apply_whole:.2f}x",
-                     f"{creates_floor:.3f}", f"{apply_wall / creates_floor:.2f}x",
-                     str(max(a[2] for a in applies)), str(applies[-1][1])))
+        rows.append(
+            (
+                f"diff {size}",
+                f"{diff_wall:.3f}",
+                str(diff_requests),
+                f"{diff_floor:.3f}",
+                f"{diff_wall / diff_floor:.2f}x",
+                f"{diff_whole:.3f}",
+                f"{diff_wall / diff_whole:.2f}x",
+                f"{pages_floor:.3f}",
+                f"{diff_wall / pages_floor:.2f}x",
+                str(max(d[2] for d in diffs)),
+                str(diffs[-1][1]),
+            )
+        )
+        rows.append(
+            (
+                f"apply {size}",
+                f"{apply_wall:.3f}",
+                str(requests[-1]),
+                f"{apply_floor:.3f}",
+                f"{apply_wall / apply_floor:.2f}x",
+                f"{apply_whole:.3f}",
+                f"{apply_wall / apply_whole:.2f}x",
+                f"{creates_floor:.3f}",
+                f"{apply_wall / creates_floor:.2f}x",
+                str(max(a[2] for a in applies)),
+                str(applies[-1][1]),
+            )
+        )
     return rows
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-    return "\n".join("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
-                     for row in [headers, ["-" * w for w in widths], *rows])
+    return "\n".join(
+        "| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+        for row in [headers, ["-" * w for w in widths], *rows]
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sizes", default="10,100,1000,5000")
@@ -225,18 +318,39 @@ def main() -> int:
     args = parser.parse_args()
     env = {**os.environ, KEY_ENV: "sk-bench-not-a-secret", "NO_COLOR": "1"}
     os.environ[KEY_ENV] = env[KEY_ENV]
-    print(f"latency {args.latency_ms} ms a request; whole processes, median of {args.runs} runs after a warm-up; "
-          f"CLI of {args.tree or REPO}")
+    print(
+        f"latency {args.latency_ms} ms a request; whole processes, median of {args.runs} runs after a warm-up; "
+        f"CLI of {args.tree or REPO}"
+    )
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as folder:
         work = Path(folder)
         if not args.skip_startup:
-            print(table(("command", "median s", "min-max s", "floor s", "floor", "ratio", "exit"),
-                        startup(work, args.latency_ms, args.runs, args.tree, env)))
+            print(
+                table(
+                    ("command", "median s", "min-max s", "floor s", "floor", "ratio", "exit"),
+                    startup(work, args.latency_ms, args.runs, args.tree, env),
+                )
+            )
         if not args.skip_scale:
             sizes = [int(s) for s in args.sizes.split(",") if s]
-            print(table(("scenario", "median s", "requests", "network floor s", "ratio", "whole floor s", "ratio",
-                         "bare SDK s", "ratio", "peak MB", "exit"),
-                        scale(work, args.latency_ms, sizes, min(args.runs, 3), args.tree, env)))
+            print(
+                table(
+                    (
+                        "scenario",
+                        "median s",
+                        "requests",
+                        "network floor s",
+                        "ratio",
+                        "whole floor s",
+                        "ratio",
+                        "bare SDK s",
+                        "ratio",
+                        "peak MB",
+                        "exit",
+                    ),
+                    scale(work, args.latency_ms, sizes, min(args.runs, 3), args.tree, env),
+                )
+            )
     return 0
 
 

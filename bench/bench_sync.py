@@ -68,9 +68,21 @@ class Server:
 
     def __init__(self, folder: Path, latency_ms: int) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "orchestrator", "serve", "--port", "0", "--db", str(folder / "serve.db"),
-             "--latency-ms", str(latency_ms)],
-            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+            [
+                sys.executable,
+                "-m",
+                "orchestrator",
+                "serve",
+                "--port",
+                "0",
+                "--db",
+                str(folder / "serve.db"),
+                "--latency-ms",
+                str(latency_ms),
+            ],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
         )
         assert self.process.stderr is not None
         line = self.process.stderr.readline()
@@ -83,8 +95,9 @@ class Server:
 
     def admin(self, path: str, method: str = "GET", body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.root_url + path, data=data, method=method,
-                                         headers={"content-type": "application/json"})
+        request = urllib.request.Request(
+            self.root_url + path, data=data, method=method, headers={"content-type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read())
 
@@ -119,7 +132,9 @@ def make_project(root: Path, name: str, base_url: str, specs: int) -> Path:
     (root / "specs").mkdir(parents=True, exist_ok=True)
     (root / "templates").mkdir(exist_ok=True)
     (root / "templates" / "assistant.md.j2").write_text(TEMPLATE)
-    (root / "orchestrator.yaml").write_text(PROJECT_FILE.format(project=name, base_url=base_url, key_env=KEY_ENV))
+    (root / "orchestrator.yaml").write_text(
+        PROJECT_FILE.format(project=name, base_url=base_url, key_env=KEY_ENV)
+    )
     for number in range(specs):
         (root / "specs" / f"spec-{number:04d}.yaml").write_text(SPEC.format(number=number, digit=number % 10))
     return root
@@ -156,8 +171,12 @@ def local_time(root: Path, repeat: int = 3) -> float:
     best = math.inf
     for _ in range(repeat):
         started = time.perf_counter()
-        state = build_desired(selection.project, selection.environment, selection.target,  # type: ignore[union-attr]
-                              today=__import__("datetime").date.today())
+        state = build_desired(
+            selection.project,
+            selection.environment,
+            selection.target,  # type: ignore[union-attr]
+            today=__import__("datetime").date.today(),
+        )
         plan = make_plan(state, objects, AssistantsMapping())
         render_plan_text(plan)
         best = min(best, time.perf_counter() - started)
@@ -179,8 +198,17 @@ def bench_diff(work: Path, latency_ms: int, specs: int) -> dict[str, Any]:
     reads = counts["by_route"].get("GET /v1/assistants", 0)
     expected = math.ceil(specs / 100)
     floor = expected * latency_ms / 1000 + local
-    return {"specs": specs, "exit": code, "requests": counts["total"], "reads": reads, "expected_reads": expected,
-            "wall_s": wall, "local_s": local, "floor_s": floor, "ratio": wall / floor}
+    return {
+        "specs": specs,
+        "exit": code,
+        "requests": counts["total"],
+        "reads": reads,
+        "expected_reads": expected,
+        "wall_s": wall,
+        "local_s": local,
+        "floor_s": floor,
+        "ratio": wall / floor,
+    }
 
 
 def bench_apply(work: Path, latency_ms: int, creates: int, parallelism: int) -> dict[str, Any]:
@@ -192,8 +220,14 @@ def bench_apply(work: Path, latency_ms: int, creates: int, parallelism: int) -> 
         counts = server.counts()
         created = out.count(": created (")
     floor = creates / parallelism * latency_ms / 1000
-    return {"creates": created, "parallelism": parallelism, "requests": counts["total"], "wall_s": wall,
-            "floor_s": floor, "ratio": wall / floor}
+    return {
+        "creates": created,
+        "parallelism": parallelism,
+        "requests": counts["total"],
+        "wall_s": wall,
+        "floor_s": floor,
+        "ratio": wall / floor,
+    }
 
 
 def bench_naive(work: Path, latency_ms: int, creates: int) -> dict[str, Any]:
@@ -208,11 +242,17 @@ def bench_naive(work: Path, latency_ms: int, creates: int) -> dict[str, Any]:
     with serving(work / "c", latency_ms) as server:
         root = make_project(work / "c" / "project", "bench-naive", server.base_url, creates)
         selection = select(root, None, None)
-        state = build_desired(selection.project, selection.environment, selection.target,  # type: ignore[union-attr]
-                              today=__import__("datetime").date.today())
+        state = build_desired(
+            selection.project,
+            selection.environment,
+            selection.target,  # type: ignore[union-attr]
+            today=__import__("datetime").date.today(),
+        )
         mapping = AssistantsMapping()
-        payloads = [mapping.create_payload(item.essence, item.metadata)
-                    for _, item in sorted(desired_items(state, mapping).items())]
+        payloads = [
+            mapping.create_payload(item.essence, item.metadata)
+            for _, item in sorted(desired_items(state, mapping).items())
+        ]
         server.reset_counts()
         with openai.OpenAI(base_url=server.base_url, api_key="bench") as sdk, warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -225,7 +265,9 @@ def bench_naive(work: Path, latency_ms: int, creates: int) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--diff-specs", type=int, default=1000)
     parser.add_argument("--creates", type=int, default=500)
@@ -249,23 +291,47 @@ def main() -> int:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
         c = bench_naive(work, args.latency_ms, args.creates)
     rows = [
-        ("(a) diff, specs in sync", f"{a['specs']}", f"{a['reads']} reads (expected {a['expected_reads']}), "
-         f"{a['requests']} requests", f"{a['wall_s']:.3f}", f"{a['floor_s']:.3f}", f"{a['ratio']:.2f}x"),
+        (
+            "(a) diff, specs in sync",
+            f"{a['specs']}",
+            f"{a['reads']} reads (expected {a['expected_reads']}), {a['requests']} requests",
+            f"{a['wall_s']:.3f}",
+            f"{a['floor_s']:.3f}",
+            f"{a['ratio']:.2f}x",
+        ),
         ("    local time (no network)", "", "", f"{a['local_s']:.3f}", "", ""),
-        (f"(b) apply, --parallelism {b['parallelism']}", f"{b['creates']} creates", f"{b['requests']} requests",
-         f"{b['wall_s']:.3f}", f"{b['floor_s']:.3f}", f"{b['ratio']:.2f}x"),
-        ("(c) naive SDK loop", f"{c['creates']} creates", f"{c['requests']} requests", f"{c['wall_s']:.3f}",
-         "", f"{c['wall_s'] / b['wall_s']:.2f}x (b)"),
+        (
+            f"(b) apply, --parallelism {b['parallelism']}",
+            f"{b['creates']} creates",
+            f"{b['requests']} requests",
+            f"{b['wall_s']:.3f}",
+            f"{b['floor_s']:.3f}",
+            f"{b['ratio']:.2f}x",
+        ),
+        (
+            "(c) naive SDK loop",
+            f"{c['creates']} creates",
+            f"{c['requests']} requests",
+            f"{c['wall_s']:.3f}",
+            "",
+            f"{c['wall_s'] / b['wall_s']:.2f}x (b)",
+        ),
     ]
     headers = ("scenario", "objects", "requests", "wall s", "floor s", "ratio")
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     print(f"latency {args.latency_ms} ms per request; CLI timed in-process (interpreter start-up excluded)")
     for row in [headers, *rows]:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
-    ok = a["reads"] == a["expected_reads"] == a["requests"] and a["exit"] == 0 and b["creates"] == args.creates \
+    ok = (
+        a["reads"] == a["expected_reads"] == a["requests"]
+        and a["exit"] == 0
+        and b["creates"] == args.creates
         and b["ratio"] <= TARGET_APPLY_RATIO
-    print(f"(a) reads == ceil(N/100): {a['reads'] == a['expected_reads']}; "
-          f"(b) within {TARGET_APPLY_RATIO}x of the floor: {b['ratio'] <= TARGET_APPLY_RATIO}")
+    )
+    print(
+        f"(a) reads == ceil(N/100): {a['reads'] == a['expected_reads']}; "
+        f"(b) within {TARGET_APPLY_RATIO}x of the floor: {b['ratio'] <= TARGET_APPLY_RATIO}"
+    )
     return 0 if ok else 1
 
 

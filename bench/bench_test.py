@@ -57,9 +57,21 @@ def admin(root_url: str, path: str, method: str = "GET") -> Any:
 
 
 def start_server(db: Path, port: int, latency_ms: int) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "orchestrator", "serve", "--port", str(port), "--db", str(db),
-               "--latency-ms", str(latency_ms)]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    command = [
+        sys.executable,
+        "-m",
+        "orchestrator",
+        "serve",
+        "--port",
+        str(port),
+        "--db",
+        str(db),
+        "--latency-ms",
+        str(latency_ms),
+    ]
+    server = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
     root_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -68,8 +80,9 @@ def start_server(db: Path, port: int, latency_ms: int) -> subprocess.Popen[bytes
             return server
         except OSError:
             if server.poll() is not None:
-                raise RuntimeError("the emulator exited: "
-                                   + (server.stderr.read() if server.stderr else b"").decode()) from None
+                raise RuntimeError(
+                    "the emulator exited: " + (server.stderr.read() if server.stderr else b"").decode()
+                ) from None
             time.sleep(0.05)
     server.terminate()
     raise RuntimeError("the emulator did not start")
@@ -83,23 +96,35 @@ def write_project(root: Path, base_url: str, backend: str, cases: int) -> None:
         "version: 1\nproject: bench\nspecs: specs\ntemplates: templates\ndefault_environment: dev\n"
         "python_path: [handlers]\nenvironments:\n  dev: {target: served}\n"
         f"targets:\n  served: {{type: {backend}, base_url: '{base_url}', api_key_env: {KEY_ENV}}}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (root / "handlers" / "shop.py").write_text(
         "def fetch_kpis(store_id, period):\n    return {'store_id': store_id, 'period': period, 'sales': 1200.5}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (root / "specs" / "analyst.yaml").write_text(
         "version: 1\nname: analyst\nmodel: gpt-5.4\ninstructions: You report KPIs.\n"
         "functions:\n  - name: fetch_kpis\n    description: KPIs of a store\n    handler: shop:fetch_kpis\n"
         "    parameters:\n      type: object\n      additionalProperties: false\n      required: [store_id, period]\n"
-        "      properties: {store_id: {type: string}, period: {enum: [week, month]}}\n", encoding="utf-8")
+        "      properties: {store_id: {type: string}, period: {enum: [week, month]}}\n",
+        encoding="utf-8",
+    )
     lines = ["version: 1", "kind: test", "name: analyst-bench", "spec: analyst", "cases:"]
     for number in range(cases):
-        lines += [f"  - name: case {number:03d}", "    turns:", f"      - user: \"KPIs of store {number}\"",
-                  "        model:", "          - call: fetch_kpis",
-                  f"            arguments: {{store_id: \"{number}\", period: week}}",
-                  f"          - reply: \"Store {number} sold 1200.5\"",
-                  "        expect:", "          - tool_called: fetch_kpis", "            arguments: {period: week}",
-                  "          - tool_output: {contains: '1200.5'}", "          - reply: {contains: sold}"]
+        lines += [
+            f"  - name: case {number:03d}",
+            "    turns:",
+            f'      - user: "KPIs of store {number}"',
+            "        model:",
+            "          - call: fetch_kpis",
+            f'            arguments: {{store_id: "{number}", period: week}}',
+            f'          - reply: "Store {number} sold 1200.5"',
+            "        expect:",
+            "          - tool_called: fetch_kpis",
+            "            arguments: {period: week}",
+            "          - tool_output: {contains: '1200.5'}",
+            "          - reply: {contains: sold}",
+        ]
     (root / "specs" / "analyst-bench.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -110,9 +135,27 @@ def run_test(root: Path, root_url: str, repeat: int, parallelism: int) -> Run:
     report = root / "report.json"
     with open(root / "stdout.txt", "w+b") as out, open(root / "stderr.txt", "w+b") as err:
         started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "orchestrator", "-C", str(root), "test", "--repeat",
-                                    str(repeat), "--parallelism", str(parallelism), "-o", "json", "--out",
-                                    str(report)], env=env, stdout=out, stderr=err)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "orchestrator",
+                "-C",
+                str(root),
+                "test",
+                "--repeat",
+                str(repeat),
+                "--parallelism",
+                str(parallelism),
+                "-o",
+                "json",
+                "--out",
+                str(report),
+            ],
+            env=env,
+            stdout=out,
+            stderr=err,
+        )
         _, status, usage = os.wait4(process.pid, 0)  # its own rusage: the peak RSS of this process alone
         seconds = time.perf_counter() - started
         process.returncode = code = os.waitstatus_to_exitcode(status)
@@ -123,8 +166,14 @@ def run_test(root: Path, root_url: str, repeat: int, parallelism: int) -> Run:
     rss = usage.ru_maxrss / 1024  # Linux: kilobytes
     passed = json.loads(report.read_text())["summary"]["passed"] if report.exists() else 0
     counts = admin(root_url, ADMIN_REQUESTS_PATH)
-    return Run(seconds, code, rss, usage.ru_utime + usage.ru_stime, {"total": counts["total"], **counts["by_route"]},
-               passed)
+    return Run(
+        seconds,
+        code,
+        rss,
+        usage.ru_utime + usage.ru_stime,
+        {"total": counts["total"], **counts["by_route"]},
+        passed,
+    )
 
 
 def v1_requests(requests: dict[str, int]) -> int:
@@ -133,7 +182,9 @@ def v1_requests(requests: dict[str, int]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--cases", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
@@ -152,32 +203,48 @@ def main(argv: list[str] | None = None) -> int:
         try:
             root = base / "project"
             write_project(root, root_url + "/v1", args.backend, args.cases)
-            print(f"orchestrator test: {args.cases} cases x {args.repeat} repeats, --parallelism {args.parallelism}, "
-                  f"serve --latency-ms {args.latency_ms}, backend {args.backend}")
+            print(
+                f"orchestrator test: {args.cases} cases x {args.repeat} repeats, --parallelism {args.parallelism}, "
+                f"serve --latency-ms {args.latency_ms}, backend {args.backend}"
+            )
             runs = [run_test(root, root_url, args.repeat, args.parallelism) for _ in range(args.runs)]
             best = min(runs, key=lambda r: r.seconds)
             requests = v1_requests(best.requests)
             floor = requests * args.latency_ms / 1000 / args.parallelism
             ratio = best.seconds / floor if floor else float("inf")
-            print(f"  whole process {best.seconds:.2f} s (runs: {', '.join(f'{r.seconds:.2f}' for r in runs)}); "
-                  f"{requests} /v1 requests -> floor {requests} x {args.latency_ms} ms / {args.parallelism} = "
-                  f"{floor:.2f} s; ratio {ratio:.2f}x (bound {BOUND}x) {'ok' if ratio <= BOUND else 'OVER'}")
-            print(f"  {best.passed} of {args.cases} cases passed, exit {best.exit_code}, "
-                  f"peak RSS {best.peak_rss_mb:.1f} MB, CPU {best.cpu_s:.1f} s; load average "
-                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-            creates = {route: n for route, n in best.requests.items()
-                       if route.startswith("POST ") and route.rstrip("/").endswith(("/assistants", "/agents"))}
-            deletes = {route: n for route, n in best.requests.items()
-                       if route.startswith("DELETE ") and ("/assistants/" in route or "/agents/" in route)}
-            print(f"  copies: creates {creates or 'none'}, deletes {deletes or 'none'} (one each per tested spec)")
+            print(
+                f"  whole process {best.seconds:.2f} s (runs: {', '.join(f'{r.seconds:.2f}' for r in runs)}); "
+                f"{requests} /v1 requests -> floor {requests} x {args.latency_ms} ms / {args.parallelism} = "
+                f"{floor:.2f} s; ratio {ratio:.2f}x (bound {BOUND}x) {'ok' if ratio <= BOUND else 'OVER'}"
+            )
+            print(
+                f"  {best.passed} of {args.cases} cases passed, exit {best.exit_code}, "
+                f"peak RSS {best.peak_rss_mb:.1f} MB, CPU {best.cpu_s:.1f} s; load average "
+                f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+            )
+            creates = {
+                route: n
+                for route, n in best.requests.items()
+                if route.startswith("POST ") and route.rstrip("/").endswith(("/assistants", "/agents"))
+            }
+            deletes = {
+                route: n
+                for route, n in best.requests.items()
+                if route.startswith("DELETE ") and ("/assistants/" in route or "/agents/" in route)
+            }
+            print(
+                f"  copies: creates {creates or 'none'}, deletes {deletes or 'none'} (one each per tested spec)"
+            )
             ok = ratio <= BOUND and best.exit_code == 0 and best.passed == args.cases
             if args.memory:
                 print("memory (peak RSS of the whole process) by number of cases:")
                 for count in (int(c) for c in args.memory.split(",") if c.strip()):
                     write_project(root, root_url + "/v1", args.backend, count)
                     run = run_test(root, root_url, args.repeat, args.parallelism)
-                    print(f"  {count:4d} cases: {run.peak_rss_mb:6.1f} MB, {run.seconds:6.2f} s, "
-                          f"{run.passed} passed")
+                    print(
+                        f"  {count:4d} cases: {run.peak_rss_mb:6.1f} MB, {run.seconds:6.2f} s, "
+                        f"{run.passed} passed"
+                    )
                     ok = ok and run.exit_code == 0
         finally:
             server.terminate()

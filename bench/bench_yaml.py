@@ -35,13 +35,19 @@ print(json.dumps({{"seconds": time.perf_counter() - started, "files": len(files)
 
 
 def timed(tree: Path, root: Path) -> float:
-    out = subprocess.run([sys.executable, "-c", TIMED.format(tree=str(tree), root=str(root))], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", TIMED.format(tree=str(tree), root=str(root))],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return float(json.loads(out)["seconds"])
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--specs", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--tree", type=Path, required=True, help="The other checkout (the 'before').")
@@ -50,20 +56,26 @@ def main() -> int:
         root = Path(folder)
         (root / "specs").mkdir()
         for number in range(args.specs):
-            (root / "specs" / f"spec-{number:04d}.yaml").write_text(SPEC.format(number=number, digit=number % 10))
+            (root / "specs" / f"spec-{number:04d}.yaml").write_text(
+                SPEC.format(number=number, digit=number % 10)
+            )
         timed(REPO, root), timed(args.tree, root)  # warm-up: the file cache, the bytecode
         this, other = [], []
         for _ in range(args.runs):
             this.append(timed(REPO, root))
             other.append(timed(args.tree, root))
     ratios = sorted(a / b for a, b in zip(this, other, strict=True))
-    print(f"YAML load of {args.specs} spec files (+ the position of /name of each), {args.runs} runs alternated")
+    print(
+        f"YAML load of {args.specs} spec files (+ the position of /name of each), {args.runs} runs alternated"
+    )
     print("| checkout | median s | min-max s |")
     print("| --- | --- | --- |")
     for name, times in ((str(REPO), this), (str(args.tree), other)):
         print(f"| {name} | {statistics.median(times):.3f} | {min(times):.3f}-{max(times):.3f} |")
-    print(f"ratio this/other, pair by pair: median {statistics.median(ratios):.2f} "
-          f"(min {ratios[0]:.2f}, max {ratios[-1]:.2f})")
+    print(
+        f"ratio this/other, pair by pair: median {statistics.median(ratios):.2f} "
+        f"(min {ratios[0]:.2f}, max {ratios[-1]:.2f})"
+    )
     return 0
 
 

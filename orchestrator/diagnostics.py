@@ -44,13 +44,28 @@ class Diagnostic:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-def error(file: str, message: str, *, line: int | None = None, column: int | None = None,
-          pointer: str = "", hint: str | None = None) -> Diagnostic:
+def error(
+    file: str,
+    message: str,
+    *,
+    line: int | None = None,
+    column: int | None = None,
+    pointer: str = "",
+    hint: str | None = None,
+) -> Diagnostic:
     return Diagnostic(file, line, column, pointer, message, Severity.ERROR, hint)
 
 
-def warning(file: str, message: str, *, line: int | None = None, column: int | None = None,
-            pointer: str = "", hint: str | None = None, code: str | None = None) -> Diagnostic:
+def warning(
+    file: str,
+    message: str,
+    *,
+    line: int | None = None,
+    column: int | None = None,
+    pointer: str = "",
+    hint: str | None = None,
+    code: str | None = None,
+) -> Diagnostic:
     return Diagnostic(file, line, column, pointer, message, Severity.WARNING, hint, code)
 
 

@@ -19,7 +19,10 @@ class Event:
     fields: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.time)) + f".{int(self.time * 1000) % 1000:03d}Z"
+        stamp = (
+            time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.time))
+            + f".{int(self.time * 1000) % 1000:03d}Z"
+        )
         return {"type": self.type, "time": stamp, **self.fields}
 
 

@@ -60,8 +60,10 @@ def source_problem(source: SecretSource, project_root: Path) -> str | None:
         return None
     path = Path(os.path.expanduser(source.file or ""))
     if not path.is_absolute():
-        return (f"`{source.file}` is relative, so it would be inside the project; a secret file must live "
-                "outside it (an absolute path or ~/...)")
+        return (
+            f"`{source.file}` is relative, so it would be inside the project; a secret file must live "
+            "outside it (an absolute path or ~/...)"
+        )
     try:
         real = path.resolve()
     except (OSError, RuntimeError):
@@ -77,8 +79,10 @@ def file_problem(named: str, real: Path) -> str | None:
     regular file (a FIFO would block the reader, holding the apply lock). A missing file is no problem
     offline."""
     if len(real.parts) > 1 and real.parts[1] in PSEUDO_ROOTS:
-        return (f"`{named}` is under /{real.parts[1]}, a system pseudo-file, not a secret file; name a regular "
-                "file outside the project")
+        return (
+            f"`{named}` is under /{real.parts[1]}, a system pseudo-file, not a secret file; name a regular "
+            "file outside the project"
+        )
     try:
         mode = real.stat().st_mode
     except OSError:
@@ -89,8 +93,13 @@ def file_problem(named: str, real: Path) -> str | None:
 
 
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
         if test(mode):
             return name
     return "not a file"
@@ -119,8 +128,9 @@ def _read_file(named: str) -> str:
     if problem is not None:
         raise SecretUnavailable(f"secret file {problem}")
     outcome: list[bytes | SecretUnavailable] = []
-    reader = threading.Thread(target=lambda: outcome.append(_read_regular(named, real)), daemon=True,
-                              name="secret-file")
+    reader = threading.Thread(
+        target=lambda: outcome.append(_read_regular(named, real)), daemon=True, name="secret-file"
+    )
     reader.start()
     reader.join(READ_TIMEOUT_S)
     if not outcome:

@@ -107,8 +107,11 @@ class Redactor:
         _strings(value, strings)
         joined = "\n".join(strings)
         pattern, anchors = _pattern(self.secrets)
-        if not ("://" in joined or "sk-" in joined
-                or (pattern is not None and (anchors is None or any(a in joined for a in anchors)))):
+        if not (
+            "://" in joined
+            or "sk-" in joined
+            or (pattern is not None and (anchors is None or any(a in joined for a in anchors)))
+        ):
             return False
         return any(self.redact(text) != text for text in strings)
 
@@ -189,10 +192,19 @@ def _char_forms(char: str) -> str:
         return char
     code = ord(char)
     encoded = char.encode("utf-8")
-    forms = [re.escape(char), "".join("%" + _hex(b) for b in encoded),
-             "".join(_BACKSLASHES + "x" + _hex(b) for b in encoded)]
-    forms.append(_BACKSLASHES + ("u" + "".join(_hex(b) for b in code.to_bytes(2, "big")) if code < 0x10000
-                                 else "U" + "".join(_hex(b) for b in code.to_bytes(4, "big"))))
+    forms = [
+        re.escape(char),
+        "".join("%" + _hex(b) for b in encoded),
+        "".join(_BACKSLASHES + "x" + _hex(b) for b in encoded),
+    ]
+    forms.append(
+        _BACKSLASHES
+        + (
+            "u" + "".join(_hex(b) for b in code.to_bytes(2, "big"))
+            if code < 0x10000
+            else "U" + "".join(_hex(b) for b in code.to_bytes(4, "big"))
+        )
+    )
     if code < 0x100:
         forms.append(_BACKSLASHES + "x" + _hex(code))
     if char in _NAMED_ESCAPES:
@@ -253,8 +265,10 @@ def redact(text: str) -> str:
 # C0 controls but tab and newline, DEL, C1 controls, and the invisible or reordering format characters
 # (bidirectional overrides and isolates, zero-width marks, line and paragraph separators, BOM) that make a
 # terminal show something other than the bytes: terminal title escapes, cursor moves, a right-to-left name
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
-                      "\ufff9-\ufffb]")
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+    "\ufff9-\ufffb]"
+)
 
 
 _STYLED = re.compile("(\x1b\\[(?:0|1|2|22|3[0-79]|9[0-7])m)|(" + _CONTROL.pattern + ")")

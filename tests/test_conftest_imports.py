@@ -25,11 +25,30 @@ def test_collecting_the_pure_unit_tests_imports_neither_openai_nor_the_emulator(
     pure = pure_unit_tests()
     assert len(pure) >= 5
     done = subprocess.run(  # -s: pytest's capture would otherwise swallow -X importtime's lines
-        [sys.executable, "-X", "importtime", "-m", "pytest", *pure, "--collect-only", "-q", "-s",
-         "-p", "no:cacheprovider"],
-        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "pytest",
+            *pure,
+            "--collect-only",
+            "-q",
+            "-s",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    imported = {line.rpartition("|")[2].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    imported = {
+        line.rpartition("|")[2].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
     assert "orchestrator.spec.rendering" in imported  # the check sees the test modules' own imports
     assert not imported & set(HEAVY), sorted(imported & set(HEAVY))

@@ -17,7 +17,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 # The example handler packages are imported from the project's python_path (orchestrator.yaml).
-FIRST_PARTY = {"orchestrator", "tests", "bench"} | {p.name for p in (REPO / "examples" / "handlers").iterdir()}
+FIRST_PARTY = {"orchestrator", "tests", "bench"} | {
+    p.name for p in (REPO / "examples" / "handlers").iterdir()
+}
 
 
 def _normalise(name: str) -> str:

@@ -23,8 +23,14 @@ def mapping_for(backend: str) -> Mapping_:
     return AssistantsMapping()
 
 
-def kinds_for(backend: str, sdk: Any, project: Any, environment: str | None = None,
-              environ: Mapping[str, str] | None = None, listings: Listings | None = None) -> tuple[Kind, ...]:
+def kinds_for(
+    backend: str,
+    sdk: Any,
+    project: Any,
+    environment: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    listings: Listings | None = None,
+) -> tuple[Kind, ...]:
     """The resource graph's other kinds on a backend, referenced kinds first (the one place kinds are registered).
 
     `automation` refers to agents, so it comes after the target's own kind (AFTER_TARGET). environ is where
@@ -45,13 +51,19 @@ def kinds_for(backend: str, sdk: Any, project: Any, environment: str | None = No
     templates = EnvironmentsClient(sdk, project.name, project.root, skills=skills, listings=listings)
     return (  # uploads are read with the templates' files view: no listing of their own;
         # automations name the agents, vaults and templates these kinds list (the same listings)
-        Kind("file", FilesMapping("agents"), FilesClient(sdk, project.name, env, templates, owned=False),
-             planner=plan_kept_files, in_view_of="environment"),
-        Kind("vault", VaultsMapping(environ or {}), vaults, written_after=frozenset({"credentials"})),  # a value changed at its source shows
+        Kind(
+            "file",
+            FilesMapping("agents"),
+            FilesClient(sdk, project.name, env, templates, owned=False),
+            planner=plan_kept_files,
+            in_view_of="environment",
+        ),
+        Kind(
+            "vault", VaultsMapping(environ or {}), vaults, written_after=frozenset({"credentials"})
+        ),  # a value changed at its source shows
         Kind("skill", SkillsMapping(), skills),
         Kind("environment", EnvironmentsMapping(skills.directory), templates),
-        Kind("automation", AutomationsMapping(),
-             AutomationsClient(sdk, project, env, listings=listings)),
+        Kind("automation", AutomationsMapping(), AutomationsClient(sdk, project, env, listings=listings)),
     )
 
 

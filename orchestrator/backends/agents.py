@@ -45,7 +45,12 @@ TOOL_DEFAULTS: dict[str, dict[str, Any]] = {
     "computer_use": {"include_screenshots": False},
 }
 FUNCTION_FLAGS = ("defer_loading", "async")  # default false; the essence holds them only when true
-OPTIONAL_KEYS = ("reasoning_summary", "compaction", "multi_agent", "experimental")  # essence keys only when set
+OPTIONAL_KEYS = (
+    "reasoning_summary",
+    "compaction",
+    "multi_agent",
+    "experimental",
+)  # essence keys only when set
 OPEN = object()  # "the spec leaves it open": the key is absent from the essence
 # essence fields the server may resolve when the spec leaves them open -> the essence of "left open"
 # (the Agent's `reasoning` is "the resolved reasoning configuration, including the model default for an
@@ -104,12 +109,14 @@ class AgentsMapping:
             "metadata": dict(spec.metadata),
         }
         settings = dict(spec.agent_settings)
-        essence.update(_optional_settings(
-            spec.reasoning_summary,
-            (settings.get("compaction") or {}).get("async"),
-            settings.get("multi_agent"),
-            settings.get("experimental"),
-        ))
+        essence.update(
+            _optional_settings(
+                spec.reasoning_summary,
+                (settings.get("compaction") or {}).get("async"),
+                settings.get("multi_agent"),
+                settings.get("experimental"),
+            )
+        )
         return essence
 
     def plan_notes(self, spec: Any) -> tuple[str, ...]:
@@ -119,8 +126,10 @@ class AgentsMapping:
         folders = {f.to.startswith(KNOWLEDGE_FOLDER) for f in spec.workspace_files}
         notes: list[str] = []
         if True in folders:
-            notes.append(f"knowledge files -> environment {where} at {KNOWLEDGE_FOLDER}"
-                         + (" (file_search becomes command search)" if "file_search" in kinds else ""))
+            notes.append(
+                f"knowledge files -> environment {where} at {KNOWLEDGE_FOLDER}"
+                + (" (file_search becomes command search)" if "file_search" in kinds else "")
+            )
         elif "file_search" in kinds and where is not None:
             notes.append(f"file_search -> command search of environment {where}'s files")
         if False in folders:
@@ -132,7 +141,9 @@ class AgentsMapping:
         return tuple(notes)
 
     def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
-        raw = without_ignored(raw, self.backend, wire=True)  # whatever the server reports there, it is not drift
+        raw = without_ignored(
+            raw, self.backend, wire=True
+        )  # whatever the server reports there, it is not drift
         tools: dict[str, Any] = {}
         functions: dict[str, Any] = {}
         for tool in raw.get("tools") or []:
@@ -159,12 +170,14 @@ class AgentsMapping:
             "response_format": _live_format(text.get("format")),
             "metadata": user_metadata(raw.get("metadata")),
         }
-        essence.update(_optional_settings(
-            reasoning.get("summary"),
-            (raw.get("compaction") or {}).get("async"),
-            raw.get("multi_agent"),
-            raw.get("experimental"),
-        ))
+        essence.update(
+            _optional_settings(
+                reasoning.get("summary"),
+                (raw.get("compaction") or {}).get("async"),
+                raw.get("multi_agent"),
+                raw.get("experimental"),
+            )
+        )
         return _settle_resolved(essence, raw.get("metadata"))
 
     def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
@@ -194,8 +207,9 @@ class AgentsMapping:
     def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool:
         return False
 
-    def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
-                       metadata: Mapping[str, str]) -> dict[str, Any]:
+    def update_payload(
+        self, essence: Mapping[str, Any], changed: Sequence[str], metadata: Mapping[str, str]
+    ) -> dict[str, Any]:
         """Partial update: omitted = unchanged, null = back to the default, tools and metadata replaced whole.
 
         Metadata is always sent: its ownership hash changes with every update. `text` and `reasoning`
@@ -207,11 +221,15 @@ class AgentsMapping:
             if key in ("tools", "functions"):
                 payload["tools"] = _wire_tools(essence)
             elif key in TEXT_KEYS:
-                payload["text"] = _wire_text(essence, sparse=False) if _wire_text(essence, sparse=True) else None
+                payload["text"] = (
+                    _wire_text(essence, sparse=False) if _wire_text(essence, sparse=True) else None
+                )
             elif key in REASONING_KEYS:
                 reasoning = _wire_reasoning(essence)
                 payload["reasoning"] = reasoning if any(v is not None for v in reasoning.values()) else None
-            elif key == "experimental":  # merged by key on the server: a setting going back to default is sent false
+            elif (
+                key == "experimental"
+            ):  # merged by key on the server: a setting going back to default is sent false
                 payload["experimental"] = essence.get("experimental") or {"time_awareness": False}
             elif key in ("compaction", "multi_agent"):
                 payload[key] = dict(essence[key]) if key in essence else None
@@ -250,8 +268,11 @@ def _settle_resolved(essence: dict[str, Any], metadata: Mapping[str, Any] | None
     digests = parse_digests(metadata)
     if digests is None or digest(essence) == digests.readable:
         return essence
-    candidates = [(k, open_value) for k, open_value in RESOLVED_WHEN_OPEN.items()
-                  if essence.get(k, OPEN) is not open_value]
+    candidates = [
+        (k, open_value)
+        for k, open_value in RESOLVED_WHEN_OPEN.items()
+        if essence.get(k, OPEN) is not open_value
+    ]
     candidates.extend((k, sent) for k, sent in SENT_BEFORE_IGNORED.items() if k not in essence)
     for size in range(1, len(candidates) + 1):
         for pairs in combinations(candidates, size):
@@ -393,7 +414,12 @@ def _wire_tools(essence: Mapping[str, Any]) -> list[dict[str, Any]]:
         else:
             tools.append({"type": key, **options})
     for name, fn in sorted(essence["functions"].items()):
-        tool = {"type": "function", "name": name, "description": fn["description"], "parameters": fn["parameters"]}
+        tool = {
+            "type": "function",
+            "name": name,
+            "description": fn["description"],
+            "parameters": fn["parameters"],
+        }
         tool.update({flag: True for flag in FUNCTION_FLAGS if fn.get(flag)})
         tools.append(tool)
     return tools
@@ -435,7 +461,9 @@ class AgentsClient:
 
         return owned_credentials(VaultsClient(self._sdk, {}, self._listings).listed())
 
-    def _named(self, items: Sequence[Mapping[str, Any]], known: Mapping[Any, Any] | None = None) -> list[LiveObject]:
+    def _named(
+        self, items: Sequence[Mapping[str, Any]], known: Mapping[Any, Any] | None = None
+    ) -> list[LiveObject]:
         """Agents whose MCP tools name a credential get `_credentials`: credential id -> `vault/credential`
         for the vaults of the agent's own project and environment (the run's vault listing, only when needed;
         known: the credentials read already)."""
@@ -447,14 +475,19 @@ class AgentsClient:
         for item in items:
             owner = LiveObject.from_raw(item).owner
             if owner is not None and any(t.get("credential_id") for t in item.get("tools") or []):
-                names = {c_id: [ref, settings] for (project, env), refs in known.items()
-                         if (project, env) == (owner.project, owner.environment)
-                         for ref, (c_id, settings) in refs.items()}
+                names = {
+                    c_id: [ref, settings]
+                    for (project, env), refs in known.items()
+                    if (project, env) == (owner.project, owner.environment)
+                    for ref, (c_id, settings) in refs.items()
+                }
                 item = {**item, "_credentials": names}
             result.append(LiveObject.from_raw(item))
         return result
 
-    def _with_credential_ids(self, payload: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[Any, Any] | None]:
+    def _with_credential_ids(
+        self, payload: Mapping[str, Any]
+    ) -> tuple[Mapping[str, Any], Mapping[Any, Any] | None]:
         """MCP tools naming a credential (`vault/credential`) get its live credential_id, resolved now: after
         the graph applied the vault (whose write dropped the run's vault listing: it is listed again), among
         the vaults of the payload's own project and environment. Also the credentials read (the response is
@@ -474,8 +507,10 @@ class AgentsClient:
                 tool = dict(tool)
                 name = tool.pop("credential")
                 if name not in refs:
-                    raise OrchestratorError(f"credential `{name}` of MCP server `{tool.get('server_label')}` has no "
-                                            "live object yet; apply its vault first")
+                    raise OrchestratorError(
+                        f"credential `{name}` of MCP server `{tool.get('server_label')}` has no "
+                        "live object yet; apply its vault first"
+                    )
                 tool["credential_id"] = refs[name][0]
             wired.append(tool)
         return {**payload, "tools": wired}, known

@@ -38,12 +38,18 @@ class AssistantsMapping:
             "instructions": spec.instructions,
             "tools": tools,
             "functions": {
-                f.name: {"description": f.description, "parameters": canonical(f.parameters), "strict": f.strict}
+                f.name: {
+                    "description": f.description,
+                    "parameters": canonical(f.parameters),
+                    "strict": f.strict,
+                }
                 for f in sorted(spec.functions, key=lambda f: f.name)
             },
             "temperature": number(1.0 if spec.temperature is None else spec.temperature),
             "top_p": number(1.0 if spec.top_p is None else spec.top_p),
-            "response_format": canonical(spec.response_format) if spec.response_format is not None else "auto",
+            "response_format": canonical(spec.response_format)
+            if spec.response_format is not None
+            else "auto",
             "reasoning_effort": spec.reasoning_effort,
             "metadata": dict(spec.metadata),
             "knowledge": desired_knowledge(spec),
@@ -110,13 +116,18 @@ class AssistantsMapping:
             return bool(essence.get("knowledge") or essence.get("code_files"))
         return "knowledge" in changed or "code_files" in changed
 
-    def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
-                       metadata: Mapping[str, str]) -> dict[str, Any]:
+    def update_payload(
+        self, essence: Mapping[str, Any], changed: Sequence[str], metadata: Mapping[str, str]
+    ) -> dict[str, Any]:
         payload: dict[str, Any] = {"metadata": dict(metadata)}
         for key in changed:
             if key in ("tools", "functions"):
                 payload["tools"] = _wire_tools(essence)
-            elif key not in ("metadata", "knowledge", "code_files"):  # tool_resources come from knowledge sync
+            elif key not in (
+                "metadata",
+                "knowledge",
+                "code_files",
+            ):  # tool_resources come from knowledge sync
                 payload[key] = essence[key]
         return payload
 
@@ -173,8 +184,17 @@ def _wire_tools(essence: Mapping[str, Any]) -> list[dict[str, Any]]:
         options = essence["tools"][kind]
         tools.append({"type": kind, kind: options} if options else {"type": kind})
     for name, fn in sorted(essence["functions"].items()):
-        tools.append({"type": "function", "function": {"name": name, "description": fn["description"],
-                                                       "parameters": fn["parameters"], "strict": fn["strict"]}})
+        tools.append(
+            {
+                "type": "function",
+                "function": {
+                    "name": name,
+                    "description": fn["description"],
+                    "parameters": fn["parameters"],
+                    "strict": fn["strict"],
+                },
+            }
+        )
     return tools
 
 
@@ -208,7 +228,9 @@ class AssistantsClient:
             if on_page is not None:
                 on_page(built)
 
-        self._known.listed(read_list(fetch, ASSISTANT, page_size=PAGE_SIZE, on_page=page, hint=self._known.hint()))
+        self._known.listed(
+            read_list(fetch, ASSISTANT, page_size=PAGE_SIZE, on_page=page, hint=self._known.hint())
+        )
         return objects
 
     def retrieve(self, object_id: str) -> LiveObject | None:

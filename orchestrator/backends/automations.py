@@ -61,8 +61,12 @@ class AutomationsMapping:
             "name": spec.display_name,
             "type": spec.type,
             "paused": spec.paused,
-            "target": {"agent": spec.agent, "environment": spec.environment, "vaults": sorted(spec.vaults),
-                       "input": spec.input},
+            "target": {
+                "agent": spec.agent,
+                "environment": spec.environment,
+                "vaults": sorted(spec.vaults),
+                "input": spec.input,
+            },
             "metadata": dict(spec.metadata),
         }
         if spec.type == "periodic":
@@ -87,8 +91,12 @@ class AutomationsMapping:
         target = raw.get("target") or {}
         environment = target.get("environment") or {}
         named = raw.get("_names")
-        texts = [part.get("text", "") for item in target.get("input") or [] for part in item.get("content") or []
-                 if part.get("type") == "input_text"]
+        texts = [
+            part.get("text", "")
+            for item in target.get("input") or []
+            for part in item.get("content") or []
+            if part.get("type") == "input_text"
+        ]
         refs = References({**named}) if isinstance(named, Mapping) else self.references
         essence: dict[str, Any] = {
             "name": raw.get("name"),
@@ -113,16 +121,21 @@ class AutomationsMapping:
         """The target with names; `resolve_target` puts the ids in (client side, at apply)."""
         return {"by_name": dict(essence["target"])}
 
-
     def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
-        payload: dict[str, Any] = {"type": essence["type"], "name": essence["name"], "metadata": dict(metadata),
-                                   "target": self._target(essence), "paused": essence["paused"]}
+        payload: dict[str, Any] = {
+            "type": essence["type"],
+            "name": essence["name"],
+            "metadata": dict(metadata),
+            "target": self._target(essence),
+            "paused": essence["paused"],
+        }
         for key in SCHEDULE_KEYS[essence["type"]]:
             payload[key] = essence[key]
         return payload
 
-    def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
-                       metadata: Mapping[str, str]) -> dict[str, Any]:
+    def update_payload(
+        self, essence: Mapping[str, Any], changed: Sequence[str], metadata: Mapping[str, str]
+    ) -> dict[str, Any]:
         payload: dict[str, Any] = {"metadata": dict(metadata)}
         for key in changed:
             if key == "target":
@@ -135,23 +148,33 @@ class AutomationsMapping:
 def resolve_target(by_name: Mapping[str, Any], refs: References) -> dict[str, Any]:
     """The API's new-session target for names resolved through refs."""
     target = by_name
-    environment = ({"type": "openai_hosted", "environment_template_id": refs.id_of("environment", target["environment"])}
-                   if target["environment"] else {"type": "none"})
+    environment = (
+        {"type": "openai_hosted", "environment_template_id": refs.id_of("environment", target["environment"])}
+        if target["environment"]
+        else {"type": "none"}
+    )
     return {
         "type": "new_session",
         "agent_id": refs.id_of("agent", target["agent"]),
         "environment": environment,
         "vault_ids": [refs.id_of("vault", name) for name in target["vaults"]],
-        "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": target["input"]}]}],
+        "input": [
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": target["input"]}]}
+        ],
     }
-
 
 
 class AutomationsClient:
     """client.beta.agents.automations; `paused` in a payload becomes a pause or resume call."""
 
-    def __init__(self, sdk: Any, project: Any = None, environment: str | None = None,
-                 references: References | None = None, listings: Listings | None = None) -> None:
+    def __init__(
+        self,
+        sdk: Any,
+        project: Any = None,
+        environment: str | None = None,
+        references: References | None = None,
+        listings: Listings | None = None,
+    ) -> None:
         self._sdk = sdk
         self._sdk_once = sdk.with_options(max_retries=0)
         self._project = project
@@ -170,10 +193,15 @@ class AutomationsClient:
 
         ids: dict[str, str] = {}
         for kind, objects in (
-                ("agent", AgentsClient(self._sdk, self._listings).listed()),
-                ("vault", VaultsClient(self._sdk, {}, self._listings).listed()),
-                ("environment", EnvironmentsClient(self._sdk, self._project.name, self._project.root,
-                                                   listings=self._listings).listed())):
+            ("agent", AgentsClient(self._sdk, self._listings).listed()),
+            ("vault", VaultsClient(self._sdk, {}, self._listings).listed()),
+            (
+                "environment",
+                EnvironmentsClient(
+                    self._sdk, self._project.name, self._project.root, listings=self._listings
+                ).listed(),
+            ),
+        ):
             for obj in sorted(objects, key=lambda o: o.created_at):  # stable: ties keep the listing's order
                 owner = obj.owner
                 if owner and owner.project == self._project.name and owner.environment == self._environment:
@@ -184,9 +212,11 @@ class AutomationsClient:
     def _named(self, raw: Mapping[str, Any], refs: References) -> LiveObject:
         """The live automation with the spec names of what it targets (`_names`, ids -> names)."""
         target = raw.get("target") or {}
-        ids = [("agent", target.get("agent_id")),
-               ("environment", (target.get("environment") or {}).get("environment_template_id")),
-               *(("vault", v) for v in target.get("vault_ids") or [])]
+        ids = [
+            ("agent", target.get("agent_id")),
+            ("environment", (target.get("environment") or {}).get("environment_template_id")),
+            *(("vault", v) for v in target.get("vault_ids") or []),
+        ]
         names = {key: value for key, value in refs.ids.items() if (key.split(":")[0], value) in ids}
         return LiveObject.from_raw({**raw, "_names": names})
 
@@ -203,7 +233,9 @@ class AutomationsClient:
             return resource.with_raw_response.list(limit=PAGE_SIZE, order="asc", **query).http_response
 
         items = read_list(fetch, AUTOMATION, page_size=PAGE_SIZE)
-        refs = self.references() if items and (self._project is not None or self._references) else References()
+        refs = (
+            self.references() if items and (self._project is not None or self._references) else References()
+        )
         return [self._named(item, refs) for item in items]
 
     def retrieve(self, object_id: str) -> LiveObject | None:
@@ -217,7 +249,8 @@ class AutomationsClient:
 
     def create(self, payload: Mapping[str, Any]) -> LiveObject:
         response = self._sdk_once.beta.agents.automations.with_raw_response.create(
-            **self._payload(payload)).http_response
+            **self._payload(payload)
+        ).http_response
         body = read_object(response, AUTOMATION)
         if payload.get("paused"):
             body = self._set_paused(str(body["id"]), True)
@@ -225,7 +258,8 @@ class AutomationsClient:
 
     def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
         response = self._sdk.beta.agents.automations.with_raw_response.update(
-            object_id, **self._payload(payload)).http_response
+            object_id, **self._payload(payload)
+        ).http_response
         body = read_object(response, AUTOMATION)
         if "paused" in payload and (body.get("status") == "paused") != payload["paused"]:
             body = self._set_paused(object_id, bool(payload["paused"]))
@@ -252,6 +286,8 @@ class AutomationsClient:
         resource = self._sdk.beta.agents.automations.invocations
 
         def fetch(query: dict[str, Any]) -> Any:
-            return resource.with_raw_response.list(object_id, limit=PAGE_SIZE, order="asc", **query).http_response
+            return resource.with_raw_response.list(
+                object_id, limit=PAGE_SIZE, order="asc", **query
+            ).http_response
 
         return read_list(fetch, INVOCATION, page_size=PAGE_SIZE)

@@ -25,8 +25,14 @@ SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 class Connection:
     """A context manager yielding an openai.OpenAI client (and the backend client) for a target."""
 
-    def __init__(self, project: Project, target: Target, *, environ: Mapping[str, str] | None = None,
-                 base_url: str | None = None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        target: Target,
+        *,
+        environ: Mapping[str, str] | None = None,
+        base_url: str | None = None,
+    ) -> None:
         self.project = project
         self.target = target
         self.environ = os.environ if environ is None else environ
@@ -53,11 +59,15 @@ class Connection:
                 db.parent.mkdir(parents=True, exist_ok=True)
                 self._server = EmulatorServer(db).start()
             except StoreError as exc:
-                raise OrchestratorError(f"target `{self.target.name}` (local): {exc}; move the file away "
-                                        "to start with an empty local target") from None
+                raise OrchestratorError(
+                    f"target `{self.target.name}` (local): {exc}; move the file away "
+                    "to start with an empty local target"
+                ) from None
             except OSError as exc:
-                raise OrchestratorError(f"target `{self.target.name}` (local): cannot create its state in "
-                                        f"{db.parent}: {exc.strerror or exc}") from None
+                raise OrchestratorError(
+                    f"target `{self.target.name}` (local): cannot create its state in "
+                    f"{db.parent}: {exc.strerror or exc}"
+                ) from None
             base_url, api_key = self._server.base_url, LOCAL_API_KEY
         elif self.target.type == "local":
             name = LOCAL_KEY_ENV
@@ -66,16 +76,20 @@ class Connection:
             name = self.target.api_key_env or "OPENAI_API_KEY"
             api_key = self.environ.get(name, "")
             if not api_key:
-                raise OrchestratorError(f"target `{self.target.name}` needs an API key: set the environment "
-                                        f"variable {name} (keys are never read from files)")
+                raise OrchestratorError(
+                    f"target `{self.target.name}` needs an API key: set the environment "
+                    f"variable {name} (keys are never read from files)"
+                )
             base_url = self.override_url or self.target.base_url
         if api_key != LOCAL_API_KEY:
             register_secret(api_key)
             problem = header_value_problem(api_key)
             if problem:
-                raise OrchestratorError(f"the API key in the environment variable {name} (target "
-                                        f"`{self.target.name}`) cannot be sent in an HTTP header: {problem}; "
-                                        "nothing was sent. Set the variable to the key alone")
+                raise OrchestratorError(
+                    f"the API key in the environment variable {name} (target "
+                    f"`{self.target.name}`) cannot be sent in an HTTP header: {problem}; "
+                    "nothing was sent. Set the variable to the key alone"
+                )
         from orchestrator.backends.transport import budgeted_http_client
 
         timeout = self.target.timeout or DEFAULT_TIMEOUT
@@ -83,7 +97,9 @@ class Connection:
             base_url=base_url,
             api_key=api_key,
             organization=self.target.organization,
-            max_retries=self.target.max_retries if self.target.max_retries is not None else DEFAULT_MAX_RETRIES,
+            max_retries=self.target.max_retries
+            if self.target.max_retries is not None
+            else DEFAULT_MAX_RETRIES,
             timeout=timeout,
             # every request of this client and its with_options copies is held to the request budget
             http_client=budgeted_http_client(timeout=timeout),
@@ -131,7 +147,9 @@ def header_value_problem(value: str) -> str | None:
     """
     if value != value.strip():
         where = "ends" if value[-1:].isspace() else "starts"
-        newline = " (a trailing newline, as `echo` or a secrets file adds?)" if value.endswith(("\n", "\r")) else ""
+        newline = (
+            " (a trailing newline, as `echo` or a secrets file adds?)" if value.endswith(("\n", "\r")) else ""
+        )
         return f"it {where} with whitespace{newline}"
     for position, char in enumerate(value, start=1):
         if not char.isascii():

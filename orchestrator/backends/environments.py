@@ -54,11 +54,15 @@ class EnvironmentsMapping:
         packages = spec.packages or {}
         network = dict(spec.network) if spec.network is not None else None
         essence: dict[str, Any] = {
-            "files": {f.to: {"from": f.local.path, "sha256": f.local.sha256[:16], "bytes": f.local.size}
-                      for f in spec.files if f.local is not None},
+            "files": {
+                f.to: {"from": f.local.path, "sha256": f.local.sha256[:16], "bytes": f.local.size}
+                for f in spec.files
+                if f.local is not None
+            },
             "packages": {kind: list(packages.get(kind) or ()) for kind in PACKAGE_KINDS},
-            "network": DEFAULT_NETWORK if network is None else
-            {"access": network["access"], "allowed_domains": list(network.get("allowed_domains") or ())},
+            "network": DEFAULT_NETWORK
+            if network is None
+            else {"access": network["access"], "allowed_domains": list(network.get("allowed_domains") or ())},
             "capability_directories": list(spec.capability_directories or ()),
             "desktop": bool(spec.desktop and spec.desktop.get("enabled")),
         }
@@ -74,14 +78,20 @@ class EnvironmentsMapping:
         if spec.skills:
             from orchestrator.backends.skills import pin_of_spec
 
-            essence["skills"] = {name: self._pin(name, spec.skill_pins[name]) if name in spec.skill_pins
-                                 else pin_of_spec(spec.skill_specs[name]) for name in sorted(spec.skills)}
+            essence["skills"] = {
+                name: self._pin(name, spec.skill_pins[name])
+                if name in spec.skill_pins
+                else pin_of_spec(spec.skill_specs[name])
+                for name in sorted(spec.skills)
+            }
         return essence
 
     def plan_notes(self, spec: Any) -> tuple[str, ...]:
         if spec.origin is None:
             return ()
-        return (f"synthesised for agent {spec.origin} from its knowledge and code files (owned, deleted with it)",)
+        return (
+            f"synthesised for agent {spec.origin} from its knowledge and code files (owned, deleted with it)",
+        )
 
     def _pin(self, name: str, pin: str) -> str:
         if pin.startswith("version ") and self.skills is not None:
@@ -94,8 +104,12 @@ class EnvironmentsMapping:
             if item.get("type") != "file_id":
                 continue  # inline files are write-only: their contents are not returned
             known = view.describe(item.get("file_id")) if view is not None else None
-            files[item.get("path")] = known or {"from": None, "sha256": None, "bytes": None,
-                                                  "file_id": item.get("file_id")}
+            files[item.get("path")] = known or {
+                "from": None,
+                "sha256": None,
+                "bytes": None,
+                "file_id": item.get("file_id"),
+            }
         packages = raw.get("packages") or {}
         network = raw.get("network") or DEFAULT_NETWORK
         desktop = raw.get("desktop") or {}
@@ -103,7 +117,10 @@ class EnvironmentsMapping:
         return ({"skills": skills} if skills else {}) | {
             "files": files,
             "packages": {kind: list(packages.get(kind) or []) for kind in PACKAGE_KINDS},
-            "network": {"access": network.get("access"), "allowed_domains": list(network.get("allowed_domains") or [])},
+            "network": {
+                "access": network.get("access"),
+                "allowed_domains": list(network.get("allowed_domains") or []),
+            },
             "capability_directories": list(raw.get("capability_directories") or []),
             "desktop": bool(desktop.get("enabled")),
         }
@@ -113,8 +130,12 @@ class EnvironmentsMapping:
 
     def uses(self, essence: Mapping[str, Any]) -> list[tuple[str, str]]:
         """The `file` nodes (project paths) the template's files come from: uploaded before it."""
-        return [("file", path) for path in sorted({meta["from"] for meta in (essence.get("files") or {}).values()
-                                                   if meta.get("from")})]
+        return [
+            ("file", path)
+            for path in sorted(
+                {meta["from"] for meta in (essence.get("files") or {}).values() if meta.get("from")}
+            )
+        ]
 
     def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
         """Only what the spec sets: defaults (no packages, default network, no desktop) are not sent."""
@@ -137,8 +158,9 @@ class EnvironmentsMapping:
             payload["skills"] = _wire_skills(essence)
         return payload
 
-    def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
-                       metadata: Mapping[str, str]) -> dict[str, Any]:
+    def update_payload(
+        self, essence: Mapping[str, Any], changed: Sequence[str], metadata: Mapping[str, str]
+    ) -> dict[str, Any]:
         """Partial: what changed (files and network as a whole), always the re-stamped name."""
         payload: dict[str, Any] = {"name": name_stamp(metadata)}
         keys = set(changed)
@@ -173,8 +195,9 @@ def _live_skills(items: Iterable[Mapping[str, Any]], directory: Any) -> dict[str
             skill_id = str(item.get("skill_id"))
             version = item.get("version")
             name = directory.name_of(skill_id) if directory is not None else None
-            found[name or skill_id] = (directory.pin_of(skill_id, version) if directory is not None
-                                       else f"version {version}")
+            found[name or skill_id] = (
+                directory.pin_of(skill_id, version) if directory is not None else f"version {version}"
+            )
         else:
             found[f"inline:{item.get('name')}"] = "inline"
     return dict(sorted(found.items()))
@@ -186,8 +209,10 @@ def _wire_files(essence: Mapping[str, Any]) -> list[dict[str, Any]]:
         {"type": "file_id", "path": to, "upload": {"path": meta["from"], "sha256": meta["sha256"]}}
         for to, meta in sorted(essence["files"].items())
     ]
-    files.extend({"type": "inline", "path": to, "data": base64.b64encode(text.encode("utf-8")).decode("ascii")}
-                 for to, text in sorted((essence.get("inline_files") or {}).items()))
+    files.extend(
+        {"type": "inline", "path": to, "data": base64.b64encode(text.encode("utf-8")).decode("ascii")}
+        for to, text in sorted((essence.get("inline_files") or {}).items())
+    )
     return files
 
 
@@ -215,7 +240,9 @@ class FilesView:
     """The project's uploaded files by id and by (path, hash): what template file ids stand for."""
 
     by_id: dict[str, UploadedFile] = field(default_factory=dict)
-    users: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # file id -> templates using it
+    users: dict[str, list[tuple[str, str, str]]] = field(
+        default_factory=dict
+    )  # file id -> templates using it
 
     def describe(self, file_id: Any) -> dict[str, Any] | None:
         found = self.by_id.get(file_id) if isinstance(file_id, str) else None
@@ -229,17 +256,22 @@ class FilesView:
     def uploads(self) -> Iterable[tuple[RemoteFile, tuple[tuple[str, str, str], ...]]]:
         """The project's uploads and the templates using each: the `file` kind's live objects."""
         for item in self.by_id.values():
-            remote = RemoteFile(item.id, item.filename, item.bytes or 0, item.created_at, None, item.sha16, item.path)
+            remote = RemoteFile(
+                item.id, item.filename, item.bytes or 0, item.created_at, None, item.sha16, item.path
+            )
             yield remote, tuple(sorted(set(self.users.get(item.id, ()))))
 
 
 class EnvironmentsClient:
     """client.beta.agents.environments.templates, paging at 100; uploads the files a payload marks."""
 
-    def __init__(self, sdk: Any, project: str, root: Path, skills: Any = None,
-                 listings: Listings | None = None) -> None:
+    def __init__(
+        self, sdk: Any, project: str, root: Path, skills: Any = None, listings: Listings | None = None
+    ) -> None:
         self._sdk = sdk
-        self._listings = listings or SeparateListings()  # the run's, shared with the automations naming templates
+        self._listings = (
+            listings or SeparateListings()
+        )  # the run's, shared with the automations naming templates
         self._skills = skills  # the SkillsClient whose directory resolves skill pins
         self._sdk_once = sdk.with_options(max_retries=0)  # creates are never retried blindly
         self.project = project
@@ -267,11 +299,15 @@ class EnvironmentsClient:
 
     def read_view(self, objects: Iterable[LiveObject], wanted: bool) -> FilesView | None:
         """The files listing, when a template or a spec has project files (one request per 10,000 files)."""
-        if not wanted and not any(f.get("type") == "file_id" for o in objects for f in o.raw.get("files") or []):
+        if not wanted and not any(
+            f.get("type") == "file_id" for o in objects for f in o.raw.get("files") or []
+        ):
             return None
 
         def fetch(query: dict[str, Any]) -> Any:
-            return self._sdk.files.with_raw_response.list(limit=FILES_PAGE_SIZE, order="asc", **query).http_response
+            return self._sdk.files.with_raw_response.list(
+                limit=FILES_PAGE_SIZE, order="asc", **query
+            ).http_response
 
         view = FilesView()
         for item in read_list(fetch, FILE, page_size=FILES_PAGE_SIZE):
@@ -280,13 +316,23 @@ class EnvironmentsClient:
                 continue
             _, sha16, path = parsed
             size, created = item.get("bytes"), item.get("created_at")
-            uploaded = UploadedFile(str(item["id"]), path, sha16, size if isinstance(size, int) else None,
-                                    created if isinstance(created, int) else 0, str(item.get("filename") or ""))
+            uploaded = UploadedFile(
+                str(item["id"]),
+                path,
+                sha16,
+                size if isinstance(size, int) else None,
+                created if isinstance(created, int) else 0,
+                str(item.get("filename") or ""),
+            )
             view.by_id[uploaded.id] = uploaded
             with self._lock:
                 self._uploads.setdefault((path, sha16), uploaded.id)
         for obj in objects:
-            who = (obj.owner.environment, "environment", obj.owner.spec) if obj.owner else ("", "environment", obj.id)
+            who = (
+                (obj.owner.environment, "environment", obj.owner.spec)
+                if obj.owner
+                else ("", "environment", obj.id)
+            )
             for entry in obj.raw.get("files") or []:
                 if entry.get("type") == "file_id":
                     view.users.setdefault(str(entry.get("file_id")), []).append(who)
@@ -296,7 +342,9 @@ class EnvironmentsClient:
         import openai
 
         try:
-            response = self._sdk.beta.agents.environments.templates.with_raw_response.retrieve(object_id).http_response
+            response = self._sdk.beta.agents.environments.templates.with_raw_response.retrieve(
+                object_id
+            ).http_response
         except openai.NotFoundError:
             return None
         return _live(read_object(response, ENVIRONMENT_TEMPLATE))
@@ -329,11 +377,20 @@ class EnvironmentsClient:
     def _resolve(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         body = dict(payload)
         if "skills" in body:
-            body["skills"] = [self._skill_reference(item["skill"], item["pin"]) for item in body["skills"] or []]
+            body["skills"] = [
+                self._skill_reference(item["skill"], item["pin"]) for item in body["skills"] or []
+            ]
         if "files" in body and body["files"] is not None:
             body["files"] = [
-                {"type": "file_id", "path": f["path"], "file_id": self._upload(f["upload"]["path"], f["upload"]["sha256"])}
-                if "upload" in f else f for f in body["files"]]
+                {
+                    "type": "file_id",
+                    "path": f["path"],
+                    "file_id": self._upload(f["upload"]["path"], f["upload"]["sha256"]),
+                }
+                if "upload" in f
+                else f
+                for f in body["files"]
+            ]
         return body
 
     def _skill_reference(self, name: str, pin: str) -> dict[str, Any]:
@@ -365,8 +422,9 @@ class EnvironmentsClient:
             data = (self.root / path).read_bytes()
             if not hashlib.sha256(data).hexdigest().startswith(sha16):
                 raise OrchestratorError(f"{path} changed since the plan was made; run diff again")
-            created = self._sdk_once.files.create(file=(upload_filename(self.project, path, sha16), data),
-                                                  purpose="assistants")
+            created = self._sdk_once.files.create(
+                file=(upload_filename(self.project, path, sha16), data), purpose="assistants"
+            )
             with self._lock:
                 self._uploads[key] = created.id
                 self.uploaded += 1

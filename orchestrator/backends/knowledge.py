@@ -70,7 +70,7 @@ def parse_remote_filename(name: str) -> tuple[str, str, str] | None:
     """(project, sha16, path) of a file uploaded by orchestrator, else None."""
     if not name.startswith(FILE_PREFIX):
         return None
-    parts = name[len(FILE_PREFIX):].split("--", 2)
+    parts = name[len(FILE_PREFIX) :].split("--", 2)
     if len(parts) != 3:
         return None
     project, sha16, path = parts
@@ -95,8 +95,12 @@ def desired_store(store: Any) -> dict[str, Any]:
     chunking = dict(store.chunking) if store.chunking else None
     if chunking == AUTO_CHUNKING:
         chunking = None
-    return {"knowledge": {"files": {f.path: {"sha256": f.sha256, "bytes": f.size} for f in store.files},
-                          "chunking": chunking}}
+    return {
+        "knowledge": {
+            "files": {f.path: {"sha256": f.sha256, "bytes": f.size} for f in store.files},
+            "chunking": chunking,
+        }
+    }
 
 
 def assistant_references(essence: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -105,7 +109,9 @@ def assistant_references(essence: Mapping[str, Any]) -> list[tuple[str, str]]:
     knowledge = essence.get("knowledge") or {}
     if knowledge.get("vector_store"):
         found.append((VECTOR_STORE_KIND, knowledge["vector_store"]))
-    found.extend((FILE_KIND, path) for path in sorted(essence.get("code_files") or {}) if not path.startswith(EXTERNAL))
+    found.extend(
+        (FILE_KIND, path) for path in sorted(essence.get("code_files") or {}) if not path.startswith(EXTERNAL)
+    )
     return found
 
 
@@ -146,7 +152,9 @@ class Store:
     files: tuple[StoreFile, ...]
     created_at: int
     claim: str | None = None  # the claim token of the apply run that created it
-    raw: Mapping[str, Any] = field(default_factory=dict)  # the store as listed (the `vector_store` kind's object)
+    raw: Mapping[str, Any] = field(
+        default_factory=dict
+    )  # the store as listed (the `vector_store` kind's object)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,8 +229,11 @@ def assistant_uses(raw: Mapping[str, Any], project: str) -> Iterator[tuple[str, 
     """(file id, user) of each code file of a live assistant; another project's assistant (or one owned by no
     project) is a user of environment "", which no environment of ours ever frees."""
     owner = parse_owner(raw.get("metadata") or {})
-    who = (owner.environment, "assistant", owner.spec) if owner and owner.project == project \
+    who = (
+        (owner.environment, "assistant", owner.spec)
+        if owner and owner.project == project
         else ("", "assistant", str(raw.get("id")))
+    )
     for file_id in ((raw.get("tool_resources") or {}).get("code_interpreter") or {}).get("file_ids") or []:
         yield str(file_id), who
 
@@ -230,8 +241,11 @@ def assistant_uses(raw: Mapping[str, Any], project: str) -> Iterator[tuple[str, 
 def template_uses(raw: Mapping[str, Any], project: str) -> Iterator[tuple[str, tuple[str, str, str]]]:
     """(file id, user) of each uploaded file of a live environment template (ownership in its name)."""
     owner = parse_owner(parse_name_stamp(raw.get("name")))
-    who = (owner.environment, "environment", owner.spec) if owner and owner.project == project \
+    who = (
+        (owner.environment, "environment", owner.spec)
+        if owner and owner.project == project
         else ("", "environment", str(raw.get("id")))
+    )
     for entry in raw.get("files") or []:
         if entry.get("type") == "file_id":
             yield str(entry.get("file_id")), who
@@ -256,8 +270,10 @@ def _chunking(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
     static = value.get("static") if value.get("type") == "static" else None
     if not static:
         return None
-    chunking = {"max_chunk_size_tokens": static.get("max_chunk_size_tokens"),
-                "chunk_overlap_tokens": static.get("chunk_overlap_tokens")}
+    chunking = {
+        "max_chunk_size_tokens": static.get("max_chunk_size_tokens"),
+        "chunk_overlap_tokens": static.get("chunk_overlap_tokens"),
+    }
     return None if chunking == AUTO_CHUNKING else chunking
 
 
@@ -267,8 +283,9 @@ def needs_view(specs: Iterable[Any], raws: Iterable[Mapping[str, Any]]) -> bool:
         return True
     for raw in raws:
         resources = raw.get("tool_resources") or {}
-        if (resources.get("file_search") or {}).get("vector_store_ids") or \
-                (resources.get("code_interpreter") or {}).get("file_ids"):
+        if (resources.get("file_search") or {}).get("vector_store_ids") or (
+            resources.get("code_interpreter") or {}
+        ).get("file_ids"):
             return True
     return False
 
@@ -280,8 +297,16 @@ class KnowledgeSync:
     """Reads and changes files and vector stores through the openai SDK; the registry of their live ids
     (by path and hash, by spec) that the graph's clients share within one run."""
 
-    def __init__(self, sdk: Any, project: str, environment: str, *, root: Any = None,
-                 sleep: Callable[[float], None] = time.sleep, templates: bool = False) -> None:
+    def __init__(
+        self,
+        sdk: Any,
+        project: str,
+        environment: str,
+        *,
+        root: Any = None,
+        sleep: Callable[[float], None] = time.sleep,
+        templates: bool = False,
+    ) -> None:
         self.sdk = sdk
         # the server speaks the Agents API too (the `local` emulator, one database for both protocols): the
         # environment templates using an upload count as its users, so it is never freed under them
@@ -320,10 +345,24 @@ class KnowledgeSync:
             for item in listed_files.result():
                 filename = _text(item.get("filename")) or ""
                 parsed = parse_remote_filename(filename)
-                files[item["id"]] = RemoteFile(item["id"], filename, _int(item.get("bytes")),
-                                               _int(item.get("created_at")), *(parsed or (None, None, None)))
-        found = [Store(item["id"], owner, store_files, _int(item.get("created_at")), parse_claim(item.get("metadata")),
-                       item) for (item, owner), store_files in zip(owned, listings, strict=True)]
+                files[item["id"]] = RemoteFile(
+                    item["id"],
+                    filename,
+                    _int(item.get("bytes")),
+                    _int(item.get("created_at")),
+                    *(parsed or (None, None, None)),
+                )
+        found = [
+            Store(
+                item["id"],
+                owner,
+                store_files,
+                _int(item.get("created_at")),
+                parse_claim(item.get("metadata")),
+                item,
+            )
+            for (item, owner), store_files in zip(owned, listings, strict=True)
+        ]
         referenced = {store_id for raw in assistants for store_id in _store_ids(raw)}
         stores: dict[tuple[str, str], Store] = {}
         extra: list[Store] = []
@@ -338,15 +377,25 @@ class KnowledgeSync:
         users: dict[str, list[tuple[str, str, str]]] = {}
         for store in found:
             for item in store.files:
-                users.setdefault(item.file_id, []).append((store.owner.environment, VECTOR_STORE_KIND, store.owner.spec))
+                users.setdefault(item.file_id, []).append(
+                    (store.owner.environment, VECTOR_STORE_KIND, store.owner.spec)
+                )
         for raw in assistants:
             for file_id, who in assistant_uses(raw, self.project):
                 users.setdefault(file_id, []).append(who)
         for template in listed_templates.result() if listed_templates is not None else ():
             for file_id, who in template_uses(template, self.project):
                 users.setdefault(file_id, []).append(who)
-        return self.adopt(KnowledgeView(self.project, files, stores, tuple(extra),
-                                        {k: tuple(sorted(set(v))) for k, v in users.items()}, frozenset(referenced)))
+        return self.adopt(
+            KnowledgeView(
+                self.project,
+                files,
+                stores,
+                tuple(extra),
+                {k: tuple(sorted(set(v))) for k, v in users.items()},
+                frozenset(referenced),
+            )
+        )
 
     def adopt(self, view: KnowledgeView) -> KnowledgeView:
         """Take view as what is live: the ids of its uploads and this environment's stores, for references."""
@@ -365,8 +414,14 @@ class KnowledgeSync:
             attributes = item.get("attributes") or {}
             chunking = item.get("chunking_strategy") or None
             error = item.get("last_error") or None
-            yield StoreFile(item["id"], _text(item.get("status")) or "", _text(attributes.get(PATH_ATTRIBUTE)),
-                            _text(attributes.get(SHA_ATTRIBUTE)), _mapping(chunking), _mapping(error))
+            yield StoreFile(
+                item["id"],
+                _text(item.get("status")) or "",
+                _text(attributes.get(PATH_ATTRIBUTE)),
+                _text(attributes.get(SHA_ATTRIBUTE)),
+                _mapping(chunking),
+                _mapping(error),
+            )
 
     def _files(self) -> list[dict[str, Any]]:
         return self._list(self.sdk.files, FILE, purpose="assistants", page_size=FILES_PAGE_SIZE)
@@ -378,8 +433,11 @@ class KnowledgeSync:
         return self._list(self.sdk.beta.agents.environments.templates, ENVIRONMENT_TEMPLATE, order="asc")
 
     @staticmethod
-    def _list(resource: Any, shape: Shape, *args: Any, page_size: int = PAGE_SIZE, **params: Any) -> list[dict[str, Any]]:
+    def _list(
+        resource: Any, shape: Shape, *args: Any, page_size: int = PAGE_SIZE, **params: Any
+    ) -> list[dict[str, Any]]:
         """A guarded paged read of wire JSON: envelope, objects and cursor checked (wire.read_list)."""
+
         def fetch(query: dict[str, Any]) -> Any:
             return resource.with_raw_response.list(*args, limit=page_size, **params, **query).http_response
 
@@ -397,13 +455,18 @@ class KnowledgeSync:
         elif knowledge and "vector_store" in knowledge:
             resources["file_search"] = {"vector_store_ids": [self.store_id(knowledge["vector_store"])]}
         elif knowledge:
-            raise KnowledgeError(f"{spec_name}: the plan names knowledge files in an older form; run diff again")
+            raise KnowledgeError(
+                f"{spec_name}: the plan names knowledge files in an older form; run diff again"
+            )
         else:
             resources["file_search"] = {"vector_store_ids": []}
         code = essence.get("code_files") or {}
-        resources["code_interpreter"] = {"file_ids": [
-            path[len(EXTERNAL):] if path.startswith(EXTERNAL) else self.upload(path, meta["sha256"])
-            for path, meta in sorted(code.items())]}
+        resources["code_interpreter"] = {
+            "file_ids": [
+                path[len(EXTERNAL) :] if path.startswith(EXTERNAL) else self.upload(path, meta["sha256"])
+                for path, meta in sorted(code.items())
+            ]
+        }
         return resources
 
     def store_id(self, spec_name: str) -> str:
@@ -431,7 +494,8 @@ class KnowledgeSync:
         for attempt in range(6):
             try:
                 response = sdk.vector_stores.with_raw_response.create(
-                    name=f"{owner.project}/{owner.environment}/{owner.spec}", metadata=metadata).http_response
+                    name=f"{owner.project}/{owner.environment}/{owner.spec}", metadata=metadata
+                ).http_response
                 created = read_object(response, VECTOR_STORE)
                 return Store(created["id"], owner, (), _int(created.get("created_at")), claim, created)
             except (openai.APIConnectionError, openai.InternalServerError, openai.RateLimitError) as exc:
@@ -444,7 +508,9 @@ class KnowledgeSync:
                         return Store(item["id"], owner, (), _int(item.get("created_at")), claim, item)
         raise KnowledgeError(f"{owner.spec}: could not create its vector store after retries")
 
-    def fill_store(self, store: Store, files: Mapping[str, Mapping[str, Any]], chunking: Mapping[str, Any] | None) -> None:
+    def fill_store(
+        self, store: Store, files: Mapping[str, Mapping[str, Any]], chunking: Mapping[str, Any] | None
+    ) -> None:
         """Detach what the store should not hold, attach what it misses (uploads reused by hash), in batches,
         then wait for ingestion: a file that fails ingestion fails the store."""
         wanted: dict[str, str] = {path: meta["sha256"] for path, meta in files.items()}
@@ -456,8 +522,10 @@ class KnowledgeSync:
             if want and item.sha256 == want and item.status != "failed" and same_chunking:
                 keep.add(item.path or "")
             else:
-                self._call(lambda i=item: self.sdk.vector_stores.files.delete(i.file_id, vector_store_id=store.id),
-                           ignore_missing=True)
+                self._call(
+                    lambda i=item: self.sdk.vector_stores.files.delete(i.file_id, vector_store_id=store.id),
+                    ignore_missing=True,
+                )
 
         def add(item: tuple[str, str]) -> tuple[str, str]:
             path, sha = item
@@ -521,12 +589,17 @@ class KnowledgeSync:
         while True:
             try:
                 self.sdk.vector_stores.files.create(
-                    store_id, file_id=file_id, chunking_strategy=strategy,
-                    attributes={PATH_ATTRIBUTE: path, SHA_ATTRIBUTE: sha256})
+                    store_id,
+                    file_id=file_id,
+                    chunking_strategy=strategy,
+                    attributes={PATH_ATTRIBUTE: path, SHA_ATTRIBUTE: sha256},
+                )
                 return
             except openai.BadRequestError as exc:  # attaching right after upload races ingestion
                 if "processed" not in str(exc.message).lower() or time.monotonic() > deadline:
-                    raise KnowledgeError(f"{path}: cannot attach to vector store {store_id}: {exc.message}") from None
+                    raise KnowledgeError(
+                        f"{path}: cannot attach to vector store {store_id}: {exc.message}"
+                    ) from None
             self.sleep(delay)
             delay = min(delay * 2, 2.0)
 
@@ -540,7 +613,9 @@ class KnowledgeSync:
             for path, file_id in list(pending.items()):
                 item = statuses.get(file_id)
                 if item is None:
-                    raise KnowledgeError(f"{path}: detached from vector store {store_id} while it was ingested")
+                    raise KnowledgeError(
+                        f"{path}: detached from vector store {store_id} while it was ingested"
+                    )
                 if item.status == "completed":
                     pending.pop(path)
                 elif item.status in ("failed", "cancelled"):
@@ -552,8 +627,10 @@ class KnowledgeSync:
                 raise KnowledgeError("ingestion did not finish in time: " + ", ".join(sorted(pending)))
             if self.progress is not None:
                 count = len(pending)
-                self.progress(f"waiting for ingestion of {count} file{'s' if count != 1 else ''} "
-                              f"in vector store {store_id}")
+                self.progress(
+                    f"waiting for ingestion of {count} file{'s' if count != 1 else ''} "
+                    f"in vector store {store_id}"
+                )
             self.sleep(delay)
             delay = min(delay * 2, 2.0)
 
@@ -606,7 +683,9 @@ class VectorStoresMapping:
     def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
         view = view or self.view
         store = view.store_by_id(str(raw.get("id"))) if isinstance(view, KnowledgeView) else None
-        return view.store_essence(store) if store is not None else {"knowledge": {"files": {}, "chunking": None}}
+        return (
+            view.store_essence(store) if store is not None else {"knowledge": {"files": {}, "chunking": None}}
+        )
 
     def uses(self, essence: Mapping[str, Any]) -> list[tuple[str, str]]:
         files = (essence.get("knowledge") or {}).get("files") or {}
@@ -617,10 +696,15 @@ class VectorStoresMapping:
 
     def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
         knowledge = essence["knowledge"]
-        return {"metadata": dict(metadata), "files": dict(knowledge["files"]), "chunking": knowledge.get("chunking")}
+        return {
+            "metadata": dict(metadata),
+            "files": dict(knowledge["files"]),
+            "chunking": knowledge.get("chunking"),
+        }
 
-    def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
-                       metadata: Mapping[str, str]) -> dict[str, Any]:
+    def update_payload(
+        self, essence: Mapping[str, Any], changed: Sequence[str], metadata: Mapping[str, str]
+    ) -> dict[str, Any]:
         return self.create_payload(essence, metadata)
 
 
@@ -632,15 +716,23 @@ class VectorStoresClient:
         self.sync = sync
 
     def list_all(self) -> list[LiveObject]:
-        return [LiveObject.from_raw(item) for item in self.sync._stores()
-                if (owner := parse_owner(item.get("metadata") or {})) is not None and owner.project == self.sync.project]
+        return [
+            LiveObject.from_raw(item)
+            for item in self.sync._stores()
+            if (owner := parse_owner(item.get("metadata") or {})) is not None
+            and owner.project == self.sync.project
+        ]
 
-    def objects_in(self, view: KnowledgeView | None, objects: Sequence[LiveObject] = ()) -> tuple[LiveObject, ...]:
+    def objects_in(
+        self, view: KnowledgeView | None, objects: Sequence[LiveObject] = ()
+    ) -> tuple[LiveObject, ...]:
         if view is None:
             return ()
         stores = sorted((*view.stores.values(), *view.extra_stores), key=lambda s: s.created_at)
-        return tuple(LiveObject.from_raw(store.raw or {"id": store.id, "created_at": store.created_at})
-                     for store in stores)
+        return tuple(
+            LiveObject.from_raw(store.raw or {"id": store.id, "created_at": store.created_at})
+            for store in stores
+        )
 
     def read_view(self, objects: Sequence[LiveObject], wanted: bool) -> None:
         return None
@@ -674,7 +766,8 @@ class VectorStoresClient:
         try:
             self.sync.fill_store(store, payload["files"], payload.get("chunking"))
             updated = self.sync.sdk.vector_stores.with_raw_response.update(
-                object_id, metadata=dict(payload["metadata"])).http_response
+                object_id, metadata=dict(payload["metadata"])
+            ).http_response
         except KnowledgeError:
             raise
         except Exception as exc:
@@ -692,7 +785,9 @@ class FilesMapping:
 
     object_kind = FILE_KIND
     write_only: frozenset[str] = frozenset()
-    claims_once = False  # uploads are versions of a path, never duplicates: apply's duplicate check skips them
+    claims_once = (
+        False  # uploads are versions of a path, never duplicates: apply's duplicate check skips them
+    )
 
     def __init__(self, backend: str = "assistants") -> None:
         self.backend = backend
@@ -709,8 +804,9 @@ class FilesMapping:
     def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
         return {"path": essence["path"], "sha256": essence["sha256"]}
 
-    def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
-                       metadata: Mapping[str, str]) -> dict[str, Any]:
+    def update_payload(
+        self, essence: Mapping[str, Any], changed: Sequence[str], metadata: Mapping[str, str]
+    ) -> dict[str, Any]:
         return self.create_payload(essence, metadata)
 
 
@@ -723,7 +819,9 @@ class FilesClient:
     bytes), a delete removes an upload nothing uses. Objects carry their users, so planning frees only uploads
     no live object of another environment (or of a spec this run leaves alone) still uses."""
 
-    def __init__(self, sdk: Any, project: str, environment: str, uploader: Uploader, *, owned: bool = True) -> None:
+    def __init__(
+        self, sdk: Any, project: str, environment: str, uploader: Uploader, *, owned: bool = True
+    ) -> None:
         self.sdk = sdk
         self.project = project
         self.environment = environment
@@ -732,9 +830,11 @@ class FilesClient:
 
     def list_all(self) -> list[LiveObject]:
         """Fresh uploads of the project, without owners: uploads are versions, never duplicates of each other."""
+
         def fetch(query: dict[str, Any]) -> Any:
-            return self.sdk.files.with_raw_response.list(limit=FILES_PAGE_SIZE, purpose="assistants",
-                                                         **query).http_response
+            return self.sdk.files.with_raw_response.list(
+                limit=FILES_PAGE_SIZE, purpose="assistants", **query
+            ).http_response
 
         found = []
         for item in read_list(fetch, FILE, page_size=FILES_PAGE_SIZE):
@@ -747,7 +847,9 @@ class FilesClient:
         """The project's uploads in a knowledge view (or a FilesView), each with who uses it."""
         if view is None:
             return ()
-        found = (file_object(self.project, self.environment, remote, users) for remote, users in view.uploads())
+        found = (
+            file_object(self.project, self.environment, remote, users) for remote, users in view.uploads()
+        )
         if not self.owned:
             found = (LiveObject(o.id, o.created_at, o.raw) for o in found)
         return tuple(sorted(found, key=lambda o: (o.created_at, o.id)))
@@ -772,25 +874,38 @@ class FilesClient:
             try:
                 return listing()
             except openai.APIStatusError as exc:
-                if exc.status_code in (404, 405, 410):  # not spoken here (or sunset): nothing of it uses a file
+                if exc.status_code in (
+                    404,
+                    405,
+                    410,
+                ):  # not spoken here (or sunset): nothing of it uses a file
                     return []
                 raise
 
         def assistants() -> list[dict[str, Any]]:
-            return read_list(lambda query: ASSISTANTS.list_page(self.sdk, {"limit": PAGE_SIZE, "order": "asc",
-                                                                           **query}), ASSISTANT, page_size=PAGE_SIZE)
+            return read_list(
+                lambda query: ASSISTANTS.list_page(self.sdk, {"limit": PAGE_SIZE, "order": "asc", **query}),
+                ASSISTANT,
+                page_size=PAGE_SIZE,
+            )
 
         def store_uses(store: Mapping[str, Any]) -> list[tuple[str, tuple[str, str, str]]]:
             owner = parse_owner(store.get("metadata") or {})  # every store counts: one attached by hand too
-            who = (owner.environment, VECTOR_STORE_KIND, owner.spec) if owner and owner.project == self.project \
+            who = (
+                (owner.environment, VECTOR_STORE_KIND, owner.spec)
+                if owner and owner.project == self.project
                 else ("", VECTOR_STORE_KIND, str(store.get("id")))
+            )
             return [(item.file_id, who) for item in sync._store_files(store["id"])]
 
         users: dict[str, set[tuple[str, str, str]]] = {}
         with ThreadPoolExecutor(max_workers=READ_CONCURRENCY, thread_name_prefix="destroy-read") as pool:
             in_stores = [used for found in pool.map(store_uses, spoken(sync._stores)) for used in found]
-        found = [*in_stores, *(used for raw in spoken(assistants) for used in assistant_uses(raw, self.project)),
-                 *(used for raw in spoken(sync._templates) for used in template_uses(raw, self.project))]
+        found = [
+            *in_stores,
+            *(used for raw in spoken(assistants) for used in assistant_uses(raw, self.project)),
+            *(used for raw in spoken(sync._templates) for used in template_uses(raw, self.project)),
+        ]
         for file_id, who in found:
             users.setdefault(file_id, set()).add(who)
         return {file_id: tuple(sorted(who)) for file_id, who in users.items()}
@@ -805,7 +920,9 @@ class FilesClient:
             raise
         except Exception as exc:  # never retried blindly: the upload adopts a lost response by its filename
             raise KnowledgeError(f"{payload['path']}: upload failed: {_describe(exc)}") from None
-        return LiveObject(file_id, 0, {"id": file_id, "path": payload["path"], "sha16": payload["sha256"][:16]})
+        return LiveObject(
+            file_id, 0, {"id": file_id, "path": payload["path"], "sha16": payload["sha256"][:16]}
+        )
 
     def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
         return self.create(payload)  # a new version is a new upload; the old one goes when nothing uses it
@@ -819,15 +936,23 @@ class FilesClient:
             return
 
 
-def file_object(project: str, environment: str, remote: RemoteFile,
-                users: Sequence[tuple[str, str, str]]) -> LiveObject:
+def file_object(
+    project: str, environment: str, remote: RemoteFile, users: Sequence[tuple[str, str, str]]
+) -> LiveObject:
     """An upload as a `file` object: owned by this environment unless a live object of another one uses it."""
     others = sorted({env for env, _, _ in users if env != environment})
     owner = Owner(project, others[0] if others else environment, remote.path or remote.filename)
     essence = {"path": remote.path, "sha256": remote.sha16, "bytes": remote.bytes}
     stamp = digest(essence)
-    raw = {"id": remote.id, "filename": remote.filename, "bytes": remote.bytes, "created_at": remote.created_at,
-           "path": remote.path, "sha16": remote.sha16, "users": [list(u) for u in users]}
+    raw = {
+        "id": remote.id,
+        "filename": remote.filename,
+        "bytes": remote.bytes,
+        "created_at": remote.created_at,
+        "path": remote.path,
+        "sha16": remote.sha16,
+        "users": [list(u) for u in users],
+    }
     return LiveObject(remote.id, remote.created_at, raw, owner, Digests(stamp, stamp))
 
 
@@ -853,30 +978,71 @@ def plan_files(desired: Mapping[str, DesiredItem], found: Any, context: Any, *, 
         existing = versions.get((name, want.essence["sha256"]))
         if existing:
             kept.add(existing[0].id)
-            changes.append(Change(FILE_KIND, name, Action.NOOP, Reason.IN_SYNC, id=existing[0].id,
-                                  fingerprint=fingerprint(existing[0]), essence=want.essence, metadata=want.metadata))
+            changes.append(
+                Change(
+                    FILE_KIND,
+                    name,
+                    Action.NOOP,
+                    Reason.IN_SYNC,
+                    id=existing[0].id,
+                    fingerprint=fingerprint(existing[0]),
+                    essence=want.essence,
+                    metadata=want.metadata,
+                )
+            )
             continue
-        before = [o for o in objects if o.raw["path"] == name and o.owner and
-                  o.owner.environment == context.environment] if collect else []
+        before = (
+            [
+                o
+                for o in objects
+                if o.raw["path"] == name and o.owner and o.owner.environment == context.environment
+            ]
+            if collect
+            else []
+        )
         if before:
             old = before[-1]
             have = {"sha256": old.raw.get("sha16"), "bytes": old.raw.get("bytes")}
-            fields = tuple(FieldChange(key, have[key], want.essence[key]) for key in ("sha256", "bytes")
-                           if have[key] != want.essence[key])
-            changes.append(Change(FILE_KIND, name, Action.UPDATE, Reason.SPEC_CHANGED, id=old.id, fields=fields,
-                                  essence=want.essence, metadata=want.metadata, changed_keys=("sha256",),
-                                  fingerprint=fingerprint(old)))
+            fields = tuple(
+                FieldChange(key, have[key], want.essence[key])
+                for key in ("sha256", "bytes")
+                if have[key] != want.essence[key]
+            )
+            changes.append(
+                Change(
+                    FILE_KIND,
+                    name,
+                    Action.UPDATE,
+                    Reason.SPEC_CHANGED,
+                    id=old.id,
+                    fields=fields,
+                    essence=want.essence,
+                    metadata=want.metadata,
+                    changed_keys=("sha256",),
+                    fingerprint=fingerprint(old),
+                )
+            )
             continue
-        changes.append(Change(FILE_KIND, name, Action.CREATE, Reason.NEW,
-                              fields=tuple(FieldChange(k, None, v) for k, v in sorted(want.essence.items())),
-                              essence=want.essence, metadata=want.metadata, changed_keys=tuple(sorted(want.essence))))
+        changes.append(
+            Change(
+                FILE_KIND,
+                name,
+                Action.CREATE,
+                Reason.NEW,
+                fields=tuple(FieldChange(k, None, v) for k, v in sorted(want.essence.items())),
+                essence=want.essence,
+                metadata=want.metadata,
+                changed_keys=tuple(sorted(want.essence)),
+            )
+        )
     for obj in objects:
         name = obj.raw["path"]
         if obj.id in kept or (context.only is not None and name not in context.only):
             continue
         if collect and _frees(obj, (name, obj.raw.get("sha16") or "") in wanted, context):
-            changes.append(Change(FILE_KIND, name, Action.DELETE, Reason.UNUSED, id=obj.id,
-                                  fingerprint=fingerprint(obj)))
+            changes.append(
+                Change(FILE_KIND, name, Action.DELETE, Reason.UNUSED, id=obj.id, fingerprint=fingerprint(obj))
+            )
     changes.sort(key=lambda c: (c.name, c.action is Action.DELETE, c.id or ""))
     return Plan(context.project, context.environment, context.target, context.backend, tuple(changes))
 
@@ -912,21 +1078,39 @@ def plan_stores(desired: Mapping[str, DesiredItem], found: Any, context: Any) ->
     used = view.referenced if isinstance(view, KnowledgeView) else frozenset()
     # a store an assistant uses ranks first among stores claiming one spec (kept; the others are duplicates)
     live = [replace(item, created_at=-1) if item.id in used else item for item in live_items(found, mapping)]
-    common = dict(project=context.project, environment=context.environment, target=context.target,
-                  backend=context.backend, kind=VECTOR_STORE_KIND, only=context.only)
+    common = dict(
+        project=context.project,
+        environment=context.environment,
+        target=context.target,
+        backend=context.backend,
+        kind=VECTOR_STORE_KIND,
+        only=context.only,
+    )
     result = plan(desired, live, prune=context.prune, **common)
     if context.prune:
         return result
     assistants = context.planned.get("assistant", frozenset())
-    unused = [c for c in plan(desired, live, prune=True, **common).changes
-              if c.action is Action.DELETE and c.reason is Reason.ORPHAN and c.name in assistants]
+    unused = [
+        c
+        for c in plan(desired, live, prune=True, **common).changes
+        if c.action is Action.DELETE and c.reason is Reason.ORPHAN and c.name in assistants
+    ]
     if not unused:
         return result
     names = {c.name for c in unused}
-    return replace(result, changes=tuple(sorted((*result.changes, *(replace(c, reason=Reason.UNUSED) for c in unused)),
-                                                key=lambda c: c.name)),
-                   warnings=tuple(w for w in result.warnings
-                                  if not any(w.startswith(f"orphan: {VECTOR_STORE_KIND} `{n}`") for n in names)))
+    return replace(
+        result,
+        changes=tuple(
+            sorted(
+                (*result.changes, *(replace(c, reason=Reason.UNUSED) for c in unused)), key=lambda c: c.name
+            )
+        ),
+        warnings=tuple(
+            w
+            for w in result.warnings
+            if not any(w.startswith(f"orphan: {VECTOR_STORE_KIND} `{n}`") for n in names)
+        ),
+    )
 
 
 def plan_kept_files(desired: Mapping[str, DesiredItem], found: Any, context: Any) -> Plan:
@@ -937,10 +1121,20 @@ def plan_kept_files(desired: Mapping[str, DesiredItem], found: Any, context: Any
 def knowledge_kinds(sync: KnowledgeSync) -> tuple[Kind, ...]:
     """The assistants backend's `file` and `vector_store` kinds, referenced kinds first, read with its view."""
     return (
-        Kind(FILE_KIND, FilesMapping(), FilesClient(sync.sdk, sync.project, sync.environment, sync),
-             planner=plan_files, in_view_of="assistant"),
-        Kind(VECTOR_STORE_KIND, VectorStoresMapping(), VectorStoresClient(sync), planner=plan_stores,
-             in_view_of="assistant"),
+        Kind(
+            FILE_KIND,
+            FilesMapping(),
+            FilesClient(sync.sdk, sync.project, sync.environment, sync),
+            planner=plan_files,
+            in_view_of="assistant",
+        ),
+        Kind(
+            VECTOR_STORE_KIND,
+            VectorStoresMapping(),
+            VectorStoresClient(sync),
+            planner=plan_stores,
+            in_view_of="assistant",
+        ),
     )
 
 

@@ -35,11 +35,14 @@ class Endpoint:
         return sdk.get(self._item(object_id), cast_to=object, options=self._options()).http_response
 
     def create(self, sdk: Any, payload: Mapping[str, Any]) -> Any:
-        return sdk.post(self.path, cast_to=object, body=self._body(payload), options=self._options()).http_response
+        return sdk.post(
+            self.path, cast_to=object, body=self._body(payload), options=self._options()
+        ).http_response
 
     def update(self, sdk: Any, object_id: str, payload: Mapping[str, Any]) -> Any:
-        return sdk.post(self._item(object_id), cast_to=object, body=self._body(payload),
-                        options=self._options()).http_response
+        return sdk.post(
+            self._item(object_id), cast_to=object, body=self._body(payload), options=self._options()
+        ).http_response
 
     def delete(self, sdk: Any, object_id: str) -> Any:
         return sdk.delete(self._item(object_id), cast_to=object, options=self._options()).http_response
@@ -52,8 +55,10 @@ class Endpoint:
         return path_template(self.path + "/{object_id}", object_id=object_id)
 
     def _options(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        options: dict[str, Any] = {"headers": {"OpenAI-Beta": self.beta, RAW_RESPONSE_HEADER: "true"},
-                                   "security": {"bearer_auth": True}}
+        options: dict[str, Any] = {
+            "headers": {"OpenAI-Beta": self.beta, RAW_RESPONSE_HEADER: "true"},
+            "security": {"bearer_auth": True},
+        }
         if params is not None:
             options["params"] = dict(params)
         return options
@@ -65,9 +70,37 @@ class Endpoint:
         return body
 
 
-ASSISTANTS = Endpoint("/assistants", "assistants=v2", (
-    "model", "description", "instructions", "metadata", "name", "reasoning_effort", "response_format",
-    "temperature", "tool_resources", "tools", "top_p"))
-AGENTS = Endpoint("/agents", "agents=v1", (
-    "model", "service_tier", "compaction", "experimental", "instructions", "metadata", "multi_agent", "name",
-    "reasoning", "text", "tools"))
+ASSISTANTS = Endpoint(
+    "/assistants",
+    "assistants=v2",
+    (
+        "model",
+        "description",
+        "instructions",
+        "metadata",
+        "name",
+        "reasoning_effort",
+        "response_format",
+        "temperature",
+        "tool_resources",
+        "tools",
+        "top_p",
+    ),
+)
+AGENTS = Endpoint(
+    "/agents",
+    "agents=v1",
+    (
+        "model",
+        "service_tier",
+        "compaction",
+        "experimental",
+        "instructions",
+        "metadata",
+        "multi_agent",
+        "name",
+        "reasoning",
+        "text",
+        "tools",
+    ),
+)

@@ -66,8 +66,11 @@ class SkillsMapping:
             self._files.pop(stale, None)
         self._latest[spec.name] = key
         self._files[key] = spec.files
-        return {"files": files, "folder": spec.folder_shown or spec.folder.as_posix(),
-                "keep_versions": spec.keep_versions}
+        return {
+            "files": files,
+            "folder": spec.folder_shown or spec.folder.as_posix(),
+            "keep_versions": spec.keep_versions,
+        }
 
     def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
         return {"files": dict(raw.get("files") or {})}
@@ -79,8 +82,10 @@ class SkillsMapping:
         """What the client zips: the files (or the folder to read them from), the ownership manifest."""
         owner = parse_owner(metadata)
         payload: dict[str, Any] = {
-            "files": dict(essence["files"]), "folder": essence["folder"],
-            "keep_versions": int(essence.get("keep_versions") or 5), "top": owner.spec if owner else "skill",
+            "files": dict(essence["files"]),
+            "folder": essence["folder"],
+            "keep_versions": int(essence.get("keep_versions") or 5),
+            "top": owner.spec if owner else "skill",
             "manifest": {"owner": metadata.get(OWNER_KEY, ""), "hash": metadata.get(HASH_KEY, "")},
         }
         data = self._files.get(content_digest(essence["files"]))
@@ -88,8 +93,9 @@ class SkillsMapping:
             payload["data"] = data
         return payload
 
-    def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
-                       metadata: Mapping[str, str]) -> dict[str, Any]:
+    def update_payload(
+        self, essence: Mapping[str, Any], changed: Sequence[str], metadata: Mapping[str, str]
+    ) -> dict[str, Any]:
         payload = self.create_payload(essence, metadata)
         payload["content_changed"] = "files" in changed
         return payload
@@ -121,21 +127,33 @@ class SkillDirectory:
         self.project = project
         self.environment = environment
         self._lock = threading.Lock()
-        self._claims: dict[str, dict[str, tuple[int, int]]] = {}  # spec name -> skill id -> (created_at, order)
+        self._claims: dict[
+            str, dict[str, tuple[int, int]]
+        ] = {}  # spec name -> skill id -> (created_at, order)
         self._defaults: dict[str, tuple[str, str]] = {}  # skill id -> (default version, content digest)
         self._made: dict[tuple[str, str], dict[str, str]] = {}  # (spec name, digest) -> skill id -> version
 
     def owns(self, owner: Owner | None) -> bool:
         return owner is not None and (owner.project, owner.environment) == (self.project, self.environment)
 
-    def record(self, owner: Owner | None, skill_id: str, version: str, digest: str, *, default: bool,
-               created_at: int = 0) -> None:
+    def record(
+        self,
+        owner: Owner | None,
+        skill_id: str,
+        version: str,
+        digest: str,
+        *,
+        default: bool,
+        created_at: int = 0,
+    ) -> None:
         if not self.owns(owner):
             return
         assert owner is not None
         with self._lock:
             claims = self._claims.setdefault(owner.spec, {})
-            claims.setdefault(skill_id, (created_at, len(claims)))  # ties keep the listing's order (oldest first)
+            claims.setdefault(
+                skill_id, (created_at, len(claims))
+            )  # ties keep the listing's order (oldest first)
             self._made.setdefault((owner.spec, digest), {})[skill_id] = version
             if default:
                 self._defaults[skill_id] = (version, digest)
@@ -193,20 +211,32 @@ class SkillsClient:
         """The skill with its files' digests and owner (from the archive)."""
         data = self._sdk.skills.content.with_raw_response.retrieve(skill["id"]).http_response.content
         files, manifest = read_archive(data)
-        metadata = {key: manifest[name] for key, name in ((OWNER_KEY, "owner"), (HASH_KEY, "hash")) if manifest.get(name)}
+        metadata = {
+            key: manifest[name]
+            for key, name in ((OWNER_KEY, "owner"), (HASH_KEY, "hash"))
+            if manifest.get(name)
+        }
         raw = {**skill, "files": files, "archive": hashlib.sha256(data).hexdigest(), "metadata": metadata}
         live = LiveObject.from_raw(raw)
         if skill.get("default_version") is not None and live.digests is not None:
             created = skill.get("created_at")
-            self.directory.record(live.owner, live.id, str(skill["default_version"]), live.digests.full[:PIN_LENGTH],
-                                  default=True, created_at=created if isinstance(created, int) else 0)
+            self.directory.record(
+                live.owner,
+                live.id,
+                str(skill["default_version"]),
+                live.digests.full[:PIN_LENGTH],
+                default=True,
+                created_at=created if isinstance(created, int) else 0,
+            )
         return live
 
     def versions(self, skill_id: str) -> list[dict[str, Any]]:
         resource = self._sdk.skills.versions
 
         def fetch(query: dict[str, Any]) -> Any:
-            return resource.with_raw_response.list(skill_id, limit=PAGE_SIZE, order="asc", **query).http_response
+            return resource.with_raw_response.list(
+                skill_id, limit=PAGE_SIZE, order="asc", **query
+            ).http_response
 
         return read_list(fetch, SKILL_VERSION, page_size=PAGE_SIZE)
 
@@ -222,7 +252,8 @@ class SkillsClient:
     def version_archive(self, skill_id: str, version: str) -> tuple[dict[str, str], dict[str, str]]:
         """A kept version's file digests and ownership manifest (one content download)."""
         data = self._sdk.skills.versions.content.with_raw_response.retrieve(
-            version, skill_id=skill_id).http_response.content
+            version, skill_id=skill_id
+        ).http_response.content
         return read_archive(data)
 
     def list_all(self) -> list[LiveObject]:
@@ -254,14 +285,17 @@ class SkillsClient:
             except ArchiveProblem as exc:
                 raise OrchestratorError(f"skill folder `{folder}` {exc}") from None
             if file_digests(files) != dict(payload["files"]):
-                raise OrchestratorError(f"skill folder `{folder}` changed since the plan was made; "
-                                        "run `orchestrator diff --out PLAN` again")
+                raise OrchestratorError(
+                    f"skill folder `{folder}` changed since the plan was made; "
+                    "run `orchestrator diff --out PLAN` again"
+                )
         return build(files, payload["top"], payload["manifest"]).data
 
     def create(self, payload: Mapping[str, Any]) -> LiveObject:
         archive = self._archive(payload)
         response = self._sdk_once.skills.with_raw_response.create(
-            files=("skill.zip", archive, "application/zip")).http_response
+            files=("skill.zip", archive, "application/zip")
+        ).http_response
         self.uploads += 1
         return self._read(read_object(response, SKILL))
 
@@ -291,21 +325,32 @@ class SkillsClient:
                     break
         if target is None:
             created = self._sdk_once.skills.versions.with_raw_response.create(
-                object_id, files=("skill.zip", self._archive(payload), "application/zip"), default=True).http_response
+                object_id, files=("skill.zip", self._archive(payload), "application/zip"), default=True
+            ).http_response
             self.uploads += 1
             target = str(read_object(created, SKILL_VERSION)["version"])
             versions.append({"version": target})
-        self.prune_versions(object_id, int(payload.get("keep_versions") or 5), keep=target,
-                            numbers=[str(v["version"]) for v in versions])
+        self.prune_versions(
+            object_id,
+            int(payload.get("keep_versions") or 5),
+            keep=target,
+            numbers=[str(v["version"]) for v in versions],
+        )
         live = self.retrieve(object_id)
         assert live is not None
         return live
 
-    def prune_versions(self, skill_id: str, keep_count: int, *, keep: str,
-                       numbers: Sequence[str] | None = None) -> list[str]:
+    def prune_versions(
+        self, skill_id: str, keep_count: int, *, keep: str, numbers: Sequence[str] | None = None
+    ) -> list[str]:
         """Delete all but the keep_count most recent versions (never the default one)."""
-        found = sorted({int(n) for n in (numbers if numbers is not None else
-                                         [v["version"] for v in self.versions(skill_id)])}, reverse=True)
+        found = sorted(
+            {
+                int(n)
+                for n in (numbers if numbers is not None else [v["version"] for v in self.versions(skill_id)])
+            },
+            reverse=True,
+        )
         kept = set(found[:keep_count]) | {int(keep)}
         deleted = [str(n) for n in found if n not in kept]
         for number in deleted:

@@ -47,8 +47,10 @@ def budgeted_http_client(*, timeout: float, max_response_bytes: int = MAX_RESPON
     of it (the direct one and any proxy's from the environment) held to the budget."""
     client = openai.DefaultHttpxClient()
     client._transport = Budgeted(client._transport, timeout, max_response_bytes)
-    client._mounts = {pattern: None if inner is None else Budgeted(inner, timeout, max_response_bytes)
-                      for pattern, inner in client._mounts.items()}
+    client._mounts = {
+        pattern: None if inner is None else Budgeted(inner, timeout, max_response_bytes)
+        for pattern, inner in client._mounts.items()
+    }
     return client
 
 
@@ -79,7 +81,9 @@ class Budgeted:
         if declared and declared.isdigit() and int(declared) > self._max_bytes:
             response.close()
             raise _too_large(where, self._max_bytes, f"declared {int(declared):,} bytes")
-        response.stream = self._stream(response.stream, where, deadline, allowed, self._max_bytes, self._httpx)
+        response.stream = self._stream(
+            response.stream, where, deadline, allowed, self._max_bytes, self._httpx
+        )
         return response
 
     def close(self) -> None:
@@ -97,8 +101,9 @@ def _bounded_stream_class(httpx: Any) -> Any:
     """A response body stream (of httpx or httpx2) that stops at the size bound and at the deadline."""
 
     class BoundedStream(httpx.SyncByteStream):  # type: ignore[misc]
-        def __init__(self, inner: Any, where: _Where, deadline: float, allowed: float, max_bytes: int,
-                     module: Any) -> None:
+        def __init__(
+            self, inner: Any, where: _Where, deadline: float, allowed: float, max_bytes: int, module: Any
+        ) -> None:
             self._inner, self._where, self._deadline, self._allowed = inner, where, deadline, allowed
             self._max_bytes, self._timeout_error = max_bytes, module.TimeoutException
 
@@ -166,7 +171,9 @@ class _DeadlineStream:
     def close(self) -> None:
         self._inner.close()
 
-    def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> Any:
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> Any:
         return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, _left(timeout)))
 
     def get_extra_info(self, info: str) -> Any:
@@ -179,9 +186,17 @@ class _DeadlineBackend:
     def __init__(self, inner: Any) -> None:
         self._inner = inner
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: Any = None) -> Any:
-        return _DeadlineStream(self._inner.connect_tcp(host, port, _left(timeout), local_address, socket_options))
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> Any:
+        return _DeadlineStream(
+            self._inner.connect_tcp(host, port, _left(timeout), local_address, socket_options)
+        )
 
     def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> Any:
         return _DeadlineStream(self._inner.connect_unix_socket(path, _left(timeout), socket_options))
@@ -225,15 +240,18 @@ def _public_url(url: Any) -> str:
 
 
 def _too_large(where: _Where, bound: int, detail: str) -> BudgetExceeded:
-    return BudgetExceeded(f"{where} answered with a body over the bound of {bound:,} bytes ({detail}); stopped "
-                          "reading it")
+    return BudgetExceeded(
+        f"{where} answered with a body over the bound of {bound:,} bytes ({detail}); stopped reading it"
+    )
 
 
 def _late(where: _Where, allowed: float) -> BudgetExceeded:
     uploaded = f", plus {UPLOAD_SECONDS_PER_MIB:g} s per MiB it uploads" if where.uploads else ""
     seconds = f"{allowed:,.0f}" if allowed >= 10 else f"{allowed:.2g}"
-    message = (f"{where} was not answered in full within its deadline of {seconds} s (the target's "
-               f"`timeout`, for the whole request{uploaded}); stopped waiting for it")
+    message = (
+        f"{where} was not answered in full within its deadline of {seconds} s (the target's "
+        f"`timeout`, for the whole request{uploaded}); stopped waiting for it"
+    )
     return _deadline_class(_module_of_request(where.request))(message, request=where.request)
 
 
@@ -244,6 +262,7 @@ def _deadline_class(httpx: Any) -> type:
     """DeadlineExceeded for one HTTP library: a BudgetExceeded that is also its ReadTimeout (retried by the SDK)."""
     found = _DEADLINE_CLASSES.get(httpx.__name__)
     if found is None:
+
         class DeadlineExceeded(httpx.ReadTimeout, BudgetExceeded):  # type: ignore[misc, name-defined]
             def __init__(self, message: str, *, request: Any = None) -> None:
                 from orchestrator.secrets import redact

@@ -69,20 +69,28 @@ class VaultsMapping:
 
     def desired_essence(self, spec: Any, changed_secrets: frozenset[str] = frozenset()) -> dict[str, Any]:
         """spec: a VaultSpec; changed_secrets: credentials whose value no longer matches its digest."""
-        self._sources[spec.name] = {c.name: (c.revision, tuple(s for _, s in sorted(c.secrets.items())))
-                                    for c in spec.credentials}
+        self._sources[spec.name] = {
+            c.name: (c.revision, tuple(s for _, s in sorted(c.secrets.items()))) for c in spec.credentials
+        }
         return {
             "name": spec.display_name,
             "metadata": dict(spec.metadata),
             "credentials": {
-                c.name: {"auth": plain_auth(c.auth), "metadata": dict(c.metadata),
-                         "secret": marker(c.revision, c.name in changed_secrets)}
+                c.name: {
+                    "auth": plain_auth(c.auth),
+                    "metadata": dict(c.metadata),
+                    "secret": marker(c.revision, c.name in changed_secrets),
+                }
                 for c in sorted(spec.credentials, key=lambda c: c.name)
             },
             "secret_sources": {
-                c.name: {"revision": c.revision,
-                         "sources": {p: {"from_env": s.env} if s.env is not None else {"from_file": s.file}
-                                     for p, s in sorted(c.secrets.items())}}
+                c.name: {
+                    "revision": c.revision,
+                    "sources": {
+                        p: {"from_env": s.env} if s.env is not None else {"from_file": s.file}
+                        for p, s in sorted(c.secrets.items())
+                    },
+                }
                 for c in sorted(spec.credentials, key=lambda c: c.name)
             },
         }
@@ -97,7 +105,8 @@ class VaultsMapping:
                 "auth": plain_auth(item.get("auth") or {}),
                 "metadata": {k: v for k, v in user_metadata(item.get("metadata")).items() if k != SECRET_KEY},
                 "secret": marker(recorded.revision, self._moved(recorded, sources.get(item["name"])))
-                if recorded else "unknown (not set by orchestrator)",
+                if recorded
+                else "unknown (not set by orchestrator)",
             }
         return {
             "name": raw.get("name"),
@@ -113,7 +122,9 @@ class VaultsMapping:
         if any(source.env is None for source in wanted[1]):
             return False
         values = [try_resolve(source, self._environ) for source in wanted[1]]
-        return all(v is not None for v in values) and not recorded.matches(*[v for v in values if v is not None])
+        return all(v is not None for v in values) and not recorded.matches(
+            *[v for v in values if v is not None]
+        )
 
     def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool:
         return creating or "credentials" in changed
@@ -121,8 +132,9 @@ class VaultsMapping:
     def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
         return {"name": essence["name"], "metadata": dict(metadata), "credentials": _wanted(essence)}
 
-    def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
-                       metadata: Mapping[str, str]) -> dict[str, Any]:
+    def update_payload(
+        self, essence: Mapping[str, Any], changed: Sequence[str], metadata: Mapping[str, str]
+    ) -> dict[str, Any]:
         payload: dict[str, Any] = {"metadata": dict(metadata)}
         if "name" in changed:
             payload["name"] = essence["name"]
@@ -134,10 +146,14 @@ class VaultsMapping:
 def _wanted(essence: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Each credential the vault should hold: settings, secret sources (never values), revision."""
     return [
-        {"name": name, "auth": cred["auth"], "metadata": cred["metadata"],
-         "revision": essence["secret_sources"][name]["revision"],
-         "force_rotate": SECRET_CHANGED in cred["secret"],
-         "sources": essence["secret_sources"][name]["sources"]}
+        {
+            "name": name,
+            "auth": cred["auth"],
+            "metadata": cred["metadata"],
+            "revision": essence["secret_sources"][name]["revision"],
+            "force_rotate": SECRET_CHANGED in cred["secret"],
+            "sources": essence["secret_sources"][name]["sources"],
+        }
         for name, cred in essence["credentials"].items()
     ]
 
@@ -146,8 +162,10 @@ def secret_markers(spec: Any, live: LiveObject | None, environ: Mapping[str, str
     """Credentials whose secret, readable now, no longer matches the digest recorded live."""
     if live is None:
         return frozenset()
-    recorded = {item["name"]: parse_stamp((item.get("metadata") or {}).get(SECRET_KEY))
-                for item in live.raw.get("credentials") or []}
+    recorded = {
+        item["name"]: parse_stamp((item.get("metadata") or {}).get(SECRET_KEY))
+        for item in live.raw.get("credentials") or []
+    }
     changed = set()
     for cred in spec.credentials:
         mark = recorded.get(cred.name)
@@ -207,8 +225,10 @@ def owned_credentials(vaults: Iterable[LiveObject]) -> dict[tuple[str, str], dic
             continue
         refs = found.setdefault((vault.owner.project, vault.owner.environment), {})
         for item in vault.raw.get("credentials") or []:
-            refs.setdefault(f"{vault.owner.spec}/{item['name']}",
-                            (str(item["id"]), credential_settings(item.get("auth") or {})))
+            refs.setdefault(
+                f"{vault.owner.spec}/{item['name']}",
+                (str(item["id"]), credential_settings(item.get("auth") or {})),
+            )
     return found
 
 
@@ -225,7 +245,9 @@ class VaultsClient:
         resource = self._sdk.beta.agents.vaults.credentials
 
         def fetch(query: dict[str, Any]) -> Any:
-            return resource.with_raw_response.list(vault_id, limit=PAGE_SIZE, order="asc", **query).http_response
+            return resource.with_raw_response.list(
+                vault_id, limit=PAGE_SIZE, order="asc", **query
+            ).http_response
 
         return read_list(fetch, CREDENTIAL, page_size=PAGE_SIZE)
 
@@ -260,7 +282,8 @@ class VaultsClient:
     def create(self, payload: Mapping[str, Any]) -> LiveObject:
         with self._listings.writing(VAULTS):
             response = self._sdk_once.beta.agents.vaults.with_raw_response.create(
-                name=payload["name"], metadata=payload["metadata"]).http_response
+                name=payload["name"], metadata=payload["metadata"]
+            ).http_response
             vault = read_object(response, VAULT)
             self._reconcile(str(vault["id"]), payload.get("credentials") or [], [])
         return self._live(vault)
@@ -268,7 +291,9 @@ class VaultsClient:
     def update(self, object_id: str, payload: Mapping[str, Any]) -> LiveObject:
         fields = {k: payload[k] for k in ("name", "metadata") if k in payload}
         with self._listings.writing(VAULTS):
-            response = self._sdk.beta.agents.vaults.with_raw_response.update(object_id, **fields).http_response
+            response = self._sdk.beta.agents.vaults.with_raw_response.update(
+                object_id, **fields
+            ).http_response
             vault = read_object(response, VAULT)
             if "credentials" in payload:
                 self._reconcile(object_id, payload["credentials"], self._credentials(object_id))
@@ -287,7 +312,9 @@ class VaultsClient:
                 return
         check_deleted(response, VAULT, object_id)
 
-    def _reconcile(self, vault_id: str, wanted: Sequence[Mapping[str, Any]], live: Sequence[Mapping[str, Any]]) -> None:
+    def _reconcile(
+        self, vault_id: str, wanted: Sequence[Mapping[str, Any]], live: Sequence[Mapping[str, Any]]
+    ) -> None:
         """Create, rotate, re-label and delete credentials so the vault holds exactly `wanted`."""
         credentials = self._sdk.beta.agents.vaults.credentials
         by_name = {item["name"]: item for item in live}
@@ -303,15 +330,21 @@ class VaultsClient:
                 salt = new_salt()
                 metadata = {**cred["metadata"], SECRET_KEY: stamp(cred["revision"], salt, *ordered)}
                 self._sdk_once.beta.agents.vaults.credentials.create(
-                    vault_id, name=cred["name"], auth=_with_secrets(cred["auth"], values), metadata=metadata)
+                    vault_id, name=cred["name"], auth=_with_secrets(cred["auth"], values), metadata=metadata
+                )
                 continue
-            rotate = (recorded is None or recorded.revision != cred["revision"] or cred.get("force_rotate")
-                      or not recorded.matches(*ordered))
+            rotate = (
+                recorded is None
+                or recorded.revision != cred["revision"]
+                or cred.get("force_rotate")
+                or not recorded.matches(*ordered)
+            )
             salt = new_salt() if rotate or recorded is None else recorded.salt
             metadata = {**cred["metadata"], SECRET_KEY: stamp(cred["revision"], salt, *ordered)}
             if rotate:
-                credentials.update(current["id"], vault_id=vault_id, metadata=metadata,
-                                   auth=_rotation(cred["auth"], values))
+                credentials.update(
+                    current["id"], vault_id=vault_id, metadata=metadata, auth=_rotation(cred["auth"], values)
+                )
             elif metadata != current.get("metadata"):
                 credentials.update(current["id"], vault_id=vault_id, metadata=metadata)
         for stale in by_name.values():
@@ -331,6 +364,8 @@ def secrets_read_by(change: Any) -> list[tuple[str, str, SecretSource]]:
         return []
     if change.action is Action.UPDATE and not CREDENTIAL_KEYS & set(change.changed_keys):
         return []
-    return [(name, pointer, _source(source))
-            for name, entry in sorted((essence.get("secret_sources") or {}).items())
-            for pointer, source in sorted((entry.get("sources") or {}).items())]
+    return [
+        (name, pointer, _source(source))
+        for name, entry in sorted((essence.get("secret_sources") or {}).items())
+        for pointer, source in sorted((entry.get("sources") or {}).items())
+    ]

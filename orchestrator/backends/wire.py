@@ -53,9 +53,14 @@ ENVIRONMENT_TEMPLATE = Shape("agent.environment.template")
 Fetch = Callable[[dict[str, Any]], Any]
 
 
-def read_list(fetch: Fetch, shape: Shape, *, page_size: int,
-              on_page: Callable[[list[dict[str, Any]]], None] | None = None,
-              hint: Sequence[str] = ()) -> list[dict[str, Any]]:
+def read_list(
+    fetch: Fetch,
+    shape: Shape,
+    *,
+    page_size: int,
+    on_page: Callable[[list[dict[str, Any]]], None] | None = None,
+    hint: Sequence[str] = (),
+) -> list[dict[str, Any]]:
     """Every object of a cursor-paged list, oldest first as the server orders them; on_page sees each page's
     new objects once they passed the checks.
 
@@ -89,10 +94,14 @@ class Ahead:
 
         # a list of exactly k pages ends on its k-th page (has_more: false): no page after its last id
         cursors: list[str | None] = [None, *(hint[i] for i in range(page_size - 1, len(hint) - 1, page_size))]
-        self._pool = ThreadPoolExecutor(max_workers=min(AHEAD_THREADS, len(cursors)), thread_name_prefix="page")
+        self._pool = ThreadPoolExecutor(
+            max_workers=min(AHEAD_THREADS, len(cursors)), thread_name_prefix="page"
+        )
         context = contextvars.copy_context()
-        self._pages = {cursor: self._pool.submit(context.copy().run, fetch, {} if cursor is None else
-                                                 {"after": cursor}) for cursor in cursors}
+        self._pages = {
+            cursor: self._pool.submit(context.copy().run, fetch, {} if cursor is None else {"after": cursor})
+            for cursor in cursors
+        }
 
     def take(self, cursor: str | None) -> Any:
         """The answer to the page after cursor, when it was asked for and came (None: ask for it now; a
@@ -151,8 +160,13 @@ class Known:
                 self._created.pop(object_id, None)
 
 
-def _read_pages(fetch: Fetch, shape: Shape, page_size: int, on_page: Callable[[list[dict[str, Any]]], None] | None,
-                ahead: Ahead | None) -> list[dict[str, Any]]:
+def _read_pages(
+    fetch: Fetch,
+    shape: Shape,
+    page_size: int,
+    on_page: Callable[[list[dict[str, Any]]], None] | None,
+    ahead: Ahead | None,
+) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     seen: set[str] = set()
     query: dict[str, Any] = {}
@@ -167,7 +181,8 @@ def _read_pages(fetch: Fetch, shape: Shape, page_size: int, on_page: Callable[[l
         if len(found) + len(raw) > MAX_ITEMS:
             raise UnexpectedResponse(
                 f"GET {url} listed more than {MAX_ITEMS:,} {shape.object} objects (the bound of one listing); "
-                "stopped instead of reading without end")
+                "stopped instead of reading without end"
+            )
         page = [settle_times(item) for item in raw]
         for index, item in enumerate(page):
             check_object(item, shape, url, where=f"data[{index}]")
@@ -179,25 +194,30 @@ def _read_pages(fetch: Fetch, shape: Shape, page_size: int, on_page: Callable[[l
                 raise UnexpectedResponse(
                     f"GET {url} listed {shape.object} {item['id']} again (already read on an earlier page or "
                     "earlier on this one): the server does not honour the `after` cursor, so the listing "
-                    "cannot be trusted; stopped instead of reading the same objects forever")
+                    "cannot be trusted; stopped instead of reading the same objects forever"
+                )
             seen.add(item["id"])
         found.extend(items)
         if on_page is not None and items:
             on_page(items)
         has_more = body.get("has_more")
         if has_more is not None and not isinstance(has_more, bool):
-            raise UnexpectedResponse(f"GET {url} answered `has_more: {_kind(has_more)}`; expected true or false")
+            raise UnexpectedResponse(
+                f"GET {url} answered `has_more: {_kind(has_more)}`; expected true or false"
+            )
         if has_more is False:
             return found
         if not items:
             if has_more:
                 raise UnexpectedResponse(
-                    f"GET {url} answered `has_more: true` with no objects: the rest of the list cannot be read")
+                    f"GET {url} answered `has_more: true` with no objects: the rest of the list cannot be read"
+                )
             return found
         query["after"] = items[-1]["id"]  # no `has_more`: the list ends on an empty page
     raise UnexpectedResponse(
         f"GET {url} still had more {shape.object} objects after {MAX_PAGES:,} pages (the bound of one listing); "
-        "stopped instead of reading without end")
+        "stopped instead of reading without end"
+    )
 
 
 def read_object(response: Any, shape: Shape) -> dict[str, Any]:
@@ -230,36 +250,51 @@ def check_deleted(response: Any, shape: Shape, object_id: str) -> None:
     body = decode_json(response, url)
     if not isinstance(body, Mapping) or body.get("deleted") is not True or body.get("id") != object_id:
         raise UnexpectedResponse(
-            f"DELETE {url} answered {_describe(body)}; expected {{\"id\": \"{object_id}\", "
-            f"\"object\": \"{shape.object}.deleted\", \"deleted\": true}}: the {shape.object} may not be deleted")
+            f'DELETE {url} answered {_describe(body)}; expected {{"id": "{object_id}", '
+            f'"object": "{shape.object}.deleted", "deleted": true}}: the {shape.object} may not be deleted'
+        )
 
 
 def check_envelope(body: Any, url: str) -> list[Any]:
     """The page's objects: `data` must be a list; `object`, when there, must say `list` (compatible servers
     leave it out, and `has_more` too, as the SDK allows); other keys are ignored."""
-    if not isinstance(body, Mapping) or body.get("object", "list") != "list" or not isinstance(body.get("data"), list):
+    if (
+        not isinstance(body, Mapping)
+        or body.get("object", "list") != "list"
+        or not isinstance(body.get("data"), list)
+    ):
         raise UnexpectedResponse(
             f"GET {url} answered {_describe(body)} instead of a list envelope "
-            "({\"data\": [...]}, with \"object\": \"list\" and \"has_more\" when given); is the target's "
-            "base_url an OpenAI-compatible API?")
+            '({"data": [...]}, with "object": "list" and "has_more" when given); is the target\'s '
+            "base_url an OpenAI-compatible API?"
+        )
     return list(body["data"])
 
 
 def check_object(item: Any, shape: Shape, url: str, *, where: str = "the response") -> None:
     if not isinstance(item, Mapping):
-        raise UnexpectedResponse(f"{url}: {where} is {_describe(item)}; expected an object of type `{shape.object}`")
+        raise UnexpectedResponse(
+            f"{url}: {where} is {_describe(item)}; expected an object of type `{shape.object}`"
+        )
     if item.get("object", shape.object if shape.object_optional else None) != shape.object:
         raise UnexpectedResponse(
-            f"{url}: {where} has `object: {_kind(item.get('object'))}`; expected `{shape.object}`")
+            f"{url}: {where} has `object: {_kind(item.get('object'))}`; expected `{shape.object}`"
+        )
     object_id = item.get("id")
-    if not isinstance(object_id, str) or not object_id.startswith(shape.prefix) or len(object_id) <= len(shape.prefix) \
-            or any(c.isspace() or c in "/?#" for c in object_id) or len(object_id) > 256:
+    if (
+        not isinstance(object_id, str)
+        or not object_id.startswith(shape.prefix)
+        or len(object_id) <= len(shape.prefix)
+        or any(c.isspace() or c in "/?#" for c in object_id)
+        or len(object_id) > 256
+    ):
         expected = f"a string starting with `{shape.prefix}`" if shape.prefix else "a non-empty string"
         raise UnexpectedResponse(f"{url}: {where} has the id {_kind(object_id)}; expected {expected}")
     created = item.get("created_at")
     if created is not None and (isinstance(created, bool) or not isinstance(created, int)):
-        raise UnexpectedResponse(f"{url}: {where} ({object_id}) has `created_at: {_kind(created)}`; "
-                                 "expected unix seconds")
+        raise UnexpectedResponse(
+            f"{url}: {where} ({object_id}) has `created_at: {_kind(created)}`; expected unix seconds"
+        )
     name = item.get("name")
     if name is not None and not isinstance(name, str):  # import makes file names of it: text only
         raise UnexpectedResponse(f"{url}: {where} ({object_id}) has `name: {_kind(name)}`; expected a string")
@@ -268,11 +303,14 @@ def check_object(item: Any, shape: Shape, url: str, *, where: str = "the respons
         if isinstance(tool, Mapping) and tool.get("type") == "function":
             function = tool.get("function") if isinstance(tool.get("function"), Mapping) else tool
             if not isinstance(function.get("name"), str):
-                raise UnexpectedResponse(f"{url}: {where} ({object_id}) has a function tool named "
-                                         f"{_kind(function.get('name'))}; expected a string")
+                raise UnexpectedResponse(
+                    f"{url}: {where} ({object_id}) has a function tool named "
+                    f"{_kind(function.get('name'))}; expected a string"
+                )
     metadata = item.get("metadata")
-    if metadata is not None and (not isinstance(metadata, Mapping)
-                                 or not all(isinstance(v, str) for v in metadata.values())):
+    if metadata is not None and (
+        not isinstance(metadata, Mapping) or not all(isinstance(v, str) for v in metadata.values())
+    ):
         raise UnexpectedResponse(f"{url}: {where} ({object_id}) has metadata that is not a map of strings")
 
 
@@ -281,8 +319,10 @@ def decode_json(response: Any, url: str) -> Any:
         return response.json()
     except ValueError:
         kind = (getattr(response, "headers", {}) or {}).get("content-type") or "no content type"
-        raise UnexpectedResponse(f"{url} answered HTTP {getattr(response, 'status_code', '?')} with a body that is "
-                                 f"not JSON ({kind})") from None
+        raise UnexpectedResponse(
+            f"{url} answered HTTP {getattr(response, 'status_code', '?')} with a body that is "
+            f"not JSON ({kind})"
+        ) from None
 
 
 def public_url(response: Any) -> str:

@@ -24,18 +24,41 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "diff": ("orchestrator.cli.diff", "diff", "Compare the specs with the live objects."),
     "apply": ("orchestrator.cli.apply", "apply", "Make the live objects match the specs (or a saved plan)."),
     "show": ("orchestrator.cli.show", "show", "Print a saved plan (text, JSON or markdown)."),
-    "comment": ("orchestrator.cli.comment", "comment",
-                "Print one pull-request comment from saved plans, bounded."),
+    "comment": (
+        "orchestrator.cli.comment",
+        "comment",
+        "Print one pull-request comment from saved plans, bounded.",
+    ),
     "graph": ("orchestrator.cli.graph", "graph", "Print the resource graph of the plan (Mermaid or DOT)."),
     "paths": ("orchestrator.cli.paths", "paths", "Print the paths that can change what the project deploys."),
-    "list": ("orchestrator.cli.listing", "list_command", "Show each spec's live id, status and git revision."),
-    "history": ("orchestrator.cli.history", "history", "List the git revisions that changed what a spec deploys."),
-    "rollback": ("orchestrator.cli.rollback", "rollback", "Apply, per spec, the revision before the live one."),
+    "list": (
+        "orchestrator.cli.listing",
+        "list_command",
+        "Show each spec's live id, status and git revision.",
+    ),
+    "history": (
+        "orchestrator.cli.history",
+        "history",
+        "List the git revisions that changed what a spec deploys.",
+    ),
+    "rollback": (
+        "orchestrator.cli.rollback",
+        "rollback",
+        "Apply, per spec, the revision before the live one.",
+    ),
     "destroy": ("orchestrator.cli.destroy", "destroy", "Delete every object the project owns on a target."),
     "watch": ("orchestrator.cli.watch", "watch", "Reconcile now, then on every file change."),
     "import": ("orchestrator.cli.importing", "import_command", "Write specs for existing live objects."),
-    "test": ("orchestrator.cli.test", "test", "Run the behaviour tests (kind: test) against short-lived copies."),
-    "run": ("orchestrator.cli.run", "run", "Send one message to a live assistant, executing bound functions."),
+    "test": (
+        "orchestrator.cli.test",
+        "test",
+        "Run the behaviour tests (kind: test) against short-lived copies.",
+    ),
+    "run": (
+        "orchestrator.cli.run",
+        "run",
+        "Send one message to a live assistant, executing bound functions.",
+    ),
     "chat": ("orchestrator.cli.run", "chat", "Talk to a live assistant interactively."),
     "serve": ("orchestrator.cli.serve", "serve", "Run the local OpenAI-compatible emulator."),
     "mcp": ("orchestrator.cli.mcp", "mcp_command", "Serve the project as MCP tools for AI clients."),
@@ -45,8 +68,26 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 # commands that end by themselves, in seconds: in a process of their own (entry) they run without the cyclic
 # garbage collector, whose passes over the heap of thousands of specs cost a diff of 5,000 specs 0.5 s of
 # CPU and free next to nothing (peak memory is the same without it). watch, run, chat, serve and mcp keep it.
-BOUNDED = frozenset({"init", "validate", "render", "schema", "diff", "apply", "show", "comment", "graph", "paths",
-                     "list", "history", "rollback", "destroy", "import", "test"})
+BOUNDED = frozenset(
+    {
+        "init",
+        "validate",
+        "render",
+        "schema",
+        "diff",
+        "apply",
+        "show",
+        "comment",
+        "graph",
+        "paths",
+        "list",
+        "history",
+        "rollback",
+        "destroy",
+        "import",
+        "test",
+    }
+)
 
 
 class LazyGroup(click.Group):
@@ -95,17 +136,31 @@ def _available(name: str) -> bool:
 
 # No site is published yet: the docs are the Markdown pages under docs/ (readable on the forge as they are) and
 # the MkDocs site built from them; put its URL here once there is one.
-DOCS_EPILOG = ("\b\nDocumentation: docs/ in the repository (tutorial, how-to guides, concepts, reference);\n"
-               "as a site: pip install -e '.[docs]' && mkdocs serve. Each command: docs/reference/commands/.")
+DOCS_EPILOG = (
+    "\b\nDocumentation: docs/ in the repository (tutorial, how-to guides, concepts, reference);\n"
+    "as a site: pip install -e '.[docs]' && mkdocs serve. Each command: docs/reference/commands/."
+)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=DOCS_EPILOG)
 @click.version_option(__version__, prog_name="orchestrator")
-@click.option("-C", "directory", type=click.Path(file_okay=False), default=None, metavar="DIR",
-              help="Run as if started in DIR (like git -C).")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-              envvar="ORCHESTRATOR_COLOR", show_envvar=True,
-              help="Colour plans and diagnostics; auto honours NO_COLOR and FORCE_COLOR, else colours a terminal.")
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="Run as if started in DIR (like git -C).",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    envvar="ORCHESTRATOR_COLOR",
+    show_envvar=True,
+    help="Colour plans and diagnostics; auto honours NO_COLOR and FORCE_COLOR, else colours a terminal.",
+)
 @click.pass_context
 def cli(ctx: click.Context, directory: str | None, color: str) -> None:
     """Keep OpenAI assistants and agents in git: validate, diff, apply, watch.

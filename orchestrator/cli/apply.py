@@ -36,22 +36,40 @@ from orchestrator.errors import OrchestratorError
 
 
 @click.command()
-@click.argument("plan_file", metavar="[PLAN]", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument(
+    "plan_file", metavar="[PLAN]", required=False, type=click.Path(dir_okay=False, path_type=Path)
+)
 @directory_option
 @environment_option
 @target_option
 @only_option
 @click.option("--prune", is_flag=True, help="Delete orphans and duplicates too.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed without a terminal).")
-@click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Independent changes applied at once.")
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Independent changes applied at once.",
+)
 @rev_option
 @preview_option
 @events_option
 @output_option("text", "json")
-def apply(plan_file: Path | None, directory: Path | None, environment: str | None, target: str | None,
-          only: tuple[str, ...], prune: bool, yes: bool, parallelism: int, rev: str | None,
-          preview: str | None, events: Path | None, output: str) -> int:
+def apply(
+    plan_file: Path | None,
+    directory: Path | None,
+    environment: str | None,
+    target: str | None,
+    only: tuple[str, ...],
+    prune: bool,
+    yes: bool,
+    parallelism: int,
+    rev: str | None,
+    preview: str | None,
+    events: Path | None,
+    output: str,
+) -> int:
     """Make the live objects match the specs. With PLAN, apply exactly that saved plan.
 
     \b
@@ -65,16 +83,19 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
     """
     bus = make_bus(events)
     if plan_file is None and rev is None:
-        return _apply_working_tree(directory, environment, target, only, prune, yes, parallelism, bus, output,
-                                   preview=preview)
+        return _apply_working_tree(
+            directory, environment, target, only, prune, yes, parallelism, bus, output, preview=preview
+        )
     with ExitStack() as stack:
         try:
             if plan_file is not None:
                 if only or prune or rev:
-                    raise OrchestratorError("--only, --prune and --rev are fixed by the saved plan; "
-                                            "don't pass them with PLAN")
-                return _apply_saved(plan_file, directory, environment, target, yes, parallelism, bus, output,
-                                    preview=preview)
+                    raise OrchestratorError(
+                        "--only, --prune and --rev are fixed by the saved plan; don't pass them with PLAN"
+                    )
+                return _apply_saved(
+                    plan_file, directory, environment, target, yes, parallelism, bus, output, preview=preview
+                )
             source = stack.enter_context(desired_source(directory, environment, target, rev))
         except Invalid:
             return 1
@@ -86,16 +107,30 @@ def apply(plan_file: Path | None, directory: Path | None, environment: str | Non
         selected = parse_only(only, state)
         from orchestrator.engine.sync import make_plan
 
-        with connect(source.project, state.target, state.environment, files_root=source.files_root) as live, \
-                apply_lock(source.project, state.target):
+        with (
+            connect(source.project, state.target, state.environment, files_root=source.files_root) as live,
+            apply_lock(source.project, state.target),
+        ):
             objects = read_live(live, state)
-            plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds), source)
+            plan = stamp(
+                make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds), source
+            )
             return _confirm_and_apply(plan, live, yes, parallelism, bus, output=output, state=state)
 
 
-def _apply_working_tree(directory: Path | None, environment: str | None, target: str | None,
-                        only: tuple[str, ...], prune: bool, yes: bool, parallelism: int, bus: Any,
-                        output: str = "text", *, preview: str | None = None) -> int:
+def _apply_working_tree(
+    directory: Path | None,
+    environment: str | None,
+    target: str | None,
+    only: tuple[str, ...],
+    prune: bool,
+    yes: bool,
+    parallelism: int,
+    bus: Any,
+    output: str = "text",
+    *,
+    preview: str | None = None,
+) -> int:
     """The working tree's specs: the apply lock taken and live state read on the side while they load and
     render (state_and_live); nothing is read before the lock is held, nothing written before the whole
     project validated and the whole plan was shown (and confirmed)."""
@@ -108,9 +143,19 @@ def _apply_working_tree(directory: Path | None, environment: str | None, target:
             selected = parse_only(only, state)
             desired = early.desired(state)
             live, objects = early.result(state)
-            plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds,
-                                   desired=desired, prepared=early.prepared),
-                         Source(state, state.project))
+            plan = stamp(
+                make_plan(
+                    state,
+                    objects,
+                    live.mapping,
+                    prune=prune,
+                    only=selected,
+                    kinds=live.kinds,
+                    desired=desired,
+                    prepared=early.prepared,
+                ),
+                Source(state, state.project),
+            )
             return _confirm_and_apply(plan, live, yes, parallelism, bus, output=output, state=state)
     except Invalid:
         return 1
@@ -129,28 +174,51 @@ def prepare_saved_plan(saved: Plan, selection: Any, source: str) -> Plan:
         raise OrchestratorError(
             f"{source} was made for project {saved.project}, environment {saved.environment}, target "
             f"{saved.target} ({saved.backend}); this run is for project {project.name}, environment {env.name}, "
-            f"target {chosen.name} ({chosen.backend}); nothing was changed" + _how_to_match(saved, selection, source))
+            f"target {chosen.name} ({chosen.backend}); nothing was changed"
+            + _how_to_match(saved, selection, source)
+        )
     mappings = kind_mappings(chosen.backend)
     unknown = sorted({c.kind for c in saved.changes} - set(mappings))
     if unknown:
-        raise OrchestratorError(f"{source}: kind {', '.join(unknown)} does not exist on the {chosen.backend} backend; "
-                                "nothing was changed")
-    problems = [problem for kind, part in split_by_kind(saved).items()
-                for problem in _payload_problems(part, mappings[kind], project.root)]
+        raise OrchestratorError(
+            f"{source}: kind {', '.join(unknown)} does not exist on the {chosen.backend} backend; "
+            "nothing was changed"
+        )
+    problems = [
+        problem
+        for kind, part in split_by_kind(saved).items()
+        for problem in _payload_problems(part, mappings[kind], project.root)
+    ]
     if problems:
-        raise OrchestratorError("\n".join(f"{source}: {problem}" for problem in problems)
-                                + f"\n{source} cannot be applied to this project; nothing was changed")
-    restamped = {id(c): r for kind, part in split_by_kind(saved).items()
-                 for c, r in zip(part.changes, restamp(part, project=project.name, environment=env.name,
-                                                       write_only=mappings[kind].write_only).changes, strict=True)}
+        raise OrchestratorError(
+            "\n".join(f"{source}: {problem}" for problem in problems)
+            + f"\n{source} cannot be applied to this project; nothing was changed"
+        )
+    restamped = {
+        id(c): r
+        for kind, part in split_by_kind(saved).items()
+        for c, r in zip(
+            part.changes,
+            restamp(
+                part, project=project.name, environment=env.name, write_only=mappings[kind].write_only
+            ).changes,
+            strict=True,
+        )
+    }
     return replace(saved, changes=tuple(restamped[id(c)] for c in saved.changes))
 
 
 def split_by_kind(plan: Plan) -> dict[str, Plan]:
     """The plan's changes and duplicates of each kind, as plans of their own (order kept)."""
     kinds = dict.fromkeys([*(c.kind for c in plan.changes), *(d.kind for d in plan.duplicates)])
-    return {kind: replace(plan, changes=tuple(c for c in plan.changes if c.kind == kind),
-                          duplicates=tuple(d for d in plan.duplicates if d.kind == kind)) for kind in kinds}
+    return {
+        kind: replace(
+            plan,
+            changes=tuple(c for c in plan.changes if c.kind == kind),
+            duplicates=tuple(d for d in plan.duplicates if d.kind == kind),
+        )
+        for kind in kinds
+    }
 
 
 def check_saved_live(saved: Plan, live: Any, selection: Any) -> Any:
@@ -159,28 +227,55 @@ def check_saved_live(saved: Plan, live: Any, selection: Any) -> Any:
     from orchestrator.engine.planfile import check_saved_plan
     from orchestrator.engine.sync import live_items
 
-    uses_files = any(c.kind in ("file", "vector_store") or (c.essence or {}).get("knowledge")
-                     or (c.essence or {}).get("code_files") for c in saved.changes)
+    uses_files = any(
+        c.kind in ("file", "vector_store")
+        or (c.essence or {}).get("knowledge")
+        or (c.essence or {}).get("code_files")
+        for c in saved.changes
+    )
     objects = read_live(live, with_knowledge=True if uses_files else None)
     parts = split_by_kind(saved) or {live.mapping.object_kind: saved}
     checks = []
     for kind, part in parts.items():
         other = next((k for k in live.kinds if k.name == kind), None)
-        found, mapping = (objects, live.mapping) if other is None else (objects.kinds.get(kind, ()), other.mapping)
-        checks.append(check_saved_plan(part, live_items(found, mapping), project=selection.project.name,
-                                       environment=selection.environment.name, write_only=mapping.write_only,
-                                       adopt_ids=_adopt_ids(selection) if other is None else None))
+        found, mapping = (
+            (objects, live.mapping) if other is None else (objects.kinds.get(kind, ()), other.mapping)
+        )
+        checks.append(
+            check_saved_plan(
+                part,
+                live_items(found, mapping),
+                project=selection.project.name,
+                environment=selection.environment.name,
+                write_only=mapping.write_only,
+                adopt_ids=_adopt_ids(selection) if other is None else None,
+            )
+        )
     if len(checks) == 1:
         return checks[0], objects
     from orchestrator.engine.planfile import SavedPlanCheck
 
-    merged = SavedPlanCheck(*(tuple(x for check in checks for x in getattr(check, name))
-                              for name in ("ready", "applied", "stale", "foreign")))
+    merged = SavedPlanCheck(
+        *(
+            tuple(x for check in checks for x in getattr(check, name))
+            for name in ("ready", "applied", "stale", "foreign")
+        )
+    )
     return merged, objects
 
 
-def _apply_saved(plan_file: Path, directory: Path | None, environment: str | None, target: str | None,
-                 yes: bool, parallelism: int, bus: Any, output: str = "text", *, preview: str | None = None) -> int:
+def _apply_saved(
+    plan_file: Path,
+    directory: Path | None,
+    environment: str | None,
+    target: str | None,
+    yes: bool,
+    parallelism: int,
+    bus: Any,
+    output: str = "text",
+    *,
+    preview: str | None = None,
+) -> int:
     """Apply a saved plan, which is untrusted input: its file, project, environment and target are checked,
     its ownership metadata recomputed, and every object it updates or deletes re-checked live."""
     from orchestrator.cli.common import caller_path, print_diagnostics
@@ -201,12 +296,17 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
     with connect(project, chosen, env) as live, apply_lock(project, chosen):
         check, objects = check_saved_live(saved, live, selection)
         if check.foreign:
-            echo("error: the saved plan would change objects this project does not own; "
-                       "nothing was changed:", err=True)
+            echo(
+                "error: the saved plan would change objects this project does not own; nothing was changed:",
+                err=True,
+            )
             for problem in check.foreign:
                 echo(f"  - {problem}", err=True)
-            echo("A saved plan may only update or delete objects whose live metadata names project "
-                       f"{project.name} and environment {env.name}.", err=True)
+            echo(
+                "A saved plan may only update or delete objects whose live metadata names project "
+                f"{project.name} and environment {env.name}.",
+                err=True,
+            )
             return 1
         if check.stale:
             echo("error: the saved plan is stale; nothing was changed:", err=True)
@@ -216,16 +316,22 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
             return 1
         from orchestrator.engine.sync import live_duplicates
 
-        duplicates = live_duplicates(objects, split_by_kind(saved).get(live.mapping.object_kind, replace(saved, changes=())),
-                                     live.mapping.object_kind)
+        duplicates = live_duplicates(
+            objects,
+            split_by_kind(saved).get(live.mapping.object_kind, replace(saved, changes=())),
+            live.mapping.object_kind,
+        )
         for kind in live.kinds:
             part = split_by_kind(saved).get(kind.name)
             if part is not None:
                 duplicates += live_duplicates(objects.kinds.get(kind.name, ()), part, kind.name)
         saved = replace(saved, duplicates=duplicates)
         if check.already_applied:
-            echo(f"The saved plan was already applied: live state is what its {len(check.applied)} "
-                       f"change{'s' if len(check.applied) != 1 else ''} produced; nothing was changed.", err=True)
+            echo(
+                f"The saved plan was already applied: live state is what its {len(check.applied)} "
+                f"change{'s' if len(check.applied) != 1 else ''} produced; nothing was changed.",
+                err=True,
+            )
             if output == "json":
                 echo(render_result_json(replace(saved, changes=()), None, command="apply"))
             if saved.duplicates:
@@ -233,8 +339,11 @@ def _apply_saved(plan_file: Path, directory: Path | None, environment: str | Non
                 return 1
             return 0
         if check.applied:
-            echo(f"{len(check.applied)} of {len(saved.actionable)} changes of the saved plan were already "
-                       "applied; applying the others.", err=True)
+            echo(
+                f"{len(check.applied)} of {len(saved.actionable)} changes of the saved plan were already "
+                "applied; applying the others.",
+                err=True,
+            )
             done = {id(c) for c in check.applied}
             saved = replace(saved, changes=tuple(c for c in saved.changes if id(c) not in done))
         return _confirm_and_apply(saved, live, yes, parallelism, bus, output=output)
@@ -249,12 +358,17 @@ def _saved_plan_preview(saved: Plan, selection: Any, preview: str | None, source
     recorded = preview_of(saved.environment, selection.environment.name)
     if preview is not None and recorded != preview:
         what = f"preview {recorded}" if recorded else f"environment {saved.environment}"
-        raise OrchestratorError(f"{source} was made for {what}, not for preview {preview} of environment "
-                                f"{selection.environment.name}; nothing was changed")
+        raise OrchestratorError(
+            f"{source} was made for {what}, not for preview {preview} of environment "
+            f"{selection.environment.name}; nothing was changed"
+        )
     if recorded is None:
         return selection
-    echo(f"{source} was made for preview {recorded} of environment {selection.environment.name}: applying it "
-         "to the preview.", err=True)
+    echo(
+        f"{source} was made for preview {recorded} of environment {selection.environment.name}: applying it "
+        "to the preview.",
+        err=True,
+    )
     return replace(selection, environment=preview_environment(selection.environment, recorded))
 
 
@@ -288,8 +402,10 @@ def _payload_problems(saved: Plan, mapping: Any, root: Path) -> list[str]:
                 mapping.update_payload(change.essence, change.changed_keys, {})
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             detail = f"missing key {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
-            problems.append(f"{change.kind} `{change.name}` [{where}]: does not fit the {mapping.backend} "
-                            f"backend ({detail})")
+            problems.append(
+                f"{change.kind} `{change.name}` [{where}]: does not fit the {mapping.backend} "
+                f"backend ({detail})"
+            )
             continue
         knowledge = change.essence.get("knowledge") or {}
         paths = [*(knowledge.get("files") or {}), *(change.essence.get("code_files") or {})]
@@ -299,8 +415,10 @@ def _payload_problems(saved: Plan, mapping: Any, root: Path) -> list[str]:
             if path.startswith("(external) "):
                 continue
             if not (resolved_root / path).resolve().is_relative_to(resolved_root):
-                problems.append(f"{change.kind} `{change.name}` [{where}]: file `{path}` resolves outside "
-                                "the project folder")
+                problems.append(
+                    f"{change.kind} `{change.name}` [{where}]: file `{path}` resolves outside "
+                    "the project folder"
+                )
     return problems
 
 
@@ -321,8 +439,18 @@ def _adopt_ids(selection: Any) -> dict[str, str]:
     return found
 
 
-def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: Any, *,
-                       command: str = "apply", run: Any = None, output: str = "text", state: Any = None) -> int:
+def _confirm_and_apply(
+    plan: Plan,
+    live: Any,
+    yes: bool,
+    parallelism: int,
+    bus: Any,
+    *,
+    command: str = "apply",
+    run: Any = None,
+    output: str = "text",
+    state: Any = None,
+) -> int:
     """Show the plan, check every secret its writes read is there, ask (or take --yes), then apply it with
     run (default: execute). state: the run's specs, to name a missing secret's file and line.
 
@@ -341,7 +469,9 @@ def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: 
         plan = stamp_applied_at(plan)  # the sweeper dates a preview by its last write
 
     as_json = output == "json"
-    echo(render_plan_text(plan, color=False if as_json else stdout_color()), nl=False, err=as_json, styled=True)
+    echo(
+        render_plan_text(plan, color=False if as_json else stdout_color()), nl=False, err=as_json, styled=True
+    )
     if not plan.has_changes:
         if as_json:
             echo(render_result_json(plan, None, command=command))
@@ -355,15 +485,21 @@ def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: 
         return 1
     if not yes:
         if as_json:
-            echo(f"error: {command} --output json needs --yes (the answer goes to stdout, no one can be "
-                       "asked); nothing was changed", err=True)
+            echo(
+                f"error: {command} --output json needs --yes (the answer goes to stdout, no one can be "
+                "asked); nothing was changed",
+                err=True,
+            )
             return 1
         if not sys.stdin.isatty():
             echo(f"error: {command} needs --yes when no terminal is attached; nothing was changed", err=True)
             return 1
         try:
-            confirmed = _confirm_destroy(plan) if command == "destroy" else \
-                click.confirm("Apply these changes?", default=False, err=True)
+            confirmed = (
+                _confirm_destroy(plan)
+                if command == "destroy"
+                else click.confirm("Apply these changes?", default=False, err=True)
+            )
         except click.Abort as stop:
             if isinstance(stop.__context__, KeyboardInterrupt):
                 raise KeyboardInterrupt from None
@@ -380,14 +516,19 @@ def _confirm_and_apply(plan: Plan, live: Any, yes: bool, parallelism: int, bus: 
 def _confirm_destroy(plan: Plan) -> bool:
     """Deleting is typed out, as terraform destroy asks: `yes`, or the environment's name."""
     count = len(plan.actionable)
-    answer = click.prompt(f"Delete {count} object{'s' if count != 1 else ''} of environment {plan.environment} "
-                          f"on target {plan.target}? Type `yes` or the environment name to confirm",
-                          default="", show_default=False, err=True)
+    answer = click.prompt(
+        f"Delete {count} object{'s' if count != 1 else ''} of environment {plan.environment} "
+        f"on target {plan.target}? Type `yes` or the environment name to confirm",
+        default="",
+        show_default=False,
+        err=True,
+    )
     return answer.strip() in ("yes", plan.environment)
 
 
-def execute(plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str = "apply",
-            output: str = "text") -> int:
+def execute(
+    plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str = "apply", output: str = "text"
+) -> int:
     """Apply the plan, printing each result as it finishes (so an interrupted apply still shows what it did);
     with output json the lines go to stderr and stdout gets the result as one JSON object."""
     import threading
@@ -417,7 +558,9 @@ def execute(plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str =
 
     with activity:
         result = run_plan(plan, live, parallelism, bus, on_outcome=report, progress=activity.note)
-    for outcome in result.outcomes:  # what the duplicate check after the writes changed since they were printed
+    for (
+        outcome
+    ) in result.outcomes:  # what the duplicate check after the writes changed since they were printed
         if id(outcome) not in streamed:
             echo(redact(render_outcome(outcome)) + " (after the duplicate check)", err=as_json)
     echo(redact(render_summary(result, command=command)), nl=False, err=as_json)
@@ -441,39 +584,78 @@ def render_result_json(plan: Plan, result: Any, *, command: str) -> str:
     data = {
         "format_version": 1,
         "command": command,
-        "project": plan.project, "environment": plan.environment, "target": plan.target, "backend": plan.backend,
+        "project": plan.project,
+        "environment": plan.environment,
+        "target": plan.target,
+        "backend": plan.backend,
         "ok": bool(result.ok) if result is not None else not plan.duplicates,
-        "summary": {**counts,
-                    "duplicates_removed": len(verification.removed) if verification is not None else 0,
-                    "duplicates_left": len(verification.remaining) if verification is not None
-                    else len(plan.duplicates)},
-        "outcomes": [{"kind": o.change.kind, "name": o.change.name, "action": o.change.action.value,
-                      "id": o.id, "ok": bool(o.ok), "error": None if o.ok else str(o.error),
-                      "note": o.note or None} for o in outcomes],
+        "summary": {
+            **counts,
+            "duplicates_removed": len(verification.removed) if verification is not None else 0,
+            "duplicates_left": len(verification.remaining)
+            if verification is not None
+            else len(plan.duplicates),
+        },
+        "outcomes": [
+            {
+                "kind": o.change.kind,
+                "name": o.change.name,
+                "action": o.change.action.value,
+                "id": o.id,
+                "ok": bool(o.ok),
+                "error": None if o.ok else str(o.error),
+                "note": o.note or None,
+            }
+            for o in outcomes
+        ],
         "plan": plan_to_data(plan),
     }
     return json.dumps(current().redact_data(data), indent=2, ensure_ascii=False)
 
 
-def run_plan(plan: Plan, live: Any, parallelism: int, bus: Any, *, on_outcome: Any = None,
-             progress: Any = None) -> Any:
+def run_plan(
+    plan: Plan, live: Any, parallelism: int, bus: Any, *, on_outcome: Any = None, progress: Any = None
+) -> Any:
     """Apply every change of the plan through the live connection; the ApplyResult says what happened."""
     from orchestrator.engine.applying import Applier, apply_graph
 
     knowledge = getattr(live, "knowledge", None)
     if knowledge is not None:
         knowledge.progress = progress
-    applier = Applier(live.client, live.mapping, bus, parallelism=parallelism, resources=knowledge,
-                      on_outcome=on_outcome)
+    applier = Applier(
+        live.client, live.mapping, bus, parallelism=parallelism, resources=knowledge, on_outcome=on_outcome
+    )
     from orchestrator.backends import AFTER_TARGET
 
     kinds = getattr(live, "kinds", ())
-    appliers = {kind.name: Applier(kind.client, kind.mapping, bus, parallelism=parallelism, claim=applier.claim,
-                                   on_outcome=on_outcome, garbage=garbage_of(kind, knowledge))
-                for kind in kinds if kind.name not in AFTER_TARGET}
+    appliers = {
+        kind.name: Applier(
+            kind.client,
+            kind.mapping,
+            bus,
+            parallelism=parallelism,
+            claim=applier.claim,
+            on_outcome=on_outcome,
+            garbage=garbage_of(kind, knowledge),
+        )
+        for kind in kinds
+        if kind.name not in AFTER_TARGET
+    }
     appliers[live.mapping.object_kind] = applier  # the target's own kind refers to the kinds before it ...
-    appliers.update({kind.name: Applier(kind.client, kind.mapping, bus, parallelism=parallelism, claim=applier.claim,
-                                        on_outcome=on_outcome) for kind in kinds if kind.name in AFTER_TARGET})
+    appliers.update(
+        {
+            kind.name: Applier(
+                kind.client,
+                kind.mapping,
+                bus,
+                parallelism=parallelism,
+                claim=applier.claim,
+                on_outcome=on_outcome,
+            )
+            for kind in kinds
+            if kind.name in AFTER_TARGET
+        }
+    )
     # ... and automations refer to agents: created after them, deleted before them
     return apply_graph(plan, appliers, parallelism=parallelism)
 
@@ -503,8 +685,10 @@ def render_summary(result: Any, *, command: str = "apply") -> str:
     extra = ""
     if verification is not None:
         for removal in verification.removed:
-            lines.append(f"  {removal.kind} {removal.name}: removed duplicate {removal.id} made by this apply "
-                         f"(kept {removal.kept_id}, the oldest)")
+            lines.append(
+                f"  {removal.kind} {removal.name}: removed duplicate {removal.id} made by this apply "
+                f"(kept {removal.kept_id}, the oldest)"
+            )
         if verification.error:
             lines.append(f"  FAILED to check for duplicates: {verification.error}")
         if verification.remaining:
@@ -513,18 +697,26 @@ def render_summary(result: Any, *, command: str = "apply") -> str:
             extra += f", {len(verification.removed)} duplicate(s) removed"
         if verification.remaining:
             extra += f", {len(verification.remaining)} duplicate(s) left"
-    status = f"{command.capitalize()} complete" if result.ok else f"{command.capitalize()} finished with errors"
+    status = (
+        f"{command.capitalize()} complete" if result.ok else f"{command.capitalize()} finished with errors"
+    )
     if command == "destroy":
         lines.append(f"{status}: {counts['deleted']} deleted, {counts['failed']} failed{extra}.")
     else:
-        lines.append(f"{status}: {counts['created']} created, {counts['updated']} updated, "
-                     f"{counts['deleted']} deleted, {counts['failed']} failed{extra}.")
+        lines.append(
+            f"{status}: {counts['created']} created, {counts['updated']} updated, "
+            f"{counts['deleted']} deleted, {counts['failed']} failed{extra}."
+        )
     return "\n".join(lines) + "\n"
 
 
 def render_remaining(duplicates: Any) -> str:
-    lines = [f"  {d.kind} {d.name}: DUPLICATE {d.id} claims it as well as {d.kept_id} (the oldest, kept)"
-             for d in duplicates]
-    lines.append(f"error: {len(lines)} duplicate(s) left, not made by this apply; "
-                 "`orchestrator apply --prune` deletes the newer ones")
+    lines = [
+        f"  {d.kind} {d.name}: DUPLICATE {d.id} claims it as well as {d.kept_id} (the oldest, kept)"
+        for d in duplicates
+    ]
+    lines.append(
+        f"error: {len(lines)} duplicate(s) left, not made by this apply; "
+        "`orchestrator apply --prune` deletes the newer ones"
+    )
     return "\n".join(lines) + "\n"

@@ -19,22 +19,52 @@ MIN_CHARS = 2_000
 
 
 @click.command()
-@click.option("--plan", "plans", multiple=True, metavar="[NAME=]PLAN",
-              help="A plan saved by `diff --out`, shown under NAME (default: its environment). Repeatable, "
-                   "in the order shown.")
-@click.option("--tests", "test_reports", multiple=True, metavar="[NAME=]REPORT",
-              help="A report of `test --output json` (with `--baseline`: base -> head per case, regressions "
-                   "first), shown after the plan of NAME (default: its environment). Repeatable.")
+@click.option(
+    "--plan",
+    "plans",
+    multiple=True,
+    metavar="[NAME=]PLAN",
+    help="A plan saved by `diff --out`, shown under NAME (default: its environment). Repeatable, "
+    "in the order shown.",
+)
+@click.option(
+    "--tests",
+    "test_reports",
+    multiple=True,
+    metavar="[NAME=]REPORT",
+    help="A report of `test --output json` (with `--baseline`: base -> head per case, regressions "
+    "first), shown after the plan of NAME (default: its environment). Repeatable.",
+)
 @click.option("--link", default=None, metavar="URL", help="Where the full report is (job summary, artifact).")
-@click.option("--max-chars", type=click.IntRange(MIN_CHARS, None), default=65_536, show_default=True,
-              help="The longest body printed (GitHub's comment limit by default).")
-@click.option("--marker", default="<!-- orchestrator-plan -->", show_default=True,
-              help="The first line, an HTML comment a workflow finds the comment by, to edit it in place.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the body to FILE instead of stdout.")
+@click.option(
+    "--max-chars",
+    type=click.IntRange(MIN_CHARS, None),
+    default=65_536,
+    show_default=True,
+    help="The longest body printed (GitHub's comment limit by default).",
+)
+@click.option(
+    "--marker",
+    default="<!-- orchestrator-plan -->",
+    show_default=True,
+    help="The first line, an HTML comment a workflow finds the comment by, to edit it in place.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the body to FILE instead of stdout.",
+)
 @directory_option
-def comment(plans: tuple[str, ...], test_reports: tuple[str, ...], link: str | None, max_chars: int, marker: str, out: Path | None,
-            directory: Path | None) -> int:
+def comment(
+    plans: tuple[str, ...],
+    test_reports: tuple[str, ...],
+    link: str | None,
+    max_chars: int,
+    marker: str,
+    out: Path | None,
+    directory: Path | None,
+) -> int:
     """Print one markdown comment holding every plan and test report, cut at whole sections to fit --max-chars.
 
     Each environment shows its plan, then its behaviour tests. Nothing live is read. What is left out (a
@@ -55,12 +85,18 @@ def comment(plans: tuple[str, ...], test_reports: tuple[str, ...], link: str | N
     from orchestrator.views.plan_markdown import plan_markdown_sections
 
     if link is not None and not LINK.match(link):
-        raise OrchestratorError(f"--link `{link[:200]}` is not an http(s) URL without spaces, brackets or quotes")
+        raise OrchestratorError(
+            f"--link `{link[:200]}` is not an http(s) URL without spaces, brackets or quotes"
+        )
     if not re.fullmatch(r"<!--[^\n]{0,200}?-->", marker) or marker.count("-->") != 1:
-        raise OrchestratorError("--marker must be one HTML comment on one line, e.g. `<!-- orchestrator-plan -->`")
+        raise OrchestratorError(
+            "--marker must be one HTML comment on one line, e.g. `<!-- orchestrator-plan -->`"
+        )
     if not plans and not test_reports:
         raise OrchestratorError("nothing to comment: give at least one --plan or --tests")
-    sections: dict[str, list[Any]] = {}  # environment (or NAME) -> its sections, plan first, in the order given
+    sections: dict[
+        str, list[Any]
+    ] = {}  # environment (or NAME) -> its sections, plan first, in the order given
     for given in plans:
         name, file = _named("--plan", given)
         parsed = read_plan(caller_path(Path(file)), file)
@@ -73,8 +109,9 @@ def comment(plans: tuple[str, ...], test_reports: tuple[str, ...], link: str | N
         name, file = _named("--tests", given)
         summary = read_test_report(caller_path(Path(file)), file)
         if not name and not LABEL.match(summary.environment):
-            raise OrchestratorError(f"{file}: environment `{summary.environment[:80]}` is not a name (letters, "
-                                    "digits, . _ -)")
+            raise OrchestratorError(
+                f"{file}: environment `{summary.environment[:80]}` is not a name (letters, digits, . _ -)"
+            )
         sections.setdefault(name or summary.environment, []).extend(behaviour_markdown_sections(summary))
     reports = [Report(name, tuple(parts)) for name, parts in sections.items()]
     body = render_comment(reports, max_chars=max_chars, link=link, marker=marker)
@@ -94,7 +131,9 @@ def _named(option: str, given: str) -> tuple[str, str]:
     """`NAME=FILE` or `FILE` -> (NAME or "", FILE); NAME is checked (it is shown in the comment)."""
     name, _, file = given.partition("=") if "=" in given else ("", "", given)
     if name and not LABEL.match(name):
-        raise OrchestratorError(f"{option} {given[:200]}: `{name[:80]}` is not a name (letters, digits, . _ -)")
+        raise OrchestratorError(
+            f"{option} {given[:200]}: `{name[:80]}` is not a name (letters, digits, . _ -)"
+        )
     if not file:
         raise OrchestratorError(f"{option} {given[:200]}: no file after `=`")
     return name, file

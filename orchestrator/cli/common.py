@@ -27,22 +27,41 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def directory_option(func: F) -> F:
-    return click.option("-C", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
-                        help="Run as if started in DIR (like git -C).")(func)
+    return click.option(
+        "-C",
+        "directory",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Run as if started in DIR (like git -C).",
+    )(func)
 
 
 def environment_option(func: F) -> F:
-    return click.option("-e", "--env", "environment", default=None, metavar="ENV", envvar="ORCHESTRATOR_ENV",
-                        show_envvar=True,
-                        shell_complete=lambda ctx, param, incomplete: _complete(ctx, incomplete, "environments"),
-                        help="Environment from orchestrator.yaml (default: default_environment).")(func)
+    return click.option(
+        "-e",
+        "--env",
+        "environment",
+        default=None,
+        metavar="ENV",
+        envvar="ORCHESTRATOR_ENV",
+        show_envvar=True,
+        shell_complete=lambda ctx, param, incomplete: _complete(ctx, incomplete, "environments"),
+        help="Environment from orchestrator.yaml (default: default_environment).",
+    )(func)
 
 
 def target_option(func: F) -> F:
-    return click.option("-t", "--target", "target", default=None, metavar="TARGET", envvar="ORCHESTRATOR_TARGET",
-                        show_envvar=True,
-                        shell_complete=lambda ctx, param, incomplete: _complete(ctx, incomplete, "targets"),
-                        help="Target to use instead of the environment's.")(func)
+    return click.option(
+        "-t",
+        "--target",
+        "target",
+        default=None,
+        metavar="TARGET",
+        envvar="ORCHESTRATOR_TARGET",
+        show_envvar=True,
+        shell_complete=lambda ctx, param, incomplete: _complete(ctx, incomplete, "targets"),
+        help="Target to use instead of the environment's.",
+    )(func)
 
 
 def spec_argument(func: F) -> F:
@@ -51,8 +70,13 @@ def spec_argument(func: F) -> F:
 
 
 def only_option(func: F) -> F:
-    return click.option("--only", multiple=True, metavar="NAME", shell_complete=complete_spec_names,
-                        help="Limit to these specs (repeatable).")(func)
+    return click.option(
+        "--only",
+        multiple=True,
+        metavar="NAME",
+        shell_complete=complete_spec_names,
+        help="Limit to these specs (repeatable).",
+    )(func)
 
 
 def complete_spec_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
@@ -99,8 +123,15 @@ def _spec_names(project: Project) -> list[str]:
 
 
 def output_option(*choices: str, default: str = "text") -> Callable[[F], F]:
-    return click.option("--output", "-o", "output", type=click.Choice(choices), default=default, show_default=True,
-                        help="Output format.")
+    return click.option(
+        "--output",
+        "-o",
+        "output",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +152,10 @@ def resolve_root(directory: Path | None) -> Path:
         raise OrchestratorError(f"-C {directory}: no such directory")
     root = find_project_root(start)
     if root is None:
-        raise OrchestratorError(f"no orchestrator.yaml found in {start.resolve()} or any parent folder; "
-                                "run from a project folder, pass -C DIR, or create a project with `orchestrator init`")
+        raise OrchestratorError(
+            f"no orchestrator.yaml found in {start.resolve()} or any parent folder; "
+            "run from a project folder, pass -C DIR, or create a project with `orchestrator init`"
+        )
     return root
 
 
@@ -184,7 +217,9 @@ def today() -> date:
         try:
             return date.fromisoformat(pinned)
         except ValueError:
-            raise OrchestratorError(f"ORCHESTRATOR_TODAY={pinned!r} is not a date (expected YYYY-MM-DD)") from None
+            raise OrchestratorError(
+                f"ORCHESTRATOR_TODAY={pinned!r} is not a date (expected YYYY-MM-DD)"
+            ) from None
     return date.today()
 
 

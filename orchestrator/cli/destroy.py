@@ -33,14 +33,33 @@ FILE_KIND = "file"
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed without a terminal).")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True)
 @preview_option
-@click.option("--previews", "sweep", is_flag=True,
-              help="Destroy the environment's previews last applied longer ago than --older-than.")
-@click.option("--older-than", "older_than", default=None, metavar="DURATION",
-              help="With --previews: the age (e.g. 7d, 12h) past which a preview is destroyed.")
+@click.option(
+    "--previews",
+    "sweep",
+    is_flag=True,
+    help="Destroy the environment's previews last applied longer ago than --older-than.",
+)
+@click.option(
+    "--older-than",
+    "older_than",
+    default=None,
+    metavar="DURATION",
+    help="With --previews: the age (e.g. 7d, 12h) past which a preview is destroyed.",
+)
 @events_option
 @output_option("text", "json")
-def destroy(directory: Path | None, environment: str | None, target: str | None, yes: bool, parallelism: int,
-            preview: str | None, sweep: bool, older_than: str | None, events: Path | None, output: str) -> int:
+def destroy(
+    directory: Path | None,
+    environment: str | None,
+    target: str | None,
+    yes: bool,
+    parallelism: int,
+    preview: str | None,
+    sweep: bool,
+    older_than: str | None,
+    events: Path | None,
+    output: str,
+) -> int:
     """Delete every live object the project owns in this environment on the target (never unmanaged ones).
 
     The environment's previews are not its objects: `--preview NAME` destroys one preview, `--previews
@@ -54,9 +73,13 @@ def destroy(directory: Path | None, environment: str | None, target: str | None,
       orchestrator destroy --previews --older-than 7d --yes   # sweep stale previews
     """
     if sweep and preview is not None:
-        raise OrchestratorError("--preview NAME destroys one preview, --previews sweeps old ones: pass one of them")
+        raise OrchestratorError(
+            "--preview NAME destroys one preview, --previews sweeps old ones: pass one of them"
+        )
     if (older_than is not None) != sweep:
-        raise OrchestratorError("--previews needs --older-than DURATION (e.g. 7d), and --older-than needs --previews")
+        raise OrchestratorError(
+            "--previews needs --older-than DURATION (e.g. 7d), and --older-than needs --previews"
+        )
     try:
         selection = load_selection(directory, environment, target, preview=preview)
     except Invalid:
@@ -82,31 +105,61 @@ def _destroy(selection: Any, yes: bool, parallelism: int, bus: Any, output: str)
         for obj in objects:
             owner = obj.owner
             if owner and owner.project == project.name and owner.environment in mine:
-                changes.append(Change(live.mapping.object_kind, owner.spec, Action.DELETE, Reason.DESTROY, id=obj.id,
-                                      fingerprint=objects.fingerprint(obj)))
+                changes.append(
+                    Change(
+                        live.mapping.object_kind,
+                        owner.spec,
+                        Action.DELETE,
+                        Reason.DESTROY,
+                        id=obj.id,
+                        fingerprint=objects.fingerprint(obj),
+                    )
+                )
         changes.sort(key=lambda c: (c.name, c.id or ""))
         for kind in live.kinds:  # the graph's other kinds: deleted after what refers to them
             if kind.name == FILE_KIND:
                 changes.extend(freed_uploads(kind, live, env.name))
                 continue
             found = objects.kinds.get(kind.name)
-            owned = [obj for obj in (found or ()) if obj.owner and obj.owner.project == project.name
-                     and obj.owner.environment in mine]
-            changes.extend(sorted((Change(kind.name, obj.owner.spec, Action.DELETE, Reason.DESTROY, id=obj.id,
-                                          fingerprint=found.fingerprint(obj)) for obj in owned if obj.owner),
-                                  key=lambda c: (c.name, c.id or "")))
+            owned = [
+                obj
+                for obj in (found or ())
+                if obj.owner and obj.owner.project == project.name and obj.owner.environment in mine
+            ]
+            changes.extend(
+                sorted(
+                    (
+                        Change(
+                            kind.name,
+                            obj.owner.spec,
+                            Action.DELETE,
+                            Reason.DESTROY,
+                            id=obj.id,
+                            fingerprint=found.fingerprint(obj),
+                        )
+                        for obj in owned
+                        if obj.owner
+                    ),
+                    key=lambda c: (c.name, c.id or ""),
+                )
+            )
         plan = Plan(project.name, env.name, tgt.name, tgt.backend, tuple(changes))
         if not is_preview:
             from orchestrator.cli.previews import find_previews
 
             kept = [p.name for p in find_previews(project.name, env.name, objects)]
             if kept:
-                echo(f"Previews of environment {env.name} are not its objects and stay: {', '.join(kept)} "
-                     "(`destroy --preview NAME` removes one).", err=True)
+                echo(
+                    f"Previews of environment {env.name} are not its objects and stay: {', '.join(kept)} "
+                    "(`destroy --preview NAME` removes one).",
+                    err=True,
+                )
         if not changes:
             what = _describe(env.name)
-            echo(f"Nothing to destroy: project {project.name} owns no objects in {what} "
-                       f"on target {tgt.name}.", err=output == "json")
+            echo(
+                f"Nothing to destroy: project {project.name} owns no objects in {what} on target {tgt.name}.",
+                err=output == "json",
+            )
             if output == "json":
                 from orchestrator.cli.apply import render_result_json
 
@@ -137,26 +190,36 @@ def _sweep(selection: Any, older_than_s: int, yes: bool, parallelism: int, bus: 
     old = [p for p in previews if p.age_s(now) > older_than_s]
     err = output == "json"
     if not old:
-        echo(f"No preview of environment {env.name} on target {tgt.name} is older than {describe_age(older_than_s)} "
-             f"({len(previews)} preview{'s' if len(previews) != 1 else ''} in all).", err=err)
+        echo(
+            f"No preview of environment {env.name} on target {tgt.name} is older than {describe_age(older_than_s)} "
+            f"({len(previews)} preview{'s' if len(previews) != 1 else ''} in all).",
+            err=err,
+        )
         if output == "json":
             import json
 
             echo(json.dumps({"command": "destroy", "previews": []}, indent=2))
         return 0
-    echo(f"Previews of environment {env.name} last applied more than {describe_age(older_than_s)} ago: "
-         + ", ".join(f"{p.name} ({describe_age(p.age_s(now))})" for p in old), err=err)
+    echo(
+        f"Previews of environment {env.name} last applied more than {describe_age(older_than_s)} ago: "
+        + ", ".join(f"{p.name} ({describe_age(p.age_s(now))})" for p in old),
+        err=err,
+    )
     if not yes:
         import sys
 
         if err or not sys.stdin.isatty():
-            echo("error: destroy --previews needs --yes when no terminal is attached (or with --output json); "
-                 "nothing was changed", err=True)
+            echo(
+                "error: destroy --previews needs --yes when no terminal is attached (or with --output json); "
+                "nothing was changed",
+                err=True,
+            )
             return 1
         import click as _click
 
-        if not _click.confirm(f"Destroy these {len(old)} preview{'s' if len(old) != 1 else ''}?", default=False,
-                              err=True):
+        if not _click.confirm(
+            f"Destroy these {len(old)} preview{'s' if len(old) != 1 else ''}?", default=False, err=True
+        ):
             echo("Nothing was changed.", err=True)
             return 1
     code = 0
@@ -179,7 +242,9 @@ def freed_uploads(kind: Any, live: Any, environment: str) -> list[Change]:
 
     destroyed = {live.mapping.object_kind, *(k.name for k in live.kinds if k.name != FILE_KIND)}
     try:
-        uploads = kind.client.list_all()  # listed afresh: a template deleted by an earlier run left its uploads
+        uploads = (
+            kind.client.list_all()
+        )  # listed afresh: a template deleted by an earlier run left its uploads
         if not uploads:
             return []
         users = kind.client.users_everywhere()
@@ -187,8 +252,10 @@ def freed_uploads(kind: Any, live: Any, environment: str) -> list[Change]:
         from orchestrator.engine.applying import describe_error
         from orchestrator.errors import OrchestratorError
 
-        raise OrchestratorError(f"cannot read which objects use the project's uploads on target "
-                                f"{live.connection.target.name}: {describe_error(exc)}; nothing was changed") from None
+        raise OrchestratorError(
+            f"cannot read which objects use the project's uploads on target "
+            f"{live.connection.target.name}: {describe_error(exc)}; nothing was changed"
+        ) from None
     changes = []
     for obj in uploads:
         parsed = parse_remote_filename(str(obj.raw.get("filename") or ""))

@@ -38,14 +38,31 @@ from orchestrator.errors import OrchestratorError
 @target_option
 @only_option
 @click.option("--prune", is_flag=True, help="Plan deletion of orphans and duplicates.")
-@click.option("--output", "-o", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Save the plan to a file for `apply PLAN`.")
+@click.option(
+    "--output", "-o", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Save the plan to a file for `apply PLAN`.",
+)
 @rev_option
 @preview_option
 @events_option
-def diff(directory: Path | None, environment: str | None, target: str | None, only: tuple[str, ...], prune: bool,
-         output: str, out: Path | None, rev: str | None, preview: str | None, events: Path | None) -> int:
+def diff(
+    directory: Path | None,
+    environment: str | None,
+    target: str | None,
+    only: tuple[str, ...],
+    prune: bool,
+    output: str,
+    out: Path | None,
+    rev: str | None,
+    preview: str | None,
+    events: Path | None,
+) -> int:
     """Show what apply would change. Exit 0: no changes, 2: changes (or duplicates), 1: error.
 
     \b
@@ -59,8 +76,13 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
         plan, bus = build_plan(directory, environment, target, only, prune, rev, events, preview=preview)
     except Invalid:
         return 1
-    bus.publish("plan_created", project=plan.project, environment=plan.environment, target=plan.target,
-                summary=plan.summary())
+    bus.publish(
+        "plan_created",
+        project=plan.project,
+        environment=plan.environment,
+        target=plan.target,
+        summary=plan.summary(),
+    )
     if out is not None:
         from orchestrator.engine.planfile import plan_to_json
 
@@ -74,16 +96,27 @@ def diff(directory: Path | None, environment: str | None, target: str | None, on
     warn_if_redacted(plan.shown(in_sync=out is not None or output == "json"), saved=out is not None)
     if out is not None:
         where = caller_directory()
-        again = f"orchestrator -C {where} apply {out}" if where is not None and not out.is_absolute() \
+        again = (
+            f"orchestrator -C {where} apply {out}"
+            if where is not None and not out.is_absolute()
             else f"orchestrator apply {out}"
+        )
         echo(f"Saved the plan to {written}; apply it with: {again}", err=True)
     # duplicates are warnings unless pruned, but live state is not what the specs say: never exit 0
     return 2 if plan.has_changes or plan.duplicates else 0
 
 
-def build_plan(directory: Path | None, environment: str | None, target: str | None, only: tuple[str, ...],
-               prune: bool, rev: str | None, events: Path | None, *,
-               preview: str | None = None) -> tuple[Any, Any]:
+def build_plan(
+    directory: Path | None,
+    environment: str | None,
+    target: str | None,
+    only: tuple[str, ...],
+    prune: bool,
+    rev: str | None,
+    events: Path | None,
+    *,
+    preview: str | None = None,
+) -> tuple[Any, Any]:
     """(plan, event bus) of the working tree or of git revision REV against live state (Invalid: not valid);
     preview: of that preview of the environment."""
     if rev is not None:  # a git revision's state: built from git objects, then read and planned
@@ -108,9 +141,19 @@ def build_plan(directory: Path | None, environment: str | None, target: str | No
         bus = make_bus(events)
         desired = early.desired(state)
         live, objects = early.result(state)
-        plan = stamp(make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds,
-                               desired=desired, prepared=early.prepared),
-                     Source(state, state.project))
+        plan = stamp(
+            make_plan(
+                state,
+                objects,
+                live.mapping,
+                prune=prune,
+                only=selected,
+                kinds=live.kinds,
+                desired=desired,
+                prepared=early.prepared,
+            ),
+            Source(state, state.project),
+        )
         return with_warnings(plan, state), bus
 
 
@@ -137,7 +180,9 @@ def compute_plan(state, *, prune: bool, only, source=None):  # type: ignore[no-u
     source = source or Source(state, state.project)
     with connect(source.project, state.target, state.environment, files_root=source.files_root) as live:
         objects = read_live(live, state)
-        return stamp(make_plan(state, objects, live.mapping, prune=prune, only=only, kinds=live.kinds), source)
+        return stamp(
+            make_plan(state, objects, live.mapping, prune=prune, only=only, kinds=live.kinds), source
+        )
 
 
 def render(plan, output: str) -> str:  # type: ignore[no-untyped-def]
@@ -161,6 +206,13 @@ def warn_if_redacted(value: object, *, saved: bool = False) -> None:
 
     if not current().would_redact(value):
         return
-    echo(f"warning: secret values (an API key the project names, a URL password or an `sk-...` string) "
-               f"are shown as {MASK}" + (f" and saved as {MASK}: applying the saved plan would write {MASK} "
-                                         "in their place" if saved else ""), err=True)
+    echo(
+        f"warning: secret values (an API key the project names, a URL password or an `sk-...` string) "
+        f"are shown as {MASK}"
+        + (
+            f" and saved as {MASK}: applying the saved plan would write {MASK} in their place"
+            if saved
+            else ""
+        ),
+        err=True,
+    )

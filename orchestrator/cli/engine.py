@@ -22,8 +22,9 @@ class Invalid(Exception):
     """The project did not validate; diagnostics were printed and nothing live was touched."""
 
 
-def load_state(directory: Path | None, environment: str | None, target: str | None, *,
-               preview: str | None = None) -> DesiredState:
+def load_state(
+    directory: Path | None, environment: str | None, target: str | None, *, preview: str | None = None
+) -> DesiredState:
     state, diagnostics = build_state(directory, environment, target, preview=preview)
     if diagnostics:
         print_diagnostics(diagnostics, summary=diagnostics.has_errors)
@@ -32,9 +33,14 @@ def load_state(directory: Path | None, environment: str | None, target: str | No
     return state
 
 
-def build_state(directory: Path | None, environment: str | None, target: str | None, *,
-                selection: Selection | Diagnostics | None = None,
-                preview: str | None = None) -> tuple[DesiredState | None, Diagnostics]:
+def build_state(
+    directory: Path | None,
+    environment: str | None,
+    target: str | None,
+    *,
+    selection: Selection | Diagnostics | None = None,
+    preview: str | None = None,
+) -> tuple[DesiredState | None, Diagnostics]:
     """The validated desired state and every diagnostic found; no state when any diagnostic is an error.
     preview: the state of that preview of the environment (cli/previews.py)."""
     if selection is None:
@@ -56,8 +62,9 @@ def build_state(directory: Path | None, environment: str | None, target: str | N
     return state, all_diagnostics
 
 
-def load_selection(directory: Path | None, environment: str | None, target: str | None, *,
-                   preview: str | None = None) -> Selection:
+def load_selection(
+    directory: Path | None, environment: str | None, target: str | None, *, preview: str | None = None
+) -> Selection:
     """The project, environment and target; with preview, the environment is that preview's owner."""
     selection = select(directory, environment, target)
     if isinstance(selection, Diagnostics):
@@ -88,8 +95,12 @@ def make_bus(events: Path | None) -> EventBus:
 
 
 def events_option(func: Any) -> Any:
-    return click.option("--events", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                        help="Append engine events to FILE as JSON lines.")(func)
+    return click.option(
+        "--events",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Append engine events to FILE as JSON lines.",
+    )(func)
 
 
 @dataclass
@@ -102,7 +113,9 @@ class Live:
 
 
 @contextmanager
-def connect(project: Any, target: Any, environment: Any = None, *, files_root: Path | None = None) -> Iterator[Live]:
+def connect(
+    project: Any, target: Any, environment: Any = None, *, files_root: Path | None = None
+) -> Iterator[Live]:
     """Open the target; environment (a name or Environment) enables knowledge-file sync, reading the files
     under files_root (default: the project's root; a temporary tree for a state built from a git revision)."""
     from orchestrator.backends import mapping_for
@@ -115,20 +128,32 @@ def connect(project: Any, target: Any, environment: Any = None, *, files_root: P
 
         client = connection.client()
         chosen_env = getattr(environment, "name", environment) or project.default_environment
-        kinds = kinds_for(target.backend, connection.sdk, project, chosen_env, os.environ, connection.listings)
+        kinds = kinds_for(
+            target.backend, connection.sdk, project, chosen_env, os.environ, connection.listings
+        )
         knowledge = None
         if target.backend == "assistants":
             from orchestrator.backends.knowledge import KnowledgeSync, knowledge_kinds
 
-            knowledge = KnowledgeSync(connection.sdk, project.name, chosen_env, root=files_root or project.root,
-                                      templates=target.type == "local")  # local serves both protocols
+            knowledge = KnowledgeSync(
+                connection.sdk,
+                project.name,
+                chosen_env,
+                root=files_root or project.root,
+                templates=target.type == "local",
+            )  # local serves both protocols
             knowledge.assistants = client  # garbage collection reads which files the assistants use
             kinds = (*knowledge_kinds(knowledge), *kinds)
         yield Live(connection, client, mapping_for(target.backend), knowledge, kinds)
 
 
-def read_live(live: Live, state: Any = None, *, with_knowledge: bool | None = None,
-              objects: tuple[Any, ...] | None = None) -> Any:
+def read_live(
+    live: Live,
+    state: Any = None,
+    *,
+    with_knowledge: bool | None = None,
+    objects: tuple[Any, ...] | None = None,
+) -> Any:
     """Every live object (ceil(N/100) requests; or `objects`, read already), plus knowledge stores when specs
     or objects use them."""
     from orchestrator.cli.progress import Activity
@@ -175,8 +200,11 @@ def _read_live(live: Live, state: Any, with_knowledge: bool | None, objects: tup
         if live.knowledge is not None:
             from orchestrator.backends.knowledge import needs_view
 
-            wanted = with_knowledge if with_knowledge is not None else needs_view(
-                state.specs.values() if state is not None else (), (o.raw for o in found))
+            wanted = (
+                with_knowledge
+                if with_knowledge is not None
+                else needs_view(state.specs.values() if state is not None else (), (o.raw for o in found))
+            )
             if wanted:
                 view = live.knowledge.read(o.raw for o in found)
         return found, view
@@ -186,7 +214,9 @@ def _read_live(live: Live, state: Any, with_knowledge: bool | None, objects: tup
         found, view = read_primary()
         kinds = {}
     else:
-        with ThreadPoolExecutor(max_workers=min(READ_THREADS, len(listed) + 1), thread_name_prefix="read") as pool:
+        with ThreadPoolExecutor(
+            max_workers=min(READ_THREADS, len(listed) + 1), thread_name_prefix="read"
+        ) as pool:
             primary = pool.submit(read_primary)
             others = [(kind.name, pool.submit(read_kind, kind)) for kind in listed]
             found, view = primary.result()
@@ -195,8 +225,9 @@ def _read_live(live: Live, state: Any, with_knowledge: bool | None, objects: tup
         if kind.in_view_of is not None:
             host = kinds.get(kind.in_view_of)
             shared = view if host is None else host.view
-            kinds[kind.name] = LiveState(kind.client.objects_in(shared, found if host is None else host.objects),
-                                         shared)
+            kinds[kind.name] = LiveState(
+                kind.client.objects_in(shared, found if host is None else host.objects), shared
+            )
     return LiveState(found, view, kinds)
 
 
@@ -239,7 +270,8 @@ class EarlyRead:
         try:
             try:
                 self._live = self._stack.enter_context(
-                    connect(self.selection.project, self.selection.target, self.selection.environment))
+                    connect(self.selection.project, self.selection.target, self.selection.environment)
+                )
             finally:
                 self._connected.set()
             from orchestrator.engine.sync import PreparedItems
@@ -289,8 +321,14 @@ class EarlyRead:
 
 
 @contextmanager
-def state_and_live(directory: Path | None, environment: str | None, target: str | None, *,
-                   lock: bool = False, preview: str | None = None) -> Iterator[tuple[DesiredState, EarlyRead]]:
+def state_and_live(
+    directory: Path | None,
+    environment: str | None,
+    target: str | None,
+    *,
+    lock: bool = False,
+    preview: str | None = None,
+) -> Iterator[tuple[DesiredState, EarlyRead]]:
     """load_state, with the live read started on the side as soon as the target is known (EarlyRead).
 
     lock (apply): the apply lock is held before live state is read, so a plan is never made from a read
@@ -334,7 +372,9 @@ class ApplyLock:
 
         from orchestrator.spec.writing import check_state_file
 
-        lock = check_state_file(project.root, project.state_dir / f"apply-{target.name}.lock")  # no link on the way
+        lock = check_state_file(
+            project.root, project.state_dir / f"apply-{target.name}.lock"
+        )  # no link on the way
         self.target = target
         self._lock = FileLock(str(lock))
 
@@ -368,7 +408,9 @@ class ApplyLock:
             with waiting:
                 self._lock.acquire(timeout=600)
         except Timeout:
-            raise OrchestratorError("another apply holds the lock for more than 10 minutes; giving up") from None
+            raise OrchestratorError(
+                "another apply holds the lock for more than 10 minutes; giving up"
+            ) from None
 
     def release(self) -> None:
         if self.held:

@@ -18,12 +18,25 @@ from orchestrator.cli.revision_state import rev_option
 @target_option
 @only_option
 @click.option("--prune", is_flag=True, help="Draw the deletion of orphans and duplicates too.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
-@click.option("--changes", is_flag=True, help="Only what changes and what it uses (as the markdown plan draws it).")
+@click.option(
+    "--format", "-f", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True
+)
+@click.option(
+    "--changes", is_flag=True, help="Only what changes and what it uses (as the markdown plan draws it)."
+)
 @rev_option
 @events_option
-def graph(directory: Path | None, environment: str | None, target: str | None, only: tuple[str, ...],
-          prune: bool, fmt: str, changes: bool, rev: str | None, events: Path | None) -> int:
+def graph(
+    directory: Path | None,
+    environment: str | None,
+    target: str | None,
+    only: tuple[str, ...],
+    prune: bool,
+    fmt: str,
+    changes: bool,
+    rev: str | None,
+    events: Path | None,
+) -> int:
     """Print the resource graph of the plan: every resource, marked + ~ - by what apply would do.
 
     An arrow a -> b says a uses b: apply creates b first and deletes it last. Live state is read as

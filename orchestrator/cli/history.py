@@ -26,11 +26,22 @@ from orchestrator.errors import OrchestratorError
 @directory_option
 @environment_option
 @target_option
-@click.option("--diff", "diff_rev", default=None, metavar="REV",
-              help="Show what revision REV changed in the spec's rendered payload and uploaded files, against its parent.")
+@click.option(
+    "--diff",
+    "diff_rev",
+    default=None,
+    metavar="REV",
+    help="Show what revision REV changed in the spec's rendered payload and uploaded files, against its parent.",
+)
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def history(name: str, directory: Path | None, environment: str | None, target: str | None, diff_rev: str | None,
-            output: str) -> int:
+def history(
+    name: str,
+    directory: Path | None,
+    environment: str | None,
+    target: str | None,
+    diff_rev: str | None,
+    output: str,
+) -> int:
     """List the git revisions that changed what spec NAME deploys, newest first, the live one marked `*`.
 
     A revision counts when it changed what NAME deploys: the rendered payload (from the spec file, its
@@ -72,8 +83,15 @@ def open_history(selection: Any, snapshots: Any) -> Any:
     from orchestrator.engine.revisions import REVISIONED_KINDS, History
 
     kinds = {k: m for k, m in kind_mappings(selection.target.backend).items() if k in REVISIONED_KINDS}
-    return History(snapshots.repo, snapshots, selection.environment.name, selection.target, today(),
-                   mapping_for(selection.target.backend), kinds)
+    return History(
+        snapshots.repo,
+        snapshots,
+        selection.environment.name,
+        selection.target,
+        today(),
+        mapping_for(selection.target.backend),
+        kinds,
+    )
 
 
 def history_data(selection: Any, name: str, *, read_live_state: bool = True) -> dict[str, Any]:
@@ -97,14 +115,20 @@ def history_data(selection: Any, name: str, *, read_live_state: bool = True) -> 
             warnings.append(f"The live object was not read, so no revision is marked live: {problem}")
     index = live_entry(repo, entries, revision, head)
     if live_id is not None and revision is None:
-        warnings.append(f"The live object {live_id} records no revision (applied outside git, or by an "
-                        "orchestrator before revisions were recorded).")
+        warnings.append(
+            f"The live object {live_id} records no revision (applied outside git, or by an "
+            "orchestrator before revisions were recorded)."
+        )
     elif revision is not None and index is None:
-        warnings.append(f"The live object {live_id} was applied from {revision.short}, which is not in the "
-                        "history of HEAD (another branch, or a commit this clone does not have).")
+        warnings.append(
+            f"The live object {live_id} was applied from {revision.short}, which is not in the "
+            "history of HEAD (another branch, or a commit this clone does not have)."
+        )
     elif read_live_state and live_id is None and not warnings:
-        warnings.append(f"Nothing is live for spec {name} in environment {selection.environment.name} "
-                        f"(target {selection.target.name}).")
+        warnings.append(
+            f"Nothing is live for spec {name} in environment {selection.environment.name} "
+            f"(target {selection.target.name})."
+        )
     return {
         "name": name,
         "kind": walked.found_kinds.get(name, mapping_for(selection.target.backend).object_kind),
@@ -112,19 +136,35 @@ def history_data(selection: Any, name: str, *, read_live_state: bool = True) -> 
         "environment": selection.environment.name,
         "target": selection.target.name,
         "head": head,
-        "live": None if live_id is None else {
+        "live": None
+        if live_id is None
+        else {
             "id": live_id,
             "revision": None if revision is None else {"commit": revision.commit, "dirty": revision.dirty},
         },
-        "revisions": [{**commit_data(entry.commit), "files": list(entry.files), "created": entry.created,
-                       "valid": entry.valid, "live": i == index} for i, entry in enumerate(entries)],
+        "revisions": [
+            {
+                **commit_data(entry.commit),
+                "files": list(entry.files),
+                "created": entry.created,
+                "valid": entry.valid,
+                "live": i == index,
+            }
+            for i, entry in enumerate(entries)
+        ],
         "warnings": warnings,
     }
 
 
 def commit_data(commit: Any) -> dict[str, Any]:
-    return {"commit": commit.id, "short": commit.id[:7], "author": commit.author, "email": commit.email,
-            "date": commit.date, "subject": commit.subject}
+    return {
+        "commit": commit.id,
+        "short": commit.id[:7],
+        "author": commit.author,
+        "email": commit.email,
+        "date": commit.date,
+        "subject": commit.subject,
+    }
 
 
 def live_revisions(selection: Any) -> dict[str, tuple[str, Any]]:
@@ -133,11 +173,18 @@ def live_revisions(selection: Any) -> dict[str, tuple[str, Any]]:
 
     with connect(selection.project, selection.target, selection.environment) as live:
         objects = read_live(live, with_knowledge=False)
-    groups = claimed_groups(objects, live.mapping.object_kind, selection.project.name, selection.environment.name)
-    return {spec: (group[0].id, live_revision(group[0].raw.get("metadata"))) for spec, (_, group) in groups.items()}
+    groups = claimed_groups(
+        objects, live.mapping.object_kind, selection.project.name, selection.environment.name
+    )
+    return {
+        spec: (group[0].id, live_revision(group[0].raw.get("metadata")))
+        for spec, (_, group) in groups.items()
+    }
 
 
-def claimed_groups(objects: Any, own_kind: str, project: str, environment: str) -> dict[str, tuple[str, list[Any]]]:
+def claimed_groups(
+    objects: Any, own_kind: str, project: str, environment: str
+) -> dict[str, tuple[str, list[Any]]]:
     """spec name -> (kind, the live objects claiming it, kept one first) of the target's own kind and of the kinds
     whose applies record a revision (engine.revisions.REVISIONED_KINDS: skills)."""
     from orchestrator.engine.planning import group_claims
@@ -146,7 +193,9 @@ def claimed_groups(objects: Any, own_kind: str, project: str, environment: str) 
     found = {name: (own_kind, group) for name, group in group_claims(objects, project, environment).items()}
     for kind in REVISIONED_KINDS:
         listed = objects.kinds.get(kind)
-        for name, group in group_claims(tuple(listed.objects) if listed else (), project, environment).items():
+        for name, group in group_claims(
+            tuple(listed.objects) if listed else (), project, environment
+        ).items():
             found.setdefault(name, (kind, group))
     return found
 
@@ -177,8 +226,9 @@ def revision_diff(selection: Any, name: str, rev: str) -> tuple[dict[str, Any], 
     if after is None and before is None:
         raise OrchestratorError(f"spec `{name}` is in neither {commit[:7]} nor its parent")
     change = compare_payloads(name, before, after, selection, mapping)
-    plan = Plan(selection.project.name, selection.environment.name, selection.target.name, mapping.backend,
-                (change,))
+    plan = Plan(
+        selection.project.name, selection.environment.name, selection.target.name, mapping.backend, (change,)
+    )
     shown = plan_to_data(plan)["changes"][0]
     shown.pop("apply", None)
     shown.pop("id", None)
@@ -191,7 +241,9 @@ def revision_diff(selection: Any, name: str, rev: str) -> tuple[dict[str, Any], 
         "revision": commit_data(info),
         "parent": commit_data(parent) if parent else None,
         "change": shown,
-        "uploads": [{"path": path, "before": old, "after": new} for path, old, new in comparison.changed_uploads()],
+        "uploads": [
+            {"path": path, "before": old, "after": new} for path, old, new in comparison.changed_uploads()
+        ],
         "files": list(comparison.files),
     }
     return data, change
@@ -201,8 +253,14 @@ def _payload_at(snapshots: Any, commit: str, selection: Any, name: str) -> Any:
     """Spec name's DesiredSpec at commit, None when absent; OrchestratorError when it does not build there."""
     from orchestrator.engine.revisions import build_at
 
-    built = build_at(snapshots, commit, environment=selection.environment.name, target=selection.target,
-                     today=today(), names=[name])
+    built = build_at(
+        snapshots,
+        commit,
+        environment=selection.environment.name,
+        target=selection.target,
+        today=today(),
+        names=[name],
+    )
     spec = built.state.specs.get(name) if built.state is not None else None
     if spec is not None:
         return spec
@@ -235,8 +293,16 @@ def compare_payloads(name: str, before: Any, after: Any, selection: Any, mapping
     if before is not None:
         essence, digests = item(before)
         live.append(LiveItem("", 0, owner, digests, essence, ""))
-    result = plan(desired, live, project=owner.project, environment=owner.environment, target=selection.target.name,
-                  backend=mapping.backend, kind=mapping.object_kind, prune=True)
+    result = plan(
+        desired,
+        live,
+        project=owner.project,
+        environment=owner.environment,
+        target=selection.target.name,
+        backend=mapping.backend,
+        kind=mapping.object_kind,
+        prune=True,
+    )
     [change] = result.changes
     from dataclasses import replace
 

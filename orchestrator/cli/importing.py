@@ -135,9 +135,13 @@ def import_result(found: FoundImports, selection: Any, *, dry_run: bool) -> dict
         "environment": selection.environment.name,
         "target": selection.target.name,
         "imported": [
-            {"id": item.object_id, "name": item.name, "spec_file": item.spec_path,
-             "files": [{"path": f.path, "text": f.text, "new": f.write} for f in item.files],
-             "warnings": [*item.warnings, *found.notes.get(item.object_id, [])]}
+            {
+                "id": item.object_id,
+                "name": item.name,
+                "spec_file": item.spec_path,
+                "files": [{"path": f.path, "text": f.text, "new": f.write} for f in item.files],
+                "warnings": [*item.warnings, *found.notes.get(item.object_id, [])],
+            }
             for item in found.imports
         ],
         "skipped": list(found.skipped),
@@ -184,17 +188,29 @@ def prepare_import(
     existing = _existing_specs(selection)
     from orchestrator.cli import importing_kinds as other
 
-    graph = GraphObjects()  # environment templates (KIND_IMPORTERS); vaults, skills, automations: importing_kinds
+    graph = (
+        GraphObjects()
+    )  # environment templates (KIND_IMPORTERS); vaults, skills, automations: importing_kinds
     with connect(project, selection.target, selection.environment) as live:
         state = read_live(live)
         objects = {obj.id: obj.raw for obj in state}
         graph.read(live, state, objects)
         kinds_found = other.read_kind_objects(live, state, project.name, selection.environment.name)
-        missing = [i for i in dict.fromkeys(ids)
-                   if i not in objects and i not in kinds_found.objects and not _fetch(live, i, objects)]
+        missing = [
+            i
+            for i in dict.fromkeys(ids)
+            if i not in objects and i not in kinds_found.objects and not _fetch(live, i, objects)
+        ]
         kind_wanted = other.wanted_ids(kinds_found, ids, all_unmanaged)
-        other.fetch_skill_contents(live, kinds_found, [i for i in kind_wanted if kinds_found.objects[i][1].get(
-            "metadata", {}).get("orchestrator.owner") is None])
+        other.fetch_skill_contents(
+            live,
+            kinds_found,
+            [
+                i
+                for i in kind_wanted
+                if kinds_found.objects[i][1].get("metadata", {}).get("orchestrator.owner") is None
+            ],
+        )
     adopt_ids = adopt_ids_of(existing)
     errors = [f"{i}: no {kind} with this id on target `{selection.target.name}`" for i in missing]
     skipped: list[str] = []
@@ -205,7 +221,10 @@ def prepare_import(
     for object_id in wanted:
         raw = objects[object_id]
         verdict = classify(
-            raw, project=project.name, environment=selection.environment.name, adopt_ids=adopt_ids,
+            raw,
+            project=project.name,
+            environment=selection.environment.name,
+            adopt_ids=adopt_ids,
             spec_names={_name_of(path, data) for path, data in existing},
             owner=graph.owners.get(object_id, False),
         )
@@ -222,11 +241,16 @@ def prepare_import(
     claims = Claims(_reader(project.root), names={_name_of(path, data) for path, data in existing})
     imports = [
         import_resource(
-            raw, graph.essences[raw["id"]], importer=KIND_IMPORTERS[graph.kinds[raw["id"]]],
-            name=choose_name(raw, name_from, claims, layout), claims=claims, layout=layout,
+            raw,
+            graph.essences[raw["id"]],
+            importer=KIND_IMPORTERS[graph.kinds[raw["id"]]],
+            name=choose_name(raw, name_from, claims, layout),
+            claims=claims,
+            layout=layout,
             schema_path=posixpath.relpath(f"schemas/{graph.kinds[raw['id']]}.schema.json", layout.specs),
-        ) if raw["id"] in graph.kinds else
-        import_object(
+        )
+        if raw["id"] in graph.kinds
+        else import_object(
             raw,
             mapping=mapping_for(selection.target.backend),
             name=choose_name(raw, name_from, claims, layout),
@@ -237,17 +261,36 @@ def prepare_import(
         for raw in candidates
     ]
     kinds = other.import_kinds(
-        kinds_found, kind_wanted, ids, project=project.name, environment=selection.environment.name,
-        adopt_ids=adopt_ids, spec_names={_name_of(path, data) for path, data in existing}, claims=claims,
-        layout=layout, schema_path=None, name_from=name_from,
-        batch={f"agent:{item.object_id}": item.name for item in imports})
+        kinds_found,
+        kind_wanted,
+        ids,
+        project=project.name,
+        environment=selection.environment.name,
+        adopt_ids=adopt_ids,
+        spec_names={_name_of(path, data) for path, data in existing},
+        claims=claims,
+        layout=layout,
+        schema_path=None,
+        name_from=name_from,
+        batch={f"agent:{item.object_id}": item.name for item in imports},
+    )
     if kinds.errors:
         return FoundImports(kind, skipped=(*skipped, *kinds.skipped), errors=kinds.errors)
     imports = other.name_credentials(
-        imports, candidates, kinds_found, [i for i in kinds.imports if i.data["kind"] == "vault"],
-        project=project.name, environment=selection.environment.name, claims=claims, schema_path=schema_path)
-    names = {**kinds_found.owned, **{f"agent:{i.object_id}": i.name for i in imports},
-             **{f"{i.data['kind']}:{i.object_id}": i.name for i in kinds.imports}}
+        imports,
+        candidates,
+        kinds_found,
+        [i for i in kinds.imports if i.data["kind"] == "vault"],
+        project=project.name,
+        environment=selection.environment.name,
+        claims=claims,
+        schema_path=schema_path,
+    )
+    names = {
+        **kinds_found.owned,
+        **{f"agent:{i.object_id}": i.name for i in imports},
+        **{f"{i.data['kind']}:{i.object_id}": i.name for i in kinds.imports},
+    }
     imports += kinds.imports
     candidates += kinds.raws
     refused = [problem for item in imports for problem in secret_problems(item, kind)]
@@ -270,9 +313,12 @@ def secret_problems(item: ImportedSpec, kind: str) -> list[str]:
         if redactor.redact(text) != text:
             found.append(f"in {planned.path}")
     noun = item.kind or kind
-    return [f"{item.object_id}: the live {noun} holds a secret value {where} (a key or secret this project "
-            "names, a URL password or an `sk-` key); it is not written into a spec: remove it from the live "
-            "object first" for where in found]
+    return [
+        f"{item.object_id}: the live {noun} holds a secret value {where} (a key or secret this project "
+        "names, a URL password or an `sk-` key); it is not written into a spec: remove it from the live "
+        "object first"
+        for where in found
+    ]
 
 
 def _secret_pointers(value: Any, pointer: str, redactor: Any) -> list[str]:
@@ -286,14 +332,21 @@ def _secret_pointers(value: Any, pointer: str, redactor: Any) -> list[str]:
             found += _secret_pointers(item, here, redactor)
         return found
     if isinstance(value, list | tuple):
-        return [p for index, item in enumerate(value) for p in _secret_pointers(item, f"{pointer}/{index}", redactor)]
+        return [
+            p
+            for index, item in enumerate(value)
+            for p in _secret_pointers(item, f"{pointer}/{index}", redactor)
+        ]
     return []
 
 
 def verify_round_trip(
-    imports: Sequence[ImportedSpec], raws: Sequence[Mapping[str, Any]], selection: Selection,
+    imports: Sequence[ImportedSpec],
+    raws: Sequence[Mapping[str, Any]],
+    selection: Selection,
     names: Mapping[str, str] | None = None,
-    *, essences: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    essences: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, list[str]]:
     """Build each spec in a scratch copy of the project (with the project files a graph kind's spec names);
     report validate problems and inexact fields. essences: the live essences of graph-kind objects, by id."""
@@ -315,14 +368,20 @@ def verify_round_trip(
         mirror.templates_dir.mkdir(parents=True, exist_ok=True)
         for item in imports:  # the scratch copy is a private temp folder, written through the same gate
             for planned in item.files:
-                _create(root, planned.path, planned.data if planned.data is not None else planned.text,
-                        exclusive=False)
+                _create(
+                    root,
+                    planned.path,
+                    planned.data if planned.data is not None else planned.text,
+                    exclusive=False,
+                )
             _mirror_sources(project.root, root, item)
         builder = Builder(mirror, selection.environment, selection.target, today=today())
         from orchestrator.cli import importing_kinds as other
         from orchestrator.cli.importing_kinds import ORDER, verify_kinds
 
-        others = [(item, raw) for item, raw in zip(imports, raws, strict=True) if item.data.get("kind") in ORDER]
+        others = [
+            (item, raw) for item, raw in zip(imports, raws, strict=True) if item.data.get("kind") in ORDER
+        ]
         notes.update(verify_kinds([i for i, _ in others], [r for _, r in others], builder, root, names or {}))
         for item, raw in zip(imports, raws, strict=True):
             if item.data.get("kind") in ORDER:
@@ -338,9 +397,11 @@ def verify_round_trip(
             if spec is None:
                 continue
             mapping = mappings[item.kind] if item.kind else primary
-            want, have = other.credentials_named(mapping.desired_essence(spec),
-                                                 (essences or {}).get(item.object_id) or mapping.live_essence(raw),
-                                                 found)
+            want, have = other.credentials_named(
+                mapping.desired_essence(spec),
+                (essences or {}).get(item.object_id) or mapping.live_essence(raw),
+                found,
+            )
             for key in sorted(set(want) | set(have)):
                 if key not in mapping.write_only and want.get(key) != have.get(key):
                     found.append(f"the round trip is not exact: apply will change `{key}`")
@@ -360,7 +421,9 @@ def _mirror_sources(source: Path, mirror: Path, item: ImportedSpec) -> None:
         if relative.startswith(("/", "../")) or relative in ("..", "."):
             continue
         try:
-            data = read_confined(inside / relative, inside, limit=MAX_MIRRORED_BYTES, what="an environment file")
+            data = read_confined(
+                inside / relative, inside, limit=MAX_MIRRORED_BYTES, what="an environment file"
+            )
             _create(mirror, relative, data, exclusive=False)
         except (OSError, Refused, WriteRefused):
             continue  # the build in the scratch copy reports the file as missing
@@ -427,7 +490,9 @@ def _reader(root: Path) -> Any:
         if not (path.exists() or path.is_symlink()):
             return None
         try:
-            return read_confined(path, inside, limit=MAX_MIRRORED_BYTES, what="a file").decode("utf-8", "replace")
+            return read_confined(path, inside, limit=MAX_MIRRORED_BYTES, what="a file").decode(
+                "utf-8", "replace"
+            )
         except (OSError, Refused):
             return TAKEN
 
@@ -436,25 +501,31 @@ def _reader(root: Path) -> Any:
 
 def _create(root: Path, relative: str, text: str | bytes, *, exclusive: bool) -> None:
     """Through the write gate: inside root, never through a link; bytes, so newlines are kept exactly."""
-    create_file(root, relative, text if isinstance(text, bytes) else text.encode("utf-8"), exclusive=exclusive)
+    create_file(
+        root, relative, text if isinstance(text, bytes) else text.encode("utf-8"), exclusive=exclusive
+    )
 
 
 def write_imports(root: Path, imports: Sequence[ImportedSpec]) -> None:
     """Create every new file of the imports; never overwrite a file that appeared meanwhile. Every path is
     checked before the first file is written, so a refused one (a link on the way) leaves nothing half-done."""
-    planned_files = list({planned.path: planned for item in imports for planned in item.files
-                          if planned.write}.values())  # two objects may share one identical side file
+    planned_files = list(
+        {planned.path: planned for item in imports for planned in item.files if planned.write}.values()
+    )  # two objects may share one identical side file
     for planned in planned_files:
         try:
             check_writable(root, planned.path)
         except FileExistsError:
-            raise OrchestratorError(f"{planned.path} already exists; it was not overwritten (run the import "
-                                    "again)") from None
+            raise OrchestratorError(
+                f"{planned.path} already exists; it was not overwritten (run the import again)"
+            ) from None
         except WriteRefused as exc:
             raise OrchestratorError(f"cannot write {planned.path}: {exc}. Nothing was written") from None
     for planned in planned_files:
         try:
-            _create(root, planned.path, planned.data if planned.data is not None else planned.text, exclusive=True)
+            _create(
+                root, planned.path, planned.data if planned.data is not None else planned.text, exclusive=True
+            )
         except FileExistsError:
             raise OrchestratorError(
                 f"{planned.path} appeared while importing; it was not overwritten (run the import again)"
@@ -484,7 +555,9 @@ def _summary(
         noun = kinds.pop() if len(kinds) == 1 else "object"
         lines.append(f"{verb} {len(imports)} {noun}{'s' if len(imports) != 1 else ''} from {where}:")
         for item, raw in zip(imports, raws, strict=True):
-            label = f' "{shown_name(str(raw["name"]))}"' if raw.get("name") else ""  # a server's text: no escapes
+            label = (
+                f' "{shown_name(str(raw["name"]))}"' if raw.get("name") else ""
+            )  # a server's text: no escapes
             lines.append(f"  + {item.object_id}{label} -> {item.spec_path}")
             for planned in item.files[1:]:
                 lines.append(

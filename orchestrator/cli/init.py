@@ -18,11 +18,15 @@ GITIGNORE_LINE = ".orchestrator/"
 
 
 @click.command()
-@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path), default=None,
-                metavar="[DIR]")
-@click.option("--agents", is_flag=True,
-              help="Deploy to the Agents API: the embedded target speaks it (protocol: agents). Either way the "
-                   "scaffold validates on both backends.")
+@click.argument(
+    "folder", required=False, type=click.Path(file_okay=False, path_type=Path), default=None, metavar="[DIR]"
+)
+@click.option(
+    "--agents",
+    is_flag=True,
+    help="Deploy to the Agents API: the embedded target speaks it (protocol: agents). Either way the "
+    "scaffold validates on both backends.",
+)
 def init(folder: Path | None, agents: bool) -> int:
     """Create orchestrator.yaml, an example spec, its template, a shared partial, a function schema, a
     handler and a behaviour test in DIR (default: the current folder). Existing files are never overwritten.
@@ -43,8 +47,10 @@ def init(folder: Path | None, agents: bool) -> int:
     files = dict(_scaffold_files(resources.files("orchestrator").joinpath("scaffold")))
     present = sorted(name for name in files if (target / name).exists() or (target / name).is_symlink())
     if present:
-        raise OrchestratorError(f"refusing to overwrite existing files in {target}: {', '.join(present)}; "
-                                "init creates a new project only (remove them or choose another folder)")
+        raise OrchestratorError(
+            f"refusing to overwrite existing files in {target}: {', '.join(present)}; "
+            "init creates a new project only (remove them or choose another folder)"
+        )
     target.mkdir(parents=True, exist_ok=True)  # DIR itself is the user's choice, a link or not
     root = target.resolve()
     for name in (*files, ".gitignore"):  # every path checked before the first write: nothing half-made
@@ -53,16 +59,22 @@ def init(folder: Path | None, agents: bool) -> int:
         except WriteRefused as exc:
             raise OrchestratorError(f"refusing to write {name} in {target}: {exc}") from None
         except FileExistsError:
-            raise OrchestratorError(f"refusing to overwrite {name} in {target}, which appeared meanwhile") from None
+            raise OrchestratorError(
+                f"refusing to overwrite {name} in {target}, which appeared meanwhile"
+            ) from None
     project = _project_name(root.name)
     for name, text in files.items():
         try:
             if agents and name == "orchestrator.yaml":
-                text = text.replace("  local: {type: local}          # the embedded emulator",
-                                    "  local: {type: local, protocol: agents}   # the embedded emulator, Agents API")
+                text = text.replace(
+                    "  local: {type: local}          # the embedded emulator",
+                    "  local: {type: local, protocol: agents}   # the embedded emulator, Agents API",
+                )
             create_file(root, name, text.replace("__PROJECT__", project).encode("utf-8"))
         except FileExistsError:
-            raise OrchestratorError(f"refusing to overwrite {name} in {target}, which appeared meanwhile") from None
+            raise OrchestratorError(
+                f"refusing to overwrite {name} in {target}, which appeared meanwhile"
+            ) from None
     ignored = _add_gitignore_line(root)
     shown = _shown(target)
     echo(f"Created project {project} in {shown}:", err=True)
@@ -71,9 +83,11 @@ def init(folder: Path | None, agents: bool) -> int:
     if ignored:
         echo(f"  .gitignore ({GITIGNORE_LINE})", err=True)
     prefix = f"cd {shown} && " if shown != "." else ""
-    steps = [(f"{prefix}orchestrator validate", "check the specs offline"),
-             ("orchestrator apply --yes", "deploy them to the embedded local target"),
-             ("orchestrator test", "run the behaviour tests (specs/helpdesk-tests.yaml)")]
+    steps = [
+        (f"{prefix}orchestrator validate", "check the specs offline"),
+        ("orchestrator apply --yes", "deploy them to the embedded local target"),
+        ("orchestrator test", "run the behaviour tests (specs/helpdesk-tests.yaml)"),
+    ]
     width = max(len(command) for command, _ in steps)
     echo("Next:", err=True)
     for command, why in steps:
@@ -118,7 +132,9 @@ def _add_gitignore_line(root: Path) -> bool:
     appended through the gates: a .gitignore that is a link is never followed."""
     path = root / ".gitignore"
     try:
-        existing = read_confined(path, root, limit=MAX_GITIGNORE_BYTES, what="a .gitignore").decode("utf-8", "replace")
+        existing = read_confined(path, root, limit=MAX_GITIGNORE_BYTES, what="a .gitignore").decode(
+            "utf-8", "replace"
+        )
     except FileNotFoundError:
         existing = ""
     except (OSError, Refused) as exc:

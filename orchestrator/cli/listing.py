@@ -35,10 +35,20 @@ STATUS = {
 @target_option
 @click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @preview_option
-@click.option("--previews", "only_previews", is_flag=True,
-              help="List the environment's previews (objects, last apply, age) instead of its specs.")
-def list_command(directory: Path | None, environment: str | None, target: str | None, output: str,
-                 preview: str | None, only_previews: bool) -> int:
+@click.option(
+    "--previews",
+    "only_previews",
+    is_flag=True,
+    help="List the environment's previews (objects, last apply, age) instead of its specs.",
+)
+def list_command(
+    directory: Path | None,
+    environment: str | None,
+    target: str | None,
+    output: str,
+    preview: str | None,
+    only_previews: bool,
+) -> int:
     """Show each spec's live id and status: in sync, changed, drifted, missing, orphaned, duplicate.
 
     The environment's previews (`apply --preview NAME`) follow the table; `--previews` lists only them,
@@ -92,9 +102,15 @@ def _show_previews(previews: list[Any], output: str) -> int:
     from orchestrator.cli.previews import describe_age
 
     now = clock.now()
-    rows = [{"preview": p.name, "objects": p.objects,
-             "last_applied": datetime.fromtimestamp(p.last_applied, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-             "age_s": int(p.age_s(now))} for p in previews]
+    rows = [
+        {
+            "preview": p.name,
+            "objects": p.objects,
+            "last_applied": datetime.fromtimestamp(p.last_applied, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "age_s": int(p.age_s(now)),
+        }
+        for p in previews
+    ]
     if output == "json":
         echo(json.dumps(rows, indent=2))
         return 0
@@ -135,9 +151,17 @@ def plan_rows(state: Any, plan: Any, objects: Any) -> tuple[list[dict[str, Any]]
     kinds = getattr(objects, "kinds", {})  # the kinds whose objects record a revision too (skills)
     revisioned = [*objects, *(o for k in REVISIONED_KINDS if k in kinds for o in kinds[k].objects)]
     revisions, in_git = describe_live_revisions(state, plan, revisioned)
-    return [{"name": c.name, "kind": c.kind, "id": c.id, "status": STATUS[c.reason],
-             "revision": revisions.get(c.id) if c.id else None}
-            for c in plan.changes if c.kind not in DERIVED_KINDS], in_git  # specs, not the files they name
+    return [
+        {
+            "name": c.name,
+            "kind": c.kind,
+            "id": c.id,
+            "status": STATUS[c.reason],
+            "revision": revisions.get(c.id) if c.id else None,
+        }
+        for c in plan.changes
+        if c.kind not in DERIVED_KINDS
+    ], in_git  # specs, not the files they name
 
 
 __all__ = ["Action", "list_command"]

@@ -19,14 +19,26 @@ INSTALL_HINT = "pip install 'mcp>=2.3,<3'"
 @click.command("mcp")
 @directory_option
 @click.option("--http", "use_http", is_flag=True, help="Serve streamable HTTP instead of stdio.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Interface for --http; off loopback a bearer key ($ORCHESTRATOR_MCP_KEY) is required.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8766, show_default=True,
-              help="Port for --http; 0 picks a free one.")
-@click.option("--allow-apply", is_flag=True, help="Allow the apply tool and import writes (read-only without).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface for --http; off loopback a bearer key ($ORCHESTRATOR_MCP_KEY) is required.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8766,
+    show_default=True,
+    help="Port for --http; 0 picks a free one.",
+)
+@click.option(
+    "--allow-apply", is_flag=True, help="Allow the apply tool and import writes (read-only without)."
+)
 @events_option
-def mcp_command(directory: Path | None, use_http: bool, host: str, port: int, allow_apply: bool,
-                events: Path | None) -> int:
+def mcp_command(
+    directory: Path | None, use_http: bool, host: str, port: int, allow_apply: bool, events: Path | None
+) -> int:
     """Serve this project as MCP tools and resources for AI clients (stdio by default).
 
     \b
@@ -43,7 +55,9 @@ def mcp_command(directory: Path | None, use_http: bool, host: str, port: int, al
     except ImportError as exc:
         if (exc.name or "").split(".")[0] not in ("mcp", "mcp_types"):
             raise
-        raise OrchestratorError(f"`orchestrator mcp` needs the MCP SDK, which is not installed: {INSTALL_HINT}") from None
+        raise OrchestratorError(
+            f"`orchestrator mcp` needs the MCP SDK, which is not installed: {INSTALL_HINT}"
+        ) from None
     key = os.environ.get(KEY_ENV) or None
     if use_http:
         check_exposure(host, key)

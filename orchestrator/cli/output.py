@@ -61,4 +61,4 @@ def _pump(reader: int, real: int) -> None:
 def _write_all(fd: int, data: bytes) -> None:
     with suppress(OSError):
         while data:
-            data = data[os.write(fd, data):]
+            data = data[os.write(fd, data) :]

@@ -65,22 +65,31 @@ def project_paths(directory: Path | None) -> list[str] | None:
         selection = select(directory, name, None)
         assert not isinstance(selection, Diagnostics)
         state = build_desired(project, selection.environment, selection.target, today=today())
-        for spec in [*state.specs.values(), *(r for group in state.resources.values() for r in group.values())]:
+        for spec in [
+            *state.specs.values(),
+            *(r for group in state.resources.values() for r in group.values()),
+        ]:
             files.update(getattr(spec, "dependencies", ()) or ())
             for local in (*getattr(spec, "knowledge_files", ()), *getattr(spec, "code_files", ())):
                 folders.add(local.absolute.parent)
             local_files = getattr(spec, "local_files", None)
-            for local in (local_files if isinstance(local_files, tuple) else ()):
+            for local in local_files if isinstance(local_files, tuple) else ():
                 folders.add(local.absolute.parent)
             folder = getattr(spec, "folder", None)
             if isinstance(folder, Path):
                 folders.add(folder.resolve())
     shown_folders = sorted({_relative(f, root) for f in folders if _inside(f, root)} - {None})  # type: ignore[arg-type]
-    shown_folders = [f for f in shown_folders if not any(f != g and f.startswith(g + "/") for g in shown_folders)]
+    shown_folders = [
+        f for f in shown_folders if not any(f != g and f.startswith(g + "/") for g in shown_folders)
+    ]
     patterns = [f"{f}/**" if f else "**" for f in shown_folders]
     for path in sorted(files):
         shown = _relative(path, root)
-        if shown is not None and _inside(path, root) and not any(shown.startswith(f + "/") for f in shown_folders):
+        if (
+            shown is not None
+            and _inside(path, root)
+            and not any(shown.startswith(f + "/") for f in shown_folders)
+        ):
             patterns.append(shown)
     return sorted(set(patterns))
 

@@ -42,9 +42,15 @@ def preview_option(func: Any) -> Any:
         except OrchestratorError as exc:
             raise click.BadParameter(str(exc).split(": ", 1)[1]) from None
 
-    return click.option("--preview", "preview", default=None, metavar="NAME", callback=checked,
-                        help="Work on preview NAME of the environment (e.g. pr-123): copies of its specs owned "
-                             "by the preview, beside the environment's own objects.")(func)
+    return click.option(
+        "--preview",
+        "preview",
+        default=None,
+        metavar="NAME",
+        callback=checked,
+        help="Work on preview NAME of the environment (e.g. pr-123): copies of its specs owned "
+        "by the preview, beside the environment's own objects.",
+    )(func)
 
 
 def now() -> float:
@@ -55,8 +61,10 @@ def now() -> float:
 def check_name(name: str) -> str:
     """NAME, or an error saying what a preview name may be."""
     if not NAME_PATTERN.match(name):
-        raise OrchestratorError(f"--preview {name!r}: a preview name is 1 to 32 lowercase letters, digits and "
-                                "dashes, starting and ending with a letter or digit (e.g. `pr-123`)")
+        raise OrchestratorError(
+            f"--preview {name!r}: a preview name is 1 to 32 lowercase letters, digits and "
+            "dashes, starting and ending with a letter or digit (e.g. `pr-123`)"
+        )
     return name
 
 
@@ -70,7 +78,7 @@ def preview_of(owner_env: str, environment: str) -> str | None:
     prefix = environment + PREVIEW_MARK
     if not owner_env.startswith(prefix):
         return None
-    name = owner_env[len(prefix):]
+    name = owner_env[len(prefix) :]
     return name if NAME_PATTERN.match(name) else None
 
 
@@ -84,10 +92,16 @@ def preview_state(state: Any, name: str) -> Any:
     with a suffix), automations paused, owned by the preview."""
     suffix = NAME_SUFFIX.format(name=check_name(name))
     specs = {key: _renamed(spec, suffix) for key, spec in state.specs.items()}
-    resources = {kind: MappingProxyType({key: _paused(_renamed(spec, suffix)) for key, spec in found.items()})
-                 for kind, found in state.resources.items()}
-    return replace(state, environment=preview_environment(state.environment, name),
-                   specs=MappingProxyType(specs), resources=MappingProxyType(resources))
+    resources = {
+        kind: MappingProxyType({key: _paused(_renamed(spec, suffix)) for key, spec in found.items()})
+        for kind, found in state.resources.items()
+    }
+    return replace(
+        state,
+        environment=preview_environment(state.environment, name),
+        specs=MappingProxyType(specs),
+        resources=MappingProxyType(resources),
+    )
 
 
 def _renamed(spec: Any, suffix: str) -> Any:
@@ -111,9 +125,15 @@ def stamp_applied_at(plan: Any, at: float | None = None) -> Any:
     from orchestrator.engine.planning import Action
 
     moment = int(now() if at is None else at)
-    return replace(plan, changes=tuple(
-        replace(c, metadata=with_applied_at(c.metadata, moment))
-        if c.action in (Action.CREATE, Action.UPDATE) and c.metadata else c for c in plan.changes))
+    return replace(
+        plan,
+        changes=tuple(
+            replace(c, metadata=with_applied_at(c.metadata, moment))
+            if c.action in (Action.CREATE, Action.UPDATE) and c.metadata
+            else c
+            for c in plan.changes
+        ),
+    )
 
 
 # -- finding previews ----------------------------------------------------------------------------
@@ -143,7 +163,11 @@ def find_previews(project: str, environment: str, objects: Any) -> list[Preview]
         if name is None:
             continue
         raw = obj.raw if isinstance(obj.raw, Mapping) else {}
-        metadata = raw.get("metadata") if isinstance(raw.get("metadata"), Mapping) else parse_name_stamp(raw.get("name"))
+        metadata = (
+            raw.get("metadata")
+            if isinstance(raw.get("metadata"), Mapping)
+            else parse_name_stamp(raw.get("name"))
+        )
         moment = max(obj.created_at, parse_applied_at(metadata) or 0)
         counts[name] = counts.get(name, 0) + 1
         newest[name] = max(newest.get(name, 0), moment)
@@ -160,8 +184,9 @@ def parse_duration(text: str) -> int:
     """Seconds of a duration such as `7d`, `12h`, `30m`, `2w`."""
     match = DURATION.match(text.strip())
     if not match:
-        raise OrchestratorError(f"--older-than {text!r}: expected a number and a unit s, m, h, d or w (e.g. 7d, "
-                                "12h)")
+        raise OrchestratorError(
+            f"--older-than {text!r}: expected a number and a unit s, m, h, d or w (e.g. 7d, 12h)"
+        )
     return int(match.group(1)) * UNIT_S[match.group(2)]
 
 

@@ -25,8 +25,15 @@ SDK_LOGGER = "openai._base_client"
 class Activity:
     """`with Activity("reading live state of target prod"):` shows a spinner and the elapsed time."""
 
-    def __init__(self, message: str, *, stream: IO[str] | None = None, enabled: bool | None = None,
-                 delay: float = 0.4, interval: float = 0.1) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        stream: IO[str] | None = None,
+        enabled: bool | None = None,
+        delay: float = 0.4,
+        interval: float = 0.1,
+    ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = _is_terminal(self.stream) if enabled is None else enabled
         self.message = message
@@ -55,7 +62,9 @@ class Activity:
             logger.setLevel(logging.INFO)
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if not self.enabled:
             return
         self._stop.set()

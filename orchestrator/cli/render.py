@@ -21,7 +21,9 @@ from orchestrator.errors import OrchestratorError
 @environment_option
 @target_option
 @click.option("--output", "-o", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
-def render(name: str, directory: Path | None, environment: str | None, target: str | None, output: str) -> int:
+def render(
+    name: str, directory: Path | None, environment: str | None, target: str | None, output: str
+) -> int:
     """Print the exact API payload for spec NAME, on the environment's target backend.
 
     \b
@@ -82,7 +84,11 @@ def dump_yaml(data: object) -> str:
         pass
 
     def text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-        style = "|" if "\n" in value and not any(c in value for c in "\t\r") and value == value.rstrip(" ") else None
+        style = (
+            "|"
+            if "\n" in value and not any(c in value for c in "\t\r") and value == value.rstrip(" ")
+            else None
+        )
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     Dumper.add_representer(str, text)

@@ -22,8 +22,10 @@ from orchestrator.engine.desired import DesiredState
 from orchestrator.engine.planning import Plan
 from orchestrator.spec.project import Project
 
-REV_HELP = ("Build the desired state from git revision REV (a commit, tag or branch; HEAD~1 is the previous "
-            "commit) instead of the working tree. Nothing is checked out.")
+REV_HELP = (
+    "Build the desired state from git revision REV (a commit, tag or branch; HEAD~1 is the previous "
+    "commit) instead of the working tree. Nothing is checked out."
+)
 
 
 def rev_option(func: Any) -> Any:
@@ -45,8 +47,9 @@ class Source:
 
 
 @contextmanager
-def desired_source(directory: Path | None, environment: str | None, target: str | None,
-                   rev: str | None) -> Iterator[Source]:
+def desired_source(
+    directory: Path | None, environment: str | None, target: str | None, rev: str | None
+) -> Iterator[Source]:
     """The validated desired state of the working tree, or of git revision rev. Raises Invalid (diagnostics
     printed) when it does not validate."""
     if rev is None:
@@ -63,23 +66,35 @@ def desired_source(directory: Path | None, environment: str | None, target: str 
         yield Source(state, selection.project, Revision(commit))
 
 
-def build_revision(snapshots: Any, commit: str, selection: Any, *, names: Any = None,
-                   announce: bool = False) -> DesiredState:
+def build_revision(
+    snapshots: Any, commit: str, selection: Any, *, names: Any = None, announce: bool = False
+) -> DesiredState:
     """The desired state at commit for the selection's environment and target; Invalid when it does not validate."""
     from orchestrator.engine.revisions import build_at, describe_commits
 
-    built = build_at(snapshots, commit, environment=selection.environment.name, target=selection.target,
-                     today=today(), names=names)
+    built = build_at(
+        snapshots,
+        commit,
+        environment=selection.environment.name,
+        target=selection.target,
+        today=today(),
+        names=names,
+    )
     if announce:
-        echo(f"Desired state from revision {describe(describe_commits(snapshots.repo, [commit])[commit])}",
-                   err=True)
+        echo(
+            f"Desired state from revision {describe(describe_commits(snapshots.repo, [commit])[commit])}",
+            err=True,
+        )
     if built.state is not None:
         use_project_redactor(built.state.project)
     if built.diagnostics:
         print_diagnostics(built.diagnostics, summary=built.diagnostics.has_errors)
     if snapshots.problems(commit):  # a partial read: never planned from, so nothing is pruned for it
-        echo(f"error: revision {commit[:7]} cannot be read as a checkout would give it (see above); "
-             "nothing was changed", err=True)
+        echo(
+            f"error: revision {commit[:7]} cannot be read as a checkout would give it (see above); "
+            "nothing was changed",
+            err=True,
+        )
         raise Invalid
     if built.state is None or built.diagnostics.has_errors:
         echo(f"error: the project at revision {commit[:7]} does not validate; nothing was changed", err=True)

@@ -45,11 +45,23 @@ class Step:
 @environment_option
 @target_option
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed without a terminal).")
-@click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Independent changes applied at once.")
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Independent changes applied at once.",
+)
 @events_option
-def rollback(names: tuple[str, ...], directory: Path | None, environment: str | None, target: str | None,
-             yes: bool, parallelism: int, events: Path | None) -> int:
+def rollback(
+    names: tuple[str, ...],
+    directory: Path | None,
+    environment: str | None,
+    target: str | None,
+    yes: bool,
+    parallelism: int,
+    events: Path | None,
+) -> int:
     """Apply, per spec, the revision before the one that is live (every spec with a live revision by default).
 
     The revision before is the newest earlier commit in the spec's history (see `history NAME`) whose payload
@@ -91,9 +103,12 @@ def rollback(names: tuple[str, ...], directory: Path | None, environment: str | 
 
         for step in steps:
             passed = f" (passing over {step.skipped} with the live payload)" if step.skipped else ""
-            echo(f"Rolling back {step.name}: live {step.live.short}"
-                       f"{' with uncommitted changes' if step.live.dirty else ''} -> "
-                       f"{describe(step.target.commit)}{passed}", err=True)
+            echo(
+                f"Rolling back {step.name}: live {step.live.short}"
+                f"{' with uncommitted changes' if step.live.dirty else ''} -> "
+                f"{describe(step.target.commit)}{passed}",
+                err=True,
+            )
 
         def run(plan: Any, live: Any, parallelism: int, bus: Any, *, command: str) -> int:
             return execute_groups(plan, groups, parallelism, bus)
@@ -101,7 +116,9 @@ def rollback(names: tuple[str, ...], directory: Path | None, environment: str | 
         return _confirm_and_apply(plan, live, yes, parallelism, bus, command="rollback", run=run)
 
 
-def plan_steps(selection: Any, snapshots: Any, objects: Any, names: tuple[str, ...]) -> tuple[list[Step], list[str]]:
+def plan_steps(
+    selection: Any, snapshots: Any, objects: Any, names: tuple[str, ...]
+) -> tuple[list[Step], list[str]]:
     """Which revision each spec goes back to, and why a spec cannot be rolled back."""
     from orchestrator.backends import mapping_for
     from orchestrator.cli.history import claimed_groups, open_history
@@ -122,8 +139,10 @@ def plan_steps(selection: Any, snapshots: Any, objects: Any, names: tuple[str, .
         kept = groups[name][0]
         revision = live_revision(kept.raw.get("metadata"))
         if revision is None:
-            problems.append(f"spec `{name}`: the live object {kept.id} records no revision (applied outside git or "
-                            f"by an older orchestrator); use `orchestrator apply --rev REV --only {name}`")
+            problems.append(
+                f"spec `{name}`: the live object {kept.id} records no revision (applied outside git or "
+                f"by an older orchestrator); use `orchestrator apply --rev REV --only {name}`"
+            )
             continue
         try:
             entries = history.entries(name, revision.commit)
@@ -136,17 +155,20 @@ def plan_steps(selection: Any, snapshots: Any, objects: Any, names: tuple[str, .
         live_uploads = None if revision.dirty else history.view(revision.commit, name).uploads
         skipped = 0
         chosen = None
-        for entry in entries[0 if revision.dirty else 1:]:
+        for entry in entries[0 if revision.dirty else 1 :]:
             view = history.view(entry.commit.id, name)
-            if view.valid and (view.digest != live_digest
-                               or (live_uploads is not None and view.uploads != live_uploads)):
+            if view.valid and (
+                view.digest != live_digest or (live_uploads is not None and view.uploads != live_uploads)
+            ):
                 chosen = entry
                 break
             skipped += 1
         if chosen is None:
             first = entries[-1].commit.id[:7] if entries else revision.short
-            problems.append(f"spec `{name}`: no earlier revision deploys anything else than the live one "
-                            f"({revision.short}); its history starts at {first}")
+            problems.append(
+                f"spec `{name}`: no earlier revision deploys anything else than the live one "
+                f"({revision.short}); its history starts at {first}"
+            )
             continue
         steps.append(Step(name, revision, chosen, skipped, claimed[name][0]))
     return steps, problems
@@ -154,10 +176,14 @@ def plan_steps(selection: Any, snapshots: Any, objects: Any, names: tuple[str, .
 
 def knowledge_kinds_of(live: Any) -> tuple[Any, ...]:
     """The graph's knowledge kinds (files and vector stores) of an assistants target, which rollback plans."""
-    return tuple(kind for kind in live.kinds if kind.name in ("file", "vector_store")) if live.knowledge else ()
+    return (
+        tuple(kind for kind in live.kinds if kind.name in ("file", "vector_store")) if live.knowledge else ()
+    )
 
 
-def rollback_plan(selection: Any, snapshots: Any, objects: Any, live: Any, steps: list[Step]) -> tuple[Any, Any]:
+def rollback_plan(
+    selection: Any, snapshots: Any, objects: Any, live: Any, steps: list[Step]
+) -> tuple[Any, Any]:
     """One plan of every spec's rollback, and per snapshot folder the part of it to apply with that folder's
     files (knowledge uploads read the files of the revision they came from)."""
     from orchestrator.cli.revision_state import build_revision
@@ -180,7 +206,9 @@ def rollback_plan(selection: Any, snapshots: Any, objects: Any, live: Any, steps
             # skills, so no file of theirs is read
             part = skill_rollback_plan(state, working[0], objects, live, step.name)
         else:  # with its knowledge: the store and files the spec names at that revision are planned with it
-            part = make_plan(state, objects, live.mapping, only=frozenset({step.name}), kinds=knowledge_kinds_of(live))
+            part = make_plan(
+                state, objects, live.mapping, only=frozenset({step.name}), kinds=knowledge_kinds_of(live)
+            )
         part = stamp_revisions(part, {step.name: Revision(step.target.commit.id)})
         seen = {(c.kind, c.name, c.action, c.id) for c in changes}
         changes.extend(c for c in part.changes if (c.kind, c.name, c.action, c.id) not in seen)
@@ -190,23 +218,36 @@ def rollback_plan(selection: Any, snapshots: Any, objects: Any, live: Any, steps
         duplicates.extend(part.duplicates)
         roots[step.name] = state.project.root
     project, env, chosen = selection.project, selection.environment, selection.target
-    plan = Plan(project.name, env.name, chosen.name, live.mapping.backend, tuple(sorted(changes, key=lambda c: c.name)),
-                tuple(warnings), duplicates=tuple(duplicates))
+    plan = Plan(
+        project.name,
+        env.name,
+        chosen.name,
+        live.mapping.backend,
+        tuple(sorted(changes, key=lambda c: c.name)),
+        tuple(warnings),
+        duplicates=tuple(duplicates),
+    )
     groups: dict[Path, Live] = {}
     for root in dict.fromkeys(roots.values()):
         knowledge = None
         if live.knowledge is not None:
             from orchestrator.backends.knowledge import KnowledgeSync
 
-            knowledge = KnowledgeSync(live.connection.sdk, project.name, env.name, root=root,
-                                      templates=live.knowledge.templates)
+            knowledge = KnowledgeSync(
+                live.connection.sdk, project.name, env.name, root=root, templates=live.knowledge.templates
+            )
             knowledge.assistants = live.client
             if live.knowledge.view is not None:
                 knowledge.adopt(live.knowledge.view)  # the live read the plan was made from
         from orchestrator.backends.knowledge import knowledge_kinds
 
-        groups[root] = Live(live.connection, live.client, live.mapping, knowledge,
-                            knowledge_kinds(knowledge) if knowledge is not None else live.kinds)
+        groups[root] = Live(
+            live.connection,
+            live.client,
+            live.mapping,
+            knowledge,
+            knowledge_kinds(knowledge) if knowledge is not None else live.kinds,
+        )
     return plan, {name: groups[root] for name, root in roots.items()}
 
 
@@ -218,8 +259,11 @@ def working_state(selection: Any) -> Any:
     state, diagnostics = build_state(None, None, None, selection=selection)
     if state is None:
         print_diagnostics(diagnostics, summary=True)
-        echo("error: rolling back a skill re-pins the environment templates of the working tree, which does "
-                   "not validate; nothing was changed", err=True)
+        echo(
+            "error: rolling back a skill re-pins the environment templates of the working tree, which does "
+            "not validate; nothing was changed",
+            err=True,
+        )
         raise Invalid
     return state
 
@@ -236,23 +280,33 @@ def skill_rollback_plan(state: Any, working: Any, objects: Any, live: Any, name:
     from orchestrator.engine.sync import make_plan
 
     skill = state.of_kind("skill")[name]
-    templates = {t: replaced(spec, skill_specs={**spec.skill_specs, name: skill})
-                 for t, spec in working.of_kind("environment").items()
-                 if name in spec.skills and name not in spec.skill_pins}
+    templates = {
+        t: replaced(spec, skill_specs={**spec.skill_specs, name: skill})
+        for t, spec in working.of_kind("environment").items()
+        if name in spec.skills and name not in spec.skill_pins
+    }
     resources = dict(working.resources)
     resources["skill"] = MappingProxyType({**working.of_kind("skill"), name: skill})
     resources["environment"] = MappingProxyType({**working.of_kind("environment"), **templates})
     combined = replaced(working, resources=MappingProxyType(resources))
     kinds = tuple(k for k in live.kinds if k.name in ("file", "skill", "environment"))
     part = make_plan(combined, objects, live.mapping, only=frozenset({name, *templates}), kinds=kinds)
-    own = [c for c in part.changes if c.kind == "environment" and c.action is not Action.NOOP
-           and set(c.changed_keys) - {"skills"}]
-    others = [c for c in part.changes if c.kind not in ("environment", "skill") and c.action is not Action.NOOP]
+    own = [
+        c
+        for c in part.changes
+        if c.kind == "environment" and c.action is not Action.NOOP and set(c.changed_keys) - {"skills"}
+    ]
+    others = [
+        c for c in part.changes if c.kind not in ("environment", "skill") and c.action is not Action.NOOP
+    ]
     if own or others:
         names = ", ".join(sorted({f"{c.kind} `{c.name}`" for c in (*own, *others)}))
-        echo(f"error: rolling back skill `{name}` re-pins the environment templates using it, but {names} "
-                   f"has changes of its own not applied yet (see `orchestrator diff`); apply them first, or roll "
-                   f"everything back with `orchestrator apply --rev REV`; nothing was changed", err=True)
+        echo(
+            f"error: rolling back skill `{name}` re-pins the environment templates using it, but {names} "
+            f"has changes of its own not applied yet (see `orchestrator diff`); apply them first, or roll "
+            f"everything back with `orchestrator apply --rev REV`; nothing was changed",
+            err=True,
+        )
         raise Invalid
     return replace(part, changes=tuple(c for c in part.changes if c.kind in ("skill", "environment")))
 
@@ -278,9 +332,17 @@ def execute_groups(plan: Any, groups: dict[str, Live], parallelism: int, bus: An
         live = groups[change.name]
         by_live.setdefault(id(live), (live, []))[1].append(change)
     for live, changes in by_live.values():
-        result = run_plan(replace(plan, changes=tuple(changes), duplicates=tuple(
-            d for d in plan.duplicates if d.name in {c.name for c in changes})), live, parallelism, bus,
-            on_outcome=report)
+        result = run_plan(
+            replace(
+                plan,
+                changes=tuple(changes),
+                duplicates=tuple(d for d in plan.duplicates if d.name in {c.name for c in changes}),
+            ),
+            live,
+            parallelism,
+            bus,
+            on_outcome=report,
+        )
         for outcome in result.outcomes:
             if id(outcome) not in shown:
                 echo(redact(render_outcome(outcome)) + " (after the duplicate check)")

@@ -26,7 +26,9 @@ from orchestrator.errors import OrchestratorError
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEBUG_ENV = "ORCHESTRATOR_DEBUG"
-BUDGET_EXIT = 3  # run: the agent session reached its spend limit (docs/how-to/run-and-chat.md: Options and exit codes)
+BUDGET_EXIT = (
+    3  # run: the agent session reached its spend limit (docs/how-to/run-and-chat.md: Options and exit codes)
+)
 BUDGET_HINT = "raise it with --spend-limit or session.spend_limit_usd"
 
 
@@ -44,8 +46,11 @@ class SpendLimit(click.ParamType):
         try:
             return spend_limit_cents(float(text))
         except ValueError:
-            self.fail(f"expected a positive number of US dollars up to 1,000,000 (e.g. 2.50), got {value!r}",
-                      param, ctx)
+            self.fail(
+                f"expected a positive number of US dollars up to 1,000,000 (e.g. 2.50), got {value!r}",
+                param,
+                ctx,
+            )
 
 
 def session_options(func: F) -> F:
@@ -194,8 +199,11 @@ def chat(name: str, **options: Any) -> int:
                         # as a REPL does: Ctrl-C stops the turn (send() cancelled it on the server) and
                         # gives the prompt back; Ctrl-C at the prompt, or Ctrl-D, leaves
                         echo("", err=True)
-                        echo(f"Turn cancelled; the {session.conversation_label} goes on. "
-                             "Ctrl-C again or Ctrl-D to leave.", err=True)
+                        echo(
+                            f"Turn cancelled; the {session.conversation_label} goes on. "
+                            "Ctrl-C again or Ctrl-D to leave.",
+                            err=True,
+                        )
                         continue
                     echo(f"{name}> {reply.text}")
             except KeyboardInterrupt:
@@ -244,11 +252,20 @@ def open_session(
     debug = events_debug or os.environ.get(DEBUG_ENV, "") not in ("", "0", "false")
     limits = Limits(turn_timeout_s=turn_timeout, tool_timeout_s=tool_timeout, max_tool_rounds=max_tool_rounds)
     if spend_limit_cents is not None and state.target.backend != "agents":
-        echo(f"warning: --spend-limit has no effect on target `{state.target.name}` (backend: "
-                   f"{state.target.backend}): threads and runs have no spend limit", err=True)
+        echo(
+            f"warning: --spend-limit has no effect on target `{state.target.name}` (backend: "
+            f"{state.target.backend}): threads and runs have no spend limit",
+            err=True,
+        )
     with Connection(state.project, state.target) as connection:
         session = Session.attach(
-            state, name, connection.sdk, thread_id=thread_id, limits=limits, bus=make_bus(events), debug=debug,
+            state,
+            name,
+            connection.sdk,
+            thread_id=thread_id,
+            limits=limits,
+            bus=make_bus(events),
+            debug=debug,
             spend_limit_cents=spend_limit_cents,
         )
         for function, problem in session.registry.problems().items():
@@ -273,6 +290,7 @@ def history_file(directory: Path | None) -> Path | None:
 def line_reader(history: Path | None) -> Callable[[str], str]:
     """input() with line editing and history (readline) when both ends are a terminal; plain otherwise."""
     if history is None or not sys.stdout.isatty():
+
         def plain(prompt: str) -> str:
             if prompt:
                 echo(prompt, nl=False, err=True)
@@ -308,6 +326,7 @@ def send_showing_progress(session: Any, name: str, text: str, *, tool_starts: bo
     from orchestrator.cli.progress import Activity
 
     with Activity(f"{name} is replying", delay=0.2) as activity:
+
         def say(line: str) -> None:
             if activity.enabled:
                 activity.say(line)
@@ -341,7 +360,9 @@ def describe_usage(usage: Any, cost: float | None, model: str | None, spend: Any
     or this chat's)."""
     from orchestrator.runtime.pricing import PRICES_AS_OF
 
-    line = f"{usage.total_tokens} tokens ({usage.prompt_tokens} prompt + {usage.completion_tokens} completion)"
+    line = (
+        f"{usage.total_tokens} tokens ({usage.prompt_tokens} prompt + {usage.completion_tokens} completion)"
+    )
     if cost is None and model:
         from orchestrator.runtime.pricing import estimate_cost
 

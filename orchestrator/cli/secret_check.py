@@ -24,8 +24,10 @@ def missing_secrets(plan: Plan, environ: Mapping[str, str], state: Any = None) -
             problem = presence_problem(source, environ)
             if problem is None:
                 continue
-            found.append(f"{_place(vaults.get(change.name), credential, pointer)}vault `{change.name}`, "
-                         f"credential `{credential}`: {problem}")
+            found.append(
+                f"{_place(vaults.get(change.name), credential, pointer)}vault `{change.name}`, "
+                f"credential `{credential}`: {problem}"
+            )
     return found
 
 
@@ -46,8 +48,13 @@ def with_secret_warnings(plan: Plan, environ: Mapping[str, str], state: Any = No
     missing = missing_secrets(plan, environ, state)
     if not missing:
         return plan
-    return replace(plan, warnings=(*plan.warnings, *(
-        f"{SECRET_WARNING} (apply refuses until it is): {line}" for line in missing)))
+    return replace(
+        plan,
+        warnings=(
+            *plan.warnings,
+            *(f"{SECRET_WARNING} (apply refuses until it is): {line}" for line in missing),
+        ),
+    )
 
 
 def refusal_of(plan: Plan, environ: Mapping[str, str], state: Any = None) -> str | None:
@@ -56,9 +63,11 @@ def refusal_of(plan: Plan, environ: Mapping[str, str], state: Any = None) -> str
     if not missing:
         return None
     count = len(missing)
-    return "\n".join([
-        f"error: {count} secret{'s' if count != 1 else ''} this plan writes {'are' if count != 1 else 'is'} "
-        "not available; nothing was changed:",
-        *(f"  - {line}" for line in missing),
-        "Set each one (or point the spec's from_env / from_file at one that is there) and run apply again.",
-    ])
+    return "\n".join(
+        [
+            f"error: {count} secret{'s' if count != 1 else ''} this plan writes {'are' if count != 1 else 'is'} "
+            "not available; nothing was changed:",
+            *(f"  - {line}" for line in missing),
+            "Set each one (or point the spec's from_env / from_file at one that is there) and run apply again.",
+        ]
+    )

@@ -13,7 +13,9 @@ from orchestrator.cli.output import echo
 @click.command()
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False, path_type=Path))
 @directory_option
-@click.option("--output", "-o", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option(
+    "--output", "-o", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+)
 def show(plan_file: Path, directory: Path | None, output: str) -> int:
     """Print a plan saved by `diff --out` as apply would show it. Exit 0, or 1 when PLAN is not a valid plan.
 

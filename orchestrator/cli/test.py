@@ -31,37 +31,106 @@ BUDGET_TURN_TOKENS = 4000  # what --budget assumes a turn (or a grader's verdict
 @directory_option
 @environment_option
 @target_option
-@click.option("--case", "case_glob", default=None, metavar="GLOB", help="Only the cases whose name matches GLOB.")
-@click.option("--repeat", type=click.IntRange(1, 100), default=None, metavar="N",
-              help="Run every case N times (over each case's own `repeat`).")
-@click.option("--parallelism", type=click.IntRange(1, 64), default=None, metavar="N",
-              help="Run N cases at a time; the report stays in file order. [default: 4; 1 with --budget, so the "
-                   "run stops at the case that spends it]")
-@click.option("--baseline", "baseline_rev", default=None, metavar="REV",
-              help="Also run the cases against the specs as they were at git revision REV (a pull request's base) "
-                   "and show each case as base -> head, regressions first.")
-@click.option("--pass-at", type=click.IntRange(1, 100), default=None, metavar="N",
-              help="A case passes when N of its runs pass (over each case's own `pass_at`; at most the runs).")
-@click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=None, metavar="USD",
-              help="Refuse to start when the worst case could cost more than USD (runs x turns x "
-                   f"{BUDGET_TURN_TOKENS} tokens, or the turn's max_tokens, at the model's price); stop once spent.")
-@click.option("--against-live", is_flag=True,
-              help="Talk to the deployed objects instead of short-lived copies (conversations only, no writes).")
+@click.option(
+    "--case", "case_glob", default=None, metavar="GLOB", help="Only the cases whose name matches GLOB."
+)
+@click.option(
+    "--repeat",
+    type=click.IntRange(1, 100),
+    default=None,
+    metavar="N",
+    help="Run every case N times (over each case's own `repeat`).",
+)
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=None,
+    metavar="N",
+    help="Run N cases at a time; the report stays in file order. [default: 4; 1 with --budget, so the "
+    "run stops at the case that spends it]",
+)
+@click.option(
+    "--baseline",
+    "baseline_rev",
+    default=None,
+    metavar="REV",
+    help="Also run the cases against the specs as they were at git revision REV (a pull request's base) "
+    "and show each case as base -> head, regressions first.",
+)
+@click.option(
+    "--pass-at",
+    type=click.IntRange(1, 100),
+    default=None,
+    metavar="N",
+    help="A case passes when N of its runs pass (over each case's own `pass_at`; at most the runs).",
+)
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="USD",
+    help="Refuse to start when the worst case could cost more than USD (runs x turns x "
+    f"{BUDGET_TURN_TOKENS} tokens, or the turn's max_tokens, at the model's price); stop once spent.",
+)
+@click.option(
+    "--against-live",
+    is_flag=True,
+    help="Talk to the deployed objects instead of short-lived copies (conversations only, no writes).",
+)
 @preview_option
-@click.option("--output", "-o", type=click.Choice(RENDERERS), default="text", show_default=True,
-              help="Report format (text lines stream while the run goes on).")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
-              help="Write the report to FILE (stdout keeps the text lines).")
-@click.option("--tool-timeout", type=click.FloatRange(min=0.01), default=30.0, show_default=True, metavar="S",
-              help="Per tool call.")
-@click.option("--timeout", "turn_timeout", type=click.FloatRange(min=0.1), default=300.0, show_default=True,
-              metavar="S", help="Give up on a turn after S seconds.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(RENDERERS),
+    default="text",
+    show_default=True,
+    help="Report format (text lines stream while the run goes on).",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="Write the report to FILE (stdout keeps the text lines).",
+)
+@click.option(
+    "--tool-timeout",
+    type=click.FloatRange(min=0.01),
+    default=30.0,
+    show_default=True,
+    metavar="S",
+    help="Per tool call.",
+)
+@click.option(
+    "--timeout",
+    "turn_timeout",
+    type=click.FloatRange(min=0.1),
+    default=300.0,
+    show_default=True,
+    metavar="S",
+    help="Give up on a turn after S seconds.",
+)
 @events_option
-def test(names: tuple[str, ...], directory: Path | None, environment: str | None, target: str | None,
-         case_glob: str | None, repeat: int | None, parallelism: int | None, baseline_rev: str | None,
-         pass_at: int | None, budget: float | None,
-         against_live: bool, preview: str | None, output: str, out_file: Path | None,
-         tool_timeout: float, turn_timeout: float, events: Path | None) -> int:
+def test(
+    names: tuple[str, ...],
+    directory: Path | None,
+    environment: str | None,
+    target: str | None,
+    case_glob: str | None,
+    repeat: int | None,
+    parallelism: int | None,
+    baseline_rev: str | None,
+    pass_at: int | None,
+    budget: float | None,
+    against_live: bool,
+    preview: str | None,
+    output: str,
+    out_file: Path | None,
+    tool_timeout: float,
+    turn_timeout: float,
+    events: Path | None,
+) -> int:
     """Run the behaviour tests of the named tests or specs (all by default).
 
     A NAME is a test (`kind: test`) or a spec under test (its tests). On a target without a real model
@@ -78,7 +147,9 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
       orchestrator test -t openai --repeat 4 --pass-at 2 --budget 0.50
     """
     if pass_at is not None and repeat is not None and pass_at > repeat:
-        raise click.BadParameter(f"{pass_at} is more than the {repeat} runs of --repeat", param_hint="--pass-at")
+        raise click.BadParameter(
+            f"{pass_at} is more than the {repeat} runs of --repeat", param_hint="--pass-at"
+        )
     try:
         state = load_state(directory, environment, target, preview=preview)
     except Invalid:
@@ -86,33 +157,70 @@ def test(names: tuple[str, ...], directory: Path | None, environment: str | None
     against_live = against_live or preview is not None  # a preview's objects are talked to, like live ones
     tests = pick_tests(state, names)
     if not tests:
-        echo(f"No tests in environment {state.environment.name}: add a spec with `kind: test` "
-                   "(`orchestrator schema test` prints its schema).", err=True)
+        echo(
+            f"No tests in environment {state.environment.name}: add a spec with `kind: test` "
+            "(`orchestrator schema test` prints its schema).",
+            err=True,
+        )
         return 0
     from orchestrator.runtime.behaviour import select_cases
 
     if case_glob and not any(select_cases(t, case_glob) for t in tests):
-        raise OrchestratorError(f"no case matches --case {case_glob!r} (cases: "
-                                + ", ".join(f"`{c.name}`" for t in tests for c in t.cases) + ")")
+        raise OrchestratorError(
+            f"no case matches --case {case_glob!r} (cases: "
+            + ", ".join(f"`{c.name}`" for t in tests for c in t.cases)
+            + ")"
+        )
     tests = [t for t in tests if select_cases(t, case_glob)]
     if baseline_rev is not None and against_live:
-        raise OrchestratorError("--baseline runs the cases on short-lived copies of the specs at REV; it cannot be "
-                                f"combined with {'--preview' if preview is not None else '--against-live'}")
+        raise OrchestratorError(
+            "--baseline runs the cases on short-lived copies of the specs at REV; it cannot be "
+            f"combined with {'--preview' if preview is not None else '--against-live'}"
+        )
     if parallelism is None:  # with a budget, one case at a time: no case starts once it is spent
         parallelism = 1 if budget is not None else DEFAULT_PARALLELISM
     with ExitStack() as scope:
         try:
-            baseline = None if baseline_rev is None else scope.enter_context(baseline_state(state, baseline_rev))
+            baseline = (
+                None if baseline_rev is None else scope.enter_context(baseline_state(state, baseline_rev))
+            )
         except Invalid:
             return 1
-        return _run(state, tests, baseline, case_glob=case_glob, repeat=repeat, parallelism=parallelism,
-                    pass_at=pass_at, budget=budget, against_live=against_live, output=output, out_file=out_file, tool_timeout=tool_timeout,
-                    turn_timeout=turn_timeout, events=events)
+        return _run(
+            state,
+            tests,
+            baseline,
+            case_glob=case_glob,
+            repeat=repeat,
+            parallelism=parallelism,
+            pass_at=pass_at,
+            budget=budget,
+            against_live=against_live,
+            output=output,
+            out_file=out_file,
+            tool_timeout=tool_timeout,
+            turn_timeout=turn_timeout,
+            events=events,
+        )
 
 
-def _run(state: Any, tests: list[Any], baseline: Any, *, case_glob: str | None, repeat: int | None, parallelism: int,
-         pass_at: int | None, budget: float | None, against_live: bool, output: str, out_file: Path | None, tool_timeout: float, turn_timeout: float,
-         events: Path | None) -> int:
+def _run(
+    state: Any,
+    tests: list[Any],
+    baseline: Any,
+    *,
+    case_glob: str | None,
+    repeat: int | None,
+    parallelism: int,
+    pass_at: int | None,
+    budget: float | None,
+    against_live: bool,
+    output: str,
+    out_file: Path | None,
+    tool_timeout: float,
+    turn_timeout: float,
+    events: Path | None,
+) -> int:
     from orchestrator.cli.progress import Activity
     from orchestrator.engine.test_results import TestReport
     from orchestrator.runtime.behaviour import ScriptChannel, run_tests, select_cases
@@ -122,7 +230,9 @@ def _run(state: Any, tests: list[Any], baseline: Any, *, case_glob: str | None, 
 
     bus = make_bus(events)
     # case lines in the order cases finish on a terminal; in file order (still streamed) in a log or a pipe
-    in_order = not click.get_text_stream("stderr" if output != "text" and out_file is None else "stdout").isatty()
+    in_order = not click.get_text_stream(
+        "stderr" if output != "text" and out_file is None else "stdout"
+    ).isatty()
     scripted = state.target.type == "local"  # the embedded emulator: no real model
     limits = Limits(turn_timeout_s=turn_timeout, tool_timeout_s=tool_timeout)
     stream_err = output != "text" and out_file is None  # stdout is the report's
@@ -141,11 +251,22 @@ def _run(state: Any, tests: list[Any], baseline: Any, *, case_glob: str | None, 
         with activity.cleared():
             echo(redact(render_case_line(case)), nl=False, err=stream_err)
         activity.update(f"running behaviour tests: {done} of {total} cases done")
-        bus.publish("test_case_finished", test=case.test, case=case.case, spec=case.spec, status=case.status.value,
-                    runs=len(case.attempts), passes=case.passes, pass_at=case.pass_at, flaky=case.flaky,
-                    reason=case.reason or None,
-                    tokens=case.tokens, cost_usd=case.cost_usd, duration_s=case.duration_s,
-                    **({"baseline": case.base_status} if case.compared else {}))
+        bus.publish(
+            "test_case_finished",
+            test=case.test,
+            case=case.case,
+            spec=case.spec,
+            status=case.status.value,
+            runs=len(case.attempts),
+            passes=case.passes,
+            pass_at=case.pass_at,
+            flaky=case.flaky,
+            reason=case.reason or None,
+            tokens=case.tokens,
+            cost_usd=case.cost_usd,
+            duration_s=case.duration_s,
+            **({"baseline": case.base_status} if case.compared else {}),
+        )
 
     interrupted = False
     results: tuple[Any, ...] = ()
@@ -165,58 +286,122 @@ def _run(state: Any, tests: list[Any], baseline: Any, *, case_glob: str | None, 
         spend = None
         if budget is not None:
             spend = Budget(budget)
-            both = tests + ([t for t in tests if t.spec in baseline.state.specs] if baseline is not None else [])
+            both = tests + (
+                [t for t in tests if t.spec in baseline.state.specs] if baseline is not None else []
+            )
             check_budget(state, both, case_glob, repeat, budget, scripted=scripted)  # before any write
         spend_cents = (lambda: spend.left_cents()) if spend is not None else lambda: None
         try:
             if against_live:
+
                 def open_live(test: Any) -> Any:
-                    return Session.attach(state, test.spec, sdk, limits=limits, bus=bus, spend_limit_cents=spend_cents())
+                    return Session.attach(
+                        state, test.spec, sdk, limits=limits, bus=bus, spend_limit_cents=spend_cents()
+                    )
 
                 with activity:
-                    results = run_tests(tests, open_live, scripted=scripted, channel=channel, case_glob=case_glob,
-                                        repeat=repeat, on_case=shown, backend=state.target.backend,
-                                        pass_at=pass_at, budget=spend, parallelism=parallelism, in_order=in_order)
+                    results = run_tests(
+                        tests,
+                        open_live,
+                        scripted=scripted,
+                        channel=channel,
+                        case_glob=case_glob,
+                        repeat=repeat,
+                        on_case=shown,
+                        backend=state.target.backend,
+                        pass_at=pass_at,
+                        budget=spend,
+                        parallelism=parallelism,
+                        in_order=in_order,
+                    )
             else:
+
                 def on_copies(source: Any, chosen: list[Any], files_root: Path | None = None) -> Any:
-                    needing = [t for t in chosen if any(skip_reason(c, scripted=scripted,
-                                                                    backend=state.target.backend)
-                                                        is None for c in select_cases(t, case_glob))]  # only those
-                    return Copies(source, needing, live, bus=bus, say=lambda line: echo(line, err=True),
-                                  home=state.project, files_root=files_root)
+                    needing = [
+                        t
+                        for t in chosen
+                        if any(
+                            skip_reason(c, scripted=scripted, backend=state.target.backend) is None
+                            for c in select_cases(t, case_glob)
+                        )
+                    ]  # only those
+                    return Copies(
+                        source,
+                        needing,
+                        live,
+                        bus=bus,
+                        say=lambda line: echo(line, err=True),
+                        home=state.project,
+                        files_root=files_root,
+                    )
 
                 if baseline is not None:
                     at_base = [t for t in tests if t.spec in baseline.state.specs]  # the others are new
                     with ExitStack() as base_scope:
                         try:
-                            copies = base_scope.enter_context(on_copies(baseline.state, at_base,
-                                                                        baseline.state.project.root))
+                            copies = base_scope.enter_context(
+                                on_copies(baseline.state, at_base, baseline.state.project.root)
+                            )
                         except OrchestratorError as exc:
-                            raise OrchestratorError(f"at baseline {baseline.rev} ({baseline.commit[:7]}): {exc}") \
-                                from None
-                        base_scope.enter_context(Activity(f"running the cases at baseline {baseline.commit[:7]}",
-                                                          delay=0.5))
+                            raise OrchestratorError(
+                                f"at baseline {baseline.rev} ({baseline.commit[:7]}): {exc}"
+                            ) from None
+                        base_scope.enter_context(
+                            Activity(f"running the cases at baseline {baseline.commit[:7]}", delay=0.5)
+                        )
                         # the working tree's handlers on both sides: no Python is imported from a revision
                         handlers = replace(copies.state, project=state.project)
 
                         def open_base(test: Any) -> Any:
-                            return Session.attach(handlers, copies.name_of(test), sdk, limits=limits, bus=bus,
-                                                  spend_limit_cents=spend_cents())
+                            return Session.attach(
+                                handlers,
+                                copies.name_of(test),
+                                sdk,
+                                limits=limits,
+                                bus=bus,
+                                spend_limit_cents=spend_cents(),
+                            )
 
-                        for case in run_tests(at_base, open_base, scripted=scripted, channel=channel,
-                                              case_glob=case_glob, repeat=repeat, backend=state.target.backend,
-                                              pass_at=pass_at, budget=spend, parallelism=parallelism):
+                        for case in run_tests(
+                            at_base,
+                            open_base,
+                            scripted=scripted,
+                            channel=channel,
+                            case_glob=case_glob,
+                            repeat=repeat,
+                            backend=state.target.backend,
+                            pass_at=pass_at,
+                            budget=spend,
+                            parallelism=parallelism,
+                        ):
                             base_results[(case.test, case.case)] = case
                 with on_copies(state, tests) as copies:
+
                     def open_copy(test: Any) -> Any:
-                        return Session.attach(copies.state, copies.name_of(test), sdk, limits=limits, bus=bus,
-                                              spend_limit_cents=spend_cents())
+                        return Session.attach(
+                            copies.state,
+                            copies.name_of(test),
+                            sdk,
+                            limits=limits,
+                            bus=bus,
+                            spend_limit_cents=spend_cents(),
+                        )
 
                     with activity:
-                        results = run_tests(tests, open_copy, scripted=scripted, channel=channel,
-                                            case_glob=case_glob, repeat=repeat, on_case=shown,
-                                            backend=state.target.backend, pass_at=pass_at, budget=spend,
-                                            parallelism=parallelism, in_order=in_order)
+                        results = run_tests(
+                            tests,
+                            open_copy,
+                            scripted=scripted,
+                            channel=channel,
+                            case_glob=case_glob,
+                            repeat=repeat,
+                            on_case=shown,
+                            backend=state.target.backend,
+                            pass_at=pass_at,
+                            budget=spend,
+                            parallelism=parallelism,
+                            in_order=in_order,
+                        )
         except KeyboardInterrupt:
             interrupted = True
         finally:
@@ -224,11 +409,18 @@ def _run(state: Any, tests: list[Any], baseline: Any, *, case_glob: str | None, 
                 channel.close()
     if baseline is not None:
         results = compared(results, base_results)
-    report = TestReport(state.project.name, state.environment.name, state.target.name, state.target.backend,
-                        "live" if against_live else "copies", scripted, results,
-                        baseline=baseline.rev if baseline is not None else None,
-                        baseline_commit=baseline.commit if baseline is not None else None,
-                        stopped=spend.stopped if spend is not None else "")
+    report = TestReport(
+        state.project.name,
+        state.environment.name,
+        state.target.name,
+        state.target.backend,
+        "live" if against_live else "copies",
+        scripted,
+        results,
+        baseline=baseline.rev if baseline is not None else None,
+        baseline_commit=baseline.commit if baseline is not None else None,
+        stopped=spend.stopped if spend is not None else "",
+    )
     echo(render_summary(report), nl=False, err=stream_err)
     if output != "text" or out_file is not None:
         text = redact(render_report(report, output))
@@ -249,33 +441,47 @@ def _run(state: Any, tests: list[Any], baseline: Any, *, case_glob: str | None, 
     return 0 if report.ok else 1
 
 
-def check_budget(state: Any, tests: list[Any], case_glob: str | None, repeat: int | None, budget: float, *,
-                 scripted: bool) -> None:
+def check_budget(
+    state: Any, tests: list[Any], case_glob: str | None, repeat: int | None, budget: float, *, scripted: bool
+) -> None:
     """Refuse a run whose worst case could cost more than --budget (the cases that would run, at the models of
     the specs they test)."""
     from orchestrator.runtime.behaviour import select_cases, skip_reason, usd, worst_case_usd
 
-    cases = [(case, state.specs[test.spec].model, test.grader.model or state.specs[test.spec].model)
-             for test in tests for case in select_cases(test, case_glob)
-             if test.spec in state.specs and skip_reason(case, scripted=scripted, backend=state.target.backend) is None]
+    cases = [
+        (case, state.specs[test.spec].model, test.grader.model or state.specs[test.spec].model)
+        for test in tests
+        for case in select_cases(test, case_glob)
+        if test.spec in state.specs
+        and skip_reason(case, scripted=scripted, backend=state.target.backend) is None
+    ]
     worst, unpriced = worst_case_usd(cases, repeat=repeat, turn_tokens=BUDGET_TURN_TOKENS)
     if unpriced:
-        raise OrchestratorError(f"--budget: no price is known for model {', '.join(f'`{m}`' for m in unpriced)}, "
-                                "so the run's cost cannot be bounded; run without --budget")
+        raise OrchestratorError(
+            f"--budget: no price is known for model {', '.join(f'`{m}`' for m in unpriced)}, "
+            "so the run's cost cannot be bounded; run without --budget"
+        )
     if worst > budget:
         runs = sum(repeat or c.repeat or 1 for c, _, _ in cases)
-        raise OrchestratorError(f"--budget ${usd(budget)}: the worst case of this run is ${usd(worst)} ({len(cases)} "
-                                f"case(s), {runs} run(s), up to {BUDGET_TURN_TOKENS} tokens a turn unless the turn "
-                                "has a `max_tokens` expectation); nothing was run. Raise the budget, lower --repeat "
-                                "or add `max_tokens` expectations")
+        raise OrchestratorError(
+            f"--budget ${usd(budget)}: the worst case of this run is ${usd(worst)} ({len(cases)} "
+            f"case(s), {runs} run(s), up to {BUDGET_TURN_TOKENS} tokens a turn unless the turn "
+            "has a `max_tokens` expectation); nothing was run. Raise the budget, lower --repeat "
+            "or add `max_tokens` expectations"
+        )
 
 
 def render_report(report: Any, output: str) -> str:
     from orchestrator.views import test_report
 
-    return {"text": lambda r: "".join(test_report.render_case_line(c) for c in r.cases) + test_report.render_summary(r),
-            "json": test_report.render_json, "junit": test_report.render_junit,
-            "markdown": test_report.render_markdown}[output](report)
+    return {
+        "text": lambda r: (
+            "".join(test_report.render_case_line(c) for c in r.cases) + test_report.render_summary(r)
+        ),
+        "json": test_report.render_json,
+        "junit": test_report.render_junit,
+        "markdown": test_report.render_markdown,
+    }[output](report)
 
 
 def pick_tests(state: Any, names: tuple[str, ...]) -> list[Any]:
@@ -292,10 +498,14 @@ def pick_tests(state: Any, names: tuple[str, ...]) -> list[Any]:
             known = sorted({t.name for t in tests} | {t.spec for t in tests})
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             if name in state.specs:
-                raise OrchestratorError(f"spec `{name}` has no tests; add a spec with `kind: test` and "
-                                        f"`spec: {name}`")
-            raise OrchestratorError(f"no test or tested spec `{name}`" + (f"; did you mean `{close[0]}`?" if close
-                                    else "") + f" (tests: {', '.join(f'`{t.name}`' for t in tests) or 'none'})")
+                raise OrchestratorError(
+                    f"spec `{name}` has no tests; add a spec with `kind: test` and `spec: {name}`"
+                )
+            raise OrchestratorError(
+                f"no test or tested spec `{name}`"
+                + (f"; did you mean `{close[0]}`?" if close else "")
+                + f" (tests: {', '.join(f'`{t.name}`' for t in tests) or 'none'})"
+            )
         picked.extend(t for t in chosen if t not in picked)
     return picked
 
@@ -321,8 +531,10 @@ def baseline_state(state: Any, rev: str) -> Iterator[Baseline]:
         built = build_revision(snapshots, commit, state)
         use_project_redactor(state.project)  # the working tree's secrets stay redacted too
         if built.project.name != state.project.name:
-            raise OrchestratorError(f"the project is `{built.project.name}` at revision {commit[:7]}, not "
-                                    f"`{state.project.name}`: --baseline compares revisions of one project")
+            raise OrchestratorError(
+                f"the project is `{built.project.name}` at revision {commit[:7]}, not "
+                f"`{state.project.name}`: --baseline compares revisions of one project"
+            )
         echo(f"Baseline: revision {describe(describe_commits(repo, [commit])[commit])}", err=True)
         yield Baseline(rev, commit, built)
 

@@ -42,11 +42,23 @@ def runs_dir(project: Any) -> Path:
 class Copies:
     """A context manager: the copies created on enter (one per tested spec and vars), deleted on exit."""
 
-    def __init__(self, state: Any, tests: Sequence[Any], live: Any, *, bus: Any, say: Callable[[str], None],
-                 today: Any = None, home: Any = None, files_root: Path | None = None) -> None:
+    def __init__(
+        self,
+        state: Any,
+        tests: Sequence[Any],
+        live: Any,
+        *,
+        bus: Any,
+        say: Callable[[str], None],
+        today: Any = None,
+        home: Any = None,
+        files_root: Path | None = None,
+    ) -> None:
         self.source = state  # the specs copied: the working tree's, or a git revision's (--baseline)
         self.home = home or state.project  # the real project: its lock files, apply lock and ownership name
-        self.files_root = files_root  # where knowledge files are read from (a revision's tree), if not the project
+        self.files_root = (
+            files_root  # where knowledge files are read from (a revision's tree), if not the project
+        )
         self.tests = tests
         self.live = live
         self.bus = bus
@@ -113,14 +125,21 @@ class Copies:
                 count = sum(1 for spec, _ in by_variant if spec == test.spec)
                 name = f"{test.spec}-test-{self.run_id}" + (f"-{count}" if count else "")
                 by_variant[variant] = name
-                builder = Builder(source.project, source.environment, source.target, today=self.today or today(),
-                                  vars_over=test.vars)
+                builder = Builder(
+                    source.project,
+                    source.environment,
+                    source.target,
+                    today=self.today or today(),
+                    vars_over=test.vars,
+                )
                 spec, found = builder.build_one(source.specs[test.spec].path)
                 problems = [d for d in found if d.severity == "error"]
                 if spec is None or problems:
                     where = problems[0] if problems else None
-                    raise OrchestratorError(f"test `{test.name}`: spec `{test.spec}` does not build with the test's "
-                                            f"vars" + (f": {where.location()}: {where.message}" if where else ""))
+                    raise OrchestratorError(
+                        f"test `{test.name}`: spec `{test.spec}` does not build with the test's "
+                        f"vars" + (f": {where.location()}: {where.message}" if where else "")
+                    )
                 copies[name] = replace(spec, name=name)
                 copies.update(self._dependencies(copies[name], copies))
                 copies[name] = self._referring_to_copies(copies[name])
@@ -132,8 +151,14 @@ class Copies:
         if diagnostics.has_errors:
             first = diagnostics.errors[0]
             raise OrchestratorError(f"cannot make test copies: {first.location()}: {first.message}")
-        return DesiredState(source.project, self.environment, source.target, MappingProxyType(specs), diagnostics,
-                            resources=resources)
+        return DesiredState(
+            source.project,
+            self.environment,
+            source.target,
+            MappingProxyType(specs),
+            diagnostics,
+            resources=resources,
+        )
 
     def _copy_name(self, name: str) -> str:
         return f"{name}-test-{self.run_id}"
@@ -162,12 +187,19 @@ class Copies:
             add(env_spec)
             name = self._copy_name(env_spec.name)
             if name in found:
-                found[name] = replace(env_spec, name=name, skills=tuple(self._copy_name(n) for n in env_spec.skills),
-                                      skill_pins=MappingProxyType(pins), skill_specs=MappingProxyType({}))
+                found[name] = replace(
+                    env_spec,
+                    name=name,
+                    skills=tuple(self._copy_name(n) for n in env_spec.skills),
+                    skill_pins=MappingProxyType(pins),
+                    skill_specs=MappingProxyType({}),
+                )
         for vault in self._vaults_of(spec, vaults):
             add(vault)
-        return {name: replace(original, name=name) if original.name != name else original
-                for name, original in found.items()}
+        return {
+            name: replace(original, name=name) if original.name != name else original
+            for name, original in found.items()
+        }
 
     def _vaults_of(self, spec: Any, vaults: Mapping[str, Any]) -> list[Any]:
         used = []
@@ -176,8 +208,12 @@ class Copies:
             if not isinstance(wanted, str):
                 continue
             vault_name, _, credential = wanted.rpartition("/")
-            owners = [v for v in vaults.values() if (not vault_name or v.name == vault_name)
-                      and any(c.name == credential for c in v.credentials)]
+            owners = [
+                v
+                for v in vaults.values()
+                if (not vault_name or v.name == vault_name)
+                and any(c.name == credential for c in v.credentials)
+            ]
             if len(owners) == 1 and owners[0] not in used:
                 used.append(owners[0])
         return used
@@ -194,7 +230,9 @@ class Copies:
             owners = self._vaults_of(replace(spec, tools=(tool,)), vaults) if tool.get("credential") else []
             if owners and self._copy_name(owners[0].name) in self._dependency_names:
                 credential = str(tool["credential"]).rpartition("/")[2]
-                tool = MappingProxyType({**tool, "credential": f"{self._copy_name(owners[0].name)}/{credential}"})
+                tool = MappingProxyType(
+                    {**tool, "credential": f"{self._copy_name(owners[0].name)}/{credential}"}
+                )
                 renamed = True
             tools.append(tool)
         if renamed:
@@ -212,8 +250,9 @@ class Copies:
         with apply_lock(self.home, self.source.target):
             objects = read_live(live, self.state)
             self._remove_leftovers(objects)
-            plan = make_plan(self.state, objects, live.mapping, kinds=live.kinds,
-                             only=frozenset(self._copied()))
+            plan = make_plan(
+                self.state, objects, live.mapping, kinds=live.kinds, only=frozenset(self._copied())
+            )
             knowledge = getattr(live, "knowledge", None)
             root = getattr(knowledge, "root", None)
             if knowledge is not None and self.files_root is not None:
@@ -226,11 +265,15 @@ class Copies:
         made = [o for o in result.outcomes if o.ok]
         failed = [o for o in result.outcomes if not o.ok]
         if failed:  # __enter__ deletes what was made
-            raise OrchestratorError("cannot create the test copies: " + "; ".join(
-                f"{o.change.kind} {o.change.name}: {o.error}" for o in failed))
+            raise OrchestratorError(
+                "cannot create the test copies: "
+                + "; ".join(f"{o.change.kind} {o.change.name}: {o.error}" for o in failed)
+            )
         specs = len({o.change.name for o in made if o.change.kind == live.mapping.object_kind})
-        self.say(f"Created {specs} short-lived cop{'y' if specs == 1 else 'ies'} for test run {self.run_id} "
-                 f"({len(made)} object{'s' if len(made) != 1 else ''}).")
+        self.say(
+            f"Created {specs} short-lived cop{'y' if specs == 1 else 'ies'} for test run {self.run_id} "
+            f"({len(made)} object{'s' if len(made) != 1 else ''})."
+        )
 
     def _remove_leftovers(self, objects: Any) -> None:
         dead = dead_runs(self.home, objects, self.environment.name, exclude=self.run_id)
@@ -240,8 +283,10 @@ class Copies:
         for run in dead:
             _unlink(runs_dir(self.home) / f"{run}.lock")
         if removed:
-            self.say(f"Removed {removed} leftover object{'s' if removed != 1 else ''} of earlier test runs "
-                     f"({', '.join(sorted(dead))}).")
+            self.say(
+                f"Removed {removed} leftover object{'s' if removed != 1 else ''} of earlier test runs "
+                f"({', '.join(sorted(dead))})."
+            )
 
     def _delete(self, wanted: Callable[[str], bool], what: str) -> None:
         from orchestrator.cli.engine import read_live
@@ -252,8 +297,10 @@ class Copies:
             if removed:
                 removed += self._collect_garbage()
         except Exception as exc:  # never hide the run's own outcome; the next run removes them
-            self.say(f"warning: could not delete the test copies of run {self.run_id} ({exc}); the next "
-                     "`orchestrator test` or `destroy` removes them")
+            self.say(
+                f"warning: could not delete the test copies of run {self.run_id} ({exc}); the next "
+                "`orchestrator test` or `destroy` removes them"
+            )
             return
         if removed:
             self.say(f"{what.capitalize()} ({removed} object{'s' if removed != 1 else ''}).")
@@ -282,27 +329,53 @@ class Copies:
         return len(result.outcomes)
 
 
-def delete_plan(project: Any, environment: str, target: Any, live: Any, objects: Any,
-                wanted: Callable[[str], bool]) -> Any:
+def delete_plan(
+    project: Any, environment: str, target: Any, live: Any, objects: Any, wanted: Callable[[str], bool]
+) -> Any:
     """A plan deleting the objects owned by (project, environment) whose spec name is wanted, in graph order."""
     from orchestrator.engine.planning import Action, Change, Plan, Reason
 
     def owned(found: Iterable[Any]) -> list[Any]:
-        return [o for o in found if o.owner and o.owner.project == project.name and o.owner.environment == environment
-                and wanted(o.owner.spec)]
+        return [
+            o
+            for o in found
+            if o.owner
+            and o.owner.project == project.name
+            and o.owner.environment == environment
+            and wanted(o.owner.spec)
+        ]
 
-    changes = [Change(live.mapping.object_kind, o.owner.spec, Action.DELETE, Reason.DESTROY, id=o.id,
-                      fingerprint=objects.fingerprint(o)) for o in owned(objects)]
+    changes = [
+        Change(
+            live.mapping.object_kind,
+            o.owner.spec,
+            Action.DELETE,
+            Reason.DESTROY,
+            id=o.id,
+            fingerprint=objects.fingerprint(o),
+        )
+        for o in owned(objects)
+    ]
     for kind in live.kinds:
         found = objects.kinds.get(kind.name)
-        changes.extend(Change(kind.name, o.owner.spec, Action.DELETE, Reason.DESTROY, id=o.id,
-                              fingerprint=found.fingerprint(o)) for o in owned(found or ()))
+        changes.extend(
+            Change(
+                kind.name,
+                o.owner.spec,
+                Action.DELETE,
+                Reason.DESTROY,
+                id=o.id,
+                fingerprint=found.fingerprint(o),
+            )
+            for o in owned(found or ())
+        )
     changes.sort(key=lambda c: (c.kind != live.mapping.object_kind, c.name, c.id or ""))
     return Plan(project.name, environment, target.name, target.backend, tuple(changes))
 
 
-def dead_runs(project: Any, objects: Any, environment: str, *, exclude: str | None = None,
-              now: float | None = None) -> set[str]:
+def dead_runs(
+    project: Any, objects: Any, environment: str, *, exclude: str | None = None, now: float | None = None
+) -> set[str]:
     """The runs whose copies are leftovers: their lock here is free, or (no lock file) they are stale."""
     from filelock import FileLock, Timeout
 

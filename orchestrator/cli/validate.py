@@ -27,12 +27,25 @@ from orchestrator.spec.project import PROJECT_FILE
 @environment_option
 @target_option
 @output_option("text", "json")
-@click.option("--handlers", is_flag=True, help="Also import the bound Python handlers and check their signatures.")
-@click.option("--all-environments", "-A", "every", is_flag=True,
-              help="Check every environment of the project (each against its own target); a problem found in "
-                   "some environments only names them.")
-def validate(directory: Path | None, environment: str | None, target: str | None, output: str, handlers: bool,
-             every: bool) -> int:
+@click.option(
+    "--handlers", is_flag=True, help="Also import the bound Python handlers and check their signatures."
+)
+@click.option(
+    "--all-environments",
+    "-A",
+    "every",
+    is_flag=True,
+    help="Check every environment of the project (each against its own target); a problem found in "
+    "some environments only names them.",
+)
+def validate(
+    directory: Path | None,
+    environment: str | None,
+    target: str | None,
+    output: str,
+    handlers: bool,
+    every: bool,
+) -> int:
     """Check every spec (exit 0 valid, 1 invalid). Imports no handler code unless --handlers.
 
     \b
@@ -44,8 +57,10 @@ def validate(directory: Path | None, environment: str | None, target: str | None
 
     if every:
         if environment is not None or target is not None:
-            raise OrchestratorError("--all-environments checks each environment against its own target; "
-                                    "don't pass -e or -t with it")
+            raise OrchestratorError(
+                "--all-environments checks each environment against its own target; "
+                "don't pass -e or -t with it"
+            )
         return _validate_every_environment(directory, output, handlers)
 
     selection = _select(directory, environment, target, output)
@@ -54,30 +69,48 @@ def validate(directory: Path | None, environment: str | None, target: str | None
     state, diagnostics = _check(selection, handlers)
     from orchestrator.engine.desired import DERIVED_KINDS
 
-    synthesised = sorted(n for group in state.resources.values() for n, r in group.items()
-                         if getattr(r, "origin", None) is not None)  # an agent's own environment: not a spec file
-    count = len(state.specs) + sum(len(group) for kind, group in state.resources.items()  # every kind of the graph
-                                   if kind not in DERIVED_KINDS) - len(synthesised)  # but the files and stores specs name
+    synthesised = sorted(
+        n
+        for group in state.resources.values()
+        for n, r in group.items()
+        if getattr(r, "origin", None) is not None
+    )  # an agent's own environment: not a spec file
+    count = (
+        len(state.specs)
+        + sum(
+            len(group)
+            for kind, group in state.resources.items()  # every kind of the graph
+            if kind not in DERIVED_KINDS
+        )
+        - len(synthesised)
+    )  # but the files and stores specs name
     code = _report(diagnostics, output, count)
     if output == "text" and state.accepted:
         echo(accepted_summary(selection.environment, len(state.accepted)), err=True)
     if code == 0 and output == "text":
-        echo(f"{count} spec{'s' if count != 1 else ''} valid "
-                   f"(environment {selection.environment.name}, target {selection.target.name}, "
-                   f"backend {selection.target.backend})"
-                   + (f", and {len(state.tests)} behaviour test{'s' if len(state.tests) != 1 else ''}"
-                      if state.tests else "")
-                   + (f"; not deployed to this environment: {', '.join(state.skipped)}" if state.skipped else "")
-                   + (f"; environment templates synthesised for: {', '.join(synthesised)}" if synthesised else ""),
-                   err=True)
+        echo(
+            f"{count} spec{'s' if count != 1 else ''} valid "
+            f"(environment {selection.environment.name}, target {selection.target.name}, "
+            f"backend {selection.target.backend})"
+            + (
+                f", and {len(state.tests)} behaviour test{'s' if len(state.tests) != 1 else ''}"
+                if state.tests
+                else ""
+            )
+            + (f"; not deployed to this environment: {', '.join(state.skipped)}" if state.skipped else "")
+            + (f"; environment templates synthesised for: {', '.join(synthesised)}" if synthesised else ""),
+            err=True,
+        )
     return code
 
 
 def accepted_summary(environment: Any, count: int) -> str:
     """The one line that stands for the warnings an environment's `accept:` covers."""
     where = f"{PROJECT_FILE}:{environment.accept_line}" if environment.accept_line else PROJECT_FILE
-    return (f"{count} accepted difference{'s' if count != 1 else ''} in environment {environment.name} "
-            f"(see {where}; `diff -o json` lists them)")
+    return (
+        f"{count} accepted difference{'s' if count != 1 else ''} in environment {environment.name} "
+        f"(see {where}; `diff -o json` lists them)"
+    )
 
 
 def _select(directory: Path | None, environment: str | None, target: str | None, output: str) -> Any:
@@ -142,8 +175,10 @@ def _validate_every_environment(directory: Path | None, output: str, handlers: b
         for line in accepted:
             echo(line, err=True)
     if code == 0 and output == "text":
-        echo(f"valid in {len(names)} environment{'s' if len(names) != 1 else ''}: {', '.join(checked)}",
-                   err=True)
+        echo(
+            f"valid in {len(names)} environment{'s' if len(names) != 1 else ''}: {', '.join(checked)}",
+            err=True,
+        )
     return code
 
 

@@ -154,7 +154,9 @@ class TargetSession:
 
     def __init__(self, live: Any, bus: Any, parallelism: int, specs: Any = None) -> None:
         self.live = live
-        self.specs = specs  # () -> the reconciler's DesiredSpecs by name: each apply records their git revision
+        self.specs = (
+            specs  # () -> the reconciler's DesiredSpecs by name: each apply records their git revision
+        )
         self.mapping = live.mapping
         self.bus = bus
         self.parallelism = parallelism
@@ -193,9 +195,17 @@ class TargetSession:
         )
         from orchestrator.cli.apply import garbage_of
 
-        appliers = {kind.name: Applier(kind.client, kind.mapping, self.bus, parallelism=self.parallelism,
-                                       claim=applier.claim, garbage=garbage_of(kind, self.live.knowledge))
-                    for kind in self.live.kinds}
+        appliers = {
+            kind.name: Applier(
+                kind.client,
+                kind.mapping,
+                self.bus,
+                parallelism=self.parallelism,
+                claim=applier.claim,
+                garbage=garbage_of(kind, self.live.knowledge),
+            )
+            for kind in self.live.kinds
+        }
         appliers[self.live.mapping.object_kind] = applier
         if self.specs is not None:
             from orchestrator.engine.revisions import (
@@ -206,13 +216,21 @@ class TargetSession:
 
             specs = self.specs()
             recorded = {self.live.mapping.object_kind, *REVISIONED_KINDS}  # as apply records them
-            changed = {c.name: specs[c.name] for c in plan.actionable if c.name in specs and c.kind in recorded}
-            stamped = stamp_revisions(plan, working_tree_revisions(self.live.connection.project.root, changed))
+            changed = {
+                c.name: specs[c.name] for c in plan.actionable if c.name in specs and c.kind in recorded
+            }
+            stamped = stamp_revisions(
+                plan, working_tree_revisions(self.live.connection.project.root, changed)
+            )
             result = apply_graph(stamped, appliers, parallelism=self.parallelism)
             # the reconciler knows its plan's changes by identity: report outcomes against them
             original = {id(new): old for new, old in zip(stamped.changes, plan.changes, strict=True)}
-            return replace(result, outcomes=tuple(replace(o, change=original.get(id(o.change), o.change))
-                                                  for o in result.outcomes))
+            return replace(
+                result,
+                outcomes=tuple(
+                    replace(o, change=original.get(id(o.change), o.change)) for o in result.outcomes
+                ),
+            )
         return apply_graph(plan, appliers, parallelism=self.parallelism)
 
 

@@ -327,8 +327,12 @@ def start_turn(ctx: Context, session: dict[str, Any], messages: list[dict[str, A
     decision = ctx.scripts.next_decision((session["id"], session["agent"]["id"]))
     draw = ctx.stand_in_draw("turn:" + content_text(messages[-1]["content"])) if decision is None else None
     if draw is not None:  # the model stand-in answers as a real model would (stand_in.py)
-        decision = stand_in.decide(draw, content_text(messages[-1]["content"]), session["agent"].get("tools") or [],
-                                   response_format=(session["agent"].get("text") or {}).get("format"))
+        decision = stand_in.decide(
+            draw,
+            content_text(messages[-1]["content"]),
+            session["agent"].get("tools") or [],
+            response_format=(session["agent"].get("text") or {}).get("format"),
+        )
     decision = decision or model.decide(
         content_text(messages[-1]["content"]), session["environment"].get("skills", [])
     )
@@ -611,7 +615,10 @@ def accept_tool_result(ctx: Context, session: dict[str, Any], event: dict[str, A
                 status="in_progress",
                 _outcome=scripted.outcome.value,
                 _reply=scripted.reply,
-                _calls=[{"call_id": new_id("call_"), "name": c.name, "arguments": c.arguments} for c in scripted.calls],
+                _calls=[
+                    {"call_id": new_id("call_"), "name": c.name, "arguments": c.arguments}
+                    for c in scripted.calls
+                ],
                 _results={},
                 _ready_ms=ctx.clock_ms(),
             )

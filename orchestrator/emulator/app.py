@@ -129,7 +129,9 @@ class EmulatorApp:
             except ClientDisconnect:
                 # The client went away mid-request (kill -9 of an apply does this): a normal event, not a bug.
                 # Nothing was committed: the body is read before the handler's transaction starts.
-                LOGGER.info("%s %s: the client disconnected before its request was read", request.method, path)
+                LOGGER.info(
+                    "%s %s: the client disconnected before its request was read", request.method, path
+                )
                 return
         if self.log_requests:
             LOGGER.info("%s %s %s", request.method, path, status)
@@ -183,8 +185,11 @@ class EmulatorApp:
             raise ApiError(405, f"Method {method} is not allowed here.")
         body = parse_json(await read_body(request))
         if not isinstance(body, dict) or not isinstance(body.get("key"), str) or not body["key"]:
-            raise ApiError(400, "Expected a JSON object with a 'key' (a thread, session, assistant or agent id) "
-                           "and 'steps'.", param="key")
+            raise ApiError(
+                400,
+                "Expected a JSON object with a 'key' (a thread, session, assistant or agent id) and 'steps'.",
+                param="key",
+            )
         problems = check_steps(body.get("steps"))
         if problems:
             raise ApiError(400, "; ".join(problems), param="steps")

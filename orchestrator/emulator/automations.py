@@ -31,7 +31,9 @@ from orchestrator.emulator.validation import Arr, Map, Num, Obj, Str, Tagged, ch
 
 KIND = "automation"
 INVOCATION = "automation_invocation"
-CRON_FIELD = re.compile(r"^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?)*$")
+CRON_FIELD = re.compile(
+    r"^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?)*$"
+)
 SKILL_REFERENCE = Obj(
     {"type": Str(enum=("skill_reference",)), "skill_id": Str(min_length=1), "version": Str(nullable=True)},
     required=("type", "skill_id"),
@@ -46,18 +48,31 @@ ENVIRONMENT = Tagged(
                 "environment_template_id": Str(min_length=1),
                 "container_size": Str(enum=("small", "medium", "large")),
                 "network": Obj(
-                    {"access": Str(enum=("enabled", "disabled", "restricted")),
-                     "allowed_domains": Arr(Str(), nullable=True)},
-                    required=("access",), nullable=True,
+                    {
+                        "access": Str(enum=("enabled", "disabled", "restricted")),
+                        "allowed_domains": Arr(Str(), nullable=True),
+                    },
+                    required=("access",),
+                    nullable=True,
                 ),
-                "packages": Obj({"npm": Arr(Str(), nullable=True), "python": Arr(Str(), nullable=True),
-                                 "system": Arr(Str(), nullable=True)}, nullable=True),
+                "packages": Obj(
+                    {
+                        "npm": Arr(Str(), nullable=True),
+                        "python": Arr(Str(), nullable=True),
+                        "system": Arr(Str(), nullable=True),
+                    },
+                    nullable=True,
+                ),
                 "skills": Arr(SKILL_REFERENCE, nullable=True),
             }
         ),
         "self_hosted": Obj(
-            {"type": Str(), "workspace_directory": Str(min_length=1),
-             "capability_directories": Arr(Str(), nullable=True), "environment_id": Str(min_length=1)},
+            {
+                "type": Str(),
+                "workspace_directory": Str(min_length=1),
+                "capability_directories": Arr(Str(), nullable=True),
+                "environment_id": Str(min_length=1),
+            },
             required=("workspace_directory",),
         ),
     }
@@ -86,19 +101,37 @@ NAME = Str(min_length=1, max_length=256)
 CREATE = Tagged(
     {
         "periodic": Obj(
-            {"type": Str(), "name": NAME, "expression": Str(min_length=1), "timezone": Str(min_length=1),
-             "target": TARGET, "metadata": METADATA},
+            {
+                "type": Str(),
+                "name": NAME,
+                "expression": Str(min_length=1),
+                "timezone": Str(min_length=1),
+                "target": TARGET,
+                "metadata": METADATA,
+            },
             required=("name", "expression", "timezone", "target"),
         ),
         "once": Obj(
-            {"type": Str(), "name": NAME, "run_at": Num(0, integer=True), "target": TARGET, "metadata": METADATA},
+            {
+                "type": Str(),
+                "name": NAME,
+                "run_at": Num(0, integer=True),
+                "target": TARGET,
+                "metadata": METADATA,
+            },
             required=("name", "run_at", "target"),
         ),
     }
 )
 UPDATE = Obj(
-    {"name": NAME, "expression": Str(min_length=1), "timezone": Str(min_length=1),
-     "run_at": Num(0, integer=True), "target": TARGET, "metadata": METADATA}
+    {
+        "name": NAME,
+        "expression": Str(min_length=1),
+        "timezone": Str(min_length=1),
+        "run_at": Num(0, integer=True),
+        "target": TARGET,
+        "metadata": METADATA,
+    }
 )
 
 
@@ -133,9 +166,12 @@ def resolve_environment(env: dict[str, Any]) -> dict[str, Any]:
     if kind == "none":
         return {"type": "none"}
     if kind == "self_hosted":
-        return {"type": kind, "workspace_directory": env["workspace_directory"],
-                "capability_directories": env.get("capability_directories") or [],
-                "environment_id": env.get("environment_id")}
+        return {
+            "type": kind,
+            "workspace_directory": env["workspace_directory"],
+            "capability_directories": env.get("capability_directories") or [],
+            "environment_id": env.get("environment_id"),
+        }
     network = env.get("network")
     packages = env.get("packages")
     return {
@@ -148,10 +184,17 @@ def resolve_environment(env: dict[str, Any]) -> dict[str, Any]:
         "files": None,
         "plugins": None,
         "network": {"access": network["access"], "allowed_domains": network.get("allowed_domains") or []}
-        if network else None,
-        "packages": {k: (packages or {}).get(k) or [] for k in ("npm", "python", "system")} if packages else None,
-        "skills": [{"type": "skill_reference", "skill_id": s["skill_id"], "version": s.get("version")}
-                   for s in env["skills"]] if env.get("skills") is not None else None,
+        if network
+        else None,
+        "packages": {k: (packages or {}).get(k) or [] for k in ("npm", "python", "system")}
+        if packages
+        else None,
+        "skills": [
+            {"type": "skill_reference", "skill_id": s["skill_id"], "version": s.get("version")}
+            for s in env["skills"]
+        ]
+        if env.get("skills") is not None
+        else None,
     }
 
 
@@ -160,30 +203,43 @@ def resolve_target(ctx: Context, target: dict[str, Any]) -> dict[str, Any]:
         return dict(target)
     config = None
     if "agent" in target and "agent_id" in target:
-        raise invalid("Provide exactly one of 'target.agent' and 'target.agent_id', not both.", "target.agent")
+        raise invalid(
+            "Provide exactly one of 'target.agent' and 'target.agent_id', not both.", "target.agent"
+        )
     if "agent" in target:
         if "model" not in target["agent"]:
-            raise invalid("Missing required parameter: 'target.agent.model' (an inline agent names its model).",
-                          "target.agent.model", "missing_required_parameter")
+            raise invalid(
+                "Missing required parameter: 'target.agent.model' (an inline agent names its model).",
+                "target.agent.model",
+                "missing_required_parameter",
+            )
         config = agents.inline_config(target["agent"], "target.agent.")
     elif "agent_id" not in target:
-        raise invalid("Missing required parameter: 'target.agent_id'. Give 'agent_id', or an inline 'agent'.",
-                      "target.agent_id", "missing_required_parameter")
+        raise invalid(
+            "Missing required parameter: 'target.agent_id'. Give 'agent_id', or an inline 'agent'.",
+            "target.agent_id",
+            "missing_required_parameter",
+        )
     elif ctx.store.get(agents.KIND, target["agent_id"]) is None:
-        raise invalid(f"Invalid 'target.agent_id': no agent found with id '{target['agent_id']}'.",
-                      "target.agent_id")
+        raise invalid(
+            f"Invalid 'target.agent_id': no agent found with id '{target['agent_id']}'.", "target.agent_id"
+        )
     vault_ids = list(target.get("vault_ids") or [])
     for index, vault_id in enumerate(vault_ids):
         if ctx.store.get(vaults.VAULT, vault_id) is None:
-            raise invalid(f"Invalid 'target.vault_ids[{index}]': no vault found with id '{vault_id}'.",
-                          f"target.vault_ids[{index}]")
+            raise invalid(
+                f"Invalid 'target.vault_ids[{index}]': no vault found with id '{vault_id}'.",
+                f"target.vault_ids[{index}]",
+            )
     metadata = target.get("metadata") or {}
     return {
         "type": "new_session",
         "agent": config,
         "agent_id": target.get("agent_id"),
         "environment": resolve_environment(target["environment"]),
-        "input": [{"type": "message", "role": "user", "content": item["content"]} for item in target["input"]],
+        "input": [
+            {"type": "message", "role": "user", "content": item["content"]} for item in target["input"]
+        ],
         "metadata": dict(metadata),
         "vault_ids": vault_ids,
     }
@@ -267,7 +323,9 @@ def list_automations(ctx: Context, request: ApiRequest) -> Reply:
     query = parse_list_query(request.query, allow_before=False)
     session_id = request.query.get("session_id")
     page = ctx.store.page(KIND, limit=query.limit, order=query.order, after=query.after)
-    items = [item for item in page.items if session_id is None or item["target"].get("session_id") == session_id]
+    items = [
+        item for item in page.items if session_id is None or item["target"].get("session_id") == session_id
+    ]
     return Reply(list_envelope(type(page)(tuple(items), page.has_more), public))
 
 
@@ -330,6 +388,7 @@ def list_invocations(ctx: Context, request: ApiRequest) -> Reply:
     automation_id = request.path_params["automation_id"]
     load(ctx, automation_id)
     query = parse_list_query(request.query, allow_before=False)
-    page = ctx.store.page(INVOCATION, parent=automation_id, limit=query.limit, order=query.order,
-                          after=query.after)
+    page = ctx.store.page(
+        INVOCATION, parent=automation_id, limit=query.limit, order=query.order, after=query.after
+    )
     return Reply(list_envelope(page, public))

@@ -156,8 +156,11 @@ def parse_json(raw: bytes) -> Any:
         raise too_deep
     if LONE_SURROGATE_ESCAPE.search(raw) and holds_lone_surrogate(value):
         # `"\ud800"` parses, but is no Unicode text: stored, it could never be answered again as UTF-8
-        raise ApiError(400, "Invalid body: a string holds an unpaired UTF-16 surrogate (\\ud800-\\udfff).",
-                       code="invalid_json")
+        raise ApiError(
+            400,
+            "Invalid body: a string holds an unpaired UTF-16 surrogate (\\ud800-\\udfff).",
+            code="invalid_json",
+        )
     return value
 
 

@@ -52,11 +52,16 @@ def check_network(network: dict[str, Any] | None, param: str) -> dict[str, Any]:
     if (allowed or blocked) and network["access"] != "restricted":
         raise invalid("Domain lists require 'access: restricted'.", f"{param}.access", "invalid_value")
     if allowed and blocked:
-        raise invalid("'blocked_domains' cannot be combined with nonempty 'allowed_domains'.",
-                      f"{param}.blocked_domains", "invalid_value")
+        raise invalid(
+            "'blocked_domains' cannot be combined with nonempty 'allowed_domains'.",
+            f"{param}.blocked_domains",
+            "invalid_value",
+        )
     for index, domain in enumerate(blocked):
         if "*" in domain:
-            raise invalid("Wildcard domains are not supported.", f"{param}.blocked_domains[{index}]", "invalid_value")
+            raise invalid(
+                "Wildcard domains are not supported.", f"{param}.blocked_domains[{index}]", "invalid_value"
+            )
     return {"access": network["access"], "allowed_domains": allowed, "_blocked_domains": blocked}
 
 
@@ -64,19 +69,27 @@ def check_file(ctx: Context, item: dict[str, Any], prefix: str) -> dict[str, Any
     """One file of a template or an environment, `{type: file_id|inline, path, ...}`, as stored."""
     path = item["path"]
     if not (path == WORKSPACE or path.startswith(WORKSPACE + "/")) or "/../" in path + "/":
-        raise invalid(f"Invalid 'path': '{path}' must be an absolute path inside {WORKSPACE}.",
-                      f"{prefix}path", "invalid_value")
+        raise invalid(
+            f"Invalid 'path': '{path}' must be an absolute path inside {WORKSPACE}.",
+            f"{prefix}path",
+            "invalid_value",
+        )
     if item["type"] == "file_id":
         uploaded = ctx.store.get(FILE_KIND, item["file_id"])
         if uploaded is None:
             raise not_found(f"No file found with id '{item['file_id']}'.", f"{prefix}file_id")
-        return {"file_id": item["file_id"], "path": path, "type": "file_id",
-                "_size_bytes": int(uploaded.get("bytes") or 0)}
+        return {
+            "file_id": item["file_id"],
+            "path": path,
+            "type": "file_id",
+            "_size_bytes": int(uploaded.get("bytes") or 0),
+        }
     try:
         data = base64.b64decode(item["data"], validate=True)
     except (binascii.Error, ValueError):
-        raise invalid("Invalid 'data': expected base64-encoded file contents.", f"{prefix}data",
-                      "invalid_value") from None
+        raise invalid(
+            "Invalid 'data': expected base64-encoded file contents.", f"{prefix}data", "invalid_value"
+        ) from None
     return {"path": path, "size_bytes": len(data), "type": "inline"}
 
 
@@ -117,8 +130,13 @@ def apply_template_fields(ctx: Context, body: dict[str, Any], payload: dict[str,
         skills = []
         for skill in payload["skills"] or []:
             if skill["type"] == "skill_reference":
-                skills.append({"skill_id": skill["skill_id"], "type": "skill_reference",
-                               "version": skill.get("version")})
+                skills.append(
+                    {
+                        "skill_id": skill["skill_id"],
+                        "type": "skill_reference",
+                        "version": skill.get("version"),
+                    }
+                )
             else:
                 skills.append({"name": skill["name"], "description": skill["description"], "type": "inline"})
         body["skills"] = skills
@@ -197,20 +215,38 @@ def provision(ctx: Context, config: dict[str, Any], param: str) -> dict[str, Any
     if config.get("environment_id"):
         body = ctx.store.get(ENVIRONMENT, config["environment_id"])
         if body is None:
-            raise not_found(f"No environment found with id '{config['environment_id']}'.", f"{param}.environment_id")
+            raise not_found(
+                f"No environment found with id '{config['environment_id']}'.", f"{param}.environment_id"
+            )
         return body
-    base: dict[str, Any] = {"capability_directories": [], "files": [], "packages": {"npm": [], "python": [], "system": []},
-                            "network": check_network(None, f"{param}.network"), "plugins": [], "skills": [],
-                            "desktop": None, "_env": {}, "_setup_commands": []}
+    base: dict[str, Any] = {
+        "capability_directories": [],
+        "files": [],
+        "packages": {"npm": [], "python": [], "system": []},
+        "network": check_network(None, f"{param}.network"),
+        "plugins": [],
+        "skills": [],
+        "desktop": None,
+        "_env": {},
+        "_setup_commands": [],
+    }
     if config.get("environment_template_id"):
         template = load_template(ctx, config["environment_template_id"], f"{param}.environment_template_id")
         base.update(copy.deepcopy({k: template[k] for k in base}))
         base["_template_id"] = template["id"]
-    overrides = {k: v for k, v in config.items() if k not in ("type", "environment_template_id", "container_size")}
+    overrides = {
+        k: v for k, v in config.items() if k not in ("type", "environment_template_id", "container_size")
+    }
     apply_template_fields(ctx, base, overrides)
     base["_installed_skills"] = install_skills(ctx, base["skills"], param)
-    body = {"id": new_id("env_"), "object": ENVIRONMENT, "type": "openai_hosted", "status": "ready",
-            "container_size": config.get("container_size"), **base}
+    body = {
+        "id": new_id("env_"),
+        "object": ENVIRONMENT,
+        "type": "openai_hosted",
+        "status": "ready",
+        "container_size": config.get("container_size"),
+        **base,
+    }
     for item in body["files"]:
         item.setdefault("id", new_id("envfile_"))
     ctx.store.insert(ENVIRONMENT, body)
@@ -221,24 +257,48 @@ def hosted_files(body: dict[str, Any]) -> list[dict[str, Any]]:
     result = []
     for item in body["files"]:
         if item["type"] == "file_id":
-            result.append({"id": item["id"], "file_id": item["file_id"], "path": item["path"],
-                           "size_bytes": item["_size_bytes"], "type": "file_id"})
+            result.append(
+                {
+                    "id": item["id"],
+                    "file_id": item["file_id"],
+                    "path": item["path"],
+                    "size_bytes": item["_size_bytes"],
+                    "type": "file_id",
+                }
+            )
         else:
-            result.append({"id": item["id"], "path": item["path"], "size_bytes": item["size_bytes"], "type": "inline"})
+            result.append(
+                {"id": item["id"], "path": item["path"], "size_bytes": item["size_bytes"], "type": "inline"}
+            )
     return result
 
 
 def render_environment(body: dict[str, Any]) -> dict[str, Any]:
     """The SDK's EnvironmentInfo."""
-    return {"id": body["id"], "object": ENVIRONMENT, "type": body["type"], "status": body["status"],
-            "files": hosted_files(body), "plugins": body["plugins"], "skills": skills_of(body)}
+    return {
+        "id": body["id"],
+        "object": ENVIRONMENT,
+        "type": body["type"],
+        "status": body["status"],
+        "files": hosted_files(body),
+        "plugins": body["plugins"],
+        "skills": skills_of(body),
+    }
 
 
 def session_view(body: dict[str, Any]) -> dict[str, Any]:
     """The environment as a session shows it (the SDK's EnvironmentResourceOpenAIHosted)."""
-    return {"id": body["id"], "type": "openai_hosted", "capability_directories": body["capability_directories"],
-            "files": hosted_files(body), "network": public(body["network"]), "packages": body["packages"],
-            "plugins": body["plugins"], "skills": skills_of(body), "container_size": body.get("container_size")}
+    return {
+        "id": body["id"],
+        "type": "openai_hosted",
+        "capability_directories": body["capability_directories"],
+        "files": hosted_files(body),
+        "network": public(body["network"]),
+        "packages": body["packages"],
+        "plugins": body["plugins"],
+        "skills": skills_of(body),
+        "container_size": body.get("container_size"),
+    }
 
 
 def skills_of(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -262,15 +322,26 @@ def install_skills(ctx: Context, requested: list[dict[str, Any]], param: str) ->
             continue
         found = ctx.store.get(skills.SKILL, skill["skill_id"])
         if found is None:
-            raise not_found(f"No skill found with id '{skill['skill_id']}'.", f"{where}.skill_id", "not_found")
+            raise not_found(
+                f"No skill found with id '{skill['skill_id']}'.", f"{where}.skill_id", "not_found"
+            )
         selector = skill.get("version")
         number = {None: found["default_version"], "latest": found["latest_version"]}.get(selector, selector)
         versions = {v["version"]: v for v in ctx.store.children(skills.VERSION, found["id"])}
         if number not in versions:
-            raise not_found(f"No version '{selector}' of skill '{found['id']}'.", f"{where}.version", "not_found")
+            raise not_found(
+                f"No version '{selector}' of skill '{found['id']}'.", f"{where}.version", "not_found"
+            )
         version = versions[number]
-        installed.append({"description": version["description"], "name": version["name"],
-                          "skill_id": found["id"], "type": "skill_reference", "version": number})
+        installed.append(
+            {
+                "description": version["description"],
+                "name": version["name"],
+                "skill_id": found["id"],
+                "type": "skill_reference",
+                "version": number,
+            }
+        )
     return installed
 
 
@@ -285,7 +356,9 @@ def create_environment(ctx: Context, request: ApiRequest) -> Reply:
     require_beta_header(request)
     payload = check_body(schemas.CREATE_ENVIRONMENT, request.body)
     if payload["environment"]["type"] != "openai_hosted":
-        raise invalid("Only 'openai_hosted' environments can be created.", "environment.type", "invalid_value")
+        raise invalid(
+            "Only 'openai_hosted' environments can be created.", "environment.type", "invalid_value"
+        )
     for index, vault_id in enumerate(payload.get("vault_ids") or []):
         raise not_found(f"No vault found with id '{vault_id}'.", f"vault_ids[{index}]")
     return Reply(render_environment(provision(ctx, payload["environment"], "environment")))
@@ -312,10 +385,18 @@ def environment_file(body: dict[str, Any], item: dict[str, Any]) -> dict[str, An
 def check_destination(path: str, param: str) -> None:
     """A file's destination as the SDK's upload helpers require it (lib/beta/agents/_files.py)."""
     parts = path.split("/")[1:]
-    if (not path.startswith(WORKSPACE + "/") or "\x00" in path or "\\" in path
-            or any(part in ("", ".", "..") for part in parts)):
-        raise invalid(f"Invalid 'path': '{path}' must be an absolute file path inside {WORKSPACE}, without "
-                      "empty, '.' or '..' components.", param, "invalid_value")
+    if (
+        not path.startswith(WORKSPACE + "/")
+        or "\x00" in path
+        or "\\" in path
+        or any(part in ("", ".", "..") for part in parts)
+    ):
+        raise invalid(
+            f"Invalid 'path': '{path}' must be an absolute file path inside {WORKSPACE}, without "
+            "empty, '.' or '..' components.",
+            param,
+            "invalid_value",
+        )
     if parts[1] in RESERVED_DIRECTORIES or parts[1].startswith(".managed-agents-") or path == OUTPUTS:
         raise invalid(f"Invalid 'path': '{path}' is a reserved environment path.", param, "invalid_value")
 
@@ -329,9 +410,14 @@ def create_environment_file(ctx: Context, request: ApiRequest) -> Reply:
     path = payload["path"]
     check_destination(path, "path")
     for other in body["files"]:
-        if other["path"] != path and (path.startswith(other["path"] + "/") or other["path"].startswith(path + "/")):
-            raise invalid(f"Invalid 'path': '{path}' conflicts with the file at '{other['path']}'.", "path",
-                          "invalid_value")
+        if other["path"] != path and (
+            path.startswith(other["path"] + "/") or other["path"].startswith(path + "/")
+        ):
+            raise invalid(
+                f"Invalid 'path': '{path}' conflicts with the file at '{other['path']}'.",
+                "path",
+                "invalid_value",
+            )
     item = check_file(ctx, payload, "")
     same = [index for index, other in enumerate(body["files"]) if other["path"] == path]
     if same:
@@ -355,7 +441,9 @@ def read_page_token(token: str) -> str:
     except (binascii.Error, ValueError):
         path = ""
     if not path.startswith(WORKSPACE + "/"):
-        raise invalid("Invalid 'page': not a token from a previous page of this listing.", "page", "invalid_value")
+        raise invalid(
+            "Invalid 'page': not a token from a previous page of this listing.", "page", "invalid_value"
+        )
     return path
 
 
@@ -367,16 +455,31 @@ def list_environment_files(ctx: Context, request: ApiRequest) -> Reply:
     query = parse_list_query(request.query, allow_before=False)
     directory = request.query.get("path")
     if directory is not None and not (directory == WORKSPACE or directory.startswith(WORKSPACE + "/")):
-        raise invalid(f"Invalid 'path': '{directory}' must be an absolute directory inside {WORKSPACE}.", "path",
-                      "invalid_value")
+        raise invalid(
+            f"Invalid 'path': '{directory}' must be an absolute directory inside {WORKSPACE}.",
+            "path",
+            "invalid_value",
+        )
     scope = (directory or WORKSPACE).rstrip("/")
-    files = sorted((f for f in body["files"] if f["path"] == scope or f["path"].startswith(scope + "/")),
-                   key=lambda f: f["path"].split("/"), reverse=query.order == "desc")
+    files = sorted(
+        (f for f in body["files"] if f["path"] == scope or f["path"].startswith(scope + "/")),
+        key=lambda f: f["path"].split("/"),
+        reverse=query.order == "desc",
+    )
     if "page" in request.query:
         after = read_page_token(request.query["page"]).split("/")
-        files = [f for f in files if (f["path"].split("/") < after if query.order == "desc"
-                                      else f["path"].split("/") > after)]
+        files = [
+            f
+            for f in files
+            if (f["path"].split("/") < after if query.order == "desc" else f["path"].split("/") > after)
+        ]
     shown = files[: query.limit]
     more = len(files) > query.limit
-    return Reply({"object": "list", "data": [environment_file(body, f) for f in shown], "has_more": more,
-                  "next": page_token(shown[-1]["path"]) if more else None})
+    return Reply(
+        {
+            "object": "list",
+            "data": [environment_file(body, f) for f in shown],
+            "has_more": more,
+            "next": page_token(shown[-1]["path"]) if more else None,
+        }
+    )

@@ -133,7 +133,9 @@ ROUTES: tuple[Route, ...] = (
     route("POST", AUTOMATIONS + "/{automation_id}/resume", automations.resume),
     route("GET", AUTOMATIONS + "/{automation_id}/invocations", automations.list_invocations),
     route("POST", AUTOMATIONS + "/{automation_id}/invocations", automations.create_invocation),
-    route("GET", AUTOMATIONS + "/{automation_id}/invocations/{invocation_id}", automations.retrieve_invocation),
+    route(
+        "GET", AUTOMATIONS + "/{automation_id}/invocations/{invocation_id}", automations.retrieve_invocation
+    ),
     # environments before "/v1/agents/{agent_id}" too, templates before "/v1/agents/environments/{id}"
     route("GET", TEMPLATES, environments.list_templates),
     route("POST", TEMPLATES, environments.create_template),

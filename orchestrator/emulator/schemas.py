@@ -367,7 +367,12 @@ TEXT_FORMAT = Tagged(
     {
         "text": Obj({"type": Str()}),
         "json_schema": Obj(
-            {"type": Str(), "name": Str(max_length=64), "schema": FreeObject(), "strict": Bool(nullable=True)},
+            {
+                "type": Str(),
+                "name": Str(max_length=64),
+                "schema": FreeObject(),
+                "strict": Bool(nullable=True),
+            },
             required=("schema",),
         ),
     }
@@ -422,7 +427,9 @@ SESSION_INPUT = Either(
 )
 PROMPT_CACHE_OPTIONS = Obj({"ttl": Str(enum=("30m", "12h"))}, nullable=True)
 # openai 3.60: a positive limit in USD cents, or null for none
-SPEND_CONTROL = Obj({"limit": Num(1, 2**63 - 1, integer=True, nullable=True)}, required=("limit",), nullable=True)
+SPEND_CONTROL = Obj(
+    {"limit": Num(1, 2**63 - 1, integer=True, nullable=True)}, required=("limit",), nullable=True
+)
 SESSION_REVIEW = Str(enum=("none", "auto_review"))
 CREATE_AGENT_SESSION = Obj(
     {
@@ -490,18 +497,27 @@ CREATE_SESSION_EVENTS = Obj({"events": Arr(SESSION_EVENT, min_items=1)}, require
 # environment_param.py, hosted_environment_file_param.py, setup_command_param.py, hosted_skill_param.py).
 DOMAINS = Arr(Str(min_length=1), nullable=True)
 ENVIRONMENT_NETWORK = Obj(
-    {"access": Str(enum=("enabled", "disabled", "restricted")), "allowed_domains": DOMAINS, "blocked_domains": DOMAINS},
+    {
+        "access": Str(enum=("enabled", "disabled", "restricted")),
+        "allowed_domains": DOMAINS,
+        "blocked_domains": DOMAINS,
+    },
     required=("access",),
     nullable=True,
 )
 ENVIRONMENT_PACKAGES = Obj(
-    {"npm": Arr(Str(min_length=1), nullable=True), "python": Arr(Str(min_length=1), nullable=True),
-     "system": Arr(Str(min_length=1), nullable=True)},
+    {
+        "npm": Arr(Str(min_length=1), nullable=True),
+        "python": Arr(Str(min_length=1), nullable=True),
+        "system": Arr(Str(min_length=1), nullable=True),
+    },
     nullable=True,
 )
 ENVIRONMENT_FILE = Tagged(
     {
-        "file_id": Obj({"type": Str(), "file_id": Str(), "path": Str(min_length=1)}, required=("file_id", "path")),
+        "file_id": Obj(
+            {"type": Str(), "file_id": Str(), "path": Str(min_length=1)}, required=("file_id", "path")
+        ),
         "inline": Obj({"type": Str(), "data": Str(), "path": Str(min_length=1)}, required=("data", "path")),
     }
 )
@@ -510,9 +526,13 @@ SETUP_COMMAND = Obj({"command": Str(min_length=1), "cwd": Str(nullable=True)}, r
 INLINE_SOURCE = Obj({"type": Str(), "data": Str()}, required=("data",), closed=False)
 HOSTED_SKILL = Tagged(
     {
-        "skill_reference": Obj({"type": Str(), "skill_id": Str(), "version": Str(nullable=True)}, required=("skill_id",)),
-        "inline": Obj({"type": Str(), "name": Str(), "description": Str(), "source": INLINE_SOURCE},
-                      required=("name", "description", "source")),
+        "skill_reference": Obj(
+            {"type": Str(), "skill_id": Str(), "version": Str(nullable=True)}, required=("skill_id",)
+        ),
+        "inline": Obj(
+            {"type": Str(), "name": Str(), "description": Str(), "source": INLINE_SOURCE},
+            required=("name", "description", "source"),
+        ),
     }
 )
 HOSTED_PLUGIN = Obj({"name": Str(), "source": INLINE_SOURCE}, required=("name", "source"), closed=False)
@@ -540,5 +560,7 @@ HOSTED_ENVIRONMENT = Obj(
     },
     required=("type",),
 )
-CREATE_ENVIRONMENT = Obj({"environment": HOSTED_ENVIRONMENT, "vault_ids": Arr(Str(), nullable=True, max_items=10)},
-                         required=("environment",))
+CREATE_ENVIRONMENT = Obj(
+    {"environment": HOSTED_ENVIRONMENT, "vault_ids": Arr(Str(), nullable=True, max_items=10)},
+    required=("environment",),
+)

@@ -35,7 +35,11 @@ def check_steps(steps: Any) -> list[str]:
     problems = []
     for index, step in enumerate(steps):
         where = f"steps[{index}]"
-        if not isinstance(step, dict) or len(step) != 1 or next(iter(step)) not in ("calls", "reply", "fail", "search"):
+        if (
+            not isinstance(step, dict)
+            or len(step) != 1
+            or next(iter(step)) not in ("calls", "reply", "fail", "search")
+        ):
             problems.append(f"{where} must be an object with one key: 'calls', 'reply', 'fail' or 'search'")
             continue
         if "calls" in step:
@@ -59,7 +63,8 @@ def decision_of(step: Mapping[str, Any]) -> model.Decision:
         calls = tuple(
             model.FunctionCall(
                 call["name"],
-                call.get("arguments") if isinstance(call.get("arguments"), str)
+                call.get("arguments")
+                if isinstance(call.get("arguments"), str)
                 else json.dumps(call.get("arguments") or {}, separators=(",", ":"), ensure_ascii=False),
             )
             for call in step["calls"]

@@ -71,8 +71,11 @@ class QuietServer(uvicorn.Server):
         for connection in list(self.server_state.connections):
             connection.shutdown()
         deadline = time.monotonic() + (self.config.timeout_graceful_shutdown or 0)
-        while (self.server_state.connections or self.server_state.tasks) and not self.force_exit \
-                and time.monotonic() < deadline:
+        while (
+            (self.server_state.connections or self.server_state.tasks)
+            and not self.force_exit
+            and time.monotonic() < deadline
+        ):
             await asyncio.sleep(0.005)
         for task in self.server_state.tasks:
             task.cancel(msg="Task cancelled, timeout graceful shutdown exceeded")
@@ -120,7 +123,11 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 def make_settings(
-    latency_ms: int, fault_rate: float, seed: int | None, ingest_ms: int, attach_race_ms: int,
+    latency_ms: int,
+    fault_rate: float,
+    seed: int | None,
+    ingest_ms: int,
+    attach_race_ms: int,
     model_stand_in: int | None = None,
 ) -> FaultSettings:
     settings = FaultSettings(latency_ms, fault_rate, seed, ingest_ms, attach_race_ms, model_stand_in)
@@ -206,7 +213,10 @@ class EmulatorServer:
             raise
         context = Context(self._store, FaultInjector(self.settings))
         self.app = EmulatorApp(
-            context, api_key=self.api_key, log_requests=self.log_requests, limits=self.limits,
+            context,
+            api_key=self.api_key,
+            log_requests=self.log_requests,
+            limits=self.limits,
             bound_host=self.host,
         )
         started = threading.Event()
@@ -280,7 +290,10 @@ def serve_forever(
     base_url = f"http://{shown_host}:{bound_port}/v1"
     try:
         app = EmulatorApp(
-            Context(store, FaultInjector(settings)), api_key=api_key, log_requests=log_requests, bound_host=host
+            Context(store, FaultInjector(settings)),
+            api_key=api_key,
+            log_requests=log_requests,
+            bound_host=host,
         )
         server = QuietServer(
             make_config(app, log_requests=log_requests),

@@ -38,8 +38,16 @@ def session_saved(ctx: Context, session: dict[str, Any], rendered: dict[str, Any
 
 def turn_created(ctx: Context, turn: dict[str, Any]) -> None:
     turn[SEEN] = turn["status"]
-    record(ctx, turn["session_id"], {"type": "agent.session.turn.created", "session_id": turn["session_id"],
-                                     "turn_id": turn["id"], "turn": public(turn)})
+    record(
+        ctx,
+        turn["session_id"],
+        {
+            "type": "agent.session.turn.created",
+            "session_id": turn["session_id"],
+            "turn_id": turn["id"],
+            "turn": public(turn),
+        },
+    )
 
 
 def turn_saved(ctx: Context, turn: dict[str, Any]) -> None:
@@ -48,8 +56,12 @@ def turn_saved(ctx: Context, turn: dict[str, Any]) -> None:
     if end is None or turn.get(SEEN) == turn["status"]:
         return
     turn[SEEN] = turn["status"]
-    event: dict[str, Any] = {"type": f"agent.session.turn.{end}", "session_id": turn["session_id"],
-                             "turn_id": turn["id"], "turn": public(turn)}
+    event: dict[str, Any] = {
+        "type": f"agent.session.turn.{end}",
+        "session_id": turn["session_id"],
+        "turn_id": turn["id"],
+        "turn": public(turn),
+    }
     if end != "cancelled":
         event["usage"] = turn.get("usage")
     record(ctx, turn["session_id"], event)
@@ -61,8 +73,12 @@ def stream(ctx: Context, session_id: str) -> Reply:
     for stored in ctx.store.children(EVENT, session_id):
         event = stored["event"]
         chunks.append(f"event: {event['type']}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n")
-    return Reply(None, raw="".join(chunks).encode(), media_type="text/event-stream",
-                 headers={"cache-control": "no-cache"})
+    return Reply(
+        None,
+        raw="".join(chunks).encode(),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-cache"},
+    )
 
 
 def forget(ctx: Context, session_id: str) -> None:

@@ -85,8 +85,11 @@ def read_archive(form: dict[str, Any]) -> tuple[bytes, str, str]:
             raise invalid(f"Unknown parameter: '{key}'.", key, "unknown_parameter")
     upload = form.get("files")
     if not isinstance(upload, Upload):
-        raise invalid("Missing required parameter: 'files' (a zip of the skill folder).", "files",
-                      "missing_required_parameter")
+        raise invalid(
+            "Missing required parameter: 'files' (a zip of the skill folder).",
+            "files",
+            "missing_required_parameter",
+        )
     data = upload.file.read()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -95,10 +98,14 @@ def read_archive(form: dict[str, Any]) -> tuple[bytes, str, str]:
         raise invalid("Invalid 'files': expected a zip archive of the skill folder.", "files") from None
     if len(entries) > MAX_ENTRIES or sum(e.file_size for e in entries) > MAX_UNZIPPED_BYTES:
         raise invalid("Invalid 'files': the archive is too large once unzipped.", "files")
-    manifests = sorted((e for e in entries if e.filename.rsplit("/", 1)[-1] == "SKILL.md"),
-                       key=lambda e: e.filename.count("/"))
+    manifests = sorted(
+        (e for e in entries if e.filename.rsplit("/", 1)[-1] == "SKILL.md"),
+        key=lambda e: e.filename.count("/"),
+    )
     if not manifests or manifests[0].filename.count("/") > 1:
-        raise invalid("Invalid 'files': the archive has no SKILL.md at its root or in its top folder.", "files")
+        raise invalid(
+            "Invalid 'files': the archive has no SKILL.md at its root or in its top folder.", "files"
+        )
     try:
         front = read_front_matter(archive.read(manifests[0]).decode("utf-8"))
     except (UnicodeDecodeError, zipfile.BadZipFile, ValueError):
@@ -123,7 +130,9 @@ def read_default_flag(form: dict[str, Any]) -> bool:
     return value == "true"
 
 
-def add_version(ctx: Context, skill: dict[str, Any], data: bytes, name: str, description: str) -> dict[str, Any]:
+def add_version(
+    ctx: Context, skill: dict[str, Any], data: bytes, name: str, description: str
+) -> dict[str, Any]:
     number = str(int(skill["_next_version"]))
     skill["_next_version"] = int(number) + 1
     version = {
@@ -225,11 +234,12 @@ def list_versions(ctx: Context, request: ApiRequest) -> Reply:
     skill_id = request.path_params["skill_id"]
     load_skill(ctx, skill_id)
     query = parse_list_query(request.query, allow_before=False)
-    versions = sorted(ctx.store.children(VERSION, skill_id), key=lambda v: int(v["version"]),
-                      reverse=query.order == "desc")
+    versions = sorted(
+        ctx.store.children(VERSION, skill_id), key=lambda v: int(v["version"]), reverse=query.order == "desc"
+    )
     if query.after is not None:
         ids = [v["id"] for v in versions]
-        versions = versions[ids.index(query.after) + 1:] if query.after in ids else []
+        versions = versions[ids.index(query.after) + 1 :] if query.after in ids else []
     page = Page(tuple(versions[: query.limit]), len(versions) > query.limit)
     return Reply(list_envelope(page, public))
 
@@ -249,8 +259,14 @@ def delete_version(ctx: Context, request: ApiRequest) -> Reply:
     remaining = [int(v["version"]) for v in ctx.store.children(VERSION, skill["id"])]
     skill["latest_version"] = str(max(remaining))
     ctx.store.replace(SKILL, skill)
-    return Reply({"id": version["id"], "object": "skill.version.deleted", "deleted": True,
-                  "version": version["version"]})
+    return Reply(
+        {
+            "id": version["id"],
+            "object": "skill.version.deleted",
+            "deleted": True,
+            "version": version["version"],
+        }
+    )
 
 
 def version_content(ctx: Context, request: ApiRequest) -> Reply:

@@ -47,7 +47,9 @@ def turn_cost(session: dict[str, Any], usage: dict[str, Any] | None) -> int:
     prices = MODEL_PRICES.get(model) or MODEL_PRICES.get(SNAPSHOT.sub("", model))
     if prices is None or usage is None:
         return 0
-    per_input, per_output = (round(price * 1000) for price in prices)  # USD per 1M tokens -> nano-USD per token
+    per_input, per_output = (
+        round(price * 1000) for price in prices
+    )  # USD per 1M tokens -> nano-USD per token
     return usage["input_tokens"] * per_input + usage["output_tokens"] * per_output
 
 
@@ -69,7 +71,10 @@ def exceeded_error(session: dict[str, Any], usage: dict[str, Any]) -> dict[str, 
     """The error of the turn that reaches the limit (its usage about to be charged)."""
     spent = (session.get(SPENT, 0) + turn_cost(session, usage)) // NANO_USD_PER_CENT
     limit = control(session)["limit"]
-    return {"code": EXCEEDED, "message": f"The session reached its spend limit of {limit} cents (consumed {spent} cents)."}
+    return {
+        "code": EXCEEDED,
+        "message": f"The session reached its spend limit of {limit} cents (consumed {spent} cents).",
+    }
 
 
 def refused_input(session: dict[str, Any], param: str) -> ApiError:

@@ -30,8 +30,13 @@ from typing import Any
 from orchestrator.emulator import model
 
 GRADE_FORMAT = "grade"  # the json_schema name of a grader request
-OPENINGS = ("Sure.", "Certainly!", "I am not sure, but here is my answer.", "I don't know for certain.",
-            "Good question.")
+OPENINGS = (
+    "Sure.",
+    "Certainly!",
+    "I am not sure, but here is my answer.",
+    "I don't know for certain.",
+    "Good question.",
+)
 CALL_CHANCE = 0.5
 QUOTED = re.compile(r'"([^"\n]{1,200})"')
 
@@ -86,7 +91,9 @@ def example(schema: Any, rng: random.Random, depth: int = 0) -> Any:
     if kind == "object" or "properties" in schema:
         properties = schema.get("properties") or {}
         required = schema.get("required") or list(properties)
-        return {name: example(properties.get(name), rng, depth + 1) for name in required if isinstance(name, str)}
+        return {
+            name: example(properties.get(name), rng, depth + 1) for name in required if isinstance(name, str)
+        }
     if kind == "array":
         return [example(schema.get("items"), rng, depth + 1)] * max(int(schema.get("minItems", 1) or 0), 0)
     if kind == "integer":
@@ -107,19 +114,26 @@ def grade(text: str) -> str:
     wanted = QUOTED.findall(rubric)
     missing = [phrase for phrase in wanted if phrase.lower() not in output.lower()]
     if missing:
-        verdict = {"pass": False, "score": round(1 - len(missing) / len(wanted), 2),
-                   "reason": f"the output does not say \"{missing[0]}\""}
+        verdict = {
+            "pass": False,
+            "score": round(1 - len(missing) / len(wanted), 2),
+            "reason": f'the output does not say "{missing[0]}"',
+        }
     else:
-        verdict = {"pass": True, "score": 1.0,
-                   "reason": "the output says " + ", ".join(f'"{p}"' for p in wanted) if wanted
-                   else "the rubric names nothing the output lacks"}
+        verdict = {
+            "pass": True,
+            "score": 1.0,
+            "reason": "the output says " + ", ".join(f'"{p}"' for p in wanted)
+            if wanted
+            else "the rubric names nothing the output lacks",
+        }
     return json.dumps(verdict)
 
 
 def _between(text: str, tag: str) -> str:
     start = text.find(f"<{tag}>")
     end = text.find(f"</{tag}>", start)
-    return text[start + len(tag) + 2: end if end >= 0 else len(text)]
+    return text[start + len(tag) + 2 : end if end >= 0 else len(text)]
 
 
 def is_grader_request(response_format: Any) -> bool:
@@ -131,8 +145,9 @@ def is_grader_request(response_format: Any) -> bool:
     return isinstance(schema, Mapping) and schema.get("name") == GRADE_FORMAT
 
 
-def decide(rng: random.Random, text: str, tools: Sequence[Mapping[str, Any]], *,
-           response_format: Any = None) -> model.Decision:
+def decide(
+    rng: random.Random, text: str, tools: Sequence[Mapping[str, Any]], *, response_format: Any = None
+) -> model.Decision:
     """A turn's first decision: a grade, maybe a function call, else a reply that varies with the draw."""
     if is_grader_request(response_format):
         return model.Decision(model.Outcome.COMPLETED, reply=grade(text))
@@ -140,7 +155,9 @@ def decide(rng: random.Random, text: str, tools: Sequence[Mapping[str, Any]], *,
     if functions and rng.random() < CALL_CHANCE:
         function = rng.choice(functions)
         arguments = example(function.get("parameters") or {"type": "object"}, rng)
-        call = model.FunctionCall(function["name"], json.dumps(arguments, separators=(",", ":"), ensure_ascii=False))
+        call = model.FunctionCall(
+            function["name"], json.dumps(arguments, separators=(",", ":"), ensure_ascii=False)
+        )
         return model.Decision(model.Outcome.REQUIRES_ACTION, calls=(call,))
     topic = " ".join(text.split()[:40])
     return model.Decision(model.Outcome.COMPLETED, reply=f"{rng.choice(OPENINGS)} You asked: {topic}")

@@ -447,7 +447,9 @@ def submit_tool_outputs(ctx: Context, request: ApiRequest) -> Reply:
                 _outcome=scripted.outcome.value,
                 _reply=scripted.reply,
                 _query=scripted.query,
-                _calls=[{"id": new_id("call_"), "name": c.name, "arguments": c.arguments} for c in scripted.calls],
+                _calls=[
+                    {"id": new_id("call_"), "name": c.name, "arguments": c.arguments} for c in scripted.calls
+                ],
                 _ready_ms=ctx.clock_ms(),
             )
         else:
@@ -598,8 +600,10 @@ def advance_run(ctx: Context, run: dict[str, Any]) -> None:
             failed_at=now,
             expires_at=None,
             usage=usage_of(ctx, run, ""),
-            last_error={"code": "server_error",
-                        "message": run.get("_reply") or "The built-in model failed as asked (/fail)."},
+            last_error={
+                "code": "server_error",
+                "message": run.get("_reply") or "The built-in model failed as asked (/fail).",
+            },
         )
     elif outcome is model.Outcome.EXPIRED:
         run.update(status="expired", expires_at=now, usage=usage_of(ctx, run, ""))

@@ -34,8 +34,10 @@ HOST = Str(pattern=r"[A-Za-z0-9.\-]+", max_length=253)
 NETWORKING = Tagged(
     {
         "unrestricted": Obj({"type": Str()}),
-        "limited": Obj({"type": Str(), "allowed_hosts": Arr(HOST, min_items=1, max_items=16)},
-                       required=("allowed_hosts",)),
+        "limited": Obj(
+            {"type": Str(), "allowed_hosts": Arr(HOST, min_items=1, max_items=16)},
+            required=("allowed_hosts",),
+        ),
     }
 )
 ENDPOINT_AUTH = Tagged(
@@ -69,15 +71,25 @@ MCP_URL = Str(pattern=r"https://\S+")
 AUTH_CREATE = Tagged(
     {
         "mcp_oauth": Obj(
-            {"type": Str(), "access_token": SECRET, "mcp_server_url": MCP_URL,
-             "expires_at": Str(nullable=True), "refresh": REFRESH},
+            {
+                "type": Str(),
+                "access_token": SECRET,
+                "mcp_server_url": MCP_URL,
+                "expires_at": Str(nullable=True),
+                "refresh": REFRESH,
+            },
             required=("access_token", "mcp_server_url"),
         ),
-        "static_bearer": Obj({"type": Str(), "token": SECRET, "mcp_server_url": MCP_URL},
-                             required=("token", "mcp_server_url")),
+        "static_bearer": Obj(
+            {"type": Str(), "token": SECRET, "mcp_server_url": MCP_URL}, required=("token", "mcp_server_url")
+        ),
         "environment_variable": Obj(
-            {"type": Str(), "networking": NETWORKING, "secret_name": Str(pattern=SECRET_NAME_PATTERN),
-             "secret_value": Str(min_length=1, pattern=r"[^\r\n\x00]+")},
+            {
+                "type": Str(),
+                "networking": NETWORKING,
+                "secret_name": Str(pattern=SECRET_NAME_PATTERN),
+                "secret_value": Str(min_length=1, pattern=r"[^\r\n\x00]+"),
+            },
             required=("networking", "secret_name", "secret_value"),
         ),
     }
@@ -85,13 +97,25 @@ AUTH_CREATE = Tagged(
 AUTH_ROTATE = Tagged(
     {
         "mcp_oauth": Obj(
-            {"type": Str(), "access_token": Str(min_length=1, nullable=True), "expires_at": Str(nullable=True),
-             "refresh": Obj({"refresh_token": Str(min_length=1, nullable=True), "scope": Str(nullable=True),
-                             "token_endpoint_auth": ENDPOINT_AUTH_ROTATE}, nullable=True)},
+            {
+                "type": Str(),
+                "access_token": Str(min_length=1, nullable=True),
+                "expires_at": Str(nullable=True),
+                "refresh": Obj(
+                    {
+                        "refresh_token": Str(min_length=1, nullable=True),
+                        "scope": Str(nullable=True),
+                        "token_endpoint_auth": ENDPOINT_AUTH_ROTATE,
+                    },
+                    nullable=True,
+                ),
+            },
         ),
         "static_bearer": Obj({"type": Str(), "token": SECRET}, required=("token",)),
-        "environment_variable": Obj({"type": Str(), "secret_value": Str(min_length=1, pattern=r"[^\r\n\x00]+")},
-                                    required=("secret_value",)),
+        "environment_variable": Obj(
+            {"type": Str(), "secret_value": Str(min_length=1, pattern=r"[^\r\n\x00]+")},
+            required=("secret_value",),
+        ),
     }
 )
 CREATE_VAULT = Obj({"name": NAME, "metadata": Map(Str(max_length=512), nullable=True)})
@@ -112,7 +136,9 @@ def load_credential(ctx: Context, vault_id: str, credential_id: str) -> dict[str
     load_vault(ctx, vault_id)
     body = ctx.store.get(CREDENTIAL, credential_id, parent=vault_id)
     if body is None:
-        raise not_found(f"No credential found with id '{credential_id}' in vault '{vault_id}'.", None, "not_found")
+        raise not_found(
+            f"No credential found with id '{credential_id}' in vault '{vault_id}'.", None, "not_found"
+        )
     return body
 
 
@@ -190,8 +216,11 @@ def public_auth(auth: dict[str, Any]) -> dict[str, Any]:
     if kind == "environment_variable":
         return {"type": kind, "networking": auth["networking"], "secret_name": auth["secret_name"]}
     refresh = auth.get("refresh")
-    shown: dict[str, Any] = {"type": kind, "mcp_server_url": auth["mcp_server_url"],
-                             "expires_at": auth.get("expires_at")}
+    shown: dict[str, Any] = {
+        "type": kind,
+        "mcp_server_url": auth["mcp_server_url"],
+        "expires_at": auth.get("expires_at"),
+    }
     if refresh:
         shown["refresh"] = {
             "client_id": refresh["client_id"],
@@ -208,8 +237,13 @@ def public_auth(auth: dict[str, Any]) -> dict[str, Any]:
 def secrets_of(auth: dict[str, Any]) -> tuple[str | None, ...]:
     refresh = auth.get("refresh") or {}
     endpoint = refresh.get("token_endpoint_auth") or {}
-    return (auth.get("token"), auth.get("secret_value"), auth.get("access_token"),
-            refresh.get("refresh_token"), endpoint.get("client_secret"))
+    return (
+        auth.get("token"),
+        auth.get("secret_value"),
+        auth.get("access_token"),
+        refresh.get("refresh_token"),
+        endpoint.get("client_secret"),
+    )
 
 
 def create_credential(ctx: Context, request: ApiRequest) -> Reply:
@@ -286,5 +320,7 @@ def list_credentials(ctx: Context, request: ApiRequest) -> Reply:
     vault_id = request.path_params["vault_id"]
     load_vault(ctx, vault_id)
     query = parse_list_query(request.query, allow_before=False)
-    page = ctx.store.page(CREDENTIAL, parent=vault_id, limit=query.limit, order=query.order, after=query.after)
+    page = ctx.store.page(
+        CREDENTIAL, parent=vault_id, limit=query.limit, order=query.order, after=query.after
+    )
     return Reply(list_envelope(page, public))

@@ -81,10 +81,19 @@ class Applier:
     """`garbage`, when given, runs after this kind's changes: it deletes what the changes left unused (the
     `file` kind: a second copy of an upload whose response was lost) and returns the ids it deleted."""
 
-    def __init__(self, client: Client, mapping: Mapping_, bus: EventBus, *, parallelism: int = 8,
-                 sleep: Callable[[float], None] = time.sleep, resources: Resources | None = None,
-                 claim: str | None = None, on_outcome: Callable[[Outcome], None] | None = None,
-                 garbage: Callable[[], list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        client: Client,
+        mapping: Mapping_,
+        bus: EventBus,
+        *,
+        parallelism: int = 8,
+        sleep: Callable[[float], None] = time.sleep,
+        resources: Resources | None = None,
+        claim: str | None = None,
+        on_outcome: Callable[[Outcome], None] | None = None,
+        garbage: Callable[[], list[str]] | None = None,
+    ) -> None:
         self.client = client
         self.on_outcome = on_outcome  # told of each change as it finishes (the CLI prints it at once)
         self.mapping = mapping
@@ -103,8 +112,9 @@ class Applier:
         if self.parallelism == 1 or len(changes) == 1:
             outcomes = [execute(c) for c in changes]
         else:
-            with ThreadPoolExecutor(max_workers=min(self.parallelism, len(changes)),
-                                    thread_name_prefix="apply") as pool:
+            with ThreadPoolExecutor(
+                max_workers=min(self.parallelism, len(changes)), thread_name_prefix="apply"
+            ) as pool:
                 outcomes = list(pool.map(execute, changes))
         return self.settle(plan, outcomes)
 
@@ -120,8 +130,9 @@ class Applier:
                 if deleted:
                     self.bus.publish("files_deleted", ids=sorted(deleted))
             except Exception as exc:
-                self.bus.publish("apply_failed", name="(unused files)", id=None, action="delete",
-                                 error=describe_error(exc))
+                self.bus.publish(
+                    "apply_failed", name="(unused files)", id=None, action="delete", error=describe_error(exc)
+                )
         return ApplyResult(tuple(outcomes), verification)
 
     def _verify(self, plan: Plan, outcomes: Sequence[Outcome]) -> tuple[list[Outcome], Verification]:
@@ -129,8 +140,9 @@ class Applier:
         outcomes = list(outcomes)
         failed = {o.change.id for o in outcomes if not o.ok}
         pruned = {c.id for c in plan.changes if c.action is Action.DELETE and c.reason is Reason.DUPLICATE}
-        if not any(o.ok and o.change.action is Action.CREATE for o in outcomes) or \
-                not getattr(self.mapping, "claims_once", True):
+        if not any(o.ok and o.change.action is Action.CREATE for o in outcomes) or not getattr(
+            self.mapping, "claims_once", True
+        ):
             # nothing new: the duplicates the plan saw are left unless pruned (and the delete worked)
             left = tuple(d for d in plan.duplicates if d.id not in pruned or d.id in failed)
             return outcomes, Verification(remaining=left)
@@ -144,8 +156,10 @@ class Applier:
             if wait:
                 self.sleep(wait)
             try:
-                groups, used = keep_in_use_first(group_claims(self.client.list_all(), plan.project,
-                                                              plan.environment), getattr(self.client, "in_use", None))
+                groups, used = keep_in_use_first(
+                    group_claims(self.client.list_all(), plan.project, plan.environment),
+                    getattr(self.client, "in_use", None),
+                )
             except Exception as exc:
                 error = f"could not read live state again to check for duplicates: {describe_error(exc)}"
                 self.bus.publish("apply_failed", name="(verification)", id=None, action="verify", error=error)
@@ -165,32 +179,52 @@ class Applier:
             # another apply's duplicate made during this run: that run removes it when it verifies
             if not any(d.id not in known for d in remaining):
                 break
-        return [self._settle(o, keepers) for o in outcomes], Verification(True, tuple(removed), tuple(remaining))
+        return [self._settle(o, keepers) for o in outcomes], Verification(
+            True, tuple(removed), tuple(remaining)
+        )
 
     def _remove_duplicate(self, name: str, object_id: str, kept_id: str) -> Removal | None:
         kind = self.mapping.object_kind
         try:
             self.client.delete(object_id)
         except Exception as exc:
-            self.bus.publish("apply_failed", name=name, id=object_id, action="delete", error=describe_error(exc))
+            self.bus.publish(
+                "apply_failed", name=name, id=object_id, action="delete", error=describe_error(exc)
+            )
             return None
-        self.bus.publish(f"{kind}_deleted", name=name, id=object_id, reason=str(Reason.DUPLICATE), kept=kept_id)
+        self.bus.publish(
+            f"{kind}_deleted", name=name, id=object_id, reason=str(Reason.DUPLICATE), kept=kept_id
+        )
         return Removal(kind, name, object_id, kept_id)
 
     def _settle(self, outcome: Outcome, keepers: Mapping[str, LiveObject]) -> Outcome:
         """A create whose object was removed as a duplicate reports the object kept instead."""
         keeper = keepers.get(outcome.change.name)
-        if not outcome.ok or outcome.change.action is not Action.CREATE or keeper is None or keeper.id == outcome.id:
+        if (
+            not outcome.ok
+            or outcome.change.action is not Action.CREATE
+            or keeper is None
+            or keeper.id == outcome.id
+        ):
             return outcome
         if keeper.claim == self.claim:  # a retried create landed twice: the older copy is the one kept
             return replace(outcome, id=keeper.id)
         wanted = parse_digests(outcome.change.metadata or {})
         if keeper.digests is not None and wanted is not None and keeper.digests.full == wanted.full:
-            return replace(outcome, id=keeper.id,
-                           note=f"in sync ({keeper.id}), created by another apply at the same time")
-        return replace(outcome, ok=False, id=keeper.id, error=(
-            f"another apply created {keeper.id} for this spec at the same time from different content; it is "
-            "kept (the oldest) and this apply's copy was removed; run `orchestrator diff` and apply again"))
+            return replace(
+                outcome,
+                id=keeper.id,
+                note=f"in sync ({keeper.id}), created by another apply at the same time",
+            )
+        return replace(
+            outcome,
+            ok=False,
+            id=keeper.id,
+            error=(
+                f"another apply created {keeper.id} for this spec at the same time from different content; it is "
+                "kept (the oldest) and this apply's copy was removed; run `orchestrator diff` and apply again"
+            ),
+        )
 
     def apply_change(self, plan: Plan, change: Change) -> Outcome:
         """Carry out one change of `plan` and report its outcome (apply_graph calls it change by change)."""
@@ -210,12 +244,19 @@ class Applier:
             if change.action is Action.UPDATE:
                 assert change.essence is not None and change.metadata is not None and change.id
                 payload = self.mapping.update_payload(change.essence, change.changed_keys, change.metadata)
-                if self.resources is not None and self.mapping.needs_resources(change.essence, change.changed_keys, False):
+                if self.resources is not None and self.mapping.needs_resources(
+                    change.essence, change.changed_keys, False
+                ):
                     payload["tool_resources"] = self.resources.tool_resources(change.name, change.essence)
                 updated = self.client.update(change.id, payload)
                 event = f"{kind}_adopted" if change.reason == "adopt" else f"{kind}_updated"
-                self.bus.publish(event, name=change.name, id=updated.id, drift=change.drift,
-                                 fields=sorted({f.path for f in change.fields}))
+                self.bus.publish(
+                    event,
+                    name=change.name,
+                    id=updated.id,
+                    drift=change.drift,
+                    fields=sorted({f.path for f in change.fields}),
+                )
                 return Outcome(change, True, updated.id)
             if change.action is Action.DELETE:
                 assert change.id
@@ -225,7 +266,9 @@ class Applier:
             return Outcome(change, True, change.id)
         except Exception as exc:
             message = describe_error(exc)
-            self.bus.publish("apply_failed", name=change.name, id=change.id, action=str(change.action), error=message)
+            self.bus.publish(
+                "apply_failed", name=change.name, id=change.id, action=str(change.action), error=message
+            )
             return Outcome(change, False, change.id, message)
 
     def _create(self, owner: Owner, change: Change) -> LiveObject:
@@ -255,15 +298,18 @@ class Applier:
         return min(mine, key=lambda o: o.created_at) if mine else None
 
 
-def keep_in_use_first(groups: dict[str, list[LiveObject]], in_use: Callable[[], set[str]] | None
-                      ) -> tuple[dict[str, list[LiveObject]], set[str]]:
+def keep_in_use_first(
+    groups: dict[str, list[LiveObject]], in_use: Callable[[], set[str]] | None
+) -> tuple[dict[str, list[LiveObject]], set[str]]:
     """Of objects claiming one spec, those another resource uses come first and are never removed (a vector
     store an assistant points at is the one kept, never pulled from under it); `in_use` is the kind client's."""
     if in_use is None or not any(len(group) > 1 for group in groups.values()):
         return groups, set()
     used = in_use()
-    return {name: sorted(group, key=lambda o: o.id not in used) if len(group) > 1 else group
-            for name, group in groups.items()}, used
+    return {
+        name: sorted(group, key=lambda o: o.id not in used) if len(group) > 1 else group
+        for name, group in groups.items()
+    }, used
 
 
 def classify(exc: BaseException, attempt: int) -> tuple[bool, bool, float]:
@@ -355,8 +401,14 @@ def apply_graph(plan: Plan, appliers: Mapping[str, Applier], *, parallelism: int
         return applier.apply(plan)
     changes = plan.actionable
     graph = change_graph(plan, tuple(appliers))
-    parts = {kind: replace(plan, changes=tuple(c for c in plan.changes if c.kind == kind),
-                           duplicates=tuple(d for d in plan.duplicates if d.kind == kind)) for kind in kinds}
+    parts = {
+        kind: replace(
+            plan,
+            changes=tuple(c for c in plan.changes if c.kind == kind),
+            duplicates=tuple(d for d in plan.duplicates if d.kind == kind),
+        )
+        for kind in kinds
+    }
 
     def visit(i: int) -> Outcome:
         change = changes[i]
@@ -367,10 +419,19 @@ def apply_graph(plan: Plan, appliers: Mapping[str, Applier], *, parallelism: int
         if not failed or changes[i].action is Action.DELETE:
             return None
         first = failed[0]
-        outcome = Outcome(changes[i], False, changes[i].id,
-                          f"not attempted: {first.kind} `{first.name}` it refers to failed")
-        appliers[changes[i].kind].bus.publish("apply_failed", name=changes[i].name, id=changes[i].id,
-                                              action=str(changes[i].action), error=outcome.error)
+        outcome = Outcome(
+            changes[i],
+            False,
+            changes[i].id,
+            f"not attempted: {first.kind} `{first.name}` it refers to failed",
+        )
+        appliers[changes[i].kind].bus.publish(
+            "apply_failed",
+            name=changes[i].name,
+            id=changes[i].id,
+            action=str(changes[i].action),
+            error=outcome.error,
+        )
         on_outcome = appliers[changes[i].kind].on_outcome
         if on_outcome is not None:
             on_outcome(outcome)
@@ -381,7 +442,9 @@ def apply_graph(plan: Plan, appliers: Mapping[str, Applier], *, parallelism: int
     removed: list[Removal] = []
     remaining: list[Duplicate] = []
     checked, error = False, None
-    shown = sorted(kinds, key=lambda k: min([i for i, c in enumerate(changes) if c.kind == k] or [len(changes)]))
+    shown = sorted(
+        kinds, key=lambda k: min([i for i, c in enumerate(changes) if c.kind == k] or [len(changes)])
+    )
     order = [k for k in reversed(tuple(appliers)) if k in kinds] + [k for k in shown if k not in appliers]
     settled = {}
     for kind in order:  # referring kinds first: an assistant's duplicates go before the stores it may free

@@ -40,10 +40,31 @@ from orchestrator.spec.validation import (
 SPEC_SUFFIXES = (".yaml", ".yml")  # in any case: `.YAML` and `.Yml` are specs too
 SKIPPED_FOLDERS = frozenset({"__pycache__", "node_modules"})  # never specs, beside hidden ones
 # file types file_search accepts (OpenAI's supported-files list)
-FILE_SEARCH_TYPES = frozenset({
-    ".c", ".cpp", ".cs", ".css", ".doc", ".docx", ".go", ".html", ".java", ".js", ".json", ".md", ".pdf",
-    ".php", ".pptx", ".py", ".rb", ".sh", ".tex", ".ts", ".txt",
-})
+FILE_SEARCH_TYPES = frozenset(
+    {
+        ".c",
+        ".cpp",
+        ".cs",
+        ".css",
+        ".doc",
+        ".docx",
+        ".go",
+        ".html",
+        ".java",
+        ".js",
+        ".json",
+        ".md",
+        ".pdf",
+        ".php",
+        ".pptx",
+        ".py",
+        ".rb",
+        ".sh",
+        ".tex",
+        ".ts",
+        ".txt",
+    }
+)
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_KNOWLEDGE_FILES = 500
 MAX_CODE_FILES = 20
@@ -83,7 +104,9 @@ class DesiredSpec:
     verbosity: str | None = None
     service_tier: str | None = None
     reasoning_summary: str | None = None  # agents: reasoning.summary
-    agent_settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # agents: compaction, multi_agent, experimental as written
+    agent_settings: Mapping[str, Any] = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # agents: compaction, multi_agent, experimental as written
     metadata: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     knowledge_files: tuple[LocalFile, ...] = ()
     knowledge_chunking: Mapping[str, int] | None = None
@@ -124,8 +147,12 @@ class DesiredEnvironment:
     env: Mapping[str, str] | None = None
     setup_commands: tuple[Mapping[str, str], ...] | None = None
     skills: tuple[str, ...] = ()
-    skill_pins: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # name -> `version N` written
-    skill_specs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # the others: their skill specs
+    skill_pins: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # name -> `version N` written
+    skill_specs: Mapping[str, Any] = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # the others: their skill specs
     capability_directories: tuple[str, ...] | None = None
     desktop: Mapping[str, bool] | None = None
     dependencies: frozenset[Path] = frozenset()
@@ -163,17 +190,21 @@ class DesiredFile:
     metadata: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
-def knowledge_resources(specs: Mapping[str, DesiredSpec],
-                        environments: Mapping[str, DesiredEnvironment] = MappingProxyType({}),
-                        *, stores: bool = True) -> dict[str, Mapping[str, Any]]:
+def knowledge_resources(
+    specs: Mapping[str, DesiredSpec],
+    environments: Mapping[str, DesiredEnvironment] = MappingProxyType({}),
+    *,
+    stores: bool = True,
+) -> dict[str, Mapping[str, Any]]:
     """The graph's `vector_store` (one per spec with knowledge files; assistants backend) and `file` nodes (each
     project file a store, an assistant's code files or an environment template names)."""
     found_stores: dict[str, DesiredVectorStore] = {}
     files: dict[str, DesiredFile] = {}
     for name, spec in sorted(specs.items()):
         if stores and spec.knowledge_files and not spec.knowledge_vector_store:
-            found_stores[name] = DesiredVectorStore(name, spec.file, spec.path, spec.knowledge_files,
-                                                    spec.knowledge_chunking)
+            found_stores[name] = DesiredVectorStore(
+                name, spec.file, spec.path, spec.knowledge_files, spec.knowledge_chunking
+            )
         for local in (*(spec.knowledge_files if stores else ()), *(spec.code_files if stores else ())):
             files.setdefault(local.path, DesiredFile(local.path, local, spec.file))
     for environment in environments.values():
@@ -201,7 +232,7 @@ MAX_METADATA_KEYS = 16
 # the one line the agents mapping appends to the instructions of a spec whose files are in its environment
 WORKSPACE_LINE = {
     (True, True): f"Reference files are in {KNOWLEDGE_FOLDER} and data files in {DATA_FOLDER}; "
-                  "read them with shell commands.",
+    "read them with shell commands.",
     (True, False): f"Reference files are in {KNOWLEDGE_FOLDER}; read them with shell commands.",
     (False, True): f"Data files are in {DATA_FOLDER}; read them with shell commands.",
 }
@@ -211,8 +242,12 @@ def with_workspace_line(instructions: str, files: tuple[EnvironmentFile, ...]) -
     """The instructions plus the one line saying where the spec's knowledge and data files are, if it has any."""
     if not files:
         return instructions
-    line = WORKSPACE_LINE[(any(f.to.startswith(KNOWLEDGE_FOLDER) for f in files),
-                           any(f.to.startswith(DATA_FOLDER) for f in files))]
+    line = WORKSPACE_LINE[
+        (
+            any(f.to.startswith(KNOWLEDGE_FOLDER) for f in files),
+            any(f.to.startswith(DATA_FOLDER) for f in files),
+        )
+    ]
     return f"{instructions.rstrip()}\n\n{line}" if instructions.strip() else line
 
 
@@ -242,16 +277,24 @@ class DesiredState:
     def unknown_spec(self, name: str) -> str:
         """Why NAME is not a spec of this run: not deployed to this environment, or a typo."""
         if name in self.tests:
-            return (f"`{name}` is a behaviour test (kind: test), never deployed; run it with "
-                    f"`orchestrator test {name}`")
+            return (
+                f"`{name}` is a behaviour test (kind: test), never deployed; run it with "
+                f"`orchestrator test {name}`"
+            )
         if name in self.skipped:
-            return (f"spec `{name}` is not deployed to environment `{self.environment.name}` "
-                    f"(its `environments` list leaves it out)")
+            return (
+                f"spec `{name}` is not deployed to environment `{self.environment.name}` "
+                f"(its `environments` list leaves it out)"
+            )
         import difflib
 
         close = difflib.get_close_matches(name, list(self.specs), n=1, cutoff=0.6)
         known = ", ".join(f"`{s}`" for s in sorted(self.specs)) or "none"
-        return f"unknown spec `{name}`" + (f"; did you mean `{close[0]}`?" if close else "") + f" (specs: {known})"
+        return (
+            f"unknown spec `{name}`"
+            + (f"; did you mean `{close[0]}`?" if close else "")
+            + f" (specs: {known})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,8 +323,13 @@ def discover_specs(project: Project) -> Discovery:
 
     def unreadable(exc: OSError) -> None:
         shown = _shown(project, Path(exc.filename)) if exc.filename else project.display(top)
-        found.append(error(shown, f"cannot read folder: {exc.strerror or exc}",
-                           hint="specs in it would be missed (and pruned); fix its permissions"))
+        found.append(
+            error(
+                shown,
+                f"cannot read folder: {exc.strerror or exc}",
+                hint="specs in it would be missed (and pruned); fix its permissions",
+            )
+        )
 
     for directory, subdirs, names in os.walk(top, onerror=unreadable, followlinks=False):
         here = Path(directory)
@@ -289,16 +337,27 @@ def discover_specs(project: Project) -> Discovery:
         for sub in sorted(subdirs):
             path = here / sub
             if path.is_symlink():
-                found.append(warning(_shown(project, path), "is a link to a folder; spec discovery does not "
-                                     "follow folder links, so any spec behind it is not read",
-                                     hint="move the files into the specs folder, or link each file"))
+                found.append(
+                    warning(
+                        _shown(project, path),
+                        "is a link to a folder; spec discovery does not "
+                        "follow folder links, so any spec behind it is not read",
+                        hint="move the files into the specs folder, or link each file",
+                    )
+                )
             elif sub.startswith(".") or sub in SKIPPED_FOLDERS:
                 skipped = _yaml_below(path)
                 if skipped:
                     reason = "hidden" if sub.startswith(".") else "never holds specs"
-                    found.append(warning(_shown(project, path), f"folder skipped ({reason}): {skipped} YAML "
-                                         + ("file in it is" if skipped == 1 else "files in it are")
-                                         + " not read as specs", hint="rename the folder to read them"))
+                    found.append(
+                        warning(
+                            _shown(project, path),
+                            f"folder skipped ({reason}): {skipped} YAML "
+                            + ("file in it is" if skipped == 1 else "files in it are")
+                            + " not read as specs",
+                            hint="rename the folder to read them",
+                        )
+                    )
             else:
                 kept.append(sub)
         subdirs[:] = kept
@@ -308,11 +367,15 @@ def discover_specs(project: Project) -> Discovery:
             path = here / name
             shown = _shown(project, path)
             if name.startswith("."):
-                found.append(warning(shown, "hidden file skipped; files starting with `.` are not read as specs"))
+                found.append(
+                    warning(shown, "hidden file skipped; files starting with `.` are not read as specs")
+                )
                 continue
             if path.is_symlink():
                 if not path.exists():
-                    found.append(warning(shown, f"is a link to `{os.readlink(path)}`, which does not exist; skipped"))
+                    found.append(
+                        warning(shown, f"is a link to `{os.readlink(path)}`, which does not exist; skipped")
+                    )
                     continue
                 try:
                     confine(path, project.root)
@@ -354,7 +417,11 @@ def data_files(specs: Mapping[str, DesiredSpec] | list[DesiredSpec]) -> set[Path
             continue
         if getattr(spec, "kind", None) in (*AGENT_KINDS, TEST_KIND):
             continue
-        local = spec.local_files if isinstance(spec, DesiredEnvironment) else (*spec.knowledge_files, *spec.code_files)
+        local = (
+            spec.local_files
+            if isinstance(spec, DesiredEnvironment)
+            else (*spec.knowledge_files, *spec.code_files)
+        )
         found.update(f.absolute for f in local)
     return found
 
@@ -362,8 +429,15 @@ def data_files(specs: Mapping[str, DesiredSpec] | list[DesiredSpec]) -> set[Path
 class Builder:
     """Builds DesiredSpecs; keeps caches (templates, schema files) that watch reuses between cycles."""
 
-    def __init__(self, project: Project, environment: Environment, target: Target, *, today: date,
-                 vars_over: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        environment: Environment,
+        target: Target,
+        *,
+        today: date,
+        vars_over: Mapping[str, Any] | None = None,
+    ) -> None:
         from orchestrator.spec.schemas import validator_for
 
         self.vars_over = dict(vars_over or {})  # a behaviour test's `vars`, over every spec's own
@@ -394,7 +468,12 @@ class Builder:
         first_seen: dict[str, str] = {}
         self.skipped: list[str] = []
         if not self.project.specs_dir.is_dir():
-            diagnostics.add(error("orchestrator.yaml", f"specs folder `{self.project.display(self.project.specs_dir)}` does not exist"))
+            diagnostics.add(
+                error(
+                    "orchestrator.yaml",
+                    f"specs folder `{self.project.display(self.project.specs_dir)}` does not exist",
+                )
+            )
         self._names: dict[Path, tuple[str, int | None, int | None]] = {}
         built = [(path, *self.build_one(path)) for path in files]
         data = data_files([spec for _, spec, _ in built if spec is not None])
@@ -409,28 +488,56 @@ class Builder:
                     name, line, column = claimed
                     shown = self.project.display(path)
                     if name in first_seen:
-                        diagnostics.add(error(shown, f"spec name `{name}` is already used by {first_seen[name]}",
-                                              line=line, column=column, pointer="/name",
-                                              hint="spec names are identities and must be unique in the project"))
+                        diagnostics.add(
+                            error(
+                                shown,
+                                f"spec name `{name}` is already used by {first_seen[name]}",
+                                line=line,
+                                column=column,
+                                pointer="/name",
+                                hint="spec names are identities and must be unique in the project",
+                            )
+                        )
                     elif name not in self.skipped:
                         first_seen[name] = f"{shown}:{line}:{column}"
                 continue
             if spec.name in first_seen:
-                diagnostics.add(error(spec.file, f"spec name `{spec.name}` is already used by {first_seen[spec.name]}",
-                                      line=spec.name_line, column=spec.name_column, pointer="/name",
-                                      hint="spec names are identities and must be unique in the project"))
+                diagnostics.add(
+                    error(
+                        spec.file,
+                        f"spec name `{spec.name}` is already used by {first_seen[spec.name]}",
+                        line=spec.name_line,
+                        column=spec.name_column,
+                        pointer="/name",
+                        hint="spec names are identities and must be unique in the project",
+                    )
+                )
                 continue
             first_seen[spec.name] = f"{spec.file}:{spec.name_line}:{spec.name_column}"
             specs[spec.name] = spec
-        tests = {name: specs.pop(name) for name in [n for n, s in specs.items() if getattr(s, "kind", None) == TEST_KIND]}
+        tests = {
+            name: specs.pop(name)
+            for name in [n for n, s in specs.items() if getattr(s, "kind", None) == TEST_KIND]
+        }
         assistants, resources = self.split_kinds(specs, diagnostics)
         tests = self._check_tests(tests, assistants, specs, diagnostics)
         diagnostics, accepted = self.set_aside_accepted(diagnostics, every_spec=every_spec)
-        return DesiredState(self.project, self.environment, self.target, MappingProxyType(assistants), diagnostics,
-                            tuple(files), tuple(sorted(self.skipped)), resources, accepted, MappingProxyType(tests))
+        return DesiredState(
+            self.project,
+            self.environment,
+            self.target,
+            MappingProxyType(assistants),
+            diagnostics,
+            tuple(files),
+            tuple(sorted(self.skipped)),
+            resources,
+            accepted,
+            MappingProxyType(tests),
+        )
 
-    def set_aside_accepted(self, diagnostics: Diagnostics, *, every_spec: bool = True,
-                           names: Mapping[str, str] | None = None) -> tuple[Diagnostics, tuple[Diagnostic, ...]]:
+    def set_aside_accepted(
+        self, diagnostics: Diagnostics, *, every_spec: bool = True, names: Mapping[str, str] | None = None
+    ) -> tuple[Diagnostics, tuple[Diagnostic, ...]]:
         """(the diagnostics to show, the warnings this environment's `accept:` covers). With every spec built,
         an acceptance naming an unknown spec is an error and one that covers no warning is reported (stale)."""
         from dataclasses import replace
@@ -441,16 +548,27 @@ class Builder:
         if not rules:
             return diagnostics, ()
         if names is None:  # spec file as shown -> spec name, of every file this build read
-            names = {self.project.display(path): claimed[0] for path, claimed in getattr(self, "_names", {}).items()}
+            names = {
+                self.project.display(path): claimed[0]
+                for path, claimed in getattr(self, "_names", {}).items()
+            }
         shown, accepted, used = Diagnostics(), [], set()
         for item in diagnostics:
-            rule = next((r for r in rules if r.covers(names.get(item.file), item.pointer)), None) \
-                if item.code == UNDEPLOYED and item.severity is Severity.WARNING else None
+            rule = (
+                next((r for r in rules if r.covers(names.get(item.file), item.pointer)), None)
+                if item.code == UNDEPLOYED and item.severity is Severity.WARNING
+                else None
+            )
             if rule is None:
                 shown.add(item)
             else:
-                accepted.append(replace(item, hint=f"accepted in environment `{self.environment.name}` "
-                                                   f"({PROJECT_FILE}:{rule.line})"))
+                accepted.append(
+                    replace(
+                        item,
+                        hint=f"accepted in environment `{self.environment.name}` "
+                        f"({PROJECT_FILE}:{rule.line})",
+                    )
+                )
                 used.add(rule)
         doc = self.project.document
         if not every_spec or doc is None:
@@ -459,17 +577,32 @@ class Builder:
         for rule in rules:
             if rule.spec is not None and rule.spec not in known:
                 close = difflib.get_close_matches(rule.spec, sorted(known), n=1, cutoff=0.6)
-                shown.add(doc.error_at(f"{rule.pointer}/spec", f"unknown spec `{rule.spec}`"
-                                       + (f"; did you mean `{close[0]}`?" if close else "")
-                                       + f" (specs: {', '.join(f'`{n}`' for n in sorted(known)) or 'none'})"))
+                shown.add(
+                    doc.error_at(
+                        f"{rule.pointer}/spec",
+                        f"unknown spec `{rule.spec}`"
+                        + (f"; did you mean `{close[0]}`?" if close else "")
+                        + f" (specs: {', '.join(f'`{n}`' for n in sorted(known)) or 'none'})",
+                    )
+                )
             elif rule not in used and not diagnostics.has_errors:
-                shown.add(doc.warning_at(rule.pointer, f"accepted difference {rule.describe()} matches no warning "
-                                         f"in environment `{self.environment.name}` (target `{self.target.name}`)",
-                                         hint="remove it from `accept:`: the spec or the target changed"))
+                shown.add(
+                    doc.warning_at(
+                        rule.pointer,
+                        f"accepted difference {rule.describe()} matches no warning "
+                        f"in environment `{self.environment.name}` (target `{self.target.name}`)",
+                        hint="remove it from `accept:`: the spec or the target changed",
+                    )
+                )
         return shown, tuple(accepted)
 
-    def _check_tests(self, tests: Mapping[str, Any], assistants: Mapping[str, DesiredSpec], built: Mapping[str, Any],
-                     diagnostics: Diagnostics) -> dict[str, Any]:
+    def _check_tests(
+        self,
+        tests: Mapping[str, Any],
+        assistants: Mapping[str, DesiredSpec],
+        built: Mapping[str, Any],
+        diagnostics: Diagnostics,
+    ) -> dict[str, Any]:
         """A test's spec must be an assistant of the project and every function it names one of that spec's;
         a test of a spec left out of this environment is left out with it."""
         import difflib
@@ -490,25 +623,39 @@ class Builder:
                     why = f"`{test.spec}` is a {getattr(other, 'kind', 'environment')} spec; a test talks to an assistant"
                 else:
                     close = difflib.get_close_matches(test.spec, list(assistants), n=1, cutoff=0.6)
-                    why = (f"unknown spec `{test.spec}`" + (f"; did you mean `{close[0]}`?" if close else "")
-                           + " (assistant specs: " + (", ".join(f"`{a}`" for a in sorted(assistants)) or "none") + ")")
+                    why = (
+                        f"unknown spec `{test.spec}`"
+                        + (f"; did you mean `{close[0]}`?" if close else "")
+                        + " (assistant specs: "
+                        + (", ".join(f"`{a}`" for a in sorted(assistants)) or "none")
+                        + ")"
+                    )
                 diagnostics.add(error(test.file, why, line=use.line, column=use.column, pointer=use.pointer))
                 continue
             functions = [f.name for f in spec.functions]
             unknown = [u for u in test.tool_uses if u.name not in functions]
             for tool in unknown:
                 close = difflib.get_close_matches(tool.name, functions, n=1, cutoff=0.6)
-                diagnostics.add(error(
-                    test.file, f"spec `{spec.name}` has no function `{tool.name}`"
-                    + (f"; did you mean `{close[0]}`?" if close else "")
-                    + " (functions: " + (", ".join(f"`{f}`" for f in functions) or "none") + ")",
-                    line=tool.line, column=tool.column, pointer=tool.pointer))
+                diagnostics.add(
+                    error(
+                        test.file,
+                        f"spec `{spec.name}` has no function `{tool.name}`"
+                        + (f"; did you mean `{close[0]}`?" if close else "")
+                        + " (functions: "
+                        + (", ".join(f"`{f}`" for f in functions) or "none")
+                        + ")",
+                        line=tool.line,
+                        column=tool.column,
+                        pointer=tool.pointer,
+                    )
+                )
             if not unknown:
                 kept[name] = test
         return kept
 
-    def split_kinds(self, built: Mapping[str, Any], diagnostics: Diagnostics) -> tuple[dict[str, DesiredSpec],
-                                                                                     Mapping[str, Mapping[str, Any]]]:
+    def split_kinds(
+        self, built: Mapping[str, Any], diagnostics: Diagnostics
+    ) -> tuple[dict[str, DesiredSpec], Mapping[str, Mapping[str, Any]]]:
         """Specs of every kind by name -> the assistants (references resolved) and the graph's other kinds."""
         environments = {n: s for n, s in built.items() if isinstance(s, DesiredEnvironment)}
         others: dict[str, dict[str, Any]] = {}  # vault, skill, automation: kind -> name -> spec
@@ -528,27 +675,47 @@ class Builder:
             resources.update(knowledge_resources(specs))
         if environments and self.target.backend != "agents":
             for env_spec in environments.values():
-                diagnostics.add(warning(env_spec.file, f"environment `{env_spec.name}` is left out of target "
-                                        f"`{self.target.name}`: environment templates exist only on Agents API targets",
-                                        line=env_spec.name_line, column=env_spec.name_column, pointer="/kind"))
+                diagnostics.add(
+                    warning(
+                        env_spec.file,
+                        f"environment `{env_spec.name}` is left out of target "
+                        f"`{self.target.name}`: environment templates exist only on Agents API targets",
+                        line=env_spec.name_line,
+                        column=env_spec.name_column,
+                        pointer="/kind",
+                    )
+                )
         environments = self._pin_skills(environments, others.get("skill", {}), diagnostics)
         others = self._resolve_agent_kinds(specs, environments, others, diagnostics)
         specs = self._resolve_credentials(specs, others.get("vault", {}), diagnostics)
         if others and self.target.backend != "agents":
             for group in others.values():
                 for other in group.values():
-                    diagnostics.add(warning(other.file, f"{other.kind} `{other.name}` is left out of target "
-                                            f"`{self.target.name}`: it exists only on Agents API targets",
-                                            line=other.name_line, column=other.name_column, pointer="/kind"))
+                    diagnostics.add(
+                        warning(
+                            other.file,
+                            f"{other.kind} `{other.name}` is left out of target "
+                            f"`{self.target.name}`: it exists only on Agents API targets",
+                            line=other.name_line,
+                            column=other.name_column,
+                            pointer="/kind",
+                        )
+                    )
         else:
             resources.update({kind: MappingProxyType(group) for kind, group in sorted(others.items())})
         if environments and self.target.backend == "agents":
             resources[ENVIRONMENT_KIND] = MappingProxyType(environments)
-            resources.update(knowledge_resources({}, resources[ENVIRONMENT_KIND], stores=False))  # their uploads
+            resources.update(
+                knowledge_resources({}, resources[ENVIRONMENT_KIND], stores=False)
+            )  # their uploads
         return specs, MappingProxyType(resources)
 
-    def _map_to_agents(self, specs: dict[str, DesiredSpec], environments: Mapping[str, DesiredEnvironment],
-                       diagnostics: Diagnostics) -> tuple[dict[str, DesiredSpec], dict[str, DesiredEnvironment]]:
+    def _map_to_agents(
+        self,
+        specs: dict[str, DesiredSpec],
+        environments: Mapping[str, DesiredEnvironment],
+        diagnostics: Diagnostics,
+    ) -> tuple[dict[str, DesiredSpec], dict[str, DesiredEnvironment]]:
         """An assistant spec on an agents target: its knowledge and code files (and code_interpreter) get an
         owned environment template of its own, and its description goes into metadata when the project says so.
 
@@ -563,61 +730,113 @@ class Builder:
             metadata = dict(spec.metadata)
             if spec.description is not None and self.project.agents.description_to_metadata:
                 if "description" in metadata:
-                    diagnostics.add(error(spec.file, "metadata key `description` is set, and `agents: "
-                                          "{description_to_metadata: true}` puts the spec's `description` there too",
-                                          line=spec.name_line, column=spec.name_column, pointer="/metadata/description",
-                                          hint="remove one of them"))
+                    diagnostics.add(
+                        error(
+                            spec.file,
+                            "metadata key `description` is set, and `agents: "
+                            "{description_to_metadata: true}` puts the spec's `description` there too",
+                            line=spec.name_line,
+                            column=spec.name_column,
+                            pointer="/metadata/description",
+                            hint="remove one of them",
+                        )
+                    )
                     continue
                 metadata["description"] = spec.description
             wanted = spec.environment
             runs_code = any(t.get("type") == "code_interpreter" for t in spec.tools)
             if wanted is not None and spec.workspace_files:
                 line, column = spec.environment_position or (spec.name_line, spec.name_column)
-                diagnostics.add(error(spec.file, f"`environment: {wanted}` and knowledge or code files: on target "
-                                      f"`{self.target.name}` the files would need an environment of their own",
-                                      line=line, column=column, pointer="/environment",
-                                      hint=f"merge the files into environment `{wanted}` (its `files`, to "
-                                           f"{KNOWLEDGE_FOLDER} and {DATA_FOLDER}) and remove `knowledge` and "
-                                           "`code_files` here, or remove `environment`"))
+                diagnostics.add(
+                    error(
+                        spec.file,
+                        f"`environment: {wanted}` and knowledge or code files: on target "
+                        f"`{self.target.name}` the files would need an environment of their own",
+                        line=line,
+                        column=column,
+                        pointer="/environment",
+                        hint=f"merge the files into environment `{wanted}` (its `files`, to "
+                        f"{KNOWLEDGE_FOLDER} and {DATA_FOLDER}) and remove `knowledge` and "
+                        "`code_files` here, or remove `environment`",
+                    )
+                )
                 continue
             if len(with_workspace_line(spec.instructions, spec.workspace_files)) > MAX_INSTRUCTIONS:
-                diagnostics.add(error(spec.file, f"rendered instructions and the line saying where the files are "
-                                      f"exceed {MAX_INSTRUCTIONS:,} characters on target `{self.target.name}`",
-                                      line=spec.name_line, column=spec.name_column, pointer="/instructions"))
+                diagnostics.add(
+                    error(
+                        spec.file,
+                        f"rendered instructions and the line saying where the files are "
+                        f"exceed {MAX_INSTRUCTIONS:,} characters on target `{self.target.name}`",
+                        line=spec.name_line,
+                        column=spec.name_column,
+                        pointer="/instructions",
+                    )
+                )
                 continue
             if wanted is None and (spec.workspace_files or runs_code):
                 found[name] = DesiredEnvironment(
-                    name=name, file=spec.file, path=spec.path, files=spec.workspace_files,
-                    dependencies=frozenset({spec.path.resolve(), *(f.local.absolute for f in spec.workspace_files
-                                                                  if f.local is not None)}),
-                    name_line=spec.name_line, name_column=spec.name_column, origin=name)
+                    name=name,
+                    file=spec.file,
+                    path=spec.path,
+                    files=spec.workspace_files,
+                    dependencies=frozenset(
+                        {
+                            spec.path.resolve(),
+                            *(f.local.absolute for f in spec.workspace_files if f.local is not None),
+                        }
+                    ),
+                    name_line=spec.name_line,
+                    name_column=spec.name_column,
+                    origin=name,
+                )
                 wanted = name
             searches = [i for i, t in enumerate(spec.tools) if t.get("type") == "file_search"]
             if searches and wanted is None:
-                diagnostics.add(warning(spec.file, f"the `file_search` tool is not deployed to target "
-                                        f"`{self.target.name}` (backend: agents): an agent searches files in its "
-                                        "environment with commands, and this spec has no knowledge files",
-                                        line=spec.name_line, column=spec.name_column, pointer=f"/tools/{searches[0]}",
-                                        hint="add `knowledge.files`, or remove the tool to silence this warning",
-                                        code=UNDEPLOYED))
+                diagnostics.add(
+                    warning(
+                        spec.file,
+                        f"the `file_search` tool is not deployed to target "
+                        f"`{self.target.name}` (backend: agents): an agent searches files in its "
+                        "environment with commands, and this spec has no knowledge files",
+                        line=spec.name_line,
+                        column=spec.name_column,
+                        pointer=f"/tools/{searches[0]}",
+                        hint="add `knowledge.files`, or remove the tool to silence this warning",
+                        code=UNDEPLOYED,
+                    )
+                )
             uses_vault = any(t.get("type") == "mcp" and "credential" in t for t in spec.tools)
-            reserved = 2 + (wanted is not None) + uses_vault  # ownership keys, the environment and vault references
+            reserved = (
+                2 + (wanted is not None) + uses_vault
+            )  # ownership keys, the environment and vault references
             if len(metadata) + reserved > MAX_METADATA_KEYS:
-                diagnostics.add(error(spec.file, f"{len(metadata) + reserved} metadata keys on target "
-                                      f"`{self.target.name}`; the API allows {MAX_METADATA_KEYS}",
-                                      line=spec.name_line, column=spec.name_column, pointer="/metadata",
-                                      hint=f"the tool writes {reserved} keys (ownership"
-                                           + (", the environment reference" if wanted else "")
-                                           + (", the vault reference" if uses_vault else "")
-                                           + ")" + (" and the description" if "description" in metadata
-                                                    and "description" not in spec.metadata else "")
-                                           + "; remove user keys"))
+                diagnostics.add(
+                    error(
+                        spec.file,
+                        f"{len(metadata) + reserved} metadata keys on target "
+                        f"`{self.target.name}`; the API allows {MAX_METADATA_KEYS}",
+                        line=spec.name_line,
+                        column=spec.name_column,
+                        pointer="/metadata",
+                        hint=f"the tool writes {reserved} keys (ownership"
+                        + (", the environment reference" if wanted else "")
+                        + (", the vault reference" if uses_vault else "")
+                        + ")"
+                        + (
+                            " and the description"
+                            if "description" in metadata and "description" not in spec.metadata
+                            else ""
+                        )
+                        + "; remove user keys",
+                    )
+                )
                 continue
             result[name] = replace(spec, environment=wanted, metadata=MappingProxyType(metadata))
         return result, found
 
-    def _resolve_credentials(self, specs: dict[str, DesiredSpec], vaults: Mapping[str, Any],
-                             diagnostics: Diagnostics) -> dict[str, DesiredSpec]:
+    def _resolve_credentials(
+        self, specs: dict[str, DesiredSpec], vaults: Mapping[str, Any], diagnostics: Diagnostics
+    ) -> dict[str, DesiredSpec]:
         """An MCP tool's `credential` must name a credential of a vault spec deployed here: written as
         `vault/credential` into the tool, and the vault named in the agent's metadata (`orchestrator.vault`)."""
         from dataclasses import replace
@@ -636,15 +855,20 @@ class Builder:
                 del result[name]
                 continue
             settings = {f"{v.name}/{c.name}": c.auth for v in vaults.values() for c in v.credentials}
-            tools = tuple(MappingProxyType({**t, "credential": resolved[i], "credential_auth": settings[resolved[i]]})
-                          if i in resolved else t for i, t in enumerate(spec.tools))
+            tools = tuple(
+                MappingProxyType({**t, "credential": resolved[i], "credential_auth": settings[resolved[i]]})
+                if i in resolved
+                else t
+                for i, t in enumerate(spec.tools)
+            )
             used = sorted({ref.split("/", 1)[0] for ref in resolved.values()})
             metadata = {**spec.metadata, "orchestrator.vault": ",".join(used)}
             result[name] = replace(spec, tools=tools, metadata=MappingProxyType(metadata))
         return result
 
-    def _pin_skills(self, environments: dict[str, DesiredEnvironment], skills: Mapping[str, Any],
-                    diagnostics: Diagnostics) -> dict[str, DesiredEnvironment]:
+    def _pin_skills(
+        self, environments: dict[str, DesiredEnvironment], skills: Mapping[str, Any], diagnostics: Diagnostics
+    ) -> dict[str, DesiredEnvironment]:
         """An environment's `skills` must name skill specs deployed here; each is pinned (to the version its
         skill spec makes, or the version written) and named in its metadata (`orchestrator.skill`), so the
         skill is applied first."""
@@ -665,11 +889,17 @@ class Builder:
                 continue
             metadata = {**env_spec.metadata, "orchestrator.skill": ",".join(sorted(env_spec.skills))}
             pinned = {n: skills[n] for n in env_spec.skills if n not in env_spec.skill_pins}
-            result[name] = replace(env_spec, skill_specs=MappingProxyType(pinned), metadata=MappingProxyType(metadata))
+            result[name] = replace(
+                env_spec, skill_specs=MappingProxyType(pinned), metadata=MappingProxyType(metadata)
+            )
         return result
 
-    def _resolve_references(self, specs: dict[str, DesiredSpec], environments: Mapping[str, DesiredEnvironment],
-                            diagnostics: Diagnostics) -> dict[str, DesiredSpec]:
+    def _resolve_references(
+        self,
+        specs: dict[str, DesiredSpec],
+        environments: Mapping[str, DesiredEnvironment],
+        diagnostics: Diagnostics,
+    ) -> dict[str, DesiredSpec]:
         """An agent's `environment: NAME` must name a `kind: environment` spec deployed here; on an agents
         target it is written into the agent's metadata, so it is diffed, owned and read back like any field."""
         import difflib
@@ -684,22 +914,42 @@ class Builder:
             line, column = spec.environment_position or (spec.name_line, spec.name_column)
             if wanted not in environments:
                 if wanted in self.skipped:
-                    why = (f"environment `{wanted}` is not deployed to environment `{self.environment.name}` "
-                           "(its `environments` list leaves it out)")
+                    why = (
+                        f"environment `{wanted}` is not deployed to environment `{self.environment.name}` "
+                        "(its `environments` list leaves it out)"
+                    )
                 elif wanted in specs:
                     why = f"`{wanted}` is a spec of kind assistant, not an environment"
                 else:
                     close = difflib.get_close_matches(wanted, list(environments), n=1, cutoff=0.6)
                     known = ", ".join(f"`{e}`" for e in sorted(environments)) or "none"
-                    why = (f"unknown environment `{wanted}`" + (f"; did you mean `{close[0]}`?" if close else "")
-                           + f" (environment specs: {known})")
-                diagnostics.add(error(spec.file, why, line=line, column=column, pointer="/environment",
-                                      hint="add a spec with `kind: environment` and this name"))
+                    why = (
+                        f"unknown environment `{wanted}`"
+                        + (f"; did you mean `{close[0]}`?" if close else "")
+                        + f" (environment specs: {known})"
+                    )
+                diagnostics.add(
+                    error(
+                        spec.file,
+                        why,
+                        line=line,
+                        column=column,
+                        pointer="/environment",
+                        hint="add a spec with `kind: environment` and this name",
+                    )
+                )
                 continue
             if self.target.backend != "agents":
-                diagnostics.add(warning(spec.file, f"`environment: {wanted}` is ignored on target `{self.target.name}`: "
-                                        "environments exist only on Agents API targets",
-                                        line=line, column=column, pointer="/environment"))
+                diagnostics.add(
+                    warning(
+                        spec.file,
+                        f"`environment: {wanted}` is ignored on target `{self.target.name}`: "
+                        "environments exist only on Agents API targets",
+                        line=line,
+                        column=column,
+                        pointer="/environment",
+                    )
+                )
                 result[name] = spec
                 continue
             metadata = {**spec.metadata, ENVIRONMENT_REFERENCE_KEY: wanted}
@@ -712,18 +962,30 @@ class Builder:
 
         data = doc.data
         if "environments" in data and isinstance(data["environments"], list):
-            unknown = [(i, n) for i, n in enumerate(data["environments"]) if n not in self.project.environments]
+            unknown = [
+                (i, n) for i, n in enumerate(data["environments"]) if n not in self.project.environments
+            ]
             if unknown:
-                return None, [doc.error_at(f"/environments/{i}", f"unknown environment `{n}`; defined: "
-                                           + ", ".join(f"`{e}`" for e in sorted(self.project.environments)))
-                              for i, n in unknown]
+                return None, [
+                    doc.error_at(
+                        f"/environments/{i}",
+                        f"unknown environment `{n}`; defined: "
+                        + ", ".join(f"`{e}`" for e in sorted(self.project.environments)),
+                    )
+                    for i, n in unknown
+                ]
             if self.environment.name not in data["environments"]:
                 getattr(self, "skipped", []).append(str(data.get("name")))
                 return None, []
         return read_resource(doc, self.project.root)
 
-    def _resolve_agent_kinds(self, specs: Mapping[str, DesiredSpec], environments: Mapping[str, Any],
-                             others: dict[str, dict[str, Any]], diagnostics: Diagnostics) -> dict[str, dict[str, Any]]:
+    def _resolve_agent_kinds(
+        self,
+        specs: Mapping[str, DesiredSpec],
+        environments: Mapping[str, Any],
+        others: dict[str, dict[str, Any]],
+        diagnostics: Diagnostics,
+    ) -> dict[str, dict[str, Any]]:
         """An automation's agent, environment and vaults must be specs of the project deployed here; they
         are written into its metadata (`orchestrator.<kind>: NAME`), so the graph orders apply by them."""
         from dataclasses import replace
@@ -761,11 +1023,17 @@ class Builder:
             return None, [exc.diagnostic]
         if isinstance(doc.data, dict) and isinstance(doc.data.get("name"), str) and hasattr(self, "_names"):
             where = doc.position("/name")
-            self._names[path] = (doc.data["name"], where.line if where else None, where.column if where else None)
+            self._names[path] = (
+                doc.data["name"],
+                where.line if where else None,
+                where.column if where else None,
+            )
         if not isinstance(doc.data, dict):
             from orchestrator.spec.schema_errors import describe_type
 
-            return None, [doc.error_at("", f"expected a mapping at the top of the spec, got {describe_type(doc.data)}")]
+            return None, [
+                doc.error_at("", f"expected a mapping at the top of the spec, got {describe_type(doc.data)}")
+            ]
         if doc.data.get("kind") == ENVIRONMENT_KIND:
             return self._build_environment(doc, path, shown)
         if doc.data.get("kind") in AGENT_KINDS:
@@ -782,42 +1050,84 @@ class Builder:
             if isinstance(doc.data.get("model"), str) and not any(d.pointer == "/model" for d in found):
                 found.extend(model_checks(doc, doc.data["model"], self.today))
             reported = {d.pointer for d in found}
-            found.extend(d for d in capability_checks(doc, doc.data, backend=self.target.backend,
-                                                      target=self.target.name,
-                                                      description_to_metadata=self.project.agents.description_to_metadata)
-                         if d.pointer not in reported)
+            found.extend(
+                d
+                for d in capability_checks(
+                    doc,
+                    doc.data,
+                    backend=self.target.backend,
+                    target=self.target.name,
+                    description_to_metadata=self.project.agents.description_to_metadata,
+                )
+                if d.pointer not in reported
+            )
             return None, found
         data = doc.data
         if "environments" in data:
             unknown = [e for e in data["environments"] if e not in self.project.environments]
             for name in unknown:
                 index = data["environments"].index(name)
-                found.append(doc.error_at(f"/environments/{index}", f"unknown environment `{name}`; defined: "
-                                          + ", ".join(f"`{e}`" for e in sorted(self.project.environments))))
+                found.append(
+                    doc.error_at(
+                        f"/environments/{index}",
+                        f"unknown environment `{name}`; defined: "
+                        + ", ".join(f"`{e}`" for e in sorted(self.project.environments)),
+                    )
+                )
             if found:
                 return None, found
             if self.environment.name not in data["environments"]:
                 getattr(self, "skipped", []).append(data["name"])
                 return None, found
-        found.extend(check_spec_fields(doc, data, backend=self.target.backend, target=self.target.name, today=self.today,
-                                       description_to_metadata=self.project.agents.description_to_metadata))
-        data = without_ignored(data, self.target.backend)  # warned about above; never part of the desired state
+        found.extend(
+            check_spec_fields(
+                doc,
+                data,
+                backend=self.target.backend,
+                target=self.target.name,
+                today=self.today,
+                description_to_metadata=self.project.agents.description_to_metadata,
+            )
+        )
+        data = without_ignored(
+            data, self.target.backend
+        )  # warned about above; never part of the desired state
         dependencies: set[Path] = {resolved(path)}
         functions = tuple(self._functions(doc, data, found, dependencies))
         response_format = self._response_format(doc, data, found, dependencies)
         knowledge = data.get("knowledge") or {}
         agents = self.target.backend == "agents"
         placed: dict[str, str] = {}  # agents: a file's path below its glob's fixed folder
-        knowledge_files = tuple(self._files(doc, "/knowledge/files", knowledge.get("files") or [], found,
-                                            limit=MAX_KNOWLEDGE_FILES, file_search=not agents, placed=placed))
+        knowledge_files = tuple(
+            self._files(
+                doc,
+                "/knowledge/files",
+                knowledge.get("files") or [],
+                found,
+                limit=MAX_KNOWLEDGE_FILES,
+                file_search=not agents,
+                placed=placed,
+            )
+        )
         code_globs = [item for item in data.get("code_files") or [] if isinstance(item, str)]
-        code_file_ids = tuple(item["file_id"] for item in data.get("code_files") or [] if isinstance(item, dict))
+        code_file_ids = tuple(
+            item["file_id"] for item in data.get("code_files") or [] if isinstance(item, dict)
+        )
         code_placed: dict[str, str] = {}
-        code_files = tuple(self._files(doc, "/code_files", code_globs, found, limit=MAX_CODE_FILES, placed=code_placed))
-        workspace_files = _workspace_files(doc, knowledge_files, placed, code_files, code_placed, found) if agents else ()
+        code_files = tuple(
+            self._files(doc, "/code_files", code_globs, found, limit=MAX_CODE_FILES, placed=code_placed)
+        )
+        workspace_files = (
+            _workspace_files(doc, knowledge_files, placed, code_files, code_placed, found) if agents else ()
+        )
         if len(code_files) + len(code_file_ids) > MAX_CODE_FILES:
-            found.append(doc.error_at("/code_files", f"{len(code_files) + len(code_file_ids)} code files in all; "
-                                      f"the API allows {MAX_CODE_FILES}"))
+            found.append(
+                doc.error_at(
+                    "/code_files",
+                    f"{len(code_files) + len(code_file_ids)} code files in all; "
+                    f"the API allows {MAX_CODE_FILES}",
+                )
+            )
         instructions = self._instructions(doc, data, found, dependencies)
         if instructions is not None:
             found.extend(check_instructions_length(doc, instructions))
@@ -843,7 +1153,9 @@ class Builder:
             agent_settings=MappingProxyType({k: data[k] for k in AGENT_SETTINGS if k in data}),
             metadata=MappingProxyType(dict(data.get("metadata") or {})),
             knowledge_files=knowledge_files,
-            knowledge_chunking=MappingProxyType(dict(knowledge["chunking"])) if "chunking" in knowledge else None,
+            knowledge_chunking=MappingProxyType(dict(knowledge["chunking"]))
+            if "chunking" in knowledge
+            else None,
             knowledge_vector_store=knowledge.get("vector_store_id"),
             code_files=code_files,
             code_file_ids=code_file_ids,
@@ -858,7 +1170,9 @@ class Builder:
         )
         return spec, found
 
-    def _build_environment(self, doc: Document, path: Path, shown: str) -> tuple[DesiredEnvironment | None, list[Diagnostic]]:
+    def _build_environment(
+        self, doc: Document, path: Path, shown: str
+    ) -> tuple[DesiredEnvironment | None, list[Diagnostic]]:
         from orchestrator.spec.schema_errors import schema_diagnostics
         from orchestrator.spec.schemas import validator_for
 
@@ -871,8 +1185,13 @@ class Builder:
         if "environments" in data:
             for index, name in enumerate(data["environments"]):
                 if name not in self.project.environments:
-                    found.append(doc.error_at(f"/environments/{index}", f"unknown environment `{name}`; defined: "
-                                              + ", ".join(f"`{e}`" for e in sorted(self.project.environments))))
+                    found.append(
+                        doc.error_at(
+                            f"/environments/{index}",
+                            f"unknown environment `{name}`; defined: "
+                            + ", ".join(f"`{e}`" for e in sorted(self.project.environments)),
+                        )
+                    )
             if found:
                 return None, found
             if self.environment.name not in data["environments"]:
@@ -884,16 +1203,27 @@ class Builder:
             if "inline" in item:
                 targets = [EnvironmentFile(item["to"], inline=item["inline"])]
             else:
-                matched = self._files(doc, where + "/from", [item["from"]], found, limit=MAX_ENVIRONMENT_FILES)
+                matched = self._files(
+                    doc, where + "/from", [item["from"]], found, limit=MAX_ENVIRONMENT_FILES
+                )
                 if not matched:
                     continue
                 folder = item["to"].endswith("/") or len(matched) > 1 or any(c in item["from"] for c in "*?[")
                 if folder and not item["to"].endswith("/"):
-                    found.append(doc.error_at(where + "/to", f"`{item['from']}` matches {len(matched)} files: `to` must "
-                                              "be a folder (end it with `/`)"))
+                    found.append(
+                        doc.error_at(
+                            where + "/to",
+                            f"`{item['from']}` matches {len(matched)} files: `to` must "
+                            "be a folder (end it with `/`)",
+                        )
+                    )
                     continue
-                targets = [EnvironmentFile(item["to"] + PurePosixPath(local.path).name if folder else item["to"],
-                                           local=local) for local in matched]
+                targets = [
+                    EnvironmentFile(
+                        item["to"] + PurePosixPath(local.path).name if folder else item["to"], local=local
+                    )
+                    for local in matched
+                ]
             for target in targets:
                 if ".." in PurePosixPath(target.to).parts:
                     found.append(doc.error_at(where + "/to", f"`{target.to}` must stay under {WORKSPACE}"))
@@ -902,17 +1232,29 @@ class Builder:
                 else:
                     files[target.to] = target
         if len(files) > MAX_ENVIRONMENT_FILES:
-            found.append(doc.error_at("/files", f"{len(files)} files in all; the API allows {MAX_ENVIRONMENT_FILES}"))
+            found.append(
+                doc.error_at("/files", f"{len(files)} files in all; the API allows {MAX_ENVIRONMENT_FILES}")
+            )
         network = data.get("network")
         if network is not None:
-            if network["access"] != "restricted" and (network.get("allowed_domains") or network.get("blocked_domains")):
+            if network["access"] != "restricted" and (
+                network.get("allowed_domains") or network.get("blocked_domains")
+            ):
                 found.append(doc.error_at("/network/access", "domain lists need `access: restricted`"))
             if network.get("allowed_domains") and network.get("blocked_domains"):
-                found.append(doc.error_at("/network/blocked_domains",
-                                          "`blocked_domains` cannot be combined with `allowed_domains`"))
+                found.append(
+                    doc.error_at(
+                        "/network/blocked_domains",
+                        "`blocked_domains` cannot be combined with `allowed_domains`",
+                    )
+                )
             for index, domain in enumerate(network.get("blocked_domains") or []):
                 if "*" in domain:
-                    found.append(doc.error_at(f"/network/blocked_domains/{index}", "wildcard domains are not supported"))
+                    found.append(
+                        doc.error_at(
+                            f"/network/blocked_domains/{index}", "wildcard domains are not supported"
+                        )
+                    )
         if any(d.severity == "error" for d in found):
             return None, found
         packages = data.get("packages")
@@ -922,14 +1264,25 @@ class Builder:
             file=shown,
             path=path,
             files=tuple(files[k] for k in sorted(files)),
-            packages=None if packages is None else MappingProxyType({k: tuple(v) for k, v in packages.items()}),
+            packages=None
+            if packages is None
+            else MappingProxyType({k: tuple(v) for k, v in packages.items()}),
             network=None if network is None else MappingProxyType(dict(network)),
             env=None if "env" not in data else MappingProxyType(dict(data["env"])),
-            setup_commands=None if "setup_commands" not in data else tuple(MappingProxyType(dict(c)) for c in data["setup_commands"]),
+            setup_commands=None
+            if "setup_commands" not in data
+            else tuple(MappingProxyType(dict(c)) for c in data["setup_commands"]),
             skills=tuple(s if isinstance(s, str) else s["name"] for s in data.get("skills") or ()),
-            skill_pins=MappingProxyType({s["name"]: f"version {s['version']}" for s in data.get("skills") or ()
-                                         if isinstance(s, dict) and "version" in s}),
-            capability_directories=None if "capability_directories" not in data else tuple(data["capability_directories"]),
+            skill_pins=MappingProxyType(
+                {
+                    s["name"]: f"version {s['version']}"
+                    for s in data.get("skills") or ()
+                    if isinstance(s, dict) and "version" in s
+                }
+            ),
+            capability_directories=None
+            if "capability_directories" not in data
+            else tuple(data["capability_directories"]),
             desktop=None if "desktop" not in data else MappingProxyType(dict(data["desktop"])),
             dependencies=frozenset({path.resolve()}),
             name_line=where[0],
@@ -949,7 +1302,9 @@ class Builder:
         merged.setdefault("project", self.project.name)
         return merged
 
-    def _instructions(self, doc: Document, data: dict[str, Any], found: list[Diagnostic], deps: set[Path]) -> str | None:
+    def _instructions(
+        self, doc: Document, data: dict[str, Any], found: list[Diagnostic], deps: set[Path]
+    ) -> str | None:
         value = data["instructions"]
         if isinstance(value, str):
             return value
@@ -977,22 +1332,37 @@ class Builder:
         path = (self.project.templates_dir / name).resolve()
         deps.add(path)
         try:
-            return read_confined(path, self.project.root, limit=MAX_TEMPLATE_BYTES, what="an instructions file").decode("utf-8")
+            return read_confined(
+                path, self.project.root, limit=MAX_TEMPLATE_BYTES, what="an instructions file"
+            ).decode("utf-8")
         except Refused as exc:
-            found.append(doc.error_at("/instructions/file", exc.message(self.project.display(path)), hint=exc.hint))
+            found.append(
+                doc.error_at("/instructions/file", exc.message(self.project.display(path)), hint=exc.hint)
+            )
         except UnicodeDecodeError:
-            found.append(doc.error_at("/instructions/file", f"`{self.project.display(path)}` is not valid UTF-8"))
+            found.append(
+                doc.error_at("/instructions/file", f"`{self.project.display(path)}` is not valid UTF-8")
+            )
         except OSError as exc:
-            found.append(doc.error_at("/instructions/file", f"cannot read `{self.project.display(path)}`: "
-                                      f"{exc.strerror or exc}"))
+            found.append(
+                doc.error_at(
+                    "/instructions/file", f"cannot read `{self.project.display(path)}`: {exc.strerror or exc}"
+                )
+            )
         return None
 
     def _functions(self, doc: Document, data: dict[str, Any], found: list[Diagnostic], deps: set[Path]):
         for index, item in enumerate(data.get("functions") or []):
             pointer = f"/functions/{index}"
-            parameters = self._schema(doc, pointer + "/parameters", item.get("parameters", {"type": "object", "properties": {}}),
-                                      strict=bool(item.get("strict")), what=f"parameters of function `{item['name']}`",
-                                      found=found, deps=deps)
+            parameters = self._schema(
+                doc,
+                pointer + "/parameters",
+                item.get("parameters", {"type": "object", "properties": {}}),
+                strict=bool(item.get("strict")),
+                what=f"parameters of function `{item['name']}`",
+                found=found,
+                deps=deps,
+            )
             if parameters is None:
                 continue
             position = doc.position(pointer)
@@ -1008,22 +1378,40 @@ class Builder:
                 run_async=bool(item.get("async", False)),
             )
 
-    def _response_format(self, doc: Document, data: dict[str, Any], found: list[Diagnostic], deps: set[Path]) -> Any:
+    def _response_format(
+        self, doc: Document, data: dict[str, Any], found: list[Diagnostic], deps: set[Path]
+    ) -> Any:
         value = data.get("response_format")
         if isinstance(value, str):
             return value if value == "auto" else {"type": value}
         if not isinstance(value, dict) or value.get("type") != "json_schema":
             return value
         schema_spec = dict(value["json_schema"])
-        schema = self._schema(doc, "/response_format/json_schema/schema", schema_spec["schema"],
-                              strict=bool(schema_spec.get("strict")), what="response format schema", found=found, deps=deps)
+        schema = self._schema(
+            doc,
+            "/response_format/json_schema/schema",
+            schema_spec["schema"],
+            strict=bool(schema_spec.get("strict")),
+            what="response format schema",
+            found=found,
+            deps=deps,
+        )
         if schema is None:
             return None
         schema_spec["schema"] = schema
         return {"type": "json_schema", "json_schema": schema_spec}
 
-    def _schema(self, doc: Document, where: str, value: Any, *, strict: bool, what: str, found: list[Diagnostic],
-                deps: set[Path]) -> Any:
+    def _schema(
+        self,
+        doc: Document,
+        where: str,
+        value: Any,
+        *,
+        strict: bool,
+        what: str,
+        found: list[Diagnostic],
+        deps: set[Path],
+    ) -> Any:
         """A JSON Schema given inline or as a path relative to the spec, checked; None when it has problems."""
         if not isinstance(value, str):
             problems = check_schema(value, strict=strict)
@@ -1037,16 +1425,28 @@ class Builder:
         schema, problem = self._json_file(path, shown)
         if problem is not None:
             if problem.message == "file not found":
-                found.append(doc.error_at(where, f"file `{shown}` not found (paths are relative to the spec file)"))
-            elif problem.line is None:  # unreadable as a whole (a directory, not UTF-8, too big): say so at the spec
+                found.append(
+                    doc.error_at(where, f"file `{shown}` not found (paths are relative to the spec file)")
+                )
+            elif (
+                problem.line is None
+            ):  # unreadable as a whole (a directory, not UTF-8, too big): say so at the spec
                 found.append(doc.error_at(where, f"`{shown}`: {problem.message}"))
             else:
                 found.append(_with_hint(problem, doc, where))
             return None
         problems = check_schema(schema, strict=strict)
         if problems:
-            found.extend(place_schema_problems(doc, where, problems, what=what, file_display=shown,
-                                               file_doc=locate_json(path, shown, self.project.root)))
+            found.extend(
+                place_schema_problems(
+                    doc,
+                    where,
+                    problems,
+                    what=what,
+                    file_display=shown,
+                    file_doc=locate_json(path, shown, self.project.root),
+                )
+            )
             return None
         return schema
 
@@ -1076,8 +1476,17 @@ class Builder:
         self._json_cache[path] = (stamp, data, problem)
         return data, problem
 
-    def _files(self, doc: Document, pointer: str, patterns: list[str], found: list[Diagnostic], *, limit: int,
-               file_search: bool = False, placed: dict[str, str] | None = None) -> list[LocalFile]:
+    def _files(
+        self,
+        doc: Document,
+        pointer: str,
+        patterns: list[str],
+        found: list[Diagnostic],
+        *,
+        limit: int,
+        file_search: bool = False,
+        placed: dict[str, str] | None = None,
+    ) -> list[LocalFile]:
         """The files the patterns match; `placed` gets each one's path below its pattern's fixed folder."""
         result: dict[str, LocalFile] = {}
         for index, pattern in enumerate(patterns):
@@ -1091,32 +1500,56 @@ class Builder:
                 found.append(doc.error_at(where, exc.message(pattern), hint=exc.hint))
                 continue
             if not matches:
-                found.append(doc.error_at(where, f"`{pattern}` matches no file (globs are relative to the spec file)"))
+                found.append(
+                    doc.error_at(where, f"`{pattern}` matches no file (globs are relative to the spec file)")
+                )
                 continue
             for match in matches:
                 try:
                     path = confine(match, self.project.root)
                 except Refused as exc:
-                    found.append(doc.error_at(where, f"`{pattern}` matches " + exc.message(_shown(self.project, match)),
-                                              hint=exc.hint))
+                    found.append(
+                        doc.error_at(
+                            where,
+                            f"`{pattern}` matches " + exc.message(_shown(self.project, match)),
+                            hint=exc.hint,
+                        )
+                    )
                     break
                 if file_search and path.suffix.lower() not in FILE_SEARCH_TYPES:
-                    found.append(doc.error_at(where, f"`{self.project.display(path)}`: file type `{path.suffix or '(none)'}` "
-                                              "is not supported by file_search",
-                                              hint="supported: " + " ".join(sorted(FILE_SEARCH_TYPES))))
+                    found.append(
+                        doc.error_at(
+                            where,
+                            f"`{self.project.display(path)}`: file type `{path.suffix or '(none)'}` "
+                            "is not supported by file_search",
+                            hint="supported: " + " ".join(sorted(FILE_SEARCH_TYPES)),
+                        )
+                    )
                     continue
                 size = path.stat().st_size  # before hashing: a huge file is refused, not read
                 if size > MAX_FILE_BYTES:
-                    found.append(doc.error_at(where, f"`{self.project.display(path)}` is {size:,} bytes; "
-                                              "the API limit is 512 MB"))
+                    found.append(
+                        doc.error_at(
+                            where,
+                            f"`{self.project.display(path)}` is {size:,} bytes; the API limit is 512 MB",
+                        )
+                    )
                     continue
                 if size == 0:
-                    found.append(doc.error_at(where, f"`{self.project.display(path)}` is empty; the API rejects empty files"))
+                    found.append(
+                        doc.error_at(
+                            where, f"`{self.project.display(path)}` is empty; the API rejects empty files"
+                        )
+                    )
                     continue
                 try:
                     local = describe_local_file(path, self.project.root)
                 except OSError as exc:
-                    found.append(doc.error_at(where, f"cannot read `{self.project.display(path)}`: {exc.strerror or exc}"))
+                    found.append(
+                        doc.error_at(
+                            where, f"cannot read `{self.project.display(path)}`: {exc.strerror or exc}"
+                        )
+                    )
                     continue
                 result[local.path] = local
                 if placed is not None:
@@ -1139,26 +1572,42 @@ def _below_fixed_folder(folder: Path, pattern: str, match: Path) -> str:
         return match.name
 
 
-def _workspace_files(doc: Document, knowledge: tuple[LocalFile, ...], knowledge_placed: Mapping[str, str],
-                     code: tuple[LocalFile, ...], code_placed: Mapping[str, str],
-                     found: list[Diagnostic]) -> tuple[EnvironmentFile, ...]:
+def _workspace_files(
+    doc: Document,
+    knowledge: tuple[LocalFile, ...],
+    knowledge_placed: Mapping[str, str],
+    code: tuple[LocalFile, ...],
+    code_placed: Mapping[str, str],
+    found: list[Diagnostic],
+) -> tuple[EnvironmentFile, ...]:
     """Knowledge files under /workspace/knowledge/ and code files under /workspace/data/ (agents targets)."""
     files: dict[str, EnvironmentFile] = {}
-    for pointer, folder, locals_, placed in (("/knowledge/files", KNOWLEDGE_FOLDER, knowledge, knowledge_placed),
-                                             ("/code_files", DATA_FOLDER, code, code_placed)):
+    for pointer, folder, locals_, placed in (
+        ("/knowledge/files", KNOWLEDGE_FOLDER, knowledge, knowledge_placed),
+        ("/code_files", DATA_FOLDER, code, code_placed),
+    ):
         for local in locals_:
             to = folder + placed.get(local.path, PurePosixPath(local.path).name)
             if to in files:
-                found.append(doc.error_at(pointer, f"`{files[to].local.path if files[to].local else to}` and "
-                                          f"`{local.path}` both go to `{to}` in the agent's environment",
-                                          hint="match them with one pattern of their common folder (e.g. "
-                                               "`folder/**/*.md`), which keeps their subfolders"))
+                found.append(
+                    doc.error_at(
+                        pointer,
+                        f"`{files[to].local.path if files[to].local else to}` and "
+                        f"`{local.path}` both go to `{to}` in the agent's environment",
+                        hint="match them with one pattern of their common folder (e.g. "
+                        "`folder/**/*.md`), which keeps their subfolders",
+                    )
+                )
                 continue
             files[to] = EnvironmentFile(to, local=local)
     if len(files) > MAX_ENVIRONMENT_FILES:
-        found.append(doc.error_at("/knowledge" if knowledge else "/code_files",
-                                  f"{len(files)} knowledge and code files in all; on an agents target they go into "
-                                  f"an environment template, which holds at most {MAX_ENVIRONMENT_FILES}"))
+        found.append(
+            doc.error_at(
+                "/knowledge" if knowledge else "/code_files",
+                f"{len(files)} knowledge and code files in all; on an agents target they go into "
+                f"an environment template, which holds at most {MAX_ENVIRONMENT_FILES}",
+            )
+        )
     return tuple(files[k] for k in sorted(files))
 
 
@@ -1171,7 +1620,15 @@ def _with_hint(problem: Diagnostic, doc: Document, where: str) -> Diagnostic:
     """A problem in a referenced file, with a hint naming the spec field that refers to it."""
     ref = doc.position(where)
     used_by = f"used by {doc.display}" + (f":{ref.line}:{ref.column}" if ref else "") + f" [{where}]"
-    return Diagnostic(problem.file, problem.line, problem.column, problem.pointer, problem.message, problem.severity, used_by)
+    return Diagnostic(
+        problem.file,
+        problem.line,
+        problem.column,
+        problem.pointer,
+        problem.message,
+        problem.severity,
+        used_by,
+    )
 
 
 def _tool(tool: Any) -> Mapping[str, Any]:

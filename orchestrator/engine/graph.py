@@ -76,8 +76,13 @@ class Graph(Generic[Node]):
         return result
 
 
-def walk(graph: Graph[Node], visit: Callable[[Node], Result], *, parallelism: int = 8,
-         skip: Callable[[Node, Mapping[Node, Result]], Result | None] | None = None) -> dict[Node, Result]:
+def walk(
+    graph: Graph[Node],
+    visit: Callable[[Node], Result],
+    *,
+    parallelism: int = 8,
+    skip: Callable[[Node, Mapping[Node, Result]], Result | None] | None = None,
+) -> dict[Node, Result]:
     """Visit every node after the nodes it depends on, at most `parallelism` at once; results by node.
 
     `skip(node, results so far)` may return a result instead of visiting (a dependency failed), so one

@@ -93,29 +93,42 @@ class Claims:
 
     def name_free(self, name: str, layout: Layout) -> bool:
         """Not taken, and fit for a file name everywhere (`con.yaml` cannot be checked out on Windows)."""
-        return name not in self.names and not is_reserved(name) and all(
-            self.text_at(f"{layout.specs}/{name}{suffix}") is None for suffix in (".yaml", ".yml")
+        return (
+            name not in self.names
+            and not is_reserved(name)
+            and all(self.text_at(f"{layout.specs}/{name}{suffix}") is None for suffix in (".yaml", ".yml"))
         )
 
 
 def classify(
-    raw: Mapping[str, Any], *, project: str, environment: str, adopt_ids: Mapping[str, str] | None = None,
-    spec_names: Collection[str] | None = None, owner: Owner | bool | None = False,
+    raw: Mapping[str, Any],
+    *,
+    project: str,
+    environment: str,
+    adopt_ids: Mapping[str, str] | None = None,
+    spec_names: Collection[str] | None = None,
+    owner: Owner | bool | None = False,
 ) -> Ownership:
     """Whether an object may be imported; adopt_ids maps ids named by existing specs to those specs' files,
     spec_names are the project's specs (an owned object whose spec is not among them is an orphan). `owner`,
     when given, is the owner as the kind reads it (an environment template's comes from its name)."""
     broken = not_unicode(raw)
     if broken is not None:
-        return Ownership(Verdict.UNFIT, f"holds text that is not valid Unicode (a lone surrogate) at `{broken}`; "
-                         "a spec file cannot hold it, so it is not imported")
+        return Ownership(
+            Verdict.UNFIT,
+            f"holds text that is not valid Unicode (a lone surrogate) at `{broken}`; "
+            "a spec file cannot hold it, so it is not imported",
+        )
     if owner is False:
         owner = parse_owner(raw.get("metadata") or {})
     assert owner is None or isinstance(owner, Owner)
     if owner is not None and (owner.project, owner.environment) == (project, environment):
         if spec_names is not None and owner.spec not in spec_names:
-            return Ownership(Verdict.MANAGED, f"an orphan of spec `{owner.spec}`, whose spec file is gone: "
-                             "`orchestrator diff --prune` deletes it; restore the spec file to keep it")
+            return Ownership(
+                Verdict.MANAGED,
+                f"an orphan of spec `{owner.spec}`, whose spec file is gone: "
+                "`orchestrator diff --prune` deletes it; restore the spec file to keep it",
+            )
         return Ownership(Verdict.MANAGED, f"already managed by spec `{owner.spec}`")
     if owner is not None:
         where = "another project" if owner.project != project else "another environment"
@@ -272,7 +285,11 @@ def _instructions(text: str, name: str, claims: Claims, layout: Layout, files: l
 
 
 def _function(
-    fn: Mapping[str, Any], spec_name: str, claims: Claims, layout: Layout, files: list[PlannedFile],
+    fn: Mapping[str, Any],
+    spec_name: str,
+    claims: Claims,
+    layout: Layout,
+    files: list[PlannedFile],
     warnings: list[str],
 ) -> dict[str, Any]:
     item: dict[str, Any] = {"name": fn["name"]}
@@ -291,8 +308,10 @@ def _function(
                 fallback=f"{layout.schemas}/functions/{spec_name}-{stem}",
             )
             if stem != fn["name"]:
-                warnings.append(f"function `{fn['name']}` is not a portable file name; its parameter schema "
-                                f"was written to {path}")
+                warnings.append(
+                    f"function `{fn['name']}` is not a portable file name; its parameter schema "
+                    f"was written to {path}"
+                )
             files.append(PlannedFile(path, text, write=claims.read(path) is None))
             claims.planned[path] = text
             item["parameters"] = posixpath.relpath(path, layout.specs)
@@ -410,7 +429,9 @@ def _agent_tools(
             if tool.get("name") in seen:
                 continue
             seen.add(tool.get("name", ""))
-            functions.append({k: tool.get(k) for k in ("name", "description", "parameters", "defer_loading", "async")})
+            functions.append(
+                {k: tool.get(k) for k in ("name", "description", "parameters", "defer_loading", "async")}
+            )
             if tool.get("strict"):
                 warnings.append(
                     f"function `{tool.get('name')}` is strict; a spec cannot set `strict` on the "
@@ -435,8 +456,9 @@ def _mcp_tool(
 ) -> list[dict[str, Any]]:
     label = tool.get("server_label")
     transport = tool.get("transport") or {}
-    if transport.get("type") not in ("http", "stdio") or (transport["type"] == "stdio" and not (
-            transport.get("command") and transport.get("cwd"))):
+    if transport.get("type") not in ("http", "stdio") or (
+        transport["type"] == "stdio" and not (transport.get("command") and transport.get("cwd"))
+    ):
         warnings.append(
             f"MCP server `{label}` uses a `{transport.get('type')}` transport a spec cannot express "
             "(http, or stdio with a command and a cwd), so it was not imported (apply will remove it)"
@@ -549,12 +571,21 @@ class KindImporter(Protocol):
 
     kind: str
 
-    def spec_body(self, raw: Mapping[str, Any], essence: Mapping[str, Any], *, layout: Layout,
-                  warnings: list[str]) -> dict[str, Any]: ...
+    def spec_body(
+        self, raw: Mapping[str, Any], essence: Mapping[str, Any], *, layout: Layout, warnings: list[str]
+    ) -> dict[str, Any]: ...
 
 
-def import_resource(raw: Mapping[str, Any], essence: Mapping[str, Any], *, importer: KindImporter, name: str,
-                    claims: Claims, layout: Layout = Layout(), schema_path: str | None = None) -> ImportedSpec:
+def import_resource(
+    raw: Mapping[str, Any],
+    essence: Mapping[str, Any],
+    *,
+    importer: KindImporter,
+    name: str,
+    claims: Claims,
+    layout: Layout = Layout(),
+    schema_path: str | None = None,
+) -> ImportedSpec:
     """The spec for one live object of a graph kind; claims its path. The next apply adopts it by adopt_id."""
     warnings: list[str] = []
     data: dict[str, Any] = {"version": 1, "kind": importer.kind, "name": name}
@@ -563,7 +594,9 @@ def import_resource(raw: Mapping[str, Any], essence: Mapping[str, Any], *, impor
     spec_path = f"{layout.specs}/{name}.yaml"
     text = render_spec(data, object_id=str(raw["id"]), kind=importer.kind, schema_path=schema_path)
     claims.planned[spec_path] = text
-    return ImportedSpec(str(raw["id"]), name, data, (PlannedFile(spec_path, text),), tuple(warnings), importer.kind)
+    return ImportedSpec(
+        str(raw["id"]), name, data, (PlannedFile(spec_path, text),), tuple(warnings), importer.kind
+    )
 
 
 class EnvironmentImporter:
@@ -573,8 +606,9 @@ class EnvironmentImporter:
 
     kind = "environment"
 
-    def spec_body(self, raw: Mapping[str, Any], essence: Mapping[str, Any], *, layout: Layout,
-                  warnings: list[str]) -> dict[str, Any]:
+    def spec_body(
+        self, raw: Mapping[str, Any], essence: Mapping[str, Any], *, layout: Layout, warnings: list[str]
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {}
         files = []
         for to, meta in sorted((essence.get("files") or {}).items()):
@@ -582,27 +616,41 @@ class EnvironmentImporter:
             if source:
                 files.append({"from": posixpath.relpath(source, layout.specs), "to": to})
             else:
-                warnings.append(f"file {to} ({meta.get('file_id')}) was not uploaded from this project: a spec names "
-                                "project files only, so apply will drop it; copy it into the project and list it")
+                warnings.append(
+                    f"file {to} ({meta.get('file_id')}) was not uploaded from this project: a spec names "
+                    "project files only, so apply will drop it; copy it into the project and list it"
+                )
         inline = sorted(str(f.get("path")) for f in raw.get("files") or [] if f.get("type") == "inline")
         if inline:
-            warnings.append("inline file " + ", ".join(inline) + ": its text is not returned by the API; add it "
-                            "as `{inline: ..., to: ...}` (until then an apply that changes files drops it)")
+            warnings.append(
+                "inline file " + ", ".join(inline) + ": its text is not returned by the API; add it "
+                "as `{inline: ..., to: ...}` (until then an apply that changes files drops it)"
+            )
         if files:
             body["files"] = files
-        packages = {kind: list(names) for kind, names in sorted((essence.get("packages") or {}).items()) if names}
+        packages = {
+            kind: list(names) for kind, names in sorted((essence.get("packages") or {}).items()) if names
+        }
         if packages:
             body["packages"] = packages
         network = essence.get("network") or {}
         if network.get("access") not in (None, "enabled") or network.get("allowed_domains"):
-            body["network"] = {"access": network["access"], **(
-                {"allowed_domains": list(network["allowed_domains"])} if network.get("allowed_domains") else {})}
+            body["network"] = {
+                "access": network["access"],
+                **(
+                    {"allowed_domains": list(network["allowed_domains"])}
+                    if network.get("allowed_domains")
+                    else {}
+                ),
+            }
         if essence.get("capability_directories"):
             body["capability_directories"] = list(essence["capability_directories"])
         if essence.get("desktop"):
             body["desktop"] = {"enabled": True}
-        warnings.append("env, setup_commands, skills and blocked domains are write-only (the API never returns "
-                        "them): add them to the spec by hand if the template has any; adopting keeps them as they are")
+        warnings.append(
+            "env, setup_commands, skills and blocked domains are write-only (the API never returns "
+            "them): add them to the spec by hand if the template has any; adopting keeps them as they are"
+        )
         return body
 
 

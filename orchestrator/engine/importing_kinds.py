@@ -52,12 +52,20 @@ def secret_placeholders(imported: ImportedSpec) -> list[Placeholder]:
             for part in pointer.split("/"):
                 value = value.get(part) if isinstance(value, Mapping) else None
             if isinstance(value, Mapping) and "from_env" in value:
-                found.append(Placeholder(imported.name, cred["name"], pointer.rsplit("/", 1)[-1], value["from_env"]))
+                found.append(
+                    Placeholder(imported.name, cred["name"], pointer.rsplit("/", 1)[-1], value["from_env"])
+                )
     return found
 
 
-def import_vault(raw: Mapping[str, Any], *, name: str, claims: Claims, layout: Layout = Layout(),
-                 schema_path: str | None = None) -> ImportedSpec:
+def import_vault(
+    raw: Mapping[str, Any],
+    *,
+    name: str,
+    claims: Claims,
+    layout: Layout = Layout(),
+    schema_path: str | None = None,
+) -> ImportedSpec:
     """A vault spec: each credential's settings as read, its secrets as `from_env` placeholders."""
     warnings: list[str] = []
     data: dict[str, Any] = {"version": 1, "kind": "vault", "name": name}
@@ -68,8 +76,10 @@ def import_vault(raw: Mapping[str, Any], *, name: str, claims: Claims, layout: L
         auth = _pruned(item.get("auth") or {})
         kind = auth.get("type")
         if kind not in SECRET_FIELDS:
-            warnings.append(f"credential `{item.get('name')}` uses auth type `{kind}`, which a spec cannot express; "
-                            "not imported (apply will delete it)")
+            warnings.append(
+                f"credential `{item.get('name')}` uses auth type `{kind}`, which a spec cannot express; "
+                "not imported (apply will delete it)"
+            )
             continue
         auth.pop("expires_at", None)
         for pointer in SECRET_FIELDS[kind]:
@@ -96,13 +106,23 @@ def import_vault(raw: Mapping[str, Any], *, name: str, claims: Claims, layout: L
     return _finish(raw, data, "vault", claims, layout, schema_path, [], warnings)
 
 
-def import_skill(raw: Mapping[str, Any], *, name: str, claims: Claims, layout: Layout = Layout(),
-                 schema_path: str | None = None, content: Mapping[str, bytes]) -> ImportedSpec:
+def import_skill(
+    raw: Mapping[str, Any],
+    *,
+    name: str,
+    claims: Claims,
+    layout: Layout = Layout(),
+    schema_path: str | None = None,
+    content: Mapping[str, bytes],
+) -> ImportedSpec:
     """A skill spec and its folder under skills/, with the files of the skill's default version."""
     warnings: list[str] = []
     folder = f"{SKILLS_FOLDER}/{name}"
     number = 2
-    while any(claims.text_at(f"{folder}/{path}") is not None for path in content) or claims.text_at(folder) is not None:
+    while (
+        any(claims.text_at(f"{folder}/{path}") is not None for path in content)
+        or claims.text_at(folder) is not None
+    ):
         folder, number = f"{SKILLS_FOLDER}/{name}-{number}", number + 1
     files: list[PlannedFile] = []
     seen: dict[str, str] = {}  # casefolded path -> the path written (one file on Windows and macOS)
@@ -117,15 +137,29 @@ def import_skill(raw: Mapping[str, Any], *, name: str, claims: Claims, layout: L
         target = f"{folder}/{path}"
         files.append(PlannedFile(target, body.decode("utf-8", "replace"), data=body))
         claims.planned[target] = body.decode("utf-8", "replace")
-    data: dict[str, Any] = {"version": 1, "kind": "skill", "name": name,
-                            "folder": posixpath.relpath(folder, layout.specs), "adopt_id": str(raw["id"])}
-    warnings.append(f"its default version {raw.get('default_version')} was written to {folder}/; adopting uploads "
-                    "it again as a new version carrying the ownership stamp (a skill has no metadata)")
+    data: dict[str, Any] = {
+        "version": 1,
+        "kind": "skill",
+        "name": name,
+        "folder": posixpath.relpath(folder, layout.specs),
+        "adopt_id": str(raw["id"]),
+    }
+    warnings.append(
+        f"its default version {raw.get('default_version')} was written to {folder}/; adopting uploads "
+        "it again as a new version carrying the ownership stamp (a skill has no metadata)"
+    )
     return _finish(raw, data, "skill", claims, layout, schema_path, files, warnings)
 
 
-def import_automation(raw: Mapping[str, Any], *, name: str, claims: Claims, layout: Layout = Layout(),
-                      schema_path: str | None = None, names: Mapping[str, str]) -> ImportedSpec:
+def import_automation(
+    raw: Mapping[str, Any],
+    *,
+    name: str,
+    claims: Claims,
+    layout: Layout = Layout(),
+    schema_path: str | None = None,
+    names: Mapping[str, str],
+) -> ImportedSpec:
     """An automation spec targeting by spec name; names: "<kind>:<live id>" -> spec name (kind: agent,
     environment, vault), for the objects this project owns or imports in the same run. KeyError names
     the first id that has no spec."""
@@ -139,7 +173,9 @@ def import_automation(raw: Mapping[str, Any], *, name: str, claims: Claims, layo
         data["expression"] = raw.get("expression")
         data["timezone"] = raw.get("timezone")
     else:
-        data["run_at"] = datetime.fromtimestamp(int(raw.get("run_at") or 0), UTC).isoformat().replace("+00:00", "Z")
+        data["run_at"] = (
+            datetime.fromtimestamp(int(raw.get("run_at") or 0), UTC).isoformat().replace("+00:00", "Z")
+        )
     data["paused"] = raw.get("status") == "paused"
     spec_target: dict[str, Any] = {"agent": _named(names, "agent", target.get("agent_id"))}
     environment = (target.get("environment") or {}).get("environment_template_id")
@@ -148,12 +184,22 @@ def import_automation(raw: Mapping[str, Any], *, name: str, claims: Claims, layo
     vaults = [_named(names, "vault", v) for v in target.get("vault_ids") or []]
     if vaults:
         spec_target["vaults"] = vaults
-    texts = [part.get("text", "") for item in target.get("input") or [] for part in item.get("content") or []
-             if part.get("type") == "input_text"]
+    texts = [
+        part.get("text", "")
+        for item in target.get("input") or []
+        for part in item.get("content") or []
+        if part.get("type") == "input_text"
+    ]
     spec_target["input"] = "\n".join(texts)
     data["target"] = spec_target
-    metadata = _metadata({k: v for k, v in (raw.get("metadata") or {}).items()
-                          if k not in ("orchestrator.agent", "orchestrator.environment", "orchestrator.vault")}, warnings)
+    metadata = _metadata(
+        {
+            k: v
+            for k, v in (raw.get("metadata") or {}).items()
+            if k not in ("orchestrator.agent", "orchestrator.environment", "orchestrator.vault")
+        },
+        warnings,
+    )
     if metadata:
         data["metadata"] = metadata
     data["adopt_id"] = str(raw["id"])
@@ -182,12 +228,22 @@ def skill_name(raw: Mapping[str, Any]) -> str:
     return slugify(str(raw.get("name") or "")) or "skill"
 
 
-def _finish(raw: Mapping[str, Any], data: dict[str, Any], kind: str, claims: Claims, layout: Layout,
-            schema_path: str | None, files: list[PlannedFile], warnings: list[str]) -> ImportedSpec:
+def _finish(
+    raw: Mapping[str, Any],
+    data: dict[str, Any],
+    kind: str,
+    claims: Claims,
+    layout: Layout,
+    schema_path: str | None,
+    files: list[PlannedFile],
+    warnings: list[str],
+) -> ImportedSpec:
     spec_path = f"{layout.specs}/{data['name']}.yaml"
     text = render_spec(data, object_id=str(raw["id"]), kind=kind, schema_path=schema_path)
     claims.planned[spec_path] = text
-    return ImportedSpec(str(raw["id"]), data["name"], data, (PlannedFile(spec_path, text), *files), tuple(warnings))
+    return ImportedSpec(
+        str(raw["id"]), data["name"], data, (PlannedFile(spec_path, text), *files), tuple(warnings)
+    )
 
 
 def _pruned(value: Any) -> Any:

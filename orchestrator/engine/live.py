@@ -32,8 +32,14 @@ class LiveObject:
     @classmethod
     def from_raw(cls, raw: Mapping[str, Any]) -> LiveObject:
         metadata = raw.get("metadata") or {}
-        return cls(id=str(raw["id"]), created_at=int(raw.get("created_at") or 0), raw=raw,
-                   owner=parse_owner(metadata), digests=parse_digests(metadata), claim=parse_claim(metadata))
+        return cls(
+            id=str(raw["id"]),
+            created_at=int(raw.get("created_at") or 0),
+            raw=raw,
+            owner=parse_owner(metadata),
+            digests=parse_digests(metadata),
+            claim=parse_claim(metadata),
+        )
 
 
 class Mapping_(Protocol):
@@ -49,8 +55,9 @@ class Mapping_(Protocol):
 
     def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]: ...
 
-    def update_payload(self, essence: Mapping[str, Any], changed: Sequence[str],
-                       metadata: Mapping[str, str]) -> dict[str, Any]: ...
+    def update_payload(
+        self, essence: Mapping[str, Any], changed: Sequence[str], metadata: Mapping[str, str]
+    ) -> dict[str, Any]: ...
 
 
 class ResourceView(Protocol):
@@ -105,4 +112,6 @@ class Kind:
     client: KindClient
     planner: Planner | None = None
     in_view_of: str | None = None
-    written_after: frozenset[str] = frozenset()  # essence keys written after the object (a vault's credentials)
+    written_after: frozenset[str] = (
+        frozenset()
+    )  # essence keys written after the object (a vault's credentials)

@@ -79,7 +79,9 @@ def _hash_parts(metadata: Mapping[str, Any] | None) -> tuple[str, dict[str, str]
 def _join_parts(base: str, parts: Mapping[str, str]) -> str:
     value = base + "".join(f";{key}={parts[key]}" for key in ("claim", "rev", "at") if parts.get(key))
     if len(value) > MAX_VALUE_LENGTH:  # pragma: no cover - digests, claim and revision take at most 160
-        raise ValueError("the ownership hash with its claim and revision exceeds the 512-character metadata limit")
+        raise ValueError(
+            "the ownership hash with its claim and revision exceeds the 512-character metadata limit"
+        )
     return value
 
 
@@ -163,7 +165,9 @@ def user_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in (metadata or {}).items() if k not in RESERVED_KEYS}
 
 
-PREVIEW_MARK = "~preview-"  # <environment>~preview-<name>: the owner environment of a preview (cli/previews.py)
+PREVIEW_MARK = (
+    "~preview-"  # <environment>~preview-<name>: the owner environment of a preview (cli/previews.py)
+)
 PREVIEW_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")  # at most 32 characters
 
 
@@ -178,7 +182,11 @@ def split_preview(environment: str) -> tuple[str, str] | None:
 def apply_hint(environment: str) -> str:
     """The command that deploys an owner environment: `orchestrator apply -e ENV [--preview NAME]`."""
     split = split_preview(environment)
-    return f"orchestrator apply -e {split[0]} --preview {split[1]}" if split else f"orchestrator apply -e {environment}"
+    return (
+        f"orchestrator apply -e {split[0]} --preview {split[1]}"
+        if split
+        else f"orchestrator apply -e {environment}"
+    )
 
 
 NAME_MARK = "#"

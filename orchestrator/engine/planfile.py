@@ -101,8 +101,13 @@ def read_plan(path: Path, display: str | None = None) -> Plan | Diagnostics:
     try:
         size = path.stat().st_size
         if size > MAX_PLAN_BYTES:
-            return Diagnostics([error(shown, f"the file is {size:,} bytes; a saved plan is at most "
-                                             f"{MAX_PLAN_BYTES:,} bytes")])
+            return Diagnostics(
+                [
+                    error(
+                        shown, f"the file is {size:,} bytes; a saved plan is at most {MAX_PLAN_BYTES:,} bytes"
+                    )
+                ]
+            )
         raw = path.read_bytes()
     except FileNotFoundError:
         return Diagnostics([error(shown, "plan file not found")])
@@ -113,8 +118,14 @@ def read_plan(path: Path, display: str | None = None) -> Plan | Diagnostics:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return Diagnostics([error(shown, f"not a plan file: not UTF-8 text (byte 0x{raw[exc.start]:02x} at "
-                                         f"offset {exc.start})")])
+        return Diagnostics(
+            [
+                error(
+                    shown,
+                    f"not a plan file: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+                )
+            ]
+        )
     return parse_plan(text, shown, path)
 
 
@@ -131,26 +142,49 @@ def parse_plan(text: str, display: str, path: Path | None = None) -> Plan | Diag
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return Diagnostics([error(display, f"not a plan file: invalid JSON ({exc.msg})", line=exc.lineno,
-                                  column=exc.colno)])
+        return Diagnostics(
+            [error(display, f"not a plan file: invalid JSON ({exc.msg})", line=exc.lineno, column=exc.colno)]
+        )
     except RecursionError:
         return Diagnostics([error(display, "not a plan file: JSON nested too deeply")])
     if not isinstance(data, dict):
-        return Diagnostics([error(display, "not a plan file: expected a JSON object with `format_version` "
-                                           f"{FORMAT_VERSION} and `changes`", line=1, column=1)])
+        return Diagnostics(
+            [
+                error(
+                    display,
+                    "not a plan file: expected a JSON object with `format_version` "
+                    f"{FORMAT_VERSION} and `changes`",
+                    line=1,
+                    column=1,
+                )
+            ]
+        )
     if data.get("format_version") != FORMAT_VERSION:
-        return Diagnostics([error(display, f"not a plan file of format_version {FORMAT_VERSION} (got "
-                                           f"{json.dumps(data.get('format_version'))[:40]}); make it again "
-                                           "with this version's `orchestrator diff --out PLAN`",
-                                  pointer="/format_version")])
+        return Diagnostics(
+            [
+                error(
+                    display,
+                    f"not a plan file of format_version {FORMAT_VERSION} (got "
+                    f"{json.dumps(data.get('format_version'))[:40]}); make it again "
+                    "with this version's `orchestrator diff --out PLAN`",
+                    pointer="/format_version",
+                )
+            ]
+        )
     diagnostics = _schema_diagnostics(data, text, display, path)
     if not diagnostics:
         diagnostics.extend(_consistency_diagnostics(data, display))
     if diagnostics:
         return diagnostics
     changes = tuple(_change_from_data(c) for c in data["changes"])
-    return Plan(data["project"], data["environment"], data["target"], data["backend"], changes,
-                tuple(data.get("warnings") or ()))
+    return Plan(
+        data["project"],
+        data["environment"],
+        data["target"],
+        data["backend"],
+        changes,
+        tuple(data.get("warnings") or ()),
+    )
 
 
 def _schema_diagnostics(data: dict[str, Any], text: str, display: str, path: Path | None) -> Diagnostics:
@@ -168,8 +202,13 @@ def _schema_diagnostics(data: dict[str, Any], text: str, display: str, path: Pat
         located = load_yaml_bytes(text.encode("utf-8"), path or Path(display), display)
     except LoadError:
         located = None
-    document = Document(path or Path(display), display, data,
-                        located.values if located else {}, located.keys if located else {})
+    document = Document(
+        path or Path(display),
+        display,
+        data,
+        located.values if located else {},
+        located.keys if located else {},
+    )
     return Diagnostics(schema_diagnostics(document, validator))
 
 
@@ -187,14 +226,25 @@ def _consistency_diagnostics(data: dict[str, Any], display: str) -> list[Diagnos
             # an upload is updated (a new version uploaded) and then deleted (the old version, once unused)
             key = (object_id, change["action"]) if change.get("kind") == "file" else object_id
             if key in ids:
-                found.append(error(display, f"{object_id} is changed twice (also by change {ids[object_id] + 1})",
-                                   pointer=pointer + "/id"))
+                found.append(
+                    error(
+                        display,
+                        f"{object_id} is changed twice (also by change {ids[object_id] + 1})",
+                        pointer=pointer + "/id",
+                    )
+                )
             ids.setdefault(key, index)
         if change["action"] in ("create", "update"):
             name = change["name"]
             if (change.get("kind", ""), name) in specs:
-                found.append(error(display, f"spec `{name}` is created or updated twice (also by change "
-                                            f"{specs[(change.get('kind', ''), name)] + 1})", pointer=pointer + "/name"))
+                found.append(
+                    error(
+                        display,
+                        f"spec `{name}` is created or updated twice (also by change "
+                        f"{specs[(change.get('kind', ''), name)] + 1})",
+                        pointer=pointer + "/name",
+                    )
+                )
             specs.setdefault((change.get("kind", ""), name), index)
     return found
 
@@ -208,8 +258,10 @@ def _change_from_data(data: dict[str, Any]) -> Change:
         reason=Reason(data["reason"]),
         id=data.get("id"),
         drift=bool(data.get("drift")),
-        fields=tuple(FieldChange(f["path"], f.get("before"), f.get("after"), not f.get("before_unknown", False))
-                     for f in data.get("fields") or []),
+        fields=tuple(
+            FieldChange(f["path"], f.get("before"), f.get("after"), not f.get("before_unknown", False))
+            for f in data.get("fields") or []
+        ),
         essence=apply.get("essence"),
         metadata=apply.get("metadata"),
         changed_keys=tuple(apply.get("changed_keys") or ()),
@@ -243,8 +295,14 @@ def restamp(plan: Plan, *, project: str, environment: str, write_only: frozenset
 def _references_of(metadata: Mapping[str, str] | None) -> dict[str, str]:
     from orchestrator.engine.planning import REFERENCE_PREFIX
 
-    return {k: v for k, v in (metadata or {}).items() if isinstance(k, str) and isinstance(v, str)
-            and k.startswith(REFERENCE_PREFIX) and k not in (OWNER_KEY, HASH_KEY)}
+    return {
+        k: v
+        for k, v in (metadata or {}).items()
+        if isinstance(k, str)
+        and isinstance(v, str)
+        and k.startswith(REFERENCE_PREFIX)
+        and k not in (OWNER_KEY, HASH_KEY)
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,8 +319,15 @@ class SavedPlanCheck:
         return bool(self.applied) and not (self.ready or self.stale or self.foreign)
 
 
-def check_saved_plan(saved: Plan, live: Sequence[LiveItem], *, project: str, environment: str,
-                     write_only: frozenset[str], adopt_ids: Mapping[str, str] | None = None) -> SavedPlanCheck:
+def check_saved_plan(
+    saved: Plan,
+    live: Sequence[LiveItem],
+    *,
+    project: str,
+    environment: str,
+    write_only: frozenset[str],
+    adopt_ids: Mapping[str, str] | None = None,
+) -> SavedPlanCheck:
     """Compare each change of a saved plan with live state, re-checking ownership of every object it
     updates or deletes from the live object's own metadata (the file's word is never taken for it).
 
@@ -298,13 +363,17 @@ def check_saved_plan(saved: Plan, live: Sequence[LiveItem], *, project: str, env
             continue
         adopting = change.reason is Reason.ADOPT and item.owner is None
         if adopting and (adopt_ids or {}).get(change.name) != change.id:
-            foreign.append(f"{label} would adopt {change.id}, an unmanaged object, but the project's spec "
-                           f"`{change.name}` does not name it in `adopt_id`")
+            foreign.append(
+                f"{label} would adopt {change.id}, an unmanaged object, but the project's spec "
+                f"`{change.name}` does not name it in `adopt_id`"
+            )
             continue
         if not adopting and item.owner != wanted:
             owner = item.owner.label() if item.owner else "nobody (unmanaged)"
-            foreign.append(f"{label} would {change.action.value} {change.id}, which is owned by {owner}, "
-                           f"not by {wanted.label()}")
+            foreign.append(
+                f"{label} would {change.action.value} {change.id}, which is owned by {owner}, "
+                f"not by {wanted.label()}"
+            )
             continue
         if item.fingerprint == change.fingerprint:
             ready.append(change)

@@ -26,7 +26,9 @@ class Reason(StrEnum):
     SPEC_CHANGED = "spec_changed"
     DRIFT = "drift"  # the live object was edited outside orchestrator
     SPEC_CHANGED_AND_DRIFT = "spec_changed_and_drift"
-    INCOMPLETE = "incomplete"  # an earlier apply made the object but failed before its sub-resources were written
+    INCOMPLETE = (
+        "incomplete"  # an earlier apply made the object but failed before its sub-resources were written
+    )
     ADOPT = "adopt"  # an existing unmanaged object is taken over (import)
     ORPHAN = "orphan"  # the spec is gone
     DUPLICATE = "duplicate"  # a second live object claims the same spec
@@ -79,7 +81,9 @@ class Plan:
     backend: str
     changes: tuple[Change, ...]
     warnings: tuple[str, ...] = ()
-    diagnostics: tuple[Diagnostic, ...] = ()  # validation warnings of the run, shown with the plan (never steer it)
+    diagnostics: tuple[
+        Diagnostic, ...
+    ] = ()  # validation warnings of the run, shown with the plan (never steer it)
     # every duplicate seen, pruned or not: diff exits 2 and apply 1 while any is left
     duplicates: tuple[Duplicate, ...] = ()
 
@@ -99,10 +103,15 @@ class Plan:
         from dataclasses import replace
 
         if in_sync:
-            return replace(self, changes=tuple(
-                c if c.action is not Action.NOOP else
-                replace(c, essence=None, metadata=None, changed_keys=(), fingerprint=None, uses=())
-                for c in self.changes))
+            return replace(
+                self,
+                changes=tuple(
+                    c
+                    if c.action is not Action.NOOP
+                    else replace(c, essence=None, metadata=None, changed_keys=(), fingerprint=None, uses=())
+                    for c in self.changes
+                ),
+            )
         return self if len(self.actionable) == len(self.changes) else replace(self, changes=self.actionable)
 
     def summary(self) -> dict[str, int]:
@@ -201,36 +210,73 @@ def plan(
                 changes.append(_compare(kind, want, candidate, write_only, adopting=True))
                 continue
             if candidate is not None:
-                warnings.append(f"{kind} `{name}`: cannot adopt {want.adopt_id}: it is owned by "
-                                f"{candidate.owner.label() if candidate.owner else 'someone else'}")
+                warnings.append(
+                    f"{kind} `{name}`: cannot adopt {want.adopt_id}: it is owned by "
+                    f"{candidate.owner.label() if candidate.owner else 'someone else'}"
+                )
             elif want.adopt_id:
-                warnings.append(f"{kind} `{name}`: {want.adopt_id} to adopt was not found; it will be created")
+                warnings.append(
+                    f"{kind} `{name}`: {want.adopt_id} to adopt was not found; it will be created"
+                )
         if want is not None and have is None:
-            changes.append(Change(kind, name, Action.CREATE, Reason.NEW,
-                                  fields=tuple(FieldChange(k, None, v) for k, v in sorted(want.essence.items())),
-                                  essence=want.essence, metadata=want.metadata,
-                                  changed_keys=tuple(sorted(want.essence)), notes=want.notes, uses=want.uses))
+            changes.append(
+                Change(
+                    kind,
+                    name,
+                    Action.CREATE,
+                    Reason.NEW,
+                    fields=tuple(FieldChange(k, None, v) for k, v in sorted(want.essence.items())),
+                    essence=want.essence,
+                    metadata=want.metadata,
+                    changed_keys=tuple(sorted(want.essence)),
+                    notes=want.notes,
+                    uses=want.uses,
+                )
+            )
         elif want is None and have is not None:
             if prune:
-                changes.append(Change(kind, name, Action.DELETE, Reason.ORPHAN, id=have.id, fingerprint=have.fingerprint))
+                changes.append(
+                    Change(kind, name, Action.DELETE, Reason.ORPHAN, id=have.id, fingerprint=have.fingerprint)
+                )
             else:
-                warnings.append(f"orphan: {kind} `{name}` ({have.id}) is owned by this project but has no spec; "
-                                "run with --prune to delete it")
+                warnings.append(
+                    f"orphan: {kind} `{name}` ({have.id}) is owned by this project but has no spec; "
+                    "run with --prune to delete it"
+                )
         elif want is not None and have is not None:
             changes.append(_compare(kind, want, have, write_only, written_after=written_after))
         for extra in group[1:]:
             duplicates.append(Duplicate(kind, name, extra.id, group[0].id))
             if prune:
-                changes.append(Change(kind, name, Action.DELETE, Reason.DUPLICATE, id=extra.id,
-                                      fingerprint=extra.fingerprint))
+                changes.append(
+                    Change(
+                        kind,
+                        name,
+                        Action.DELETE,
+                        Reason.DUPLICATE,
+                        id=extra.id,
+                        fingerprint=extra.fingerprint,
+                    )
+                )
             else:
-                warnings.append(f"duplicate: {kind} `{name}` is claimed by {extra.id} as well as by {group[0].id} "
-                                "(the oldest is kept); run with --prune to delete the newer ones")
-    return Plan(project, environment, target, backend, tuple(changes), tuple(warnings), duplicates=tuple(duplicates))
+                warnings.append(
+                    f"duplicate: {kind} `{name}` is claimed by {extra.id} as well as by {group[0].id} "
+                    "(the oldest is kept); run with --prune to delete the newer ones"
+                )
+    return Plan(
+        project, environment, target, backend, tuple(changes), tuple(warnings), duplicates=tuple(duplicates)
+    )
 
 
-def _compare(kind: str, want: DesiredItem, have: LiveItem, write_only: frozenset[str], *, adopting: bool = False,
-             written_after: frozenset[str] = frozenset()) -> Change:
+def _compare(
+    kind: str,
+    want: DesiredItem,
+    have: LiveItem,
+    write_only: frozenset[str],
+    *,
+    adopting: bool = False,
+    written_after: frozenset[str] = frozenset(),
+) -> Change:
     readable_want = {k: v for k, v in want.essence.items() if k not in write_only}
     readable_have = {k: v for k, v in have.essence.items() if k not in write_only}
     fields = diff_fields(readable_have, readable_want)
@@ -246,15 +292,30 @@ def _compare(kind: str, want: DesiredItem, have: LiveItem, write_only: frozenset
         changed.extend(hidden)
         known = None if adopting else _hidden_changed(want, have, readable_have, hidden, drift)
         if known is not False:  # unknown: show the values that will be set, not the resets to default
-            fields.extend(FieldChange(k, None, want.essence[k], before_known=False)
-                          for k in hidden if want.essence[k] is not None or known)
+            fields.extend(
+                FieldChange(k, None, want.essence[k], before_known=False)
+                for k in hidden
+                if want.essence[k] is not None or known
+            )
     if not fields and not spec_changed:
-        return Change(kind, want.name, Action.NOOP, Reason.IN_SYNC, id=have.id, fingerprint=have.fingerprint,
-                      essence=want.essence, metadata=want.metadata, notes=want.notes, uses=want.uses)
+        return Change(
+            kind,
+            want.name,
+            Action.NOOP,
+            Reason.IN_SYNC,
+            id=have.id,
+            fingerprint=have.fingerprint,
+            essence=want.essence,
+            metadata=want.metadata,
+            notes=want.notes,
+            uses=want.uses,
+        )
     if not fields and adopting:  # the exact import round trip: only the ownership stamp is added
         fields.append(FieldChange(f"metadata.{OWNER_KEY}", None, want.metadata.get(OWNER_KEY)))
     elif not fields:  # only the stamp differs (e.g. digest format), re-stamp
-        fields.append(FieldChange(f"metadata.{HASH_KEY}", None, f"{want.digests.full}.{want.digests.readable}"))
+        fields.append(
+            FieldChange(f"metadata.{HASH_KEY}", None, f"{want.digests.full}.{want.digests.readable}")
+        )
     if adopting:
         reason = Reason.ADOPT
     elif spec_changed and drift:
@@ -265,9 +326,21 @@ def _compare(kind: str, want: DesiredItem, have: LiveItem, write_only: frozenset
         reason = Reason.DRIFT
     else:
         reason = Reason.SPEC_CHANGED
-    return Change(kind, want.name, Action.UPDATE, reason, id=have.id, drift=drift and not adopting,
-                  fields=tuple(fields), essence=want.essence, metadata=want.metadata,
-                  changed_keys=tuple(sorted(set(changed))), fingerprint=have.fingerprint, notes=want.notes, uses=want.uses)
+    return Change(
+        kind,
+        want.name,
+        Action.UPDATE,
+        reason,
+        id=have.id,
+        drift=drift and not adopting,
+        fields=tuple(fields),
+        essence=want.essence,
+        metadata=want.metadata,
+        changed_keys=tuple(sorted(set(changed))),
+        fingerprint=have.fingerprint,
+        notes=want.notes,
+        uses=want.uses,
+    )
 
 
 def _only_missing(fields: Sequence[FieldChange], written_after: frozenset[str]) -> bool:
@@ -285,8 +358,9 @@ def _only_missing(fields: Sequence[FieldChange], written_after: frozenset[str]) 
     return True
 
 
-def _hidden_changed(want: DesiredItem, have: LiveItem, readable_have: Mapping[str, Any], hidden: Sequence[str],
-                    drift: bool) -> bool | None:
+def _hidden_changed(
+    want: DesiredItem, have: LiveItem, readable_have: Mapping[str, Any], hidden: Sequence[str], drift: bool
+) -> bool | None:
     """Whether write-only values differ from those last applied (None: cannot tell). Without drift the live
     readable part plus the wanted write-only values rebuild the stored full digest exactly when unchanged."""
     if drift or have.digests is None:
@@ -329,23 +403,32 @@ def _walk(path: str) -> bool:
     return False
 
 
-REFERENCE_PREFIX = "orchestrator."  # metadata `orchestrator.<kind>: <spec name>` names a resource of the graph
+REFERENCE_PREFIX = (
+    "orchestrator."  # metadata `orchestrator.<kind>: <spec name>` names a resource of the graph
+)
 
 
 def references(change: Change) -> list[tuple[str, str]]:
     """The (kind, spec name) resources a change refers to: named in the metadata it writes, or in its essence
     (`uses`: an assistant's vector store and code files, a vector store's files)."""
-    named = [(key[len(REFERENCE_PREFIX):], name) for key, value in sorted((change.metadata or {}).items())
-             if key.startswith(REFERENCE_PREFIX) and key not in (OWNER_KEY, HASH_KEY) and isinstance(value, str)
-             for name in value.split(",") if name]  # several of a kind: `orchestrator.vault: a,b`
+    named = [
+        (key[len(REFERENCE_PREFIX) :], name)
+        for key, value in sorted((change.metadata or {}).items())
+        if key.startswith(REFERENCE_PREFIX) and key not in (OWNER_KEY, HASH_KEY) and isinstance(value, str)
+        for name in value.split(",")
+        if name
+    ]  # several of a kind: `orchestrator.vault: a,b`
     return list(dict.fromkeys([*named, *change.uses]))
 
 
 def describe_reference(plan: Plan, kind: str, name: str) -> str:
     """`environment tutor-env (created in this plan)`: a reference by spec name and what the plan does to it."""
-    found = next((c for c in plan.changes if c.kind == kind and c.name == name and c.action is not Action.DELETE), None)
+    found = next(
+        (c for c in plan.changes if c.kind == kind and c.name == name and c.action is not Action.DELETE), None
+    )
     state = {Action.CREATE: "created in this plan", Action.UPDATE: "updated in this plan"}.get(
-        found.action if found else Action.NOOP, "in sync" if found else "not planned")
+        found.action if found else Action.NOOP, "in sync" if found else "not planned"
+    )
     ident = f"{found.id}, " if found is not None and found.id else ""
     return f"{kind} {name} ({ident}{state})"
 

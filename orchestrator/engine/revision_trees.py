@@ -35,8 +35,10 @@ MAX_PATHS_PER_CALL = 1000
 GLOB_CHARS = frozenset("*?[")
 TOKEN = re.compile(r"[^\s'\",{}]+")  # a path or glob as a spec may write it (quoted, in a flow list ...)
 # ... and one with spaces: a quoted string, or a plain value after `key: ` or `- ` up to the line's end
-SPACED = re.compile(r"\"([^\"\n]* [^\"\n]*)\"|'([^'\n]* [^'\n]*)'|(?:: |- )([^\s#'\"\[{][^#\n]* [^#\n]*?)\s*(?:#|$)",
-                    re.MULTILINE)
+SPACED = re.compile(
+    r"\"([^\"\n]* [^\"\n]*)\"|'([^'\n]* [^'\n]*)'|(?:: |- )([^\s#'\"\[{][^#\n]* [^#\n]*?)\s*(?:#|$)",
+    re.MULTILINE,
+)
 ATTRIBUTES = ("filter", "ident", "working-tree-encoding", "eol")
 
 
@@ -92,7 +94,9 @@ class TreeWriter:
     problems: list[Diagnostic] = field(default_factory=list)
     written: int = 0  # blobs read from git for this tree (what the tests count)
     links: dict[str, str] = field(default_factory=dict)  # where a link lands -> the link
-    through: dict[str, list[tuple[str, re.Pattern[str] | None]]] = field(default_factory=dict)  # link -> asked below
+    through: dict[str, list[tuple[str, re.Pattern[str] | None]]] = field(
+        default_factory=dict
+    )  # link -> asked below
     _asked: dict[str, set[str]] = field(default_factory=dict)  # folder -> the words of its specs resolved
     shas: dict[str, str] = field(default_factory=dict)  # path -> blob, of the files written as their blob
     texts: dict[str, bytes] = field(default_factory=dict)  # blob -> bytes, of YAML files kept to be read
@@ -100,8 +104,14 @@ class TreeWriter:
     def run(self, *args: str, input: bytes | None = None) -> bytes:
         from orchestrator.engine.revisions import GitError
 
-        done = subprocess.run([self.git, "--literal-pathspecs", "-C", str(self.cwd), *args], input=input, capture_output=True,
-                              env=self.env, timeout=300, check=False)
+        done = subprocess.run(
+            [self.git, "--literal-pathspecs", "-C", str(self.cwd), *args],
+            input=input,
+            capture_output=True,
+            env=self.env,
+            timeout=300,
+            check=False,
+        )
         if done.returncode != 0:
             message = done.stderr.decode("utf-8", "replace").strip().splitlines()
             raise GitError(f"git {args[0]} failed: {message[-1] if message else f'exit {done.returncode}'}")
@@ -119,8 +129,11 @@ class TreeWriter:
         project, _ = load_project(self.root)
         if project is None:
             return  # the build reports why
-        folders = [f for f in (_inside(project.specs_dir, self.root), _inside(project.templates_dir, self.root))
-                   if f is not None]
+        folders = [
+            f
+            for f in (_inside(project.specs_dir, self.root), _inside(project.templates_dir, self.root))
+            if f is not None
+        ]
         for folder in folders:
             wanted.add(folder)
         specs = _inside(project.specs_dir, self.root)
@@ -136,15 +149,26 @@ class TreeWriter:
                         continue
                     # a spec file, or the file a spec file's link lands on (its paths are from the link's folder)
                     link = self.links.get(path)
-                    base = (posixpath.dirname(path) if _below(path, specs)
-                            else posixpath.dirname(link) if link is not None and _below(link, specs) else None)
+                    base = (
+                        posixpath.dirname(path)
+                        if _below(path, specs)
+                        else posixpath.dirname(link)
+                        if link is not None and _below(link, specs)
+                        else None
+                    )
                     if base is not None:
                         self._follow(self._named_by(path, base), wanted, index, seen, folders)
         finally:
             index.close()
 
-    def _follow(self, named: Iterable[tuple[str, re.Pattern[str] | None]], wanted: Wanted, index: TreeIndex,
-                seen: set[tuple[str, str | None]], folders: list[str]) -> None:
+    def _follow(
+        self,
+        named: Iterable[tuple[str, re.Pattern[str] | None]],
+        wanted: Wanted,
+        index: TreeIndex,
+        seen: set[tuple[str, str | None]],
+        folders: list[str],
+    ) -> None:
         """Want what the named paths find in the tree: the file or folder, the link on the way, a submodule."""
         for prefix, matcher in named:
             key = (prefix, matcher.pattern if matcher is not None else None)
@@ -156,7 +180,7 @@ class TreeWriter:
                 continue  # names nothing of the tree: the build says so if it is a path
             kind, where = found
             if kind == "link":  # the link is written, and what it lands on wanted next round
-                self.through.setdefault(where, []).append((prefix[len(where) + 1:], matcher))
+                self.through.setdefault(where, []).append((prefix[len(where) + 1 :], matcher))
                 wanted.add(where)
             elif kind == "commit" and where != prefix:
                 wanted.add(where)  # a submodule on the way: refused by name
@@ -180,10 +204,17 @@ class TreeWriter:
         for token in words - asked:
             asked.add(token)  # specs of one folder share most words: each is resolved once
             token = token.strip().strip("[]-:").rstrip(".")
-            if not token or token.startswith(("/", "#")) or "://" in token or ("/" not in token and "." not in token):
+            if (
+                not token
+                or token.startswith(("/", "#"))
+                or "://" in token
+                or ("/" not in token and "." not in token)
+            ):
                 continue
             found = _want(base, token)
-            if found is not None and (found[0] or found[1] is not None):  # the whole project is no file's folder
+            if found is not None and (
+                found[0] or found[1] is not None
+            ):  # the whole project is no file's folder
                 yield found
 
     def _round(self, wanted: Wanted) -> list[str]:
@@ -199,12 +230,17 @@ class TreeWriter:
         links = [e for e in entries.values() if e.kind == "blob" and e.mode == "120000"]
         for entry in entries.values():
             if entry.kind == "commit":
-                self.problems.append(error(entry.path, f"is a git submodule (commit {entry.sha[:7]}) at this "
-                                           "revision; a revision's desired state is read from the repository's own "
-                                           "objects, and a submodule's files are not among them, so the revision is "
-                                           "refused rather than read without them",
-                                           hint="move its files into the repository, or run without --rev on a "
-                                                "checkout with the submodule"))
+                self.problems.append(
+                    error(
+                        entry.path,
+                        f"is a git submodule (commit {entry.sha[:7]}) at this "
+                        "revision; a revision's desired state is read from the repository's own "
+                        "objects, and a submodule's files are not among them, so the revision is "
+                        "refused rather than read without them",
+                        hint="move its files into the repository, or run without --rev on a "
+                        "checkout with the submodule",
+                    )
+                )
         self._write_blobs([e for e in entries.values() if e.kind == "blob" and e.mode != "120000"])
         for link in links:
             landing = self._link(link)
@@ -250,9 +286,14 @@ class TreeWriter:
             return
         filtered = self._filtered([e.path for e in entries])
         plain = [e for e in entries if e.path not in filtered and (e.size or 0) <= _limit(e.path)]
-        self._fetch(sorted({e.sha for e in plain}),
-                    keep={e.sha for e in plain if e.path.lower().endswith((".yaml", ".yml"))
-                          and (e.size or 0) <= MAX_YAML_BYTES})
+        self._fetch(
+            sorted({e.sha for e in plain}),
+            keep={
+                e.sha
+                for e in plain
+                if e.path.lower().endswith((".yaml", ".yml")) and (e.size or 0) <= MAX_YAML_BYTES
+            },
+        )
         base = str(self.root)
         made: set[str] = set()
         for entry in entries:
@@ -282,11 +323,16 @@ class TreeWriter:
         """The paths a checkout would not write as their blob (a filter, ident, an encoding, CRLF): path -> why."""
         found: dict[str, str] = {}
         for chunk in _chunks(paths):
-            output = self.run("check-attr", "-z", "--stdin", *ATTRIBUTES,
-                              input="".join(p + "\0" for p in chunk).encode("utf-8", "surrogateescape"))
+            output = self.run(
+                "check-attr",
+                "-z",
+                "--stdin",
+                *ATTRIBUTES,
+                input="".join(p + "\0" for p in chunk).encode("utf-8", "surrogateescape"),
+            )
             fields = output.split(b"\0")
             for start in range(0, len(fields) - 2, 3):
-                path, name, value = (os.fsdecode(f) for f in fields[start:start + 3])
+                path, name, value = (os.fsdecode(f) for f in fields[start : start + 3])
                 if value in ("unspecified", "unset") or (name == "eol" and value != "crlf"):
                     continue
                 if name == "filter" and value == "set":
@@ -297,22 +343,47 @@ class TreeWriter:
     def _smudge(self, entry: Entry, why: str, target: Path) -> None:
         """The file as a checkout writes it, through git's filters; refused when they cannot be applied."""
         name, _, value = why.partition("=")
-        if name == "filter" and not (self._config(f"filter.{value}.smudge") or self._config(f"filter.{value}.process")):
-            self.problems.append(error(entry.path, f"needs the git filter `{value}` (its `.gitattributes` says "
-                                       f"filter={value}), which is not configured here; the revision is refused "
-                                       "rather than read as the unfiltered blob",
-                                       hint="install the filter's driver (for `lfs`: git-lfs, then `git lfs "
-                                            "install`), or run without --rev on a checkout"))
+        if name == "filter" and not (
+            self._config(f"filter.{value}.smudge") or self._config(f"filter.{value}.process")
+        ):
+            self.problems.append(
+                error(
+                    entry.path,
+                    f"needs the git filter `{value}` (its `.gitattributes` says "
+                    f"filter={value}), which is not configured here; the revision is refused "
+                    "rather than read as the unfiltered blob",
+                    hint="install the filter's driver (for `lfs`: git-lfs, then `git lfs "
+                    "install`), or run without --rev on a checkout",
+                )
+            )
             return
         # --path is relative to the top of the work tree (check-attr's paths, to the folder git runs in)
-        done = subprocess.run([self.git, "-C", str(self.cwd), "cat-file", "--filters", f"--path={self.prefix}/{entry.path}" if self.prefix else f"--path={entry.path}",
-                               entry.sha], capture_output=True, env=self.env, timeout=300, check=False)
+        done = subprocess.run(
+            [
+                self.git,
+                "-C",
+                str(self.cwd),
+                "cat-file",
+                "--filters",
+                f"--path={self.prefix}/{entry.path}" if self.prefix else f"--path={entry.path}",
+                entry.sha,
+            ],
+            capture_output=True,
+            env=self.env,
+            timeout=300,
+            check=False,
+        )
         problem = done.stderr.decode("utf-8", "replace").strip()
         if done.returncode != 0 or problem:
             said = problem.splitlines()[-1] if problem else f"exit {done.returncode}"
-            self.problems.append(error(entry.path, f"git could not apply `{why}` to it as a checkout would "
-                                       f"({said}); the revision is refused rather than read unfiltered",
-                                       hint="fix or install the filter's driver, or run without --rev on a checkout"))
+            self.problems.append(
+                error(
+                    entry.path,
+                    f"git could not apply `{why}` to it as a checkout would "
+                    f"({said}); the revision is refused rather than read unfiltered",
+                    hint="fix or install the filter's driver, or run without --rev on a checkout",
+                )
+            )
             return
         if len(done.stdout) > _limit(entry.path):
             with open(target, "wb") as out:
@@ -322,8 +393,13 @@ class TreeWriter:
         self.written += 1
 
     def _config(self, key: str) -> str | None:
-        done = subprocess.run([self.git, "-C", str(self.cwd), "config", "--get", key], capture_output=True,
-                              env=self.env, timeout=60, check=False)
+        done = subprocess.run(
+            [self.git, "-C", str(self.cwd), "config", "--get", key],
+            capture_output=True,
+            env=self.env,
+            timeout=60,
+            check=False,
+        )
         return done.stdout.decode("utf-8", "replace").strip() or None if done.returncode == 0 else None
 
     def _fetch(self, shas: Iterable[str], keep: AbstractSet[str] = frozenset()) -> None:
@@ -368,11 +444,13 @@ class TreeIndex:
             return None
         if self._process is None:
             command, env = self._args
-            self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                             stderr=subprocess.DEVNULL, env=env)
+            self._process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+            )
         assert self._process.stdin is not None and self._process.stdout is not None
-        self._process.stdin.write(f"{self.tree}:{path}\n".encode("utf-8", "surrogateescape") if path
-                                  else f"{self.tree}\n".encode())
+        self._process.stdin.write(
+            f"{self.tree}:{path}\n".encode("utf-8", "surrogateescape") if path else f"{self.tree}\n".encode()
+        )
         self._process.stdin.flush()
         header = self._process.stdout.readline().split()
         if len(header) != 3:
@@ -388,7 +466,7 @@ class TreeIndex:
         while at < len(data):
             space = data.index(b" ", at)
             nul = data.index(b"\0", space)
-            entries[os.fsdecode(data[space + 1:nul])] = data[at:space].decode()
+            entries[os.fsdecode(data[space + 1 : nul])] = data[at:space].decode()
             at = nul + 1 + width
         return entries
 
@@ -413,12 +491,24 @@ class TreeIndex:
         return "tree", folder
 
 
-def read_blobs(git: str, cwd: Path, env: dict[str, str], shas: Sequence[str], place: Callable[[str], Path],
-               keep: AbstractSet[str], kept: dict[str, bytes]) -> None:
+def read_blobs(
+    git: str,
+    cwd: Path,
+    env: dict[str, str],
+    shas: Sequence[str],
+    place: Callable[[str], Path],
+    keep: AbstractSet[str],
+    kept: dict[str, bytes],
+) -> None:
     from orchestrator.engine.revisions import GitError
 
-    process = subprocess.Popen([git, "-C", str(cwd), "cat-file", "--batch"], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    process = subprocess.Popen(
+        [git, "-C", str(cwd), "cat-file", "--batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     assert process.stdin is not None and process.stdout is not None
 
     def feed() -> None:
@@ -493,7 +583,7 @@ def _below(path: str, folder: str) -> bool:
 
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), MAX_PATHS_PER_CALL):
-        yield items[start:start + MAX_PATHS_PER_CALL]
+        yield items[start : start + MAX_PATHS_PER_CALL]
 
 
 def _safe(path: str) -> bool:

@@ -76,12 +76,20 @@ class Repository:
     root: Path  # the project folder
     git: str
 
-    def run(self, *args: str, input: bytes | None = None, ok: Sequence[int] = (0,), literal: bool = False) -> bytes:
+    def run(
+        self, *args: str, input: bytes | None = None, ok: Sequence[int] = (0,), literal: bool = False
+    ) -> bytes:
         """Run git in the project folder; GitError unless its exit code is in ok."""
         command = [self.git, *(["--literal-pathspecs"] if literal else []), "-C", str(self.root), *args]
         try:
-            done = subprocess.run(command, input=input, capture_output=True, env=git_environment(),
-                                  timeout=GIT_TIMEOUT_S, check=False)
+            done = subprocess.run(
+                command,
+                input=input,
+                capture_output=True,
+                env=git_environment(),
+                timeout=GIT_TIMEOUT_S,
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise GitError(f"git {args[0]} failed: {exc}") from None
         if done.returncode not in ok:
@@ -93,7 +101,7 @@ class Repository:
         """A path relative to the repository top, relative to the project folder (None outside it)."""
         if not self.prefix:
             return repo_path
-        return repo_path[len(self.prefix) + 1:] if repo_path.startswith(self.prefix + "/") else None
+        return repo_path[len(self.prefix) + 1 :] if repo_path.startswith(self.prefix + "/") else None
 
     def to_repo(self, project_path: str) -> str:
         return f"{self.prefix}/{project_path}" if self.prefix else project_path
@@ -112,8 +120,13 @@ def find_repository(root: Path) -> Repository | None:
     if git is None:
         return None
     try:
-        done = subprocess.run([git, "-C", str(root), "rev-parse", "--show-toplevel", "--show-prefix"],
-                              capture_output=True, env=git_environment(), timeout=GIT_TIMEOUT_S, check=False)
+        done = subprocess.run(
+            [git, "-C", str(root), "rev-parse", "--show-toplevel", "--show-prefix"],
+            capture_output=True,
+            env=git_environment(),
+            timeout=GIT_TIMEOUT_S,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     lines = done.stdout.decode("utf-8", "surrogateescape").split("\n")
@@ -178,9 +191,19 @@ def working_revisions(repo: Repository, specs: Mapping[str, DesiredSpec]) -> dic
     head: str | None = None
     changed: set[str] = set()
     for start in range(0, len(paths), MAX_PATHSPECS):
-        chunk = paths[start:start + MAX_PATHSPECS]
-        output = repo.run("status", "--porcelain=v2", "--branch", "-z", "--untracked-files=all",
-                          "--ignored=matching", "--no-renames", "--", *chunk, literal=True)
+        chunk = paths[start : start + MAX_PATHSPECS]
+        output = repo.run(
+            "status",
+            "--porcelain=v2",
+            "--branch",
+            "-z",
+            "--untracked-files=all",
+            "--ignored=matching",
+            "--no-renames",
+            "--",
+            *chunk,
+            literal=True,
+        )
         found_head, found = _parse_status(output)
         head = head or found_head
         changed.update(found)
@@ -216,7 +239,9 @@ def stamp_revisions(plan: Plan, revisions: Mapping[str, Revision]) -> Plan:
     for change in plan.changes:
         revision = revisions.get(change.name)
         if change.action in (Action.CREATE, Action.UPDATE) and change.metadata is not None:
-            change = replace(change, metadata=with_revision(change.metadata, revision.label if revision else None))
+            change = replace(
+                change, metadata=with_revision(change.metadata, revision.label if revision else None)
+            )
         changes.append(change)
     return replace(plan, changes=tuple(changes))
 
@@ -254,15 +279,18 @@ def resolve_commit(repo: Repository, rev: str) -> str:
     if not rev or rev.startswith("-") or any(c in rev for c in "\0\n"):
         raise OrchestratorError(f"`{rev}` is not a git revision")
     if rev.startswith("^") or ".." in rev.partition(":")[0]:
-        raise OrchestratorError(f"`{rev}` is a range of commits, not one commit; --rev takes one commit "
-                                "(a commit id, tag, branch, HEAD~1 ...)")
+        raise OrchestratorError(
+            f"`{rev}` is a range of commits, not one commit; --rev takes one commit "
+            "(a commit id, tag, branch, HEAD~1 ...)"
+        )
     try:
         found = repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").decode()
     except GitError:
         raise OrchestratorError(f"unknown git revision `{rev}` in the repository at {repo.top}") from None
     if not COMMIT_ID.fullmatch(found.strip()):  # what git answers must be one commit id, whatever rev was
-        raise OrchestratorError(f"`{rev}` does not name one commit; --rev takes one commit "
-                                "(a commit id, tag, branch, HEAD~1 ...)")
+        raise OrchestratorError(
+            f"`{rev}` does not name one commit; --rev takes one commit (a commit id, tag, branch, HEAD~1 ...)"
+        )
     return found.strip()
 
 
@@ -277,10 +305,22 @@ def describe_commits(repo: Repository, commits: Iterable[str]) -> dict[str, Comm
 
 def commit_with_files(repo: Repository, commit: str) -> Commit:
     """One commit, with the files inside the project it touched against its first parent."""
-    output = repo.run("show", "-z", "--no-renames", "--name-only", "--first-parent", "--diff-merges=first-parent",
-                      f"--format={LOG_FORMAT}", commit, "--", ".")
+    output = repo.run(
+        "show",
+        "-z",
+        "--no-renames",
+        "--name-only",
+        "--first-parent",
+        "--diff-merges=first-parent",
+        f"--format={LOG_FORMAT}",
+        commit,
+        "--",
+        ".",
+    )
     found = _parse_log(output, repo, with_files=True)
-    return found[0] if found else describe_commits(repo, [commit])[commit]  # it touched nothing of the project
+    return (
+        found[0] if found else describe_commits(repo, [commit])[commit]
+    )  # it touched nothing of the project
 
 
 def project_log(repo: Repository, start: str) -> list[Commit]:
@@ -300,8 +340,11 @@ def _parse_log(output: bytes, repo: Repository, *, with_files: bool) -> list[Com
             inside = repo.in_project(path) if path else None
             if inside:
                 files.append(inside)
-        commits.append(Commit(fields[0], tuple(fields[1].split()), fields[2], fields[3], fields[4], fields[5],
-                              tuple(files)))
+        commits.append(
+            Commit(
+                fields[0], tuple(fields[1].split()), fields[2], fields[3], fields[4], fields[5], tuple(files)
+            )
+        )
     return commits
 
 
@@ -401,8 +444,11 @@ class Snapshots:
         wanted = [c for c in dict.fromkeys(commits) if c not in self._trees]
         if wanted:
             spec = (lambda c: f"{c}:{self.repo.prefix}") if self.repo.prefix else (lambda c: f"{c}^{{tree}}")
-            output = self.repo.run("cat-file", "--batch-check=%(objectname) %(objecttype)",
-                                   input="".join(spec(c) + "\n" for c in wanted).encode())
+            output = self.repo.run(
+                "cat-file",
+                "--batch-check=%(objectname) %(objecttype)",
+                input="".join(spec(c) + "\n" for c in wanted).encode(),
+            )
             for commit, line in zip(wanted, output.decode().splitlines(), strict=True):
                 parts = line.split()
                 self._trees[commit] = parts[0] if len(parts) == 2 and parts[1] == "tree" else None
@@ -428,8 +474,16 @@ class Snapshots:
         """Only what the desired state needs: see orchestrator.engine.revision_trees."""
         from orchestrator.engine.revision_trees import TreeWriter
 
-        writer = TreeWriter(self.repo.git, self.repo.root, git_environment(), tree, self.base / "trees" / tree,
-                            self.base / "blobs", self._blobs, self.repo.prefix)
+        writer = TreeWriter(
+            self.repo.git,
+            self.repo.root,
+            git_environment(),
+            tree,
+            self.base / "trees" / tree,
+            self.base / "blobs",
+            self._blobs,
+            self.repo.prefix,
+        )
         writer.write()
         self._problems[tree] = tuple(writer.problems)
         self.blobs_read += writer.written
@@ -456,8 +510,15 @@ class Built:
     complete: bool = True  # every spec file was read (a spec missing from state is really absent)
 
 
-def build_at(snapshots: Snapshots, commit: str, *, environment: str, target: Target, today: date,
-             names: Iterable[str] | None = None) -> Built:
+def build_at(
+    snapshots: Snapshots,
+    commit: str,
+    *,
+    environment: str,
+    target: Target,
+    today: date,
+    names: Iterable[str] | None = None,
+) -> Built:
     """Build the desired state from the project as it was at commit (its specs, templates, files and vars),
     for target as the project defines it now (where live objects are); names limits it to those specs."""
     from orchestrator.engine.desired import Builder
@@ -467,14 +528,26 @@ def build_at(snapshots: Snapshots, commit: str, *, environment: str, target: Tar
     if problems:  # a partial read: never a desired state (prune would delete what it could not see)
         return Built(commit, root, None, Diagnostics(problems), complete=False)
     if root is None or not (root / PROJECT_FILE).is_file():
-        return Built(commit, root, None, Diagnostics([error(PROJECT_FILE, f"no {PROJECT_FILE} at this revision")]),
-                     complete=True)
+        return Built(
+            commit,
+            root,
+            None,
+            Diagnostics([error(PROJECT_FILE, f"no {PROJECT_FILE} at this revision")]),
+            complete=True,
+        )
     project, diagnostics = load_project(root)
     if project is None:
         return Built(commit, root, None, diagnostics, complete=False)
     if environment not in project.environments:
-        return Built(commit, root, None, Diagnostics([error(PROJECT_FILE, f"environment `{environment}` is not "
-                                                            "defined at this revision")]), complete=False)
+        return Built(
+            commit,
+            root,
+            None,
+            Diagnostics(
+                [error(PROJECT_FILE, f"environment `{environment}` is not defined at this revision")]
+            ),
+            complete=False,
+        )
     files, complete = None, True
     if names is not None:
         files, complete = spec_files_named(project, set(names))
@@ -514,7 +587,9 @@ class SpecView:
     folders: tuple[str, ...] = ()  # the fixed folders of its knowledge and code globs
     digest: str | None = None
     valid: bool = False
-    uploads: tuple[tuple[str, str], ...] = ()  # (project path, sha256) of the knowledge and code files it uploads
+    uploads: tuple[
+        tuple[str, str], ...
+    ] = ()  # (project path, sha256) of the knowledge and code files it uploads
 
 
 @dataclass(frozen=True, slots=True)
@@ -535,14 +610,18 @@ class Comparison:
     def changed(self) -> bool:
         """The commit changed what the spec deploys (a revision that stops validating counts: it cannot apply)."""
         after, before = self.after, self.before
-        return after.present is True and (after.digest != before.digest or after.uploads != before.uploads
-                                          or after.valid != before.valid)
+        return after.present is True and (
+            after.digest != before.digest or after.uploads != before.uploads or after.valid != before.valid
+        )
 
     def changed_uploads(self) -> list[tuple[str, str | None, str | None]]:
         """(path, sha256 before or None, sha256 after or None) of every uploaded file added, removed or changed."""
         before, after = dict(self.before.uploads), dict(self.after.uploads)
-        return [(path, before.get(path), after.get(path)) for path in sorted(before.keys() | after.keys())
-                if before.get(path) != after.get(path)]
+        return [
+            (path, before.get(path), after.get(path))
+            for path in sorted(before.keys() | after.keys())
+            if before.get(path) != after.get(path)
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -588,8 +667,14 @@ class History:
     def _view(self, commit: str, name: str) -> SpecView:
         from orchestrator.engine.planning import essence_digests
 
-        built = build_at(self.snapshots, commit, environment=self.environment, target=self.target,
-                         today=self.today, names=[name])
+        built = build_at(
+            self.snapshots,
+            commit,
+            environment=self.environment,
+            target=self.target,
+            today=self.today,
+            names=[name],
+        )
         if built.state is None:
             return SpecView(present=None if not built.complete else False)
         spec, mapping = built.state.specs.get(name), self.mapping
@@ -606,17 +691,32 @@ class History:
             return SpecView(present=False if built.complete else None)
         assert built.root is not None
         essence = mapping.desired_essence(spec)
-        folders = _glob_folders(spec, built.root) if isinstance(spec, DesiredSpec) else _skill_folder(spec, built.root)
-        uploads = tuple(sorted({(f.path, f.sha256) for f in (*spec.knowledge_files, *spec.code_files)})) \
-            if isinstance(spec, DesiredSpec) else ()
-        return SpecView(present=True, files=spec_files(spec, built.root), folders=folders,
-                        digest=essence_digests(essence, mapping.write_only).full, valid=True, uploads=uploads)
+        folders = (
+            _glob_folders(spec, built.root)
+            if isinstance(spec, DesiredSpec)
+            else _skill_folder(spec, built.root)
+        )
+        uploads = (
+            tuple(sorted({(f.path, f.sha256) for f in (*spec.knowledge_files, *spec.code_files)}))
+            if isinstance(spec, DesiredSpec)
+            else ()
+        )
+        return SpecView(
+            present=True,
+            files=spec_files(spec, built.root),
+            folders=folders,
+            digest=essence_digests(essence, mapping.write_only).full,
+            valid=True,
+            uploads=uploads,
+        )
 
     def compare(self, commit: Commit, name: str, watched: Iterable[str] = ()) -> Comparison:
         """What commit did to what spec name deploys; watched: the spec's files known from later commits."""
         after = self.view(commit.id, name)
         before = self.view(commit.parents[0] if commit.parents else None, name)
-        known = (after.files if after.files is not None else frozenset(watched)) | (before.files or frozenset())
+        known = (after.files if after.files is not None else frozenset(watched)) | (
+            before.files or frozenset()
+        )
         return Comparison(before, after, tuple(sorted(set(commit.files) & known)))
 
     def entries(self, name: str, start: str = "HEAD") -> tuple[HistoryEntry, ...]:
@@ -626,8 +726,10 @@ class History:
         head = resolve_commit(self.repo, start)
         current = self.view(head, name)
         if not current.present:
-            raise OrchestratorError(f"spec `{name}` is not in revision {head[:7]} ({start})"
-                                    + (" or does not load there" if current.present is None else ""))
+            raise OrchestratorError(
+                f"spec `{name}` is not in revision {head[:7]} ({start})"
+                + (" or does not load there" if current.present is None else "")
+            )
         watched = set(current.files or ())
         folders = set(current.folders)
         found: list[HistoryEntry] = []
@@ -635,14 +737,24 @@ class History:
         self.snapshots.trees([c.id for c in log] + [c.parents[0] for c in log if c.parents])  # one git call
         for commit in log:
             touched = set(commit.files)
-            if not (touched & watched or PROJECT_FILE in touched
-                    or any(path.startswith(f + "/") for path in touched for f in folders)):
+            if not (
+                touched & watched
+                or PROJECT_FILE in touched
+                or any(path.startswith(f + "/") for path in touched for f in folders)
+            ):
                 continue
             comparison = self.compare(commit, name, watched)
             before, created = comparison.before, comparison.created
             if created or comparison.changed or comparison.files:  # `history` shows the ones that deploy
-                found.append(HistoryEntry(commit, comparison.files, created, comparison.after.valid,
-                                          deploys=created or comparison.changed))
+                found.append(
+                    HistoryEntry(
+                        commit,
+                        comparison.files,
+                        created,
+                        comparison.after.valid,
+                        deploys=created or comparison.changed,
+                    )
+                )
             watched |= before.files or set()
             folders |= set(before.folders)
             if created:
@@ -676,8 +788,10 @@ def _glob_folders(spec: DesiredSpec, root: Path) -> tuple[str, ...]:
         data = load_yaml_file(spec.path).data
     except LoadError:
         return ()
-    patterns = [*((data.get("knowledge") or {}).get("files") or []),
-                *(p for p in data.get("code_files") or [] if isinstance(p, str))]
+    patterns = [
+        *((data.get("knowledge") or {}).get("files") or []),
+        *(p for p in data.get("code_files") or [] if isinstance(p, str)),
+    ]
     folders = []
     for pattern in patterns:
         if not isinstance(pattern, str):
@@ -695,8 +809,9 @@ def _glob_folders(spec: DesiredSpec, root: Path) -> tuple[str, ...]:
     return tuple(sorted(set(folders)))
 
 
-def live_entry(repo: Repository, entries: Sequence[HistoryEntry], live: Revision | None,
-               head: str) -> int | None:
+def live_entry(
+    repo: Repository, entries: Sequence[HistoryEntry], live: Revision | None, head: str
+) -> int | None:
     """The index of the entry whose content is live: the newest one the live commit contains. None when
     unknown, or when the live commit is not in head's history (applied from another branch)."""
     if live is None or not _exit_ok(repo, "cat-file", "-e", f"{live.commit}^{{commit}}"):
@@ -709,11 +824,12 @@ def live_entry(repo: Repository, entries: Sequence[HistoryEntry], live: Revision
     return None
 
 
-
 # -- live revisions, as `list` shows them ---------------------------------------------------------
 
 
-def describe_live_revisions(state: DesiredState, plan: Plan, objects: Iterable[Any]) -> tuple[dict[str, dict[str, Any]], bool]:
+def describe_live_revisions(
+    state: DesiredState, plan: Plan, objects: Iterable[Any]
+) -> tuple[dict[str, dict[str, Any]], bool]:
     """For each live object of the plan, by id: the revision it was applied from and how far it is from HEAD
     (`list -o json`'s `revision`); and whether the project is in a git work tree."""
     from orchestrator.engine.planning import Reason
@@ -735,8 +851,14 @@ def describe_live_revisions(state: DesiredState, plan: Plan, objects: Iterable[A
                 distances[revision.commit] = (found, found is not None)
             far, known = distances[revision.commit]
         summary = describe_revision(revision, far, known=known or repo is None or head is None)
-        if (revision is not None and far is not None and far.behind and change.reason is Reason.IN_SYNC
-                and change.name in revisioned_specs(state) and repo is not None):
+        if (
+            revision is not None
+            and far is not None
+            and far.behind
+            and change.reason is Reason.IN_SYNC
+            and change.name in revisioned_specs(state)
+            and repo is not None
+        ):
             if working is None:
                 working = working_tree_revisions(state.project.root, revisioned_specs(state))
             current = working.get(change.name)
@@ -754,6 +876,8 @@ def describe_live_revisions(state: DesiredState, plan: Plan, objects: Iterable[A
 
 def _head(repo: Repository) -> str | None:
     try:
-        return repo.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", ok=(0, 1)).decode().strip() or None
+        return (
+            repo.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", ok=(0, 1)).decode().strip() or None
+        )
     except GitError:
         return None

@@ -25,18 +25,24 @@ from orchestrator.engine.planning import (
 )
 
 
-def desired_items(state: DesiredState, mapping: Mapping_, adopt: Mapping[str, str] | None = None,
-                  kind: str | None = None) -> dict[str, DesiredItem]:
+def desired_items(
+    state: DesiredState, mapping: Mapping_, adopt: Mapping[str, str] | None = None, kind: str | None = None
+) -> dict[str, DesiredItem]:
     items: dict[str, DesiredItem] = {}
     for name, spec in (state.specs if kind is None else state.of_kind(kind)).items():
         essence = mapping.desired_essence(spec)
         digests = essence_digests(essence, mapping.write_only)
         owner = Owner(state.project.name, state.environment.name, name)
         notes = getattr(mapping, "plan_notes", None)  # optional: how a spec's fields map onto this kind
-        items[name] = DesiredItem(name, essence, digests, stamp(spec.metadata, owner, digests),
-                                  adopt_id=(adopt or {}).get(name) or getattr(spec, "adopt_id", None),
-                                  notes=notes(spec) if notes is not None else (),
-                                  uses=uses_of(mapping, essence))
+        items[name] = DesiredItem(
+            name,
+            essence,
+            digests,
+            stamp(spec.metadata, owner, digests),
+            adopt_id=(adopt or {}).get(name) or getattr(spec, "adopt_id", None),
+            notes=notes(spec) if notes is not None else (),
+            uses=uses_of(mapping, essence),
+        )
     return items
 
 
@@ -67,7 +73,9 @@ class LiveState:
 
     objects: tuple[LiveObject, ...]
     view: ResourceView | None = None
-    kinds: Mapping[str, LiveState] = field(default_factory=lambda: MappingProxyType({}))  # the graph's other kinds
+    kinds: Mapping[str, LiveState] = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # the graph's other kinds
 
     def __iter__(self) -> Iterator[LiveObject]:
         return iter(self.objects)
@@ -79,8 +87,9 @@ class LiveState:
         return fingerprint(obj, self.view)
 
 
-def live_items(objects: Iterable[LiveObject] | LiveState, mapping: Mapping_,
-               prepared: PreparedItems | None = None) -> list[LiveItem]:
+def live_items(
+    objects: Iterable[LiveObject] | LiveState, mapping: Mapping_, prepared: PreparedItems | None = None
+) -> list[LiveItem]:
     view = objects.view if isinstance(objects, LiveState) else None
     if view is not None or prepared is None:
         return [live_item(obj, mapping, view) for obj in objects]
@@ -88,8 +97,14 @@ def live_items(objects: Iterable[LiveObject] | LiveState, mapping: Mapping_,
 
 
 def live_item(obj: LiveObject, mapping: Mapping_, view: ResourceView | None = None) -> LiveItem:
-    return LiveItem(obj.id, obj.created_at, obj.owner, obj.digests, mapping.live_essence(obj.raw, view),
-                    fingerprint(obj, view))
+    return LiveItem(
+        obj.id,
+        obj.created_at,
+        obj.owner,
+        obj.digests,
+        mapping.live_essence(obj.raw, view),
+        fingerprint(obj, view),
+    )
 
 
 class PreparedItems:
@@ -139,9 +154,17 @@ def fingerprint(obj: LiveObject, view: ResourceView | None = None) -> str:
     return digest({"object": dict(obj.raw), "knowledge": knowledge})
 
 
-def make_plan(state: DesiredState, objects: Sequence[LiveObject] | LiveState, mapping: Mapping_, *,
-              prune: bool = False, only: frozenset[str] | None = None, kinds: Sequence[Kind] = (),
-              desired: Mapping[str, DesiredItem] | None = None, prepared: PreparedItems | None = None) -> Plan:
+def make_plan(
+    state: DesiredState,
+    objects: Sequence[LiveObject] | LiveState,
+    mapping: Mapping_,
+    *,
+    prune: bool = False,
+    only: frozenset[str] | None = None,
+    kinds: Sequence[Kind] = (),
+    desired: Mapping[str, DesiredItem] | None = None,
+    prepared: PreparedItems | None = None,
+) -> Plan:
     """One plan over the graph: the other kinds' changes first (they are referenced), then the target's own.
 
     With `only`, the resources the selected specs refer to are planned too (a spec is never applied without
@@ -169,24 +192,53 @@ def make_plan(state: DesiredState, objects: Sequence[LiveObject] | LiveState, ma
         desired = desired_items(state, kind.mapping, kind=kind.name)
         found = live_kinds.get(kind.name, LiveState(()))
         if kind.planner is not None:
-            parts.append(kind.planner(desired, found, KindPlanning(
-                state, state.project.name, state.environment.name, state.target.name, mapping.backend, prune,
-                only, {mapping.object_kind: frozenset(state.specs),
-                       **{k.name: frozenset(state.of_kind(k.name)) for k in kinds}})))
+            parts.append(
+                kind.planner(
+                    desired,
+                    found,
+                    KindPlanning(
+                        state,
+                        state.project.name,
+                        state.environment.name,
+                        state.target.name,
+                        mapping.backend,
+                        prune,
+                        only,
+                        {
+                            mapping.object_kind: frozenset(state.specs),
+                            **{k.name: frozenset(state.of_kind(k.name)) for k in kinds},
+                        },
+                    ),
+                )
+            )
             continue
-        parts.append(plan(
-            desired, live_items(found, kind.mapping),
-            project=state.project.name, environment=state.environment.name, target=state.target.name,
-            backend=mapping.backend, kind=kind.name, write_only=kind.mapping.write_only, prune=prune, only=only,
-            written_after=kind.written_after))
+        parts.append(
+            plan(
+                desired,
+                live_items(found, kind.mapping),
+                project=state.project.name,
+                environment=state.environment.name,
+                target=state.target.name,
+                backend=mapping.backend,
+                kind=kind.name,
+                write_only=kind.mapping.write_only,
+                prune=prune,
+                only=only,
+                written_after=kind.written_after,
+            )
+        )
     parts.append(main)
-    return replace(main, changes=tuple(c for p in parts for c in p.changes),
-                   warnings=tuple(w for p in parts for w in p.warnings),
-                   duplicates=tuple(d for p in parts for d in p.duplicates))
+    return replace(
+        main,
+        changes=tuple(c for p in parts for c in p.changes),
+        warnings=tuple(w for p in parts for w in p.warnings),
+        duplicates=tuple(d for p in parts for d in p.duplicates),
+    )
 
 
-def with_referenced(state: DesiredState, mapping: Mapping_, kinds: Sequence[Kind],
-                    only: frozenset[str]) -> frozenset[str]:
+def with_referenced(
+    state: DesiredState, mapping: Mapping_, kinds: Sequence[Kind], only: frozenset[str]
+) -> frozenset[str]:
     """`only` and every resource the selected specs refer to, transitively (an assistant's store, its files)."""
     mappings = {kind.name: kind.mapping for kind in kinds}
     chosen = set(only)
@@ -202,8 +254,14 @@ def with_referenced(state: DesiredState, mapping: Mapping_, kinds: Sequence[Kind
         kind_mapping = mapping if kind == mapping.object_kind else mappings.get(kind)
         if spec is None or kind_mapping is None:
             continue
-        named = Change(kind, name, Action.NOOP, Reason.IN_SYNC, metadata=getattr(spec, "metadata", None),
-                       uses=uses_of(kind_mapping, kind_mapping.desired_essence(spec)))
+        named = Change(
+            kind,
+            name,
+            Action.NOOP,
+            Reason.IN_SYNC,
+            metadata=getattr(spec, "metadata", None),
+            uses=uses_of(kind_mapping, kind_mapping.desired_essence(spec)),
+        )
         for used_kind, used in references(named):  # in its essence, or in the metadata it writes
             chosen.add(used)
             pending.append((used_kind, used))
@@ -213,6 +271,9 @@ def with_referenced(state: DesiredState, mapping: Mapping_, kinds: Sequence[Kind
 def live_duplicates(objects: Iterable[LiveObject], saved: Plan, kind: str) -> tuple[Duplicate, ...]:
     """The duplicates live now among a (saved) plan's specs: apply PLAN reports them as a fresh plan would."""
     groups = group_claims(objects, saved.project, saved.environment)
-    return tuple(Duplicate(kind, name, extra.id, group[0].id)
-                 for name in sorted({c.name for c in saved.changes})
-                 for group in [groups.get(name, [])] for extra in group[1:])
+    return tuple(
+        Duplicate(kind, name, extra.id, group[0].id)
+        for name in sorted({c.name for c in saved.changes})
+        for group in [groups.get(name, [])]
+        for extra in group[1:]
+    )

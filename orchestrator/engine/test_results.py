@@ -66,7 +66,11 @@ class CaseResult:
 
     @property
     def regression(self) -> bool:
-        return self.status is Status.FAILED and self.baseline is not None and self.baseline.status is Status.PASSED
+        return (
+            self.status is Status.FAILED
+            and self.baseline is not None
+            and self.baseline.status is Status.PASSED
+        )
 
     @property
     def passes(self) -> int:

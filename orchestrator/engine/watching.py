@@ -197,11 +197,7 @@ class Reconciler:
             affected |= (current - set(self.files)) | (set(self.files) - current)
             affected |= {p for p in changed if p in current}
             # a file under a spec's folder (knowledge globs may match new files)
-            affected.update(
-                p
-                for p, b in self.files.items()
-                if b.spec is not None and _data_files(b.spec)
-            )
+            affected.update(p for p, b in self.files.items() if b.spec is not None and _data_files(b.spec))
         if not affected:
             return
         previous = dict(self.desired)
@@ -311,7 +307,9 @@ class Reconciler:
                 )
             else:
                 owners[spec.name] = f"{spec.file}:{spec.name_line}:{spec.name_column}"
-        if self.builder is not None:  # references between kinds (an agent's environment) resolve or are errors
+        if (
+            self.builder is not None
+        ):  # references between kinds (an agent's environment) resolve or are errors
             self.builder.split_kinds(self.desired, found)
             # the environment's accepted differences are not repeated on every cycle (validate reports stale ones)
             names = {b.spec.file: b.spec.name for b in self.files.values() if b.spec is not None}
@@ -324,7 +322,11 @@ class Reconciler:
         assistants, resources = self.builder.split_kinds(self.desired, Diagnostics())
         specs = assistants if names is None else {n: assistants[n] for n in names if n in assistants}
         return DesiredState(
-            self.project, self.environment, self.target, MappingProxyType(dict(specs)), Diagnostics(),
+            self.project,
+            self.environment,
+            self.target,
+            MappingProxyType(dict(specs)),
+            Diagnostics(),
             resources=resources,
         )
 
@@ -428,8 +430,9 @@ class Reconciler:
         items = desired_items(self.state(), mapping) if full else desired_items(self.state(names), mapping)
         objects: Iterable[LiveObject] | None
         kinds = tuple(getattr(session, "kinds", ()))
-        if kinds and (self.state().resources or any(name not in items and name not in self.live_ids
-                                                     for name in names)):
+        if kinds and (
+            self.state().resources or any(name not in items and name not in self.live_ids for name in names)
+        ):
             full = True  # the graph's other kinds are planned with a full read (one list per kind)
         if full:
             only: frozenset[str] | None = None
@@ -454,17 +457,21 @@ class Reconciler:
                 items = desired_items(self.state(), mapping)
                 report = replace(report, full_read=True)
         assert self.project is not None and self.environment is not None and self.target is not None
-        the_plan = make_plan(self.state(), objects, mapping, prune=self.prune, kinds=kinds) if full and kinds else plan(
-            items,
-            live_items(objects, mapping),
-            project=self.project.name,
-            environment=self.environment.name,
-            target=self.target.name,
-            backend=mapping.backend,
-            kind=mapping.object_kind,
-            write_only=mapping.write_only,
-            prune=self.prune,
-            only=only,
+        the_plan = (
+            make_plan(self.state(), objects, mapping, prune=self.prune, kinds=kinds)
+            if full and kinds
+            else plan(
+                items,
+                live_items(objects, mapping),
+                project=self.project.name,
+                environment=self.environment.name,
+                target=self.target.name,
+                backend=mapping.backend,
+                kind=mapping.object_kind,
+                write_only=mapping.write_only,
+                prune=self.prune,
+                only=only,
+            )
         )
         report = replace(report, plan=the_plan, full_read=report.full_read or full)
         outcomes: tuple[Outcome, ...] = ()

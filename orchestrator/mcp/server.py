@@ -32,13 +32,18 @@ from orchestrator.mcp.shapes import (
 from orchestrator.mcp.tools import ToolFailure, Workspace
 from orchestrator.secrets import redact
 
-Environment = Annotated[str | None, Field(description="Environment from orchestrator.yaml (default: its "
-                                                      "default_environment).")]
+Environment = Annotated[
+    str | None, Field(description="Environment from orchestrator.yaml (default: its default_environment).")
+]
 Target = Annotated[str | None, Field(description="Target to use instead of the environment's.")]
 SpecName = Annotated[str, Field(description="The spec's name (its `name:`, usually the file name).")]
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
-READS_LIVE = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+READ_ONLY = ToolAnnotations(
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+)
+READS_LIVE = ToolAnnotations(
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+)
 
 
 class ProjectServer(MCPServer):
@@ -55,17 +60,32 @@ class ProjectServer(MCPServer):
         except Exception:  # a broken project lists no specs; reading one says why
             names = []
         for name in names:
-            listed.append(Resource(uri=f"spec://{name}", name=f"spec {name}", mime_type="application/yaml",
-                                   description=f"The source of spec {name}."))
-            listed.append(Resource(uri=f"payload://{name}", name=f"payload {name}", mime_type="application/json",
-                                   description=f"The exact payload spec {name} renders to (default environment)."))
+            listed.append(
+                Resource(
+                    uri=f"spec://{name}",
+                    name=f"spec {name}",
+                    mime_type="application/yaml",
+                    description=f"The source of spec {name}.",
+                )
+            )
+            listed.append(
+                Resource(
+                    uri=f"payload://{name}",
+                    name=f"payload {name}",
+                    mime_type="application/json",
+                    description=f"The exact payload spec {name} renders to (default environment).",
+                )
+            )
         return listed
 
 
 def build_server(workspace: Workspace) -> ProjectServer:
     """The tools and resources of the project in workspace.root; writes only when workspace.allow_apply."""
-    mode = "apply and import writes are allowed" if workspace.allow_apply else \
-        "read-only: apply and import writes are refused (start with --allow-apply to allow them)"
+    mode = (
+        "apply and import writes are allowed"
+        if workspace.allow_apply
+        else "read-only: apply and import writes are refused (start with --allow-apply to allow them)"
+    )
     server = ProjectServer(
         workspace,
         name="orchestrator",
@@ -79,7 +99,8 @@ def build_server(workspace: Workspace) -> ProjectServer:
             "git revision, `history` the revisions that changed one spec, "
             "`import` writes specs for existing live objects (dry run by default), `send_message` talks to "
             "a deployed assistant or agent. Resources: spec://NAME (source), payload://NAME (rendered "
-            "payload), project://environments."),
+            "payload), project://environments."
+        ),
         log_level="WARNING",
     )
     _add_tools(server, workspace)
@@ -92,16 +113,18 @@ def _add_tools(server: ProjectServer, workspace: Workspace) -> None:
     def validate(
         environment: Environment = None,
         target: Target = None,
-        handlers: Annotated[bool, Field(description="Also import the bound Python handlers and check "
-                                                    "their signatures.")] = False,
+        handlers: Annotated[
+            bool, Field(description="Also import the bound Python handlers and check their signatures.")
+        ] = False,
     ) -> Annotated[CallToolResult, ValidateShape]:
         """Load, schema-check, render and lint every spec; no network. `valid` is false when any diagnostic
         is an error; `diagnostics` are the objects of `orchestrator validate -o json`."""
         return respond(lambda: workspace.validate(environment, target, handlers))
 
     @server.tool(name="render", title="Render one spec's payload", annotations=READ_ONLY)
-    def render(name: SpecName, environment: Environment = None,
-               target: Target = None) -> Annotated[CallToolResult, RenderShape]:
+    def render(
+        name: SpecName, environment: Environment = None, target: Target = None
+    ) -> Annotated[CallToolResult, RenderShape]:
         """The exact API payload a create would send for spec NAME on the environment's target backend
         (`orchestrator render NAME -o json`); no network."""
         return respond(lambda: workspace.render(name, environment, target))
@@ -118,12 +141,18 @@ def _add_tools(server: ProjectServer, workspace: Workspace) -> None:
         to `apply`."""
         return respond(lambda: workspace.diff(environment, target, only or (), prune))
 
-    @server.tool(name="apply", title="Apply a reviewed plan",
-                 annotations=ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False,
-                                             open_world_hint=True))
+    @server.tool(
+        name="apply",
+        title="Apply a reviewed plan",
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=True
+        ),
+    )
     def apply(
         plan_id: Annotated[str, Field(description="The plan_id a `diff` call of this server returned.")],
-        parallelism: Annotated[int, Field(ge=1, le=64, description="Independent changes applied at once.")] = 8,
+        parallelism: Annotated[
+            int, Field(ge=1, le=64, description="Independent changes applied at once.")
+        ] = 8,
     ) -> Annotated[CallToolResult, ApplyShape]:
         """Apply exactly the plan `diff` returned under plan_id, as `orchestrator apply PLAN` does: refused
         when live state changed since the diff (nothing is changed then), and when the server is read-only.
@@ -131,74 +160,124 @@ def _add_tools(server: ProjectServer, workspace: Workspace) -> None:
         return respond(lambda: workspace.apply(plan_id, parallelism))
 
     @server.tool(name="list", title="List specs and their live status", annotations=READS_LIVE)
-    def list_specs(environment: Environment = None, target: Target = None) -> Annotated[CallToolResult, ListShape]:
+    def list_specs(
+        environment: Environment = None, target: Target = None
+    ) -> Annotated[CallToolResult, ListShape]:
         """Each spec's live id and status: in sync, changed, drifted, missing, orphaned, duplicate
         (`orchestrator list -o json`)."""
         return respond(lambda: workspace.list(environment, target))
 
     @server.tool(name="history", title="The git revisions that changed a spec", annotations=READS_LIVE)
-    def history(name: SpecName, environment: Environment = None,
-                target: Target = None) -> Annotated[CallToolResult, HistoryShape]:
+    def history(
+        name: SpecName, environment: Environment = None, target: Target = None
+    ) -> Annotated[CallToolResult, HistoryShape]:
         """The git revisions that changed what spec NAME deploys (its spec file, templates and partials,
         schemas, knowledge files, rendered vars), newest first, with author, date and subject; `live` marks
         the revision the live object was applied from (`orchestrator history NAME -o json`)."""
         return respond(lambda: workspace.history(name, environment, target))
 
-    @server.tool(name="import", title="Import existing live objects as specs",
-                 annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
-                                             open_world_hint=True))
+    @server.tool(
+        name="import",
+        title="Import existing live objects as specs",
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
+        ),
+    )
     def import_objects(
-        ids: Annotated[list[str] | None, Field(description="Ids of the live assistants or agents to import.")] = None,
-        all_unmanaged: Annotated[bool, Field(description="Import every live object no project manages.")] = False,
-        name_from: Annotated[str, Field(description="Derive spec names from the object's `display` name "
-                                                    "or from its `id`.")] = "display",
-        dry_run: Annotated[bool, Field(description="Only show the files that would be written (the default); "
-                                                   "false writes them, which needs --allow-apply.")] = True,
+        ids: Annotated[
+            list[str] | None, Field(description="Ids of the live assistants or agents to import.")
+        ] = None,
+        all_unmanaged: Annotated[
+            bool, Field(description="Import every live object no project manages.")
+        ] = False,
+        name_from: Annotated[
+            str, Field(description="Derive spec names from the object's `display` name or from its `id`.")
+        ] = "display",
+        dry_run: Annotated[
+            bool,
+            Field(
+                description="Only show the files that would be written (the default); "
+                "false writes them, which needs --allow-apply."
+            ),
+        ] = True,
         environment: Environment = None,
         target: Target = None,
     ) -> Annotated[CallToolResult, ImportShape]:
         """Build spec files for existing live objects, checked by a round trip; the next apply adopts them,
         keeping their ids. Nothing live is touched; files are written only with dry_run false."""
-        return respond(lambda: workspace.import_objects(ids or (), all_unmanaged, name_from, dry_run,
-                                                        environment, target))
+        return respond(
+            lambda: workspace.import_objects(
+                ids or (), all_unmanaged, name_from, dry_run, environment, target
+            )
+        )
 
-    @server.tool(name="send_message", title="Talk to a deployed assistant or agent",
-                 annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
-                                             open_world_hint=True))
+    @server.tool(
+        name="send_message",
+        title="Talk to a deployed assistant or agent",
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True
+        ),
+    )
     def send_message(
         name: SpecName,
         message: Annotated[str, Field(description="The user message to send.")],
-        thread_id: Annotated[str | None, Field(description="Continue this thread (or agent session); a new "
-                                                           "one is created when omitted.")] = None,
+        thread_id: Annotated[
+            str | None,
+            Field(description="Continue this thread (or agent session); a new one is created when omitted."),
+        ] = None,
         environment: Environment = None,
         target: Target = None,
-        timeout: Annotated[float, Field(ge=0.1, le=3600, description="Give up on the turn after this many "
-                                                                     "seconds.")] = 300.0,
-        spend_limit_usd: Annotated[float | None, Field(gt=0, le=1_000_000, description=(
-            "Agents targets: the session's spend limit in USD, rounded up to whole cents; overrides the "
-            "spec's session.spend_limit_usd (with thread_id it updates the session)."))] = None,
+        timeout: Annotated[
+            float, Field(ge=0.1, le=3600, description="Give up on the turn after this many seconds.")
+        ] = 300.0,
+        spend_limit_usd: Annotated[
+            float | None,
+            Field(
+                gt=0,
+                le=1_000_000,
+                description=(
+                    "Agents targets: the session's spend limit in USD, rounded up to whole cents; overrides the "
+                    "spec's session.spend_limit_usd (with thread_id it updates the session)."
+                ),
+            ),
+        ] = None,
     ) -> Annotated[CallToolResult, ReplyShape]:
         """One turn with the live assistant or agent of spec NAME: bound function handlers run here, in
         the server. Returns the reply, every tool call (arguments and output), usage and estimated cost
         (`orchestrator run NAME -m TEXT -o json`). An agent session that reached its spend limit is an
         error result with status `budget_reached` and the session's `spend_control`."""
-        return respond(lambda: workspace.send_message(name, message, thread_id, environment, target, timeout,
-                                                      spend_limit_usd=spend_limit_usd))
+        return respond(
+            lambda: workspace.send_message(
+                name, message, thread_id, environment, target, timeout, spend_limit_usd=spend_limit_usd
+            )
+        )
 
 
 def _add_resources(server: ProjectServer, workspace: Workspace) -> None:
-    @server.resource("spec://{name}", name="spec", mime_type="application/yaml",
-                     description="The source (YAML) of a spec, by name.")
+    @server.resource(
+        "spec://{name}",
+        name="spec",
+        mime_type="application/yaml",
+        description="The source (YAML) of a spec, by name.",
+    )
     def spec_source(name: str) -> str:
         return _read(lambda: workspace.spec_source(name))
 
-    @server.resource("payload://{name}{?environment}", name="payload", mime_type="application/json",
-                     description="The exact payload a spec renders to, on an environment's target backend.")
+    @server.resource(
+        "payload://{name}{?environment}",
+        name="payload",
+        mime_type="application/json",
+        description="The exact payload a spec renders to, on an environment's target backend.",
+    )
     def payload(name: str, environment: str | None = None) -> str:
         return _read(lambda: _json(workspace.render(name, environment)["payload"]))
 
-    @server.resource("project://environments", name="environments", mime_type="application/json",
-                     description="The project's environments and targets (orchestrator.yaml).")
+    @server.resource(
+        "project://environments",
+        name="environments",
+        mime_type="application/json",
+        description="The project's environments and targets (orchestrator.yaml).",
+    )
     def environments() -> str:
         return _read(lambda: _json(workspace.environments()))
 
@@ -218,8 +297,9 @@ def respond(produce: Callable[[], dict[str, Any]]) -> CallToolResult:
 
 def _error(message: str, data: dict[str, Any]) -> CallToolResult:
     payload = redact_data({"error": message, **data})
-    return CallToolResult(content=[TextContent(type="text", text=payload["error"])], structured_content=payload,
-                          is_error=True)
+    return CallToolResult(
+        content=[TextContent(type="text", text=payload["error"])], structured_content=payload, is_error=True
+    )
 
 
 def _read(produce: Callable[[], str]) -> str:
@@ -247,8 +327,10 @@ def describe_crash(error: BaseException) -> str:
     fd, path = tempfile.mkstemp(prefix="orchestrator-mcp-crash-", suffix=".log")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(redact("".join(traceback.format_exception(error))))
-    return redact(f"unexpected {type(error).__name__}: {error}. This is a bug in orchestrator; "
-                  f"details were written to {path}")
+    return redact(
+        f"unexpected {type(error).__name__}: {error}. This is a bug in orchestrator; "
+        f"details were written to {path}"
+    )
 
 
 def _json(data: Any) -> str:

@@ -58,8 +58,10 @@ class PlanStore:
                 raise ToolFailure(f"plan {plan_id} was already applied; run `diff` again for a new plan")
             text = self._plans.get(plan_id)
         if text is None:
-            raise ToolFailure(f"unknown plan id {plan_id!r}: apply takes only a plan_id that `diff` returned "
-                              f"in this server's lifetime (the last {self.limit} are kept)")
+            raise ToolFailure(
+                f"unknown plan id {plan_id!r}: apply takes only a plan_id that `diff` returned "
+                f"in this server's lifetime (the last {self.limit} are kept)"
+            )
         return text
 
     def mark_applied(self, plan_id: str) -> None:
@@ -78,8 +80,9 @@ class Workspace:
 
     # -- offline: validate, render, the resources ------------------------------------------------
 
-    def validate(self, environment: str | None = None, target: str | None = None,
-                 handlers: bool = False) -> dict[str, Any]:
+    def validate(
+        self, environment: str | None = None, target: str | None = None, handlers: bool = False
+    ) -> dict[str, Any]:
         from orchestrator.cli.common import select, today
         from orchestrator.engine.desired import build_desired
 
@@ -108,8 +111,14 @@ class Workspace:
         payload, shown = build_payload(state, name)
         if payload is None:
             raise _invalid(shown)
-        return {"spec": name, "environment": selection.environment.name, "target": selection.target.name,
-                "backend": selection.target.backend, "payload": payload, "diagnostics": _diagnostics(shown)}
+        return {
+            "spec": name,
+            "environment": selection.environment.name,
+            "target": selection.target.name,
+            "backend": selection.target.backend,
+            "payload": payload,
+            "diagnostics": _diagnostics(shown),
+        }
 
     def spec_source(self, name: str) -> str:
         """The text of spec NAME's file, found by the spec's name (or, in a broken project, the file's)."""
@@ -153,21 +162,36 @@ class Workspace:
             "project": project.name,
             "default_environment": project.default_environment,
             "environments": [
-                {"name": env.name, "target": env.target, "backend": project.targets[env.target].backend,
-                 "target_type": project.targets[env.target].type, "vars": dict(env.vars)}
+                {
+                    "name": env.name,
+                    "target": env.target,
+                    "backend": project.targets[env.target].backend,
+                    "target_type": project.targets[env.target].type,
+                    "vars": dict(env.vars),
+                }
                 for env in project.environments.values()
             ],
             "targets": [
-                {"name": t.name, "type": t.type, "backend": t.backend, "base_url": t.base_url,
-                 "api_key_env": t.api_key_env}
+                {
+                    "name": t.name,
+                    "type": t.type,
+                    "backend": t.backend,
+                    "base_url": t.base_url,
+                    "api_key_env": t.api_key_env,
+                }
                 for t in project.targets.values()
             ],
         }
 
     # -- live, read-only: diff, list ---------------------------------------------------------------
 
-    def diff(self, environment: str | None = None, target: str | None = None, only: Sequence[str] = (),
-             prune: bool = False) -> dict[str, Any]:
+    def diff(
+        self,
+        environment: str | None = None,
+        target: str | None = None,
+        only: Sequence[str] = (),
+        prune: bool = False,
+    ) -> dict[str, Any]:
         import os
 
         from orchestrator.cli.diff import compute_plan
@@ -178,8 +202,13 @@ class Workspace:
         state, diagnostics = self._state(environment, target)
         plan = compute_plan(state, prune=prune, only=parse_only(tuple(only), state))
         plan = with_secret_warnings(plan, os.environ, state)  # as `diff`: a missing source is a warning here
-        self.bus.publish("plan_created", project=plan.project, environment=plan.environment, target=plan.target,
-                         summary=plan.summary())
+        self.bus.publish(
+            "plan_created",
+            project=plan.project,
+            environment=plan.environment,
+            target=plan.target,
+            summary=plan.summary(),
+        )
         plan_id = self.plans.add(plan_to_json(plan))
         return {"plan_id": plan_id, **plan_to_data(plan), "diagnostics": _diagnostics(diagnostics)}
 
@@ -187,8 +216,12 @@ class Workspace:
         from orchestrator.cli.listing import list_rows
 
         state, _ = self._state(environment, target)
-        return {"project": state.project.name, "environment": state.environment.name,
-                "target": state.target.name, "specs": list_rows(state)}
+        return {
+            "project": state.project.name,
+            "environment": state.environment.name,
+            "target": state.target.name,
+            "specs": list_rows(state),
+        }
 
     def history(self, name: str, environment: str | None = None, target: str | None = None) -> dict[str, Any]:
         from orchestrator.cli.history import history_data
@@ -213,33 +246,49 @@ class Workspace:
         saved = plan_from_json(self.plans.take(plan_id), source)
         selection = self._selection(saved.environment, saved.target)
         saved = prepare_saved_plan(saved, selection, source)
-        with connect(selection.project, selection.target, selection.environment) as live, \
-                apply_lock(selection.project, selection.target):
+        with (
+            connect(selection.project, selection.target, selection.environment) as live,
+            apply_lock(selection.project, selection.target),
+        ):
             check, _ = check_saved_live(saved, live, selection)
             if check.foreign:
-                raise ToolFailure("the plan would change objects this project does not own; nothing was changed",
-                                  foreign=list(check.foreign))
+                raise ToolFailure(
+                    "the plan would change objects this project does not own; nothing was changed",
+                    foreign=list(check.foreign),
+                )
             if check.stale:
-                raise ToolFailure("the plan is stale (live state changed since `diff`); nothing was changed. "
-                                  "Run `diff` again and review the new plan.", stale=list(check.stale))
+                raise ToolFailure(
+                    "the plan is stale (live state changed since `diff`); nothing was changed. "
+                    "Run `diff` again and review the new plan.",
+                    stale=list(check.stale),
+                )
             done = {id(c) for c in check.applied}
             saved = replace(saved, changes=tuple(c for c in saved.changes if id(c) not in done))
             missing = missing_secrets(saved, os.environ)
             if missing:  # before the first write, as `apply` does
-                raise ToolFailure(f"{len(missing)} secret(s) this plan writes are not available; nothing was changed",
-                                  missing_secrets=missing)
+                raise ToolFailure(
+                    f"{len(missing)} secret(s) this plan writes are not available; nothing was changed",
+                    missing_secrets=missing,
+                )
             result = run_plan(saved, live, parallelism, self.bus) if saved.has_changes else None
         self.plans.mark_applied(plan_id)
         applied = _applied(plan_id, saved, result)
         if not applied["ok"]:
             failed = applied["summary"]["failed"]
-            raise ToolFailure(f"apply finished with errors: {failed} change{'s' if failed != 1 else ''} failed",
-                              **applied)
+            raise ToolFailure(
+                f"apply finished with errors: {failed} change{'s' if failed != 1 else ''} failed", **applied
+            )
         return applied
 
-    def import_objects(self, ids: Sequence[str] = (), all_unmanaged: bool = False, name_from: str = "display",
-                       dry_run: bool = True, environment: str | None = None,
-                       target: str | None = None) -> dict[str, Any]:
+    def import_objects(
+        self,
+        ids: Sequence[str] = (),
+        all_unmanaged: bool = False,
+        name_from: str = "display",
+        dry_run: bool = True,
+        environment: str | None = None,
+        target: str | None = None,
+    ) -> dict[str, Any]:
         from orchestrator.cli.importing import import_result, prepare_import, write_imports
 
         if not ids and not all_unmanaged:
@@ -258,10 +307,18 @@ class Workspace:
 
     # -- run time: send_message --------------------------------------------------------------------
 
-    def send_message(self, name: str, message: str, thread_id: str | None = None,
-                     environment: str | None = None, target: str | None = None, timeout: float = 300.0,
-                     tool_timeout: float = 30.0, max_tool_rounds: int = 8,
-                     spend_limit_usd: float | None = None) -> dict[str, Any]:
+    def send_message(
+        self,
+        name: str,
+        message: str,
+        thread_id: str | None = None,
+        environment: str | None = None,
+        target: str | None = None,
+        timeout: float = 300.0,
+        tool_timeout: float = 30.0,
+        max_tool_rounds: int = 8,
+        spend_limit_usd: float | None = None,
+    ) -> dict[str, Any]:
         """One turn with the deployed assistant or agent of spec NAME, its bound handlers executed here."""
         from orchestrator.backends.connection import Connection
         from orchestrator.runtime.conversation import Limits, Session, TurnFailed, unknown_spec
@@ -278,13 +335,24 @@ class Workspace:
             raise ToolFailure(unknown_spec(name, state))
         limits = Limits(turn_timeout_s=timeout, tool_timeout_s=tool_timeout, max_tool_rounds=max_tool_rounds)
         with Connection(state.project, state.target) as connection:
-            session = Session.attach(state, name, connection.sdk, thread_id=thread_id, limits=limits, bus=self.bus,
-                                     spend_limit_cents=cents)
-            warnings = [f"function `{function}`: {problem}; its calls return an error"
-                        for function, problem in session.registry.problems().items()]
+            session = Session.attach(
+                state,
+                name,
+                connection.sdk,
+                thread_id=thread_id,
+                limits=limits,
+                bus=self.bus,
+                spend_limit_cents=cents,
+            )
+            warnings = [
+                f"function `{function}`: {problem}; its calls return an error"
+                for function, problem in session.registry.problems().items()
+            ]
             if cents is not None and state.target.backend != "agents":
-                warnings.append(f"spend_limit_usd has no effect on target `{state.target.name}` (backend: "
-                                f"{state.target.backend}): threads and runs have no spend limit")
+                warnings.append(
+                    f"spend_limit_usd has no effect on target `{state.target.name}` (backend: "
+                    f"{state.target.backend}): threads and runs have no spend limit"
+                )
             try:
                 reply = session.send(message, on_tool_done=show_printed)
             except TurnFailed as failed:
@@ -338,8 +406,13 @@ def _invalid(diagnostics: Diagnostics, what: str = "the project did not validate
     return ToolFailure(f"{what}; nothing live was touched:\n{text}", diagnostics=_diagnostics(diagnostics))
 
 
-def _validated(diagnostics: Diagnostics, selection: Any = None, specs: Sequence[str] = (),
-               skipped: Sequence[str] = (), accepted: Sequence[Any] = ()) -> dict[str, Any]:
+def _validated(
+    diagnostics: Diagnostics,
+    selection: Any = None,
+    specs: Sequence[str] = (),
+    skipped: Sequence[str] = (),
+    accepted: Sequence[Any] = (),
+) -> dict[str, Any]:
     return {
         "valid": not diagnostics.has_errors,
         "environment": selection.environment.name if selection else None,
@@ -354,13 +427,27 @@ def _validated(diagnostics: Diagnostics, selection: Any = None, specs: Sequence[
 
 def _applied(plan_id: str, plan: Any, result: Any) -> dict[str, Any]:
     outcomes = [
-        {"kind": o.change.kind, "name": o.change.name, "action": o.change.action.value, "ok": o.ok, "id": o.id,
-         "adopted": o.change.reason.value == "adopt", "error": o.error}
+        {
+            "kind": o.change.kind,
+            "name": o.change.name,
+            "action": o.change.action.value,
+            "ok": o.ok,
+            "id": o.id,
+            "adopted": o.change.reason.value == "adopt",
+            "error": o.error,
+        }
         for o in (result.outcomes if result is not None else ())
     ]
     summary = {"created": 0, "updated": 0, "deleted": 0, "failed": 0}
     verbs = {"create": "created", "update": "updated", "delete": "deleted"}
     for outcome in outcomes:
         summary[verbs[outcome["action"]] if outcome["ok"] else "failed"] += 1
-    return {"plan_id": plan_id, "project": plan.project, "environment": plan.environment, "target": plan.target,
-            "ok": all(o["ok"] for o in outcomes), "outcomes": outcomes, "summary": summary}
+    return {
+        "plan_id": plan_id,
+        "project": plan.project,
+        "environment": plan.environment,
+        "target": plan.target,
+        "ok": all(o["ok"] for o in outcomes),
+        "outcomes": outcomes,
+        "summary": summary,
+    }

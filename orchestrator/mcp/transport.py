@@ -38,12 +38,15 @@ def is_loopback(host: str) -> bool:
 def check_exposure(host: str, key: str | None) -> None:
     """Refuse to listen off loopback without a key."""
     if key is None and not is_loopback(host):
-        raise OrchestratorError(f"refusing to serve on {host} without a key: off loopback every request must "
-                                f"carry a bearer key; set {KEY_ENV} (or serve on 127.0.0.1)")
+        raise OrchestratorError(
+            f"refusing to serve on {host} without a key: off loopback every request must "
+            f"carry a bearer key; set {KEY_ENV} (or serve on 127.0.0.1)"
+        )
 
 
-def run_http(server: Any, host: str, port: int, key: str | None,
-             ready: Callable[[str], None] | None = None) -> None:
+def run_http(
+    server: Any, host: str, port: int, key: str | None, ready: Callable[[str], None] | None = None
+) -> None:
     """Serve streamable HTTP on host:port (0: a free port) until SIGINT/SIGTERM; ready gets the URL."""
     from orchestrator.emulator.server import QuietServer, bind_socket
 
@@ -59,8 +62,17 @@ def run_http(server: Any, host: str, port: int, key: str | None,
         raise OrchestratorError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{sock.getsockname()[1]}{MCP_PATH}"
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", loop="asyncio", http="h11",
-                            ws="none", log_level="warning", timeout_graceful_shutdown=2)
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        loop="asyncio",
+        http="h11",
+        ws="none",
+        log_level="warning",
+        timeout_graceful_shutdown=2,
+    )
     try:
         QuietServer(config, (lambda: ready(url)) if ready is not None else None).run(sockets=[sock])
     finally:
@@ -77,9 +89,17 @@ class RequireBearer:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and not self._authorised(scope):
             body = json.dumps({"error": "missing or wrong bearer key"}).encode()
-            await send({"type": "http.response.start", "status": 401,
-                        "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer"),
-                                    (b"content-length", str(len(body)).encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 401,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"www-authenticate", b"Bearer"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)

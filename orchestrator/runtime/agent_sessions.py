@@ -59,8 +59,10 @@ def find_template(state: DesiredState, name: str, sdk: Any) -> str:
     owner = Owner(state.project.name, state.environment.name, name)
     found = EnvironmentsClient(sdk, state.project.name, state.project.root).find_template(owner)
     if found is None:
-        raise OrchestratorError(f"environment `{name}` is not deployed to target {state.target.name} "
-                                f"(no environment template owned by {owner.label()}); run `orchestrator apply` first")
+        raise OrchestratorError(
+            f"environment `{name}` is not deployed to target {state.target.name} "
+            f"(no environment template owned by {owner.label()}); run `orchestrator apply` first"
+        )
     return found.id
 
 
@@ -78,7 +80,9 @@ class AgentsSession(ThreadsSession):
         self.owner = owner
         self.target_name = target
         self._last_turn_id: str | None = None  # the newest root turn seen; None: unknown
-        self.environment: dict[str, Any] = dict(ENVIRONMENT)  # where turns run: the spec's environment template
+        self.environment: dict[str, Any] = dict(
+            ENVIRONMENT
+        )  # where turns run: the spec's environment template
         self.spend_limit_cents: int | None = None  # sent as spend_control.limit; None: the server's default
 
     @classmethod
@@ -119,8 +123,10 @@ class AgentsSession(ThreadsSession):
             resources=resources,
         )
         if spec.environment is not None:
-            session.environment = {"type": "openai_hosted",
-                                   "environment_template_id": find_template(state, spec.environment, sdk)}
+            session.environment = {
+                "type": "openai_hosted",
+                "environment_template_id": find_template(state, spec.environment, sdk),
+            }
         session.spend_limit_cents = limit
         if live is not None:
             session.spend = Spend.of(live)
@@ -169,7 +175,10 @@ class AgentsSession(ThreadsSession):
             raw = self._api(
                 turn,
                 lambda: sessions.with_raw_response.create(
-                    environment=self.environment, agent_id=self.assistant_id, input=text, metadata=metadata,
+                    environment=self.environment,
+                    agent_id=self.assistant_id,
+                    input=text,
+                    metadata=metadata,
                     **extra,
                 ),
             )
@@ -260,8 +269,9 @@ class AgentsSession(ThreadsSession):
         self, turn: _Turn, spend: Spend | None, *, usage: Usage | None = None, cost: float | None = None
     ) -> TurnFailed:
         """The turn ended because the session reached its spend limit (status budget_reached)."""
-        failed = self._failed(turn, BUDGET_REACHED, budget_message(turn.thread_id or "", spend), None,
-                              usage=usage, cost=cost)
+        failed = self._failed(
+            turn, BUDGET_REACHED, budget_message(turn.thread_id or "", spend), None, usage=usage, cost=cost
+        )
         failed.spend = spend
         return failed
 

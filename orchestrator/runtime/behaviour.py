@@ -84,10 +84,14 @@ class ScriptChannel:
         return self.model() is not None
 
     def set(self, key: str, steps: Sequence[Step]) -> None:
-        status, text = self._send("POST", self._url, {"key": key, "steps": [wire_step(step) for step in steps]})
+        status, text = self._send(
+            "POST", self._url, {"key": key, "steps": [wire_step(step) for step in steps]}
+        )
         if status != 200:
-            raise OrchestratorError(f"the emulator refused the model script ({status}): {text[:300]}; "
-                                    "is this target an orchestrator emulator?")
+            raise OrchestratorError(
+                f"the emulator refused the model script ({status}): {text[:300]}; "
+                "is this target an orchestrator emulator?"
+            )
 
     def clear(self, key: str) -> None:
         from urllib.parse import quote
@@ -123,8 +127,10 @@ def select_cases(test: BehaviourTest, pattern: str | None) -> list[Case]:
 def skip_reason(case: Case, *, scripted: bool, backend: str = "assistants") -> str | None:
     """Why the case cannot run on this target (never passed instead)."""
     if case.cites and backend == "agents":
-        return "`citation` expectations need file_search, which agent sessions do not have (knowledge files " \
-               "are workspace files there)"
+        return (
+            "`citation` expectations need file_search, which agent sessions do not have (knowledge files "
+            "are workspace files there)"
+        )
     if case.graded and scripted:
         return f"{NEEDS_MODEL}: `graded` expectations are judged by a grader model"
     if scripted:
@@ -134,27 +140,50 @@ def skip_reason(case: Case, *, scripted: bool, backend: str = "assistants") -> s
     return None
 
 
-def run_case(test: BehaviourTest, case: Case, open_session: Callable[[], Any], *, scripted: bool,
-             channel: ScriptChannel | None, repeat: int | None = None, backend: str = "assistants",
-             pass_at: int | None = None, stop: Callable[[float], str] | None = None) -> CaseResult:
+def run_case(
+    test: BehaviourTest,
+    case: Case,
+    open_session: Callable[[], Any],
+    *,
+    scripted: bool,
+    channel: ScriptChannel | None,
+    repeat: int | None = None,
+    backend: str = "assistants",
+    pass_at: int | None = None,
+    stop: Callable[[float], str] | None = None,
+) -> CaseResult:
     """The case run `repeat` times (or its own), passing when pass_at runs pass; stops once it cannot, or when
     `stop` says why the run must end (the budget is spent)."""
     times = repeat or case.repeat or 1
     pass_at = min(pass_at or case.pass_at or times, times)
-    base = dict(test=test.name, case=case.name, spec=test.spec, file=test.file, line=case.line, pass_at=pass_at,
-                repeat=times, expect_failure=case.expect_failure)
+    base = dict(
+        test=test.name,
+        case=case.name,
+        spec=test.spec,
+        file=test.file,
+        line=case.line,
+        pass_at=pass_at,
+        repeat=times,
+        expect_failure=case.expect_failure,
+    )
     reason = skip_reason(case, scripted=scripted, backend=backend)
     if reason is not None:
         return CaseResult(status=Status.SKIPPED, reason=reason, **base)
     attempts: list[Attempt] = []
     stopped = ""
     for index in range(times):
-        attempt = run_attempt(case, open_session, scripted=scripted, channel=channel, file=test.file,
-                              grader=test.grader)
+        attempt = run_attempt(
+            case, open_session, scripted=scripted, channel=channel, file=test.file, grader=test.grader
+        )
         if case.expect_failure:
-            attempt = Attempt(not attempt.ok, () if not attempt.ok else ("expected a failure, but every turn "
-                              "met its expectations",), attempt.tokens, attempt.cost_usd, attempt.latency_s,
-                              attempt.grades)
+            attempt = Attempt(
+                not attempt.ok,
+                () if not attempt.ok else ("expected a failure, but every turn met its expectations",),
+                attempt.tokens,
+                attempt.cost_usd,
+                attempt.latency_s,
+                attempt.grades,
+            )
         attempts.append(attempt)
         passes = sum(1 for a in attempts if a.ok)
         if passes + (times - index - 1) < pass_at:
@@ -171,8 +200,15 @@ def run_case(test: BehaviourTest, case: Case, open_session: Callable[[], Any], *
     return CaseResult(status=status, attempts=tuple(attempts), reason=reason, **base)
 
 
-def run_attempt(case: Case, open_session: Callable[[], Any], *, scripted: bool,
-                channel: ScriptChannel | None, file: str = "", grader: GraderConfig | None = None) -> Attempt:
+def run_attempt(
+    case: Case,
+    open_session: Callable[[], Any],
+    *,
+    scripted: bool,
+    channel: ScriptChannel | None,
+    file: str = "",
+    grader: GraderConfig | None = None,
+) -> Attempt:
     from orchestrator.runtime.conversation import TurnFailed
 
     failures: list[str] = []
@@ -209,9 +245,15 @@ def run_attempt(case: Case, open_session: Callable[[], Any], *, scripted: bool,
             tokens += reply.usage.total_tokens
             cost = _add(cost, reply.cost_usd)
             graded_before = len(grades)
-            found = check_turn(turn, reply, elapsed, scripted=scripted, file=file,
-                               citations=lambda r=reply: citations(session, r),
-                               grade_with=grader_for(session, reply, grader or GraderConfig(), grades))
+            found = check_turn(
+                turn,
+                reply,
+                elapsed,
+                scripted=scripted,
+                file=file,
+                citations=lambda r=reply: citations(session, r),
+                grade_with=grader_for(session, reply, grader or GraderConfig(), grades),
+            )
             for verdict in grades[graded_before:]:
                 tokens += verdict.tokens
                 cost = _add(cost, verdict.cost_usd)
@@ -226,7 +268,9 @@ def run_attempt(case: Case, open_session: Callable[[], Any], *, scripted: bool,
     return Attempt(not failures, tuple(failures), tokens, cost, round(latency, 3), tuple(grades))
 
 
-def grader_for(session: Any, reply: Any, config: GraderConfig, grades: list[Grade]) -> Callable[[Expectation], str | None]:
+def grader_for(
+    session: Any, reply: Any, config: GraderConfig, grades: list[Grade]
+) -> Callable[[Expectation], str | None]:
     """Judge a `graded` expectation of this turn's reply: the grader's verdict joins grades; the problem, if
     any, is returned. The grader's model is the test's `grader.model`, else the model that answered."""
 
@@ -235,10 +279,17 @@ def grader_for(session: Any, reply: Any, config: GraderConfig, grades: list[Grad
 
         try:
             threads = getattr(session, "conversation_label", "thread") == "thread"
-            verdict = grade(session.sdk, session.assistant_id, rubric=expectation.value, output=reply.text,
-                            model=config.model or reply.model, prompt=config.prompt, line=expectation.line,
-                            protocol="threads" if threads else "agents",
-                            spend_limit_cents=getattr(session, "spend_limit_cents", None))
+            verdict = grade(
+                session.sdk,
+                session.assistant_id,
+                rubric=expectation.value,
+                output=reply.text,
+                model=config.model or reply.model,
+                prompt=config.prompt,
+                line=expectation.line,
+                protocol="threads" if threads else "agents",
+                spend_limit_cents=getattr(session, "spend_limit_cents", None),
+            )
         except OrchestratorError as error:
             return f"graded: the grader failed: {error}"
         grades.append(verdict)
@@ -273,18 +324,29 @@ def _add(total: float | None, value: float | None) -> float | None:
     return round((total or 0.0) + value, 6)
 
 
-def check_turn(turn: Turn, reply: Any, elapsed_s: float, *, scripted: bool,
-               citations: Callable[[], list[str] | None], file: str = "",
-               grade_with: Callable[[Expectation], str | None] | None = None) -> list[str]:
+def check_turn(
+    turn: Turn,
+    reply: Any,
+    elapsed_s: float,
+    *,
+    scripted: bool,
+    citations: Callable[[], list[str] | None],
+    file: str = "",
+    grade_with: Callable[[Expectation], str | None] | None = None,
+) -> list[str]:
     """Every unmet expectation of one turn, as a sentence; empty when the turn is as expected."""
     problems = []
     if scripted:
         for call in reply.tool_calls:
             if call.error_type in SCRIPT_ERRORS:
-                problems.append(f"scripted call `{call.name}`: {call.error_message} (the handler did not run)")
+                problems.append(
+                    f"scripted call `{call.name}`: {call.error_message} (the handler did not run)"
+                )
     for expectation in turn.expect:
         if expectation.check == "graded":
-            problem = grade_with(expectation) if grade_with is not None else "graded: no grader on this target"
+            problem = (
+                grade_with(expectation) if grade_with is not None else "graded: no grader on this target"
+            )
         else:
             problem = check(expectation, reply, elapsed_s, citations)
         if problem is not None:
@@ -292,8 +354,9 @@ def check_turn(turn: Turn, reply: Any, elapsed_s: float, *, scripted: bool,
     return problems
 
 
-def check(expectation: Expectation, reply: Any, elapsed_s: float,
-          citations: Callable[[], list[str] | None]) -> str | None:
+def check(
+    expectation: Expectation, reply: Any, elapsed_s: float, citations: Callable[[], list[str] | None]
+) -> str | None:
     """Why the turn does not meet the expectation, or None when it does."""
     kind, value, options = expectation.check, expectation.value, expectation.options
     calls = list(reply.tool_calls)
@@ -332,11 +395,15 @@ def check(expectation: Expectation, reply: Any, elapsed_s: float,
     if kind == "max_cost_usd":
         if reply.cost_usd is None:
             return f"max_cost_usd: no price is known for model `{reply.model}`"
-        return (f"cost ${reply.cost_usd:.6f}, more than max_cost_usd ${value}" if reply.cost_usd > value else None)
+        return (
+            f"cost ${reply.cost_usd:.6f}, more than max_cost_usd ${value}" if reply.cost_usd > value else None
+        )
     if kind == "max_latency_s":
         return f"took {elapsed_s:.2f} s, more than max_latency_s {value}" if elapsed_s > value else None
     if kind == "max_tool_rounds":
-        return f"{reply.rounds} tool rounds, more than max_tool_rounds {value}" if reply.rounds > value else None
+        return (
+            f"{reply.rounds} tool rounds, more than max_tool_rounds {value}" if reply.rounds > value else None
+        )
     raise OrchestratorError(f"no check for expectation `{kind}`")  # graded cases are skipped before
 
 
@@ -353,8 +420,10 @@ def _tool_called(name: str, options: Mapping[str, Any], calls: Sequence[Any]) ->
             why = f"its arguments are not JSON: {call.arguments[:80]}"
             continue
         if "arguments" in options and not is_subset(options["arguments"], arguments):
-            why = f"arguments {json.dumps(arguments, ensure_ascii=False)} do not contain " \
-                  f"{json.dumps(options['arguments'], ensure_ascii=False)}"
+            why = (
+                f"arguments {json.dumps(arguments, ensure_ascii=False)} do not contain "
+                f"{json.dumps(options['arguments'], ensure_ascii=False)}"
+            )
             continue
         if "arguments_schema" in options:
             problem = schema_problem(options["arguments_schema"], arguments)
@@ -374,19 +443,30 @@ def _tool_called(name: str, options: Mapping[str, Any], calls: Sequence[Any]) ->
 def is_subset(expected: Any, actual: Any) -> bool:
     """expected is a JSON subset of actual: objects by key (recursively), anything else by equality."""
     if isinstance(expected, Mapping):
-        return isinstance(actual, Mapping) and all(k in actual and is_subset(v, actual[k]) for k, v in expected.items())
+        return isinstance(actual, Mapping) and all(
+            k in actual and is_subset(v, actual[k]) for k, v in expected.items()
+        )
     if isinstance(expected, list):
-        return isinstance(actual, list) and len(expected) == len(actual) and all(
-            is_subset(e, a) for e, a in zip(expected, actual, strict=True))
+        return (
+            isinstance(actual, list)
+            and len(expected) == len(actual)
+            and all(is_subset(e, a) for e, a in zip(expected, actual, strict=True))
+        )
     return bool(expected == actual and type(expected) is type(actual)) or (
-        isinstance(expected, int | float) and isinstance(actual, int | float) and not isinstance(expected, bool)
-        and not isinstance(actual, bool) and expected == actual)
+        isinstance(expected, int | float)
+        and isinstance(actual, int | float)
+        and not isinstance(expected, bool)
+        and not isinstance(actual, bool)
+        and expected == actual
+    )
 
 
 def schema_problem(schema: Mapping[str, Any], value: Any) -> str | None:
     from jsonschema import Draft202012Validator
 
-    errors = sorted(Draft202012Validator(schema).iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(
+        Draft202012Validator(schema).iter_errors(value), key=lambda e: list(map(str, e.absolute_path))
+    )
     if not errors:
         return None
     where = "/" + "/".join(map(str, errors[0].absolute_path))
@@ -418,7 +498,9 @@ def match_text(match: Mapping[str, Any], text: str) -> str | None:
 def cites(filename: str, wanted: str) -> bool:
     """A cited file is the wanted one: by its name, or as its upload name (`...--specs__knowledge__a.md` for
     `specs/knowledge/a.md` or `a.md`)."""
-    return filename == wanted or filename.endswith(("--" + wanted.replace("/", "__"), "__" + wanted, "/" + wanted))
+    return filename == wanted or filename.endswith(
+        ("--" + wanted.replace("/", "__"), "__" + wanted, "/" + wanted)
+    )
 
 
 def citations(session: Any, reply: Any) -> list[str] | None:
@@ -428,7 +510,9 @@ def citations(session: Any, reply: Any) -> list[str] | None:
     from orchestrator.runtime.conversation import _quiet
 
     with _quiet():
-        page = session.sdk.beta.threads.messages.list(reply.thread_id, run_id=reply.run_id, order="asc", limit=100)
+        page = session.sdk.beta.threads.messages.list(
+            reply.thread_id, run_id=reply.run_id, order="asc", limit=100
+        )
         ids: list[str] = []
         for message in page.data:
             for part in message.content:
@@ -473,8 +557,9 @@ def usd(amount: float) -> str:
     return f"{amount:.6f}".rstrip("0").rstrip(".") if amount < 1000 else f"{amount:.2f}"
 
 
-def worst_case_usd(cases: Iterable[tuple[Case, str, str]], *, repeat: int | None, turn_tokens: int
-                   ) -> tuple[float, list[str]]:
+def worst_case_usd(
+    cases: Iterable[tuple[Case, str, str]], *, repeat: int | None, turn_tokens: int
+) -> tuple[float, list[str]]:
     """The most a run can cost: for each (case, model, grader model), runs x (turns at the model's price +
     graded rubrics at the grader's) x tokens per turn (the turn's `max_tokens` expectation, else turn_tokens),
     each at the dearer of the model's two prices per token; with the models that have no price."""
@@ -500,11 +585,21 @@ def worst_case_usd(cases: Iterable[tuple[Case, str, str]], *, repeat: int | None
     return round(total, 6), sorted(set(unpriced))
 
 
-def run_tests(tests: Iterable[BehaviourTest], open_session: Callable[[BehaviourTest], Any], *, scripted: bool,
-              channel: ScriptChannel | None, case_glob: str | None = None, repeat: int | None = None,
-              backend: str = "assistants", pass_at: int | None = None, budget: Budget | None = None,
-              on_case: Callable[[CaseResult], None] | None = None, parallelism: int = 1,
-              in_order: bool = True) -> tuple[CaseResult, ...]:
+def run_tests(
+    tests: Iterable[BehaviourTest],
+    open_session: Callable[[BehaviourTest], Any],
+    *,
+    scripted: bool,
+    channel: ScriptChannel | None,
+    case_glob: str | None = None,
+    repeat: int | None = None,
+    backend: str = "assistants",
+    pass_at: int | None = None,
+    budget: Budget | None = None,
+    on_case: Callable[[CaseResult], None] | None = None,
+    parallelism: int = 1,
+    in_order: bool = True,
+) -> tuple[CaseResult, ...]:
     """Every selected case of every test (a case's turns share one conversation), `parallelism` cases at a time
     on worker threads. The results are in file order whatever order the cases finish in; on_case is called in
     the caller's thread, in file order as soon as the cases before are done (in_order), else as each case
@@ -517,12 +612,27 @@ def run_tests(tests: Iterable[BehaviourTest], open_session: Callable[[BehaviourT
     def one(job: tuple[BehaviourTest, Case]) -> CaseResult:
         test, case = job
         if budget is not None and budget.stopped:
-            return CaseResult(test=test.name, case=case.name, spec=test.spec, file=test.file, line=case.line,
-                              status=Status.SKIPPED, reason=f"not run: {budget.stopped}",
-                              expect_failure=case.expect_failure)
-        result = run_case(test, case, lambda t=test: open_session(t), scripted=scripted, channel=channel,
-                          repeat=repeat, backend=backend, pass_at=pass_at,
-                          stop=budget.reached if budget is not None else None)
+            return CaseResult(
+                test=test.name,
+                case=case.name,
+                spec=test.spec,
+                file=test.file,
+                line=case.line,
+                status=Status.SKIPPED,
+                reason=f"not run: {budget.stopped}",
+                expect_failure=case.expect_failure,
+            )
+        result = run_case(
+            test,
+            case,
+            lambda t=test: open_session(t),
+            scripted=scripted,
+            channel=channel,
+            repeat=repeat,
+            backend=backend,
+            pass_at=pass_at,
+            stop=budget.reached if budget is not None else None,
+        )
         if budget is not None:
             with spending:
                 budget.spent_usd = round(budget.spent_usd + (result.cost_usd or 0.0), 6)

@@ -55,5 +55,14 @@ class Session(ThreadsSession):
         spend_limit_cents (agents targets) overrides the spec's `session.spend_limit_usd`; threads
         have no spend limit, so assistants targets ignore both."""
         attach = AgentsSession.attach if state.target.backend == "agents" else super().attach
-        return attach(state, spec_name, sdk, thread_id=thread_id, limits=limits, bus=bus, debug=debug,
-                      resources=resources, spend_limit_cents=spend_limit_cents)
+        return attach(
+            state,
+            spec_name,
+            sdk,
+            thread_id=thread_id,
+            limits=limits,
+            bus=bus,
+            debug=debug,
+            resources=resources,
+            spend_limit_cents=spend_limit_cents,
+        )

@@ -20,19 +20,28 @@ from orchestrator.engine.test_results import Grade
 from orchestrator.errors import OrchestratorError
 
 GRADE_FORMAT = "grade"  # the json_schema name; the emulator's model stand-in recognises grader requests by it
-INSTRUCTIONS = ("You grade the output of an AI assistant against a rubric. Judge only what the output says. "
-                "Answer with JSON only: {\"pass\": true or false, \"score\": a number from 0 to 1, "
-                "\"reason\": one sentence}.")
-DEFAULT_PROMPT = ("Does the output meet the rubric?\n\n<rubric>\n{{rubric}}\n</rubric>\n\n"
-                  "<output>\n{{output}}\n</output>")
+INSTRUCTIONS = (
+    "You grade the output of an AI assistant against a rubric. Judge only what the output says. "
+    'Answer with JSON only: {"pass": true or false, "score": a number from 0 to 1, '
+    '"reason": one sentence}.'
+)
+DEFAULT_PROMPT = (
+    "Does the output meet the rubric?\n\n<rubric>\n{{rubric}}\n</rubric>\n\n<output>\n{{output}}\n</output>"
+)
 RESPONSE_FORMAT = {
     "type": "json_schema",
     "json_schema": {
         "name": GRADE_FORMAT,
         "strict": True,
         "schema": {
-            "type": "object", "additionalProperties": False, "required": ["pass", "score", "reason"],
-            "properties": {"pass": {"type": "boolean"}, "score": {"type": "number"}, "reason": {"type": "string"}},
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["pass", "score", "reason"],
+            "properties": {
+                "pass": {"type": "boolean"},
+                "score": {"type": "number"},
+                "reason": {"type": "string"},
+            },
         },
     },
 }
@@ -65,9 +74,19 @@ def parse_verdict(text: str) -> tuple[bool, float | None, str]:
     return data["pass"], score, reason[:500]
 
 
-def grade(sdk: Any, assistant_id: str, *, rubric: str, output: str, model: str, prompt: str | None = None,
-          line: int | None = None, timeout_s: float = 120.0, protocol: str = "threads",
-          spend_limit_cents: int | None = None) -> Grade:
+def grade(
+    sdk: Any,
+    assistant_id: str,
+    *,
+    rubric: str,
+    output: str,
+    model: str,
+    prompt: str | None = None,
+    line: int | None = None,
+    timeout_s: float = 120.0,
+    protocol: str = "threads",
+    spend_limit_cents: int | None = None,
+) -> Grade:
     """Ask the grader model whether output meets rubric: a one-off thread run (protocol "threads") or agent
     session with an inline grader agent ("agents"), deleted afterwards."""
     import openai
@@ -80,9 +99,13 @@ def grade(sdk: Any, assistant_id: str, *, rubric: str, output: str, model: str, 
             text, tokens, cost = _ask_thread(sdk, assistant_id, message, model, timeout_s)
     except openai.APIStatusError as error:
         said = str(getattr(error, "message", error)).removeprefix(f"Error code: {error.status_code} - ")
-        raise OrchestratorError(f"the grader's request was refused ({error.status_code}): {said[:300]}") from None
+        raise OrchestratorError(
+            f"the grader's request was refused ({error.status_code}): {said[:300]}"
+        ) from None
     except openai.APIError as error:
-        raise OrchestratorError(f"the grader's request failed: {str(getattr(error, 'message', error))[:300]}") from None
+        raise OrchestratorError(
+            f"the grader's request failed: {str(getattr(error, 'message', error))[:300]}"
+        ) from None
     ok, score, reason = parse_verdict(text)
     return Grade(rubric, ok, score, reason, line, model, tokens, cost)
 
@@ -94,15 +117,23 @@ def _wait(deadline: float, pause: float) -> float:
     return min(pause * 2, 1.0)
 
 
-def _ask_agent(sdk: Any, message: str, model: str, timeout_s: float,
-               spend_limit_cents: int | None) -> tuple[str, int, float | None]:
+def _ask_agent(
+    sdk: Any, message: str, model: str, timeout_s: float, spend_limit_cents: int | None
+) -> tuple[str, int, float | None]:
     """One turn of a session with an inline agent (no tools, no environment), the session deleted after."""
     from orchestrator.runtime.conversation import _quiet
     from orchestrator.runtime.pricing import estimate_cost
 
-    agent = {"model": model, "instructions": INSTRUCTIONS,
-             "text": {"format": {"type": "json_schema", **RESPONSE_FORMAT["json_schema"]}}}
-    extra = {"extra_body": {"spend_control": {"limit": spend_limit_cents}}} if spend_limit_cents is not None else {}
+    agent = {
+        "model": model,
+        "instructions": INSTRUCTIONS,
+        "text": {"format": {"type": "json_schema", **RESPONSE_FORMAT["json_schema"]}},
+    }
+    extra = (
+        {"extra_body": {"spend_control": {"limit": spend_limit_cents}}}
+        if spend_limit_cents is not None
+        else {}
+    )
     sessions = sdk.beta.agents.sessions
     with _quiet():
         session = sessions.create(environment={"type": "none"}, agent=agent, input=message, **extra)
@@ -113,29 +144,39 @@ def _ask_agent(sdk: Any, message: str, model: str, timeout_s: float,
                 session = sessions.retrieve(session.id)
             turn = next(iter(sessions.turns.list(session.id, order="desc", limit=1).data), None)
             if turn is None or turn.status != "completed":
-                error = getattr(getattr(turn, "error", None), "message", None) or (turn.status if turn else session.status)
+                error = getattr(getattr(turn, "error", None), "message", None) or (
+                    turn.status if turn else session.status
+                )
                 raise OrchestratorError(f"the grader's turn did not complete: {error}")
             usage = turn.usage
             tokens = (usage.total_tokens or 0) if usage else 0
             cost = estimate_cost(model, usage.input_tokens or 0, usage.output_tokens or 0) if usage else None
             items = sessions.turns.items.list(turn.id, session_id=session.id, order="asc", limit=100).data
-            text = "".join(item.output_text for item in items if item.type == "message" and item.role == "assistant")
+            text = "".join(
+                item.output_text for item in items if item.type == "message" and item.role == "assistant"
+            )
         finally:
             with contextlib.suppress(Exception):  # best effort: the grader's own session
                 sessions.delete(session.id)
     return text, tokens, cost
 
 
-def _ask_thread(sdk: Any, assistant_id: str, message: str, model: str, timeout_s: float
-                ) -> tuple[str, int, float | None]:
+def _ask_thread(
+    sdk: Any, assistant_id: str, message: str, model: str, timeout_s: float
+) -> tuple[str, int, float | None]:
     """One run on a new thread of the assistant under test, with the grader's overrides; the thread deleted."""
     from orchestrator.runtime.conversation import _quiet
     from orchestrator.runtime.pricing import estimate_cost
 
     with _quiet():
         run = sdk.beta.threads.create_and_run(
-            assistant_id=assistant_id, model=model, instructions=INSTRUCTIONS, tools=[],
-            response_format=RESPONSE_FORMAT, thread={"messages": [{"role": "user", "content": message}]})
+            assistant_id=assistant_id,
+            model=model,
+            instructions=INSTRUCTIONS,
+            tools=[],
+            response_format=RESPONSE_FORMAT,
+            thread={"messages": [{"role": "user", "content": message}]},
+        )
         try:
             deadline, pause = time.monotonic() + timeout_s, 0.05
             while run.status in ("queued", "in_progress", "cancelling"):

@@ -306,8 +306,11 @@ def _call(name: str, handler: Callable[..., Any], values: dict[str, Any]) -> Inv
         log.debug("handler of %s raised", name, exc_info=True)
         return failure(HANDLER_ERROR, f"{type(exc).__name__}: {exc}")
     if len(output) > MAX_OUTPUT_CHARS:
-        return failure(OUTPUT_TOO_LARGE, f"the handler returned {len(output):,} characters; at most "
-                                         f"{MAX_OUTPUT_CHARS:,} are sent to the model")
+        return failure(
+            OUTPUT_TOO_LARGE,
+            f"the handler returned {len(output):,} characters; at most "
+            f"{MAX_OUTPUT_CHARS:,} are sent to the model",
+        )
     return Invocation(secrets.redact(output), ok=True)
 
 

@@ -89,7 +89,9 @@ class Spend:
     def describe(self) -> str:
         """`session spend $0.02 of $2.50` (`of ...` only with a limit)."""
         spent = "unknown" if self.consumed_cents is None else usd(self.consumed_cents)
-        return f"session spend {spent}" + (f" of {usd(self.limit_cents)}" if self.limit_cents is not None else "")
+        return f"session spend {spent}" + (
+            f" of {usd(self.limit_cents)}" if self.limit_cents is not None else ""
+        )
 
     def to_json(self) -> dict[str, int | None]:
         return {"consumed_cents": self.consumed_cents, "limit_cents": self.limit_cents}

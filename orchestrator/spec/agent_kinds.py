@@ -24,7 +24,9 @@ from orchestrator.spec.loading import Document
 from orchestrator.spec.skill_archive import ArchiveProblem, read_folder
 
 KINDS = ("vault", "skill", "automation")
-CRON_FIELD = re.compile(r"^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?)*$")
+CRON_FIELD = re.compile(
+    r"^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?)*$"
+)
 # the secret-bearing fields of each auth type, as (pointer inside `auth`, wire path)
 SECRET_FIELDS = {
     "static_bearer": ("token",),
@@ -135,10 +137,14 @@ def read_resource(doc: Document, root: Path) -> tuple[ResourceSpec | None, list[
             shown = spec.folder.as_posix()
         spec = replace(spec, folder_shown=shown)
     adopt = doc.data.get("adopt_id")
-    spec = replace(spec, file=doc.display, adopt_id=adopt if isinstance(adopt, str) else None,
-                   name_line=where.line if where else None,
-                   name_column=where.column if where else None,
-                   dependencies=frozenset({doc.path.resolve()}) | folder_files)
+    spec = replace(
+        spec,
+        file=doc.display,
+        adopt_id=adopt if isinstance(adopt, str) else None,
+        name_line=where.line if where else None,
+        name_column=where.column if where else None,
+        dependencies=frozenset({doc.path.resolve()}) | folder_files,
+    )
     return spec, found
 
 
@@ -159,10 +165,13 @@ def _written_secrets(doc: Document) -> list[Diagnostic]:
                 value = value.get(part) if isinstance(value, dict) else None
             if value is not None and not isinstance(value, dict):
                 secrets.register_secret(str(value))
-                found.append(doc.error_at(
-                    f"/credentials/{index}/auth/{pointer}",
-                    f"`{pointer.rsplit('/', 1)[-1]}` holds a value; a secret is never written in a spec",
-                    hint="name where it comes from: {from_env: VARIABLE} or {from_file: /path/outside/the/project}"))
+                found.append(
+                    doc.error_at(
+                        f"/credentials/{index}/auth/{pointer}",
+                        f"`{pointer.rsplit('/', 1)[-1]}` holds a value; a secret is never written in a spec",
+                        hint="name where it comes from: {from_env: VARIABLE} or {from_file: /path/outside/the/project}",
+                    )
+                )
     return found
 
 
@@ -172,7 +181,9 @@ def _vault(doc: Document, data: dict[str, Any], root: Path, found: list[Diagnost
     for index, item in enumerate(data.get("credentials") or []):
         where = f"/credentials/{index}"
         if item["name"] in seen:
-            found.append(doc.error_at(f"{where}/name", f"credential `{item['name']}` is named twice in this vault"))
+            found.append(
+                doc.error_at(f"{where}/name", f"credential `{item['name']}` is named twice in this vault")
+            )
         seen.add(item["name"])
         auth = item["auth"]
         sources: dict[str, SecretSource] = {}
@@ -181,17 +192,40 @@ def _vault(doc: Document, data: dict[str, Any], root: Path, found: list[Diagnost
             problem = source_problem(source, root)
             if problem:
                 key = "from_env" if source.env is not None else "from_file"
-                found.append(doc.error_at(f"{where}/auth/{pointer}/{key}", problem,
-                                          hint="name an environment variable or a file outside the project"))
-        lines = {pointer: found_at.line for pointer in sources
-                 if (found_at := doc.position(f"{where}/auth/{pointer}")) is not None}
-        credentials.append(CredentialSpec(item["name"], int(item.get("revision", 1)), plain, sources,
-                                          dict(item.get("metadata") or {}), lines))
-    return VaultSpec(data["name"], data.get("display_name", data["name"]), tuple(credentials),
-                     dict(data.get("metadata") or {}), doc.path)
+                found.append(
+                    doc.error_at(
+                        f"{where}/auth/{pointer}/{key}",
+                        problem,
+                        hint="name an environment variable or a file outside the project",
+                    )
+                )
+        lines = {
+            pointer: found_at.line
+            for pointer in sources
+            if (found_at := doc.position(f"{where}/auth/{pointer}")) is not None
+        }
+        credentials.append(
+            CredentialSpec(
+                item["name"],
+                int(item.get("revision", 1)),
+                plain,
+                sources,
+                dict(item.get("metadata") or {}),
+                lines,
+            )
+        )
+    return VaultSpec(
+        data["name"],
+        data.get("display_name", data["name"]),
+        tuple(credentials),
+        dict(data.get("metadata") or {}),
+        doc.path,
+    )
 
 
-def _without_secrets(auth: Mapping[str, Any], pointers: Iterable[str], sources: dict[str, SecretSource]) -> dict:
+def _without_secrets(
+    auth: Mapping[str, Any], pointers: Iterable[str], sources: dict[str, SecretSource]
+) -> dict:
     plain = _deep_copy(auth)
     for pointer in pointers:
         parent: Any = plain
@@ -212,7 +246,7 @@ def _deep_copy(value: Any) -> Any:
 
 
 def _skill(doc: Document, data: dict[str, Any], root: Path, found: list[Diagnostic]) -> SkillSpec:
-    folder = (doc.path.parent / data["folder"])
+    folder = doc.path.parent / data["folder"]
     files: dict[str, bytes] = {}
     try:
         files = read_folder(folder, root)
@@ -220,9 +254,17 @@ def _skill(doc: Document, data: dict[str, Any], root: Path, found: list[Diagnost
         found.append(doc.error_at("/folder", f"skill folder `{data['folder']}` {exc}"))
     else:
         front = files["SKILL.md"].decode("utf-8", "replace")
-        if not re.match(r"^---\s*\n(.*\n)?name:\s*\S", front, re.S) or "description:" not in front.split("\n---", 2)[0]:
-            found.append(doc.error_at("/folder", f"`{data['folder']}/SKILL.md` must start with YAML front matter "
-                                      "setting `name` and `description`"))
+        if (
+            not re.match(r"^---\s*\n(.*\n)?name:\s*\S", front, re.S)
+            or "description:" not in front.split("\n---", 2)[0]
+        ):
+            found.append(
+                doc.error_at(
+                    "/folder",
+                    f"`{data['folder']}/SKILL.md` must start with YAML front matter "
+                    "setting `name` and `description`",
+                )
+            )
     return SkillSpec(data["name"], folder, files, int(data.get("keep_versions", 5)), doc.path)
 
 
@@ -233,17 +275,32 @@ def _automation(doc: Document, data: dict[str, Any], root: Path, found: list[Dia
         expression = " ".join(str(data["expression"]).split())
         fields = expression.split()
         if len(fields) != 5 or not all(CRON_FIELD.match(f) for f in fields):
-            found.append(doc.error_at("/expression", f"`{data['expression']}` is not a five-field cron expression",
-                                      hint="minute hour day-of-month month day-of-week, e.g. \"0 7 * * *\""))
+            found.append(
+                doc.error_at(
+                    "/expression",
+                    f"`{data['expression']}` is not a five-field cron expression",
+                    hint='minute hour day-of-month month day-of-week, e.g. "0 7 * * *"',
+                )
+            )
         elif (problem := cron_problem(expression)) is not None:
-            found.append(doc.error_at("/expression", f"`{data['expression']}` is not a valid cron expression: {problem}",
-                                      hint="minute hour day-of-month month day-of-week, e.g. \"0 7 * * *\""))
+            found.append(
+                doc.error_at(
+                    "/expression",
+                    f"`{data['expression']}` is not a valid cron expression: {problem}",
+                    hint='minute hour day-of-month month day-of-week, e.g. "0 7 * * *"',
+                )
+            )
         timezone = data["timezone"]
         try:
             zoneinfo.ZoneInfo(timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            found.append(doc.error_at("/timezone", f"`{timezone}` is not an IANA time zone",
-                                      hint="for example Europe/Madrid or UTC"))
+            found.append(
+                doc.error_at(
+                    "/timezone",
+                    f"`{timezone}` is not an IANA time zone",
+                    hint="for example Europe/Madrid or UTC",
+                )
+            )
     else:
         try:
             moment = datetime.fromisoformat(str(data["run_at"]).replace("Z", "+00:00"))
@@ -256,14 +313,25 @@ def _automation(doc: Document, data: dict[str, Any], root: Path, found: list[Dia
                 run_at = int(moment.timestamp())
     target = data["target"]
     return AutomationSpec(
-        data["name"], data.get("display_name", data["name"]), data["type"], expression, timezone, run_at,
-        bool(data.get("paused", False)), target["agent"], target.get("environment"),
-        tuple(target.get("vaults") or ()), target["input"], dict(data.get("metadata") or {}), doc.path,
+        data["name"],
+        data.get("display_name", data["name"]),
+        data["type"],
+        expression,
+        timezone,
+        run_at,
+        bool(data.get("paused", False)),
+        target["agent"],
+        target.get("environment"),
+        tuple(target.get("vaults") or ()),
+        target["input"],
+        dict(data.get("metadata") or {}),
+        doc.path,
     )
 
 
-def check_references(doc: Document, spec: ResourceSpec,
-                     names: Mapping[str, str | frozenset[str]]) -> list[Diagnostic]:
+def check_references(
+    doc: Document, spec: ResourceSpec, names: Mapping[str, str | frozenset[str]]
+) -> list[Diagnostic]:
     """Unknown spec names an automation refers to (names: spec name -> its kind, or kinds: an assistant on
     an agents target shares its name with the environment template made from its files)."""
     if not isinstance(spec, AutomationSpec):
@@ -277,13 +345,18 @@ def check_references(doc: Document, spec: ResourceSpec,
         known = names.get(name)
         kinds = frozenset({known}) if isinstance(known, str) else frozenset(known or ())
         if kind not in kinds:
-            what = f"is a {'/'.join(sorted(kinds))} spec, not an {kind}" if kinds else "is not a spec of this project"
+            what = (
+                f"is a {'/'.join(sorted(kinds))} spec, not an {kind}"
+                if kinds
+                else "is not a spec of this project"
+            )
             found.append(doc.error_at(pointer, f"`{name}` {what}"))
     return found
 
 
-def check_skill_references(doc: Document, names: Iterable[str], skills: Mapping[str, SkillSpec], *,
-                           skipped: Iterable[str] = ()) -> list[Diagnostic]:
+def check_skill_references(
+    doc: Document, names: Iterable[str], skills: Mapping[str, SkillSpec], *, skipped: Iterable[str] = ()
+) -> list[Diagnostic]:
     """A diagnostic for each name of an environment's `skills` that is not a skill spec deployed here."""
     import difflib
 
@@ -295,17 +368,27 @@ def check_skill_references(doc: Document, names: Iterable[str], skills: Mapping[
         if name in skills:
             continue
         if name in left_out:
-            why = f"skill `{name}` is not deployed to this environment (its `environments` list leaves it out)"
+            why = (
+                f"skill `{name}` is not deployed to this environment (its `environments` list leaves it out)"
+            )
         else:
             close = difflib.get_close_matches(name, list(skills), n=1, cutoff=0.6)
-            why = (f"unknown skill `{name}`" + (f"; did you mean `{close[0]}`?" if close else "")
-                   + " (skill specs: " + (", ".join(f"`{s}`" for s in sorted(skills)) or "none") + ")")
+            why = (
+                f"unknown skill `{name}`"
+                + (f"; did you mean `{close[0]}`?" if close else "")
+                + " (skill specs: "
+                + (", ".join(f"`{s}`" for s in sorted(skills)) or "none")
+                + ")"
+            )
         found.append(doc.error_at(pointer, why, hint="add a spec with `kind: skill` and this name"))
     return found
 
 
-def check_credential_references(doc: Document, tools: Iterable[Mapping[str, Any]], vaults: Mapping[str, VaultSpec],
-                                ) -> tuple[dict[int, str], list[Diagnostic]]:
+def check_credential_references(
+    doc: Document,
+    tools: Iterable[Mapping[str, Any]],
+    vaults: Mapping[str, VaultSpec],
+) -> tuple[dict[int, str], list[Diagnostic]]:
     """Each MCP tool's `credential` (tool index -> `vault/credential`, the canonical form), and a diagnostic
     for a name no vault spec has, or a bare name that more than one vault has."""
     owners: dict[str, list[str]] = {}
@@ -325,17 +408,26 @@ def check_credential_references(doc: Document, tools: Iterable[Mapping[str, Any]
             if vault is not None and any(c.name == cred_name for c in vault.credentials):
                 resolved[index] = wanted
                 continue
-            why = (f"vault `{vault_name}` has no credential `{cred_name}`" if vault is not None
-                   else f"`{vault_name}` is not a vault spec of this project")
+            why = (
+                f"vault `{vault_name}` has no credential `{cred_name}`"
+                if vault is not None
+                else f"`{vault_name}` is not a vault spec of this project"
+            )
         elif len(owners.get(cred_name, [])) == 1:
             resolved[index] = f"{owners[cred_name][0]}/{cred_name}"
             continue
         elif cred_name in owners:
-            why = (f"credential `{cred_name}` is in several vaults ("
-                   + ", ".join(f"`{v}`" for v in sorted(owners[cred_name])) + "); name one as `VAULT/NAME`")
+            why = (
+                f"credential `{cred_name}` is in several vaults ("
+                + ", ".join(f"`{v}`" for v in sorted(owners[cred_name]))
+                + "); name one as `VAULT/NAME`"
+            )
         else:
             known = sorted(f"{v}/{c}" for c, vs in owners.items() for v in vs)
             why = f"no vault spec has a credential `{cred_name}`" + (
-                f" (credentials: {', '.join(f'`{k}`' for k in known)})" if known else " (no vault specs)")
-        found.append(doc.error_at(pointer, why, hint="refer to a credential of a `kind: vault` spec as VAULT/NAME"))
+                f" (credentials: {', '.join(f'`{k}`' for k in known)})" if known else " (no vault specs)"
+            )
+        found.append(
+            doc.error_at(pointer, why, hint="refer to a credential of a `kind: vault` spec as VAULT/NAME")
+        )
     return resolved, found

@@ -19,12 +19,18 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-AGENT_SETTINGS = ("compaction", "multi_agent", "experimental")  # agent create params a spec writes as the SDK does
+AGENT_SETTINGS = (
+    "compaction",
+    "multi_agent",
+    "experimental",
+)  # agent create params a spec writes as the SDK does
 AGENTS_ONLY = frozenset({"agents"})
 
 # top-level spec field -> backends that have it (fields not listed are shared)
 FIELD_BACKENDS: dict[str, frozenset[str]] = {
-    "description": frozenset({"assistants"}),  # agents: metadata `description` with agents.description_to_metadata
+    "description": frozenset(
+        {"assistants"}
+    ),  # agents: metadata `description` with agents.description_to_metadata
     "verbosity": AGENTS_ONLY,
     "service_tier": AGENTS_ONLY,
     "reasoning_summary": AGENTS_ONLY,
@@ -67,8 +73,13 @@ class IgnoredField:
 # One row per field the SDK documents as ignored; tests/agents/test_ignored_fields.py fails, naming the
 # field, when the installed SDK documents one that is not listed here.
 IGNORED_BY_API: tuple[IgnoredField, ...] = (
-    IgnoredField("compaction.async", "/compaction/async", "3.63.0",
-                 "Accepted for compatibility and ignored. Context compaction is always blocking.", AGENTS_ONLY),
+    IgnoredField(
+        "compaction.async",
+        "/compaction/async",
+        "3.63.0",
+        "Accepted for compatibility and ignored. Context compaction is always blocking.",
+        AGENTS_ONLY,
+    ),
 )
 
 
@@ -82,8 +93,11 @@ def ignored_by(backend: str) -> tuple[IgnoredField, ...]:
 def ignored_fields(spec: Mapping[str, Any], backend: str) -> list[tuple[str, str, str]]:
     """(JSON pointer, what, why) for every field of spec that backend's API accepts and ignores."""
     api = API_NAMES.get(backend, f"the {backend} API")
-    return [(row.pointer, f"`{row.wire}`", f"{api} ignores it since openai {row.since} (\"{row.wording}\")")
-            for row in ignored_by(backend) if _has(spec, row.pointer.strip("/").split("/"))]
+    return [
+        (row.pointer, f"`{row.wire}`", f'{api} ignores it since openai {row.since} ("{row.wording}")')
+        for row in ignored_by(backend)
+        if _has(spec, row.pointer.strip("/").split("/"))
+    ]
 
 
 def without_ignored(data: Mapping[str, Any], backend: str, *, wire: bool = False) -> dict[str, Any]:
@@ -124,8 +138,13 @@ def _drop(data: dict[str, Any], keys: list[str]) -> None:
 
 # the fields whose "not deployed" warnings (code `undeployed`) an environment may accept in orchestrator.yaml
 ACCEPTABLE_FIELDS: tuple[str, ...] = (
-    *NOT_DEPLOYED_ON_AGENTS, "functions/*/strict", "knowledge/chunking", "session/spend_limit_usd", "tools/*",
-    "response_format/json_schema", *(row.pointer.strip("/") for row in IGNORED_BY_API),
+    *NOT_DEPLOYED_ON_AGENTS,
+    "functions/*/strict",
+    "knowledge/chunking",
+    "session/spend_limit_usd",
+    "tools/*",
+    "response_format/json_schema",
+    *(row.pointer.strip("/") for row in IGNORED_BY_API),
 )
 
 
@@ -138,17 +157,22 @@ def pointer_matches(pattern: str, pointer: str) -> bool:
 def is_acceptable(pattern: str) -> bool:
     """pattern names a field a target may deploy without, with `*` or an index for a list item."""
     segments = ["*" if part.isdigit() else part for part in pattern.strip("/").split("/")]
-    return any(pointer_matches(known, "/".join(segments)) or "/".join(segments) == known
-               for known in ACCEPTABLE_FIELDS)
+    return any(
+        pointer_matches(known, "/".join(segments)) or "/".join(segments) == known
+        for known in ACCEPTABLE_FIELDS
+    )
 
 
-STRICT_NOT_DEPLOYED = "agent function tools have no `strict` (run and chat still check arguments against the schema)"
+STRICT_NOT_DEPLOYED = (
+    "agent function tools have no `strict` (run and chat still check arguments against the schema)"
+)
 CHUNKING_NOT_DEPLOYED = "knowledge files are searched with commands in the agent's environment, not chunked"
 DESCRIPTION_SETTING = "agents: {description_to_metadata: true}"
 
 
-def unsupported_fields(spec: dict[str, Any], backend: str, *,
-                       description_to_metadata: bool = False) -> list[tuple[str, str, str | None]]:
+def unsupported_fields(
+    spec: dict[str, Any], backend: str, *, description_to_metadata: bool = False
+) -> list[tuple[str, str, str | None]]:
     """(JSON pointer, what, hint or None) for every use in spec of something backend cannot take."""
     found: list[tuple[str, str, str | None]] = []
     for field, backends in FIELD_BACKENDS.items():
@@ -156,9 +180,14 @@ def unsupported_fields(spec: dict[str, Any], backend: str, *,
             continue
         if field == "description" and backend == "agents":
             if not description_to_metadata:
-                found.append(("/description", "`description`",
-                              f"the Agents API has no description; set `{DESCRIPTION_SETTING}` in orchestrator.yaml "
-                              "to deploy it as the agent's metadata key `description`, or remove it"))
+                found.append(
+                    (
+                        "/description",
+                        "`description`",
+                        f"the Agents API has no description; set `{DESCRIPTION_SETTING}` in orchestrator.yaml "
+                        "to deploy it as the agent's metadata key `description`, or remove it",
+                    )
+                )
             continue
         found.append((f"/{field}", f"`{field}`", None))
     for index, tool in enumerate(spec.get("tools") or []):
@@ -185,12 +214,22 @@ def _unplaceable_files(spec: dict[str, Any]) -> list[tuple[str, str, str | None]
     found: list[tuple[str, str, str | None]] = []
     knowledge = spec.get("knowledge")
     if isinstance(knowledge, dict) and "vector_store_id" in knowledge:
-        found.append(("/knowledge/vector_store_id", "`knowledge.vector_store_id` (an existing vector store)",
-                      "an agent reads knowledge files from its environment: list them under `knowledge.files`"))
+        found.append(
+            (
+                "/knowledge/vector_store_id",
+                "`knowledge.vector_store_id` (an existing vector store)",
+                "an agent reads knowledge files from its environment: list them under `knowledge.files`",
+            )
+        )
     for index, item in enumerate(spec.get("code_files") or []):
         if isinstance(item, dict) and "file_id" in item:
-            found.append((f"/code_files/{index}", "a code file given by `file_id`",
-                          "an agent reads code files from its environment: name the file by its path in the project"))
+            found.append(
+                (
+                    f"/code_files/{index}",
+                    "a code file given by `file_id`",
+                    "an agent reads code files from its environment: name the file by its path in the project",
+                )
+            )
     return found
 
 
@@ -198,7 +237,9 @@ def undeployed_fields(spec: dict[str, Any], backend: str) -> list[tuple[str, str
     """(JSON pointer, what, why) for every field deployed without its value: it has no counterpart on backend."""
     if backend != "agents":
         return []
-    found = [(f"/{field}", f"`{field}`", why) for field, why in NOT_DEPLOYED_ON_AGENTS.items() if field in spec]
+    found = [
+        (f"/{field}", f"`{field}`", why) for field, why in NOT_DEPLOYED_ON_AGENTS.items() if field in spec
+    ]
     for index, function in enumerate(spec.get("functions") or []):
         if isinstance(function, dict) and function.get("strict") is True:
             found.append((f"/functions/{index}/strict", "`strict: true` on a function", STRICT_NOT_DEPLOYED))
@@ -210,8 +251,10 @@ def undeployed_fields(spec: dict[str, Any], backend: str) -> list[tuple[str, str
 
 # `session:` settings are run-time settings of the conversations run and chat open, never deployed
 SESSION_SPEND_LIMIT = "/session/spend_limit_usd"
-SPEND_LIMIT_NOT_ON_ASSISTANTS = ("threads and runs have no spend limit; run, chat and send_message ignore it "
-                                 "there (agents targets send it as the session's `spend_control.limit`)")
+SPEND_LIMIT_NOT_ON_ASSISTANTS = (
+    "threads and runs have no spend limit; run, chat and send_message ignore it "
+    "there (agents targets send it as the session's `spend_control.limit`)"
+)
 
 
 def unused_session_settings(spec: dict[str, Any], backend: str) -> list[tuple[str, str, str]]:
@@ -242,8 +285,15 @@ def spend_limit_cents(usd: float) -> int:
 
 def deferred_without_search(spec: dict[str, Any]) -> list[str]:
     """JSON pointers of functions with `defer_loading: true` when no `tool_search` tool can find them."""
-    kinds = {t if isinstance(t, str) else t.get("type") for t in spec.get("tools") or [] if isinstance(t, str | dict)}
+    kinds = {
+        t if isinstance(t, str) else t.get("type")
+        for t in spec.get("tools") or []
+        if isinstance(t, str | dict)
+    }
     if "tool_search" in kinds:
         return []
-    return [f"/functions/{index}/defer_loading" for index, function in enumerate(spec.get("functions") or [])
-            if isinstance(function, dict) and function.get("defer_loading") is True]
+    return [
+        f"/functions/{index}/defer_loading"
+        for index, function in enumerate(spec.get("functions") or [])
+        if isinstance(function, dict) and function.get("defer_loading") is True
+    ]

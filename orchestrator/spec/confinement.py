@@ -94,22 +94,28 @@ def confine(path: Path, root: Path) -> Path:
     try:
         real = resolved(path)
     except (RuntimeError, OSError) as exc:  # a link loop: RuntimeError up to Python 3.12, OSError after
-        raise Refused("cannot be resolved: it is a loop of links", "replace the link with the file or folder itself") \
-            from exc
+        raise Refused(
+            "cannot be resolved: it is a loop of links", "replace the link with the file or folder itself"
+        ) from exc
     text, base = str(real), str(root).rstrip("/") + "/"
     if text.startswith(base):
-        parts: Any = text[len(base):].split("/")  # what relative_to gives, without building paths
+        parts: Any = text[len(base) :].split("/")  # what relative_to gives, without building paths
     elif not real.is_relative_to(root):
         linked = real != Path(os.path.abspath(path))
-        reason = (f"is a link to `{real}`, outside the project folder" if linked
-                  else "is outside the project folder")
+        reason = (
+            f"is a link to `{real}`, outside the project folder"
+            if linked
+            else "is outside the project folder"
+        )
         raise Refused(reason + "; files a project reads must be inside it", _HINT if linked else None)
     else:
         parts = real.relative_to(root).parts
     private = next((part for part in parts if part in PRIVATE_FOLDERS), None)
     if private is not None:
-        raise Refused(f"resolves into `{private}/`, which a project may not read",
-                      "keep the files a spec uses outside `.git/` and `.orchestrator/`")
+        raise Refused(
+            f"resolves into `{private}/`, which a project may not read",
+            "keep the files a spec uses outside `.git/` and `.orchestrator/`",
+        )
     return real
 
 
@@ -124,7 +130,9 @@ def read_confined(path: Path, root: Path, *, limit: int, what: str) -> bytes:
     return read_bounded(confine(path, root), limit=limit, what=what)
 
 
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_OPEN_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+)
 
 
 def _read_plain_file(path: Path, root: Path, limit: int) -> bytes | None:
@@ -148,7 +156,7 @@ def _read_plain_file(path: Path, root: Path, limit: int) -> bytes | None:
         except OSError:
             return None
         base = str(root).rstrip("/") + "/"
-        if not real.startswith(base) or any(part in PRIVATE_FOLDERS for part in real[len(base):].split("/")):
+        if not real.startswith(base) or any(part in PRIVATE_FOLDERS for part in real[len(base) :].split("/")):
             return None
         info = os.fstat(handle)
         if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
@@ -206,8 +214,10 @@ def glob_confined(folder: Path, pattern: str, root: Path) -> list[Path]:
     for directory, subdirs, files in _walk(base):
         visited += len(subdirs) + len(files)
         if visited > MAX_GLOB_ENTRIES:
-            raise Refused(f"visits more than {MAX_GLOB_ENTRIES:,} files and folders",
-                          "narrow the pattern (`**` searches every folder below)")
+            raise Refused(
+                f"visits more than {MAX_GLOB_ENTRIES:,} files and folders",
+                "narrow the pattern (`**` searches every folder below)",
+            )
         relative = Path(directory).relative_to(base).as_posix()
         prefix = "" if relative == "." else relative + "/"
         for name in files:
@@ -245,8 +255,11 @@ def _translate(parts: list[str]) -> str:
         if part == "**":
             pieces.append(r"(?:[^/.][^/]*/)*" + (r"[^/.][^/]*" if last else ""))
             continue
-        pieces.append(("" if part.startswith(".") or not _magic(part[:1]) else r"(?!\.)") + _translate_part(part)
-                      + ("" if last else "/"))
+        pieces.append(
+            ("" if part.startswith(".") or not _magic(part[:1]) else r"(?!\.)")
+            + _translate_part(part)
+            + ("" if last else "/")
+        )
     return "".join(pieces)
 
 
@@ -260,11 +273,11 @@ def _translate_part(part: str) -> str:
         elif ch == "?":
             out.append(r"[^/]")
         elif ch == "[":
-            end = part.find("]", i + 2 if part[i + 1:i + 2] in ("!", "]") else i + 1)
+            end = part.find("]", i + 2 if part[i + 1 : i + 2] in ("!", "]") else i + 1)
             if end == -1:
                 out.append(re.escape(ch))
             else:
-                body = part[i + 1:end]
+                body = part[i + 1 : end]
                 if body.startswith("!"):
                     body = "^" + body[1:]
                 out.append("[" + body.replace("\\", "\\\\") + "]")

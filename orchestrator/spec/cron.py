@@ -13,8 +13,13 @@ from datetime import datetime, tzinfo
 from cronsim import CronSim, CronSimError
 
 FIELDS = ("minute", "hour", "day-of-month", "month", "day-of-week")
-RANGES = {"minute": "0-59", "hour": "0-23", "day-of-month": "1-31", "month": "1-12 or JAN-DEC",
-          "day-of-week": "0-7 or SUN-SAT"}
+RANGES = {
+    "minute": "0-59",
+    "hour": "0-23",
+    "day-of-month": "1-31",
+    "month": "1-12 or JAN-DEC",
+    "day-of-week": "0-7 or SUN-SAT",
+}
 
 
 def cron_problem(expression: str) -> str | None:
@@ -28,9 +33,14 @@ def cron_problem(expression: str) -> str | None:
                 value = expression.split()[index]
                 if name == "day-of-month" and all(part.isdigit() for part in value.replace(",", " ").split()):
                     days = expression.split()[3]
-                    return (f"day-of-month `{value}` never occurs in month `{days}`"
-                            if int(value.split(",")[0]) <= 31 else f"{name} `{value}` is out of range {RANGES[name]}")
-                return f"{name} `{value}` is not valid (expected {RANGES[name]}, `*`, lists, ranges and steps)"
+                    return (
+                        f"day-of-month `{value}` never occurs in month `{days}`"
+                        if int(value.split(",")[0]) <= 31
+                        else f"{name} `{value}` is out of range {RANGES[name]}"
+                    )
+                return (
+                    f"{name} `{value}` is not valid (expected {RANGES[name]}, `*`, lists, ranges and steps)"
+                )
         return reason[0].lower() + reason[1:] if reason else "not a valid cron expression"
     return None
 

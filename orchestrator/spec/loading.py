@@ -100,15 +100,29 @@ class Document:
                 return None
             probe = probe.rsplit("/", 1)[0]
 
-    def error_at(self, pointer: str, message: str, *, key: bool = False, hint: str | None = None) -> Diagnostic:
+    def error_at(
+        self, pointer: str, message: str, *, key: bool = False, hint: str | None = None
+    ) -> Diagnostic:
         where = self.position(pointer, key=key)
-        return error(self.display, message, line=where.line if where else None,
-                     column=where.column if where else None, pointer=pointer, hint=hint)
+        return error(
+            self.display,
+            message,
+            line=where.line if where else None,
+            column=where.column if where else None,
+            pointer=pointer,
+            hint=hint,
+        )
 
     def warning_at(self, pointer: str, message: str, *, hint: str | None = None) -> Diagnostic:
         where = self.position(pointer)
-        return warning(self.display, message, line=where.line if where else None,
-                       column=where.column if where else None, pointer=pointer, hint=hint)
+        return warning(
+            self.display,
+            message,
+            line=where.line if where else None,
+            column=where.column if where else None,
+            pointer=pointer,
+            hint=hint,
+        )
 
 
 class LoadError(Exception):
@@ -117,16 +131,20 @@ class LoadError(Exception):
         self.diagnostic = diagnostic
 
 
-def load_yaml_file(path: Path, display: str | None = None, *, root: Path | None = None,
-                   what: str = "a YAML file") -> Document:
+def load_yaml_file(
+    path: Path, display: str | None = None, *, root: Path | None = None, what: str = "a YAML file"
+) -> Document:
     """Read and parse one YAML file inside root; raise LoadError with a positioned diagnostic on failure.
 
     Without root (a file already read once through the gate) only the size is bounded.
     """
     shown = display or str(path)
     try:
-        raw = (read_confined(path, root, limit=MAX_YAML_BYTES, what=what) if root is not None
-               else read_bounded(path, limit=MAX_YAML_BYTES, what=what))
+        raw = (
+            read_confined(path, root, limit=MAX_YAML_BYTES, what=what)
+            if root is not None
+            else read_bounded(path, limit=MAX_YAML_BYTES, what=what)
+        )
     except Refused as exc:
         raise LoadError(error(shown, f"file {exc.reason}", hint=exc.hint)) from None
     except FileNotFoundError:
@@ -152,8 +170,15 @@ def load_yaml_bytes(raw: bytes, path: Path, display: str) -> Document:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise LoadError(error(display, f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                              line=line, column=column, hint="save the file as UTF-8")) from None
+        raise LoadError(
+            error(
+                display,
+                f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                line=line,
+                column=column,
+                hint="save the file as UTF-8",
+            )
+        ) from None
     if not text.strip():
         raise LoadError(error(display, "file is empty; expected a YAML mapping", line=1, column=1))
     if len(raw) > _PRESCAN_BYTES:
@@ -162,8 +187,11 @@ def load_yaml_bytes(raw: bytes, path: Path, display: str) -> Document:
     try:
         node = loader.get_single_node()
         if node is None:  # no document at all (only comments: whitespace alone was refused above)
-            what = "only comments" if all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()) \
+            what = (
+                "only comments"
+                if all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines())
                 else "no YAML document"
+            )
             raise LoadError(error(display, f"file holds {what}; expected a YAML mapping", line=1, column=1))
         document = Document(path=path, display=display, data=None, source=text)
         if "&" in text:  # an anchor, so maybe aliases: count what they expand to
@@ -200,7 +228,9 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
         return _MAP_TAG if kind is yaml.MappingNode else _SEQ_TAG
 
 
-assert None not in _Loader.yaml_implicit_resolvers and not _Loader.yaml_path_resolvers  # what resolve relies on
+assert (
+    None not in _Loader.yaml_implicit_resolvers and not _Loader.yaml_path_resolvers
+)  # what resolve relies on
 
 
 def _count_events(text: str, display: str) -> None:
@@ -221,8 +251,10 @@ def _count_events(text: str, display: str) -> None:
 
 
 def _too_many() -> str:
-    return (f"the document has more than {MAX_YAML_VALUES:,} values; a spec or project file holds far fewer "
-            "(refused to bound time and memory)")
+    return (
+        f"the document has more than {MAX_YAML_VALUES:,} values; a spec or project file holds far fewer "
+        "(refused to bound time and memory)"
+    )
 
 
 @dataclass(slots=True)
@@ -241,12 +273,23 @@ class _Budget:
         elif self.values <= MAX_YAML_VALUES:
             return  # the common case: nothing aliased, under the limit
         if self.values > MAX_YAML_VALUES:
-            raise _refuse(_too_many() if not self.aliased else
-                          f"YAML aliases expand this document past {MAX_YAML_VALUES:,} values; refused "
-                          "(an alias bomb, or aliases used far more than a spec needs)", node)
-        if self.aliased > 100 and self.values > 1000 and self.aliased / self.values > _allowed_alias_ratio(self.values):
-            raise _refuse("excessive aliasing: most of this document comes from expanding aliases "
-                          "(refused as kubectl's YAML parser does)", node)
+            raise _refuse(
+                _too_many()
+                if not self.aliased
+                else f"YAML aliases expand this document past {MAX_YAML_VALUES:,} values; refused "
+                "(an alias bomb, or aliases used far more than a spec needs)",
+                node,
+            )
+        if (
+            self.aliased > 100
+            and self.values > 1000
+            and self.aliased / self.values > _allowed_alias_ratio(self.values)
+        ):
+            raise _refuse(
+                "excessive aliasing: most of this document comes from expanding aliases "
+                "(refused as kubectl's YAML parser does)",
+                node,
+            )
 
 
 def _allowed_alias_ratio(values: int) -> float:
@@ -258,12 +301,15 @@ def _allowed_alias_ratio(values: int) -> float:
         return 0.10
     return 0.99 - 0.89 * (values - low) / (high - low)
 
+
 # the only collection tags plain YAML needs; `!!set`, `!!omap`, `!!python/...` and custom tags are refused
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _STR_TAG = "tag:yaml.org,2002:str"
-_FLATTENED_TAGS = frozenset(("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"))  # what flatten_mapping rewrites
+_FLATTENED_TAGS = frozenset(
+    ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
+)  # what flatten_mapping rewrites
 _SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
 
 
@@ -289,11 +335,20 @@ def _yaml_diagnostic(display: str, exc: yaml.MarkedYAMLError, text: str) -> Diag
     message = f"invalid YAML: {problem}"
     if context:
         message += f" ({context}"
-        if exc.context_mark is not None and exc.problem_mark is not None and exc.context_mark.line != exc.problem_mark.line:
+        if (
+            exc.context_mark is not None
+            and exc.problem_mark is not None
+            and exc.context_mark.line != exc.problem_mark.line
+        ):
             message += f" started at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
         message += ")"
-    return error(display, message, line=mark.line + 1 if mark else None,
-                 column=mark.column + 1 if mark else None, hint=hint)
+    return error(
+        display,
+        message,
+        line=mark.line + 1 if mark else None,
+        column=mark.column + 1 if mark else None,
+        hint=hint,
+    )
 
 
 def _char_at(text: str, mark: yaml.Mark) -> str:
@@ -335,7 +390,10 @@ def _construct(loader: Any, node: yaml.Node, active: set[int], budget: _Budget) 
 def _construct_collection(loader: Any, node: yaml.Node, active: set[int], budget: _Budget) -> Any:
     if isinstance(node, yaml.MappingNode):
         if node.tag != _MAP_TAG:
-            raise _refuse(f"tag `{_short_tag(node.tag)}` is not allowed; specs are plain YAML (no language-specific tags)", node)
+            raise _refuse(
+                f"tag `{_short_tag(node.tag)}` is not allowed; specs are plain YAML (no language-specific tags)",
+                node,
+            )
         if id(node) in active:
             raise _refuse("recursive alias (an anchor that contains itself)", node)
         active.add(id(node))
@@ -351,14 +409,20 @@ def _construct_collection(loader: Any, node: yaml.Node, active: set[int], budget
                 raise _refuse("mapping keys must be plain scalars", key_node)
             if key in result:
                 earlier = first[key].start_mark
-                raise _refuse(f"duplicate key `{key}` (first defined at line {earlier.line + 1}, "
-                              f"column {earlier.column + 1})", key_node)
+                raise _refuse(
+                    f"duplicate key `{key}` (first defined at line {earlier.line + 1}, "
+                    f"column {earlier.column + 1})",
+                    key_node,
+                )
             first[key] = key_node
             result[key] = _construct(loader, value_node, active, budget)
         active.discard(id(node))
         return result
     if node.tag != _SEQ_TAG:
-        raise _refuse(f"tag `{_short_tag(node.tag)}` is not allowed; specs are plain YAML (no language-specific tags)", node)
+        raise _refuse(
+            f"tag `{_short_tag(node.tag)}` is not allowed; specs are plain YAML (no language-specific tags)",
+            node,
+        )
     if id(node) in active:
         raise _refuse("recursive alias (an anchor that contains itself)", node)
     active.add(id(node))
@@ -397,8 +461,12 @@ def _construct_plain(loader: Any, node: yaml.Node) -> Any:
                 result[key] = _construct_plain(loader, value_node)
         return result
     if kind is _SequenceNode and node.tag == _SEQ_TAG:
-        return [item.value if type(item) is _ScalarNode and item.tag == _STR_TAG else _construct_plain(loader, item)
-                for item in node.value]
+        return [
+            item.value
+            if type(item) is _ScalarNode and item.tag == _STR_TAG
+            else _construct_plain(loader, item)
+            for item in node.value
+        ]
     return _construct_collection(loader, node, set(), _Budget())  # a refused tag: the same message
 
 
@@ -408,8 +476,10 @@ def _duplicate(loader: Any, pairs: Any, key: Any, key_node: yaml.Node) -> Except
             break
         if (earlier.value if earlier.tag == _STR_TAG else loader.construct_object(earlier, deep=True)) == key:
             mark = earlier.start_mark
-            return _refuse(f"duplicate key `{key}` (first defined at line {mark.line + 1}, "
-                           f"column {mark.column + 1})", key_node)
+            return _refuse(
+                f"duplicate key `{key}` (first defined at line {mark.line + 1}, column {mark.column + 1})",
+                key_node,
+            )
     return _refuse(f"duplicate key `{key}`", key_node)  # pragma: no cover (an earlier key equals it)
 
 
@@ -448,16 +518,29 @@ def _children(node: yaml.Node, pointer: str) -> list[tuple[str, yaml.Node | None
             if key_node.tag != _STR_TAG:
                 return None
             key = key_node.value
-            found.append((pointer + "/" + (key.replace("~", "~0").replace("/", "~1") if "~" in key or "/" in key
-                                           else key), key_node, value_node))
+            found.append(
+                (
+                    pointer
+                    + "/"
+                    + (key.replace("~", "~0").replace("/", "~1") if "~" in key or "/" in key else key),
+                    key_node,
+                    value_node,
+                )
+            )
         return found
     if kind is _SequenceNode:
         return [(f"{pointer}/{index}", None, item) for index, item in enumerate(node.value)]
     return []
 
 
-def _walk(loader: Any, node: yaml.Node, pointer: str, values: dict[str, Position], keys: dict[str, Position],
-          active: set[int]) -> None:
+def _walk(
+    loader: Any,
+    node: yaml.Node,
+    pointer: str,
+    values: dict[str, Position],
+    keys: dict[str, Position],
+    active: set[int],
+) -> None:
     """Record where each value and key of a document that loaded stands, visiting the nodes as _construct
     does (merge keys flattened, the first position of a pointer kept)."""
     values.setdefault(pointer, _position(node))
@@ -484,8 +567,13 @@ def _construct_scalar(loader: Any, node: yaml.Node) -> Any:
     if node.tag == _TIMESTAMP_TAG:
         return node.value  # a date stays the text the user wrote; JSON has no date type
     if node.tag not in _SCALAR_TAGS:
-        raise _refuse(f"tag `{_short_tag(node.tag)}` is not allowed here; use a plain string, number, boolean or null", node)
+        raise _refuse(
+            f"tag `{_short_tag(node.tag)}` is not allowed here; use a plain string, number, boolean or null",
+            node,
+        )
     value = loader.construct_object(node, deep=True)
     if isinstance(value, float) and not math.isfinite(value):
-        raise _refuse(f"`{node.value}` is not a finite number; JSON (and the API) cannot carry NaN or infinity", node)
+        raise _refuse(
+            f"`{node.value}` is not a finite number; JSON (and the API) cannot carry NaN or infinity", node
+        )
     return value

@@ -34,7 +34,11 @@ class Target:
     @property
     def backend(self) -> str:
         """Which backend (wire protocol) this target is reconciled with."""
-        return "agents" if self.type == "agents" else ("assistants" if self.type == "assistants" else self.protocol)
+        return (
+            "agents"
+            if self.type == "agents"
+            else ("assistants" if self.type == "assistants" else self.protocol)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +122,7 @@ class Project:
         real = str(resolved(path))
         base = str(self.root).rstrip("/") + "/"
         if real.startswith(base):
-            return real[len(base):]  # what relative_to gives, without building paths
+            return real[len(base) :]  # what relative_to gives, without building paths
         try:
             return str(Path(real).relative_to(self.root))
         except ValueError:
@@ -130,8 +134,11 @@ def _unknown(kind: str, name: str, known: Mapping[str, Any]) -> str:
 
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     defined = ", ".join(f"`{k}`" for k in sorted(known)) or "none"
-    return (f"unknown {kind} `{name}`" + (f"; did you mean `{close[0]}`?" if close else "")
-            + f" ({PROJECT_FILE} defines: {defined})")
+    return (
+        f"unknown {kind} `{name}`"
+        + (f"; did you mean `{close[0]}`?" if close else "")
+        + f" ({PROJECT_FILE} defines: {defined})"
+    )
 
 
 def find_project_root(start: Path) -> Path | None:
@@ -158,8 +165,11 @@ def load_project(root: Path) -> tuple[Project | None, Diagnostics]:
     if not isinstance(document.data, dict):
         from orchestrator.spec.schema_errors import describe_type
 
-        diagnostics.add(document.error_at("", f"expected a mapping at the top of {PROJECT_FILE}, "
-                                              f"got {describe_type(document.data)}"))
+        diagnostics.add(
+            document.error_at(
+                "", f"expected a mapping at the top of {PROJECT_FILE}, got {describe_type(document.data)}"
+            )
+        )
         return None, diagnostics
     diagnostics.extend(schema_diagnostics(document, validator_for("project")))
     if diagnostics.has_errors:
@@ -181,33 +191,50 @@ def _semantic_checks(doc: Document) -> list[Diagnostic]:
     known_targets = set(targets) | ({DEFAULT_TARGET} if DEFAULT_TARGET not in targets else set())
     for env_name, env in environments.items():
         if env["target"] not in known_targets:
-            found.append(doc.error_at(f"/environments/{env_name}/target",
-                                      _unknown("target", env["target"], dict.fromkeys(known_targets)),
-                                      hint=f"define `{env['target']}` under `targets`, or use one of the defined targets"))
+            found.append(
+                doc.error_at(
+                    f"/environments/{env_name}/target",
+                    _unknown("target", env["target"], dict.fromkeys(known_targets)),
+                    hint=f"define `{env['target']}` under `targets`, or use one of the defined targets",
+                )
+            )
     for env_name, env in environments.items():
         found.extend(_acceptance_checks(doc, env_name, env.get("accept") or []))
     for target_name, target in targets.items():
-        db_problem = local_db_problem(target["db"]) if isinstance(target, dict) and isinstance(
-            target.get("db"), str) else None
+        db_problem = (
+            local_db_problem(target["db"])
+            if isinstance(target, dict) and isinstance(target.get("db"), str)
+            else None
+        )
         if db_problem is not None:
-            found.append(doc.error_at(
-                f"/targets/{target_name}/db",
-                f"target `{target_name}`: the local database must be a file in `{STATE_DIR}/` (the git-ignored "
-                f"state folder), not `{shown_name(target['db'])}`: {db_problem}; a committed "
-                "project file cannot put it anywhere else",
-                hint=f"name a file such as `{STATE_DIR}/{target_name}.db`, or keep it elsewhere by setting "
-                     f"{LOCAL_DB_ENV}=PATH in your own environment (not in the repository)"))
+            found.append(
+                doc.error_at(
+                    f"/targets/{target_name}/db",
+                    f"target `{target_name}`: the local database must be a file in `{STATE_DIR}/` (the git-ignored "
+                    f"state folder), not `{shown_name(target['db'])}`: {db_problem}; a committed "
+                    "project file cannot put it anywhere else",
+                    hint=f"name a file such as `{STATE_DIR}/{target_name}.db`, or keep it elsewhere by setting "
+                    f"{LOCAL_DB_ENV}=PATH in your own environment (not in the repository)",
+                )
+            )
         if isinstance(target, dict) and is_sunset(target.get("type"), target.get("base_url")):
-            found.append(doc.warning_at(
-                f"/targets/{target_name}/base_url",
-                f"target `{target_name}`: the Assistants API was sunset on api.openai.com on {ASSISTANTS_SUNSET}; "
-                "an environment that uses this target cannot deploy",
-                hint="use `type: agents` for OpenAI (the same spec deploys as an agent), or point `base_url` "
-                     "at a server that still speaks the Assistants protocol"))
+            found.append(
+                doc.warning_at(
+                    f"/targets/{target_name}/base_url",
+                    f"target `{target_name}`: the Assistants API was sunset on api.openai.com on {ASSISTANTS_SUNSET}; "
+                    "an environment that uses this target cannot deploy",
+                    hint="use `type: agents` for OpenAI (the same spec deploys as an agent), or point `base_url` "
+                    "at a server that still speaks the Assistants protocol",
+                )
+            )
     default_env = data.get("default_environment")
     known_envs = set(environments) or {DEFAULT_ENVIRONMENT}
     if default_env is not None and default_env not in known_envs:
-        found.append(doc.error_at("/default_environment", _unknown("environment", default_env, dict.fromkeys(known_envs))))
+        found.append(
+            doc.error_at(
+                "/default_environment", _unknown("environment", default_env, dict.fromkeys(known_envs))
+            )
+        )
     for key in ("specs", "templates"):
         value = data.get(key)
         if isinstance(value, str) and (Path(value).is_absolute() or ".." in Path(value).parts):
@@ -227,16 +254,21 @@ def _acceptance_checks(doc: Document, env_name: str, entries: list[dict[str, Any
         if is_acceptable(pattern):
             continue
         close = difflib.get_close_matches(pattern.strip("/"), ACCEPTABLE_FIELDS, n=1, cutoff=0.6)
-        found.append(doc.error_at(
-            f"/environments/{env_name}/accept/{index}/field",
-            f"`{pattern}` is not a field any target deploys without"
-            + (f"; did you mean `{close[0]}`?" if close else ""),
-            hint="fields that can be accepted: " + ", ".join(f"`{f}`" for f in ACCEPTABLE_FIELDS)))
+        found.append(
+            doc.error_at(
+                f"/environments/{env_name}/accept/{index}/field",
+                f"`{pattern}` is not a field any target deploys without"
+                + (f"; did you mean `{close[0]}`?" if close else ""),
+                hint="fields that can be accepted: " + ", ".join(f"`{f}`" for f in ACCEPTABLE_FIELDS),
+            )
+        )
     return found
 
 
 ASSISTANTS_SUNSET = "2026-08-26"
-LOCAL_DB_ENV = "ORCHESTRATOR_LOCAL_DB"  # the user's own override of every local target's database (cli reads it)
+LOCAL_DB_ENV = (
+    "ORCHESTRATOR_LOCAL_DB"  # the user's own override of every local target's database (cli reads it)
+)
 
 
 def local_db_problem(db: str) -> str | None:
@@ -275,8 +307,10 @@ def selection_diagnostics(diagnostics: Diagnostics, target: Target) -> Diagnosti
     if not is_sunset(target.type, target.base_url):
         return diagnostics
     pointer = f"/targets/{target.name}/base_url"
-    return Diagnostics(replace(d, severity=Severity.ERROR) if d.pointer == pointer and "sunset" in d.message else d
-                       for d in diagnostics)
+    return Diagnostics(
+        replace(d, severity=Severity.ERROR) if d.pointer == pointer and "sunset" in d.message else d
+        for d in diagnostics
+    )
 
 
 def _folder_checks(root: Path, doc: Document) -> list[Diagnostic]:
@@ -296,8 +330,13 @@ def _folder_checks(root: Path, doc: Document) -> list[Diagnostic]:
             if real.is_dir():
                 os.scandir(real).close()
         except OSError as exc:
-            found.append(doc.error_at(f"/{key}", f"the {key} folder `{value}` cannot be read: {exc.strerror or exc}",
-                                      hint="check its permissions"))
+            found.append(
+                doc.error_at(
+                    f"/{key}",
+                    f"the {key} folder `{value}` cannot be read: {exc.strerror or exc}",
+                    hint="check its permissions",
+                )
+            )
     return found
 
 
@@ -307,12 +346,18 @@ def _build(root: Path, doc: Document) -> Project:
     targets.setdefault(DEFAULT_TARGET, Target(name=DEFAULT_TARGET, type="local"))
     environments_data = data.get("environments") or {DEFAULT_ENVIRONMENT: {"target": DEFAULT_TARGET}}
     environments = {
-        name: Environment(name, env["target"], MappingProxyType(dict(env.get("vars") or {})),
-                          _acceptances(doc, name, env.get("accept") or []), _line(doc, f"/environments/{name}/accept"))
+        name: Environment(
+            name,
+            env["target"],
+            MappingProxyType(dict(env.get("vars") or {})),
+            _acceptances(doc, name, env.get("accept") or []),
+            _line(doc, f"/environments/{name}/accept"),
+        )
         for name, env in environments_data.items()
     }
     default_env = data.get("default_environment") or (
-        DEFAULT_ENVIRONMENT if DEFAULT_ENVIRONMENT in environments else sorted(environments)[0])
+        DEFAULT_ENVIRONMENT if DEFAULT_ENVIRONMENT in environments else sorted(environments)[0]
+    )
     return Project(
         root=root.resolve(),
         name=data["project"],
@@ -334,9 +379,16 @@ def _line(doc: Document, pointer: str) -> int | None:
 
 
 def _acceptances(doc: Document, env_name: str, entries: list[dict[str, Any]]) -> tuple[Acceptance, ...]:
-    return tuple(Acceptance(field=entry["field"], spec=entry.get("spec"), pointer=f"/environments/{env_name}/accept/{i}",
-                            line=_line(doc, f"/environments/{env_name}/accept/{i}"), reason=entry.get("reason"))
-                 for i, entry in enumerate(entries))
+    return tuple(
+        Acceptance(
+            field=entry["field"],
+            spec=entry.get("spec"),
+            pointer=f"/environments/{env_name}/accept/{i}",
+            line=_line(doc, f"/environments/{env_name}/accept/{i}"),
+            reason=entry.get("reason"),
+        )
+        for i, entry in enumerate(entries)
+    )
 
 
 def _target(name: str, spec: dict[str, Any]) -> Target:

@@ -53,8 +53,10 @@ MAX_INT_BITS = 100_000
 MAX_COUNT = 100_000  # slices, batches, lipsum paragraphs: the sandbox's own range limit
 MAX_INDENT = 1_000  # tojson indent
 RENDER_SECONDS = 2.0
-_LIMITS_HINT = ("templates are bounded: 1,000,000 characters per value, 1,000,000 of output, "
-                f"{RENDER_SECONDS:g} s per render")
+_LIMITS_HINT = (
+    "templates are bounded: 1,000,000 characters per value, 1,000,000 of output, "
+    f"{RENDER_SECONDS:g} s per render"
+)
 
 
 class TemplateLimit(SecurityError):
@@ -82,7 +84,9 @@ _BUDGET: ContextVar[_Budget | None] = ContextVar("render_budget", default=None)
 def _tick() -> None:
     budget = _BUDGET.get()
     if budget is not None and time.monotonic() > budget.deadline:
-        raise TemplateLimit(f"rendering took longer than {RENDER_SECONDS:g} s (loops, macros or calls repeat too often)")
+        raise TemplateLimit(
+            f"rendering took longer than {RENDER_SECONDS:g} s (loops, macros or calls repeat too often)"
+        )
 
 
 def weight(value: Any, limit: int = MAX_SEQUENCE) -> int:
@@ -127,8 +131,10 @@ def _measure(value: Any) -> Any:
         if budget is not None:
             budget.built += size
             if budget.built > MAX_BUILT:
-                raise TemplateLimit(f"the template builds more than {MAX_BUILT:,} characters of values in all "
-                                    "(text grown in a loop?); write it out instead, or use `join`")
+                raise TemplateLimit(
+                    f"the template builds more than {MAX_BUILT:,} characters of values in all "
+                    "(text grown in a loop?); write it out instead, or use `join`"
+                )
     return value
 
 
@@ -209,7 +215,9 @@ def _check_str_method(text: str, name: str, args: tuple[Any, ...], kwargs: Mappi
         _check_braces(text, (args, kwargs))
 
 
-def _argument(args: tuple[Any, ...], kwargs: Mapping[str, Any], index: int, name: str, default: Any = None) -> Any:
+def _argument(
+    args: tuple[Any, ...], kwargs: Mapping[str, Any], index: int, name: str, default: Any = None
+) -> Any:
     return args[index] if len(args) > index else kwargs.get(name, default)
 
 
@@ -227,15 +235,23 @@ def _check_filter(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -
     elif name == "format" and isinstance(value, str):
         _check_printf(value, (args[1:], kwargs))
     elif name == "replace":
-        _check_replace(value, _argument(args, kwargs, 1, "old"), _argument(args, kwargs, 2, "new"),
-                       _argument(args, kwargs, 3, "count", None) or -1)
+        _check_replace(
+            value,
+            _argument(args, kwargs, 1, "old"),
+            _argument(args, kwargs, 2, "new"),
+            _argument(args, kwargs, 3, "count", None) or -1,
+        )
     elif name == "join":
         _check_join(_argument(args, kwargs, 1, "d", ""), value)
     elif name == "wordwrap":
         width = _argument(args, kwargs, 1, "width", 79)
         wrap = _argument(args, kwargs, 3, "wrapstring", "\n") or "\n"
-        if isinstance(width, int) and isinstance(value, str) and isinstance(wrap, str) \
-                and len(value) + len(value) // max(width, 1) * len(wrap) > MAX_SEQUENCE:
+        if (
+            isinstance(width, int)
+            and isinstance(value, str)
+            and isinstance(wrap, str)
+            and len(value) + len(value) // max(width, 1) * len(wrap) > MAX_SEQUENCE
+        ):
             raise _too_big("the result of `wordwrap`")
     elif name in ("slice", "batch"):
         count = _argument(args, kwargs, 1, "slices" if name == "slice" else "linecount")
@@ -254,7 +270,9 @@ def _check_filter(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -
 
 
 def _bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
-    passes = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0  # context, eval context or environment
+    passes = (
+        1 if getattr(func, "jinja_pass_arg", None) is not None else 0
+    )  # context, eval context or environment
 
     @functools.wraps(func)
     def bounded(*args: Any, **kwargs: Any) -> Any:
@@ -277,10 +295,15 @@ class _BoundedCodeGenerator(CodeGenerator):
     def visit_For(self, node: nodes.For, frame: Frame) -> None:
         """`for x in xs` walks `environment.guard_loop(xs)`, so every step counts against the render's time."""
         line = node.iter.lineno
-        guarded = nodes.Call(nodes.EnvironmentAttribute("guard_loop", lineno=line), [node.iter], [], None, None,
-                             lineno=line)
-        super().visit_For(nodes.For(node.target, guarded, node.body, node.else_, node.test, node.recursive,
-                                    lineno=node.lineno), frame)
+        guarded = nodes.Call(
+            nodes.EnvironmentAttribute("guard_loop", lineno=line), [node.iter], [], None, None, lineno=line
+        )
+        super().visit_For(
+            nodes.For(
+                node.target, guarded, node.body, node.else_, node.test, node.recursive, lineno=node.lineno
+            ),
+            frame,
+        )
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         if frame.eval_ctx.volatile:
@@ -320,17 +343,26 @@ class BoundedSandbox(SandboxedEnvironment):
         _tick()
         if operator == "*":
             for sequence, count in ((left, right), (right, left)):
-                if isinstance(sequence, str | list | tuple) and isinstance(count, int) \
-                        and weight(sequence) * max(count, 0) > MAX_SEQUENCE:
+                if (
+                    isinstance(sequence, str | list | tuple)
+                    and isinstance(count, int)
+                    and weight(sequence) * max(count, 0) > MAX_SEQUENCE
+                ):
                     raise TemplateLimit(f"the template builds a sequence longer than {MAX_SEQUENCE:,} items")
-            if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+            if (
+                isinstance(left, int)
+                and isinstance(right, int)
+                and left.bit_length() + right.bit_length() > MAX_INT_BITS
+            ):
                 raise TemplateLimit(f"the template builds a number of more than {MAX_INT_BITS:,} bits")
         elif operator == "**" and isinstance(right, int | float):
             if abs(right) > MAX_EXPONENT:
                 raise SecurityError(f"the template raises to a power above {MAX_EXPONENT:,}")
             if isinstance(left, int) and right > 0 and left.bit_length() * right > MAX_INT_BITS:
                 raise TemplateLimit(f"the template builds a number of more than {MAX_INT_BITS:,} bits")
-        elif operator == "+" and isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+        elif (
+            operator == "+" and isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple)
+        ):
             if weight(left) + weight(right) > MAX_SEQUENCE:
                 raise _too_big("text or a list joined with `+`")
         elif operator == "%" and isinstance(left, str):
@@ -363,7 +395,9 @@ class ConfinedLoader(jinja2.FileSystemLoader):
         self.folder = folder
         self.root = root
 
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
         path = self.folder.joinpath(*split_template_path(template))  # `..` is TemplateNotFound
         try:
             raw = read_confined(path, self.root, limit=MAX_TEMPLATE_BYTES, what="a template")
@@ -417,8 +451,10 @@ class Renderer:
     def _check_name(self, name: str) -> str | None:
         written = Path(os.path.normpath(self.templates_dir / name))
         if Path(name).is_absolute() or not written.is_relative_to(self.templates_dir):
-            return (f"template `{name}` is outside the templates folder `{self.display('')}`; "
-                    "template paths are relative to it and cannot leave it")
+            return (
+                f"template `{name}` is outside the templates folder `{self.display('')}`; "
+                "template paths are relative to it and cannot leave it"
+            )
         try:
             candidate = confine(written, self.display_root)
         except Refused as exc:
@@ -459,19 +495,34 @@ class Renderer:
 
     def render_inline(self, source: str, variables: Mapping[str, Any], *, origin: Diagnostic) -> Rendered:
         if len(source) > MAX_TEMPLATE_BYTES:
-            raise RenderError(_with_message(origin, f"the inline template is {len(source):,} characters long; "
-                                            f"the limit is {MAX_TEMPLATE_BYTES:,}"))
+            raise RenderError(
+                _with_message(
+                    origin,
+                    f"the inline template is {len(source):,} characters long; "
+                    f"the limit is {MAX_TEMPLATE_BYTES:,}",
+                )
+            )
         text = self._render(lambda: self._load_inline(source, origin), variables, origin, None)
-        deps = frozenset().union(*(self.dependencies(n) for n in _referenced(self.env, source))) if "{%" in source else frozenset()
+        deps = (
+            frozenset().union(*(self.dependencies(n) for n in _referenced(self.env, source)))
+            if "{%" in source
+            else frozenset()
+        )
         return Rendered(text, deps)
 
     def _load_inline(self, source: str, origin: Diagnostic) -> jinja2.Template:
         try:
             return self.env.from_string(source)
         except jinja2.TemplateSyntaxError as exc:
-            raise RenderError(_with_message(origin, f"template syntax error: {exc.message} (line {exc.lineno} of the inline template)")) from None
+            raise RenderError(
+                _with_message(
+                    origin, f"template syntax error: {exc.message} (line {exc.lineno} of the inline template)"
+                )
+            ) from None
         except (RecursionError, MemoryError):
-            raise RenderError(_with_message(origin, "the inline template is nested too deeply to compile")) from None
+            raise RenderError(
+                _with_message(origin, "the inline template is nested too deeply to compile")
+            ) from None
 
     def dependencies(self, name: str) -> frozenset[str]:
         """name plus every template it includes, imports or extends, transitively."""
@@ -498,25 +549,40 @@ class Renderer:
         """Drop the dependency cache (after template files changed on disk)."""
         self._dependency_cache.clear()
 
-    def _render(self, load: Callable[[], jinja2.Template], variables: Mapping[str, Any], origin: Diagnostic,
-                name: str | None) -> str:
+    def _render(
+        self,
+        load: Callable[[], jinja2.Template],
+        variables: Mapping[str, Any],
+        origin: Diagnostic,
+        name: str | None,
+    ) -> str:
         """Compile (constant folding runs template code too) and render, within the render's bounds."""
         budget = _BUDGET.set(_Budget(deadline=time.monotonic() + RENDER_SECONDS))
         try:
             return self._generate(load(), variables)
         except TemplateLimit as exc:
-            raise RenderError(self._runtime(exc, f"template refused: {exc}", origin, name, hint=_LIMITS_HINT)) from None
+            raise RenderError(
+                self._runtime(exc, f"template refused: {exc}", origin, name, hint=_LIMITS_HINT)
+            ) from None
         except TemplateRefused as exc:
-            raise RenderError(self._runtime(exc, f"template {exc.refused.message(exc.name)}", origin, name,
-                                            hint=exc.refused.hint)) from None
+            raise RenderError(
+                self._runtime(
+                    exc, f"template {exc.refused.message(exc.name)}", origin, name, hint=exc.refused.hint
+                )
+            ) from None
         except jinja2.UndefinedError as exc:
             message, token, hint = _undefined(exc, variables)
             raise RenderError(self._runtime(exc, message, origin, name, token=token, hint=hint)) from None
         except SecurityError as exc:
             attribute = re.search(r"attribute '([^']+)'", str(exc))
-            message = (f"the sandbox blocked access to `{attribute.group(1)}`; templates cannot reach Python internals"
-                       if attribute else f"the sandbox blocked an unsafe operation: {str(exc).rstrip('.')}")
-            raise RenderError(self._runtime(exc, message, origin, name, token=attribute.group(1) if attribute else None)) from None
+            message = (
+                f"the sandbox blocked access to `{attribute.group(1)}`; templates cannot reach Python internals"
+                if attribute
+                else f"the sandbox blocked an unsafe operation: {str(exc).rstrip('.')}"
+            )
+            raise RenderError(
+                self._runtime(exc, message, origin, name, token=attribute.group(1) if attribute else None)
+            ) from None
         except jinja2.TemplateSyntaxError as exc:
             raise RenderError(self._syntax(exc, origin)) from None
         except jinja2.TemplateNotFound as exc:
@@ -526,12 +592,23 @@ class Renderer:
         except RecursionError:
             raise RenderError(_with_message(origin, "template recursion is too deep")) from None
         except MemoryError:
-            raise RenderError(_with_message(origin, "template refused: rendering ran out of memory")) from None
+            raise RenderError(
+                _with_message(origin, "template refused: rendering ran out of memory")
+            ) from None
         except UnicodeDecodeError:
             raise RenderError(_with_message(origin, "a template it includes is not valid UTF-8")) from None
-        except (TypeError, ValueError, ZeroDivisionError, AttributeError, LookupError, OverflowError,
-                AssertionError) as exc:  # jinja's filters assert on their arguments (`truncate`)
-            raise RenderError(self._runtime(exc, f"template error: {type(exc).__name__}: {exc}", origin, name)) from None
+        except (
+            TypeError,
+            ValueError,
+            ZeroDivisionError,
+            AttributeError,
+            LookupError,
+            OverflowError,
+            AssertionError,
+        ) as exc:  # jinja's filters assert on their arguments (`truncate`)
+            raise RenderError(
+                self._runtime(exc, f"template error: {type(exc).__name__}: {exc}", origin, name)
+            ) from None
         finally:
             _BUDGET.reset(budget)
 
@@ -543,8 +620,10 @@ class Renderer:
         for chunk in template.generate(dict(variables)):
             size += len(chunk)
             if size > MAX_OUTPUT:
-                raise TemplateLimit(f"the rendered instructions exceed {MAX_OUTPUT:,} characters (rendering "
-                                    "stopped); the API allows 256,000")
+                raise TemplateLimit(
+                    f"the rendered instructions exceed {MAX_OUTPUT:,} characters (rendering "
+                    "stopped); the API allows 256,000"
+                )
             chunks.append(chunk)
             _tick()
         return "".join(chunks)
@@ -556,8 +635,16 @@ class Renderer:
             return error(shown, message, line=exc.lineno, hint=_used_by(origin))
         return _with_message(origin, message)
 
-    def _runtime(self, exc: BaseException, message: str, origin: Diagnostic, name: str | None, *,
-                 token: str | None = None, hint: str | None = None) -> Diagnostic:
+    def _runtime(
+        self,
+        exc: BaseException,
+        message: str,
+        origin: Diagnostic,
+        name: str | None,
+        *,
+        token: str | None = None,
+        hint: str | None = None,
+    ) -> Diagnostic:
         """Locate a render-time error in the template chain: where the offending name is written, else innermost.
 
         An undefined value is raised where it is printed, which for a macro argument or an included
@@ -570,18 +657,27 @@ class Renderer:
         if frames:
             at = len(frames) - 1
             if token:
-                named = [i for i, (filename, line) in enumerate(frames) if self._column(filename, line, token)]
+                named = [
+                    i for i, (filename, line) in enumerate(frames) if self._column(filename, line, token)
+                ]
                 if named:
                     at = named[-1]
             filename, line = frames[at]
             if len(frames) > 1:
                 chain = [f"{self.display(f)}:{n}" for f, n in reversed(frames)]
                 message += f" (in {chain[0]}, " + ", ".join(f"from {place}" for place in chain[1:]) + ")"
-            return error(self.display(filename), message, line=line, column=self._column(filename, line, token),
-                         hint=full_hint)
+            return error(
+                self.display(filename),
+                message,
+                line=line,
+                column=self._column(filename, line, token),
+                hint=full_hint,
+            )
         if name is not None:
             return error(self.display(name), message, hint=full_hint)
-        return Diagnostic(origin.file, origin.line, origin.column, origin.pointer, message, origin.severity, hint)
+        return Diagnostic(
+            origin.file, origin.line, origin.column, origin.pointer, message, origin.severity, hint
+        )
 
     def _column(self, filename: str, line: int, token: str | None) -> int | None:
         """Where token first appears on that line of the template (Jinja reports lines only)."""
@@ -598,25 +694,42 @@ class Renderer:
         return found.start() + 1 if found else None
 
 
-def _undefined(exc: jinja2.UndefinedError, variables: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
+def _undefined(
+    exc: jinja2.UndefinedError, variables: Mapping[str, Any]
+) -> tuple[str, str | None, str | None]:
     """(message, offending name, hint) for an undefined variable or attribute."""
     text = exc.message or str(exc)
     variable = re.fullmatch(r"'([^']+)' is undefined", text)
     if variable:
         name = variable.group(1)
         close = difflib.get_close_matches(name, list(variables), n=1, cutoff=0.6)
-        hint = f"did you mean `{close[0]}`?" if close else (
-            "defined variables: " + ", ".join(f"`{v}`" for v in sorted(variables)) if variables else None)
-        return (f"undefined variable `{name}`; set it in the spec's `instructions.vars`, the environment's `vars` "
-                "or the project's `vars`", name, hint)
+        hint = (
+            f"did you mean `{close[0]}`?"
+            if close
+            else (
+                "defined variables: " + ", ".join(f"`{v}`" for v in sorted(variables)) if variables else None
+            )
+        )
+        return (
+            f"undefined variable `{name}`; set it in the spec's `instructions.vars`, the environment's `vars` "
+            "or the project's `vars`",
+            name,
+            hint,
+        )
     attribute = re.fullmatch(r"'(.+)' has no attribute '([^']+)'", text)
     if attribute:
-        return f"undefined attribute `{attribute.group(2)}` of a value of type {attribute.group(1)}", attribute.group(2), None
+        return (
+            f"undefined attribute `{attribute.group(2)}` of a value of type {attribute.group(1)}",
+            attribute.group(2),
+            None,
+        )
     return f"undefined value: {text}", None, None
 
 
 def _used_by(origin: Diagnostic) -> str:
-    return f"rendering the instructions of {origin.location()}" + (f" [{origin.pointer}]" if origin.pointer else "")
+    return f"rendering the instructions of {origin.location()}" + (
+        f" [{origin.pointer}]" if origin.pointer else ""
+    )
 
 
 def _template_frames(tb: Any, templates_dir: Path) -> list[tuple[str, int]]:
@@ -626,7 +739,7 @@ def _template_frames(tb: Any, templates_dir: Path) -> list[tuple[str, int]]:
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if filename.startswith(root):
-            frame = (filename[len(root):], tb.tb_lineno)
+            frame = (filename[len(root) :], tb.tb_lineno)
             if not frames or frames[-1] != frame:
                 frames.append(frame)
         tb = tb.tb_next
@@ -657,9 +770,18 @@ def _referenced(env: jinja2.Environment, source: str) -> list[str]:
 
 
 def _refused(origin: Diagnostic, exc: TemplateRefused) -> Diagnostic:
-    return Diagnostic(origin.file, origin.line, origin.column, origin.pointer,
-                      f"template {exc.refused.message(exc.name)}", origin.severity, exc.refused.hint)
+    return Diagnostic(
+        origin.file,
+        origin.line,
+        origin.column,
+        origin.pointer,
+        f"template {exc.refused.message(exc.name)}",
+        origin.severity,
+        exc.refused.hint,
+    )
 
 
 def _with_message(origin: Diagnostic, message: str) -> Diagnostic:
-    return Diagnostic(origin.file, origin.line, origin.column, origin.pointer, message, origin.severity, origin.hint)
+    return Diagnostic(
+        origin.file, origin.line, origin.column, origin.pointer, message, origin.severity, origin.hint
+    )

@@ -14,23 +14,34 @@ from orchestrator.spec.loading import Document
 if TYPE_CHECKING:  # jsonschema is imported by whoever builds the validator; keep this module cheap to import
     from jsonschema.exceptions import ValidationError
 
-JSON_TYPES = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer",
-              float: "a number", type(None): "null"}
-SCHEMA_TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string", "boolean": "a boolean",
-                     "integer": "an integer", "number": "a number", "null": "null"}
+JSON_TYPES = {
+    dict: "a mapping",
+    list: "a list",
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    type(None): "null",
+}
+SCHEMA_TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "boolean": "a boolean",
+    "integer": "an integer",
+    "number": "a number",
+    "null": "null",
+}
 
 # what a pattern means, in words (the schema's own `description` is used for other patterns)
 PATTERN_WORDS = {
-    "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$":
-        "lowercase letters, digits and dashes, starting and ending with a letter or digit, at most 64 characters",
+    "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$": "lowercase letters, digits and dashes, starting and ending with a letter or digit, at most 64 characters",
     "^[A-Za-z0-9_-]{1,64}$": "letters, digits, underscores and dashes, at most 64 characters",
     "^[A-Za-z_][A-Za-z0-9_]*$": "a letter or underscore, then letters, digits or underscores",
     "^https?://": "an http:// or https:// URL",
     "^vs_[A-Za-z0-9_-]+$": "a vector store id such as `vs_abc123`",
-    "^(?![/\\\\])(?![A-Za-z]:)(?!(.*[/\\\\])?\\.\\.([/\\\\]|$))[^\\u0000]+$":
-        "a path relative to the project folder, without `..`",  # saved plans: knowledge and code files
-    "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$":
-        "`package.module:function`",
+    "^(?![/\\\\])(?![A-Za-z]:)(?!(.*[/\\\\])?\\.\\.([/\\\\]|$))[^\\u0000]+$": "a path relative to the project folder, without `..`",  # saved plans: knowledge and code files
+    "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$": "`package.module:function`",
 }
 
 
@@ -55,7 +66,9 @@ def schema_diagnostics(document: Document, validator: Any, base_pointer: str = "
     """Every schema violation in document.data, each at its own line and column."""
     if surely_valid(validator.schema, document.data):
         return []
-    problems = dict.fromkeys(p for err in validator.iter_errors(document.data) for p in explain(err, base_pointer))
+    problems = dict.fromkeys(
+        p for err in validator.iter_errors(document.data) for p in explain(err, base_pointer)
+    )
     return [document.error_at(p.pointer, p.message, key=p.at_key, hint=p.hint) for p in problems]
 
 
@@ -104,7 +117,11 @@ def subject(pointer: str) -> str:
     parent, _, last = pointer.rpartition("/")
     last = last.replace("~1", "/").replace("~0", "~")
     if last.isdigit():
-        return f"item {int(last) + 1} of `{parent.rpartition('/')[2] or parent}`" if parent else f"item {int(last) + 1}"
+        return (
+            f"item {int(last) + 1} of `{parent.rpartition('/')[2] or parent}`"
+            if parent
+            else f"item {int(last) + 1}"
+        )
     return f"`{last}`"
 
 
@@ -120,12 +137,18 @@ def _diagnose(err: ValidationError, base: str) -> Iterator[Problem]:
     if validator in ("oneOf", "anyOf") and err.context:
         combined = _all_branches_mismatch_type(err)
         if combined is not None:
-            yield Problem(pointer, f"{subject(pointer)} must be {combined}, got {describe_type(instance)}{_got(instance)}")
+            yield Problem(
+                pointer,
+                f"{subject(pointer)} must be {combined}, got {describe_type(instance)}{_got(instance)}",
+            )
             return
         needed = _only_missing_keys(err)
         if needed is not None:
-            options = " or ".join(f"`{k}`" for k in needed) if len(needed) < 3 else (
-                ", ".join(f"`{k}`" for k in needed[:-1]) + f" or `{needed[-1]}`")
+            options = (
+                " or ".join(f"`{k}`" for k in needed)
+                if len(needed) < 3
+                else (", ".join(f"`{k}`" for k in needed[:-1]) + f" or `{needed[-1]}`")
+            )
             yield Problem(pointer, f"{subject(pointer)} needs {options}")
             return
         yield from _diagnose(_best_branch_error(err), base)
@@ -139,9 +162,18 @@ def _diagnose(err: ValidationError, base: str) -> Iterator[Problem]:
             expected = ", ".join(f"`{k}`" for k in known)
             where = f" in {subject(pointer)}" if pointer else ""
             message = f"unknown key `{key}`{where}" + (
-                f"; did you mean `{hint}`?" if hint else f"; expected one of {expected}" if known else "; no keys are allowed here")
-            yield Problem(pointer_join(pointer, key), message, at_key=True,
-                          hint=f"rename it to `{hint}`" if hint else None)
+                f"; did you mean `{hint}`?"
+                if hint
+                else f"; expected one of {expected}"
+                if known
+                else "; no keys are allowed here"
+            )
+            yield Problem(
+                pointer_join(pointer, key),
+                message,
+                at_key=True,
+                hint=f"rename it to `{hint}`" if hint else None,
+            )
         return
     if validator == "required":
         missing = [k for k in err.validator_value if isinstance(instance, dict) and k not in instance]
@@ -154,9 +186,12 @@ def _diagnose(err: ValidationError, base: str) -> Iterator[Problem]:
         return
     if validator == "not" and "then" in err.relative_schema_path and isinstance(instance, dict):
         kind = instance.get("type")
-        yield Problem(pointer, f"{subject(pointer)} has keys that a target of type `{kind}` does not take",
-                      hint="`local` targets take `protocol` and `db`; `assistants` and `agents` targets take "
-                                "`base_url` and `api_key_env`")
+        yield Problem(
+            pointer,
+            f"{subject(pointer)} has keys that a target of type `{kind}` does not take",
+            hint="`local` targets take `protocol` and `db`; `assistants` and `agents` targets take "
+            "`base_url` and `api_key_env`",
+        )
         return
     yield Problem(pointer, _message(err, instance, schema, pointer))
 
@@ -191,8 +226,12 @@ def _message(err: ValidationError, instance: Any, schema: dict[str, Any], pointe
     if v == "const":
         return f"{what} must be `{val}`, got `{instance}`"
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        relation = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "greater than",
-                    "exclusiveMaximum": "less than"}[v]
+        relation = {
+            "minimum": "at least",
+            "maximum": "at most",
+            "exclusiveMinimum": "greater than",
+            "exclusiveMaximum": "less than",
+        }[v]
         return f"{what} must be {relation} {val}, got {instance}"
     if v == "maxLength":
         return f"{what} is {len(instance):,} characters long; the limit is {val:,}"
@@ -204,7 +243,10 @@ def _message(err: ValidationError, instance: Any, schema: dict[str, Any], pointe
         return f"{what} must have at least {val} item{'s' if val != 1 else ''}"
     if v == "maxProperties":
         return f"{what} has {len(instance)} keys; the limit is {val}" + (
-            " (the API allows 16 metadata pairs and the orchestrator reserves 2 for ownership)" if val == 14 else "")
+            " (the API allows 16 metadata pairs and the orchestrator reserves 2 for ownership)"
+            if val == 14
+            else ""
+        )
     if v == "minProperties":
         return f"{what} must have at least {val} key{'s' if val != 1 else ''}"
     if v == "pattern":
@@ -242,7 +284,9 @@ def _pattern_words(pattern: str, schema: dict[str, Any]) -> str:
     if words:
         return words
     description = schema.get("description")
-    return f"{description.rstrip('.')} (pattern `{pattern}`)" if description else f"a value matching `{pattern}`"
+    return (
+        f"{description.rstrip('.')} (pattern `{pattern}`)" if description else f"a value matching `{pattern}`"
+    )
 
 
 def _got(instance: Any) -> str:
@@ -281,7 +325,11 @@ def _all_branches_mismatch_type(err: ValidationError) -> str | None:
         root = [e for e in errors if not e.relative_path]
         if not any(e.validator in ("type", "enum", "const") for e in root):
             return None
-        if isinstance(branch, dict) and "enum" in branch and any(_same_kind(err.instance, o) for o in branch["enum"]):
+        if (
+            isinstance(branch, dict)
+            and "enum" in branch
+            and any(_same_kind(err.instance, o) for o in branch["enum"])
+        ):
             return None  # a string that is not one of the names: the enum branch's message says more
         if not isinstance(branch, dict):
             return None
@@ -314,13 +362,17 @@ def _only_missing_keys(err: ValidationError) -> list[str] | None:
     for errors in _branches(err).values():
         if any(e.validator == "type" and not e.relative_path for e in errors):
             continue  # a branch for another type of value
-        if not errors or any(e.validator not in ("required", "additionalProperties") or e.relative_path for e in errors):
+        if not errors or any(
+            e.validator not in ("required", "additionalProperties") or e.relative_path for e in errors
+        ):
             return None
         if not any(e.validator == "required" for e in errors):
             return None  # this branch only objects to extra keys: it is the one meant
         for e in errors:
             if e.validator == "required":
-                keys.extend(k for k in e.validator_value if isinstance(e.instance, dict) and k not in e.instance)
+                keys.extend(
+                    k for k in e.validator_value if isinstance(e.instance, dict) and k not in e.instance
+                )
     return list(dict.fromkeys(keys)) or None
 
 
@@ -335,8 +387,14 @@ def _best_branch_error(err: ValidationError) -> ValidationError:
         shallow = [e for e in errors if list(e.relative_path) in ([], ["type"])]
         wrong_type = sum(1 for e in shallow if e.validator == "type")
         wrong_discriminator = sum(1 for e in shallow if e.validator in ("const", "enum"))
-        missing_type = sum(1 for e in errors if e.validator == "required" and "type" in (e.validator_value or [])
-                           and isinstance(e.instance, dict) and "type" not in e.instance)
+        missing_type = sum(
+            1
+            for e in errors
+            if e.validator == "required"
+            and "type" in (e.validator_value or [])
+            and isinstance(e.instance, dict)
+            and "type" not in e.instance
+        )
         depth = max((len(e.relative_path) for e in errors), default=0)
         return (wrong_type, wrong_discriminator + missing_type, -depth, len(errors))
 

@@ -8,7 +8,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-SCHEMA_FILES = {"spec": "spec.schema.json", "environment": "environment.schema.json", "project": "project.schema.json", "plan": "plan.schema.json"}
+SCHEMA_FILES = {
+    "spec": "spec.schema.json",
+    "environment": "environment.schema.json",
+    "project": "project.schema.json",
+    "plan": "plan.schema.json",
+}
 # the other Agents API resource kinds, one schema each (chosen by the spec's `kind`)
 SCHEMA_FILES.update({kind: f"{kind}.schema.json" for kind in ("vault", "skill", "automation")})
 SCHEMA_FILES["test"] = "test.schema.json"  # behaviour tests (kind: test), never deployed

@@ -57,15 +57,19 @@ def read_folder(folder: Path, root: Path) -> dict[str, bytes]:
         for name in sorted(dirs):
             if name not in SKIPPED and os.path.islink(os.path.join(base, name)):
                 relative = (Path(base) / name).relative_to(real).as_posix()
-                raise ArchiveProblem(f"holds `{shown_name(relative)}`, a link to a folder: a skill's folders are "
-                                     "read only as real folders (copy the folder in instead of linking to it)")
+                raise ArchiveProblem(
+                    f"holds `{shown_name(relative)}`, a link to a folder: a skill's folders are "
+                    "read only as real folders (copy the folder in instead of linking to it)"
+                )
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED)
         for name in sorted((*names, *dirs)):
             relative = (Path(base) / name).relative_to(real).as_posix()
             problem = name_problem(name, portable=False)
             if problem is not None:
-                raise ArchiveProblem(f"holds `{shown_name(relative)}`, whose name {problem}; rename it (such a name "
-                                     "cannot be uploaded, shown or checked out everywhere)")
+                raise ArchiveProblem(
+                    f"holds `{shown_name(relative)}`, whose name {problem}; rename it (such a name "
+                    "cannot be uploaded, shown or checked out everywhere)"
+                )
         for name in sorted(names):
             if name in SKIPPED:
                 continue
@@ -115,7 +119,7 @@ def content_digest(digests: Mapping[str, str]) -> str:
 
 def _entries(archive: zipfile.ZipFile) -> list[tuple[str, zipfile.ZipInfo]]:
     """(path inside the skill, entry) for each file: below the one top folder, or at the root of the zip."""
-    entries = [info for info in archive.infolist()[:MAX_FILES + 1] if not info.is_dir()]
+    entries = [info for info in archive.infolist()[: MAX_FILES + 1] if not info.is_dir()]
     tops = {info.filename.split("/", 1)[0] for info in entries if "/" in info.filename}
     nested = len(tops) == 1 and all("/" in info.filename for info in entries)
     return [(info.filename.split("/", 1)[1] if nested else info.filename, info) for info in entries]

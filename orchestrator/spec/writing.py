@@ -28,15 +28,26 @@ from orchestrator.constants import STATE_DIR
 from orchestrator.errors import OrchestratorError
 
 MAX_NAME_BYTES = 200  # one part of a path; file systems stop at 255 bytes, and a suffix may be added
-WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", "clock$", "conin$", "conout$"}
-                             | {f"{device}{n}" for device in ("com", "lpt") for n in (*"123456789", "¹", "²", "³")})
+WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", "clock$", "conin$", "conout$"}
+    | {f"{device}{n}" for device in ("com", "lpt") for n in (*"123456789", "¹", "²", "³")}
+)
 WINDOWS_FORBIDDEN = frozenset('<>:"|?*')
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})  # controls, format, unpaired, ...
-_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-_FILE_FLAGS = (os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-               | getattr(os, "O_CLOEXEC", 0))
+_DIR_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+)
+_FILE_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
 _DIR_FD = os.open in os.supports_dir_fd and os.mkdir in os.supports_dir_fd
-_LINK_HINT = "a path the tool writes may not pass through a link; replace the link with a real folder or remove it"
+_LINK_HINT = (
+    "a path the tool writes may not pass through a link; replace the link with a real folder or remove it"
+)
 
 
 class WriteRefused(OrchestratorError):
@@ -107,8 +118,10 @@ def relative_parts(relative: str) -> tuple[str, ...]:
     for part in parts:
         problem = name_problem(part, portable=False)
         if problem is not None:
-            raise WriteRefused(f"`{_shown(relative)}`: the name `{_shown(part)}` {problem}; nothing is written "
-                               "under such a name")
+            raise WriteRefused(
+                f"`{_shown(relative)}`: the name `{_shown(part)}` {problem}; nothing is written "
+                "under such a name"
+            )
     return parts
 
 
@@ -164,7 +177,7 @@ def check_writable(root: Path, relative: str, *, new: bool = True) -> None:
             info = os.lstat(current)
         except FileNotFoundError:
             return
-        shown = "/".join(parts[:index + 1])
+        shown = "/".join(parts[: index + 1])
         if stat.S_ISLNK(info.st_mode):
             raise _link_refusal(root, shown, current)
         last = index == len(parts) - 1
@@ -211,8 +224,9 @@ def user_output_path(path: Path, root: Path | None) -> Path:
             break
         if stat.S_ISLNK(info.st_mode) and Path(os.path.realpath(current.parent)).is_relative_to(root):
             shown = Path(os.path.realpath(current.parent), part).relative_to(root).as_posix()
-            raise _link_refusal(root, shown, current,
-                                hint="name a path outside the project, or one inside it without links")
+            raise _link_refusal(
+                root, shown, current, hint="name a path outside the project, or one inside it without links"
+            )
     return absolute
 
 
@@ -228,7 +242,7 @@ def _opened_folder(root: Path, parts: tuple[str, ...], *, create: bool) -> Itera
         for index, part in enumerate(parts):
             current = current / part
             if current.is_symlink():
-                raise _link_refusal(root, "/".join(parts[:index + 1]), current)
+                raise _link_refusal(root, "/".join(parts[: index + 1]), current)
             if create and not current.exists():
                 current.mkdir()
         yield -1
@@ -257,13 +271,13 @@ def _open_inner(folder: int, root: Path, parts: tuple[str, ...], index: int) -> 
     try:
         return os.open(parts[index], _DIR_FLAGS, dir_fd=folder)
     except OSError as exc:
-        shown = "/".join(parts[:index + 1])
+        shown = "/".join(parts[: index + 1])
         try:
             info = os.lstat(parts[index], dir_fd=folder)
         except OSError:
             raise WriteRefused(f"cannot open the folder `{shown}`: {exc.strerror or exc}") from None
         if stat.S_ISLNK(info.st_mode):
-            raise _link_refusal(root, shown, root.joinpath(*parts[:index + 1])) from None
+            raise _link_refusal(root, shown, root.joinpath(*parts[: index + 1])) from None
         raise WriteRefused(f"`{shown}` is not a folder, so nothing can be written below it") from None
 
 
@@ -271,7 +285,11 @@ def _open_file(folder: int, root: Path, parts: tuple[str, ...], flags: int, mode
     shown = "/".join(parts)
     path = root.joinpath(*parts)
     try:
-        handle = os.open(parts[-1], flags, mode, dir_fd=folder) if folder >= 0 else _open_by_name(path, flags, mode)
+        handle = (
+            os.open(parts[-1], flags, mode, dir_fd=folder)
+            if folder >= 0
+            else _open_by_name(path, flags, mode)
+        )
     except FileExistsError:
         raise
     except OSError as exc:

@@ -20,15 +20,24 @@ from orchestrator.secrets import current
 from orchestrator.views.plan_markdown import MarkdownSection
 
 MAX_REPORT_BYTES = 20_000_000
-MAX_TEXT = 300       # a test, case or file name, a reason, as shown
+MAX_TEXT = 300  # a test, case or file name, a reason, as shown
 MAX_FAILURE = 1_000  # one failure line
-MAX_FAILURES = 10    # failure lines shown per case
+MAX_FAILURES = 10  # failure lines shown per case
 ROWS_PER_SECTION = 40
 STATUSES = ("passed", "failed", "skipped")
 ICON = {"passed": "✅", "failed": "❌", "skipped": "⏭️"}
 # the order of the table: what a reviewer must see first
-RANK = {"regression": 0, "failing": 1, "new, failing": 2, "worse": 3, "fixed": 4, "new": 5, "better": 6, "": 7,
-        "skipped": 8}
+RANK = {
+    "regression": 0,
+    "failing": 1,
+    "new, failing": 2,
+    "worse": 3,
+    "fixed": 4,
+    "new": 5,
+    "better": 6,
+    "": 7,
+    "skipped": 8,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +102,14 @@ def read_test_report(path: Path, shown: str) -> BehaviourSummary:
     try:
         found = path.stat()
         if not stat.S_ISREG(found.st_mode):  # a directory, a FIFO (which would block), a device
-            raise OrchestratorError(f"{shown}: expected a test report file, found something else (a directory?)")
+            raise OrchestratorError(
+                f"{shown}: expected a test report file, found something else (a directory?)"
+            )
         size = found.st_size
         if size > MAX_REPORT_BYTES:
-            raise OrchestratorError(f"{shown}: the file is {size:,} bytes; a test report is at most "
-                                    f"{MAX_REPORT_BYTES:,} bytes")
+            raise OrchestratorError(
+                f"{shown}: the file is {size:,} bytes; a test report is at most {MAX_REPORT_BYTES:,} bytes"
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise OrchestratorError(f"{shown}: test report not found") from None
@@ -109,8 +121,9 @@ def read_test_report(path: Path, shown: str) -> BehaviourSummary:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         where = f":{exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise OrchestratorError(f"{shown}{where}: not JSON ({exc}); expected the report of "
-                                "`orchestrator test --output json`") from None
+        raise OrchestratorError(
+            f"{shown}{where}: not JSON ({exc}); expected the report of `orchestrator test --output json`"
+        ) from None
     return parse_test_report(data, shown)
 
 
@@ -130,9 +143,13 @@ def parse_test_report(data: Any, shown: str) -> BehaviourSummary:
         ok=check.field(top, "ok", bool, "true or false"),
         cost_usd=cost,
         baseline=check.text(top["baseline"], "baseline") if has_baseline else None,
-        baseline_commit=(check.text(top["baseline_commit"], "baseline_commit")[:40]
-                         if top.get("baseline_commit") is not None else None),
-        cases=rows)
+        baseline_commit=(
+            check.text(top["baseline_commit"], "baseline_commit")[:40]
+            if top.get("baseline_commit") is not None
+            else None
+        ),
+        cases=rows,
+    )
 
 
 def _case(check: _Checker, item: Any, where: str, has_baseline: bool) -> CaseRow:
@@ -144,29 +161,42 @@ def _case(check: _Checker, item: Any, where: str, has_baseline: bool) -> CaseRow
     if not isinstance(runs, list):
         check.fail(f"{where}.runs", "a list")
     failures: list[str] = []
-    for number, run in enumerate(runs, start=1):  # as the text report: `run N: ...` when a case ran more than once
+    for number, run in enumerate(
+        runs, start=1
+    ):  # as the text report: `run N: ...` when a case ran more than once
         if isinstance(run, dict) and isinstance(run.get("failures"), list):
             prefix = f"run {number}: " if len(runs) > 1 else ""
-            failures += [prefix + f[:MAX_FAILURE] for f in run["failures"] if isinstance(f, str)][:MAX_FAILURES]
+            failures += [prefix + f[:MAX_FAILURE] for f in run["failures"] if isinstance(f, str)][
+                :MAX_FAILURES
+            ]
     base = case.get("baseline")
     baseline = None
     if base is not None:
         b = check.obj(base, f"{where}.baseline")
         if b.get("status") not in STATUSES:
             check.fail(f"{where}.baseline.status", " or ".join(STATUSES))
-        baseline = Baseline(b["status"], check.count(b.get("passes"), f"{where}.baseline.passes"),
-                            check.count(b.get("runs"), f"{where}.baseline.runs"),
-                            check.cost(b.get("cost_usd"), f"{where}.baseline.cost_usd"))
+        baseline = Baseline(
+            b["status"],
+            check.count(b.get("passes"), f"{where}.baseline.passes"),
+            check.count(b.get("runs"), f"{where}.baseline.runs"),
+            check.cost(b.get("cost_usd"), f"{where}.baseline.cost_usd"),
+        )
     line = case.get("line")
     return CaseRow(
-        test=check.text(case.get("test"), f"{where}.test"), case=check.text(case.get("case"), f"{where}.case"),
+        test=check.text(case.get("test"), f"{where}.test"),
+        case=check.text(case.get("case"), f"{where}.case"),
         file=check.text(case.get("file", ""), f"{where}.file"),
         line=line if isinstance(line, int) and not isinstance(line, bool) and line >= 0 else 0,
-        status=status, reason=check.text(case.get("reason") or "", f"{where}.reason"),
-        passes=check.count(case.get("passes"), f"{where}.passes"), runs=len(runs),
+        status=status,
+        reason=check.text(case.get("reason") or "", f"{where}.reason"),
+        passes=check.count(case.get("passes"), f"{where}.passes"),
+        runs=len(runs),
         tokens=check.count(case.get("tokens", 0), f"{where}.tokens"),
         cost_usd=check.cost(case.get("cost_usd"), f"{where}.cost_usd"),
-        failures=tuple(failures[:MAX_FAILURES]), baseline=baseline, has_baseline=has_baseline)
+        failures=tuple(failures[:MAX_FAILURES]),
+        baseline=baseline,
+        has_baseline=has_baseline,
+    )
 
 
 class _Checker:
@@ -174,8 +204,10 @@ class _Checker:
         self.shown = shown
 
     def fail(self, where: str, expected: str) -> None:
-        raise OrchestratorError(f"{self.shown}: {where}: expected {expected}; is it the report of "
-                                "`orchestrator test --output json`?")
+        raise OrchestratorError(
+            f"{self.shown}: {where}: expected {expected}; is it the report of "
+            "`orchestrator test --output json`?"
+        )
 
     def obj(self, value: Any, where: str) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -216,7 +248,9 @@ def behaviour_markdown_sections(summary: BehaviourSummary) -> list[MarkdownSecti
     base = ""
     if summary.baseline is not None:
         rev, commit = summary.baseline, summary.baseline_commit
-        if commit and commit.startswith(rev) and len(rev) >= 7:  # REV was a commit: its short form says it all
+        if (
+            commit and commit.startswith(rev) and len(rev) >= 7
+        ):  # REV was a commit: its short form says it all
             base = f", baseline `{_code(commit[:12])}`"
         else:
             base = f", baseline `{_code(rev)}`" + (f" (`{_code(commit[:12])}`)" if commit else "")
@@ -224,36 +258,54 @@ def behaviour_markdown_sections(summary: BehaviourSummary) -> list[MarkdownSecti
     verdict = "✅ passed" if summary.ok else "❌ FAILED"
     line = f"**{verdict}: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped**"
     if summary.baseline is not None:
-        line += f"; **{len(regressions)} regression{'s' if len(regressions) != 1 else ''}** against the baseline"
+        line += (
+            f"; **{len(regressions)} regression{'s' if len(regressions) != 1 else ''}** against the baseline"
+        )
     head.append(line + _total_cost(summary) + ".")
     if regressions:
-        head += ["", "Regressions: " + ", ".join(f"**{_cell(c.label)}**" for c in regressions[:20])
-                 + (f" and {len(regressions) - 20} more" if len(regressions) > 20 else "")]
+        head += [
+            "",
+            "Regressions: "
+            + ", ".join(f"**{_cell(c.label)}**" for c in regressions[:20])
+            + (f" and {len(regressions) - 20} more" if len(regressions) > 20 else ""),
+        ]
     head.append("")
-    sections = [MarkdownSection("head", f"tests of {summary.environment}", redactor.redact("\n".join(head) + "\n"))]
+    sections = [
+        MarkdownSection("head", f"tests of {summary.environment}", redactor.redact("\n".join(head) + "\n"))
+    ]
     if summary.baseline is not None:
-        header = ["| | test / case | change | base → head | cost (base → head) |", "| --- | --- | --- | --- | --- |"]
+        header = [
+            "| | test / case | change | base → head | cost (base → head) |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         body = [_baseline_row(c) for c in rows]
     else:
         header = ["| | test | case | runs | tokens | cost |", "| --- | --- | --- | --- | --- | --- |"]
         body = [_plain_row(c) for c in rows]
     for start in range(0, len(body), ROWS_PER_SECTION):
-        chunk = body[start:start + ROWS_PER_SECTION]
-        label = (f"test cases {start + 1}-{start + len(chunk)} of {summary.environment}"
-                 if len(body) > ROWS_PER_SECTION else f"table of test cases of {summary.environment}")
+        chunk = body[start : start + ROWS_PER_SECTION]
+        label = (
+            f"test cases {start + 1}-{start + len(chunk)} of {summary.environment}"
+            if len(body) > ROWS_PER_SECTION
+            else f"table of test cases of {summary.environment}"
+        )
         sections.append(MarkdownSection("tests", label, redactor.redact("\n".join(header + chunk) + "\n\n")))
     for case in (c for c in rows if c.status == "failed"):
         lines = [f"<details><summary>❌ {_cell(case.label)} ({_cell(case.file)}:{case.line})</summary>", ""]
         lines += [f"- {_cell(f)}" for f in case.failures] or [f"- {_cell(case.reason) or 'failed'}"]
         lines += ["", "</details>", ""]
-        sections.append(MarkdownSection("failure", f"failures of {case.label}",
-                                        redactor.redact("\n".join(lines) + "\n")))
+        sections.append(
+            MarkdownSection("failure", f"failures of {case.label}", redactor.redact("\n".join(lines) + "\n"))
+        )
     skipped = [c for c in rows if c.status == "skipped"]
     if skipped:
         lines = ["<details><summary>Skipped</summary>", ""]
         lines += [f"- {_cell(c.label)}: {_cell(c.reason)}" for c in skipped] + ["", "</details>", ""]
-        sections.append(MarkdownSection("failure", f"skipped cases of {summary.environment}",
-                                        redactor.redact("\n".join(lines) + "\n")))
+        sections.append(
+            MarkdownSection(
+                "failure", f"skipped cases of {summary.environment}", redactor.redact("\n".join(lines) + "\n")
+            )
+        )
     return sections
 
 
@@ -270,15 +322,20 @@ def _baseline_row(case: CaseRow) -> str:
 
 def _plain_row(case: CaseRow) -> str:
     runs = _runs(case.status, case.passes, case.runs)
-    return (f"| {ICON[case.status]} | {_cell(case.test)} | {_cell(case.case)} | {runs} | {case.tokens} "
-            f"| {_money(case.cost_usd)} |")
+    return (
+        f"| {ICON[case.status]} | {_cell(case.test)} | {_cell(case.case)} | {runs} | {case.tokens} "
+        f"| {_money(case.cost_usd)} |"
+    )
 
 
 def _total_cost(summary: BehaviourSummary) -> str:
     if summary.cost_usd is None:
         return ""
-    base: Sequence[float | None] = [c.baseline.cost_usd for c in summary.cases
-                                    if c.baseline is not None and c.baseline.status != "skipped"]
+    base: Sequence[float | None] = [
+        c.baseline.cost_usd
+        for c in summary.cases
+        if c.baseline is not None and c.baseline.status != "skipped"
+    ]
     if summary.baseline is None or not base or not all(b is not None for b in base):
         return f"; cost {_money(summary.cost_usd)}"
     total = _money(sum(b for b in base if b is not None))
@@ -301,11 +358,23 @@ def _money(value: float | None) -> str:
 
 def _cell(text: str) -> str:
     """Plain text in a table cell or list item: no markup, no HTML, one line."""
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
-            .replace("`", "'").replace("\r", " ").replace("\n", " "))
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("|", "\\|")
+        .replace("`", "'")
+        .replace("\r", " ")
+        .replace("\n", " ")
+    )
 
 
 def _code(text: str) -> str:
     """Plain text inside an inline code span (shown as typed, so no entities: angle brackets become look-alikes)."""
-    return (text.replace("`", "'").replace("<", "\u2039").replace(">", "\u203a").replace("\r", " ")
-            .replace("\n", " "))
+    return (
+        text.replace("`", "'")
+        .replace("<", "\u2039")
+        .replace(">", "\u203a")
+        .replace("\r", " ")
+        .replace("\n", " ")
+    )

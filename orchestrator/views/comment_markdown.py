@@ -16,7 +16,13 @@ from orchestrator.views.plan_markdown import MarkdownSection
 
 GITHUB_COMMENT_LIMIT = 65_536
 DEFAULT_MARKER = "<!-- orchestrator-plan -->"
-NEED = {"head": 0, "warnings": 1, "tests": 1, "resource": 2, "failure": 2}  # what is kept first when not everything fits
+NEED = {
+    "head": 0,
+    "warnings": 1,
+    "tests": 1,
+    "resource": 2,
+    "failure": 2,
+}  # what is kept first when not everything fits
 LEFT_OUT_NAMES = 20  # at most this many left-out sections are named one by one per report
 
 
@@ -28,8 +34,14 @@ class Report:
     sections: tuple[MarkdownSection, ...]
 
 
-def render_comment(reports: Sequence[Report], *, max_chars: int = GITHUB_COMMENT_LIMIT, link: str | None = None,
-                   marker: str = DEFAULT_MARKER, title: str = "## Orchestrator") -> str:
+def render_comment(
+    reports: Sequence[Report],
+    *,
+    max_chars: int = GITHUB_COMMENT_LIMIT,
+    link: str | None = None,
+    marker: str = DEFAULT_MARKER,
+    title: str = "## Orchestrator",
+) -> str:
     """The comment body, at most max_chars characters; the marker on its first line finds it again to edit."""
     opening = f"{marker}\n{title}\n\n"
     where = f"[the full report]({link})" if link else "the full report (`orchestrator show PLAN -o markdown`)"
@@ -40,7 +52,9 @@ def render_comment(reports: Sequence[Report], *, max_chars: int = GITHUB_COMMENT
     # reserve room for the closing line and each report's note of what was left out, then keep by need
     notes = sum(len(_left_out_note(r, r.sections)) for r in reports)
     budget = max_chars - len(opening) - len(closing) - notes
-    order = sorted((NEED.get(s.part, 2), ri, si) for ri, r in enumerate(reports) for si, s in enumerate(r.sections))
+    order = sorted(
+        (NEED.get(s.part, 2), ri, si) for ri, r in enumerate(reports) for si, s in enumerate(r.sections)
+    )
     kept: list[tuple[int, int]] = []
     for _, ri, si in order:
         size = len(reports[ri].sections[si].text)
@@ -70,8 +84,12 @@ def _left_out_note(report: Report, left: Sequence[MarkdownSection]) -> str:
     names = [s.label for s in left[:LEFT_OUT_NAMES]]
     more = f" and {len(left) - LEFT_OUT_NAMES} more" if len(left) > LEFT_OUT_NAMES else ""
     count = len(left)
-    return (f"> ✂️ Left out of {report.name} ({count} section{'s' if count != 1 else ''}): "
-            + ", ".join(f"`{_plain(n)}`" for n in names) + more + "\n\n")
+    return (
+        f"> ✂️ Left out of {report.name} ({count} section{'s' if count != 1 else ''}): "
+        + ", ".join(f"`{_plain(n)}`" for n in names)
+        + more
+        + "\n\n"
+    )
 
 
 def _plain(text: str) -> str:

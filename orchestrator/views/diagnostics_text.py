@@ -11,8 +11,9 @@ _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m"}
 _RESET = "\033[0m"
 
 
-def render_diagnostics(diagnostics: Diagnostics, *, color: bool = False, summary: bool = True,
-                       redactor: Redactor | None = None) -> str:
+def render_diagnostics(
+    diagnostics: Diagnostics, *, color: bool = False, summary: bool = True, redactor: Redactor | None = None
+) -> str:
     redactor = redactor or current()
     lines = []
     for item in diagnostics.sorted():

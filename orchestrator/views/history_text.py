@@ -17,8 +17,11 @@ def render_history_text(data: Mapping[str, Any]) -> str:
     where = f"environment {data['environment']}, target {data['target']}"
     revisions: Sequence[Mapping[str, Any]] = data["revisions"]
     count = len(revisions)
-    lines = [f"History of {data['kind']} {data['name']} ({where}): {count} revision{'s' if count != 1 else ''} "
-             "changed what it deploys, newest first", ""]
+    lines = [
+        f"History of {data['kind']} {data['name']} ({where}): {count} revision{'s' if count != 1 else ''} "
+        "changed what it deploys, newest first",
+        "",
+    ]
     rows = [("", "REVISION", "DATE", "AUTHOR", "SUBJECT")]
     for item in revisions:
         notes = []
@@ -29,11 +32,20 @@ def render_history_text(data: Mapping[str, Any]) -> str:
         if item["live"]:
             notes.append(_live_note(data["live"], item))
         subject = item["subject"] + (f"  ({'; '.join(notes)})" if notes else "")
-        rows.append(("*" if item["live"] else "", item["short"], item["date"][:16].replace("T", " "),
-                     item["author"], subject))
+        rows.append(
+            (
+                "*" if item["live"] else "",
+                item["short"],
+                item["date"][:16].replace("T", " "),
+                item["author"],
+                subject,
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
-        lines.append("  ".join(f"{cell:<{widths[i]}}" if i < 4 else cell for i, cell in enumerate(row)).rstrip())
+        lines.append(
+            "  ".join(f"{cell:<{widths[i]}}" if i < 4 else cell for i, cell in enumerate(row)).rstrip()
+        )
     lines.append("")
     lines.extend(data.get("notes") or ())
     return redactor.redact("\n".join(lines).rstrip("\n") + "\n")
@@ -56,15 +68,21 @@ def render_revision_diff_text(data: Mapping[str, Any], change: Change, *, color:
     revision, parent = data["revision"], data["parent"]
     head = f"{data['kind']} {data['name']} at {_commit(revision)}"
     against = _commit(parent) if parent else "nothing (the first commit)"
-    lines = [f"{head}", f"  against its parent {against}", f"  (environment {data['environment']}, "
-             f"target {data['target']})", ""]
+    lines = [
+        f"{head}",
+        f"  against its parent {against}",
+        f"  (environment {data['environment']}, target {data['target']})",
+        "",
+    ]
     uploads: Sequence[Mapping[str, Any]] = data.get("uploads") or ()
     if change.action is Action.NOOP and not uploads:
         lines.append(f"{revision['short']} did not change what {data['name']} deploys.")
         files: Sequence[str] = data.get("files") or ()
         if files:  # why `history` does not list it: the payload, not the files, is what a revision deploys
-            lines.append(f"  (it changed {', '.join(files)}, which render{'s' if len(files) == 1 else ''} "
-                         "the same payload)")
+            lines.append(
+                f"  (it changed {', '.join(files)}, which render{'s' if len(files) == 1 else ''} "
+                "the same payload)"
+            )
     else:
         action = Action.UPDATE if change.action is Action.NOOP else change.action
         verb = {Action.CREATE: "+ created", Action.DELETE: "- deleted", Action.UPDATE: "~ changed"}[action]

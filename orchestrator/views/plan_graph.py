@@ -13,7 +13,12 @@ from orchestrator.engine.planning import Action, Change, Plan, references
 from orchestrator.secrets import Redactor, current
 
 MARK = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: ""}
-DOT_COLOR = {Action.CREATE: "darkgreen", Action.UPDATE: "darkgoldenrod", Action.DELETE: "red3", Action.NOOP: "gray50"}
+DOT_COLOR = {
+    Action.CREATE: "darkgreen",
+    Action.UPDATE: "darkgoldenrod",
+    Action.DELETE: "red3",
+    Action.NOOP: "gray50",
+}
 MERMAID_CLASSES = (
     "classDef create fill:#dafbe1,stroke:#1a7f37",
     "classDef update fill:#fff8c5,stroke:#9a6700",
@@ -37,7 +42,9 @@ def graph_nodes(plan: Plan, *, changes_only: bool) -> tuple[list[Change], list[t
     else:
         chosen = list(plan.changes)
     index = {(c.kind, c.name): i for i, c in enumerate(chosen)}
-    edges = sorted({(index[(c.kind, c.name)], index[key]) for c in chosen for key in references(c) if key in index})
+    edges = sorted(
+        {(index[(c.kind, c.name)], index[key]) for c in chosen for key in references(c) if key in index}
+    )
     return chosen, edges
 
 
@@ -61,11 +68,18 @@ def render_dot(plan: Plan, *, changes_only: bool = False, redactor: Redactor | N
     redactor = redactor or current()
     nodes, edges = graph_nodes(plan, changes_only=changes_only)
     title = _dot_text(redactor.redact(f"{plan.project} / {plan.environment} -> {plan.target}"))
-    lines = ["digraph orchestrator {", f'  label="{title}";', "  rankdir=LR;", '  node [shape=box, fontname="sans-serif"];']
+    lines = [
+        "digraph orchestrator {",
+        f'  label="{title}";',
+        "  rankdir=LR;",
+        '  node [shape=box, fontname="sans-serif"];',
+    ]
     for i, change in enumerate(nodes):
-        style = ', style=dashed' if change.action is Action.NOOP else ""
-        lines.append(f'  n{i} [label="{_dot_text(redactor.redact(label(change)))}", '
-                     f"color={DOT_COLOR[change.action]}{style}];")
+        style = ", style=dashed" if change.action is Action.NOOP else ""
+        lines.append(
+            f'  n{i} [label="{_dot_text(redactor.redact(label(change)))}", '
+            f"color={DOT_COLOR[change.action]}{style}];"
+        )
     lines.extend(f"  n{a} -> n{b};" for a, b in edges)
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -77,8 +91,11 @@ def markdown_section(plan: Plan, redactor: Redactor | None = None) -> list[str]:
     if not edges:
         return []  # independent changes: the table says it all
     if len(nodes) > MAX_MARKDOWN_NODES:
-        return [f"*Graph of {len(nodes)} resources left out (at most {MAX_MARKDOWN_NODES} are drawn); "
-                "`orchestrator graph` prints it.*", ""]
+        return [
+            f"*Graph of {len(nodes)} resources left out (at most {MAX_MARKDOWN_NODES} are drawn); "
+            "`orchestrator graph` prints it.*",
+            "",
+        ]
     return ["```mermaid", *render_mermaid(plan, changes_only=True, redactor=redactor).splitlines(), "```", ""]
 
 

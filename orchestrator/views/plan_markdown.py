@@ -11,7 +11,12 @@ from orchestrator.views.plan_graph import markdown_section
 from orchestrator.views.plan_text import REASON
 from orchestrator.views.values import describe_file_change, file_size, inline, unified, wants_diff
 
-ICON = {Action.CREATE: "🟢 create", Action.UPDATE: "🟡 update", Action.DELETE: "🔴 delete", Action.NOOP: "noop"}
+ICON = {
+    Action.CREATE: "🟢 create",
+    Action.UPDATE: "🟡 update",
+    Action.DELETE: "🔴 delete",
+    Action.NOOP: "noop",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +33,10 @@ class MarkdownSection:
 
 def render_plan_markdown(plan: Plan, *, redactor: Redactor | None = None) -> str:
     """Every value passes the redactor (the run's own unless one is given) before it is formatted."""
-    return "".join(section.text for section in plan_markdown_sections(plan, redactor=redactor)).rstrip("\n") + "\n"
+    return (
+        "".join(section.text for section in plan_markdown_sections(plan, redactor=redactor)).rstrip("\n")
+        + "\n"
+    )
 
 
 def plan_markdown_sections(plan: Plan, *, redactor: Redactor | None = None) -> list[MarkdownSection]:
@@ -41,7 +49,8 @@ def plan_markdown_sections(plan: Plan, *, redactor: Redactor | None = None) -> l
         f"### Orchestrator plan: `{plan.project}` / `{plan.environment}` → `{plan.target}` ({plan.backend})",
         "",
         f"**{s['create']} to create, {s['update']} to update, {s['delete']} to delete, {s['noop']} unchanged**"
-        if plan.has_changes else f"**No changes.** {s['noop']} in sync.",
+        if plan.has_changes
+        else f"**No changes.** {s['noop']} in sync.",
         "",
     ]
     sections: list[MarkdownSection] = []
@@ -54,8 +63,10 @@ def plan_markdown_sections(plan: Plan, *, redactor: Redactor | None = None) -> l
         lines += ["| Action | Kind | Name | ID | Why |", "| --- | --- | --- | --- | --- |"]
         for change in plan.actionable:
             why = REASON.get(change.reason, "") or "new"
-            lines.append(f"| {ICON[change.action]} | {change.kind} | `{change.name}` | "
-                         f"{f'`{change.id}`' if change.id else ''} | {_cell(why)} |")
+            lines.append(
+                f"| {ICON[change.action]} | {change.kind} | `{change.name}` | "
+                f"{f'`{change.id}`' if change.id else ''} | {_cell(why)} |"
+            )
         lines.append("")
         notes = [f"- `{c.name}` ({c.kind}): {_cell(n)}" for c in plan.actionable for n in c.notes]
         if notes:
@@ -63,17 +74,33 @@ def plan_markdown_sections(plan: Plan, *, redactor: Redactor | None = None) -> l
         lines.extend(markdown_section(plan, redactor))
         add("head", f"plan of environment {plan.environment}", lines)
         for change in plan.actionable:
-            add("resource", f"details of {change.kind} {change.name}", [*_uses(plan, change), *_details(change)])
+            add(
+                "resource",
+                f"details of {change.kind} {change.name}",
+                [*_uses(plan, change), *_details(change)],
+            )
     else:
         add("head", f"plan of environment {plan.environment}", lines)
     if plan.warnings:
-        add("warnings", f"warnings of environment {plan.environment}",
-            ["**Warnings**", "", *(f"- {_cell(w)}" for w in plan.warnings), ""])
+        add(
+            "warnings",
+            f"warnings of environment {plan.environment}",
+            ["**Warnings**", "", *(f"- {_cell(w)}" for w in plan.warnings), ""],
+        )
     if plan.diagnostics:
-        add("warnings", f"validation warnings of environment {plan.environment}",
-            ["**Validation warnings**", "",
-             *(f"- `{d.location()}`: {_cell(d.message)}" + (f" ({_cell(d.hint)})" if d.hint else "")
-               for d in plan.diagnostics), ""])
+        add(
+            "warnings",
+            f"validation warnings of environment {plan.environment}",
+            [
+                "**Validation warnings**",
+                "",
+                *(
+                    f"- `{d.location()}`: {_cell(d.message)}" + (f" ({_cell(d.hint)})" if d.hint else "")
+                    for d in plan.diagnostics
+                ),
+                "",
+            ],
+        )
     return sections
 
 

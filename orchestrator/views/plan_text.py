@@ -10,8 +10,12 @@ from orchestrator.views.values import describe_file_change, file_size, inline, u
 
 SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: " "}
 COLOR = {Action.CREATE: "\033[32m", Action.UPDATE: "\033[33m", Action.DELETE: "\033[31m", Action.NOOP: ""}
-VERB = {Action.CREATE: "will be created", Action.UPDATE: "will be updated", Action.DELETE: "will be deleted",
-        Action.NOOP: "is in sync"}
+VERB = {
+    Action.CREATE: "will be created",
+    Action.UPDATE: "will be updated",
+    Action.DELETE: "will be deleted",
+    Action.NOOP: "is in sync",
+}
 REASON = {
     Reason.NEW: "",
     Reason.SPEC_CHANGED: "spec changed",
@@ -32,9 +36,14 @@ def render_plan_text(plan: Plan, *, color: bool = False, redactor: Redactor | No
     """Every value passes the redactor (the run's own unless one is given) before it is formatted."""
     redactor = redactor or current()
     if redactor.would_redact(plan.shown()):  # else the copy would be equal where shown: spared for thousands
-        plan = redactor.redact_data(plan)  # (in-sync objects are named in `uses` lines: the text pass masks those)
-    lines = [f"Plan for project {plan.project}, environment {plan.environment}, "
-             f"target {plan.target} ({plan.backend})", ""]
+        plan = redactor.redact_data(
+            plan
+        )  # (in-sync objects are named in `uses` lines: the text pass masks those)
+    lines = [
+        f"Plan for project {plan.project}, environment {plan.environment}, "
+        f"target {plan.target} ({plan.backend})",
+        "",
+    ]
     for change in plan.actionable:
         lines.extend(_change(change, color))
         if change.action is not Action.DELETE:
@@ -47,8 +56,10 @@ def render_plan_text(plan: Plan, *, color: bool = False, redactor: Redactor | No
         lines.append("")
     summary = plan.summary()
     if plan.has_changes:
-        lines.append(f"Plan: {summary['create']} to create, {summary['update']} to update, "
-                     f"{summary['delete']} to delete, {summary['noop']} unchanged.")
+        lines.append(
+            f"Plan: {summary['create']} to create, {summary['update']} to update, "
+            f"{summary['delete']} to delete, {summary['noop']} unchanged."
+        )
     else:
         noun = "object" if summary["noop"] == 1 else "objects"
         lines.append(f"No changes. {summary['noop']} {noun} in sync.")
@@ -59,8 +70,13 @@ def _paint(text: str, action: Action, color: bool) -> str:
     return f"{COLOR[action]}{text}{RESET}" if color and COLOR[action] else text
 
 
-def render_change_fields(change: Change, *, color: bool = False, labels: tuple[str, str] = ("live", "desired"),
-                         redactor: Redactor | None = None) -> list[str]:
+def render_change_fields(
+    change: Change,
+    *,
+    color: bool = False,
+    labels: tuple[str, str] = ("live", "desired"),
+    redactor: Redactor | None = None,
+) -> list[str]:
     """One change's field lines as a plan shows them (without its head line), for views that head it their way;
     labels name the two sides of unified diffs."""
     redactor = redactor or current()
@@ -79,21 +95,32 @@ def _change(change: Change, color: bool, labels: tuple[str, str] = ("live", "des
     for item in change.fields:
         special = _agent_kind_lines(change, item)
         if special is not None:
-            out.extend(_paint(f"      {line}", {"+": Action.CREATE, "-": Action.DELETE}.get(line[0], Action.UPDATE),
-                              color) for line in special)
+            out.extend(
+                _paint(
+                    f"      {line}",
+                    {"+": Action.CREATE, "-": Action.DELETE}.get(line[0], Action.UPDATE),
+                    color,
+                )
+                for line in special
+            )
             continue
         if change.action is Action.CREATE:
             if item.after in (None, {}, []):
                 continue
             if change.kind == "environment" and item.path == "files" and isinstance(item.after, dict):
-                out.extend(f"      + file {to} from {meta['from']} ({file_size(meta)})" for to, meta in item.after.items())
+                out.extend(
+                    f"      + file {to} from {meta['from']} ({file_size(meta)})"
+                    for to, meta in item.after.items()
+                )
                 continue
             if item.path in ("knowledge", "code_files", "functions") and isinstance(item.after, dict):
                 out.extend(_created_entries(item.path, item.after))
                 continue
             if wants_diff(None, item.after) and isinstance(item.after, str):
                 out.append(f"      {item.path}:")
-                out.extend(_paint(f"        + {line}", Action.CREATE, color) for line in item.after.splitlines())
+                out.extend(
+                    _paint(f"        + {line}", Action.CREATE, color) for line in item.after.splitlines()
+                )
             else:
                 out.append(f"      {item.path}: {inline(item.after)}")
             continue
@@ -103,8 +130,13 @@ def _change(change: Change, color: bool, labels: tuple[str, str] = ("live", "des
             action = {"+": Action.CREATE, "-": Action.DELETE}.get(symbol, Action.UPDATE)
             out.append(_paint(f"      {symbol} {text}", action, color))
         elif not item.before_known:
-            out.append(_paint(f"      ~ {item.path}: (not readable from the API) -> {inline(item.after)}",
-                              Action.UPDATE, color))
+            out.append(
+                _paint(
+                    f"      ~ {item.path}: (not readable from the API) -> {inline(item.after)}",
+                    Action.UPDATE,
+                    color,
+                )
+            )
         elif item.before is None and item.after is not None:
             out.append(_paint(f"      + {item.path}: {inline(item.after)}", Action.CREATE, color))
         elif item.after is None and item.before is not None:
@@ -112,11 +144,22 @@ def _change(change: Change, color: bool, labels: tuple[str, str] = ("live", "des
         elif wants_diff(item.before, item.after):
             out.append(_paint(f"      ~ {item.path}:", Action.UPDATE, color))
             for line in unified(item.before, item.after, labels):
-                action = Action.CREATE if line.startswith("+") and not line.startswith("+++") else \
-                    Action.DELETE if line.startswith("-") and not line.startswith("---") else Action.NOOP
+                action = (
+                    Action.CREATE
+                    if line.startswith("+") and not line.startswith("+++")
+                    else Action.DELETE
+                    if line.startswith("-") and not line.startswith("---")
+                    else Action.NOOP
+                )
                 out.append(_paint(f"          {line}", action, color))
         else:
-            out.append(_paint(f"      ~ {item.path}: {inline(item.before)} -> {inline(item.after)}", Action.UPDATE, color))
+            out.append(
+                _paint(
+                    f"      ~ {item.path}: {inline(item.before)} -> {inline(item.after)}",
+                    Action.UPDATE,
+                    color,
+                )
+            )
     return out
 
 
@@ -128,10 +171,17 @@ def _upload_lines(change: Change, color: bool) -> list[str]:
         return [f"      {file_size(after)}, sha256 {after.get('sha256')}…"]
     if not after:
         return []
-    size = f"{file_size(before)} -> {file_size(after)}" if "bytes" in after else file_size(change.essence or {})
+    size = (
+        f"{file_size(before)} -> {file_size(after)}" if "bytes" in after else file_size(change.essence or {})
+    )
     hashes = f"sha256 {before.get('sha256')}… -> {after.get('sha256')}…" if "sha256" in after else ""
-    return [_paint(f"      ~ content changed: {size}" + (f", {hashes}" if hashes else "") + " (a new upload)",
-                   Action.UPDATE, color)]
+    return [
+        _paint(
+            f"      ~ content changed: {size}" + (f", {hashes}" if hashes else "") + " (a new upload)",
+            Action.UPDATE,
+            color,
+        )
+    ]
 
 
 def _agent_kind_lines(change: Change, item: Any) -> list[str] | None:
@@ -145,7 +195,9 @@ def _agent_kind_lines(change: Change, item: Any) -> list[str] | None:
         for name in sorted(set(after) | set(before)):
             new, old = after.get(name), before.get(name)
             if old is None:
-                lines.append(f"+ credential {escape_line(name)} ({(new or {}).get('auth', {}).get('type', '?')})")
+                lines.append(
+                    f"+ credential {escape_line(name)} ({(new or {}).get('auth', {}).get('type', '?')})"
+                )
             elif new is None:
                 lines.append(f"- credential {escape_line(name)}")
             elif new != old:
@@ -154,17 +206,34 @@ def _agent_kind_lines(change: Change, item: Any) -> list[str] | None:
                     what.append("(secret changed)")
                 lines.append(f"~ credential {escape_line(name)}: " + ", ".join(what))
         return lines
-    if change.kind == "environment" and item.path == "files" and change.action is Action.UPDATE and item.before_known:
-        lines = [f"+ file {escape_line(to)} from {after[to].get('from')} ({file_size(after[to])})" for to in sorted(set(after) - set(before))]
-        lines += [f"~ file {escape_line(to)} from {after[to].get('from')} ({file_size(before[to])} -> {file_size(after[to])}"
-                  + (", content changed)" if after[to].get("sha256") != before[to].get("sha256") else ")")
-                  for to in sorted(set(after) & set(before)) if after[to] != before[to]]
-        lines += [f"- file {escape_line(to)}" + (f" from {before[to]['from']}" if before[to].get("from") else "")
-                  for to in sorted(set(before) - set(after))]
+    if (
+        change.kind == "environment"
+        and item.path == "files"
+        and change.action is Action.UPDATE
+        and item.before_known
+    ):
+        lines = [
+            f"+ file {escape_line(to)} from {after[to].get('from')} ({file_size(after[to])})"
+            for to in sorted(set(after) - set(before))
+        ]
+        lines += [
+            f"~ file {escape_line(to)} from {after[to].get('from')} ({file_size(before[to])} -> {file_size(after[to])}"
+            + (", content changed)" if after[to].get("sha256") != before[to].get("sha256") else ")")
+            for to in sorted(set(after) & set(before))
+            if after[to] != before[to]
+        ]
+        lines += [
+            f"- file {escape_line(to)}" + (f" from {before[to]['from']}" if before[to].get("from") else "")
+            for to in sorted(set(before) - set(after))
+        ]
         return lines
     if change.kind == "skill" and item.path == "files":
         lines = [f"+ file {escape_line(path)}" for path in sorted(set(after) - set(before))]
-        lines += [f"~ file {escape_line(path)}" for path in sorted(set(after) & set(before)) if after[path] != before[path]]
+        lines += [
+            f"~ file {escape_line(path)}"
+            for path in sorted(set(after) & set(before))
+            if after[path] != before[path]
+        ]
         lines += [f"- file {escape_line(path)}" for path in sorted(set(before) - set(after))]
         return lines
     return None

@@ -36,8 +36,9 @@ def _lines(value: Any) -> list[str]:
 def wants_diff(before: Any, after: Any) -> bool:
     if is_multiline(before) or is_multiline(after):
         return True
-    return (isinstance(before, dict | list) or isinstance(after, dict | list)) and \
-        len(inline(before)) + len(inline(after)) > MAX_INLINE
+    return (isinstance(before, dict | list) or isinstance(after, dict | list)) and len(inline(before)) + len(
+        inline(after)
+    ) > MAX_INLINE
 
 
 FILE_FIELDS = {"knowledge.files.": "knowledge file", "code_files.": "code file"}
@@ -48,7 +49,7 @@ def describe_file_change(path: str, before: Any, after: Any) -> tuple[str, str] 
     for prefix, label in FILE_FIELDS.items():
         if not path.startswith(prefix):
             continue
-        name = path[len(prefix):]
+        name = path[len(prefix) :]
         if before is None:
             return "+", f"{label} {name} ({file_size(after)}, new)"
         if after is None:

@@ -87,7 +87,9 @@ credentials:
 """
 
 
-def test_vault_create_no_change_rotate_drift_delete(tmp_path: Path, client: openai.OpenAI, wire: list[str]) -> None:
+def test_vault_create_no_change_rotate_drift_delete(
+    tmp_path: Path, client: openai.OpenAI, wire: list[str]
+) -> None:
     environ = {"CRM_TOKEN": SENTINEL, "SERVICE_KEY": SENTINEL + "-svc"}
     mapping, vaults = VaultsMapping(), VaultsClient(client, environ)
     spec = spec_of(tmp_path, VAULT)
@@ -112,7 +114,8 @@ def test_vault_create_no_change_rotate_drift_delete(tmp_path: Path, client: open
     assert before["credentials"]["crm-token"]["secret"] == "revision 1"
     assert essence2["credentials"]["crm-token"]["secret"] == "revision 2"
     updated = VaultsClient(client, rotated_env).update(
-        live.id, mapping.update_payload(essence2, ["credentials"], {"team": "retail", OWNER_KEY: "p/dev/crm"}))
+        live.id, mapping.update_payload(essence2, ["credentials"], {"team": "retail", OWNER_KEY: "p/dev/crm"})
+    )
     assert mapping.live_essence(updated.raw) == readable(essence2, mapping)
     assert secret_markers(bumped, updated, rotated_env) == frozenset()
     assert any(SENTINEL + "-new" in body for body in wire[requests_before:])  # it was sent ...
@@ -123,14 +126,16 @@ def test_vault_create_no_change_rotate_drift_delete(tmp_path: Path, client: open
     drifted = mapping.live_essence(vaults.retrieve(live.id).raw)
     assert "sandbox" not in drifted["credentials"]
     repaired = VaultsClient(client, rotated_env).update(
-        live.id, mapping.update_payload(essence2, ["credentials"], {"team": "retail", OWNER_KEY: "p/dev/crm"}))
+        live.id, mapping.update_payload(essence2, ["credentials"], {"team": "retail", OWNER_KEY: "p/dev/crm"})
+    )
     assert mapping.live_essence(repaired.raw) == readable(essence2, mapping)
 
     # removing a credential from the spec deletes it (prune of sub-resources)
     pruned = spec_of(tmp_path, VAULT.split("  - name: sandbox")[0])
     essence3 = mapping.desired_essence(pruned)
     after = VaultsClient(client, rotated_env).update(
-        live.id, mapping.update_payload(essence3, ["credentials"], {"team": "retail", OWNER_KEY: "p/dev/crm"}))
+        live.id, mapping.update_payload(essence3, ["credentials"], {"team": "retail", OWNER_KEY: "p/dev/crm"})
+    )
     assert [c["name"] for c in after.raw["credentials"]] == ["crm-token"]
 
     vaults.delete(live.id)
@@ -159,7 +164,9 @@ def write_skill(root: Path, body: str) -> None:
 SKILL = "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\nkeep_versions: 2\n"
 
 
-def test_skill_versions_no_spurious_version_and_instant_rollback(tmp_path: Path, client: openai.OpenAI) -> None:
+def test_skill_versions_no_spurious_version_and_instant_rollback(
+    tmp_path: Path, client: openai.OpenAI
+) -> None:
     write_skill(tmp_path, "v1")
     mapping, skills = SkillsMapping(), SkillsClient(client)
     essence = mapping.desired_essence(spec_of(tmp_path, SKILL))
@@ -174,7 +181,10 @@ def test_skill_versions_no_spurious_version_and_instant_rollback(tmp_path: Path,
     write_skill(tmp_path, "v2")
     essence2 = mapping.desired_essence(spec_of(tmp_path, SKILL))
     assert files_changed(mapping.live_essence(live.raw), essence2) == {
-        "added": [], "changed": ["SKILL.md"], "removed": []}
+        "added": [],
+        "changed": ["SKILL.md"],
+        "removed": [],
+    }
     v2 = skills.update(live.id, mapping.update_payload(essence2, ["files"], {OWNER_KEY: "p/dev/grammar"}))
     assert (v2.raw["default_version"], v2.raw["latest_version"]) == ("2", "2")
 
@@ -186,7 +196,12 @@ def test_skill_versions_no_spurious_version_and_instant_rollback(tmp_path: Path,
 
     for body in ("v3", "v4"):
         write_skill(tmp_path, body)
-        skills.update(live.id, mapping.update_payload(mapping.desired_essence(spec_of(tmp_path, SKILL)), [], {OWNER_KEY: "p/dev/grammar"}))
+        skills.update(
+            live.id,
+            mapping.update_payload(
+                mapping.desired_essence(spec_of(tmp_path, SKILL)), [], {OWNER_KEY: "p/dev/grammar"}
+            ),
+        )
     assert [v["version"] for v in skills.versions(live.id)] == ["3", "4"]  # keep_versions: 2
     assert skills.uploads == 4  # v1 (create), v2, v3, v4: the rollback uploaded nothing
     # keep_versions alone: no new version, no new default, the older version pruned
@@ -220,8 +235,10 @@ def test_automation_create_paused_resume_and_retarget(tmp_path: Path, client: op
     assert live.raw["status"] == "paused"
     assert mapping.live_essence(live.raw) == essence
 
-    resumed_spec = spec_of(tmp_path, AUTOMATION.replace("paused: true", "paused: false")
-                           .replace("agent: retail-analyst", "agent: other"))
+    resumed_spec = spec_of(
+        tmp_path,
+        AUTOMATION.replace("paused: true", "paused: false").replace("agent: retail-analyst", "agent: other"),
+    )
     essence2 = mapping.desired_essence(resumed_spec)
     changed = [k for k in essence2 if essence2[k] != mapping.live_essence(live.raw)[k]]
     assert sorted(changed) == ["paused", "target"]

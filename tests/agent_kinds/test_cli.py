@@ -56,7 +56,10 @@ def kinds_project(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.Mo
 
 
 def write_skill(root: Path, body: str) -> None:
-    write(root / "skills" / "grammar" / "SKILL.md", f"---\nname: grammar\ndescription: Spanish grammar\n---\n{body}\n")
+    write(
+        root / "skills" / "grammar" / "SKILL.md",
+        f"---\nname: grammar\ndescription: Spanish grammar\n---\n{body}\n",
+    )
 
 
 cli = partial(run_in, hidden=(SENTINEL,))
@@ -70,8 +73,9 @@ def everything_written(root: Path, tmp_path: Path) -> str:
     return "\n".join(texts)
 
 
-def test_vault_skill_automation_lifecycle(kinds_project: Path, sdk: openai.OpenAI, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_vault_skill_automation_lifecycle(
+    kinds_project: Path, sdk: openai.OpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = kinds_project
     code, out = cli(root, "validate")
     assert code == 0 and "4 specs valid" in out, out
@@ -166,8 +170,9 @@ def test_bad_references_and_written_secrets_fail_validation(kinds_project: Path,
     assert sdk.beta.agents.list().data == [] and sdk.beta.agents.vaults.list().data == []
 
 
-def test_a_second_vault_or_automation_claiming_a_spec_is_a_duplicate_pruned(kinds_project: Path,
-                                                                             sdk: openai.OpenAI) -> None:
+def test_a_second_vault_or_automation_claiming_a_spec_is_a_duplicate_pruned(
+    kinds_project: Path, sdk: openai.OpenAI
+) -> None:
     root = kinds_project
     assert cli(root, "apply", "--yes").exit_code == 0
     [vault] = sdk.beta.agents.vaults.list().data
@@ -175,12 +180,25 @@ def test_a_second_vault_or_automation_claiming_a_spec_is_a_duplicate_pruned(kind
     extra_vault = sdk.beta.agents.vaults.create(name=vault.name, metadata=dict(vault.metadata))
     target = automation.target
     extra_automation = sdk.beta.agents.automations.create(
-        name=automation.name, type="periodic", expression="0 7 * * *", timezone="Europe/Madrid",
+        name=automation.name,
+        type="periodic",
+        expression="0 7 * * *",
+        timezone="Europe/Madrid",
         metadata=dict(automation.metadata),
-        target={"type": "new_session", "agent_id": target.agent_id, "vault_ids": list(target.vault_ids),
-                "environment": target.environment.model_dump(exclude_none=True),
-                "input": [{"type": "message", "role": "user",
-                           "content": [{"type": "input_text", "text": "Summarise yesterday's KPIs."}]}]})
+        target={
+            "type": "new_session",
+            "agent_id": target.agent_id,
+            "vault_ids": list(target.vault_ids),
+            "environment": target.environment.model_dump(exclude_none=True),
+            "input": [
+                {
+                    "type": "message",
+                    "role": "user",
+                    "content": [{"type": "input_text", "text": "Summarise yesterday's KPIs."}],
+                }
+            ],
+        },
+    )
     code, out = cli(root, "diff")
     assert code == 2, out
     assert f"duplicate: vault `crm` is claimed by {extra_vault.id}" in out
@@ -195,12 +213,16 @@ def test_a_second_vault_or_automation_claiming_a_spec_is_a_duplicate_pruned(kind
 
 
 def test_a_second_skill_claiming_a_spec_is_a_duplicate_pruned_and_templates_pin_the_kept_one(
-        kinds_project: Path, sdk: openai.OpenAI) -> None:
+    kinds_project: Path, sdk: openai.OpenAI
+) -> None:
     """A skill's ownership rides in its archive: a second skill uploaded with the same archive (a retried create,
     two concurrent applies) claims the same spec. The oldest is kept; a template pinning the newer one is
     re-pinned to the kept one in the same apply that deletes the duplicate under --prune."""
     root = kinds_project
-    write(root / "specs" / "tutor-env.yaml", "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n")
+    write(
+        root / "specs" / "tutor-env.yaml",
+        "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n",
+    )
     assert cli(root, "apply", "--yes").exit_code == 0
     [skill] = sdk.skills.list().data
     [template] = sdk.beta.agents.environments.templates.list().data
@@ -208,15 +230,18 @@ def test_a_second_skill_claiming_a_spec_is_a_duplicate_pruned_and_templates_pin_
     extra = sdk.skills.create(files=("skill.zip", archive, "application/zip"))
     code, out = cli(root, "diff")
     assert code == 2, out  # a duplicate is never "no changes" (exit 2, like the other kinds)
-    assert (f"duplicate: skill `grammar` is claimed by {extra.id} as well as by {skill.id} (the oldest is kept); "
-            "run with --prune to delete the newer ones") in out
+    assert (
+        f"duplicate: skill `grammar` is claimed by {extra.id} as well as by {skill.id} (the oldest is kept); "
+        "run with --prune to delete the newer ones"
+    ) in out
     assert "~ environment" not in out and "~ skill" not in out  # the template pins the kept skill: in sync
     code, out = cli(root, "list")
     assert f"grammar       skill        {extra.id}   duplicate" in out, out
 
     # the template moved to the duplicate (the other apply of a concurrent pair wrote it last)
     sdk.beta.agents.environments.templates.update(
-        template.id, skills=[{"type": "skill_reference", "skill_id": extra.id, "version": "1"}])
+        template.id, skills=[{"type": "skill_reference", "skill_id": extra.id, "version": "1"}]
+    )
     code, out = cli(root, "diff")
     assert code == 2, out
     assert "~ environment tutor-env" in out and f'"{extra.id}": "content ' in out, out
@@ -232,7 +257,8 @@ def test_a_second_skill_claiming_a_spec_is_a_duplicate_pruned_and_templates_pin_
 
 
 def test_faulty_skill_creates_converge_to_one_skill_per_spec_that_the_template_pins(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Retried creates whose responses were lost (the emulator's injected faults) never leave two skills claiming
     a spec, and the template pins the skill that stays."""
     from collections import Counter
@@ -244,10 +270,18 @@ def test_faulty_skill_creates_converge_to_one_skill_per_spec_that_the_template_p
     with EmulatorServer(tmp_path / "faulty" / "local.db", fault_rate=0.25, seed=20261207) as server:
         root = make_project(tmp_path / "project", base_url=server.base_url, backend="agents")
         for name in names:
-            write(root / "specs" / f"{name}.yaml", f"version: 1\nkind: skill\nname: {name}\nfolder: ../skills/{name}\n")
-            write(root / "skills" / name / "SKILL.md", f"---\nname: {name}\ndescription: Skill {name}\n---\nBody.\n")
-        write(root / "specs" / "tutor-env.yaml",
-              f"version: 1\nkind: environment\nname: tutor-env\nskills: [{', '.join(names)}]\n")
+            write(
+                root / "specs" / f"{name}.yaml",
+                f"version: 1\nkind: skill\nname: {name}\nfolder: ../skills/{name}\n",
+            )
+            write(
+                root / "skills" / name / "SKILL.md",
+                f"---\nname: {name}\ndescription: Skill {name}\n---\nBody.\n",
+            )
+        write(
+            root / "specs" / "tutor-env.yaml",
+            f"version: 1\nkind: environment\nname: tutor-env\nskills: [{', '.join(names)}]\n",
+        )
         for _ in range(10):
             if run_cli(["-C", str(root), "apply", "--yes"]).exit_code == 0:
                 break
@@ -274,12 +308,16 @@ def test_a_cron_expression_out_of_range_fails_validate_and_the_plan_shows_next_r
     for command in (["validate"], ["diff"], ["apply", "--yes"]):
         code, out = cli(root, *command)
         assert code == 1, out
-        assert ("specs/daily-digest.yaml:5:13: error: `99 25 * * *` is not a valid cron expression: "
-                "minute `99` is not valid (expected 0-59") in out, out
+        assert (
+            "specs/daily-digest.yaml:5:13: error: `99 25 * * *` is not a valid cron expression: "
+            "minute `99` is not valid (expected 0-59"
+        ) in out, out
     assert sdk.beta.agents.automations.list().data == []
     write(root / "specs" / "daily-digest.yaml", AUTOMATION)
     code, out = cli(root, "diff")
     assert code == 2, out
     runs = [line.strip() for line in out.splitlines() if "next runs" in line]
     assert len(runs) == 1, out
-    assert re.fullmatch(r"note: next runs \(Europe/Madrid\): (\w{3} \d{4}-\d\d-\d\d 07:00(, )?){3}", runs[0]), runs
+    assert re.fullmatch(
+        r"note: next runs \(Europe/Madrid\): (\w{3} \d{4}-\d\d-\d\d 07:00(, )?){3}", runs[0]
+    ), runs

@@ -40,11 +40,16 @@ expression: "0 7 * * *"
 timezone: Europe/Madrid
 target: {agent: analyst, environment: tutor-env, vaults: [crm], input: "Summarise yesterday's KPIs."}
 """
-MCP = [{"type": "mcp", "server_label": "crm", "server_url": "https://mcp.example.com", "credential": "crm-token"}]
+MCP = [
+    {"type": "mcp", "server_label": "crm", "server_url": "https://mcp.example.com", "credential": "crm-token"}
+]
 
 
 def write_skill(root: Path, body: str) -> None:
-    write(root / "skills" / "grammar" / "SKILL.md", f"---\nname: grammar\ndescription: Spanish grammar\n---\n{body}\n")
+    write(
+        root / "skills" / "grammar" / "SKILL.md",
+        f"---\nname: grammar\ndescription: Spanish grammar\n---\n{body}\n",
+    )
 
 
 @pytest.fixture
@@ -69,8 +74,9 @@ def pinned(sdk: openai.OpenAI) -> list[tuple[str, str | None]]:
     return [(s.skill_id, s.version) for s in template.skills]  # type: ignore[union-attr]
 
 
-def test_agent_vault_skill_environment_automation_done_when(root: Path, sdk: openai.OpenAI, tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_agent_vault_skill_environment_automation_done_when(
+    root: Path, sdk: openai.OpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     events = tmp_path / "events.jsonl"
     code, out = cli(root, "apply", "--yes", "--events", str(events))
     assert code == 0, out
@@ -127,12 +133,17 @@ def test_agent_vault_skill_environment_automation_done_when(root: Path, sdk: ope
     assert sdk.skills.list().data == [] and sdk.beta.agents.automations.list().data == []
     assert sdk.beta.agents.environments.templates.list().data == []
     deleted = [json.loads(line)["type"] for line in events.read_text().splitlines() if "_deleted" in line]
-    order = {kind: deleted.index(f"{kind}_deleted") for kind in ("automation", "agent", "environment", "vault", "skill")}
+    order = {
+        kind: deleted.index(f"{kind}_deleted")
+        for kind in ("automation", "agent", "environment", "vault", "skill")
+    }
     assert order["automation"] < order["agent"] < order["environment"] < order["skill"], deleted
     assert order["agent"] < order["vault"], deleted
 
     written = [events.read_text()]
     written += [p.read_text("utf-8", "replace") for p in tmp_path.glob("*.json")]
-    written += [p.read_bytes().decode("utf-8", "replace") for p in (root / ".orchestrator").rglob("*") if p.is_file()]
+    written += [
+        p.read_bytes().decode("utf-8", "replace") for p in (root / ".orchestrator").rglob("*") if p.is_file()
+    ]
     for text in written:
         assert SENTINEL not in text and TEST_KEY not in text

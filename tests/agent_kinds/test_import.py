@@ -25,7 +25,9 @@ SENTINEL = "s3cr3t-SENTINEL-import-90ab"
 def skill_zip(body: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("grammar/SKILL.md", f"---\nname: Grammar Helper\ndescription: Spanish grammar\n---\n{body}\n")
+        archive.writestr(
+            "grammar/SKILL.md", f"---\nname: Grammar Helper\ndescription: Spanish grammar\n---\n{body}\n"
+        )
         archive.writestr("grammar/tables/verbs.csv", "ser,estar\n")
     return buffer.getvalue()
 
@@ -36,21 +38,44 @@ def root(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch
     return make_project(tmp_path / "project", base_url=served.base_url, backend="agents")
 
 
-def test_import_vault_skill_automation_round_trip(root: Path, sdk: openai.OpenAI,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_vault_skill_automation_round_trip(
+    root: Path, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     vault = sdk.beta.agents.vaults.create(name="CRM", metadata={"team": "retail"})
     credential = sdk.beta.agents.vaults.credentials.create(
-        vault.id, name="crm-token", auth={"type": "static_bearer", "mcp_server_url": "https://mcp.example.com",
-                                          "token": SENTINEL})
+        vault.id,
+        name="crm-token",
+        auth={"type": "static_bearer", "mcp_server_url": "https://mcp.example.com", "token": SENTINEL},
+    )
     skill = sdk.skills.create(files=("skill.zip", skill_zip("Use the subjunctive."), "application/zip"))
-    agent = sdk.beta.agents.create(model="gpt-5.4", name="Analyst", instructions="You analyse.", tools=[
-        {"type": "mcp", "server_label": "crm", "transport": {"type": "http", "server_url": "https://mcp.example.com"},
-         "credential_id": credential.id}])
+    agent = sdk.beta.agents.create(
+        model="gpt-5.4",
+        name="Analyst",
+        instructions="You analyse.",
+        tools=[
+            {
+                "type": "mcp",
+                "server_label": "crm",
+                "transport": {"type": "http", "server_url": "https://mcp.example.com"},
+                "credential_id": credential.id,
+            }
+        ],
+    )
     automation = sdk.beta.agents.automations.create(
-        type="periodic", name="Daily digest", expression="0 7 * * *", timezone="Europe/Madrid",
-        target={"type": "new_session", "agent_id": agent.id, "environment": {"type": "none"},
-                "vault_ids": [vault.id],
-                "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Go."}]}]})
+        type="periodic",
+        name="Daily digest",
+        expression="0 7 * * *",
+        timezone="Europe/Madrid",
+        target={
+            "type": "new_session",
+            "agent_id": agent.id,
+            "environment": {"type": "none"},
+            "vault_ids": [vault.id],
+            "input": [
+                {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Go."}]}
+            ],
+        },
+    )
 
     result = run_cli(["-C", str(root), "import", "--all-unmanaged"])
     assert result.exit_code == 0, result.output
@@ -69,7 +94,11 @@ def test_import_vault_skill_automation_round_trip(root: Path, sdk: openai.OpenAI
 
     result = run_cli(["-C", str(root), "diff"])  # no secret needed to plan
     assert result.exit_code == 2, result.output
-    changes = [line.strip() for line in result.stdout.splitlines() if line.startswith("  ~ ") or line.startswith("  + ")]
+    changes = [
+        line.strip()
+        for line in result.stdout.splitlines()
+        if line.startswith("  ~ ") or line.startswith("  + ")
+    ]
     assert all("adopted" in line or "adopt" in line for line in changes), result.stdout
     assert "(secret changed)" in result.stdout  # the placeholder's value is written by the adopting apply
 
@@ -84,17 +113,30 @@ def test_import_vault_skill_automation_round_trip(root: Path, sdk: openai.OpenAI
     assert tool.credential_id == credential.id
     result = run_cli(["-C", str(root), "diff"])
     assert result.exit_code == 0, result.output
-    written = "".join(p.read_text("utf-8", "replace") for p in root.rglob("*") if p.is_file() and p.suffix != ".db")
+    written = "".join(
+        p.read_text("utf-8", "replace") for p in root.rglob("*") if p.is_file() and p.suffix != ".db"
+    )
     assert SENTINEL not in written and SENTINEL not in out
 
 
 def test_an_automation_whose_agent_has_no_spec_is_refused(root: Path, sdk: openai.OpenAI) -> None:
     agent = sdk.beta.agents.create(model="gpt-5.4", metadata={"orchestrator.owner": "other/dev/analyst"})
     automation = sdk.beta.agents.automations.create(
-        type="once", name="once", run_at=1_900_000_000,
-        target={"type": "new_session", "agent_id": agent.id, "environment": {"type": "none"},
-                "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Go."}]}]})
+        type="once",
+        name="once",
+        run_at=1_900_000_000,
+        target={
+            "type": "new_session",
+            "agent_id": agent.id,
+            "environment": {"type": "none"},
+            "input": [
+                {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Go."}]}
+            ],
+        },
+    )
     result = run_cli(["-C", str(root), "import", automation.id])
     assert result.exit_code == 1, result.output
-    assert f"the automation targets agent {agent.id}, which is neither a spec of this project" in result.output
+    assert (
+        f"the automation targets agent {agent.id}, which is neither a spec of this project" in result.output
+    )
     assert "Nothing was written." in result.output and not list((root / "specs").iterdir())

@@ -38,7 +38,9 @@ expression: "0 7 * * *"
 timezone: UTC
 target: {agent: analyst, environment: work-env, vaults: [crm], input: Summarise.}
 """
-MCP = [{"type": "mcp", "server_label": "crm", "server_url": "https://mcp.example.com", "credential": "crm/token"}]
+MCP = [
+    {"type": "mcp", "server_label": "crm", "server_url": "https://mcp.example.com", "credential": "crm/token"}
+]
 SECRET = "crm-secret-SENTINEL-4b1e"
 
 
@@ -70,7 +72,8 @@ def lifecycle(root: Path, specs: int) -> None:
 
 
 def test_an_agents_project_runs_its_whole_lifecycle_on_a_loose_server(
-        tmp_path: Path, loose: LooseServer, sdk: openai.OpenAI) -> None:
+    tmp_path: Path, loose: LooseServer, sdk: openai.OpenAI
+) -> None:
     root = make_project(tmp_path / "project", base_url=loose.base_url, backend="agents")
     write_spec(root, "analyst", environment="work-env", tools=MCP)
     write_spec(root, "helper")
@@ -79,7 +82,10 @@ def test_an_agents_project_runs_its_whole_lifecycle_on_a_loose_server(
     write(root / "specs" / "work-env.yaml", ENVIRONMENT)
     write(root / "specs" / "grammar.yaml", SKILL)
     write(root / "specs" / "digest.yaml", AUTOMATION)
-    write(root / "skills" / "grammar" / "SKILL.md", "---\nname: grammar\ndescription: Grammar\n---\nBe precise.\n")
+    write(
+        root / "skills" / "grammar" / "SKILL.md",
+        "---\nname: grammar\ndescription: Grammar\n---\nBe precise.\n",
+    )
 
     lifecycle(root, specs=7)
 
@@ -94,7 +100,8 @@ def test_an_agents_project_runs_its_whole_lifecycle_on_a_loose_server(
 
 
 def test_an_assistants_project_runs_its_whole_lifecycle_on_a_loose_server(
-        tmp_path: Path, loose: LooseServer, sdk: openai.OpenAI) -> None:
+    tmp_path: Path, loose: LooseServer, sdk: openai.OpenAI
+) -> None:
     root = make_project(tmp_path / "project", base_url=loose.base_url)
     for name in ("tutor", "helper", "coach"):
         write_spec(root, name, tools=["file_search"], knowledge={"files": ["kb/*.md"]})

@@ -30,11 +30,19 @@ credentials:
 """
 SECOND_VAULT = VAULT.replace("name: crm\n", "name: billing\n")
 SKILL = "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\nkeep_versions: 3\n"
-MCP = {"type": "mcp", "server_label": "crm", "server_url": "https://mcp.example.com", "credential": "crm-token"}
+MCP = {
+    "type": "mcp",
+    "server_label": "crm",
+    "server_url": "https://mcp.example.com",
+    "credential": "crm-token",
+}
 
 
 def write_skill(root: Path, body: str) -> None:
-    write(root / "skills" / "grammar" / "SKILL.md", f"---\nname: grammar\ndescription: Spanish grammar\n---\n{body}\n")
+    write(
+        root / "skills" / "grammar" / "SKILL.md",
+        f"---\nname: grammar\ndescription: Spanish grammar\n---\n{body}\n",
+    )
 
 
 @pytest.fixture
@@ -62,14 +70,18 @@ def test_vault_update_drift_ownership_and_prune(root: Path, sdk: openai.OpenAI) 
     foreign = sdk.beta.agents.vaults.create(name="crm", metadata={"orchestrator.owner": "other/dev/crm"})
 
     # a settings update: a second credential added (its secret from the same variable), the first kept
-    write(root / "specs" / "crm.yaml", VAULT + """\
+    write(
+        root / "specs" / "crm.yaml",
+        VAULT
+        + """\
   - name: sandbox
     auth:
       type: environment_variable
       secret_name: SERVICE_KEY
       networking: {type: unrestricted}
       secret_value: {from_env: CRM_TOKEN}
-""")
+""",
+    )
     code, out = cli(root, "diff")
     assert code == 2 and "+ credential sandbox (environment_variable)" in out, out
     applied(root)
@@ -91,9 +103,14 @@ def test_vault_update_drift_ownership_and_prune(root: Path, sdk: openai.OpenAI) 
     assert [v.id for v in sdk.beta.agents.vaults.list().data] == [foreign.id]
 
 
-def test_skill_drift_keep_versions_pin_prune_and_ownership(root: Path, sdk: openai.OpenAI, tmp_path: Path) -> None:
+def test_skill_drift_keep_versions_pin_prune_and_ownership(
+    root: Path, sdk: openai.OpenAI, tmp_path: Path
+) -> None:
     write(root / "specs" / "grammar.yaml", SKILL)
-    write(root / "specs" / "tutor-env.yaml", "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n")
+    write(
+        root / "specs" / "tutor-env.yaml",
+        "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n",
+    )
     for body in ("one", "two", "three"):
         write_skill(root, body)
         applied(root)
@@ -108,8 +125,10 @@ def test_skill_drift_keep_versions_pin_prune_and_ownership(root: Path, sdk: open
     assert sdk.skills.retrieve(skill.id).default_version == "3"
 
     # an explicit pin of the previous version: the template only, instantly (no upload)
-    write(root / "specs" / "tutor-env.yaml",
-          "version: 1\nkind: environment\nname: tutor-env\nskills: [{name: grammar, version: 2}]\n")
+    write(
+        root / "specs" / "tutor-env.yaml",
+        "version: 1\nkind: environment\nname: tutor-env\nskills: [{name: grammar, version: 2}]\n",
+    )
     code, out = cli(root, "diff")
     assert code == 2 and "~ environment tutor-env" in out and "~ skill grammar" not in out, out
     applied(root)
@@ -117,7 +136,10 @@ def test_skill_drift_keep_versions_pin_prune_and_ownership(root: Path, sdk: open
     assert [(s.skill_id, s.version) for s in template.skills] == [(skill.id, "2")]  # type: ignore[union-attr]
 
     # keep_versions alone: planned, and apply keeps only that many (versions 1 and 2 pruned: 2 was the pin)
-    write(root / "specs" / "tutor-env.yaml", "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n")
+    write(
+        root / "specs" / "tutor-env.yaml",
+        "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n",
+    )
     write(root / "specs" / "grammar.yaml", SKILL.replace("keep_versions: 3", "keep_versions: 1"))
     code, out = cli(root, "diff")
     assert code == 2 and "keep_versions" in out, out
@@ -125,7 +147,9 @@ def test_skill_drift_keep_versions_pin_prune_and_ownership(root: Path, sdk: open
     kept = [v.version for v in sdk.skills.versions.list(skill.id, order="asc").data]
     assert len(kept) == 1 and sdk.skills.retrieve(skill.id).default_version == kept[0]
     template = sdk.beta.agents.environments.templates.list().data[0]
-    assert [(s.skill_id, s.version) for s in template.skills] == [(skill.id, kept[0])]  # re-pinned, same apply
+    assert [(s.skill_id, s.version) for s in template.skills] == [
+        (skill.id, kept[0])
+    ]  # re-pinned, same apply
 
     # a saved plan is refused once the folder changed after it was made; nothing is uploaded
     write_skill(root, "four")
@@ -153,18 +177,29 @@ def test_skill_drift_keep_versions_pin_prune_and_ownership(root: Path, sdk: open
 def test_unmanaged_automation_is_never_touched(root: Path, sdk: openai.OpenAI) -> None:
     agent = sdk.beta.agents.create(model="gpt-5.4")
     other = sdk.beta.agents.automations.create(
-        type="periodic", name="not ours", expression="0 7 * * *", timezone="UTC",
-        target={"type": "new_session", "agent_id": agent.id, "environment": {"type": "none"},
-                "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "x"}]}]})
+        type="periodic",
+        name="not ours",
+        expression="0 7 * * *",
+        timezone="UTC",
+        target={
+            "type": "new_session",
+            "agent_id": agent.id,
+            "environment": {"type": "none"},
+            "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "x"}]}],
+        },
+    )
     write_spec(root, "analyst")
-    write(root / "specs" / "digest.yaml", """\
+    write(
+        root / "specs" / "digest.yaml",
+        """\
 version: 1
 kind: automation
 name: digest
 type: once
 run_at: "2027-01-01T07:00:00Z"
 target: {agent: analyst, input: "Go."}
-""")
+""",
+    )
     applied(root)
     assert cli(root, "destroy", "--yes").exit_code == 0
     assert [a.id for a in sdk.beta.agents.automations.list().data] == [other.id]
@@ -190,7 +225,9 @@ def test_credential_reference_forms_and_drift_by_name(root: Path, sdk: openai.Op
             tool["credential_id"] = other
     sdk.beta.agents.update(agent.id, tools=tools)  # type: ignore[arg-type]
     code, out = cli(root, "diff")
-    assert code == 2 and '"credential": "billing/crm-token"' in out and '"credential": "crm/crm-token"' in out, out
+    assert (
+        code == 2 and '"credential": "billing/crm-token"' in out and '"credential": "crm/crm-token"' in out
+    ), out
     assert other not in out
     applied(root)
     agent = sdk.beta.agents.retrieve(agent.id)
@@ -202,7 +239,10 @@ def test_unknown_and_ambiguous_references_are_diagnosed_at_their_line(root: Path
     write(root / "specs" / "billing.yaml", SECOND_VAULT)
     write_spec(root, "analyst", tools=[MCP])  # `crm-token` is in both vaults
     write_spec(root, "helper", tools=[{**MCP, "credential": "crm/crm-tokn"}])
-    write(root / "specs" / "tutor-env.yaml", "version: 1\nkind: environment\nname: tutor-env\nskills: [gramar]\n")
+    write(
+        root / "specs" / "tutor-env.yaml",
+        "version: 1\nkind: environment\nname: tutor-env\nskills: [gramar]\n",
+    )
     for command in ("validate", "diff"):
         code, out = cli(root, command)
         assert code == 1, out
@@ -219,18 +259,25 @@ def test_a_recreated_credential_is_re_pointed_in_the_same_apply(root: Path, sdk:
     vault = sdk.beta.agents.vaults.list().data[0]
     first = sdk.beta.agents.vaults.credentials.list(vault.id).data[0].id
     # a new server URL: the API keeps a credential's method and URL, so the credential is made again
-    write(root / "specs" / "crm.yaml", VAULT.replace('mcp_server_url: "https://mcp.example.com"',
-                                                     'mcp_server_url: "https://mcp2.example.com"'))
+    write(
+        root / "specs" / "crm.yaml",
+        VAULT.replace(
+            'mcp_server_url: "https://mcp.example.com"', 'mcp_server_url: "https://mcp2.example.com"'
+        ),
+    )
     code, out = cli(root, "diff")
-    assert code == 2 and "~ vault crm" in out and "~ agent analyst" in out and "credential_settings" in out, out
+    assert code == 2 and "~ vault crm" in out and "~ agent analyst" in out and "credential_settings" in out, (
+        out
+    )
     applied(root)
     second = sdk.beta.agents.vaults.credentials.list(vault.id).data[0].id
     agent = sdk.beta.agents.list().data[0]
     assert second != first and next(t for t in agent.tools if t.type == "mcp").credential_id == second
 
 
-def test_a_new_value_at_the_source_is_a_rotation(root: Path, sdk: openai.OpenAI,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_new_value_at_the_source_is_a_rotation(
+    root: Path, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write(root / "specs" / "crm.yaml", VAULT)
     applied(root)
     monkeypatch.setenv("CRM_TOKEN", SENTINEL + "-new")  # revision unchanged: noticed by its salted digest

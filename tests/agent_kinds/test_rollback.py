@@ -19,21 +19,37 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not 
 
 
 def git(top: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "T",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "T",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     subprocess.run(["git", "-C", str(top), *args], check=True, capture_output=True, env=env, timeout=60)
 
 
-def test_rollback_of_a_skill_is_instant(tmp_path: Path, served: EmulatorServer, sdk: openai.OpenAI,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rollback_of_a_skill_is_instant(
+    tmp_path: Path, served: EmulatorServer, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
     root = make_project(tmp_path / "repo", base_url=served.base_url, backend="agents")
-    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        ["git", "init", "-q", "-b", "main", str(root)], check=True, capture_output=True, timeout=60
+    )
     write(root / ".gitignore", ".orchestrator/\n")
-    write(root / "specs" / "grammar.yaml", "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\n")
-    write(root / "specs" / "tutor-env.yaml", "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n")
+    write(
+        root / "specs" / "grammar.yaml", "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\n"
+    )
+    write(
+        root / "specs" / "tutor-env.yaml",
+        "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n",
+    )
     for body in ("one", "two"):
-        write(root / "skills" / "grammar" / "SKILL.md", f"---\nname: grammar\ndescription: Grammar\n---\n{body}\n")
+        write(
+            root / "skills" / "grammar" / "SKILL.md",
+            f"---\nname: grammar\ndescription: Grammar\n---\n{body}\n",
+        )
         git(root, "add", "-A")
         git(root, "commit", "-q", "-m", f"skill: {body}")
         result = run_cli(["-C", str(root), "apply", "--yes"])
@@ -50,18 +66,34 @@ def test_rollback_of_a_skill_is_instant(tmp_path: Path, served: EmulatorServer, 
     assert (root / "skills" / "grammar" / "SKILL.md").read_text().endswith("two\n")  # the work tree untouched
 
 
-def skill_project(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch, *,
-                  keep_versions: int = 5, template: str = "tutor-env") -> Path:
+def skill_project(
+    tmp_path: Path,
+    served: EmulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    keep_versions: int = 5,
+    template: str = "tutor-env",
+) -> Path:
     """An agents project whose template pins a skill; two commits, each applied: the skill's content one, two."""
     monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
     root = make_project(tmp_path / "repo", base_url=served.base_url, backend="agents")
-    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        ["git", "init", "-q", "-b", "main", str(root)], check=True, capture_output=True, timeout=60
+    )
     write(root / ".gitignore", ".orchestrator/\n")
-    write(root / "specs" / "grammar.yaml",
-          f"version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\nkeep_versions: {keep_versions}\n")
-    write(root / "specs" / f"{template}.yaml", f"version: 1\nkind: environment\nname: {template}\nskills: [grammar]\n")
+    write(
+        root / "specs" / "grammar.yaml",
+        f"version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\nkeep_versions: {keep_versions}\n",
+    )
+    write(
+        root / "specs" / f"{template}.yaml",
+        f"version: 1\nkind: environment\nname: {template}\nskills: [grammar]\n",
+    )
     for body in ("one", "two"):
-        write(root / "skills" / "grammar" / "SKILL.md", f"---\nname: grammar\ndescription: Grammar\n---\n{body}\n")
+        write(
+            root / "skills" / "grammar" / "SKILL.md",
+            f"---\nname: grammar\ndescription: Grammar\n---\n{body}\n",
+        )
         git(root, "add", "-A")
         git(root, "commit", "-q", "-m", f"skill: {body}")
         result = run_cli(["-C", str(root), "apply", "--yes"])
@@ -69,13 +101,18 @@ def skill_project(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.Mo
     return root
 
 
-def test_rollback_names_a_skill_and_its_template_follows(tmp_path: Path, served: EmulatorServer,
-                                                        sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rollback_names_a_skill_and_its_template_follows(
+    tmp_path: Path, served: EmulatorServer, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = skill_project(tmp_path, served, monkeypatch)
     listed = run_cli(["-C", str(root), "list"])
-    assert "grammar    skill" in listed.stdout and "at HEAD" in listed.stdout, listed.output  # a revision is recorded
+    assert "grammar    skill" in listed.stdout and "at HEAD" in listed.stdout, (
+        listed.output
+    )  # a revision is recorded
     history = run_cli(["-C", str(root), "history", "grammar"])
-    assert "History of skill grammar" in history.stdout and "skill: two  (live)" in history.stdout, history.output
+    assert "History of skill grammar" in history.stdout and "skill: two  (live)" in history.stdout, (
+        history.output
+    )
 
     result = run_cli(["-C", str(root), "rollback", "grammar", "--yes"])
     assert result.exit_code == 0, result.output
@@ -99,7 +136,8 @@ def test_rollback_names_a_skill_and_its_template_follows(tmp_path: Path, served:
 
 
 def test_rollback_of_a_skill_whose_version_was_pruned_uploads_it_again(
-        tmp_path: Path, served: EmulatorServer, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, served: EmulatorServer, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = skill_project(tmp_path, served, monkeypatch, keep_versions=1, template="a-env")  # sorts before
     [skill] = sdk.skills.list().data
     assert [v.version for v in sdk.skills.versions.list(skill.id).data] == ["2"]  # keep_versions: 1
@@ -114,16 +152,21 @@ def test_rollback_of_a_skill_whose_version_was_pruned_uploads_it_again(
 
 
 def test_rollback_of_a_skill_refuses_a_template_with_changes_of_its_own(
-        tmp_path: Path, served: EmulatorServer, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, served: EmulatorServer, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = skill_project(tmp_path, served, monkeypatch)
-    write(root / "specs" / "tutor-env.yaml",
-          "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\npackages: {python: [pandas]}\n")
+    write(
+        root / "specs" / "tutor-env.yaml",
+        "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\npackages: {python: [pandas]}\n",
+    )
     [before] = sdk.beta.agents.environments.templates.list().data
     result = run_cli(["-C", str(root), "rollback", "grammar", "--yes"])
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    assert ("error: rolling back skill `grammar` re-pins the environment templates using it, but environment "
-            "`tutor-env` has changes of its own not applied yet") in result.stderr
+    assert (
+        "error: rolling back skill `grammar` re-pins the environment templates using it, but environment "
+        "`tutor-env` has changes of its own not applied yet"
+    ) in result.stderr
     assert "nothing was changed" in result.stderr
     [skill] = sdk.skills.list().data
     assert (skill.default_version, skill.latest_version) == ("2", "2")

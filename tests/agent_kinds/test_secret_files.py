@@ -42,11 +42,15 @@ def with_source(root: Path, path: str) -> Path:
     return root
 
 
-@pytest.mark.parametrize(("path", "fragment"), [
-    ("/proc/self/environ", "is under /proc, a system pseudo-file"),
-    ("/dev/stdin", "a system pseudo-file"),
-    ("/sys/kernel/mm/transparent_hugepage/enabled", "is under /sys, a system pseudo-file"),
-], ids=["proc-environ", "dev-stdin", "sys"])
+@pytest.mark.parametrize(
+    ("path", "fragment"),
+    [
+        ("/proc/self/environ", "is under /proc, a system pseudo-file"),
+        ("/dev/stdin", "a system pseudo-file"),
+        ("/sys/kernel/mm/transparent_hugepage/enabled", "is under /sys, a system pseudo-file"),
+    ],
+    ids=["proc-environ", "dev-stdin", "sys"],
+)
 def test_a_pseudo_file_is_refused_at_the_specs_line(vault_project: Path, path: str, fragment: str) -> None:
     with_source(vault_project, path)
     for command in (["validate"], ["diff"], ["apply", "--yes"]):

@@ -42,9 +42,16 @@ expression: "0 7 * * *"
 timezone: UTC
 target: {agent: analyst, environment: work-env, vaults: [crm], input: Summarise.}
 """
-MCP = [{"type": "mcp", "server_label": "crm", "server_url": "https://mcp.example.com", "credential": "crm/token"}]
-LISTINGS = ("GET /v1/agents", "GET /v1/vaults", "GET /v1/vaults/{id}/credentials",
-            "GET /v1/agents/environments/templates", "GET /v1/agents/automations")
+MCP = [
+    {"type": "mcp", "server_label": "crm", "server_url": "https://mcp.example.com", "credential": "crm/token"}
+]
+LISTINGS = (
+    "GET /v1/agents",
+    "GET /v1/vaults",
+    "GET /v1/vaults/{id}/credentials",
+    "GET /v1/agents/environments/templates",
+    "GET /v1/agents/automations",
+)
 
 
 @pytest.fixture
@@ -71,7 +78,8 @@ def listings(counts: dict[str, int]) -> dict[str, int]:
 
 
 def test_each_collection_is_listed_once_per_read_and_again_only_after_writes(
-        root: Path, served: EmulatorServer, sdk: openai.OpenAI) -> None:
+    root: Path, served: EmulatorServer, sdk: openai.OpenAI
+) -> None:
     code, out, counts = counted(served, root, "apply", "--yes")
     assert code == 0, out
     # the vault, the template and the agent are new: the agent's credential and the automation's agent,
@@ -100,7 +108,9 @@ def test_each_collection_is_listed_once_per_read_and_again_only_after_writes(
     assert code == 0 and "agent analyst" in out, out
     renewed = sdk.beta.agents.vaults.credentials.list(vault.id).data[0]
     assert renewed.id != credential.id
-    assert next(t for t in sdk.beta.agents.list().data[0].tools if t.type == "mcp").credential_id == renewed.id
+    assert (
+        next(t for t in sdk.beta.agents.list().data[0].tools if t.type == "mcp").credential_id == renewed.id
+    )
     assert counts["GET /v1/vaults"] == 2, counts  # the plan's, and the one after the vault's write
     code, out, counts = counted(served, root, "diff")
     assert code == 0 and "No changes" in out, out

@@ -110,42 +110,57 @@ def test_automation_and_its_references(tmp_path: Path) -> None:
     assert problems[0].line == 8
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    (("\"0 7 * * *\"", "\"every morning\""), "cron"),
-    (("Europe/Madrid", "Mars/Olympus"), "IANA"),
-    (("expression: \"0 7 * * *\"\n", ""), "expression"),
-])
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (('"0 7 * * *"', '"every morning"'), "cron"),
+        (("Europe/Madrid", "Mars/Olympus"), "IANA"),
+        (('expression: "0 7 * * *"\n', ""), "expression"),
+    ],
+)
 def test_bad_schedules(tmp_path: Path, change: tuple[str, str], words: str) -> None:
     _, (spec, found) = read(tmp_path, AUTOMATION.replace(*change))
     assert spec is None and words in found[0].message
 
 
-@pytest.mark.parametrize(("expression", "message"), [
-    ("99 25 * * *", "minute `99` is not valid (expected 0-59"),
-    ("0 25 * * *", "hour `25` is not valid (expected 0-23"),
-    ("0 7 * 13 *", "month `13` is not valid"),
-    ("0 7 * * FOO", "day-of-week `FOO` is not valid"),
-    ("0 0 30 2 *", "day-of-month `30` never occurs in month `2`"),
-    ("0 0 32 * *", "day-of-month `32` is out of range 1-31"),
-])
-def test_cron_expressions_are_parsed_not_only_pattern_checked(tmp_path: Path, expression: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("99 25 * * *", "minute `99` is not valid (expected 0-59"),
+        ("0 25 * * *", "hour `25` is not valid (expected 0-23"),
+        ("0 7 * 13 *", "month `13` is not valid"),
+        ("0 7 * * FOO", "day-of-week `FOO` is not valid"),
+        ("0 0 30 2 *", "day-of-month `30` never occurs in month `2`"),
+        ("0 0 32 * *", "day-of-month `32` is out of range 1-31"),
+    ],
+)
+def test_cron_expressions_are_parsed_not_only_pattern_checked(
+    tmp_path: Path, expression: str, message: str
+) -> None:
     """`99 25 * * *` had the shape of five fields and passed validate, diff and apply (issue 29, 4)."""
     _, (spec, found) = read(tmp_path, AUTOMATION.replace("0 7 * * *", expression))
     assert spec is None and len(found) == 1
     assert found[0].pointer == "/expression" and found[0].line == 5
-    assert found[0].message == f"`{expression}` is not a valid cron expression: " + found[0].message.split(": ", 1)[1]
+    assert (
+        found[0].message
+        == f"`{expression}` is not a valid cron expression: " + found[0].message.split(": ", 1)[1]
+    )
     assert message in found[0].message
 
 
-@pytest.mark.parametrize("expression", ["0 7 * * *", "*/15 9-17 * * 1-5", "0 7 * * MON-FRI", "0 0 29 2 *", "0 7 * * 7"])
+@pytest.mark.parametrize(
+    "expression", ["0 7 * * *", "*/15 9-17 * * 1-5", "0 7 * * MON-FRI", "0 0 29 2 *", "0 7 * * 7"]
+)
 def test_valid_cron_expressions_pass(tmp_path: Path, expression: str) -> None:
     _, (spec, found) = read(tmp_path, AUTOMATION.replace("0 7 * * *", expression))
     assert found == [] and spec is not None
 
 
 def test_once_needs_an_offset(tmp_path: Path) -> None:
-    once = AUTOMATION.replace('type: periodic\nexpression: "0 7 * * *"\ntimezone: Europe/Madrid\n',
-                              "type: once\nrun_at: '2030-01-01T07:00:00'\n")
+    once = AUTOMATION.replace(
+        'type: periodic\nexpression: "0 7 * * *"\ntimezone: Europe/Madrid\n',
+        "type: once\nrun_at: '2030-01-01T07:00:00'\n",
+    )
     _, (spec, found) = read(tmp_path, once)
     assert spec is None and "offset" in found[0].message
     _, (spec, found) = read(tmp_path, once.replace("07:00:00", "07:00:00Z"))
@@ -172,7 +187,11 @@ def test_skill_zip_is_deterministic(tmp_path: Path) -> None:
     assert manifest == {"owner": "p/dev/grammar"} and sorted(files) == ["SKILL.md", "examples/one.md"]
     write(folder / "examples" / "two.md", "dos\n")
     third = build(read_folder(folder, tmp_path), "grammar", {"owner": "p/dev/grammar"})
-    assert changed_files(first.files, third.files) == {"added": ["examples/two.md"], "changed": [], "removed": []}
+    assert changed_files(first.files, third.files) == {
+        "added": ["examples/two.md"],
+        "changed": [],
+        "removed": [],
+    }
 
 
 def test_skill_spec_needs_a_skill_md(tmp_path: Path) -> None:

@@ -84,7 +84,13 @@ CASES: list[tuple[str, str, dict[str, Any], str, str]] = [
         "/functions/0/defer_loading",
         "`defer_loading` on a function",
     ),
-    ("async", "dev", {"functions": [{"name": "f", "async": False}]}, "/functions/0/async", "`async` on a function"),
+    (
+        "async",
+        "dev",
+        {"functions": [{"name": "f", "async": False}]},
+        "/functions/0/async",
+        "`async` on a function",
+    ),
 ]
 TARGETS = {"dev": ("main", "assistants"), "next": ("agents", "agents")}
 
@@ -146,7 +152,10 @@ def test_every_mismatch_of_a_spec_is_reported_in_one_run(offline_project: Path) 
     )
     code, found = diagnostics(offline_project, "next")
     assert code == 1
-    assert {d["pointer"] for d in found if "not supported" in d["message"]} == {"/description", "/response_format"}
+    assert {d["pointer"] for d in found if "not supported" in d["message"]} == {
+        "/description",
+        "/response_format",
+    }
     assert {d["pointer"] for d in found if "not deployed" in d["message"]} == {"/temperature", "/top_p"}
 
 
@@ -187,18 +196,25 @@ def test_a_deferred_function_without_tool_search_is_a_warning(offline_project: P
     [problem] = found
     assert (problem["pointer"], problem["severity"]) == ("/functions/0/defer_loading", "warning")
     assert "`tool_search`" in problem["message"]
-    write_spec(offline_project, "helper", tools=["tool_search"], functions=[{"name": "f", "defer_loading": True}])
+    write_spec(
+        offline_project, "helper", tools=["tool_search"], functions=[{"name": "f", "defer_loading": True}]
+    )
     assert diagnostics(offline_project, "next") == (0, [])
 
 
-@pytest.mark.parametrize(("tool", "expected"), [
-    ({**MCP, "transport": {"type": "stdio", "command": "x", "cwd": "/"}}, "/tools/0"),
-    ({"type": "mcp", "server_label": "docs"}, "/tools/0"),
-    ({"type": "mcp", "server_label": "docs", "transport": {"type": "stdio", "command": "x"}}, "/tools/0"),
-    ({"type": "web_search", "location": {"country": "Spain"}}, "/tools/0/location/country"),
-    ({"type": "computer_use", "screenshots": True}, "/tools/0"),
-])
-def test_a_malformed_new_tool_is_a_schema_error(offline_project: Path, tool: dict[str, Any], expected: str) -> None:
+@pytest.mark.parametrize(
+    ("tool", "expected"),
+    [
+        ({**MCP, "transport": {"type": "stdio", "command": "x", "cwd": "/"}}, "/tools/0"),
+        ({"type": "mcp", "server_label": "docs"}, "/tools/0"),
+        ({"type": "mcp", "server_label": "docs", "transport": {"type": "stdio", "command": "x"}}, "/tools/0"),
+        ({"type": "web_search", "location": {"country": "Spain"}}, "/tools/0/location/country"),
+        ({"type": "computer_use", "screenshots": True}, "/tools/0"),
+    ],
+)
+def test_a_malformed_new_tool_is_a_schema_error(
+    offline_project: Path, tool: dict[str, Any], expected: str
+) -> None:
     write_spec(offline_project, "helper", tools=[tool])
     code, found = diagnostics(offline_project, "next")
     assert code == 1 and found, found

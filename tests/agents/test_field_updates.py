@@ -22,7 +22,11 @@ SCHEMA = {
 }
 JSON_FORMAT = {"type": "json_schema", "json_schema": {"name": "answer", "schema": SCHEMA}}
 MCP = {"type": "mcp", "server_label": "docs", "server_url": "https://mcp.example.com/sse"}
-STDIO = {"type": "mcp", "server_label": "local", "transport": {"type": "stdio", "command": "docs-mcp", "cwd": "/workspace"}}
+STDIO = {
+    "type": "mcp",
+    "server_label": "local",
+    "transport": {"type": "stdio", "command": "docs-mcp", "cwd": "/workspace"},
+}
 
 
 def fn(name: str, **extra: Any) -> dict[str, Any]:
@@ -313,7 +317,13 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], set[str], Check]] = [
         {"functions.lookup.async"},
         lambda a: not tool(a, "function").async_,
     ),
-    ("tool_search_added", {}, {"tools": ["tool_search"]}, {"tools.tool_search"}, lambda a: tool(a, "tool_search")),
+    (
+        "tool_search_added",
+        {},
+        {"tools": ["tool_search"]},
+        {"tools.tool_search"},
+        lambda a: tool(a, "tool_search"),
+    ),
     (
         "programmatic_tool_calling_added",
         {},
@@ -342,13 +352,21 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], set[str], Check]] = [
         {"tools.computer_use"},
         lambda a: tool(a, "computer_use").include_screenshots,
     ),
-    ("automations_added", {}, {"tools": ["automations"]}, {"tools.automations"}, lambda a: tool(a, "automations")),
+    (
+        "automations_added",
+        {},
+        {"tools": ["automations"]},
+        {"tools.automations"},
+        lambda a: tool(a, "automations"),
+    ),
     (
         "web_search_location",
         {"tools": ["web_search"]},
         {"tools": [{"type": "web_search", "location": {"city": "Madrid", "country": "ES"}}]},
         {"tools.web_search"},
-        lambda a: (tool(a, "web_search").location.city, tool(a, "web_search").location.timezone) == ("Madrid", None),
+        lambda a: (
+            (tool(a, "web_search").location.city, tool(a, "web_search").location.timezone) == ("Madrid", None)
+        ),
     ),
     (
         "mcp_stdio_added",
@@ -360,15 +378,32 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], set[str], Check]] = [
     (
         "mcp_stdio_args",
         {"tools": [STDIO]},
-        {"tools": [{**STDIO, "transport": {**STDIO["transport"], "args": ["--port", "0"], "env_vars": ["HOME"]}}]},
+        {
+            "tools": [
+                {**STDIO, "transport": {**STDIO["transport"], "args": ["--port", "0"], "env_vars": ["HOME"]}}
+            ]
+        },
         {"tools.mcp:local"},
-        lambda a: (tool(a, "mcp").transport.args, tool(a, "mcp").transport.env_vars) == (["--port", "0"], ["HOME"]),
+        lambda a: (
+            (tool(a, "mcp").transport.args, tool(a, "mcp").transport.env_vars) == (["--port", "0"], ["HOME"])
+        ),
     ),
     (
         "mcp_http_transport_form_is_the_short_form",
         {"tools": [MCP]},
-        {"tools": [{"type": "mcp", "server_label": "docs",
-                    "transport": {"type": "http", "server_url": MCP["server_url"], "headers": {"X-Team": "b"}}}]},
+        {
+            "tools": [
+                {
+                    "type": "mcp",
+                    "server_label": "docs",
+                    "transport": {
+                        "type": "http",
+                        "server_url": MCP["server_url"],
+                        "headers": {"X-Team": "b"},
+                    },
+                }
+            ]
+        },
         {"tools.mcp:docs"},
         lambda a: tool(a, "mcp").transport.headers == {"X-Team": "b"},
     ),

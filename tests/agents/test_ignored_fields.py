@@ -42,8 +42,8 @@ SPEC = """
 """
 WARNING = (
     "specs/helper.yaml:5:21: warning: `compaction.async` is not deployed to target `main` (backend: agents): "
-    "the Agents API ignores it since openai 3.63.0 (\"Accepted for compatibility and ignored. Context "
-    "compaction is always blocking.\") [/compaction/async]\n  hint: remove it to silence this warning\n"
+    'the Agents API ignores it since openai 3.63.0 ("Accepted for compatibility and ignored. Context '
+    'compaction is always blocking.") [/compaction/async]\n  hint: remove it to silence this warning\n'
 )
 
 
@@ -89,7 +89,9 @@ def test_validate_warns_once_at_the_line_of_an_ignored_field(
 ) -> None:
     """Both targets of the agents backend ignore it: the live API and the embedded emulator (3.63)."""
     monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
-    root = make_project(tmp_path / "p", base_url=served.base_url if served_by == "agents" else None, backend="agents")
+    root = make_project(
+        tmp_path / "p", base_url=served.base_url if served_by == "agents" else None, backend="agents"
+    )
     write_helper(root)
     result = cli(root, "validate")
     assert result.exit_code == 0, result.output
@@ -102,7 +104,10 @@ def test_an_assistants_target_still_refuses_compaction(project: Path) -> None:
     write_helper(project)
     result = cli(project, "validate")
     assert result.exit_code == 1, result.output
-    assert "specs/helper.yaml:5:13: error: `compaction` is not supported by target `main` (backend: assistants)" in result.stderr
+    assert (
+        "specs/helper.yaml:5:13: error: `compaction` is not supported by target `main` (backend: assistants)"
+        in result.stderr
+    )
     assert "ignores it" not in result.stderr
 
 
@@ -164,7 +169,11 @@ def test_a_live_edit_that_matters_still_shows_drift(agents_project: Path, sdk: o
     assert "[drift: the live object was edited outside orchestrator]" in result.stdout
     assert "instructions" in result.stdout and "compaction" not in result.stdout, result.stdout
     [change] = plan_json(agents_project)["changes"]
-    assert (change["action"], change["drift"], [f["path"] for f in change["fields"]]) == ("update", True, ["instructions"])
+    assert (change["action"], change["drift"], [f["path"] for f in change["fields"]]) == (
+        "update",
+        True,
+        ["instructions"],
+    )
     apply_clean(agents_project)
 
 
@@ -180,7 +189,9 @@ def test_an_agent_applied_while_the_field_was_deployed_is_a_spec_change_not_drif
     assert only_agent(sdk, OWNER).compaction.async_ is False  # the server ignored it
     [change] = plan_json(agents_project)["changes"]
     assert (change["action"], change["drift"], change["reason"]) == ("update", False, "spec_changed"), change
-    assert [(f["path"], f["before"], f["after"]) for f in change["fields"]] == [("compaction", {"async": True}, None)]
+    assert [(f["path"], f["before"], f["after"]) for f in change["fields"]] == [
+        ("compaction", {"async": True}, None)
+    ]
     apply_clean(agents_project)
 
 
@@ -200,9 +211,12 @@ class Documented:
 def agents_param_modules() -> list[str]:
     """The SDK's Agents request types: openai/types/beta/agent*_param(s).py and agents/**/*_param(s).py."""
     names = [info.name for info in pkgutil.walk_packages(openai.types.beta.__path__, "openai.types.beta.")]
-    return sorted(name for name in names
-                  if name.endswith(("_param", "_params"))
-                  and (name.startswith("openai.types.beta.agents.") or name.rsplit(".", 1)[1].startswith("agent")))
+    return sorted(
+        name
+        for name in names
+        if name.endswith(("_param", "_params"))
+        and (name.startswith("openai.types.beta.agents.") or name.rsplit(".", 1)[1].startswith("agent"))
+    )
 
 
 def wire_name(field: str, annotation: ast.expr) -> str:
@@ -225,11 +239,24 @@ def documented_fields(module: str) -> list[tuple[str, str]]:
         rows = fields.setdefault(name, [])
         for statement, following in zip(node.body, [*node.body[1:], None], strict=True):
             if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
-                doc = following.value.value if (isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)
-                                                and isinstance(following.value.value, str)) else ""
-                used = {n.id for n in ast.walk(statement.annotation) if isinstance(n, ast.Name) and n.id in classes}
+                doc = (
+                    following.value.value
+                    if (
+                        isinstance(following, ast.Expr)
+                        and isinstance(following.value, ast.Constant)
+                        and isinstance(following.value.value, str)
+                    )
+                    else ""
+                )
+                used = {
+                    n.id
+                    for n in ast.walk(statement.annotation)
+                    if isinstance(n, ast.Name) and n.id in classes
+                }
                 rows.append((wire_name(statement.target.id, statement.annotation), used, doc))
-    parents = {used: (owner, field) for owner, rows in fields.items() for field, uses, _ in rows for used in uses}
+    parents = {
+        used: (owner, field) for owner, rows in fields.items() for field, uses, _ in rows for used in uses
+    }
 
     def prefix(name: str, seen: frozenset[str] = frozenset()) -> str:
         if name not in parents or name in seen:
@@ -238,18 +265,28 @@ def documented_fields(module: str) -> list[tuple[str, str]]:
         outer = prefix(owner, seen | {name})
         return f"{outer}.{field}" if outer else field
 
-    return [(f"{prefix(name)}.{field}" if prefix(name) else field, doc)
-            for name, rows in fields.items() for field, _, doc in rows]
+    return [
+        (f"{prefix(name)}.{field}" if prefix(name) else field, doc)
+        for name, rows in fields.items()
+        for field, _, doc in rows
+    ]
 
 
 def documented_as_ignored() -> list[Documented]:
-    return [Documented(module, path, doc) for module in agents_param_modules()
-            for path, doc in documented_fields(module) if re.search(r"\bignored\b", doc, re.IGNORECASE)]
+    return [
+        Documented(module, path, doc)
+        for module in agents_param_modules()
+        for path, doc in documented_fields(module)
+        if re.search(r"\bignored\b", doc, re.IGNORECASE)
+    ]
 
 
 def test_every_field_the_sdk_documents_as_ignored_is_declared() -> None:
-    missing = [f"{field.module}: `{field.path}` ({' '.join(field.docstring.split())!r})"
-               for field in documented_as_ignored() if not any(field.matches(row.wire) for row in IGNORED_BY_API)]
+    missing = [
+        f"{field.module}: `{field.path}` ({' '.join(field.docstring.split())!r})"
+        for field in documented_as_ignored()
+        if not any(field.matches(row.wire) for row in IGNORED_BY_API)
+    ]
     assert not missing, (
         f"openai {openai.__version__} documents these Agents fields as ignored, but "
         f"orchestrator.spec.capabilities.IGNORED_BY_API does not list them: {missing}"

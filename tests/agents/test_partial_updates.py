@@ -46,7 +46,9 @@ def created_raw(spec: DesiredSpec, **resolved: Any) -> dict[str, Any]:
         "multi_agent": {"enabled": False},
         "reasoning": {"effort": None, "summary": None},
         **payload,
-        "tools": [{**t, "defer_loading": False} if t["type"] == "function" else t for t in payload.get("tools", [])],
+        "tools": [
+            {**t, "defer_loading": False} if t["type"] == "function" else t for t in payload.get("tools", [])
+        ],
     }
     raw.update(resolved)
     return raw
@@ -131,7 +133,9 @@ def test_server_tool_defaults_are_not_changes() -> None:
     assert MAPPING.live_essence(raw) == MAPPING.desired_essence(spec)
 
 
-def test_settings_changed_elsewhere_are_drift_and_apply_resets_them(agents_project: Path, sdk: openai.OpenAI) -> None:
+def test_settings_changed_elsewhere_are_drift_and_apply_resets_them(
+    agents_project: Path, sdk: openai.OpenAI
+) -> None:
     """A spec that leaves multi_agent, experimental and reasoning.summary out wants the server defaults."""
     write_spec(agents_project, "helper", reasoning_effort="low")
     apply_clean(agents_project)

@@ -67,19 +67,38 @@ SPEC_FOR: dict[str, str] = {
     "tools[mcp].transport[stdio].env_vars": "tool[mcp].transport[stdio].env_vars",
 }
 # read for drift but never written: a spec cannot set them, so apply strips them (docs/how-to/agents-api.md: "How a spec maps to an agent")
-NOT_WRITTEN = frozenset({"tools[mcp].connection_origin", "tools[mcp].credential_id", "tools[mcp].request_metadata"})
+NOT_WRITTEN = frozenset(
+    {"tools[mcp].connection_origin", "tools[mcp].credential_id", "tools[mcp].request_metadata"}
+)
 # the wire's own discriminators and the pieces walked into rather than mapped whole
-STRUCTURAL = frozenset({"reasoning", "text", "compaction", "multi_agent", "experimental",
-                        "tools[web_search].location", "tools[mcp].transport", "tools[mcp].transport[http]",
-                        "tools[mcp].transport[stdio]"})
+STRUCTURAL = frozenset(
+    {
+        "reasoning",
+        "text",
+        "compaction",
+        "multi_agent",
+        "experimental",
+        "tools[web_search].location",
+        "tools[mcp].transport",
+        "tools[mcp].transport[http]",
+        "tools[mcp].transport[stdio]",
+    }
+)
 
 
 def unwrap(annotation: Any) -> list[Any]:
     """The concrete types inside Required/Optional/Annotated/Iterable/Union, None dropped."""
     origin = get_origin(annotation)
-    if origin in (typing.Annotated, typing.Union, types.UnionType) or str(origin).endswith(("Required", "NotRequired")):
+    if origin in (typing.Annotated, typing.Union, types.UnionType) or str(origin).endswith(
+        ("Required", "NotRequired")
+    ):
         return [t for arg in get_args(annotation) for t in unwrap(arg) if t is not type(None)]
-    if isinstance(origin, type) and origin is not dict and issubclass(origin, Iterable) and get_args(annotation):
+    if (
+        isinstance(origin, type)
+        and origin is not dict
+        and issubclass(origin, Iterable)
+        and get_args(annotation)
+    ):
         return unwrap(get_args(annotation)[0])
     return [annotation]
 
@@ -93,7 +112,9 @@ def alias(annotation: Any, key: str) -> str:
 
 
 def is_typeddict(value: Any) -> bool:
-    return isinstance(value, type) and typing_extensions.is_typeddict(value)  # the SDK's TypedDicts are typing_extensions'
+    return isinstance(value, type) and typing_extensions.is_typeddict(
+        value
+    )  # the SDK's TypedDicts are typing_extensions'
 
 
 def tool_type(typed: Any) -> str:

@@ -22,7 +22,11 @@ from tests.support.proxy import FailingProxy
 OWNER = "test-project/dev/helper"
 PARAMS = {"type": "object", "properties": {"q": {"type": "string"}}}
 LOOKUP = {"name": "lookup", "description": "Looks up", "parameters": PARAMS}
-STDIO = {"type": "mcp", "server_label": "local", "transport": {"type": "stdio", "command": "docs-mcp", "cwd": "/w"}}
+STDIO = {
+    "type": "mcp",
+    "server_label": "local",
+    "transport": {"type": "stdio", "command": "docs-mcp", "cwd": "/w"},
+}
 AGENT_PATH = re.compile(r"^/v1/agents/(?!sessions$|environments$|automations$)[^/]+$")
 PLAIN_KEYS = {"model", "name", "instructions", "metadata", "tools"}
 PLAIN_FUNCTION_KEYS = {"type", "name", "description", "parameters"}
@@ -55,10 +59,20 @@ def strict_server(method: str, path: str, body: Any, headers: dict[str, str]) ->
     for tool in body.get("tools") or []:
         if tool.get("type") != "function":
             unknown.append(f"tools.{tool.get('type')}")
-        unknown.extend(f"tools.{key}" for key in sorted(set(tool) - PLAIN_FUNCTION_KEYS) if tool.get("type") == "function")
+        unknown.extend(
+            f"tools.{key}"
+            for key in sorted(set(tool) - PLAIN_FUNCTION_KEYS)
+            if tool.get("type") == "function"
+        )
     if unknown:
-        return 400, {"error": {"message": f"{unknown[0]} is not implemented", "type": "invalid_request_error",
-                               "param": unknown[0], "code": "not_implemented"}}
+        return 400, {
+            "error": {
+                "message": f"{unknown[0]} is not implemented",
+                "type": "invalid_request_error",
+                "param": unknown[0],
+                "code": "not_implemented",
+            }
+        }
     return None
 
 
@@ -109,16 +123,33 @@ def test_a_server_without_a_feature_the_spec_asks_for_fails_that_change_clearly(
 
 # (case id, spec fields before, spec fields after, top-level keys the update must carry besides metadata)
 UPDATES: list[tuple[str, dict[str, Any], dict[str, Any], set[str]]] = [
-    ("instructions", {"compaction": {"async": True}}, {"compaction": {"async": True}, "instructions": "x"},
-     {"instructions"}),
+    (
+        "instructions",
+        {"compaction": {"async": True}},
+        {"compaction": {"async": True}, "instructions": "x"},
+        {"instructions"},
+    ),
     ("reasoning_summary", {}, {"reasoning_summary": "auto"}, {"reasoning"}),
-    ("multi_agent", {"verbosity": "low"}, {"verbosity": "low", "multi_agent": {"enabled": True}}, {"multi_agent"}),
+    (
+        "multi_agent",
+        {"verbosity": "low"},
+        {"verbosity": "low", "multi_agent": {"enabled": True}},
+        {"multi_agent"},
+    ),
     ("experimental", {}, {"experimental": {"time_awareness": True}}, {"experimental"}),
-    ("a_tool", {"multi_agent": {"enabled": True}}, {"multi_agent": {"enabled": True}, "tools": ["automations"]},
-     {"tools"}),
+    (
+        "a_tool",
+        {"multi_agent": {"enabled": True}},
+        {"multi_agent": {"enabled": True}, "tools": ["automations"]},
+        {"tools"},
+    ),
     ("function_flag", {"functions": [LOOKUP]}, {"functions": [{**LOOKUP, "async": True}]}, {"tools"}),
-    ("verbosity", {"experimental": {"time_awareness": True}},
-     {"experimental": {"time_awareness": True}, "verbosity": "high"}, {"text"}),
+    (
+        "verbosity",
+        {"experimental": {"time_awareness": True}},
+        {"experimental": {"time_awareness": True}, "verbosity": "high"},
+        {"text"},
+    ),
 ]
 
 
@@ -141,10 +172,18 @@ def test_create_sends_each_set_field_in_the_sdk_shape(through: Any) -> None:
     recorder = Recorder()
     root = through(recorder)
     write_spec(
-        root, "helper", reasoning_summary="concise", compaction={"async": True},
-        multi_agent={"enabled": True, "max_concurrent_subagents": 3}, experimental={"time_awareness": True},
-        tools=["tool_search", {"type": "computer_use", "include_screenshots": True}, STDIO,
-               {"type": "web_search", "location": {"country": "ES"}}],
+        root,
+        "helper",
+        reasoning_summary="concise",
+        compaction={"async": True},
+        multi_agent={"enabled": True, "max_concurrent_subagents": 3},
+        experimental={"time_awareness": True},
+        tools=[
+            "tool_search",
+            {"type": "computer_use", "include_screenshots": True},
+            STDIO,
+            {"type": "web_search", "location": {"country": "ES"}},
+        ],
         functions=[{**LOOKUP, "defer_loading": True, "async": True}],
     )
     apply_clean(root)
@@ -163,28 +202,75 @@ def test_create_sends_each_set_field_in_the_sdk_shape(through: Any) -> None:
 
 # (case id, spec fields, live change through the SDK, field paths the plan must show)
 DRIFTS: list[tuple[str, dict[str, Any], dict[str, Any], set[str]]] = [
-    ("reasoning_summary", {"reasoning_summary": "concise"}, {"reasoning": {"summary": "detailed"}},
-     {"reasoning_summary"}),
-    ("multi_agent", {"multi_agent": {"enabled": True, "max_concurrent_subagents": 2}},
-     {"multi_agent": {"enabled": True, "max_concurrent_subagents": 5}}, {"multi_agent"}),
-    ("experimental", {"experimental": {"time_awareness": True}}, {"experimental": {"time_awareness": False}},
-     {"experimental"}),
-    ("function_flags", {"tools": ["tool_search"], "functions": [{**LOOKUP, "defer_loading": True}]},
-     {"tools": [{"type": "tool_search"}, {"type": "function", **LOOKUP, "async": True}]},
-     {"functions.lookup.defer_loading", "functions.lookup.async"}),
-    ("computer_use", {"tools": [{"type": "computer_use", "include_screenshots": True}]},
-     {"tools": [{"type": "computer_use"}]}, {"tools.computer_use"}),
-    ("programmatic_tool_calling", {"tools": ["programmatic_tool_calling"]},
-     {"tools": [{"type": "programmatic_tool_calling", "enabled": False}]}, {"tools.programmatic_tool_calling"}),
-    ("tool_search_removed", {"tools": ["tool_search", "automations"]}, {"tools": [{"type": "automations"}]},
-     {"tools.tool_search"}),
-    ("web_search_location", {"tools": [{"type": "web_search", "location": {"city": "Madrid"}}]},
-     {"tools": [{"type": "web_search", "location": {"city": "Paris"}}]}, {"tools.web_search"}),
-    ("mcp_stdio", {"tools": [STDIO]},
-     {"tools": [{**STDIO, "transport": {**STDIO["transport"], "args": ["--debug"]}}]}, {"tools.mcp:local"}),
-    ("mcp_fields_a_spec_never_writes", {"tools": [STDIO]},
-     {"tools": [{**STDIO, "connection_origin": "environment", "credential_id": "cred_1",
-                 "request_metadata": {"team": "a"}}]}, {"tools.mcp:local"}),
+    (
+        "reasoning_summary",
+        {"reasoning_summary": "concise"},
+        {"reasoning": {"summary": "detailed"}},
+        {"reasoning_summary"},
+    ),
+    (
+        "multi_agent",
+        {"multi_agent": {"enabled": True, "max_concurrent_subagents": 2}},
+        {"multi_agent": {"enabled": True, "max_concurrent_subagents": 5}},
+        {"multi_agent"},
+    ),
+    (
+        "experimental",
+        {"experimental": {"time_awareness": True}},
+        {"experimental": {"time_awareness": False}},
+        {"experimental"},
+    ),
+    (
+        "function_flags",
+        {"tools": ["tool_search"], "functions": [{**LOOKUP, "defer_loading": True}]},
+        {"tools": [{"type": "tool_search"}, {"type": "function", **LOOKUP, "async": True}]},
+        {"functions.lookup.defer_loading", "functions.lookup.async"},
+    ),
+    (
+        "computer_use",
+        {"tools": [{"type": "computer_use", "include_screenshots": True}]},
+        {"tools": [{"type": "computer_use"}]},
+        {"tools.computer_use"},
+    ),
+    (
+        "programmatic_tool_calling",
+        {"tools": ["programmatic_tool_calling"]},
+        {"tools": [{"type": "programmatic_tool_calling", "enabled": False}]},
+        {"tools.programmatic_tool_calling"},
+    ),
+    (
+        "tool_search_removed",
+        {"tools": ["tool_search", "automations"]},
+        {"tools": [{"type": "automations"}]},
+        {"tools.tool_search"},
+    ),
+    (
+        "web_search_location",
+        {"tools": [{"type": "web_search", "location": {"city": "Madrid"}}]},
+        {"tools": [{"type": "web_search", "location": {"city": "Paris"}}]},
+        {"tools.web_search"},
+    ),
+    (
+        "mcp_stdio",
+        {"tools": [STDIO]},
+        {"tools": [{**STDIO, "transport": {**STDIO["transport"], "args": ["--debug"]}}]},
+        {"tools.mcp:local"},
+    ),
+    (
+        "mcp_fields_a_spec_never_writes",
+        {"tools": [STDIO]},
+        {
+            "tools": [
+                {
+                    **STDIO,
+                    "connection_origin": "environment",
+                    "credential_id": "cred_1",
+                    "request_metadata": {"team": "a"},
+                }
+            ]
+        },
+        {"tools.mcp:local"},
+    ),
 ]
 
 

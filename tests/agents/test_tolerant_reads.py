@@ -32,10 +32,17 @@ def loosen(item: Any) -> Any:
 
 
 def rewrite(method: str, path: str, status: int, body: Any) -> Any:
-    if not path.startswith("/v1/agents") or path.startswith("/v1/agents/sessions") or not isinstance(body, dict):
+    if (
+        not path.startswith("/v1/agents")
+        or path.startswith("/v1/agents/sessions")
+        or not isinstance(body, dict)
+    ):
         return body
     if body.get("object") == "list":
-        return {"object": "list", "data": [loosen(item) for item in body["data"]]}  # no has_more, no first/last id
+        return {
+            "object": "list",
+            "data": [loosen(item) for item in body["data"]],
+        }  # no has_more, no first/last id
     return loosen(body)
 
 
@@ -46,7 +53,9 @@ def loose_project(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.Mo
         yield make_project(tmp_path / "project", base_url=proxy.base_url, backend="agents")
 
 
-def test_iso_times_a_missing_object_and_no_has_more_read_as_usual(loose_project: Path, sdk: openai.OpenAI) -> None:
+def test_iso_times_a_missing_object_and_no_has_more_read_as_usual(
+    loose_project: Path, sdk: openai.OpenAI
+) -> None:
     write_spec(loose_project, "helper", reasoning_summary="auto")
     write_spec(loose_project, "other")
     apply_clean(loose_project)

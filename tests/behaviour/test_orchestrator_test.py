@@ -36,25 +36,41 @@ def live_owners(root: Path) -> list[str]:
     return sorted(json.loads(body)["metadata"].get("orchestrator.owner", "") for (body,) in rows)
 
 
-def analyst_project(root: Path, test_yaml: str, *, backend: str = "assistants", base_url: str | None = None) -> Path:
+def analyst_project(
+    root: Path, test_yaml: str, *, backend: str = "assistants", base_url: str | None = None
+) -> Path:
     make_project(root, backend=backend, base_url=base_url)
-    write(root / "handlers" / "shop.py", '''
+    write(
+        root / "handlers" / "shop.py",
+        """
         def fetch_kpis(store_id, period):
             return {"store_id": store_id, "period": period, "sales": 1200.5}
-    ''')
+    """,
+    )
     text = (root / "orchestrator.yaml").read_text() + "python_path: [handlers]\n"
     (root / "orchestrator.yaml").write_text(text)
-    write_spec(root, "analyst", functions=[{
-        "name": "fetch_kpis", "description": "KPIs",
-        "parameters": {"type": "object", "properties": {"store_id": {"type": "string"},
-                                                        "period": {"enum": ["week", "month"]}},
-                       "required": ["store_id", "period"], "additionalProperties": False},
-        "handler": "shop:fetch_kpis"}])
+    write_spec(
+        root,
+        "analyst",
+        functions=[
+            {
+                "name": "fetch_kpis",
+                "description": "KPIs",
+                "parameters": {
+                    "type": "object",
+                    "properties": {"store_id": {"type": "string"}, "period": {"enum": ["week", "month"]}},
+                    "required": ["store_id", "period"],
+                    "additionalProperties": False,
+                },
+                "handler": "shop:fetch_kpis",
+            }
+        ],
+    )
     write(root / "specs" / "analyst-test.yaml", test_yaml)
     return root
 
 
-PASSING = '''
+PASSING = """
     version: 1
     kind: test
     name: analyst-test
@@ -72,7 +88,7 @@ PASSING = '''
                 arguments: {store_id: "7"}
               - tool_output: {contains: '"sales": 1200.5'}
               - reply: {regex: 'sold \\d+'}
-'''
+"""
 
 
 def test_repo_specs_tests_pass_offline_on_the_local_target(repo_copy: Path) -> None:
@@ -82,8 +98,10 @@ def test_repo_specs_tests_pass_offline_on_the_local_target(repo_copy: Path) -> N
     assert "PASS analyst-kpis > monthly KPIs come from the handler" in result.stdout
     assert "SKIP tutor-exercises > does not invent facts: needs a real model" in result.stdout
     assert "PASS tutor-exercises > pronunciation is scored by the handler" in result.stdout
-    assert "SKIP tutor-exercises > a live model asks the handler for a subjunctive exercise: needs a real model" \
+    assert (
+        "SKIP tutor-exercises > a live model asks the handler for a subjunctive exercise: needs a real model"
         in result.stdout
+    )
     root = ET.parse(repo_copy / "report.xml").getroot()
     assert root.tag == "testsuites"
     assert {s.get("name") for s in root.iter("testsuite")} == {"tutor-exercises", "analyst-kpis"}
@@ -96,7 +114,11 @@ def test_repo_specs_tests_pass_on_agent_sessions(repo_copy: Path) -> None:
     result = run_cli(["-C", str(repo_copy), "test", "-e", "agents", "-o", "json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["backend"] == "agents" and report["summary"]["passed"] == 6 and report["summary"]["skipped"] == 3
+    assert (
+        report["backend"] == "agents"
+        and report["summary"]["passed"] == 6
+        and report["summary"]["skipped"] == 3
+    )
     [cited] = [c for c in report["cases"] if c["case"] == "grammar notes cite the knowledge file"]
     assert cited["status"] == "skipped" and "agent sessions do not have" in cited["reason"]
 
@@ -118,7 +140,9 @@ def test_against_live_talks_to_the_deployed_assistant(tmp_path: Path) -> None:
     result = run_cli(["-C", str(root), "test", "--against-live", "--events", str(tmp_path / "events.jsonl")])
     assert result.exit_code == 0, result.output
     assert "against the deployed objects" in result.stdout
-    events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text(encoding="utf-8").splitlines()]
+    events = [
+        json.loads(line) for line in (tmp_path / "events.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     [finished] = [e for e in events if e["type"] == "test_case_finished"]
     assert finished["status"] == "passed" and finished["case"] == "kpis" and finished["passes"] == 1
     assert not any(e["type"].startswith("assistant_") for e in events)  # no write to the deployed objects
@@ -143,11 +167,17 @@ def test_scripted_arguments_violating_the_schema_fail_naming_the_violation(tmp_p
 
 
 def test_a_case_without_a_script_is_skipped_never_passed(tmp_path: Path) -> None:
-    root = analyst_project(tmp_path, PASSING.replace('''            model:
+    root = analyst_project(
+        tmp_path,
+        PASSING.replace(
+            """            model:
               - call: fetch_kpis
                 arguments: {store_id: "7", period: week}
               - reply: "Store 7 sold 1200.5"
-''', ""))
+""",
+            "",
+        ),
+    )
     result = run_cli(["-C", str(root), "test"])
     assert result.exit_code == 0, result.output
     assert "SKIP analyst-test > kpis: needs a real model: turn 1 has no `model:` script" in result.stdout
@@ -162,22 +192,33 @@ def test_repeat_and_pass_at_fail_fast(tmp_path: Path) -> None:
 
 
 def test_a_scripted_failure_passes_an_expect_failure_case(tmp_path: Path) -> None:
-    root = analyst_project(tmp_path, PASSING.replace("      - name: kpis\n", "      - name: kpis\n        "
-                                                     "expect_failure: true\n").replace(
-        '- reply: "Store 7 sold 1200.5"', '- fail: "the model broke"'))
+    root = analyst_project(
+        tmp_path,
+        PASSING.replace("      - name: kpis\n", "      - name: kpis\n        expect_failure: true\n").replace(
+            '- reply: "Store 7 sold 1200.5"', '- fail: "the model broke"'
+        ),
+    )
     result = run_cli(["-C", str(root), "test", "-o", "json"])
     assert result.exit_code == 0, result.output
     assert "(failed as expected)" in result.stderr
 
 
-@pytest.mark.parametrize(("change", "message", "line"), [
-    ("tool_called: fetch_kpis\n", "tool_called: fetch_kpi\n", "spec `analyst` has no function `fetch_kpi`; did you "
-     "mean `fetch_kpis`?"),
-    ("spec: analyst\n", "spec: analist\n", "unknown spec `analist`; did you mean `analyst`?"),
-    ("- call: fetch_kpis", "- call: fetch_kpiz", "has no function `fetch_kpiz`"),
-    ("- reply: {regex", "- replies: {regex", "did you mean `reply`?"),
-])
-def test_a_bad_test_is_a_validation_error_at_its_line(tmp_path: Path, change: str, message: str, line: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "message", "line"),
+    [
+        (
+            "tool_called: fetch_kpis\n",
+            "tool_called: fetch_kpi\n",
+            "spec `analyst` has no function `fetch_kpi`; did you mean `fetch_kpis`?",
+        ),
+        ("spec: analyst\n", "spec: analist\n", "unknown spec `analist`; did you mean `analyst`?"),
+        ("- call: fetch_kpis", "- call: fetch_kpiz", "has no function `fetch_kpiz`"),
+        ("- reply: {regex", "- replies: {regex", "did you mean `reply`?"),
+    ],
+)
+def test_a_bad_test_is_a_validation_error_at_its_line(
+    tmp_path: Path, change: str, message: str, line: str
+) -> None:
     root = analyst_project(tmp_path, PASSING.replace(change, message))
     result = run_cli(["-C", str(root), "validate"])
     assert result.exit_code == 1
@@ -186,14 +227,22 @@ def test_a_bad_test_is_a_validation_error_at_its_line(tmp_path: Path, change: st
 
 
 def test_leftovers_of_a_killed_run_are_removed_by_the_next_run(tmp_path: Path) -> None:
-    root = analyst_project(tmp_path, PASSING.replace('"Store 7 sold 1200.5"', '"Store 7 sold 1200.5"\n'
-                                                     '        expect: []\n      - user: "again"\n        model:\n'
-                                                     '          - reply: "slow"'))
+    root = analyst_project(
+        tmp_path,
+        PASSING.replace(
+            '"Store 7 sold 1200.5"',
+            '"Store 7 sold 1200.5"\n'
+            '        expect: []\n      - user: "again"\n        model:\n'
+            '          - reply: "slow"',
+        ),
+    )
     root = analyst_project(tmp_path, PASSING)
-    code = ("import os, sys\nfrom orchestrator.cli import main\n"
-            "import orchestrator.runtime.behaviour as b\n"
-            "b.run_tests = lambda *a, **k: os._exit(9)\n"  # killed mid-run: no cleanup at all
-            f"main(['-C', {str(root)!r}, 'test'])\n")
+    code = (
+        "import os, sys\nfrom orchestrator.cli import main\n"
+        "import orchestrator.runtime.behaviour as b\n"
+        "b.run_tests = lambda *a, **k: os._exit(9)\n"  # killed mid-run: no cleanup at all
+        f"main(['-C', {str(root)!r}, 'test'])\n"
+    )
     killed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert killed.returncode == 9, killed.stderr
     assert len(live_owners(root)) == 1 and "dev~test/analyst-test-" in live_owners(root)[0]
@@ -209,9 +258,11 @@ def test_schema_test_prints_the_test_schema() -> None:
 
 def test_destroy_removes_the_copies_a_killed_run_left(tmp_path: Path) -> None:
     root = analyst_project(tmp_path, PASSING)
-    code = ("import os\nfrom orchestrator.cli import main\nimport orchestrator.runtime.behaviour as b\n"
-            "b.run_tests = lambda *a, **k: os._exit(9)\n"
-            f"main(['-C', {str(root)!r}, 'test'])\n")
+    code = (
+        "import os\nfrom orchestrator.cli import main\nimport orchestrator.runtime.behaviour as b\n"
+        "b.run_tests = lambda *a, **k: os._exit(9)\n"
+        f"main(['-C', {str(root)!r}, 'test'])\n"
+    )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120).returncode == 9
     assert len(live_owners(root)) == 1
     result = run_cli(["-C", str(root), "destroy", "--yes"])
@@ -220,8 +271,9 @@ def test_destroy_removes_the_copies_a_killed_run_left(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("backend", ["assistants", "agents"])
-def test_a_served_emulator_takes_the_scripts_too(tmp_path: Path, served: EmulatorServer,
-                                                   monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
+def test_a_served_emulator_takes_the_scripts_too(
+    tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch, backend: str
+) -> None:
     monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
     root = analyst_project(tmp_path / "p", PASSING, backend=backend, base_url=served.base_url)
     result = run_cli(["-C", str(root), "test"])
@@ -233,15 +285,22 @@ def test_ctrl_c_deletes_the_copies_and_exits_130(tmp_path: Path) -> None:
     import signal
 
     root = analyst_project(tmp_path, PASSING)
-    write(root / "handlers" / "shop.py", '''
+    write(
+        root / "handlers" / "shop.py",
+        """
         import time
 
         def fetch_kpis(store_id, period):
             time.sleep(30)
             return {}
-    ''')
-    process = subprocess.Popen([sys.executable, "-m", "orchestrator", "-C", str(root), "test"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    """,
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orchestrator", "-C", str(root), "test"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert process.stderr is not None
     line = process.stderr.readline()
     assert "Created 1 short-lived copy" in line, line
@@ -262,31 +321,56 @@ def test_names_select_tests_or_the_specs_they_test(tmp_path: Path) -> None:
     assert nothing.exit_code == 1 and "no case matches --case 'nope*'" in nothing.stderr
 
 
-@pytest.mark.parametrize(("change", "replacement", "message"), [
-    ("      - name: kpis\n", "      - name: kpis\n        pass_at: 2\n", "pass_at 2 is more than the 1 run"),
-    ('              - reply: "Store 7 sold 1200.5"\n',
-     '              - reply: "Store 7 sold 1200.5"\n                fail: "x"\n', "a model step does one thing"),
-    ('              - reply: "Store 7 sold 1200.5"\n', '              - reply: "Store 7 sold 1200.5"\n'
-     '              - call: fetch_kpis\n', "`reply` ends the turn"),
-    ("              - tool_called: fetch_kpis\n", "              - tool_called: fetch_kpis\n"
-     "                not_tool_called: fetch_kpis\n", "an expectation checks one thing"),
-    ("              - reply: {regex: 'sold \\d+'}\n", "              - reply: {regex: 'sold ('}\n",
-     "not a regular expression"),
-])
-def test_a_test_that_cannot_mean_anything_is_refused(tmp_path: Path, change: str, replacement: str,
-                                                     message: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "replacement", "message"),
+    [
+        (
+            "      - name: kpis\n",
+            "      - name: kpis\n        pass_at: 2\n",
+            "pass_at 2 is more than the 1 run",
+        ),
+        (
+            '              - reply: "Store 7 sold 1200.5"\n',
+            '              - reply: "Store 7 sold 1200.5"\n                fail: "x"\n',
+            "a model step does one thing",
+        ),
+        (
+            '              - reply: "Store 7 sold 1200.5"\n',
+            '              - reply: "Store 7 sold 1200.5"\n              - call: fetch_kpis\n',
+            "`reply` ends the turn",
+        ),
+        (
+            "              - tool_called: fetch_kpis\n",
+            "              - tool_called: fetch_kpis\n                not_tool_called: fetch_kpis\n",
+            "an expectation checks one thing",
+        ),
+        (
+            "              - reply: {regex: 'sold \\d+'}\n",
+            "              - reply: {regex: 'sold ('}\n",
+            "not a regular expression",
+        ),
+    ],
+)
+def test_a_test_that_cannot_mean_anything_is_refused(
+    tmp_path: Path, change: str, replacement: str, message: str
+) -> None:
     assert change in PASSING
     root = analyst_project(tmp_path, PASSING.replace(change, replacement))
     result = run_cli(["-C", str(root), "validate"])
-    assert result.exit_code == 1 and "specs/analyst-test.yaml:" in result.stderr and message in result.stderr, \
-        result.stderr
+    assert (
+        result.exit_code == 1 and "specs/analyst-test.yaml:" in result.stderr and message in result.stderr
+    ), result.stderr
     assert "Traceback" not in result.output
 
 
 def test_a_citation_of_another_file_fails_naming_what_was_cited(repo_copy: Path) -> None:
     tests = repo_copy / "specs" / "tutor-exercises.yaml"
-    tests.write_text(tests.read_text(encoding="utf-8").replace("citation: specs/knowledge/tutor/subjuntivo.md",
-                                                               "citation: vocabulario.md"), encoding="utf-8")
+    tests.write_text(
+        tests.read_text(encoding="utf-8").replace(
+            "citation: specs/knowledge/tutor/subjuntivo.md", "citation: vocabulario.md"
+        ),
+        encoding="utf-8",
+    )
     result = run_cli(["-C", str(repo_copy), "test", "tutor-exercises", "--case", "*cite*"])
     assert result.exit_code == 1
     assert "citation: the reply does not cite `vocabulario.md` (cites: " in result.stdout
@@ -301,8 +385,10 @@ def test_a_test_is_not_something_to_render_or_run(tmp_path: Path) -> None:
         assert "`analyst-test` is a behaviour test (kind: test), never deployed" in result.stderr
 
 
-TWO_TURNS = PASSING.replace('''              - reply: {regex: 'sold \\d+'}
-''', '''              - reply: {regex: 'sold \\d+'}
+TWO_TURNS = PASSING.replace(
+    """              - reply: {regex: 'sold \\d+'}
+""",
+    """              - reply: {regex: 'sold \\d+'}
           - user: "And last month?"
             model:
               - call: fetch_kpis
@@ -316,7 +402,8 @@ TWO_TURNS = PASSING.replace('''              - reply: {regex: 'sold \\d+'}
                 order: 2
               - max_tool_rounds: 2
               - reply: {equals: "Both fetched."}
-''')
+""",
+)
 
 
 @pytest.mark.parametrize("backend", ["assistants", "agents"])

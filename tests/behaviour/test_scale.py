@@ -23,10 +23,16 @@ if shutil.which("git") is None:  # pragma: no cover - git is on every machine th
 
 
 def git(root: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, env=env, check=True,
-                          timeout=60)
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    done = subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, env=env, check=True, timeout=60
+    )
     return done.stdout.strip()
 
 
@@ -43,11 +49,18 @@ def committed(root: Path) -> str:
 def cases_yaml(count: int, *, spec: str = "analyst", name: str = "analyst-test") -> str:
     lines = ["version: 1", "kind: test", f"name: {name}", f"spec: {spec}", "cases:"]
     for number in range(count):
-        lines += [f"  - name: case {number:02d}", "    turns:", f"      - user: \"KPIs of store {number}\"",
-                  "        model:", "          - call: fetch_kpis",
-                  f"            arguments: {{store_id: \"{number}\", period: week}}",
-                  f"          - reply: \"Store {number} sold 1200.5\"",
-                  "        expect:", "          - tool_called: fetch_kpis", "          - reply: {contains: sold}"]
+        lines += [
+            f"  - name: case {number:02d}",
+            "    turns:",
+            f'      - user: "KPIs of store {number}"',
+            "        model:",
+            "          - call: fetch_kpis",
+            f'            arguments: {{store_id: "{number}", period: week}}',
+            f'          - reply: "Store {number} sold 1200.5"',
+            "        expect:",
+            "          - tool_called: fetch_kpis",
+            "          - reply: {contains: sold}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -63,8 +76,12 @@ def regressed_project(tmp_path: Path) -> tuple[Path, str]:
     spec.write_text(spec.read_text().replace("- week", "- quarter"))
     assert "quarter" in spec.read_text()
     (root / "specs" / "reporter.yaml").write_text(spec.read_text().replace("name: analyst", "name: reporter"))
-    write(root / "specs" / "reporter-test.yaml", PASSING.replace("name: analyst-test", "name: reporter-test")
-          .replace("spec: analyst", "spec: reporter").replace("period: week", "period: quarter"))
+    write(
+        root / "specs" / "reporter-test.yaml",
+        PASSING.replace("name: analyst-test", "name: reporter-test")
+        .replace("spec: analyst", "spec: reporter")
+        .replace("period: week", "period: quarter"),
+    )
     return root, base
 
 
@@ -81,7 +98,10 @@ def test_baseline_reports_base_to_head_regressions_first_in_json(tmp_path: Path)
     assert set(first["baseline"]) == {"status", "passes", "runs", "cost_usd"}
     assert (second["test"], second["status"], second["baseline"]) == ("reporter-test", "passed", None)  # new
     assert "Baseline: revision " + base[:7] in result.stderr
-    assert "Against baseline HEAD (" + base[:7] + "): 1 regression, 0 fixed, 1 new, 0 unchanged." in result.stderr
+    assert (
+        "Against baseline HEAD (" + base[:7] + "): 1 regression, 0 fixed, 1 new, 0 unchanged."
+        in result.stderr
+    )
     assert live_owners(root) == []  # both sets of copies deleted
 
 
@@ -102,7 +122,9 @@ def test_baseline_in_text_junit_and_markdown(tmp_path: Path) -> None:
     assert props["baseline"] == "new"
     markdown = run_cli(["-C", str(root), "test", "--baseline", "HEAD", "-o", "markdown"])
     assert "| base -> head |" in markdown.stdout and "**passed -> failed**" in markdown.stdout
-    rows = [line for line in markdown.stdout.splitlines() if line.startswith("| ❌") or line.startswith("| ✅")]
+    rows = [
+        line for line in markdown.stdout.splitlines() if line.startswith("| ❌") or line.startswith("| ✅")
+    ]
     assert "analyst-test" in rows[0] and "new -> passed" in rows[1]
 
 
@@ -114,21 +136,29 @@ def test_baseline_never_imports_handlers_from_the_revision(tmp_path: Path) -> No
     handler.write_text(f"open({str(marker)!r}, 'w').close()\n" + good)
     committed(root)
     handler.write_text(good)  # the working tree's handler: no marker
-    result = subprocess.run([sys.executable, "-m", "orchestrator", "-C", str(root), "test", "--baseline", "HEAD",
-                             "-o", "json"], capture_output=True, text=True, timeout=120)  # a fresh sys.modules
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestrator", "-C", str(root), "test", "--baseline", "HEAD", "-o", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # a fresh sys.modules
     assert result.returncode == 0, result.stderr
     assert not marker.exists()
     [case] = json.loads(result.stdout)["cases"]
     assert case["baseline"]["status"] == "passed" == case["status"]
 
 
-@pytest.mark.parametrize(("rev", "message"), [
-    ("no-such-branch", "unknown git revision `no-such-branch`"),
-    ("--output=/tmp/x", "is not a git revision"),
-    ("HEAD~1..HEAD", "is a range of commits"),
-])
-def test_a_bad_baseline_revision_is_refused_before_anything_is_created(tmp_path: Path, rev: str,
-                                                                       message: str) -> None:
+@pytest.mark.parametrize(
+    ("rev", "message"),
+    [
+        ("no-such-branch", "unknown git revision `no-such-branch`"),
+        ("--output=/tmp/x", "is not a git revision"),
+        ("HEAD~1..HEAD", "is a range of commits"),
+    ],
+)
+def test_a_bad_baseline_revision_is_refused_before_anything_is_created(
+    tmp_path: Path, rev: str, message: str
+) -> None:
     root = analyst_project(tmp_path, PASSING)
     committed(root)
     result = run_cli(["-C", str(root), "test", "--baseline", rev])
@@ -166,17 +196,20 @@ def slow_handler(root: Path, seconds: float, log: Path | None = None) -> None:
     module = f"slow_{root.parent.name}_{root.name}".replace("-", "_")
     spec = root / "specs" / "analyst.yaml"
     spec.write_text(spec.read_text().replace("shop:fetch_kpis", f"{module}:fetch_kpis"))
-    write(root / "handlers" / f"{module}.py", f'''
+    write(
+        root / "handlers" / f"{module}.py",
+        f"""
         import time
 
         def fetch_kpis(store_id, period):
             started = time.time()
             time.sleep({seconds})
-            if {str(log) if log else ''!r}:
+            if {str(log) if log else ""!r}:
                 with open({str(log)!r}, "a") as f:
                     f.write(f"{{started}} {{time.time()}}\\n")
             return {{"store_id": store_id, "period": period, "sales": 1200.5}}
-    ''')
+    """,
+    )
 
 
 def most_at_once(log: Path) -> int:
@@ -196,15 +229,29 @@ def test_cases_run_in_parallel_and_report_in_file_order(tmp_path: Path) -> None:
     root = analyst_project(tmp_path, cases_yaml(8))
     slow_handler(root, 0.5, tmp_path / "calls.log")
     events = tmp_path / "events.jsonl"
-    result = run_cli(["-C", str(root), "test", "--parallelism", "8", "-o", "json", "--out", "r.json",
-                      "--events", str(events)])
+    result = run_cli(
+        [
+            "-C",
+            str(root),
+            "test",
+            "--parallelism",
+            "8",
+            "-o",
+            "json",
+            "--out",
+            "r.json",
+            "--events",
+            str(events),
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert most_at_once(tmp_path / "calls.log") >= 4  # the handlers of several cases ran at once
     report = json.loads((root / "r.json").read_text())
     assert [c["case"] for c in report["cases"]] == [f"case {n:02d}" for n in range(8)]
     # not a terminal: the case lines stream in file order too
     assert [line.split(" (")[0] for line in result.stdout.splitlines() if line.startswith("PASS")] == [
-        f"PASS analyst-test > case {n:02d}" for n in range(8)]
+        f"PASS analyst-test > case {n:02d}" for n in range(8)
+    ]
     # one create and one delete per tested spec, however many cases
     kinds = [json.loads(line)["type"] for line in events.read_text().splitlines()]
     assert kinds.count("assistant_created") == 1 and kinds.count("assistant_deleted") == 1
@@ -233,8 +280,12 @@ def test_parallel_cases_on_agent_sessions_keep_their_own_scripts(tmp_path: Path)
 def test_ctrl_c_in_a_parallel_run_deletes_the_copies_and_exits_promptly(tmp_path: Path) -> None:
     root = analyst_project(tmp_path, cases_yaml(6))
     slow_handler(root, 30)
-    process = subprocess.Popen([sys.executable, "-m", "orchestrator", "-C", str(root), "test", "--parallelism", "3"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orchestrator", "-C", str(root), "test", "--parallelism", "3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert process.stderr is not None
     line = process.stderr.readline()
     assert "Created 1 short-lived copy" in line, line
@@ -275,10 +326,20 @@ def dependent_project(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     is in vault `crm`: testing the agent needs copies of all four."""
     monkeypatch.setenv("CRM_TOKEN", SECRET)
     analyst_project(root, PASSING, backend="agents")
-    write(root / "specs" / "grammar.yaml", "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\n")
-    write(root / "skills" / "grammar" / "SKILL.md", "---\nname: grammar\ndescription: Spanish grammar\n---\nBody.\n")
-    write(root / "specs" / "tutor-env.yaml", "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n")
-    write(root / "specs" / "crm.yaml", '''
+    write(
+        root / "specs" / "grammar.yaml", "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\n"
+    )
+    write(
+        root / "skills" / "grammar" / "SKILL.md",
+        "---\nname: grammar\ndescription: Spanish grammar\n---\nBody.\n",
+    )
+    write(
+        root / "specs" / "tutor-env.yaml",
+        "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n",
+    )
+    write(
+        root / "specs" / "crm.yaml",
+        """
         version: 1
         kind: vault
         name: crm
@@ -286,10 +347,13 @@ def dependent_project(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
           - name: crm-token
             revision: 1
             auth: {type: static_bearer, mcp_server_url: "https://mcp.example.com", token: {from_env: CRM_TOKEN}}
-    ''')
+    """,
+    )
     spec = root / "specs" / "analyst.yaml"
-    spec.write_text(spec.read_text() + "environment: tutor-env\ntools:\n  - {type: mcp, server_label: crm, "
-                    "server_url: 'https://mcp.example.com', credential: crm-token}\n")
+    spec.write_text(
+        spec.read_text() + "environment: tutor-env\ntools:\n  - {type: mcp, server_label: crm, "
+        "server_url: 'https://mcp.example.com', credential: crm-token}\n"
+    )
     return root
 
 
@@ -309,15 +373,20 @@ def copy_objects(root: Path) -> list[str]:
     return sorted(kind for kind, body in rows if re.search(r"-test-[0-9a-f]{8}\b", body))
 
 
-def test_a_spec_with_dependencies_gets_copies_of_all_of_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_spec_with_dependencies_gets_copies_of_all_of_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = dependent_project(tmp_path, monkeypatch)
     assert run_cli(["-C", str(root), "apply", "--yes"]).exit_code == 0  # the environment's own objects
     events = tmp_path / "events.jsonl"
     result = run_cli(["-C", str(root), "test", "--events", str(events)])
     assert result.exit_code == 0, result.output
     assert "Created 1 short-lived copy" in result.stderr and "(4 objects)" in result.stderr
-    changes = [(e["type"], e["name"]) for e in map(json.loads, events.read_text().splitlines())
-               if e["type"].endswith(("_created", "_deleted")) and "name" in e]
+    changes = [
+        (e["type"], e["name"])
+        for e in map(json.loads, events.read_text().splitlines())
+        if e["type"].endswith(("_created", "_deleted")) and "name" in e
+    ]
     made = sorted(kind.removesuffix("_created") for kind, name in changes if kind.endswith("_created"))
     assert made == ["agent", "environment", "skill", "vault"]  # one create each ...
     assert sorted(kind.removesuffix("_deleted") for kind, _ in changes if kind.endswith("_deleted")) == made
@@ -329,12 +398,15 @@ def test_a_spec_with_dependencies_gets_copies_of_all_of_them(tmp_path: Path, mon
 
 
 @pytest.mark.parametrize("cleaner", ["next run", "destroy"])
-def test_a_killed_runs_dependency_copies_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                     cleaner: str) -> None:
+def test_a_killed_runs_dependency_copies_are_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cleaner: str
+) -> None:
     root = dependent_project(tmp_path, monkeypatch)
-    code = ("import os\nfrom orchestrator.cli import main\nimport orchestrator.runtime.behaviour as b\n"
-            "b.run_tests = lambda *a, **k: os._exit(9)\n"  # killed mid-run: no cleanup at all
-            f"main(['-C', {str(root)!r}, 'test'])\n")
+    code = (
+        "import os\nfrom orchestrator.cli import main\nimport orchestrator.runtime.behaviour as b\n"
+        "b.run_tests = lambda *a, **k: os._exit(9)\n"  # killed mid-run: no cleanup at all
+        f"main(['-C', {str(root)!r}, 'test'])\n"
+    )
     killed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert killed.returncode == 9, killed.stderr
     assert len(copy_objects(root)) >= 3, copy_objects(root)  # the agent, its environment, the vault ...
@@ -366,4 +438,6 @@ def test_a_real_baseline_report_renders_in_the_pull_request_comment(tmp_path: Pa
     comment = run_cli(["-C", str(root), "comment", "--tests", str(root / "tests.json")])
     assert comment.exit_code == 0, comment.output
     assert "baseline `HEAD`" in comment.stdout and base[:7] in comment.stdout
-    assert comment.stdout.index("analyst-test") < comment.stdout.index("reporter-test")  # the regression first
+    assert comment.stdout.index("analyst-test") < comment.stdout.index(
+        "reporter-test"
+    )  # the regression first

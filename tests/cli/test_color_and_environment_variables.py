@@ -25,7 +25,9 @@ def project(tmp_path: Path) -> Path:
 
 
 def diff(root: Path, *flags: str, env: dict[str, str] | None = None) -> str:
-    result = run_cli([*flags, "-C", str(root), "diff"], env={"NO_COLOR": "", "FORCE_COLOR": "", **(env or {})})
+    result = run_cli(
+        [*flags, "-C", str(root), "diff"], env={"NO_COLOR": "", "FORCE_COLOR": "", **(env or {})}
+    )
     assert result.exit_code == 2, result.output
     return result.stdout
 

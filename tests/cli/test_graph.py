@@ -66,7 +66,9 @@ def test_an_invalid_project_exits_1(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "gpt-4-turbo" in result.stderr
 
 
-def change(kind: str, name: str, action: Action = Action.CREATE, uses: tuple[tuple[str, str], ...] = ()) -> Change:
+def change(
+    kind: str, name: str, action: Action = Action.CREATE, uses: tuple[tuple[str, str], ...] = ()
+) -> Change:
     return Change(kind, name, action, Reason.NEW if action is Action.CREATE else Reason.IN_SYNC, uses=uses)
 
 
@@ -100,6 +102,8 @@ def test_the_markdown_plan_embeds_the_graph_of_what_changes() -> None:
 def test_independent_changes_draw_no_graph_and_a_huge_one_is_left_out() -> None:
     assert "mermaid" not in render_plan_markdown(plan_of(change("assistant", "a"), change("assistant", "b")))
     many = [change("file", f"f{i}") for i in range(MAX_MARKDOWN_NODES)]
-    big = plan_of(change("vector_store", "s", uses=tuple(("file", f"f{i}") for i in range(MAX_MARKDOWN_NODES))), *many)
+    big = plan_of(
+        change("vector_store", "s", uses=tuple(("file", f"f{i}") for i in range(MAX_MARKDOWN_NODES))), *many
+    )
     section = markdown_section(big)
     assert section[0].startswith(f"*Graph of {MAX_MARKDOWN_NODES + 1} resources left out")

@@ -24,10 +24,21 @@ def test_every_command_help_ends_with_examples(command: str) -> None:
 
 def complete(words: str, cwd: Path) -> list[str]:
     """What bash completion offers for the last word of words (click's own completion protocol)."""
-    env = {**os.environ, "COMP_WORDS": words, "COMP_CWORD": str(len(words.split(" ")) - 1),
-           "_ORCHESTRATOR_COMPLETE": "bash_complete"}
-    result = subprocess.run([sys.executable, "-m", "orchestrator"], cwd=cwd, env=env, capture_output=True,
-                            text=True, timeout=60, check=False)
+    env = {
+        **os.environ,
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split(" ")) - 1),
+        "_ORCHESTRATOR_COMPLETE": "bash_complete",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestrator"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     return [line.split(",", 1)[1] for line in result.stdout.splitlines() if line]
 
@@ -38,7 +49,8 @@ def test_the_shell_completes_commands_specs_and_environments(tmp_path: Path) -> 
     write_spec(project, "helpdesk")
     (project / "specs" / "team").mkdir()
     (project / "specs" / "team" / "analyst.yml").write_text(
-        "version: 1\nname: analyst\nmodel: gpt-5.4\ninstructions: x\n", encoding="utf-8")
+        "version: 1\nname: analyst\nmodel: gpt-5.4\ninstructions: x\n", encoding="utf-8"
+    )
     assert complete("orchestrator ap", project) == ["apply"]
     assert complete("orchestrator render help", project) == ["helpdesk", "helper"]
     assert complete("orchestrator diff --only an", project) == ["analyst"]
@@ -47,8 +59,10 @@ def test_the_shell_completes_commands_specs_and_environments(tmp_path: Path) -> 
     assert complete("orchestrator render ", tmp_path) == []  # no project here: nothing, and no error
 
 
-@pytest.mark.parametrize(("command", "collecting"), [("validate", False), ("diff", False), ("watch", True),
-                                                     ("chat", True), ("serve", True)])
+@pytest.mark.parametrize(
+    ("command", "collecting"),
+    [("validate", False), ("diff", False), ("watch", True), ("chat", True), ("serve", True)],
+)
 def test_a_command_that_ends_by_itself_runs_without_the_cycle_collector_in_its_own_process(
     tmp_path: Path, command: str, collecting: bool
 ) -> None:
@@ -57,10 +71,14 @@ def test_a_command_that_ends_by_itself_runs_without_the_cycle_collector_in_its_o
     import gc
 
     root = make_project(tmp_path / "project")
-    probe = ("import atexit, gc, sys; from orchestrator.cli import entry; "
-             "atexit.register(lambda: print('collecting', gc.isenabled(), file=sys.stderr)); "
-             f"sys.argv = ['orchestrator', '-C', {str(root)!r}, {command!r}, '--help']; entry()")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False)
+    probe = (
+        "import atexit, gc, sys; from orchestrator.cli import entry; "
+        "atexit.register(lambda: print('collecting', gc.isenabled(), file=sys.stderr)); "
+        f"sys.argv = ['orchestrator', '-C', {str(root)!r}, {command!r}, '--help']; entry()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert f"collecting {collecting}" in result.stderr
     assert run_cli(["-C", str(root), "validate"]).exit_code == 0 and gc.isenabled()

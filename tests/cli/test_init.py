@@ -15,9 +15,15 @@ def _pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ORCHESTRATOR_TODAY", "2026-11-26")
 
 
-SCAFFOLD = {"orchestrator.yaml", "specs/helpdesk.yaml", "templates/helpdesk.md.j2",
-            "templates/partials/house_style.md.j2", "schemas/functions/lookup_order.json", "handlers/helpdesk.py",
-            "specs/helpdesk-tests.yaml"}
+SCAFFOLD = {
+    "orchestrator.yaml",
+    "specs/helpdesk.yaml",
+    "templates/helpdesk.md.j2",
+    "templates/partials/house_style.md.j2",
+    "schemas/functions/lookup_order.json",
+    "handlers/helpdesk.py",
+    "specs/helpdesk-tests.yaml",
+}
 
 
 def test_init_in_an_empty_folder_then_validate_apply_diff_and_run_succeed_first_time(tmp_path: Path) -> None:
@@ -36,7 +42,9 @@ def test_init_in_an_empty_folder_then_validate_apply_diff_and_run_succeed_first_
     assert applied.exit_code == 0, applied.output
     assert "1 created" in applied.output
     assert run_cli(["-C", str(folder), "diff"]).exit_code == 0
-    ran = run_cli(["-C", str(folder), "run", "helpdesk", "-m", '/call lookup_order {"order_number": "A-1001"}'])
+    ran = run_cli(
+        ["-C", str(folder), "run", "helpdesk", "-m", '/call lookup_order {"order_number": "A-1001"}']
+    )
     assert ran.exit_code == 0, ran.output
     assert "shipped on Monday" in ran.output
     tested = run_cli(["-C", str(folder), "test"])
@@ -82,8 +90,9 @@ def test_the_scaffold_moves_to_the_agents_api_by_its_target_line_alone(tmp_path:
     assert run_cli(["init", str(root)]).exit_code == 0
     project_file = root / "orchestrator.yaml"
     text = project_file.read_text(encoding="utf-8")
-    project_file.write_text(text.replace("local: {type: local}", "local: {type: local, protocol: agents}"),
-                            encoding="utf-8")
+    project_file.write_text(
+        text.replace("local: {type: local}", "local: {type: local, protocol: agents}"), encoding="utf-8"
+    )
     result = run_cli(["-C", str(root), "validate"])
     assert result.exit_code == 0, result.output
     assert "backend agents" in result.stderr and "error" not in result.stderr.replace("0 errors", "")

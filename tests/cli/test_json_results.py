@@ -28,10 +28,18 @@ def test_apply_prints_one_json_object_with_every_outcome(root: Path) -> None:
     code, data, stderr = run_json(root, "apply", "--yes")
     assert code == 0, stderr
     assert data["command"] == "apply" and data["ok"] is True and data["format_version"] == 1
-    assert data["summary"] == {"created": 2, "updated": 0, "deleted": 0, "failed": 0,
-                               "duplicates_removed": 0, "duplicates_left": 0}
+    assert data["summary"] == {
+        "created": 2,
+        "updated": 0,
+        "deleted": 0,
+        "failed": 0,
+        "duplicates_removed": 0,
+        "duplicates_left": 0,
+    }
     assert sorted((o["name"], o["action"], o["ok"]) for o in data["outcomes"]) == [
-        ("analyst", "create", True), ("tutor", "create", True)]
+        ("analyst", "create", True),
+        ("tutor", "create", True),
+    ]
     assert all(o["id"].startswith("asst_") for o in data["outcomes"])
     assert data["plan"]["summary"]["create"] == 2 and data["plan"]["project"] == "test-project"
     assert "Apply complete: 2 created" in stderr and "will be created" in stderr  # for the log

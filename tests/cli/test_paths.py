@@ -24,12 +24,22 @@ def root(tmp_path: Path) -> Path:
     )
     write(root / "knowledge" / "faq.md", "# FAQ\n")
     write(root / "params" / "lookup.json", '{"type": "object", "properties": {}}\n')
-    write_spec(root, "helper", tools=["file_search"], knowledge={"files": ["../knowledge/*.md"]},
-               functions=[{"name": "lookup", "description": "d", "parameters": "../params/lookup.json"}],
-               environments=["dev"])
-    write(root / "skills" / "grammar" / "SKILL.md", "---\nname: grammar\ndescription: Grammar\n---\nBe precise.\n")
-    write(root / "specs" / "grammar.yaml", "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\n"
-                                           "environments: [agents]\n")
+    write_spec(
+        root,
+        "helper",
+        tools=["file_search"],
+        knowledge={"files": ["../knowledge/*.md"]},
+        functions=[{"name": "lookup", "description": "d", "parameters": "../params/lookup.json"}],
+        environments=["dev"],
+    )
+    write(
+        root / "skills" / "grammar" / "SKILL.md",
+        "---\nname: grammar\ndescription: Grammar\n---\nBe precise.\n",
+    )
+    write(
+        root / "specs" / "grammar.yaml",
+        "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\nenvironments: [agents]\n",
+    )
     return root
 
 
@@ -37,15 +47,25 @@ def test_every_folder_a_spec_reads_is_listed_for_every_environment(root: Path) -
     result = run_cli(["-C", str(root), "paths"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "knowledge/**", "orchestrator.yaml", "params/lookup.json", "schemas/**", "skills/grammar/**", "specs/**",
+        "knowledge/**",
+        "orchestrator.yaml",
+        "params/lookup.json",
+        "schemas/**",
+        "skills/grammar/**",
+        "specs/**",
         "templates/**",
     ]
 
 
 def test_the_regex_matches_what_the_globs_match(root: Path) -> None:
     pattern = re.compile(run_cli(["-C", str(root), "paths", "-o", "regex"]).stdout.strip())
-    for path in ("skills/grammar/SKILL.md", "knowledge/new.md", "specs/a/b.yaml", "orchestrator.yaml",
-                 "params/lookup.json"):
+    for path in (
+        "skills/grammar/SKILL.md",
+        "knowledge/new.md",
+        "specs/a/b.yaml",
+        "orchestrator.yaml",
+        "params/lookup.json",
+    ):
         assert pattern.match(path), path
     for path in ("README.md", "params/other.json", "orchestrator.yaml.bak", "skillsX/a"):
         assert not pattern.match(path), path

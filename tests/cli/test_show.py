@@ -26,7 +26,9 @@ def saved(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
 
 
 @pytest.mark.parametrize("output", ["text", "json", "markdown"])
-def test_show_prints_the_saved_plan_as_diff_did(saved: tuple[Path, Path, dict[str, str]], output: str) -> None:
+def test_show_prints_the_saved_plan_as_diff_did(
+    saved: tuple[Path, Path, dict[str, str]], output: str
+) -> None:
     root, plan, shown = saved
     result = run_cli(["show", str(plan), "--output", output])
     assert result.exit_code == 0, result.output

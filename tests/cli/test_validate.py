@@ -66,7 +66,10 @@ def test_schema_command_prints_the_valid_schema_file(kind: str) -> None:
 
 
 def test_schema_command_defaults_to_the_spec_schema() -> None:
-    assert json.loads(run_cli(["schema"]).stdout)["title"] == json.loads(run_cli(["schema", "spec"]).stdout)["title"]
+    assert (
+        json.loads(run_cli(["schema"]).stdout)["title"]
+        == json.loads(run_cli(["schema", "spec"]).stdout)["title"]
+    )
     assert run_cli(["schema", "assistant"]).stdout == run_cli(["schema", "spec"]).stdout
 
 
@@ -81,9 +84,11 @@ def test_schema_covers_every_schema_the_tool_ships() -> None:
 
 
 def test_all_errors_of_a_run_are_reported_together_sorted_by_file_and_line(tmp_path: Path) -> None:
-    project = write(tmp_path / "project", {
-        "orchestrator.yaml": "version: 1\nproject: sorted\n",
-        "specs/b.yaml": """\
+    project = write(
+        tmp_path / "project",
+        {
+            "orchestrator.yaml": "version: 1\nproject: sorted\n",
+            "specs/b.yaml": """\
             version: 1
             name: bravo
             model: gpt-5.4
@@ -91,21 +96,26 @@ def test_all_errors_of_a_run_are_reported_together_sorted_by_file_and_line(tmp_p
             temperature: 5
             top_p: 2
             """,
-        "specs/a.yaml": """\
+            "specs/a.yaml": """\
             version: 1
             name: alpha
             model: gpt-5.4
             instructions: Hi.
             temprature: 1
             """,
-        "specs/c.yaml": "version: 1\nname: charlie\nmodel: gpt-4.1\ninstructions: Hi.\n",
-        "templates/bravo.md.j2": "unused\n",
-    })
+            "specs/c.yaml": "version: 1\nname: charlie\nmodel: gpt-4.1\ninstructions: Hi.\n",
+            "templates/bravo.md.j2": "unused\n",
+        },
+    )
     result = run_cli(["validate", "-C", str(project)])
     assert result.exit_code == 1
     lines = [line for line in result.stderr.splitlines() if ": error: " in line or ": warning: " in line]
     assert [line.split(": ")[0] for line in lines] == [
-        "specs/a.yaml:5:1", "specs/b.yaml:5:14", "specs/b.yaml:6:8", "specs/c.yaml:3:8"]
+        "specs/a.yaml:5:1",
+        "specs/b.yaml:5:14",
+        "specs/b.yaml:6:8",
+        "specs/c.yaml:3:8",
+    ]
     assert result.stderr.rstrip().endswith("3 errors, 1 warning")
 
     items = json.loads(run_cli(["validate", "-C", str(project), "--output", "json"]).stdout)
@@ -120,25 +130,37 @@ def test_all_errors_of_a_run_are_reported_together_sorted_by_file_and_line(tmp_p
 
 
 def test_warnings_alone_do_not_fail_and_are_listed_in_json(tmp_path: Path) -> None:
-    project = write(tmp_path / "project", {
-        "orchestrator.yaml": "version: 1\nproject: warned\n",
-        "specs/a.yaml": "version: 1\nname: alpha\nmodel: gpt-4.1\ninstructions: Hi.\n",
-    })
+    project = write(
+        tmp_path / "project",
+        {
+            "orchestrator.yaml": "version: 1\nproject: warned\n",
+            "specs/a.yaml": "version: 1\nname: alpha\nmodel: gpt-4.1\ninstructions: Hi.\n",
+        },
+    )
     result = run_cli(["validate", "-C", str(project), "--output", "json"])
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == [{
-        "file": "specs/a.yaml", "line": 3, "column": 8, "pointer": "/model",
-        "message": "model `gpt-4.1` is announced to shut down on 2027-01-14", "severity": "warning",
-    }]
+    assert json.loads(result.stdout) == [
+        {
+            "file": "specs/a.yaml",
+            "line": 3,
+            "column": 8,
+            "pointer": "/model",
+            "message": "model `gpt-4.1` is announced to shut down on 2027-01-14",
+            "severity": "warning",
+        }
+    ]
 
 
 def test_a_spec_error_does_not_hide_errors_in_other_specs(tmp_path: Path) -> None:
-    project = write(tmp_path / "project", {
-        "orchestrator.yaml": "version: 1\nproject: many\n",
-        "specs/a.yaml": "version: 1\nname: alpha\nmodel: gpt-5.4\ninstructions: [x]\n",
-        "specs/b.yaml": "version: 1\nname: bravo\nmodel: gpt-4-turbo\ninstructions: Hi.\n",
-        "specs/c.yaml": "name: [unclosed\n",
-    })
+    project = write(
+        tmp_path / "project",
+        {
+            "orchestrator.yaml": "version: 1\nproject: many\n",
+            "specs/a.yaml": "version: 1\nname: alpha\nmodel: gpt-5.4\ninstructions: [x]\n",
+            "specs/b.yaml": "version: 1\nname: bravo\nmodel: gpt-4-turbo\ninstructions: Hi.\n",
+            "specs/c.yaml": "name: [unclosed\n",
+        },
+    )
     result = run_cli(["validate", "-C", str(project)])
     assert result.exit_code == 1
     assert "specs/a.yaml:4:15" in result.stderr
@@ -159,8 +181,15 @@ def test_validate_makes_no_network_call(repo_copy: Path, monkeypatch: pytest.Mon
 
 def _python(code: str, cwd: Path) -> str:
     env = {**os.environ, "PYTHONPATH": str(REPO), "ORCHESTRATOR_TODAY": "2026-11-26"}
-    result = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True,
-                            timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
 

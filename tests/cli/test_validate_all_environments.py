@@ -25,8 +25,10 @@ def root(tmp_path: Path) -> Path:
 def test_every_environment_is_checked_against_its_own_target(root: Path) -> None:
     result = run_cli(["-C", str(root), "validate", "--all-environments"])
     assert result.exit_code == 0, result.output
-    assert "valid in 3 environments: dev (main, assistants), staging (local, assistants), " \
-           "agents (local-agents, agents)" in result.stderr
+    assert (
+        "valid in 3 environments: dev (main, assistants), staging (local, assistants), "
+        "agents (local-agents, agents)" in result.stderr
+    )
 
 
 def test_a_problem_of_one_environment_fails_and_names_it(root: Path) -> None:
@@ -42,7 +44,9 @@ def test_a_problem_of_every_environment_is_reported_once_as_it_is(root: Path) ->
     write_spec(root, "broken", model="gpt-4-turbo")
     result = run_cli(["-C", str(root), "validate", "-A", "--output", "json"])
     assert result.exit_code == 1
-    found = [d for d in json.loads(result.stdout) if d["file"] == "specs/broken.yaml" and d["pointer"] == "/model"]
+    found = [
+        d for d in json.loads(result.stdout) if d["file"] == "specs/broken.yaml" and d["pointer"] == "/model"
+    ]
     assert len(found) == 1 and "[environment" not in found[0]["message"]
 
 

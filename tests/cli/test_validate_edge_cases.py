@@ -42,7 +42,10 @@ def test_an_unwritable_plan_or_events_file_is_a_clear_error(tmp_path: Path) -> N
     root = project_at(tmp_path)
     write_spec(root, "s")
     blocker = write(tmp_path / "file.txt", "x")
-    for args in (["diff", "--out", str(blocker / "plan.json")], ["diff", "--events", str(blocker / "e.jsonl")]):
+    for args in (
+        ["diff", "--out", str(blocker / "plan.json")],
+        ["diff", "--events", str(blocker / "e.jsonl")],
+    ):
         result = run_cli(["-C", str(root), *args])
         assert result.exit_code == 1
         assert result.stderr.startswith("error: cannot write") and "This is a bug" not in result.stderr

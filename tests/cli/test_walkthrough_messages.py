@@ -34,8 +34,9 @@ def test_import_calls_an_owned_object_without_its_spec_an_orphan(project: Path, 
     assert "already managed" not in result.stdout
 
 
-def test_relative_out_and_events_paths_resolve_against_dash_c_like_git(project: Path, tmp_path: Path,
-                                                                      monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_relative_out_and_events_paths_resolve_against_dash_c_like_git(
+    project: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     write_spec(project, "helper")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -51,7 +52,6 @@ def test_relative_out_and_events_paths_resolve_against_dash_c_like_git(project: 
     again = run_cli(["diff", "-C", str(project), "--out", "again.json"])
     assert again.exit_code == 0 and (project / "again.json").is_file()
     assert json.loads((project / "again.json").read_text(encoding="utf-8"))["summary"]["noop"] == 1
-
 
 
 def test_a_local_target_whose_database_is_not_sqlite_is_a_user_error(tmp_path: Path) -> None:

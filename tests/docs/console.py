@@ -59,7 +59,7 @@ def examples(page: Path) -> list[Example]:
     while index < len(lines):
         opening = _FENCE.match(lines[index])
         if fence is not None:
-            if opening and opening.group(1) == fence and not lines[index].strip()[len(fence):]:
+            if opening and opening.group(1) == fence and not lines[index].strip()[len(fence) :]:
                 fence = None
             index += 1
             continue
@@ -102,27 +102,41 @@ def fresh_project(root: Path) -> Path:
     for name in PROJECT_FILES:
         source = REPO / name
         if source.is_dir():
-            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__", ".orchestrator"))
+            shutil.copytree(
+                source, project / name, ignore=shutil.ignore_patterns("__pycache__", ".orchestrator")
+            )
         elif source.exists():
             shutil.copy2(source, project / name)
     env = example_environment(root)
-    for args in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-qm", "Tutor and analyst"]):
+    for args in (
+        ["git", "init", "-q", "-b", "main"],
+        ["git", "add", "-A"],
+        ["git", "commit", "-qm", "Tutor and analyst"],
+    ):
         subprocess.run(args, cwd=project, env=env, check=True, capture_output=True, timeout=60)
     return project
 
 
 def example_environment(root: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ORCHESTRATOR_", "OPENAI_", "GIT_")) and k not in ("NO_COLOR", "FORCE_COLOR")}
-    env.update({
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",  # this venv's `orchestrator`
-        "PYTHONUNBUFFERED": "1",  # stdout and stderr interleave as on a terminal
-        "ORCHESTRATOR_TODAY": "2026-11-26",  # model shutdown dates are judged on a fixed day
-        "HOME": str(root),
-        "GIT_AUTHOR_NAME": "Ana Ruiz", "GIT_AUTHOR_EMAIL": "ana@example.com",
-        "GIT_COMMITTER_NAME": "Ana Ruiz", "GIT_COMMITTER_EMAIL": "ana@example.com",
-        "GIT_CONFIG_NOSYSTEM": "1", "COLUMNS": "100",
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ORCHESTRATOR_", "OPENAI_", "GIT_")) and k not in ("NO_COLOR", "FORCE_COLOR")
+    }
+    env.update(
+        {
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",  # this venv's `orchestrator`
+            "PYTHONUNBUFFERED": "1",  # stdout and stderr interleave as on a terminal
+            "ORCHESTRATOR_TODAY": "2026-11-26",  # model shutdown dates are judged on a fixed day
+            "HOME": str(root),
+            "GIT_AUTHOR_NAME": "Ana Ruiz",
+            "GIT_AUTHOR_EMAIL": "ana@example.com",
+            "GIT_COMMITTER_NAME": "Ana Ruiz",
+            "GIT_COMMITTER_EMAIL": "ana@example.com",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "COLUMNS": "100",
+        }
+    )
     return env
 
 
@@ -132,17 +146,26 @@ def run_examples(items: list[Example], project: Path, root: Path, timeout: int =
     for item in items:
         script.append(item.command)
         script.append(f"__rc=$?; printf '%s\\n' '{END}'; (exit $__rc)")
-    result = subprocess.run(["bash", "--noprofile", "--norc"], input="\n".join(script) + "\n", cwd=project,
-                            env=example_environment(root), capture_output=True, text=True, timeout=timeout,
-                            check=False)
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc"],
+        input="\n".join(script) + "\n",
+        cwd=project,
+        env=example_environment(root),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     outputs = result.stdout.split(END + "\n")  # stderr joins stdout (exec 2>&1), as on a terminal
     return outputs[: len(items)]
 
 
 # -- normalising and comparing
 
-_ID = re.compile(r"\b(asst|vs|file|agent|thread|sess|run|msg|step|envtpl|env|vault|cred|skill|skillver|auto|"
-                 r"autorun|call|batch|vsfb|turn)([_-])[A-Za-z0-9]{6,}\b")
+_ID = re.compile(
+    r"\b(asst|vs|file|agent|thread|sess|run|msg|step|envtpl|env|vault|cred|skill|skillver|auto|"
+    r"autorun|call|batch|vsfb|turn)([_-])[A-Za-z0-9]{6,}\b"
+)
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_ID, r"\1\2<ID>"),
     (re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?\b"), "<TIME>"),
@@ -151,8 +174,13 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<=, )\d{4}-\d{2}-\d{2}(?=\))"), "<DATE>"),
     (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b"), "<REV>"),
     # a short commit id of digits only (1 in 40 or so): a revision where the output names one
-    (re.compile(r"\b\d{7}\b(?=, (?:dirty, )?(?:at HEAD|\d+ commits? (?:behind|ahead))| \(| ->| did not change|\s+<TIME>)"
-                r"|(?<=--- )\d{7}\b|(?<=\+\+\+ )\d{7}\b"), "<REV>"),
+    (
+        re.compile(
+            r"\b\d{7}\b(?=, (?:dirty, )?(?:at HEAD|\d+ commits? (?:behind|ahead))| \(| ->| did not change|\s+<TIME>)"
+            r"|(?<=--- )\d{7}\b|(?<=\+\+\+ )\d{7}\b"
+        ),
+        "<REV>",
+    ),
     (re.compile(r"(?<=\brevision )\d{7,40}\b"), "<REV>"),
     # a test run's id (8 hex digits, digits only 1 in 40 or so) and a baseline's short commit id
     (re.compile(r"(?<=\btest run )[0-9a-f]{8}\b"), "<REV>"),
@@ -209,6 +237,12 @@ def compare(item: Example, printed: str) -> str | None:
     want, got = normalise(expected), normalise(actual)
     if matches(want, got):
         return None
-    return (f"{item.page}:{item.line}: `$ {item.command}` printed something else than the page shows.\n"
-            "--- the page (normalised)\n" + "\n".join(want) + "\n+++ printed (normalised)\n" + "\n".join(got)
-            + "\n+++ printed (as is)\n" + "\n".join(actual))
+    return (
+        f"{item.page}:{item.line}: `$ {item.command}` printed something else than the page shows.\n"
+        "--- the page (normalised)\n"
+        + "\n".join(want)
+        + "\n+++ printed (normalised)\n"
+        + "\n".join(got)
+        + "\n+++ printed (as is)\n"
+        + "\n".join(actual)
+    )

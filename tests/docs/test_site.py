@@ -26,7 +26,9 @@ from tests.support.projects import run_cli
 REPO = Path(__file__).resolve().parents[2]
 MKDOCS_MISSING = importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None
 pytestmark = pytest.mark.skipif(
-    MKDOCS_MISSING, reason="mkdocs and mkdocs-material are not installed: pip install -e '.[docs]' (or '.[test]')")
+    MKDOCS_MISSING,
+    reason="mkdocs and mkdocs-material are not installed: pip install -e '.[docs]' (or '.[test]')",
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +36,26 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site built once for this module, strictly: any warning fails the build."""
     out = tmp_path_factory.mktemp("site")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
-                             "-f", str(REPO / "mkdocs.yml"), "-d", str(out)],
-                            cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--quiet",
+            "-f",
+            str(REPO / "mkdocs.yml"),
+            "-d",
+            str(out),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
     return out
 
@@ -61,12 +80,25 @@ def nav_pages(items: list[object]) -> Iterator[str]:
 def test_the_site_builds_strictly_with_every_page_of_the_nav(site: Path) -> None:
     config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
     pages = list(nav_pages(config["nav"]))
-    for section in ("tutorial/getting-started.md", "how-to/gitops-ci.md", "how-to/migrate-to-agents.md",
-                    "how-to/secrets-and-vaults.md", "how-to/behaviour-tests.md", "how-to/knowledge-files.md",
-                    "how-to/import.md", "how-to/watch.md", "how-to/mcp-server.md", "concepts/ownership.md",
-                    "concepts/drift.md", "concepts/revisions.md", "concepts/resource-graph.md",
-                    "concepts/plans.md", "reference/emulator.md", "reference/commands/index.md",
-                    "reference/schemas/index.md"):
+    for section in (
+        "tutorial/getting-started.md",
+        "how-to/gitops-ci.md",
+        "how-to/migrate-to-agents.md",
+        "how-to/secrets-and-vaults.md",
+        "how-to/behaviour-tests.md",
+        "how-to/knowledge-files.md",
+        "how-to/import.md",
+        "how-to/watch.md",
+        "how-to/mcp-server.md",
+        "concepts/ownership.md",
+        "concepts/drift.md",
+        "concepts/revisions.md",
+        "concepts/resource-graph.md",
+        "concepts/plans.md",
+        "reference/emulator.md",
+        "reference/commands/index.md",
+        "reference/schemas/index.md",
+    ):
         assert section in pages, f"{section} is missing from the nav of mkdocs.yml"
     missing = [page for page in pages if not built_page(site, page).is_file()]
     assert not missing, f"pages of the nav that were not built: {missing}"
@@ -86,7 +118,9 @@ def test_every_command_has_a_generated_reference_page(site: Path, command: str) 
     for option in click_command.params:
         for name in getattr(option, "opts", []):
             if name.startswith("-"):
-                assert f"<code>{name}</code>" in text, f"`{name}` of `orchestrator {command}` is not documented"
+                assert f"<code>{name}</code>" in text, (
+                    f"`{name}` of `orchestrator {command}` is not documented"
+                )
     assert "Examples" in text
     index = html.unescape(built_page(site, "reference/commands/index.md").read_text(encoding="utf-8"))
     assert f'href="{command}/"' in index, f"the commands index does not link `{command}`"
@@ -114,7 +148,9 @@ def test_the_readme_is_a_front_page_whose_links_lead_into_the_docs() -> None:
     """README.md stays short (what a newcomer reads first) and every relative link names a real file."""
     text = (REPO / "README.md").read_text(encoding="utf-8")
     assert len(text.splitlines()) <= 250, "README.md grew past ~250 lines: move the text into a docs/ page"
-    assert text.split("```")[1].startswith("sh\n"), "the README's first block must stay the ```sh set-up commands"
+    assert text.split("```")[1].startswith("sh\n"), (
+        "the README's first block must stay the ```sh set-up commands"
+    )
     targets = [target for target in re.findall(r"\]\(([^)\s]+)\)", text) if "://" not in target]
     assert any(target.startswith("docs/") for target in targets)
     dead = [target for target in targets if not (REPO / target.split("#")[0]).exists()]

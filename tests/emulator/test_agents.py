@@ -132,9 +132,16 @@ EVERY_FIELD = {
         {**FUNCTION, "defer_loading": True, "async": True},
         {"type": "tool_search"},
         {"type": "programmatic_tool_calling", "enabled": False},
-        {"type": "mcp", "server_label": "local", "transport": {"type": "stdio", "command": "srv", "cwd": "/w"},
-         "connection_origin": "environment", "credential_id": "cred_1", "request_metadata": {"k": 1},
-         "required": True, "allowed_tools": ["a"]},
+        {
+            "type": "mcp",
+            "server_label": "local",
+            "transport": {"type": "stdio", "command": "srv", "cwd": "/w"},
+            "connection_origin": "environment",
+            "credential_id": "cred_1",
+            "request_metadata": {"k": 1},
+            "required": True,
+            "allowed_tools": ["a"],
+        },
         {"type": "web_search", "location": {"city": "Madrid", "country": "ES"}, "mode": "cached"},
         {"type": "computer_use", "include_screenshots": True},
         {"type": "automations"},
@@ -146,16 +153,30 @@ def test_every_create_field_and_tool_type_is_returned_as_the_sdk_types_it(http: 
     created = http.post("/agents", headers=BETA, json=EVERY_FIELD).json()
     for body in (created, http.get(f"/agents/{created['id']}", headers=BETA).json()):
         agent = strict(Agent, body)
-        assert agent.reasoning.summary == "detailed" and agent.compaction and not agent.compaction.async_  # ignored (3.63)
+        assert (
+            agent.reasoning.summary == "detailed" and agent.compaction and not agent.compaction.async_
+        )  # ignored (3.63)
         assert agent.multi_agent.max_concurrent_subagents == 3
         assert agent.experimental and agent.experimental.time_awareness
         assert [t.type for t in agent.tools] == [t["type"] for t in EVERY_FIELD["tools"]]
         function, _, programmatic, mcp, web, computer, _ = body["tools"]
         assert (function["defer_loading"], function["async"], programmatic["enabled"]) == (True, True, False)
-        assert mcp["transport"] == {"type": "stdio", "command": "srv", "cwd": "/w", "args": [], "env_vars": []}
+        assert mcp["transport"] == {
+            "type": "stdio",
+            "command": "srv",
+            "cwd": "/w",
+            "args": [],
+            "env_vars": [],
+        }
         assert (mcp["connection_origin"], mcp["credential_id"], mcp["request_metadata"]) == (
-            "environment", "cred_1", {"k": 1})
-        assert web["location"] == {"city": "Madrid", "country": "ES", "region": None, "timezone": None} and computer["include_screenshots"]
+            "environment",
+            "cred_1",
+            {"k": 1},
+        )
+        assert (
+            web["location"] == {"city": "Madrid", "country": "ES", "region": None, "timezone": None}
+            and computer["include_screenshots"]
+        )
 
 
 @pytest.mark.parametrize("collection", ["environments", "automations", "sessions"])
@@ -163,7 +184,9 @@ def test_agent_collections_are_never_read_as_an_agent_id(http: httpx2.Client, co
     """Before: GET /v1/agents/environments answered "No agent found with id 'environments'". Now each of
     these paths is its own collection (served, or an invalid URL), never an agent looked up by that id."""
     for method in ("GET", "POST", "DELETE"):
-        response = http.request(method, f"/agents/{collection}", headers=BETA, json={} if method == "POST" else None)
+        response = http.request(
+            method, f"/agents/{collection}", headers=BETA, json={} if method == "POST" else None
+        )
         body = response.json()
         assert body.get("object") != "agent" and body.get("object") != "agent.deleted", body
         error = body.get("error") or {}
@@ -176,7 +199,9 @@ def test_agent_collections_are_never_read_as_an_agent_id(http: httpx2.Client, co
     ("field", "size", "limit"),
     [("instructions", 7 * 1024 * 1024, 256000), ("name", 5000, 256), ("model", 5000, 256)],
 )
-def test_agent_strings_are_bounded_as_assistants_are(http: httpx2.Client, field: str, size: int, limit: int) -> None:
+def test_agent_strings_are_bounded_as_assistants_are(
+    http: httpx2.Client, field: str, size: int, limit: int
+) -> None:
     """Issue 25 (25): agents took 7 MB instructions and 5,000-character names; assistants cap both."""
     body = {"model": "gpt-5", field: "x" * size}
     response = http.post("/agents", headers=BETA, json=body)

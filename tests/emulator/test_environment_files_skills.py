@@ -32,19 +32,28 @@ def environment_id(client: openai.OpenAI) -> str:
 
 
 def paths(client: openai.OpenAI, environment_id: str, **query: Any) -> list[str]:
-    return [strict(EnvironmentFile, f).path for f in client.beta.agents.environments.files.list(environment_id, **query)]
+    return [
+        strict(EnvironmentFile, f).path
+        for f in client.beta.agents.environments.files.list(environment_id, **query)
+    ]
 
 
 # -- files.create and files.upload -----------------------------------------------------------
 
 
-def test_files_create_stages_inline_bytes_and_uploaded_files(client: openai.OpenAI, environment_id: str) -> None:
+def test_files_create_stages_inline_bytes_and_uploaded_files(
+    client: openai.OpenAI, environment_id: str
+) -> None:
     inline = client.beta.agents.environments.files.create(
         environment_id, type="inline", data=b64(b"hola mundo"), path="/workspace/notes/hola.txt"
     )
     strict(EnvironmentFile, inline)
     assert (inline.environment_id, inline.object, inline.path, inline.size_bytes) == (
-        environment_id, "agent.environment.file", "/workspace/notes/hola.txt", 10)
+        environment_id,
+        "agent.environment.file",
+        "/workspace/notes/hola.txt",
+        10,
+    )
     uploaded = upload(client, "verbs.csv", b"ser,to be\n")
     staged = client.beta.agents.environments.files.create(
         environment_id, type="file_id", file_id=uploaded.id, path="/workspace/data/verbs.csv"
@@ -111,7 +120,12 @@ def test_a_session_sees_a_file_staged_in_its_environment(client: openai.OpenAI, 
     ],
 )
 def test_files_create_validates_like_the_api(
-    client: openai.OpenAI, http: httpx2.Client, environment_id: str, body: dict[str, Any], status: int, param: str
+    client: openai.OpenAI,
+    http: httpx2.Client,
+    environment_id: str,
+    body: dict[str, Any],
+    status: int,
+    param: str,
 ) -> None:
     files = client.beta.agents.environments.files
     files.create(environment_id, type="inline", data="aGk=", path="/workspace/a.txt")
@@ -125,19 +139,37 @@ def test_files_create_validates_like_the_api(
 
 def test_files_of_an_unknown_environment_are_404(client: openai.OpenAI, http: httpx2.Client) -> None:
     with pytest.raises(openai.NotFoundError, match="No environment found"):
-        client.beta.agents.environments.files.create("env_nope", type="inline", data="aGk=", path="/workspace/x")
-    response = http.post("/agents/environments/env_nope/files", json={"type": "inline", "data": "", "path": "/x"})
+        client.beta.agents.environments.files.create(
+            "env_nope", type="inline", data="aGk=", path="/workspace/x"
+        )
+    response = http.post(
+        "/agents/environments/env_nope/files", json={"type": "inline", "data": "", "path": "/x"}
+    )
     assert response.status_code == 400 and response.json()["error"]["code"] == "missing_beta_header"
 
 
 # -- files.list: a directory, ordered by path, token pages ------------------------------------
 
 
-def test_list_filters_by_directory_orders_by_path_and_pages(client: openai.OpenAI, environment_id: str) -> None:
+def test_list_filters_by_directory_orders_by_path_and_pages(
+    client: openai.OpenAI, environment_id: str
+) -> None:
     files = client.beta.agents.environments.files
-    for path in ("/workspace/b/2.txt", "/workspace/a.txt", "/workspace/b/1.txt", "/workspace/bb.txt", "/workspace/c"):
+    for path in (
+        "/workspace/b/2.txt",
+        "/workspace/a.txt",
+        "/workspace/b/1.txt",
+        "/workspace/bb.txt",
+        "/workspace/c",
+    ):
         files.create(environment_id, type="inline", data="aGk=", path=path)
-    everything = ["/workspace/c", "/workspace/bb.txt", "/workspace/b/2.txt", "/workspace/b/1.txt", "/workspace/a.txt"]
+    everything = [
+        "/workspace/c",
+        "/workspace/bb.txt",
+        "/workspace/b/2.txt",
+        "/workspace/b/1.txt",
+        "/workspace/a.txt",
+    ]
     assert paths(client, environment_id) == everything  # descending by default
     assert paths(client, environment_id, order="asc") == everything[::-1]
     assert paths(client, environment_id, path="/workspace/b") == ["/workspace/b/2.txt", "/workspace/b/1.txt"]
@@ -155,9 +187,16 @@ def test_list_filters_by_directory_orders_by_path_and_pages(client: openai.OpenA
 
 @pytest.mark.parametrize(
     ("query", "param"),
-    [({"limit": "0"}, "limit"), ({"order": "up"}, "order"), ({"path": "/etc"}, "path"), ({"page": "%%%"}, "page")],
+    [
+        ({"limit": "0"}, "limit"),
+        ({"order": "up"}, "order"),
+        ({"path": "/etc"}, "path"),
+        ({"page": "%%%"}, "page"),
+    ],
 )
-def test_list_validates_its_query(http: httpx2.Client, environment_id: str, query: dict[str, str], param: str) -> None:
+def test_list_validates_its_query(
+    http: httpx2.Client, environment_id: str, query: dict[str, str], param: str
+) -> None:
     response = http.get(f"/agents/environments/{environment_id}/files", headers=BETA, params=query)
     assert response.status_code == 400 and response.json()["error"]["param"] == param
 
@@ -181,11 +220,21 @@ def test_a_session_installs_the_skills_its_template_pins(client: openai.OpenAI) 
             {"type": "skill_reference", "skill_id": grammar.id},  # the default version: "1"
             {"type": "skill_reference", "skill_id": grammar.id, "version": "latest"},
             {"type": "skill_reference", "skill_id": verbs.id, "version": "1"},
-            {"type": "inline", "name": "notes", "description": "Note taking",
-             "source": {"type": "base64", "data": b64(skill_zip("notes", "Note taking")), "media_type": "application/zip"}},
+            {
+                "type": "inline",
+                "name": "notes",
+                "description": "Note taking",
+                "source": {
+                    "type": "base64",
+                    "data": b64(skill_zip("notes", "Note taking")),
+                    "media_type": "application/zip",
+                },
+            },
         ]
     )
-    assert [s.type for s in template.skills] == ["skill_reference"] * 3 + ["inline"]  # selectors kept as given
+    assert [s.type for s in template.skills] == ["skill_reference"] * 3 + [
+        "inline"
+    ]  # selectors kept as given
     agent = client.beta.agents.create(model="gpt-5.4")
     session = client.beta.agents.sessions.create(
         agent_id=agent.id,
@@ -196,18 +245,37 @@ def test_a_session_installs_the_skills_its_template_pins(client: openai.OpenAI) 
     assert environment.type == "openai_hosted"
     installed = [skill.model_dump() for skill in environment.skills]
     assert installed == [
-        {"description": "Spanish grammar", "name": "grammar", "skill_id": grammar.id, "type": "skill_reference",
-         "version": "1"},
-        {"description": "Spanish grammar v2", "name": "grammar", "skill_id": grammar.id,
-         "type": "skill_reference", "version": "2"},
-        {"description": "Verb tables", "name": "verbs", "skill_id": verbs.id, "type": "skill_reference",
-         "version": "1"},
+        {
+            "description": "Spanish grammar",
+            "name": "grammar",
+            "skill_id": grammar.id,
+            "type": "skill_reference",
+            "version": "1",
+        },
+        {
+            "description": "Spanish grammar v2",
+            "name": "grammar",
+            "skill_id": grammar.id,
+            "type": "skill_reference",
+            "version": "2",
+        },
+        {
+            "description": "Verb tables",
+            "name": "verbs",
+            "skill_id": verbs.id,
+            "type": "skill_reference",
+            "version": "1",
+        },
         {"description": "Note taking", "name": "notes", "type": "inline"},
     ]
     info = strict(EnvironmentInfo, client.beta.agents.environments.retrieve(environment.id))
     assert [skill.model_dump() for skill in info.skills] == installed
     # the built-in model sees them: /skills names what is installed
-    reply = [item for item in client.beta.agents.sessions.items.list(session.id, order="asc") if item.type == "message"]
+    reply = [
+        item
+        for item in client.beta.agents.sessions.items.list(session.id, order="asc")
+        if item.type == "message"
+    ]
     assert reply[-1].content[0].text == (  # type: ignore[union-attr]
         f"skills: grammar (Spanish grammar) [{grammar.id}@1], grammar (Spanish grammar v2) [{grammar.id}@2], "
         f"verbs (Verb tables) [{verbs.id}@1], notes (Note taking)"
@@ -215,21 +283,38 @@ def test_a_session_installs_the_skills_its_template_pins(client: openai.OpenAI) 
 
 
 def test_a_session_without_skills_says_so(client: openai.OpenAI) -> None:
-    session = client.beta.agents.sessions.create(environment={"type": "none"}, agent={"model": "m"}, input="/skills")
-    items = [item for item in client.beta.agents.sessions.items.list(session.id, order="asc") if item.type == "message"]
+    session = client.beta.agents.sessions.create(
+        environment={"type": "none"}, agent={"model": "m"}, input="/skills"
+    )
+    items = [
+        item
+        for item in client.beta.agents.sessions.items.list(session.id, order="asc")
+        if item.type == "message"
+    ]
     assert items[-1].content[0].text == "skills: none"  # type: ignore[union-attr]
 
 
-def test_a_pinned_skill_that_is_gone_fails_the_session_start(client: openai.OpenAI, http: httpx2.Client) -> None:
+def test_a_pinned_skill_that_is_gone_fails_the_session_start(
+    client: openai.OpenAI, http: httpx2.Client
+) -> None:
     skill = client.skills.create(files=("g.zip", skill_zip("grammar", "Spanish grammar")))
     pinned = client.beta.agents.environments.templates.create(
         skills=[{"type": "skill_reference", "skill_id": skill.id, "version": "7"}]
     )
-    body = {"environment": {"type": "openai_hosted", "environment_template_id": pinned.id}, "agent": {"model": "m"}}
+    body = {
+        "environment": {"type": "openai_hosted", "environment_template_id": pinned.id},
+        "agent": {"model": "m"},
+    }
     response = http.post("/agents/sessions", headers=BETA, json=body)
-    assert response.status_code == 404 and response.json()["error"]["param"] == "environment.skills[0].version"
+    assert (
+        response.status_code == 404 and response.json()["error"]["param"] == "environment.skills[0].version"
+    )
     client.skills.delete(skill.id)
-    loose = client.beta.agents.environments.templates.create(skills=[{"type": "skill_reference", "skill_id": skill.id}])
+    loose = client.beta.agents.environments.templates.create(
+        skills=[{"type": "skill_reference", "skill_id": skill.id}]
+    )
     body["environment"]["environment_template_id"] = loose.id
     response = http.post("/agents/sessions", headers=BETA, json=body)
-    assert response.status_code == 404 and response.json()["error"]["param"] == "environment.skills[0].skill_id"
+    assert (
+        response.status_code == 404 and response.json()["error"]["param"] == "environment.skills[0].skill_id"
+    )

@@ -22,8 +22,10 @@ def test_template_create_retrieve_update_list_delete_are_sdk_typed(client: opena
     uploaded = upload(client, "verbs.csv", b"ser,to be\n")
     created = client.beta.agents.environments.templates.create(
         name="tutor-env",
-        files=[{"type": "file_id", "file_id": uploaded.id, "path": "/workspace/data/verbs.csv"},
-               {"type": "inline", "data": base64.b64encode(b"hola").decode(), "path": "/workspace/notes.txt"}],
+        files=[
+            {"type": "file_id", "file_id": uploaded.id, "path": "/workspace/data/verbs.csv"},
+            {"type": "inline", "data": base64.b64encode(b"hola").decode(), "path": "/workspace/notes.txt"},
+        ],
         packages={"python": ["pandas"]},
         network={"access": "restricted", "allowed_domains": ["api.example.com"]},
         env={"LANG": "es_ES.UTF-8"},
@@ -48,12 +50,15 @@ def test_template_create_retrieve_update_list_delete_are_sdk_typed(client: opena
         client.beta.agents.environments.templates.retrieve(created.id)
 
 
-@pytest.mark.parametrize("network", [
-    {"access": "enabled", "allowed_domains": ["a.example"]},
-    {"access": "restricted", "allowed_domains": ["a.example"], "blocked_domains": ["b.example"]},
-    {"access": "restricted", "blocked_domains": ["*.example"]},
-    {"access": "sometimes"},
-])
+@pytest.mark.parametrize(
+    "network",
+    [
+        {"access": "enabled", "allowed_domains": ["a.example"]},
+        {"access": "restricted", "allowed_domains": ["a.example"], "blocked_domains": ["b.example"]},
+        {"access": "restricted", "blocked_domains": ["*.example"]},
+        {"access": "sometimes"},
+    ],
+)
 def test_template_network_rules_are_enforced(client: openai.OpenAI, network: dict) -> None:
     with pytest.raises(openai.BadRequestError):
         client.beta.agents.environments.templates.create(network=network)  # type: ignore[arg-type]
@@ -62,18 +67,22 @@ def test_template_network_rules_are_enforced(client: openai.OpenAI, network: dic
 def test_template_file_paths_must_be_in_the_workspace_and_files_must_exist(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError):
         client.beta.agents.environments.templates.create(
-            files=[{"type": "inline", "data": "aGk=", "path": "/etc/passwd"}])
+            files=[{"type": "inline", "data": "aGk=", "path": "/etc/passwd"}]
+        )
     with pytest.raises(openai.NotFoundError):
         client.beta.agents.environments.templates.create(
-            files=[{"type": "file_id", "file_id": "file-missing", "path": "/workspace/x"}])
+            files=[{"type": "file_id", "file_id": "file-missing", "path": "/workspace/x"}]
+        )
 
 
 def test_environment_from_template_lists_its_files(client: openai.OpenAI) -> None:
     uploaded = upload(client, "verbs.csv", b"ser,to be\n")
     template = client.beta.agents.environments.templates.create(
-        files=[{"type": "file_id", "file_id": uploaded.id, "path": "/workspace/data/verbs.csv"}])
+        files=[{"type": "file_id", "file_id": uploaded.id, "path": "/workspace/data/verbs.csv"}]
+    )
     environment = client.beta.agents.environments.create(
-        environment={"type": "openai_hosted", "environment_template_id": template.id})
+        environment={"type": "openai_hosted", "environment_template_id": template.id}
+    )
     info = strict(EnvironmentInfo, environment)
     assert info.status == "ready" and info.files[0].path == "/workspace/data/verbs.csv"
     assert strict(EnvironmentInfo, client.beta.agents.environments.retrieve(info.id)).id == info.id
@@ -85,18 +94,23 @@ def test_environment_from_template_lists_its_files(client: openai.OpenAI) -> Non
 
 def test_session_in_a_template_environment_is_sdk_typed(client: openai.OpenAI) -> None:
     template = client.beta.agents.environments.templates.create(
-        files=[{"type": "inline", "data": "aGk=", "path": "/workspace/hi.txt"}])
+        files=[{"type": "inline", "data": "aGk=", "path": "/workspace/hi.txt"}]
+    )
     agent = client.beta.agents.create(model="gpt-5.4", instructions="Be brief.")
     session = client.beta.agents.sessions.create(
-        agent_id=agent.id, environment={"type": "openai_hosted", "environment_template_id": template.id},
-        input="hola")
+        agent_id=agent.id,
+        environment={"type": "openai_hosted", "environment_template_id": template.id},
+        input="hola",
+    )
     body = strict(AgentSession, session)
     assert body.environment.type == "openai_hosted"
     assert [f.path for f in body.environment.files] == ["/workspace/hi.txt"]
     with pytest.raises(openai.NotFoundError):
         client.beta.agents.sessions.create(
-            agent_id=agent.id, environment={"type": "openai_hosted", "environment_template_id": "envtpl_x"},
-            input="hola")
+            agent_id=agent.id,
+            environment={"type": "openai_hosted", "environment_template_id": "envtpl_x"},
+            input="hola",
+        )
 
 
 def test_environments_routes_do_not_fall_into_the_agent_route(client: openai.OpenAI) -> None:

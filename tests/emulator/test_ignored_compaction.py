@@ -15,7 +15,9 @@ INPUT = [{"type": "message", "role": "user", "content": [{"type": "input_text", 
 
 
 @pytest.mark.parametrize("value", [{"async": True}, {"async": False}, {"async": None}, {}, None])
-def test_agent_create_accepts_compaction_async_and_reports_blocking(client: openai.OpenAI, value: object) -> None:
+def test_agent_create_accepts_compaction_async_and_reports_blocking(
+    client: openai.OpenAI, value: object
+) -> None:
     agent = client.beta.agents.create(model="gpt-5.4", compaction=value)  # type: ignore[arg-type]
     for body in (agent, client.beta.agents.retrieve(agent.id)):
         assert strict(Agent, body).compaction is not None and body.compaction.async_ is False  # type: ignore[union-attr]
@@ -28,7 +30,9 @@ def test_agent_update_accepts_compaction_async_and_reports_blocking(client: open
     assert client.beta.agents.retrieve(agent.id).compaction.async_ is False  # type: ignore[union-attr]
 
 
-def test_session_with_an_inline_agent_accepts_compaction_async_and_reports_blocking(client: openai.OpenAI) -> None:
+def test_session_with_an_inline_agent_accepts_compaction_async_and_reports_blocking(
+    client: openai.OpenAI,
+) -> None:
     session = client.beta.agents.sessions.create(
         environment=NONE, agent={"model": "gpt-5.4", "compaction": {"async": True}}, input="hi"
     )
@@ -44,15 +48,23 @@ def test_session_overriding_a_saved_agent_reports_blocking(client: openai.OpenAI
     assert strict(AgentSession, session).agent.compaction.async_ is False  # type: ignore[union-attr]
 
 
-def test_automation_with_an_inline_agent_accepts_compaction_async_and_reports_blocking(client: openai.OpenAI) -> None:
+def test_automation_with_an_inline_agent_accepts_compaction_async_and_reports_blocking(
+    client: openai.OpenAI,
+) -> None:
     automations = client.beta.agents.automations
-    target = {"type": "new_session", "environment": NONE, "input": INPUT,
-              "agent": {"model": "gpt-5.4", "instructions": "Sum up.", "compaction": {"async": True}}}
+    target = {
+        "type": "new_session",
+        "environment": NONE,
+        "input": INPUT,
+        "agent": {"model": "gpt-5.4", "instructions": "Sum up.", "compaction": {"async": True}},
+    }
     created = automations.create(type="once", name="digest", run_at=4_102_444_800, target=target)  # type: ignore[arg-type]
     for body in (created, automations.retrieve(created.id)):
         automation = strict(OneTimeAutomation, body)
         agent = automation.target.agent  # type: ignore[union-attr]
         assert automation.target.agent_id is None and agent is not None  # type: ignore[union-attr]
         assert (agent.model, agent.instructions, agent.compaction.async_) == ("gpt-5.4", "Sum up.", False)  # type: ignore[union-attr]
-    updated = automations.update(created.id, target={**target, "agent": {"model": "gpt-5.4", "compaction": None}})  # type: ignore[arg-type]
+    updated = automations.update(
+        created.id, target={**target, "agent": {"model": "gpt-5.4", "compaction": None}}
+    )  # type: ignore[arg-type]
     assert updated.target.agent.compaction.async_ is False  # type: ignore[union-attr]

@@ -22,11 +22,19 @@ def settle(client: openai.OpenAI, thread_id: str, run_id: str) -> object:
     return run
 
 
-def test_a_script_keyed_by_assistant_drives_parallel_calls_then_a_reply(emulator: EmulatorServer,
-                                                                         client: openai.OpenAI) -> None:
+def test_a_script_keyed_by_assistant_drives_parallel_calls_then_a_reply(
+    emulator: EmulatorServer, client: openai.OpenAI
+) -> None:
     assistant = client.beta.assistants.create(model="gpt-5.4", tools=[TOOL])
-    steps = [{"calls": [{"name": "kpis", "arguments": {"store": "1"}}, {"name": "kpis", "arguments": {"store": "2"}}]},
-             {"reply": "Store 2 wins."}]
+    steps = [
+        {
+            "calls": [
+                {"name": "kpis", "arguments": {"store": "1"}},
+                {"name": "kpis", "arguments": {"store": "2"}},
+            ]
+        },
+        {"reply": "Store 2 wins."},
+    ]
     posted = httpx2.post(emulator.root_url + ADMIN_SCRIPT_PATH, json={"key": assistant.id, "steps": steps})
     assert posted.status_code == 200 and posted.json() == {"key": assistant.id, "steps": 2}
     thread = client.beta.threads.create()
@@ -34,10 +42,13 @@ def test_a_script_keyed_by_assistant_drives_parallel_calls_then_a_reply(emulator
     run = settle(client, thread.id, client.beta.threads.runs.create(thread.id, assistant_id=assistant.id).id)
     assert run.status == "requires_action"
     calls = run.required_action.submit_tool_outputs.tool_calls
-    assert [(c.function.name, c.function.arguments) for c in calls] == [("kpis", '{"store":"1"}'),
-                                                                        ("kpis", '{"store":"2"}')]
-    client.beta.threads.runs.submit_tool_outputs(run.id, thread_id=thread.id,
-                                                 tool_outputs=[{"tool_call_id": c.id, "output": "ok"} for c in calls])
+    assert [(c.function.name, c.function.arguments) for c in calls] == [
+        ("kpis", '{"store":"1"}'),
+        ("kpis", '{"store":"2"}'),
+    ]
+    client.beta.threads.runs.submit_tool_outputs(
+        run.id, thread_id=thread.id, tool_outputs=[{"tool_call_id": c.id, "output": "ok"} for c in calls]
+    )
     run = settle(client, thread.id, run.id)
     assert run.status == "completed"
     texts = [m.content[0].text.value for m in client.beta.threads.messages.list(thread.id, order="asc").data]
@@ -45,16 +56,22 @@ def test_a_script_keyed_by_assistant_drives_parallel_calls_then_a_reply(emulator
     assert httpx2.get(emulator.root_url + ADMIN_SCRIPT_PATH).json() == {"scripts": {assistant.id: 0}}
 
 
-def test_a_scripted_failure_fails_the_run_with_its_message(emulator: EmulatorServer, client: openai.OpenAI) -> None:
+def test_a_scripted_failure_fails_the_run_with_its_message(
+    emulator: EmulatorServer, client: openai.OpenAI
+) -> None:
     assistant = client.beta.assistants.create(model="gpt-5.4")
     thread = client.beta.threads.create()
-    httpx2.post(emulator.root_url + ADMIN_SCRIPT_PATH, json={"key": thread.id, "steps": [{"fail": "model down"}]})
+    httpx2.post(
+        emulator.root_url + ADMIN_SCRIPT_PATH, json={"key": thread.id, "steps": [{"fail": "model down"}]}
+    )
     client.beta.threads.messages.create(thread.id, role="user", content="hi")
     run = settle(client, thread.id, client.beta.threads.runs.create(thread.id, assistant_id=assistant.id).id)
     assert run.status == "failed" and run.last_error.message == "model down"
     httpx2.delete(emulator.root_url + ADMIN_SCRIPT_PATH, params={"key": thread.id})
     client.beta.threads.messages.create(thread.id, role="user", content="hi")
-    again = settle(client, thread.id, client.beta.threads.runs.create(thread.id, assistant_id=assistant.id).id)
+    again = settle(
+        client, thread.id, client.beta.threads.runs.create(thread.id, assistant_id=assistant.id).id
+    )
     assert again.status == "completed"  # without a script, the built-in model as before
 
 

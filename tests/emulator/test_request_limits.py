@@ -221,12 +221,15 @@ def test_a_streamed_upload_keeps_every_byte(client: openai.OpenAI) -> None:
     assert client.files.content(uploaded.id).read() == data
 
 
-@pytest.mark.parametrize("body", [b'{"model": "gpt-4.1", "name": "\\ud800"}', b'{"model": "gpt-4.1", "\\udce9": 1}'])
+@pytest.mark.parametrize(
+    "body", [b'{"model": "gpt-4.1", "name": "\\ud800"}', b'{"model": "gpt-4.1", "\\udce9": 1}']
+)
 def test_a_lone_surrogate_is_refused_not_stored(tmp_path: Path, body: bytes) -> None:
     """`"\\ud800"` parses as JSON but is no text: stored, every later answer holding it failed (500)."""
     with EmulatorServer(tmp_path / "db") as server:
-        answer = httpx2.post(server.base_url + "/assistants", content=body,
-                             headers={"Content-Type": "application/json"})
+        answer = httpx2.post(
+            server.base_url + "/assistants", content=body, headers={"Content-Type": "application/json"}
+        )
         assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_json"
         assert httpx2.get(server.base_url + "/assistants").json()["data"] == []
 

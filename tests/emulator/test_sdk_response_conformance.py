@@ -37,7 +37,9 @@ HOSTED = {"type": "openai_hosted"}
 ADD = {"type": "function", "name": "add", "description": "Add", "parameters": {"type": "object"}}
 RUN_AT = 4_102_444_800  # 2100-01-01, always in the future
 
-STREAMING = "Streaming (server-sent events) is not emulated: sessions are polled, as openai-poll-after-ms says."
+STREAMING = (
+    "Streaming (server-sent events) is not emulated: sessions are polled, as openai-poll-after-ms says."
+)
 NO_SUBAGENTS = "The built-in model never starts subagents, so there are none to list or read."
 # served, and checked in a module of their own (a stream is many responses of a union type)
 CHECKED_ELSEWHERE: dict[str, str] = {
@@ -181,10 +183,17 @@ class World:
     @cached_property
     def session_id(self) -> str:
         """A session whose turn called a function, had its result and replied: four kinds of item."""
-        session = self.agents.sessions.create(environment=NONE, agent_id=self.agent_id, input='/call add {"a": 1}')
+        session = self.agents.sessions.create(
+            environment=NONE, agent_id=self.agent_id, input='/call add {"a": 1}'
+        )
         (action,) = self.agents.sessions.retrieve(session.id).required_actions
-        result = {"type": "agent.session.input.tool_result", "turn_id": action.turn_id,  # type: ignore[union-attr]
-                  "call_id": action.call_id, "success": True, "output": "2"}  # type: ignore[union-attr]
+        result = {
+            "type": "agent.session.input.tool_result",
+            "turn_id": action.turn_id,  # type: ignore[union-attr]
+            "call_id": action.call_id,
+            "success": True,
+            "output": "2",
+        }  # type: ignore[union-attr]
         self.agents.sessions.events.create(session.id, events=[result])  # type: ignore[list-item]
         kinds = [item.type for item in self.agents.sessions.items.list(session.id, order="asc")]
         assert kinds == ["message", "function_call", "function_call_output", "message"], kinds
@@ -249,14 +258,18 @@ def prepared_directory(w: World) -> Any:
     root = w.tmp_path / "project"
     (root / "src").mkdir(parents=True)
     (root / "src" / "main.py").write_text("print('hi')\n")
-    prepared = w.agents.environments.files.prepare_directory(root, destination="/workspace/project", include=["**/*.py"])
+    prepared = w.agents.environments.files.prepare_directory(
+        root, destination="/workspace/project", include=["**/*.py"]
+    )
     assert [f["path"] for f in prepared.files] == ["/workspace/project/src/main.py"]
     return prepared
 
 
 Scenario = Callable[[World], Any]
-SESSION_INPUT = {"type": "agent.session.input.message",
-                 "input": [{"role": "user", "content": [{"type": "input_text", "text": "again"}]}]}
+SESSION_INPUT = {
+    "type": "agent.session.input.message",
+    "input": [{"role": "user", "content": [{"type": "input_text", "text": "again"}]}],
+}
 SCENARIOS: dict[str, Scenario] = {
     "create": lambda w: w.raw("create", model="gpt-5.4", name="a", instructions="i", tools=[ADD]),
     "retrieve": lambda w: w.raw("retrieve", w.agent_id),
@@ -283,7 +296,9 @@ SCENARIOS: dict[str, Scenario] = {
         w.invocation_id,
         w.raw("automations.invocations.list", w.automation_id),
     )[1],
-    "environments.create": lambda w: w.raw("environments.create", environment={**HOSTED, "container_size": "small"}),
+    "environments.create": lambda w: w.raw(
+        "environments.create", environment={**HOSTED, "container_size": "small"}
+    ),
     "environments.retrieve": lambda w: w.raw("environments.retrieve", w.environment_id),
     "environments.list": lambda w: (w.environment_id, w.raw("environments.list"))[1],
     "environments.files.create": lambda w: w.raw(
@@ -296,10 +311,15 @@ SCENARIOS: dict[str, Scenario] = {
     "environments.files.prepare": prepared_files,
     "environments.files.prepare_directory": prepared_directory,
     "environments.templates.create": lambda w: w.raw(
-        "environments.templates.create", name="t", packages={"python": ["pandas"]}, network={"access": "disabled"}
+        "environments.templates.create",
+        name="t",
+        packages={"python": ["pandas"]},
+        network={"access": "disabled"},
     ),
     "environments.templates.retrieve": lambda w: w.raw("environments.templates.retrieve", w.template_id),
-    "environments.templates.update": lambda w: w.raw("environments.templates.update", w.template_id, name="u"),
+    "environments.templates.update": lambda w: w.raw(
+        "environments.templates.update", w.template_id, name="u"
+    ),
     "environments.templates.list": lambda w: (w.template_id, w.raw("environments.templates.list"))[1],
     "environments.templates.delete": lambda w: w.raw("environments.templates.delete", w.template_id),
     "sessions.create": lambda w: w.raw(
@@ -307,7 +327,11 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "sessions.retrieve": lambda w: w.raw("sessions.retrieve", w.session_id),
     "sessions.update": lambda w: w.raw(
-        "sessions.update", w.session_id, metadata={"k": "v"}, spend_control={"limit": 5}, vault_ids=[w.vault_id]
+        "sessions.update",
+        w.session_id,
+        metadata={"k": "v"},
+        spend_control={"limit": 5},
+        vault_ids=[w.vault_id],
     ),
     "sessions.list": lambda w: (w.session_id, w.raw("sessions.list"))[1],
     "sessions.delete": lambda w: w.raw("sessions.delete", w.session_id),
@@ -315,24 +339,35 @@ SCENARIOS: dict[str, Scenario] = {
     "sessions.items.list": lambda w: w.raw("sessions.items.list", w.session_id),
     "sessions.turns.list": lambda w: w.raw("sessions.turns.list", w.session_id),
     "sessions.turns.retrieve": lambda w: w.raw("sessions.turns.retrieve", w.turn_id, session_id=w.session_id),
-    "sessions.turns.items.list": lambda w: w.raw("sessions.turns.items.list", w.turn_id, session_id=w.session_id),
+    "sessions.turns.items.list": lambda w: w.raw(
+        "sessions.turns.items.list", w.turn_id, session_id=w.session_id
+    ),
     "vaults.create": lambda w: w.raw("vaults.create", name="v", metadata={"k": "v"}),
     "vaults.retrieve": lambda w: w.raw("vaults.retrieve", w.vault_id),
     "vaults.update": lambda w: w.raw("vaults.update", w.vault_id, name="w"),
     "vaults.list": lambda w: (w.vault_id, w.raw("vaults.list"))[1],
     "vaults.delete": lambda w: w.raw("vaults.delete", w.vault_id),
     "vaults.credentials.create": lambda w: w.raw(
-        "vaults.credentials.create", w.vault_id, name="env", auth={
-            "type": "environment_variable", "secret_name": "TOKEN", "secret_value": "s",
+        "vaults.credentials.create",
+        w.vault_id,
+        name="env",
+        auth={
+            "type": "environment_variable",
+            "secret_name": "TOKEN",
+            "secret_value": "s",
             "networking": {"type": "limited", "allowed_hosts": ["api.example.com"]},
-        }
+        },
     ),
-    "vaults.credentials.retrieve": lambda w: w.raw("vaults.credentials.retrieve", w.credential_id, vault_id=w.vault_id),
+    "vaults.credentials.retrieve": lambda w: w.raw(
+        "vaults.credentials.retrieve", w.credential_id, vault_id=w.vault_id
+    ),
     "vaults.credentials.update": lambda w: w.raw(
         "vaults.credentials.update", w.credential_id, vault_id=w.vault_id, metadata={"r": "2"}
     ),
     "vaults.credentials.list": lambda w: (w.credential_id, w.raw("vaults.credentials.list", w.vault_id))[1],
-    "vaults.credentials.delete": lambda w: w.raw("vaults.credentials.delete", w.credential_id, vault_id=w.vault_id),
+    "vaults.credentials.delete": lambda w: w.raw(
+        "vaults.credentials.delete", w.credential_id, vault_id=w.vault_id
+    ),
 }
 
 
@@ -355,11 +390,17 @@ def test_the_check_refuses_an_undeclared_key() -> None:
     with pytest.raises(AssertionError, match="undeclared fields"):
         check_strictly(openai.types.beta.agents.Vault, {**body, "secret": "x"}, "vault")
     with pytest.raises(pydantic.ValidationError):
-        check_strictly(openai.types.beta.agents.Vault, {k: v for k, v in body.items() if k != "created_at"}, "v")
+        check_strictly(
+            openai.types.beta.agents.Vault, {k: v for k, v in body.items() if k != "created_at"}, "v"
+        )
 
 
-@pytest.mark.parametrize("method", sorted(METHODS), ids=[f"agents.{m}:{METHODS[m].label}" for m in sorted(METHODS)])
-def test_response_is_strictly_what_the_sdk_declares(client: openai.OpenAI, tmp_path: Path, method: str) -> None:
+@pytest.mark.parametrize(
+    "method", sorted(METHODS), ids=[f"agents.{m}:{METHODS[m].label}" for m in sorted(METHODS)]
+)
+def test_response_is_strictly_what_the_sdk_declares(
+    client: openai.OpenAI, tmp_path: Path, method: str
+) -> None:
     spec = METHODS[method]
     body = SCENARIOS[method](World(client, tmp_path))
     if spec.empty:

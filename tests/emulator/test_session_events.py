@@ -28,9 +28,9 @@ def events_of(client: openai.OpenAI, http: httpx2.Client, session_id: str) -> li
     for block in raw.text.strip().split("\n\n") if raw.text.strip() else []:
         kind, data = block.split("\n", 1)
         assert kind.startswith("event: ") and data.startswith("data: ")
-        model = EVENT.validate_json(data[len("data: "):], strict=True)
+        model = EVENT.validate_json(data[len("data: ") :], strict=True)
         assert_no_extras(model)
-        assert model.type == kind[len("event: "):]
+        assert model.type == kind[len("event: ") :]
     return [event.type for event in client.beta.agents.sessions.events.stream(session_id)]
 
 
@@ -47,8 +47,11 @@ def test_a_turn_that_reaches_the_budget_is_streamed_as_budget_reached(
         "agent.session.turn.failed",
         "agent.session.budget_reached",
     ]
-    [budget] = [e for e in client.beta.agents.sessions.events.stream(session.id)
-                if e.type == "agent.session.budget_reached"]
+    [budget] = [
+        e
+        for e in client.beta.agents.sessions.events.stream(session.id)
+        if e.type == "agent.session.budget_reached"
+    ]
     assert budget.session.status == "budget_reached" and budget.session.spend_control.limit == 1
 
 
@@ -65,7 +68,9 @@ def test_a_completed_turn_ends_idle_and_function_calls_require_action(
     ]
 
 
-def test_a_deleted_session_has_no_events_left(client: openai.OpenAI, http: httpx2.Client, agent_id: str) -> None:
+def test_a_deleted_session_has_no_events_left(
+    client: openai.OpenAI, http: httpx2.Client, agent_id: str
+) -> None:
     session = client.beta.agents.sessions.create(environment=NONE, agent_id=agent_id, input="hello")
     client.beta.agents.sessions.retrieve(session.id)
     client.beta.agents.sessions.delete(session.id)

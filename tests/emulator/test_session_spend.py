@@ -94,7 +94,10 @@ def test_input_to_a_paused_session_is_refused_until_the_limit_is_raised(
     assert raised.spend_control.consumed == 1  # spend is kept
     sessions.events.create(session.id, events=[message("hello")])
     resumed = sessions.retrieve(session.id)
-    assert resumed.status == "idle" and sessions.turns.list(session.id, order="desc").data[0].status == "completed"
+    assert (
+        resumed.status == "idle"
+        and sessions.turns.list(session.id, order="desc").data[0].status == "completed"
+    )
 
 
 def test_removing_the_limit_resumes_and_lowering_it_pauses(client: openai.OpenAI, agent_id: str) -> None:
@@ -126,6 +129,9 @@ def test_a_bad_limit_is_refused(
 ) -> None:
     with pytest.raises(openai.BadRequestError) as refused:
         client.beta.agents.sessions.create(
-            environment=NONE, agent_id=agent_id, input="hi", spend_control=spend_control  # type: ignore[arg-type]
+            environment=NONE,
+            agent_id=agent_id,
+            input="hi",
+            spend_control=spend_control,  # type: ignore[arg-type]
         )
     assert fragment in refused.value.message and refused.value.param.startswith("spend_control")

@@ -84,7 +84,12 @@ def test_null_resets_and_clears(client: openai.OpenAI) -> None:
     vault_id = vault(client)
     created = client.beta.agents.sessions.create(
         environment=NONE,
-        agent={"model": "gpt-5.4", "tools": [ADD], "reasoning": {"effort": "low"}, "service_tier": "priority"},
+        agent={
+            "model": "gpt-5.4",
+            "tools": [ADD],
+            "reasoning": {"effort": "low"},
+            "service_tier": "priority",
+        },
         input="hi",
         metadata={"a": "b"},
         prompt_cache_options={"ttl": "30m"},
@@ -112,7 +117,10 @@ def test_null_resets_and_clears(client: openai.OpenAI) -> None:
     )
     assert again.agent.tools == [] and again.metadata == {} and again.vault_ids == []
     assert again.spend_control.limit == 5
-    assert client.beta.agents.sessions.update(created.id, spend_control={"limit": None}).spend_control.limit is None
+    assert (
+        client.beta.agents.sessions.update(created.id, spend_control={"limit": None}).spend_control.limit
+        is None
+    )
 
 
 def test_update_reaches_the_next_turn(client: openai.OpenAI, session: AgentSession) -> None:
@@ -213,7 +221,12 @@ def test_sessions_reference_existing_vaults(client: openai.OpenAI, http: httpx2.
     response = http.post(
         "/agents/sessions",
         headers=BETA,
-        json={"environment": NONE, "agent": {"model": "gpt-5.4"}, "input": "hi", "vault_ids": [first, "vault_x"]},
+        json={
+            "environment": NONE,
+            "agent": {"model": "gpt-5.4"},
+            "input": "hi",
+            "vault_ids": [first, "vault_x"],
+        },
     )
     assert response.status_code == 404 and response.json()["error"]["param"] == "vault_ids[1]"
     assert "No vault found with id 'vault_x'" in response.json()["error"]["message"]
@@ -222,7 +235,9 @@ def test_sessions_reference_existing_vaults(client: openai.OpenAI, http: httpx2.
 def test_a_session_stored_before_spend_control_answers_one(tmp_path: Path) -> None:
     db = tmp_path / "state.db"
     with EmulatorServer(db) as server, openai.OpenAI(base_url=server.base_url, api_key="x") as sdk:
-        session_id = sdk.beta.agents.sessions.create(environment=NONE, agent={"model": "gpt-5.4"}, input="hi").id
+        session_id = sdk.beta.agents.sessions.create(
+            environment=NONE, agent={"model": "gpt-5.4"}, input="hi"
+        ).id
     with sqlite3.connect(db) as raw:  # as an emulator older than openai 3.60 stored it
         (body,) = raw.execute("SELECT body FROM objects WHERE id = ?", (session_id,)).fetchone()
         old = json.loads(body)
@@ -233,7 +248,9 @@ def test_a_session_stored_before_spend_control_answers_one(tmp_path: Path) -> No
         strict(AgentSession, as_json(session))
         assert session.spend_control.limit is None and session.spend_control.consumed == 0
         strict(AgentSession, as_json(sdk.beta.agents.sessions.list().data[0]))
-        assert sdk.beta.agents.sessions.update(session_id, spend_control={"limit": 9}).spend_control.limit == 9
+        assert (
+            sdk.beta.agents.sessions.update(session_id, spend_control={"limit": 9}).spend_control.limit == 9
+        )
 
 
 # -- tool list limits: 8 MiB for an inline agent or a session, 3 MiB for a saved agent ---------
@@ -255,13 +272,19 @@ def tools_of(size: int) -> list[dict[str, Any]]:
 def test_an_inline_agent_may_carry_8_mib_of_tools(client: openai.OpenAI, http: httpx2.Client) -> None:
     tools = tools_of(8 * MIB)
     created = client.beta.agents.sessions.create(
-        environment=NONE, agent={"model": "gpt-5.4", "instructions": "i" * 256_000, "tools": tools}, input="hi"
+        environment=NONE,
+        agent={"model": "gpt-5.4", "instructions": "i" * 256_000, "tools": tools},
+        input="hi",
     )
     assert len(created.agent.tools) == len(tools)
-    assert len(client.beta.agents.sessions.update(created.id, agent={"tools": tools}).agent.tools) == len(tools)
+    assert len(client.beta.agents.sessions.update(created.id, agent={"tools": tools}).agent.tools) == len(
+        tools
+    )
     over = tools_of(8 * MIB + 1)
     response = http.post(
-        "/agents/sessions", headers=BETA, json={"environment": NONE, "agent": {"model": "m", "tools": over}, "input": "hi"}
+        "/agents/sessions",
+        headers=BETA,
+        json={"environment": NONE, "agent": {"model": "m", "tools": over}, "input": "hi"},
     )
     assert response.status_code == 400 and response.json()["error"]["param"] == "agent.tools"
     response = http.post(f"/agents/sessions/{created.id}", headers=BETA, json={"agent": {"tools": over}})
@@ -277,7 +300,9 @@ def new_session_target(**fields: Any) -> dict[str, Any]:
     return {"type": "new_session", "environment": NONE, "input": [message], **fields}
 
 
-def test_an_automation_may_start_sessions_of_an_inline_agent(client: openai.OpenAI, http: httpx2.Client) -> None:
+def test_an_automation_may_start_sessions_of_an_inline_agent(
+    client: openai.OpenAI, http: httpx2.Client
+) -> None:
     tools = tools_of(8 * MIB)
     created = client.beta.agents.automations.create(
         type="once",
@@ -288,7 +313,11 @@ def test_an_automation_may_start_sessions_of_an_inline_agent(client: openai.Open
     automation = strict(OneTimeAutomation, created.model_dump(mode="json", by_alias=True, exclude_unset=True))
     target = automation.target
     assert target.type == "new_session" and target.agent_id is None and target.agent is not None
-    assert target.agent.model == "gpt-5.4" and target.agent.instructions == "Go." and len(target.agent.tools) == 16
+    assert (
+        target.agent.model == "gpt-5.4"
+        and target.agent.instructions == "Go."
+        and len(target.agent.tools) == 16
+    )
     assert target.agent.service_tier == "auto" and target.agent.multi_agent.enabled is False
 
 
@@ -303,7 +332,9 @@ def test_an_automation_may_start_sessions_of_an_inline_agent(client: openai.Open
     ],
     ids=["tools-over-8-mib", "no-model", "agent-and-agent_id", "neither", "unknown-field"],
 )
-def test_an_automation_target_names_one_agent(http: httpx2.Client, target: dict[str, Any], param: str) -> None:
+def test_an_automation_target_names_one_agent(
+    http: httpx2.Client, target: dict[str, Any], param: str
+) -> None:
     body = {"type": "once", "name": "x", "run_at": 4_102_444_800, "target": target}
     response = http.post("/agents/automations", headers=BETA, json=body)
     assert response.status_code == 400, response.text

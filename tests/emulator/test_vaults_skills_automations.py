@@ -44,14 +44,20 @@ def sdk(emulator: EmulatorServer, bodies: list[str]) -> Iterator[openai.OpenAI]:
         bodies.append(response.text)
 
     http_client = httpx2.Client(event_hooks={"response": [keep]})
-    with openai.OpenAI(base_url=emulator.base_url, api_key="x", max_retries=0, http_client=http_client) as client:
+    with openai.OpenAI(
+        base_url=emulator.base_url, api_key="x", max_retries=0, http_client=http_client
+    ) as client:
         yield client
 
 
-def skill_zip(name: str = "grammar", body: str = "Use the subjunctive.", extra: dict[str, str] | None = None) -> bytes:
+def skill_zip(
+    name: str = "grammar", body: str = "Use the subjunctive.", extra: dict[str, str] | None = None
+) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(f"{name}/SKILL.md", f"---\nname: {name}\ndescription: Spanish grammar\n---\n{body}\n")
+        archive.writestr(
+            f"{name}/SKILL.md", f"---\nname: {name}\ndescription: Spanish grammar\n---\n{body}\n"
+        )
         for path, text in (extra or {}).items():
             archive.writestr(f"{name}/{path}", text)
     return buffer.getvalue()
@@ -71,11 +77,23 @@ def test_vault_crud_is_typed(sdk: openai.OpenAI) -> None:
 
 AUTHS = [
     {"type": "static_bearer", "mcp_server_url": "https://mcp.example.com", "token": SENTINEL},
-    {"type": "environment_variable", "secret_name": "CRM_TOKEN", "secret_value": SENTINEL,
-     "networking": {"type": "limited", "allowed_hosts": ["API.example.com"]}},
-    {"type": "mcp_oauth", "mcp_server_url": "https://mcp.example.com", "access_token": SENTINEL,
-     "refresh": {"client_id": "c1", "refresh_token": SENTINEL, "token_endpoint": "https://auth.example.com/t",
-                 "token_endpoint_auth": {"type": "client_secret_post", "client_secret": SENTINEL}}},
+    {
+        "type": "environment_variable",
+        "secret_name": "CRM_TOKEN",
+        "secret_value": SENTINEL,
+        "networking": {"type": "limited", "allowed_hosts": ["API.example.com"]},
+    },
+    {
+        "type": "mcp_oauth",
+        "mcp_server_url": "https://mcp.example.com",
+        "access_token": SENTINEL,
+        "refresh": {
+            "client_id": "c1",
+            "refresh_token": SENTINEL,
+            "token_endpoint": "https://auth.example.com/t",
+            "token_endpoint_auth": {"type": "client_secret_post", "client_secret": SENTINEL},
+        },
+    },
 ]
 ROTATIONS = {
     "static_bearer": {"type": "static_bearer", "token": SENTINEL + "2"},
@@ -88,11 +106,15 @@ ROTATIONS = {
 def test_credential_secrets_are_write_only(sdk: openai.OpenAI, bodies: list[str], auth: dict) -> None:
     credentials = sdk.beta.agents.vaults.credentials
     vault = sdk.beta.agents.vaults.create(name="crm")
-    created = strict(Credential, credentials.create(vault.id, name="crm-token", auth=auth, metadata={"r": "1"}))
+    created = strict(
+        Credential, credentials.create(vault.id, name="crm-token", auth=auth, metadata={"r": "1"})
+    )
     assert created.auth.type == auth["type"] and created.vault_id == vault.id
     if auth["type"] == "environment_variable":
         assert created.auth.networking.allowed_hosts == ["api.example.com"]
-    rotated = credentials.update(created.id, vault_id=vault.id, auth=ROTATIONS[auth["type"]], metadata={"r": "2"})
+    rotated = credentials.update(
+        created.id, vault_id=vault.id, auth=ROTATIONS[auth["type"]], metadata={"r": "2"}
+    )
     assert strict(Credential, rotated).metadata == {"r": "2"} and rotated.updated_at > created.updated_at
     strict(Credential, credentials.retrieve(created.id, vault_id=vault.id))
     assert [c.id for c in credentials.list(vault.id).data] == [created.id]
@@ -104,9 +126,13 @@ def test_credential_rotation_keeps_the_method(sdk: openai.OpenAI) -> None:
     vault = sdk.beta.agents.vaults.create(name="crm")
     cred = sdk.beta.agents.vaults.credentials.create(vault.id, name="t", auth=AUTHS[0])
     with pytest.raises(openai.BadRequestError, match="keeps the method"):
-        sdk.beta.agents.vaults.credentials.update(cred.id, vault_id=vault.id, auth=ROTATIONS["environment_variable"])
+        sdk.beta.agents.vaults.credentials.update(
+            cred.id, vault_id=vault.id, auth=ROTATIONS["environment_variable"]
+        )
     with pytest.raises(openai.BadRequestError, match="mcp_server_url"):
-        sdk.beta.agents.vaults.credentials.create(vault.id, name="t", auth={"type": "static_bearer", "token": "x"})
+        sdk.beta.agents.vaults.credentials.create(
+            vault.id, name="t", auth={"type": "static_bearer", "token": "x"}
+        )
 
 
 def test_vault_endpoints_need_the_beta_header(emulator: EmulatorServer) -> None:
@@ -119,9 +145,15 @@ def test_skill_versions_default_and_content(sdk: openai.OpenAI) -> None:
     first = skill_zip()
     skill = strict(Skill, sdk.skills.create(files=("grammar.zip", first)))
     assert (skill.name, skill.description, skill.default_version, skill.latest_version) == (
-        "grammar", "Spanish grammar", "1", "1")
-    second = strict(SkillVersion, sdk.skills.versions.create(skill.id, files=("g.zip", skill_zip(body="v2")),
-                                                          default=True))
+        "grammar",
+        "Spanish grammar",
+        "1",
+        "1",
+    )
+    second = strict(
+        SkillVersion,
+        sdk.skills.versions.create(skill.id, files=("g.zip", skill_zip(body="v2")), default=True),
+    )
     assert second.version == "2" and second.skill_id == skill.id
     assert sdk.skills.retrieve(skill.id).default_version == "2"
     assert sdk.skills.content.retrieve(skill.id).read() == skill_zip(body="v2")
@@ -152,16 +184,27 @@ def test_skill_upload_needs_a_skill_md(sdk: openai.OpenAI) -> None:
 
 def new_session_target(sdk: openai.OpenAI, vault_ids: list[str]) -> dict:
     agent = sdk.beta.agents.create(model="gpt-5")
-    return {"type": "new_session", "agent_id": agent.id, "environment": {"type": "none"}, "vault_ids": vault_ids,
-            "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Go"}]}]}
+    return {
+        "type": "new_session",
+        "agent_id": agent.id,
+        "environment": {"type": "none"},
+        "vault_ids": vault_ids,
+        "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Go"}]}],
+    }
 
 
 def test_periodic_automation_pause_resume_and_invocations(sdk: openai.OpenAI) -> None:
     automations = sdk.beta.agents.automations
     vault = sdk.beta.agents.vaults.create(name="crm")
     target = new_session_target(sdk, [vault.id])
-    created = automations.create(type="periodic", name="daily", expression="0 7 * * *", timezone="Europe/Madrid",
-                                 target=target, metadata={"k": "v"})
+    created = automations.create(
+        type="periodic",
+        name="daily",
+        expression="0 7 * * *",
+        timezone="Europe/Madrid",
+        target=target,
+        metadata={"k": "v"},
+    )
     body = strict(PeriodicAutomation, created)
     assert body.status == "active" and body.target.agent_id == target["agent_id"]
     assert body.target.vault_ids == [vault.id] and body.created_by.type == "developer"
@@ -190,11 +233,15 @@ def test_one_time_automation_and_bad_inputs(sdk: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError, match="cron"):
         automations.create(type="periodic", name="x", expression="every day", timezone="UTC", target=target)
     with pytest.raises(openai.BadRequestError, match="time zone"):
-        automations.create(type="periodic", name="x", expression="0 7 * * *", timezone="Mars/Base", target=target)
+        automations.create(
+            type="periodic", name="x", expression="0 7 * * *", timezone="Mars/Base", target=target
+        )
     with pytest.raises(openai.BadRequestError, match="future"):
         automations.create(type="once", name="x", run_at=1, target=target)
     with pytest.raises(openai.BadRequestError, match="no agent"):
-        automations.create(type="once", name="x", run_at=4_102_444_800, target={**target, "agent_id": "agent_nope"})
+        automations.create(
+            type="once", name="x", run_at=4_102_444_800, target={**target, "agent_id": "agent_nope"}
+        )
 
 
 def test_agent_routes_still_answer(sdk: openai.OpenAI) -> None:

@@ -15,13 +15,21 @@ import pytest
 from tests.support.projects import write_spec
 
 
-def run_on_terminal(args: list[str], answer: str, cwd: Path, *, prompt: bytes = b"[y/N]",
-                    enter: bytes = b"\n") -> tuple[int, str]:
+def run_on_terminal(
+    args: list[str], answer: str, cwd: Path, *, prompt: bytes = b"[y/N]", enter: bytes = b"\n"
+) -> tuple[int, str]:
     """Run orchestrator with stdin, stdout and stderr on a pty; type answer at the prompt."""
     main_fd, child_fd = pty.openpty()
     env = {**os.environ, "NO_COLOR": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "orchestrator", *args], stdin=child_fd, stdout=child_fd,
-                               stderr=child_fd, cwd=cwd, env=env, close_fds=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orchestrator", *args],
+        stdin=child_fd,
+        stdout=child_fd,
+        stderr=child_fd,
+        cwd=cwd,
+        env=env,
+        close_fds=True,
+    )
     os.close(child_fd)
     seen = b""
     deadline = time.monotonic() + 60
@@ -43,8 +51,9 @@ def run_on_terminal(args: list[str], answer: str, cwd: Path, *, prompt: bytes = 
 
 
 @pytest.mark.parametrize(("answer", "expected_code", "created"), [("y", 0, 1), ("n", 1, 0)])
-def test_apply_asks_for_confirmation_on_a_terminal(project: Path, sdk: openai.OpenAI, answer: str,
-                                                   expected_code: int, created: int) -> None:
+def test_apply_asks_for_confirmation_on_a_terminal(
+    project: Path, sdk: openai.OpenAI, answer: str, expected_code: int, created: int
+) -> None:
     write_spec(project, "helper")
     code, output = run_on_terminal(["apply"], answer, project)
     assert "Apply these changes? [y/N]" in output
@@ -66,8 +75,9 @@ CONFIRM = b"Type `yes` or the environment name to confirm"
 
 
 @pytest.mark.parametrize("answer", ["yes", "dev"])
-def test_destroy_is_confirmed_by_typing_yes_or_the_environment(project: Path, sdk: openai.OpenAI,
-                                                                answer: str) -> None:
+def test_destroy_is_confirmed_by_typing_yes_or_the_environment(
+    project: Path, sdk: openai.OpenAI, answer: str
+) -> None:
     write_spec(project, "helper")
     assert run_on_terminal(["apply", "--yes"], "", project)[0] == 0
     for refused in ("n", "y"):

@@ -39,7 +39,9 @@ def live_objects(sdk: openai.OpenAI, backend: str) -> list[Any]:
     return assistants(sdk)
 
 
-def claims(sdk: openai.OpenAI, backend: str = "assistants", prefix: str = "test-project/") -> collections.Counter[str]:
+def claims(
+    sdk: openai.OpenAI, backend: str = "assistants", prefix: str = "test-project/"
+) -> collections.Counter[str]:
     owners = ((o.metadata or {}).get(OWNER_KEY, "") for o in live_objects(sdk, backend))
     return collections.Counter(owner for owner in owners if owner.startswith(prefix))
 
@@ -108,14 +110,22 @@ def test_a_create_committed_after_the_client_timed_out_is_found_and_removed(
         result = run_cli(["-C", str(root), "apply", "--yes", "--events", str(events)])
         assert rule.creates == 2 and rule.late_id, result.output  # the create was sent twice, both landed
         assert result.exit_code == 0, result.output
-        [kept] = [o for o in live_objects(sdk, backend) if (o.metadata or {}).get(OWNER_KEY) == "test-project/dev/helper"]
+        [kept] = [
+            o
+            for o in live_objects(sdk, backend)
+            if (o.metadata or {}).get(OWNER_KEY) == "test-project/dev/helper"
+        ]
         assert kept.id != rule.late_id
         assert f"helper: created ({kept.id})" in result.stdout
-        assert f"removed duplicate {rule.late_id} made by this apply (kept {kept.id}, the oldest)" in result.stdout
+        assert (
+            f"removed duplicate {rule.late_id} made by this apply (kept {kept.id}, the oldest)"
+            in result.stdout
+        )
         assert "1 duplicate(s) removed" in result.stdout
         deleted = [json.loads(line) for line in events.read_text().splitlines()]
         assert {"id": rule.late_id, "reason": "duplicate"}.items() <= next(
-            e for e in deleted if e["type"].endswith("_deleted")).items()
+            e for e in deleted if e["type"].endswith("_deleted")
+        ).items()
         assert run_cli(["-C", str(root), "diff"]).exit_code == 0
         assert TEST_KEY not in result.output + events.read_text()
 
@@ -173,12 +183,23 @@ class ListBarrier:
 
 def start_apply(root: Path, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "NO_COLOR": "1", "TEST_ORCHESTRATOR_KEY": TEST_KEY}
-    return subprocess.Popen([sys.executable, "-m", "orchestrator", "-C", str(root), "apply", "--yes", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "orchestrator", "-C", str(root), "apply", "--yes", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
-def two_applies(tmp_path: Path, base_url: str, backend: str, how: str, specs: int,
-                edit: Callable[[Path], None] | None = None) -> tuple[list[Path], list[tuple[int, str, str]]]:
+def two_applies(
+    tmp_path: Path,
+    base_url: str,
+    backend: str,
+    how: str,
+    specs: int,
+    edit: Callable[[Path], None] | None = None,
+) -> tuple[list[Path], list[tuple[int, str, str]]]:
     if how == "two checkouts":
         roots = [make_project(tmp_path / name, base_url=base_url, backend=backend) for name in ("a", "b")]
         commands = [(roots[0], ()), (roots[1], ())]
@@ -196,10 +217,17 @@ def two_applies(tmp_path: Path, base_url: str, backend: str, how: str, specs: in
     return roots, [(run.returncode, out, err) for run, (out, err) in zip(runs, outputs, strict=True)]
 
 
-@pytest.mark.parametrize(("backend", "how"), [("assistants", "two checkouts"), ("assistants", "two target names"),
-                                              ("agents", "two checkouts")])
+@pytest.mark.parametrize(
+    ("backend", "how"),
+    [("assistants", "two checkouts"), ("assistants", "two target names"), ("agents", "two checkouts")],
+)
 def test_two_applies_at_once_leave_no_duplicate(
-    tmp_path: Path, served: EmulatorServer, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch, backend: str, how: str
+    tmp_path: Path,
+    served: EmulatorServer,
+    sdk: openai.OpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+    backend: str,
+    how: str,
 ) -> None:
     """Before: every spec created twice (178 duplicates in 5 runs), both exits 0. Now: none is left."""
     monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
@@ -263,8 +291,12 @@ def test_duplicates_on_the_agents_backend_make_diff_exit_2_and_apply_exit_1(
     [original] = sdk.beta.agents.list()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        copy = sdk.beta.agents.create(model=original.model, name=original.name,
-                                      instructions=original.instructions, metadata=original.metadata)
+        copy = sdk.beta.agents.create(
+            model=original.model,
+            name=original.name,
+            instructions=original.instructions,
+            metadata=original.metadata,
+        )
     assert run_cli(["-C", str(agents_project), "diff"]).exit_code == 2
     applied = run_cli(["-C", str(agents_project), "apply", "--yes"])
     assert applied.exit_code == 1 and f"DUPLICATE {copy.id}" in applied.stderr
@@ -310,5 +342,7 @@ def test_two_applies_of_a_spec_with_knowledge_leave_one_assistant_and_one_store(
         assert [code for code, _, _ in results] == [0, 0], results
         assert run_cli(["-C", str(roots[0]), "diff"]).exit_code == 0
     assert set(claims(sdk).values()) == {1}
-    stores = [s for s in sdk.vector_stores.list() if (s.metadata or {}).get(OWNER_KEY) == "test-project/dev/spec-00"]
+    stores = [
+        s for s in sdk.vector_stores.list() if (s.metadata or {}).get(OWNER_KEY) == "test-project/dev/spec-00"
+    ]
     assert len(stores) == 1, [s.id for s in stores]

@@ -62,8 +62,10 @@ def test_events_file_gets_created_updated_deleted_and_failed(
     assert "three: FAILED to create" in failed.stdout
     assert "1 created, 0 updated, 0 deleted, 2 failed" in failed.stdout
     failures = [e for e in read_events(events) if e["type"] == "apply_failed"]
-    assert {(e["name"], e["id"], e["action"]) for e in failures} == {("one", one.id, "update"),
-                                                                     ("three", None, "create")}
+    assert {(e["name"], e["id"], e["action"]) for e in failures} == {
+        ("one", one.id, "update"),
+        ("three", None, "create"),
+    }
     assert all("refused by the test proxy" in str(e["error"]) for e in failures)
     assert [e["name"] for e in read_events(events) if e["type"] == "assistant_created"] == ["four"]
 
@@ -87,22 +89,35 @@ def set_target_options(root: Path, **options: object) -> None:
 
 
 @pytest.mark.parametrize("server", ["rejects", "echoes", "fails", "unreachable"])
-def test_api_key_never_appears_in_any_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: str) -> None:
+def test_api_key_never_appears_in_any_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: str
+) -> None:
     monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
     settings = {"rejects": {"api_key": "sk-the-right-key"}, "fails": {"fault_rate": 1.0, "seed": 3}}
-    with EmulatorServer(tmp_path / "db.sqlite", **settings.get(server, {})) as emulator, \
-            FailingProxy(emulator.root_url, echo_key) as echoing:
-        base_url = {"unreachable": "http://127.0.0.1:9/v1", "echoes": echoing.base_url}.get(server, emulator.base_url)
+    with (
+        EmulatorServer(tmp_path / "db.sqlite", **settings.get(server, {})) as emulator,
+        FailingProxy(emulator.root_url, echo_key) as echoing,
+    ):
+        base_url = {"unreachable": "http://127.0.0.1:9/v1", "echoes": echoing.base_url}.get(
+            server, emulator.base_url
+        )
         root = make_project(tmp_path / "project", base_url=base_url)
         set_target_options(root, max_retries=0)  # the SDK's retries are tested elsewhere; keep this quick
         write_spec(root, "helper")
         events = tmp_path / "events.jsonl"
         plan_file = tmp_path / "plan.json"
-        outputs = [run_cli(["-C", str(root), *args]) for args in (
-            ["diff"], ["diff", "--output", "json"], ["diff", "--output", "markdown"], ["list"],
-            ["diff", "--out", str(plan_file)], ["apply", "--yes", "--events", str(events)],
-            ["destroy", "--yes", "--events", str(events)],
-        )]
+        outputs = [
+            run_cli(["-C", str(root), *args])
+            for args in (
+                ["diff"],
+                ["diff", "--output", "json"],
+                ["diff", "--output", "markdown"],
+                ["list"],
+                ["diff", "--out", str(plan_file)],
+                ["apply", "--yes", "--events", str(events)],
+                ["destroy", "--yes", "--events", str(events)],
+            )
+        ]
     for result in outputs:
         assert result.exit_code == 1, result.output
         assert "Traceback" not in result.output

@@ -39,19 +39,31 @@ def foreign_objects(sdk: openai.OpenAI) -> list[str]:
     ]
 
 
-def test_drift_is_detected_flagged_and_repaired(project: Path, cli: Callable[..., Result], sdk: openai.OpenAI) -> None:
+def test_drift_is_detected_flagged_and_repaired(
+    project: Path, cli: Callable[..., Result], sdk: openai.OpenAI
+) -> None:
     write_spec(project, "helper", instructions="Be brief.", temperature=0.5, metadata={"team": "a"})
     assert cli("apply", "--yes").exit_code == 0
     [live] = owned_by(sdk, OWNER)
-    sdk_update(sdk, live.id, instructions="Be verbose.", temperature=1.5,
-               metadata={**live.metadata, "team": "b", "extra": "x"})
+    sdk_update(
+        sdk,
+        live.id,
+        instructions="Be verbose.",
+        temperature=1.5,
+        metadata={**live.metadata, "team": "b", "extra": "x"},
+    )
 
     text = cli("diff")
     assert text.exit_code == 2
     assert "drift" in text.stdout
     [change] = json.loads(cli("diff", "--output", "json").stdout)["changes"]
     assert change["action"] == "update" and change["drift"] is True and change["id"] == live.id
-    assert {f["path"] for f in change["fields"]} == {"instructions", "temperature", "metadata.team", "metadata.extra"}
+    assert {f["path"] for f in change["fields"]} == {
+        "instructions",
+        "temperature",
+        "metadata.team",
+        "metadata.extra",
+    }
     listing = cli("list")
     assert "drifted" in listing.stdout
 
@@ -63,7 +75,9 @@ def test_drift_is_detected_flagged_and_repaired(project: Path, cli: Callable[...
     assert cli("diff").exit_code == 0
 
 
-def test_spec_change_on_top_of_drift_is_both(project: Path, cli: Callable[..., Result], sdk: openai.OpenAI) -> None:
+def test_spec_change_on_top_of_drift_is_both(
+    project: Path, cli: Callable[..., Result], sdk: openai.OpenAI
+) -> None:
     write_spec(project, "helper", instructions="Be brief.")
     assert cli("apply", "--yes").exit_code == 0
     [live] = owned_by(sdk, OWNER)
@@ -129,7 +143,9 @@ def test_duplicates_are_reported_and_the_newest_deleted_under_prune(
     write_spec(project, "helper")
     assert cli("apply", "--yes").exit_code == 0
     [original] = owned_by(sdk, OWNER)
-    duplicate = sdk_create(sdk, name=original.name, instructions=original.instructions, metadata=original.metadata)
+    duplicate = sdk_create(
+        sdk, name=original.name, instructions=original.instructions, metadata=original.metadata
+    )
 
     diff = cli("diff")
     assert diff.exit_code == 2, diff.output  # a duplicate is a difference from the specs, never "no changes"
@@ -146,7 +162,10 @@ def test_duplicates_are_reported_and_the_newest_deleted_under_prune(
     assert "apply --prune" in kept.stderr
     assert len(owned_by(sdk, OWNER)) == 2
     pruned = json.loads(cli("diff", "--prune", "--output", "json").stdout)
-    assert [(c["action"], c["id"]) for c in pruned["changes"]] == [("noop", original.id), ("delete", duplicate)]
+    assert [(c["action"], c["id"]) for c in pruned["changes"]] == [
+        ("noop", original.id),
+        ("delete", duplicate),
+    ]
     assert cli("apply", "--yes", "--prune").exit_code == 0
     assert [a.id for a in owned_by(sdk, OWNER)] == [original.id]
     assert cli("diff").exit_code == 0

@@ -40,13 +40,20 @@ def test_json_plan_has_the_documented_shape_and_stable_order(
     assert first.stdout == second.stdout  # byte-stable between runs
     data = json.loads(first.stdout)
     assert list(data)[:4] == ["format_version", "project", "environment", "target"]
-    assert {"format_version", "project", "environment", "target", "changes", "summary", "warnings"} <= set(data)
-    assert (data["format_version"], data["project"], data["environment"], data["target"]) == \
-        (1, "test-project", "dev", "main")
+    assert {"format_version", "project", "environment", "target", "changes", "summary", "warnings"} <= set(
+        data
+    )
+    assert (data["format_version"], data["project"], data["environment"], data["target"]) == (
+        1,
+        "test-project",
+        "dev",
+        "main",
+    )
     assert [c["name"] for c in data["changes"]] == ["alpha", "mid", "zeta"]
     for change in data["changes"]:
-        assert list(change)[:6] == ["kind", "name", "action", "id", "drift", "reason"] or \
-            list(change)[:5] == ["kind", "name", "action", "id", "drift"]
+        assert list(change)[:6] == ["kind", "name", "action", "id", "drift", "reason"] or list(change)[
+            :5
+        ] == ["kind", "name", "action", "id", "drift"]
         assert {"kind", "name", "action", "id", "drift", "fields"} <= set(change)
         for item in change["fields"]:
             assert list(item)[:3] == ["path", "before", "after"]
@@ -59,8 +66,9 @@ def test_json_plan_has_the_documented_shape_and_stable_order(
     assert data["warnings"] == []
 
 
-def test_saved_plan_applies_exactly_that_plan(project: Path, cli: Callable[..., Result], sdk: openai.OpenAI,
-                                              tmp_path: Path) -> None:
+def test_saved_plan_applies_exactly_that_plan(
+    project: Path, cli: Callable[..., Result], sdk: openai.OpenAI, tmp_path: Path
+) -> None:
     write_spec(project, "helper", temperature=0.4)
     plan_file = tmp_path / "plan.json"
     saved = cli("diff", "--out", str(plan_file))
@@ -103,8 +111,9 @@ def test_stale_saved_plan_is_refused_and_changes_nothing(
     assert snapshot(sdk) == before
 
 
-def test_saved_plan_for_another_environment_is_refused(project: Path, cli: Callable[..., Result],
-                                                       tmp_path: Path) -> None:
+def test_saved_plan_for_another_environment_is_refused(
+    project: Path, cli: Callable[..., Result], tmp_path: Path
+) -> None:
     write_spec(project, "helper")
     plan_file = tmp_path / "plan.json"
     assert cli("diff", "--out", str(plan_file)).exit_code == 2
@@ -147,7 +156,9 @@ def test_only_limits_the_plan_and_rejects_unknown_names(
     assert owned_by(sdk, "test-project/dev/one") == []
 
 
-def test_parallelism_applies_every_change(project: Path, cli: Callable[..., Result], sdk: openai.OpenAI) -> None:
+def test_parallelism_applies_every_change(
+    project: Path, cli: Callable[..., Result], sdk: openai.OpenAI
+) -> None:
     for index in range(12):
         write_spec(project, f"spec-{index:02d}")
     for parallelism in ("1", "4"):
@@ -175,9 +186,15 @@ def test_list_shows_every_status(project: Path, cli: Callable[..., Result], sdk:
         copy = sdk.beta.assistants.create(model=duped.model, metadata=duped.metadata).id
     rows = json.loads(cli("list", "--output", "json").stdout)
     statuses = {(r["name"], r["status"]) for r in rows}
-    assert statuses == {("synced", "in sync"), ("changed", "changed"), ("drifted", "drifted"),
-                        ("missing", "missing"), ("orphan", "orphaned"), ("duped", "in sync"),
-                        ("duped", "duplicate")}
+    assert statuses == {
+        ("synced", "in sync"),
+        ("changed", "changed"),
+        ("drifted", "drifted"),
+        ("missing", "missing"),
+        ("orphan", "orphaned"),
+        ("duped", "in sync"),
+        ("duped", "duplicate"),
+    }
     assert {r["id"] for r in rows if r["status"] == "duplicate"} == {copy}
     text = cli("list")
     assert text.exit_code == 0
@@ -196,8 +213,9 @@ def test_invalid_spec_changes_nothing_live(project: Path, cli: Callable[..., Res
     assert writes(counts) == 0 and counts["by_route"] == {"GET /v1/assistants": 1}
 
 
-def test_apply_twice_changes_nothing_the_second_time(project: Path, cli: Callable[..., Result],
-                                                    root_url: str) -> None:
+def test_apply_twice_changes_nothing_the_second_time(
+    project: Path, cli: Callable[..., Result], root_url: str
+) -> None:
     for index in range(5):
         write_spec(project, f"spec-{index}", tools=["file_search"], temperature=0.5)
     assert cli("apply", "--yes").exit_code == 0

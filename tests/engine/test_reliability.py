@@ -75,8 +75,11 @@ def test_lost_create_response_is_adopted_not_duplicated(
     assert owners(sdk)["test-project/dev/helper"] == 1
     [live] = [a for a in assistants(sdk) if a.metadata.get(OWNER_KEY) == "test-project/dev/helper"]
     assert f"helper: created ({live.id})" in result.stdout
-    [created] = [json.loads(line) for line in events.read_text().splitlines()
-                 if json.loads(line)["type"] == "assistant_created"]
+    [created] = [
+        json.loads(line)
+        for line in events.read_text().splitlines()
+        if json.loads(line)["type"] == "assistant_created"
+    ]
     assert created["id"] == live.id
     by_route = request_counts(root_url)["by_route"]
     assert by_route["POST /v1/assistants"] == 1  # adopted after one re-list, never created twice
@@ -128,8 +131,10 @@ def test_concurrent_applies_on_a_local_target_are_serialised(tmp_path: Path) -> 
     held = FileLock(str(root / ".orchestrator" / "apply-main.lock"))
     (root / ".orchestrator").mkdir(exist_ok=True)
     with held:
-        runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-                for _ in range(2)]
+        runs = [
+            subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            for _ in range(2)
+        ]
         deadline = time.monotonic() + 30
         while not all(_waiting(run) for run in runs) and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -138,14 +143,16 @@ def test_concurrent_applies_on_a_local_target_are_serialised(tmp_path: Path) -> 
     assert [run.returncode for run in runs] == [0, 0], outputs
     created = sum(out.count(": created (") for out, _ in outputs)
     assert created == 12, outputs
-    listing = subprocess.run([*command[:-2], "list", "--output", "json"], capture_output=True, text=True,
-                             env=env, timeout=60)
+    listing = subprocess.run(
+        [*command[:-2], "list", "--output", "json"], capture_output=True, text=True, env=env, timeout=60
+    )
     rows = json.loads(listing.stdout)
     assert len(rows) == 12 and {r["status"] for r in rows} == {"in sync"}
 
 
-def test_an_apply_reads_live_state_only_once_it_holds_the_lock(project: Path, sdk: openai.OpenAI,
-                                                                root_url: str) -> None:
+def test_an_apply_reads_live_state_only_once_it_holds_the_lock(
+    project: Path, sdk: openai.OpenAI, root_url: str
+) -> None:
     """Live state is read on the side while the specs load, but never before the apply lock is held: a plan is
     made from a read taken after the other apply's writes (here: an object it made for one of the specs)."""
     for index in range(3):
@@ -153,15 +160,21 @@ def test_an_apply_reads_live_state_only_once_it_holds_the_lock(project: Path, sd
     (project / ".orchestrator").mkdir(exist_ok=True)
     reset_counts(root_url)
     with FileLock(str(project / ".orchestrator" / "apply-main.lock")):
-        run = subprocess.Popen([sys.executable, "-m", "orchestrator", "-C", str(project), "apply", "--yes"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "NO_COLOR": "1"})
+        run = subprocess.Popen(
+            [sys.executable, "-m", "orchestrator", "-C", str(project), "apply", "--yes"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
         deadline = time.monotonic() + 30
         while not _waiting(run) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert request_counts(root_url)["total"] == 0  # waiting for the lock: nothing read yet
         # the other apply: the same project from another folder (its own lock file), done meanwhile
-        other = shutil.copytree(project, project.parent / "other-checkout", ignore=shutil.ignore_patterns(".orchestrator"))
+        other = shutil.copytree(
+            project, project.parent / "other-checkout", ignore=shutil.ignore_patterns(".orchestrator")
+        )
         assert run_cli(["-C", str(other), "apply", "--yes"]).exit_code == 0
     out, err = run.communicate(timeout=120)
     assert "Waiting for another apply" in err and run.returncode == 0, (out, err)
@@ -169,8 +182,9 @@ def test_an_apply_reads_live_state_only_once_it_holds_the_lock(project: Path, sd
     assert len(assistants(sdk)) == 3
 
 
-@pytest.mark.parametrize(("method", "route"), [("update", "POST /v1/assistants/{id}"),
-                                               ("delete", "DELETE /v1/assistants/{id}")])
+@pytest.mark.parametrize(
+    ("method", "route"), [("update", "POST /v1/assistants/{id}"), ("delete", "DELETE /v1/assistants/{id}")]
+)
 def test_updates_and_deletes_use_the_sdk_retries(
     project: Path, cli: Callable[..., Result], sdk: openai.OpenAI, root_url: str, method: str, route: str
 ) -> None:

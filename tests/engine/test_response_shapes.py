@@ -23,9 +23,17 @@ from tests.support.proxy import FailingProxy, Rule
 
 
 def assistant(index: int) -> dict[str, Any]:
-    return {"id": f"asst_{index:04d}", "object": "assistant", "created_at": 1_700_000_000 + index,
-            "name": None, "description": None, "model": "gpt-5.4", "instructions": "", "tools": [],
-            "metadata": {}}
+    return {
+        "id": f"asst_{index:04d}",
+        "object": "assistant",
+        "created_at": 1_700_000_000 + index,
+        "name": None,
+        "description": None,
+        "model": "gpt-5.4",
+        "instructions": "",
+        "tools": [],
+        "metadata": {},
+    }
 
 
 class Counting:
@@ -82,22 +90,34 @@ def assert_refused(result: Result, url_part: str, *expected: str) -> None:
     assert "will be created" not in result.stdout  # nothing was planned from a misread listing
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ({"items": []}, "a JSON object with keys [items] instead of a list envelope"),
-    ({}, "an empty JSON object instead of a list envelope"),
-    ([], "JSON an array instead of a list envelope"),
-    ({"object": "list", "data": {"id": "asst_1"}}, "instead of a list envelope"),
-    ({"data": None}, "a JSON object with keys [data] instead of a list envelope"),
-    ({"object": "page", "data": []}, "a JSON object with keys [data, object] instead of a list envelope"),
-    ({"object": "list", "data": [{"id": "thread_1", "object": "thread"}], "has_more": False},
-     "data[0] has `object: \"thread\"`; expected `assistant`"),
-    ({"object": "list", "data": [{**assistant(1), "id": "vs_1"}], "has_more": False},
-     "data[0] has the id a string; expected a string starting with `asst_`"),
-    ({"object": "list", "data": [{**assistant(1), "created_at": "yesterday"}], "has_more": False},
-     "has `created_at: \"yesterday\"`; expected unix seconds"),
-    ({"object": "list", "data": [assistant(1)], "has_more": "yes"}, "`has_more: \"yes\"`; expected true or false"),
-    ({"object": "list", "data": [], "has_more": True}, "`has_more: true` with no objects"),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"items": []}, "a JSON object with keys [items] instead of a list envelope"),
+        ({}, "an empty JSON object instead of a list envelope"),
+        ([], "JSON an array instead of a list envelope"),
+        ({"object": "list", "data": {"id": "asst_1"}}, "instead of a list envelope"),
+        ({"data": None}, "a JSON object with keys [data] instead of a list envelope"),
+        ({"object": "page", "data": []}, "a JSON object with keys [data, object] instead of a list envelope"),
+        (
+            {"object": "list", "data": [{"id": "thread_1", "object": "thread"}], "has_more": False},
+            'data[0] has `object: "thread"`; expected `assistant`',
+        ),
+        (
+            {"object": "list", "data": [{**assistant(1), "id": "vs_1"}], "has_more": False},
+            "data[0] has the id a string; expected a string starting with `asst_`",
+        ),
+        (
+            {"object": "list", "data": [{**assistant(1), "created_at": "yesterday"}], "has_more": False},
+            'has `created_at: "yesterday"`; expected unix seconds',
+        ),
+        (
+            {"object": "list", "data": [assistant(1)], "has_more": "yes"},
+            '`has_more: "yes"`; expected true or false',
+        ),
+        ({"object": "list", "data": [], "has_more": True}, "`has_more: true` with no objects"),
+    ],
+)
 def test_a_listing_of_the_wrong_shape_is_an_error_naming_the_url(
     hostile: Callable[..., Hostile], sdk: openai.OpenAI, body: Any, expected: str
 ) -> None:
@@ -115,18 +135,29 @@ def test_a_body_that_is_not_json_is_an_error_naming_the_url(hostile: Callable[..
     assert_refused(server.run("diff"), f"{server.proxy.base_url}/assistants", "not JSON (text/html)")
 
 
-def test_a_server_that_omits_has_more_and_repeats_its_page_does_not_loop(hostile: Callable[..., Hostile]) -> None:
+def test_a_server_that_omits_has_more_and_repeats_its_page_does_not_loop(
+    hostile: Callable[..., Hostile],
+) -> None:
     """Before: the SDK's cursor page, without has_more, asks for the next page forever."""
-    page = {"object": "list", "data": [assistant(i) for i in range(100)]}  # a full page, no has_more, after ignored
+    page = {
+        "object": "list",
+        "data": [assistant(i) for i in range(100)],
+    }  # a full page, no has_more, after ignored
     rule = Counting(lambda _: (200, page))
     server = hostile(rule)
     result = server.run("diff")
-    assert_refused(result, "/assistants?after=asst_0099&limit=100&order=asc",
-                   "listed assistant asst_0000 again", "does not honour the `after` cursor")
+    assert_refused(
+        result,
+        "/assistants?after=asst_0099&limit=100&order=asc",
+        "listed assistant asst_0000 again",
+        "does not honour the `after` cursor",
+    )
     assert rule.calls == 2  # read the page, read it again, stopped
 
 
-def test_a_server_that_repeats_a_page_despite_has_more_true_does_not_loop(hostile: Callable[..., Hostile]) -> None:
+def test_a_server_that_repeats_a_page_despite_has_more_true_does_not_loop(
+    hostile: Callable[..., Hostile],
+) -> None:
     page = {"object": "list", "data": [assistant(1), assistant(2)], "has_more": True}
     rule = Counting(lambda _: (200, page))
     assert_refused(hostile(rule).run("diff"), "after=asst_0002", "listed assistant asst_0001 again")
@@ -159,12 +190,24 @@ def test_without_has_more_the_listing_follows_the_cursor_to_an_empty_page(
     assert lists == [100, 2, 0]  # a full page, a short one, and the empty page that ends it
 
 
-@pytest.mark.parametrize(("method", "path", "body", "expected"), [
-    ("POST", "/v1/assistants", {}, "the response has `object: null`; expected `assistant`"),
-    ("POST", "/v1/assistants", {"id": "asst_x", "object": "assistant.deleted"},
-     "the response has `object: \"assistant.deleted\"`; expected `assistant`"),
-    ("POST", "/v1/assistants", [], "the response is JSON an array; expected an object of type `assistant`"),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "body", "expected"),
+    [
+        ("POST", "/v1/assistants", {}, "the response has `object: null`; expected `assistant`"),
+        (
+            "POST",
+            "/v1/assistants",
+            {"id": "asst_x", "object": "assistant.deleted"},
+            'the response has `object: "assistant.deleted"`; expected `assistant`',
+        ),
+        (
+            "POST",
+            "/v1/assistants",
+            [],
+            "the response is JSON an array; expected an object of type `assistant`",
+        ),
+    ],
+)
 def test_a_create_answered_with_the_wrong_shape_fails_the_change(
     hostile: Callable[..., Hostile], method: str, path: str, body: Any, expected: str
 ) -> None:
@@ -195,16 +238,23 @@ def test_a_delete_that_does_not_say_deleted_fails_the_change(
 
 def test_an_agents_listing_without_the_envelope_is_an_error(hostile: Callable[..., Hostile]) -> None:
     server = hostile(Counting(lambda _: (200, {"agents": []}), path="/v1/agents"), backend="agents")
-    assert_refused(server.run("diff"), f"{server.proxy.base_url}/agents?limit=100&order=asc",
-                   "instead of a list envelope")
+    assert_refused(
+        server.run("diff"),
+        f"{server.proxy.base_url}/agents?limit=100&order=asc",
+        "instead of a list envelope",
+    )
 
 
 @pytest.mark.parametrize("path", ["/v1/vector_stores", "/v1/files"])
-def test_a_knowledge_listing_without_the_envelope_is_an_error(hostile: Callable[..., Hostile], path: str) -> None:
+def test_a_knowledge_listing_without_the_envelope_is_an_error(
+    hostile: Callable[..., Hostile], path: str
+) -> None:
     server = hostile(Counting(lambda _: (200, {"oops": True}), path=path))
     write(server.root / "specs" / "knowledge" / "a.md", "Some knowledge.\n")
     write_spec(server.root, "helper", tools=["file_search"], knowledge={"files": ["knowledge/*.md"]})
-    assert_refused(server.run("diff"), server.proxy.base_url + path.removeprefix("/v1"), "instead of a list envelope")
+    assert_refused(
+        server.run("diff"), server.proxy.base_url + path.removeprefix("/v1"), "instead of a list envelope"
+    )
 
 
 # -- the paging guard as pure logic ------------------------------------------------------------
@@ -224,37 +274,55 @@ class FakeResponse:
 
 
 def test_read_list_follows_the_cursor_and_stops_on_has_more_false() -> None:
-    pages = {None: {"object": "list", "data": [assistant(1), assistant(2)], "has_more": True},
-             "asst_0002": {"object": "list", "data": [assistant(3)], "has_more": False}}
+    pages = {
+        None: {"object": "list", "data": [assistant(1), assistant(2)], "has_more": True},
+        "asst_0002": {"object": "list", "data": [assistant(3)], "has_more": False},
+    }
     seen: list[Any] = []
 
     def fetch(query: dict[str, Any]) -> FakeResponse:
         seen.append(query.get("after"))
         return FakeResponse(pages[query.get("after")])
 
-    assert [item["id"] for item in read_list(fetch, ASSISTANT, page_size=2)] == ["asst_0001", "asst_0002", "asst_0003"]
+    assert [item["id"] for item in read_list(fetch, ASSISTANT, page_size=2)] == [
+        "asst_0001",
+        "asst_0002",
+        "asst_0003",
+    ]
     assert seen == [None, "asst_0002"]
 
 
 def test_on_page_sees_each_page_s_new_objects_once_in_order() -> None:
-    pages = {None: {"object": "list", "data": [assistant(1), assistant(2)], "has_more": True},
-             # an inclusive cursor: the page repeats the id it follows, which on_page never sees again
-             "asst_0002": {"object": "list", "data": [assistant(2), assistant(3), assistant(4)], "has_more": True},
-             "asst_0004": {"object": "list", "data": [], "has_more": False}}
+    pages = {
+        None: {"object": "list", "data": [assistant(1), assistant(2)], "has_more": True},
+        # an inclusive cursor: the page repeats the id it follows, which on_page never sees again
+        "asst_0002": {"object": "list", "data": [assistant(2), assistant(3), assistant(4)], "has_more": True},
+        "asst_0004": {"object": "list", "data": [], "has_more": False},
+    }
     handed: list[list[str]] = []
-    found = read_list(lambda query: FakeResponse(pages[query.get("after")]), ASSISTANT, page_size=2,
-                      on_page=lambda items: handed.append([item["id"] for item in items]))
+    found = read_list(
+        lambda query: FakeResponse(pages[query.get("after")]),
+        ASSISTANT,
+        page_size=2,
+        on_page=lambda items: handed.append([item["id"] for item in items]),
+    )
     assert handed == [["asst_0001", "asst_0002"], ["asst_0003", "asst_0004"]]
     assert [i for page in handed for i in page] == [item["id"] for item in found]
 
 
 def test_on_page_never_sees_a_page_that_fails_its_checks() -> None:
-    pages = {None: {"object": "list", "data": [assistant(1), assistant(2)], "has_more": True},
-             "asst_0002": {"object": "list", "data": [assistant(1)], "has_more": False}}  # a repeat
+    pages = {
+        None: {"object": "list", "data": [assistant(1), assistant(2)], "has_more": True},
+        "asst_0002": {"object": "list", "data": [assistant(1)], "has_more": False},
+    }  # a repeat
     handed: list[list[str]] = []
     with pytest.raises(UnexpectedResponse):
-        read_list(lambda query: FakeResponse(pages[query.get("after")]), ASSISTANT, page_size=2,
-                  on_page=lambda items: handed.append([item["id"] for item in items]))
+        read_list(
+            lambda query: FakeResponse(pages[query.get("after")]),
+            ASSISTANT,
+            page_size=2,
+            on_page=lambda items: handed.append([item["id"] for item in items]),
+        )
     assert handed == [["asst_0001", "asst_0002"]]
 
 
@@ -298,9 +366,14 @@ class PagedList:
                 self.failing.discard(after)
                 raise openai.APIConnectionError(request=None)  # type: ignore[arg-type]
         start = 0 if after is None else self.ids.index(after) + 1
-        page = self.ids[start:start + self.page_size]
-        return FakeResponse({"object": "list", "data": [assistant(int(i[5:])) for i in page],
-                             "has_more": start + self.page_size < len(self.ids)})
+        page = self.ids[start : start + self.page_size]
+        return FakeResponse(
+            {
+                "object": "list",
+                "data": [assistant(int(i[5:])) for i in page],
+                "has_more": start + self.page_size < len(self.ids),
+            }
+        )
 
     def read(self, hint: list[str]) -> list[str]:
         return [item["id"] for item in read_list(self.fetch, ASSISTANT, page_size=self.page_size, hint=hint)]
@@ -316,7 +389,9 @@ def test_a_right_hint_reads_the_same_pages_as_reading_page_after_page(count: int
     server = PagedList(count)
     expected, requests = server.sequential()
     assert server.read(list(server.ids)) == expected == server.ids
-    assert sorted(server.asked, key=str) == sorted(requests, key=str)  # each page once, none after the last id
+    assert sorted(server.asked, key=str) == sorted(
+        requests, key=str
+    )  # each page once, none after the last id
 
 
 @pytest.mark.parametrize("change", ["inserted", "deleted", "swapped", "appended", "emptied"])
@@ -335,7 +410,9 @@ def test_a_wrong_hint_still_reads_the_list_as_it_is(change: str) -> None:
         server.ids = []
     expected, requests = server.sequential()
     assert server.read(hint) == expected == server.ids
-    assert set(requests) <= set(server.asked)  # what page after page asks for, plus predicted pages not followed
+    assert set(requests) <= set(
+        server.asked
+    )  # what page after page asks for, plus predicted pages not followed
 
 
 def test_a_predicted_page_that_failed_is_asked_for_again() -> None:
@@ -377,9 +454,11 @@ def test_the_hint_is_the_listing_then_the_creates_by_created_at_less_the_deletes
 
 def test_read_list_reads_a_bare_data_envelope_until_an_empty_page() -> None:
     """geki-apipi: `{"data": [...]}` only, unknown keys, pages shorter than asked; an empty page ends it."""
-    pages = {None: {"data": [assistant(1), assistant(2)], "geki_shard": "eu-1"},
-             "asst_0002": {"data": [assistant(3)]},
-             "asst_0003": {"data": []}}
+    pages = {
+        None: {"data": [assistant(1), assistant(2)], "geki_shard": "eu-1"},
+        "asst_0002": {"data": [assistant(3)]},
+        "asst_0003": {"data": []},
+    }
     asked: list[Any] = []
 
     def fetch(query: dict[str, Any]) -> FakeResponse:

@@ -56,13 +56,21 @@ def live_fingerprint(sdk: openai.OpenAI, object_id: str) -> str:
 
 
 def delete_change(name: str, object_id: str, fp: str, reason: str = "orphan") -> dict[str, Any]:
-    return {"kind": "assistant", "name": name, "action": "delete", "id": object_id, "drift": False,
-            "reason": reason, "fields": [], "apply": {"essence": None, "metadata": None, "changed_keys": [],
-                                                      "fingerprint": fp}}
+    return {
+        "kind": "assistant",
+        "name": name,
+        "action": "delete",
+        "id": object_id,
+        "drift": False,
+        "reason": reason,
+        "fields": [],
+        "apply": {"essence": None, "metadata": None, "changed_keys": [], "fingerprint": fp},
+    }
 
 
-def refused_without_change(cli: Callable[..., Result], sdk: openai.OpenAI, root_url: str, plan_file: Path,
-                           *args: str) -> Result:
+def refused_without_change(
+    cli: Callable[..., Result], sdk: openai.OpenAI, root_url: str, plan_file: Path, *args: str
+) -> Result:
     before = snapshot(sdk)
     reset_counts(root_url)
     result = cli("apply", str(plan_file), "--yes", *args)
@@ -78,10 +86,22 @@ def refused_without_change(cli: Callable[..., Result], sdk: openai.OpenAI, root_
 # -- ownership is re-checked live ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("owner", [None, "other-project/dev/victim", "test-project/prod/victim",
-                                   "test-project/dev/someone-else", "test-project/dev/victim/extra"])
+@pytest.mark.parametrize(
+    "owner",
+    [
+        None,
+        "other-project/dev/victim",
+        "test-project/prod/victim",
+        "test-project/dev/someone-else",
+        "test-project/dev/victim/extra",
+    ],
+)
 def test_crafted_plan_cannot_delete_an_object_the_project_does_not_own(
-    project: Path, cli: Callable[..., Result], sdk: openai.OpenAI, tmp_path: Path, root_url: str,
+    project: Path,
+    cli: Callable[..., Result],
+    sdk: openai.OpenAI,
+    tmp_path: Path,
+    root_url: str,
     owner: str | None,
 ) -> None:
     victim = create_assistant(sdk, name="victim", metadata={OWNER_KEY: owner} if owner else {})
@@ -92,7 +112,9 @@ def test_crafted_plan_cannot_delete_an_object_the_project_does_not_own(
 
     refused = refused_without_change(cli, sdk, root_url, plan_file)
     assert "would change objects this project does not own" in refused.stderr
-    shown = owner if owner and owner.count("/") == 2 else "nobody (unmanaged)"  # a malformed stamp owns nothing
+    shown = (
+        owner if owner and owner.count("/") == 2 else "nobody (unmanaged)"
+    )  # a malformed stamp owns nothing
     assert f"would delete {victim.id}, which is owned by {shown}" in refused.stderr
     assert "not by test-project/dev/victim" in refused.stderr
     assert owned_by(sdk, "test-project/dev/helper") == []  # the honest part of the plan did not run either
@@ -101,8 +123,9 @@ def test_crafted_plan_cannot_delete_an_object_the_project_does_not_own(
 def test_crafted_plan_cannot_update_an_object_of_another_project(
     project: Path, cli: Callable[..., Result], sdk: openai.OpenAI, tmp_path: Path, root_url: str
 ) -> None:
-    victim = create_assistant(sdk, name="victim", instructions="theirs",
-                              metadata={OWNER_KEY: "other-project/dev/helper"})
+    victim = create_assistant(
+        sdk, name="victim", instructions="theirs", metadata={OWNER_KEY: "other-project/dev/helper"}
+    )
     write_spec(project, "helper", instructions="ours")
     data = saved_plan(cli, tmp_path / "plan.json")
     [create] = data["changes"]
@@ -124,8 +147,10 @@ def test_crafted_adoption_of_an_unmanaged_object_is_refused_unless_the_spec_name
     write_spec(project, "helper")  # the spec in git no longer names the object: the file alone must not do it
     plan_file = write_plan(tmp_path / "plan.json", data)
     refused = refused_without_change(cli, sdk, root_url, plan_file)
-    assert f"would adopt {target.id}, an unmanaged object, but the project's spec `helper` does not name it" \
+    assert (
+        f"would adopt {target.id}, an unmanaged object, but the project's spec `helper` does not name it"
         in refused.stderr
+    )
 
     write_spec(project, "helper", adopt_id=target.id)
     adopted = cli("apply", str(plan_file), "--yes")
@@ -170,24 +195,51 @@ def test_reserved_metadata_keys_in_a_plan_essence_are_a_diagnostic(
 
 @pytest.fixture
 def two_environments(project: Path, served: Any) -> Path:
-    return make_project(project, base_url=served.base_url,
-                        extra_environments={"prod": {"target": "other"}},
-                        extra_targets={"other": {"type": "assistants", "base_url": served.base_url,
-                                                 "api_key_env": "TEST_ORCHESTRATOR_KEY"}})
+    return make_project(
+        project,
+        base_url=served.base_url,
+        extra_environments={"prod": {"target": "other"}},
+        extra_targets={
+            "other": {
+                "type": "assistants",
+                "base_url": served.base_url,
+                "api_key_env": "TEST_ORCHESTRATOR_KEY",
+            }
+        },
+    )
 
 
-@pytest.mark.parametrize(("edit", "args", "made_for", "run_for"), [
-    ({"project": "other-project"}, (), "project other-project, environment dev, target main (assistants)",
-     "project test-project, environment dev, target main (assistants)"),
-    ({"environment": "prod"}, (), "environment prod, target main", "environment dev, target main"),
-    ({"target": "other"}, (), "environment dev, target other", "environment dev, target main"),
-    ({"backend": "agents"}, (), "target main (agents)", "target main (assistants)"),
-    ({}, ("-e", "prod"), "environment dev, target main (assistants)", "environment prod, target other (assistants)"),
-    ({}, ("-t", "other"), "environment dev, target main", "environment dev, target other"),
-])
+@pytest.mark.parametrize(
+    ("edit", "args", "made_for", "run_for"),
+    [
+        (
+            {"project": "other-project"},
+            (),
+            "project other-project, environment dev, target main (assistants)",
+            "project test-project, environment dev, target main (assistants)",
+        ),
+        ({"environment": "prod"}, (), "environment prod, target main", "environment dev, target main"),
+        ({"target": "other"}, (), "environment dev, target other", "environment dev, target main"),
+        ({"backend": "agents"}, (), "target main (agents)", "target main (assistants)"),
+        (
+            {},
+            ("-e", "prod"),
+            "environment dev, target main (assistants)",
+            "environment prod, target other (assistants)",
+        ),
+        ({}, ("-t", "other"), "environment dev, target main", "environment dev, target other"),
+    ],
+)
 def test_plan_for_another_project_environment_or_target_is_refused_naming_both(
-    two_environments: Path, cli: Callable[..., Result], sdk: openai.OpenAI, tmp_path: Path, root_url: str,
-    edit: dict[str, str], args: tuple[str, ...], made_for: str, run_for: str,
+    two_environments: Path,
+    cli: Callable[..., Result],
+    sdk: openai.OpenAI,
+    tmp_path: Path,
+    root_url: str,
+    edit: dict[str, str],
+    args: tuple[str, ...],
+    made_for: str,
+    run_for: str,
 ) -> None:
     write_spec(two_environments, "helper")
     data = saved_plan(cli, tmp_path / "plan.json")
@@ -230,6 +282,7 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], Any]:
         else:
             node[key] = value
         return data
+
     return edit
 
 
@@ -247,15 +300,23 @@ MALFORMED: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
     "create_with_an_id": (_set("changes/0/id", "asst_abc"), "[/changes/0/id]"),
     "essence_missing": (_set("changes/0/apply/essence", None), "[/changes/0/apply/essence]"),
     "essence_without_model": (_set("changes/0/apply/essence/model", KeyError), "`model`"),
-    "metadata_not_strings": (_set("changes/0/apply/essence/metadata", {"n": 1}),
-                             "[/changes/0/apply/essence/metadata/n]"),
-    "knowledge_path_outside": (_set("changes/0/apply/essence/knowledge",
-                                    {"files": {"../../etc/passwd": {"sha256": "0" * 64, "bytes": 1}}}),
-                               "files key `../../etc/passwd` is not valid; expected a path relative to the "
-                               "project folder, without `..` [/changes/0/apply/essence/knowledge/files/"),
-    "code_file_absolute": (_set("changes/0/apply/essence/code_files", {"/etc/passwd": {"sha256": "0" * 16}}),
-                           "code_files key `/etc/passwd` is not valid; expected a path relative to the project "
-                           "folder, without `..` [/changes/0/apply/essence/code_files/"),
+    "metadata_not_strings": (
+        _set("changes/0/apply/essence/metadata", {"n": 1}),
+        "[/changes/0/apply/essence/metadata/n]",
+    ),
+    "knowledge_path_outside": (
+        _set(
+            "changes/0/apply/essence/knowledge",
+            {"files": {"../../etc/passwd": {"sha256": "0" * 64, "bytes": 1}}},
+        ),
+        "files key `../../etc/passwd` is not valid; expected a path relative to the "
+        "project folder, without `..` [/changes/0/apply/essence/knowledge/files/",
+    ),
+    "code_file_absolute": (
+        _set("changes/0/apply/essence/code_files", {"/etc/passwd": {"sha256": "0" * 16}}),
+        "code_files key `/etc/passwd` is not valid; expected a path relative to the project "
+        "folder, without `..` [/changes/0/apply/essence/code_files/",
+    ),
     "kind_of_the_other_backend": (_set("changes/0/kind", "agent"), "[/changes/0/kind]"),
     "name_not_a_spec_name": (_set("changes/0/name", "a/b"), "[/changes/0/name]"),
     "unknown_key": (_set("changes/0/acton", "create"), "`acton`"),
@@ -277,7 +338,9 @@ def test_malformed_plan_file_is_a_diagnostic_not_a_crash(
     edit, expected = MALFORMED[case]
     edited = edit(data)
     plan_file = tmp_path / "plan.json"
-    plan_file.write_text(edited if isinstance(edited, str) else json.dumps(edited, indent=2), encoding="utf-8")
+    plan_file.write_text(
+        edited if isinstance(edited, str) else json.dumps(edited, indent=2), encoding="utf-8"
+    )
     refused = refused_without_change(cli, sdk, root_url, plan_file)
     assert expected in refused.stderr, refused.stderr
     assert str(plan_file) in refused.stderr
@@ -304,12 +367,15 @@ def test_plan_that_does_not_fit_the_backend_fails_whole_before_anything_is_sent(
     del data["changes"][1]["apply"]["essence"]["tools"]
     plan_file = write_plan(tmp_path / "plan.json", data)
     refused = refused_without_change(cli, sdk, root_url, plan_file)
-    assert "assistant `second` [/changes/1/apply/essence]: does not fit the assistants backend" in refused.stderr
+    assert (
+        "assistant `second` [/changes/1/apply/essence]: does not fit the assistants backend" in refused.stderr
+    )
     assert owned_by(sdk, "test-project/dev/first") == []
 
 
-def test_missing_or_unreadable_plan_file_is_a_diagnostic(project: Path, cli: Callable[..., Result],
-                                                         tmp_path: Path) -> None:
+def test_missing_or_unreadable_plan_file_is_a_diagnostic(
+    project: Path, cli: Callable[..., Result], tmp_path: Path
+) -> None:
     write_spec(project, "helper")
     missing = cli("apply", str(tmp_path / "nope.json"), "--yes")
     assert missing.exit_code == 1 and "plan file not found" in missing.stderr
@@ -348,7 +414,9 @@ def test_update_and_delete_plan_applied_twice_says_already_applied(
     [live] = owned_by(sdk, "test-project/dev/helper")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        sdk.beta.assistants.update(live.id, temperature=0.9)  # edited after the apply: no longer what it produced
+        sdk.beta.assistants.update(
+            live.id, temperature=0.9
+        )  # edited after the apply: no longer what it produced
     stale = cli("apply", str(plan_file), "--yes")
     assert stale.exit_code == 1 and "stale" in stale.stderr and live.id in stale.stderr
 
@@ -365,11 +433,15 @@ def test_partly_applied_plan_applies_the_rest(
     assert rest.exit_code == 0, rest.output
     assert "1 of 2 changes of the saved plan were already applied" in rest.stderr
     assert "1 created" in rest.stdout
-    assert len(owned_by(sdk, "test-project/dev/first")) == 1 and len(owned_by(sdk, "test-project/dev/second")) == 1
+    assert (
+        len(owned_by(sdk, "test-project/dev/first")) == 1
+        and len(owned_by(sdk, "test-project/dev/second")) == 1
+    )
 
 
-def test_saved_plan_json_validates_against_the_shipped_schema(project: Path, cli: Callable[..., Result],
-                                                              sdk: openai.OpenAI, tmp_path: Path) -> None:
+def test_saved_plan_json_validates_against_the_shipped_schema(
+    project: Path, cli: Callable[..., Result], sdk: openai.OpenAI, tmp_path: Path
+) -> None:
     from jsonschema import Draft202012Validator
 
     from tests.support.projects import REPO

@@ -35,12 +35,18 @@ def setup_tutor(root: Path) -> None:
     write(root / "specs" / "knowledge" / "a.md", "# A\nuno\n")
     write(root / "specs" / "knowledge" / "b.md", "# B\ndos\n")
     write(root / "specs" / "data" / "verbs.csv", "ser,to be\n")
-    write_environment(root, files=[{"from": "knowledge/*.md", "to": "/workspace/knowledge/"},
-                                   {"from": "data/verbs.csv", "to": "/workspace/data/verbs.csv"},
-                                   {"inline": "hola\n", "to": "/workspace/hello.txt"}],
-                      packages={"python": ["pandas"]},
-                      network={"access": "restricted", "allowed_domains": ["api.example.com"]},
-                      env={"LANG": "es_ES.UTF-8"}, setup_commands=[{"command": "echo confidential-setup"}])
+    write_environment(
+        root,
+        files=[
+            {"from": "knowledge/*.md", "to": "/workspace/knowledge/"},
+            {"from": "data/verbs.csv", "to": "/workspace/data/verbs.csv"},
+            {"inline": "hola\n", "to": "/workspace/hello.txt"},
+        ],
+        packages={"python": ["pandas"]},
+        network={"access": "restricted", "allowed_domains": ["api.example.com"]},
+        env={"LANG": "es_ES.UTF-8"},
+        setup_commands=[{"command": "echo confidential-setup"}],
+    )
     write_spec(root, "tutor", environment="tutor-env")
 
 
@@ -65,15 +71,21 @@ def test_markdown_plan_shows_the_reference_by_name_as_the_text_plan_does(agents_
     assert "`agent tutor` uses environment tutor-env (created in this plan)" in result.stdout
 
 
-def test_apply_then_diff_exits_0_and_the_template_holds_the_files(agents_project: Path, sdk: openai.OpenAI) -> None:
+def test_apply_then_diff_exits_0_and_the_template_holds_the_files(
+    agents_project: Path, sdk: openai.OpenAI
+) -> None:
     setup_tutor(agents_project)
     result = run_cli(["-C", str(agents_project), "apply", "--yes"])
     assert result.exit_code == 0, result.output
     assert result.stdout.index("environment tutor-env: created") < result.stdout.index("agent tutor: created")
     [template] = templates(sdk)
     assert template.name.startswith("test-project/dev/tutor-env#")
-    assert sorted(f.path for f in template.files) == ["/workspace/data/verbs.csv", "/workspace/hello.txt",
-                                                     "/workspace/knowledge/a.md", "/workspace/knowledge/b.md"]
+    assert sorted(f.path for f in template.files) == [
+        "/workspace/data/verbs.csv",
+        "/workspace/hello.txt",
+        "/workspace/knowledge/a.md",
+        "/workspace/knowledge/b.md",
+    ]
     assert template.packages.python == ["pandas"] and template.network.access == "restricted"
     [agent] = sdk.beta.agents.list().data
     assert agent.metadata["orchestrator.environment"] == "tutor-env"
@@ -85,7 +97,9 @@ def test_apply_then_diff_exits_0_and_the_template_holds_the_files(agents_project
     assert quiet.exit_code == 0 and len(uploads(sdk)) == 3  # no-change apply: no upload, no write
 
 
-def test_one_edited_file_uploads_once_and_updates_only_the_template(agents_project: Path, sdk: openai.OpenAI) -> None:
+def test_one_edited_file_uploads_once_and_updates_only_the_template(
+    agents_project: Path, sdk: openai.OpenAI
+) -> None:
     setup_tutor(agents_project)
     assert run_cli(["-C", str(agents_project), "apply", "--yes"]).exit_code == 0
     before = templates(sdk)[0]
@@ -122,17 +136,25 @@ def test_drift_on_a_template_is_detected_and_repaired(agents_project: Path, sdk:
     assert templates(sdk)[0].packages.python == ["pandas"]
 
 
-@pytest.mark.parametrize(("reference", "message"), [
-    ("tutor-envv", "unknown environment `tutor-envv`; did you mean `tutor-env`?"),
-    ("tutor", "`tutor` is a spec of kind assistant, not an environment"),
-])
-def test_a_reference_to_an_unknown_name_is_a_validation_error(agents_project: Path, reference: str,
-                                                              message: str) -> None:
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [
+        ("tutor-envv", "unknown environment `tutor-envv`; did you mean `tutor-env`?"),
+        ("tutor", "`tutor` is a spec of kind assistant, not an environment"),
+    ],
+)
+def test_a_reference_to_an_unknown_name_is_a_validation_error(
+    agents_project: Path, reference: str, message: str
+) -> None:
     setup_tutor(agents_project)
     write_spec(agents_project, "tutor", environment=reference)
     result = run_cli(["-C", str(agents_project), "validate"])
     assert result.exit_code == 1
-    assert "specs/tutor.yaml:" in result.stderr and message in result.stderr and "[/environment]" in result.stderr
+    assert (
+        "specs/tutor.yaml:" in result.stderr
+        and message in result.stderr
+        and "[/environment]" in result.stderr
+    )
 
 
 def test_a_reference_to_an_environment_not_deployed_here_is_a_validation_error(agents_project: Path) -> None:
@@ -140,22 +162,29 @@ def test_a_reference_to_an_environment_not_deployed_here_is_a_validation_error(a
     spec = agents_project / "specs" / "tutor-env.yaml"
     spec.write_text(spec.read_text() + "environments: [prod]\n")
     config = agents_project / "orchestrator.yaml"
-    config.write_text(config.read_text().replace("environments:\n", "environments:\n  prod: {target: main}\n"))
+    config.write_text(
+        config.read_text().replace("environments:\n", "environments:\n  prod: {target: main}\n")
+    )
     result = run_cli(["-C", str(agents_project), "diff"])
     assert result.exit_code == 1, result.output
     assert "environment `tutor-env` is not deployed to environment `dev`" in result.stderr
 
 
 def test_bad_environment_specs_are_diagnostics(agents_project: Path) -> None:
-    write_environment(agents_project, network={"access": "enabled", "allowed_domains": ["a.example"]},
-                      files=[{"from": "nothing/*.md", "to": "/workspace/k/"}])
+    write_environment(
+        agents_project,
+        network={"access": "enabled", "allowed_domains": ["a.example"]},
+        files=[{"from": "nothing/*.md", "to": "/workspace/k/"}],
+    )
     result = run_cli(["-C", str(agents_project), "validate"])
     assert result.exit_code == 1
     assert "domain lists need `access: restricted`" in result.stderr
     assert "matches no file" in result.stderr and "Traceback" not in result.output
 
 
-def test_orphan_environment_is_pruned_after_the_agent_stops_using_it(agents_project: Path, sdk: openai.OpenAI) -> None:
+def test_orphan_environment_is_pruned_after_the_agent_stops_using_it(
+    agents_project: Path, sdk: openai.OpenAI
+) -> None:
     setup_tutor(agents_project)
     assert run_cli(["-C", str(agents_project), "apply", "--yes"]).exit_code == 0
     (agents_project / "specs" / "tutor-env.yaml").unlink()
@@ -183,12 +212,17 @@ def test_duplicate_template_is_reported_and_pruned(agents_project: Path, sdk: op
     [kept] = templates(sdk)
     extra = sdk.beta.agents.environments.templates.create(name=kept.name)
     result = run_cli(["-C", str(agents_project), "diff"])
-    assert result.exit_code == 2 and f"duplicate: environment `tutor-env` is claimed by {extra.id}" in result.stdout
+    assert (
+        result.exit_code == 2
+        and f"duplicate: environment `tutor-env` is claimed by {extra.id}" in result.stdout
+    )
     assert run_cli(["-C", str(agents_project), "apply", "--prune", "--yes"]).exit_code == 0
     assert [t.id for t in templates(sdk)] == [kept.id]
 
 
-def test_saved_plan_of_both_kinds_applies_and_is_then_already_applied(agents_project: Path, tmp_path: Path) -> None:
+def test_saved_plan_of_both_kinds_applies_and_is_then_already_applied(
+    agents_project: Path, tmp_path: Path
+) -> None:
     setup_tutor(agents_project)
     plan = tmp_path / "plan.json"
     assert run_cli(["-C", str(agents_project), "diff", "--out", str(plan)]).exit_code == 2

@@ -45,8 +45,9 @@ def two_environments(tmp_path: Path, served, monkeypatch: pytest.MonkeyPatch) ->
     from tests.conftest import TEST_KEY
 
     monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
-    root = make_project(tmp_path / "project", base_url=served.base_url,
-                        extra_environments={"staging": {"target": "main"}})
+    root = make_project(
+        tmp_path / "project", base_url=served.base_url, extra_environments={"staging": {"target": "main"}}
+    )
     write(root / "templates" / "long.md.j2", long_template("kind"))
     write_spec(root, "long-tutor", instructions={"template": "long.md.j2"})
     for name in ("alpha", "beta", "gamma"):
@@ -69,8 +70,9 @@ def plans_of(root: Path, tmp_path: Path) -> list[Path]:
     return saved
 
 
-def test_a_2500_line_template_change_in_two_environments_fits_one_comment(two_environments: Path,
-                                                                          tmp_path: Path) -> None:
+def test_a_2500_line_template_change_in_two_environments_fits_one_comment(
+    two_environments: Path, tmp_path: Path
+) -> None:
     dev, staging = plans_of(two_environments, tmp_path)
     full = run_cli(["show", str(dev), "-o", "markdown"]).stdout
     assert len(full) > 150_000, "the whole plan of one environment is far over the limit"
@@ -94,15 +96,32 @@ def test_a_plan_that_fits_is_the_whole_plan(two_environments: Path, tmp_path: Pa
     write(two_environments / "templates" / "long.md.j2", long_template("kind"))
     dev, _ = plans_of(two_environments, tmp_path)
     body = run_cli(["comment", "--plan", str(dev)]).stdout
-    assert body == "<!-- orchestrator-plan -->\n## Orchestrator\n\n" + run_cli(["show", str(dev), "-o", "markdown"]).stdout
+    assert (
+        body
+        == "<!-- orchestrator-plan -->\n## Orchestrator\n\n"
+        + run_cli(["show", str(dev), "-o", "markdown"]).stdout
+    )
     assert "Left out" not in body
 
 
-def test_a_tight_limit_keeps_every_environment_head_and_names_each_cut(two_environments: Path, tmp_path: Path) -> None:
+def test_a_tight_limit_keeps_every_environment_head_and_names_each_cut(
+    two_environments: Path, tmp_path: Path
+) -> None:
     dev, staging = plans_of(two_environments, tmp_path)
     out = tmp_path / "comment.md"
-    result = run_cli(["comment", "--plan", f"dev={dev}", "--plan", f"staging={staging}", "--max-chars", "2500",
-                      "--out", str(out)])
+    result = run_cli(
+        [
+            "comment",
+            "--plan",
+            f"dev={dev}",
+            "--plan",
+            f"staging={staging}",
+            "--max-chars",
+            "2500",
+            "--out",
+            str(out),
+        ]
+    )
     assert result.exit_code == 0 and result.stdout == "", result.output
     body = out.read_text(encoding="utf-8")
     assert len(body) <= 2500
@@ -114,15 +133,18 @@ def test_a_tight_limit_keeps_every_environment_head_and_names_each_cut(two_envir
     assert "see the full report (`orchestrator show PLAN -o markdown`)" in body
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--plan", "missing.plan"], "missing.plan"),
-    (["--plan", "dev=x.plan", "--link", "javascript:alert(1)"], "is not an http(s) URL"),
-    (["--plan", "dev=x.plan", "--link", "https://x.example/a)b"], "is not an http(s) URL"),
-    (["--plan", "bad name=x.plan"], "is not a name"),
-    (["--plan", "x.plan", "--marker", "not a comment"], "--marker must be one HTML comment"),
-    (["--plan", "x.plan", "--max-chars", "10"], "10 is not in the range x>=2000"),
-    ([], "nothing to comment: give at least one --plan or --tests"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--plan", "missing.plan"], "missing.plan"),
+        (["--plan", "dev=x.plan", "--link", "javascript:alert(1)"], "is not an http(s) URL"),
+        (["--plan", "dev=x.plan", "--link", "https://x.example/a)b"], "is not an http(s) URL"),
+        (["--plan", "bad name=x.plan"], "is not a name"),
+        (["--plan", "x.plan", "--marker", "not a comment"], "--marker must be one HTML comment"),
+        (["--plan", "x.plan", "--max-chars", "10"], "10 is not in the range x>=2000"),
+        ([], "nothing to comment: give at least one --plan or --tests"),
+    ],
+)
 def test_bad_comment_arguments_are_diagnosed(tmp_path: Path, args: list[str], message: str) -> None:
     (tmp_path / "x.plan").write_text("{not json", encoding="utf-8")
     result = run_cli(["-C", str(tmp_path), "comment", *args])
@@ -145,9 +167,19 @@ def test_an_environment_whose_head_does_not_fit_is_left_out_whole_and_named() ->
         table = "".join(f"| update | `spec-{i}` |\n" for i in range(rows))
         return MarkdownSection("head", f"plan of environment {env}", f"### {env}\n\n{table}\n")
 
-    reports = [Report("dev", (head("dev", 10),)), Report("prod", (head("prod", 400),)),
-               Report("staging", (head("staging", 10), MarkdownSection("warnings", "warnings of environment staging",
-                                                                         "**Warnings**\n\n- secret missing\n\n")))]
+    reports = [
+        Report("dev", (head("dev", 10),)),
+        Report("prod", (head("prod", 400),)),
+        Report(
+            "staging",
+            (
+                head("staging", 10),
+                MarkdownSection(
+                    "warnings", "warnings of environment staging", "**Warnings**\n\n- secret missing\n\n"
+                ),
+            ),
+        ),
+    ]
     body = render_comment(reports, max_chars=3000, link=LINK)
     assert len(body) <= 3000
     well_formed(body)
@@ -155,7 +187,9 @@ def test_an_environment_whose_head_does_not_fit_is_left_out_whole_and_named() ->
     assert "### prod" not in body and "> ✂️ Left out of prod (1 section): `plan of environment prod`" in body
 
 
-def test_a_template_holding_code_fences_keeps_the_comment_well_formed(two_environments: Path, tmp_path: Path) -> None:
+def test_a_template_holding_code_fences_keeps_the_comment_well_formed(
+    two_environments: Path, tmp_path: Path
+) -> None:
     """A markdown template's own ``` lines appear in the diff's context: the diff's fence is longer."""
     root = two_environments
     write(root / "templates" / "fenced.md.j2", "Intro.\n```python\nprint(1)\n```\nOutro.\n")
@@ -163,7 +197,9 @@ def test_a_template_holding_code_fences_keeps_the_comment_well_formed(two_enviro
     assert run_cli(["-C", str(root), "apply", "-e", "dev", "--yes"]).exit_code == 0
     write(root / "templates" / "fenced.md.j2", "Intro, changed.\n```python\nprint(1)\n```\nOutro.\n")
     plan = tmp_path / "dev.plan"
-    assert run_cli(["-C", str(root), "diff", "-e", "dev", "--only", "fenced", "--out", str(plan)]).exit_code == 2
+    assert (
+        run_cli(["-C", str(root), "diff", "-e", "dev", "--only", "fenced", "--out", str(plan)]).exit_code == 2
+    )
     body = run_cli(["comment", "--plan", str(plan)]).stdout
     well_formed(body)
     assert "````diff" in body and " ```python" in body

@@ -72,11 +72,15 @@ def test_a_preview_lives_beside_the_environment_and_never_touches_it(root: Path)
     assert cli(root, "apply", "--preview", "pr-2", "--yes")[0] == 0
     code, out = cli(root, "destroy", "--preview", "pr-1", "--yes")
     assert code == 0, out
-    assert sorted(live(root)) == sorted([*env_objects, "test-project/dev~preview-pr-2/analyst",
-                                         "test-project/dev~preview-pr-2/tutor"])
+    assert sorted(live(root)) == sorted(
+        [*env_objects, "test-project/dev~preview-pr-2/analyst", "test-project/dev~preview-pr-2/tutor"]
+    )
     code, out = cli(root, "destroy", "--yes")
     assert code == 0 and "not its objects and stay: pr-2" in out, out
-    assert sorted(live(root)) == ["test-project/dev~preview-pr-2/analyst", "test-project/dev~preview-pr-2/tutor"]
+    assert sorted(live(root)) == [
+        "test-project/dev~preview-pr-2/analyst",
+        "test-project/dev~preview-pr-2/tutor",
+    ]
     code, out = cli(root, "destroy", "--preview", "pr-1", "--yes")
     assert code == 0 and "preview pr-1 of environment dev" in out, out
 
@@ -84,7 +88,9 @@ def test_a_preview_lives_beside_the_environment_and_never_touches_it(root: Path)
 @pytest.mark.parametrize("name", ["PR-1", "pr_1", "-pr", "pr-", "a" * 33, "../x", "pr 1"])
 def test_a_bad_preview_name_is_refused_before_anything_is_read(root: Path, name: str) -> None:
     for command in ("diff", "apply", "destroy", "list", "test"):
-        code, out = cli(root, command, "--preview", name, *(["--yes"] if command in ("apply", "destroy") else []))
+        code, out = cli(
+            root, command, "--preview", name, *(["--yes"] if command in ("apply", "destroy") else [])
+        )
         assert code == 1 and "lowercase letters, digits and dashes" in out, (command, out)
     assert not (root / ".orchestrator" / "local.db").exists() or live(root) == {}
 
@@ -97,7 +103,10 @@ def test_a_saved_plan_records_its_preview(root: Path, tmp_path: Path) -> None:
     assert code == 1 and "made for preview pr-1" in out and "nothing was changed" in out, out
     code, out = cli(root, "apply", str(plan), "--yes")
     assert code == 0 and "applying it to the preview" in out, out
-    assert sorted(live(root)) == ["test-project/dev~preview-pr-1/analyst", "test-project/dev~preview-pr-1/tutor"]
+    assert sorted(live(root)) == [
+        "test-project/dev~preview-pr-1/analyst",
+        "test-project/dev~preview-pr-1/tutor",
+    ]
     env_plan = tmp_path / "env.json"
     assert cli(root, "diff", "--out", str(env_plan))[0] == 2
     code, out = cli(root, "apply", "--preview", "pr-1", str(env_plan), "--yes")
@@ -115,8 +124,9 @@ def test_a_preview_plan_is_refused_for_another_environment(tmp_path: Path) -> No
     assert not (root / ".orchestrator" / "local.db").exists() or live(root) == {}
 
 
-def test_the_sweeper_removes_previews_not_applied_for_longer_than_the_bound(root: Path,
-                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_sweeper_removes_previews_not_applied_for_longer_than_the_bound(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from orchestrator.cli import previews
 
     assert cli(root, "apply", "--yes")[0] == 0
@@ -140,12 +150,15 @@ def test_the_sweeper_removes_previews_not_applied_for_longer_than_the_bound(root
     assert code == 0 and "No preview of environment dev" in out, out
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--previews"], "--previews needs --older-than"),
-    (["--older-than", "7d"], "--older-than needs --previews"),
-    (["--previews", "--older-than", "seven days"], "expected a number and a unit"),
-    (["--previews", "--older-than", "7d", "--preview", "pr-1"], "pass one of them"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--previews"], "--previews needs --older-than"),
+        (["--older-than", "7d"], "--older-than needs --previews"),
+        (["--previews", "--older-than", "seven days"], "expected a number and a unit"),
+        (["--previews", "--older-than", "7d", "--preview", "pr-1"], "pass one of them"),
+    ],
+)
 def test_bad_sweeper_flags_are_refused(root: Path, args: list[str], message: str) -> None:
     code, out = cli(root, "destroy", "--yes", *args)
     assert code == 1 and message in out, out
@@ -174,7 +187,8 @@ AGENT_KINDS = {
 
 
 def test_an_agents_preview_copies_every_kind_with_its_automations_paused(
-        tmp_path: Path, served: EmulatorServer, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, served: EmulatorServer, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
     monkeypatch.setenv("CRM_TOKEN", "token-value-for-the-preview-test")
     root = make_project(tmp_path / "project", base_url=served.base_url, backend="agents")
@@ -195,11 +209,12 @@ def test_an_agents_preview_copies_every_kind_with_its_automations_paused(
     code, out = cli(root, "destroy", "--preview", "pr-7", "--yes")
     assert code == 0, out
     assert [a.metadata["orchestrator.owner"] for a in sdk.beta.agents.automations.list().data] == [
-        "test-project/dev/daily-digest"]
+        "test-project/dev/daily-digest"
+    ]
     assert cli(root, "diff")[0] == 0
 
 
-TEST_SPEC = '''
+TEST_SPEC = """
     version: 1
     kind: test
     name: tutor-test
@@ -212,7 +227,7 @@ TEST_SPEC = '''
               - reply: "Hola, soy tu tutor"
             expect:
               - reply: {contains: "tutor"}
-'''
+"""
 
 
 def test_test_preview_talks_to_the_preview_and_creates_no_copies(root: Path) -> None:
@@ -229,8 +244,9 @@ def test_test_preview_talks_to_the_preview_and_creates_no_copies(root: Path) -> 
 # -- pure pieces ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, seconds", [("30s", 30), ("45m", 2700), ("12h", 43200), ("7d", 604800),
-                                           ("2w", 1209600), ("0s", 0)])
+@pytest.mark.parametrize(
+    "text, seconds", [("30s", 30), ("45m", 2700), ("12h", 43200), ("7d", 604800), ("2w", 1209600), ("0s", 0)]
+)
 def test_durations_are_a_number_and_a_unit(text: str, seconds: int) -> None:
     from orchestrator.cli.previews import parse_duration
 
@@ -270,7 +286,9 @@ def test_the_apply_time_rides_in_the_hash_beside_claim_and_revision_and_is_no_ch
     )
 
     stamped = {HASH_KEY: "aaa.bbb"}
-    stamped = with_applied_at(with_revision(with_claim(stamped, "0123456789abcdef"), "abcdef1"), 1_796_000_000)
+    stamped = with_applied_at(
+        with_revision(with_claim(stamped, "0123456789abcdef"), "abcdef1"), 1_796_000_000
+    )
     assert stamped[HASH_KEY] == "aaa.bbb;claim=0123456789abcdef;rev=abcdef1;at=1796000000"
     assert parse_applied_at(stamped) == 1_796_000_000 and parse_claim(stamped) == "0123456789abcdef"
     assert parse_revision(stamped) == "abcdef1" and parse_digests(stamped).full == "aaa"
@@ -288,7 +306,10 @@ def test_run_preview_talks_to_the_preview_copy(root: Path) -> None:
     result = run_cli(["-C", str(root), "run", "tutor", "--preview", "pr-8", "-m", "hola", "--output", "json"])
     assert result.exit_code == 0, result.output
     run_id = json.loads(result.stdout)["run_id"]
-    assert _bodies(root, "thread.run")[run_id]["assistant_id"] == _owned(root)["test-project/dev~preview-pr-8/tutor"]
+    assert (
+        _bodies(root, "thread.run")[run_id]["assistant_id"]
+        == _owned(root)["test-project/dev~preview-pr-8/tutor"]
+    )
     code, out = cli(root, "run", "tutor", "--preview", "pr-9", "-m", "hola")
     assert code == 1 and "orchestrator apply -e dev --preview pr-9" in out, out
 

@@ -25,19 +25,26 @@ def _second_vault(root: Path, source: str) -> None:
 
 
 def _nothing_live(sdk: openai.OpenAI) -> bool:
-    return (sdk.beta.agents.vaults.list().data == [] and sdk.beta.agents.list().data == []
-            and sdk.beta.agents.automations.list().data == [] and sdk.skills.list().data == [])
+    return (
+        sdk.beta.agents.vaults.list().data == []
+        and sdk.beta.agents.list().data == []
+        and sdk.beta.agents.automations.list().data == []
+        and sdk.skills.list().data == []
+    )
 
 
-def test_a_missing_variable_warns_in_diff_and_apply_writes_nothing(kinds_project: Path, sdk: openai.OpenAI,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_variable_warns_in_diff_and_apply_writes_nothing(
+    kinds_project: Path, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = kinds_project
     monkeypatch.delenv("CRM2_TOKEN", raising=False)
     _second_vault(root, "{from_env: CRM2_TOKEN}")
     code, out = cli(root, "diff")
     assert code == 2, out
-    assert ("secret not available here (apply refuses until it is): specs/crm2.yaml:7: vault `crm2`, "
-            "credential `crm2-token`: environment variable `CRM2_TOKEN` is not set") in out
+    assert (
+        "secret not available here (apply refuses until it is): specs/crm2.yaml:7: vault `crm2`, "
+        "credential `crm2-token`: environment variable `CRM2_TOKEN` is not set"
+    ) in out
     assert "CRM_TOKEN`" not in out.replace("CRM2_TOKEN`", ""), "the variable that is set is not named"
     code, out = cli(root, "diff", "--output", "markdown")
     assert code == 2 and "`CRM2_TOKEN` is not set" in out, out
@@ -45,7 +52,9 @@ def test_a_missing_variable_warns_in_diff_and_apply_writes_nothing(kinds_project
     code, out = cli(root, "apply", "--yes")
     assert code == 1, out
     assert "error: 1 secret this plan writes is not available; nothing was changed:" in out
-    assert "specs/crm2.yaml:7: vault `crm2`, credential `crm2-token`: environment variable `CRM2_TOKEN`" in out
+    assert (
+        "specs/crm2.yaml:7: vault `crm2`, credential `crm2-token`: environment variable `CRM2_TOKEN`" in out
+    )
     assert "FAILED" not in out and ": created (" not in out
     assert _nothing_live(sdk), "nothing at all is written, not even the resources that need no secret"
 
@@ -53,8 +62,9 @@ def test_a_missing_variable_warns_in_diff_and_apply_writes_nothing(kinds_project
     assert code == 1 and "nothing was changed" in out and _nothing_live(sdk)
 
 
-def test_a_saved_plan_is_checked_again_where_it_is_applied(kinds_project: Path, sdk: openai.OpenAI,
-                                                            monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_saved_plan_is_checked_again_where_it_is_applied(
+    kinds_project: Path, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """The plan job of a pull request has no write secrets; the apply job has them, or is refused whole."""
     root = kinds_project
     monkeypatch.delenv("CRM2_TOKEN", raising=False)
@@ -75,8 +85,9 @@ def test_a_saved_plan_is_checked_again_where_it_is_applied(kinds_project: Path, 
 
 
 @pytest.mark.parametrize("problem", ["missing", "directory", "empty", "unreadable"])
-def test_a_secret_file_that_cannot_be_read_refuses_apply(kinds_project: Path, sdk: openai.OpenAI,
-                                                         tmp_path: Path, problem: str) -> None:
+def test_a_secret_file_that_cannot_be_read_refuses_apply(
+    kinds_project: Path, sdk: openai.OpenAI, tmp_path: Path, problem: str
+) -> None:
     root = kinds_project
     secret = tmp_path / "secrets" / "crm2.token"
     secret.parent.mkdir()
@@ -96,20 +107,24 @@ def test_a_secret_file_that_cannot_be_read_refuses_apply(kinds_project: Path, sd
     if problem == "directory":  # refused offline already, as validate refuses it
         assert f"specs/crm2.yaml:7:95: error: `{secret}` is a folder, not a regular file" in out
         return
-    why = {"missing": "cannot be found", "empty": "is empty",
-           "unreadable": "is not readable by this user"}[problem]
+    why = {"missing": "cannot be found", "empty": "is empty", "unreadable": "is not readable by this user"}[
+        problem
+    ]
     assert f"specs/crm2.yaml:7: vault `crm2`, credential `crm2-token`: secret file `{secret}` {why}" in out
     assert _nothing_live(sdk)
 
 
-def test_only_writes_that_read_a_secret_are_checked(kinds_project: Path, sdk: openai.OpenAI,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_writes_that_read_a_secret_are_checked(
+    kinds_project: Path, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A vault in sync (or changed only in its name) sends no credential: its secret may be absent."""
     root = kinds_project
     assert cli(root, "apply", "--yes").exit_code == 0
     monkeypatch.delenv("CRM_TOKEN")
-    write(root / "specs" / "analyst.yaml", (root / "specs" / "analyst.yaml").read_text().replace(
-        "You are analyst.", "You are the analyst."))
+    write(
+        root / "specs" / "analyst.yaml",
+        (root / "specs" / "analyst.yaml").read_text().replace("You are analyst.", "You are the analyst."),
+    )
     code, out = cli(root, "apply", "--yes")
     assert code == 0, out
     write(root / "specs" / "crm.yaml", VAULT.replace("revision: 1", "revision: 2"))
@@ -117,8 +132,9 @@ def test_only_writes_that_read_a_secret_are_checked(kinds_project: Path, sdk: op
     assert code == 1 and "environment variable `CRM_TOKEN` is not set" in out, out
 
 
-def test_a_vault_half_made_by_a_failed_apply_is_incomplete_not_drift(kinds_project: Path, sdk: openai.OpenAI,
-                                                                      tmp_path: Path) -> None:
+def test_a_vault_half_made_by_a_failed_apply_is_incomplete_not_drift(
+    kinds_project: Path, sdk: openai.OpenAI, tmp_path: Path
+) -> None:
     """A file present at the check but unreadable at the write (not UTF-8) still leaves a vault without its
     credential: the next plan says what happened and apply finishes it."""
     root = kinds_project
@@ -129,7 +145,10 @@ def test_a_vault_half_made_by_a_failed_apply_is_incomplete_not_drift(kinds_proje
     assert code == 1 and "vault crm2: FAILED to create" in out and "is not UTF-8 text" in out, out
     code, out = cli(root, "diff")
     assert code == 2, out
-    assert "vault crm2" in out and "[incomplete: an earlier apply failed before its credentials were written]" in out
+    assert (
+        "vault crm2" in out
+        and "[incomplete: an earlier apply failed before its credentials were written]" in out
+    )
     assert "drift" not in out
     code, out = cli(root, "list")
     assert "incomplete" in out and "drifted" not in out, out
@@ -151,8 +170,9 @@ def test_a_hand_edit_of_a_made_vault_is_still_drift(kinds_project: Path, sdk: op
     assert "incomplete" not in out
 
 
-def test_the_mcp_apply_tool_checks_the_secrets_too(kinds_project: Path, sdk: openai.OpenAI, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_mcp_apply_tool_checks_the_secrets_too(
+    kinds_project: Path, sdk: openai.OpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.mcp.conftest import Session, over_stdio, server_env
 
     root = kinds_project
@@ -168,13 +188,15 @@ def test_the_mcp_apply_tool_checks_the_secrets_too(kinds_project: Path, sdk: ope
     assert any("`CRM2_TOKEN` is not set" in w for w in plan["warnings"])
     assert "1 secret(s) this plan writes are not available; nothing was changed" in refused["error"]
     assert refused["missing_secrets"] == [
-        "vault `crm2`, credential `crm2-token`: environment variable `CRM2_TOKEN` is not set"]
+        "vault `crm2`, credential `crm2-token`: environment variable `CRM2_TOKEN` is not set"
+    ]
     assert _nothing_live(sdk)
 
 
 @pytest.mark.slow
-def test_watch_writes_nothing_while_a_secret_its_plan_needs_is_missing(kinds_project: Path, sdk: openai.OpenAI,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_watch_writes_nothing_while_a_secret_its_plan_needs_is_missing(
+    kinds_project: Path, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.watch.conftest import WatchProcess, wait_until
 
     root = kinds_project

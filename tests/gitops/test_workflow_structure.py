@@ -40,7 +40,10 @@ def test_merge_promotes_dev_then_staging_then_prod_one_stage_after_the_other() -
     assert stages == ["promote-dev", "promote-staging", "promote-prod"]
     assert [jobs[s]["with"]["environment"] for s in stages] == ["dev", "staging", "prod"]
     assert "needs" not in jobs["promote-dev"] and "github.event_name == 'push'" in jobs["promote-dev"]["if"]
-    assert jobs["promote-staging"]["needs"] == "promote-dev" and jobs["promote-prod"]["needs"] == "promote-staging"
+    assert (
+        jobs["promote-staging"]["needs"] == "promote-dev"
+        and jobs["promote-prod"]["needs"] == "promote-staging"
+    )
 
 
 def test_a_stage_shows_its_plan_before_the_approval_and_applies_exactly_that_plan_then_tests() -> None:
@@ -117,11 +120,15 @@ def _gitlab_jobs() -> dict[str, dict[str, Any]]:
 def test_the_gitlab_file_has_the_same_jobs() -> None:
     jobs = _gitlab_jobs()
     scripts = {name: "\n".join(job["script"]) for name, job in jobs.items()}
-    assert all(isinstance(line, str) for job in jobs.values() for line in job["script"]), "a script line is YAML"
+    assert all(isinstance(line, str) for job in jobs.values() for line in job["script"]), (
+        "a script line is YAML"
+    )
     # merge requests: validate every environment, plan each, tests with the baseline, one bounded note
     assert "validate --all-environments" in scripts["validate"]
     assert "--baseline" in scripts["plan"] and "OPENAI_TEST_API_KEY" in scripts["plan"]
-    assert "$OPENAI_API_KEY" not in scripts["plan"] + scripts["comment"], "merge request jobs hold no write key"
+    assert "$OPENAI_API_KEY" not in scripts["plan"] + scripts["comment"], (
+        "merge request jobs hold no write key"
+    )
     assert "orchestrator comment" in scripts["comment"] and "--tests" in scripts["comment"]
     assert jobs["comment"]["needs"] == ["plan"]
     # promotion: per environment a plan job, then a manual apply job in its GitLab environment that tests
@@ -138,7 +145,10 @@ def test_the_gitlab_file_has_the_same_jobs() -> None:
     # drift: scheduled, read-only key, one issue per environment found by its marker
     drift = jobs["drift"]
     assert drift["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
-    assert "OPENAI_READONLY_API_KEY" in scripts["drift"] and "orchestrator-drift: $ORCHESTRATOR_ENV" in scripts["drift"]
+    assert (
+        "OPENAI_READONLY_API_KEY" in scripts["drift"]
+        and "orchestrator-drift: $ORCHESTRATOR_ENV" in scripts["drift"]
+    )
     assert "state_event=close" in scripts["drift"]
 
 
@@ -154,7 +164,10 @@ def test_the_gitlab_scripts_pass_shellcheck(tmp_path: Path) -> None:
     before = gitlab["default"]["before_script"]
     for name, job in _gitlab_jobs().items():
         script = tmp_path / f"{name}.sh"
-        script.write_text("#!/usr/bin/env bash\n" + "\n".join([*before, *job["script"]]) + "\n", encoding="utf-8")
-        done = subprocess.run([shellcheck, "--severity=warning", str(script)], capture_output=True, text=True,
-                              timeout=60)
+        script.write_text(
+            "#!/usr/bin/env bash\n" + "\n".join([*before, *job["script"]]) + "\n", encoding="utf-8"
+        )
+        done = subprocess.run(
+            [shellcheck, "--severity=warning", str(script)], capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0, f"{name}:\n{done.stdout}{done.stderr}"

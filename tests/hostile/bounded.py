@@ -36,9 +36,15 @@ def run_measured(args: list[str], *, timeout: float = 20.0, env: dict[str, str] 
     """`orchestrator ARGS` in a fresh interpreter; killed after timeout seconds."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
-        child = subprocess.Popen([sys.executable, "-m", "orchestrator", *args], stdout=out, stderr=err,
-                                 stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})},
-                                 preexec_fn=_cap_child, start_new_session=True)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "orchestrator", *args],
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            preexec_fn=_cap_child,
+            start_new_session=True,
+        )
         code: int | None = None
         usage = None
         while True:
@@ -55,8 +61,13 @@ def run_measured(args: list[str], *, timeout: float = 20.0, env: dict[str, str] 
         seconds = time.monotonic() - started
         out.seek(0)
         err.seek(0)
-        return Measured(code, seconds, usage.ru_maxrss / 1024, out.read().decode("utf-8", "replace"),
-                        err.read().decode("utf-8", "replace"))
+        return Measured(
+            code,
+            seconds,
+            usage.ru_maxrss / 1024,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+        )
 
 
 def write_tree(root: Path, files: dict[str, str]) -> Path:

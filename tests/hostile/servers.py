@@ -20,8 +20,17 @@ CHUNK = 1024 * 1024
 
 
 def assistant(index: int) -> dict[str, Any]:
-    return {"id": f"asst_{index:09d}", "object": "assistant", "created_at": 1_700_000_000, "name": None,
-            "description": None, "model": "gpt-5.4", "instructions": "x" * 200, "tools": [], "metadata": {}}
+    return {
+        "id": f"asst_{index:09d}",
+        "object": "assistant",
+        "created_at": 1_700_000_000,
+        "name": None,
+        "description": None,
+        "model": "gpt-5.4",
+        "instructions": "x" * 200,
+        "tools": [],
+        "metadata": {},
+    }
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -37,8 +46,15 @@ class HostileServer(LoopbackServer):
     (headers at once, then the body a byte every `interval` s) or `trickle-headers` (the headers so); only
     requests of `methods` are counted and answered so."""
 
-    def __init__(self, behaviour: str, *, size: int = 700 * CHUNK, interval: float = 0.2, per_page: int = 100,
-                 methods: tuple[str, ...] = ("GET", "POST", "DELETE")) -> None:
+    def __init__(
+        self,
+        behaviour: str,
+        *,
+        size: int = 700 * CHUNK,
+        interval: float = 0.2,
+        per_page: int = 100,
+        methods: tuple[str, ...] = ("GET", "POST", "DELETE"),
+    ) -> None:
         self.per_page = per_page
         self.methods = methods  # requests of other methods are answered an empty list
         self.behaviour = behaviour
@@ -78,7 +94,11 @@ class HostileServer(LoopbackServer):
     def _endless(self, handler: BaseHTTPRequestHandler) -> None:
         with self._lock:
             first = next(self._ids) * self.per_page
-        page = {"object": "list", "data": [assistant(first + i) for i in range(self.per_page)], "has_more": True}
+        page = {
+            "object": "list",
+            "data": [assistant(first + i) for i in range(self.per_page)],
+            "has_more": True,
+        }
         self._json(handler, page)
 
     def _huge(self, handler: BaseHTTPRequestHandler, declared: bool = False) -> None:

@@ -26,7 +26,9 @@ def _secret_file(tmp_path: Path, name: str, text: str) -> Path:
     return write(tmp_path / "outside" / name, text)
 
 
-def _assert_refused(project: Path, sdk: openai.OpenAI, expected: tuple[str, ...], *, spec: str = "helper") -> None:
+def _assert_refused(
+    project: Path, sdk: openai.OpenAI, expected: tuple[str, ...], *, spec: str = "helper"
+) -> None:
     """validate, render, diff (three views, saved plan) and apply all refuse; nothing leaks, nothing changes."""
     before = snapshot(sdk)
     plan = project.parent / "plan.json"
@@ -49,7 +51,8 @@ def _assert_refused(project: Path, sdk: openai.OpenAI, expected: tuple[str, ...]
 
 
 def test_an_include_linked_to_proc_self_environ_is_refused_and_prints_no_environment(
-        project: Path, sdk: openai.OpenAI) -> None:
+    project: Path, sdk: openai.OpenAI
+) -> None:
     """The reproduction as reported: a subprocess whose environment holds the key, so /proc/self/environ does."""
     write_spec(project, "helper", instructions={"template": "helper.md.j2"})
     write(project / "templates" / "helper.md.j2", "Hello\n{% include 'env.txt' %}\n")
@@ -57,10 +60,22 @@ def test_an_include_linked_to_proc_self_environ_is_refused_and_prints_no_environ
     before = snapshot(sdk)
     plan = project.parent / "plan.json"
     env = {**os.environ, "TEST_ORCHESTRATOR_KEY": TEST_KEY, "PYTHONPATH": str(REPO)}
-    for args in (["validate"], ["render", "helper"], ["diff"], ["diff", "--output", "json", "--out", str(plan)],
-                 ["diff", "--output", "markdown"], ["apply", "--yes"]):
-        done = subprocess.run([sys.executable, "-m", "orchestrator", "-C", str(project), *args], env=env,
-                              capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    for args in (
+        ["validate"],
+        ["render", "helper"],
+        ["diff"],
+        ["diff", "--output", "json", "--out", str(plan)],
+        ["diff", "--output", "markdown"],
+        ["apply", "--yes"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "orchestrator", "-C", str(project), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
         assert done.returncode == 1, done.stdout + done.stderr
         assert TEST_KEY not in done.stdout + done.stderr
         assert "templates/helper.md.j2:2: error: template `env.txt` is a link to `/proc/" in done.stderr
@@ -74,12 +89,17 @@ def _include(project: Path, tmp_path: Path) -> None:
     write_spec(project, "helper", instructions={"template": "helper.md.j2"})
     write(project / "templates" / "helper.md.j2", "{% include 'partials/style.md.j2' %}\n")
     (project / "templates" / "partials").mkdir()
-    os.symlink(_secret_file(tmp_path, "style.md", f"KEY={TEST_KEY}\n"), project / "templates" / "partials" / "style.md.j2")
+    os.symlink(
+        _secret_file(tmp_path, "style.md", f"KEY={TEST_KEY}\n"),
+        project / "templates" / "partials" / "style.md.j2",
+    )
 
 
 def _top_template(project: Path, tmp_path: Path) -> None:
     write_spec(project, "helper", instructions={"template": "helper.md.j2"})
-    os.symlink(_secret_file(tmp_path, "helper.md", f"KEY={TEST_KEY}\n"), project / "templates" / "helper.md.j2")
+    os.symlink(
+        _secret_file(tmp_path, "helper.md", f"KEY={TEST_KEY}\n"), project / "templates" / "helper.md.j2"
+    )
 
 
 def _instructions_file(project: Path, tmp_path: Path) -> None:
@@ -88,8 +108,9 @@ def _instructions_file(project: Path, tmp_path: Path) -> None:
 
 
 def _parameters_file(project: Path, tmp_path: Path) -> None:
-    secret = write_json(tmp_path / "outside" / "params.json", {"type": "object", "description": TEST_KEY,
-                                                               "properties": {}})
+    secret = write_json(
+        tmp_path / "outside" / "params.json", {"type": "object", "description": TEST_KEY, "properties": {}}
+    )
     os.symlink(secret, project / "specs" / "params.json")
     write_spec(project, "helper", functions=[{"name": "lookup", "parameters": "params.json"}])
 
@@ -106,13 +127,15 @@ def _code_file(project: Path, tmp_path: Path) -> None:
 
 
 def _spec_file(project: Path, tmp_path: Path) -> None:
-    secret = _secret_file(tmp_path, "helper.yaml", f"version: 1\nname: helper\nmodel: gpt-5.4\ninstructions: {TEST_KEY}\n")
+    secret = _secret_file(
+        tmp_path, "helper.yaml", f"version: 1\nname: helper\nmodel: gpt-5.4\ninstructions: {TEST_KEY}\n"
+    )
     os.symlink(secret, project / "specs" / "helper.yaml")
 
 
 def _git_config(project: Path, tmp_path: Path) -> None:
     """Inside the project, yet private: a CI checkout keeps its token in .git/config."""
-    write(project / ".git" / "config", f'[http]\n\textraheader = AUTHORIZATION: basic {TEST_KEY}\n')
+    write(project / ".git" / "config", f"[http]\n\textraheader = AUTHORIZATION: basic {TEST_KEY}\n")
     write_spec(project, "helper", instructions={"template": "helper.md.j2"})
     os.symlink(project / ".git" / "config", project / "templates" / "helper.md.j2")
 
@@ -125,26 +148,46 @@ def _templates_folder(project: Path, tmp_path: Path) -> None:
 
 
 CASES: dict[str, tuple[Callable[[Path, Path], None], tuple[str, ...]]] = {
-    "include": (_include, ("templates/helper.md.j2:1: error: template `partials/style.md.j2` is a link to",
-                           "outside the project folder")),
-    "top_level_template": (_top_template, ("specs/helper.yaml:5:13: error: template `helper.md.j2` is a link to",
-                                           "[/instructions/template]")),
-    "instructions_file": (_instructions_file, ("specs/helper.yaml:5:9: error: template `helper.md` is a link to",
-                                               "[/instructions/file]")),
-    "parameters_file": (_parameters_file, ("specs/helper.yaml:7:15: error: `params.json` is a link to",
-                                           "[/functions/0/parameters]")),
-    "knowledge_file": (_knowledge_file, ("`kb/*.md` matches `specs/kb/notes.md` is a link to", "[/knowledge/files/0]")),
+    "include": (
+        _include,
+        (
+            "templates/helper.md.j2:1: error: template `partials/style.md.j2` is a link to",
+            "outside the project folder",
+        ),
+    ),
+    "top_level_template": (
+        _top_template,
+        ("specs/helper.yaml:5:13: error: template `helper.md.j2` is a link to", "[/instructions/template]"),
+    ),
+    "instructions_file": (
+        _instructions_file,
+        ("specs/helper.yaml:5:9: error: template `helper.md` is a link to", "[/instructions/file]"),
+    ),
+    "parameters_file": (
+        _parameters_file,
+        ("specs/helper.yaml:7:15: error: `params.json` is a link to", "[/functions/0/parameters]"),
+    ),
+    "knowledge_file": (
+        _knowledge_file,
+        ("`kb/*.md` matches `specs/kb/notes.md` is a link to", "[/knowledge/files/0]"),
+    ),
     "code_file": (_code_file, ("`data.csv` matches `specs/data.csv` is a link to", "[/code_files/0]")),
-    "spec_file": (_spec_file, ("specs/helper.yaml: error: spec file is a link to", "outside the project folder")),
+    "spec_file": (
+        _spec_file,
+        ("specs/helper.yaml: error: spec file is a link to", "outside the project folder"),
+    ),
     "git_config": (_git_config, ("resolves into `.git/`, which a project may not read",)),
-    "templates_folder": (_templates_folder, ("orchestrator.yaml", "the templates folder `templates` is a link to",
-                                             "[/templates]")),
+    "templates_folder": (
+        _templates_folder,
+        ("orchestrator.yaml", "the templates folder `templates` is a link to", "[/templates]"),
+    ),
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_a_link_out_of_the_project_is_refused_everywhere(case: str, project: Path, sdk: openai.OpenAI,
-                                                        tmp_path: Path) -> None:
+def test_a_link_out_of_the_project_is_refused_everywhere(
+    case: str, project: Path, sdk: openai.OpenAI, tmp_path: Path
+) -> None:
     make, expected = CASES[case]
     make(project, tmp_path)
     _assert_refused(project, sdk, expected)
@@ -160,12 +203,17 @@ def test_a_link_inside_the_project_is_followed(project: Path) -> None:
     assert json.loads(result.stdout)["instructions"] == "Be brief.\n"
 
 
-def test_a_dangling_spec_link_is_a_warning_and_the_rest_still_applies(project: Path, sdk: openai.OpenAI) -> None:
+def test_a_dangling_spec_link_is_a_warning_and_the_rest_still_applies(
+    project: Path, sdk: openai.OpenAI
+) -> None:
     write_spec(project, "alpha")
     os.symlink(project / "nowhere.yaml", project / "specs" / "beta.yaml")
     result = run_cli(["-C", str(project), "apply", "--yes"])
     assert result.exit_code == 0, result.output
-    assert "specs/beta.yaml: warning: is a link to" in result.stderr and "does not exist; skipped" in result.stderr
+    assert (
+        "specs/beta.yaml: warning: is a link to" in result.stderr
+        and "does not exist; skipped" in result.stderr
+    )
     assert len(snapshot(sdk)) == 1
 
 

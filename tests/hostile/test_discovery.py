@@ -22,7 +22,9 @@ def _plan(root: Path, *args: str) -> tuple[int, dict]:
     return result.exit_code, json.loads(result.stdout) if result.stdout.strip() else {}
 
 
-def test_a_spec_moved_into_a_subfolder_is_still_found_and_never_pruned(project: Path, sdk: openai.OpenAI) -> None:
+def test_a_spec_moved_into_a_subfolder_is_still_found_and_never_pruned(
+    project: Path, sdk: openai.OpenAI
+) -> None:
     write_spec(project, "alpha")
     write_spec(project, "beta")
     assert run_cli(["-C", str(project), "apply", "--yes"]).exit_code == 0
@@ -70,7 +72,9 @@ def test_every_yaml_file_that_is_not_read_is_a_warning(project: Path, tmp_path: 
 
     result = run_cli(["-C", str(project), "validate", "--output", "json"])
     assert result.exit_code == 0, result.output
-    warnings = {item["file"]: item["message"] for item in json.loads(result.stdout) if item["severity"] == "warning"}
+    warnings = {
+        item["file"]: item["message"] for item in json.loads(result.stdout) if item["severity"] == "warning"
+    }
     assert "does not exist; skipped" in warnings["specs/dangling.yaml"]
     assert "specs/loop.yaml" in warnings
     assert "hidden file skipped" in warnings["specs/.hidden.yaml"]
@@ -112,8 +116,10 @@ def test_watch_with_prune_keeps_a_spec_moved_into_a_new_subfolder(project: Path,
     write_spec(project, "beta")
     watch = WatchProcess(["-C", str(project), "--resync", "0", "--prune"], cwd=project)
     try:
-        wait_until(lambda: len([a for a in sdk.beta.assistants.list() if (a.metadata or {}).get(OWNER_KEY)]) == 2,
-                   what="both specs applied")
+        wait_until(
+            lambda: len([a for a in sdk.beta.assistants.list() if (a.metadata or {}).get(OWNER_KEY)]) == 2,
+            what="both specs applied",
+        )
         watch.wait_for_cycles(1)
         ids = {a.metadata[OWNER_KEY]: a.id for a in sdk.beta.assistants.list()}
 
@@ -121,7 +127,9 @@ def test_watch_with_prune_keeps_a_spec_moved_into_a_new_subfolder(project: Path,
         (project / "specs" / "beta.yaml").rename(project / "specs" / "team" / "beta.yaml")
         write_yaml(project / "specs" / "team" / "gamma.yaml", spec("gamma"))  # a new file in the new folder
 
-        wait_until(lambda: len(list(sdk.beta.assistants.list())) == 3, what="gamma created from the new folder")
+        wait_until(
+            lambda: len(list(sdk.beta.assistants.list())) == 3, what="gamma created from the new folder"
+        )
         watch.wait_for_cycles(2)
         live = {a.metadata[OWNER_KEY]: a.id for a in sdk.beta.assistants.list()}
         assert {k: v for k, v in live.items() if k in ids} == ids, "beta kept its live assistant"

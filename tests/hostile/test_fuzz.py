@@ -31,9 +31,17 @@ from tests.support.projects import make_project, run_cli, write
 SECONDS = 10.0
 # FUZZ_EXAMPLES=2000 explores at random; by default a fixed, quick sample runs with the suite
 EXPLORE = int(os.environ.get("FUZZ_EXAMPLES", "0"))
-SETTINGS = settings(max_examples=EXPLORE or 60, deadline=None, database=None, derandomize=not EXPLORE,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                           HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=EXPLORE or 60,
+    deadline=None,
+    database=None,
+    derandomize=not EXPLORE,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+    ],
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,20 +65,69 @@ def _key(monkeypatch: pytest.MonkeyPatch) -> None:
 # -- strategies ------------------------------------------------------------------------------
 
 HUGE = st.sampled_from([0, 1, 3, -1, 255, 10**6, 2**31, 2_000_000_000, 10**100])
-SCALARS = st.one_of(st.none(), st.booleans(), HUGE, st.floats(allow_nan=True, allow_infinity=True),
-                    st.text(max_size=20), st.sampled_from(["", "gpt-5.4", "gpt-4-turbo", "~", "*a", "&a", "!!str"]))
-VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                                          max_size=4), max_leaves=12)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    HUGE,
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.sampled_from(["", "gpt-5.4", "gpt-4-turbo", "~", "*a", "&a", "!!str"]),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
 
-EXPRESSIONS = st.sampled_from([
-    "'x'", "x", "name", "company", "range(3)", "range(100000)", "[1, 2, 3]", "'x' * 1000", "'%5s' % 'y'",
-    "undefined_thing", "''.__class__", "lipsum(2)", "namespace(a=1)", "{'k': 'v'}", "2 ** 64", "loop",
-])
-FILTERS = st.sampled_from([
-    "upper", "title", "center({n})", "indent({n})", "format({n})", "join(',')", "replace('x', 'xx')", "list",
-    "batch({n})", "slice({n})", "truncate({n})", "wordwrap({n})", "tojson({n})", "string", "length", "sum",
-    "default('d')", "first", "unique", "sort", "reverse", "int", "round({n})", "attr('__class__')", "e",
-])
+EXPRESSIONS = st.sampled_from(
+    [
+        "'x'",
+        "x",
+        "name",
+        "company",
+        "range(3)",
+        "range(100000)",
+        "[1, 2, 3]",
+        "'x' * 1000",
+        "'%5s' % 'y'",
+        "undefined_thing",
+        "''.__class__",
+        "lipsum(2)",
+        "namespace(a=1)",
+        "{'k': 'v'}",
+        "2 ** 64",
+        "loop",
+    ]
+)
+FILTERS = st.sampled_from(
+    [
+        "upper",
+        "title",
+        "center({n})",
+        "indent({n})",
+        "format({n})",
+        "join(',')",
+        "replace('x', 'xx')",
+        "list",
+        "batch({n})",
+        "slice({n})",
+        "truncate({n})",
+        "wordwrap({n})",
+        "tojson({n})",
+        "string",
+        "length",
+        "sum",
+        "default('d')",
+        "first",
+        "unique",
+        "sort",
+        "reverse",
+        "int",
+        "round({n})",
+        "attr('__class__')",
+        "e",
+    ]
+)
 
 
 @st.composite
@@ -88,8 +145,13 @@ def expressions(draw: Any) -> str:
 def templates(draw: Any, depth: int = 0) -> str:
     parts = []
     for _ in range(draw(st.integers(0, 3))):
-        kind = draw(st.sampled_from(["text", "output", "for", "if", "set", "macro", "include", "broken"]
-                                    if depth < 2 else ["text", "output", "set"]))
+        kind = draw(
+            st.sampled_from(
+                ["text", "output", "for", "if", "set", "macro", "include", "broken"]
+                if depth < 2
+                else ["text", "output", "set"]
+            )
+        )
         if kind == "text":
             parts.append(draw(st.text(alphabet="ab {}%#-\n", max_size=12)))
         elif kind == "output":
@@ -101,12 +163,19 @@ def templates(draw: Any, depth: int = 0) -> str:
         elif kind == "set":
             parts.append(f"{{% set x = {draw(expressions())} %}}")
         elif kind == "macro":
-            parts.append(f"{{% macro m(n) %}}{draw(templates(depth + 1))}{{{{ m(n) }}}}{{% endmacro %}}{{{{ m(1) }}}}")
+            parts.append(
+                f"{{% macro m(n) %}}{draw(templates(depth + 1))}{{{{ m(n) }}}}{{% endmacro %}}{{{{ m(1) }}}}"
+            )
         elif kind == "include":
-            parts.append("{% include '" + draw(st.sampled_from(["partial.md.j2", "missing.j2", "../x", "/etc/passwd"]))
-                         + "' %}")
+            parts.append(
+                "{% include '"
+                + draw(st.sampled_from(["partial.md.j2", "missing.j2", "../x", "/etc/passwd"]))
+                + "' %}"
+            )
         else:
-            parts.append(draw(st.sampled_from(["{% for %}", "{{", "{% endif %}", "{{ x|nosuch }}", "{% raw %}"])))
+            parts.append(
+                draw(st.sampled_from(["{% for %}", "{{", "{% endif %}", "{{ x|nosuch }}", "{% raw %}"]))
+            )
     return "".join(parts)
 
 
@@ -116,24 +185,35 @@ def spec_documents(draw: Any) -> dict[str, Any]:
         "version": draw(st.sampled_from([1, 1, 1, 2, "1"])),
         "name": draw(st.sampled_from(["fuzz", "fuzz", "Fuzz_Bad", ""]) | st.text(max_size=10)),
         "model": draw(st.sampled_from(["gpt-5.4", "gpt-4.1", "gpt-4-turbo", ""]) | SCALARS),
-        "instructions": draw(st.one_of(
-            st.text(max_size=40),
-            st.builds(lambda t: {"inline": t}, templates()),
-            st.just({"template": "main.md.j2"}),
-            st.just({"file": "main.md.j2"}),
-            VALUES,
-        )),
+        "instructions": draw(
+            st.one_of(
+                st.text(max_size=40),
+                st.builds(lambda t: {"inline": t}, templates()),
+                st.just({"template": "main.md.j2"}),
+                st.just({"file": "main.md.j2"}),
+                VALUES,
+            )
+        ),
     }
     optional = {
-        "temperature": SCALARS, "top_p": SCALARS, "tools": st.lists(st.sampled_from(
-            ["code_interpreter", "file_search", "web_search", "nosuch"]) | VALUES, max_size=3),
+        "temperature": SCALARS,
+        "top_p": SCALARS,
+        "tools": st.lists(
+            st.sampled_from(["code_interpreter", "file_search", "web_search", "nosuch"]) | VALUES, max_size=3
+        ),
         "metadata": st.dictionaries(st.text(max_size=70), SCALARS, max_size=17),
-        "functions": st.lists(st.fixed_dictionaries({"name": st.sampled_from(["f", "g", "bad name"]),
-                                                     "parameters": st.sampled_from(["p.json", "../../etc/x.json",
-                                                                                    "missing.json"]) | VALUES}),
-                              max_size=2),
-        "knowledge": st.fixed_dictionaries({"files": st.lists(st.sampled_from(["kb/*.md", "**", "../**", "/etc/*"]),
-                                                              max_size=2)}),
+        "functions": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "name": st.sampled_from(["f", "g", "bad name"]),
+                    "parameters": st.sampled_from(["p.json", "../../etc/x.json", "missing.json"]) | VALUES,
+                }
+            ),
+            max_size=2,
+        ),
+        "knowledge": st.fixed_dictionaries(
+            {"files": st.lists(st.sampled_from(["kb/*.md", "**", "../**", "/etc/*"]), max_size=2)}
+        ),
         "code_files": st.lists(st.sampled_from(["data.csv", "../*", "**/*"]), max_size=2),
         "response_format": st.sampled_from(["auto", "json_object", "text"]) | VALUES,
         "extra": VALUES,
@@ -144,7 +224,8 @@ def spec_documents(draw: Any) -> dict[str, Any]:
 
 
 RAW_YAML = st.text(alphabet="ab:-[]{}&*!|>'\"#,\n \t1.%@`?", max_size=200).map(
-    lambda text: "version: 1\nname: fuzz\nmodel: gpt-5.4\n" + text)
+    lambda text: "version: 1\nname: fuzz\nmodel: gpt-5.4\n" + text
+)
 
 
 # -- the property ----------------------------------------------------------------------------
@@ -181,7 +262,8 @@ def _check(served: EmulatorServer, sdk: openai.OpenAI, spec_text: str, template:
 @SETTINGS
 @given(document=spec_documents(), template=templates())
 def test_fuzzed_spec_documents_never_crash_hang_or_change_live_state(
-        served_once: EmulatorServer, sdk_once: openai.OpenAI, document: dict[str, Any], template: str) -> None:
+    served_once: EmulatorServer, sdk_once: openai.OpenAI, document: dict[str, Any], template: str
+) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         _check(served_once, sdk_once, yaml.safe_dump(document, allow_unicode=True), template)
@@ -189,8 +271,9 @@ def test_fuzzed_spec_documents_never_crash_hang_or_change_live_state(
 
 @SETTINGS
 @given(text=RAW_YAML)
-def test_fuzzed_yaml_text_never_crashes_or_hangs(served_once: EmulatorServer, sdk_once: openai.OpenAI,
-                                                 text: str) -> None:
+def test_fuzzed_yaml_text_never_crashes_or_hangs(
+    served_once: EmulatorServer, sdk_once: openai.OpenAI, text: str
+) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         _check(served_once, sdk_once, text, "Hello.")
@@ -198,9 +281,14 @@ def test_fuzzed_yaml_text_never_crashes_or_hangs(served_once: EmulatorServer, sd
 
 @SETTINGS
 @given(template=templates())
-def test_fuzzed_templates_never_crash_or_hang(served_once: EmulatorServer, sdk_once: openai.OpenAI,
-                                              template: str) -> None:
+def test_fuzzed_templates_never_crash_or_hang(
+    served_once: EmulatorServer, sdk_once: openai.OpenAI, template: str
+) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        _check(served_once, sdk_once, "version: 1\nname: fuzz\nmodel: gpt-5.4\ninstructions:\n  template: main.md.j2\n",
-               template)
+        _check(
+            served_once,
+            sdk_once,
+            "version: 1\nname: fuzz\nmodel: gpt-5.4\ninstructions:\n  template: main.md.j2\n",
+            template,
+        )

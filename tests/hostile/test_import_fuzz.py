@@ -35,18 +35,66 @@ from tests.support.projects import make_project, run_cli
 from tests.support.proxy import FailingProxy
 
 EXPLORE = int(os.environ.get("FUZZ_EXAMPLES", "0"))  # FUZZ_EXAMPLES=2000 explores at random
-SETTINGS = settings(max_examples=EXPLORE or 30, deadline=None, database=None, derandomize=not EXPLORE,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                           HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=EXPLORE or 30,
+    deadline=None,
+    database=None,
+    derandomize=not EXPLORE,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+    ],
+)
 
-HOSTILE = st.sampled_from([
-    "..", ".", "", " ", "...", "../../VICTIM", "../" * 30 + "VICTIM", "x\n/../../../VICTIM", "/etc/passwd",
-    "..\\..\\VICTIM", "con", "CON.yaml", "aux", "nul.txt", "com1", "lpt9", "conin$", ".git", ".orchestrator",
-    ".gitignore", "name.", "name ", "a/b", "a\x00b", "\u202egnp.exe", "\u2028", "caf\u00e9", "\u65e5\u672c",
-    "x" * 300, "\ud800x", "caf\udce9", "\x1b[2J", "~", "$HOME", "%2e%2e%2f", "-", "--all", "SKILL.md", "specs", "templates", "schemas",
-])
-NAMES = st.one_of(HOSTILE, st.text(max_size=40),
-                  st.builds(lambda n, tail: "../" * n + tail, st.integers(1, 12), HOSTILE))
+HOSTILE = st.sampled_from(
+    [
+        "..",
+        ".",
+        "",
+        " ",
+        "...",
+        "../../VICTIM",
+        "../" * 30 + "VICTIM",
+        "x\n/../../../VICTIM",
+        "/etc/passwd",
+        "..\\..\\VICTIM",
+        "con",
+        "CON.yaml",
+        "aux",
+        "nul.txt",
+        "com1",
+        "lpt9",
+        "conin$",
+        ".git",
+        ".orchestrator",
+        ".gitignore",
+        "name.",
+        "name ",
+        "a/b",
+        "a\x00b",
+        "\u202egnp.exe",
+        "\u2028",
+        "caf\u00e9",
+        "\u65e5\u672c",
+        "x" * 300,
+        "\ud800x",
+        "caf\udce9",
+        "\x1b[2J",
+        "~",
+        "$HOME",
+        "%2e%2e%2f",
+        "-",
+        "--all",
+        "SKILL.md",
+        "specs",
+        "templates",
+        "schemas",
+    ]
+)
+NAMES = st.one_of(
+    HOSTILE, st.text(max_size=40), st.builds(lambda n, tail: "../" * n + tail, st.integers(1, 12), HOSTILE)
+)
 PATHS = st.one_of(NAMES, st.builds("/".join, st.lists(NAMES, min_size=1, max_size=4)))
 
 
@@ -75,9 +123,9 @@ class Hostile:
         self.values: dict[str, Any] = {}
 
     def rewrite(self, method: str, path: str, status: int, body: Any) -> Any:
-        agents = path.startswith("/v1/agents") and not path.startswith(("/v1/agents/sessions", "/v1/agents/vaults",
-                                                                        "/v1/agents/automations",
-                                                                        "/v1/agents/environment"))
+        agents = path.startswith("/v1/agents") and not path.startswith(
+            ("/v1/agents/sessions", "/v1/agents/vaults", "/v1/agents/automations", "/v1/agents/environment")
+        )
         if not (path.startswith("/v1/assistants") or agents) or not isinstance(body, dict) or status != 200:
             return body
         for index, item in enumerate(body.get("data") or [body]):
@@ -99,13 +147,34 @@ def hostile(served_once: EmulatorServer, sdk_once: openai.OpenAI) -> Iterator[tu
     warnings.filterwarnings("ignore", category=DeprecationWarning)  # the Assistants API, as in conftest
     properties = {f"field_{i}": {"type": "string"} for i in range(25)}  # over 40 lines: a schema file
     for number in range(3):
-        sdk_once.beta.assistants.create(model="gpt-5.4", name=f"a{number}", instructions="Hi.", tools=[
-            {"type": "function", "function": {"name": f"f{number}", "parameters": {
-                "type": "object", "properties": properties}}}])
+        sdk_once.beta.assistants.create(
+            model="gpt-5.4",
+            name=f"a{number}",
+            instructions="Hi.",
+            tools=[
+                {
+                    "type": "function",
+                    "function": {
+                        "name": f"f{number}",
+                        "parameters": {"type": "object", "properties": properties},
+                    },
+                }
+            ],
+        )
     for number in range(3):
-        sdk_once.beta.agents.create(model="gpt-5.4", name=f"g{number}", instructions="Hi.", tools=[
-            {"type": "function", "name": f"f{number}", "description": "d",
-             "parameters": {"type": "object", "properties": properties}}])
+        sdk_once.beta.agents.create(
+            model="gpt-5.4",
+            name=f"g{number}",
+            instructions="Hi.",
+            tools=[
+                {
+                    "type": "function",
+                    "name": f"f{number}",
+                    "description": "d",
+                    "parameters": {"type": "object", "properties": properties},
+                }
+            ],
+        )
     state = Hostile()
     with FailingProxy(served_once.root_url, lambda *args: None, state.rewrite) as proxy:
         yield state, proxy.base_url
@@ -137,20 +206,32 @@ METADATA = st.dictionaries(NAMES.filter(lambda k: 0 < len(k) <= 64), NAMES.map(l
 
 
 @SETTINGS
-@given(st.lists(st.tuples(NAMES, NAMES, METADATA, st.one_of(NAMES, st.text(min_size=401, max_size=500))),
-                min_size=1, max_size=3))
+@given(
+    st.lists(
+        st.tuples(NAMES, NAMES, METADATA, st.one_of(NAMES, st.text(min_size=401, max_size=500))),
+        min_size=1,
+        max_size=3,
+    )
+)
 def test_hostile_assistant_names_functions_and_metadata_never_write_outside(
-        hostile: tuple[Hostile, str], drawn: list[tuple[str, str, dict[str, str], str]]) -> None:
+    hostile: tuple[Hostile, str], drawn: list[tuple[str, str, dict[str, str], str]]
+) -> None:
     state, base_url = hostile
     state.values["objects"] = drawn
     run_import(base_url, "assistants")
 
 
 @SETTINGS
-@given(st.lists(st.tuples(NAMES, NAMES, METADATA, st.one_of(NAMES, st.text(min_size=401, max_size=500))),
-                min_size=1, max_size=3))
+@given(
+    st.lists(
+        st.tuples(NAMES, NAMES, METADATA, st.one_of(NAMES, st.text(min_size=401, max_size=500))),
+        min_size=1,
+        max_size=3,
+    )
+)
 def test_hostile_agent_names_functions_and_metadata_never_write_outside(
-        hostile: tuple[Hostile, str], drawn: list[tuple[str, str, dict[str, str], str]]) -> None:
+    hostile: tuple[Hostile, str], drawn: list[tuple[str, str, dict[str, str], str]]
+) -> None:
     state, base_url = hostile
     state.values["objects"] = drawn
     run_import(base_url, "agents")
@@ -166,10 +247,13 @@ def skill_archive(name: str, entries: list[tuple[str, bytes]]) -> bytes:
 
 
 @SETTINGS
-@given(NAMES.filter(lambda n: n.strip() != ""), st.lists(st.tuples(PATHS, st.binary(max_size=20)), min_size=1,
-                                                         max_size=4, unique_by=lambda e: e[0]))
-def test_hostile_skill_archives_never_write_outside(served_once: EmulatorServer, sdk_once: openai.OpenAI,
-                                                   name: str, entries: list[tuple[str, bytes]]) -> None:
+@given(
+    NAMES.filter(lambda n: n.strip() != ""),
+    st.lists(st.tuples(PATHS, st.binary(max_size=20)), min_size=1, max_size=4, unique_by=lambda e: e[0]),
+)
+def test_hostile_skill_archives_never_write_outside(
+    served_once: EmulatorServer, sdk_once: openai.OpenAI, name: str, entries: list[tuple[str, bytes]]
+) -> None:
     try:
         skill = sdk_once.skills.create(files=("skill.zip", skill_archive(name, entries), "application/zip"))
     except (openai.BadRequestError, ValueError, UnicodeEncodeError):
@@ -179,4 +263,3 @@ def test_hostile_skill_archives_never_write_outside(served_once: EmulatorServer,
         run_import(served_once.base_url, "agents")
     finally:
         sdk_once.skills.delete(skill.id)
-

@@ -72,7 +72,9 @@ def test_a_huge_body_is_refused_at_the_size_bound(tmp_path: Path, behaviour: str
     detail = "declared 734,003,200 bytes" if behaviour == "huge-declared" else "more was sent"
     assert_refused(result, server, f"body over the bound of {MAX_RESPONSE_BYTES:,} bytes ({detail})")
     assert server.requests == 1
-    assert server.bytes_sent < MAX_RESPONSE_BYTES + 64 * CHUNK  # what the sockets buffer past the bound at most
+    assert (
+        server.bytes_sent < MAX_RESPONSE_BYTES + 64 * CHUNK
+    )  # what the sockets buffer past the bound at most
 
 
 @pytest.mark.parametrize("behaviour", ["trickle", "trickle-headers"])
@@ -90,12 +92,21 @@ def test_a_proxy_from_the_environment_is_held_to_the_same_budget(tmp_path: Path)
     """HTTP_PROXY makes httpx send through a transport of its own: it is wrapped like the direct one."""
     with HostileServer("huge", size=700 * CHUNK) as proxy:
         root = project(tmp_path, "http://192.0.2.1:9/v1", max_retries=0)  # reached only through the proxy
-        result = run_measured(["-C", str(root), "diff"], timeout=SECONDS,
-                              env={"TEST_ORCHESTRATOR_KEY": TEST_KEY, "HTTP_PROXY": proxy.base_url.removesuffix("/v1"),
-                                   "NO_PROXY": "", "no_proxy": ""})
+        result = run_measured(
+            ["-C", str(root), "diff"],
+            timeout=SECONDS,
+            env={
+                "TEST_ORCHESTRATOR_KEY": TEST_KEY,
+                "HTTP_PROXY": proxy.base_url.removesuffix("/v1"),
+                "NO_PROXY": "",
+                "no_proxy": "",
+            },
+        )
     assert result.exit_code == 1, result.output
-    assert "GET http://192.0.2.1:9/v1/assistants?limit=100&order=asc answered with a body over the bound" \
-        in result.stderr, result.stderr
+    assert (
+        "GET http://192.0.2.1:9/v1/assistants?limit=100&order=asc answered with a body over the bound"
+        in result.stderr
+    ), result.stderr
     assert proxy.requests == 1 and proxy.bytes_sent < MAX_RESPONSE_BYTES + 64 * CHUNK
     assert result.peak_mb < PEAK_MB, f"{result.peak_mb:.0f} MB"
 
@@ -111,7 +122,9 @@ def test_every_client_of_a_connection_shares_the_budgeted_transport(tmp_path: Pa
         root = project(tmp_path, server.base_url, timeout=7)
         loaded, _ = load_project(root)
         assert loaded is not None
-        with Connection(loaded, loaded.targets["main"], environ={"TEST_ORCHESTRATOR_KEY": TEST_KEY}) as connection:
+        with Connection(
+            loaded, loaded.targets["main"], environ={"TEST_ORCHESTRATOR_KEY": TEST_KEY}
+        ) as connection:
             copy = connection.sdk.with_options(max_retries=0)
             assert copy._client is connection.sdk._client
             assert isinstance(connection.sdk._client._transport, Budgeted)
@@ -124,6 +137,8 @@ def test_an_apply_whose_create_answers_a_huge_body_fails_that_change(tmp_path: P
         root = project(tmp_path, server.base_url, max_retries=0)
         result = run_cli(["-C", str(root), "apply", "--yes"], env={"TEST_ORCHESTRATOR_KEY": TEST_KEY})
     assert result.exit_code == 1, result.output
-    assert f"POST {server.base_url}/assistants answered with a body over the bound of {MAX_RESPONSE_BYTES:,} bytes" \
-        in result.output, result.output
+    assert (
+        f"POST {server.base_url}/assistants answered with a body over the bound of {MAX_RESPONSE_BYTES:,} bytes"
+        in result.output
+    ), result.output
     assert server.requests == 1 and TEST_KEY not in result.output

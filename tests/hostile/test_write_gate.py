@@ -64,7 +64,9 @@ def assert_clean_refusal(result: Any, *texts: str) -> None:
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 # -- 1: zip-slip through a newline in a skill archive's entry name ------------------------------------
@@ -75,7 +77,9 @@ def slip_zip(sandbox: Path) -> bytes:
     climb = "../" * 40 + (sandbox / "VICTIM").as_posix().lstrip("/")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("grammar/SKILL.md", "---\nname: Grammar\ndescription: Spanish grammar\n---\nUse it.\n")
+        archive.writestr(
+            "grammar/SKILL.md", "---\nname: Grammar\ndescription: Spanish grammar\n---\nUse it.\n"
+        )
         archive.writestr(f"grammar/x\n/{climb}", "OVERWRITTEN\n")
         archive.writestr("grammar/tables/verbs.csv", "ser,estar\n")
     return buffer.getvalue()
@@ -88,7 +92,8 @@ def agents_sandbox(sandbox: Path, served: EmulatorServer) -> Path:
 
 
 def test_a_newline_in_a_skill_entry_name_never_writes_outside_the_project(
-        agents_sandbox: Path, sdk: openai.OpenAI) -> None:
+    agents_sandbox: Path, sdk: openai.OpenAI
+) -> None:
     sandbox, project = agents_sandbox, agents_sandbox / "project"
     sdk.skills.create(files=("skill.zip", slip_zip(sandbox), "application/zip"))
     before, inside = outside(sandbox), tree(project)
@@ -96,8 +101,10 @@ def test_a_newline_in_a_skill_entry_name_never_writes_outside_the_project(
     dry = run_cli(["-C", str(project), "import", "--all-unmanaged", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "Dry run: nothing was written." in dry.stdout
-    assert "of the skill was not written: its part `x\\n` holds the control, invisible or unassigned character U+000A" \
-        in dry.stdout, dry.stdout
+    assert (
+        "of the skill was not written: its part `x\\n` holds the control, invisible or unassigned character U+000A"
+        in dry.stdout
+    ), dry.stdout
     assert outside(sandbox) == before and tree(project) == inside
 
     real = run_cli(["-C", str(project), "import", "--all-unmanaged"])
@@ -108,8 +115,9 @@ def test_a_newline_in_a_skill_entry_name_never_writes_outside_the_project(
     assert not any("\n" in p.name for p in project.rglob("*"))
 
 
-def test_the_mcp_import_tool_never_writes_outside_the_project(agents_sandbox: Path, sdk: openai.OpenAI,
-                                                             tmp_path: Path) -> None:
+def test_the_mcp_import_tool_never_writes_outside_the_project(
+    agents_sandbox: Path, sdk: openai.OpenAI, tmp_path: Path
+) -> None:
     from tests.mcp.conftest import Session, over_stdio
 
     sandbox, project = agents_sandbox, agents_sandbox / "project"
@@ -143,12 +151,21 @@ def rename_function(name: str) -> Any:
 
 @pytest.mark.parametrize("name", ["../../../VICTIM", "../../../../../../../../../../{sandbox}/VICTIM", "con"])
 def test_a_function_named_like_a_path_writes_its_schema_inside_the_project(
-        sandbox: Path, served: EmulatorServer, sdk: openai.OpenAI, name: str) -> None:
+    sandbox: Path, served: EmulatorServer, sdk: openai.OpenAI, name: str
+) -> None:
     name = name.format(sandbox=sandbox.as_posix().lstrip("/"))
     properties = {f"field_{i}": {"type": "string", "description": f"field {i}"} for i in range(20)}
-    sdk.beta.assistants.create(model="gpt-5.4", name="Big Schema", instructions="Hi.", tools=[
-        {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object",
-                                                                           "properties": properties}}}])
+    sdk.beta.assistants.create(
+        model="gpt-5.4",
+        name="Big Schema",
+        instructions="Hi.",
+        tools=[
+            {
+                "type": "function",
+                "function": {"name": "lookup", "parameters": {"type": "object", "properties": properties}},
+            }
+        ],
+    )
     with FailingProxy(served.root_url, lambda *args: None, rename_function(name)) as proxy:
         project = make_project(sandbox / "project", base_url=proxy.base_url)
         before = outside(sandbox)
@@ -174,8 +191,9 @@ def local_project(root: Path, db: str | None) -> Path:
     return root
 
 
-@pytest.mark.parametrize("db", ["{sandbox}/VICTIM", "../VICTIM", ".git/local.db", ".orchestrator/../../VICTIM",
-                                "specs/local.db"])
+@pytest.mark.parametrize(
+    "db", ["{sandbox}/VICTIM", "../VICTIM", ".git/local.db", ".orchestrator/../../VICTIM", "specs/local.db"]
+)
 def test_diff_refuses_a_local_database_outside_the_state_folder(sandbox: Path, db: str) -> None:
     db = db.format(sandbox=sandbox)
     (sandbox / "VICTIM").write_bytes(b"")  # an empty file: SQLite would make it a database
@@ -184,14 +202,19 @@ def test_diff_refuses_a_local_database_outside_the_state_folder(sandbox: Path, d
     before, inside = outside(sandbox), tree(project)
     for command in (["diff"], ["apply", "--yes"], ["list"], ["validate"]):
         result = run_cli(["-C", str(project), *command])
-        assert_clean_refusal(result, "orchestrator.yaml:", "the local database must be a file in `.orchestrator/`",
-                             "ORCHESTRATOR_LOCAL_DB")
+        assert_clean_refusal(
+            result,
+            "orchestrator.yaml:",
+            "the local database must be a file in `.orchestrator/`",
+            "ORCHESTRATOR_LOCAL_DB",
+        )
     assert outside(sandbox) == before and tree(project) == inside
     assert (sandbox / "VICTIM").read_bytes() == b""
 
 
-def test_the_local_database_moves_only_by_the_users_own_environment(sandbox: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_local_database_moves_only_by_the_users_own_environment(
+    sandbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project = local_project(sandbox / "project", ".orchestrator/dev.db")
     write(project / "specs" / "helper.yaml", "version: 1\nname: helper\nmodel: gpt-5.4\ninstructions: Hi.\n")
     result = run_cli(["-C", str(project), "apply", "--yes"])
@@ -229,8 +252,9 @@ def test_a_committed_link_in_the_state_folder_is_never_opened(sandbox: Path, nam
 # -- 4: import through a committed folder link --------------------------------------------------------
 
 
-def test_import_never_writes_through_a_committed_folder_link(sandbox: Path, served: EmulatorServer,
-                                                            sdk: openai.OpenAI) -> None:
+def test_import_never_writes_through_a_committed_folder_link(
+    sandbox: Path, served: EmulatorServer, sdk: openai.OpenAI
+) -> None:
     project = make_project(sandbox / "project", base_url=served.base_url)
     (sandbox / "outside").mkdir()
     os.symlink(sandbox / "outside", project / "templates" / "imported")
@@ -278,8 +302,9 @@ def test_init_still_appends_to_a_real_gitignore(sandbox: Path) -> None:
 # -- 25: Windows device names, links and odd names in skill folders -----------------------------------
 
 
-def test_windows_device_names_are_never_written_by_import(sandbox: Path, served: EmulatorServer,
-                                                         sdk: openai.OpenAI) -> None:
+def test_windows_device_names_are_never_written_by_import(
+    sandbox: Path, served: EmulatorServer, sdk: openai.OpenAI
+) -> None:
     project = make_project(sandbox / "project", base_url=served.base_url)
     for name in ("con", "aux", "NUL", "com1"):
         sdk.beta.assistants.create(model="gpt-5.4", name=name, instructions="Hi.")
@@ -292,13 +317,20 @@ def test_windows_device_names_are_never_written_by_import(sandbox: Path, served:
 
 def skill_project(sandbox: Path, served: EmulatorServer) -> Path:
     project = make_project(sandbox / "project", base_url=served.base_url, backend="agents")
-    write(project / "specs" / "grammar.yaml", "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\n")
-    write(project / "skills" / "grammar" / "SKILL.md", "---\nname: Grammar\ndescription: Spanish grammar\n---\nHi.\n")
+    write(
+        project / "specs" / "grammar.yaml",
+        "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\n",
+    )
+    write(
+        project / "skills" / "grammar" / "SKILL.md",
+        "---\nname: Grammar\ndescription: Spanish grammar\n---\nHi.\n",
+    )
     return project
 
 
-def test_a_link_to_a_folder_inside_a_skill_folder_is_reported_at_the_spec(sandbox: Path,
-                                                                          served: EmulatorServer) -> None:
+def test_a_link_to_a_folder_inside_a_skill_folder_is_reported_at_the_spec(
+    sandbox: Path, served: EmulatorServer
+) -> None:
     project = skill_project(sandbox, served)
     (project / "tables").mkdir()
     write(project / "tables" / "verbs.csv", "ser,estar\n")
@@ -309,7 +341,8 @@ def test_a_link_to_a_folder_inside_a_skill_folder_is_reported_at_the_spec(sandbo
 
 @pytest.mark.parametrize("name", ["notes\nsecond.md", "tab\there.md", "bidi\u202etxt.md"])
 def test_a_skill_file_name_with_a_control_character_is_refused_at_validate(
-        sandbox: Path, served: EmulatorServer, sdk: openai.OpenAI, name: str) -> None:
+    sandbox: Path, served: EmulatorServer, sdk: openai.OpenAI, name: str
+) -> None:
     project = skill_project(sandbox, served)
     write(project / "skills" / "grammar" / name, "x\n")
     for command in (["validate"], ["diff"], ["apply", "--yes"]):
@@ -318,8 +351,9 @@ def test_a_skill_file_name_with_a_control_character_is_refused_at_validate(
     assert list(sdk.skills.list()) == []
 
 
-def test_a_skill_file_name_that_is_not_utf8_is_refused_at_validate(sandbox: Path, served: EmulatorServer,
-                                                                   sdk: openai.OpenAI) -> None:
+def test_a_skill_file_name_that_is_not_utf8_is_refused_at_validate(
+    sandbox: Path, served: EmulatorServer, sdk: openai.OpenAI
+) -> None:
     project = skill_project(sandbox, served)
     with open(os.fsencode(project / "skills" / "grammar") + b"/caf\xe9.md", "wb") as handle:
         handle.write(b"x\n")
@@ -339,8 +373,9 @@ def plain_project(sandbox: Path) -> Iterator[Path]:
     yield project
 
 
-def test_diff_out_goes_where_the_user_says_but_never_through_a_project_link(sandbox: Path,
-                                                                            plain_project: Path) -> None:
+def test_diff_out_goes_where_the_user_says_but_never_through_a_project_link(
+    sandbox: Path, plain_project: Path
+) -> None:
     os.symlink(sandbox, plain_project / "plans")
     before = outside(sandbox)
     result = run_cli(["-C", str(plain_project), "diff", "--out", "plans/VICTIM"])
@@ -355,8 +390,9 @@ def test_diff_out_goes_where_the_user_says_but_never_through_a_project_link(sand
     assert result.exit_code == 2 and (plain_project / "plan.json").is_file()
 
 
-def test_text_that_is_not_unicode_is_refused_not_a_traceback(sandbox: Path, served: EmulatorServer,
-                                                            sdk: openai.OpenAI) -> None:
+def test_text_that_is_not_unicode_is_refused_not_a_traceback(
+    sandbox: Path, served: EmulatorServer, sdk: openai.OpenAI
+) -> None:
     """JSON's `\\ud800` decodes to a lone surrogate, which no spec file can hold: that object is not imported."""
     made = sdk.beta.assistants.create(model="gpt-5.4", name="Broken", instructions="Hi.")
 
@@ -373,16 +409,28 @@ def test_text_that_is_not_unicode_is_refused_not_a_traceback(sandbox: Path, serv
         assert result.exit_code == 0, result.output
         assert "not valid Unicode (a lone surrogate) at `/instructions`" in result.stdout
         result = run_cli(["-C", str(project), "import", made.id])
-        assert_clean_refusal(result, f"{made.id}: refused: holds text that is not valid Unicode", "Nothing was written")
+        assert_clean_refusal(
+            result, f"{made.id}: refused: holds text that is not valid Unicode", "Nothing was written"
+        )
     assert tree(project) == inside
 
 
 @pytest.mark.parametrize("value", [5, True, ["a"], {"a": 1}])
 @pytest.mark.parametrize("field", ["name", "function"])
-def test_a_name_that_is_not_text_is_refused_at_the_read(sandbox: Path, served: EmulatorServer, sdk: openai.OpenAI,
-                                                        field: str, value: Any) -> None:
-    sdk.beta.assistants.create(model="gpt-5.4", name="x", instructions="Hi.", tools=[
-        {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}])
+def test_a_name_that_is_not_text_is_refused_at_the_read(
+    sandbox: Path, served: EmulatorServer, sdk: openai.OpenAI, field: str, value: Any
+) -> None:
+    sdk.beta.assistants.create(
+        model="gpt-5.4",
+        name="x",
+        instructions="Hi.",
+        tools=[
+            {
+                "type": "function",
+                "function": {"name": "f", "parameters": {"type": "object", "properties": {}}},
+            }
+        ],
+    )
 
     def rewrite(method: str, path: str, status: int, body: Any) -> Any:
         if path.startswith("/v1/assistants") and isinstance(body, dict):
@@ -402,14 +450,26 @@ def test_a_name_that_is_not_text_is_refused_at_the_read(sandbox: Path, served: E
     assert tree(project) == inside
 
 
-def test_two_objects_sharing_one_schema_file_write_it_once(sandbox: Path, served: EmulatorServer,
-                                                          sdk: openai.OpenAI) -> None:
+def test_two_objects_sharing_one_schema_file_write_it_once(
+    sandbox: Path, served: EmulatorServer, sdk: openai.OpenAI
+) -> None:
     """Found by the fuzz: the same function (same large schema) on two assistants is one file, written once."""
     properties = {f"field_{i}": {"type": "string"} for i in range(25)}
     for name in ("one", "two"):
-        sdk.beta.assistants.create(model="gpt-5.4", name=name, instructions="Hi.", tools=[
-            {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object",
-                                                                               "properties": properties}}}])
+        sdk.beta.assistants.create(
+            model="gpt-5.4",
+            name=name,
+            instructions="Hi.",
+            tools=[
+                {
+                    "type": "function",
+                    "function": {
+                        "name": "lookup",
+                        "parameters": {"type": "object", "properties": properties},
+                    },
+                }
+            ],
+        )
     project = make_project(sandbox / "project", base_url=served.base_url)
     result = run_cli(["-C", str(project), "import", "--all-unmanaged"])
     assert result.exit_code == 0, result.output

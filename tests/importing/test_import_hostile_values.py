@@ -16,16 +16,20 @@ VAULT_SECRET = "vault-s3cr3t-SENTINEL-4d2e"
 
 
 def files_under(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".orchestrator" not in p.parts}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".orchestrator" not in p.parts
+    }
 
 
 @pytest.mark.parametrize("dry_run", [False, True], ids=["write", "dry-run"])
 def test_live_metadata_holding_the_api_key_is_refused_not_written(
     project: Path, sdk: openai.OpenAI, dry_run: bool
 ) -> None:
-    made = sdk.beta.assistants.create(model="gpt-5.4", name="Leaky", instructions="Be brief.",
-                                      metadata={"note": TEST_KEY, "team": "data"})
+    made = sdk.beta.assistants.create(
+        model="gpt-5.4", name="Leaky", instructions="Be brief.", metadata={"note": TEST_KEY, "team": "data"}
+    )
     before = files_under(project)
     result = run_cli(["-C", str(project), "import", made.id, *(["--dry-run"] if dry_run else [])])
     assert result.exit_code == 1, result.output
@@ -39,8 +43,9 @@ def test_a_vault_secret_in_live_instructions_is_refused(
     project: Path, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CRM_TOKEN", VAULT_SECRET)  # what a vault's `from_env: CRM_TOKEN` reads
-    made = sdk.beta.assistants.create(model="gpt-5.4", name="Leaky",
-                                      instructions=f"Call the CRM with token {VAULT_SECRET}.")
+    made = sdk.beta.assistants.create(
+        model="gpt-5.4", name="Leaky", instructions=f"Call the CRM with token {VAULT_SECRET}."
+    )
     before = files_under(project)
     result = run_cli(["-C", str(project), "import", made.id])
     assert result.exit_code == 1, result.output
@@ -56,6 +61,8 @@ def test_names_with_terminal_escapes_are_shown_escaped_on_one_line(project: Path
         assert result.exit_code == 0, result.output
         for char in ("\x1b", "\x07", "\u202e", "\x00"):
             assert char not in result.output
-        assert f'  + {made.id} "Evil\\u001b]0;owned\\u0007 \\u202eBot\\u0000\\nPWNED: fake line" -> ' \
+        assert (
+            f'  + {made.id} "Evil\\u001b]0;owned\\u0007 \\u202eBot\\u0000\\nPWNED: fake line" -> '
             in result.stdout
+        )
         assert not any(line.startswith("PWNED") for line in result.output.splitlines())

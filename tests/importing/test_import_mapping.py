@@ -206,7 +206,9 @@ def import_all(root: Path, raws: list[dict[str, Any]], backend: str) -> list[Any
     imported = []
     for raw in raws:
         name = choose_name(raw, "display", claims, layout)
-        imported.append(import_object(raw, mapping=mapping_for(backend), name=name, claims=claims, layout=layout))
+        imported.append(
+            import_object(raw, mapping=mapping_for(backend), name=name, claims=claims, layout=layout)
+        )
     return imported
 
 
@@ -469,7 +471,11 @@ def test_the_spec_file_starts_with_the_schema_modeline_and_names_its_origin(tmp_
     claims = Claims(lambda _: None)
     raw = {"id": "asst_1", "name": "Tutor", "model": "gpt-5.4", "instructions": "x"}
     item = import_object(
-        raw, mapping=mapping_for("assistants"), name="tutor", claims=claims, schema_path="../schemas/spec.schema.json"
+        raw,
+        mapping=mapping_for("assistants"),
+        name="tutor",
+        claims=claims,
+        schema_path="../schemas/spec.schema.json",
     )
     first, second = item.files[0].text.splitlines()[:2]
     assert first == "# yaml-language-server: $schema=../schemas/spec.schema.json"
@@ -484,17 +490,35 @@ def test_every_agent_field_a_spec_can_hold_is_imported_and_builds_to_the_live_es
         "multi_agent": {"enabled": True, "max_concurrent_subagents": 4},
         "experimental": {"time_awareness": True},
         "tools": [
-            {"type": "function", "name": "f", "description": "F", "parameters": SCHEMAS[1], "defer_loading": True,
-             "async": True},
+            {
+                "type": "function",
+                "name": "f",
+                "description": "F",
+                "parameters": SCHEMAS[1],
+                "defer_loading": True,
+                "async": True,
+            },
             {"type": "tool_search"},
             {"type": "programmatic_tool_calling", "enabled": False},
             {"type": "computer_use", "include_screenshots": True},
             {"type": "automations"},
-            {"type": "web_search", "allowed_domains": None, "context_size": "medium", "mode": "live",
-             "location": {"city": "Madrid", "country": "ES", "region": None, "timezone": None}},
-            {"type": "mcp", "server_label": "local", "allowed_tools": None, "connection_origin": "service",
-             "credential_id": None, "request_metadata": {}, "required": True,
-             "transport": {"type": "stdio", "command": "srv", "cwd": "/w", "args": ["-q"], "env_vars": []}},
+            {
+                "type": "web_search",
+                "allowed_domains": None,
+                "context_size": "medium",
+                "mode": "live",
+                "location": {"city": "Madrid", "country": "ES", "region": None, "timezone": None},
+            },
+            {
+                "type": "mcp",
+                "server_label": "local",
+                "allowed_tools": None,
+                "connection_origin": "service",
+                "credential_id": None,
+                "request_metadata": {},
+                "required": True,
+                "transport": {"type": "stdio", "command": "srv", "cwd": "/w", "args": ["-q"], "env_vars": []},
+            },
         ],
     }
     root = make_project(tmp_path / "project", backend="agents")

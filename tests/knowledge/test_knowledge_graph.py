@@ -20,12 +20,20 @@ def tutor(project: Path, name: str = "tutor", **fields: object) -> None:
     write(project / "specs" / "kb" / "a.md", "# A\nuno\n")
     write(project / "specs" / "kb" / "b.md", "# B\ndos\n")
     write(project / "specs" / "data" / "verbs.csv", "verb,english\nser,to be\n")
-    write_spec(project, name, tools=["file_search", "code_interpreter"], knowledge={"files": ["kb/*.md"]},
-               code_files=["data/verbs.csv"], **fields)
+    write_spec(
+        project,
+        name,
+        tools=["file_search", "code_interpreter"],
+        knowledge={"files": ["kb/*.md"]},
+        code_files=["data/verbs.csv"],
+        **fields,
+    )
 
 
 def uploads(sdk: openai.OpenAI) -> list[str]:
-    return sorted(f.filename for f in sdk.files.list(purpose="assistants") if f.filename.startswith("orchestrator--"))
+    return sorted(
+        f.filename for f in sdk.files.list(purpose="assistants") if f.filename.startswith("orchestrator--")
+    )
 
 
 def test_plan_shows_files_then_the_store_then_the_assistant_with_references_by_name(project: Path) -> None:
@@ -33,29 +41,43 @@ def test_plan_shows_files_then_the_store_then_the_assistant_with_references_by_n
     shown = cli(project, "diff")
     assert shown.exit_code == 2, shown.output
     out = shown.stdout
-    assert out.index("+ file specs/kb/a.md will be created") < out.index("+ vector_store tutor will be created") \
+    assert (
+        out.index("+ file specs/kb/a.md will be created")
+        < out.index("+ vector_store tutor will be created")
         < out.index("+ assistant tutor will be created")
+    )
     assert "+ knowledge file specs/kb/a.md (8 bytes)" in out
     assert "uses file specs/kb/a.md (created in this plan)" in out  # under the store
     assert "uses vector_store tutor (created in this plan)" in out  # under the assistant
     assert "uses file specs/data/verbs.csv (created in this plan)" in out
     assert "Plan: 5 to create" in out and TEST_KEY not in shown.output
     markdown = cli(project, "diff", "--output", "markdown").stdout
-    assert "`assistant tutor` uses vector_store tutor (created in this plan), file specs/data/verbs.csv" in markdown
+    assert (
+        "`assistant tutor` uses vector_store tutor (created in this plan), file specs/data/verbs.csv"
+        in markdown
+    )
     data = json.loads(cli(project, "diff", "--output", "json").stdout)
     assert [(c["kind"], c["name"]) for c in data["changes"]] == [
-        ("file", "specs/data/verbs.csv"), ("file", "specs/kb/a.md"), ("file", "specs/kb/b.md"),
-        ("vector_store", "tutor"), ("assistant", "tutor")]
+        ("file", "specs/data/verbs.csv"),
+        ("file", "specs/kb/a.md"),
+        ("file", "specs/kb/b.md"),
+        ("vector_store", "tutor"),
+        ("assistant", "tutor"),
+    ]
     applied = cli(project, "apply", "--yes")
     assert applied.exit_code == 0, applied.output
-    assert applied.stdout.index("file specs/kb/b.md: created") < applied.stdout.index("vector_store tutor: created") \
+    assert (
+        applied.stdout.index("file specs/kb/b.md: created")
+        < applied.stdout.index("vector_store tutor: created")
         < applied.stdout.index("assistant tutor: created")
+    )
     again = cli(project, "diff")
     assert again.exit_code == 0 and "No changes. 5 objects in sync." in again.stdout
 
 
 def test_knowledge_removed_from_a_spec_deletes_its_store_and_files_after_the_assistant(
-        project: Path, sdk: openai.OpenAI) -> None:
+    project: Path, sdk: openai.OpenAI
+) -> None:
     tutor(project)
     assert cli(project, "apply", "--yes").exit_code == 0
     write_spec(project, "tutor", tools=["code_interpreter"], code_files=["data/verbs.csv"])
@@ -66,10 +88,14 @@ def test_knowledge_removed_from_a_spec_deletes_its_store_and_files_after_the_ass
     applied = cli(project, "apply", "--yes")  # no --prune: its spec is there, the store is no orphan
     assert applied.exit_code == 0, applied.output
     out = applied.stdout
-    assert out.index("assistant tutor: updated") < out.index("vector_store tutor: deleted") \
+    assert (
+        out.index("assistant tutor: updated")
+        < out.index("vector_store tutor: deleted")
         < out.index("file specs/kb/a.md: deleted")
+    )
     assert list(sdk.vector_stores.list()) == [] and uploads(sdk) == [
-        next(name for name in uploads(sdk) if name.endswith("specs__data__verbs.csv"))]
+        next(name for name in uploads(sdk) if name.endswith("specs__data__verbs.csv"))
+    ]
     assert cli(project, "diff").exit_code == 0
 
 
@@ -86,9 +112,12 @@ def test_only_a_spec_plans_the_store_and_files_it_names(project: Path) -> None:
 
 
 def test_destroy_deletes_the_assistant_its_store_and_the_uploads_nothing_else_uses(
-        tmp_path: Path, served: EmulatorServer, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, served: EmulatorServer, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
-    project = make_project(tmp_path / "p", base_url=served.base_url, extra_environments={"prod": {"target": "main"}})
+    project = make_project(
+        tmp_path / "p", base_url=served.base_url, extra_environments={"prod": {"target": "main"}}
+    )
     tutor(project)
     assert cli(project, "apply", "--yes").exit_code == 0
     first = uploads(sdk)
@@ -101,7 +130,9 @@ def test_destroy_deletes_the_assistant_its_store_and_the_uploads_nothing_else_us
     assert uploads(sdk) == first, "prod still uses every upload"
     assert cli(project, "diff", "-e", "prod").exit_code == 0
     assert cli(project, "destroy", "--yes", "-e", "prod").exit_code == 0
-    assert uploads(sdk) == [] and list(sdk.vector_stores.list()) == [] and list(sdk.beta.assistants.list()) == []
+    assert (
+        uploads(sdk) == [] and list(sdk.vector_stores.list()) == [] and list(sdk.beta.assistants.list()) == []
+    )
 
 
 def test_a_saved_plan_is_stale_once_its_store_changed(project: Path, sdk: openai.OpenAI) -> None:
@@ -119,7 +150,8 @@ def test_a_saved_plan_is_stale_once_its_store_changed(project: Path, sdk: openai
 
 
 def test_a_second_store_claiming_a_spec_is_a_duplicate_pruned_after_the_assistant_moves(
-        project: Path, sdk: openai.OpenAI) -> None:
+    project: Path, sdk: openai.OpenAI
+) -> None:
     tutor(project)
     assert cli(project, "apply", "--yes").exit_code == 0
     [kept] = list(sdk.vector_stores.list())
@@ -141,7 +173,9 @@ def test_a_saved_plan_with_a_new_file_version_applies_exactly(project: Path, sdk
     assert cli(project, "diff", "--out", str(plan)).exit_code == 2
     changes = json.loads(plan.read_text(encoding="utf-8"))["changes"]
     assert {(c["kind"], c["action"]) for c in changes if c["name"] == "specs/kb/b.md"} == {
-        ("file", "update"), ("file", "delete")}
+        ("file", "update"),
+        ("file", "delete"),
+    }
     applied = cli(project, "apply", "--yes", str(plan))
     assert applied.exit_code == 0, applied.output
     assert len(uploads(sdk)) == 3 and cli(project, "diff").exit_code == 0
@@ -150,21 +184,33 @@ def test_a_saved_plan_with_a_new_file_version_applies_exactly(project: Path, sdk
 def test_on_the_local_target_an_upload_a_template_uses_is_never_freed(tmp_path: Path) -> None:
     """`local` serves both protocols from one database: the Agents environment's template and the assistants
     environment's store share an upload; a new version for the store leaves the template's upload alone."""
-    project = make_project(tmp_path / "p", extra_environments={"agents": {"target": "agents"}},
-                           extra_targets={"agents": {"type": "local", "protocol": "agents"}})
+    project = make_project(
+        tmp_path / "p",
+        extra_environments={"agents": {"target": "agents"}},
+        extra_targets={"agents": {"type": "local", "protocol": "agents"}},
+    )
     write(project / "specs" / "kb" / "a.md", "# A\nuno\n")
-    write_spec(project, "tutor", tools=["file_search"], knowledge={"files": ["kb/*.md"]}, environments=["dev"])
-    write(project / "specs" / "tutor-env.yaml", "version: 1\nkind: environment\nname: tutor-env\n"
-          "environments: [agents]\nfiles: [{from: kb/a.md, to: /workspace/a.md}]\n")
+    write_spec(
+        project, "tutor", tools=["file_search"], knowledge={"files": ["kb/*.md"]}, environments=["dev"]
+    )
+    write(
+        project / "specs" / "tutor-env.yaml",
+        "version: 1\nkind: environment\nname: tutor-env\n"
+        "environments: [agents]\nfiles: [{from: kb/a.md, to: /workspace/a.md}]\n",
+    )
     assert cli(project, "apply", "--yes", "-e", "agents").exit_code == 0
     reused = cli(project, "apply", "--yes")
     assert reused.exit_code == 0 and "file specs/kb/a.md: created" not in reused.stdout, reused.output
     write(project / "specs" / "kb" / "a.md", "# A\nuno, dos\n")
     shown = cli(project, "diff")
     # a new version for dev's store; the upload the template uses stays (used by another environment)
-    assert "+ file specs/kb/a.md will be created" in shown.stdout and "- file" not in shown.stdout, shown.stdout
+    assert "+ file specs/kb/a.md will be created" in shown.stdout and "- file" not in shown.stdout, (
+        shown.stdout
+    )
     assert cli(project, "apply", "--yes").exit_code == 0
     template = json.loads(cli(project, "diff", "-e", "agents", "--output", "json").stdout)
     (change,) = [c for c in template["changes"] if c["kind"] == "environment"]
     (moved,) = change["fields"]
-    assert moved["before"]["/workspace/a.md"]["from"] == "specs/kb/a.md", "the template's upload is still there"
+    assert moved["before"]["/workspace/a.md"]["from"] == "specs/kb/a.md", (
+        "the template's upload is still there"
+    )

@@ -30,11 +30,16 @@ def writes(server: EmulatorServer) -> dict[str, int]:
 
 
 def tutor(project: Path, files: list[str], **fields: object) -> None:
-    write_spec(project, "tutor", tools=["file_search", "code_interpreter"], knowledge={"files": files}, **fields)
+    write_spec(
+        project, "tutor", tools=["file_search", "code_interpreter"], knowledge={"files": files}, **fields
+    )
 
 
 def notes(project: Path, count: int = 3) -> list[Path]:
-    return [write(project / "specs" / "kb" / f"note{i}.md", f"# Note {i}\nsubjuntivo regla {i}\n") for i in range(count)]
+    return [
+        write(project / "specs" / "kb" / f"note{i}.md", f"# Note {i}\nsubjuntivo regla {i}\n")
+        for i in range(count)
+    ]
 
 
 def apply(project: Path, *extra: str) -> None:
@@ -47,7 +52,9 @@ def diff(project: Path, *extra: str):  # type: ignore[no-untyped-def]
 
 
 def project_files(sdk: openai.OpenAI) -> list[str]:
-    return sorted(f.filename for f in sdk.files.list(purpose="assistants") if f.filename.startswith("orchestrator--"))
+    return sorted(
+        f.filename for f in sdk.files.list(purpose="assistants") if f.filename.startswith("orchestrator--")
+    )
 
 
 def store_of(sdk: openai.OpenAI, assistant_name: str = "tutor") -> str:
@@ -57,8 +64,9 @@ def store_of(sdk: openai.OpenAI, assistant_name: str = "tutor") -> str:
     raise AssertionError("assistant not found")
 
 
-def test_first_apply_uploads_every_file_and_reapply_uploads_none(project: Path, served: EmulatorServer,
-                                                                 sdk: openai.OpenAI) -> None:
+def test_first_apply_uploads_every_file_and_reapply_uploads_none(
+    project: Path, served: EmulatorServer, sdk: openai.OpenAI
+) -> None:
     notes(project)
     tutor(project, ["kb/*.md"])
     reset(served)
@@ -77,8 +85,9 @@ def test_first_apply_uploads_every_file_and_reapply_uploads_none(project: Path, 
     assert diff(project).exit_code == 0
 
 
-def test_one_edited_file_costs_one_upload_and_one_replacement(project: Path, served: EmulatorServer,
-                                                              sdk: openai.OpenAI) -> None:
+def test_one_edited_file_costs_one_upload_and_one_replacement(
+    project: Path, served: EmulatorServer, sdk: openai.OpenAI
+) -> None:
     paths = notes(project)
     tutor(project, ["kb/*.md"])
     apply(project)
@@ -113,7 +122,9 @@ def test_file_removed_from_globs_is_detached_and_deleted(project: Path, sdk: ope
     assert not any("note2" in name for name in project_files(sdk))
 
 
-def test_a_file_shared_by_two_specs_is_uploaded_once(project: Path, served: EmulatorServer, sdk: openai.OpenAI) -> None:
+def test_a_file_shared_by_two_specs_is_uploaded_once(
+    project: Path, served: EmulatorServer, sdk: openai.OpenAI
+) -> None:
     notes(project, 2)
     tutor(project, ["kb/*.md"])
     write_spec(project, "coach", tools=["file_search"], knowledge={"files": ["kb/note0.md"]})
@@ -134,7 +145,9 @@ def test_a_hand_attached_file_shows_as_drift_and_is_removed(project: Path, sdk: 
     assert shown.exit_code == 2
     (change,) = [c for c in json.loads(shown.stdout)["changes"] if c["action"] != "noop"]
     assert (change["kind"], change["name"], change["drift"]) == ("vector_store", "tutor", True)
-    assert any(f["path"] == f"knowledge.files.(external) {stray.id}" and f["after"] is None for f in change["fields"])
+    assert any(
+        f["path"] == f"knowledge.files.(external) {stray.id}" and f["after"] is None for f in change["fields"]
+    )
     apply(project)
     assert [f.id for f in sdk.vector_stores.files.list(store_of(sdk))] != [stray.id]
     assert stray.id not in {f.id for f in sdk.vector_stores.files.list(store_of(sdk))}
@@ -177,7 +190,8 @@ def test_attach_that_races_ingestion_is_retried(tmp_path: Path, monkeypatch: pyt
 
 @pytest.mark.parametrize("seed", [2, 7, 11])
 def test_an_apply_that_succeeds_under_faults_leaves_everything_converged(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
     """Faults (lost responses included) hit uploads, stores and attaches; an apply that exits 0
     must have left live state exactly as planned: no duplicate files or stores, diff clean."""
     from tests.support.projects import make_project
@@ -188,8 +202,12 @@ def test_an_apply_that_succeeds_under_faults_leaves_everything_converged(
         for i in range(1, 6):
             write(project / "specs" / "kn" / f"f{i}.md", f"# note {i}\nsubjuntivo {i}\n")
         for i in range(12):
-            write_spec(project, f"s{i}", tools=["file_search"],
-                       knowledge={"files": [f"kn/f{i % 5 + 1}.md", f"kn/f{(i + 1) % 5 + 1}.md"]})
+            write_spec(
+                project,
+                f"s{i}",
+                tools=["file_search"],
+                knowledge={"files": [f"kn/f{i % 5 + 1}.md", f"kn/f{(i + 1) % 5 + 1}.md"]},
+            )
         httpx2.post(server.root_url + ADMIN_FAULTS_PATH, json={"fault_rate": 0.25, "seed": seed})
         succeeded = False
         for _ in range(8):
@@ -252,7 +270,9 @@ def test_pruning_an_orphan_deletes_its_vector_store(project: Path, sdk: openai.O
     assert project_files(sdk) == []
 
 
-def test_knowledge_referencing_an_existing_vector_store_is_kept_as_a_reference(project: Path, sdk: openai.OpenAI) -> None:
+def test_knowledge_referencing_an_existing_vector_store_is_kept_as_a_reference(
+    project: Path, sdk: openai.OpenAI
+) -> None:
     store = sdk.vector_stores.create(name="shared")
     write_spec(project, "tutor", tools=["file_search"], knowledge={"vector_store_id": store.id})
     apply(project)

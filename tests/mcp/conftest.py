@@ -85,11 +85,18 @@ class Session:
 Scenario = Callable[[Session], Awaitable[Any]]
 
 
-def over_stdio(project: Path, scenario: Scenario, *flags: str, errlog: Path, env: dict[str, str] | None = None,
-               seen: Seen | None = None) -> Any:
+def over_stdio(
+    project: Path,
+    scenario: Scenario,
+    *flags: str,
+    errlog: Path,
+    env: dict[str, str] | None = None,
+    seen: Seen | None = None,
+) -> Any:
     """Start `orchestrator mcp FLAGS` on stdio, run the scenario against it, stop it."""
-    params = StdioServerParameters(command=sys.executable, args=command(project, *flags)[1:],
-                                   env=env or server_env(), cwd=str(project))
+    params = StdioServerParameters(
+        command=sys.executable, args=command(project, *flags)[1:], env=env or server_env(), cwd=str(project)
+    )
 
     async def main() -> Any:
         with errlog.open("a", encoding="utf-8") as log:
@@ -100,10 +107,18 @@ def over_stdio(project: Path, scenario: Scenario, *flags: str, errlog: Path, env
 
 
 @contextmanager
-def http_server(project: Path, *flags: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, list[str]]]:
+def http_server(
+    project: Path, *flags: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, list[str]]]:
     """`orchestrator mcp --http --port 0 FLAGS` as a subprocess; yields its URL and its stderr lines so far."""
-    process = subprocess.Popen(command(project, "--http", "--port", "0", *flags), env=env or server_env(),
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command(project, "--http", "--port", "0", *flags),
+        env=env or server_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: queue.Queue[str] = queue.Queue()
     stderr: list[str] = []
 
@@ -146,8 +161,10 @@ def over_http(url: str, scenario: Scenario, *, key: str | None = None, seen: See
 
     async def main() -> Any:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
-        async with httpx2.AsyncClient(headers=headers, timeout=60) as http, \
-                Client(streamable_http_client(url, http_client=http), read_timeout_seconds=60) as client:
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=60) as http,
+            Client(streamable_http_client(url, http_client=http), read_timeout_seconds=60) as client,
+        ):
             return await scenario(Session(client, seen or Seen()))
 
     return asyncio.run(main())

@@ -13,18 +13,28 @@ from tests.support.projects import REPO, run_cli
 
 def _python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_help_imports_neither_the_mcp_sdk_nor_openai(tmp_path: Path) -> None:
-    result = _python("""\
+    result = _python(
+        """\
         import sys
         from orchestrator.cli import main
         main(['--help'])
         main(['mcp', '--help'])
         print(sorted(m for m in sys.modules if m.split('.')[0] in ('mcp', 'mcp_types', 'openai', 'pydantic')))
-        """, tmp_path)
+        """,
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "Serve the project as MCP tools" in result.stdout and "--allow-apply" in result.stdout
     assert result.stdout.strip().splitlines()[-1] == "[]"
@@ -40,12 +50,15 @@ def test_the_package_imports_the_sdk_not_itself() -> None:
 
 
 def test_a_missing_sdk_says_how_to_install_it(project: Path) -> None:
-    result = _python(f"""\
+    result = _python(
+        f"""\
         import sys
         sys.modules['mcp'] = None  # as if the SDK were not installed
         from orchestrator.cli import main
         sys.exit(main(['-C', {str(project)!r}, 'mcp']))
-        """, project)
+        """,
+        project,
+    )
     assert result.returncode == 1
     assert "needs the MCP SDK, which is not installed: pip install 'mcp>=2.3,<3'" in result.stderr
     assert "Traceback" not in result.stderr

@@ -13,8 +13,9 @@ from tests.mcp.conftest import Session, over_stdio
 from tests.revisions.conftest import build_history, new_repo
 
 
-def test_history_tool_returns_the_cli_json(tmp_path: Path, served: EmulatorServer, errlog: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_history_tool_returns_the_cli_json(
+    tmp_path: Path, served: EmulatorServer, errlog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
     for role in ("AUTHOR", "COMMITTER"):
@@ -26,7 +27,9 @@ def test_history_tool_returns_the_cli_json(tmp_path: Path, served: EmulatorServe
     cli = json.loads(repo.cli("history", "tutor", "-o", "json").stdout)
 
     async def scenario(session: Session) -> tuple:
-        return await session.ok("history", {"name": "tutor"}), await session.call("history", {"name": "nobody"})
+        return await session.ok("history", {"name": "tutor"}), await session.call(
+            "history", {"name": "nobody"}
+        )
 
     data, (failed, problem) = over_stdio(repo.project, scenario, errlog=errlog)
     assert data == cli

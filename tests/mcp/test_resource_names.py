@@ -26,7 +26,12 @@ def test_resources_are_named_by_spec_name_and_every_listed_one_reads(project: Pa
         return listed, payload, source
 
     listed, payload, source = over_stdio(project, scenario, errlog=errlog)
-    assert listed == ["payload://broken", "payload://support-agent", "project://environments",
-                      "spec://broken", "spec://support-agent"]
+    assert listed == [
+        "payload://broken",
+        "payload://support-agent",
+        "project://environments",
+        "spec://broken",
+        "spec://support-agent",
+    ]
     assert json.loads(payload) == cli_payload
     assert source == (project / "specs" / "support.yaml").read_text(encoding="utf-8")

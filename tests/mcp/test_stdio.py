@@ -63,8 +63,14 @@ def test_diff_then_apply_by_plan_id_makes_live_match(project: Path, sdk: openai.
     assert plan["summary"] == {"create": 2, "update": 0, "delete": 0, "noop": 0}
     assert [c["name"] for c in plan["changes"]] == ["grader", "tutor"]
     assert applied["ok"] is True and applied["summary"]["created"] == 2
-    live = {a.name: a.id for a in owned_by(sdk, "test-project/dev/tutor") + owned_by(sdk, "test-project/dev/grader")}
-    assert {o["name"]: o["id"] for o in applied["outcomes"]} == {"tutor": live["tutor"], "grader": live["grader"]}
+    live = {
+        a.name: a.id
+        for a in owned_by(sdk, "test-project/dev/tutor") + owned_by(sdk, "test-project/dev/grader")
+    }
+    assert {o["name"]: o["id"] for o in applied["outcomes"]} == {
+        "tutor": live["tutor"],
+        "grader": live["grader"],
+    }
     assert again["summary"]["noop"] == 2 and again["plan_id"] != plan["plan_id"]
     assert {r["name"]: r["status"] for r in listed["specs"]} == {"grader": "in sync", "tutor": "in sync"}
 
@@ -77,8 +83,9 @@ def test_the_diff_plan_is_the_cli_plan(project: Path, errlog: Path) -> None:
         return await session.ok("diff")
 
     data = over_stdio(project, scenario, errlog=errlog)
-    assert {k: v for k, v in data.items() if k not in ("plan_id", "diagnostics")} == \
-        {k: v for k, v in cli.items() if k != "diagnostics"}
+    assert {k: v for k, v in data.items() if k not in ("plan_id", "diagnostics")} == {
+        k: v for k, v in cli.items() if k != "diagnostics"
+    }
 
 
 def test_apply_is_refused_without_allow_apply(project: Path, sdk: openai.OpenAI, errlog: Path) -> None:
@@ -101,7 +108,9 @@ def test_a_stale_plan_is_refused_and_changes_nothing(project: Path, sdk: openai.
 
     async def scenario(session: Session) -> tuple:
         plan = await session.ok("diff")
-        sdk.beta.assistants.update(live.id, instructions="Edited by hand in the dashboard.")  # live state moves
+        sdk.beta.assistants.update(
+            live.id, instructions="Edited by hand in the dashboard."
+        )  # live state moves
         stale = await session.fails("apply", {"plan_id": plan["plan_id"]})
         fresh = await session.ok("diff")
         return plan, stale, fresh
@@ -129,8 +138,9 @@ def test_apply_takes_only_plan_ids_this_server_returned(project: Path, errlog: P
     assert "already applied" in twice["error"]
 
 
-def test_a_tool_error_is_an_error_result_and_the_server_goes_on(project: Path, sdk: openai.OpenAI,
-                                                               errlog: Path) -> None:
+def test_a_tool_error_is_an_error_result_and_the_server_goes_on(
+    project: Path, sdk: openai.OpenAI, errlog: Path
+) -> None:
     write(project / "specs" / "broken.yaml", "version: 1\nname: broken\nmodel: [\n")
 
     async def scenario(session: Session) -> tuple:
@@ -155,18 +165,28 @@ def test_render_and_the_resources_show_sources_payloads_and_environments(project
 
     async def scenario(session: Session) -> tuple:
         listed = [str(r.uri) for r in (await session.client.list_resources()).resources]
-        templates = [t.uri_template for t in (await session.client.list_resource_templates()).resource_templates]
+        templates = [
+            t.uri_template for t in (await session.client.list_resource_templates()).resource_templates
+        ]
         rendered = await session.ok("render", {"name": "tutor"})
         missing = None
         try:
             await session.read("spec://nope")
         except MCPError as error:
             missing = error.error.message
-        return (listed, templates, rendered, await session.read("spec://tutor"), await session.read("payload://tutor"),
-                await session.read("project://environments"), missing)
+        return (
+            listed,
+            templates,
+            rendered,
+            await session.read("spec://tutor"),
+            await session.read("payload://tutor"),
+            await session.read("project://environments"),
+            missing,
+        )
 
-    listed, templates, rendered, source, payload, environments, missing = over_stdio(project, scenario,
-                                                                                     errlog=errlog)
+    listed, templates, rendered, source, payload, environments, missing = over_stdio(
+        project, scenario, errlog=errlog
+    )
     assert set(listed) == {"spec://tutor", "payload://tutor", "project://environments"}
     assert set(templates) == {"spec://{name}", "payload://{name}{?environment}"}
     assert rendered["payload"] == cli_payload and rendered["backend"] == "assistants"
@@ -175,17 +195,25 @@ def test_render_and_the_resources_show_sources_payloads_and_environments(project
     assert "unknown spec `nope`" in missing
     envs = json.loads(environments)
     assert envs["default_environment"] == "dev"
-    assert envs["environments"][0] == {"name": "dev", "target": "main", "backend": "assistants",
-                                       "target_type": "assistants", "vars": {}}
+    assert envs["environments"][0] == {
+        "name": "dev",
+        "target": "main",
+        "backend": "assistants",
+        "target_type": "assistants",
+        "vars": {},
+    }
 
 
 def test_send_message_runs_the_bound_handler(project: Path, package: str, errlog: Path) -> None:
     deployed = deploy_helper(project, package)
 
     async def scenario(session: Session) -> tuple:
-        first = await session.ok("send_message", {"name": deployed.spec, "message": '/call add {"a": 2, "b": 40}'})
-        second = await session.ok("send_message", {"name": deployed.spec, "message": "again",
-                                                    "thread_id": first["thread_id"]})
+        first = await session.ok(
+            "send_message", {"name": deployed.spec, "message": '/call add {"a": 2, "b": 40}'}
+        )
+        second = await session.ok(
+            "send_message", {"name": deployed.spec, "message": "again", "thread_id": first["thread_id"]}
+        )
         return first, second
 
     first, second = over_stdio(project, scenario, errlog=errlog)
@@ -196,19 +224,24 @@ def test_send_message_runs_the_bound_handler(project: Path, package: str, errlog
     assert second["thread_id"] == first["thread_id"] and second["reply"] == "echo: again"
 
 
-def test_send_message_talks_to_an_agent_on_an_agents_target(agents_project: Path, package: str,
-                                                            errlog: Path) -> None:
+def test_send_message_talks_to_an_agent_on_an_agents_target(
+    agents_project: Path, package: str, errlog: Path
+) -> None:
     deployed = deploy_helper(agents_project, package, kind="agent")
 
     async def scenario(session: Session) -> dict:
-        return await session.ok("send_message", {"name": deployed.spec, "message": '/call greet {"name": "Ana"}'})
+        return await session.ok(
+            "send_message", {"name": deployed.spec, "message": '/call greet {"name": "Ana"}'}
+        )
 
     reply = over_stdio(agents_project, scenario, errlog=errlog)
     assert reply["reply"] == "greet returned hola, Ana"
     assert [c["name"] for c in reply["tool_calls"]] == ["greet"]
 
 
-def test_import_is_a_dry_run_unless_asked_and_allowed(project: Path, sdk: openai.OpenAI, errlog: Path) -> None:
+def test_import_is_a_dry_run_unless_asked_and_allowed(
+    project: Path, sdk: openai.OpenAI, errlog: Path
+) -> None:
     made = sdk.beta.assistants.create(model="gpt-5.4", name="Legacy Bot", instructions="Be brief.")
 
     async def scenario(session: Session) -> tuple:
@@ -249,7 +282,9 @@ def test_no_result_carries_the_secret(project: Path, sdk: openai.OpenAI, package
         await session.call("apply", {"plan_id": TEST_KEY})
         await session.call("import", {"all_unmanaged": True})
         await session.call("send_message", {"name": deployed.spec, "message": f"repeat {TEST_KEY}"})
-        await session.call("send_message", {"name": deployed.spec, "message": f'/call shout {{"word": "{TEST_KEY}"}}'})
+        await session.call(
+            "send_message", {"name": deployed.spec, "message": f'/call shout {{"word": "{TEST_KEY}"}}'}
+        )
         await session.call("send_message", {"name": TEST_KEY, "message": "hi"})
         for uri in ("spec://leaky", "payload://leaky", "project://environments"):
             await session.read(uri)
@@ -261,25 +296,40 @@ def test_no_result_carries_the_secret(project: Path, sdk: openai.OpenAI, package
     assert TEST_KEY not in errlog.read_text(encoding="utf-8")
 
 
-def test_send_message_reports_a_reached_spend_limit_as_a_structured_error(agents_project: Path, package: str,
-                                                                          errlog: Path) -> None:
+def test_send_message_reports_a_reached_spend_limit_as_a_structured_error(
+    agents_project: Path, package: str, errlog: Path
+) -> None:
     deployed = deploy_helper(agents_project, package, kind="agent")
 
     async def scenario(session: Session) -> tuple:
-        stopped = await session.fails("send_message", {"name": deployed.spec, "message": "/words 1000",
-                                                       "spend_limit_usd": 0.01})
-        resumed = await session.ok("send_message", {"name": deployed.spec, "message": "hi",
-                                                    "thread_id": stopped["thread_id"], "spend_limit_usd": 0.05})
-        refused = await session.client.call_tool("send_message", {"name": deployed.spec, "message": "hi",
-                                                                  "spend_limit_usd": 0})
+        stopped = await session.fails(
+            "send_message", {"name": deployed.spec, "message": "/words 1000", "spend_limit_usd": 0.01}
+        )
+        resumed = await session.ok(
+            "send_message",
+            {
+                "name": deployed.spec,
+                "message": "hi",
+                "thread_id": stopped["thread_id"],
+                "spend_limit_usd": 0.05,
+            },
+        )
+        refused = await session.client.call_tool(
+            "send_message", {"name": deployed.spec, "message": "hi", "spend_limit_usd": 0}
+        )
         return stopped, resumed, refused
 
     stopped, resumed, refused = over_stdio(agents_project, scenario, errlog=errlog)
     assert stopped["status"] == "budget_reached"
     assert stopped["spend_control"] == {"consumed_cents": 1, "limit_cents": 1}
-    assert stopped["error"] == (f"session {stopped['thread_id']} reached its spend limit of $0.01 (spent $0.01); "
-                                "raise it with the spend_limit_usd argument (and this thread_id) or "
-                                "session.spend_limit_usd")
-    assert resumed["reply"] == "echo: hi" and resumed["spend_control"] == {"consumed_cents": 1, "limit_cents": 5}
+    assert stopped["error"] == (
+        f"session {stopped['thread_id']} reached its spend limit of $0.01 (spent $0.01); "
+        "raise it with the spend_limit_usd argument (and this thread_id) or "
+        "session.spend_limit_usd"
+    )
+    assert resumed["reply"] == "echo: hi" and resumed["spend_control"] == {
+        "consumed_cents": 1,
+        "limit_cents": 5,
+    }
     # the input schema says gt 0: the MCP SDK refuses the call before the tool runs
     assert refused.is_error and "spend_limit_usd" in refused.content[0].text

@@ -46,20 +46,32 @@ def deploy(project: Path, package: str) -> str:
     add_python_path(project, ["pyhandlers"])
     write_handlers(project, package, NOISY)
     tools = f"{package}.tools"
-    write_spec(project, "helper", functions=[
-        function("noisy", f"{tools}:noisy", {}, []),
-        function("hang", f"{tools}:hang", {"seconds": {"type": "number"}}, ["seconds"]),
-    ])
+    write_spec(
+        project,
+        "helper",
+        functions=[
+            function("noisy", f"{tools}:noisy", {}, []),
+            function("hang", f"{tools}:hang", {"seconds": {"type": "number"}}, ["seconds"]),
+        ],
+    )
     applied = run_cli(["-C", str(project), "apply", "--yes"])
     assert applied.exit_code == 0, applied.output
     return "helper"
 
 
-def exchange(project: Path, messages: list[dict[str, Any]], until_id: int, timeout: float = 60) -> tuple[list[str], str]:
+def exchange(
+    project: Path, messages: list[dict[str, Any]], until_id: int, timeout: float = 60
+) -> tuple[list[str], str]:
     """Raw JSON-RPC over the server's stdin/stdout: every line it wrote to stdout, and its stderr."""
     errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed after the process ends
-    process = subprocess.Popen(command(project), env=server_env(), cwd=str(project), stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=errors)
+    process = subprocess.Popen(
+        command(project),
+        env=server_env(),
+        cwd=str(project),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=errors,
+    )
     assert process.stdin is not None and process.stdout is not None
     lines: list[str] = []
     try:
@@ -93,17 +105,28 @@ def exchange(project: Path, messages: list[dict[str, Any]], until_id: int, timeo
 
 def handshake() -> list[dict[str, Any]]:
     return [
-        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-         "params": {"protocolVersion": "2025-06-18", "capabilities": {},
-                    "clientInfo": {"name": "raw-test", "version": "1"}}},
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "raw-test", "version": "1"},
+            },
+        },
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
     ]
 
 
 def test_handler_prints_never_reach_the_protocol_stream_and_are_redacted(project: Path, package: str) -> None:
     spec = deploy(project, package)
-    call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
-            "params": {"name": "send_message", "arguments": {"name": spec, "message": "/call noisy {}"}}}
+    call = {
+        "jsonrpc": "2.0",
+        "id": 2,
+        "method": "tools/call",
+        "params": {"name": "send_message", "arguments": {"name": spec, "message": "/call noisy {}"}},
+    }
     lines, stderr = exchange(project, [*handshake(), call], until_id=2)
     messages = [json.loads(line) for line in lines]  # every line on stdout is a JSON-RPC message
     assert all(m.get("jsonrpc") == "2.0" for m in messages)
@@ -120,11 +143,13 @@ def test_send_message_timeout_bounds_a_hanging_handler(project: Path, package: s
 
     async def scenario(session: Session) -> tuple[float, dict]:
         started = time.monotonic()
-        failed = await session.fails("send_message", {"name": spec, "message": '/call hang {"seconds": 60}',
-                                                      "timeout": 2})
+        failed = await session.fails(
+            "send_message", {"name": spec, "message": '/call hang {"seconds": 60}', "timeout": 2}
+        )
         elapsed = time.monotonic() - started
-        again = await session.ok("send_message", {"name": spec, "message": "still there?",
-                                                  "thread_id": failed["thread_id"]})
+        again = await session.ok(
+            "send_message", {"name": spec, "message": "still there?", "thread_id": failed["thread_id"]}
+        )
         return elapsed, {"failed": failed, "again": again}
 
     elapsed, data = over_stdio(project, scenario, errlog=errlog)

@@ -16,7 +16,9 @@ from tests.conftest import TEST_KEY
 from tests.support.projects import REPO, run_cli
 from tests.support.projects import run_in as cli
 
-CALL = '/call generate_exercise {"topic": "subjuntivo", "level": "B1", "kind": "fill_in_the_blank", "count": 2}'
+CALL = (
+    '/call generate_exercise {"topic": "subjuntivo", "level": "B1", "kind": "fill_in_the_blank", "count": 2}'
+)
 UNDEPLOYED = "is not deployed to target `local-agents`"
 ACCEPTED = [("/functions/0/strict", 16), ("/functions/1/strict", 21), ("/temperature", 23)]
 
@@ -51,8 +53,11 @@ def test_without_accept_every_run_list_and_diff_repeats_the_warnings(clone: Path
     """The friction itself: with nothing to acknowledge them, the same three warnings come every time."""
     set_accept(clone, "agents", None)
     assert cli(clone, "apply", "-e", "agents", "--yes").exit_code == 0
-    for args in (["diff", "-e", "agents"], ["list", "-e", "agents"],
-                 ["run", "spanish-tutor", "-e", "agents", "-m", CALL]):
+    for args in (
+        ["diff", "-e", "agents"],
+        ["list", "-e", "agents"],
+        ["run", "spanish-tutor", "-e", "agents", "-m", CALL],
+    ):
         result = cli(clone, *args)
         assert result.exit_code == 0, result.output
         assert result.stderr.count(UNDEPLOYED) == 3, (args, result.stderr)
@@ -62,8 +67,10 @@ def test_accepted_differences_are_summarised_once_and_not_repeated(clone: Path) 
     validated = cli(clone, "validate", "-e", "agents")
     assert validated.exit_code == 0, validated.output
     assert "warning" not in validated.stderr
-    assert ("3 accepted differences in environment agents (see orchestrator.yaml:17; `diff -o json` lists them)"
-            in validated.stderr)
+    assert (
+        "3 accepted differences in environment agents (see orchestrator.yaml:17; `diff -o json` lists them)"
+        in validated.stderr
+    )
 
     plan = cli(clone, "diff", "-e", "agents", "-o", "json")
     assert plan.exit_code == 2, plan.output
@@ -71,14 +78,19 @@ def test_accepted_differences_are_summarised_once_and_not_repeated(clone: Path) 
     found = json.loads(plan.stdout)["diagnostics"]
     assert sorted((d["pointer"], d["line"]) for d in found) == ACCEPTED  # the plan keeps them, for reviewers
     assert {d["code"] for d in found} == {"undeployed"}
-    assert {d["hint"] for d in found} == {"accepted in environment `agents` (orchestrator.yaml:18)",
-                                          "accepted in environment `agents` (orchestrator.yaml:19)"}
+    assert {d["hint"] for d in found} == {
+        "accepted in environment `agents` (orchestrator.yaml:18)",
+        "accepted in environment `agents` (orchestrator.yaml:19)",
+    }
 
     applied = cli(clone, "apply", "-e", "agents", "--yes")
     assert applied.exit_code == 0, applied.output
     assert UNDEPLOYED not in applied.stderr
-    for args in (["diff", "-e", "agents"], ["list", "-e", "agents"],
-                 ["run", "spanish-tutor", "-e", "agents", "-m", CALL]):
+    for args in (
+        ["diff", "-e", "agents"],
+        ["list", "-e", "agents"],
+        ["run", "spanish-tutor", "-e", "agents", "-m", CALL],
+    ):
         result = cli(clone, *args)
         assert result.exit_code == 0, result.output
         assert "warning" not in result.stderr, (args, result.stderr)
@@ -95,11 +107,17 @@ def test_the_repos_agents_and_prod_environments_validate_without_warnings() -> N
 def test_an_acceptance_covers_only_its_spec_and_environment(clone: Path) -> None:
     analyst = yaml.safe_load((clone / "specs" / "retail-analyst.yaml").read_text(encoding="utf-8"))
     analyst["temperature"] = 0.2
-    (clone / "specs" / "retail-analyst.yaml").write_text(yaml.safe_dump(analyst, sort_keys=False), encoding="utf-8")
+    (clone / "specs" / "retail-analyst.yaml").write_text(
+        yaml.safe_dump(analyst, sort_keys=False), encoding="utf-8"
+    )
     result = cli(clone, "validate", "-e", "agents", "-o", "json")
     assert result.exit_code == 0, result.output
     [left] = json.loads(result.stdout)
-    assert (left["file"], left["pointer"], left["code"]) == ("specs/retail-analyst.yaml", "/temperature", "undeployed")
+    assert (left["file"], left["pointer"], left["code"]) == (
+        "specs/retail-analyst.yaml",
+        "/temperature",
+        "undeployed",
+    )
     # the same field accepted for every spec of the environment
     set_accept(clone, "agents", [{"field": "temperature"}, {"field": "functions/*/strict"}])
     quiet = cli(clone, "validate", "-e", "agents")
@@ -116,9 +134,11 @@ def test_a_spec_edit_that_leaves_an_acceptance_covering_nothing_is_reported(clon
     tutor.write_text(tutor.read_text(encoding="utf-8").replace("temperature: 0.7\n", ""), encoding="utf-8")
     result = cli(clone, "validate", "-e", "agents")
     assert result.exit_code == 0, result.output
-    assert ("orchestrator.yaml:18:9: warning: accepted difference `temperature` of spec `spanish-tutor` matches "
-            "no warning in environment `agents` (target `local-agents`) [/environments/agents/accept/0]"
-            in result.stderr)
+    assert (
+        "orchestrator.yaml:18:9: warning: accepted difference `temperature` of spec `spanish-tutor` matches "
+        "no warning in environment `agents` (target `local-agents`) [/environments/agents/accept/0]"
+        in result.stderr
+    )
     assert "2 accepted differences in environment agents" in result.stderr
 
 

@@ -30,10 +30,18 @@ def plan_of(root: Path) -> dict[str, Any]:
 
 
 def test_files_go_below_their_globs_fixed_folder(root: Path) -> None:
-    write_spec(root, "helper", tools=["file_search", "code_interpreter"],
-               knowledge={"files": ["notes/**/*.md"]}, code_files=["tables/verbs.csv", "tables/*/nouns.csv"])
+    write_spec(
+        root,
+        "helper",
+        tools=["file_search", "code_interpreter"],
+        knowledge={"files": ["notes/**/*.md"]},
+        code_files=["tables/verbs.csv", "tables/*/nouns.csv"],
+    )
     changes = plan_of(root)
-    files = {to: meta["from"] for to, meta in changes[("environment", "helper")]["apply"]["essence"]["files"].items()}
+    files = {
+        to: meta["from"]
+        for to, meta in changes[("environment", "helper")]["apply"]["essence"]["files"].items()
+    }
     assert files == {
         "/workspace/knowledge/grammar/a.md": "specs/notes/grammar/a.md",
         "/workspace/knowledge/vocab/b.md": "specs/notes/vocab/b.md",
@@ -47,12 +55,16 @@ def test_files_go_below_their_globs_fixed_folder(root: Path) -> None:
 
 
 def test_two_files_for_one_workspace_path_are_an_error_naming_both(root: Path) -> None:
-    write_spec(root, "helper", tools=["file_search"], knowledge={"files": ["notes/grammar/*.md", "notes/vocab/*.md"]})
+    write_spec(
+        root, "helper", tools=["file_search"], knowledge={"files": ["notes/grammar/*.md", "notes/vocab/*.md"]}
+    )
     write(root / "specs" / "notes" / "vocab" / "a.md", "# other A\n")
     result = run_cli(["-C", str(root), "validate"])
     assert result.exit_code == 1
-    assert ("`specs/notes/grammar/a.md` and `specs/notes/vocab/a.md` both go to `/workspace/knowledge/a.md`"
-            in result.stderr)
+    assert (
+        "`specs/notes/grammar/a.md` and `specs/notes/vocab/a.md` both go to `/workspace/knowledge/a.md`"
+        in result.stderr
+    )
     assert "[/knowledge/files]" in result.stderr and "one pattern of their common folder" in result.stderr
 
 
@@ -66,8 +78,15 @@ def test_code_interpreter_alone_gets_an_empty_environment_to_run_commands_in(roo
 
 
 def test_with_an_explicit_environment_the_tools_map_into_it(root: Path) -> None:
-    write_yaml(root / "specs" / "shared.yaml", {"version": 1, "kind": "environment", "name": "shared",
-                                                "files": [{"from": "notes/top.md", "to": "/workspace/top.md"}]})
+    write_yaml(
+        root / "specs" / "shared.yaml",
+        {
+            "version": 1,
+            "kind": "environment",
+            "name": "shared",
+            "files": [{"from": "notes/top.md", "to": "/workspace/top.md"}],
+        },
+    )
     write_spec(root, "helper", tools=["file_search", "code_interpreter"], environment="shared")
     changes = plan_of(root)
     assert ("environment", "helper") not in changes
@@ -87,12 +106,20 @@ def test_file_search_without_files_or_environment_is_a_warning_not_a_silent_drop
 
 
 def test_chunking_is_a_warning_and_knowledge_by_store_id_an_error(root: Path) -> None:
-    write_spec(root, "helper", tools=["file_search"],
-               knowledge={"files": ["notes/top.md"], "chunking": {"max_chunk_size_tokens": 800,
-                                                                  "chunk_overlap_tokens": 400}})
+    write_spec(
+        root,
+        "helper",
+        tools=["file_search"],
+        knowledge={
+            "files": ["notes/top.md"],
+            "chunking": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400},
+        },
+    )
     result = run_cli(["-C", str(root), "validate", "--output", "json"])
     assert result.exit_code == 0, result.output
-    assert [(d["pointer"], d["severity"]) for d in json.loads(result.stdout)] == [("/knowledge/chunking", "warning")]
+    assert [(d["pointer"], d["severity"]) for d in json.loads(result.stdout)] == [
+        ("/knowledge/chunking", "warning")
+    ]
     write_spec(root, "helper", tools=["file_search"], knowledge={"vector_store_id": "vs_1"})
     bad = run_cli(["-C", str(root), "validate"])
     assert bad.exit_code == 1 and "[/knowledge/vector_store_id]" in bad.stderr
@@ -101,8 +128,13 @@ def test_chunking_is_a_warning_and_knowledge_by_store_id_an_error(root: Path) ->
 def test_the_same_spec_on_an_assistants_target_keeps_its_tools_and_files(tmp_path: Path) -> None:
     project = make_project(tmp_path / "assistants")
     write(project / "specs" / "notes" / "top.md", "# top\n")
-    write_spec(project, "helper", tools=["file_search", "code_interpreter"], knowledge={"files": ["notes/top.md"]},
-               temperature=0.5)
+    write_spec(
+        project,
+        "helper",
+        tools=["file_search", "code_interpreter"],
+        knowledge={"files": ["notes/top.md"]},
+        temperature=0.5,
+    )
     result = run_cli(["-C", str(project), "render", "helper", "-o", "json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)

@@ -21,11 +21,19 @@ from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
 from tests.support.projects import REPO, run_in, write
 
-LINE = ("Reference files are in /workspace/knowledge/ and data files in /workspace/data/; "
-        "read them with shell commands.")
-CALL = '/call generate_exercise {"topic": "subjuntivo", "level": "B1", "kind": "fill_in_the_blank", "count": 2}'
+LINE = (
+    "Reference files are in /workspace/knowledge/ and data files in /workspace/data/; "
+    "read them with shell commands."
+)
+CALL = (
+    '/call generate_exercise {"topic": "subjuntivo", "level": "B1", "kind": "fill_in_the_blank", "count": 2}'
+)
 ON_AGENTS = ["-e", "dev", "-t", "local-agents"]
-TEMPLATE_FILES = ["/workspace/data/verbs.csv", "/workspace/knowledge/subjuntivo.md", "/workspace/knowledge/vocabulario.md"]
+TEMPLATE_FILES = [
+    "/workspace/data/verbs.csv",
+    "/workspace/knowledge/subjuntivo.md",
+    "/workspace/knowledge/vocabulario.md",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -51,8 +59,10 @@ cli = partial(run_in, hidden=(TEST_KEY,))
 @contextmanager
 def live(root: Path) -> Iterator[openai.OpenAI]:
     """The SDK on a server over the clone's embedded database (what `local` and `local-agents` use)."""
-    with EmulatorServer(root / ".orchestrator" / "local.db") as server, \
-            openai.OpenAI(base_url=server.base_url, api_key=TEST_KEY, max_retries=0) as sdk:
+    with (
+        EmulatorServer(root / ".orchestrator" / "local.db") as server,
+        openai.OpenAI(base_url=server.base_url, api_key=TEST_KEY, max_retries=0) as sdk,
+    ):
         yield sdk
 
 
@@ -82,27 +92,38 @@ def edit_tutor(root: Path, **changes: Any) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
-def test_the_repo_tutor_validates_on_an_agents_target_with_a_warning_per_undeployed_field(clone: Path) -> None:
+def test_the_repo_tutor_validates_on_an_agents_target_with_a_warning_per_undeployed_field(
+    clone: Path,
+) -> None:
     result = cli(clone, "validate", *ON_AGENTS, "--output", "json")
     assert result.exit_code == 0, result.output
     found = json.loads(result.stdout)
     assert {d["severity"] for d in found} == {"warning"}
     assert sorted((d["pointer"], d["line"]) for d in found) == [
-        ("/functions/0/strict", 16), ("/functions/1/strict", 21), ("/temperature", 23)]
+        ("/functions/0/strict", 16),
+        ("/functions/1/strict", 21),
+        ("/temperature", 23),
+    ]
     [temperature] = [d for d in found if d["pointer"] == "/temperature"]
-    assert temperature["message"] == ("`temperature` is not deployed to target `local-agents` (backend: agents): "
-                                      "the Agents API has no sampling temperature")
+    assert temperature["message"] == (
+        "`temperature` is not deployed to target `local-agents` (backend: agents): "
+        "the Agents API has no sampling temperature"
+    )
     text = cli(clone, "validate", "-e", "agents")
     assert text.exit_code == 0, text.output
-    assert ("2 specs valid (environment agents, target local-agents, backend agents), and 2 behaviour tests; "
-            "environment templates synthesised for: spanish-tutor") in text.stderr
+    assert (
+        "2 specs valid (environment agents, target local-agents, backend agents), and 2 behaviour tests; "
+        "environment templates synthesised for: spanish-tutor"
+    ) in text.stderr
 
 
 def test_the_repo_tutor_migrates_by_changing_only_the_target(clone: Path) -> None:
     plan = cli(clone, "diff", *ON_AGENTS)
     assert plan.exit_code == 2, plan.output
     out = plan.stdout
-    assert out.index("+ environment spanish-tutor will be created") < out.index("+ agent spanish-tutor will be created")
+    assert out.index("+ environment spanish-tutor will be created") < out.index(
+        "+ agent spanish-tutor will be created"
+    )
     for line in (
         "+ file /workspace/knowledge/subjuntivo.md from specs/knowledge/tutor/subjuntivo.md (1,473 bytes)",
         "+ file /workspace/data/verbs.csv from specs/data/verbs.csv (323 bytes)",
@@ -140,8 +161,11 @@ def test_the_repo_tutor_migrates_by_changing_only_the_target(clone: Path) -> Non
         assert sorted(f.path for f in template.files) == TEMPLATE_FILES
         uploads = {f.id: f for f in template_uploads(sdk)}
         sizes = {f.path: uploads[f.file_id].bytes for f in template.files}
-        assert sizes == {"/workspace/data/verbs.csv": 323, "/workspace/knowledge/subjuntivo.md": 1473,
-                         "/workspace/knowledge/vocabulario.md": 759}
+        assert sizes == {
+            "/workspace/data/verbs.csv": 323,
+            "/workspace/knowledge/subjuntivo.md": 1473,
+            "/workspace/knowledge/vocabulario.md": 759,
+        }
         [agent] = [a for a in sdk.beta.agents.list().data if a.name == "Spanish Language Tutor"]
         assert agent.instructions.endswith("\n\n" + LINE)
         assert agent.metadata["description"] == "Specialised tutor for Spanish learners"
@@ -150,8 +174,9 @@ def test_the_repo_tutor_migrates_by_changing_only_the_target(clone: Path) -> Non
         session = sdk.beta.agents.sessions.retrieve(reply["thread_id"])
         assert session.agent.id == agent.id
         assert session.environment.type == "openai_hosted"
-        assert sorted((f.path, f.file_id) for f in session.environment.files) == \
-            sorted((f.path, f.file_id) for f in template.files)  # made from the synthesised template
+        assert sorted((f.path, f.file_id) for f in session.environment.files) == sorted(
+            (f.path, f.file_id) for f in template.files
+        )  # made from the synthesised template
 
     # the `agents` environment of this repository deploys the tutor too; the assistants `dev` is unchanged
     other = cli(clone, "apply", "-e", "agents", "--yes")
@@ -162,11 +187,20 @@ def test_the_repo_tutor_migrates_by_changing_only_the_target(clone: Path) -> Non
     assert "assistant spanish-tutor: created" in dev.stdout
     with live(clone) as sdk:
         [assistant] = [a for a in sdk.beta.assistants.list().data if a.name == "Spanish Language Tutor"]
-        assert sorted(t.type for t in assistant.tools) == ["code_interpreter", "file_search", "function", "function"]
-        assert assistant.description == "Specialised tutor for Spanish learners" and assistant.temperature == 0.7
+        assert sorted(t.type for t in assistant.tools) == [
+            "code_interpreter",
+            "file_search",
+            "function",
+            "function",
+        ]
+        assert (
+            assistant.description == "Specialised tutor for Spanish learners" and assistant.temperature == 0.7
+        )
         assert LINE not in (assistant.instructions or "")
         assert len(templates(sdk)) == 2  # dev's and agents' templates, each owned by its environment
-    assert cli(clone, "diff", *ON_AGENTS).exit_code == 0  # the assistants apply left the templates' files alone
+    assert (
+        cli(clone, "diff", *ON_AGENTS).exit_code == 0
+    )  # the assistants apply left the templates' files alone
 
 
 def test_render_on_the_agents_target_shows_the_instructions_line_and_the_description(clone: Path) -> None:
@@ -195,7 +229,11 @@ def test_description_is_an_error_naming_the_setting_unless_the_project_asks_for_
     assert cli(clone, "validate", *ON_AGENTS).exit_code == 1
     set_project(clone, agents={"description_to_metadata": "yes"})
     bad = cli(clone, "validate")
-    assert bad.exit_code == 1 and "orchestrator.yaml" in bad.stderr and "/agents/description_to_metadata" in bad.stderr
+    assert (
+        bad.exit_code == 1
+        and "orchestrator.yaml" in bad.stderr
+        and "/agents/description_to_metadata" in bad.stderr
+    )
 
 
 def test_description_in_metadata_counts_against_the_metadata_limit(clone: Path) -> None:
@@ -226,8 +264,11 @@ def test_plan_json_carries_the_notes_and_the_warnings(clone: Path, tmp_path: Pat
     data = json.loads(result.stdout)
     [agent] = [c for c in data["changes"] if (c["kind"], c["name"]) == ("agent", "spanish-tutor")]
     assert "code_interpreter -> command execution in environment spanish-tutor" in agent["notes"]
-    assert sorted(d["pointer"] for d in data["diagnostics"]) == ["/functions/0/strict", "/functions/1/strict",
-                                                                 "/temperature"]
+    assert sorted(d["pointer"] for d in data["diagnostics"]) == [
+        "/functions/0/strict",
+        "/functions/1/strict",
+        "/temperature",
+    ]
     applied = cli(clone, "apply", *ON_AGENTS, str(saved), "--yes")
     assert applied.exit_code == 0, applied.output
     assert "note: code files -> environment spanish-tutor at /workspace/data/" in applied.stdout
@@ -244,9 +285,13 @@ def test_one_edited_knowledge_file_is_one_upload_and_one_template_update(clone: 
     plan = cli(clone, "diff", *ON_AGENTS)
     assert plan.exit_code == 2 and "Plan: 1 to create, 1 to update, 0 to delete, 4 unchanged." in plan.stdout
     assert "~ environment spanish-tutor" in plan.stdout and "~ agent" not in plan.stdout
-    assert "+ file specs/knowledge/tutor/vocabulario.md will be created" in plan.stdout  # the new bytes' upload
-    assert ("~ file /workspace/knowledge/vocabulario.md from specs/knowledge/tutor/vocabulario.md "
-            "(759 bytes -> 781 bytes, content changed)") in plan.stdout
+    assert (
+        "+ file specs/knowledge/tutor/vocabulario.md will be created" in plan.stdout
+    )  # the new bytes' upload
+    assert (
+        "~ file /workspace/knowledge/vocabulario.md from specs/knowledge/tutor/vocabulario.md "
+        "(759 bytes -> 781 bytes, content changed)"
+    ) in plan.stdout
     applied = cli(clone, "apply", *ON_AGENTS, "--yes")
     assert applied.exit_code == 0, applied.output
     assert f"environment spanish-tutor: updated ({template.id})" in applied.stdout
@@ -273,8 +318,10 @@ def test_destroy_removes_the_uploads_it_made_for_the_template_and_no_other_file(
     assert cli(clone, "apply", *ON_AGENTS, "--yes").exit_code == 0
     with live(clone) as sdk:
         assert len(template_uploads(sdk)) == 3
-        foreign = [sdk.files.create(file=(name, b"not ours\n"), purpose="assistants").id for name in
-                   ("notes.md", "orchestrator--other-project--0123456789abcdef--specs__data__verbs.csv")]
+        foreign = [
+            sdk.files.create(file=(name, b"not ours\n"), purpose="assistants").id
+            for name in ("notes.md", "orchestrator--other-project--0123456789abcdef--specs__data__verbs.csv")
+        ]
     result = cli(clone, "destroy", *ON_AGENTS, "--yes")
     assert result.exit_code == 0, result.output
     out = result.stdout
@@ -309,7 +356,9 @@ def test_destroy_on_one_protocol_keeps_the_uploads_the_other_still_uses(clone: P
         assert {f.id for f in template_uploads(sdk)} == uploads
     result = cli(clone, "destroy", *kept, "--yes")
     assert result.exit_code == 0, result.output
-    assert result.stdout.count("will be deleted [destroy]") == 6  # 2 agents or assistants, template or store, 3 files
+    assert (
+        result.stdout.count("will be deleted [destroy]") == 6
+    )  # 2 agents or assistants, template or store, 3 files
     with live(clone) as sdk:
         assert template_uploads(sdk) == []
 
@@ -337,12 +386,16 @@ def test_destroy_keeps_the_uploads_another_environment_uses(clone: Path) -> None
     with live(clone) as sdk:
         assert len(template_uploads(sdk)) == 3
     result = cli(clone, "destroy", "-e", "agents", "--yes")
-    assert result.exit_code == 0 and result.stdout.count("file specs/") == 6, result.output  # planned, deleted
+    assert result.exit_code == 0 and result.stdout.count("file specs/") == 6, (
+        result.output
+    )  # planned, deleted
     with live(clone) as sdk:
         assert template_uploads(sdk) == []
 
 
-def test_dropping_the_files_leaves_an_orphan_template_that_prune_deletes_after_the_agent_update(clone: Path) -> None:
+def test_dropping_the_files_leaves_an_orphan_template_that_prune_deletes_after_the_agent_update(
+    clone: Path,
+) -> None:
     assert cli(clone, "apply", *ON_AGENTS, "--yes").exit_code == 0
     path = clone / "specs" / "spanish-tutor.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -356,7 +409,9 @@ def test_dropping_the_files_leaves_an_orphan_template_that_prune_deletes_after_t
     assert "warning: the `file_search` tool is not deployed to target `local-agents`" in plan.stderr
     applied = cli(clone, "apply", *ON_AGENTS, "--prune", "--yes")
     assert applied.exit_code == 0, applied.output
-    assert applied.stdout.index("agent spanish-tutor: updated") < applied.stdout.index("environment spanish-tutor: deleted")
+    assert applied.stdout.index("agent spanish-tutor: updated") < applied.stdout.index(
+        "environment spanish-tutor: deleted"
+    )
     assert cli(clone, "diff", *ON_AGENTS).exit_code == 0
 
 
@@ -367,7 +422,9 @@ def test_the_assistants_file_cleanup_on_a_shared_database_never_takes_a_template
     assert cli(clone, "apply", "-e", "dev", "--yes").exit_code == 0
     note = clone / "specs" / "knowledge" / "tutor" / "vocabulario.md"
     note.write_text(note.read_text(encoding="utf-8") + "- el mar: the sea\n", encoding="utf-8")
-    assert cli(clone, "apply", "-e", "dev", "--yes").exit_code == 0  # replaces the old file in its store, deletes it
+    assert (
+        cli(clone, "apply", "-e", "dev", "--yes").exit_code == 0
+    )  # replaces the old file in its store, deletes it
     plan = cli(clone, "diff", *ON_AGENTS, "--output", "json")
     assert plan.exit_code == 2, plan.output
     [change] = [c for c in json.loads(plan.stdout)["changes"] if c["action"] != "noop"]
@@ -375,16 +432,21 @@ def test_the_assistants_file_cleanup_on_a_shared_database_never_takes_a_template
 
 
 def test_an_automation_runs_the_migrated_tutor_in_its_synthesised_template(clone: Path) -> None:
-    write(clone / "specs" / "daily-practice.yaml",
-          "version: 1\nkind: automation\nname: daily-practice\ntype: periodic\nexpression: \"0 7 * * *\"\n"
-          "timezone: Europe/Madrid\n"
-          "target: {agent: spanish-tutor, environment: spanish-tutor, input: \"Set today's exercise.\"}\n")
+    write(
+        clone / "specs" / "daily-practice.yaml",
+        'version: 1\nkind: automation\nname: daily-practice\ntype: periodic\nexpression: "0 7 * * *"\n'
+        "timezone: Europe/Madrid\n"
+        'target: {agent: spanish-tutor, environment: spanish-tutor, input: "Set today\'s exercise."}\n',
+    )
     assert cli(clone, "validate", *ON_AGENTS).exit_code == 0
     applied = cli(clone, "apply", *ON_AGENTS, "--yes")
     assert applied.exit_code == 0, applied.output
     out = applied.stdout
-    assert out.index("environment spanish-tutor: created") < out.index("agent spanish-tutor: created") \
+    assert (
+        out.index("environment spanish-tutor: created")
+        < out.index("agent spanish-tutor: created")
         < out.index("automation daily-practice: created")
+    )
     assert cli(clone, "diff", *ON_AGENTS).exit_code == 0
     with live(clone) as sdk:
         [template] = templates(sdk)
@@ -394,5 +456,8 @@ def test_an_automation_runs_the_migrated_tutor_in_its_synthesised_template(clone
         assert automation.target.environment.environment_template_id == template.id
     result = cli(clone, "destroy", *ON_AGENTS, "--yes")
     assert result.exit_code == 0, result.output
-    assert result.stdout.index("automation daily-practice: deleted") < result.stdout.index(
-        "agent spanish-tutor: deleted") < result.stdout.index("environment spanish-tutor: deleted")
+    assert (
+        result.stdout.index("automation daily-practice: deleted")
+        < result.stdout.index("agent spanish-tutor: deleted")
+        < result.stdout.index("environment spanish-tutor: deleted")
+    )

@@ -19,8 +19,12 @@ from tests.support.projects import Result, make_project, run_in, write, write_js
 if shutil.which("git") is None:  # pragma: no cover - git is on every machine the tests run on
     pytest.skip("git is not installed", allow_module_level=True)
 
-SCHEMA = {"type": "object", "properties": {"level": {"type": "string"}}, "required": ["level"],
-          "additionalProperties": False}
+SCHEMA = {
+    "type": "object",
+    "properties": {"level": {"type": "string"}},
+    "required": ["level"],
+    "additionalProperties": False,
+}
 
 
 @dataclass
@@ -36,8 +40,14 @@ class Repo:
         self.clock += 60
         stamp = f"{self.clock} +0100"
         env = {**os.environ, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
-        done = subprocess.run(["git", "-C", str(self.top), *args], capture_output=True, text=True, env=env,
-                              check=True, timeout=60)
+        done = subprocess.run(
+            ["git", "-C", str(self.top), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            timeout=60,
+        )
         return done.stdout.strip()
 
     def commit(self, label: str, subject: str) -> str:
@@ -67,15 +77,21 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def tutor_fields(**extra: Any) -> dict[str, Any]:
-    return {"instructions": {"template": "tutor.md.j2", "vars": {"language": "Spanish"}},
-            "functions": [{"name": "exercise", "description": "Make an exercise",
-                           "parameters": "../schemas/exercise.json"}], **extra}
+    return {
+        "instructions": {"template": "tutor.md.j2", "vars": {"language": "Spanish"}},
+        "functions": [
+            {"name": "exercise", "description": "Make an exercise", "parameters": "../schemas/exercise.json"}
+        ],
+        **extra,
+    }
 
 
 def seed(root: Path) -> None:
     """The first commit's files: tutor and analyst render through one shared partial, helper is plain."""
     write(root / "templates" / "partials" / "tone.md.j2", "Keep a playful tone.\n")
-    write(root / "templates" / "tutor.md.j2", "You teach {{ language }}.\n{% include 'partials/tone.md.j2' %}")
+    write(
+        root / "templates" / "tutor.md.j2", "You teach {{ language }}.\n{% include 'partials/tone.md.j2' %}"
+    )
     write(root / "templates" / "analyst.md.j2", "You analyse sales.\n{% include 'partials/tone.md.j2' %}")
     write_json(root / "schemas" / "exercise.json", SCHEMA)
     write_spec(root, "tutor", **tutor_fields(metadata={"audience": "everyone"}))
@@ -99,8 +115,10 @@ def build_history(repo: Repo) -> None:
     text = (root / "orchestrator.yaml").read_text(encoding="utf-8").replace("specs: specs", "specs: agents")
     (root / "orchestrator.yaml").write_text(text, encoding="utf-8")
     repo.commit("c5", "Move the specs to agents/")
-    write_json(root / "schemas" / "exercise.json", {**SCHEMA, "properties": {"level": {"type": "string"},
-                                                                            "topic": {"type": "string"}}})
+    write_json(
+        root / "schemas" / "exercise.json",
+        {**SCHEMA, "properties": {"level": {"type": "string"}, "topic": {"type": "string"}}},
+    )
     repo.commit("c6", "Tutor: exercises take a topic")
     write(repo.top / "README.md", "Not part of the project.\n")
     repo.commit("c7", "Top-level readme")

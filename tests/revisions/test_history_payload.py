@@ -32,8 +32,10 @@ def same_payload_commits(repo: Repo) -> None:
     root = repo.project
     seed(root)
     repo.commit("c1", "Add tutor, analyst and helper")
-    write(root / "templates" / "tutor.md.j2",
-          "{# reviewed by the language team #}You teach {{ language }}.\n{% include 'partials/tone.md.j2' %}")
+    write(
+        root / "templates" / "tutor.md.j2",
+        "{# reviewed by the language team #}You teach {{ language }}.\n{% include 'partials/tone.md.j2' %}",
+    )
     repo.commit("c2", "Tutor template: a comment")
     project = yaml.safe_load((root / "orchestrator.yaml").read_text(encoding="utf-8"))
     project["environments"]["prod"] = {"target": "main", "vars": {"company": "Acme Prod"}}
@@ -65,7 +67,11 @@ def test_history_lists_only_commits_whose_diff_shows_a_change(tmp_path: Path) ->
     assert f"{c['c6'][:7]} did not change what tutor deploys.\n" in outside.stdout
     assert "it changed" not in outside.stdout
     moved = json.loads(repo.cli("history", "tutor", "--diff", c["c3"], "-o", "json").stdout)
-    assert (moved["change"]["action"], moved["files"], moved["uploads"]) == ("noop", ["orchestrator.yaml"], [])
+    assert (moved["change"]["action"], moved["files"], moved["uploads"]) == (
+        "noop",
+        ["orchestrator.yaml"],
+        [],
+    )
 
 
 def test_a_knowledge_file_edit_changes_what_the_spec_deploys(tmp_path: Path) -> None:
@@ -73,7 +79,9 @@ def test_a_knowledge_file_edit_changes_what_the_spec_deploys(tmp_path: Path) -> 
     root = repo.project
     write(root / ".gitignore", ".orchestrator/\n")
     write(root / "specs" / "kb" / "a.md", "# A\nuno\n")
-    write_spec(root, "tutor", instructions="You teach.", tools=["file_search"], knowledge={"files": ["kb/*.md"]})
+    write_spec(
+        root, "tutor", instructions="You teach.", tools=["file_search"], knowledge={"files": ["kb/*.md"]}
+    )
     repo.commit("k1", "Tutor with knowledge")
     write(root / "specs" / "kb" / "a.md", "# A\nuno, dos\n")
     repo.commit("k2", "Knowledge: dos")
@@ -90,7 +98,9 @@ def test_rollback_goes_back_over_a_knowledge_file_edit(tmp_path: Path) -> None:
     root = repo.project
     write(root / ".gitignore", ".orchestrator/\n")
     write(root / "specs" / "kb" / "a.md", "# A\nuno\n")
-    write_spec(root, "tutor", instructions="You teach.", tools=["file_search"], knowledge={"files": ["kb/*.md"]})
+    write_spec(
+        root, "tutor", instructions="You teach.", tools=["file_search"], knowledge={"files": ["kb/*.md"]}
+    )
     repo.commit("k1", "Tutor with knowledge")
     write(root / "specs" / "kb" / "a.md", "# A\nuno, dos\n")
     repo.commit("k2", "Knowledge: dos")

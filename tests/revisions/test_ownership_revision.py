@@ -60,7 +60,9 @@ def test_a_malformed_revision_is_ignored_when_read_and_refused_when_written(valu
         with_revision(stamped(), value)
 
 
-def test_a_snapshot_keeps_no_link_that_leaves_the_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_snapshot_keeps_no_link_that_leaves_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
     top = tmp_path / "repo"
     (top / "project" / "specs").mkdir(parents=True)
@@ -69,9 +71,19 @@ def test_a_snapshot_keeps_no_link_that_leaves_the_project(tmp_path: Path, monkey
     (top / "project" / "specs" / "up.md").symlink_to("../../secret.txt")
     (top / "project" / "specs" / "abs.md").symlink_to("/etc/hostname")
     (top / "project" / "specs" / "in.md").symlink_to("../orchestrator.yaml")
-    env = {"GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@b", "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@b"}
+    env = {
+        "GIT_AUTHOR_NAME": "a",
+        "GIT_AUTHOR_EMAIL": "a@b",
+        "GIT_COMMITTER_NAME": "a",
+        "GIT_COMMITTER_EMAIL": "a@b",
+    }
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "links"]):
-        subprocess.run(["git", "-C", str(top), *args], check=True, capture_output=True, env={**env, "PATH": "/usr/bin:/bin"})
+        subprocess.run(
+            ["git", "-C", str(top), *args],
+            check=True,
+            capture_output=True,
+            env={**env, "PATH": "/usr/bin:/bin"},
+        )
     repo = find_repository(top / "project")
     assert repo is not None and repo.prefix == "project"
     with Snapshots(repo) as snapshots:

@@ -42,7 +42,8 @@ def test_dirty_is_per_spec_files(repo: Repo, sdk: openai.OpenAI) -> None:
     write(repo.project / "notes.txt", "unrelated and untracked\n")
     assert repo.cli("apply", "--yes").exit_code == 0
     assert {n: revision_of(sdk, n) for n in ("tutor", "analyst", "helper")} == dict.fromkeys(
-        ("tutor", "analyst", "helper"), f"{c1}+dirty")
+        ("tutor", "analyst", "helper"), f"{c1}+dirty"
+    )
     repo.commit("c2", "Dry tone")
     write(repo.project / "schemas" / "exercise.json", '{"type": "object", "properties": {}}\n')  # tutor only
     assert repo.cli("apply", "--yes").exit_code == 0
@@ -55,8 +56,9 @@ def test_dirty_is_per_spec_files(repo: Repo, sdk: openai.OpenAI) -> None:
     assert listed["tutor"]["summary"] == f"{c2[:7]}, dirty, at HEAD"
 
 
-def test_a_new_commit_with_the_same_content_changes_nothing_live(repo: Repo, sdk: openai.OpenAI,
-                                                                 served: object) -> None:
+def test_a_new_commit_with_the_same_content_changes_nothing_live(
+    repo: Repo, sdk: openai.OpenAI, served: object
+) -> None:
     seed(repo.project)
     c1 = repo.commit("c1", "Add tutor, analyst and helper")
     assert repo.cli("apply", "--yes").exit_code == 0
@@ -80,7 +82,12 @@ def test_list_shows_the_distance_from_head(history_repo: Repo, sdk: openai.OpenA
     assert repo.cli("apply", "--yes", "--rev", repo.commits["c2"]).exit_code == 0
     rows = {r["name"]: r for r in json.loads(repo.cli("list", "-o", "json").stdout)}
     tutor = rows["tutor"]["revision"]
-    assert (tutor["commit"], tutor["dirty"], tutor["ahead"], tutor["behind"]) == (repo.commits["c2"], False, 0, 5)
+    assert (tutor["commit"], tutor["dirty"], tutor["ahead"], tutor["behind"]) == (
+        repo.commits["c2"],
+        False,
+        0,
+        5,
+    )
     assert tutor["summary"] == f"{repo.commits['c2'][:7]}, 5 commits behind"
     assert rows["tutor"]["status"] == "changed"
 
@@ -96,8 +103,10 @@ def test_history_lists_the_commits_that_changed_each_spec(history_repo: Repo, sd
     assert data["revisions"][-1]["created"] is True
     assert [r["live"] for r in data["revisions"]] == [True, False, False, False]
     assert data["live"]["revision"] == {"commit": c["c7"], "dirty": False}
-    assert data["revisions"][0]["author"] == "Ana Ruiz" and data["revisions"][0]["subject"] == \
-        "Tutor: exercises take a topic"
+    assert (
+        data["revisions"][0]["author"] == "Ana Ruiz"
+        and data["revisions"][0]["subject"] == "Tutor: exercises take a topic"
+    )
     analyst = json.loads(repo.cli("history", "analyst", "-o", "json").stdout)
     assert [r["commit"] for r in analyst["revisions"]] == [c["c3"], c["c1"]]
     helper = json.loads(repo.cli("history", "helper", "-o", "json").stdout)
@@ -105,10 +114,13 @@ def test_history_lists_the_commits_that_changed_each_spec(history_repo: Repo, sd
     text = repo.cli("history", "tutor")
     assert text.exit_code == 0
     lines = text.stdout.splitlines()
-    assert lines[0] == ("History of assistant tutor (environment dev, target main): 4 revisions changed what it "
-                        "deploys, newest first")
+    assert lines[0] == (
+        "History of assistant tutor (environment dev, target main): 4 revisions changed what it "
+        "deploys, newest first"
+    )
     assert lines[3].startswith(f"*  {c['c6'][:7]}") and lines[3].endswith(
-        f"Tutor: exercises take a topic  (live, applied from {c['c7'][:7]})")
+        f"Tutor: exercises take a topic  (live, applied from {c['c7'][:7]})"
+    )
     assert lines[-1].endswith("Add tutor, analyst and helper  (created)")
 
 
@@ -129,11 +141,15 @@ def test_history_diff_shows_the_rendered_payload_change(history_repo: Repo) -> N
     assert [f["path"] for f in schema["change"]["fields"]] == ["functions.exercise.parameters"]
 
 
-def test_diff_and_apply_at_a_revision_never_touch_the_working_tree(history_repo: Repo, sdk: openai.OpenAI) -> None:
+def test_diff_and_apply_at_a_revision_never_touch_the_working_tree(
+    history_repo: Repo, sdk: openai.OpenAI
+) -> None:
     repo = history_repo
     write(repo.project / "templates" / "partials" / "tone.md.j2", "Uncommitted tone.\n")
     before = repo.status()
-    files = {p: p.read_bytes() for p in repo.project.rglob("*") if p.is_file() and ".orchestrator" not in p.parts}
+    files = {
+        p: p.read_bytes() for p in repo.project.rglob("*") if p.is_file() and ".orchestrator" not in p.parts
+    }
     assert repo.cli("apply", "--yes").exit_code == 0
     c1 = repo.commits["c1"]
     result = repo.cli("diff", "--rev", "HEAD~6")
@@ -146,8 +162,9 @@ def test_diff_and_apply_at_a_revision_never_touch_the_working_tree(history_repo:
     assert {revision_of(sdk, n) for n in ("tutor", "analyst", "helper")} == {c1}
     assert repo.cli("diff", "--rev", c1).exit_code == 0
     assert repo.status() == before
-    assert files == {p: p.read_bytes() for p in repo.project.rglob("*")
-                     if p.is_file() and ".orchestrator" not in p.parts}
+    assert files == {
+        p: p.read_bytes() for p in repo.project.rglob("*") if p.is_file() and ".orchestrator" not in p.parts
+    }
     assert repo.cli("diff").exit_code == 2  # the working tree still says something else
 
 
@@ -158,7 +175,9 @@ def test_rollback_one_spec_while_the_others_stay(history_repo: Repo, sdk: openai
     others = [o for o in snapshot(sdk) if not o["metadata"]["orchestrator.owner"].endswith("/tutor")]
     first = repo.cli("rollback", "tutor", "--yes")
     assert first.exit_code == 0, first.output
-    assert f"Rolling back tutor: live {c['c7'][:7]} -> {c['c5'][:7]} (Move the specs to agents/" in first.stderr
+    assert (
+        f"Rolling back tutor: live {c['c7'][:7]} -> {c['c5'][:7]} (Move the specs to agents/" in first.stderr
+    )
     assert "~ assistant tutor" in first.stdout and "Rollback complete: 0 created, 1 updated" in first.stdout
     assert "topic" not in json.dumps(live(sdk, "tutor").tools[0].model_dump())  # type: ignore[attr-defined]
     assert revision_of(sdk, "tutor") == c["c5"]
@@ -187,7 +206,10 @@ def test_rollback_every_spec_goes_back_per_spec(history_repo: Repo, sdk: openai.
     assert result.exit_code == 0, result.output
     # each spec goes to the commit before its own live content: c1 for analyst and helper
     assert {n: revision_of(sdk, n) for n in ("tutor", "analyst", "helper")} == {
-        "tutor": c["c5"], "analyst": c["c1"], "helper": c["c1"]}
+        "tutor": c["c5"],
+        "analyst": c["c1"],
+        "helper": c["c1"],
+    }
     assert "Rollback complete: 0 created, 3 updated" in result.stdout
 
 
@@ -212,10 +234,12 @@ def test_a_saved_plan_keeps_its_revision(history_repo: Repo, sdk: openai.OpenAI,
 
 def test_bad_revisions_are_clear_errors(history_repo: Repo) -> None:
     repo = history_repo
-    for args, message in ((["diff", "--rev", "no-such-branch"], "unknown git revision `no-such-branch`"),
-                          (["apply", "--rev", "--yes"], "`--yes` is not a git revision"),
-                          (["history", "tutor", "--diff", "HEAD~99"], "unknown git revision `HEAD~99`"),
-                          (["history", "nobody"], "spec `nobody` is not in revision")):
+    for args, message in (
+        (["diff", "--rev", "no-such-branch"], "unknown git revision `no-such-branch`"),
+        (["apply", "--rev", "--yes"], "`--yes` is not a git revision"),
+        (["history", "tutor", "--diff", "HEAD~99"], "unknown git revision `HEAD~99`"),
+        (["history", "nobody"], "spec `nobody` is not in revision"),
+    ):
         result = repo.cli(*args)
         assert result.exit_code == 1, args
         assert message in result.stderr and "Traceback" not in result.output
@@ -240,8 +264,13 @@ def test_outside_git_the_revision_is_unknown_and_nothing_breaks(project: Path, s
     assert revision_of(sdk, "helper") is None
     assert run_cli(["-C", str(project), "diff"]).exit_code == 0
     rows = json.loads(run_cli(["-C", str(project), "list", "-o", "json"]).stdout)
-    assert rows[0]["revision"] == {"commit": None, "dirty": False, "ahead": None, "behind": None,
-                                   "summary": "unknown"}
+    assert rows[0]["revision"] == {
+        "commit": None,
+        "dirty": False,
+        "ahead": None,
+        "behind": None,
+        "summary": "unknown",
+    }
     assert run_cli(["-C", str(project), "list"]).stdout.splitlines()[0].split() == ["NAME", "ID", "STATUS"]
     for args in (["history", "helper"], ["rollback", "--yes"], ["diff", "--rev", "HEAD"]):
         result = run_cli(["-C", str(project), *args])
@@ -288,11 +317,15 @@ def test_rollback_of_a_spec_rolls_its_knowledge_store_back_too(repo: Repo, sdk: 
     root = repo.project
     write(root / ".gitignore", ".orchestrator/\n")
     write(root / "specs" / "kb" / "a.md", "# A\nuno\n")
-    write_spec(root, "tutor", instructions="You teach.", tools=["file_search"], knowledge={"files": ["kb/*.md"]})
+    write_spec(
+        root, "tutor", instructions="You teach.", tools=["file_search"], knowledge={"files": ["kb/*.md"]}
+    )
     repo.commit("k1", "Tutor with knowledge")
     assert repo.cli("apply", "--yes").exit_code == 0
     write(root / "specs" / "kb" / "a.md", "# A\nuno, dos\n")
-    write_spec(root, "tutor", instructions="You teach well.", tools=["file_search"], knowledge={"files": ["kb/*.md"]})
+    write_spec(
+        root, "tutor", instructions="You teach well.", tools=["file_search"], knowledge={"files": ["kb/*.md"]}
+    )
     repo.commit("k2", "Tutor: better knowledge")
     assert repo.cli("apply", "--yes").exit_code == 0
     back = repo.cli("rollback", "tutor", "--yes")

@@ -26,8 +26,15 @@ def test_help_and_validate_import_neither_revisions_nor_openai(tmp_path: Path) -
         print('openai' in sys.modules, 'orchestrator.engine.revisions' in sys.modules, 'subprocess' in sys.modules)
         """)
     env = {**os.environ, "PYTHONPATH": str(REPO), "ORCHESTRATOR_TODAY": "2026-11-26"}
-    done = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     openai, revisions, _ = done.stdout.strip().splitlines()[-1].split()
     assert (openai, revisions) == ("False", "False")

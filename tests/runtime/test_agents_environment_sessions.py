@@ -17,9 +17,15 @@ def test_run_opens_the_session_in_the_owned_environment_and_calls_the_handler(
     agents_project: Path, package: str, sdk: openai.OpenAI
 ) -> None:
     write(agents_project / "specs" / "data" / "verbs.csv", "ser,to be\n")
-    write_yaml(agents_project / "specs" / "helper-env.yaml",
-               {"version": 1, "kind": "environment", "name": "helper-env",
-                "files": [{"from": "data/verbs.csv", "to": "/workspace/data/verbs.csv"}]})
+    write_yaml(
+        agents_project / "specs" / "helper-env.yaml",
+        {
+            "version": 1,
+            "kind": "environment",
+            "name": "helper-env",
+            "files": [{"from": "data/verbs.csv", "to": "/workspace/data/verbs.csv"}],
+        },
+    )
     deployed = deploy_helper(agents_project, package, kind="agent")
     spec_file = agents_project / "specs" / "helper.yaml"
     spec = yaml.safe_load(spec_file.read_text())
@@ -29,15 +35,21 @@ def test_run_opens_the_session_in_the_owned_environment_and_calls_the_handler(
     result = deployed.cli("run", "helper", "-m", '/call add {"a": 2, "b": 3}', "-o", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["tool_calls"][0]["name"] == "add" and json.loads(data["tool_calls"][0]["output"]) == {"sum": 5}
+    assert data["tool_calls"][0]["name"] == "add" and json.loads(data["tool_calls"][0]["output"]) == {
+        "sum": 5
+    }
     session = sdk.beta.agents.sessions.retrieve(data["thread_id"])
     assert session.environment.type == "openai_hosted"
     assert [f.path for f in session.environment.files] == ["/workspace/data/verbs.csv"]
 
 
-def test_run_says_so_when_the_environment_is_not_deployed(agents_project: Path, package: str,
-                                                          sdk: openai.OpenAI) -> None:
-    write_yaml(agents_project / "specs" / "helper-env.yaml", {"version": 1, "kind": "environment", "name": "helper-env"})
+def test_run_says_so_when_the_environment_is_not_deployed(
+    agents_project: Path, package: str, sdk: openai.OpenAI
+) -> None:
+    write_yaml(
+        agents_project / "specs" / "helper-env.yaml",
+        {"version": 1, "kind": "environment", "name": "helper-env"},
+    )
     deployed = deploy_helper(agents_project, package, kind="agent")
     spec_file = agents_project / "specs" / "helper.yaml"
     spec = yaml.safe_load(spec_file.read_text())

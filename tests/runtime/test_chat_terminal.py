@@ -23,8 +23,14 @@ def chat_on_terminal(root: Path, keys: list[bytes], *, wait_for: bytes = b"you> 
     """Type each key sequence at a fresh `you> ` prompt, then Ctrl-D; return everything the terminal showed."""
     main_fd, child_fd = pty.openpty()
     env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm"}
-    process = subprocess.Popen([sys.executable, "-m", "orchestrator", "-C", str(root), "chat", "helper"],
-                               stdin=child_fd, stdout=child_fd, stderr=child_fd, env=env, close_fds=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orchestrator", "-C", str(root), "chat", "helper"],
+        stdin=child_fd,
+        stdout=child_fd,
+        stderr=child_fd,
+        env=env,
+        close_fds=True,
+    )
     os.close(child_fd)
     seen = b""
     pending = [*keys, b"\x04"]
@@ -74,12 +80,20 @@ def test_chat_shows_that_a_turn_is_running(deployed: Deployed) -> None:
     assert "-> nap ..." in shown and "<- nap ok" in shown
 
 
-def test_ctrl_c_during_a_turn_cancels_it_and_gives_the_prompt_back(deployed: Deployed, sdk: openai.OpenAI) -> None:
+def test_ctrl_c_during_a_turn_cancels_it_and_gives_the_prompt_back(
+    deployed: Deployed, sdk: openai.OpenAI
+) -> None:
     """Issue 29, friction 5: Ctrl-C in a turn ended the whole chat (exit 130, "Session: 0 turns")."""
     main_fd, child_fd = pty.openpty()
     env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm"}
-    process = subprocess.Popen([sys.executable, "-m", "orchestrator", "-C", str(deployed.root), "chat", "helper"],
-                               stdin=child_fd, stdout=child_fd, stderr=child_fd, env=env, close_fds=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orchestrator", "-C", str(deployed.root), "chat", "helper"],
+        stdin=child_fd,
+        stdout=child_fd,
+        stderr=child_fd,
+        env=env,
+        close_fds=True,
+    )
     os.close(child_fd)
     seen = b""
     interrupted_at = None

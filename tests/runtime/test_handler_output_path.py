@@ -59,14 +59,18 @@ def deploy(project: Path, package: str) -> Deployed:
     add_python_path(project, ["pyhandlers"])
     write_handlers(project, package, HOSTILE)
     tools = f"{package}.tools"
-    write_spec(project, "helper", functions=[
-        function("leak", f"{tools}:leak", {}, []),
-        function("thread_leak", f"{tools}:thread_leak", {}, []),
-        function("raise_key", f"{tools}:raise_key", {}, []),
-        function("return_key", f"{tools}:return_key", {}, []),
-        function("huge", f"{tools}:huge", {}, []),
-        function("hang", f"{tools}:hang", {"seconds": {"type": "number"}}, ["seconds"]),
-    ])
+    write_spec(
+        project,
+        "helper",
+        functions=[
+            function("leak", f"{tools}:leak", {}, []),
+            function("thread_leak", f"{tools}:thread_leak", {}, []),
+            function("raise_key", f"{tools}:raise_key", {}, []),
+            function("return_key", f"{tools}:return_key", {}, []),
+            function("huge", f"{tools}:huge", {}, []),
+            function("hang", f"{tools}:hang", {"seconds": {"type": "number"}}, ["seconds"]),
+        ],
+    )
     applied = run_cli(["-C", str(project), "apply", "--yes"])
     assert applied.exit_code == 0, applied.output
     return Deployed(project, "helper", package)
@@ -112,12 +116,23 @@ def test_a_handler_exception_naming_the_key_is_redacted_everywhere(
     hostile: Deployed, served: EmulatorServer, tmp_path: Path
 ) -> None:
     events = tmp_path / "events.jsonl"
-    result = hostile.cli("run", "helper", "-m", "/call raise_key {}\n/call return_key {}", "-o", "json",
-                         "--events", str(events), "--events-debug")
+    result = hostile.cli(
+        "run",
+        "helper",
+        "-m",
+        "/call raise_key {}\n/call return_key {}",
+        "-o",
+        "json",
+        "--events",
+        str(events),
+        "--events-debug",
+    )
     assert result.exit_code == 0, result.output
     raised, returned = json.loads(result.stdout)["tool_calls"]
     assert json.loads(raised["output"])["error"] == {
-        "type": "handler_error", "message": "RuntimeError: cannot authenticate with ***"}
+        "type": "handler_error",
+        "message": "RuntimeError: cannot authenticate with ***",
+    }
     assert json.loads(returned["output"]) == {"key": "***"}
     assert_no_key(result.stdout, result.stderr, events.read_text(encoding="utf-8"))
     assert TEST_KEY.encode() not in stored_bytes(served)  # what the model saw, as the server stored it
@@ -129,8 +144,10 @@ def test_the_turn_timeout_bounds_a_hanging_handler_and_leaves_the_thread_usable(
     elapsed = time.monotonic() - started
     assert result.exit_code == 1, result.output
     assert elapsed < 10, elapsed  # was the whole tool timeout (30 s) and more
-    assert "error: no reply within 2 s (turn timeout): handler hang still running; the run was cancelled" \
+    assert (
+        "error: no reply within 2 s (turn timeout): handler hang still running; the run was cancelled"
         in result.stderr
+    )
     assert "Traceback" not in result.output
     thread = result.stderr.split("--thread ")[1].split(")")[0]
     again = hostile.cli("run", "helper", "-m", "still there?", "--thread", thread)
@@ -187,7 +204,9 @@ def test_a_huge_server_error_message_is_cut_with_a_note(
     assert_no_key(result.output)
 
 
-def test_on_an_agents_target_the_turn_timeout_bounds_a_handler_too(agents_project: Path, package: str) -> None:
+def test_on_an_agents_target_the_turn_timeout_bounds_a_handler_too(
+    agents_project: Path, package: str
+) -> None:
     deployed = deploy(agents_project, package)
     started = time.monotonic()
     result = deployed.cli("run", "helper", "-m", '/call hang {"seconds": 60}', "--timeout", "2")

@@ -280,7 +280,9 @@ def test_the_api_key_is_never_printed(deployed: Deployed, tmp_path: Path) -> Non
     assert TEST_KEY not in events.read_text()
 
 
-def test_a_model_that_keeps_calling_is_stopped_after_max_tool_rounds(deployed: Deployed, sdk: openai.OpenAI) -> None:
+def test_a_model_that_keeps_calling_is_stopped_after_max_tool_rounds(
+    deployed: Deployed, sdk: openai.OpenAI
+) -> None:
     result = deployed.cli(
         "run", "helper", "-m", '/loop add {"a": 1, "b": 1}', "--max-tool-rounds", "3", "-o", "json"
     )

@@ -41,14 +41,18 @@ def session_id_of(stderr: str) -> str:
 
 
 def test_dollars_become_whole_cents_rounded_up() -> None:
-    assert spend_limit_cents(2.5) == 250 and spend_limit_cents(2.51) == 251 and spend_limit_cents(2.505) == 251
+    assert (
+        spend_limit_cents(2.5) == 250 and spend_limit_cents(2.51) == 251 and spend_limit_cents(2.505) == 251
+    )
     assert spend_limit_cents(0.001) == 1 and spend_limit_cents(3) == 300
     for bad in (0, -1, float("inf"), float("nan"), 2_000_000, True):
         with pytest.raises(ValueError):
             spend_limit_cents(bad)
 
 
-def test_run_stops_at_the_limit_with_exit_3_and_says_how_to_go_on(agent: Deployed, sdk: openai.OpenAI) -> None:
+def test_run_stops_at_the_limit_with_exit_3_and_says_how_to_go_on(
+    agent: Deployed, sdk: openai.OpenAI
+) -> None:
     result = agent.cli("run", "helper", "-m", EXPENSIVE, "--spend-limit", "0.01")
     assert result.exit_code == 3, result.output
     assert result.stdout == ""  # the reply is withheld
@@ -59,7 +63,10 @@ def test_run_stops_at_the_limit_with_exit_3_and_says_how_to_go_on(agent: Deploye
     ]
     assert f"(continue with --thread {session_id})" in result.stderr
     live = sdk.beta.agents.sessions.retrieve(session_id)
-    assert live.status == "budget_reached" and (live.spend_control.limit, live.spend_control.consumed) == (1, 1)
+    assert live.status == "budget_reached" and (live.spend_control.limit, live.spend_control.consumed) == (
+        1,
+        1,
+    )
 
 
 def test_json_output_carries_the_status_and_the_servers_spend(agent: Deployed) -> None:
@@ -83,8 +90,12 @@ def test_a_paused_session_refuses_input_until_a_higher_limit_resumes_it(
     resumed = agent.cli("run", "helper", "-m", "hello", "--thread", session_id, "--spend-limit", "0.05")
     assert resumed.exit_code == 0, resumed.output
     assert resumed.stdout == "echo: hello\n"
-    assert re.search(r"^session: sess_\w+ · \d+ tokens .* · est\. \$0\.\d+ \(gpt-5\.4, prices as of [\d-]+\) "
-                     r"· session spend \$0\.01 of \$0\.05$", resumed.stderr, re.M), resumed.stderr
+    assert re.search(
+        r"^session: sess_\w+ · \d+ tokens .* · est\. \$0\.\d+ \(gpt-5\.4, prices as of [\d-]+\) "
+        r"· session spend \$0\.01 of \$0\.05$",
+        resumed.stderr,
+        re.M,
+    ), resumed.stderr
     assert sdk.beta.agents.sessions.retrieve(session_id).spend_control.limit == 5
 
 
@@ -117,8 +128,12 @@ def test_the_spend_limit_is_no_part_of_the_deployed_agent(agent: Deployed) -> No
 def test_without_a_limit_the_cost_line_shows_the_servers_spend(agent: Deployed) -> None:
     result = agent.cli("run", "helper", "-m", EXPENSIVE)
     assert result.exit_code == 0, result.output
-    assert re.search(r"^session: sess_\w+ · \d+ tokens \(\d+ prompt \+ 1000 completion\) · est\. \$0\.015\d+ "
-                     r"\(gpt-5\.4, prices as of [\d-]+\) · session spend \$0\.01$", result.stderr, re.M), result.stderr
+    assert re.search(
+        r"^session: sess_\w+ · \d+ tokens \(\d+ prompt \+ 1000 completion\) · est\. \$0\.015\d+ "
+        r"\(gpt-5\.4, prices as of [\d-]+\) · session spend \$0\.01$",
+        result.stderr,
+        re.M,
+    ), result.stderr
 
 
 def test_chat_reports_the_limit_and_goes_on(agent: Deployed) -> None:
@@ -127,11 +142,16 @@ def test_chat_reports_the_limit_and_goes_on(agent: Deployed) -> None:
     assert result.stdout == "helper> echo: hi\n"
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 2 and all(
-        re.fullmatch(r"error: session sess_\w+ reached its spend limit of \$0\.03 \(spent \$0\.04\); "
-                     r"raise it with --spend-limit or session\.spend_limit_usd", line) for line in errors
+        re.fullmatch(
+            r"error: session sess_\w+ reached its spend limit of \$0\.03 \(spent \$0\.04\); "
+            r"raise it with --spend-limit or session\.spend_limit_usd",
+            line,
+        )
+        for line in errors
     ), errors
-    assert re.search(r"^Session: 3 turns on session sess_\w+ · .* · session spend \$0\.04 of \$0\.03$",
-                     result.stderr, re.M), result.stderr
+    assert re.search(
+        r"^Session: 3 turns on session sess_\w+ · .* · session spend \$0\.04 of \$0\.03$", result.stderr, re.M
+    ), result.stderr
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "abc", "inf", "nan", "2000000"])
@@ -151,11 +171,15 @@ def test_a_bad_spend_limit_flag_is_refused(agent: Deployed, value: str) -> None:
         ({"spend_limt_usd": 2}, "spend_limt_usd"),
     ],
 )
-def test_bad_spec_values_are_diagnosed_at_file_and_line(agent: Deployed, settings: dict, message: str) -> None:
+def test_bad_spec_values_are_diagnosed_at_file_and_line(
+    agent: Deployed, settings: dict, message: str
+) -> None:
     set_session_settings(agent.root, settings)
     result = agent.cli("validate")
     assert result.exit_code == 1
-    assert re.search(r"^specs/helper\.yaml:\d+:\d+: error: .*" + re.escape(message), result.output, re.M), result.output
+    assert re.search(r"^specs/helper\.yaml:\d+:\d+: error: .*" + re.escape(message), result.output, re.M), (
+        result.output
+    )
 
 
 def test_assistants_targets_warn_that_the_limit_has_no_counterpart(project: Path, package: str) -> None:
@@ -163,8 +187,12 @@ def test_assistants_targets_warn_that_the_limit_has_no_counterpart(project: Path
     set_session_settings(project, {"spend_limit_usd": 2})
     checked = deployed.cli("validate")
     assert checked.exit_code == 0, checked.output
-    assert re.search(r"^specs/helper\.yaml:\d+:\d+: warning: `session\.spend_limit_usd` has no counterpart on "
-                     r"target `\w+` \(backend: assistants\)", checked.output, re.M), checked.output
+    assert re.search(
+        r"^specs/helper\.yaml:\d+:\d+: warning: `session\.spend_limit_usd` has no counterpart on "
+        r"target `\w+` \(backend: assistants\)",
+        checked.output,
+        re.M,
+    ), checked.output
     result = deployed.cli("run", "helper", "-m", "hi", "--spend-limit", "1")
     assert result.exit_code == 0 and result.stdout == "echo: hi\n"
     assert "warning: --spend-limit has no effect on target" in result.stderr

@@ -17,8 +17,11 @@ class LoopbackServer:
     _server: ThreadingHTTPServer
     _thread: threading.Thread
 
-    def _listen(self, handler: type[BaseHTTPRequestHandler],
-                server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer) -> None:
+    def _listen(
+        self,
+        handler: type[BaseHTTPRequestHandler],
+        server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer,
+    ) -> None:
         """Bind a free loopback port now (base_url is known before the `with`); serve once entered."""
         self._server = server_class(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
@@ -32,7 +35,8 @@ class LoopbackServer:
         self._thread.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._server.shutdown()
         self._server.server_close()

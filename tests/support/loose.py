@@ -53,11 +53,16 @@ class LooseServer(LoopbackServer):
                 raw = self.rfile.read(length) if length else None
                 path = server._capped(self.path) if self.command == "GET" else self.path
                 headers = {k: v for k, v in self.headers.items() if k.lower() in FORWARDED}
-                request = urllib.request.Request(server.upstream_root + path, data=raw, method=self.command,
-                                                 headers=headers)
+                request = urllib.request.Request(
+                    server.upstream_root + path, data=raw, method=self.command, headers=headers
+                )
                 try:
                     with urllib.request.urlopen(request, timeout=30) as response:
-                        status, payload, kind = response.status, response.read(), response.headers.get("content-type")
+                        status, payload, kind = (
+                            response.status,
+                            response.read(),
+                            response.headers.get("content-type"),
+                        )
                 except urllib.error.HTTPError as error:
                     status, payload, kind = error.code, error.read(), error.headers.get("content-type")
                 if status == 200 and (kind or "").startswith("application/json"):
@@ -82,6 +87,8 @@ class LooseServer(LoopbackServer):
         query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
         if not any(key == "limit" for key, _ in query):
             return path
-        query = [(key, str(min(int(value), self.page_cap)) if key == "limit" and value.isdigit() else value)
-                 for key, value in query]
+        query = [
+            (key, str(min(int(value), self.page_cap)) if key == "limit" and value.isdigit() else value)
+            for key, value in query
+        ]
         return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))

@@ -43,8 +43,13 @@ def run_cli(args: list[str], *, input: str | None = None, env: dict[str, str] | 
     return Result(code, stdout, stderr)
 
 
-def run_in(root: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None,
-           hidden: Iterable[str] = ()) -> Result:
+def run_in(
+    root: Path,
+    *args: str,
+    input: str | None = None,
+    env: dict[str, str] | None = None,
+    hidden: Iterable[str] = (),
+) -> Result:
     """`orchestrator -C ROOT ARGS...`; fails the test if a traceback or any of `hidden` (secrets) shows.
 
     The one way tests run the CLI on a project; bind `hidden` once per module with functools.partial.
@@ -108,7 +113,12 @@ def make_project(
 
 
 def spec(name: str, **fields: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {"version": 1, "name": name, "model": "gpt-5.4", "instructions": f"You are {name}."}
+    data: dict[str, Any] = {
+        "version": 1,
+        "name": name,
+        "model": "gpt-5.4",
+        "instructions": f"You are {name}.",
+    }
     data.update(fields)
     return data
 

@@ -47,17 +47,23 @@ class FailingProxy(LoopbackServer):
                     if isinstance(payload, bytes):
                         self._reply(status, payload, {"content-type": "text/html"})
                     else:
-                        self._reply(status, json.dumps(payload).encode(), {"content-type": "application/json"})
+                        self._reply(
+                            status, json.dumps(payload).encode(), {"content-type": "application/json"}
+                        )
                     return
-                request = urllib.request.Request(proxy.upstream_root + self.path, data=raw or None,
-                                                 method=self.command,
-                                                 headers={k: v for k, v in headers.items() if k in FORWARDED})
+                request = urllib.request.Request(
+                    proxy.upstream_root + self.path,
+                    data=raw or None,
+                    method=self.command,
+                    headers={k: v for k, v in headers.items() if k in FORWARDED},
+                )
                 try:
                     with urllib.request.urlopen(request, timeout=30) as response:
                         payload = response.read()
                         if proxy.rewrite is not None:
-                            rewritten = proxy.rewrite(self.command, self.path.split("?", 1)[0], response.status,
-                                                      json.loads(payload))
+                            rewritten = proxy.rewrite(
+                                self.command, self.path.split("?", 1)[0], response.status, json.loads(payload)
+                            )
                             payload = json.dumps(rewritten).encode()
                         self._reply(response.status, payload, dict(response.headers))
                 except urllib.error.HTTPError as error:
@@ -82,8 +88,12 @@ class FailingProxy(LoopbackServer):
     def forward(self, method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
         """Send one request upstream now (from inside a rule) and return its (status, JSON body)."""
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.upstream_root + path, data=data, method=method,
-                                         headers={k: v for k, v in headers.items() if k in FORWARDED})
+        request = urllib.request.Request(
+            self.upstream_root + path,
+            data=data,
+            method=method,
+            headers={k: v for k, v in headers.items() if k in FORWARDED},
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, json.loads(response.read())

@@ -35,7 +35,9 @@ def test_weight_counts_shared_parts_each_time_and_stops_past_the_limit() -> None
 
 def test_a_filter_assertion_is_a_template_error(tmp_path: Path) -> None:
     """jinja's `truncate` asserts its length; found by the fuzz test as 'This is a bug'."""
-    assert "template error: AssertionError: expected length >= 3, got 0" in refusal(tmp_path, "{{ 'abc'|truncate(0) }}")
+    assert "template error: AssertionError: expected length >= 3, got 0" in refusal(
+        tmp_path, "{{ 'abc'|truncate(0) }}"
+    )
 
 
 def test_a_sandbox_refusal_while_compiling_is_a_diagnostic(tmp_path: Path) -> None:
@@ -53,8 +55,10 @@ def test_an_inline_template_over_the_size_limit_is_refused(tmp_path: Path) -> No
 
 
 def test_recursive_loops_count_every_level(tmp_path: Path) -> None:
-    source = ("{% for x in range(100000) recursive %}{% if loop.depth < 3 %}{{ loop(range(100000)) }}"
-              "{% endif %}{% endfor %}")
+    source = (
+        "{% for x in range(100000) recursive %}{% if loop.depth < 3 %}{{ loop(range(100000)) }}"
+        "{% endif %}{% endfor %}"
+    )
     assert "rendering took longer than 2 s" in refusal(tmp_path, source)
 
 

@@ -22,8 +22,10 @@ def test_a_link_out_of_the_root_is_refused_and_named(tmp_path: Path) -> None:
     os.symlink("/etc/hostname", root / "h")
     with pytest.raises(Refused) as caught:
         confine(root / "h", root)
-    assert caught.value.message("h") == ("`h` is a link to `/etc/hostname`, outside the project folder; "
-                                         "files a project reads must be inside it")
+    assert caught.value.message("h") == (
+        "`h` is a link to `/etc/hostname`, outside the project folder; "
+        "files a project reads must be inside it"
+    )
 
 
 def test_a_link_into_git_or_the_state_folder_is_refused(tmp_path: Path) -> None:
@@ -51,13 +53,37 @@ def test_reads_are_bounded_and_only_of_regular_files(tmp_path: Path) -> None:
         read_confined(tmp_path / "fifo", tmp_path, limit=10, what="a file")
 
 
-@pytest.mark.parametrize("pattern", ["*.md", "kb/*.md", "kb/**/*.md", "**/*.md", "**", "kb/note?.md",
-                                     "kb/[ab]*.md", "kb/[!a]*.md", "kb/sub/deep.md", "kb/*/*.md", ".hidden/*.md",
-                                     "kb/**", "../root/kb/*.md"])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "*.md",
+        "kb/*.md",
+        "kb/**/*.md",
+        "**/*.md",
+        "**",
+        "kb/note?.md",
+        "kb/[ab]*.md",
+        "kb/[!a]*.md",
+        "kb/sub/deep.md",
+        "kb/*/*.md",
+        ".hidden/*.md",
+        "kb/**",
+        "../root/kb/*.md",
+    ],
+)
 def test_globs_match_what_python_glob_matches_on_a_tree_without_links(tmp_path: Path, pattern: str) -> None:
     root = tmp_path / "root"
-    for name in ("top.md", "kb/a.md", "kb/b.md", "kb/note1.md", "kb/sub/deep.md", "kb/sub/x.txt",
-                 "kb/.secret.md", ".hidden/h.md", "kb/sub/.dot/y.md"):
+    for name in (
+        "top.md",
+        "kb/a.md",
+        "kb/b.md",
+        "kb/note1.md",
+        "kb/sub/deep.md",
+        "kb/sub/x.txt",
+        "kb/.secret.md",
+        ".hidden/h.md",
+        "kb/sub/.dot/y.md",
+    ):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(name)
     expected = sorted(Path(p) for p in glob.glob(str(root / pattern), recursive=True) if Path(p).is_file())

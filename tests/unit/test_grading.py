@@ -28,10 +28,13 @@ def test_the_grader_prompt_never_holds_a_secret_value() -> None:
         secrets.install(secrets.Redactor())
 
 
-@pytest.mark.parametrize(("answer", "verdict"), [
-    ('{"pass": true, "score": 0.9, "reason": "fine"}', (True, 0.9, "fine")),
-    ('```json\n{"pass": false, "reason": "no"}```', (False, None, "no")),
-])
+@pytest.mark.parametrize(
+    ("answer", "verdict"),
+    [
+        ('{"pass": true, "score": 0.9, "reason": "fine"}', (True, 0.9, "fine")),
+        ('```json\n{"pass": false, "reason": "no"}```', (False, None, "no")),
+    ],
+)
 def test_the_grader_verdict_is_read(answer: str, verdict: tuple[bool, float | None, str]) -> None:
     assert parse_verdict(answer) == verdict
 
@@ -54,11 +57,22 @@ def case(*turn_tokens: int | None, repeat: int | None = None, graded: int = 0) -
 def test_the_worst_case_of_a_run() -> None:
     # gpt-5.4 costs $15 per 1M output tokens, the dearer of its two prices
     assert worst_case_usd([(case(None), "gpt-5.4", "gpt-5.4")], repeat=None, turn_tokens=1000) == (0.015, [])
-    assert worst_case_usd([(case(100, None, repeat=2), "gpt-5.4", "x")], repeat=None, turn_tokens=1000)[0] == 0.033
-    assert worst_case_usd([(case(100, graded=1), "gpt-5.4", "gpt-5.4")], repeat=3, turn_tokens=1000)[0] == 0.009
+    assert (
+        worst_case_usd([(case(100, None, repeat=2), "gpt-5.4", "x")], repeat=None, turn_tokens=1000)[0]
+        == 0.033
+    )
+    assert (
+        worst_case_usd([(case(100, graded=1), "gpt-5.4", "gpt-5.4")], repeat=3, turn_tokens=1000)[0] == 0.009
+    )
     # the grader's turns at the grader's price: gpt-4o-mini, $0.60 per 1M
-    assert worst_case_usd([(case(100, graded=1), "gpt-5.4", "gpt-4o-mini")], repeat=1, turn_tokens=1)[0] == 0.001560
-    assert worst_case_usd([(case(1), "mine", "mine"), (case(1), "gpt-5.4", "gpt-5.4")], repeat=None,
-                          turn_tokens=1) == (0.000015, ["mine"])
-    assert worst_case_usd([(case(1, graded=1), "gpt-5.4", "judge")], repeat=None, turn_tokens=1)[1] == ["judge"]
+    assert (
+        worst_case_usd([(case(100, graded=1), "gpt-5.4", "gpt-4o-mini")], repeat=1, turn_tokens=1)[0]
+        == 0.001560
+    )
+    assert worst_case_usd(
+        [(case(1), "mine", "mine"), (case(1), "gpt-5.4", "gpt-5.4")], repeat=None, turn_tokens=1
+    ) == (0.000015, ["mine"])
+    assert worst_case_usd([(case(1, graded=1), "gpt-5.4", "judge")], repeat=None, turn_tokens=1)[1] == [
+        "judge"
+    ]
     assert (usd(0.5), usd(0.000045), usd(2.0)) == ("0.5", "0.000045", "2")

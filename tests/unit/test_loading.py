@@ -29,7 +29,10 @@ def failure(text: str | bytes) -> LoadError:
 
 def test_values_and_keys_keep_their_line_and_column() -> None:
     doc = load("name: tutor\ntools:\n  - code_interpreter\n  - {type: file_search, max_num_results: 5}\n")
-    assert doc.data == {"name": "tutor", "tools": ["code_interpreter", {"type": "file_search", "max_num_results": 5}]}
+    assert doc.data == {
+        "name": "tutor",
+        "tools": ["code_interpreter", {"type": "file_search", "max_num_results": 5}],
+    }
     assert doc.values["/name"] == Position(1, 7)
     assert doc.keys["/name"] == Position(1, 1)
     assert doc.values["/tools/0"] == Position(3, 5)
@@ -52,7 +55,12 @@ def test_pointer_segments_are_escaped_per_rfc_6901() -> None:
 def test_error_at_names_file_line_column_and_pointer() -> None:
     doc = load("temperature: 3\n")
     diagnostic = doc.error_at("/temperature", "too hot")
-    assert (diagnostic.file, diagnostic.line, diagnostic.column, diagnostic.pointer) == ("spec.yaml", 1, 14, "/temperature")
+    assert (diagnostic.file, diagnostic.line, diagnostic.column, diagnostic.pointer) == (
+        "spec.yaml",
+        1,
+        14,
+        "/temperature",
+    )
 
 
 def test_duplicate_keys_are_an_error_naming_both_places() -> None:
@@ -82,14 +90,17 @@ def test_undefined_alias_is_explained() -> None:
     assert "undefined alias" in failure("a: *nowhere\n").diagnostic.message
 
 
-@pytest.mark.parametrize("text", [
-    "a: !!python/object/apply:os.system ['echo hi']\n",
-    "a: !!python/object:os.system {}\n",
-    "a: !!python/name:os.system\n",
-    "a: !!set {x, y}\n",
-    "a: !custom 1\n",
-    "a: !!binary aGk=\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: !!python/object/apply:os.system ['echo hi']\n",
+        "a: !!python/object:os.system {}\n",
+        "a: !!python/name:os.system\n",
+        "a: !!set {x, y}\n",
+        "a: !custom 1\n",
+        "a: !!binary aGk=\n",
+    ],
+)
 def test_language_specific_and_custom_tags_are_refused(text: str) -> None:
     problem = failure(text).diagnostic
     assert "is not allowed" in problem.message
@@ -127,12 +138,15 @@ def test_syntax_errors_name_where_the_unclosed_construct_started() -> None:
     assert "started at line 2, column 8" in problem.message
 
 
-@pytest.mark.parametrize(("raw", "message"), [
-    (b"", "file is empty"),
-    (b"   \n\n", "file is empty"),
-    (b"# only a comment\n", "only comments"),
-    (b"~\n", "only `null`"),
-])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"", "file is empty"),
+        (b"   \n\n", "file is empty"),
+        (b"# only a comment\n", "only comments"),
+        (b"~\n", "only `null`"),
+    ],
+)
 def test_empty_files_are_an_error(raw: bytes, message: str) -> None:
     assert message in failure(raw).diagnostic.message
 

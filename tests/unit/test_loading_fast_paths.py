@@ -34,11 +34,23 @@ def test_data_and_every_top_level_position_match_the_general_path(text: str) -> 
     walked = whole_walk(text)
     counted = loading._construct(*_composed(text), set(), loading._Budget())
     assert fast.data == walked.data == counted
-    pointers = ["", "/missing", "/tools/9", "/metadata/none", "/list/1/0", "/list/1/0/x", "/base/tools/0",
-                *(f"/{str(k).replace('~', '~0').replace('/', '~1')}" for k in fast.data),
-                *(f"/{k}/{i}" for k, v in fast.data.items() if isinstance(v, list) for i in range(len(v))),
-                *(f"/{k}/{str(i).replace('~', '~0').replace('/', '~1')}" for k, v in fast.data.items()
-                  if isinstance(v, dict) for i in v)]
+    pointers = [
+        "",
+        "/missing",
+        "/tools/9",
+        "/metadata/none",
+        "/list/1/0",
+        "/list/1/0/x",
+        "/base/tools/0",
+        *(f"/{str(k).replace('~', '~0').replace('/', '~1')}" for k in fast.data),
+        *(f"/{k}/{i}" for k, v in fast.data.items() if isinstance(v, list) for i in range(len(v))),
+        *(
+            f"/{k}/{str(i).replace('~', '~0').replace('/', '~1')}"
+            for k, v in fast.data.items()
+            if isinstance(v, dict)
+            for i in v
+        ),
+    ]
     deep = [p for p in pointers if p.count("/") > 2]
     for pointer in [p for p in pointers if p not in deep]:
         for key in (False, True):
@@ -55,13 +67,16 @@ def _composed(text: str) -> tuple[object, object]:
     return loader, loader.get_single_node()
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("name: a\nname: b\n", "duplicate key `name` (first defined at line 1, column 1)"),
-    ("a: {x: 1, y: 2, x: 3}\n", "duplicate key `x` (first defined at line 1, column 5)"),
-    ("a: !!set {x}\n", "tag `!!set` is not allowed"),
-    ("? [a]\n: b\n", "mapping keys must be plain scalars, not lists or mappings"),
-    ("a: .nan\n", "is not a finite number"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name: a\nname: b\n", "duplicate key `name` (first defined at line 1, column 1)"),
+        ("a: {x: 1, y: 2, x: 3}\n", "duplicate key `x` (first defined at line 1, column 5)"),
+        ("a: !!set {x}\n", "tag `!!set` is not allowed"),
+        ("? [a]\n: b\n", "mapping keys must be plain scalars, not lists or mappings"),
+        ("a: .nan\n", "is not a finite number"),
+    ],
+)
 def test_refusals_are_the_same_without_anchors(text: str, message: str) -> None:
     with pytest.raises(LoadError) as caught:
         load_yaml_bytes(text.encode(), Path("spec.yaml"), "spec.yaml")
@@ -73,7 +88,9 @@ def test_the_confined_read_of_a_plain_file_is_the_general_read(tmp_path: Path) -
     (root / "specs").mkdir()
     spec = root / "specs" / "a.yaml"
     spec.write_bytes(b"name: a\n" * 100)
-    assert read_confined(spec, root, limit=10_000, what="a spec") == read_bounded(spec, limit=10_000, what="x")
+    assert read_confined(spec, root, limit=10_000, what="a spec") == read_bounded(
+        spec, limit=10_000, what="x"
+    )
     with pytest.raises(Refused, match="limit"):
         read_confined(spec, root, limit=100, what="a spec")
 
@@ -93,12 +110,15 @@ def test_a_folder_linked_from_outside_is_still_refused(tmp_path: Path) -> None:
         read_confined(root / ".git" / "config.yaml", root, limit=10_000, what="a spec")
 
 
-@pytest.mark.parametrize("text", [
-    "name: m\n<<: {model: x}\n",  # a merge key after other keys
-    "model: y\n<<: {model: x}\n",  # a key the merge brings too: refused, naming the merged one first
-    "a: 1\na: 2\n<<: {b: 3}\n",
-    "<<: [{a: 1}, {b: 2}]\nc: 3\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name: m\n<<: {model: x}\n",  # a merge key after other keys
+        "model: y\n<<: {model: x}\n",  # a key the merge brings too: refused, naming the merged one first
+        "a: 1\na: 2\n<<: {b: 3}\n",
+        "<<: [{a: 1}, {b: 2}]\nc: 3\n",
+    ],
+)
 def test_merge_keys_give_what_the_counted_path_gives(text: str) -> None:
     def outcome(build: object) -> object:
         try:

@@ -103,7 +103,8 @@ def test_a_change_to_a_shared_partial_changes_every_spec_using_it(tmp_path: Path
     assert "You are a tutor at Acme. Be concise." in before.specs["tutor"].instructions
     assert "You are an analyst at Acme. Be concise." in before.specs["analyst"].instructions
     (root / "templates/partials/style.md.j2").write_text(
-        "{% macro house_style(role) -%}\nYou are {{ role }} at {{ company }}. Be thorough.\n{%- endmacro %}\n")
+        "{% macro house_style(role) -%}\nYou are {{ role }} at {{ company }}. Be thorough.\n{%- endmacro %}\n"
+    )
     after = build(root)
     assert "Be thorough." in after.specs["tutor"].instructions
     assert "Be thorough." in after.specs["analyst"].instructions
@@ -126,16 +127,20 @@ def test_one_builder_sees_a_partial_edited_between_builds(tmp_path: Path) -> Non
 
 
 def test_dependencies_list_includes_and_imports_transitively(tmp_path: Path) -> None:
-    render = renderer(tmp_path, {
-        "main.md.j2": '{% include "a.md.j2" %}{% import "lib/macros.md.j2" as m %}',
-        "a.md.j2": '{% include "lib/b.md.j2" %}',
-        "lib/b.md.j2": '{% from "lib/c.md.j2" import x %}',
-        "lib/c.md.j2": "{% macro x() %}c{% endmacro %}",
-        "lib/macros.md.j2": "{% macro y() %}y{% endmacro %}",
-        "unrelated.md.j2": "not used",
-    })
+    render = renderer(
+        tmp_path,
+        {
+            "main.md.j2": '{% include "a.md.j2" %}{% import "lib/macros.md.j2" as m %}',
+            "a.md.j2": '{% include "lib/b.md.j2" %}',
+            "lib/b.md.j2": '{% from "lib/c.md.j2" import x %}',
+            "lib/c.md.j2": "{% macro x() %}c{% endmacro %}",
+            "lib/macros.md.j2": "{% macro y() %}y{% endmacro %}",
+            "unrelated.md.j2": "not used",
+        },
+    )
     assert render.dependencies("main.md.j2") == frozenset(
-        {"main.md.j2", "a.md.j2", "lib/b.md.j2", "lib/c.md.j2", "lib/macros.md.j2"})
+        {"main.md.j2", "a.md.j2", "lib/b.md.j2", "lib/c.md.j2", "lib/macros.md.j2"}
+    )
 
 
 def test_dependencies_survive_include_cycles(tmp_path: Path) -> None:
@@ -161,7 +166,9 @@ def test_an_undefined_variable_is_an_error_at_the_template_line_and_column(tmp_p
 
 
 def test_an_undefined_variable_inside_an_included_partial_is_reported_in_the_partial(tmp_path: Path) -> None:
-    render = renderer(tmp_path, {"main.j2": 'Intro\n{% include "p/part.j2" %}', "p/part.j2": "one\ntwo {{ missing }}\n"})
+    render = renderer(
+        tmp_path, {"main.j2": 'Intro\n{% include "p/part.j2" %}', "p/part.j2": "one\ntwo {{ missing }}\n"}
+    )
     problem = render_error(render, "main.j2", {}).diagnostic
     assert (problem.file, problem.line, problem.column) == ("templates/p/part.j2", 2, 8)
 
@@ -174,14 +181,17 @@ def test_an_undefined_attribute_is_an_error_not_an_empty_string(tmp_path: Path) 
 
 def test_a_typo_at_a_macro_call_site_is_reported_there_with_the_chain(tmp_path: Path) -> None:
     """The undefined value is raised inside the partial's macro, but the typo is in the caller (issue 29, 7)."""
-    render = renderer(tmp_path, {
-        "support.md.j2": (
-            '{% from "partials/escalation.md.j2" import escalation %}\n'
-            "You help customers.\n\n\n\n\n"
-            "{{ escalation(escalation_mail) }}\n"
-        ),
-        "partials/escalation.md.j2": "{% macro escalation(address) -%}\nEscalate to {{ address }}.\n{%- endmacro %}\n",
-    })
+    render = renderer(
+        tmp_path,
+        {
+            "support.md.j2": (
+                '{% from "partials/escalation.md.j2" import escalation %}\n'
+                "You help customers.\n\n\n\n\n"
+                "{{ escalation(escalation_mail) }}\n"
+            ),
+            "partials/escalation.md.j2": "{% macro escalation(address) -%}\nEscalate to {{ address }}.\n{%- endmacro %}\n",
+        },
+    )
     problem = render_error(render, "support.md.j2", {"escalation_email": "help@acme.test"}).diagnostic
     assert (problem.file, problem.line, problem.column) == ("templates/support.md.j2", 7, 15)
     assert problem.message == (
@@ -189,19 +199,26 @@ def test_a_typo_at_a_macro_call_site_is_reported_there_with_the_chain(tmp_path: 
         "or the project's `vars` (in templates/partials/escalation.md.j2:2, from templates/support.md.j2:7)"
     )
     assert problem.hint is not None
-    assert problem.hint.startswith("did you mean `escalation_email`? Rendering the instructions of specs/helper.yaml")
+    assert problem.hint.startswith(
+        "did you mean `escalation_email`? Rendering the instructions of specs/helper.yaml"
+    )
     assert "?;" not in problem.hint
 
 
 def test_an_include_chain_is_named_innermost_first(tmp_path: Path) -> None:
-    render = renderer(tmp_path, {
-        "main.j2": 'Intro\n{% include "a.j2" %}',
-        "a.j2": 'A\n\n{% include "p/b.j2" %}',
-        "p/b.j2": "one\ntwo {{ missing }}\n",
-    })
+    render = renderer(
+        tmp_path,
+        {
+            "main.j2": 'Intro\n{% include "a.j2" %}',
+            "a.j2": 'A\n\n{% include "p/b.j2" %}',
+            "p/b.j2": "one\ntwo {{ missing }}\n",
+        },
+    )
     problem = render_error(render, "main.j2", {}).diagnostic
     assert (problem.file, problem.line, problem.column) == ("templates/p/b.j2", 2, 8)
-    assert problem.message.endswith("(in templates/p/b.j2:2, from templates/a.j2:3, from templates/main.j2:2)")
+    assert problem.message.endswith(
+        "(in templates/p/b.j2:2, from templates/a.j2:3, from templates/main.j2:2)"
+    )
 
 
 def test_a_syntax_error_is_reported_at_the_template_file_and_line(tmp_path: Path) -> None:
@@ -211,14 +228,17 @@ def test_a_syntax_error_is_reported_at_the_template_file_and_line(tmp_path: Path
     assert problem.message.startswith("template syntax error")
 
 
-@pytest.mark.parametrize("source", [
-    "{{ ''.__class__.__mro__ }}",
-    "{{ cycler.__init__.__globals__ }}",
-    "{{ joiner.__init__.__globals__.os }}",
-    "{{ ().__class__.__base__.__subclasses__() }}",
-    "{% for c in [].__class__.__base__.__subclasses__() %}{% endfor %}",
-    "{{ lipsum.__globals__ }}",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ ''.__class__.__mro__ }}",
+        "{{ cycler.__init__.__globals__ }}",
+        "{{ joiner.__init__.__globals__.os }}",
+        "{{ ().__class__.__base__.__subclasses__() }}",
+        "{% for c in [].__class__.__base__.__subclasses__() %}{% endfor %}",
+        "{{ lipsum.__globals__ }}",
+    ],
+)
 def test_the_sandbox_blocks_reaching_python_internals(tmp_path: Path, source: str) -> None:
     render = renderer(tmp_path, {"main.j2": source})
     problem = render_error(render, "main.j2", {}).diagnostic
@@ -233,7 +253,11 @@ def test_a_template_path_cannot_leave_the_templates_folder(tmp_path: Path, name:
     problem = render_error(render, name, {}).diagnostic
     assert "outside the templates folder" in problem.message
     assert (problem.file, problem.line, problem.column, problem.pointer) == (
-        "specs/helper.yaml", 5, 13, "/instructions/template")
+        "specs/helper.yaml",
+        5,
+        13,
+        "/instructions/template",
+    )
 
 
 def test_an_include_cannot_leave_the_templates_folder(tmp_path: Path) -> None:

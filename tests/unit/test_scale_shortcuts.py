@@ -31,17 +31,20 @@ class Holder:
     data: Any
 
 
-@pytest.mark.parametrize("value", [
-    {"instructions": "plain text", "tools": ["code_interpreter"], "n": 3, "ok": True, "none": None},
-    Holder("a", ({"k": "v"}, ["x", 1.5])),
-    {"key": f"the key is {SECRET}"},
-    Holder("a", ({"nested": [f"x{SECRET}y"]},)),
-    {f"{SECRET}": "as a mapping key"},
-    {"url": "https://user:hunter2-password@example.test/v1"},
-    {"key-shaped": "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"},
-    {"only the words": "sk- and :// apart, nothing to mask"},
-    {"anchor": "0123456789abcdefSENTINEL without its prefix"},
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"instructions": "plain text", "tools": ["code_interpreter"], "n": 3, "ok": True, "none": None},
+        Holder("a", ({"k": "v"}, ["x", 1.5])),
+        {"key": f"the key is {SECRET}"},
+        Holder("a", ({"nested": [f"x{SECRET}y"]},)),
+        {f"{SECRET}": "as a mapping key"},
+        {"url": "https://user:hunter2-password@example.test/v1"},
+        {"key-shaped": "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"},
+        {"only the words": "sk- and :// apart, nothing to mask"},
+        {"anchor": "0123456789abcdefSENTINEL without its prefix"},
+    ],
+)
 def test_would_redact_is_whether_redact_data_changes_the_value(value: Any) -> None:
     redactor = Redactor().with_secrets([SECRET])
     assert redactor.would_redact(value) == (redactor.redact_data(value) != value)
@@ -54,9 +57,15 @@ def test_resolved_within_one_build_is_path_resolve(tmp_path: Path) -> None:
     os.symlink(root / "real", root / "linked")
     os.symlink(root / "real" / "deep" / "a.yaml", root / "real" / "b.yaml")
     os.symlink(root / "loop", root / "loop")
-    paths = [root / "real" / "deep" / "a.yaml", root / "linked" / "deep" / "a.yaml", root / "real" / "b.yaml",
-             root / "real" / "missing.yaml", root / "linked" / "deep" / ".." / "b.yaml", root / "real" / "..",
-             root / "linked" / "deep" / "a.yaml"]
+    paths = [
+        root / "real" / "deep" / "a.yaml",
+        root / "linked" / "deep" / "a.yaml",
+        root / "real" / "b.yaml",
+        root / "real" / "missing.yaml",
+        root / "linked" / "deep" / ".." / "b.yaml",
+        root / "real" / "..",
+        root / "linked" / "deep" / "a.yaml",
+    ]
     expected = [p.resolve() for p in paths]
     with resolving_once():
         assert [resolved(p) for p in paths] == expected
@@ -67,23 +76,45 @@ def test_resolved_within_one_build_is_path_resolve(tmp_path: Path) -> None:
 def _plan(secret_in_noop: bool, secret_in_change: bool) -> Plan:
     hidden = f"in sync, with {SECRET}" if secret_in_noop else "in sync"
     shown = f"now {SECRET}" if secret_in_change else "now"
-    return Plan("p", "dev", "local", "assistants", (
-        Change("vector_store", "kb", Action.NOOP, Reason.IN_SYNC, id="vs_1", essence={"name": hidden}),
-        Change("assistant", "a", Action.UPDATE, Reason.SPEC_CHANGED, id="asst_1",
-               fields=(FieldChange("instructions", "before", shown),), essence={"instructions": shown},
-               uses=(("vector_store", "kb"),)),
-        Change("assistant", "b", Action.NOOP, Reason.IN_SYNC, id="asst_2", essence={"instructions": hidden}),
-    ))
+    return Plan(
+        "p",
+        "dev",
+        "local",
+        "assistants",
+        (
+            Change("vector_store", "kb", Action.NOOP, Reason.IN_SYNC, id="vs_1", essence={"name": hidden}),
+            Change(
+                "assistant",
+                "a",
+                Action.UPDATE,
+                Reason.SPEC_CHANGED,
+                id="asst_1",
+                fields=(FieldChange("instructions", "before", shown),),
+                essence={"instructions": shown},
+                uses=(("vector_store", "kb"),),
+            ),
+            Change(
+                "assistant", "b", Action.NOOP, Reason.IN_SYNC, id="asst_2", essence={"instructions": hidden}
+            ),
+        ),
+    )
 
 
-@pytest.mark.parametrize(("in_noop", "in_change"), [(False, False), (True, False), (False, True), (True, True)])
-def test_the_plan_views_show_what_redacting_the_whole_plan_first_shows(in_noop: bool, in_change: bool) -> None:
+@pytest.mark.parametrize(
+    ("in_noop", "in_change"), [(False, False), (True, False), (False, True), (True, True)]
+)
+def test_the_plan_views_show_what_redacting_the_whole_plan_first_shows(
+    in_noop: bool, in_change: bool
+) -> None:
     """The views settle redaction on the part they show (in-sync changes are only counted): the text is the
     same as when every change was redacted before formatting."""
     redactor = Redactor().with_secrets([SECRET])
     plan = _plan(in_noop, in_change)
     whole = redactor.redact_data(plan)
-    for render in (lambda p: render_plan_text(p, redactor=redactor), lambda p: render_plan_markdown(p, redactor=redactor)):
+    for render in (
+        lambda p: render_plan_text(p, redactor=redactor),
+        lambda p: render_plan_markdown(p, redactor=redactor),
+    ):
         text = render(plan)
         assert text == render(whole)
         assert SECRET not in text and ("***" in text) == in_change
@@ -93,9 +124,19 @@ def test_the_plan_views_show_what_redacting_the_whole_plan_first_shows(in_noop: 
 
 def test_live_items_made_page_by_page_are_the_ones_made_after_the_read() -> None:
     mapping = AssistantsMapping()
-    raw = [{"id": f"asst_{n}", "object": "assistant", "created_at": n, "model": "gpt-5.4", "name": f"n{n}",
-            "instructions": "x", "tools": [{"type": "code_interpreter"}], "metadata": {"team": "t"}}
-           for n in range(5)]
+    raw = [
+        {
+            "id": f"asst_{n}",
+            "object": "assistant",
+            "created_at": n,
+            "model": "gpt-5.4",
+            "name": f"n{n}",
+            "instructions": "x",
+            "tools": [{"type": "code_interpreter"}],
+            "metadata": {"team": "t"},
+        }
+        for n in range(5)
+    ]
     objects = [LiveObject.from_raw(item) for item in raw]
     prepared = PreparedItems(mapping)
 
@@ -118,6 +159,7 @@ def test_live_items_made_page_by_page_are_the_ones_made_after_the_read() -> None
     again = [LiveObject.from_raw({**raw[0], "name": "renamed"}), *objects[1:]]
     assert live_items(again, mapping, prepared) == live_items(again, mapping)
     assert prepared.get(again[0]) is None and prepared.get(objects[0]) is not None
+
     # a knowledge view changes essence and fingerprint: the prepared items are not used then
     class View:
         def live_knowledge(self, raw: Any, owner: Any) -> Any:
@@ -138,7 +180,9 @@ def test_live_items_made_page_by_page_are_the_ones_made_after_the_read() -> None
     assert viewed != live_items(objects, mapping)
 
 
-def test_a_template_named_by_many_specs_is_checked_once_per_build_and_each_spec_is_told(tmp_path: Path) -> None:
+def test_a_template_named_by_many_specs_is_checked_once_per_build_and_each_spec_is_told(
+    tmp_path: Path,
+) -> None:
     """The template checks are made once per build (5,000 specs naming one template: one check), yet every
     spec naming a missing or escaping template still gets its own diagnostic, and a template made between
     two builds is found by the second."""

@@ -40,7 +40,9 @@ def test_unknown_key_suggests_the_closest_known_key() -> None:
 
 def test_unknown_key_without_a_close_match_lists_the_known_keys() -> None:
     problem = only("tools:\n  - type: file_search\n    zzz: 1\n")
-    assert problem.message.startswith("unknown key `zzz` in item 1 of `tools`; expected one of `max_num_results`")
+    assert problem.message.startswith(
+        "unknown key `zzz` in item 1 of `tools`; expected one of `max_num_results`"
+    )
     assert problem.hint is None
 
 
@@ -73,9 +75,13 @@ def test_one_of_chooses_the_mcp_branch_for_a_missing_key() -> None:
 
 
 def test_an_mcp_tool_with_both_transports_names_the_conflicting_keys() -> None:
-    both = only("tools:\n  - {type: mcp, server_label: a, server_url: 'https://x', transport: {type: stdio, command: c, cwd: /}}\n")
+    both = only(
+        "tools:\n  - {type: mcp, server_label: a, server_url: 'https://x', transport: {type: stdio, command: c, cwd: /}}\n"
+    )
     assert both.message == "item 1 of `tools`: `server_url` cannot be used together with `transport`"
-    headers = only("tools:\n  - {type: mcp, server_label: a, headers: {a: b}, transport: {type: stdio, command: c, cwd: /}}\n")
+    headers = only(
+        "tools:\n  - {type: mcp, server_label: a, headers: {a: b}, transport: {type: stdio, command: c, cwd: /}}\n"
+    )
     assert headers.message == "item 1 of `tools`: `headers` cannot be used together with `transport`"
 
 
@@ -108,14 +114,24 @@ def test_property_names_errors_point_at_the_key() -> None:
 
 def test_project_schema_required_by_target_type_says_why() -> None:
     base = "version: 1\nproject: p\n"
-    (problem,) = check("targets:\n  remote: {type: agents, base_url: 'https://x.test/v1'}\n", kind="project", base=base)
-    assert problem.message == "missing required key `api_key_env` in `remote` (required when `type` is `agents`)"
+    (problem,) = check(
+        "targets:\n  remote: {type: agents, base_url: 'https://x.test/v1'}\n", kind="project", base=base
+    )
+    assert (
+        problem.message == "missing required key `api_key_env` in `remote` (required when `type` is `agents`)"
+    )
     assert problem.pointer == "/targets/remote/api_key_env"
 
 
-@pytest.mark.parametrize(("pointer", "words"), [
-    ("", "the document"), ("/temperature", "`temperature`"), ("/tools/2", "item 3 of `tools`"), ("/vars/a~1b", "`a/b`"),
-])
+@pytest.mark.parametrize(
+    ("pointer", "words"),
+    [
+        ("", "the document"),
+        ("/temperature", "`temperature`"),
+        ("/tools/2", "item 3 of `tools`"),
+        ("/vars/a~1b", "`a/b`"),
+    ],
+)
 def test_subject_names_a_value_for_a_sentence(pointer: str, words: str) -> None:
     assert subject(pointer) == words
 

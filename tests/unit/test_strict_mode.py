@@ -61,11 +61,14 @@ def test_a_nested_object_is_checked_too() -> None:
     assert "property `filters`" in message
 
 
-@pytest.mark.parametrize(("place", "expected"), [
-    ("items", "/properties/tags/items"),
-    ("defs", "/$defs/address"),
-    ("anyOf", "/properties/choice/anyOf/1"),
-])
+@pytest.mark.parametrize(
+    ("place", "expected"),
+    [
+        ("items", "/properties/tags/items"),
+        ("defs", "/$defs/address"),
+        ("anyOf", "/properties/choice/anyOf/1"),
+    ],
+)
 def test_objects_under_items_defs_and_any_of_are_checked(place: str, expected: str) -> None:
     schema = copy.deepcopy(CLOSED)
     open_object = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
@@ -85,19 +88,32 @@ def test_strict_rules_are_not_applied_without_strict() -> None:
 
 def test_metaschema_problems_come_before_strict_problems() -> None:
     found = check_schema({"type": "object", "properties": {"q": {"type": "text"}}}, strict=True)
-    assert found == [("/properties/q/type",
-                      "`type` must be one of `array`, `boolean`, `integer`, `null`, `number`, `object`, `string`, got `text`")]
+    assert found == [
+        (
+            "/properties/q/type",
+            "`type` must be one of `array`, `boolean`, `integer`, `null`, `number`, `object`, `string`, got `text`",
+        )
+    ]
 
 
-@pytest.mark.parametrize(("schema", "pointer", "words"), [
-    ({"type": "object", "required": "q"}, "/required", "`required` must be a list, got a string"),
-    ({"type": "object", "properties": []}, "/properties", "`properties` must be a mapping, got a list"),
-    ({"type": "object", "properties": {"n": {"type": "integer", "minimum": "one"}}}, "/properties/n/minimum",
-     "`minimum` must be a number"),
-    ({"type": "string"}, "/type", "the root must be a schema of `type: object`"),
-    ({"type": "object", "properties": {"a": {"type": "string", "pattern": "("}}}, "/properties/a/pattern",
-     "`pattern` `(` is not a valid regex"),
-])
+@pytest.mark.parametrize(
+    ("schema", "pointer", "words"),
+    [
+        ({"type": "object", "required": "q"}, "/required", "`required` must be a list, got a string"),
+        ({"type": "object", "properties": []}, "/properties", "`properties` must be a mapping, got a list"),
+        (
+            {"type": "object", "properties": {"n": {"type": "integer", "minimum": "one"}}},
+            "/properties/n/minimum",
+            "`minimum` must be a number",
+        ),
+        ({"type": "string"}, "/type", "the root must be a schema of `type: object`"),
+        (
+            {"type": "object", "properties": {"a": {"type": "string", "pattern": "("}}},
+            "/properties/a/pattern",
+            "`pattern` `(` is not a valid regex",
+        ),
+    ],
+)
 def test_invalid_json_schemas_are_explained(schema: dict[str, Any], pointer: str, words: str) -> None:
     found = json_schema_problems(schema)
     assert [p for p, _ in found] == [pointer]
@@ -106,7 +122,8 @@ def test_invalid_json_schemas_are_explained(schema: dict[str, Any], pointer: str
 
 def test_a_parameters_value_that_is_not_a_mapping_is_refused() -> None:
     assert json_schema_problems(["type", "object"]) == [  # type: ignore[arg-type]
-        ("", "a JSON Schema here must be a mapping (an object), got a list")]
+        ("", "a JSON Schema here must be a mapping (an object), got a list")
+    ]
 
 
 def test_identical_schemas_are_checked_once() -> None:
@@ -119,8 +136,12 @@ def test_identical_schemas_are_checked_once() -> None:
 
 
 def test_metaschema_answers_are_the_same_without_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    schemas = [CLOSED, {"type": "object", "required": "q"}, {"type": "object", "properties": {"q": {"type": "text"}}},
-               {"type": "object", "properties": {"q": {"pattern": "("}}}]
+    schemas = [
+        CLOSED,
+        {"type": "object", "required": "q"},
+        {"type": "object", "properties": {"q": {"type": "text"}}},
+        {"type": "object", "properties": {"q": {"pattern": "("}}},
+    ]
     with_fast_path = [json_schema_problems(s) for s in schemas]
     validation.clear_caches()
     monkeypatch.setitem(sys.modules, "jsonschema_rs", None)

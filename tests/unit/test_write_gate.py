@@ -59,21 +59,42 @@ def test_a_fifo_is_never_opened_for_writing(sandbox: Path) -> None:
         create_file(project, "pipe", b"x", exclusive=False)
 
 
-@pytest.mark.parametrize(("name", "problem"), [
-    ("..", "step out"), ("a/b", "separator"), ("a\\b", "separator"), ("x\n", "U+000A"), ("\u202ex", "U+202E"),
-    ("con", "reserved device"), ("AUX.yaml", "reserved device"), ("com1.txt", "reserved device"),
-    (".hidden", "starts with a dot"), ("name.", "ends with a dot"), ("name ", "ends with a dot or a space"),
-    ("a:b", "Windows forbids"), ("x" * 201, "longer than"), ("caf\udce9", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("..", "step out"),
+        ("a/b", "separator"),
+        ("a\\b", "separator"),
+        ("x\n", "U+000A"),
+        ("\u202ex", "U+202E"),
+        ("con", "reserved device"),
+        ("AUX.yaml", "reserved device"),
+        ("com1.txt", "reserved device"),
+        (".hidden", "starts with a dot"),
+        ("name.", "ends with a dot"),
+        ("name ", "ends with a dot or a space"),
+        ("a:b", "Windows forbids"),
+        ("x" * 201, "longer than"),
+        ("caf\udce9", "not UTF-8"),
+    ],
+)
 def test_unportable_names_are_named(name: str, problem: str) -> None:
     found = name_problem(name)
     assert found is not None and problem in found
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("lookup_order", "lookup_order"), ("../../x/VICTIM", "x-VICTIM"), ("con", "con-function"), ("", "function"),
-    ("Caf\u00e9 Men\u00fa", "Cafe-Menu"), ("\u65e5\u672c", "function"), ("a" * 100, "a" * 64),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("lookup_order", "lookup_order"),
+        ("../../x/VICTIM", "x-VICTIM"),
+        ("con", "con-function"),
+        ("", "function"),
+        ("Caf\u00e9 Men\u00fa", "Cafe-Menu"),
+        ("\u65e5\u672c", "function"),
+        ("a" * 100, "a" * 64),
+    ],
+)
 def test_portable_names_come_from_server_text(text: str, expected: str) -> None:
     name = portable_name(text, fallback="function")
     assert name == expected and name_problem(name) is None
@@ -84,7 +105,10 @@ def test_user_outputs_go_anywhere_but_through_a_project_link(sandbox: Path) -> N
     os.symlink(sandbox / "outside", project / "plans")
     with pytest.raises(WriteRefused, match=r"`plans` in .* is a link"):
         user_output_path(project / "plans" / "plan.json", project.resolve())
-    assert user_output_path(sandbox / "outside" / "plan.json", project.resolve()) == sandbox / "outside" / "plan.json"
+    assert (
+        user_output_path(sandbox / "outside" / "plan.json", project.resolve())
+        == sandbox / "outside" / "plan.json"
+    )
     os.symlink(project, sandbox / "via")  # the user's own link to the project: its links are still refused
     with pytest.raises(WriteRefused):
         user_output_path(sandbox / "via" / "plans" / "plan.json", project.resolve())

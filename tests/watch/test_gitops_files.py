@@ -67,7 +67,10 @@ def test_the_first_job_computes_relevant_changes_from_orchestrator_paths() -> No
     assert 'orchestrator -C "$PROJECT" paths -o regex' in runs
     for name in ("validate", "plan"):
         assert "needs.changes.outputs.relevant == 'true'" in jobs[name]["if"]
-    assert jobs["plan"]["strategy"]["matrix"]["environment"] == "${{ fromJSON(needs.changes.outputs.environments) }}"
+    assert (
+        jobs["plan"]["strategy"]["matrix"]["environment"]
+        == "${{ fromJSON(needs.changes.outputs.environments) }}"
+    )
     assert "validate --all-environments" in _runs(jobs["validate"])
 
 
@@ -80,7 +83,9 @@ def test_pull_requests_plan_every_environment_with_a_read_only_key_and_no_write_
     diff_step = next(s for s in plan["steps"] if "orchestrator" in s.get("run", "") and " diff " in s["run"])
     assert diff_step["env"]["OPENAI_API_KEY"] == "${{ secrets.OPENAI_READONLY_API_KEY }}"
     assert '--out "$PWD/plans/$ORCHESTRATOR_ENV.plan"' in diff_step["run"]
-    assert re.search(r"^\s*2\) echo \"changes=true\"", diff_step["run"], re.M), "exit 2 means changes, not a failure"
+    assert re.search(r"^\s*2\) echo \"changes=true\"", diff_step["run"], re.M), (
+        "exit 2 means changes, not a failure"
+    )
     assert '>> "$GITHUB_STEP_SUMMARY"' in diff_step["run"]
     assert any(u.startswith("actions/upload-artifact@") for u in _uses(plan))
 
@@ -101,11 +106,18 @@ def test_each_stage_shows_its_plan_before_the_approval_and_applies_exactly_that_
     jobs = _load(STAGE)["jobs"]
     plan, apply = jobs["plan"], jobs["apply"]
     assert "environment" not in plan, "the plan is shown before the job that waits for the approval"
-    assert 'orchestrator show "stage/$ORCHESTRATOR_ENV.plan" -o markdown >> "$GITHUB_STEP_SUMMARY"' in _runs(plan)
+    assert 'orchestrator show "stage/$ORCHESTRATOR_ENV.plan" -o markdown >> "$GITHUB_STEP_SUMMARY"' in _runs(
+        plan
+    )
     assert apply["needs"] == "plan" and apply["environment"] == "${{ inputs.environment }}"
-    assert apply["concurrency"] == {"group": "orchestrator-apply-${{ inputs.environment }}", "cancel-in-progress": False}
-    assert re.search(r'orchestrator -C "\$PROJECT" apply -e "\$ORCHESTRATOR_ENV" --yes "\$PWD/stage/\$ORCHESTRATOR_ENV\.plan"',
-                     _runs(apply))
+    assert apply["concurrency"] == {
+        "group": "orchestrator-apply-${{ inputs.environment }}",
+        "cancel-in-progress": False,
+    }
+    assert re.search(
+        r'orchestrator -C "\$PROJECT" apply -e "\$ORCHESTRATOR_ENV" --yes "\$PWD/stage/\$ORCHESTRATOR_ENV\.plan"',
+        _runs(apply),
+    )
     assert " diff " not in _runs(apply), "the apply job never plans again: it applies the reviewed plan"
     download = next(s for s in apply["steps"] if s.get("uses", "").startswith("actions/download-artifact@"))
     assert download["with"]["name"] == "orchestrator-stage-${{ inputs.environment }}"
@@ -135,8 +147,10 @@ def test_gitlab_ci_has_the_same_flow() -> None:
         assert apply["needs"] == [f"plan-{env}"] and apply["environment"] == {"name": env}
         assert apply["extends"] == ".stage-apply"
     assert pipeline[".stage-apply"]["rules"][0]["when"] == "manual"
-    assert pipeline["plan-staging"]["needs"] == ["apply-dev"] and pipeline["plan-prod"]["needs"] == ["apply-staging"]
-    assert "$CI_PIPELINE_SOURCE == \"schedule\"" in str(pipeline["drift"]["rules"])
+    assert pipeline["plan-staging"]["needs"] == ["apply-dev"] and pipeline["plan-prod"]["needs"] == [
+        "apply-staging"
+    ]
+    assert '$CI_PIPELINE_SOURCE == "schedule"' in str(pipeline["drift"]["rules"])
 
 
 def test_pre_commit_hook_runs_validate_for_every_environment_on_every_commit() -> None:

@@ -252,7 +252,9 @@ def test_project_file_change_rebuilds_every_spec(project: Path, sdk: openai.Open
     watch.stop()
 
 
-def test_one_save_of_the_project_file_is_one_cycle(project: Path, sdk: openai.OpenAI, start_watch: Any) -> None:
+def test_one_save_of_the_project_file_is_one_cycle(
+    project: Path, sdk: openai.OpenAI, start_watch: Any
+) -> None:
     three_specs(project)
     watch = start_watch("--resync", "0", "--output", "json")
     wait_until(lambda: watch.json_cycles(), what="the first JSON cycle")

@@ -40,9 +40,11 @@ def test_watch_reconciles_a_vault_a_skill_and_an_automation(
         write_skill(agents_project, "Use the subjunctive after `espero que`.")
         wait_until(lambda: sdk.skills.retrieve(skill.id).latest_version == "2", what="skill version 2")
 
-        write(agents_project / "specs" / "daily-digest.yaml", AUTOMATION.replace("paused: false", "paused: true"))
-        wait_until(lambda: automations.retrieve(automation.id).status == "paused",
-                   what="automation paused")
+        write(
+            agents_project / "specs" / "daily-digest.yaml",
+            AUTOMATION.replace("paused: false", "paused: true"),
+        )
+        wait_until(lambda: automations.retrieve(automation.id).status == "paused", what="automation paused")
     except AssertionError as exc:
         raise AssertionError(f"{exc}\nwatch output:\n{watch.output}") from None
     finally:

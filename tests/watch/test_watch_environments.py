@@ -18,9 +18,15 @@ def test_watch_creates_and_updates_an_environment_with_its_agent(
     agents_project: Path, sdk: openai.OpenAI
 ) -> None:
     write(agents_project / "specs" / "data" / "verbs.csv", "ser,to be\n")
-    write_yaml(agents_project / "specs" / "tutor-env.yaml",
-               {"version": 1, "kind": "environment", "name": "tutor-env",
-                "files": [{"from": "data/verbs.csv", "to": "/workspace/data/verbs.csv"}]})
+    write_yaml(
+        agents_project / "specs" / "tutor-env.yaml",
+        {
+            "version": 1,
+            "kind": "environment",
+            "name": "tutor-env",
+            "files": [{"from": "data/verbs.csv", "to": "/workspace/data/verbs.csv"}],
+        },
+    )
     write_spec(agents_project, "tutor", environment="tutor-env")
     watch = WatchProcess(["-C", str(agents_project), "--resync", "0"], cwd=agents_project)
     watch.wait_for_cycles(1)
@@ -29,6 +35,8 @@ def test_watch_creates_and_updates_an_environment_with_its_agent(
     agent = wait_until(lambda: sdk.beta.agents.list().data or None, what="agent created")[0]
     assert agent.metadata["orchestrator.environment"] == "tutor-env"
     write(agents_project / "specs" / "data" / "verbs.csv", "ser,to be\nestar,to be\n")
-    wait_until(lambda: templates.retrieve(template.id).updated_at > template.updated_at, what="template updated")
+    wait_until(
+        lambda: templates.retrieve(template.id).updated_at > template.updated_at, what="template updated"
+    )
     assert len(sdk.files.list().data) == 2
     watch.stop()

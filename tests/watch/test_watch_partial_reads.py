@@ -16,8 +16,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
-def test_a_spec_replaced_by_a_fifo_is_an_error_not_a_deletion(project: Path, sdk: openai.OpenAI,
-                                                                start_watch: Any) -> None:
+def test_a_spec_replaced_by_a_fifo_is_an_error_not_a_deletion(
+    project: Path, sdk: openai.OpenAI, start_watch: Any
+) -> None:
     write_spec(project, "alpha")
     write_spec(project, "beta")
     watch = start_watch("--resync", "0", "--prune")
@@ -40,7 +41,9 @@ def test_a_spec_replaced_by_a_fifo_is_an_error_not_a_deletion(project: Path, sdk
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
-def test_apply_prune_with_a_spec_replaced_by_a_fifo_deletes_nothing(project: Path, sdk: openai.OpenAI) -> None:
+def test_apply_prune_with_a_spec_replaced_by_a_fifo_deletes_nothing(
+    project: Path, sdk: openai.OpenAI
+) -> None:
     write_spec(project, "alpha")
     write_spec(project, "beta")
     assert run_cli(["-C", str(project), "apply", "--yes"]).exit_code == 0

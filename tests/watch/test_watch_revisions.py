@@ -19,22 +19,39 @@ def test_watch_stamps_the_commit_and_marks_edited_specs_dirty(
     project: Path, sdk: openai.OpenAI, start_watch: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(project.parent / "gitconfig"))
-    env = {**os.environ, **{f"GIT_{r}_{k}": v for r in ("AUTHOR", "COMMITTER")
-                            for k, v in (("NAME", "Ana Ruiz"), ("EMAIL", "ana@example.com"))}}
+    env = {
+        **os.environ,
+        **{
+            f"GIT_{r}_{k}": v
+            for r in ("AUTHOR", "COMMITTER")
+            for k, v in (("NAME", "Ana Ruiz"), ("EMAIL", "ana@example.com"))
+        },
+    }
     three_specs(project)
     write(project / ".gitignore", ".orchestrator/\n")
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "Three specs"]):
-        subprocess.run(["git", "-C", str(project), *args], check=True, capture_output=True, env=env, timeout=60)
-    head = subprocess.run(["git", "-C", str(project), "rev-parse", "HEAD"], check=True, capture_output=True,
-                          text=True, timeout=60).stdout.strip()
+        subprocess.run(
+            ["git", "-C", str(project), *args], check=True, capture_output=True, env=env, timeout=60
+        )
+    head = subprocess.run(
+        ["git", "-C", str(project), "rev-parse", "HEAD"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout.strip()
     watch = start_watch("--resync", "0")
     watch.wait_for_cycles(1)
     assert {n: parse_revision(o.metadata) for n, o in live_by_spec(sdk).items()} == dict.fromkeys(
-        ("alpha", "beta", "gamma"), head)
+        ("alpha", "beta", "gamma"), head
+    )
     write(project / "templates" / "_rules.md.j2", "Rules: be very kind.\n")
     watch.wait_for_cycles(2)
     assert {n: parse_revision(o.metadata) for n, o in live_by_spec(sdk).items()} == {
-        "alpha": f"{head}+dirty", "beta": f"{head}+dirty", "gamma": head}
+        "alpha": f"{head}+dirty",
+        "beta": f"{head}+dirty",
+        "gamma": head,
+    }
     assert watch.stop() == 0
 
 
@@ -46,13 +63,24 @@ def test_watch_stamps_the_commit_of_a_skill_and_writes_templates_in_a_git_work_t
     from tests.support.projects import make_project, run_cli
 
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(project.parent / "gitconfig"))
-    env = {**os.environ, **{f"GIT_{r}_{k}": v for r in ("AUTHOR", "COMMITTER")
-                            for k, v in (("NAME", "Ana Ruiz"), ("EMAIL", "ana@example.com"))}}
+    env = {
+        **os.environ,
+        **{
+            f"GIT_{r}_{k}": v
+            for r in ("AUTHOR", "COMMITTER")
+            for k, v in (("NAME", "Ana Ruiz"), ("EMAIL", "ana@example.com"))
+        },
+    }
     root = make_project(tmp_path / "agents-project", base_url=served.base_url, backend="agents")
     write(root / ".gitignore", ".orchestrator/\n")
-    write(root / "specs" / "grammar.yaml", "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\n")
+    write(
+        root / "specs" / "grammar.yaml", "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\n"
+    )
     write(root / "skills" / "grammar" / "SKILL.md", "---\nname: grammar\ndescription: Grammar\n---\nOne.\n")
-    write(root / "specs" / "tutor-env.yaml", "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n")
+    write(
+        root / "specs" / "tutor-env.yaml",
+        "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n",
+    )
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "A skill"]):
         subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env, timeout=60)
     watch = start_watch("--resync", "0", root=root)

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.slow
 
 def test_watch_deploys_the_spec_and_leaves_its_test_alone(project: Path, sdk: openai.OpenAI) -> None:
     write_spec(project, "analyst")
-    write(project / "specs" / "analyst-test.yaml", """
+    write(
+        project / "specs" / "analyst-test.yaml",
+        """
         version: 1
         kind: test
         name: analyst-test
@@ -26,7 +28,8 @@ def test_watch_deploys_the_spec_and_leaves_its_test_alone(project: Path, sdk: op
               - user: hi
                 model: [{reply: hello}]
                 expect: [{reply: {equals: hello}}]
-    """)
+    """,
+    )
     watch = WatchProcess(["-C", str(project), "--resync", "0"], cwd=project)
     try:
         [assistant] = wait_until(lambda: sdk.beta.assistants.list().data or None, what="assistant created")
