@@ -321,8 +321,8 @@ _UNBOUND = SecretLedger()  # used outside any run (library use, a test that bind
 def active() -> SecretLedger:
     """The ledger of the run in progress: the one its owner bound last, else the process's own."""
     try:
-        return _bound[-1]
-    except IndexError:
+        return _bound[-1] if _bound else _UNBOUND  # no raise on the common path: this runs per line shown
+    except IndexError:  # the last run ended on another thread between the two reads
         return _UNBOUND
 
 
