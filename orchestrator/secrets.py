@@ -258,7 +258,7 @@ class SecretLedger:
     Whoever runs a command owns one (the CLI's main, a test) and binds it for the run's length
     (`with ledger.bound():`). Code deep in the engine, the backends and the runtime (a key read as a
     connection opens, a vault secret resolved on a worker thread, a server's error quoted) has no run at
-    hand, so it reaches the bound ledger through `active()`; views and saved plans take one explicitly.
+    hand, so it reaches the bound ledger through `active()`; views and saved plans take one as `redactor=`.
     Adding holds a lock around the one read-modify-write, so secrets added from many threads at once are
     all kept; reading is lock-free (the current Redactor is an immutable value, replaced whole)."""
 
@@ -312,9 +312,8 @@ class SecretLedger:
 
 
 _binding = threading.Lock()
-_bound: list[
-    SecretLedger
-] = []  # the ledgers of the runs in progress, innermost last (mutated, never rebound)
+# the ledgers of the runs in progress, innermost last (mutated under _binding, never rebound)
+_bound: list[SecretLedger] = []
 _UNBOUND = SecretLedger()  # used outside any run (library use, a test that binds none): append-only too
 
 
