@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +98,13 @@ def test_a_view_takes_the_runs_ledger_explicitly_or_finds_the_bound_one() -> Non
     data = {"ledger-secret-value": ["x ledger-secret-value", ("sk-abcdefghijklmnop",)]}
     assert ledger.redact_data(data) == {"***": ["x ***", ("sk-***",)]}
     assert ledger.would_redact(data) and not ledger.would_redact({"plain": "text"})
+
+
+def test_a_cli_run_owns_its_ledger_until_its_last_message_and_leaves_none_behind(tmp_path: Path) -> None:
+    from tests.support.projects import run_cli
+
+    token = "tok-abcdefgh12345"  # secret by its variable's name only: the run's ledger knows it
+    with SecretLedger().bound() as outer:
+        result = run_cli(["-C", str(tmp_path / token), "validate"], env={"MY_SERVICE_TOKEN": token})
+        assert result.exit_code == 1 and "no such directory" in result.stderr and token not in result.output
+        assert secrets.active() is outer and token not in outer.redactor.secrets
