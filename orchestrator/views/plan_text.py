@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator.engine.planning import Action, Change, Plan, Reason, describe_uses
-from orchestrator.secrets import Redactor, current, escape_line
+from orchestrator.secrets import Redacting, active, escape_line
 from orchestrator.views.values import describe_file_change, file_size, inline, unified, wants_diff
 
 SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: " "}
@@ -32,9 +32,9 @@ REASON = {
 RESET = "\033[0m"
 
 
-def render_plan_text(plan: Plan, *, color: bool = False, redactor: Redactor | None = None) -> str:
+def render_plan_text(plan: Plan, *, color: bool = False, redactor: Redacting | None = None) -> str:
     """Every value passes the redactor (the run's own unless one is given) before it is formatted."""
-    redactor = redactor or current()
+    redactor = redactor or active()
     if redactor.would_redact(plan.shown()):  # else the copy would be equal where shown: spared for thousands
         plan = redactor.redact_data(
             plan
@@ -75,11 +75,11 @@ def render_change_fields(
     *,
     color: bool = False,
     labels: tuple[str, str] = ("live", "desired"),
-    redactor: Redactor | None = None,
+    redactor: Redacting | None = None,
 ) -> list[str]:
     """One change's field lines as a plan shows them (without its head line), for views that head it their way;
     labels name the two sides of unified diffs."""
-    redactor = redactor or current()
+    redactor = redactor or active()
     return [redactor.redact(line) for line in _change(redactor.redact_data(change), color, labels)[1:]]
 
 
