@@ -55,7 +55,7 @@ def test_the_views_equal_the_lists_they_replace() -> None:
     assert made["environment"].client._skills is made["skill"].client  # one client per kind and run
     assert made["vault"].written_after == frozenset({"credentials"})
     assert made["file"].in_view_of == "environment" and made["file"].planner is not None
-    assert AFTER_TARGET == frozenset({"automation"})
+    assert {"automation"} == set(AFTER_TARGET)
     assert {k: type(m).__name__ for k, m in kind_mappings("agents").items()} == {
         "agent": "AgentsMapping",
         "environment": "EnvironmentsMapping",
