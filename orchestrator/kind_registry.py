@@ -40,7 +40,7 @@ class KindDefinition:
     # its step of the desired state: (spec, doc of the spec, spec name -> kinds known) -> (spec | None, problems)
     resolve: Callable[..., Any] | None = None
     importer: str | None = None  # "module:callable", a live object -> its spec files (engine.importing)
-    # what a plan line shows for a changed field beyond the generic before/after: (change, item) -> lines
+    # a changed field shown its own way in a plan: (change, field, before, after) -> lines (None: generic)
     plan_details: Callable[..., Any] | None = None
     mapping: str | None = None  # "module:callable", (backend) -> its pure mapping
     client: str | None = None  # "module:callable", (context) -> its engine.live.Kind (mapping and client)
@@ -91,7 +91,12 @@ def dependency_order(
 
 
 def definition(name: str) -> KindDefinition | None:
-    return {d.name: d for d in definitions()}.get(name)
+    return _by_name().get(name)
+
+
+@cache
+def _by_name() -> dict[str, KindDefinition]:
+    return {d.name: d for d in definitions()}
 
 
 def on_backend(backend: str) -> tuple[KindDefinition, ...]:
@@ -99,6 +104,7 @@ def on_backend(backend: str) -> tuple[KindDefinition, ...]:
     return tuple(d for d in definitions() if backend in d.backends)
 
 
+@cache
 def spec_kinds() -> tuple[str, ...]:
     """The kinds read from spec files by their definition's checks (`kind: vault`, ...), in graph order."""
     return tuple(d.name for d in definitions() if d.read is not None)

@@ -3,9 +3,8 @@
 Pure, as engine.importing is: the caller reads the live objects (and a skill's files) and says which
 paths are taken. A vault's secrets are never readable: each becomes a `from_env` placeholder with a
 suggested variable name, listed in the result so the user sets them before the adopting apply (which
-then writes them, as a rotation). A skill's files are written into a folder of the project. An
-automation targets its agent, environment and vaults by spec name, which must be known (owned by this
-project or imported in the same run).
+then writes them, as a rotation). A skill's files are written into a folder of the project. The
+importers of other kinds live in their definitions (orchestrator/kinds/) and build on finish_spec here.
 """
 
 from __future__ import annotations

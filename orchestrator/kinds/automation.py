@@ -16,12 +16,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from orchestrator.diagnostics import Diagnostic
 from orchestrator.kind_registry import KindDefinition
-from orchestrator.spec.cron import cron_problem
-from orchestrator.spec.loading import Document
+
+if TYPE_CHECKING:  # the registry imports every definition to list the kinds: a definition imports little
+    from orchestrator.diagnostics import Diagnostic
+    from orchestrator.spec.loading import Document
 
 CRON_FIELD = re.compile(
     r"^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?)*$"
@@ -55,6 +56,8 @@ class AutomationSpec:
 def read_automation(
     doc: Document, data: dict[str, Any], root: Path, found: list[Diagnostic]
 ) -> AutomationSpec:
+    from orchestrator.spec.cron import cron_problem
+
     expression = timezone = None
     run_at: int | None = None
     if data["type"] == "periodic":
