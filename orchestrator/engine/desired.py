@@ -412,10 +412,10 @@ def data_files(specs: Mapping[str, DesiredSpec] | list[DesiredSpec]) -> set[Path
     values = specs.values() if isinstance(specs, Mapping) else specs
     found: set[Path] = set()
     for spec in values:
-        if getattr(spec, "kind", None) == "skill":  # a skill folder's files are data too (its YAML included)
-            found.update(path for path in spec.dependencies if path != spec.path.resolve())
+        if getattr(spec, "kind", None) in spec_kinds():  # what it reads beside its spec file is data: a
+            found.update(path for path in spec.dependencies if path != spec.path.resolve())  # skill's folder
             continue
-        if getattr(spec, "kind", None) in (*spec_kinds(), TEST_KIND):
+        if getattr(spec, "kind", None) == TEST_KIND:
             continue
         local = (
             spec.local_files
