@@ -22,6 +22,7 @@ from orchestrator.kind_registry import KindDefinition
 
 if TYPE_CHECKING:  # the registry imports every definition to list the kinds: a definition imports little
     from orchestrator.diagnostics import Diagnostic
+    from orchestrator.engine.importing import Claims, ImportedSpec, Layout
     from orchestrator.spec.loading import Document
 
 CRON_FIELD = re.compile(
@@ -162,14 +163,15 @@ def import_automation(
     raw: Mapping[str, Any],
     *,
     name: str,
-    claims: Any,
-    layout: Any = None,
+    claims: Claims,
+    layout: Layout | None = None,
     schema_path: str | None = None,
     names: Mapping[str, str],
-) -> Any:
+) -> ImportedSpec:
     """An automation spec targeting by spec name; names: "<kind>:<live id>" -> spec name (kind: agent,
     environment, vault), for the objects this project owns or imports in the same run. KeyError names
     the first id that has no spec."""
+    from orchestrator.engine.importing import Layout
     from orchestrator.engine.importing import _metadata as user_metadata
     from orchestrator.engine.importing_kinds import finish_spec, spec_name_of
 
@@ -213,7 +215,7 @@ def import_automation(
     if metadata:
         data["metadata"] = metadata
     data["adopt_id"] = str(raw["id"])
-    return finish_spec(raw, data, "automation", claims, layout, schema_path, [], warnings)
+    return finish_spec(raw, data, "automation", claims, layout or Layout(), schema_path, [], warnings)
 
 
 DEFINITION = KindDefinition(
