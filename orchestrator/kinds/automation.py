@@ -10,10 +10,8 @@ before it and deletes them after it (`refers_to`).
 from __future__ import annotations
 
 import re
-import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -57,6 +55,9 @@ class AutomationSpec:
 def read_automation(
     doc: Document, data: dict[str, Any], root: Path, found: list[Diagnostic]
 ) -> AutomationSpec:
+    import zoneinfo
+    from datetime import datetime
+
     from orchestrator.spec.cron import cron_problem
 
     expression = timezone = None
@@ -171,6 +172,8 @@ def import_automation(
     """An automation spec targeting by spec name; names: "<kind>:<live id>" -> spec name (kind: agent,
     environment, vault), for the objects this project owns or imports in the same run. KeyError names
     the first id that has no spec."""
+    from datetime import UTC, datetime
+
     from orchestrator.engine.importing import Layout
     from orchestrator.engine.importing import _metadata as user_metadata
     from orchestrator.engine.importing_kinds import finish_spec, spec_name_of
