@@ -37,6 +37,9 @@ class KindDefinition:
     schema: str | None = None  # schemas/<file> its spec files are checked against (None: no spec files)
     # the spec checks: (document, its data, project root, diagnostics found) -> the frozen spec value
     read: Callable[..., Any] | None = None
+    # checks before the schema's: (document) -> diagnostics that refuse it (a vault's secret written as a value,
+    # refused without the schema's messages quoting it)
+    before_schema: Callable[..., Any] | None = None
     # its step of the desired state: (spec, doc of the spec, spec name -> kinds known) -> (spec | None, problems)
     resolve: Callable[..., Any] | None = None
     importer: str | None = None  # "module:callable", a live object -> its spec files (engine.importing)

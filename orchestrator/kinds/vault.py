@@ -13,6 +13,13 @@ def read(doc: Any, data: dict[str, Any], root: Path, found: list[Any]) -> Any:
     return read_vault(doc, data, root, found)
 
 
+def before_schema(doc: Any) -> list[Any]:
+    """A secret written as a value is refused before the schema could quote it (orchestrator.spec.agent_kinds)."""
+    from orchestrator.spec.agent_kinds import written_secrets
+
+    return written_secrets(doc)
+
+
 def plan_details(change: Any, item: Any, before: dict[str, Any], after: dict[str, Any]) -> list[str] | None:
     """Its credentials one line each, a secret only ever as `(secret changed)`; where secrets come from is
     shown through the credentials, never as values (views.plan_text)."""
@@ -41,6 +48,7 @@ DEFINITION = KindDefinition(
     "vault",
     schema="vault.schema.json",
     read=read,
+    before_schema=before_schema,
     plan_details=plan_details,
     importer="orchestrator.engine.importing_kinds:import_vault",
     mapping="orchestrator.backends.vaults:VaultsMapping",

@@ -87,27 +87,19 @@ def read_resource(doc: Document, root: Path) -> tuple[ResourceSpec | None, list[
     from orchestrator.spec.schemas import validator_for
 
     kind = kind_of(doc.data)
-    if kind == "vault":
-        written = _written_secrets(doc)
-        if written:
-            return None, written
+    defined = definition(kind)
+    assert defined is not None and defined.read is not None, f"no kind definition reads `{kind}` specs"
+    if defined.before_schema is not None:
+        refused = defined.before_schema(doc)
+        if refused:
+            return None, refused
     found = schema_diagnostics(doc, validator_for(kind))
     if found:
         return None, found
-    defined = definition(kind)
-    assert defined is not None and defined.read is not None, f"no kind definition reads `{kind}` specs"
     spec = defined.read(doc, doc.data, root, found)
     if any(d.severity == "error" for d in found):
         return None, found
     where = doc.position("/name")
-    folder_files: frozenset[Path] = frozenset()
-    if isinstance(spec, SkillSpec):
-        folder_files = frozenset((spec.folder / name).resolve() for name in spec.files)
-        try:
-            shown = spec.folder.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            shown = spec.folder.as_posix()
-        spec = replace(spec, folder_shown=shown)
     adopt = doc.data.get("adopt_id")
     spec = replace(
         spec,
@@ -115,12 +107,12 @@ def read_resource(doc: Document, root: Path) -> tuple[ResourceSpec | None, list[
         adopt_id=adopt if isinstance(adopt, str) else None,
         name_line=where.line if where else None,
         name_column=where.column if where else None,
-        dependencies=frozenset({doc.path.resolve()}) | folder_files,
+        dependencies=frozenset({doc.path.resolve()}) | spec.dependencies,  # its file, and what it read
     )
     return spec, found
 
 
-def _written_secrets(doc: Document) -> list[Diagnostic]:
+def written_secrets(doc: Document) -> list[Diagnostic]:
     """A secret written as a value in the spec: refused, and the value is never repeated (it is
     taught to the redactor, so nothing later shows it either)."""
     from orchestrator import secrets
@@ -237,7 +229,19 @@ def read_skill(doc: Document, data: dict[str, Any], root: Path, found: list[Diag
                     "setting `name` and `description`",
                 )
             )
-    return SkillSpec(data["name"], folder, files, int(data.get("keep_versions", 5)), doc.path)
+    try:
+        shown = folder.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        shown = folder.as_posix()
+    return SkillSpec(
+        data["name"],
+        folder,
+        files,
+        int(data.get("keep_versions", 5)),
+        doc.path,
+        folder_shown=shown,
+        dependencies=frozenset((folder / name).resolve() for name in files),  # its files are data
+    )
 
 
 def check_skill_references(
