@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator import secrets
+from orchestrator.kinds.automation import AutomationSpec, check_references
 from orchestrator.secret_sources import (
     SecretSource,
     SecretUnavailable,
@@ -17,13 +18,7 @@ from orchestrator.secret_sources import (
     source_problem,
     stamp,
 )
-from orchestrator.spec.agent_kinds import (
-    AutomationSpec,
-    SkillSpec,
-    VaultSpec,
-    check_references,
-    read_resource,
-)
+from orchestrator.spec.agent_kinds import SkillSpec, VaultSpec, read_resource
 from orchestrator.spec.loading import load_yaml_file
 from orchestrator.spec.skill_archive import build, changed_files, read_archive, read_folder
 
