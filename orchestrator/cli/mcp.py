@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from orchestrator.cli.common import directory_option
-from orchestrator.cli.engine import events_option, make_bus
+from orchestrator.cli.events import events_option, make_bus
 from orchestrator.cli.output import echo, redacted_descriptor
 from orchestrator.errors import OrchestratorError
 
