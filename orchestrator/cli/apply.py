@@ -21,6 +21,7 @@ from orchestrator.app.planning import planned
 from orchestrator.app.project import Invalid
 from orchestrator.app.state import load_selection
 from orchestrator.cli.common import (
+    caller_path,
     directory_option,
     environment_option,
     only_option,
@@ -131,7 +132,6 @@ def _apply_saved(
 ) -> int:
     """Apply a saved plan, which is untrusted input: its file, project, environment and target are checked,
     its ownership metadata recomputed, and every object it updates or deletes re-checked live."""
-    from orchestrator.cli.common import caller_path
     from orchestrator.diagnostics import Diagnostics
     from orchestrator.engine.planfile import read_plan
 

@@ -11,7 +11,7 @@ from orchestrator.app.live import apply_lock, connect, read_live
 from orchestrator.app.previews import parse_duration
 from orchestrator.app.project import Invalid
 from orchestrator.app.state import load_selection
-from orchestrator.cli.apply import confirm_and_apply
+from orchestrator.cli.apply import confirm_and_apply, render_result_json
 from orchestrator.cli.common import (
     directory_option,
     environment_option,
@@ -119,8 +119,6 @@ def _destroy(selection: Any, yes: bool, parallelism: int, bus: Any, output: str)
                 err=output == "json",
             )
             if output == "json":
-                from orchestrator.cli.apply import render_result_json
-
                 echo(render_result_json(plan, None, command="destroy"))
             return 0
         return confirm_and_apply(plan, live, yes, parallelism, bus, command="destroy", output=output)

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from orchestrator.app.project import select, today
-from orchestrator.cli.common import directory_option, output_option, resolve_root
+from orchestrator.cli.common import directory_option, output_option, print_diagnostics, resolve_root
 from orchestrator.cli.output import echo
 from orchestrator.diagnostics import Diagnostics
 from orchestrator.spec.project import PROJECT_FILE
@@ -51,7 +51,6 @@ def paths(directory: Path | None, output: str) -> int:
 
 def project_paths(directory: Path | None) -> list[str] | None:
     """The sorted globs (`folder/**` or a file) of the project; None when the project file is invalid."""
-    from orchestrator.cli.common import print_diagnostics
     from orchestrator.engine.desired import build_desired
 
     first = select(resolve_root(directory), None, None)

@@ -236,6 +236,7 @@ class Workspace:
 
         from orchestrator.app.deploy import check_saved_live, prepare_saved_plan, run_plan, without_applied
         from orchestrator.app.live import apply_lock, connect
+        from orchestrator.app.report import Collector
         from orchestrator.app.secret_check import missing_secrets
         from orchestrator.engine.planfile import plan_from_json
 
@@ -245,9 +246,10 @@ class Workspace:
         saved = plan_from_json(self.plans.take(plan_id), source)
         selection = self._selection(saved.environment, saved.target)
         saved = prepare_saved_plan(saved, selection, source)
+        said = Collector()  # the server's log is the client's: waits and reads are not narrated there
         with (
-            connect(selection.project, selection.target, selection.environment) as live,
-            apply_lock(selection.project, selection.target),
+            connect(selection.project, selection.target, selection.environment, reporter=said) as live,
+            apply_lock(selection.project, selection.target, said),
         ):
             check, _ = check_saved_live(saved, live, selection)
             if check.foreign:
