@@ -93,22 +93,6 @@ def planned(
         yield Planned(stamp(plan, source), live, state, events)
 
 
-def compute_plan(
-    state: DesiredState, *, prune: bool, only: frozenset[str] | None, reporter: Reporter | None = None
-) -> Plan:
-    """The plan of a state built already (the MCP server's diff), against live state read now."""
-    from orchestrator.engine.sync import make_plan
-
-    source = Source(state, state.project)
-    with connect(
-        source.project, state.target, state.environment, reporter=reporter, files_root=source.files_root
-    ) as live:
-        objects = read_live(live, state)
-        return stamp(
-            make_plan(state, objects, live.mapping, prune=prune, only=only, kinds=live.kinds), source
-        )
-
-
 def with_warnings(plan: Plan, state: Any) -> Plan:
     """The run's validation warnings travel with the plan, so a pull-request comment shows them; so does each
     secret its writes need that is not available here (presence only, no value is read)."""

@@ -194,14 +194,27 @@ class Workspace:
     ) -> dict[str, Any]:
         import os
 
-        from orchestrator.app.planning import compute_plan
+        from orchestrator.app.planning import planned
+        from orchestrator.app.project import Invalid
+        from orchestrator.app.report import Collector
         from orchestrator.app.secret_check import with_secret_warnings
-        from orchestrator.app.state import parse_only
         from orchestrator.engine.planfile import plan_to_data, plan_to_json
 
-        state, diagnostics = self._state(environment, target)
-        plan = compute_plan(state, prune=prune, only=parse_only(tuple(only), state))
-        plan = with_secret_warnings(plan, os.environ, state)  # as `diff`: a missing source is a warning here
+        said = Collector()
+        try:  # the plan path of `diff` (app.planning): live state read on the side while the specs load
+            with planned(
+                self._root(),
+                environment,
+                target,
+                reporter=said,
+                bus=lambda: self.bus,
+                only=tuple(only),
+                prune=prune,
+            ) as made:
+                plan, diagnostics = made.plan, made.state.diagnostics
+        except Invalid:
+            raise _invalid(said.found[-1]) from None
+        plan = with_secret_warnings(plan, os.environ, made.state)  # as `diff`: a missing source is a warning
         self.bus.publish(
             "plan_created",
             project=plan.project,
