@@ -45,9 +45,6 @@ class Reporter(Protocol):
     def note(self, text: str) -> None:
         """A line for the user that is not data (the CLI writes it to stderr)."""
 
-    def line(self, text: str) -> None:
-        """A line of the command's result (the CLI writes it to stdout)."""
-
 
 class ApplyReporter(Reporter, Protocol):
     """A Reporter that also takes part in deploy (app/deploy.py): it shows the plan, is asked to confirm it,
@@ -97,7 +94,7 @@ class Collector:
     def __init__(self) -> None:
         self.activities: list[str] = []
         self.notes: list[str] = []
-        self.lines: list[str] = []
+        self.lines: list[str] = []  # what steps said (Progress.say)
         self.found: list[Diagnostics] = []
 
     def activity(self, message: str) -> QuietProgress:
@@ -109,9 +106,6 @@ class Collector:
 
     def note(self, text: str) -> None:
         self.notes.append(text)
-
-    def line(self, text: str) -> None:
-        self.lines.append(text)
 
 
 class ApplyCollector(Collector):

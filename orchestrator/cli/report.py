@@ -1,5 +1,5 @@
-"""The CLI's Reporter (app/report.py): the spinner on a terminal, diagnostics and notes to stderr, lines to
-stdout, every text through cli/output.echo."""
+"""The CLI's Reporter (app/report.py): the spinner on a terminal, diagnostics and notes to stderr, every text
+through cli/output.echo."""
 
 from __future__ import annotations
 
@@ -20,9 +20,6 @@ class Terminal:
 
     def note(self, text: str) -> None:
         echo(text, err=True)
-
-    def line(self, text: str) -> None:
-        echo(text)
 
 
 TERMINAL = Terminal()
