@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from orchestrator.app.live import connect, read_live, state_and_live
+from orchestrator.app.live import state_and_live
 from orchestrator.app.report import Reporter
 from orchestrator.engine.planning import Reason
 
@@ -33,18 +33,6 @@ def listed(
         live, objects = early.result(state)
         plan = make_plan(state, objects, live.mapping, prune=True, kinds=live.kinds)
     return state, plan, objects
-
-
-def list_rows(state: Any, *, with_git: bool = False, reporter: Reporter | None = None) -> Any:
-    """One row per spec and per orphan or duplicate: name, kind, live id, status, and the git revision the
-    live object was applied from (the `-o json` objects); with_git: also whether the project is in git."""
-    from orchestrator.engine.sync import make_plan
-
-    with connect(state.project, state.target, state.environment, reporter=reporter) as live:
-        objects = read_live(live, state)
-        plan = make_plan(state, objects, live.mapping, prune=True, kinds=live.kinds)
-    rows, in_git = plan_rows(state, plan, objects)
-    return (rows, in_git) if with_git else rows
 
 
 def plan_rows(state: Any, plan: Any, objects: Any) -> tuple[list[dict[str, Any]], bool]:

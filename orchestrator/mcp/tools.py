@@ -226,14 +226,20 @@ class Workspace:
         return {"plan_id": plan_id, **plan_to_data(plan), "diagnostics": _diagnostics(diagnostics)}
 
     def list(self, environment: str | None = None, target: str | None = None) -> dict[str, Any]:
-        from orchestrator.app.listing import list_rows
+        from orchestrator.app.listing import listed, plan_rows
+        from orchestrator.app.project import Invalid
+        from orchestrator.app.report import Collector
 
-        state, _ = self._state(environment, target)
+        said = Collector()
+        try:  # the path of `list`: live state read on the side while the specs load
+            state, plan, objects = listed(self._root(), environment, target, reporter=said)
+        except Invalid:
+            raise _invalid(said.found[-1]) from None
         return {
             "project": state.project.name,
             "environment": state.environment.name,
             "target": state.target.name,
-            "specs": list_rows(state),
+            "specs": plan_rows(state, plan, objects)[0],
         }
 
     def history(self, name: str, environment: str | None = None, target: str | None = None) -> dict[str, Any]:
