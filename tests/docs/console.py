@@ -76,10 +76,11 @@ def examples(page: Path) -> list[Example]:
             end = start + 1
             while end < len(lines) and lines[end].strip() != "```":
                 end += 1
+            indent = len(lines[start]) - len(lines[start].lstrip())  # a block inside a list item
             command: tuple[int, str] | None = None
             output: list[str] = []
             for number in range(start + 1, end):
-                line = lines[number]
+                line = lines[number][indent:] if lines[number][:indent].isspace() else lines[number]
                 if line.startswith("$ "):
                     if command:
                         found.append(Example(page.name, command[0], command[1], tuple(output)))
