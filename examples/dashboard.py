@@ -26,9 +26,7 @@ def main(argv: list[str]) -> int:
     if len(argv) < 2 or argv[0] not in ("edit", "copy", "create"):
         sys.stderr.write(__doc__ or "")
         return 2
-    server = subprocess.Popen(
-        ["orchestrator", "serve", "--port", "0"], stderr=subprocess.PIPE, text=True
-    )
+    server = subprocess.Popen(["orchestrator", "serve", "--port", "0"], stderr=subprocess.PIPE, text=True)
     try:
         assert server.stderr is not None
         line = server.stderr.readline()  # Serving OpenAI-compatible API on http://127.0.0.1:PORT/v1 (db: …)
