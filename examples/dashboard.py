@@ -3,7 +3,7 @@
 The docs' executed examples use it to show what orchestrator does about changes it did not make: drift
 (an edited assistant), a duplicate (a copy made by another tool), a stale saved plan, objects to import.
 Run it in the project folder; it serves the `local` target's database with `orchestrator serve` on a
-free loopback port for the time of the change, and prints nothing.
+free loopback port for the time of the change. `create` prints the new assistant's id, the others nothing.
 
     python examples/dashboard.py edit SPEC FIELD=VALUE...   # update the assistant SPEC deploys (env dev)
     python examples/dashboard.py copy SPEC                  # one more assistant, a copy of it
@@ -32,7 +32,7 @@ def main(argv: list[str]) -> int:
         line = server.stderr.readline()  # Serving OpenAI-compatible API on http://127.0.0.1:PORT/v1 (db: …)
         base = line.split(" on ", 1)[1].split()[0]
         if argv[0] == "create":
-            call(base, "POST", "/assistants", fields(argv[1:]))
+            sys.stdout.write(call(base, "POST", "/assistants", fields(argv[1:]))["id"] + "\n")
             return 0
         found = managed(base, argv[1])
         if argv[0] == "edit":
