@@ -171,6 +171,8 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_ID, r"\1\2<ID>"),
     (re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?\b"), "<TIME>"),
     (re.compile(r"\[\d{2}:\d{2}:\d{2}\]"), "[<TIME>]"),
+    # an automation's next runs are counted from today: `Tue 2026-12-08 07:00`
+    (re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) <TIME>"), "<TIME>"),
     # a commit's date (history, --rev, rollback name the commit with its author and date)
     (re.compile(r"(?<=, )\d{4}-\d{2}-\d{2}(?=\))"), "<DATE>"),
     (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b"), "<REV>"),

@@ -127,6 +127,10 @@ def test_normalising_hides_what_changes_from_run_to_run_and_nothing_else() -> No
             "Rolling back a: live eceb85c -> fc88d2a (x)",
         ]
     )
+    # an automation's next runs, counted from the day the example runs
+    assert console.normalise(
+        ["note: next runs (Europe/Madrid): Tue 2026-12-08 07:00, Wed 2026-12-09 07:00"]
+    ) == (console.normalise(["note: next runs (Europe/Madrid): Sat 2027-03-06 07:00, Sun 2027-03-07 07:00"]))
     assert console.matches(["a", "...", "d"], ["a", "b", "c", "d"]) and not console.matches(
         ["a", "d"], ["a", "b", "d"]
     )
