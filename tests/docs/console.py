@@ -193,7 +193,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"/tmp/\S+"), "<TMP>"),
 )
 # lines that report one change's outcome: written as each finishes, so their order is the servers'
-_OUTCOME = re.compile(r"^  (?:[a-z_]+ )?\S.*: (?:created|updated|deleted|adopted|in sync)\b")
+_OUTCOME = re.compile(r"^  (?:[a-z_]+ )?\S.*: (?:created|updated|deleted|adopted|in sync|FAILED to)\b")
 
 
 def normalise(lines: list[str] | tuple[str, ...]) -> list[str]:

@@ -127,6 +127,12 @@ def test_normalising_hides_what_changes_from_run_to_run_and_nothing_else() -> No
             "Rolling back a: live eceb85c -> fc88d2a (x)",
         ]
     )
+    # a failed change is an outcome line too, written when it fails, among the others
+    assert console.normalise(
+        ["  vault crm: FAILED to create: x", "  skill grammar: created (skill_abcdefgh)"]
+    ) == (
+        console.normalise(["  skill grammar: created (skill_hgfedcba)", "  vault crm: FAILED to create: x"])
+    )
     # an automation's next runs, counted from the day the example runs
     assert console.normalise(
         ["note: next runs (Europe/Madrid): Tue 2026-12-08 07:00, Wed 2026-12-09 07:00"]
