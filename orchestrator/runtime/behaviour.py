@@ -369,7 +369,8 @@ def check(
         wanted = options.get("tool")
         outputs = [c.output for c in calls if wanted is None or c.name == wanted]
         if not outputs:
-            return f"no tool output to check: {'`' + wanted + '` was' if wanted else 'no function was'} not called"
+            called = f"`{wanted}` was not called" if wanted else "no function was called"
+            return f"no tool output to check: {called}"
         if "not_contains" in value:
             bad = [o for o in outputs if match_text(value, o) is not None]
             return f"tool output: {match_text(value, bad[0])}" if bad else None
