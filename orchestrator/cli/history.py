@@ -97,7 +97,8 @@ def open_history(selection: Any, snapshots: Any) -> Any:
 def history_data(selection: Any, name: str, *, read_live_state: bool = True) -> dict[str, Any]:
     """The `history NAME -o json` object: the revisions, newest first, and the live object's revision."""
     from orchestrator.backends import mapping_for
-    from orchestrator.engine.revisions import Snapshots, live_entry, require_repository, resolve_commit
+    from orchestrator.engine.git import require_repository, resolve_commit
+    from orchestrator.engine.revisions import Snapshots, live_entry
 
     repo = require_repository(selection.project.root, "history")
     warnings: list[str] = []
@@ -203,15 +204,15 @@ def claimed_groups(
 def revision_diff(selection: Any, name: str, rev: str) -> tuple[dict[str, Any], Any]:
     """What commit REV changed in spec NAME's payload against its first parent: (the JSON object, the Change)."""
     from orchestrator.backends import mapping_for
-    from orchestrator.engine.planfile import plan_to_data
-    from orchestrator.engine.planning import Plan
-    from orchestrator.engine.revisions import (
-        Snapshots,
+    from orchestrator.engine.git import (
         commit_with_files,
         describe_commits,
         require_repository,
         resolve_commit,
     )
+    from orchestrator.engine.planfile import plan_to_data
+    from orchestrator.engine.planning import Plan
+    from orchestrator.engine.revisions import Snapshots
 
     repo = require_repository(selection.project.root, "history --diff")
     commit = resolve_commit(repo, rev)

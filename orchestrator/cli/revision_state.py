@@ -56,7 +56,8 @@ def desired_source(
         state = load_state(directory, environment, target)
         yield Source(state, state.project)
         return
-    from orchestrator.engine.revisions import Revision, Snapshots, require_repository, resolve_commit
+    from orchestrator.engine.git import require_repository, resolve_commit
+    from orchestrator.engine.revisions import Revision, Snapshots
 
     selection = load_selection(directory, environment, target)
     repo = require_repository(selection.project.root, "--rev")
@@ -70,7 +71,8 @@ def build_revision(
     snapshots: Any, commit: str, selection: Any, *, names: Any = None, announce: bool = False
 ) -> DesiredState:
     """The desired state at commit for the selection's environment and target; Invalid when it does not validate."""
-    from orchestrator.engine.revisions import build_at, describe_commits
+    from orchestrator.engine.git import describe_commits
+    from orchestrator.engine.revisions import build_at
 
     built = build_at(
         snapshots,

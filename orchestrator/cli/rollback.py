@@ -75,7 +75,8 @@ def rollback(
       orchestrator rollback spanish-tutor && orchestrator rollback spanish-tutor   # two revisions back
     """
     from orchestrator.cli.apply import _confirm_and_apply
-    from orchestrator.engine.revisions import Snapshots, require_repository
+    from orchestrator.engine.git import require_repository
+    from orchestrator.engine.revisions import Snapshots
 
     try:
         selection = load_selection(directory, environment, target)

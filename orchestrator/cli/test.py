@@ -523,7 +523,8 @@ def baseline_state(state: Any, rev: str) -> Iterator[Baseline]:
     environment and target; its temporary tree is removed on exit."""
     from orchestrator.cli.common import use_project_redactor
     from orchestrator.cli.revision_state import build_revision, describe
-    from orchestrator.engine.revisions import Snapshots, describe_commits, require_repository, resolve_commit
+    from orchestrator.engine.git import describe_commits, require_repository, resolve_commit
+    from orchestrator.engine.revisions import Snapshots
 
     repo = require_repository(state.project.root, "--baseline")
     commit = resolve_commit(repo, rev)
