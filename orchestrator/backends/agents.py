@@ -27,8 +27,8 @@ from orchestrator.backends import listings
 from orchestrator.backends.listings import Listings, SeparateListings
 from orchestrator.backends.rest import AGENTS
 from orchestrator.backends.wire import AGENT, Known, check_deleted, read_list, read_object
-from orchestrator.engine.desired import DATA_FOLDER, KNOWLEDGE_FOLDER, with_workspace_line
 from orchestrator.engine.live import LiveObject
+from orchestrator.engine.migration import DATA_FOLDER, KNOWLEDGE_FOLDER, with_workspace_line
 from orchestrator.engine.normalising import canonical
 from orchestrator.engine.ownership import digest, parse_digests, user_metadata
 from orchestrator.spec.capabilities import without_ignored
