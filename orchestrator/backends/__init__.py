@@ -41,9 +41,10 @@ def kinds_for(
         return ()
     from orchestrator.backends.automations import AutomationsClient, AutomationsMapping
     from orchestrator.backends.environments import EnvironmentsClient, EnvironmentsMapping
-    from orchestrator.backends.knowledge import FilesClient, FilesMapping, plan_kept_files
+    from orchestrator.backends.knowledge import FilesClient, FilesMapping
     from orchestrator.backends.skills import SkillDirectory, SkillsClient, SkillsMapping
     from orchestrator.backends.vaults import VaultsClient, VaultsMapping
+    from orchestrator.engine.knowledge_planning import plan_kept_files
 
     env = environment or project.default_environment
     skills = SkillsClient(sdk, project.root, SkillDirectory(project.name, env))  # templates pin its skills

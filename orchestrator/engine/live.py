@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from orchestrator.engine.ownership import Digests, Owner, parse_claim, parse_digests, parse_owner
 
@@ -64,6 +64,15 @@ class ResourceView(Protocol):
     """Sub-resources read beside the objects (knowledge files and vector stores on the assistants backend)."""
 
     def fingerprint_part(self, owner: Owner | None) -> Any: ...
+
+
+@runtime_checkable
+class ReferencingView(ResourceView, Protocol):
+    """A view that knows which of its kind's objects a live object of the target's kind points at (the
+    stores live assistants use): planning keeps those among duplicates."""
+
+    @property
+    def referenced(self) -> frozenset[str]: ...
 
 
 class Client(Protocol):

@@ -63,6 +63,7 @@ class KindPlanning:
     backend: str
     prune: bool
     only: frozenset[str] | None
+    mapping: Mapping_  # the kind's own (Kind.mapping)
     # every spec name of the run's other kinds that a live object of this kind may serve (kind -> names)
     planned: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
@@ -204,6 +205,7 @@ def make_plan(
                         mapping.backend,
                         prune,
                         only,
+                        kind.mapping,
                         {
                             mapping.object_kind: frozenset(state.specs),
                             **{k.name: frozenset(state.of_kind(k.name)) for k in kinds},
