@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from orchestrator.engine.live import LiveObject, ReferencingView
+from orchestrator.engine.live import KindPlanning, LiveObject, LiveState, ReferencingView
 from orchestrator.engine.planning import Action, Change, DesiredItem, FieldChange, Plan, Reason, plan
-from orchestrator.engine.sync import KindPlanning, LiveState, live_items
+from orchestrator.engine.sync import live_items
 
 VECTOR_STORE_KIND = "vector_store"
 FILE_KIND = "file"
