@@ -19,7 +19,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from orchestrator.backends.wire import (
     ENVIRONMENT_TEMPLATE,
@@ -30,7 +31,7 @@ from orchestrator.backends.wire import (
     read_list,
 )
 from orchestrator.engine.knowledge_planning import FILE_KIND, VECTOR_STORE_KIND, plan_files, plan_stores
-from orchestrator.engine.live import Kind, LiveObject
+from orchestrator.engine.live import Client, Kind, LiveObject, ResourceView
 from orchestrator.engine.ownership import (
     Digests,
     Owner,
@@ -41,6 +42,11 @@ from orchestrator.engine.ownership import (
     parse_owner,
     with_claim,
 )
+
+if TYPE_CHECKING:  # the SDK is imported where a call needs it; desired values are only named here
+    from openai import OpenAI
+
+    from orchestrator.engine.desired import DesiredFile, DesiredSpec, DesiredVectorStore
 
 FILE_PREFIX = "orchestrator--"
 PATH_ATTRIBUTE = "orchestrator.path"
@@ -80,7 +86,7 @@ def parse_remote_filename(name: str) -> tuple[str, str, str] | None:
 # -- essences (pure) ---------------------------------------------------------------------------
 
 
-def desired_knowledge(spec: Any) -> dict[str, Any] | None:
+def desired_knowledge(spec: DesiredSpec) -> dict[str, Any] | None:
     """An assistant's knowledge: its own store by spec name (`vector_store <spec>`), or a store named by id."""
     if spec.knowledge_vector_store:
         return {"vector_store_id": spec.knowledge_vector_store}
@@ -89,7 +95,7 @@ def desired_knowledge(spec: Any) -> dict[str, Any] | None:
     return {"vector_store": spec.name}
 
 
-def desired_store(store: Any) -> dict[str, Any]:
+def desired_store(store: DesiredVectorStore) -> dict[str, Any]:
     """The essence of a `vector_store` node: the spec's knowledge, its files by project path and hash and the
     chunking (under `knowledge`, so that plans name them `knowledge.files.<path>` as they always did)."""
     chunking = dict(store.chunking) if store.chunking else None
@@ -115,7 +121,7 @@ def assistant_references(essence: Mapping[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def desired_code_files(spec: Any) -> dict[str, Any] | None:
+def desired_code_files(spec: DesiredSpec) -> dict[str, Any] | None:
     if not spec.code_files and not spec.code_file_ids:
         return None
     # code files keep a 16-character hash prefix (all their filename holds), on both sides
@@ -218,7 +224,7 @@ class KnowledgeView:
                 result[EXTERNAL + file_id] = {"sha256": None, "bytes": None}
         return dict(sorted(result.items()))
 
-    def fingerprint_part(self, owner: Owner | None) -> Any:
+    def fingerprint_part(self, owner: Owner | None) -> object:
         store = self.store_for(owner) if owner else None
         if store is None:
             return None
@@ -299,11 +305,11 @@ class KnowledgeSync:
 
     def __init__(
         self,
-        sdk: Any,
+        sdk: OpenAI,
         project: str,
         environment: str,
         *,
-        root: Any = None,
+        root: Path | None = None,
         sleep: Callable[[float], None] = time.sleep,
         templates: bool = False,
     ) -> None:
@@ -322,7 +328,9 @@ class KnowledgeSync:
         self._store_ids: dict[str, str] = {}  # spec -> the id of its store in this environment
         self.view: KnowledgeView | None = None
         self.progress: Callable[[str], None] | None = None  # told what a long wait waits for
-        self.assistants: Any = None  # the assistants client: garbage collection reads which files they use
+        self.assistants: Client | None = (
+            None  # the assistants client: garbage collection reads which files they use
+        )
 
     # reading
 
@@ -674,10 +682,10 @@ class VectorStoresMapping:
         self.backend = backend
         self.view = view
 
-    def desired_essence(self, spec: Any) -> dict[str, Any]:
+    def desired_essence(self, spec: DesiredVectorStore) -> dict[str, Any]:
         return desired_store(spec)
 
-    def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
+    def live_essence(self, raw: Mapping[str, Any], view: ResourceView | None = None) -> dict[str, Any]:
         view = view or self.view
         store = view.store_by_id(str(raw.get("id"))) if isinstance(view, KnowledgeView) else None
         return (
@@ -789,10 +797,10 @@ class FilesMapping:
     def __init__(self, backend: str = "assistants") -> None:
         self.backend = backend
 
-    def desired_essence(self, spec: Any) -> dict[str, Any]:
+    def desired_essence(self, spec: DesiredFile) -> dict[str, Any]:
         return {"path": spec.name, "sha256": spec.local.sha256[:16], "bytes": spec.local.size}
 
-    def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
+    def live_essence(self, raw: Mapping[str, Any], view: ResourceView | None = None) -> dict[str, Any]:
         return {"path": raw.get("path"), "sha256": raw.get("sha16"), "bytes": raw.get("bytes")}
 
     def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool:
@@ -811,13 +819,19 @@ class Uploader(Protocol):
     def upload(self, path: str, sha256: str) -> str: ...
 
 
+class UploadsView(Protocol):
+    """A view that lists the project's uploads and who uses each (KnowledgeView, environments.FilesView)."""
+
+    def uploads(self) -> Iterable[tuple[RemoteFile, tuple[tuple[str, str, str], ...]]]: ...
+
+
 class FilesClient:
     """The project's uploads under the graph's `file` kind: a create or update uploads (reusing identical
     bytes), a delete removes an upload nothing uses. Objects carry their users, so planning frees only uploads
     no live object of another environment (or of a spec this run leaves alone) still uses."""
 
     def __init__(
-        self, sdk: Any, project: str, environment: str, uploader: Uploader, *, owned: bool = True
+        self, sdk: OpenAI, project: str, environment: str, uploader: Uploader, *, owned: bool = True
     ) -> None:
         self.sdk = sdk
         self.project = project
@@ -840,7 +854,9 @@ class FilesClient:
                 found.append(LiveObject(str(item["id"]), _int(item.get("created_at")), item))
         return found
 
-    def objects_in(self, view: Any, objects: Sequence[LiveObject] = ()) -> tuple[LiveObject, ...]:
+    def objects_in(
+        self, view: UploadsView | None, objects: Sequence[LiveObject] = ()
+    ) -> tuple[LiveObject, ...]:
         """The project's uploads in a knowledge view (or a FilesView), each with who uses it."""
         if view is None:
             return ()

@@ -37,6 +37,7 @@ from orchestrator.engine.git import (
     project_log,
     resolve_commit,
 )
+from orchestrator.engine.live import LiveObject, Mapping_
 from orchestrator.engine.ownership import DIRTY_SUFFIX, REVISION_PATTERN, parse_revision, with_revision
 from orchestrator.engine.planning import Action, Plan
 from orchestrator.errors import OrchestratorError
@@ -412,8 +413,10 @@ class History:
     environment: str
     target: Target
     today: date
-    mapping: Any  # the backend mapping: the payload digest follows the target's backend
-    kinds: Mapping[str, Any] = field(default_factory=dict)  # the mappings of REVISIONED_KINDS on that backend
+    mapping: Mapping_  # the backend mapping: the payload digest follows the target's backend
+    kinds: Mapping[str, Mapping_] = field(
+        default_factory=dict
+    )  # the mappings of REVISIONED_KINDS on that backend
     found_kinds: dict[str, str] = field(default_factory=dict)  # spec name -> its kind, as the views found it
     _views: dict[tuple[str, str], SpecView] = field(default_factory=dict)
     _log: dict[str, list[Commit]] = field(default_factory=dict)
@@ -598,7 +601,7 @@ def live_entry(
 
 
 def describe_live_revisions(
-    state: DesiredState, plan: Plan, objects: Iterable[Any]
+    state: DesiredState, plan: Plan, objects: Iterable[LiveObject]
 ) -> tuple[dict[str, dict[str, Any]], bool]:
     """For each live object of the plan, by id: the revision it was applied from and how far it is from HEAD
     (`list -o json`'s `revision`); and whether the project is in a git work tree."""
