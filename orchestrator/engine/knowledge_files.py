@@ -1,4 +1,5 @@
-"""Local knowledge files, identified by project-relative path and SHA-256 of their bytes."""
+"""Local files a spec uploads (knowledge, code and environment files), identified by project-relative
+path and SHA-256 of their bytes; the files of an environment template (EnvironmentFile)."""
 
 from __future__ import annotations
 
