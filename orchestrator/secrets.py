@@ -8,8 +8,9 @@ or JSON-escaped (`b'Bearer sk-...\\n'`, `"sk-...\\n"`, doubly escaped inside a J
 encoded, and base64-encoded in a Basic authorisation. URL passwords (`https://user:***@host`) and
 anything shaped like an OpenAI key (`sk-...`) are hidden even when unknown.
 
-The redactor of the current run is kept here (`install`, `current`, `redact`) because errors are
-described deep in the engine (apply, watch, run) where no project is at hand.
+A run's secrets are a `SecretLedger`, owned by whoever runs the command and bound for the run's length:
+it only grows (a secret once added is never forgotten within the run) and adding is thread-safe.
+`active()` finds it from where no run is at hand (errors described deep in apply, watch, run).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from __future__ import annotations
 import base64
 import dataclasses
 import re
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -236,28 +239,99 @@ def _pattern(secrets: frozenset[str]) -> tuple[re.Pattern[str] | None, tuple[str
     return pattern, tuple(dict.fromkeys(anchors))
 
 
-# -- the redactor of the current run --------------------------------------------------------------
-
-_current = Redactor()
+# -- the secrets of a run ------------------------------------------------------------------------
 
 
-def install(redactor: Redactor) -> None:
-    """Make redactor the one every message, view and event of this run passes through (CLI only)."""
-    global _current
-    _current = redactor
+class Redacting(Protocol):
+    """What a view or a saved plan needs to hide secrets: a Redactor value, or a run's SecretLedger."""
+
+    def redact(self, text: str) -> str: ...
+
+    def redact_data(self, value: T) -> T: ...
+
+    def would_redact(self, value: Any) -> bool: ...
 
 
-def current() -> Redactor:
-    return _current
+class SecretLedger:
+    """The secrets of one run, append-only: a secret once added is hidden until the run ends.
+
+    Whoever runs a command owns one (the CLI's main, a test) and binds it for the run's length
+    (`with ledger.bound():`). Code deep in the engine, the backends and the runtime (a key read as a
+    connection opens, a vault secret resolved on a worker thread, a server's error quoted) has no run at
+    hand, so it reaches the bound ledger through `active()`; views and saved plans take one as `redactor=`.
+    Adding holds a lock around the one read-modify-write, so secrets added from many threads at once are
+    all kept; reading is lock-free (the current Redactor is an immutable value, replaced whole)."""
+
+    __slots__ = ("_lock", "_redactor")
+
+    def __init__(self, redactor: Redactor | None = None) -> None:
+        self._lock = threading.Lock()
+        self._redactor = redactor if redactor is not None else Redactor()
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> SecretLedger:
+        """A run's ledger, holding what the environment says is secret (Redactor.from_environment)."""
+        return cls(Redactor.from_environment(environ))
+
+    @property
+    def redactor(self) -> Redactor:
+        """Every secret added so far, as an immutable value."""
+        return self._redactor
+
+    def add(self, values: Iterable[str | None], *, minimum: int = MIN_NAMED) -> None:
+        values = list(values)  # read before the lock: a generator may be slow or raise
+        with self._lock:
+            self._redactor = self._redactor.with_secrets(values, minimum=minimum)
+
+    def add_targets(self, targets: Iterable[TargetLike], environ: Mapping[str, str]) -> None:
+        """Add what a project's targets name: their key variables' values and their URLs' passwords."""
+        targets = list(targets)
+        with self._lock:
+            self._redactor = self._redactor.with_targets(targets, environ)
+
+    def redact(self, text: str) -> str:
+        return self._redactor.redact(text)
+
+    def redact_data(self, value: T) -> T:
+        return self._redactor.redact_data(value)
+
+    def would_redact(self, value: Any) -> bool:
+        return self._redactor.would_redact(value)
+
+    @contextmanager
+    def bound(self) -> Iterator[SecretLedger]:
+        """Make this the ledger of the run in progress (what `active()` answers) until the block ends."""
+        with _binding:
+            _bound.append(self)
+        try:
+            yield self
+        finally:
+            with _binding:
+                # the last binding of this ledger, wherever it is: runs on other threads may bind in between
+                del _bound[len(_bound) - 1 - _bound[::-1].index(self)]
+
+
+_binding = threading.Lock()
+# the ledgers of the runs in progress, innermost last (mutated under _binding, never rebound)
+_bound: list[SecretLedger] = []
+_UNBOUND = SecretLedger()  # used outside any run (library use, a test that binds none): append-only too
+
+
+def active() -> SecretLedger:
+    """The ledger of the run in progress: the one its owner bound last, else the process's own."""
+    try:
+        return _bound[-1] if _bound else _UNBOUND  # no raise on the common path: this runs per line shown
+    except IndexError:  # the last run ended on another thread between the two reads
+        return _UNBOUND
 
 
 def register_secret(value: str | None) -> None:
-    """Add a secret read while running (the key a connection actually sends)."""
-    install(_current.with_secrets([value]))
+    """Add a secret read while running (the key a connection actually sends) to the run's ledger."""
+    active().add([value])
 
 
 def redact(text: str) -> str:
-    return _current.redact(text)
+    return active().redact(text)
 
 
 # -- the one output path: what reaches a terminal or a file ----------------------------------------
@@ -292,7 +366,7 @@ def escape_line(text: str) -> str:
 
 def shown(text: str, *, styled: bool = False) -> str:
     """What may reach a terminal, a log or a file: every secret masked, every control character escaped."""
-    return escape_controls(_current.redact(text), styled=styled)
+    return escape_controls(active().redact(text), styled=styled)
 
 
 MAX_QUOTED = 2000  # characters of a server's error message (or any foreign text) quoted in one message
@@ -301,7 +375,7 @@ MAX_QUOTED = 2000  # characters of a server's error message (or any foreign text
 def clipped(text: str, limit: int = MAX_QUOTED) -> str:
     """text redacted, then cut at limit with a note of what was left out (redacting first: a cut never
     splits a secret out of the redactor's sight)."""
-    text = _current.redact(text)
+    text = active().redact(text)
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({len(text) - limit:,} more characters)"

@@ -1,26 +1,51 @@
 """Live APIs behind one small interface: the Assistants API and OpenAI's Agents API.
 
 Each backend implements the seam of orchestrator.engine.live; callers outside the engine pick one here.
+Which kinds a backend has, their order and their mappings and clients come from the kind definitions
+(orchestrator.kind_registry); the functions here are views of that registry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.backends.listings import Listings
 from orchestrator.engine.live import Kind, Mapping_
+from orchestrator.kind_registry import KindDefinition, on_backend, referrers
+
+
+def _primary(backend: str) -> KindDefinition:
+    return next(d for d in on_backend(backend) if d.primary)
 
 
 def mapping_for(backend: str) -> Mapping_:
     """The pure mapping of a backend ("assistants" or "agents"), imported only when asked for."""
-    if backend == "agents":
-        from orchestrator.backends.agents import AgentsMapping
+    return _primary("agents" if backend == "agents" else "assistants").mapping_for(backend)
 
-        return AgentsMapping()
-    from orchestrator.backends.assistants import AssistantsMapping
 
-    return AssistantsMapping()
+@dataclass
+class KindContext:
+    """What a kind's client is made from (its definition's `client(context)`): the SDK, the project and
+    environment, where secrets are read (environ) and the run's listings; `kind(name)` gives another kind
+    of the same run (one client each: templates pin the skills the skill kind uploads)."""
+
+    sdk: Any
+    project: Any
+    environment: str
+    environ: Mapping[str, str]
+    listings: Listings | None
+    made: dict[str, Kind] = field(default_factory=dict)
+
+    def kind(self, name: str) -> Kind:
+        if name not in self.made:
+            from orchestrator.kind_registry import definition
+
+            found = definition(name)
+            assert found is not None and found.client is not None, f"no kind `{name}` with a client"
+            self.made[name] = found.resolved(found.client)(self)
+        return self.made[name]
 
 
 def kinds_for(
@@ -31,64 +56,46 @@ def kinds_for(
     environ: Mapping[str, str] | None = None,
     listings: Listings | None = None,
 ) -> tuple[Kind, ...]:
-    """The resource graph's other kinds on a backend, referenced kinds first (the one place kinds are registered).
+    """The resource graph's other kinds on a backend, referenced kinds first (the kind definitions' order).
 
-    `automation` refers to agents, so it comes after the target's own kind (AFTER_TARGET). environ is where
-    vault secrets are read from, at the HTTP call that sends them (the CLI passes os.environ). listings: the
-    run's SharedListings (its Connection's), through which the kinds that name others read them.
+    environ is where vault secrets are read from, at the HTTP call that sends them (the CLI passes
+    os.environ). listings: the run's SharedListings (its Connection's), through which the kinds that name
+    others read them (automations name the agents, vaults and templates these kinds list).
     """
     if backend != "agents":
         return ()
-    from orchestrator.backends.automations import AutomationsClient, AutomationsMapping
-    from orchestrator.backends.environments import EnvironmentsClient, EnvironmentsMapping
-    from orchestrator.backends.knowledge import FilesClient, FilesMapping
-    from orchestrator.backends.skills import SkillDirectory, SkillsClient, SkillsMapping
-    from orchestrator.backends.vaults import VaultsClient, VaultsMapping
-    from orchestrator.engine.knowledge_planning import plan_kept_files
-
-    env = environment or project.default_environment
-    skills = SkillsClient(sdk, project.root, SkillDirectory(project.name, env))  # templates pin its skills
-    vaults = VaultsClient(sdk, environ or {}, listings)
-    templates = EnvironmentsClient(sdk, project.name, project.root, skills=skills, listings=listings)
-    return (  # uploads are read with the templates' files view: no listing of their own;
-        # automations name the agents, vaults and templates these kinds list (the same listings)
-        Kind(
-            "file",
-            FilesMapping("agents"),
-            FilesClient(sdk, project.name, env, templates, owned=False),
-            planner=plan_kept_files,
-            in_view_of="environment",
-        ),
-        Kind(
-            "vault", VaultsMapping(environ or {}), vaults, written_after=frozenset({"credentials"})
-        ),  # a value changed at its source shows
-        Kind("skill", SkillsMapping(), skills),
-        Kind("environment", EnvironmentsMapping(skills.directory), templates),
-        Kind("automation", AutomationsMapping(), AutomationsClient(sdk, project, env, listings=listings)),
-    )
+    context = KindContext(sdk, project, environment or project.default_environment, environ or {}, listings)
+    return tuple(context.kind(d.name) for d in on_backend(backend) if not d.primary and d.client)
 
 
-AFTER_TARGET = frozenset({"automation"})  # kinds that refer to the target's own objects (agents)
+def after_target(backend: str) -> frozenset[str]:
+    """The kinds that refer to the target's own objects (automations to agents): applied after them."""
+    return referrers(_primary(backend).name)
+
+
+AFTER_TARGET = after_target("agents")  # kinds that refer to the target's own objects (agents)
 
 
 def kind_mappings(backend: str) -> dict[str, Mapping_]:
     """Every kind's pure mapping on a backend, by the kind name changes carry (saved plans need no client)."""
     primary = mapping_for(backend)
     found: dict[str, Mapping_] = {primary.object_kind: primary}
-    if backend == "assistants":
-        from orchestrator.backends.knowledge import FilesMapping, VectorStoresMapping
-
-        found.update(file=FilesMapping(), vector_store=VectorStoresMapping())
-    if backend == "agents":
-        from orchestrator.backends.environments import EnvironmentsMapping
-
-        found["environment"] = EnvironmentsMapping()
-        from orchestrator.backends.knowledge import FilesMapping
-
-        found["file"] = FilesMapping("agents")
-        from orchestrator.backends.automations import AutomationsMapping
-        from orchestrator.backends.skills import SkillsMapping
-        from orchestrator.backends.vaults import VaultsMapping
-
-        found.update(vault=VaultsMapping(), skill=SkillsMapping(), automation=AutomationsMapping())
+    for defined in on_backend("agents" if backend == "agents" else "assistants"):
+        if not defined.primary:
+            found[defined.name] = defined.mapping_for(backend)
     return found
+
+
+def file_kind(context: KindContext) -> Kind:
+    """Uploads on an agents target: read with the templates' files view, no listing of their own."""
+    from orchestrator.backends.knowledge import FilesClient, FilesMapping
+    from orchestrator.engine.knowledge_planning import plan_kept_files
+
+    templates = context.kind("environment").client
+    return Kind(
+        "file",
+        FilesMapping("agents"),
+        FilesClient(context.sdk, context.project.name, context.environment, templates, owned=False),
+        planner=plan_kept_files,
+        in_view_of="environment",
+    )

@@ -14,7 +14,7 @@ nor read.
 A spec written for the Assistants API is mapped, not refused (docs/how-to/migrate-to-agents.md): its knowledge and code files are files of an environment template synthesised for it (engine.desired),
 `code_interpreter` and `file_search` have no agent tool (the SDK's PersistedAgentToolParam has none)
 and become shell commands in that environment, and the instructions gain one line saying where
-the files are (engine.desired.WORKSPACE_LINE), so the plan, `render` and the digest all show it.
+the files are (engine.migration.WORKSPACE_LINE), so the plan, `render` and the digest all show it.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from typing import Any
 
 from orchestrator.backends.listings import Listings, SeparateListings
 from orchestrator.backends.wire import Shape, check_deleted, read_list, read_object
-from orchestrator.engine.live import LiveObject
+from orchestrator.engine.live import Kind, LiveObject
 from orchestrator.engine.ownership import user_metadata
 from orchestrator.errors import OrchestratorError
 from orchestrator.spec.cron import cron_problem, next_runs
@@ -291,3 +291,13 @@ class AutomationsClient:
             ).http_response
 
         return read_list(fetch, INVOCATION, page_size=PAGE_SIZE)
+
+
+def automation_kind(context: Any) -> Kind:
+    """The automations of a run (backends.KindContext): they name agents, vaults and templates through the
+    run's listings."""
+    return Kind(
+        "automation",
+        AutomationsMapping(),
+        AutomationsClient(context.sdk, context.project, context.environment, listings=context.listings),
+    )

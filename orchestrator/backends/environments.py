@@ -29,7 +29,7 @@ from orchestrator.backends.knowledge import (
 )
 from orchestrator.backends.listings import TEMPLATES, Listings, SeparateListings
 from orchestrator.backends.wire import ENVIRONMENT_TEMPLATE, FILE, check_deleted, read_list, read_object
-from orchestrator.engine.live import LiveObject
+from orchestrator.engine.live import Kind, LiveObject
 from orchestrator.engine.ownership import Owner, name_stamp, parse_name_stamp
 from orchestrator.errors import OrchestratorError
 
@@ -450,3 +450,12 @@ def _live(raw: Mapping[str, Any]) -> LiveObject:
     stamped = parse_name_stamp(raw.get("name"))
     obj = LiveObject.from_raw({**raw, "metadata": stamped})
     return LiveObject(obj.id, obj.created_at, raw, obj.owner, obj.digests, obj.claim)
+
+
+def environment_kind(context: Any) -> Kind:
+    """The environment templates of a run (backends.KindContext): they pin the skills its skill kind uploads."""
+    skills = context.kind("skill").client
+    templates = EnvironmentsClient(
+        context.sdk, context.project.name, context.project.root, skills=skills, listings=context.listings
+    )
+    return Kind("environment", EnvironmentsMapping(skills.directory), templates)

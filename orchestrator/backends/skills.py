@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.backends.wire import Shape, check_deleted, read_list, read_object
-from orchestrator.engine.live import LiveObject
+from orchestrator.engine.live import Kind, LiveObject
 from orchestrator.engine.ownership import HASH_KEY, OWNER_KEY, Owner, parse_digests, parse_owner
 from orchestrator.engine.planning import essence_digests
 from orchestrator.errors import OrchestratorError
@@ -368,3 +368,11 @@ class SkillsClient:
         except openai.NotFoundError:
             return
         check_deleted(response, SKILL, object_id)
+
+
+def skill_kind(context: Any) -> Kind:
+    """The skill kind of a run (backends.KindContext): its directory is this project and environment's."""
+    skills = SkillsClient(
+        context.sdk, context.project.root, SkillDirectory(context.project.name, context.environment)
+    )
+    return Kind("skill", SkillsMapping(), skills)

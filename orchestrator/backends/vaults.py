@@ -19,7 +19,7 @@ from typing import Any
 
 from orchestrator.backends.listings import VAULTS, Listings, SeparateListings
 from orchestrator.backends.wire import Shape, check_deleted, read_list, read_object
-from orchestrator.engine.live import LiveObject
+from orchestrator.engine.live import Kind, LiveObject
 from orchestrator.engine.normalising import canonical
 from orchestrator.engine.ownership import parse_owner, user_metadata
 from orchestrator.secret_sources import SecretSource, new_salt, parse_stamp, resolve, stamp, try_resolve
@@ -369,3 +369,13 @@ def secrets_read_by(change: Any) -> list[tuple[str, str, SecretSource]]:
         for name, entry in sorted((essence.get("secret_sources") or {}).items())
         for pointer, source in sorted((entry.get("sources") or {}).items())
     ]
+
+
+def vault_kind(context: Any) -> Kind:
+    """The vault kind of a run (backends.KindContext): a value changed at its source shows in the plan."""
+    return Kind(
+        "vault",
+        VaultsMapping(context.environ),
+        VaultsClient(context.sdk, context.environ, context.listings),
+        written_after=frozenset({"credentials"}),
+    )

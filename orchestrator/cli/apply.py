@@ -574,7 +574,7 @@ def render_result_json(plan: Plan, result: Any, *, command: str) -> str:
     import json
 
     from orchestrator.engine.planfile import plan_to_data
-    from orchestrator.secrets import current
+    from orchestrator.secrets import active
 
     outcomes = list(result.outcomes) if result is not None else []
     counts = {"created": 0, "updated": 0, "deleted": 0, "failed": 0}
@@ -610,7 +610,7 @@ def render_result_json(plan: Plan, result: Any, *, command: str) -> str:
         ],
         "plan": plan_to_data(plan),
     }
-    return json.dumps(current().redact_data(data), indent=2, ensure_ascii=False)
+    return json.dumps(active().redact_data(data), indent=2, ensure_ascii=False)
 
 
 def run_plan(

@@ -203,9 +203,9 @@ def use_project_redactor(project: Project) -> None:
     """From now on, redact the values of every variable the project names and its URLs' passwords."""
     import os
 
-    from orchestrator.secrets import current, install
+    from orchestrator.secrets import active
 
-    install(current().with_targets(project.targets.values(), os.environ))
+    active().add_targets(project.targets.values(), os.environ)
 
 
 def today() -> date:

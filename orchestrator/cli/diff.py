@@ -202,9 +202,9 @@ def render(plan, output: str) -> str:  # type: ignore[no-untyped-def]
 def warn_if_redacted(value: object, *, saved: bool = False) -> None:
     """Say so when a secret was masked in what was shown (and saved): the masked value is what a saved
     plan would then apply."""
-    from orchestrator.secrets import MASK, current
+    from orchestrator.secrets import MASK, active
 
-    if not current().would_redact(value):
+    if not active().would_redact(value):
         return
     echo(
         f"warning: secret values (an API key the project names, a URL password or an `sk-...` string) "

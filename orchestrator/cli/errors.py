@@ -9,11 +9,17 @@ from orchestrator.errors import OrchestratorError
 
 
 def run_cli(group: click.Group, argv: list[str]) -> int:
+    """One run of the CLI: it owns the ledger of its secrets (from the environment; select() adds the
+    project's), bound until every message of the run, errors and crash reports included, is written."""
     import os
 
-    from orchestrator.secrets import Redactor, install
+    from orchestrator.secrets import SecretLedger
 
-    install(Redactor.from_environment(os.environ))  # a fresh redactor per run; select() adds the project's
+    with SecretLedger.from_environment(os.environ).bound():
+        return _run(group, argv)
+
+
+def _run(group: click.Group, argv: list[str]) -> int:
     try:
         result = group.main(args=argv, prog_name="orchestrator", standalone_mode=False)
     except click.exceptions.Exit as stop:

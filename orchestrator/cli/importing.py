@@ -304,9 +304,9 @@ def prepare_import(
 def secret_problems(item: ImportedSpec, kind: str) -> list[str]:
     """Where the files an import would write hold a value the run's redactor hides (the API key, a vault
     secret, a URL password, an `sk-` key): each a refusal naming the field or file, never the value."""
-    from orchestrator.secrets import current
+    from orchestrator.secrets import active
 
-    redactor = current()
+    redactor = active()
     found = [f"at `{pointer}`" for pointer in _secret_pointers(item.data, "", redactor)]
     for planned in item.files[1:]:
         text = planned.text if planned.data is None else planned.data.decode("utf-8", "replace")

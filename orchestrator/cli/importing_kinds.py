@@ -22,8 +22,15 @@ from orchestrator.engine.importing import (
     classify,
 )
 from orchestrator.engine.importing_kinds import kind_importers
+from orchestrator.kind_registry import definition, spec_kinds
 
-ORDER = ("vault", "skill", "automation")  # automations name the vaults (and agents) imported before them
+ORDER = spec_kinds()  # referenced kinds first: automations name the vaults (and agents) imported before them
+
+
+def refers_to_others(kind: str) -> bool:
+    """Whether kind's objects name others (its definition's refers_to): its importer reads their spec names."""
+    found = definition(kind)
+    return found is not None and bool(found.refers_to)
 
 
 @dataclass
@@ -117,7 +124,7 @@ def import_kinds(
         extra: dict[str, Any] = {}
         if kind == "skill":
             extra["content"] = found.contents.get(object_id, {})
-        elif kind == "automation":
+        elif refers_to_others(kind):  # an automation: the spec names of what it targets
             extra["names"] = names
         name = choose_name(named, name_from, claims, layout)
         try:
@@ -168,7 +175,7 @@ def verify_kinds(
         kind = item.data["kind"]
         mapping = mappings[kind]
         want = mapping.desired_essence(spec)
-        have = mapping.live_essence({**raw, "_names": by_name} if kind == "automation" else raw)
+        have = mapping.live_essence({**raw, "_names": by_name} if refers_to_others(kind) else raw)
         if kind == "vault":
             want = {**want, "credentials": {n: {**c, "secret": None} for n, c in want["credentials"].items()}}
             have = {**have, "credentials": {n: {**c, "secret": None} for n, c in have["credentials"].items()}}

@@ -34,7 +34,7 @@ def render(
     from orchestrator.cli.common import print_diagnostics, today
     from orchestrator.cli.diff import warn_if_redacted
     from orchestrator.engine.desired import build_desired
-    from orchestrator.secrets import current
+    from orchestrator.secrets import active
 
     try:
         selection = load_selection(directory, environment, target)
@@ -50,11 +50,11 @@ def render(
     if payload is None:
         return 1
     warn_if_redacted(payload)
-    payload = current().redact_data(payload)
+    payload = active().redact_data(payload)
     if output == "json":
-        echo(current().redact(json.dumps(payload, indent=2, ensure_ascii=False)))
+        echo(active().redact(json.dumps(payload, indent=2, ensure_ascii=False)))
     else:
-        echo(current().redact(dump_yaml(payload)), nl=False)
+        echo(active().redact(dump_yaml(payload)), nl=False)
     return 0
 
 

@@ -22,6 +22,7 @@ from orchestrator.engine.live import Client, LiveObject, Mapping_, UsingClient, 
 from orchestrator.engine.ownership import Owner, new_claim, parse_digests, with_claim
 from orchestrator.engine.planning import Action, Change, Duplicate, Plan, Reason, group_claims, references
 from orchestrator.events import EventBus
+from orchestrator.kind_registry import graph_order
 
 CREATE_ATTEMPTS = 6
 # after the verification read finds a duplicate that another apply made during this run (and that
@@ -391,7 +392,7 @@ def change_graph(plan: Plan, kind_order: Sequence[str] = ()) -> Graph[int]:
 def apply_graph(plan: Plan, appliers: Mapping[str, Applier], *, parallelism: int = 8) -> ApplyResult:
     """Apply a plan of several kinds: each change after the resources it refers to (deletes in reverse), at
     most `parallelism` at once; a change whose reference failed is not attempted. One kind: Applier.apply.
-    `appliers` come in kind order, referenced kinds first."""
+    The kinds are ordered by the graph's edges (kind_registry.graph_order), not by the order of `appliers`."""
     kinds = {c.kind for c in plan.changes} | {d.kind for d in plan.duplicates}
     if len(kinds) <= 1:
         only = next(iter(kinds), None)
@@ -399,7 +400,8 @@ def apply_graph(plan: Plan, appliers: Mapping[str, Applier], *, parallelism: int
         assert applier is not None
         return applier.apply(plan)
     changes = plan.actionable
-    graph = change_graph(plan, tuple(appliers))
+    kind_order = graph_order(appliers)
+    graph = change_graph(plan, kind_order)
     parts = {
         kind: replace(
             plan,
@@ -444,7 +446,7 @@ def apply_graph(plan: Plan, appliers: Mapping[str, Applier], *, parallelism: int
     shown = sorted(
         kinds, key=lambda k: min([i for i, c in enumerate(changes) if c.kind == k] or [len(changes)])
     )
-    order = [k for k in reversed(tuple(appliers)) if k in kinds] + [k for k in shown if k not in appliers]
+    order = [k for k in reversed(kind_order) if k in kinds] + [k for k in shown if k not in appliers]
     settled = {}
     for kind in order:  # referring kinds first: an assistant's duplicates go before the stores it may free
         mine = [results[i] for i, c in enumerate(changes) if c.kind == kind]

@@ -22,6 +22,7 @@ from orchestrator.engine.knowledge_files import (
     describe_local_file,
 )
 from orchestrator.engine.migration import WORKSPACE, files_to_workspace, map_to_agents
+from orchestrator.kind_registry import spec_kinds
 from orchestrator.spec.capabilities import AGENT_SETTINGS, spend_limit_cents, without_ignored
 from orchestrator.spec.confinement import (
     Refused,
@@ -218,7 +219,6 @@ VECTOR_STORE_KIND = "vector_store"
 FILE_KIND = "file"
 DERIVED_KINDS = frozenset({VECTOR_STORE_KIND, FILE_KIND})  # nodes the graph derives from specs: no spec files
 TEST_KIND = "test"  # orchestrator.spec.test_kind: checked with the specs, never deployed
-AGENT_KINDS = ("vault", "skill", "automation")  # orchestrator.spec.agent_kinds, beside environment
 ENVIRONMENT_REFERENCE_KEY = "orchestrator.environment"  # an agent's metadata names its environment spec
 
 
@@ -383,10 +383,10 @@ def data_files(specs: Mapping[str, DesiredSpec] | list[DesiredSpec]) -> set[Path
     values = specs.values() if isinstance(specs, Mapping) else specs
     found: set[Path] = set()
     for spec in values:
-        if getattr(spec, "kind", None) == "skill":  # a skill folder's files are data too (its YAML included)
-            found.update(path for path in spec.dependencies if path != spec.path.resolve())
+        if getattr(spec, "kind", None) in spec_kinds():  # what it reads beside its spec file is data: a
+            found.update(path for path in spec.dependencies if path != spec.path.resolve())  # skill's folder
             continue
-        if getattr(spec, "kind", None) in (*AGENT_KINDS, TEST_KIND):
+        if getattr(spec, "kind", None) == TEST_KIND:
             continue
         local = (
             spec.local_files
@@ -629,12 +629,13 @@ class Builder:
     ) -> tuple[dict[str, DesiredSpec], Mapping[str, Mapping[str, Any]]]:
         """Specs of every kind by name -> the assistants (references resolved) and the graph's other kinds."""
         environments = {n: s for n, s in built.items() if isinstance(s, DesiredEnvironment)}
-        others: dict[str, dict[str, Any]] = {}  # vault, skill, automation: kind -> name -> spec
+        others: dict[str, dict[str, Any]] = {}  # vault, skill, automation, ...: kind -> name -> spec
         assistants: dict[str, DesiredSpec] = {}
+        defined = spec_kinds()
         for name, spec in built.items():
             if isinstance(spec, DesiredEnvironment) or getattr(spec, "kind", None) == TEST_KIND:
                 continue  # a test is never deployed (Builder._build checks it against the assistants)
-            if getattr(spec, "kind", None) in AGENT_KINDS:
+            if getattr(spec, "kind", None) in defined:
                 others.setdefault(spec.kind, {})[name] = spec
             else:
                 assistants[name] = spec
@@ -832,7 +833,7 @@ class Builder:
         return result
 
     def _build_agent_kind(self, doc: Document) -> tuple[Any, list[Diagnostic]]:
-        """A vault, skill or automation (orchestrator.spec.agent_kinds); `environments` as for any spec."""
+        """A kind its definition reads (vault, skill, automation, ...); `environments` as for any spec."""
         from orchestrator.spec.agent_kinds import read_resource
 
         data = doc.data
@@ -861,31 +862,28 @@ class Builder:
         others: dict[str, dict[str, Any]],
         diagnostics: Diagnostics,
     ) -> dict[str, dict[str, Any]]:
-        """An automation's agent, environment and vaults must be specs of the project deployed here; they
-        are written into its metadata (`orchestrator.<kind>: NAME`), so the graph orders apply by them."""
-        from dataclasses import replace
-
-        from orchestrator.spec.agent_kinds import check_references
+        """Each kind's step of the desired state (its definition's `resolve`: an automation's agent,
+        environment and vaults must be specs of the project deployed here), given every spec name's kinds."""
+        from orchestrator.kind_registry import definitions
         from orchestrator.spec.loading import load_yaml_file
 
         names: dict[str, set[str]] = {}  # an agent and the template made from its files share a name
         for kind, group in (("assistant", specs), ("environment", environments), *others.items()):
             for n in group:
                 names.setdefault(n, set()).add(kind)
-        automations = others.get("automation", {})
-        for name, spec in list(automations.items()):
-            doc = load_yaml_file(spec.path, spec.file, root=self.project.root)
-            problems = check_references(doc, spec, {n: frozenset(k) for n, k in names.items()})
-            if problems:
-                diagnostics.extend(problems)
-                del automations[name]
+        known = {n: frozenset(k) for n, k in names.items()}
+        for defined in definitions():
+            group = others.get(defined.name, {})
+            if defined.resolve is None:
                 continue
-            refs = {"orchestrator.agent": spec.agent}
-            if spec.environment:
-                refs["orchestrator.environment"] = spec.environment
-            if spec.vaults:
-                refs["orchestrator.vault"] = ",".join(sorted(spec.vaults))
-            automations[name] = replace(spec, metadata=MappingProxyType({**spec.metadata, **refs}))
+            for name, spec in list(group.items()):
+                doc = load_yaml_file(spec.path, spec.file, root=self.project.root)
+                resolved, problems = defined.resolve(spec, doc, known)
+                if resolved is None:
+                    diagnostics.extend(problems)
+                    del group[name]
+                    continue
+                group[name] = resolved
         return {kind: group for kind, group in others.items() if group}
 
     def build_one(self, path: Path) -> tuple[DesiredSpec | None, list[Diagnostic]]:
@@ -911,7 +909,7 @@ class Builder:
             ]
         if doc.data.get("kind") == ENVIRONMENT_KIND:
             return self._build_environment(doc, path, shown)
-        if doc.data.get("kind") in AGENT_KINDS:
+        if doc.data.get("kind") in spec_kinds():
             return self._build_agent_kind(doc)
         if doc.data.get("kind") == TEST_KIND:
             from orchestrator.spec.test_kind import read_test

@@ -1,11 +1,10 @@
-"""Import of the Agents API kinds beside agents: a live vault, skill or automation -> its spec files.
+"""Import of the Agents API kinds beside agents: a live vault or skill -> its spec files (kinds/ hold the rest).
 
 Pure, as engine.importing is: the caller reads the live objects (and a skill's files) and says which
 paths are taken. A vault's secrets are never readable: each becomes a `from_env` placeholder with a
 suggested variable name, listed in the result so the user sets them before the adopting apply (which
-then writes them, as a rotation). A skill's files are written into a folder of the project. An
-automation targets its agent, environment and vaults by spec name, which must be known (owned by this
-project or imported in the same run).
+then writes them, as a rotation). A skill's files are written into a folder of the project. The
+importers of other kinds live in their definitions (orchestrator/kinds/) and build on finish_spec here.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ import posixpath
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from orchestrator.engine.importing import (
@@ -103,7 +101,7 @@ def import_vault(
     if metadata:
         data["metadata"] = metadata
     data["adopt_id"] = str(raw["id"])
-    return _finish(raw, data, "vault", claims, layout, schema_path, [], warnings)
+    return finish_spec(raw, data, "vault", claims, layout, schema_path, [], warnings)
 
 
 def import_skill(
@@ -148,62 +146,7 @@ def import_skill(
         f"its default version {raw.get('default_version')} was written to {folder}/; adopting uploads "
         "it again as a new version carrying the ownership stamp (a skill has no metadata)"
     )
-    return _finish(raw, data, "skill", claims, layout, schema_path, files, warnings)
-
-
-def import_automation(
-    raw: Mapping[str, Any],
-    *,
-    name: str,
-    claims: Claims,
-    layout: Layout = Layout(),
-    schema_path: str | None = None,
-    names: Mapping[str, str],
-) -> ImportedSpec:
-    """An automation spec targeting by spec name; names: "<kind>:<live id>" -> spec name (kind: agent,
-    environment, vault), for the objects this project owns or imports in the same run. KeyError names
-    the first id that has no spec."""
-    warnings: list[str] = []
-    target = raw.get("target") or {}
-    data: dict[str, Any] = {"version": 1, "kind": "automation", "name": name}
-    if raw.get("name") and raw["name"] != name:
-        data["display_name"] = raw["name"]
-    data["type"] = raw.get("type")
-    if raw.get("type") == "periodic":
-        data["expression"] = raw.get("expression")
-        data["timezone"] = raw.get("timezone")
-    else:
-        data["run_at"] = (
-            datetime.fromtimestamp(int(raw.get("run_at") or 0), UTC).isoformat().replace("+00:00", "Z")
-        )
-    data["paused"] = raw.get("status") == "paused"
-    spec_target: dict[str, Any] = {"agent": _named(names, "agent", target.get("agent_id"))}
-    environment = (target.get("environment") or {}).get("environment_template_id")
-    if environment:
-        spec_target["environment"] = _named(names, "environment", environment)
-    vaults = [_named(names, "vault", v) for v in target.get("vault_ids") or []]
-    if vaults:
-        spec_target["vaults"] = vaults
-    texts = [
-        part.get("text", "")
-        for item in target.get("input") or []
-        for part in item.get("content") or []
-        if part.get("type") == "input_text"
-    ]
-    spec_target["input"] = "\n".join(texts)
-    data["target"] = spec_target
-    metadata = _metadata(
-        {
-            k: v
-            for k, v in (raw.get("metadata") or {}).items()
-            if k not in ("orchestrator.agent", "orchestrator.environment", "orchestrator.vault")
-        },
-        warnings,
-    )
-    if metadata:
-        data["metadata"] = metadata
-    data["adopt_id"] = str(raw["id"])
-    return _finish(raw, data, "automation", claims, layout, schema_path, [], warnings)
+    return finish_spec(raw, data, "skill", claims, layout, schema_path, files, warnings)
 
 
 def unsafe_path(path: str) -> str | None:
@@ -216,7 +159,7 @@ def unsafe_path(path: str) -> str | None:
     return None
 
 
-def _named(names: Mapping[str, str], kind: str, object_id: Any) -> str:
+def spec_name_of(names: Mapping[str, str], kind: str, object_id: Any) -> str:
     found = names.get(f"{kind}:{object_id}")
     if found is None:
         raise KeyError(f"{kind} {object_id}")
@@ -228,7 +171,7 @@ def skill_name(raw: Mapping[str, Any]) -> str:
     return slugify(str(raw.get("name") or "")) or "skill"
 
 
-def _finish(
+def finish_spec(
     raw: Mapping[str, Any],
     data: dict[str, Any],
     kind: str,
@@ -259,5 +202,7 @@ def _variable(text: str) -> str:
 
 
 def kind_importers() -> dict[str, Callable[..., ImportedSpec]]:
-    """The importers of the resource graph's other kinds, by kind."""
-    return {"vault": import_vault, "skill": import_skill, "automation": import_automation}
+    """The importers of the resource graph's other kinds read from spec files, by kind (their definitions')."""
+    from orchestrator.kind_registry import definitions
+
+    return {d.name: d.resolved(d.importer) for d in definitions() if d.read is not None and d.importer}

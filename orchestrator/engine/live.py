@@ -143,8 +143,8 @@ class Planner(Protocol):
 class Kind:
     """One more kind of the resource graph beside the target's assistants or agents: its mapping and client.
 
-    Adding a kind = one kind module in backends/ (mapping + client), registered in backends.kinds_for,
-    one emulator module, and its desired form in engine.desired.
+    A kind is defined once, in orchestrator/kinds/ (docs/adding-a-kind.md); backends.kinds_for makes its
+    Kind through the client factory its definition names.
 
     `planner` replaces the generic plan for kinds whose objects are not one per spec (uploaded files are
     immutable versions of a path, shared by environments). `in_view_of` names the kind whose read also reads

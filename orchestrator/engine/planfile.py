@@ -25,16 +25,16 @@ from orchestrator.engine.ownership import (
 )
 from orchestrator.engine.planning import Action, Change, FieldChange, LiveItem, Plan, Reason, essence_digests
 from orchestrator.errors import OrchestratorError
-from orchestrator.secrets import Redactor, current
+from orchestrator.secrets import Redacting, active
 
 FORMAT_VERSION = 1
 MAX_PLAN_BYTES = 256 * 1024 * 1024  # 500 specs at the 256,000-character instructions limit, twice over
 
 
-def plan_to_data(plan: Plan, *, redactor: Redactor | None = None) -> dict[str, Any]:
+def plan_to_data(plan: Plan, *, redactor: Redacting | None = None) -> dict[str, Any]:
     """The JSON form; every string passes the redactor first (the run's own unless one is given). In-sync
     changes carry no `apply` part."""
-    plan = (redactor or current()).redact_data(plan.shown(in_sync=True))
+    plan = (redactor or active()).redact_data(plan.shown(in_sync=True))
     return {
         "format_version": FORMAT_VERSION,
         "project": plan.project,
@@ -48,7 +48,7 @@ def plan_to_data(plan: Plan, *, redactor: Redactor | None = None) -> dict[str, A
     }
 
 
-def plan_to_json(plan: Plan, *, redactor: Redactor | None = None) -> str:
+def plan_to_json(plan: Plan, *, redactor: Redacting | None = None) -> str:
     return json.dumps(plan_to_data(plan, redactor=redactor), indent=2, ensure_ascii=False) + "\n"
 
 

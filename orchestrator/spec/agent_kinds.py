@@ -1,32 +1,25 @@
-"""The Agents API resource kinds beside `assistant`: `vault`, `skill` and `automation`.
+"""The spec side of the kinds read from spec files by their definition (orchestrator.kinds): `vault`, `skill`, ...
 
-`read_resource(doc, root)` validates one loaded spec file of one of these kinds (its JSON Schema,
-then the checks a schema cannot make) and returns a frozen spec value. Nothing here reads a secret
-or the network: a credential's source is checked for shape only (`secret_sources.source_problem`),
-a skill folder is zipped from the project's files, and references by spec name (an automation's
-agent, environment and vaults) are checked by `check_references` against the names the project has.
+`read_resource(doc, root)` validates one loaded spec file of such a kind (its JSON Schema, then its
+definition's checks, the ones a schema cannot make) and returns a frozen spec value. The vault and skill
+checks live here; a kind defined in one module (kinds/automation.py) keeps its checks there. Nothing here
+reads a secret or the network: a credential's source is checked for shape only
+(`secret_sources.source_problem`), a skill folder is zipped from the project's files.
 """
 
 from __future__ import annotations
 
 import re
-import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from orchestrator.diagnostics import Diagnostic
 from orchestrator.secret_sources import SecretSource, source_of, source_problem
-from orchestrator.spec.cron import cron_problem
 from orchestrator.spec.loading import Document
 from orchestrator.spec.skill_archive import ArchiveProblem, read_folder
 
-KINDS = ("vault", "skill", "automation")
-CRON_FIELD = re.compile(
-    r"^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?)*$"
-)
 # the secret-bearing fields of each auth type, as (pointer inside `auth`, wire path)
 SECRET_FIELDS = {
     "static_bearer": ("token",),
@@ -79,31 +72,7 @@ class SkillSpec:
     dependencies: frozenset[Path] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
-class AutomationSpec:
-    name: str
-    display_name: str
-    type: str  # "periodic" | "once"
-    expression: str | None
-    timezone: str | None
-    run_at: int | None
-    paused: bool
-    agent: str
-    environment: str | None
-    vaults: tuple[str, ...]
-    input: str
-    metadata: Mapping[str, str]
-    path: Path
-    kind: str = "automation"
-    # where the spec stands, for plans and diagnostics (set by read_resource), and the engine's common fields
-    file: str = ""
-    name_line: int | None = None
-    name_column: int | None = None
-    adopt_id: str | None = None
-    dependencies: frozenset[Path] = frozenset()
-
-
-ResourceSpec = VaultSpec | SkillSpec | AutomationSpec
+ResourceSpec = Any  # the frozen spec value of a kind definition's `read` (VaultSpec, SkillSpec, ...)
 
 
 def kind_of(data: Any) -> str:
@@ -111,31 +80,26 @@ def kind_of(data: Any) -> str:
 
 
 def read_resource(doc: Document, root: Path) -> tuple[ResourceSpec | None, list[Diagnostic]]:
-    """The spec of doc (a vault, skill or automation), or None with the diagnostics saying why."""
+    """The spec of doc (a kind its definition reads: vault, skill, automation, ...), or None with the
+    diagnostics saying why."""
+    from orchestrator.kind_registry import definition
     from orchestrator.spec.schema_errors import schema_diagnostics
     from orchestrator.spec.schemas import validator_for
 
     kind = kind_of(doc.data)
-    if kind == "vault":
-        written = _written_secrets(doc)
-        if written:
-            return None, written
+    defined = definition(kind)
+    assert defined is not None and defined.read is not None, f"no kind definition reads `{kind}` specs"
+    if defined.before_schema is not None:
+        refused = defined.before_schema(doc)
+        if refused:
+            return None, refused
     found = schema_diagnostics(doc, validator_for(kind))
     if found:
         return None, found
-    reader = {"vault": _vault, "skill": _skill, "automation": _automation}[kind]
-    spec = reader(doc, doc.data, root, found)
+    spec = defined.read(doc, doc.data, root, found)
     if any(d.severity == "error" for d in found):
         return None, found
     where = doc.position("/name")
-    folder_files: frozenset[Path] = frozenset()
-    if isinstance(spec, SkillSpec):
-        folder_files = frozenset((spec.folder / name).resolve() for name in spec.files)
-        try:
-            shown = spec.folder.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            shown = spec.folder.as_posix()
-        spec = replace(spec, folder_shown=shown)
     adopt = doc.data.get("adopt_id")
     spec = replace(
         spec,
@@ -143,12 +107,12 @@ def read_resource(doc: Document, root: Path) -> tuple[ResourceSpec | None, list[
         adopt_id=adopt if isinstance(adopt, str) else None,
         name_line=where.line if where else None,
         name_column=where.column if where else None,
-        dependencies=frozenset({doc.path.resolve()}) | folder_files,
+        dependencies=frozenset({doc.path.resolve()}) | spec.dependencies,  # its file, and what it read
     )
     return spec, found
 
 
-def _written_secrets(doc: Document) -> list[Diagnostic]:
+def written_secrets(doc: Document) -> list[Diagnostic]:
     """A secret written as a value in the spec: refused, and the value is never repeated (it is
     taught to the redactor, so nothing later shows it either)."""
     from orchestrator import secrets
@@ -175,7 +139,7 @@ def _written_secrets(doc: Document) -> list[Diagnostic]:
     return found
 
 
-def _vault(doc: Document, data: dict[str, Any], root: Path, found: list[Diagnostic]) -> VaultSpec:
+def read_vault(doc: Document, data: dict[str, Any], root: Path, found: list[Diagnostic]) -> VaultSpec:
     credentials: list[CredentialSpec] = []
     seen: set[str] = set()
     for index, item in enumerate(data.get("credentials") or []):
@@ -245,7 +209,7 @@ def _deep_copy(value: Any) -> Any:
     return value
 
 
-def _skill(doc: Document, data: dict[str, Any], root: Path, found: list[Diagnostic]) -> SkillSpec:
+def read_skill(doc: Document, data: dict[str, Any], root: Path, found: list[Diagnostic]) -> SkillSpec:
     folder = doc.path.parent / data["folder"]
     files: dict[str, bytes] = {}
     try:
@@ -265,93 +229,19 @@ def _skill(doc: Document, data: dict[str, Any], root: Path, found: list[Diagnost
                     "setting `name` and `description`",
                 )
             )
-    return SkillSpec(data["name"], folder, files, int(data.get("keep_versions", 5)), doc.path)
-
-
-def _automation(doc: Document, data: dict[str, Any], root: Path, found: list[Diagnostic]) -> AutomationSpec:
-    expression = timezone = None
-    run_at: int | None = None
-    if data["type"] == "periodic":
-        expression = " ".join(str(data["expression"]).split())
-        fields = expression.split()
-        if len(fields) != 5 or not all(CRON_FIELD.match(f) for f in fields):
-            found.append(
-                doc.error_at(
-                    "/expression",
-                    f"`{data['expression']}` is not a five-field cron expression",
-                    hint='minute hour day-of-month month day-of-week, e.g. "0 7 * * *"',
-                )
-            )
-        elif (problem := cron_problem(expression)) is not None:
-            found.append(
-                doc.error_at(
-                    "/expression",
-                    f"`{data['expression']}` is not a valid cron expression: {problem}",
-                    hint='minute hour day-of-month month day-of-week, e.g. "0 7 * * *"',
-                )
-            )
-        timezone = data["timezone"]
-        try:
-            zoneinfo.ZoneInfo(timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            found.append(
-                doc.error_at(
-                    "/timezone",
-                    f"`{timezone}` is not an IANA time zone",
-                    hint="for example Europe/Madrid or UTC",
-                )
-            )
-    else:
-        try:
-            moment = datetime.fromisoformat(str(data["run_at"]).replace("Z", "+00:00"))
-        except ValueError:
-            found.append(doc.error_at("/run_at", f"`{data['run_at']}` is not an RFC 3339 time"))
-        else:
-            if moment.tzinfo is None:
-                found.append(doc.error_at("/run_at", "run_at needs an offset (`Z` or `+02:00`)"))
-            else:
-                run_at = int(moment.timestamp())
-    target = data["target"]
-    return AutomationSpec(
+    try:
+        shown = folder.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        shown = folder.as_posix()
+    return SkillSpec(
         data["name"],
-        data.get("display_name", data["name"]),
-        data["type"],
-        expression,
-        timezone,
-        run_at,
-        bool(data.get("paused", False)),
-        target["agent"],
-        target.get("environment"),
-        tuple(target.get("vaults") or ()),
-        target["input"],
-        dict(data.get("metadata") or {}),
+        folder,
+        files,
+        int(data.get("keep_versions", 5)),
         doc.path,
+        folder_shown=shown,
+        dependencies=frozenset((folder / name).resolve() for name in files),  # its files are data
     )
-
-
-def check_references(
-    doc: Document, spec: ResourceSpec, names: Mapping[str, str | frozenset[str]]
-) -> list[Diagnostic]:
-    """Unknown spec names an automation refers to (names: spec name -> its kind, or kinds: an assistant on
-    an agents target shares its name with the environment template made from its files)."""
-    if not isinstance(spec, AutomationSpec):
-        return []
-    wanted = [("/target/agent", spec.agent, "assistant")]
-    if spec.environment:
-        wanted.append(("/target/environment", spec.environment, "environment"))
-    wanted += [(f"/target/vaults/{i}", name, "vault") for i, name in enumerate(spec.vaults)]
-    found = []
-    for pointer, name, kind in wanted:
-        known = names.get(name)
-        kinds = frozenset({known}) if isinstance(known, str) else frozenset(known or ())
-        if kind not in kinds:
-            what = (
-                f"is a {'/'.join(sorted(kinds))} spec, not an {kind}"
-                if kinds
-                else "is not a spec of this project"
-            )
-            found.append(doc.error_at(pointer, f"`{name}` {what}"))
-    return found
 
 
 def check_skill_references(

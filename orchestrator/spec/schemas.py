@@ -3,20 +3,41 @@
 from __future__ import annotations
 
 import json
-from functools import cache
+from collections.abc import Iterator, Mapping
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-SCHEMA_FILES = {
+OWN_SCHEMAS = {  # the schemas of no resource kind; each kind names its own (orchestrator.kind_registry)
     "spec": "spec.schema.json",
-    "environment": "environment.schema.json",
     "project": "project.schema.json",
     "plan": "plan.schema.json",
+    "test": "test.schema.json",  # behaviour tests (kind: test), never deployed
 }
-# the other Agents API resource kinds, one schema each (chosen by the spec's `kind`)
-SCHEMA_FILES.update({kind: f"{kind}.schema.json" for kind in ("vault", "skill", "automation")})
-SCHEMA_FILES["test"] = "test.schema.json"  # behaviour tests (kind: test), never deployed
+
+
+class _SchemaFiles(Mapping[str, str]):
+    """Every bundled schema by what it checks: OWN_SCHEMAS and each kind definition's, read on first use
+    (the kinds are found when asked for, not when this module is imported)."""
+
+    @cached_property
+    def _found(self) -> dict[str, str]:
+        from orchestrator.kind_registry import schema_files
+
+        return {**OWN_SCHEMAS, **schema_files()}
+
+    def __getitem__(self, kind: str) -> str:
+        return self._found[kind]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+
+SCHEMA_FILES: Mapping[str, str] = _SchemaFiles()
 
 
 def schema_text(kind: str) -> str:

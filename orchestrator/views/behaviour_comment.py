@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import OrchestratorError
-from orchestrator.secrets import current
+from orchestrator.secrets import Redacting, active
 from orchestrator.views.plan_markdown import MarkdownSection
 
 MAX_REPORT_BYTES = 20_000_000
@@ -238,10 +238,12 @@ class _Checker:
         return float(value)
 
 
-def behaviour_markdown_sections(summary: BehaviourSummary) -> list[MarkdownSection]:
+def behaviour_markdown_sections(
+    summary: BehaviourSummary, *, redactor: Redacting | None = None
+) -> list[MarkdownSection]:
     """The head (verdict, counts, regressions, cost), the table in chunks (regressions first), then one
     section per failing case with its failures: whole sections a bounded comment keeps or leaves out."""
-    redactor = current()
+    redactor = redactor or active()
     counts = {s: sum(c.status == s for c in summary.cases) for s in STATUSES}
     rows = sorted(summary.cases, key=lambda c: (RANK[c.change], c.test, c.case))
     regressions = [c for c in rows if c.change == "regression"]

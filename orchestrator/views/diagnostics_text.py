@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 
 from orchestrator.diagnostics import Diagnostics, Severity
-from orchestrator.secrets import Redactor, current
+from orchestrator.secrets import Redacting, active
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m"}
 _RESET = "\033[0m"
 
 
 def render_diagnostics(
-    diagnostics: Diagnostics, *, color: bool = False, summary: bool = True, redactor: Redactor | None = None
+    diagnostics: Diagnostics, *, color: bool = False, summary: bool = True, redactor: Redacting | None = None
 ) -> str:
-    redactor = redactor or current()
+    redactor = redactor or active()
     lines = []
     for item in diagnostics.sorted():
         label = str(item.severity)
@@ -30,8 +30,8 @@ def render_diagnostics(
     return redactor.redact("\n".join(lines) + ("\n" if lines else ""))
 
 
-def render_diagnostics_json(diagnostics: Diagnostics, *, redactor: Redactor | None = None) -> str:
-    items = (redactor or current()).redact_data([d.to_json() for d in diagnostics.sorted()])
+def render_diagnostics_json(diagnostics: Diagnostics, *, redactor: Redacting | None = None) -> str:
+    items = (redactor or active()).redact_data([d.to_json() for d in diagnostics.sorted()])
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -6,13 +6,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from orchestrator.engine.planning import Action, Change
-from orchestrator.secrets import current
+from orchestrator.secrets import Redacting, active
 from orchestrator.views.plan_text import render_change_fields
 
 
-def render_history_text(data: Mapping[str, Any]) -> str:
+def render_history_text(data: Mapping[str, Any], *, redactor: Redacting | None = None) -> str:
     """One line per revision, newest first, `*` on the live one (the `history -o json` object as text)."""
-    redactor = current()
+    redactor = redactor or active()
     data = redactor.redact_data(data)
     where = f"environment {data['environment']}, target {data['target']}"
     revisions: Sequence[Mapping[str, Any]] = data["revisions"]
@@ -61,9 +61,11 @@ def _live_note(live: Mapping[str, Any], item: Mapping[str, Any]) -> str:
     return note
 
 
-def render_revision_diff_text(data: Mapping[str, Any], change: Change, *, color: bool = False) -> str:
+def render_revision_diff_text(
+    data: Mapping[str, Any], change: Change, *, color: bool = False, redactor: Redacting | None = None
+) -> str:
     """What revision REV changed in what spec NAME deploys, against its parent: the plan's field lines."""
-    redactor = current()
+    redactor = redactor or active()
     data = redactor.redact_data(data)
     revision, parent = data["revision"], data["parent"]
     head = f"{data['kind']} {data['name']} at {_commit(revision)}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from orchestrator.engine.planning import Action, Change, Plan, references
-from orchestrator.secrets import Redactor, current
+from orchestrator.secrets import Redacting, active
 
 MARK = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: ""}
 DOT_COLOR = {
@@ -53,8 +53,8 @@ def label(change: Change) -> str:
     return f"{mark} {change.kind} {change.name}" if mark else f"{change.kind} {change.name}"
 
 
-def render_mermaid(plan: Plan, *, changes_only: bool = False, redactor: Redactor | None = None) -> str:
-    redactor = redactor or current()
+def render_mermaid(plan: Plan, *, changes_only: bool = False, redactor: Redacting | None = None) -> str:
+    redactor = redactor or active()
     nodes, edges = graph_nodes(plan, changes_only=changes_only)
     lines = ["flowchart LR"]
     for i, change in enumerate(nodes):
@@ -64,8 +64,8 @@ def render_mermaid(plan: Plan, *, changes_only: bool = False, redactor: Redactor
     return "\n".join(lines) + "\n"
 
 
-def render_dot(plan: Plan, *, changes_only: bool = False, redactor: Redactor | None = None) -> str:
-    redactor = redactor or current()
+def render_dot(plan: Plan, *, changes_only: bool = False, redactor: Redacting | None = None) -> str:
+    redactor = redactor or active()
     nodes, edges = graph_nodes(plan, changes_only=changes_only)
     title = _dot_text(redactor.redact(f"{plan.project} / {plan.environment} -> {plan.target}"))
     lines = [
@@ -85,7 +85,7 @@ def render_dot(plan: Plan, *, changes_only: bool = False, redactor: Redactor | N
     return "\n".join(lines) + "\n"
 
 
-def markdown_section(plan: Plan, redactor: Redactor | None = None) -> list[str]:
+def markdown_section(plan: Plan, redactor: Redacting | None = None) -> list[str]:
     """The Mermaid graph of what changes (and what it uses), for the markdown plan; bounded in size."""
     nodes, edges = graph_nodes(plan, changes_only=True)
     if not edges:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from orchestrator.engine.planning import Action, Change, Plan, describe_uses
-from orchestrator.secrets import Redactor, current
+from orchestrator.secrets import Redacting, active
 from orchestrator.views.plan_graph import markdown_section
 from orchestrator.views.plan_text import REASON
 from orchestrator.views.values import describe_file_change, file_size, inline, unified, wants_diff
@@ -31,7 +31,7 @@ class MarkdownSection:
     text: str
 
 
-def render_plan_markdown(plan: Plan, *, redactor: Redactor | None = None) -> str:
+def render_plan_markdown(plan: Plan, *, redactor: Redacting | None = None) -> str:
     """Every value passes the redactor (the run's own unless one is given) before it is formatted."""
     return (
         "".join(section.text for section in plan_markdown_sections(plan, redactor=redactor)).rstrip("\n")
@@ -39,9 +39,9 @@ def render_plan_markdown(plan: Plan, *, redactor: Redactor | None = None) -> str
     )
 
 
-def plan_markdown_sections(plan: Plan, *, redactor: Redactor | None = None) -> list[MarkdownSection]:
+def plan_markdown_sections(plan: Plan, *, redactor: Redacting | None = None) -> list[MarkdownSection]:
     """The markdown plan in whole sections, each redacted, each ending with a blank line."""
-    redactor = redactor or current()
+    redactor = redactor or active()
     if redactor.would_redact(plan.shown()):  # as render_plan_text: in-sync objects are only counted
         plan = redactor.redact_data(plan)
     s = plan.summary()

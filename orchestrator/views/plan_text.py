@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator.engine.planning import Action, Change, Plan, Reason, describe_uses
-from orchestrator.secrets import Redactor, current, escape_line
+from orchestrator.kind_registry import definition
+from orchestrator.secrets import Redacting, active, escape_line
 from orchestrator.views.values import describe_file_change, file_size, inline, unified, wants_diff
 
 SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.NOOP: " "}
@@ -32,9 +33,9 @@ REASON = {
 RESET = "\033[0m"
 
 
-def render_plan_text(plan: Plan, *, color: bool = False, redactor: Redactor | None = None) -> str:
+def render_plan_text(plan: Plan, *, color: bool = False, redactor: Redacting | None = None) -> str:
     """Every value passes the redactor (the run's own unless one is given) before it is formatted."""
-    redactor = redactor or current()
+    redactor = redactor or active()
     if redactor.would_redact(plan.shown()):  # else the copy would be equal where shown: spared for thousands
         plan = redactor.redact_data(
             plan
@@ -75,11 +76,11 @@ def render_change_fields(
     *,
     color: bool = False,
     labels: tuple[str, str] = ("live", "desired"),
-    redactor: Redactor | None = None,
+    redactor: Redacting | None = None,
 ) -> list[str]:
     """One change's field lines as a plan shows them (without its head line), for views that head it their way;
     labels name the two sides of unified diffs."""
-    redactor = redactor or current()
+    redactor = redactor or active()
     return [redactor.redact(line) for line in _change(redactor.redact_data(change), color, labels)[1:]]
 
 
@@ -185,27 +186,15 @@ def _upload_lines(change: Change, color: bool) -> list[str]:
 
 
 def _agent_kind_lines(change: Change, item: Any) -> list[str] | None:
-    """Vault credentials and skill files, one line each; a secret only ever as `(secret changed)`."""
+    """A field its kind's definition shows its own way (vault credentials, skill files: one line each; a
+    secret only ever as `(secret changed)`), or an environment's files."""
     after = item.after if isinstance(item.after, dict) else {}
     before = item.before if isinstance(item.before, dict) and item.before_known else {}
-    if change.kind == "vault" and item.path == "secret_sources":
-        return []  # where secrets come from: shown through the credentials, never as values
-    if change.kind == "vault" and item.path == "credentials":
-        lines = []
-        for name in sorted(set(after) | set(before)):
-            new, old = after.get(name), before.get(name)
-            if old is None:
-                lines.append(
-                    f"+ credential {escape_line(name)} ({(new or {}).get('auth', {}).get('type', '?')})"
-                )
-            elif new is None:
-                lines.append(f"- credential {escape_line(name)}")
-            elif new != old:
-                what = [part for part in ("auth", "metadata") if new.get(part) != old.get(part)]
-                if new.get("secret") != old.get("secret"):
-                    what.append("(secret changed)")
-                lines.append(f"~ credential {escape_line(name)}: " + ", ".join(what))
-        return lines
+    defined = definition(change.kind)
+    if defined is not None and defined.plan_details is not None:
+        lines = defined.plan_details(change, item, before, after)
+        if lines is not None:
+            return lines
     if (
         change.kind == "environment"
         and item.path == "files"
@@ -226,15 +215,6 @@ def _agent_kind_lines(change: Change, item: Any) -> list[str] | None:
             f"- file {escape_line(to)}" + (f" from {before[to]['from']}" if before[to].get("from") else "")
             for to in sorted(set(before) - set(after))
         ]
-        return lines
-    if change.kind == "skill" and item.path == "files":
-        lines = [f"+ file {escape_line(path)}" for path in sorted(set(after) - set(before))]
-        lines += [
-            f"~ file {escape_line(path)}"
-            for path in sorted(set(after) & set(before))
-            if after[path] != before[path]
-        ]
-        lines += [f"- file {escape_line(path)}" for path in sorted(set(before) - set(after))]
         return lines
     return None
 

@@ -51,9 +51,8 @@ def client(served: EmulatorServer, wire: list[str]) -> Iterator[openai.OpenAI]:
 
 @pytest.fixture(autouse=True)
 def _fresh_redactor() -> Iterator[None]:
-    secrets.install(secrets.Redactor())
-    yield
-    secrets.install(secrets.Redactor())
+    with secrets.SecretLedger().bound():  # each test owns its run's secrets
+        yield
 
 
 def spec_of(tmp_path: Path, text: str):

@@ -14,7 +14,7 @@ import pytest
 from orchestrator.emulator import EmulatorServer
 from orchestrator.secret_sources import SecretSource, SecretUnavailable, resolve
 from tests.conftest import TEST_KEY
-from tests.hostile.bounded import run_measured
+from tests.support.processes import run_measured
 from tests.support.projects import make_project, run_cli, write, write_spec
 
 SENTINEL = "s3cr3t-SENTINEL-file-value-91c"

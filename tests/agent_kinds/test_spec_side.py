@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator import secrets
+from orchestrator.kinds.automation import AutomationSpec, check_references
 from orchestrator.secret_sources import (
     SecretSource,
     SecretUnavailable,
@@ -17,13 +18,7 @@ from orchestrator.secret_sources import (
     source_problem,
     stamp,
 )
-from orchestrator.spec.agent_kinds import (
-    AutomationSpec,
-    SkillSpec,
-    VaultSpec,
-    check_references,
-    read_resource,
-)
+from orchestrator.spec.agent_kinds import SkillSpec, VaultSpec, read_resource
 from orchestrator.spec.loading import load_yaml_file
 from orchestrator.spec.skill_archive import build, changed_files, read_archive, read_folder
 
@@ -213,15 +208,15 @@ def test_a_skill_folder_linking_out_of_the_project_is_refused(tmp_path: Path) ->
 
 
 def test_resolve_teaches_the_redactor(tmp_path: Path) -> None:
-    secrets.install(secrets.Redactor())
-    assert resolve(SecretSource(env="CRM_TOKEN"), {"CRM_TOKEN": SENTINEL}) == SENTINEL
-    assert secrets.redact(f"token={SENTINEL}") == "token=***"
-    path = write(tmp_path / "key.txt", "file-secret-value-123\n")
-    assert resolve(SecretSource(file=str(path)), {}) == "file-secret-value-123"
-    assert "file-secret-value-123" not in secrets.redact("x file-secret-value-123 y")
-    with pytest.raises(SecretUnavailable, match="not set"):
-        resolve(SecretSource(env="MISSING"), {})
-    secrets.install(secrets.Redactor())
+    with secrets.SecretLedger().bound() as ledger:  # the test owns the run
+        assert resolve(SecretSource(env="CRM_TOKEN"), {"CRM_TOKEN": SENTINEL}) == SENTINEL
+        assert secrets.redact(f"token={SENTINEL}") == "token=***"
+        path = write(tmp_path / "key.txt", "file-secret-value-123\n")
+        assert resolve(SecretSource(file=str(path)), {}) == "file-secret-value-123"
+        assert "file-secret-value-123" not in secrets.redact("x file-secret-value-123 y")
+        with pytest.raises(SecretUnavailable, match="not set"):
+            resolve(SecretSource(env="MISSING"), {})
+    assert SENTINEL in ledger.redactor.secrets  # kept by the ledger that owned the run
 
 
 def test_stamp_keeps_a_salted_digest_only() -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,9 +19,5 @@ def root_url(served: EmulatorServer) -> str:
 
 @pytest.fixture
 def cli(project: Path) -> Callable[..., Result]:
-    """`orchestrator -C PROJECT ARGS...`, plain output."""
-
-    def invoke(*args: str, **kwargs: Any) -> Result:
-        return run_in(project, *args, **kwargs)
-
-    return invoke
+    """`orchestrator -C PROJECT ARGS...`, plain output: the shared run_in, bound to the project."""
+    return partial(run_in, project)

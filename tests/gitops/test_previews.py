@@ -13,7 +13,7 @@ import pytest
 
 from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
-from tests.support.projects import make_project, run_cli, write, write_spec
+from tests.support.projects import make_project, run_in, write, write_spec
 
 
 def live(root: Path) -> dict[str, tuple[str, str]]:
@@ -31,9 +31,10 @@ def live(root: Path) -> dict[str, tuple[str, str]]:
 
 
 def cli(root: Path, *args: str) -> tuple[int, str]:
-    result = run_cli(["-C", str(root), *args])
-    assert "Traceback" not in result.output
-    return result.exit_code, result.output
+    """run_in (no traceback), as a tuple the tests compare whole."""
+    code, out = run_in(root, *args)
+    assert "Traceback" not in out
+    return code, out
 
 
 @pytest.fixture
@@ -303,7 +304,7 @@ def test_a_missing_preview_names_the_command_that_makes_it(root: Path) -> None:
 
 def test_run_preview_talks_to_the_preview_copy(root: Path) -> None:
     assert cli(root, "apply", "--preview", "pr-8", "--yes")[0] == 0
-    result = run_cli(["-C", str(root), "run", "tutor", "--preview", "pr-8", "-m", "hola", "--output", "json"])
+    result = run_in(root, "run", "tutor", "--preview", "pr-8", "-m", "hola", "--output", "json")
     assert result.exit_code == 0, result.output
     run_id = json.loads(result.stdout)["run_id"]
     assert (

@@ -13,8 +13,8 @@ import openai
 import pytest
 
 from tests.conftest import TEST_KEY
-from tests.hostile.bounded import Measured, run_measured
 from tests.support.live import snapshot
+from tests.support.processes import Measured, run_measured
 from tests.support.projects import write, write_yaml
 
 SECONDS = 10.0

@@ -17,8 +17,8 @@ import yaml
 
 from orchestrator.backends.budget import MAX_ITEMS, MAX_PAGES, MAX_RESPONSE_BYTES
 from tests.conftest import TEST_KEY
-from tests.hostile.bounded import Measured, run_measured
 from tests.hostile.servers import CHUNK, HostileServer
+from tests.support.processes import Measured, run_measured
 from tests.support.projects import make_project, run_cli, write_spec
 
 PEAK_MB = 500.0

@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from tests.support.projects import run_cli, run_in, write, write_spec
+from tests.support.projects import Result, run_in, write, write_spec
 
 HANDLERS = """
 import asyncio
@@ -69,8 +70,9 @@ class Deployed:
     spec: str
     package: str  # unique per test: handler modules stay cached in sys.modules
 
-    def cli(self, *args: str, input: str | None = None, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-        return run_in(self.root, *args, input=input, env=env)
+    def cli(self, *args: str, **kwargs: Any) -> Result:
+        """The shared run_in, on the deployed project."""
+        return run_in(self.root, *args, **kwargs)
 
 
 def add_python_path(root: Path, folders: list[str]) -> None:
@@ -110,7 +112,7 @@ def deploy_helper(project: Path, package: str, kind: str = "assistant") -> Deplo
             function("unbound", None, {}, []),
         ],
     )
-    applied = run_cli(["-C", str(project), "apply", "--yes"])
+    applied = run_in(project, "apply", "--yes")
     assert applied.exit_code == 0, applied.output
     assert f"{kind} helper: created" in applied.stdout
     return Deployed(project, "helper", package)

@@ -19,13 +19,11 @@ def test_the_grader_prompt_replaces_rubric_and_output_and_nothing_else() -> None
 
 
 def test_the_grader_prompt_never_holds_a_secret_value() -> None:
-    try:
+    with secrets.SecretLedger().bound():  # the test owns the run
         secrets.register_secret("hunter2-very-secret-value")
         text = render_prompt(None, "says the password", "the password is hunter2-very-secret-value")
         assert "hunter2-very-secret-value" not in text and "the password is" in text
         assert "sk-proj-" not in render_prompt(None, "r", "key sk-proj-abcdefghijklmnopqrstuvwxyz0123456789")
-    finally:
-        secrets.install(secrets.Redactor())
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,7 @@
-"""Run the real CLI in a child process and measure its wall time and peak memory (resource bombs)."""
+"""Run the real CLI in a child process (a fresh interpreter, the whole start-up paid) and measure its wall
+time and peak memory: the one way tests run it as a process with bounds (resource bombs, hostile servers).
+
+In-process runs go through tests.support.projects (run_cli, run_in)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 ADDRESS_SPACE_CAP = 3 * 1024**3  # a runaway child fails inside this instead of taking the shared machine
 
@@ -68,11 +70,3 @@ def run_measured(args: list[str], *, timeout: float = 20.0, env: dict[str, str] 
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
         )
-
-
-def write_tree(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
