@@ -158,8 +158,8 @@ def local_time(root: Path, repeat: int = 3) -> float:
     """Everything diff does except the network: load, validate, render, plan, draw (best of `repeat`)."""
     import openai
 
+    from orchestrator.app.project import select
     from orchestrator.backends.assistants import AssistantsClient, AssistantsMapping
-    from orchestrator.cli.common import select
     from orchestrator.engine.desired import build_desired
     from orchestrator.engine.sync import make_plan
     from orchestrator.views.plan_text import render_plan_text
@@ -234,8 +234,8 @@ def bench_naive(work: Path, latency_ms: int, creates: int) -> dict[str, Any]:
     """What the seed's adapter does: one create after another through the openai SDK."""
     import openai
 
+    from orchestrator.app.project import select
     from orchestrator.backends.assistants import AssistantsMapping
-    from orchestrator.cli.common import select
     from orchestrator.engine.desired import build_desired
     from orchestrator.engine.sync import desired_items
 

@@ -1,7 +1,7 @@
 """The listings one run shares between kinds: each collection listed once per read of live state.
 
 Agents name vault credentials, and automations name agents, vaults and environment templates, through
-those kinds' listings. The resource graph lists every kind on a thread of its own (cli.engine), so these
+those kinds' listings. The resource graph lists every kind on a thread of its own (app.live), so these
 reference reads would list the same collections again. With SharedListings the first reader of a
 collection lists it; a reader that comes while that listing is under way waits for it and takes the same
 objects; a reader that comes after it takes them too.

@@ -3,34 +3,39 @@
 from __future__ import annotations
 
 import sys
-from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
+from orchestrator.app.deploy import (
+    check_saved_live,
+    prepare_saved_plan,
+    saved_duplicates,
+    saved_plan_preview,
+    without_applied,
+)
+from orchestrator.app.live import apply_lock, connect
+from orchestrator.app.planning import planned
+from orchestrator.app.project import Invalid
+from orchestrator.app.state import load_selection
 from orchestrator.cli.common import (
+    caller_path,
     directory_option,
     environment_option,
     only_option,
     output_option,
+    print_diagnostics,
+    resolve_root,
     stdout_color,
     target_option,
 )
-from orchestrator.cli.engine import (
-    Invalid,
-    apply_lock,
-    connect,
-    events_option,
-    load_selection,
-    make_bus,
-    parse_only,
-    read_live,
-)
+from orchestrator.cli.events import events_option, make_bus
 from orchestrator.cli.output import echo
 from orchestrator.cli.previews import preview_option
-from orchestrator.cli.revision_state import desired_source, rev_option, stamp
+from orchestrator.cli.report import TERMINAL, Terminal
+from orchestrator.cli.revision_state import rev_option
 from orchestrator.engine.planning import Action, Plan
 from orchestrator.errors import OrchestratorError
 
@@ -82,186 +87,35 @@ def apply(
       orchestrator apply --preview pr-12 --yes   # a preview of the environment, beside its objects
     """
     bus = make_bus(events)
-    if plan_file is None and rev is None:
-        return _apply_working_tree(
-            directory, environment, target, only, prune, yes, parallelism, bus, output, preview=preview
-        )
-    with ExitStack() as stack:
-        try:
-            if plan_file is not None:
-                if only or prune or rev:
-                    raise OrchestratorError(
-                        "--only, --prune and --rev are fixed by the saved plan; don't pass them with PLAN"
-                    )
-                return _apply_saved(
-                    plan_file, directory, environment, target, yes, parallelism, bus, output, preview=preview
-                )
-            source = stack.enter_context(desired_source(directory, environment, target, rev))
-        except Invalid:
-            return 1
-        if preview is not None:
-            from orchestrator.cli.previews import preview_state
-
-            source = replace(source, state=preview_state(source.state, preview))
-        state = source.state
-        selected = parse_only(only, state)
-        from orchestrator.engine.sync import make_plan
-
-        with (
-            connect(source.project, state.target, state.environment, files_root=source.files_root) as live,
-            apply_lock(source.project, state.target),
-        ):
-            objects = read_live(live, state)
-            plan = stamp(
-                make_plan(state, objects, live.mapping, prune=prune, only=selected, kinds=live.kinds), source
-            )
-            return _confirm_and_apply(plan, live, yes, parallelism, bus, output=output, state=state)
-
-
-def _apply_working_tree(
-    directory: Path | None,
-    environment: str | None,
-    target: str | None,
-    only: tuple[str, ...],
-    prune: bool,
-    yes: bool,
-    parallelism: int,
-    bus: Any,
-    output: str = "text",
-    *,
-    preview: str | None = None,
-) -> int:
-    """The working tree's specs: the apply lock taken and live state read on the side while they load and
-    render (state_and_live); nothing is read before the lock is held, nothing written before the whole
-    project validated and the whole plan was shown (and confirmed)."""
-    from orchestrator.cli.engine import state_and_live
-    from orchestrator.cli.revision_state import Source
-    from orchestrator.engine.sync import make_plan
-
     try:
-        with state_and_live(directory, environment, target, lock=True, preview=preview) as (state, early):
-            selected = parse_only(only, state)
-            desired = early.desired(state)
-            live, objects = early.result(state)
-            plan = stamp(
-                make_plan(
-                    state,
-                    objects,
-                    live.mapping,
-                    prune=prune,
-                    only=selected,
-                    kinds=live.kinds,
-                    desired=desired,
-                    prepared=early.prepared,
-                ),
-                Source(state, state.project),
+        if plan_file is not None:
+            if only or prune or rev:
+                raise OrchestratorError(
+                    "--only, --prune and --rev are fixed by the saved plan; don't pass them with PLAN"
+                )
+            return _apply_saved(
+                plan_file, directory, environment, target, yes, parallelism, bus, output, preview=preview
             )
-            return _confirm_and_apply(plan, live, yes, parallelism, bus, output=output, state=state)
+        # the working tree (the apply lock taken and live state read on the side while the specs load and
+        # render; nothing is read before the lock is held) or git revision REV: nothing is written before
+        # the whole project validated and the whole plan was shown (and confirmed)
+        with planned(
+            resolve_root(directory),
+            environment,
+            target,
+            reporter=TERMINAL,
+            bus=lambda: bus,
+            only=only,
+            prune=prune,
+            rev=rev,
+            preview=preview,
+            lock=True,
+        ) as made:
+            return confirm_and_apply(
+                made.plan, made.live, yes, parallelism, bus, output=output, state=made.state
+            )
     except Invalid:
         return 1
-
-
-def prepare_saved_plan(saved: Plan, selection: Any, source: str) -> Plan:
-    """The checks that need no network: the plan fits this project, environment, target and backend, every
-    payload builds, no file leaves the project; then its ownership metadata is recomputed from the project.
-    Raises OrchestratorError saying what does not fit (nothing was changed)."""
-    from orchestrator.backends import kind_mappings
-    from orchestrator.engine.planfile import restamp
-
-    project, env, chosen = selection.project, selection.environment, selection.target
-    made_for = (saved.project, saved.environment, saved.target, saved.backend)
-    if made_for != (project.name, env.name, chosen.name, chosen.backend):
-        raise OrchestratorError(
-            f"{source} was made for project {saved.project}, environment {saved.environment}, target "
-            f"{saved.target} ({saved.backend}); this run is for project {project.name}, environment {env.name}, "
-            f"target {chosen.name} ({chosen.backend}); nothing was changed"
-            + _how_to_match(saved, selection, source)
-        )
-    mappings = kind_mappings(chosen.backend)
-    unknown = sorted({c.kind for c in saved.changes} - set(mappings))
-    if unknown:
-        raise OrchestratorError(
-            f"{source}: kind {', '.join(unknown)} does not exist on the {chosen.backend} backend; "
-            "nothing was changed"
-        )
-    problems = [
-        problem
-        for kind, part in split_by_kind(saved).items()
-        for problem in _payload_problems(part, mappings[kind], project.root)
-    ]
-    if problems:
-        raise OrchestratorError(
-            "\n".join(f"{source}: {problem}" for problem in problems)
-            + f"\n{source} cannot be applied to this project; nothing was changed"
-        )
-    restamped = {
-        id(c): r
-        for kind, part in split_by_kind(saved).items()
-        for c, r in zip(
-            part.changes,
-            restamp(
-                part, project=project.name, environment=env.name, write_only=mappings[kind].write_only
-            ).changes,
-            strict=True,
-        )
-    }
-    return replace(saved, changes=tuple(restamped[id(c)] for c in saved.changes))
-
-
-def split_by_kind(plan: Plan) -> dict[str, Plan]:
-    """The plan's changes and duplicates of each kind, as plans of their own (order kept)."""
-    kinds = dict.fromkeys([*(c.kind for c in plan.changes), *(d.kind for d in plan.duplicates)])
-    return {
-        kind: replace(
-            plan,
-            changes=tuple(c for c in plan.changes if c.kind == kind),
-            duplicates=tuple(d for d in plan.duplicates if d.kind == kind),
-        )
-        for kind in kinds
-    }
-
-
-def check_saved_live(saved: Plan, live: Any, selection: Any) -> Any:
-    """Read live state now and re-check the plan against it: ownership of every object it touches, staleness,
-    what was applied already: (SavedPlanCheck, the live objects read)."""
-    from orchestrator.engine.planfile import check_saved_plan
-    from orchestrator.engine.sync import live_items
-
-    uses_files = any(
-        c.kind in ("file", "vector_store")
-        or (c.essence or {}).get("knowledge")
-        or (c.essence or {}).get("code_files")
-        for c in saved.changes
-    )
-    objects = read_live(live, with_knowledge=True if uses_files else None)
-    parts = split_by_kind(saved) or {live.mapping.object_kind: saved}
-    checks = []
-    for kind, part in parts.items():
-        other = next((k for k in live.kinds if k.name == kind), None)
-        found, mapping = (
-            (objects, live.mapping) if other is None else (objects.kinds.get(kind, ()), other.mapping)
-        )
-        checks.append(
-            check_saved_plan(
-                part,
-                live_items(found, mapping),
-                project=selection.project.name,
-                environment=selection.environment.name,
-                write_only=mapping.write_only,
-                adopt_ids=_adopt_ids(selection) if other is None else None,
-            )
-        )
-    if len(checks) == 1:
-        return checks[0], objects
-    from orchestrator.engine.planfile import SavedPlanCheck
-
-    merged = SavedPlanCheck(
-        *(
-            tuple(x for check in checks for x in getattr(check, name))
-            for name in ("ready", "applied", "stale", "foreign")
-        )
-    )
-    return merged, objects
 
 
 def _apply_saved(
@@ -278,22 +132,21 @@ def _apply_saved(
 ) -> int:
     """Apply a saved plan, which is untrusted input: its file, project, environment and target are checked,
     its ownership metadata recomputed, and every object it updates or deletes re-checked live."""
-    from orchestrator.cli.common import caller_path, print_diagnostics
     from orchestrator.diagnostics import Diagnostics
     from orchestrator.engine.planfile import read_plan
 
     plan_file = caller_path(plan_file)
     # the project decides the environment and target (flags, or its defaults), never the file
-    selection = load_selection(directory, environment, target)
+    selection = load_selection(resolve_root(directory), environment, target, reporter=TERMINAL)
     parsed = read_plan(plan_file, str(plan_file))
     if isinstance(parsed, Diagnostics):
         print_diagnostics(parsed, summary=False)
         echo(f"error: {plan_file} is not a valid saved plan; nothing was changed", err=True)
         return 1
-    selection = _saved_plan_preview(parsed, selection, preview, str(plan_file))
+    selection = saved_plan_preview(parsed, selection, preview, str(plan_file), reporter=TERMINAL)
     saved = prepare_saved_plan(parsed, selection, str(plan_file))
     project, env, chosen = selection.project, selection.environment, selection.target
-    with connect(project, chosen, env) as live, apply_lock(project, chosen):
+    with connect(project, chosen, env, reporter=TERMINAL) as live, apply_lock(project, chosen, TERMINAL):
         check, objects = check_saved_live(saved, live, selection)
         if check.foreign:
             echo(
@@ -314,18 +167,7 @@ def _apply_saved(
                 echo(f"  - {problem}", err=True)
             echo("Run `orchestrator diff --out PLAN` again and review the new plan.", err=True)
             return 1
-        from orchestrator.engine.sync import live_duplicates
-
-        duplicates = live_duplicates(
-            objects,
-            split_by_kind(saved).get(live.mapping.object_kind, replace(saved, changes=())),
-            live.mapping.object_kind,
-        )
-        for kind in live.kinds:
-            part = split_by_kind(saved).get(kind.name)
-            if part is not None:
-                duplicates += live_duplicates(objects.kinds.get(kind.name, ()), part, kind.name)
-        saved = replace(saved, duplicates=duplicates)
+        saved = replace(saved, duplicates=saved_duplicates(saved, live, objects))
         if check.already_applied:
             echo(
                 f"The saved plan was already applied: live state is what its {len(check.applied)} "
@@ -344,102 +186,11 @@ def _apply_saved(
                 "applied; applying the others.",
                 err=True,
             )
-            done = {id(c) for c in check.applied}
-            saved = replace(saved, changes=tuple(c for c in saved.changes if id(c) not in done))
-        return _confirm_and_apply(saved, live, yes, parallelism, bus, output=output)
+            saved = without_applied(saved, check)
+        return confirm_and_apply(saved, live, yes, parallelism, bus, output=output)
 
 
-def _saved_plan_preview(saved: Plan, selection: Any, preview: str | None, source: str) -> Any:
-    """The selection a saved plan applies to: a plan made with `diff --preview NAME` records the preview
-    (its environment is the preview's owner) and applies to it; `--preview` must then name the same one,
-    and a plan of the environment itself is refused for a preview."""
-    from orchestrator.cli.previews import preview_environment, preview_of
-
-    recorded = preview_of(saved.environment, selection.environment.name)
-    if preview is not None and recorded != preview:
-        what = f"preview {recorded}" if recorded else f"environment {saved.environment}"
-        raise OrchestratorError(
-            f"{source} was made for {what}, not for preview {preview} of environment "
-            f"{selection.environment.name}; nothing was changed"
-        )
-    if recorded is None:
-        return selection
-    echo(
-        f"{source} was made for preview {recorded} of environment {selection.environment.name}: applying it "
-        "to the preview.",
-        err=True,
-    )
-    return replace(selection, environment=preview_environment(selection.environment, recorded))
-
-
-def _how_to_match(saved: Plan, selection: Any, plan_file: Path) -> str:
-    from orchestrator.cli.previews import split_owner_environment
-
-    project = selection.project
-    environment, preview = split_owner_environment(saved.environment) or (saved.environment, None)
-    if saved.project != project.name or environment not in project.environments:
-        return ""
-    flags = f" -e {environment}"
-    if saved.target != project.environments[environment].target:
-        flags += f" -t {saved.target}"
-    what = f"preview {preview} of environment {environment}" if preview else f"environment {environment}"
-    return f". To apply it to {what}, run `orchestrator apply{flags} {plan_file}`"
-
-
-def _payload_problems(saved: Plan, mapping: Any, root: Path) -> list[str]:
-    """Build every payload before anything is sent (pure), so a plan that does not fit the backend fails
-    whole and at once; and refuse knowledge or code files that resolve outside the project."""
-    problems: list[str] = []
-    resolved_root = root.resolve()
-    for index, change in enumerate(saved.changes):
-        if change.action not in (Action.CREATE, Action.UPDATE) or change.essence is None:
-            continue
-        where = f"/changes/{index}/apply/essence"
-        try:
-            if change.action is Action.CREATE:
-                mapping.create_payload(change.essence, {})
-            else:
-                mapping.update_payload(change.essence, change.changed_keys, {})
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            detail = f"missing key {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
-            problems.append(
-                f"{change.kind} `{change.name}` [{where}]: does not fit the {mapping.backend} "
-                f"backend ({detail})"
-            )
-            continue
-        knowledge = change.essence.get("knowledge") or {}
-        paths = [*(knowledge.get("files") or {}), *(change.essence.get("code_files") or {})]
-        if change.kind == "file":
-            paths.append(str(change.essence.get("path") or ""))
-        for path in paths:
-            if path.startswith("(external) "):
-                continue
-            if not (resolved_root / path).resolve().is_relative_to(resolved_root):
-                problems.append(
-                    f"{change.kind} `{change.name}` [{where}]: file `{path}` resolves outside "
-                    "the project folder"
-                )
-    return problems
-
-
-def _adopt_ids(selection: Any) -> dict[str, str]:
-    """spec name -> adopt_id, read from the project's spec files (as in git), for adoption checks."""
-    from orchestrator.engine.desired import discover_spec_files
-    from orchestrator.spec.loading import LoadError, load_yaml_file
-
-    found: dict[str, str] = {}
-    for path in discover_spec_files(selection.project):
-        try:
-            data = load_yaml_file(path).data
-        except LoadError:
-            continue
-        if isinstance(data, dict) and isinstance(data.get("adopt_id"), str):
-            name = data.get("name") if isinstance(data.get("name"), str) else path.stem
-            found[name] = data["adopt_id"]
-    return found
-
-
-def _confirm_and_apply(
+def confirm_and_apply(
     plan: Plan,
     live: Any,
     yes: bool,
@@ -447,53 +198,77 @@ def _confirm_and_apply(
     bus: Any,
     *,
     command: str = "apply",
-    run: Any = None,
     output: str = "text",
     state: Any = None,
+    groups: Any = None,
 ) -> int:
-    """Show the plan, check every secret its writes read is there, ask (or take --yes), then apply it with
-    run (default: execute). state: the run's specs, to name a missing secret's file and line.
+    """app.deploy.deploy, told through an ApplyTerminal; the exit code of what it did.
 
     With output json the plan and each outcome are shown on stderr and stdout gets one JSON object
     (the plan, every outcome, the summary); --yes is needed, as no one can be asked."""
-    import os
-
-    from orchestrator.cli.secret_check import SECRET_WARNING, refusal_of
-    from orchestrator.views.plan_text import render_plan_text
-
-    # a saved plan's warnings about secrets were true where it was made; here they are checked again
-    plan = replace(plan, warnings=tuple(w for w in plan.warnings if not w.startswith(SECRET_WARNING)))
-    from orchestrator.cli.previews import split_owner_environment, stamp_applied_at
-
-    if command == "apply" and split_owner_environment(plan.environment) is not None:
-        plan = stamp_applied_at(plan)  # the sweeper dates a preview by its last write
+    from orchestrator.app.deploy import deploy
 
     as_json = output == "json"
-    echo(
-        render_plan_text(plan, color=False if as_json else stdout_color()), nl=False, err=as_json, styled=True
+    done = deploy(
+        plan,
+        live,
+        reporter=ApplyTerminal(yes, command=command, as_json=as_json),
+        parallelism=parallelism,
+        bus=bus,
+        command=command,
+        state=state,
+        groups=groups,
     )
-    if not plan.has_changes:
+    if done.status == "nothing":
         if as_json:
-            echo(render_result_json(plan, None, command=command))
-        if plan.duplicates:  # nothing to do, but live state is not what the specs say: never a success
-            echo(render_remaining(plan.duplicates), nl=False, err=True)
+            echo(render_result_json(done.plan, None, command=command))
+        if done.plan.duplicates:  # nothing to do, but live state is not what the specs say: never a success
+            echo(render_remaining(done.plan.duplicates), nl=False, err=True)
             return 1
         return 0
-    refusal = refusal_of(plan, os.environ, state) if command != "destroy" else None
-    if refusal is not None:  # before the first write: a missing secret fails the plan, not half an apply
-        echo(refusal, err=True)
+    if done.status != "applied":
         return 1
-    if not yes:
-        if as_json:
+    from orchestrator.secrets import redact
+
+    echo(redact(render_summary(done.result, command=command)), nl=False, err=as_json)
+    if as_json:
+        echo(render_result_json(done.plan, done.result, command=command))
+    return 0 if done.ok else 1
+
+
+class ApplyTerminal(Terminal):
+    """The ApplyReporter of apply, rollback and destroy: the plan and each outcome on the terminal, the
+    question asked there (or --yes taken)."""
+
+    def __init__(self, yes: bool, *, command: str = "apply", as_json: bool = False) -> None:
+        self.yes = yes
+        self.command = command
+        self.as_json = as_json
+
+    def plan(self, plan: Plan) -> None:
+        from orchestrator.views.plan_text import render_plan_text
+
+        echo(
+            render_plan_text(plan, color=False if self.as_json else stdout_color()),
+            nl=False,
+            err=self.as_json,
+            styled=True,
+        )
+
+    def confirm(self, plan: Plan) -> bool:
+        command = self.command
+        if self.yes:
+            return True
+        if self.as_json:
             echo(
                 f"error: {command} --output json needs --yes (the answer goes to stdout, no one can be "
                 "asked); nothing was changed",
                 err=True,
             )
-            return 1
+            return False
         if not sys.stdin.isatty():
             echo(f"error: {command} needs --yes when no terminal is attached; nothing was changed", err=True)
-            return 1
+            return False
         try:
             confirmed = (
                 _confirm_destroy(plan)
@@ -507,10 +282,18 @@ def _confirm_and_apply(
             confirmed = False
         if not confirmed:
             echo(f"{command.capitalize()} cancelled; nothing was changed.", err=True)
-            return 1
-    if run is not None:
-        return run(plan, live, parallelism, bus, command=command)
-    return execute(plan, live, parallelism, bus, command=command, output=output)
+        return confirmed
+
+    def outcome(self, outcome: Any, *, progress: Any = None, late: bool = False) -> None:
+        from orchestrator.secrets import redact
+
+        line = redact(render_outcome(outcome))
+        if late:
+            echo(line + " (after the duplicate check)", err=self.as_json)
+        elif progress is not None and progress.enabled:
+            progress.say(line)
+        else:
+            echo(line, err=self.as_json)
 
 
 def _confirm_destroy(plan: Plan) -> bool:
@@ -524,49 +307,6 @@ def _confirm_destroy(plan: Plan) -> bool:
         err=True,
     )
     return answer.strip() in ("yes", plan.environment)
-
-
-def execute(
-    plan: Plan, live: Any, parallelism: int, bus: Any, *, command: str = "apply", output: str = "text"
-) -> int:
-    """Apply the plan, printing each result as it finishes (so an interrupted apply still shows what it did);
-    with output json the lines go to stderr and stdout gets the result as one JSON object."""
-    import threading
-
-    from orchestrator.cli.progress import Activity
-    from orchestrator.secrets import redact
-
-    as_json = output == "json"
-    total = len(plan.actionable)
-    done = 0
-    printed = threading.Lock()
-    activity = Activity(f"applying {total} change{'s' if total != 1 else ''}")
-
-    streamed: set[int] = set()
-
-    def report(outcome: Any) -> None:
-        nonlocal done
-        with printed:
-            streamed.add(id(outcome))
-            done += 1
-            activity.update(f"applying: {done} of {total} done")
-            line = redact(render_outcome(outcome))
-            if activity.enabled:
-                activity.say(line)
-            else:
-                echo(line, err=as_json)
-
-    with activity:
-        result = run_plan(plan, live, parallelism, bus, on_outcome=report, progress=activity.note)
-    for (
-        outcome
-    ) in result.outcomes:  # what the duplicate check after the writes changed since they were printed
-        if id(outcome) not in streamed:
-            echo(redact(render_outcome(outcome)) + " (after the duplicate check)", err=as_json)
-    echo(redact(render_summary(result, command=command)), nl=False, err=as_json)
-    if as_json:
-        echo(render_result_json(plan, result, command=command))
-    return 0 if result.ok else 1
 
 
 def render_result_json(plan: Plan, result: Any, *, command: str) -> str:
@@ -611,58 +351,6 @@ def render_result_json(plan: Plan, result: Any, *, command: str) -> str:
         "plan": plan_to_data(plan),
     }
     return json.dumps(active().redact_data(data), indent=2, ensure_ascii=False)
-
-
-def run_plan(
-    plan: Plan, live: Any, parallelism: int, bus: Any, *, on_outcome: Any = None, progress: Any = None
-) -> Any:
-    """Apply every change of the plan through the live connection; the ApplyResult says what happened."""
-    from orchestrator.engine.applying import Applier, apply_graph
-
-    knowledge = getattr(live, "knowledge", None)
-    if knowledge is not None:
-        knowledge.progress = progress
-    applier = Applier(
-        live.client, live.mapping, bus, parallelism=parallelism, resources=knowledge, on_outcome=on_outcome
-    )
-    from orchestrator.backends import AFTER_TARGET
-
-    kinds = getattr(live, "kinds", ())
-    appliers = {
-        kind.name: Applier(
-            kind.client,
-            kind.mapping,
-            bus,
-            parallelism=parallelism,
-            claim=applier.claim,
-            on_outcome=on_outcome,
-            garbage=garbage_of(kind, knowledge),
-        )
-        for kind in kinds
-        if kind.name not in AFTER_TARGET
-    }
-    appliers[live.mapping.object_kind] = applier  # the target's own kind refers to the kinds before it ...
-    appliers.update(
-        {
-            kind.name: Applier(
-                kind.client,
-                kind.mapping,
-                bus,
-                parallelism=parallelism,
-                claim=applier.claim,
-                on_outcome=on_outcome,
-            )
-            for kind in kinds
-            if kind.name in AFTER_TARGET
-        }
-    )
-    # ... and automations refer to agents: created after them, deleted before them
-    return apply_graph(plan, appliers, parallelism=parallelism)
-
-
-def garbage_of(kind: Any, knowledge: Any) -> Any:
-    """What collects the uploads an apply left unused: the `file` kind's, on the assistants backend."""
-    return knowledge.collect_garbage if knowledge is not None and kind.name == "file" else None
 
 
 VERBS = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.common import caller_path, directory_option
+from orchestrator.cli.common import caller_path, directory_option, print_diagnostics
 from orchestrator.cli.output import echo
 from orchestrator.errors import OrchestratorError
 
@@ -77,7 +77,6 @@ def comment(
       orchestrator comment --plan dev.plan --tests dev=dev-tests.json --out comment.md
       orchestrator comment --plan prod.plan --max-chars 20000
     """
-    from orchestrator.cli.common import print_diagnostics
     from orchestrator.diagnostics import Diagnostics
     from orchestrator.engine.planfile import read_plan
     from orchestrator.views.behaviour_comment import behaviour_markdown_sections, read_test_report

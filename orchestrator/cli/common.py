@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from orchestrator.app.project import find_root
 from orchestrator.cli.output import echo
 from orchestrator.diagnostics import Diagnostics
 from orchestrator.errors import OrchestratorError
-from orchestrator.spec.project import (
-    Environment,
-    Project,
-    Target,
-    find_project_root,
-    load_project,
-    selection_diagnostics,
-)
+from orchestrator.spec.project import Project, find_project_root, load_project
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -134,29 +126,13 @@ def output_option(*choices: str, default: str = "text") -> Callable[[F], F]:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Selection:
-    project: Project
-    environment: Environment
-    target: Target
-    diagnostics: Diagnostics
-
-
 def resolve_root(directory: Path | None) -> Path:
+    """The project folder of this run: -C DIR of the command or of the group, else the current folder's."""
     if directory is None:
         ctx = click.get_current_context(silent=True)
         group_dir = (ctx.find_root().obj or {}).get("directory") if ctx is not None else None
         directory = Path(group_dir) if group_dir else None
-    start = directory if directory is not None else Path.cwd()
-    if directory is not None and not directory.is_dir():
-        raise OrchestratorError(f"-C {directory}: no such directory")
-    root = find_project_root(start)
-    if root is None:
-        raise OrchestratorError(
-            f"no orchestrator.yaml found in {start.resolve()} or any parent folder; "
-            "run from a project folder, pass -C DIR, or create a project with `orchestrator init`"
-        )
-    return root
+    return find_root(directory if directory is not None else Path.cwd(), given=directory is not None)
 
 
 def caller_directory() -> Path | None:
@@ -185,42 +161,6 @@ def user_output(path: Path) -> Path:
     except OrchestratorError:
         root = None
     return user_output_path(written, root)
-
-
-def select(directory: Path | None, environment: str | None, target: str | None) -> Selection | Diagnostics:
-    """Load the project and pick environment and target; diagnostics when the project file is invalid."""
-    root = resolve_root(directory)
-    project, diagnostics = load_project(root)
-    if project is None:
-        return diagnostics
-    use_project_redactor(project)
-    env = project.environment(environment)
-    chosen = project.target(target or env.target)
-    return Selection(project, env, chosen, selection_diagnostics(diagnostics, chosen))
-
-
-def use_project_redactor(project: Project) -> None:
-    """From now on, redact the values of every variable the project names and its URLs' passwords."""
-    import os
-
-    from orchestrator.secrets import active
-
-    active().add_targets(project.targets.values(), os.environ)
-
-
-def today() -> date:
-    """The date model shutdowns are judged against; ORCHESTRATOR_TODAY (YYYY-MM-DD) pins it for tests and CI."""
-    import os
-
-    pinned = os.environ.get("ORCHESTRATOR_TODAY")
-    if pinned:
-        try:
-            return date.fromisoformat(pinned)
-        except ValueError:
-            raise OrchestratorError(
-                f"ORCHESTRATOR_TODAY={pinned!r} is not a date (expected YYYY-MM-DD)"
-            ) from None
-    return date.today()
 
 
 def print_diagnostics(diagnostics: Diagnostics, *, summary: bool = True) -> None:

@@ -2,33 +2,28 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import click
 
+from orchestrator.app.planning import planned, with_warnings
+from orchestrator.app.project import Invalid
 from orchestrator.cli.common import (
     caller_directory,
     directory_option,
     environment_option,
     only_option,
+    resolve_root,
     stdout_color,
     target_option,
     user_output,
 )
-from orchestrator.cli.engine import (
-    Invalid,
-    connect,
-    events_option,
-    make_bus,
-    parse_only,
-    read_live,
-    state_and_live,
-)
+from orchestrator.cli.events import events_option, make_bus
 from orchestrator.cli.output import echo
 from orchestrator.cli.previews import preview_option
-from orchestrator.cli.revision_state import desired_source, rev_option
+from orchestrator.cli.report import TERMINAL
+from orchestrator.cli.revision_state import rev_option
 from orchestrator.errors import OrchestratorError
 
 
@@ -119,70 +114,18 @@ def build_plan(
 ) -> tuple[Any, Any]:
     """(plan, event bus) of the working tree or of git revision REV against live state (Invalid: not valid);
     preview: of that preview of the environment."""
-    if rev is not None:  # a git revision's state: built from git objects, then read and planned
-        with ExitStack() as stack:
-            source = stack.enter_context(desired_source(directory, environment, target, rev))
-            if preview is not None:
-                from dataclasses import replace
-
-                from orchestrator.cli.previews import preview_state
-
-                source = replace(source, state=preview_state(source.state, preview))
-            state = source.state
-            selected = parse_only(only, state)
-            bus = make_bus(events)
-            return with_warnings(compute_plan(state, prune=prune, only=selected, source=source), state), bus
-    # the working tree: live state is read on the side while the specs load (EarlyRead)
-    from orchestrator.cli.revision_state import Source, stamp
-    from orchestrator.engine.sync import make_plan
-
-    with state_and_live(directory, environment, target, preview=preview) as (state, early):
-        selected = parse_only(only, state)
-        bus = make_bus(events)
-        desired = early.desired(state)
-        live, objects = early.result(state)
-        plan = stamp(
-            make_plan(
-                state,
-                objects,
-                live.mapping,
-                prune=prune,
-                only=selected,
-                kinds=live.kinds,
-                desired=desired,
-                prepared=early.prepared,
-            ),
-            Source(state, state.project),
-        )
-        return with_warnings(plan, state), bus
-
-
-def with_warnings(plan: Any, state: Any) -> Any:
-    """The run's validation warnings travel with the plan, so a pull-request comment shows them; so does each
-    secret its writes need that is not available here (presence only, no value is read)."""
-    import os
-    from dataclasses import replace
-
-    from orchestrator.cli.secret_check import with_secret_warnings
-    from orchestrator.diagnostics import Severity
-
-    plan = with_secret_warnings(plan, os.environ, state)
-    shown = [d for d in state.diagnostics if d.severity is Severity.WARNING]
-    accepted = getattr(state, "accepted", ())  # once here, for reviewers, rather than on every run
-    return replace(plan, diagnostics=tuple(sorted([*shown, *accepted], key=lambda d: d.sort_key())))
-
-
-def compute_plan(state, *, prune: bool, only, source=None):  # type: ignore[no-untyped-def]
-    """The plan, its stamps carrying the revision each spec is built from (source: a git revision's state)."""
-    from orchestrator.cli.revision_state import Source, stamp
-    from orchestrator.engine.sync import make_plan
-
-    source = source or Source(state, state.project)
-    with connect(source.project, state.target, state.environment, files_root=source.files_root) as live:
-        objects = read_live(live, state)
-        return stamp(
-            make_plan(state, objects, live.mapping, prune=prune, only=only, kinds=live.kinds), source
-        )
+    with planned(
+        resolve_root(directory),
+        environment,
+        target,
+        reporter=TERMINAL,
+        bus=lambda: make_bus(events),
+        only=only,
+        prune=prune,
+        rev=rev,
+        preview=preview,
+    ) as made:
+        return with_warnings(made.plan, made.state), made.bus
 
 
 def render(plan, output: str) -> str:  # type: ignore[no-untyped-def]

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
+from orchestrator.app.project import Invalid
 from orchestrator.cli.common import directory_option, environment_option, only_option, target_option
-from orchestrator.cli.engine import Invalid, events_option
+from orchestrator.cli.events import events_option
 from orchestrator.cli.output import echo
 from orchestrator.cli.revision_state import rev_option
 

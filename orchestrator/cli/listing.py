@@ -8,25 +8,13 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.common import directory_option, environment_option, target_option
-from orchestrator.cli.engine import Invalid, connect, read_live, state_and_live
+from orchestrator.app.listing import listed, plan_rows
+from orchestrator.app.project import Invalid
+from orchestrator.cli.common import directory_option, environment_option, resolve_root, target_option
 from orchestrator.cli.output import echo
 from orchestrator.cli.previews import preview_option
-from orchestrator.engine.planning import Action, Reason
+from orchestrator.cli.report import TERMINAL
 from orchestrator.errors import OrchestratorError
-
-STATUS = {
-    Reason.IN_SYNC: "in sync",
-    Reason.NEW: "missing",
-    Reason.SPEC_CHANGED: "changed",
-    Reason.DRIFT: "drifted",
-    Reason.SPEC_CHANGED_AND_DRIFT: "changed, drifted",
-    Reason.INCOMPLETE: "incomplete",
-    Reason.ADOPT: "to adopt",
-    Reason.ORPHAN: "orphaned",
-    Reason.DUPLICATE: "duplicate",
-    Reason.UNUSED: "unused",
-}
 
 
 @click.command("list")
@@ -60,15 +48,14 @@ def list_command(
       orchestrator list -e prod -o json
       orchestrator list --previews
     """
-    from orchestrator.cli.previews import find_previews
-    from orchestrator.engine.sync import make_plan
+    from orchestrator.app.previews import find_previews
 
     if only_previews and preview is not None:
         raise OrchestratorError("--previews lists every preview, --preview NAME shows one: pass one of them")
     try:
-        with state_and_live(directory, environment, target, preview=preview) as (state, early):
-            live, objects = early.result(state)
-            plan = make_plan(state, objects, live.mapping, prune=True, kinds=live.kinds)
+        state, plan, objects = listed(
+            resolve_root(directory), environment, target, reporter=TERMINAL, preview=preview
+        )
     except Invalid:
         return 1
     previews = find_previews(state.project.name, state.environment.name, objects) if preview is None else []
@@ -98,8 +85,8 @@ def _show_previews(previews: list[Any], output: str) -> int:
     """The previews as a table (PREVIEW, OBJECTS, LAST APPLIED, AGE) or as JSON objects."""
     from datetime import UTC, datetime
 
-    from orchestrator.cli import previews as clock
-    from orchestrator.cli.previews import describe_age
+    from orchestrator.app import previews as clock
+    from orchestrator.app.previews import describe_age
 
     now = clock.now()
     rows = [
@@ -129,39 +116,3 @@ def _cell(row: dict[str, Any], key: str) -> str:
     if key == "revision":
         return row["revision"]["summary"] if row["revision"] else "-"
     return str(row[key] or "-")
-
-
-def list_rows(state: Any, *, with_git: bool = False) -> Any:
-    """One row per spec and per orphan or duplicate: name, kind, live id, status, and the git revision the
-    live object was applied from (the `-o json` objects); with_git: also whether the project is in git."""
-    from orchestrator.engine.sync import make_plan
-
-    with connect(state.project, state.target, state.environment) as live:
-        objects = read_live(live, state)
-        plan = make_plan(state, objects, live.mapping, prune=True, kinds=live.kinds)
-    rows, in_git = plan_rows(state, plan, objects)
-    return (rows, in_git) if with_git else rows
-
-
-def plan_rows(state: Any, plan: Any, objects: Any) -> tuple[list[dict[str, Any]], bool]:
-    """The `-o json` rows of a plan, with the git revision each live object was applied from."""
-    from orchestrator.engine.desired import DERIVED_KINDS
-    from orchestrator.engine.revisions import REVISIONED_KINDS, describe_live_revisions
-
-    kinds = getattr(objects, "kinds", {})  # the kinds whose objects record a revision too (skills)
-    revisioned = [*objects, *(o for k in REVISIONED_KINDS if k in kinds for o in kinds[k].objects)]
-    revisions, in_git = describe_live_revisions(state, plan, revisioned)
-    return [
-        {
-            "name": c.name,
-            "kind": c.kind,
-            "id": c.id,
-            "status": STATUS[c.reason],
-            "revision": revisions.get(c.id) if c.id else None,
-        }
-        for c in plan.changes
-        if c.kind not in DERIVED_KINDS
-    ], in_git  # specs, not the files they name
-
-
-__all__ = ["Action", "list_command"]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from orchestrator.cli.common import directory_option
-from orchestrator.cli.engine import events_option, make_bus
+from orchestrator.cli.common import directory_option, resolve_root
+from orchestrator.cli.events import events_option, make_bus
 from orchestrator.cli.output import echo, redacted_descriptor
 from orchestrator.errors import OrchestratorError
 
@@ -46,8 +46,6 @@ def mcp_command(
       orchestrator -C ~/assistants mcp        # for a client that starts servers over stdio
       orchestrator mcp --http --allow-apply   # streamable HTTP on 127.0.0.1
     """
-    from orchestrator.cli.common import resolve_root
-
     try:
         from orchestrator.mcp.server import build_server
         from orchestrator.mcp.tools import Workspace

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import click
 
-from orchestrator.cli.common import directory_option, output_option, select, today
+from orchestrator.app.project import select, today
+from orchestrator.cli.common import directory_option, output_option, print_diagnostics, resolve_root
 from orchestrator.cli.output import echo
 from orchestrator.diagnostics import Diagnostics
 from orchestrator.spec.project import PROJECT_FILE
@@ -50,10 +51,9 @@ def paths(directory: Path | None, output: str) -> int:
 
 def project_paths(directory: Path | None) -> list[str] | None:
     """The sorted globs (`folder/**` or a file) of the project; None when the project file is invalid."""
-    from orchestrator.cli.common import print_diagnostics
     from orchestrator.engine.desired import build_desired
 
-    first = select(directory, None, None)
+    first = select(resolve_root(directory), None, None)
     if isinstance(first, Diagnostics):
         print_diagnostics(first)
         return None
@@ -62,7 +62,7 @@ def project_paths(directory: Path | None) -> list[str] | None:
     folders: set[Path] = {project.specs_dir, project.templates_dir, root / "schemas", *project.python_path}
     files: set[Path] = {root / PROJECT_FILE}
     for name in project.environments:
-        selection = select(directory, name, None)
+        selection = select(resolve_root(directory), name, None)
         assert not isinstance(selection, Diagnostics)
         state = build_desired(project, selection.environment, selection.target, today=today())
         for spec in [

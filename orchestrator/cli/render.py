@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
-from orchestrator.cli.common import directory_option, environment_option, spec_argument, target_option
-from orchestrator.cli.engine import Invalid, load_selection
+from orchestrator.app.project import Invalid, today
+from orchestrator.app.render import build_payload
+from orchestrator.app.state import load_selection
+from orchestrator.cli.common import (
+    directory_option,
+    environment_option,
+    print_diagnostics,
+    resolve_root,
+    spec_argument,
+    target_option,
+)
 from orchestrator.cli.output import echo
-from orchestrator.diagnostics import Diagnostics
+from orchestrator.cli.report import TERMINAL
 from orchestrator.errors import OrchestratorError
 
 
@@ -31,13 +39,12 @@ def render(
       orchestrator render spanish-tutor
       orchestrator render spanish-tutor -e agents -o json
     """
-    from orchestrator.cli.common import print_diagnostics, today
     from orchestrator.cli.diff import warn_if_redacted
     from orchestrator.engine.desired import build_desired
     from orchestrator.secrets import active
 
     try:
-        selection = load_selection(directory, environment, target)
+        selection = load_selection(resolve_root(directory), environment, target, reporter=TERMINAL)
     except Invalid:
         return 1
     state = build_desired(selection.project, selection.environment, selection.target, today=today())
@@ -56,24 +63,6 @@ def render(
     else:
         echo(active().redact(dump_yaml(payload)), nl=False)
     return 0
-
-
-def build_payload(state: Any, name: str) -> tuple[dict[str, Any] | None, Diagnostics]:
-    """Spec NAME's exact create payload and the diagnostics of its file; no payload when the file has errors.
-
-    Raises OrchestratorError for a spec the project does not have.
-    """
-    from orchestrator.backends import mapping_for
-    from orchestrator.engine.sync import desired_items
-
-    if name not in state.specs:
-        if any(d.file.endswith((f"/{name}.yaml", f"/{name}.yml")) for d in state.diagnostics.errors):
-            return None, state.diagnostics
-        raise OrchestratorError(state.unknown_spec(name))
-    own = Diagnostics(d for d in state.diagnostics if d.file == state.specs[name].file)
-    mapping = mapping_for(state.target.backend)
-    item = desired_items(state, mapping)[name]
-    return mapping.create_payload(item.essence, item.metadata), own
 
 
 def dump_yaml(data: object) -> str:

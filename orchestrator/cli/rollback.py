@@ -2,41 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import click
 
+from orchestrator.app.live import apply_lock, connect, read_live
+from orchestrator.app.project import Invalid
+from orchestrator.app.state import load_selection
 from orchestrator.cli.common import (
     complete_spec_names,
     directory_option,
     environment_option,
+    resolve_root,
     target_option,
 )
-from orchestrator.cli.engine import (
-    Invalid,
-    Live,
-    apply_lock,
-    connect,
-    events_option,
-    load_selection,
-    make_bus,
-    read_live,
-)
+from orchestrator.cli.events import events_option, make_bus
 from orchestrator.cli.output import echo
-from orchestrator.errors import OrchestratorError
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One spec's rollback: from the live revision to the one before it."""
-
-    name: str
-    live: Any  # revisions.Revision
-    target: Any  # revisions.HistoryEntry
-    skipped: int  # later revisions passed over (same payload as live, or not valid)
-    kind: str = ""  # the spec's kind: the target's own, or one of revisions.REVISIONED_KINDS (skill)
+from orchestrator.cli.report import TERMINAL
 
 
 @click.command()
@@ -74,18 +56,24 @@ def rollback(
       orchestrator rollback -e prod --yes          # every spec of prod, one revision back each
       orchestrator rollback spanish-tutor && orchestrator rollback spanish-tutor   # two revisions back
     """
-    from orchestrator.cli.apply import _confirm_and_apply
+    from orchestrator.app.rollback import plan_steps, rollback_plan
+    from orchestrator.app.state import describe
+    from orchestrator.cli.apply import confirm_and_apply
     from orchestrator.engine.git import require_repository
     from orchestrator.engine.revisions import Snapshots
 
     try:
-        selection = load_selection(directory, environment, target)
+        selection = load_selection(resolve_root(directory), environment, target, reporter=TERMINAL)
     except Invalid:
         return 1
     repo = require_repository(selection.project.root, "rollback")
     bus = make_bus(events)
     project, env, chosen = selection.project, selection.environment, selection.target
-    with connect(project, chosen, env) as live, apply_lock(project, chosen), Snapshots(repo) as snapshots:
+    with (
+        connect(project, chosen, env, reporter=TERMINAL) as live,
+        apply_lock(project, chosen, TERMINAL),
+        Snapshots(repo) as snapshots,
+    ):
         objects = read_live(live, with_knowledge=True)
         steps, problems = plan_steps(selection, snapshots, objects, names)
         for problem in problems:
@@ -97,11 +85,9 @@ def rollback(
             echo("error: nothing to roll back; nothing was changed", err=True)
             return 1
         try:
-            plan, groups = rollback_plan(selection, snapshots, objects, live, steps)
+            plan, groups = rollback_plan(selection, snapshots, objects, live, steps, reporter=TERMINAL)
         except Invalid:
             return 1
-        from orchestrator.cli.revision_state import describe
-
         for step in steps:
             passed = f" (passing over {step.skipped} with the live payload)" if step.skipped else ""
             echo(
@@ -110,247 +96,4 @@ def rollback(
                 f"{describe(step.target.commit)}{passed}",
                 err=True,
             )
-
-        def run(plan: Any, live: Any, parallelism: int, bus: Any, *, command: str) -> int:
-            return execute_groups(plan, groups, parallelism, bus)
-
-        return _confirm_and_apply(plan, live, yes, parallelism, bus, command="rollback", run=run)
-
-
-def plan_steps(
-    selection: Any, snapshots: Any, objects: Any, names: tuple[str, ...]
-) -> tuple[list[Step], list[str]]:
-    """Which revision each spec goes back to, and why a spec cannot be rolled back."""
-    from orchestrator.backends import mapping_for
-    from orchestrator.cli.history import claimed_groups, open_history
-    from orchestrator.engine.ownership import parse_digests
-    from orchestrator.engine.revisions import live_revision
-
-    own = mapping_for(selection.target.backend).object_kind
-    claimed = claimed_groups(objects, own, selection.project.name, selection.environment.name)
-    groups = {name: group for name, (_, group) in claimed.items()}
-    history = open_history(selection, snapshots)
-    where = f"environment {selection.environment.name} (target {selection.target.name})"
-    steps: list[Step] = []
-    problems: list[str] = []
-    for name in dict.fromkeys(names or sorted(groups)):
-        if name not in groups:
-            problems.append(f"spec `{name}` has nothing live in {where}")
-            continue
-        kept = groups[name][0]
-        revision = live_revision(kept.raw.get("metadata"))
-        if revision is None:
-            problems.append(
-                f"spec `{name}`: the live object {kept.id} records no revision (applied outside git or "
-                f"by an older orchestrator); use `orchestrator apply --rev REV --only {name}`"
-            )
-            continue
-        try:
-            entries = history.entries(name, revision.commit)
-        except OrchestratorError as problem:
-            problems.append(f"spec `{name}` (live {revision.short}): {problem}")
-            continue
-        digests = parse_digests(kept.raw.get("metadata"))
-        live_digest = digests.full if digests else None
-        # the files it uploads are part of what it deploys (engine.revisions.Comparison), read at the live commit
-        live_uploads = None if revision.dirty else history.view(revision.commit, name).uploads
-        skipped = 0
-        chosen = None
-        for entry in entries[0 if revision.dirty else 1 :]:
-            view = history.view(entry.commit.id, name)
-            if view.valid and (
-                view.digest != live_digest or (live_uploads is not None and view.uploads != live_uploads)
-            ):
-                chosen = entry
-                break
-            skipped += 1
-        if chosen is None:
-            first = entries[-1].commit.id[:7] if entries else revision.short
-            problems.append(
-                f"spec `{name}`: no earlier revision deploys anything else than the live one "
-                f"({revision.short}); its history starts at {first}"
-            )
-            continue
-        steps.append(Step(name, revision, chosen, skipped, claimed[name][0]))
-    return steps, problems
-
-
-def knowledge_kinds_of(live: Any) -> tuple[Any, ...]:
-    """The graph's knowledge kinds (files and vector stores) of an assistants target, which rollback plans."""
-    return (
-        tuple(kind for kind in live.kinds if kind.name in ("file", "vector_store")) if live.knowledge else ()
-    )
-
-
-def rollback_plan(
-    selection: Any, snapshots: Any, objects: Any, live: Any, steps: list[Step]
-) -> tuple[Any, Any]:
-    """One plan of every spec's rollback, and per snapshot folder the part of it to apply with that folder's
-    files (knowledge uploads read the files of the revision they came from)."""
-    from orchestrator.cli.revision_state import build_revision
-    from orchestrator.engine.planning import Plan
-    from orchestrator.engine.revisions import Revision, stamp_revisions
-    from orchestrator.engine.sync import make_plan
-
-    changes, warnings, duplicates = [], [], []
-    roots: dict[str, Path] = {}
-    working: list[Any] = []  # the working tree's state, built once when a skill is rolled back
-    for step in steps:
-        state = build_revision(snapshots, step.target.commit.id, selection, names=[step.name])
-        if step.name not in (state.of_kind(step.kind) if step.kind == "skill" else state.specs):
-            echo(f"error: spec `{step.name}` does not build at {step.target.commit.id[:7]}", err=True)
-            raise Invalid
-        if step.kind == "skill":
-            if not working:
-                working.append(working_state(selection))
-            # the templates re-pinned go with the skill (one apply orders them after it); they change only their
-            # skills, so no file of theirs is read
-            part = skill_rollback_plan(state, working[0], objects, live, step.name)
-        else:  # with its knowledge: the store and files the spec names at that revision are planned with it
-            part = make_plan(
-                state, objects, live.mapping, only=frozenset({step.name}), kinds=knowledge_kinds_of(live)
-            )
-        part = stamp_revisions(part, {step.name: Revision(step.target.commit.id)})
-        seen = {(c.kind, c.name, c.action, c.id) for c in changes}
-        changes.extend(c for c in part.changes if (c.kind, c.name, c.action, c.id) not in seen)
-        for change in part.changes:
-            roots.setdefault(change.name, state.project.root)
-        warnings.extend(w for w in part.warnings if w not in warnings)
-        duplicates.extend(part.duplicates)
-        roots[step.name] = state.project.root
-    project, env, chosen = selection.project, selection.environment, selection.target
-    plan = Plan(
-        project.name,
-        env.name,
-        chosen.name,
-        live.mapping.backend,
-        tuple(sorted(changes, key=lambda c: c.name)),
-        tuple(warnings),
-        duplicates=tuple(duplicates),
-    )
-    groups: dict[Path, Live] = {}
-    for root in dict.fromkeys(roots.values()):
-        knowledge = None
-        if live.knowledge is not None:
-            from orchestrator.backends.knowledge import KnowledgeSync
-
-            knowledge = KnowledgeSync(
-                live.connection.sdk, project.name, env.name, root=root, templates=live.knowledge.templates
-            )
-            knowledge.assistants = live.client
-            if live.knowledge.view is not None:
-                knowledge.adopt(live.knowledge.view)  # the live read the plan was made from
-        from orchestrator.backends.knowledge import knowledge_kinds
-
-        groups[root] = Live(
-            live.connection,
-            live.client,
-            live.mapping,
-            knowledge,
-            knowledge_kinds(knowledge) if knowledge is not None else live.kinds,
-        )
-    return plan, {name: groups[root] for name, root in roots.items()}
-
-
-def working_state(selection: Any) -> Any:
-    """The desired state of the working tree, which the templates re-pinned by a skill's rollback come from."""
-    from orchestrator.cli.common import print_diagnostics
-    from orchestrator.cli.engine import build_state
-
-    state, diagnostics = build_state(None, None, None, selection=selection)
-    if state is None:
-        print_diagnostics(diagnostics, summary=True)
-        echo(
-            "error: rolling back a skill re-pins the environment templates of the working tree, which does "
-            "not validate; nothing was changed",
-            err=True,
-        )
-        raise Invalid
-    return state
-
-
-def skill_rollback_plan(state: Any, working: Any, objects: Any, live: Any, name: str) -> Any:
-    """A skill back at the revision of `state`, and every environment template of the working tree that pins
-    the version the skill spec makes (`skills: [name]`, no explicit version) re-pinned to it: a template keeps
-    pinning the version it was written with, so without the re-pin the rollback would reach no agent session.
-    A template with changes of its own (the working tree differs from live) is refused, never half-applied."""
-    from dataclasses import replace as replaced
-    from types import MappingProxyType
-
-    from orchestrator.engine.planning import Action
-    from orchestrator.engine.sync import make_plan
-
-    skill = state.of_kind("skill")[name]
-    templates = {
-        t: replaced(spec, skill_specs={**spec.skill_specs, name: skill})
-        for t, spec in working.of_kind("environment").items()
-        if name in spec.skills and name not in spec.skill_pins
-    }
-    resources = dict(working.resources)
-    resources["skill"] = MappingProxyType({**working.of_kind("skill"), name: skill})
-    resources["environment"] = MappingProxyType({**working.of_kind("environment"), **templates})
-    combined = replaced(working, resources=MappingProxyType(resources))
-    kinds = tuple(k for k in live.kinds if k.name in ("file", "skill", "environment"))
-    part = make_plan(combined, objects, live.mapping, only=frozenset({name, *templates}), kinds=kinds)
-    own = [
-        c
-        for c in part.changes
-        if c.kind == "environment" and c.action is not Action.NOOP and set(c.changed_keys) - {"skills"}
-    ]
-    others = [
-        c for c in part.changes if c.kind not in ("environment", "skill") and c.action is not Action.NOOP
-    ]
-    if own or others:
-        names = ", ".join(sorted({f"{c.kind} `{c.name}`" for c in (*own, *others)}))
-        echo(
-            f"error: rolling back skill `{name}` re-pins the environment templates using it, but {names} "
-            f"has changes of its own not applied yet (see `orchestrator diff`); apply them first, or roll "
-            f"everything back with `orchestrator apply --rev REV`; nothing was changed",
-            err=True,
-        )
-        raise Invalid
-    return replace(part, changes=tuple(c for c in part.changes if c.kind in ("skill", "environment")))
-
-
-def execute_groups(plan: Any, groups: dict[str, Live], parallelism: int, bus: Any) -> int:
-    """Apply the plan's changes, each through the live connection that reads its revision's files."""
-    from orchestrator.cli.apply import render_outcome, render_summary, run_plan
-    from orchestrator.engine.applying import ApplyResult, Verification
-    from orchestrator.secrets import redact
-
-    outcomes: list[Any] = []
-    removed: list[Any] = []
-    remaining: list[Any] = []
-    error = None
-    shown: set[int] = set()
-
-    def report(outcome: Any) -> None:
-        shown.add(id(outcome))
-        echo(redact(render_outcome(outcome)))
-
-    by_live: dict[int, tuple[Live, list[Any]]] = {}
-    for change in plan.changes:
-        live = groups[change.name]
-        by_live.setdefault(id(live), (live, []))[1].append(change)
-    for live, changes in by_live.values():
-        result = run_plan(
-            replace(
-                plan,
-                changes=tuple(changes),
-                duplicates=tuple(d for d in plan.duplicates if d.name in {c.name for c in changes}),
-            ),
-            live,
-            parallelism,
-            bus,
-            on_outcome=report,
-        )
-        for outcome in result.outcomes:
-            if id(outcome) not in shown:
-                echo(redact(render_outcome(outcome)) + " (after the duplicate check)")
-        outcomes.extend(result.outcomes)
-        removed.extend(result.verification.removed)
-        remaining.extend(result.verification.remaining)
-        error = error or result.verification.error
-    merged = ApplyResult(tuple(outcomes), Verification(True, tuple(removed), tuple(remaining), error))
-    echo(redact(render_summary(merged, command="rollback")), nl=False)
-    return 0 if merged.ok else 1
+        return confirm_and_apply(plan, live, yes, parallelism, bus, command="rollback", groups=groups)

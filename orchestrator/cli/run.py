@@ -17,10 +17,19 @@ from typing import Any, TypeVar
 
 import click
 
-from orchestrator.cli.common import directory_option, environment_option, spec_argument, target_option
-from orchestrator.cli.engine import Invalid, events_option, load_state, make_bus
+from orchestrator.app.project import Invalid
+from orchestrator.app.state import load_state
+from orchestrator.cli.common import (
+    directory_option,
+    environment_option,
+    resolve_root,
+    spec_argument,
+    target_option,
+)
+from orchestrator.cli.events import events_option, make_bus
 from orchestrator.cli.output import echo
 from orchestrator.cli.previews import preview_option
+from orchestrator.cli.report import TERMINAL
 from orchestrator.errors import OrchestratorError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -246,7 +255,9 @@ def open_session(
     from orchestrator.backends.connection import Connection
     from orchestrator.runtime.conversation import Limits, Session, unknown_spec
 
-    state = load_state(directory, environment, target, preview=preview)  # preview: talk to its copy
+    state = load_state(
+        resolve_root(directory), environment, target, reporter=TERMINAL, preview=preview
+    )  # preview: talk to its copy
     if name not in state.specs:
         raise OrchestratorError(unknown_spec(name, state))
     debug = events_debug or os.environ.get(DEBUG_ENV, "") not in ("", "0", "false")
@@ -278,7 +289,6 @@ HISTORY_LINES = 1000
 
 def history_file(directory: Path | None) -> Path | None:
     """chat's line history, kept in the project's git-ignored state folder."""
-    from orchestrator.cli.common import resolve_root
     from orchestrator.constants import STATE_DIR
 
     try:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from orchestrator.cli.common import caller_path, directory_option
+from orchestrator.cli.common import caller_path, directory_option, print_diagnostics
 from orchestrator.cli.output import echo
 
 
@@ -28,7 +28,6 @@ def show(plan_file: Path, directory: Path | None, output: str) -> int:
       orchestrator show prod.plan
       orchestrator show prod.plan -o markdown >> "$GITHUB_STEP_SUMMARY"
     """
-    from orchestrator.cli.common import print_diagnostics
     from orchestrator.cli.diff import render
     from orchestrator.diagnostics import Diagnostics
     from orchestrator.engine.planfile import read_plan

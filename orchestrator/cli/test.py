@@ -15,10 +15,13 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.common import directory_option, environment_option, target_option
-from orchestrator.cli.engine import Invalid, events_option, load_state, make_bus
+from orchestrator.app.project import Invalid
+from orchestrator.app.state import load_state
+from orchestrator.cli.common import directory_option, environment_option, resolve_root, target_option
+from orchestrator.cli.events import events_option, make_bus
 from orchestrator.cli.output import echo
 from orchestrator.cli.previews import preview_option
+from orchestrator.cli.report import TERMINAL
 from orchestrator.errors import OrchestratorError
 
 RENDERERS = ("text", "json", "junit", "markdown")
@@ -151,7 +154,7 @@ def test(
             f"{pass_at} is more than the {repeat} runs of --repeat", param_hint="--pass-at"
         )
     try:
-        state = load_state(directory, environment, target, preview=preview)
+        state = load_state(resolve_root(directory), environment, target, reporter=TERMINAL, preview=preview)
     except Invalid:
         return 1
     against_live = against_live or preview is not None  # a preview's objects are talked to, like live ones
@@ -270,11 +273,11 @@ def _run(
 
     interrupted = False
     results: tuple[Any, ...] = ()
-    from orchestrator.cli.engine import connect
+    from orchestrator.app.live import connect
     from orchestrator.cli.test_copies import Copies, test_environment
 
     owner_env = state.environment if against_live else test_environment(state.environment)
-    with connect(state.project, state.target, owner_env) as live:
+    with connect(state.project, state.target, owner_env, reporter=TERMINAL) as live:
         sdk = live.connection.sdk
         channel: ScriptChannel | None = ScriptChannel(str(sdk.base_url), sdk.api_key)
         # an emulator's built-in model is no real model (`orchestrator serve` included); its model stand-in is
@@ -521,15 +524,15 @@ class Baseline:
 def baseline_state(state: Any, rev: str) -> Iterator[Baseline]:
     """The desired state of the specs at git revision rev (checked as `diff --rev` checks it), for the run's
     environment and target; its temporary tree is removed on exit."""
-    from orchestrator.cli.common import use_project_redactor
-    from orchestrator.cli.revision_state import build_revision, describe
+    from orchestrator.app.project import use_project_redactor
+    from orchestrator.app.state import build_revision, describe
     from orchestrator.engine.git import describe_commits, require_repository, resolve_commit
     from orchestrator.engine.revisions import Snapshots
 
     repo = require_repository(state.project.root, "--baseline")
     commit = resolve_commit(repo, rev)
     with Snapshots(repo) as snapshots:
-        built = build_revision(snapshots, commit, state)
+        built = build_revision(snapshots, commit, state, reporter=TERMINAL)
         use_project_redactor(state.project)  # the working tree's secrets stay redacted too
         if built.project.name != state.project.name:
             raise OrchestratorError(

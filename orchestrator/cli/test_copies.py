@@ -22,9 +22,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from orchestrator.app.destroy import TEST_SUFFIX
 from orchestrator.errors import OrchestratorError
 
-TEST_SUFFIX = "~test"
 COPY_NAME = re.compile(r"^(?P<spec>.+)-test-(?P<run>[0-9a-f]{8})(-(?P<n>\d+))?$")
 STALE_AFTER_S = 3600  # a copy without a lock file here (another machine's run) is a leftover after this
 PARALLELISM = 8
@@ -111,7 +111,7 @@ class Copies:
     def _copy_state(self) -> Any:
         """The desired state of the copies: each tested spec rendered as deployed (with the test's vars over
         its own), renamed, owned by the test environment."""
-        from orchestrator.cli.common import today
+        from orchestrator.app.project import today
         from orchestrator.diagnostics import Diagnostics
         from orchestrator.engine.desired import Builder, DesiredState
 
@@ -242,12 +242,12 @@ class Copies:
     # -- writing -------------------------------------------------------------------------------
 
     def _create(self) -> None:
-        from orchestrator.cli.apply import run_plan
-        from orchestrator.cli.engine import apply_lock, read_live
+        from orchestrator.app.deploy import run_plan
+        from orchestrator.app.live import apply_lock, read_live
         from orchestrator.engine.sync import make_plan
 
         live = self.live
-        with apply_lock(self.home, self.source.target):
+        with apply_lock(self.home, self.source.target, self.live.reporter):
             objects = read_live(live, self.state)
             self._remove_leftovers(objects)
             plan = make_plan(
@@ -289,7 +289,7 @@ class Copies:
             )
 
     def _delete(self, wanted: Callable[[str], bool], what: str) -> None:
-        from orchestrator.cli.engine import read_live
+        from orchestrator.app.live import read_live
 
         try:
             objects = read_live(self.live, self.state)
@@ -308,16 +308,16 @@ class Copies:
     def _collect_garbage(self) -> int:
         """The uploads the deleted copies used and nothing else uses (knowledge files are shared by content
         across the project's stores, so deleting a store leaves them): deleted as an apply does; how many."""
-        from orchestrator.cli.engine import apply_lock
+        from orchestrator.app.live import apply_lock
 
         knowledge = getattr(self.live, "knowledge", None)
         if knowledge is None:
             return 0
-        with apply_lock(self.home, self.source.target):
+        with apply_lock(self.home, self.source.target, self.live.reporter):
             return len(knowledge.collect_garbage())
 
     def _delete_in(self, objects: Any, wanted: Callable[[str], bool]) -> int:
-        from orchestrator.cli.apply import run_plan
+        from orchestrator.app.deploy import run_plan
 
         plan = delete_plan(self.home, self.environment.name, self.source.target, self.live, objects, wanted)
         if not plan.changes:

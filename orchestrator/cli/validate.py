@@ -7,14 +7,14 @@ from typing import Any
 
 import click
 
+from orchestrator.app.project import select, today
 from orchestrator.cli.common import (
     directory_option,
     environment_option,
     output_option,
     print_diagnostics,
-    select,
+    resolve_root,
     target_option,
-    today,
 )
 from orchestrator.cli.output import echo
 from orchestrator.diagnostics import Diagnostics, error
@@ -116,7 +116,7 @@ def accepted_summary(environment: Any, count: int) -> str:
 def _select(directory: Path | None, environment: str | None, target: str | None, output: str) -> Any:
     """The selection, or the exit code once a project file that does not load was reported."""
     try:
-        selection = select(directory, environment, target)
+        selection = select(resolve_root(directory), environment, target)
     except OrchestratorError as problem:
         if output != "json":
             raise
@@ -155,7 +155,7 @@ def _validate_every_environment(directory: Path | None, output: str, handlers: b
     checked: list[str] = []
     accepted: list[str] = []
     for name in names:
-        selection = select(directory, name, None)
+        selection = select(resolve_root(directory), name, None)
         assert not isinstance(selection, Diagnostics)  # the project file loaded once already
         state, found = _check(selection, handlers)
         if state.accepted:

@@ -11,30 +11,29 @@ import json
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import click
 
+from orchestrator.app.live import apply_lock
+from orchestrator.app.project import select, today
+from orchestrator.app.watch import open_session
 from orchestrator.cli.common import (
     directory_option,
     environment_option,
     print_diagnostics,
     resolve_root,
-    select,
     stdout_color,
     target_option,
-    today,
 )
-from orchestrator.cli.engine import apply_lock, connect, events_option, make_bus, read_live
+from orchestrator.cli.events import events_option, make_bus
 from orchestrator.cli.output import echo
+from orchestrator.cli.report import TERMINAL
 from orchestrator.diagnostics import Diagnostics
 from orchestrator.engine.planning import Action
-from orchestrator.spec.project import Environment, Project, Target
 
 VERBS = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
 PLANNED = {Action.CREATE: "to create", Action.UPDATE: "to update", Action.DELETE: "to delete"}
@@ -102,7 +101,7 @@ def watch(
     from orchestrator.engine.watching import Reconciler, watch_loop
 
     root = resolve_root(directory)
-    selection = select(directory, environment, target)  # unknown -e/-t: exit 1 now rather than wait
+    selection = select(root, environment, target)  # unknown -e/-t: exit 1 now rather than wait
     if isinstance(selection, Diagnostics):
         print_diagnostics(selection)  # an invalid orchestrator.yaml is waited for, like any invalid file
     bus = make_bus(events)
@@ -113,8 +112,8 @@ def watch(
         environment,
         target,
         today(),
-        open_session(bus, parallelism, specs=lambda: reconciler.desired),
-        apply_lock,
+        open_session(bus, parallelism, specs=lambda: reconciler.desired, reporter=TERMINAL),
+        partial(apply_lock, reporter=TERMINAL),
         bus,
         prune=prune,
         dry_run=dry_run,
@@ -147,113 +146,6 @@ def watch(
     bus.publish("watch_stopped", exit_code=code)
     echo("Watch stopped.", err=True)
     return code
-
-
-class TargetSession:
-    """The open target as watch's Reconciler uses it: reads, and applies through the engine's Applier."""
-
-    def __init__(self, live: Any, bus: Any, parallelism: int, specs: Any = None) -> None:
-        self.live = live
-        self.specs = (
-            specs  # () -> the reconciler's DesiredSpecs by name: each apply records their git revision
-        )
-        self.mapping = live.mapping
-        self.bus = bus
-        self.parallelism = parallelism
-
-    def read_all(self, state: Any) -> Any:
-        return read_live(self.live, state)
-
-    def read_one(self, object_id: str) -> Any:
-        self.live.connection.begin_read()  # a new cycle's read: the names it resolves are listed anew
-        return self.live.client.retrieve(object_id)
-
-    def needs_full_read(self, specs: Iterable[Any], raws: Iterable[Mapping[str, Any]]) -> bool:
-        if self.live.knowledge is None:
-            return False
-        from orchestrator.backends.knowledge import needs_view
-
-        return needs_view(specs, raws)
-
-    @property
-    def kinds(self) -> tuple[Any, ...]:
-        return tuple(self.live.kinds)
-
-    def apply(self, plan: Any) -> Any:
-        from orchestrator.engine.applying import Applier, ApplyResult, Outcome, apply_graph
-
-        refused = _missing_secrets_refusal(plan)
-        if refused is not None:  # before the first write, as `apply` does: every change fails, retried later
-            return ApplyResult(tuple(Outcome(change, ok=False, error=refused) for change in plan.actionable))
-
-        applier = Applier(
-            self.live.client,
-            self.live.mapping,
-            self.bus,
-            parallelism=self.parallelism,
-            resources=self.live.knowledge,
-        )
-        from orchestrator.cli.apply import garbage_of
-
-        appliers = {
-            kind.name: Applier(
-                kind.client,
-                kind.mapping,
-                self.bus,
-                parallelism=self.parallelism,
-                claim=applier.claim,
-                garbage=garbage_of(kind, self.live.knowledge),
-            )
-            for kind in self.live.kinds
-        }
-        appliers[self.live.mapping.object_kind] = applier
-        if self.specs is not None:
-            from orchestrator.engine.revisions import (
-                REVISIONED_KINDS,
-                stamp_revisions,
-                working_tree_revisions,
-            )
-
-            specs = self.specs()
-            recorded = {self.live.mapping.object_kind, *REVISIONED_KINDS}  # as apply records them
-            changed = {
-                c.name: specs[c.name] for c in plan.actionable if c.name in specs and c.kind in recorded
-            }
-            stamped = stamp_revisions(
-                plan, working_tree_revisions(self.live.connection.project.root, changed)
-            )
-            result = apply_graph(stamped, appliers, parallelism=self.parallelism)
-            # the reconciler knows its plan's changes by identity: report outcomes against them
-            original = {id(new): old for new, old in zip(stamped.changes, plan.changes, strict=True)}
-            return replace(
-                result,
-                outcomes=tuple(
-                    replace(o, change=original.get(id(o.change), o.change)) for o in result.outcomes
-                ),
-            )
-        return apply_graph(plan, appliers, parallelism=self.parallelism)
-
-
-def _missing_secrets_refusal(plan: Any) -> str | None:
-    import os
-
-    from orchestrator.cli.secret_check import missing_secrets
-
-    missing = missing_secrets(plan, os.environ)
-    if not missing:
-        return None
-    return f"not attempted: a secret this plan writes is not available ({'; '.join(missing)})"
-
-
-def open_session(bus: Any, parallelism: int, specs: Any = None) -> Any:
-    @contextmanager
-    def opener(project: Project, environment: Environment, target: Target) -> Iterator[TargetSession]:
-        # watch retries failed cycles itself (with backoff, between cycles): the SDK must not sleep inside one
-        quick = target if target.max_retries is not None else replace(target, max_retries=0)
-        with connect(project, quick, environment) as live:
-            yield TargetSession(live, bus, parallelism, specs)
-
-    return opener
 
 
 class CyclePrinter:

@@ -166,7 +166,7 @@ def user_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 PREVIEW_MARK = (
-    "~preview-"  # <environment>~preview-<name>: the owner environment of a preview (cli/previews.py)
+    "~preview-"  # <environment>~preview-<name>: the owner environment of a preview (app/previews.py)
 )
 PREVIEW_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")  # at most 32 characters
 

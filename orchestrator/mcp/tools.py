@@ -83,11 +83,11 @@ class Workspace:
     def validate(
         self, environment: str | None = None, target: str | None = None, handlers: bool = False
     ) -> dict[str, Any]:
-        from orchestrator.cli.common import select, today
+        from orchestrator.app.project import select, today
         from orchestrator.engine.desired import build_desired
 
         try:
-            selection = select(self.root, environment, target)
+            selection = select(self._root(), environment, target)
         except OrchestratorError as problem:
             return _validated(Diagnostics([error(PROJECT_FILE, str(problem))]))
         if isinstance(selection, Diagnostics):
@@ -102,8 +102,8 @@ class Workspace:
         return _validated(diagnostics, selection, sorted(state.specs), state.skipped, state.accepted)
 
     def render(self, name: str, environment: str | None = None, target: str | None = None) -> dict[str, Any]:
-        from orchestrator.cli.common import today
-        from orchestrator.cli.render import build_payload
+        from orchestrator.app.project import today
+        from orchestrator.app.render import build_payload
         from orchestrator.engine.desired import build_desired
 
         selection = self._selection(environment, target)
@@ -122,7 +122,7 @@ class Workspace:
 
     def spec_source(self, name: str) -> str:
         """The text of spec NAME's file, found by the spec's name (or, in a broken project, the file's)."""
-        from orchestrator.cli.common import today
+        from orchestrator.app.project import today
         from orchestrator.engine.desired import build_desired, discover_spec_files
 
         selection = self._selection(None, None)
@@ -194,14 +194,27 @@ class Workspace:
     ) -> dict[str, Any]:
         import os
 
-        from orchestrator.cli.diff import compute_plan
-        from orchestrator.cli.engine import parse_only
-        from orchestrator.cli.secret_check import with_secret_warnings
+        from orchestrator.app.planning import planned
+        from orchestrator.app.project import Invalid
+        from orchestrator.app.report import Collector
+        from orchestrator.app.secret_check import with_secret_warnings
         from orchestrator.engine.planfile import plan_to_data, plan_to_json
 
-        state, diagnostics = self._state(environment, target)
-        plan = compute_plan(state, prune=prune, only=parse_only(tuple(only), state))
-        plan = with_secret_warnings(plan, os.environ, state)  # as `diff`: a missing source is a warning here
+        said = Collector()
+        try:  # the plan path of `diff` (app.planning): live state read on the side while the specs load
+            with planned(
+                self._root(),
+                environment,
+                target,
+                reporter=said,
+                bus=lambda: self.bus,
+                only=tuple(only),
+                prune=prune,
+            ) as made:
+                plan, diagnostics = made.plan, made.state.diagnostics
+        except Invalid:
+            raise _invalid(said.found[-1]) from None
+        plan = with_secret_warnings(plan, os.environ, made.state)  # as `diff`: a missing source is a warning
         self.bus.publish(
             "plan_created",
             project=plan.project,
@@ -213,18 +226,24 @@ class Workspace:
         return {"plan_id": plan_id, **plan_to_data(plan), "diagnostics": _diagnostics(diagnostics)}
 
     def list(self, environment: str | None = None, target: str | None = None) -> dict[str, Any]:
-        from orchestrator.cli.listing import list_rows
+        from orchestrator.app.listing import listed, plan_rows
+        from orchestrator.app.project import Invalid
+        from orchestrator.app.report import Collector
 
-        state, _ = self._state(environment, target)
+        said = Collector()
+        try:  # the path of `list`: live state read on the side while the specs load
+            state, plan, objects = listed(self._root(), environment, target, reporter=said)
+        except Invalid:
+            raise _invalid(said.found[-1]) from None
         return {
             "project": state.project.name,
             "environment": state.environment.name,
             "target": state.target.name,
-            "specs": list_rows(state),
+            "specs": plan_rows(state, plan, objects)[0],
         }
 
     def history(self, name: str, environment: str | None = None, target: str | None = None) -> dict[str, Any]:
-        from orchestrator.cli.history import history_data
+        from orchestrator.app.history import history_data
 
         return history_data(self._selection(environment, target), name)
 
@@ -233,11 +252,11 @@ class Workspace:
     def apply(self, plan_id: str, parallelism: int = 8) -> dict[str, Any]:
         """Apply exactly the plan `diff` returned, refused as a saved plan is when live state moved since."""
         import os
-        from dataclasses import replace
 
-        from orchestrator.cli.apply import check_saved_live, prepare_saved_plan, run_plan
-        from orchestrator.cli.engine import apply_lock, connect
-        from orchestrator.cli.secret_check import missing_secrets
+        from orchestrator.app.deploy import check_saved_live, prepare_saved_plan, run_plan, without_applied
+        from orchestrator.app.live import apply_lock, connect
+        from orchestrator.app.report import Collector
+        from orchestrator.app.secret_check import missing_secrets
         from orchestrator.engine.planfile import plan_from_json
 
         if not self.allow_apply:
@@ -246,9 +265,10 @@ class Workspace:
         saved = plan_from_json(self.plans.take(plan_id), source)
         selection = self._selection(saved.environment, saved.target)
         saved = prepare_saved_plan(saved, selection, source)
+        said = Collector()  # the server's log is the client's: waits and reads are not narrated there
         with (
-            connect(selection.project, selection.target, selection.environment) as live,
-            apply_lock(selection.project, selection.target),
+            connect(selection.project, selection.target, selection.environment, reporter=said) as live,
+            apply_lock(selection.project, selection.target, said),
         ):
             check, _ = check_saved_live(saved, live, selection)
             if check.foreign:
@@ -262,8 +282,7 @@ class Workspace:
                     "Run `diff` again and review the new plan.",
                     stale=list(check.stale),
                 )
-            done = {id(c) for c in check.applied}
-            saved = replace(saved, changes=tuple(c for c in saved.changes if id(c) not in done))
+            saved = without_applied(saved, check)
             missing = missing_secrets(saved, os.environ)
             if missing:  # before the first write, as `apply` does
                 raise ToolFailure(
@@ -289,7 +308,7 @@ class Workspace:
         environment: str | None = None,
         target: str | None = None,
     ) -> dict[str, Any]:
-        from orchestrator.cli.importing import import_result, prepare_import, write_imports
+        from orchestrator.app.importing import import_result, prepare_import, write_imports
 
         if not ids and not all_unmanaged:
             raise ToolFailure("name the ids to import, or pass all_unmanaged: true")
@@ -366,18 +385,24 @@ class Workspace:
 
     # -- loading -----------------------------------------------------------------------------------
 
-    def _selection(self, environment: str | None, target: str | None) -> Any:
-        from orchestrator.cli.common import select
+    def _root(self) -> Path:
+        """The project folder (found again each call: the server's folder may be a subfolder of it)."""
+        from orchestrator.app.project import find_root
 
-        selection = select(self.root, environment, target)
+        return find_root(self.root, given=True)
+
+    def _selection(self, environment: str | None, target: str | None) -> Any:
+        from orchestrator.app.project import select
+
+        selection = select(self._root(), environment, target)
         if isinstance(selection, Diagnostics):
             raise _invalid(selection, "the project file is invalid")
         return selection
 
     def _state(self, environment: str | None, target: str | None) -> tuple[Any, Diagnostics]:
-        from orchestrator.cli.engine import build_state
+        from orchestrator.app.state import build_state
 
-        state, diagnostics = build_state(self.root, environment, target)
+        state, diagnostics = build_state(self._root(), environment, target)
         if state is None:
             raise _invalid(diagnostics)
         return state, diagnostics

@@ -118,8 +118,8 @@ def test_each_collection_is_listed_once_per_read_and_again_only_after_writes(
 
 def test_every_read_of_live_state_lists_anew(root: Path, served: EmulatorServer) -> None:
     """Two reads on one connection (as watch's cycles): nothing listed by the first answers the second."""
-    from orchestrator.cli.common import select
-    from orchestrator.cli.engine import connect, read_live
+    from orchestrator.app.live import connect, read_live
+    from orchestrator.app.project import select
 
     assert run_cli(["-C", str(root), "apply", "--yes"]).exit_code == 0
     selection = select(root, None, None)

@@ -128,7 +128,7 @@ def test_a_preview_plan_is_refused_for_another_environment(tmp_path: Path) -> No
 def test_the_sweeper_removes_previews_not_applied_for_longer_than_the_bound(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orchestrator.cli import previews
+    from orchestrator.app import previews
 
     assert cli(root, "apply", "--yes")[0] == 0
     for name in ("stale", "busy"):
@@ -249,14 +249,14 @@ def test_test_preview_talks_to_the_preview_and_creates_no_copies(root: Path) -> 
     "text, seconds", [("30s", 30), ("45m", 2700), ("12h", 43200), ("7d", 604800), ("2w", 1209600), ("0s", 0)]
 )
 def test_durations_are_a_number_and_a_unit(text: str, seconds: int) -> None:
-    from orchestrator.cli.previews import parse_duration
+    from orchestrator.app.previews import parse_duration
 
     assert parse_duration(text) == seconds
 
 
 @pytest.mark.parametrize("text", ["7", "d", "7 days", "-1d", "1.5h", "7D", "9999999d"])
 def test_a_bad_duration_is_refused(text: str) -> None:
-    from orchestrator.cli.previews import parse_duration
+    from orchestrator.app.previews import parse_duration
     from orchestrator.errors import OrchestratorError
 
     with pytest.raises(OrchestratorError, match="expected a number and a unit"):
@@ -331,7 +331,7 @@ def _owned(root: Path) -> dict[str, str]:
 def test_a_long_name_keeps_its_preview_suffix_within_256_bytes() -> None:
     from dataclasses import dataclass
 
-    from orchestrator.cli.previews import _renamed
+    from orchestrator.app.previews import _renamed
 
     @dataclass(frozen=True)
     class Named:

@@ -2,7 +2,7 @@
 
 Read here (the connection is open): the kinds' live objects and, for each skill to import, the files of
 its default version. Built by engine.importing_kinds, checked by a build in the scratch copy of the
-project as agents are (cli.importing.verify_round_trip), with one difference said plainly: a vault's
+project as agents are (app.importing.verify_round_trip), with one difference said plainly: a vault's
 secrets cannot be read, so the round trip lists the `from_env` placeholders to set before apply.
 """
 

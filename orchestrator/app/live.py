@@ -1,106 +1,19 @@
-"""What diff, apply, list, destroy and watch share: load, connect, read live state, plan."""
+"""Live state: the target opened, its objects read (on the side while the specs load), the apply lock."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import click
-
-from orchestrator.cli.common import Selection, print_diagnostics, select, today
-from orchestrator.cli.output import echo
+from orchestrator.app.project import Invalid, Selection, select
+from orchestrator.app.report import Reporter
+from orchestrator.app.state import build_state
 from orchestrator.diagnostics import Diagnostics
-from orchestrator.engine.desired import DesiredState, build_desired
+from orchestrator.engine.desired import DesiredState
 from orchestrator.errors import OrchestratorError
-from orchestrator.events import EventBus, JsonlSink
-
-
-class Invalid(Exception):
-    """The project did not validate; diagnostics were printed and nothing live was touched."""
-
-
-def load_state(
-    directory: Path | None, environment: str | None, target: str | None, *, preview: str | None = None
-) -> DesiredState:
-    state, diagnostics = build_state(directory, environment, target, preview=preview)
-    if diagnostics:
-        print_diagnostics(diagnostics, summary=diagnostics.has_errors)
-    if state is None:
-        raise Invalid
-    return state
-
-
-def build_state(
-    directory: Path | None,
-    environment: str | None,
-    target: str | None,
-    *,
-    selection: Selection | Diagnostics | None = None,
-    preview: str | None = None,
-) -> tuple[DesiredState | None, Diagnostics]:
-    """The validated desired state and every diagnostic found; no state when any diagnostic is an error.
-    preview: the state of that preview of the environment (cli/previews.py)."""
-    if selection is None:
-        selection = select(directory, environment, target)
-    if isinstance(selection, Diagnostics):
-        return None, selection
-    state = build_desired(selection.project, selection.environment, selection.target, today=today())
-    all_diagnostics = Diagnostics(selection.diagnostics)
-    all_diagnostics.extend(state.diagnostics)
-    if all_diagnostics.has_errors:
-        return None, all_diagnostics
-    from dataclasses import replace
-
-    state = replace(state, diagnostics=all_diagnostics)  # the state carries the whole run's
-    if preview is not None:
-        from orchestrator.cli.previews import preview_state
-
-        state = preview_state(state, preview)
-    return state, all_diagnostics
-
-
-def load_selection(
-    directory: Path | None, environment: str | None, target: str | None, *, preview: str | None = None
-) -> Selection:
-    """The project, environment and target; with preview, the environment is that preview's owner."""
-    selection = select(directory, environment, target)
-    if isinstance(selection, Diagnostics):
-        print_diagnostics(selection)
-        raise Invalid
-    if preview is not None:
-        from dataclasses import replace
-
-        from orchestrator.cli.previews import preview_environment
-
-        selection = replace(selection, environment=preview_environment(selection.environment, preview))
-    return selection
-
-
-def make_bus(events: Path | None) -> EventBus:
-    bus = EventBus()
-    if events is not None:
-        from orchestrator.cli.common import user_output
-
-        events = user_output(events)
-        try:
-            events.parent.mkdir(parents=True, exist_ok=True)
-            events.open("a", encoding="utf-8").close()
-        except OSError as exc:
-            raise OrchestratorError(f"cannot write events to {events}: {exc.strerror or exc}") from None
-        bus.subscribe(JsonlSink(events))
-    return bus
-
-
-def events_option(func: Any) -> Any:
-    return click.option(
-        "--events",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="Append engine events to FILE as JSON lines.",
-    )(func)
 
 
 @dataclass
@@ -110,11 +23,17 @@ class Live:
     mapping: Any
     knowledge: Any = None  # KnowledgeSync on the assistants backend
     kinds: tuple[Any, ...] = ()  # the resource graph's other kinds on this target (engine.live.Kind)
+    reporter: Reporter | None = None  # told of the reads (None: nobody is)
 
 
 @contextmanager
 def connect(
-    project: Any, target: Any, environment: Any = None, *, files_root: Path | None = None
+    project: Any,
+    target: Any,
+    environment: Any = None,
+    *,
+    reporter: Reporter | None = None,
+    files_root: Path | None = None,
 ) -> Iterator[Live]:
     """Open the target; environment (a name or Environment) enables knowledge-file sync, reading the files
     under files_root (default: the project's root; a temporary tree for a state built from a git revision)."""
@@ -144,7 +63,7 @@ def connect(
             )  # local serves both protocols
             knowledge.assistants = client  # garbage collection reads which files the assistants use
             kinds = (*knowledge_kinds(knowledge), *kinds)
-        yield Live(connection, client, mapping_for(target.backend), knowledge, kinds)
+        yield Live(connection, client, mapping_for(target.backend), knowledge, kinds, reporter)
 
 
 def read_live(
@@ -156,12 +75,17 @@ def read_live(
 ) -> Any:
     """Every live object (ceil(N/100) requests; or `objects`, read already), plus knowledge stores when specs
     or objects use them."""
-    from orchestrator.cli.progress import Activity
-
     if objects is None:  # objects: read in this same read (EarlyRead), whose listings the kinds share
         live.connection.begin_read()
-    with Activity(f"reading live state of target {live.connection.target.name}"), _read_errors(live):
+    message = f"reading live state of target {live.connection.target.name}"
+    with _activity(live.reporter, message), _read_errors(live):
         return _read_live(live, state, with_knowledge, objects)
+
+
+def _activity(reporter: Reporter | None, message: str) -> Any:
+    from contextlib import nullcontext
+
+    return nullcontext() if reporter is None else reporter.activity(message)
 
 
 @contextmanager
@@ -243,11 +167,12 @@ class EarlyRead:
     `result()` only, so a project's own diagnostics still come first, as when the read came after them.
     """
 
-    def __init__(self, selection: Selection, *, start: bool = True) -> None:
+    def __init__(self, selection: Selection, *, reporter: Reporter, start: bool = True) -> None:
         import threading
         from contextlib import ExitStack
 
         self.selection = selection
+        self.reporter = reporter
         self._stack = ExitStack()
         self._live: Live | None = None
         self._objects: tuple[Any, ...] | None = None
@@ -270,7 +195,12 @@ class EarlyRead:
         try:
             try:
                 self._live = self._stack.enter_context(
-                    connect(self.selection.project, self.selection.target, self.selection.environment)
+                    connect(
+                        self.selection.project,
+                        self.selection.target,
+                        self.selection.environment,
+                        reporter=self.reporter,
+                    )
                 )
             finally:
                 self._connected.set()
@@ -298,12 +228,12 @@ class EarlyRead:
     def result(self, state: DesiredState) -> tuple[Live, Any]:
         """The open target and its live state for state (its knowledge stores read now, if needed)."""
         if self._thread is None:  # local (or another apply held the lock): read now, as before
-            live = self._stack.enter_context(connect(state.project, state.target, state.environment))
+            live = self._stack.enter_context(
+                connect(state.project, state.target, state.environment, reporter=self.reporter)
+            )
             return live, read_live(live, state)
         if self._thread.is_alive():
-            from orchestrator.cli.progress import Activity
-
-            with Activity(f"reading live state of target {state.target.name}"):
+            with self.reporter.activity(f"reading live state of target {state.target.name}"):
                 if self.prepared is not None:  # the live items of the pages read so far, while the rest come
                     self.prepared.make_all()
                 self._thread.join()
@@ -322,10 +252,11 @@ class EarlyRead:
 
 @contextmanager
 def state_and_live(
-    directory: Path | None,
+    root: Path,
     environment: str | None,
     target: str | None,
     *,
+    reporter: Reporter,
     lock: bool = False,
     preview: str | None = None,
 ) -> Iterator[tuple[DesiredState, EarlyRead]]:
@@ -335,23 +266,25 @@ def state_and_live(
     that another apply's writes could overtake. When another apply holds it, the specs load first, then
     the lock is waited for and live state read after it, as without the early read.
     """
-    selection = select(directory, environment, target)
+    selection = select(root, environment, target)
     if isinstance(selection, Diagnostics):
-        print_diagnostics(selection, summary=selection.has_errors)
+        reporter.diagnostics(selection, summary=selection.has_errors)
         raise Invalid
     if preview is not None:  # checked before anything is read; the early read lists the preview's kinds
-        from dataclasses import replace
-
-        from orchestrator.cli.previews import preview_environment
+        from orchestrator.app.previews import preview_environment
 
         owner = replace(selection, environment=preview_environment(selection.environment, preview))
-    held = ApplyLock(selection.project, selection.target) if lock else None
-    early = EarlyRead(owner if preview is not None else selection, start=held is None or held.try_acquire())
+    held = ApplyLock(selection.project, selection.target, reporter) if lock else None
+    early = EarlyRead(
+        owner if preview is not None else selection,
+        reporter=reporter,
+        start=held is None or held.try_acquire(),
+    )
     try:
         early.wait_connected()
-        state, diagnostics = build_state(directory, environment, target, selection=selection, preview=preview)
+        state, diagnostics = build_state(root, environment, target, selection=selection, preview=preview)
         if diagnostics:
-            print_diagnostics(diagnostics, summary=diagnostics.has_errors)
+            reporter.diagnostics(diagnostics, summary=diagnostics.has_errors)
         if state is None:
             raise Invalid
         if held is not None:
@@ -367,7 +300,7 @@ class ApplyLock:
     """The lock that serialises applies against one target from this project folder (held before any read
     that a write is planned from, and so before any write)."""
 
-    def __init__(self, project: Any, target: Any) -> None:
+    def __init__(self, project: Any, target: Any, reporter: Reporter | None = None) -> None:
         from filelock import FileLock
 
         from orchestrator.spec.writing import check_state_file
@@ -376,6 +309,7 @@ class ApplyLock:
             project.root, project.state_dir / f"apply-{target.name}.lock"
         )  # no link on the way
         self.target = target
+        self.reporter = reporter
         self._lock = FileLock(str(lock))
 
     @property
@@ -398,12 +332,16 @@ class ApplyLock:
 
         if self.held or self.try_acquire():
             return
-        from orchestrator.cli.progress import Activity
-
         name = self.target.name
-        waiting = Activity(f"waiting for another apply against target {name} to finish (it holds the lock)")
+        if self.reporter is None:
+            from orchestrator.app.report import Collector
+
+            self.reporter = Collector()
+        waiting = self.reporter.activity(
+            f"waiting for another apply against target {name} to finish (it holds the lock)"
+        )
         if not waiting.enabled:
-            echo(f"Waiting for another apply against target {name} to finish...", err=True)
+            self.reporter.note(f"Waiting for another apply against target {name} to finish...")
         try:
             with waiting:
                 self._lock.acquire(timeout=600)
@@ -418,21 +356,11 @@ class ApplyLock:
 
 
 @contextmanager
-def apply_lock(project: Any, target: Any) -> Iterator[None]:
+def apply_lock(project: Any, target: Any, reporter: Reporter | None = None) -> Iterator[None]:
     """Serialise applies against one target from this project folder."""
-    lock = ApplyLock(project, target)
+    lock = ApplyLock(project, target, reporter)
     lock.acquire()
     try:
         yield
     finally:
         lock.release()
-
-
-def parse_only(only: tuple[str, ...], state: DesiredState) -> frozenset[str] | None:
-    if not only:
-        return None
-    known = set(state.specs).union(*(set(names) for names in state.resources.values()))
-    unknown = sorted(set(only) - known)
-    if unknown:
-        raise OrchestratorError("; ".join(state.unknown_spec(name) for name in unknown) + " (in --only)")
-    return frozenset(only)
