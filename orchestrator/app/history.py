@@ -31,7 +31,8 @@ def history_data(
 ) -> dict[str, Any]:
     """The `history NAME -o json` object: the revisions, newest first, and the live object's revision."""
     from orchestrator.backends import mapping_for
-    from orchestrator.engine.revisions import Snapshots, live_entry, require_repository, resolve_commit
+    from orchestrator.engine.git import require_repository, resolve_commit
+    from orchestrator.engine.revisions import Snapshots, live_entry
 
     repo = require_repository(selection.project.root, "history")
     warnings: list[str] = []
@@ -137,15 +138,15 @@ def claimed_groups(
 def revision_diff(selection: Any, name: str, rev: str, *, reporter: Reporter) -> tuple[dict[str, Any], Any]:
     """What commit REV changed in spec NAME's payload against its first parent: (the JSON object, the Change)."""
     from orchestrator.backends import mapping_for
-    from orchestrator.engine.planfile import plan_to_data
-    from orchestrator.engine.planning import Plan
-    from orchestrator.engine.revisions import (
-        Snapshots,
+    from orchestrator.engine.git import (
         commit_with_files,
         describe_commits,
         require_repository,
         resolve_commit,
     )
+    from orchestrator.engine.planfile import plan_to_data
+    from orchestrator.engine.planning import Plan
+    from orchestrator.engine.revisions import Snapshots
 
     repo = require_repository(selection.project.root, "history --diff")
     commit = resolve_commit(repo, rev)

@@ -111,7 +111,7 @@ def _read_live(live: Live, state: Any, with_knowledge: bool | None, objects: tup
     latency of the slowest listing, not the sum of them."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from orchestrator.engine.sync import LiveState
+    from orchestrator.engine.live import LiveState
 
     def read_kind(kind: Any) -> Any:
         found = tuple(kind.client.list_all())

@@ -110,7 +110,8 @@ def desired_source(
         state = load_state(root, environment, target, reporter=reporter)
         yield Source(state, state.project)
         return
-    from orchestrator.engine.revisions import Revision, Snapshots, require_repository, resolve_commit
+    from orchestrator.engine.git import require_repository, resolve_commit
+    from orchestrator.engine.revisions import Revision, Snapshots
 
     selection = load_selection(root, environment, target, reporter=reporter)
     repo = require_repository(selection.project.root, "--rev")
@@ -130,7 +131,8 @@ def build_revision(
     announce: bool = False,
 ) -> DesiredState:
     """The desired state at commit for the selection's environment and target; Invalid when it does not validate."""
-    from orchestrator.engine.revisions import build_at, describe_commits
+    from orchestrator.engine.git import describe_commits
+    from orchestrator.engine.revisions import build_at
 
     built = build_at(
         snapshots,

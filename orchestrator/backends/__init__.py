@@ -88,7 +88,8 @@ def kind_mappings(backend: str) -> dict[str, Mapping_]:
 
 def file_kind(context: KindContext) -> Kind:
     """Uploads on an agents target: read with the templates' files view, no listing of their own."""
-    from orchestrator.backends.knowledge import FilesClient, FilesMapping, plan_kept_files
+    from orchestrator.backends.knowledge import FilesClient, FilesMapping
+    from orchestrator.engine.knowledge_planning import plan_kept_files
 
     templates = context.kind("environment").client
     return Kind(

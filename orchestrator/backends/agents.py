@@ -14,24 +14,29 @@ nor read.
 A spec written for the Assistants API is mapped, not refused (docs/how-to/migrate-to-agents.md): its knowledge and code files are files of an environment template synthesised for it (engine.desired),
 `code_interpreter` and `file_search` have no agent tool (the SDK's PersistedAgentToolParam has none)
 and become shell commands in that environment, and the instructions gain one line saying where
-the files are (engine.desired.WORKSPACE_LINE), so the plan, `render` and the digest all show it.
+the files are (engine.migration.WORKSPACE_LINE), so the plan, `render` and the digest all show it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.backends import listings
 from orchestrator.backends.listings import Listings, SeparateListings
 from orchestrator.backends.rest import AGENTS
 from orchestrator.backends.wire import AGENT, Known, check_deleted, read_list, read_object
-from orchestrator.engine.desired import DATA_FOLDER, KNOWLEDGE_FOLDER, with_workspace_line
-from orchestrator.engine.live import LiveObject
+from orchestrator.engine.live import LiveObject, ResourceView
+from orchestrator.engine.migration import DATA_FOLDER, KNOWLEDGE_FOLDER, with_workspace_line
 from orchestrator.engine.normalising import canonical
 from orchestrator.engine.ownership import digest, parse_digests, user_metadata
 from orchestrator.spec.capabilities import without_ignored
+
+if TYPE_CHECKING:  # the SDK is imported where a call needs it; desired values are only named here
+    from openai import OpenAI
+
+    from orchestrator.engine.desired import DesiredSpec
 
 PAGE_SIZE = 100
 TEXT_FORMAT_DEFAULT = {"type": "text"}
@@ -72,7 +77,7 @@ class AgentsMapping:
     object_kind = "agent"
     write_only: frozenset[str] = frozenset()
 
-    def desired_essence(self, spec: Any) -> dict[str, Any]:
+    def desired_essence(self, spec: DesiredSpec) -> dict[str, Any]:
         tools: dict[str, Any] = {}
         for tool in spec.tools:
             options = canonical({k: v for k, v in tool.items() if k != "type"})
@@ -119,7 +124,7 @@ class AgentsMapping:
         )
         return essence
 
-    def plan_notes(self, spec: Any) -> tuple[str, ...]:
+    def plan_notes(self, spec: DesiredSpec) -> tuple[str, ...]:
         """How the spec's Assistants API parts are deployed on the agent, one line each (shown in the plan)."""
         where = spec.environment
         kinds = {t["type"] for t in spec.tools}
@@ -140,7 +145,7 @@ class AgentsMapping:
             notes.append("description -> metadata.description (agents.description_to_metadata)")
         return tuple(notes)
 
-    def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
+    def live_essence(self, raw: Mapping[str, Any], view: ResourceView | None = None) -> dict[str, Any]:
         raw = without_ignored(
             raw, self.backend, wire=True
         )  # whatever the server reports there, it is not drift
@@ -429,7 +434,7 @@ class AgentsClient:
     """/v1/agents through the SDK's low-level client (rest.AGENTS: the requests of client.beta.agents
     without importing it), paging at 100, read as wire JSON with its shape checked (wire.read_list)."""
 
-    def __init__(self, sdk: Any, listings: Listings | None = None) -> None:
+    def __init__(self, sdk: OpenAI, listings: Listings | None = None) -> None:
         self._sdk = sdk
         self._sdk_once = sdk.with_options(max_retries=0)  # creates are never retried blindly
         self._listings = listings or SeparateListings()  # the run's: agents and vaults listed once per read

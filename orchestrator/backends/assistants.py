@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.backends.knowledge import (
     EXTERNAL,
@@ -19,6 +19,11 @@ from orchestrator.engine.normalising import canonical, number
 from orchestrator.engine.ownership import parse_owner, user_metadata
 from orchestrator.spec.capabilities import without_ignored
 
+if TYPE_CHECKING:  # the SDK is imported where a call needs it; desired values are only named here
+    from openai import OpenAI
+
+    from orchestrator.engine.desired import DesiredSpec
+
 
 class AssistantsMapping:
     backend = "assistants"
@@ -26,7 +31,7 @@ class AssistantsMapping:
     # The assistant object does not return reasoning_effort: it is checked through the digest only.
     write_only = frozenset({"reasoning_effort"})
 
-    def desired_essence(self, spec: Any) -> dict[str, Any]:
+    def desired_essence(self, spec: DesiredSpec) -> dict[str, Any]:
         tools: dict[str, Any] = {}
         for tool in spec.tools:
             options = {k: v for k, v in tool.items() if k != "type"}
@@ -206,7 +211,7 @@ class AssistantsClient:
     client.beta.assistants without importing it), paging at 100 so reading N objects costs ceil(N/100)
     requests; every answer is read as wire JSON with its shape checked (wire.py)."""
 
-    def __init__(self, sdk: Any) -> None:
+    def __init__(self, sdk: OpenAI) -> None:
         self._sdk = sdk
         # creates are never retried blindly (applying recovers them); one copy, not one per call
         self._sdk_once = sdk.with_options(max_retries=0)

@@ -18,8 +18,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from orchestrator.backends.wire import (
     ENVIRONMENT_TEMPLATE,
@@ -29,7 +30,8 @@ from orchestrator.backends.wire import (
     Shape,
     read_list,
 )
-from orchestrator.engine.live import Kind, LiveObject
+from orchestrator.engine.knowledge_planning import FILE_KIND, VECTOR_STORE_KIND, plan_files, plan_stores
+from orchestrator.engine.live import Client, Kind, LiveObject, ResourceView
 from orchestrator.engine.ownership import (
     Digests,
     Owner,
@@ -40,7 +42,11 @@ from orchestrator.engine.ownership import (
     parse_owner,
     with_claim,
 )
-from orchestrator.engine.planning import Action, Change, DesiredItem, FieldChange, Plan, Reason, plan
+
+if TYPE_CHECKING:  # the SDK is imported where a call needs it; desired values are only named here
+    from openai import OpenAI
+
+    from orchestrator.engine.desired import DesiredFile, DesiredSpec, DesiredVectorStore
 
 FILE_PREFIX = "orchestrator--"
 PATH_ATTRIBUTE = "orchestrator.path"
@@ -80,7 +86,7 @@ def parse_remote_filename(name: str) -> tuple[str, str, str] | None:
 # -- essences (pure) ---------------------------------------------------------------------------
 
 
-def desired_knowledge(spec: Any) -> dict[str, Any] | None:
+def desired_knowledge(spec: DesiredSpec) -> dict[str, Any] | None:
     """An assistant's knowledge: its own store by spec name (`vector_store <spec>`), or a store named by id."""
     if spec.knowledge_vector_store:
         return {"vector_store_id": spec.knowledge_vector_store}
@@ -89,7 +95,7 @@ def desired_knowledge(spec: Any) -> dict[str, Any] | None:
     return {"vector_store": spec.name}
 
 
-def desired_store(store: Any) -> dict[str, Any]:
+def desired_store(store: DesiredVectorStore) -> dict[str, Any]:
     """The essence of a `vector_store` node: the spec's knowledge, its files by project path and hash and the
     chunking (under `knowledge`, so that plans name them `knowledge.files.<path>` as they always did)."""
     chunking = dict(store.chunking) if store.chunking else None
@@ -115,7 +121,7 @@ def assistant_references(essence: Mapping[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def desired_code_files(spec: Any) -> dict[str, Any] | None:
+def desired_code_files(spec: DesiredSpec) -> dict[str, Any] | None:
     if not spec.code_files and not spec.code_file_ids:
         return None
     # code files keep a 16-character hash prefix (all their filename holds), on both sides
@@ -218,7 +224,7 @@ class KnowledgeView:
                 result[EXTERNAL + file_id] = {"sha256": None, "bytes": None}
         return dict(sorted(result.items()))
 
-    def fingerprint_part(self, owner: Owner | None) -> Any:
+    def fingerprint_part(self, owner: Owner | None) -> object:
         store = self.store_for(owner) if owner else None
         if store is None:
             return None
@@ -299,11 +305,11 @@ class KnowledgeSync:
 
     def __init__(
         self,
-        sdk: Any,
+        sdk: OpenAI,
         project: str,
         environment: str,
         *,
-        root: Any = None,
+        root: Path | None = None,
         sleep: Callable[[float], None] = time.sleep,
         templates: bool = False,
     ) -> None:
@@ -322,7 +328,9 @@ class KnowledgeSync:
         self._store_ids: dict[str, str] = {}  # spec -> the id of its store in this environment
         self.view: KnowledgeView | None = None
         self.progress: Callable[[str], None] | None = None  # told what a long wait waits for
-        self.assistants: Any = None  # the assistants client: garbage collection reads which files they use
+        self.assistants: Client | None = (
+            None  # the assistants client: garbage collection reads which files they use
+        )
 
     # reading
 
@@ -663,9 +671,6 @@ class KnowledgeSync:
 
 # -- the graph's kinds ------------------------------------------------------------------------------
 
-VECTOR_STORE_KIND = "vector_store"
-FILE_KIND = "file"
-
 
 class VectorStoresMapping:
     """`vector_store <spec>`: the owned store of an assistant spec's knowledge files."""
@@ -677,10 +682,10 @@ class VectorStoresMapping:
         self.backend = backend
         self.view = view
 
-    def desired_essence(self, spec: Any) -> dict[str, Any]:
+    def desired_essence(self, spec: DesiredVectorStore) -> dict[str, Any]:
         return desired_store(spec)
 
-    def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
+    def live_essence(self, raw: Mapping[str, Any], view: ResourceView | None = None) -> dict[str, Any]:
         view = view or self.view
         store = view.store_by_id(str(raw.get("id"))) if isinstance(view, KnowledgeView) else None
         return (
@@ -792,10 +797,10 @@ class FilesMapping:
     def __init__(self, backend: str = "assistants") -> None:
         self.backend = backend
 
-    def desired_essence(self, spec: Any) -> dict[str, Any]:
+    def desired_essence(self, spec: DesiredFile) -> dict[str, Any]:
         return {"path": spec.name, "sha256": spec.local.sha256[:16], "bytes": spec.local.size}
 
-    def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
+    def live_essence(self, raw: Mapping[str, Any], view: ResourceView | None = None) -> dict[str, Any]:
         return {"path": raw.get("path"), "sha256": raw.get("sha16"), "bytes": raw.get("bytes")}
 
     def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool:
@@ -814,13 +819,19 @@ class Uploader(Protocol):
     def upload(self, path: str, sha256: str) -> str: ...
 
 
+class UploadsView(Protocol):
+    """A view that lists the project's uploads and who uses each (KnowledgeView, environments.FilesView)."""
+
+    def uploads(self) -> Iterable[tuple[RemoteFile, tuple[tuple[str, str, str], ...]]]: ...
+
+
 class FilesClient:
     """The project's uploads under the graph's `file` kind: a create or update uploads (reusing identical
     bytes), a delete removes an upload nothing uses. Objects carry their users, so planning frees only uploads
     no live object of another environment (or of a spec this run leaves alone) still uses."""
 
     def __init__(
-        self, sdk: Any, project: str, environment: str, uploader: Uploader, *, owned: bool = True
+        self, sdk: OpenAI, project: str, environment: str, uploader: Uploader, *, owned: bool = True
     ) -> None:
         self.sdk = sdk
         self.project = project
@@ -843,7 +854,9 @@ class FilesClient:
                 found.append(LiveObject(str(item["id"]), _int(item.get("created_at")), item))
         return found
 
-    def objects_in(self, view: Any, objects: Sequence[LiveObject] = ()) -> tuple[LiveObject, ...]:
+    def objects_in(
+        self, view: UploadsView | None, objects: Sequence[LiveObject] = ()
+    ) -> tuple[LiveObject, ...]:
         """The project's uploads in a knowledge view (or a FilesView), each with who uses it."""
         if view is None:
             return ()
@@ -954,168 +967,6 @@ def file_object(
         "users": [list(u) for u in users],
     }
     return LiveObject(remote.id, remote.created_at, raw, owner, Digests(stamp, stamp))
-
-
-def plan_files(desired: Mapping[str, DesiredItem], found: Any, context: Any, *, collect: bool = True) -> Plan:
-    """The `file` kind's plan: a wanted (path, hash) already uploaded is in sync (however many use it), new bytes
-    of a known path are an update (a new upload), and an upload no live object keeps using after this plan is
-    deleted, without --prune (uploads are what specs name, never resources of their own). Pure.
-
-    collect=False (agents targets): uploads are only ever added (new bytes are a create) and never deleted, as
-    the same /files may hold the Assistants protocol's vector-store files on a server that speaks both."""
-    objects = [o for o in found if o.raw.get("path")]
-    fingerprint = found.fingerprint if hasattr(found, "fingerprint") else (lambda o: digest(dict(o.raw)))
-    versions: dict[tuple[str, str], list[LiveObject]] = {}
-    for obj in objects:
-        versions.setdefault((obj.raw["path"], obj.raw.get("sha16") or ""), []).append(obj)
-    wanted = {(item.essence["path"], item.essence["sha256"]) for item in desired.values()}
-    kept: set[str] = set()
-    changes: list[Change] = []
-    for name in sorted(desired):
-        if context.only is not None and name not in context.only:
-            continue
-        want = desired[name]
-        existing = versions.get((name, want.essence["sha256"]))
-        if existing:
-            kept.add(existing[0].id)
-            changes.append(
-                Change(
-                    FILE_KIND,
-                    name,
-                    Action.NOOP,
-                    Reason.IN_SYNC,
-                    id=existing[0].id,
-                    fingerprint=fingerprint(existing[0]),
-                    essence=want.essence,
-                    metadata=want.metadata,
-                )
-            )
-            continue
-        before = (
-            [
-                o
-                for o in objects
-                if o.raw["path"] == name and o.owner and o.owner.environment == context.environment
-            ]
-            if collect
-            else []
-        )
-        if before:
-            old = before[-1]
-            have = {"sha256": old.raw.get("sha16"), "bytes": old.raw.get("bytes")}
-            fields = tuple(
-                FieldChange(key, have[key], want.essence[key])
-                for key in ("sha256", "bytes")
-                if have[key] != want.essence[key]
-            )
-            changes.append(
-                Change(
-                    FILE_KIND,
-                    name,
-                    Action.UPDATE,
-                    Reason.SPEC_CHANGED,
-                    id=old.id,
-                    fields=fields,
-                    essence=want.essence,
-                    metadata=want.metadata,
-                    changed_keys=("sha256",),
-                    fingerprint=fingerprint(old),
-                )
-            )
-            continue
-        changes.append(
-            Change(
-                FILE_KIND,
-                name,
-                Action.CREATE,
-                Reason.NEW,
-                fields=tuple(FieldChange(k, None, v) for k, v in sorted(want.essence.items())),
-                essence=want.essence,
-                metadata=want.metadata,
-                changed_keys=tuple(sorted(want.essence)),
-            )
-        )
-    for obj in objects:
-        name = obj.raw["path"]
-        if obj.id in kept or (context.only is not None and name not in context.only):
-            continue
-        if collect and _frees(obj, (name, obj.raw.get("sha16") or "") in wanted, context):
-            changes.append(
-                Change(FILE_KIND, name, Action.DELETE, Reason.UNUSED, id=obj.id, fingerprint=fingerprint(obj))
-            )
-    changes.sort(key=lambda c: (c.name, c.action is Action.DELETE, c.id or ""))
-    return Plan(context.project, context.environment, context.target, context.backend, tuple(changes))
-
-
-def _frees(obj: LiveObject, twin: bool, context: Any) -> bool:
-    """Whether no live object keeps using this upload once the plan is applied: each user is one this plan
-    changes to what its spec wants (which names other bytes), or an orphan that --prune deletes."""
-    users = [tuple(u) for u in obj.raw.get("users") or ()]
-    if twin:  # a second copy of bytes a spec wants: free only when nothing is attached to it
-        return not users
-    for environment, kind, spec in users:
-        if environment != context.environment or kind not in context.planned:
-            return False  # another environment's, or a kind this plan does not plan (a template)
-        planned = context.planned.get(kind, frozenset())
-        selected = context.only is None or spec in context.only
-        if spec in planned and selected:  # changed to what its spec wants
-            continue
-        if kind == VECTOR_STORE_KIND and spec in context.planned.get("assistant", ()) and selected:
-            continue  # the store of a spec without knowledge files any more: deleted by this plan
-        if spec not in planned and context.prune and selected:  # an orphan --prune deletes
-            continue
-        return False
-    return True
-
-
-def plan_stores(desired: Mapping[str, DesiredItem], found: Any, context: Any) -> Plan:
-    """The generic plan of owned objects (ownership, drift, duplicates), and one rule more: the store of a spec
-    that no longer has knowledge files is deleted without --prune (its spec is there: it is no orphan)."""
-    from orchestrator.engine.sync import live_items
-
-    view = getattr(found, "view", None)
-    mapping = VectorStoresMapping(context.backend, view)
-    used = view.referenced if isinstance(view, KnowledgeView) else frozenset()
-    # a store an assistant uses ranks first among stores claiming one spec (kept; the others are duplicates)
-    live = [replace(item, created_at=-1) if item.id in used else item for item in live_items(found, mapping)]
-    common = dict(
-        project=context.project,
-        environment=context.environment,
-        target=context.target,
-        backend=context.backend,
-        kind=VECTOR_STORE_KIND,
-        only=context.only,
-    )
-    result = plan(desired, live, prune=context.prune, **common)
-    if context.prune:
-        return result
-    assistants = context.planned.get("assistant", frozenset())
-    unused = [
-        c
-        for c in plan(desired, live, prune=True, **common).changes
-        if c.action is Action.DELETE and c.reason is Reason.ORPHAN and c.name in assistants
-    ]
-    if not unused:
-        return result
-    names = {c.name for c in unused}
-    return replace(
-        result,
-        changes=tuple(
-            sorted(
-                (*result.changes, *(replace(c, reason=Reason.UNUSED) for c in unused)), key=lambda c: c.name
-            )
-        ),
-        warnings=tuple(
-            w
-            for w in result.warnings
-            if not any(w.startswith(f"orphan: {VECTOR_STORE_KIND} `{n}`") for n in names)
-        ),
-    )
-
-
-def plan_kept_files(desired: Mapping[str, DesiredItem], found: Any, context: Any) -> Plan:
-    """plan_files for agents targets: uploads added, never deleted."""
-    return plan_files(desired, found, context, collect=False)
 
 
 def knowledge_kinds(sync: KnowledgeSync) -> tuple[Kind, ...]:

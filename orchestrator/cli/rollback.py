@@ -59,7 +59,8 @@ def rollback(
     from orchestrator.app.rollback import plan_steps, rollback_plan
     from orchestrator.app.state import describe
     from orchestrator.cli.apply import confirm_and_apply
-    from orchestrator.engine.revisions import Snapshots, require_repository
+    from orchestrator.engine.git import require_repository
+    from orchestrator.engine.revisions import Snapshots
 
     try:
         selection = load_selection(resolve_root(directory), environment, target, reporter=TERMINAL)

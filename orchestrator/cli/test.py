@@ -526,7 +526,8 @@ def baseline_state(state: Any, rev: str) -> Iterator[Baseline]:
     environment and target; its temporary tree is removed on exit."""
     from orchestrator.app.project import use_project_redactor
     from orchestrator.app.state import build_revision, describe
-    from orchestrator.engine.revisions import Snapshots, describe_commits, require_repository, resolve_commit
+    from orchestrator.engine.git import describe_commits, require_repository, resolve_commit
+    from orchestrator.engine.revisions import Snapshots
 
     repo = require_repository(state.project.root, "--baseline")
     commit = resolve_commit(repo, rev)

@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from orchestrator.engine.graph import Graph, walk
-from orchestrator.engine.live import Client, LiveObject, Mapping_
+from orchestrator.engine.live import Client, LiveObject, Mapping_, UsingClient, VersionedMapping
 from orchestrator.engine.ownership import Owner, new_claim, parse_digests, with_claim
 from orchestrator.engine.planning import Action, Change, Duplicate, Plan, Reason, group_claims, references
 from orchestrator.events import EventBus
@@ -141,9 +141,8 @@ class Applier:
         outcomes = list(outcomes)
         failed = {o.change.id for o in outcomes if not o.ok}
         pruned = {c.id for c in plan.changes if c.action is Action.DELETE and c.reason is Reason.DUPLICATE}
-        if not any(o.ok and o.change.action is Action.CREATE for o in outcomes) or not getattr(
-            self.mapping, "claims_once", True
-        ):
+        versions = isinstance(self.mapping, VersionedMapping) and not self.mapping.claims_once
+        if not any(o.ok and o.change.action is Action.CREATE for o in outcomes) or versions:
             # nothing new: the duplicates the plan saw are left unless pruned (and the delete worked)
             left = tuple(d for d in plan.duplicates if d.id not in pruned or d.id in failed)
             return outcomes, Verification(remaining=left)
@@ -159,7 +158,7 @@ class Applier:
             try:
                 groups, used = keep_in_use_first(
                     group_claims(self.client.list_all(), plan.project, plan.environment),
-                    getattr(self.client, "in_use", None),
+                    self.client.in_use if isinstance(self.client, UsingClient) else None,
                 )
             except Exception as exc:
                 error = f"could not read live state again to check for duplicates: {describe_error(exc)}"

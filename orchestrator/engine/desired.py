@@ -15,7 +15,13 @@ from types import MappingProxyType
 from typing import Any
 
 from orchestrator.diagnostics import UNDEPLOYED, Diagnostic, Diagnostics, Severity, error, warning
-from orchestrator.engine.knowledge_files import LocalFile, describe_local_file
+from orchestrator.engine.knowledge_files import (
+    MAX_ENVIRONMENT_FILES,
+    EnvironmentFile,
+    LocalFile,
+    describe_local_file,
+)
+from orchestrator.engine.migration import WORKSPACE, files_to_workspace, map_to_agents
 from orchestrator.kind_registry import spec_kinds
 from orchestrator.spec.capabilities import AGENT_SETTINGS, spend_limit_cents, without_ignored
 from orchestrator.spec.confinement import (
@@ -30,7 +36,6 @@ from orchestrator.spec.loading import Document, LoadError, load_yaml_file, locat
 from orchestrator.spec.project import Environment, Project, Target
 from orchestrator.spec.rendering import MAX_TEMPLATE_BYTES, Renderer, RenderError
 from orchestrator.spec.validation import (
-    MAX_INSTRUCTIONS,
     check_instructions_length,
     check_schema,
     check_spec_fields,
@@ -69,7 +74,6 @@ FILE_SEARCH_TYPES = frozenset(
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_KNOWLEDGE_FILES = 500
 MAX_CODE_FILES = 20
-MAX_ENVIRONMENT_FILES = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,15 +128,6 @@ class DesiredSpec:
     workspace_files: tuple[EnvironmentFile, ...] = ()
     # `session.spend_limit_usd` in whole cents: a setting of the sessions run and chat open, never of the agent
     spend_limit_cents: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EnvironmentFile:
-    """One file of an environment template: a project file (uploaded by content hash) or inline text."""
-
-    to: str  # absolute path under /workspace
-    local: LocalFile | None = None
-    inline: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,30 +220,6 @@ FILE_KIND = "file"
 DERIVED_KINDS = frozenset({VECTOR_STORE_KIND, FILE_KIND})  # nodes the graph derives from specs: no spec files
 TEST_KIND = "test"  # orchestrator.spec.test_kind: checked with the specs, never deployed
 ENVIRONMENT_REFERENCE_KEY = "orchestrator.environment"  # an agent's metadata names its environment spec
-WORKSPACE = "/workspace"
-KNOWLEDGE_FOLDER = f"{WORKSPACE}/knowledge/"  # an assistant's knowledge files, on an agents target
-DATA_FOLDER = f"{WORKSPACE}/data/"  # an assistant's code files, on an agents target
-MAX_METADATA_KEYS = 16
-# the one line the agents mapping appends to the instructions of a spec whose files are in its environment
-WORKSPACE_LINE = {
-    (True, True): f"Reference files are in {KNOWLEDGE_FOLDER} and data files in {DATA_FOLDER}; "
-    "read them with shell commands.",
-    (True, False): f"Reference files are in {KNOWLEDGE_FOLDER}; read them with shell commands.",
-    (False, True): f"Data files are in {DATA_FOLDER}; read them with shell commands.",
-}
-
-
-def with_workspace_line(instructions: str, files: tuple[EnvironmentFile, ...]) -> str:
-    """The instructions plus the one line saying where the spec's knowledge and data files are, if it has any."""
-    if not files:
-        return instructions
-    line = WORKSPACE_LINE[
-        (
-            any(f.to.startswith(KNOWLEDGE_FOLDER) for f in files),
-            any(f.to.startswith(DATA_FOLDER) for f in files),
-        )
-    ]
-    return f"{instructions.rstrip()}\n\n{line}" if instructions.strip() else line
 
 
 @dataclass(frozen=True, slots=True)
@@ -717,122 +688,26 @@ class Builder:
         environments: Mapping[str, DesiredEnvironment],
         diagnostics: Diagnostics,
     ) -> tuple[dict[str, DesiredSpec], dict[str, DesiredEnvironment]]:
-        """An assistant spec on an agents target: its knowledge and code files (and code_interpreter) get an
-        owned environment template of its own, and its description goes into metadata when the project says so.
-
-        The template is named after the spec: spec names are unique across kinds in an environment, so no
-        `kind: environment` spec deployed here can have that name, and its ownership stamp is of its own kind.
-        """
-        from dataclasses import replace
-
-        result: dict[str, DesiredSpec] = {}
+        """The assistant specs as agents (orchestrator.engine.migration), and the environment templates made
+        for the ones whose knowledge and code files (or code_interpreter) need one of their own."""
+        result, templates = map_to_agents(specs, self.project, self.target, diagnostics)
         found = dict(environments)
-        for name, spec in specs.items():
-            metadata = dict(spec.metadata)
-            if spec.description is not None and self.project.agents.description_to_metadata:
-                if "description" in metadata:
-                    diagnostics.add(
-                        error(
-                            spec.file,
-                            "metadata key `description` is set, and `agents: "
-                            "{description_to_metadata: true}` puts the spec's `description` there too",
-                            line=spec.name_line,
-                            column=spec.name_column,
-                            pointer="/metadata/description",
-                            hint="remove one of them",
-                        )
-                    )
-                    continue
-                metadata["description"] = spec.description
-            wanted = spec.environment
-            runs_code = any(t.get("type") == "code_interpreter" for t in spec.tools)
-            if wanted is not None and spec.workspace_files:
-                line, column = spec.environment_position or (spec.name_line, spec.name_column)
-                diagnostics.add(
-                    error(
-                        spec.file,
-                        f"`environment: {wanted}` and knowledge or code files: on target "
-                        f"`{self.target.name}` the files would need an environment of their own",
-                        line=line,
-                        column=column,
-                        pointer="/environment",
-                        hint=f"merge the files into environment `{wanted}` (its `files`, to "
-                        f"{KNOWLEDGE_FOLDER} and {DATA_FOLDER}) and remove `knowledge` and "
-                        "`code_files` here, or remove `environment`",
-                    )
-                )
-                continue
-            if len(with_workspace_line(spec.instructions, spec.workspace_files)) > MAX_INSTRUCTIONS:
-                diagnostics.add(
-                    error(
-                        spec.file,
-                        f"rendered instructions and the line saying where the files are "
-                        f"exceed {MAX_INSTRUCTIONS:,} characters on target `{self.target.name}`",
-                        line=spec.name_line,
-                        column=spec.name_column,
-                        pointer="/instructions",
-                    )
-                )
-                continue
-            if wanted is None and (spec.workspace_files or runs_code):
-                found[name] = DesiredEnvironment(
-                    name=name,
-                    file=spec.file,
-                    path=spec.path,
-                    files=spec.workspace_files,
-                    dependencies=frozenset(
-                        {
-                            spec.path.resolve(),
-                            *(f.local.absolute for f in spec.workspace_files if f.local is not None),
-                        }
-                    ),
-                    name_line=spec.name_line,
-                    name_column=spec.name_column,
-                    origin=name,
-                )
-                wanted = name
-            searches = [i for i, t in enumerate(spec.tools) if t.get("type") == "file_search"]
-            if searches and wanted is None:
-                diagnostics.add(
-                    warning(
-                        spec.file,
-                        f"the `file_search` tool is not deployed to target "
-                        f"`{self.target.name}` (backend: agents): an agent searches files in its "
-                        "environment with commands, and this spec has no knowledge files",
-                        line=spec.name_line,
-                        column=spec.name_column,
-                        pointer=f"/tools/{searches[0]}",
-                        hint="add `knowledge.files`, or remove the tool to silence this warning",
-                        code=UNDEPLOYED,
-                    )
-                )
-            uses_vault = any(t.get("type") == "mcp" and "credential" in t for t in spec.tools)
-            reserved = (
-                2 + (wanted is not None) + uses_vault
-            )  # ownership keys, the environment and vault references
-            if len(metadata) + reserved > MAX_METADATA_KEYS:
-                diagnostics.add(
-                    error(
-                        spec.file,
-                        f"{len(metadata) + reserved} metadata keys on target "
-                        f"`{self.target.name}`; the API allows {MAX_METADATA_KEYS}",
-                        line=spec.name_line,
-                        column=spec.name_column,
-                        pointer="/metadata",
-                        hint=f"the tool writes {reserved} keys (ownership"
-                        + (", the environment reference" if wanted else "")
-                        + (", the vault reference" if uses_vault else "")
-                        + ")"
-                        + (
-                            " and the description"
-                            if "description" in metadata and "description" not in spec.metadata
-                            else ""
-                        )
-                        + "; remove user keys",
-                    )
-                )
-                continue
-            result[name] = replace(spec, environment=wanted, metadata=MappingProxyType(metadata))
+        for name, spec in templates.items():
+            found[name] = DesiredEnvironment(
+                name=name,
+                file=spec.file,
+                path=spec.path,
+                files=spec.workspace_files,
+                dependencies=frozenset(
+                    {
+                        spec.path.resolve(),
+                        *(f.local.absolute for f in spec.workspace_files if f.local is not None),
+                    }
+                ),
+                name_line=spec.name_line,
+                name_column=spec.name_column,
+                origin=name,
+            )
         return result, found
 
     def _resolve_credentials(
@@ -1116,7 +991,7 @@ class Builder:
             self._files(doc, "/code_files", code_globs, found, limit=MAX_CODE_FILES, placed=code_placed)
         )
         workspace_files = (
-            _workspace_files(doc, knowledge_files, placed, code_files, code_placed, found) if agents else ()
+            files_to_workspace(doc, knowledge_files, placed, code_files, code_placed, found) if agents else ()
         )
         if len(code_files) + len(code_file_ids) > MAX_CODE_FILES:
             found.append(
@@ -1568,45 +1443,6 @@ def _below_fixed_folder(folder: Path, pattern: str, match: Path) -> str:
         return match.relative_to(Path(os.path.normpath(folder.joinpath(*fixed)))).as_posix()
     except ValueError:
         return match.name
-
-
-def _workspace_files(
-    doc: Document,
-    knowledge: tuple[LocalFile, ...],
-    knowledge_placed: Mapping[str, str],
-    code: tuple[LocalFile, ...],
-    code_placed: Mapping[str, str],
-    found: list[Diagnostic],
-) -> tuple[EnvironmentFile, ...]:
-    """Knowledge files under /workspace/knowledge/ and code files under /workspace/data/ (agents targets)."""
-    files: dict[str, EnvironmentFile] = {}
-    for pointer, folder, locals_, placed in (
-        ("/knowledge/files", KNOWLEDGE_FOLDER, knowledge, knowledge_placed),
-        ("/code_files", DATA_FOLDER, code, code_placed),
-    ):
-        for local in locals_:
-            to = folder + placed.get(local.path, PurePosixPath(local.path).name)
-            if to in files:
-                found.append(
-                    doc.error_at(
-                        pointer,
-                        f"`{files[to].local.path if files[to].local else to}` and "
-                        f"`{local.path}` both go to `{to}` in the agent's environment",
-                        hint="match them with one pattern of their common folder (e.g. "
-                        "`folder/**/*.md`), which keeps their subfolders",
-                    )
-                )
-                continue
-            files[to] = EnvironmentFile(to, local=local)
-    if len(files) > MAX_ENVIRONMENT_FILES:
-        found.append(
-            doc.error_at(
-                "/knowledge" if knowledge else "/code_files",
-                f"{len(files)} knowledge and code files in all; on an agents target they go into "
-                f"an environment template, which holds at most {MAX_ENVIRONMENT_FILES}",
-            )
-        )
-    return tuple(files[k] for k in sorted(files))
 
 
 def _position(doc: Document, pointer: str) -> tuple[int | None, int | None] | None:

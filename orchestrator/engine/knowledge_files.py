@@ -1,4 +1,5 @@
-"""Local knowledge files, identified by project-relative path and SHA-256 of their bytes."""
+"""Local files a spec uploads (knowledge, code and environment files), identified by project-relative
+path and SHA-256 of their bytes; the files of an environment template (EnvironmentFile)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+MAX_ENVIRONMENT_FILES = 100  # files in one environment template (the API's limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +38,12 @@ def describe_local_file(path: Path, root: Path) -> LocalFile:
         sha256=_digest(path, stat.st_size, stat.st_mtime_ns),
         size=stat.st_size,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentFile:
+    """One file of an environment template: a project file (uploaded by content hash) or inline text."""
+
+    to: str  # absolute path under /workspace
+    local: LocalFile | None = None
+    inline: str | None = None

@@ -6,16 +6,22 @@ The CLI (the composition root) picks one with `orchestrator.backends.mapping_for
 
 A backend has two halves. Its Mapping is pure (no SDK, no I/O): it turns a DesiredSpec into a
 canonical *essence* and a live object back into one, and builds wire payloads. Its Client talks
-to the API through the openai SDK. Planning and the views only ever see essences.
+to the API through the openai SDK. Planning and the views only ever see essences. Optional capabilities
+(a client's `in_use`, a mapping's `uses`, `plan_notes`, `claims_once`) are protocols of their own, checked
+with isinstance. The live state a plan is made from (LiveState) and what a kind's own planner is given
+(KindPlanning) are values of this seam too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Protocol, runtime_checkable
 
-from orchestrator.engine.ownership import Digests, Owner, parse_claim, parse_digests, parse_owner
+from orchestrator.engine.desired import DesiredState
+from orchestrator.engine.ownership import Digests, Owner, digest, parse_claim, parse_digests, parse_owner
+from orchestrator.engine.planning import DesiredItem, Plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +53,9 @@ class Mapping_(Protocol):
     object_kind: str  # "assistant" | "agent"
     write_only: frozenset[str]
 
-    def desired_essence(self, spec: Any) -> dict[str, Any]: ...
+    def desired_essence(self, spec: Any) -> dict[str, Any]: ...  # spec: the kind's own desired value type
 
-    def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]: ...
+    def live_essence(self, raw: Mapping[str, Any], view: ResourceView | None = None) -> dict[str, Any]: ...
 
     def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool: ...
 
@@ -63,7 +69,16 @@ class Mapping_(Protocol):
 class ResourceView(Protocol):
     """Sub-resources read beside the objects (knowledge files and vector stores on the assistants backend)."""
 
-    def fingerprint_part(self, owner: Owner | None) -> Any: ...
+    def fingerprint_part(self, owner: Owner | None) -> object: ...  # JSON-able, or None: nothing to add
+
+
+@runtime_checkable
+class ReferencingView(ResourceView, Protocol):
+    """A view that knows which of its kind's objects a live object of the target's kind points at (the
+    stores live assistants use): planning keeps those among duplicates."""
+
+    @property
+    def referenced(self) -> frozenset[str]: ...
 
 
 class Client(Protocol):
@@ -82,6 +97,33 @@ class KindClient(Client, Protocol):
     def read_view(self, objects: Sequence[LiveObject], wanted: bool) -> ResourceView | None: ...
 
 
+# -- optional capabilities: a mapping or client that has one says so by its methods (checked with isinstance)
+
+
+@runtime_checkable
+class UsingClient(Protocol):
+    """A client whose objects other live objects point at: apply's duplicate check never removes those (a
+    vector store an assistant uses)."""
+
+    def in_use(self) -> set[str]: ...
+
+
+@runtime_checkable
+class NotingMapping(Protocol):
+    """A mapping that says how a spec's fields map onto its kind (plan lines under the change)."""
+
+    def plan_notes(self, spec: Any) -> tuple[str, ...]: ...
+
+
+@runtime_checkable
+class VersionedMapping(Protocol):
+    """A mapping whose objects are versions of one name (uploads), never duplicates of each other when
+    claims_once is False: apply's duplicate check skips the kind."""
+
+    claims_once: bool
+
+
+@runtime_checkable
 class ReferringMapping(Protocol):
     """A mapping whose essences name other resources of the graph (an assistant its vector store and code
     files, a vector store its files): planning turns them into the change's `uses`, apply orders by them."""
@@ -89,8 +131,12 @@ class ReferringMapping(Protocol):
     def uses(self, essence: Mapping[str, Any]) -> list[tuple[str, str]]: ...
 
 
-# a kind that plans itself: (desired state, live state of the kind, options) -> Plan (engine.sync.KindPlanning)
-Planner = Callable[..., Any]
+class Planner(Protocol):
+    """A kind that plans itself: (its desired items, its live state, what else the run plans) -> its Plan."""
+
+    def __call__(
+        self, desired: Mapping[str, DesiredItem], found: LiveState, context: KindPlanning
+    ) -> Plan: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +161,47 @@ class Kind:
     written_after: frozenset[str] = (
         frozenset()
     )  # essence keys written after the object (a vault's credentials)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveState:
+    """Every live object of the backend's kind, plus knowledge files and stores when they matter."""
+
+    objects: tuple[LiveObject, ...]
+    view: ResourceView | None = None
+    kinds: Mapping[str, LiveState] = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # the graph's other kinds
+
+    def __iter__(self) -> Iterator[LiveObject]:
+        return iter(self.objects)
+
+    def __len__(self) -> int:
+        return len(self.objects)
+
+    def fingerprint(self, obj: LiveObject) -> str:
+        return fingerprint(obj, self.view)
+
+
+def fingerprint(obj: LiveObject, view: ResourceView | None = None) -> str:
+    """Digest of the live object as planned (and of its knowledge store): saved plans check it."""
+    knowledge = view.fingerprint_part(obj.owner) if view is not None else None
+    if knowledge is None:
+        return digest(dict(obj.raw))
+    return digest({"object": dict(obj.raw), "knowledge": knowledge})
+
+
+@dataclass(frozen=True, slots=True)
+class KindPlanning:
+    """What a kind's own planner (Kind.planner) is given beside its desired items and live state."""
+
+    state: DesiredState
+    project: str
+    environment: str
+    target: str
+    backend: str
+    prune: bool
+    only: frozenset[str] | None
+    mapping: Mapping_  # the kind's own (Kind.mapping)
+    # every spec name of the run's other kinds that a live object of this kind may serve (kind -> names)
+    planned: Mapping[str, frozenset[str]] = field(default_factory=dict)

@@ -18,13 +18,13 @@ import os
 import posixpath
 import re
 import subprocess
-import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestrator.diagnostics import Diagnostic, error
+from orchestrator.engine.git import GitError, TreeIndex, read_blobs, safe_path
 from orchestrator.spec.confinement import glob_regex
 from orchestrator.spec.loading import MAX_YAML_BYTES
 from orchestrator.spec.project import PROJECT_FILE, load_project
@@ -102,8 +102,6 @@ class TreeWriter:
     texts: dict[str, bytes] = field(default_factory=dict)  # blob -> bytes, of YAML files kept to be read
 
     def run(self, *args: str, input: bytes | None = None) -> bytes:
-        from orchestrator.engine.revisions import GitError
-
         done = subprocess.run(
             [self.git, "--literal-pathspecs", "-C", str(self.cwd), *args],
             input=input,
@@ -262,7 +260,7 @@ class TreeWriter:
             meta, _, name = raw.partition(b"\t")
             mode, kind, sha, size = meta.decode().split()
             path = os.fsdecode(name)
-            if _safe(path):
+            if safe_path(path):
                 found.append(Entry(mode, kind, sha, int(size) if size.isdigit() else None, path))
         return found
 
@@ -273,7 +271,7 @@ class TreeWriter:
         self._fetch([entry.sha])
         link = (self.blobs / entry.sha).read_bytes().decode("utf-8", "surrogateescape")
         landing = posixpath.normpath(posixpath.join(posixpath.dirname(entry.path), link))
-        if posixpath.isabs(link) or not _safe(landing):
+        if posixpath.isabs(link) or not safe_path(landing):
             return None
         target = self.root / entry.path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -415,136 +413,6 @@ class TreeWriter:
         self.written += len(missing)
 
 
-class TreeIndex:
-    """The folders of one tree, each read once when asked for (one `git cat-file --batch` for all of them):
-    whether a path a spec names exists, without listing the rest of the tree."""
-
-    def __init__(self, git: str, cwd: Path, env: dict[str, str], tree: str) -> None:
-        self.tree = tree
-        self._folders: dict[str, dict[str, str] | None] = {}
-        self._args = ([git, "-C", str(cwd), "cat-file", "--batch"], env)
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def close(self) -> None:
-        if self._process is not None:
-            assert self._process.stdin is not None and self._process.stdout is not None
-            self._process.stdin.close()
-            self._process.stdout.close()
-            self._process.wait()
-            self._process = None
-
-    def folder(self, path: str) -> dict[str, str] | None:
-        """name -> mode of the entries of folder path ("" the top); None when it is no folder."""
-        if path not in self._folders:
-            self._folders[path] = self._read(path)
-        return self._folders[path]
-
-    def _read(self, path: str) -> dict[str, str] | None:
-        if "\n" in path:
-            return None
-        if self._process is None:
-            command, env = self._args
-            self._process = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
-            )
-        assert self._process.stdin is not None and self._process.stdout is not None
-        self._process.stdin.write(
-            f"{self.tree}:{path}\n".encode("utf-8", "surrogateescape") if path else f"{self.tree}\n".encode()
-        )
-        self._process.stdin.flush()
-        header = self._process.stdout.readline().split()
-        if len(header) != 3:
-            return None
-        size = int(header[2])
-        data = self._process.stdout.read(size)
-        self._process.stdout.read(1)
-        if header[1] != b"tree":
-            return None
-        width = len(header[0]) // 2  # bytes of an object id: 20 (sha1) or 32 (sha256)
-        entries: dict[str, str] = {}
-        at = 0
-        while at < len(data):
-            space = data.index(b" ", at)
-            nul = data.index(b"\0", space)
-            entries[os.fsdecode(data[space + 1 : nul])] = data[at:space].decode()
-            at = nul + 1 + width
-        return entries
-
-    def find(self, path: str) -> tuple[str, str] | None:
-        """("tree" | "blob" | "link" | "commit", the path found): the path itself, or the link on its way; None
-        when it does not exist."""
-        parts = path.split("/") if path else []
-        folder = ""
-        for index, part in enumerate(parts):
-            entries = self.folder(folder)
-            mode = entries.get(part) if entries is not None else None
-            here = f"{folder}/{part}" if folder else part
-            if mode is None:
-                return None
-            if mode == "120000":
-                return "link", here
-            if mode == "160000":
-                return "commit", here
-            if not mode.startswith("4"):
-                return ("blob", here) if index == len(parts) - 1 else None
-            folder = here
-        return "tree", folder
-
-
-def read_blobs(
-    git: str,
-    cwd: Path,
-    env: dict[str, str],
-    shas: Sequence[str],
-    place: Callable[[str], Path],
-    keep: AbstractSet[str],
-    kept: dict[str, bytes],
-) -> None:
-    from orchestrator.engine.revisions import GitError
-
-    process = subprocess.Popen(
-        [git, "-C", str(cwd), "cat-file", "--batch"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    assert process.stdin is not None and process.stdout is not None
-
-    def feed() -> None:
-        try:
-            process.stdin.write("".join(s + "\n" for s in shas).encode())  # type: ignore[union-attr]
-            process.stdin.close()  # type: ignore[union-attr]
-        except OSError:
-            pass
-
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
-    try:
-        for sha in shas:
-            header = process.stdout.readline().split()
-            if len(header) != 3 or header[1] != b"blob":
-                raise GitError(f"git cat-file could not read blob {sha}")
-            left = int(header[2])
-            blocks = []
-            with open(place(sha), "wb") as out:
-                while left:
-                    block = process.stdout.read(min(left, 1 << 20))
-                    if not block:
-                        raise GitError(f"git cat-file ended in the middle of blob {sha}")
-                    out.write(block)
-                    left -= len(block)
-                    if sha in keep:
-                        blocks.append(block)
-            if sha in keep:
-                kept[sha] = b"".join(blocks)
-            process.stdout.read(1)  # the newline after each blob
-    finally:
-        process.stdout.close()
-        writer.join()
-        process.wait()
-
-
 def _want(base: str, token: str) -> tuple[str, re.Pattern[str] | None] | None:
     """The folder or file a token names from base, and the glob matching below it (None: all of it)."""
     parts = [p for p in token.split("/") if p not in ("", ".")]
@@ -553,7 +421,7 @@ def _want(base: str, token: str) -> tuple[str, re.Pattern[str] | None] | None:
         fixed.append(parts.pop(0))
     prefix = posixpath.normpath(posixpath.join(base, *fixed)) if fixed else (base or ".")
     prefix = "" if prefix == "." else prefix
-    if prefix == ".." or prefix.startswith("../") or (prefix and not _safe(prefix)):
+    if prefix == ".." or prefix.startswith("../") or (prefix and not safe_path(prefix)):
         return None  # outside the project: the build refuses it
     if not parts:
         return prefix, None
@@ -584,9 +452,3 @@ def _below(path: str, folder: str) -> bool:
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), MAX_PATHS_PER_CALL):
         yield items[start : start + MAX_PATHS_PER_CALL]
-
-
-def _safe(path: str) -> bool:
-    """A relative path that stays inside its folder and never names a .git folder."""
-    parts = path.split("/")
-    return bool(path) and not path.startswith("/") and all(p not in ("", ".", "..", ".git") for p in parts)

@@ -12,9 +12,7 @@ refused by name, and a build from such a partial read gives no desired state.
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,19 +22,28 @@ from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error
 from orchestrator.engine.desired import DesiredSpec, DesiredState, discover_spec_files
+from orchestrator.engine.git import (
+    Commit,
+    Distance,
+    GitError,
+    Repository,
+    changed_files,
+    distance,
+    find_repository,
+    git_environment,
+    has_commit,
+    head_commit,
+    is_ancestor,
+    project_log,
+    resolve_commit,
+)
+from orchestrator.engine.live import LiveObject, Mapping_
 from orchestrator.engine.ownership import DIRTY_SUFFIX, REVISION_PATTERN, parse_revision, with_revision
 from orchestrator.engine.planning import Action, Plan
 from orchestrator.errors import OrchestratorError
 from orchestrator.spec.project import PROJECT_FILE, Project, Target, load_project, selection_diagnostics
 
-GIT_TIMEOUT_S = 300
-MAX_PATHSPECS = 1000  # paths per `git status` call, far below any command-line limit
 GLOB_CHARS = frozenset("*?[")
-COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
-
-
-class GitError(OrchestratorError):
-    """git refused or failed; the message says what was asked and what git answered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,82 +72,6 @@ class Revision:
 def live_revision(metadata: Mapping[str, Any] | None) -> Revision | None:
     """The revision a live object's ownership metadata records, if any."""
     return Revision.parse(parse_revision(metadata))
-
-
-@dataclass(frozen=True, slots=True)
-class Repository:
-    """The git work tree holding a project: `prefix` is the project folder relative to its top."""
-
-    top: Path
-    prefix: str  # "" at the top, else "a/b" (forward slashes)
-    root: Path  # the project folder
-    git: str
-
-    def run(
-        self, *args: str, input: bytes | None = None, ok: Sequence[int] = (0,), literal: bool = False
-    ) -> bytes:
-        """Run git in the project folder; GitError unless its exit code is in ok."""
-        command = [self.git, *(["--literal-pathspecs"] if literal else []), "-C", str(self.root), *args]
-        try:
-            done = subprocess.run(
-                command,
-                input=input,
-                capture_output=True,
-                env=git_environment(),
-                timeout=GIT_TIMEOUT_S,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise GitError(f"git {args[0]} failed: {exc}") from None
-        if done.returncode not in ok:
-            message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise GitError(f"git {args[0]} failed: {message[-1] if message else f'exit {done.returncode}'}")
-        return done.stdout
-
-    def in_project(self, repo_path: str) -> str | None:
-        """A path relative to the repository top, relative to the project folder (None outside it)."""
-        if not self.prefix:
-            return repo_path
-        return repo_path[len(self.prefix) + 1 :] if repo_path.startswith(self.prefix + "/") else None
-
-    def to_repo(self, project_path: str) -> str:
-        return f"{self.prefix}/{project_path}" if self.prefix else project_path
-
-
-def git_environment() -> dict[str, str]:
-    """git's environment: never a prompt, a pager or an optional lock (status must not write the index)."""
-    env = dict(os.environ)
-    env.update(GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", GIT_PAGER="cat", LC_ALL="C")
-    return env
-
-
-def find_repository(root: Path) -> Repository | None:
-    """The git work tree the project folder is in; None outside one, or when git is not installed."""
-    git = shutil.which("git")
-    if git is None:
-        return None
-    try:
-        done = subprocess.run(
-            [git, "-C", str(root), "rev-parse", "--show-toplevel", "--show-prefix"],
-            capture_output=True,
-            env=git_environment(),
-            timeout=GIT_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    lines = done.stdout.decode("utf-8", "surrogateescape").split("\n")
-    if done.returncode != 0 or len(lines) < 2 or not lines[0]:
-        return None
-    return Repository(Path(lines[0]), lines[1].strip("/"), root.resolve(), git)
-
-
-def require_repository(root: Path, why: str) -> Repository:
-    repo = find_repository(root)
-    if repo is None:
-        where = "git is not installed" if shutil.which("git") is None else f"{root} is not in a git work tree"
-        raise OrchestratorError(f"{why} needs a git repository, but {where}")
-    return repo
 
 
 # -- the working tree ----------------------------------------------------------------------------
@@ -188,25 +119,7 @@ def working_revisions(repo: Repository, specs: Mapping[str, DesiredSpec]) -> dic
     from HEAD (modified, staged, untracked or ignored). Empty before the first commit."""
     files = {name: spec_files(spec, repo.root) for name, spec in specs.items()}
     paths = sorted(set().union(*files.values())) if files else [PROJECT_FILE]
-    head: str | None = None
-    changed: set[str] = set()
-    for start in range(0, len(paths), MAX_PATHSPECS):
-        chunk = paths[start : start + MAX_PATHSPECS]
-        output = repo.run(
-            "status",
-            "--porcelain=v2",
-            "--branch",
-            "-z",
-            "--untracked-files=all",
-            "--ignored=matching",
-            "--no-renames",
-            "--",
-            *chunk,
-            literal=True,
-        )
-        found_head, found = _parse_status(output)
-        head = head or found_head
-        changed.update(found)
+    head, changed = changed_files(repo, paths)
     if head is None:
         return {}
     outside = {p for p in paths if p.startswith("/")}  # not in the project folder: git cannot vouch for it
@@ -215,22 +128,6 @@ def working_revisions(repo: Repository, specs: Mapping[str, DesiredSpec]) -> dic
         dirty = any(repo.to_repo(p) in changed or p in outside for p in names)
         result[name] = Revision(head, dirty)
     return result
-
-
-def _parse_status(output: bytes) -> tuple[str | None, set[str]]:
-    head: str | None = None
-    changed: set[str] = set()
-    for entry in output.split(b"\0"):
-        text = os.fsdecode(entry)
-        if text.startswith("# branch.oid "):
-            oid = text.removeprefix("# branch.oid ").strip()
-            head = oid if oid != "(initial)" else None
-        elif text[:2] in ("1 ", "2 ", "u "):
-            fields = {"1": 8, "2": 9, "u": 10}[text[0]]
-            changed.add(text.split(" ", fields)[-1])
-        elif text[:2] in ("? ", "! "):
-            changed.add(text[2:])
-    return head, changed
 
 
 def stamp_revisions(plan: Plan, revisions: Mapping[str, Revision]) -> Plan:
@@ -255,126 +152,6 @@ def working_tree_revisions(root: Path, specs: Mapping[str, DesiredSpec]) -> dict
         return working_revisions(repo, specs)
     except GitError:  # e.g. a repository git refuses to read (another owner): the revision is unknown
         return {}
-
-
-# -- commits ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Commit:
-    id: str
-    parents: tuple[str, ...]
-    author: str
-    email: str
-    date: str  # ISO 8601, the author's offset
-    subject: str
-    files: tuple[str, ...] = ()  # paths relative to the project folder that the commit touched
-
-
-LOG_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%s%x1f"
-
-
-def resolve_commit(repo: Repository, rev: str) -> str:
-    """The full commit id REV names (a commit, a tag, a branch, HEAD~2 ...)."""
-    if not rev or rev.startswith("-") or any(c in rev for c in "\0\n"):
-        raise OrchestratorError(f"`{rev}` is not a git revision")
-    if rev.startswith("^") or ".." in rev.partition(":")[0]:
-        raise OrchestratorError(
-            f"`{rev}` is a range of commits, not one commit; --rev takes one commit "
-            "(a commit id, tag, branch, HEAD~1 ...)"
-        )
-    try:
-        found = repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").decode()
-    except GitError:
-        raise OrchestratorError(f"unknown git revision `{rev}` in the repository at {repo.top}") from None
-    if not COMMIT_ID.fullmatch(found.strip()):  # what git answers must be one commit id, whatever rev was
-        raise OrchestratorError(
-            f"`{rev}` does not name one commit; --rev takes one commit (a commit id, tag, branch, HEAD~1 ...)"
-        )
-    return found.strip()
-
-
-def describe_commits(repo: Repository, commits: Iterable[str]) -> dict[str, Commit]:
-    wanted = list(dict.fromkeys(commits))
-    if not wanted:
-        return {}
-    output = repo.run("show", "--no-patch", "--no-walk=unsorted", f"--format={LOG_FORMAT}", *wanted)
-    found = {c.id: c for c in _parse_log(output, repo, with_files=False)}
-    return found
-
-
-def commit_with_files(repo: Repository, commit: str) -> Commit:
-    """One commit, with the files inside the project it touched against its first parent."""
-    output = repo.run(
-        "show",
-        "-z",
-        "--no-renames",
-        "--name-only",
-        "--first-parent",
-        "--diff-merges=first-parent",
-        f"--format={LOG_FORMAT}",
-        commit,
-        "--",
-        ".",
-    )
-    found = _parse_log(output, repo, with_files=True)
-    return (
-        found[0] if found else describe_commits(repo, [commit])[commit]
-    )  # it touched nothing of the project
-
-
-def project_log(repo: Repository, start: str) -> list[Commit]:
-    """The commits from start back that touched the project folder, newest first, with the files they touched."""
-    output = repo.run("log", "-z", "--no-renames", "--name-only", f"--format={LOG_FORMAT}", start, "--", ".")
-    return _parse_log(output, repo, with_files=True)
-
-
-def _parse_log(output: bytes, repo: Repository, *, with_files: bool) -> list[Commit]:
-    commits = []
-    for record in output.split(b"\x1e")[1:]:
-        head, _, rest = record.partition(b"\x1f\x00") if with_files else (record, b"", b"")
-        fields = head.decode("utf-8", "replace").rstrip("\n").split("\x1f")
-        files: list[str] = []
-        for raw in rest.split(b"\x00"):
-            path = os.fsdecode(raw).lstrip("\n")
-            inside = repo.in_project(path) if path else None
-            if inside:
-                files.append(inside)
-        commits.append(
-            Commit(
-                fields[0], tuple(fields[1].split()), fields[2], fields[3], fields[4], fields[5], tuple(files)
-            )
-        )
-    return commits
-
-
-def _exit_ok(repo: Repository, *args: str) -> bool:
-    try:
-        repo.run(*args)
-    except GitError:
-        return False
-    return True
-
-
-def is_ancestor(repo: Repository, older: str, newer: str) -> bool:
-    return older == newer or _exit_ok(repo, "merge-base", "--is-ancestor", older, newer)
-
-
-@dataclass(frozen=True, slots=True)
-class Distance:
-    ahead: int  # commits in the revision that HEAD lacks
-    behind: int  # commits in HEAD that the revision lacks
-
-
-def distance(repo: Repository, commit: str, head: str = "HEAD") -> Distance | None:
-    """How far commit is from head; None when the repository does not have the commit."""
-    if not _exit_ok(repo, "cat-file", "-e", f"{commit}^{{commit}}"):
-        return None
-    try:
-        counts = repo.run("rev-list", "--left-right", "--count", f"{commit}...{head}").split()
-    except GitError:
-        return None
-    return Distance(int(counts[0]), int(counts[1]))
 
 
 def describe_revision(revision: Revision | None, far: Distance | None, *, known: bool = True) -> str:
@@ -488,12 +265,6 @@ class Snapshots:
         self._problems[tree] = tuple(writer.problems)
         self.blobs_read += writer.written
         return writer.root
-
-
-def _safe(path: str) -> bool:
-    """A relative path that stays inside its folder and never names a .git folder."""
-    parts = path.split("/")
-    return bool(path) and not path.startswith("/") and all(p not in ("", ".", "..", ".git") for p in parts)
 
 
 # -- desired state at a commit --------------------------------------------------------------------
@@ -642,8 +413,10 @@ class History:
     environment: str
     target: Target
     today: date
-    mapping: Any  # the backend mapping: the payload digest follows the target's backend
-    kinds: Mapping[str, Any] = field(default_factory=dict)  # the mappings of REVISIONED_KINDS on that backend
+    mapping: Mapping_  # the backend mapping: the payload digest follows the target's backend
+    kinds: Mapping[str, Mapping_] = field(
+        default_factory=dict
+    )  # the mappings of REVISIONED_KINDS on that backend
     found_kinds: dict[str, str] = field(default_factory=dict)  # spec name -> its kind, as the views found it
     _views: dict[tuple[str, str], SpecView] = field(default_factory=dict)
     _log: dict[str, list[Commit]] = field(default_factory=dict)
@@ -814,7 +587,7 @@ def live_entry(
 ) -> int | None:
     """The index of the entry whose content is live: the newest one the live commit contains. None when
     unknown, or when the live commit is not in head's history (applied from another branch)."""
-    if live is None or not _exit_ok(repo, "cat-file", "-e", f"{live.commit}^{{commit}}"):
+    if live is None or not has_commit(repo, live.commit):
         return None
     if not is_ancestor(repo, live.commit, head):
         return None
@@ -828,7 +601,7 @@ def live_entry(
 
 
 def describe_live_revisions(
-    state: DesiredState, plan: Plan, objects: Iterable[Any]
+    state: DesiredState, plan: Plan, objects: Iterable[LiveObject]
 ) -> tuple[dict[str, dict[str, Any]], bool]:
     """For each live object of the plan, by id: the revision it was applied from and how far it is from HEAD
     (`list -o json`'s `revision`); and whether the project is in a git work tree."""
@@ -836,7 +609,7 @@ def describe_live_revisions(
 
     by_id = {obj.id: obj for obj in objects}
     repo = find_repository(state.project.root)
-    head = _head(repo) if repo is not None else None
+    head = head_commit(repo) if repo is not None else None
     distances: dict[str, tuple[Distance | None, bool]] = {}
     working: dict[str, Revision] | None = None
     result: dict[str, dict[str, Any]] = {}
@@ -872,12 +645,3 @@ def describe_live_revisions(
             "summary": summary,
         }
     return result, repo is not None
-
-
-def _head(repo: Repository) -> str | None:
-    try:
-        return (
-            repo.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", ok=(0, 1)).decode().strip() or None
-        )
-    except GitError:
-        return None

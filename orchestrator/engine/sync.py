@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from types import MappingProxyType
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from orchestrator.engine.desired import DesiredState
-from orchestrator.engine.live import Kind, LiveObject, Mapping_, ResourceView
-from orchestrator.engine.ownership import Owner, digest, stamp
+from orchestrator.engine.live import (
+    Kind,
+    KindPlanning,
+    LiveObject,
+    LiveState,
+    Mapping_,
+    NotingMapping,
+    ReferringMapping,
+    ResourceView,
+    fingerprint,
+)
+from orchestrator.engine.ownership import Owner, stamp
 from orchestrator.engine.planning import (
     Action,
     Change,
@@ -29,11 +38,13 @@ def desired_items(
     state: DesiredState, mapping: Mapping_, adopt: Mapping[str, str] | None = None, kind: str | None = None
 ) -> dict[str, DesiredItem]:
     items: dict[str, DesiredItem] = {}
+    # the optional capabilities, checked once (an isinstance on a protocol costs more than a spec's item)
+    notes = mapping.plan_notes if isinstance(mapping, NotingMapping) else None
+    refer = mapping.uses if isinstance(mapping, ReferringMapping) else None
     for name, spec in (state.specs if kind is None else state.of_kind(kind)).items():
         essence = mapping.desired_essence(spec)
         digests = essence_digests(essence, mapping.write_only)
         owner = Owner(state.project.name, state.environment.name, name)
-        notes = getattr(mapping, "plan_notes", None)  # optional: how a spec's fields map onto this kind
         items[name] = DesiredItem(
             name,
             essence,
@@ -41,50 +52,14 @@ def desired_items(
             stamp(spec.metadata, owner, digests),
             adopt_id=(adopt or {}).get(name) or getattr(spec, "adopt_id", None),
             notes=notes(spec) if notes is not None else (),
-            uses=uses_of(mapping, essence),
+            uses=tuple(refer(essence)) if refer is not None else (),
         )
     return items
 
 
 def uses_of(mapping: Mapping_, essence: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     """The resources of the graph an essence names (ReferringMapping), none for a mapping that names none."""
-    refer = getattr(mapping, "uses", None)
-    return tuple(refer(essence)) if refer is not None else ()
-
-
-@dataclass(frozen=True, slots=True)
-class KindPlanning:
-    """What a kind's own planner (Kind.planner) is given beside its desired items and live state."""
-
-    state: DesiredState
-    project: str
-    environment: str
-    target: str
-    backend: str
-    prune: bool
-    only: frozenset[str] | None
-    # every spec name of the run's other kinds that a live object of this kind may serve (kind -> names)
-    planned: Mapping[str, frozenset[str]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class LiveState:
-    """Every live object of the backend's kind, plus knowledge files and stores when they matter."""
-
-    objects: tuple[LiveObject, ...]
-    view: ResourceView | None = None
-    kinds: Mapping[str, LiveState] = field(
-        default_factory=lambda: MappingProxyType({})
-    )  # the graph's other kinds
-
-    def __iter__(self) -> Iterator[LiveObject]:
-        return iter(self.objects)
-
-    def __len__(self) -> int:
-        return len(self.objects)
-
-    def fingerprint(self, obj: LiveObject) -> str:
-        return fingerprint(obj, self.view)
+    return tuple(mapping.uses(essence)) if isinstance(mapping, ReferringMapping) else ()
 
 
 def live_items(
@@ -146,14 +121,6 @@ class PreparedItems:
         return entry[1] if entry is not None and entry[0] is obj else None
 
 
-def fingerprint(obj: LiveObject, view: ResourceView | None = None) -> str:
-    """Digest of the live object as planned (and of its knowledge store): saved plans check it."""
-    knowledge = view.fingerprint_part(obj.owner) if view is not None else None
-    if knowledge is None:
-        return digest(dict(obj.raw))
-    return digest({"object": dict(obj.raw), "knowledge": knowledge})
-
-
 def make_plan(
     state: DesiredState,
     objects: Sequence[LiveObject] | LiveState,
@@ -204,6 +171,7 @@ def make_plan(
                         mapping.backend,
                         prune,
                         only,
+                        kind.mapping,
                         {
                             mapping.object_kind: frozenset(state.specs),
                             **{k.name: frozenset(state.of_kind(k.name)) for k in kinds},

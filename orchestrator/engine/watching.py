@@ -37,7 +37,7 @@ from orchestrator.engine.desired import (
     data_files,
     discover_specs,
 )
-from orchestrator.engine.live import LiveObject, Mapping_
+from orchestrator.engine.live import Kind, LiveObject, Mapping_
 from orchestrator.engine.planning import Action, Change, Plan, plan
 from orchestrator.errors import OrchestratorError
 from orchestrator.events import EventBus
@@ -63,6 +63,9 @@ class LiveSession(Protocol):
     def needs_full_read(self, specs: Iterable[DesiredSpec], raws: Iterable[Mapping[str, Any]]) -> bool: ...
 
     def apply(self, plan: Plan) -> ApplyResult: ...
+
+    @property
+    def kinds(self) -> Sequence[Kind]: ...  # the graph's other kinds on this target
 
 
 OpenSession = Callable[[Project, Environment, Target], AbstractContextManager[LiveSession]]
@@ -429,7 +432,7 @@ class Reconciler:
 
         items = desired_items(self.state(), mapping) if full else desired_items(self.state(names), mapping)
         objects: Iterable[LiveObject] | None
-        kinds = tuple(getattr(session, "kinds", ()))
+        kinds = tuple(session.kinds)
         if kinds and (
             self.state().resources or any(name not in items and name not in self.live_ids for name in names)
         ):

@@ -14,8 +14,8 @@ import openai
 import pytest
 
 from orchestrator.backends.assistants import AssistantsClient
+from orchestrator.engine.live import fingerprint
 from orchestrator.engine.ownership import HASH_KEY, OWNER_KEY
-from orchestrator.engine.sync import fingerprint
 from tests.conftest import TEST_KEY
 from tests.support.live import owned_by, request_counts, reset_counts, snapshot, writes
 from tests.support.projects import Result, make_project, write_spec

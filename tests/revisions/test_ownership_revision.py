@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.engine.git import find_repository
 from orchestrator.engine.ownership import (
     HASH_KEY,
     MAX_VALUE_LENGTH,
@@ -20,7 +21,7 @@ from orchestrator.engine.ownership import (
     with_claim,
     with_revision,
 )
-from orchestrator.engine.revisions import Revision, Snapshots, find_repository
+from orchestrator.engine.revisions import Revision, Snapshots
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 

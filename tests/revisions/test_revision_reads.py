@@ -10,8 +10,9 @@ from pathlib import Path
 import openai
 import pytest
 
+from orchestrator.engine.git import find_repository, resolve_commit
 from orchestrator.engine.ownership import OWNER_KEY
-from orchestrator.engine.revisions import Snapshots, find_repository, resolve_commit
+from orchestrator.engine.revisions import Snapshots
 from tests.revisions.conftest import Repo, seed
 from tests.support.live import assistants, snapshot
 from tests.support.projects import spec, write, write_spec, write_yaml

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from orchestrator.backends.assistants import AssistantsMapping
-from orchestrator.engine.live import LiveObject
+from orchestrator.engine.live import LiveObject, LiveState
 from orchestrator.engine.planning import Action, Change, FieldChange, Plan, Reason
-from orchestrator.engine.sync import LiveState, PreparedItems, live_items
+from orchestrator.engine.sync import PreparedItems, live_items
 from orchestrator.secrets import Redactor
 from orchestrator.spec.confinement import resolved, resolving_once
 from orchestrator.views.plan_markdown import render_plan_markdown
