@@ -253,9 +253,9 @@ class Workspace:
         """Apply exactly the plan `diff` returned, refused as a saved plan is when live state moved since."""
         import os
 
-        from orchestrator.app.deploy import check_saved_live, prepare_saved_plan, run_plan, without_applied
+        from orchestrator.app.deploy import check_saved_live, deploy, prepare_saved_plan, without_applied
         from orchestrator.app.live import apply_lock, connect
-        from orchestrator.app.report import Collector
+        from orchestrator.app.report import ApplyCollector
         from orchestrator.app.secret_check import missing_secrets
         from orchestrator.engine.planfile import plan_from_json
 
@@ -265,7 +265,7 @@ class Workspace:
         saved = plan_from_json(self.plans.take(plan_id), source)
         selection = self._selection(saved.environment, saved.target)
         saved = prepare_saved_plan(saved, selection, source)
-        said = Collector()  # the server's log is the client's: waits and reads are not narrated there
+        said = ApplyCollector(yes=True)  # the server's log is the client's: waits and reads are not narrated
         with (
             connect(selection.project, selection.target, selection.environment, reporter=said) as live,
             apply_lock(selection.project, selection.target, said),
@@ -283,13 +283,15 @@ class Workspace:
                     stale=list(check.stale),
                 )
             saved = without_applied(saved, check)
-            missing = missing_secrets(saved, os.environ)
-            if missing:  # before the first write, as `apply` does
+            # the one plan-and-apply path of `apply`: a missing secret refuses the plan before the first write
+            deployed = deploy(saved, live, reporter=said, parallelism=parallelism, bus=self.bus)
+            if deployed.status == "refused":
+                missing = missing_secrets(saved, os.environ)
                 raise ToolFailure(
                     f"{len(missing)} secret(s) this plan writes are not available; nothing was changed",
                     missing_secrets=missing,
                 )
-            result = run_plan(saved, live, parallelism, self.bus) if saved.has_changes else None
+            result = deployed.result
         self.plans.mark_applied(plan_id)
         applied = _applied(plan_id, saved, result)
         if not applied["ok"]:
