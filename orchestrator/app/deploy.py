@@ -13,12 +13,18 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.app.live import read_live
 from orchestrator.app.report import ApplyReporter, Reporter
 from orchestrator.engine.planning import Action, Plan
 from orchestrator.errors import OrchestratorError
+
+if TYPE_CHECKING:
+    from orchestrator.app.live import Live
+    from orchestrator.app.project import Selection
+    from orchestrator.engine.desired import DesiredState
+    from orchestrator.events import EventBus
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +45,13 @@ class Deployed:
 
 def deploy(
     plan: Plan,
-    live: Any,
+    live: Live,
     *,
     reporter: ApplyReporter,
     parallelism: int,
-    bus: Any,
+    bus: EventBus,
     command: str = "apply",
-    state: Any = None,
+    state: DesiredState | None = None,
     groups: Mapping[str, Any] | None = None,
 ) -> Deployed:
     """Show the plan, check every secret its writes read is there, ask, then apply it. state: the run's
@@ -72,10 +78,10 @@ def deploy(
 
 def _apply(
     plan: Plan,
-    live: Any,
+    live: Live,
     groups: Mapping[str, Any] | None,
     parallelism: int,
-    bus: Any,
+    bus: EventBus,
     reporter: ApplyReporter,
 ) -> Any:
     """Every change applied, each outcome reported as it finishes (so an interrupted apply still shows what
@@ -140,7 +146,7 @@ def _apply(
 
 
 def run_plan(
-    plan: Plan, live: Any, parallelism: int, bus: Any, *, on_outcome: Any = None, progress: Any = None
+    plan: Plan, live: Live, parallelism: int, bus: EventBus, *, on_outcome: Any = None, progress: Any = None
 ) -> Any:
     """Apply every change of the plan through the live connection; the ApplyResult says what happened."""
     from orchestrator.engine.applying import Applier, apply_graph
@@ -191,7 +197,7 @@ def garbage_of(kind: Any, knowledge: Any) -> Any:
     return knowledge.collect_garbage if knowledge is not None and kind.name == "file" else None
 
 
-def prepare_saved_plan(saved: Plan, selection: Any, source: str) -> Plan:
+def prepare_saved_plan(saved: Plan, selection: Selection, source: str) -> Plan:
     """The checks that need no network: the plan fits this project, environment, target and backend, every
     payload builds, no file leaves the project; then its ownership metadata is recomputed from the project.
     Raises OrchestratorError saying what does not fit (nothing was changed)."""
@@ -251,7 +257,7 @@ def split_by_kind(plan: Plan) -> dict[str, Plan]:
     }
 
 
-def check_saved_live(saved: Plan, live: Any, selection: Any) -> Any:
+def check_saved_live(saved: Plan, live: Live, selection: Selection) -> Any:
     """Read live state now and re-check the plan against it: ownership of every object it touches, staleness,
     what was applied already: (SavedPlanCheck, the live objects read)."""
     from orchestrator.engine.planfile import check_saved_plan
@@ -294,7 +300,7 @@ def check_saved_live(saved: Plan, live: Any, selection: Any) -> Any:
     return merged, objects
 
 
-def saved_duplicates(saved: Plan, live: Any, objects: Any) -> tuple[Any, ...]:
+def saved_duplicates(saved: Plan, live: Live, objects: Any) -> tuple[Any, ...]:
     """The duplicates live now among the objects a saved plan touches (its own were true where it was made)."""
     from orchestrator.engine.sync import live_duplicates
 
@@ -316,7 +322,7 @@ def without_applied(saved: Plan, check: Any) -> Plan:
 
 
 def saved_plan_preview(
-    saved: Plan, selection: Any, preview: str | None, source: str, *, reporter: Reporter
+    saved: Plan, selection: Selection, preview: str | None, source: str, *, reporter: Reporter
 ) -> Any:
     """The selection a saved plan applies to: a plan made with `diff --preview NAME` records the preview
     (its environment is the preview's owner) and applies to it; `--preview` must then name the same one,
@@ -339,7 +345,7 @@ def saved_plan_preview(
     return replace(selection, environment=preview_environment(selection.environment, recorded))
 
 
-def _how_to_match(saved: Plan, selection: Any, plan_file: Path) -> str:
+def _how_to_match(saved: Plan, selection: Selection, plan_file: Path) -> str:
     from orchestrator.app.previews import split_owner_environment
 
     project = selection.project
@@ -389,7 +395,7 @@ def _payload_problems(saved: Plan, mapping: Any, root: Path) -> list[str]:
     return problems
 
 
-def _adopt_ids(selection: Any) -> dict[str, str]:
+def _adopt_ids(selection: Selection) -> dict[str, str]:
     """spec name -> adopt_id, read from the project's spec files (as in git), for adoption checks."""
     from orchestrator.engine.desired import discover_spec_files
     from orchestrator.spec.loading import LoadError, load_yaml_file

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.engine.planning import Action, Change, Plan, Reason
+
+if TYPE_CHECKING:
+    from orchestrator.app.live import Live
+    from orchestrator.app.project import Selection
 
 FILE_KIND = "file"
 TEST_SUFFIX = "~test"  # the environment `orchestrator test` makes its short-lived copies in: <env>~test
 
 
-def destroy_plan(selection: Any, live: Any, objects: Any) -> Plan:
+def destroy_plan(selection: Selection, live: Live, objects: Any) -> Plan:
     """Delete what (project, environment) owns: an environment with its leftover test copies, or a preview;
     the graph's other kinds after what refers to them, then the uploads nothing uses any more."""
     from orchestrator.app.previews import split_owner_environment
@@ -63,7 +67,7 @@ def destroy_plan(selection: Any, live: Any, objects: Any) -> Plan:
     return Plan(project.name, env.name, tgt.name, tgt.backend, tuple(changes))
 
 
-def freed_uploads(kind: Any, live: Any, environment: str) -> list[Change]:
+def freed_uploads(kind: Any, live: Live, environment: str) -> list[Change]:
     """The project's uploads (knowledge and code files, environment templates' files) that nothing uses once
     this destroy deleted the environment's objects: never a file of another project or of no project, nor one
     still used by another environment, another project, or the other protocol's objects on a server that

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.app.live import connect, read_live
 from orchestrator.app.project import today
 from orchestrator.app.report import Reporter
 from orchestrator.errors import OrchestratorError
 
+if TYPE_CHECKING:
+    from orchestrator.app.project import Selection
 
-def open_history(selection: Any, snapshots: Any) -> Any:
+
+def open_history(selection: Selection, snapshots: Any) -> Any:
     from orchestrator.backends import kind_mappings, mapping_for
     from orchestrator.engine.revisions import REVISIONED_KINDS, History
 
@@ -27,7 +30,7 @@ def open_history(selection: Any, snapshots: Any) -> Any:
 
 
 def history_data(
-    selection: Any, name: str, *, read_live_state: bool = True, reporter: Reporter | None = None
+    selection: Selection, name: str, *, read_live_state: bool = True, reporter: Reporter | None = None
 ) -> dict[str, Any]:
     """The `history NAME -o json` object: the revisions, newest first, and the live object's revision."""
     from orchestrator.backends import mapping_for
@@ -102,7 +105,7 @@ def commit_data(commit: Any) -> dict[str, Any]:
     }
 
 
-def live_revisions(selection: Any, reporter: Reporter | None = None) -> dict[str, tuple[str, Any]]:
+def live_revisions(selection: Selection, reporter: Reporter | None = None) -> dict[str, tuple[str, Any]]:
     """spec name -> (id, Revision or None) of the live object this project and environment keep for it."""
     from orchestrator.engine.revisions import live_revision
 
@@ -135,7 +138,9 @@ def claimed_groups(
     return found
 
 
-def revision_diff(selection: Any, name: str, rev: str, *, reporter: Reporter) -> tuple[dict[str, Any], Any]:
+def revision_diff(
+    selection: Selection, name: str, rev: str, *, reporter: Reporter
+) -> tuple[dict[str, Any], Any]:
     """What commit REV changed in spec NAME's payload against its first parent: (the JSON object, the Change)."""
     from orchestrator.backends import mapping_for
     from orchestrator.engine.git import (
@@ -184,7 +189,7 @@ def revision_diff(selection: Any, name: str, rev: str, *, reporter: Reporter) ->
     return data, change
 
 
-def _payload_at(snapshots: Any, commit: str, selection: Any, name: str, reporter: Reporter) -> Any:
+def _payload_at(snapshots: Any, commit: str, selection: Selection, name: str, reporter: Reporter) -> Any:
     """Spec name's DesiredSpec at commit, None when absent; OrchestratorError when it does not build there."""
     from orchestrator.engine.revisions import build_at
 
@@ -206,7 +211,7 @@ def _payload_at(snapshots: Any, commit: str, selection: Any, name: str, reporter
     raise OrchestratorError(f"spec `{name}` does not build at revision {commit[:7]}")
 
 
-def compare_payloads(name: str, before: Any, after: Any, selection: Any, mapping: Any) -> Any:
+def compare_payloads(name: str, before: Any, after: Any, selection: Selection, mapping: Any) -> Any:
     """The change from one built spec to another, computed by the planner (so every field the plan shows is here)."""
     from orchestrator.engine.ownership import Owner, stamp
     from orchestrator.engine.planning import DesiredItem, LiveItem, essence_digests, plan

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.app.live import connect, read_live
 from orchestrator.app.project import Selection, today
@@ -36,10 +36,14 @@ from orchestrator.spec.confinement import Refused, read_confined
 from orchestrator.spec.loading import LoadError, load_yaml_file
 from orchestrator.spec.writing import WriteRefused, check_writable, create_file
 
+if TYPE_CHECKING:
+    from orchestrator.app.live import Live
+    from orchestrator.engine.live import LiveState
+
 SCHEMA_FILE = "schemas/spec.schema.json"
 
 
-def import_result(found: FoundImports, selection: Any, *, dry_run: bool) -> dict[str, Any]:
+def import_result(found: FoundImports, selection: Selection, *, dry_run: bool) -> dict[str, Any]:
     """An import as data: `import --output json` prints it, the MCP `import` tool answers it."""
     return {
         "dry_run": dry_run,
@@ -81,7 +85,7 @@ class GraphObjects:
     owners: dict[str, Any] = field(default_factory=dict)
     essences: dict[str, Mapping[str, Any]] = field(default_factory=dict)
 
-    def read(self, live: Any, state: Any, objects: dict[str, Mapping[str, Any]]) -> None:
+    def read(self, live: Live, state: LiveState, objects: dict[str, Mapping[str, Any]]) -> None:
         for kind in live.kinds:
             found = state.kinds.get(kind.name)
             if kind.name not in KIND_IMPORTERS or found is None:
@@ -347,7 +351,7 @@ def _mirror_sources(source: Path, mirror: Path, item: ImportedSpec) -> None:
             continue  # the build in the scratch copy reports the file as missing
 
 
-def _fetch(live: Any, object_id: str, objects: dict[str, Mapping[str, Any]]) -> bool:
+def _fetch(live: Live, object_id: str, objects: dict[str, Mapping[str, Any]]) -> bool:
     """Look an id up directly (lists can lag); True when found."""
     from orchestrator.engine.applying import describe_error
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.engine.importing import (
     Claims,
@@ -23,6 +23,10 @@ from orchestrator.engine.importing import (
 )
 from orchestrator.engine.importing_kinds import kind_importers
 from orchestrator.kind_registry import definition, spec_kinds
+
+if TYPE_CHECKING:
+    from orchestrator.app.live import Live
+    from orchestrator.engine.live import LiveState
 
 ORDER = spec_kinds()  # referenced kinds first: automations name the vaults (and agents) imported before them
 
@@ -46,7 +50,7 @@ class KindObjects:
     )  # "<kind>:<id>" -> spec name (agent, environment, vault)
 
 
-def read_kind_objects(live: Any, state: Any, project: str, environment: str) -> KindObjects:
+def read_kind_objects(live: Live, state: LiveState, project: str, environment: str) -> KindObjects:
     found = KindObjects()
     for kind in live.kinds:
         for obj in state.kinds.get(kind.name, ()):
@@ -60,7 +64,7 @@ def read_kind_objects(live: Any, state: Any, project: str, environment: str) -> 
     return found
 
 
-def fetch_skill_contents(live: Any, found: KindObjects, wanted: Collection[str]) -> None:
+def fetch_skill_contents(live: Live, found: KindObjects, wanted: Collection[str]) -> None:
     """The files of each skill to import (one download each), while the connection is open."""
     skills = next((k.client for k in live.kinds if k.name == "skill"), None)
     for object_id in wanted:

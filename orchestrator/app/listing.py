@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.app.live import state_and_live
 from orchestrator.app.report import Reporter
 from orchestrator.engine.planning import Reason
+
+if TYPE_CHECKING:
+    from orchestrator.engine.desired import DesiredState
+    from orchestrator.engine.planning import Plan
 
 STATUS = {
     Reason.IN_SYNC: "in sync",
@@ -35,7 +39,7 @@ def listed(
     return state, plan, objects
 
 
-def plan_rows(state: Any, plan: Any, objects: Any) -> tuple[list[dict[str, Any]], bool]:
+def plan_rows(state: DesiredState, plan: Plan, objects: Any) -> tuple[list[dict[str, Any]], bool]:
     """The `-o json` rows of a plan, with the git revision each live object was applied from."""
     from orchestrator.engine.desired import DERIVED_KINDS
     from orchestrator.engine.revisions import REVISIONED_KINDS, describe_live_revisions

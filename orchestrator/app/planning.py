@@ -6,13 +6,16 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.app.live import Live, apply_lock, connect, read_live, state_and_live
 from orchestrator.app.report import Reporter
 from orchestrator.app.state import Source, desired_source, parse_only, stamp
 from orchestrator.engine.desired import DesiredState
 from orchestrator.engine.planning import Plan
+
+if TYPE_CHECKING:
+    from orchestrator.events import EventBus
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +25,7 @@ class Planned:
     plan: Plan
     live: Live
     state: DesiredState
-    bus: Any
+    bus: EventBus
 
 
 @contextmanager
@@ -93,7 +96,7 @@ def planned(
         yield Planned(stamp(plan, source), live, state, events)
 
 
-def with_warnings(plan: Plan, state: Any) -> Plan:
+def with_warnings(plan: Plan, state: DesiredState) -> Plan:
     """The run's validation warnings travel with the plan, so a pull-request comment shows them; so does each
     secret its writes need that is not available here (presence only, no value is read)."""
     import os

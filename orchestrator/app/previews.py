@@ -18,10 +18,14 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.engine.ownership import PREVIEW_MARK, PREVIEW_NAME, split_preview
 from orchestrator.errors import OrchestratorError
+
+if TYPE_CHECKING:
+    from orchestrator.engine.desired import DesiredState
+    from orchestrator.engine.planning import Plan
 
 NAME_PATTERN = PREVIEW_NAME
 split_owner_environment = split_preview  # (environment, preview name) of a preview's owner environment
@@ -64,7 +68,7 @@ def preview_environment(environment: Any, name: str) -> Any:
     return replace(environment, name=owner_environment(environment.name, check_name(name)))
 
 
-def preview_state(state: Any, name: str) -> Any:
+def preview_state(state: DesiredState, name: str) -> DesiredState:
     """The desired state of preview NAME of state's environment: its specs, renamed for people (API names
     with a suffix), automations paused, owned by the preview."""
     suffix = NAME_SUFFIX.format(name=check_name(name))
@@ -96,7 +100,7 @@ def _paused(spec: Any) -> Any:
     return replace(spec, paused=True) if "paused" in names and "expression" in names else spec
 
 
-def stamp_applied_at(plan: Any, at: float | None = None) -> Any:
+def stamp_applied_at(plan: Plan, at: float | None = None) -> Plan:
     """The plan's creates and updates carrying the time of this apply in their ownership hash."""
     from orchestrator.engine.ownership import with_applied_at
     from orchestrator.engine.planning import Action

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.diagnostics import Diagnostics
 from orchestrator.errors import OrchestratorError
 
+if TYPE_CHECKING:
+    from orchestrator.engine.desired import DesiredState
 
-def build_payload(state: Any, name: str) -> tuple[dict[str, Any] | None, Diagnostics]:
+
+def build_payload(state: DesiredState, name: str) -> tuple[dict[str, Any] | None, Diagnostics]:
     """Spec NAME's exact create payload and the diagnostics of its file; no payload when the file has errors.
 
     Raises OrchestratorError for a spec the project does not have.

@@ -7,9 +7,12 @@ spinner (cli/progress.Activity); the MCP server and tests use Collector, which k
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from orchestrator.diagnostics import Diagnostics
+
+if TYPE_CHECKING:
+    from orchestrator.engine.planning import Plan
 
 
 class Progress(Protocol):
@@ -50,10 +53,10 @@ class ApplyReporter(Reporter, Protocol):
     """A Reporter that also takes part in deploy (app/deploy.py): it shows the plan, is asked to confirm it,
     and hears of each change applied."""
 
-    def plan(self, plan: Any) -> None:
+    def plan(self, plan: Plan) -> None:
         """The plan about to be applied (before any check or question)."""
 
-    def confirm(self, plan: Any) -> bool:
+    def confirm(self, plan: Plan) -> bool:
         """Whether to apply the plan (the CLI: --yes, or a question on the terminal)."""
 
     def outcome(self, outcome: Any, *, progress: Progress | None = None, late: bool = False) -> None:
@@ -117,10 +120,10 @@ class ApplyCollector(Collector):
         self.plans: list[Any] = []
         self.outcomes: list[Any] = []
 
-    def plan(self, plan: Any) -> None:
+    def plan(self, plan: Plan) -> None:
         self.plans.append(plan)
 
-    def confirm(self, plan: Any) -> bool:
+    def confirm(self, plan: Plan) -> bool:
         return self.yes
 
     def outcome(self, outcome: Any, *, progress: Progress | None = None, late: bool = False) -> None:

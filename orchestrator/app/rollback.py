@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.app.live import Live
 from orchestrator.app.project import Invalid
 from orchestrator.app.report import Reporter
 from orchestrator.app.state import build_revision, build_state
 from orchestrator.errors import OrchestratorError
+
+if TYPE_CHECKING:
+    from orchestrator.app.project import Selection
+    from orchestrator.engine.desired import DesiredState
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +29,7 @@ class Step:
 
 
 def plan_steps(
-    selection: Any, snapshots: Any, objects: Any, names: tuple[str, ...]
+    selection: Selection, snapshots: Any, objects: Any, names: tuple[str, ...]
 ) -> tuple[list[Step], list[str]]:
     """Which revision each spec goes back to, and why a spec cannot be rolled back."""
     from orchestrator.app.history import claimed_groups, open_history
@@ -82,7 +86,7 @@ def plan_steps(
     return steps, problems
 
 
-def knowledge_kinds_of(live: Any) -> tuple[Any, ...]:
+def knowledge_kinds_of(live: Live) -> tuple[Any, ...]:
     """The graph's knowledge kinds (files and vector stores) of an assistants target, which rollback plans."""
     return (
         tuple(kind for kind in live.kinds if kind.name in ("file", "vector_store")) if live.knowledge else ()
@@ -90,7 +94,7 @@ def knowledge_kinds_of(live: Any) -> tuple[Any, ...]:
 
 
 def rollback_plan(
-    selection: Any, snapshots: Any, objects: Any, live: Any, steps: list[Step], *, reporter: Reporter
+    selection: Selection, snapshots: Any, objects: Any, live: Live, steps: list[Step], *, reporter: Reporter
 ) -> tuple[Any, Any]:
     """One plan of every spec's rollback, and per snapshot folder the part of it to apply with that folder's
     files (knowledge uploads read the files of the revision they came from)."""
@@ -161,7 +165,7 @@ def rollback_plan(
     return plan, {name: groups[root] for name, root in roots.items()}
 
 
-def working_state(selection: Any, reporter: Reporter) -> Any:
+def working_state(selection: Selection, reporter: Reporter) -> DesiredState:
     """The desired state of the working tree, which the templates re-pinned by a skill's rollback come from."""
     state, diagnostics = build_state(selection.project.root, None, None, selection=selection)
     if state is None:

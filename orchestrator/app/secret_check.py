@@ -4,14 +4,17 @@ value is read, so `diff` can run it too)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.engine.planning import Plan
+
+if TYPE_CHECKING:
+    from orchestrator.engine.desired import DesiredState
 
 SECRET_WARNING = "secret not available here"  # how diff's warnings about secrets begin
 
 
-def missing_secrets(plan: Plan, environ: Mapping[str, str], state: Any = None) -> list[str]:
+def missing_secrets(plan: Plan, environ: Mapping[str, str], state: DesiredState | None = None) -> list[str]:
     """One line per secret source the plan's writes need and cannot read here, `file:line: vault V, credential
     C: why` (the spec's place when the run loaded the specs, state; a saved plan names vault and credential)."""
     from orchestrator.backends.vaults import secrets_read_by
@@ -40,7 +43,7 @@ def _place(spec: Any, credential: str, pointer: str) -> str:
     return f"{spec.file}:{line}: " if line else f"{spec.file}: "
 
 
-def with_secret_warnings(plan: Plan, environ: Mapping[str, str], state: Any = None) -> Plan:
+def with_secret_warnings(plan: Plan, environ: Mapping[str, str], state: DesiredState | None = None) -> Plan:
     """diff: a source missing here is a warning of the plan (a pull request plans with no write secrets);
     apply refuses the same plan before its first write (refusal_of)."""
     from dataclasses import replace
@@ -57,7 +60,7 @@ def with_secret_warnings(plan: Plan, environ: Mapping[str, str], state: Any = No
     )
 
 
-def refusal_of(plan: Plan, environ: Mapping[str, str], state: Any = None) -> str | None:
+def refusal_of(plan: Plan, environ: Mapping[str, str], state: DesiredState | None = None) -> str | None:
     """apply: the error (None: every secret is there) that stops it before anything is written."""
     missing = missing_secrets(plan, environ, state)
     if not missing:

@@ -124,7 +124,7 @@ def desired_source(
 def build_revision(
     snapshots: Any,
     commit: str,
-    selection: Any,
+    selection: Selection,
     *,
     reporter: Reporter,
     names: Any = None,

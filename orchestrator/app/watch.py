@@ -6,18 +6,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.app.deploy import run_plan
 from orchestrator.app.live import connect, read_live
 from orchestrator.app.report import Reporter
 from orchestrator.spec.project import Environment, Project, Target
 
+if TYPE_CHECKING:
+    from orchestrator.app.live import Live
+    from orchestrator.engine.planning import Plan
+    from orchestrator.events import EventBus
+
 
 class TargetSession:
     """The open target as watch's Reconciler uses it: reads, and applies through the engine's Applier."""
 
-    def __init__(self, live: Any, bus: Any, parallelism: int, specs: Any = None) -> None:
+    def __init__(self, live: Live, bus: EventBus, parallelism: int, specs: Any = None) -> None:
         self.live = live
         self.specs = (
             specs  # () -> the reconciler's DesiredSpecs by name: each apply records their git revision
@@ -44,7 +49,7 @@ class TargetSession:
     def kinds(self) -> tuple[Any, ...]:
         return tuple(self.live.kinds)
 
-    def apply(self, plan: Any) -> Any:
+    def apply(self, plan: Plan) -> Any:
         from orchestrator.engine.applying import ApplyResult, Outcome
 
         refused = _missing_secrets_refusal(plan)
@@ -67,7 +72,7 @@ class TargetSession:
         )
 
 
-def _missing_secrets_refusal(plan: Any) -> str | None:
+def _missing_secrets_refusal(plan: Plan) -> str | None:
     import os
 
     from orchestrator.app.secret_check import missing_secrets
@@ -78,7 +83,9 @@ def _missing_secrets_refusal(plan: Any) -> str | None:
     return f"not attempted: a secret this plan writes is not available ({'; '.join(missing)})"
 
 
-def open_session(bus: Any, parallelism: int, specs: Any = None, *, reporter: Reporter | None = None) -> Any:
+def open_session(
+    bus: EventBus, parallelism: int, specs: Any = None, *, reporter: Reporter | None = None
+) -> Any:
     @contextmanager
     def opener(project: Project, environment: Environment, target: Target) -> Iterator[TargetSession]:
         # watch retries failed cycles itself (with backoff, between cycles): the SDK must not sleep inside one
