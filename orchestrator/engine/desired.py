@@ -22,7 +22,7 @@ from orchestrator.engine.knowledge_files import (
     describe_local_file,
 )
 from orchestrator.engine.migration import WORKSPACE, files_to_workspace, map_to_agents
-from orchestrator.kind_registry import spec_kinds
+from orchestrator.kind_registry import definition, spec_kinds
 from orchestrator.spec.capabilities import AGENT_SETTINGS, spend_limit_cents, without_ignored
 from orchestrator.spec.confinement import (
     Refused,
@@ -624,6 +624,11 @@ class Builder:
                 kept[name] = test
         return kept
 
+    def deploys(self, kind: str) -> bool:
+        """Whether the target's backend has kind: its definition names the backend (orchestrator/kinds/)."""
+        found = definition(kind)
+        return found is not None and self.target.backend in found.backends
+
     def split_kinds(
         self, built: Mapping[str, Any], diagnostics: Diagnostics
     ) -> tuple[dict[str, DesiredSpec], Mapping[str, Mapping[str, Any]]]:
@@ -639,13 +644,13 @@ class Builder:
                 others.setdefault(spec.kind, {})[name] = spec
             else:
                 assistants[name] = spec
-        if self.target.backend == "agents":
+        if self.deploys("agent"):  # the target's own kind: assistant specs are deployed as agents
             assistants, environments = self._map_to_agents(assistants, environments, diagnostics)
         specs = self._resolve_references(assistants, environments, diagnostics)
         resources: dict[str, Mapping[str, Any]] = {}
-        if self.target.backend != "agents":
+        if self.deploys("vector_store"):  # knowledge in file_search stores (else in the agent's workspace)
             resources.update(knowledge_resources(specs))
-        if environments and self.target.backend != "agents":
+        if environments and not self.deploys("environment"):
             for env_spec in environments.values():
                 diagnostics.add(
                     warning(
@@ -660,22 +665,24 @@ class Builder:
         environments = self._pin_skills(environments, others.get("skill", {}), diagnostics)
         others = self._resolve_agent_kinds(specs, environments, others, diagnostics)
         specs = self._resolve_credentials(specs, others.get("vault", {}), diagnostics)
-        if others and self.target.backend != "agents":
-            for group in others.values():
-                for other in group.values():
-                    diagnostics.add(
-                        warning(
-                            other.file,
-                            f"{other.kind} `{other.name}` is left out of target "
-                            f"`{self.target.name}`: it exists only on Agents API targets",
-                            line=other.name_line,
-                            column=other.name_column,
-                            pointer="/kind",
-                        )
+        for kind, group in others.items():
+            if self.deploys(kind):
+                continue
+            for other in group.values():
+                diagnostics.add(
+                    warning(
+                        other.file,
+                        f"{other.kind} `{other.name}` is left out of target "
+                        f"`{self.target.name}`: it exists only on Agents API targets",
+                        line=other.name_line,
+                        column=other.name_column,
+                        pointer="/kind",
                     )
-        else:
-            resources.update({kind: MappingProxyType(group) for kind, group in sorted(others.items())})
-        if environments and self.target.backend == "agents":
+                )
+        resources.update(
+            {kind: MappingProxyType(group) for kind, group in sorted(others.items()) if self.deploys(kind)}
+        )
+        if environments and self.deploys("environment"):
             resources[ENVIRONMENT_KIND] = MappingProxyType(environments)
             resources.update(
                 knowledge_resources({}, resources[ENVIRONMENT_KIND], stores=False)
@@ -815,7 +822,7 @@ class Builder:
                     )
                 )
                 continue
-            if self.target.backend != "agents":
+            if not self.deploys("environment"):
                 diagnostics.add(
                     warning(
                         spec.file,
@@ -969,7 +976,7 @@ class Builder:
         functions = tuple(self._functions(doc, data, found, dependencies))
         response_format = self._response_format(doc, data, found, dependencies)
         knowledge = data.get("knowledge") or {}
-        agents = self.target.backend == "agents"
+        agents = not self.deploys("vector_store")  # knowledge files go to the workspace, not file_search
         placed: dict[str, str] = {}  # agents: a file's path below its glob's fixed folder
         knowledge_files = tuple(
             self._files(
