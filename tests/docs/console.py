@@ -191,6 +191,8 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b\d+(\.\d+)? ?(ms|s)\b"), "<DURATION>"),
     (re.compile(r"\$\d+\.\d+"), "$<COST>"),
     (re.compile(r"/tmp/\S+"), "<TMP>"),
+    # a link to /proc/self/... resolves to the reading process: `/proc/PID/environ` on the page
+    (re.compile(r"/proc/\d+/"), "/proc/PID/"),
 )
 # lines that report one change's outcome: written as each finishes, so their order is the servers'
 _OUTCOME = re.compile(r"^  (?:[a-z_]+ )?\S.*: (?:created|updated|deleted|adopted|in sync|FAILED to)\b")
