@@ -12,7 +12,7 @@ free loopback port for the time of the change. `create` prints the new object's 
 KIND is assistant (the default), agent, vault, environment (a template), automation or skill. A skill
 is created from a folder (`skill create FOLDER`, zipped with the folder as its top entry), and copied
 with its archive (the ownership stamp rides inside it); a vault's `credentials=[{"name": ..., "auth":
-...}]` are created with it, one request each, as a dashboard does.
+...}]` are created with it, one request each, as a dashboard does, and their ids printed after its.
 A VALUE that is JSON (`1.3`, `["a"]`, `{"k": "v"}`) is sent as that JSON, any other as a string.
 """
 
@@ -22,6 +22,7 @@ import io
 import json
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 import uuid
 import zipfile
@@ -69,15 +70,15 @@ def main(argv: list[str]) -> int:
 
 
 def create(base: str, kind: str, args: list[str]) -> str:
-    """Make one object no project manages; its id."""
+    """Make one object no project manages; its id (a vault's, then its credentials')."""
     if kind == "skill":
         return upload(base, "/skills", zipped(Path(args[0])))["id"]
     body = fields(args)
     credentials = body.pop("credentials", []) if kind == "vault" else []
-    made = call(base, "POST", COLLECTIONS[kind], body)
+    ids = [call(base, "POST", COLLECTIONS[kind], body)["id"]]
     for credential in credentials if isinstance(credentials, list) else []:
-        call(base, "POST", f"/vaults/{made['id']}/credentials", credential)
-    return made["id"]
+        ids.append(call(base, "POST", f"/vaults/{ids[0]}/credentials", credential)["id"])
+    return " ".join(ids)
 
 
 def zipped(folder: Path) -> bytes:
@@ -160,8 +161,11 @@ def call(
             "OpenAI-Beta": "agents=v1",  # the Agents API, vaults and skills ask for it
         },
     )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return response.read() if raw else json.load(response)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read() if raw else json.load(response)
+    except urllib.error.HTTPError as error:  # what the server said, as a dashboard shows it
+        raise SystemExit(f"{method} {path}: {error.code} {error.read().decode(errors='replace')}") from None
 
 
 if __name__ == "__main__":
