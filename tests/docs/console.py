@@ -191,6 +191,10 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b\d+(\.\d+)? ?(ms|s)\b"), "<DURATION>"),
     (re.compile(r"\$\d+\.\d+"), "$<COST>"),
     (re.compile(r"/tmp/\S+"), "<TMP>"),
+    # a link to /proc/self/... resolves to the reading process: `/proc/PID/environ` on the page
+    (re.compile(r"/proc/\d+/"), "/proc/PID/"),
+    # a server on a free loopback port (examples/hostile_server.py, `serve --port 0`)
+    (re.compile(r"\b127\.0\.0\.1:\d+\b"), "127.0.0.1:PORT"),
 )
 # lines that report one change's outcome: written as each finishes, so their order is the servers'
 _OUTCOME = re.compile(r"^  (?:[a-z_]+ )?\S.*: (?:created|updated|deleted|adopted|in sync|FAILED to)\b")
