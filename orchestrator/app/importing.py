@@ -309,13 +309,7 @@ def verify_round_trip(
             if item.data.get("kind") in ORDER:
                 continue
             found = notes.setdefault(item.object_id, [])
-            spec, diagnostics = builder.build_one(root / item.spec_path)
-            found.extend(
-                ("validate will fail: " if d.severity == "error" else "validate warns: ")
-                + d.message
-                + (f" (at {d.pointer})" if d.pointer else "")
-                for d in diagnostics
-            )
+            spec = other.build_noted(builder, root, item, found)
             if spec is None:
                 continue
             mapping = mappings[item.kind] if item.kind else primary

@@ -151,6 +151,19 @@ def import_kinds(
     return KindImports(tuple(imports), tuple(raws), tuple(skipped), tuple(errors))
 
 
+def build_noted(builder: Any, root: Path, item: ImportedSpec, found: list[str]) -> Any:
+    """The imported spec built as validate will build it (None when it will not), each diagnostic noted in
+    found as what validate will then say."""
+    spec, diagnostics = builder.build_one(root / item.spec_path)
+    found.extend(
+        ("validate will fail: " if d.severity == "error" else "validate warns: ")
+        + d.message
+        + (f" (at {d.pointer})" if d.pointer else "")
+        for d in diagnostics
+    )
+    return spec
+
+
 def verify_kinds(
     imports: Sequence[ImportedSpec],
     raws: Sequence[Mapping[str, Any]],
@@ -167,13 +180,7 @@ def verify_kinds(
     notes: dict[str, list[str]] = {}
     for item, raw in zip(imports, raws, strict=True):
         found = notes.setdefault(item.object_id, [])
-        spec, diagnostics = builder.build_one(root / item.spec_path)
-        found.extend(
-            ("validate will fail: " if d.severity == "error" else "validate warns: ")
-            + d.message
-            + (f" (at {d.pointer})" if d.pointer else "")
-            for d in diagnostics
-        )
+        spec = build_noted(builder, root, item, found)
         if spec is None:
             continue
         kind = item.data["kind"]

@@ -650,35 +650,15 @@ class Builder:
         resources: dict[str, Mapping[str, Any]] = {}
         if self.deploys("vector_store"):  # knowledge in file_search stores (else in the agent's workspace)
             resources.update(knowledge_resources(specs))
-        if environments and not self.deploys("environment"):
+        if not self.deploys("environment"):
             for env_spec in environments.values():
-                diagnostics.add(
-                    warning(
-                        env_spec.file,
-                        f"environment `{env_spec.name}` is left out of target "
-                        f"`{self.target.name}`: environment templates exist only on Agents API targets",
-                        line=env_spec.name_line,
-                        column=env_spec.name_column,
-                        pointer="/kind",
-                    )
-                )
+                self._left_out(env_spec, "environment templates exist", diagnostics)
         environments = self._pin_skills(environments, others.get("skill", {}), diagnostics)
         others = self._resolve_agent_kinds(specs, environments, others, diagnostics)
         specs = self._resolve_credentials(specs, others.get("vault", {}), diagnostics)
         for kind, group in others.items():
-            if self.deploys(kind):
-                continue
-            for other in group.values():
-                diagnostics.add(
-                    warning(
-                        other.file,
-                        f"{other.kind} `{other.name}` is left out of target "
-                        f"`{self.target.name}`: it exists only on Agents API targets",
-                        line=other.name_line,
-                        column=other.name_column,
-                        pointer="/kind",
-                    )
-                )
+            for other in () if self.deploys(kind) else group.values():
+                self._left_out(other, "it exists", diagnostics)
         resources.update(
             {kind: MappingProxyType(group) for kind, group in sorted(others.items()) if self.deploys(kind)}
         )
@@ -688,6 +668,20 @@ class Builder:
                 knowledge_resources({}, resources[ENVIRONMENT_KIND], stores=False)
             )  # their uploads
         return specs, MappingProxyType(resources)
+
+    def _left_out(self, spec: Any, what: str, diagnostics: Diagnostics) -> None:
+        """Warn that spec (a kind this target's backend lacks) is not deployed to it."""
+        kind = "environment" if isinstance(spec, DesiredEnvironment) else spec.kind
+        diagnostics.add(
+            warning(
+                spec.file,
+                f"{kind} `{spec.name}` is left out of target `{self.target.name}`: "
+                f"{what} only on Agents API targets",
+                line=spec.name_line,
+                column=spec.name_column,
+                pointer="/kind",
+            )
+        )
 
     def _map_to_agents(
         self,

@@ -258,3 +258,23 @@ def test_owner_key_constants_are_what_the_name_stamp_carries() -> None:
     stamped = name_stamp({OWNER_KEY: "p/e/s", HASH_KEY: "a.b;claim=0123456789abcdef"})
     assert parse_name_stamp(stamped) == {OWNER_KEY: "p/e/s", HASH_KEY: "a.b;claim=0123456789abcdef"}
     assert parse_name_stamp("hand-made") == {} and parse_name_stamp("x#y") == {}
+
+
+def test_a_graph_kind_is_left_out_of_an_assistants_target_with_a_warning_naming_it(project: Path) -> None:
+    """The kind definitions say which backend has a kind (engine/desired Builder.deploys): a skill spec on
+    an Assistants target is left out with a warning at its name, the other specs still valid."""
+    write(
+        project / "skills" / "grammar" / "SKILL.md",
+        "---\nname: grammar\ndescription: Grammar\n---\nBe brief.\n",
+    )
+    write(
+        project / "specs" / "grammar.yaml",
+        "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\n",
+    )
+    write_spec(project, "tutor")
+    result = run_cli(["-C", str(project), "validate"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "specs/grammar.yaml:3:7: warning: skill `grammar` is left out of target `main`: "
+        "it exists only on Agents API targets"
+    ) in result.stderr, result.stderr
