@@ -15,6 +15,8 @@ from orchestrator.spec.project import Environment, Project, Target
 
 if TYPE_CHECKING:
     from orchestrator.app.live import Live
+    from orchestrator.engine.desired import DesiredState
+    from orchestrator.engine.live import LiveState
     from orchestrator.engine.planning import Plan
     from orchestrator.events import EventBus
 
@@ -31,7 +33,7 @@ class TargetSession:
         self.bus = bus
         self.parallelism = parallelism
 
-    def read_all(self, state: Any) -> Any:
+    def read_all(self, state: DesiredState) -> LiveState:
         return read_live(self.live, state)
 
     def read_one(self, object_id: str) -> Any:

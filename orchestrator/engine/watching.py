@@ -37,8 +37,8 @@ from orchestrator.engine.desired import (
     data_files,
     discover_specs,
 )
-from orchestrator.engine.live import Kind, LiveObject, Mapping_
-from orchestrator.engine.planning import Action, Change, Plan, plan
+from orchestrator.engine.live import Kind, LiveObject, LiveState, Mapping_
+from orchestrator.engine.planning import Action, Change, Plan
 from orchestrator.errors import OrchestratorError
 from orchestrator.events import EventBus
 from orchestrator.spec.project import PROJECT_FILE, Environment, Project, Target, load_project
@@ -56,7 +56,7 @@ class LiveSession(Protocol):
 
     mapping: Mapping_
 
-    def read_all(self, state: DesiredState) -> Iterable[LiveObject]: ...
+    def read_all(self, state: DesiredState) -> LiveState: ...
 
     def read_one(self, object_id: str) -> LiveObject | None: ...
 
@@ -428,10 +428,10 @@ class Reconciler:
     def _plan_and_apply(self, session: LiveSession, report: CycleReport, *, full: bool) -> CycleReport:
         mapping = session.mapping
         names = sorted(self.dirty)
-        from orchestrator.engine.sync import desired_items, live_items, make_plan
+        from orchestrator.engine.sync import desired_items, make_plan
 
         items = desired_items(self.state(), mapping) if full else desired_items(self.state(names), mapping)
-        objects: Iterable[LiveObject] | None
+        objects: Sequence[LiveObject] | LiveState | None
         kinds = tuple(session.kinds)
         if kinds and (
             self.state().resources or any(name not in items and name not in self.live_ids for name in names)
@@ -460,21 +460,18 @@ class Reconciler:
                 items = desired_items(self.state(), mapping)
                 report = replace(report, full_read=True)
         assert self.project is not None and self.environment is not None and self.target is not None
-        the_plan = (
-            make_plan(self.state(), objects, mapping, prune=self.prune, kinds=kinds)
-            if full and kinds
-            else plan(
-                items,
-                live_items(objects, mapping),
-                project=self.project.name,
-                environment=self.environment.name,
-                target=self.target.name,
-                backend=mapping.backend,
-                kind=mapping.object_kind,
-                write_only=mapping.write_only,
-                prune=self.prune,
-                only=only,
-            )
+        # the one planning path (engine.sync.make_plan), as diff and apply plan: the graph's other kinds only
+        # after a full read (planned from every spec: items may hold only the dirty ones), and only the specs
+        # read one by one after a cheap one
+        graph = full and bool(kinds)
+        the_plan = make_plan(
+            self.state(),
+            objects,
+            mapping,
+            prune=self.prune,
+            only=only,
+            kinds=kinds if graph else (),
+            desired=None if graph else items,
         )
         report = replace(report, plan=the_plan, full_read=report.full_read or full)
         outcomes: tuple[Outcome, ...] = ()
