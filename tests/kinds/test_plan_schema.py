@@ -69,11 +69,18 @@ def test_every_kind_of_the_registry_is_in_the_real_schema() -> None:
     assert set(schema["$defs"]["change"]["properties"]["kind"]["enum"]) == {
         d.name for d in kind_registry.definitions()
     }
-    for rule in schema["allOf"]:
-        backend = rule["if"]["properties"]["backend"]["const"]
-        kinds = rule["then"]["properties"]["changes"]["items"]["properties"]["kind"]["enum"]
+    for backend, kinds in backend_kinds(schema).items():
         assert set(kinds) == {d.name for d in kind_registry.on_backend(backend)}, backend
     assert json.loads(run_cli(["schema", "plan"]).stdout) == schema
+
+
+def backend_kinds(schema: dict[str, Any]) -> dict[str, list[str]]:
+    """The kinds each backend's rule lets a change have."""
+    found = {}
+    for rule in schema["allOf"]:
+        changes = rule["then"]["properties"]["changes"]
+        found[rule["if"]["properties"]["backend"]["const"]] = changes["items"]["properties"]["kind"]["enum"]
+    return found
 
 
 def verdict(validator: Draft202012Validator, plan: Any) -> list[tuple[Any, ...]]:
@@ -223,3 +230,24 @@ def test_a_part_refers_only_to_definitions_of_its_own_file_that_agree_with_the_b
     own["$defs"]["plan_essence"]["properties"] = {"where": {"$ref": "https://example.com/x.json"}}
     with pytest.raises(PlanSchemaError, match="may only refer to"):
         assemble(base(), *kinds_with(own))
+
+
+def test_a_new_kind_joins_the_schema_from_its_own_file_alone() -> None:
+    """A kind added later: its definition and its schema's part are all the plan schema needs."""
+    widget = kind_registry.KindDefinition("widget", schema="widget.schema.json", read=lambda *_: None)
+    part = {"type": "object", "required": ["size"], "properties": {"size": {"type": "integer"}}}
+
+    def load(name: str) -> dict[str, Any]:
+        return {"$defs": {"plan_essence": part}} if name == "widget" else load_schema(name)
+
+    schema = assemble(base(), [*kind_registry.definitions(), widget], load)
+    assert schema["$defs"]["change"]["properties"]["kind"]["enum"][-1] == "widget"
+    assert schema["$defs"]["widget_essence"] == part
+    kinds = backend_kinds(schema)
+    assert "widget" in kinds["agents"] and "widget" not in kinds["assistants"]
+    validator = Draft202012Validator(schema)
+    change = {"kind": "widget", "name": "w", "action": "create", "reason": "new", "id": None}
+    plan = {**PLANS["shop-create"], "changes": [{**change, "apply": {"essence": {"size": 3}}}]}
+    assert verdict(validator, plan) == []
+    assert verdict(validator, {**plan, "changes": [{**change, "apply": {"essence": {"size": "big"}}}]})
+    assert verdict(validator, {**plan, "backend": "assistants"})
