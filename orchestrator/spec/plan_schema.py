@@ -64,6 +64,10 @@ def assemble(
         _copy_references(part, own, defs, kind)
         names.append(kind.name)
         essences.insert(len(essences) - 1, {"$ref": f"#/$defs/{essence}"})
+    if "allOf" in schema:
+        raise PlanSchemaError(
+            "schemas/plan.schema.json: the rules per backend are assembled, not written there"
+        )
     rules = [_backend_rule(backend, names, by_name) for backend in schema["properties"]["backend"]["enum"]]
     at = list(schema).index("$defs")  # the rules sit before the definitions, as in the hand-kept file
     items = list(schema.items())
