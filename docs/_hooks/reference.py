@@ -254,6 +254,13 @@ class _SchemaPage:
             "(and, for a saved plan, by `apply PLAN`).",
             "",
         ]
+        if self.kind == "plan":  # orchestrator.spec.plan_schema
+            lines += [
+                "The file is the kind-free base: each kind the base does not describe brings the shape of "
+                "its essence as `$defs.plan_essence` in its own schema file, and the schema below is the "
+                "base completed with those parts and the kinds each backend has.",
+                "",
+            ]
         self.sections.append(("", "", self.schema))
         done = 0
         while done < len(self.sections):

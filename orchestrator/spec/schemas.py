@@ -41,6 +41,17 @@ SCHEMA_FILES: Mapping[str, str] = _SchemaFiles()
 
 
 def schema_text(kind: str) -> str:
+    """What `orchestrator schema KIND` prints: the schema file, or for a saved plan the schema assembled
+    from its base file and the kinds' parts (orchestrator.spec.plan_schema)."""
+    if kind == "plan":
+        from orchestrator.spec.plan_schema import schema_json
+
+        return schema_json(load_schema(kind))
+    return file_text(kind)
+
+
+def file_text(kind: str) -> str:
+    """The bundled schema file of kind, as written."""
     name = SCHEMA_FILES[kind]
     bundled = resources.files("orchestrator").joinpath("_schemas", name)
     if bundled.is_file():
@@ -50,7 +61,12 @@ def schema_text(kind: str) -> str:
 
 @cache
 def load_schema(kind: str) -> dict[str, Any]:
-    return json.loads(schema_text(kind))
+    if kind == "plan":  # the kind-free base completed with every kind's part
+        from orchestrator.kind_registry import definitions
+        from orchestrator.spec.plan_schema import assemble
+
+        return assemble(json.loads(file_text(kind)), definitions(), load_schema)
+    return json.loads(file_text(kind))
 
 
 @cache

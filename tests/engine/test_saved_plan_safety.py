@@ -1,5 +1,5 @@
 """A saved plan is untrusted input: `apply PLAN` re-checks ownership live, recomputes the metadata it
-writes, validates the file against schemas/plan.schema.json and refuses a plan made for another
+writes, validates the file against the saved plan's schema and refuses a plan made for another
 project, environment or target. Each crafted file: exit 1, a diagnostic, no secret, no live change."""
 
 from __future__ import annotations
@@ -444,9 +444,9 @@ def test_saved_plan_json_validates_against_the_shipped_schema(
 ) -> None:
     from jsonschema import Draft202012Validator
 
-    from tests.support.projects import REPO
+    from orchestrator.spec.schemas import load_schema
 
-    schema = json.loads((REPO / "schemas" / "plan.schema.json").read_text(encoding="utf-8"))
+    schema = load_schema("plan")  # schemas/plan.schema.json completed with the kinds' parts
     Draft202012Validator.check_schema(schema)
     write_spec(project, "helper", metadata={"team": "a"})
     write_spec(project, "gone")

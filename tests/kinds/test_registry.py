@@ -2,11 +2,13 @@
 
 The views are compared with what the hand-kept lists held before the registry (backends.kinds_for,
 kind_mappings, AFTER_TARGET, engine.desired.AGENT_KINDS, KIND_IMPORTERS/kind_importers, SCHEMA_FILES), and
-the apply order is shown to follow the graph's edges, not the order the appliers were given in.
+the apply order is shown to follow the graph's edges, not the order the appliers were given in. A kind
+the saved plan's schema does not describe itself brings its essence's shape in its own schema file.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,7 +21,7 @@ from orchestrator.backends import AFTER_TARGET, kind_mappings, kinds_for, mappin
 from orchestrator.engine.applying import ApplyResult, Outcome, apply_graph, change_graph
 from orchestrator.engine.importing_kinds import kind_importers
 from orchestrator.engine.planning import Action, Change, Plan, Reason
-from orchestrator.spec.schemas import SCHEMA_FILES, load_schema
+from orchestrator.spec.schemas import SCHEMA_FILES, file_text, load_schema
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
@@ -27,6 +29,9 @@ SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 def test_every_kind_has_every_part_it_needs() -> None:
     names = [d.name for d in kind_registry.definitions()]
     assert len(names) == len(set(names))
+    # the kinds whose essence in a saved plan the base of the plan schema describes (the engine's own);
+    # every other kind's comes from its own schema file (orchestrator.spec.plan_schema)
+    described = json.loads(file_text("plan"))["$defs"]["change"]["properties"]["kind"]["enum"]
     for defined in kind_registry.definitions():
         assert defined.backends and defined.mapping, defined.name
         for backend in defined.backends:
@@ -38,6 +43,12 @@ def test_every_kind_has_every_part_it_needs() -> None:
             assert load_schema(defined.name)["properties"]["kind"]["const"] == defined.name
             assert callable(defined.resolved(defined.importer)), defined.name
         assert defined.refers_to <= set(names), defined.name
+        if defined.read is not None or defined.name not in described:
+            assert defined.name not in described, f"kind {defined.name}: its plan part goes in its schema"
+            assert defined.schema and "plan_essence" in load_schema(defined.name).get("$defs", {}), (
+                f"kind {defined.name}: schemas/{defined.schema or defined.name + '.schema.json'} has no "
+                "`$defs.plan_essence`, the shape of its essence in a saved plan (docs/adding-a-kind.md)"
+            )
 
 
 def test_the_views_equal_the_lists_they_replace() -> None:
