@@ -93,7 +93,7 @@ class GraphObjects:
             for obj in found:
                 objects[obj.id] = obj.raw
                 self.kinds[obj.id], self.owners[obj.id] = kind.name, obj.owner
-                self.essences[obj.id] = kind.mapping.live_essence(obj.raw, found.view)
+                self.essences[obj.id] = kind.mapping.live_essence(obj.raw, found.view, obj.references)
 
 
 def prepare_import(

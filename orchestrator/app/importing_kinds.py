@@ -174,9 +174,12 @@ def verify_kinds(
     """Each imported spec built as the project would, compared with its live object: what apply changes."""
     from orchestrator.backends import kind_mappings
     from orchestrator.engine.importing_kinds import secret_placeholders
+    from orchestrator.engine.live import References
 
     mappings = kind_mappings("agents")
-    by_name = {f"{key.split(':', 1)[0]}:{spec}": key.split(":", 1)[1] for key, spec in names.items()}
+    references = References(
+        {f"{key.split(':', 1)[0]}:{spec}": key.split(":", 1)[1] for key, spec in names.items()}
+    )  # "<kind>:<spec name>" -> id, the specs this project owns or imports now
     notes: dict[str, list[str]] = {}
     for item, raw in zip(imports, raws, strict=True):
         found = notes.setdefault(item.object_id, [])
@@ -186,7 +189,7 @@ def verify_kinds(
         kind = item.data["kind"]
         mapping = mappings[kind]
         want = mapping.desired_essence(spec)
-        have = mapping.live_essence({**raw, "_names": by_name} if refers_to_others(kind) else raw)
+        have = mapping.live_essence(raw, references=references if refers_to_others(kind) else None)
         if kind == "vault":
             want = {**want, "credentials": {n: {**c, "secret": None} for n, c in want["credentials"].items()}}
             have = {**have, "credentials": {n: {**c, "secret": None} for n, c in have["credentials"].items()}}

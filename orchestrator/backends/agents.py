@@ -27,7 +27,7 @@ from orchestrator.backends import listings
 from orchestrator.backends.listings import Listings, SeparateListings
 from orchestrator.backends.rest import AGENTS
 from orchestrator.backends.wire import AGENT, Known, check_deleted, read_list, read_object
-from orchestrator.engine.live import LiveObject, ResourceView
+from orchestrator.engine.live import LiveObject, References, ResourceView
 from orchestrator.engine.migration import DATA_FOLDER, KNOWLEDGE_FOLDER, with_workspace_line
 from orchestrator.engine.normalising import canonical
 from orchestrator.engine.ownership import digest, parse_digests, user_metadata
@@ -145,7 +145,9 @@ class AgentsMapping:
             notes.append("description -> metadata.description (agents.description_to_metadata)")
         return tuple(notes)
 
-    def live_essence(self, raw: Mapping[str, Any], view: ResourceView | None = None) -> dict[str, Any]:
+    def live_essence(
+        self, raw: Mapping[str, Any], view: ResourceView | None = None, references: References | None = None
+    ) -> dict[str, Any]:
         raw = without_ignored(
             raw, self.backend, wire=True
         )  # whatever the server reports there, it is not drift

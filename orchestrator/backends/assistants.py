@@ -14,7 +14,7 @@ from orchestrator.backends.knowledge import (
 )
 from orchestrator.backends.rest import ASSISTANTS
 from orchestrator.backends.wire import ASSISTANT, Known, check_deleted, read_list, read_object
-from orchestrator.engine.live import LiveObject
+from orchestrator.engine.live import LiveObject, References
 from orchestrator.engine.normalising import canonical, number
 from orchestrator.engine.ownership import parse_owner, user_metadata
 from orchestrator.spec.capabilities import without_ignored
@@ -61,7 +61,9 @@ class AssistantsMapping:
             "code_files": desired_code_files(spec),
         }
 
-    def live_essence(self, raw: Mapping[str, Any], view: KnowledgeView | None = None) -> dict[str, Any]:
+    def live_essence(
+        self, raw: Mapping[str, Any], view: KnowledgeView | None = None, references: References | None = None
+    ) -> dict[str, Any]:
         raw = without_ignored(raw, self.backend, wire=True)  # spec.capabilities.IGNORED_BY_API: never drift
         tools: dict[str, Any] = {}
         functions: dict[str, Any] = {}

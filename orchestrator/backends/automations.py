@@ -1,24 +1,24 @@
 """Automations (`/v1/agents/automations`, OpenAI-Beta: agents=v1): one `kind: automation` spec each.
 
 The essence and the payload name what the automation starts by *spec name* (`agent`, `environment`,
-`vaults`): the plan is readable and stable before the referenced objects exist, and a saved plan
-holds no ids. The client resolves names to the ids of the objects this project and environment own
-at the HTTP call (after the graph created them), and reads live ids back as names (`_names`). `paused` is reconciled through `pause` / `resume`; invocations are not
-managed (`list_invocations` only reads them).
+`vaults`; a payload's target is a SessionTarget): the plan is readable and stable before the referenced
+objects exist, and a saved plan holds no ids. The client resolves names to the ids of the objects this
+project and environment own at the HTTP call (after the graph created them), and reads live ids back as
+names (the References each live object carries). `paused` is reconciled through `pause` / `resume`;
+invocations are not managed (`list_invocations` only reads them).
 """
 
 from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.backends.listings import Listings, SeparateListings
 from orchestrator.backends.wire import Shape, check_deleted, read_list, read_object
-from orchestrator.engine.live import Kind, LiveObject
+from orchestrator.engine.live import Kind, LiveObject, References
 from orchestrator.engine.ownership import user_metadata
-from orchestrator.errors import OrchestratorError
 from orchestrator.spec.cron import cron_problem, next_runs
 
 AUTOMATION = Shape("agent.automation")
@@ -28,24 +28,36 @@ SCHEDULE_KEYS = {"periodic": ("expression", "timezone"), "once": ("run_at",)}
 
 
 @dataclass(frozen=True, slots=True)
-class References:
-    """Live ids of the referenced specs, keyed "<kind>:<name>" (kind: agent, environment, vault)."""
+class SessionTarget:
+    """What an automation starts, by spec name: a payload's `target` (a plan holds no ids). The client
+    resolves it to the API's new-session target at the call (resolve), once the graph created what it names."""
 
-    ids: Mapping[str, str] = field(default_factory=dict)
+    agent: str
+    environment: str | None
+    vaults: tuple[str, ...]
+    input: str
 
-    def id_of(self, kind: str, name: str) -> str:
-        found = self.ids.get(f"{kind}:{name}")
-        if found is None:
-            raise OrchestratorError(f"the {kind} `{name}` an automation refers to has no live object yet")
-        return found
+    @classmethod
+    def of(cls, target: Mapping[str, Any]) -> SessionTarget:
+        """The essence's target (a KeyError or TypeError for one that does not fit: a hostile saved plan)."""
+        return cls(target["agent"], target["environment"], tuple(target["vaults"]), target["input"])
 
-    def name_of(self, kind: str, object_id: str | None) -> str | None:
-        if object_id is None:
-            return None
-        for key, value in self.ids.items():
-            if value == object_id and key.startswith(kind + ":"):
-                return key.split(":", 1)[1]
-        return object_id  # not one of ours: shown as the id, so the plan says what is there
+    def resolve(self, refs: References) -> dict[str, Any]:
+        """The API's new-session target, the names resolved to ids through refs."""
+        environment = (
+            {"type": "openai_hosted", "environment_template_id": refs.id_of("environment", self.environment)}
+            if self.environment
+            else {"type": "none"}
+        )
+        return {
+            "type": "new_session",
+            "agent_id": refs.id_of("agent", self.agent),
+            "environment": environment,
+            "vault_ids": [refs.id_of("vault", name) for name in self.vaults],
+            "input": [
+                {"type": "message", "role": "user", "content": [{"type": "input_text", "text": self.input}]}
+            ],
+        }
 
 
 class AutomationsMapping:
@@ -87,17 +99,19 @@ class AutomationsMapping:
         shown = ", ".join(moment.strftime("%a %Y-%m-%d %H:%M") for moment in runs)
         return (f"next runs ({spec.timezone}): {shown}",) if runs else ()
 
-    def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
+    def live_essence(
+        self, raw: Mapping[str, Any], view: Any = None, references: References | None = None
+    ) -> dict[str, Any]:
+        """references: the names the client resolved (LiveObject.references); else this mapping's own."""
         target = raw.get("target") or {}
         environment = target.get("environment") or {}
-        named = raw.get("_names")
         texts = [
             part.get("text", "")
             for item in target.get("input") or []
             for part in item.get("content") or []
             if part.get("type") == "input_text"
         ]
-        refs = References({**named}) if isinstance(named, Mapping) else self.references
+        refs = references if references is not None else self.references
         essence: dict[str, Any] = {
             "name": raw.get("name"),
             "type": raw.get("type"),
@@ -117,9 +131,9 @@ class AutomationsMapping:
     def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool:
         return False
 
-    def _target(self, essence: Mapping[str, Any]) -> dict[str, Any]:
-        """The target with names; `resolve_target` puts the ids in (client side, at apply)."""
-        return {"by_name": dict(essence["target"])}
+    def _target(self, essence: Mapping[str, Any]) -> SessionTarget:
+        """The target by name; the client resolves it to ids at apply (SessionTarget.resolve)."""
+        return SessionTarget.of(essence["target"])
 
     def create_payload(self, essence: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -143,25 +157,6 @@ class AutomationsMapping:
             elif key in ("name", "expression", "timezone", "run_at", "paused"):
                 payload[key] = essence[key]
         return payload
-
-
-def resolve_target(by_name: Mapping[str, Any], refs: References) -> dict[str, Any]:
-    """The API's new-session target for names resolved through refs."""
-    target = by_name
-    environment = (
-        {"type": "openai_hosted", "environment_template_id": refs.id_of("environment", target["environment"])}
-        if target["environment"]
-        else {"type": "none"}
-    )
-    return {
-        "type": "new_session",
-        "agent_id": refs.id_of("agent", target["agent"]),
-        "environment": environment,
-        "vault_ids": [refs.id_of("vault", name) for name in target["vaults"]],
-        "input": [
-            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": target["input"]}]}
-        ],
-    }
 
 
 class AutomationsClient:
@@ -210,20 +205,19 @@ class AutomationsClient:
         return References(ids)
 
     def _named(self, raw: Mapping[str, Any], refs: References) -> LiveObject:
-        """The live automation with the spec names of what it targets (`_names`, ids -> names)."""
+        """The live automation with the spec names of what it targets (LiveObject.references)."""
         target = raw.get("target") or {}
-        ids = [
+        pointed = [
             ("agent", target.get("agent_id")),
             ("environment", (target.get("environment") or {}).get("environment_template_id")),
             *(("vault", v) for v in target.get("vault_ids") or []),
         ]
-        names = {key: value for key, value in refs.ids.items() if (key.split(":")[0], value) in ids}
-        return LiveObject.from_raw({**raw, "_names": names})
+        return LiveObject.from_raw(raw, refs.among(pointed))
 
     def _payload(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         fields = {k: v for k, v in payload.items() if k != "paused"}
         if "target" in fields:
-            fields["target"] = resolve_target(fields["target"]["by_name"], self.references())
+            fields["target"] = _session_target(fields["target"]).resolve(self.references())
         return fields
 
     def list_all(self) -> list[LiveObject]:
@@ -291,6 +285,12 @@ class AutomationsClient:
             ).http_response
 
         return read_list(fetch, INVOCATION, page_size=PAGE_SIZE)
+
+
+def _session_target(target: object) -> SessionTarget:
+    if not isinstance(target, SessionTarget):  # a payload the mapping did not build: a bug, never sent
+        raise TypeError(f"an automation payload's target is a SessionTarget, not {type(target).__name__}")
+    return target
 
 
 def automation_kind(context: Any) -> Kind:

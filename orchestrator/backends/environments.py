@@ -29,7 +29,7 @@ from orchestrator.backends.knowledge import (
 )
 from orchestrator.backends.listings import TEMPLATES, Listings, SeparateListings
 from orchestrator.backends.wire import ENVIRONMENT_TEMPLATE, FILE, check_deleted, read_list, read_object
-from orchestrator.engine.live import Kind, LiveObject
+from orchestrator.engine.live import Kind, LiveObject, References
 from orchestrator.engine.ownership import Owner, name_stamp, parse_name_stamp
 from orchestrator.errors import OrchestratorError
 
@@ -98,7 +98,9 @@ class EnvironmentsMapping:
             return str(self.skills.explicit_pin(name, pin.split(" ", 1)[1]))
         return pin
 
-    def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
+    def live_essence(
+        self, raw: Mapping[str, Any], view: Any = None, references: References | None = None
+    ) -> dict[str, Any]:
         files: dict[str, Any] = {}
         for item in raw.get("files") or []:
             if item.get("type") != "file_id":

@@ -31,7 +31,7 @@ from orchestrator.backends.wire import (
     read_list,
 )
 from orchestrator.engine.knowledge_planning import FILE_KIND, VECTOR_STORE_KIND, plan_files, plan_stores
-from orchestrator.engine.live import Client, Kind, LiveObject, ResourceView
+from orchestrator.engine.live import Client, Kind, LiveObject, References, ResourceView
 from orchestrator.engine.ownership import (
     Digests,
     Owner,
@@ -685,7 +685,9 @@ class VectorStoresMapping:
     def desired_essence(self, spec: DesiredVectorStore) -> dict[str, Any]:
         return desired_store(spec)
 
-    def live_essence(self, raw: Mapping[str, Any], view: ResourceView | None = None) -> dict[str, Any]:
+    def live_essence(
+        self, raw: Mapping[str, Any], view: ResourceView | None = None, references: References | None = None
+    ) -> dict[str, Any]:
         view = view or self.view
         store = view.store_by_id(str(raw.get("id"))) if isinstance(view, KnowledgeView) else None
         return (
@@ -800,7 +802,9 @@ class FilesMapping:
     def desired_essence(self, spec: DesiredFile) -> dict[str, Any]:
         return {"path": spec.name, "sha256": spec.local.sha256[:16], "bytes": spec.local.size}
 
-    def live_essence(self, raw: Mapping[str, Any], view: ResourceView | None = None) -> dict[str, Any]:
+    def live_essence(
+        self, raw: Mapping[str, Any], view: ResourceView | None = None, references: References | None = None
+    ) -> dict[str, Any]:
         return {"path": raw.get("path"), "sha256": raw.get("sha16"), "bytes": raw.get("bytes")}
 
     def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.backends.wire import Shape, check_deleted, read_list, read_object
-from orchestrator.engine.live import Kind, LiveObject
+from orchestrator.engine.live import Kind, LiveObject, References
 from orchestrator.engine.ownership import HASH_KEY, OWNER_KEY, Owner, parse_digests, parse_owner
 from orchestrator.engine.planning import essence_digests
 from orchestrator.errors import OrchestratorError
@@ -72,7 +72,9 @@ class SkillsMapping:
             "keep_versions": spec.keep_versions,
         }
 
-    def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
+    def live_essence(
+        self, raw: Mapping[str, Any], view: Any = None, references: References | None = None
+    ) -> dict[str, Any]:
         return {"files": dict(raw.get("files") or {})}
 
     def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool:

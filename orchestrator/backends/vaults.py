@@ -19,7 +19,7 @@ from typing import Any
 
 from orchestrator.backends.listings import VAULTS, Listings, SeparateListings
 from orchestrator.backends.wire import Shape, check_deleted, read_list, read_object
-from orchestrator.engine.live import Kind, LiveObject
+from orchestrator.engine.live import Kind, LiveObject, References
 from orchestrator.engine.normalising import canonical
 from orchestrator.engine.ownership import parse_owner, user_metadata
 from orchestrator.secret_sources import SecretSource, new_salt, parse_stamp, resolve, stamp, try_resolve
@@ -95,7 +95,9 @@ class VaultsMapping:
             },
         }
 
-    def live_essence(self, raw: Mapping[str, Any], view: Any = None) -> dict[str, Any]:
+    def live_essence(
+        self, raw: Mapping[str, Any], view: Any = None, references: References | None = None
+    ) -> dict[str, Any]:
         credentials = {}
         owner = parse_owner(raw.get("metadata"))
         sources = self._sources.get(owner.spec, {}) if owner is not None else {}

@@ -14,7 +14,7 @@ with isinstance. The live state a plan is made from (LiveState) and what a kind'
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
@@ -22,11 +22,51 @@ from typing import Any, Protocol, runtime_checkable
 from orchestrator.engine.desired import DesiredState
 from orchestrator.engine.ownership import Digests, Owner, digest, parse_claim, parse_digests, parse_owner
 from orchestrator.engine.planning import DesiredItem, Plan
+from orchestrator.errors import OrchestratorError
+
+
+@dataclass(frozen=True, slots=True)
+class References:
+    """Live ids of specs that objects of another kind refer to, keyed "<kind>:<name>" (an automation's agent,
+    environment and vaults).
+
+    Specs, essences and plans name what they refer to by spec name (no ids: a plan is readable before the
+    referenced objects exist). A client resolves names to ids at the call through the References of its run;
+    the live objects it reads carry the part they point at (LiveObject.references), and their mapping's
+    live_essence reads those ids back as names.
+    """
+
+    ids: Mapping[str, str] = field(default_factory=dict)
+
+    def id_of(self, kind: str, name: str) -> str:
+        found = self.ids.get(f"{kind}:{name}")
+        if found is None:
+            raise OrchestratorError(f"the {kind} `{name}` an automation refers to has no live object yet")
+        return found
+
+    def name_of(self, kind: str, object_id: str | None) -> str | None:
+        if object_id is None:
+            return None
+        for key, value in self.ids.items():
+            if value == object_id and key.startswith(kind + ":"):
+                return key.split(":", 1)[1]
+        return object_id  # not one of ours: shown as the id, so the plan says what is there
+
+    def among(self, pointed: Iterable[tuple[str, str | None]]) -> References:
+        """Only the ids among pointed ((kind, live id) pairs): what one live object refers to."""
+        wanted = set(pointed)
+        return References(
+            {key: value for key, value in self.ids.items() if (key.split(":")[0], value) in wanted}
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class LiveObject:
-    """One live object as read from the API (raw wire dict kept for essence and fingerprints)."""
+    """One live object as read from the API (raw wire dict kept for essence and fingerprints).
+
+    references: the spec names of the objects it refers to, as its client resolved them (None for kinds
+    that refer to none); its mapping's live_essence is given them.
+    """
 
     id: str
     created_at: int
@@ -34,9 +74,10 @@ class LiveObject:
     owner: Owner | None = None
     digests: Digests | None = None
     claim: str | None = None  # the claim token of the apply run that created it, if any
+    references: References | None = None
 
     @classmethod
-    def from_raw(cls, raw: Mapping[str, Any]) -> LiveObject:
+    def from_raw(cls, raw: Mapping[str, Any], references: References | None = None) -> LiveObject:
         metadata = raw.get("metadata") or {}
         return cls(
             id=str(raw["id"]),
@@ -45,6 +86,7 @@ class LiveObject:
             owner=parse_owner(metadata),
             digests=parse_digests(metadata),
             claim=parse_claim(metadata),
+            references=references,
         )
 
 
@@ -55,7 +97,10 @@ class Mapping_(Protocol):
 
     def desired_essence(self, spec: Any) -> dict[str, Any]: ...  # spec: the kind's own desired value type
 
-    def live_essence(self, raw: Mapping[str, Any], view: ResourceView | None = None) -> dict[str, Any]: ...
+    # references: LiveObject.references (the spec names of the objects raw refers to), None when it has none
+    def live_essence(
+        self, raw: Mapping[str, Any], view: ResourceView | None = None, references: References | None = None
+    ) -> dict[str, Any]: ...
 
     def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool: ...
 
@@ -187,8 +232,17 @@ def fingerprint(obj: LiveObject, view: ResourceView | None = None) -> str:
     """Digest of the live object as planned (and of its knowledge store): saved plans check it."""
     knowledge = view.fingerprint_part(obj.owner) if view is not None else None
     if knowledge is None:
-        return digest(dict(obj.raw))
-    return digest({"object": dict(obj.raw), "knowledge": knowledge})
+        return digest(_digested(obj))
+    return digest({"object": _digested(obj), "knowledge": knowledge})
+
+
+def _digested(obj: LiveObject) -> dict[str, Any]:
+    """The raw object, with the references its client resolved folded in under `_names`, as ids keyed
+    "<kind>:<name>": that is where they were once kept (in raw itself), and saved plans hold fingerprints of
+    exactly that dict, so the same bytes keep those plans valid (a changed reference still makes one stale)."""
+    if obj.references is None:
+        return dict(obj.raw)
+    return {**obj.raw, "_names": dict(obj.references.ids)}
 
 
 @dataclass(frozen=True, slots=True)

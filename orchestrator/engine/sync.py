@@ -77,7 +77,7 @@ def live_item(obj: LiveObject, mapping: Mapping_, view: ResourceView | None = No
         obj.created_at,
         obj.owner,
         obj.digests,
-        mapping.live_essence(obj.raw, view),
+        mapping.live_essence(obj.raw, view, obj.references),
         fingerprint(obj, view),
     )
 

@@ -15,10 +15,11 @@ import openai
 import pytest
 
 from orchestrator import secrets
-from orchestrator.backends.automations import AutomationsClient, AutomationsMapping, References
+from orchestrator.backends.automations import AutomationsClient, AutomationsMapping
 from orchestrator.backends.skills import SkillsClient, SkillsMapping, files_changed
 from orchestrator.backends.vaults import SECRET_CHANGED, VaultsClient, VaultsMapping, secret_markers
 from orchestrator.emulator import EmulatorServer
+from orchestrator.engine.live import References
 from orchestrator.engine.ownership import OWNER_KEY
 from orchestrator.spec.agent_kinds import read_resource
 from orchestrator.spec.loading import load_yaml_file

@@ -66,3 +66,24 @@ def test_apply_creates_the_automation_after_its_agent_and_diff_is_clean(project:
     pruned = run_in(project, "apply", "--yes", "--prune")
     assert pruned.exit_code == 0, pruned.output
     assert "automation daily-digest: deleted" in pruned.output and "agent analyst: deleted" in pruned.output
+
+
+def test_a_saved_plan_applies_and_goes_stale_when_the_automation_changes_live(
+    project: Path, tmp_path: Path
+) -> None:
+    # the fingerprint a saved plan holds covers the names the automation's references resolved to
+    assert run_in(project, "apply", "--yes").exit_code == 0
+    spec = project / "specs" / "daily-digest.yaml"
+    write(spec, AUTOMATION.replace("KPIs.", "KPIs!"))
+    plan = tmp_path / "plan.json"
+    assert run_in(project, "diff", "--out", str(plan)).exit_code == 2
+    applied = run_in(project, "apply", "--yes", str(plan))
+    assert applied.exit_code == 0 and "automation daily-digest: updated" in applied.output, applied.output
+    assert run_in(project, "diff").exit_code == 0
+
+    write(spec, AUTOMATION.replace("KPIs.", "KPIs?"))
+    assert run_in(project, "diff", "--out", str(plan)).exit_code == 2
+    write(spec, AUTOMATION + "paused: true\n")
+    assert run_in(project, "apply", "--yes").exit_code == 0  # the automation changes after the plan was made
+    stale = run_in(project, "apply", "--yes", str(plan))
+    assert stale.exit_code != 0 and "changed since the plan was made" in stale.output, stale.output
