@@ -32,6 +32,7 @@ from orchestrator.engine.importing import (
     import_resource,
 )
 from orchestrator.errors import OrchestratorError
+from orchestrator.kind_registry import primary_on
 from orchestrator.spec.confinement import Refused, read_confined
 from orchestrator.spec.loading import LoadError, load_yaml_file
 from orchestrator.spec.writing import WriteRefused, check_writable, create_file
@@ -106,7 +107,7 @@ def prepare_import(
 ) -> FoundImports:
     """Read the live objects and build the spec files for them; nothing is written, nothing live is touched."""
     project = selection.project
-    kind = "agent" if selection.target.backend == "agents" else "assistant"
+    kind = primary_on(selection.target.backend).name
     existing = _existing_specs(selection)
     from orchestrator.app import importing_kinds as other
 

@@ -14,6 +14,7 @@ from orchestrator.app.state import build_state
 from orchestrator.diagnostics import Diagnostics
 from orchestrator.engine.desired import DesiredState
 from orchestrator.errors import OrchestratorError
+from orchestrator.kind_registry import deploys
 
 
 @dataclass
@@ -51,7 +52,7 @@ def connect(
             target.backend, connection.sdk, project, chosen_env, os.environ, connection.listings
         )
         knowledge = None
-        if target.backend == "assistants":
+        if deploys(target.backend, "vector_store"):  # knowledge: vector stores and their files
             from orchestrator.backends.knowledge import KnowledgeSync, knowledge_kinds
 
             knowledge = KnowledgeSync(
