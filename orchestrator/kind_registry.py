@@ -17,7 +17,7 @@ import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:  # types only (the registry sits below the engine: it names no engine type, even here)
     from pathlib import Path
@@ -29,9 +29,11 @@ PACKAGE = "orchestrator.kinds"
 
 # A kind's spec value (VaultSpec, SkillSpec, AutomationSpec, ...): each kind has its own frozen dataclass,
 # which the registry passes between a definition's `read` and `resolve` without looking inside.
-KindSpec = Any
+KindSpec: TypeAlias = Any
 # engine.planning's Change and FieldChange, engine.live's Mapping_: the engine imports the registry, never back
-Change = FieldChange = MappingOfKind = Any
+Change: TypeAlias = Any
+FieldChange: TypeAlias = Any
+MappingOfKind: TypeAlias = Any
 
 
 @dataclass(frozen=True, slots=True)

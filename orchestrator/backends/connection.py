@@ -45,7 +45,7 @@ class Connection:
         self.environ = os.environ if environ is None else environ
         self.override_url = base_url
         self._server: EmulatorServer | None = None
-        self.sdk: OpenAI | None = None
+        self._sdk: OpenAI | None = None
         # the run's listings, shared by the kinds that name others (client() and backends.kinds_for take it)
         self.listings = SharedListings()
 
@@ -100,7 +100,7 @@ class Connection:
         from orchestrator.backends.transport import budgeted_http_client
 
         timeout = self.target.timeout or DEFAULT_TIMEOUT
-        self.sdk = openai.OpenAI(
+        self._sdk = openai.OpenAI(
             base_url=base_url,
             api_key=api_key,
             organization=self.target.organization,
@@ -113,9 +113,15 @@ class Connection:
         )
         return self
 
+    @property
+    def sdk(self) -> OpenAI:
+        """The openai.OpenAI client of the open connection (inside its with block)."""
+        assert self._sdk is not None, "the connection is open (inside its with block)"
+        return self._sdk
+
     def __exit__(self, *exc: object) -> None:
-        if self.sdk is not None:
-            self.sdk.close()
+        if self._sdk is not None:
+            self._sdk.close()
         if self._server is not None:
             self._server.stop()
 
@@ -126,7 +132,6 @@ class Connection:
     def client(self) -> AgentsClient | AssistantsClient:
         from orchestrator.backends import client_for
 
-        assert self.sdk is not None, "the connection is open (inside its with block)"
         return client_for(self.target.backend, self.sdk, self.listings)
 
 
