@@ -54,6 +54,7 @@ class Connection:
 
         from orchestrator.secrets import register_secret
 
+        base_url: str | None  # None: the SDK's default (OPENAI_BASE_URL, else the OpenAI API)
         if self.target.type == "local" and self.override_url is None:
             from orchestrator.emulator.server import EmulatorServer
             from orchestrator.emulator.store import StoreError
