@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # the SDK is imported where a call needs it
     from openai import OpenAI
 
     from orchestrator.backends import KindContext
-    from orchestrator.backends.skills import SkillsClient
+    from orchestrator.backends.skills import SkillDirectory, SkillsClient
 
 PAGE_SIZE = 100
 PACKAGE_KINDS = ("npm", "python", "system")
@@ -53,8 +53,8 @@ class EnvironmentsMapping:
     object_kind = "environment"
     write_only = WRITE_ONLY
 
-    def __init__(self, skills: Any = None) -> None:
-        self.skills = skills  # the SkillDirectory of this project and environment (pins read as spec names)
+    def __init__(self, skills: SkillDirectory | None = None) -> None:
+        self.skills = skills  # of this project and environment (pins read as spec names)
 
     def desired_essence(self, spec: Any) -> dict[str, Any]:
         packages = spec.packages or {}

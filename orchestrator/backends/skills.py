@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # the SDK is imported where a call needs it
     from openai import OpenAI
 
     from orchestrator.backends import KindContext
+    from orchestrator.spec.agent_kinds import SkillSpec
 
 SKILL = Shape("skill")
 SKILL_VERSION = Shape("skill.version")
@@ -106,7 +107,7 @@ class SkillsMapping:
         return payload
 
 
-def pin_of_spec(spec: Any) -> str:
+def pin_of_spec(spec: SkillSpec) -> str:
     """How an environment pins the version a skill spec makes: `content <digest>`, the digest of the skill's
     whole essence (files and settings), which the version's archive carries in its stamp."""
     mapping = SkillsMapping()

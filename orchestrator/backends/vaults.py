@@ -28,6 +28,8 @@ if TYPE_CHECKING:  # the SDK is imported where a call needs it
     from openai import OpenAI
 
     from orchestrator.backends import KindContext
+    from orchestrator.engine.planning import Change
+    from orchestrator.spec.agent_kinds import VaultSpec
 
 VAULT = Shape("vault")
 CREDENTIAL = Shape("vault.credential")
@@ -163,7 +165,7 @@ def _wanted(essence: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def secret_markers(spec: Any, live: LiveObject | None, environ: Mapping[str, str]) -> frozenset[str]:
+def secret_markers(spec: VaultSpec, live: LiveObject | None, environ: Mapping[str, str]) -> frozenset[str]:
     """Credentials whose secret, readable now, no longer matches the digest recorded live."""
     if live is None:
         return frozenset()
@@ -359,7 +361,7 @@ class VaultsClient:
 CREDENTIAL_KEYS = frozenset({"credentials", "secret_sources"})  # an update touching these reads every secret
 
 
-def secrets_read_by(change: Any) -> list[tuple[str, str, SecretSource]]:
+def secrets_read_by(change: Change) -> list[tuple[str, str, SecretSource]]:
     """(credential, secret pointer, source) of every secret a planned vault write reads: a create writes every
     credential, and an update that touches credentials reconciles, and so reads, every one of them."""
     from orchestrator.engine.planning import Action
