@@ -16,6 +16,12 @@ ADMIN_HEALTH_PATH = ADMIN_PREFIX + "/health"
 ADMIN_FAULTS_PATH = ADMIN_PREFIX + "/faults"  # GET/POST the fault settings at run time
 ADMIN_SCRIPT_PATH = ADMIN_PREFIX + "/script"  # POST a scripted model's steps by key, DELETE ?key=, GET counts
 
+# The two wire protocols a target speaks (Target.backend): the Assistants API (threads and runs) and OpenAI's
+# Agents API (sessions). Protocol questions compare with these; which kinds a backend has is a kind question,
+# asked of orchestrator.kind_registry (on_backend, primary_on, deploys).
+ASSISTANTS_BACKEND = "assistants"
+AGENTS_BACKEND = "agents"
+
 # Beta headers the real API expects.
 AGENTS_BETA = "agents=v1"
 

@@ -17,9 +17,23 @@ import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+if TYPE_CHECKING:  # types only (the registry sits below the engine: it names no engine type, even here)
+    from pathlib import Path
+
+    from orchestrator.diagnostics import Diagnostic
+    from orchestrator.spec.loading import Document
 
 PACKAGE = "orchestrator.kinds"
+
+# A kind's spec value (VaultSpec, SkillSpec, AutomationSpec, ...): each kind has its own frozen dataclass,
+# which the registry passes between a definition's `read` and `resolve` without looking inside.
+KindSpec: TypeAlias = Any
+# engine.planning's Change and FieldChange, engine.live's Mapping_: the engine imports the registry, never back
+Change: TypeAlias = Any
+FieldChange: TypeAlias = Any
+MappingOfKind: TypeAlias = Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,15 +50,20 @@ class KindDefinition:
     refers_to: frozenset[str] = frozenset()
     schema: str | None = None  # schemas/<file> its spec files are checked against (None: no spec files)
     # the spec checks: (document, its data, project root, diagnostics found) -> the frozen spec value
-    read: Callable[..., Any] | None = None
+    read: Callable[[Document, dict[str, Any], Path, list[Diagnostic]], KindSpec] | None = None
     # checks before the schema's: (document) -> diagnostics that refuse it (a vault's secret written as a value,
     # refused without the schema's messages quoting it)
-    before_schema: Callable[..., Any] | None = None
+    before_schema: Callable[[Document], list[Diagnostic]] | None = None
     # its step of the desired state: (spec, doc of the spec, spec name -> kinds known) -> (spec | None, problems)
-    resolve: Callable[..., Any] | None = None
+    resolve: (
+        Callable[[KindSpec, Document, Mapping[str, frozenset[str]]], tuple[KindSpec | None, list[Diagnostic]]]
+        | None
+    ) = None
     importer: str | None = None  # "module:callable", a live object -> its spec files (engine.importing)
     # a changed field shown its own way in a plan: (change, field, before, after) -> lines (None: generic)
-    plan_details: Callable[..., Any] | None = None
+    plan_details: Callable[[Change, FieldChange, dict[str, Any], dict[str, Any]], list[str] | None] | None = (
+        None
+    )
     mapping: str | None = None  # "module:callable", (backend) -> its pure mapping
     client: str | None = None  # "module:callable", (context) -> its engine.live.Kind (mapping and client)
     primary: bool = False  # the target's own kind (assistant, agent), not one of the graph's other kinds
@@ -56,7 +75,7 @@ class KindDefinition:
         module, _, attribute = dotted.partition(":")
         return getattr(importlib.import_module(module), attribute)
 
-    def mapping_for(self, backend: str) -> Any:
+    def mapping_for(self, backend: str) -> MappingOfKind:
         """Its pure mapping on backend (a kind on several backends is told which)."""
         make = self.resolved(self.mapping)
         return make(backend) if len(self.backends) > 1 else make()
@@ -105,6 +124,17 @@ def _by_name() -> dict[str, KindDefinition]:
 def on_backend(backend: str) -> tuple[KindDefinition, ...]:
     """The kinds that exist on a backend ("assistants" or "agents"), referenced kinds first."""
     return tuple(d for d in definitions() if backend in d.backends)
+
+
+def primary_on(backend: str) -> KindDefinition:
+    """The target's own kind on a backend: `agent` on agents, `assistant` on assistants."""
+    return next(d for d in on_backend(backend) if d.primary)
+
+
+def deploys(backend: str, kind: str) -> bool:
+    """Whether objects of `kind` exist on a backend (vector stores only on assistants, vaults only on agents)."""
+    found = definition(kind)
+    return found is not None and backend in found.backends
 
 
 @cache

@@ -10,10 +10,10 @@ and prints nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from orchestrator.app.live import read_live
 from orchestrator.app.report import ApplyReporter, Reporter
@@ -23,7 +23,12 @@ from orchestrator.errors import OrchestratorError
 if TYPE_CHECKING:
     from orchestrator.app.live import Live
     from orchestrator.app.project import Selection
+    from orchestrator.backends.knowledge import KnowledgeSync
+    from orchestrator.engine.applying import ApplyResult, Outcome
     from orchestrator.engine.desired import DesiredState
+    from orchestrator.engine.live import Kind, LiveState, Mapping_
+    from orchestrator.engine.planfile import SavedPlanCheck
+    from orchestrator.engine.planning import Change, Duplicate
     from orchestrator.events import EventBus
 
 
@@ -34,13 +39,13 @@ class Deployed:
 
     plan: Plan  # the plan as shown and applied
     status: str
-    result: Any = None
+    result: ApplyResult | None = None
 
     @property
     def ok(self) -> bool:
         if self.status == "nothing":
             return not self.plan.duplicates  # live state is not what the specs say: never a success
-        return self.status == "applied" and bool(self.result.ok)
+        return self.status == "applied" and self.result is not None and bool(self.result.ok)
 
 
 def deploy(
@@ -52,7 +57,7 @@ def deploy(
     bus: EventBus,
     command: str = "apply",
     state: DesiredState | None = None,
-    groups: Mapping[str, Any] | None = None,
+    groups: Mapping[str, Live] | None = None,
 ) -> Deployed:
     """Show the plan, check every secret its writes read is there, ask, then apply it. state: the run's
     specs, to name a missing secret's file and line. groups (rollback): per spec name, the live connection
@@ -79,11 +84,11 @@ def deploy(
 def _apply(
     plan: Plan,
     live: Live,
-    groups: Mapping[str, Any] | None,
+    groups: Mapping[str, Live] | None,
     parallelism: int,
     bus: EventBus,
     reporter: ApplyReporter,
-) -> Any:
+) -> ApplyResult:
     """Every change applied, each outcome reported as it finishes (so an interrupted apply still shows what
     it did); an outcome the duplicate check after the writes changed is reported again, late."""
     import threading
@@ -96,7 +101,7 @@ def _apply(
     streamed: set[int] = set()
     progress = reporter.activity(f"applying {total} change{'s' if total != 1 else ''}")
 
-    def report(outcome: Any) -> None:
+    def report(outcome: Outcome) -> None:
         nonlocal done
         with lock:
             streamed.add(id(outcome))
@@ -104,11 +109,11 @@ def _apply(
             progress.update(f"applying: {done} of {total} done")
             reporter.outcome(outcome, progress=progress)
 
-    parts: list[tuple[Any, Plan]] = []
+    parts: list[tuple[Live, Plan]] = []
     if groups is None:
         parts.append((live, plan))
     else:
-        by_live: dict[int, tuple[Any, list[Any]]] = {}
+        by_live: dict[int, tuple[Live, list[Change]]] = {}
         for change in plan.changes:
             group = groups[change.name]
             by_live.setdefault(id(group), (group, []))[1].append(change)
@@ -146,8 +151,14 @@ def _apply(
 
 
 def run_plan(
-    plan: Plan, live: Live, parallelism: int, bus: EventBus, *, on_outcome: Any = None, progress: Any = None
-) -> Any:
+    plan: Plan,
+    live: Live,
+    parallelism: int,
+    bus: EventBus,
+    *,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ApplyResult:
     """Apply every change of the plan through the live connection; the ApplyResult says what happened."""
     from orchestrator.engine.applying import Applier, apply_graph
 
@@ -192,7 +203,7 @@ def run_plan(
     return apply_graph(plan, appliers, parallelism=parallelism)
 
 
-def garbage_of(kind: Any, knowledge: Any) -> Any:
+def garbage_of(kind: Kind, knowledge: KnowledgeSync | None) -> Callable[[], list[str]] | None:
     """What collects the uploads an apply left unused: the `file` kind's, on the assistants backend."""
     return knowledge.collect_garbage if knowledge is not None and kind.name == "file" else None
 
@@ -257,7 +268,7 @@ def split_by_kind(plan: Plan) -> dict[str, Plan]:
     }
 
 
-def check_saved_live(saved: Plan, live: Live, selection: Selection) -> Any:
+def check_saved_live(saved: Plan, live: Live, selection: Selection) -> tuple[SavedPlanCheck, LiveState]:
     """Read live state now and re-check the plan against it: ownership of every object it touches, staleness,
     what was applied already: (SavedPlanCheck, the live objects read)."""
     from orchestrator.engine.planfile import check_saved_plan
@@ -300,7 +311,7 @@ def check_saved_live(saved: Plan, live: Live, selection: Selection) -> Any:
     return merged, objects
 
 
-def saved_duplicates(saved: Plan, live: Live, objects: Any) -> tuple[Any, ...]:
+def saved_duplicates(saved: Plan, live: Live, objects: LiveState) -> tuple[Duplicate, ...]:
     """The duplicates live now among the objects a saved plan touches (its own were true where it was made)."""
     from orchestrator.engine.sync import live_duplicates
 
@@ -315,7 +326,7 @@ def saved_duplicates(saved: Plan, live: Live, objects: Any) -> tuple[Any, ...]:
     return duplicates
 
 
-def without_applied(saved: Plan, check: Any) -> Plan:
+def without_applied(saved: Plan, check: SavedPlanCheck) -> Plan:
     """The saved plan without the changes live state shows applied already (SavedPlanCheck.applied)."""
     done = {id(c) for c in check.applied}
     return replace(saved, changes=tuple(c for c in saved.changes if id(c) not in done))
@@ -323,7 +334,7 @@ def without_applied(saved: Plan, check: Any) -> Plan:
 
 def saved_plan_preview(
     saved: Plan, selection: Selection, preview: str | None, source: str, *, reporter: Reporter
-) -> Any:
+) -> Selection:
     """The selection a saved plan applies to: a plan made with `diff --preview NAME` records the preview
     (its environment is the preview's owner) and applies to it; `--preview` must then name the same one,
     and a plan of the environment itself is refused for a preview."""
@@ -345,7 +356,7 @@ def saved_plan_preview(
     return replace(selection, environment=preview_environment(selection.environment, recorded))
 
 
-def _how_to_match(saved: Plan, selection: Selection, plan_file: Path) -> str:
+def _how_to_match(saved: Plan, selection: Selection, plan_file: str) -> str:
     from orchestrator.app.previews import split_owner_environment
 
     project = selection.project
@@ -359,7 +370,7 @@ def _how_to_match(saved: Plan, selection: Selection, plan_file: Path) -> str:
     return f". To apply it to {what}, run `orchestrator apply{flags} {plan_file}`"
 
 
-def _payload_problems(saved: Plan, mapping: Any, root: Path) -> list[str]:
+def _payload_problems(saved: Plan, mapping: Mapping_, root: Path) -> list[str]:
     """Build every payload before anything is sent (pure), so a plan that does not fit the backend fails
     whole and at once; and refuse knowledge or code files that resolve outside the project."""
     problems: list[str] = []

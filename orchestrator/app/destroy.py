@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from orchestrator.engine.planning import Action, Change, Plan, Reason
 
 if TYPE_CHECKING:
     from orchestrator.app.live import Live
     from orchestrator.app.project import Selection
+    from orchestrator.engine.live import Kind, LiveState
 
 FILE_KIND = "file"
 TEST_SUFFIX = "~test"  # the environment `orchestrator test` makes its short-lived copies in: <env>~test
 
 
-def destroy_plan(selection: Selection, live: Live, objects: Any) -> Plan:
+def destroy_plan(selection: Selection, live: Live, objects: LiveState) -> Plan:
     """Delete what (project, environment) owns: an environment with its leftover test copies, or a preview;
     the graph's other kinds after what refers to them, then the uploads nothing uses any more."""
     from orchestrator.app.previews import split_owner_environment
@@ -42,9 +43,11 @@ def destroy_plan(selection: Selection, live: Live, objects: Any) -> Plan:
             changes.extend(freed_uploads(kind, live, env.name))
             continue
         found = objects.kinds.get(kind.name)
+        if found is None:  # nothing of the kind live
+            continue
         owned = [
             obj
-            for obj in (found or ())
+            for obj in found
             if obj.owner and obj.owner.project == project.name and obj.owner.environment in mine
         ]
         changes.extend(
@@ -67,13 +70,14 @@ def destroy_plan(selection: Selection, live: Live, objects: Any) -> Plan:
     return Plan(project.name, env.name, tgt.name, tgt.backend, tuple(changes))
 
 
-def freed_uploads(kind: Any, live: Live, environment: str) -> list[Change]:
+def freed_uploads(kind: Kind, live: Live, environment: str) -> list[Change]:
     """The project's uploads (knowledge and code files, environment templates' files) that nothing uses once
     this destroy deleted the environment's objects: never a file of another project or of no project, nor one
     still used by another environment, another project, or the other protocol's objects on a server that
     speaks both (`local`: an assistant's store and an agent's template may share one upload)."""
-    from orchestrator.backends.knowledge import freed_by_destroy, parse_remote_filename
+    from orchestrator.backends.knowledge import FilesClient, freed_by_destroy, parse_remote_filename
 
+    assert isinstance(kind.client, FilesClient), "the file kind's client (either backend's)"
     destroyed = {live.mapping.object_kind, *(k.name for k in live.kinds if k.name != FILE_KIND)}
     try:
         uploads = (

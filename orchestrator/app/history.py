@@ -11,9 +11,15 @@ from orchestrator.errors import OrchestratorError
 
 if TYPE_CHECKING:
     from orchestrator.app.project import Selection
+    from orchestrator.engine.desired import DesiredSpec
+    from orchestrator.engine.git import Commit
+    from orchestrator.engine.live import LiveObject, LiveState, Mapping_
+    from orchestrator.engine.ownership import Digests
+    from orchestrator.engine.planning import Change
+    from orchestrator.engine.revisions import History, Revision, Snapshots
 
 
-def open_history(selection: Selection, snapshots: Any) -> Any:
+def open_history(selection: Selection, snapshots: Snapshots) -> History:
     from orchestrator.backends import kind_mappings, mapping_for
     from orchestrator.engine.revisions import REVISIONED_KINDS, History
 
@@ -94,7 +100,7 @@ def history_data(
     }
 
 
-def commit_data(commit: Any) -> dict[str, Any]:
+def commit_data(commit: Commit) -> dict[str, Any]:
     return {
         "commit": commit.id,
         "short": commit.id[:7],
@@ -105,7 +111,9 @@ def commit_data(commit: Any) -> dict[str, Any]:
     }
 
 
-def live_revisions(selection: Selection, reporter: Reporter | None = None) -> dict[str, tuple[str, Any]]:
+def live_revisions(
+    selection: Selection, reporter: Reporter | None = None
+) -> dict[str, tuple[str, Revision | None]]:
     """spec name -> (id, Revision or None) of the live object this project and environment keep for it."""
     from orchestrator.engine.revisions import live_revision
 
@@ -121,8 +129,8 @@ def live_revisions(selection: Selection, reporter: Reporter | None = None) -> di
 
 
 def claimed_groups(
-    objects: Any, own_kind: str, project: str, environment: str
-) -> dict[str, tuple[str, list[Any]]]:
+    objects: LiveState, own_kind: str, project: str, environment: str
+) -> dict[str, tuple[str, list[LiveObject]]]:
     """spec name -> (kind, the live objects claiming it, kept one first) of the target's own kind and of the kinds
     whose applies record a revision (engine.revisions.REVISIONED_KINDS: skills)."""
     from orchestrator.engine.planning import group_claims
@@ -140,7 +148,7 @@ def claimed_groups(
 
 def revision_diff(
     selection: Selection, name: str, rev: str, *, reporter: Reporter
-) -> tuple[dict[str, Any], Any]:
+) -> tuple[dict[str, Any], Change]:
     """What commit REV changed in spec NAME's payload against its first parent: (the JSON object, the Change)."""
     from orchestrator.backends import mapping_for
     from orchestrator.engine.git import (
@@ -189,7 +197,9 @@ def revision_diff(
     return data, change
 
 
-def _payload_at(snapshots: Any, commit: str, selection: Selection, name: str, reporter: Reporter) -> Any:
+def _payload_at(
+    snapshots: Snapshots, commit: str, selection: Selection, name: str, reporter: Reporter
+) -> DesiredSpec | None:
     """Spec name's DesiredSpec at commit, None when absent; OrchestratorError when it does not build there."""
     from orchestrator.engine.revisions import build_at
 
@@ -211,7 +221,9 @@ def _payload_at(snapshots: Any, commit: str, selection: Selection, name: str, re
     raise OrchestratorError(f"spec `{name}` does not build at revision {commit[:7]}")
 
 
-def compare_payloads(name: str, before: Any, after: Any, selection: Selection, mapping: Any) -> Any:
+def compare_payloads(
+    name: str, before: DesiredSpec | None, after: DesiredSpec | None, selection: Selection, mapping: Mapping_
+) -> Change:
     """The change from one built spec to another, computed by the planner (so every field the plan shows is here)."""
     from orchestrator.engine.ownership import Owner, stamp
     from orchestrator.engine.planning import DesiredItem, LiveItem, essence_digests, plan
@@ -219,7 +231,7 @@ def compare_payloads(name: str, before: Any, after: Any, selection: Selection, m
     owner = Owner(selection.project.name, selection.environment.name, name)
     every = frozenset[str]()
 
-    def item(spec: Any) -> tuple[dict[str, Any], Any]:
+    def item(spec: DesiredSpec) -> tuple[dict[str, Any], Digests]:
         essence = mapping.desired_essence(spec)
         return essence, essence_digests(essence, every)
 

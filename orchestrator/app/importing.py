@@ -32,13 +32,18 @@ from orchestrator.engine.importing import (
     import_resource,
 )
 from orchestrator.errors import OrchestratorError
+from orchestrator.kind_registry import primary_on
 from orchestrator.spec.confinement import Refused, read_confined
 from orchestrator.spec.loading import LoadError, load_yaml_file
 from orchestrator.spec.writing import WriteRefused, check_writable, create_file
 
 if TYPE_CHECKING:
     from orchestrator.app.live import Live
+    from orchestrator.engine.importing import ReadFile
     from orchestrator.engine.live import LiveState
+    from orchestrator.engine.ownership import Owner
+    from orchestrator.secrets import Redacting
+    from orchestrator.spec.project import Project
 
 SCHEMA_FILE = "schemas/spec.schema.json"
 
@@ -82,7 +87,7 @@ class GraphObjects:
     """The live objects of the graph's importable kinds (KIND_IMPORTERS): kind, owner and live essence by id."""
 
     kinds: dict[str, str] = field(default_factory=dict)
-    owners: dict[str, Any] = field(default_factory=dict)
+    owners: dict[str, Owner | None] = field(default_factory=dict)
     essences: dict[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def read(self, live: Live, state: LiveState, objects: dict[str, Mapping[str, Any]]) -> None:
@@ -106,7 +111,7 @@ def prepare_import(
 ) -> FoundImports:
     """Read the live objects and build the spec files for them; nothing is written, nothing live is touched."""
     project = selection.project
-    kind = "agent" if selection.target.backend == "agents" else "assistant"
+    kind = primary_on(selection.target.backend).name
     existing = _existing_specs(selection)
     from orchestrator.app import importing_kinds as other
 
@@ -243,7 +248,7 @@ def secret_problems(item: ImportedSpec, kind: str) -> list[str]:
     ]
 
 
-def _secret_pointers(value: Any, pointer: str, redactor: Any) -> list[str]:
+def _secret_pointers(value: Any, pointer: str, redactor: Redacting) -> list[str]:
     if isinstance(value, str):
         return [pointer or "/"] if redactor.redact(value) != value else []
     if isinstance(value, Mapping):
@@ -389,14 +394,14 @@ def _layout(selection: Selection) -> Layout:
     )
 
 
-def _relative(project: Any, path: Path) -> str:
+def _relative(project: Project, path: Path) -> str:
     return path.resolve().relative_to(project.root).as_posix()
 
 
 TAKEN = "\0(not a file)"  # a path that exists but cannot be read as a file: never free, never equal
 
 
-def _reader(root: Path) -> Any:
+def _reader(root: Path) -> ReadFile:
     """The text at a project path for the claims (None when free), read through the read gate: a link out
     of the project counts as taken, and is never read."""
     inside = root.resolve()

@@ -11,6 +11,7 @@ from orchestrator.engine.planning import Reason
 
 if TYPE_CHECKING:
     from orchestrator.engine.desired import DesiredState
+    from orchestrator.engine.live import LiveState
     from orchestrator.engine.planning import Plan
 
 STATUS = {
@@ -29,7 +30,7 @@ STATUS = {
 
 def listed(
     root: Path, environment: str | None, target: str | None, *, reporter: Reporter, preview: str | None = None
-) -> tuple[Any, Any, Any]:
+) -> tuple[DesiredState, Plan, LiveState]:
     """(state, plan with prune, live objects) of the working tree, live state read while the specs load."""
     from orchestrator.engine.sync import make_plan
 
@@ -39,7 +40,7 @@ def listed(
     return state, plan, objects
 
 
-def plan_rows(state: DesiredState, plan: Plan, objects: Any) -> tuple[list[dict[str, Any]], bool]:
+def plan_rows(state: DesiredState, plan: Plan, objects: LiveState) -> tuple[list[dict[str, Any]], bool]:
     """The `-o json` rows of a plan, with the git revision each live object was applied from."""
     from orchestrator.engine.desired import DERIVED_KINDS
     from orchestrator.engine.revisions import REVISIONED_KINDS, describe_live_revisions

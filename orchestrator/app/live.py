@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from orchestrator.app.project import Invalid, Selection, select
 from orchestrator.app.report import Reporter
@@ -14,23 +14,34 @@ from orchestrator.app.state import build_state
 from orchestrator.diagnostics import Diagnostics
 from orchestrator.engine.desired import DesiredState
 from orchestrator.errors import OrchestratorError
+from orchestrator.kind_registry import deploys
+
+if TYPE_CHECKING:  # start-up imports no SDK: these name types only
+    from orchestrator.backends.agents import AgentsClient
+    from orchestrator.backends.assistants import AssistantsClient
+    from orchestrator.backends.connection import Connection
+    from orchestrator.backends.knowledge import KnowledgeSync
+    from orchestrator.engine.live import Kind, LiveObject, LiveState, Mapping_, ResourceView
+    from orchestrator.engine.planning import DesiredItem
+    from orchestrator.engine.sync import PreparedItems
+    from orchestrator.spec.project import Environment, Project, Target
 
 
 @dataclass
 class Live:
-    connection: Any
-    client: Any
-    mapping: Any
-    knowledge: Any = None  # KnowledgeSync on the assistants backend
-    kinds: tuple[Any, ...] = ()  # the resource graph's other kinds on this target (engine.live.Kind)
+    connection: Connection
+    client: AgentsClient | AssistantsClient  # the target's own kind's (backends.client_for)
+    mapping: Mapping_
+    knowledge: KnowledgeSync | None = None  # on the assistants backend (vector stores and their files)
+    kinds: tuple[Kind, ...] = ()  # the resource graph's other kinds on this target
     reporter: Reporter | None = None  # told of the reads (None: nobody is)
 
 
 @contextmanager
 def connect(
-    project: Any,
-    target: Any,
-    environment: Any = None,
+    project: Project,
+    target: Target,
+    environment: Environment | str | None = None,
     *,
     reporter: Reporter | None = None,
     files_root: Path | None = None,
@@ -46,12 +57,12 @@ def connect(
         from orchestrator.backends import kinds_for
 
         client = connection.client()
-        chosen_env = getattr(environment, "name", environment) or project.default_environment
+        chosen_env = str(getattr(environment, "name", environment) or project.default_environment)
         kinds = kinds_for(
             target.backend, connection.sdk, project, chosen_env, os.environ, connection.listings
         )
         knowledge = None
-        if target.backend == "assistants":
+        if deploys(target.backend, "vector_store"):  # knowledge: vector stores and their files
             from orchestrator.backends.knowledge import KnowledgeSync, knowledge_kinds
 
             knowledge = KnowledgeSync(
@@ -68,11 +79,11 @@ def connect(
 
 def read_live(
     live: Live,
-    state: Any = None,
+    state: DesiredState | None = None,
     *,
     with_knowledge: bool | None = None,
-    objects: tuple[Any, ...] | None = None,
-) -> Any:
+    objects: tuple[LiveObject, ...] | None = None,
+) -> LiveState:
     """Every live object (ceil(N/100) requests; or `objects`, read already), plus knowledge stores when specs
     or objects use them."""
     if objects is None:  # objects: read in this same read (EarlyRead), whose listings the kinds share
@@ -82,7 +93,7 @@ def read_live(
         return _read_live(live, state, with_knowledge, objects)
 
 
-def _activity(reporter: Reporter | None, message: str) -> Any:
+def _activity(reporter: Reporter | None, message: str) -> AbstractContextManager[object]:
     from contextlib import nullcontext
 
     return nullcontext() if reporter is None else reporter.activity(message)
@@ -106,19 +117,24 @@ def _read_errors(live: Live) -> Iterator[None]:
 READ_THREADS = 8  # listings of the graph's kinds read at once (the SDK client is thread-safe)
 
 
-def _read_live(live: Live, state: Any, with_knowledge: bool | None, objects: tuple[Any, ...] | None) -> Any:
+def _read_live(
+    live: Live,
+    state: DesiredState | None,
+    with_knowledge: bool | None,
+    objects: tuple[LiveObject, ...] | None,
+) -> LiveState:
     """Each kind's listing (and its view) on a thread of its own: a no-change diff of N kinds costs about the
     latency of the slowest listing, not the sum of them."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from orchestrator.engine.live import LiveState
+    from orchestrator.engine.live import LiveState, ViewedClient
 
-    def read_kind(kind: Any) -> Any:
+    def read_kind(kind: Kind) -> LiveState:
         found = tuple(kind.client.list_all())
         wanted = bool(state is not None and state.of_kind(kind.name))
         return LiveState(found, kind.client.read_view(found, wanted))
 
-    def read_primary() -> tuple[tuple[Any, ...], Any]:
+    def read_primary() -> tuple[tuple[LiveObject, ...], ResourceView | None]:
         found = objects if objects is not None else tuple(live.client.list_all())
         view = None
         if live.knowledge is not None:
@@ -149,6 +165,7 @@ def _read_live(live: Live, state: Any, with_knowledge: bool | None, objects: tup
         if kind.in_view_of is not None:
             host = kinds.get(kind.in_view_of)
             shared = view if host is None else host.view
+            assert isinstance(kind.client, ViewedClient), f"kind {kind.name} is read in a view: objects_in"
             kinds[kind.name] = LiveState(
                 kind.client.objects_in(shared, found if host is None else host.objects), shared
             )
@@ -175,8 +192,8 @@ class EarlyRead:
         self.reporter = reporter
         self._stack = ExitStack()
         self._live: Live | None = None
-        self._objects: tuple[Any, ...] | None = None
-        self.prepared: Any = None  # engine.sync.PreparedItems: live items made while the pages arrived
+        self._objects: tuple[LiveObject, ...] | None = None
+        self.prepared: PreparedItems | None = None  # live items made while the pages arrived
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
         self._connected = threading.Event()
@@ -215,7 +232,7 @@ class EarlyRead:
         except BaseException as exc:  # handed to the main thread by result()
             self._error = exc
 
-    def desired(self, state: DesiredState) -> Any:
+    def desired(self, state: DesiredState) -> dict[str, DesiredItem] | None:
         """The target kind's desired items (engine.sync.desired_items), made while the read is still under way
         (it needs no live state): planning then starts from them. None when nothing is being read on the side."""
         if self._thread is None or not self._thread.is_alive():
@@ -225,7 +242,7 @@ class EarlyRead:
 
         return desired_items(state, mapping_for(state.target.backend))
 
-    def result(self, state: DesiredState) -> tuple[Live, Any]:
+    def result(self, state: DesiredState) -> tuple[Live, LiveState]:
         """The open target and its live state for state (its knowledge stores read now, if needed)."""
         if self._thread is None:  # local (or another apply held the lock): read now, as before
             live = self._stack.enter_context(
@@ -300,7 +317,7 @@ class ApplyLock:
     """The lock that serialises applies against one target from this project folder (held before any read
     that a write is planned from, and so before any write)."""
 
-    def __init__(self, project: Any, target: Any, reporter: Reporter | None = None) -> None:
+    def __init__(self, project: Project, target: Target, reporter: Reporter | None = None) -> None:
         from filelock import FileLock
 
         from orchestrator.spec.writing import check_state_file
@@ -356,7 +373,7 @@ class ApplyLock:
 
 
 @contextmanager
-def apply_lock(project: Any, target: Any, reporter: Reporter | None = None) -> Iterator[None]:
+def apply_lock(project: Project, target: Target, reporter: Reporter | None = None) -> Iterator[None]:
     """Serialise applies against one target from this project folder."""
     lock = ApplyLock(project, target, reporter)
     lock.acquire()

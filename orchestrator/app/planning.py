@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from orchestrator.app.live import Live, apply_lock, connect, read_live, state_and_live
 from orchestrator.app.report import Reporter
@@ -35,7 +35,7 @@ def planned(
     target: str | None,
     *,
     reporter: Reporter,
-    bus: Callable[[], Any],
+    bus: Callable[[], EventBus],
     only: tuple[str, ...] = (),
     prune: bool = False,
     rev: str | None = None,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,9 @@ from orchestrator.errors import OrchestratorError
 
 if TYPE_CHECKING:
     from orchestrator.engine.desired import DesiredState
+    from orchestrator.engine.live import LiveObject, LiveState
     from orchestrator.engine.planning import Plan
+    from orchestrator.spec.project import Environment
 
 NAME_PATTERN = PREVIEW_NAME
 split_owner_environment = split_preview  # (environment, preview name) of a preview's owner environment
@@ -63,7 +65,7 @@ def preview_of(owner_env: str, environment: str) -> str | None:
     return name if NAME_PATTERN.match(name) else None
 
 
-def preview_environment(environment: Any, name: str) -> Any:
+def preview_environment(environment: Environment, name: str) -> Environment:
     """The Environment a preview's objects are owned by (the environment's settings, a name of its own)."""
     return replace(environment, name=owner_environment(environment.name, check_name(name)))
 
@@ -130,7 +132,7 @@ class Preview:
         return max(0.0, now - self.last_applied)
 
 
-def find_previews(project: str, environment: str, objects: Any) -> list[Preview]:
+def find_previews(project: str, environment: str, objects: LiveState) -> list[Preview]:
     """The previews of (project, environment) among live objects of every kind, by name."""
     from orchestrator.engine.ownership import parse_applied_at, parse_name_stamp
 
@@ -155,7 +157,7 @@ def find_previews(project: str, environment: str, objects: Any) -> list[Preview]
     return [Preview(name, counts[name], newest[name]) for name in sorted(counts)]
 
 
-def _everything(objects: Any) -> Iterable[Any]:
+def _everything(objects: LiveState) -> Iterator[LiveObject]:
     yield from objects
     for kind in getattr(objects, "kinds", {}).values():
         yield from kind

@@ -7,11 +7,12 @@ spinner (cli/progress.Activity); the MCP server and tests use Collector, which k
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from orchestrator.diagnostics import Diagnostics
 
 if TYPE_CHECKING:
+    from orchestrator.engine.applying import Outcome
     from orchestrator.engine.planning import Plan
 
 
@@ -59,7 +60,7 @@ class ApplyReporter(Reporter, Protocol):
     def confirm(self, plan: Plan) -> bool:
         """Whether to apply the plan (the CLI: --yes, or a question on the terminal)."""
 
-    def outcome(self, outcome: Any, *, progress: Progress | None = None, late: bool = False) -> None:
+    def outcome(self, outcome: Outcome, *, progress: Progress | None = None, late: bool = False) -> None:
         """A change applied or failed (progress: the step under way); late: changed by the duplicate check
         after the writes, reported again."""
 
@@ -117,8 +118,8 @@ class ApplyCollector(Collector):
     def __init__(self, *, yes: bool = True) -> None:
         super().__init__()
         self.yes = yes
-        self.plans: list[Any] = []
-        self.outcomes: list[Any] = []
+        self.plans: list[Plan] = []
+        self.outcomes: list[Outcome] = []
 
     def plan(self, plan: Plan) -> None:
         self.plans.append(plan)
@@ -126,5 +127,5 @@ class ApplyCollector(Collector):
     def confirm(self, plan: Plan) -> bool:
         return self.yes
 
-    def outcome(self, outcome: Any, *, progress: Progress | None = None, late: bool = False) -> None:
+    def outcome(self, outcome: Outcome, *, progress: Progress | None = None, late: bool = False) -> None:
         self.outcomes.append(outcome)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from orchestrator.app.live import Live
 from orchestrator.app.project import Invalid
@@ -15,6 +15,9 @@ from orchestrator.errors import OrchestratorError
 if TYPE_CHECKING:
     from orchestrator.app.project import Selection
     from orchestrator.engine.desired import DesiredState
+    from orchestrator.engine.live import Kind, LiveState
+    from orchestrator.engine.planning import Change, Duplicate, Plan
+    from orchestrator.engine.revisions import HistoryEntry, Revision, Snapshots
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,14 +25,14 @@ class Step:
     """One spec's rollback: from the live revision to the one before it."""
 
     name: str
-    live: Any  # revisions.Revision
-    target: Any  # revisions.HistoryEntry
+    live: Revision
+    target: HistoryEntry
     skipped: int  # later revisions passed over (same payload as live, or not valid)
     kind: str = ""  # the spec's kind: the target's own, or one of revisions.REVISIONED_KINDS (skill)
 
 
 def plan_steps(
-    selection: Selection, snapshots: Any, objects: Any, names: tuple[str, ...]
+    selection: Selection, snapshots: Snapshots, objects: LiveState, names: tuple[str, ...]
 ) -> tuple[list[Step], list[str]]:
     """Which revision each spec goes back to, and why a spec cannot be rolled back."""
     from orchestrator.app.history import claimed_groups, open_history
@@ -86,7 +89,7 @@ def plan_steps(
     return steps, problems
 
 
-def knowledge_kinds_of(live: Live) -> tuple[Any, ...]:
+def knowledge_kinds_of(live: Live) -> tuple[Kind, ...]:
     """The graph's knowledge kinds (files and vector stores) of an assistants target, which rollback plans."""
     return (
         tuple(kind for kind in live.kinds if kind.name in ("file", "vector_store")) if live.knowledge else ()
@@ -94,17 +97,25 @@ def knowledge_kinds_of(live: Live) -> tuple[Any, ...]:
 
 
 def rollback_plan(
-    selection: Selection, snapshots: Any, objects: Any, live: Live, steps: list[Step], *, reporter: Reporter
-) -> tuple[Any, Any]:
+    selection: Selection,
+    snapshots: Snapshots,
+    objects: LiveState,
+    live: Live,
+    steps: list[Step],
+    *,
+    reporter: Reporter,
+) -> tuple[Plan, dict[str, Live]]:
     """One plan of every spec's rollback, and per snapshot folder the part of it to apply with that folder's
     files (knowledge uploads read the files of the revision they came from)."""
     from orchestrator.engine.planning import Plan
     from orchestrator.engine.revisions import Revision, stamp_revisions
     from orchestrator.engine.sync import make_plan
 
-    changes, warnings, duplicates = [], [], []
+    changes: list[Change] = []
+    warnings: list[str] = []
+    duplicates: list[Duplicate] = []
     roots: dict[str, Path] = {}
-    working: list[Any] = []  # the working tree's state, built once when a skill is rolled back
+    working: list[DesiredState] = []  # the working tree's state, built once when a skill is rolled back
     for step in steps:
         state = build_revision(
             snapshots, step.target.commit.id, selection, reporter=reporter, names=[step.name]
@@ -179,8 +190,8 @@ def working_state(selection: Selection, reporter: Reporter) -> DesiredState:
 
 
 def skill_rollback_plan(
-    state: Any, working: Any, objects: Any, live: Any, name: str, reporter: Reporter
-) -> Any:
+    state: DesiredState, working: DesiredState, objects: LiveState, live: Live, name: str, reporter: Reporter
+) -> Plan:
     """A skill back at the revision of `state`, and every environment template of the working tree that pins
     the version the skill spec makes (`skills: [name]`, no explicit version) re-pinned to it: a template keeps
     pinning the version it was written with, so without the re-pin the rollback would reach no agent session.

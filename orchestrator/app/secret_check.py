@@ -4,12 +4,13 @@ value is read, so `diff` can run it too)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from orchestrator.engine.planning import Plan
 
 if TYPE_CHECKING:
     from orchestrator.engine.desired import DesiredState
+    from orchestrator.spec.agent_kinds import VaultSpec
 
 SECRET_WARNING = "secret not available here"  # how diff's warnings about secrets begin
 
@@ -34,7 +35,7 @@ def missing_secrets(plan: Plan, environ: Mapping[str, str], state: DesiredState 
     return found
 
 
-def _place(spec: Any, credential: str, pointer: str) -> str:
+def _place(spec: VaultSpec | None, credential: str, pointer: str) -> str:
     if spec is None or not spec.file:
         return ""
     cred = next((c for c in spec.credentials if c.name == credential), None)

@@ -7,11 +7,11 @@ state (`.orchestrator/`, the local database, the apply lock) stays the real proj
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from orchestrator.app.project import Invalid, Selection, select, today, use_project_redactor
 from orchestrator.app.report import Reporter
@@ -20,6 +20,10 @@ from orchestrator.engine.desired import DesiredState, build_desired
 from orchestrator.engine.planning import Plan
 from orchestrator.errors import OrchestratorError
 from orchestrator.spec.project import Project
+
+if TYPE_CHECKING:
+    from orchestrator.engine.git import Commit
+    from orchestrator.engine.revisions import Revision, Snapshots
 
 
 def build_state(
@@ -92,7 +96,7 @@ class Source:
 
     state: DesiredState  # its project root is a temporary folder when built from a commit
     project: Project  # the real project: connections, the local database and the apply lock use it
-    revision: Any = None  # revisions.Revision of the commit; None for the working tree
+    revision: Revision | None = None  # of the commit; None for the working tree
 
     @property
     def files_root(self) -> Path:
@@ -122,12 +126,12 @@ def desired_source(
 
 
 def build_revision(
-    snapshots: Any,
+    snapshots: Snapshots,
     commit: str,
     selection: Selection,
     *,
     reporter: Reporter,
-    names: Any = None,
+    names: Iterable[str] | None = None,
     announce: bool = False,
 ) -> DesiredState:
     """The desired state at commit for the selection's environment and target; Invalid when it does not validate."""
@@ -162,7 +166,7 @@ def build_revision(
     return built.state
 
 
-def describe(commit: Any) -> str:
+def describe(commit: Commit) -> str:
     """`abc1234 (Subject, Author, 2026-11-02)`."""
     return f"{commit.id[:7]} ({commit.subject}, {commit.author}, {commit.date[:10]})"
 

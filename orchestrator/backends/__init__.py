@@ -9,20 +9,37 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from orchestrator.backends.listings import Listings
+from orchestrator.constants import AGENTS_BACKEND
 from orchestrator.engine.live import Kind, Mapping_
-from orchestrator.kind_registry import KindDefinition, on_backend, referrers
+from orchestrator.kind_registry import on_backend, primary_on, referrers
 
+if TYPE_CHECKING:  # start-up imports no SDK: these name types only
+    from openai import OpenAI
 
-def _primary(backend: str) -> KindDefinition:
-    return next(d for d in on_backend(backend) if d.primary)
+    from orchestrator.backends.agents import AgentsClient
+    from orchestrator.backends.assistants import AssistantsClient
+    from orchestrator.spec.project import Project
 
 
 def mapping_for(backend: str) -> Mapping_:
     """The pure mapping of a backend ("assistants" or "agents"), imported only when asked for."""
-    return _primary("agents" if backend == "agents" else "assistants").mapping_for(backend)
+    return primary_on(backend).mapping_for(backend)
+
+
+def client_for(
+    backend: str, sdk: OpenAI, listings: Listings | None = None
+) -> AgentsClient | AssistantsClient:
+    """The client of a backend's own kind (agents or assistants), imported only when asked for."""
+    if backend == AGENTS_BACKEND:
+        from orchestrator.backends.agents import AgentsClient
+
+        return AgentsClient(sdk, listings)
+    from orchestrator.backends.assistants import AssistantsClient
+
+    return AssistantsClient(sdk)
 
 
 @dataclass
@@ -31,8 +48,8 @@ class KindContext:
     environment, where secrets are read (environ) and the run's listings; `kind(name)` gives another kind
     of the same run (one client each: templates pin the skills the skill kind uploads)."""
 
-    sdk: Any
-    project: Any
+    sdk: OpenAI
+    project: Project
     environment: str
     environ: Mapping[str, str]
     listings: Listings | None
@@ -50,8 +67,8 @@ class KindContext:
 
 def kinds_for(
     backend: str,
-    sdk: Any,
-    project: Any,
+    sdk: OpenAI,
+    project: Project,
     environment: str | None = None,
     environ: Mapping[str, str] | None = None,
     listings: Listings | None = None,
@@ -62,7 +79,8 @@ def kinds_for(
     os.environ). listings: the run's SharedListings (its Connection's), through which the kinds that name
     others read them (automations name the agents, vaults and templates these kinds list).
     """
-    if backend != "agents":
+    # on assistants the graph's other kinds (vector stores, their files) are KnowledgeSync's (app.live)
+    if backend != AGENTS_BACKEND:
         return ()
     context = KindContext(sdk, project, environment or project.default_environment, environ or {}, listings)
     return tuple(context.kind(d.name) for d in on_backend(backend) if not d.primary and d.client)
@@ -70,17 +88,17 @@ def kinds_for(
 
 def after_target(backend: str) -> frozenset[str]:
     """The kinds that refer to the target's own objects (automations to agents): applied after them."""
-    return referrers(_primary(backend).name)
+    return referrers(primary_on(backend).name)
 
 
-AFTER_TARGET = after_target("agents")  # kinds that refer to the target's own objects (agents)
+AFTER_TARGET = after_target(AGENTS_BACKEND)  # kinds that refer to the target's own objects (agents)
 
 
 def kind_mappings(backend: str) -> dict[str, Mapping_]:
     """Every kind's pure mapping on a backend, by the kind name changes carry (saved plans need no client)."""
     primary = mapping_for(backend)
     found: dict[str, Mapping_] = {primary.object_kind: primary}
-    for defined in on_backend("agents" if backend == "agents" else "assistants"):
+    for defined in on_backend(backend):
         if not defined.primary:
             found[defined.name] = defined.mapping_for(backend)
     return found

@@ -8,13 +8,20 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from orchestrator.backends.listings import SharedListings
 from orchestrator.constants import LOCAL_API_KEY
 from orchestrator.errors import OrchestratorError
 from orchestrator.spec.project import LOCAL_DB_ENV, Project, Target
 from orchestrator.spec.writing import WriteRefused, check_state_file
+
+if TYPE_CHECKING:  # start-up imports no SDK: these name types only
+    from openai import OpenAI
+
+    from orchestrator.backends.agents import AgentsClient
+    from orchestrator.backends.assistants import AssistantsClient
+    from orchestrator.emulator.server import EmulatorServer
 
 LOCAL_KEY_ENV = "ORCHESTRATOR_LOCAL_API_KEY"
 DEFAULT_MAX_RETRIES = 4
@@ -37,8 +44,8 @@ class Connection:
         self.target = target
         self.environ = os.environ if environ is None else environ
         self.override_url = base_url
-        self._server: Any = None
-        self.sdk: Any = None
+        self._server: EmulatorServer | None = None
+        self._sdk: OpenAI | None = None
         # the run's listings, shared by the kinds that name others (client() and backends.kinds_for take it)
         self.listings = SharedListings()
 
@@ -47,6 +54,7 @@ class Connection:
 
         from orchestrator.secrets import register_secret
 
+        base_url: str | None  # None: the SDK's default (OPENAI_BASE_URL, else the OpenAI API)
         if self.target.type == "local" and self.override_url is None:
             from orchestrator.emulator.server import EmulatorServer
             from orchestrator.emulator.store import StoreError
@@ -93,7 +101,7 @@ class Connection:
         from orchestrator.backends.transport import budgeted_http_client
 
         timeout = self.target.timeout or DEFAULT_TIMEOUT
-        self.sdk = openai.OpenAI(
+        self._sdk = openai.OpenAI(
             base_url=base_url,
             api_key=api_key,
             organization=self.target.organization,
@@ -106,9 +114,15 @@ class Connection:
         )
         return self
 
+    @property
+    def sdk(self) -> OpenAI:
+        """The openai.OpenAI client of the open connection (inside its with block)."""
+        assert self._sdk is not None, "the connection is open (inside its with block)"
+        return self._sdk
+
     def __exit__(self, *exc: object) -> None:
-        if self.sdk is not None:
-            self.sdk.close()
+        if self._sdk is not None:
+            self._sdk.close()
         if self._server is not None:
             self._server.stop()
 
@@ -116,14 +130,10 @@ class Connection:
         """A new read of live state: no listing made before it is shared with the reads after it."""
         self.listings.begin_read()
 
-    def client(self) -> Any:
-        if self.target.backend == "agents":
-            from orchestrator.backends.agents import AgentsClient
+    def client(self) -> AgentsClient | AssistantsClient:
+        from orchestrator.backends import client_for
 
-            return AgentsClient(self.sdk, self.listings)
-        from orchestrator.backends.assistants import AssistantsClient
-
-        return AssistantsClient(self.sdk)
+        return client_for(self.target.backend, self.sdk, self.listings)
 
 
 def local_db(project: Project, target: Target, environ: Mapping[str, str]) -> Path:

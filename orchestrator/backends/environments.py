@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.backends.knowledge import (
     FILES_PAGE_SIZE,
@@ -32,6 +32,12 @@ from orchestrator.backends.wire import ENVIRONMENT_TEMPLATE, FILE, check_deleted
 from orchestrator.engine.live import Kind, LiveObject, References
 from orchestrator.engine.ownership import Owner, name_stamp, parse_name_stamp
 from orchestrator.errors import OrchestratorError
+
+if TYPE_CHECKING:  # the SDK is imported where a call needs it
+    from openai import OpenAI
+
+    from orchestrator.backends import KindContext
+    from orchestrator.backends.skills import SkillDirectory, SkillsClient
 
 PAGE_SIZE = 100
 PACKAGE_KINDS = ("npm", "python", "system")
@@ -47,8 +53,8 @@ class EnvironmentsMapping:
     object_kind = "environment"
     write_only = WRITE_ONLY
 
-    def __init__(self, skills: Any = None) -> None:
-        self.skills = skills  # the SkillDirectory of this project and environment (pins read as spec names)
+    def __init__(self, skills: SkillDirectory | None = None) -> None:
+        self.skills = skills  # of this project and environment (pins read as spec names)
 
     def desired_essence(self, spec: Any) -> dict[str, Any]:
         packages = spec.packages or {}
@@ -268,7 +274,12 @@ class EnvironmentsClient:
     """client.beta.agents.environments.templates, paging at 100; uploads the files a payload marks."""
 
     def __init__(
-        self, sdk: Any, project: str, root: Path, skills: Any = None, listings: Listings | None = None
+        self,
+        sdk: OpenAI,
+        project: str,
+        root: Path,
+        skills: SkillsClient | None = None,
+        listings: Listings | None = None,
     ) -> None:
         self._sdk = sdk
         self._listings = (
@@ -454,9 +465,12 @@ def _live(raw: Mapping[str, Any]) -> LiveObject:
     return LiveObject(obj.id, obj.created_at, raw, obj.owner, obj.digests, obj.claim)
 
 
-def environment_kind(context: Any) -> Kind:
+def environment_kind(context: KindContext) -> Kind:
     """The environment templates of a run (backends.KindContext): they pin the skills its skill kind uploads."""
+    from orchestrator.backends.skills import SkillsClient
+
     skills = context.kind("skill").client
+    assert isinstance(skills, SkillsClient), "the skill kind's client: its directory resolves skill pins"
     templates = EnvironmentsClient(
         context.sdk, context.project.name, context.project.root, skills=skills, listings=context.listings
     )

@@ -23,7 +23,7 @@ import hashlib
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.backends.wire import Shape, check_deleted, read_list, read_object
 from orchestrator.engine.live import Kind, LiveObject, References
@@ -39,6 +39,12 @@ from orchestrator.spec.skill_archive import (
     read_archive,
     read_folder,
 )
+
+if TYPE_CHECKING:  # the SDK is imported where a call needs it
+    from openai import OpenAI
+
+    from orchestrator.backends import KindContext
+    from orchestrator.spec.agent_kinds import SkillSpec
 
 SKILL = Shape("skill")
 SKILL_VERSION = Shape("skill.version")
@@ -103,7 +109,7 @@ class SkillsMapping:
         return payload
 
 
-def pin_of_spec(spec: Any) -> str:
+def pin_of_spec(spec: SkillSpec) -> str:
     """How an environment pins the version a skill spec makes: `content <digest>`, the digest of the skill's
     whole essence (files and settings), which the version's archive carries in its stamp."""
     mapping = SkillsMapping()
@@ -202,7 +208,9 @@ class SkillDirectory:
 class SkillsClient:
     """client.skills: payloads carry the files to zip (SkillsMapping.create_payload), or the folder to read."""
 
-    def __init__(self, sdk: Any, root: Path | None = None, directory: SkillDirectory | None = None) -> None:
+    def __init__(
+        self, sdk: OpenAI, root: Path | None = None, directory: SkillDirectory | None = None
+    ) -> None:
         self._sdk = sdk
         self._sdk_once = sdk.with_options(max_retries=0)
         self._root = root
@@ -372,7 +380,7 @@ class SkillsClient:
         check_deleted(response, SKILL, object_id)
 
 
-def skill_kind(context: Any) -> Kind:
+def skill_kind(context: KindContext) -> Kind:
     """The skill kind of a run (backends.KindContext): its directory is this project and environment's."""
     skills = SkillsClient(
         context.sdk, context.project.root, SkillDirectory(context.project.name, context.environment)

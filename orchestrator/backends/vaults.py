@@ -15,7 +15,7 @@ the spec's revision moves, or when the value read now no longer matches the reco
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.backends.listings import VAULTS, Listings, SeparateListings
 from orchestrator.backends.wire import Shape, check_deleted, read_list, read_object
@@ -23,6 +23,13 @@ from orchestrator.engine.live import Kind, LiveObject, References
 from orchestrator.engine.normalising import canonical
 from orchestrator.engine.ownership import parse_owner, user_metadata
 from orchestrator.secret_sources import SecretSource, new_salt, parse_stamp, resolve, stamp, try_resolve
+
+if TYPE_CHECKING:  # the SDK is imported where a call needs it
+    from openai import OpenAI
+
+    from orchestrator.backends import KindContext
+    from orchestrator.engine.planning import Change
+    from orchestrator.spec.agent_kinds import VaultSpec
 
 VAULT = Shape("vault")
 CREDENTIAL = Shape("vault.credential")
@@ -160,7 +167,7 @@ def _wanted(essence: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def secret_markers(spec: Any, live: LiveObject | None, environ: Mapping[str, str]) -> frozenset[str]:
+def secret_markers(spec: VaultSpec, live: LiveObject | None, environ: Mapping[str, str]) -> frozenset[str]:
     """Credentials whose secret, readable now, no longer matches the digest recorded live."""
     if live is None:
         return frozenset()
@@ -237,7 +244,7 @@ def owned_credentials(vaults: Iterable[LiveObject]) -> dict[tuple[str, str], dic
 class VaultsClient:
     """client.beta.agents.vaults and .credentials; a vault is read with its credentials."""
 
-    def __init__(self, sdk: Any, environ: Mapping[str, str], listings: Listings | None = None) -> None:
+    def __init__(self, sdk: OpenAI, environ: Mapping[str, str], listings: Listings | None = None) -> None:
         self._sdk = sdk
         self._sdk_once = sdk.with_options(max_retries=0)
         self._environ = environ
@@ -356,7 +363,7 @@ class VaultsClient:
 CREDENTIAL_KEYS = frozenset({"credentials", "secret_sources"})  # an update touching these reads every secret
 
 
-def secrets_read_by(change: Any) -> list[tuple[str, str, SecretSource]]:
+def secrets_read_by(change: Change) -> list[tuple[str, str, SecretSource]]:
     """(credential, secret pointer, source) of every secret a planned vault write reads: a create writes every
     credential, and an update that touches credentials reconciles, and so reads, every one of them."""
     from orchestrator.engine.planning import Action
@@ -373,7 +380,7 @@ def secrets_read_by(change: Any) -> list[tuple[str, str, SecretSource]]:
     ]
 
 
-def vault_kind(context: Any) -> Kind:
+def vault_kind(context: KindContext) -> Kind:
     """The vault kind of a run (backends.KindContext): a value changed at its source shows in the plan."""
     return Kind(
         "vault",

@@ -31,6 +31,7 @@ from orchestrator.cli.output import echo
 from orchestrator.cli.previews import preview_option
 from orchestrator.cli.report import TERMINAL
 from orchestrator.errors import OrchestratorError
+from orchestrator.spec.capabilities import has_spend_limit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -262,7 +263,7 @@ def open_session(
         raise OrchestratorError(unknown_spec(name, state))
     debug = events_debug or os.environ.get(DEBUG_ENV, "") not in ("", "0", "false")
     limits = Limits(turn_timeout_s=turn_timeout, tool_timeout_s=tool_timeout, max_tool_rounds=max_tool_rounds)
-    if spend_limit_cents is not None and state.target.backend != "agents":
+    if spend_limit_cents is not None and not has_spend_limit(state.target.backend):
         echo(
             f"warning: --spend-limit has no effect on target `{state.target.name}` (backend: "
             f"{state.target.backend}): threads and runs have no spend limit",

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import yaml
 
+from orchestrator.constants import AGENTS_BACKEND
 from orchestrator.engine.live import Mapping_
 from orchestrator.engine.normalising import number
 from orchestrator.engine.ownership import OWNER_KEY, RESERVED_KEYS, Owner, parse_owner
@@ -220,11 +221,11 @@ def import_object(
             "the API name"
         )
     essence = mapping.live_essence(raw)
-    if backend != "agents" and raw.get("description") is not None:
+    if backend != AGENTS_BACKEND and raw.get("description") is not None:
         data["description"] = raw["description"]
     data["model"] = essence["model"]
     data["instructions"] = _instructions(essence["instructions"], name, claims, layout, files)
-    if backend == "agents":
+    if backend == AGENTS_BACKEND:
         tools, functions = _agent_tools(raw, essence, warnings)
     else:
         tools, functions = _assistant_tools(raw, essence, warnings)
@@ -232,14 +233,14 @@ def import_object(
         data["tools"] = tools
     if functions:
         data["functions"] = [_function(fn, name, claims, layout, files, warnings) for fn in functions]
-    if backend == "agents":
+    if backend == AGENTS_BACKEND:
         data.update(_agent_settings(raw, essence, warnings))
     else:
         data.update(_assistant_settings(raw, essence, warnings))
     metadata = _metadata(raw.get("metadata") or {}, warnings)
     if metadata:
         data["metadata"] = metadata
-    if backend != "agents":
+    if backend != AGENTS_BACKEND:
         knowledge = _knowledge(raw, "file_search" in essence["tools"], warnings)
         if knowledge:
             data["knowledge"] = knowledge
@@ -251,7 +252,7 @@ def import_object(
     text = render_spec(
         data,
         object_id=str(raw["id"]),
-        kind="agent" if backend == "agents" else "assistant",
+        kind=mapping.object_kind,
         schema_path=schema_path,
     )
     claims.planned[spec_path] = text

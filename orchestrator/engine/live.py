@@ -154,6 +154,14 @@ class UsingClient(Protocol):
 
 
 @runtime_checkable
+class ViewedClient(Protocol):
+    """The client of a kind read with another kind's view (Kind.in_view_of: knowledge files and vector stores,
+    uploads): its live objects are found in that view (view: the host kind's own, as its read_view made it)."""
+
+    def objects_in(self, view: Any, objects: Sequence[LiveObject] = ()) -> tuple[LiveObject, ...]: ...
+
+
+@runtime_checkable
 class NotingMapping(Protocol):
     """A mapping that says how a spec's fields map onto its kind (plan lines under the change)."""
 

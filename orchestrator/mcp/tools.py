@@ -343,7 +343,7 @@ class Workspace:
         """One turn with the deployed assistant or agent of spec NAME, its bound handlers executed here."""
         from orchestrator.backends.connection import Connection
         from orchestrator.runtime.conversation import Limits, Session, TurnFailed, unknown_spec
-        from orchestrator.spec.capabilities import spend_limit_cents
+        from orchestrator.spec.capabilities import has_spend_limit, spend_limit_cents
 
         if not message.strip():
             raise ToolFailure("message needs some text to send")
@@ -369,7 +369,7 @@ class Workspace:
                 f"function `{function}`: {problem}; its calls return an error"
                 for function, problem in session.registry.problems().items()
             ]
-            if cents is not None and state.target.backend != "agents":
+            if cents is not None and not has_spend_limit(state.target.backend):
                 warnings.append(
                     f"spend_limit_usd has no effect on target `{state.target.name}` (backend: "
                     f"{state.target.backend}): threads and runs have no spend limit"

@@ -26,6 +26,7 @@ from orchestrator.runtime.handlers import (
     INVALID_JSON,
     UNKNOWN_FUNCTION,
 )
+from orchestrator.spec.capabilities import cites_files
 from orchestrator.spec.test_kind import BehaviourTest, Case, Expectation, GraderConfig, Step, Turn
 
 NEEDS_MODEL = "needs a real model"
@@ -126,7 +127,7 @@ def select_cases(test: BehaviourTest, pattern: str | None) -> list[Case]:
 
 def skip_reason(case: Case, *, scripted: bool, backend: str = "assistants") -> str | None:
     """Why the case cannot run on this target (never passed instead)."""
-    if case.cites and backend == "agents":
+    if case.cites and not cites_files(backend):
         return (
             "`citation` expectations need file_search, which agent sessions do not have (knowledge files "
             "are workspace files there)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from orchestrator.constants import AGENTS_BACKEND
 from orchestrator.engine.desired import DesiredState
 from orchestrator.events import EventBus
 from orchestrator.runtime.agent_sessions import AgentsSession
@@ -54,7 +55,7 @@ class Session(ThreadsSession):
 
         spend_limit_cents (agents targets) overrides the spec's `session.spend_limit_usd`; threads
         have no spend limit, so assistants targets ignore both."""
-        attach = AgentsSession.attach if state.target.backend == "agents" else super().attach
+        attach = AgentsSession.attach if state.target.backend == AGENTS_BACKEND else super().attach
         return attach(
             state,
             spec_name,

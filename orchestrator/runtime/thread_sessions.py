@@ -749,11 +749,10 @@ def describe_status(run: Any) -> str:
 def find_assistant(state: DesiredState, spec_name: str, sdk: Any) -> str:
     """The id of the live assistant (or agent, on an Agents API target) this spec owns; the oldest
     if several claim it."""
-    from orchestrator.backends.agents import AgentsClient
-    from orchestrator.backends.assistants import AssistantsClient
+    from orchestrator.backends import client_for
 
     owner = Owner(state.project.name, state.environment.name, spec_name)
-    client = AgentsClient(sdk) if state.target.backend == "agents" else AssistantsClient(sdk)
+    client = client_for(state.target.backend, sdk)
     try:
         objects = client.list_all()
     except Exception as exc:

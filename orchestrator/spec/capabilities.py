@@ -19,17 +19,19 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
+from orchestrator.constants import AGENTS_BACKEND, ASSISTANTS_BACKEND
+
 AGENT_SETTINGS = (
     "compaction",
     "multi_agent",
     "experimental",
 )  # agent create params a spec writes as the SDK does
-AGENTS_ONLY = frozenset({"agents"})
+AGENTS_ONLY = frozenset({AGENTS_BACKEND})
 
 # top-level spec field -> backends that have it (fields not listed are shared)
 FIELD_BACKENDS: dict[str, frozenset[str]] = {
     "description": frozenset(
-        {"assistants"}
+        {ASSISTANTS_BACKEND}
     ),  # agents: metadata `description` with agents.description_to_metadata
     "verbosity": AGENTS_ONLY,
     "service_tier": AGENTS_ONLY,
@@ -178,7 +180,7 @@ def unsupported_fields(
     for field, backends in FIELD_BACKENDS.items():
         if field not in spec or backend in backends:
             continue
-        if field == "description" and backend == "agents":
+        if field == "description" and backend == AGENTS_BACKEND:
             if not description_to_metadata:
                 found.append(
                     (
@@ -196,7 +198,7 @@ def unsupported_fields(
             found.append((f"/tools/{index}", f"the `{kind}` tool", None))
     response_format = spec.get("response_format")
     kind = response_format.get("type") if isinstance(response_format, dict) else response_format
-    if kind == "json_object" and backend == "agents":
+    if kind == "json_object" and backend == AGENTS_BACKEND:
         found.append(("/response_format", "`response_format: json_object`", None))
     for index, function in enumerate(spec.get("functions") or []):
         if not isinstance(function, dict):
@@ -204,7 +206,7 @@ def unsupported_fields(
         for option, backends in FUNCTION_OPTION_BACKENDS.items():
             if option in function and backend not in backends:
                 found.append((f"/functions/{index}/{option}", f"`{option}` on a function", None))
-    if backend == "agents":
+    if backend == AGENTS_BACKEND:
         found.extend(_unplaceable_files(spec))
     return found
 
@@ -235,7 +237,7 @@ def _unplaceable_files(spec: dict[str, Any]) -> list[tuple[str, str, str | None]
 
 def undeployed_fields(spec: dict[str, Any], backend: str) -> list[tuple[str, str, str]]:
     """(JSON pointer, what, why) for every field deployed without its value: it has no counterpart on backend."""
-    if backend != "agents":
+    if backend != AGENTS_BACKEND:
         return []
     found = [
         (f"/{field}", f"`{field}`", why) for field, why in NOT_DEPLOYED_ON_AGENTS.items() if field in spec
@@ -257,10 +259,22 @@ SPEND_LIMIT_NOT_ON_ASSISTANTS = (
 )
 
 
+def has_spend_limit(backend: str) -> bool:
+    """Whether a conversation on backend can be held to a spend limit: agent sessions' `spend_control`;
+    threads and runs have none."""
+    return backend == AGENTS_BACKEND
+
+
+def cites_files(backend: str) -> bool:
+    """Whether a conversation's replies cite knowledge files: file_search on threads and runs; agent sessions
+    read knowledge as files of their environment."""
+    return backend != AGENTS_BACKEND
+
+
 def unused_session_settings(spec: dict[str, Any], backend: str) -> list[tuple[str, str, str]]:
     """(JSON pointer, what, why) for every `session:` setting the backend has no counterpart for."""
     session = spec.get("session")
-    if backend == "agents" or not isinstance(session, dict) or "spend_limit_usd" not in session:
+    if has_spend_limit(backend) or not isinstance(session, dict) or "spend_limit_usd" not in session:
         return []
     return [(SESSION_SPEND_LIMIT, "`session.spend_limit_usd`", SPEND_LIMIT_NOT_ON_ASSISTANTS)]
 

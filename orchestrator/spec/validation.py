@@ -10,6 +10,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from orchestrator.constants import AGENTS_BACKEND
 from orchestrator.diagnostics import UNDEPLOYED, Diagnostic, error, pointer_join, warning
 from orchestrator.spec.capabilities import (
     SESSION_SPEND_LIMIT,
@@ -109,7 +110,7 @@ def check_spec_fields(
             doc, data, backend=backend, target=target, description_to_metadata=description_to_metadata
         )
     )
-    if backend == "agents":
+    if backend == AGENTS_BACKEND:
         found.extend(
             _warning(
                 doc,
@@ -121,7 +122,7 @@ def check_spec_fields(
         )
     response_format = data.get("response_format")
     if (
-        backend == "agents"
+        backend == AGENTS_BACKEND
         and isinstance(response_format, dict)
         and response_format.get("type") == "json_schema"
     ):
@@ -194,7 +195,7 @@ def capability_checks(
 
 
 def _backend_hint(backend: str) -> str:
-    if backend == "agents":
+    if backend == AGENTS_BACKEND:
         return "remove it, or deploy this spec to an assistants target"
     return "remove it, or deploy this spec to an agents target"
 
