@@ -68,6 +68,20 @@ class Reply:
     media_type: str = "application/json"
 
 
+Handler = Callable[[Context, ApiRequest], Reply]
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One endpoint a module serves. A module lists its own in `ENDPOINTS`; routes.py finds every such
+    module and assembles the route table, so a new kind's module is the only file its endpoints need."""
+
+    method: str
+    template: str  # "/v1/things/{thing_id}": a {parameter} is one path segment, never a literal of a sibling
+    handler: Handler
+    uploads: bool = False  # a multipart file upload: the file size limit applies, not the JSON one
+
+
 @dataclass(frozen=True, slots=True)
 class ListQuery:
     limit: int
