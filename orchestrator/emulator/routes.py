@@ -3,6 +3,8 @@
 Each module of this package that serves endpoints lists them in a module-level `ENDPOINTS` tuple of
 `context.Endpoint`; this module imports every module of the package and collects them (modules in name
 order, each module's endpoints in its own order), so a new kind's emulator module needs no edit here.
+Such a module imports nothing of this one (`Endpoint` lives in context.py), so the modules this one
+imports are complete by the time it reads them.
 
 Which route answers a path does not depend on that order: a path parameter never matches a literal
 segment that another route has at the same position under the same prefix (parameters compared as
