@@ -29,6 +29,7 @@ from orchestrator.emulator import (
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
+    Endpoint,
     Reply,
     list_envelope,
     new_id,
@@ -634,3 +635,18 @@ def accept_tool_result(ctx: Context, session: dict[str, Any], event: dict[str, A
         session["status"] = "in_progress"
     save_turn(ctx, turn)
     save_session(ctx, session)
+
+
+ENDPOINTS = (
+    Endpoint("GET", "/v1/agents/sessions", list_sessions),
+    Endpoint("POST", "/v1/agents/sessions", create_session),
+    Endpoint("GET", "/v1/agents/sessions/{session_id}", retrieve_session),
+    Endpoint("POST", "/v1/agents/sessions/{session_id}", update_session),
+    Endpoint("DELETE", "/v1/agents/sessions/{session_id}", delete_session),
+    Endpoint("POST", "/v1/agents/sessions/{session_id}/events", create_events),
+    Endpoint("GET", "/v1/agents/sessions/{session_id}/events", stream_events),
+    Endpoint("GET", "/v1/agents/sessions/{session_id}/items", list_items),
+    Endpoint("GET", "/v1/agents/sessions/{session_id}/turns", list_turns),
+    Endpoint("GET", "/v1/agents/sessions/{session_id}/turns/{turn_id}", retrieve_turn),
+    Endpoint("GET", "/v1/agents/sessions/{session_id}/turns/{turn_id}/items", list_turn_items),
+)

@@ -16,6 +16,7 @@ from orchestrator.emulator import schemas
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
+    Endpoint,
     Reply,
     list_envelope,
     new_id,
@@ -215,3 +216,12 @@ def list_agents(ctx: Context, request: ApiRequest) -> Reply:
     query = parse_list_query(request.query)
     page = ctx.store.page(KIND, limit=query.limit, order=query.order, after=query.after, before=query.before)
     return Reply(list_envelope(page, public))
+
+
+ENDPOINTS = (
+    Endpoint("GET", "/v1/agents", list_agents),
+    Endpoint("POST", "/v1/agents", create),
+    Endpoint("GET", "/v1/agents/{agent_id}", retrieve),
+    Endpoint("POST", "/v1/agents/{agent_id}", update),
+    Endpoint("DELETE", "/v1/agents/{agent_id}", delete),
+)

@@ -9,6 +9,7 @@ from orchestrator.emulator import schemas, vector_stores
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
+    Endpoint,
     Reply,
     list_envelope,
     new_id,
@@ -157,3 +158,12 @@ def list_assistants(ctx: Context, request: ApiRequest) -> Reply:
     query = parse_list_query(request.query)
     page = ctx.store.page(KIND, limit=query.limit, order=query.order, after=query.after, before=query.before)
     return Reply(list_envelope(page, public))
+
+
+ENDPOINTS = (
+    Endpoint("GET", "/v1/assistants", list_assistants),
+    Endpoint("POST", "/v1/assistants", create),
+    Endpoint("GET", "/v1/assistants/{assistant_id}", retrieve),
+    Endpoint("POST", "/v1/assistants/{assistant_id}", modify),
+    Endpoint("DELETE", "/v1/assistants/{assistant_id}", delete),
+)

@@ -19,6 +19,7 @@ from orchestrator.emulator.agents import require_beta_header
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
+    Endpoint,
     Reply,
     list_envelope,
     new_id,
@@ -392,3 +393,19 @@ def list_invocations(ctx: Context, request: ApiRequest) -> Reply:
         INVOCATION, parent=automation_id, limit=query.limit, order=query.order, after=query.after
     )
     return Reply(list_envelope(page, public))
+
+
+ENDPOINTS = (
+    Endpoint("GET", "/v1/agents/automations", list_automations),
+    Endpoint("POST", "/v1/agents/automations", create),
+    Endpoint("GET", "/v1/agents/automations/{automation_id}", retrieve),
+    Endpoint("POST", "/v1/agents/automations/{automation_id}", update),
+    Endpoint("DELETE", "/v1/agents/automations/{automation_id}", delete),
+    Endpoint("POST", "/v1/agents/automations/{automation_id}/pause", pause),
+    Endpoint("POST", "/v1/agents/automations/{automation_id}/resume", resume),
+    Endpoint("GET", "/v1/agents/automations/{automation_id}/invocations", list_invocations),
+    Endpoint("POST", "/v1/agents/automations/{automation_id}/invocations", create_invocation),
+    Endpoint(
+        "GET", "/v1/agents/automations/{automation_id}/invocations/{invocation_id}", retrieve_invocation
+    ),
+)

@@ -8,7 +8,7 @@ import string
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from orchestrator.emulator.errors import invalid
 from orchestrator.emulator.faults import FaultInjector
@@ -66,6 +66,19 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
     raw: bytes | None = None
     media_type: str = "application/json"
+
+
+Handler = Callable[[Context, ApiRequest], Reply]
+
+
+class Endpoint(NamedTuple):  # not a dataclass: a NamedTuple class costs less start-up time to define
+    """One endpoint a module serves. A module lists its own in `ENDPOINTS`; routes.py finds every such
+    module and assembles the route table, so a new kind's module is the only file its endpoints need."""
+
+    method: str
+    template: str  # "/v1/things/{thing_id}": a {parameter} is one path segment (routes.py says which)
+    handler: Handler
+    uploads: bool = False  # a multipart file upload: the file size limit applies, not the JSON one
 
 
 @dataclass(frozen=True, slots=True)

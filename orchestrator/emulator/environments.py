@@ -18,6 +18,7 @@ from orchestrator.emulator.agents import require_beta_header
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
+    Endpoint,
     Reply,
     list_envelope,
     new_id,
@@ -483,3 +484,17 @@ def list_environment_files(ctx: Context, request: ApiRequest) -> Reply:
             "next": page_token(shown[-1]["path"]) if more else None,
         }
     )
+
+
+ENDPOINTS = (
+    Endpoint("GET", "/v1/agents/environments/templates", list_templates),
+    Endpoint("POST", "/v1/agents/environments/templates", create_template),
+    Endpoint("GET", "/v1/agents/environments/templates/{environment_template_id}", retrieve_template),
+    Endpoint("POST", "/v1/agents/environments/templates/{environment_template_id}", update_template),
+    Endpoint("DELETE", "/v1/agents/environments/templates/{environment_template_id}", delete_template),
+    Endpoint("GET", "/v1/agents/environments", list_environments),
+    Endpoint("POST", "/v1/agents/environments", create_environment),
+    Endpoint("GET", "/v1/agents/environments/{environment_id}", retrieve_environment),
+    Endpoint("GET", "/v1/agents/environments/{environment_id}/files", list_environment_files),
+    Endpoint("POST", "/v1/agents/environments/{environment_id}/files", create_environment_file),
+)

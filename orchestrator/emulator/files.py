@@ -10,6 +10,7 @@ from orchestrator.emulator.bodies import Upload
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
+    Endpoint,
     Reply,
     list_envelope,
     new_id,
@@ -122,3 +123,12 @@ def content(ctx: Context, request: ApiRequest) -> Reply:
     load_file(ctx, file_id)
     data = ctx.store.get_blob(file_id) or b""
     return Reply(None, raw=data, media_type="application/octet-stream")
+
+
+ENDPOINTS = (
+    Endpoint("GET", "/v1/files", list_files),
+    Endpoint("POST", "/v1/files", upload, uploads=True),
+    Endpoint("GET", "/v1/files/{file_id}", retrieve),
+    Endpoint("DELETE", "/v1/files/{file_id}", delete),
+    Endpoint("GET", "/v1/files/{file_id}/content", content),
+)

@@ -19,6 +19,7 @@ from orchestrator.emulator.bodies import Upload
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
+    Endpoint,
     Reply,
     list_envelope,
     new_id,
@@ -274,3 +275,18 @@ def version_content(ctx: Context, request: ApiRequest) -> Reply:
     version = load_version(ctx, params["skill_id"], params["version"])
     data = ctx.store.get_blob(blob_id(params["skill_id"], version["version"])) or b""
     return Reply(None, raw=data, media_type="application/zip")
+
+
+ENDPOINTS = (
+    Endpoint("GET", "/v1/skills", list_skills),
+    Endpoint("POST", "/v1/skills", create, uploads=True),
+    Endpoint("GET", "/v1/skills/{skill_id}", retrieve),
+    Endpoint("POST", "/v1/skills/{skill_id}", update),
+    Endpoint("DELETE", "/v1/skills/{skill_id}", delete),
+    Endpoint("GET", "/v1/skills/{skill_id}/content", content),
+    Endpoint("GET", "/v1/skills/{skill_id}/versions", list_versions),
+    Endpoint("POST", "/v1/skills/{skill_id}/versions", create_version, uploads=True),
+    Endpoint("GET", "/v1/skills/{skill_id}/versions/{version}", retrieve_version),
+    Endpoint("DELETE", "/v1/skills/{skill_id}/versions/{version}", delete_version),
+    Endpoint("GET", "/v1/skills/{skill_id}/versions/{version}/content", version_content),
+)

@@ -13,6 +13,7 @@ from orchestrator.emulator import assistants, model, schemas, stand_in, vector_s
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
+    Endpoint,
     Reply,
     list_envelope,
     new_id,
@@ -647,3 +648,25 @@ def retrieve_step(ctx: Context, request: ApiRequest) -> Reply:
     if body is None:
         raise not_found(f"No run step found with id '{params['step_id']}'.")
     return Reply(public(body))
+
+
+ENDPOINTS = (
+    Endpoint("POST", "/v1/threads", create_thread),
+    Endpoint("POST", "/v1/threads/runs", create_thread_and_run),
+    Endpoint("GET", "/v1/threads/{thread_id}", retrieve_thread),
+    Endpoint("POST", "/v1/threads/{thread_id}", modify_thread),
+    Endpoint("DELETE", "/v1/threads/{thread_id}", delete_thread),
+    Endpoint("GET", "/v1/threads/{thread_id}/messages", list_messages),
+    Endpoint("POST", "/v1/threads/{thread_id}/messages", create_message),
+    Endpoint("GET", "/v1/threads/{thread_id}/messages/{message_id}", retrieve_message),
+    Endpoint("POST", "/v1/threads/{thread_id}/messages/{message_id}", modify_message),
+    Endpoint("DELETE", "/v1/threads/{thread_id}/messages/{message_id}", delete_message),
+    Endpoint("GET", "/v1/threads/{thread_id}/runs", list_runs),
+    Endpoint("POST", "/v1/threads/{thread_id}/runs", create_run),
+    Endpoint("GET", "/v1/threads/{thread_id}/runs/{run_id}", retrieve_run),
+    Endpoint("POST", "/v1/threads/{thread_id}/runs/{run_id}", modify_run),
+    Endpoint("POST", "/v1/threads/{thread_id}/runs/{run_id}/cancel", cancel_run),
+    Endpoint("POST", "/v1/threads/{thread_id}/runs/{run_id}/submit_tool_outputs", submit_tool_outputs),
+    Endpoint("GET", "/v1/threads/{thread_id}/runs/{run_id}/steps", list_steps),
+    Endpoint("GET", "/v1/threads/{thread_id}/runs/{run_id}/steps/{step_id}", retrieve_step),
+)

@@ -15,6 +15,7 @@ from orchestrator.emulator.agents import require_beta_header
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
+    Endpoint,
     Reply,
     list_envelope,
     new_id,
@@ -324,3 +325,17 @@ def list_credentials(ctx: Context, request: ApiRequest) -> Reply:
         CREDENTIAL, parent=vault_id, limit=query.limit, order=query.order, after=query.after
     )
     return Reply(list_envelope(page, public))
+
+
+ENDPOINTS = (
+    Endpoint("GET", "/v1/vaults", list_vaults),
+    Endpoint("POST", "/v1/vaults", create_vault),
+    Endpoint("GET", "/v1/vaults/{vault_id}", retrieve_vault),
+    Endpoint("POST", "/v1/vaults/{vault_id}", update_vault),
+    Endpoint("DELETE", "/v1/vaults/{vault_id}", delete_vault),
+    Endpoint("GET", "/v1/vaults/{vault_id}/credentials", list_credentials),
+    Endpoint("POST", "/v1/vaults/{vault_id}/credentials", create_credential),
+    Endpoint("GET", "/v1/vaults/{vault_id}/credentials/{credential_id}", retrieve_credential),
+    Endpoint("POST", "/v1/vaults/{vault_id}/credentials/{credential_id}", update_credential),
+    Endpoint("DELETE", "/v1/vaults/{vault_id}/credentials/{credential_id}", delete_credential),
+)

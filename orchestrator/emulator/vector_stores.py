@@ -15,6 +15,7 @@ from orchestrator.emulator import schemas, search
 from orchestrator.emulator.context import (
     ApiRequest,
     Context,
+    Endpoint,
     Reply,
     list_envelope,
     new_id,
@@ -520,3 +521,23 @@ def search_store(ctx: Context, request: ApiRequest) -> Reply:
             "next_page": None,
         }
     )
+
+
+ENDPOINTS = (
+    Endpoint("GET", "/v1/vector_stores", list_stores),
+    Endpoint("POST", "/v1/vector_stores", create),
+    Endpoint("GET", "/v1/vector_stores/{vector_store_id}", retrieve),
+    Endpoint("POST", "/v1/vector_stores/{vector_store_id}", modify),
+    Endpoint("DELETE", "/v1/vector_stores/{vector_store_id}", delete),
+    Endpoint("POST", "/v1/vector_stores/{vector_store_id}/search", search_store),
+    Endpoint("GET", "/v1/vector_stores/{vector_store_id}/files", list_files),
+    Endpoint("POST", "/v1/vector_stores/{vector_store_id}/files", create_file),
+    Endpoint("GET", "/v1/vector_stores/{vector_store_id}/files/{file_id}", retrieve_file),
+    Endpoint("POST", "/v1/vector_stores/{vector_store_id}/files/{file_id}", update_file),
+    Endpoint("DELETE", "/v1/vector_stores/{vector_store_id}/files/{file_id}", delete_file),
+    Endpoint("GET", "/v1/vector_stores/{vector_store_id}/files/{file_id}/content", file_content),
+    Endpoint("POST", "/v1/vector_stores/{vector_store_id}/file_batches", create_batch),
+    Endpoint("GET", "/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}", retrieve_batch),
+    Endpoint("POST", "/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel", cancel_batch),
+    Endpoint("GET", "/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/files", list_batch_files),
+)
