@@ -18,7 +18,8 @@ from orchestrator.app.live import connect, read_live
 from orchestrator.app.project import Selection, today
 from orchestrator.app.report import Reporter
 from orchestrator.backends import mapping_for
-from orchestrator.engine.desired import Builder, discover_spec_files
+from orchestrator.engine.building import Builder
+from orchestrator.engine.desired import discover_spec_files
 from orchestrator.engine.importing import (
     KIND_IMPORTERS,
     Claims,

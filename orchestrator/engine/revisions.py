@@ -292,7 +292,7 @@ def build_at(
 ) -> Built:
     """Build the desired state from the project as it was at commit (its specs, templates, files and vars),
     for target as the project defines it now (where live objects are); names limits it to those specs."""
-    from orchestrator.engine.desired import Builder
+    from orchestrator.engine.building import Builder
 
     root = snapshots.root(commit)
     problems = snapshots.problems(commit)

@@ -29,8 +29,8 @@ from typing import Any, Protocol
 
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error
 from orchestrator.engine.applying import ApplyResult, Outcome
+from orchestrator.engine.building import Builder
 from orchestrator.engine.desired import (
-    Builder,
     DesiredEnvironment,
     DesiredSpec,
     DesiredState,

@@ -1,0 +1,1171 @@
+"""Building the desired state: the Builder reads every spec file and resolves the references between specs.
+
+Load -> schema-check -> semantic checks -> render. Runs offline and never imports handler code.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+from typing import Any
+
+from orchestrator.diagnostics import UNDEPLOYED, Diagnostic, Diagnostics, Severity, error, warning
+from orchestrator.engine.desired import (
+    ENVIRONMENT_KIND,
+    ENVIRONMENT_REFERENCE_KEY,
+    TEST_KIND,
+    DesiredEnvironment,
+    DesiredSpec,
+    DesiredState,
+    FunctionSpec,
+    _shown,
+    data_files,
+    discover_specs,
+    knowledge_resources,
+)
+from orchestrator.engine.knowledge_files import (
+    MAX_ENVIRONMENT_FILES,
+    EnvironmentFile,
+    LocalFile,
+    describe_local_file,
+)
+from orchestrator.engine.migration import WORKSPACE, files_to_workspace, map_to_agents
+from orchestrator.kind_registry import definition, spec_kinds
+from orchestrator.spec.capabilities import AGENT_SETTINGS, spend_limit_cents, without_ignored
+from orchestrator.spec.confinement import (
+    Refused,
+    confine,
+    glob_confined,
+    read_confined,
+    resolved,
+    resolving_once,
+)
+from orchestrator.spec.loading import Document, LoadError, load_yaml_file, locate_json
+from orchestrator.spec.project import Environment, Project, Target
+from orchestrator.spec.rendering import MAX_TEMPLATE_BYTES, Renderer, RenderError
+from orchestrator.spec.validation import (
+    check_instructions_length,
+    check_schema,
+    check_spec_fields,
+    load_json_file,
+    place_schema_problems,
+)
+
+# file types file_search accepts (OpenAI's supported-files list)
+FILE_SEARCH_TYPES = frozenset(
+    {
+        ".c",
+        ".cpp",
+        ".cs",
+        ".css",
+        ".doc",
+        ".docx",
+        ".go",
+        ".html",
+        ".java",
+        ".js",
+        ".json",
+        ".md",
+        ".pdf",
+        ".php",
+        ".pptx",
+        ".py",
+        ".rb",
+        ".sh",
+        ".tex",
+        ".ts",
+        ".txt",
+    }
+)
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_KNOWLEDGE_FILES = 500
+MAX_CODE_FILES = 20
+
+
+class Builder:
+    """Builds DesiredSpecs; keeps caches (templates, schema files) that watch reuses between cycles."""
+
+    def __init__(
+        self,
+        project: Project,
+        environment: Environment,
+        target: Target,
+        *,
+        today: date,
+        vars_over: Mapping[str, Any] | None = None,
+    ) -> None:
+        from orchestrator.spec.schemas import validator_for
+
+        self.vars_over = dict(vars_over or {})  # a behaviour test's `vars`, over every spec's own
+        self.project = project
+        self.environment = environment
+        self.target = target
+        self.today = today
+        self.renderer = Renderer(project.templates_dir, project.root)
+        self.validator = validator_for("spec")
+        self._json_cache: dict[Path, tuple[int, Any, Diagnostic | None]] = {}
+        self._paths: dict[tuple[Path, str], tuple[Path, str, Refused | None]] = {}
+        self._environment_validator: Any = None
+        # specs whose `environments` leave this one out (a build resets it; watch's builds of one file add to it)
+        self.skipped: list[str] = []
+
+    def build(self, files: list[Path] | None = None) -> DesiredState:
+        with resolving_once():  # each folder's real path found once in this build
+            return self._build(files)
+
+    def _build(self, files: list[Path] | None) -> DesiredState:
+        diagnostics = Diagnostics()
+        every_spec = files is None
+        if files is None:
+            discovery = discover_specs(self.project)
+            files = list(discovery.files)
+            diagnostics.extend(discovery.diagnostics)
+        specs: dict[str, Any] = {}
+        first_seen: dict[str, str] = {}
+        self.skipped: list[str] = []
+        if not self.project.specs_dir.is_dir():
+            diagnostics.add(
+                error(
+                    "orchestrator.yaml",
+                    f"specs folder `{self.project.display(self.project.specs_dir)}` does not exist",
+                )
+            )
+        self._names: dict[Path, tuple[str, int | None, int | None]] = {}
+        built = [(path, *self.build_one(path)) for path in files]
+        data = data_files([spec for _, spec, _ in built if spec is not None])
+        for path, spec, found in built:
+            if resolved(path) in data:
+                continue  # a YAML knowledge or code file of a spec: data, not a spec
+            diagnostics.extend(found)
+            if spec is None:
+                # an invalid spec still claims its name: report a duplicate now, not after the fix
+                claimed = self._names.get(path)
+                if claimed is not None:
+                    name, line, column = claimed
+                    shown = self.project.display(path)
+                    if name in first_seen:
+                        diagnostics.add(
+                            error(
+                                shown,
+                                f"spec name `{name}` is already used by {first_seen[name]}",
+                                line=line,
+                                column=column,
+                                pointer="/name",
+                                hint="spec names are identities and must be unique in the project",
+                            )
+                        )
+                    elif name not in self.skipped:
+                        first_seen[name] = f"{shown}:{line}:{column}"
+                continue
+            if spec.name in first_seen:
+                diagnostics.add(
+                    error(
+                        spec.file,
+                        f"spec name `{spec.name}` is already used by {first_seen[spec.name]}",
+                        line=spec.name_line,
+                        column=spec.name_column,
+                        pointer="/name",
+                        hint="spec names are identities and must be unique in the project",
+                    )
+                )
+                continue
+            first_seen[spec.name] = f"{spec.file}:{spec.name_line}:{spec.name_column}"
+            specs[spec.name] = spec
+        tests = {
+            name: specs.pop(name)
+            for name in [n for n, s in specs.items() if getattr(s, "kind", None) == TEST_KIND]
+        }
+        assistants, resources = self.split_kinds(specs, diagnostics)
+        tests = self._check_tests(tests, assistants, specs, diagnostics)
+        diagnostics, accepted = self.set_aside_accepted(diagnostics, every_spec=every_spec)
+        return DesiredState(
+            self.project,
+            self.environment,
+            self.target,
+            MappingProxyType(assistants),
+            diagnostics,
+            tuple(files),
+            tuple(sorted(self.skipped)),
+            resources,
+            accepted,
+            MappingProxyType(tests),
+        )
+
+    def set_aside_accepted(
+        self, diagnostics: Diagnostics, *, every_spec: bool = True, names: Mapping[str, str] | None = None
+    ) -> tuple[Diagnostics, tuple[Diagnostic, ...]]:
+        """(the diagnostics to show, the warnings this environment's `accept:` covers). With every spec built,
+        an acceptance naming an unknown spec is an error and one that covers no warning is reported (stale)."""
+        from dataclasses import replace
+
+        from orchestrator.spec.project import PROJECT_FILE
+
+        rules = self.environment.accept
+        if not rules:
+            return diagnostics, ()
+        if names is None:  # spec file as shown -> spec name, of every file this build read
+            names = {
+                self.project.display(path): claimed[0]
+                for path, claimed in getattr(self, "_names", {}).items()
+            }
+        shown, accepted, used = Diagnostics(), [], set()
+        for item in diagnostics:
+            rule = (
+                next((r for r in rules if r.covers(names.get(item.file), item.pointer)), None)
+                if item.code == UNDEPLOYED and item.severity is Severity.WARNING
+                else None
+            )
+            if rule is None:
+                shown.add(item)
+            else:
+                accepted.append(
+                    replace(
+                        item,
+                        hint=f"accepted in environment `{self.environment.name}` "
+                        f"({PROJECT_FILE}:{rule.line})",
+                    )
+                )
+                used.add(rule)
+        doc = self.project.document
+        if not every_spec or doc is None:
+            return shown, tuple(accepted)
+        known = set(names.values()) | set(self.skipped)
+        for rule in rules:
+            if rule.spec is not None and rule.spec not in known:
+                close = difflib.get_close_matches(rule.spec, sorted(known), n=1, cutoff=0.6)
+                shown.add(
+                    doc.error_at(
+                        f"{rule.pointer}/spec",
+                        f"unknown spec `{rule.spec}`"
+                        + (f"; did you mean `{close[0]}`?" if close else "")
+                        + f" (specs: {', '.join(f'`{n}`' for n in sorted(known)) or 'none'})",
+                    )
+                )
+            elif rule not in used and not diagnostics.has_errors:
+                shown.add(
+                    doc.warning_at(
+                        rule.pointer,
+                        f"accepted difference {rule.describe()} matches no warning "
+                        f"in environment `{self.environment.name}` (target `{self.target.name}`)",
+                        hint="remove it from `accept:`: the spec or the target changed",
+                    )
+                )
+        return shown, tuple(accepted)
+
+    def _check_tests(
+        self,
+        tests: Mapping[str, Any],
+        assistants: Mapping[str, DesiredSpec],
+        built: Mapping[str, Any],
+        diagnostics: Diagnostics,
+    ) -> dict[str, Any]:
+        """A test's spec must be an assistant of the project and every function it names one of that spec's;
+        a test of a spec left out of this environment is left out with it."""
+        import difflib
+
+        kept: dict[str, Any] = {}
+        claimed = {claim[0] for claim in getattr(self, "_names", {}).values()}
+        for name, test in sorted(tests.items()):
+            use = test.spec_use
+            spec = assistants.get(test.spec)
+            if spec is None:
+                if test.spec in self.skipped:
+                    self.skipped.append(name)
+                    continue
+                other = built.get(test.spec)
+                if (other is None and test.spec in claimed) or isinstance(other, DesiredSpec):
+                    continue  # the spec is invalid: its own diagnostics say why, the test waits for it
+                if other is not None:
+                    why = f"`{test.spec}` is a {getattr(other, 'kind', 'environment')} spec; a test talks to an assistant"
+                else:
+                    close = difflib.get_close_matches(test.spec, list(assistants), n=1, cutoff=0.6)
+                    why = (
+                        f"unknown spec `{test.spec}`"
+                        + (f"; did you mean `{close[0]}`?" if close else "")
+                        + " (assistant specs: "
+                        + (", ".join(f"`{a}`" for a in sorted(assistants)) or "none")
+                        + ")"
+                    )
+                diagnostics.add(error(test.file, why, line=use.line, column=use.column, pointer=use.pointer))
+                continue
+            functions = [f.name for f in spec.functions]
+            unknown = [u for u in test.tool_uses if u.name not in functions]
+            for tool in unknown:
+                close = difflib.get_close_matches(tool.name, functions, n=1, cutoff=0.6)
+                diagnostics.add(
+                    error(
+                        test.file,
+                        f"spec `{spec.name}` has no function `{tool.name}`"
+                        + (f"; did you mean `{close[0]}`?" if close else "")
+                        + " (functions: "
+                        + (", ".join(f"`{f}`" for f in functions) or "none")
+                        + ")",
+                        line=tool.line,
+                        column=tool.column,
+                        pointer=tool.pointer,
+                    )
+                )
+            if not unknown:
+                kept[name] = test
+        return kept
+
+    def deploys(self, kind: str) -> bool:
+        """Whether the target's backend has kind: its definition names the backend (orchestrator/kinds/)."""
+        found = definition(kind)
+        return found is not None and self.target.backend in found.backends
+
+    def split_kinds(
+        self, built: Mapping[str, Any], diagnostics: Diagnostics
+    ) -> tuple[dict[str, DesiredSpec], Mapping[str, Mapping[str, Any]]]:
+        """Specs of every kind by name -> the assistants (references resolved) and the graph's other kinds."""
+        environments = {n: s for n, s in built.items() if isinstance(s, DesiredEnvironment)}
+        others: dict[str, dict[str, Any]] = {}  # vault, skill, automation, ...: kind -> name -> spec
+        assistants: dict[str, DesiredSpec] = {}
+        defined = spec_kinds()
+        for name, spec in built.items():
+            if isinstance(spec, DesiredEnvironment) or getattr(spec, "kind", None) == TEST_KIND:
+                continue  # a test is never deployed (Builder._build checks it against the assistants)
+            if getattr(spec, "kind", None) in defined:
+                others.setdefault(spec.kind, {})[name] = spec
+            else:
+                assistants[name] = spec
+        if self.deploys("agent"):  # the target's own kind: assistant specs are deployed as agents
+            assistants, environments = self._map_to_agents(assistants, environments, diagnostics)
+        specs = self._resolve_references(assistants, environments, diagnostics)
+        resources: dict[str, Mapping[str, Any]] = {}
+        if self.deploys("vector_store"):  # knowledge in file_search stores (else in the agent's workspace)
+            resources.update(knowledge_resources(specs))
+        if not self.deploys("environment"):
+            for env_spec in environments.values():
+                self._left_out(env_spec, "environment templates exist", diagnostics)
+        environments = self._pin_skills(environments, others.get("skill", {}), diagnostics)
+        others = self._resolve_agent_kinds(specs, environments, others, diagnostics)
+        specs = self._resolve_credentials(specs, others.get("vault", {}), diagnostics)
+        for kind, group in others.items():
+            for other in () if self.deploys(kind) else group.values():
+                self._left_out(other, "it exists", diagnostics)
+        resources.update(
+            {kind: MappingProxyType(group) for kind, group in sorted(others.items()) if self.deploys(kind)}
+        )
+        if environments and self.deploys("environment"):
+            resources[ENVIRONMENT_KIND] = MappingProxyType(environments)
+            resources.update(
+                knowledge_resources({}, resources[ENVIRONMENT_KIND], stores=False)
+            )  # their uploads
+        return specs, MappingProxyType(resources)
+
+    def _left_out(self, spec: Any, what: str, diagnostics: Diagnostics) -> None:
+        """Warn that spec (a kind this target's backend lacks) is not deployed to it."""
+        kind = "environment" if isinstance(spec, DesiredEnvironment) else spec.kind
+        diagnostics.add(
+            warning(
+                spec.file,
+                f"{kind} `{spec.name}` is left out of target `{self.target.name}`: "
+                f"{what} only on Agents API targets",
+                line=spec.name_line,
+                column=spec.name_column,
+                pointer="/kind",
+            )
+        )
+
+    def _map_to_agents(
+        self,
+        specs: dict[str, DesiredSpec],
+        environments: Mapping[str, DesiredEnvironment],
+        diagnostics: Diagnostics,
+    ) -> tuple[dict[str, DesiredSpec], dict[str, DesiredEnvironment]]:
+        """The assistant specs as agents (orchestrator.engine.migration), and the environment templates made
+        for the ones whose knowledge and code files (or code_interpreter) need one of their own."""
+        result, templates = map_to_agents(specs, self.project, self.target, diagnostics)
+        found = dict(environments)
+        for name, spec in templates.items():
+            found[name] = DesiredEnvironment(
+                name=name,
+                file=spec.file,
+                path=spec.path,
+                files=spec.workspace_files,
+                dependencies=frozenset(
+                    {
+                        spec.path.resolve(),
+                        *(f.local.absolute for f in spec.workspace_files if f.local is not None),
+                    }
+                ),
+                name_line=spec.name_line,
+                name_column=spec.name_column,
+                origin=name,
+            )
+        return result, found
+
+    def _resolve_credentials(
+        self, specs: dict[str, DesiredSpec], vaults: Mapping[str, Any], diagnostics: Diagnostics
+    ) -> dict[str, DesiredSpec]:
+        """An MCP tool's `credential` must name a credential of a vault spec deployed here: written as
+        `vault/credential` into the tool, and the vault named in the agent's metadata (`orchestrator.vault`)."""
+        from dataclasses import replace
+
+        from orchestrator.spec.agent_kinds import check_credential_references
+        from orchestrator.spec.loading import load_yaml_file
+
+        result = dict(specs)
+        for name, spec in specs.items():
+            if not any(t.get("type") == "mcp" and "credential" in t for t in spec.tools):
+                continue
+            doc = load_yaml_file(spec.path, spec.file, root=self.project.root)
+            resolved, problems = check_credential_references(doc, spec.tools, vaults)
+            if problems:
+                diagnostics.extend(problems)
+                del result[name]
+                continue
+            settings = {f"{v.name}/{c.name}": c.auth for v in vaults.values() for c in v.credentials}
+            tools = tuple(
+                MappingProxyType({**t, "credential": resolved[i], "credential_auth": settings[resolved[i]]})
+                if i in resolved
+                else t
+                for i, t in enumerate(spec.tools)
+            )
+            used = sorted({ref.split("/", 1)[0] for ref in resolved.values()})
+            metadata = {**spec.metadata, "orchestrator.vault": ",".join(used)}
+            result[name] = replace(spec, tools=tools, metadata=MappingProxyType(metadata))
+        return result
+
+    def _pin_skills(
+        self, environments: dict[str, DesiredEnvironment], skills: Mapping[str, Any], diagnostics: Diagnostics
+    ) -> dict[str, DesiredEnvironment]:
+        """An environment's `skills` must name skill specs deployed here; each is pinned (to the version its
+        skill spec makes, or the version written) and named in its metadata (`orchestrator.skill`), so the
+        skill is applied first."""
+        from dataclasses import replace
+
+        from orchestrator.spec.agent_kinds import check_skill_references
+        from orchestrator.spec.loading import load_yaml_file
+
+        result = dict(environments)
+        for name, env_spec in environments.items():
+            if not env_spec.skills:
+                continue
+            doc = load_yaml_file(env_spec.path, env_spec.file, root=self.project.root)
+            problems = check_skill_references(doc, env_spec.skills, skills, skipped=self.skipped)
+            if problems:
+                diagnostics.extend(problems)
+                del result[name]
+                continue
+            metadata = {**env_spec.metadata, "orchestrator.skill": ",".join(sorted(env_spec.skills))}
+            pinned = {n: skills[n] for n in env_spec.skills if n not in env_spec.skill_pins}
+            result[name] = replace(
+                env_spec, skill_specs=MappingProxyType(pinned), metadata=MappingProxyType(metadata)
+            )
+        return result
+
+    def _resolve_references(
+        self,
+        specs: dict[str, DesiredSpec],
+        environments: Mapping[str, DesiredEnvironment],
+        diagnostics: Diagnostics,
+    ) -> dict[str, DesiredSpec]:
+        """An agent's `environment: NAME` must name a `kind: environment` spec deployed here; on an agents
+        target it is written into the agent's metadata, so it is diffed, owned and read back like any field."""
+        import difflib
+        from dataclasses import replace
+
+        result: dict[str, DesiredSpec] = {}
+        for name, spec in specs.items():
+            wanted = spec.environment
+            if wanted is None:
+                result[name] = spec
+                continue
+            line, column = spec.environment_position or (spec.name_line, spec.name_column)
+            if wanted not in environments:
+                if wanted in self.skipped:
+                    why = (
+                        f"environment `{wanted}` is not deployed to environment `{self.environment.name}` "
+                        "(its `environments` list leaves it out)"
+                    )
+                elif wanted in specs:
+                    why = f"`{wanted}` is a spec of kind assistant, not an environment"
+                else:
+                    close = difflib.get_close_matches(wanted, list(environments), n=1, cutoff=0.6)
+                    known = ", ".join(f"`{e}`" for e in sorted(environments)) or "none"
+                    why = (
+                        f"unknown environment `{wanted}`"
+                        + (f"; did you mean `{close[0]}`?" if close else "")
+                        + f" (environment specs: {known})"
+                    )
+                diagnostics.add(
+                    error(
+                        spec.file,
+                        why,
+                        line=line,
+                        column=column,
+                        pointer="/environment",
+                        hint="add a spec with `kind: environment` and this name",
+                    )
+                )
+                continue
+            if not self.deploys("environment"):
+                diagnostics.add(
+                    warning(
+                        spec.file,
+                        f"`environment: {wanted}` is ignored on target `{self.target.name}`: "
+                        "environments exist only on Agents API targets",
+                        line=line,
+                        column=column,
+                        pointer="/environment",
+                    )
+                )
+                result[name] = spec
+                continue
+            metadata = {**spec.metadata, ENVIRONMENT_REFERENCE_KEY: wanted}
+            result[name] = replace(spec, metadata=MappingProxyType(metadata))
+        return result
+
+    def _build_agent_kind(self, doc: Document) -> tuple[Any, list[Diagnostic]]:
+        """A kind its definition reads (vault, skill, automation, ...); `environments` as for any spec."""
+        from orchestrator.spec.agent_kinds import read_resource
+
+        data = doc.data
+        if "environments" in data and isinstance(data["environments"], list):
+            unknown = [
+                (i, n) for i, n in enumerate(data["environments"]) if n not in self.project.environments
+            ]
+            if unknown:
+                return None, [
+                    doc.error_at(
+                        f"/environments/{i}",
+                        f"unknown environment `{n}`; defined: "
+                        + ", ".join(f"`{e}`" for e in sorted(self.project.environments)),
+                    )
+                    for i, n in unknown
+                ]
+            if self.environment.name not in data["environments"]:
+                getattr(self, "skipped", []).append(str(data.get("name")))
+                return None, []
+        return read_resource(doc, self.project.root)
+
+    def _resolve_agent_kinds(
+        self,
+        specs: Mapping[str, DesiredSpec],
+        environments: Mapping[str, Any],
+        others: dict[str, dict[str, Any]],
+        diagnostics: Diagnostics,
+    ) -> dict[str, dict[str, Any]]:
+        """Each kind's step of the desired state (its definition's `resolve`: an automation's agent,
+        environment and vaults must be specs of the project deployed here), given every spec name's kinds."""
+        from orchestrator.kind_registry import definitions
+        from orchestrator.spec.loading import load_yaml_file
+
+        names: dict[str, set[str]] = {}  # an agent and the template made from its files share a name
+        for kind, group in (("assistant", specs), ("environment", environments), *others.items()):
+            for n in group:
+                names.setdefault(n, set()).add(kind)
+        known = {n: frozenset(k) for n, k in names.items()}
+        for defined in definitions():
+            group = others.get(defined.name, {})
+            if defined.resolve is None:
+                continue
+            for name, spec in list(group.items()):
+                doc = load_yaml_file(spec.path, spec.file, root=self.project.root)
+                resolved, problems = defined.resolve(spec, doc, known)
+                if resolved is None:
+                    diagnostics.extend(problems)
+                    del group[name]
+                    continue
+                group[name] = resolved
+        return {kind: group for kind, group in others.items() if group}
+
+    def build_one(self, path: Path) -> tuple[DesiredSpec | None, list[Diagnostic]]:
+        from orchestrator.spec.schema_errors import schema_diagnostics
+
+        shown = self.project.display(path)
+        try:
+            doc = load_yaml_file(path, shown, root=self.project.root, what="a spec file")
+        except LoadError as exc:
+            return None, [exc.diagnostic]
+        if isinstance(doc.data, dict) and isinstance(doc.data.get("name"), str) and hasattr(self, "_names"):
+            where = doc.position("/name")
+            self._names[path] = (
+                doc.data["name"],
+                where.line if where else None,
+                where.column if where else None,
+            )
+        if not isinstance(doc.data, dict):
+            from orchestrator.spec.schema_errors import describe_type
+
+            return None, [
+                doc.error_at("", f"expected a mapping at the top of the spec, got {describe_type(doc.data)}")
+            ]
+        if doc.data.get("kind") == ENVIRONMENT_KIND:
+            return self._build_environment(doc, path, shown)
+        if doc.data.get("kind") in spec_kinds():
+            return self._build_agent_kind(doc)
+        if doc.data.get("kind") == TEST_KIND:
+            from orchestrator.spec.test_kind import read_test
+
+            return read_test(doc)  # type: ignore[return-value]
+        found = schema_diagnostics(doc, self.validator)
+        if found:
+            # the schema failed, but report what else is certainly wrong in the same run
+            from orchestrator.spec.validation import capability_checks, model_checks
+
+            if isinstance(doc.data.get("model"), str) and not any(d.pointer == "/model" for d in found):
+                found.extend(model_checks(doc, doc.data["model"], self.today))
+            reported = {d.pointer for d in found}
+            found.extend(
+                d
+                for d in capability_checks(
+                    doc,
+                    doc.data,
+                    backend=self.target.backend,
+                    target=self.target.name,
+                    description_to_metadata=self.project.agents.description_to_metadata,
+                )
+                if d.pointer not in reported
+            )
+            return None, found
+        data = doc.data
+        if "environments" in data:
+            unknown = [e for e in data["environments"] if e not in self.project.environments]
+            for name in unknown:
+                index = data["environments"].index(name)
+                found.append(
+                    doc.error_at(
+                        f"/environments/{index}",
+                        f"unknown environment `{name}`; defined: "
+                        + ", ".join(f"`{e}`" for e in sorted(self.project.environments)),
+                    )
+                )
+            if found:
+                return None, found
+            if self.environment.name not in data["environments"]:
+                getattr(self, "skipped", []).append(data["name"])
+                return None, found
+        found.extend(
+            check_spec_fields(
+                doc,
+                data,
+                backend=self.target.backend,
+                target=self.target.name,
+                today=self.today,
+                description_to_metadata=self.project.agents.description_to_metadata,
+            )
+        )
+        data = without_ignored(
+            data, self.target.backend
+        )  # warned about above; never part of the desired state
+        dependencies: set[Path] = {resolved(path)}
+        functions = tuple(self._functions(doc, data, found, dependencies))
+        response_format = self._response_format(doc, data, found, dependencies)
+        knowledge = data.get("knowledge") or {}
+        agents = not self.deploys("vector_store")  # knowledge files go to the workspace, not file_search
+        placed: dict[str, str] = {}  # agents: a file's path below its glob's fixed folder
+        knowledge_files = tuple(
+            self._files(
+                doc,
+                "/knowledge/files",
+                knowledge.get("files") or [],
+                found,
+                limit=MAX_KNOWLEDGE_FILES,
+                file_search=not agents,
+                placed=placed,
+            )
+        )
+        code_globs = [item for item in data.get("code_files") or [] if isinstance(item, str)]
+        code_file_ids = tuple(
+            item["file_id"] for item in data.get("code_files") or [] if isinstance(item, dict)
+        )
+        code_placed: dict[str, str] = {}
+        code_files = tuple(
+            self._files(doc, "/code_files", code_globs, found, limit=MAX_CODE_FILES, placed=code_placed)
+        )
+        workspace_files = (
+            files_to_workspace(doc, knowledge_files, placed, code_files, code_placed, found) if agents else ()
+        )
+        if len(code_files) + len(code_file_ids) > MAX_CODE_FILES:
+            found.append(
+                doc.error_at(
+                    "/code_files",
+                    f"{len(code_files) + len(code_file_ids)} code files in all; "
+                    f"the API allows {MAX_CODE_FILES}",
+                )
+            )
+        instructions = self._instructions(doc, data, found, dependencies)
+        if instructions is not None:
+            found.extend(check_instructions_length(doc, instructions))
+        if any(d.severity == "error" for d in found) or instructions is None:
+            return None, found
+        spec = DesiredSpec(
+            name=data["name"],
+            file=shown,
+            path=path,
+            display_name=data.get("display_name", data["name"]),
+            model=data["model"],
+            instructions=instructions,
+            description=data.get("description"),
+            tools=tuple(_tool(t) for t in data.get("tools") or []),
+            functions=functions,
+            temperature=data.get("temperature"),
+            top_p=data.get("top_p"),
+            response_format=response_format,
+            reasoning_effort=data.get("reasoning_effort"),
+            verbosity=data.get("verbosity"),
+            service_tier=data.get("service_tier"),
+            reasoning_summary=data.get("reasoning_summary"),
+            agent_settings=MappingProxyType({k: data[k] for k in AGENT_SETTINGS if k in data}),
+            metadata=MappingProxyType(dict(data.get("metadata") or {})),
+            knowledge_files=knowledge_files,
+            knowledge_chunking=MappingProxyType(dict(knowledge["chunking"]))
+            if "chunking" in knowledge
+            else None,
+            knowledge_vector_store=knowledge.get("vector_store_id"),
+            code_files=code_files,
+            code_file_ids=code_file_ids,
+            dependencies=frozenset(dependencies),
+            name_line=(doc.position("/name") or doc.position("")).line,  # type: ignore[union-attr]
+            adopt_id=data.get("adopt_id"),
+            name_column=(doc.position("/name") or doc.position("")).column,  # type: ignore[union-attr]
+            environment=data.get("environment"),
+            environment_position=_position(doc, "/environment"),
+            workspace_files=workspace_files,
+            spend_limit_cents=_spend_limit_cents(data),
+        )
+        return spec, found
+
+    def _build_environment(
+        self, doc: Document, path: Path, shown: str
+    ) -> tuple[DesiredEnvironment | None, list[Diagnostic]]:
+        from orchestrator.spec.schema_errors import schema_diagnostics
+        from orchestrator.spec.schemas import validator_for
+
+        if self._environment_validator is None:
+            self._environment_validator = validator_for("environment")
+        found = schema_diagnostics(doc, self._environment_validator)
+        if found:
+            return None, found
+        data = doc.data
+        if "environments" in data:
+            for index, name in enumerate(data["environments"]):
+                if name not in self.project.environments:
+                    found.append(
+                        doc.error_at(
+                            f"/environments/{index}",
+                            f"unknown environment `{name}`; defined: "
+                            + ", ".join(f"`{e}`" for e in sorted(self.project.environments)),
+                        )
+                    )
+            if found:
+                return None, found
+            if self.environment.name not in data["environments"]:
+                getattr(self, "skipped", []).append(data["name"])
+                return None, found
+        files: dict[str, EnvironmentFile] = {}
+        for index, item in enumerate(data.get("files") or []):
+            where = f"/files/{index}"
+            if "inline" in item:
+                targets = [EnvironmentFile(item["to"], inline=item["inline"])]
+            else:
+                matched = self._files(
+                    doc, where + "/from", [item["from"]], found, limit=MAX_ENVIRONMENT_FILES
+                )
+                if not matched:
+                    continue
+                folder = item["to"].endswith("/") or len(matched) > 1 or any(c in item["from"] for c in "*?[")
+                if folder and not item["to"].endswith("/"):
+                    found.append(
+                        doc.error_at(
+                            where + "/to",
+                            f"`{item['from']}` matches {len(matched)} files: `to` must "
+                            "be a folder (end it with `/`)",
+                        )
+                    )
+                    continue
+                targets = [
+                    EnvironmentFile(
+                        item["to"] + PurePosixPath(local.path).name if folder else item["to"], local=local
+                    )
+                    for local in matched
+                ]
+            for target in targets:
+                if ".." in PurePosixPath(target.to).parts:
+                    found.append(doc.error_at(where + "/to", f"`{target.to}` must stay under {WORKSPACE}"))
+                elif target.to in files:
+                    found.append(doc.error_at(where + "/to", f"two files go to `{target.to}`"))
+                else:
+                    files[target.to] = target
+        if len(files) > MAX_ENVIRONMENT_FILES:
+            found.append(
+                doc.error_at("/files", f"{len(files)} files in all; the API allows {MAX_ENVIRONMENT_FILES}")
+            )
+        network = data.get("network")
+        if network is not None:
+            if network["access"] != "restricted" and (
+                network.get("allowed_domains") or network.get("blocked_domains")
+            ):
+                found.append(doc.error_at("/network/access", "domain lists need `access: restricted`"))
+            if network.get("allowed_domains") and network.get("blocked_domains"):
+                found.append(
+                    doc.error_at(
+                        "/network/blocked_domains",
+                        "`blocked_domains` cannot be combined with `allowed_domains`",
+                    )
+                )
+            for index, domain in enumerate(network.get("blocked_domains") or []):
+                if "*" in domain:
+                    found.append(
+                        doc.error_at(
+                            f"/network/blocked_domains/{index}", "wildcard domains are not supported"
+                        )
+                    )
+        if any(d.severity == "error" for d in found):
+            return None, found
+        packages = data.get("packages")
+        where = _position(doc, "/name") or (None, None)
+        return DesiredEnvironment(
+            name=data["name"],
+            file=shown,
+            path=path,
+            files=tuple(files[k] for k in sorted(files)),
+            packages=None
+            if packages is None
+            else MappingProxyType({k: tuple(v) for k, v in packages.items()}),
+            network=None if network is None else MappingProxyType(dict(network)),
+            env=None if "env" not in data else MappingProxyType(dict(data["env"])),
+            setup_commands=None
+            if "setup_commands" not in data
+            else tuple(MappingProxyType(dict(c)) for c in data["setup_commands"]),
+            skills=tuple(s if isinstance(s, str) else s["name"] for s in data.get("skills") or ()),
+            skill_pins=MappingProxyType(
+                {
+                    s["name"]: f"version {s['version']}"
+                    for s in data.get("skills") or ()
+                    if isinstance(s, dict) and "version" in s
+                }
+            ),
+            capability_directories=None
+            if "capability_directories" not in data
+            else tuple(data["capability_directories"]),
+            desktop=None if "desktop" not in data else MappingProxyType(dict(data["desktop"])),
+            dependencies=frozenset({path.resolve()}),
+            name_line=where[0],
+            name_column=where[1],
+            adopt_id=data.get("adopt_id"),  # written by `orchestrator import`
+        ), found
+
+    # -- parts ---------------------------------------------------------------------------------
+
+    def variables(self, spec_vars: Mapping[str, Any]) -> dict[str, Any]:
+        """Spec vars over environment vars over project vars."""
+        merged = dict(self.project.vars)
+        merged.update(self.environment.vars)
+        merged.update(spec_vars)
+        merged.update(self.vars_over)
+        merged.setdefault("environment", self.environment.name)
+        merged.setdefault("project", self.project.name)
+        return merged
+
+    def _instructions(
+        self, doc: Document, data: dict[str, Any], found: list[Diagnostic], deps: set[Path]
+    ) -> str | None:
+        value = data["instructions"]
+        if isinstance(value, str):
+            return value
+        if "file" in value:
+            return self._verbatim(doc, value["file"], found, deps)
+        origin = doc.error_at("/instructions/template" if "template" in value else "/instructions/inline", "")
+        variables = self.variables(value.get("vars") or {})
+        try:
+            if "template" in value:
+                rendered = self.renderer.render_file(value["template"], variables, origin=origin)
+            else:
+                rendered = self.renderer.render_inline(value["inline"], variables, origin=origin)
+        except RenderError as exc:
+            found.append(exc.diagnostic)
+            return None
+        deps.update(self.project.templates_dir / name for name in rendered.templates)
+        return rendered.text
+
+    def _verbatim(self, doc: Document, name: str, found: list[Diagnostic], deps: set[Path]) -> str | None:
+        """`instructions: {file: ...}`: the file's exact text (bytes decoded as UTF-8, no newline translation)."""
+        problem = self.renderer.check_name(name)
+        if problem is not None:
+            found.append(doc.error_at("/instructions/file", problem))
+            return None
+        path = (self.project.templates_dir / name).resolve()
+        deps.add(path)
+        try:
+            return read_confined(
+                path, self.project.root, limit=MAX_TEMPLATE_BYTES, what="an instructions file"
+            ).decode("utf-8")
+        except Refused as exc:
+            found.append(
+                doc.error_at("/instructions/file", exc.message(self.project.display(path)), hint=exc.hint)
+            )
+        except UnicodeDecodeError:
+            found.append(
+                doc.error_at("/instructions/file", f"`{self.project.display(path)}` is not valid UTF-8")
+            )
+        except OSError as exc:
+            found.append(
+                doc.error_at(
+                    "/instructions/file", f"cannot read `{self.project.display(path)}`: {exc.strerror or exc}"
+                )
+            )
+        return None
+
+    def _functions(self, doc: Document, data: dict[str, Any], found: list[Diagnostic], deps: set[Path]):
+        for index, item in enumerate(data.get("functions") or []):
+            pointer = f"/functions/{index}"
+            parameters = self._schema(
+                doc,
+                pointer + "/parameters",
+                item.get("parameters", {"type": "object", "properties": {}}),
+                strict=bool(item.get("strict")),
+                what=f"parameters of function `{item['name']}`",
+                found=found,
+                deps=deps,
+            )
+            if parameters is None:
+                continue
+            position = doc.position(pointer)
+            yield FunctionSpec(
+                name=item["name"],
+                description=item.get("description", ""),
+                parameters=parameters,
+                strict=bool(item.get("strict", False)),
+                handler=item.get("handler"),
+                pointer=pointer,
+                line=position.line if position else None,
+                defer_loading=bool(item.get("defer_loading", False)),
+                run_async=bool(item.get("async", False)),
+            )
+
+    def _response_format(
+        self, doc: Document, data: dict[str, Any], found: list[Diagnostic], deps: set[Path]
+    ) -> Any:
+        value = data.get("response_format")
+        if isinstance(value, str):
+            return value if value == "auto" else {"type": value}
+        if not isinstance(value, dict) or value.get("type") != "json_schema":
+            return value
+        schema_spec = dict(value["json_schema"])
+        schema = self._schema(
+            doc,
+            "/response_format/json_schema/schema",
+            schema_spec["schema"],
+            strict=bool(schema_spec.get("strict")),
+            what="response format schema",
+            found=found,
+            deps=deps,
+        )
+        if schema is None:
+            return None
+        schema_spec["schema"] = schema
+        return {"type": "json_schema", "json_schema": schema_spec}
+
+    def _schema(
+        self,
+        doc: Document,
+        where: str,
+        value: Any,
+        *,
+        strict: bool,
+        what: str,
+        found: list[Diagnostic],
+        deps: set[Path],
+    ) -> Any:
+        """A JSON Schema given inline or as a path relative to the spec, checked; None when it has problems."""
+        if not isinstance(value, str):
+            problems = check_schema(value, strict=strict)
+            found.extend(place_schema_problems(doc, where, problems, what=what))
+            return None if problems else value
+        path, shown, refused = self._referenced_file(doc.path.parent, value)
+        if refused is not None:
+            found.append(doc.error_at(where, refused.message(value), hint=refused.hint))
+            return None
+        deps.add(path)
+        schema, problem = self._json_file(path, shown)
+        if problem is not None:
+            if problem.message == "file not found":
+                found.append(
+                    doc.error_at(where, f"file `{shown}` not found (paths are relative to the spec file)")
+                )
+            elif (
+                problem.line is None
+            ):  # unreadable as a whole (a directory, not UTF-8, too big): say so at the spec
+                found.append(doc.error_at(where, f"`{shown}`: {problem.message}"))
+            else:
+                found.append(_with_hint(problem, doc, where))
+            return None
+        problems = check_schema(schema, strict=strict)
+        if problems:
+            found.extend(
+                place_schema_problems(
+                    doc,
+                    where,
+                    problems,
+                    what=what,
+                    file_display=shown,
+                    file_doc=locate_json(path, shown, self.project.root),
+                )
+            )
+            return None
+        return schema
+
+    def _referenced_file(self, folder: Path, value: str) -> tuple[Path, str, Refused | None]:
+        """A path written in a spec, resolved against its folder and confined to the project, and as shown
+        in messages (cached: specs share files)."""
+        key = (folder, value)
+        found = self._paths.get(key)
+        if found is None:
+            refused = None
+            try:
+                path = confine(folder / value, self.project.root)
+            except Refused as exc:
+                path, refused = folder / value, exc
+            found = self._paths[key] = (path, self.project.display(path), refused)
+        return found
+
+    def _json_file(self, path: Path, shown: str) -> tuple[Any, Diagnostic | None]:
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            stamp = -1
+        cached = self._json_cache.get(path)
+        if cached and cached[0] == stamp:
+            return cached[1], cached[2]
+        data, problem = load_json_file(path, shown, self.project.root)
+        self._json_cache[path] = (stamp, data, problem)
+        return data, problem
+
+    def _files(
+        self,
+        doc: Document,
+        pointer: str,
+        patterns: list[str],
+        found: list[Diagnostic],
+        *,
+        limit: int,
+        file_search: bool = False,
+        placed: dict[str, str] | None = None,
+    ) -> list[LocalFile]:
+        """The files the patterns match; `placed` gets each one's path below its pattern's fixed folder."""
+        result: dict[str, LocalFile] = {}
+        for index, pattern in enumerate(patterns):
+            where = f"{pointer}/{index}"
+            if Path(pattern).is_absolute():
+                found.append(doc.error_at(where, f"`{pattern}` must be relative to the spec file"))
+                continue
+            try:
+                matches = glob_confined(doc.path.parent, pattern, self.project.root)
+            except Refused as exc:
+                found.append(doc.error_at(where, exc.message(pattern), hint=exc.hint))
+                continue
+            if not matches:
+                found.append(
+                    doc.error_at(where, f"`{pattern}` matches no file (globs are relative to the spec file)")
+                )
+                continue
+            for match in matches:
+                try:
+                    path = confine(match, self.project.root)
+                except Refused as exc:
+                    found.append(
+                        doc.error_at(
+                            where,
+                            f"`{pattern}` matches " + exc.message(_shown(self.project, match)),
+                            hint=exc.hint,
+                        )
+                    )
+                    break
+                if file_search and path.suffix.lower() not in FILE_SEARCH_TYPES:
+                    found.append(
+                        doc.error_at(
+                            where,
+                            f"`{self.project.display(path)}`: file type `{path.suffix or '(none)'}` "
+                            "is not supported by file_search",
+                            hint="supported: " + " ".join(sorted(FILE_SEARCH_TYPES)),
+                        )
+                    )
+                    continue
+                size = path.stat().st_size  # before hashing: a huge file is refused, not read
+                if size > MAX_FILE_BYTES:
+                    found.append(
+                        doc.error_at(
+                            where,
+                            f"`{self.project.display(path)}` is {size:,} bytes; the API limit is 512 MB",
+                        )
+                    )
+                    continue
+                if size == 0:
+                    found.append(
+                        doc.error_at(
+                            where, f"`{self.project.display(path)}` is empty; the API rejects empty files"
+                        )
+                    )
+                    continue
+                try:
+                    local = describe_local_file(path, self.project.root)
+                except OSError as exc:
+                    found.append(
+                        doc.error_at(
+                            where, f"cannot read `{self.project.display(path)}`: {exc.strerror or exc}"
+                        )
+                    )
+                    continue
+                result[local.path] = local
+                if placed is not None:
+                    placed.setdefault(local.path, _below_fixed_folder(doc.path.parent, pattern, match))
+        if len(result) > limit:
+            found.append(doc.error_at(pointer, f"{len(result)} files matched; the limit is {limit}"))
+        return [result[k] for k in sorted(result)]
+
+
+def _below_fixed_folder(folder: Path, pattern: str, match: Path) -> str:
+    """A match's path below the pattern's fixed folder (its leading parts without glob characters; a plain path's
+    folder): `knowledge/tutor/*.md` places `knowledge/tutor/a.md` as `a.md`, `data/**/*.csv` keeps subfolders."""
+    parts = [p for p in pattern.replace("\\", "/").split("/") if p not in ("", ".")]
+    fixed: list[str] = []
+    while len(parts) > 1 and not any(c in parts[0] for c in "*?["):
+        fixed.append(parts.pop(0))
+    try:
+        return match.relative_to(Path(os.path.normpath(folder.joinpath(*fixed)))).as_posix()
+    except ValueError:
+        return match.name
+
+
+def _position(doc: Document, pointer: str) -> tuple[int | None, int | None] | None:
+    where = doc.position(pointer)
+    return (where.line, where.column) if where else None
+
+
+def _with_hint(problem: Diagnostic, doc: Document, where: str) -> Diagnostic:
+    """A problem in a referenced file, with a hint naming the spec field that refers to it."""
+    ref = doc.position(where)
+    used_by = f"used by {doc.display}" + (f":{ref.line}:{ref.column}" if ref else "") + f" [{where}]"
+    return Diagnostic(
+        problem.file,
+        problem.line,
+        problem.column,
+        problem.pointer,
+        problem.message,
+        problem.severity,
+        used_by,
+    )
+
+
+def _tool(tool: Any) -> Mapping[str, Any]:
+    if isinstance(tool, str):
+        return MappingProxyType({"type": tool})
+    return MappingProxyType(dict(tool))
+
+
+def build_desired(project: Project, environment: Environment, target: Target, *, today: date) -> DesiredState:
+    return Builder(project, environment, target, today=today).build()
+
+
+def _spend_limit_cents(data: Mapping[str, Any]) -> int | None:
+    """`session.spend_limit_usd` in whole cents (validated: positive and finite), or None."""
+    usd = (data.get("session") or {}).get("spend_limit_usd")
+    return None if usd is None else spend_limit_cents(usd)
