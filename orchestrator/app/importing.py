@@ -19,7 +19,6 @@ from orchestrator.app.project import Selection, today
 from orchestrator.app.report import Reporter
 from orchestrator.backends import mapping_for
 from orchestrator.engine.building import Builder
-from orchestrator.engine.desired import discover_spec_files
 from orchestrator.engine.importing import (
     KIND_IMPORTERS,
     Claims,
@@ -32,6 +31,7 @@ from orchestrator.engine.importing import (
     import_object,
     import_resource,
 )
+from orchestrator.engine.spec_discovery import discover_spec_files
 from orchestrator.errors import OrchestratorError
 from orchestrator.spec.confinement import Refused, read_confined
 from orchestrator.spec.loading import LoadError, load_yaml_file

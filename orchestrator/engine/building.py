@@ -22,9 +22,6 @@ from orchestrator.engine.desired import (
     DesiredSpec,
     DesiredState,
     FunctionSpec,
-    _shown,
-    data_files,
-    discover_specs,
     knowledge_resources,
 )
 from orchestrator.engine.knowledge_files import (
@@ -34,6 +31,7 @@ from orchestrator.engine.knowledge_files import (
     describe_local_file,
 )
 from orchestrator.engine.migration import WORKSPACE, files_to_workspace, map_to_agents
+from orchestrator.engine.spec_discovery import _shown, data_files, discover_specs
 from orchestrator.kind_registry import definition, spec_kinds
 from orchestrator.spec.capabilities import AGENT_SETTINGS, spend_limit_cents, without_ignored
 from orchestrator.spec.confinement import (

@@ -34,11 +34,10 @@ from orchestrator.engine.desired import (
     DesiredEnvironment,
     DesiredSpec,
     DesiredState,
-    data_files,
-    discover_specs,
 )
 from orchestrator.engine.live import Kind, LiveObject, LiveState, Mapping_
 from orchestrator.engine.planning import Action, Change, Plan
+from orchestrator.engine.spec_discovery import data_files, discover_specs
 from orchestrator.errors import OrchestratorError
 from orchestrator.events import EventBus
 from orchestrator.spec.project import PROJECT_FILE, Environment, Project, Target, load_project

@@ -124,7 +124,7 @@ class Workspace:
         """The text of spec NAME's file, found by the spec's name (or, in a broken project, the file's)."""
         from orchestrator.app.project import today
         from orchestrator.engine.building import build_desired
-        from orchestrator.engine.desired import discover_spec_files
+        from orchestrator.engine.spec_discovery import discover_spec_files
 
         selection = self._selection(None, None)
         state = build_desired(selection.project, selection.environment, selection.target, today=today())
@@ -139,7 +139,7 @@ class Workspace:
         """Every spec's `name` (what spec:// and payload:// resolve), read from each file without building
         anything (for listing resources). A file that cannot be read or names nothing is listed by its
         file name, so reading that resource says what is wrong with it."""
-        from orchestrator.engine.desired import discover_spec_files
+        from orchestrator.engine.spec_discovery import discover_spec_files
         from orchestrator.spec.loading import LoadError, load_yaml_file
         from orchestrator.spec.project import load_project
 
