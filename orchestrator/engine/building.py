@@ -1,6 +1,8 @@
-"""Building the desired state: the Builder reads every spec file and resolves the references between specs.
+"""Assembling the desired state: the Builder reads every spec file and resolves the references between specs.
 
-Load -> schema-check -> semantic checks -> render. Runs offline and never imports handler code.
+Discover (engine.spec_discovery) -> read each file (engine.spec_reading, engine.environment_reading, a kind's
+own reader) -> resolve references and map to the target's kinds (here). Runs offline and never imports
+handler code.
 """
 
 from __future__ import annotations

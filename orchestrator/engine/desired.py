@@ -1,6 +1,7 @@
-"""From the project's files to the desired state: one frozen DesiredSpec per spec, plus diagnostics.
+"""The desired state as values: one frozen DesiredSpec per spec, the graph's other kinds, plus diagnostics.
 
-Load -> schema-check -> semantic checks -> render. Runs offline and never imports handler code.
+Built by orchestrator.engine.building from the spec files spec_discovery finds (one assistant or agent spec
+read by spec_reading, an environment spec by environment_reading); pure values, no I/O.
 """
 
 from __future__ import annotations
