@@ -160,7 +160,7 @@ def local_time(root: Path, repeat: int = 3) -> float:
 
     from orchestrator.app.project import select
     from orchestrator.backends.assistants import AssistantsClient, AssistantsMapping
-    from orchestrator.engine.desired import build_desired
+    from orchestrator.engine.building import build_desired
     from orchestrator.engine.sync import make_plan
     from orchestrator.views.plan_text import render_plan_text
 
@@ -236,7 +236,7 @@ def bench_naive(work: Path, latency_ms: int, creates: int) -> dict[str, Any]:
 
     from orchestrator.app.project import select
     from orchestrator.backends.assistants import AssistantsMapping
-    from orchestrator.engine.desired import build_desired
+    from orchestrator.engine.building import build_desired
     from orchestrator.engine.sync import desired_items
 
     with serving(work / "c", latency_ms) as server:

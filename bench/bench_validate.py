@@ -109,7 +109,7 @@ def make_project(root: Path, count: int) -> None:
 
 
 def build_in_process(root: Path) -> int:
-    from orchestrator.engine.desired import Builder
+    from orchestrator.engine.building import Builder
     from orchestrator.spec.project import load_project
     from orchestrator.spec.validation import clear_caches
 

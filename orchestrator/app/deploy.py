@@ -408,7 +408,7 @@ def _payload_problems(saved: Plan, mapping: Mapping_, root: Path) -> list[str]:
 
 def _adopt_ids(selection: Selection) -> dict[str, str]:
     """spec name -> adopt_id, read from the project's spec files (as in git), for adoption checks."""
-    from orchestrator.engine.desired import discover_spec_files
+    from orchestrator.engine.spec_discovery import discover_spec_files
     from orchestrator.spec.loading import LoadError, load_yaml_file
 
     found: dict[str, str] = {}

@@ -18,7 +18,7 @@ from orchestrator.app.live import connect, read_live
 from orchestrator.app.project import Selection, today
 from orchestrator.app.report import Reporter
 from orchestrator.backends import mapping_for
-from orchestrator.engine.desired import Builder, discover_spec_files
+from orchestrator.engine.building import Builder
 from orchestrator.engine.importing import (
     KIND_IMPORTERS,
     Claims,
@@ -31,6 +31,7 @@ from orchestrator.engine.importing import (
     import_object,
     import_resource,
 )
+from orchestrator.engine.spec_discovery import discover_spec_files
 from orchestrator.errors import OrchestratorError
 from orchestrator.kind_registry import primary_on
 from orchestrator.spec.confinement import Refused, read_confined

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from orchestrator.app.project import Invalid, Selection, select, today, use_project_redactor
 from orchestrator.app.report import Reporter
 from orchestrator.diagnostics import Diagnostics
-from orchestrator.engine.desired import DesiredState, build_desired
+from orchestrator.engine.building import build_desired
+from orchestrator.engine.desired import DesiredState
 from orchestrator.engine.planning import Plan
 from orchestrator.errors import OrchestratorError
 from orchestrator.spec.project import Project

@@ -100,7 +100,7 @@ def _complete(ctx: click.Context, incomplete: str, what: str) -> list[Any]:
 
 def _spec_names(project: Project) -> list[str]:
     """Names of the spec files, read with the same bounded loader as validate (a hostile repo can't hang a shell)."""
-    from orchestrator.engine.desired import discover_spec_files
+    from orchestrator.engine.spec_discovery import discover_spec_files
     from orchestrator.spec.loading import LoadError, load_yaml_file
 
     names = []

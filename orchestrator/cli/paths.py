@@ -51,7 +51,7 @@ def paths(directory: Path | None, output: str) -> int:
 
 def project_paths(directory: Path | None) -> list[str] | None:
     """The sorted globs (`folder/**` or a file) of the project; None when the project file is invalid."""
-    from orchestrator.engine.desired import build_desired
+    from orchestrator.engine.building import build_desired
 
     first = select(resolve_root(directory), None, None)
     if isinstance(first, Diagnostics):

@@ -40,7 +40,7 @@ def render(
       orchestrator render spanish-tutor -e agents -o json
     """
     from orchestrator.cli.diff import warn_if_redacted
-    from orchestrator.engine.desired import build_desired
+    from orchestrator.engine.building import build_desired
     from orchestrator.secrets import active
 
     try:

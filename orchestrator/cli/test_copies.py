@@ -113,7 +113,8 @@ class Copies:
         its own), renamed, owned by the test environment."""
         from orchestrator.app.project import today
         from orchestrator.diagnostics import Diagnostics
-        from orchestrator.engine.desired import Builder, DesiredState
+        from orchestrator.engine.building import Builder
+        from orchestrator.engine.desired import DesiredState
 
         source = self.source
         copies: dict[str, Any] = {}

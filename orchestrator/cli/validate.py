@@ -129,7 +129,7 @@ def _select(directory: Path | None, environment: str | None, target: str | None,
 
 def _check(selection: Any, handlers: bool) -> tuple[Any, Diagnostics]:
     """(desired state, every diagnostic) of one environment: the project file's, the specs', the handlers'."""
-    from orchestrator.engine.desired import build_desired
+    from orchestrator.engine.building import build_desired
 
     state = build_desired(selection.project, selection.environment, selection.target, today=today())
     diagnostics = Diagnostics(selection.diagnostics)

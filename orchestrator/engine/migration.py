@@ -3,7 +3,7 @@
 An assistant spec is written once and deployed to either API. On an agents target its knowledge and code
 files go into an environment template of its own (under /workspace/knowledge/ and /workspace/data/, named in
 one line appended to its instructions), its `description` may go into metadata, and the tools an agent does
-not have are warned about. The Builder (orchestrator.engine.desired) calls this module only for agents
+not have are warned about. The Builder (orchestrator.engine.building) calls this module only for agents
 targets; everything here is pure and offline.
 """
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error
-from orchestrator.engine.desired import DesiredSpec, DesiredState, discover_spec_files
+from orchestrator.engine.desired import DesiredSpec, DesiredState
 from orchestrator.engine.git import (
     Commit,
     Distance,
@@ -40,6 +40,7 @@ from orchestrator.engine.git import (
 from orchestrator.engine.live import LiveObject, Mapping_
 from orchestrator.engine.ownership import DIRTY_SUFFIX, REVISION_PATTERN, parse_revision, with_revision
 from orchestrator.engine.planning import Action, Plan
+from orchestrator.engine.spec_discovery import discover_spec_files
 from orchestrator.errors import OrchestratorError
 from orchestrator.spec.project import PROJECT_FILE, Project, Target, load_project, selection_diagnostics
 
@@ -292,7 +293,7 @@ def build_at(
 ) -> Built:
     """Build the desired state from the project as it was at commit (its specs, templates, files and vars),
     for target as the project defines it now (where live objects are); names limits it to those specs."""
-    from orchestrator.engine.desired import Builder
+    from orchestrator.engine.building import Builder
 
     root = snapshots.root(commit)
     problems = snapshots.problems(commit)

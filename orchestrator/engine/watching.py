@@ -29,16 +29,15 @@ from typing import Any, Protocol
 
 from orchestrator.diagnostics import Diagnostic, Diagnostics, error
 from orchestrator.engine.applying import ApplyResult, Outcome
+from orchestrator.engine.building import Builder
 from orchestrator.engine.desired import (
-    Builder,
     DesiredEnvironment,
     DesiredSpec,
     DesiredState,
-    data_files,
-    discover_specs,
 )
 from orchestrator.engine.live import Kind, LiveObject, LiveState, Mapping_
 from orchestrator.engine.planning import Action, Change, Plan
+from orchestrator.engine.spec_discovery import data_files, discover_specs
 from orchestrator.errors import OrchestratorError
 from orchestrator.events import EventBus
 from orchestrator.spec.project import PROJECT_FILE, Environment, Project, Target, load_project

@@ -1,4 +1,4 @@
-"""`assistant`: the Assistants API target's own kind (built by engine.desired.Builder from spec files)."""
+"""`assistant`: the Assistants API target's own kind (built by engine.building.Builder from spec files)."""
 
 from orchestrator.kind_registry import KindDefinition
 

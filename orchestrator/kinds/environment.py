@@ -1,4 +1,4 @@
-"""`environment`: an environment template (built by engine.desired.Builder, also from an assistant's files)."""
+"""`environment`: an environment template (built by engine.building.Builder, also from an assistant's files)."""
 
 from orchestrator.kind_registry import KindDefinition
 

@@ -84,7 +84,7 @@ class Workspace:
         self, environment: str | None = None, target: str | None = None, handlers: bool = False
     ) -> dict[str, Any]:
         from orchestrator.app.project import select, today
-        from orchestrator.engine.desired import build_desired
+        from orchestrator.engine.building import build_desired
 
         try:
             selection = select(self._root(), environment, target)
@@ -104,7 +104,7 @@ class Workspace:
     def render(self, name: str, environment: str | None = None, target: str | None = None) -> dict[str, Any]:
         from orchestrator.app.project import today
         from orchestrator.app.render import build_payload
-        from orchestrator.engine.desired import build_desired
+        from orchestrator.engine.building import build_desired
 
         selection = self._selection(environment, target)
         state = build_desired(selection.project, selection.environment, selection.target, today=today())
@@ -123,7 +123,8 @@ class Workspace:
     def spec_source(self, name: str) -> str:
         """The text of spec NAME's file, found by the spec's name (or, in a broken project, the file's)."""
         from orchestrator.app.project import today
-        from orchestrator.engine.desired import build_desired, discover_spec_files
+        from orchestrator.engine.building import build_desired
+        from orchestrator.engine.spec_discovery import discover_spec_files
 
         selection = self._selection(None, None)
         state = build_desired(selection.project, selection.environment, selection.target, today=today())
@@ -138,7 +139,7 @@ class Workspace:
         """Every spec's `name` (what spec:// and payload:// resolve), read from each file without building
         anything (for listing resources). A file that cannot be read or names nothing is listed by its
         file name, so reading that resource says what is wrong with it."""
-        from orchestrator.engine.desired import discover_spec_files
+        from orchestrator.engine.spec_discovery import discover_spec_files
         from orchestrator.spec.loading import LoadError, load_yaml_file
         from orchestrator.spec.project import load_project
 

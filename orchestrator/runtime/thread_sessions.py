@@ -290,7 +290,7 @@ class ThreadsSession:
         from datetime import date
 
         from orchestrator.backends.connection import Connection
-        from orchestrator.engine.desired import build_desired
+        from orchestrator.engine.building import build_desired
         from orchestrator.spec.project import find_project_root, load_project, selection_diagnostics
 
         root = find_project_root(Path(project_dir))

@@ -3,7 +3,7 @@
 `read_test(doc)` returns a frozen BehaviourTest (or None with the diagnostics saying why). The names a
 test uses (the spec under test, the functions in `tool_called`, `not_tool_called`, `tool` and a model
 script's `call`) are kept with their positions, so the engine, which knows the project's specs, reports
-an unknown one at its line (engine.desired).
+an unknown one at its line (engine.building).
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ from typing import Any
 
 from orchestrator.backends import mapping_for
 from orchestrator.diagnostics import Diagnostic
-from orchestrator.engine.desired import Builder, DesiredSpec
+from orchestrator.engine.building import Builder
+from orchestrator.engine.desired import DesiredSpec
 from orchestrator.engine.importing import ImportedSpec
 from orchestrator.spec.project import load_project
 

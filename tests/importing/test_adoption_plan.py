@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from orchestrator.backends.assistants import AssistantsMapping
-from orchestrator.engine.desired import build_desired
+from orchestrator.engine.building import build_desired
 from orchestrator.engine.live import LiveObject
 from orchestrator.engine.planning import Action, Reason, plan
 from orchestrator.engine.sync import desired_items, live_items

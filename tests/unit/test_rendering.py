@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from orchestrator.diagnostics import error
-from orchestrator.engine.desired import Builder, DesiredState
+from orchestrator.engine.building import Builder
+from orchestrator.engine.desired import DesiredState
 from orchestrator.spec.project import load_project
 from orchestrator.spec.rendering import Renderer, RenderError
 
