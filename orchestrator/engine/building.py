@@ -28,7 +28,7 @@ from orchestrator.engine.environment_reading import EnvironmentReading
 from orchestrator.engine.migration import map_to_agents
 from orchestrator.engine.spec_discovery import data_files, discover_specs
 from orchestrator.engine.spec_reading import SpecReading
-from orchestrator.kind_registry import definition, spec_kinds
+from orchestrator.kind_registry import deploys, spec_kinds
 from orchestrator.spec.confinement import Refused, resolved, resolving_once
 from orchestrator.spec.loading import Document
 from orchestrator.spec.project import Environment, Project, Target
@@ -264,8 +264,7 @@ class Builder(SpecReading, EnvironmentReading):
 
     def deploys(self, kind: str) -> bool:
         """Whether the target's backend has kind: its definition names the backend (orchestrator/kinds/)."""
-        found = definition(kind)
-        return found is not None and self.target.backend in found.backends
+        return deploys(self.target.backend, kind)
 
     def split_kinds(
         self, built: Mapping[str, Any], diagnostics: Diagnostics
