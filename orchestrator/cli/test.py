@@ -17,7 +17,16 @@ import click
 
 from orchestrator.app.project import Invalid
 from orchestrator.app.state import load_state
-from orchestrator.cli.common import directory_option, environment_option, resolve_root, target_option
+from orchestrator.cli.common import (
+    directory_option,
+    environment_option,
+    output_option,
+    parallelism_option,
+    resolve_root,
+    target_option,
+    tool_timeout_option,
+    turn_timeout_option,
+)
 from orchestrator.cli.events import events_option, make_bus
 from orchestrator.cli.output import echo
 from orchestrator.cli.previews import preview_option
@@ -44,9 +53,7 @@ BUDGET_TURN_TOKENS = 4000  # what --budget assumes a turn (or a grader's verdict
     metavar="N",
     help="Run every case N times (over each case's own `repeat`).",
 )
-@click.option(
-    "--parallelism",
-    type=click.IntRange(1, 64),
+@parallelism_option(
     default=None,
     metavar="N",
     help="Run N cases at a time; the report stays in file order. [default: 4; 1 with --budget, so the "
@@ -81,14 +88,7 @@ BUDGET_TURN_TOKENS = 4000  # what --budget assumes a turn (or a grader's verdict
     help="Talk to the deployed objects instead of short-lived copies (conversations only, no writes).",
 )
 @preview_option
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(RENDERERS),
-    default="text",
-    show_default=True,
-    help="Report format (text lines stream while the run goes on).",
-)
+@output_option(*RENDERERS, help="Report format (text lines stream while the run goes on).")
 @click.option(
     "--out",
     "out_file",
@@ -97,23 +97,8 @@ BUDGET_TURN_TOKENS = 4000  # what --budget assumes a turn (or a grader's verdict
     metavar="FILE",
     help="Write the report to FILE (stdout keeps the text lines).",
 )
-@click.option(
-    "--tool-timeout",
-    type=click.FloatRange(min=0.01),
-    default=30.0,
-    show_default=True,
-    metavar="S",
-    help="Per tool call.",
-)
-@click.option(
-    "--timeout",
-    "turn_timeout",
-    type=click.FloatRange(min=0.1),
-    default=300.0,
-    show_default=True,
-    metavar="S",
-    help="Give up on a turn after S seconds.",
-)
+@tool_timeout_option("Per tool call.")
+@turn_timeout_option("Give up on a turn after S seconds.")
 @events_option
 def test(
     names: tuple[str, ...],
