@@ -16,21 +16,20 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from orchestrator.constants import ADMIN_HEALTH_PATH, ADMIN_REQUESTS_PATH
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._support import admin, free_port, start_server
+from orchestrator.constants import ADMIN_REQUESTS_PATH
 
 KEY_ENV = "BENCH_AGENTS_KEY"
 PAGE = 100
@@ -42,50 +41,6 @@ class Run:
     seconds: float
     exit_code: int
     requests: dict[str, int]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def admin(root_url: str, path: str, method: str = "GET") -> Any:
-    request = urllib.request.Request(root_url + path, method=method)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def start_server(db: Path, port: int, latency_ms: int) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "orchestrator",
-        "serve",
-        "--port",
-        str(port),
-        "--db",
-        str(db),
-        "--latency-ms",
-        str(latency_ms),
-    ]
-    server = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-    )
-    root_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            admin(root_url, ADMIN_HEALTH_PATH)
-            return server
-        except OSError:
-            if server.poll() is not None:
-                raise RuntimeError(
-                    "the emulator exited: " + (server.stderr.read() if server.stderr else b"").decode()
-                ) from None
-            time.sleep(0.05)
-    server.terminate()
-    raise RuntimeError("the emulator did not start")
 
 
 def write_project(root: Path, base_url: str) -> None:

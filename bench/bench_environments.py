@@ -23,7 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_agents import KEY_ENV, cold, free_port, start_server, verdict, warm
+from bench._support import free_port, start_server
+from bench.bench_agents import KEY_ENV, cold, verdict, warm
 
 PAGE = 100
 FILES_PAGE = 10_000
