@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from orchestrator.emulator import EmulatorServer
-from tests.conftest import TEST_KEY
-from tests.support.projects import make_project, run_cli
+from tests.support.agent_kinds import agents_project
+from tests.support.projects import run_cli
 
 SENTINEL = "s3cr3t-SENTINEL-import-90ab"
 
@@ -34,8 +34,7 @@ def skill_zip(body: str) -> bytes:
 
 @pytest.fixture
 def root(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
-    return make_project(tmp_path / "project", base_url=served.base_url, backend="agents")
+    return agents_project(tmp_path, served.base_url, monkeypatch)
 
 
 def test_import_vault_skill_automation_round_trip(

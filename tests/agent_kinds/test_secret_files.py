@@ -14,8 +14,9 @@ import pytest
 from orchestrator.emulator import EmulatorServer
 from orchestrator.secret_sources import SecretSource, SecretUnavailable, resolve
 from tests.conftest import TEST_KEY
+from tests.support.agent_kinds import agents_project
 from tests.support.processes import run_measured
-from tests.support.projects import make_project, run_cli, write, write_spec
+from tests.support.projects import run_cli, write, write_spec
 
 SENTINEL = "s3cr3t-SENTINEL-file-value-91c"
 VAULT = """\
@@ -31,8 +32,7 @@ credentials:
 
 @pytest.fixture
 def vault_project(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
-    root = make_project(tmp_path / "project", base_url=served.base_url, backend="agents")
+    root = agents_project(tmp_path, served.base_url, monkeypatch)
     write_spec(root, "analyst")
     return root
 
