@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -279,29 +280,30 @@ def _run(
             )
             check_budget(state, both, case_glob, repeat, budget, scripted=scripted)  # before any write
         spend_cents = (lambda: spend.left_cents()) if spend is not None else lambda: None
+        run_cases = partial(
+            run_tests,
+            scripted=scripted,
+            channel=channel,
+            case_glob=case_glob,
+            repeat=repeat,
+            backend=state.target.backend,
+            pass_at=pass_at,
+            budget=spend,
+            parallelism=parallelism,
+        )
+
+        def attach(on: Any, name: str) -> Any:
+            """A session on spec `name` of state `on` (the live specs, or the copies of them)."""
+            return Session.attach(on, name, sdk, limits=limits, bus=bus, spend_limit_cents=spend_cents())
+
         try:
             if against_live:
 
                 def open_live(test: Any) -> Any:
-                    return Session.attach(
-                        state, test.spec, sdk, limits=limits, bus=bus, spend_limit_cents=spend_cents()
-                    )
+                    return attach(state, test.spec)
 
                 with activity:
-                    results = run_tests(
-                        tests,
-                        open_live,
-                        scripted=scripted,
-                        channel=channel,
-                        case_glob=case_glob,
-                        repeat=repeat,
-                        on_case=shown,
-                        backend=state.target.backend,
-                        pass_at=pass_at,
-                        budget=spend,
-                        parallelism=parallelism,
-                        in_order=in_order,
-                    )
+                    results = run_cases(tests, open_live, on_case=shown, in_order=in_order)
             else:
 
                 def on_copies(source: Any, chosen: list[Any], files_root: Path | None = None) -> Any:
@@ -341,55 +343,17 @@ def _run(
                         handlers = replace(copies.state, project=state.project)
 
                         def open_base(test: Any) -> Any:
-                            return Session.attach(
-                                handlers,
-                                copies.name_of(test),
-                                sdk,
-                                limits=limits,
-                                bus=bus,
-                                spend_limit_cents=spend_cents(),
-                            )
+                            return attach(handlers, copies.name_of(test))
 
-                        for case in run_tests(
-                            at_base,
-                            open_base,
-                            scripted=scripted,
-                            channel=channel,
-                            case_glob=case_glob,
-                            repeat=repeat,
-                            backend=state.target.backend,
-                            pass_at=pass_at,
-                            budget=spend,
-                            parallelism=parallelism,
-                        ):
+                        for case in run_cases(at_base, open_base):
                             base_results[(case.test, case.case)] = case
                 with on_copies(state, tests) as copies:
 
                     def open_copy(test: Any) -> Any:
-                        return Session.attach(
-                            copies.state,
-                            copies.name_of(test),
-                            sdk,
-                            limits=limits,
-                            bus=bus,
-                            spend_limit_cents=spend_cents(),
-                        )
+                        return attach(copies.state, copies.name_of(test))
 
                     with activity:
-                        results = run_tests(
-                            tests,
-                            open_copy,
-                            scripted=scripted,
-                            channel=channel,
-                            case_glob=case_glob,
-                            repeat=repeat,
-                            on_case=shown,
-                            backend=state.target.backend,
-                            pass_at=pass_at,
-                            budget=spend,
-                            parallelism=parallelism,
-                            in_order=in_order,
-                        )
+                        results = run_cases(tests, open_copy, on_case=shown, in_order=in_order)
         except KeyboardInterrupt:
             interrupted = True
         finally:
