@@ -17,7 +17,7 @@ import pytest
 
 from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
-from tests.support.agent_kinds import SKILL, VAULT, agents_project, write_skill
+from tests.support.agent_kinds import SKILL, VAULT, write_skill
 from tests.support.projects import make_project, run_cli, run_in, write, write_spec
 
 SENTINEL = "s3cr3t-SENTINEL-value-7f1d"
@@ -34,8 +34,9 @@ target: {agent: analyst, vaults: [crm], input: "Summarise yesterday's KPIs."}
 
 
 @pytest.fixture
-def kinds_project(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = agents_project(tmp_path, served.base_url, monkeypatch, crm_token=SENTINEL)
+def kinds_project(agents_project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CRM_TOKEN", SENTINEL)
+    root = agents_project
     write_spec(root, "analyst")
     write(root / "specs" / "crm.yaml", VAULT)
     write(root / "specs" / "grammar.yaml", SKILL)

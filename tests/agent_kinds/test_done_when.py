@@ -15,9 +15,8 @@ from pathlib import Path
 import openai
 import pytest
 
-from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
-from tests.support.agent_kinds import SKILL, VAULT, agents_project, write_skill
+from tests.support.agent_kinds import SKILL, VAULT, write_skill
 from tests.support.projects import run_in, write, write_spec
 
 SENTINEL = "s3cr3t-SENTINEL-done-when-51c2"
@@ -37,8 +36,9 @@ MCP = [
 
 
 @pytest.fixture
-def root(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = agents_project(tmp_path, served.base_url, monkeypatch, crm_token=SENTINEL)
+def root(agents_project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CRM_TOKEN", SENTINEL)
+    root = agents_project
     write_spec(root, "analyst", environment="tutor-env", tools=MCP)
     write(root / "specs" / "crm.yaml", VAULT)
     write(root / "specs" / "grammar.yaml", SKILL)

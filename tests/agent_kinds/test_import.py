@@ -15,8 +15,6 @@ import openai
 import pytest
 import yaml
 
-from orchestrator.emulator import EmulatorServer
-from tests.support.agent_kinds import agents_project
 from tests.support.projects import run_cli
 
 SENTINEL = "s3cr3t-SENTINEL-import-90ab"
@@ -33,8 +31,8 @@ def skill_zip(body: str) -> bytes:
 
 
 @pytest.fixture
-def root(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return agents_project(tmp_path, served.base_url, monkeypatch)
+def root(agents_project: Path) -> Path:
+    return agents_project
 
 
 def test_import_vault_skill_automation_round_trip(

@@ -14,9 +14,8 @@ from pathlib import Path
 import openai
 import pytest
 
-from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
-from tests.support.agent_kinds import SKILL, VAULT, agents_project, write_skill
+from tests.support.agent_kinds import SKILL, VAULT, write_skill
 from tests.support.projects import run_in, write, write_spec
 
 SENTINEL = "s3cr3t-SENTINEL-per-kind-3e7a"
@@ -30,8 +29,9 @@ MCP = {
 
 
 @pytest.fixture
-def root(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return agents_project(tmp_path, served.base_url, monkeypatch, crm_token=SENTINEL)
+def root(agents_project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CRM_TOKEN", SENTINEL)
+    return agents_project
 
 
 cli = partial(run_in, hidden=(SENTINEL, TEST_KEY))

@@ -14,7 +14,6 @@ import pytest
 from orchestrator.emulator import EmulatorServer
 from orchestrator.secret_sources import SecretSource, SecretUnavailable, resolve
 from tests.conftest import TEST_KEY
-from tests.support.agent_kinds import agents_project
 from tests.support.processes import run_measured
 from tests.support.projects import run_cli, write, write_spec
 
@@ -31,10 +30,9 @@ credentials:
 
 
 @pytest.fixture
-def vault_project(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = agents_project(tmp_path, served.base_url, monkeypatch)
-    write_spec(root, "analyst")
-    return root
+def vault_project(agents_project: Path) -> Path:
+    write_spec(agents_project, "analyst")
+    return agents_project
 
 
 def with_source(root: Path, path: str) -> Path:

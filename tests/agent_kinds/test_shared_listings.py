@@ -19,7 +19,7 @@ import pytest
 
 from orchestrator.backends.listings import SharedListings
 from orchestrator.emulator import EmulatorServer
-from tests.support.agent_kinds import WORK_VAULT, agents_project, write_work_kinds
+from tests.support.agent_kinds import WORK_VAULT, write_work_kinds
 from tests.support.live import request_counts, reset_counts
 from tests.support.projects import run_cli, run_in, write
 
@@ -33,10 +33,10 @@ LISTINGS = (
 
 
 @pytest.fixture
-def root(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = agents_project(tmp_path, served.base_url, monkeypatch, crm_token="crm-secret-value")
-    write_work_kinds(root)
-    return root
+def root(agents_project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CRM_TOKEN", "crm-secret-value")
+    write_work_kinds(agents_project)
+    return agents_project
 
 
 def counted(served: EmulatorServer, root: Path, *args: str) -> tuple[int, str, dict[str, int]]:

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import TEST_KEY
-from tests.support.projects import make_project, write, write_spec
+from tests.support.projects import write, write_spec
 
 VAULT = """\
 version: 1
@@ -32,16 +29,6 @@ def write_skill(root: Path, body: str) -> None:
         root / "skills" / "grammar" / "SKILL.md",
         f"---\nname: grammar\ndescription: Spanish grammar\n---\n{body}\n",
     )
-
-
-def agents_project(
-    tmp_path: Path, base_url: str, monkeypatch: pytest.MonkeyPatch, *, crm_token: str | None = None
-) -> Path:
-    """An empty project on an Agents API target at base_url, its key (and $CRM_TOKEN when given) set."""
-    monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
-    if crm_token is not None:
-        monkeypatch.setenv("CRM_TOKEN", crm_token)
-    return make_project(tmp_path / "project", base_url=base_url, backend="agents")
 
 
 WORK_VAULT = """\
