@@ -12,6 +12,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -78,6 +79,25 @@ def start_server(
             time.sleep(0.05)
     server.terminate()
     raise RuntimeError("the emulator did not start")
+
+
+@contextlib.contextmanager
+def emulated(prefix: str, latency_ms: int) -> Iterator[tuple[Path, str]]:
+    """A temporary folder and start_server on a free port, its database in the folder: (folder, root URL).
+    The server is stopped and the folder removed at the end."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        port = free_port()
+        server = start_server(Path(folder) / "bench.db", port, latency_ms)
+        try:
+            yield Path(folder), f"http://127.0.0.1:{port}"
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def writes(requests: dict[str, int]) -> int:
+    """The write requests among the emulator's request counts by route."""
+    return sum(count for route, count in requests.items() if route.split(" ", 1)[0] in ("POST", "DELETE"))
 
 
 class Server:
