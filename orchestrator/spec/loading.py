@@ -113,7 +113,9 @@ class Document:
             hint=hint,
         )
 
-    def warning_at(self, pointer: str, message: str, *, hint: str | None = None) -> Diagnostic:
+    def warning_at(
+        self, pointer: str, message: str, *, hint: str | None = None, code: str | None = None
+    ) -> Diagnostic:
         where = self.position(pointer)
         return warning(
             self.display,
@@ -122,6 +124,7 @@ class Document:
             column=where.column if where else None,
             pointer=pointer,
             hint=hint,
+            code=code,
         )
 
 
