@@ -6,7 +6,6 @@ through the CLI on a copy of this repository's project and its embedded emulator
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -27,17 +26,6 @@ ACCEPTED = [("/functions/0/strict", 16), ("/functions/1/strict", 21), ("/tempera
 def _no_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
     monkeypatch.setenv("ORCHESTRATOR_TODAY", "2026-11-26")
-
-
-@pytest.fixture
-def clone(tmp_path: Path) -> Path:
-    """This repository's project as a fresh clone has it."""
-    root = tmp_path / "clone"
-    root.mkdir()
-    shutil.copy(REPO / "orchestrator.yaml", root)
-    for folder in ("specs", "templates", "schemas", "examples"):
-        shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    return root
 
 
 def set_accept(root: Path, environment: str, accept: list[dict[str, str]] | None) -> None:
