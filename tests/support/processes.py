@@ -12,11 +12,13 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[2]
 ADDRESS_SPACE_CAP = 3 * 1024**3  # a runaway child fails inside this instead of taking the shared machine
 
 
@@ -92,3 +94,19 @@ def on_terminal(
     )
     os.close(child_fd)
     return process, main_fd
+
+
+def run_python(
+    code: str, cwd: Path, *, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -c CODE` (dedented) in a fresh interpreter in cwd, this checkout first on PYTHONPATH and env over
+    os.environ; what it printed and its exit code, not checked. To see what a command imports at start-up."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
