@@ -20,6 +20,12 @@ CALL = (
 )
 UNDEPLOYED = "is not deployed to target `local-agents`"
 ACCEPTED = [("/functions/0/strict", 16), ("/functions/1/strict", 21), ("/temperature", 23)]
+# the commands run after an apply that used to repeat the accepted warnings every time
+AFTER_APPLY = (
+    ["diff", "-e", "agents"],
+    ["list", "-e", "agents"],
+    ["run", "spanish-tutor", "-e", "agents", "-m", CALL],
+)
 
 
 @pytest.fixture(autouse=True)
@@ -41,11 +47,7 @@ def test_without_accept_every_run_list_and_diff_repeats_the_warnings(clone: Path
     """The friction itself: with nothing to acknowledge them, the same three warnings come every time."""
     set_accept(clone, "agents", None)
     assert cli(clone, "apply", "-e", "agents", "--yes").exit_code == 0
-    for args in (
-        ["diff", "-e", "agents"],
-        ["list", "-e", "agents"],
-        ["run", "spanish-tutor", "-e", "agents", "-m", CALL],
-    ):
+    for args in AFTER_APPLY:
         result = cli(clone, *args)
         assert result.exit_code == 0, result.output
         assert result.stderr.count(UNDEPLOYED) == 3, (args, result.stderr)
@@ -74,11 +76,7 @@ def test_accepted_differences_are_summarised_once_and_not_repeated(clone: Path) 
     applied = cli(clone, "apply", "-e", "agents", "--yes")
     assert applied.exit_code == 0, applied.output
     assert UNDEPLOYED not in applied.stderr
-    for args in (
-        ["diff", "-e", "agents"],
-        ["list", "-e", "agents"],
-        ["run", "spanish-tutor", "-e", "agents", "-m", CALL],
-    ):
+    for args in AFTER_APPLY:
         result = cli(clone, *args)
         assert result.exit_code == 0, result.output
         assert "warning" not in result.stderr, (args, result.stderr)
