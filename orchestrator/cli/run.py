@@ -241,8 +241,8 @@ def open_session(
     preview: str | None = None,
 ) -> Iterator[Any]:
     """Load and validate the project, connect to the target and open a session on the spec's assistant."""
-    from orchestrator.backends.connection import Connection
-    from orchestrator.runtime.conversation import Limits, Session, unknown_spec
+    from orchestrator.app.conversation import session_on
+    from orchestrator.runtime.conversation import Limits, unknown_spec
 
     state = load_state(
         resolve_root(directory), environment, target, reporter=TERMINAL, preview=preview
@@ -257,17 +257,15 @@ def open_session(
             f"{state.target.backend}): threads and runs have no spend limit",
             err=True,
         )
-    with Connection(state.project, state.target) as connection:
-        session = Session.attach(
-            state,
-            name,
-            connection.sdk,
-            thread_id=thread_id,
-            limits=limits,
-            bus=make_bus(events),
-            debug=debug,
-            spend_limit_cents=spend_limit_cents,
-        )
+    with session_on(
+        state,
+        name,
+        thread_id=thread_id,
+        limits=limits,
+        bus=make_bus(events),
+        debug=debug,
+        spend_limit_cents=spend_limit_cents,
+    ) as session:
         for function, problem in session.registry.problems().items():
             echo(f"warning: function `{function}`: {problem}; its calls will return an error", err=True)
         yield session
