@@ -18,25 +18,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_agents import KEY_ENV, Run, cold, free_port, start_server, verdict, warm
+from bench._support import emulated, writes
+from bench.bench_agents import KEY_ENV, Run, cold, verdict, warm
+from bench.bench_agents import write_project as write_agents_project
 
 SECRET_ENV = "BENCH_SECRET_{}"
 
 
 def write_project(root: Path, base_url: str, credentials: int, skills: int) -> None:
-    (root / "specs").mkdir(parents=True, exist_ok=True)
-    (root / "templates").mkdir(exist_ok=True)
-    (root / "orchestrator.yaml").write_text(
-        "version: 1\nproject: bench\nspecs: specs\ntemplates: templates\ndefault_environment: dev\n"
-        "environments:\n  dev: {target: agents}\n"
-        f"targets:\n  agents: {{type: agents, base_url: '{base_url}', api_key_env: {KEY_ENV}}}\n",
-        encoding="utf-8",
-    )
+    write_agents_project(root, base_url)
     write_vault(root, credentials, revision_of_first=1)
     for index in range(skills):
         folder = root / "skills" / f"skill-{index}"
@@ -82,10 +76,6 @@ def write_vault(root: Path, credentials: int, *, revision_of_first: int) -> None
     (root / "specs" / "crm.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def writes(requests: dict[str, int]) -> int:
-    return sum(count for route, count in requests.items() if route.split(" ", 1)[0] in ("POST", "DELETE"))
-
-
 def versions_made(requests: dict[str, int]) -> int:
     return requests.get("POST /v1/skills", 0) + requests.get("POST /v1/skills/{id}/versions", 0)
 
@@ -120,70 +110,63 @@ def main() -> int:
         print(f"wrote {options.write_project}; set {KEY_ENV} and {SECRET_ENV.format('<i>')} to apply")
         return 0
     ok = True
-    with tempfile.TemporaryDirectory(prefix="bench-agent-kinds-") as tmp:
-        port = free_port()
-        root_url = f"http://127.0.0.1:{port}"
-        server = start_server(Path(tmp) / "bench.db", port, options.latency_ms)
-        try:
-            project = Path(tmp) / "project"
-            write_project(project, root_url + "/v1", options.credentials, options.skills)
-            print(
-                f"emulator: {root_url} --latency-ms {options.latency_ms}; 1 agent, 1 vault of "
-                f"{options.credentials} credentials, {options.skills} skills, 1 template, 1 automation"
-            )
-            first = warm(project, root_url, "apply", "--yes")
-            good = first.exit_code == 0 and versions_made(first.requests) == options.skills
-            ok &= good
-            show("first apply (warm)", first, good)
+    with emulated("bench-agent-kinds-", options.latency_ms) as (tmp, root_url):
+        project = tmp / "project"
+        write_project(project, root_url + "/v1", options.credentials, options.skills)
+        print(
+            f"emulator: {root_url} --latency-ms {options.latency_ms}; 1 agent, 1 vault of "
+            f"{options.credentials} credentials, {options.skills} skills, 1 template, 1 automation"
+        )
+        first = warm(project, root_url, "apply", "--yes")
+        good = first.exit_code == 0 and versions_made(first.requests) == options.skills
+        ok &= good
+        show("first apply (warm)", first, good)
 
-            diffs = {how: run(project, root_url, "diff") for how, run in (("warm", warm), ("cold", cold))}
-            for how, diff in diffs.items():
-                good = diff.exit_code == 0 and writes(diff.requests) == 0
-                ok &= good
-                show(f"no-change diff ({how})", diff, good)
+        diffs = {how: run(project, root_url, "diff") for how, run in (("warm", warm), ("cold", cold))}
+        for how, diff in diffs.items():
+            good = diff.exit_code == 0 and writes(diff.requests) == 0
+            ok &= good
+            show(f"no-change diff ({how})", diff, good)
 
-            quiet = warm(project, root_url, "apply", "--yes")
-            good = (
-                quiet.exit_code == 0
-                and writes(quiet.requests) == 0
-                and versions_made(quiet.requests) == 0
-                and quiet.requests["total"] == diffs["warm"].requests["total"]
-            )
-            ok &= good
-            show("no-change apply (warm)", quiet, good)
+        quiet = warm(project, root_url, "apply", "--yes")
+        good = (
+            quiet.exit_code == 0
+            and writes(quiet.requests) == 0
+            and versions_made(quiet.requests) == 0
+            and quiet.requests["total"] == diffs["warm"].requests["total"]
+        )
+        ok &= good
+        show("no-change apply (warm)", quiet, good)
 
-            write_vault(project, options.credentials, revision_of_first=2)
-            os.environ[SECRET_ENV.format(0)] = "bench-secret-0-rotated"
-            rotated = warm(project, root_url, "apply", "--yes")
-            updates = rotated.requests.get("POST /v1/vaults/{id}/credentials/{credential_id}", 0)
-            good = (
-                rotated.exit_code == 0
-                and updates == 1
-                and writes(rotated.requests) == 2
-                and versions_made(rotated.requests) == 0
-            )  # the credential, and the vault's new stamp
-            ok &= good
-            show("rotate one credential (warm)", rotated, good)
+        write_vault(project, options.credentials, revision_of_first=2)
+        os.environ[SECRET_ENV.format(0)] = "bench-secret-0-rotated"
+        rotated = warm(project, root_url, "apply", "--yes")
+        updates = rotated.requests.get("POST /v1/vaults/{id}/credentials/{credential_id}", 0)
+        good = (
+            rotated.exit_code == 0
+            and updates == 1
+            and writes(rotated.requests) == 2
+            and versions_made(rotated.requests) == 0
+        )  # the credential, and the vault's new stamp
+        ok &= good
+        show("rotate one credential (warm)", rotated, good)
 
-            edited = project / "skills" / "skill-0" / "reference" / "part-1.md"
-            edited.write_text(edited.read_text(encoding="utf-8") + "edited\n", encoding="utf-8")
-            one = warm(project, root_url, "apply", "--yes")
-            template_updates = one.requests.get("POST /v1/agents/environments/templates/{id}", 0)
-            good = (
-                one.exit_code == 0
-                and versions_made(one.requests) == 1
-                and template_updates == 1
-                and writes(one.requests) == 2
-            )
-            ok &= good
-            show("one skill file edited (warm)", one, good)
-            again = warm(project, root_url, "diff")
-            good = again.exit_code == 0
-            ok &= good
-            show("diff after the edit (warm)", again, good)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+        edited = project / "skills" / "skill-0" / "reference" / "part-1.md"
+        edited.write_text(edited.read_text(encoding="utf-8") + "edited\n", encoding="utf-8")
+        one = warm(project, root_url, "apply", "--yes")
+        template_updates = one.requests.get("POST /v1/agents/environments/templates/{id}", 0)
+        good = (
+            one.exit_code == 0
+            and versions_made(one.requests) == 1
+            and template_updates == 1
+            and writes(one.requests) == 2
+        )
+        ok &= good
+        show("one skill file edited (warm)", one, good)
+        again = warm(project, root_url, "diff")
+        good = again.exit_code == 0
+        ok &= good
+        show("diff after the edit (warm)", again, good)
     print("OK" if ok else "FAIL")
     return 0 if ok else 1
 

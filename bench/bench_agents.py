@@ -16,21 +16,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import math
 import os
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from orchestrator.constants import ADMIN_HEALTH_PATH, ADMIN_REQUESTS_PATH
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._support import admin, emulated
+from orchestrator.constants import ADMIN_REQUESTS_PATH
 
 KEY_ENV = "BENCH_AGENTS_KEY"
 PAGE = 100
@@ -42,50 +39,6 @@ class Run:
     seconds: float
     exit_code: int
     requests: dict[str, int]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def admin(root_url: str, path: str, method: str = "GET") -> Any:
-    request = urllib.request.Request(root_url + path, method=method)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def start_server(db: Path, port: int, latency_ms: int) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "orchestrator",
-        "serve",
-        "--port",
-        str(port),
-        "--db",
-        str(db),
-        "--latency-ms",
-        str(latency_ms),
-    ]
-    server = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-    )
-    root_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            admin(root_url, ADMIN_HEALTH_PATH)
-            return server
-        except OSError:
-            if server.poll() is not None:
-                raise RuntimeError(
-                    "the emulator exited: " + (server.stderr.read() if server.stderr else b"").decode()
-                ) from None
-            time.sleep(0.05)
-    server.terminate()
-    raise RuntimeError("the emulator did not start")
 
 
 def write_project(root: Path, base_url: str) -> None:
@@ -166,52 +119,41 @@ def main() -> int:
     if options.in_sync < 2 * options.creates:
         parser.error("--in-sync must be at least twice --creates (the diff runs over every created agent)")
     ok = True
-    with tempfile.TemporaryDirectory(prefix="bench-agents-") as tmp:
-        port = free_port()
-        root_url = f"http://127.0.0.1:{port}"
-        server = start_server(Path(tmp) / "bench.db", port, options.latency_ms)
-        try:
-            project = Path(tmp) / "project"
-            write_project(project, root_url + "/v1")
-            print(f"emulator: {root_url} --latency-ms {options.latency_ms}")
-            warm(
-                project, root_url, "diff"
-            )  # imports the SDK and its agents resource, as any first command does
+    with emulated("bench-agents-", options.latency_ms) as (tmp, root_url):
+        project = tmp / "project"
+        write_project(project, root_url + "/v1")
+        print(f"emulator: {root_url} --latency-ms {options.latency_ms}")
+        warm(project, root_url, "diff")  # imports the SDK and its agents resource, as any first command does
 
-            floor = options.creates / options.parallelism * options.latency_ms / 1000
-            for how, run_command, first in (("warm", warm, 0), ("cold", cold, options.creates)):
-                write_specs(project, first, options.creates)
-                run = run_command(
-                    project, root_url, "apply", "--yes", "--parallelism", str(options.parallelism)
-                )
-                created = run.requests.get("POST /v1/agents", 0)
-                within = (
-                    run.exit_code == 0
-                    and created == options.creates
-                    and (how == "cold" or run.seconds <= BOUND * floor)
-                )
-                ok &= within
-                print(
-                    f"apply {options.creates} creates at --parallelism {options.parallelism} ({how}): "
-                    f"{run.seconds:.2f} s, floor {floor:.2f} s, ratio {run.seconds / floor:.2f} "
-                    f"(bound {BOUND}x on warm); requests {run.requests} -> {verdict(within)}"
-                )
+        floor = options.creates / options.parallelism * options.latency_ms / 1000
+        for how, run_command, first in (("warm", warm, 0), ("cold", cold, options.creates)):
+            write_specs(project, first, options.creates)
+            run = run_command(project, root_url, "apply", "--yes", "--parallelism", str(options.parallelism))
+            created = run.requests.get("POST /v1/agents", 0)
+            within = (
+                run.exit_code == 0
+                and created == options.creates
+                and (how == "cold" or run.seconds <= BOUND * floor)
+            )
+            ok &= within
+            print(
+                f"apply {options.creates} creates at --parallelism {options.parallelism} ({how}): "
+                f"{run.seconds:.2f} s, floor {floor:.2f} s, ratio {run.seconds / floor:.2f} "
+                f"(bound {BOUND}x on warm); requests {run.requests} -> {verdict(within)}"
+            )
 
-            if options.in_sync > 2 * options.creates:
-                write_specs(project, 2 * options.creates, options.in_sync - 2 * options.creates)
-                ok &= warm(project, root_url, "apply", "--yes", "--parallelism", "32").exit_code == 0
-            reads = math.ceil(options.in_sync / PAGE)
-            for how, run_command in (("warm", warm), ("cold", cold)):
-                run = run_command(project, root_url, "diff")
-                within = run.exit_code == 0 and run.requests == {"total": reads, "GET /v1/agents": reads}
-                ok &= within
-                print(
-                    f"diff over {options.in_sync} agents in sync ({how}): {run.seconds:.2f} s, exit {run.exit_code}, "
-                    f"requests {run.requests} (expected {reads} list reads) -> {verdict(within)}"
-                )
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=10)
+        if options.in_sync > 2 * options.creates:
+            write_specs(project, 2 * options.creates, options.in_sync - 2 * options.creates)
+            ok &= warm(project, root_url, "apply", "--yes", "--parallelism", "32").exit_code == 0
+        reads = math.ceil(options.in_sync / PAGE)
+        for how, run_command in (("warm", warm), ("cold", cold)):
+            run = run_command(project, root_url, "diff")
+            within = run.exit_code == 0 and run.requests == {"total": reads, "GET /v1/agents": reads}
+            ok &= within
+            print(
+                f"diff over {options.in_sync} agents in sync ({how}): {run.seconds:.2f} s, exit {run.exit_code}, "
+                f"requests {run.requests} (expected {reads} list reads) -> {verdict(within)}"
+            )
     return 0 if ok else 1
 
 

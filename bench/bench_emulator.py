@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,6 +21,10 @@ from pathlib import Path
 
 import httpx2
 import openai
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._support import free_port, start_server
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,23 +41,6 @@ class Result:
             f"{self.name:<34} {self.requests:>8} {self.requests / self.seconds:>10.0f} "
             f"{statistics.median(ordered):>9.2f} {p99:>9.2f}"
         )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_healthy(root_url: str) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            if httpx2.get(root_url + "/_emulator/health").status_code == 200:
-                return
-        except httpx2.HTTPError:
-            time.sleep(0.05)
-    raise RuntimeError("the emulator did not start")
 
 
 def measure(name: str, count: int, call: Callable[[int], None]) -> Result:
@@ -88,13 +73,8 @@ def run(count: int) -> list[Result]:
     root = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as state:
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "orchestrator", "serve", "--port", str(port), "--db", f"{state}/bench.db"],
-            env=env,
-            stderr=subprocess.DEVNULL,
-        )
+        server = start_server(Path(state) / "bench.db", port, 0, env=env)
         try:
-            wait_until_healthy(root)
             results = []
             with httpx2.Client(base_url=root + "/v1", headers={"Authorization": "Bearer x"}) as raw:
                 results.append(

@@ -18,26 +18,21 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_agents import KEY_ENV, cold, free_port, start_server, verdict, warm
+from bench._support import emulated, writes
+from bench.bench_agents import cold, verdict, warm
+from bench.bench_agents import write_project as write_agents_project
 
 PAGE = 100
 FILES_PAGE = 10_000
 
 
 def write_project(root: Path, base_url: str, agents: int) -> None:
+    write_agents_project(root, base_url)
     (root / "specs" / "files").mkdir(parents=True, exist_ok=True)
-    (root / "templates").mkdir(exist_ok=True)
-    (root / "orchestrator.yaml").write_text(
-        "version: 1\nproject: bench\nspecs: specs\ntemplates: templates\ndefault_environment: dev\n"
-        "environments:\n  dev: {target: agents}\n"
-        f"targets:\n  agents: {{type: agents, base_url: '{base_url}', api_key_env: {KEY_ENV}}}\n",
-        encoding="utf-8",
-    )
     for index in range(agents):
         name = f"agent-{index:04d}"
         folder = root / "specs" / "files" / name
@@ -59,10 +54,6 @@ def write_project(root: Path, base_url: str, agents: int) -> None:
         )
 
 
-def writes(requests: dict[str, int]) -> int:
-    return sum(count for route, count in requests.items() if route.split(" ", 1)[0] in ("POST", "DELETE"))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -73,75 +64,66 @@ def main() -> int:
     options = parser.parse_args()
     n, latency = options.agents, options.latency_ms / 1000
     ok = True
-    with tempfile.TemporaryDirectory(prefix="bench-environments-") as tmp:
-        port = free_port()
-        root_url = f"http://127.0.0.1:{port}"
-        server = start_server(Path(tmp) / "bench.db", port, options.latency_ms)
-        try:
-            project = Path(tmp) / "project"
-            write_project(project, root_url + "/v1", n)
-            print(
-                f"emulator: {root_url} --latency-ms {options.latency_ms}; {n} agents, {n} templates, {3 * n} files"
-            )
+    with emulated("bench-environments-", options.latency_ms) as (tmp, root_url):
+        project = tmp / "project"
+        write_project(project, root_url + "/v1", n)
+        print(
+            f"emulator: {root_url} --latency-ms {options.latency_ms}; {n} agents, {n} templates, {3 * n} files"
+        )
 
-            first = warm(project, root_url, "apply", "--yes", "--parallelism", str(options.parallelism))
-            reads = 2 * math.ceil(max(n, 1) / PAGE) + 1  # agents and templates (empty: one page each), /files
-            floor = (reads + (3 * n + 2 * n) / options.parallelism) * latency
-            uploads = first.requests.get("POST /v1/files", 0)
-            good = first.exit_code == 0 and uploads == 3 * n and first.requests.get("POST /v1/agents", 0) == n
+        first = warm(project, root_url, "apply", "--yes", "--parallelism", str(options.parallelism))
+        reads = 2 * math.ceil(max(n, 1) / PAGE) + 1  # agents and templates (empty: one page each), /files
+        floor = (reads + (3 * n + 2 * n) / options.parallelism) * latency
+        uploads = first.requests.get("POST /v1/files", 0)
+        good = first.exit_code == 0 and uploads == 3 * n and first.requests.get("POST /v1/agents", 0) == n
+        ok &= good
+        print(
+            f"first apply (warm): {first.seconds:.2f} s, floor {floor:.2f} s (reads + {5 * n} writes / "
+            f"{options.parallelism}), ratio {first.seconds / floor:.2f}; {uploads} uploads; "
+            f"requests {first.requests} -> {verdict(good)}"
+        )
+
+        # + the graph's other kinds, read even when empty (one page each): vaults, skills, automations
+        expected_reads = 2 * math.ceil(n / PAGE) + math.ceil(3 * n / FILES_PAGE) + 3
+        for how, run_command in (("warm", warm), ("cold", cold)):  # every kind's listing read at once
+            diff = run_command(project, root_url, "diff")
+            good = diff.exit_code == 0 and diff.requests["total"] == expected_reads
             ok &= good
             print(
-                f"first apply (warm): {first.seconds:.2f} s, floor {floor:.2f} s (reads + {5 * n} writes / "
-                f"{options.parallelism}), ratio {first.seconds / floor:.2f}; {uploads} uploads; "
-                f"requests {first.requests} -> {verdict(good)}"
-            )
-
-            # + the graph's other kinds, read even when empty (one page each): vaults, skills, automations
-            expected_reads = 2 * math.ceil(n / PAGE) + math.ceil(3 * n / FILES_PAGE) + 3
-            for how, run_command in (("warm", warm), ("cold", cold)):  # every kind's listing read at once
-                diff = run_command(project, root_url, "diff")
-                good = diff.exit_code == 0 and diff.requests["total"] == expected_reads
-                ok &= good
-                print(
-                    f"no-change diff ({how}): {diff.seconds:.2f} s, {diff.requests['total']} requests "
-                    f"(expected {expected_reads}: ceil(N/100) agents + ceil(N/100) templates + "
-                    f"ceil(3N/10000) files + 1 each for vaults, skills, automations), floor {expected_reads * latency:.2f} s; {diff.requests} "
-                    f"-> {verdict(good)}"
-                )
-
-            quiet = warm(project, root_url, "apply", "--yes")
-            good = (
-                quiet.exit_code == 0
-                and writes(quiet.requests) == 0
-                and quiet.requests["total"] == expected_reads
-            )
-            ok &= good
-            print(
-                f"no-change apply (warm): {quiet.seconds:.2f} s, {writes(quiet.requests)} writes, "
-                f"{quiet.requests.get('POST /v1/files', 0)} uploads, {quiet.requests['total']} requests "
+                f"no-change diff ({how}): {diff.seconds:.2f} s, {diff.requests['total']} requests "
+                f"(expected {expected_reads}: ceil(N/100) agents + ceil(N/100) templates + "
+                f"ceil(3N/10000) files + 1 each for vaults, skills, automations), floor {expected_reads * latency:.2f} s; {diff.requests} "
                 f"-> {verdict(good)}"
             )
 
-            edited = project / "specs" / "files" / "agent-0000" / "part-1.md"
-            edited.write_text(edited.read_text(encoding="utf-8") + "edited\n", encoding="utf-8")
-            one = warm(project, root_url, "apply", "--yes")
-            template_updates = one.requests.get("POST /v1/agents/environments/templates/{id}", 0)
-            good = (
-                one.exit_code == 0
-                and one.requests.get("POST /v1/files", 0) == 1
-                and template_updates == 1
-                and writes(one.requests) == 2
-            )
-            ok &= good
-            edit_floor = (expected_reads + 2) * latency
-            print(
-                f"one edited file (warm): {one.seconds:.2f} s, floor {edit_floor:.2f} s; "
-                f"{one.requests.get('POST /v1/files', 0)} upload, {template_updates} template update, "
-                f"{writes(one.requests)} writes; requests {one.requests} -> {verdict(good)}"
-            )
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+        quiet = warm(project, root_url, "apply", "--yes")
+        good = (
+            quiet.exit_code == 0 and writes(quiet.requests) == 0 and quiet.requests["total"] == expected_reads
+        )
+        ok &= good
+        print(
+            f"no-change apply (warm): {quiet.seconds:.2f} s, {writes(quiet.requests)} writes, "
+            f"{quiet.requests.get('POST /v1/files', 0)} uploads, {quiet.requests['total']} requests "
+            f"-> {verdict(good)}"
+        )
+
+        edited = project / "specs" / "files" / "agent-0000" / "part-1.md"
+        edited.write_text(edited.read_text(encoding="utf-8") + "edited\n", encoding="utf-8")
+        one = warm(project, root_url, "apply", "--yes")
+        template_updates = one.requests.get("POST /v1/agents/environments/templates/{id}", 0)
+        good = (
+            one.exit_code == 0
+            and one.requests.get("POST /v1/files", 0) == 1
+            and template_updates == 1
+            and writes(one.requests) == 2
+        )
+        ok &= good
+        edit_floor = (expected_reads + 2) * latency
+        print(
+            f"one edited file (warm): {one.seconds:.2f} s, floor {edit_floor:.2f} s; "
+            f"{one.requests.get('POST /v1/files', 0)} upload, {template_updates} template update, "
+            f"{writes(one.requests)} writes; requests {one.requests} -> {verdict(good)}"
+        )
     print("OK" if ok else "FAIL")
     return 0 if ok else 1
 

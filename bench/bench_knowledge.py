@@ -14,51 +14,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import os
-import re
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from orchestrator.constants import ADMIN_REQUESTS_PATH  # noqa: E402
+from bench._support import Server, serving  # noqa: E402
 
 KEY_ENV = "BENCH_ORCHESTRATOR_KEY"
-
-
-def start_server(folder: Path, latency_ms: int, ingest_ms: int) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "orchestrator",
-            "serve",
-            "--port",
-            "0",
-            "--db",
-            str(folder / "serve.db"),
-            "--latency-ms",
-            str(latency_ms),
-            "--ingest-ms",
-            str(ingest_ms),
-        ],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stderr is not None
-    line = process.stderr.readline()
-    found = re.search(r"(http://\S+/v1)", line)
-    if not found:
-        process.kill()
-        raise SystemExit(f"serve did not start: {line!r}")
-    return process, found.group(1)
 
 
 def make_project(root: Path, base_url: str, specs: int, files: int) -> list[Path]:
@@ -89,15 +56,6 @@ def make_project(root: Path, base_url: str, specs: int, files: int) -> list[Path
     return written
 
 
-def counts(root_url: str) -> dict[str, int]:
-    with urllib.request.urlopen(root_url + ADMIN_REQUESTS_PATH) as response:
-        return json.loads(response.read())["by_route"]
-
-
-def reset(root_url: str) -> None:
-    urllib.request.urlopen(urllib.request.Request(root_url + ADMIN_REQUESTS_PATH, method="DELETE")).close()
-
-
 def run(args: list[str]) -> tuple[int, float]:
     from orchestrator.cli import main
 
@@ -107,10 +65,10 @@ def run(args: list[str]) -> tuple[int, float]:
     return code, time.perf_counter() - started
 
 
-def measure(label: str, root: Path, root_url: str) -> dict[str, object]:
-    reset(root_url)
+def measure(label: str, root: Path, server: Server) -> dict[str, object]:
+    server.reset_counts()
     code, seconds = run(["-C", str(root), "apply", "--yes"])
-    by_route = counts(root_url)
+    by_route = server.counts()["by_route"]
     reads = sum(n for route, n in by_route.items() if route.startswith("GET"))
     writes = sum(n for route, n in by_route.items() if not route.startswith("GET"))
     return {
@@ -136,21 +94,16 @@ def main() -> None:
     os.environ[KEY_ENV] = "sk-bench-knowledge"
     with tempfile.TemporaryDirectory(prefix="bench-kb-") as tmp:
         folder = Path(tmp)
-        process, base_url = start_server(folder, options.latency_ms, options.ingest_ms)
-        root_url = base_url.removesuffix("/v1")
-        try:
+        with serving(folder, options.latency_ms, "--ingest-ms", str(options.ingest_ms)) as server:
             root = folder / "project"
-            files = make_project(root, base_url, options.specs, options.files_per_spec)
+            files = make_project(root, server.base_url, options.specs, options.files_per_spec)
             import openai  # noqa: F401  (import cost kept out of the first measurement)
 
-            rows = [measure("first apply", root, root_url), measure("no-change apply", root, root_url)]
+            rows = [measure("first apply", root, server), measure("no-change apply", root, server)]
             files[0].write_text(files[0].read_text(encoding="utf-8") + "one more line\n", encoding="utf-8")
-            rows.append(measure("one file changed", root, root_url))
+            rows.append(measure("one file changed", root, server))
             code, seconds = run(["-C", str(root), "diff"])
             rows.append({"step": "diff afterwards", "exit": code, "wall_s": round(seconds, 3)})
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
     print(
         f"{options.specs} specs x {options.files_per_spec} files = {options.specs * options.files_per_spec} "
         f"knowledge files; latency {options.latency_ms} ms, ingest {options.ingest_ms} ms"

@@ -36,6 +36,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench._support import Server  # noqa: E402
+
 
 def _bench_sync() -> Any:
     """bench/bench_sync.py (its server and project helpers), loaded from beside this file."""
@@ -49,7 +51,7 @@ def _bench_sync() -> Any:
 
 
 _sync = _bench_sync()
-KEY_ENV, Server, make_project = _sync.KEY_ENV, _sync.Server, _sync.make_project
+KEY_ENV, make_project = _sync.KEY_ENV, _sync.make_project
 
 PARALLELISM = 8
 # what `diff` imports besides the standard library (python -X importtime -m orchestrator diff)

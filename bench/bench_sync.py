@@ -13,24 +13,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import math
 import os
-import re
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from orchestrator.constants import ADMIN_FAULTS_PATH, ADMIN_REQUESTS_PATH  # noqa: E402
+from bench._support import serving  # noqa: E402
 
 KEY_ENV = "BENCH_ORCHESTRATOR_KEY"
 TARGET_APPLY_RATIO = 1.3
@@ -61,71 +56,6 @@ functions:
 temperature: 0.{digit}
 metadata: {{team: bench, number: "{number}"}}
 """
-
-
-class Server:
-    """`orchestrator serve --port 0` as a subprocess, with its own database."""
-
-    def __init__(self, folder: Path, latency_ms: int) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "orchestrator",
-                "serve",
-                "--port",
-                "0",
-                "--db",
-                str(folder / "serve.db"),
-                "--latency-ms",
-                str(latency_ms),
-            ],
-            stderr=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            text=True,
-        )
-        assert self.process.stderr is not None
-        line = self.process.stderr.readline()
-        found = re.search(r"(http://\S+/v1)", line)
-        if not found:
-            self.process.kill()
-            raise RuntimeError(f"serve did not start: {line!r}")
-        self.base_url = found.group(1)
-        self.root_url = self.base_url[: -len("/v1")]
-
-    def admin(self, path: str, method: str = "GET", body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(
-            self.root_url + path, data=data, method=method, headers={"content-type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
-
-    def latency(self, ms: int) -> None:
-        self.admin(ADMIN_FAULTS_PATH, "POST", {"latency_ms": ms})
-
-    def counts(self) -> dict[str, Any]:
-        return self.admin(ADMIN_REQUESTS_PATH)
-
-    def reset_counts(self) -> None:
-        self.admin(ADMIN_REQUESTS_PATH, "DELETE")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
-@contextlib.contextmanager
-def serving(folder: Path, latency_ms: int) -> Iterator[Server]:
-    folder.mkdir(parents=True, exist_ok=True)
-    server = Server(folder, latency_ms)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def make_project(root: Path, name: str, base_url: str, specs: int) -> Path:

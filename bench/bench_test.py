@@ -18,17 +18,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from orchestrator.constants import ADMIN_HEALTH_PATH, ADMIN_REQUESTS_PATH
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._support import admin, emulated
+from orchestrator.constants import ADMIN_REQUESTS_PATH
 
 KEY_ENV = "BENCH_TEST_KEY"
 BOUND = 1.25
@@ -42,50 +41,6 @@ class Run:
     cpu_s: float  # user + system time of the process (its share of a busy machine)
     requests: dict[str, int]
     passed: int
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def admin(root_url: str, path: str, method: str = "GET") -> Any:
-    request = urllib.request.Request(root_url + path, method=method)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def start_server(db: Path, port: int, latency_ms: int) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "orchestrator",
-        "serve",
-        "--port",
-        str(port),
-        "--db",
-        str(db),
-        "--latency-ms",
-        str(latency_ms),
-    ]
-    server = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-    )
-    root_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            admin(root_url, ADMIN_HEALTH_PATH)
-            return server
-        except OSError:
-            if server.poll() is not None:
-                raise RuntimeError(
-                    "the emulator exited: " + (server.stderr.read() if server.stderr else b"").decode()
-                ) from None
-            time.sleep(0.05)
-    server.terminate()
-    raise RuntimeError("the emulator did not start")
 
 
 def write_project(root: Path, base_url: str, backend: str, cases: int) -> None:
@@ -194,61 +149,53 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=("assistants", "agents"), default="assistants")
     args = parser.parse_args(argv)
 
-    port = free_port()
-    root_url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory(prefix="bench-test-") as folder:
-        base = Path(folder)
-        server = start_server(base / "emulator.db", port, args.latency_ms)
+    with emulated("bench-test-", args.latency_ms) as (base, root_url):
         ok = True
-        try:
-            root = base / "project"
-            write_project(root, root_url + "/v1", args.backend, args.cases)
-            print(
-                f"orchestrator test: {args.cases} cases x {args.repeat} repeats, --parallelism {args.parallelism}, "
-                f"serve --latency-ms {args.latency_ms}, backend {args.backend}"
-            )
-            runs = [run_test(root, root_url, args.repeat, args.parallelism) for _ in range(args.runs)]
-            best = min(runs, key=lambda r: r.seconds)
-            requests = v1_requests(best.requests)
-            floor = requests * args.latency_ms / 1000 / args.parallelism
-            ratio = best.seconds / floor if floor else float("inf")
-            print(
-                f"  whole process {best.seconds:.2f} s (runs: {', '.join(f'{r.seconds:.2f}' for r in runs)}); "
-                f"{requests} /v1 requests -> floor {requests} x {args.latency_ms} ms / {args.parallelism} = "
-                f"{floor:.2f} s; ratio {ratio:.2f}x (bound {BOUND}x) {'ok' if ratio <= BOUND else 'OVER'}"
-            )
-            print(
-                f"  {best.passed} of {args.cases} cases passed, exit {best.exit_code}, "
-                f"peak RSS {best.peak_rss_mb:.1f} MB, CPU {best.cpu_s:.1f} s; load average "
-                f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
-            )
-            creates = {
-                route: n
-                for route, n in best.requests.items()
-                if route.startswith("POST ") and route.rstrip("/").endswith(("/assistants", "/agents"))
-            }
-            deletes = {
-                route: n
-                for route, n in best.requests.items()
-                if route.startswith("DELETE ") and ("/assistants/" in route or "/agents/" in route)
-            }
-            print(
-                f"  copies: creates {creates or 'none'}, deletes {deletes or 'none'} (one each per tested spec)"
-            )
-            ok = ratio <= BOUND and best.exit_code == 0 and best.passed == args.cases
-            if args.memory:
-                print("memory (peak RSS of the whole process) by number of cases:")
-                for count in (int(c) for c in args.memory.split(",") if c.strip()):
-                    write_project(root, root_url + "/v1", args.backend, count)
-                    run = run_test(root, root_url, args.repeat, args.parallelism)
-                    print(
-                        f"  {count:4d} cases: {run.peak_rss_mb:6.1f} MB, {run.seconds:6.2f} s, "
-                        f"{run.passed} passed"
-                    )
-                    ok = ok and run.exit_code == 0
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+        root = base / "project"
+        write_project(root, root_url + "/v1", args.backend, args.cases)
+        print(
+            f"orchestrator test: {args.cases} cases x {args.repeat} repeats, --parallelism {args.parallelism}, "
+            f"serve --latency-ms {args.latency_ms}, backend {args.backend}"
+        )
+        runs = [run_test(root, root_url, args.repeat, args.parallelism) for _ in range(args.runs)]
+        best = min(runs, key=lambda r: r.seconds)
+        requests = v1_requests(best.requests)
+        floor = requests * args.latency_ms / 1000 / args.parallelism
+        ratio = best.seconds / floor if floor else float("inf")
+        print(
+            f"  whole process {best.seconds:.2f} s (runs: {', '.join(f'{r.seconds:.2f}' for r in runs)}); "
+            f"{requests} /v1 requests -> floor {requests} x {args.latency_ms} ms / {args.parallelism} = "
+            f"{floor:.2f} s; ratio {ratio:.2f}x (bound {BOUND}x) {'ok' if ratio <= BOUND else 'OVER'}"
+        )
+        print(
+            f"  {best.passed} of {args.cases} cases passed, exit {best.exit_code}, "
+            f"peak RSS {best.peak_rss_mb:.1f} MB, CPU {best.cpu_s:.1f} s; load average "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        )
+        creates = {
+            route: n
+            for route, n in best.requests.items()
+            if route.startswith("POST ") and route.rstrip("/").endswith(("/assistants", "/agents"))
+        }
+        deletes = {
+            route: n
+            for route, n in best.requests.items()
+            if route.startswith("DELETE ") and ("/assistants/" in route or "/agents/" in route)
+        }
+        print(
+            f"  copies: creates {creates or 'none'}, deletes {deletes or 'none'} (one each per tested spec)"
+        )
+        ok = ratio <= BOUND and best.exit_code == 0 and best.passed == args.cases
+        if args.memory:
+            print("memory (peak RSS of the whole process) by number of cases:")
+            for count in (int(c) for c in args.memory.split(",") if c.strip()):
+                write_project(root, root_url + "/v1", args.backend, count)
+                run = run_test(root, root_url, args.repeat, args.parallelism)
+                print(
+                    f"  {count:4d} cases: {run.peak_rss_mb:6.1f} MB, {run.seconds:6.2f} s, "
+                    f"{run.passed} passed"
+                )
+                ok = ok and run.exit_code == 0
     return 0 if ok else 1
 
 

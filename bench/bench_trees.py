@@ -109,7 +109,7 @@ def main() -> int:
                     old.stop()
                 servers.clear()
                 count = len(list(work.glob(f"apply-{size}-*")))
-                server = _sync.Server(_mkdir(work / f"apply-{size}-{count}"), 0)
+                server = _startup.Server(_mkdir(work / f"apply-{size}-{count}"), 0)
                 servers.append(server)
                 _sync.make_project(
                     work / f"apply-{size}-{count}" / "p", f"bench-apply-{size}", server.base_url, size

@@ -19,14 +19,12 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import warnings
 from pathlib import Path
 from typing import Any
@@ -34,7 +32,10 @@ from typing import Any
 import openai
 import yaml
 
-from orchestrator.constants import ADMIN_HEALTH_PATH, ADMIN_REQUESTS_PATH
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._support import admin, free_port, start_server
+from orchestrator.constants import ADMIN_REQUESTS_PATH
 from orchestrator.engine.ownership import OWNER_KEY
 
 KEY_ENV = "BENCH_WATCH_KEY"
@@ -60,26 +61,9 @@ def run(scratch: Path, args: argparse.Namespace) -> int:
     root_url = f"http://127.0.0.1:{port}"
     root = make_project(scratch / "project", f"{root_url}/v1", args.specs)
     env = dict(os.environ, **{KEY_ENV: KEY, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"})
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "orchestrator",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            str(scratch / "emulator.db"),
-            "--latency-ms",
-            str(args.latency_ms),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_server(scratch / "emulator.db", port, args.latency_ms, env=env)
     watcher: subprocess.Popen[str] | None = None
     try:
-        wait_healthy(root_url)
         started = time.perf_counter()
         watcher = subprocess.Popen(
             [
@@ -265,30 +249,6 @@ def percentile(values: list[float] | list[int], p: float) -> float:
     if len(ordered) == 1:
         return float(ordered[0])
     return statistics.quantiles(ordered, n=100, method="inclusive")[int(p) - 1]
-
-
-def admin(root_url: str, path: str, method: str = "GET") -> Any:
-    request = urllib.request.Request(root_url + path, method=method)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def wait_healthy(root_url: str) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            admin(root_url, ADMIN_HEALTH_PATH)
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise SystemExit("the emulator did not start") from None
-            time.sleep(0.05)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 if __name__ == "__main__":

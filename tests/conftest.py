@@ -47,6 +47,23 @@ def sdk(served: EmulatorServer) -> Iterator[openai.OpenAI]:
         yield client
 
 
+@pytest.fixture(scope="module")
+def served_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
+    """One emulator server for all the tests of a module (the fuzz tests draw many examples against it)."""
+    from orchestrator.emulator import EmulatorServer
+
+    with EmulatorServer(tmp_path_factory.mktemp("served-once") / "local.db") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def sdk_once(served_once: EmulatorServer) -> Iterator[openai.OpenAI]:
+    import openai
+
+    with openai.OpenAI(base_url=served_once.base_url, api_key=TEST_KEY, max_retries=0) as client:
+        yield client
+
+
 @pytest.fixture
 def project(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project whose dev environment targets the served emulator over the Assistants protocol."""

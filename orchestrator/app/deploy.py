@@ -171,34 +171,26 @@ def run_plan(
     from orchestrator.backends import AFTER_TARGET
 
     kinds = getattr(live, "kinds", ())
-    appliers = {
-        kind.name: Applier(
+
+    def kind_applier(kind: Kind, garbage: Callable[[], list[str]] | None = None) -> Applier:
+        """An applier of one more kind, under the same ownership claim as the target's own."""
+        return Applier(
             kind.client,
             kind.mapping,
             bus,
             parallelism=parallelism,
             claim=applier.claim,
             on_outcome=on_outcome,
-            garbage=garbage_of(kind, knowledge),
+            garbage=garbage,
         )
+
+    appliers = {
+        kind.name: kind_applier(kind, garbage_of(kind, knowledge))
         for kind in kinds
         if kind.name not in AFTER_TARGET
     }
     appliers[live.mapping.object_kind] = applier  # the target's own kind refers to the kinds before it ...
-    appliers.update(
-        {
-            kind.name: Applier(
-                kind.client,
-                kind.mapping,
-                bus,
-                parallelism=parallelism,
-                claim=applier.claim,
-                on_outcome=on_outcome,
-            )
-            for kind in kinds
-            if kind.name in AFTER_TARGET
-        }
-    )
+    appliers.update({kind.name: kind_applier(kind) for kind in kinds if kind.name in AFTER_TARGET})
     # ... and automations refer to agents: created after them, deleted before them
     return apply_graph(plan, appliers, parallelism=parallelism)
 

@@ -26,10 +26,12 @@ from orchestrator.cli.common import (
     environment_option,
     only_option,
     output_option,
+    parallelism_option,
     print_diagnostics,
     resolve_root,
     stdout_color,
     target_option,
+    yes_option,
 )
 from orchestrator.cli.events import events_option, make_bus
 from orchestrator.cli.output import echo
@@ -49,14 +51,8 @@ from orchestrator.errors import OrchestratorError
 @target_option
 @only_option
 @click.option("--prune", is_flag=True, help="Delete orphans and duplicates too.")
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed without a terminal).")
-@click.option(
-    "--parallelism",
-    type=click.IntRange(1, 64),
-    default=8,
-    show_default=True,
-    help="Independent changes applied at once.",
-)
+@yes_option
+@parallelism_option()
 @rev_option
 @preview_option
 @events_option

@@ -114,7 +114,9 @@ def _spec_names(project: Project) -> list[str]:
     return names
 
 
-def output_option(*choices: str, default: str = "text") -> Callable[[F], F]:
+def output_option(
+    *choices: str, default: str = "text", help: str | None = "Output format."
+) -> Callable[[F], F]:
     return click.option(
         "--output",
         "-o",
@@ -122,7 +124,55 @@ def output_option(*choices: str, default: str = "text") -> Callable[[F], F]:
         type=click.Choice(choices),
         default=default,
         show_default=True,
-        help="Output format.",
+        help=help,
+    )
+
+
+def yes_option(func: F) -> F:
+    return click.option(
+        "--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed without a terminal)."
+    )(func)
+
+
+def parallelism_option(
+    *,
+    default: int | None = 8,
+    metavar: str | None = None,
+    help: str | None = "Independent changes applied at once.",
+) -> Callable[[F], F]:
+    """--parallelism N (1 to 64): how many independent changes (or cases) run at once."""
+    return click.option(
+        "--parallelism",
+        type=click.IntRange(1, 64),
+        default=default,
+        show_default=default is not None,
+        metavar=metavar,
+        help=help,
+    )
+
+
+def turn_timeout_option(help: str) -> Callable[[F], F]:
+    """--timeout S: how long one conversation turn may take (run, chat, test)."""
+    return click.option(
+        "--timeout",
+        "turn_timeout",
+        type=click.FloatRange(min=0.1),
+        default=300.0,
+        show_default=True,
+        metavar="S",
+        help=help,
+    )
+
+
+def tool_timeout_option(help: str) -> Callable[[F], F]:
+    """--tool-timeout S: how long one bound function handler may take (run, chat, test)."""
+    return click.option(
+        "--tool-timeout",
+        type=click.FloatRange(min=0.01),
+        default=30.0,
+        show_default=True,
+        metavar="S",
+        help=help,
     )
 
 

@@ -16,8 +16,10 @@ from orchestrator.cli.common import (
     directory_option,
     environment_option,
     output_option,
+    parallelism_option,
     resolve_root,
     target_option,
+    yes_option,
 )
 from orchestrator.cli.events import events_option, make_bus
 from orchestrator.cli.output import echo
@@ -30,8 +32,8 @@ from orchestrator.errors import OrchestratorError
 @directory_option
 @environment_option
 @target_option
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed without a terminal).")
-@click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True)
+@yes_option
+@parallelism_option(help=None)
 @preview_option
 @click.option(
     "--previews",

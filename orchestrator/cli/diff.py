@@ -14,6 +14,7 @@ from orchestrator.cli.common import (
     directory_option,
     environment_option,
     only_option,
+    output_option,
     resolve_root,
     stdout_color,
     target_option,
@@ -33,9 +34,7 @@ from orchestrator.errors import OrchestratorError
 @target_option
 @only_option
 @click.option("--prune", is_flag=True, help="Plan deletion of orphans and duplicates.")
-@click.option(
-    "--output", "-o", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
-)
+@output_option("text", "json", "markdown", help=None)
 @click.option(
     "--out",
     "out",

@@ -13,6 +13,7 @@ from orchestrator.app.state import load_selection
 from orchestrator.cli.common import (
     directory_option,
     environment_option,
+    output_option,
     resolve_root,
     spec_argument,
     stdout_color,
@@ -34,7 +35,7 @@ from orchestrator.cli.report import TERMINAL
     metavar="REV",
     help="Show what revision REV changed in the spec's rendered payload and uploaded files, against its parent.",
 )
-@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_option("text", "json", help=None)
 def history(
     name: str,
     directory: Path | None,

@@ -10,7 +10,13 @@ import click
 
 from orchestrator.app.listing import listed, plan_rows
 from orchestrator.app.project import Invalid
-from orchestrator.cli.common import directory_option, environment_option, resolve_root, target_option
+from orchestrator.cli.common import (
+    directory_option,
+    environment_option,
+    output_option,
+    resolve_root,
+    target_option,
+)
 from orchestrator.cli.output import echo
 from orchestrator.cli.previews import preview_option
 from orchestrator.cli.report import TERMINAL
@@ -21,7 +27,7 @@ from orchestrator.errors import OrchestratorError
 @directory_option
 @environment_option
 @target_option
-@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_option("text", "json", help=None)
 @preview_option
 @click.option(
     "--previews",

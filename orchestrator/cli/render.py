@@ -13,6 +13,7 @@ from orchestrator.app.state import load_selection
 from orchestrator.cli.common import (
     directory_option,
     environment_option,
+    output_option,
     print_diagnostics,
     resolve_root,
     spec_argument,
@@ -28,7 +29,7 @@ from orchestrator.errors import OrchestratorError
 @directory_option
 @environment_option
 @target_option
-@click.option("--output", "-o", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+@output_option("yaml", "json", default="yaml", help=None)
 def render(
     name: str, directory: Path | None, environment: str | None, target: str | None, output: str
 ) -> int:

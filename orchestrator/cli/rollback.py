@@ -13,8 +13,10 @@ from orchestrator.cli.common import (
     complete_spec_names,
     directory_option,
     environment_option,
+    parallelism_option,
     resolve_root,
     target_option,
+    yes_option,
 )
 from orchestrator.cli.events import events_option, make_bus
 from orchestrator.cli.output import echo
@@ -26,14 +28,8 @@ from orchestrator.cli.report import TERMINAL
 @directory_option
 @environment_option
 @target_option
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed without a terminal).")
-@click.option(
-    "--parallelism",
-    type=click.IntRange(1, 64),
-    default=8,
-    show_default=True,
-    help="Independent changes applied at once.",
-)
+@yes_option
+@parallelism_option()
 @events_option
 def rollback(
     names: tuple[str, ...],

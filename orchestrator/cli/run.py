@@ -22,9 +22,12 @@ from orchestrator.app.state import load_state
 from orchestrator.cli.common import (
     directory_option,
     environment_option,
+    output_option,
     resolve_root,
     spec_argument,
     target_option,
+    tool_timeout_option,
+    turn_timeout_option,
 )
 from orchestrator.cli.events import events_option, make_bus
 from orchestrator.cli.output import echo
@@ -71,23 +74,8 @@ def session_options(func: F) -> F:
         target_option,
         preview_option,
         click.option("--thread", "thread_id", default=None, metavar="ID", help="Continue this thread."),
-        click.option(
-            "--timeout",
-            "turn_timeout",
-            type=click.FloatRange(min=0.1),
-            default=300.0,
-            show_default=True,
-            metavar="S",
-            help="Give up on a turn after S seconds (the run is cancelled).",
-        ),
-        click.option(
-            "--tool-timeout",
-            type=click.FloatRange(min=0.01),
-            default=30.0,
-            show_default=True,
-            metavar="S",
-            help="Per tool call; a late handler's output becomes a timeout error.",
-        ),
+        turn_timeout_option("Give up on a turn after S seconds (the run is cancelled)."),
+        tool_timeout_option("Per tool call; a late handler's output becomes a timeout error."),
         click.option(
             "--max-tool-rounds",
             type=click.IntRange(0, 100),
@@ -120,7 +108,7 @@ def session_options(func: F) -> F:
 @click.command()
 @spec_argument
 @click.option("-m", "--message", required=True, metavar="TEXT", help="The message to send.")
-@click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_option("text", "json", help=None)
 @session_options
 def run(name: str, message: str, output: str, **options: Any) -> int:
     """Send one message to the live assistant of spec NAME and print its reply.
@@ -253,8 +241,8 @@ def open_session(
     preview: str | None = None,
 ) -> Iterator[Any]:
     """Load and validate the project, connect to the target and open a session on the spec's assistant."""
-    from orchestrator.backends.connection import Connection
-    from orchestrator.runtime.conversation import Limits, Session, unknown_spec
+    from orchestrator.app.conversation import session_on
+    from orchestrator.runtime.conversation import Limits, unknown_spec
 
     state = load_state(
         resolve_root(directory), environment, target, reporter=TERMINAL, preview=preview
@@ -269,17 +257,15 @@ def open_session(
             f"{state.target.backend}): threads and runs have no spend limit",
             err=True,
         )
-    with Connection(state.project, state.target) as connection:
-        session = Session.attach(
-            state,
-            name,
-            connection.sdk,
-            thread_id=thread_id,
-            limits=limits,
-            bus=make_bus(events),
-            debug=debug,
-            spend_limit_cents=spend_limit_cents,
-        )
+    with session_on(
+        state,
+        name,
+        thread_id=thread_id,
+        limits=limits,
+        bus=make_bus(events),
+        debug=debug,
+        spend_limit_cents=spend_limit_cents,
+    ) as session:
         for function, problem in session.registry.problems().items():
             echo(f"warning: function `{function}`: {problem}; its calls will return an error", err=True)
         yield session

@@ -6,16 +6,14 @@ from pathlib import Path
 
 import click
 
-from orchestrator.cli.common import caller_path, directory_option, print_diagnostics
+from orchestrator.cli.common import caller_path, directory_option, output_option, print_diagnostics
 from orchestrator.cli.output import echo
 
 
 @click.command()
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False, path_type=Path))
 @directory_option
-@click.option(
-    "--output", "-o", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
-)
+@output_option("text", "json", "markdown", help=None)
 def show(plan_file: Path, directory: Path | None, output: str) -> int:
     """Print a plan saved by `diff --out` as apply would show it. Exit 0, or 1 when PLAN is not a valid plan.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,16 @@ import click
 
 from orchestrator.app.project import Invalid
 from orchestrator.app.state import load_state
-from orchestrator.cli.common import directory_option, environment_option, resolve_root, target_option
+from orchestrator.cli.common import (
+    directory_option,
+    environment_option,
+    output_option,
+    parallelism_option,
+    resolve_root,
+    target_option,
+    tool_timeout_option,
+    turn_timeout_option,
+)
 from orchestrator.cli.events import events_option, make_bus
 from orchestrator.cli.output import echo
 from orchestrator.cli.previews import preview_option
@@ -44,9 +54,7 @@ BUDGET_TURN_TOKENS = 4000  # what --budget assumes a turn (or a grader's verdict
     metavar="N",
     help="Run every case N times (over each case's own `repeat`).",
 )
-@click.option(
-    "--parallelism",
-    type=click.IntRange(1, 64),
+@parallelism_option(
     default=None,
     metavar="N",
     help="Run N cases at a time; the report stays in file order. [default: 4; 1 with --budget, so the "
@@ -81,14 +89,7 @@ BUDGET_TURN_TOKENS = 4000  # what --budget assumes a turn (or a grader's verdict
     help="Talk to the deployed objects instead of short-lived copies (conversations only, no writes).",
 )
 @preview_option
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(RENDERERS),
-    default="text",
-    show_default=True,
-    help="Report format (text lines stream while the run goes on).",
-)
+@output_option(*RENDERERS, help="Report format (text lines stream while the run goes on).")
 @click.option(
     "--out",
     "out_file",
@@ -97,23 +98,8 @@ BUDGET_TURN_TOKENS = 4000  # what --budget assumes a turn (or a grader's verdict
     metavar="FILE",
     help="Write the report to FILE (stdout keeps the text lines).",
 )
-@click.option(
-    "--tool-timeout",
-    type=click.FloatRange(min=0.01),
-    default=30.0,
-    show_default=True,
-    metavar="S",
-    help="Per tool call.",
-)
-@click.option(
-    "--timeout",
-    "turn_timeout",
-    type=click.FloatRange(min=0.1),
-    default=300.0,
-    show_default=True,
-    metavar="S",
-    help="Give up on a turn after S seconds.",
-)
+@tool_timeout_option("Per tool call.")
+@turn_timeout_option("Give up on a turn after S seconds.")
 @events_option
 def test(
     names: tuple[str, ...],
@@ -294,29 +280,30 @@ def _run(
             )
             check_budget(state, both, case_glob, repeat, budget, scripted=scripted)  # before any write
         spend_cents = (lambda: spend.left_cents()) if spend is not None else lambda: None
+        run_cases = partial(
+            run_tests,
+            scripted=scripted,
+            channel=channel,
+            case_glob=case_glob,
+            repeat=repeat,
+            backend=state.target.backend,
+            pass_at=pass_at,
+            budget=spend,
+            parallelism=parallelism,
+        )
+
+        def attach(on: Any, name: str) -> Any:
+            """A session on spec `name` of state `on` (the live specs, or the copies of them)."""
+            return Session.attach(on, name, sdk, limits=limits, bus=bus, spend_limit_cents=spend_cents())
+
         try:
             if against_live:
 
                 def open_live(test: Any) -> Any:
-                    return Session.attach(
-                        state, test.spec, sdk, limits=limits, bus=bus, spend_limit_cents=spend_cents()
-                    )
+                    return attach(state, test.spec)
 
                 with activity:
-                    results = run_tests(
-                        tests,
-                        open_live,
-                        scripted=scripted,
-                        channel=channel,
-                        case_glob=case_glob,
-                        repeat=repeat,
-                        on_case=shown,
-                        backend=state.target.backend,
-                        pass_at=pass_at,
-                        budget=spend,
-                        parallelism=parallelism,
-                        in_order=in_order,
-                    )
+                    results = run_cases(tests, open_live, on_case=shown, in_order=in_order)
             else:
 
                 def on_copies(source: Any, chosen: list[Any], files_root: Path | None = None) -> Any:
@@ -356,55 +343,17 @@ def _run(
                         handlers = replace(copies.state, project=state.project)
 
                         def open_base(test: Any) -> Any:
-                            return Session.attach(
-                                handlers,
-                                copies.name_of(test),
-                                sdk,
-                                limits=limits,
-                                bus=bus,
-                                spend_limit_cents=spend_cents(),
-                            )
+                            return attach(handlers, copies.name_of(test))
 
-                        for case in run_tests(
-                            at_base,
-                            open_base,
-                            scripted=scripted,
-                            channel=channel,
-                            case_glob=case_glob,
-                            repeat=repeat,
-                            backend=state.target.backend,
-                            pass_at=pass_at,
-                            budget=spend,
-                            parallelism=parallelism,
-                        ):
+                        for case in run_cases(at_base, open_base):
                             base_results[(case.test, case.case)] = case
                 with on_copies(state, tests) as copies:
 
                     def open_copy(test: Any) -> Any:
-                        return Session.attach(
-                            copies.state,
-                            copies.name_of(test),
-                            sdk,
-                            limits=limits,
-                            bus=bus,
-                            spend_limit_cents=spend_cents(),
-                        )
+                        return attach(copies.state, copies.name_of(test))
 
                     with activity:
-                        results = run_tests(
-                            tests,
-                            open_copy,
-                            scripted=scripted,
-                            channel=channel,
-                            case_glob=case_glob,
-                            repeat=repeat,
-                            on_case=shown,
-                            backend=state.target.backend,
-                            pass_at=pass_at,
-                            budget=spend,
-                            parallelism=parallelism,
-                            in_order=in_order,
-                        )
+                        results = run_cases(tests, open_copy, on_case=shown, in_order=in_order)
         except KeyboardInterrupt:
             interrupted = True
         finally:

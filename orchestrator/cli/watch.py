@@ -24,6 +24,8 @@ from orchestrator.app.watch import open_session
 from orchestrator.cli.common import (
     directory_option,
     environment_option,
+    output_option,
+    parallelism_option,
     print_diagnostics,
     resolve_root,
     stdout_color,
@@ -54,14 +56,7 @@ PLANNED = {Action.CREATE: "to create", Action.UPDATE: "to update", Action.DELETE
     help="Re-read all live objects this often and repair drift (0: never).",
 )
 @click.option("--prune", is_flag=True, help="Delete orphans (specs removed) and duplicates too.")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: a line and the plan per cycle; json: one JSON object per cycle.",
-)
+@output_option("text", "json", help="text: a line and the plan per cycle; json: one JSON object per cycle.")
 @click.option(
     "--debounce-ms",
     type=click.IntRange(10, 5000),
@@ -69,13 +64,7 @@ PLANNED = {Action.CREATE: "to create", Action.UPDATE: "to update", Action.DELETE
     show_default=True,
     help="Quiet time after the last file event before a cycle starts.",
 )
-@click.option(
-    "--parallelism",
-    type=click.IntRange(1, 64),
-    default=8,
-    show_default=True,
-    help="Independent changes applied at once.",
-)
+@parallelism_option()
 @events_option
 def watch(
     directory: Path | None,

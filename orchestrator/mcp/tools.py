@@ -342,8 +342,8 @@ class Workspace:
         spend_limit_usd: float | None = None,
     ) -> dict[str, Any]:
         """One turn with the deployed assistant or agent of spec NAME, its bound handlers executed here."""
-        from orchestrator.backends.connection import Connection
-        from orchestrator.runtime.conversation import Limits, Session, TurnFailed, unknown_spec
+        from orchestrator.app.conversation import session_on
+        from orchestrator.runtime.conversation import Limits, TurnFailed, unknown_spec
         from orchestrator.spec.capabilities import has_spend_limit, spend_limit_cents
 
         if not message.strip():
@@ -356,16 +356,9 @@ class Workspace:
         if name not in state.specs:
             raise ToolFailure(unknown_spec(name, state))
         limits = Limits(turn_timeout_s=timeout, tool_timeout_s=tool_timeout, max_tool_rounds=max_tool_rounds)
-        with Connection(state.project, state.target) as connection:
-            session = Session.attach(
-                state,
-                name,
-                connection.sdk,
-                thread_id=thread_id,
-                limits=limits,
-                bus=self.bus,
-                spend_limit_cents=cents,
-            )
+        with session_on(
+            state, name, thread_id=thread_id, limits=limits, bus=self.bus, spend_limit_cents=cents
+        ) as session:
             warnings = [
                 f"function `{function}`: {problem}; its calls return an error"
                 for function, problem in session.registry.problems().items()

@@ -144,18 +144,7 @@ class Reply:
     spend: Spend | None = None  # agent sessions: the server's spend_control after the turn
 
     def to_json(self) -> dict[str, Any]:
-        data = {
-            "reply": self.text,
-            "thread_id": self.thread_id,
-            "run_id": self.run_id,
-            "model": self.model,
-            "tool_calls": [call.to_json() for call in self.tool_calls],
-            "usage": self.usage.to_json(),
-            "cost_usd": self.cost_usd,
-        }
-        if self.spend is not None:
-            data["spend_control"] = self.spend.to_json()
-        return data
+        return _turn_json({"reply": self.text}, self)
 
 
 class TurnFailed(OrchestratorError):
@@ -187,18 +176,23 @@ class TurnFailed(OrchestratorError):
         self.spend = spend
 
     def to_json(self) -> dict[str, Any]:
-        data = {
-            "error": {"status": self.status, "message": self.message},
-            "thread_id": self.thread_id,
-            "run_id": self.run_id,
-            "model": self.model,
-            "tool_calls": [call.to_json() for call in self.tool_calls],
-            "usage": self.usage.to_json(),
-            "cost_usd": self.cost_usd,
-        }
-        if self.spend is not None:
-            data["spend_control"] = self.spend.to_json()
-        return data
+        return _turn_json({"error": {"status": self.status, "message": self.message}}, self)
+
+
+def _turn_json(outcome: dict[str, Any], turn: Reply | TurnFailed) -> dict[str, Any]:
+    """A turn as `run -o json` shows it: its outcome (the reply or the error) first, then what both have."""
+    data = {
+        **outcome,
+        "thread_id": turn.thread_id,
+        "run_id": turn.run_id,
+        "model": turn.model,
+        "tool_calls": [call.to_json() for call in turn.tool_calls],
+        "usage": turn.usage.to_json(),
+        "cost_usd": turn.cost_usd,
+    }
+    if turn.spend is not None:
+        data["spend_control"] = turn.spend.to_json()
+    return data
 
 
 @dataclass(frozen=True, slots=True)

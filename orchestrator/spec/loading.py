@@ -113,7 +113,9 @@ class Document:
             hint=hint,
         )
 
-    def warning_at(self, pointer: str, message: str, *, hint: str | None = None) -> Diagnostic:
+    def warning_at(
+        self, pointer: str, message: str, *, hint: str | None = None, code: str | None = None
+    ) -> Diagnostic:
         where = self.position(pointer)
         return warning(
             self.display,
@@ -122,6 +124,7 @@ class Document:
             column=where.column if where else None,
             pointer=pointer,
             hint=hint,
+            code=code,
         )
 
 
@@ -320,7 +323,7 @@ def _yaml_diagnostic(display: str, exc: yaml.MarkedYAMLError, text: str) -> Diag
     hint = None
     if "could not determine a constructor for the tag" in problem:
         tag = problem.rsplit(" ", 1)[-1].strip("'")
-        problem = f"tag `{_short_tag(tag)}` is not allowed; specs are plain YAML (no language-specific tags)"
+        problem = _tag_not_allowed(tag)
         context = None
     elif "but found another document" in problem:
         problem = "found a second YAML document (`---`); a file holds exactly one"
@@ -387,16 +390,23 @@ def _construct(loader: Any, node: yaml.Node, active: set[int], budget: _Budget) 
     return _construct_collection(loader, node, active, budget)
 
 
+def _tag_not_allowed(tag: str) -> str:
+    return f"tag `{_short_tag(tag)}` is not allowed; specs are plain YAML (no language-specific tags)"
+
+
+def _enter(node: yaml.Node, tag: str, active: set[int]) -> None:
+    """Mark a mapping or sequence node as being built; refused when its tag is not the plain `tag`, or when it
+    is being built already (an alias inside its own anchor)."""
+    if node.tag != tag:
+        raise _refuse(_tag_not_allowed(node.tag), node)
+    if id(node) in active:
+        raise _refuse("recursive alias (an anchor that contains itself)", node)
+    active.add(id(node))
+
+
 def _construct_collection(loader: Any, node: yaml.Node, active: set[int], budget: _Budget) -> Any:
     if isinstance(node, yaml.MappingNode):
-        if node.tag != _MAP_TAG:
-            raise _refuse(
-                f"tag `{_short_tag(node.tag)}` is not allowed; specs are plain YAML (no language-specific tags)",
-                node,
-            )
-        if id(node) in active:
-            raise _refuse("recursive alias (an anchor that contains itself)", node)
-        active.add(id(node))
+        _enter(node, _MAP_TAG, active)
         if any(key_node.tag in _FLATTENED_TAGS for key_node, _ in node.value):
             loader.flatten_mapping(node)
         result: dict[Any, Any] = {}
@@ -418,14 +428,7 @@ def _construct_collection(loader: Any, node: yaml.Node, active: set[int], budget
             result[key] = _construct(loader, value_node, active, budget)
         active.discard(id(node))
         return result
-    if node.tag != _SEQ_TAG:
-        raise _refuse(
-            f"tag `{_short_tag(node.tag)}` is not allowed; specs are plain YAML (no language-specific tags)",
-            node,
-        )
-    if id(node) in active:
-        raise _refuse("recursive alias (an anchor that contains itself)", node)
-    active.add(id(node))
+    _enter(node, _SEQ_TAG, active)
     items = [_construct(loader, item, active, budget) for item in node.value]
     active.discard(id(node))
     return items

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.constants import AGENTS_BACKEND
-from orchestrator.diagnostics import UNDEPLOYED, Diagnostic, error, pointer_join, warning
+from orchestrator.diagnostics import UNDEPLOYED, Diagnostic, error, pointer_join
 from orchestrator.spec.capabilities import (
     SESSION_SPEND_LIMIT,
     deferred_without_search,
@@ -75,8 +75,7 @@ def check_spec_fields(
         )
     if "temperature" in data and "top_p" in data and data["temperature"] != 1 and data["top_p"] != 1:
         found.append(
-            _warning(
-                doc,
+            doc.warning_at(
                 "/top_p",
                 "both `temperature` and `top_p` are changed; OpenAI recommends altering one, not both",
             )
@@ -112,8 +111,7 @@ def check_spec_fields(
     )
     if backend == AGENTS_BACKEND:
         found.extend(
-            _warning(
-                doc,
+            doc.warning_at(
                 pointer,
                 "a function with `defer_loading: true` is found only through the "
                 "`tool_search` tool, which this spec does not have; the model will not see it",
@@ -129,8 +127,7 @@ def check_spec_fields(
         extra = [k for k in ("description", "strict") if k in response_format["json_schema"]]
         if extra:
             found.append(
-                _warning(
-                    doc,
+                doc.warning_at(
                     "/response_format/json_schema",
                     f"the agents backend keeps only the schema of a json_schema format; "
                     f"{', '.join(f'`{k}`' for k in extra)} will not be sent to target `{target}`",
@@ -156,14 +153,10 @@ def capability_checks(
         )
     ]
     for pointer, what, why in undeployed_fields(data, backend):
-        where = doc.position(pointer)
         found.append(
-            warning(
-                doc.display,
+            doc.warning_at(
+                pointer,
                 f"{what} is not deployed to target `{target}` (backend: {backend}): {why}",
-                line=where.line if where else None,
-                column=where.column if where else None,
-                pointer=pointer,
                 code=UNDEPLOYED,
                 hint="assistants targets still get it; remove it, or accept the difference "
                 "in this environment's `accept:` (orchestrator.yaml)",
@@ -171,22 +164,17 @@ def capability_checks(
         )
     for pointer, what, why in unused_session_settings(data, backend):
         found.append(
-            _warning(
-                doc,
+            doc.warning_at(
                 pointer,
                 f"{what} has no counterpart on target `{target}` (backend: {backend}): {why}",
                 code=UNDEPLOYED,
             )
         )
     for pointer, what, why in ignored_fields(data, backend):
-        where = doc.position(pointer)
         found.append(
-            warning(
-                doc.display,
+            doc.warning_at(
+                pointer,
                 f"{what} is not deployed to target `{target}` (backend: {backend}): {why}",
-                line=where.line if where else None,
-                column=where.column if where else None,
-                pointer=pointer,
                 code=UNDEPLOYED,
                 hint="remove it to silence this warning",
             )
@@ -200,31 +188,15 @@ def _backend_hint(backend: str) -> str:
     return "remove it, or deploy this spec to an agents target"
 
 
-def _warning(doc: Document, pointer: str, message: str, *, code: str | None = None) -> Diagnostic:
-    where = doc.position(pointer)
-    return warning(
-        doc.display,
-        message,
-        line=where.line if where else None,
-        column=where.column if where else None,
-        pointer=pointer,
-        code=code,
-    )
-
-
 def model_checks(doc: Document, model: str, today: date) -> list[Diagnostic]:
     day = shutdown_date(model)
     if day is None and not is_known(model):
         close = close_models(model, today)
-        where = doc.position("/model")
         return [
-            warning(
-                doc.display,
+            doc.warning_at(
+                "/model",
                 f"model `{model}` is not in this version's table of models "
                 f"(openai SDK models as of {TABLE_DATE.isoformat()})",
-                line=where.line if where else None,
-                column=where.column if where else None,
-                pointer="/model",
                 hint=f"did you mean {' or '.join(f'`{name}`' for name in close)}?"
                 if close
                 else "check the name; a model a compatible server adds is fine",
@@ -238,7 +210,7 @@ def model_checks(doc: Document, model: str, today: date) -> list[Diagnostic]:
                 "/model", f"model `{model}` was shut down on {day.isoformat()}", hint="choose a current model"
             )
         ]
-    return [_warning(doc, "/model", f"model `{model}` is announced to shut down on {day.isoformat()}")]
+    return [doc.warning_at("/model", f"model `{model}` is announced to shut down on {day.isoformat()}")]
 
 
 def check_instructions_length(doc: Document, text: str) -> list[Diagnostic]:

@@ -17,19 +17,10 @@ import pytest
 
 from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
+from tests.support.agent_kinds import SKILL, VAULT, write_skill
 from tests.support.projects import make_project, run_cli, run_in, write, write_spec
 
 SENTINEL = "s3cr3t-SENTINEL-value-7f1d"
-VAULT = """\
-version: 1
-kind: vault
-name: crm
-credentials:
-  - name: crm-token
-    revision: 1
-    auth: {type: static_bearer, mcp_server_url: "https://mcp.example.com", token: {from_env: CRM_TOKEN}}
-"""
-SKILL = "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\nkeep_versions: 3\n"
 AUTOMATION = """\
 version: 1
 kind: automation
@@ -43,23 +34,15 @@ target: {agent: analyst, vaults: [crm], input: "Summarise yesterday's KPIs."}
 
 
 @pytest.fixture
-def kinds_project(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
+def kinds_project(agents_project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CRM_TOKEN", SENTINEL)
-    root = make_project(tmp_path / "project", base_url=served.base_url, backend="agents")
+    root = agents_project
     write_spec(root, "analyst")
     write(root / "specs" / "crm.yaml", VAULT)
     write(root / "specs" / "grammar.yaml", SKILL)
     write(root / "specs" / "daily-digest.yaml", AUTOMATION)
     write_skill(root, "Use the subjunctive.")
     return root
-
-
-def write_skill(root: Path, body: str) -> None:
-    write(
-        root / "skills" / "grammar" / "SKILL.md",
-        f"---\nname: grammar\ndescription: Spanish grammar\n---\n{body}\n",
-    )
 
 
 cli = partial(run_in, hidden=(SENTINEL,))

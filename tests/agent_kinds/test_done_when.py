@@ -15,21 +15,11 @@ from pathlib import Path
 import openai
 import pytest
 
-from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
-from tests.support.projects import make_project, run_in, write, write_spec
+from tests.support.agent_kinds import SKILL, VAULT, write_skill
+from tests.support.projects import run_in, write, write_spec
 
 SENTINEL = "s3cr3t-SENTINEL-done-when-51c2"
-VAULT = """\
-version: 1
-kind: vault
-name: crm
-credentials:
-  - name: crm-token
-    revision: 1
-    auth: {type: static_bearer, mcp_server_url: "https://mcp.example.com", token: {from_env: CRM_TOKEN}}
-"""
-SKILL = "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\nkeep_versions: 3\n"
 ENVIRONMENT = "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n"
 AUTOMATION = """\
 version: 1
@@ -45,18 +35,10 @@ MCP = [
 ]
 
 
-def write_skill(root: Path, body: str) -> None:
-    write(
-        root / "skills" / "grammar" / "SKILL.md",
-        f"---\nname: grammar\ndescription: Spanish grammar\n---\n{body}\n",
-    )
-
-
 @pytest.fixture
-def root(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
+def root(agents_project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CRM_TOKEN", SENTINEL)
-    root = make_project(tmp_path / "project", base_url=served.base_url, backend="agents")
+    root = agents_project
     write_spec(root, "analyst", environment="tutor-env", tools=MCP)
     write(root / "specs" / "crm.yaml", VAULT)
     write(root / "specs" / "grammar.yaml", SKILL)

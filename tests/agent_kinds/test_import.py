@@ -15,9 +15,7 @@ import openai
 import pytest
 import yaml
 
-from orchestrator.emulator import EmulatorServer
-from tests.conftest import TEST_KEY
-from tests.support.projects import make_project, run_cli
+from tests.support.projects import run_cli
 
 SENTINEL = "s3cr3t-SENTINEL-import-90ab"
 
@@ -33,9 +31,8 @@ def skill_zip(body: str) -> bytes:
 
 
 @pytest.fixture
-def root(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
-    return make_project(tmp_path / "project", base_url=served.base_url, backend="agents")
+def root(agents_project: Path) -> Path:
+    return agents_project
 
 
 def test_import_vault_skill_automation_round_trip(

@@ -15,32 +15,10 @@ import pytest
 
 from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
+from tests.support.agent_kinds import SKILL, write_work_kinds
 from tests.support.loose import LooseServer
 from tests.support.projects import make_project, run_in, write, write_spec
 
-VAULT = """\
-version: 1
-kind: vault
-name: crm
-credentials:
-  - name: token
-    revision: 1
-    auth: {type: static_bearer, mcp_server_url: "https://mcp.example.com", token: {from_env: CRM_TOKEN}}
-"""
-ENVIRONMENT = "version: 1\nkind: environment\nname: work-env\n"
-SKILL = "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\nkeep_versions: 3\n"
-AUTOMATION = """\
-version: 1
-kind: automation
-name: digest
-type: periodic
-expression: "0 7 * * *"
-timezone: UTC
-target: {agent: analyst, environment: work-env, vaults: [crm], input: Summarise.}
-"""
-MCP = [
-    {"type": "mcp", "server_label": "crm", "server_url": "https://mcp.example.com", "credential": "crm/token"}
-]
 SECRET = "crm-secret-SENTINEL-4b1e"
 
 
@@ -75,13 +53,10 @@ def test_an_agents_project_runs_its_whole_lifecycle_on_a_loose_server(
     tmp_path: Path, loose: LooseServer, sdk: openai.OpenAI
 ) -> None:
     root = make_project(tmp_path / "project", base_url=loose.base_url, backend="agents")
-    write_spec(root, "analyst", environment="work-env", tools=MCP)
+    write_work_kinds(root)
     write_spec(root, "helper")
     write_spec(root, "coach")  # three agents: more than a page of the loose server's two
-    write(root / "specs" / "crm.yaml", VAULT)
-    write(root / "specs" / "work-env.yaml", ENVIRONMENT)
     write(root / "specs" / "grammar.yaml", SKILL)
-    write(root / "specs" / "digest.yaml", AUTOMATION)
     write(
         root / "skills" / "grammar" / "SKILL.md",
         "---\nname: grammar\ndescription: Grammar\n---\nBe precise.\n",

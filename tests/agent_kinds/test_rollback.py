@@ -32,28 +32,7 @@ def git(top: Path, *args: str) -> None:
 def test_rollback_of_a_skill_is_instant(
     tmp_path: Path, served: EmulatorServer, sdk: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
-    root = make_project(tmp_path / "repo", base_url=served.base_url, backend="agents")
-    subprocess.run(
-        ["git", "init", "-q", "-b", "main", str(root)], check=True, capture_output=True, timeout=60
-    )
-    write(root / ".gitignore", ".orchestrator/\n")
-    write(
-        root / "specs" / "grammar.yaml", "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\n"
-    )
-    write(
-        root / "specs" / "tutor-env.yaml",
-        "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n",
-    )
-    for body in ("one", "two"):
-        write(
-            root / "skills" / "grammar" / "SKILL.md",
-            f"---\nname: grammar\ndescription: Grammar\n---\n{body}\n",
-        )
-        git(root, "add", "-A")
-        git(root, "commit", "-q", "-m", f"skill: {body}")
-        result = run_cli(["-C", str(root), "apply", "--yes"])
-        assert result.exit_code == 0, result.output
+    root = skill_project(tmp_path, served, monkeypatch, keep_versions=None)
     skill = sdk.skills.list().data[0]
     assert (skill.default_version, skill.latest_version) == ("2", "2")
 
@@ -71,10 +50,11 @@ def skill_project(
     served: EmulatorServer,
     monkeypatch: pytest.MonkeyPatch,
     *,
-    keep_versions: int = 5,
+    keep_versions: int | None = 5,
     template: str = "tutor-env",
 ) -> Path:
-    """An agents project whose template pins a skill; two commits, each applied: the skill's content one, two."""
+    """An agents project whose template pins a skill; two commits, each applied: the skill's content one, two.
+    keep_versions None leaves the key out of the skill's spec (the default)."""
     monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
     root = make_project(tmp_path / "repo", base_url=served.base_url, backend="agents")
     subprocess.run(
@@ -83,7 +63,8 @@ def skill_project(
     write(root / ".gitignore", ".orchestrator/\n")
     write(
         root / "specs" / "grammar.yaml",
-        f"version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\nkeep_versions: {keep_versions}\n",
+        "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\n"
+        + (f"keep_versions: {keep_versions}\n" if keep_versions is not None else ""),
     )
     write(
         root / "specs" / f"{template}.yaml",

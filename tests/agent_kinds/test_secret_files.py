@@ -15,7 +15,7 @@ from orchestrator.emulator import EmulatorServer
 from orchestrator.secret_sources import SecretSource, SecretUnavailable, resolve
 from tests.conftest import TEST_KEY
 from tests.support.processes import run_measured
-from tests.support.projects import make_project, run_cli, write, write_spec
+from tests.support.projects import run_cli, write, write_spec
 
 SENTINEL = "s3cr3t-SENTINEL-file-value-91c"
 VAULT = """\
@@ -30,11 +30,9 @@ credentials:
 
 
 @pytest.fixture
-def vault_project(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
-    root = make_project(tmp_path / "project", base_url=served.base_url, backend="agents")
-    write_spec(root, "analyst")
-    return root
+def vault_project(agents_project: Path) -> Path:
+    write_spec(agents_project, "analyst")
+    return agents_project
 
 
 def with_source(root: Path, path: str) -> Path:

@@ -19,32 +19,10 @@ import pytest
 
 from orchestrator.backends.listings import SharedListings
 from orchestrator.emulator import EmulatorServer
-from tests.conftest import TEST_KEY
+from tests.support.agent_kinds import WORK_VAULT, write_work_kinds
 from tests.support.live import request_counts, reset_counts
-from tests.support.projects import make_project, run_cli, run_in, write, write_spec
+from tests.support.projects import run_cli, run_in, write
 
-VAULT = """\
-version: 1
-kind: vault
-name: crm
-credentials:
-  - name: token
-    revision: 1
-    auth: {type: static_bearer, mcp_server_url: "https://mcp.example.com", token: {from_env: CRM_TOKEN}}
-"""
-ENVIRONMENT = "version: 1\nkind: environment\nname: work-env\n"
-AUTOMATION = """\
-version: 1
-kind: automation
-name: digest
-type: periodic
-expression: "0 7 * * *"
-timezone: UTC
-target: {agent: analyst, environment: work-env, vaults: [crm], input: Summarise.}
-"""
-MCP = [
-    {"type": "mcp", "server_label": "crm", "server_url": "https://mcp.example.com", "credential": "crm/token"}
-]
 LISTINGS = (
     "GET /v1/agents",
     "GET /v1/vaults",
@@ -55,15 +33,10 @@ LISTINGS = (
 
 
 @pytest.fixture
-def root(tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
+def root(agents_project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CRM_TOKEN", "crm-secret-value")
-    root = make_project(tmp_path / "project", base_url=served.base_url, backend="agents")
-    write_spec(root, "analyst", environment="work-env", tools=MCP)
-    write(root / "specs" / "crm.yaml", VAULT)
-    write(root / "specs" / "work-env.yaml", ENVIRONMENT)
-    write(root / "specs" / "digest.yaml", AUTOMATION)
-    return root
+    write_work_kinds(agents_project)
+    return agents_project
 
 
 def counted(served: EmulatorServer, root: Path, *args: str) -> tuple[int, str, dict[str, int]]:
@@ -103,7 +76,9 @@ def test_each_collection_is_listed_once_per_read_and_again_only_after_writes(
 
     # the credential's settings change: it is made anew (a new id) and the agent re-pointed in the same
     # apply, resolved from a vault listing read after the vault's write, not the plan's
-    write(root / "specs" / "crm.yaml", VAULT.replace("https://mcp.example.com", "https://mcp2.example.com"))
+    write(
+        root / "specs" / "crm.yaml", WORK_VAULT.replace("https://mcp.example.com", "https://mcp2.example.com")
+    )
     code, out, counts = counted(served, root, "apply", "--yes")
     assert code == 0 and "agent analyst" in out, out
     renewed = sdk.beta.agents.vaults.credentials.list(vault.id).data[0]

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from orchestrator.emulator import EmulatorServer
-from tests.conftest import TEST_KEY
-from tests.support.projects import make_project, run_cli, write
-
-SKILL = "version: 1\nkind: skill\nname: grammar\nfolder: ../skills/grammar\nkeep_versions: 3\n"
+from tests.support.agent_kinds import SKILL
+from tests.support.projects import run_cli, write
 
 
 def test_a_skill_file_name_with_a_newline_is_refused_and_shown_escaped_on_one_line(
-    tmp_path: Path, served: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+    agents_project: Path,
 ) -> None:
     """Such a name was uploaded and shown raw (a forged `+ file` plan line); now validate, diff and apply
     refuse it at the spec's `folder:` line, the name escaped on that one line, and nothing is sent."""
-    monkeypatch.setenv("TEST_ORCHESTRATOR_KEY", TEST_KEY)
-    root = make_project(tmp_path / "project", base_url=served.base_url, backend="agents")
+    root = agents_project
     write(root / "specs" / "grammar.yaml", SKILL)
     folder = root / "skills" / "grammar"
     write(folder / "SKILL.md", "---\nname: grammar\ndescription: Spanish grammar\n---\nUse it.\n")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.behaviour.test_orchestrator_test import PASSING, analyst_project, live_owners
+from tests.support.agent_kinds import VAULT
 from tests.support.projects import run_cli, write
 
 if shutil.which("git") is None:  # pragma: no cover - git is on every machine the tests run on
@@ -337,18 +338,7 @@ def dependent_project(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         root / "specs" / "tutor-env.yaml",
         "version: 1\nkind: environment\nname: tutor-env\nskills: [grammar]\n",
     )
-    write(
-        root / "specs" / "crm.yaml",
-        """
-        version: 1
-        kind: vault
-        name: crm
-        credentials:
-          - name: crm-token
-            revision: 1
-            auth: {type: static_bearer, mcp_server_url: "https://mcp.example.com", token: {from_env: CRM_TOKEN}}
-    """,
-    )
+    write(root / "specs" / "crm.yaml", VAULT)
     spec = root / "specs" / "analyst.yaml"
     spec.write_text(
         spec.read_text() + "environment: tutor-env\ntools:\n  - {type: mcp, server_label: crm, "

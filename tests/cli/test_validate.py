@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 
+from tests.support.processes import run_python
 from tests.support.projects import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
@@ -186,16 +184,7 @@ def test_validate_makes_no_network_call(repo_copy: Path, monkeypatch: pytest.Mon
 
 
 def _python(code: str, cwd: Path) -> str:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCHESTRATOR_TODAY": "2026-11-26"}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python(code, cwd, env={"ORCHESTRATOR_TODAY": "2026-11-26"})
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import pty
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import openai
 import pytest
 
+from tests.support.processes import on_terminal
 from tests.support.projects import write_spec
 
 
@@ -19,18 +17,7 @@ def run_on_terminal(
     args: list[str], answer: str, cwd: Path, *, prompt: bytes = b"[y/N]", enter: bytes = b"\n"
 ) -> tuple[int, str]:
     """Run orchestrator with stdin, stdout and stderr on a pty; type answer at the prompt."""
-    main_fd, child_fd = pty.openpty()
-    env = {**os.environ, "NO_COLOR": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "orchestrator", *args],
-        stdin=child_fd,
-        stdout=child_fd,
-        stderr=child_fd,
-        cwd=cwd,
-        env=env,
-        close_fds=True,
-    )
-    os.close(child_fd)
+    process, main_fd = on_terminal(args, cwd=cwd)
     seen = b""
     deadline = time.monotonic() + 60
     answered = False

@@ -13,6 +13,7 @@ import pytest
 
 from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
+from tests.support.agent_kinds import VAULT
 from tests.support.projects import make_project, run_in, write, write_spec
 
 
@@ -166,15 +167,7 @@ def test_bad_sweeper_flags_are_refused(root: Path, args: list[str], message: str
 
 
 AGENT_KINDS = {
-    "crm.yaml": """\
-        version: 1
-        kind: vault
-        name: crm
-        credentials:
-          - name: crm-token
-            revision: 1
-            auth: {type: static_bearer, mcp_server_url: "https://mcp.example.com", token: {from_env: CRM_TOKEN}}
-        """,
+    "crm.yaml": VAULT,
     "daily-digest.yaml": """\
         version: 1
         kind: automation

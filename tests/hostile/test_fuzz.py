@@ -8,52 +8,27 @@ emulator, which must not change.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openai
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
+from tests.support.fuzzing import fuzz_settings
 from tests.support.live import snapshot
 from tests.support.projects import make_project, run_cli, write
 
 SECONDS = 10.0
-# FUZZ_EXAMPLES=2000 explores at random; by default a fixed, quick sample runs with the suite
-EXPLORE = int(os.environ.get("FUZZ_EXAMPLES", "0"))
-SETTINGS = settings(
-    max_examples=EXPLORE or 60,
-    deadline=None,
-    database=None,
-    derandomize=not EXPLORE,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.data_too_large,
-    ],
-)
-
-
-@pytest.fixture(scope="module")
-def served_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
-    with EmulatorServer(tmp_path_factory.mktemp("fuzz") / "local.db") as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def sdk_once(served_once: EmulatorServer) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=served_once.base_url, api_key=TEST_KEY, max_retries=0) as client:
-        yield client
+SETTINGS = fuzz_settings(60)
 
 
 @pytest.fixture(autouse=True)

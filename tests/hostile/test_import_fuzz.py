@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 import tempfile
 import warnings
@@ -24,28 +23,18 @@ from typing import Any
 
 import openai
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from orchestrator.emulator import EmulatorServer
 from orchestrator.spec.writing import name_problem
 from tests.conftest import TEST_KEY
 from tests.hostile.test_write_gate import UNTOUCHED, outside, tree
+from tests.support.fuzzing import fuzz_settings
 from tests.support.projects import make_project, run_cli
 from tests.support.proxy import FailingProxy
 
-EXPLORE = int(os.environ.get("FUZZ_EXAMPLES", "0"))  # FUZZ_EXAMPLES=2000 explores at random
-SETTINGS = settings(
-    max_examples=EXPLORE or 30,
-    deadline=None,
-    database=None,
-    derandomize=not EXPLORE,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.data_too_large,
-    ],
-)
+SETTINGS = fuzz_settings(30)
 
 HOSTILE = st.sampled_from(
     [
@@ -96,18 +85,6 @@ NAMES = st.one_of(
     HOSTILE, st.text(max_size=40), st.builds(lambda n, tail: "../" * n + tail, st.integers(1, 12), HOSTILE)
 )
 PATHS = st.one_of(NAMES, st.builds("/".join, st.lists(NAMES, min_size=1, max_size=4)))
-
-
-@pytest.fixture(scope="module")
-def served_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
-    with EmulatorServer(tmp_path_factory.mktemp("import-fuzz") / "local.db") as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def sdk_once(served_once: EmulatorServer) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=served_once.base_url, api_key=TEST_KEY, max_retries=0) as client:
-        yield client
 
 
 @pytest.fixture(autouse=True)
@@ -203,16 +180,16 @@ def run_import(base_url: str, backend: str) -> None:
 
 
 METADATA = st.dictionaries(NAMES.filter(lambda k: 0 < len(k) <= 64), NAMES.map(lambda v: v[:512]), max_size=4)
+# (name, function name, metadata, instructions) of up to three live assistants or agents
+LIVE_OBJECTS = st.lists(
+    st.tuples(NAMES, NAMES, METADATA, st.one_of(NAMES, st.text(min_size=401, max_size=500))),
+    min_size=1,
+    max_size=3,
+)
 
 
 @SETTINGS
-@given(
-    st.lists(
-        st.tuples(NAMES, NAMES, METADATA, st.one_of(NAMES, st.text(min_size=401, max_size=500))),
-        min_size=1,
-        max_size=3,
-    )
-)
+@given(LIVE_OBJECTS)
 def test_hostile_assistant_names_functions_and_metadata_never_write_outside(
     hostile: tuple[Hostile, str], drawn: list[tuple[str, str, dict[str, str], str]]
 ) -> None:
@@ -222,13 +199,7 @@ def test_hostile_assistant_names_functions_and_metadata_never_write_outside(
 
 
 @SETTINGS
-@given(
-    st.lists(
-        st.tuples(NAMES, NAMES, METADATA, st.one_of(NAMES, st.text(min_size=401, max_size=500))),
-        min_size=1,
-        max_size=3,
-    )
-)
+@given(LIVE_OBJECTS)
 def test_hostile_agent_names_functions_and_metadata_never_write_outside(
     hostile: tuple[Hostile, str], drawn: list[tuple[str, str, dict[str, str], str]]
 ) -> None:

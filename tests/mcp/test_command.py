@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
-from tests.support.projects import REPO, run_cli
-
-
-def _python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+from tests.support.processes import run_python
+from tests.support.projects import run_cli
 
 
 def test_help_imports_neither_the_mcp_sdk_nor_openai(tmp_path: Path) -> None:
-    result = _python(
+    result = run_python(
         """\
         import sys
         from orchestrator.cli import main
@@ -50,7 +34,7 @@ def test_the_package_imports_the_sdk_not_itself() -> None:
 
 
 def test_a_missing_sdk_says_how_to_install_it(project: Path) -> None:
-    result = _python(
+    result = run_python(
         f"""\
         import sys
         sys.modules['mcp'] = None  # as if the SDK were not installed

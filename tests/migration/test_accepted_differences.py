@@ -6,7 +6,6 @@ through the CLI on a copy of this repository's project and its embedded emulator
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,23 +20,18 @@ CALL = (
 )
 UNDEPLOYED = "is not deployed to target `local-agents`"
 ACCEPTED = [("/functions/0/strict", 16), ("/functions/1/strict", 21), ("/temperature", 23)]
+# the commands run after an apply that used to repeat the accepted warnings every time
+AFTER_APPLY = (
+    ["diff", "-e", "agents"],
+    ["list", "-e", "agents"],
+    ["run", "spanish-tutor", "-e", "agents", "-m", CALL],
+)
 
 
 @pytest.fixture(autouse=True)
 def _no_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
     monkeypatch.setenv("ORCHESTRATOR_TODAY", "2026-11-26")
-
-
-@pytest.fixture
-def clone(tmp_path: Path) -> Path:
-    """This repository's project as a fresh clone has it."""
-    root = tmp_path / "clone"
-    root.mkdir()
-    shutil.copy(REPO / "orchestrator.yaml", root)
-    for folder in ("specs", "templates", "schemas", "examples"):
-        shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    return root
 
 
 def set_accept(root: Path, environment: str, accept: list[dict[str, str]] | None) -> None:
@@ -53,11 +47,7 @@ def test_without_accept_every_run_list_and_diff_repeats_the_warnings(clone: Path
     """The friction itself: with nothing to acknowledge them, the same three warnings come every time."""
     set_accept(clone, "agents", None)
     assert cli(clone, "apply", "-e", "agents", "--yes").exit_code == 0
-    for args in (
-        ["diff", "-e", "agents"],
-        ["list", "-e", "agents"],
-        ["run", "spanish-tutor", "-e", "agents", "-m", CALL],
-    ):
+    for args in AFTER_APPLY:
         result = cli(clone, *args)
         assert result.exit_code == 0, result.output
         assert result.stderr.count(UNDEPLOYED) == 3, (args, result.stderr)
@@ -86,11 +76,7 @@ def test_accepted_differences_are_summarised_once_and_not_repeated(clone: Path) 
     applied = cli(clone, "apply", "-e", "agents", "--yes")
     assert applied.exit_code == 0, applied.output
     assert UNDEPLOYED not in applied.stderr
-    for args in (
-        ["diff", "-e", "agents"],
-        ["list", "-e", "agents"],
-        ["run", "spanish-tutor", "-e", "agents", "-m", CALL],
-    ):
+    for args in AFTER_APPLY:
         result = cli(clone, *args)
         assert result.exit_code == 0, result.output
         assert "warning" not in result.stderr, (args, result.stderr)

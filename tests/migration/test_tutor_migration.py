@@ -6,7 +6,6 @@ The live objects are read back with the openai SDK over HTTP from a server on th
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -19,7 +18,7 @@ import yaml
 
 from orchestrator.emulator import EmulatorServer
 from tests.conftest import TEST_KEY
-from tests.support.projects import REPO, run_in, write
+from tests.support.projects import run_in, write
 
 LINE = (
     "Reference files are in /workspace/knowledge/ and data files in /workspace/data/; "
@@ -40,17 +39,6 @@ TEMPLATE_FILES = [
 def _no_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)  # never needed by the local targets; must never be printed
     monkeypatch.setenv("ORCHESTRATOR_TODAY", "2026-11-26")
-
-
-@pytest.fixture
-def clone(tmp_path: Path) -> Path:
-    """This repository's project as a fresh clone has it (orchestrator.yaml untouched)."""
-    root = tmp_path / "clone"
-    root.mkdir()
-    shutil.copy(REPO / "orchestrator.yaml", root)
-    for folder in ("specs", "templates", "schemas", "examples"):
-        shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    return root
 
 
 cli = partial(run_in, hidden=(TEST_KEY,))

@@ -74,7 +74,8 @@ def test_history_lists_only_commits_whose_diff_shows_a_change(tmp_path: Path) ->
     )
 
 
-def test_a_knowledge_file_edit_changes_what_the_spec_deploys(tmp_path: Path) -> None:
+def tutor_with_knowledge(tmp_path: Path) -> Repo:
+    """A repo whose spec `tutor` has knowledge file kb/a.md: commit k1 adds them, k2 edits only the file."""
     repo = new_repo(tmp_path / "repo", base_url=None)
     root = repo.project
     write(root / ".gitignore", ".orchestrator/\n")
@@ -85,6 +86,11 @@ def test_a_knowledge_file_edit_changes_what_the_spec_deploys(tmp_path: Path) -> 
     repo.commit("k1", "Tutor with knowledge")
     write(root / "specs" / "kb" / "a.md", "# A\nuno, dos\n")
     repo.commit("k2", "Knowledge: dos")
+    return repo
+
+
+def test_a_knowledge_file_edit_changes_what_the_spec_deploys(tmp_path: Path) -> None:
+    repo = tutor_with_knowledge(tmp_path)
     assert history(repo, "tutor") == [repo.commits["k2"], repo.commits["k1"]]
     assert diff_says_changed(repo, "tutor", repo.commits["k2"])
     text = repo.cli("history", "tutor", "--diff", repo.commits["k2"])
@@ -94,16 +100,7 @@ def test_a_knowledge_file_edit_changes_what_the_spec_deploys(tmp_path: Path) -> 
 
 def test_rollback_goes_back_over_a_knowledge_file_edit(tmp_path: Path) -> None:
     """The same definition picks the revision rollback goes to: k1 deploys other knowledge than live k2."""
-    repo = new_repo(tmp_path / "repo", base_url=None)
-    root = repo.project
-    write(root / ".gitignore", ".orchestrator/\n")
-    write(root / "specs" / "kb" / "a.md", "# A\nuno\n")
-    write_spec(
-        root, "tutor", instructions="You teach.", tools=["file_search"], knowledge={"files": ["kb/*.md"]}
-    )
-    repo.commit("k1", "Tutor with knowledge")
-    write(root / "specs" / "kb" / "a.md", "# A\nuno, dos\n")
-    repo.commit("k2", "Knowledge: dos")
+    repo = tutor_with_knowledge(tmp_path)
     assert repo.cli("apply", "--yes").exit_code == 0
     back = repo.cli("rollback", "tutor", "--yes")
     assert back.exit_code == 0, back.output

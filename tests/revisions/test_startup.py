@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
-from tests.support.projects import REPO, make_project, write_spec
+from tests.support.processes import run_python
+from tests.support.projects import make_project, write_spec
 
 
 def test_help_and_validate_import_neither_revisions_nor_openai(tmp_path: Path) -> None:
@@ -25,16 +24,7 @@ def test_help_and_validate_import_neither_revisions_nor_openai(tmp_path: Path) -
                 pass
         print('openai' in sys.modules, 'orchestrator.engine.revisions' in sys.modules, 'subprocess' in sys.modules)
         """)
-    env = {**os.environ, "PYTHONPATH": str(REPO), "ORCHESTRATOR_TODAY": "2026-11-26"}
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_python(code, project, env={"ORCHESTRATOR_TODAY": "2026-11-26"})
     assert done.returncode == 0, done.stderr
     openai, revisions, _ = done.stdout.strip().splitlines()[-1].split()
     assert (openai, revisions) == ("False", "False")

@@ -3,35 +3,24 @@
 from __future__ import annotations
 
 import os
-import pty
 import re
 import select
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import openai
 
 from tests.runtime.conftest import Deployed
+from tests.support.processes import on_terminal
 
 UP = b"\x1b[A"
 
 
 def chat_on_terminal(root: Path, keys: list[bytes], *, wait_for: bytes = b"you> ") -> str:
     """Type each key sequence at a fresh `you> ` prompt, then Ctrl-D; return everything the terminal showed."""
-    main_fd, child_fd = pty.openpty()
-    env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "orchestrator", "-C", str(root), "chat", "helper"],
-        stdin=child_fd,
-        stdout=child_fd,
-        stderr=child_fd,
-        env=env,
-        close_fds=True,
-    )
-    os.close(child_fd)
+    process, main_fd = on_terminal(["-C", str(root), "chat", "helper"], env={"TERM": "xterm"})
     seen = b""
     pending = [*keys, b"\x04"]
     prompts = 0
@@ -84,17 +73,7 @@ def test_ctrl_c_during_a_turn_cancels_it_and_gives_the_prompt_back(
     deployed: Deployed, sdk: openai.OpenAI
 ) -> None:
     """Issue 29, friction 5: Ctrl-C in a turn ended the whole chat (exit 130, "Session: 0 turns")."""
-    main_fd, child_fd = pty.openpty()
-    env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "orchestrator", "-C", str(deployed.root), "chat", "helper"],
-        stdin=child_fd,
-        stdout=child_fd,
-        stderr=child_fd,
-        env=env,
-        close_fds=True,
-    )
-    os.close(child_fd)
+    process, main_fd = on_terminal(["-C", str(deployed.root), "chat", "helper"], env={"TERM": "xterm"})
     seen = b""
     interrupted_at = None
     step = 0  # each key is typed once: 0 the slow turn, 1 Ctrl-C, 2 the next message, 3 Ctrl-D

@@ -6,14 +6,19 @@ In-process runs go through tests.support.projects (run_cli, run_in)."""
 from __future__ import annotations
 
 import os
+import pty
 import resource
 import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[2]
 ADDRESS_SPACE_CAP = 3 * 1024**3  # a runaway child fails inside this instead of taking the shared machine
 
 
@@ -70,3 +75,38 @@ def run_measured(args: list[str], *, timeout: float = 20.0, env: dict[str, str] 
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
         )
+
+
+def on_terminal(
+    args: list[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
+    """`orchestrator ARGS` in a fresh interpreter with stdin, stdout and stderr on a new pseudo-terminal
+    (NO_COLOR set, then env over os.environ): the process and the terminal's main side, to read and type on."""
+    main_fd, child_fd = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orchestrator", *args],
+        stdin=child_fd,
+        stdout=child_fd,
+        stderr=child_fd,
+        cwd=cwd,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+        close_fds=True,
+    )
+    os.close(child_fd)
+    return process, main_fd
+
+
+def run_python(
+    code: str, cwd: Path, *, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -c CODE` (dedented) in a fresh interpreter in cwd, this checkout first on PYTHONPATH and env over
+    os.environ; what it printed and its exit code, not checked. To see what a command imports at start-up."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

@@ -37,12 +37,18 @@ def _started(watch: Any, specs: int) -> None:
     assert "cycle 1 (start)" in watch.cycles()[0], watch.output
 
 
-def test_partial_edit_updates_every_spec_using_it_and_no_other(
-    project: Path, sdk: openai.OpenAI, start_watch: Any, admin: Any
-) -> None:
+def _watching_three(project: Path, start_watch: Any) -> Any:
+    """The three specs of three_specs on disk and watch running on them (no resync), its start cycle done."""
     three_specs(project)
     watch = start_watch("--resync", "0")
     _started(watch, 3)
+    return watch
+
+
+def test_partial_edit_updates_every_spec_using_it_and_no_other(
+    project: Path, sdk: openai.OpenAI, start_watch: Any, admin: Any
+) -> None:
+    watch = _watching_three(project, start_watch)
     assert set(live_by_spec(sdk)) == {"alpha", "beta", "gamma"}
     gamma_before = live_by_spec(sdk)["gamma"].model_dump()
     reset_counts(admin)
@@ -63,9 +69,7 @@ def test_partial_edit_updates_every_spec_using_it_and_no_other(
 def test_single_spec_template_edit_costs_one_read_and_one_write(
     project: Path, sdk: openai.OpenAI, start_watch: Any, admin: Any
 ) -> None:
-    three_specs(project)
-    watch = start_watch("--resync", "0")
-    _started(watch, 3)
+    watch = _watching_three(project, start_watch)
     reset_counts(admin)
 
     save_atomically(project / "templates" / "gamma.md.j2", "Gamma, edited.\n")
@@ -82,9 +86,7 @@ def test_single_spec_template_edit_costs_one_read_and_one_write(
 def test_edit_that_renders_the_same_payload_sends_no_request(
     project: Path, sdk: openai.OpenAI, start_watch: Any, admin: Any
 ) -> None:
-    three_specs(project)
-    watch = start_watch("--resync", "0")
-    _started(watch, 3)
+    watch = _watching_three(project, start_watch)
     reset_counts(admin)
 
     write(project / "templates" / "gamma.md.j2", "Gamma stands alone.\n")  # same text, new mtime
@@ -98,9 +100,7 @@ def test_edit_that_renders_the_same_payload_sends_no_request(
 def test_invalid_edit_leaves_live_untouched_until_the_files_are_valid_again(
     project: Path, sdk: openai.OpenAI, start_watch: Any, admin: Any
 ) -> None:
-    three_specs(project)
-    watch = start_watch("--resync", "0")
-    _started(watch, 3)
+    watch = _watching_three(project, start_watch)
     reset_counts(admin)
 
     write(project / "templates" / "alpha.md.j2", "Alpha for {{ compnay }}.\n")
@@ -197,9 +197,7 @@ def test_target_down_at_start_is_retried_until_it_comes_up(
 def test_failing_api_is_retried_with_backoff_without_exiting(
     project: Path, sdk: openai.OpenAI, start_watch: Any, admin: Any
 ) -> None:
-    three_specs(project)
-    watch = start_watch("--resync", "0")
-    _started(watch, 3)
+    watch = _watching_three(project, start_watch)
     set_faults(admin, fault_rate=1.0, seed=7)
     try:
         write(project / "templates" / "beta.md.j2", "Beta, during an outage.\n")
@@ -218,9 +216,7 @@ def test_failing_api_is_retried_with_backoff_without_exiting(
 def test_changes_made_during_a_cycle_are_picked_up_by_the_next(
     project: Path, sdk: openai.OpenAI, start_watch: Any, admin: Any
 ) -> None:
-    three_specs(project)
-    watch = start_watch("--resync", "0")
-    _started(watch, 3)
+    watch = _watching_three(project, start_watch)
     set_faults(admin, latency_ms=400)  # each request takes 400 ms: the cycle is still running below
     try:
         write(project / "templates" / "alpha.md.j2", "Alpha, first.\n")
@@ -239,9 +235,7 @@ def test_changes_made_during_a_cycle_are_picked_up_by_the_next(
 
 
 def test_project_file_change_rebuilds_every_spec(project: Path, sdk: openai.OpenAI, start_watch: Any) -> None:
-    three_specs(project)
-    watch = start_watch("--resync", "0")
-    _started(watch, 3)
+    watch = _watching_three(project, start_watch)
     data = {**_project_data(project), "vars": {"company": "Globex"}}
     write_yaml(project / "orchestrator.yaml", data)
 
@@ -348,9 +342,7 @@ def _project_data(root: Path) -> dict[str, Any]:
 def test_stop_requested_during_a_write_lets_the_write_finish(
     project: Path, sdk: openai.OpenAI, start_watch: Any, admin: Any
 ) -> None:
-    three_specs(project)
-    watch = start_watch("--resync", "0")
-    _started(watch, 3)
+    watch = _watching_three(project, start_watch)
     set_faults(admin, latency_ms=600)
     try:
         write(project / "templates" / "gamma.md.j2", "Gamma, written while stopping.\n")
