@@ -118,3 +118,13 @@ def test_import_names_the_credential_the_references_name() -> None:
     assert "credential" not in docs and "credential_settings" not in str(item.files[0].text)
     without = import_object(RAW, mapping=AgentsMapping(), name="analyst", claims=Claims(lambda _: None))
     assert "credential" not in without.data["tools"][0]
+
+
+def test_an_agents_credentials_given_to_the_automation_mapping_name_nothing() -> None:
+    # each kind reads only its own type of references: the automation mapping falls back to its own
+    from orchestrator.backends.automations import AutomationsMapping
+
+    raw = {"id": "auto_1", "target": {"agent_id": "agent_1", "vault_ids": ["cred_1"]}}
+    mapping = AutomationsMapping(References({"agent:analyst": "agent_1"}))
+    target = mapping.live_essence(raw, None, CREDENTIALS)["target"]
+    assert target["agent"] == "analyst" and target["vaults"] == ["cred_1"]
