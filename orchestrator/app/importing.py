@@ -41,7 +41,7 @@ from orchestrator.spec.writing import WriteRefused, check_writable, create_file
 if TYPE_CHECKING:
     from orchestrator.app.live import Live
     from orchestrator.engine.importing import ReadFile
-    from orchestrator.engine.live import LiveState
+    from orchestrator.engine.live import LiveObject, LiveState, ObjectReferences
     from orchestrator.engine.ownership import Owner
     from orchestrator.secrets import Redacting
     from orchestrator.spec.project import Project
@@ -91,13 +91,13 @@ class GraphObjects:
     owners: dict[str, Owner | None] = field(default_factory=dict)
     essences: dict[str, Mapping[str, Any]] = field(default_factory=dict)
 
-    def read(self, live: Live, state: LiveState, objects: dict[str, Mapping[str, Any]]) -> None:
+    def read(self, live: Live, state: LiveState, objects: dict[str, LiveObject]) -> None:
         for kind in live.kinds:
             found = state.kinds.get(kind.name)
             if kind.name not in KIND_IMPORTERS or found is None:
                 continue
             for obj in found:
-                objects[obj.id] = obj.raw
+                objects[obj.id] = obj
                 self.kinds[obj.id], self.owners[obj.id] = kind.name, obj.owner
                 self.essences[obj.id] = kind.mapping.live_essence(obj.raw, found.view, obj.references)
 
@@ -121,7 +121,7 @@ def prepare_import(
     )  # environment templates (KIND_IMPORTERS); vaults, skills, automations: importing_kinds
     with connect(project, selection.target, selection.environment, reporter=reporter) as live:
         state = read_live(live)
-        objects = {obj.id: obj.raw for obj in state}
+        objects = {obj.id: obj for obj in state}  # with what each refers to (LiveObject.references)
         graph.read(live, state, objects)
         kinds_found = other.read_kind_objects(live, state, project.name, selection.environment.name)
         missing = [
@@ -142,14 +142,14 @@ def prepare_import(
     adopt_ids = adopt_ids_of(existing)
     errors = [f"{i}: no {kind} with this id on target `{selection.target.name}`" for i in missing]
     skipped: list[str] = []
-    candidates: list[Mapping[str, Any]] = []
+    candidates: list[LiveObject] = []
     wanted = [i for i in dict.fromkeys(ids) if i in objects]
     if all_unmanaged:
         wanted += [i for i in objects if i not in wanted]
     for object_id in wanted:
-        raw = objects[object_id]
+        obj = objects[object_id]
         verdict = classify(
-            raw,
+            obj.raw,
             project=project.name,
             environment=selection.environment.name,
             adopt_ids=adopt_ids,
@@ -157,7 +157,7 @@ def prepare_import(
             owner=graph.owners.get(object_id, False),
         )
         if verdict.verdict is Verdict.IMPORT:
-            candidates.append(raw)
+            candidates.append(obj)
         elif verdict.verdict in (Verdict.FOREIGN, Verdict.UNFIT) and object_id in ids:
             errors.append(f"{object_id}: refused: {verdict.message}")
         else:
@@ -169,24 +169,25 @@ def prepare_import(
     claims = Claims(_reader(project.root), names={_name_of(path, data) for path, data in existing})
     imports = [
         import_resource(
-            raw,
-            graph.essences[raw["id"]],
-            importer=KIND_IMPORTERS[graph.kinds[raw["id"]]],
-            name=choose_name(raw, name_from, claims, layout),
+            obj.raw,
+            graph.essences[obj.id],
+            importer=KIND_IMPORTERS[graph.kinds[obj.id]],
+            name=choose_name(obj.raw, name_from, claims, layout),
             claims=claims,
             layout=layout,
-            schema_path=posixpath.relpath(f"schemas/{graph.kinds[raw['id']]}.schema.json", layout.specs),
+            schema_path=posixpath.relpath(f"schemas/{graph.kinds[obj.id]}.schema.json", layout.specs),
         )
-        if raw["id"] in graph.kinds
+        if obj.id in graph.kinds
         else import_object(
-            raw,
+            obj.raw,
             mapping=mapping_for(selection.target.backend),
-            name=choose_name(raw, name_from, claims, layout),
+            name=choose_name(obj.raw, name_from, claims, layout),
             claims=claims,
             layout=layout,
             schema_path=schema_path,
+            references=obj.references,
         )
-        for raw in candidates
+        for obj in candidates
     ]
     kinds = other.import_kinds(
         kinds_found,
@@ -206,7 +207,7 @@ def prepare_import(
         return FoundImports(kind, skipped=(*skipped, *kinds.skipped), errors=kinds.errors)
     imports = other.name_credentials(
         imports,
-        candidates,
+        [obj.raw for obj in candidates],
         kinds_found,
         [i for i in kinds.imports if i.data["kind"] == "vault"],
         project=project.name,
@@ -220,13 +221,20 @@ def prepare_import(
         **{f"{i.data['kind']}:{i.object_id}": i.name for i in kinds.imports},
     }
     imports += kinds.imports
-    candidates += kinds.raws
+    raws = [*(obj.raw for obj in candidates), *kinds.raws]
     refused = [problem for item in imports for problem in secret_problems(item, kind)]
     if refused:  # a known secret in live data is a diagnostic, never a file or a line of output
         return FoundImports(kind, skipped=tuple(skipped), errors=tuple(refused))
-    notes = verify_round_trip(imports, candidates, selection, names=names, essences=graph.essences)
+    notes = verify_round_trip(
+        imports,
+        raws,
+        selection,
+        names=names,
+        essences=graph.essences,
+        references={obj.id: obj.references for obj in candidates if obj.references is not None},
+    )
     label = kind if not kinds.imports else "object"
-    return FoundImports(label, tuple(imports), tuple(candidates), notes, (*skipped, *kinds.skipped))
+    return FoundImports(label, tuple(imports), tuple(raws), notes, (*skipped, *kinds.skipped))
 
 
 def secret_problems(item: ImportedSpec, kind: str) -> list[str]:
@@ -275,9 +283,11 @@ def verify_round_trip(
     names: Mapping[str, str] | None = None,
     *,
     essences: Mapping[str, Mapping[str, Any]] | None = None,
+    references: Mapping[str, ObjectReferences] | None = None,
 ) -> dict[str, list[str]]:
     """Build each spec in a scratch copy of the project (with the project files a graph kind's spec names);
-    report validate problems and inexact fields. essences: the live essences of graph-kind objects, by id."""
+    report validate problems and inexact fields. essences: the live essences of graph-kind objects, by id;
+    references: what the other live objects refer to (LiveObject.references), by id."""
     from orchestrator.backends import kind_mappings, mapping_for
 
     primary = mapping_for(selection.target.backend)
@@ -321,7 +331,8 @@ def verify_round_trip(
             mapping = mappings[item.kind] if item.kind else primary
             want, have = other.credentials_named(
                 mapping.desired_essence(spec),
-                (essences or {}).get(item.object_id) or mapping.live_essence(raw),
+                (essences or {}).get(item.object_id)
+                or mapping.live_essence(raw, None, (references or {}).get(item.object_id)),
                 found,
             )
             for key in sorted(set(want) | set(have)):
@@ -351,7 +362,7 @@ def _mirror_sources(source: Path, mirror: Path, item: ImportedSpec) -> None:
             continue  # the build in the scratch copy reports the file as missing
 
 
-def _fetch(live: Live, object_id: str, objects: dict[str, Mapping[str, Any]]) -> bool:
+def _fetch(live: Live, object_id: str, objects: dict[str, LiveObject]) -> bool:
     """Look an id up directly (lists can lag); True when found."""
     from orchestrator.engine.applying import describe_error
 
@@ -365,7 +376,7 @@ def _fetch(live: Live, object_id: str, objects: dict[str, Mapping[str, Any]]) ->
         raise OrchestratorError(f"cannot read {object_id}: {describe_error(exc)}") from None
     if found is None:
         return False
-    objects[found.id] = found.raw
+    objects[found.id] = found
     return True
 
 

@@ -27,7 +27,7 @@ from orchestrator.backends import listings
 from orchestrator.backends.listings import Listings, SeparateListings
 from orchestrator.backends.rest import AGENTS
 from orchestrator.backends.wire import AGENT, Known, check_deleted, read_list, read_object
-from orchestrator.engine.live import LiveObject, References, ResourceView
+from orchestrator.engine.live import CredentialRefs, LiveObject, ObjectReferences, ResourceView
 from orchestrator.engine.migration import DATA_FOLDER, KNOWLEDGE_FOLDER, with_workspace_line
 from orchestrator.engine.normalising import canonical
 from orchestrator.engine.ownership import digest, parse_digests, user_metadata
@@ -146,8 +146,14 @@ class AgentsMapping:
         return tuple(notes)
 
     def live_essence(
-        self, raw: Mapping[str, Any], view: ResourceView | None = None, references: References | None = None
+        self,
+        raw: Mapping[str, Any],
+        view: ResourceView | None = None,
+        references: ObjectReferences | None = None,
     ) -> dict[str, Any]:
+        """references: the credentials of the agent's project's vaults (LiveObject.references, CredentialRefs),
+        which name its MCP tools' credential_ids; whatever else a server's answer holds names none."""
+        credentials = references if isinstance(references, CredentialRefs) else CredentialRefs()
         raw = without_ignored(
             raw, self.backend, wire=True
         )  # whatever the server reports there, it is not drift
@@ -158,7 +164,7 @@ class AgentsMapping:
             if kind == "function":
                 functions[tool.get("name", "")] = _live_function(tool)
             elif kind == "mcp":
-                tools[f"mcp:{tool.get('server_label')}"] = _live_mcp(tool, raw.get("_credentials"))
+                tools[f"mcp:{tool.get('server_label')}"] = _live_mcp(tool, credentials)
             elif kind == "web_search":
                 tools[kind] = _live_web_search(tool)
             elif kind:
@@ -343,7 +349,7 @@ def _stdio_transport(transport: Mapping[str, Any]) -> dict[str, Any]:
     return canonical({k: v for k, v in transport.items() if v not in (None, [])})
 
 
-def _live_mcp(tool: Mapping[str, Any], credentials: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def _live_mcp(tool: Mapping[str, Any], credentials: CredentialRefs) -> dict[str, Any]:
     """An MCP tool's essence; `connection_origin: service`, empty request_metadata and headers,
     `required: false` and a null credential are server defaults and dropped. The other values of
     those three are shown as drift (a spec never sets them), so apply strips them."""
@@ -358,8 +364,9 @@ def _live_mcp(tool: Mapping[str, Any], credentials: Mapping[str, Any] | None = N
         options["connection_origin"] = tool["connection_origin"]
     options["request_metadata"] = tool.get("request_metadata")
     credential = tool.get("credential_id")
-    if credential is not None and credential in (credentials or {}):  # a credential of this project's vaults
-        ref, settings = (credentials or {})[credential]
+    named = credentials.name_of(credential)
+    if named is not None:  # a credential of this project's vaults
+        ref, settings = named
         options["credential"] = ref  # by spec name: `vault/credential`, and the settings it was made with
         options["credential_settings"] = settings
     else:
@@ -471,9 +478,9 @@ class AgentsClient:
     def _named(
         self, items: Sequence[Mapping[str, Any]], known: Mapping[Any, Any] | None = None
     ) -> list[LiveObject]:
-        """Agents whose MCP tools name a credential get `_credentials`: credential id -> `vault/credential`
-        for the vaults of the agent's own project and environment (the run's vault listing, only when needed;
-        known: the credentials read already)."""
+        """Agents whose MCP tools use a credential carry the credentials of the vaults of their own project and
+        environment (LiveObject.references, a CredentialRefs: credential id -> `vault/credential`; the run's
+        vault listing, only when needed; known: the credentials read already). The wire dict stays as read."""
         if not any(t.get("credential_id") for item in items for t in item.get("tools") or []):
             return [LiveObject.from_raw(item) for item in items]
         if known is None:
@@ -482,14 +489,17 @@ class AgentsClient:
         for item in items:
             owner = LiveObject.from_raw(item).owner
             if owner is not None and any(t.get("credential_id") for t in item.get("tools") or []):
-                names = {
-                    c_id: [ref, settings]
-                    for (project, env), refs in known.items()
-                    if (project, env) == (owner.project, owner.environment)
-                    for ref, (c_id, settings) in refs.items()
-                }
-                item = {**item, "_credentials": names}
-            result.append(LiveObject.from_raw(item))
+                names = CredentialRefs(
+                    {
+                        c_id: (ref, settings)
+                        for (project, env), refs in known.items()
+                        if (project, env) == (owner.project, owner.environment)
+                        for ref, (c_id, settings) in refs.items()
+                    }
+                )
+                result.append(LiveObject.from_raw(item, names))
+            else:
+                result.append(LiveObject.from_raw(item))
         return result
 
     def _with_credential_ids(

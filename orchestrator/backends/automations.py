@@ -17,7 +17,7 @@ from typing import Any
 
 from orchestrator.backends.listings import Listings, SeparateListings
 from orchestrator.backends.wire import Shape, check_deleted, read_list, read_object
-from orchestrator.engine.live import Kind, LiveObject, References
+from orchestrator.engine.live import Kind, LiveObject, ObjectReferences, References
 from orchestrator.engine.ownership import user_metadata
 from orchestrator.spec.cron import cron_problem, next_runs
 
@@ -100,7 +100,7 @@ class AutomationsMapping:
         return (f"next runs ({spec.timezone}): {shown}",) if runs else ()
 
     def live_essence(
-        self, raw: Mapping[str, Any], view: Any = None, references: References | None = None
+        self, raw: Mapping[str, Any], view: Any = None, references: ObjectReferences | None = None
     ) -> dict[str, Any]:
         """references: the names the client resolved (LiveObject.references); else this mapping's own."""
         target = raw.get("target") or {}
@@ -111,7 +111,7 @@ class AutomationsMapping:
             for part in item.get("content") or []
             if part.get("type") == "input_text"
         ]
-        refs = references if references is not None else self.references
+        refs = references if isinstance(references, References) else self.references
         essence: dict[str, Any] = {
             "name": raw.get("name"),
             "type": raw.get("type"),

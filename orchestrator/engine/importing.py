@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import yaml
 
 from orchestrator.constants import AGENTS_BACKEND
-from orchestrator.engine.live import Mapping_
+from orchestrator.engine.live import Mapping_, ObjectReferences
 from orchestrator.engine.normalising import number
 from orchestrator.engine.ownership import OWNER_KEY, RESERVED_KEYS, Owner, parse_owner
 from orchestrator.spec.writing import is_reserved, portable_name
@@ -203,10 +203,12 @@ def import_object(
     claims: Claims,
     layout: Layout = Layout(),
     schema_path: str | None = None,
+    references: ObjectReferences | None = None,
 ) -> ImportedSpec:
     """The spec (and side files) for one live object; claims the paths it will write.
 
-    mapping is the target backend's (the caller picks it: the engine imports no backend)."""
+    mapping is the target backend's (the caller picks it: the engine imports no backend); references: what
+    the object refers to, as its client read it (LiveObject.references)."""
     backend = mapping.backend
     warnings: list[str] = []
     files: list[PlannedFile] = []
@@ -220,7 +222,7 @@ def import_object(
             f"it has no name; the spec's display_name defaults to `{name}`, so apply will also set "
             "the API name"
         )
-    essence = mapping.live_essence(raw)
+    essence = mapping.live_essence(raw, None, references)
     if backend != AGENTS_BACKEND and raw.get("description") is not None:
         data["description"] = raw["description"]
     data["model"] = essence["model"]

@@ -59,13 +59,45 @@ class References:
             {key: value for key, value in self.ids.items() if (key.split(":")[0], value) in wanted}
         )
 
+    def folded(self) -> tuple[str, dict[str, Any]]:
+        """The key and value fingerprint() folds into the digested raw dict (see _digested)."""
+        return "_names", dict(self.ids)
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialRefs:
+    """The vault credentials an agent's MCP tools may use, by live credential id: id -> (`vault/credential`
+    spec name, digest of the credential's settings), over the vaults of the agent's own project and environment.
+
+    A spec names a credential `vault/credential`; the agent client puts its id in at the call and reads the
+    live agents with the credentials of their project's vaults (LiveObject.references), so the agent mapping's
+    live_essence reads a credential_id back as that name (an id not among them stays an id: not one of ours).
+    """
+
+    by_id: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    def name_of(self, credential_id: object) -> tuple[str, str] | None:
+        """(`vault/credential`, settings digest) of a credential id (as a server sent it), None when it is not
+        one of these."""
+        return self.by_id.get(credential_id) if isinstance(credential_id, str) else None
+
+    def folded(self) -> tuple[str, dict[str, Any]]:
+        """The key and value fingerprint() folds into the digested raw dict (see _digested)."""
+        return "_credentials", {key: [ref, settings] for key, (ref, settings) in self.by_id.items()}
+
+
+# what a live object refers to, as its client resolved it: each kind's client gives its own mapping its own
+# type (an automation's References, an agent's CredentialRefs)
+ObjectReferences = References | CredentialRefs
+
 
 @dataclass(frozen=True, slots=True)
 class LiveObject:
     """One live object as read from the API (raw wire dict kept for essence and fingerprints).
 
     references: the spec names of the objects it refers to, as its client resolved them (None for kinds
-    that refer to none); its mapping's live_essence is given them.
+    that refer to none: References for an automation, CredentialRefs for an agent whose MCP tools use a
+    credential); its mapping's live_essence is given them.
     """
 
     id: str
@@ -74,10 +106,10 @@ class LiveObject:
     owner: Owner | None = None
     digests: Digests | None = None
     claim: str | None = None  # the claim token of the apply run that created it, if any
-    references: References | None = None
+    references: ObjectReferences | None = None
 
     @classmethod
-    def from_raw(cls, raw: Mapping[str, Any], references: References | None = None) -> LiveObject:
+    def from_raw(cls, raw: Mapping[str, Any], references: ObjectReferences | None = None) -> LiveObject:
         metadata = raw.get("metadata") or {}
         return cls(
             id=str(raw["id"]),
@@ -99,7 +131,10 @@ class Mapping_(Protocol):
 
     # references: LiveObject.references (the spec names of the objects raw refers to), None when it has none
     def live_essence(
-        self, raw: Mapping[str, Any], view: ResourceView | None = None, references: References | None = None
+        self,
+        raw: Mapping[str, Any],
+        view: ResourceView | None = None,
+        references: ObjectReferences | None = None,
     ) -> dict[str, Any]: ...
 
     def needs_resources(self, essence: Mapping[str, Any], changed: Sequence[str], creating: bool) -> bool: ...
@@ -245,12 +280,14 @@ def fingerprint(obj: LiveObject, view: ResourceView | None = None) -> str:
 
 
 def _digested(obj: LiveObject) -> dict[str, Any]:
-    """The raw object, with the references its client resolved folded in under `_names`, as ids keyed
-    "<kind>:<name>": that is where they were once kept (in raw itself), and saved plans hold fingerprints of
-    exactly that dict, so the same bytes keep those plans valid (a changed reference still makes one stale)."""
+    """The raw object, with the references its client resolved folded in: an automation's under `_names` (ids
+    keyed "<kind>:<name>"), an agent's credentials under `_credentials` (id -> [`vault/credential`, settings
+    digest]). That is where they were once kept (in raw itself), and saved plans hold fingerprints of exactly
+    that dict, so the same bytes keep those plans valid (a changed reference still makes one stale)."""
     if obj.references is None:
         return dict(obj.raw)
-    return {**obj.raw, "_names": dict(obj.references.ids)}
+    key, value = obj.references.folded()
+    return {**obj.raw, key: value}
 
 
 @dataclass(frozen=True, slots=True)
