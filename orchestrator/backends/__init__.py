@@ -8,9 +8,9 @@ Which kinds a backend has, their order and their mappings and clients come from 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from orchestrator.backends.kind_context import KindContext
 from orchestrator.backends.listings import Listings
 from orchestrator.constants import AGENTS_BACKEND
 from orchestrator.engine.live import Kind, Mapping_
@@ -40,29 +40,6 @@ def client_for(
     from orchestrator.backends.assistants import AssistantsClient
 
     return AssistantsClient(sdk)
-
-
-@dataclass
-class KindContext:
-    """What a kind's client is made from (its definition's `client(context)`): the SDK, the project and
-    environment, where secrets are read (environ) and the run's listings; `kind(name)` gives another kind
-    of the same run (one client each: templates pin the skills the skill kind uploads)."""
-
-    sdk: OpenAI
-    project: Project
-    environment: str
-    environ: Mapping[str, str]
-    listings: Listings | None
-    made: dict[str, Kind] = field(default_factory=dict)
-
-    def kind(self, name: str) -> Kind:
-        if name not in self.made:
-            from orchestrator.kind_registry import definition
-
-            found = definition(name)
-            assert found is not None and found.client is not None, f"no kind `{name}` with a client"
-            self.made[name] = found.resolved(found.client)(self)
-        return self.made[name]
 
 
 def kinds_for(

@@ -36,7 +36,7 @@ from orchestrator.errors import OrchestratorError
 if TYPE_CHECKING:  # the SDK is imported where a call needs it
     from openai import OpenAI
 
-    from orchestrator.backends import KindContext
+    from orchestrator.backends.kind_context import KindContext
     from orchestrator.backends.skills import SkillDirectory, SkillsClient
 
 PAGE_SIZE = 100

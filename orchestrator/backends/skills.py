@@ -43,7 +43,7 @@ from orchestrator.spec.skill_archive import (
 if TYPE_CHECKING:  # the SDK is imported where a call needs it
     from openai import OpenAI
 
-    from orchestrator.backends import KindContext
+    from orchestrator.backends.kind_context import KindContext
     from orchestrator.spec.agent_kinds import SkillSpec
 
 SKILL = Shape("skill")

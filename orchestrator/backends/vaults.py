@@ -27,7 +27,7 @@ from orchestrator.secret_sources import SecretSource, new_salt, parse_stamp, res
 if TYPE_CHECKING:  # the SDK is imported where a call needs it
     from openai import OpenAI
 
-    from orchestrator.backends import KindContext
+    from orchestrator.backends.kind_context import KindContext
     from orchestrator.engine.planning import Change
     from orchestrator.spec.agent_kinds import VaultSpec
 
