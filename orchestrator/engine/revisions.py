@@ -321,19 +321,23 @@ def build_at(
             complete=False,
         )
     files, complete = None, True
-    if names is not None:
-        files, complete = spec_files_named(project, set(names))
+    if names is not None:  # those specs and the specs they refer to, at this revision
+        files, complete = spec_files_named(project, set(names), referred=True)
     state = Builder(project, project.environments[environment], target, today=today).build(files)
     found = Diagnostics(selection_diagnostics(diagnostics, target))
     found.extend(state.diagnostics)
     return Built(commit, root, replace(state, diagnostics=found), found, complete)
 
 
-def spec_files_named(project: Project, names: set[str]) -> tuple[list[Path], bool]:
-    """The spec files whose `name` is one of names, read without building; and whether every file was read."""
+def spec_files_named(project: Project, names: set[str], *, referred: bool = False) -> tuple[list[Path], bool]:
+    """The spec files whose `name` is one of names, read without building; and whether every file was read.
+    referred: with the spec files of the specs they refer to, at any depth (a vault an MCP credential names,
+    the environment an agent runs in, its skills, an automation's agent, environment and vaults), so that
+    they build as in the whole project; a spec that refers to nothing costs no more than its own file."""
     from orchestrator.spec.loading import LoadError, load_yaml_file
 
-    found, complete = [], True
+    read: list[tuple[Path, dict[str, Any]]] = []
+    complete = True
     for path in discover_spec_files(project):
         try:
             data = load_yaml_file(path, project.display(path)).data
@@ -342,9 +346,53 @@ def spec_files_named(project: Project, names: set[str]) -> tuple[list[Path], boo
             continue
         if not isinstance(data, dict) or not isinstance(data.get("name"), str):
             complete = False
-        elif data["name"] in names:
-            found.append(path)
-    return found, complete
+        else:
+            read.append((path, data))
+    wanted = set(names)
+    if referred:
+        by_name: dict[str, list[dict[str, Any]]] = {}
+        for _, data in read:
+            by_name.setdefault(data["name"], []).append(data)
+        pending, whole = list(wanted), set()
+        while pending:
+            for data in by_name.get(pending.pop(), ()):
+                named, kinds = spec_references(data)
+                for kind in kinds - whole:  # a bare credential name: any vault may hold it
+                    whole.add(kind)
+                    named |= {d["name"] for _, d in read if d.get("kind") == kind}
+                pending.extend(named - wanted)
+                wanted |= named
+    return [path for path, data in read if data["name"] in wanted], complete
+
+
+def spec_references(data: Mapping[str, Any]) -> tuple[set[str], set[str]]:
+    """What a spec file's data refers to, as read (unchecked: the build reports what is wrong): (spec names,
+    kinds whose every spec it may need). The build resolves these in engine.building (`_resolve_references`,
+    `_resolve_credentials`, `_pin_skills`) and in the kinds' `resolve` (an automation's target)."""
+    names: set[str] = set()
+    kinds: set[str] = set()
+    if isinstance(data.get("environment"), str):  # an agent's environment
+        names.add(data["environment"])
+    for tool in data.get("tools") or () if isinstance(data.get("tools"), list) else ():
+        credential = tool.get("credential") if isinstance(tool, dict) else None
+        if isinstance(credential, str):  # `vault/name`, or a bare name any vault may hold
+            vault, _, _ = credential.rpartition("/")
+            if vault:
+                names.add(vault)
+            else:
+                kinds.add("vault")
+    for skill in data.get("skills") or () if isinstance(data.get("skills"), list) else ():
+        name = skill.get("name") if isinstance(skill, dict) else skill
+        if isinstance(name, str):  # an environment's skills
+            names.add(name)
+    target = data.get("target")
+    if isinstance(target, dict):  # an automation's agent, environment and vaults
+        names.update(v for v in (target.get("agent"), target.get("environment")) if isinstance(v, str))
+        vaults = target.get("vaults") if isinstance(target.get("vaults"), list) else ()
+        names.update(v for v in vaults if isinstance(v, str))
+    if isinstance(data.get("spec"), str):  # a test's spec
+        names.add(data["spec"])
+    return names, kinds
 
 
 # -- the history of one spec ----------------------------------------------------------------------
@@ -475,9 +523,11 @@ class History:
             if isinstance(spec, DesiredSpec)
             else ()
         )
+        # with the spec files of the specs it refers to (a vault's credential settings are in the agent's payload)
+        referred = (_relative(path, built.root) for path in built.state.spec_files)
         return SpecView(
             present=True,
-            files=spec_files(spec, built.root),
+            files=spec_files(spec, built.root) | {path for path in referred if path is not None},
             folders=folders,
             digest=essence_digests(essence, mapping.write_only).full,
             valid=True,
