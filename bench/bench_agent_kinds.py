@@ -11,6 +11,9 @@ automation of the agent:
 3. a no-change apply: 0 writes, 0 skill versions created (the zip is deterministic), the same reads;
 4. a rotation (one credential's revision bumped): exactly 1 credential update (+ the vault's new stamp);
 5. one skill file edited: exactly 1 new skill version and 1 template update (re-pinned), nothing else.
+Checked (exit 1 if not): exit codes and the counts of writes and skill versions above (no-change diffs:
+0 writes); the requests by route and the wall times are printed, not checked. "warm" runs in this process
+after an untimed diff has imported the SDK; "cold" is a subprocess.
 """
 
 from __future__ import annotations
@@ -117,6 +120,7 @@ def main() -> int:
             f"emulator: {root_url} --latency-ms {options.latency_ms}; 1 agent, 1 vault of "
             f"{options.credentials} credentials, {options.skills} skills, 1 template, 1 automation"
         )
+        warm(project, root_url, "diff")  # imports the SDK, as any first command does: not timed
         first = warm(project, root_url, "apply", "--yes")
         good = first.exit_code == 0 and versions_made(first.requests) == options.skills
         ok &= good

@@ -10,7 +10,9 @@ N agents, each with its own `kind: environment` template holding 3 project files
 3. a no-change apply makes 0 writes and 0 uploads (the same reads);
 4. one edited file makes exactly 1 upload and 1 template update (agents name their environment by spec
    name, so no agent changes).
-Commands run in this process ("warm", the SDK imported once) and, for the diff, as a subprocess ("cold").
+Commands run in this process ("warm", the SDK imported once, by a diff before the first apply, not timed)
+and, for the diff, as a subprocess ("cold"). Checked (exit 1 if not): exit codes, and the counts of
+requests, writes and uploads above; the wall times and their network floors are printed, not checked.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ def main() -> int:
             f"emulator: {root_url} --latency-ms {options.latency_ms}; {n} agents, {n} templates, {3 * n} files"
         )
 
+        warm(project, root_url, "diff")  # imports the SDK, as any first command does: not timed
         first = warm(project, root_url, "apply", "--yes", "--parallelism", str(options.parallelism))
         reads = 2 * math.ceil(max(n, 1) / PAGE) + 1  # agents and templates (empty: one page each), /files
         floor = (reads + (3 * n + 2 * n) / options.parallelism) * latency
@@ -79,7 +82,8 @@ def main() -> int:
         ok &= good
         print(
             f"first apply (warm): {first.seconds:.2f} s, floor {floor:.2f} s (reads + {5 * n} writes / "
-            f"{options.parallelism}), ratio {first.seconds / floor:.2f}; {uploads} uploads; "
+            f"{options.parallelism}; local time not in it), ratio {first.seconds / floor:.2f} (not checked); "
+            f"{uploads} uploads; "
             f"requests {first.requests} -> {verdict(good)}"
         )
 
@@ -92,7 +96,7 @@ def main() -> int:
             print(
                 f"no-change diff ({how}): {diff.seconds:.2f} s, {diff.requests['total']} requests "
                 f"(expected {expected_reads}: ceil(N/100) agents + ceil(N/100) templates + "
-                f"ceil(3N/10000) files + 1 each for vaults, skills, automations), floor {expected_reads * latency:.2f} s; {diff.requests} "
+                f"ceil(3N/10000) files + 1 each for vaults, skills, automations), {diff.requests} "
                 f"-> {verdict(good)}"
             )
 
@@ -120,7 +124,7 @@ def main() -> int:
         ok &= good
         edit_floor = (expected_reads + 2) * latency
         print(
-            f"one edited file (warm): {one.seconds:.2f} s, floor {edit_floor:.2f} s; "
+            f"one edited file (warm): {one.seconds:.2f} s, network floor {edit_floor:.2f} s (not checked); "
             f"{one.requests.get('POST /v1/files', 0)} upload, {template_updates} template update, "
             f"{writes(one.requests)} writes; requests {one.requests} -> {verdict(good)}"
         )

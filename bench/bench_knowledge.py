@@ -6,7 +6,9 @@ A project with SPECS x FILES knowledge files against `orchestrator serve` (a sub
 database). Reports requests (from the emulator's admin counter) and wall time for:
   1. the first apply (uploads every file once),
   2. a no-change apply (target: zero uploads, reads only),
-  3. an apply after one file changed (target: exactly one upload).
+  3. an apply after one file changed (target: exactly one upload),
+then a diff (target: exit 0, in sync). Exit 0 only if every target holds: every apply exits 0, the first
+uploads every file once, the no-change apply makes no write, the change makes exactly one upload.
 """
 
 from __future__ import annotations
@@ -82,7 +84,19 @@ def measure(label: str, root: Path, server: Server) -> dict[str, object]:
     }
 
 
-def main() -> None:
+def checks(rows: list[dict[str, object]], files: int) -> list[tuple[str, bool]]:
+    """Each target of the docstring and whether it held."""
+    first, quiet, changed, diff = rows
+    return [
+        ("every command exits 0", all(row["exit"] == 0 for row in rows)),
+        (f"first apply uploads {files} files", first["uploads"] == files),
+        ("no-change apply: 0 writes, 0 uploads", quiet["writes"] == 0 and quiet["uploads"] == 0),
+        ("one file changed: exactly 1 upload", changed["uploads"] == 1),
+        ("diff afterwards: in sync (exit 0)", diff["exit"] == 0),
+    ]
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -112,7 +126,11 @@ def main() -> None:
     print(" | ".join(f"{h:>16}" for h in header))
     for row in rows:
         print(" | ".join(f"{row.get(h, ''):>16}" for h in header))
+    results = checks(rows, options.specs * options.files_per_spec)
+    for label, held in results:
+        print(f"{label}: {'ok' if held else 'FAIL'}")
+    return 0 if all(held for _, held in results) else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

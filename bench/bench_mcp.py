@@ -2,6 +2,8 @@
 tool list, and the median latency of each read-only tool, as an MCP client (the SDK's) sees them.
 
 Run by hand (not a test):  python bench/bench_mcp.py [--calls 10]
+It measures only (no target is checked); it stops with an error if a tool call fails. The first call of
+each tool includes its imports, so `--calls 1` shows first-call latency.
 """
 
 from __future__ import annotations

@@ -3,8 +3,11 @@
 Run by hand (not a test):  python bench/bench_sync.py [--latency-ms 50] [--diff-specs 1000] [--creates 500]
                                                       [--parallelism 8] [--profile]
 (a) diff over N specs all in sync: reads must be ceil(N/100); wall time vs the floor (reads x latency
-    + local time, measured separately); (b) apply of M creates at --parallelism P vs the floor M/P x latency
-    (target <= 1.3x); (c) the same M creates done naively, one SDK call after another, and the ratio.
+    + local time, measured separately); (b) apply of M creates at --parallelism P vs the floor: the same
+    apply against a fresh server at latency 0 (local time), plus (1 + ceil(M/P) + 1) x latency: the read of
+    the empty target, the creates P at a time, the duplicate check after them (it reads its pages ahead)
+    (target <= 1.3x; each side the best of 3, on fresh servers); (c) the same M creates done naively, one SDK call after another, and the ratio.
+Exit 0 only if (a) made exactly ceil(N/100) requests, all reads, and (b) created M and is within 1.3x.
 Each scenario gets its own server process and database, so live state never leaks between them.
 """
 
@@ -29,6 +32,7 @@ from bench._support import serving  # noqa: E402
 
 KEY_ENV = "BENCH_ORCHESTRATOR_KEY"
 TARGET_APPLY_RATIO = 1.3
+APPLY_RUNS = 3  # (b): the best of 3 at latency 0 and the best of 3 at --latency-ms
 PROJECT_FILE = """\
 version: 1
 project: {project}
@@ -141,20 +145,34 @@ def bench_diff(work: Path, latency_ms: int, specs: int) -> dict[str, Any]:
     }
 
 
-def bench_apply(work: Path, latency_ms: int, creates: int, parallelism: int) -> dict[str, Any]:
-    with serving(work / "b", latency_ms) as server:
-        root = make_project(work / "b" / "project", "bench-apply", server.base_url, creates)
+def timed_apply(folder: Path, latency_ms: int, creates: int, parallelism: int) -> tuple[float, int, int]:
+    """An apply of `creates` creates against a fresh server: (seconds, objects created, requests)."""
+    with serving(folder, latency_ms) as server:
+        root = make_project(folder / "project", "bench-apply", server.base_url, creates)
         cli("-C", str(root), "diff", "--only", "spec-0000")  # warm imports, as in (a)
         server.reset_counts()
         _, out, wall = cli("-C", str(root), "apply", "--yes", "--parallelism", str(parallelism))
         counts = server.counts()
-        created = out.count(": created (")
-    floor = creates / parallelism * latency_ms / 1000
+    return wall, out.count(": created ("), counts["total"]
+
+
+def bench_apply(work: Path, latency_ms: int, creates: int, parallelism: int) -> dict[str, Any]:
+    """The best of APPLY_RUNS applies at latency 0 (local time) and at `latency_ms`, each on a fresh server,
+    the two alternated so that a machine whose speed drifts weighs on both alike."""
+    local = wall = math.inf
+    for run in range(APPLY_RUNS):
+        local = min(local, timed_apply(work / f"b0-{run}", 0, creates, parallelism)[0])
+        seconds, created, requests = timed_apply(work / f"b-{run}", latency_ms, creates, parallelism)
+        wall = min(wall, seconds)
+    rounds = 1 + math.ceil(creates / parallelism) + 1  # read the empty target, creates, duplicate check
+    floor = local + rounds * latency_ms / 1000
     return {
         "creates": created,
         "parallelism": parallelism,
-        "requests": counts["total"],
+        "requests": requests,
         "wall_s": wall,
+        "local_s": local,
+        "rounds": rounds,
         "floor_s": floor,
         "ratio": wall / floor,
     }
@@ -183,9 +201,10 @@ def bench_naive(work: Path, latency_ms: int, creates: int) -> dict[str, Any]:
             mapping.create_payload(item.essence, item.metadata)
             for _, item in sorted(desired_items(state, mapping).items())
         ]
-        server.reset_counts()
         with openai.OpenAI(base_url=server.base_url, api_key="bench") as sdk, warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
+            sdk.beta.assistants.list(limit=1)  # the SDK imports its assistants types on first use: not timed
+            server.reset_counts()
             started = time.perf_counter()
             for payload in payloads:
                 sdk.beta.assistants.create(**payload)
@@ -239,6 +258,14 @@ def main() -> int:
             f"{b['ratio']:.2f}x",
         ),
         (
+            f"    floor: latency 0 + {b['rounds']} round trips",
+            "",
+            "",
+            f"{b['local_s']:.3f}",
+            "",
+            "",
+        ),
+        (
             "(c) naive SDK loop",
             f"{c['creates']} creates",
             f"{c['requests']} requests",
@@ -259,8 +286,9 @@ def main() -> int:
         and b["ratio"] <= TARGET_APPLY_RATIO
     )
     print(
-        f"(a) reads == ceil(N/100): {a['reads'] == a['expected_reads']}; "
-        f"(b) within {TARGET_APPLY_RATIO}x of the floor: {b['ratio'] <= TARGET_APPLY_RATIO}"
+        f"(a) requests == reads == ceil(N/100): {a['reads'] == a['expected_reads'] == a['requests']}; "
+        f"(b) within {TARGET_APPLY_RATIO}x of the floor: {b['ratio'] <= TARGET_APPLY_RATIO} "
+        "(the ratios of (a) and (c) are printed, not checked)"
     )
     return 0 if ok else 1
 

@@ -2,6 +2,9 @@
 
 Run by hand (not a test):  python bench/bench_validate.py [--specs 1000] [--repeat 5] [--profile]
 Targets (issue 3): all specs in <= 1.5 s on a 2-core machine; `orchestrator validate` on this repo <= 0.3 s.
+The targets are absolute seconds (an idle machine): the verdicts are printed, not checked; exit 0 says that
+every build and every `orchestrator validate` succeeded. For start-up measured against a floor taken in the
+same run, see bench/bench_startup.py.
 """
 
 from __future__ import annotations
@@ -198,6 +201,10 @@ def main() -> int:
     if cli_big:
         print(row(f"`orchestrator validate`, {args.specs} specs (subprocess)", cli_big, TARGET_BUILD_S))
         print(row("`orchestrator validate` on this repo (start-up)", startup, TARGET_STARTUP_S))
+    print(
+        f"verdicts against absolute targets, printed, not checked (load average {os.getloadavg()[0]:.1f}); "
+        "exit 0: every build and validate succeeded"
+    )
     return 0
 
 
