@@ -53,13 +53,13 @@ def sdk(emulator: EmulatorServer, bodies: list[str]) -> Iterator[openai.OpenAI]:
 def skill_zip(
     name: str = "grammar", body: str = "Use the subjunctive.", extra: dict[str, str] | None = None
 ) -> bytes:
+    """The same bytes for the same files: entries carry a fixed time, not the clock's (whose 2-second steps
+    made two calls a moment apart differ)."""
     buffer = io.BytesIO()
+    files = {"SKILL.md": f"---\nname: {name}\ndescription: Spanish grammar\n---\n{body}\n", **(extra or {})}
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(
-            f"{name}/SKILL.md", f"---\nname: {name}\ndescription: Spanish grammar\n---\n{body}\n"
-        )
-        for path, text in (extra or {}).items():
-            archive.writestr(f"{name}/{path}", text)
+        for path, text in files.items():
+            archive.writestr(zipfile.ZipInfo(f"{name}/{path}", date_time=(2026, 1, 1, 0, 0, 0)), text)
     return buffer.getvalue()
 
 
