@@ -475,22 +475,9 @@ class Builder(SpecReading, EnvironmentReading):
         from orchestrator.spec.agent_kinds import read_resource
 
         data = doc.data
-        if "environments" in data and isinstance(data["environments"], list):
-            unknown = [
-                (i, n) for i, n in enumerate(data["environments"]) if n not in self.project.environments
-            ]
-            if unknown:
-                return None, [
-                    doc.error_at(
-                        f"/environments/{i}",
-                        f"unknown environment `{n}`; defined: "
-                        + ", ".join(f"`{e}`" for e in sorted(self.project.environments)),
-                    )
-                    for i, n in unknown
-                ]
-            if self.environment.name not in data["environments"]:
-                getattr(self, "skipped", []).append(str(data.get("name")))
-                return None, []
+        left_out = self._left_out_here(doc, data)
+        if left_out is not None:
+            return None, left_out
         return read_resource(doc, self.project.root)
 
     def _resolve_agent_kinds(

@@ -35,21 +35,9 @@ class EnvironmentReading:
         if found:
             return None, found
         data = doc.data
-        if "environments" in data:
-            for index, name in enumerate(data["environments"]):
-                if name not in self.project.environments:
-                    found.append(
-                        doc.error_at(
-                            f"/environments/{index}",
-                            f"unknown environment `{name}`; defined: "
-                            + ", ".join(f"`{e}`" for e in sorted(self.project.environments)),
-                        )
-                    )
-            if found:
-                return None, found
-            if self.environment.name not in data["environments"]:
-                getattr(self, "skipped", []).append(data["name"])
-                return None, found
+        left_out = self._left_out_here(doc, data)
+        if left_out is not None:
+            return None, left_out
         files: dict[str, EnvironmentFile] = {}
         for index, item in enumerate(data.get("files") or []):
             where = f"/files/{index}"

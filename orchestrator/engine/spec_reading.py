@@ -117,22 +117,9 @@ class SpecReading:
             )
             return None, found
         data = doc.data
-        if "environments" in data:
-            unknown = [e for e in data["environments"] if e not in self.project.environments]
-            for name in unknown:
-                index = data["environments"].index(name)
-                found.append(
-                    doc.error_at(
-                        f"/environments/{index}",
-                        f"unknown environment `{name}`; defined: "
-                        + ", ".join(f"`{e}`" for e in sorted(self.project.environments)),
-                    )
-                )
-            if found:
-                return None, found
-            if self.environment.name not in data["environments"]:
-                getattr(self, "skipped", []).append(data["name"])
-                return None, found
+        left_out = self._left_out_here(doc, data)
+        if left_out is not None:
+            return None, left_out
         found.extend(
             check_spec_fields(
                 doc,
@@ -225,6 +212,28 @@ class SpecReading:
         return spec, found
 
     # -- parts ---------------------------------------------------------------------------------
+
+    def _left_out_here(self, doc: Document, data: Mapping[str, Any]) -> list[Diagnostic] | None:
+        """None when a spec is built in this environment; else why not: an error for each unknown environment
+        its `environments` lists, or none when the list leaves this one out (the spec is recorded as skipped)."""
+        listed = data.get("environments")
+        if not isinstance(listed, list):
+            return None
+        unknown = [
+            doc.error_at(
+                f"/environments/{index}",
+                f"unknown environment `{name}`; defined: "
+                + ", ".join(f"`{e}`" for e in sorted(self.project.environments)),
+            )
+            for index, name in enumerate(listed)
+            if name not in self.project.environments
+        ]
+        if unknown:
+            return unknown
+        if self.environment.name not in listed:
+            getattr(self, "skipped", []).append(str(data.get("name")))
+            return []
+        return None
 
     def variables(self, spec_vars: Mapping[str, Any]) -> dict[str, Any]:
         """Spec vars over environment vars over project vars."""
